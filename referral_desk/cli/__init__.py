@@ -1,0 +1,1 @@
+"""Headless command line on the same services as the desktop client."""

@@ -1,0 +1,1 @@
+"""Plain-Python domain: entities' rules, no Qt and no SQLAlchemy."""

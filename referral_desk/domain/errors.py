@@ -1,0 +1,34 @@
+"""Errors the domain raises.
+
+Messages are shown to officers and printed by the CLI, and may end up in logs, so they must
+never contain personal data (names, dates of birth, case numbers): describe the problem with
+field names and codes only.
+"""
+
+
+class DomainError(Exception):
+    """Base of every error that carries a user-facing, personal-data-free message."""
+
+
+class ValidationError(DomainError):
+    """A value entered by a user is not acceptable."""
+
+
+class NotFound(DomainError):
+    """A record named by id or reference does not exist (or was deleted)."""
+
+
+class IllegalTransition(DomainError):
+    """A referral or need cannot move from its current state to the one asked for."""
+
+
+class ReasonRequired(DomainError):
+    """The target state needs a reason code and none (or an unknown one) was given."""
+
+
+class ConsentRequired(DomainError):
+    """A referral needs the person's consent to share, confirmed and not withdrawn."""
+
+
+class DatabaseError(DomainError):
+    """The database file cannot be opened, is corrupt, newer than this app, or not writable."""

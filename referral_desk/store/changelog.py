@@ -1,0 +1,168 @@
+"""Capture every write to a synced table as change-log entries, in the same transaction.
+
+A `before_flush` listener turns new and modified `SyncedBase` objects into `ChangeEntry` rows
+(one per changed field, stamped with this site's hybrid logical clock and next sequence number)
+and `AuditEntry` rows. Doing it at flush time means no write path — form, CLI, directory import —
+can forget to log. Sync import sets `session.info["applying_sync"]` so that applying other
+sites' entries does not mint new local ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from referral_desk.domain.hlc import HybridClock
+from referral_desk.store.models import AuditEntry, ChangeEntry, SiteState, SyncedBase
+
+# Never logged: identity and local bookkeeping.
+_UNLOGGED = frozenset({"id", "updated_at"})
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as stored in every DateTime column."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def encode_value(value: Any) -> str:
+    """JSON text of a column value; dates and datetimes as ISO strings."""
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    elif isinstance(value, date):
+        value = value.isoformat()
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+@dataclass
+class WriteContext:
+    """Who is writing and why; stored in `session.info["write_context"]` by the unit of work."""
+
+    officer_id: str | None = None
+    reason: str = ""
+
+
+def logged_columns(model: type[SyncedBase]) -> list[str]:
+    cols = [c.key for c in inspect(model).column_attrs]
+    return [c for c in cols if c not in _UNLOGGED and c not in model.__local__]
+
+
+class _Sequencer:
+    """Hands out (seq, hlc) for one flush and writes the counters back to `site_state`."""
+
+    def __init__(self, session: Session) -> None:
+        with session.no_autoflush:
+            state = session.get(SiteState, 1)
+        if state is None:
+            raise RuntimeError("site_state row missing: database was not initialised")
+        self.state = state
+        self.clock = HybridClock(last=state.hlc)
+
+    def next(self) -> tuple[int, int]:
+        seq = self.state.next_seq
+        self.state.next_seq = seq + 1
+        hlc = self.clock.tick()
+        self.state.hlc = hlc
+        return seq, hlc
+
+    @property
+    def site_id(self) -> str:
+        return self.state.site_id
+
+
+def _changed_fields(obj: SyncedBase, is_new: bool) -> Iterator[str]:
+    state = inspect(obj)
+    for name in logged_columns(type(obj)):
+        if is_new:
+            yield name
+        elif state.attrs[name].history.has_changes():
+            yield name
+
+
+def _before_flush(session: Session, _ctx: Any, _instances: Iterable[Any] | None) -> None:
+    if session.info.get("applying_sync"):
+        return
+    touched = [(o, True) for o in session.new if isinstance(o, SyncedBase)]
+    touched += [
+        (o, False)
+        for o in session.dirty
+        if isinstance(o, SyncedBase) and session.is_modified(o, include_collections=False)
+    ]
+    if not touched:
+        return
+    seqr = _Sequencer(session)
+    ctx: WriteContext = session.info.get("write_context") or WriteContext()
+    now = utcnow()
+    for obj, is_new in touched:
+        if is_new:
+            if obj.id is None:
+                from referral_desk.store.models import new_id
+
+                obj.id = new_id()
+            obj.created_at = obj.created_at or now
+            obj.site_id = obj.site_id or seqr.site_id
+            _fill_defaults(obj)
+        obj.updated_at = now
+        fields = list(_changed_fields(obj, is_new))
+        if not fields:
+            continue
+        tombstone = not is_new and "deleted_at" in fields and obj.deleted_at is not None
+        table = type(obj).__tablename__
+        for name in fields:
+            seq, hlc = seqr.next()
+            session.add(
+                ChangeEntry(
+                    site_id=seqr.site_id,
+                    seq=seq,
+                    table_name=table,
+                    record_id=obj.id,
+                    field=name,
+                    value=encode_value(getattr(obj, name)),
+                    hlc=hlc,
+                    tombstone=tombstone and name == "deleted_at",
+                )
+            )
+        session.add(
+            AuditEntry(
+                at=now,
+                site_id=seqr.site_id,
+                officer_id=ctx.officer_id,
+                action="delete" if tombstone else ("create" if is_new else "update"),
+                table_name=table,
+                record_id=obj.id,
+                fields=",".join(sorted(fields)),
+                reason=ctx.reason,
+            )
+        )
+
+
+def _fill_defaults(obj: SyncedBase) -> None:
+    """Apply Python-side column defaults now, so the change log records real values."""
+    for col in inspect(type(obj)).columns:
+        if getattr(obj, col.key) is None and col.default is not None and not col.primary_key:
+            arg = col.default.arg
+            if callable(arg):
+                try:
+                    value = arg(None)
+                except TypeError:
+                    value = arg()
+            else:
+                value = arg
+            setattr(obj, col.key, value)
+
+
+def install(session_factory: Any) -> None:
+    """Attach the change-log listener to a sessionmaker."""
+    event.listen(session_factory, "before_flush", _before_flush)
+
+
+def blank_personal_fields(obj: SyncedBase) -> None:
+    """Erase personal data on delete: the tombstone carries blanks, so erasure spreads by sync."""
+    for col in inspect(type(obj)).columns:
+        if col.key in type(obj).__personal__:
+            setattr(obj, col.key, None if col.nullable else "")

@@ -1,0 +1,450 @@
+"""SQLAlchemy models for everything in DESIGN.md §3.
+
+Synced tables derive from `SyncedBase`: a UUID primary key, timestamps, the originating site and
+a `deleted_at` tombstone. Their column writes are captured in the change log by
+`store.changelog` (the unit of sync), so models carry no sync logic themselves.
+
+List-valued fields that are only ever read whole (languages, prisons served, information shared)
+are JSON columns; values that are filtered on in search (need categories, service areas) are
+rows of their own so they can be indexed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SyncedBase(Base):
+    """A record that travels between sites. Local-only columns are listed in `__local__`."""
+
+    __abstract__ = True
+    # Columns never written to the change log: identity, bookkeeping and derived caches.
+    __local__: frozenset[str] = frozenset()
+    # Columns blanked when the record is deleted (erasure must really erase).
+    __personal__: frozenset[str] = frozenset()
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    site_id: Mapped[str] = mapped_column(String(36))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
+# --- reference data -------------------------------------------------------------------------
+
+
+class ReferenceItem(SyncedBase):
+    """One entry of a reference list (need categories, reason codes, prisons, bank holidays…).
+
+    Seeded entries have ids derived from (list, code) so two sites seeding the same defaults
+    converge instead of duplicating.
+    """
+
+    __tablename__ = "reference_item"
+    __table_args__ = (UniqueConstraint("list_name", "code"),)
+
+    list_name: Mapped[str] = mapped_column(String(40), index=True)
+    code: Mapped[str] = mapped_column(String(80))
+    label: Mapped[str] = mapped_column(String(200))
+    synonyms: Mapped[str] = mapped_column(Text, default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    deprecated_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
+class TeamSetting(SyncedBase):
+    """Team-wide settings (follow-up rules…); synced. Machine-local settings live elsewhere."""
+
+    __tablename__ = "team_setting"
+
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    value: Mapped[object] = mapped_column(JSON)
+
+
+class Officer(SyncedBase):
+    """Officer profile: "made by", slips and team reports."""
+
+    __tablename__ = "officer"
+    __personal__ = frozenset({"name", "office_phone", "email"})
+
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="officer")
+    team: Mapped[str] = mapped_column(String(200), default="")
+    office: Mapped[str] = mapped_column(String(200), default="")
+    office_phone: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+
+
+# --- caseload ---------------------------------------------------------------------------------
+
+
+class Person(SyncedBase):
+    __tablename__ = "person"
+    __personal__ = frozenset(
+        {
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "crn",
+            "nomis",
+            "pnc",
+            "gender",
+            "ethnicity",
+            "disability",
+            "religion",
+            "foreign_national",
+            "contact_preferences",
+            "expected_release_date",
+        }
+    )
+
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    crn: Mapped[str | None] = mapped_column(String(7), index=True)
+    nomis: Mapped[str | None] = mapped_column(String(7), index=True)
+    pnc: Mapped[str | None] = mapped_column(String(20))
+    gender: Mapped[str] = mapped_column(String(30), default="")
+    ethnicity: Mapped[str] = mapped_column(String(80), default="")
+    disability: Mapped[str] = mapped_column(String(30), default="")
+    religion: Mapped[str] = mapped_column(String(80), default="")
+    foreign_national: Mapped[bool | None] = mapped_column(Boolean)
+    setting: Mapped[str] = mapped_column(String(20), default="community")  # custody|community
+    prison: Mapped[str] = mapped_column(String(120), default="")
+    area: Mapped[str] = mapped_column(String(120), default="")
+    office: Mapped[str] = mapped_column(String(120), default="")
+    expected_release_date: Mapped[date | None] = mapped_column(Date)
+    cohort_iom: Mapped[bool] = mapped_column(Boolean, default=False)
+    cohort_ppo: Mapped[bool] = mapped_column(Boolean, default=False)
+    cohort_womens: Mapped[bool] = mapped_column(Boolean, default=False)
+    cohort_young_adult: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner_officer_id: Mapped[str | None] = mapped_column(ForeignKey("officer.id"), index=True)
+    contact_preferences: Mapped[str] = mapped_column(Text, default="")
+    consent_given_on: Mapped[date | None] = mapped_column(Date)
+    consent_scope: Mapped[str] = mapped_column(Text, default="")
+    consent_withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Need(SyncedBase):
+    __tablename__ = "need"
+    __local__ = frozenset({"status"})  # derived from need_status_change
+    __personal__ = frozenset({"description", "subtype"})
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    category_code: Mapped[str] = mapped_column(String(80), index=True)
+    subtype: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    identified_on: Mapped[date] = mapped_column(Date)
+    setting_at_time: Mapped[str] = mapped_column(String(20), default="")
+    place_at_time: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str] = mapped_column(String(40), default="open", index=True)
+
+
+class NeedStatusChange(SyncedBase):
+    """Insert-only history: sync merges these as rows, current status is the latest row."""
+
+    __tablename__ = "need_status_change"
+    __personal__ = frozenset({"note"})
+
+    need_id: Mapped[str] = mapped_column(ForeignKey("need.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(40))
+    to_status: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    by_officer_id: Mapped[str | None] = mapped_column(String(36))
+    reason_code: Mapped[str] = mapped_column(String(80), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- directory ------------------------------------------------------------------------------
+
+
+class Organisation(SyncedBase):
+    __tablename__ = "organisation"
+
+    name: Mapped[str] = mapped_column(String(300))
+    charity_number: Mapped[str] = mapped_column(String(40), default="")
+    company_number: Mapped[str] = mapped_column(String(40), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    faith_based: Mapped[bool] = mapped_column(Boolean, default=False)
+    uses_volunteers: Mapped[bool] = mapped_column(Boolean, default=False)
+    lived_experience: Mapped[bool] = mapped_column(Boolean, default=False)
+    hsds_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Location(SyncedBase):
+    __tablename__ = "location"
+
+    organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    address_1: Mapped[str] = mapped_column(String(300), default="")
+    address_2: Mapped[str] = mapped_column(String(300), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    region: Mapped[str] = mapped_column(String(120), default="")
+    postcode: Mapped[str] = mapped_column(String(12), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    hsds_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Service(SyncedBase):
+    __tablename__ = "service"
+
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    location_id: Mapped[str | None] = mapped_column(ForeignKey("location.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(30), default="active")
+    # eligibility
+    gender: Mapped[str] = mapped_column(String(20), default="any")  # any|male|female
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    max_age: Mapped[int | None] = mapped_column(Integer)
+    offence_exclusions: Mapped[list] = mapped_column(JSON, default=list)
+    risk_levels: Mapped[list] = mapped_column(JSON, default=list)
+    cohorts: Mapped[list] = mapped_column(JSON, default=list)
+    # settings
+    prisons: Mapped[list] = mapped_column(JSON, default=list)
+    community: Mapped[bool] = mapped_column(Boolean, default=True)
+    through_the_gate: Mapped[bool] = mapped_column(Boolean, default=False)
+    # cost
+    free: Mapped[bool] = mapped_column(Boolean, default=True)
+    unit_cost: Mapped[float | None] = mapped_column(Float)
+    # how to refer
+    referral_method: Mapped[str] = mapped_column(String(20), default="phone")
+    referral_contact: Mapped[str] = mapped_column(String(300), default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    response_days: Mapped[int | None] = mapped_column(Integer)
+    waiting_weeks: Mapped[int | None] = mapped_column(Integer)
+    capacity: Mapped[str] = mapped_column(String(20), default="accepting")
+    capacity_as_of: Mapped[date | None] = mapped_column(Date)
+    languages: Mapped[list] = mapped_column(JSON, default=list)
+    accessibility: Mapped[str] = mapped_column(Text, default="")
+    opening_times: Mapped[str] = mapped_column(Text, default="")
+    what_to_bring: Mapped[str] = mapped_column(Text, default="")
+    # pre-check and freshness
+    isp_agreed: Mapped[bool] = mapped_column(Boolean, default=False)
+    reports_attendance: Mapped[bool] = mapped_column(Boolean, default=False)
+    reports_progress: Mapped[bool] = mapped_column(Boolean, default=False)
+    precheck_date: Mapped[date | None] = mapped_column(Date)
+    precheck_by: Mapped[str] = mapped_column(String(200), default="")
+    assured_date: Mapped[date | None] = mapped_column(Date)
+    assurer: Mapped[str] = mapped_column(String(200), default="")
+    confidential_address: Mapped[bool] = mapped_column(Boolean, default=False)
+    hsds_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ServiceCategory(SyncedBase):
+    """A need category a service meets (many-to-many, indexed for search filters)."""
+
+    __tablename__ = "service_category"
+    __table_args__ = (Index("ix_service_category_code_service", "category_code", "service_id"),)
+
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
+    category_code: Mapped[str] = mapped_column(String(80))
+
+
+class ServiceArea(SyncedBase):
+    """A probation area / local authority a service covers in the community."""
+
+    __tablename__ = "service_area"
+    __table_args__ = (Index("ix_service_area_name_service", "name", "service_id"),)
+
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    hsds_id: Mapped[str | None] = mapped_column(String(100))
+
+
+# --- referrals and follow-up ----------------------------------------------------------------
+
+
+class Referral(SyncedBase):
+    __tablename__ = "referral"
+    __local__ = frozenset({"status"})  # derived from referral_status_change
+    __personal__ = frozenset(
+        {"accessibility_needs", "interpreter_language", "availability", "outcome_note"}
+    )
+
+    reference: Mapped[str] = mapped_column(String(7), unique=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    need_id: Mapped[str | None] = mapped_column(ForeignKey("need.id"), index=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
+    made_by_officer_id: Mapped[str | None] = mapped_column(String(36))
+    made_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(20), default="phone")
+    consent_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared_info: Mapped[list] = mapped_column(JSON, default=list)
+    share_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    accessibility_needs: Mapped[str] = mapped_column(Text, default="")
+    interpreter_language: Mapped[str] = mapped_column(String(80), default="")
+    availability: Mapped[str] = mapped_column(Text, default="")
+    appointment_at: Mapped[datetime | None] = mapped_column(DateTime)
+    appointment_place: Mapped[str] = mapped_column(String(300), default="")
+    provider_contact: Mapped[str] = mapped_column(String(200), default="")
+    outcome: Mapped[str] = mapped_column(String(30), default="")
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(30), default="draft", index=True)
+
+
+class ReferralStatusChange(SyncedBase):
+    """Insert-only lifecycle history (who, when, channel, reason)."""
+
+    __tablename__ = "referral_status_change"
+    __personal__ = frozenset({"note"})
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    by_officer_id: Mapped[str | None] = mapped_column(String(36))
+    channel: Mapped[str] = mapped_column(String(30), default="")
+    reason_code: Mapped[str] = mapped_column(String(80), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class FollowUp(SyncedBase):
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_open_due", "done_on", "due_on"),)
+    __personal__ = frozenset({"note", "result_note"})
+
+    referral_id: Mapped[str | None] = mapped_column(ForeignKey("referral.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    due_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    officer_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    done_by_officer_id: Mapped[str | None] = mapped_column(String(36))
+    result_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CaseNote(SyncedBase):
+    """A free-text note on a person's timeline (optionally about one referral)."""
+
+    __tablename__ = "case_note"
+    __personal__ = frozenset({"text"})
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    referral_id: Mapped[str | None] = mapped_column(ForeignKey("referral.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    by_officer_id: Mapped[str | None] = mapped_column(String(36))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- local bookkeeping (never synced) ------------------------------------------------------
+
+
+class SiteState(Base):
+    """This installation's identity and clocks: one row."""
+
+    __tablename__ = "site_state"
+
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    site_id: Mapped[str] = mapped_column(String(36))
+    next_seq: Mapped[int] = mapped_column(Integer, default=1)
+    hlc: Mapped[int] = mapped_column(Integer, default=0)
+    officer_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class LocalSetting(Base):
+    """Settings that stay on this machine (shared-store path, printer, page size, role)."""
+
+    __tablename__ = "local_setting"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)
+
+
+class ChangeEntry(Base):
+    """One field write: the unit of sync (DESIGN.md §6). Entries from other sites are kept too."""
+
+    __tablename__ = "change_entry"
+    __table_args__ = (Index("ix_change_entry_record", "table_name", "record_id", "field"),)
+
+    site_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(60))
+    value: Mapped[str] = mapped_column(Text)  # JSON text
+    hlc: Mapped[int] = mapped_column(Integer)
+    tombstone: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditEntry(Base):
+    """Who did what to which record, when and why. Field names only, never values."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_record", "table_name", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    site_id: Mapped[str] = mapped_column(String(36))
+    officer_id: Mapped[str | None] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(20))  # create|update|delete|sync
+    table_name: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36))
+    fields: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+SYNCED_MODELS: dict[str, type[SyncedBase]] = {
+    m.__tablename__: m
+    for m in (
+        ReferenceItem,
+        TeamSetting,
+        Officer,
+        Person,
+        Need,
+        NeedStatusChange,
+        Organisation,
+        Location,
+        Service,
+        ServiceCategory,
+        ServiceArea,
+        Referral,
+        ReferralStatusChange,
+        FollowUp,
+        CaseNote,
+    )
+}
