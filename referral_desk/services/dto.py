@@ -31,8 +31,16 @@ class Record:
         names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         values = {n: getattr(row, n) for n in names if n not in extra and hasattr(row, n)}
         values.update(extra)
-        for name in ("languages", "prisons", "shared_info", "offence_exclusions", "risk_levels",
-                     "cohorts", "categories", "areas"):
+        for name in (
+            "languages",
+            "prisons",
+            "shared_info",
+            "offence_exclusions",
+            "risk_levels",
+            "cohorts",
+            "categories",
+            "areas",
+        ):
             if name in values and isinstance(values[name], list):
                 values[name] = tuple(values[name])
         return cls(**values)

@@ -32,9 +32,7 @@ def utcnow() -> datetime:
 
 def encode_value(value: Any) -> str:
     """JSON text of a column value; dates and datetimes as ISO strings."""
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    elif isinstance(value, date):
+    if isinstance(value, (datetime, date)):
         value = value.isoformat()
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
@@ -78,9 +76,7 @@ class _Sequencer:
 def _changed_fields(obj: SyncedBase, is_new: bool) -> Iterator[str]:
     state = inspect(obj)
     for name in logged_columns(type(obj)):
-        if is_new:
-            yield name
-        elif state.attrs[name].history.has_changes():
+        if is_new or state.attrs[name].history.has_changes():
             yield name
 
 

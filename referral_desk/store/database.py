@@ -87,7 +87,9 @@ class Database:
         try:
             touch_private_file(path)
         except OSError as err:
-            raise DatabaseError("The data folder is read-only: cannot create the database.") from err
+            raise DatabaseError(
+                "The data folder is read-only: cannot create the database."
+            ) from err
         engine = create_sqlite_engine(path)
         try:
             migrate(engine, path, backup_dir or data_dir / "backups")

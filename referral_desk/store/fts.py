@@ -19,7 +19,8 @@ INSERT INTO service_fts(rowid, name, organisation, description, categories)
 SELECT s.rowid, s.name, coalesce(o.name, ''), coalesce(s.description, ''),
        coalesce((SELECT group_concat(r.label || ' ' || coalesce(r.synonyms, ''), ' ')
                  FROM service_category sc
-                 JOIN reference_item r ON r.list_name = 'need_category' AND r.code = sc.category_code
+                 JOIN reference_item r
+                   ON r.list_name = 'need_category' AND r.code = sc.category_code
                  WHERE sc.service_id = s.id AND sc.deleted_at IS NULL), '')
 FROM service s LEFT JOIN organisation o ON o.id = s.organisation_id
 WHERE s.id = {sid} AND s.deleted_at IS NULL;

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -448,3 +449,10 @@ SYNCED_MODELS: dict[str, type[SyncedBase]] = {
         CaseNote,
     )
 }
+
+
+@event.listens_for(SyncedBase, "init", propagate=True)
+def _assign_id(target: SyncedBase, _args: tuple, kwargs: dict) -> None:
+    """Ids exist from construction, so related rows can be built before the first flush."""
+    if kwargs.get("id") is None:
+        kwargs["id"] = new_id()

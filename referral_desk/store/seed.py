@@ -65,6 +65,8 @@ def seed_reference_data(session: Session) -> int:
             added += 1
     key = "follow_up_rules"
     if session.get(TeamSetting, team_setting_id(key)) is None:
-        session.add(TeamSetting(id=team_setting_id(key), key=key, value=FollowUpRules().to_mapping()))
+        session.add(
+            TeamSetting(id=team_setting_id(key), key=key, value=FollowUpRules().to_mapping())
+        )
         added += 1
     return added

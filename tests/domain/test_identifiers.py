@@ -135,7 +135,9 @@ def test_normalise_reference_accepts_variants(text):
     assert normalise_reference(text) == "K7M-3QH"
 
 
-@pytest.mark.parametrize("text", ["", "K7M-3Q", "K7M-3QHH", "K0M-3QH", "KOM-3QH", "K7M_3QH", "X123456"])
+@pytest.mark.parametrize(
+    "text", ["", "K7M-3Q", "K7M-3QHH", "K0M-3QH", "KOM-3QH", "K7M_3QH", "X123456"]
+)
 def test_normalise_reference_rejects(text):
     with pytest.raises(ValidationError):
         normalise_reference(text)

@@ -53,7 +53,7 @@ def test_allowed_next_returns_a_copy():
 
 
 def test_terminal_states():
-    assert TERMINAL_STATES == {S.DECLINED, S.COMPLETED, S.ENDED_EARLY, S.WITHDRAWN}
+    assert {S.DECLINED, S.COMPLETED, S.ENDED_EARLY, S.WITHDRAWN} == TERMINAL_STATES
     assert is_terminal(S.WITHDRAWN) and not is_terminal(S.SENT)
     assert TERMINAL_STATES.isdisjoint(OPEN_REFERRAL_STATES)
 

@@ -20,7 +20,16 @@ PUBLISHED = {
     2020: ["01-01", "04-10", "04-13", "05-08", "05-25", "08-31", "12-25", "12-28"],
     2021: ["01-01", "04-02", "04-05", "05-03", "05-31", "08-30", "12-27", "12-28"],
     2022: [
-        "01-03", "04-15", "04-18", "05-02", "06-02", "06-03", "08-29", "09-19", "12-26", "12-27",
+        "01-03",
+        "04-15",
+        "04-18",
+        "05-02",
+        "06-02",
+        "06-03",
+        "08-29",
+        "09-19",
+        "12-26",
+        "12-27",
     ],
     2023: ["01-02", "04-07", "04-10", "05-01", "05-08", "05-29", "08-28", "12-25", "12-26"],
     2024: ["01-01", "03-29", "04-01", "05-06", "05-27", "08-26", "12-25", "12-26"],
@@ -45,8 +54,12 @@ def test_titles():
 
 @pytest.mark.parametrize(
     ("year", "expected"),
-    [(2000, date(2000, 4, 23)), (2019, date(2019, 4, 21)), (2038, date(2038, 4, 25)),
-     (2285, date(2285, 3, 22))],
+    [
+        (2000, date(2000, 4, 23)),
+        (2019, date(2019, 4, 21)),
+        (2038, date(2038, 4, 25)),
+        (2285, date(2285, 3, 22)),
+    ],
 )
 def test_easter(year, expected):
     assert easter_sunday(year) == expected
@@ -147,7 +160,5 @@ def test_add_and_count_agree(d, n):
 
 @given(dates, dates)
 def test_count_matches_brute_force(a, b):
-    brute = sum(
-        CAL.is_working_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1)
-    )
+    brute = sum(CAL.is_working_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
     assert CAL.working_days_between(a, b) == brute

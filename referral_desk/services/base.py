@@ -1,0 +1,59 @@
+"""What every use case shares: the database, a clock, and who is acting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy.orm import Session
+
+from referral_desk.store.database import Database
+from referral_desk.store.models import SiteState
+
+
+@dataclass
+class Clock:
+    """Injectable time: tests and demo data pin `today`; the app uses the system clock."""
+
+    fixed_today: date | None = None
+    _now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC).replace(tzinfo=None))
+
+    def today(self) -> date:
+        return self.fixed_today or date.today()
+
+    def now(self) -> datetime:
+        if self.fixed_today is not None:
+            real = self._now()
+            return datetime.combine(self.fixed_today, real.time())
+        return self._now()
+
+
+class ServiceBase:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self.db = db
+        self.clock = clock or Clock()
+
+    @contextmanager
+    def _write(self, reason: str = "") -> Iterator[Session]:
+        """A transaction attributed to this site's officer (for audit and "made by")."""
+        with self.db.write(reason=reason) as session:
+            state = session.get(SiteState, 1)
+            officer_id = state.officer_id if state else None
+            session.info["write_context"].officer_id = officer_id
+            session.info["officer_id"] = officer_id
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self.db.read() as session:
+            yield session
+
+
+def officer_of(session: Session) -> str | None:
+    officer = session.info.get("officer_id")
+    if officer is None:
+        state = session.get(SiteState, 1)
+        officer = state.officer_id if state else None
+    return officer

@@ -1,0 +1,71 @@
+"""Look-ups shared by several use cases (resolve ids, parse user-typed values)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referral_desk.domain.errors import NotFound, ValidationError
+from referral_desk.domain.identifiers import looks_like_reference, normalise_reference
+from referral_desk.store.models import Referral, SyncedBase
+
+T = TypeVar("T", bound=SyncedBase)
+
+
+def parse_date(text: str | date | None, what: str) -> date | None:
+    if text is None or isinstance(text, date):
+        return text
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{what} must be a date written YYYY-MM-DD") from None
+
+
+def parse_datetime(text: str | datetime | None, what: str) -> datetime | None:
+    if text is None or isinstance(text, datetime):
+        return text
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{what} must be written YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def get_live(session: Session, model: type[T], record_id: str, what: str) -> T:
+    """A record that exists and is not deleted; NotFound names the kind, never the value."""
+    obj = (
+        session.get(model, record_id.strip()) if record_id and _is_uuid(record_id.strip()) else None
+    )
+    if obj is None or obj.deleted_at is not None:
+        raise NotFound(f"No {what} with that id.")
+    return obj
+
+
+def get_referral(session: Session, ref_or_id: str) -> Referral:
+    """Referrals are named by UUID or by their short reference (e.g. K7M-3QH)."""
+    text = (ref_or_id or "").strip()
+    if _is_uuid(text):
+        return get_live(session, Referral, text, "referral")
+    if looks_like_reference(text):
+        ref = normalise_reference(text)
+        obj = session.scalar(select(Referral).where(Referral.reference == ref))
+        if obj is not None and obj.deleted_at is None:
+            return obj
+    raise NotFound("No referral with that reference or id.")

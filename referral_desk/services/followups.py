@@ -1,0 +1,140 @@
+"""Use cases for follow-ups: what is due, marking done, rescheduling."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referral_desk.domain.errors import ValidationError
+from referral_desk.domain.followup_rules import next_progress_review
+from referral_desk.domain.states import OPEN_REFERRAL_STATES, FollowUpKind
+from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.common import get_live, parse_date
+from referral_desk.services.dto import FollowUpView
+from referral_desk.services.reference import follow_up_rules
+from referral_desk.store.models import FollowUp, Person, Referral, Service
+
+
+def follow_up_views(session: Session, rows: list[FollowUp]) -> list[FollowUpView]:
+    pids = {f.person_id for f in rows}
+    rids = {f.referral_id for f in rows if f.referral_id}
+    people = (
+        {
+            p.id: f"{p.given_name} {p.family_name}".strip()
+            for p in session.scalars(select(Person).where(Person.id.in_(pids)))
+        }
+        if pids
+        else {}
+    )
+    refs = (
+        {r.id: r for r in session.scalars(select(Referral).where(Referral.id.in_(rids)))}
+        if rids
+        else {}
+    )
+    sids = {r.service_id for r in refs.values()}
+    services = (
+        {s.id: s.name for s in session.scalars(select(Service).where(Service.id.in_(sids)))}
+        if sids
+        else {}
+    )
+    out = []
+    for f in rows:
+        ref = refs.get(f.referral_id or "")
+        out.append(
+            FollowUpView.from_row(
+                f, person_name=people.get(f.person_id, ""),
+                referral_reference=ref.reference if ref else "",
+                service_name=services.get(ref.service_id, "") if ref else "",
+            )
+        )  # fmt: skip
+    return out
+
+
+class FollowUpService(ServiceBase):
+    def list(
+        self,
+        due_by: str | date | None = None,
+        *,
+        include_done: bool = False,
+        officer_id: str | None = None,
+        person_id: str | None = None,
+    ) -> list[FollowUpView]:
+        due = parse_date(due_by, "Due-by date")
+        with self._read() as session:
+            stmt = select(FollowUp).where(FollowUp.deleted_at.is_(None))
+            if not include_done:
+                stmt = stmt.where(FollowUp.done_on.is_(None))
+            if due is not None:
+                stmt = stmt.where(FollowUp.due_on <= due)
+            if officer_id:
+                stmt = stmt.where(FollowUp.officer_id == officer_id)
+            if person_id:
+                stmt = stmt.where(FollowUp.person_id == person_id)
+            rows = list(session.scalars(stmt.order_by(FollowUp.due_on, FollowUp.kind)))
+            return follow_up_views(session, rows)
+
+    def complete(self, follow_up_id: str, note: str = "") -> FollowUpView:
+        """Mark done; a progress review on a still-running referral schedules the next one."""
+        with self._write(reason="follow-up done") as session:
+            fu = get_live(session, FollowUp, follow_up_id, "follow-up")
+            if fu.done_on is not None:
+                raise ValidationError("That follow-up is already done.")
+            today = self.clock.today()
+            fu.done_on = today
+            fu.done_by_officer_id = officer_of(session)
+            fu.result_note = (note or "").strip()
+            if fu.kind == FollowUpKind.REVIEW_PROGRESS and fu.referral_id:
+                ref = session.get(Referral, fu.referral_id)
+                if ref and ref.deleted_at is None and ref.status in OPEN_REFERRAL_STATES:
+                    for item in next_progress_review(today, follow_up_rules(session)):
+                        session.add(
+                            FollowUp(
+                                referral_id=ref.id, person_id=ref.person_id,
+                                kind=item.kind.value, due_on=item.due_on, note=item.note,
+                                officer_id=officer_of(session),
+                            )
+                        )  # fmt: skip
+            session.flush()
+            return follow_up_views(session, [fu])[0]
+
+    def reschedule(self, follow_up_id: str, due_on: str | date) -> FollowUpView:
+        due = parse_date(due_on, "New due date")
+        if due is None:
+            raise ValidationError("A new due date is needed.")
+        with self._write(reason="reschedule follow-up") as session:
+            fu = get_live(session, FollowUp, follow_up_id, "follow-up")
+            fu.due_on = due
+            session.flush()
+            return follow_up_views(session, [fu])[0]
+
+    def add(
+        self,
+        person_id: str,
+        due_on: str | date,
+        note: str,
+        *,
+        referral_id: str | None = None,
+        kind: str = "custom",
+    ) -> FollowUpView:
+        due = parse_date(due_on, "Due date")
+        if due is None:
+            raise ValidationError("A due date is needed.")
+        try:
+            kind_value = FollowUpKind(kind).value
+        except ValueError:
+            raise ValidationError("Unknown follow-up kind.") from None
+        with self._write(reason="add follow-up") as session:
+            person = get_live(session, Person, person_id, "person")
+            fu = FollowUp(
+                person_id=person.id,
+                referral_id=referral_id,
+                kind=kind_value,
+                due_on=due,
+                note=note.strip(),
+                officer_id=officer_of(session),
+            )
+            session.add(fu)
+            session.flush()
+            return follow_up_views(session, [fu])[0]

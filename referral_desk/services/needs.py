@@ -1,0 +1,180 @@
+"""Use cases for needs: logging (met or unmet, equally quick), status, order, deletion."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from referral_desk.domain.errors import ValidationError
+from referral_desk.domain.lifecycle import check_need_transition
+from referral_desk.domain.states import UNMET_REASONS, NeedStatus
+from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.common import get_live, parse_date
+from referral_desk.services.dto import NeedView
+from referral_desk.services.reference import reference_items, require_code
+from referral_desk.store.changelog import blank_personal_fields
+from referral_desk.store.models import Need, NeedStatusChange, Person
+
+
+def parse_unmet_reason(text: str) -> NeedStatus:
+    key = (text or "").strip().lower().replace("_", "-")
+    if key in UNMET_REASONS:
+        return UNMET_REASONS[key]
+    try:
+        status = NeedStatus(text.strip().lower())
+    except ValueError:
+        status = None
+    if status is not None and status.is_unmet:
+        return status
+    raise ValidationError("Unknown unmet reason; use one of: " + ", ".join(UNMET_REASONS))
+
+
+def parse_need_status(text: str) -> NeedStatus:
+    key = (text or "").strip().lower().replace("-", "_")
+    try:
+        return NeedStatus(key)
+    except ValueError:
+        pass
+    if text.strip().lower() in UNMET_REASONS:
+        return UNMET_REASONS[text.strip().lower()]
+    raise ValidationError(
+        "Unknown need status; use one of: " + ", ".join(s.value for s in NeedStatus)
+    )
+
+
+def set_need_status(
+    session: Session, need: Need, target: NeedStatus, when, note: str = "", reason: str = ""
+) -> None:
+    """Record a need's status change as an insert-only history row and update the cache."""
+    current = NeedStatus(need.status) if need.status else None
+    if current is not None:
+        check_need_transition(current, target)
+    session.add(
+        NeedStatusChange(
+            need_id=need.id, from_status=need.status if current else None,
+            to_status=target.value, at=when, by_officer_id=officer_of(session),
+            reason_code=reason, note=note,
+        )
+    )  # fmt: skip
+    need.status = target.value
+
+
+def category_labels(session: Session) -> dict[str, str]:
+    return {
+        i.code: i.label for i in reference_items(session, "need_category", include_deprecated=True)
+    }
+
+
+def need_view(need: Need, labels: dict[str, str]) -> NeedView:
+    return NeedView.from_row(
+        need, category=need.category_code, category_label=labels.get(need.category_code, "")
+    )
+
+
+class NeedService(ServiceBase):
+    def log(
+        self,
+        person_id: str,
+        category: str,
+        description: str = "",
+        *,
+        priority: int | None = None,
+        unmet: str | None = None,
+        subtype: str = "",
+        identified_on: str | None = None,
+    ) -> NeedView:
+        """Log a need; with `unmet` it is recorded straight away as unmet (no service found…)."""
+        description = (description or "").strip()
+        unmet_status = parse_unmet_reason(unmet) if unmet else None
+        when = parse_date(identified_on, "Identified date") or self.clock.today()
+        with self._write(reason="log need") as session:
+            person = get_live(session, Person, person_id, "person")
+            require_code(session, "need_category", (category or "").strip(), "need category")
+            if category.strip() == "other" and not description:
+                raise ValidationError("Describe a need logged as Other")
+            if priority is None:
+                priority = 1 + (
+                    session.scalar(
+                        select(func.max(Need.priority)).where(
+                            Need.person_id == person.id, Need.deleted_at.is_(None)
+                        )
+                    )
+                    or 0
+                )
+            need = Need(
+                person_id=person.id, category_code=category.strip(), description=description,
+                subtype=subtype.strip(), priority=priority, identified_on=when,
+                setting_at_time=person.setting, place_at_time=person.prison or person.area,
+                status="",
+            )  # fmt: skip
+            session.add(need)
+            now = self.clock.now()
+            set_need_status(session, need, NeedStatus.OPEN, now)
+            if unmet_status is not None:
+                set_need_status(session, need, unmet_status, now)
+            session.flush()
+            return need_view(need, category_labels(session))
+
+    def set_status(self, need_id: str, status: str, note: str = "") -> NeedView:
+        target = parse_need_status(status)
+        with self._write(reason="need status") as session:
+            need = get_live(session, Need, need_id, "need")
+            set_need_status(session, need, target, self.clock.now(), note=note)
+            session.flush()
+            return need_view(need, category_labels(session))
+
+    def update(
+        self,
+        need_id: str,
+        *,
+        description: str | None = None,
+        category: str | None = None,
+        subtype: str | None = None,
+    ) -> NeedView:
+        with self._write(reason="edit need") as session:
+            need = get_live(session, Need, need_id, "need")
+            if category is not None:
+                require_code(session, "need_category", category.strip(), "need category")
+                need.category_code = category.strip()
+            if description is not None:
+                need.description = description.strip()
+            if subtype is not None:
+                need.subtype = subtype.strip()
+            session.flush()
+            return need_view(need, category_labels(session))
+
+    def get(self, need_id: str) -> NeedView:
+        with self._read() as session:
+            return need_view(get_live(session, Need, need_id, "need"), category_labels(session))
+
+    def list(self, person_id: str | None = None) -> list[NeedView]:
+        with self._read() as session:
+            labels = category_labels(session)
+            stmt = select(Need).where(Need.deleted_at.is_(None))
+            if person_id:
+                stmt = stmt.where(Need.person_id == person_id)
+            rows = session.scalars(stmt.order_by(Need.person_id, Need.priority, Need.created_at))
+            return [need_view(n, labels) for n in rows]
+
+    def reorder(self, person_id: str, need_ids: list[str]) -> list[NeedView]:
+        """Set priorities 1..n in the given order (needs are tackled one after another)."""
+        with self._write(reason="reorder needs") as session:
+            person = get_live(session, Person, person_id, "person")
+            needs = {
+                n.id: n
+                for n in session.scalars(
+                    select(Need).where(Need.person_id == person.id, Need.deleted_at.is_(None))
+                )
+            }
+            if set(need_ids) != set(needs):
+                raise ValidationError("The new order must list each of the person's needs once")
+            for i, nid in enumerate(need_ids, start=1):
+                if needs[nid].priority != i:
+                    needs[nid].priority = i
+        return self.list(person_id)
+
+    def delete(self, need_id: str) -> None:
+        with self._write(reason="delete need") as session:
+            need = get_live(session, Need, need_id, "need")
+            blank_personal_fields(need)
+            need.deleted_at = self.clock.now()

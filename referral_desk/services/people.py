@@ -1,0 +1,177 @@
+"""Use cases for people on the caseload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from referral_desk.domain.errors import ValidationError
+from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, normalise_pnc
+from referral_desk.domain.people import (
+    PersonKey,
+    probable_duplicates,
+    validate_date_of_birth,
+)
+from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.common import get_live, parse_date
+from referral_desk.services.dto import PersonView
+from referral_desk.store.changelog import blank_personal_fields
+from referral_desk.store.models import FollowUp, Need, Person, Referral
+
+EDITABLE = (
+    "given_name", "family_name", "date_of_birth", "crn", "nomis", "pnc", "gender", "ethnicity",
+    "disability", "religion", "foreign_national", "setting", "prison", "area", "office",
+    "expected_release_date", "cohort_iom", "cohort_ppo", "cohort_womens", "cohort_young_adult",
+    "contact_preferences", "consent_given_on", "consent_scope", "consent_withdrawn_on",
+)  # fmt: skip
+SETTINGS = ("custody", "community")
+
+
+class DuplicatePerson(ValidationError):
+    """Raised in strict mode when the new person probably exists already."""
+
+
+def clean_person_fields(fields: dict[str, Any], today: Any) -> dict[str, Any]:
+    """Validate and normalise user input; messages name fields, never values."""
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValidationError("Unknown person field: " + ", ".join(sorted(unknown)))
+    out = dict(fields)
+    for name in ("given_name", "family_name"):
+        if name in out:
+            out[name] = " ".join((out[name] or "").split())
+            if not out[name]:
+                raise ValidationError(f"{name.replace('_', ' ').capitalize()} is required")
+            if len(out[name]) > 200:
+                raise ValidationError(f"{name.replace('_', ' ').capitalize()} is too long")
+    for name in (
+        "date_of_birth",
+        "expected_release_date",
+        "consent_given_on",
+        "consent_withdrawn_on",
+    ):
+        if name in out:
+            out[name] = parse_date(out[name], name.replace("_", " ").capitalize())
+    if out.get("date_of_birth") is not None:
+        validate_date_of_birth(out["date_of_birth"], today)
+    for name, norm in (("crn", normalise_crn), ("nomis", normalise_nomis), ("pnc", normalise_pnc)):
+        if name in out:
+            value = (out[name] or "").strip()
+            out[name] = norm(value) if value else None
+    if "setting" in out:
+        out["setting"] = (out["setting"] or "community").strip().lower()
+        if out["setting"] not in SETTINGS:
+            raise ValidationError("Setting must be custody or community")
+    for name in (
+        "gender",
+        "ethnicity",
+        "disability",
+        "religion",
+        "prison",
+        "area",
+        "office",
+        "contact_preferences",
+        "consent_scope",
+    ):
+        if name in out:
+            out[name] = (out[name] or "").strip()
+    return out
+
+
+def _key(p: Person) -> PersonKey:
+    return PersonKey(p.id, p.given_name, p.family_name, p.date_of_birth, p.crn, p.nomis)
+
+
+def find_duplicates(session: Session, candidate: PersonKey) -> list[tuple[str, str]]:
+    """(person id, reason) of probable duplicates; only plausible rows are loaded."""
+    conds = []
+    if candidate.crn:
+        conds.append(Person.crn == candidate.crn)
+    if candidate.nomis:
+        conds.append(Person.nomis == candidate.nomis)
+    if candidate.date_of_birth:
+        conds.append(Person.date_of_birth == candidate.date_of_birth)
+    if candidate.family_name:
+        conds.append(func.lower(Person.family_name) == candidate.family_name.lower())
+    if not conds:
+        return []
+    rows = session.scalars(select(Person).where(Person.deleted_at.is_(None), or_(*conds)))
+    return [(m.person_id, m.reason) for m in probable_duplicates(candidate, map(_key, rows))]
+
+
+class PeopleService(ServiceBase):
+    def add(self, strict: bool = False, **fields: Any) -> PersonView:
+        """Add a person. Probable duplicates are warnings, or a refusal when `strict`."""
+        for required in ("given_name", "family_name"):
+            fields.setdefault(required, "")
+        fields = clean_person_fields(fields, self.clock.today())
+        with self._write(reason="add person") as session:
+            candidate = PersonKey(
+                "", fields["given_name"], fields["family_name"], fields.get("date_of_birth"),
+                fields.get("crn"), fields.get("nomis"),
+            )  # fmt: skip
+            dups = find_duplicates(session, candidate)
+            if dups and strict:
+                raise DuplicatePerson(
+                    "Probable duplicate of an existing person (" + dups[0][1] + "); not added."
+                )
+            person = Person(owner_officer_id=officer_of(session), **fields)
+            session.add(person)
+            session.flush()
+            warnings = tuple(
+                f"Probable duplicate ({reason}) of person {pid}" for pid, reason in dups
+            )
+            return PersonView.from_row(person, warnings=warnings)
+
+    def check_duplicates(
+        self, person_id: str | None = None, **fields: Any
+    ) -> list[tuple[str, str]]:
+        """Warnings for a form before saving: (person id, reason)."""
+        fields = clean_person_fields(
+            {k: v for k, v in fields.items() if k in EDITABLE}, self.clock.today()
+        )
+        with self._read() as session:
+            return find_duplicates(
+                session,
+                PersonKey(
+                    person_id or "", fields.get("given_name", ""), fields.get("family_name", ""),
+                    fields.get("date_of_birth"), fields.get("crn"), fields.get("nomis"),
+                ),
+            )  # fmt: skip
+
+    def update(self, person_id: str, **fields: Any) -> PersonView:
+        fields = clean_person_fields(fields, self.clock.today())
+        with self._write(reason="edit person") as session:
+            person = get_live(session, Person, person_id, "person")
+            for key, value in fields.items():
+                setattr(person, key, value)
+            session.flush()
+            return PersonView.from_row(person)
+
+    def get(self, person_id: str) -> PersonView:
+        with self._read() as session:
+            return PersonView.from_row(get_live(session, Person, person_id, "person"))
+
+    def list(self, owner_officer_id: str | None = None) -> list[PersonView]:
+        with self._read() as session:
+            stmt = select(Person).where(Person.deleted_at.is_(None))
+            if owner_officer_id:
+                stmt = stmt.where(Person.owner_officer_id == owner_officer_id)
+            rows = session.scalars(stmt.order_by(Person.family_name, Person.given_name))
+            return [PersonView.from_row(p) for p in rows]
+
+    def delete(self, person_id: str) -> None:
+        """Delete a person and everything about them; tombstones blank the personal fields."""
+        with self._write(reason="delete person") as session:
+            person = get_live(session, Person, person_id, "person")
+            now = self.clock.now()
+            for model in (FollowUp, Referral, Need):
+                for row in session.scalars(
+                    select(model).where(model.person_id == person.id, model.deleted_at.is_(None))
+                ):
+                    blank_personal_fields(row)
+                    row.deleted_at = now
+            blank_personal_fields(person)
+            person.deleted_at = now

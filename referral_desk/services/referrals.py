@@ -1,0 +1,375 @@
+"""Use cases for referrals: make one, move it through its lifecycle, read it back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referral_desk.domain.errors import ConsentRequired, ValidationError
+from referral_desk.domain.followup_rules import plan_for_transition
+from referral_desk.domain.identifiers import new_reference
+from referral_desk.domain.lifecycle import (
+    REASON_LISTS,
+    check_transition,
+    need_status_after_referral,
+)
+from referral_desk.domain.states import (
+    OPEN_REFERRAL_STATES,
+    NeedStatus,
+    Outcome,
+    ReferralState,
+)
+from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.common import get_live, get_referral, parse_datetime
+from referral_desk.services.dto import ReferralView, StatusChangeView
+from referral_desk.services.needs import set_need_status
+from referral_desk.services.reference import (
+    follow_up_rules,
+    reference_items,
+    require_code,
+    working_calendar,
+)
+from referral_desk.store.changelog import blank_personal_fields
+from referral_desk.store.models import (
+    FollowUp,
+    Need,
+    Officer,
+    Organisation,
+    Person,
+    Referral,
+    ReferralStatusChange,
+    Service,
+)
+
+UNUSABLE_SERVICE = ("defunct", "inactive")
+# States in which the provider has answered, so "check acceptance" is no longer needed.
+PROVIDER_ANSWERS = frozenset(
+    {ReferralState.ACCEPTED, ReferralState.WAITING_LIST, ReferralState.ACKNOWLEDGED}
+)
+
+
+def referral_view(session: Session, ref: Referral, warnings: tuple[str, ...] = ()) -> ReferralView:
+    service = session.get(Service, ref.service_id)
+    org = session.get(Organisation, service.organisation_id) if service else None
+    person = session.get(Person, ref.person_id)
+    history = []
+    names: dict[str, str] = {}
+    for change in session.scalars(
+        select(ReferralStatusChange)
+        .where(ReferralStatusChange.referral_id == ref.id)
+        .order_by(ReferralStatusChange.at, ReferralStatusChange.id)
+    ):
+        oid = change.by_officer_id
+        if oid and oid not in names:
+            officer = session.get(Officer, oid)
+            names[oid] = officer.name if officer else ""
+        history.append(StatusChangeView.from_row(change, by_name=names.get(oid or "", "")))
+    return ReferralView.from_row(
+        ref,
+        service_name=service.name if service else "",
+        organisation_name=org.name if org else "",
+        person_name=f"{person.given_name} {person.family_name}".strip() if person else "",
+        history=tuple(history),
+        warnings=warnings,
+    )
+
+
+def unused_reference(session: Session) -> str:
+    while True:
+        ref = new_reference()
+        if session.scalar(select(Referral.id).where(Referral.reference == ref)) is None:
+            return ref
+
+
+def add_follow_ups(
+    session: Session,
+    ref: Referral,
+    target: ReferralState,
+    on,
+    *,
+    response_days: int | None,
+    appointment_on=None,
+) -> None:
+    """Create the follow-ups of DESIGN.md §5 for this transition, in the same transaction.
+
+    Only this local write creates them: sync carries the rows, it never re-plans them.
+    """
+    planned = plan_for_transition(
+        target, on, response_days=response_days, appointment_on=appointment_on,
+        calendar=working_calendar(session), rules=follow_up_rules(session),
+    )  # fmt: skip
+    for item in planned:
+        session.add(
+            FollowUp(
+                referral_id=ref.id, person_id=ref.person_id, kind=item.kind.value,
+                due_on=item.due_on, note=item.note, officer_id=officer_of(session),
+            )
+        )  # fmt: skip
+
+
+def open_referrals_to(session: Session, person_id: str, service_id: str) -> list[Referral]:
+    rows = session.scalars(
+        select(Referral).where(
+            Referral.person_id == person_id,
+            Referral.service_id == service_id,
+            Referral.deleted_at.is_(None),
+            Referral.status.in_([s.value for s in OPEN_REFERRAL_STATES]),
+        )
+    )
+    return list(rows)
+
+
+class ReferralService(ServiceBase):
+    def make(
+        self,
+        need_id: str,
+        service_id: str,
+        *,
+        consent: bool,
+        method: str = "phone",
+        draft: bool = False,
+        shared_info: list[str] | None = None,
+        share_risk: bool = False,
+        accessibility_needs: str = "",
+        interpreter_language: str = "",
+        availability: str = "",
+        appointment_at: str | datetime | None = None,
+        appointment_place: str = "",
+        strict: bool = False,
+    ) -> ReferralView:
+        """Record a referral (sent, or a draft). Needs consent; warns on a second open one."""
+        if not consent:
+            raise ConsentRequired("Confirm the person consents to the referral being shared.")
+        appointment = parse_datetime(appointment_at, "Appointment")
+        with self._write(reason="make referral") as session:
+            need = get_live(session, Need, need_id, "need")
+            service = get_live(session, Service, service_id, "service")
+            person = get_live(session, Person, need.person_id, "person")
+            if person.consent_withdrawn_on is not None:
+                raise ConsentRequired(
+                    "The person has withdrawn consent to share; no new referrals can be made."
+                )
+            if service.status in UNUSABLE_SERVICE:
+                raise ValidationError(f"That service is {service.status}; choose another.")
+            require_code(session, "referral_method", method, "referral method")
+            info = list(shared_info if shared_info is not None else ["name", "needs"])
+            known_info = {i.code for i in reference_items(session, "shared_info")}
+            if set(info) - known_info:
+                raise ValidationError("Unknown shared information; use: " + ", ".join(known_info))
+            if "risk" in info and not share_risk:
+                info.remove("risk")
+            if share_risk and "risk" not in info:
+                info.append("risk")
+            warnings: tuple[str, ...] = ()
+            if open_referrals_to(session, person.id, service.id):
+                if strict:
+                    raise ValidationError(
+                        "There is already an open referral for this person to this service."
+                    )
+                warnings = ("There is already an open referral for this person to this service.",)
+            today = self.clock.today()
+            ref = Referral(
+                reference=unused_reference(session), person_id=person.id, need_id=need.id,
+                service_id=service.id, made_by_officer_id=officer_of(session), made_on=today,
+                method=method, consent_confirmed=True, shared_info=info, share_risk=share_risk,
+                accessibility_needs=accessibility_needs.strip(),
+                interpreter_language=interpreter_language.strip(),
+                availability=availability.strip(), appointment_at=appointment,
+                appointment_place=appointment_place.strip(), status="",
+            )  # fmt: skip
+            session.add(ref)
+            session.flush()
+            now = self.clock.now()
+            self._record(session, ref, ReferralState.DRAFT, now, channel=method)
+            if not draft:
+                self._record(session, ref, ReferralState.SENT, now, channel=method)
+                add_follow_ups(session, ref, ReferralState.SENT, today,
+                               response_days=service.response_days)  # fmt: skip
+            need_status = NeedStatus(need.status)
+            after = need_status_after_referral(need_status)
+            if after != need_status:
+                set_need_status(session, need, after, now, note="referral made")
+            session.flush()
+            return referral_view(session, ref, warnings)
+
+    @staticmethod
+    def _record(
+        session: Session,
+        ref: Referral,
+        target: ReferralState,
+        at: datetime,
+        *,
+        channel: str = "",
+        reason: str = "",
+        note: str = "",
+    ) -> None:
+        session.add(
+            ReferralStatusChange(
+                referral_id=ref.id, from_status=ref.status or None, to_status=target.value,
+                at=at, by_officer_id=officer_of(session), channel=channel, reason_code=reason,
+                note=note,
+            )
+        )  # fmt: skip
+        ref.status = target.value
+
+    def record_status(
+        self,
+        ref_or_id: str,
+        state: str | ReferralState,
+        *,
+        reason: str | None = None,
+        note: str = "",
+        channel: str = "",
+        outcome: str | None = None,
+        outcome_note: str = "",
+        appointment_at: str | datetime | None = None,
+        appointment_place: str | None = None,
+    ) -> ReferralView:
+        """Move a referral along its lifecycle; reasons where needed; follow-ups as §5 says."""
+        target = state if isinstance(state, ReferralState) else ReferralState.parse(state)
+        outcome_value = None
+        if outcome:
+            try:
+                outcome_value = Outcome(outcome.strip().lower().replace("-", "_"))
+            except ValueError:
+                raise ValidationError(
+                    "Outcome must be achieved, partly-achieved or not-achieved"
+                ) from None
+        appointment = parse_datetime(appointment_at, "Appointment")
+        reason = (reason or "").strip().replace("-", "_") or None
+        with self._write(reason="referral status") as session:
+            ref = get_referral(session, ref_or_id)
+            list_name = REASON_LISTS.get(target)
+            known = {i.code for i in reference_items(session, list_name)} if list_name else None
+            check_transition(ReferralState(ref.status), target, reason, known, outcome_value)
+            if channel:
+                require_code(session, "channel", channel, "channel")
+            if appointment is not None:
+                ref.appointment_at = appointment
+            if appointment_place is not None:
+                ref.appointment_place = appointment_place.strip()
+            if outcome_value is not None:
+                ref.outcome = outcome_value.value
+                ref.outcome_note = outcome_note.strip()
+            now = self.clock.now()
+            self._record(session, ref, target, now, channel=channel,
+                         reason=reason if list_name else "", note=note.strip())  # fmt: skip
+            service = session.get(Service, ref.service_id)
+            add_follow_ups(
+                session, ref, target, self.clock.today(),
+                response_days=service.response_days if service else None,
+                appointment_on=ref.appointment_at.date() if ref.appointment_at else None,
+            )  # fmt: skip
+            if target not in OPEN_REFERRAL_STATES:
+                self._close_follow_ups(session, ref, f"Referral {target.label.lower()}")
+            elif target in PROVIDER_ANSWERS:
+                self._close_follow_ups(
+                    session,
+                    ref,
+                    f"Provider answered: {target.label.lower()}",
+                    kinds=("check_acceptance",),
+                )
+            if target == ReferralState.COMPLETED and outcome_value == Outcome.ACHIEVED:
+                need = session.get(Need, ref.need_id) if ref.need_id else None
+                if need is not None and need.deleted_at is None and need.status != "met":
+                    set_need_status(session, need, NeedStatus.MET, now, note="referral achieved")
+            session.flush()
+            return referral_view(session, ref)
+
+    def _close_follow_ups(
+        self, session: Session, ref: Referral, note: str, kinds: tuple[str, ...] | None = None
+    ) -> None:
+        """Pending follow-ups that the new state answers are done: nothing left to chase."""
+        stmt = select(FollowUp).where(
+            FollowUp.referral_id == ref.id,
+            FollowUp.done_on.is_(None),
+            FollowUp.deleted_at.is_(None),
+            FollowUp.kind != "tell_provider",
+        )
+        if kinds:
+            stmt = stmt.where(FollowUp.kind.in_(kinds))
+        for fu in session.scalars(stmt):
+            fu.done_on = self.clock.today()
+            fu.result_note = note
+
+    def get(self, ref_or_id: str) -> ReferralView:
+        with self._read() as session:
+            return referral_view(session, get_referral(session, ref_or_id))
+
+    def list(self, person_id: str | None = None) -> list[ReferralView]:
+        with self._read() as session:
+            stmt = select(Referral).where(Referral.deleted_at.is_(None))
+            if person_id:
+                stmt = stmt.where(Referral.person_id == person_id)
+            rows = list(session.scalars(stmt.order_by(Referral.made_on, Referral.reference)))
+            return self._views(session, rows)
+
+    @staticmethod
+    def _views(session: Session, rows: list[Referral]) -> list[ReferralView]:
+        """Batch-load names for a list (no per-row queries, no history)."""
+        sids = {r.service_id for r in rows}
+        pids = {r.person_id for r in rows}
+        services = (
+            {s.id: s for s in session.scalars(select(Service).where(Service.id.in_(sids)))}
+            if sids
+            else {}
+        )
+        orgs = (
+            {
+                o.id: o.name
+                for o in session.scalars(
+                    select(Organisation).where(
+                        Organisation.id.in_({s.organisation_id for s in services.values()})
+                    )
+                )
+            }
+            if services
+            else {}
+        )
+        people = (
+            {
+                p.id: f"{p.given_name} {p.family_name}".strip()
+                for p in session.scalars(select(Person).where(Person.id.in_(pids)))
+            }
+            if pids
+            else {}
+        )
+        out = []
+        for r in rows:
+            s = services.get(r.service_id)
+            out.append(
+                ReferralView.from_row(
+                    r, service_name=s.name if s else "",
+                    organisation_name=orgs.get(s.organisation_id, "") if s else "",
+                    person_name=people.get(r.person_id, ""), history=(),
+                )
+            )  # fmt: skip
+        return out
+
+    def delete(self, ref_or_id: str) -> None:
+        with self._write(reason="delete referral") as session:
+            ref = get_referral(session, ref_or_id)
+            now = self.clock.now()
+            for fu in session.scalars(select(FollowUp).where(FollowUp.referral_id == ref.id)):
+                blank_personal_fields(fu)
+                fu.deleted_at = now
+            blank_personal_fields(ref)
+            ref.deleted_at = now
+
+    def update_details(self, ref_or_id: str, **fields) -> ReferralView:
+        allowed = {"appointment_place", "provider_contact", "accessibility_needs",
+                   "interpreter_language", "availability", "appointment_at"}  # fmt: skip
+        if set(fields) - allowed:
+            raise ValidationError("Unknown referral field: " + ", ".join(set(fields) - allowed))
+        with self._write(reason="edit referral") as session:
+            ref = get_referral(session, ref_or_id)
+            for key, value in fields.items():
+                if key == "appointment_at":
+                    value = parse_datetime(value, "Appointment")
+                elif isinstance(value, str):
+                    value = value.strip()
+                setattr(ref, key, value)
+            session.flush()
+            return referral_view(session, ref)
