@@ -138,3 +138,8 @@ class FollowUpService(ServiceBase):
             session.add(fu)
             session.flush()
             return follow_up_views(session, [fu])[0]
+
+    def get(self, follow_up_id: str) -> FollowUpView:
+        with self._read() as session:
+            fu = get_live(session, FollowUp, follow_up_id, "follow-up")
+            return follow_up_views(session, [fu])[0]

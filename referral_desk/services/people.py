@@ -16,9 +16,9 @@ from referral_desk.domain.people import (
 )
 from referral_desk.services.base import ServiceBase, officer_of
 from referral_desk.services.common import get_live, parse_date
-from referral_desk.services.dto import PersonView
+from referral_desk.services.dto import PersonDetail, PersonView
 from referral_desk.store.changelog import blank_personal_fields
-from referral_desk.store.models import FollowUp, Need, Person, Referral
+from referral_desk.store.models import CaseNote, FollowUp, Need, Person, Referral
 
 EDITABLE = (
     "given_name", "family_name", "date_of_birth", "crn", "nomis", "pnc", "gender", "ethnicity",
@@ -175,3 +175,19 @@ class PeopleService(ServiceBase):
                     row.deleted_at = now
             blank_personal_fields(person)
             person.deleted_at = now
+
+    def detail(self, person_id: str) -> PersonDetail:
+        from referral_desk.services.person_detail import load_person_detail
+
+        with self._read() as session:
+            return load_person_detail(session, person_id)
+
+    def add_note(self, person_id: str, text: str, referral_id: str | None = None) -> None:
+        text = (text or "").strip()
+        if not text:
+            raise ValidationError("A note cannot be empty.")
+        with self._write(reason="case note") as session:
+            person = get_live(session, Person, person_id, "person")
+            session.add(CaseNote(person_id=person.id, referral_id=referral_id,
+                                 at=self.clock.now(), by_officer_id=officer_of(session),
+                                 text=text))  # fmt: skip

@@ -1,0 +1,42 @@
+"""Composition root: decide window or command line, open the data, wire services to the UI.
+
+Nothing else in the package builds services or opens the database, so tests can build the
+same graph with a temporary folder and a pinned clock.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from referral_desk.cli.main import build_parser, run_command
+from referral_desk.domain.errors import DomainError
+from referral_desk.paths import data_dir
+from referral_desk.services.app_services import open_services
+
+
+def run(argv: list[str], *, force_gui: bool = False) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if force_gui or args.command is None:
+        return run_gui(data_dir(args.data_dir), demo=getattr(args, "demo", False))
+    return run_command(args, lambda: open_services(data_dir(args.data_dir)))
+
+
+def run_gui(folder: Path, *, demo: bool = False) -> int:
+    try:
+        services = open_services(folder)
+    except DomainError as err:
+        print(f"referral-desk: {err}", file=sys.stderr)
+        return 2
+    try:
+        if demo:
+            from referral_desk.services.demo import generate_demo
+
+            if not services.people.list():
+                generate_demo(services)
+        from referral_desk.ui.main import start_window
+
+        return start_window(services)
+    finally:
+        services.close()

@@ -1,0 +1,196 @@
+"""The `referral-desk` command line: a public interface, so its words and JSON shapes are kept.
+
+Every command runs one use case from the services layer; bad input prints one line on stderr,
+exits non-zero and changes nothing (each use case is a single transaction).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from referral_desk import __version__
+from referral_desk.cli import commands
+from referral_desk.domain.errors import DomainError
+from referral_desk.services.app_services import AppServices
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse prints usage on errors; scripts and officers get one clear line instead."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _json_flag() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    js = _json_flag()
+    p = OneLineParser(
+        prog="referral-desk",
+        description="Referral Desk: log unmet needs, find services, refer and follow up. "
+        "With no command, starts the desktop app.",
+    )
+    p.add_argument("--version", action="version", version=f"referral-desk {__version__}")
+    p.add_argument("--data-dir", metavar="DIR", help="folder holding the database")
+    p.add_argument("--demo", action="store_true", help="(desktop app) add demo data if empty")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+
+    sub.add_parser("init", parents=[js], help="create or upgrade the database, seed defaults")
+
+    demo = sub.add_parser("demo", parents=[js], help="add a fictional directory and caseload")
+    demo.add_argument("--people", type=int, default=50, metavar="N")
+    demo.add_argument("--services", type=int, default=150, metavar="M")
+    demo.add_argument("--referrals", type=int, default=None, metavar="R")
+    demo.add_argument("--seed", type=int, default=0, metavar="S")
+
+    person = sub.add_parser("person", help="add, edit or delete a person")
+    psub = person.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    for name in ("add", "edit"):
+        pa = psub.add_parser(name, parents=[js])
+        if name == "edit":
+            pa.add_argument("id")
+        pa.add_argument("--given", required=name == "add", metavar="NAME")
+        pa.add_argument("--family", required=name == "add", metavar="NAME")
+        pa.add_argument("--dob", required=name == "add", metavar="YYYY-MM-DD")
+        pa.add_argument("--crn")
+        pa.add_argument("--nomis")
+        pa.add_argument("--pnc")
+        pa.add_argument("--gender")
+        pa.add_argument("--ethnicity")
+        pa.add_argument("--setting", choices=["custody", "community"])
+        pa.add_argument("--prison")
+        pa.add_argument("--area")
+        pa.add_argument("--office")
+        pa.add_argument("--release-date", metavar="YYYY-MM-DD")
+        pa.add_argument("--consent-date", metavar="YYYY-MM-DD")
+        pa.add_argument("--consent-withdrawn", metavar="YYYY-MM-DD")
+        if name == "add":
+            pa.add_argument("--strict", action="store_true", help="refuse probable duplicates")
+    pdel = psub.add_parser("delete", parents=[js])
+    pdel.add_argument("id")
+
+    need = sub.add_parser("need", help="log a need, change its status")
+    nsub = need.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    nadd = nsub.add_parser("add", parents=[js])
+    nadd.add_argument("--person", required=True, metavar="ID")
+    nadd.add_argument("--category", required=True, metavar="CODE")
+    nadd.add_argument("--description", default="", metavar="TEXT")
+    nadd.add_argument("--priority", type=int, metavar="N")
+    nadd.add_argument(
+        "--unmet", metavar="REASON", help="no-service | full | not-eligible | out-of-area"
+    )
+    nstat = nsub.add_parser("status", parents=[js])
+    nstat.add_argument("id")
+    nstat.add_argument("status")
+    nstat.add_argument("--note", default="")
+    ndel = nsub.add_parser("delete", parents=[js])
+    ndel.add_argument("id")
+
+    search = sub.add_parser("search", parents=[js], help="search the service directory")
+    search.add_argument("text", nargs="?", default="")
+    search.add_argument("--category", metavar="CODE")
+    search.add_argument("--area", metavar="NAME")
+    search.add_argument("--prison", metavar="NAME")
+    search.add_argument("--setting", choices=["custody", "community", "gate"])
+    search.add_argument("--gender")
+    search.add_argument("--age", type=int, metavar="N")
+    search.add_argument("--free", action="store_true")
+    search.add_argument("--prechecked", action="store_true")
+    search.add_argument("--accepting", action="store_true")
+    search.add_argument("--limit", type=int, default=20, metavar="N")
+
+    refer = sub.add_parser("refer", parents=[js], help="record a referral for a need")
+    refer.add_argument("--need", required=True, metavar="ID")
+    refer.add_argument("--service", required=True, metavar="ID")
+    refer.add_argument("--method", default="phone", metavar="M")
+    refer.add_argument("--consent", action="store_true", help="the person consents to sharing")
+    refer.add_argument("--draft", action="store_true", help="save as a draft, not yet sent")
+    refer.add_argument("--share", default="name,needs", metavar="LIST",
+                       help="information shared, comma-separated codes")  # fmt: skip
+    refer.add_argument("--share-risk", action="store_true", help="explicitly share risk info")
+    refer.add_argument("--accessibility", default="", metavar="TEXT")
+    refer.add_argument("--interpreter", default="", metavar="LANGUAGE")
+    refer.add_argument("--availability", default="", metavar="TEXT")
+    refer.add_argument("--appointment", metavar="YYYY-MM-DDTHH:MM")
+    refer.add_argument("--strict", action="store_true", help="refuse a second open referral")
+
+    referral = sub.add_parser("referral", help="update a referral")
+    rsub = referral.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    rstat = rsub.add_parser("status", parents=[js])
+    rstat.add_argument("ref", metavar="REF")
+    rstat.add_argument("state", metavar="STATE")
+    rstat.add_argument("--reason", metavar="CODE")
+    rstat.add_argument("--note", default="", metavar="TEXT")
+    rstat.add_argument("--channel", default="", metavar="CHANNEL")
+    rstat.add_argument("--outcome", metavar="OUTCOME")
+    rstat.add_argument("--appointment", metavar="YYYY-MM-DDTHH:MM")
+    rdel = rsub.add_parser("delete", parents=[js])
+    rdel.add_argument("ref", metavar="REF")
+
+    fus = sub.add_parser("followups", parents=[js], help="list follow-ups not yet done")
+    fus.add_argument("--due-by", metavar="YYYY-MM-DD")
+    fus.add_argument("--all", action="store_true", help="include done follow-ups")
+    fu = sub.add_parser("followup", help="mark a follow-up done or reschedule it")
+    fusub = fu.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    fdone = fusub.add_parser("done", parents=[js])
+    fdone.add_argument("id")
+    fdone.add_argument("--note", default="", metavar="TEXT")
+    fmove = fusub.add_parser("reschedule", parents=[js])
+    fmove.add_argument("id")
+    fmove.add_argument("due", metavar="YYYY-MM-DD")
+
+    show = sub.add_parser("show", parents=[js], help="show one record")
+    show.add_argument("kind", choices=["person", "need", "referral", "service", "followup"])
+    show.add_argument("id")
+
+    lst = sub.add_parser("list", parents=[js], help="list records")
+    lst.add_argument(
+        "kind", choices=["people", "needs", "referrals", "services", "categories", "followups"]
+    )
+
+    prof = sub.add_parser("profile", help="this machine's officer profile")
+    prsub = prof.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    pset = prsub.add_parser("set", parents=[js])
+    for name in ("name", "role", "team", "office", "office-phone", "email"):
+        pset.add_argument(f"--{name}")
+    prsub.add_parser("show", parents=[js])
+    return p
+
+
+def emit(args: argparse.Namespace, data: Any, text: Callable[[Any], str]) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        out = text(data)
+        if out:
+            print(out)
+
+
+def run_command(args: argparse.Namespace, open_app: Callable[[], AppServices]) -> int:
+    try:
+        app = open_app()
+    except DomainError as err:
+        print(f"referral-desk: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        handler = commands.HANDLERS[args.command]
+        data, text = handler(app, args)
+        emit(args, data, text)
+        return EXIT_OK
+    except DomainError as err:
+        print(f"referral-desk: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        app.close()

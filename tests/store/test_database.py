@@ -1,0 +1,173 @@
+"""Opening, creating, migrating and refusing database files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, func, select, text
+
+from referral_desk.domain.errors import DatabaseError
+from referral_desk.store import fts
+from referral_desk.store.database import (
+    DB_FILENAME,
+    Database,
+    alembic_config,
+    current_revision,
+    head_revision,
+)
+from referral_desk.store.engine import create_sqlite_engine
+from referral_desk.store.models import Organisation, Person, SiteState
+
+
+def test_new_database_is_built_by_migrations_to_head(tmp_path: Path) -> None:
+    db = Database.open(tmp_path / "d")
+    try:
+        assert current_revision(db.engine) == head_revision()
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        db.close()
+
+
+def test_every_search_trigger_exists_after_upgrade_head(tmp_path: Path) -> None:
+    db = Database.open(tmp_path / "d")
+    try:
+        with db.engine.connect() as conn:
+            assert fts.trigger_names(conn) >= fts.EXPECTED_TRIGGERS
+    finally:
+        db.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_files_are_owner_only(tmp_path: Path) -> None:
+    folder = tmp_path / "new" / "data"
+    Database.open(folder).close()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / DB_FILENAME).stat().st_mode) == 0o600
+
+
+def test_reopen_keeps_site_id_and_data(tmp_path: Path) -> None:
+    db = Database.open(tmp_path)
+    site = db.site_id
+    with db.write() as s:
+        s.add(Organisation(name="Lighthouse Trust"))
+    db.close()
+    db = Database.open(tmp_path)
+    try:
+        assert db.site_id == site
+        with db.read() as s:
+            assert s.scalar(select(func.count()).select_from(Organisation)) == 1
+            assert s.scalar(select(func.count()).select_from(SiteState)) == 1
+    finally:
+        db.close()
+
+
+def test_a_file_that_is_not_sqlite_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    path.write_bytes(b"PK\x03\x04 this is a zip, not a database" * 10)
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError, match="not a Referral Desk database"):
+        Database.open(tmp_path)
+    assert path.read_bytes() == before
+
+
+def test_a_corrupt_sqlite_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    with pytest.raises(DatabaseError):
+        Database.open(tmp_path)
+
+
+def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    Database.open(tmp_path).close()
+    con = sqlite3.connect(tmp_path / DB_FILENAME)
+    con.execute("UPDATE alembic_version SET version_num = 'fffffffff'")
+    con.commit()
+    con.close()
+    with pytest.raises(DatabaseError, match="newer version of Referral Desk"):
+        Database.open(tmp_path)
+
+
+def test_older_database_is_backed_up_then_migrated(tmp_path: Path) -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = [r.revision for r in script.walk_revisions()]
+    first = revisions[-1]
+    engine = create_sqlite_engine(tmp_path / DB_FILENAME)
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, first)
+    engine.dispose()
+    db = Database.open(tmp_path)
+    try:
+        assert current_revision(db.engine) == head_revision()
+    finally:
+        db.close()
+    backups = list((tmp_path / "backups").glob("*.sqlite3"))
+    if first == head_revision():
+        assert backups == []  # nothing to migrate, so no backup
+    else:
+        assert len(backups) == 1
+        con = sqlite3.connect(backups[0])
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == first
+        con.close()
+
+
+def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
+    db = Database.open(tmp_path)
+    try:
+        with pytest.raises(RuntimeError), db.write() as s:
+            s.add(Organisation(name="Half written"))
+            s.flush()
+            raise RuntimeError("boom")
+        with db.read() as s:
+            assert s.scalar(select(func.count()).select_from(Organisation)) == 0
+            assert s.execute(text("SELECT count(*) FROM change_entry")).scalar() == 0
+    finally:
+        db.close()
+
+
+def test_read_only_database_gives_a_clear_message(tmp_path: Path) -> None:
+    Database.open(tmp_path).close()
+    path = tmp_path / DB_FILENAME
+    # Root ignores file modes, so open SQLite read-only the way a read-only share behaves.
+    ro = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    db = Database(path, ro)
+    try:
+        with pytest.raises(DatabaseError, match="read-only"), db.write() as s:
+            s.add(Organisation(name="x"))
+    finally:
+        ro.dispose()
+
+
+def test_full_disk_gives_a_clear_message_and_keeps_data(tmp_path: Path) -> None:
+    db = Database.open(tmp_path)
+    with db.write() as s:
+        s.add(Person(given_name="A", family_name="B"))
+    with db.engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+    db.close()
+
+    engine = create_sqlite_engine(tmp_path / DB_FILENAME)
+
+    @event.listens_for(engine, "connect")
+    def _cap(dbapi_conn, _rec) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+
+    full = Database(tmp_path / DB_FILENAME, engine)
+    try:
+        with pytest.raises(DatabaseError, match="disk is full"), full.write() as s:
+            for i in range(2000):
+                s.add(Organisation(name=f"Organisation {i}" * 20))
+        with full.read() as s:
+            assert s.scalar(select(func.count()).select_from(Organisation)) == 0
+            assert s.scalar(select(func.count()).select_from(Person)) == 1
+    finally:
+        full.close()
