@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from referral_desk.services.base import Clock
+from referral_desk.store.database import DB_FILENAME
 
 TODAY = date(2026, 3, 2)  # a Monday, clear of bank holidays
 
@@ -22,13 +24,30 @@ def clock() -> Clock:
     return Clock(fixed_today=TODAY)
 
 
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated, seeded database with a profile, copied for each test (fast set-up).
+
+    Copies share a site id; tests of sync between sites build their own databases.
+    """
+    from referral_desk.services.app_services import open_services
+
+    folder = tmp_path_factory.mktemp("template")
+    services = open_services(folder, Clock(fixed_today=TODAY))
+    services.profile.set(name="Alex Morgan", team="Leeds North", office="Leeds",
+                         office_phone="0113 496 0000", email="alex@probation.example")  # fmt: skip
+    services.close()
+    return folder / DB_FILENAME
+
+
 @pytest.fixture
-def app(tmp_path: Path, clock: Clock) -> Iterator[object]:
+def app(tmp_path: Path, clock: Clock, template_db: Path) -> Iterator[object]:
     """A fresh database with reference data and an officer profile."""
     from referral_desk.services.app_services import open_services
 
-    services = open_services(tmp_path / "data", clock)
-    services.profile.set(name="Alex Morgan", team="Leeds North", office="Leeds",
-                         office_phone="0113 496 0000", email="alex@probation.example")  # fmt: skip
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    shutil.copy2(template_db, data / DB_FILENAME)
+    services = open_services(data, clock)
     yield services
     services.close()

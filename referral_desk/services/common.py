@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from typing import TypeVar
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import NotFound, ValidationError
@@ -38,6 +38,18 @@ def parse_datetime(text: str | datetime | None, what: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         raise ValidationError(f"{what} must be written YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+
+
+def after_last(session: Session, column: Any, key_column: Any, key: str, now: datetime) -> datetime:
+    """A history timestamp strictly after the record's previous change.
+
+    History is ordered by time; two changes in one action (draft then sent) or a coarse system
+    clock must still sort in the order they were made.
+    """
+    last = session.scalar(select(func.max(column)).where(key_column == key))
+    if last is not None and now <= last:
+        return last + timedelta(microseconds=1)
+    return now
 
 
 def _is_uuid(text: str) -> bool:

@@ -9,7 +9,7 @@ from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.lifecycle import check_need_transition
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
 from referral_desk.services.base import ServiceBase, officer_of
-from referral_desk.services.common import get_live, parse_date
+from referral_desk.services.common import after_last, get_live, parse_date
 from referral_desk.services.dto import NeedView
 from referral_desk.services.reference import reference_items, require_code
 from referral_desk.store.changelog import blank_personal_fields
@@ -49,6 +49,8 @@ def set_need_status(
     current = NeedStatus(need.status) if need.status else None
     if current is not None:
         check_need_transition(current, target)
+    session.flush()
+    when = after_last(session, NeedStatusChange.at, NeedStatusChange.need_id, need.id, when)
     session.add(
         NeedStatusChange(
             need_id=need.id, from_status=need.status if current else None,

@@ -22,7 +22,7 @@ from referral_desk.domain.states import (
     ReferralState,
 )
 from referral_desk.services.base import ServiceBase, officer_of
-from referral_desk.services.common import get_live, get_referral, parse_datetime
+from referral_desk.services.common import after_last, get_live, get_referral, parse_datetime
 from referral_desk.services.dto import ReferralView, StatusChangeView
 from referral_desk.services.needs import set_need_status
 from referral_desk.services.reference import (
@@ -205,6 +205,9 @@ class ReferralService(ServiceBase):
         reason: str = "",
         note: str = "",
     ) -> None:
+        session.flush()
+        at = after_last(session, ReferralStatusChange.at, ReferralStatusChange.referral_id,
+                        ref.id, at)  # fmt: skip
         session.add(
             ReferralStatusChange(
                 referral_id=ref.id, from_status=ref.status or None, to_status=target.value,

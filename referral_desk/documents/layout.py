@@ -1,0 +1,293 @@
+"""Page set-up, type sizes and small building blocks shared by the slip and the provider form.
+
+Kept in one place so both documents look like one family and obey the same rules:
+- deterministic bytes: reportlab's `invariant` mode (fixed dates and document id), fixed creator
+  and producer strings, no personal data in the PDF metadata;
+- large, plain type: at least 14 pt body text on A4 and 12 pt on A5;
+- data is escaped before it reaches reportlab's paragraph markup, so a name with `&` or `<` prints
+  as typed instead of breaking the layout.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4, A5
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
+
+from referral_desk.documents.fonts import font_family
+
+__all__ = [
+    "INK",
+    "MUTED",
+    "RULE",
+    "Layout",
+    "OneLine",
+    "format_date",
+    "format_datetime",
+    "layout_for",
+    "para",
+    "qr_code",
+    "summary_table",
+    "text_markup",
+    "write_pdf",
+]
+
+PRODUCER = "Referral Desk"
+INK = colors.HexColor("#0b0c0c")
+MUTED = colors.HexColor("#505a5f")
+RULE = colors.HexColor("#b1b4b6")
+TINT = colors.HexColor("#f3f2f1")
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything that changes between A4 and A5: page, margins and the type scale."""
+
+    name: str
+    pagesize: tuple[float, float]
+    margin: float
+    body: float
+    small: float
+    heading: float
+    title: float
+    reference: float
+    qr_size: float
+    label_width: float
+
+    @property
+    def frame_width(self) -> float:
+        return self.pagesize[0] - 2 * self.margin
+
+    @property
+    def frame_height(self) -> float:
+        return self.pagesize[1] - 2 * self.margin
+
+    def style(self, role: str) -> ParagraphStyle:
+        """A paragraph style for `role`: body, bold, small, heading, title or subtitle."""
+        fonts = font_family()
+        size, bold, colour = {
+            "body": (self.body, False, INK),
+            "bold": (self.body, True, INK),
+            "small": (self.small, False, MUTED),
+            "heading": (self.heading, True, INK),
+            "title": (self.title, True, INK),
+            "subtitle": (self.heading, False, INK),
+        }[role]
+        return ParagraphStyle(
+            role,
+            fontName=fonts.bold if bold else fonts.regular,
+            fontSize=size,
+            leading=round(size * 1.3, 1),
+            textColor=colour,
+            alignment=TA_LEFT,
+            spaceAfter=0,
+            # Long words (e-mail addresses, URLs) break rather than run off the page.
+            splitLongWords=1,
+        )
+
+
+_LAYOUTS = {
+    "A4": Layout(
+        name="A4", pagesize=A4, margin=18 * mm, body=14, small=10, heading=14, title=24,
+        reference=30, qr_size=34 * mm, label_width=44 * mm,
+    ),
+    "A5": Layout(
+        name="A5", pagesize=A5, margin=11 * mm, body=12, small=8.5, heading=12, title=18,
+        reference=24, qr_size=27 * mm, label_width=33 * mm,
+    ),
+}  # fmt: skip
+
+
+def layout_for(size: str) -> Layout:
+    """The layout for "A4" or "A5" (case-insensitive); anything else is a ValueError."""
+    key = size.strip().upper() if isinstance(size, str) else ""
+    try:
+        return _LAYOUTS[key]
+    except KeyError:
+        raise ValueError("Page size must be A4 or A5") from None
+
+
+def text_markup(text: str) -> str:
+    """Escape `text` for paragraph markup, keeping the writer's line breaks."""
+    lines = [escape(line.strip()) for line in text.strip().splitlines()]
+    return "<br/>".join(line for line in lines if line)
+
+
+def para(text: str, style: ParagraphStyle, *, markup: bool = False) -> Paragraph:
+    """A paragraph of plain `text` (escaped) or of trusted `markup` built by this package."""
+    return Paragraph(text if markup else text_markup(text), style)
+
+
+def format_date(value: date) -> str:
+    """"3 March 2025": spelled-out month, no locale lookups, so output never varies by PC."""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def format_time(value: datetime) -> str:
+    """GOV.UK style times: "10:30am", "2pm", "midday", "midnight"."""
+    if value.minute == 0 and value.hour in (0, 12):
+        return "midnight" if value.hour == 0 else "midday"
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
+def format_datetime(value: datetime) -> str:
+    """"Tuesday 14 January 2025 at 10:30am"."""
+    return f"{_DAYS[value.weekday()]} {format_date(value)} at {format_time(value)}"
+
+
+class OneLine(Flowable):
+    """A single line of text drawn as one text run, never wrapped or split.
+
+    Used for the referral reference: it must reach the page as exactly the characters of the
+    reference, in one piece, so it can be read aloud, copied by hand and found by text search.
+    The font shrinks (never below 60% of the asked size) rather than wrap if the frame is narrow.
+    """
+
+    def __init__(self, text: str, font_name: str, size: float, colour: colors.Color = INK):
+        super().__init__()
+        self.text = text
+        self.font_name = font_name
+        self.size = size
+        self.colour = colour
+        self._used = size
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        natural = stringWidth(self.text, self.font_name, self.size)
+        scale = min(1.0, avail_width / natural) if natural else 1.0
+        self._used = max(self.size * 0.6, self.size * scale)
+        self.width = min(avail_width, natural * self._used / self.size)
+        self.height = self._used * 1.2
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.setFillColor(self.colour)
+        canvas.setFont(self.font_name, self._used)
+        canvas.drawString(0, self._used * 0.25, self.text)
+
+
+def qr_code(value: str, size: float) -> Drawing:
+    """A square QR code of `value`, `size` points wide including the quiet zone.
+
+    Level M survives a crease or a smudge on a slip carried around in a pocket.
+    """
+    widget = QrCodeWidget(value, barLevel="M", barBorder=4, barWidth=size, barHeight=size)
+    drawing = Drawing(size, size)
+    drawing.add(widget)
+    return drawing
+
+
+def summary_table(
+    rows: Sequence[tuple[str, Sequence[Flowable]]], layout: Layout, *, top_rule: bool = True
+) -> Table:
+    """Label / content rows with hairlines between them (like a GOV.UK summary list).
+
+    Labels sit in a narrow left column so each section costs no extra line of height, which keeps
+    an A5 slip to one page.
+    """
+    label_style = layout.style("bold")
+    data = [[para(label, label_style), list(content)] for label, content in rows]
+    table = Table(
+        data,
+        colWidths=[layout.label_width, layout.frame_width - layout.label_width],
+        hAlign="LEFT",
+        splitByRow=1,
+    )
+    commands: list[tuple] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (0, -1), 3 * mm),
+        ("RIGHTPADDING", (1, 0), (1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), layout.body * 0.45),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), layout.body * 0.55),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.6, RULE),
+    ]
+    if top_rule:
+        commands.append(("LINEABOVE", (0, 0), (-1, 0), 0.6, RULE))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+PageDecorator = Callable[[Canvas, BaseDocTemplate], None]
+
+
+def write_pdf(
+    story: Iterable[Flowable],
+    layout: Layout,
+    *,
+    title: str,
+    on_page: PageDecorator | None = None,
+    footer_height: float = 0.0,
+) -> bytes:
+    """Lay out `story` on pages of `layout` and return the PDF bytes.
+
+    `title` goes into the PDF metadata, so it must not hold personal data (use the reference).
+    `invariant=1` pins the creation date and document id; with fixed creator and producer strings
+    the same story always gives the same bytes.
+    """
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=layout.pagesize,
+        leftMargin=layout.margin,
+        rightMargin=layout.margin,
+        topMargin=layout.margin,
+        bottomMargin=layout.margin,
+        title=title,
+        author="",
+        subject="",
+        creator=PRODUCER,
+        producer=PRODUCER,
+        invariant=1,
+        pageCompression=1,
+        lang="en-GB",
+    )
+    frame = Frame(
+        layout.margin,
+        layout.margin + footer_height,
+        layout.frame_width,
+        layout.frame_height - footer_height,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="body",
+    )
+    decorate = on_page if on_page is not None else _no_decoration
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
+    doc.build(list(story))
+    return buffer.getvalue()
+
+
+def _no_decoration(canvas: Canvas, doc: BaseDocTemplate) -> None:
+    return None
