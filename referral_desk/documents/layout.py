@@ -40,11 +40,14 @@ __all__ = [
     "INK",
     "MUTED",
     "RULE",
+    "TINT",
     "Layout",
+    "Marker",
     "OneLine",
     "format_date",
     "format_datetime",
     "layout_for",
+    "marker_state",
     "para",
     "qr_code",
     "summary_table",
@@ -103,7 +106,7 @@ class Layout:
             role,
             fontName=fonts.bold if bold else fonts.regular,
             fontSize=size,
-            leading=round(size * 1.3, 1),
+            leading=round(size * 1.25, 1),
             textColor=colour,
             alignment=TA_LEFT,
             spaceAfter=0,
@@ -114,12 +117,12 @@ class Layout:
 
 _LAYOUTS = {
     "A4": Layout(
-        name="A4", pagesize=A4, margin=18 * mm, body=14, small=10, heading=14, title=24,
+        name="A4", pagesize=A4, margin=16 * mm, body=14, small=10.5, heading=14, title=24,
         reference=30, qr_size=34 * mm, label_width=44 * mm,
     ),
     "A5": Layout(
-        name="A5", pagesize=A5, margin=11 * mm, body=12, small=8.5, heading=12, title=18,
-        reference=24, qr_size=27 * mm, label_width=33 * mm,
+        name="A5", pagesize=A5, margin=10 * mm, body=12, small=9, heading=12, title=18,
+        reference=24, qr_size=26 * mm, label_width=32 * mm,
     ),
 }  # fmt: skip
 
@@ -241,12 +244,37 @@ def summary_table(
 PageDecorator = Callable[[Canvas, BaseDocTemplate], None]
 
 
+class Marker(Flowable):
+    """Takes no space; when laid out, records `value` and the page it landed on on the document.
+
+    Page decorations run per page, not per flowable, so this is how a footer learns which slip
+    of a batch it belongs to (see `marker_state`).
+    """
+
+    def __init__(self, value: str):
+        super().__init__()
+        self.value = value
+        self.width = self.height = 0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        doc = self.canv._doctemplate
+        doc.marker_state = (self.value, self.canv.getPageNumber())
+
+
+def marker_state(doc: BaseDocTemplate) -> tuple[str, int] | None:
+    """The last `Marker` laid out in `doc` and its page number, or None before the first."""
+    return getattr(doc, "marker_state", None)
+
+
 def write_pdf(
     story: Iterable[Flowable],
     layout: Layout,
     *,
     title: str,
-    on_page: PageDecorator | None = None,
+    on_page_end: PageDecorator | None = None,
     footer_height: float = 0.0,
 ) -> bytes:
     """Lay out `story` on pages of `layout` and return the PDF bytes.
@@ -283,8 +311,8 @@ def write_pdf(
         bottomPadding=0,
         id="body",
     )
-    decorate = on_page if on_page is not None else _no_decoration
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
+    decorate = on_page_end if on_page_end is not None else _no_decoration
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPageEnd=decorate)])
     doc.build(list(story))
     return buffer.getvalue()
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from referral_desk.services.base import Clock
+from referral_desk.services.case_actions import CaseActionService
 from referral_desk.services.directory import DirectoryService
 from referral_desk.services.followups import FollowUpService
+from referral_desk.services.my_day import MyDayService
 from referral_desk.services.needs import NeedService
 from referral_desk.services.people import PeopleService
 from referral_desk.services.profile import ProfileService
@@ -27,6 +29,8 @@ class AppServices:
     directory: DirectoryService
     reference: ReferenceService
     profile: ProfileService
+    cases: CaseActionService
+    my_day: MyDayService
 
     @property
     def data_path(self) -> Path:
@@ -50,6 +54,8 @@ def open_services(data_dir: Path, clock: Clock | None = None) -> AppServices:
         directory=DirectoryService(db),
         reference=ReferenceService(db, clock),
         profile=ProfileService(db, clock),
+        cases=CaseActionService(db, clock),
+        my_day=MyDayService(db, clock),
     )
     services.reference.seed_defaults()
     return services

@@ -1,0 +1,152 @@
+"""Case-level actions that ripple into referrals: transfer/release, consent, hand-over, closure.
+
+Prisoners are "moved without informing the services they had been accessing" (DESIGN.md §1):
+every change of setting or of consent makes follow-ups on the open referrals, so an officer is
+reminded to tell each provider.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referral_desk.domain.errors import ValidationError
+from referral_desk.domain.followup_rules import on_transfer
+from referral_desk.domain.states import OPEN_REFERRAL_STATES, FollowUpKind
+from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.common import get_live, parse_date
+from referral_desk.services.dto import PersonView
+from referral_desk.services.people import clean_person_fields
+from referral_desk.services.reference import follow_up_rules, working_calendar
+from referral_desk.store.models import FollowUp, Officer, Person, Referral
+
+
+def open_referrals(session: Session, person_id: str) -> list[Referral]:
+    return list(
+        session.scalars(
+            select(Referral).where(
+                Referral.person_id == person_id,
+                Referral.deleted_at.is_(None),
+                Referral.status.in_([s.value for s in OPEN_REFERRAL_STATES]),
+            )
+        )
+    )
+
+
+def _tell_providers(session: Session, person: Person, today: date, note: str) -> int:
+    refs = open_referrals(session, person.id)
+    planned = on_transfer(today, working_calendar(session), follow_up_rules(session))
+    for ref in refs:
+        for item in planned:
+            session.add(
+                FollowUp(
+                    referral_id=ref.id, person_id=person.id, kind=FollowUpKind.TELL_PROVIDER.value,
+                    due_on=item.due_on, note=note, officer_id=officer_of(session),
+                )
+            )  # fmt: skip
+    return len(refs)
+
+
+class CaseActionService(ServiceBase):
+    def open_referral_count(self, person_id: str) -> int:
+        with self._read() as session:
+            return len(open_referrals(session, get_live(session, Person, person_id, "person").id))
+
+    def change_setting(
+        self,
+        person_id: str,
+        *,
+        setting: str,
+        prison: str = "",
+        area: str = "",
+        office: str = "",
+        expected_release_date: str | date | None = None,
+        tell_providers: bool = True,
+    ) -> tuple[PersonView, int]:
+        """Transfer or release. Returns the person and how many "tell provider" follow-ups."""
+        fields = clean_person_fields(
+            {"setting": setting, "prison": prison, "area": area, "office": office},
+            self.clock.today(),
+        )
+        if fields["setting"] == "custody" and not fields["prison"]:
+            raise ValidationError("Choose the prison for someone in custody.")
+        release = parse_date(expected_release_date, "Expected release date")
+        with self._write(reason="transfer or release") as session:
+            person = get_live(session, Person, person_id, "person")
+            moved = (person.setting, person.prison, person.area) != (
+                fields["setting"], fields["prison"], fields["area"],
+            )  # fmt: skip
+            for key, value in fields.items():
+                setattr(person, key, value)
+            if fields["setting"] == "community":
+                person.prison = ""
+            if expected_release_date is not None:
+                person.expected_release_date = release
+            count = 0
+            if moved and tell_providers:
+                note = (
+                    "Tell the provider the person has been released"
+                    if fields["setting"] == "community"
+                    else "Tell the provider the person has moved prison"
+                )
+                count = _tell_providers(session, person, self.clock.today(), note)
+            session.flush()
+            return PersonView.from_row(person), count
+
+    def withdraw_consent(self, person_id: str, on: str | date | None = None) -> int:
+        """Record withdrawn consent: blocks new referrals, a follow-up per open referral."""
+        when = parse_date(on, "Date consent was withdrawn") or self.clock.today()
+        with self._write(reason="consent withdrawn") as session:
+            person = get_live(session, Person, person_id, "person")
+            if person.consent_withdrawn_on is not None:
+                raise ValidationError("Consent is already recorded as withdrawn.")
+            person.consent_withdrawn_on = when
+            return _tell_providers(
+                session, person, self.clock.today(),
+                "Consent withdrawn: tell the provider and stop sharing information",
+            )  # fmt: skip
+
+    def give_consent(self, person_id: str, on: str | date | None = None, scope: str = "") -> None:
+        when = parse_date(on, "Consent date") or self.clock.today()
+        with self._write(reason="consent given") as session:
+            person = get_live(session, Person, person_id, "person")
+            person.consent_given_on = when
+            person.consent_withdrawn_on = None
+            if scope:
+                person.consent_scope = scope.strip()
+
+    def hand_over(self, person_id: str, officer_id: str) -> PersonView:
+        """Change the owning officer; open follow-ups go with the case. History stays."""
+        with self._write(reason="hand over case") as session:
+            person = get_live(session, Person, person_id, "person")
+            officer = get_live(session, Officer, officer_id, "officer")
+            person.owner_officer_id = officer.id
+            for fu in session.scalars(
+                select(FollowUp).where(
+                    FollowUp.person_id == person.id,
+                    FollowUp.done_on.is_(None),
+                    FollowUp.deleted_at.is_(None),
+                )
+            ):
+                fu.officer_id = officer.id
+            session.flush()
+            return PersonView.from_row(person)
+
+    def close_case(self, person_id: str, on: str | date | None = None) -> PersonView:
+        when = parse_date(on, "Closing date") or self.clock.today()
+        with self._write(reason="close case") as session:
+            person = get_live(session, Person, person_id, "person")
+            if person.closed_on is not None:
+                raise ValidationError("The case is already closed.")
+            person.closed_on = when
+            session.flush()
+            return PersonView.from_row(person)
+
+    def reopen_case(self, person_id: str) -> PersonView:
+        with self._write(reason="reopen case") as session:
+            person = get_live(session, Person, person_id, "person")
+            person.closed_on = None
+            session.flush()
+            return PersonView.from_row(person)
