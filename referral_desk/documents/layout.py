@@ -122,16 +122,34 @@ _LAYOUTS = {
     ),
     "A5": Layout(
         name="A5", pagesize=A5, margin=10 * mm, body=12, small=9, heading=12, title=18,
-        reference=24, qr_size=26 * mm, label_width=32 * mm,
+        reference=24, qr_size=26 * mm, label_width=37 * mm,
     ),
 }  # fmt: skip
 
 
-def layout_for(size: str) -> Layout:
-    """The layout for "A4" or "A5" (case-insensitive); anything else is a ValueError."""
+# The provider form is read by staff at a desk and holds more text, so its type is smaller; it
+# still meets the 12 pt minimum on A4 that the slip's plain-English rules set for A5.
+_FORM_LAYOUTS = {
+    "A4": Layout(
+        name="A4", pagesize=A4, margin=16 * mm, body=12, small=9, heading=14, title=20,
+        reference=20, qr_size=24 * mm, label_width=48 * mm,
+    ),
+    "A5": Layout(
+        name="A5", pagesize=A5, margin=10 * mm, body=10, small=7.5, heading=12, title=16,
+        reference=16, qr_size=20 * mm, label_width=34 * mm,
+    ),
+}  # fmt: skip
+
+
+def layout_for(size: str, *, form: bool = False) -> Layout:
+    """The slip (or with `form`, the provider form) layout for "A4" or "A5", case-insensitive.
+
+    Anything else is a ValueError.
+    """
     key = size.strip().upper() if isinstance(size, str) else ""
+    table = _FORM_LAYOUTS if form else _LAYOUTS
     try:
-        return _LAYOUTS[key]
+        return table[key]
     except KeyError:
         raise ValueError("Page size must be A4 or A5") from None
 
@@ -148,7 +166,7 @@ def para(text: str, style: ParagraphStyle, *, markup: bool = False) -> Paragraph
 
 
 def format_date(value: date) -> str:
-    """"3 March 2025": spelled-out month, no locale lookups, so output never varies by PC."""
+    """ "3 March 2025": spelled-out month, no locale lookups, so output never varies by PC."""
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
@@ -162,7 +180,7 @@ def format_time(value: datetime) -> str:
 
 
 def format_datetime(value: datetime) -> str:
-    """"Tuesday 14 January 2025 at 10:30am"."""
+    """ "Tuesday 14 January 2025 at 10:30am"."""
     return f"{_DAYS[value.weekday()]} {format_date(value)} at {format_time(value)}"
 
 

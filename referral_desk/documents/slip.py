@@ -221,7 +221,7 @@ def slip_story(data: SlipData, layout: Layout) -> list[Flowable]:
     if officer:
         rows.append(("Your officer", officer))
     cannot_go = "Tell your officer as soon as you can. They can help you sort it out."
-    rows.append(("If you cannot go", [para(cannot_go, body)]))
+    rows.append(("Cannot go?", [para(cannot_go, body)]))
     story.append(summary_table(rows, layout))
     return story
 
@@ -237,9 +237,7 @@ def continuation_footer(layout: Layout) -> PageDecorator:
         canvas.saveState()
         canvas.setFont(fonts.regular, layout.small)
         canvas.setFillColor(MUTED)
-        canvas.drawString(
-            layout.margin, layout.margin * 0.5, f"Reference: {state[0]} (continued)"
-        )
+        canvas.drawString(layout.margin, layout.margin * 0.5, f"Reference: {state[0]} (continued)")
         canvas.restoreState()
 
     return draw
@@ -258,4 +256,3 @@ def render_slip(data: SlipData, size: str = "A4") -> bytes:
         title=f"Referral slip {safe.reference}",
         on_page_end=continuation_footer(layout),
     )
-

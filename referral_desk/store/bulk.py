@@ -35,7 +35,7 @@ from itertools import islice
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Table, inspect, insert, select, update
+from sqlalchemy import Connection, Table, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import HybridClock
@@ -107,6 +107,7 @@ class _Plan:
     defaults: tuple[Callable[[], Any] | None, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
     logged: tuple[tuple[int, str], ...]  # (position in keys, field name), changelog order
+    id_position: int
     insert_sql: str
 
 
@@ -135,6 +136,7 @@ def _plan_for(model: type[SyncedBase], conn: Connection) -> _Plan:
         defaults=tuple(defaults),
         processors=tuple(processors),
         logged=logged,
+        id_position=position["id"],
         insert_sql=sql,
     )
 
@@ -146,7 +148,8 @@ def _chunks(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mappi
 
 
 _CHANGE_SQL = (
-    "INSERT INTO change_entry (site_id, seq, table_name, record_id, field, value, hlc, tombstone)"
+    f"INSERT INTO {ChangeEntry.__tablename__}"
+    " (site_id, seq, table_name, record_id, field, value, hlc, tombstone)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
 )
 
@@ -290,10 +293,7 @@ class BulkLoader:
         """Reserve `n` sequence numbers and `n` HLC stamps; return the first of each."""
         seq = self._next_seq
         self._next_seq += n
-        if self._last_hlc is None:
-            first = self._clock.tick()
-        else:
-            first = self._last_hlc + 1
+        first = self._clock.tick() if self._last_hlc is None else self._last_hlc + 1
         self._last_hlc = first + n - 1
         return seq, first
 
@@ -302,7 +302,7 @@ class BulkLoader:
         site, now, table = self.site_id, self._now, plan.table.name
         bookkeeping = {"created_at": now, "updated_at": now, "site_id": site}
         encode = fast_encode
-        logged = plan.logged
+        logged, id_position = plan.logged, plan.id_position
         seq, hlc = self._take(len(chunk) * len(logged))
         params: list[list[Any]] = []
         changes: list[tuple[Any, ...]] = []
@@ -322,12 +322,10 @@ class BulkLoader:
                     elif default is not None:
                         value = default()
                 values.append(value)
-            record_id = values[0]
+            record_id = values[id_position]
             ids.append(record_id)
             for position, field in logged:
-                changes.append(
-                    (site, seq, table, record_id, field, encode(values[position]), hlc)
-                )
+                changes.append((site, seq, table, record_id, field, encode(values[position]), hlc))
                 seq += 1
                 hlc += 1
             params.append(values)
@@ -340,6 +338,3 @@ class BulkLoader:
         self._conn.exec_driver_sql(plan.insert_sql, [tuple(v) for v in params])
         self._conn.exec_driver_sql(_CHANGE_SQL, changes)
         return ids
-
-
-assert ChangeEntry.__tablename__ == "change_entry"  # _CHANGE_SQL names it directly
