@@ -17,7 +17,10 @@ from referral_desk.services.app_services import open_services
 
 def run(argv: list[str], *, force_gui: bool = False) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version and usage errors: argparse already printed
+        return int(stop.code or 0)
     if force_gui or args.command is None:
         return run_gui(data_dir(args.data_dir), demo=getattr(args, "demo", False))
     return run_command(args, lambda: open_services(data_dir(args.data_dir)))

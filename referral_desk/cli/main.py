@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -192,5 +193,9 @@ def run_command(args: argparse.Namespace, open_app: Callable[[], AppServices]) -
     except DomainError as err:
         print(f"referral-desk: {err}", file=sys.stderr)
         return EXIT_REFUSED
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error for the data.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_OK
     finally:
         app.close()

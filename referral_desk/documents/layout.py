@@ -44,10 +44,13 @@ __all__ = [
     "Layout",
     "Marker",
     "OneLine",
+    "PageDecorator",
+    "PageFooter",
     "format_date",
     "format_datetime",
     "layout_for",
     "marker_state",
+    "numbered_canvas",
     "para",
     "qr_code",
     "summary_table",
@@ -136,7 +139,7 @@ _FORM_LAYOUTS = {
     ),
     "A5": Layout(
         name="A5", pagesize=A5, margin=10 * mm, body=10, small=7.5, heading=12, title=16,
-        reference=16, qr_size=20 * mm, label_width=34 * mm,
+        reference=16, qr_size=20 * mm, label_width=38 * mm,
     ),
 }  # fmt: skip
 
@@ -287,19 +290,53 @@ def marker_state(doc: BaseDocTemplate) -> tuple[str, int] | None:
     return getattr(doc, "marker_state", None)
 
 
+PageFooter = Callable[[Canvas, int, int], None]
+"""Draws a footer given the canvas, this page's number and the total number of pages."""
+
+
+def numbered_canvas(footer: PageFooter) -> type[Canvas]:
+    """A canvas class that holds pages back until the end so each footer can say "Page 2 of 3".
+
+    The usual reportlab recipe: remember each finished page's state instead of emitting it, then
+    at save time replay every page, draw its footer with the now-known total, and emit it.
+    """
+
+    class _NumberedCanvas(Canvas):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            self._held_pages: list[dict] = []
+
+        def showPage(self) -> None:
+            self._held_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._held_pages)
+            for number, state in enumerate(self._held_pages, start=1):
+                self.__dict__.update(state)
+                footer(self, number, total)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+    return _NumberedCanvas
+
+
 def write_pdf(
     story: Iterable[Flowable],
     layout: Layout,
     *,
     title: str,
     on_page_end: PageDecorator | None = None,
+    footer: PageFooter | None = None,
     footer_height: float = 0.0,
 ) -> bytes:
     """Lay out `story` on pages of `layout` and return the PDF bytes.
 
     `title` goes into the PDF metadata, so it must not hold personal data (use the reference).
     `invariant=1` pins the creation date and document id; with fixed creator and producer strings
-    the same story always gives the same bytes.
+    the same story always gives the same bytes. `on_page_end` decorates each page as it is
+    finished; `footer` runs once all pages are known, for "Page n of m" (the body frame leaves
+    `footer_height` free at the bottom for either).
     """
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -331,7 +368,10 @@ def write_pdf(
     )
     decorate = on_page_end if on_page_end is not None else _no_decoration
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPageEnd=decorate)])
-    doc.build(list(story))
+    if footer is None:
+        doc.build(list(story))
+    else:
+        doc.build(list(story), canvasmaker=numbered_canvas(footer))
     return buffer.getvalue()
 
 

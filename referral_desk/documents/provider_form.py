@@ -14,7 +14,6 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    BaseDocTemplate,
     Flowable,
     KeepTogether,
     Spacer,
@@ -29,7 +28,7 @@ from referral_desk.documents.layout import (
     RULE,
     Layout,
     OneLine,
-    PageDecorator,
+    PageFooter,
     format_date,
     layout_for,
     para,
@@ -43,8 +42,8 @@ from referral_desk.documents.model import ProviderFormData
 __all__ = ["render_provider_form"]
 
 _FOOTER_NOTE = (
-    "Personal information shared with the person's consent. Keep it secure and destroy it when"
-    " you no longer need it."
+    "Personal information shared with the person's consent. Keep it secure; destroy it when no"
+    " longer needed."
 )
 
 
@@ -59,6 +58,48 @@ class CheckBox(Flowable):
         self.canv.setStrokeColor(INK)
         self.canv.setLineWidth(1)
         self.canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+
+
+class WriteIn(Flowable):
+    """Blanks to fill in by hand: each a small label over a line, with gaps between them.
+
+    `fields` are (label, share of the width); `indent` leaves the left part empty so a blank can
+    sit under the text it belongs to.
+    """
+
+    def __init__(
+        self,
+        fields: list[tuple[str, float]],
+        layout: Layout,
+        *,
+        indent: float = 0.0,
+        gap: float = 5 * mm,
+    ):
+        super().__init__()
+        self.fields = fields
+        self.font = font_family().regular
+        self.label_size = layout.small
+        self.indent = indent
+        self.gap = gap
+        self.height = layout.body * 2.6
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        usable = self.width - self.indent - self.gap * (len(self.fields) - 1)
+        x = self.indent
+        for label, share in self.fields:
+            width = usable * share
+            canvas.setFillColor(MUTED)
+            canvas.setFont(self.font, self.label_size)
+            canvas.drawString(x, self.height - self.label_size, label)
+            canvas.setStrokeColor(INK)
+            canvas.setLineWidth(0.8)
+            canvas.line(x, 0, x + width, 0)
+            x += width + self.gap
 
 
 def _heading(text: str, layout: Layout) -> list[Flowable]:
@@ -120,14 +161,28 @@ def _person(data: ProviderFormData, layout: Layout) -> list[Flowable]:
 
 
 def _needs(data: ProviderFormData, layout: Layout) -> list[Flowable]:
+    """Needs are stacked (category over detail) because category labels are long phrases."""
     if not data.needs:
         return []
-    body = layout.style("body")
+    body, bold = layout.style("body"), layout.style("bold")
     rows = [
-        (need.category_label, [para(need.description.strip() or "No further detail given.", body)])
+        [[para(need.category_label, bold), para(need.description or "No further detail.", body)]]
         for need in data.needs
     ]
-    return [*_heading("What they need help with", layout), summary_table(rows, layout)]
+    table = Table(rows, colWidths=[layout.frame_width], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), layout.body * 0.45),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), layout.body * 0.55),
+                ("LINEABOVE", (0, 0), (-1, 0), 0.6, RULE),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.6, RULE),
+            ]
+        )
+    )
+    return [*_heading("What they need help with", layout), table]
 
 
 def _contact(data: ProviderFormData, layout: Layout) -> list[Flowable]:
@@ -166,97 +221,93 @@ def _officer(data: ProviderFormData, layout: Layout) -> list[Flowable]:
     return [*_heading("Referring officer", layout), summary_table(rows, layout)]
 
 
-def _write_in(labels: list[tuple[str, float]], layout: Layout, row_height: float) -> Table:
-    """A row of labelled blanks to write in: label above, a line to write on below."""
-    small = layout.style("small")
-    widths = [layout.frame_width * share for _, share in labels]
-    table = Table(
-        [[para(label, small) for label, _ in labels]],
-        colWidths=widths,
-        rowHeights=[row_height],
-        hAlign="LEFT",
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 4 * mm),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.8, INK),
-            ]
-        )
-    )
-    return table
-
-
 def _reply(data: ProviderFormData, layout: Layout) -> KeepTogether:
     body, bold = layout.style("body"), layout.style("bold")
     back_to = ", ".join(
-        part
+        part.strip()
         for part in (data.officer_name, data.officer_email, data.officer_phone)
         if part and part.strip()
     )
-    instruction = "Tick one box and fill in the details."
-    if back_to:
-        instruction += f" Send this page back to {back_to}, quoting the reference."
-    else:
-        instruction += " Send this page back to the referring officer, quoting the reference."
+    instruction = (
+        "Tick one box and fill in the details. Send this page back to"
+        f" {back_to or 'the referring officer'}, quoting the reference {data.reference}."
+    )
+    pad = 4 * mm
+    inner = layout.frame_width - 2 * pad
     box = layout.body * 1.1
+    tick_col, label_col = box + 3 * mm, layout.label_width - box - 3 * mm
     options = [
         ("Accepted", "We accept this referral."),
         ("Waiting list", "We have put them on our waiting list."),
         ("Declined", "We cannot accept this referral. Reason:"),
     ]
-    rows = [[CheckBox(box), para(label, bold), para(text, body)] for label, text in options]
-    choice = Table(rows, colWidths=[box + 4 * mm, 34 * mm, None], hAlign="LEFT", rowHeights=None)
+    choice = Table(
+        [[CheckBox(box), para(label, bold), para(text, body)] for label, text in options],
+        colWidths=[tick_col, label_col, inner - tick_col - label_col],
+        hAlign="LEFT",
+    )
     choice.setStyle(
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2 * mm),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5 * mm),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5 * mm),
             ]
         )
     )
-    line = layout.body * 2.4
-    reason = _write_in([("", 1.0)], layout, line)
-    appointment = _write_in(
-        [("First appointment: date", 0.25), ("Time", 0.2), ("Place", 0.55)], layout, line
+    reason = WriteIn([("", 1.0)], layout, indent=tick_col + label_col)
+    panel_content: list[Flowable] = [
+        choice,
+        reason,
+        Spacer(1, 4 * mm),
+        para("First appointment, if you have offered one", bold),
+        WriteIn([("Date", 0.3), ("Time", 0.2), ("Place", 0.5)], layout),
+        Spacer(1, 4 * mm),
+        para("Who is replying", bold),
+        WriteIn([("Your name", 0.4), ("Phone or email", 0.4), ("Date", 0.2)], layout),
+    ]
+    panel = Table([[panel_content]], colWidths=[layout.frame_width], hAlign="LEFT")
+    panel.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.2, INK),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                ("TOPPADDING", (0, 0), (-1, -1), pad * 0.75),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+            ]
+        )
     )
-    signed = _write_in([("Your name", 0.4), ("Phone or email", 0.4), ("Date", 0.2)], layout, line)
     return KeepTogether(
         [
             *_heading("Your reply", layout),
-            para(text_markup(instruction), body, markup=True),
-            Spacer(1, 2 * mm),
-            choice,
-            reason,
-            Spacer(1, 3 * mm),
-            appointment,
-            Spacer(1, 3 * mm),
-            signed,
+            para(instruction, body),
+            Spacer(1, 2.5 * mm),
+            panel,
         ]
     )
 
 
-def _footer(data: ProviderFormData, layout: Layout) -> PageDecorator:
+def _footer(data: ProviderFormData, layout: Layout) -> PageFooter:
     fonts = font_family()
+    note = para(_FOOTER_NOTE, layout.style("small"))
 
-    def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
+    def draw(canvas: Canvas, page: int, total: int) -> None:
         canvas.saveState()
         left, right = layout.margin, layout.pagesize[0] - layout.margin
-        step = layout.small * 1.3
+        _, note_height = note.wrap(layout.frame_width, layout.margin)
+        note_bottom = layout.margin + layout.small * 1.5
+        note.drawOn(canvas, left, note_bottom)
+        rule_y = note_bottom + note_height + layout.small * 0.4
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
-        canvas.line(left, layout.margin + 2 * step, right, layout.margin + 2 * step)
+        canvas.line(left, rule_y, right, rule_y)
         canvas.setFillColor(MUTED)
-        canvas.setFont(fonts.regular, layout.small)
-        canvas.drawString(left, layout.margin + step * 0.9, _FOOTER_NOTE)
         canvas.setFont(fonts.bold, layout.small)
         canvas.drawString(left, layout.margin, f"Reference: {data.reference}")
-        canvas.drawRightString(right, layout.margin, f"Page {canvas.getPageNumber()}")
+        canvas.drawRightString(right, layout.margin, f"Page {page} of {total}")
         canvas.restoreState()
 
     return draw
@@ -296,6 +347,6 @@ def render_provider_form(data: ProviderFormData, size: str = "A4") -> bytes:
         provider_form_story(data, layout),
         layout,
         title=f"Referral form {data.reference}",
-        on_page_end=_footer(data, layout),
-        footer_height=layout.small * 4,
+        footer=_footer(data, layout),
+        footer_height=layout.small * 6,
     )

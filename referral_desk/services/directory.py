@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from referral_desk.domain.errors import NotFound
 from referral_desk.domain.search_query import SearchQuery
@@ -131,18 +131,35 @@ def load_service_fields(conn: Connection, ids: Sequence[str]) -> dict[str, dict[
     return result
 
 
+_S = _SERVICE_TABLE
+_SERVICES_BY_ID = (
+    select(
+        _S.c.id,
+        _S.c.location_id,
+        *(_S.c[name] for name in _COPIED),
+        func.coalesce(Organisation.name, "").label("organisation_name"),
+    )
+    .outerjoin(Organisation, Organisation.id == _S.c.organisation_id)
+    .where(_S.c.id.in_(bindparam("ids", expanding=True)), _S.c.deleted_at.is_(None))
+)
+_CATEGORIES_BY_SERVICE = select(ServiceCategory.service_id, ServiceCategory.category_code).where(
+    ServiceCategory.service_id.in_(bindparam("ids", expanding=True)),
+    ServiceCategory.deleted_at.is_(None),
+)
+_AREAS_BY_SERVICE = select(ServiceArea.service_id, ServiceArea.name).where(
+    ServiceArea.service_id.in_(bindparam("ids", expanding=True)),
+    ServiceArea.deleted_at.is_(None),
+)
+_LOCATIONS_BY_ID = select(*(_LOCATION_TABLE.c[n] for n in _LOCATION_FIELDS)).where(
+    _LOCATION_TABLE.c.id.in_(bindparam("ids", expanding=True)),
+    _LOCATION_TABLE.c.deleted_at.is_(None),
+)
+
+
 def _load_chunk(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    s = _SERVICE_TABLE
-    rows = conn.execute(
-        select(
-            s.c.id,
-            s.c.location_id,
-            *(s.c[name] for name in _COPIED),
-            func.coalesce(Organisation.name, "").label("organisation_name"),
-        )
-        .outerjoin(Organisation, Organisation.id == s.c.organisation_id)
-        .where(s.c.id.in_(ids), s.c.deleted_at.is_(None))
-    ).all()
+    # Statements are built once at import: building Core constructs per call costs more than
+    # running them for a page of 50.
+    rows = conn.execute(_SERVICES_BY_ID, {"ids": list(ids)}).all()
     if not rows:
         return {}
     fields: dict[str, dict[str, Any]] = {}
@@ -162,32 +179,17 @@ def _load_chunk(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any
         if row.location_id and not row.confidential_address:
             location_of[row.id] = row.location_id
     found = list(fields)
-
-    for sid, code in conn.execute(
-        select(ServiceCategory.service_id, ServiceCategory.category_code).where(
-            ServiceCategory.service_id.in_(found), ServiceCategory.deleted_at.is_(None)
-        )
-    ):
+    for sid, code in conn.execute(_CATEGORIES_BY_SERVICE, {"ids": found}):
         fields[sid]["categories"].append(code)
-    for sid, name in conn.execute(
-        select(ServiceArea.service_id, ServiceArea.name).where(
-            ServiceArea.service_id.in_(found), ServiceArea.deleted_at.is_(None)
-        )
-    ):
+    for sid, name in conn.execute(_AREAS_BY_SERVICE, {"ids": found}):
         fields[sid]["areas"].append(name)
     if location_of:
-        loc = _LOCATION_TABLE
         locations = {
             row.id: LocationView(**{n: row._mapping[n] for n in _LOCATION_FIELDS})
-            for row in conn.execute(
-                select(*(loc.c[n] for n in _LOCATION_FIELDS)).where(
-                    loc.c.id.in_(set(location_of.values())), loc.c.deleted_at.is_(None)
-                )
-            )
+            for row in conn.execute(_LOCATIONS_BY_ID, {"ids": sorted(set(location_of.values()))})
         }
         for sid, location_id in location_of.items():
             fields[sid]["location"] = locations.get(location_id)
-
     for item in fields.values():
         item["categories"] = tuple(sorted(set(item["categories"])))
         item["areas"] = tuple(sorted(set(item["areas"]), key=str.lower))

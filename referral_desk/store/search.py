@@ -52,6 +52,10 @@ FUZZY_FEW_DOCS = 2  # a token found in fewer documents than this may be a typo
 FUZZY_MAX_ALTERNATIVES = 4  # per token, best first
 FUZZY_PENALTY = 0.5  # fuzzy-only hits keep at most half the score of a comparable exact hit
 
+# Ranking budget: above this many matching documents, rank the name/organisation matches first.
+RANKED_MAX = 1500
+NARROW_SCOPES = ("name organisation", "name")
+
 # FTS5 keeps its segment structure in row 10 of the `_data` shadow table, with a cookie that is
 # incremented each time the structure is rewritten — i.e. on every transaction that changes
 # the index. Reading one row by primary key is the cheapest correct change detector we have.
@@ -320,64 +324,128 @@ class ServiceSearch:
         """Ranked hits for `query`, best first, at most `query.limit` of them."""
         conn = _connection(bind)
         where, params = _filters(query)
-        tokens = tokenise(query.text)
+        tokens, prefix_last = search_tokens(query.text)
         if not tokens:
-            return self._browse(conn, where, params, query.limit)
-        hits = self._ranked(conn, match_expression(tokens), where, params, query.limit)
+            return _browse(conn, where, params, query.limit)
+        if prefix_last and len(tokens) == 1 and len(tokens[0]) == 1:
+            return _by_initial(conn, tokens[0], where, params, query.limit)
+        expr = match_expression(tokens, prefix_last=prefix_last)
+        hits = _ranked_page(conn, expr, where, params, query.limit)
         if len(hits) >= query.limit:
             return hits  # a full page of exact hits: corrections could only rank below them
-        alternatives = self._corrections(conn, tokens)
+        alternatives = self._corrections(conn, tokens, prefix_last)
         if not alternatives:
             return hits
-        fuzzy_expr = match_expression(tokens, alternatives=alternatives)
-        fuzzy = self._ranked(conn, fuzzy_expr, where, params, query.limit)
+        fuzzy_expr = match_expression(tokens, prefix_last=prefix_last, alternatives=alternatives)
+        fuzzy = _ranked_page(conn, fuzzy_expr, where, params, query.limit)
         return _merge(hits, fuzzy, query.limit)
 
-    def _corrections(self, conn: Connection, tokens: list[str]) -> dict[int, list[str]]:
-        if all(len(t) < FUZZY_MIN_CHARS for t in tokens):
+    def _corrections(
+        self, conn: Connection, tokens: list[str], prefix_last: bool
+    ) -> dict[int, list[str]]:
+        """Likely intended spellings for the tokens that are rare or absent in the index."""
+        folded = [fold(t) for t in tokens]
+        if all(len(f) < FUZZY_MIN_CHARS for f in folded):
             return {}
         vocabulary = self.vocabulary.get(conn)
         last = len(tokens) - 1
         found: dict[int, list[str]] = {}
-        for i, token in enumerate(tokens):
-            folded = fold(token)
-            if len(folded) < FUZZY_MIN_CHARS:
+        for i, token in enumerate(folded):
+            if len(token) < FUZZY_MIN_CHARS:
                 continue
-            prefix = i == last
-            if vocabulary.doc_count(folded, prefix=prefix) >= FUZZY_FEW_DOCS:
+            prefix = prefix_last and i == last
+            if vocabulary.doc_count(token, prefix=prefix) >= FUZZY_FEW_DOCS:
                 continue
-            alternatives = vocabulary.corrections(folded, prefix=prefix)
+            alternatives = vocabulary.corrections(token, prefix=prefix)
             if alternatives:
                 found[i] = alternatives
         return found
 
-    @staticmethod
-    def _ranked(
-        conn: Connection, match: str, where: list[str], params: dict[str, Any], limit: int
-    ) -> list[Hit]:
-        # CROSS JOIN pins the FTS table as the outer loop, so FTS5 consumes ORDER BY rank and
-        # only as many rows as the page needs are looked up in `service` and filtered.
-        sql = (
-            f"SELECT s.id, {FTS_TABLE}.rank FROM {FTS_TABLE} CROSS JOIN service AS s"
-            f" ON s.rowid = {FTS_TABLE}.rowid"
-            f" WHERE {FTS_TABLE} MATCH :match AND {FTS_TABLE}.rank MATCH :rank_function"
-            " AND " + " AND ".join(where) + f" ORDER BY {FTS_TABLE}.rank LIMIT :limit"
-        )
-        rows = conn.execute(
-            text(sql),
-            {**params, "match": match, "rank_function": RANK_FUNCTION, "limit": limit},
-        )
-        return [Hit(r[0], -float(r[1])) for r in rows]
 
-    @staticmethod
-    def _browse(
-        conn: Connection, where: list[str], params: dict[str, Any], limit: int
-    ) -> list[Hit]:
-        sql = (
-            "SELECT s.id FROM service AS s WHERE " + " AND ".join(where)
-            + " ORDER BY s.name COLLATE NOCASE, s.id LIMIT :limit"
-        )  # fmt: skip
-        return [Hit(r[0], 0.0) for r in conn.execute(text(sql), {**params, "limit": limit})]
+def search_tokens(text_: str) -> tuple[list[str], bool]:
+    """The tokens to search for and whether the last one is a prefix (still being typed).
+
+    A single trailing character after other words is dropped: it is either a word being
+    started ("drug r") or a possessive ("St Martin's"), and as a one-letter prefix it would
+    match nearly every service while costing a scan of the whole index.
+    """
+    tokens = tokenise(text_)
+    prefix_last = bool(text_) and _is_word_char(text_[-1])
+    if len(tokens) > 1 and len(tokens[-1]) == 1 and prefix_last:
+        return tokens[:-1], False
+    return tokens, prefix_last
+
+
+def _count(conn: Connection, expr: str) -> int:
+    sql = f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match"
+    return int(conn.execute(text(sql), {"match": expr}).scalar_one())
+
+
+def _ranked_page(
+    conn: Connection, expr: str, where: list[str], params: dict[str, Any], limit: int
+) -> list[Hit]:
+    """The best `limit` services for a MATCH expression, within a bounded amount of work.
+
+    bm25 costs a few microseconds per matching document, so a short prefix matching most of
+    the directory ("re", "co") would blow the as-you-type budget. Counting matches is cheap,
+    so when there are more than RANKED_MAX candidates the ranking first considers only
+    services matching in their name or organisation — with the weights used these outrank
+    any match elsewhere anyway. When filters leave that narrower set short of a page, the
+    whole candidate set is ranked after all.
+    """
+    if _count(conn, expr) > RANKED_MAX:
+        for columns in NARROW_SCOPES:
+            scoped = f"{{{columns}}} : ({expr})"
+            if columns is NARROW_SCOPES[-1] or _count(conn, scoped) <= RANKED_MAX:
+                hits = _ranked(conn, scoped, where, params, limit)
+                if len(hits) >= limit:
+                    return hits
+                break
+    return _ranked(conn, expr, where, params, limit)
+
+
+def _ranked(
+    conn: Connection, match: str, where: list[str], params: dict[str, Any], limit: int
+) -> list[Hit]:
+    # CROSS JOIN pins the FTS table as the outer loop, so FTS5 consumes ORDER BY rank and
+    # only as many rows as the page needs are looked up in `service` and filtered.
+    sql = (
+        f"SELECT s.id, {FTS_TABLE}.rank FROM {FTS_TABLE} CROSS JOIN service AS s"
+        f" ON s.rowid = {FTS_TABLE}.rowid"
+        f" WHERE {FTS_TABLE} MATCH :match AND {FTS_TABLE}.rank MATCH :rank_function"
+        " AND " + " AND ".join(where) + f" ORDER BY {FTS_TABLE}.rank LIMIT :limit"
+    )
+    rows = conn.execute(
+        text(sql),
+        {**params, "match": match, "rank_function": RANK_FUNCTION, "limit": limit},
+    )
+    return [Hit(r[0], -float(r[1])) for r in rows]
+
+
+def _browse(conn: Connection, where: list[str], params: dict[str, Any], limit: int) -> list[Hit]:
+    """No text: the services passing the filters, by name (score 0)."""
+    sql = (
+        "SELECT s.id FROM service AS s WHERE " + " AND ".join(where)
+        + " ORDER BY s.name COLLATE NOCASE, s.id LIMIT :limit"
+    )  # fmt: skip
+    return [Hit(r[0], 0.0) for r in conn.execute(text(sql), {**params, "limit": limit})]
+
+
+def _by_initial(
+    conn: Connection, initial: str, where: list[str], params: dict[str, Any], limit: int
+) -> list[Hit]:
+    """One character typed so far: services whose name starts with it, by name (score 0).
+
+    A one-letter prefix matches almost every indexed document, so ranking it would be slow
+    and meaningless; an A–Z jump is what the officer sees in a printed directory anyway.
+    """
+    sql = (
+        "SELECT s.id FROM service AS s WHERE s.name LIKE :initial ESCAPE '\\' AND "
+        + " AND ".join(where) + " ORDER BY s.name COLLATE NOCASE, s.id LIMIT :limit"
+    )  # fmt: skip
+    pattern = initial.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = conn.execute(text(sql), {**params, "initial": pattern, "limit": limit})
+    return [Hit(r[0], 0.0) for r in rows]
 
 
 def _merge(exact: list[Hit], fuzzy: list[Hit], limit: int) -> list[Hit]:
