@@ -44,77 +44,227 @@ BUDGET_MEDIAN_MS = 15.0
 BUDGET_P95_MS = 30.0
 
 PLACES = [
-    "Leeds", "Bradford", "Wakefield", "Huddersfield", "Halifax", "Dewsbury", "Keighley",
-    "Manchester", "Salford", "Bolton", "Wigan", "Rochdale", "Oldham", "Stockport", "Bury",
-    "Tameside", "Trafford", "Cardiff", "Swansea", "Newport", "Wrexham", "Bridgend", "Merthyr",
-    "Rhyl", "Bangor", "Llanelli", "Pontypridd", "Barry", "Caerphilly", "Aberystwyth",
+    "Leeds",
+    "Bradford",
+    "Wakefield",
+    "Huddersfield",
+    "Halifax",
+    "Dewsbury",
+    "Keighley",
+    "Manchester",
+    "Salford",
+    "Bolton",
+    "Wigan",
+    "Rochdale",
+    "Oldham",
+    "Stockport",
+    "Bury",
+    "Tameside",
+    "Trafford",
+    "Cardiff",
+    "Swansea",
+    "Newport",
+    "Wrexham",
+    "Bridgend",
+    "Merthyr",
+    "Rhyl",
+    "Bangor",
+    "Llanelli",
+    "Pontypridd",
+    "Barry",
+    "Caerphilly",
+    "Aberystwyth",
 ]
 AREAS = [
-    "Greater Manchester", "West Yorkshire", "Wales", "Cheshire", "Merseyside",
-    "South Yorkshire", "North Yorkshire", "Lancashire", "Cumbria", "Humberside",
-    "Leeds", "Bradford", "Kirklees", "Calderdale", "Cardiff", "Swansea", "Salford", "Wigan",
+    "Greater Manchester",
+    "West Yorkshire",
+    "Wales",
+    "Cheshire",
+    "Merseyside",
+    "South Yorkshire",
+    "North Yorkshire",
+    "Lancashire",
+    "Cumbria",
+    "Humberside",
+    "Leeds",
+    "Bradford",
+    "Kirklees",
+    "Calderdale",
+    "Cardiff",
+    "Swansea",
+    "Salford",
+    "Wigan",
 ]
 PRISONS = [
-    "HMP Leeds", "HMP Manchester", "HMP Styal", "HMP Cardiff", "HMP Swansea", "HMP Wakefield",
-    "HMP Risley", "HMP Forest Bank", "HMP Hindley", "HMP New Hall", "HMP Askham Grange",
-    "HMP Parc", "HMP Prescoed", "HMP Usk", "HMP Berwyn", "HMP Doncaster", "HMP Lindholme",
-    "HMP Wealstun", "HMP Altcourse", "HMP Liverpool",
+    "HMP Leeds",
+    "HMP Manchester",
+    "HMP Styal",
+    "HMP Cardiff",
+    "HMP Swansea",
+    "HMP Wakefield",
+    "HMP Risley",
+    "HMP Forest Bank",
+    "HMP Hindley",
+    "HMP New Hall",
+    "HMP Askham Grange",
+    "HMP Parc",
+    "HMP Prescoed",
+    "HMP Usk",
+    "HMP Berwyn",
+    "HMP Doncaster",
+    "HMP Lindholme",
+    "HMP Wealstun",
+    "HMP Altcourse",
+    "HMP Liverpool",
 ]
 ORG_WORDS = [
-    "Lighthouse", "New Leaf", "Bridge", "Open Door", "Harbour", "Compass", "Phoenix",
-    "Second Chance", "St Martin's", "St Giles", "Fresh Start", "Pathways", "Beacon", "Anchor",
-    "Horizon", "Turning Point", "Stepping Stones", "Oasis", "Haven", "Springboard",
-    "Northern Star", "Red Kite", "Willow", "Oak Tree", "Riverside", "Hillside", "Cornerstone",
-    "Clean Slate", "Way Forward", "Kinship", "Threshold", "Nacro", "Shelter Cymru", "Crossroads",
-    "Ladder", "Lantern", "Safe Haven", "Hope", "Emmaus", "Keystone", "Milestone", "Rainbow",
+    "Lighthouse",
+    "New Leaf",
+    "Bridge",
+    "Open Door",
+    "Harbour",
+    "Compass",
+    "Phoenix",
+    "Second Chance",
+    "St Martin's",
+    "St Giles",
+    "Fresh Start",
+    "Pathways",
+    "Beacon",
+    "Anchor",
+    "Horizon",
+    "Turning Point",
+    "Stepping Stones",
+    "Oasis",
+    "Haven",
+    "Springboard",
+    "Northern Star",
+    "Red Kite",
+    "Willow",
+    "Oak Tree",
+    "Riverside",
+    "Hillside",
+    "Cornerstone",
+    "Clean Slate",
+    "Way Forward",
+    "Kinship",
+    "Threshold",
+    "Nacro",
+    "Shelter Cymru",
+    "Crossroads",
+    "Ladder",
+    "Lantern",
+    "Safe Haven",
+    "Hope",
+    "Emmaus",
+    "Keystone",
+    "Milestone",
+    "Rainbow",
 ]
 ORG_SUFFIXES = [
-    "Trust", "Project", "Housing Association", "CIC", "Foundation", "Charity", "Network",
-    "Partnership", "Centre", "Society", "Group", "Alliance", "Community Interest Company",
+    "Trust",
+    "Project",
+    "Housing Association",
+    "CIC",
+    "Foundation",
+    "Charity",
+    "Network",
+    "Partnership",
+    "Centre",
+    "Society",
+    "Group",
+    "Alliance",
+    "Community Interest Company",
 ]
 CATEGORY_SERVICES: dict[str, list[str]] = {
     "accommodation": [
-        "Housing advice", "Supported housing", "Hostel placements", "Tenancy sustainment",
-        "Rough sleeper outreach", "Move-on accommodation", "Housing First", "Landlord liaison",
-        "Emergency beds", "Approved premises move-on",
+        "Housing advice",
+        "Supported housing",
+        "Hostel placements",
+        "Tenancy sustainment",
+        "Rough sleeper outreach",
+        "Move-on accommodation",
+        "Housing First",
+        "Landlord liaison",
+        "Emergency beds",
+        "Approved premises move-on",
     ],
     "ete": [
-        "Job club", "Employment support", "CV writing workshop", "Construction skills (CSCS)",
-        "Maths and English", "Volunteering placements", "Digital skills", "Forklift training",
+        "Job club",
+        "Employment support",
+        "CV writing workshop",
+        "Construction skills (CSCS)",
+        "Maths and English",
+        "Volunteering placements",
+        "Digital skills",
+        "Forklift training",
     ],
     "finance": [
-        "Debt advice", "Benefits advice", "Universal Credit support", "Money mentors",
-        "Bank account opening", "Budgeting course", "Food bank", "Crisis grants",
+        "Debt advice",
+        "Benefits advice",
+        "Universal Credit support",
+        "Money mentors",
+        "Bank account opening",
+        "Budgeting course",
+        "Food bank",
+        "Crisis grants",
     ],
     "relationships": ["Healthy relationships", "Couples support", "Respect programme"],
     "lifestyle": ["Boxing club", "Football for change", "Gym referral", "Allotment project"],
     "drugs": [
-        "Drug recovery", "Harm reduction", "Opiate substitution support", "Recovery cafe",
-        "Needle exchange", "Crack and cocaine group", "Cannabis support",
+        "Drug recovery",
+        "Harm reduction",
+        "Opiate substitution support",
+        "Recovery cafe",
+        "Needle exchange",
+        "Crack and cocaine group",
+        "Cannabis support",
     ],
     "alcohol": ["Alcohol detox", "Alcohol recovery group", "AA liaison", "Dry house"],
     "wellbeing": [
-        "Counselling", "Talking therapy", "Anxiety and depression group", "Wellbeing hub",
+        "Counselling",
+        "Talking therapy",
+        "Anxiety and depression group",
+        "Wellbeing hub",
         "Trauma informed support",
     ],
     "thinking": ["Anger management", "Thinking skills", "Impulse control coaching"],
     "attitudes": ["Motivational coaching", "Restorative justice"],
     "health": [
-        "Mental health support", "GP registration help", "Dental access", "Sexual health clinic",
-        "Hepatitis C testing", "Learning disability advocacy",
+        "Mental health support",
+        "GP registration help",
+        "Dental access",
+        "Sexual health clinic",
+        "Hepatitis C testing",
+        "Learning disability advocacy",
     ],
     "resettlement": [
-        "Through the gate", "Meet at the gate", "ID documents", "Travel warrants",
-        "Release day support", "Resettlement hub",
+        "Through the gate",
+        "Meet at the gate",
+        "ID documents",
+        "Travel warrants",
+        "Release day support",
+        "Resettlement hub",
     ],
     "family": [
-        "Family visits", "Parenting course", "Childcare support", "Prisoners' families helpline",
+        "Family visits",
+        "Parenting course",
+        "Childcare support",
+        "Prisoners' families helpline",
         "Storybook dads",
     ],
     "bereavement": ["Bereavement support", "Grief counselling", "Pre-bereavement support"],
-    "mentoring": ["Peer mentoring", "Befriending", "Lived experience mentors", "Circles of support"],
+    "mentoring": [
+        "Peer mentoring",
+        "Befriending",
+        "Lived experience mentors",
+        "Circles of support",
+    ],
     "women": [
-        "Women's centre", "Domestic abuse support", "Sex work outreach", "Refuge",
+        "Women's centre",
+        "Domestic abuse support",
+        "Sex work outreach",
+        "Refuge",
         "Women's recovery group",
     ],
     "other": ["Gambling support", "Veterans support", "Immigration advice", "Legal advice"],
@@ -163,8 +313,28 @@ GENERIC = [
     "We report attendance to the referring officer with consent.",
     "Waiting list at busy times; call first.",
 ]
-SYLLABLES = ["bar", "ton", "ley", "wick", "ham", "ford", "mere", "dale", "thorpe", "by",
-             "wood", "field", "gate", "holme", "stow", "brook", "cliffe", "worth", "den", "kirk"]
+SYLLABLES = [
+    "bar",
+    "ton",
+    "ley",
+    "wick",
+    "ham",
+    "ford",
+    "mere",
+    "dale",
+    "thorpe",
+    "by",
+    "wood",
+    "field",
+    "gate",
+    "holme",
+    "stow",
+    "brook",
+    "cliffe",
+    "worth",
+    "den",
+    "kirk",
+]
 STREET_KINDS = ["Road", "Street", "Lane", "Avenue", "Terrace", "Way", "Close", "Walk"]
 
 # ~30 things officers type, each timed at every prefix as it is typed.
@@ -222,13 +392,29 @@ def build(db: Database, n_services: int, seed: int = 20_240_601) -> None:
         name = f"{rng.choice(ORG_WORDS)} {rng.choice(ORG_SUFFIXES)}"
         if rng.random() < 0.5:
             name = f"{place} {name}"
-        orgs.append({**base, "id": str(uuid.UUID(int=rng.getrandbits(128))), "name": name,
-                     "description": f"A charity working in {place}.", "place": place, "n": i})
+        orgs.append(
+            {
+                **base,
+                "id": str(uuid.UUID(int=rng.getrandbits(128))),
+                "name": name,
+                "description": f"A charity working in {place}.",
+                "place": place,
+                "n": i,
+            }
+        )
     for org in orgs:
         loc_id = str(uuid.UUID(int=rng.getrandbits(128)))
-        locations.append({**base, "id": loc_id, "organisation_id": org["id"], "name": org["name"],
-                          "address_1": _street(rng), "city": org["place"],
-                          "postcode": f"LS{rng.randint(1, 29)} {rng.randint(1, 9)}AB"})
+        locations.append(
+            {
+                **base,
+                "id": loc_id,
+                "organisation_id": org["id"],
+                "name": org["name"],
+                "address_1": _street(rng),
+                "city": org["place"],
+                "postcode": f"LS{rng.randint(1, 29)} {rng.randint(1, 9)}AB",
+            }
+        )
         org["location_id"] = loc_id
     codes = list(CATEGORY_SERVICES)
     for _ in range(n_services):
@@ -250,30 +436,51 @@ def build(db: Database, n_services: int, seed: int = 20_240_601) -> None:
         gender = rng.choices(["any", "male", "female"], weights=(8, 1, 1))[0]
         if "women" in cats:
             gender = "female"
-        services.append({
-            **base, "id": sid, "organisation_id": org["id"], "name": name,
-            "description": " ".join(text),
-            "status": rng.choices(["active", "inactive", "defunct", "temporarily closed"],
-                                  weights=(90, 4, 3, 3))[0],
-            "gender": gender,
-            "min_age": rng.choice((None, None, 18, 18, 21)),
-            "max_age": rng.choice((None, None, None, 25, 65)),
-            "prisons": rng.sample(PRISONS, rng.randint(1, 3)) if in_prison else [],
-            "community": (not in_prison) or rng.random() < 0.5,
-            "through_the_gate": "resettlement" in cats or rng.random() < 0.1,
-            "free": rng.random() < 0.85,
-            "capacity": rng.choices(["accepting", "waiting list", "full"], weights=(7, 2, 1))[0],
-            "isp_agreed": rng.random() < 0.4, "reports_attendance": rng.random() < 0.5,
-            "phone": f"0113 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
-            "location_id": org["location_id"] if rng.random() < 0.8 else None,
-            "capacity_as_of": date(2025, 1, rng.randint(1, 28)),
-        })
+        services.append(
+            {
+                **base,
+                "id": sid,
+                "organisation_id": org["id"],
+                "name": name,
+                "description": " ".join(text),
+                "status": rng.choices(
+                    ["active", "inactive", "defunct", "temporarily closed"], weights=(90, 4, 3, 3)
+                )[0],
+                "gender": gender,
+                "min_age": rng.choice((None, None, 18, 18, 21)),
+                "max_age": rng.choice((None, None, None, 25, 65)),
+                "prisons": rng.sample(PRISONS, rng.randint(1, 3)) if in_prison else [],
+                "community": (not in_prison) or rng.random() < 0.5,
+                "through_the_gate": "resettlement" in cats or rng.random() < 0.1,
+                "free": rng.random() < 0.85,
+                "capacity": rng.choices(["accepting", "waiting list", "full"], weights=(7, 2, 1))[
+                    0
+                ],
+                "isp_agreed": rng.random() < 0.4,
+                "reports_attendance": rng.random() < 0.5,
+                "phone": f"0113 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                "location_id": org["location_id"] if rng.random() < 0.8 else None,
+                "capacity_as_of": date(2025, 1, rng.randint(1, 28)),
+            }
+        )
         for code in cats:
-            categories.append({**base, "id": str(uuid.UUID(int=rng.getrandbits(128))),
-                               "service_id": sid, "category_code": code})
+            categories.append(
+                {
+                    **base,
+                    "id": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "service_id": sid,
+                    "category_code": code,
+                }
+            )
         for area in rng.sample(AREAS, rng.randint(1, 3)):
-            areas.append({**base, "id": str(uuid.UUID(int=rng.getrandbits(128))),
-                          "service_id": sid, "name": area})
+            areas.append(
+                {
+                    **base,
+                    "id": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "service_id": sid,
+                    "name": area,
+                }
+            )
     for org in orgs:
         del org["place"], org["n"], org["location_id"]
     with db.engine.begin() as conn:
@@ -320,8 +527,16 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def run(db: Database, rounds: int, verbose: bool) -> tuple[float, float]:
     directory = DirectoryService(db)
-    # Warm-up: first use loads pages into SQLite's cache and the typo vocabulary into memory,
-    # which the app pays once at start-up, not per keystroke.
+    # The first searches of a session build the engine's cached views of the index (the
+    # name-ordered list and the typo vocabulary); the app pays that once when the search screen
+    # opens and again after the directory changes, not per keystroke. Report it separately.
+    for label, query in (("browse list", SearchQuery()), ("typo", SearchQuery(text="lihgt"))):
+        started = time.perf_counter()
+        directory.search(query)
+        print(
+            f"first {label} (builds cached views): {(time.perf_counter() - started) * 1000:.0f} ms"
+        )
+    # Warm-up: load pages into SQLite's cache as a session of use would.
     for query_text, filters in QUERIES:
         directory.search(SearchQuery(text=query_text, **filters))
     timings: list[float] = []
@@ -334,15 +549,18 @@ def run(db: Database, rounds: int, verbose: bool) -> tuple[float, float]:
                 results = directory.search(query)
                 elapsed = (time.perf_counter() - started) * 1000
                 timings.append(elapsed)
-                worst.append((elapsed, repr(typed) + (f" {filters}" if filters else ""),
-                              len(results)))
+                worst.append(
+                    (elapsed, repr(typed) + (f" {filters}" if filters else ""), len(results))
+                )
     median = statistics.median(timings)
     p95 = percentile(timings, 0.95)
     if verbose:
         for elapsed, label, count in sorted(worst, reverse=True)[:25]:
             print(f"  {elapsed:7.2f} ms  {count:3d} results  {label}")
-    print(f"searches timed: {len(timings)} ({rounds} rounds of every prefix of "
-          f"{len(QUERIES)} queries)")
+    print(
+        f"searches timed: {len(timings)} ({rounds} rounds of every prefix of "
+        f"{len(QUERIES)} queries)"
+    )
     print(f"median {median:6.2f} ms   (budget ≤ {BUDGET_MEDIAN_MS:.0f} ms)")
     print(f"p95    {p95:6.2f} ms   (budget ≤ {BUDGET_P95_MS:.0f} ms)")
     print(f"max    {max(timings):6.2f} ms")
@@ -352,8 +570,12 @@ def run(db: Database, rounds: int, verbose: bool) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=20_000)
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="keep the database here and reuse it on the next run")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="keep the database here and reuse it on the next run",
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild even if present")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--verbose", action="store_true", help="list the slowest searches")

@@ -176,6 +176,28 @@ def list_(app: AppServices, args: argparse.Namespace) -> Result:
     return rows, lambda d: _lines(d, "code", "label")
 
 
+def slip(app: AppServices, args: argparse.Namespace) -> Result:
+    from pathlib import Path
+
+    from referral_desk.domain.errors import ValidationError
+
+    what = "Provider form" if args.form else "Referral slip"
+    pdf = (app.printing.provider_form_pdf if args.form else app.printing.slip_pdf)(
+        args.ref, args.size
+    )
+    out = Path(args.out)
+    try:
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_bytes(pdf)
+        tmp.replace(out)
+    except OSError as err:
+        raise ValidationError("Cannot write the PDF there; choose another file.") from err
+    view = app.referrals.get(args.ref)
+    app.printing.record_printed(view.id, what, f"saved as PDF ({args.size})")
+    data = {"reference": view.reference, "out": str(out), "size": args.size, "bytes": len(pdf)}
+    return data, lambda d: f"{what} for {d['reference']} written to {d['out']}"
+
+
 def profile(app: AppServices, args: argparse.Namespace) -> Result:
     if args.action == "set":
         fields = {k: getattr(args, k) for k in ("name", "role", "team", "office", "email")}
@@ -189,5 +211,5 @@ def profile(app: AppServices, args: argparse.Namespace) -> Result:
 HANDLERS: dict[str, Callable[[AppServices, argparse.Namespace], Result]] = {
     "init": init, "demo": demo, "person": person, "need": need, "search": search,
     "refer": refer, "referral": referral, "followups": followups, "followup": followup,
-    "show": show, "list": list_, "profile": profile,
+    "show": show, "list": list_, "profile": profile, "slip": slip,
 }  # fmt: skip

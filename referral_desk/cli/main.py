@@ -161,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
         "kind", choices=["people", "needs", "referrals", "services", "categories", "followups"]
     )
 
+    slip = sub.add_parser("slip", help="write a referral slip (or provider form) as PDF")
+    slip.add_argument("ref", metavar="REF")
+    slip.add_argument("--out", required=True, metavar="FILE.pdf")
+    slip.add_argument("--form", action="store_true", help="the provider referral form instead")
+    slip.add_argument("--size", default="A4", type=str.upper, choices=["A4", "A5"])
+    slip.add_argument("--json", action="store_true", help="print JSON instead of text")
+
     prof = sub.add_parser("profile", help="this machine's officer profile")
     prsub = prof.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
     pset = prsub.add_parser("set", parents=[js])

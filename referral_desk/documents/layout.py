@@ -11,13 +11,13 @@ Kept in one place so both documents look like one family and obey the same rules
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4, A5
@@ -46,14 +46,17 @@ __all__ = [
     "OneLine",
     "PageDecorator",
     "PageFooter",
+    "QrCode",
     "format_date",
     "format_datetime",
+    "format_time",
     "layout_for",
     "marker_state",
     "numbered_canvas",
     "para",
     "qr_code",
     "summary_table",
+    "table_style",
     "text_markup",
     "write_pdf",
 ]
@@ -85,6 +88,8 @@ class Layout:
     reference: float
     qr_size: float
     label_width: float
+    gap: float = 4 * mm
+    """Vertical space between blocks; smaller on A5 so a typical slip stays on one page."""
 
     @property
     def frame_width(self) -> float:
@@ -125,7 +130,7 @@ _LAYOUTS = {
     ),
     "A5": Layout(
         name="A5", pagesize=A5, margin=10 * mm, body=12, small=9, heading=12, title=18,
-        reference=24, qr_size=26 * mm, label_width=37 * mm,
+        reference=24, qr_size=26 * mm, label_width=37 * mm, gap=2.5 * mm,
     ),
 }  # fmt: skip
 
@@ -139,7 +144,7 @@ _FORM_LAYOUTS = {
     ),
     "A5": Layout(
         name="A5", pagesize=A5, margin=10 * mm, body=10, small=7.5, heading=12, title=16,
-        reference=16, qr_size=20 * mm, label_width=38 * mm,
+        reference=16, qr_size=20 * mm, label_width=38 * mm, gap=2.5 * mm,
     ),
 }  # fmt: skip
 
@@ -220,15 +225,58 @@ class OneLine(Flowable):
         canvas.drawString(0, self._used * 0.25, self.text)
 
 
-def qr_code(value: str, size: float) -> Drawing:
-    """A square QR code of `value`, `size` points wide including the quiet zone.
+class QrCode(Flowable):
+    """A square QR code of `value`, `size` points wide including the 4-module quiet zone.
 
-    Level M survives a crease or a smudge on a slip carried around in a pocket.
+    Level M survives a crease or a smudge on a slip carried around in a pocket. Drawn as one
+    filled path of horizontal runs rather than reportlab's widget (a shape object per run), which
+    halves the time to make a slip.
     """
-    widget = QrCodeWidget(value, barLevel="M", barBorder=4, barWidth=size, barHeight=size)
-    drawing = Drawing(size, size)
-    drawing.add(widget)
-    return drawing
+
+    def __init__(self, value: str, size: float, border: int = 4):
+        super().__init__()
+        self.value = value
+        self.width = self.height = size
+        self.border = border
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+        code.addData(self.value)
+        code.make()
+        count = code.getModuleCount()
+        module = self.width / (count + 2 * self.border)
+        path = self.canv.beginPath()
+        for row_index, row in enumerate(code.modules):
+            top = self.height - (row_index + self.border + 1) * module
+            column = 0
+            for dark, run in itertools.groupby(bool(cell) for cell in row):
+                length = sum(1 for _ in run)
+                if dark:
+                    left = (column + self.border) * module
+                    path.rect(left, top, length * module, module)
+                column += length
+        # A white quiet zone even on a tinted panel: scanners need the contrast.
+        self.canv.setFillColor(colors.white)
+        self.canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
+        self.canv.setFillColor(colors.black)
+        self.canv.drawPath(path, stroke=0, fill=1)
+
+
+def qr_code(value: str, size: float) -> QrCode:
+    """The QR code flowable for `value` (see `QrCode`)."""
+    return QrCode(value, size)
+
+
+def table_style(commands: Sequence[tuple]) -> TableStyle:
+    """A TableStyle whose cells use the embedded font.
+
+    reportlab sets each cell's font even when the cell holds paragraphs; left at its Helvetica
+    default, that would add a base-14 font (Latin-1 only, substituted by the viewer) to the PDF.
+    """
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), font_family().regular), *commands])
 
 
 def summary_table(
@@ -252,13 +300,13 @@ def summary_table(
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (0, -1), 3 * mm),
         ("RIGHTPADDING", (1, 0), (1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), layout.body * 0.45),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), layout.body * 0.55),
+        ("TOPPADDING", (0, 0), (-1, -1), layout.gap * 0.4 + layout.body * 0.2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), layout.gap * 0.4 + layout.body * 0.3),
         ("LINEBELOW", (0, 0), (-1, -1), 0.6, RULE),
     ]
     if top_rule:
         commands.append(("LINEABOVE", (0, 0), (-1, 0), 0.6, RULE))
-    table.setStyle(TableStyle(commands))
+    table.setStyle(table_style(commands))
     return table
 
 
@@ -353,6 +401,10 @@ def write_pdf(
         producer=PRODUCER,
         invariant=1,
         pageCompression=1,
+        # Without these reportlab sets up Helvetica on every page; keep to the embedded font.
+        initialFontName=font_family().regular,
+        initialFontSize=layout.body,
+        initialLeading=layout.body * 1.25,
         lang="en-GB",
     )
     frame = Frame(

@@ -18,7 +18,6 @@ from reportlab.platypus import (
     KeepTogether,
     Spacer,
     Table,
-    TableStyle,
 )
 
 from referral_desk.documents.fonts import font_family
@@ -34,6 +33,7 @@ from referral_desk.documents.layout import (
     para,
     qr_code,
     summary_table,
+    table_style,
     text_markup,
     write_pdf,
 )
@@ -128,7 +128,7 @@ def _header(data: ProviderFormData, layout: Layout) -> Table:
         hAlign="LEFT",
     )
     table.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -171,7 +171,7 @@ def _needs(data: ProviderFormData, layout: Layout) -> list[Flowable]:
     ]
     table = Table(rows, colWidths=[layout.frame_width], hAlign="LEFT")
     table.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -247,7 +247,7 @@ def _reply(data: ProviderFormData, layout: Layout) -> KeepTogether:
         hAlign="LEFT",
     )
     choice.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -270,7 +270,7 @@ def _reply(data: ProviderFormData, layout: Layout) -> KeepTogether:
     ]
     panel = Table([[panel_content]], colWidths=[layout.frame_width], hAlign="LEFT")
     panel.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("BOX", (0, 0), (-1, -1), 1.2, INK),
                 ("LEFTPADDING", (0, 0), (-1, -1), pad),

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Spacer, Table, TableStyle
+from reportlab.platypus import BaseDocTemplate, Flowable, Spacer, Table
 
 from referral_desk.documents.fonts import font_family
 from referral_desk.documents.layout import (
@@ -37,6 +37,7 @@ from referral_desk.documents.layout import (
     para,
     qr_code,
     summary_table,
+    table_style,
     text_markup,
     write_pdf,
 )
@@ -53,7 +54,9 @@ __all__ = [
 ]
 
 FORBIDDEN_WORDS = ("offence", "conviction", "risk", "MAPPA")
-_FORBIDDEN = re.compile(r"\b(?:offen[cs]es?|convictions?|risks?|mappa)\b", re.IGNORECASE)
+# A word that starts with one of them (risks, risky, convictions, offences, MAPPA-eligible) counts;
+# the same letters inside another word (brisk, Friskney, asterisk) do not.
+_FORBIDDEN = re.compile(r"\b(?:offen[cs]e|conviction|risk|mappa)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
 # Directory free text: a sentence that mentions a forbidden word is dropped, the rest is kept.
@@ -160,7 +163,7 @@ def _reference_box(data: SlipData, layout: Layout) -> Table:
     words: list[Flowable] = [
         OneLine(f"Reference: {data.reference}", fonts.bold, layout.reference),
         Spacer(1, 1.5 * mm),
-        para("Give this reference when you phone or visit them.", layout.style("body")),
+        para("Quote it when you phone, email or visit.", layout.style("body")),
     ]
     if data.made_on is not None:
         words += [
@@ -173,7 +176,7 @@ def _reference_box(data: SlipData, layout: Layout) -> Table:
         hAlign="LEFT",
     )
     box.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("BACKGROUND", (0, 0), (-1, -1), TINT),
                 ("BOX", (0, 0), (-1, -1), 1.2, RULE),
@@ -182,8 +185,8 @@ def _reference_box(data: SlipData, layout: Layout) -> Table:
                 ("RIGHTPADDING", (0, 0), (0, 0), 2 * mm),
                 ("LEFTPADDING", (1, 0), (1, 0), 3 * mm),
                 ("RIGHTPADDING", (1, 0), (1, 0), 3 * mm),
-                ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+                ("TOPPADDING", (0, 0), (-1, -1), layout.gap * 0.75),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), layout.gap * 0.75),
             ]
         )
     )
@@ -203,9 +206,9 @@ def slip_story(data: SlipData, layout: Layout) -> list[Flowable]:
     story += [
         Spacer(1, 1.5 * mm),
         para(f"For <b>{text_markup(data.person_name)}</b>", layout.style("body"), markup=True),
-        Spacer(1, 4 * mm),
+        Spacer(1, layout.gap),
         _reference_box(data, layout),
-        Spacer(1, 4 * mm),
+        Spacer(1, layout.gap),
     ]
     body = layout.style("body")
     rows = [

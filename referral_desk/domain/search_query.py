@@ -84,9 +84,7 @@ class SearchQuery:
         if self.setting is not None:
             setting = self.setting.lower()
             if setting not in SETTINGS:
-                raise ValidationError(
-                    "Unknown setting; use one of: " + ", ".join(sorted(SETTINGS))
-                )
+                raise ValidationError("Unknown setting; use one of: " + ", ".join(sorted(SETTINGS)))
             object.__setattr__(self, "setting", setting)
         object.__setattr__(self, "gender", normalise_gender(self.gender))
         if self.age is not None:

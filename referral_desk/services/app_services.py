@@ -12,6 +12,7 @@ from referral_desk.services.followups import FollowUpService
 from referral_desk.services.my_day import MyDayService
 from referral_desk.services.needs import NeedService
 from referral_desk.services.people import PeopleService
+from referral_desk.services.printing import PrintingService
 from referral_desk.services.profile import ProfileService
 from referral_desk.services.reference import ReferenceService
 from referral_desk.services.referrals import ReferralService
@@ -31,6 +32,7 @@ class AppServices:
     profile: ProfileService
     cases: CaseActionService
     my_day: MyDayService
+    printing: PrintingService
 
     @property
     def data_path(self) -> Path:
@@ -56,6 +58,7 @@ def open_services(data_dir: Path, clock: Clock | None = None) -> AppServices:
         profile=ProfileService(db, clock),
         cases=CaseActionService(db, clock),
         my_day=MyDayService(db, clock),
+        printing=PrintingService(db, clock),
     )
     services.reference.seed_defaults()
     return services

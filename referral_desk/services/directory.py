@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import JSON, Connection, Dialect, func, select
 
 from referral_desk.domain.errors import NotFound
 from referral_desk.domain.search_query import SearchQuery
@@ -24,10 +25,8 @@ from referral_desk.store.models import (
     Location,
     Organisation,
     Service,
-    ServiceArea,
-    ServiceCategory,
 )
-from referral_desk.store.search import ServiceSearch
+from referral_desk.store.search import ServiceSearch, fold
 
 _SERVICE_TABLE = Service.__table__
 _LOCATION_TABLE = Location.__table__
@@ -46,14 +45,14 @@ class DirectoryService(ServiceBase):
 
     def __init__(self, db: Database, clock: Clock | None = None) -> None:
         super().__init__(db, clock)
-        # One engine per database: it keeps the typo-tolerance vocabulary between searches.
-        self._engine = ServiceSearch()
+        # One search engine per database: it keeps its views of the index between searches.
+        self._search = ServiceSearch()
 
     def search(self, query: SearchQuery) -> list[SearchResult]:
         """Services matching `query`, best first (by name when there is no text)."""
         with self._read() as session:
             conn = session.connection()
-            hits = self._engine.search(conn, query)
+            hits = self._search.search(conn, query)
             loaded = load_service_fields(conn, [h.service_id for h in hits])
         # A service deleted between ranking and loading simply drops out of the page.
         return [
@@ -73,16 +72,16 @@ class DirectoryService(ServiceBase):
         raise NotFound("No service with that id.")
 
     def list_services(self) -> list[ServiceView]:
-        """Every service that is not deleted, whatever its status, ordered by name."""
+        """Every service that is not deleted, whatever its status, ordered by name.
+
+        Names are compared folded (case and accents ignored), as in the search's browse list.
+        """
         with self._read() as session:
             conn = session.connection()
-            ids = list(
-                conn.scalars(
-                    select(Service.id)
-                    .where(Service.deleted_at.is_(None))
-                    .order_by(func.lower(Service.name), Service.id)
-                )
-            )
+            rows = conn.execute(
+                select(Service.id, Service.name).where(Service.deleted_at.is_(None))
+            ).all()
+            ids = [sid for _, sid in sorted((fold(name or ""), sid) for sid, name in rows)]
             loaded = load_service_fields(conn, ids)
         return [ServiceView(**loaded[i]) for i in ids if i in loaded]
 
@@ -98,10 +97,10 @@ class DirectoryService(ServiceBase):
             select(Organisation.id, Organisation.name, func.coalesce(live.c.n, 0))
             .outerjoin(live, live.c.organisation_id == Organisation.id)
             .where(Organisation.deleted_at.is_(None))
-            .order_by(func.lower(Organisation.name), Organisation.id)
         )
         with self._read() as session:
             rows = session.execute(stmt).all()
+        rows.sort(key=lambda r: (fold(r[1] or ""), r[0]))
         return [{"id": r[0], "name": r[1], "service_count": int(r[2])} for r in rows]
 
 
@@ -114,7 +113,7 @@ def _is_uuid(text: str) -> bool:
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
-    # Bounded IN lists: far below SQLite's variable limit, and each statement stays cacheable.
+    # Bounded IN lists: far below SQLite's variable limit whatever the number of services.
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -131,62 +130,89 @@ def load_service_fields(conn: Connection, ids: Sequence[str]) -> dict[str, dict[
     return result
 
 
-_S = _SERVICE_TABLE
-_SERVICES_BY_ID = (
-    select(
-        _S.c.id,
-        _S.c.location_id,
-        *(_S.c[name] for name in _COPIED),
-        func.coalesce(Organisation.name, "").label("organisation_name"),
-    )
-    .outerjoin(Organisation, Organisation.id == _S.c.organisation_id)
-    .where(_S.c.id.in_(bindparam("ids", expanding=True)), _S.c.deleted_at.is_(None))
+_SERVICE_COLUMNS = ("id", "location_id", *_COPIED)
+_SERVICES_SQL = (
+    "SELECT {cols}, coalesce(o.name, '') FROM service AS s"
+    " LEFT JOIN organisation AS o ON o.id = s.organisation_id"
+    " WHERE s.id IN ({marks}) AND s.deleted_at IS NULL"
 )
-_CATEGORIES_BY_SERVICE = select(ServiceCategory.service_id, ServiceCategory.category_code).where(
-    ServiceCategory.service_id.in_(bindparam("ids", expanding=True)),
-    ServiceCategory.deleted_at.is_(None),
+_CATEGORIES_SQL = (
+    "SELECT service_id, category_code FROM service_category"
+    " WHERE service_id IN ({marks}) AND deleted_at IS NULL"
 )
-_AREAS_BY_SERVICE = select(ServiceArea.service_id, ServiceArea.name).where(
-    ServiceArea.service_id.in_(bindparam("ids", expanding=True)),
-    ServiceArea.deleted_at.is_(None),
+_AREAS_SQL = (
+    "SELECT service_id, name FROM service_area WHERE service_id IN ({marks}) AND deleted_at IS NULL"
 )
-_LOCATIONS_BY_ID = select(*(_LOCATION_TABLE.c[n] for n in _LOCATION_FIELDS)).where(
-    _LOCATION_TABLE.c.id.in_(bindparam("ids", expanding=True)),
-    _LOCATION_TABLE.c.deleted_at.is_(None),
-)
+_LOCATIONS_SQL = "SELECT {cols} FROM location WHERE id IN ({marks}) AND deleted_at IS NULL"
+
+
+@lru_cache(maxsize=4)
+def _converters(dialect: Dialect, table_name: str, columns: tuple[str, ...]) -> tuple[Any, ...]:
+    """The dialect's own result processors (JSON, dates, booleans) for raw driver rows."""
+    table = _SERVICE_TABLE if table_name == "service" else _LOCATION_TABLE
+    converters = []
+    for name in columns:
+        col_type = table.c[name].type
+        convert = col_type.dialect_impl(dialect).result_processor(dialect, None)
+        if convert is not None and isinstance(col_type, JSON):
+            convert = _lenient(convert)
+        converters.append(convert)
+    return tuple(converters)
+
+
+def _lenient(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A JSON list column that is not valid JSON reads as empty rather than failing the page."""
+
+    def process(value: Any) -> Any:
+        try:
+            return convert(value)
+        except ValueError:
+            return None
+
+    return process
+
+
+def _convert(row: Sequence[Any], converters: Sequence[Any]) -> list[Any]:
+    return [conv(v) if conv is not None else v for v, conv in zip(row, converters, strict=False)]
 
 
 def _load_chunk(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    # Statements are built once at import: building Core constructs per call costs more than
-    # running them for a page of 50.
-    rows = conn.execute(_SERVICES_BY_ID, {"ids": list(ids)}).all()
+    # Raw driver statements converted with SQLAlchemy's own type processors: the Core layer
+    # costs more than the queries themselves for a page of 50, and this is the keystroke path.
+    marks = ", ".join("?" * len(ids))
+    cols = ", ".join(f"s.{name}" for name in _SERVICE_COLUMNS)
+    converters = _converters(conn.dialect, "service", _SERVICE_COLUMNS)
+    rows = conn.exec_driver_sql(_SERVICES_SQL.format(cols=cols, marks=marks), tuple(ids)).all()
     if not rows:
         return {}
     fields: dict[str, dict[str, Any]] = {}
     location_of: dict[str, str] = {}
-    for row in rows:
-        values = row._mapping
-        item: dict[str, Any] = {"id": row.id, "organisation_name": row.organisation_name}
-        for name in _COPIED:
+    for raw in rows:
+        values = dict(zip(_SERVICE_COLUMNS, _convert(raw, converters), strict=False))
+        sid = values.pop("id")
+        location_id = values.pop("location_id")
+        for name in _TUPLE_FIELDS.intersection(values):
             value = values[name]
-            if name in _TUPLE_FIELDS:
-                value = tuple(value) if isinstance(value, list | tuple) else ()
-            item[name] = value
-        item["categories"] = []
-        item["areas"] = []
-        item["location"] = None
-        fields[row.id] = item
-        if row.location_id and not row.confidential_address:
-            location_of[row.id] = row.location_id
-    found = list(fields)
-    for sid, code in conn.execute(_CATEGORIES_BY_SERVICE, {"ids": found}):
+            values[name] = tuple(value) if isinstance(value, list | tuple) else ()
+        values.update(id=sid, organisation_name=raw[-1], categories=[], areas=[], location=None)
+        fields[sid] = values
+        if location_id and not values["confidential_address"]:
+            location_of[sid] = location_id
+    found = tuple(fields)
+    marks = ", ".join("?" * len(found))
+    for sid, code in conn.exec_driver_sql(_CATEGORIES_SQL.format(marks=marks), found):
         fields[sid]["categories"].append(code)
-    for sid, name in conn.execute(_AREAS_BY_SERVICE, {"ids": found}):
+    for sid, name in conn.exec_driver_sql(_AREAS_SQL.format(marks=marks), found):
         fields[sid]["areas"].append(name)
     if location_of:
+        wanted = tuple(sorted(set(location_of.values())))
+        converters = _converters(conn.dialect, "location", _LOCATION_FIELDS)
+        sql = _LOCATIONS_SQL.format(
+            cols=", ".join(_LOCATION_FIELDS), marks=", ".join("?" * len(wanted))
+        )
         locations = {
-            row.id: LocationView(**{n: row._mapping[n] for n in _LOCATION_FIELDS})
-            for row in conn.execute(_LOCATIONS_BY_ID, {"ids": sorted(set(location_of.values()))})
+            raw[0]: LocationView(*_convert(raw, converters))
+            for raw in conn.exec_driver_sql(sql, wanted)
         }
         for sid, location_id in location_of.items():
             fields[sid]["location"] = locations.get(location_id)

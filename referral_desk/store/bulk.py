@@ -299,7 +299,7 @@ class BulkLoader:
 
     def _insert_chunk(self, plan: _Plan, chunk: list[Mapping[str, Any]]) -> list[str]:
         keys, keyset, defaults = plan.keys, plan.keyset, plan.defaults
-        site, now, table = self.site_id, self._now, plan.table.name
+        site, now, table = self.site_id, self._now, str(plan.table.name)
         bookkeeping = {"created_at": now, "updated_at": now, "site_id": site}
         encode = fast_encode
         logged, id_position = plan.logged, plan.id_position

@@ -19,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, exc
+from sqlalchemy import Engine, exc, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from referral_desk.domain.errors import DatabaseError
@@ -134,6 +134,9 @@ class Database:
         session = self._sessions()
         session.info["write_context"] = changelog.WriteContext(officer_id, reason)
         try:
+            # Foreign keys are checked at commit: the unit of work may insert a service before
+            # its organisation (no ORM relationships), and sync applies rows in any order.
+            session.execute(text("PRAGMA defer_foreign_keys = ON"))
             yield session
             session.commit()
         except exc.DBAPIError as err:

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -43,10 +43,22 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
+    # Let SQLAlchemy, not the driver, decide where transactions begin (see `_on_begin`).
+    dbapi_conn.isolation_level = None
+
+
+def _on_begin(conn: Connection) -> None:
+    """Emit BEGIN ourselves so every statement, PRAGMAs and DDL included, is in the transaction.
+
+    The sqlite3 driver otherwise opens transactions only before DML, which would leave
+    migrations and `PRAGMA defer_foreign_keys` outside the transaction they belong to.
+    """
+    conn.exec_driver_sql("BEGIN")
 
 
 def create_sqlite_engine(path: Path) -> Engine:
     # Sessions may run on the UI's background worker thread; each checks out its own connection.
     engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
     return engine

@@ -9,15 +9,21 @@ loads. Design points, each for a reason:
   words and no input can make MATCH fail. The last token is a prefix (`"tok"*`) because people
   search as they type.
 * Ranking is bm25 with the name weighted highest, organisation and categories (which carry
-  category labels *and* synonyms, see `store.fts`) medium and the description lowest. FTS5 does
-  the sort itself (`ORDER BY rank` with a per-query `rank MATCH`), so only the best rows are
-  joined to `service` and filtered.
+  category labels *and* synonyms, see `store.fts`) medium and the description lowest.
+* bm25 costs microseconds per matching document, which a short prefix ("re", "co") multiplies
+  by most of the directory. Counting matches is cheap, so large candidate sets are first ranked
+  within the name and organisation columns only (`_ranked_page`). Without filters FTS5 sorts
+  by rank itself and only a page of rows is joined to `service`; with filters the join comes
+  first so that bm25 runs only for services that pass them.
 * Typos are handled without a trigram index: when a token is rare or absent from the index
   vocabulary, close vocabulary terms (optimal string alignment distance, so a transposition
-  costs one edit) are ORed in and the extra hits scored below every exact hit. The vocabulary
-  is read from the `fts5vocab` table only when needed and cached against the FTS5 structure
-  record, which SQLite rewrites on every change to the index (see `VocabularyCache`).
-* Empty text with filters lists the matching services by name, score 0.
+  costs one edit) are ORed in and the extra hits scored below every exact hit.
+* No text lists services by name; one typed character jumps to names starting with it. Both
+  walk a cached, name-sorted list of ids and check filters in batches, because the schema has
+  no index on the name and sorting 20 000 rows per keystroke is over budget.
+* The caches (vocabulary, name order) are keyed on the FTS5 structure record, which SQLite
+  rewrites on every committed change to the index — and every change to a service, its
+  categories or their labels changes the index (triggers in `store.fts`). See `IndexState`.
 """
 
 from __future__ import annotations
@@ -25,14 +31,15 @@ from __future__ import annotations
 import bisect
 import threading
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import accumulate
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.search_query import SearchQuery
@@ -41,7 +48,8 @@ from referral_desk.store.fts import FTS_TABLE, VOCAB_TABLE
 # bm25 column weights, in the order of the FTS columns: name, organisation, description,
 # categories. A hit in a service's name should beat one buried in a long description.
 COLUMN_WEIGHTS = (10.0, 4.0, 1.0, 4.0)
-RANK_FUNCTION = "bm25({})".format(", ".join(f"{w:.1f}" for w in COLUMN_WEIGHTS))
+_WEIGHT_ARGS = ", ".join(f"{w:.1f}" for w in COLUMN_WEIGHTS)
+RANK_FUNCTION = f"bm25({_WEIGHT_ARGS})"
 
 MAX_TEXT_CHARS = 500  # anything longer is a paste, not a search; keeps the work bounded
 MAX_TOKENS = 10
@@ -52,12 +60,20 @@ FUZZY_FEW_DOCS = 2  # a token found in fewer documents than this may be a typo
 FUZZY_MAX_ALTERNATIVES = 4  # per token, best first
 FUZZY_PENALTY = 0.5  # fuzzy-only hits keep at most half the score of a comparable exact hit
 
-# Ranking budget: above this many matching documents, rank the name/organisation matches first.
+# Ranking budget: above this many matching documents, rank name/organisation matches first.
 RANKED_MAX = 1500
+# With filters the join comes first and bm25 runs only for rows that pass, so more candidates
+# can be afforded before narrowing (the join costs about a third of bm25 per row).
+FILTERED_RANKED_MAX = 5000
 NARROW_SCOPES = ("name organisation", "name")
 
+# Name-ordered walks check filters on batches of ids; past WALK_MAX candidates without a full
+# page (very selective filters) one filtered scan of the table is cheaper.
+WALK_FIRST_BATCH = 100
+WALK_MAX = 600
+
 # FTS5 keeps its segment structure in row 10 of the `_data` shadow table, with a cookie that is
-# incremented each time the structure is rewritten — i.e. on every transaction that changes
+# incremented each time the structure is rewritten — i.e. by every transaction that changes
 # the index. Reading one row by primary key is the cheapest correct change detector we have.
 _STRUCTURE_SQL = f"SELECT block FROM {FTS_TABLE}_data WHERE id = 10"
 
@@ -79,12 +95,7 @@ def _is_word_char(ch: str) -> bool:
     return cat[0] in "LNM" or cat == "Co"
 
 
-def tokenise(text_: str) -> list[str]:
-    """Split what an officer typed into search tokens; never fails, may return [].
-
-    Tokens keep their case and accents (FTS5 folds both the same way it did when indexing);
-    a token must contain at least one letter or digit, so stray combining marks vanish.
-    """
+def _split(text_: str) -> list[str]:
     if not text_:
         return []
     text_ = unicodedata.normalize("NFC", text_[:MAX_TEXT_CHARS])
@@ -99,12 +110,38 @@ def tokenise(text_: str) -> list[str]:
             current = []
             if any(unicodedata.category(c)[0] in "LN" for c in token):
                 tokens.append(token)
-    return tokens[:MAX_TOKENS]
+    return tokens
+
+
+def tokenise(text_: str) -> list[str]:
+    """Split what an officer typed into search tokens; never fails, may return [].
+
+    Tokens keep their case and accents (FTS5 folds both the same way it did when indexing);
+    a token must contain at least one letter or digit, so stray combining marks vanish.
+    """
+    return _split(text_)[:MAX_TOKENS]
+
+
+def search_tokens(text_: str) -> tuple[list[str], bool]:
+    """The tokens to search for and whether the last one is a prefix (still being typed).
+
+    The last token is a prefix unless the text ends in a space or punctuation. A single
+    trailing character after other words is dropped: it is a word just begun ("drug r") or a
+    possessive ("St Martin's"), and as a one-letter prefix it matches nearly every service
+    while costing a pass over the whole index.
+    """
+    tokens = _split(text_)
+    typed = text_[:MAX_TEXT_CHARS]
+    prefix_last = bool(tokens) and len(tokens) <= MAX_TOKENS and _is_word_char(typed[-1])
+    tokens = tokens[:MAX_TOKENS]
+    if len(tokens) > 1 and len(tokens[-1]) == 1 and prefix_last:
+        return tokens[:-1], False
+    return tokens, prefix_last
 
 
 def fold(token: str) -> str:
     """A token as the index stores it: lower case, accents removed (unicode61 with
-    remove_diacritics 2). Used to compare typed tokens with vocabulary terms."""
+    remove_diacritics 2). Used to compare typed tokens with vocabulary terms and names."""
     decomposed = unicodedata.normalize("NFKD", token.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -137,7 +174,7 @@ def match_expression(
     return " AND ".join(parts)
 
 
-# --- vocabulary for typo tolerance ------------------------------------------------------------
+# --- cached views of the index ---------------------------------------------------------------
 
 
 def _max_edits(length: int) -> int:
@@ -151,6 +188,7 @@ class Vocabulary:
     terms: list[str]
     docs: list[int]
     _cumulative: list[int] = field(init=False, repr=False)
+    _doc_of: dict[str, int] = field(init=False, repr=False)
     _by_length: dict[int, list[str]] = field(init=False, repr=False, default_factory=dict)
     _prefixes: dict[int, list[str]] = field(init=False, repr=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
@@ -158,9 +196,12 @@ class Vocabulary:
     def __post_init__(self) -> None:
         self._cumulative = [0, *accumulate(self.docs)]
         self._doc_of = dict(zip(self.terms, self.docs, strict=True))
+        for term in self.terms:
+            self._by_length.setdefault(len(term), []).append(term)
 
     @classmethod
-    def from_rows(cls, rows: Sequence[tuple[str, int]]) -> Vocabulary:
+    def load(cls, conn: Connection) -> Vocabulary:
+        rows = conn.exec_driver_sql(f"SELECT term, doc FROM {VOCAB_TABLE}").all()
         pairs = sorted((str(t), int(d)) for t, d in rows)
         return cls([t for t, _ in pairs], [d for _, d in pairs])
 
@@ -171,13 +212,6 @@ class Vocabulary:
         lo = bisect.bisect_left(self.terms, term)
         hi = bisect.bisect_left(self.terms, term + "\U0010ffff")
         return self._cumulative[hi] - self._cumulative[lo]
-
-    def _terms_of_length(self, length: int) -> list[str]:
-        with self._lock:
-            if not self._by_length:
-                for term in self.terms:
-                    self._by_length.setdefault(len(term), []).append(term)
-        return self._by_length.get(length, [])
 
     def _prefixes_of_length(self, length: int) -> list[str]:
         with self._lock:
@@ -193,118 +227,196 @@ class Vocabulary:
         if len(token) < FUZZY_MIN_CHARS:
             return []
         limit = _max_edits(len(token))
-        lengths = range(len(token) - limit, len(token) + limit + 1)
         if prefix:
             # A partly typed word: compare with term prefixes one shorter, as long, one longer.
             lengths = range(len(token) - 1, len(token) + 2)
+        else:
+            lengths = range(len(token) - limit, len(token) + limit + 1)
         scored: dict[str, tuple[int, int]] = {}
         for length in lengths:
             if length < FUZZY_MIN_CHARS - 1:
                 continue
-            pool = self._prefixes_of_length(length) if prefix else self._terms_of_length(length)
+            pool = self._prefixes_of_length(length) if prefix else self._by_length.get(length, [])
             for candidate, distance, _ in process.extract(
                 token, pool, scorer=OSA.distance, score_cutoff=limit, limit=None
             ):
                 if candidate == token:
                     continue
-                weight = -self.doc_count(candidate, prefix=prefix)
-                scored[candidate] = min(scored.get(candidate, (99, 0)), (int(distance), weight))
-        ranked = sorted(scored.items(), key=lambda item: (item[1], item[0]))
-        return [term for term, _ in ranked[:FUZZY_MAX_ALTERNATIVES]]
+                rank = (int(distance), -self.doc_count(candidate, prefix=prefix))
+                scored[candidate] = min(scored.get(candidate, rank), rank)
+        ranked = [term for term, _ in sorted(scored.items(), key=lambda i: (i[1], i[0]))]
+        if prefix:
+            # "lighthous"* already matches everything "lighthouse"* does; keeping both would
+            # count the same hit twice in bm25.
+            ranked = [t for t in ranked if not any(t != o and t.startswith(o) for o in ranked)]
+        return ranked[:FUZZY_MAX_ALTERNATIVES]
 
 
-class VocabularyCache:
-    """Holds the vocabulary of one database between searches.
+@dataclass
+class NameOrder:
+    """Ids of every live service sorted by folded name: the order of the browse list."""
+
+    keys: list[str]
+    ids: list[str]
+
+    @classmethod
+    def load(cls, conn: Connection) -> NameOrder:
+        rows = conn.exec_driver_sql("SELECT id, name FROM service WHERE deleted_at IS NULL")
+        pairs = sorted((fold(name or ""), sid) for sid, name in rows)
+        return cls([k for k, _ in pairs], [i for _, i in pairs])
+
+    def starting_with(self, initial: str | None) -> list[str]:
+        """Ids in name order, all of them or those whose name starts with `initial`."""
+        if not initial:
+            return self.ids
+        folded = fold(initial)
+        lo = bisect.bisect_left(self.keys, folded)
+        hi = bisect.bisect_left(self.keys, folded + "\U0010ffff")
+        return self.ids[lo:hi]
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Each id's place in the order, to sort ids found by other means."""
+        return {sid: i for i, sid in enumerate(self.ids)}
+
+
+T = TypeVar("T")
+
+
+class IndexState:
+    """Values derived from the index, kept between searches while the index is unchanged.
 
     The key is the FTS5 structure record (`service_fts_data` row 10): SQLite rewrites it, with
     an incremented cookie, in every transaction that changes the index, whoever writes and on
-    whichever connection — unlike `PRAGMA data_version`, which ignores the reader's own writes,
-    or row counts, which miss edits such as a renamed category. It is one primary-key read.
-    If it cannot be read the vocabulary is simply reloaded (correct, only slower).
+    whichever connection — unlike `PRAGMA data_version`, which ignores the reader's own
+    writes, or row counts, which miss edits such as a renamed category. It is one primary-key
+    read (~30 µs). Changes not yet committed on the searching connection are not reflected in
+    it, so inside an open write transaction nothing is cached: values are computed afresh.
     """
 
     def __init__(self) -> None:
         self._key: bytes | None = None
-        self._vocabulary: Vocabulary | None = None
+        self._values: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self.loads = 0  # how many times the vocabulary was (re)read; for tests and benchmarks
+        self.loads = 0  # how many values were (re)computed; for tests and benchmarks
 
-    def get(self, conn: Connection) -> Vocabulary:
-        key = self._structure_key(conn)
+    def get(self, conn: Connection, name: str, compute: Callable[[Connection], T]) -> T:
+        key = None if _in_write_transaction(conn) else _structure_key(conn)
         with self._lock:
-            if key is not None and key == self._key and self._vocabulary is not None:
-                return self._vocabulary
-        rows = conn.exec_driver_sql(f"SELECT term, doc FROM {VOCAB_TABLE}").all()
-        vocabulary = Vocabulary.from_rows([(r[0], r[1]) for r in rows])
+            if key is not None and key == self._key and name in self._values:
+                return self._values[name]  # type: ignore[no-any-return]
+        value = compute(conn)
         with self._lock:
-            self._key, self._vocabulary = key, vocabulary
             self.loads += 1
-        return vocabulary
+            if key is not None:
+                if key != self._key:
+                    self._key, self._values = key, {}
+                self._values[name] = value
+        return value
 
-    @staticmethod
-    def _structure_key(conn: Connection) -> bytes | None:
-        try:
-            row = conn.exec_driver_sql(_STRUCTURE_SQL).first()
-        except Exception:  # pragma: no cover - an FTS5 build with another layout
-            return None
-        return bytes(row[0]) if row is not None and row[0] is not None else None
+
+def _structure_key(conn: Connection) -> bytes | None:
+    try:
+        row = conn.exec_driver_sql(_STRUCTURE_SQL).first()
+    except Exception:  # pragma: no cover - an FTS5 build with another layout: never cache
+        return None
+    return bytes(row[0]) if row is not None and row[0] is not None else None
+
+
+def _in_write_transaction(conn: Connection) -> bool:
+    # pysqlite begins a transaction only before a write, so this is "may hold pending changes".
+    dbapi = getattr(conn.connection, "dbapi_connection", None)
+    return bool(getattr(dbapi, "in_transaction", True))
 
 
 # --- filters ----------------------------------------------------------------------------------
 
 
-def _filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
-    """SQL conditions on `service AS s` for the query's filters, with their parameters.
+def _filters(query: SearchQuery) -> tuple[list[str], list[str], dict[str, Any]]:
+    """SQL for the query's filters: (conditions on a rowid, conditions on `service AS s`, params).
 
-    Only fixed SQL text is produced here; every user value is a bound parameter. JSON lists
-    are guarded by json_valid() inside CASE (which SQLite evaluates lazily) so that one
-    malformed row can never make the search fail.
+    Only fixed SQL text is produced here; every user value is a bound parameter.
+
+    * Rowid conditions contain `{rowid}`, filled in by the caller. They are tested before the
+      service row is read — reading rows is the main cost of filtering FTS candidates — and
+      come from indexes: the category set is built once from (category_code, service_id).
+    * Row conditions come cheapest first. JSON lists are pre-tested on their text (most
+      services list no prisons: '[]'), then checked exactly with json_valid() inside CASE,
+      which SQLite evaluates lazily, so a malformed row never makes the search fail.
+    * Case-insensitive comparisons use COLLATE NOCASE / lower(), which fold ASCII letters.
     """
-    where = ["s.deleted_at IS NULL"]
+    by_rowid: list[str] = []
+    by_row = ["s.deleted_at IS NULL"]
     params: dict[str, Any] = {}
-    if not query.include_inactive:
-        where.append("s.status = 'active'")
     if query.category:
-        where.append(
-            "EXISTS (SELECT 1 FROM service_category sc WHERE sc.category_code = :category"
-            " AND sc.service_id = s.id AND sc.deleted_at IS NULL)"
+        by_rowid.append(
+            "{rowid} IN (SELECT s2.rowid FROM service_category sc"
+            " JOIN service s2 ON s2.id = sc.service_id"
+            " WHERE sc.category_code = :category AND sc.deleted_at IS NULL)"
         )
         params["category"] = query.category
-    if query.area:
-        where.append(
-            "EXISTS (SELECT 1 FROM service_area sa WHERE sa.service_id = s.id"
-            " AND sa.deleted_at IS NULL AND lower(sa.name) = lower(:area))"
+    if not query.include_inactive:
+        by_row.append("s.status = 'active'")
+    if query.free:
+        by_row.append("s.free = 1")
+    if query.prechecked:
+        by_row.append("s.isp_agreed = 1 AND s.reports_attendance = 1")
+    if query.accepting:
+        by_row.append("s.capacity = 'accepting'")
+    if query.setting == "community":
+        by_row.append("s.community = 1")
+    elif query.setting == "gate":
+        by_row.append("s.through_the_gate = 1")
+    if query.gender:
+        by_row.append("lower(s.gender) IN ('any', '', :gender)")
+        params["gender"] = query.gender
+    if query.age is not None:
+        by_row.append(
+            "(s.min_age IS NULL OR s.min_age <= :age) AND (s.max_age IS NULL OR s.max_age >= :age)"
         )
-        params["area"] = query.area
+        params["age"] = query.age
+    if query.setting == "custody" or query.prison:
+        by_row.append("s.prisons NOT IN ('[]', '', 'null')")
+    if query.setting == "custody":
+        by_row.append(
+            "CASE WHEN json_valid(s.prisons) THEN json_array_length(s.prisons) > 0 ELSE 0 END"
+        )
     if query.prison:
-        where.append(
+        if query.prison.isascii() and query.prison.isprintable() and '"' not in query.prison:
+            # A cheap substring test first; json_each (a table per row) only for likely rows.
+            by_row.append("instr(lower(s.prisons), lower(:prison)) > 0")
+        by_row.append(
             "CASE WHEN json_valid(s.prisons) THEN EXISTS (SELECT 1 FROM json_each(s.prisons) j"
             " WHERE lower(j.value) = lower(:prison)) ELSE 0 END"
         )
         params["prison"] = query.prison
-    if query.setting == "custody":
-        where.append(
-            "CASE WHEN json_valid(s.prisons) THEN json_array_length(s.prisons) > 0 ELSE 0 END"
+    if query.area:
+        by_row.append(
+            "EXISTS (SELECT 1 FROM service_area sa WHERE sa.service_id = s.id"
+            " AND sa.deleted_at IS NULL AND sa.name = :area COLLATE NOCASE)"
         )
-    elif query.setting == "community":
-        where.append("s.community = 1")
-    elif query.setting == "gate":
-        where.append("s.through_the_gate = 1")
-    if query.gender:
-        where.append("lower(s.gender) IN ('any', '', :gender)")
-        params["gender"] = query.gender
-    if query.age is not None:
-        where.append(
-            "(s.min_age IS NULL OR s.min_age <= :age) AND (s.max_age IS NULL OR s.max_age >= :age)"
-        )
-        params["age"] = query.age
-    if query.free:
-        where.append("s.free = 1")
-    if query.prechecked:
-        where.append("s.isp_agreed = 1 AND s.reports_attendance = 1")
-    if query.accepting:
-        where.append("s.capacity = 'accepting'")
-    return where, params
+        params["area"] = query.area
+    return by_rowid, by_row, params
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The filter SQL of one query, and whether anything beyond the defaults narrows it."""
+
+    by_rowid: tuple[str, ...]
+    by_row: tuple[str, ...]
+    params: dict[str, Any]
+    filtered: bool
+    limit: int
+
+    @classmethod
+    def of(cls, query: SearchQuery) -> _Plan:
+        by_rowid, by_row, params = _filters(query)
+        return cls(tuple(by_rowid), tuple(by_row), params, query.has_filters, query.limit)
+
+    def where(self, rowid: str = "s.rowid") -> str:
+        """All conditions, the rowid ones on `rowid` (an expression) and first."""
+        return " AND ".join([c.format(rowid=rowid) for c in self.by_rowid] + list(self.by_row))
 
 
 # --- the engine ------------------------------------------------------------------------------
@@ -315,30 +427,34 @@ def _connection(bind: Session | Connection) -> Connection:
 
 
 class ServiceSearch:
-    """Search over one database. Keep one instance per database: it caches the vocabulary."""
+    """Search over one database. Keep one instance per database: it caches index views."""
 
     def __init__(self) -> None:
-        self.vocabulary = VocabularyCache()
+        self.state = IndexState()
 
     def search(self, bind: Session | Connection, query: SearchQuery) -> list[Hit]:
         """Ranked hits for `query`, best first, at most `query.limit` of them."""
         conn = _connection(bind)
-        where, params = _filters(query)
+        plan = _Plan.of(query)
         tokens, prefix_last = search_tokens(query.text)
         if not tokens:
-            return _browse(conn, where, params, query.limit)
+            return self._by_name(conn, plan, None)
         if prefix_last and len(tokens) == 1 and len(tokens[0]) == 1:
-            return _by_initial(conn, tokens[0], where, params, query.limit)
-        expr = match_expression(tokens, prefix_last=prefix_last)
-        hits = _ranked_page(conn, expr, where, params, query.limit)
-        if len(hits) >= query.limit:
+            return self._by_name(conn, plan, tokens[0])
+        hits = _ranked_page(conn, match_expression(tokens, prefix_last=prefix_last), plan)
+        if len(hits) >= plan.limit:
             return hits  # a full page of exact hits: corrections could only rank below them
         alternatives = self._corrections(conn, tokens, prefix_last)
         if not alternatives:
             return hits
         fuzzy_expr = match_expression(tokens, prefix_last=prefix_last, alternatives=alternatives)
-        fuzzy = _ranked_page(conn, fuzzy_expr, where, params, query.limit)
-        return _merge(hits, fuzzy, query.limit)
+        return _merge(hits, _ranked_page(conn, fuzzy_expr, plan), plan.limit)
+
+    def vocabulary(self, conn: Connection) -> Vocabulary:
+        return self.state.get(conn, "vocabulary", Vocabulary.load)
+
+    def name_order(self, conn: Connection) -> NameOrder:
+        return self.state.get(conn, "name_order", NameOrder.load)
 
     def _corrections(
         self, conn: Connection, tokens: list[str], prefix_last: bool
@@ -347,7 +463,7 @@ class ServiceSearch:
         folded = [fold(t) for t in tokens]
         if all(len(f) < FUZZY_MIN_CHARS for f in folded):
             return {}
-        vocabulary = self.vocabulary.get(conn)
+        vocabulary = self.vocabulary(conn)
         last = len(tokens) - 1
         found: dict[int, list[str]] = {}
         for i, token in enumerate(folded):
@@ -361,91 +477,104 @@ class ServiceSearch:
                 found[i] = alternatives
         return found
 
+    def _by_name(self, conn: Connection, plan: _Plan, initial: str | None) -> list[Hit]:
+        """Services passing the filters in name order (score 0), optionally by first letter.
 
-def search_tokens(text_: str) -> tuple[list[str], bool]:
-    """The tokens to search for and whether the last one is a prefix (still being typed).
+        Walks the cached name order in growing batches, asking SQL which ids pass the
+        filters, so an unfiltered page costs one small query. When filters are so selective
+        that WALK_MAX candidates give no full page, one filtered scan finds the rest.
+        """
+        order = self.name_order(conn)
+        candidates = order.starting_with(initial)
+        page: list[str] = []
+        start, size = 0, max(WALK_FIRST_BATCH, 2 * plan.limit)
+        while start < len(candidates) and len(page) < plan.limit:
+            if start >= WALK_MAX:
+                return _by_name_scan(conn, plan, order, initial)
+            batch = candidates[start : start + size]
+            passing = _passing(conn, plan, batch)
+            page += [sid for sid in batch if sid in passing]
+            start += size
+            size *= 2
+        return [Hit(sid, 0.0) for sid in page[: plan.limit]]
 
-    A single trailing character after other words is dropped: it is either a word being
-    started ("drug r") or a possessive ("St Martin's"), and as a one-letter prefix it would
-    match nearly every service while costing a scan of the whole index.
-    """
-    tokens = tokenise(text_)
-    prefix_last = bool(text_) and _is_word_char(text_[-1])
-    if len(tokens) > 1 and len(tokens[-1]) == 1 and prefix_last:
-        return tokens[:-1], False
-    return tokens, prefix_last
+
+def _passing(conn: Connection, plan: _Plan, ids: Sequence[str]) -> set[str]:
+    passing: set[str] = set()
+    for offset in range(0, len(ids), 500):
+        chunk = ids[offset : offset + 500]
+        names = {f"id{i}": sid for i, sid in enumerate(chunk)}
+        marks = ", ".join(f":{n}" for n in names)
+        sql = f"SELECT s.id FROM service AS s WHERE s.id IN ({marks}) AND {plan.where()}"
+        passing.update(r[0] for r in conn.exec_driver_sql(sql, {**plan.params, **names}))
+    return passing
+
+
+def _by_name_scan(
+    conn: Connection, plan: _Plan, order: NameOrder, initial: str | None
+) -> list[Hit]:
+    """All services passing selective filters in one scan, put in the cached name order."""
+    sql = f"SELECT s.id FROM service AS s WHERE {plan.where()}"
+    position = order.position
+    found = [
+        (position[r[0]], r[0]) for r in conn.exec_driver_sql(sql, plan.params) if r[0] in position
+    ]
+    if initial:
+        wanted = fold(initial)
+        found = [(p, sid) for p, sid in found if order.keys[p].startswith(wanted)]
+    found.sort()
+    return [Hit(sid, 0.0) for _, sid in found[: plan.limit]]
 
 
 def _count(conn: Connection, expr: str) -> int:
     sql = f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match"
-    return int(conn.execute(text(sql), {"match": expr}).scalar_one())
+    return int(conn.exec_driver_sql(sql, {"match": expr}).scalar_one())
 
 
-def _ranked_page(
-    conn: Connection, expr: str, where: list[str], params: dict[str, Any], limit: int
-) -> list[Hit]:
-    """The best `limit` services for a MATCH expression, within a bounded amount of work.
+def _ranked_page(conn: Connection, expr: str, plan: _Plan) -> list[Hit]:
+    """The best services for a MATCH expression within a bounded amount of work.
 
-    bm25 costs a few microseconds per matching document, so a short prefix matching most of
-    the directory ("re", "co") would blow the as-you-type budget. Counting matches is cheap,
-    so when there are more than RANKED_MAX candidates the ranking first considers only
-    services matching in their name or organisation — with the weights used these outrank
-    any match elsewhere anyway. When filters leave that narrower set short of a page, the
-    whole candidate set is ranked after all.
+    When more than RANKED_MAX documents match (FILTERED_RANKED_MAX with filters, where bm25
+    runs only for rows that pass them), first rank only those matching in the name
+    and organisation (or, if that is still too many, the name) — with the weights used these
+    outrank matches elsewhere anyway. Only when that narrower set cannot fill a page (few
+    name matches, or filters rejecting most of them) is every candidate ranked.
     """
-    if _count(conn, expr) > RANKED_MAX:
+    if _count(conn, expr) > (FILTERED_RANKED_MAX if plan.filtered else RANKED_MAX):
         for columns in NARROW_SCOPES:
             scoped = f"{{{columns}}} : ({expr})"
-            if columns is NARROW_SCOPES[-1] or _count(conn, scoped) <= RANKED_MAX:
-                hits = _ranked(conn, scoped, where, params, limit)
-                if len(hits) >= limit:
+            if columns == NARROW_SCOPES[-1] or _count(conn, scoped) <= RANKED_MAX:
+                hits = _ranked(conn, scoped, plan)
+                if len(hits) >= plan.limit:
                     return hits
                 break
-    return _ranked(conn, expr, where, params, limit)
+    return _ranked(conn, expr, plan)
 
 
-def _ranked(
-    conn: Connection, match: str, where: list[str], params: dict[str, Any], limit: int
-) -> list[Hit]:
-    # CROSS JOIN pins the FTS table as the outer loop, so FTS5 consumes ORDER BY rank and
-    # only as many rows as the page needs are looked up in `service` and filtered.
-    sql = (
-        f"SELECT s.id, {FTS_TABLE}.rank FROM {FTS_TABLE} CROSS JOIN service AS s"
-        f" ON s.rowid = {FTS_TABLE}.rowid"
-        f" WHERE {FTS_TABLE} MATCH :match AND {FTS_TABLE}.rank MATCH :rank_function"
-        " AND " + " AND ".join(where) + f" ORDER BY {FTS_TABLE}.rank LIMIT :limit"
-    )
-    rows = conn.execute(
-        text(sql),
-        {**params, "match": match, "rank_function": RANK_FUNCTION, "limit": limit},
-    )
-    return [Hit(r[0], -float(r[1])) for r in rows]
-
-
-def _browse(conn: Connection, where: list[str], params: dict[str, Any], limit: int) -> list[Hit]:
-    """No text: the services passing the filters, by name (score 0)."""
-    sql = (
-        "SELECT s.id FROM service AS s WHERE " + " AND ".join(where)
-        + " ORDER BY s.name COLLATE NOCASE, s.id LIMIT :limit"
-    )  # fmt: skip
-    return [Hit(r[0], 0.0) for r in conn.execute(text(sql), {**params, "limit": limit})]
-
-
-def _by_initial(
-    conn: Connection, initial: str, where: list[str], params: dict[str, Any], limit: int
-) -> list[Hit]:
-    """One character typed so far: services whose name starts with it, by name (score 0).
-
-    A one-letter prefix matches almost every indexed document, so ranking it would be slow
-    and meaningless; an A–Z jump is what the officer sees in a printed directory anyway.
-    """
-    sql = (
-        "SELECT s.id FROM service AS s WHERE s.name LIKE :initial ESCAPE '\\' AND "
-        + " AND ".join(where) + " ORDER BY s.name COLLATE NOCASE, s.id LIMIT :limit"
-    )  # fmt: skip
-    pattern = initial.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = conn.execute(text(sql), {**params, "initial": pattern, "limit": limit})
-    return [Hit(r[0], 0.0) for r in rows]
+def _ranked(conn: Connection, match: str, plan: _Plan) -> list[Hit]:
+    params = {**plan.params, "match": match, "limit": plan.limit}
+    # Rowid filters test the FTS row before the service row is read; the unary plus stops
+    # SQLite from turning `rowid IN (…)` into one FTS lookup per listed rowid.
+    candidate = f"+{FTS_TABLE}.rowid"
+    if plan.filtered:
+        # Filters first: bm25 is computed (in the select list) only for rows that pass.
+        sql = (
+            f"SELECT s.id, bm25({FTS_TABLE}, {_WEIGHT_ARGS}) AS score"
+            f" FROM {FTS_TABLE} CROSS JOIN service AS s ON s.rowid = {FTS_TABLE}.rowid"
+            f" WHERE {FTS_TABLE} MATCH :match AND {plan.where(candidate)}"
+            " ORDER BY score, s.id LIMIT :limit"
+        )
+    else:
+        # CROSS JOIN keeps FTS5 as the outer loop so it consumes ORDER BY rank: it ranks and
+        # sorts internally, and only a page of rows is looked up in `service`.
+        sql = (
+            f"SELECT s.id, {FTS_TABLE}.rank FROM {FTS_TABLE} CROSS JOIN service AS s"
+            f" ON s.rowid = {FTS_TABLE}.rowid"
+            f" WHERE {FTS_TABLE} MATCH :match AND {FTS_TABLE}.rank MATCH :rank_function"
+            f" AND {plan.where(candidate)} ORDER BY {FTS_TABLE}.rank LIMIT :limit"
+        )
+        params["rank_function"] = RANK_FUNCTION
+    return [Hit(r[0], -float(r[1])) for r in conn.exec_driver_sql(sql, params)]
 
 
 def _merge(exact: list[Hit], fuzzy: list[Hit], limit: int) -> list[Hit]:
@@ -457,19 +586,19 @@ def _merge(exact: list[Hit], fuzzy: list[Hit], limit: int) -> list[Hit]:
     merged = list(exact)
     ceiling = min((h.score for h in exact), default=None)
     for hit in fuzzy:
+        if len(merged) >= limit:
+            break
         if hit.service_id in seen:
             continue
         score = hit.score * FUZZY_PENALTY
         if ceiling is not None:
-            score = min(score, ceiling * 0.99)
+            score = min(score, ceiling * (1 - FUZZY_PENALTY) if ceiling > 0 else ceiling)
         merged.append(Hit(hit.service_id, score))
-        if len(merged) >= limit:
-            break
     return merged
 
 
 def search_services(
     bind: Session | Connection, query: SearchQuery, engine: ServiceSearch | None = None
 ) -> list[Hit]:
-    """One-off search; pass a long-lived `ServiceSearch` to keep the typo vocabulary cached."""
+    """One-off search; pass a long-lived `ServiceSearch` to keep its caches between calls."""
     return (engine or ServiceSearch()).search(bind, query)

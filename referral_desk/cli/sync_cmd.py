@@ -1,0 +1,206 @@
+"""`referral-desk sync …`: sync through a shared store, or carry one file on a USB drive.
+
+    sync [--store DIR] [--dry-run]        export new changes, import colleagues' bundles
+    sync export --out FILE                one file holding everything (for a prison PC)
+    sync import FILE [--dry-run]          import (or preview) one file
+    sync conflicts [--all]                concurrent edits kept for review
+    sync resolve ID --keep local|remote   keep one side; it then wins everywhere
+    sync status | set-store DIR | quarantine
+
+The passphrase comes from --passphrase-file FILE or $REFERRAL_DESK_PASSPHRASE; the command line
+never prompts (it must work unattended on an empty store) and never prints it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from referral_desk.domain.errors import DomainError, ValidationError
+from referral_desk.services.sync import ImportSummary, SyncService
+
+ENV_PASSPHRASE = "REFERRAL_DESK_PASSPHRASE"
+Result = tuple[Any, Callable[[Any], str]]
+
+
+class SyncRefused(DomainError):
+    """Some files in the shared store were refused (the others were applied)."""
+
+
+def _sub_json() -> argparse.ArgumentParser:
+    """--json on actions without overwriting a `sync --json` given before the action."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print JSON instead of text")  # fmt: skip
+    return parent
+
+
+def _passphrase_arg(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    parser.add_argument(
+        "--passphrase-file", metavar="FILE",
+        default=argparse.SUPPRESS if suppress else None,
+        help=f"file holding the team passphrase (else ${ENV_PASSPHRASE})",
+    )  # fmt: skip
+
+
+def add_sync_parser(subparsers: Any, json_parent: argparse.ArgumentParser) -> None:
+    """Add `sync` and its actions to the top-level subparsers."""
+    sync = subparsers.add_parser(
+        "sync", parents=[json_parent], help="sync with colleagues through a shared store or a file"
+    )
+    sync.add_argument("--store", metavar="DIR", help="shared store folder (default: the one set)")
+    sync.add_argument("--dry-run", action="store_true", help="preview only; write nothing")
+    _passphrase_arg(sync, suppress=False)
+    js = _sub_json()
+    actions = sync.add_subparsers(dest="sync_action", metavar="ACTION", parser_class=type(sync))
+    exp = actions.add_parser("export", parents=[js], help="write one file with everything")
+    exp.add_argument("--out", required=True, metavar="FILE")
+    _passphrase_arg(exp, suppress=True)
+    imp = actions.add_parser("import", parents=[js], help="import (or preview) one file")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--dry-run", action="store_true", default=argparse.SUPPRESS)
+    _passphrase_arg(imp, suppress=True)
+    con = actions.add_parser("conflicts", parents=[js], help="list conflicts to review")
+    con.add_argument("--all", action="store_true", help="include resolved ones")
+    res = actions.add_parser("resolve", parents=[js], help="keep one side of a conflict")
+    res.add_argument("id", metavar="ID")
+    res.add_argument("--keep", required=True, choices=["local", "remote"])
+    actions.add_parser("status", parents=[js], help="this PC's site id, store and counts")
+    st = actions.add_parser("set-store", parents=[js], help="remember the shared store folder")
+    st.add_argument("dir", metavar="DIR")
+    actions.add_parser("quarantine", parents=[js], help="entries kept aside, and why")
+
+
+def read_passphrase(args: argparse.Namespace) -> str:
+    """From --passphrase-file (first line), else the environment; never a prompt."""
+    path = getattr(args, "passphrase_file", None)
+    if path:
+        try:
+            text = Path(path).expanduser().read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            raise ValidationError("The passphrase file cannot be read.") from None
+        lines = text.splitlines()
+        value = lines[0] if lines else ""
+    else:
+        value = os.environ.get(ENV_PASSPHRASE, "")
+    if not value:
+        raise ValidationError(
+            f"No passphrase: give --passphrase-file FILE or set {ENV_PASSPHRASE}."
+        )
+    return value
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def import_text(d: dict[str, Any]) -> str:
+    """One paragraph an officer can read: what came in, what needs attention."""
+    verb = "Would import" if d["dry_run"] else "Imported"
+    if d["bundles"] == 0:
+        seen = d["already_seen"]
+        return "Nothing new to import" + (f" ({_plural(seen, 'file')} already seen)." if seen
+                                          else ".")  # fmt: skip
+    parts = [
+        _plural(d["people"], "person", "people"), _plural(d["needs"], "need"),
+        _plural(d["referrals"], "referral"), _plural(d["follow_ups"], "follow-up"),
+        _plural(d["directory"], "directory change"), _plural(d["other"], "other change"),
+    ]  # fmt: skip
+    out = [f"{verb} {_plural(d['bundles'], 'file')} "
+           f"({_plural(d['entries_new'], 'new change')}): " + ", ".join(parts) + "."]  # fmt: skip
+    if d["deleted"]:
+        out.append(f"{_plural(d['deleted'], 'record')} deleted.")
+    if d["already_seen"]:
+        out.append(f"{_plural(d['already_seen'], 'file')} already seen.")
+    if d["conflicts"]:
+        out.append(f"{_plural(d['conflicts'], 'conflict')} to review: referral-desk sync conflicts")
+    if d["clock_reviews"] or d["future_stamped"]:
+        out.append(
+            f"{_plural(d['future_stamped'], 'change')} stamped more than a day ahead of this "
+            "PC's clock (listed in sync conflicts for review)."
+        )
+    if d["quarantined"] or d["still_quarantined"]:
+        out.append(f"{_plural(d['still_quarantined'], 'entry', 'entries')} kept aside "
+                   "(referral-desk sync quarantine).")  # fmt: skip
+    if d["released"]:
+        out.append(f"{_plural(d['released'], 'entry', 'entries')} released from quarantine.")
+    if d["pending"]:
+        out.append(f"{_plural(d['pending'], 'record')} waiting for related records.")
+    return "\n".join(out)
+
+
+def export_text(d: dict[str, Any]) -> str:
+    if d["dry_run"]:
+        return f"Would export {_plural(d['entries'], 'change')}."
+    if not d["path"]:
+        return "Nothing new to export."
+    return f"Exported {_plural(d['entries'], 'change')} to {d['path']}"
+
+
+def _sync_text(d: dict[str, Any]) -> str:
+    head = "Preview only: nothing was written.\n" if d["imported"]["dry_run"] else ""
+    return head + export_text(d["exported"]) + "\n" + import_text(d["imported"])
+
+
+def _conflict_line(c: dict[str, Any]) -> str:
+    kind = " (clock ahead)" if c["kind"] == "clock" else ""
+    local = f"{c['local_value']!r} by {c['local_by'] or c['local_site'] or '?'}"
+    remote = f"{c['remote_value']!r} by {c['remote_by'] or c['remote_site']}"
+    return (f"#{c['id']}{kind} {c['table_name']} {c['record_id']} {c['field']}: "
+            f"local {local} at {c['local_at']}; remote {remote} at {c['remote_at']}; "
+            f"applied: {c['winner']}" + (f"; kept {c['kept']}" if c["kept"] else ""))  # fmt: skip
+
+
+def _refusal(summary: ImportSummary) -> str:
+    first = summary.refused[0]
+    more = f" (and {len(summary.refused) - 1} more)" if len(summary.refused) > 1 else ""
+    done = (f"Imported {_plural(summary.bundles, 'file')}"
+            if summary.bundles else "Nothing imported")  # fmt: skip
+    return f"{done}; refused {first.name}{more}: {first.reason}"
+
+
+def run_sync(app: Any, args: argparse.Namespace) -> Result:
+    """Handler for `sync` in the style of cli.commands: (JSON-ready data, text renderer)."""
+    svc: SyncService = getattr(app, "sync", None) or SyncService(app.db, app.clock)
+    action = getattr(args, "sync_action", None)
+    if action is None:
+        summary = svc.sync_now(args.store, read_passphrase(args), dry_run=args.dry_run)
+        if summary.imported.refused:
+            raise SyncRefused(_refusal(summary.imported))
+        return summary.to_dict(), _sync_text
+    if action == "export":
+        result = svc.export_file(args.out, read_passphrase(args))
+        return result.to_dict(), export_text
+    if action == "import":
+        dry = bool(getattr(args, "dry_run", False))
+        summary = svc.import_file(args.file, read_passphrase(args), dry_run=dry)
+        return summary.to_dict(), import_text
+    if action == "conflicts":
+        rows = [c.to_dict() for c in svc.list_conflicts(include_resolved=args.all)]
+        return rows, lambda d: "\n".join(map(_conflict_line, d)) if d else "No conflicts."
+    if action == "resolve":
+        view = svc.resolve_conflict(args.id, args.keep)
+        return view.to_dict(), lambda d: f"Kept the {d['kept']} value of conflict #{d['id']}."
+    if action == "status":
+        status = svc.status()
+        return status.to_dict(), lambda d: "\n".join(
+            f"{k.replace('_', ' ')}: {'' if v is None else v}" for k, v in d.items()
+        )
+    if action == "set-store":
+        path = svc.set_store(args.dir)
+        return {"store": path}, lambda d: f"Shared store set: {d['store']}"
+    rows = [q.to_dict() for q in svc.list_quarantine()]
+    return (
+        rows,
+        lambda d: (
+            "\n".join(
+                f"{q['site_id']}#{q['seq']} {q['table_name']}.{q['field']}: {q['reason']}"
+                for q in d
+            )
+            if d
+            else "Nothing in quarantine."
+        ),
+    )

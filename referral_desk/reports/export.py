@@ -1,0 +1,260 @@
+"""Everything that leaves the officer's machine: suppressed, stripped, then CSV, XLSX or data.
+
+Why one module: a report leaves the machine as a file (CSV, XLSX, PDF) or as JSON on the command
+line, and every one of those must obey the same rules. So every writer here starts with
+`prepare`, and the PDF renderer (in `documents`) only ever receives `to_data`'s output:
+
+- small counts are suppressed, with secondary suppression (`suppression.suppress_table`);
+- officers' names become "Officer 1", "Officer 2"… (exports carry no names);
+- the "Other" need descriptions (free text) are dropped, they are for the screen only;
+- as a last line of defence any label shaped like a case number (CRN, prison number, PNC) or a
+  referral reference is withheld, in case someone typed one into a place or provider field;
+- spreadsheet cells that start with = + - @ (or tab / carriage return) get a leading apostrophe,
+  so a provider called "=HYPERLINK(…)" cannot run as a formula when a commissioner opens the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import replace
+from datetime import datetime, time
+from typing import Any
+
+from referral_desk.reports.model import UNASSIGNED, Cell, Report, ReportTable
+from referral_desk.reports.suppression import marker, suppress_table
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "WITHHELD",
+    "escape_cell",
+    "prepare",
+    "suppression_statement",
+    "to_csv_bytes",
+    "to_data",
+    "to_xlsx_bytes",
+]
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+WITHHELD = "Withheld"
+
+_REFERENCE_CHARS = "234679ACDEFGHJKLMNPQRTUVWXYZ"
+_CASE_NUMBER = re.compile(
+    r"\b[A-Za-z]\d{6}\b"  # CRN
+    r"|\b[A-Za-z]\d{4}[A-Za-z]{2}\b"  # prison (NOMIS) number
+    r"|\b\d{2}(?:\d{2})?/\d{1,7}[A-Za-z]\b"  # PNC number
+    rf"|\b[{_REFERENCE_CHARS}]{{3}}-[{_REFERENCE_CHARS}]{{3}}\b"  # referral reference
+)
+
+
+def suppression_statement(threshold: int) -> str:
+    return (
+        f"Counts from 1 to {threshold - 1} are shown as {marker(threshold)}; further cells are "
+        "hidden where a total would give a hidden count away. Measures based on hidden counts "
+        "are hidden too."
+        if threshold > 1
+        else "No small-count suppression was applied."
+    )
+
+
+def escape_cell(value: Cell) -> Cell:
+    """A text cell that a spreadsheet would read as a formula, made inert; others unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _withhold(value: Cell) -> Cell:
+    if isinstance(value, str) and _CASE_NUMBER.search(value):
+        return WITHHELD
+    return value
+
+
+def _strip_table(table: ReportTable, pseudonyms: dict[str, str]) -> ReportTable:
+    label_columns = [i for i, c in enumerate(table.columns) if c.kind == "label"]
+    personal = {i for i, c in enumerate(table.columns) if c.personal}
+
+    def clean(row: tuple[Cell, ...]) -> tuple[Cell, ...]:
+        out = list(row)
+        for i in label_columns:
+            value = out[i]
+            if i in personal and isinstance(value, str) and value and value != UNASSIGNED:
+                out[i] = pseudonyms.setdefault(value, f"Officer {len(pseudonyms) + 1}")
+            else:
+                out[i] = _withhold(value)
+        return tuple(out)
+
+    rows = tuple(clean(r) for r in table.rows)
+    return replace(table, rows=rows)
+
+
+def prepare(report: Report, threshold: int) -> Report:
+    """The report as it may leave the machine (idempotent: a prepared report is returned as is)."""
+    if report.suppressed_below is not None:
+        return report
+    pseudonyms: dict[str, str] = {}
+    tables = tuple(_strip_table(suppress_table(t, threshold), pseudonyms) for t in report.tables)
+    return replace(
+        report,
+        tables=tables,
+        other_descriptions=(),
+        notes=(*report.notes, suppression_statement(threshold)),
+        suppressed_below=threshold,
+    )
+
+
+# --- plain data (JSON and the PDF renderer) ------------------------------------------------------
+
+
+def to_data(report: Report, threshold: int) -> dict[str, Any]:
+    """The prepared report as JSON-ready data: what `--format json` prints and the PDF draws."""
+    safe = prepare(report, threshold)
+    return {
+        "report": safe.name,
+        "title": safe.title,
+        "period": {
+            "from": safe.period.date_from.isoformat(),
+            "to": safe.period.date_to.isoformat(),
+        },
+        "generated_on": safe.generated_on.isoformat(),
+        "suppression": {
+            "threshold": safe.suppressed_below,
+            "marker": marker(threshold),
+            "statement": suppression_statement(threshold),
+        },
+        "notes": list(safe.notes),
+        "tables": [
+            {
+                "key": t.key,
+                "title": t.title,
+                "columns": [{"key": c.key, "title": c.title, "kind": c.kind} for c in t.columns],
+                "rows": [list(row) for row in t.rows],
+                "totals": None if t.totals is None else list(t.totals),
+                "notes": list(t.notes),
+            }
+            for t in safe.tables
+        ],
+        "charts": [
+            {
+                "key": chart.key,
+                "title": chart.title,
+                "labels": list(chart.labels),
+                "series": [{"name": s.name, "values": list(s.values)} for s in chart.series],
+                "hidden_marker": marker(threshold) if chart.has_hidden else None,
+            }
+            for chart in safe.all_chart_data()
+        ],
+    }
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def _text(value: Cell) -> Cell:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value) if abs(value) < 1e15 else value
+    return escape_cell(value)
+
+
+def to_csv_bytes(report: Report, threshold: int) -> bytes:
+    """One CSV file, tables one after another under their titles (UTF-8 with BOM for Excel)."""
+    safe = prepare(report, threshold)
+    buffer = io.StringIO()
+    out = csv.writer(buffer)
+    out.writerow(["Report", escape_cell(safe.title)])
+    out.writerow(["Period", safe.period.date_from.isoformat(), safe.period.date_to.isoformat()])
+    out.writerow(["Generated", safe.generated_on.isoformat()])
+    for note in safe.notes:
+        out.writerow(["Note", escape_cell(note)])
+    for table in safe.tables:
+        out.writerow([])
+        out.writerow([escape_cell(table.title)])
+        out.writerow([escape_cell(c.title) for c in table.columns])
+        for row in table.rows:
+            out.writerow([_text(v) for v in row])
+        if table.totals is not None:
+            out.writerow([_text(v) for v in table.totals])
+        for note in table.notes:
+            out.writerow(["Note", escape_cell(note)])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# --- XLSX ---------------------------------------------------------------------------------------
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def _sheet_names(titles: list[str]) -> list[str]:
+    names: list[str] = []
+    for title in ["About", *titles]:
+        base = _BAD_SHEET_CHARS.sub(" ", title).strip("' ")[:31] or "Table"
+        name, n = base, 2
+        while name.casefold() in {x.casefold() for x in names}:
+            suffix = f" ({n})"
+            name = base[: 31 - len(suffix)] + suffix
+            n += 1
+        names.append(name)
+    return names
+
+
+def _xlsx_cell(value: Cell) -> Cell:
+    if isinstance(value, str):
+        return escape_cell(value)
+    return value
+
+
+def to_xlsx_bytes(report: Report, threshold: int) -> bytes:
+    """A workbook: an "About" sheet (period, notes, suppression) and one sheet per table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    safe = prepare(report, threshold)
+    book = Workbook()
+    bold = Font(bold=True)
+    names = _sheet_names([t.title for t in safe.tables])
+    about = book.active
+    about.title = names[0]
+    about.append([_xlsx_cell(safe.title)])
+    about["A1"].font = bold
+    about.append(["Period", safe.period.date_from, safe.period.date_to])
+    about.append(["Generated", safe.generated_on])
+    for note in safe.notes:
+        about.append(["Note", _xlsx_cell(note)])
+    for row in about.iter_rows(min_row=2, max_row=3, min_col=2, max_col=3):
+        for cell in row:
+            cell.number_format = "yyyy-mm-dd"
+    about.column_dimensions["A"].width = 12
+    about.column_dimensions["B"].width = 100
+
+    for table, name in zip(safe.tables, names[1:], strict=True):
+        sheet = book.create_sheet(name)
+        sheet.append([_xlsx_cell(table.title)])
+        sheet["A1"].font = bold
+        sheet.append([_xlsx_cell(c.title) for c in table.columns])
+        for cell in sheet[2]:
+            cell.font = bold
+        for row in table.rows:
+            sheet.append([_xlsx_cell(v) for v in row])
+        if table.totals is not None:
+            sheet.append([_xlsx_cell(v) for v in table.totals])
+            for cell in sheet[sheet.max_row]:
+                cell.font = bold
+        for note in table.notes:
+            sheet.append([_xlsx_cell(note)])
+        sheet.freeze_panes = "B3"
+        for i, column in enumerate(table.columns, start=1):
+            width = 36 if column.kind == "label" else max(10, min(len(column.title) + 2, 22))
+            sheet.column_dimensions[get_column_letter(i)].width = width
+
+    stamp = datetime.combine(safe.generated_on, time.min)
+    book.properties.creator = "Referral Desk"
+    book.properties.lastModifiedBy = "Referral Desk"
+    book.properties.created = stamp
+    book.properties.modified = stamp
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,190 @@
+"""Directory freshness: how long since each service was verified, and how many are pre-checked.
+
+Why: officers had "no confidence" that directory entries were accurate, because sources were
+undated (DESIGN.md §1). Every service carries an assured date; this report shows the directory
+keeper and commissioners how stale the directory is, where, and what share of services is
+pre-checked (information-sharing agreed and reports attendance, the same test as the search
+filter), so an officer need not phone each one.
+
+A snapshot on the report date: services have no verification history, so the date range does
+not apply. Defunct and deleted services are left out.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Integer, and_, case, cast, func, literal, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from referral_desk.reports.model import Cell, ChartSpec, Column, Period, Report, ReportTable
+from referral_desk.store.models import ReferenceItem, Service, ServiceCategory
+
+__all__ = ["BANDS", "NAME", "build"]
+
+NAME = "freshness"
+TITLE = "Directory freshness"
+
+BANDS: tuple[tuple[str, str], ...] = (
+    ("under_3", "Under 3 months"),
+    ("m3_5", "3-5 months"),
+    ("m6_11", "6-11 months"),
+    ("m12_23", "12-23 months"),
+    ("m24_plus", "24 months or more"),
+    ("never", "Never verified"),
+)
+"""(key, label) of the months-since-verification bands, freshest first."""
+
+
+def months_since(earlier: ColumnElement, today: date) -> ColumnElement:
+    """Whole calendar months from `earlier` to `today`, in SQL (a month ends on the same day)."""
+    on = literal(today.isoformat())
+
+    def part(fmt: str, value: ColumnElement) -> ColumnElement:
+        return cast(func.strftime(fmt, value), Integer)
+
+    return (
+        (part("%Y", on) - part("%Y", earlier)) * 12
+        + (part("%m", on) - part("%m", earlier))
+        - case((part("%d", on) < part("%d", earlier), 1), else_=0)
+    )
+
+
+def _band(months: ColumnElement) -> ColumnElement:
+    return case(
+        (Service.assured_date.is_(None), "never"),
+        (months < 3, "under_3"),
+        (months < 6, "m3_5"),
+        (months < 12, "m6_11"),
+        (months < 24, "m12_23"),
+        else_="m24_plus",
+    )
+
+
+def _prechecked() -> ColumnElement:
+    return case((and_(Service.isp_agreed.is_(True), Service.reports_attendance.is_(True)), 1),
+                else_=0)  # fmt: skip
+
+
+def _share(prechecked: int, services: int) -> Cell:
+    return round(100.0 * prechecked / services, 1) if services else None
+
+
+def build(session: Session, date_from: date, date_to: date, today: date) -> Report:
+    months = months_since(Service.assured_date, today)
+    band = _band(months)
+    live = and_(Service.deleted_at.is_(None), Service.status != "defunct")
+
+    grouped = session.execute(
+        select(band, func.count(), func.sum(_prechecked())).where(live).group_by(band)
+    ).all()
+    figures = {key: (int(n), int(p or 0)) for key, n, p in grouped}
+    band_rows = []
+    for key, label in BANDS:
+        n, p = figures.get(key, (0, 0))
+        band_rows.append((label, n, p, _share(p, n)))
+    total_n = sum(int(r[1]) for r in band_rows)
+    total_p = sum(int(r[2]) for r in band_rows)
+    figure_columns = (
+        Column("services", "Services"),
+        Column("prechecked", "Pre-checked"),
+        Column("share", "Share pre-checked (%)", "value", depends_on="prechecked"),
+    )
+    by_band = ReportTable(
+        "by_band",
+        "Services by months since verification",
+        (Column("label", "Since verification", "label"), *figure_columns),
+        tuple(band_rows),
+        ("Total", total_n, total_p, _share(total_p, total_n)),
+    )
+
+    labels = dict(
+        session.execute(
+            select(ReferenceItem.code, ReferenceItem.label)
+            .where(ReferenceItem.list_name == "need_category", ReferenceItem.deleted_at.is_(None))
+            .order_by(ReferenceItem.sort_order, ReferenceItem.label)
+        ).all()
+    )
+    cat = ServiceCategory.category_code
+    per_category: dict[str, dict[str, int]] = {}
+    prechecked_by_category: dict[str, int] = {}
+    for code, key, n, p in session.execute(
+        select(cat, band, func.count(func.distinct(Service.id)), func.sum(_prechecked()))
+        .join(Service, Service.id == ServiceCategory.service_id)
+        .where(live, ServiceCategory.deleted_at.is_(None))
+        .group_by(cat, band)
+    ):
+        per_category.setdefault(code, {})[key] = int(n)
+        prechecked_by_category[code] = prechecked_by_category.get(code, 0) + int(p or 0)
+    order = list(labels) + sorted(set(per_category) - set(labels))
+    category_rows = []
+    for code in order:
+        counts = per_category.get(code, {})
+        values = [counts.get(key, 0) for key, _ in BANDS]
+        n, p = sum(values), prechecked_by_category.get(code, 0)
+        category_rows.append((labels.get(code, code), *values, n, p, _share(p, n)))
+    by_category = ReportTable(
+        "by_category",
+        "Services by need category and months since verification",
+        (
+            Column("label", "Need category", "label"),
+            *(Column(key, label) for key, label in BANDS),
+            *figure_columns,
+        ),
+        tuple(category_rows),
+        None,
+        notes=("A service that meets several needs counts under each, so rows are not added.",),
+        row_total="services",
+        parts=tuple(key for key, _ in BANDS),
+    )
+    median = _median_months(session, months, live)
+    notes = [
+        f"A snapshot on {today.isoformat()}: services have no verification history, so the "
+        "date range does not apply.",
+        "Pre-checked: information-sharing protocol agreed and the service reports attendance.",
+        "Defunct services are left out.",
+    ]
+    if median is not None:
+        notes.append(f"Median months since verification (verified services): {median}.")
+    return Report(
+        name=NAME,
+        title=TITLE,
+        period=Period(date_from, date_to),
+        generated_on=today,
+        tables=(by_band, by_category),
+        charts=(
+            ChartSpec(
+                "chart_bands", "Services by months since verification", "by_band", ("services",)
+            ),
+            ChartSpec(
+                "chart_share",
+                "Share pre-checked (%) by months since verification",
+                "by_band",
+                ("share",),
+            ),
+        ),
+        notes=tuple(notes),
+    )
+
+
+def _median_months(session: Session, months: ColumnElement, live: ColumnElement) -> float | None:
+    """Median from a histogram of month counts: one row per distinct value, not per service."""
+    histogram = session.execute(
+        select(months, func.count())
+        .where(live, Service.assured_date.is_not(None))
+        .group_by(months)
+        .order_by(months)
+    ).all()
+    total = sum(n for _, n in histogram)
+    if not total:
+        return None
+    wanted = sorted({(total - 1) // 2, total // 2})
+    values: list[int] = []
+    seen = 0
+    for value, n in histogram:
+        for index in wanted:
+            if seen <= index < seen + n:
+                values.append(max(int(value), 0))
+        seen += n
+    return sum(values) / len(values)

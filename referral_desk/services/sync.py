@@ -1,0 +1,281 @@
+"""Use cases of sync through a shared store or a carried file (DESIGN.md §6).
+
+The passphrase is passed in by the caller (the UI asks for it or takes it from the OS keyring;
+the CLI reads --passphrase-file or $REFERRAL_DESK_PASSPHRASE) and is never stored here. Derived
+keys are cached in this service for the life of the process, so a daily sync pays the slow KDF
+once. Everything returned is a plain frozen dataclass.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
+
+from referral_desk.domain.errors import NotFound, ValidationError
+from referral_desk.domain.hlc import hlc_to_datetime
+from referral_desk.services.base import Clock, ServiceBase
+from referral_desk.store.changelog import utcnow
+from referral_desk.store.database import Database
+from referral_desk.store.models import SYNCED_MODELS, LocalSetting, Officer
+from referral_desk.store.sync_models import SyncConflict, SyncPending, SyncQuarantine
+from referral_desk.sync.exchange import (
+    ExportSummary,
+    ImportSummary,
+    RefusedFile,
+    SyncEngine,
+    SyncSummary,
+)
+from referral_desk.sync.keys import KeyCache
+from referral_desk.sync.merge import decoded
+from referral_desk.sync.state import check_store_dir
+
+STORE_SETTING = "shared_store"
+KEEP = ("local", "remote")
+
+__all__ = [
+    "ConflictView",
+    "ExportSummary",
+    "ImportSummary",
+    "QuarantineView",
+    "RefusedFile",
+    "SyncService",
+    "SyncStatus",
+    "SyncSummary",
+]
+
+
+def _json_value(text: str | None) -> Any:
+    """A stored JSON value as plain JSON data (dates stay ISO strings) for showing."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    id: int
+    kind: str  # concurrent | clock (a change stamped more than a day ahead)
+    table_name: str
+    record_id: str
+    field: str
+    local_value: Any
+    local_site: str | None
+    local_by: str
+    local_at: datetime | None
+    remote_value: Any
+    remote_site: str
+    remote_by: str
+    remote_at: datetime
+    winner: str  # which one currently applies: local | remote
+    detected_at: datetime
+    resolved_at: datetime | None = None
+    kept: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("local_at", "remote_at", "detected_at", "resolved_at"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class QuarantineView:
+    """An entry kept aside: where it is from and why, never its value."""
+
+    site_id: str
+    seq: int
+    table_name: str
+    field: str
+    reason: str
+    first_seen_at: datetime
+    tries: int
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["first_seen_at"] = self.first_seen_at.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    site_id: str
+    store: str | None
+    open_conflicts: int
+    quarantined: int
+    pending_records: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SyncService(ServiceBase):
+    def __init__(self, db: Database, clock: Clock | None = None, keys: KeyCache | None = None):
+        super().__init__(db, clock)
+        self.engine = SyncEngine(db, keys or KeyCache())
+
+    # -- set-up --------------------------------------------------------------------------
+
+    def site_id(self) -> str:
+        return self.db.site_id
+
+    def get_store(self) -> str | None:
+        with self._read() as session:
+            row = session.get(LocalSetting, STORE_SETTING)
+            return row.value if row is not None and isinstance(row.value, str) else None
+
+    def set_store(self, path: str | Path | None) -> str | None:
+        """Remember the shared store folder for this machine (None forgets it)."""
+        value = None
+        if path is not None and str(path).strip():
+            value = str(check_store_dir(Path(str(path).strip())))
+        with self.db.write(reason="shared store") as session:
+            row = session.get(LocalSetting, STORE_SETTING)
+            if row is None and value is not None:
+                session.add(LocalSetting(key=STORE_SETTING, value=value))
+            elif row is not None and value is None:
+                session.delete(row)
+            elif row is not None:
+                row.value = value
+        return value
+
+    def status(self) -> SyncStatus:
+        from sqlalchemy import func
+
+        with self._read() as session:
+            open_conflicts = session.scalar(
+                select(func.count()).select_from(SyncConflict).where(
+                    SyncConflict.resolved_at.is_(None)
+                )
+            )  # fmt: skip
+            quarantined = session.scalar(select(func.count()).select_from(SyncQuarantine))
+            pending = session.scalar(select(func.count()).select_from(SyncPending))
+        return SyncStatus(self.site_id(), self.get_store(), open_conflicts or 0, quarantined or 0,
+                          pending or 0)  # fmt: skip
+
+    # -- sync ----------------------------------------------------------------------------
+
+    def sync_now(
+        self, store_dir: str | Path | None, passphrase: str, *, dry_run: bool = False
+    ) -> SyncSummary:
+        """Export new changes to the store and import colleagues' bundles (or preview both)."""
+        folder = store_dir if store_dir not in (None, "") else self.get_store()
+        if not folder:
+            raise ValidationError("No shared store folder is set: choose one first.")
+        return self.engine.sync(Path(str(folder)), passphrase, dry_run=dry_run)
+
+    def preview_file(self, path: str | Path, passphrase: str) -> ImportSummary:
+        return self.engine.import_file(Path(path), passphrase, dry_run=True)
+
+    def import_file(
+        self, path: str | Path, passphrase: str, *, dry_run: bool = False
+    ) -> ImportSummary:
+        return self.engine.import_file(Path(path), passphrase, dry_run=dry_run)
+
+    def export_file(self, path: str | Path, passphrase: str) -> ExportSummary:
+        return self.engine.export_file(Path(path), passphrase)
+
+    # -- conflicts and quarantine --------------------------------------------------------
+
+    def list_conflicts(self, include_resolved: bool = False) -> list[ConflictView]:
+        with self._read() as session:
+            stmt = select(SyncConflict)
+            if not include_resolved:
+                stmt = stmt.where(SyncConflict.resolved_at.is_(None))
+            rows = list(session.scalars(stmt.order_by(SyncConflict.detected_at, SyncConflict.id)))
+            names = _officer_names_by_site(session)
+            return [_conflict_view(c, names) for c in rows]
+
+    def resolve_conflict(self, conflict_id: int | str, keep: str) -> ConflictView:
+        """Keep one side: it is written again as a new local change, so it wins everywhere."""
+        keep = (keep or "").strip().lower()
+        if keep not in KEEP:
+            raise ValidationError("Keep must be local or remote.")
+        try:
+            cid = int(conflict_id)
+        except (TypeError, ValueError):
+            raise NotFound("No conflict with that id.") from None
+        with self._write(reason="resolve sync conflict") as session:
+            conflict = session.get(SyncConflict, cid)
+            if conflict is None:
+                raise NotFound("No conflict with that id.")
+            if conflict.resolved_at is not None:
+                raise ValidationError("That conflict is already resolved.")
+            model = SYNCED_MODELS.get(conflict.table_name)
+            obj = session.get(model, conflict.record_id) if model is not None else None
+            if obj is None or obj.deleted_at is not None:
+                raise NotFound("The record was deleted or is not here yet; nothing to keep.")
+            text = conflict.local_value if keep == "local" else conflict.remote_value
+            if text is None:
+                raise ValidationError("There is no earlier value to keep.")
+            try:
+                value = decoded(conflict.table_name, conflict.field, text)
+            except (KeyError, ValueError, TypeError):
+                raise ValidationError("That value cannot be used by this version.") from None
+            setattr(obj, conflict.field, value)
+            flag_modified(obj, conflict.field)  # log it even if it is the current value
+            now = utcnow()
+            for other in session.scalars(
+                select(SyncConflict).where(
+                    SyncConflict.table_name == conflict.table_name,
+                    SyncConflict.record_id == conflict.record_id,
+                    SyncConflict.field == conflict.field,
+                    SyncConflict.resolved_at.is_(None),
+                )
+            ):
+                other.resolved_at = now
+                other.kept = keep if other.id == conflict.id else "superseded"
+            session.flush()
+            return _conflict_view(conflict, _officer_names_by_site(session))
+
+    def list_quarantine(self) -> list[QuarantineView]:
+        with self._read() as session:
+            rows = session.scalars(
+                select(SyncQuarantine).order_by(SyncQuarantine.site_id, SyncQuarantine.seq)
+            )
+            return [
+                QuarantineView(
+                    q.site_id,
+                    q.seq,
+                    q.table_name[:40],
+                    q.field[:60],
+                    q.reason,
+                    q.first_seen_at,
+                    q.tries,
+                )
+                for q in rows
+            ]
+
+
+def _officer_names_by_site(session: Any) -> dict[str, str]:
+    """Who works at a site: the officer whose profile was created there (one PC, one person)."""
+    names: dict[str, str] = {}
+    for site, name in session.execute(
+        select(Officer.site_id, Officer.name)
+        .where(Officer.deleted_at.is_(None))
+        .order_by(Officer.created_at)
+    ):
+        names.setdefault(site, name)
+    return names
+
+
+def _conflict_view(c: SyncConflict, names: dict[str, str]) -> ConflictView:
+    return ConflictView(
+        id=c.id, kind=c.kind, table_name=c.table_name, record_id=c.record_id, field=c.field,
+        local_value=_json_value(c.local_value), local_site=c.local_site,
+        local_by=names.get(c.local_site or "", ""),
+        local_at=hlc_to_datetime(c.local_hlc).replace(tzinfo=None) if c.local_hlc else None,
+        remote_value=_json_value(c.remote_value), remote_site=c.remote_site,
+        remote_by=names.get(c.remote_site, ""),
+        remote_at=hlc_to_datetime(c.remote_hlc).replace(tzinfo=None), winner=c.winner,
+        detected_at=c.detected_at, resolved_at=c.resolved_at, kept=c.kept,
+    )  # fmt: skip

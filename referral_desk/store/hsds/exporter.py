@@ -1,0 +1,422 @@
+"""Write the directory as an HSDS 3.0 tabular data package (a folder or a .zip).
+
+The package is valid HSDS: every table of the standard with its standard columns (plus any
+extra columns kept from imported packages, declared in `datapackage.json`), required values
+filled (`mapping.FILLER` where we have none), and every link pointing at a row that is in the
+package — a final pass drops links (or, for required links, rows) whose target is not there.
+Our offender-specific fields travel as attribute rows under the published local taxonomy
+(`taxonomy.py`), need categories under a second one.
+
+Output is deterministic: records in HSDS-id order, generated rows with UUIDv5 ids, fixed zip
+timestamps. Exporting, importing into an empty directory and exporting again gives the same
+bytes, which is what the round-trip tests check.
+
+Safety on the way out:
+- a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return) is prefixed with
+  an apostrophe so a spreadsheet shows it as text instead of running it (CSV injection); our
+  importer removes the apostrophe again;
+- a service with a confidential address (a refuge) is exported without its location, and a
+  location used only by such services is not exported at all: the directory publishes a
+  contact for them, never an address.
+
+Files are written under a temporary name and renamed into place, so a reader never sees half
+a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referral_desk.domain.errors import DomainError
+from referral_desk.store.hsds import mapping as m
+from referral_desk.store.hsds.importer import CHECK_ORDER, SELF_LINKS
+from referral_desk.store.hsds.package_reader import DESCRIPTOR, FORMULA_TRIGGERS
+from referral_desk.store.hsds.schema import HSDS_VERSION, TABLES
+from referral_desk.store.hsds.taxonomy import (
+    LOCAL_FIELDS,
+    LOCAL_TAXONOMY,
+    LOCAL_TERMS,
+    NEED_TAXONOMY,
+    CategoryMatcher,
+    need_term_row,
+)
+from referral_desk.store.models import (
+    Location,
+    Organisation,
+    ReferenceItem,
+    Service,
+    ServiceArea,
+    ServiceCategory,
+)
+
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+# Every table is written, in this order, even when empty: consumers find what they expect.
+WRITE_ORDER = tuple(TABLES)
+
+
+class ExportError(DomainError):
+    """The package could not be written (nothing is left half-written)."""
+
+
+def escape_cell(value: str) -> str:
+    """Neutralise spreadsheet formulas: `=CMD()` is written as `'=CMD()`."""
+    return "'" + value if value[:1] in FORMULA_TRIGGERS and value else value
+
+
+def _key(row: Any) -> str:
+    return str(row.hsds_id or row.id)
+
+
+def _live(session: Session, model: Any) -> list[Any]:
+    table = model.__table__
+    return list(session.execute(select(table).where(table.c.deleted_at.is_(None))))
+
+
+class _Builder:
+    """Collects the rows of every table from the directory's records."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tables: dict[str, list[m.Row]] = {t: [] for t in TABLES}
+        self.foreign_terms: dict[str, m.Row] = {}
+        self.foreign_taxonomies: dict[str, m.Row] = {}
+        categories = session.execute(
+            select(ReferenceItem.code, ReferenceItem.label)
+            .where(ReferenceItem.list_name == "need_category", ReferenceItem.deleted_at.is_(None))
+            .order_by(ReferenceItem.sort_order, ReferenceItem.code)
+        ).all()
+        self.category_labels = {code: label for code, label in categories}
+        self.matcher = CategoryMatcher([(c, lbl) for c, lbl in categories])
+
+    def build(self) -> dict[str, list[m.Row]]:
+        orgs = sorted(_live(self.session, Organisation), key=_key)
+        locations = sorted(_live(self.session, Location), key=_key)
+        services = sorted(_live(self.session, Service), key=_key)
+        org_keys = {o.id: _key(o) for o in orgs}
+        users: dict[str, list[bool]] = defaultdict(list)
+        for svc in services:
+            if svc.location_id:
+                users[svc.location_id].append(bool(svc.confidential_address))
+        # A location is withheld when every service that uses it keeps its address private.
+        withheld = {loc for loc, flags in users.items() if flags and all(flags)}
+        exported = [loc for loc in locations if loc.id not in withheld]
+        loc_keys = {loc.id: _key(loc) for loc in exported}
+        access = {
+            loc.id: m.accessibility_text(self._kept(loc).get("accessibility", []))
+            for loc in exported
+        }
+        self._taxonomies()
+        for org in orgs:
+            self._organisation(org)
+        for loc in exported:
+            self._location(loc, org_keys)
+        categories = self._categories()
+        areas = self._areas()
+        for svc in services:
+            self._service(svc, org_keys, loc_keys, access, categories, areas)
+        self.tables["taxonomy"].extend(
+            self.foreign_taxonomies[k] for k in sorted(self.foreign_taxonomies)
+        )
+        self.tables["taxonomy_term"].extend(
+            self.foreign_terms[k] for k in sorted(self.foreign_terms)
+        )
+        _drop_broken_links(self.tables)
+        return self.tables
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def _categories(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = defaultdict(set)
+        stmt = select(ServiceCategory.service_id, ServiceCategory.category_code).where(
+            ServiceCategory.deleted_at.is_(None)
+        )
+        for sid, code in self.session.execute(stmt):
+            out[sid].add(code)
+        return out
+
+    def _areas(self) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = defaultdict(list)
+        for area in _live(self.session, ServiceArea):
+            out[area.service_id].append(area)
+        return out
+
+    @staticmethod
+    def _kept(record: Any) -> dict[str, list[m.Row]]:
+        extra = record.extra if isinstance(record.extra, dict) else {}
+        rows = extra.get(m.EXTRA_ROWS)
+        return dict(rows) if isinstance(rows, dict) else {}
+
+    @staticmethod
+    def _columns(record: Any, key: str = m.EXTRA_COLUMNS) -> dict[str, Any]:
+        extra = record.extra if isinstance(record.extra, dict) else {}
+        value = extra.get(key)
+        return dict(value) if isinstance(value, dict) else {}
+
+    # --- records -------------------------------------------------------------------------
+
+    def _taxonomies(self) -> None:
+        self.tables["taxonomy"] += [LOCAL_TAXONOMY.row(), NEED_TAXONOMY.row()]
+        self.tables["taxonomy_term"] += [t.row() for t in LOCAL_TERMS]
+        self.tables["taxonomy_term"] += [
+            need_term_row(code, label) for code, label in self.category_labels.items()
+        ]
+
+    def _add(self, children: dict[str, list[m.Row]]) -> None:
+        for table, rows in children.items():
+            self.tables[table].extend(rows)
+
+    def _attributes(self, rows: Iterable[m.Row]) -> None:
+        for row in rows:
+            for term in row.get(m.TERM_KEY, []):  # type: ignore[union-attr]
+                self.foreign_terms.setdefault(term["id"], dict(term))  # type: ignore[index]
+            for taxonomy in row.get(m.TAXONOMY_KEY, []):  # type: ignore[union-attr]
+                self.foreign_taxonomies.setdefault(taxonomy["id"], dict(taxonomy))  # type: ignore[index]
+            self.tables["attribute"].append(m.strip_term_keys(row))
+
+    def _organisation(self, org: Any) -> None:
+        key = _key(org)
+        fields = dict(org._mapping)
+        self.tables["organization"].append(m.organisation_row(key, fields, self._columns(org)))
+        kept = self._kept(org)
+        stored_attributes = kept.pop("attribute", [])
+        self._add(m.unfold_children(m.ORGANIZATION, key, fields, kept))
+        local = {f: fields[f] for f in LOCAL_FIELDS[m.ORGANIZATION]}
+        self.tables["attribute"] += m.local_attribute_rows(m.ORGANIZATION, key, local)
+        self._attributes(stored_attributes)
+
+    def _location(self, loc: Any, org_keys: dict[str, str]) -> None:
+        key = _key(loc)
+        fields = dict(loc._mapping)
+        org_key = org_keys.get(loc.organisation_id or "", "")
+        self.tables["location"].append(m.location_row(key, org_key, fields, self._columns(loc)))
+        kept = self._kept(loc)
+        stored_attributes = kept.pop("attribute", [])
+        self._add(m.unfold_children(m.LOCATION, key, fields, kept))
+        self._attributes(stored_attributes)
+
+    def _service(
+        self,
+        svc: Any,
+        org_keys: dict[str, str],
+        loc_keys: dict[str, str],
+        access: dict[str, str],
+        categories: dict[str, set[str]],
+        areas: dict[str, list[Any]],
+    ) -> None:
+        key = _key(svc)
+        fields = dict(svc._mapping)
+        location = None if svc.confidential_address else svc.location_id
+        fields["location"] = loc_keys.get(location or "")
+        org_key = org_keys.get(svc.organisation_id, "")
+        self.tables["service"].append(m.service_row(key, org_key, fields, self._columns(svc)))
+        kept = self._kept(svc)
+        stored_attributes = kept.pop("attribute", [])
+        self._add(m.unfold_children(m.SERVICE, key, fields, kept))
+        # Need categories: the kept rows while they still name the same categories.
+        codes = categories.get(svc.id, set())
+        if stored_attributes and m.attribute_categories(stored_attributes, self.matcher) == codes:
+            self._attributes(stored_attributes)
+        else:
+            self.tables["attribute"] += m.category_rows(key, codes)
+            for code in sorted(codes - set(self.category_labels)):
+                self.category_labels[code] = code
+                self.tables["taxonomy_term"].append(need_term_row(code, code))
+            self._attributes(
+                r for r in stored_attributes if not m.attribute_categories([r], self.matcher)
+            )
+        local = {f: fields[f] for f in LOCAL_FIELDS[m.SERVICE]}
+        always: set[str] = set()
+        assurer = fields["assurer"] or ""
+        if assurer and not m.looks_like_email(assurer):
+            local["assurer"] = assurer
+        location_access = access.get(location or "", "") if fields["location"] else ""
+        if (fields["accessibility"] or "") != location_access:
+            local["accessibility"] = fields["accessibility"] or ""
+            always.add("accessibility")
+        self.tables["attribute"] += m.local_attribute_rows(
+            m.SERVICE, key, local, always=frozenset(always)
+        )
+        area_columns = self._columns(svc, m.EXTRA_AREAS)
+        for area in sorted(areas.get(svc.id, []), key=_key):
+            area_key = _key(area)
+            columns = area_columns.get(area_key, {})
+            self.tables["service_area"].append(m.area_row(area_key, key, area.name, columns))
+
+
+def _drop_broken_links(tables: dict[str, list[m.Row]]) -> None:
+    """Blank optional links, and drop rows with required links, to rows not in the package."""
+    ids: dict[str, set[str]] = {}
+    order = [t for t in CHECK_ORDER if t in tables] + [t for t in tables if t not in CHECK_ORDER]
+    for table in order:
+        schema = TABLES[table]
+        links = [*schema.links, *((c, table) for c in SELF_LINKS.get(table, ()))]
+        kept: list[m.Row] = []
+        seen: set[str] = set()
+        self_ids = {r["id"] for r in tables[table]}
+        for row in tables[table]:
+            if row["id"] in seen:
+                continue
+            ok = True
+            for column, target in links:
+                value = row.get(column, "")
+                if not value:
+                    continue
+                known = self_ids if target == table else ids.get(target, set())
+                if value in known:
+                    continue
+                spec = schema.field(column)
+                if spec is not None and spec.required:
+                    ok = False
+                    break
+                row = {**row, column: ""}
+            if ok and table == "attribute":
+                ok = row["link_id"] in ids.get(row["link_entity"], set())
+            if ok:
+                seen.add(row["id"])
+                kept.append(row)
+        tables[table] = kept
+        ids[table] = seen
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _columns_of(table: str, rows: list[m.Row]) -> list[str]:
+    standard = list(TABLES[table].columns)
+    extra = sorted({k for row in rows for k in row if k not in standard})
+    return standard + extra
+
+
+def _csv_bytes(table: str, columns: list[str], rows: list[m.Row]) -> bytes:
+    schema = TABLES[table]
+    text_columns = {c for c in columns if (f := schema.field(c)) is None or f.type == "string"}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(
+            escape_cell(str(v)) if c in text_columns else str(v)
+            for c in columns
+            for v in (row.get(c, ""),)
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _field_schema(field: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": field.name, "type": field.type}
+    if field.format:
+        out["format"] = field.format
+    if field.title:
+        out["title"] = field.title
+    constraints: dict[str, Any] = {"required": field.required, "unique": field.unique}
+    if field.enum:
+        constraints["enum"] = list(field.enum)
+    out["constraints"] = constraints
+    return out
+
+
+def _descriptor(columns: dict[str, list[str]]) -> dict[str, Any]:
+    resources = []
+    for name in WRITE_ORDER:
+        table = TABLES[name]
+        fields = [_field_schema(f) for f in table.fields]
+        fields += [
+            {"name": c, "type": "string", "constraints": {"required": False, "unique": False}}
+            for c in columns[name]
+            if table.field(c) is None
+        ]
+        schema: dict[str, Any] = {"primaryKey": "id", "fields": fields}
+        if table.links:
+            schema["foreignKeys"] = [
+                {"fields": c, "reference": {"resource": t, "fields": "id"}} for c, t in table.links
+            ]
+        resources.append(
+            {
+                "name": name,
+                "path": table.path,
+                "description": table.description,
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "profile": "tabular-data-resource",
+                "schema": schema,
+            }
+        )
+    return {
+        "name": "referral-desk-directory",
+        "title": "Referral Desk provider directory",
+        "description": "Voluntary and community sector services for people on probation, "
+        "in Open Referral HSDS 3.0 form. Offender-specific fields are attributes under the "
+        "'referral-desk' taxonomy.",
+        "profile": "tabular-data-package",
+        "version": HSDS_VERSION,
+        "homepage": "http://docs.openreferral.org",
+        "resources": resources,
+    }
+
+
+def package_files(session: Session) -> tuple[dict[str, bytes], dict[str, int]]:
+    """Every file of the package (name -> bytes) and the row count of each table."""
+    tables = _Builder(session).build()
+    columns = {name: _columns_of(name, tables[name]) for name in WRITE_ORDER}
+    files = {
+        TABLES[name].path: _csv_bytes(name, columns[name], tables[name]) for name in WRITE_ORDER
+    }
+    descriptor = json.dumps(_descriptor(columns), indent=2, ensure_ascii=False) + "\n"
+    files = {DESCRIPTOR: descriptor.encode("utf-8"), **files}
+    return files, {name: len(tables[name]) for name in WRITE_ORDER}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_package(files: dict[str, bytes], dest: Path) -> None:
+    """A `.zip` file when `dest` ends in .zip, else a folder (created if needed)."""
+    try:
+        if dest.suffix.lower() == ".zip":
+            if dest.is_dir():
+                raise ExportError("The export path is a folder; give a new .zip file name.")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, data in files.items():
+                    info = zipfile.ZipInfo(name, ZIP_TIMESTAMP)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    archive.writestr(info, data)
+            _write_atomic(dest, buffer.getvalue())
+            return
+        if dest.exists() and not dest.is_dir():
+            raise ExportError("The export path is a file; give a folder or a .zip file name.")
+        dest.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            _write_atomic(dest / name, data)
+    except OSError as err:
+        raise ExportError("The export could not be written there; check the folder.") from err
+
+
+def export_package(session: Session, dest: Path) -> dict[str, int]:
+    """Write the live directory to `dest`; returns rows written per HSDS table."""
+    files, counts = package_files(session)
+    write_package(files, Path(dest))
+    return counts

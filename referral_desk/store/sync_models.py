@@ -1,0 +1,207 @@
+"""Local bookkeeping tables of the sync engine (DESIGN.md §6). None of them is synced itself.
+
+- `sync_bundle_seen`: bundles already imported, so a re-import is recognised and changes nothing.
+- `sync_conflict`: concurrent edits of one field (and changes stamped far in the future) kept
+  for the user to review; the deterministic winner is applied meanwhile.
+- `sync_quarantine`: incoming change entries that failed validation, kept verbatim so they are
+  relayed onward and retried after an upgrade (skipping one never breaks convergence).
+- `sync_pending`: records whose entries are known but that cannot be written yet (a parent
+  record or a required field has not arrived); retried on every import.
+- `sync_knowledge`: "when site S wrote its entries after seq N it had seen vector V" checkpoints,
+  relayed between sites, to tell concurrent edits from ones made after seeing the other.
+- `sync_export_state`: per shared store, which entries the store is known to hold already.
+
+`scrub_erased_entries` lives here (not in `sync`) so that the store layer's own delete path can
+call it too: erasure must also reach old values kept in the change log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from referral_desk.store.changelog import utcnow
+from referral_desk.store.models import SYNCED_MODELS, Base, ChangeEntry
+
+
+class SyncBundleSeen(Base):
+    __tablename__ = "sync_bundle_seen"
+
+    bundle_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(36))
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    entry_count: Mapped[int] = mapped_column(Integer, default=0)
+    new_count: Mapped[int] = mapped_column(Integer, default=0)
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    file_size: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SyncConflict(Base):
+    """One field written twice concurrently (kind "concurrent"), or overwritten by a change
+    stamped more than a day ahead of this PC's clock (kind "clock"). Values are JSON text."""
+
+    __tablename__ = "sync_conflict"
+    __table_args__ = (
+        Index("ix_sync_conflict_record", "table_name", "record_id", "field"),
+        Index("ix_sync_conflict_resolved_at", "resolved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20), default="concurrent")
+    table_name: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(60))
+    local_value: Mapped[str | None] = mapped_column(Text)
+    local_site: Mapped[str | None] = mapped_column(String(36))
+    local_hlc: Mapped[int | None] = mapped_column(Integer)
+    remote_value: Mapped[str] = mapped_column(Text)
+    remote_site: Mapped[str] = mapped_column(String(36))
+    remote_hlc: Mapped[int] = mapped_column(Integer)
+    winner: Mapped[str] = mapped_column(String(10))  # local | remote
+    detected_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    kept: Mapped[str] = mapped_column(String(20), default="")
+
+
+class SyncQuarantine(Base):
+    """An incoming entry that failed validation, kept verbatim (`raw` is its JSON list)."""
+
+    __tablename__ = "sync_quarantine"
+
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_name: Mapped[str] = mapped_column(Text, default="")
+    record_id: Mapped[str] = mapped_column(Text, default="")
+    field: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    last_tried_at: Mapped[datetime] = mapped_column(DateTime)
+    tries: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SyncPending(Base):
+    """A record known from the change log that could not be written yet, and why."""
+
+    __tablename__ = "sync_pending"
+
+    table_name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    since: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SyncKnowledge(Base):
+    """Site `site_id` wrote its entries with seq > `after_seq` having seen `vector` (JSON)."""
+
+    __tablename__ = "sync_knowledge"
+    __table_args__ = (UniqueConstraint("site_id", "after_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(String(36))
+    after_seq: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[str] = mapped_column(Text)
+
+
+class SyncExportState(Base):
+    """What one shared store is known to hold: `known` is {site: [[lo, hi], ...]} (JSON)."""
+
+    __tablename__ = "sync_export_state"
+
+    store_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    known: Mapped[str] = mapped_column(Text, default="{}")
+    knowledge_id: Mapped[int] = mapped_column(Integer, default=0)
+    exports: Mapped[int] = mapped_column(Integer, default=0)
+    last_export_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+def blank_value(model: type, field: str) -> object:
+    """What erasure leaves in a personal field: None where allowed, else an empty string."""
+    col = inspect(model).columns[field]
+    return None if col.nullable else ""
+
+
+def scrub_erased_entries(session: Session, table_name: str, record_ids: Iterable[str]) -> int:
+    """Blank the personal values kept in the change log, quarantine and conflict list for
+    deleted records, so erasure also reaches history (and is what gets relayed onward).
+
+    Returns the number of change-log values rewritten.
+    """
+    model = SYNCED_MODELS.get(table_name)
+    ids = list(dict.fromkeys(record_ids))
+    if model is None or not model.__personal__ or not ids:
+        return 0
+    blanks = {f: json.dumps(blank_value(model, f)) for f in model.__personal__}
+    rewritten = 0
+    for field, blank in blanks.items():
+        params = [{"t": table_name, "r": rid, "f": field, "v": blank} for rid in ids]
+        stmt = (
+            update(ChangeEntry)
+            .where(
+                ChangeEntry.table_name == bindparam("t"),
+                ChangeEntry.record_id == bindparam("r"),
+                ChangeEntry.field == bindparam("f"),
+                ChangeEntry.value != bindparam("v"),
+            )
+            .values(value=bindparam("v"))
+            .execution_options(synchronize_session=False)
+        )
+        result = session.connection().execute(stmt, params)
+        rewritten += max(result.rowcount or 0, 0)
+    now = utcnow()
+    session.execute(
+        update(SyncConflict)
+        .where(
+            SyncConflict.table_name == table_name,
+            SyncConflict.record_id.in_(ids),
+            SyncConflict.resolved_at.is_(None),
+        )
+        .values(resolved_at=now, kept="deleted")
+    )
+    for field, blank in blanks.items():
+        session.execute(
+            update(SyncConflict)
+            .where(
+                SyncConflict.table_name == table_name,
+                SyncConflict.record_id.in_(ids),
+                SyncConflict.field == field,
+            )
+            .values(local_value=blank, remote_value=blank)
+        )
+    quarantined = session.execute(
+        select(
+            SyncQuarantine.site_id, SyncQuarantine.seq, SyncQuarantine.field, SyncQuarantine.raw
+        ).where(
+            SyncQuarantine.table_name == table_name,
+            SyncQuarantine.record_id.in_(ids),
+            SyncQuarantine.field.in_(list(blanks)),
+        )
+    ).all()
+    for site, seq, field, raw_text in quarantined:
+        try:
+            raw = json.loads(raw_text)
+            raw[5] = blanks[field]
+            new_raw = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+        except (ValueError, TypeError, IndexError, KeyError):
+            new_raw = "[]"
+        session.execute(
+            update(SyncQuarantine)
+            .where(SyncQuarantine.site_id == site, SyncQuarantine.seq == seq)
+            .values(raw=new_raw)
+        )
+    return rewritten

@@ -1,0 +1,269 @@
+"""Validation of incoming change entries, and the quarantine for those that fail.
+
+Every entry from another site is checked against this version's idea of its table and field
+(known names, value of the column's type, null only where allowed, ids that look like ids) before
+it may touch a row. One bad entry must not block the rest (DESIGN.md §6), and skipping it must
+not break convergence: it is stored verbatim in `sync_quarantine`, still counts as known (so it is
+relayed onward and never asked for again), and is re-validated on every later import — after an
+upgrade that understands it, it applies like any other entry.
+
+Reasons name tables and fields, never values: they are shown and may be logged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, inspect
+from sqlalchemy.orm import Session
+
+from referral_desk.domain.hlc import HLC_MAX, hlc_wall_ms
+from referral_desk.domain.states import NeedStatus, ReferralState
+from referral_desk.store.changelog import logged_columns, utcnow
+from referral_desk.store.models import SYNCED_MODELS
+from referral_desk.store.sync_models import SyncQuarantine
+
+# Latest wall time accepted in a stamp (end of year 9999): beyond it the clock cannot follow.
+MAX_WALL_MS = 253_402_300_799_999
+_NO_DEFAULT = object()
+
+# A few fields whose values are code, not reference data: anything else would break the app.
+CHOICES: dict[tuple[str, str], frozenset[str]] = {
+    ("need_status_change", "to_status"): frozenset(s.value for s in NeedStatus),
+    ("need_status_change", "from_status"): frozenset(s.value for s in NeedStatus),
+    ("referral_status_change", "to_status"): frozenset(s.value for s in ReferralState),
+    ("referral_status_change", "from_status"): frozenset(s.value for s in ReferralState),
+    ("person", "setting"): frozenset({"custody", "community"}),
+}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What this version knows about one synced column."""
+
+    table: str
+    name: str
+    kind: str  # str | int | float | bool | date | datetime | json
+    nullable: bool
+    default: Callable[[], Any] | None  # model default (a factory), None when there is none
+    fk_table: str | None
+    personal: bool
+    choices: frozenset[str] | None
+
+    @property
+    def required(self) -> bool:
+        """A row cannot be written until this field is known."""
+        return not self.nullable and self.default is None
+
+    @property
+    def blank(self) -> Any:
+        return None if self.nullable else ""
+
+
+def _kind(coltype: Any) -> str:
+    for cls, name in (
+        (Boolean, "bool"),
+        (DateTime, "datetime"),
+        (Date, "date"),
+        (Integer, "int"),
+        (Float, "float"),
+        (JSON, "json"),
+        (String, "str"),
+        (Text, "str"),
+    ):
+        if isinstance(coltype, cls):
+            return name
+    return "json"  # pragma: no cover - every current column is one of the above
+
+
+def _factory(col: Any) -> Callable[[], Any] | None:
+    if col.default is None:
+        return None
+    arg = col.default.arg
+    if not callable(arg):
+        return lambda: arg
+
+    def call() -> Any:
+        try:
+            return arg(None)
+        except TypeError:
+            return arg()
+
+    return call
+
+
+@cache
+def table_specs() -> dict[str, dict[str, FieldSpec]]:
+    """Specs of every logged column of every synced table (built on first use, not at import)."""
+    out: dict[str, dict[str, FieldSpec]] = {}
+    for table, model in SYNCED_MODELS.items():
+        cols = inspect(model).columns
+        specs = {}
+        for name in logged_columns(model):
+            col = cols[name]
+            fks = list(col.foreign_keys)
+            specs[name] = FieldSpec(
+                table=table, name=name, kind=_kind(col.type), nullable=bool(col.nullable),
+                default=_factory(col), fk_table=fks[0].column.table.name if fks else None,
+                personal=name in model.__personal__, choices=CHOICES.get((table, name)),
+            )  # fmt: skip
+        out[table] = specs
+    return out
+
+
+def _is_uuid(text: object) -> bool:
+    if not isinstance(text, str) or len(text) != 36:
+        return False
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def decode(spec: FieldSpec, value: Any) -> Any:
+    """A JSON-decoded value as the column's Python value; ValueError if it does not fit."""
+    if value is None:
+        if not spec.nullable:
+            raise ValueError("null not allowed")
+        return None
+    kind = spec.kind
+    if kind == "str":
+        if not isinstance(value, str):
+            raise ValueError("not text")
+        if spec.fk_table is not None and not _is_uuid(value):
+            raise ValueError("not an id")
+        if spec.choices is not None and value not in spec.choices:
+            raise ValueError("unknown code")
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError("not true/false")
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 1 << 63:
+            raise ValueError("not a whole number")
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("not a number")
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        return float(value)
+    if kind == "date":
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError("not a date")
+        return date.fromisoformat(value)
+    if kind == "datetime":
+        if not isinstance(value, str) or not 10 <= len(value) <= 32:
+            raise ValueError("not a date and time")
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is not None:
+            raise ValueError("not a UTC date and time")
+        return parsed
+    return value  # json: any JSON value
+
+
+def decode_text(spec: FieldSpec, text: str) -> Any:
+    return decode(spec, json.loads(text))
+
+
+# (site, seq, table, record, field, value JSON text, hlc, tombstone)
+ValidEntry = tuple[str, int, str, str, str, str, int, bool]
+
+
+def validate(raw: Any) -> ValidEntry | str:
+    """A checked entry, or the reason it cannot be applied (names only, never values)."""
+    if not isinstance(raw, list | tuple) or len(raw) != 8:
+        return "malformed entry"
+    site, seq, table, record, fname, value, hlc, tomb = raw
+    if not _is_uuid(site):
+        return "bad site id"
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 < seq < 1 << 63:
+        return "bad sequence number"
+    specs = table_specs().get(table) if isinstance(table, str) else None
+    if specs is None:
+        return "unknown table"
+    if not _is_uuid(record):
+        return f"bad record id in {table}"
+    spec = specs.get(fname) if isinstance(fname, str) else None
+    if spec is None:
+        return f"unknown field of {table}"
+    if isinstance(hlc, bool) or not isinstance(hlc, int) or not 0 < hlc <= HLC_MAX:
+        return "bad timestamp"
+    if hlc_wall_ms(hlc) > MAX_WALL_MS:
+        return "timestamp too far in the future"
+    if not isinstance(tomb, bool) and tomb not in (0, 1):
+        return "bad tombstone flag"
+    if tomb and fname != "deleted_at":
+        return "bad tombstone flag"
+    if not isinstance(value, str):
+        return f"bad value for {table}.{fname}"
+    try:
+        decoded = decode(spec, json.loads(value))
+    except (ValueError, TypeError, RecursionError):
+        return f"bad value for {table}.{fname}"
+    if tomb and decoded is None:
+        return "bad tombstone flag"
+    return (site, seq, table, record, fname, value, hlc, bool(tomb))
+
+
+def raw_text(raw: Any) -> str:
+    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+
+
+def quarantine(session: Session, items: Iterable[tuple[list[Any], str]]) -> int:
+    """Store failing entries verbatim (keyed by site and seq); returns how many were added."""
+    now = utcnow()
+    rows = []
+    for raw, reason in items:
+        rows.append(
+            {
+                "site_id": raw[0], "seq": raw[1],
+                "table_name": raw[2] if len(raw) > 2 and isinstance(raw[2], str) else "",
+                "record_id": raw[3] if len(raw) > 3 and isinstance(raw[3], str) else "",
+                "field": raw[4] if len(raw) > 4 and isinstance(raw[4], str) else "",
+                "raw": raw_text(raw), "reason": reason, "first_seen_at": now,
+                "last_tried_at": now, "tries": 1,
+            }
+        )  # fmt: skip
+    if rows:
+        session.execute(SyncQuarantine.__table__.insert(), rows)
+    return len(rows)
+
+
+def retry(session: Session) -> tuple[list[ValidEntry], int]:
+    """Re-validate every quarantined entry: those that now pass leave the quarantine and are
+    returned for applying; the rest stay, with their reason and try count updated."""
+    table = SyncQuarantine.__table__
+    rows = session.execute(table.select()).mappings().all()
+    passed: list[ValidEntry] = []
+    still = 0
+    now = utcnow()
+    for row in rows:
+        try:
+            raw = json.loads(row["raw"])
+        except ValueError:
+            raw = None
+        result = validate(raw) if raw is not None else "malformed entry"
+        key = (table.c.site_id == row["site_id"]) & (table.c.seq == row["seq"])
+        if isinstance(result, tuple) and (result[0], result[1]) == (row["site_id"], row["seq"]):
+            passed.append(result)
+            session.execute(table.delete().where(key))
+        else:
+            still += 1
+            reason = result if isinstance(result, str) else "malformed entry"
+            if reason != row["reason"]:  # untouched otherwise: a no-op import writes nothing
+                session.execute(
+                    table.update()
+                    .where(key)
+                    .values(reason=reason, last_tried_at=now, tries=row["tries"] + 1)
+                )
+    return passed, still

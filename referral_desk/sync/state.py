@@ -1,0 +1,339 @@
+"""What a site knows: version vectors, knowledge checkpoints, and what a shared store holds.
+
+- The **version vector** maps each site to the highest seq n such that all of 1..n are held here
+  (applied or quarantined). It is a contiguous prefix on purpose: entries can arrive out of order,
+  and "has seen up to n" must never claim an entry that is missing.
+- **Knowledge checkpoints** `(site, after_seq, vector)` say: site wrote its entries with seq
+  greater than after_seq having seen `vector`. Each site records one after every import that
+  brought something new, and they travel in bundles like entries. They let any site decide
+  whether two writes of one field were concurrent (neither writer had seen the other) even when
+  the entries were relayed by a third site.
+- The **store file** (`referral-desk-store.json` in the shared store) holds the store's id, the
+  team-wide KDF salt (one scrypt per sync instead of one per colleague) and a check value that
+  tells a wrong passphrase at once — before this site writes a bundle nobody could read.
+- The **export state** per store is the set of (site, seq) the store is known to hold, as runs:
+  everything this site exported there or imported from there. An export to the store carries
+  everything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import json
+import os
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from referral_desk.domain.errors import DomainError
+from referral_desk.store.sync_models import SyncExportState, SyncKnowledge
+from referral_desk.sync.bundle import new_salt, write_atomically
+from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache, subkey
+
+STORE_FILE = "referral-desk-store.json"
+OUTBOX = "outbox"
+_CHECK_PURPOSE = b"referral-desk/store-check/v1"
+_CHECK_TEXT = b"referral-desk shared store"
+
+Vector = dict[str, int]
+Runs = dict[str, list[list[int]]]
+
+
+class StoreError(DomainError):
+    """The shared store folder cannot be used (missing, unreachable, wrong passphrase)."""
+
+
+# --- version vectors -------------------------------------------------------------------------
+
+
+def _first_gap(seqs: Iterable[int]) -> int:
+    expected = 1
+    for s in sorted(seqs):
+        if s != expected:
+            break
+        expected += 1
+    return expected - 1
+
+
+def version_vector(session: Session) -> Vector:
+    """Highest contiguous seq held per site (change log and quarantine together)."""
+    stats = {
+        site: (count, top)
+        for site, count, top in session.execute(
+            text("SELECT site_id, COUNT(*), MAX(seq) FROM change_entry GROUP BY site_id")
+        )
+    }
+    held: dict[str, list[int]] = {}
+    for site, seq in session.execute(text("SELECT site_id, seq FROM sync_quarantine")):
+        held.setdefault(site, []).append(seq)
+    vector: Vector = {}
+    for site in set(stats) | set(held):
+        count, top = stats.get(site, (0, 0))
+        extra = held.get(site, [])
+        top = max([top, *extra])
+        if count + len(extra) == top:
+            vector[site] = top
+            continue
+        seqs = [
+            s for (s,) in session.execute(
+                text("SELECT seq FROM change_entry WHERE site_id = :s"), {"s": site}
+            )
+        ]  # fmt: skip
+        vector[site] = _first_gap(seqs + extra)
+    return {k: v for k, v in vector.items() if v > 0}
+
+
+# --- knowledge checkpoints -------------------------------------------------------------------
+
+
+class Knowledge:
+    """Checkpoints by site, sorted by after_seq, for "had this writer seen that entry?"."""
+
+    def __init__(self, rows: Iterable[tuple[str, int, Vector]]) -> None:
+        self._by_site: dict[str, tuple[list[int], list[Vector]]] = {}
+        for site, after, vector in sorted(rows, key=lambda r: (r[0], r[1])):
+            afters, vectors = self._by_site.setdefault(site, ([], []))
+            afters.append(after)
+            vectors.append(vector)
+
+    def seen_by(self, writer_site: str, writer_seq: int, other_site: str, other_seq: int) -> bool:
+        """Had `writer_site`, when writing its entry `writer_seq`, seen (other_site, other_seq)?
+        Unknown means no: a missing checkpoint can only add a conflict to review, never hide one.
+        """
+        if writer_site == other_site:
+            return other_seq < writer_seq
+        found = self._by_site.get(writer_site)
+        if not found:
+            return False
+        afters, vectors = found
+        i = bisect.bisect_left(afters, writer_seq)  # rows with after_seq < writer_seq
+        return any(vectors[j].get(other_site, 0) >= other_seq for j in range(i))
+
+
+def load_knowledge(session: Session) -> Knowledge:
+    rows = session.execute(select(SyncKnowledge.site_id, SyncKnowledge.after_seq,
+                                  SyncKnowledge.vector))  # fmt: skip
+    return Knowledge((s, a, json.loads(v)) for s, a, v in rows)
+
+
+def merge_knowledge(session: Session, items: Iterable[tuple[str, int, Vector]]) -> int:
+    """Add checkpoints (element-wise max on the same (site, after_seq)); changed rows get a new
+    id so that the next export to a store relays them. Returns how many rows changed."""
+    incoming: dict[tuple[str, int], Vector] = {}
+    for site, after, vector in items:
+        cur = incoming.setdefault((site, after), {})
+        for k, v in vector.items():
+            if v > cur.get(k, 0):
+                cur[k] = v
+    if not incoming:
+        return 0
+    existing = {
+        (s, a): (rid, json.loads(v))
+        for rid, s, a, v in session.execute(
+            select(SyncKnowledge.id, SyncKnowledge.site_id, SyncKnowledge.after_seq,
+                   SyncKnowledge.vector)
+        )
+    }  # fmt: skip
+    table = SyncKnowledge.__table__
+    changed = 0
+    for (site, after), vector in incoming.items():
+        old = existing.get((site, after))
+        merged = dict(old[1]) if old else {}
+        for k, v in vector.items():
+            if v > merged.get(k, 0):
+                merged[k] = v
+        if old is not None and merged == old[1]:
+            continue
+        if old is not None:
+            session.execute(table.delete().where(table.c.id == old[0]))
+        session.execute(
+            table.insert(),
+            {"site_id": site, "after_seq": after, "vector": json.dumps(merged, sort_keys=True)},
+        )
+        changed += 1
+    return changed
+
+
+def knowledge_rows(session: Session, after_id: int = 0) -> tuple[list[list[Any]], int]:
+    """Checkpoints with a local id above `after_id`, as bundle items, and the highest id."""
+    rows = session.execute(
+        select(SyncKnowledge.id, SyncKnowledge.site_id, SyncKnowledge.after_seq,
+               SyncKnowledge.vector)
+        .where(SyncKnowledge.id > after_id)
+        .order_by(SyncKnowledge.id)
+    ).all()  # fmt: skip
+    top = max((r[0] for r in rows), default=after_id)
+    return [[s, a, json.loads(v)] for _id, s, a, v in rows], top
+
+
+# --- runs of (site, seq) ---------------------------------------------------------------------
+
+
+def seq_runs(seqs: Iterable[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for s in sorted(set(seqs)):
+        if runs and s == runs[-1][1] + 1:
+            runs[-1][1] = s
+        else:
+            runs.append([s, s])
+    return runs
+
+
+def merge_runs(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for lo, hi in sorted([*a, *b]):
+        if out and lo <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return out
+
+
+def add_keys(known: Runs, keys: Iterable[tuple[str, int]]) -> Runs:
+    by_site: dict[str, list[int]] = {}
+    for site, seq in keys:
+        by_site.setdefault(site, []).append(seq)
+    out = {k: [list(r) for r in v] for k, v in known.items()}
+    for site, seqs in by_site.items():
+        out[site] = merge_runs(out.get(site, []), seq_runs(seqs))
+    return out
+
+
+def missing_ranges(runs: list[list[int]], top: int) -> list[tuple[int, int]]:
+    """The seq ranges in 1..top not covered by `runs`."""
+    gaps: list[tuple[int, int]] = []
+    nxt = 1
+    for lo, hi in runs:
+        if lo > nxt:
+            gaps.append((nxt, min(lo - 1, top)))
+        nxt = max(nxt, hi + 1)
+        if nxt > top:
+            break
+    if nxt <= top:
+        gaps.append((nxt, top))
+    return [(lo, hi) for lo, hi in gaps if lo <= hi]
+
+
+# --- export state per store ------------------------------------------------------------------
+
+
+@dataclass
+class ExportState:
+    store_id: str
+    known: Runs
+    knowledge_id: int
+    exports: int
+
+
+def load_export_state(session: Session, store_id: str) -> ExportState:
+    row = session.get(SyncExportState, store_id)
+    if row is None:
+        return ExportState(store_id, {}, 0, 0)
+    return ExportState(store_id, json.loads(row.known), row.knowledge_id, row.exports)
+
+
+def save_export_state(session: Session, state: ExportState, *, exported: bool, now: Any) -> None:
+    table = SyncExportState.__table__
+    values = {
+        "known": json.dumps(state.known, separators=(",", ":"), sort_keys=True),
+        "knowledge_id": state.knowledge_id,
+        "exports": state.exports,
+    }
+    if exported:
+        values["last_export_at"] = now
+    if session.get(SyncExportState, state.store_id) is None:
+        session.execute(table.insert(), {"store_id": state.store_id, **values})
+    else:
+        session.execute(table.update().where(table.c.store_id == state.store_id).values(values))
+
+
+# --- the store folder ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    store_id: str
+    salt: bytes
+    kdf: KdfParams
+    exists: bool = True
+
+
+def _check_value(master: bytes, store_id: str, nonce: bytes | None = None) -> str:
+    key = subkey(master, _CHECK_PURPOSE, store_id.encode("ascii"))
+    nonce = nonce or os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, _CHECK_TEXT, store_id.encode("ascii"))
+    return base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def _read_store_file(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_bytes())
+        kdf = KdfParams.from_dict(data.get("kdf"))
+        salt = base64.b64decode(data["salt"], validate=True)
+        check = base64.b64decode(data["check"], validate=True)
+        uuid.UUID(data["store_id"])
+        if kdf is None or not 16 <= len(salt) <= 64 or len(check) < 12 + 16:
+            return None
+        return {"store_id": str(data["store_id"]), "salt": salt, "kdf": kdf, "check": check}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def check_store_dir(store_dir: Path) -> Path:
+    store_dir = Path(store_dir).expanduser()
+    if not store_dir.is_dir():
+        raise StoreError("The shared store folder does not exist or cannot be reached.")
+    return store_dir
+
+
+def open_store(store_dir: Path, passphrase: str, keys: KeyCache, *, create: bool) -> StoreInfo:
+    """Read (or, when `create`, make) the store file and prove the passphrase against it."""
+    store_dir = check_store_dir(store_dir)
+    path = store_dir / STORE_FILE
+    found = _read_store_file(path) if path.exists() else None
+    if found is not None:
+        master = keys.master(passphrase, found["salt"], found["kdf"])
+        key = subkey(master, _CHECK_PURPOSE, found["store_id"].encode("ascii"))
+        try:
+            AESGCM(key).decrypt(found["check"][:12], found["check"][12:],
+                                found["store_id"].encode("ascii"))  # fmt: skip
+        except InvalidTag:
+            raise StoreError(
+                "Wrong passphrase for this shared store: nothing was exported or imported."
+            ) from None
+        return StoreInfo(found["store_id"], found["salt"], found["kdf"])
+    info = StoreInfo(str(uuid.uuid4()), new_salt(), DEFAULT_KDF, exists=False)
+    if not create:
+        return info
+    master = keys.master(passphrase, info.salt, info.kdf)
+    body = json.dumps(
+        {
+            "format": 1,
+            "store_id": info.store_id,
+            "salt": base64.b64encode(info.salt).decode("ascii"),
+            "kdf": info.kdf.to_dict(),
+            "check": _check_value(master, info.store_id),
+        },
+        indent=1,
+    ).encode("utf-8")
+    try:
+        write_atomically(path, body)
+    except OSError as err:
+        raise StoreError("The shared store folder is not writable.") from err
+    # Two sites may have created it at once: whichever file won, use it.
+    again = _read_store_file(path)
+    if again is not None and again["store_id"] != info.store_id:
+        return open_store(store_dir, passphrase, keys, create=False)
+    return StoreInfo(info.store_id, info.salt, info.kdf)
+
+
+def outbox(store_dir: Path, site_id: str) -> Path:
+    return Path(store_dir) / OUTBOX / site_id

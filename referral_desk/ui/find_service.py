@@ -1,0 +1,633 @@
+"""Find a service for a need: search as you type, filters pre-set from the need and the person.
+
+The officer opens this from a need. Filters start where the person is (category from the need;
+custody → their prison, community → their area; gender; age from date of birth), so the first
+list is already relevant before anything is typed. Typing narrows it (debounced ~150 ms); the
+search runs on a background worker so a slow disk never freezes typing, and at most one search
+is in flight: keystrokes that arrive meanwhile coalesce into one follow-up search.
+
+Keyboard: the search box keeps focus while Up/Down/Page Up/Page Down move through the results,
+and Enter refers to the highlighted one (if a search is still running, Enter waits for it, so a
+fast typist never refers to the previous query's top hit). The detail pane shows how to refer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from referral_desk.domain.people import age_on
+from referral_desk.domain.search_query import SearchQuery, normalise_gender
+from referral_desk.domain.states import UNMET_REASONS
+from referral_desk.services.dto import NeedView, PersonView, ReferralView, SearchResult
+from referral_desk.ui.messages import error_text
+from referral_desk.ui.record_referral import RecordReferralDialog
+from referral_desk.ui.service_models import (
+    SORT_ROLE,
+    ResultColumn,
+    ServiceResultsModel,
+    service_detail_html,
+)
+from referral_desk.ui.widgets import named
+from referral_desk.ui.worker import Worker
+
+if TYPE_CHECKING:
+    from referral_desk.services.app_services import AppServices
+
+DEBOUNCE_MS = 150
+RESULT_LIMIT = 50
+
+SETTING_CHOICES: tuple[tuple[str, str | None], ...] = (
+    ("Any setting", None),
+    ("In custody", "custody"),
+    ("In the community", "community"),
+    ("Through the gate", "gate"),
+)
+GENDER_CHOICES: tuple[tuple[str, str | None], ...] = (
+    ("Any gender", None),
+    ("Female", "female"),
+    ("Male", "male"),
+)
+_NAV_KEYS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown})
+
+
+def _place_combo(items: list[str], name: str, placeholder: str) -> QComboBox:
+    """Editable: services name prisons and areas freely, so any text must be searchable."""
+    combo = QComboBox()
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    combo.addItem("")
+    combo.addItems(items)
+    line = combo.lineEdit()
+    assert line is not None
+    line.setPlaceholderText(placeholder)
+    line.setClearButtonEnabled(True)
+    named(combo, name)
+    named(line, name)
+    completer = combo.completer()
+    if completer is not None:
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    return combo
+
+
+def _select_data(combo: QComboBox, value: Any) -> None:
+    index = combo.findData(value)
+    combo.setCurrentIndex(max(index, 0))
+
+
+class FindServiceDialog(QDialog):
+    """Search the directory for one need; `exec()` is Accepted once a referral is recorded.
+
+    `last_referral` then holds the new ReferralView. Recording the need as unmet instead ends
+    the dialog with `UNMET_RECORDED`, and `unmet_status` names the status recorded.
+    """
+
+    UNMET_RECORDED = 2
+    results_shown = Signal(int)
+    """Emitted on the UI thread once a search's results are in the table (row count)."""
+
+    def __init__(
+        self,
+        services: AppServices,
+        need_id: str,
+        parent: QWidget | None = None,
+        *,
+        debounce_ms: int = DEBOUNCE_MS,
+    ) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._need_id = need_id
+        self.last_referral: ReferralView | None = None
+        self.unmet_status: str | None = None
+        self._worker: Worker | None = None
+        self._in_flight = False
+        self._rerun = False
+        self._refer_pending = False
+        self._closing = False
+        self._today: date = services.clock.today()
+
+        self.need: NeedView = services.needs.get(need_id)
+        self.person: PersonView = services.people.get(self.need.person_id)
+        categories = services.reference.categories()
+        self._category_labels = {c.code: c.label for c in categories}
+        self._method_labels = {i.code: i.label for i in services.reference.list("referral_method")}
+        prisons = [i.label for i in services.reference.list("prison")]
+        areas = [i.label for i in services.reference.list("area")]
+
+        self.setWindowTitle("Find a service")
+        self.setAccessibleName("Find a service")
+        self.setSizeGripEnabled(True)
+        self.resize(1280, 720)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(debounce_ms)
+        self._timer.timeout.connect(self.search_now)
+
+        self._build(categories, prisons, areas)
+        self.preset_filters()
+        self._connect()
+        self.search_edit.setFocus()
+        self.search_now()
+
+    # --- building -------------------------------------------------------------------------
+
+    def _build(self, categories: list[Any], prisons: list[str], areas: list[str]) -> None:
+        layout = QVBoxLayout(self)
+
+        need_text = self.need.category_label or self.need.category
+        if self.need.description:
+            need_text += f" – {self.need.description}"
+        self.need_label = QLabel(f"<b>Need:</b> {escape(need_text)}")
+        self.need_label.setTextFormat(Qt.TextFormat.RichText)
+        self.need_label.setWordWrap(True)
+        named(self.need_label, "Need", need_text)
+        layout.addWidget(self.need_label)
+        self.person_label = QLabel(self._person_summary())
+        self.person_label.setStyleSheet("color: #444;")
+        named(self.person_label, "Person", self._person_summary())
+        layout.addWidget(self.person_label)
+
+        search_row = QHBoxLayout()
+        search_label = QLabel("&Search:")
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText(
+            "What the person needs, a service or an organisation (e.g. housing, debt, Nacro)"
+        )
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMaxLength(200)
+        named(
+            self.search_edit,
+            "Search services",
+            "Type to search; Up and Down move through the results; Enter refers",
+        )
+        search_label.setBuddy(self.search_edit)
+        search_row.addWidget(search_label)
+        search_row.addWidget(self.search_edit, 1)
+        layout.addLayout(search_row)
+
+        layout.addLayout(self._build_filters(categories, prisons, areas))
+
+        self.model = ServiceResultsModel(self)
+        self.model.set_category_labels(self._category_labels)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setDynamicSortFilter(True)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        named(self.table, "Search results", "Services found; Enter or double-click refers")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSortIndicatorClearable(True)  # a third click goes back to relevance order
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        widths = {
+            ResultColumn.NAME: 185,
+            ResultColumn.ORGANISATION: 130,
+            ResultColumn.OFFERS: 160,
+            ResultColumn.ELIGIBILITY: 80,
+            ResultColumn.COST: 62,
+            ResultColumn.CAPACITY: 88,
+            ResultColumn.PRECHECK: 118,
+            ResultColumn.VERIFIED: 150,
+        }
+        for column, width in widths.items():
+            self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(ResultColumn.OFFERS, QHeaderView.ResizeMode.Stretch)
+
+        self.detail = QTextBrowser()
+        self.detail.setOpenLinks(False)
+        self.detail.setOpenExternalLinks(False)
+        named(self.detail, "Service details", "How to refer and contact details")
+        self.detail.setPlaceholderText("Choose a service to see how to refer.")
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([930, 330])
+        splitter.setChildrenCollapsible(False)
+        layout.addWidget(splitter, 1)
+
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        named(self.status_label, "Search status")
+        layout.addWidget(self.status_label)
+
+        buttons = QHBoxLayout()
+        self.unmet_button = QPushButton("Record as &unmet")
+        named(
+            self.unmet_button,
+            "Record the need as unmet",
+            "No suitable service: record why, so the gap is counted",
+        )
+        self.unmet_button.setAutoDefault(False)
+        menu = QMenu(self.unmet_button)
+        menu.setAccessibleName("Why the need is unmet")
+        for key, status in UNMET_REASONS.items():
+            action = menu.addAction(status.label)
+            action.setData(status.value)
+            action.setObjectName(f"unmet-{key}")
+        menu.triggered.connect(lambda action: self._record_unmet(str(action.data())))
+        self.unmet_button.setMenu(menu)
+        buttons.addWidget(self.unmet_button)
+        buttons.addStretch(1)
+        self.refer_button = QPushButton("&Refer to this service…")
+        named(self.refer_button, "Refer to this service", "Record a referral to the chosen service")
+        self.refer_button.setDefault(True)
+        self.close_button = QPushButton("Close")
+        named(self.close_button, "Close")
+        self.close_button.setAutoDefault(False)
+        buttons.addWidget(self.refer_button)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+
+        focus = QShortcut(QKeySequence.StandardKey.Find, self)
+        focus.activated.connect(self.focus_search)
+        refer = QShortcut(QKeySequence("Ctrl+Return"), self)
+        refer.activated.connect(self._on_refer_clicked)
+
+    def _build_filters(self, categories: list[Any], prisons: list[str], areas: list[str]) -> Any:
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+
+        self.category_combo = QComboBox()
+        self.category_combo.addItem("Any category", None)
+        for item in categories:
+            self.category_combo.addItem(item.label, item.code)
+        named(self.category_combo, "Need category")
+        self.setting_combo = QComboBox()
+        for text, value in SETTING_CHOICES:
+            self.setting_combo.addItem(text, value)
+        named(self.setting_combo, "Setting", "Where the person will use the service")
+        self.prison_combo = _place_combo(prisons, "Prison", "Any prison")
+        self.area_combo = _place_combo(areas, "Area", "Any area")
+        self.gender_combo = QComboBox()
+        for text, value in GENDER_CHOICES:
+            self.gender_combo.addItem(text, value)
+        named(self.gender_combo, "Gender", "Show services open to this gender")
+        self.age_spin = QSpinBox()
+        self.age_spin.setRange(0, 120)
+        self.age_spin.setSpecialValueText("Any age")
+        self.age_spin.setSuffix(" years")
+        named(self.age_spin, "Age", "Show services whose age range includes this age; 0 for any")
+
+        self.free_check = QCheckBox("&Free only")
+        named(self.free_check, "Free services only")
+        self.prechecked_check = QCheckBox("Pre-chec&ked only")
+        named(
+            self.prechecked_check,
+            "Pre-checked services only",
+            "Information-sharing protocol agreed and reports attendance",
+        )
+        self.accepting_check = QCheckBox("Accepting &now")
+        named(self.accepting_check, "Services accepting referrals now")
+        self.inactive_check = QCheckBox("Include &inactive")
+        named(self.inactive_check, "Include inactive and closed services")
+        self.clear_button = QPushButton("C&lear filters")
+        self.clear_button.setAutoDefault(False)
+        named(self.clear_button, "Clear filters", "Search the whole directory")
+        self.reset_button = QPushButton("Reset to &person")
+        self.reset_button.setAutoDefault(False)
+        named(self.reset_button, "Reset filters to the person", "Filters from the need and person")
+
+        def labelled(text: str, widget: QWidget) -> QLabel:
+            label = QLabel(text)
+            label.setBuddy(widget)
+            return label
+
+        row = [
+            (labelled("&Category:", self.category_combo), self.category_combo),
+            (labelled("Se&tting:", self.setting_combo), self.setting_combo),
+            (labelled("&Prison:", self.prison_combo), self.prison_combo),
+            (labelled("&Area:", self.area_combo), self.area_combo),
+            (labelled("&Gender:", self.gender_combo), self.gender_combo),
+            (labelled("Ag&e:", self.age_spin), self.age_spin),
+        ]
+        for col, (label, widget) in enumerate(row):
+            grid.addWidget(label, 0, col * 2)
+            grid.addWidget(widget, 0, col * 2 + 1)
+        self.category_combo.setMinimumWidth(190)
+        self.prison_combo.setMinimumWidth(150)
+        self.area_combo.setMinimumWidth(150)
+        checks = QHBoxLayout()
+        for widget in (self.free_check, self.prechecked_check, self.accepting_check,
+                       self.inactive_check):  # fmt: skip
+            checks.addWidget(widget)
+        checks.addStretch(1)
+        checks.addWidget(self.reset_button)
+        checks.addWidget(self.clear_button)
+        grid.addLayout(checks, 1, 0, 1, len(row) * 2)
+        return grid
+
+    def _connect(self) -> None:
+        self.search_edit.textChanged.connect(self.schedule_search)
+        self.search_edit.installEventFilter(self)
+        for combo in (self.category_combo, self.setting_combo, self.gender_combo):
+            combo.currentIndexChanged.connect(self.schedule_search)
+        for combo in (self.prison_combo, self.area_combo):
+            combo.currentTextChanged.connect(self.schedule_search)
+        self.age_spin.valueChanged.connect(self.schedule_search)
+        for check in (self.free_check, self.prechecked_check, self.accepting_check,
+                      self.inactive_check):  # fmt: skip
+            check.toggled.connect(self.schedule_search)
+        self.clear_button.clicked.connect(self.clear_filters)
+        self.reset_button.clicked.connect(self.preset_filters)
+        selection = self.table.selectionModel()
+        selection.currentRowChanged.connect(lambda current, _prev: self._show_detail(current))
+        self.table.doubleClicked.connect(lambda _index: self._refer())
+        self.refer_button.clicked.connect(self._on_refer_clicked)
+        self.close_button.clicked.connect(self.reject)
+
+    # --- filters ----------------------------------------------------------------------------
+
+    def _person_summary(self) -> str:
+        p = self.person
+        parts = [p.display_name]
+        if p.setting == "custody":
+            parts.append(f"in custody at {p.prison}" if p.prison else "in custody")
+        else:
+            parts.append(f"in the community ({p.area})" if p.area else "in the community")
+        if p.date_of_birth is not None:
+            parts.append(f"age {age_on(p.date_of_birth, self._today)}")
+        if p.gender:
+            parts.append(p.gender.capitalize())
+        return " · ".join(parts)
+
+    def _with_signals_blocked(self, change: Callable[[], None]) -> None:
+        widgets = (self.category_combo, self.setting_combo, self.prison_combo, self.area_combo,
+                   self.gender_combo, self.age_spin, self.free_check, self.prechecked_check,
+                   self.accepting_check, self.inactive_check)  # fmt: skip
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            change()
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self.schedule_search()
+
+    def preset_filters(self) -> None:
+        """Filters from the need and the person: what an officer would set by hand."""
+
+        def change() -> None:
+            p = self.person
+            _select_data(self.category_combo, self.need.category)
+            self.prison_combo.setEditText("")
+            self.area_combo.setEditText("")
+            if p.setting == "custody":
+                _select_data(self.setting_combo, "custody")
+                self.prison_combo.setEditText(p.prison or "")
+            else:
+                _select_data(self.setting_combo, "community")
+                self.area_combo.setEditText(p.area or "")
+            gender = normalise_gender(p.gender)
+            if gender and self.gender_combo.findData(gender) < 0:
+                self.gender_combo.addItem(gender.capitalize(), gender)
+            _select_data(self.gender_combo, gender)
+            age = age_on(p.date_of_birth, self._today) if p.date_of_birth else 0
+            self.age_spin.setValue(max(0, min(age, 120)))
+            for check in (self.free_check, self.prechecked_check, self.accepting_check,
+                          self.inactive_check):  # fmt: skip
+                check.setChecked(False)
+
+        self._with_signals_blocked(change)
+
+    def clear_filters(self) -> None:
+        def change() -> None:
+            for combo in (self.category_combo, self.setting_combo, self.gender_combo):
+                combo.setCurrentIndex(0)
+            self.prison_combo.setEditText("")
+            self.area_combo.setEditText("")
+            self.age_spin.setValue(0)
+            for check in (self.free_check, self.prechecked_check, self.accepting_check,
+                          self.inactive_check):  # fmt: skip
+                check.setChecked(False)
+
+        self._with_signals_blocked(change)
+
+    def current_query(self) -> SearchQuery:
+        """The SearchQuery the widgets describe right now."""
+        return SearchQuery(
+            text=self.search_edit.text(),
+            category=self.category_combo.currentData(),
+            area=self.area_combo.currentText(),
+            prison=self.prison_combo.currentText(),
+            setting=self.setting_combo.currentData(),
+            gender=self.gender_combo.currentData(),
+            age=self.age_spin.value() or None,
+            free=self.free_check.isChecked(),
+            prechecked=self.prechecked_check.isChecked(),
+            accepting=self.accepting_check.isChecked(),
+            include_inactive=self.inactive_check.isChecked(),
+            limit=RESULT_LIMIT,
+        )
+
+    # --- searching --------------------------------------------------------------------------
+
+    @property
+    def search_pending(self) -> bool:
+        """True while typing has not settled or a search is running."""
+        return self._timer.isActive() or self._in_flight or self._rerun
+
+    def schedule_search(self, *_args: object) -> None:
+        if not self._closing:
+            self._timer.start()
+
+    def search_now(self) -> None:
+        """Start the search for the current widgets (or queue it behind the running one)."""
+        self._timer.stop()
+        if self._closing:
+            return
+        if self._in_flight:
+            self._rerun = True
+            return
+        query = self.current_query()
+        directory = self._services.directory
+        self._in_flight = True
+        self._ensure_worker().submit(
+            lambda: directory.search(query), self._on_results, self._on_search_error
+        )
+
+    def _ensure_worker(self) -> Worker:
+        if self._worker is None:
+            self._worker = Worker(self)
+        return self._worker
+
+    def _on_results(self, results: list[SearchResult]) -> None:
+        self._in_flight = False
+        if self._rerun:
+            # Typing moved on while this ran: its results are already out of date.
+            self._rerun = False
+            self.search_now()
+            return
+        self.model.set_results(results, self._today)
+        if results:
+            first = self.proxy.index(0, 0)
+            self.table.selectionModel().setCurrentIndex(
+                first,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.table.scrollToTop()
+        else:
+            self.detail.clear()
+        self._set_status(self._status_text(len(results)))
+        self.results_shown.emit(len(results))
+        if self._refer_pending and not self.search_pending:
+            self._refer_pending = False
+            self._refer()
+
+    def _on_search_error(self, err: BaseException) -> None:
+        self._in_flight = False
+        self._rerun = False
+        self._refer_pending = False
+        self.model.set_results([], self._today)
+        self.detail.clear()
+        self._set_status(error_text(err), error=True)
+        self.results_shown.emit(0)
+
+    def _status_text(self, count: int) -> str:
+        if count == 0:
+            if self.current_query().has_filters:
+                return (
+                    "No services match. Clear some filters (Alt+L), or record the need as "
+                    "unmet (Alt+U) so the gap is counted."
+                )
+            return "No services match. Record the need as unmet (Alt+U) so the gap is counted."
+        if count >= RESULT_LIMIT:
+            return f"Showing the best {count} services: type more to narrow the list."
+        return f"{count} service{'s' if count != 1 else ''} found."
+
+    def _set_status(self, text: str, *, error: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet("color: #b00020;" if error else "")
+        self.status_label.setAccessibleDescription(text)
+
+    # --- results and detail ------------------------------------------------------------------
+
+    def current_service(self) -> SearchResult | None:
+        index = self.table.selectionModel().currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.result(self.proxy.mapToSource(index).row())
+
+    def _show_detail(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            self.detail.clear()
+            return
+        service = self.model.result(self.proxy.mapToSource(index).row())
+        self.detail.setHtml(
+            service_detail_html(
+                service,
+                today=self._today,
+                category_labels=self._category_labels,
+                method_labels=self._method_labels,
+            )
+        )
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Up/Down/Page keys in the search box move through the results without leaving it."""
+        if (
+            watched is self.search_edit
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in _NAV_KEYS  # type: ignore[attr-defined]
+            and self.proxy.rowCount() > 0
+        ):
+            QCoreApplication.sendEvent(self.table, event)
+            return True
+        return super().eventFilter(watched, event)
+
+    # --- acting -----------------------------------------------------------------------------
+
+    def _on_refer_clicked(self) -> None:
+        if self.search_pending:
+            # Enter straight after typing: refer to the top hit of what was typed, not the last.
+            self._refer_pending = True
+            if self._timer.isActive():
+                self.search_now()
+            return
+        self._refer()
+
+    def _refer(self) -> None:
+        service = self.current_service()
+        if service is None:
+            self._set_status("Choose a service in the list first.", error=True)
+            return
+        dialog = RecordReferralDialog(self._services, self._need_id, service.id, self)
+        try:
+            if dialog.exec() == QDialog.DialogCode.Accepted and dialog.referral is not None:
+                self.last_referral = dialog.referral
+                self.accept()
+        finally:
+            dialog.deleteLater()
+
+    def _record_unmet(self, status: str) -> None:
+        try:
+            self._services.needs.set_status(self._need_id, status, note="from Find a service")
+        except Exception as err:  # shown, never swallowed: nothing was recorded
+            self._set_status(error_text(err), error=True)
+            return
+        self.unmet_status = status
+        self.done(self.UNMET_RECORDED)
+
+    def showEvent(self, event: Any) -> None:
+        self._closing = False  # shown again after an earlier close: searching works again
+        super().showEvent(event)
+
+    def done(self, result: int) -> None:
+        """Stop the search worker with the dialog, so no thread outlives it."""
+        self._closing = True
+        self._timer.stop()
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+        self._in_flight = self._rerun = self._refer_pending = False
+        super().done(result)

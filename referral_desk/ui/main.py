@@ -1,0 +1,48 @@
+"""Start the desktop client: the Qt application, the first-run profile, the main window."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QDialog
+
+from referral_desk.services.app_services import AppServices
+from referral_desk.ui.main_window import MainWindow
+from referral_desk.ui.preferences import PreferencesDialog
+
+APP_NAME = "Referral Desk"
+
+
+def ensure_application() -> QApplication:
+    """The running QApplication, or a new one named so QSettings finds this app's settings."""
+    QCoreApplication.setOrganizationName(APP_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationDisplayName(APP_NAME)
+    return app
+
+
+def ask_first_profile(services: AppServices) -> bool:
+    """First run: ask who the officer is before anything else. False if they cancelled."""
+    if services.profile.get() is not None:
+        return True
+    dialog = PreferencesDialog(services, first_run=True)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    dialog.deleteLater()
+    return accepted and services.profile.get() is not None
+
+
+def start_window(services: AppServices) -> int:
+    """Run the desktop client until the window closes; returns the process exit code."""
+    app = ensure_application()
+    if not ask_first_profile(services):
+        return 0
+    window = MainWindow(services)
+    window.show()
+    code = app.exec()
+    window.worker.stop()
+    return code

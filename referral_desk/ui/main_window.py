@@ -1,0 +1,603 @@
+"""The main window: navigation between My day, Caseload and the open person, the menus (every
+action has a menu item and most a shortcut), the message bar, and the window's remembered
+size and layout.
+
+Pages load through the one background worker. After a write, every page is marked stale; the
+visible one reloads at once and the others when next shown, so logging a need never waits for
+5 000 people to reload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from referral_desk import __version__
+from referral_desk.services.app_services import AppServices
+from referral_desk.ui.caseload import CaseloadPage
+from referral_desk.ui.messages import show_error, show_info
+from referral_desk.ui.my_day import MyDayPage
+from referral_desk.ui.person_dialog import PersonDialog
+from referral_desk.ui.person_view import PersonPage
+from referral_desk.ui.preferences import PreferencesDialog
+from referral_desk.ui.widgets import MessageBar, named
+from referral_desk.ui.worker import Worker
+
+PAGES = ("my_day", "caseload", "person")
+
+# name: (menu text, shortcut, description). Shortcut "" = none; tuples give alternatives.
+ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
+    "new_person": ("&New person…", "Ctrl+N", "Add a person to the caseload"),
+    "export_calendar": ("&Export follow-ups to calendar…", "Ctrl+Shift+E",
+                        "Save follow-ups as an iCalendar file"),
+    "quit": ("&Quit", "Ctrl+Q", "Close Referral Desk"),
+    "find_person": ("&Find person…", "Ctrl+K", "Filter the caseload by name, CRN or prison number"),
+    "edit_person": ("&Edit person…", "Ctrl+E", "Edit the person's details"),
+    "edit_need": ("Edit &need…", "F2", "Edit the selected need's category or description"),
+    "add_note": ("Add case &note", "Ctrl+M", "Write a note on the person's timeline"),
+    "preferences": ("&Preferences…", "Ctrl+,", "Your profile and this computer's settings"),
+    "open_person": ("Open &person", "Ctrl+G", "Open the person of the selected row"),
+    "log_need": ("&Log need…", "Ctrl+L", "Log a need, met or unmet"),
+    "mark_unmet": ("Mark need &unmet…", "Ctrl+U", "Record that no service can meet the need"),
+    "need_status": ("Need &status…", "Ctrl+Shift+U", "Set the selected need's status"),
+    "move_need_up": ("Move need &up", "Alt+Up", "Tackle the selected need earlier"),
+    "move_need_down": ("Move need &down", "Alt+Down", "Tackle the selected need later"),
+    "delete_need": ("&Delete need…", "Del", "Delete the selected need"),
+    "transfer": ("&Transfer or release…", "Ctrl+T", "Change prison or release to the community"),
+    "consent": ("Withdraw &consent…", "", "Record consent to share given or withdrawn"),
+    "hand_over": ("&Hand over case…", "Ctrl+Shift+H", "Give the case to another officer"),
+    "close_case": ("C&lose case…", "", "Close the case, or reopen it"),
+    "delete_person": ("Delete &person…", "", "Delete the person and everything about them"),
+    "find_service": ("&Find a service…", "Ctrl+F", "Search the directory for the selected need"),
+    "open_referral": ("&Open referral…", "Ctrl+O", "View and update the selected referral"),
+    "delete_referral": ("&Delete referral…", "", "Delete the selected referral"),
+    "follow_up_done": ("Follow-up &done…", "Ctrl+D", "Mark the selected follow-up done"),
+    "reschedule": ("&Reschedule follow-up…", "Ctrl+R", "Move the selected follow-up"),
+    "go_my_day": ("&My day", "Ctrl+1", "Follow-ups, releases and silent providers"),
+    "go_caseload": ("&Caseload", "Ctrl+2", "Everyone on the caseload"),
+    "go_person": ("&Person", "Ctrl+3", "The person last opened"),
+    "refresh": ("&Refresh", "F5", "Reload from the database"),
+    "only_mine": ("Only &my caseload", "", "Show only your own people and follow-ups"),
+    "shortcuts": ("&Keyboard shortcuts", "F1", "List every shortcut"),
+    "about": ("&About Referral Desk", "", "Version and data folder"),
+}  # fmt: skip
+
+MENUS = {
+    "&File": ["new_person", "export_calendar", None, "quit"],
+    "&Edit": ["find_person", "edit_person", "edit_need", "add_note", None, "preferences"],
+    "&Person": ["open_person", "log_need", "mark_unmet", "need_status", "move_need_up",
+                "move_need_down", "delete_need", None, "transfer", "consent", "hand_over",
+                "close_case", "delete_person"],
+    "&Referral": ["find_service", "open_referral", "delete_referral", None, "follow_up_done",
+                  "reschedule"],
+    "&View": ["go_my_day", "go_caseload", "go_person", None, "refresh", "only_mine"],
+    "&Help": ["shortcuts", None, "about"],
+}  # fmt: skip
+
+# First-run proportions of each splitter (Qt scales them to the real size).
+DEFAULT_SPLITS = {
+    "myDaySplitter": [540, 360],
+    "myDayBottomSplitter": [500, 500],
+    "personSplitter": [560, 440],
+    "personLeftSplitter": [300, 300],
+}
+
+# Actions whose shortcut only works while their table has the focus (Del, F2 in text fields).
+TABLE_SCOPED = ("delete_need", "edit_need", "delete_referral")
+
+
+def _optional_dialog(module: str, name: str) -> object | None:
+    """UI parts built separately (directory search, referral, calendar) may be absent."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"referral_desk.ui.{module}")
+    except ModuleNotFoundError as err:
+        if err.name == f"referral_desk.ui.{module}":
+            return None
+        raise
+    return getattr(mod, name, None)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        services: AppServices,
+        settings: QSettings | None = None,
+        *,
+        worker: Worker | None = None,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.settings = settings if settings is not None else QSettings()
+        self.worker = worker or Worker(self, default_on_error=lambda e: show_error(self, e))
+        self.setWindowTitle("Referral Desk")
+        self.setAccessibleName("Referral Desk")
+        self.setMinimumSize(1000, 600)
+        self._stale: set[str] = set(PAGES)
+        profile = services.profile.get()
+        self.officer_id = profile.id if profile else None
+
+        self.actions_by_name = self._build_actions()
+        self._build_menus()
+        a = self.actions_by_name
+
+        self.message_bar = MessageBar(self)
+        self.nav = QListWidget()
+        named(self.nav, "Navigation", "Choose a page: My day, Caseload or the open person")
+        self.nav.addItems(["My day", "Caseload", "Person"])
+        self.nav.setFixedWidth(self.fontMetrics().horizontalAdvance("Person: Alexandra Feath") + 30)
+        self.nav.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item "
+                               "{ padding: 8px 6px; }")  # fmt: skip
+
+        self.my_day = MyDayPage(services, self.worker,
+                                [a["follow_up_done"], a["reschedule"], a["open_referral"],
+                                 a["open_person"]])  # fmt: skip
+        self.caseload = CaseloadPage(services, self.worker,
+                                     [a["new_person"], a["edit_person"], a["open_person"]],
+                                     self.settings)  # fmt: skip
+        self.person_page = PersonPage(services, self.worker, a)
+        self.stack = QStackedWidget()
+        for page in (self.my_day, self.caseload, self.person_page):
+            self.stack.addWidget(page)
+        self.pages = {"my_day": self.my_day, "caseload": self.caseload,
+                      "person": self.person_page}  # fmt: skip
+
+        central = QWidget()
+        box = QVBoxLayout(central)
+        box.setContentsMargins(6, 6, 6, 0)
+        box.setSpacing(4)
+        box.addWidget(self.message_bar)
+        row = QHBoxLayout()
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        box.addLayout(row, 1)
+        self.setCentralWidget(central)
+
+        self.busy_label = QLabel("")
+        self.busy_label.setAccessibleName("Activity")
+        self.statusBar().addPermanentWidget(self.busy_label)
+        self.officer_label = QLabel()
+        self.officer_label.setAccessibleName("Signed-in officer")
+        self.statusBar().addPermanentWidget(self.officer_label)
+        self._show_officer()
+        self.worker.busy_changed.connect(
+            lambda busy: self.busy_label.setText("Loading…" if busy else "")
+        )
+
+        self._connect_pages()
+        self._restore_state()
+        self.nav.currentRowChanged.connect(self._page_changed)
+        self.nav.setCurrentRow(0)
+        self.my_day.officer_id = self.caseload.officer_id = self._owner_filter()
+        self._load_all()
+        self.update_actions()
+
+    # -- actions and menus --------------------------------------------------------------------
+    def _build_actions(self) -> dict[str, QAction]:
+        actions: dict[str, QAction] = {}
+        for name, (text, shortcut, tip) in ACTIONS.items():
+            action = QAction(text, self)
+            action.setObjectName(name)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            plain = text.replace("&", "")
+            key_text = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{plain.rstrip('…')} ({key_text})" if key_text else plain)
+            action.setStatusTip(tip)
+            action.setWhatsThis(tip)
+            actions[name] = action
+            if name not in TABLE_SCOPED:
+                self.addAction(action)
+        actions["preferences"].setShortcuts(
+            [QKeySequence("Ctrl+,"), QKeySequence(QKeySequence.StandardKey.Preferences)]
+        )
+        actions["only_mine"].setCheckable(True)
+        actions["only_mine"].setChecked(self._setting_bool("view/only_mine", True))
+        for name in TABLE_SCOPED:
+            actions[name].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        handlers: dict[str, Callable[[], object]] = {
+            "new_person": self.new_person,
+            "export_calendar": self.export_calendar,
+            "quit": self.close,
+            "find_person": self.find_person,
+            "edit_person": self.edit_person,
+            "edit_need": lambda: self.person_page.edit_need(),
+            "add_note": self._add_note,
+            "preferences": self.preferences,
+            "open_person": self.open_selected_person,
+            "log_need": self.log_need,
+            "mark_unmet": lambda: self.person_page.set_need_status(suggest_unmet=True),
+            "need_status": lambda: self.person_page.set_need_status(),
+            "move_need_up": lambda: self.person_page.move_need(-1),
+            "move_need_down": lambda: self.person_page.move_need(1),
+            "delete_need": lambda: self.person_page.delete_need(),
+            "transfer": lambda: self.person_page.transfer(),
+            "consent": lambda: self.person_page.toggle_consent(),
+            "hand_over": lambda: self.person_page.hand_over(),
+            "close_case": lambda: self.person_page.toggle_closed(),
+            "delete_person": lambda: self.person_page.delete_person(),
+            "find_service": lambda: self.person_page.find_service(),
+            "open_referral": self.open_selected_referral,
+            "delete_referral": lambda: self.person_page.delete_referral(),
+            "follow_up_done": self.follow_up_done,
+            "reschedule": self.reschedule,
+            "go_my_day": lambda: self.go("my_day"),
+            "go_caseload": lambda: self.go("caseload"),
+            "go_person": lambda: self.go("person"),
+            "refresh": self.refresh,
+            "only_mine": self._only_mine_toggled,
+            "shortcuts": self.show_shortcuts,
+            "about": self.about,
+        }
+        for name, handler in handlers.items():
+            actions[name].triggered.connect(lambda _checked=False, h=handler: h())
+        return actions
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        for title, names in MENUS.items():
+            menu = bar.addMenu(title)
+            menu.setAccessibleName(title.replace("&", ""))
+            for name in names:
+                if name is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(self.actions_by_name[name])
+
+    def update_actions(self) -> None:
+        """Enable what makes sense for the page and selection in front of the officer."""
+        a = self.actions_by_name
+        page = self.current_page()
+        person = self.person_page.person if page == "person" else None
+        need = self.person_page.selected_need() if person else None
+        on_referrals = person is not None and self.person_page.tabs.currentIndex() == 0
+        referral = self.person_page.selected_referral() if on_referrals else None
+        follow_up = self._selected_follow_up()
+        for name in ("log_need", "add_note", "transfer", "consent", "hand_over", "close_case",
+                     "delete_person"):  # fmt: skip
+            a[name].setEnabled(person is not None)
+        for name in ("find_service", "mark_unmet", "need_status", "edit_need", "delete_need"):
+            a[name].setEnabled(need is not None)
+        needs = self.person_page.detail.needs if person and self.person_page.detail else ()
+        index = next((i for i, n in enumerate(needs) if need and n.id == need.id), -1)
+        a["move_need_up"].setEnabled(index > 0)
+        a["move_need_down"].setEnabled(0 <= index < len(needs) - 1)
+        a["delete_referral"].setEnabled(referral is not None)
+        a["open_referral"].setEnabled(
+            referral is not None
+            or bool(follow_up and follow_up.referral_id)
+            or (page == "my_day" and self._selected_waiting())
+        )
+        pending = follow_up is not None and follow_up.done_on is None
+        a["follow_up_done"].setEnabled(pending)
+        a["reschedule"].setEnabled(pending)
+        a["edit_person"].setEnabled(
+            person is not None
+            or (page == "caseload" and self.caseload.selected_person() is not None)
+        )
+        a["open_person"].setEnabled(self._row_person_id() is not None)
+        a["go_person"].setEnabled(self.person_page.person_id is not None)
+        if person is not None:
+            a["consent"].setText("Withdraw &consent…" if person.has_consent
+                                 else "Record &consent…")  # fmt: skip
+            a["close_case"].setText("Reopen case" if person.closed_on else "C&lose case…")
+        has_export = _optional_dialog("calendar_export", "export_calendar") is not None
+        a["export_calendar"].setEnabled(has_export)
+
+    def _selected_follow_up(self):
+        page = self.current_page()
+        if page == "my_day":
+            return self.my_day.selected_follow_up()
+        if page == "person" and self.person_page.tabs.currentIndex() == 1:
+            return self.person_page.selected_follow_up()
+        return None
+
+    def _selected_waiting(self) -> bool:
+        view = self.my_day.waiting_view
+        return view.hasFocus() and view.selectionModel().hasSelection()
+
+    def _row_person_id(self) -> str | None:
+        page = self.current_page()
+        if page == "caseload":
+            person = self.caseload.selected_person()
+            return person.id if person else None
+        if page == "my_day":
+            follow_up = self.my_day.selected_follow_up()
+            return follow_up.person_id if follow_up else None
+        return None
+
+    # -- pages --------------------------------------------------------------------------------
+    def _connect_pages(self) -> None:
+        self.my_day.person_requested.connect(self.open_person)
+        self.my_day.referral_requested.connect(self.open_referral)
+        self.my_day.changed.connect(self.after_write)
+        self.my_day.selection_changed.connect(self.update_actions)
+        self.my_day.loaded.connect(self._update_nav)
+        self.caseload.person_requested.connect(self.open_person)
+        self.caseload.selection_changed.connect(self.update_actions)
+        self.person_page.find_service_requested.connect(self.find_service)
+        self.person_page.referral_requested.connect(self.open_referral)
+        self.person_page.changed.connect(self.after_write)
+        self.person_page.selection_changed.connect(self.update_actions)
+        self.person_page.loaded.connect(lambda _id: self._update_nav())
+        self.person_page.person_deleted.connect(lambda: self.go("caseload"))
+
+    def current_page(self) -> str:
+        return PAGES[max(self.stack.currentIndex(), 0)]
+
+    def go(self, page: str) -> None:
+        self.nav.setCurrentRow(PAGES.index(page))
+        widget = {
+            "my_day": self.my_day.focus_table,
+            "caseload": self.caseload.focus_table,
+            "person": self.person_page.needs_view.setFocus,
+        }[page]
+        widget()
+
+    def _page_changed(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        self._load_if_stale(PAGES[row])
+        self.update_actions()
+
+    def _load_if_stale(self, page: str) -> None:
+        if page not in self._stale:
+            return
+        if page == "person" and self.person_page.person_id is None:
+            return
+        self._stale.discard(page)
+        self.pages[page].reload()
+
+    def _load_all(self) -> None:
+        """At start: the visible page first, then the others, in the worker's queue order."""
+        current = self.current_page()
+        for page in [current, *(p for p in PAGES if p != current)]:
+            self._load_if_stale(page)
+
+    def _update_nav(self) -> None:
+        urgent = self.my_day.urgent_count()
+        self.nav.item(0).setText(f"My day ({urgent})" if urgent else "My day")
+        self.nav.item(0).setData(Qt.ItemDataRole.AccessibleTextRole,
+                                 f"My day, {urgent} overdue or due today")  # fmt: skip
+        person = self.person_page.person
+        text = f"Person: {person.display_name}" if person else "Person"
+        self.nav.item(2).setText(text)
+        self.nav.item(2).setToolTip(text)
+        self.setWindowTitle(f"{person.display_name} — Referral Desk"
+                            if person and self.current_page() == "person"
+                            else "Referral Desk")  # fmt: skip
+
+    def refresh(self) -> None:
+        """Reload everything (F5): the visible page now, the rest when shown."""
+        self._stale = set(PAGES)
+        self._load_if_stale(self.current_page())
+
+    def after_write(self) -> None:
+        self.refresh()
+
+    def _owner_filter(self) -> str | None:
+        return self.officer_id if self.actions_by_name["only_mine"].isChecked() else None
+
+    def _only_mine_toggled(self) -> None:
+        self.settings.setValue("view/only_mine", self.actions_by_name["only_mine"].isChecked())
+        self.my_day.officer_id = self.caseload.officer_id = self._owner_filter()
+        self.refresh()
+
+    # -- navigation actions -------------------------------------------------------------------
+    def open_person(self, person_id: str) -> None:
+        self.person_page.show_person(person_id)
+        self._stale.discard("person")
+        self.go("person")
+
+    def open_selected_person(self) -> None:
+        person_id = self._row_person_id()
+        if person_id:
+            self.open_person(person_id)
+
+    def find_person(self) -> None:
+        self.go("caseload")
+        self.caseload.focus_filter()
+
+    # -- person actions -----------------------------------------------------------------------
+    def _edit_target(self):
+        if self.current_page() == "person":
+            return self.person_page.person
+        if self.current_page() == "caseload":
+            return self.caseload.selected_person()
+        return None
+
+    def new_person(self) -> None:
+        dialog = PersonDialog(self.services, self)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        if dialog.open_existing_id:
+            self.open_person(dialog.open_existing_id)
+        elif accepted and dialog.saved is not None:
+            self._stale.update(PAGES)
+            self.open_person(dialog.saved.id)
+            show_info(self, f"{dialog.saved.display_name} added. Log a need with Ctrl+L.")
+
+    def edit_person(self) -> None:
+        person = self._edit_target()
+        if person is None:
+            return
+        dialog = PersonDialog(self.services, self, person=person)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        if dialog.open_existing_id:
+            self.open_person(dialog.open_existing_id)
+        elif accepted:
+            show_info(self, " ".join(["Saved.", *dialog.result_notes]))
+            self.after_write()
+
+    def log_need(self) -> None:
+        if self.current_page() != "person":
+            person_id = self._row_person_id()
+            if person_id is None:
+                return
+            self.open_person(person_id)
+            return
+        self.person_page.log_need()
+
+    def _add_note(self) -> None:
+        if self.current_page() == "person":
+            self.person_page.focus_note()
+
+    # -- referral and follow-up actions -------------------------------------------------------
+    def open_referral(self, referral_id: str) -> None:
+        dialog_class = _optional_dialog("referral_dialog", "ReferralDialog")
+        if dialog_class is None:
+            show_info(self, "Viewing and updating referrals is not available in this build.")
+            return
+        dialog = dialog_class(self.services, referral_id, self)
+        dialog.exec()
+        dialog.deleteLater()
+        self.after_write()
+
+    def open_selected_referral(self) -> None:
+        page = self.current_page()
+        if page == "person":
+            self.person_page.open_referral()
+            return
+        if page == "my_day":
+            view = self.my_day.waiting_view
+            rows = view.selectionModel().selectedRows()
+            if view.hasFocus() and rows:
+                self.open_referral(self.my_day.waiting_proxy.record(rows[0].row()).id)
+                return
+            follow_up = self.my_day.selected_follow_up()
+            if follow_up is not None and follow_up.referral_id:
+                self.open_referral(follow_up.referral_id)
+
+    def find_service(self, need_id: str) -> None:
+        dialog_class = _optional_dialog("find_service", "FindServiceDialog")
+        if dialog_class is None:
+            show_info(self, "The service directory search is not available in this build.")
+            return
+        dialog = dialog_class(self.services, need_id, self)
+        dialog.exec()
+        dialog.deleteLater()
+        self.after_write()
+
+    def follow_up_done(self) -> None:
+        if self.current_page() == "my_day":
+            self.my_day.mark_done()
+        elif self.current_page() == "person":
+            self.person_page.mark_done()
+
+    def reschedule(self) -> None:
+        if self.current_page() == "my_day":
+            self.my_day.reschedule()
+        elif self.current_page() == "person":
+            self.person_page.reschedule()
+
+    def export_calendar(self) -> None:
+        export = _optional_dialog("calendar_export", "export_calendar")
+        if export is None:
+            show_info(self, "Calendar export is not available in this build.")
+            return
+        export(self.services, self)
+
+    # -- preferences, help --------------------------------------------------------------------
+    def preferences(self) -> None:
+        dialog = PreferencesDialog(self.services, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._show_officer()
+            show_info(self, "Preferences saved.")
+
+    def _show_officer(self) -> None:
+        profile = self.services.profile.get()
+        self.officer_label.setText(f"{profile.name}  " if profile else "")
+
+    def show_shortcuts(self) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard shortcuts")
+        dialog.setAccessibleName("Keyboard shortcuts")
+        layout = QVBoxLayout(dialog)
+        rows = [(a.text().replace("&", ""), a.shortcut().toString(
+                    QKeySequence.SequenceFormat.NativeText))
+                for a in self.actions_by_name.values() if not a.shortcut().isEmpty()]  # fmt: skip
+        table = QTableWidget(len(rows), 2)
+        named(table, "Shortcuts")
+        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for i, (text, keys) in enumerate(rows):
+            table.setItem(i, 0, QTableWidgetItem(text))
+            table.setItem(i, 1, QTableWidgetItem(keys))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(table)
+        extra = QLabel("In lists: Enter opens, Down moves from the filter box into the list. "
+                       "In dialogs: Enter saves, Esc cancels, Alt+underlined letter jumps to "
+                       "a field.")  # fmt: skip
+        extra.setWordWrap(True)
+        layout.addWidget(extra)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        named(buttons.button(QDialogButtonBox.StandardButton.Close), "Close")
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.resize(520, 640)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self, "About Referral Desk",
+            f"<b>Referral Desk</b> {__version__}<br>Log needs, find services, refer and follow "
+            "up.<br>Works offline; no network connections.",
+        )  # fmt: skip
+
+    # -- window state -------------------------------------------------------------------------
+    def _setting_bool(self, key: str, default: bool) -> bool:
+        return bool(self.settings.value(key, default, type=bool))
+
+    def _splitters(self) -> list[QSplitter]:
+        return [self.my_day.splitter, self.my_day.bottom_splitter,
+                self.person_page.splitter, self.person_page.left_splitter]  # fmt: skip
+
+    def _restore_state(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 760)
+        for splitter in self._splitters():
+            state = self.settings.value(f"splitters/{splitter.objectName()}")
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                splitter.restoreState(state)
+            else:
+                splitter.setSizes(DEFAULT_SPLITS[splitter.objectName()])
+        header = self.settings.value("headers/caseload")
+        if isinstance(header, QByteArray):
+            self.caseload.view.horizontalHeader().restoreState(header)
+            self.caseload.columns_restored = True
+
+    def save_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        for splitter in self._splitters():
+            self.settings.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
+        self.settings.setValue("headers/caseload",
+                               self.caseload.view.horizontalHeader().saveState())  # fmt: skip
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.worker.stop()
+        super().closeEvent(event)

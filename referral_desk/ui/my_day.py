@@ -1,0 +1,494 @@
+"""My day, the home screen: what is overdue, due today and due this week, plus people about to be
+released with open needs and referrals where a provider has not answered in time.
+
+Follow-ups due today and overdue are "the first thing an officer sees" (DESIGN.md §5): the table
+opens sorted by due date, overdue in red, with a count on each group's filter button.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from referral_desk.domain.errors import DomainError
+from referral_desk.services.app_services import AppServices
+from referral_desk.services.dto import FollowUpView, PersonView, ReferralView
+from referral_desk.services.my_day import MyDay
+from referral_desk.ui.messages import show_error
+from referral_desk.ui.models import (
+    FilterProxy,
+    FollowUpTableModel,
+    ReferralsTableModel,
+    ReleasesTableModel,
+    kind_label,
+)
+from referral_desk.ui.widgets import Badge, DateEdit, FieldError, MessageBar, fmt_date, named
+from referral_desk.ui.worker import Worker
+
+GROUPS = (("all", "&All this week"), ("overdue", "&Overdue"), ("today", "Due &today"),
+          ("later", "Later this &week"))  # fmt: skip
+
+
+def make_table(name: str, *, sortable: bool = True) -> QTableView:
+    """A read-only, whole-row-selecting table with sensible defaults for long lists."""
+    view = QTableView()
+    named(view, name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSortingEnabled(sortable)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setTabKeyNavigation(False)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    view.horizontalHeader().setHighlightSections(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return view
+
+
+def section_title(text: str, badge: Badge | None = None) -> QWidget:
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 4, 0, 0)
+    label = QLabel(f"<b>{text}</b>")
+    label.setAccessibleName(text.replace("&", ""))
+    row.addWidget(label)
+    if badge is not None:
+        row.addWidget(badge)
+    row.addStretch(1)
+    return box
+
+
+def action_button(action: QAction) -> QToolButton:
+    """A button that mirrors a menu action (text, shortcut in tooltip, enabled state)."""
+    button = QToolButton()
+    button.setDefaultAction(action)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    named(button, action.text().replace("&", "").rstrip("…"))
+    return button
+
+
+# -- follow-up dialogs (shared with the person view) -------------------------------------------
+def describe(f: FollowUpView) -> str:
+    bits = [kind_label(f.kind)]
+    if f.person_name:
+        bits.append(f.person_name)
+    if f.referral_reference:
+        bits.append(f"{f.referral_reference} {f.service_name}".strip())
+    return " — ".join(bits)
+
+
+class FollowUpDoneDialog(QDialog):
+    """Mark a follow-up done with what the provider or person said (Enter saves)."""
+
+    def __init__(self, services: AppServices, follow_up: FollowUpView,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.services = services
+        self.follow_up = follow_up
+        self.setWindowTitle("Follow-up done")
+        self.setAccessibleName("Follow-up done")
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+        heading = QLabel(describe(follow_up))
+        heading.setWordWrap(True)
+        heading.setAccessibleName("Follow-up")
+        layout.addWidget(heading)
+        if follow_up.note:
+            note = QLabel(follow_up.note)
+            note.setWordWrap(True)
+            note.setStyleSheet("color: #555;")
+            note.setAccessibleName("Follow-up note")
+            layout.addWidget(note)
+        self.message_bar = MessageBar(self)
+        layout.addWidget(self.message_bar)
+        form = QFormLayout()
+        self.result = QLineEdit()
+        self.result.setPlaceholderText("What happened, e.g. provider confirmed first session")
+        self.result.setMaxLength(1000)
+        named(self.result, "Result note")
+        label = QLabel("&Result")
+        label.setBuddy(self.result)
+        form.addRow(label, self.result)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox()
+        save = buttons.addButton("&Mark done", QDialogButtonBox.ButtonRole.AcceptRole)
+        named(save, "Mark done")
+        save.setDefault(True)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        named(cancel, "Cancel")
+        save.clicked.connect(self._save)
+        cancel.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+        self.result.setFocus()
+
+    def _save(self) -> None:
+        try:
+            self.services.follow_ups.complete(self.follow_up.id, self.result.text())
+        except DomainError as err:
+            self.message_bar.show_message(str(err), kind="error")
+            return
+        self.accept()
+
+
+class RescheduleDialog(QDialog):
+    """Move a follow-up to another day; quick buttons for the usual choices."""
+
+    def __init__(self, services: AppServices, follow_up: FollowUpView,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.services = services
+        self.follow_up = follow_up
+        self.setWindowTitle("Reschedule follow-up")
+        self.setAccessibleName("Reschedule follow-up")
+        self.setMinimumWidth(460)
+        today = services.clock.today()
+        calendar = services.reference.calendar()
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"{describe(follow_up)}<br>Due {fmt_date(follow_up.due_on)}")
+        heading.setWordWrap(True)
+        heading.setAccessibleName("Follow-up")
+        layout.addWidget(heading)
+        self.message_bar = MessageBar(self)
+        layout.addWidget(self.message_bar)
+        self.date = DateEdit("New due date")
+        # Usually a follow-up moves later: the working day after today or its due date.
+        self.date.set_value(calendar.add_working_days(max(today, follow_up.due_on), 1))
+        self.date_error = FieldError()
+        form = QFormLayout()
+        box = QVBoxLayout()
+        box.setSpacing(1)
+        box.addWidget(self.date)
+        box.addWidget(self.date_error)
+        label = QLabel("New &due date")
+        label.setBuddy(self.date)
+        form.addRow(label, box)
+        layout.addLayout(form)
+        quick = QHBoxLayout()
+        for text, value in (
+            ("Next &working day", calendar.add_working_days(today, 1)),
+            ("In &1 week", today + timedelta(weeks=1)),
+            ("In &2 weeks", today + timedelta(weeks=2)),
+            ("In &4 weeks", today + timedelta(weeks=4)),
+        ):
+            button = QPushButton(text)
+            named(button, text.replace("&", ""), fmt_date(value))
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _c=False, v=value: self.date.set_value(v))
+            quick.addWidget(button)
+        layout.addLayout(quick)
+        buttons = QDialogButtonBox()
+        save = buttons.addButton("&Reschedule", QDialogButtonBox.ButtonRole.AcceptRole)
+        named(save, "Reschedule")
+        save.setDefault(True)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        named(cancel, "Cancel")
+        save.clicked.connect(self._save)
+        cancel.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+        self.date.setFocus()
+        self.date.selectAll()
+
+    def _save(self) -> None:
+        try:
+            new = self.date.value()
+            if new is None:
+                self.date_error.set_error("Type the new due date")
+                return
+            self.services.follow_ups.reschedule(self.follow_up.id, new)
+        except DomainError as err:
+            self.date_error.set_error(str(err))
+            return
+        self.accept()
+
+
+# -- the page ---------------------------------------------------------------------------------
+class MyDayPage(QWidget):
+    """The officer's home screen."""
+
+    person_requested = Signal(str)
+    referral_requested = Signal(str)
+    changed = Signal()
+    loaded = Signal()
+    selection_changed = Signal()
+
+    def __init__(
+        self,
+        services: AppServices,
+        worker: Worker,
+        actions: list[QAction],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.worker = worker
+        self.officer_id: str | None = None
+        self.summary: MyDay | None = None
+        self._generation = 0
+        today = services.clock.today()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        self.title = QLabel()
+        self.title.setAccessibleName("My day")
+        self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        layout.addWidget(self.title)
+
+        filters = QHBoxLayout()
+        self.group_buttons: dict[str, QPushButton] = {}
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        for key, text in GROUPS:
+            button = QPushButton(text)
+            button.setCheckable(True)
+            button.setAutoDefault(False)
+            named(button, text.replace("&", ""), "Show only these follow-ups")
+            self._group.addButton(button)
+            self.group_buttons[key] = button
+            filters.addWidget(button)
+        filters.addStretch(1)
+        self.group_buttons["all"].setChecked(True)
+        layout.addLayout(filters)
+
+        self.follow_model = FollowUpTableModel(today, self)
+        self.follow_proxy = FilterProxy(self)
+        self.follow_proxy.setSourceModel(self.follow_model)
+        self.follow_view = make_table("Follow-ups")
+        self.follow_view.setModel(self.follow_proxy)
+        self.follow_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.follow_view.activated.connect(self._follow_activated)
+        for key, button in self.group_buttons.items():
+            button.toggled.connect(lambda on, k=key: on and self._set_group(k))
+        self.follow_view.selectionModel().selectionChanged.connect(
+            lambda *_: self.selection_changed.emit()
+        )
+        self.empty_label = QLabel("Nothing due this week. Well done.")
+        self.empty_label.setAccessibleName("No follow-ups")
+        self.empty_label.setStyleSheet("color: #555; padding: 6px;")
+        self.empty_label.hide()
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.follow_view, 1)
+        top_layout.addWidget(self.empty_label)
+        buttons = QHBoxLayout()
+        for action in actions:
+            buttons.addWidget(action_button(action))
+        buttons.addStretch(1)
+        top_layout.addLayout(buttons)
+
+        self.release_badge = Badge()
+        self.waiting_badge = Badge(alert=True)
+        self.release_model = ReleasesTableModel(today, self)
+        self.release_proxy = FilterProxy(self)
+        self.release_proxy.setSourceModel(self.release_model)
+        self.release_view = make_table("Releases within 12 weeks")
+        self.release_view.setModel(self.release_proxy)
+        self.release_view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        self.release_view.activated.connect(self._release_activated)
+        self.waiting_model = ReferralsTableModel(today, with_person=True, parent=self)
+        self.waiting_proxy = FilterProxy(self)
+        self.waiting_proxy.setSourceModel(self.waiting_model)
+        self.waiting_view = make_table("Waiting on a provider")
+        self.waiting_view.setModel(self.waiting_proxy)
+        self.waiting_view.sortByColumn(self.waiting_model.columnCount() - 1,
+                                       Qt.SortOrder.AscendingOrder)  # fmt: skip
+        self.waiting_view.activated.connect(self._waiting_activated)
+
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.setObjectName("myDayBottomSplitter")
+        bottom.setChildrenCollapsible(False)
+        self.release_empty = self._empty_hint(
+            "Nobody with open needs is due for release in the next 12 weeks."
+        )
+        self.waiting_empty = self._empty_hint("Every provider has answered within their time.")
+        for title, badge, view, empty in (
+            ("Releases within 12 weeks with open needs", self.release_badge, self.release_view,
+             self.release_empty),
+            ("Waiting on a provider past their response time", self.waiting_badge,
+             self.waiting_view, self.waiting_empty),
+        ):  # fmt: skip
+            panel = QWidget()
+            panel_layout = QVBoxLayout(panel)
+            panel_layout.setContentsMargins(0, 0, 0, 0)
+            panel_layout.addWidget(section_title(title, badge))
+            panel_layout.addWidget(view, 1)
+            panel_layout.addWidget(empty, 1)
+            bottom.addWidget(panel)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("myDaySplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(bottom)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.bottom_splitter = bottom
+        layout.addWidget(self.splitter, 1)
+        self._set_title(None)
+
+    @staticmethod
+    def _empty_hint(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setAccessibleName(text)
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        label.setStyleSheet("color: #555; padding: 8px; background: palette(base);"
+                            " border: 1px solid palette(mid);")  # fmt: skip
+        label.hide()
+        return label
+
+    # -- loading ------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Load the summary on the worker; a newer reload makes older results stale."""
+        self._generation += 1
+        generation = self._generation
+        officer = self.officer_id
+        summary = self.services.my_day.summary
+
+        def done(result: MyDay) -> None:
+            if generation == self._generation:
+                self.populate(result)
+
+        self.worker.submit(lambda: summary(officer), done, self._failed)
+
+    def _failed(self, err: BaseException) -> None:
+        show_error(self, err)
+
+    def populate(self, summary: MyDay) -> None:
+        """Show a summary (called on the UI thread when the worker has loaded it)."""
+        selected = self.selected_follow_up()
+        self.summary = summary
+        for model in (self.follow_model, self.release_model, self.waiting_model):
+            model.today = summary.today
+        rows = [*summary.overdue, *summary.due_today, *summary.due_this_week]
+        self.follow_model.set_rows(rows)
+        self.release_model.set_rows(summary.releases_soon)
+        self.waiting_model.set_rows(summary.waiting_on_provider)
+        self.release_badge.set_count(len(summary.releases_soon))
+        self.waiting_badge.set_count(len(summary.waiting_on_provider))
+        counts = {
+            "all": len(rows),
+            "overdue": len(summary.overdue),
+            "today": len(summary.due_today),
+            "later": len(summary.due_this_week),
+        }
+        for key, text in GROUPS:
+            button = self.group_buttons[key]
+            button.setText(f"{text} ({counts[key]})")
+            button.setAccessibleName(f"{text.replace('&', '')}: {counts[key]}")
+        overdue = self.group_buttons["overdue"]
+        overdue.setStyleSheet("QPushButton { color: #b00020; font-weight: bold; }"
+                              if counts["overdue"] else "")  # fmt: skip
+        self.empty_label.setVisible(not rows)
+        for view, empty, count in (
+            (self.release_view, self.release_empty, len(summary.releases_soon)),
+            (self.waiting_view, self.waiting_empty, len(summary.waiting_on_provider)),
+        ):
+            view.setVisible(bool(count))
+            empty.setVisible(not count)
+        self._set_title(summary)
+        for view in (self.follow_view, self.release_view, self.waiting_view):
+            view.resizeColumnsToContents()
+            self._cap_columns(view)
+        if selected is not None:
+            self.select_follow_up(selected.id)
+        self.loaded.emit()
+        self.selection_changed.emit()
+
+    @staticmethod
+    def _cap_columns(view: QTableView) -> None:
+        header = view.horizontalHeader()
+        limit = max(160, view.viewport().width() // 3)
+        for col in range(header.count() - 1):
+            header.resizeSection(col, min(header.sectionSize(col) + 12, limit))
+
+    def _set_title(self, summary: MyDay | None) -> None:
+        day = summary.today if summary else self.services.clock.today()
+        text = f"My day — {day:%A} {fmt_date(day)}"
+        if summary is not None:
+            urgent = len(summary.overdue) + len(summary.due_today)
+            text += f"  ·  {urgent} to do today" if urgent else "  ·  nothing overdue"
+        self.title.setText(text)
+
+    def urgent_count(self) -> int:
+        if self.summary is None:
+            return 0
+        return len(self.summary.overdue) + len(self.summary.due_today)
+
+    # -- filters and selection ----------------------------------------------------------------
+    def _set_group(self, key: str) -> None:
+        if key == "all":
+            self.follow_proxy.set_predicate(None)
+        else:
+            model = self.follow_model
+            self.follow_proxy.set_predicate(lambda f: model.group(f) == key)
+        self.selection_changed.emit()
+
+    def selected_follow_up(self) -> FollowUpView | None:
+        rows = self.follow_view.selectionModel().selectedRows()
+        return self.follow_proxy.record(rows[0].row()) if rows else None
+
+    def select_follow_up(self, follow_up_id: str) -> bool:
+        for row in range(self.follow_proxy.rowCount()):
+            if self.follow_proxy.record(row).id == follow_up_id:
+                self.follow_view.selectRow(row)
+                return True
+        return False
+
+    def focus_table(self) -> None:
+        self.follow_view.setFocus()
+        if self.follow_proxy.rowCount() and not self.follow_view.selectionModel().hasSelection():
+            self.follow_view.selectRow(0)
+
+    # -- actions ------------------------------------------------------------------------------
+    def _follow_activated(self, index: QModelIndex) -> None:
+        follow_up: FollowUpView = self.follow_proxy.record(index.row())
+        if follow_up.referral_id:
+            self.referral_requested.emit(follow_up.referral_id)
+        else:
+            self.person_requested.emit(follow_up.person_id)
+
+    def _release_activated(self, index: QModelIndex) -> None:
+        person: PersonView = self.release_proxy.record(index.row())
+        self.person_requested.emit(person.id)
+
+    def _waiting_activated(self, index: QModelIndex) -> None:
+        referral: ReferralView = self.waiting_proxy.record(index.row())
+        self.referral_requested.emit(referral.id)
+
+    def mark_done(self) -> None:
+        follow_up = self.selected_follow_up()
+        if follow_up is None:
+            return
+        if FollowUpDoneDialog(self.services, follow_up, self).exec() == QDialog.DialogCode.Accepted:
+            self.changed.emit()
+
+    def reschedule(self) -> None:
+        follow_up = self.selected_follow_up()
+        if follow_up is None:
+            return
+        if RescheduleDialog(self.services, follow_up, self).exec() == QDialog.DialogCode.Accepted:
+            self.changed.emit()

@@ -1,0 +1,300 @@
+"""Log a need in a few keystrokes — met or unmet, equally quick (DESIGN.md §1).
+
+The fastest path: Ctrl+L, type part of a category ("hous" finds Accommodation through its
+synonyms), Tab, type a description, Enter. Recording it as unmet with no provider known adds one
+keystroke (Alt+U) — a gap is recorded as data, not silence. "Save and find a service" goes
+straight on to the directory search for the new need.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from referral_desk.domain.errors import DomainError, ValidationError
+from referral_desk.domain.people import normalise_name
+from referral_desk.domain.states import UNMET_REASONS, NeedStatus
+from referral_desk.services.app_services import AppServices
+from referral_desk.services.dto import NeedView, ReferenceItemView
+from referral_desk.ui.widgets import FieldError, MessageBar, named
+
+UNMET_CHOICES: tuple[tuple[str, str], ...] = tuple(
+    (key, status.label.replace("Unmet – ", "").capitalize())
+    for key, status in UNMET_REASONS.items()
+)
+
+
+def resolve_category(text: str, items: list[ReferenceItemView]) -> ReferenceItemView:
+    """The one category the officer meant: exact label, then prefix, then words and synonyms."""
+    wanted = normalise_name(text)
+    if not wanted:
+        raise ValidationError("Choose a need category.")
+    for item in items:
+        if normalise_name(item.label) == wanted or item.code == wanted:
+            return item
+    for test in (
+        lambda i: normalise_name(i.label).startswith(wanted),
+        lambda i: wanted in normalise_name(i.label),
+        lambda i: any(w.startswith(wanted) for w in normalise_name(i.synonyms).split()),
+    ):
+        found = [i for i in items if test(i)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise ValidationError("More than one category matches; choose one from the list.")
+    raise ValidationError("No category matches; choose one from the list (or Other).")
+
+
+class NeedDialog(QDialog):
+    """Log a new need, or edit an existing one's category and description."""
+
+    def __init__(
+        self,
+        services: AppServices,
+        person_id: str,
+        parent: QWidget | None = None,
+        *,
+        need: NeedView | None = None,
+        need_count: int = 0,
+        person_name: str = "",
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.person_id = person_id
+        self.need = need
+        self.saved: NeedView | None = None
+        self.find_service_after = False
+        self._items = services.reference.categories()
+        editing = need is not None
+        self.setWindowTitle("Edit need" if editing else "Log a need")
+        self.setAccessibleName(self.windowTitle())
+        self.setMinimumWidth(560)
+
+        layout = QVBoxLayout(self)
+        if person_name:
+            heading = QLabel(f"{'Need of' if editing else 'New need for'} <b>{person_name}</b>")
+            heading.setAccessibleName("Person")
+            layout.addWidget(heading)
+        self.message_bar = MessageBar(self)
+        layout.addWidget(self.message_bar)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(form)
+
+        self.category = QComboBox()
+        self.category.setEditable(True)
+        self.category.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.category.addItems([i.label for i in self._items])
+        self.category.setCurrentIndex(-1)
+        self.category.setEditText("")
+        self.category.lineEdit().setPlaceholderText("Type to search, e.g. housing, debt, mentor")
+        completer = QCompleter([i.label for i in self._items], self.category)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.category.setCompleter(completer)
+        named(self.category, "Category", "Type part of a category or a word like housing")
+        self.category.setMaxVisibleItems(18)
+        self.category_hint = QLabel()
+        self.category_hint.setAccessibleName("Category match")
+        self.category_hint.setStyleSheet("color: #555;")
+        self.category_hint.hide()
+        self.category_error = FieldError()
+        col = QVBoxLayout()
+        col.setSpacing(2)
+        col.addWidget(self.category)
+        col.addWidget(self.category_hint)
+        col.addWidget(self.category_error)
+        label = QLabel("&Category")
+        label.setBuddy(self.category)
+        form.addRow(label, col)
+        self.category.editTextChanged.connect(self._update_hint)
+
+        self.description = QLineEdit()
+        self.description.setPlaceholderText("What is needed, in a few words")
+        self.description.setMaxLength(500)
+        named(self.description, "Description")
+        label = QLabel("&Description")
+        label.setBuddy(self.description)
+        form.addRow(label, self.description)
+
+        self.priority = QSpinBox()
+        self.priority.setRange(1, need_count + 1)
+        self.priority.setValue(need_count + 1)
+        named(self.priority, "Priority", "1 = tackle first; needs are worked on in order")
+        row = QHBoxLayout()
+        row.addWidget(self.priority)
+        row.addWidget(QLabel(f"of {need_count + 1}  (1 = tackle first)"))
+        row.addStretch(1)
+        label = QLabel("&Priority")
+        label.setBuddy(self.priority)
+        form.addRow(label, row)
+
+        self.unmet = QCheckBox("Record as &unmet — no provider known")
+        named(self.unmet, "Record as unmet", "Record the need as unmet now, with a reason")
+        self.reason = QComboBox()
+        for key, text in UNMET_CHOICES:
+            self.reason.addItem(text, key)
+        named(self.reason, "Unmet reason")
+        self.reason.setEnabled(False)
+        self.unmet.toggled.connect(self.reason.setEnabled)
+        form.addRow("", self.unmet)
+        reason_label = QLabel("&Reason")
+        reason_label.setBuddy(self.reason)
+        form.addRow(reason_label, self.reason)
+
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton("&Save need", QDialogButtonBox.ButtonRole.AcceptRole)
+        named(self.save_button, "Save need", "Save (Enter)")
+        self.find_button = QPushButton("Save and &find a service")
+        named(self.find_button, "Save and find a service")
+        buttons.addButton(self.find_button, QDialogButtonBox.ButtonRole.ActionRole)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        named(cancel, "Cancel")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(lambda: self._save(find_service=False))
+        self.find_button.clicked.connect(lambda: self._save(find_service=True))
+        cancel.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+
+        if editing:
+            self.category.setEditText(need.category_label)
+            self.description.setText(need.description)
+            self.priority.setEnabled(False)
+            self.priority.setRange(1, max(need.priority, 1))
+            self.priority.setValue(max(need.priority, 1))
+            self.unmet.setEnabled(False)
+            self.unmet.hide()
+            self.reason.hide()
+            reason_label.hide()
+            self.find_button.hide()
+            self.save_button.setText("&Save changes")
+        self.category.setFocus()
+
+    # -- behaviour ----------------------------------------------------------------------------
+    def _update_hint(self, text: str) -> None:
+        self.category_error.set_error("")
+        if not text.strip():
+            self.category_hint.setText("")
+            self.category_hint.hide()
+            return
+        self.category_hint.show()
+        try:
+            item = resolve_category(text, self._items)
+        except ValidationError as err:
+            self.category_hint.setText(str(err))
+        else:
+            self.category_hint.setText(f"→ {item.label}")
+
+    def _save(self, *, find_service: bool) -> None:
+        try:
+            category = resolve_category(self.category.currentText(), self._items)
+        except ValidationError as err:
+            self.category_error.set_error(str(err))
+            self.category.setFocus()
+            return
+        try:
+            if self.need is not None:
+                self.saved = self.services.needs.update(
+                    self.need.id, category=category.code, description=self.description.text()
+                )
+            else:
+                self.saved = self._log(category.code)
+        except DomainError as err:
+            self.message_bar.show_message(str(err), kind="error")
+            return
+        self.find_service_after = find_service
+        self.accept()
+
+    def _log(self, category: str) -> NeedView:
+        unmet = self.reason.currentData() if self.unmet.isChecked() else None
+        need = self.services.needs.log(
+            self.person_id, category, self.description.text(), unmet=unmet
+        )
+        wanted = self.priority.value()
+        if wanted < need.priority:
+            ids = [n.id for n in self.services.needs.list(self.person_id) if n.id != need.id]
+            ids.insert(wanted - 1, need.id)
+            need = next(n for n in self.services.needs.reorder(self.person_id, ids)
+                        if n.id == need.id)  # fmt: skip
+        return need
+
+
+STATUS_CHOICES = tuple(NeedStatus)
+
+
+class NeedStatusDialog(QDialog):
+    """Set a need's status: met, unmet with a reason, or closed as no longer needed."""
+
+    def __init__(
+        self,
+        services: AppServices,
+        need: NeedView,
+        parent: QWidget | None = None,
+        *,
+        suggest_unmet: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.need = need
+        self.saved: NeedView | None = None
+        self.setWindowTitle("Need status")
+        self.setAccessibleName("Need status")
+        self.setMinimumWidth(440)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>{need.category_label}</b> — {need.description}"))
+        self.message_bar = MessageBar(self)
+        layout.addWidget(self.message_bar)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.status = QComboBox()
+        for status in STATUS_CHOICES:
+            self.status.addItem(status.label, status.value)
+        named(self.status, "New status")
+        current = self.status.findData(need.status)
+        if suggest_unmet:
+            current = self.status.findData(NeedStatus.UNMET_NO_SERVICE.value)
+        self.status.setCurrentIndex(max(current, 0))
+        label = QLabel("&Status")
+        label.setBuddy(self.status)
+        form.addRow(label, self.status)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Optional: why (e.g. two providers full until May)")
+        named(self.note, "Note")
+        label = QLabel("&Note")
+        label.setBuddy(self.note)
+        form.addRow(label, self.note)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        named(buttons.button(QDialogButtonBox.StandardButton.Save), "Save status")
+        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "Cancel")
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.status.setFocus()
+
+    def _save(self) -> None:
+        status = self.status.currentData()
+        if status == self.need.status:
+            self.reject()
+            return
+        try:
+            self.saved = self.services.needs.set_status(self.need.id, status, self.note.text())
+        except DomainError as err:
+            self.message_bar.show_message(str(err), kind="error")
+            return
+        self.accept()

@@ -1,0 +1,763 @@
+"""One person's case: who they are and where, their needs in priority order, their referrals and
+follow-ups, and a timeline of everything that happened, with who and when.
+
+Needs are tackled "sequentially rather than all at once", so the needs table is in priority
+order and is reordered by dragging or with Alt+Up / Alt+Down. Every write goes through a use
+case; the page then reloads the person from the store so what is shown is what was saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from referral_desk.domain.errors import DomainError
+from referral_desk.domain.people import age_on
+from referral_desk.services.app_services import AppServices
+from referral_desk.services.dto import (
+    FollowUpView,
+    NeedView,
+    OfficerView,
+    PersonDetail,
+    PersonView,
+    ReferralView,
+)
+from referral_desk.ui.messages import confirm, show_error, show_info
+from referral_desk.ui.models import (
+    FilterProxy,
+    FollowUpTableModel,
+    NeedsTableModel,
+    ReferralsTableModel,
+    TimelineTableModel,
+    cohort_text,
+    setting_text,
+)
+from referral_desk.ui.my_day import (
+    FollowUpDoneDialog,
+    RescheduleDialog,
+    action_button,
+    make_table,
+)
+from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
+from referral_desk.ui.setting_dialog import SettingDialog
+from referral_desk.ui.widgets import DateEdit, FieldError, fmt_date, named
+from referral_desk.ui.worker import Worker
+
+Loaded = tuple[PersonDetail, list[OfficerView]]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class HandOverDialog(QDialog):
+    """Choose the officer who takes the case over; history stays with the records."""
+
+    def __init__(self, person: PersonView, officers: list[OfficerView],
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.setWindowTitle("Hand over case")
+        self.setAccessibleName("Hand over case")
+        self.setMinimumWidth(420)
+        layout = QVBoxLayout(self)
+        text = QLabel(
+            f"Hand <b>{person.display_name}</b> over to another officer. Their open follow-ups "
+            "go with the case; the history of who did what is kept."
+        )
+        text.setWordWrap(True)
+        text.setAccessibleName("Explanation")
+        layout.addWidget(text)
+        form = QFormLayout()
+        self.officer = QComboBox()
+        for officer in officers:
+            label = officer.name + (f" ({officer.team})" if officer.team else "")
+            self.officer.addItem(label, officer.id)
+        named(self.officer, "New officer")
+        label = QLabel("&Officer")
+        label.setBuddy(self.officer)
+        form.addRow(label, self.officer)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox()
+        ok = buttons.addButton("&Hand over", QDialogButtonBox.ButtonRole.AcceptRole)
+        named(ok, "Hand over")
+        ok.setDefault(True)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        named(cancel, "Cancel")
+        ok.clicked.connect(self.accept)
+        cancel.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def officer_id(self) -> str:
+        return str(self.officer.currentData())
+
+
+class ConsentDialog(QDialog):
+    """Record consent to share with providers (date and scope)."""
+
+    def __init__(self, services: AppServices, person: PersonView,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.services = services
+        self.person = person
+        self.setWindowTitle("Record consent")
+        self.setAccessibleName("Record consent")
+        self.setMinimumWidth(440)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>{person.display_name}</b> consents to share information "
+                                "with providers."))  # fmt: skip
+        form = QFormLayout()
+        self.date = DateEdit("Consent date")
+        self.date.set_value(services.clock.today())
+        self.error = FieldError()
+        box = QVBoxLayout()
+        box.addWidget(self.date)
+        box.addWidget(self.error)
+        label = QLabel("&Date")
+        label.setBuddy(self.date)
+        form.addRow(label, box)
+        self.scope = QLineEdit(person.consent_scope)
+        self.scope.setPlaceholderText("e.g. all referrals; housing only")
+        named(self.scope, "Consent scope")
+        label = QLabel("&Scope")
+        label.setBuddy(self.scope)
+        form.addRow(label, self.scope)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox()
+        ok = buttons.addButton("&Record consent", QDialogButtonBox.ButtonRole.AcceptRole)
+        named(ok, "Record consent")
+        ok.setDefault(True)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        named(cancel, "Cancel")
+        ok.clicked.connect(self._save)
+        cancel.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _save(self) -> None:
+        try:
+            self.services.cases.give_consent(self.person.id, on=self.date.value(),
+                                             scope=self.scope.text())  # fmt: skip
+        except DomainError as err:
+            self.error.set_error(str(err))
+            return
+        self.accept()
+
+
+class PersonPage(QWidget):
+    """The person view. `actions` maps names to the window's QActions for the page's buttons."""
+
+    find_service_requested = Signal(str)  # need id
+    referral_requested = Signal(str)  # referral id
+    person_deleted = Signal()
+    changed = Signal()
+    loaded = Signal(str)
+    selection_changed = Signal()
+
+    def __init__(
+        self,
+        services: AppServices,
+        worker: Worker,
+        actions: Mapping[str, QAction],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.worker = worker
+        self.detail: PersonDetail | None = None
+        self.officers: list[OfficerView] = []
+        self.person_id: str | None = None
+        self._generation = 0
+        self._want_need: str | None = None
+        today = services.clock.today()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(self._header(actions))
+
+        self.needs_model = NeedsTableModel(self)
+        self.needs_model.reorder_requested.connect(self._reorder)
+        self.needs_view = make_table("Needs", sortable=False)
+        self.needs_view.setModel(self.needs_model)
+        self.needs_view.setDragEnabled(True)
+        self.needs_view.setAcceptDrops(True)
+        self.needs_view.setDropIndicatorShown(True)
+        self.needs_view.setDragDropOverwriteMode(False)
+        self.needs_view.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.needs_view.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.needs_view.activated.connect(lambda _i: self.edit_need())
+        for key in ("delete_need", "edit_need"):
+            if key in actions:
+                self.needs_view.addAction(actions[key])
+
+        self.referrals_model = ReferralsTableModel(parent=self)
+        self.referrals_proxy = FilterProxy(self)
+        self.referrals_proxy.setSourceModel(self.referrals_model)
+        self.referrals_view = make_table("Referrals")
+        self.referrals_view.setModel(self.referrals_proxy)
+        self.referrals_view.activated.connect(self._referral_activated)
+        if "delete_referral" in actions:
+            self.referrals_view.addAction(actions["delete_referral"])
+
+        self.follow_model = FollowUpTableModel(today, self)
+        self.follow_proxy = FilterProxy(self)
+        self.follow_proxy.setSourceModel(self.follow_model)
+        self.follow_view = make_table("Follow-ups of this person")
+        self.follow_view.setModel(self.follow_proxy)
+        self.follow_view.activated.connect(self._follow_activated)
+
+        self.timeline_model = TimelineTableModel(self)
+        self.timeline_proxy = FilterProxy(self)
+        self.timeline_proxy.setSourceModel(self.timeline_model)
+        self.timeline_view = make_table("Timeline")
+        self.timeline_view.setModel(self.timeline_proxy)
+        self.timeline_view.setWordWrap(True)
+        self.timeline_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+
+        for view in (self.needs_view, self.referrals_view, self.follow_view, self.timeline_view):
+            view.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
+
+        needs_panel = self._panel(
+            "Needs (in priority order)", self.needs_view,
+            [actions[k] for k in ("log_need", "find_service", "need_status", "move_need_up",
+                                  "move_need_down", "delete_need") if k in actions],
+        )  # fmt: skip
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Referrals and follow-ups")
+        self.tabs.addTab(
+            self._panel("", self.referrals_view,
+                        [actions[k] for k in ("open_referral", "delete_referral") if k in actions]),
+            "&Referrals",
+        )  # fmt: skip
+        self.tabs.addTab(
+            self._panel("", self.follow_view,
+                        [actions[k] for k in ("follow_up_done", "reschedule") if k in actions]),
+            "Follow-&ups",
+        )  # fmt: skip
+        self.tabs.currentChanged.connect(lambda _i: self.selection_changed.emit())
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.setObjectName("personLeftSplitter")
+        left.setChildrenCollapsible(False)
+        left.addWidget(needs_panel)
+        left.addWidget(self.tabs)
+
+        timeline_panel = QWidget()
+        tl = QVBoxLayout(timeline_panel)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self._section_label("Timeline"))
+        self.timeline_filter = QLineEdit()
+        self.timeline_filter.setPlaceholderText("Filter the timeline")
+        self.timeline_filter.setClearButtonEnabled(True)
+        named(self.timeline_filter, "Filter timeline")
+        self.timeline_filter.textChanged.connect(self.timeline_proxy.set_query)
+        tl.addWidget(self.timeline_filter)
+        tl.addWidget(self.timeline_view, 1)
+        note_row = QHBoxLayout()
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("Add a case note (Ctrl+M), Enter to save")
+        self.note_edit.setMaxLength(2000)
+        named(self.note_edit, "Case note")
+        self.note_edit.returnPressed.connect(self.add_note)
+        self.note_button = QPushButton("Add &note")
+        named(self.note_button, "Add note")
+        self.note_button.setAutoDefault(False)
+        self.note_button.clicked.connect(self.add_note)
+        note_row.addWidget(self.note_edit, 1)
+        note_row.addWidget(self.note_button)
+        tl.addLayout(note_row)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("personSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(timeline_panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.left_splitter = left
+        layout.addWidget(self.splitter, 1)
+        self._size_columns()
+        self._show_empty()
+
+    # -- building -----------------------------------------------------------------------------
+    @staticmethod
+    def _section_label(text: str) -> QLabel:
+        label = QLabel(f"<b>{text}</b>")
+        label.setAccessibleName(text)
+        return label
+
+    def _panel(self, title: str, view: QTableView, actions: list[QAction]) -> QWidget:
+        panel = QWidget()
+        box = QVBoxLayout(panel)
+        box.setContentsMargins(0, 4, 0, 0)
+        if title:
+            box.addWidget(self._section_label(title))
+        box.addWidget(view, 1)
+        row = QHBoxLayout()
+        for action in actions:
+            row.addWidget(action_button(action))
+        row.addStretch(1)
+        box.addLayout(row)
+        return panel
+
+    def _header(self, actions: Mapping[str, QAction]) -> QWidget:
+        header = QWidget()
+        box = QVBoxLayout(header)
+        box.setContentsMargins(0, 0, 0, 4)
+        top = QHBoxLayout()
+        self.name_label = QLabel()
+        self.name_label.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        self.name_label.setAccessibleName("Person name")
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        top.addWidget(self.name_label)
+        top.addStretch(1)
+        for key in ("edit_person", "transfer", "consent", "hand_over", "close_case"):
+            if key in actions:
+                top.addWidget(action_button(actions[key]))
+        box.addLayout(top)
+        self.details_label = QLabel()
+        self.details_label.setAccessibleName("Person details")
+        self.details_label.setWordWrap(True)
+        self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.addWidget(self.details_label)
+        self.banner = QFrame()
+        self.banner.setObjectName("personBanner")
+        banner_row = QHBoxLayout(self.banner)
+        banner_row.setContentsMargins(8, 4, 8, 4)
+        self.banner_label = QLabel()
+        self.banner_label.setWordWrap(True)
+        self.banner_label.setAccessibleName("Case warning")
+        banner_row.addWidget(self.banner_label, 1)
+        self.banner.hide()
+        box.addWidget(self.banner)
+        return header
+
+    def _size_columns(self) -> None:
+        fm = self.fontMetrics()
+
+        def width(sample: str) -> int:
+            return fm.horizontalAdvance(sample) + 24
+
+        for view, samples in (
+            (self.needs_view, ["00", "Education, training and employ", "W" * 22,
+                               "Unmet – no service found"]),
+            (self.referrals_view, ["WWW-WWW", "Hope Mentoring Service WW", "Hope Trust WWWW",
+                                   "Waiting list", "00 Mmm 0000"]),
+            (self.follow_view, ["Overdue 10 days (00 Mmm 0000)", "Check acceptance",
+                                "Firstname Lastname", "WWW-WWW", "Hope Mentoring WW"]),
+            (self.timeline_view, ["00 Mmm 0000 00:00", "Follow-up"]),
+        ):  # fmt: skip
+            header = view.horizontalHeader()
+            for col, sample in enumerate(samples):
+                header.resizeSection(col, width(sample))
+        self.timeline_view.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.Stretch
+        )
+        self.timeline_view.horizontalHeader().setStretchLastSection(False)
+        self.timeline_view.horizontalHeader().resizeSection(3, width("Alex Morgan"))
+        self.timeline_view.horizontalHeader().setMinimumSectionSize(40)
+
+    # -- loading ------------------------------------------------------------------------------
+    def show_person(self, person_id: str) -> None:
+        """Load a person on the worker; the page fills in when the data arrives."""
+        if person_id != self.person_id:
+            self.timeline_filter.clear()
+            self.note_edit.clear()
+        self.person_id = person_id
+        self.reload()
+
+    def reload(self) -> None:
+        if self.person_id is None:
+            return
+        self._generation += 1
+        generation = self._generation
+        person_id = self.person_id
+        detail, officers = self.services.people.detail, self.services.profile.officers
+
+        def load() -> Loaded:
+            return detail(person_id), officers()
+
+        def done(result: Loaded) -> None:
+            if generation == self._generation:
+                self.populate(*result)
+
+        def failed(err: BaseException) -> None:
+            if generation == self._generation:
+                show_error(self, err)
+                if isinstance(err, DomainError) and self.detail is None:
+                    self.person_id = None
+
+        self.worker.submit(load, done, failed)
+
+    def populate(self, detail: PersonDetail, officers: list[OfficerView]) -> None:
+        keep = {
+            "need": self.selected_need(),
+            "referral": self.selected_referral(),
+            "follow_up": self.selected_follow_up(),
+        }
+        same_person = self.detail is not None and self.detail.person.id == detail.person.id
+        self.detail = detail
+        self.officers = officers
+        self.person_id = detail.person.id
+        today = self.services.clock.today()
+        self.follow_model.today = today
+        self._fill_header(detail.person, today)
+        self.needs_model.set_rows(detail.needs)
+        self.referrals_model.set_rows(detail.referrals)
+        self.follow_model.set_rows(
+            sorted(detail.follow_ups, key=lambda f: (f.done_on is not None, f.due_on))
+        )
+        self.timeline_model.set_rows(detail.timeline)
+        pending = sum(1 for f in detail.follow_ups if f.done_on is None)
+        self.tabs.setTabText(0, f"&Referrals ({len(detail.referrals)})")
+        self.tabs.setTabText(1, f"Follow-&ups ({pending} to do)")
+        want_need = self._want_need or (keep["need"].id if same_person and keep["need"] else None)
+        self._want_need = None
+        if want_need:
+            self._select(self.needs_view, self.needs_model, want_need)
+        elif detail.needs:
+            self.needs_view.selectRow(0)
+        if same_person and keep["referral"]:
+            self._select(self.referrals_view, self.referrals_proxy, keep["referral"].id)
+        if same_person and keep["follow_up"]:
+            self._select(self.follow_view, self.follow_proxy, keep["follow_up"].id)
+        self.loaded.emit(detail.person.id)
+        self.selection_changed.emit()
+
+    def _fill_header(self, p: PersonView, today) -> None:
+        self.name_label.setText(p.display_name)
+        bits = []
+        if p.crn:
+            bits.append(f"CRN <b>{p.crn}</b>")
+        if p.nomis:
+            bits.append(f"Prison no. <b>{p.nomis}</b>")
+        if p.pnc:
+            bits.append(f"PNC {p.pnc}")
+        if p.date_of_birth:
+            bits.append(f"Born {fmt_date(p.date_of_birth)} (age {age_on(p.date_of_birth, today)})")
+        bits.append(setting_text(p))
+        if p.expected_release_date:
+            days = (p.expected_release_date - today).days
+            when = f"in {days // 7} weeks" if days >= 14 else (f"in {days} days" if days >= 0
+                                                                else "date passed")  # fmt: skip
+            bits.append(f"Release {fmt_date(p.expected_release_date)} ({when})")
+        cohorts = cohort_text(p)
+        if cohorts:
+            bits.append(f"Cohort: {cohorts}")
+        owner = {o.id: o.name for o in self.officers}.get(p.owner_officer_id or "", "")
+        if owner:
+            bits.append(f"Officer: {owner}")
+        if p.has_consent:
+            bits.append(f"Consent to share since {fmt_date(p.consent_given_on)}")
+        elif p.consent_withdrawn_on is None:
+            bits.append("Consent to share: <i>not recorded</i>")
+        self.details_label.setText("  ·  ".join(bits))
+        warnings = []
+        if p.closed_on is not None:
+            warnings.append(f"Case closed on {fmt_date(p.closed_on)}.")
+        if p.consent_withdrawn_on is not None:
+            warnings.append(
+                f"Consent withdrawn on {fmt_date(p.consent_withdrawn_on)}: no new referrals; "
+                "tell providers of open referrals."
+            )
+        self.banner_label.setText(" ".join(warnings))
+        self.banner.setStyleSheet(
+            "QFrame#personBanner { background: #fff4e0; border: 1px solid #b36b00;"
+            " border-radius: 4px; }"
+        )
+        self.banner.setVisible(bool(warnings))
+
+    def _show_empty(self) -> None:
+        self.name_label.setText("No person open")
+        self.details_label.setText("Open someone from the caseload (Ctrl+2) or My day (Ctrl+1).")
+
+    def clear(self) -> None:
+        self.detail = None
+        self.person_id = None
+        for model in (self.needs_model, self.referrals_model, self.follow_model,
+                      self.timeline_model):  # fmt: skip
+            model.set_rows([])
+        self.banner.hide()
+        self._show_empty()
+        self.selection_changed.emit()
+
+    @staticmethod
+    def _select(view: QTableView, model: Any, record_id: str) -> None:
+        for row in range(model.rowCount()):
+            record = model.data(model.index(row, 0), Qt.ItemDataRole.UserRole + 1)
+            if getattr(record, "id", None) == record_id:
+                view.selectRow(row)
+                return
+
+    # -- selection ----------------------------------------------------------------------------
+    @property
+    def person(self) -> PersonView | None:
+        return self.detail.person if self.detail else None
+
+    def selected_need(self) -> NeedView | None:
+        rows = self.needs_view.selectionModel().selectedRows()
+        return self.needs_model.row_at(rows[0].row()) if rows else None
+
+    def selected_referral(self) -> ReferralView | None:
+        rows = self.referrals_view.selectionModel().selectedRows()
+        return self.referrals_proxy.record(rows[0].row()) if rows else None
+
+    def selected_follow_up(self) -> FollowUpView | None:
+        rows = self.follow_view.selectionModel().selectedRows()
+        return self.follow_proxy.record(rows[0].row()) if rows else None
+
+    # -- need actions -------------------------------------------------------------------------
+    def _after_write(self, message: str = "") -> None:
+        if message:
+            show_info(self, message)
+        self.changed.emit()
+
+    def _run(self, write: Callable[[], Any], message: str = "") -> bool:
+        try:
+            write()
+        except DomainError as err:
+            show_error(self, err)
+            return False
+        self._after_write(message)
+        return True
+
+    def log_need(self) -> None:
+        p = self.person
+        if p is None:
+            return
+        dialog = NeedDialog(self.services, p.id, self, need_count=len(self.detail.needs),
+                            person_name=p.display_name)  # fmt: skip
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.saved is None:
+            return
+        need = dialog.saved
+        self._want_need = need.id
+        status = "unmet" if need.status.startswith("unmet") else "logged"
+        self._after_write(f"Need {status}: {need.category_label}.")
+        if dialog.find_service_after:
+            self.find_service_requested.emit(need.id)
+
+    def edit_need(self) -> None:
+        need = self.selected_need()
+        if need is None or self.person is None:
+            return
+        dialog = NeedDialog(self.services, self.person.id, self, need=need,
+                            person_name=self.person.display_name)  # fmt: skip
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._want_need = need.id
+            self._after_write("Need saved.")
+
+    def set_need_status(self, *, suggest_unmet: bool = False) -> None:
+        need = self.selected_need()
+        if need is None:
+            return
+        dialog = NeedStatusDialog(self.services, need, self, suggest_unmet=suggest_unmet)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.saved is not None:
+            self._want_need = need.id
+            self._after_write(f"Need status: {dialog.status.currentText()}.")
+
+    def find_service(self) -> None:
+        need = self.selected_need()
+        if need is not None:
+            self.find_service_requested.emit(need.id)
+
+    def move_need(self, delta: int) -> None:
+        need = self.selected_need()
+        if need is None or self.detail is None:
+            return
+        ids = [n.id for n in self.detail.needs]
+        at = ids.index(need.id)
+        to = at + delta
+        if not 0 <= to < len(ids):
+            return
+        ids.insert(to, ids.pop(at))
+        self._reorder(ids, need.id)
+
+    def _reorder(self, ids: list[str], keep: str | None = None) -> None:
+        if self.person is None:
+            return
+        selected = keep or (self.selected_need().id if self.selected_need() else None)
+        person_id = self.person.id
+        if self._run(lambda: self.services.needs.reorder(person_id, ids)):
+            self._want_need = selected
+
+    def delete_need(self) -> None:
+        need = self.selected_need()
+        if need is None:
+            return
+        linked = sum(1 for r in self.detail.referrals if r.need_id == need.id) if self.detail else 0
+        detail = (f"Its {_plural(linked, 'referral')} stay on the case." if linked
+                  else "")  # fmt: skip
+        if confirm(self, "Delete need", f"Delete the need “{need.category_label}: "
+                   f"{need.description}”? This cannot be undone.",
+                   action="Delete need", detail=detail):  # fmt: skip
+            self._run(lambda: self.services.needs.delete(need.id), "Need deleted.")
+
+    # -- referral and follow-up actions -------------------------------------------------------
+    def _referral_activated(self, index: QModelIndex) -> None:
+        self.referral_requested.emit(self.referrals_proxy.record(index.row()).id)
+
+    def open_referral(self) -> None:
+        if self.tabs.currentIndex() == 1:
+            follow_up = self.selected_follow_up()
+            if follow_up is not None and follow_up.referral_id:
+                self.referral_requested.emit(follow_up.referral_id)
+            return
+        referral = self.selected_referral()
+        if referral is not None:
+            self.referral_requested.emit(referral.id)
+
+    def _follow_activated(self, index: QModelIndex) -> None:
+        follow_up: FollowUpView = self.follow_proxy.record(index.row())
+        if follow_up.referral_id:
+            self.referral_requested.emit(follow_up.referral_id)
+        elif follow_up.done_on is None:
+            self.mark_done()
+
+    def delete_referral(self) -> None:
+        referral = self.selected_referral()
+        if referral is None:
+            return
+        if confirm(self, "Delete referral",
+                   f"Delete referral {referral.reference} to {referral.service_name}? Its "
+                   "follow-ups are deleted too. This cannot be undone.",
+                   action="Delete referral",
+                   detail="To record that it was withdrawn, open the referral and withdraw it "
+                          "instead: that keeps the history."):  # fmt: skip
+            self._run(lambda: self.services.referrals.delete(referral.id), "Referral deleted.")
+
+    def mark_done(self) -> None:
+        follow_up = self.selected_follow_up()
+        if follow_up is None or follow_up.done_on is not None:
+            return
+        if FollowUpDoneDialog(self.services, follow_up, self).exec() == QDialog.DialogCode.Accepted:
+            self._after_write("Follow-up done.")
+
+    def reschedule(self) -> None:
+        follow_up = self.selected_follow_up()
+        if follow_up is None or follow_up.done_on is not None:
+            return
+        if RescheduleDialog(self.services, follow_up, self).exec() == QDialog.DialogCode.Accepted:
+            self._after_write("Follow-up rescheduled.")
+
+    def add_note(self) -> None:
+        if self.person is None:
+            return
+        text = self.note_edit.text().strip()
+        if not text:
+            self.note_edit.setFocus()
+            return
+        person_id = self.person.id
+        if self._run(lambda: self.services.people.add_note(person_id, text), "Note added."):
+            self.note_edit.clear()
+
+    def focus_note(self) -> None:
+        self.note_edit.setFocus()
+
+    # -- case actions -------------------------------------------------------------------------
+    def transfer(self) -> None:
+        p = self.person
+        if p is None:
+            return
+        try:
+            count = self.services.cases.open_referral_count(p.id)
+        except DomainError as err:
+            show_error(self, err)
+            return
+        dialog = SettingDialog(self.services, p, count, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            created = dialog.follow_ups_created
+            extra = f" {_plural(created, 'follow-up')} added to tell providers." if created else ""
+            self._after_write(f"Setting changed to {setting_text(dialog.saved)}.{extra}")
+
+    def toggle_consent(self) -> None:
+        p = self.person
+        if p is None:
+            return
+        if p.has_consent:
+            count = self.services.cases.open_referral_count(p.id)
+            if not confirm(
+                self,
+                "Withdraw consent",
+                f"Record that {p.display_name} has withdrawn consent to share?",
+                action="Withdraw consent",
+                detail=f"No new referrals can be made. {_plural(count, 'open referral')}"
+                " will get a follow-up to tell the provider and stop sharing.",
+            ):
+                return  # fmt: skip
+            made: list[int] = []
+            self._run(lambda: made.append(self.services.cases.withdraw_consent(p.id)))
+            if made:
+                show_info(self, f"Consent withdrawn. {_plural(made[0], 'follow-up')} added to "
+                          "tell providers.")  # fmt: skip
+        elif ConsentDialog(self.services, p, self).exec() == QDialog.DialogCode.Accepted:
+            self._after_write("Consent recorded.")
+
+    def hand_over(self) -> None:
+        p = self.person
+        if p is None:
+            return
+        others = [o for o in self.services.profile.officers() if o.id != p.owner_officer_id]
+        if not others:
+            show_info(self, "No other officer is known yet. Colleagues appear here after a sync "
+                      "with the shared store.")  # fmt: skip
+            return
+        dialog = HandOverDialog(p, others, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            name = dialog.officer.currentText()
+            officer_id = dialog.officer_id()
+            self._run(lambda: self.services.cases.hand_over(p.id, officer_id),
+                      f"Case handed over to {name}.")  # fmt: skip
+
+    def toggle_closed(self) -> None:
+        p = self.person
+        if p is None:
+            return
+        if p.closed_on is not None:
+            self._run(lambda: self.services.cases.reopen_case(p.id), "Case reopened.")
+            return
+        if confirm(self, "Close case", f"Close the case of {p.display_name}?",
+                   action="Close case", destructive=False,
+                   detail="Nothing is deleted: the case leaves the caseload list and can be "
+                          "reopened from the person view."):  # fmt: skip
+            self._run(lambda: self.services.cases.close_case(p.id), "Case closed.")
+
+    def delete_person(self) -> None:
+        p = self.person
+        if p is None:
+            return
+        if not confirm(self, "Delete person",
+                       f"Delete {p.display_name} and all their needs, referrals, follow-ups "
+                       "and notes?",
+                       action="Delete person",
+                       detail="Personal details are erased, on this computer and, after the "
+                              "next sync, for colleagues. This cannot be undone. To stop working "
+                              "with someone, close the case instead."):  # fmt: skip
+            return
+        try:
+            self.services.people.delete(p.id)
+        except DomainError as err:
+            show_error(self, err)
+            return
+        self.clear()
+        show_info(self, "Person deleted.")
+        self.person_deleted.emit()
+        self.changed.emit()

@@ -1,0 +1,203 @@
+"""Preferences: the officer profile (synced, printed on slips) and this machine's settings.
+
+The same dialog, reduced to the profile, greets a first run: "made by" on every referral and
+the contact on every slip need a name, so the main window waits until there is one.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from referral_desk.domain.errors import DomainError
+from referral_desk.services.app_services import AppServices
+from referral_desk.ui.widgets import FieldError, MessageBar, named, set_combo_text
+
+ROLE_CHOICES = (
+    ("officer", "Offender manager"),
+    ("directory_keeper", "Directory keeper"),
+    ("manager", "Team manager / commissioner"),
+)
+PAGE_SIZES = ("A4", "A5")
+
+
+def available_printers() -> list[str]:
+    """Printer names known to the system (none offscreen or without print support)."""
+    try:
+        from PySide6.QtPrintSupport import QPrinterInfo
+    except ImportError:  # pragma: no cover - print support missing from the Qt build
+        return []
+    return list(QPrinterInfo.availablePrinterNames())
+
+
+class PreferencesDialog(QDialog):
+    """`first_run=True` shows only the profile and insists on a name."""
+
+    def __init__(
+        self, services: AppServices, parent: QWidget | None = None, *, first_run: bool = False
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.first_run = first_run
+        self.setWindowTitle("Welcome to Referral Desk" if first_run else "Preferences")
+        self.setAccessibleName(self.windowTitle())
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        if first_run:
+            intro = QLabel(
+                "Before you start, tell Referral Desk who you are. Your name and contact "
+                "details appear as “made by” on referrals and on the slips you print."
+            )
+            intro.setWordWrap(True)
+            intro.setAccessibleName("Introduction")
+            layout.addWidget(intro)
+        self.message_bar = MessageBar(self)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self._profile_group())
+        if not first_run:
+            layout.addWidget(self._local_group())
+        layout.addStretch(1)
+
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton(
+            "&Start" if first_run else "&Save", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        named(self.save_button, "Save preferences")
+        self.save_button.setDefault(True)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        named(cancel, "Cancel")
+        self.save_button.clicked.connect(self._save)
+        cancel.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+        self._load()
+        self.name.setFocus()
+
+    def _profile_group(self) -> QGroupBox:
+        group = QGroupBox("Your profile")
+        group.setAccessibleName("Your profile")
+        form = QFormLayout(group)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.name = QLineEdit()
+        named(self.name, "Your name")
+        self.name_error = FieldError()
+        box = QVBoxLayout()
+        box.setSpacing(1)
+        box.addWidget(self.name)
+        box.addWidget(self.name_error)
+        label = QLabel("&Name *")
+        label.setBuddy(self.name)
+        form.addRow(label, box)
+        self.role = QComboBox()
+        for value, text in ROLE_CHOICES:
+            self.role.addItem(text, value)
+        named(self.role, "Role")
+        self.team = QLineEdit()
+        named(self.team, "Team")
+        self.office = QLineEdit()
+        named(self.office, "Office")
+        self.office_phone = QLineEdit()
+        named(self.office_phone, "Office phone")
+        self.email = QLineEdit()
+        named(self.email, "Email")
+        for text, widget in (
+            ("&Role", self.role),
+            ("&Team", self.team),
+            ("&Office", self.office),
+            ("Office &phone", self.office_phone),
+            ("&Email", self.email),
+        ):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        return group
+
+    def _local_group(self) -> QGroupBox:
+        group = QGroupBox("This computer")
+        group.setAccessibleName("This computer")
+        form = QFormLayout(group)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.page_size = QComboBox()
+        self.page_size.addItems(list(PAGE_SIZES))
+        named(self.page_size, "Page size")
+        self.printer = QComboBox()
+        self.printer.setEditable(True)
+        self.printer.addItem("")
+        self.printer.addItems(available_printers())
+        self.printer.lineEdit().setPlaceholderText("System default printer")
+        named(self.printer, "Printer")
+        self.shared_store = QLineEdit()
+        self.shared_store.setPlaceholderText("Team share or removable drive, e.g. E:\\ReferralDesk")
+        named(self.shared_store, "Shared store folder")
+        browse = QPushButton("&Browse…")
+        named(browse, "Browse for shared store folder")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.shared_store, 1)
+        row.addWidget(browse)
+        for text, widget in (("Page si&ze", self.page_size), ("Pri&nter", self.printer)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        label = QLabel("Shared &store")
+        label.setBuddy(self.shared_store)
+        form.addRow(label, row)
+        return group
+
+    def _load(self) -> None:
+        profile = self.services.profile.get()
+        if profile is not None:
+            self.name.setText(profile.name)
+            self.role.setCurrentIndex(max(self.role.findData(profile.role), 0))
+            self.team.setText(profile.team)
+            self.office.setText(profile.office)
+            self.office_phone.setText(profile.office_phone)
+            self.email.setText(profile.email)
+        if not self.first_run:
+            local = self.services.profile.local_setting
+            set_combo_text(self.page_size, str(local("page_size", "A4") or "A4"))
+            set_combo_text(self.printer, str(local("printer", "") or ""))
+            self.shared_store.setText(str(local("shared_store", "") or ""))
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose the shared store folder", self.shared_store.text()
+        )
+        if folder:
+            self.shared_store.setText(folder)
+
+    def _save(self) -> None:
+        if not self.name.text().strip():
+            self.name_error.set_error("Your name is needed for the officer profile.")
+            self.name.setFocus()
+            return
+        self.name_error.set_error("")
+        try:
+            self.services.profile.set(
+                name=self.name.text(),
+                role=self.role.currentData(),
+                team=self.team.text(),
+                office=self.office.text(),
+                office_phone=self.office_phone.text(),
+                email=self.email.text(),
+            )
+            if not self.first_run:
+                setting = self.services.profile.set_local_setting
+                setting("page_size", self.page_size.currentText())
+                setting("printer", self.printer.currentText().strip())
+                setting("shared_store", self.shared_store.text().strip())
+        except DomainError as err:
+            self.message_bar.show_message(str(err), kind="error")
+            return
+        self.accept()

@@ -1,0 +1,486 @@
+"""Record a referral to a chosen service: consent, what is shared, how it was sent.
+
+The form is built so the quick path is also the careful one: focus starts on the consent box
+(the one thing that must be confirmed every time), sensible defaults cover the rest (method
+from the service's preferred route, name and needs shared), and Enter sends. Risk information
+sits apart, unticked, with a warning, because DESIGN.md §1 says providers get the minimum and
+never risk details unless the officer chooses. Two checks happen before anything is written:
+consent withdrawn on the person blocks the referral with the reason shown, and a second open
+referral to the same service needs explicit confirmation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from referral_desk.domain.states import OPEN_REFERRAL_STATES, ReferralState
+from referral_desk.services.dto import ReferralView
+from referral_desk.ui.freshness import freshness
+from referral_desk.ui.messages import confirm, error_text
+from referral_desk.ui.service_models import address_text
+from referral_desk.ui.widgets import fmt_date, named
+
+if TYPE_CHECKING:
+    from referral_desk.services.app_services import AppServices
+
+DEFAULT_SHARED = ("name", "needs")
+RISK_CODE = "risk"
+UNUSABLE_STATUSES = ("inactive", "defunct")
+
+_BANNER_STYLES = {
+    "error": "background:#fde7e9; border:1px solid #b00020; color:#5c0011;",
+    "warning": "background:#fff4e0; border:1px solid #8a5300; color:#4a2c00;",
+    "info": "background:#e6f1fb; border:1px solid #1d5fa8; color:#0b2c4f;",
+}
+
+
+def banner(text: str, kind: str, name: str) -> QLabel:
+    """A coloured, word-wrapped notice whose text a screen reader reads as its description."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setStyleSheet(f"QLabel {{ {_BANNER_STYLES[kind]} border-radius:4px; padding:6px; }}")
+    named(label, name)
+    label.setAccessibleDescription(text)
+    return label
+
+
+def _is_open(status: str) -> bool:
+    try:
+        return ReferralState(status) in OPEN_REFERRAL_STATES
+    except ValueError:
+        return False
+
+
+class RecordReferralDialog(QDialog):
+    """Record one referral; `referral` holds the saved ReferralView once accepted."""
+
+    def __init__(
+        self,
+        services: AppServices,
+        need_id: str,
+        service_id: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._need_id = need_id
+        self._service_id = service_id
+        self.referral: ReferralView | None = None
+        self.confirm_discard = True
+        """Ask before closing with entered data; tests and shutdown may turn it off."""
+
+        self.need = services.needs.get(need_id)
+        self.person = services.people.get(self.need.person_id)
+        self.service = services.directory.get_service(service_id)
+        self._methods = services.reference.list("referral_method")
+        self._shared_items = services.reference.list("shared_info")
+        self.duplicates = [
+            r
+            for r in services.referrals.list(self.person.id)
+            if r.service_id == service_id and _is_open(r.status)
+        ]
+        self.consent_withdrawn = self.person.consent_withdrawn_on is not None
+        self.service_unusable = (self.service.status or "").lower() in UNUSABLE_STATUSES
+
+        self.setWindowTitle("Record a referral")
+        self.setAccessibleName("Record a referral")
+        self.resize(680, 620)
+        self._build()
+        self._initial = self._snapshot()
+        self._update_buttons()
+        if self.consent_withdrawn or self.service_unusable:
+            self.cancel_button.setFocus()
+        else:
+            self.consent_check.setFocus()
+
+    # --- building -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        title = QLabel(
+            f"Refer <b>{escape(self.person.display_name)}</b> to <b>{escape(self.service.name)}</b>"
+        )
+        title.setTextFormat(Qt.TextFormat.RichText)
+        title.setWordWrap(True)
+        title.setStyleSheet("font-size: 13pt;")
+        named(title, "Referral", f"Refer {self.person.display_name} to {self.service.name}")
+        layout.addWidget(title)
+        need = self.need.category_label or self.need.category
+        if self.need.description:
+            need += f" – {self.need.description}"
+        sub = QLabel(f"{self.service.organisation_name} · Need: {need}")
+        sub.setWordWrap(True)
+        sub.setStyleSheet("color: #444;")
+        named(sub, "Organisation and need")
+        layout.addWidget(sub)
+        contact = self._contact_text()
+        if contact:
+            contact_label = QLabel(contact)
+            contact_label.setWordWrap(True)
+            contact_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            named(contact_label, "How to refer", contact)
+            layout.addWidget(contact_label)
+
+        for widget in self._banners():
+            layout.addWidget(widget)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.method_combo = QComboBox()
+        for item in self._methods:
+            self.method_combo.addItem(item.label, item.code)
+        index = self.method_combo.findData(self.service.referral_method)
+        self.method_combo.setCurrentIndex(max(index, 0))
+        named(self.method_combo, "How the referral is sent")
+        form.addRow(self._label("&Method:", self.method_combo), self.method_combo)
+
+        self.consent_check = QCheckBox(
+            "The person &consents to this referral and to sharing what is ticked below"
+        )
+        named(
+            self.consent_check,
+            "Consent confirmed",
+            "Required: the person agrees to the referral and to the information shared",
+        )
+        self.consent_check.setEnabled(not self.consent_withdrawn)
+        form.addRow("Consent:", self.consent_check)
+
+        form.addRow("Share:", self._build_shared())
+        layout.addLayout(form)
+
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        layout.addWidget(line)
+        risk_item = next((i for i in self._shared_items if i.code == RISK_CODE), None)
+        self.risk_check = QCheckBox("Share &risk information with this provider")
+        named(
+            self.risk_check,
+            "Share risk information",
+            "Off unless you choose: only when the provider needs it to keep people safe",
+        )
+        self.risk_check.setVisible(risk_item is not None)
+        layout.addWidget(self.risk_check)
+        self.risk_warning = QLabel(
+            "Risk and offence details are not shared unless you tick this. Share only what the "
+            "provider needs to keep people safe, and record why in a case note."
+        )
+        self.risk_warning.setWordWrap(True)
+        self.risk_warning.setStyleSheet("color: #7a4b00;")
+        named(self.risk_warning, "Risk information warning")
+        layout.addWidget(self.risk_warning)
+
+        details = QFormLayout()
+        details.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.accessibility_edit = QLineEdit()
+        self.accessibility_edit.setPlaceholderText("e.g. wheelchair user; needs large print")
+        self.accessibility_edit.setMaxLength(500)
+        named(self.accessibility_edit, "Accessibility needs")
+        details.addRow(
+            self._label("Accessibility &needs:", self.accessibility_edit), self.accessibility_edit
+        )
+        self.interpreter_edit = QLineEdit()
+        self.interpreter_edit.setPlaceholderText("Language, if an interpreter is needed")
+        self.interpreter_edit.setMaxLength(100)
+        named(self.interpreter_edit, "Interpreter language")
+        if self.service.languages:
+            completer = QCompleter(list(self.service.languages), self.interpreter_edit)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            self.interpreter_edit.setCompleter(completer)
+        details.addRow(
+            self._label("&Interpreter language:", self.interpreter_edit), self.interpreter_edit
+        )
+        self.availability_edit = QLineEdit()
+        self.availability_edit.setPlaceholderText("e.g. weekday mornings; not Tuesdays")
+        self.availability_edit.setMaxLength(500)
+        named(self.availability_edit, "Availability")
+        details.addRow(
+            self._label("A&vailability:", self.availability_edit), self.availability_edit
+        )
+
+        self.appointment_check = QCheckBox("Appointment &booked")
+        named(self.appointment_check, "Appointment booked")
+        self.appointment_edit = QDateTimeEdit()
+        self.appointment_edit.setCalendarPopup(True)
+        self.appointment_edit.setDisplayFormat("ddd dd/MM/yyyy HH:mm")
+        self.appointment_edit.setDateTime(QDateTime(self._default_appointment()))
+        named(self.appointment_edit, "Appointment date and time")
+        self.place_edit = QLineEdit(address_text(self.service) if self.service.location else "")
+        self.place_edit.setMaxLength(300)
+        self.place_edit.setPlaceholderText("Where the appointment is")
+        named(self.place_edit, "Appointment place")
+        details.addRow("Appointment:", self.appointment_check)
+        when_row = QHBoxLayout()
+        when_row.addWidget(self.appointment_edit)
+        when_row.addWidget(self._label("&Place:", self.place_edit))
+        when_row.addWidget(self.place_edit, 1)
+        details.addRow(self._label("&When:", self.appointment_edit), when_row)
+        layout.addLayout(details)
+        self.appointment_check.toggled.connect(self._update_appointment)
+        self._update_appointment(False)
+
+        layout.addStretch(1)
+        self.hint_label = QLabel("Tick consent to save: a referral needs the person's consent.")
+        self.hint_label.setWordWrap(True)
+        named(self.hint_label, "Why saving is not possible yet")
+        layout.addWidget(self.hint_label)
+        self.error_label = banner("", "error", "Error")
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.draft_button = QPushButton("Save as &draft")
+        named(self.draft_button, "Save as draft", "Keep the referral as a draft, not yet sent")
+        self.draft_button.setAutoDefault(False)
+        self.send_button = QPushButton("&Send")
+        named(
+            self.send_button,
+            "Send",
+            "Record the referral as sent by the chosen method and schedule the follow-up",
+        )
+        self.send_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel")
+        named(self.cancel_button, "Cancel")
+        self.cancel_button.setAutoDefault(False)
+        for button in (self.draft_button, self.send_button, self.cancel_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+
+        self.consent_check.toggled.connect(self._update_buttons)
+        self.draft_button.clicked.connect(lambda: self.save(draft=True))
+        self.send_button.clicked.connect(lambda: self.save(draft=False))
+        self.cancel_button.clicked.connect(self.reject)
+        send = QShortcut(QKeySequence("Ctrl+Return"), self)
+        send.activated.connect(lambda: self.save(draft=False))
+
+    def _label(self, text: str, buddy: QWidget) -> QLabel:
+        label = QLabel(text)
+        label.setBuddy(buddy)
+        return label
+
+    def _build_shared(self) -> QWidget:
+        box = QWidget()
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.shared_checks: dict[str, QCheckBox] = {}
+        items = [i for i in self._shared_items if i.code != RISK_CODE]
+        for n, item in enumerate(items):
+            check = QCheckBox(item.label)
+            check.setChecked(item.code in DEFAULT_SHARED)
+            named(check, f"Share {item.label.lower()}")
+            self.shared_checks[item.code] = check
+            grid.addWidget(check, n // 2, n % 2)
+        named(box, "Information shared with the provider")
+        return box
+
+    def _contact_text(self) -> str:
+        s = self.service
+        parts = [p for p in (s.referral_contact, s.contact_name, s.phone, s.email) if p]
+        if s.response_days is not None:
+            parts.append(f"usually responds within {s.response_days} working days")
+        return "How to refer: " + " · ".join(parts) if parts else ""
+
+    def _banners(self) -> list[QLabel]:
+        out = []
+        p = self.person
+        if self.consent_withdrawn:
+            out.append(
+                banner(
+                    f"Consent to share was withdrawn on {fmt_date(p.consent_withdrawn_on)}. "
+                    "No new referral can be made until the person gives consent again "
+                    "(record it on their page).",
+                    "error",
+                    "Consent withdrawn",
+                )
+            )
+        elif p.consent_given_on is None:
+            out.append(
+                banner(
+                    "No consent is recorded on the person's page. Ask them now, and tick consent "
+                    "below only if they agree.",
+                    "info",
+                    "No consent recorded",
+                )
+            )
+        if self.service_unusable:
+            out.append(
+                banner(
+                    f"This service is {self.service.status}: choose another service.",
+                    "error",
+                    "Service not available",
+                )
+            )
+        if self.duplicates:
+            refs = ", ".join(
+                f"{r.reference} ({ReferralState(r.status).label.lower()})" for r in self.duplicates
+            )
+            out.append(
+                banner(
+                    f"There is already an open referral for this person to this service: {refs}. "
+                    "Saving will ask you to confirm a second one.",
+                    "warning",
+                    "Open referral already exists",
+                )
+            )
+        today = self._services.clock.today()
+        fresh = freshness(self.service.assured_date, today)
+        notes = []
+        if fresh.stale:
+            notes.append(f"This record was {fresh.text}: confirm the details when you call.")
+        capacity = (self.service.capacity or "").lower()
+        if capacity in ("full", "waiting list"):
+            as_of = fmt_date(self.service.capacity_as_of)
+            notes.append(f"The service was {capacity}" + (f" on {as_of}." if as_of else "."))
+        if (self.service.status or "active") == "temporarily closed":
+            notes.append("The service is temporarily closed.")
+        if notes:
+            out.append(banner(" ".join(notes), "warning", "Check before referring"))
+        return out
+
+    def _default_appointment(self) -> datetime:
+        """10:00 on the next working day: the commonest first appointment."""
+        today = self._services.clock.today()
+        try:
+            day = self._services.reference.calendar().next_working_day(today + timedelta(days=1))
+        except Exception:  # the calendar is a nicety here; a plain tomorrow will do
+            day = today + timedelta(days=1)
+        return datetime.combine(day, time(10, 0))
+
+    # --- state ------------------------------------------------------------------------------
+
+    @property
+    def can_save(self) -> bool:
+        return (
+            self.consent_check.isChecked()
+            and not self.consent_withdrawn
+            and not self.service_unusable
+        )
+
+    def _update_buttons(self, *_args: object) -> None:
+        allowed = self.can_save
+        self.draft_button.setEnabled(allowed)
+        self.send_button.setEnabled(allowed)
+        if self.consent_withdrawn:
+            hint = "Saving is not possible: the person has withdrawn consent to share."
+        elif self.service_unusable:
+            hint = "Saving is not possible: this service is not taking referrals."
+        elif not self.consent_check.isChecked():
+            hint = "Tick consent to save: a referral needs the person's consent."
+        else:
+            hint = ""
+        self.hint_label.setText(hint)
+        self.hint_label.setVisible(bool(hint))
+
+    def _update_appointment(self, booked: bool) -> None:
+        self.appointment_edit.setEnabled(booked)
+        self.place_edit.setEnabled(booked)
+
+    def shared_codes(self) -> list[str]:
+        return [code for code, check in self.shared_checks.items() if check.isChecked()]
+
+    def appointment(self) -> datetime | None:
+        if not self.appointment_check.isChecked():
+            return None
+        value = self.appointment_edit.dateTime().toPython()
+        assert isinstance(value, datetime)
+        return value.replace(second=0, microsecond=0)
+
+    def _snapshot(self) -> tuple[Any, ...]:
+        return (
+            self.method_combo.currentIndex(),
+            self.consent_check.isChecked(),
+            tuple(self.shared_codes()),
+            self.risk_check.isChecked(),
+            self.accessibility_edit.text(),
+            self.interpreter_edit.text(),
+            self.availability_edit.text(),
+            self.appointment_check.isChecked(),
+            self.appointment_edit.dateTime(),
+            self.place_edit.text(),
+        )
+
+    def is_dirty(self) -> bool:
+        return self.referral is None and self._snapshot() != self._initial
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setAccessibleDescription(text)
+        self.error_label.show()
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def save(self, *, draft: bool) -> bool:
+        """Validate, confirm a duplicate if there is one, then record. True when saved."""
+        if self.referral is not None:
+            return True
+        if not self.can_save:
+            self._update_buttons()
+            self._show_error(self.hint_label.text() or "The referral cannot be saved.")
+            return False
+        if self.duplicates and not confirm(
+            self,
+            "Open referral already exists",
+            "There is already an open referral for this person to this service.",
+            action="Make another referral",
+            detail="Make a second referral only if the first one cannot be used.",
+        ):
+            return False
+        try:
+            self.referral = self._services.referrals.make(
+                self._need_id,
+                self._service_id,
+                consent=True,
+                method=str(self.method_combo.currentData()),
+                draft=draft,
+                shared_info=self.shared_codes(),
+                share_risk=self.risk_check.isChecked(),
+                accessibility_needs=self.accessibility_edit.text(),
+                interpreter_language=self.interpreter_edit.text(),
+                availability=self.availability_edit.text(),
+                appointment_at=self.appointment(),
+                appointment_place=self.place_edit.text() if self.appointment() else "",
+            )
+        except Exception as err:  # domain errors say what to fix; bugs get a safe message
+            self._show_error(error_text(err))
+            return False
+        self.accept()
+        return True
+
+    def reject(self) -> None:
+        """Escape, Cancel and the window's close button all come here: ask before discarding."""
+        if (
+            self.confirm_discard
+            and self.isVisible()
+            and self.is_dirty()
+            and not confirm(
+                self,
+                "Discard this referral?",
+                "Close without saving? What you entered will be lost.",
+                action="Discard",
+            )
+        ):
+            return
+        super().reject()

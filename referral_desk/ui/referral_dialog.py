@@ -1,0 +1,600 @@
+"""One referral: who, where, what was shared, its history, and the next step (DESIGN.md §4).
+
+Only the moves the lifecycle allows from the current state are offered (`allowed_next`), so an
+officer cannot even try an illegal one. A move that needs a reason shows the reason list for
+that state (data, from the reference lists); completing asks for the outcome, because outcomes
+are what commissioners count ("distance travelled"); accepting offers the appointment, because
+it schedules the attendance check. Every move records the channel and an optional note.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from datetime import datetime, time, timedelta
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
+from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralState
+from referral_desk.services.dto import ReferralView
+from referral_desk.ui.messages import confirm, error_text
+from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
+from referral_desk.ui.widgets import fmt_date, fmt_datetime, named
+
+if TYPE_CHECKING:
+    from referral_desk.services.app_services import AppServices
+
+PRINTING_MODULE = "referral_desk.ui.printing"
+
+# Button text per target state; each has its own mnemonic (Alt+letter) within any one state's
+# choices. Withdrawn uses "i" because "W" belongs to Waiting list, offered alongside it.
+STATE_BUTTON_TEXT = {
+    ReferralState.SENT: "&Sent",
+    ReferralState.ACKNOWLEDGED: "Ac&knowledged",
+    ReferralState.ACCEPTED: "&Accepted",
+    ReferralState.WAITING_LIST: "&Waiting list",
+    ReferralState.DECLINED: "D&eclined",
+    ReferralState.STARTED: "Star&ted",
+    ReferralState.COMPLETED: "Co&mpleted",
+    ReferralState.ENDED_EARLY: "Ended ear&ly",
+    ReferralState.WITHDRAWN: "W&ithdrawn",
+}
+OUTCOME_LABELS = {
+    Outcome.ACHIEVED: "Achieved",
+    Outcome.PARTLY_ACHIEVED: "Partly achieved",
+    Outcome.NOT_ACHIEVED: "Not achieved",
+}
+STATUS_COLOURS = {
+    "open": ("#e6f1fb", "#0b2c4f"),
+    "good": ("#e4f3e5", "#1b4d1f"),
+    "bad": ("#fde7e9", "#5c0011"),
+}
+
+
+def _printing_available() -> bool:
+    """Printing is another issue's work: offer "Print slip…" only once its module exists."""
+    try:
+        return importlib.util.find_spec(PRINTING_MODULE) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _status_colours(state: ReferralState) -> tuple[str, str]:
+    if state in OPEN_REFERRAL_STATES:
+        return STATUS_COLOURS["open"]
+    if state == ReferralState.COMPLETED:
+        return STATUS_COLOURS["good"]
+    return STATUS_COLOURS["bad"]
+
+
+class ReferralDialog(QDialog):
+    """View one referral and record its next step; `changed`/`deleted` tell the caller."""
+
+    def __init__(
+        self, services: AppServices, ref_or_id: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._services = services
+        self.referral: ReferralView = services.referrals.get(ref_or_id)
+        self.changed = False
+        self.deleted = False
+        self.confirm_discard = True
+        """Ask before closing with an unrecorded update; tests and shutdown may turn it off."""
+
+        ref_lists = {name: services.reference.list(name) for name in set(REASON_LISTS.values())}
+        self._reasons = {name: [(i.code, i.label) for i in items]
+                         for name, items in ref_lists.items()}  # fmt: skip
+        channels = services.reference.list("channel")
+        self._channels = [(i.code, i.label) for i in channels]
+        methods = {i.code: i.label for i in services.reference.list("referral_method")}
+        self._method_labels = methods
+        self._shared_labels = {i.code: i.label for i in services.reference.list("shared_info")}
+        self._channel_labels = {**methods, **dict(self._channels)}
+        self._reason_labels = {code: label for items in self._reasons.values()
+                               for code, label in items}  # fmt: skip
+        self._need_text = self._load_need_text()
+
+        self.setWindowTitle(f"Referral {self.referral.reference}")
+        self.setAccessibleName("Referral")
+        self.setSizeGripEnabled(True)
+        self.resize(900, 820)
+        self._state_buttons: dict[ReferralState, QRadioButton] = {}
+        self._build()
+        self._refresh()
+
+    def _load_need_text(self) -> str:
+        if not self.referral.need_id:
+            return ""
+        try:
+            need = self._services.needs.get(self.referral.need_id)
+        except Exception:  # a deleted need leaves the referral readable
+            return ""
+        text = need.category_label or need.category
+        return f"{text} – {need.description}" if need.description else text
+
+    # --- building -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.reference_label = QLabel()
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 2.2)
+        font.setBold(True)
+        font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 110)
+        self.reference_label.setFont(font)
+        self.reference_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        top.addWidget(self.reference_label)
+        top.addStretch(1)
+        self.status_label = QLabel()
+        status_font = QFont(self.font())
+        status_font.setPointSizeF(status_font.pointSizeF() * 1.3)
+        status_font.setBold(True)
+        self.status_label.setFont(status_font)
+        top.addWidget(self.status_label, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addLayout(top)
+
+        self.service_label = QLabel()
+        self.service_label.setWordWrap(True)
+        self.service_label.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.service_label)
+        self.person_label = QLabel()
+        self.person_label.setWordWrap(True)
+        layout.addWidget(self.person_label)
+
+        details_box = QGroupBox("Details")
+        self.details_form = QFormLayout(details_box)
+        self.details_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        layout.addWidget(details_box)
+
+        history_label = QLabel("&History:")
+        self.history_model = ReferralHistoryModel(self)
+        self.history_model.set_labels(self._channel_labels, self._reason_labels)
+        self.history_table = QTableView()
+        self.history_table.setModel(self.history_model)
+        named(self.history_table, "Referral history", "Every status change: when, who, how, why")
+        self.history_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history_table.setTabKeyNavigation(False)
+        self.history_table.setAlternatingRowColors(True)
+        self.history_table.verticalHeader().hide()
+        for column, width in {
+            HistoryColumn.WHEN: 130,
+            HistoryColumn.CHANGE: 190,
+            HistoryColumn.WHO: 120,
+            HistoryColumn.CHANNEL: 110,
+            HistoryColumn.REASON: 140,
+        }.items():
+            self.history_table.setColumnWidth(column, width)
+        self.history_table.horizontalHeader().setSectionResizeMode(
+            HistoryColumn.NOTE, QHeaderView.ResizeMode.Stretch
+        )
+        self.history_table.setMinimumHeight(130)
+        history_label.setBuddy(self.history_table)
+        layout.addWidget(history_label)
+        layout.addWidget(self.history_table, 1)
+
+        layout.addWidget(self._build_update())
+
+        buttons = QHBoxLayout()
+        self.delete_button = QPushButton("&Delete referral…")
+        named(self.delete_button, "Delete referral", "Remove this referral and its follow-ups")
+        self.delete_button.setAutoDefault(False)
+        self.delete_button.clicked.connect(self.delete_referral)
+        buttons.addWidget(self.delete_button)
+        self.print_button: QPushButton | None = None
+        if _printing_available():
+            self.print_button = QPushButton("&Print slip…")
+            named(self.print_button, "Print slip", "Print the referral slip for the person")
+            self.print_button.setAutoDefault(False)
+            self.print_button.clicked.connect(self.print_slip)
+            buttons.addWidget(self.print_button)
+        buttons.addStretch(1)
+        self.close_button = QPushButton("Close")
+        named(self.close_button, "Close")
+        self.close_button.setAutoDefault(False)
+        self.close_button.clicked.connect(self.reject)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+
+    def _build_update(self) -> QGroupBox:
+        self.update_box = QGroupBox("Record an update")
+        named(self.update_box, "Record an update")
+        box = QVBoxLayout(self.update_box)
+        self.closed_label = QLabel()
+        self.closed_label.setWordWrap(True)
+        named(self.closed_label, "Referral closed")
+        box.addWidget(self.closed_label)
+
+        self.move_row = QWidget()
+        move_layout = QHBoxLayout(self.move_row)
+        move_layout.setContentsMargins(0, 0, 0, 0)
+        move_layout.addWidget(QLabel("Move to:"))
+        self.state_group = QButtonGroup(self)
+        self.state_group.setExclusive(True)
+        move_layout.addStretch(1)
+        self._move_layout = move_layout
+        named(self.move_row, "Move the referral to")
+        box.addWidget(self.move_row)
+
+        self.form_widget = QWidget()
+        form = QFormLayout(self.form_widget)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.reason_combo = QComboBox()
+        named(self.reason_combo, "Reason", "Required for this step")
+        self.reason_label = QLabel("&Reason:")
+        self.reason_label.setBuddy(self.reason_combo)
+        form.addRow(self.reason_label, self.reason_combo)
+
+        self.outcome_combo = QComboBox()
+        self.outcome_combo.addItem("Choose the outcome…", None)
+        for outcome, label in OUTCOME_LABELS.items():
+            self.outcome_combo.addItem(label, outcome.value)
+        named(self.outcome_combo, "Outcome", "Required when completing: was the need met?")
+        self.outcome_label = QLabel("&Outcome:")
+        self.outcome_label.setBuddy(self.outcome_combo)
+        self.outcome_note_edit = QLineEdit()
+        self.outcome_note_edit.setMaxLength(500)
+        self.outcome_note_edit.setPlaceholderText("What changed for the person (optional)")
+        named(self.outcome_note_edit, "Outcome note")
+        outcome_row = QHBoxLayout()
+        outcome_row.addWidget(self.outcome_combo)
+        outcome_row.addWidget(self.outcome_note_edit, 1)
+        self.outcome_widget = QWidget()
+        self.outcome_widget.setLayout(outcome_row)
+        outcome_row.setContentsMargins(0, 0, 0, 0)
+        form.addRow(self.outcome_label, self.outcome_widget)
+
+        self.appointment_check = QCheckBox("Appointment &booked")
+        named(self.appointment_check, "Appointment booked")
+        self.appointment_edit = QDateTimeEdit()
+        self.appointment_edit.setCalendarPopup(True)
+        self.appointment_edit.setDisplayFormat("ddd dd/MM/yyyy HH:mm")
+        named(self.appointment_edit, "Appointment date and time")
+        self.place_edit = QLineEdit()
+        self.place_edit.setMaxLength(300)
+        self.place_edit.setPlaceholderText("Where")
+        named(self.place_edit, "Appointment place")
+        appointment_row = QHBoxLayout()
+        appointment_row.setContentsMargins(0, 0, 0, 0)
+        appointment_row.addWidget(self.appointment_check)
+        appointment_row.addWidget(self.appointment_edit)
+        appointment_row.addWidget(self.place_edit, 1)
+        self.appointment_widget = QWidget()
+        self.appointment_widget.setLayout(appointment_row)
+        self.appointment_label = QLabel("Appointment:")
+        form.addRow(self.appointment_label, self.appointment_widget)
+        self.appointment_check.toggled.connect(self._sync_appointment)
+
+        self.channel_combo = QComboBox()
+        for code, label in self._channels:
+            self.channel_combo.addItem(label, code)
+        named(self.channel_combo, "Channel", "How you heard: phone, email, provider feedback…")
+        channel_label = QLabel("C&hannel:")
+        channel_label.setBuddy(self.channel_combo)
+        form.addRow(channel_label, self.channel_combo)
+
+        self.note_edit = QPlainTextEdit()
+        self.note_edit.setTabChangesFocus(True)
+        self.note_edit.setPlaceholderText("What the provider said (optional)")
+        self.note_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
+        named(self.note_edit, "Note")
+        note_label = QLabel("&Note:")
+        note_label.setBuddy(self.note_edit)
+        form.addRow(note_label, self.note_edit)
+        box.addWidget(self.form_widget)
+
+        self.controls = QWidget()
+        row = QHBoxLayout(self.controls)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.hint_label = QLabel()
+        self.hint_label.setWordWrap(True)
+        named(self.hint_label, "What is needed to record")
+        row.addWidget(self.hint_label, 1)
+        self.record_button = QPushButton("Record &update")
+        named(self.record_button, "Record update", "Save the chosen step (Ctrl+Enter)")
+        self.record_button.setDefault(True)
+        self.record_button.clicked.connect(self.record)
+        row.addWidget(self.record_button)
+        box.addWidget(self.controls)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020;")
+        named(self.error_label, "Error")
+        self.error_label.hide()
+        box.addWidget(self.error_label)
+
+        self.state_group.idToggled.connect(lambda _id, _on: self._sync_form())
+        self.reason_combo.currentIndexChanged.connect(lambda _i: self._sync_form())
+        self.outcome_combo.currentIndexChanged.connect(lambda _i: self._sync_form())
+        shortcut = QShortcut(QKeySequence("Ctrl+Return"), self)
+        shortcut.activated.connect(self.record)
+        return self.update_box
+
+    # --- showing ----------------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        """Show `self.referral` and reset the update form to its current state."""
+        r = self.referral
+        state = ReferralState(r.status)
+        self.setWindowTitle(f"Referral {r.reference}")
+        self.reference_label.setText(r.reference)
+        named(self.reference_label, "Referral reference", r.reference)
+        background, foreground = _status_colours(state)
+        self.status_label.setText(state.label)
+        self.status_label.setStyleSheet(
+            f"QLabel {{ background:{background}; color:{foreground}; border-radius:6px;"
+            " padding:4px 12px; }"
+        )
+        named(self.status_label, "Status", state.label)
+        service = f"<b>{escape(r.service_name)}</b>"
+        if r.organisation_name:
+            service += f" – {escape(r.organisation_name)}"
+        self.service_label.setText(service)
+        named(self.service_label, "Service", f"{r.service_name} – {r.organisation_name}")
+        person = f"For {r.person_name}" + (f" · Need: {self._need_text}" if self._need_text else "")
+        self.person_label.setText(person)
+        named(self.person_label, "Person and need", person)
+        self._fill_details()
+        self.history_model.set_history(r.history)
+        if r.history:
+            self.history_table.scrollToBottom()
+        self._rebuild_states(state)
+        self._reset_form()
+
+    def _fill_details(self) -> None:
+        r = self.referral
+        while self.details_form.rowCount():
+            self.details_form.removeRow(0)
+        shared = [self._shared_labels.get(c, c) for c in r.shared_info if c != "risk"]
+        if r.share_risk:
+            shared.append("RISK INFORMATION")
+        appointment = fmt_datetime(r.appointment_at)
+        if appointment and r.appointment_place:
+            appointment += f" at {r.appointment_place}"
+        outcome = ""
+        if r.outcome:
+            try:
+                outcome = OUTCOME_LABELS[Outcome(r.outcome)]
+            except ValueError:
+                outcome = r.outcome
+            if r.outcome_note:
+                outcome += f" – {r.outcome_note}"
+        rows = [
+            ("Made on", fmt_date(r.made_on)),
+            ("Sent by", self._method_labels.get(r.method, r.method)),
+            ("Consent", "Confirmed" if r.consent_confirmed else "Not confirmed"),
+            ("Shared", ", ".join(shared) or "Nothing"),
+            ("Accessibility", r.accessibility_needs),
+            ("Interpreter", r.interpreter_language),
+            ("Availability", r.availability),
+            ("Appointment", appointment),
+            ("Provider contact", r.provider_contact),
+            ("Outcome", outcome),
+        ]
+        for label, value in rows:
+            if not value:
+                continue
+            field = QLabel(value)
+            field.setWordWrap(True)
+            field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            named(field, label, value)
+            self.details_form.addRow(f"{label}:", field)
+
+    def _rebuild_states(self, state: ReferralState) -> None:
+        for button in self._state_buttons.values():
+            self.state_group.removeButton(button)
+            self._move_layout.removeWidget(button)
+            button.deleteLater()
+        self._state_buttons = {}
+        choices = allowed_next(state)
+        for n, target in enumerate(choices):
+            button = QRadioButton(STATE_BUTTON_TEXT.get(target, target.label))
+            named(button, f"Move to {target.label}")
+            self.state_group.addButton(button, n)
+            self._move_layout.insertWidget(self._move_layout.count() - 1, button)
+            self._state_buttons[target] = button
+        open_ = bool(choices)
+        for widget in (self.move_row, self.form_widget, self.controls):
+            widget.setVisible(open_)
+        self.closed_label.setVisible(not open_)
+        if not open_:
+            self.closed_label.setText(
+                f"This referral is closed ({state.label.lower()}). To try again, make a new "
+                "referral from the need."
+            )
+
+    def _reset_form(self) -> None:
+        self.state_group.setExclusive(False)
+        for button in self._state_buttons.values():
+            button.setChecked(False)
+        self.state_group.setExclusive(True)
+        self.reason_combo.clear()
+        self.outcome_combo.setCurrentIndex(0)
+        self.outcome_note_edit.clear()
+        self.note_edit.clear()
+        r = self.referral
+        index = self.channel_combo.findData("phone")
+        self.channel_combo.setCurrentIndex(max(index, 0))
+        self.appointment_check.setChecked(r.appointment_at is not None)
+        self.appointment_edit.setDateTime(QDateTime(r.appointment_at or self._default_slot()))
+        self.place_edit.setText(r.appointment_place)
+        self.error_label.hide()
+        self._sync_form()
+
+    def _default_slot(self) -> datetime:
+        return datetime.combine(self._services.clock.today() + timedelta(days=1), time(10, 0))
+
+    def selected_state(self) -> ReferralState | None:
+        for state, button in self._state_buttons.items():
+            if button.isChecked():
+                return state
+        return None
+
+    def _sync_form(self) -> None:
+        """Show only the fields the chosen step needs; say what is missing."""
+        target = self.selected_state()
+        list_name = REASON_LISTS.get(target) if target else None
+        needs_reason = list_name is not None
+        if needs_reason and self.reason_combo.property("list") != list_name:
+            self.reason_combo.blockSignals(True)
+            self.reason_combo.clear()
+            self.reason_combo.addItem("Choose a reason…", None)
+            for code, label in self._reasons.get(list_name or "", []):
+                self.reason_combo.addItem(label, code)
+            self.reason_combo.setProperty("list", list_name)
+            self.reason_combo.blockSignals(False)
+        for widget in (self.reason_label, self.reason_combo):
+            widget.setVisible(needs_reason)
+        completing = target == ReferralState.COMPLETED
+        for widget in (self.outcome_label, self.outcome_widget):
+            widget.setVisible(completing)
+        accepting = target == ReferralState.ACCEPTED
+        for widget in (self.appointment_label, self.appointment_widget):
+            widget.setVisible(accepting)
+        self._sync_appointment()
+        missing = self._missing()
+        self.hint_label.setText(missing)
+        self.record_button.setEnabled(not missing and target is not None)
+
+    def _sync_appointment(self, *_args: object) -> None:
+        booked = self.appointment_check.isChecked()
+        self.appointment_edit.setEnabled(booked)
+        self.place_edit.setEnabled(booked)
+
+    def _missing(self) -> str:
+        target = self.selected_state()
+        if not self._state_buttons:
+            return ""
+        if target is None:
+            return "Choose the step to record."
+        if target in REASON_LISTS and not self.reason_combo.currentData():
+            return f"Choose a reason for {target.label.lower()}."
+        if target == ReferralState.COMPLETED and not self.outcome_combo.currentData():
+            return "Choose the outcome."
+        return ""
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def choose(self, state: ReferralState | str) -> None:
+        """Pick a next step (as a click on its button would); tests and shortcuts use this."""
+        self._state_buttons[ReferralState(state)].setChecked(True)
+
+    def record(self) -> bool:
+        target = self.selected_state()
+        missing = self._missing()
+        if target is None or missing:
+            self._show_error(missing or "Choose the step to record.")
+            return False
+        appointment_at = None
+        place = None
+        if target == ReferralState.ACCEPTED and self.appointment_check.isChecked():
+            value = self.appointment_edit.dateTime().toPython()
+            assert isinstance(value, datetime)
+            appointment_at = value.replace(second=0, microsecond=0)
+            place = self.place_edit.text()
+        try:
+            self.referral = self._services.referrals.record_status(
+                self.referral.id,
+                target,
+                reason=self.reason_combo.currentData() if target in REASON_LISTS else None,
+                note=self.note_edit.toPlainText(),
+                channel=str(self.channel_combo.currentData() or ""),
+                outcome=self.outcome_combo.currentData()
+                if target == ReferralState.COMPLETED
+                else None,
+                outcome_note=self.outcome_note_edit.text(),
+                appointment_at=appointment_at,
+                appointment_place=place,
+            )
+        except Exception as err:  # domain errors explain themselves; bugs get a safe message
+            self._show_error(error_text(err))
+            return False
+        self.changed = True
+        self._refresh()
+        self.history_table.setFocus()
+        return True
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setAccessibleDescription(text)
+        self.error_label.show()
+
+    def delete_referral(self) -> bool:
+        if not confirm(
+            self,
+            "Delete referral?",
+            f"Delete referral {self.referral.reference} and its follow-ups?",
+            action="Delete referral",
+            detail="Use this only for a referral made by mistake; otherwise record it as "
+            "withdrawn so it is still counted.",
+        ):
+            return False
+        try:
+            self._services.referrals.delete(self.referral.id)
+        except Exception as err:
+            self._show_error(error_text(err))
+            return False
+        self.deleted = True
+        self.changed = True
+        self.done(QDialog.DialogCode.Accepted)
+        return True
+
+    def print_slip(self) -> None:
+        module: Any = importlib.import_module(PRINTING_MODULE)
+        handler = getattr(module, "print_slip", None)
+        if handler is None:
+            self._show_error("Printing is not available in this version.")
+            return
+        handler(self._services, self.referral.id, self)
+
+    def is_dirty(self) -> bool:
+        return self.selected_state() is not None or bool(self.note_edit.toPlainText().strip())
+
+    def reject(self) -> None:
+        """Close (Escape, Close, window button): ask first if an update was started."""
+        if (
+            self.confirm_discard
+            and self.isVisible()
+            and self.is_dirty()
+            and not confirm(
+                self,
+                "Discard this update?",
+                "Close without recording the update? The step and note you entered will be lost.",
+                action="Discard",
+            )
+        ):
+            return
+        if self.changed:
+            self.done(QDialog.DialogCode.Accepted)
+        else:
+            super().reject()

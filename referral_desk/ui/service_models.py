@@ -1,0 +1,551 @@
+"""Table models for finding a service and for a referral's status history.
+
+Each model holds plain DTOs (never ORM rows) and answers four kinds of question per cell: what to
+show (DisplayRole), what to sort by (SORT_ROLE, so "Cost" sorts £5 before £40 and "Verified"
+sorts by age rather than alphabetically), what a screen reader says (AccessibleTextRole, whole
+words instead of abbreviations) and a tooltip with the long text the cell shortens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from enum import IntEnum
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from referral_desk.domain.states import ReferralState
+from referral_desk.services.dto import SearchResult, ServiceView, StatusChangeView
+from referral_desk.ui.freshness import freshness
+from referral_desk.ui.widgets import fmt_date
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+"""Raw value to sort a column by (numbers, dates as ordinals, lower-case text)."""
+SERVICE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+SERVICE_ROLE = Qt.ItemDataRole.UserRole + 3
+STALE_ROLE = Qt.ItemDataRole.UserRole + 4
+
+STALE_COLOUR = QColor("#9b1c1c")  # dark red: 7:1 contrast on white, still readable when printed
+NOT_ACCEPTING_COLOUR = QColor("#7a4b00")
+
+_Index = QModelIndex | QPersistentModelIndex
+
+CAPACITY_ORDER = {"accepting": 0, "waiting list": 1, "full": 2}
+
+
+class ResultColumn(IntEnum):
+    NAME = 0
+    ORGANISATION = 1
+    OFFERS = 2
+    ELIGIBILITY = 3
+    COST = 4
+    CAPACITY = 5
+    PRECHECK = 6
+    VERIFIED = 7
+
+
+RESULT_HEADERS = {
+    ResultColumn.NAME: "Service",
+    ResultColumn.ORGANISATION: "Organisation",
+    ResultColumn.OFFERS: "Offers",
+    ResultColumn.ELIGIBILITY: "Eligibility",
+    ResultColumn.COST: "Cost",
+    ResultColumn.CAPACITY: "Capacity",
+    ResultColumn.PRECHECK: "Pre-checked",
+    ResultColumn.VERIFIED: "Verified",
+}
+
+
+# --- cell texts: plain functions so the detail pane and tests share the wording ---------------
+
+
+def first_sentence(text: str, limit: int = 90) -> str:
+    """The opening sentence of a description, cut at a word boundary to fit a table cell."""
+    text = " ".join((text or "").split())
+    for stop in (". ", "! ", "? "):
+        cut = text.find(stop)
+        if 0 < cut < limit:
+            return text[: cut + 1]
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def eligibility_text(service: ServiceView) -> str:
+    """'Women, 18–25', 'Men, 21+', 'Anyone': who may be referred, from gender and age range."""
+    gender = (service.gender or "any").lower()
+    parts = []
+    if gender == "female":
+        parts.append("Women")
+    elif gender == "male":
+        parts.append("Men")
+    elif gender not in ("any", ""):
+        parts.append(gender.capitalize())
+    lo, hi = service.min_age, service.max_age
+    if lo is not None and hi is not None:
+        parts.append(f"{lo}–{hi}")
+    elif lo is not None:
+        parts.append(f"{lo}+")
+    elif hi is not None:
+        parts.append(f"up to {hi}")
+    return ", ".join(parts) if parts else "Anyone"
+
+
+def cost_text(service: ServiceView) -> str:
+    if service.free:
+        return "Free"
+    if service.unit_cost is not None:
+        return f"£{service.unit_cost:,.0f} per place"
+    return "Spot purchase"
+
+
+def cost_sort_key(service: ServiceView) -> float:
+    if service.free:
+        return 0.0
+    return float(service.unit_cost) if service.unit_cost is not None else 1e9
+
+
+def capacity_text(service: ServiceView) -> str:
+    capacity = (service.capacity or "accepting").lower()
+    text = capacity.capitalize()
+    if capacity == "waiting list" and service.waiting_weeks:
+        text += f" ({service.waiting_weeks} wk)"
+    return text
+
+
+def capacity_tooltip(service: ServiceView) -> str:
+    base = capacity_text(service)
+    if service.capacity_as_of:
+        return f"{base} as of {service.capacity_as_of:%d %b %Y}"
+    return f"{base} (date not recorded)"
+
+
+def precheck_badges(service: ServiceView) -> list[str]:
+    """Short badges: 'ISP' (information-sharing protocol), 'Attendance', 'Progress'."""
+    badges = []
+    if service.isp_agreed:
+        badges.append("ISP")
+    if service.reports_attendance:
+        badges.append("Attendance")
+    if service.reports_progress:
+        badges.append("Progress")
+    return badges
+
+
+def precheck_spoken(service: ServiceView) -> str:
+    """The badges in full words, for screen readers and tooltips."""
+    parts = []
+    if service.isp_agreed:
+        parts.append("information-sharing protocol agreed")
+    if service.reports_attendance:
+        parts.append("reports attendance")
+    if service.reports_progress:
+        parts.append("reports progress")
+    if not parts:
+        return "Not pre-checked: phone to ask about information sharing and attendance"
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def offers_text(service: ServiceView, labels: Mapping[str, str]) -> str:
+    sentence = first_sentence(service.description)
+    if sentence:
+        return sentence
+    return ", ".join(labels.get(c, c) for c in service.categories)
+
+
+# --- search results -----------------------------------------------------------------------
+
+
+class ServiceResultsModel(QAbstractTableModel):
+    """Search results, in rank order; sort through a proxy with `SORT_ROLE`."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[SearchResult] = []
+        self._today = date.today()
+        self._labels: dict[str, str] = {}
+
+    # data in ------------------------------------------------------------------------------
+
+    def set_category_labels(self, labels: Mapping[str, str]) -> None:
+        self._labels = dict(labels)
+
+    def set_results(self, results: Sequence[SearchResult], today: date) -> None:
+        """Replace every row: a new search is a new list, so a reset is the honest signal."""
+        self.beginResetModel()
+        self._rows = list(results)
+        self._today = today
+        self.endResetModel()
+
+    def result(self, row: int) -> SearchResult:
+        return self._rows[row]
+
+    def results(self) -> list[SearchResult]:
+        return list(self._rows)
+
+    def row_of(self, service_id: str) -> int:
+        for row, result in enumerate(self._rows):
+            if result.id == service_id:
+                return row
+        return -1
+
+    # Qt API ------------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(ResultColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(ResultColumn):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return RESULT_HEADERS[ResultColumn(section)]
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        service = self._rows[index.row()]
+        column = ResultColumn(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(service, column)
+        if role == SORT_ROLE:
+            return self._sort_value(service, column, index.row())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(service, column)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._spoken(service, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._foreground(service, column)
+        if role == SERVICE_ID_ROLE:
+            return service.id
+        if role == SERVICE_ROLE:
+            return service
+        if role == STALE_ROLE:
+            return freshness(service.assured_date, self._today).stale
+        return None
+
+    # per-column helpers --------------------------------------------------------------------
+
+    def _display(self, s: SearchResult, column: ResultColumn) -> str:
+        if column == ResultColumn.NAME:
+            return s.name
+        if column == ResultColumn.ORGANISATION:
+            return s.organisation_name
+        if column == ResultColumn.OFFERS:
+            return offers_text(s, self._labels)
+        if column == ResultColumn.ELIGIBILITY:
+            return eligibility_text(s)
+        if column == ResultColumn.COST:
+            return cost_text(s)
+        if column == ResultColumn.CAPACITY:
+            return capacity_text(s)
+        if column == ResultColumn.PRECHECK:
+            return " · ".join(precheck_badges(s)) or "—"
+        return freshness(s.assured_date, self._today).text
+
+    def _sort_value(self, s: SearchResult, column: ResultColumn, row: int) -> Any:
+        if column == ResultColumn.COST:
+            return cost_sort_key(s)
+        if column == ResultColumn.CAPACITY:
+            return CAPACITY_ORDER.get((s.capacity or "").lower(), 3)
+        if column == ResultColumn.PRECHECK:
+            # More badges first when sorted descending; protocol outweighs the others.
+            return 4 * s.isp_agreed + 2 * s.reports_attendance + s.reports_progress
+        if column == ResultColumn.VERIFIED:
+            # Days since verification; never verified sorts as the oldest of all.
+            if s.assured_date is None:
+                return 10**9
+            return (self._today - s.assured_date).days
+        return self._display(s, column).casefold()
+
+    def _tooltip(self, s: SearchResult, column: ResultColumn) -> str | None:
+        if column == ResultColumn.OFFERS:
+            labels = ", ".join(self._labels.get(c, c) for c in s.categories)
+            return "\n".join(t for t in (s.description, labels) if t) or None
+        if column == ResultColumn.CAPACITY:
+            return capacity_tooltip(s)
+        if column == ResultColumn.PRECHECK:
+            return precheck_spoken(s)
+        if column == ResultColumn.VERIFIED:
+            return self._verified_long(s)
+        if column == ResultColumn.COST and not s.free:
+            return "Spot purchase: the referral needs funding agreed"
+        return None
+
+    def _verified_long(self, s: SearchResult) -> str:
+        fresh = freshness(s.assured_date, self._today)
+        text = fresh.text.capitalize()
+        if s.assured_date is not None:
+            text += f" ({s.assured_date:%d %b %Y}"
+            text += f" by {s.assurer})" if s.assurer else ")"
+        if fresh.stale:
+            text += ". This record may be out of date: check with the provider."
+        return text
+
+    def _spoken(self, s: SearchResult, column: ResultColumn) -> str:
+        if column == ResultColumn.PRECHECK:
+            return precheck_spoken(s)
+        if column == ResultColumn.VERIFIED:
+            return self._verified_long(s)
+        if column == ResultColumn.CAPACITY:
+            return capacity_tooltip(s)
+        return self._display(s, column)
+
+    def _foreground(self, s: SearchResult, column: ResultColumn) -> QBrush | None:
+        if column == ResultColumn.VERIFIED and freshness(s.assured_date, self._today).stale:
+            return QBrush(STALE_COLOUR)
+        if column == ResultColumn.CAPACITY and (s.capacity or "").lower() == "full":
+            return QBrush(NOT_ACCEPTING_COLOUR)
+        return None
+
+
+# --- referral status history ----------------------------------------------------------------
+
+
+class HistoryColumn(IntEnum):
+    WHEN = 0
+    CHANGE = 1
+    WHO = 2
+    CHANNEL = 3
+    REASON = 4
+    NOTE = 5
+
+
+HISTORY_HEADERS = {
+    HistoryColumn.WHEN: "When",
+    HistoryColumn.CHANGE: "Change",
+    HistoryColumn.WHO: "Who",
+    HistoryColumn.CHANNEL: "Channel",
+    HistoryColumn.REASON: "Reason",
+    HistoryColumn.NOTE: "Note",
+}
+
+
+def state_label(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return ReferralState(value).label
+    except ValueError:
+        return value.replace("_", " ").capitalize()
+
+
+class ReferralHistoryModel(QAbstractTableModel):
+    """A referral's status changes, oldest first (the order they happened)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[StatusChangeView] = []
+        self._channels: dict[str, str] = {}
+        self._reasons: dict[str, str] = {}
+
+    def set_labels(self, channels: Mapping[str, str], reasons: Mapping[str, str]) -> None:
+        """Code → label maps so the table shows 'Provider feedback', not 'provider_feedback'."""
+        self._channels = dict(channels)
+        self._reasons = dict(reasons)
+
+    def set_history(self, history: Sequence[StatusChangeView]) -> None:
+        self.beginResetModel()
+        self._rows = list(history)
+        self.endResetModel()
+
+    def change(self, row: int) -> StatusChangeView:
+        return self._rows[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HistoryColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HistoryColumn):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return HISTORY_HEADERS[HistoryColumn(section)]
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        change = self._rows[index.row()]
+        column = HistoryColumn(index.column())
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._display(change, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column == HistoryColumn.NOTE:
+            return change.note or None
+        if role == SORT_ROLE:
+            if column == HistoryColumn.WHEN:
+                return change.at.isoformat()
+            return self._display(change, column).casefold()
+        return None
+
+    def _display(self, c: StatusChangeView, column: HistoryColumn) -> str:
+        if column == HistoryColumn.WHEN:
+            return f"{c.at:%d %b %Y %H:%M}"
+        if column == HistoryColumn.CHANGE:
+            before = state_label(c.from_status)
+            after = state_label(c.to_status)
+            return f"{before} → {after}" if before else after
+        if column == HistoryColumn.WHO:
+            return c.by_name
+        if column == HistoryColumn.CHANNEL:
+            return self._channels.get(c.channel, c.channel.replace("_", " "))
+        if column == HistoryColumn.REASON:
+            return self._reasons.get(c.reason_code, c.reason_code.replace("_", " "))
+        return " ".join(c.note.split())
+
+
+# --- the detail pane -------------------------------------------------------------------------
+
+
+def _row(label: str, value: str) -> str:
+    if not value:
+        return ""
+    return (
+        f"<tr><td style='padding:2px 12px 2px 0; color:#444; white-space:nowrap'>"
+        f"{escape(label)}</td><td style='padding:2px 0'>{value}</td></tr>"
+    )
+
+
+def _table(rows: Sequence[str]) -> str:
+    body = "".join(r for r in rows if r)
+    return f"<table cellspacing='0'>{body}</table>" if body else ""
+
+
+def how_to_refer_rows(service: ServiceView, method_labels: Mapping[str, str]) -> list[str]:
+    """Rows for 'how to refer': method, contact, phone, email, response time."""
+    method = method_labels.get(service.referral_method, service.referral_method.replace("_", " "))
+    response = ""
+    if service.response_days is not None:
+        days = service.response_days
+        response = f"usually within {days} working day{'s' if days != 1 else ''}"
+    waiting = ""
+    if service.waiting_weeks:
+        waiting = f"about {service.waiting_weeks} week{'s' if service.waiting_weeks != 1 else ''}"
+    return [
+        _row("Refer by", escape(method.capitalize())),
+        _row("Referral contact", escape(service.referral_contact)),
+        _row("Contact name", escape(service.contact_name)),
+        _row("Phone", escape(service.phone)),
+        _row("Email", escape(service.email)),
+        _row("Responds", escape(response)),
+        _row("Waiting time", escape(waiting)),
+    ]
+
+
+def address_text(service: ServiceView) -> str:
+    """The address, or why there is none (a refuge publishes a contact, never an address)."""
+    if service.confidential_address:
+        return "Confidential address: contact the service by phone or email"
+    loc = service.location
+    if loc is None:
+        return ""
+    parts = [loc.address_1, loc.address_2, loc.city, loc.region, loc.postcode]
+    return ", ".join(p for p in parts if p)
+
+
+def service_detail_html(
+    service: ServiceView,
+    *,
+    today: date,
+    category_labels: Mapping[str, str],
+    method_labels: Mapping[str, str],
+) -> str:
+    """Everything an officer needs before phoning: how to refer first, then who it is for."""
+    fresh = freshness(service.assured_date, today)
+    parts = [
+        f"<h2 style='margin-bottom:2px'>{escape(service.name)}</h2>",
+        f"<p style='margin-top:0; color:#444'>{escape(service.organisation_name)}</p>",
+    ]
+    if (service.status or "active") != "active":
+        parts.append(
+            f"<p style='color:{STALE_COLOUR.name()}'><b>Status: {escape(service.status)}</b>"
+            " – check before referring.</p>"
+        )
+    if service.description:
+        parts.append(f"<p>{escape(service.description)}</p>")
+    parts.append("<h3>How to refer</h3>")
+    parts.append(_table(how_to_refer_rows(service, method_labels)) or "<p>Not recorded.</p>")
+
+    settings = []
+    if service.prisons:
+        settings.append("in " + ", ".join(service.prisons))
+    if service.community:
+        settings.append("in the community")
+    if service.through_the_gate:
+        settings.append("through the gate")
+    categories = ", ".join(category_labels.get(c, c) for c in service.categories)
+    parts.append("<h3>Who it is for</h3>")
+    parts.append(
+        _table(
+            [
+                _row("Needs", escape(categories)),
+                _row("Eligibility", escape(eligibility_text(service))),
+                _row("Where", escape("; ".join(settings))),
+                _row("Areas", escape(", ".join(service.areas))),
+                _row("Cohorts", escape(", ".join(service.cohorts))),
+                _row("Risk levels", escape(", ".join(service.risk_levels))),
+                _row("Excludes", escape(", ".join(service.offence_exclusions))),
+                _row("Cost", escape(cost_text(service))),
+                _row("Capacity", escape(capacity_tooltip(service))),
+            ]
+        )
+    )
+    parts.append("<h3>Practical</h3>")
+    practical = _table(
+        [
+            _row("Address", escape(address_text(service))),
+            _row("Opening times", escape(service.opening_times)),
+            _row("What to bring", escape(service.what_to_bring)),
+            _row("Languages", escape(", ".join(service.languages))),
+            _row("Accessibility", escape(service.accessibility)),
+        ]
+    )
+    parts.append(practical or "<p>Not recorded.</p>")
+
+    parts.append("<h3>Pre-check and freshness</h3>")
+    checked = ""
+    if service.precheck_date:
+        checked = fmt_date(service.precheck_date)
+        checked += f" by {service.precheck_by}" if service.precheck_by else ""
+    verified = escape(fresh.text.capitalize())
+    if service.assured_date:
+        by = f" by {service.assurer}" if service.assurer else ""
+        verified += escape(f" ({fmt_date(service.assured_date)}{by})")
+    if fresh.stale:
+        verified = (
+            f"<span style='color:{STALE_COLOUR.name()}'><b>{verified}</b> – "
+            "may be out of date: confirm the details with the provider.</span>"
+        )
+    parts.append(
+        _table(
+            [
+                _row("Pre-check", escape(precheck_spoken(service))),
+                _row("Pre-checked", escape(checked)),
+                _row("Record", verified),
+            ]
+        )
+    )
+    return "".join(parts)

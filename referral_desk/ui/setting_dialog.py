@@ -1,0 +1,174 @@
+"""Transfer to another prison, or release to the community.
+
+People are "moved without informing the services they had been accessing" (DESIGN.md §1), so
+the dialog says how many referrals are open and offers, ticked by default, a follow-up on each
+to tell the provider.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from referral_desk.domain.errors import DomainError, ValidationError
+from referral_desk.services.app_services import AppServices
+from referral_desk.services.dto import PersonView
+from referral_desk.ui.models import setting_text
+from referral_desk.ui.widgets import (
+    DateEdit,
+    FieldError,
+    MessageBar,
+    named,
+    reference_combo,
+    set_combo_text,
+)
+
+
+class SettingDialog(QDialog):
+    """Change a person's setting; `saved` and `follow_ups_created` hold the outcome."""
+
+    def __init__(
+        self,
+        services: AppServices,
+        person: PersonView,
+        open_referrals: int,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.person = person
+        self.saved: PersonView | None = None
+        self.follow_ups_created = 0
+        self.setWindowTitle("Transfer or release")
+        self.setAccessibleName("Transfer or release")
+        self.setMinimumWidth(500)
+
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"<b>{person.display_name}</b> is now: {setting_text(person)}")
+        heading.setAccessibleName("Current setting")
+        layout.addWidget(heading)
+        self.message_bar = MessageBar(self)
+        layout.addWidget(self.message_bar)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(form)
+
+        self.custody = QRadioButton("&Custody (transfer)")
+        self.community = QRadioButton("C&ommunity (release)")
+        named(self.custody, "Custody")
+        named(self.community, "Community")
+        group = QButtonGroup(self)
+        group.addButton(self.custody)
+        group.addButton(self.community)
+        row = QHBoxLayout()
+        row.addWidget(self.custody)
+        row.addWidget(self.community)
+        row.addStretch(1)
+        form.addRow("Moving to", row)
+
+        self.prison = reference_combo(
+            [i.label for i in services.reference.list("prison")], "Prison"
+        )
+        self.prison_error = FieldError()
+        box = QVBoxLayout()
+        box.setSpacing(1)
+        box.addWidget(self.prison)
+        box.addWidget(self.prison_error)
+        label = QLabel("&Prison")
+        label.setBuddy(self.prison)
+        form.addRow(label, box)
+        self.area = reference_combo(
+            [i.label for i in services.reference.list("area")], "Probation area"
+        )
+        label = QLabel("&Area")
+        label.setBuddy(self.area)
+        form.addRow(label, self.area)
+        self.office = QLineEdit(person.office)
+        named(self.office, "Office")
+        label = QLabel("O&ffice")
+        label.setBuddy(self.office)
+        form.addRow(label, self.office)
+        self.release = DateEdit("Expected release date")
+        self.release.set_value(person.expected_release_date)
+        self.release_error = FieldError()
+        box = QVBoxLayout()
+        box.setSpacing(1)
+        box.addWidget(self.release)
+        box.addWidget(self.release_error)
+        label = QLabel("Expected &release")
+        label.setBuddy(self.release)
+        form.addRow(label, box)
+
+        self.tell = QCheckBox()
+        named(self.tell, "Tell providers")
+        if open_referrals:
+            plural = "s" if open_referrals != 1 else ""
+            self.tell.setText(
+                f"&Tell the providers: a follow-up on each of {open_referrals} open "
+                f"referral{plural}"
+            )
+            self.tell.setChecked(True)
+        else:
+            self.tell.setText("No open referrals: no provider to tell")
+            self.tell.setEnabled(False)
+        layout.addWidget(self.tell)
+
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton("&Save move", QDialogButtonBox.ButtonRole.AcceptRole)
+        named(self.save_button, "Save move")
+        self.save_button.setDefault(True)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        named(cancel, "Cancel")
+        self.save_button.clicked.connect(self._save)
+        cancel.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+
+        (self.custody if person.setting == "custody" else self.community).setChecked(True)
+        set_combo_text(self.prison, person.prison)
+        set_combo_text(self.area, person.area)
+        self.custody.toggled.connect(self._toggled)
+        self._toggled(self.custody.isChecked())
+        (self.community if person.setting == "custody" else self.custody).setFocus()
+
+    def _toggled(self, custody: bool) -> None:
+        self.prison.setEnabled(custody)
+        self.prison_error.set_error("")
+
+    def _save(self) -> None:
+        custody = self.custody.isChecked()
+        if custody and not self.prison.currentText().strip():
+            self.prison_error.set_error("Choose the prison for someone in custody")
+            self.prison.setFocus()
+            return
+        try:
+            release = self.release.value()
+        except ValidationError as err:
+            self.release_error.set_error(str(err))
+            self.release.setFocus()
+            return
+        try:
+            self.saved, self.follow_ups_created = self.services.cases.change_setting(
+                self.person.id,
+                setting="custody" if custody else "community",
+                prison=self.prison.currentText() if custody else "",
+                area=self.area.currentText(),
+                office=self.office.text(),
+                # "" clears a release date the officer emptied; None would leave it unchanged.
+                expected_release_date=release if release is not None else "",
+                tell_providers=self.tell.isEnabled() and self.tell.isChecked(),
+            )
+        except DomainError as err:
+            self.message_bar.show_message(str(err), kind="error")
+            return
+        self.accept()

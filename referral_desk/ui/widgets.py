@@ -1,0 +1,253 @@
+"""Small shared widgets: count badges, a date field that may be empty, inline field errors,
+and the message bar every page uses instead of pop-ups.
+
+Officers type dates the British way (31/12/2026), often leave them blank (release date not
+known yet) and must never be forced to pick today's date just because a widget cannot be empty,
+so dates are a line edit with forgiving parsing rather than QDateEdit.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
+
+from referral_desk.domain.errors import ValidationError
+
+_DMY = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{2}|\d{4})")
+
+
+def named(widget: QWidget, name: str, description: str = "") -> QWidget:
+    """Give a control its accessible name (screen readers) and, optionally, a description."""
+    widget.setAccessibleName(name)
+    if description:
+        widget.setAccessibleDescription(description)
+        widget.setToolTip(description)
+    return widget
+
+
+def fmt_date(value: date | None) -> str:
+    """`2 Mar 2026`: unambiguous, short, and how officers write dates in case notes."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%b %Y}"
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{fmt_date(value.date())} {value:%H:%M}"
+
+
+def parse_user_date(text: str, what: str) -> date | None:
+    """Parse 31/12/2026, 31-12-26, 31.12.2026 or 2026-12-31; empty means no date."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    m = _DMY.fullmatch(text)
+    try:
+        if m:
+            day, month, year = (int(g) for g in m.groups())
+            if year < 100:
+                year += 2000 if year <= (date.today().year % 100) + 10 else 1900
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{what} must be a date like 31/12/2026") from None
+
+
+class DateEdit(QLineEdit):
+    """A date that may be left empty; Up/Down step a day, Page Up/Down a week."""
+
+    date_changed = Signal()
+
+    def __init__(self, what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._what = what
+        self.setPlaceholderText("dd/mm/yyyy")
+        self.setMaxLength(10)
+        self.setClearButtonEnabled(True)
+        named(self, what, f"{what}: type a date like 31/12/2026 or leave empty")
+        self.textChanged.connect(lambda _t: self.date_changed.emit())
+        width = self.fontMetrics().horizontalAdvance("00/00/00000") + 40
+        self.setMinimumWidth(width)
+        self.setMaximumWidth(width + 60)
+
+    def value(self) -> date | None:
+        """The date typed, None when empty; raises ValidationError naming the field."""
+        return parse_user_date(self.text(), self._what)
+
+    def is_valid(self) -> bool:
+        try:
+            self.value()
+        except ValidationError:
+            return False
+        return True
+
+    def set_value(self, value: date | None) -> None:
+        self.setText("" if value is None else value.strftime("%d/%m/%Y"))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        steps = {
+            Qt.Key.Key_Up: 1,
+            Qt.Key.Key_Down: -1,
+            Qt.Key.Key_PageUp: 7,
+            Qt.Key.Key_PageDown: -7,
+        }
+        if event.key() in steps and self.is_valid():
+            current = self.value() or date.today()
+            self.set_value(current + timedelta(days=steps[event.key()]))
+            return
+        super().keyPressEvent(event)
+
+
+class FieldError(QLabel):
+    """A red line under a field; hidden while there is nothing to say."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("fieldError")
+        self.setStyleSheet("color: #b00020;")
+        self.setWordWrap(True)
+        self.setAccessibleName("Field error")
+        self.hide()
+
+    def set_error(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+        if text:
+            self.setAccessibleDescription(text)
+
+
+class Badge(QLabel):
+    """A count in a pill (e.g. overdue follow-ups); red when `alert` and non-zero."""
+
+    def __init__(self, alert: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__("0", parent)
+        self._alert = alert
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumWidth(26)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.set_count(0)
+
+    def set_count(self, count: int) -> None:
+        self.setText(str(count))
+        if count and self._alert:
+            colours = "background: #b00020; color: white;"
+        elif count:
+            colours = "background: #1d5fa8; color: white;"
+        else:
+            colours = "background: #d8dde3; color: #333;"
+        self.setStyleSheet(f"QLabel {{ {colours} border-radius: 9px; padding: 1px 7px;"
+                           " font-weight: bold; }")  # fmt: skip
+
+
+def reference_combo(labels: list[str], name: str, *, blank: str = "") -> QComboBox:
+    """An editable combo of reference labels with type-ahead; free text stays possible."""
+    from PySide6.QtWidgets import QCompleter
+
+    combo = QComboBox()
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    combo.addItem(blank)
+    combo.addItems(labels)
+    completer = QCompleter(labels, combo)
+    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    combo.setCompleter(completer)
+    combo.setCurrentIndex(0)
+    named(combo, name)
+    return combo
+
+
+def set_combo_text(combo: QComboBox, text: str) -> None:
+    index = combo.findText(text, Qt.MatchFlag.MatchFixedString)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    elif combo.isEditable():
+        combo.setEditText(text)
+
+
+class MessageBar(QFrame):
+    """A dismissible line at the top of the window for results and errors (no modal pop-ups).
+
+    Info messages fade after a while; errors stay until dismissed or replaced, because an
+    officer must not miss that something was *not* saved.
+    """
+
+    INFO_MS = 8000
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self.setAccessibleName("Messages")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 4, 4)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setAccessibleName("Message")
+        layout.addWidget(self.label, 1)
+        self.action_button = QPushButton()
+        named(self.action_button, "Message action")
+        self.action_button.hide()
+        layout.addWidget(self.action_button)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        named(close, "Dismiss message")
+        close.clicked.connect(self.dismiss)
+        layout.addWidget(close)
+        self.kind = ""
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.dismiss)
+        self._callback = None
+        self.action_button.clicked.connect(self._run_action)
+        self.hide()
+
+    def show_message(self, text: str, *, kind: str = "info", action: str = "",
+                     callback=None) -> None:  # fmt: skip
+        self.kind = kind
+        colours = {
+            "error": "background: #fde7e9; border: 1px solid #b00020; color: #5c0011;",
+            "info": "background: #e6f1fb; border: 1px solid #1d5fa8; color: #0b2c4f;",
+        }[kind]
+        self.setStyleSheet(f"QFrame#messageBar {{ {colours} border-radius: 4px; }}")
+        self.label.setText(text)
+        self.label.setAccessibleDescription(text)
+        self._callback = callback
+        self.action_button.setText(action)
+        self.action_button.setVisible(bool(action and callback))
+        self.show()
+        if kind == "info":
+            self._timer.start(self.INFO_MS)
+        else:
+            self._timer.stop()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+    def dismiss(self) -> None:
+        self._timer.stop()
+        self._callback = None
+        self.hide()
+
+    def _run_action(self) -> None:
+        callback = self._callback
+        self.dismiss()
+        if callback is not None:
+            callback()

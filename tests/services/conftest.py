@@ -1,0 +1,33 @@
+"""Fixtures for the directory use cases: a seeded database copied from a template."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from referral_desk.store.database import DB_FILENAME, Database
+from referral_desk.store.seed import seed_reference_data
+
+
+@pytest.fixture(scope="session")
+def directory_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database with reference data, copied for each test (migrating is slow)."""
+    folder = tmp_path_factory.mktemp("directory-template")
+    db = Database.open(folder)
+    with db.write() as session:
+        seed_reference_data(session)
+    db.close()
+    return folder / DB_FILENAME
+
+
+@pytest.fixture
+def directory_db(tmp_path: Path, directory_template: Path) -> Iterator[Database]:
+    data = tmp_path / "directory-data"
+    data.mkdir(mode=0o700)
+    shutil.copy2(directory_template, data / DB_FILENAME)
+    db = Database.open(data)
+    yield db
+    db.close()

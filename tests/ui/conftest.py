@@ -1,0 +1,139 @@
+"""GUI test fixtures: private QSettings, a main window on the `app` database, and helpers to
+answer modal dialogs and wait for the background worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+
+from referral_desk.store.models import Officer, Organisation, Service, ServiceCategory
+
+TODAY = date(2026, 3, 2)  # the root conftest's pinned Monday
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path: Path, qapp: QApplication) -> Iterator[None]:
+    """Every QSettings() in a test writes an ini file under tmp_path, never the user's."""
+    QCoreApplication.setOrganizationName("Referral Desk Tests")
+    QCoreApplication.setApplicationName("Referral Desk Tests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "ini"))
+    yield
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(app: Any, qtbot: Any, settings: QSettings) -> Iterator[Any]:
+    from referral_desk.ui.main_window import MainWindow
+
+    win = MainWindow(app, settings)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(win.worker.is_idle, timeout=5000)
+    yield win
+    win.close()
+    win.deleteLater()
+
+
+class Gui:
+    """Helpers for driving real widgets (a fixture, since test modules cannot import conftest)."""
+
+    def __init__(self, qtbot: Any, app: Any) -> None:
+        self.qtbot = qtbot
+        self.app = app
+
+    def wait_idle(self, win: Any, timeout: int = 5000) -> None:
+        """Wait until every background load has been delivered to the UI thread."""
+        self.qtbot.waitUntil(win.worker.is_idle, timeout=timeout)
+
+    def on_next_dialog(self, callback: Callable[[Any], None], *, timeout_ms: int = 5000) -> list:
+        """Run `callback(dialog)` once the next modal dialog is open (it blocks in exec()).
+
+        If the callback fails, the dialog is closed so exec() returns and the test fails
+        cleanly instead of hanging. Returns a list that receives the dialog.
+        """
+        seen: list[QWidget] = []
+        waited = [0]
+
+        def poll() -> None:
+            dialog = QApplication.activeModalWidget()
+            if dialog is None or not dialog.isVisible() or dialog in seen:
+                waited[0] += 10
+                if waited[0] < timeout_ms:
+                    QTimer.singleShot(10, poll)
+                return
+            seen.append(dialog)
+            try:
+                callback(dialog)
+            except BaseException:
+                dialog.close()
+                raise
+
+        QTimer.singleShot(0, poll)
+        return seen
+
+    @staticmethod
+    def button(root: QWidget, name: str) -> Any:
+        """The button whose accessible name or text (without &) is `name`."""
+        for button in root.findChildren(QAbstractButton):
+            if button.accessibleName() == name or button.text().replace("&", "") == name:
+                return button
+        raise LookupError(name)
+
+    def add_service(self, name: str = "Hope Mentoring", response_days: int = 2) -> str:
+        with self.app.db.write() as session:
+            org = Organisation(name=f"{name} Trust")
+            svc = Service(name=name, organisation_id=org.id, response_days=response_days)
+            cats = [ServiceCategory(service_id=svc.id, category_code=c)
+                    for c in ("mentoring", "accommodation")]  # fmt: skip
+            session.add_all([org, svc, *cats])
+        return svc.id
+
+    def add_officer(self, name: str = "Sam Patel") -> str:
+        with self.app.db.write() as session:
+            officer = Officer(name=name, team="Leeds South")
+            session.add(officer)
+        return officer.id
+
+
+@pytest.fixture
+def gui(qtbot: Any, app: Any) -> Gui:
+    return Gui(qtbot, app)
+
+
+@pytest.fixture
+def referred(app: Any, gui: Gui) -> dict[str, Any]:
+    """A person in custody with two needs, one sent referral and its follow-up."""
+    person = app.people.add(
+        given_name="Zoë", family_name="Ward", date_of_birth="1999-09-09", crn="X123456",
+        nomis="A1234BC", setting="custody", prison="HMP Leeds",
+        expected_release_date="2026-04-20", consent_given_on="2026-02-01",
+    )  # fmt: skip
+    service_id = gui.add_service()
+    need = app.needs.log(person.id, "mentoring", "Wants a mentor")
+    second = app.needs.log(person.id, "accommodation", "Needs a flat on release")
+    ref = app.referrals.make(need.id, service_id, consent=True)
+    return {"person": person, "need": need, "second": second, "referral": ref,
+            "service_id": service_id}  # fmt: skip
+
+
+def days(n: int) -> date:
+    """The pinned test day (Monday 2 March 2026) plus n days."""
+    return date.fromordinal(TODAY.toordinal() + n)
+
+
+@pytest.fixture
+def day() -> Callable[[int], date]:
+    return days

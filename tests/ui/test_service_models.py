@@ -1,0 +1,236 @@
+"""Table models of the find-service and referral dialogs, and the freshness wording.
+
+The models are checked with pytest-qt's `qtmodeltester` (Qt's QAbstractItemModelTester), on
+their own and behind the sort proxy the dialogs use. `freshness` is pure Python.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+from datetime import date, datetime
+
+import pytest
+
+from referral_desk.ui.freshness import STALE_AFTER_MONTHS, freshness, months_between
+
+
+def _pin_singletons() -> None:
+    # PySide6 6.12 on CPython 3.11 drops one reference to None/True/False per call of a void
+    # method; without immortal singletons (3.12+) the process aborts after a few thousand
+    # calls. Give them a large reserve so the tests exercise our code, not that bug.
+    if sys.version_info < (3, 12) and sys.getrefcount(None) < 1 << 39:
+        for obj in (None, True, False):
+            ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
+
+
+_pin_singletons()
+
+TODAY = date(2026, 3, 2)
+
+
+# --- freshness (no Qt) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("verified", "text", "stale"),
+    [
+        (None, "never verified", True),
+        (date(2026, 3, 2), "verified today", False),
+        (date(2026, 3, 9), "verified today", False),  # a clock set wrong elsewhere
+        (date(2026, 3, 1), "verified yesterday", False),
+        (date(2026, 2, 10), "verified 20 days ago", False),
+        (date(2026, 2, 2), "verified 1 month ago", False),
+        (date(2025, 3, 3), "verified 11 months ago", False),
+        (date(2025, 3, 2), "verified 12 months ago", True),
+        (date(2025, 1, 2), "verified 14 months ago", True),
+    ],
+)
+def test_freshness_wording_and_staleness(verified, text, stale) -> None:
+    result = freshness(verified, TODAY)
+    assert (result.text, result.stale) == (text, stale)
+
+
+def test_months_between_counts_whole_months() -> None:
+    assert months_between(date(2025, 1, 31), date(2025, 2, 28)) == 0
+    assert months_between(date(2025, 1, 31), date(2025, 3, 1)) == 1
+    assert months_between(date(2024, 2, 29), date(2025, 2, 28)) == 11
+    assert STALE_AFTER_MONTHS == 12
+
+
+# --- models ------------------------------------------------------------------------------------
+
+
+def result(name: str, **fields):
+    from referral_desk.services.dto import SearchResult
+
+    defaults = dict(
+        id=f"id-{name}",
+        name=name,
+        organisation_id="org",
+        organisation_name=f"{name} Trust",
+        status="active",
+        categories=("accommodation",),
+        description=f"{name} helps. More text follows here.",
+    )
+    defaults.update(fields)
+    return SearchResult(**defaults)
+
+
+@pytest.fixture
+def results():
+    return [
+        result("Beta", free=False, unit_cost=40.0, assured_date=date(2025, 1, 2),
+               isp_agreed=True, reports_attendance=True, score=3.0),
+        result("alpha", free=True, assured_date=date(2026, 2, 1), capacity="full", score=2.0,
+               gender="female", min_age=18, max_age=25),
+        result("Gamma", free=False, unit_cost=5.0, assured_date=None, score=1.0,
+               capacity="waiting list", waiting_weeks=6, reports_progress=True),
+    ]  # fmt: skip
+
+
+@pytest.mark.gui
+def test_results_model_passes_modeltester(qtmodeltester, results) -> None:
+    from referral_desk.ui.service_models import ServiceResultsModel
+
+    model = ServiceResultsModel()
+    model.set_category_labels({"accommodation": "Accommodation"})
+    qtmodeltester.check(model)
+    model.set_results(results, TODAY)
+    qtmodeltester.check(model)
+    model.set_results([], TODAY)
+    qtmodeltester.check(model)
+
+
+@pytest.mark.gui
+def test_results_model_through_sort_proxy_passes_modeltester(qtmodeltester, results) -> None:
+    from PySide6.QtCore import QSortFilterProxyModel
+
+    from referral_desk.ui.service_models import SORT_ROLE, ServiceResultsModel
+
+    model = ServiceResultsModel()
+    model.set_results(results, TODAY)
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SORT_ROLE)
+    proxy.sort(4)
+    qtmodeltester.check(proxy)
+
+
+@pytest.mark.gui
+def test_results_cells_say_what_an_officer_needs(results) -> None:
+    from PySide6.QtCore import Qt
+
+    from referral_desk.ui.service_models import (
+        STALE_COLOUR,
+        STALE_ROLE,
+        ResultColumn,
+        ServiceResultsModel,
+    )
+
+    model = ServiceResultsModel()
+    model.set_results(results, TODAY)
+
+    def cell(row: int, column: ResultColumn, role=Qt.ItemDataRole.DisplayRole):
+        return model.data(model.index(row, column), role)
+
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "Service"
+    assert cell(0, ResultColumn.NAME) == "Beta"
+    assert cell(0, ResultColumn.ORGANISATION) == "Beta Trust"
+    assert cell(0, ResultColumn.OFFERS) == "Beta helps."
+    assert cell(0, ResultColumn.COST) == "£40 per place"
+    assert cell(0, ResultColumn.PRECHECK) == "ISP · Attendance"
+    assert "Information-sharing protocol agreed" in cell(
+        0, ResultColumn.PRECHECK, Qt.ItemDataRole.AccessibleTextRole
+    )
+    assert cell(0, ResultColumn.VERIFIED) == "verified 14 months ago"
+    assert cell(0, ResultColumn.VERIFIED, STALE_ROLE) is True
+    brush = cell(0, ResultColumn.VERIFIED, Qt.ItemDataRole.ForegroundRole)
+    assert brush.color() == STALE_COLOUR
+    assert "out of date" in cell(0, ResultColumn.VERIFIED, Qt.ItemDataRole.ToolTipRole)
+    assert cell(1, ResultColumn.ELIGIBILITY) == "Women, 18–25"
+    assert cell(1, ResultColumn.COST) == "Free"
+    assert cell(1, ResultColumn.CAPACITY) == "Full"
+    assert cell(1, ResultColumn.VERIFIED, STALE_ROLE) is False
+    assert cell(2, ResultColumn.CAPACITY) == "Waiting list (6 wk)"
+    assert cell(2, ResultColumn.PRECHECK) == "Progress"
+    assert cell(2, ResultColumn.VERIFIED) == "never verified"
+    assert cell(2, ResultColumn.ELIGIBILITY) == "Anyone"
+
+
+@pytest.mark.gui
+def test_sort_roles_sort_by_value_not_text(results) -> None:
+    from PySide6.QtCore import QSortFilterProxyModel, Qt
+
+    from referral_desk.ui.service_models import SORT_ROLE, ResultColumn, ServiceResultsModel
+
+    model = ServiceResultsModel()
+    model.set_results(results, TODAY)
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SORT_ROLE)
+
+    def names() -> list[str]:
+        return [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+
+    assert names() == ["Beta", "alpha", "Gamma"]  # relevance order until a header is clicked
+    proxy.sort(ResultColumn.COST)
+    assert names() == ["alpha", "Gamma", "Beta"]  # free, £5, £40 (text would put £40 first)
+    proxy.sort(ResultColumn.NAME)
+    assert names() == ["alpha", "Beta", "Gamma"]  # case-insensitive
+    proxy.sort(ResultColumn.VERIFIED)
+    assert names() == ["alpha", "Beta", "Gamma"]  # freshest first, never verified last
+    proxy.sort(ResultColumn.CAPACITY)
+    assert names() == ["Beta", "Gamma", "alpha"]  # accepting, waiting list, full
+    proxy.sort(ResultColumn.PRECHECK, Qt.SortOrder.DescendingOrder)
+    assert names()[0] == "Beta"
+
+
+@pytest.mark.gui
+def test_history_model_passes_modeltester_and_shows_labels(qtmodeltester) -> None:
+    from PySide6.QtCore import Qt
+
+    from referral_desk.services.dto import StatusChangeView
+    from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
+
+    model = ReferralHistoryModel()
+    model.set_labels({"provider_feedback": "Provider feedback"}, {"no_capacity": "No capacity"})
+    qtmodeltester.check(model)
+    model.set_history(
+        [
+            StatusChangeView("1", None, "draft", datetime(2026, 3, 2, 9, 0), by_name="Alex"),
+            StatusChangeView("2", "draft", "sent", datetime(2026, 3, 2, 9, 1), channel="phone"),
+            StatusChangeView("3", "sent", "declined", datetime(2026, 3, 4, 14, 30),
+                             channel="provider_feedback", reason_code="no_capacity",
+                             note="Full until\nApril"),
+        ]
+    )  # fmt: skip
+    qtmodeltester.check(model)
+
+    def cell(row: int, column: HistoryColumn, role=Qt.ItemDataRole.DisplayRole):
+        return model.data(model.index(row, column), role)
+
+    assert cell(0, HistoryColumn.CHANGE) == "Draft"
+    assert cell(0, HistoryColumn.WHO) == "Alex"
+    assert cell(2, HistoryColumn.WHEN) == "04 Mar 2026 14:30"
+    assert cell(2, HistoryColumn.CHANGE) == "Sent → Declined"
+    assert cell(2, HistoryColumn.CHANNEL) == "Provider feedback"
+    assert cell(2, HistoryColumn.REASON) == "No capacity"
+    assert cell(2, HistoryColumn.NOTE) == "Full until April"
+    assert cell(2, HistoryColumn.NOTE, Qt.ItemDataRole.ToolTipRole) == "Full until\nApril"
+
+
+@pytest.mark.gui
+def test_detail_html_escapes_text_and_never_shows_a_confidential_address() -> None:
+    from referral_desk.services.dto import LocationView
+    from referral_desk.ui.service_models import service_detail_html
+
+    location = LocationView(id="l", address_1="1 Secret Road", postcode="LS1 1AA")
+    refuge = result("<b>Refuge</b>", confidential_address=True, location=location,
+                    phone="0800 000 111", assured_date=date(2024, 1, 5), assurer="Kim")  # fmt: skip
+    html = service_detail_html(refuge, today=TODAY, category_labels={}, method_labels={})
+    assert "<b>Refuge</b>" not in html and "&lt;b&gt;Refuge&lt;/b&gt;" in html
+    assert "Secret Road" not in html
+    assert "Confidential address" in html
+    assert "0800 000 111" in html
+    assert "may be out of date" in html and "by Kim" in html
