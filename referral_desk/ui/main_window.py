@@ -95,7 +95,7 @@ MENUS = {
 DEFAULT_SPLITS = {
     "myDaySplitter": [540, 360],
     "myDayBottomSplitter": [500, 500],
-    "personSplitter": [560, 440],
+    "personSplitter": [520, 480],
     "personLeftSplitter": [300, 300],
 }
 

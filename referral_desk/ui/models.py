@@ -465,13 +465,17 @@ class TimelineTableModel(RecordTableModel):
         super().__init__(parent)
         self.columns = (
             Column("When", lambda e: fmt_datetime(e.at), sort=lambda e: e.at.isoformat()),
-            Column("Type", lambda e: TIMELINE_KINDS.get(e.kind, e.kind)),
-            Column("What happened", lambda e: e.text, tip=lambda e: e.text),
+            Column("What happened", self._what, tip=self._what),
             Column("Who", lambda e: e.by_name),
         )
 
+    @staticmethod
+    def _what(e: TimelineEvent) -> str:
+        # Status texts say what they are ("Need logged…", "Referral…"); notes need a label.
+        return f"Note: {e.text}" if e.kind == "note" else e.text
+
     def search_text(self, e: TimelineEvent) -> str:
-        return f"{e.text} {e.by_name}"
+        return f"{TIMELINE_KINDS.get(e.kind, '')} {e.text} {e.by_name}"
 
 
 # -- filter proxy -----------------------------------------------------------------------------

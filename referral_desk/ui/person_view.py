@@ -358,23 +358,25 @@ class PersonPage(QWidget):
             return fm.horizontalAdvance(sample) + 24
 
         for view, samples in (
-            (self.needs_view, ["00", "Education, training and employ", "W" * 22,
-                               "Unmet – no service found"]),
-            (self.referrals_view, ["WWW-WWW", "Hope Mentoring Service WW", "Hope Trust WWWW",
-                                   "Waiting list", "00 Mmm 0000"]),
+            (self.needs_view, ["00", "Education, training and employ", "",
+                               "Unmet – no service found", "00 Mmm 0000"]),
+            (self.referrals_view, ["WWW-WWW", "", "Hope Trust WWWW", "Waiting list",
+                                   "00 Mmm 0000", "00 Mmm 0000 00:00"]),
             (self.follow_view, ["Overdue 10 days (00 Mmm 0000)", "Check acceptance",
                                 "Firstname Lastname", "WWW-WWW", "Hope Mentoring WW"]),
-            (self.timeline_view, ["00 Mmm 0000 00:00", "Follow-up"]),
+            (self.timeline_view, ["00 Mmm 0000 00:00"]),
         ):  # fmt: skip
             header = view.horizontalHeader()
             for col, sample in enumerate(samples):
                 header.resizeSection(col, width(sample))
-        self.timeline_view.horizontalHeader().setSectionResizeMode(
-            2, QHeaderView.ResizeMode.Stretch
-        )
-        self.timeline_view.horizontalHeader().setStretchLastSection(False)
-        self.timeline_view.horizontalHeader().resizeSection(3, width("Alex Morgan"))
-        self.timeline_view.horizontalHeader().setMinimumSectionSize(40)
+        # The free text gets whatever width is left; the other columns keep their size.
+        for view, stretch in ((self.needs_view, 2), (self.referrals_view, 1),
+                              (self.follow_view, 5), (self.timeline_view, 1)):  # fmt: skip
+            header = view.horizontalHeader()
+            header.setStretchLastSection(False)
+            header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+            header.setMinimumSectionSize(40)
+        self.timeline_view.horizontalHeader().resizeSection(2, width("Alex Morgan"))
 
     # -- loading ------------------------------------------------------------------------------
     def show_person(self, person_id: str) -> None:
@@ -427,6 +429,7 @@ class PersonPage(QWidget):
             sorted(detail.follow_ups, key=lambda f: (f.done_on is not None, f.due_on))
         )
         self.timeline_model.set_rows(detail.timeline)
+        self.timeline_view.resizeRowsToContents()
         pending = sum(1 for f in detail.follow_ups if f.done_on is None)
         self.tabs.setTabText(0, f"&Referrals ({len(detail.referrals)})")
         self.tabs.setTabText(1, f"Follow-&ups ({pending} to do)")

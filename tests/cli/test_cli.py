@@ -190,3 +190,21 @@ def test_console_script_and_module_entry_points(tmp_path) -> None:
     for cmd in ([str(exe), "--version"], [sys.executable, "-m", "referral_desk", "--version"]):
         out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
         assert out.stdout.startswith("referral-desk ")
+
+
+def test_slip_command_writes_a_pdf_and_refuses_unknown_reference(cli, service_id, tmp_path):
+    person = cli.json("person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01")
+    need = cli.json("need", "add", "--person", person["id"], "--category", "finance",
+                    "--description", "Debt")  # fmt: skip
+    ref = cli.json("refer", "--need", need["id"], "--service", service_id, "--consent")
+    out = tmp_path / "slip.pdf"
+    done = cli.json("slip", ref["reference"], "--out", str(out))
+    assert done["size"] == "A4" and out.read_bytes().startswith(b"%PDF")
+    first = out.read_bytes()
+    cli.json("slip", ref["reference"], "--out", str(out))
+    assert out.read_bytes() == first  # recording the print does not change the document
+    form = tmp_path / "form.pdf"
+    assert cli.json("slip", ref["reference"], "--out", str(form), "--form", "--size", "a5")
+    code, _, err = cli("slip", "ZZZ-ZZZ", "--out", str(tmp_path / "x.pdf"))
+    assert code != 0 and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.pdf").exists()

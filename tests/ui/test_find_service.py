@@ -230,11 +230,12 @@ def test_typing_searches_and_the_table_shows_what_matters(
     assert dialog.status_label.text() == f"{len(names(dialog))} services found."
 
     dialog.search_edit.clear()
-    qtbot.keyClicks(dialog.search_edit, "lighthouse")
+    qtbot.keyClicks(dialog.search_edit, "housing advice")
     wait_results(qtbot, dialog)
-    assert names(dialog)[0] == "Lighthouse Housing Advice"
+    assert names(dialog) == ["Lighthouse Housing Advice"]
     assert dialog.proxy.index(0, ResultColumn.PRECHECK).data() == "ISP · Attendance"
     assert dialog.proxy.index(0, ResultColumn.VERIFIED).data() == "verified 1 month ago"
+    assert dialog.proxy.index(0, ResultColumn.VERIFIED).data(Qt.ItemDataRole.ForegroundRole) is None
 
 
 @pytest.mark.gui

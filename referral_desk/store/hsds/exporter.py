@@ -92,6 +92,7 @@ class _Builder:
         self.tables: dict[str, list[m.Row]] = {t: [] for t in TABLES}
         self.foreign_terms: dict[str, m.Row] = {}
         self.foreign_taxonomies: dict[str, m.Row] = {}
+        self._own_ids: set[str] = set()
         categories = session.execute(
             select(ReferenceItem.code, ReferenceItem.label)
             .where(ReferenceItem.list_name == "need_category", ReferenceItem.deleted_at.is_(None))
@@ -126,12 +127,11 @@ class _Builder:
         areas = self._areas()
         for svc in services:
             self._service(svc, org_keys, loc_keys, access, categories, areas)
-        self.tables["taxonomy"].extend(
-            self.foreign_taxonomies[k] for k in sorted(self.foreign_taxonomies)
-        )
-        self.tables["taxonomy_term"].extend(
-            self.foreign_terms[k] for k in sorted(self.foreign_terms)
-        )
+        for table, found in (
+            ("taxonomy", self.foreign_taxonomies),
+            ("taxonomy_term", self.foreign_terms),
+        ):
+            self.tables[table] += [found[k] for k in sorted(found) if k not in self._own_ids]
         _drop_broken_links(self.tables)
         return self.tables
 
@@ -172,6 +172,7 @@ class _Builder:
         self.tables["taxonomy_term"] += [
             need_term_row(code, label) for code, label in self.category_labels.items()
         ]
+        self._own_ids = {r["id"] for t in ("taxonomy", "taxonomy_term") for r in self.tables[t]}
 
     def _add(self, children: dict[str, list[m.Row]]) -> None:
         for table, rows in children.items():

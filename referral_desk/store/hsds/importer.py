@@ -51,6 +51,7 @@ from referral_desk.store.hsds.taxonomy import (
     CategoryMatcher,
     LocalTerm,
     decode_values,
+    is_published,
     local_term_for,
 )
 from referral_desk.store.models import (
@@ -766,15 +767,15 @@ def plan_import(session: Session, package: Package) -> ImportPlan:
     orgs = [folder.organisation(r) for r in accepted["organization"].values()]
     locations = [folder.location(r) for r in accepted["location"].values()]
     services = [folder.service(r) for r in accepted["service"].values()]
-    unused = [
-        t for t in ("taxonomy", "taxonomy_term")
-        if any(i not in folder.used_terms for i in accepted[t])
-    ]  # fmt: skip
-    for table in unused:
-        count = sum(1 for i in accepted[table] if i not in folder.used_terms)
-        plan.notes.append(
-            f"{package.table(table).path}: {count} row(s) not used by any imported record."
-        )
+    for table in ("taxonomy", "taxonomy_term"):
+        count = sum(
+            1 for i, row in accepted[table].items()
+            if i not in folder.used_terms and not is_published(row.cells)
+        )  # fmt: skip
+        if count:
+            plan.notes.append(
+                f"{package.table(table).path}: {count} row(s) not used by any imported record."
+            )
     planner = _Planner(session, plan, folder)
     planner.organisations(orgs)
     planner.locations(locations)

@@ -195,6 +195,12 @@ def local_term_for(term: dict[str, str]) -> LocalTerm | None:
     return TERMS_BY_CODE.get(code) or TERMS_BY_NAME.get((term.get("name") or "").casefold())
 
 
+def is_published(row: dict[str, str]) -> bool:
+    """A taxonomy or term row that Referral Desk itself publishes in every export."""
+    ours = {LOCAL_TAXONOMY.id, NEED_TAXONOMY.id}
+    return row.get("id") in ours or row.get("taxonomy_id") in ours
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
