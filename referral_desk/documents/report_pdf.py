@@ -26,6 +26,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 
@@ -99,7 +100,14 @@ SERIES_COLOURS = (
     colors.HexColor("#505a5f"),
 )
 CHART_HEIGHT = 62 * mm
+LABEL_SIZE = 6.5
 _NUMBER_WIDTH = 17 * mm
+_LABEL_MAX = 95 * mm
+_LABEL_MIN = 36 * mm
+MAX_ROWS = 150
+"""Rows printed per table. A PDF is read, not searched: 4,000 services over 200 pages help no
+one, so longer tables print their first rows (reports sort them largest first) and say that the
+CSV and Excel exports have the rest."""
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -172,7 +180,8 @@ def chart_drawing(chart: ChartData, width: float) -> Drawing:
     drawing.add(String(0, height - 11, chart["title"], fontName=fonts.bold, fontSize=10,
                        fillColor=INK))  # fmt: skip
     bars = HorizontalBarChart() if horizontal else VerticalBarChart()
-    label_room = min(78 * mm, 2.0 * max((len(x) for x in labels), default=1) + 8) * 1.0
+    widest = max((stringWidth(x, fonts.regular, LABEL_SIZE) for x in labels), default=0.0)
+    label_room = min(width * 0.45, widest + 6)
     if horizontal:
         bars.x, bars.y = label_room + 4, 14 + legend_h
         bars.width = width - bars.x - 20
@@ -184,9 +193,9 @@ def chart_drawing(chart: ChartData, width: float) -> Drawing:
     bars.data = data
     bars.categoryAxis.categoryNames = labels
     bars.categoryAxis.labels.fontName = fonts.regular
-    bars.categoryAxis.labels.fontSize = 6.5
+    bars.categoryAxis.labels.fontSize = LABEL_SIZE
     bars.valueAxis.labels.fontName = fonts.regular
-    bars.valueAxis.labels.fontSize = 6.5
+    bars.valueAxis.labels.fontSize = LABEL_SIZE
     bars.valueAxis.valueMin = 0
     bars.valueAxis.valueMax = _nice_max(top)
     bars.valueAxis.valueStep = _nice_max(top) / 5
@@ -227,12 +236,12 @@ def chart_drawing(chart: ChartData, width: float) -> Drawing:
 
 
 def _nice_max(top: float) -> float:
-    """A round axis maximum at or above `top` (5 steps of 1, 2, 2.5 or 5 × 10^n)."""
+    """A round axis maximum at or above `top`: 5 steps of 1, 2, 2.5, 3, 4, 5, 6 or 8 × 10^n."""
     if top <= 0:
         return 5.0
     step = top / 5
     magnitude = 10 ** len(str(int(step))) / 10 if step >= 1 else 1
-    for factor in (1, 2, 2.5, 5, 10):
+    for factor in (1, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if magnitude * factor >= step:
             return magnitude * factor * 5
     return top  # pragma: no cover - the loop always returns
@@ -246,16 +255,28 @@ def table_flowable(table: TableData, width: float) -> Table:
     columns = table["columns"]
     labels = [i for i, c in enumerate(columns) if c["kind"] == "label"]
     numbers = len(columns) - len(labels)
-    number_width = min(_NUMBER_WIDTH, (width * 0.72) / max(1, numbers))
-    label_width = (width - number_width * numbers) / max(1, len(labels))
+    number_width = min(_NUMBER_WIDTH, (width - _LABEL_MIN * len(labels)) / max(1, numbers))
+    # Labels take the rest of the width, up to a readable measure; narrow tables stay narrow.
+    label_width = min(_LABEL_MAX, (width - number_width * numbers) / max(1, len(labels)))
     widths = [label_width if c["kind"] == "label" else number_width for c in columns]
+    # Headers shrink (never below 5 pt) until their longest word fits: no "Acknowl-edged".
+    bold = font_family().bold
+    longest = max(
+        (
+            stringWidth(w, bold, 1)
+            for c in columns
+            if c["kind"] != "label"
+            for w in c["title"].split()
+        ),
+        default=1.0,
+    )
+    size = max(5.0, min(7.5, (number_width - 4.5) / longest))
+    head = ParagraphStyle("head_fit", parent=styles["head"], fontSize=size, leading=size + 1.5)
+    head_num = ParagraphStyle("head_fit_num", parent=head, alignment=TA_RIGHT)
     header = [
-        Paragraph(
-            _escape(c["title"]), styles["head"] if c["kind"] == "label" else styles["head_num"]
-        )
-        for c in columns
+        Paragraph(_escape(c["title"]), head if c["kind"] == "label" else head_num) for c in columns
     ]
-    body_rows = [list(r) for r in table["rows"]]
+    body_rows = [list(r) for r in table["rows"][:MAX_ROWS]]
     if table["totals"] is not None:
         body_rows.append(list(table["totals"]))
     data: list[list[Any]] = [header]
@@ -311,8 +332,8 @@ def report_story(report: ReportData) -> list[Flowable]:
             styles["body"],
         ),
         Spacer(1, 1.5 * mm),
-        para(str(report["suppression"].get("statement", "")), styles["small"]),
     ]
+    # The notes include the suppression statement (reports.export.prepare adds it).
     for note in report["notes"]:
         story.append(para(note, styles["small"]))
     charts = report["charts"]
@@ -337,6 +358,15 @@ def report_story(report: ReportData) -> list[Flowable]:
             story.append(table_flowable(table, width))
         else:
             story.append(para("No data in this period.", styles["body"]))
+        shown = len(table["rows"])
+        if shown > MAX_ROWS:
+            story.append(
+                para(
+                    f"The first {MAX_ROWS:,} of {shown:,} rows are shown (the total row covers "
+                    "them all); the CSV and Excel exports have every row.",
+                    styles["small"],
+                )
+            )
         for note in table["notes"]:
             story.append(para(note, styles["small"]))
     return story

@@ -4,7 +4,8 @@ Why one module: a report leaves the machine as a file (CSV, XLSX, PDF) or as JSO
 line, and every one of those must obey the same rules. So every writer here starts with
 `prepare`, and the PDF renderer (in `documents`) only ever receives `to_data`'s output:
 
-- small counts are suppressed, with secondary suppression (`suppression.suppress_table`);
+- small counts are suppressed, with secondary suppression (`suppression.suppress_table`), and
+  a totals row that several tables print is hidden alike in all of them (`shared_rows`);
 - officers' names become "Officer 1", "Officer 2"… (exports carry no names);
 - the "Other" need descriptions (free text) are dropped, they are for the screen only;
 - as a last line of defence any label shaped like a case number (CRN, prison number, PNC) or a
@@ -23,7 +24,7 @@ from datetime import datetime, time
 from typing import Any
 
 from referral_desk.reports.model import UNASSIGNED, Cell, Report, ReportTable
-from referral_desk.reports.suppression import marker, suppress_table
+from referral_desk.reports.suppression import marker, shared_rows, suppress_table
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -94,7 +95,10 @@ def prepare(report: Report, threshold: int) -> Report:
     if report.suppressed_below is not None:
         return report
     pseudonyms: dict[str, str] = {}
-    tables = tuple(_strip_table(suppress_table(t, threshold), pseudonyms) for t in report.tables)
+    shared = shared_rows(report.tables, threshold)
+    tables = tuple(
+        _strip_table(suppress_table(t, threshold, shared), pseudonyms) for t in report.tables
+    )
     return replace(
         report,
         tables=tables,

@@ -1,5 +1,9 @@
 """Follow-up discipline: were follow-ups done on time, and what is overdue, by officer and team.
 
+One table by officer with the team beside each officer (not a separate team table: team rows
+would be sums of officer rows, and suppression cannot protect sums across tables), and one by
+kind of follow-up.
+
 Why: the loop only closes if someone rings the provider after the referral (DESIGN.md §1, §5).
 A team manager needs to see where follow-ups slip, without reading every caseload.
 
@@ -100,7 +104,6 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
         for oid, name, team in session.execute(select(Officer.id, Officer.name, Officer.team))
     }
     by_officer: dict[tuple[str, str, str], _Tally] = defaultdict(_Tally)
-    by_team: dict[str, _Tally] = defaultdict(_Tally)
     by_kind: dict[str, _Tally] = defaultdict(_Tally)
     overall = _Tally()
     for row in session.execute(stmt).mappings():
@@ -108,11 +111,13 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
         oldest = row["oldest"]
         if isinstance(oldest, str):
             oldest = date.fromisoformat(oldest)
-        name, team = officers.get(row["officer_id"] or "", (UNASSIGNED, ""))
+        known = row["officer_id"] in officers
+        name, team = officers.get(row["officer_id"], (UNASSIGNED, ""))
         name = name.strip() or UNASSIGNED
         team = team.strip() or NO_TEAM
-        officer_key = (team, name, row["officer_id"] or "")
-        for tally in (by_officer[officer_key], by_team[team], by_kind[row["kind"]], overall):
+        # Unknown officers (none recorded, or not synced here yet) share one row.
+        officer_key = (team, name, row["officer_id"] if known else "")
+        for tally in (by_officer[officer_key], by_kind[row["kind"]], overall):
             tally.add(counts, oldest)
 
     def kind_label(kind: str) -> str:
@@ -131,17 +136,8 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
     )
     tables = (
         ReportTable(
-            "by_team",
-            "Follow-ups by team",
-            (Column("label", "Team", "label"), *_figure_columns()),
-            tuple((team, *t.cells(today)) for team, t in sorted(by_team.items())),
-            totals,
-            row_total="due",
-            parts=parts,
-        ),
-        ReportTable(
             "by_officer",
-            "Follow-ups by officer",
+            "Follow-ups by officer and team",
             (
                 Column("label", "Officer", "label", personal=True),
                 Column("team", "Team", "label"),
@@ -149,7 +145,12 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
             ),
             officer_rows,
             ("Total", "", *overall.cells(today)),
-            notes=("Exports show officers as numbered pseudonyms, never by name.",),
+            notes=(
+                "Exports show officers as numbered pseudonyms, never by name.",
+                "Team figures are the sums of their officers' rows; they are not printed "
+                "separately, because a team total beside its officers could give a hidden "
+                "count away.",
+            ),
             row_total="due",
             parts=parts,
         ),
@@ -173,8 +174,10 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
         generated_on=today,
         tables=tables,
         charts=(
-            ChartSpec("chart_team", "Follow-ups due in the period by team", "by_team", parts),
-            ChartSpec("chart_overdue", "Overdue follow-ups by team", "by_team", ("overdue",)),
+            ChartSpec(
+                "chart_officer", "Follow-ups due in the period by officer", "by_officer", parts
+            ),
+            ChartSpec("chart_overdue", "Overdue follow-ups by officer", "by_officer", ("overdue",)),
         ),
         notes=(
             f"Follow-ups due in the period as they stood on {today.isoformat()}.",

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, select
+from sqlalchemy import String, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from referral_desk.reports.model import Cell, ChartSpec, Column, Period, Report, ReportTable
 from referral_desk.store.models import ReferenceItem, Service, ServiceCategory
 
-__all__ = ["BANDS", "NAME", "build"]
+__all__ = ["BANDS", "NAME", "build", "months_between"]
 
 NAME = "freshness"
 TITLE = "Directory freshness"
@@ -37,29 +37,30 @@ BANDS: tuple[tuple[str, str], ...] = (
 """(key, label) of the months-since-verification bands, freshest first."""
 
 
-def months_since(earlier: ColumnElement, today: date) -> ColumnElement:
-    """Whole calendar months from `earlier` to `today`, in SQL (a month ends on the same day)."""
-    on = literal(today.isoformat())
-
-    def part(fmt: str, value: ColumnElement) -> ColumnElement:
-        return cast(func.strftime(fmt, value), Integer)
-
-    return (
-        (part("%Y", on) - part("%Y", earlier)) * 12
-        + (part("%m", on) - part("%m", earlier))
-        - case((part("%d", on) < part("%d", earlier), 1), else_=0)
-    )
+def months_between(earlier: date, later: date) -> int:
+    """Whole calendar months from `earlier` to `later` (a month ends on the same day number)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - (later.day < earlier.day)
 
 
-def _band(months: ColumnElement) -> ColumnElement:
-    return case(
-        (Service.assured_date.is_(None), "never"),
-        (months < 3, "under_3"),
-        (months < 6, "m3_5"),
-        (months < 12, "m6_11"),
-        (months < 24, "m12_23"),
-        else_="m24_plus",
-    )
+def _cutoff(today: date, months: int) -> str:
+    """The ISO text C such that months_between(d, today) < months exactly when d > C.
+
+    months_between(d) < k  <=>  (d.year*12 + d.month, d.day) > (Y*12 + M - k, D) for today
+    (Y, M, D), which is an ISO text comparison against "YYYY-MM-DD" with today's day number,
+    even when that day does not exist in the month (2026-02-30 still sorts correctly). Dates are
+    stored as ISO text, so SQLite compares without parsing a single date.
+    """
+    index = today.year * 12 + today.month - 1 - months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}-{today.day:02d}"
+
+
+def _band(today: date) -> ColumnElement:
+    assured = Service.assured_date
+    whens = [(assured.is_(None), "never")]
+    for months, key in ((3, "under_3"), (6, "m3_5"), (12, "m6_11"), (24, "m12_23")):
+        whens.append((cast(assured, String) > _cutoff(today, months), key))
+    return case(*whens, else_="m24_plus")
 
 
 def _prechecked() -> ColumnElement:
@@ -72,8 +73,7 @@ def _share(prechecked: int, services: int) -> Cell:
 
 
 def build(session: Session, date_from: date, date_to: date, today: date) -> Report:
-    months = months_since(Service.assured_date, today)
-    band = _band(months)
+    band = _band(today)
     live = and_(Service.deleted_at.is_(None), Service.status != "defunct")
 
     grouped = session.execute(
@@ -106,14 +106,31 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
             .order_by(ReferenceItem.sort_order, ReferenceItem.label)
         ).all()
     )
+    # Services first (one sequential pass), then their categories through the service_id
+    # index: the other way round looks up scattered, wide service rows one by one.
+    services = (
+        select(Service.id, band.label("band"), _prechecked().label("prechecked"))
+        .where(live)
+        .cte("live_service")
+        .prefix_with("MATERIALIZED")
+    )
     cat = ServiceCategory.category_code
     per_category: dict[str, dict[str, int]] = {}
     prechecked_by_category: dict[str, int] = {}
+    prechecked_id = case((services.c.prechecked == 1, services.c.id))
     for code, key, n, p in session.execute(
-        select(cat, band, func.count(func.distinct(Service.id)), func.sum(_prechecked()))
-        .join(Service, Service.id == ServiceCategory.service_id)
-        .where(live, ServiceCategory.deleted_at.is_(None))
-        .group_by(cat, band)
+        select(
+            cat,
+            services.c.band,
+            func.count(services.c.id.distinct()),
+            func.count(prechecked_id.distinct()),
+        )
+        .select_from(services)
+        .join(
+            ServiceCategory,
+            and_(ServiceCategory.service_id == services.c.id, ServiceCategory.deleted_at.is_(None)),
+        )
+        .group_by(cat, services.c.band)
     ):
         per_category.setdefault(code, {})[key] = int(n)
         prechecked_by_category[code] = prechecked_by_category.get(code, 0) + int(p or 0)
@@ -138,7 +155,7 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
         row_total="services",
         parts=tuple(key for key, _ in BANDS),
     )
-    median = _median_months(session, months, live)
+    median = _median_months(session, live, today)
     notes = [
         f"A snapshot on {today.isoformat()}: services have no verification history, so the "
         "date range does not apply.",
@@ -146,7 +163,7 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
         "Defunct services are left out.",
     ]
     if median is not None:
-        notes.append(f"Median months since verification (verified services): {median}.")
+        notes.append(f"Median months since verification (verified services): {median:g}.")
     return Report(
         name=NAME,
         title=TITLE,
@@ -168,13 +185,13 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
     )
 
 
-def _median_months(session: Session, months: ColumnElement, live: ColumnElement) -> float | None:
-    """Median from a histogram of month counts: one row per distinct value, not per service."""
+def _median_months(session: Session, live: ColumnElement, today: date) -> float | None:
+    """Median from a histogram of verification dates: one row per distinct date, not service."""
     histogram = session.execute(
-        select(months, func.count())
+        select(Service.assured_date, func.count())
         .where(live, Service.assured_date.is_not(None))
-        .group_by(months)
-        .order_by(months)
+        .group_by(Service.assured_date)
+        .order_by(Service.assured_date.desc())
     ).all()
     total = sum(n for _, n in histogram)
     if not total:
@@ -182,9 +199,9 @@ def _median_months(session: Session, months: ColumnElement, live: ColumnElement)
     wanted = sorted({(total - 1) // 2, total // 2})
     values: list[int] = []
     seen = 0
-    for value, n in histogram:
+    for assured, n in histogram:
         for index in wanted:
             if seen <= index < seen + n:
-                values.append(max(int(value), 0))
+                values.append(max(months_between(assured, today), 0))
         seen += n
     return sum(values) / len(values)

@@ -67,6 +67,10 @@ class ReportTable:
       totals row);
     - when `totals` is set, every count column of `totals` is the sum of that column's rows.
       Leave `totals` as None when rows overlap (a person in two cohorts), so nobody can subtract.
+
+    Tables of one report must not be nested (a team row that is the sum of officer rows in
+    another table): suppression protects each table's own sums and the totals rows tables
+    share, not sums across tables. Put both levels in one table as label columns instead.
     """
 
     key: str
@@ -77,6 +81,9 @@ class ReportTable:
     notes: tuple[str, ...] = ()
     row_total: str | None = None
     parts: tuple[str, ...] = ()
+    public: tuple[tuple[int, str], ...] = ()
+    """(row index, column key) of cells whose value another table makes public (a provider
+    "never answered", so its reply counts are zero): never used to hide another cell."""
 
     def index(self, key: str) -> int:
         for i, col in enumerate(self.columns):

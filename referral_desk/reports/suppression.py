@@ -17,10 +17,15 @@ cell can be derived from any combination of those equations exactly when its edg
 (the cut space of a graph contains a single edge only if that edge is a bridge). So: while some
 hidden cell is a bridge, hide one more cell that closes a cycle through it.
 
-Complementary cells are chosen among the table's inner cells before totals (the same totals
-appear in several tables of one report, so hiding a total in one table would be undone by the
-next), then by least information lost (smallest value), then by position, so results are
-deterministic. Non-negativity (interval) attacks are out of scope, as is usual for "<5" rules.
+Complementary cells are chosen among the table's inner cells before totals, non-zero before
+zero (zeros are often known from elsewhere, so they are weak cover), then by least information
+lost (smallest value), then by position, so results are deterministic.
+
+Across tables: several tables of one report print the same totals row (unmet needs by
+category, by place, by gender…). `shared_rows` decides that row's pattern once and every table
+keeps it (cells with a fixed state are never picked as complements), so one table cannot print
+what another hides. Tables must not be nested (see `model.ReportTable`). Non-negativity
+(interval) attacks are out of scope, as is usual for "<5" rules.
 
 Pure functions of plain values: no database, no I/O.
 """
@@ -28,18 +33,20 @@ Pure functions of plain values: no database, no I/O.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from referral_desk.reports.model import Cell, ReportTable
 
 __all__ = [
     "DEFAULT_THRESHOLD",
     "Grid",
+    "SharedRow",
     "is_small",
     "line_leaks",
     "marker",
     "protect",
+    "shared_rows",
     "suppress_table",
     "with_totals",
 ]
@@ -89,25 +96,37 @@ def line_leaks(grid: Grid, hidden: set[Pos] | frozenset[Pos], *, row_sums: bool,
     return leaks
 
 
-def protect(grid: Grid, *, threshold: int, row_sums: bool, col_sums: bool) -> frozenset[Pos]:
+def protect(
+    grid: Grid,
+    *,
+    threshold: int,
+    row_sums: bool,
+    col_sums: bool,
+    fixed: Mapping[Pos, bool] | None = None,
+) -> frozenset[Pos]:
     """Positions to hide in `grid` (inner cells plus any totals it carries).
 
     `row_sums`: the last cell of every row is the sum of the others in that row.
     `col_sums`: the last row is the sum of the rows above it.
+    `fixed`: cells whose state is decided elsewhere (True hidden, False shown), because the same
+    figure appears in another table of the report; they are never picked as complements.
     """
     m = len(grid)
     n = len(grid[0]) if m else 0
+    fixed = dict(fixed or {})
     hidden = {(r, c) for r in range(m) for c in range(n) if is_small(grid[r][c], threshold)}
+    hidden |= {p for p, hide in fixed.items() if hide}
     if not hidden or not (row_sums or col_sums):
         return frozenset(hidden)
-    table = _Table(grid, m, n, row_sums, col_sums)
+    table = _Table(grid, m, n, row_sums, col_sums, frozenset(fixed))
     while True:
         table.close_lines(hidden)
-        bridge = table.first_bridge(hidden)
-        if bridge is None:
-            break
-        extra = table.complement(bridge, hidden)
-        if extra is None:  # every cell is hidden already: nothing more can be done
+        extra = None
+        for bridge in table.bridges(hidden):
+            extra = table.complement(bridge, hidden)
+            if extra is not None:
+                break
+        if extra is None:  # no bridge left, or none can be closed: nothing more to do
             break
         hidden.add(extra)
     return frozenset(hidden)
@@ -116,9 +135,12 @@ def protect(grid: Grid, *, threshold: int, row_sums: bool, col_sums: bool) -> fr
 class _Table:
     """The grid seen as equations; helper state for `protect` only."""
 
-    def __init__(self, grid: Grid, m: int, n: int, row_sums: bool, col_sums: bool) -> None:
+    def __init__(
+        self, grid: Grid, m: int, n: int, row_sums: bool, col_sums: bool, locked: frozenset[Pos]
+    ) -> None:
         self.grid, self.m, self.n = grid, m, n
         self.row_sums, self.col_sums = row_sums, col_sums
+        self.locked = locked
         self.ground = m + n
 
     # -- costs and vertices -------------------------------------------------------------------
@@ -137,8 +159,11 @@ class _Table:
     def col_vertex(self, c: int) -> int:
         return self.m + c if self.col_sums else self.ground
 
-    def cost(self, pos: Pos) -> tuple[bool, int, int, int]:
-        return (self.is_total(pos), self.value(pos), pos[0], pos[1])
+    def cost(self, pos: Pos) -> tuple[bool, bool, int, int, int]:
+        # Zeros last among equals: a hidden zero is weak cover, because zeros are often known
+        # from elsewhere (a service that never answers has no acceptances).
+        value = self.value(pos)
+        return (self.is_total(pos), value == 0, value, pos[0], pos[1])
 
     # -- the line rule ------------------------------------------------------------------------
 
@@ -174,7 +199,7 @@ class _Table:
             line = (
                 [(i, c) for c in range(self.n)] if kind == "r" else [(r, i) for r in range(self.m)]
             )
-            candidates = [p for p in line if p not in hidden]
+            candidates = [p for p in line if p not in hidden and p not in self.locked]
             if not candidates:
                 continue
             pick = min(
@@ -195,13 +220,11 @@ class _Table:
     def edges(self, hidden: set[Pos]) -> list[tuple[int, int, Pos]]:
         return [(self.row_vertex(r), self.col_vertex(c), (r, c)) for r, c in sorted(hidden)]
 
-    def first_bridge(self, hidden: set[Pos]) -> Pos | None:
-        """The first hidden cell (in row-major order) whose edge is a bridge, if any."""
+    def bridges(self, hidden: set[Pos]) -> list[Pos]:
+        """Hidden cells (in row-major order) whose edges are bridges: derivable cells."""
         edges = self.edges(hidden)
-        bridges = _bridges(self.m + self.n + 1, [(u, v) for u, v, _ in edges])
-        if not bridges:
-            return None
-        return min(edges[i][2] for i in bridges)
+        found = _bridges(self.m + self.n + 1, [(u, v) for u, v, _ in edges])
+        return sorted(edges[i][2] for i in found)
 
     def complement(self, bridge: Pos, hidden: set[Pos]) -> Pos | None:
         """A cell to hide that puts `bridge` on a cycle (or at least grows its neighbourhood)."""
@@ -216,17 +239,22 @@ class _Table:
             return {a, b} == {x, y}
 
         near = [(rk, c) for c in range(self.n)] + [(r, ck) for r in range(self.m)]
-        near = [p for p in near if p not in hidden]
+        near = [p for p in near if p not in hidden and p not in self.locked]
         for pool in (
             [p for p in near if joins(p)],
             [
                 (r, c)
                 for r in range(self.m)
                 for c in range(self.n)
-                if (r, c) not in hidden and joins((r, c))
+                if (r, c) not in hidden and (r, c) not in self.locked and joins((r, c))
             ],
             near,
-            [(r, c) for r in range(self.m) for c in range(self.n) if (r, c) not in hidden],
+            [
+                (r, c)
+                for r in range(self.m)
+                for c in range(self.n)
+                if (r, c) not in hidden and (r, c) not in self.locked
+            ],
         ):
             if pool:
                 return min(pool, key=self.cost)
@@ -295,21 +323,83 @@ def _count(value: Cell) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def suppress_table(table: ReportTable, threshold: int) -> ReportTable:
-    """`table` with small counts, their complements and dependent measures shown as "<N"."""
+@dataclass(frozen=True)
+class SharedRow:
+    """A row of figures that several tables of one report print (the same totals row).
+
+    Each table must hide the same cells of it, or one table would print what another hides.
+    """
+
+    values: tuple[tuple[str, int], ...]
+    hidden: frozenset[str]
+
+    def matches(self, table: ReportTable, row: Sequence[Cell]) -> bool:
+        keys = {c.key for c in table.columns if c.kind == "count"}
+        if any(key not in keys for key, _ in self.values):
+            return False
+        return all(
+            _count(row[table.index(key)]) == value and isinstance(row[table.index(key)], int)
+            for key, value in self.values
+        )
+
+
+def shared_rows(tables: Sequence[ReportTable], threshold: int) -> tuple[SharedRow, ...]:
+    """One pattern per distinct totals row in a report, decided once for every table.
+
+    The pattern protects the totals row as a line of its own (primary suppression, plus a
+    complement when the row's total would give a single hidden cell away); tables then protect
+    their inner cells around it, never hiding or showing a shared cell differently.
+    """
+    out: dict[tuple[tuple[str, int], ...], SharedRow] = {}
+    for table in tables:
+        if table.totals is None:
+            continue
+        counts = [c for c in table.columns if c.kind == "count"]
+        values = tuple((c.key, _count(table.totals[table.index(c.key)])) for c in counts)
+        if values in out:
+            continue
+        lookup = dict(values)
+        hidden = {key for key, value in values if is_small(value, threshold)}
+        if table.parts and table.row_total is not None:
+            line = [*table.parts, table.row_total]
+            found = protect([[lookup[k] for k in line]], threshold=threshold, row_sums=True,
+                            col_sums=False)  # fmt: skip
+            hidden |= {line[c] for _, c in found}
+        out[values] = SharedRow(values, frozenset(hidden))
+    return tuple(out.values())
+
+
+def suppress_table(
+    table: ReportTable, threshold: int, shared: Sequence[SharedRow] = ()
+) -> ReportTable:
+    """`table` with small counts, their complements and dependent measures shown as "<N".
+
+    `shared`: rows that other tables of the report print too (see `shared_rows`); any row of
+    this table equal to one of them gets exactly its pattern.
+    """
     if threshold <= 1:
         return table
     body = [list(row) for row in table.rows]
     if table.totals is not None:
         body.append(list(table.totals))
     has_totals = table.totals is not None
-    hidden: set[Pos] = set()  # (row index in body, column index in table)
+    fixed: dict[Pos, bool] = {}  # (row index in body, column index in table)
+    for r, row in enumerate(body):
+        for pattern in shared:
+            if pattern.matches(table, row):
+                for key, _ in pattern.values:
+                    fixed[(r, table.index(key))] = key in pattern.hidden
+                break
+    for r, key in table.public:
+        fixed.setdefault((r, table.index(key)), False)
+    hidden: set[Pos] = set()
 
     grouped = [table.index(k) for k in table.parts]
     if grouped and table.row_total is not None:
         grouped.append(table.index(table.row_total))
         grid = [[_count(row[c]) for c in grouped] for row in body]
-        found = protect(grid, threshold=threshold, row_sums=True, col_sums=has_totals)
+        local = {(r, grouped.index(c)): v for (r, c), v in fixed.items() if c in grouped}
+        found = protect(grid, threshold=threshold, row_sums=True, col_sums=has_totals, fixed=local)
         hidden.update((r, grouped[c]) for r, c in found)
     else:
         grouped = []
@@ -317,7 +407,9 @@ def suppress_table(table: ReportTable, threshold: int) -> ReportTable:
         if column.kind != "count" or c in grouped:
             continue
         grid = [[_count(row[c])] for row in body]
-        found = protect(grid, threshold=threshold, row_sums=False, col_sums=has_totals)
+        local = {(r, 0): v for (r, cc), v in fixed.items() if cc == c}
+        found = protect(grid, threshold=threshold, row_sums=False, col_sums=has_totals,
+                        fixed=local)  # fmt: skip
         hidden.update((r, c) for r, _ in found)
     for c, column in enumerate(table.columns):
         if column.depends_on is None:

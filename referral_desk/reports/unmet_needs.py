@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -96,7 +97,7 @@ _DISABILITY = {
     "prefer not to say": "Prefer not to say", "prefer_not_to_say": "Prefer not to say",
 }  # fmt: skip
 OTHER_ANSWER = "Other answer"
-_TALLIES = ("category", "place", "setting", "cohort", "gender", "ethnicity", "age", "disability",
+_TALLIES = ("category", "place", "cohort", "gender", "ethnicity", "age", "disability",
             "foreign")  # fmt: skip
 
 
@@ -240,9 +241,9 @@ def _foreign(value: bool | None) -> str:
 # --- tables ----------------------------------------------------------------------------------
 
 
-def _reason_columns(first: str) -> tuple[Column, ...]:
+def _reason_columns(labels: tuple[Column, ...]) -> tuple[Column, ...]:
     return (
-        Column("label", first, "label"),
+        *labels,
         *(Column(key, title) for _, key, title in REASONS),
         Column("total", "Total"),
     )
@@ -251,31 +252,47 @@ def _reason_columns(first: str) -> tuple[Column, ...]:
 def _reason_table(
     key: str,
     title: str,
-    first: str,
-    counts: Counter[tuple[str, str]],
-    order: Iterable[str],
+    first: str | tuple[Column, ...],
+    counts: Counter[tuple[Any, str]],
+    order: Iterable[Any],
     *,
     additive: bool = True,
     notes: tuple[str, ...] = (),
 ) -> ReportTable:
-    """Rows × unmet reasons with a Total column, and a Total row when rows do not overlap."""
+    """Rows × unmet reasons with a Total column, and a Total row when rows do not overlap.
+
+    With several label columns (`first` as columns), row labels in `order` are tuples.
+    """
+    labels = (Column("label", first, "label"),) if isinstance(first, str) else first
     rows: list[tuple[Cell, ...]] = []
     for label in order:
         values = [counts.get((label, status), 0) for status in _UNMET]
-        rows.append((label, *values, sum(values)))
+        names = label if isinstance(label, tuple) else (label,)
+        rows.append((*names, *values, sum(values)))
     totals: tuple[Cell, ...] | None = None
     if additive:
-        sums = [sum(int(row[i]) for row in rows) for i in range(1, len(REASONS) + 2)]  # type: ignore[arg-type]
-        totals = ("Total", *sums)
+        width = len(labels)
+        sums = [sum(int(row[i]) for row in rows) for i in range(width, width + len(REASONS) + 1)]  # type: ignore[arg-type]
+        totals = ("Total", *([""] * (width - 1)), *sums)
     return ReportTable(
         key=key,
         title=title,
-        columns=_reason_columns(first),
+        columns=_reason_columns(labels),
         rows=tuple(rows),
         totals=totals,
         notes=notes,
         row_total="total",
         parts=tuple(k for _, k, _ in REASONS),
+    )
+
+
+def _place_order(counts: Counter[tuple[Any, str]]) -> list[tuple[str, str]]:
+    """Custody first, then community; places alphabetically, "Not recorded" last in each."""
+    settings = {"Custody": 0, "Community": 1}
+    present = {label for label, _ in counts}
+    return sorted(
+        present,
+        key=lambda p: (settings.get(p[1], 2), p[0] == NOT_RECORDED, p[0].casefold(), p[0]),
     )
 
 
@@ -326,8 +343,7 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
          iom, ppo, womens, young, n) = row  # fmt: skip
         cat_label = categories.get(cat) or cat
         tally["category"][(cat_label, reason)] += n
-        tally["place"][(place(place_at), reason)] += n
-        tally["setting"][(_setting(setting), reason)] += n
+        tally["place"][((place(place_at), _setting(setting)), reason)] += n
         tally["gender"][(_bucket(gender, _GENDER), reason)] += n
         tally["ethnicity"][(_ethnic_group(eth, ethnicities), reason)] += n
         tally["age"][(NOT_RECORDED if years is None else _band(int(years)), reason)] += n
@@ -351,11 +367,14 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
             notes=("Every category in the need list is shown, including those between the "
                    "pathways (resettlement, family, bereavement, mentoring, women, other).",),
         ),
-        _reason_table("by_place", "Unmet needs by area or prison", "Area or prison",
-                      tally["place"], _ordered(tally["place"]),
-                      notes=("Where the person was when the need was logged.",)),
-        _reason_table("by_setting", "Unmet needs by setting", "Setting", tally["setting"],
-                      _ordered(tally["setting"], ("Custody", "Community"))),
+        _reason_table(
+            "by_place", "Unmet needs by setting and area or prison",
+            (Column("label", "Area or prison", "label"), Column("setting", "Setting", "label")),
+            tally["place"], _place_order(tally["place"]),
+            notes=("Where the person was when the need was logged. Settings are not given "
+                   "totals of their own: with the places beside them, a setting total could "
+                   "give a hidden count away.",),
+        ),
         _reason_table(
             "by_cohort", "Unmet needs by cohort", "Cohort", tally["cohort"],
             [label for _, label in COHORTS] + [NO_COHORT], additive=False,

@@ -53,7 +53,10 @@ class DirectoryService(ServiceBase):
         with self._read() as session:
             conn = session.connection()
             hits = self._search.search(conn, query)
-            loaded = load_service_fields(conn, [h.service_id for h in hits])
+            # Typing "hou", "hous", "housi" returns much the same services: keep their rows
+            # for as long as the index is unchanged (see RowCache).
+            cache: RowCache = self._search.state.get(conn, "service_rows", _new_cache)
+            loaded = load_service_fields(conn, [h.service_id for h in hits], cache)
         # A service deleted between ranking and loading simply drops out of the page.
         return [
             SearchResult(**loaded[h.service_id], score=h.score)
@@ -104,6 +107,10 @@ class DirectoryService(ServiceBase):
         return [{"id": r[0], "name": r[1], "service_count": int(r[2])} for r in rows]
 
 
+def _new_cache(_conn: Connection) -> RowCache:
+    return {}
+
+
 def _is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)
@@ -118,15 +125,27 @@ def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
         yield items[start : start + size]
 
 
-def load_service_fields(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+# Service rows (with organisation name and category codes) already loaded, by id, while the
+# search index is unchanged. Every change to a service, its categories or its organisation's
+# name changes the index (triggers in store.fts), so the engine's IndexState drops this with
+# its other views; areas and locations are not in the index and are always read afresh.
+RowCache = dict[str, tuple[dict[str, Any], str | None]]
+ROW_CACHE_MAX = 5000
+
+
+def load_service_fields(
+    conn: Connection, ids: Sequence[str], cache: RowCache | None = None
+) -> dict[str, dict[str, Any]]:
     """ServiceView keyword arguments for the live services among `ids`, keyed by id.
 
-    Four queries per chunk of ids, never one per service. A service whose address is
-    confidential (a refuge) comes without its location: the directory shows a contact only.
+    At most four queries per chunk of ids (services with organisations, categories, areas,
+    locations), never one per service; rows found in `cache` skip the first two. A service
+    whose address is confidential (a refuge) comes without its location: the directory shows
+    a contact only.
     """
     result: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(list(dict.fromkeys(ids))):
-        result.update(_load_chunk(conn, chunk))
+        result.update(_load_chunk(conn, chunk, cache))
     return result
 
 
@@ -161,9 +180,12 @@ def _converters(dialect: Dialect, table_name: str, columns: tuple[str, ...]) -> 
 
 
 def _lenient(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A JSON list column that is not valid JSON reads as empty rather than failing the page."""
+    """JSON decoding that reads a malformed value as empty rather than failing the page, and
+    skips the decoder for the empty list most rows hold (it is most of the loading time)."""
 
     def process(value: Any) -> Any:
+        if value == "[]":
+            return []
         try:
             return convert(value)
         except ValueError:
@@ -176,33 +198,66 @@ def _convert(row: Sequence[Any], converters: Sequence[Any]) -> list[Any]:
     return [conv(v) if conv is not None else v for v, conv in zip(row, converters, strict=False)]
 
 
-def _load_chunk(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    # Raw driver statements converted with SQLAlchemy's own type processors: the Core layer
-    # costs more than the queries themselves for a page of 50, and this is the keystroke path.
+def _load_rows(conn: Connection, ids: Sequence[str]) -> RowCache:
+    """Service columns, organisation name and category codes of the live services in `ids`."""
     marks = ", ".join("?" * len(ids))
     cols = ", ".join(f"s.{name}" for name in _SERVICE_COLUMNS)
     converters = _converters(conn.dialect, "service", _SERVICE_COLUMNS)
     rows = conn.exec_driver_sql(_SERVICES_SQL.format(cols=cols, marks=marks), tuple(ids)).all()
     if not rows:
         return {}
-    fields: dict[str, dict[str, Any]] = {}
-    location_of: dict[str, str] = {}
+    loaded: RowCache = {}
+    categories: dict[str, list[str]] = {}
     for raw in rows:
         values = dict(zip(_SERVICE_COLUMNS, _convert(raw, converters), strict=False))
-        sid = values.pop("id")
+        sid = values["id"]
         location_id = values.pop("location_id")
         for name in _TUPLE_FIELDS.intersection(values):
             value = values[name]
             values[name] = tuple(value) if isinstance(value, list | tuple) else ()
-        values.update(id=sid, organisation_name=raw[-1], categories=[], areas=[], location=None)
-        fields[sid] = values
-        if location_id and not values["confidential_address"]:
-            location_of[sid] = location_id
+        values["organisation_name"] = raw[-1]
+        loaded[sid] = (values, location_id)
+        categories[sid] = []
+    found = tuple(loaded)
+    marks = ", ".join("?" * len(found))
+    for sid, code in conn.exec_driver_sql(_CATEGORIES_SQL.format(marks=marks), found).all():
+        categories[sid].append(code)
+    for sid, (values, _) in loaded.items():
+        values["categories"] = tuple(sorted(set(categories[sid])))
+    return loaded
+
+
+def _load_chunk(
+    conn: Connection, ids: Sequence[str], cache: RowCache | None
+) -> dict[str, dict[str, Any]]:
+    # Raw driver statements converted with SQLAlchemy's own type processors: the Core layer
+    # costs more than the queries themselves for a page of 50, and this is the keystroke path.
+    rows: RowCache = {}
+    missing: list[str] = []
+    for sid in ids:
+        cached = cache.get(sid) if cache is not None else None
+        if cached is None:
+            missing.append(sid)
+        else:
+            rows[sid] = cached
+    if missing:
+        fetched = _load_rows(conn, missing)
+        rows.update(fetched)
+        if cache is not None:
+            if len(cache) + len(fetched) > ROW_CACHE_MAX:
+                cache.clear()
+            cache.update(fetched)
+    if not rows:
+        return {}
+    fields = {sid: {**values, "areas": [], "location": None} for sid, (values, _) in rows.items()}
+    location_of = {
+        sid: location_id
+        for sid, (values, location_id) in rows.items()
+        if location_id and not values["confidential_address"]
+    }
     found = tuple(fields)
     marks = ", ".join("?" * len(found))
-    for sid, code in conn.exec_driver_sql(_CATEGORIES_SQL.format(marks=marks), found):
-        fields[sid]["categories"].append(code)
-    for sid, name in conn.exec_driver_sql(_AREAS_SQL.format(marks=marks), found):
+    for sid, name in conn.exec_driver_sql(_AREAS_SQL.format(marks=marks), found).all():
         fields[sid]["areas"].append(name)
     if location_of:
         wanted = tuple(sorted(set(location_of.values())))
@@ -212,11 +267,10 @@ def _load_chunk(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any
         )
         locations = {
             raw[0]: LocationView(*_convert(raw, converters))
-            for raw in conn.exec_driver_sql(sql, wanted)
+            for raw in conn.exec_driver_sql(sql, wanted).all()
         }
         for sid, location_id in location_of.items():
             fields[sid]["location"] = locations.get(location_id)
     for item in fields.values():
-        item["categories"] = tuple(sorted(set(item["categories"])))
         item["areas"] = tuple(sorted(set(item["areas"]), key=str.lower))
     return fields

@@ -31,7 +31,7 @@ from referral_desk.sync.exchange import (
     SyncEngine,
     SyncSummary,
 )
-from referral_desk.sync.keys import KeyCache
+from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache
 from referral_desk.sync.merge import decoded
 from referral_desk.sync.state import check_store_dir
 
@@ -119,9 +119,15 @@ class SyncStatus:
 
 
 class SyncService(ServiceBase):
-    def __init__(self, db: Database, clock: Clock | None = None, keys: KeyCache | None = None):
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock | None = None,
+        keys: KeyCache | None = None,
+        kdf: KdfParams = DEFAULT_KDF,
+    ) -> None:
         super().__init__(db, clock)
-        self.engine = SyncEngine(db, keys or KeyCache())
+        self.engine = SyncEngine(db, keys or KeyCache(), kdf=kdf)
 
     # -- set-up --------------------------------------------------------------------------
 
@@ -170,7 +176,9 @@ class SyncService(ServiceBase):
         """Export new changes to the store and import colleagues' bundles (or preview both)."""
         folder = store_dir if store_dir not in (None, "") else self.get_store()
         if not folder:
-            raise ValidationError("No shared store folder is set: choose one first.")
+            raise ValidationError(
+                "No shared store folder is set: choose one (or give --store DIR)."
+            )
         return self.engine.sync(Path(str(folder)), passphrase, dry_run=dry_run)
 
     def preview_file(self, path: str | Path, passphrase: str) -> ImportSummary:

@@ -19,7 +19,7 @@ CORRECTION_STATUSES = ("open", "accepted", "dismissed")
 
 
 class DirectoryCorrection(SyncedBase):
-    """"This entry is wrong": reported from a service, accepted or dismissed by the keeper."""
+    """An officer says "this entry is wrong"; the keeper accepts or dismisses it."""
 
     __tablename__ = "directory_correction"
     __table_args__ = (Index("ix_directory_correction_status", "status", "reported_on"),)

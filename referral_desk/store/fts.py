@@ -44,9 +44,7 @@ V1_TRIGGERS: dict[str, str] = {
     "service_fts_org_au": "AFTER UPDATE OF name ON organisation BEGIN "
     "DELETE FROM service_fts WHERE rowid IN "
     "(SELECT rowid FROM service WHERE organisation_id = new.id);"
-    + _REFRESH.replace("WHERE s.id = {sid}", "WHERE s.organisation_id = new.id").format(
-        sid="NULL"
-    )
+    + _REFRESH.replace("WHERE s.id = {sid}", "WHERE s.organisation_id = new.id").format(sid="NULL")
     + "END",
     "service_fts_cat_ai": "AFTER INSERT ON service_category BEGIN "
     + _REFRESH.format(sid="new.service_id")
@@ -93,10 +91,7 @@ def rebuild(conn: Connection) -> None:
     conn.exec_driver_sql("DELETE FROM service_fts")
     conn.execute(
         text(
-            _REFRESH.split(";", 1)[1]
-            .replace("WHERE s.id = {sid} AND", "WHERE")
-            .strip()
-            .rstrip(";")
+            _REFRESH.split(";", 1)[1].replace("WHERE s.id = {sid} AND", "WHERE").strip().rstrip(";")
         )
     )
     conn.exec_driver_sql("INSERT INTO service_fts(service_fts) VALUES ('optimize')")

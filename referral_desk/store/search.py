@@ -62,9 +62,10 @@ FUZZY_PENALTY = 0.5  # fuzzy-only hits keep at most half the score of a comparab
 
 # Ranking budget: above this many matching documents, rank name/organisation matches first.
 RANKED_MAX = 1500
-# With filters the join comes first and bm25 runs only for rows that pass, so more candidates
-# can be afforded before narrowing (the join costs about a third of bm25 per row).
-FILTERED_RANKED_MAX = 5000
+# With selective filters (category, area, prison, custody, pre-checked) the join comes first
+# and bm25 runs only for the few rows that pass, so more candidates can be afforded; and a
+# narrow pass would mostly come back short of a page, wasting it.
+FILTERED_RANKED_MAX = 6000
 NARROW_SCOPES = ("name organisation", "name")
 
 # Name-ordered walks check filters on batches of ids; past WALK_MAX candidates without a full
@@ -290,8 +291,9 @@ class IndexState:
     an incremented cookie, in every transaction that changes the index, whoever writes and on
     whichever connection — unlike `PRAGMA data_version`, which ignores the reader's own
     writes, or row counts, which miss edits such as a renamed category. It is one primary-key
-    read (~30 µs). Changes not yet committed on the searching connection are not reflected in
-    it, so inside an open write transaction nothing is cached: values are computed afresh.
+    read (~30 µs). Changes not yet committed are not reflected in it (FTS5 keeps them in
+    memory until commit), so a search inside a transaction that has written passes
+    `fresh=True` and nothing cached is used or stored.
     """
 
     def __init__(self) -> None:
@@ -300,8 +302,10 @@ class IndexState:
         self._lock = threading.Lock()
         self.loads = 0  # how many values were (re)computed; for tests and benchmarks
 
-    def get(self, conn: Connection, name: str, compute: Callable[[Connection], T]) -> T:
-        key = None if _in_write_transaction(conn) else _structure_key(conn)
+    def get(
+        self, conn: Connection, name: str, compute: Callable[[Connection], T], fresh: bool = False
+    ) -> T:
+        key = None if fresh else _structure_key(conn)
         with self._lock:
             if key is not None and key == self._key and name in self._values:
                 return self._values[name]  # type: ignore[no-any-return]
@@ -323,100 +327,129 @@ def _structure_key(conn: Connection) -> bytes | None:
     return bytes(row[0]) if row is not None and row[0] is not None else None
 
 
-def _in_write_transaction(conn: Connection) -> bool:
-    # pysqlite begins a transaction only before a write, so this is "may hold pending changes".
-    dbapi = getattr(conn.connection, "dbapi_connection", None)
-    return bool(getattr(dbapi, "in_transaction", True))
+def _may_hold_uncommitted_writes(bind: Session | Connection) -> bool:
+    """True for a session from `Database.write()` or one with unflushed objects.
+
+    A plain Connection cannot tell (every transaction, reads included, begins with BEGIN),
+    so callers searching on a connection they have written on pass `fresh=True`.
+    """
+    if isinstance(bind, Session):
+        return bool("write_context" in bind.info or bind.new or bind.dirty or bind.deleted)
+    return False
 
 
 # --- filters ----------------------------------------------------------------------------------
 
 
-def _filters(query: SearchQuery) -> tuple[list[str], list[str], dict[str, Any]]:
-    """SQL for the query's filters: (conditions on a rowid, conditions on `service AS s`, params).
+# Up to this many candidate rows, an area is tested per row (an indexed EXISTS); beyond it the
+# set of services in the area is built once per statement, which then costs less.
+AREA_EXISTS_MAX = 800
 
-    Only fixed SQL text is produced here; every user value is a bound parameter.
 
-    * Rowid conditions contain `{rowid}`, filled in by the caller. They are tested before the
-      service row is read — reading rows is the main cost of filtering FTS candidates — and
-      come from indexes: the category set is built once from (category_code, service_id).
-    * Row conditions come cheapest first. JSON lists are pre-tested on their text (most
-      services list no prisons: '[]'), then checked exactly with json_valid() inside CASE,
-      which SQLite evaluates lazily, so a malformed row never makes the search fail.
-    * Case-insensitive comparisons use COLLATE NOCASE / lower(), which fold ASCII letters.
+def _filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions on `service AS s` for the query's filters, and their parameters.
+
+    Only fixed SQL text is produced here; every user value is a bound parameter. Conditions
+    come cheapest first. The category test is an uncorrelated IN, built once per statement
+    from the (category_code, service_id) index. The area test is `{area}`, filled in by
+    `_Plan.where` with a per-row or a set form. JSON lists are pre-tested on their text (most
+    services list no prisons: '[]'), then checked exactly with json_valid() inside CASE,
+    which SQLite evaluates lazily, so a malformed row never makes the search fail.
+    Case-insensitive comparisons use COLLATE NOCASE / lower(), which fold ASCII letters only.
     """
-    by_rowid: list[str] = []
-    by_row = ["s.deleted_at IS NULL"]
+    where = ["s.deleted_at IS NULL"]
     params: dict[str, Any] = {}
-    if query.category:
-        by_rowid.append(
-            "{rowid} IN (SELECT s2.rowid FROM service_category sc"
-            " JOIN service s2 ON s2.id = sc.service_id"
-            " WHERE sc.category_code = :category AND sc.deleted_at IS NULL)"
-        )
-        params["category"] = query.category
     if not query.include_inactive:
-        by_row.append("s.status = 'active'")
+        where.append("s.status = 'active'")
     if query.free:
-        by_row.append("s.free = 1")
+        where.append("s.free = 1")
     if query.prechecked:
-        by_row.append("s.isp_agreed = 1 AND s.reports_attendance = 1")
+        where.append("s.isp_agreed = 1 AND s.reports_attendance = 1")
     if query.accepting:
-        by_row.append("s.capacity = 'accepting'")
+        where.append("s.capacity = 'accepting'")
     if query.setting == "community":
-        by_row.append("s.community = 1")
+        where.append("s.community = 1")
     elif query.setting == "gate":
-        by_row.append("s.through_the_gate = 1")
+        where.append("s.through_the_gate = 1")
     if query.gender:
-        by_row.append("lower(s.gender) IN ('any', '', :gender)")
+        where.append("lower(s.gender) IN ('any', '', :gender)")
         params["gender"] = query.gender
     if query.age is not None:
-        by_row.append(
+        where.append(
             "(s.min_age IS NULL OR s.min_age <= :age) AND (s.max_age IS NULL OR s.max_age >= :age)"
         )
         params["age"] = query.age
+    if query.category:
+        where.append(
+            "s.id IN (SELECT sc.service_id FROM service_category sc"
+            " WHERE sc.category_code = :category AND sc.deleted_at IS NULL)"
+        )
+        params["category"] = query.category
     if query.setting == "custody" or query.prison:
-        by_row.append("s.prisons NOT IN ('[]', '', 'null')")
+        where.append("s.prisons NOT IN ('[]', '', 'null')")
     if query.setting == "custody":
-        by_row.append(
+        where.append(
             "CASE WHEN json_valid(s.prisons) THEN json_array_length(s.prisons) > 0 ELSE 0 END"
         )
     if query.prison:
         if query.prison.isascii() and query.prison.isprintable() and '"' not in query.prison:
             # A cheap substring test first; json_each (a table per row) only for likely rows.
-            by_row.append("instr(lower(s.prisons), lower(:prison)) > 0")
-        by_row.append(
+            where.append("instr(lower(s.prisons), lower(:prison)) > 0")
+        where.append(
             "CASE WHEN json_valid(s.prisons) THEN EXISTS (SELECT 1 FROM json_each(s.prisons) j"
             " WHERE lower(j.value) = lower(:prison)) ELSE 0 END"
         )
         params["prison"] = query.prison
     if query.area:
-        by_row.append(
-            "EXISTS (SELECT 1 FROM service_area sa WHERE sa.service_id = s.id"
-            " AND sa.deleted_at IS NULL AND sa.name = :area COLLATE NOCASE)"
-        )
+        where.append("{area}")
         params["area"] = query.area
-    return by_rowid, by_row, params
+    return where, params
+
+
+_AREA_PER_ROW = (
+    "EXISTS (SELECT 1 FROM service_area sa WHERE sa.service_id = s.id"
+    " AND sa.deleted_at IS NULL AND sa.name = :area COLLATE NOCASE)"
+)
+_AREA_AS_SET = (
+    "s.id IN (SELECT sa.service_id FROM service_area sa"
+    " WHERE sa.name = :area COLLATE NOCASE AND sa.deleted_at IS NULL)"
+)
 
 
 @dataclass(frozen=True)
 class _Plan:
     """The filter SQL of one query, and whether anything beyond the defaults narrows it."""
 
-    by_rowid: tuple[str, ...]
-    by_row: tuple[str, ...]
+    conditions: str
     params: dict[str, Any]
     filtered: bool
+    selective: bool  # filters that usually leave a small fraction of the directory
+    by_category: bool
     limit: int
 
     @classmethod
     def of(cls, query: SearchQuery) -> _Plan:
-        by_rowid, by_row, params = _filters(query)
-        return cls(tuple(by_rowid), tuple(by_row), params, query.has_filters, query.limit)
+        where, params = _filters(query)
+        selective = bool(
+            query.category
+            or query.area
+            or query.prison
+            or query.setting in ("custody", "gate")
+            or query.prechecked
+        )
+        return cls(
+            " AND ".join(where),
+            params,
+            query.has_filters,
+            selective,
+            bool(query.category),
+            query.limit,
+        )
 
-    def where(self, rowid: str = "s.rowid") -> str:
-        """All conditions, the rowid ones on `rowid` (an expression) and first."""
-        return " AND ".join([c.format(rowid=rowid) for c in self.by_rowid] + list(self.by_row))
+    def where(self, candidates: int = 0) -> str:
+        """The conditions, for a statement that will test about `candidates` rows."""
+        area = _AREA_AS_SET if candidates > AREA_EXISTS_MAX else _AREA_PER_ROW
+        return self.conditions.replace("{area}", area)
 
 
 # --- the engine ------------------------------------------------------------------------------
@@ -432,38 +465,46 @@ class ServiceSearch:
     def __init__(self) -> None:
         self.state = IndexState()
 
-    def search(self, bind: Session | Connection, query: SearchQuery) -> list[Hit]:
-        """Ranked hits for `query`, best first, at most `query.limit` of them."""
+    def search(
+        self, bind: Session | Connection, query: SearchQuery, *, fresh: bool | None = None
+    ) -> list[Hit]:
+        """Ranked hits for `query`, best first, at most `query.limit` of them.
+
+        `fresh` bypasses the cached views of the index; by default it is on for sessions that
+        may hold uncommitted writes (see `IndexState`).
+        """
+        if fresh is None:
+            fresh = _may_hold_uncommitted_writes(bind)
         conn = _connection(bind)
         plan = _Plan.of(query)
         tokens, prefix_last = search_tokens(query.text)
         if not tokens:
-            return self._by_name(conn, plan, None)
+            return self._by_name(conn, plan, None, fresh)
         if prefix_last and len(tokens) == 1 and len(tokens[0]) == 1:
-            return self._by_name(conn, plan, tokens[0])
+            return self._by_name(conn, plan, tokens[0], fresh)
         hits = _ranked_page(conn, match_expression(tokens, prefix_last=prefix_last), plan)
         if len(hits) >= plan.limit:
             return hits  # a full page of exact hits: corrections could only rank below them
-        alternatives = self._corrections(conn, tokens, prefix_last)
+        alternatives = self._corrections(conn, tokens, prefix_last, fresh)
         if not alternatives:
             return hits
         fuzzy_expr = match_expression(tokens, prefix_last=prefix_last, alternatives=alternatives)
         return _merge(hits, _ranked_page(conn, fuzzy_expr, plan), plan.limit)
 
-    def vocabulary(self, conn: Connection) -> Vocabulary:
-        return self.state.get(conn, "vocabulary", Vocabulary.load)
+    def vocabulary(self, conn: Connection, fresh: bool = False) -> Vocabulary:
+        return self.state.get(conn, "vocabulary", Vocabulary.load, fresh)
 
-    def name_order(self, conn: Connection) -> NameOrder:
-        return self.state.get(conn, "name_order", NameOrder.load)
+    def name_order(self, conn: Connection, fresh: bool = False) -> NameOrder:
+        return self.state.get(conn, "name_order", NameOrder.load, fresh)
 
     def _corrections(
-        self, conn: Connection, tokens: list[str], prefix_last: bool
+        self, conn: Connection, tokens: list[str], prefix_last: bool, fresh: bool
     ) -> dict[int, list[str]]:
         """Likely intended spellings for the tokens that are rare or absent in the index."""
         folded = [fold(t) for t in tokens]
         if all(len(f) < FUZZY_MIN_CHARS for f in folded):
             return {}
-        vocabulary = self.vocabulary(conn)
+        vocabulary = self.vocabulary(conn, fresh)
         last = len(tokens) - 1
         found: dict[int, list[str]] = {}
         for i, token in enumerate(folded):
@@ -477,14 +518,19 @@ class ServiceSearch:
                 found[i] = alternatives
         return found
 
-    def _by_name(self, conn: Connection, plan: _Plan, initial: str | None) -> list[Hit]:
+    def _by_name(
+        self, conn: Connection, plan: _Plan, initial: str | None, fresh: bool
+    ) -> list[Hit]:
         """Services passing the filters in name order (score 0), optionally by first letter.
 
         Walks the cached name order in growing batches, asking SQL which ids pass the
         filters, so an unfiltered page costs one small query. When filters are so selective
-        that WALK_MAX candidates give no full page, one filtered scan finds the rest.
+        that WALK_MAX candidates give no full page — or a category filter lets an index
+        drive the query — one filtered query finds them all and the cached order sorts them.
         """
-        order = self.name_order(conn)
+        order = self.name_order(conn, fresh)
+        if plan.by_category:
+            return _by_name_scan(conn, plan, order, initial)
         candidates = order.starting_with(initial)
         page: list[str] = []
         start, size = 0, max(WALK_FIRST_BATCH, 2 * plan.limit)
@@ -505,7 +551,7 @@ def _passing(conn: Connection, plan: _Plan, ids: Sequence[str]) -> set[str]:
         chunk = ids[offset : offset + 500]
         names = {f"id{i}": sid for i, sid in enumerate(chunk)}
         marks = ", ".join(f":{n}" for n in names)
-        sql = f"SELECT s.id FROM service AS s WHERE s.id IN ({marks}) AND {plan.where()}"
+        sql = f"SELECT s.id FROM service AS s WHERE s.id IN ({marks}) AND {plan.where(len(chunk))}"
         passing.update(r[0] for r in conn.exec_driver_sql(sql, {**plan.params, **names}))
     return passing
 
@@ -514,7 +560,7 @@ def _by_name_scan(
     conn: Connection, plan: _Plan, order: NameOrder, initial: str | None
 ) -> list[Hit]:
     """All services passing selective filters in one scan, put in the cached name order."""
-    sql = f"SELECT s.id FROM service AS s WHERE {plan.where()}"
+    sql = f"SELECT s.id FROM service AS s WHERE {plan.where(len(order.ids))}"
     position = order.position
     found = [
         (position[r[0]], r[0]) for r in conn.exec_driver_sql(sql, plan.params) if r[0] in position
@@ -534,34 +580,33 @@ def _count(conn: Connection, expr: str) -> int:
 def _ranked_page(conn: Connection, expr: str, plan: _Plan) -> list[Hit]:
     """The best services for a MATCH expression within a bounded amount of work.
 
-    When more than RANKED_MAX documents match (FILTERED_RANKED_MAX with filters, where bm25
-    runs only for rows that pass them), first rank only those matching in the name
+    When more than RANKED_MAX documents match (FILTERED_RANKED_MAX with selective filters,
+    where bm25 runs only for rows that pass them), first rank only those matching in the name
     and organisation (or, if that is still too many, the name) — with the weights used these
     outrank matches elsewhere anyway. Only when that narrower set cannot fill a page (few
     name matches, or filters rejecting most of them) is every candidate ranked.
     """
-    if _count(conn, expr) > (FILTERED_RANKED_MAX if plan.filtered else RANKED_MAX):
+    total = _count(conn, expr)
+    if total > (FILTERED_RANKED_MAX if plan.selective else RANKED_MAX):
         for columns in NARROW_SCOPES:
             scoped = f"{{{columns}}} : ({expr})"
-            if columns == NARROW_SCOPES[-1] or _count(conn, scoped) <= RANKED_MAX:
-                hits = _ranked(conn, scoped, plan)
+            narrow = _count(conn, scoped)
+            if narrow <= RANKED_MAX or columns == NARROW_SCOPES[-1]:
+                hits = _ranked(conn, scoped, plan, narrow)
                 if len(hits) >= plan.limit:
                     return hits
                 break
-    return _ranked(conn, expr, plan)
+    return _ranked(conn, expr, plan, total)
 
 
-def _ranked(conn: Connection, match: str, plan: _Plan) -> list[Hit]:
+def _ranked(conn: Connection, match: str, plan: _Plan, candidates: int) -> list[Hit]:
     params = {**plan.params, "match": match, "limit": plan.limit}
-    # Rowid filters test the FTS row before the service row is read; the unary plus stops
-    # SQLite from turning `rowid IN (…)` into one FTS lookup per listed rowid.
-    candidate = f"+{FTS_TABLE}.rowid"
     if plan.filtered:
         # Filters first: bm25 is computed (in the select list) only for rows that pass.
         sql = (
             f"SELECT s.id, bm25({FTS_TABLE}, {_WEIGHT_ARGS}) AS score"
             f" FROM {FTS_TABLE} CROSS JOIN service AS s ON s.rowid = {FTS_TABLE}.rowid"
-            f" WHERE {FTS_TABLE} MATCH :match AND {plan.where(candidate)}"
+            f" WHERE {FTS_TABLE} MATCH :match AND {plan.where(candidates)}"
             " ORDER BY score, s.id LIMIT :limit"
         )
     else:
@@ -571,7 +616,7 @@ def _ranked(conn: Connection, match: str, plan: _Plan) -> list[Hit]:
             f"SELECT s.id, {FTS_TABLE}.rank FROM {FTS_TABLE} CROSS JOIN service AS s"
             f" ON s.rowid = {FTS_TABLE}.rowid"
             f" WHERE {FTS_TABLE} MATCH :match AND {FTS_TABLE}.rank MATCH :rank_function"
-            f" AND {plan.where(candidate)} ORDER BY {FTS_TABLE}.rank LIMIT :limit"
+            f" AND {plan.where(candidates)} ORDER BY {FTS_TABLE}.rank LIMIT :limit"
         )
         params["rank_function"] = RANK_FUNCTION
     return [Hit(r[0], -float(r[1])) for r in conn.exec_driver_sql(sql, params)]
@@ -598,7 +643,11 @@ def _merge(exact: list[Hit], fuzzy: list[Hit], limit: int) -> list[Hit]:
 
 
 def search_services(
-    bind: Session | Connection, query: SearchQuery, engine: ServiceSearch | None = None
+    bind: Session | Connection,
+    query: SearchQuery,
+    engine: ServiceSearch | None = None,
+    *,
+    fresh: bool | None = None,
 ) -> list[Hit]:
     """One-off search; pass a long-lived `ServiceSearch` to keep its caches between calls."""
-    return (engine or ServiceSearch()).search(bind, query)
+    return (engine or ServiceSearch()).search(bind, query, fresh=fresh)

@@ -28,7 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    bindparam,
+    case,
     inspect,
     select,
     update,
@@ -146,52 +146,66 @@ def scrub_erased_entries(session: Session, table_name: str, record_ids: Iterable
     ids = list(dict.fromkeys(record_ids))
     if model is None or not model.__personal__ or not ids:
         return 0
-    blanks = {f: json.dumps(blank_value(model, f)) for f in model.__personal__}
+    blanks = {f: json.dumps(blank_value(model, f)) for f in sorted(model.__personal__)}
+    blank_of = case(blanks, value=ChangeEntry.field, else_=ChangeEntry.value)
     rewritten = 0
-    for field, blank in blanks.items():
-        params = [{"t": table_name, "r": rid, "f": field, "v": blank} for rid in ids]
-        stmt = (
+    now = utcnow()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        result = session.execute(
             update(ChangeEntry)
             .where(
-                ChangeEntry.table_name == bindparam("t"),
-                ChangeEntry.record_id == bindparam("r"),
-                ChangeEntry.field == bindparam("f"),
-                ChangeEntry.value != bindparam("v"),
+                ChangeEntry.table_name == table_name,
+                ChangeEntry.record_id.in_(chunk),
+                ChangeEntry.field.in_(list(blanks)),
+                ChangeEntry.value != blank_of,
             )
-            .values(value=bindparam("v"))
+            .values(value=blank_of)
             .execution_options(synchronize_session=False)
         )
-        result = session.connection().execute(stmt, params)
         rewritten += max(result.rowcount or 0, 0)
-    now = utcnow()
-    session.execute(
-        update(SyncConflict)
-        .where(
-            SyncConflict.table_name == table_name,
-            SyncConflict.record_id.in_(ids),
-            SyncConflict.resolved_at.is_(None),
-        )
-        .values(resolved_at=now, kept="deleted")
-    )
-    for field, blank in blanks.items():
-        session.execute(
-            update(SyncConflict)
-            .where(
-                SyncConflict.table_name == table_name,
-                SyncConflict.record_id.in_(ids),
-                SyncConflict.field == field,
+        conflicts = SyncConflict.__table__
+        has_conflicts = session.execute(
+            select(conflicts.c.id)
+            .where(conflicts.c.table_name == table_name, conflicts.c.record_id.in_(chunk))
+            .limit(1)
+        ).first()
+        if has_conflicts:
+            session.execute(
+                update(SyncConflict)
+                .where(
+                    SyncConflict.table_name == table_name,
+                    SyncConflict.record_id.in_(chunk),
+                    SyncConflict.resolved_at.is_(None),
+                )
+                .values(resolved_at=now, kept="deleted")
             )
-            .values(local_value=blank, remote_value=blank)
-        )
+            blank_c = case(blanks, value=SyncConflict.field, else_=None)
+            session.execute(
+                update(SyncConflict)
+                .where(
+                    SyncConflict.table_name == table_name,
+                    SyncConflict.record_id.in_(chunk),
+                    SyncConflict.field.in_(list(blanks)),
+                )
+                .values(local_value=blank_c, remote_value=blank_c)
+            )
+        _scrub_quarantine(session, table_name, chunk, blanks)
+    return rewritten
+
+
+def _scrub_quarantine(
+    session: Session, table_name: str, ids: list[str], blanks: dict[str, str]
+) -> None:
     quarantined = session.execute(
-        select(
-            SyncQuarantine.site_id, SyncQuarantine.seq, SyncQuarantine.field, SyncQuarantine.raw
-        ).where(
+        select(SyncQuarantine.site_id, SyncQuarantine.seq, SyncQuarantine.field,
+               SyncQuarantine.raw)
+        .where(
             SyncQuarantine.table_name == table_name,
             SyncQuarantine.record_id.in_(ids),
             SyncQuarantine.field.in_(list(blanks)),
         )
-    ).all()
+    ).all()  # fmt: skip
     for site, seq, field, raw_text in quarantined:
         try:
             raw = json.loads(raw_text)
@@ -204,4 +218,3 @@ def scrub_erased_entries(session: Session, table_name: str, record_ids: Iterable
             .where(SyncQuarantine.site_id == site, SyncQuarantine.seq == seq)
             .values(raw=new_raw)
         )
-    return rewritten

@@ -186,20 +186,26 @@ class Bundle:
 
 def describe(entries: Sequence[Entry]) -> tuple[dict[str, int], dict[str, tuple[int, int, int]]]:
     """Counts per table and (min, max, count) seq per site: what a manifest claims."""
+    counts, covers, _dups = _describe(entries)
+    return counts, covers
+
+
+def _describe(
+    entries: Sequence[Entry],
+) -> tuple[dict[str, int], dict[str, tuple[int, int, int]], bool]:
     counts: dict[str, int] = {}
-    covers: dict[str, list[int]] = {}
+    by_site: dict[str, list[int]] = {}
     for e in entries:
-        table = e[2] if len(e) > 2 and isinstance(e[2], str) else "?"
+        table = e[2] if len(e) > 2 and type(e[2]) is str else "?"
         counts[table] = counts.get(table, 0) + 1
-        site, seq = e[0], e[1]
-        c = covers.get(site)
-        if c is None:
-            covers[site] = [seq, seq, 1]
+        seqs = by_site.get(e[0])
+        if seqs is None:
+            by_site[e[0]] = [e[1]]
         else:
-            c[0] = min(c[0], seq)
-            c[1] = max(c[1], seq)
-            c[2] += 1
-    return counts, {k: (v[0], v[1], v[2]) for k, v in covers.items()}
+            seqs.append(e[1])
+    covers = {k: (min(v), max(v), len(v)) for k, v in by_site.items()}
+    dups = any(len(set(v)) != len(v) for v in by_site.values())
+    return counts, covers, dups
 
 
 def _now_text() -> str:
@@ -401,21 +407,20 @@ def _decompress(compressed: bytes) -> bytes:
 def _check_entries(entries: object) -> list[Entry]:
     """Shape checks only; the content of each entry is validated (and quarantined) on import.
     An entry without a usable (site, seq) identity cannot even be quarantined or relayed."""
-    if not isinstance(entries, list):
+    if type(entries) is not list:
         raise InconsistentBundle()
-    seen: set[tuple[str, int]] = set()
+    top = 1 << 63
+    good_sites: set[str] = set()
     for e in entries:
-        if not isinstance(e, list) or len(e) < 2:
+        if type(e) is not list or len(e) < 2:
             raise InconsistentBundle()
         site, seq = e[0], e[1]
-        if not isinstance(site, str) or not 0 < len(site) <= 64:
+        if type(seq) is not int or not 0 < seq < top or type(site) is not str:
             raise InconsistentBundle()
-        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 < seq < 1 << 63:
-            raise InconsistentBundle()
-        key = (site, seq)
-        if key in seen:
-            raise InconsistentBundle()
-        seen.add(key)
+        if site not in good_sites:
+            if not 0 < len(site) <= 64:
+                raise InconsistentBundle()
+            good_sites.add(site)
     return entries
 
 
@@ -486,9 +491,10 @@ def _parse_payload(header: BundleHeader, compressed: bytes) -> Bundle:
         raise InconsistentBundle()
     entries = _check_entries(data.get("entries"))
     knowledge = _check_knowledge(data.get("knowledge"))
-    counts, covers = describe(entries)
+    counts, covers, duplicates = _describe(entries)
     if (
-        len(entries) != manifest.entry_count
+        duplicates
+        or len(entries) != manifest.entry_count
         or len(knowledge) != manifest.knowledge_count
         or counts != manifest.counts
         or covers != manifest.covers

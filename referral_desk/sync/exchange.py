@@ -52,9 +52,16 @@ from referral_desk.sync.bundle import (
     seal,
     write_atomically,
 )
-from referral_desk.sync.keys import SALT_BYTES, KeyCache
+from referral_desk.sync.keys import DEFAULT_KDF, SALT_BYTES, KdfParams, KeyCache
 from referral_desk.sync.merge import apply_entries
-from referral_desk.sync.quarantine import ValidEntry, quarantine, retry, table_specs, validate
+from referral_desk.sync.quarantine import (
+    ValidEntry,
+    forget_parsed,
+    quarantine,
+    retry,
+    table_specs,
+    validate,
+)
 from referral_desk.sync.state import (
     OUTBOX,
     ExportState,
@@ -69,6 +76,7 @@ from referral_desk.sync.state import (
     missing_ranges,
     open_store,
     outbox,
+    raw_rows,
     save_export_state,
     version_vector,
 )
@@ -176,9 +184,11 @@ class SyncEngine:
         *,
         now: Callable[[], datetime] = utcnow,
         now_ms: Callable[[], int] = _now_ms,
+        kdf: KdfParams = DEFAULT_KDF,
     ) -> None:
         self.db = db
         self.keys = keys or KeyCache()
+        self.kdf = kdf  # cost of new salts (stores, files); readers follow each header
         self._now = now
         self._now_ms = now_ms
 
@@ -198,7 +208,7 @@ class SyncEngine:
             _scrub_for_export(session, entries)
             data, manifest = seal(
                 entries, knowledge, site_id=site, vector=version_vector(session),
-                passphrase=passphrase, keys=self.keys, salt=salt, kind="file",
+                passphrase=passphrase, keys=self.keys, salt=salt, kdf=self.kdf, kind="file",
             )  # fmt: skip
             try:
                 write_atomically(path, data)
@@ -325,6 +335,8 @@ class SyncEngine:
                 return result
         except _Rollback as rb:
             return rb.result
+        finally:
+            forget_parsed()
 
     def _apply(
         self,
@@ -359,8 +371,9 @@ class SyncEngine:
         new_raw = [e for k, e in by_key.items() if k not in held]
         valid: list[ValidEntry] = []
         bad: list[tuple[list[Any], str]] = []
+        good_sites: set[str] = set()
         for raw in new_raw:
-            checked = validate(raw)
+            checked = validate(raw, good_sites)
             if isinstance(checked, str):
                 bad.append((raw, checked))
             else:
@@ -377,7 +390,7 @@ class SyncEngine:
         if stamps:
             hlc = HybridClock(last=state.hlc, now_ms=self._now_ms).receive(max(stamps))
             session.execute(text("UPDATE site_state SET hlc = :h WHERE key = 1"), {"h": hlc})
-        new_keys = {(e[0], e[1]) for e in new_raw}
+        new_keys = {(e[0], e[1]) for e in new_raw} if len(fresh) > 1 else set()
         session.execute(
             SyncBundleSeen.__table__.insert(),
             [
@@ -386,7 +399,9 @@ class SyncEngine:
                     "site_id": i.unlocked.header.site_id,
                     "imported_at": now,
                     "entry_count": len(i.bundle.entries) if i.bundle else 0,
-                    "new_count": sum(
+                    "new_count": len(new_raw)
+                    if len(fresh) == 1
+                    else sum(
                         (e[0], e[1]) in new_keys for e in (i.bundle.entries if i.bundle else ())
                     ),
                     "file_name": i.name[-200:],
@@ -417,14 +432,14 @@ class SyncEngine:
         bundles not yet seen. A wrong passphrase refuses everything before anything is written.
         """
         store_dir = check_store_dir(Path(store_dir).expanduser())
-        info = open_store(store_dir, passphrase, self.keys, create=False)
+        info = open_store(store_dir, passphrase, self.keys, create=False, kdf=self.kdf)
         site = self.db.site_id
         incoming, refused = self._read_store(store_dir, site, passphrase)
         wrong = [r for r in refused if r.reason == str(WrongPassphrase())]
         if not info.exists and wrong and not incoming:
             raise WrongPassphrase()
         if not info.exists and not dry_run:
-            info = open_store(store_dir, passphrase, self.keys, create=True)
+            info = open_store(store_dir, passphrase, self.keys, create=True, kdf=self.kdf)
         exported = self._export_to_store(store_dir, info, passphrase, dry_run)
         imported = self._import(incoming, dry_run=dry_run, strict=False, store=info,
                                 refused=refused)  # fmt: skip
@@ -512,18 +527,21 @@ def _held_keys(session: Session, by_key: dict[tuple[str, int], Any]) -> set[tupl
     """Which of these (site, seq) are already in the change log or the quarantine."""
     ranges: dict[str, list[int]] = {}
     for site, seq in by_key:
-        r = ranges.setdefault(site, [seq, seq])
-        r[0] = min(r[0], seq)
-        r[1] = max(r[1], seq)
+        r = ranges.get(site)
+        if r is None:
+            ranges[site] = [seq, seq]
+        elif seq < r[0]:
+            r[0] = seq
+        elif seq > r[1]:
+            r[1] = seq
     held: set[tuple[str, int]] = set()
     for site, (lo, hi) in ranges.items():
-        for sql in (
-            "SELECT seq FROM change_entry WHERE site_id = :s AND seq BETWEEN :lo AND :hi",
-            "SELECT seq FROM sync_quarantine WHERE site_id = :s AND seq BETWEEN :lo AND :hi",
-        ):
-            held.update(
-                (site, s) for (s,) in session.execute(text(sql), {"s": site, "lo": lo, "hi": hi})
-            )
+        for table in ("change_entry", "sync_quarantine"):
+            rows = raw_rows(
+                session, f"SELECT seq FROM {table} WHERE site_id = ? AND seq BETWEEN ? AND ?",
+                (site, lo, hi),
+            )  # fmt: skip
+            held.update((site, s) for (s,) in rows)
     return held
 
 
@@ -535,7 +553,6 @@ def _collect(
 ) -> tuple[list[list[Any]], list[list[Any]], int]:
     """Entries (and quarantined raw entries) to export, knowledge rows, highest knowledge id.
     `state` None means everything."""
-    conn = session.connection()
     entries: list[list[Any]] = []
     quarantined: dict[tuple[str, int], str] = {
         (s, q): raw for s, q, raw in session.execute(
@@ -543,19 +560,20 @@ def _collect(
         )
     }  # fmt: skip
     if state is None:
-        rows = conn.exec_driver_sql(f"SELECT {_ENTRY_COLS} FROM change_entry ORDER BY site_id, seq")
+        rows = raw_rows(session, f"SELECT {_ENTRY_COLS} FROM change_entry ORDER BY site_id, seq")
         entries = [[s, q, t, r, f, v, h, 1 if b else 0] for s, q, t, r, f, v, h, b in rows]
         entries.extend(_raw_entries(quarantined.values()))
         items, top = knowledge_rows(session, 0)
         return entries, items, top
     tops: dict[str, int] = dict(
-        conn.exec_driver_sql("SELECT site_id, MAX(seq) FROM change_entry GROUP BY site_id").all()
+        raw_rows(session, "SELECT site_id, MAX(seq) FROM change_entry GROUP BY site_id")
     )
     for site, seq in quarantined:
         tops[site] = max(tops.get(site, 0), seq)
     for site in sorted(tops):
         for lo, hi in missing_ranges(state.known.get(site, []), tops[site]):
-            rows = conn.exec_driver_sql(
+            rows = raw_rows(
+                session,
                 f"SELECT {_ENTRY_COLS} FROM change_entry WHERE site_id = ? AND seq BETWEEN ? AND ? "
                 "ORDER BY seq",
                 (site, lo, hi),

@@ -30,6 +30,7 @@ Everything is done with Core statements inside the caller's transaction; nothing
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,11 +42,11 @@ from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from referral_desk.domain.hlc import hlc_wall_ms
+from referral_desk.domain.hlc import COUNTER_BITS, hlc_wall_ms
 from referral_desk.store.models import SYNCED_MODELS, Base
 from referral_desk.store.sync_models import SyncConflict, SyncPending, scrub_erased_entries
 from referral_desk.sync.quarantine import FieldSpec, ValidEntry, decode_text, table_specs
-from referral_desk.sync.state import Knowledge
+from referral_desk.sync.state import Knowledge, raw_rows
 
 DAY_MS = 24 * 3600 * 1000
 BATCH = 500
@@ -91,8 +92,9 @@ class MergeStats:
         return {k: len(self.changed.get(k, ())) for k in keys}
 
 
-# (field, value text, hlc, site, seq, is new)
-_Ent = tuple[str, str, int, str, int, bool]
+# (field, value text, hlc, site, seq, is new, decoded value or _MISSING)
+_Ent = tuple[str, str, int, str, int, bool, Any]
+_MISSING = object()
 
 
 @dataclass
@@ -134,7 +136,6 @@ class Merger:
         self.now = now
         self.now_ms = now_ms
         self.stats = MergeStats()
-        self._new_keys: set[tuple[str, int]] = set()
         self._exists: dict[str, set[str]] = defaultdict(set)
         self._pending: dict[tuple[str, str], str] = {}
         self._audit: list[dict[str, Any]] = []
@@ -151,35 +152,51 @@ class Merger:
         ):  # fmt: skip
             self._open[(row[1], row[2], row[3])].append((row[0], row[4], row[5], row[6], row[7]))
         self._superseded: list[int] = []
+        self._plans: dict[str, tuple[str, list[tuple[str, Any]]]] = {}
 
     # -- entry point ---------------------------------------------------------------------
 
     def apply(self, entries: Sequence[ValidEntry]) -> MergeStats:
-        if entries:
+        # table -> record -> field -> entries (plain dicts: this loop sees every entry)
+        incoming: dict[str, dict[str, dict[str, list[_Ent]]]] = {}
+        limit = (self.now_ms + DAY_MS) << COUNTER_BITS
+        future = 0
+        for e in entries:
+            by_rec = incoming.get(e[2])
+            if by_rec is None:
+                by_rec = incoming[e[2]] = {}
+            fields = by_rec.get(e[3])
+            if fields is None:
+                fields = by_rec[e[3]] = {}
+                self._last_site[(e[2], e[3])] = e[0]
+            ent = (e[4], e[5], e[6], e[0], e[1], True, e[8])
+            found = fields.get(e[4])
+            if found is None:
+                fields[e[4]] = [ent]
+            else:
+                found.append(ent)
+            if e[6] >= limit:
+                future += 1
+        self.stats.future_stamped += future
+        touched: dict[str, set[str]] = {t: set(recs) for t, recs in incoming.items()}
+        previously_pending = self.s.execute(
+            select(SyncPending.table_name, SyncPending.record_id)
+        ).all()
+        for table, rid in previously_pending:
+            if table in SYNCED_MODELS:
+                touched.setdefault(table, set()).add(rid)
+        for table in table_order():
+            ids = sorted(touched.get(table, ()))
+            for chunk in _chunks(ids):
+                self._merge_chunk(table, list(chunk), incoming.get(table, {}))
+        if entries:  # after the rows (old entries were read first), before the history reads
             self.conn.exec_driver_sql(
                 "INSERT OR IGNORE INTO change_entry "
                 "(site_id, seq, table_name, record_id, field, value, hlc, tombstone) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(e[0], e[1], e[2], e[3], e[4], e[5], e[6], int(e[7])) for e in entries],
             )
-        touched: dict[str, set[str]] = defaultdict(set)
-        for e in entries:
-            self._new_keys.add((e[0], e[1]))
-            touched[e[2]].add(e[3])
-            self._last_site[(e[2], e[3])] = e[0]
-            if hlc_wall_ms(e[6]) > self.now_ms + DAY_MS:
-                self.stats.future_stamped += 1
-        previously_pending = self.s.execute(
-            select(SyncPending.table_name, SyncPending.record_id)
-        ).all()
-        for table, rid in previously_pending:
-            if table in SYNCED_MODELS:
-                touched[table].add(rid)
-        for table in table_order():
-            ids = sorted(touched.get(table, ()))
-            for chunk in _chunks(ids):
-                self._merge_chunk(table, list(chunk))
-        self._recompute_status()
+        pass  # MUTANT
         for table, ids in self._deleted.items():
             scrub_erased_entries(self.s, table, ids)
         self._save_pending(previously_pending, touched)
@@ -193,28 +210,37 @@ class Merger:
         if self._conflicts:
             self.s.execute(SyncConflict.__table__.insert(), self._conflicts)
         if self._audit:
-            self.s.execute(Base.metadata.tables["audit_entry"].insert(), self._audit)
+            self._insert(Base.metadata.tables["audit_entry"], self._audit)
         return self.stats
 
     # -- one batch of records of one table -----------------------------------------------
 
     def _load_entries(self, table: str, ids: list[str]) -> dict[str, dict[str, list[_Ent]]]:
+        """Entries already held for these records (the new ones are not inserted yet)."""
         marks = ",".join("?" * len(ids))
-        rows = self.conn.exec_driver_sql(
+        rows = raw_rows(
+            self.s,
             "SELECT record_id, field, value, hlc, site_id, seq FROM change_entry "
             f"WHERE table_name = ? AND record_id IN ({marks})",
             (table, *ids),
         )
         out: dict[str, dict[str, list[_Ent]]] = defaultdict(lambda: defaultdict(list))
-        new = self._new_keys
         for rid, fname, value, hlc, site, seq in rows:
-            out[rid][fname].append((fname, value, hlc, site, seq, (site, seq) in new))
+            out[rid][fname].append((fname, value, hlc, site, seq, False, _MISSING))
         return out
 
-    def _merge_chunk(self, table: str, ids: list[str]) -> None:
+    def _merge_chunk(
+        self, table: str, ids: list[str], incoming: dict[str, dict[str, list[_Ent]]]
+    ) -> None:
         specs = table_specs()[table]
         t = _table(table)
         entries = self._load_entries(table, ids)
+        for rid in ids:
+            new = incoming.get(rid)
+            if new:
+                held = entries[rid]
+                for fname, ents in new.items():
+                    held[fname].extend(ents)
         current = {
             r["id"]: dict(r) for r in self.s.execute(select(t).where(t.c.id.in_(ids))).mappings()
         }
@@ -227,12 +253,13 @@ class Merger:
             winners = self._winners(table, rid, fields)
             planned[rid] = (self._values(specs, winners), current.get(rid))
         self._check_parents(table, specs, planned)
+        required = [n for n, spec in specs.items() if spec.required]
         writes: list[_Write] = []
         for rid, (values, row) in planned.items():
             if (table, rid) in self._pending:
                 continue
             if row is None:
-                if any(s.required and n not in values for n, s in specs.items()):
+                if any(n not in values for n in required):
                     self._pending[(table, rid)] = "incomplete"
                     continue
                 full = self._full_row(t, specs, rid, values)
@@ -272,7 +299,7 @@ class Merger:
         try:
             with self.s.begin_nested():
                 if inserts:
-                    self.s.execute(t.insert(), inserts)
+                    self._insert(t, inserts)
                 for cols, rows in updates.items():
                     stmt = (
                         t.update()
@@ -280,9 +307,27 @@ class Merger:
                         .values({c: bindparam(c) for c in cols if c != "_id"})
                     )
                     self.s.execute(stmt, rows)
-        except IntegrityError as err:
-            return "duplicate key" if "UNIQUE" in str(err.orig) else "refused by the database"
+        except (IntegrityError, sqlite3.IntegrityError) as err:
+            text_ = str(getattr(err, "orig", err))
+            return "duplicate key" if "UNIQUE" in text_ else "refused by the database"
         return None
+
+    def _insert(self, t: Table, rows: list[dict[str, Any]]) -> None:
+        """Bulk insert straight through sqlite3 with SQLAlchemy's own type conversions: the
+        same stored values as `t.insert()`, without its per-row parameter overhead."""
+        plan = self._plans.get(t.name)
+        if plan is None:
+            dialect = self.s.get_bind().dialect
+            cols = list(t.columns)
+            names = ", ".join(f'"{c.name}"' for c in cols)
+            sql = f'INSERT INTO "{t.name}" ({names}) VALUES ({", ".join("?" * len(cols))})'
+            procs = [(c.name, c.type.bind_processor(dialect)) for c in cols]
+            plan = self._plans[t.name] = (sql, procs)
+        sql, procs = plan
+        params = [
+            tuple(p(row.get(n)) if p is not None else row.get(n) for n, p in procs) for row in rows
+        ]
+        self.conn.exec_driver_sql(sql, params)
 
     def _note_write(self, table: str, w: _Write) -> None:
         created = w.before is None
@@ -405,10 +450,13 @@ class Merger:
             spec = specs.get(fname)
             if spec is None:
                 continue
-            try:
-                values[fname] = decode_text(spec, ent[1])
-            except (ValueError, TypeError):
-                continue  # held in the log but unusable here; quarantine catches new ones
+            value = ent[6]
+            if value is _MISSING:
+                try:
+                    value = decode_text(spec, ent[1])
+                except (ValueError, TypeError):
+                    continue  # held in the log but unusable here; quarantine catches new ones
+            values[fname] = value
         if values.get("deleted_at") is not None:
             for fname, spec in specs.items():
                 if spec.personal:

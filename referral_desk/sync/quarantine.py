@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 import math
-import uuid
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, inspect
@@ -30,8 +30,9 @@ from referral_desk.store.changelog import logged_columns, utcnow
 from referral_desk.store.models import SYNCED_MODELS
 from referral_desk.store.sync_models import SyncQuarantine
 
-# Latest wall time accepted in a stamp (end of year 9999): beyond it the clock cannot follow.
-MAX_WALL_MS = 253_402_300_799_999
+# Latest wall time accepted in a stamp (year 3000): a clock that followed anything later could
+# run out of its 63 bits. Later stamps are quarantined (kept, relayed), never applied.
+MAX_WALL_MS = 32_503_680_000_000
 _NO_DEFAULT = object()
 
 # A few fields whose values are code, not reference data: anything else would break the app.
@@ -118,14 +119,12 @@ def table_specs() -> dict[str, dict[str, FieldSpec]]:
     return out
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def _is_uuid(text: object) -> bool:
-    if not isinstance(text, str) or len(text) != 36:
-        return False
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
+    """Canonical UUID text (what every site writes); faster than uuid.UUID for bulk checks."""
+    return type(text) is str and len(text) == 36 and _UUID.fullmatch(text) is not None
 
 
 def decode(spec: FieldSpec, value: Any) -> Any:
@@ -175,44 +174,72 @@ def decode_text(spec: FieldSpec, text: str) -> Any:
     return decode(spec, json.loads(text))
 
 
-# (site, seq, table, record, field, value JSON text, hlc, tombstone)
-ValidEntry = tuple[str, int, str, str, str, str, int, bool]
+# (site, seq, table, record, field, value JSON text, hlc, tombstone, decoded value)
+ValidEntry = tuple[str, int, str, str, str, str, int, bool, Any]
 
 
-def validate(raw: Any) -> ValidEntry | str:
-    """A checked entry, or the reason it cannot be applied (names only, never values)."""
+_SCALARS = (str, int, float, bool, type(None))
+
+
+@lru_cache(maxsize=8192)
+def _parsed_scalar(text: str) -> Any:
+    return json.loads(text)
+
+
+def forget_parsed() -> None:
+    """Drop memoised values (they may be personal data) once an import is done."""
+    _parsed_scalar.cache_clear()
+
+
+def _parsed(text: str) -> Any:
+    """json.loads, memoised for short texts: values repeat a lot ("", null, false, codes, ids).
+    Only immutable results are shared; lists and dicts are parsed afresh each time."""
+    if len(text) > 64 or text[:1] in ("[", "{"):
+        return json.loads(text)
+    return _parsed_scalar(text)
+
+
+def validate(raw: Any, good_sites: set[str] | None = None) -> ValidEntry | str:
+    """A checked entry, or the reason it cannot be applied (names only, never values).
+    `good_sites` caches site ids already found valid (a bundle has few, and many entries)."""
     if not isinstance(raw, list | tuple) or len(raw) != 8:
         return "malformed entry"
     site, seq, table, record, fname, value, hlc, tomb = raw
-    if not _is_uuid(site):
+    if type(site) is not str:
         return "bad site id"
-    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 < seq < 1 << 63:
+    if good_sites is None or site not in good_sites:
+        if not _is_uuid(site):
+            return "bad site id"
+        if good_sites is not None:
+            good_sites.add(site)
+    if type(seq) is not int or not 0 < seq < 1 << 63:
         return "bad sequence number"
-    specs = table_specs().get(table) if isinstance(table, str) else None
+    specs = table_specs().get(table) if type(table) is str else None
     if specs is None:
         return "unknown table"
     if not _is_uuid(record):
         return f"bad record id in {table}"
-    spec = specs.get(fname) if isinstance(fname, str) else None
+    spec = specs.get(fname) if type(fname) is str else None
     if spec is None:
         return f"unknown field of {table}"
-    if isinstance(hlc, bool) or not isinstance(hlc, int) or not 0 < hlc <= HLC_MAX:
+    if type(hlc) is not int or not 0 < hlc <= HLC_MAX:
         return "bad timestamp"
     if hlc_wall_ms(hlc) > MAX_WALL_MS:
         return "timestamp too far in the future"
-    if not isinstance(tomb, bool) and tomb not in (0, 1):
+    if tomb not in (0, 1) or (type(tomb) is not bool and type(tomb) is not int):
         return "bad tombstone flag"
     if tomb and fname != "deleted_at":
         return "bad tombstone flag"
-    if not isinstance(value, str):
+    if type(value) is not str:
         return f"bad value for {table}.{fname}"
     try:
-        decoded = decode(spec, json.loads(value))
+        parsed = _parsed(value)
+        decoded = decode(spec, parsed)
     except (ValueError, TypeError, RecursionError):
         return f"bad value for {table}.{fname}"
     if tomb and decoded is None:
         return "bad tombstone flag"
-    return (site, seq, table, record, fname, value, hlc, bool(tomb))
+    return (site, seq, table, record, fname, value, hlc, bool(tomb), decoded)
 
 
 def raw_text(raw: Any) -> str:

@@ -23,14 +23,14 @@ import bisect
 import json
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import DomainError
@@ -51,6 +51,16 @@ class StoreError(DomainError):
     """The shared store folder cannot be used (missing, unreachable, wrong passphrase)."""
 
 
+def raw_rows(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Plain tuples straight from sqlite3 inside the session's transaction: bulk reads of the
+    change log are several times faster without per-row result processing."""
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return cursor.execute(sql, tuple(params)).fetchall()
+    finally:
+        cursor.close()
+
+
 # --- version vectors -------------------------------------------------------------------------
 
 
@@ -67,12 +77,12 @@ def version_vector(session: Session) -> Vector:
     """Highest contiguous seq held per site (change log and quarantine together)."""
     stats = {
         site: (count, top)
-        for site, count, top in session.execute(
-            text("SELECT site_id, COUNT(*), MAX(seq) FROM change_entry GROUP BY site_id")
+        for site, count, top in raw_rows(
+            session, "SELECT site_id, COUNT(*), MAX(seq) FROM change_entry GROUP BY site_id"
         )
     }
     held: dict[str, list[int]] = {}
-    for site, seq in session.execute(text("SELECT site_id, seq FROM sync_quarantine")):
+    for site, seq in raw_rows(session, "SELECT site_id, seq FROM sync_quarantine"):
         held.setdefault(site, []).append(seq)
     vector: Vector = {}
     for site in set(stats) | set(held):
@@ -82,11 +92,8 @@ def version_vector(session: Session) -> Vector:
         if count + len(extra) == top:
             vector[site] = top
             continue
-        seqs = [
-            s for (s,) in session.execute(
-                text("SELECT seq FROM change_entry WHERE site_id = :s"), {"s": site}
-            )
-        ]  # fmt: skip
+        seqs = [s for (s,) in raw_rows(session, "SELECT seq FROM change_entry WHERE site_id = ?",
+                                       (site,))]  # fmt: skip
         vector[site] = _first_gap(seqs + extra)
     return {k: v for k, v in vector.items() if v > 0}
 
@@ -294,7 +301,14 @@ def check_store_dir(store_dir: Path) -> Path:
     return store_dir
 
 
-def open_store(store_dir: Path, passphrase: str, keys: KeyCache, *, create: bool) -> StoreInfo:
+def open_store(
+    store_dir: Path,
+    passphrase: str,
+    keys: KeyCache,
+    *,
+    create: bool,
+    kdf: KdfParams = DEFAULT_KDF,
+) -> StoreInfo:
     """Read (or, when `create`, make) the store file and prove the passphrase against it."""
     store_dir = check_store_dir(store_dir)
     path = store_dir / STORE_FILE
@@ -310,7 +324,7 @@ def open_store(store_dir: Path, passphrase: str, keys: KeyCache, *, create: bool
                 "Wrong passphrase for this shared store: nothing was exported or imported."
             ) from None
         return StoreInfo(found["store_id"], found["salt"], found["kdf"])
-    info = StoreInfo(str(uuid.uuid4()), new_salt(), DEFAULT_KDF, exists=False)
+    info = StoreInfo(str(uuid.uuid4()), new_salt(), kdf, exists=False)
     if not create:
         return info
     master = keys.master(passphrase, info.salt, info.kdf)

@@ -24,7 +24,6 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QObject,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
@@ -57,7 +56,6 @@ from referral_desk.services.dto import NeedView, PersonView, ReferralView, Searc
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.record_referral import RecordReferralDialog
 from referral_desk.ui.service_models import (
-    SORT_ROLE,
     ResultColumn,
     ServiceResultsModel,
     service_detail_html,
@@ -140,6 +138,7 @@ class FindServiceDialog(QDialog):
         self._refer_pending = False
         self._closing = False
         self._today: date = services.clock.today()
+        self._detail_id: str | None = None
 
         self.need: NeedView = services.needs.get(need_id)
         self.person: PersonView = services.people.get(self.need.person_id)
@@ -205,12 +204,8 @@ class FindServiceDialog(QDialog):
 
         self.model = ServiceResultsModel(self)
         self.model.set_category_labels(self._category_labels)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setDynamicSortFilter(True)
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)  # the model sorts itself: see ServiceResultsModel
         named(self.table, "Search results", "Services found; Enter or double-click refers")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -506,7 +501,7 @@ class FindServiceDialog(QDialog):
             return
         self.model.set_results(results, self._today)
         if results:
-            first = self.proxy.index(0, 0)
+            first = self.model.index(0, 0)
             self.table.selectionModel().setCurrentIndex(
                 first,
                 QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -514,6 +509,7 @@ class FindServiceDialog(QDialog):
             )
             self.table.scrollToTop()
         else:
+            self._detail_id = None
             self.detail.clear()
         self._set_status(self._status_text(len(results)))
         self.results_shown.emit(len(results))
@@ -526,6 +522,7 @@ class FindServiceDialog(QDialog):
         self._rerun = False
         self._refer_pending = False
         self.model.set_results([], self._today)
+        self._detail_id = None
         self.detail.clear()
         self._set_status(error_text(err), error=True)
         self.results_shown.emit(0)
@@ -553,13 +550,17 @@ class FindServiceDialog(QDialog):
         index = self.table.selectionModel().currentIndex()
         if not index.isValid():
             return None
-        return self.model.result(self.proxy.mapToSource(index).row())
+        return self.model.result(index.row())
 
     def _show_detail(self, index: QModelIndex) -> None:
         if not index.isValid():
+            self._detail_id = None
             self.detail.clear()
             return
-        service = self.model.result(self.proxy.mapToSource(index).row())
+        service = self.model.result(index.row())
+        if service.id == self._detail_id:
+            return  # same top hit as before the keystroke: laying out the HTML again is waste
+        self._detail_id = service.id
         self.detail.setHtml(
             service_detail_html(
                 service,
@@ -579,7 +580,7 @@ class FindServiceDialog(QDialog):
             watched is self.search_edit
             and event.type() == QEvent.Type.KeyPress
             and event.key() in _NAV_KEYS  # type: ignore[attr-defined]
-            and self.proxy.rowCount() > 0
+            and self.model.rowCount() > 0
         ):
             QCoreApplication.sendEvent(self.table, event)
             return True

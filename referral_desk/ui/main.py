@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication
 
 from referral_desk.services.app_services import AppServices
 from referral_desk.ui.main_window import MainWindow
 from referral_desk.ui.preferences import PreferencesDialog
+from referral_desk.ui.widgets import run_dialog
 
 APP_NAME = "Referral Desk"
 
@@ -31,8 +32,7 @@ def ask_first_profile(services: AppServices) -> bool:
     if services.profile.get() is not None:
         return True
     dialog = PreferencesDialog(services, first_run=True)
-    accepted = dialog.exec() == QDialog.DialogCode.Accepted
-    dialog.deleteLater()
+    accepted = run_dialog(dialog)
     return accepted and services.profile.get() is not None
 
 

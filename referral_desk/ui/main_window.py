@@ -16,13 +16,12 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
     QLabel,
-    QListWidget,
     QMainWindow,
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QTabBar,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -37,7 +36,7 @@ from referral_desk.ui.my_day import MyDayPage
 from referral_desk.ui.person_dialog import PersonDialog
 from referral_desk.ui.person_view import PersonPage
 from referral_desk.ui.preferences import PreferencesDialog
-from referral_desk.ui.widgets import MessageBar, named
+from referral_desk.ui.widgets import MessageBar, named, run_dialog
 from referral_desk.ui.worker import Worker
 
 PAGES = ("my_day", "caseload", "person")
@@ -140,12 +139,15 @@ class MainWindow(QMainWindow):
         a = self.actions_by_name
 
         self.message_bar = MessageBar(self)
-        self.nav = QListWidget()
-        named(self.nav, "Navigation", "Choose a page: My day, Caseload or the open person")
-        self.nav.addItems(["My day", "Caseload", "Person"])
-        self.nav.setFixedWidth(self.fontMetrics().horizontalAdvance("Person: Alexandra Feath") + 30)
-        self.nav.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item "
-                               "{ padding: 8px 6px; }")  # fmt: skip
+        # Pages as tabs across the top: a side list would cost 170 px of width on a laptop.
+        self.nav = QTabBar()
+        named(self.nav, "Pages", "My day, Caseload or the open person (Ctrl+1, Ctrl+2, Ctrl+3)")
+        for text in ("My day", "Caseload", "Person"):
+            self.nav.addTab(text)
+        self.nav.setExpanding(False)
+        self.nav.setDocumentMode(True)
+        self.nav.setElideMode(Qt.TextElideMode.ElideRight)
+        self.nav.setStyleSheet("QTabBar { font-size: 11pt; } QTabBar::tab { padding: 6px 18px; }")
 
         self.my_day = MyDayPage(services, self.worker,
                                 [a["follow_up_done"], a["reschedule"], a["open_referral"],
@@ -165,11 +167,8 @@ class MainWindow(QMainWindow):
         box.setContentsMargins(6, 6, 6, 0)
         box.setSpacing(4)
         box.addWidget(self.message_bar)
-        row = QHBoxLayout()
-        row.setSpacing(0)
-        row.addWidget(self.nav)
-        row.addWidget(self.stack, 1)
-        box.addLayout(row, 1)
+        box.addWidget(self.nav)
+        box.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
         self.busy_label = QLabel("")
@@ -185,8 +184,8 @@ class MainWindow(QMainWindow):
 
         self._connect_pages()
         self._restore_state()
-        self.nav.currentRowChanged.connect(self._page_changed)
-        self.nav.setCurrentRow(0)
+        self.nav.currentChanged.connect(self._page_changed)
+        self.nav.setCurrentIndex(0)
         self.my_day.officer_id = self.caseload.officer_id = self._owner_filter()
         self._load_all()
         self.update_actions()
@@ -345,7 +344,7 @@ class MainWindow(QMainWindow):
         return PAGES[max(self.stack.currentIndex(), 0)]
 
     def go(self, page: str) -> None:
-        self.nav.setCurrentRow(PAGES.index(page))
+        self.nav.setCurrentIndex(PAGES.index(page))
         widget = {
             "my_day": self.my_day.focus_table,
             "caseload": self.caseload.focus_table,
@@ -374,13 +373,15 @@ class MainWindow(QMainWindow):
 
     def _update_nav(self) -> None:
         urgent = self.my_day.urgent_count()
-        self.nav.item(0).setText(f"My day ({urgent})" if urgent else "My day")
-        self.nav.item(0).setData(Qt.ItemDataRole.AccessibleTextRole,
-                                 f"My day, {urgent} overdue or due today")  # fmt: skip
+        self.nav.setTabText(0, f"My day ({urgent})" if urgent else "My day")
+        self.nav.setTabToolTip(0, f"{urgent} follow-ups overdue or due today (Ctrl+1)")
         person = self.person_page.person
         text = f"Person: {person.display_name}" if person else "Person"
-        self.nav.item(2).setText(text)
-        self.nav.item(2).setToolTip(text)
+        self.nav.setTabText(2, text)
+        self.nav.setTabToolTip(2, f"{text} (Ctrl+3)")
+        if hasattr(self.nav, "setAccessibleTabName"):
+            self.nav.setAccessibleTabName(0, f"My day, {urgent} overdue or due today")
+            self.nav.setAccessibleTabName(2, text)
         self.setWindowTitle(f"{person.display_name} — Referral Desk"
                             if person and self.current_page() == "person"
                             else "Referral Desk")  # fmt: skip
@@ -426,7 +427,7 @@ class MainWindow(QMainWindow):
 
     def new_person(self) -> None:
         dialog = PersonDialog(self.services, self)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        accepted = run_dialog(dialog)
         if dialog.open_existing_id:
             self.open_person(dialog.open_existing_id)
         elif accepted and dialog.saved is not None:
@@ -439,7 +440,7 @@ class MainWindow(QMainWindow):
         if person is None:
             return
         dialog = PersonDialog(self.services, self, person=person)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        accepted = run_dialog(dialog)
         if dialog.open_existing_id:
             self.open_person(dialog.open_existing_id)
         elif accepted:
@@ -517,7 +518,7 @@ class MainWindow(QMainWindow):
     # -- preferences, help --------------------------------------------------------------------
     def preferences(self) -> None:
         dialog = PreferencesDialog(self.services, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if run_dialog(dialog):
             self._show_officer()
             show_info(self, "Preferences saved.")
 

@@ -42,6 +42,7 @@ def show_error(parent: QWidget | None, err: BaseException) -> None:
                       QMessageBox.StandardButton.Ok, parent)  # fmt: skip
     box.setAccessibleName("Error message")
     box.exec()
+    box.deleteLater()
 
 
 def show_info(parent: QWidget | None, text: str) -> None:
@@ -55,6 +56,7 @@ def show_info(parent: QWidget | None, text: str) -> None:
                       QMessageBox.StandardButton.Ok, parent)  # fmt: skip
     box.setAccessibleName("Information")
     box.exec()
+    box.deleteLater()
 
 
 def confirm(
@@ -82,4 +84,5 @@ def confirm(
     box.setDefaultButton(cancel if destructive else go)
     box.setEscapeButton(cancel)
     box.exec()
+    box.deleteLater()
     return box.clickedButton() is go

@@ -45,6 +45,13 @@ GREEN = QColor("#1b6e20")
 GREY = QColor("#6b6b6b")
 
 Index = QModelIndex | QPersistentModelIndex
+# Computed once: combining flags builds a new enum member in Python on every call.
+RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
 
 
 def day_number(value: date | datetime | None) -> int:
@@ -108,7 +115,8 @@ class RecordTableModel(QAbstractTableModel):
         col = self.columns[column]
         if col.sort is not None:
             return col.sort
-        return lambda record: col.text(record).casefold()
+        # Öztürk sorts with O, O'Brien with Obrien: what officers expect of a name list.
+        return lambda record: normalise_name(col.text(record))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort in Python with a key (one call per row, not one per comparison).
@@ -144,20 +152,20 @@ class RecordTableModel(QAbstractTableModel):
             return None
         record = self._rows[index.row()]
         column = self.columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in (_DISPLAY, _ACCESSIBLE):
             return column.text(record)
         if role == SORT_ROLE:
-            return column.sort(record) if column.sort else column.text(record).casefold()
+            return column.sort(record) if column.sort else normalise_name(column.text(record))
         if role == ROW_ROLE:
             return record
         if role == SEARCH_ROLE:
             return self._search[index.row()]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return column.tip(record) if column.tip else None
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             return column.colour(record) if column.colour else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _ALIGNMENT and column.numeric:
+            return RIGHT_ALIGNED
         return None
 
     def headerData(
@@ -243,7 +251,9 @@ class FollowUpTableModel(RecordTableModel):
         super().__init__(parent)
         self.today = today
         self.columns = (
-            Column("Due", self._due_text, sort=lambda f: day_number(f.due_on),
+            # Pending before done, then by due date.
+            Column("Due", self._due_text,
+                   sort=lambda f: day_number(f.due_on) + (10**7 if f.done_on else 0),
                    colour=self._due_colour, tip=lambda f: fmt_date(f.due_on)),
             Column("What", lambda f: kind_label(f.kind)),
             Column("Person", lambda f: f.person_name),
@@ -396,9 +406,10 @@ class ReferralsTableModel(RecordTableModel):
         cols = [Column("Reference", lambda r: r.reference)]
         if with_person:
             cols.append(Column("Person", lambda r: r.person_name))
+        cols.append(Column("Service", lambda r: r.service_name, tip=lambda r: r.organisation_name))
+        if with_person:
+            cols.append(Column("Organisation", lambda r: r.organisation_name))
         cols += [
-            Column("Service", lambda r: r.service_name, tip=lambda r: r.organisation_name),
-            Column("Organisation", lambda r: r.organisation_name),
             Column("Status", lambda r: referral_status_label(r.status), colour=_referral_colour),
             Column("Made on", lambda r: fmt_date(r.made_on), sort=lambda r: day_number(r.made_on)),
         ]

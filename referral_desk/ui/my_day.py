@@ -41,7 +41,16 @@ from referral_desk.ui.models import (
     ReleasesTableModel,
     kind_label,
 )
-from referral_desk.ui.widgets import Badge, DateEdit, FieldError, MessageBar, fmt_date, named
+from referral_desk.ui.widgets import (
+    Badge,
+    DateEdit,
+    FieldError,
+    MessageBar,
+    fmt_date,
+    keep_default,
+    named,
+    run_dialog,
+)
 from referral_desk.ui.worker import Worker
 
 GROUPS = (("all", "&All this week"), ("overdue", "&Overdue"), ("today", "Due &today"),
@@ -61,6 +70,9 @@ def make_table(name: str, *, sortable: bool = True) -> QTableView:
     view.setTabKeyNavigation(False)
     view.verticalHeader().hide()
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    # Size columns from the first rows only: a long list must not be measured row by row.
+    view.horizontalHeader().setResizeContentsPrecision(60)
     view.horizontalHeader().setHighlightSections(False)
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -135,7 +147,7 @@ class FollowUpDoneDialog(QDialog):
         buttons = QDialogButtonBox()
         save = buttons.addButton("&Mark done", QDialogButtonBox.ButtonRole.AcceptRole)
         named(save, "Mark done")
-        save.setDefault(True)
+        keep_default(self, save)
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         named(cancel, "Cancel")
         save.clicked.connect(self._save)
@@ -201,7 +213,7 @@ class RescheduleDialog(QDialog):
         buttons = QDialogButtonBox()
         save = buttons.addButton("&Reschedule", QDialogButtonBox.ButtonRole.AcceptRole)
         named(save, "Reschedule")
-        save.setDefault(True)
+        keep_default(self, save)
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         named(cancel, "Cancel")
         save.clicked.connect(self._save)
@@ -421,7 +433,7 @@ class MyDayPage(QWidget):
     @staticmethod
     def _cap_columns(view: QTableView) -> None:
         header = view.horizontalHeader()
-        limit = max(160, view.viewport().width() // 3)
+        limit = max(160, view.width() // 3)
         for col in range(header.count() - 1):
             header.resizeSection(col, min(header.sectionSize(col) + 12, limit))
 
@@ -483,12 +495,12 @@ class MyDayPage(QWidget):
         follow_up = self.selected_follow_up()
         if follow_up is None:
             return
-        if FollowUpDoneDialog(self.services, follow_up, self).exec() == QDialog.DialogCode.Accepted:
+        if run_dialog(FollowUpDoneDialog(self.services, follow_up, self)):
             self.changed.emit()
 
     def reschedule(self) -> None:
         follow_up = self.selected_follow_up()
         if follow_up is None:
             return
-        if RescheduleDialog(self.services, follow_up, self).exec() == QDialog.DialogCode.Accepted:
+        if run_dialog(RescheduleDialog(self.services, follow_up, self)):
             self.changed.emit()

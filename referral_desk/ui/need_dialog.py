@@ -9,6 +9,7 @@ straight on to the directory search for the new need.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,7 +31,7 @@ from referral_desk.domain.people import normalise_name
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import NeedView, ReferenceItemView
-from referral_desk.ui.widgets import FieldError, MessageBar, named
+from referral_desk.ui.widgets import FieldError, MessageBar, keep_default, named
 
 UNMET_CHOICES: tuple[tuple[str, str], ...] = tuple(
     (key, status.label.replace("Unmet – ", "").capitalize())
@@ -143,7 +144,7 @@ class NeedDialog(QDialog):
         label.setBuddy(self.priority)
         form.addRow(label, row)
 
-        self.unmet = QCheckBox("Record as &unmet — no provider known")
+        self.unmet = QCheckBox("Record as &unmet — no provider known  (Ctrl+U)")
         named(self.unmet, "Record as unmet", "Record the need as unmet now, with a reason")
         self.reason = QComboBox()
         for key, text in UNMET_CHOICES:
@@ -160,7 +161,12 @@ class NeedDialog(QDialog):
         self.save_button = buttons.addButton("&Save need", QDialogButtonBox.ButtonRole.AcceptRole)
         named(self.save_button, "Save need", "Save (Enter)")
         self.find_button = QPushButton("Save and &find a service")
-        named(self.find_button, "Save and find a service")
+        named(
+            self.find_button,
+            "Save and find a service",
+            "Save, then search the directory for this need (Ctrl+Enter)",
+        )
+        self.find_button.setAutoDefault(False)
         buttons.addButton(self.find_button, QDialogButtonBox.ButtonRole.ActionRole)
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         named(cancel, "Cancel")
@@ -182,9 +188,23 @@ class NeedDialog(QDialog):
             reason_label.hide()
             self.find_button.hide()
             self.save_button.setText("&Save changes")
+        # Mnemonics (Alt+U, Alt+F) work too; these also work where Alt is taken by the desktop.
+        QShortcut(QKeySequence("Ctrl+U"), self, activated=self._toggle_unmet)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self._save_and_find)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self._save_and_find)
+        # Last: disabling or hiding buttons above may have moved the default elsewhere.
+        keep_default(self, self.save_button)
         self.category.setFocus()
 
     # -- behaviour ----------------------------------------------------------------------------
+    def _toggle_unmet(self) -> None:
+        if self.unmet.isVisible() and self.unmet.isEnabled():
+            self.unmet.toggle()
+
+    def _save_and_find(self) -> None:
+        if self.find_button.isVisible():
+            self._save(find_service=True)
+
     def _update_hint(self, text: str) -> None:
         self.category_error.set_error("")
         if not text.strip():
@@ -285,6 +305,7 @@ class NeedStatusDialog(QDialog):
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        keep_default(self, buttons.button(QDialogButtonBox.StandardButton.Save))
         self.status.setFocus()
 
     def _save(self) -> None:

@@ -45,6 +45,7 @@ from referral_desk.ui.widgets import (
     FieldError,
     MessageBar,
     fmt_date,
+    keep_default,
     named,
     reference_combo,
     set_combo_text,
@@ -109,7 +110,7 @@ class PersonDialog(QDialog):
             QDialogButtonBox.ButtonRole.AcceptRole,
         )
         named(self.save_button, "Save person")
-        self.save_button.setDefault(True)
+        keep_default(self, self.save_button)
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         named(cancel, "Cancel")
         self.save_button.clicked.connect(self._save)
@@ -281,6 +282,7 @@ class PersonDialog(QDialog):
         layout.addWidget(self.duplicate_label, 1)
         self.open_existing = QPushButton("&Open existing person")
         named(self.open_existing, "Open existing person")
+        self.open_existing.setAutoDefault(False)
         self.open_existing.clicked.connect(self._open_existing)
         layout.addWidget(self.open_existing)
         panel.hide()

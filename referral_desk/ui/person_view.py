@@ -61,7 +61,14 @@ from referral_desk.ui.my_day import (
 )
 from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
 from referral_desk.ui.setting_dialog import SettingDialog
-from referral_desk.ui.widgets import DateEdit, FieldError, fmt_date, named
+from referral_desk.ui.widgets import (
+    DateEdit,
+    FieldError,
+    fmt_date,
+    keep_default,
+    named,
+    run_dialog,
+)
 from referral_desk.ui.worker import Worker
 
 Loaded = tuple[PersonDetail, list[OfficerView]]
@@ -101,7 +108,7 @@ class HandOverDialog(QDialog):
         buttons = QDialogButtonBox()
         ok = buttons.addButton("&Hand over", QDialogButtonBox.ButtonRole.AcceptRole)
         named(ok, "Hand over")
-        ok.setDefault(True)
+        keep_default(self, ok)
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         named(cancel, "Cancel")
         ok.clicked.connect(self.accept)
@@ -146,7 +153,7 @@ class ConsentDialog(QDialog):
         buttons = QDialogButtonBox()
         ok = buttons.addButton("&Record consent", QDialogButtonBox.ButtonRole.AcceptRole)
         named(ok, "Record consent")
-        ok.setDefault(True)
+        keep_default(self, ok)
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         named(cancel, "Cancel")
         ok.clicked.connect(self._save)
@@ -232,6 +239,9 @@ class PersonPage(QWidget):
         self.timeline_view.setModel(self.timeline_proxy)
         self.timeline_view.setWordWrap(True)
         self.timeline_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.timeline_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.referrals_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+        self.follow_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
 
         for view in (self.needs_view, self.referrals_view, self.follow_view, self.timeline_view):
             view.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
@@ -358,10 +368,10 @@ class PersonPage(QWidget):
             return fm.horizontalAdvance(sample) + 24
 
         for view, samples in (
-            (self.needs_view, ["00", "Education, training and employ", "",
+            (self.needs_view, ["00", "Emotional well-being WW", "",
                                "Unmet – no service found", "00 Mmm 0000"]),
-            (self.referrals_view, ["WWW-WWW", "", "Hope Trust WWWW", "Waiting list",
-                                   "00 Mmm 0000", "00 Mmm 0000 00:00"]),
+            (self.referrals_view, ["WWW-WWW", "", "Waiting list", "00 Mmm 0000",
+                                   "00 Mmm 0000 00:00"]),
             (self.follow_view, ["Overdue 10 days (00 Mmm 0000)", "Check acceptance",
                                 "Firstname Lastname", "WWW-WWW", "Hope Mentoring WW"]),
             (self.timeline_view, ["00 Mmm 0000 00:00"]),
@@ -549,7 +559,7 @@ class PersonPage(QWidget):
             return
         dialog = NeedDialog(self.services, p.id, self, need_count=len(self.detail.needs),
                             person_name=p.display_name)  # fmt: skip
-        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.saved is None:
+        if not run_dialog(dialog) or dialog.saved is None:
             return
         need = dialog.saved
         self._want_need = need.id
@@ -564,7 +574,7 @@ class PersonPage(QWidget):
             return
         dialog = NeedDialog(self.services, self.person.id, self, need=need,
                             person_name=self.person.display_name)  # fmt: skip
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if run_dialog(dialog):
             self._want_need = need.id
             self._after_write("Need saved.")
 
@@ -573,7 +583,7 @@ class PersonPage(QWidget):
         if need is None:
             return
         dialog = NeedStatusDialog(self.services, need, self, suggest_unmet=suggest_unmet)
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.saved is not None:
+        if run_dialog(dialog) and dialog.saved is not None:
             self._want_need = need.id
             self._after_write(f"Need status: {dialog.status.currentText()}.")
 
@@ -651,14 +661,14 @@ class PersonPage(QWidget):
         follow_up = self.selected_follow_up()
         if follow_up is None or follow_up.done_on is not None:
             return
-        if FollowUpDoneDialog(self.services, follow_up, self).exec() == QDialog.DialogCode.Accepted:
+        if run_dialog(FollowUpDoneDialog(self.services, follow_up, self)):
             self._after_write("Follow-up done.")
 
     def reschedule(self) -> None:
         follow_up = self.selected_follow_up()
         if follow_up is None or follow_up.done_on is not None:
             return
-        if RescheduleDialog(self.services, follow_up, self).exec() == QDialog.DialogCode.Accepted:
+        if run_dialog(RescheduleDialog(self.services, follow_up, self)):
             self._after_write("Follow-up rescheduled.")
 
     def add_note(self) -> None:
@@ -686,7 +696,7 @@ class PersonPage(QWidget):
             show_error(self, err)
             return
         dialog = SettingDialog(self.services, p, count, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if run_dialog(dialog):
             created = dialog.follow_ups_created
             extra = f" {_plural(created, 'follow-up')} added to tell providers." if created else ""
             self._after_write(f"Setting changed to {setting_text(dialog.saved)}.{extra}")
@@ -711,7 +721,7 @@ class PersonPage(QWidget):
             if made:
                 show_info(self, f"Consent withdrawn. {_plural(made[0], 'follow-up')} added to "
                           "tell providers.")  # fmt: skip
-        elif ConsentDialog(self.services, p, self).exec() == QDialog.DialogCode.Accepted:
+        elif run_dialog(ConsentDialog(self.services, p, self)):
             self._after_write("Consent recorded.")
 
     def hand_over(self) -> None:
@@ -724,7 +734,7 @@ class PersonPage(QWidget):
                       "with the shared store.")  # fmt: skip
             return
         dialog = HandOverDialog(p, others, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if run_dialog(dialog):
             name = dialog.officer.currentText()
             officer_id = dialog.officer_id()
             self._run(lambda: self.services.cases.hand_over(p.id, officer_id),

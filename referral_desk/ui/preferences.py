@@ -23,7 +23,13 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.services.app_services import AppServices
-from referral_desk.ui.widgets import FieldError, MessageBar, named, set_combo_text
+from referral_desk.ui.widgets import (
+    FieldError,
+    MessageBar,
+    keep_default,
+    named,
+    set_combo_text,
+)
 
 ROLE_CHOICES = (
     ("officer", "Offender manager"),
@@ -75,7 +81,7 @@ class PreferencesDialog(QDialog):
             "&Start" if first_run else "&Save", QDialogButtonBox.ButtonRole.AcceptRole
         )
         named(self.save_button, "Save preferences")
-        self.save_button.setDefault(True)
+        keep_default(self, self.save_button)
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         named(cancel, "Cancel")
         self.save_button.clicked.connect(self._save)
@@ -142,6 +148,7 @@ class PreferencesDialog(QDialog):
         named(self.shared_store, "Shared store folder")
         browse = QPushButton("&Browse…")
         named(browse, "Browse for shared store folder")
+        browse.setAutoDefault(False)
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.shared_store, 1)

@@ -422,6 +422,7 @@ class ReferralDialog(QDialog):
             named(button, f"Move to {target.label}")
             self.state_group.addButton(button, n)
             self._move_layout.insertWidget(self._move_layout.count() - 1, button)
+            button.show()  # now, not on the next event-loop pass: the state is already known
             self._state_buttons[target] = button
         open_ = bool(choices)
         for widget in (self.move_row, self.form_widget, self.controls):

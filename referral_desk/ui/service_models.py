@@ -14,7 +14,12 @@ from enum import IntEnum
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QBrush, QColor
 
 from referral_desk.domain.states import ReferralState
@@ -160,14 +165,106 @@ def offers_text(service: ServiceView, labels: Mapping[str, str]) -> str:
 # --- search results -----------------------------------------------------------------------
 
 
+class _Row:
+    """One result with every cell worked out once, so painting is a look-up, not a rebuild."""
+
+    __slots__ = ("display", "foreground", "rank", "service", "sort", "spoken", "stale", "tooltip")
+
+    def __init__(self, service: SearchResult, rank: int, today: date,
+                 labels: Mapping[str, str]) -> None:  # fmt: skip
+        fresh = freshness(service.assured_date, today)
+        verified_long = _verified_long(service, today)
+        self.service = service
+        self.rank = rank
+        self.stale = fresh.stale
+        self.display = (
+            service.name,
+            service.organisation_name,
+            offers_text(service, labels),
+            eligibility_text(service),
+            cost_text(service),
+            capacity_text(service),
+            " · ".join(precheck_badges(service)) or "—",
+            fresh.text,
+        )
+        self.sort = (
+            service.name.casefold(),
+            service.organisation_name.casefold(),
+            self.display[ResultColumn.OFFERS].casefold(),
+            self.display[ResultColumn.ELIGIBILITY].casefold(),
+            cost_sort_key(service),
+            CAPACITY_ORDER.get((service.capacity or "").lower(), 3),
+            # More badges first when sorted descending; the protocol outweighs the others.
+            4 * service.isp_agreed + 2 * service.reports_attendance + service.reports_progress,
+            # Days since verification; never verified sorts as the oldest of all.
+            10**9 if service.assured_date is None else (today - service.assured_date).days,
+        )
+        categories = ", ".join(labels.get(c, c) for c in service.categories)
+        self.tooltip = (
+            None,
+            None,
+            "\n".join(t for t in (service.description, categories) if t) or None,
+            None,
+            None if service.free else "Spot purchase: the referral needs funding agreed",
+            capacity_tooltip(service),
+            precheck_spoken(service),
+            verified_long,
+        )
+        spoken = list(self.display)
+        spoken[ResultColumn.CAPACITY] = capacity_tooltip(service)
+        spoken[ResultColumn.PRECHECK] = precheck_spoken(service)
+        spoken[ResultColumn.VERIFIED] = verified_long
+        self.spoken = tuple(spoken)
+        full = (service.capacity or "").lower() == "full"
+        self.foreground = tuple(
+            QBrush(STALE_COLOUR)
+            if column == ResultColumn.VERIFIED and fresh.stale
+            else QBrush(NOT_ACCEPTING_COLOUR)
+            if column == ResultColumn.CAPACITY and full
+            else None
+            for column in ResultColumn
+        )
+
+
+def _verified_long(s: ServiceView, today: date) -> str:
+    fresh = freshness(s.assured_date, today)
+    text = fresh.text.capitalize()
+    if s.assured_date is not None:
+        text += f" ({s.assured_date:%d %b %Y}"
+        text += f" by {s.assurer})" if s.assurer else ")"
+    if fresh.stale:
+        text += ". This record may be out of date: check with the provider."
+    return text
+
+
+_COLUMN_COUNT = len(ResultColumn)
+_ROLE_ATTR = {
+    Qt.ItemDataRole.DisplayRole: "display",
+    SORT_ROLE: "sort",
+    Qt.ItemDataRole.ToolTipRole: "tooltip",
+    Qt.ItemDataRole.AccessibleTextRole: "spoken",
+    Qt.ItemDataRole.ForegroundRole: "foreground",
+}
+_ROLE_ATTR = {int(k): v for k, v in _ROLE_ATTR.items()}
+_ROW_ROLES = {int(SERVICE_ID_ROLE), int(SERVICE_ROLE), int(STALE_ROLE)}
+
+
 class ServiceResultsModel(QAbstractTableModel):
-    """Search results, in rank order; sort through a proxy with `SORT_ROLE`."""
+    """Search results, in rank order until sorted by a column.
+
+    The model sorts itself (`sort`, called by a view with sorting enabled) using the values of
+    `SORT_ROLE`; sorting by column -1 restores relevance order. Measured on the 20 000-service
+    benchmark, a sort proxy multiplied the calls a repaint makes into Python several times over,
+    which cost more than the search itself; `SORT_ROLE` still serves a proxy if one is wanted.
+    Every cell is computed once per search (`_Row`), so `data()` is a look-up.
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[SearchResult] = []
+        self._rows: list[_Row] = []
         self._today = date.today()
         self._labels: dict[str, str] = {}
+        self._sort: tuple[int, Qt.SortOrder] = (-1, Qt.SortOrder.AscendingOrder)
 
     # data in ------------------------------------------------------------------------------
 
@@ -177,21 +274,48 @@ class ServiceResultsModel(QAbstractTableModel):
     def set_results(self, results: Sequence[SearchResult], today: date) -> None:
         """Replace every row: a new search is a new list, so a reset is the honest signal."""
         self.beginResetModel()
-        self._rows = list(results)
         self._today = today
+        self._rows = [_Row(r, n, today, self._labels) for n, r in enumerate(results)]
+        self._order_rows()
         self.endResetModel()
 
     def result(self, row: int) -> SearchResult:
-        return self._rows[row]
+        return self._rows[row].service
 
     def results(self) -> list[SearchResult]:
-        return list(self._rows)
+        return [r.service for r in self._rows]
 
     def row_of(self, service_id: str) -> int:
-        for row, result in enumerate(self._rows):
-            if result.id == service_id:
+        for row, item in enumerate(self._rows):
+            if item.service.id == service_id:
                 return row
         return -1
+
+    # sorting -----------------------------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by a column's SORT_ROLE value; column -1 is relevance (the search's order)."""
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        before = self.persistentIndexList()
+        services = [self._rows[i.row()].service.id for i in before]
+        self._order_rows()
+        after = []
+        for index, service_id in zip(before, services, strict=True):
+            row = self.row_of(service_id)
+            after.append(self.index(row, index.column()) if row >= 0 else QModelIndex())
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
+
+    def _order_rows(self) -> None:
+        column, order = self._sort
+        descending = order == Qt.SortOrder.DescendingOrder
+        if 0 <= column < _COLUMN_COUNT:
+            # Ties keep relevance order, whichever way the column sorts.
+            self._rows.sort(key=lambda r: r.rank)
+            self._rows.sort(key=lambda r: r.sort[column], reverse=descending)
+        else:
+            self._rows.sort(key=lambda r: r.rank)
 
     # Qt API ------------------------------------------------------------------------------
 
@@ -199,12 +323,12 @@ class ServiceResultsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(ResultColumn)
+        return 0 if parent.isValid() else _COLUMN_COUNT
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(ResultColumn):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < _COLUMN_COUNT:
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return RESULT_HEADERS[ResultColumn(section)]
@@ -216,101 +340,21 @@ class ServiceResultsModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        # Most calls during painting ask for roles this model does not use: answer them first.
+        attr = _ROLE_ATTR.get(role)
+        if attr is None and role not in _ROW_ROLES:
             return None
-        service = self._rows[index.row()]
-        column = ResultColumn(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(service, column)
-        if role == SORT_ROLE:
-            return self._sort_value(service, column, index.row())
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(service, column)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._spoken(service, column)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self._foreground(service, column)
+        row, column = index.row(), index.column()
+        if not (0 <= row < len(self._rows) and 0 <= column < _COLUMN_COUNT):
+            return None
+        item = self._rows[row]
+        if attr is not None:
+            return getattr(item, attr)[column]
         if role == SERVICE_ID_ROLE:
-            return service.id
+            return item.service.id
         if role == SERVICE_ROLE:
-            return service
-        if role == STALE_ROLE:
-            return freshness(service.assured_date, self._today).stale
-        return None
-
-    # per-column helpers --------------------------------------------------------------------
-
-    def _display(self, s: SearchResult, column: ResultColumn) -> str:
-        if column == ResultColumn.NAME:
-            return s.name
-        if column == ResultColumn.ORGANISATION:
-            return s.organisation_name
-        if column == ResultColumn.OFFERS:
-            return offers_text(s, self._labels)
-        if column == ResultColumn.ELIGIBILITY:
-            return eligibility_text(s)
-        if column == ResultColumn.COST:
-            return cost_text(s)
-        if column == ResultColumn.CAPACITY:
-            return capacity_text(s)
-        if column == ResultColumn.PRECHECK:
-            return " · ".join(precheck_badges(s)) or "—"
-        return freshness(s.assured_date, self._today).text
-
-    def _sort_value(self, s: SearchResult, column: ResultColumn, row: int) -> Any:
-        if column == ResultColumn.COST:
-            return cost_sort_key(s)
-        if column == ResultColumn.CAPACITY:
-            return CAPACITY_ORDER.get((s.capacity or "").lower(), 3)
-        if column == ResultColumn.PRECHECK:
-            # More badges first when sorted descending; protocol outweighs the others.
-            return 4 * s.isp_agreed + 2 * s.reports_attendance + s.reports_progress
-        if column == ResultColumn.VERIFIED:
-            # Days since verification; never verified sorts as the oldest of all.
-            if s.assured_date is None:
-                return 10**9
-            return (self._today - s.assured_date).days
-        return self._display(s, column).casefold()
-
-    def _tooltip(self, s: SearchResult, column: ResultColumn) -> str | None:
-        if column == ResultColumn.OFFERS:
-            labels = ", ".join(self._labels.get(c, c) for c in s.categories)
-            return "\n".join(t for t in (s.description, labels) if t) or None
-        if column == ResultColumn.CAPACITY:
-            return capacity_tooltip(s)
-        if column == ResultColumn.PRECHECK:
-            return precheck_spoken(s)
-        if column == ResultColumn.VERIFIED:
-            return self._verified_long(s)
-        if column == ResultColumn.COST and not s.free:
-            return "Spot purchase: the referral needs funding agreed"
-        return None
-
-    def _verified_long(self, s: SearchResult) -> str:
-        fresh = freshness(s.assured_date, self._today)
-        text = fresh.text.capitalize()
-        if s.assured_date is not None:
-            text += f" ({s.assured_date:%d %b %Y}"
-            text += f" by {s.assurer})" if s.assurer else ")"
-        if fresh.stale:
-            text += ". This record may be out of date: check with the provider."
-        return text
-
-    def _spoken(self, s: SearchResult, column: ResultColumn) -> str:
-        if column == ResultColumn.PRECHECK:
-            return precheck_spoken(s)
-        if column == ResultColumn.VERIFIED:
-            return self._verified_long(s)
-        if column == ResultColumn.CAPACITY:
-            return capacity_tooltip(s)
-        return self._display(s, column)
-
-    def _foreground(self, s: SearchResult, column: ResultColumn) -> QBrush | None:
-        if column == ResultColumn.VERIFIED and freshness(s.assured_date, self._today).stale:
-            return QBrush(STALE_COLOUR)
-        if column == ResultColumn.CAPACITY and (s.capacity or "").lower() == "full":
-            return QBrush(NOT_ACCEPTING_COLOUR)
-        return None
+            return item.service
+        return item.stale
 
 
 # --- referral status history ----------------------------------------------------------------

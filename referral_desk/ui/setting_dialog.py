@@ -29,6 +29,7 @@ from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
     MessageBar,
+    keep_default,
     named,
     reference_combo,
     set_combo_text,
@@ -127,7 +128,7 @@ class SettingDialog(QDialog):
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("&Save move", QDialogButtonBox.ButtonRole.AcceptRole)
         named(self.save_button, "Save move")
-        self.save_button.setDefault(True)
+        keep_default(self, self.save_button)
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         named(cancel, "Cancel")
         self.save_button.clicked.connect(self._save)

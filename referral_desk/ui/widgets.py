@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -28,6 +30,50 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import ValidationError
 
 _DMY = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{2}|\d{4})")
+
+
+def run_dialog(dialog: QDialog) -> bool:
+    """exec() a modal dialog, then schedule its deletion; True when accepted.
+
+    A dialog parented to the window would otherwise live as long as the window: one more
+    hidden dialog for every need logged in a long working day.
+    """
+    try:
+        return dialog.exec() == QDialog.DialogCode.Accepted
+    finally:
+        dialog.deleteLater()
+
+
+class _DefaultKeeper(QObject):
+    """Child of a dialog; Qt disconnects its slot when the dialog (and so it) is deleted."""
+
+    def __init__(self, dialog: QDialog, button: QPushButton) -> None:
+        super().__init__(dialog)
+        self._dialog = dialog
+        self._button = button
+
+    def restore(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is None or isinstance(new, QPushButton):
+            return
+        try:
+            if new.window() is self._dialog and self._button.isVisible():
+                self._button.setDefault(True)
+        except RuntimeError:  # the dialog is being destroyed
+            pass
+
+
+def keep_default(dialog: QDialog, button: QPushButton) -> None:
+    """Enter in any field presses `button`, even after another button had the focus.
+
+    Qt moves "default" to whichever auto-default button was last focused (a mouse click on
+    Save that failed validation, say) and may leave none when the focus goes back to a field;
+    officers expect Enter in a field to save, always.
+    """
+    button.setDefault(True)
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        keeper = _DefaultKeeper(dialog, button)
+        app.focusChanged.connect(keeper.restore)
 
 
 def named(widget: QWidget, name: str, description: str = "") -> QWidget:
@@ -203,6 +249,8 @@ class MessageBar(QFrame):
         layout.addWidget(self.label, 1)
         self.action_button = QPushButton()
         named(self.action_button, "Message action")
+        # Never the dialog's default button: Enter must keep meaning "save".
+        self.action_button.setAutoDefault(False)
         self.action_button.hide()
         layout.addWidget(self.action_button)
         close = QToolButton()

@@ -347,8 +347,19 @@ def test_defaults_exclude_inactive_and_deleted(
     ],
 )
 def test_each_filter(
-    search_db: Database, filtered: dict[str, str], kwargs: dict[str, object], expected: set[str]
+    search_db: Database,
+    filtered: dict[str, str],
+    kwargs: dict[str, object],
+    expected: set[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    assert names(search_db, filtered, **kwargs) == expected
+    # The same answers from the paths taken on large directories: areas tested as a set,
+    # name-ordered lists built by one scan, large candidate sets ranked by name first.
+    monkeypatch.setattr(search_module, "AREA_EXISTS_MAX", -1)
+    monkeypatch.setattr(search_module, "WALK_MAX", 0)
+    monkeypatch.setattr(search_module, "RANKED_MAX", 1)
+    monkeypatch.setattr(search_module, "FILTERED_RANKED_MAX", 1)
     assert names(search_db, filtered, **kwargs) == expected
 
 

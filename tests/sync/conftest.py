@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select
 
 from referral_desk.services.followups import FollowUpService
 from referral_desk.services.needs import NeedService
@@ -26,9 +25,12 @@ from referral_desk.services.referrals import ReferralService
 from referral_desk.services.sync import SyncService
 from referral_desk.store.database import DB_FILENAME, Database
 from referral_desk.store.models import SYNCED_MODELS, Organisation, Service
-from referral_desk.sync.keys import KeyCache
+from referral_desk.sync.exchange import SyncEngine
+from referral_desk.sync.keys import KdfParams, KeyCache
 
 PASSPHRASE = "correct horse battery staple"
+FAST_KDF = KdfParams(n=2**14)  # tests only; the app uses the default (2**15)
+KEYS = KeyCache()  # one cache for the test session, as one app process has one
 SERVICE_IDS = ("5a0c3a3e-0000-4000-8000-000000000001", "5a0c3a3e-0000-4000-8000-000000000002")
 
 
@@ -62,6 +64,7 @@ def _build_template(folder: Path) -> Path:
         for i, sid in enumerate(SERVICE_IDS):
             session.add(Service(id=sid, organisation_id=org.id, name=f"Service {i}",
                                 response_days=5))  # fmt: skip
+    SyncEngine(db)._site_salt()  # copies share it, so tests pay the KDF once per session
     db.close()
     return folder
 
@@ -87,7 +90,7 @@ def open_site(folder: Path, keys: KeyCache | None = None) -> Site:
     return Site(
         path=folder, db=db, people=PeopleService(db), needs=NeedService(db),
         referrals=ReferralService(db), follow_ups=FollowUpService(db),
-        profile=ProfileService(db), sync=SyncService(db, keys=keys or KeyCache()),
+        profile=ProfileService(db), sync=SyncService(db, keys=keys or KEYS, kdf=FAST_KDF),
     )  # fmt: skip
 
 
@@ -95,10 +98,9 @@ def open_site(folder: Path, keys: KeyCache | None = None) -> Site:
 def make_site(template_dir: Path, tmp_path: Path):
     """Factory: make_site("a") -> a Site in tmp_path/a, closed at the end of the test."""
     sites: list[Site] = []
-    keys = KeyCache()  # one process, one cache: as in the app
 
     def make(name: str) -> Site:
-        site = copy_site(template_dir, tmp_path / name, keys)
+        site = copy_site(template_dir, tmp_path / name)
         sites.append(site)
         return site
 
@@ -109,13 +111,16 @@ def make_site(template_dir: Path, tmp_path: Path):
 
 def digest(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every synced row (all columns but the local `updated_at`), comparable across sites."""
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    with db.read() as session:
+    conn = sqlite3.connect(db.path)
+    try:
+        out = {}
         for name, model in SYNCED_MODELS.items():
-            cols = [c for c in inspect(model).columns if c.key != "updated_at"]
-            rows = session.execute(select(*cols).order_by(model.id)).all()
-            out[name] = [tuple(r) for r in rows]
-    return out
+            cols = ", ".join(f'"{c.name}"' for c in model.__table__.columns
+                             if c.name != "updated_at")  # fmt: skip
+            out[name] = conn.execute(f'SELECT {cols} FROM "{name}" ORDER BY id').fetchall()
+        return out
+    finally:
+        conn.close()
 
 
 def full_state(db: Database) -> dict[str, list[tuple[Any, ...]]]:
@@ -136,12 +141,12 @@ def passphrase() -> str:
     return PASSPHRASE
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def h() -> Any:
     """The helpers above, for test modules (conftest cannot be imported under importlib mode)."""
     from types import SimpleNamespace
 
     return SimpleNamespace(
         digest=digest, full_state=full_state, copy_site=copy_site, open_site=open_site,
-        PASSPHRASE=PASSPHRASE, SERVICE_IDS=SERVICE_IDS,
+        PASSPHRASE=PASSPHRASE, SERVICE_IDS=SERVICE_IDS, KEYS=KEYS, FAST_KDF=FAST_KDF,
     )  # fmt: skip

@@ -95,10 +95,14 @@ def test_delete_erases_personal_data_everywhere(make_site, tmp_path, h, passphra
             person = session.get(Person, ids["person"])
             assert person.deleted_at is not None
             assert (person.given_name, person.crn, person.date_of_birth) == ("", None, None)
-        raw = sqlite3.connect(site.db.path).execute(
-            "SELECT count(*) FROM change_entry WHERE value LIKE '%Zebedee%' "
-            "OR value LIKE '%X123456%' OR value LIKE '%needs a flat%'"
-        ).fetchone()[0]
+        raw = (
+            sqlite3.connect(site.db.path)
+            .execute(
+                "SELECT count(*) FROM change_entry WHERE value LIKE '%Zebedee%' "
+                "OR value LIKE '%X123456%' OR value LIKE '%needs a flat%'"
+            )
+            .fetchone()[0]
+        )
         assert raw == 0, "old personal values must be scrubbed from the change log"
     assert h.digest(a.db) == h.digest(b.db)
 
@@ -266,6 +270,25 @@ def test_refusals_write_nothing(make_site, tmp_path, h, passphrase):
     with pytest.raises(BundleError):
         b.sync.import_file(tmp_path / "missing.rdsync", passphrase)
     assert h.full_state(b.db) == before
+    # Even "already seen" is decided only after the whole file is authenticated.
+    b.sync.import_file(good, passphrase)
+    with pytest.raises(BundleError, match="Wrong passphrase"):
+        b.sync.import_file(tmp_path / "flipped.rdsync", passphrase)
+
+
+def test_store_dry_run_writes_nothing(make_site, tmp_path, h, passphrase):
+    a, b = make_site("a"), make_site("b")
+    store = tmp_path / "store"
+    store.mkdir()
+    _caseload(a, h)
+    a.sync.sync_now(store, passphrase)
+    _person(b, "Bee", "Y777777")
+    before = h.full_state(b.db)
+    preview = b.sync.sync_now(store, passphrase, dry_run=True)
+    assert preview.exported.dry_run and preview.exported.entries > 0
+    assert preview.imported.dry_run and preview.imported.people == 1
+    assert h.full_state(b.db) == before
+    assert not (store / "outbox" / b.site_id).exists()
 
 
 def test_store_with_wrong_passphrase_is_refused_before_writing(make_site, tmp_path, h, passphrase):

@@ -38,9 +38,9 @@ def window(app: Any, qtbot: Any, settings: QSettings) -> Iterator[Any]:
 
     win = MainWindow(app, settings)
     win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
+    with qtbot.waitActive(win):
+        win.show()
+        win.activateWindow()
     qtbot.waitUntil(win.worker.is_idle, timeout=5000)
     yield win
     win.close()
@@ -69,8 +69,12 @@ class Gui:
 
         def poll() -> None:
             dialog = QApplication.activeModalWidget()
-            if dialog is None or not dialog.isVisible() or dialog in seen:
+            # Wait until the dialog is the active window: focus changes (and so the checks
+            # run when leaving a field) and shortcuts only happen in the active window.
+            if dialog is None or dialog in seen or not dialog.isActiveWindow():
                 waited[0] += 10
+                if dialog is not None and waited[0] % 500 == 0:
+                    dialog.activateWindow()
                 if waited[0] < timeout_ms:
                     QTimer.singleShot(10, poll)
                 return
@@ -80,9 +84,33 @@ class Gui:
             except BaseException:
                 dialog.close()
                 raise
+            guard = QTimer(dialog)  # dies with the dialog
+            guard.setSingleShot(True)
+            guard.timeout.connect(lambda: left_open(dialog))
+            guard.start(3000)
+
+        def left_open(dialog: QWidget) -> None:
+            if dialog.isVisible() and QApplication.activeModalWidget() is dialog:
+                dialog.close()
+                raise AssertionError(f"{type(dialog).__name__} was left open by the test")
 
         QTimer.singleShot(0, poll)
         return seen
+
+    def activate(self, win: QWidget) -> None:
+        """Make `win` the active window again (window shortcuts need it) after a dialog."""
+        if not win.isActiveWindow():
+            win.activateWindow()
+            self.qtbot.waitUntil(win.isActiveWindow, timeout=2000)
+
+    def key(self, win: QWidget, sequence: str) -> None:
+        """Press a shortcut such as "Ctrl+N" on the window's focus widget, as a user would."""
+        from PySide6.QtGui import QKeySequence
+
+        self.activate(win)
+        combo = QKeySequence(sequence)[0]
+        target = QApplication.focusWidget() or win
+        self.qtbot.keyClick(target, combo.key(), combo.keyboardModifiers())
 
     @staticmethod
     def button(root: QWidget, name: str) -> Any:

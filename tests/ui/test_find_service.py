@@ -103,8 +103,10 @@ def open_dialog(qtbot: Any, app: Any, need_id: str, **kwargs: Any) -> Any:
 
     dialog = FindServiceDialog(app, need_id, **kwargs)
     qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    with qtbot.waitActive(dialog):  # shortcuts and mnemonics need the active window
+        dialog.activateWindow()
     wait_results(qtbot, dialog)
     return dialog
 
@@ -114,7 +116,7 @@ def wait_results(qtbot: Any, dialog: Any) -> None:
 
 
 def names(dialog: Any) -> list[str]:
-    proxy = dialog.proxy
+    proxy = dialog.model
     return [proxy.index(row, 0).data() for row in range(proxy.rowCount())]
 
 
@@ -130,6 +132,7 @@ def when_modal(kind: type, callback: Callable[[Any], None], timeout_ms: int = 50
             try:
                 callback(widget)
             except BaseException:
+                widget.confirm_discard = False  # close without asking, so exec() returns
                 widget.close()
                 raise
             return
@@ -219,13 +222,13 @@ def test_typing_searches_and_the_table_shows_what_matters(
     wait_results(qtbot, dialog)
     # "tenancy" is also an Accommodation synonym, so both match; the name match ranks first.
     assert names(dialog)[0] == "Lighthouse Tenancy Support"
-    row = {c: dialog.proxy.index(0, c).data() for c in ResultColumn}
+    row = {c: dialog.model.index(0, c).data() for c in ResultColumn}
     assert row[ResultColumn.ORGANISATION] == "Lighthouse Trust"
     assert row[ResultColumn.COST] == "£120 per place"
     assert row[ResultColumn.CAPACITY] == "Accepting"
     assert row[ResultColumn.PRECHECK] == "—"
     assert row[ResultColumn.VERIFIED] == "verified 14 months ago"
-    colour = dialog.proxy.index(0, ResultColumn.VERIFIED).data(Qt.ItemDataRole.ForegroundRole)
+    colour = dialog.model.index(0, ResultColumn.VERIFIED).data(Qt.ItemDataRole.ForegroundRole)
     assert colour.color() == STALE_COLOUR
     assert dialog.status_label.text() == f"{len(names(dialog))} services found."
 
@@ -233,9 +236,9 @@ def test_typing_searches_and_the_table_shows_what_matters(
     qtbot.keyClicks(dialog.search_edit, "housing advice")
     wait_results(qtbot, dialog)
     assert names(dialog) == ["Lighthouse Housing Advice"]
-    assert dialog.proxy.index(0, ResultColumn.PRECHECK).data() == "ISP · Attendance"
-    assert dialog.proxy.index(0, ResultColumn.VERIFIED).data() == "verified 1 month ago"
-    assert dialog.proxy.index(0, ResultColumn.VERIFIED).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert dialog.model.index(0, ResultColumn.PRECHECK).data() == "ISP · Attendance"
+    assert dialog.model.index(0, ResultColumn.VERIFIED).data() == "verified 1 month ago"
+    assert dialog.model.index(0, ResultColumn.VERIFIED).data(Qt.ItemDataRole.ForegroundRole) is None
 
 
 @pytest.mark.gui
@@ -327,7 +330,9 @@ def test_keyboard_refers_to_the_highlighted_result_and_stores_it(
     assert seen
     assert dialog.result() == QDialog.DialogCode.Accepted
     ref = dialog.last_referral
-    assert ref is not None and ref.service_id == directory[chosen[found[1]]] and ref.status == "sent"
+    assert (
+        ref is not None and ref.service_id == directory[chosen[found[1]]] and ref.status == "sent"
+    )
     stored = app.referrals.list(community_need.person_id)
     assert [r.reference for r in stored] == [ref.reference]
     (follow_up,) = app.follow_ups.list()
@@ -340,7 +345,7 @@ def test_double_click_opens_the_record_dialog_and_cancel_returns_to_the_search(
 ) -> None:
     dialog = open_dialog(qtbot, app, community_need.id)
     view = dialog.table
-    rect = view.visualRect(dialog.proxy.index(1, 0))
+    rect = view.visualRect(dialog.model.index(1, 0))
 
     def cancel(rec: Any) -> None:
         assert rec.service.name == names(dialog)[1]
@@ -391,8 +396,6 @@ def test_refer_without_a_result_explains(qtbot, app, directory, community_need) 
 @pytest.mark.gui
 def test_shortcuts_move_focus(qtbot, app, directory, community_need) -> None:
     dialog = open_dialog(qtbot, app, community_need.id)
-    dialog.activateWindow()
-    qtbot.waitActive(dialog)
     qtbot.keyClick(dialog, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
     assert dialog.category_combo.hasFocus()
     qtbot.keyClick(dialog, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)

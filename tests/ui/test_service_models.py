@@ -187,6 +187,34 @@ def test_sort_roles_sort_by_value_not_text(results) -> None:
 
 
 @pytest.mark.gui
+def test_model_sorts_itself_and_keeps_the_selection(qtmodeltester, results) -> None:
+    from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, Qt
+
+    from referral_desk.ui.service_models import ResultColumn, ServiceResultsModel
+
+    model = ServiceResultsModel()
+    model.set_results(results, TODAY)
+    qtmodeltester.check(model)
+    selection = QItemSelectionModel(model)
+    selection.setCurrentIndex(model.index(2, 0), QItemSelectionModel.SelectionFlag.Select)
+    held = QPersistentModelIndex(model.index(2, 0))
+
+    def names() -> list[str]:
+        return [model.index(r, 0).data() for r in range(model.rowCount())]
+
+    model.sort(ResultColumn.COST)
+    assert names() == ["alpha", "Gamma", "Beta"]
+    assert held.row() == 1 and held.data() == "Gamma"  # the selected row followed its service
+    assert selection.currentIndex().data() == "Gamma"
+    model.sort(ResultColumn.COST, Qt.SortOrder.DescendingOrder)
+    assert names() == ["Beta", "Gamma", "alpha"]
+    model.set_results(list(reversed(results)), TODAY)  # a new search keeps the chosen sort
+    assert names() == ["Beta", "Gamma", "alpha"]
+    model.sort(-1)  # back to relevance: the order the search returned
+    assert names() == ["Gamma", "alpha", "Beta"]
+
+
+@pytest.mark.gui
 def test_history_model_passes_modeltester_and_shows_labels(qtmodeltester) -> None:
     from PySide6.QtCore import Qt
 

@@ -17,11 +17,13 @@ punctuation.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 NAMESPACE = uuid.UUID("0d6f3c3e-8b51-4d0c-9a4e-6c2f1f7e3a90")
@@ -31,9 +33,20 @@ NEED_TAXONOMY_NAME = "referral-desk-need-categories"
 TAXONOMY_VERSION = "1"
 
 
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
 def stable_id(*parts: str) -> str:
-    """A UUID that is the same on every site for the same parts (ids of generated rows)."""
-    return str(uuid.uuid5(NAMESPACE, "\x1f".join(parts)))
+    """A UUID that is the same on every site for the same parts (ids of generated rows).
+
+    Exactly `str(uuid.uuid5(NAMESPACE, "\x1f".join(parts)))`, computed without building a
+    UUID object: imports compute hundreds of thousands of these.
+    """
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "\x1f".join(parts).encode()).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,7 @@ class TaxonomyDef:
     name: str
     description: str
 
-    @property
+    @cached_property
     def id(self) -> str:
         return stable_id("taxonomy", self.key)
 
@@ -88,7 +101,7 @@ class LocalTerm:
     kind: str
     allowed: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def id(self) -> str:
         return stable_id("term", LOCAL_TAXONOMY_NAME, self.code)
 
@@ -280,6 +293,7 @@ class CategoryMatcher:
 
     def __init__(self, categories: list[tuple[str, str]]) -> None:
         self._by_name: dict[str, str] = {}
+        self._seen: dict[str, str | None] = {}  # raw term name -> code (names repeat a lot)
         for code, label in categories:
             self._by_name.setdefault(normalise_term_name(label), code)
         # A term may be named by the category code itself ("accommodation", "drugs").
@@ -287,4 +301,7 @@ class CategoryMatcher:
             self._by_name.setdefault(normalise_term_name(code), code)
 
     def match(self, term: dict[str, str]) -> str | None:
-        return self._by_name.get(normalise_term_name(term.get("name", "")))
+        name = term.get("name", "")
+        if name not in self._seen:
+            self._seen[name] = self._by_name.get(normalise_term_name(name))
+        return self._seen[name]

@@ -1,0 +1,205 @@
+"""Sync benchmarks (DESIGN.md §9): export and import of ~100 000 change entries, re-import of a
+seen bundle, and a typical daily sync (200 changes from each of 10 colleagues).
+
+    .venv/bin/python benchmarks/bench_sync.py [--entries 100000] [--keep DIR]
+
+Each timing uses a fresh key cache, as a new `referral-desk sync …` process would, so the KDF
+(scrypt at the shipped cost) is included. Exits 1 when a figure is over its budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from referral_desk.services.reference import ReferenceService
+from referral_desk.store.database import DB_FILENAME, Database
+from referral_desk.store.models import (
+    CaseNote,
+    FollowUp,
+    Need,
+    NeedStatusChange,
+    Organisation,
+    Person,
+    Referral,
+    ReferralStatusChange,
+    Service,
+)
+from referral_desk.sync.exchange import SyncEngine
+from referral_desk.sync.state import open_store
+
+PASSPHRASE = "benchmark team passphrase"
+BUDGETS = {"export": 5.0, "import": 5.0, "reimport": 0.5, "daily": 1.0}
+
+
+def _entries(db: Database) -> int:
+    conn = sqlite3.connect(db.path)
+    try:
+        return conn.execute("SELECT count(*) FROM change_entry").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def seeded(folder: Path) -> Database:
+    db = Database.open(folder)
+    ReferenceService(db).seed_defaults()
+    return db
+
+
+def add_directory(db: Database, services: int = 20) -> list[str]:
+    ids = []
+    with db.write(reason="bench directory") as s:
+        org = Organisation(name="Bench Trust")
+        s.add(org)
+        for i in range(services):
+            svc = Service(organisation_id=org.id, name=f"Service {i}", response_days=5)
+            s.add(svc)
+            ids.append(svc.id)
+    return ids
+
+
+def add_caseload(db: Database, services: list[str], people: int, tag: str = "") -> None:
+    """People with needs, status history, referrals, follow-ups and notes, through the normal
+    write path (so the change log is what the app really writes)."""
+    now = datetime(2026, 3, 2, 10, 0)
+    batch = 50
+    for start in range(0, people, batch):
+        with db.write(reason="bench caseload") as s:
+            for i in range(start, min(start + batch, people)):
+                p = Person(given_name=f"Given{tag}{i}", family_name=f"Family{i % 97}",
+                           date_of_birth=date(1970 + i % 30, 1 + i % 12, 1 + i % 28),
+                           crn=f"X{i:06d}", setting="community", area="wales")  # fmt: skip
+                s.add(p)
+                needs = []
+                for k in range(2):
+                    n = Need(person_id=p.id, category_code="accommodation", priority=k + 1,
+                             description=f"need {k}", identified_on=now.date(),
+                             status="open")  # fmt: skip
+                    s.add(n)
+                    s.add(NeedStatusChange(need_id=n.id, from_status=None, to_status="open",
+                                           at=now))  # fmt: skip
+                    needs.append(n)
+                ref = Referral(reference=uuid.uuid4().hex[:7].upper(), person_id=p.id,
+                               need_id=needs[0].id, service_id=services[i % len(services)],
+                               made_on=now.date(), consent_confirmed=True,
+                               shared_info=["name", "needs"], status="sent")  # fmt: skip
+                s.add(ref)
+                for frm, to in ((None, "draft"), ("draft", "sent")):
+                    s.add(ReferralStatusChange(referral_id=ref.id, from_status=frm, to_status=to,
+                                               at=now, channel="phone"))  # fmt: skip
+                s.add(FollowUp(referral_id=ref.id, person_id=p.id, kind="check_acceptance",
+                               due_on=now.date() + timedelta(days=7)))  # fmt: skip
+                s.add(CaseNote(person_id=p.id, at=now, text="called provider"))
+
+
+def clone_site(template: Path, folder: Path) -> Database:
+    """A copy of a seeded database with its own site id (a new colleague's PC)."""
+    folder.mkdir(parents=True)
+    shutil.copy2(template / DB_FILENAME, folder / DB_FILENAME)
+    conn = sqlite3.connect(folder / DB_FILENAME)
+    conn.execute("UPDATE site_state SET site_id = ?, next_seq = 1", (str(uuid.uuid4()),))
+    conn.commit()
+    conn.close()
+    return Database.open(folder)
+
+
+def timed(label: str, fn) -> tuple[tuple[float, float], object]:
+    """(wall seconds, CPU seconds of this process) and the result. Wall time is the budget;
+    CPU time shows the cost when the machine is shared with other busy processes."""
+    start, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return (time.perf_counter() - start, time.process_time() - cpu), result
+
+
+def report(name: str, secs: tuple[float, float], detail: str) -> bool:
+    wall, cpu = secs
+    budget = BUDGETS[name]
+    ok = wall <= budget
+    print(f"{name:9} {wall:7.3f} s wall, {cpu:6.3f} s CPU  (budget {budget:.1f} s) "
+          f"{'OK  ' if ok else 'OVER'} {detail}")  # fmt: skip
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--entries", type=int, default=100_000, help="size of the big bundle")
+    ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
+    args = ap.parse_args(argv)
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    root.mkdir(parents=True, exist_ok=True)
+    ok = True
+    try:
+        # --- a site holding ~N entries ------------------------------------------------
+        t0 = time.perf_counter()
+        src = seeded(root / "source")
+        services = add_directory(src)
+        per_person = 137  # entries one person of add_caseload writes (measured below)
+        base = _entries(src)
+        add_caseload(src, services, max(1, (args.entries - base) // per_person))
+        total = _entries(src)
+        print(f"setup: source site with {total} change entries "
+              f"({time.perf_counter() - t0:.1f} s, not timed)")  # fmt: skip
+
+        bundle = root / "all.rdsync"
+        secs, res = timed("export", lambda: SyncEngine(src).export_file(bundle, PASSPHRASE))
+        ok &= report("export", secs, f"{res.entries} entries, {bundle.stat().st_size} bytes")
+
+        dst = seeded(root / "dest")
+        secs, res = timed("import", lambda: SyncEngine(dst).import_file(bundle, PASSPHRASE))
+        ok &= report("import", secs, f"{res.entries_new} new of {res.entries_total} entries")
+
+        secs, res = timed("reimport", lambda: SyncEngine(dst).import_file(bundle, PASSPHRASE))
+        assert res.already_seen == 1
+        ok &= report("reimport", secs, "already seen, nothing changed")
+
+        # --- daily sync: 10 colleagues x ~200 changes through a shared store -------------
+        t0 = time.perf_counter()
+        store = root / "store"
+        store.mkdir()
+        template = root / "template"
+        tdb = seeded(template)
+        directory = add_directory(tdb, 2)
+        tdb.close()
+        colleagues = [clone_site(template, root / f"colleague{i}") for i in range(10)]
+        engines = [SyncEngine(c) for c in colleagues]
+        for e in engines:  # each colleague's baseline is in the store already
+            e.sync(store, PASSPHRASE)
+        SyncEngine(dst).sync(store, PASSPHRASE)  # and so is ours: yesterday's sync
+        for i, (c, e) in enumerate(zip(colleagues, engines, strict=True)):
+            before = _entries(c)
+            add_caseload(c, directory, 1, tag=f"c{i}")
+            with c.write(reason="bench edits") as s:
+                person = s.query(Person).filter(Person.given_name == f"Givenc{i}0").one()
+                for k in range(63):
+                    person.area = f"area {k}"
+                    s.flush()
+            made = _entries(c) - before
+            # Export only (as if they synced before this site's big first export arrived).
+            info = open_store(store, PASSPHRASE, e.keys, create=False)
+            e._export_to_store(store, info, PASSPHRASE, False)
+        add_caseload(dst, services, 1, tag="own")
+        print(f"setup: 10 colleagues made {made} changes each "
+              f"({time.perf_counter() - t0:.1f} s, not timed)")  # fmt: skip
+        secs, res = timed("daily", lambda: SyncEngine(dst).sync(store, PASSPHRASE))
+        imp = res.imported
+        ok &= report("daily", secs, f"imported {imp.bundles} bundles, {imp.entries_new} changes; "
+                     f"exported {res.exported.entries}")  # fmt: skip
+        for c in colleagues:
+            c.close()
+        src.close()
+        dst.close()
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""`referral-desk directory …` through a local parser (main.py wires it in separately)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from referral_desk.cli import commands
+from referral_desk.cli.directory_cmd import add_directory_parser, run_directory
+from referral_desk.cli.main import OneLineParser, run_command
+from referral_desk.services.directory_admin import DirectoryAdminService
+
+EXAMPLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "interop" / "hsds-3.0-example"
+
+
+def parser() -> argparse.ArgumentParser:
+    js = argparse.ArgumentParser(add_help=False)
+    js.add_argument("--json", action="store_true")
+    top = OneLineParser(prog="referral-desk")
+    sub = top.add_subparsers(dest="command", parser_class=OneLineParser)
+    add_directory_parser(sub, js)
+    return top
+
+
+@pytest.fixture
+def cli(app: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
+    """Run a command line against `app`; returns (exit code, stdout, stderr)."""
+    monkeypatch.setitem(commands.HANDLERS, "directory", run_directory)
+
+    def call(*argv: str) -> tuple[int, str, str]:
+        try:
+            args = parser().parse_args(["directory", *argv])
+        except SystemExit as exc:
+            out = capsys.readouterr()
+            return int(exc.code or 0), out.out, out.err
+        code = run_command(args, lambda: app)
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return call
+
+
+def _package(app: Any, folder: Path) -> Path:
+    admin = DirectoryAdminService(app.db, app.clock)
+    org = admin.create_organisation(name="New Leaf Trust")
+    admin.create_service(org.id, "Housing advice")
+    admin.export_package(folder)
+    return folder
+
+
+def test_export_then_dry_run_import_preview(app: Any, cli: Any, tmp_path: Path) -> None:
+    code, out, err = cli("export", str(tmp_path / "pkg"))
+    assert (code, err) == (0, "")
+    assert out.startswith("Exported 0 services")
+    _package(app, tmp_path / "pkg2")
+    code, out, _ = cli("import", str(tmp_path / "pkg2"), "--dry-run")
+    assert code == 0
+    assert "dry run: nothing was written" in out
+    assert "unchanged" in out and "rejected" in out
+    code, out, _ = cli("import", str(tmp_path / "pkg2"), "--json")
+    data = json.loads(out)
+    assert data["applied"] is True and data["counts"]["service"]["unchanged"] == 1
+
+
+@pytest.mark.skipif(not (EXAMPLE / "datapackage.json").is_file(),
+                    reason="the HSDS 3.0 example package is not beside this checkout")  # fmt: skip
+def test_example_import_exits_zero_and_lists_what_was_skipped(cli: Any) -> None:
+    code, out, err = cli("import", str(EXAMPLE))
+    assert (code, err) == (0, "")
+    assert "Directory import applied" in out
+    assert "Rejected rows (skipped): 1" in out
+    assert "attributes.csv row 2" in out
+    assert "parent_organization_id points to an organization that is not in the package" in out
+    service_line = next(line for line in out.splitlines() if line.startswith("service "))
+    assert service_line.split()[1] == "1"  # one new service
+
+
+def test_structural_fault_is_one_line_and_non_zero(cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    code, out, err = cli("import", str(tmp_path / "pkg"))
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("referral-desk: ")
+    assert "datapackage.json is missing" in err
+
+
+def test_stale_problems_and_corrections(app: Any, cli: Any) -> None:
+    admin = DirectoryAdminService(app.db, app.clock)
+    org = admin.create_organisation(name="Open Door")
+    svc = admin.create_service(org.id, "Mentoring")
+    code, out, _ = cli("stale")
+    assert code == 0 and "never verified" in out and "Mentoring (Open Door)" in out
+    code, out, _ = cli("stale", "--months", "6", "--json")
+    assert [r["id"] for r in json.loads(out)] == [svc.id]
+    admin.verify_today(svc.id)
+    assert cli("stale")[1].strip() == "No services need verifying."
+    assert cli("problems")[1].strip() == "No services with repeated declines."
+    assert cli("corrections")[1].strip() == "No corrections."
+    admin.report_correction(svc.id, "Moved to Park Row")
+    code, out, _ = cli("corrections")
+    assert "open" in out and "Mentoring: Moved to Park Row" in out
+    code, out, _ = cli("corrections", "--status", "accepted", "--json")
+    assert json.loads(out) == []
+
+
+def test_usage_errors_are_one_line(cli: Any) -> None:
+    code, _, err = cli("import")
+    assert code == 2 and err.count("\n") == 1 and "(see --help)" in err
+    code, _, err = cli("corrections", "--status", "maybe")
+    assert code == 2 and err.count("\n") == 1

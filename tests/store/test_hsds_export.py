@@ -1,0 +1,280 @@
+"""HSDS 3.0 export: a valid package that our own import reads back identically."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from referral_desk.services.directory_admin import DirectoryAdminService
+from referral_desk.store.database import DB_FILENAME
+from referral_desk.store.hsds.exporter import ExportError, export_package, package_files
+from referral_desk.store.hsds.importer import import_package
+from referral_desk.store.hsds.schema import TABLES
+from referral_desk.store.hsds.taxonomy import LOCAL_TAXONOMY, LOCAL_TERMS
+from referral_desk.store.models import (
+    Location,
+    Organisation,
+    Service,
+    ServiceArea,
+    ServiceCategory,
+)
+
+EXAMPLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "interop" / "hsds-3.0-example"
+needs_example = pytest.mark.skipif(
+    not (EXAMPLE / "datapackage.json").is_file(),
+    reason="the HSDS 3.0 example package (../shared/interop/hsds-3.0-example) is not beside "
+    "this checkout",
+)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_BOOKKEEPING = {"created_at", "updated_at", "site_id"}
+
+
+@pytest.fixture
+def other_app(tmp_path: Path, clock: Any, template_db: Path) -> Iterator[Any]:
+    """A second, empty installation to import into."""
+    from referral_desk.services.app_services import open_services
+
+    data = tmp_path / "other"
+    data.mkdir(mode=0o700)
+    shutil.copy2(template_db, data / DB_FILENAME)
+    services = open_services(data, clock)
+    yield services
+    services.close()
+
+
+def build_directory(app: Any) -> dict[str, str]:
+    """A directory using every field we have, including awkward values."""
+    admin = DirectoryAdminService(app.db, app.clock)
+    org = admin.create_organisation(
+        name="=CMD()", charity_number="1234567", company_number="07654321",
+        description="Housing and resettlement", website="https://newleaf.example",
+        email="hello@newleaf.example", phone="+44 113 496 0000", faith_based=True,
+        uses_volunteers=True, lived_experience=True,
+    )  # fmt: skip
+    bare = admin.create_organisation(name="Open Door")  # no description: HSDS needs one
+    loc = admin.create_location(
+        organisation_id=org.id, name="Head office", address_1="1 Park Row",
+        address_2="Floor 2", city="Leeds", region="West Yorkshire", postcode="ls1 5hd",
+        latitude=53.7997, longitude=-1.5492,
+    )  # fmt: skip
+    only_postcode = admin.create_location(organisation_id=bare.id, postcode="M1 1AE")
+    refuge_site = admin.create_location(organisation_id=bare.id, name="Refuge",
+                                        address_1="2 Secret Street", city="Bolton")  # fmt: skip
+    full = admin.create_service(
+        org.id, "Housing advice", location_id=loc.id, description="Advice on tenancies.",
+        status="active", gender="male", min_age=18, max_age=65, offence_exclusions=["arson"],
+        risk_levels=["low", "medium"], cohorts=["IOM"], prisons=["HMP Leeds", "HMP Wakefield"],
+        community=False, through_the_gate=True, free=False, unit_cost=42.5,
+        referral_method="email", referral_contact="referrals@newleaf.example",
+        contact_name="Sam Duty", phone="-0113 496 0001", email="advice@newleaf.example",
+        response_days=3, waiting_weeks=2, languages=["English", "Polish"],
+        accessibility="Step-free access", opening_times="Mon 9-5\n+Tue 10-4",
+        what_to_bring="ID\n\nProof of address", categories=["accommodation", "finance"],
+        areas=["Leeds", "Bradford"],
+    )  # fmt: skip
+    admin.set_precheck(full.id, isp_agreed=True, reports_attendance=True, reports_progress=True)
+    admin.set_capacity(full.id, "waiting list")
+    admin.verify_today(full.id)
+    refuge = admin.create_service(bare.id, "Women's refuge", location_id=refuge_site.id,
+                                  confidential_address=True, categories=["women"])  # fmt: skip
+    paid = admin.create_service(bare.id, "Spot purchase", free=False,
+                                location_id=only_postcode.id)  # fmt: skip
+    admin.set_status(paid.id, "temporarily_closed")
+    minimal = admin.create_service(bare.id, "Minimal")
+    return {"org": org.id, "bare": bare.id, "loc": loc.id, "full": full.id,
+            "refuge": refuge.id, "refuge_site": refuge_site.id, "paid": paid.id,
+            "minimal": minimal.id}  # fmt: skip
+
+
+def snapshot(app: Any) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every directory column of every live record, keyed by HSDS id."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    with app.db.read() as session:
+        for model in (Organisation, Location, Service, ServiceArea):
+            table = model.__table__
+            rows = session.execute(select(table).where(table.c.deleted_at.is_(None)))
+            out[table.name] = {
+                (r.hsds_id or r.id): {k: v for k, v in r._mapping.items() if k not in _BOOKKEEPING}
+                for r in rows
+            }
+        cats = session.execute(
+            select(ServiceCategory.service_id, ServiceCategory.category_code).where(
+                ServiceCategory.deleted_at.is_(None)
+            )
+        )
+        out["categories"] = {"all": {"pairs": sorted(cats)}}  # type: ignore[dict-item]
+    return out
+
+
+def read_dir(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def check_valid_hsds(folder: Path) -> dict[str, list[dict[str, str]]]:
+    """Header, required values, UUIDs, enums and every foreign key, as a validator would."""
+    descriptor = json.loads((folder / "datapackage.json").read_text("utf-8"))
+    tables: dict[str, list[dict[str, str]]] = {}
+    for resource in descriptor["resources"]:
+        name = resource["name"]
+        fields = resource["schema"]["fields"]
+        raw = (folder / resource["path"]).read_bytes()
+        assert not raw.startswith(b"\xef\xbb\xbf")
+        reader = csv.DictReader(io.StringIO(raw.decode("utf-8"), newline=""))
+        assert reader.fieldnames == [f["name"] for f in fields], name
+        assert [f["name"] for f in fields][: len(TABLES[name].fields)] == list(TABLES[name].columns)
+        rows = list(reader)
+        for row in rows:
+            for f in fields:
+                value = row[f["name"]]
+                if f["constraints"]["required"]:
+                    assert value != "", (name, f["name"])
+                if f.get("format") == "uuid" and value:
+                    assert _UUID.fullmatch(value), (name, f["name"])
+                if "enum" in f["constraints"] and value:
+                    assert value in f["constraints"]["enum"], (name, f["name"])
+        ids = [r["id"] for r in rows]
+        assert len(ids) == len(set(ids)), name
+        tables[name] = rows
+    ids = {n: {r["id"] for r in rows} for n, rows in tables.items()}
+    for resource in descriptor["resources"]:
+        for fk in resource["schema"].get("foreignKeys", []):
+            target = fk["reference"]["resource"]
+            for row in tables[resource["name"]]:
+                value = row[fk["fields"]]
+                assert not value or value in ids[target], (resource["name"], fk["fields"])
+    for row in tables["attribute"]:
+        assert row["link_id"] in ids[row["link_entity"]]
+    return tables
+
+
+def export_dir(app: Any, folder: Path) -> dict[str, int]:
+    with app.db.read() as session:
+        return export_package(session, folder)
+
+
+def import_into(app: Any, path: Path) -> Any:
+    with app.db.write() as session:
+        return import_package(session, path)
+
+
+def test_export_is_valid_hsds_with_our_local_taxonomy(app: Any, tmp_path: Path) -> None:
+    build_directory(app)
+    counts = export_dir(app, tmp_path / "out")
+    tables = check_valid_hsds(tmp_path / "out")
+    assert counts["service"] == 4 and counts["organization"] == 2
+    assert LOCAL_TAXONOMY.id in {t["id"] for t in tables["taxonomy"]}
+    published = {t["code"] for t in tables["taxonomy_term"] if t["taxonomy"] == "referral-desk"}
+    assert published == {t.code for t in LOCAL_TERMS}
+    by_term = {t["id"]: t["code"] for t in tables["taxonomy_term"]}
+    values = {(by_term[a["taxonomy_term_id"]], a["value"]) for a in tables["attribute"]}
+    assert {("prison-served", "HMP Leeds"), ("offence-exclusion", "arson"),
+            ("precheck-isp-agreed", "true"), ("capacity", "waiting list"),
+            ("accommodation", ""), ("faith-based", "true")} <= values  # fmt: skip
+
+
+def test_formula_cells_are_escaped_on_export(app: Any, tmp_path: Path) -> None:
+    build_directory(app)
+    export_dir(app, tmp_path / "out")
+    orgs = (tmp_path / "out" / "organizations.csv").read_text("utf-8")
+    assert "'=CMD()" in orgs and ",=CMD()" not in orgs
+    phones = (tmp_path / "out" / "phones.csv").read_text("utf-8")
+    assert "'+44 113 496 0000" in phones and "'-0113 496 0001" in phones
+    schedules = (tmp_path / "out" / "schedules.csv").read_text("utf-8")
+    assert "'+Tue 10-4" in schedules
+
+
+def test_confidential_addresses_are_never_exported(app: Any, tmp_path: Path) -> None:
+    ids = build_directory(app)
+    export_dir(app, tmp_path / "out")
+    everything = b"".join(read_dir(tmp_path / "out").values()).decode("utf-8")
+    assert "Secret Street" not in everything
+    assert ids["refuge_site"] not in everything
+    assert "Women's refuge" in everything
+
+
+def test_round_trip_loses_nothing(app: Any, other_app: Any, tmp_path: Path) -> None:
+    ids = build_directory(app)
+    export_dir(app, tmp_path / "a")
+    plan = import_into(other_app, tmp_path / "a")
+    assert plan.rejected == [] and plan.warnings == []
+    before, after = snapshot(app), snapshot(other_app)
+    # The refuge's address was withheld on purpose; everything else is identical.
+    before["service"][ids["refuge"]]["location_id"] = None
+    del before["location"][ids["refuge_site"]]
+    assert after == before
+    # Our own export leaves nothing to keep verbatim.
+    assert all(not r["extra"] for t in ("organisation", "location", "service")
+               for r in after[t].values())  # fmt: skip
+    export_dir(other_app, tmp_path / "b")
+    assert read_dir(tmp_path / "a") == read_dir(tmp_path / "b")
+
+
+def test_reimporting_our_own_export_changes_nothing(app: Any, tmp_path: Path) -> None:
+    build_directory(app)
+    export_dir(app, tmp_path / "a")
+    plan = import_into(app, tmp_path / "a")
+    assert plan.changes == []
+    assert plan.counts["service"]["unchanged"] == 4
+
+
+@needs_example
+def test_example_package_round_trips(app: Any, other_app: Any, tmp_path: Path) -> None:
+    import_into(app, EXAMPLE)
+    export_dir(app, tmp_path / "a")
+    check_valid_hsds(tmp_path / "a")
+    plan = import_into(other_app, tmp_path / "a")
+    assert plan.rejected == [] and plan.warnings == []
+    assert snapshot(other_app) == snapshot(app)
+    export_dir(other_app, tmp_path / "b")
+    assert read_dir(tmp_path / "a") == read_dir(tmp_path / "b")
+    # Rows we do not model survive with their own ids and columns.
+    original = (EXAMPLE / "funding.csv").read_text("utf-8").splitlines()[1]
+    exported = (tmp_path / "a" / "funding.csv").read_text("utf-8").splitlines()[1]
+    assert exported == original
+
+
+def test_zip_export_is_deterministic_and_importable(
+    app: Any, other_app: Any, tmp_path: Path
+) -> None:
+    build_directory(app)
+    with app.db.read() as session:
+        first = export_package(session, tmp_path / "one.zip")
+        export_package(session, tmp_path / "two.zip")
+    assert (tmp_path / "one.zip").read_bytes() == (tmp_path / "two.zip").read_bytes()
+    with zipfile.ZipFile(tmp_path / "one.zip") as zf:
+        assert "datapackage.json" in zf.namelist()
+    plan = import_into(other_app, tmp_path / "one.zip")
+    assert plan.counts["service"]["new"] == first["service"]
+
+
+def test_edited_fields_replace_kept_rows(app: Any, tmp_path: Path) -> None:
+    """A phone number edited after import is exported as the new number, not the old row."""
+    if not (EXAMPLE / "datapackage.json").is_file():
+        pytest.skip("the HSDS 3.0 example package is not beside this checkout")
+    import_into(app, EXAMPLE)
+    admin = DirectoryAdminService(app.db, app.clock)
+    (svc,) = app.directory.list_services()
+    admin.update_service(svc.id, phone="0113 496 0999")
+    with app.db.read() as session:
+        files, _ = package_files(session)
+    phones = files["phones.csv"].decode("utf-8")
+    assert "0113 496 0999" in phones and "1234 234567" not in phones
+    # the schedule row that pointed at the phone's service_at_location is untouched
+    assert "48102e86-bb50-41c4-8f1e-e269368c41d1" in files["schedules.csv"].decode("utf-8")
+
+
+def test_export_to_a_file_path_that_is_not_zip_is_refused(app: Any, tmp_path: Path) -> None:
+    target = tmp_path / "existing.txt"
+    target.write_text("x", "utf-8")
+    with pytest.raises(ExportError):
+        export_dir(app, target)

@@ -1,0 +1,122 @@
+"""Atomicity: an import killed at any moment leaves the database as before or as after, and a
+later import completes. The import runs in a child process killed with SIGKILL (no clean-up
+handlers run, as with a power cut) at random moments while it works."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from referral_desk.store.database import DB_FILENAME
+from referral_desk.sync import bundle as b
+
+CHILD = r"""
+import sys
+from pathlib import Path
+from referral_desk.store.database import Database
+from referral_desk.sync.exchange import SyncEngine
+db = Database.open(Path(sys.argv[1]))
+engine = SyncEngine(db)
+engine.unlock_file(Path(sys.argv[2]), sys.argv[3])  # derive the key before saying "go"
+print("go", flush=True)
+engine.import_file(Path(sys.argv[2]), sys.argv[3])
+print("done", flush=True)
+"""
+
+
+def _big_bundle(h: Any, path: Path, people: int = 300) -> None:
+    """A bundle of `people` new people from an unknown site (about 30 entries each)."""
+    site = str(uuid.uuid4())
+    entries, seq, stamp = [], 0, 1_780_000_000_000 << 16
+    for i in range(people):
+        rid = str(uuid.uuid4())
+        fields = {
+            "given_name": f"Given{i}", "family_name": "Family", "date_of_birth": "1980-01-01",
+            "crn": None, "nomis": None, "pnc": None, "gender": "", "ethnicity": "",
+            "disability": "", "religion": "", "foreign_national": None, "setting": "community",
+            "prison": "", "area": "", "office": "", "expected_release_date": None,
+            "cohort_iom": False, "cohort_ppo": False, "cohort_womens": False,
+            "cohort_young_adult": False, "owner_officer_id": None, "contact_preferences": "",
+            "consent_given_on": None, "consent_scope": "", "consent_withdrawn_on": None,
+            "closed_on": None, "created_at": "2026-01-01T09:00:00", "site_id": site,
+            "deleted_at": None,
+        }  # fmt: skip
+        for name, value in fields.items():
+            seq += 1
+            entries.append([site, seq, "person", rid, name, json.dumps(value), stamp + seq, 0])
+    data, _ = b.seal(entries, [], site_id=site, vector={site: seq}, passphrase=h.PASSPHRASE,
+                     keys=h.KEYS, salt=b"\x02" * 16, kdf=h.FAST_KDF)  # fmt: skip
+    path.write_bytes(data)
+
+
+def _projection(folder: Path) -> tuple[Any, ...]:
+    """What an import changes, without local timestamps that differ between runs."""
+    conn = sqlite3.connect(folder / DB_FILENAME)
+    try:
+        return (
+            conn.execute("SELECT count(*), coalesce(sum(seq), 0) FROM change_entry").fetchone(),
+            conn.execute("SELECT id, given_name FROM person ORDER BY id").fetchall(),
+            conn.execute("SELECT bundle_id FROM sync_bundle_seen").fetchall(),
+            conn.execute("SELECT count(*) FROM audit_entry WHERE action = 'sync'").fetchone(),
+        )
+    finally:
+        conn.close()
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
+def test_killed_import_leaves_before_or_after(make_site, tmp_path, h):
+    site = make_site("base")
+    site.close()
+    bundle = tmp_path / "big.rdsync"
+    _big_bundle(h, bundle)
+    before = _projection(site.path)
+
+    done = h.open_site(_copy(site.path, tmp_path / "reference"))
+    started = time.perf_counter()
+    done.sync.import_file(bundle, h.PASSPHRASE)
+    duration = time.perf_counter() - started
+    done.close()
+    after = _projection(tmp_path / "reference")
+    assert after != before
+
+    rng = random.Random(os.environ.get("PYTEST_XDIST_WORKER", "") + str(time.time_ns()))
+    outcomes = []
+    for attempt in range(3):
+        folder = _copy(site.path, tmp_path / f"run{attempt}")
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(folder), str(bundle), h.PASSPHRASE],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "go"
+        time.sleep(rng.uniform(0, duration * 1.2))
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        child.stdout.close()
+        state = _projection(folder)
+        assert state in (before, after), "a killed import must leave before or after"
+        outcomes.append("after" if state == after else "before")
+        again = h.open_site(folder)  # a later import completes
+        try:
+            again.sync.import_file(bundle, h.PASSPHRASE)
+        finally:
+            again.close()
+        assert _projection(folder) == after
+    assert len(outcomes) == 3

@@ -1,0 +1,285 @@
+"""Record a referral: consent first, minimum information shared, duplicates confirmed, and
+nothing typed is lost without asking. Each test drives the dialog and checks the stored referral.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDateTime, QPoint, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from referral_desk.store.models import Organisation, Service, ServiceCategory
+
+
+def _pin_singletons() -> None:
+    # PySide6 6.12 on CPython 3.11 drops one reference to None/True/False per call of a void
+    # method; without immortal singletons (3.12+) the process aborts after a few thousand
+    # calls. Give them a large reserve so the tests exercise our code, not that bug.
+    if sys.version_info < (3, 12) and sys.getrefcount(None) < 1 << 39:
+        for obj in (None, True, False):
+            ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
+
+
+_pin_singletons()
+
+
+def add_service(app: Any, name: str = "Lighthouse Housing Advice", **fields: Any) -> str:
+    with app.db.write() as session:
+        org = Organisation(name="Lighthouse Trust")
+        session.add(org)
+        session.flush()
+        service = Service(name=name, organisation_id=org.id, **fields)
+        session.add(service)
+        session.flush()
+        session.add(ServiceCategory(service_id=service.id, category_code="accommodation"))
+    return service.id
+
+
+@pytest.fixture
+def service_id(app: Any) -> str:
+    return add_service(app, response_days=3, referral_method="email", phone="0113 496 0101",
+                       languages=["Polish", "Welsh"])  # fmt: skip
+
+
+@pytest.fixture
+def need(app: Any) -> Any:
+    person = app.people.add(given_name="Dafydd", family_name="ap Rhys", date_of_birth="1985-05-05",
+                            consent_given_on="2026-01-01")  # fmt: skip
+    return app.needs.log(person.id, "accommodation", "Needs a flat")
+
+
+def open_dialog(qtbot: Any, app: Any, need_id: str, service_id: str) -> Any:
+    from referral_desk.ui.record_referral import RecordReferralDialog
+
+    dialog = RecordReferralDialog(app, need_id, service_id)
+    # Teardown closes widgets; a test that leaves typed data must not hang on the question.
+    qtbot.addWidget(dialog, before_close_func=lambda d: setattr(d, "confirm_discard", False))
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    with qtbot.waitActive(dialog):  # shortcuts and mnemonics need the active window
+        dialog.activateWindow()
+    return dialog
+
+
+def when_modal(kind: type, callback: Callable[[Any], None], timeout_ms: int = 5000) -> list:
+    """Run `callback(widget)` once a modal widget of `kind` is open (it blocks in exec())."""
+    seen: list[Any] = []
+    waited = [0]
+
+    def poll() -> None:
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, kind) and widget.isVisible() and not seen:
+            seen.append(widget)
+            try:
+                callback(widget)
+            except BaseException:
+                widget.confirm_discard = False  # close without asking, so exec() returns
+                widget.close()
+                raise
+            return
+        waited[0] += 10
+        if waited[0] < timeout_ms:
+            QTimer.singleShot(10, poll)
+
+    QTimer.singleShot(0, poll)
+    return seen
+
+
+def answer(text: str, seen_texts: list[str] | None = None) -> Callable[[QMessageBox], None]:
+    def click(box: QMessageBox) -> None:
+        if seen_texts is not None:
+            seen_texts.append(box.text())
+        for button in box.buttons():
+            if button.text().replace("&", "") == text:
+                button.click()
+                return
+        raise LookupError(text)
+
+    return click
+
+
+# --- consent -----------------------------------------------------------------------------------
+
+
+@pytest.mark.gui
+def test_send_is_refused_until_consent_is_ticked(qtbot, app, need, service_id) -> None:
+    dialog = open_dialog(qtbot, app, need.id, service_id)
+    assert dialog.focusWidget() is dialog.consent_check
+    assert not dialog.send_button.isEnabled() and not dialog.draft_button.isEnabled()
+    assert dialog.hint_label.isVisible() and "consent" in dialog.hint_label.text()
+    qtbot.keyClick(dialog.consent_check, Qt.Key.Key_Return)  # Enter with Send disabled
+    assert dialog.isVisible() and app.referrals.list() == []
+    assert dialog.save(draft=False) is False  # refused in code too, not only by the button
+    assert app.referrals.list() == []
+    qtbot.keyClick(dialog.consent_check, Qt.Key.Key_Space)
+    assert dialog.send_button.isEnabled() and not dialog.hint_label.isVisible()
+
+
+@pytest.mark.gui
+def test_withdrawn_consent_is_explained_and_blocks_the_referral(
+    qtbot, app, need, service_id
+) -> None:
+    app.people.update(need.person_id, consent_withdrawn_on="2026-02-01")
+    dialog = open_dialog(qtbot, app, need.id, service_id)
+    assert dialog.consent_withdrawn
+    assert not dialog.consent_check.isEnabled()
+    assert not dialog.send_button.isEnabled() and not dialog.draft_button.isEnabled()
+    texts = " ".join(label.text() for label in dialog.findChildren(type(dialog.hint_label)))
+    assert "withdrawn on 1 Feb 2026" in texts
+    assert "withdrawn consent" in dialog.hint_label.text()
+    dialog.consent_check.setChecked(True)  # even if forced, saving is refused
+    assert dialog.save(draft=False) is False
+    assert app.referrals.list() == []
+
+
+# --- what is stored ------------------------------------------------------------------------------
+
+
+@pytest.mark.gui
+def test_send_stores_everything_entered_and_schedules_the_follow_up(
+    qtbot, app, need, service_id
+) -> None:
+    dialog = open_dialog(qtbot, app, need.id, service_id)
+    assert dialog.method_combo.currentData() == "email"  # the service's preferred route
+    qtbot.keyClick(dialog.consent_check, Qt.Key.Key_Space)
+    dialog.method_combo.setCurrentIndex(dialog.method_combo.findData("phone"))
+    qtbot.mouseClick(dialog.shared_checks["date_of_birth"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.shared_checks["needs"], Qt.MouseButton.LeftButton)  # untick
+    qtbot.keyClicks(dialog.accessibility_edit, "Wheelchair user")
+    qtbot.keyClicks(dialog.interpreter_edit, "Welsh")
+    qtbot.keyClicks(dialog.availability_edit, "Mornings, not Tuesdays")
+    qtbot.mouseClick(dialog.appointment_check, Qt.MouseButton.LeftButton)
+    dialog.appointment_edit.setDateTime(QDateTime(datetime(2026, 3, 10, 14, 30)))
+    dialog.place_edit.setText("12 Bridge Street")
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+
+    assert dialog.result() == dialog.DialogCode.Accepted
+    ref = app.referrals.get(dialog.referral.id)
+    assert ref.status == "sent" and ref.method == "phone" and ref.consent_confirmed
+    assert set(ref.shared_info) == {"name", "date_of_birth"}
+    assert not ref.share_risk
+    assert ref.accessibility_needs == "Wheelchair user"
+    assert ref.interpreter_language == "Welsh"
+    assert ref.availability == "Mornings, not Tuesdays"
+    assert ref.appointment_at == datetime(2026, 3, 10, 14, 30)
+    assert ref.appointment_place == "12 Bridge Street"
+    (follow_up,) = app.follow_ups.list()
+    assert (follow_up.kind, follow_up.due_on) == ("check_acceptance", date(2026, 3, 5))
+    assert app.needs.get(need.id).status == "referred"
+
+
+@pytest.mark.gui
+def test_save_as_draft_keeps_a_draft_without_follow_up(qtbot, app, need, service_id) -> None:
+    dialog = open_dialog(qtbot, app, need.id, service_id)
+    qtbot.mouseClick(dialog.consent_check, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.draft_button, Qt.MouseButton.LeftButton)
+    (ref,) = app.referrals.list()
+    assert ref.status == "draft" and ref.appointment_at is None
+    assert app.follow_ups.list() == []
+
+
+@pytest.mark.gui
+def test_risk_information_is_separate_unticked_and_shared_only_by_choice(
+    qtbot, app, need, service_id
+) -> None:
+    dialog = open_dialog(qtbot, app, need.id, service_id)
+    assert "risk" not in dialog.shared_checks
+    assert not dialog.risk_check.isChecked()
+    assert "not shared unless you tick" in dialog.risk_warning.text()
+    qtbot.mouseClick(dialog.consent_check, Qt.MouseButton.LeftButton)
+    # Click the box itself: the check box spans the dialog, its middle is empty space.
+    qtbot.mouseClick(dialog.risk_check, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, dialog.risk_check.height() // 2))  # fmt: skip
+    assert dialog.risk_check.isChecked()
+    qtbot.keyClick(dialog.consent_check, Qt.Key.Key_Return)  # Enter sends
+    ref = app.referrals.get(dialog.referral.id)
+    assert ref.share_risk and "risk" in ref.shared_info
+
+
+# --- duplicates --------------------------------------------------------------------------------
+
+
+@pytest.mark.gui
+def test_second_open_referral_needs_confirmation(qtbot, app, need, service_id) -> None:
+    first = app.referrals.make(need.id, service_id, consent=True)
+    dialog = open_dialog(qtbot, app, need.id, service_id)
+    assert [r.reference for r in dialog.duplicates] == [first.reference]
+    texts = " ".join(label.text() for label in dialog.findChildren(type(dialog.hint_label)))
+    assert f"already an open referral for this person to this service: {first.reference}" in texts
+    qtbot.mouseClick(dialog.consent_check, Qt.MouseButton.LeftButton)
+
+    questions: list[str] = []
+    seen = when_modal(QMessageBox, answer("Cancel", questions))
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    assert seen and "already an open referral" in questions[0]
+    assert dialog.isVisible() and len(app.referrals.list()) == 1
+
+    seen = when_modal(QMessageBox, answer("Make another referral"))
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    assert seen and not dialog.isVisible()
+    assert len(app.referrals.list()) == 2
+    assert dialog.referral.warnings  # the service agrees it is a second one
+
+
+@pytest.mark.gui
+def test_closed_referral_to_the_same_service_is_no_duplicate(qtbot, app, need, service_id) -> None:
+    first = app.referrals.make(need.id, service_id, consent=True)
+    app.referrals.record_status(first.id, "declined", reason="no_capacity")
+    dialog = open_dialog(qtbot, app, need.id, service_id)
+    assert dialog.duplicates == []
+
+
+@pytest.mark.gui
+def test_a_defunct_service_cannot_be_referred_to(qtbot, app, need) -> None:
+    defunct = add_service(app, "Old Project", status="defunct")
+    dialog = open_dialog(qtbot, app, need.id, defunct)
+    dialog.consent_check.setChecked(True)
+    assert not dialog.send_button.isEnabled()
+    assert "not taking referrals" in dialog.hint_label.text()
+    assert dialog.save(draft=False) is False and app.referrals.list() == []
+
+
+# --- nothing lost without asking ------------------------------------------------------------------
+
+
+@pytest.mark.gui
+def test_closing_with_typed_content_asks_first(qtbot, app, need, service_id) -> None:
+    dialog = open_dialog(qtbot, app, need.id, service_id)
+    qtbot.keyClicks(dialog.availability_edit, "Afternoons")
+
+    questions: list[str] = []
+    seen = when_modal(QMessageBox, answer("Cancel", questions))
+    qtbot.keyClick(dialog.availability_edit, Qt.Key.Key_Escape)
+    assert seen and "lost" in questions[0]
+    assert dialog.isVisible() and dialog.availability_edit.text() == "Afternoons"
+
+    seen = when_modal(QMessageBox, answer("Discard"))
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert seen and not dialog.isVisible()
+    assert dialog.result() == dialog.DialogCode.Rejected
+    assert app.referrals.list() == []
+
+
+@pytest.mark.gui
+def test_closing_an_untouched_form_does_not_ask(qtbot, app, need, service_id) -> None:
+    dialog = open_dialog(qtbot, app, need.id, service_id)
+    qtbot.keyClick(dialog.consent_check, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+
+
+@pytest.mark.gui
+def test_every_control_has_an_accessible_name(qtbot, app, need, service_id) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QWidget
+
+    dialog = open_dialog(qtbot, app, need.id, service_id)
+    for widget in dialog.findChildren(QWidget):
+        focusable = widget.focusPolicy() != Qt.FocusPolicy.NoFocus
+        if isinstance(widget, QAbstractButton) or (focusable and widget.isVisibleTo(dialog)):
+            owner = widget.parentWidget()
+            assert widget.accessibleName() or (owner and owner.accessibleName()), widget

@@ -1,0 +1,345 @@
+"""The referral view: header and history, only legal next steps, reasons and outcomes where the
+lifecycle needs them, follow-ups as DESIGN.md §5 says, and confirmation before deleting.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDateTime, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from referral_desk.domain.errors import NotFound
+from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
+from referral_desk.domain.states import ReferralState
+from referral_desk.store.models import Organisation, Service, ServiceCategory
+
+
+def _pin_singletons() -> None:
+    # PySide6 6.12 on CPython 3.11 drops one reference to None/True/False per call of a void
+    # method; without immortal singletons (3.12+) the process aborts after a few thousand
+    # calls. Give them a large reserve so the tests exercise our code, not that bug.
+    if sys.version_info < (3, 12) and sys.getrefcount(None) < 1 << 39:
+        for obj in (None, True, False):
+            ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
+
+
+_pin_singletons()
+
+S = ReferralState
+# How to reach each state from sent, with the details each step needs.
+PATHS: dict[ReferralState, list[tuple[str, dict[str, Any]]]] = {
+    S.DRAFT: [],
+    S.SENT: [],
+    S.ACKNOWLEDGED: [("acknowledged", {})],
+    S.WAITING_LIST: [("waiting_list", {})],
+    S.ACCEPTED: [("accepted", {})],
+    S.STARTED: [("accepted", {}), ("started", {})],
+    S.DECLINED: [("declined", {"reason": "no_capacity"})],
+    S.COMPLETED: [("accepted", {}), ("started", {}), ("completed", {"outcome": "achieved"})],
+    S.ENDED_EARLY: [("accepted", {}), ("ended_early", {"reason": "disengaged"})],
+    S.WITHDRAWN: [("withdrawn", {"reason": "duplicate"})],
+}
+
+
+@pytest.fixture
+def service_id(app: Any) -> str:
+    with app.db.write() as session:
+        org = Organisation(name="Lighthouse Trust")
+        session.add(org)
+        session.flush()
+        service = Service(name="Lighthouse Housing Advice", organisation_id=org.id,
+                          response_days=3)  # fmt: skip
+        session.add(service)
+        session.flush()
+        session.add(ServiceCategory(service_id=service.id, category_code="accommodation"))
+    return service.id
+
+
+@pytest.fixture
+def need(app: Any) -> Any:
+    person = app.people.add(given_name="Dafydd", family_name="ap Rhys", date_of_birth="1985-05-05",
+                            consent_given_on="2026-01-01")  # fmt: skip
+    return app.needs.log(person.id, "accommodation", "Needs a flat")
+
+
+def referral_in(app: Any, need: Any, service_id: str, state: ReferralState) -> Any:
+    ref = app.referrals.make(need.id, service_id, consent=True, draft=state == S.DRAFT,
+                             shared_info=["name", "needs"], availability="Mornings")  # fmt: skip
+    for step, details in PATHS[state]:
+        ref = app.referrals.record_status(ref.id, step, channel="phone", **details)
+    assert ref.status == state.value
+    return ref
+
+
+def open_dialog(qtbot: Any, app: Any, ref_or_id: str) -> Any:
+    from referral_desk.ui.referral_dialog import ReferralDialog
+
+    dialog = ReferralDialog(app, ref_or_id)
+    qtbot.addWidget(dialog, before_close_func=lambda d: setattr(d, "confirm_discard", False))
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    with qtbot.waitActive(dialog):  # shortcuts and mnemonics need the active window
+        dialog.activateWindow()
+    return dialog
+
+
+def when_modal(kind: type, callback: Callable[[Any], None], timeout_ms: int = 5000) -> list:
+    """Run `callback(widget)` once a modal widget of `kind` is open (it blocks in exec())."""
+    seen: list[Any] = []
+    waited = [0]
+
+    def poll() -> None:
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, kind) and widget.isVisible() and not seen:
+            seen.append(widget)
+            try:
+                callback(widget)
+            except BaseException:
+                widget.confirm_discard = False  # close without asking, so exec() returns
+                widget.close()
+                raise
+            return
+        waited[0] += 10
+        if waited[0] < timeout_ms:
+            QTimer.singleShot(10, poll)
+
+    QTimer.singleShot(0, poll)
+    return seen
+
+
+def answer(text: str) -> Callable[[QMessageBox], None]:
+    def click(box: QMessageBox) -> None:
+        for button in box.buttons():
+            if button.text().replace("&", "") == text:
+                button.click()
+                return
+        raise LookupError(text)
+
+    return click
+
+
+def offered(dialog: Any) -> list[ReferralState]:
+    return [s for s, b in dialog._state_buttons.items() if b.isVisibleTo(dialog)]
+
+
+def click_state(qtbot: Any, dialog: Any, state: ReferralState) -> None:
+    qtbot.mouseClick(dialog._state_buttons[state], Qt.MouseButton.LeftButton)
+
+
+# --- showing -----------------------------------------------------------------------------------
+
+
+@pytest.mark.gui
+def test_header_details_and_history_are_shown(qtbot, app, need, service_id) -> None:
+    ref = referral_in(app, need, service_id, S.ACKNOWLEDGED)
+    dialog = open_dialog(qtbot, app, ref.reference)  # by short reference as well as id
+    assert dialog.reference_label.text() == ref.reference
+    assert dialog.reference_label.font().pointSizeF() > dialog.font().pointSizeF() * 2
+    assert dialog.status_label.text() == "Acknowledged"
+    assert "Lighthouse Housing Advice" in dialog.service_label.text()
+    assert "Dafydd ap Rhys" in dialog.person_label.text()
+    assert "Accommodation – Needs a flat" in dialog.person_label.text()
+    assert dialog.windowTitle() == f"Referral {ref.reference}"
+    model = dialog.history_model
+    changes = [model.index(r, 1).data() for r in range(model.rowCount())]
+    assert changes == ["Draft", "Draft → Sent", "Sent → Acknowledged"]
+    assert model.index(2, 2).data() == "Alex Morgan"  # who
+    assert model.index(2, 3).data() == "Phone"  # channel
+    details = {dialog.details_form.itemAt(r, dialog.details_form.ItemRole.LabelRole).widget()
+               .text(): dialog.details_form.itemAt(r, dialog.details_form.ItemRole.FieldRole)
+               .widget().text() for r in range(dialog.details_form.rowCount())}  # fmt: skip
+    assert details["Shared:"] == "Name, Needs being referred"
+    assert details["Availability:"] == "Mornings"
+    assert details["Consent:"] == "Confirmed"
+
+
+@pytest.mark.gui
+@pytest.mark.parametrize("state", list(ReferralState), ids=lambda s: s.value)
+def test_only_legal_next_steps_are_offered(qtbot, app, need, service_id, state) -> None:
+    ref = referral_in(app, need, service_id, state)
+    dialog = open_dialog(qtbot, app, ref.id)
+    assert offered(dialog) == allowed_next(state)
+    closed = not allowed_next(state)
+    assert dialog.closed_label.isVisibleTo(dialog) == closed
+    assert dialog.record_button.isVisibleTo(dialog) == (not closed)
+
+
+# --- recording steps --------------------------------------------------------------------------
+
+
+@pytest.mark.gui
+def test_decline_needs_a_reason_from_the_decline_list(qtbot, app, need, service_id) -> None:
+    ref = referral_in(app, need, service_id, S.SENT)
+    dialog = open_dialog(qtbot, app, ref.id)
+    assert not dialog.reason_combo.isVisibleTo(dialog)
+    click_state(qtbot, dialog, S.DECLINED)
+    assert dialog.reason_combo.isVisibleTo(dialog)
+    reasons = [dialog.reason_combo.itemData(i) for i in range(1, dialog.reason_combo.count())]
+    assert reasons == [i.code for i in app.reference.list(REASON_LISTS[S.DECLINED])]
+    assert not dialog.record_button.isEnabled()
+    assert dialog.hint_label.text() == "Choose a reason for declined."
+    assert dialog.record() is False  # refused in code too
+    dialog.reason_combo.setCurrentIndex(dialog.reason_combo.findData("no_capacity"))
+    dialog.channel_combo.setCurrentIndex(dialog.channel_combo.findData("provider_feedback"))
+    qtbot.keyClicks(dialog.note_edit, "Full until April")
+    assert dialog.record_button.isEnabled()
+    qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+
+    stored = app.referrals.get(ref.id)
+    assert stored.status == "declined"
+    last = stored.history[-1]
+    assert (last.reason_code, last.channel, last.note) == (
+        "no_capacity", "provider_feedback", "Full until April")  # fmt: skip
+    assert dialog.status_label.text() == "Declined"
+    assert offered(dialog) == [] and dialog.closed_label.isVisibleTo(dialog)
+    assert dialog.history_model.index(2, 4).data() == "No capacity"
+    assert dialog.changed
+    # Declining answers the "check acceptance" follow-up.
+    assert app.follow_ups.list() == []
+
+
+@pytest.mark.gui
+def test_accept_with_appointment_schedules_the_attendance_check(
+    qtbot, app, need, service_id
+) -> None:
+    ref = referral_in(app, need, service_id, S.SENT)
+    dialog = open_dialog(qtbot, app, ref.id)
+    click_state(qtbot, dialog, S.ACCEPTED)
+    assert dialog.appointment_widget.isVisibleTo(dialog)
+    assert not dialog.appointment_edit.isEnabled()
+    qtbot.mouseClick(dialog.appointment_check, Qt.MouseButton.LeftButton)
+    dialog.appointment_edit.setDateTime(QDateTime(datetime(2026, 3, 6, 11, 0)))  # a Friday
+    dialog.place_edit.setText("Bridge Street office")
+    qtbot.keyClick(dialog.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+    stored = app.referrals.get(ref.id)
+    assert stored.status == "accepted"
+    assert stored.appointment_at == datetime(2026, 3, 6, 11, 0)
+    assert stored.appointment_place == "Bridge Street office"
+    kinds = {(f.kind, f.due_on) for f in app.follow_ups.list()}
+    assert kinds == {("check_attendance", date(2026, 3, 9))}  # the working day after
+    assert offered(dialog) == allowed_next(S.ACCEPTED)
+
+
+@pytest.mark.gui
+def test_complete_needs_an_outcome_and_meets_the_need(qtbot, app, need, service_id) -> None:
+    ref = referral_in(app, need, service_id, S.STARTED)
+    dialog = open_dialog(qtbot, app, ref.id)
+    click_state(qtbot, dialog, S.COMPLETED)
+    assert dialog.outcome_widget.isVisibleTo(dialog)
+    assert not dialog.record_button.isEnabled()
+    assert dialog.hint_label.text() == "Choose the outcome."
+    dialog.outcome_combo.setCurrentIndex(dialog.outcome_combo.findData("achieved"))
+    qtbot.keyClicks(dialog.outcome_note_edit, "Tenancy signed")
+    qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+
+    stored = app.referrals.get(ref.id)
+    assert (stored.status, stored.outcome, stored.outcome_note) == (
+        "completed", "achieved", "Tenancy signed")  # fmt: skip
+    assert app.needs.get(need.id).status == "met"
+    assert dialog.status_label.text() == "Completed"
+    assert offered(dialog) == []
+
+
+@pytest.mark.gui
+def test_whole_lifecycle_by_keyboard(qtbot, app, need, service_id) -> None:
+    ref = referral_in(app, need, service_id, S.DRAFT)
+    dialog = open_dialog(qtbot, app, ref.id)
+    for state in (S.SENT, S.ACKNOWLEDGED, S.ACCEPTED, S.STARTED):
+        button = dialog._state_buttons[state]
+        button.setFocus()
+        qtbot.keyClick(button, Qt.Key.Key_Space)
+        assert dialog.selected_state() == state
+        qtbot.keyClick(button, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        assert app.referrals.get(ref.id).status == state.value
+    stored = app.referrals.get(ref.id)
+    assert [h.to_status for h in stored.history] == [
+        "draft", "sent", "acknowledged", "accepted", "started"]  # fmt: skip
+    assert {f.kind for f in app.follow_ups.list()} == {"review_progress"}
+
+
+@pytest.mark.gui
+def test_withdraw_from_draft_uses_the_withdraw_reasons(qtbot, app, need, service_id) -> None:
+    ref = referral_in(app, need, service_id, S.DRAFT)
+    dialog = open_dialog(qtbot, app, ref.id)
+    click_state(qtbot, dialog, S.WITHDRAWN)
+    reasons = [dialog.reason_combo.itemData(i) for i in range(1, dialog.reason_combo.count())]
+    assert "made_by_mistake" in reasons and "no_capacity" not in reasons
+    dialog.reason_combo.setCurrentIndex(dialog.reason_combo.findData("made_by_mistake"))
+    assert dialog.record()
+    assert app.referrals.get(ref.id).status == "withdrawn"
+
+
+# --- deleting and discarding --------------------------------------------------------------------
+
+
+@pytest.mark.gui
+def test_delete_asks_first_and_cancel_keeps_the_referral(qtbot, app, need, service_id) -> None:
+    ref = referral_in(app, need, service_id, S.SENT)
+    dialog = open_dialog(qtbot, app, ref.id)
+    seen = when_modal(QMessageBox, answer("Cancel"))
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    assert seen and dialog.isVisible()
+    assert app.referrals.get(ref.id).status == "sent"
+
+    seen = when_modal(QMessageBox, answer("Delete referral"))
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    assert seen and not dialog.isVisible() and dialog.deleted
+    assert dialog.result() == dialog.DialogCode.Accepted
+    with pytest.raises(NotFound):
+        app.referrals.get(ref.id)
+    assert app.follow_ups.list() == []
+
+
+@pytest.mark.gui
+def test_closing_with_an_unrecorded_step_asks_first(qtbot, app, need, service_id) -> None:
+    ref = referral_in(app, need, service_id, S.SENT)
+    dialog = open_dialog(qtbot, app, ref.id)
+    click_state(qtbot, dialog, S.ACKNOWLEDGED)
+    seen = when_modal(QMessageBox, answer("Cancel"))
+    qtbot.keyClick(dialog.note_edit, Qt.Key.Key_Escape)
+    assert seen and dialog.isVisible()
+    seen = when_modal(QMessageBox, answer("Discard"))
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    assert seen and not dialog.isVisible()
+    assert app.referrals.get(ref.id).status == "sent"
+
+
+@pytest.mark.gui
+def test_close_without_changes_does_not_ask_and_reports_changes(
+    qtbot, app, need, service_id
+) -> None:
+    ref = referral_in(app, need, service_id, S.SENT)
+    dialog = open_dialog(qtbot, app, ref.id)
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible() and dialog.result() == dialog.DialogCode.Rejected
+    assert not dialog.changed
+
+
+@pytest.mark.gui
+def test_print_slip_is_offered_only_when_printing_exists(qtbot, app, need, service_id) -> None:
+    from referral_desk.ui.referral_dialog import _printing_available
+
+    ref = referral_in(app, need, service_id, S.SENT)
+    dialog = open_dialog(qtbot, app, ref.id)
+    assert (dialog.print_button is not None) == _printing_available()
+
+
+@pytest.mark.gui
+def test_every_control_has_an_accessible_name(qtbot, app, need, service_id) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QWidget
+
+    ref = referral_in(app, need, service_id, S.SENT)
+    dialog = open_dialog(qtbot, app, ref.id)
+    click_state(qtbot, dialog, S.ACCEPTED)
+    for widget in dialog.findChildren(QWidget):
+        focusable = widget.focusPolicy() != Qt.FocusPolicy.NoFocus
+        if isinstance(widget, QAbstractButton) or (focusable and widget.isVisibleTo(dialog)):
+            owner = widget.parentWidget()
+            assert widget.accessibleName() or (owner and owner.accessibleName()), widget
