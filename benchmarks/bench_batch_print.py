@@ -19,6 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no window is shown
 
 import argparse
 import gc
+import shutil
 import sys
 import tempfile
 import time
@@ -180,6 +181,7 @@ def main() -> int:
         return 0 if ok else 1
     finally:
         app.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import csv
 import pstats
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -121,6 +123,20 @@ def build_source(db: Database, n_services: int, seed: int = 7) -> None:
             )
 
 
+def edit_descriptions(package: Path, dest: Path) -> Path:
+    """A copy of the package in which every service has a new description."""
+    shutil.copytree(package, dest)
+    path = dest / "services.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\r\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "description": row["description"] + " Now open Saturdays."})
+    return dest
+
+
 def count(db: Database, model: Any) -> int:
     with db.read() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
@@ -167,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         importer.import_package(package, dry_run=True)
         t_dry = time.perf_counter() - t0
+        changed_package = edit_descriptions(package, root / "changed")
+        t0 = time.perf_counter()
+        changed = importer.import_package(changed_package)
+        t_changed = time.perf_counter() - t0
         services = count(target, Service)
         target.close()
 
@@ -180,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
           f"CPU {c_import:.2f} s)")  # fmt: skip
     print(f"re-import, all unchanged:   {t_reimport:6.2f} s")
     print(f"dry run (preview):          {t_dry:6.2f} s")
+    print(f"re-import, every service description edited: {t_changed:6.2f} s "
+          f"({changed.total('changed')} changed)")  # fmt: skip
     print(f"imported services: {services}, change entries: {entries}, "
           f"rejected rows: {len(report.rejected)}, "
           f"re-import changes: {again.total('new') + again.total('changed')}")  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from referral_desk import __version__
 from referral_desk.cli import commands
+from referral_desk.cli.sync_cmd import add_sync_parser
 from referral_desk.domain.errors import DomainError
 from referral_desk.services.app_services import AppServices
 
@@ -174,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("name", "role", "team", "office", "office-phone", "email"):
         pset.add_argument(f"--{name}")
     prsub.add_parser("show", parents=[js])
+
+    add_sync_parser(sub, js)
     return p
 
 

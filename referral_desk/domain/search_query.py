@@ -42,10 +42,20 @@ def normalise_gender(value: str | None) -> str | None:
     return _GENDER_ALIASES.get(key, key)
 
 
+def _encodable(value: str) -> str:
+    """Text that can be stored and bound as UTF-8: lone surrogates (which no keyboard types,
+    but a bad clipboard or file can carry) become U+FFFD instead of failing later."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
 def _blank_to_none(value: str | None) -> str | None:
     if value is None:
         return None
-    value = value.strip()
+    value = _encodable(value).strip()
     return value or None
 
 
@@ -54,9 +64,12 @@ class SearchQuery:
     """Free text plus filters; every filter narrows (they combine with AND).
 
     `category` is a need-category code, `area` a service-area name, `prison` a prison name as
-    listed on services. `setting` is where the person is: "custody", "community" or "gate"
-    (through the gate). `prechecked` means an information-sharing protocol is agreed and the
-    provider reports attendance, so the officer need not phone first.
+    listed on services (whatever the setting, a service must list it). `setting` is where the
+    person is: "custody" (services in named prisons), "community" or "gate" (through the
+    gate). `gender` accepts "m"/"f" and the like; services open to any gender always match.
+    `prechecked` means an information-sharing protocol is agreed and the provider reports
+    attendance, so the officer need not phone first. Only active services are searched unless
+    `include_inactive`; deleted ones never are.
     """
 
     text: str = ""
@@ -76,6 +89,7 @@ class SearchQuery:
         # Frozen: normalise through object.__setattr__ so that equal questions compare equal.
         if not isinstance(self.text, str):
             raise ValidationError("Search text must be text.")
+        object.__setattr__(self, "text", _encodable(self.text))
         for name in ("category", "area", "prison", "setting", "gender"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):

@@ -24,7 +24,7 @@ from datetime import datetime, time
 from typing import Any
 
 from referral_desk.reports.model import UNASSIGNED, Cell, Report, ReportTable
-from referral_desk.reports.suppression import marker, shared_rows, suppress_table
+from referral_desk.reports.suppression import COMPLEMENT, marker, shared_rows, suppress_table
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -51,9 +51,9 @@ _CASE_NUMBER = re.compile(
 
 def suppression_statement(threshold: int) -> str:
     return (
-        f"Counts from 1 to {threshold - 1} are shown as {marker(threshold)}; further cells are "
-        "hidden where a total would give a hidden count away. Measures based on hidden counts "
-        "are hidden too."
+        f"Counts from 1 to {threshold - 1} are shown as {marker(threshold)}. Cells shown as "
+        f"{COMPLEMENT} are hidden so that a small count cannot be worked out from totals or "
+        "from other tables, or are measures built on hidden counts."
         if threshold > 1
         else "No small-count suppression was applied."
     )
@@ -125,6 +125,7 @@ def to_data(report: Report, threshold: int) -> dict[str, Any]:
         "suppression": {
             "threshold": safe.suppressed_below,
             "marker": marker(threshold),
+            "complement_marker": COMPLEMENT,
             "statement": suppression_statement(threshold),
         },
         "notes": list(safe.notes),
@@ -145,7 +146,7 @@ def to_data(report: Report, threshold: int) -> dict[str, Any]:
                 "title": chart.title,
                 "labels": list(chart.labels),
                 "series": [{"name": s.name, "values": list(s.values)} for s in chart.series],
-                "hidden_marker": marker(threshold) if chart.has_hidden else None,
+                "hidden_marker": "hidden" if chart.has_hidden else None,
             }
             for chart in safe.all_chart_data()
         ],

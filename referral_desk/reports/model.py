@@ -129,7 +129,7 @@ class ChartSpec:
 class Series:
     name: str
     values: tuple[float | None, ...]
-    """None where the table cell is suppressed or empty: draw no bar, say so in the legend."""
+    """None where the table cell is hidden (suppressed): draw no bar and say so."""
 
 
 @dataclass(frozen=True)
@@ -225,8 +225,11 @@ class Report:
 
 
 def _number(value: Cell) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """A bar's height: None only for a hidden (suppressed) cell; an empty cell draws no bar."""
+    if isinstance(value, str):
         return None
+    if value is None or isinstance(value, bool):
+        return 0.0
     return float(value)
 
 

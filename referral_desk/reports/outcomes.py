@@ -11,13 +11,19 @@ accepted and started). "Acknowledged" is any reply from the provider: acknowledg
 list, accepted or declined, because many providers answer straight away with a decision.
 Medians are of whole calendar days from sending to the first reply and to starting.
 
-Performance: one grouped pass over the status history per level (service, provider), medians
-with window functions in SQL; Python only formats the aggregated rows.
+Tables: one row per service with its provider beside it (not a provider table as well: provider
+rows would be sums of service rows, and suppression cannot protect sums across tables); the
+declines by reason; and the providers that never answered (no counts, so nothing to hide).
+
+Performance: the period's referrals are summarised once, in one pass over the status history,
+into a temporary table; every figure is then a small grouped query on it (medians from a
+histogram of days per service, not from one row per referral in Python).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -38,7 +44,6 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -53,7 +58,7 @@ from referral_desk.store.models import (
     Service,
 )
 
-__all__ = ["NAME", "build"]
+__all__ = ["FUNNEL", "NAME", "build"]
 
 NAME = "outcomes"
 TITLE = "Referral outcomes by provider and service"
@@ -63,7 +68,6 @@ REPLIES = (S.ACKNOWLEDGED, S.ACCEPTED, S.WAITING_LIST, S.DECLINED, S.STARTED, S.
 """States that show the provider answered (a later state implies an earlier answer)."""
 NOT_RECORDED = "Not recorded"
 
-# (key, title, flag column in the per-referral rows); the funnel and end states.
 FUNNEL: tuple[tuple[str, str], ...] = (
     ("made", "Made"),
     ("acknowledged", "Acknowledged"),
@@ -74,7 +78,7 @@ FUNNEL: tuple[tuple[str, str], ...] = (
     ("ended_early", "Ended early"),
     ("withdrawn", "Withdrawn"),
 )
-
+"""(key, title) of the count columns: referrals that ever reached each state."""
 
 # Bits of `reached`: which states a referral has ever entered (sum of distinct bits).
 BITS: dict[str, int] = {
@@ -89,16 +93,18 @@ BITS: dict[str, int] = {
 _TEMP_PREFIX = "report_outcome_"
 
 
+# --- the period's referrals, once ----------------------------------------------------------------
+
+
 def _temp_table(name: str, *columns: SAColumn) -> Table:
     return Table(_TEMP_PREFIX + name, MetaData(), *columns, prefixes=["TEMPORARY"])
 
 
-def _tables() -> tuple[Table, Table, Table]:
+def _tables() -> tuple[Table, Table]:
     period = _temp_table(
         "period",
         SAColumn("id", String(36), primary_key=True),
         SAColumn("service_id", String(36)),
-        SAColumn("status", String(30)),
         SAColumn("made_on", Date),
         SAColumn("outcome", String(30)),
     )
@@ -106,8 +112,6 @@ def _tables() -> tuple[Table, Table, Table]:
         "referral",
         SAColumn("id", String(36), primary_key=True),
         SAColumn("service_id", String(36)),
-        SAColumn("organisation_id", String(36)),
-        SAColumn("status", String(30)),
         SAColumn("made_on", Date),
         SAColumn("outcome", String(30)),
         SAColumn("reply_days", Integer),
@@ -115,18 +119,13 @@ def _tables() -> tuple[Table, Table, Table]:
         SAColumn("reached", Integer),
         SAColumn("decline_reason", String(80)),
     )
-    owners = _temp_table(
-        "owner",
-        SAColumn("service_id", String(36), primary_key=True),
-        SAColumn("organisation_id", String(36)),
-    )
-    return period, per, owners
+    return period, per
 
 
 def _select_per_referral(period: Table) -> Select:
     """One row per referral of `period` that was sent, with what it has reached so far.
 
-    Five aggregates over the history (three first-times, a bit set of states reached and the
+    Few aggregates over the history (three first-times, a bit set of states reached and the
     decline reason) rather than one per state: this is the only pass over the large history
     table, and its cost grows with the number of aggregates. Driving it from the period's
     referrals walks the history through its referral_id index in id order, with no sort.
@@ -145,7 +144,6 @@ def _select_per_referral(period: Table) -> Select:
         select(
             period.c.id,
             period.c.service_id,
-            period.c.status,
             period.c.made_on,
             period.c.outcome,
             days_from_sent(REPLIES).label("reply_days"),
@@ -163,13 +161,13 @@ def _select_per_referral(period: Table) -> Select:
 
 @contextmanager
 def _per_referral(session: Session, period: Period) -> Iterator[Table]:
-    """The period's referrals, computed once into a temporary table every table reads from.
+    """The period's referrals, computed once into a temporary table every figure reads from.
 
     Temporary tables live in this connection only and are dropped afterwards; they are not part
     of the database file, so a report writes nothing that syncs or persists.
     """
     tables = _tables()
-    in_period, per, owners = tables
+    in_period, per = tables
     connection = session.connection()
 
     def drop() -> None:
@@ -180,9 +178,7 @@ def _per_referral(session: Session, period: Period) -> Iterator[Table]:
     for table in tables:
         table.create(connection)
     try:
-        base = select(
-            Referral.id, Referral.service_id, Referral.status, Referral.made_on, Referral.outcome
-        ).where(
+        base = select(Referral.id, Referral.service_id, Referral.made_on, Referral.outcome).where(
             Referral.deleted_at.is_(None),
             Referral.made_on >= period.date_from,
             Referral.made_on <= period.date_to,
@@ -191,20 +187,12 @@ def _per_referral(session: Session, period: Period) -> Iterator[Table]:
         source = _select_per_referral(in_period)
         names = [c.name for c in source.selected_columns]
         session.execute(insert(per).from_select(names, source))
-        # One look-up per service, not per referral: service rows are wide and scattered.
-        session.execute(
-            insert(owners).from_select(
-                ["service_id", "organisation_id"],
-                select(Service.id, Service.organisation_id).where(
-                    Service.id.in_(select(per.c.service_id).distinct())
-                ),
-            )
-        )
-        owner = select(owners.c.organisation_id).where(owners.c.service_id == per.c.service_id)
-        session.execute(update(per).values(organisation_id=owner.scalar_subquery()))
         yield per
     finally:
         drop()
+
+
+# --- figures per service --------------------------------------------------------------------
 
 
 def _reached(per: Table, state: ReferralState) -> ColumnElement:
@@ -218,58 +206,67 @@ def _score(per: Table) -> ColumnElement:
     )
 
 
-def _medians(
-    session: Session, key: ColumnElement | None, value: ColumnElement, present: ColumnElement
-) -> dict[Any, float]:
-    """Median of `value` per `key` (or overall, under None) over rows where `present` holds."""
-    group = key if key is not None else literal(None)
-    partition = {"partition_by": key} if key is not None else {}
-    inner = (
-        select(
-            group.label("g"),
-            value.label("v"),
-            func.row_number().over(order_by=value, **partition).label("rn"),
-            func.count().over(**partition).label("n"),
-        )
-        .where(present)
-        .subquery("ordered")
-    )
+def median(histogram: Iterable[tuple[int, int]]) -> float | None:
+    """Median of values given as (value, how many), in any order; None when empty."""
+    pairs = sorted(histogram)
+    total = sum(n for _, n in pairs)
+    if not total:
+        return None
+    wanted = sorted({(total - 1) // 2, total // 2})
+    found: list[int] = []
+    seen = 0
+    for value, n in pairs:
+        found.extend(value for index in wanted if seen <= index < seen + n)
+        seen += n
+    return round(sum(found) / len(found), 1)
+
+
+def _histograms(
+    session: Session, per: Table, column: ColumnElement
+) -> dict[str, list[tuple[int, int]]]:
+    out: dict[str, list[tuple[int, int]]] = defaultdict(list)
     stmt = (
-        select(inner.c.g, func.avg(inner.c.v))
-        .where(inner.c.rn.in_([(inner.c.n + 1) // 2, (inner.c.n + 2) // 2]))
-        .group_by(inner.c.g)
+        select(per.c.service_id, column, func.count())
+        .where(column.is_not(None))
+        .group_by(per.c.service_id, column)
     )
-    return {g: round(float(v), 1) for g, v in session.execute(stmt)}
+    for sid, days, n in session.execute(stmt):
+        out[sid].append((int(days), int(n)))
+    return out
 
 
-def _aggregate(session: Session, per: Table, key: ColumnElement | None) -> dict[Any, dict]:
-    """Funnel counts, outcome score and medians per `key` (None: one overall row)."""
-    group = key if key is not None else literal(None)
+_SUMMED = ("made", "acknowledged", *(k for k, _ in FUNNEL[2:]), "outcomes", "score")
+
+
+def _by_service(session: Session, per: Table) -> tuple[dict[str, dict], dict]:
+    """Figures per service, and overall (sums, and medians over every referral)."""
     score = _score(per)
-    cols = [
+    stmt = select(
+        per.c.service_id,
         func.count().label("made"),
         func.count(per.c.reply_days).label("acknowledged"),
-        *(
-            func.sum(case((_reached(per, S(k)), 1), else_=0)).label(k)
-            for k, _ in FUNNEL
-            if k not in ("made", "acknowledged")
-        ),
+        *(func.sum(case((_reached(per, S(k)), 1), else_=0)).label(k) for k, _ in FUNNEL[2:]),
         func.count(score).label("outcomes"),
         func.total(score).label("score"),
-    ]
-    stmt = select(group.label("g"), *cols).select_from(per)
-    if key is not None:
-        stmt = stmt.group_by(key)
-    out: dict[Any, dict] = {}
+        func.min(per.c.made_on).label("first_made"),
+        func.max(per.c.made_on).label("last_made"),
+    ).group_by(per.c.service_id)
+    services: dict[str, dict] = {}
+    overall: dict[str, Any] = dict.fromkeys(_SUMMED, 0)
     for row in session.execute(stmt).mappings():
         data = dict(row)
-        out[data.pop("g")] = data
-    ack = _medians(session, key, per.c.reply_days, per.c.reply_days.is_not(None))
-    start = _medians(session, key, per.c.start_days, per.c.start_days.is_not(None))
-    for g, data in out.items():
-        data["median_ack"] = ack.get(g)
-        data["median_start"] = start.get(g)
-    return out
+        services[data.pop("service_id")] = data
+        for key in _SUMMED:
+            overall[key] += data[key] or 0
+    for key, column in (("median_ack", per.c.reply_days), ("median_start", per.c.start_days)):
+        histograms = _histograms(session, per, column)
+        everything: dict[int, int] = defaultdict(int)
+        for sid, histogram in histograms.items():
+            services[sid][key] = median(histogram)
+            for days, n in histogram:
+                everything[days] += n
+        overall[key] = median(everything.items())
+    return services, overall
 
 
 def _columns() -> tuple[Column, ...]:
@@ -286,12 +283,12 @@ def _columns() -> tuple[Column, ...]:
 
 
 def _figures(data: dict) -> tuple[Cell, ...]:
-    outcomes = int(data["outcomes"] or 0)
-    score = float(data["score"] or 0.0)
+    outcomes = int(data.get("outcomes") or 0)
+    score = float(data.get("score") or 0.0)
     return (
-        *(int(data[k] or 0) for k, _ in FUNNEL),
-        data["median_ack"],
-        data["median_start"],
+        *(int(data.get(k) or 0) for k, _ in FUNNEL),
+        data.get("median_ack"),
+        data.get("median_start"),
         outcomes,
         score if outcomes else None,
         round(score / outcomes, 2) if outcomes else None,
@@ -303,57 +300,54 @@ def _rows_by_id(session: Session, columns: Sequence[Any], ids: set[str]) -> dict
     out: dict[str, tuple] = {}
     id_list = sorted(i for i in ids if i is not None)
     id_column = columns[0]
-    for start in range(0, len(id_list), 500):
-        chunk = id_list[start : start + 500]
+    for start in range(0, len(id_list), 900):
+        chunk = id_list[start : start + 900]
         for row in session.execute(select(*columns).where(id_column.in_(chunk))):
             out[row[0]] = tuple(row[1:])
     return out
 
 
+# --- the report -----------------------------------------------------------------------------
+
+
 def build(session: Session, date_from: date, date_to: date, today: date) -> Report:
     period = Period(date_from, date_to)
     with _per_referral(session, period) as per:
-        return _build(session, per, period, today)
+        by_service, overall = _by_service(session, per)
+        services = _rows_by_id(
+            session, (Service.id, Service.organisation_id, Service.name), set(by_service)
+        )
+        org_names = {
+            k: v[0]
+            for k, v in _rows_by_id(
+                session, (Organisation.id, Organisation.name), {o for o, _ in services.values()}
+            ).items()
+        }
+        declines = _declines(session, per, services, org_names)
 
-
-def _build(session: Session, per: Table, period: Period, today: date) -> Report:
-    overall = _aggregate(session, per, None).get(None)
-    totals = ("Total", "", *_figures(overall)) if overall else None
-    by_service = _aggregate(session, per, per.c.service_id)
-    services = _rows_by_id(
-        session, (Service.id, Service.organisation_id, Service.name), set(by_service)
-    )
-    org_ids = {org for org, _ in services.values()}
-    org_names = {
-        k: v[0]
-        for k, v in _rows_by_id(session, (Organisation.id, Organisation.name), org_ids).items()
-    }
-    replied: dict[str, int] = {}
+    replied: dict[str, int] = defaultdict(int)
     for sid, data in by_service.items():
-        org = services.get(sid, ("", ""))[0]
-        replied[org] = replied.get(org, 0) + int(data["acknowledged"] or 0)
+        replied[services.get(sid, ("", ""))[0]] += int(data["acknowledged"] or 0)
     silent = {org for org, n in replied.items() if n == 0}
-
-    service_rows = []
+    rows = []
     for sid, data in by_service.items():
         org_id, service_name = services.get(sid, ("", ""))
-        service_rows.append((org_names.get(org_id, ""), service_name, *_figures(data), org_id))
+        rows.append((org_names.get(org_id, ""), service_name, *_figures(data), org_id))
     # Busiest first: a reader (and the PDF, which prints the first rows) sees volume first.
-    service_rows.sort(key=lambda r: (-int(r[2]), *(str(x).casefold() for x in r[:2]), *r[:2]))
+    rows.sort(key=lambda r: (-int(r[2]), *(str(x).casefold() for x in r[:2]), *r[:2]))
     # The "never answered" table tells everyone these providers' reply columns are zero, so
     # those zeros are public: suppression must not lean on them to hide another cell.
     public = tuple(
         (i, key)
-        for i, row in enumerate(service_rows)
+        for i, row in enumerate(rows)
         if row[-1] in silent
         for key, _ in FUNNEL
         if key not in ("made", "withdrawn")
     )
-    empty_totals = ("Total", "", *(0 for _ in FUNNEL), None, None, 0, None, None)
-    tables = [
+    tables = (
         ReportTable(
-            "by_service", "Referral outcomes by provider and service", _columns(),
-            tuple(row[:-1] for row in service_rows), totals or empty_totals,
+            "by_service", TITLE, _columns(), tuple(row[:-1] for row in rows),
+            ("Total", "", *_figures(overall)),
             notes=("Counts are of referrals that reached each state by the report date; "
                    "a completed referral also counts as accepted and started.",
                    "Acknowledged means any reply from the provider (acknowledged, waiting "
@@ -361,15 +355,15 @@ def _build(session: Session, per: Table, period: Period, today: date) -> Report:
                    "Outcome score: achieved 1, partly achieved 0.5, not achieved 0."),
             public=public,
         ),
-        _declines(session, per, services, org_names),
-        _never_respond(session, per, silent, org_names, today),
-    ]  # fmt: skip
+        declines,
+        _never_respond(by_service, services, silent, org_names, today),
+    )  # fmt: skip
     return Report(
         name=NAME,
         title=TITLE,
         period=period,
         generated_on=today,
-        tables=tuple(tables),
+        tables=tables,
         charts=(
             ChartSpec(
                 "chart_funnel",
@@ -382,7 +376,7 @@ def _build(session: Session, per: Table, period: Period, today: date) -> Report:
                 "chart_declines",
                 "Declines by reason",
                 "declined_by_reason",
-                tables[1].parts,
+                declines.parts,
                 source="totals",
             ),
         ),
@@ -415,14 +409,13 @@ def _declines(
             .order_by(ReferenceItem.sort_order, ReferenceItem.label)
         ).all()
     )
-    counts: dict[tuple[str, str], int] = {}
+    counts: dict[tuple[str, str], int] = defaultdict(int)
     for sid, reason, n in session.execute(
         select(per.c.service_id, per.c.decline_reason, func.count())
         .where(_reached(per, S.DECLINED))
         .group_by(per.c.service_id, per.c.decline_reason)
     ):
-        code = reason or ""
-        counts[(sid, code)] = counts.get((sid, code), 0) + n
+        counts[(sid, reason or "")] += n
     used = {code for _, code in counts}
     codes = list(reasons) + sorted(used - set(reasons) - {""}) + ([""] if "" in used else [])
     keys = [f"reason_{i}" for i in range(len(codes))]
@@ -447,30 +440,30 @@ def _declines(
 
 
 def _never_respond(
-    session: Session, per: Table, silent: set[str], org_names: dict[str, str], today: date
+    by_service: dict[str, dict],
+    services: dict[str, tuple],
+    silent: set[str],
+    org_names: dict[str, str],
+    today: date,
 ) -> ReportTable:
     """Providers sent referrals in the period that have answered none of them.
 
     No counts here (they are in the main table): only how long the silence has lasted, so
     this table adds nothing that suppression would have to hide.
     """
-    rows = []
-    if silent:
-        stmt = (
-            select(
-                per.c.organisation_id,
-                func.count(per.c.service_id.distinct()),
-                func.min(per.c.made_on),
-                func.max(per.c.made_on),
-            )
-            .where(per.c.organisation_id.in_(sorted(silent)))
-            .group_by(per.c.organisation_id)
-        )
-        for org_id, n_services, first, last in session.execute(stmt):
-            first_day = date.fromisoformat(first) if isinstance(first, str) else first
-            last_day = date.fromisoformat(last) if isinstance(last, str) else last
-            rows.append((org_names.get(org_id, ""), int(n_services),
-                         (today - first_day).days, (today - last_day).days))  # fmt: skip
+    spans: dict[str, list] = {}
+    for sid, data in by_service.items():
+        org = services.get(sid, ("", ""))[0]
+        if org not in silent:
+            continue
+        first, last = (_as_date(data["first_made"]), _as_date(data["last_made"]))
+        span = spans.setdefault(org, [0, first, last])
+        span[0] += 1
+        span[1], span[2] = min(span[1], first), max(span[2], last)
+    rows = [
+        (org_names.get(org, ""), n, (today - first).days, (today - last).days)
+        for org, (n, first, last) in spans.items()
+    ]
     rows.sort(key=lambda r: (-int(r[2]), str(r[0]).casefold(), str(r[0])))
     return ReportTable(
         "never_respond", "Providers that have not answered any referral", (
@@ -482,3 +475,7 @@ def _never_respond(
         notes=("Providers sent referrals in the period that have not acknowledged, accepted, "
                "declined or put anyone on a waiting list.",),
     )  # fmt: skip
+
+
+def _as_date(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value

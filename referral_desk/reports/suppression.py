@@ -2,7 +2,8 @@
 
 Why: a commissioner's table that says "1 foreign national woman aged 50-64 had an unmet
 accommodation need in HMP Styal" identifies her. Counts from 1 to threshold-1 are therefore shown
-as "<5" (primary suppression). Zero is shown: it describes nobody.
+as "<5" (primary suppression). Zero is shown: it describes nobody. Cells hidden only to protect
+another (secondary suppression, below) and measures built on hidden counts show "[c]".
 
 Hiding one cell is not enough when the row or column total is printed: total minus the other
 cells gives it back. Secondary suppression hides further cells until no hidden cell can be
@@ -39,6 +40,7 @@ from dataclasses import dataclass, replace
 from referral_desk.reports.model import Cell, ReportTable
 
 __all__ = [
+    "COMPLEMENT",
     "DEFAULT_THRESHOLD",
     "Grid",
     "SharedRow",
@@ -52,6 +54,9 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLD = 5
+COMPLEMENT = "[c]"
+"""What a cell hidden by secondary suppression shows (the ONS convention for "confidential"):
+printing "<5" there would be false, since the hidden figure may be large."""
 
 Grid = Sequence[Sequence[int]]
 Pos = tuple[int, int]
@@ -121,6 +126,10 @@ def protect(
     table = _Table(grid, m, n, row_sums, col_sums, frozenset(fixed))
     while True:
         table.close_lines(hidden)
+        if not (row_sums and col_sums):
+            # Sums in one direction only: every cell is in one equation, so the line rule is
+            # the whole story (a bridge here is exactly a line with one hidden cell).
+            break
         extra = None
         for bridge in table.bridges(hidden):
             extra = table.complement(bridge, hidden)
@@ -333,14 +342,12 @@ class SharedRow:
     values: tuple[tuple[str, int], ...]
     hidden: frozenset[str]
 
-    def matches(self, table: ReportTable, row: Sequence[Cell]) -> bool:
-        keys = {c.key for c in table.columns if c.kind == "count"}
+    def positions(self, table: ReportTable) -> list[tuple[int, int, bool]] | None:
+        """(column index, value, hidden) per shared cell, or None if `table` lacks a column."""
+        keys = {c.key: i for i, c in enumerate(table.columns) if c.kind == "count"}
         if any(key not in keys for key, _ in self.values):
-            return False
-        return all(
-            _count(row[table.index(key)]) == value and isinstance(row[table.index(key)], int)
-            for key, value in self.values
-        )
+            return None
+        return [(keys[key], value, key in self.hidden) for key, value in self.values]
 
 
 def shared_rows(tables: Sequence[ReportTable], threshold: int) -> tuple[SharedRow, ...]:
@@ -372,7 +379,7 @@ def shared_rows(tables: Sequence[ReportTable], threshold: int) -> tuple[SharedRo
 def suppress_table(
     table: ReportTable, threshold: int, shared: Sequence[SharedRow] = ()
 ) -> ReportTable:
-    """`table` with small counts, their complements and dependent measures shown as "<N".
+    """`table` with small counts as "<N", and their complements and dependent measures "[c]".
 
     `shared`: rows that other tables of the report print too (see `shared_rows`); any row of
     this table equal to one of them gets exactly its pattern.
@@ -384,11 +391,12 @@ def suppress_table(
         body.append(list(table.totals))
     has_totals = table.totals is not None
     fixed: dict[Pos, bool] = {}  # (row index in body, column index in table)
+    patterns = [p for p in (pattern.positions(table) for pattern in shared) if p is not None]
     for r, row in enumerate(body):
-        for pattern in shared:
-            if pattern.matches(table, row):
-                for key, _ in pattern.values:
-                    fixed[(r, table.index(key))] = key in pattern.hidden
+        for cells in patterns:
+            if all(type(row[c]) is int and row[c] == value for c, value, _ in cells):
+                for c, _, hide in cells:
+                    fixed[(r, c)] = hide
                 break
     for r, key in table.public:
         fixed.setdefault((r, table.index(key)), False)
@@ -417,9 +425,9 @@ def suppress_table(
         base = table.index(column.depends_on)
         hidden.update((r, c) for r in range(len(body)) if (r, base) in hidden)
 
-    text = marker(threshold)
+    small = marker(threshold)
     for r, c in hidden:
-        body[r][c] = text
+        body[r][c] = small if is_small(body[r][c], threshold) else COMPLEMENT
     rows = tuple(tuple(row) for row in body[: len(table.rows)])
     totals = tuple(body[-1]) if has_totals else None
     return replace(table, rows=rows, totals=totals)

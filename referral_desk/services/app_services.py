@@ -16,6 +16,7 @@ from referral_desk.services.printing import PrintingService
 from referral_desk.services.profile import ProfileService
 from referral_desk.services.reference import ReferenceService
 from referral_desk.services.referrals import ReferralService
+from referral_desk.services.sync import SyncService
 from referral_desk.store.database import Database
 
 
@@ -33,6 +34,7 @@ class AppServices:
     cases: CaseActionService
     my_day: MyDayService
     printing: PrintingService
+    sync: SyncService
 
     @property
     def data_path(self) -> Path:
@@ -59,6 +61,7 @@ def open_services(data_dir: Path, clock: Clock | None = None) -> AppServices:
         cases=CaseActionService(db, clock),
         my_day=MyDayService(db, clock),
         printing=PrintingService(db, clock),
+        sync=SyncService(db, clock),
     )
     services.reference.seed_defaults()
     return services

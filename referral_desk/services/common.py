@@ -81,3 +81,23 @@ def get_referral(session: Session, ref_or_id: str) -> Referral:
         if obj is not None and obj.deleted_at is None:
             return obj
     raise NotFound("No referral with that reference or id.")
+
+
+def erase(session: Session, rows: list[SyncedBase], when: datetime) -> None:
+    """Delete records as tombstones: personal fields blanked now, in the change log too.
+
+    The blanks travel by sync so erasure really erases everywhere; scrubbing this machine's
+    change log means the old values are not kept (or relayed) here either.
+    """
+    from referral_desk.store.changelog import blank_personal_fields
+    from referral_desk.store.sync_models import scrub_erased_entries
+
+    for row in rows:
+        blank_personal_fields(row)
+        row.deleted_at = when
+    session.flush()
+    by_table: dict[str, list[str]] = {}
+    for row in rows:
+        by_table.setdefault(type(row).__tablename__, []).append(row.id)
+    for table, ids in by_table.items():
+        scrub_erased_entries(session, table, ids)

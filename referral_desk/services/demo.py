@@ -75,6 +75,7 @@ ONE_DAY = timedelta(days=1)
 HISTORY_DAYS = 270  # "the last nine months"
 # Open referrals are placed so their pending follow-up falls in one of these, in turn.
 BUCKETS = ("today", "overdue", "this_week", "later")
+BUCKET_WEIGHTS = (("today", 5), ("overdue", 10), ("this_week", 30), ("later", 55))
 # Every demo of a dozen referrals or more has one of each of these final states (in order).
 REQUIRED_FINALS: tuple[tuple[ReferralState, str], ...] = (
     (S.DRAFT, ""),
@@ -92,15 +93,15 @@ REQUIRED_FINALS: tuple[tuple[ReferralState, str], ...] = (
 )
 FINAL_WEIGHTS: tuple[tuple[ReferralState, int], ...] = (
     (S.DRAFT, 3),
-    (S.SENT, 9),
+    (S.SENT, 10),
     (S.ACKNOWLEDGED, 5),
     (S.ACCEPTED, 7),
     (S.WAITING_LIST, 5),
     (S.STARTED, 14),
-    (S.COMPLETED, 26),
+    (S.COMPLETED, 22),
     (S.ENDED_EARLY, 8),
-    (S.DECLINED, 12),
-    (S.WITHDRAWN, 11),
+    (S.DECLINED, 14),
+    (S.WITHDRAWN, 12),
 )
 FORCED_SERVICE_STATUS = {5: "temporarily closed", 11: "inactive", 17: "defunct"}
 FORCED_NEED_KINDS = (
@@ -121,14 +122,6 @@ NEED_KIND_WEIGHTS: tuple[tuple[str, int], ...] = (
     (NeedStatus.UNMET_NOT_ELIGIBLE.value, 3),
     (NeedStatus.UNMET_OUT_OF_AREA.value, 2),
 )
-METHOD_CHANNEL = {
-    "phone": "phone",
-    "email": "email",
-    "letter": "paper",
-    "in_person": "in_person",
-    "slip": "paper",
-    "form": "email",
-}
 _TIMES = [time(9 + m // 60, m % 60) for m in range(0, 451, 3)]  # 9:00 to 16:30
 _APPOINTMENT_TIMES = [time(10, 0), time(11, 30), time(13, 30), time(14, 0), time(15, 30)]
 
@@ -237,6 +230,7 @@ class _Context:
     used_crns: set[str]
     used_nomis: set[str]
     used_references: set[str]
+    used_org_names: set[str]
     days: _WorkingDays
 
     @classmethod
@@ -262,6 +256,7 @@ class _Context:
             used_crns=crns,
             used_nomis=nomis,
             used_references=set(session.scalars(select(Referral.reference))),
+            used_org_names=set(session.scalars(select(Organisation.name))),
             days=_WorkingDays(calendar, today - timedelta(days=4 * 365), today + timedelta(366)),
         )
 
@@ -355,6 +350,8 @@ def _slug(text: str) -> str:
 
 
 class _Generator:
+    """Makes the rows; all randomness comes from `rng`, drawn in a fixed order."""
+
     def __init__(self, rng: random.Random, today: date, officer_id: str, ctx: _Context) -> None:
         self.rng = rng
         self.today = today
@@ -444,7 +441,7 @@ class _Generator:
         }
 
     def _unique_org_name(self, name: str, town: str) -> str:
-        used: set[str] = self.__dict__.setdefault("_org_names", set())
+        used = self.ctx.used_org_names
         candidate, n = name, 1
         while candidate in used:
             n += 1
@@ -800,6 +797,12 @@ class _Generator:
         """Which need each referral is for and where its history must end."""
         rng = self.rng
         eligible = [n for n in needs if n.kind == REFERRAL_NEED]
+        if not eligible and wanted:  # a tiny caseload: refer some of the open needs instead
+            eligible = [n for n in needs if n.kind == NeedStatus.OPEN.value]
+            for need in eligible:
+                need.kind = REFERRAL_NEED
+        if not eligible:
+            return []
         counts = [0] * len(eligible)
         for i in range(min(wanted, len(eligible))):
             counts[i] = 1
@@ -857,9 +860,9 @@ class _Generator:
             return [*path, S.ACKNOWLEDGED]
         if state == S.WAITING_LIST:
             return path + ([S.ACKNOWLEDGED] if rng.random() < 0.4 else []) + [S.WAITING_LIST]
-        if rng.random() < 0.55:
+        if rng.random() < 0.45:
             path.append(S.ACKNOWLEDGED)
-        if rng.random() < 0.2:
+        if rng.random() < 0.15:
             path.append(S.WAITING_LIST)
         path.append(S.ACCEPTED)
         return path if state == S.ACCEPTED else [*path, S.STARTED]
@@ -908,15 +911,17 @@ class _Generator:
         if after == S.STARTED:
             return appointment_gap
         if after == S.COMPLETED:
-            return r(25, 70)
+            return r(20, 55)
         if after == S.ENDED_EARLY:
-            return appointment_gap + r(1, 5) if before == S.ACCEPTED else r(5, 40)
+            return appointment_gap + r(1, 5) if before == S.ACCEPTED else r(5, 30)
         return r(1, appointment_gap) if before == S.ACCEPTED else r(1, 12)  # withdrawn
 
     def _next_bucket(self) -> str:
-        bucket = BUCKETS[self._bucket % len(BUCKETS)]
+        """Each bucket once, then mostly later: officers keep on top of most follow-ups."""
         self._bucket += 1
-        return bucket
+        if self._bucket <= len(BUCKETS):
+            return BUCKETS[self._bucket - 1]
+        return self._pick(BUCKET_WEIGHTS)
 
     def _target(self, bucket: str, later_max: int) -> date:
         """A working day for an open referral's pending follow-up to fall due."""
@@ -1074,7 +1079,7 @@ class _Generator:
             need.met_at is None or events[-1].at < need.met_at
         ):
             need.met_at = events[-1].at
-        info = ["name", "needs", *rng.sample(_OPTIONAL_SHARED, rng.randint(0, 3))]
+        info = ["name", "needs", *(x for x in _OPTIONAL_SHARED if rng.random() < 0.35)]
         risk = rng.random() < 0.05
         if risk:
             info.append("risk")

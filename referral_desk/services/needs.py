@@ -9,10 +9,9 @@ from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.lifecycle import check_need_transition
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
 from referral_desk.services.base import ServiceBase, officer_of
-from referral_desk.services.common import after_last, get_live, parse_date
+from referral_desk.services.common import after_last, erase, get_live, parse_date
 from referral_desk.services.dto import NeedView
 from referral_desk.services.reference import reference_items, require_code
-from referral_desk.store.changelog import blank_personal_fields
 from referral_desk.store.models import Need, NeedStatusChange, Person
 
 
@@ -178,5 +177,4 @@ class NeedService(ServiceBase):
     def delete(self, need_id: str) -> None:
         with self._write(reason="delete need") as session:
             need = get_live(session, Need, need_id, "need")
-            blank_personal_fields(need)
-            need.deleted_at = self.clock.now()
+            erase(session, [need], self.clock.now())

@@ -15,9 +15,8 @@ from referral_desk.domain.people import (
     validate_date_of_birth,
 )
 from referral_desk.services.base import ServiceBase, officer_of
-from referral_desk.services.common import get_live, parse_date
+from referral_desk.services.common import erase, get_live, parse_date
 from referral_desk.services.dto import PersonDetail, PersonView
-from referral_desk.store.changelog import blank_personal_fields
 from referral_desk.store.models import CaseNote, FollowUp, Need, Person, Referral
 
 EDITABLE = (
@@ -166,15 +165,16 @@ class PeopleService(ServiceBase):
         """Delete a person and everything about them; tombstones blank the personal fields."""
         with self._write(reason="delete person") as session:
             person = get_live(session, Person, person_id, "person")
-            now = self.clock.now()
-            for model in (FollowUp, Referral, Need):
-                for row in session.scalars(
-                    select(model).where(model.person_id == person.id, model.deleted_at.is_(None))
-                ):
-                    blank_personal_fields(row)
-                    row.deleted_at = now
-            blank_personal_fields(person)
-            person.deleted_at = now
+            rows: list = [person]
+            for model in (FollowUp, Referral, Need, CaseNote):
+                rows.extend(
+                    session.scalars(
+                        select(model).where(
+                            model.person_id == person.id, model.deleted_at.is_(None)
+                        )
+                    )
+                )
+            erase(session, rows, self.clock.now())
 
     def detail(self, person_id: str) -> PersonDetail:
         from referral_desk.services.person_detail import load_person_detail

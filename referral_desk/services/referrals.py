@@ -22,7 +22,13 @@ from referral_desk.domain.states import (
     ReferralState,
 )
 from referral_desk.services.base import ServiceBase, officer_of
-from referral_desk.services.common import after_last, get_live, get_referral, parse_datetime
+from referral_desk.services.common import (
+    after_last,
+    erase,
+    get_live,
+    get_referral,
+    parse_datetime,
+)
 from referral_desk.services.dto import ReferralView, StatusChangeView
 from referral_desk.services.needs import set_need_status
 from referral_desk.services.reference import (
@@ -31,7 +37,6 @@ from referral_desk.services.reference import (
     require_code,
     working_calendar,
 )
-from referral_desk.store.changelog import blank_personal_fields
 from referral_desk.store.models import (
     FollowUp,
     Need,
@@ -354,12 +359,12 @@ class ReferralService(ServiceBase):
     def delete(self, ref_or_id: str) -> None:
         with self._write(reason="delete referral") as session:
             ref = get_referral(session, ref_or_id)
-            now = self.clock.now()
-            for fu in session.scalars(select(FollowUp).where(FollowUp.referral_id == ref.id)):
-                blank_personal_fields(fu)
-                fu.deleted_at = now
-            blank_personal_fields(ref)
-            ref.deleted_at = now
+            follow_ups = session.scalars(
+                select(FollowUp).where(
+                    FollowUp.referral_id == ref.id, FollowUp.deleted_at.is_(None)
+                )
+            )
+            erase(session, [*follow_ups, ref], self.clock.now())
 
     def update_details(self, ref_or_id: str, **fields) -> ReferralView:
         allowed = {"appointment_place", "provider_contact", "accessibility_needs",

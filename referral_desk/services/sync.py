@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from referral_desk.domain.errors import NotFound, ValidationError
@@ -22,8 +22,13 @@ from referral_desk.domain.hlc import hlc_to_datetime
 from referral_desk.services.base import Clock, ServiceBase
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.database import Database
-from referral_desk.store.models import SYNCED_MODELS, LocalSetting, Officer
-from referral_desk.store.sync_models import SyncConflict, SyncPending, SyncQuarantine
+from referral_desk.store.models import LocalSetting, Officer
+from referral_desk.store.sync_models import (
+    SyncConflict,
+    SyncPending,
+    SyncQuarantine,
+    synced_models,
+)
 from referral_desk.sync.exchange import (
     ExportSummary,
     ImportSummary,
@@ -155,8 +160,6 @@ class SyncService(ServiceBase):
         return value
 
     def status(self) -> SyncStatus:
-        from sqlalchemy import func
-
         with self._read() as session:
             open_conflicts = session.scalar(
                 select(func.count()).select_from(SyncConflict).where(
@@ -218,7 +221,7 @@ class SyncService(ServiceBase):
                 raise NotFound("No conflict with that id.")
             if conflict.resolved_at is not None:
                 raise ValidationError("That conflict is already resolved.")
-            model = SYNCED_MODELS.get(conflict.table_name)
+            model = synced_models().get(conflict.table_name)
             obj = session.get(model, conflict.record_id) if model is not None else None
             if obj is None or obj.deleted_at is not None:
                 raise NotFound("The record was deleted or is not here yet; nothing to keep.")

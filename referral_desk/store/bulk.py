@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
@@ -37,6 +38,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, insert, inspect, select, update
+from sqlalchemy import exc as exc_module
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import HybridClock
@@ -52,7 +54,7 @@ from referral_desk.store.models import (
 
 __all__ = ["BulkLoader", "fast_encode", "new_ids"]
 
-DEFAULT_CHUNK = 5000
+DEFAULT_CHUNK = 1000  # rows per round trip; a chunk's staging table stays in cache
 # Bound parameters per statement; SQLite allows 32 766 since 3.32, older builds only 999.
 _MAX_PARAMS = 999
 # Inserting these fires the full-text triggers (store.fts) once per row.
@@ -60,6 +62,9 @@ _FTS_TABLES = frozenset({Service.__tablename__, ServiceCategory.__tablename__})
 _BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "site_id"})
 
 _CACHE_LIMIT = 200_000
+_ONLY_STR = {str}
+_BOOL_KINDS = {bool, type(None)}
+_BOOL_TEXT = {True: "true", False: "false", None: "null"}
 _BULK_CACHE_KB = 256 * 1024
 # RFC 4122 variant: the top two bits of the 17th hex digit are 10.
 _UUID_VARIANT = {c: format(8 | (int(c, 16) & 3), "x") for c in "0123456789abcdef"}
@@ -193,8 +198,11 @@ class _Plan:
     # (position, bind processor) of columns whose values the driver cannot take as they are
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]
     logged_fields: tuple[str, ...]  # changelog order
-    logged_values: Callable[[list[Any]], tuple[Any, ...]]  # picks them from a row
+    logged_getters: tuple[Callable[[list[Any]], Any], ...]  # pick each from a row
     columns_sql: str  # "INSERT INTO t (c1, c2, …) VALUES "
+    stage: str  # temporary tables the change entries are staged in (see _insert_chunk)
+    stage_fields: str
+    unpivot_sql: str
 
 
 def _plan_for(model: type[SyncedBase], conn: Connection) -> _Plan:
@@ -219,9 +227,6 @@ def _plan_for(model: type[SyncedBase], conn: Connection) -> _Plan:
             processors.append((i, _fast_processor(processor, column.type)))
     position = {key: i for i, key in enumerate(keys)}
     fields = tuple(changelog.logged_columns(model))
-    picks = [position[name] for name in fields]
-    pick = itemgetter(*picks)
-    logged_values = pick if len(picks) > 1 else (lambda values: (pick(values),))
     quote = conn.dialect.identifier_preparer.quote
     table = str(model.__table__.name)
     columns = ", ".join(quote(n) for n in names)
@@ -234,8 +239,11 @@ def _plan_for(model: type[SyncedBase], conn: Connection) -> _Plan:
         bookkeeping=tuple(bookkeeping),
         processors=tuple(processors),
         logged_fields=fields,
-        logged_values=logged_values,
+        logged_getters=tuple(itemgetter(position[name]) for name in fields),
         columns_sql=f"INSERT INTO {quote(table)} ({columns}) VALUES ",
+        stage=f"bulk_stage_{table}",
+        stage_fields=f"bulk_fields_{table}",
+        unpivot_sql=_unpivot_sql(table, f"bulk_stage_{table}", f"bulk_fields_{table}", len(fields)),
     )
 
 
@@ -248,16 +256,19 @@ def _plain_row(width: int) -> Callable[[int], str]:
     return lambda _i: marks
 
 
-def _change_row(i: int) -> str:
-    # ?1 site, ?2 table, ?3 hlc - seq (constant in a load); then seq, record, field, value.
-    n = 4 + 4 * i
-    return f"(?1, ?{n}, ?2, ?{n + 1}, ?{n + 2}, ?{n + 3}, ?{n} + ?3, 0)"
+def _unpivot_sql(table: str, stage: str, fields: str, width: int) -> str:
+    """Turn staged rows (one per record, one column per logged field) into change entries.
 
-
-_CHANGE_HEAD = (
-    f"INSERT INTO {ChangeEntry.__tablename__}"
-    " (site_id, seq, table_name, record_id, field, value, hlc, tombstone) VALUES "
-)
+    Seq and HLC follow record order, then field order, exactly as one-by-one logging would.
+    """
+    pick = " ".join(f"WHEN {k} THEN s.v{k}" for k in range(width))
+    return (
+        f"INSERT INTO {ChangeEntry.__tablename__}"
+        " (site_id, seq, table_name, record_id, field, value, hlc, tombstone)"
+        f" SELECT ?, ? + s.i * {width} + f.k, ?, s.record_id, f.name, CASE f.k {pick} END,"
+        f" ? + s.i * {width} + f.k, 0"
+        f" FROM temp.{stage} AS s CROSS JOIN temp.{fields} AS f ORDER BY s.i, f.k"
+    )
 
 
 class BulkLoader:
@@ -290,8 +301,9 @@ class BulkLoader:
             self._conn = target.connection()
         else:
             self._conn = target
-        # Python's sqlite3 opens its implicit transaction only before DML, so touch site_state
-        # first: the trigger DDL below must be inside the transaction, never auto-committed.
+        # Take the write lock now (fail before any work if another writer holds it), and be
+        # sure the trigger DDL below is inside the transaction even on a driver that opens
+        # transactions only at the first DML statement (store.engine emits BEGIN itself).
         touched = self._conn.execute(
             update(SiteState).where(SiteState.key == 1).values(next_seq=SiteState.next_seq)
         )
@@ -314,6 +326,7 @@ class BulkLoader:
         self._fts_suspended = False
         self._finished = False
         self._encode = _caching_encoder()
+        self._staged: set[str] = set()
         # A large load touches every page of several indexes; SQLite's default 2 MB page cache
         # would re-read them from the OS again and again. Restored by finish() / on error.
         self._cache_size = self._conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
@@ -383,6 +396,11 @@ class BulkLoader:
             fts.rebuild(self._conn)
             fts.create_triggers(self._conn)
             self._fts_suspended = False
+        for table in sorted(self._staged):
+            plan = next(p for p in self._plans.values() if p.table == table)
+            self._conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{plan.stage}")
+            self._conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{plan.stage_fields}")
+        self._staged.clear()
         self._restore_cache_size()
         if self._session is not None:
             # The session may hold site_state from before the load; make it re-read.
@@ -403,7 +421,8 @@ class BulkLoader:
         # On an error leave everything to the caller's rollback (which also restores triggers).
         if exc_type is None:
             self.finish()
-        else:
+            return
+        with suppress(exc_module.SQLAlchemyError):  # best effort: the caller's error matters
             self._restore_cache_size()
 
     # --- internals ------------------------------------------------------------------------
@@ -447,18 +466,10 @@ class BulkLoader:
                 if values[i] is None:
                     values[i] = factory()
             params.append(values)
-
-        fields = plan.logged_fields
-        width = len(fields)
-        total = width * len(params)
-        seq, hlc = self._take(total)
-        changes: list[Any] = [None] * (4 * total)
-        changes[0::4] = range(seq, seq + total)
-        changes[1::4] = [record_id for record_id in ids for _ in fields]
-        changes[2::4] = fields * len(params)
-        changes[3::4] = list(
-            map(self._encode, chain.from_iterable(map(plan.logged_values, params)))
-        )
+        # Encode for the change log before the bind processors turn values into stored text.
+        encoded_logged = [
+            self._encode_column(list(map(get, params))) for get in plan.logged_getters
+        ]
 
         for i, processor in plan.processors:
             for values in params:
@@ -467,9 +478,52 @@ class BulkLoader:
                     values[i] = processor(value)
         flat = list(chain.from_iterable(params))
         self._execute_rows(plan.columns_sql, _plain_row(len(keys)), len(keys), flat, [])
-        self._execute_rows(
-            _CHANGE_HEAD, _change_row, 4, changes, [self.site_id, plan.table, hlc - seq]
-        )
+        self._log_chunk(plan, ids, encoded_logged)
+
+    def _log_chunk(self, plan: _Plan, ids: list[str], encoded: list[list[str]]) -> None:
+        """Write the chunk's change entries: one per record and logged field.
+
+        Binding four values per entry from Python costs more than SQLite's insert itself, so
+        each record goes to a temporary table as one row (its id and encoded values) and one
+        INSERT … SELECT unfolds those rows into entries inside SQLite: about a third faster.
+        """
+        if plan.table not in self._staged:
+            width = len(plan.logged_fields)
+            values = ", ".join(f"v{k} TEXT" for k in range(width))
+            self._conn.exec_driver_sql(
+                f"CREATE TEMP TABLE IF NOT EXISTS {plan.stage}"
+                f" (i INTEGER PRIMARY KEY, record_id TEXT, {values})"
+            )
+            self._conn.exec_driver_sql(
+                f"CREATE TEMP TABLE IF NOT EXISTS {plan.stage_fields}"
+                " (k INTEGER PRIMARY KEY, name TEXT)"
+            )
+            self._conn.exec_driver_sql(f"DELETE FROM temp.{plan.stage_fields}")
+            self._conn.exec_driver_sql(
+                f"INSERT INTO temp.{plan.stage_fields} VALUES (?, ?)",
+                list(enumerate(plan.logged_fields)),
+            )
+            self._staged.add(plan.table)
+        width = len(plan.logged_fields) + 2
+        staged: list[Any] = [None] * (width * len(ids))
+        staged[0::width] = range(len(ids))
+        staged[1::width] = ids
+        for k, column in enumerate(encoded):
+            staged[k + 2 :: width] = column
+        self._conn.exec_driver_sql(f"DELETE FROM temp.{plan.stage}")
+        head = f"INSERT INTO temp.{plan.stage} VALUES "
+        self._execute_rows(head, _plain_row(width), width, staged, [])
+        seq, hlc = self._take(len(ids) * len(plan.logged_fields))
+        self._conn.exec_driver_sql(plan.unpivot_sql, (self.site_id, seq, plan.table, hlc))
+
+    def _encode_column(self, column: list[Any]) -> list[str]:
+        """Encode one column's values; a column of one plain type takes a C-level path."""
+        kinds = set(map(type, column))
+        if kinds == _ONLY_STR:
+            return list(map(_encode_str, column))
+        if kinds <= _BOOL_KINDS:
+            return list(map(_BOOL_TEXT.__getitem__, column))
+        return list(map(self._encode, column))
 
     def _execute_rows(
         self,

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from referral_desk.store.changelog import utcnow
-from referral_desk.store.models import SYNCED_MODELS, Base, ChangeEntry
+from referral_desk.store.models import SYNCED_MODELS, Base, ChangeEntry, SyncedBase
 
 
 class SyncBundleSeen(Base):
@@ -130,6 +130,22 @@ class SyncExportState(Base):
     last_export_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+def synced_models() -> dict[str, type[SyncedBase]]:
+    """Every synced table: `SYNCED_MODELS` plus any `SyncedBase` model defined in another
+    store module (all of them write change entries, so sync must carry all of them)."""
+    found = dict(SYNCED_MODELS)
+    for mapper in Base.registry.mappers:
+        cls = mapper.class_
+        if issubclass(cls, SyncedBase) and isinstance(getattr(cls, "__tablename__", None), str):
+            found.setdefault(cls.__tablename__, cls)
+    return found
+
+
+def models_version() -> int:
+    """Changes when a model module is imported; caches of table facts compare it."""
+    return len(Base.registry.mappers)
+
+
 def blank_value(model: type, field: str) -> object:
     """What erasure leaves in a personal field: None where allowed, else an empty string."""
     col = inspect(model).columns[field]
@@ -142,7 +158,7 @@ def scrub_erased_entries(session: Session, table_name: str, record_ids: Iterable
 
     Returns the number of change-log values rewritten.
     """
-    model = SYNCED_MODELS.get(table_name)
+    model = synced_models().get(table_name)
     ids = list(dict.fromkeys(record_ids))
     if model is None or not model.__personal__ or not ids:
         return 0

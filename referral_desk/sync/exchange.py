@@ -35,7 +35,7 @@ from referral_desk.domain.errors import DomainError
 from referral_desk.domain.hlc import HybridClock
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.database import Database
-from referral_desk.store.models import SYNCED_MODELS, LocalSetting, SiteState
+from referral_desk.store.models import LocalSetting, SiteState
 from referral_desk.store.sync_models import (
     SyncBundleSeen,
     SyncQuarantine,
@@ -257,11 +257,6 @@ class SyncEngine:
         rel = f"{OUTBOX}/{site}/{target.name}"
         return ExportSummary(False, rel, manifest.bundle_id, len(entries), len(manifest.covers))
 
-    def pending_export_count(self, store_id: str) -> int:
-        with self.db.read() as session:
-            entries, _k, _t = _collect(session, load_export_state(session, store_id))
-            return len(entries)
-
     def _site_salt(self) -> bytes:
         """A per-site salt for files carried by hand, kept so repeated imports of this site's
         files cost one KDF. Stored in `local_setting` (a salt is not secret)."""
@@ -354,6 +349,8 @@ class SyncEngine:
         racing = [i for i in fresh if i.unlocked.header.bundle_id in seen]
         fresh = [i for i in fresh if i.unlocked.header.bundle_id not in seen]
         already += len(racing)
+        if not fresh:
+            return ImportSummary(dry_run=dry_run, already_seen=already, refused=tuple(refused))
         by_key: dict[tuple[str, int], list[Any]] = {}
         knowledge: list[tuple[str, int, dict[str, int]]] = []
         total = 0
@@ -502,7 +499,11 @@ class _SyncTransaction:
         self._cm = self.db.write(reason="sync")
         session = self._cm.__enter__()
         session.info["applying_sync"] = True
-        session.execute(text("UPDATE site_state SET hlc = hlc WHERE key = 1"))
+        try:
+            session.execute(text("UPDATE site_state SET hlc = hlc WHERE key = 1"))
+        except BaseException as err:  # busy, read-only…: roll back and translate the error
+            if not self._cm.__exit__(type(err), err, err.__traceback__):
+                raise
         return session
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
@@ -611,7 +612,7 @@ def _scrub_for_export(session: Session, entries: list[list[Any]]) -> None:
         return
     specs = table_specs()
     for table, ids in dead.items():
-        if table in SYNCED_MODELS:
+        if table in specs:
             scrub_erased_entries(session, table, ids)
     for e in entries:
         if len(e) == 8 and e[2] in dead and e[3] in dead[e[2]]:

@@ -3,7 +3,7 @@
 Rows are *materialised from the change log*: for every record an import touches, each field
 takes the value of its winning entry among all entries held for it, highest (HLC, site id, seq)
 first. The result depends only on the set of entries, never on the order they arrived in, which
-is what makes every site converge. Two refinements keep that true:
+is what makes every site converge. Three refinements keep that true:
 
 - a delete is sticky: any tombstone (non-null `deleted_at`) beats every null, and personal
   fields of a deleted record are blank whatever later edits say (erasure cannot be undone by a
@@ -43,8 +43,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import COUNTER_BITS, hlc_wall_ms
-from referral_desk.store.models import SYNCED_MODELS, Base
-from referral_desk.store.sync_models import SyncConflict, SyncPending, scrub_erased_entries
+from referral_desk.store.models import Base
+from referral_desk.store.sync_models import (
+    SyncConflict,
+    SyncPending,
+    models_version,
+    scrub_erased_entries,
+    synced_models,
+)
 from referral_desk.sync.quarantine import FieldSpec, ValidEntry, decode_text, table_specs
 from referral_desk.sync.state import Knowledge, raw_rows
 
@@ -109,14 +115,19 @@ def _key(e: _Ent) -> tuple[int, str, int]:
     return (e[2], e[3], e[4])
 
 
-@cache
 def table_order() -> tuple[str, ...]:
     """Synced tables parents-first, so a child's parent is written before the child."""
-    return tuple(t.name for t in Base.metadata.sorted_tables if t.name in SYNCED_MODELS)
+    return _table_order(models_version())
+
+
+@cache
+def _table_order(_version: int) -> tuple[str, ...]:
+    synced = synced_models()
+    return tuple(t.name for t in Base.metadata.sorted_tables if t.name in synced)
 
 
 def _table(name: str) -> Table:
-    return SYNCED_MODELS[name].__table__  # type: ignore[return-value]
+    return synced_models()[name].__table__  # type: ignore[return-value]
 
 
 def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
@@ -182,8 +193,9 @@ class Merger:
         previously_pending = self.s.execute(
             select(SyncPending.table_name, SyncPending.record_id)
         ).all()
+        known = table_specs()
         for table, rid in previously_pending:
-            if table in SYNCED_MODELS:
+            if table in known:
                 touched.setdefault(table, set()).add(rid)
         for table in table_order():
             ids = sorted(touched.get(table, ()))
@@ -196,7 +208,7 @@ class Merger:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(e[0], e[1], e[2], e[3], e[4], e[5], e[6], int(e[7])) for e in entries],
             )
-        pass  # MUTANT
+        self._recompute_status()
         for table, ids in self._deleted.items():
             scrub_erased_entries(self.s, table, ids)
         self._save_pending(previously_pending, touched)

@@ -27,8 +27,7 @@ from sqlalchemy.orm import Session
 from referral_desk.domain.hlc import HLC_MAX, hlc_wall_ms
 from referral_desk.domain.states import NeedStatus, ReferralState
 from referral_desk.store.changelog import logged_columns, utcnow
-from referral_desk.store.models import SYNCED_MODELS
-from referral_desk.store.sync_models import SyncQuarantine
+from referral_desk.store.sync_models import SyncQuarantine, models_version, synced_models
 
 # Latest wall time accepted in a stamp (year 3000): a clock that followed anything later could
 # run out of its 63 bits. Later stamps are quarantined (kept, relayed), never applied.
@@ -100,11 +99,16 @@ def _factory(col: Any) -> Callable[[], Any] | None:
     return call
 
 
-@cache
 def table_specs() -> dict[str, dict[str, FieldSpec]]:
-    """Specs of every logged column of every synced table (built on first use, not at import)."""
+    """Specs of every logged column of every synced table (built on first use, not at import,
+    and again if another model module was imported since)."""
+    return _table_specs(models_version())
+
+
+@cache
+def _table_specs(_version: int) -> dict[str, dict[str, FieldSpec]]:
     out: dict[str, dict[str, FieldSpec]] = {}
-    for table, model in SYNCED_MODELS.items():
+    for table, model in synced_models().items():
         cols = inspect(model).columns
         specs = {}
         for name in logged_columns(model):
@@ -117,6 +121,11 @@ def table_specs() -> dict[str, dict[str, FieldSpec]]:
             )  # fmt: skip
         out[table] = specs
     return out
+
+
+def forget_specs() -> None:
+    """Rebuild the specs on next use (after an upgrade changes what is valid; tests)."""
+    _table_specs.cache_clear()
 
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")

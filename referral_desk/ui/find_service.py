@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 
 DEBOUNCE_MS = 150
 RESULT_LIMIT = 50
+SLOW_SEARCH_MS = 300
 
 SETTING_CHOICES: tuple[tuple[str, str | None], ...] = (
     ("Any setting", None),
@@ -157,6 +158,11 @@ class FindServiceDialog(QDialog):
         self._timer.setSingleShot(True)
         self._timer.setInterval(debounce_ms)
         self._timer.timeout.connect(self.search_now)
+        # Only a slow search says so: flashing "Searching…" on every keystroke is noise.
+        self._slow = QTimer(self)
+        self._slow.setSingleShot(True)
+        self._slow.setInterval(SLOW_SEARCH_MS)
+        self._slow.timeout.connect(lambda: self._set_status("Searching…"))
 
         self._build(categories, prisons, areas)
         self.preset_filters()
@@ -325,7 +331,7 @@ class FindServiceDialog(QDialog):
         self.clear_button = QPushButton("C&lear filters")
         self.clear_button.setAutoDefault(False)
         named(self.clear_button, "Clear filters", "Search the whole directory")
-        self.reset_button = QPushButton("Reset to &person")
+        self.reset_button = QPushButton("Reset to pers&on")
         self.reset_button.setAutoDefault(False)
         named(self.reset_button, "Reset filters to the person", "Filters from the need and person")
 
@@ -483,6 +489,8 @@ class FindServiceDialog(QDialog):
         query = self.current_query()
         directory = self._services.directory
         self._in_flight = True
+        if not self._slow.isActive():
+            self._slow.start()
         self._ensure_worker().submit(
             lambda: directory.search(query), self._on_results, self._on_search_error
         )
@@ -499,6 +507,7 @@ class FindServiceDialog(QDialog):
             self._rerun = False
             self.search_now()
             return
+        self._slow.stop()
         self.model.set_results(results, self._today)
         if results:
             first = self.model.index(0, 0)
@@ -519,6 +528,7 @@ class FindServiceDialog(QDialog):
 
     def _on_search_error(self, err: BaseException) -> None:
         self._in_flight = False
+        self._slow.stop()
         self._rerun = False
         self._refer_pending = False
         self.model.set_results([], self._today)
@@ -627,6 +637,7 @@ class FindServiceDialog(QDialog):
         """Stop the search worker with the dialog, so no thread outlives it."""
         self._closing = True
         self._timer.stop()
+        self._slow.stop()
         if self._worker is not None:
             self._worker.stop()
             self._worker = None

@@ -11,12 +11,14 @@ from referral_desk.services.app_services import AppServices
 from referral_desk.ui.main_window import MainWindow
 from referral_desk.ui.preferences import PreferencesDialog
 from referral_desk.ui.widgets import run_dialog
+from referral_desk.ui.worker import guard_emit_refcount_bug
 
 APP_NAME = "Referral Desk"
 
 
 def ensure_application() -> QApplication:
     """The running QApplication, or a new one named so QSettings finds this app's settings."""
+    guard_emit_refcount_bug()
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     app = QApplication.instance()

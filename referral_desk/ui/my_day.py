@@ -136,13 +136,13 @@ class FollowUpDoneDialog(QDialog):
         self.message_bar = MessageBar(self)
         layout.addWidget(self.message_bar)
         form = QFormLayout()
-        self.result = QLineEdit()
-        self.result.setPlaceholderText("What happened, e.g. provider confirmed first session")
-        self.result.setMaxLength(1000)
-        named(self.result, "Result note")
+        self.result_note = QLineEdit()
+        self.result_note.setPlaceholderText("What happened, e.g. provider confirmed first session")
+        self.result_note.setMaxLength(1000)
+        named(self.result_note, "Result note")
         label = QLabel("&Result")
-        label.setBuddy(self.result)
-        form.addRow(label, self.result)
+        label.setBuddy(self.result_note)
+        form.addRow(label, self.result_note)
         layout.addLayout(form)
         buttons = QDialogButtonBox()
         save = buttons.addButton("&Mark done", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -153,11 +153,11 @@ class FollowUpDoneDialog(QDialog):
         save.clicked.connect(self._save)
         cancel.clicked.connect(self.reject)
         layout.addWidget(buttons)
-        self.result.setFocus()
+        self.result_note.setFocus()
 
     def _save(self) -> None:
         try:
-            self.services.follow_ups.complete(self.follow_up.id, self.result.text())
+            self.services.follow_ups.complete(self.follow_up.id, self.result_note.text())
         except DomainError as err:
             self.message_bar.show_message(str(err), kind="error")
             return

@@ -203,6 +203,8 @@ def paint_pdf(
                 "The printer could not be started. Check that it is switched on and try again."
             )
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        # Without this hint Qt's PDF engine (what CUPS printing and "print to file" use) stores
+        # page images as JPEG: twice the size, and blurred edges round text and the QR code.
         painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering)
         for index in range(count):
             if on_page is not None and not on_page(index, count):

@@ -353,7 +353,8 @@ class RecordReferralDialog(QDialog):
         capacity = (self.service.capacity or "").lower()
         if capacity in ("full", "waiting list"):
             as_of = fmt_date(self.service.capacity_as_of)
-            notes.append(f"The service was {capacity}" + (f" on {as_of}." if as_of else "."))
+            state = "was full" if capacity == "full" else "had a waiting list"
+            notes.append(f"The service {state}" + (f" on {as_of}." if as_of else "."))
         if (self.service.status or "active") == "temporarily closed":
             notes.append("The service is temporarily closed.")
         if notes:

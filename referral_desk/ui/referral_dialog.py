@@ -174,7 +174,7 @@ class ReferralDialog(QDialog):
         self.details_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         layout.addWidget(details_box)
 
-        history_label = QLabel("&History:")
+        history_label = QLabel("Histor&y:")
         self.history_model = ReferralHistoryModel(self)
         self.history_model.set_labels(self._channel_labels, self._reason_labels)
         self.history_table = QTableView()
@@ -571,12 +571,21 @@ class ReferralDialog(QDialog):
         return True
 
     def print_slip(self) -> None:
+        """Open the printing module's preview of this referral's slip (print or save there)."""
         module: Any = importlib.import_module(PRINTING_MODULE)
-        handler = getattr(module, "print_slip", None)
-        if handler is None:
+        preview = getattr(module, "PrintPreviewDialog", None)
+        if preview is None:
             self._show_error("Printing is not available in this version.")
             return
-        handler(self._services, self.referral.id, self)
+        try:
+            dialog = preview(self._services, self.referral.reference, self, document="slip")
+        except Exception as err:  # a PDF that cannot be made is explained, not a crash
+            self._show_error(error_text(err))
+            return
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
 
     def is_dirty(self) -> bool:
         return self.selected_state() is not None or bool(self.note_edit.toPlainText().strip())

@@ -9,7 +9,7 @@ words instead of abbreviations) and a tooltip with the long text the cell shorte
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import IntEnum
 from html import escape
 from typing import Any
@@ -247,6 +247,8 @@ _ROLE_ATTR = {
 }
 _ROLE_ATTR = {int(k): v for k, v in _ROLE_ATTR.items()}
 _ROW_ROLES = {int(SERVICE_ID_ROLE), int(SERVICE_ROLE), int(STALE_ROLE)}
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
 
 class ServiceResultsModel(QAbstractTableModel):
@@ -335,9 +337,8 @@ class ServiceResultsModel(QAbstractTableModel):
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        # Called for every painted cell: a constant, not an enum operation per call.
+        return _ROW_FLAGS if index.isValid() else _NO_FLAGS
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Most calls during painting ask for roles this model does not use: answer them first.
@@ -377,6 +378,12 @@ HISTORY_HEADERS = {
     HistoryColumn.REASON: "Reason",
     HistoryColumn.NOTE: "Note",
 }
+
+
+def local_time(at: datetime) -> datetime:
+    """History times are stored in UTC (naive); officers read them in local (UK) time."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone().replace(tzinfo=None)
 
 
 def state_label(value: str | None) -> str:
@@ -447,7 +454,7 @@ class ReferralHistoryModel(QAbstractTableModel):
 
     def _display(self, c: StatusChangeView, column: HistoryColumn) -> str:
         if column == HistoryColumn.WHEN:
-            return f"{c.at:%d %b %Y %H:%M}"
+            return f"{local_time(c.at):%d %b %Y %H:%M}"
         if column == HistoryColumn.CHANGE:
             before = state_label(c.from_status)
             after = state_label(c.to_status)

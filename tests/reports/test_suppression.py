@@ -222,10 +222,10 @@ def test_suppress_table_hides_cells_complements_and_dependent_values() -> None:
     out = suppress_table(table, 5)
     # a/b/total: 3 is hidden, then 10 (its row), 8 (its column) and 9 (closing the rectangle).
     # "Other count" is a column on its own: 2 is hidden, and so is the next smallest, 20.
-    # "Share" depends on a, so it is hidden wherever a is.
+    # "Share" depends on a, so it is hidden wherever a is. Only small counts say "<5".
     assert out.rows == (
-        ("x", "<5", "<5", 13, "<5", "<5"),
-        ("y", "<5", "<5", 17, "<5", "<5"),
+        ("x", "<5", "[c]", 13, "[c]", "[c]"),
+        ("y", "[c]", "[c]", 17, "<5", "[c]"),
         ("z", 20, 30, 50, 30, 0.4),
     )
     assert out.totals == ("Total", 31, 49, 80, 52, 0.39)
@@ -237,7 +237,7 @@ def test_suppress_table_other_count_column_gets_a_complement() -> None:
         totals=("Total", 30, 30, 60, 52, 0.5),
     )
     out = suppress_table(table, 5)
-    assert out.column("other") == ("<5", "<5", 30)
+    assert out.column("other") == ("[c]", "<5", 30)
     assert out.totals_dict()["other"] == 52
 
 
@@ -245,7 +245,7 @@ def test_overlapping_rows_have_no_totals_and_only_row_lines() -> None:
     table = _table(rows=(("x", 3, 10, 13, 9, None), ("y", 3, 10, 13, 9, None)), totals=None)
     out = suppress_table(table, 5)
     assert out.totals is None
-    assert out.rows == (("x", "<5", "<5", 13, 9, "<5"), ("y", "<5", "<5", 13, 9, "<5"))
+    assert out.rows == (("x", "<5", "[c]", 13, 9, "[c]"), ("y", "<5", "[c]", 13, 9, "[c]"))
 
 
 def test_threshold_one_or_less_turns_suppression_off() -> None:
@@ -257,5 +257,5 @@ def test_a_custom_threshold_uses_its_own_marker() -> None:
     table = _table(rows=(("x", 7, 10, 17, 12, 0.4), ("y", 12, 12, 24, 12, 0.5)),
                    totals=("Total", 19, 22, 41, 24, 0.46))  # fmt: skip
     out = suppress_table(table, 10)
-    assert out.row("x")["a"] == "<10" and out.row("x")["share"] == "<10"
+    assert out.row("x")["a"] == "<10" and out.row("x")["share"] == "[c]"
     assert out.row("x")["total"] == 17

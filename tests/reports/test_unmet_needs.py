@@ -217,13 +217,18 @@ def test_suppressed_report_hides_small_counts_and_their_complements(app, needs) 
     assert got["Accommodation"] == ("<5", "<5", 0, 0, "<5")
     assert got["Other"] == ("<5", 0, 0, 0, "<5")
     # No hidden cell is alone in its row or column (else total minus the rest gives it away).
+    hidden = ("<5", "[c]")
     for t in safe.tables:
-        lines = [list(r[1:]) for r in t.rows] + ([list(t.totals[1:])] if t.totals else [])
+        first = next(i for i, c in enumerate(t.columns) if c.kind == "count")
+        lines = [list(r[first:]) for r in t.rows] + ([list(t.totals[first:])] if t.totals else [])
         for line in lines:
-            assert sum(v == "<5" for v in line) != 1, t.key
+            assert sum(v in hidden for v in line) != 1, t.key
         if t.totals:
             for column in zip(*lines, strict=True):
-                assert sum(v == "<5" for v in column) != 1, t.key
+                assert sum(v in hidden for v in column) != 1, t.key
+    # Every table that prints the totals row hides the same cells of it.
+    shared = {t.totals[-5:] for t in safe.tables if t.totals is not None}
+    assert shared == {("<5", "<5", "<5", "<5", 8)}
     # Trend and charts follow their tables.
     assert all(v is None or v == 0 or v >= 5 for c in safe.all_chart_data() for s in c.series
                for v in s.values)  # fmt: skip

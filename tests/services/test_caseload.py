@@ -99,6 +99,12 @@ def test_delete_person_blanks_personal_fields_and_logs_tombstone(app) -> None:
             )
         ).all()
         assert any(t.tombstone for t in tomb)
+        old_values = s.scalars(
+            select(ChangeEntry.value).where(
+                ChangeEntry.record_id == person.id, ChangeEntry.field == "crn"
+            )
+        ).all()
+        assert old_values and all("X123456" not in v for v in old_values)  # scrubbed too
 
 
 def test_every_write_is_logged_in_the_same_transaction(app) -> None:

@@ -121,6 +121,17 @@ def test_search_returns_complete_plain_results(
     assert result.to_dict()["capacity_as_of"] == "2026-02-01"
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["", "   ", "St Martin's", '"', "*", "-", "(", "a AND OR NOT (", "l", "\x00", "\ud800"],
+)
+def test_any_text_gives_plain_results(
+    directory: DirectoryService, lighthouse: dict[str, str], typed: str
+) -> None:
+    results = directory.search(SearchQuery(text=typed, area=typed or None, limit=5))
+    assert all(isinstance(r, SearchResult) for r in results)
+
+
 def test_confidential_address_is_never_loaded(
     directory: DirectoryService, lighthouse: dict[str, str]
 ) -> None:

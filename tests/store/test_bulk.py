@@ -340,8 +340,8 @@ def test_every_synced_model_can_be_planned(search_db: Database) -> None:
 
 
 def test_triggers_survive_a_failed_load_that_starts_with_services(search_db: Database) -> None:
-    """Python's sqlite3 begins its transaction only at the first DML statement: the loader must
-    make sure dropping the full-text triggers is inside it, not auto-committed."""
+    """Dropping the full-text triggers must be part of the transaction, not auto-committed
+    (Python's sqlite3 on its own begins transactions only at the first DML statement)."""
     with search_db.write() as session:
         org = Organisation(name="Existing Trust")
         session.add(org)

@@ -60,6 +60,7 @@ AWKWARD = [
     "lighthouse NOT",
     ":memory:",
     "; DROP TABLE service; --",
+    "\ud800 lone surrogate",
 ]
 
 
@@ -445,7 +446,11 @@ def test_large_candidate_sets_rank_name_matches_first(
     deadline=None,
     database=None,
 )
-@given(text=st.text(), area=st.none() | st.text(max_size=20), limit=st.integers(1, 1000))
+@given(
+    text=st.text() | st.text(st.characters(exclude_categories=())),
+    area=st.none() | st.text(st.characters(exclude_categories=()), max_size=20),
+    limit=st.integers(1, 1000),
+)
 def test_any_text_never_raises(
     shared_search: tuple[Database, ServiceSearch], text: str, area: str | None, limit: int
 ) -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 from typing import Any, NoReturn
 
@@ -142,3 +145,29 @@ def test_status_set_store_and_quarantine(make_site, tmp_path, env_pass):
     assert data["site_id"] == a.site_id
     rows, text = run(a, "quarantine")
     assert rows == [] and text == "Nothing in quarantine."
+
+
+def test_end_to_end_command_line(tmp_path, passphrase):
+    """`referral-desk sync --store DIR` in a fresh process: no set-up, no prompt."""
+    try:
+        from referral_desk.cli import commands
+    except ImportError:
+        pytest.skip("the command line cannot be imported yet")
+    if "sync" not in commands.HANDLERS:
+        pytest.skip("`sync` is not wired into cli/main.py yet")
+    store = tmp_path / "store"
+    store.mkdir()
+    base = [sys.executable, "-m", "referral_desk", "--data-dir", str(tmp_path / "data")]
+    env = {k: v for k, v in os.environ.items() if k != sync_cmd.ENV_PASSPHRASE}
+    refused = subprocess.run(
+        [*base, "sync", "--store", str(store)],
+        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert refused.returncode != 0 and len(refused.stderr.strip().splitlines()) == 1
+    env[sync_cmd.ENV_PASSPHRASE] = passphrase
+    done = subprocess.run(
+        [*base, "sync", "--store", str(store), "--json"],
+        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["exported"]["entries"] > 0

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from referral_desk.store.models import Person, ReferenceItem
+from referral_desk.sync import bundle as bfmt
 from referral_desk.sync.bundle import BundleError, is_bundle_name
 from referral_desk.sync.exchange import ClonedSite
 from referral_desk.sync.state import STORE_FILE, StoreError
@@ -259,6 +260,18 @@ def test_refusals_write_nothing(make_site, tmp_path, h, passphrase):
         "truncated": data[: len(data) // 2],
         "flipped": data[:-40] + bytes([data[-40] ^ 0x10]) + data[-39:],
     }
+    unlocked = bfmt.unlock(data, passphrase, h.KEYS)
+    parsed = unlocked.parse()
+
+    def reseal(**kw: Any) -> bytes:
+        return bfmt.seal(
+            parsed.entries, parsed.knowledge, site_id=parsed.header.site_id,
+            vector=parsed.manifest.vector, passphrase=passphrase, keys=h.KEYS,
+            salt=parsed.header.salt, kdf=parsed.header.kdf, **kw,
+        )[0]  # fmt: skip
+
+    cases["newer"] = reseal(schema=bfmt.SYNC_SCHEMA + 1)
+    cases["lying"] = reseal(manifest_changes={"counts": {"person": 1}})
     before = h.full_state(b.db)
     for name, blob in cases.items():
         path = tmp_path / f"{name}.rdsync"

@@ -81,7 +81,7 @@ def test_quarantined_entries_apply_after_an_upgrade(make_site, tmp_path, h, monk
         ("need_status_change", "to_status")
     ] | {"paused"}
     monkeypatch.setattr(q, "CHOICES", upgraded)
-    q.table_specs.cache_clear()
+    q.forget_specs()
     try:
         a.people.update(pid, area="north")  # any later file triggers the retry
         later = tmp_path / "later.rdsync"
@@ -92,7 +92,7 @@ def test_quarantined_entries_apply_after_an_upgrade(make_site, tmp_path, h, monk
         assert site_b.sync.list_quarantine() == []
     finally:
         monkeypatch.undo()
-        q.table_specs.cache_clear()
+        q.forget_specs()
 
 
 def _e(table: str, field: str, value: str, hlc: int = 1, tomb: int = 0) -> list[Any]:

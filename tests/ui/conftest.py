@@ -3,6 +3,7 @@ answer modal dialogs and wait for the background worker."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -12,9 +13,20 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
+from referral_desk.store.database import DB_FILENAME
 from referral_desk.store.models import Officer, Organisation, Service, ServiceCategory
 
 TODAY = date(2026, 3, 2)  # the root conftest's pinned Monday
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pyside_emit_guard() -> None:
+    """PySide6 6.12.0 on Python 3.11 loses a reference to True on every emit() (see
+    referral_desk.ui.worker.guard_emit_refcount_bug); without the guard a long test session
+    aborts at exit with "bool_dealloc"."""
+    from referral_desk.ui.worker import guard_emit_refcount_bug
+
+    guard_emit_refcount_bug()
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +65,10 @@ class Gui:
     def __init__(self, qtbot: Any, app: Any) -> None:
         self.qtbot = qtbot
         self.app = app
+        self.live = True  # polls stop when the test ends, so they never catch the next test's
+
+    def close(self) -> None:
+        self.live = False
 
     def wait_idle(self, win: Any, timeout: int = 5000) -> None:
         """Wait until every background load has been delivered to the UI thread."""
@@ -68,6 +84,8 @@ class Gui:
         waited = [0]
 
         def poll() -> None:
+            if not self.live:
+                return
             dialog = QApplication.activeModalWidget()
             # Wait until the dialog is the active window: focus changes (and so the checks
             # run when leaving a field) and shortcuts only happen in the active window.
@@ -118,16 +136,11 @@ class Gui:
         for button in root.findChildren(QAbstractButton):
             if button.accessibleName() == name or button.text().replace("&", "") == name:
                 return button
-        raise LookupError(name)
+        names = [b.accessibleName() or b.text() for b in root.findChildren(QAbstractButton)]
+        raise LookupError(f"{name} not among {names} of {type(root).__name__}")
 
     def add_service(self, name: str = "Hope Mentoring", response_days: int = 2) -> str:
-        with self.app.db.write() as session:
-            org = Organisation(name=f"{name} Trust")
-            svc = Service(name=name, organisation_id=org.id, response_days=response_days)
-            cats = [ServiceCategory(service_id=svc.id, category_code=c)
-                    for c in ("mentoring", "accommodation")]  # fmt: skip
-            session.add_all([org, svc, *cats])
-        return svc.id
+        return _add_service(self.app, name, response_days)
 
     def add_officer(self, name: str = "Sam Patel") -> str:
         with self.app.db.write() as session:
@@ -137,24 +150,66 @@ class Gui:
 
 
 @pytest.fixture
-def gui(qtbot: Any, app: Any) -> Gui:
-    return Gui(qtbot, app)
+def gui(qtbot: Any, app: Any) -> Iterator[Gui]:
+    helper = Gui(qtbot, app)
+    yield helper
+    helper.close()
 
 
-@pytest.fixture
-def referred(app: Any, gui: Gui) -> dict[str, Any]:
-    """A person in custody with two needs, one sent referral and its follow-up."""
-    person = app.people.add(
+def _add_service(services: Any, name: str, response_days: int) -> str:
+    with services.db.write() as session:
+        org = Organisation(name=f"{name} Trust")
+        svc = Service(name=name, organisation_id=org.id, response_days=response_days)
+        cats = [ServiceCategory(service_id=svc.id, category_code=c)
+                for c in ("mentoring", "accommodation")]  # fmt: skip
+        session.add_all([org, svc, *cats])
+    return svc.id
+
+
+@pytest.fixture(scope="session")
+def referred_template(tmp_path_factory: pytest.TempPathFactory,
+                      template_db: Path) -> tuple[Path, dict[str, str]]:  # fmt: skip
+    """The `referred` case built once: five writes per test were a third of the GUI tests' time."""
+    from referral_desk.services.app_services import open_services
+    from referral_desk.services.base import Clock
+
+    folder = tmp_path_factory.mktemp("referred")
+    shutil.copy2(template_db, folder / DB_FILENAME)
+    services = open_services(folder, Clock(fixed_today=TODAY))
+    person = services.people.add(
         given_name="Zoë", family_name="Ward", date_of_birth="1999-09-09", crn="X123456",
         nomis="A1234BC", setting="custody", prison="HMP Leeds",
         expected_release_date="2026-04-20", consent_given_on="2026-02-01",
     )  # fmt: skip
-    service_id = gui.add_service()
-    need = app.needs.log(person.id, "mentoring", "Wants a mentor")
-    second = app.needs.log(person.id, "accommodation", "Needs a flat on release")
-    ref = app.referrals.make(need.id, service_id, consent=True)
-    return {"person": person, "need": need, "second": second, "referral": ref,
-            "service_id": service_id}  # fmt: skip
+    service_id = _add_service(services, "Hope Mentoring", 2)
+    need = services.needs.log(person.id, "mentoring", "Wants a mentor")
+    second = services.needs.log(person.id, "accommodation", "Needs a flat on release")
+    ref = services.referrals.make(need.id, service_id, consent=True)
+    services.close()
+    ids = {"person": person.id, "need": need.id, "second": second.id, "referral": ref.id,
+           "service_id": service_id}  # fmt: skip
+    return folder / DB_FILENAME, ids
+
+
+@pytest.fixture
+def referred(app: Any, referred_template: tuple[Path, dict[str, str]]) -> dict[str, Any]:
+    """A person in custody with two needs, one sent referral and its follow-up.
+
+    Copied into the `app` database file: every pooled connection is closed first, so the next
+    query opens the copy (nothing is in flight; windows load from the worker only when asked).
+    """
+    path, ids = referred_template
+    app.db.engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{app.db.path}{suffix}").unlink(missing_ok=True)
+    shutil.copy2(path, app.db.path)
+    return {
+        "person": app.people.get(ids["person"]),
+        "need": app.needs.get(ids["need"]),
+        "second": app.needs.get(ids["second"]),
+        "referral": app.referrals.get(ids["referral"]),
+        "service_id": ids["service_id"],
+    }
 
 
 def days(n: int) -> date:

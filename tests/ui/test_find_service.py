@@ -7,8 +7,6 @@ and what was stored.
 
 from __future__ import annotations
 
-import ctypes
-import sys
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -20,20 +18,20 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QMessageBo
 
 from referral_desk.store.models import Organisation, Service, ServiceArea, ServiceCategory
 
-
-def _pin_singletons() -> None:
-    # PySide6 6.12 on CPython 3.11 drops one reference to None/True/False per call of a void
-    # method; without immortal singletons (3.12+) the process aborts after a few thousand
-    # calls. Give them a large reserve so the tests exercise our code, not that bug.
-    if sys.version_info < (3, 12) and sys.getrefcount(None) < 1 << 39:
-        for obj in (None, True, False):
-            ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
-
-
-_pin_singletons()
-
-
 # --- data and helpers ---------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_thread_outlives_its_dialog(qtbot: Any) -> Any:
+    """Closing the dialog stops its search worker: no thread is left behind."""
+    from referral_desk.ui.find_service import FindServiceDialog
+
+    yield
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, FindServiceDialog):
+            widget.close()
+    alive = [t.name for t in threading.enumerate() if t.name == "referral-desk-db"]
+    assert alive == []
 
 
 def add_service(
@@ -263,6 +261,37 @@ def test_search_runs_off_the_ui_thread(qtbot, app, directory, community_need) ->
 
 
 @pytest.mark.gui
+def test_a_slow_search_says_so_and_typing_stays_responsive(
+    qtbot, app, directory, community_need
+) -> None:
+    import time
+
+    real = app.directory.search
+    release = threading.Event()
+
+    def slow(query):
+        release.wait(5)
+        return real(query)
+
+    dialog = open_dialog(qtbot, app, community_need.id)
+    app.directory.search = slow
+    try:
+        qtbot.keyClicks(dialog.search_edit, "tenancy")
+        qtbot.waitUntil(lambda: dialog.status_label.text() == "Searching…", timeout=3000)
+        started = time.perf_counter()
+        qtbot.keyClicks(dialog.search_edit, " support")  # the UI thread is free meanwhile
+        assert time.perf_counter() - started < 1.0
+        assert dialog.search_edit.text() == "tenancy support"
+        release.set()
+        wait_results(qtbot, dialog)
+    finally:
+        release.set()
+        del app.directory.search
+    assert names(dialog)[0] == "Lighthouse Tenancy Support"
+    assert dialog.status_label.text().endswith("found.")
+
+
+@pytest.mark.gui
 def test_detail_pane_shows_how_to_refer_and_contact(qtbot, app, directory, community_need) -> None:
     dialog = open_dialog(qtbot, app, community_need.id)
     qtbot.keyClicks(dialog.search_edit, "advice")
@@ -428,8 +457,26 @@ def unnamed_controls(root: QWidget) -> list[str]:
 @pytest.mark.gui
 def test_every_control_has_an_accessible_name(qtbot, app, directory, community_need) -> None:
     dialog = open_dialog(qtbot, app, community_need.id)
+    assert mnemonic_clashes(dialog) == []
     assert unnamed_controls(dialog) == []
     for widget in (dialog.search_edit, dialog.table, dialog.detail, dialog.category_combo,
                    dialog.prison_combo, dialog.area_combo, dialog.age_spin,
                    dialog.refer_button, dialog.unmet_button):  # fmt: skip
         assert widget.accessibleName()
+
+
+def mnemonic_clashes(root: Any) -> list[str]:
+    """Alt+letter mnemonics used by more than one label or button in a dialog."""
+    import re
+    from collections import Counter
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    letters = []
+    for widget in root.findChildren(QLabel) + root.findChildren(QAbstractButton):
+        if isinstance(widget, QLabel) and widget.buddy() is None:
+            continue
+        match = re.search(r"&([^&\s])", widget.text())
+        if match:
+            letters.append(match.group(1).lower())
+    return [letter for letter, n in Counter(letters).items() if n > 1]

@@ -12,8 +12,6 @@ waiting for the application (searches, saving, dialogs opening).
 
 from __future__ import annotations
 
-import ctypes
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,18 +23,6 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from referral_desk.store.models import Organisation, Service, ServiceArea, ServiceCategory
-
-
-def _pin_singletons() -> None:
-    # PySide6 6.12 on CPython 3.11 drops one reference to None/True/False per call of a void
-    # method; without immortal singletons (3.12+) the process aborts after a few thousand
-    # calls. Give them a large reserve so the tests exercise our code, not that bug.
-    if sys.version_info < (3, 12) and sys.getrefcount(None) < 1 << 39:
-        for obj in (None, True, False):
-            ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
-
-
-_pin_singletons()
 
 K, P, B, H, M = 0.28, 1.1, 0.1, 0.4, 1.35
 BUDGET_S = 60.0

@@ -4,8 +4,6 @@ the tests check real pages; the timeline note must follow a print or save, never
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +25,8 @@ from referral_desk.ui.printing import (
 pytestmark = pytest.mark.gui
 
 
-def _pin_singletons() -> None:
-    # PySide6 6.12 on CPython 3.11 drops one reference to None/True/False per call of a void
-    # method; without immortal singletons (3.12+) the process aborts after a few thousand
-    # calls. Give them a large reserve so the tests exercise our code, not that bug.
-    if sys.version_info < (3, 12) and sys.getrefcount(None) < 1 << 39:
-        for obj in (None, True, False):
-            ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
 
 
-_pin_singletons()
 
 
 def pages_in(source: bytes | Path) -> list[tuple[float, float]]:

@@ -4,8 +4,6 @@ nothing typed is lost without asking. Each test drives the dialog and checks the
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -15,18 +13,6 @@ from PySide6.QtCore import QDateTime, QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from referral_desk.store.models import Organisation, Service, ServiceCategory
-
-
-def _pin_singletons() -> None:
-    # PySide6 6.12 on CPython 3.11 drops one reference to None/True/False per call of a void
-    # method; without immortal singletons (3.12+) the process aborts after a few thousand
-    # calls. Give them a large reserve so the tests exercise our code, not that bug.
-    if sys.version_info < (3, 12) and sys.getrefcount(None) < 1 << 39:
-        for obj in (None, True, False):
-            ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
-
-
-_pin_singletons()
 
 
 def add_service(app: Any, name: str = "Lighthouse Housing Advice", **fields: Any) -> str:
@@ -278,8 +264,26 @@ def test_every_control_has_an_accessible_name(qtbot, app, need, service_id) -> N
     from PySide6.QtWidgets import QAbstractButton, QWidget
 
     dialog = open_dialog(qtbot, app, need.id, service_id)
+    assert mnemonic_clashes(dialog) == []
     for widget in dialog.findChildren(QWidget):
         focusable = widget.focusPolicy() != Qt.FocusPolicy.NoFocus
         if isinstance(widget, QAbstractButton) or (focusable and widget.isVisibleTo(dialog)):
             owner = widget.parentWidget()
             assert widget.accessibleName() or (owner and owner.accessibleName()), widget
+
+
+def mnemonic_clashes(root: Any) -> list[str]:
+    """Alt+letter mnemonics used by more than one label or button in a dialog."""
+    import re
+    from collections import Counter
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    letters = []
+    for widget in root.findChildren(QLabel) + root.findChildren(QAbstractButton):
+        if isinstance(widget, QLabel) and widget.buddy() is None:
+            continue
+        match = re.search(r"&([^&\s])", widget.text())
+        if match:
+            letters.append(match.group(1).lower())
+    return [letter for letter, n in Counter(letters).items() if n > 1]

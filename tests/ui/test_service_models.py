@@ -6,25 +6,11 @@ their own and behind the sort proxy the dialogs use. `freshness` is pure Python.
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from datetime import date, datetime
 
 import pytest
 
 from referral_desk.ui.freshness import STALE_AFTER_MONTHS, freshness, months_between
-
-
-def _pin_singletons() -> None:
-    # PySide6 6.12 on CPython 3.11 drops one reference to None/True/False per call of a void
-    # method; without immortal singletons (3.12+) the process aborts after a few thousand
-    # calls. Give them a large reserve so the tests exercise our code, not that bug.
-    if sys.version_info < (3, 12) and sys.getrefcount(None) < 1 << 39:
-        for obj in (None, True, False):
-            ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
-
-
-_pin_singletons()
 
 TODAY = date(2026, 3, 2)
 
@@ -49,6 +35,23 @@ TODAY = date(2026, 3, 2)
 def test_freshness_wording_and_staleness(verified, text, stale) -> None:
     result = freshness(verified, TODAY)
     assert (result.text, result.stale) == (text, stale)
+
+
+def test_history_times_are_shown_in_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from referral_desk.ui.service_models import local_time
+
+    if not hasattr(time, "tzset"):
+        pytest.skip("time.tzset is POSIX-only")
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    try:
+        assert local_time(datetime(2026, 1, 5, 9, 0)) == datetime(2026, 1, 5, 9, 0)  # GMT
+        assert local_time(datetime(2026, 7, 6, 9, 0)) == datetime(2026, 7, 6, 10, 0)  # BST
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_months_between_counts_whole_months() -> None:
@@ -240,7 +243,10 @@ def test_history_model_passes_modeltester_and_shows_labels(qtmodeltester) -> Non
 
     assert cell(0, HistoryColumn.CHANGE) == "Draft"
     assert cell(0, HistoryColumn.WHO) == "Alex"
-    assert cell(2, HistoryColumn.WHEN) == "04 Mar 2026 14:30"
+    from referral_desk.ui.service_models import local_time
+
+    shown = local_time(datetime(2026, 3, 4, 14, 30))  # stored in UTC, shown in local time
+    assert cell(2, HistoryColumn.WHEN) == f"{shown:%d %b %Y %H:%M}"
     assert cell(2, HistoryColumn.CHANGE) == "Sent → Declined"
     assert cell(2, HistoryColumn.CHANNEL) == "Provider feedback"
     assert cell(2, HistoryColumn.REASON) == "No capacity"

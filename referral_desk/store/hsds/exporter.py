@@ -40,6 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import DomainError
+from referral_desk.store.hsds import gc_paused
 from referral_desk.store.hsds import mapping as m
 from referral_desk.store.hsds.importer import CHECK_ORDER, SELF_LINKS
 from referral_desk.store.hsds.package_reader import DESCRIPTOR, FORMULA_TRIGGERS
@@ -370,6 +371,11 @@ def _descriptor(columns: dict[str, list[str]]) -> dict[str, Any]:
 
 def package_files(session: Session) -> tuple[dict[str, bytes], dict[str, int]]:
     """Every file of the package (name -> bytes) and the row count of each table."""
+    with gc_paused():
+        return _package_files(session)
+
+
+def _package_files(session: Session) -> tuple[dict[str, bytes], dict[str, int]]:
     tables = _Builder(session).build()
     columns = {name: _columns_of(name, tables[name]) for name in WRITE_ORDER}
     files = {

@@ -1,0 +1,34 @@
+"""Open Referral HSDS 3.0 tabular data packages: read, import, export (DESIGN.md §3).
+
+- `schema`: the HSDS 3.0 tables, columns, constraints and links;
+- `package_reader`: a folder or .zip into rows of text, refusing unusable packages;
+- `taxonomy`: the local taxonomies we publish (offender-specific fields, need categories);
+- `mapping`: HSDS rows <-> our directory fields, both directions side by side;
+- `importer`: check, plan (the preview) and apply in the caller's transaction;
+- `exporter`: the directory as a valid, deterministic HSDS package.
+
+This lives in `store` because it reads and writes the directory tables directly (bulk loads,
+change log); the services layer (`services.directory_admin`) owns the transactions.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector around a large import or export.
+
+    A 20 000-service package is millions of small, acyclic dicts and strings; repeated full
+    collections over them nearly doubled the time. Reference counting still frees them.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
