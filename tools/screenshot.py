@@ -134,7 +134,7 @@ def _fallback_seed(services: AppServices, count: int) -> None:
 
 def wait_idle(app: QApplication, window: Any, timeout: float = 20.0) -> None:
     end = time.monotonic() + timeout
-    while not window.worker.is_idle() and time.monotonic() < end:
+    while not window.is_settled() and time.monotonic() < end:
         app.processEvents()
         time.sleep(0.005)
     for _ in range(5):

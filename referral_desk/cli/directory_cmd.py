@@ -22,7 +22,7 @@ from referral_desk.services.directory_admin import DirectoryAdminService
 Result = tuple[Any, Callable[[Any], str]]
 
 KINDS = ("organisation", "location", "service", "service_area")
-ACTIONS = ("new", "changed", "unchanged", "removed")
+ACTIONS = ("new", "changed", "unchanged", "removed", "rejected")
 MAX_LISTED = 50
 
 
@@ -88,15 +88,11 @@ def import_text(data: dict[str, Any]) -> str:
     )
     lines = [head, ""]
     width = max(len(k) for k in KINDS) + 2
-    lines.append("".ljust(width) + "".join(a.rjust(11) for a in (*ACTIONS, "rejected")))
-    rejected = _rejected_by_kind(data["rejected"])
+    lines.append("".ljust(width) + "".join(a.rjust(11) for a in ACTIONS))
     for kind in KINDS:
         counts = data["counts"].get(kind, {})
         cells = [str(counts.get(a, 0)).rjust(11) for a in ACTIONS]
-        lines.append(
-            kind.replace("_", " ").ljust(width) + "".join(cells)
-            + str(rejected.get(kind, 0)).rjust(11)
-        )  # fmt: skip
+        lines.append(kind.replace("_", " ").ljust(width) + "".join(cells))
     lines += _issues("Rejected rows (skipped)", data["rejected"])
     lines += _issues("Links dropped / values ignored (rows kept)", data["warnings"])
     if data["notes"]:
@@ -110,19 +106,6 @@ def import_text(data: dict[str, Any]) -> str:
         if len(changed) > MAX_LISTED:
             lines.append(f"  … and {len(changed) - MAX_LISTED} more (use --json for all)")
     return "\n".join(lines)
-
-
-_TABLE_KIND = {"organization": "organisation", "location": "location", "service": "service",
-               "service_area": "service_area"}  # fmt: skip
-
-
-def _rejected_by_kind(issues: list[dict[str, Any]]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for issue in issues:
-        kind = _TABLE_KIND.get(issue["table"])
-        if kind:
-            out[kind] = out.get(kind, 0) + 1
-    return out
 
 
 def _issues(title: str, issues: list[dict[str, Any]]) -> list[str]:

@@ -271,7 +271,9 @@ def table_flowable(table: TableData, width: float) -> Table:
         default=1.0,
     )
     size = max(5.0, min(7.5, (number_width - 4.5) / longest))
-    head = ParagraphStyle("head_fit", parent=styles["head"], fontSize=size, leading=size + 1.5)
+    # splitLongWords=0: a word a hair too wide overhangs into the cell padding, never breaks.
+    head = ParagraphStyle("head_fit", parent=styles["head"], fontSize=size, leading=size + 1.5,
+                          splitLongWords=0)  # fmt: skip
     head_num = ParagraphStyle("head_fit_num", parent=head, alignment=TA_RIGHT)
     header = [
         Paragraph(_escape(c["title"]), head if c["kind"] == "label" else head_num) for c in columns

@@ -15,9 +15,10 @@ Tables: one row per service with its provider beside it (not a provider table as
 rows would be sums of service rows, and suppression cannot protect sums across tables); the
 declines by reason; and the providers that never answered (no counts, so nothing to hide).
 
-Performance: the period's referrals are summarised once, in one pass over the status history,
-into a temporary table; every figure is then a small grouped query on it (medians from a
-histogram of days per service, not from one row per referral in Python).
+Performance: the period's referrals go into a temporary table (in id order), which drives one
+pass over the status history through its referral_id index; that pass is grouped per referral
+and then per service in the same statement, returning one row per service with its counts and
+short lists of days and decline reasons for the medians and the declines table.
 """
 
 from __future__ import annotations
@@ -100,26 +101,14 @@ def _temp_table(name: str, *columns: SAColumn) -> Table:
     return Table(_TEMP_PREFIX + name, MetaData(), *columns, prefixes=["TEMPORARY"])
 
 
-def _tables() -> tuple[Table, Table]:
-    period = _temp_table(
+def _period_table() -> Table:
+    return _temp_table(
         "period",
         SAColumn("id", String(36), primary_key=True),
         SAColumn("service_id", String(36)),
         SAColumn("made_on", Date),
         SAColumn("outcome", String(30)),
     )
-    per = _temp_table(
-        "referral",
-        SAColumn("id", String(36), primary_key=True),
-        SAColumn("service_id", String(36)),
-        SAColumn("made_on", Date),
-        SAColumn("outcome", String(30)),
-        SAColumn("reply_days", Integer),
-        SAColumn("start_days", Integer),
-        SAColumn("reached", Integer),
-        SAColumn("decline_reason", String(80)),
-    )
-    return period, per
 
 
 def _select_per_referral(period: Table) -> Select:
@@ -160,112 +149,96 @@ def _select_per_referral(period: Table) -> Select:
 
 
 @contextmanager
-def _per_referral(session: Session, period: Period) -> Iterator[Table]:
-    """The period's referrals, computed once into a temporary table every figure reads from.
+def _period_referrals(session: Session, period: Period) -> Iterator[Table]:
+    """The period's referrals in a temporary table, in id order, to drive the history pass.
 
     Temporary tables live in this connection only and are dropped afterwards; they are not part
     of the database file, so a report writes nothing that syncs or persists.
     """
-    tables = _tables()
-    in_period, per = tables
+    table = _period_table()
     connection = session.connection()
-
-    def drop() -> None:
-        for table in tables:
-            connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table.name}")
-
-    drop()
-    for table in tables:
-        table.create(connection)
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table.name}")
+    table.create(connection)
     try:
         base = select(Referral.id, Referral.service_id, Referral.made_on, Referral.outcome).where(
             Referral.deleted_at.is_(None),
             Referral.made_on >= period.date_from,
             Referral.made_on <= period.date_to,
         )
-        session.execute(insert(in_period).from_select(list(in_period.c.keys()), base))
-        source = _select_per_referral(in_period)
-        names = [c.name for c in source.selected_columns]
-        session.execute(insert(per).from_select(names, source))
-        yield per
+        session.execute(insert(table).from_select(list(table.c.keys()), base))
+        yield table
     finally:
-        drop()
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table.name}")
 
 
-# --- figures per service --------------------------------------------------------------------
-
-
-def _reached(per: Table, state: ReferralState) -> ColumnElement:
+def _reached(per: Any, state: ReferralState) -> ColumnElement:
     return per.c.reached.op("&")(BITS[state.value]) != 0
 
 
-def _score(per: Table) -> ColumnElement:
+def _score(per: Any) -> ColumnElement:
     return case(
         *((per.c.outcome == o.value, literal(o.score, Float)) for o in Outcome),
         else_=None,
     )
 
 
-def median(histogram: Iterable[tuple[int, int]]) -> float | None:
-    """Median of values given as (value, how many), in any order; None when empty."""
-    pairs = sorted(histogram)
-    total = sum(n for _, n in pairs)
-    if not total:
+def _numbers(text: str | None) -> list[int]:
+    return [int(x) for x in text.split(",")] if text else []
+
+
+def _list_median(values: list[int]) -> float | None:
+    if not values:
         return None
-    wanted = sorted({(total - 1) // 2, total // 2})
-    found: list[int] = []
-    seen = 0
-    for value, n in pairs:
-        found.extend(value for index in wanted if seen <= index < seen + n)
-        seen += n
-    return round(sum(found) / len(found), 1)
-
-
-def _histograms(
-    session: Session, per: Table, column: ColumnElement
-) -> dict[str, list[tuple[int, int]]]:
-    out: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    stmt = (
-        select(per.c.service_id, column, func.count())
-        .where(column.is_not(None))
-        .group_by(per.c.service_id, column)
-    )
-    for sid, days, n in session.execute(stmt):
-        out[sid].append((int(days), int(n)))
-    return out
+    ordered = sorted(values)
+    n = len(ordered)
+    return round((ordered[(n - 1) // 2] + ordered[n // 2]) / 2, 1)
 
 
 _SUMMED = ("made", "acknowledged", *(k for k, _ in FUNNEL[2:]), "outcomes", "score")
 
 
-def _by_service(session: Session, per: Table) -> tuple[dict[str, dict], dict]:
-    """Figures per service, and overall (sums, and medians over every referral)."""
+def _by_service(session: Session, in_period: Table) -> tuple[dict[str, dict], dict]:
+    """Figures per service, and overall: one grouped query over the one history pass.
+
+    Days to reply and to start, and decline reasons, come back per service as short
+    comma-separated lists (group_concat) for the medians and the declines table, so no second
+    pass over the referrals is needed.
+    """
+    per = _select_per_referral(in_period).subquery("per")
     score = _score(per)
+    declined = case((_reached(per, S.DECLINED), func.coalesce(per.c.decline_reason, "")))
     stmt = select(
         per.c.service_id,
-        func.count().label("made"),
-        func.count(per.c.reply_days).label("acknowledged"),
-        *(func.sum(case((_reached(per, S(k)), 1), else_=0)).label(k) for k, _ in FUNNEL[2:]),
-        func.count(score).label("outcomes"),
-        func.total(score).label("score"),
-        func.min(per.c.made_on).label("first_made"),
-        func.max(per.c.made_on).label("last_made"),
+        func.count(),
+        func.count(per.c.reply_days),
+        *(func.sum(case((_reached(per, S(k)), 1), else_=0)) for k, _ in FUNNEL[2:]),
+        func.count(score),
+        func.total(score),
+        func.min(per.c.made_on),
+        func.max(per.c.made_on),
+        func.group_concat(per.c.reply_days),
+        func.group_concat(per.c.start_days),
+        func.group_concat(declined),
     ).group_by(per.c.service_id)
+    keys = (*_SUMMED, "first_made", "last_made")
     services: dict[str, dict] = {}
-    overall: dict[str, Any] = dict.fromkeys(_SUMMED, 0)
-    for row in session.execute(stmt).mappings():
-        data = dict(row)
-        services[data.pop("service_id")] = data
-        for key in _SUMMED:
-            overall[key] += data[key] or 0
-    for key, column in (("median_ack", per.c.reply_days), ("median_start", per.c.start_days)):
-        histograms = _histograms(session, per, column)
-        everything: dict[int, int] = defaultdict(int)
-        for sid, histogram in histograms.items():
-            services[sid][key] = median(histogram)
-            for days, n in histogram:
-                everything[days] += n
-        overall[key] = median(everything.items())
+    all_replies: list[int] = []
+    all_starts: list[int] = []
+    sums = [0] * len(_SUMMED)
+    for sid, *values, replies, starts, declines in session.execute(stmt).all():
+        data = dict(zip(keys, values, strict=True))
+        reply_days, start_days = _numbers(replies), _numbers(starts)
+        data["median_ack"] = _list_median(reply_days)
+        data["median_start"] = _list_median(start_days)
+        all_replies += reply_days
+        all_starts += start_days
+        data["declines"] = declines.split(",") if declines is not None else []
+        services[sid] = data
+        for i, value in enumerate(values[: len(_SUMMED)]):
+            sums[i] += value or 0
+    overall: dict[str, Any] = dict(zip(_SUMMED, sums, strict=True))
+    overall["median_ack"] = _list_median(all_replies)
+    overall["median_start"] = _list_median(all_starts)
     return services, overall
 
 
@@ -282,11 +255,14 @@ def _columns() -> tuple[Column, ...]:
     )
 
 
+_FUNNEL_KEYS = tuple(k for k, _ in FUNNEL)
+
+
 def _figures(data: dict) -> tuple[Cell, ...]:
     outcomes = int(data.get("outcomes") or 0)
     score = float(data.get("score") or 0.0)
     return (
-        *(int(data.get(k) or 0) for k, _ in FUNNEL),
+        *(int(data[k] or 0) for k in _FUNNEL_KEYS),
         data.get("median_ack"),
         data.get("median_start"),
         outcomes,
@@ -295,16 +271,19 @@ def _figures(data: dict) -> tuple[Cell, ...]:
     )
 
 
-def _rows_by_id(session: Session, columns: Sequence[Any], ids: set[str]) -> dict[str, tuple]:
-    """id -> the other columns, looked up in chunks (SQLite limits bound parameters)."""
-    out: dict[str, tuple] = {}
-    id_list = sorted(i for i in ids if i is not None)
-    id_column = columns[0]
-    for start in range(0, len(id_list), 900):
-        chunk = id_list[start : start + 900]
-        for row in session.execute(select(*columns).where(id_column.in_(chunk))):
-            out[row[0]] = tuple(row[1:])
-    return out
+def _names(session: Session) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """Every service's (organisation id, name) and every organisation's name.
+
+    One sequential read of each table: cheaper than looking up thousands of ids in chunks.
+    """
+    services = {
+        sid: (org, name)
+        for sid, org, name in session.execute(
+            select(Service.id, Service.organisation_id, Service.name)
+        ).all()
+    }
+    orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
+    return services, orgs
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -312,18 +291,10 @@ def _rows_by_id(session: Session, columns: Sequence[Any], ids: set[str]) -> dict
 
 def build(session: Session, date_from: date, date_to: date, today: date) -> Report:
     period = Period(date_from, date_to)
-    with _per_referral(session, period) as per:
-        by_service, overall = _by_service(session, per)
-        services = _rows_by_id(
-            session, (Service.id, Service.organisation_id, Service.name), set(by_service)
-        )
-        org_names = {
-            k: v[0]
-            for k, v in _rows_by_id(
-                session, (Organisation.id, Organisation.name), {o for o, _ in services.values()}
-            ).items()
-        }
-        declines = _declines(session, per, services, org_names)
+    with _period_referrals(session, period) as in_period:
+        by_service, overall = _by_service(session, in_period)
+    services, org_names = _names(session)
+    declines = _declines(session, by_service, services, org_names)
 
     replied: dict[str, int] = defaultdict(int)
     for sid, data in by_service.items():
@@ -390,8 +361,8 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
 
 def _declines(
     session: Session,
-    per: Table,
-    services: dict[str, tuple],
+    by_service: dict[str, dict],
+    services: dict[str, tuple[str, str]],
     org_names: dict[str, str],
 ) -> ReportTable:
     """Declined referrals by provider, service and reason (reasons are reference data).
@@ -410,12 +381,9 @@ def _declines(
         ).all()
     )
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    for sid, reason, n in session.execute(
-        select(per.c.service_id, per.c.decline_reason, func.count())
-        .where(_reached(per, S.DECLINED))
-        .group_by(per.c.service_id, per.c.decline_reason)
-    ):
-        counts[(sid, reason or "")] += n
+    for sid, data in by_service.items():
+        for reason in data["declines"]:
+            counts[(sid, reason)] += 1
     used = {code for _, code in counts}
     codes = list(reasons) + sorted(used - set(reasons) - {""}) + ([""] if "" in used else [])
     keys = [f"reason_{i}" for i in range(len(codes))]
@@ -441,7 +409,7 @@ def _declines(
 
 def _never_respond(
     by_service: dict[str, dict],
-    services: dict[str, tuple],
+    services: dict[str, tuple[str, str]],
     silent: set[str],
     org_names: dict[str, str],
     today: date,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import random
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -59,6 +59,7 @@ from referral_desk.store.models import (
     Location,
     Need,
     NeedStatusChange,
+    Officer,
     Organisation,
     Person,
     Referral,
@@ -73,6 +74,7 @@ __all__ = ["DemoSummary", "generate_demo"]
 S = ReferralState
 ONE_DAY = timedelta(days=1)
 HISTORY_DAYS = 270  # "the last nine months"
+CASELOAD = 60  # people per offender manager; more people means colleagues' caseloads
 # Open referrals are placed so their pending follow-up falls in one of these, in turn.
 BUCKETS = ("today", "overdue", "this_week", "later")
 BUCKET_WEIGHTS = (("today", 5), ("overdue", 10), ("this_week", 30), ("later", 55))
@@ -149,6 +151,7 @@ class _Dice(random.Random):
 class DemoSummary:
     """How many records of each kind one `generate_demo` call added."""
 
+    officers: int = 0  # colleagues added (the site's own profile is not counted)
     organisations: int = 0
     locations: int = 0
     services: int = 0
@@ -170,7 +173,12 @@ def generate_demo(
     referrals: int | None = None,
     seed: int = 0,
 ) -> DemoSummary:
-    """Add a demo directory and caseload (referrals default to two per person)."""
+    """Add a demo directory and caseload; returns how many records of each kind were added.
+
+    Referrals default to two per person and go only to active services (none without them).
+    People beyond one caseload (60) belong to generated colleagues of the site's officer, who
+    is set up as Alex Morgan of Leeds North if the site has no profile yet.
+    """
     for name, value in (("people", people), ("services", services), ("referrals", referrals)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise ValidationError(f"Demo size {name} must be a whole number.")
@@ -185,6 +193,7 @@ def generate_demo(
         caseload = gen.caseload(people, wanted_referrals, directory)
         with BulkLoader(session, reason="demo data") as loader:
             for model, rows in (
+                (Officer, caseload.officers),
                 (Organisation, directory.organisations),
                 (Location, directory.locations),
                 (Service, directory.services),
@@ -200,6 +209,7 @@ def generate_demo(
                 if rows:
                     loader.add(model, rows)
     return DemoSummary(
+        officers=len(caseload.officers),
         organisations=len(directory.organisations),
         locations=len(directory.locations),
         services=len(directory.services),
@@ -312,6 +322,7 @@ class _Directory:
 
 @dataclass
 class _Caseload:
+    officers: list[dict[str, Any]] = field(default_factory=list)  # colleagues of the site's
     people: list[dict[str, Any]] = field(default_factory=list)
     needs: list[dict[str, Any]] = field(default_factory=list)
     need_changes: list[dict[str, Any]] = field(default_factory=list)
@@ -342,6 +353,18 @@ class _NeedInfo:
 _ALLOWED = {state: frozenset(allowed_next(state)) for state in ReferralState}
 
 
+def _ordered_ids(count: int) -> list[str]:
+    """Fresh random UUIDs, sorted: given out in creation order, parents and their children
+    (people, needs, referrals, history) then sort alike, so the loader's inserts into every
+    index and its foreign-key look-ups run in key order instead of at random places."""
+    return sorted(new_ids(count))
+
+
+def _give_ids(rows: list[dict[str, Any]]) -> None:
+    for row, row_id in zip(rows, _ordered_ids(len(rows)), strict=True):
+        row["id"] = row_id
+
+
 def _slug(text: str) -> str:
     """ASCII web-address form of a name: 'Tŷ Newydd Trust' -> 'ty-newydd-trust'."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -355,11 +378,13 @@ class _Generator:
     def __init__(self, rng: random.Random, today: date, officer_id: str, ctx: _Context) -> None:
         self.rng = rng
         self.today = today
-        self.officer_id = officer_id
+        self.site_officer_id = officer_id
+        self.officer_id = officer_id  # whose work is being generated at the moment
         self.ctx = ctx
         self.days = ctx.days
         self.working_today = ctx.days.on_or_before(today)
         self._bucket = 0
+        self._location_ids: Iterator[str] = iter(())
 
     # --- small helpers ---------------------------------------------------------------------
 
@@ -389,12 +414,15 @@ class _Generator:
         if count <= 0:
             return out
         n_orgs = max(2, count * 80 // 150)
-        org_ids = new_ids(n_orgs)
+        org_ids = _ordered_ids(n_orgs)
+        self._location_ids = iter(_ordered_ids(n_orgs + count))  # at most one per org and service
         orgs = [self._organisation(i, org_ids[i], out) for i in range(n_orgs)]
-        service_ids = new_ids(count)
+        service_ids = _ordered_ids(count)
         for i in range(count):
             org = orgs[i] if i < n_orgs else orgs[self.rng.randrange(n_orgs)]
             self._service(i, service_ids[i], org, out)
+        for rows in (out.categories, out.areas):
+            _give_ids(rows)
         return out
 
     def _organisation(self, i: int, org_id: str, out: _Directory) -> dict[str, Any]:
@@ -464,7 +492,7 @@ class _Generator:
             f"{rng.choice(town[1])} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
         )
         location = {
-            "id": new_ids(1)[0],
+            "id": next(self._location_ids),
             "organisation_id": org["id"],
             "name": org["name"],
             "address_1": line1,
@@ -624,12 +652,14 @@ class _Generator:
         out = _Caseload()
         if count <= 0:
             return out
-        ids = iter(new_ids(count))
-        people = [self._person(i, next(ids)) for i in range(count)]
+        out.officers = self._colleagues(max(0, count - CASELOAD))
+        owners = [self.site_officer_id] + [o["id"] for o in out.officers]
+        ids = iter(_ordered_ids(count))
+        people = [self._person(i, next(ids), owners[i // CASELOAD]) for i in range(count)]
         needs = self._needs(people)
         active = [s for s in directory.services if s["status"] == "active"]
         slots = self._referral_slots(needs, wanted_referrals if active else 0)
-        referral_ids = iter(new_ids(len(slots)))
+        referral_ids = iter(_ordered_ids(len(slots)))
         for need, final, outcome, end_on, reason in slots:
             service = self._choose_service(need, directory.active_by_category, active)
             self._referral(next(referral_ids), need, service, final, outcome, end_on, reason, out)
@@ -642,6 +672,8 @@ class _Generator:
             self._person_follow_ups(person, by_person.get(person["id"], []), out)
         out.people = people
         out.needs = [n.row for n in needs]
+        for rows in (out.need_changes, out.referral_changes, out.follow_ups):
+            _give_ids(rows)
         return out
 
     def _unique(self, used: set[str], make: Any) -> str:
@@ -651,7 +683,33 @@ class _Generator:
         used.add(value)
         return value
 
-    def _person(self, i: int, person_id: str) -> dict[str, Any]:
+    def _colleagues(self, people: int) -> list[dict[str, Any]]:
+        """Officers of the same probation delivery unit, for people beyond one caseload."""
+        rng, out = self.rng, []
+        for officer_id in _ordered_ids(-(-people // CASELOAD)):
+            background = self._pick(
+                (("english", 60), ("welsh", 15), ("south_asian", 15), ("black", 10))
+            )
+            males, females, families, _ = content.NAME_POOLS[background]
+            given = rng.choice(rng.choice((males, females)))
+            family = rng.choice(families)
+            area = rng.choice(list(content.OFFICES))
+            office = rng.choice(content.OFFICES[area])
+            prefix = content.TOWNS[area][0][2]
+            out.append(
+                {
+                    "id": officer_id,
+                    "name": f"{given} {family}",
+                    "role": "officer",
+                    "team": office,
+                    "office": f"{office} Probation Office",
+                    "office_phone": self._phone(prefix),
+                    "email": f"{_slug(given)}.{_slug(family)}@probation.example.gov.uk",
+                }
+            )
+        return out
+
+    def _person(self, i: int, person_id: str, owner: str) -> dict[str, Any]:
         rng, today = self.rng, self.today
         area = self._pick((("Greater Manchester", 35), ("West Yorkshire", 40), ("Wales", 25)))
         if i < len(content.SHOWCASE_PEOPLE):
@@ -740,7 +798,7 @@ class _Generator:
             "cohort_ppo": rng.random() < 0.05,
             "cohort_womens": gender == "female",
             "cohort_young_adult": age <= 25,
-            "owner_officer_id": self.officer_id,
+            "owner_officer_id": owner,
             "contact_preferences": rng.choice(content.CONTACT_PREFERENCES),
             "consent_given_on": None,  # set once the history is known
             "consent_scope": rng.choice(content.CONSENT_SCOPES),
@@ -787,7 +845,7 @@ class _Generator:
                     "status": "",
                 }
                 infos.append(_NeedInfo(row, person, kind))
-        for info, need_id in zip(infos, new_ids(len(infos)), strict=True):
+        for info, need_id in zip(infos, _ordered_ids(len(infos)), strict=True):
             info.row["id"] = need_id
         return infos
 
@@ -1019,6 +1077,7 @@ class _Generator:
         out: _Caseload,
     ) -> None:
         rng, ctx = self.rng, self.ctx
+        self.officer_id = need.person["owner_officer_id"]  # the history is the owner's work
         response_days = service["response_days"]
         lag = ctx.rules.acceptance_working_days if response_days is None else max(1, response_days)
         path = self._path(final)
@@ -1226,6 +1285,7 @@ class _Generator:
 
     def _need_history(self, need: _NeedInfo, out: _Caseload) -> None:
         rng, row = self.rng, need.row
+        self.officer_id = need.person["owner_officer_id"]
         first = need.first_referral_at
         if first is not None:
             identified = first.date() - timedelta(days=rng.randint(0, 21))
@@ -1269,6 +1329,7 @@ class _Generator:
         self, person: dict[str, Any], needs: list[_NeedInfo], out: _Caseload
     ) -> None:
         rng, today, rules = self.rng, self.today, self.ctx.rules
+        self.officer_id = person["owner_officer_id"]
         first = min((n.row["identified_on"] for n in needs), default=self._days_ago(0, 200))
         consent = first - timedelta(days=rng.randint(0, 14))
         withdrawn = person["consent_withdrawn_on"]

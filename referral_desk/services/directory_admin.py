@@ -174,7 +174,12 @@ class ImportChange(Record):
 
 @dataclass(frozen=True)
 class ImportReport(Record):
-    """The preview (dry run) or the summary (applied) of an HSDS import."""
+    """The preview (dry run) or the summary (applied) of an HSDS import.
+
+    `counts[kind]` has new / changed / unchanged / removed / rejected for organisation,
+    location, service and service_area; `rejected` lists every skipped row (any table) with
+    its reason, `warnings` the links dropped and values ignored on rows that were kept.
+    """
 
     dry_run: bool
     applied: bool
@@ -951,14 +956,23 @@ class DirectoryAdminService(ServiceBase):
         return ExportSummary(path=str(path), counts=counts)
 
 
+_KIND_OF_TABLE = {"organization": "organisation", "location": "location",
+                  "service": "service", "service_area": "service_area"}  # fmt: skip
+
+
 def _report(plan: importer.ImportPlan, dry_run: bool) -> ImportReport:
     def issue(i: importer.Issue) -> ImportIssue:
         return ImportIssue(i.table, i.file, i.row, i.record_id, i.message)
 
+    counts = {k: {**v, "rejected": 0} for k, v in plan.counts.items()}
+    for table, rejected in plan.rejected_by_table.items():
+        kind = _KIND_OF_TABLE.get(table)
+        if kind in counts:
+            counts[kind]["rejected"] += rejected
     return ImportReport(
         dry_run=dry_run,
         applied=not dry_run,
-        counts={k: dict(v) for k, v in plan.counts.items()},
+        counts=counts,
         rejected=tuple(issue(i) for i in plan.rejected),
         warnings=tuple(issue(i) for i in plan.warnings),
         notes=tuple(plan.notes),

@@ -65,7 +65,7 @@ _CACHE_LIMIT = 200_000
 _ONLY_STR = {str}
 _BOOL_KINDS = {bool, type(None)}
 _BOOL_TEXT = {True: "true", False: "false", None: "null"}
-_BULK_CACHE_KB = 256 * 1024
+_BULK_CACHE_KB = 512 * 1024
 # RFC 4122 variant: the top two bits of the 17th hex digit are 10.
 _UUID_VARIANT = {c: format(8 | (int(c, 16) & 3), "x") for c in "0123456789abcdef"}
 

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -158,11 +159,15 @@ class CaseloadPage(QWidget):
             3: "00 Mmm 0000",
             4: "Community – Greater Manchester",
             5: "00 Mmm 0000",
-            6: "IOM, Women's",
+            6: "IOM, Women's, 18–25",
             7: "Not recordedW",
+            8: "Firstname Lastname",
         }
         for col, sample in widths.items():
             header.resizeSection(col, fm.horizontalAdvance(sample) + 24)
+        # Spare width goes to where people are (the longest text), not to the officer's name.
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
 
     # -- filtering ----------------------------------------------------------------------------
     def _filter_changed(self, text: str) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -187,7 +187,11 @@ class MainWindow(QMainWindow):
         self.nav.currentChanged.connect(self._page_changed)
         self.nav.setCurrentIndex(0)
         self.my_day.officer_id = self.caseload.officer_id = self._owner_filter()
-        self._load_all()
+        # Loading starts after the first paint (showEvent): the worker's Python work holds the
+        # GIL, and painting calls into Python for every cell, so both at once is slow for both.
+        self._start_pending = False
+        self._preload_pending = False
+        self._loading_started = False
         self.update_actions()
 
     # -- actions and menus --------------------------------------------------------------------
@@ -365,11 +369,36 @@ class MainWindow(QMainWindow):
         self._stale.discard(page)
         self.pages[page].reload()
 
-    def _load_all(self) -> None:
-        """At start: the visible page first, then the others, in the worker's queue order."""
-        current = self.current_page()
-        for page in [current, *(p for p in PAGES if p != current)]:
-            self._load_if_stale(page)
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._loading_started:
+            self._loading_started = self._start_pending = True
+            QTimer.singleShot(0, self._start_loading)
+
+    def _start_loading(self) -> None:
+        """The visible page first; once it is on screen, the others one by one (preload)."""
+        self._start_pending = False
+        self._load_if_stale(self.current_page())
+        self._schedule_preload()
+
+    def _schedule_preload(self) -> None:
+        if not any(p in self._stale for p in ("my_day", "caseload")):
+            return
+        self._preload_pending = True
+        # A no-op job: delivered after the job in hand, then a zero timer lets Qt paint first.
+        self.worker.submit(lambda: None, lambda _r: QTimer.singleShot(0, self._preload_next))
+
+    def _preload_next(self) -> None:
+        self._preload_pending = False
+        for page in ("my_day", "caseload"):
+            if page in self._stale and page != self.current_page():
+                self._load_if_stale(page)
+                self._schedule_preload()
+                return
+
+    def is_settled(self) -> bool:
+        """Nothing loading and nothing about to load (for tests and benchmarks)."""
+        return not (self._start_pending or self._preload_pending) and self.worker.is_idle()
 
     def _update_nav(self) -> None:
         urgent = self.my_day.urgent_count()

@@ -54,6 +54,20 @@ _FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
 
 
+_DROP = str.maketrans("", "", "-'`\u2019")
+
+
+def text_key(text: str) -> str:
+    """Sort and search key: case, accents, hyphens and apostrophes ignored.
+
+    ASCII text (most of it) takes a fast path; the full Unicode normalisation costs ~50 µs a
+    string, which is a noticeable pause for 8 000 follow-ups.
+    """
+    if text.isascii():
+        return " ".join(text.casefold().translate(_DROP).split())
+    return normalise_name(text)
+
+
 def day_number(value: date | datetime | None) -> int:
     """Sort key for optional dates: empty sorts first ascending."""
     if value is None:
@@ -81,7 +95,7 @@ class RecordTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Any] = []
-        self._search: list[str] = []
+        self._search: list[str] | None = None  # built on the first filter, not on every load
         self._sort: tuple[int, Qt.SortOrder] | None = None
 
     # -- data in ------------------------------------------------------------------------------
@@ -91,7 +105,7 @@ class RecordTableModel(QAbstractTableModel):
         if self._sort is not None:
             self._rows.sort(key=self._key(self._sort[0]),
                             reverse=self._sort[1] == Qt.SortOrder.DescendingOrder)  # fmt: skip
-        self._search = [normalise_name(self.search_text(r)) for r in self._rows]
+        self._search = None
         self.endResetModel()
 
     def search_text(self, row: Any) -> str:
@@ -116,7 +130,7 @@ class RecordTableModel(QAbstractTableModel):
         if col.sort is not None:
             return col.sort
         # Öztürk sorts with O, O'Brien with Obrien: what officers expect of a name list.
-        return lambda record: normalise_name(col.text(record))
+        return lambda record: text_key(col.text(record))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort in Python with a key (one call per row, not one per comparison).
@@ -134,7 +148,8 @@ class RecordTableModel(QAbstractTableModel):
                             reverse=order == Qt.SortOrder.DescendingOrder)  # fmt: skip
         new_pos = {old: new for new, old in enumerate(order_rows)}
         self._rows = [self._rows[i] for i in order_rows]
-        self._search = [self._search[i] for i in order_rows]
+        if self._search is not None:
+            self._search = [self._search[i] for i in order_rows]
         old = self.persistentIndexList()
         new = [self.index(new_pos[i.row()], i.column()) for i in old]
         self.changePersistentIndexList(old, new)
@@ -155,10 +170,12 @@ class RecordTableModel(QAbstractTableModel):
         if role in (_DISPLAY, _ACCESSIBLE):
             return column.text(record)
         if role == SORT_ROLE:
-            return column.sort(record) if column.sort else normalise_name(column.text(record))
+            return column.sort(record) if column.sort else text_key(column.text(record))
         if role == ROW_ROLE:
             return record
         if role == SEARCH_ROLE:
+            if self._search is None:
+                self._search = [text_key(self.search_text(r)) for r in self._rows]
             return self._search[index.row()]
         if role == _TOOLTIP:
             return column.tip(record) if column.tip else None
@@ -403,26 +420,40 @@ class ReferralsTableModel(RecordTableModel):
                  parent: Any = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.today = today
-        cols = [Column("Reference", lambda r: r.reference)]
-        if with_person:
-            cols.append(Column("Person", lambda r: r.person_name))
-        cols.append(Column("Service", lambda r: r.service_name, tip=lambda r: r.organisation_name))
-        if with_person:
-            cols.append(Column("Organisation", lambda r: r.organisation_name))
-        cols += [
-            Column("Status", lambda r: referral_status_label(r.status), colour=_referral_colour),
-            Column("Made on", lambda r: fmt_date(r.made_on), sort=lambda r: day_number(r.made_on)),
-        ]
-        if today is not None:
-            cols.append(
-                Column("Waiting", self._waiting_text, sort=lambda r: -day_number(r.made_on),
-                       numeric=True)
-            )  # fmt: skip
+        status = Column(
+            "Status", lambda r: referral_status_label(r.status), colour=_referral_colour
+        )
+        made_on = Column(
+            "Made on", lambda r: fmt_date(r.made_on), sort=lambda r: day_number(r.made_on)
+        )
+        service = Column("Service", lambda r: r.service_name, tip=lambda r: r.organisation_name)
+        if with_person:  # My day: how long each provider has been silent comes first
+            cols = [
+                Column("Reference", lambda r: r.reference),
+                Column("Person", lambda r: r.person_name),
+                service,
+                Column(
+                    "Waiting",
+                    self._waiting_text,
+                    sort=lambda r: -day_number(r.made_on),
+                    numeric=True,
+                ),
+                status,
+                made_on,
+                Column("Organisation", lambda r: r.organisation_name),
+            ]
         else:
-            cols.append(
-                Column("Appointment", lambda r: fmt_datetime(r.appointment_at),
-                       sort=lambda r: day_number(r.appointment_at))
-            )  # fmt: skip
+            cols = [
+                Column("Reference", lambda r: r.reference),
+                service,
+                status,
+                made_on,
+                Column(
+                    "Appointment",
+                    lambda r: fmt_datetime(r.appointment_at),
+                    sort=lambda r: day_number(r.appointment_at),
+                ),
+            ]
         self.columns = tuple(cols)
 
     def _waiting_text(self, r: ReferralView) -> str:
@@ -440,8 +471,8 @@ class ReleasesTableModel(RecordTableModel):
         super().__init__(parent)
         self.today = today
         self.columns = (
-            Column("Name", lambda p: p.display_name, sort=lambda p: normalise_name(
-                f"{p.family_name} {p.given_name}")),
+            Column("Name", lambda p: p.display_name,
+                   sort=lambda p: text_key(f"{p.family_name} {p.given_name}")),
             Column("Release", lambda p: fmt_date(p.expected_release_date),
                    sort=lambda p: day_number(p.expected_release_date)),
             Column("In", self._weeks_text, sort=lambda p: day_number(p.expected_release_date),
@@ -502,7 +533,7 @@ class FilterProxy(QSortFilterProxyModel):
         self.setDynamicSortFilter(True)
 
     def set_query(self, text: str) -> None:
-        words = normalise_name(text).split()
+        words = text_key(text).split()
         if words != self._words:
             self._change_filter(lambda: setattr(self, "_words", words))
 

@@ -325,8 +325,7 @@ class MyDayPage(QWidget):
         self.waiting_proxy.setSourceModel(self.waiting_model)
         self.waiting_view = make_table("Waiting on a provider")
         self.waiting_view.setModel(self.waiting_proxy)
-        self.waiting_view.sortByColumn(self.waiting_model.columnCount() - 1,
-                                       Qt.SortOrder.AscendingOrder)  # fmt: skip
+        self.waiting_view.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # longest wait first
         self.waiting_view.activated.connect(self._waiting_activated)
 
         bottom = QSplitter(Qt.Orientation.Horizontal)
@@ -433,7 +432,7 @@ class MyDayPage(QWidget):
     @staticmethod
     def _cap_columns(view: QTableView) -> None:
         header = view.horizontalHeader()
-        limit = max(160, view.width() // 3)
+        limit = max(150, view.width() // 4)
         for col in range(header.count() - 1):
             header.resizeSection(col, min(header.sectionSize(col) + 12, limit))
 

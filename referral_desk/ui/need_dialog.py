@@ -31,7 +31,7 @@ from referral_desk.domain.people import normalise_name
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import NeedView, ReferenceItemView
-from referral_desk.ui.widgets import FieldError, MessageBar, keep_default, named
+from referral_desk.ui.widgets import FieldError, GuardedDialog, MessageBar, keep_default, named
 
 UNMET_CHOICES: tuple[tuple[str, str], ...] = tuple(
     (key, status.label.replace("Unmet – ", "").capitalize())
@@ -60,7 +60,7 @@ def resolve_category(text: str, items: list[ReferenceItemView]) -> ReferenceItem
     raise ValidationError("No category matches; choose one from the list (or Other).")
 
 
-class NeedDialog(QDialog):
+class NeedDialog(GuardedDialog):
     """Log a new need, or edit an existing one's category and description."""
 
     def __init__(
@@ -194,6 +194,7 @@ class NeedDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self._save_and_find)
         # Last: disabling or hiding buttons above may have moved the default elsewhere.
         keep_default(self, self.save_button)
+        self.mark_clean()
         self.category.setFocus()
 
     # -- behaviour ----------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QFrame,
@@ -43,6 +42,7 @@ from referral_desk.services.dto import PersonView
 from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
+    GuardedDialog,
     MessageBar,
     fmt_date,
     keep_default,
@@ -67,7 +67,7 @@ def _text_field(name: str, placeholder: str = "", max_length: int = 200) -> QLin
     return edit
 
 
-class PersonDialog(QDialog):
+class PersonDialog(GuardedDialog):
     """New person (person=None) or edit an existing one."""
 
     def __init__(
@@ -120,6 +120,7 @@ class PersonDialog(QDialog):
         if person is not None:
             self._load(person)
         self._setting_changed()
+        self.mark_clean()
         self.given_name.setFocus()
         self.resize(940, self.sizeHint().height())
 
@@ -500,7 +501,7 @@ class PersonDialog(QDialog):
     def _open_existing(self) -> None:
         if self._duplicates:
             self.open_existing_id = self._duplicates[0][0]
-            self.reject()
+            self.discard()  # the officer chose the existing record: nothing to keep
 
     # -- saving -------------------------------------------------------------------------------
     def _save(self) -> None:

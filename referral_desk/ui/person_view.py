@@ -195,6 +195,7 @@ class PersonPage(QWidget):
         self.person_id: str | None = None
         self._generation = 0
         self._want_need: str | None = None
+        self._draft_notes: dict[str, str] = {}
         today = services.clock.today()
 
         layout = QVBoxLayout(self)
@@ -237,7 +238,8 @@ class PersonPage(QWidget):
         self.timeline_proxy.setSourceModel(self.timeline_model)
         self.timeline_view = make_table("Timeline")
         self.timeline_view.setModel(self.timeline_proxy)
-        self.timeline_view.setWordWrap(True)
+        # One line per event (measuring wrapped rows costs ~50 ms per 100 events); the selected
+        # event's full text shows under the table.
         self.timeline_view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.timeline_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.referrals_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)
@@ -282,6 +284,13 @@ class PersonPage(QWidget):
         self.timeline_filter.textChanged.connect(self.timeline_proxy.set_query)
         tl.addWidget(self.timeline_filter)
         tl.addWidget(self.timeline_view, 1)
+        self.timeline_detail = QLabel()
+        self.timeline_detail.setWordWrap(True)
+        self.timeline_detail.setAccessibleName("Selected event")
+        self.timeline_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.timeline_detail.setStyleSheet("color: #333;")
+        tl.addWidget(self.timeline_detail)
+        self.timeline_view.selectionModel().currentRowChanged.connect(self._show_event)
         note_row = QHBoxLayout()
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText("Add a case note (Ctrl+M), Enter to save")
@@ -387,13 +396,30 @@ class PersonPage(QWidget):
             header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
             header.setMinimumSectionSize(40)
         self.timeline_view.horizontalHeader().resizeSection(2, width("Alex Morgan"))
+        # Long text wraps onto a second line when its column is narrow (a laptop screen); rows
+        # keep a fixed height, so nothing is measured row by row.
+        for view, column, narrow in ((self.timeline_view, 1, 520), (self.needs_view, 2, 330)):
+            view.horizontalHeader().sectionResized.connect(
+                lambda col, _old, new, v=view, c=column, n=narrow: (
+                    c == col and self._fit_rows(v, new < n)
+                )
+            )
+
+    @staticmethod
+    def _fit_rows(view: QTableView, two_lines: bool) -> None:
+        line = view.fontMetrics().height()
+        view.setWordWrap(two_lines)
+        view.verticalHeader().setDefaultSectionSize(line * (2 if two_lines else 1) + 10)
 
     # -- loading ------------------------------------------------------------------------------
     def show_person(self, person_id: str) -> None:
         """Load a person on the worker; the page fills in when the data arrives."""
         if person_id != self.person_id:
+            # A half-written note stays with its person, for when the officer comes back.
+            if self.person_id is not None and self.note_edit.text().strip():
+                self._draft_notes[self.person_id] = self.note_edit.text()
             self.timeline_filter.clear()
-            self.note_edit.clear()
+            self.note_edit.setText(self._draft_notes.pop(person_id, ""))
         self.person_id = person_id
         self.reload()
 
@@ -439,7 +465,7 @@ class PersonPage(QWidget):
             sorted(detail.follow_ups, key=lambda f: (f.done_on is not None, f.due_on))
         )
         self.timeline_model.set_rows(detail.timeline)
-        self.timeline_view.resizeRowsToContents()
+        self.timeline_detail.setText("")
         pending = sum(1 for f in detail.follow_ups if f.done_on is None)
         self.tabs.setTabText(0, f"&Referrals ({len(detail.referrals)})")
         self.tabs.setTabText(1, f"Follow-&ups ({pending} to do)")
@@ -520,6 +546,17 @@ class PersonPage(QWidget):
             if getattr(record, "id", None) == record_id:
                 view.selectRow(row)
                 return
+
+    def _show_event(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.timeline_detail.setText("")
+            return
+        event = self.timeline_proxy.record(current.row())
+        when = self.timeline_proxy.index(current.row(), 0).data()
+        who = f" — {event.by_name}" if event.by_name else ""
+        self.timeline_detail.setText(
+            f"{when}{who}: {self.timeline_proxy.index(current.row(), 1).data()}"
+        )
 
     # -- selection ----------------------------------------------------------------------------
     @property

@@ -76,6 +76,51 @@ def keep_default(dialog: QDialog, button: QPushButton) -> None:
         app.focusChanged.connect(keeper.restore)
 
 
+def form_state(root: QWidget) -> tuple[object, ...]:
+    """What the officer has typed or chosen in a dialog, to tell whether closing loses work."""
+    from PySide6.QtWidgets import QAbstractButton, QSpinBox
+
+    state: list[object] = []
+    for widget in root.findChildren(QWidget):
+        if isinstance(widget, QLineEdit) and not isinstance(widget.parentWidget(), QComboBox):
+            state.append(widget.text())
+        elif isinstance(widget, QComboBox):
+            state.append(widget.currentText())
+        elif isinstance(widget, QAbstractButton) and widget.isCheckable():
+            state.append(widget.isChecked())
+        elif isinstance(widget, QSpinBox):
+            state.append(widget.value())
+    return tuple(state)
+
+
+class GuardedDialog(QDialog):
+    """A dialog that asks before Esc or Cancel throws away what the officer typed.
+
+    Call `mark_clean()` once the fields hold their starting values; `discard()` closes without
+    asking (after saving elsewhere, or when the officer chose another way forward).
+    """
+
+    _clean: tuple[object, ...] | None = None
+
+    def mark_clean(self) -> None:
+        self._clean = form_state(self)
+
+    def is_dirty(self) -> bool:
+        return self._clean is not None and form_state(self) != self._clean
+
+    def discard(self) -> None:
+        super().reject()
+
+    def reject(self) -> None:
+        if self.is_dirty():
+            from referral_desk.ui.messages import confirm
+
+            if not confirm(self, "Discard changes", "Close without saving what you typed?",
+                           action="Discard"):  # fmt: skip
+                return
+        super().reject()
+
+
 def named(widget: QWidget, name: str, description: str = "") -> QWidget:
     """Give a control its accessible name (screen readers) and, optionally, a description."""
     widget.setAccessibleName(name)

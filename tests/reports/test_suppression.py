@@ -259,3 +259,18 @@ def test_a_custom_threshold_uses_its_own_marker() -> None:
     out = suppress_table(table, 10)
     assert out.row("x")["a"] == "<10" and out.row("x")["share"] == "[c]"
     assert out.row("x")["total"] == 17
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=grids)
+def test_a_shared_totals_row_keeps_its_pattern_and_still_protects(cells: list[list[int]]) -> None:
+    """Tables sharing a totals row get its pattern decided once; inner cells adapt around it."""
+    grid = with_totals(cells)
+    last = len(grid) - 1
+    totals_line = protect([grid[last]], threshold=5, row_sums=True, col_sums=False)
+    fixed = {(last, c): (0, c) in totals_line for c in range(len(grid[0]))}
+    hidden = protect(grid, threshold=5, row_sums=True, col_sums=True, fixed=fixed)
+    assert {p for p, hide in fixed.items() if hide} <= hidden
+    assert not {p for p, hide in fixed.items() if not hide} & hidden
+    assert not line_leaks(grid, hidden, row_sums=True, col_sums=True)
+    assert determined(grid, hidden, row_sums=True, col_sums=True) == set()

@@ -325,3 +325,21 @@ def test_bad_sizes_are_refused(app: AppServices, sizes: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         generate_demo(app, **sizes)
     assert _rows(app, Person) == []
+
+
+def test_a_large_caseload_is_shared_with_colleagues(app: AppServices) -> None:
+    me = app.profile.get()
+    assert me is not None
+    summary = generate_demo(app, people=130, services=20, referrals=150)
+    assert summary.officers == 2
+    owners = Counter(p.owner_officer_id for p in _rows(app, Person))
+    assert owners[me.id] == 60 and sorted(owners.values()) == [10, 60, 60]
+    colleagues = {o.id for o in app.profile.officers()} - {me.id}
+    assert set(owners) - {me.id} == colleagues
+    owner_of = {p.id: p.owner_officer_id for p in _rows(app, Person)}
+    for fu in _rows(app, FollowUp):
+        assert fu.officer_id == owner_of[fu.person_id]
+    for ref in _rows(app, Referral):
+        assert ref.made_by_officer_id == owner_of[ref.person_id]
+    mine = app.follow_ups.list(officer_id=me.id)
+    assert mine and all(owner_of[f.person_id] == me.id for f in mine)

@@ -308,3 +308,18 @@ def test_import_report_and_refusal(admin: DirectoryAdminService, tmp_path: Path)
     assert report.counts["organisation"]["unchanged"] == 1
     assert report.total("new") == 0
     assert report.to_dict()["counts"]["organisation"]["unchanged"] == 1
+
+
+def test_import_report_counts_rejected_rows(admin: DirectoryAdminService, tmp_path: Path) -> None:
+    org = admin.create_organisation(name="Org")
+    admin.create_service(org.id, "Kept")
+    bad = admin.create_service(org.id, "Broken")
+    admin.export_package(tmp_path / "out")
+    services = tmp_path / "out" / "services.csv"
+    services.write_text(services.read_text("utf-8").replace(bad.id, "broken-id"), "utf-8")
+    report = admin.import_package(tmp_path / "out", dry_run=True)
+    assert report.counts["service"]["rejected"] == 1
+    assert report.counts["service"]["unchanged"] == 1
+    (issue,) = [i for i in report.rejected if i.table == "service"]
+    assert (issue.file, issue.message) == ("services.csv", "id is not a valid UUID")
+    assert issue.row in (2, 3)  # rows are in HSDS-id order; the header is row 1

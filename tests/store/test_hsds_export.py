@@ -278,3 +278,13 @@ def test_export_to_a_file_path_that_is_not_zip_is_refused(app: Any, tmp_path: Pa
     target.write_text("x", "utf-8")
     with pytest.raises(ExportError):
         export_dir(app, target)
+
+
+@pytest.mark.parametrize("value", ["=CMD()", "+44", "-1", "@SUM(A1)", "'=x", "''=y", "plain", ""])
+def test_cell_escape_round_trips(value: str) -> None:
+    from referral_desk.store.hsds.exporter import escape_cell
+    from referral_desk.store.hsds.package_reader import unescape_cell
+
+    escaped = escape_cell(value)
+    assert escaped[:1] not in ("=", "+", "-", "@")
+    assert unescape_cell(escaped) == value

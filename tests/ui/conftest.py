@@ -53,7 +53,7 @@ def window(app: Any, qtbot: Any, settings: QSettings) -> Iterator[Any]:
     with qtbot.waitActive(win):
         win.show()
         win.activateWindow()
-    qtbot.waitUntil(win.worker.is_idle, timeout=5000)
+    qtbot.waitUntil(win.is_settled, timeout=5000)
     yield win
     win.close()
     win.deleteLater()
@@ -72,7 +72,7 @@ class Gui:
 
     def wait_idle(self, win: Any, timeout: int = 5000) -> None:
         """Wait until every background load has been delivered to the UI thread."""
-        self.qtbot.waitUntil(win.worker.is_idle, timeout=timeout)
+        self.qtbot.waitUntil(getattr(win, "is_settled", win.worker.is_idle), timeout=timeout)
 
     def on_next_dialog(self, callback: Callable[[Any], None], *, timeout_ms: int = 5000) -> list:
         """Run `callback(dialog)` once the next modal dialog is open (it blocks in exec()).

@@ -72,7 +72,7 @@ def test_every_action_is_in_a_menu_with_a_unique_shortcut(window) -> None:
 
 def test_every_control_has_an_accessible_name(qtbot, app, window, referred) -> None:
     window.open_person(referred["person"].id)
-    qtbot.waitUntil(window.worker.is_idle)
+    qtbot.waitUntil(window.is_settled)
     assert unnamed_controls(window) == []
     from referral_desk.ui.my_day import FollowUpDoneDialog, RescheduleDialog
     from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
@@ -188,7 +188,7 @@ def test_start_window_runs_until_the_window_closes(qtbot, app) -> None:
         if not windows:
             QTimer.singleShot(20, close_main)
             return
-        qtbot.waitUntil(windows[0].worker.is_idle)
+        qtbot.waitUntil(windows[0].is_settled)
         windows[0].close()
 
     QTimer.singleShot(0, close_main)

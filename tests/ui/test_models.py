@@ -149,6 +149,7 @@ def test_needs_drag_and_drop_asks_for_the_new_order(qtbot, app, referred) -> Non
 def test_waiting_referrals_and_timeline_texts(app, referred) -> None:
     ref = app.referrals.get(referred["referral"].id)
     model = ReferralsTableModel(date(2026, 3, 12), with_person=True)
+    assert [c.title for c in model.columns][:4] == ["Reference", "Person", "Service", "Waiting"]
     model.set_rows([ref])
     assert _texts(model, _column(model, "Waiting")) == ["10 days"]
     assert model.index(0, _column(model, "Person")).data() == "Zoë Ward"

@@ -148,3 +148,19 @@ def test_resolve_category_prefers_exact_then_unique_matches(app) -> None:
         resolve_category("mis", items)  # drug misuse, alcohol misuse
     with pytest.raises(ValidationError, match="Choose a need category"):
         resolve_category("  ", items)
+
+
+def test_escape_asks_before_throwing_away_what_was_typed(qtbot, gui, app, person) -> None:
+    dialog = open_dialog(qtbot, app, person)
+    qtbot.keyClick(dialog.category.lineEdit(), Qt.Key.Key_Escape)  # nothing typed: just closes
+    assert not dialog.isVisible()
+    dialog = open_dialog(qtbot, app, person)
+    qtbot.keyClicks(dialog.description, "Needs a flat")
+    gui.on_next_dialog(lambda box: gui.button(box, "Cancel").click())
+    qtbot.keyClick(dialog.description, Qt.Key.Key_Escape)
+    assert dialog.isVisible() and dialog.description.text() == "Needs a flat"
+    gui.on_next_dialog(lambda box: gui.button(box, "Discard").click())
+    qtbot.keyClick(dialog.description, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert dialog.result() == QDialog.DialogCode.Rejected
+    assert app.needs.list(person.id) == []

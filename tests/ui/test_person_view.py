@@ -66,8 +66,8 @@ def test_reorder_needs_with_the_keyboard_and_by_dragging(qtbot, app, gui, window
     mime = model.mimeData([model.index(1, 0)])
     model.dropMimeData(mime, Qt.DropAction.MoveAction, 0, 0, QModelIndex())
     gui.wait_idle(window)
-    assert [n.category for n in app.needs.list(opened["person"].id)] == ["mentoring",
-                                                                         "accommodation"]  # fmt: skip
+    stored = [n.category for n in app.needs.list(opened["person"].id)]
+    assert stored == ["mentoring", "accommodation"]
     assert needs_shown(window)[0] == "Social networks and mentoring"
 
 
@@ -191,8 +191,7 @@ def test_release_needs_no_prison_and_custody_does(qtbot, app, gui, window, opene
     assert not [f for f in app.follow_ups.list() if f.kind == "tell_provider"]
 
 
-def test_withdrawing_consent_flags_referrals_and_blocks_new_ones(qtbot, app, gui,
-                                                                 window, opened) -> None:  # fmt: skip
+def test_withdrawing_consent_flags_and_blocks(qtbot, app, gui, window, opened) -> None:
     consent = window.actions_by_name["consent"]
     assert consent.text() == "Withdraw &consent…"
     asked: list[str] = []
@@ -281,6 +280,18 @@ def test_case_note_goes_on_the_timeline_with_who(qtbot, app, gui, window, opened
     assert page.timeline_proxy.index(0, 2).data() == "Alex Morgan"
     qtbot.keyClicks(page.timeline_filter, "hostel")
     assert timeline_texts(window) == ["Note: Phoned the hostel about a bed"]
+
+
+def test_a_half_written_note_waits_for_its_person(qtbot, app, gui, window, opened) -> None:
+    other = app.people.add(given_name="Aaron", family_name="Öztürk")
+    page = window.person_page
+    qtbot.keyClicks(page.note_edit, "Rang the hostel, waiting for")
+    window.open_person(other.id)
+    gui.wait_idle(window)
+    assert page.note_edit.text() == ""
+    window.open_person(opened["person"].id)
+    gui.wait_idle(window)
+    assert page.note_edit.text() == "Rang the hostel, waiting for"
 
 
 def test_person_actions_follow_the_page_and_selection(window, gui, opened) -> None:

@@ -25,10 +25,6 @@ from referral_desk.ui.printing import (
 pytestmark = pytest.mark.gui
 
 
-
-
-
-
 def pages_in(source: bytes | Path) -> list[tuple[float, float]]:
     """Page sizes (points) of a PDF given as bytes or a file."""
     document = pdfium.PdfDocument(source)

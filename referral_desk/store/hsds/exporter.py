@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from referral_desk.domain.errors import DomainError
 from referral_desk.store.hsds import gc_paused
 from referral_desk.store.hsds import mapping as m
-from referral_desk.store.hsds.importer import CHECK_ORDER, SELF_LINKS
+from referral_desk.store.hsds.checks import CHECK_ORDER, SELF_LINKS
 from referral_desk.store.hsds.package_reader import DESCRIPTOR, FORMULA_TRIGGERS
 from referral_desk.store.hsds.schema import HSDS_VERSION, TABLES
 from referral_desk.store.hsds.taxonomy import (
@@ -72,8 +72,12 @@ class ExportError(DomainError):
 
 
 def escape_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas: `=CMD()` is written as `'=CMD()`."""
-    return "'" + value if value[:1] in FORMULA_TRIGGERS and value else value
+    """Neutralise spreadsheet formulas: `=CMD()` is written as `'=CMD()`.
+
+    A value that already looks escaped (`'=x`, `''=x`…) gets one more apostrophe, so that the
+    importer's `unescape_cell` always gives back exactly what was exported.
+    """
+    return "'" + value if value.lstrip("'")[:1] in FORMULA_TRIGGERS and value else value
 
 
 def _key(row: Any) -> str:
@@ -273,13 +277,17 @@ def _drop_broken_links(tables: dict[str, list[m.Row]]) -> None:
             ok = True
             for column, target in links:
                 value = row.get(column, "")
+                spec = schema.field(column)
+                required = spec is not None and spec.required
                 if not value:
+                    if required:  # e.g. a service whose organisation was deleted
+                        ok = False
+                        break
                     continue
                 known = self_ids if target == table else ids.get(target, set())
                 if value in known:
                     continue
-                spec = schema.field(column)
-                if spec is not None and spec.required:
+                if required:
                     ok = False
                     break
                 row = {**row, column: ""}

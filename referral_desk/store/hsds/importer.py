@@ -4,12 +4,8 @@
 which organisations, locations, services and service areas are new, changed or unchanged, and
 which rows are rejected and why. `apply_plan` then writes the plan in the caller's transaction.
 
-Row faults quarantine the row, never the package: a bad or repeated id, a missing required
-value, a value outside an HSDS enum, or a required link to a row that is not in the package.
-Rows that depend on a quarantined row (a service of a rejected organisation, the phone of a
-rejected service) are quarantined with it. A dangling *optional* link (a parent organisation
-that is not in the package) is dropped and the row kept. Tables are checked parents first, so
-by the time a row is checked, everything it may point to has been decided.
+Row faults quarantine the row and what depends on it, never the package (`checks`); checked
+rows are folded into our fields (`folding`, `mapping`).
 
 Records are matched to the directory by HSDS id (`hsds_id`, or our own id for records that
 were created here and exported), so a re-import updates instead of duplicating. Fields HSDS
@@ -26,7 +22,6 @@ same change-log entries far faster than the unit of work (the 20 000-service bud
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,18 +37,16 @@ from referral_desk.store.bulk import BulkLoader
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.hsds import gc_paused
 from referral_desk.store.hsds import mapping as m
+from referral_desk.store.hsds.checks import Checker, Issue, Key
+from referral_desk.store.hsds.folding import Folder, Record
 from referral_desk.store.hsds.package_reader import (
     DEFAULT_MAX_FILE_BYTES,
     Package,
     read_package,
 )
-from referral_desk.store.hsds.schema import TABLES
 from referral_desk.store.hsds.taxonomy import (
     CategoryMatcher,
-    LocalTerm,
-    decode_values,
     is_published,
-    local_term_for,
 )
 from referral_desk.store.models import (
     Location,
@@ -65,61 +58,7 @@ from referral_desk.store.models import (
     SyncedBase,
 )
 
-# Parents before children: when a row is checked, every row it may point to is decided.
-CHECK_ORDER = (
-    "taxonomy", "taxonomy_term", "organization", "program", "location", "service",
-    "service_at_location", "contact", "phone", "address", "accessibility", "schedule",
-    "funding", "service_area", "required_document", "language", "cost_option",
-    "organization_identifier", "attribute",
-)  # fmt: skip
-IGNORED_TABLES = ("metadata", "meta_table_description")
-RECORD_TABLES = ("organization", "location", "service")
-# Which record a child row belongs to: the first of these links that is filled in.
-OWNER_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
-    "program": (("organization_id", "organization"),),
-    "service_at_location": (("service_id", "service"),),
-    "contact": (("service_id", "service"), ("service_at_location_id", "service_at_location"),
-                ("organization_id", "organization"), ("location_id", "location")),
-    "phone": (("service_id", "service"), ("service_at_location_id", "service_at_location"),
-              ("organization_id", "organization"), ("location_id", "location"),
-              ("contact_id", "contact")),
-    "address": (("location_id", "location"),),
-    "accessibility": (("location_id", "location"),),
-    "schedule": (("service_id", "service"), ("service_at_location_id", "service_at_location"),
-                 ("location_id", "location")),
-    "funding": (("service_id", "service"), ("organization_id", "organization")),
-    "service_area": (("service_id", "service"),),
-    "required_document": (("service_id", "service"),),
-    "language": (("service_id", "service"), ("location_id", "location"),
-                 ("phone_id", "phone")),
-    "cost_option": (("service_id", "service"),),
-    "organization_identifier": (("organization_id", "organization"),),
-}  # fmt: skip
-# Links HSDS leaves out of its foreign keys but which are links all the same.
-SELF_LINKS: dict[str, tuple[str, ...]] = {
-    "organization": ("parent_organization_id",),
-    "taxonomy_term": ("parent_id",),
-}
-ENUM_CHECKED = {("service", "status"), ("location", "location_type"), ("address", "address_type")}
-ATTRIBUTE_ENTITIES = ("service", "organization", "location", "service_at_location")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_ARTICLE = {"organization": "an organization", "location": "a location", "service": "a service"}
-
-Key = tuple[str, str]  # (record table, HSDS id)
-
-
 # --- the plan ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A rejected row or a dropped link: where it is and why (no cell contents)."""
-
-    table: str
-    file: str
-    row: int
-    record_id: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -160,394 +99,6 @@ class ImportPlan:
 
     def count(self, kind: str, action: str) -> None:
         self.counts[kind][action] += 1
-
-
-# --- checking rows -------------------------------------------------------------------------
-
-
-@dataclass
-class _Row:
-    table: str
-    number: int
-    id: str
-    cells: dict[str, str]
-    owner: Key | None = None
-
-
-class _Checker:
-    """Decides for every row: accepted (with its owner) or rejected (with a reason)."""
-
-    def __init__(self, package: Package, plan: ImportPlan) -> None:
-        self.package = package
-        self.plan = plan
-        self.accepted: dict[str, dict[str, _Row]] = {t: {} for t in TABLES}
-        self.rejected: dict[str, set[str]] = {t: set() for t in TABLES}
-
-    def run(self) -> None:
-        for table in CHECK_ORDER:
-            self._check_table(table)
-        for table in IGNORED_TABLES:
-            rows = self.package.table(table).rows
-            if rows:
-                self.plan.notes.append(
-                    f"{self.package.table(table).path}: {len(rows)} row(s) not imported "
-                    "(package metadata is not kept in the directory)."
-                )
-        for name in self.package.ignored_resources:
-            self.plan.notes.append(f"Resource '{name}' is not an HSDS table; not imported.")
-
-    def _issue(self, table: str, number: int, rid: str, message: str) -> Issue:
-        return Issue(table, self.package.table(table).path, number, rid, message)
-
-    def reject(self, table: str, number: int, rid: str, message: str) -> None:
-        self.plan.rejected.append(self._issue(table, number, rid, message))
-        self.plan.rejected_by_table[table] = self.plan.rejected_by_table.get(table, 0) + 1
-        if rid:
-            self.rejected[table].add(rid)
-
-    def warn(self, table: str, number: int, rid: str, message: str) -> None:
-        self.plan.warnings.append(self._issue(table, number, rid, message))
-
-    def _state(self, target: str, value: str) -> str:
-        if value in self.accepted[target]:
-            return "ok"
-        return "rejected" if value in self.rejected[target] else "dangling"
-
-    def _check_table(self, table: str) -> None:
-        raw = self.package.table(table)
-        schema = TABLES[table]
-        required = [f.name for f in schema.fields if f.required and f.name != "id"]
-        enums = {f.name: f.enum for f in schema.fields if (table, f.name) in ENUM_CHECKED}
-        links = [(c, t) for c, t in schema.links if c not in SELF_LINKS.get(table, ())]
-        owners = OWNER_LINKS.get(table, ())
-        seen: dict[str, int] = {}
-        accepted = self.accepted[table]
-        for raw_row in raw.rows:
-            cells = raw_row.cells
-            number = raw_row.number
-            rid = cells.get("id", "")
-            if not _UUID.fullmatch(rid):
-                rid = rid.strip().lower()
-            if raw_row.fault:
-                self.reject(table, number, "", f"row {raw_row.fault}")
-                continue
-            if not rid:
-                self.reject(table, number, "", "id is missing")
-                continue
-            if not _UUID.fullmatch(rid):
-                self.reject(table, number, "", "id is not a valid UUID")
-                self.rejected[table].add(rid)  # so rows that point to it say why
-                continue
-            if rid in seen:
-                self.reject(table, number, "", f"repeats the id of row {seen[rid]}")
-                continue
-            seen[rid] = number
-            cells["id"] = rid
-            missing = [c for c in required if not cells.get(c, "").strip()]
-            if missing:
-                self.reject(table, number, rid, "missing required value: " + ", ".join(missing))
-                continue
-            bad_enum = self._check_enums(cells, enums) if enums else ""
-            if bad_enum:
-                self.reject(table, number, rid, bad_enum)
-                continue
-            problem = self._check_links(table, number, rid, cells, links, owners) if links else ""
-            if problem:
-                self.reject(table, number, rid, problem)
-                continue
-            row = _Row(table, number, rid, cells)
-            if table == "attribute":
-                problem = self._attribute_owner(row)
-            elif owners:
-                problem = self._owner(row, owners)
-            if problem:
-                self.reject(table, number, rid, problem)
-                continue
-            accepted[rid] = row
-        for column in SELF_LINKS.get(table, ()):
-            for row in accepted.values():
-                value = row.cells.get(column, "").strip().lower()
-                row.cells[column] = value
-                if value and value not in accepted:
-                    row.cells[column] = ""
-                    gone = value in self.rejected[table]
-                    self.warn(table, row.number, row.id, _dropped(column, table, gone))
-
-    @staticmethod
-    def _check_enums(cells: dict[str, str], enums: dict[str, tuple[str, ...]]) -> str:
-        for name, allowed in enums.items():
-            value = cells.get(name, "").strip().casefold()
-            if value not in allowed:
-                return f"{name} must be one of: {', '.join(allowed)}"
-            cells[name] = value
-        return ""
-
-    def _check_links(
-        self,
-        table: str,
-        number: int,
-        rid: str,
-        cells: dict[str, str],
-        links: Sequence[tuple[str, str]],
-        owners: Sequence[tuple[str, str]],
-    ) -> str:
-        accepted = self.accepted
-        for column, target in links:
-            value = cells.get(column, "")
-            if not value or value in accepted[target]:
-                continue  # the common case: blank, or an exact id of an accepted row
-            value = cells[column] = value.strip().lower()
-            if not value:
-                continue
-            state = self._state(target, value)
-            if state == "ok":
-                continue
-            owner_column = next((c for c, _ in owners if cells.get(c, "").strip()), None)
-            spec = TABLES[table].field(column)
-            if (spec is not None and spec.required) or (
-                state == "rejected" and column == owner_column
-            ):
-                if state == "rejected":
-                    return _depends(target, value)
-                return f"{column} points to {_a(target)} that is not in the package"
-            cells[column] = ""
-            self.warn(table, number, rid, _dropped(column, target, state == "rejected"))
-        return ""
-
-    def _owner(self, row: _Row, owners: Sequence[tuple[str, str]]) -> str:
-        for column, target in owners:
-            value = row.cells.get(column, "")
-            if not value:
-                continue
-            if target in RECORD_TABLES:
-                row.owner = (target, value)
-            else:
-                row.owner = self.accepted[target][value].owner
-            return ""
-        if row.table == "service_area":
-            return "is not linked to a service in the package"
-        return "is not linked to any service, organization or location in the package"
-
-    def _attribute_owner(self, row: _Row) -> str:
-        entity = row.cells.get("link_entity", "").strip().lower()
-        if entity not in ATTRIBUTE_ENTITIES:
-            return "link_entity must be one of: " + ", ".join(ATTRIBUTE_ENTITIES)
-        row.cells["link_entity"] = entity
-        link = row.cells.get("link_id", "").strip().lower()
-        row.cells["link_id"] = link
-        state = self._state(entity, link)
-        if state == "rejected":
-            return _depends(entity, link)
-        if state == "dangling":
-            return f"link_id points to {_a(entity)} that is not in the package"
-        target = self.accepted[entity][link]
-        row.owner = target.owner if entity == "service_at_location" else (entity, link)
-        return ""
-
-
-def _depends(target: str, value: str) -> str:
-    # Ids are named only when they are UUIDs: a malformed one could be any text at all.
-    which = f"{target} {value}" if _UUID.fullmatch(value) else f"{target} it links to"
-    return f"depends on {_the(which)}, which was rejected"
-
-
-def _the(text: str) -> str:
-    return "the " + text.replace("_", " ")
-
-
-def _dropped(column: str, target: str, rejected: bool) -> str:
-    why = "was rejected" if rejected else "is not in the package"
-    return f"{column} points to {_a(target)} that {why}; link dropped"
-
-
-def _a(table: str) -> str:
-    return _ARTICLE.get(table, f"a {table.replace('_', ' ')}")
-
-
-# --- folding rows into records -------------------------------------------------------------
-
-
-@dataclass
-class _Record:
-    """What the package says about one organisation, location or service."""
-
-    key: str
-    row: _Row
-    fields: dict[str, Any]
-    hsds: dict[str, Any]  # the hsds_* parts of `extra`
-    local: dict[str, Any] = field(default_factory=dict)  # our attributes that were present
-    links: dict[str, str | None] = field(default_factory=dict)  # HSDS ids of linked records
-    categories: set[str] | None = None
-    assurer: str = ""
-
-
-class _Folder:
-    """Turns accepted rows into `_Record`s with our field values."""
-
-    def __init__(self, checker: _Checker, matcher: CategoryMatcher) -> None:
-        self.c = checker
-        self.matcher = matcher
-        self.children: dict[Key, dict[str, list[m.Row]]] = defaultdict(lambda: defaultdict(list))
-        self.attributes: dict[Key, list[m.Row]] = defaultdict(list)
-        self.locals: dict[Key, dict[LocalTerm, list[tuple[_Row, str]]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
-        self.areas: dict[str, list[_Row]] = defaultdict(list)
-        self.used_terms: set[str] = set()
-        self._chains: dict[str, tuple[list[m.Row], list[m.Row]]] = {}
-        self._collect()
-
-    def _collect(self) -> None:
-        accepted = self.c.accepted
-        for table in CHECK_ORDER:
-            if table in RECORD_TABLES or table in ("taxonomy", "taxonomy_term", "attribute"):
-                continue
-            for row in accepted[table].values():
-                assert row.owner is not None
-                if table == "service_area":
-                    self.areas[row.owner[1]].append(row)
-                else:
-                    self.children[row.owner][table].append(m.canonical(table, row.cells))
-        terms = accepted["taxonomy_term"]
-        for row in accepted["attribute"].values():
-            assert row.owner is not None
-            term = terms[row.cells["taxonomy_term_id"]].cells
-            local = local_term_for(term)
-            if local is not None:
-                if local.entity == row.owner[0]:
-                    self.locals[row.owner][local].append((row, row.cells.get("value", "")))
-                else:
-                    self.c.warn("attribute", row.number, row.id,
-                                f"term {local.code} does not apply to {_a(row.owner[0])}; "
-                                "ignored")  # fmt: skip
-                continue
-            stored = m.canonical("attribute", row.cells)
-            stored[m.TERM_KEY], stored[m.TAXONOMY_KEY] = self._term_chain(term)  # type: ignore[assignment]
-            self.attributes[row.owner].append(stored)
-
-    def _term_chain(self, term: dict[str, str]) -> tuple[list[m.Row], list[m.Row]]:
-        """The term, its ancestors and their taxonomies (computed once per term)."""
-        found = self._chains.get(term["id"])
-        if found is None:
-            found = self._chains[term["id"]] = self._build_chain(term)
-        return found
-
-    def _build_chain(self, term: dict[str, str]) -> tuple[list[m.Row], list[m.Row]]:
-        terms: list[m.Row] = []
-        taxonomies: list[m.Row] = []
-        seen: set[str] = set()
-        current: dict[str, str] | None = term
-        while current is not None and current["id"] not in seen:
-            seen.add(current["id"])
-            self.used_terms.add(current["id"])
-            terms.append(m.canonical("taxonomy_term", current))
-            taxonomy = self.c.accepted["taxonomy"].get(current.get("taxonomy_id", ""))
-            if taxonomy is not None and taxonomy.id not in {t["id"] for t in taxonomies}:
-                self.used_terms.add(taxonomy.id)
-                taxonomies.append(m.canonical("taxonomy", taxonomy.cells))
-            parent = self.c.accepted["taxonomy_term"].get(current.get("parent_id", ""))
-            current = parent.cells if parent is not None else None
-        return terms, taxonomies
-
-    def _local_values(self, key: Key) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for term, items in self.locals.get(key, {}).items():
-            try:
-                values[term.field] = decode_values(term, [v for _, v in items])
-            except ValueError as err:
-                row = items[-1][0]
-                self.c.warn("attribute", row.number, row.id,
-                            f"value of term {term.code} is {err}; ignored")  # fmt: skip
-        return values
-
-    def _fold(self, kind: str, key: str) -> tuple[dict[str, Any], dict[str, list[m.Row]]]:
-        rows = self.children.get((kind, key), {})
-        return m.fold_children(kind, key, rows)
-
-    def organisation(self, row: _Row) -> _Record:
-        cells = row.cells
-        fields: dict[str, Any] = {
-            "name": cells["name"].strip(),
-            "description": m.unfill(cells["description"]),
-            "email": cells.get("email", "").strip(),
-            "website": cells.get("website", "").strip(),
-        }
-        projected, kept = self._fold(m.ORGANIZATION, row.id)
-        fields.update(projected)
-        attributes = self.attributes.get((m.ORGANIZATION, row.id))
-        if attributes:
-            kept["attribute"] = attributes
-        hsds = {m.EXTRA_COLUMNS: m.leftover(cells, m.ORGANISATION_MAPPED), m.EXTRA_ROWS: kept}
-        local = self._local_values((m.ORGANIZATION, row.id))
-        return _Record(row.id, row, fields, hsds, local)
-
-    def location(self, row: _Row) -> _Record:
-        cells = row.cells
-        fields: dict[str, Any] = {"name": cells.get("name", "").strip()}
-        for name in ("latitude", "longitude"):
-            try:
-                fields[name] = m.parse_float(cells.get(name, ""))
-            except ValueError:
-                fields[name] = None
-                self.c.warn("location", row.number, row.id, f"{name} is not a number; ignored")
-        projected, kept = self._fold(m.LOCATION, row.id)
-        fields.update(projected)
-        attributes = self.attributes.get((m.LOCATION, row.id))
-        if attributes:
-            kept["attribute"] = attributes
-        columns = m.leftover(cells, m.LOCATION_MAPPED, m.LOCATION_DEFAULTS)
-        hsds = {m.EXTRA_COLUMNS: columns, m.EXTRA_ROWS: kept}
-        links = {"organisation": cells.get("organization_id") or None}
-        return _Record(row.id, row, fields, hsds, links=links)
-
-    def service(self, row: _Row) -> _Record:
-        cells = row.cells
-        fields: dict[str, Any] = {
-            "name": cells["name"].strip(),
-            "description": cells.get("description", "").strip(),
-            "email": cells.get("email", "").strip(),
-            "status": cells["status"],
-        }
-        for column, name in (("minimum_age", "min_age"), ("maximum_age", "max_age")):
-            try:
-                fields[name] = m.parse_whole(cells.get(column, ""))
-            except ValueError:
-                fields[name] = None
-                self.c.warn("service", row.number, row.id, f"{column} is not a whole number; "
-                            "ignored")  # fmt: skip
-        try:
-            fields["assured_date"] = m.parse_day(cells.get("assured_date", ""))
-        except ValueError:
-            fields["assured_date"] = None
-            self.c.warn("service", row.number, row.id, "assured_date is not a date; ignored")
-        projected, kept = self._fold(m.SERVICE, row.id)
-        location = projected.pop("location")
-        fields.update(projected)
-        local = self._local_values((m.SERVICE, row.id))
-        # Accessibility is said of the location in HSDS; ours is per service (attribute wins).
-        location_rows = self.children.get((m.LOCATION, location or ""), {})
-        fields["accessibility"] = local.pop(
-            "accessibility", m.accessibility_text(location_rows.get("accessibility", []))
-        )
-        assurer = local.pop("assurer", cells.get("assurer_email", "").strip())
-        attributes = self.attributes.get((m.SERVICE, row.id), [])
-        categories = m.attribute_categories(attributes, self.matcher)
-        plain = [m.strip_term_keys(a) for a in attributes]
-        if attributes and plain != m.category_rows(row.id, categories):
-            kept["attribute"] = attributes
-        area_columns = {}
-        for area in self.areas.get(row.id, []):
-            columns = m.leftover(area.cells, m.AREA_MAPPED)
-            if columns:
-                area_columns[area.id] = columns
-        hsds = {
-            m.EXTRA_COLUMNS: m.leftover(cells, m.SERVICE_MAPPED),
-            m.EXTRA_ROWS: kept,
-            m.EXTRA_AREAS: area_columns,
-        }
-        links = {"organisation": cells["organization_id"], "location": location}
-        record = _Record(row.id, row, fields, hsds, local, links, categories or None, assurer)
-        return record
 
 
 # --- planning against the directory --------------------------------------------------------
@@ -602,7 +153,7 @@ def _diff(target: dict[str, Any], existing: Mapping[str, Any]) -> dict[str, Any]
 
 
 class _Planner:
-    def __init__(self, session: Session, plan: ImportPlan, folder: _Folder) -> None:
+    def __init__(self, session: Session, plan: ImportPlan, folder: Folder) -> None:
         self.session = session
         self.plan = plan
         self.folder = folder
@@ -612,7 +163,7 @@ class _Planner:
         self,
         kind: str,
         model: type[SyncedBase],
-        record: _Record,
+        record: Record,
         target: dict[str, Any],
         existing: Mapping[str, Any] | None,
         used: set[str],
@@ -638,7 +189,7 @@ class _Planner:
             self.plan.count(kind, "unchanged")
         return str(existing["id"])
 
-    def organisations(self, records: Iterable[_Record]) -> None:
+    def organisations(self, records: Iterable[Record]) -> None:
         existing, used = _existing(self.session, Organisation)
         for rec in records:
             target = {**rec.fields, **rec.local, "hsds_id": rec.key}
@@ -647,7 +198,7 @@ class _Planner:
                 "organisation", Organisation, rec, target, found, used
             )
 
-    def locations(self, records: Iterable[_Record]) -> None:
+    def locations(self, records: Iterable[Record]) -> None:
         existing, used = _existing(self.session, Location)
         for rec in records:
             org = rec.links["organisation"]
@@ -661,7 +212,7 @@ class _Planner:
                 "location", Location, rec, target, found, used
             )
 
-    def services(self, records: list[_Record]) -> None:
+    def services(self, records: list[Record]) -> None:
         existing, used = _existing(self.session, Service)
         categories = self._categories()
         for rec in records:
@@ -723,7 +274,7 @@ class _Planner:
             self.plan.updates[ServiceCategory][current[code][0]] = {"deleted_at": now}
         return True
 
-    def areas(self, services: list[_Record]) -> None:
+    def areas(self, services: list[Record]) -> None:
         existing, used = _existing(self.session, ServiceArea)
         in_package: set[str] = set()
         kind = "service_area"
@@ -778,9 +329,9 @@ def _need_categories(session: Session) -> list[tuple[str, str]]:
 def plan_import(session: Session, package: Package) -> ImportPlan:
     """Check the package and work out what importing it would change. Writes nothing."""
     plan = ImportPlan()
-    checker = _Checker(package, plan)
+    checker = Checker(package)
     checker.run()
-    folder = _Folder(checker, CategoryMatcher(_need_categories(session)))
+    folder = Folder(checker, CategoryMatcher(_need_categories(session)))
     accepted = checker.accepted
     orgs = [folder.organisation(r) for r in accepted["organization"].values()]
     locations = [folder.location(r) for r in accepted["location"].values()]
@@ -794,6 +345,9 @@ def plan_import(session: Session, package: Package) -> ImportPlan:
             plan.notes.append(
                 f"{package.table(table).path}: {count} row(s) not used by any imported record."
             )
+    found = checker.findings
+    plan.rejected, plan.warnings = found.rejected, found.warnings
+    plan.notes, plan.rejected_by_table = found.notes, found.rejected_by_table
     planner = _Planner(session, plan, folder)
     planner.organisations(orgs)
     planner.locations(locations)

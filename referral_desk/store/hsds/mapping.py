@@ -523,13 +523,19 @@ def organisation_row(key: str, org: dict[str, Any], columns: Row) -> Row:
     return row
 
 
+def export_status(status: str | None) -> str:
+    """Our status in HSDS spelling ("temporarily_closed" -> "temporarily closed")."""
+    return " ".join((status or "active").replace("_", " ").replace("-", " ").split()).lower()
+
+
 def service_row(key: str, org_key: str, svc: dict[str, Any], columns: Row) -> Row:
     row = blank_row("service")
     row.update(columns)
     assurer = svc["assurer"] or ""
     row.update(
         id=key, organization_id=org_key, name=svc["name"], description=svc["description"],
-        email=svc["email"], status=svc["status"], minimum_age=fmt_number(svc["min_age"]),
+        email=svc["email"], status=export_status(svc["status"]),
+        minimum_age=fmt_number(svc["min_age"]),
         maximum_age=fmt_number(svc["max_age"]),
         assured_date=svc["assured_date"].isoformat() if svc["assured_date"] else "",
         assurer_email=assurer if looks_like_email(assurer) else "",

@@ -42,8 +42,8 @@ class PackageError(DomainError):
 
 
 def unescape_cell(value: str) -> str:
-    """Undo the exporter's formula escape: `'=X` was `=X` before it was written."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+    """Undo the exporter's formula escape: `'=X` was `=X` (and `''=X` was `'=X`)."""
+    if value[:1] == "'" and value.lstrip("'")[:1] in FORMULA_TRIGGERS and value.lstrip("'"):
         return value[1:]
     return value
 
