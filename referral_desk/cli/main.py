@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from referral_desk import __version__
-from referral_desk.cli import commands
+from referral_desk.cli import commands, directory_cmd
 from referral_desk.cli.sync_cmd import add_sync_parser
 from referral_desk.domain.errors import DomainError
 from referral_desk.services.app_services import AppServices
@@ -177,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     prsub.add_parser("show", parents=[js])
 
     add_sync_parser(sub, js)
+    directory_cmd.add_directory_parser(sub, js)
     return p
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from referral_desk.services.base import Clock
 from referral_desk.services.case_actions import CaseActionService
 from referral_desk.services.directory import DirectoryService
+from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.services.followups import FollowUpService
 from referral_desk.services.my_day import MyDayService
 from referral_desk.services.needs import NeedService
@@ -35,6 +36,7 @@ class AppServices:
     my_day: MyDayService
     printing: PrintingService
     sync: SyncService
+    directory_admin: DirectoryAdminService
 
     @property
     def data_path(self) -> Path:
@@ -62,6 +64,7 @@ def open_services(data_dir: Path, clock: Clock | None = None) -> AppServices:
         my_day=MyDayService(db, clock),
         printing=PrintingService(db, clock),
         sync=SyncService(db, clock),
+        directory_admin=DirectoryAdminService(db, clock),
     )
     services.reference.seed_defaults()
     return services

@@ -456,3 +456,7 @@ def _assign_id(target: SyncedBase, _args: tuple, kwargs: dict) -> None:
     """Ids exist from construction, so related rows can be built before the first flush."""
     if kwargs.get("id") is None:
         kwargs["id"] = new_id()
+
+
+# Tables defined beside the core ones register themselves in SYNCED_MODELS when imported.
+from referral_desk.store import directory_models as _directory_models  # noqa: E402, F401
