@@ -16,6 +16,7 @@ from referral_desk.domain.errors import DatabaseError
 from referral_desk.store import fts
 from referral_desk.store.database import (
     DB_FILENAME,
+    SCHEMA_HEAD,
     Database,
     alembic_config,
     current_revision,
@@ -34,6 +35,10 @@ def test_new_database_is_built_by_migrations_to_head(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         db.close()
+
+
+def test_schema_head_constant_matches_the_newest_migration() -> None:
+    assert head_revision() == SCHEMA_HEAD
 
 
 def test_every_search_trigger_exists_after_upgrade_head(tmp_path: Path) -> None:
