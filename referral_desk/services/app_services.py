@@ -17,6 +17,7 @@ from referral_desk.services.printing import PrintingService
 from referral_desk.services.profile import ProfileService
 from referral_desk.services.reference import ReferenceService
 from referral_desk.services.referrals import ReferralService
+from referral_desk.services.reports import ReportService
 from referral_desk.services.sync import SyncService
 from referral_desk.store.database import Database
 
@@ -37,6 +38,7 @@ class AppServices:
     printing: PrintingService
     sync: SyncService
     directory_admin: DirectoryAdminService
+    reports: ReportService
 
     @property
     def data_path(self) -> Path:
@@ -65,6 +67,7 @@ def open_services(data_dir: Path, clock: Clock | None = None) -> AppServices:
         printing=PrintingService(db, clock),
         sync=SyncService(db, clock),
         directory_admin=DirectoryAdminService(db, clock),
+        reports=ReportService(db, clock),
     )
     services.reference.seed_defaults()
     return services

@@ -1,0 +1,91 @@
+"""Report a correction to a directory entry: any officer, from any service.
+
+Officers told us they found wrong phone numbers and closed services but had nobody to tell
+(DESIGN.md §1). This dialog is that somebody: the note goes to the directory keeper's inbox
+(by sync on other sites), and the keeper accepts or dismisses it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from referral_desk.domain.errors import DomainError
+from referral_desk.services.app_services import AppServices
+from referral_desk.services.directory_admin import MAX_CORRECTION, CorrectionView
+from referral_desk.ui.messages import error_text
+from referral_desk.ui.widgets import FieldError, GuardedDialog, keep_default, named
+
+
+class ReportCorrectionDialog(GuardedDialog):
+    """Ask what is wrong with one service and store it; `reported` holds the stored correction."""
+
+    def __init__(
+        self, services: AppServices, service_id: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.service_id = service_id
+        self.reported: CorrectionView | None = None
+        svc = services.directory.get_service(service_id)
+        self.setWindowTitle("Report a correction")
+        self.setAccessibleName("Report a correction")
+        self.resize(480, 280)
+
+        heading = QLabel(f"<b>{_escape(svc.name)}</b> — {_escape(svc.organisation_name)}")
+        heading.setWordWrap(True)
+        prompt = QLabel("&What is wrong? (for example a new phone number, or the service has "
+                        "closed)")  # fmt: skip
+        prompt.setWordWrap(True)
+        self.text = QPlainTextEdit()
+        self.text.setTabChangesFocus(True)
+        named(self.text, "What is wrong", "Describe what is wrong; the directory keeper reads it")
+        prompt.setBuddy(self.text)
+        self.error = FieldError()
+        note = QLabel("Do not include anyone's personal details.")
+        note.setStyleSheet("color: #555;")
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.send_button = buttons.addButton("&Send to directory keeper",
+                                             QDialogButtonBox.ButtonRole.AcceptRole)  # fmt: skip
+        named(self.send_button, "Send to directory keeper")
+        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "Cancel")
+        buttons.accepted.connect(self.send)
+        buttons.rejected.connect(self.reject)
+        keep_default(self, self.send_button)
+
+        box = QVBoxLayout(self)
+        box.addWidget(heading)
+        box.addWidget(prompt)
+        box.addWidget(self.text, 1)
+        box.addWidget(self.error)
+        box.addWidget(note)
+        box.addWidget(buttons)
+        self.text.setFocus()
+        self.mark_clean()
+
+    def send(self) -> None:
+        """Text is required (and limited); the services say so, shown under the box."""
+        body = self.text.toPlainText()
+        if not body.strip():
+            self.error.set_error("Say what is wrong before sending.")
+            self.text.setFocus()
+            return
+        if len(body) > MAX_CORRECTION:
+            self.error.set_error(f"Keep it to {MAX_CORRECTION} characters or fewer.")
+            return
+        try:
+            self.reported = self.services.directory_admin.report_correction(self.service_id, body)
+        except DomainError as err:
+            self.error.set_error(error_text(err))
+            return
+        self.accept()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
