@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-import referral_desk.store.directory_models  # noqa: F401  (tables for autogenerate)
+import referral_desk.store.directory_models  # tables for autogenerate
 import referral_desk.store.sync_models  # noqa: F401
 from referral_desk.store.models import Base
 

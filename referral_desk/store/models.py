@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -279,7 +280,13 @@ class ServiceCategory(SyncedBase):
     """A need category a service meets (many-to-many, indexed for search filters)."""
 
     __tablename__ = "service_category"
-    __table_args__ = (Index("ix_service_category_code_service", "category_code", "service_id"),)
+    __table_args__ = (
+        Index("ix_service_category_code_service", "category_code", "service_id"),
+        Index(
+            "ix_service_category_live", "category_code", "service_id",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+    )  # fmt: skip
 
     service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
     category_code: Mapped[str] = mapped_column(String(80))
@@ -289,7 +296,13 @@ class ServiceArea(SyncedBase):
     """A probation area / local authority a service covers in the community."""
 
     __tablename__ = "service_area"
-    __table_args__ = (Index("ix_service_area_name_service", "name", "service_id"),)
+    __table_args__ = (
+        Index("ix_service_area_name_service", "name", "service_id"),
+        Index(
+            "ix_service_area_live", text("name COLLATE NOCASE"), "service_id",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+    )  # fmt: skip
 
     service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -331,6 +344,12 @@ class ReferralStatusChange(SyncedBase):
     """Insert-only lifecycle history (who, when, channel, reason)."""
 
     __tablename__ = "referral_status_change"
+    __table_args__ = (
+        Index(
+            "ix_referral_status_change_history",
+            "referral_id", "deleted_at", "to_status", "at", "reason_code",
+        ),
+    )  # fmt: skip
     __personal__ = frozenset({"note"})
 
     referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
