@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -103,6 +104,8 @@ class ServiceEditorDialog(GuardedDialog):
         """A labelled field with its own error line; `key` is the label the services use."""
         named(widget, label.replace("&", ""), tip)
         holder = QWidget()
+        # Maximum: extra height goes nowhere, rather than into gaps around a short field.
+        holder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         lay = QVBoxLayout(holder)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(1)
@@ -182,7 +185,7 @@ class ServiceEditorDialog(GuardedDialog):
         self.community = QCheckBox("Works in the communit&y")
         self.community.setChecked(True)
         self._row(form, "", self.community, "community", 1)
-        self.gate = QCheckBox("Through the &gate")
+        self.gate = QCheckBox("Through the gat&e")
         self._row(form, "", self.gate, "through the gate", 1)
         self.free = QCheckBox("&Free (externally funded)")
         self.free.setChecked(True)
@@ -228,7 +231,7 @@ class ServiceEditorDialog(GuardedDialog):
         form = QFormLayout(page)
         self.confidential = QCheckBox("&Confidential address (a refuge: publish the contact only)")
         self._row(form, "", self.confidential, "confidential address", 3,
-                  "Officers and exports never see the address of a confidential service")  # fmt: skip
+                  "Officers and exports never see a confidential address")  # fmt: skip
         self.loc_name = QLineEdit()
         self._row(form, "Location &name", self.loc_name, "name_loc", 3)
         self.address_1 = QLineEdit()

@@ -1,0 +1,190 @@
+"""The directory page: keeper edits, read-only for officers, freshness, corrections, HSDS import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from referral_desk.store.models import Service
+from referral_desk.ui.directory_page import DirectoryPage
+
+pytestmark = pytest.mark.gui
+
+EXAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "interop" / "hsds-3.0-example"
+SHOTS = Path("/tmp/shots")
+
+
+def _page(app: Any, qtbot: Any) -> Iterator[DirectoryPage]:
+    page = DirectoryPage(app)
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    page.refresh()
+    qtbot.waitUntil(page.is_settled, timeout=5000)
+    yield page
+    qtbot.waitUntil(page.is_settled, timeout=5000)
+    page.shutdown()
+
+
+@pytest.fixture
+def keeper_page(app: Any, qtbot: Any) -> Iterator[DirectoryPage]:
+    app.profile.set(role="directory_keeper")
+    yield from _page(app, qtbot)
+
+
+@pytest.fixture
+def officer_page(app: Any, qtbot: Any) -> Iterator[DirectoryPage]:
+    yield from _page(app, qtbot)
+
+
+def _reload(page: DirectoryPage, qtbot: Any) -> None:
+    qtbot.waitUntil(page.is_settled, timeout=5000)
+
+
+def _shot(page: Any, name: str) -> None:
+    if SHOTS.is_dir():
+        page.grab().save(str(SHOTS / f"{name}.png"))
+
+
+def test_keeper_creates_a_service_through_the_editor(
+    app: Any, keeper_page: DirectoryPage, qtbot: Any, gui: Any
+) -> None:
+    page = keeper_page
+    assert page.is_keeper and not page.note.isVisibleTo(page)
+    assert page.new_button.isEnabled()
+
+    def fill(dialog: Any) -> None:
+        dialog.org_name.setText("New Leaf Trust")
+        dialog.name.setText("Housing advice")
+        dialog.areas.setText("Leeds")
+        _shot(dialog, "editor")
+        gui.button(dialog, "Save service").click()
+
+    gui.on_next_dialog(fill)
+    page.new_service()
+    _reload(page, qtbot)
+    names = [s.name for s in page.services_model.rows()]
+    assert names == ["Housing advice"]
+    assert app.directory.list_services()[0].organisation_name == "New Leaf Trust"
+    assert page.selected_service() is not None  # the new service is selected
+    _shot(page, "services_keeper")
+
+
+def test_officer_sees_read_only(app: Any, officer_page: DirectoryPage, qtbot: Any,
+                                gui: Any) -> None:  # fmt: skip
+    service_id = gui.add_service("Hope Mentoring")
+    page = officer_page
+    page.refresh()
+    _reload(page, qtbot)
+    assert not page.is_keeper and page.note.isVisibleTo(page)
+    assert page.select_service(service_id)
+    for button in page.edit_buttons:
+        assert not button.isEnabled()
+    assert not page.import_action.isEnabled()
+    assert page.report_button.isEnabled()  # any officer can report a correction
+    _shot(page, "services_officer")
+
+
+def test_verified_today_updates_the_table(app: Any, keeper_page: DirectoryPage, qtbot: Any,
+                                          gui: Any) -> None:  # fmt: skip
+    service_id = gui.add_service("Hope Mentoring")
+    page = keeper_page
+    page.refresh()
+    _reload(page, qtbot)
+    assert page.services_model.rows()[0].assured_date is None
+    assert page.select_service(service_id)
+    page.verify_button.click()
+    _reload(page, qtbot)
+    row = page.services_model.rows()[0]
+    assert row.assured_date == app.clock.today() and row.assurer == "Alex Morgan"
+    col = [c.title for c in page.services_model.columns].index("Verified")
+    assert page.services_model.index(0, col).data() == "2 Mar 2026"
+    assert page.stale_model.rows() == []  # verified today is not stale
+
+
+def test_stale_list_shows_an_old_service(app: Any, keeper_page: DirectoryPage, qtbot: Any,
+                                         gui: Any) -> None:  # fmt: skip
+    old = gui.add_service("Old Service")
+    gui.add_service("Fresh Service")
+    with app.db.write() as session:
+        for svc in session.query(Service):
+            svc.assured_date = date(2024, 1, 5) if svc.id == old else date(2026, 2, 1)
+    page = keeper_page
+    page.refresh()
+    _reload(page, qtbot)
+    assert [s.name for s in page.stale_model.rows()] == ["Old Service"]
+    assert page.stale_model.rows()[0].months_since == 25
+    page.months.setValue(36)  # a longer window: nothing is that old
+    _reload(page, qtbot)
+    assert page.stale_model.rows() == []
+    page.months.setValue(12)
+    _reload(page, qtbot)
+    page.tabs.setCurrentIndex(1)
+    _shot(page, "needs_checking")
+
+
+def test_reported_correction_reaches_the_inbox_and_accept_resolves_it(
+    app: Any, keeper_page: DirectoryPage, qtbot: Any, gui: Any
+) -> None:
+    service_id = gui.add_service("Hope Mentoring")
+    page = keeper_page
+    page.refresh()
+    _reload(page, qtbot)
+    page.select_service(service_id)
+
+    def report(dialog: Any) -> None:
+        dialog.text.setPlainText("The phone number is now 0113 496 0999")
+        gui.button(dialog, "Send to directory keeper").click()
+
+    gui.on_next_dialog(report)
+    page.report_button.click()
+    _reload(page, qtbot)
+    inbox = page.corrections_model.rows()
+    assert [c.service_name for c in inbox] == ["Hope Mentoring"]
+    assert "(1)" in page.tabs.tabText(2)
+    page.tabs.setCurrentIndex(2)
+    page.corrections_view.selectRow(0)
+    page.resolution.setText("Phone updated")
+    _shot(page, "corrections")
+    page.accept_button.click()
+    _reload(page, qtbot)
+    assert page.corrections_model.rows() == []
+    done = app.directory_admin.corrections("all")
+    assert [(c.status, c.resolution_note) for c in done] == [("accepted", "Phone updated")]
+
+
+def test_import_example_package_preview_then_apply(
+    app: Any, keeper_page: DirectoryPage, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not (EXAMPLE / "datapackage.json").is_file():
+        pytest.skip(f"the official HSDS 3.0 example package is not at {EXAMPLE}")
+    page = keeper_page
+    monkeypatch.setattr(
+        QFileDialog,
+        "getOpenFileName",
+        staticmethod(lambda *a, **k: (str(EXAMPLE / "datapackage.json"), "")),
+    )
+    page.import_action.trigger()
+    qtbot.waitUntil(lambda: page.preview_dialog is not None, timeout=10000)
+    dialog = page.preview_dialog
+    assert dialog is not None and app.directory.list_services() == []
+    report = dialog.report
+    assert report.dry_run and report.counts["service"]["new"] >= 1
+    rows = [dialog.counts.verticalHeaderItem(r).text() for r in range(dialog.counts.rowCount())]
+    assert "Services" in rows
+    r = rows.index("Services")
+    assert dialog.counts.item(r, 0).text() == str(report.counts["service"]["new"])
+    assert dialog.rejected.rowCount() == len(report.rejected) + len(report.warnings)
+    _shot(dialog, "import_preview")
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: page.last_report is not None, timeout=20000)
+    _reload(page, qtbot)
+    assert page.last_report.applied
+    assert len(page.services_model.rows()) == report.counts["service"]["new"] >= 1
+    assert "Imported" in page.result.text()
+    assert QApplication.activeModalWidget() is None  # busy indicator closed

@@ -1,0 +1,88 @@
+"""The service editor: a keeper's new service is stored, and errors show under their field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from referral_desk.ui.correction_dialog import ReportCorrectionDialog
+from referral_desk.ui.service_editor import ServiceEditorDialog
+
+pytestmark = pytest.mark.gui
+
+
+def _tick(dialog: ServiceEditorDialog, code: str) -> None:
+    for i in range(dialog.categories.count()):
+        item = dialog.categories.item(i)
+        if item.data(Qt.ItemDataRole.UserRole) == code:
+            item.setCheckState(Qt.CheckState.Checked)
+
+
+def test_new_service_with_new_organisation_and_location_is_stored(app: Any, qtbot: Any) -> None:
+    dialog = ServiceEditorDialog(app, None)
+    qtbot.addWidget(dialog)
+    assert dialog.organisation.currentData() is None  # "New organisation…"
+    dialog.org_name.setText("New Leaf Trust")
+    dialog.org_website.setText("newleaf.example")
+    dialog.name.setText("Housing advice")
+    _tick(dialog, "accommodation")
+    dialog.areas.setText("Leeds, Bradford")
+    dialog.phone.setText("0113 496 0001")
+    dialog.address_1.setText("1 Park Row")
+    dialog.city.setText("Leeds")
+    dialog.postcode.setText("ls14ap")
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    stored = app.directory.get_service(dialog.saved.id)
+    assert stored.name == "Housing advice"
+    assert stored.organisation_name == "New Leaf Trust"
+    assert stored.categories == ("accommodation",)
+    assert set(stored.areas) == {"Leeds", "Bradford"}
+    assert stored.location is not None and stored.location.postcode == "LS1 4AP"
+
+
+def test_validation_message_appears_under_the_field(app: Any, qtbot: Any) -> None:
+    org = app.directory_admin.create_organisation(name="Hope Trust")
+    dialog = ServiceEditorDialog(app, None)
+    qtbot.addWidget(dialog)
+    dialog.organisation.setCurrentIndex(dialog.organisation.findData(org.id))
+    assert not dialog.org_name.isEnabled()
+    dialog.name.setText("Mentoring")
+    dialog.email.setText("not-an-email")
+    dialog.save()
+    assert dialog.saved is None and dialog.result() != dialog.DialogCode.Accepted
+    _widget, error, tab = dialog._errors["email"]
+    assert error.isVisibleTo(dialog) and "Email" in error.text()
+    assert dialog.tabs.currentIndex() == tab
+    dialog.email.setText("hello@hope.example")
+    dialog.save()
+    assert dialog.saved is not None and dialog.saved.email == "hello@hope.example"
+    assert [s.name for s in app.directory.list_services()] == ["Mentoring"]
+
+
+def test_edit_existing_service_keeps_its_values(app: Any, qtbot: Any) -> None:
+    org = app.directory_admin.create_organisation(name="Hope Trust")
+    svc = app.directory_admin.create_service(org.id, "Mentoring", categories=["mentoring"],
+                                             min_age=18)  # fmt: skip
+    dialog = ServiceEditorDialog(app, svc.id)
+    qtbot.addWidget(dialog)
+    assert dialog.name.text() == "Mentoring" and dialog.min_age.text() == "18"
+    assert not dialog.is_dirty()
+    dialog.max_age.setText("25")
+    dialog.save()
+    assert app.directory.get_service(svc.id).max_age == 25
+
+
+def test_correction_text_is_required(app: Any, qtbot: Any) -> None:
+    org = app.directory_admin.create_organisation(name="Hope Trust")
+    svc = app.directory_admin.create_service(org.id, "Mentoring")
+    dialog = ReportCorrectionDialog(app, svc.id)
+    qtbot.addWidget(dialog)
+    dialog.send()
+    assert dialog.reported is None and dialog.error.text()
+    dialog.text.setPlainText("Phone number changed")
+    dialog.send()
+    assert dialog.reported is not None
+    assert [c.text for c in app.directory_admin.corrections()] == ["Phone number changed"]
