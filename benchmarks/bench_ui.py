@@ -172,7 +172,7 @@ def add_heavy_person(data_dir: Path) -> str:
         person = services.people.add(given_name="Heavy", family_name="Benchmark",
                                      consent_given_on="2026-01-05")  # fmt: skip
         cats = [c.code for c in services.reference.categories() if c.code != "other"]
-        svc_ids = [s.id for s in services.directory.list_services()[:50]]
+        svc_ids = [s.id for s in services.directory.list_services() if s.status == "active"][:50]
         for i in range(50):
             need = services.needs.log(person.id, cats[i % len(cats)], f"Need number {i + 1}")
             services.referrals.make(need.id, svc_ids[i % len(svc_ids)], consent=True)

@@ -173,7 +173,7 @@ class NeedDialog(GuardedDialog):
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(lambda: self._save(find_service=False))
         self.find_button.clicked.connect(lambda: self._save(find_service=True))
-        cancel.clicked.connect(self.reject)
+        cancel.clicked.connect(self.cancel)
         layout.addWidget(buttons)
 
         if editing:

@@ -114,7 +114,7 @@ class PersonDialog(GuardedDialog):
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         named(cancel, "Cancel")
         self.save_button.clicked.connect(self._save)
-        cancel.clicked.connect(self.reject)
+        cancel.clicked.connect(self.cancel)
         outer.addWidget(buttons)
 
         if person is not None:
@@ -501,7 +501,7 @@ class PersonDialog(GuardedDialog):
     def _open_existing(self) -> None:
         if self._duplicates:
             self.open_existing_id = self._duplicates[0][0]
-            self.discard()  # the officer chose the existing record: nothing to keep
+            self.reject()  # the officer chose the existing record: nothing to keep
 
     # -- saving -------------------------------------------------------------------------------
     def _save(self) -> None:

@@ -311,6 +311,17 @@ class SyncSettingsDialog(QDialog):
             note = "The passphrase is kept in this computer's password store, never in a file."
         self.passphrase_note.setText(note)
         self.passphrase_note.setAccessibleDescription(note)
+        QTimer.singleShot(0, self._grow)
+
+    def _grow(self) -> None:
+        """Taller when a note wraps onto more lines: wrapped labels do not ask for it."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def browse(self) -> None:
         start = self.store_edit.text().strip() or str(Path.home())
@@ -618,7 +629,10 @@ class ExchangeDialog(QDialog):
             self._set_state("cancelled")
             self.reject()
             return
-        self._run_preview() if self.PREVIEW else self._run_apply()
+        if self.PREVIEW:
+            self._run_preview()
+        else:
+            self._run_apply()
 
     def _submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
         if self._worker is None:
@@ -770,7 +784,10 @@ class ExchangeDialog(QDialog):
         self._from_keyring = False
         self.heading.setText(self.TITLE)
         self.state = "new"
-        self._run_preview() if self.PREVIEW else self._run_apply()
+        if self.PREVIEW:
+            self._run_preview()
+        else:
+            self._run_apply()
 
     def review_conflicts(self) -> None:
         dialog = ConflictsDialog(self.services, self)

@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -94,10 +94,10 @@ def form_state(root: QWidget) -> tuple[object, ...]:
 
 
 class GuardedDialog(QDialog):
-    """A dialog that asks before Esc or Cancel throws away what the officer typed.
+    """A dialog that asks before Esc, Cancel or its close button throws away typing.
 
-    Call `mark_clean()` once the fields hold their starting values; `discard()` closes without
-    asking (after saving elsewhere, or when the officer chose another way forward).
+    Call `mark_clean()` once the fields hold their starting values. Only the officer's own
+    ways of leaving ask; `reject()` called by code (after saving, on shutdown) just closes.
     """
 
     _clean: tuple[object, ...] | None = None
@@ -108,17 +108,30 @@ class GuardedDialog(QDialog):
     def is_dirty(self) -> bool:
         return self._clean is not None and form_state(self) != self._clean
 
-    def discard(self) -> None:
-        super().reject()
+    def _may_discard(self) -> bool:
+        if not self.is_dirty():
+            return True
+        from referral_desk.ui.messages import confirm
 
-    def reject(self) -> None:
-        if self.is_dirty():
-            from referral_desk.ui.messages import confirm
+        return confirm(self, "Discard changes", "Close without saving what you typed?",
+                       action="Discard")  # fmt: skip
 
-            if not confirm(self, "Discard changes", "Close without saving what you typed?",
-                           action="Discard"):  # fmt: skip
-                return
-        super().reject()
+    def cancel(self) -> None:
+        """Esc or the Cancel button."""
+        if self._may_discard():
+            self.reject()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.cancel()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if event.spontaneous() and not self._may_discard():  # the title bar's close button
+            event.ignore()
+            return
+        super().closeEvent(event)
 
 
 def named(widget: QWidget, name: str, description: str = "") -> QWidget:

@@ -348,6 +348,7 @@ def autopilot() -> Iterator[Callable[..., list[str]]]:
                 (dialog.apply_button if apply else dialog.cancel_button).click()
             elif dialog.state in ("done", "nothing", "refused"):
                 seen.append(dialog.state)
+                timer.stop()  # one dialog each: the next autopilot drives the next one
                 dialog.close_button.click()
 
         timer = QTimer()

@@ -1,0 +1,551 @@
+"""Reports screen: choose a report and a period, read its tables and bar charts, export it.
+
+The screen shows the officer's exact figures (`services.reports.run`), plus the "Other"
+descriptions of unmet needs for reviewing categories: these are for the screen only. Anything
+that leaves the machine goes through `services.reports.export`, which suppresses small counts
+and strips names and free text; the status line says so. "Show as exported" runs the same
+report suppressed, so the officer can see exactly what a file will show.
+
+Reports can take a couple of seconds on a large team's data, so they run on the worker.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QResizeEvent,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from referral_desk.reports.model import ChartData, Report, ReportTable
+from referral_desk.services.reports import default_period
+from referral_desk.ui.messages import show_error, show_info
+from referral_desk.ui.widgets import named
+from referral_desk.ui.worker import Worker
+
+__all__ = ["REPORT_TITLES", "BarChart", "ReportTableModel", "ReportsPage"]
+
+REPORT_TITLES = {
+    "unmet-needs": "Unmet needs",
+    "outcomes": "Referral outcomes",
+    "followups": "Follow-up discipline",
+    "freshness": "Directory freshness",
+}
+
+EXPORTS = (
+    ("csv", "CSV…", "CSV files (*.csv)"),
+    ("xlsx", "Excel…", "Excel workbooks (*.xlsx)"),
+    ("pdf", "PDF…", "PDF documents (*.pdf)"),
+)
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+TOTAL_ROLE = Qt.ItemDataRole.UserRole + 2
+
+SERIES_COLOURS = ("#1f5f99", "#d9822b", "#3a8f4b", "#9b3a8f", "#7a7a7a", "#b8a12a")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.0f}"
+    return str(value)
+
+
+class ReportTableModel(QAbstractTableModel):
+    """One ReportTable: rows, then its totals row (kept last whatever the sort)."""
+
+    def __init__(self, table: ReportTable, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.table = table
+        self._rows = list(table.rows) + ([table.totals] if table.totals is not None else [])
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.table.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.table.columns[section].title
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        value = self._rows[index.row()][index.column()]
+        column = self.table.columns[index.column()]
+        is_total = self.table.totals is not None and index.row() == len(self._rows) - 1
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _text(value)
+        if role == SORT_ROLE:
+            if column.kind == "label":
+                return str(value or "").casefold()
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return float(value)
+            return -1.0  # hidden ("<5", "[c]") or empty: sorts below zero
+        if role == TOTAL_ROLE:
+            return is_total
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind != "label":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and is_total:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole and isinstance(value, str) and value[:1] in "<[":
+            return "Hidden: a small count, or one that would give a small count away"
+        return None
+
+
+class _TotalsLastProxy(QSortFilterProxyModel):
+    def lessThan(
+        self,
+        left: QModelIndex | QPersistentModelIndex,
+        right: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        lt, rt = left.data(TOTAL_ROLE), right.data(TOTAL_ROLE)
+        if lt != rt:  # the totals row stays at the bottom in both directions
+            return bool(rt) != (self.sortOrder() == Qt.SortOrder.DescendingOrder)
+        return bool(left.data(SORT_ROLE) < right.data(SORT_ROLE))
+
+
+class BarChart(QWidget):
+    """Horizontal bar chart of a ChartData: one group per label, one bar per series, labelled."""
+
+    BAR = 18
+    GAP = 8
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data: ChartData | None = None
+        self.setAccessibleName("Report chart")
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.Base)
+
+    def set_data(self, data: ChartData | None) -> None:
+        self.data = data
+        if data is None:
+            self.setAccessibleDescription("")
+        else:
+            lines = [
+                f"{label}: "
+                + ", ".join(f"{s.name} {self._value_text(s.values[i])}" for s in data.series)
+                for i, label in enumerate(data.labels)
+            ]
+            self.setAccessibleDescription(f"{data.title}. " + "; ".join(lines))
+        self.setMinimumHeight(self._needed_height())
+        self.updateGeometry()
+        self.update()
+
+    def bar_count(self) -> int:
+        """Bars actually drawn (a value above zero), for tests and screen readers."""
+        if self.data is None:
+            return 0
+        return sum(1 for s in self.data.series for v in s.values if v)
+
+    def _value_text(self, value: float | None) -> str:
+        return "hidden" if value is None else _text(value)
+
+    def _header_height(self) -> int:
+        lines = 1 + (1 if self.data and len(self.data.series) > 1 else 0)
+        return lines * (self.fontMetrics().height() + 6) + 6
+
+    def _group_height(self) -> int:
+        n = len(self.data.series) if self.data else 1
+        return max(n * self.BAR, self.fontMetrics().height()) + self.GAP
+
+    def _needed_height(self) -> int:
+        if self.data is None:
+            return 80
+        return self._header_height() + len(self.data.labels) * self._group_height() + 24
+
+    def sizeHint(self) -> QSize:
+        return QSize(520, self._needed_height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        text_colour = self.palette().color(QPalette.ColorRole.Text)
+        fm = self.fontMetrics()
+        width = self.width()
+        if self.data is None or not self.data.labels:
+            painter.setPen(text_colour)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No chart data")
+            return
+        data = self.data
+        bold = QFont(self.font())
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(text_colour)
+        y = 6
+        painter.drawText(QRectF(8, y, width - 16, fm.height() + 4), data.title)
+        painter.setFont(self.font())
+        y += fm.height() + 6
+        if len(data.series) > 1:  # legend
+            x = 8
+            for i, series in enumerate(data.series):
+                painter.fillRect(QRectF(x, y + 3, 12, 12), QColor(SERIES_COLOURS[i % 6]))
+                painter.setPen(text_colour)
+                painter.drawText(int(x + 16), y + fm.ascent() + 2, series.name)
+                x += 16 + fm.horizontalAdvance(series.name) + 16
+            y += fm.height() + 6
+        y += 6
+        label_w = min(max(fm.horizontalAdvance(lbl) for lbl in data.labels) + 12, width * 0.38)
+        value_w = fm.horizontalAdvance("hidden") + 12
+        left = 8 + label_w
+        plot_w = max(width - left - value_w - 8, 20)
+        peak = max((v for s in data.series for v in s.values if v), default=0.0) or 1.0
+        group = self._group_height()
+        grid = QColor(text_colour)
+        grid.setAlpha(60)
+        painter.setPen(grid)
+        painter.drawLine(int(left), y - 2, int(left), y + len(data.labels) * group)
+        for row, label in enumerate(data.labels):
+            top = y + row * group
+            painter.setPen(text_colour)
+            shown = fm.elidedText(label, Qt.TextElideMode.ElideRight, int(label_w - 8))
+            rows_h = len(data.series) * self.BAR
+            painter.drawText(
+                QRectF(8, top, label_w - 8, rows_h),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                shown,
+            )
+            for i, series in enumerate(data.series):
+                value = series.values[row]
+                bar_top = top + i * self.BAR + 2
+                length = 0.0 if not value else plot_w * value / peak
+                if length:
+                    painter.fillRect(
+                        QRectF(left + 1, bar_top, max(length, 2), self.BAR - 4),
+                        QColor(SERIES_COLOURS[i % 6]),
+                    )
+                painter.setPen(text_colour)
+                painter.drawText(
+                    QRectF(left + length + 6, bar_top - 2, value_w, self.BAR),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    self._value_text(value),
+                )
+        painter.end()
+
+
+class ReportsPage(QWidget):
+    """The Reports screen. `services` is AppServices; give it the window's `worker` if any."""
+
+    def __init__(
+        self, services: Any, parent: QWidget | None = None, *, worker: Worker | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.worker = worker or Worker(self, default_on_error=lambda e: show_error(self, e))
+        self.report: Report | None = None
+        self._shown: tuple[str, date, date] | None = None
+        self._job = 0
+        self._threshold = services.reports.threshold()
+        self._build_ui()
+
+    # -- layout -------------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.chooser = QComboBox()
+        for key in self.services.reports.names():
+            self.chooser.addItem(REPORT_TITLES.get(key, key), key)
+        named(self.chooser, "Report")
+        start, end = default_period(self.services.clock.today())
+        self.date_from = self._date_edit("From date", start)
+        self.date_to = self._date_edit("To date", end)
+        self.as_exported = QCheckBox("Show as exported")
+        named(self.as_exported, "Show as exported",
+              "Hide small counts exactly as exported files do")  # fmt: skip
+        self.run_button = QPushButton("&Run")
+        named(self.run_button, "Run report", "Run the report (Enter)")
+        self.run_button.clicked.connect(self.run_report)
+        self.export_buttons: dict[str, QPushButton] = {}
+        filters = QHBoxLayout()
+        for text, widget in (("Re&port:", self.chooser), ("&From:", self.date_from),
+                             ("&To:", self.date_to)):  # fmt: skip
+            label = QLabel(text)
+            label.setBuddy(widget)
+            filters.addWidget(label)
+            filters.addWidget(widget)
+        filters.addWidget(self.as_exported)
+        filters.addWidget(self.run_button)
+        filters.addStretch(1)
+        filters.addWidget(QLabel("Export:"))
+        for fmt, text, _filter in EXPORTS:
+            button = QPushButton(text)
+            named(button, f"Export {text.rstrip('…')}", f"Save the report as {fmt.upper()}")
+            button.setEnabled(False)
+            button.clicked.connect(lambda _=False, f=fmt: self.export(f))
+            filters.addWidget(button)
+            self.export_buttons[fmt] = button
+
+        self.title = QLabel("Choose a report and a period, then Run.")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setAccessibleName("Report title")
+
+        self.tables = QTabWidget()
+        named(self.tables, "Report tables")
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setAccessibleName("Report notes")
+        self.notes.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        left = QWidget()
+        left_box = QVBoxLayout(left)
+        left_box.setContentsMargins(0, 0, 0, 0)
+        left_box.addWidget(self.tables, 1)
+
+        self.chart_choice = QComboBox()
+        named(self.chart_choice, "Chart")
+        self.chart_choice.currentIndexChanged.connect(self._show_chart)
+        self.chart = BarChart()
+        self.chart_scroll = QScrollArea()
+        self.chart_scroll.setWidgetResizable(True)
+        self.chart_scroll.setWidget(self.chart)
+        self.chart_scroll.setAccessibleName("Chart area")
+        self.other_label = QLabel("“Other” needs described (on screen only, never exported):")
+        self.other_list = QListWidget()
+        named(self.other_list, "Other need descriptions",
+              "Needs logged as Other, for reviewing categories; never exported")  # fmt: skip
+        self.other_list.setMaximumHeight(110)
+        right = QWidget()
+        right_box = QVBoxLayout(right)
+        right_box.setContentsMargins(0, 0, 0, 0)
+        chart_row = QHBoxLayout()
+        chart_label = QLabel("C&hart:")
+        chart_label.setBuddy(self.chart_choice)
+        chart_row.addWidget(chart_label)
+        chart_row.addWidget(self.chart_choice, 1)
+        right_box.addLayout(chart_row)
+        right_box.addWidget(self.chart_scroll, 1)
+        right_box.addWidget(self.other_label)
+        right_box.addWidget(self.other_list)
+        self._set_other_visible(False)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([780, 560])
+        splitter.setChildrenCollapsible(False)
+        splitter.setMinimumHeight(120)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Report status")
+        self._set_status("")
+
+        box = QVBoxLayout(self)
+        box.addLayout(filters)
+        box.addWidget(self.title)
+        box.addWidget(self.notes)
+        box.addWidget(splitter, 1)
+        box.addWidget(self.status)
+
+        for key in ("Return", "Enter"):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.run_report)
+
+    def _date_edit(self, name: str, value: date) -> QDateEdit:
+        edit = QDateEdit(QDate(value.year, value.month, value.day))
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("d MMM yyyy")
+        named(edit, name)
+        return edit
+
+    def _set_other_visible(self, visible: bool) -> None:
+        self.other_label.setVisible(visible)
+        self.other_list.setVisible(visible)
+
+    def _set_status(self, prefix: str) -> None:
+        threshold = self._threshold
+        statement = (
+            f"Reports cover the whole team's data on this computer. Exported files hide counts "
+            f"below {threshold} (shown as “<{threshold}”, or “[c]” where a count would give one "
+            f"away) and carry no names or free text."
+        )
+        self.status.setText(f"{prefix}  {statement}" if prefix else statement)
+
+    # -- running ------------------------------------------------------------------------------
+    def current_name(self) -> str:
+        return str(self.chooser.currentData())
+
+    def _period(self) -> tuple[date, date]:
+        return self.date_from.date().toPython(), self.date_to.date().toPython()  # type: ignore[return-value]
+
+    def is_settled(self) -> bool:
+        return self.worker.is_idle()
+
+    def run_report(self) -> None:
+        name = self.current_name()
+        start, end = self._period()
+        suppressed = self.as_exported.isChecked()
+        reports = self.services.reports
+        self.run_button.setEnabled(False)
+        self._set_status("Running…")
+
+        def work() -> tuple[Report, int]:
+            return reports.run(name, start, end, suppressed=suppressed), reports.threshold()
+
+        self._job += 1
+        ticket = self._job
+
+        def done(result: tuple[Report, int]) -> None:
+            if ticket != self._job:  # a newer run is on its way
+                return
+            report, self._threshold = result
+            self.run_button.setEnabled(True)
+            self._shown = (name, start, end)
+            self.show_report(report)
+
+        def failed(err: BaseException) -> None:
+            if ticket != self._job:
+                return
+            self.run_button.setEnabled(True)
+            self._set_status("")
+            show_error(self, err)
+
+        self.worker.submit(work, done, failed)
+
+    def show_report(self, report: Report) -> None:
+        self.report = report
+        self.title.setText(f"{report.title}: {report.period.label}")
+        current = self.tables.currentIndex()
+        while self.tables.count():
+            page = self.tables.widget(0)
+            self.tables.removeTab(0)
+            page.deleteLater()
+        for table in report.tables:
+            self.tables.addTab(self._table_view(table), table.title)
+        if 0 <= current < self.tables.count():
+            self.tables.setCurrentIndex(current)
+        self.notes.setText(" ".join(report.notes))
+        self._fit_notes()
+        self.chart_choice.blockSignals(True)
+        self.chart_choice.clear()
+        for spec in report.charts:
+            self.chart_choice.addItem(spec.title, spec.key)
+        self.chart_choice.blockSignals(False)
+        self._show_chart()
+        self.other_list.clear()
+        for other in report.other_descriptions:
+            self.other_list.addItem(f"{other.identified_on.isoformat()}: {other.description}")
+        if not report.other_descriptions:
+            self.other_list.addItem("None in this period.")
+        self._set_other_visible(report.name == "unmet-needs")
+        for button in self.export_buttons.values():
+            button.setEnabled(True)
+        when = "as exported (small counts hidden)" if report.suppressed_below else "exact counts"
+        self._set_status(f"Showing {when}.")
+
+    def _fit_notes(self) -> None:
+        """A wrapped label in a box layout gets one line's height; give it all its lines."""
+        text = self.notes.text()
+        width = max(self.notes.contentsRect().width(), self.width() - 40, 200)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        height = self.notes.fontMetrics().boundingRect(0, 0, width, 10_000, flags, text).height()
+        self.notes.setFixedHeight(height + 4 if text else 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_notes()
+
+    def _table_view(self, table: ReportTable) -> QTableView:
+        view = QTableView()
+        model = ReportTableModel(table, view)
+        proxy = _TotalsLastProxy(view)
+        proxy.setSourceModel(model)
+        proxy.setSortRole(SORT_ROLE)
+        view.setModel(proxy)
+        view.setSortingEnabled(True)
+        view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        view.setAlternatingRowColors(True)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.verticalHeader().setVisible(False)
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        view.setAccessibleName(table.title)
+        if table.notes:
+            view.setAccessibleDescription(" ".join(table.notes))
+            view.setToolTip(" ".join(table.notes))
+        return view
+
+    def _show_chart(self) -> None:
+        report = self.report
+        key = self.chart_choice.currentData()
+        spec = next((s for s in report.charts if s.key == key), None) if report else None
+        self.chart.set_data(report.chart_data(spec) if report and spec else None)
+
+    def current_table_view(self) -> QTableView | None:
+        view = self.tables.currentWidget()
+        return view if isinstance(view, QTableView) else None
+
+    # -- export -------------------------------------------------------------------------------
+    def export(self, fmt: str) -> None:
+        name, start, end = self._shown or (self.current_name(), *self._period())
+        file_filter = next(e[2] for e in EXPORTS if e[0] == fmt)
+        suggested = str(Path.home() / f"{name}-{start.isoformat()}-to-{end.isoformat()}.{fmt}")
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, f"Export report as {fmt.upper()}", suggested, file_filter
+        )
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != f".{fmt}":
+            path = path.with_name(path.name + f".{fmt}")
+        reports = self.services.reports
+        self._set_status("Exporting…")
+
+        def done(written: Path) -> None:
+            self._set_status("")
+            show_info(self, f"Report saved to {written}")
+
+        def failed(err: BaseException) -> None:
+            self._set_status("")
+            show_error(self, err)
+
+        self.worker.submit(lambda: reports.export(name, start, end, fmt, path), done, failed)
