@@ -81,6 +81,17 @@ def pump_until(app: Any, done: Any, timeout: float = 60.0) -> None:
         raise TimeoutError("the window did not finish loading")
 
 
+def wait_for(signal: Any, timeout: float = 120.0) -> None:
+    """Run the event loop until `signal` fires: nothing polls, as in the app itself."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    loop.exec()
+    signal.disconnect(loop.quit)
+
+
 def make_window(data_dir: Path, ini: Path) -> tuple[Any, Any, Any]:
     from PySide6.QtCore import QSettings
 
@@ -98,18 +109,15 @@ def make_window(data_dir: Path, ini: Path) -> tuple[Any, Any, Any]:
 # -- child: one start-up, timed from process launch ------------------------------------------
 def child_start(data_dir: Path, ini: Path) -> None:
     app, services, window = make_window(data_dir, ini)
-    loaded = {"my_day": False, "caseload": False}
-    window.my_day.loaded.connect(lambda: loaded.__setitem__("my_day", True))
-    window.caseload.loaded.connect(lambda: loaded.__setitem__("caseload", True))
     window.show()
     app.processEvents()  # first paint: menus, pages and keyboard work; data is loading
     shown = time.perf_counter() - _T0
     print("SHOWN", flush=True)
-    pump_until(app, lambda: loaded["my_day"])
+    wait_for(window.my_day.loaded)
     app.processEvents()  # the first paint with My day filled in
     usable = time.perf_counter() - _T0
     print("USABLE", flush=True)
-    pump_until(app, lambda: loaded["caseload"])
+    wait_for(window.caseload.loaded)
     app.processEvents()
     everything = time.perf_counter() - _T0
     counts = {

@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         self.worker = worker or Worker(self, default_on_error=lambda e: show_error(self, e))
         self.setWindowTitle("Referral Desk")
         self.setAccessibleName("Referral Desk")
-        self.setMinimumSize(1000, 600)
+        self.setMinimumSize(900, 560)
         self._stale: set[str] = set(PAGES)
         profile = services.profile.get()
         self.officer_id = profile.id if profile else None
@@ -607,7 +607,12 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 760)
+            # First start: as large as is comfortable, but never taller than a laptop screen
+            # with its taskbar (1366 × 768 leaves about 730 pixels).
+            area = self.screen().availableGeometry()
+            width, height = min(1280, area.width() - 40), min(800, area.height() - 40)
+            self.setGeometry(area.x() + (area.width() - width) // 2,
+                             area.y() + (area.height() - height) // 2, width, height)  # fmt: skip
         for splitter in self._splitters():
             state = self.settings.value(f"splitters/{splitter.objectName()}")
             if isinstance(state, QByteArray) and not state.isEmpty():

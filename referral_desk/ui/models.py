@@ -118,18 +118,15 @@ class RecordTableModel(QAbstractTableModel):
     def row_at(self, row: int) -> Any:
         return self._rows[row]
 
-    def row_matches(
-        self, row: int, words: list[str], accept: Callable[[Any], bool] | None
-    ) -> bool:
-        """The proxy's filter test, on the Python list (no Qt index or data() per row)."""
-        if accept is not None and not accept(self._rows[row]):
-            return False
-        if not words:
-            return True
-        if self._search is None:
+    def matching_rows(self, words: list[str], accept: Callable[[Any], bool] | None) -> list[bool]:
+        """For every row, whether it passes the filter: one Python pass per keystroke."""
+        if words and self._search is None:
             self._search = [text_key(self.search_text(r)) for r in self._rows]
-        haystack = self._search[row]
-        return all(word in haystack for word in words)
+        search = self._search or [""] * len(self._rows)
+        return [
+            (accept is None or accept(record)) and all(w in haystack for w in words)
+            for record, haystack in zip(self._rows, search, strict=True)
+        ]
 
     def row_of_id(self, record_id: str) -> int:
         for i, record in enumerate(self._rows):
@@ -448,7 +445,7 @@ class ReferralsTableModel(RecordTableModel):
                 Column(
                     "Waiting",
                     self._waiting_text,
-                    sort=lambda r: -day_number(r.made_on),
+                    sort=lambda r: day_number(r.made_on),  # sent longest ago first
                     numeric=True,
                 ),
                 status,
@@ -541,6 +538,7 @@ class FilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._words: list[str] = []
         self._accept: Callable[[Any], bool] | None = None
+        self._accepted: list[bool] | None = None  # per source row, for the current filter
         self.setSortRole(SORT_ROLE)
         self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setDynamicSortFilter(True)
@@ -553,7 +551,24 @@ class FilterProxy(QSortFilterProxyModel):
     def set_predicate(self, accept: Callable[[Any], bool] | None) -> None:
         self._change_filter(lambda: setattr(self, "_accept", accept))
 
+    def setSourceModel(self, model: Any) -> None:
+        old = self.sourceModel()
+        if old is not None:
+            for signal in (old.modelAboutToBeReset, old.layoutAboutToBeChanged,
+                           old.rowsAboutToBeInserted, old.rowsAboutToBeRemoved):  # fmt: skip
+                signal.disconnect(self._forget)
+        super().setSourceModel(model)
+        # Row numbers change with these: the cached answers would be for other rows.
+        for signal in (model.modelAboutToBeReset, model.layoutAboutToBeChanged,
+                       model.rowsAboutToBeInserted, model.rowsAboutToBeRemoved):  # fmt: skip
+            signal.connect(self._forget)
+        self._accepted = None
+
+    def _forget(self, *_args: Any) -> None:
+        self._accepted = None
+
     def _change_filter(self, apply: Callable[[], None]) -> None:
+        self._accepted = None
         if hasattr(self, "beginFilterChange"):
             self.beginFilterChange()
             apply()
@@ -566,9 +581,13 @@ class FilterProxy(QSortFilterProxyModel):
         # Called once per row on every keystroke: 5 000 people must filter in a few ms.
         if self._accept is None and not self._words:
             return True
+        accepted = self._accepted
+        if accepted is not None:  # the common case: a list look-up, no call back into Qt
+            return source_row < len(accepted) and accepted[source_row]
         model = self.sourceModel()
         if isinstance(model, RecordTableModel):
-            return model.row_matches(source_row, self._words, self._accept)
+            self._accepted = model.matching_rows(self._words, self._accept)
+            return self._accepted[source_row]
         if model is None:
             return False
         index = model.index(source_row, 0, source_parent)

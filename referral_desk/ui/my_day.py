@@ -258,6 +258,7 @@ class MyDayPage(QWidget):
         self.officer_id: str | None = None
         self.summary: MyDay | None = None
         self._generation = 0
+        self._sized = False
         today = services.clock.today()
 
         layout = QVBoxLayout(self)
@@ -421,20 +422,28 @@ class MyDayPage(QWidget):
             view.setVisible(bool(count))
             empty.setVisible(not count)
         self._set_title(summary)
-        for view in (self.follow_view, self.release_view, self.waiting_view):
-            view.resizeColumnsToContents()
-            self._cap_columns(view)
+        if not self._sized:
+            self._size_columns()
         if selected is not None:
             self.select_follow_up(selected.id)
         self.loaded.emit()
         self.selection_changed.emit()
 
-    @staticmethod
-    def _cap_columns(view: QTableView) -> None:
-        header = view.horizontalHeader()
-        limit = max(150, view.width() // 4)
-        for col in range(header.count() - 1):
-            header.resizeSection(col, min(header.sectionSize(col) + 12, limit))
+    def _size_columns(self) -> None:
+        """Widths from sample text: measuring 8 000 rows would cost a noticeable pause."""
+        self._sized = True
+        width = self.fontMetrics().horizontalAdvance
+        for view, samples in (
+            (self.follow_view, ["Overdue 10 days (30 Sep 2026)W", "Pre release checkW",
+                                "Gruffydd ap Rhys-Williams", "WWW-WWWW",
+                                "Pennine Healthy Relationships Pro"]),
+            (self.release_view, ["Gruffydd ap Rhys-Williams", "00 Mmm 0000W", "00 weeks"]),
+            (self.waiting_view, ["WWW-WWWW", "Gruffydd ap Rhys", "Compass Harm Reduction Out",
+                                 "00 daysW", "AcknowledgedW", "00 Mmm 0000W"]),
+        ):  # fmt: skip
+            header = view.horizontalHeader()
+            for col, sample in enumerate(samples):
+                header.resizeSection(col, width(sample) + 20)
 
     def _set_title(self, summary: MyDay | None) -> None:
         day = summary.today if summary else self.services.clock.today()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 
 import pytest
@@ -150,6 +151,11 @@ def test_waiting_referrals_and_timeline_texts(app, referred) -> None:
     ref = app.referrals.get(referred["referral"].id)
     model = ReferralsTableModel(date(2026, 3, 12), with_person=True)
     assert [c.title for c in model.columns][:4] == ["Reference", "Person", "Service", "Waiting"]
+    later = dataclasses.replace(ref, id="later", made_on=date(2026, 3, 10))
+    model.set_rows([later, ref])
+    model.sort(3, Qt.SortOrder.AscendingOrder)
+    assert _texts(model, 3) == ["10 days", "2 days"]  # the longest wait first
+    model.set_rows([ref])
     model.set_rows([ref])
     assert _texts(model, _column(model, "Waiting")) == ["10 days"]
     assert model.index(0, _column(model, "Person")).data() == "Zoë Ward"
