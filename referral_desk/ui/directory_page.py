@@ -245,6 +245,10 @@ class DirectoryPage(QWidget):
         toolbar.addAction(self.import_action)
         toolbar.addAction(self.export_action)
         toolbar.addAction(self.report_action)
+        for action in (self.import_action, self.export_action, self.report_action):
+            button = toolbar.widgetForAction(action)
+            if button is not None:  # screen readers announce the tool button, not the action
+                button.setAccessibleName(action.text().replace("&", "").rstrip("…"))
 
         self.note = QLabel(READ_ONLY_NOTE)
         self.note.setWordWrap(True)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QStackedWidget,
@@ -31,15 +32,17 @@ from PySide6.QtWidgets import (
 from referral_desk import __version__
 from referral_desk.services.app_services import AppServices
 from referral_desk.ui.caseload import CaseloadPage
+from referral_desk.ui.directory_page import DirectoryPage
 from referral_desk.ui.messages import show_error, show_info
 from referral_desk.ui.my_day import MyDayPage
 from referral_desk.ui.person_dialog import PersonDialog
 from referral_desk.ui.person_view import PersonPage
 from referral_desk.ui.preferences import PreferencesDialog
+from referral_desk.ui.reports_page import ReportsPage
 from referral_desk.ui.widgets import MessageBar, named, run_dialog
 from referral_desk.ui.worker import Worker
 
-PAGES = ("my_day", "caseload", "person")
+PAGES = ("my_day", "caseload", "person", "directory", "reports")
 
 # name: (menu text, shortcut, description). Shortcut "" = none; tuples give alternatives.
 ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
@@ -72,6 +75,10 @@ ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
     "go_my_day": ("&My day", "Ctrl+1", "Follow-ups, releases and silent providers"),
     "go_caseload": ("&Caseload", "Ctrl+2", "Everyone on the caseload"),
     "go_person": ("&Person", "Ctrl+3", "The person last opened"),
+    "go_directory": ("&Directory", "Ctrl+4", "The service directory: verify, correct, import"),
+    "go_reports": ("Re&ports", "Ctrl+5", "Unmet needs, outcomes, follow-ups, freshness"),
+    "print_today": ("&Print today's slips…", "Ctrl+Shift+P",
+                    "Print the slips of every referral sent today"),
     "refresh": ("&Refresh", "F5", "Reload from the database"),
     "only_mine": ("Only &my caseload", "", "Show only your own people and follow-ups"),
     "shortcuts": ("&Keyboard shortcuts", "F1", "List every shortcut"),
@@ -79,14 +86,15 @@ ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
 }  # fmt: skip
 
 MENUS = {
-    "&File": ["new_person", "export_calendar", None, "quit"],
+    "&File": ["new_person", "export_calendar", "print_today", None, "quit"],
     "&Edit": ["find_person", "edit_person", "edit_need", "add_note", None, "preferences"],
     "&Person": ["open_person", "log_need", "mark_unmet", "need_status", "move_need_up",
                 "move_need_down", "delete_need", None, "transfer", "consent", "hand_over",
                 "close_case", "delete_person"],
     "&Referral": ["find_service", "open_referral", "delete_referral", None, "follow_up_done",
                   "reschedule"],
-    "&View": ["go_my_day", "go_caseload", "go_person", None, "refresh", "only_mine"],
+    "&View": ["go_my_day", "go_caseload", "go_person", "go_directory", "go_reports", None,
+              "refresh", "only_mine"],
     "&Help": ["shortcuts", None, "about"],
 }  # fmt: skip
 
@@ -142,7 +150,7 @@ class MainWindow(QMainWindow):
         # Pages as tabs across the top: a side list would cost 170 px of width on a laptop.
         self.nav = QTabBar()
         named(self.nav, "Pages", "My day, Caseload or the open person (Ctrl+1, Ctrl+2, Ctrl+3)")
-        for text in ("My day", "Caseload", "Person"):
+        for text in ("My day", "Caseload", "Person", "Directory", "Reports"):
             self.nav.addTab(text)
         self.nav.setExpanding(False)
         self.nav.setDocumentMode(True)
@@ -156,11 +164,15 @@ class MainWindow(QMainWindow):
                                      [a["new_person"], a["edit_person"], a["open_person"]],
                                      self.settings)  # fmt: skip
         self.person_page = PersonPage(services, self.worker, a)
+        self.directory_page = DirectoryPage(services, self, worker=self.worker)
+        self.reports_page = ReportsPage(services, self, worker=self.worker)
         self.stack = QStackedWidget()
-        for page in (self.my_day, self.caseload, self.person_page):
+        for page in (self.my_day, self.caseload, self.person_page, self.directory_page,
+                     self.reports_page):  # fmt: skip
             self.stack.addWidget(page)
         self.pages = {"my_day": self.my_day, "caseload": self.caseload,
-                      "person": self.person_page}  # fmt: skip
+                      "person": self.person_page, "directory": self.directory_page,
+                      "reports": self.reports_page}  # fmt: skip
 
         central = QWidget()
         box = QVBoxLayout(central)
@@ -182,6 +194,7 @@ class MainWindow(QMainWindow):
             lambda busy: self.busy_label.setText("Loading…" if busy else "")
         )
 
+        self._build_extra_menus()
         self._connect_pages()
         self._restore_state()
         self.nav.currentChanged.connect(self._page_changed)
@@ -246,6 +259,9 @@ class MainWindow(QMainWindow):
             "go_my_day": lambda: self.go("my_day"),
             "go_caseload": lambda: self.go("caseload"),
             "go_person": lambda: self.go("person"),
+            "go_directory": lambda: self.go("directory"),
+            "go_reports": lambda: self.go("reports"),
+            "print_today": self.print_today,
             "refresh": self.refresh,
             "only_mine": self._only_mine_toggled,
             "shortcuts": self.show_shortcuts,
@@ -255,11 +271,41 @@ class MainWindow(QMainWindow):
             actions[name].triggered.connect(lambda _checked=False, h=handler: h())
         return actions
 
+    def print_today(self) -> None:
+        from referral_desk.ui.printing import print_slips_sent_today
+
+        if print_slips_sent_today(self.services, self):
+            self.after_write()
+
+    def _build_extra_menus(self) -> None:
+        """Sync and Directory menus come from their own modules' actions."""
+        from referral_desk.ui.sync_dialogs import SYNC_MENU, make_sync_actions
+
+        sync_actions = make_sync_actions(self.services, self, self.after_write)
+        sync_menu = QMenu("&Sync", self)
+        sync_menu.setAccessibleName("Sync")
+        for name in SYNC_MENU:
+            if name is None:
+                sync_menu.addSeparator()
+                continue
+            sync_menu.addAction(sync_actions[name])
+            self.addAction(sync_actions[name])
+            self.actions_by_name[name] = sync_actions[name]
+        self.menuBar().insertMenu(self._help_menu.menuAction(), sync_menu)
+        directory = QMenu("&Directory", self)
+        directory.setAccessibleName("Directory")
+        for action in (self.directory_page.report_action, self.directory_page.import_action,
+                       self.directory_page.export_action):  # fmt: skip
+            directory.addAction(action)
+        self.menuBar().insertMenu(self._help_menu.menuAction(), directory)
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         for title, names in MENUS.items():
             menu = bar.addMenu(title)
             menu.setAccessibleName(title.replace("&", ""))
+            if title == "&Help":
+                self._help_menu = menu
             for name in names:
                 if name is None:
                     menu.addSeparator()
@@ -353,6 +399,8 @@ class MainWindow(QMainWindow):
             "my_day": self.my_day.focus_table,
             "caseload": self.caseload.focus_table,
             "person": self.person_page.needs_view.setFocus,
+            "directory": self.directory_page.setFocus,
+            "reports": self.reports_page.setFocus,
         }[page]
         widget()
 
@@ -367,7 +415,11 @@ class MainWindow(QMainWindow):
         if page == "person" and self.person_page.person_id is None:
             return
         self._stale.discard(page)
-        self.pages[page].reload()
+        loader = getattr(self.pages[page], "reload", None) or getattr(
+            self.pages[page], "refresh", None
+        )
+        if loader is not None:
+            loader()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
