@@ -31,8 +31,6 @@ BUDGET_MEDIAN_MS = 15.0
 BUDGET_P95_MS = 30.0
 
 
-
-
 def apply_filters(dialog: Any, filters: dict[str, Any]) -> None:
     """Set the dialog's filter widgets to a bench query's filters (everything else cleared)."""
     dialog.clear_filters()

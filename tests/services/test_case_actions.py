@@ -72,7 +72,7 @@ def test_hand_over_moves_follow_ups_and_close_case(app, referred) -> None:
 
 
 def test_my_day_groups_follow_ups_and_lists_releases(app, referred) -> None:
-    person, ref = referred
+    person, _ref = referred
     app.follow_ups.add(person.id, "2026-02-27", "Ring the hostel")
     app.follow_ups.add(person.id, "2026-03-02", "Check bus pass")
     day = app.my_day.summary()
