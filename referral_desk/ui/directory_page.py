@@ -86,7 +86,7 @@ def _status_colour(s: ServiceView) -> QColor | None:
 
 def _capacity_text(s: ServiceView) -> str:
     as_of = f" (as of {fmt_date(s.capacity_as_of)})" if s.capacity_as_of else ""
-    return f"{s.capacity}{as_of}"
+    return f"{s.capacity.replace('_', ' ')}{as_of}"  # "waiting list", as officers say it
 
 
 def _capacity_colour(s: ServiceView) -> QColor | None:
