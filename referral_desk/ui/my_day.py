@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -47,9 +46,9 @@ from referral_desk.ui.widgets import (
     FieldError,
     MessageBar,
     fmt_date,
-    keep_default,
     named,
     run_dialog,
+    save_cancel_buttons,
 )
 from referral_desk.ui.worker import Worker
 
@@ -144,14 +143,7 @@ class FollowUpDoneDialog(QDialog):
         label.setBuddy(self.result_note)
         form.addRow(label, self.result_note)
         layout.addLayout(form)
-        buttons = QDialogButtonBox()
-        save = buttons.addButton("&Mark done", QDialogButtonBox.ButtonRole.AcceptRole)
-        named(save, "Mark done")
-        keep_default(self, save)
-        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        named(cancel, "Cancel")
-        save.clicked.connect(self._save)
-        cancel.clicked.connect(self.reject)
+        buttons, _ = save_cancel_buttons(self, "&Mark done", "Mark done", self._save)
         layout.addWidget(buttons)
         self.result_note.setFocus()
 
@@ -210,14 +202,7 @@ class RescheduleDialog(QDialog):
             button.clicked.connect(lambda _c=False, v=value: self.date.set_value(v))
             quick.addWidget(button)
         layout.addLayout(quick)
-        buttons = QDialogButtonBox()
-        save = buttons.addButton("&Reschedule", QDialogButtonBox.ButtonRole.AcceptRole)
-        named(save, "Reschedule")
-        keep_default(self, save)
-        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        named(cancel, "Cancel")
-        save.clicked.connect(self._save)
-        cancel.clicked.connect(self.reject)
+        buttons, _ = save_cancel_buttons(self, "&Reschedule", "Reschedule", self._save)
         layout.addWidget(buttons)
         self.date.setFocus()
         self.date.selectAll()

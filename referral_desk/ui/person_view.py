@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -65,9 +64,9 @@ from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
     fmt_date,
-    keep_default,
     named,
     run_dialog,
+    save_cancel_buttons,
 )
 from referral_desk.ui.worker import Worker
 
@@ -105,14 +104,7 @@ class HandOverDialog(QDialog):
         label.setBuddy(self.officer)
         form.addRow(label, self.officer)
         layout.addLayout(form)
-        buttons = QDialogButtonBox()
-        ok = buttons.addButton("&Hand over", QDialogButtonBox.ButtonRole.AcceptRole)
-        named(ok, "Hand over")
-        keep_default(self, ok)
-        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        named(cancel, "Cancel")
-        ok.clicked.connect(self.accept)
-        cancel.clicked.connect(self.reject)
+        buttons, _ = save_cancel_buttons(self, "&Hand over", "Hand over", self.accept)
         layout.addWidget(buttons)
 
     def officer_id(self) -> str:
@@ -150,14 +142,7 @@ class ConsentDialog(QDialog):
         label.setBuddy(self.scope)
         form.addRow(label, self.scope)
         layout.addLayout(form)
-        buttons = QDialogButtonBox()
-        ok = buttons.addButton("&Record consent", QDialogButtonBox.ButtonRole.AcceptRole)
-        named(ok, "Record consent")
-        keep_default(self, ok)
-        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        named(cancel, "Cancel")
-        ok.clicked.connect(self._save)
-        cancel.clicked.connect(self.reject)
+        buttons, _ = save_cancel_buttons(self, "&Record consent", "Record consent", self._save)
         layout.addWidget(buttons)
 
     def _save(self) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -26,8 +25,8 @@ from referral_desk.services.app_services import AppServices
 from referral_desk.ui.widgets import (
     FieldError,
     MessageBar,
-    keep_default,
     named,
+    save_cancel_buttons,
     set_combo_text,
 )
 
@@ -76,16 +75,9 @@ class PreferencesDialog(QDialog):
             layout.addWidget(self._local_group())
         layout.addStretch(1)
 
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton(
-            "&Start" if first_run else "&Save", QDialogButtonBox.ButtonRole.AcceptRole
+        buttons, self.save_button = save_cancel_buttons(
+            self, "&Start" if first_run else "&Save", "Save preferences", self._save
         )
-        named(self.save_button, "Save preferences")
-        keep_default(self, self.save_button)
-        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        named(cancel, "Cancel")
-        self.save_button.clicked.connect(self._save)
-        cancel.clicked.connect(self.reject)
         layout.addWidget(buttons)
         self._load()
         self.name.setFocus()

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -29,9 +28,9 @@ from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
     MessageBar,
-    keep_default,
     named,
     reference_combo,
+    save_cancel_buttons,
     set_combo_text,
 )
 
@@ -125,14 +124,7 @@ class SettingDialog(QDialog):
             self.tell.setEnabled(False)
         layout.addWidget(self.tell)
 
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("&Save move", QDialogButtonBox.ButtonRole.AcceptRole)
-        named(self.save_button, "Save move")
-        keep_default(self, self.save_button)
-        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        named(cancel, "Cancel")
-        self.save_button.clicked.connect(self._save)
-        cancel.clicked.connect(self.reject)
+        buttons, self.save_button = save_cancel_buttons(self, "&Save move", "Save move", self._save)
         layout.addWidget(buttons)
 
         (self.custody if person.setting == "custody" else self.community).setChecked(True)

@@ -68,7 +68,13 @@ from referral_desk.services.sync import (
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.models import kind_label as follow_up_kind_label
 from referral_desk.ui.sync_models import ConflictRow, ConflictTableModel
-from referral_desk.ui.widgets import FieldError, keep_default, named, run_dialog
+from referral_desk.ui.widgets import (
+    FieldError,
+    keep_default,
+    named,
+    run_dialog,
+    save_cancel_buttons,
+)
 from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -165,14 +171,9 @@ class SyncSettingsDialog(QDialog):
         layout.addWidget(self._site_group())
         layout.addStretch(1)
 
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        named(self.save_button, "Save sync settings")
-        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        named(cancel, "Cancel")
-        self.save_button.clicked.connect(self.save)
-        cancel.clicked.connect(self.reject)
-        keep_default(self, self.save_button)
+        buttons, self.save_button = save_cancel_buttons(
+            self, "&Save", "Save sync settings", self.save
+        )
         layout.addWidget(buttons)
         self._update_passphrase_fields()
         self.store_edit.setFocus()

@@ -9,6 +9,7 @@ so dates are a line edit with forgiving parsing rather than QDateEdit.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -132,6 +134,28 @@ class GuardedDialog(QDialog):
             event.ignore()
             return
         super().closeEvent(event)
+
+
+def save_cancel_buttons(
+    dialog: QDialog,
+    text: str,
+    name: str,
+    on_save: Callable[[], object],
+    on_cancel: Callable[[], object] | None = None,
+) -> tuple[QDialogButtonBox, QPushButton]:
+    """The dialog's main button (Enter presses it, see `keep_default`) and Cancel, both named.
+
+    Every dialog in the app ends this way, so keyboard and screen-reader behaviour is one thing.
+    """
+    buttons = QDialogButtonBox()
+    save = buttons.addButton(text, QDialogButtonBox.ButtonRole.AcceptRole)
+    named(save, name)
+    keep_default(dialog, save)
+    cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+    named(cancel, "Cancel")
+    save.clicked.connect(lambda _checked=False: on_save())
+    cancel.clicked.connect(lambda _checked=False: (on_cancel or dialog.reject)())
+    return buttons, save
 
 
 def named(widget: QWidget, name: str, description: str = "") -> QWidget:
