@@ -108,6 +108,8 @@ def make_window(data_dir: Path, ini: Path) -> tuple[Any, Any, Any]:
 
 # -- child: one start-up, timed from process launch ------------------------------------------
 def child_start(data_dir: Path, ini: Path) -> None:
+    import referral_desk.app  # noqa: F401  the real entry point's imports, command line included
+
     app, services, window = make_window(data_dir, ini)
     window.show()
     app.processEvents()  # first paint: menus, pages and keyboard work; data is loading

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from referral_desk.services.directory_admin import DirectoryAdminService
+if TYPE_CHECKING:  # imported when a directory command runs, not for every command line
+    from referral_desk.services.directory_admin import DirectoryAdminService
 
 Result = tuple[Any, Callable[[Any], str]]
 
@@ -52,8 +53,7 @@ def add_directory_parser(subparsers: Any, json_parent: argparse.ArgumentParser) 
 
 
 def _admin(app: Any) -> DirectoryAdminService:
-    found = getattr(app, "directory_admin", None)
-    return found if found is not None else DirectoryAdminService(app.db, app.clock)
+    return app.directory_admin
 
 
 def run_directory(app: Any, args: argparse.Namespace) -> Result:

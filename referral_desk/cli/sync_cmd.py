@@ -17,10 +17,12 @@ import argparse
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from referral_desk.domain.errors import DomainError, ValidationError
-from referral_desk.services.sync import ImportSummary, SyncService
+
+if TYPE_CHECKING:  # imported when a sync command runs, not for every command line
+    from referral_desk.services.sync import ImportSummary, SyncService
 
 ENV_PASSPHRASE = "REFERRAL_DESK_PASSPHRASE"
 Result = tuple[Any, Callable[[Any], str]]
@@ -164,7 +166,7 @@ def _refusal(summary: ImportSummary) -> str:
 
 def run_sync(app: Any, args: argparse.Namespace) -> Result:
     """Handler for `sync` in the style of cli.commands: (JSON-ready data, text renderer)."""
-    svc: SyncService = getattr(app, "sync", None) or SyncService(app.db, app.clock)
+    svc: SyncService = app.sync
     action = getattr(args, "sync_action", None)
     if action is None:
         summary = svc.sync_now(args.store, read_passphrase(args), dry_run=args.dry_run)

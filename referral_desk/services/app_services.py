@@ -1,44 +1,80 @@
-"""The bundle of use cases the composition root hands to the UI or the CLI."""
+"""The bundle of use cases the composition root hands to the UI or the CLI.
+
+The services an officer's first screen needs are built at once; the rest (sync, the directory
+keeper's tools, reports, printing, case actions) are built on first use, so their modules and
+what they pull in (cryptography, the HSDS reader, report exporters) are not imported while
+the window is starting (DESIGN.md §9: start to usable window ≤ 1.5 s).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from referral_desk.services.base import Clock
-from referral_desk.services.case_actions import CaseActionService
 from referral_desk.services.directory import DirectoryService
-from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.services.followups import FollowUpService
 from referral_desk.services.my_day import MyDayService
 from referral_desk.services.needs import NeedService
 from referral_desk.services.people import PeopleService
-from referral_desk.services.printing import PrintingService
 from referral_desk.services.profile import ProfileService
 from referral_desk.services.reference import ReferenceService
 from referral_desk.services.referrals import ReferralService
-from referral_desk.services.reports import ReportService
-from referral_desk.services.sync import SyncService
 from referral_desk.store.database import Database
 
+if TYPE_CHECKING:
+    from referral_desk.services.case_actions import CaseActionService
+    from referral_desk.services.directory_admin import DirectoryAdminService
+    from referral_desk.services.printing import PrintingService
+    from referral_desk.services.reports import ReportService
+    from referral_desk.services.sync import SyncService
 
-@dataclass
+
 class AppServices:
-    db: Database
-    clock: Clock
-    people: PeopleService
-    needs: NeedService
-    referrals: ReferralService
-    follow_ups: FollowUpService
-    directory: DirectoryService
-    reference: ReferenceService
-    profile: ProfileService
-    cases: CaseActionService
-    my_day: MyDayService
-    printing: PrintingService
-    sync: SyncService
-    directory_admin: DirectoryAdminService
-    reports: ReportService
+    """Every use case over one open database and one clock."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self.people = PeopleService(db, clock)
+        self.needs = NeedService(db, clock)
+        self.referrals = ReferralService(db, clock)
+        self.follow_ups = FollowUpService(db, clock)
+        self.directory = DirectoryService(db)
+        self.reference = ReferenceService(db, clock)
+        self.profile = ProfileService(db, clock)
+        self.my_day = MyDayService(db, clock)
+
+    @cached_property
+    def cases(self) -> CaseActionService:
+        from referral_desk.services.case_actions import CaseActionService
+
+        return CaseActionService(self.db, self.clock)
+
+    @cached_property
+    def printing(self) -> PrintingService:
+        from referral_desk.services.printing import PrintingService
+
+        return PrintingService(self.db, self.clock)
+
+    @cached_property
+    def sync(self) -> SyncService:
+        from referral_desk.services.sync import SyncService
+
+        return SyncService(self.db, self.clock)
+
+    @cached_property
+    def directory_admin(self) -> DirectoryAdminService:
+        from referral_desk.services.directory_admin import DirectoryAdminService
+
+        return DirectoryAdminService(self.db, self.clock)
+
+    @cached_property
+    def reports(self) -> ReportService:
+        from referral_desk.services.reports import ReportService
+
+        return ReportService(self.db, self.clock)
 
     @property
     def data_path(self) -> Path:
@@ -50,24 +86,6 @@ class AppServices:
 
 def open_services(data_dir: Path, clock: Clock | None = None) -> AppServices:
     """Open (creating or migrating) the database in `data_dir` and seed reference data."""
-    db = Database.open(data_dir)
-    clock = clock or Clock()
-    services = AppServices(
-        db=db,
-        clock=clock,
-        people=PeopleService(db, clock),
-        needs=NeedService(db, clock),
-        referrals=ReferralService(db, clock),
-        follow_ups=FollowUpService(db, clock),
-        directory=DirectoryService(db),
-        reference=ReferenceService(db, clock),
-        profile=ProfileService(db, clock),
-        cases=CaseActionService(db, clock),
-        my_day=MyDayService(db, clock),
-        printing=PrintingService(db, clock),
-        sync=SyncService(db, clock),
-        directory_admin=DirectoryAdminService(db, clock),
-        reports=ReportService(db, clock),
-    )
+    services = AppServices(Database.open(data_dir), clock or Clock())
     services.reference.seed_defaults()
     return services

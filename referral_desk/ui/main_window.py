@@ -10,6 +10,7 @@ visible one reloads at once and the others when next shown, so logging a need ne
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -32,15 +33,17 @@ from PySide6.QtWidgets import (
 from referral_desk import __version__
 from referral_desk.services.app_services import AppServices
 from referral_desk.ui.caseload import CaseloadPage
-from referral_desk.ui.directory_page import DirectoryPage
 from referral_desk.ui.messages import show_error, show_info
 from referral_desk.ui.my_day import MyDayPage
 from referral_desk.ui.person_dialog import PersonDialog
 from referral_desk.ui.person_view import PersonPage
 from referral_desk.ui.preferences import PreferencesDialog
-from referral_desk.ui.reports_page import ReportsPage
-from referral_desk.ui.widgets import MessageBar, named, run_dialog
+from referral_desk.ui.widgets import MessageBar, PageSlot, named, run_dialog
 from referral_desk.ui.worker import Worker
+
+if TYPE_CHECKING:
+    from referral_desk.ui.directory_page import DirectoryPage
+    from referral_desk.ui.reports_page import ReportsPage
 
 PAGES = ("my_day", "caseload", "person", "directory", "reports")
 
@@ -110,19 +113,6 @@ DEFAULT_SPLITS = {
 TABLE_SCOPED = ("delete_need", "edit_need", "delete_referral")
 
 
-def _optional_dialog(module: str, name: str) -> object | None:
-    """UI parts built separately (directory search, referral, calendar) may be absent."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(f"referral_desk.ui.{module}")
-    except ModuleNotFoundError as err:
-        if err.name == f"referral_desk.ui.{module}":
-            return None
-        raise
-    return getattr(mod, name, None)
-
-
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -164,15 +154,14 @@ class MainWindow(QMainWindow):
                                      [a["new_person"], a["edit_person"], a["open_person"]],
                                      self.settings)  # fmt: skip
         self.person_page = PersonPage(services, self.worker, a)
-        self.directory_page = DirectoryPage(services, self, worker=self.worker)
-        self.reports_page = ReportsPage(services, self, worker=self.worker)
+        # Directory and Reports are built when first shown: most days an officer opens
+        # neither, and their modules would cost start-up time (DESIGN.md §9).
+        self._directory_slot = PageSlot(self._make_directory_page, "Provider directory")
+        self._reports_slot = PageSlot(self._make_reports_page, "Reports")
         self.stack = QStackedWidget()
-        for page in (self.my_day, self.caseload, self.person_page, self.directory_page,
-                     self.reports_page):  # fmt: skip
+        for page in (self.my_day, self.caseload, self.person_page, self._directory_slot,
+                     self._reports_slot):  # fmt: skip
             self.stack.addWidget(page)
-        self.pages = {"my_day": self.my_day, "caseload": self.caseload,
-                      "person": self.person_page, "directory": self.directory_page,
-                      "reports": self.reports_page}  # fmt: skip
 
         central = QWidget()
         box = QVBoxLayout(central)
@@ -279,7 +268,7 @@ class MainWindow(QMainWindow):
 
     def _build_extra_menus(self) -> None:
         """Sync and Directory menus come from their own modules' actions."""
-        from referral_desk.ui.sync_dialogs import SYNC_MENU, make_sync_actions
+        from referral_desk.ui.sync_menu import SYNC_MENU, make_sync_actions
 
         sync_actions = make_sync_actions(self.services, self, self.after_write)
         sync_menu = QMenu("&Sync", self)
@@ -294,10 +283,46 @@ class MainWindow(QMainWindow):
         self.menuBar().insertMenu(self._help_menu.menuAction(), sync_menu)
         directory = QMenu("&Directory", self)
         directory.setAccessibleName("Directory")
-        for action in (self.directory_page.report_action, self.directory_page.import_action,
-                       self.directory_page.export_action):  # fmt: skip
-            directory.addAction(action)
+        # The page's own actions (enabled by role and selection), added once it exists.
+        directory.aboutToShow.connect(lambda: self._fill_directory_menu(directory))
         self.menuBar().insertMenu(self._help_menu.menuAction(), directory)
+
+    def _fill_directory_menu(self, menu: QMenu) -> None:
+        if menu.actions():
+            return
+        page = self.directory_page
+        for action in (page.report_action, page.import_action, page.export_action):
+            menu.addAction(action)
+
+    def _make_directory_page(self) -> QWidget:
+        from referral_desk.ui.directory_page import DirectoryPage
+
+        return DirectoryPage(self.services, self, worker=self.worker)
+
+    def _make_reports_page(self) -> QWidget:
+        from referral_desk.ui.reports_page import ReportsPage
+
+        return ReportsPage(self.services, self, worker=self.worker)
+
+    @property
+    def directory_page(self) -> DirectoryPage:
+        """Built on first use."""
+        return self._directory_slot.page  # type: ignore[return-value]
+
+    @property
+    def reports_page(self) -> ReportsPage:
+        """Built on first use."""
+        return self._reports_slot.page  # type: ignore[return-value]
+
+    def page_widget(self, page: str) -> QWidget:
+        """The widget of a page by name (building Directory or Reports if need be)."""
+        return {
+            "my_day": lambda: self.my_day,
+            "caseload": lambda: self.caseload,
+            "person": lambda: self.person_page,
+            "directory": lambda: self.directory_page,
+            "reports": lambda: self.reports_page,
+        }[page]()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -349,8 +374,6 @@ class MainWindow(QMainWindow):
             a["consent"].setText("Withdraw &consent…" if person.has_consent
                                  else "Record &consent…")  # fmt: skip
             a["close_case"].setText("Reopen case" if person.closed_on else "C&lose case…")
-        has_export = _optional_dialog("calendar_export", "export_calendar") is not None
-        a["export_calendar"].setEnabled(has_export)
 
     def _selected_follow_up(self):
         page = self.current_page()
@@ -395,14 +418,15 @@ class MainWindow(QMainWindow):
 
     def go(self, page: str) -> None:
         self.nav.setCurrentIndex(PAGES.index(page))
-        widget = {
+        focus = {
             "my_day": self.my_day.focus_table,
             "caseload": self.caseload.focus_table,
             "person": self.person_page.needs_view.setFocus,
-            "directory": self.directory_page.setFocus,
-            "reports": self.reports_page.setFocus,
-        }[page]
-        widget()
+        }.get(page)
+        if focus is not None:
+            focus()
+        else:
+            self.page_widget(page).setFocus()
 
     def _page_changed(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
@@ -415,9 +439,8 @@ class MainWindow(QMainWindow):
         if page == "person" and self.person_page.person_id is None:
             return
         self._stale.discard(page)
-        loader = getattr(self.pages[page], "reload", None) or getattr(
-            self.pages[page], "refresh", None
-        )
+        widget = self.page_widget(page)
+        loader = getattr(widget, "reload", None) or getattr(widget, "refresh", None)
         if loader is not None:
             loader()
 
@@ -543,11 +566,9 @@ class MainWindow(QMainWindow):
 
     # -- referral and follow-up actions -------------------------------------------------------
     def open_referral(self, referral_id: str) -> None:
-        dialog_class = _optional_dialog("referral_dialog", "ReferralDialog")
-        if dialog_class is None:
-            show_info(self, "Viewing and updating referrals is not available in this build.")
-            return
-        dialog = dialog_class(self.services, referral_id, self)
+        from referral_desk.ui.referral_dialog import ReferralDialog
+
+        dialog = ReferralDialog(self.services, referral_id, self)
         dialog.exec()
         dialog.deleteLater()
         self.after_write()
@@ -568,11 +589,9 @@ class MainWindow(QMainWindow):
                 self.open_referral(follow_up.referral_id)
 
     def find_service(self, need_id: str) -> None:
-        dialog_class = _optional_dialog("find_service", "FindServiceDialog")
-        if dialog_class is None:
-            show_info(self, "The service directory search is not available in this build.")
-            return
-        dialog = dialog_class(self.services, need_id, self)
+        from referral_desk.ui.find_service import FindServiceDialog
+
+        dialog = FindServiceDialog(self.services, need_id, self)
         dialog.exec()
         dialog.deleteLater()
         self.after_write()
@@ -590,11 +609,9 @@ class MainWindow(QMainWindow):
             self.person_page.reschedule()
 
     def export_calendar(self) -> None:
-        export = _optional_dialog("calendar_export", "export_calendar")
-        if export is None:
-            show_info(self, "Calendar export is not available in this build.")
-            return
-        export(self.services, self)
+        from referral_desk.ui.calendar_export import export_calendar
+
+        export_calendar(self.services, self)
 
     # -- preferences, help --------------------------------------------------------------------
     def preferences(self) -> None:

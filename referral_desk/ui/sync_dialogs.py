@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -67,6 +67,7 @@ from referral_desk.services.sync import (
 )
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.models import kind_label as follow_up_kind_label
+from referral_desk.ui.sync_menu import ACTIONS, SYNC_MENU, make_sync_actions
 from referral_desk.ui.sync_models import ConflictRow, ConflictTableModel
 from referral_desk.ui.widgets import (
     FieldError,
@@ -83,25 +84,6 @@ if TYPE_CHECKING:
 SUFFIX = ".rdsync"
 FILE_FILTER = "Referral Desk sync files (*.rdsync);;All files (*)"
 NOTHING_WRITTEN = "Nothing was written."
-
-# name: (menu text, shortcut, description), in the style of the main window's ACTIONS.
-# F9 is "Send/Receive" in Outlook, which officers already use every day.
-ACTIONS: dict[str, tuple[str, str, str]] = {
-    "sync_now": ("&Sync now…", "F9",
-                 "Send your changes to the shared store and fetch your colleagues'"),
-    "export_sync_file": ("&Export sync file…", "",
-                         "Write everything to one file to carry on a USB drive"),
-    "import_sync_file": ("&Import sync file…", "",
-                         "Preview and import a sync file carried from another computer"),
-    "sync_conflicts": ("Review &conflicts…", "Shift+F9",
-                       "Fields changed on two computers at once: choose which value to keep"),
-    "sync_settings": ("Sync se&ttings…", "",
-                      "Shared store folder, team passphrase and this computer's site id"),
-}  # fmt: skip
-SYNC_MENU: tuple[str | None, ...] = (
-    "sync_now", None, "export_sync_file", "import_sync_file", None, "sync_conflicts", None,
-    "sync_settings",
-)  # fmt: skip
 
 _PASSPHRASES = PassphraseStore()
 
@@ -1360,47 +1342,6 @@ def review_conflicts(services: AppServices, parent: QWidget | None) -> bool:
     dialog = ConflictsDialog(services, parent)
     run_dialog(dialog)
     return dialog.changed
-
-
-def _no_change(_done: bool) -> bool:
-    """For actions that never change records here (exporting, settings)."""
-    return False
-
-
-def make_sync_actions(
-    services: AppServices,
-    parent: QWidget,
-    on_changed: Callable[[], None] | None = None,
-) -> dict[str, QAction]:
-    """The Sync menu's actions (names as in ACTIONS), wired to the entry points above.
-
-    `on_changed` (the main window's after_write) runs when records on this computer changed.
-    """
-    handlers: dict[str, Callable[[], bool]] = {
-        "sync_now": lambda: sync_now(services, parent),
-        "export_sync_file": lambda: _no_change(export_to_file(services, parent)),
-        "import_sync_file": lambda: import_from_file(services, parent),
-        "sync_conflicts": lambda: review_conflicts(services, parent),
-        "sync_settings": lambda: _no_change(open_sync_settings(services, parent)),
-    }
-    actions: dict[str, QAction] = {}
-    for name, (text, shortcut, tip) in ACTIONS.items():
-        action = QAction(text, parent)
-        action.setObjectName(name)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        plain = text.replace("&", "").rstrip("…")
-        action.setToolTip(f"{plain} ({shortcut})" if shortcut else plain)
-        action.setStatusTip(tip)
-        action.setWhatsThis(tip)
-
-        def run(_checked: bool = False, handler: Callable[[], bool] = handlers[name]) -> None:
-            if handler() and on_changed is not None:
-                on_changed()
-
-        action.triggered.connect(run)
-        actions[name] = action
-    return actions
 
 
 __all__ = [

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -381,3 +382,30 @@ class MessageBar(QFrame):
         self.dismiss()
         if callback is not None:
             callback()
+
+
+class PageSlot(QWidget):
+    """A page of a stacked widget whose content is built the first time it is asked for.
+
+    Pages an officer may never open in a session (the directory keeper's desk, reports) then
+    cost nothing at start-up; `page` builds and returns the real widget.
+    """
+
+    def __init__(self, build: Callable[[], QWidget], accessible_name: str) -> None:
+        super().__init__()
+        self._build = build
+        self._page: QWidget | None = None
+        self.setAccessibleName(accessible_name)
+        self._box = QVBoxLayout(self)
+        self._box.setContentsMargins(0, 0, 0, 0)
+
+    @property
+    def page(self) -> QWidget:
+        if self._page is None:
+            self._page = self._build()
+            self._box.addWidget(self._page)
+            self._page.show()  # a child added to a visible parent stays hidden until shown
+        return self._page
+
+    def is_built(self) -> bool:
+        return self._page is not None

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import ValidationError
 from referral_desk.services.app_services import open_services
 from referral_desk.services.base import Clock
-from referral_desk.ui import main_window as main_window_module
 from referral_desk.ui.main import ask_first_profile, start_window
 from referral_desk.ui.main_window import ACTIONS, MENUS, MainWindow
 from referral_desk.ui.messages import UNEXPECTED, error_text, show_error
@@ -242,14 +241,6 @@ def test_calendar_export_from_the_file_menu(qtbot, app, gui, window, referred, t
     gui.key(window, "Ctrl+Shift+E")
     assert target.exists()
     assert "Exported 1 open follow-up" in window.message_bar.text()
-
-
-def test_missing_optional_dialogs_are_explained(gui, window, referred, monkeypatch) -> None:
-    monkeypatch.setattr(main_window_module, "_optional_dialog", lambda module, name: None)
-    window.open_referral(referred["referral"].id)
-    assert "not available" in window.message_bar.text()
-    window.find_service(referred["need"].id)
-    assert "not available" in window.message_bar.text()
 
 
 def test_errors_show_their_message_and_bugs_never_log_personal_data(caplog, window) -> None:

@@ -10,13 +10,27 @@ pytestmark = pytest.mark.gui
 
 def test_directory_and_reports_pages_by_shortcut(qtbot, window) -> None:
     qtbot.waitUntil(window.is_settled)
+    # Built when first shown, not at start-up.
+    assert not window._directory_slot.is_built() and not window._reports_slot.is_built()
     qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     assert window.current_page() == "directory"
-    assert window.stack.currentWidget() is window.directory_page
+    assert window._directory_slot.is_built() and window.directory_page.isVisible()
+    assert window.stack.currentWidget().page is window.directory_page
     qtbot.waitUntil(window.is_settled)
     qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
     assert window.current_page() == "reports"
     assert window.nav.tabText(4) == "Reports"
+    assert window.reports_page.isVisible()
+
+
+def test_directory_menu_offers_the_page_actions_before_the_page_is_opened(qtbot, window) -> None:
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Directory")
+    menu.aboutToShow.emit()
+    texts = [a.text() for a in menu.actions()]
+    assert texts == ["&Report a correction…", "&Import HSDS package…", "E&xport HSDS package…"]
+    menu.aboutToShow.emit()  # shown again: the same three, not six
+    assert len(menu.actions()) == 3
+    assert window.current_page() == "my_day"
 
 
 def test_sync_and_directory_menus_and_print_action(window) -> None:

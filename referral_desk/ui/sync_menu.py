@@ -1,0 +1,83 @@
+"""The Sync menu's actions, made without importing the sync dialogs.
+
+The dialogs (and the sync engine with its cryptography) are imported when an officer first
+chooses one of these actions, not while the main window starts (DESIGN.md §9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from referral_desk.services.app_services import AppServices
+
+# name: (menu text, shortcut, description), in the style of the main window's ACTIONS.
+# F9 is "Send/Receive" in Outlook, which officers already use every day.
+ACTIONS: dict[str, tuple[str, str, str]] = {
+    "sync_now": ("&Sync now…", "F9",
+                 "Send your changes to the shared store and fetch your colleagues'"),
+    "export_sync_file": ("&Export sync file…", "",
+                         "Write everything to one file to carry on a USB drive"),
+    "import_sync_file": ("&Import sync file…", "",
+                         "Preview and import a sync file carried from another computer"),
+    "sync_conflicts": ("Review &conflicts…", "Shift+F9",
+                       "Fields changed on two computers at once: choose which value to keep"),
+    "sync_settings": ("Sync se&ttings…", "",
+                      "Shared store folder, team passphrase and this computer's site id"),
+}  # fmt: skip
+SYNC_MENU: tuple[str | None, ...] = (
+    "sync_now", None, "export_sync_file", "import_sync_file", None, "sync_conflicts", None,
+    "sync_settings",
+)  # fmt: skip
+
+
+def _run_sync_action(name: str, services: AppServices, parent: QWidget) -> bool:
+    """Run one action's entry point in sync_dialogs; True when records here changed."""
+    from referral_desk.ui import sync_dialogs
+
+    if name == "sync_now":
+        return sync_dialogs.sync_now(services, parent)
+    if name == "export_sync_file":
+        sync_dialogs.export_to_file(services, parent)
+        return False
+    if name == "import_sync_file":
+        return sync_dialogs.import_from_file(services, parent)
+    if name == "sync_conflicts":
+        return sync_dialogs.review_conflicts(services, parent)
+    if name == "sync_settings":
+        sync_dialogs.open_sync_settings(services, parent)
+        return False
+    raise ValueError(f"unknown sync action: {name}")
+
+
+def make_sync_actions(
+    services: AppServices,
+    parent: QWidget,
+    on_changed: Callable[[], None] | None = None,
+) -> dict[str, QAction]:
+    """The Sync menu's actions (names as in ACTIONS), wired to sync_dialogs' entry points.
+
+    `on_changed` (the main window's after_write) runs when records on this computer changed.
+    """
+    actions: dict[str, QAction] = {}
+    for name, (text, shortcut, tip) in ACTIONS.items():
+        action = QAction(text, parent)
+        action.setObjectName(name)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        plain = text.replace("&", "").rstrip("…")
+        action.setToolTip(f"{plain} ({shortcut})" if shortcut else plain)
+        action.setStatusTip(tip)
+        action.setWhatsThis(tip)
+
+        def run(_checked: bool = False, name: str = name) -> None:
+            if _run_sync_action(name, services, parent) and on_changed is not None:
+                on_changed()
+
+        action.triggered.connect(run)
+        actions[name] = action
+    return actions
