@@ -23,25 +23,39 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# List-valued columns (JSON in the database) become tuples, so views stay immutable.
+_LIST_FIELDS = frozenset(
+    ("languages", "prisons", "shared_info", "offence_exclusions", "risk_levels", "cohorts",
+     "categories", "areas")
+)  # fmt: skip
+_MISSING = object()
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = cls.__dict__.get("_record_fields")
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        cls._record_fields = names  # type: ignore[attr-defined]
+    return names
+
+
 class Record:
     """Mixin: build from any object with matching attribute names; dump to JSON-ready dict."""
 
     @classmethod
     def from_row(cls, row: Any, **extra: Any) -> Self:
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        values = {n: getattr(row, n) for n in names if n not in extra and hasattr(row, n)}
-        values.update(extra)
-        for name in (
-            "languages",
-            "prisons",
-            "shared_info",
-            "offence_exclusions",
-            "risk_levels",
-            "cohorts",
-            "categories",
-            "areas",
-        ):
-            if name in values and isinstance(values[name], list):
+        values = extra
+        for name in _field_names(cls):
+            if name in extra:
+                continue
+            value = getattr(row, name, _MISSING)
+            if value is _MISSING:
+                continue
+            if name in _LIST_FIELDS and isinstance(value, list):
+                value = tuple(value)
+            values[name] = value
+        for name in _LIST_FIELDS.intersection(extra):
+            if isinstance(values[name], list):
                 values[name] = tuple(values[name])
         return cls(**values)
 

@@ -18,24 +18,34 @@ from referral_desk.store.models import FollowUp, Person, Referral, Service
 
 
 def follow_up_views(session: Session, rows: list[FollowUp]) -> list[FollowUpView]:
+    # Only the names and references a follow-up shows, not whole rows (My day, person view).
     pids = {f.person_id for f in rows}
     rids = {f.referral_id for f in rows if f.referral_id}
     people = (
         {
-            p.id: f"{p.given_name} {p.family_name}".strip()
-            for p in session.scalars(select(Person).where(Person.id.in_(pids)))
+            pid: f"{given} {family}".strip()
+            for pid, given, family in session.execute(
+                select(Person.id, Person.given_name, Person.family_name).where(Person.id.in_(pids))
+            )
         }
         if pids
         else {}
     )
     refs = (
-        {r.id: r for r in session.scalars(select(Referral).where(Referral.id.in_(rids)))}
+        {
+            row.id: row
+            for row in session.execute(
+                select(Referral.id, Referral.reference, Referral.service_id).where(
+                    Referral.id.in_(rids)
+                )
+            )
+        }
         if rids
         else {}
     )
     sids = {r.service_id for r in refs.values()}
     services = (
-        {s.id: s.name for s in session.scalars(select(Service).where(Service.id.in_(sids)))}
+        dict(session.execute(select(Service.id, Service.name).where(Service.id.in_(sids))).all())
         if sids
         else {}
     )

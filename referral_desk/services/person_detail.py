@@ -59,21 +59,23 @@ def load_person_detail(session: Session, person_id: str) -> PersonDetail:
     )
     ref_ids = [r.id for r in refs]
     need_ids = [n.id for n in needs]
+    # Names only: whole Service rows would decode every JSON column of every service.
     services = {
-        s.id: s
-        for s in session.scalars(
-            select(Service).where(Service.id.in_({r.service_id for r in refs}))
-        )
-    }
-    orgs = {
-        o.id: o.name
-        for o in session.scalars(
-            select(Organisation).where(
-                Organisation.id.in_({s.organisation_id for s in services.values()})
+        row.id: row
+        for row in session.execute(
+            select(Service.id, Service.name, Service.organisation_id).where(
+                Service.id.in_({r.service_id for r in refs})
             )
         )
     }
-    officers = {o.id: o.name for o in session.scalars(select(Officer))}
+    orgs = dict(
+        session.execute(
+            select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_({s.organisation_id for s in services.values()})
+            )
+        ).all()
+    )
+    officers = dict(session.execute(select(Officer.id, Officer.name)).all())
     ref_changes = list(
         session.scalars(
             select(ReferralStatusChange)

@@ -12,11 +12,9 @@ signal (a direct connection then), so tests that use it exercise the same callba
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import logging
 import queue
-import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -26,39 +24,6 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
-
-_emit_guarded = False
-
-
-def guard_emit_refcount_bug() -> bool:
-    """Work around PySide6 6.12.0, whose `SignalInstance.emit()` returns a borrowed `True`.
-
-    Every discarded result then takes one reference from `True`; on CPython 3.11, where `True`
-    is an ordinary object, the interpreter aborts ("bool_dealloc") after a few thousand emits,
-    i.e. some minutes into an officer's session. The probe emits a few times and, only if the
-    count drops, gives `True` a practically endless supply of references (CPython 3.12+ makes
-    it immortal anyway). Harmless once PySide is fixed: the probe then finds nothing to do.
-    """
-    global _emit_guarded
-    if _emit_guarded or sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
-        return False
-
-    class _Probe(QObject):
-        ping = Signal()
-
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(16):
-        probe.ping.emit()
-    leaked = before - sys.getrefcount(True)
-    probe.deleteLater()
-    if leaked < 16:
-        return False
-    ctypes.c_ssize_t.from_address(id(True)).value += 1 << 40
-    _emit_guarded = True
-    log.info("PySide emit() reference bug detected; guarded")
-    return True
-
 
 OnDone = Callable[[Any], None]
 OnError = Callable[[BaseException], None]
@@ -84,7 +49,6 @@ class Worker(QObject):
         default_on_error: OnError | None = None,
     ) -> None:
         super().__init__(parent)
-        guard_emit_refcount_bug()
         self._synchronous = synchronous
         self._default_on_error = default_on_error
         self._ids = itertools.count(1)

@@ -19,16 +19,6 @@ from referral_desk.store.models import Officer, Organisation, Service, ServiceCa
 TODAY = date(2026, 3, 2)  # the root conftest's pinned Monday
 
 
-@pytest.fixture(scope="session", autouse=True)
-def pyside_emit_guard() -> None:
-    """PySide6 6.12.0 on Python 3.11 loses a reference to True on every emit() (see
-    referral_desk.ui.worker.guard_emit_refcount_bug); without the guard a long test session
-    aborts at exit with "bool_dealloc"."""
-    from referral_desk.ui.worker import guard_emit_refcount_bug
-
-    guard_emit_refcount_bug()
-
-
 @pytest.fixture(autouse=True)
 def private_settings(tmp_path: Path, qapp: QApplication) -> Iterator[None]:
     """Every QSettings() in a test writes an ini file under tmp_path, never the user's."""

@@ -3,6 +3,7 @@ preferences, the background worker and error messages."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from pathlib import Path
@@ -191,10 +192,27 @@ def test_start_window_runs_until_the_window_closes(qtbot, app) -> None:
         windows[0].close()
 
     QTimer.singleShot(0, close_main)
-    assert start_window(app) == 0
+    try:
+        assert start_window(app) == 0
+    finally:
+        gc.unfreeze()  # start_window froze start-up's objects; the test session collects as usual
     assert QApplication.applicationName() == "Referral Desk"
     assert QApplication.organizationName() == "Referral Desk"
     assert QSettings().format() == QSettings.Format.IniFormat  # tests never touch the registry
+
+
+def test_shown_window_leaves_start_up_objects_out_of_full_collections(qtbot, app) -> None:
+    from referral_desk.ui.main import show_main_window
+
+    gc.unfreeze()
+    try:
+        window = show_main_window(app)
+        qtbot.addWidget(window)
+        assert window.isVisible()
+        assert gc.get_freeze_count() > 1000  # modules, ORM mappings, Qt wrappers
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual
+    qtbot.waitUntil(window.is_settled)
 
 
 def test_preferences_save_profile_and_local_settings(qtbot, app, gui, window, tmp_path) -> None:
