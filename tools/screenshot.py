@@ -177,6 +177,12 @@ def shoot(app: QApplication, services: AppServices, out: Path, size: tuple[int, 
     window.open_person(person_id)
     wait_idle(app, window)
     grab(app, window, out / f"{tag}-3-person.png")
+    for page_name in ("directory", "reports"):
+        window.go(page_name)
+        wait_idle(app, window)
+        grab(app, window, out / f"{tag}-3-{page_name}.png")
+    window.open_person(person_id)
+    wait_idle(app, window)
 
     page = window.person_page
     person = page.person
@@ -192,6 +198,16 @@ def shoot(app: QApplication, services: AppServices, out: Path, size: tuple[int, 
         ("10-first-run", lambda: PreferencesDialog(services, window, first_run=True)),
         ("11-hand-over", lambda: HandOverDialog(person, services.profile.officers(), window)),
     ]  # fmt: skip
+    need = next((n for n in page.detail.needs if n.status in ("open", "referred")), None)
+    if need is not None:
+        from referral_desk.ui.find_service import FindServiceDialog
+
+        dialogs.append(("14-find-service", lambda: FindServiceDialog(services, need.id, window)))
+    if page.detail.referrals:
+        from referral_desk.ui.referral_dialog import ReferralDialog
+
+        referral_id = page.detail.referrals[0].id
+        dialogs.append(("15-referral", lambda: ReferralDialog(services, referral_id, window)))
     if follow_up is not None:
         dialogs += [
             ("12-follow-up-done", lambda: FollowUpDoneDialog(services, follow_up, window)),

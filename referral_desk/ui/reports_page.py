@@ -418,6 +418,11 @@ class ReportsPage(QWidget):
     def is_settled(self) -> bool:
         return self.worker.is_idle()
 
+    def refresh(self) -> None:
+        """The window shows the page for the first time, or again after records changed:
+        run the chosen report, so the officer never looks at an empty or out-of-date table."""
+        self.run_report()
+
     def run_report(self) -> None:
         name = self.current_name()
         start, end = self._period()

@@ -21,6 +21,9 @@ def test_directory_and_reports_pages_by_shortcut(qtbot, window) -> None:
     assert window.current_page() == "reports"
     assert window.nav.tabText(4) == "Reports"
     assert window.reports_page.isVisible()
+    # Shown for the first time, the page runs the chosen report by itself.
+    qtbot.waitUntil(lambda: window.reports_page.current_table_view() is not None)
+    assert "Choose a report" not in window.reports_page.title.text()
 
 
 def test_directory_menu_offers_the_page_actions_before_the_page_is_opened(qtbot, window) -> None:
