@@ -60,7 +60,7 @@ from referral_desk.ui.service_models import (
     ServiceResultsModel,
     service_detail_html,
 )
-from referral_desk.ui.widgets import named
+from referral_desk.ui.widgets import named, run_dialog
 from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -275,6 +275,12 @@ class FindServiceDialog(QDialog):
         menu.triggered.connect(lambda action: self._record_unmet(str(action.data())))
         self.unmet_button.setMenu(menu)
         buttons.addWidget(self.unmet_button)
+        # Officers find the wrong phone number or the closed service here, while searching.
+        self.correction_button = QPushButton("Report &wrong details…")
+        named(self.correction_button, "Report a correction",
+              "Tell the directory keeper what is wrong with the selected service")  # fmt: skip
+        self.correction_button.setAutoDefault(False)
+        buttons.addWidget(self.correction_button)
         buttons.addStretch(1)
         self.refer_button = QPushButton("&Refer to this service…")
         named(self.refer_button, "Refer to this service", "Record a referral to the chosen service")
@@ -381,6 +387,7 @@ class FindServiceDialog(QDialog):
         selection.currentRowChanged.connect(lambda current, _prev: self._show_detail(current))
         self.table.doubleClicked.connect(lambda _index: self._refer())
         self.refer_button.clicked.connect(self._on_refer_clicked)
+        self.correction_button.clicked.connect(self.report_correction)
         self.close_button.clicked.connect(self.reject)
 
     # --- filters ----------------------------------------------------------------------------
@@ -555,6 +562,19 @@ class FindServiceDialog(QDialog):
         self.status_label.setAccessibleDescription(text)
 
     # --- results and detail ------------------------------------------------------------------
+
+    def report_correction(self) -> bool:
+        """Any officer: what is wrong with the selected service goes to the keeper's inbox."""
+        from referral_desk.ui.correction_dialog import ReportCorrectionDialog
+
+        service = self.current_service()
+        if service is None:
+            self._set_status("Select a service first, then report what is wrong.", error=True)
+            return False
+        reported = run_dialog(ReportCorrectionDialog(self._services, service.id, self))
+        if reported:
+            self._set_status(f"Thank you: the directory keeper will check {service.name}.")
+        return reported
 
     def current_service(self) -> SearchResult | None:
         index = self.table.selectionModel().currentIndex()

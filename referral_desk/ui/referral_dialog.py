@@ -9,11 +9,9 @@ it schedules the attendance check. Every move records the channel and an optiona
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from datetime import datetime, time, timedelta
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -43,12 +41,11 @@ from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralS
 from referral_desk.services.dto import ReferralView
 from referral_desk.ui.messages import confirm, error_text
 from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
-from referral_desk.ui.widgets import fmt_date, fmt_datetime, named
+from referral_desk.ui.widgets import fmt_date, fmt_datetime, named, run_dialog
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
 
-PRINTING_MODULE = "referral_desk.ui.printing"
 
 # Button text per target state; each has its own mnemonic (Alt+letter) within any one state's
 # choices. Withdrawn uses "i" because "W" belongs to Waiting list, offered alongside it.
@@ -73,14 +70,6 @@ STATUS_COLOURS = {
     "good": ("#e4f3e5", "#1b4d1f"),
     "bad": ("#fde7e9", "#5c0011"),
 }
-
-
-def _printing_available() -> bool:
-    """Printing is another issue's work: offer "Print slip…" only once its module exists."""
-    try:
-        return importlib.util.find_spec(PRINTING_MODULE) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def _status_colours(state: ReferralState) -> tuple[str, str]:
@@ -210,13 +199,18 @@ class ReferralDialog(QDialog):
         self.delete_button.setAutoDefault(False)
         self.delete_button.clicked.connect(self.delete_referral)
         buttons.addWidget(self.delete_button)
-        self.print_button: QPushButton | None = None
-        if _printing_available():
-            self.print_button = QPushButton("&Print slip…")
-            named(self.print_button, "Print slip", "Print the referral slip for the person")
-            self.print_button.setAutoDefault(False)
-            self.print_button.clicked.connect(self.print_slip)
-            buttons.addWidget(self.print_button)
+        self.print_button = QPushButton("&Print slip…")
+        named(self.print_button, "Print slip", "Print the referral slip for the person")
+        self.print_button.setAutoDefault(False)
+        self.print_button.clicked.connect(self.print_slip)
+        buttons.addWidget(self.print_button)
+        # Wrong phone number or a closed service: the officer finds out here, mid-referral.
+        self.correction_button = QPushButton("Report a &correction…")
+        named(self.correction_button, "Report a correction",
+              "Tell the directory keeper what is wrong with this service")  # fmt: skip
+        self.correction_button.setAutoDefault(False)
+        self.correction_button.clicked.connect(self.report_correction)
+        buttons.addWidget(self.correction_button)
         buttons.addStretch(1)
         self.close_button = QPushButton("Close")
         named(self.close_button, "Close")
@@ -570,15 +564,27 @@ class ReferralDialog(QDialog):
         self.done(QDialog.DialogCode.Accepted)
         return True
 
+    def report_correction(self) -> bool:
+        """Any officer: what is wrong with the referral's service goes to the keeper's inbox."""
+        from referral_desk.ui.correction_dialog import ReportCorrectionDialog
+
+        dialog = ReportCorrectionDialog(self._services, self.referral.service_id, self)
+        reported = run_dialog(dialog)
+        if reported:
+            self.correction_button.setText("&Correction reported")
+            self.correction_button.setAccessibleDescription(
+                "Thank you: the directory keeper will check it."
+            )
+        return reported
+
     def print_slip(self) -> None:
-        """Open the printing module's preview of this referral's slip (print or save there)."""
-        module: Any = importlib.import_module(PRINTING_MODULE)
-        preview = getattr(module, "PrintPreviewDialog", None)
-        if preview is None:
-            self._show_error("Printing is not available in this version.")
-            return
+        """Preview this referral's slip (print or save as PDF there)."""
+        from referral_desk.ui.printing import PrintPreviewDialog
+
         try:
-            dialog = preview(self._services, self.referral.reference, self, document="slip")
+            dialog = PrintPreviewDialog(
+                self._services, self.referral.reference, self, document="slip"
+            )
         except Exception as err:  # a PDF that cannot be made is explained, not a crash
             self._show_error(error_text(err))
             return

@@ -8,13 +8,13 @@ and what was stored.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QWidget
+from qt_helpers import when_modal
 
 from referral_desk.store.models import Organisation, Service, ServiceArea, ServiceCategory
 
@@ -116,38 +116,6 @@ def wait_results(qtbot: Any, dialog: Any) -> None:
 def names(dialog: Any) -> list[str]:
     proxy = dialog.model
     return [proxy.index(row, 0).data() for row in range(proxy.rowCount())]
-
-
-def when_modal(kind: type, callback: Callable[[Any], None], timeout_ms: int = 5000) -> list:
-    """Run `callback(widget)` once a modal widget of `kind` is open (it blocks in exec())."""
-    seen: list[Any] = []
-    waited = [0]
-
-    def poll() -> None:
-        widget = QApplication.activeModalWidget()
-        if isinstance(widget, kind) and widget.isVisible() and not seen:
-            seen.append(widget)
-            try:
-                callback(widget)
-            except BaseException:
-                widget.confirm_discard = False  # close without asking, so exec() returns
-                widget.close()
-                raise
-            return
-        waited[0] += 10
-        if waited[0] < timeout_ms:
-            QTimer.singleShot(10, poll)
-
-    QTimer.singleShot(0, poll)
-    return seen
-
-
-def click_box_button(box: QMessageBox, text: str) -> None:
-    for button in box.buttons():
-        if button.text().replace("&", "") == text:
-            button.click()
-            return
-    raise LookupError(text)
 
 
 # --- filters --------------------------------------------------------------------------------------
@@ -480,3 +448,43 @@ def mnemonic_clashes(root: Any) -> list[str]:
         if match:
             letters.append(match.group(1).lower())
     return [letter for letter, n in Counter(letters).items() if n > 1]
+
+
+# --- corrections ---------------------------------------------------------------------------------
+
+
+@pytest.mark.gui
+def test_wrong_details_are_reported_from_the_search(qtbot, app, directory, community_need) -> None:
+    dialog = open_dialog(qtbot, app, community_need.id)
+    qtbot.keyClicks(dialog.search_edit, "tenancy")
+    wait_results(qtbot, dialog)
+    assert names(dialog)[0] == "Lighthouse Tenancy Support"
+
+    from referral_desk.ui.correction_dialog import ReportCorrectionDialog
+
+    def report(correction: Any) -> None:
+        qtbot.keyClicks(correction.text, "This service closed in January.")
+        qtbot.mouseClick(correction.send_button, Qt.MouseButton.LeftButton)
+
+    seen = when_modal(ReportCorrectionDialog, report)
+    qtbot.keyClick(dialog, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)  # animates the click
+    qtbot.waitUntil(lambda: "keeper will check" in dialog.status_label.text(), timeout=5000)
+    assert seen and seen[0].windowTitle() == "Report a correction"
+    assert "keeper will check Lighthouse Tenancy Support" in dialog.status_label.text()
+    stored = app.directory_admin.corrections("open")
+    assert [(c.service_id, c.text) for c in stored] == [
+        (directory["tenancy"], "This service closed in January.")
+    ]
+    assert dialog.isVisible()  # the search goes on
+
+
+@pytest.mark.gui
+def test_reporting_wrong_details_without_a_result_explains(
+    qtbot, app, directory, community_need
+) -> None:
+    dialog = open_dialog(qtbot, app, community_need.id)
+    qtbot.keyClicks(dialog.search_edit, "zzzzqqq")
+    wait_results(qtbot, dialog)
+    qtbot.mouseClick(dialog.correction_button, Qt.MouseButton.LeftButton)
+    assert dialog.status_label.text() == "Select a service first, then report what is wrong."
+    assert app.directory_admin.corrections("all") == []

@@ -13,14 +13,14 @@ waiting for the application (searches, saving, dialogs opening).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialog, QWidget
+from qt_helpers import when_modal
 
 from referral_desk.store.models import Organisation, Service, ServiceArea, ServiceCategory
 
@@ -87,29 +87,6 @@ class Walk:
     def klm_seconds(self) -> float:
         return (self.keystrokes * K + self.pointing * P + self.clicks * 2 * B
                 + self.homing * H + self.decisions * M)  # fmt: skip
-
-
-def when_modal(kind: type, callback: Callable[[Any], None], timeout_ms: int = 5000) -> list:
-    seen: list[Any] = []
-    waited = [0]
-
-    def poll() -> None:
-        widget = QApplication.activeModalWidget()
-        if isinstance(widget, kind) and widget.isVisible() and not seen:
-            seen.append(widget)
-            try:
-                callback(widget)
-            except BaseException:
-                widget.confirm_discard = False  # close without asking, so exec() returns
-                widget.close()
-                raise
-            return
-        waited[0] += 10
-        if waited[0] < timeout_ms:
-            QTimer.singleShot(10, poll)
-
-    QTimer.singleShot(0, poll)
-    return seen
 
 
 @pytest.fixture

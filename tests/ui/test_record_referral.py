@@ -4,13 +4,13 @@ nothing typed is lost without asking. Each test drives the dialog and checks the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDateTime, QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QDateTime, QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
+from qt_helpers import answer, when_modal
 
 from referral_desk.store.models import Organisation, Service, ServiceCategory
 
@@ -51,43 +51,6 @@ def open_dialog(qtbot: Any, app: Any, need_id: str, service_id: str) -> Any:
     with qtbot.waitActive(dialog):  # shortcuts and mnemonics need the active window
         dialog.activateWindow()
     return dialog
-
-
-def when_modal(kind: type, callback: Callable[[Any], None], timeout_ms: int = 5000) -> list:
-    """Run `callback(widget)` once a modal widget of `kind` is open (it blocks in exec())."""
-    seen: list[Any] = []
-    waited = [0]
-
-    def poll() -> None:
-        widget = QApplication.activeModalWidget()
-        if isinstance(widget, kind) and widget.isVisible() and not seen:
-            seen.append(widget)
-            try:
-                callback(widget)
-            except BaseException:
-                widget.confirm_discard = False  # close without asking, so exec() returns
-                widget.close()
-                raise
-            return
-        waited[0] += 10
-        if waited[0] < timeout_ms:
-            QTimer.singleShot(10, poll)
-
-    QTimer.singleShot(0, poll)
-    return seen
-
-
-def answer(text: str, seen_texts: list[str] | None = None) -> Callable[[QMessageBox], None]:
-    def click(box: QMessageBox) -> None:
-        if seen_texts is not None:
-            seen_texts.append(box.text())
-        for button in box.buttons():
-            if button.text().replace("&", "") == text:
-                button.click()
-                return
-        raise LookupError(text)
-
-    return click
 
 
 # --- consent -----------------------------------------------------------------------------------

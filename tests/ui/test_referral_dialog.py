@@ -4,13 +4,13 @@ lifecycle needs them, follow-ups as DESIGN.md §5 says, and confirmation before 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDateTime, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
+from qt_helpers import answer, when_modal
 
 from referral_desk.domain.errors import NotFound
 from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
@@ -73,41 +73,6 @@ def open_dialog(qtbot: Any, app: Any, ref_or_id: str) -> Any:
     with qtbot.waitActive(dialog):  # shortcuts and mnemonics need the active window
         dialog.activateWindow()
     return dialog
-
-
-def when_modal(kind: type, callback: Callable[[Any], None], timeout_ms: int = 5000) -> list:
-    """Run `callback(widget)` once a modal widget of `kind` is open (it blocks in exec())."""
-    seen: list[Any] = []
-    waited = [0]
-
-    def poll() -> None:
-        widget = QApplication.activeModalWidget()
-        if isinstance(widget, kind) and widget.isVisible() and not seen:
-            seen.append(widget)
-            try:
-                callback(widget)
-            except BaseException:
-                widget.confirm_discard = False  # close without asking, so exec() returns
-                widget.close()
-                raise
-            return
-        waited[0] += 10
-        if waited[0] < timeout_ms:
-            QTimer.singleShot(10, poll)
-
-    QTimer.singleShot(0, poll)
-    return seen
-
-
-def answer(text: str) -> Callable[[QMessageBox], None]:
-    def click(box: QMessageBox) -> None:
-        for button in box.buttons():
-            if button.text().replace("&", "") == text:
-                button.click()
-                return
-        raise LookupError(text)
-
-    return click
 
 
 def offered(dialog: Any) -> list[ReferralState]:
@@ -309,14 +274,9 @@ def test_close_without_changes_does_not_ask_and_reports_changes(
 
 
 @pytest.mark.gui
-def test_print_slip_is_offered_only_when_printing_exists(qtbot, app, need, service_id) -> None:
-    from referral_desk.ui.referral_dialog import _printing_available
-
+def test_print_slip_opens_the_preview(qtbot, app, need, service_id) -> None:
     ref = referral_in(app, need, service_id, S.SENT)
     dialog = open_dialog(qtbot, app, ref.id)
-    assert (dialog.print_button is not None) == _printing_available()
-    if dialog.print_button is None:
-        return
     titles: list[str] = []
 
     def close(preview: Any) -> None:
@@ -359,3 +319,30 @@ def mnemonic_clashes(root: Any) -> list[str]:
         if match:
             letters.append(match.group(1).lower())
     return [letter for letter, n in Counter(letters).items() if n > 1]
+
+
+@pytest.mark.gui
+def test_a_correction_to_the_service_is_reported_from_the_referral(
+    qtbot, app, need, service_id
+) -> None:
+    ref = referral_in(app, need, service_id, S.SENT)
+    dialog = open_dialog(qtbot, app, ref.id)
+
+    from referral_desk.ui.correction_dialog import ReportCorrectionDialog
+
+    def report(correction: Any) -> None:
+        assert "Lighthouse Housing Advice" in correction.findChild(QLabel).text()
+        qtbot.keyClicks(correction.text, "Phone number is now 0113 496 0999")
+        qtbot.mouseClick(correction.send_button, Qt.MouseButton.LeftButton)
+
+    seen = when_modal(ReportCorrectionDialog, report)
+    qtbot.keyClick(dialog, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)  # animates the click
+    qtbot.waitUntil(lambda: dialog.correction_button.text() != "Report a &correction…",
+                    timeout=5000)  # fmt: skip
+    assert seen and seen[0].windowTitle() == "Report a correction"
+    assert dialog.correction_button.text() == "&Correction reported"
+    stored = app.directory_admin.corrections("open")
+    assert [(c.service_id, c.text) for c in stored] == [
+        (service_id, "Phone number is now 0113 496 0999")
+    ]
+    assert app.referrals.get(ref.id).status == "sent"  # the referral itself is untouched

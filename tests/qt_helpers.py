@@ -1,0 +1,58 @@
+"""Helpers for tests that answer modal dialogs: a dialog's exec() blocks, so the answer must
+be scheduled before the click that opens it. On the test path via pytest's `pythonpath`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+
+def when_modal(kind: type, callback: Callable[[Any], None], timeout_ms: int = 5000) -> list:
+    """Run `callback(widget)` once a modal widget of `kind` is open (it blocks in exec()).
+
+    If the callback fails, the widget is closed without asking so exec() returns and the test
+    fails cleanly instead of hanging. Returns a list that receives the widget.
+    """
+    seen: list[Any] = []
+    waited = [0]
+
+    def poll() -> None:
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, kind) and widget.isVisible() and not seen:
+            seen.append(widget)
+            try:
+                callback(widget)
+            except BaseException:
+                widget.confirm_discard = False  # close without asking, so exec() returns
+                widget.close()
+                raise
+            return
+        waited[0] += 10
+        if waited[0] < timeout_ms:
+            QTimer.singleShot(10, poll)
+
+    QTimer.singleShot(0, poll)
+    return seen
+
+
+def click_box_button(box: QMessageBox, text: str) -> None:
+    """Click the message box button labelled `text` (mnemonic ampersands ignored)."""
+    for button in box.buttons():
+        if button.text().replace("&", "") == text:
+            button.click()
+            return
+    raise LookupError(text)
+
+
+def answer(text: str, seen_texts: list[str] | None = None) -> Callable[[QMessageBox], None]:
+    """A `when_modal` callback that clicks `text`, noting the box's message in `seen_texts`."""
+
+    def click(box: QMessageBox) -> None:
+        if seen_texts is not None:
+            seen_texts.append(box.text())
+        click_box_button(box, text)
+
+    return click
