@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
         self._start_pending = False
         self._preload_pending = False
         self._loading_started = False
+        self._open_when_loaded: str | None = None
         self.update_actions()
 
     # -- actions and menus --------------------------------------------------------------------
@@ -410,6 +411,7 @@ class MainWindow(QMainWindow):
         self.person_page.referral_requested.connect(self.open_referral)
         self.person_page.changed.connect(self.after_write)
         self.person_page.selection_changed.connect(self.update_actions)
+        self.person_page.loaded.connect(self._person_loaded)  # first: the title needs the page
         self.person_page.loaded.connect(lambda _id: self._update_nav())
         self.person_page.person_deleted.connect(lambda: self.go("caseload"))
 
@@ -429,6 +431,8 @@ class MainWindow(QMainWindow):
             self.page_widget(page).setFocus()
 
     def _page_changed(self, row: int) -> None:
+        if PAGES[row] != "person":
+            self._open_when_loaded = None  # the officer went elsewhere meanwhile: stay there
         self.stack.setCurrentIndex(row)
         self._load_if_stale(PAGES[row])
         self.update_actions()
@@ -508,9 +512,25 @@ class MainWindow(QMainWindow):
 
     # -- navigation actions -------------------------------------------------------------------
     def open_person(self, person_id: str) -> None:
-        self.person_page.show_person(person_id)
+        """Show a person: at once if already on the page, else as soon as they have loaded.
+
+        Switching first would paint the previous person's view while the worker loads the
+        next one: a moment of the wrong person on screen, and painting that competes with the
+        load for the interpreter (DESIGN.md §9: open a person ≤ 100 ms). If loading fails the
+        officer stays where they were and sees why.
+        """
         self._stale.discard("person")
-        self.go("person")
+        if self.person_page.person_id == person_id and self.person_page.detail is not None:
+            self.person_page.reload()
+            self.go("person")
+            return
+        self._open_when_loaded = person_id
+        self.person_page.show_person(person_id)
+
+    def _person_loaded(self, person_id: str) -> None:
+        if self._open_when_loaded == person_id:
+            self._open_when_loaded = None
+            self.go("person")
 
     def open_selected_person(self) -> None:
         person_id = self._row_person_id()

@@ -426,8 +426,8 @@ class PersonPage(QWidget):
         def failed(err: BaseException) -> None:
             if generation == self._generation:
                 show_error(self, err)
-                if isinstance(err, DomainError) and self.detail is None:
-                    self.person_id = None
+                if isinstance(err, DomainError):  # gone: back to whoever is on show
+                    self.person_id = self.detail.person.id if self.detail else None
 
         self.worker.submit(load, done, failed)
 

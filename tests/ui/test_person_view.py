@@ -282,6 +282,38 @@ def test_case_note_goes_on_the_timeline_with_who(qtbot, app, gui, window, opened
     assert timeline_texts(window) == ["Note: Phoned the hostel about a bed"]
 
 
+def test_the_page_switches_once_the_person_has_loaded(app, gui, window, referred) -> None:
+    window.go("caseload")
+    window.open_person(referred["person"].id)
+    assert window.current_page() == "caseload"  # no moment of the previous person on screen
+    gui.wait_idle(window)
+    assert window.current_page() == "person"
+    assert window.person_page.name_label.text() == "Zoë Ward"
+
+
+def test_an_officer_who_moves_on_while_a_person_loads_stays_put(app, gui, window, opened) -> None:
+    other = app.people.add(given_name="Aaron", family_name="Öztürk")
+    window.go("my_day")
+    window.open_person(other.id)
+    window.go("caseload")  # before the person has arrived
+    gui.wait_idle(window)
+    assert window.current_page() == "caseload"
+    assert window.person_page.name_label.text() == "Aaron Öztürk"  # ready behind Ctrl+3
+
+
+def test_a_person_who_cannot_be_opened_leaves_the_officer_where_they_were(
+    app, gui, window, opened
+) -> None:
+    other = app.people.add(given_name="Aaron", family_name="Öztürk")
+    app.people.delete(other.id)
+    window.go("caseload")
+    window.open_person(other.id)
+    gui.wait_idle(window)
+    assert window.current_page() == "caseload"
+    assert window.message_bar.kind == "error" and window.message_bar.text()
+    assert window.person_page.person_id == opened["person"].id  # Ctrl+3 shows Zoë, whole
+
+
 def test_a_half_written_note_waits_for_its_person(qtbot, app, gui, window, opened) -> None:
     other = app.people.add(given_name="Aaron", family_name="Öztürk")
     page = window.person_page
