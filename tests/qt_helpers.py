@@ -4,10 +4,12 @@ be scheduled before the click that opens it. On the test path via pytest's `pyth
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 
 def when_modal(kind: type, callback: Callable[[Any], None], timeout_ms: int = 5000) -> list:
@@ -21,7 +23,10 @@ def when_modal(kind: type, callback: Callable[[Any], None], timeout_ms: int = 50
 
     def poll() -> None:
         widget = QApplication.activeModalWidget()
-        if isinstance(widget, kind) and widget.isVisible() and not seen:
+        # Wait until it is the active window, as a person's keys would reach it: focus and
+        # shortcuts only work there.
+        ready = isinstance(widget, kind) and widget.isVisible() and widget.isActiveWindow()
+        if ready and not seen:
             seen.append(widget)
             try:
                 callback(widget)
@@ -31,6 +36,8 @@ def when_modal(kind: type, callback: Callable[[Any], None], timeout_ms: int = 50
                 raise
             return
         waited[0] += 10
+        if isinstance(widget, kind) and waited[0] % 500 == 0:
+            widget.activateWindow()
         if waited[0] < timeout_ms:
             QTimer.singleShot(10, poll)
 
@@ -56,3 +63,25 @@ def answer(text: str, seen_texts: list[str] | None = None) -> Callable[[QMessage
         click_box_button(box, text)
 
     return click
+
+
+class FakePrintDialog:
+    """Stands in for the system print dialog: "OK" with the printer writing to a PDF file."""
+
+    output: Path
+    accept = True
+    printers: list[QPrinter]
+
+    def __init__(self, printer: QPrinter, parent: QWidget | None = None) -> None:
+        self.printer = printer
+        type(self).printers.append(printer)
+
+    def setWindowTitle(self, title: str) -> None:
+        self.title = title
+
+    def exec(self) -> QDialog.DialogCode:
+        if not self.accept:
+            return QDialog.DialogCode.Rejected
+        self.printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        self.printer.setOutputFileName(str(self.output))
+        return QDialog.DialogCode.Accepted

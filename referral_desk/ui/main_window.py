@@ -613,7 +613,12 @@ class MainWindow(QMainWindow):
 
         dialog = FindServiceDialog(self.services, need_id, self)
         dialog.exec()
+        made = dialog.last_referral
         dialog.deleteLater()
+        if made is not None and self.current_page() == "person":
+            self.person_page.select_referral_when_loaded(made.id)
+            show_info(self, f"Referral {made.reference} recorded. "
+                            "Open it (Ctrl+O) to print the slip (Alt+P).")  # fmt: skip
         self.after_write()
 
     def follow_up_done(self) -> None:

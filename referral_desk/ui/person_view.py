@@ -180,6 +180,7 @@ class PersonPage(QWidget):
         self.person_id: str | None = None
         self._generation = 0
         self._want_need: str | None = None
+        self._want_referral: str | None = None
         self._draft_notes: dict[str, str] = {}
         today = services.clock.today()
 
@@ -460,8 +461,12 @@ class PersonPage(QWidget):
             self._select(self.needs_view, self.needs_model, want_need)
         elif detail.needs:
             self.needs_view.selectRow(0)
-        if same_person and keep["referral"]:
-            self._select(self.referrals_view, self.referrals_proxy, keep["referral"].id)
+        want_referral = self._want_referral or (
+            keep["referral"].id if same_person and keep["referral"] else None
+        )
+        self._want_referral = None
+        if want_referral:
+            self._select(self.referrals_view, self.referrals_proxy, want_referral)
         if same_person and keep["follow_up"]:
             self._select(self.follow_view, self.follow_proxy, keep["follow_up"].id)
         self.loaded.emit(detail.person.id)
@@ -551,6 +556,12 @@ class PersonPage(QWidget):
     def selected_need(self) -> NeedView | None:
         rows = self.needs_view.selectionModel().selectedRows()
         return self.needs_model.row_at(rows[0].row()) if rows else None
+
+    def select_referral_when_loaded(self, referral_id: str) -> None:
+        """After the next load, show the Referrals tab with this referral selected (a referral
+        just made: Ctrl+O then opens it, to print its slip)."""
+        self._want_referral = referral_id
+        self.tabs.setCurrentIndex(0)
 
     def selected_referral(self) -> ReferralView | None:
         rows = self.referrals_view.selectionModel().selectedRows()

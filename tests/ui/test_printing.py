@@ -12,7 +12,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPageSize, QPdfWriter
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QPushButton, QWidget
+from qt_helpers import FakePrintDialog
 
 from referral_desk.ui import printing as ui_printing
 from referral_desk.ui.printing import (
@@ -36,28 +37,6 @@ def pages_in(source: bytes | Path) -> list[tuple[float, float]]:
 
 def notes(app: Any, person_id: str) -> list[str]:
     return [e.text for e in app.people.detail(person_id).timeline if e.kind == "note"]
-
-
-class FakePrintDialog:
-    """Stands in for the system print dialog: "OK" with the printer writing to a PDF file."""
-
-    output: Path
-    accept = True
-    printers: list[QPrinter]
-
-    def __init__(self, printer: QPrinter, parent: QWidget | None = None) -> None:
-        self.printer = printer
-        type(self).printers.append(printer)
-
-    def setWindowTitle(self, title: str) -> None:
-        self.title = title
-
-    def exec(self) -> QDialog.DialogCode:
-        if not self.accept:
-            return QDialog.DialogCode.Rejected
-        self.printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        self.printer.setOutputFileName(str(self.output))
-        return QDialog.DialogCode.Accepted
 
 
 @pytest.fixture
