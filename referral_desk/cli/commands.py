@@ -106,7 +106,8 @@ def refer(app: AppServices, args: argparse.Namespace) -> Result:
     shared = [s.strip() for s in args.share.split(",") if s.strip()]
     view = app.referrals.make(
         args.need, args.service, consent=args.consent, method=args.method, draft=args.draft,
-        shared_info=shared, share_risk=args.share_risk, accessibility_needs=args.accessibility,
+        shared_info=shared, share_risk=args.share_risk, risk_note=args.risk_note,
+        accessibility_needs=args.accessibility,
         interpreter_language=args.interpreter, availability=args.availability,
         appointment_at=args.appointment, strict=args.strict,
     )  # fmt: skip

@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     refer.add_argument("--share", default="name,needs", metavar="LIST",
                        help="information shared, comma-separated codes")  # fmt: skip
     refer.add_argument("--share-risk", action="store_true", help="explicitly share risk info")
+    refer.add_argument("--risk-note", default="", metavar="TEXT",
+                       help="the risk information to share (with --share-risk)")  # fmt: skip
     refer.add_argument("--accessibility", default="", metavar="TEXT")
     refer.add_argument("--interpreter", default="", metavar="LANGUAGE")
     refer.add_argument("--availability", default="", metavar="TEXT")

@@ -365,6 +365,11 @@ def _give_ids(rows: list[dict[str, Any]]) -> None:
         row["id"] = row_id
 
 
+def _risk_note(referral_id: str) -> str:
+    """A risk note picked by the referral's id, so the seeded random stream stays as it was."""
+    return content.RISK_NOTES[int(referral_id.replace("-", "")[:8], 16) % len(content.RISK_NOTES)]
+
+
 def _slug(text: str) -> str:
     """ASCII web-address form of a name: 'Tŷ Newydd Trust' -> 'ty-newydd-trust'."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -1156,6 +1161,7 @@ class _Generator:
                 "consent_confirmed": True,
                 "shared_info": info,
                 "share_risk": risk,
+                "risk_note": _risk_note(referral_id) if risk else "",
                 "accessibility_needs": rng.choice(content.ACCESSIBILITY_NEEDS)
                 if rng.random() < 0.08
                 else "",

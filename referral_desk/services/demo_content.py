@@ -1059,6 +1059,14 @@ AVAILABILITY = [
     "Mon–Wed",
     "Flexible",
 ]
+# What an officer might tell a provider when they choose to share risk: practical, minimal.
+RISK_NOTES = [
+    "Please do not offer lone home visits; meet at your office or a public place.",
+    "Not to have contact with children under 18; please book adult-only sessions.",
+    "Can become agitated when rushed; a calm, quiet room helps. No incidents at the service.",
+    "Exclusion zone covers the city centre north of the river; please use the east site.",
+    "Keep away from staff member J. Hart (victim's relative works there); ask for another worker.",
+]
 APPOINTMENT_PLACES = [
     "At the service",
     "Telephone appointment",

@@ -238,6 +238,7 @@ class ReferralView(Record):
     consent_confirmed: bool = False
     shared_info: tuple[str, ...] = ()
     share_risk: bool = False
+    risk_note: str = field(default="", repr=False)  # personal: kept out of logs and reprs
     accessibility_needs: str = ""
     interpreter_language: str = ""
     availability: str = ""

@@ -128,7 +128,7 @@ def provider_form_data(session: Session, ref: Referral) -> ProviderFormData:
         officer_email=officer.email if officer else "",
         officer_phone=officer.office_phone if officer else "",
         officer_team=officer.team if officer else "",
-        risk_note=None,
+        risk_note=ref.risk_note if ref.share_risk and ref.risk_note else None,
     )
 
 

@@ -49,6 +49,7 @@ from referral_desk.store.models import (
 )
 
 UNUSABLE_SERVICE = ("defunct", "inactive")
+MAX_RISK_NOTE = 2000  # a few paragraphs: the minimum the provider needs, not the assessment
 # States in which the provider has answered, so "check acceptance" is no longer needed.
 PROVIDER_ANSWERS = frozenset(
     {ReferralState.ACCEPTED, ReferralState.WAITING_LIST, ReferralState.ACKNOWLEDGED}
@@ -137,6 +138,7 @@ class ReferralService(ServiceBase):
         draft: bool = False,
         shared_info: list[str] | None = None,
         share_risk: bool = False,
+        risk_note: str = "",
         accessibility_needs: str = "",
         interpreter_language: str = "",
         availability: str = "",
@@ -144,9 +146,23 @@ class ReferralService(ServiceBase):
         appointment_place: str = "",
         strict: bool = False,
     ) -> ReferralView:
-        """Record a referral (sent, or a draft). Needs consent; warns on a second open one."""
+        """Record a referral (sent, or a draft). Needs consent; warns on a second open one.
+
+        Risk is shared only by explicit choice (`share_risk`) and then only as the words the
+        officer wrote for this provider (`risk_note`): a ticked box with nothing to say would
+        print a provider form that promises risk information and carries none.
+        """
         if not consent:
             raise ConsentRequired("Confirm the person consents to the referral being shared.")
+        risk_note = risk_note.strip()
+        if share_risk and not risk_note:
+            raise ValidationError("Write the risk information to share with this provider.")
+        if risk_note and not share_risk:
+            raise ValidationError("Risk information is shared only when you choose to share it.")
+        if len(risk_note) > MAX_RISK_NOTE:
+            raise ValidationError(
+                f"Keep the risk information to {MAX_RISK_NOTE} characters: what the provider needs."
+            )
         appointment = parse_datetime(appointment_at, "Appointment")
         with self._write(reason="make referral") as session:
             need = get_live(session, Need, need_id, "need")
@@ -179,7 +195,7 @@ class ReferralService(ServiceBase):
                 reference=unused_reference(session), person_id=person.id, need_id=need.id,
                 service_id=service.id, made_by_officer_id=officer_of(session), made_on=today,
                 method=method, consent_confirmed=True, shared_info=info, share_risk=share_risk,
-                accessibility_needs=accessibility_needs.strip(),
+                risk_note=risk_note, accessibility_needs=accessibility_needs.strip(),
                 interpreter_language=interpreter_language.strip(),
                 availability=availability.strip(), appointment_at=appointment,
                 appointment_place=appointment_place.strip(), status="",

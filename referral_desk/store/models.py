@@ -316,8 +316,9 @@ class Referral(SyncedBase):
     __tablename__ = "referral"
     __local__ = frozenset({"status"})  # derived from referral_status_change
     __personal__ = frozenset(
-        {"accessibility_needs", "interpreter_language", "availability", "outcome_note"}
-    )
+        {"accessibility_needs", "interpreter_language", "availability", "outcome_note",
+         "risk_note"}
+    )  # fmt: skip
 
     reference: Mapped[str] = mapped_column(String(7), unique=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
@@ -329,6 +330,8 @@ class Referral(SyncedBase):
     consent_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     shared_info: Mapped[list] = mapped_column(JSON, default=list)
     share_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the officer chose to tell this provider about risk; empty unless share_risk.
+    risk_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     accessibility_needs: Mapped[str] = mapped_column(Text, default="")
     interpreter_language: Mapped[str] = mapped_column(String(80), default="")
     availability: Mapped[str] = mapped_column(Text, default="")

@@ -50,9 +50,20 @@ MAGIC = b"RDSYNC\x1a\n"
 FORMAT_VERSION = 1
 # Meaning of the entries (table and field names, value encodings). Bump when that changes and
 # add an upgrader from the previous version to UPGRADERS, so older bundles keep importing.
-SYNC_SCHEMA = 1
+SYNC_SCHEMA = 2
 MIN_SCHEMA = 1
-UPGRADERS: dict[int, Callable[[list[list[Any]]], list[list[Any]]]] = {}
+
+
+def _from_1(entries: list[list[Any]]) -> list[list[Any]]:
+    """Schema 2 added `referral.risk_note`: schema-1 entries mean the same and carry none.
+
+    A schema-2 bundle is refused by an app that knows only schema 1 ("update Referral Desk"),
+    so a risk note is never silently dropped on a colleague's computer.
+    """
+    return entries
+
+
+UPGRADERS: dict[int, Callable[[list[list[Any]]], list[list[Any]]]] = {1: _from_1}
 
 SUFFIX = ".rdsync"
 MAX_HEADER = 4096
@@ -504,7 +515,7 @@ def _parse_payload(header: BundleHeader, compressed: bytes) -> Bundle:
     if own is not None and manifest.vector.get(header.site_id, 0) < own[1]:
         raise InconsistentBundle()
     schema = header.schema
-    while schema < SYNC_SCHEMA:  # pragma: no cover - no older schema exists yet
+    while schema < SYNC_SCHEMA:
         entries = UPGRADERS[schema](entries)
         schema += 1
     return Bundle(header, manifest, entries, knowledge)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -183,6 +184,19 @@ class RecordReferralDialog(QDialog):
         )
         self.risk_check.setVisible(risk_item is not None)
         layout.addWidget(self.risk_check)
+        # Only the words written here go to the provider: ticking alone shares nothing.
+        self.risk_edit = QPlainTextEdit()
+        self.risk_edit.setTabChangesFocus(True)
+        self.risk_edit.setPlaceholderText(
+            "What this provider needs to know to keep people safe, e.g. no lone home visits"
+        )
+        named(self.risk_edit, "Risk information to share",
+              "Printed on the provider form for this referral only")  # fmt: skip
+        line_height = self.risk_edit.fontMetrics().lineSpacing()
+        self.risk_edit.setFixedHeight(line_height * 3 + 14)
+        self.risk_edit.hide()
+        layout.addWidget(self.risk_edit)
+        self.risk_check.toggled.connect(self._update_risk)
         self.risk_warning = QLabel(
             "Risk and offence details are not shared unless you tick this. Share only what the "
             "provider needs to keep people safe, and record why in a case note."
@@ -270,6 +284,7 @@ class RecordReferralDialog(QDialog):
         layout.addLayout(buttons)
 
         self.consent_check.toggled.connect(self._update_buttons)
+        self.risk_edit.textChanged.connect(self._update_buttons)
         self.draft_button.clicked.connect(lambda: self.save(draft=True))
         self.send_button.clicked.connect(lambda: self.save(draft=False))
         self.cancel_button.clicked.connect(self.reject)
@@ -378,7 +393,22 @@ class RecordReferralDialog(QDialog):
             self.consent_check.isChecked()
             and not self.consent_withdrawn
             and not self.service_unusable
+            and not self.risk_missing
         )
+
+    @property
+    def risk_missing(self) -> bool:
+        """Risk sharing ticked but nothing written to share."""
+        return self.risk_check.isChecked() and not self.risk_note()
+
+    def risk_note(self) -> str:
+        return self.risk_edit.toPlainText().strip() if self.risk_check.isChecked() else ""
+
+    def _update_risk(self, share: bool) -> None:
+        self.risk_edit.setVisible(share)
+        if share:
+            self.risk_edit.setFocus()
+        self._update_buttons()
 
     def _update_buttons(self, *_args: object) -> None:
         allowed = self.can_save
@@ -390,6 +420,8 @@ class RecordReferralDialog(QDialog):
             hint = "Saving is not possible: this service is not taking referrals."
         elif not self.consent_check.isChecked():
             hint = "Tick consent to save: a referral needs the person's consent."
+        elif self.risk_missing:
+            hint = "Write the risk information to share, or untick sharing risk information."
         else:
             hint = ""
         self.hint_label.setText(hint)
@@ -415,6 +447,7 @@ class RecordReferralDialog(QDialog):
             self.consent_check.isChecked(),
             tuple(self.shared_codes()),
             self.risk_check.isChecked(),
+            self.risk_edit.toPlainText(),
             self.accessibility_edit.text(),
             self.interpreter_edit.text(),
             self.availability_edit.text(),
@@ -458,6 +491,7 @@ class RecordReferralDialog(QDialog):
                 draft=draft,
                 shared_info=self.shared_codes(),
                 share_risk=self.risk_check.isChecked(),
+                risk_note=self.risk_note(),
                 accessibility_needs=self.accessibility_edit.text(),
                 interpreter_language=self.interpreter_edit.text(),
                 availability=self.availability_edit.text(),

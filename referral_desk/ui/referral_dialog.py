@@ -388,6 +388,7 @@ class ReferralDialog(QDialog):
             ("Sent by", self._method_labels.get(r.method, r.method)),
             ("Consent", "Confirmed" if r.consent_confirmed else "Not confirmed"),
             ("Shared", ", ".join(shared) or "Nothing"),
+            ("Risk shared", r.risk_note if r.share_risk else ""),
             ("Accessibility", r.accessibility_needs),
             ("Interpreter", r.interpreter_language),
             ("Availability", r.availability),

@@ -74,6 +74,7 @@ FIELD_LABELS = {
     "consent_confirmed": "Consent confirmed",
     "shared_info": "Information shared",
     "share_risk": "Risk information shared",
+    "risk_note": "Risk information",
     "accessibility_needs": "Accessibility needs",
     "interpreter_language": "Interpreter language",
     "availability": "Availability",

@@ -151,6 +151,18 @@ def test_refer_needs_consent_and_draft_has_reference(cli, service_id) -> None:
     assert draft["status"] == "draft" and draft["reference"]
 
 
+def test_refer_shares_risk_only_with_the_words_to_share(cli, service_id) -> None:
+    person = cli.json("person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01")
+    need = cli.json("need", "add", "--person", person["id"], "--category", "finance",
+                    "--description", "Debt")  # fmt: skip
+    code, out, err = cli("refer", "--need", need["id"], "--service", service_id, "--consent",
+                         "--share-risk")  # fmt: skip
+    assert code == 1 and out == "" and "Write the risk information" in err
+    ref = cli.json("refer", "--need", need["id"], "--service", service_id, "--consent",
+                   "--share-risk", "--risk-note", "No lone home visits")  # fmt: skip
+    assert ref["share_risk"] and ref["risk_note"] == "No lone home visits"
+
+
 def test_duplicate_person_warns_or_refuses_with_strict(cli) -> None:
     cli.json("person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01",
              "--crn", "X111111")  # fmt: skip

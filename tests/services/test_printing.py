@@ -79,3 +79,14 @@ def test_batch_of_slips_sent_today_and_bad_input(app, referral) -> None:
         app.printing.slip_pdf("ZZZ-ZZZ")
     with pytest.raises(ValidationError):
         app.printing.batch_slips_pdf([])
+
+
+def test_risk_information_is_printed_only_when_the_officer_chose_to_share_it(app, referral) -> None:
+    assert "risk" not in pdf_text(app.printing.provider_form_pdf(referral.reference)).lower()
+    need = app.needs.log(referral.person_id, "finance", "Rent arrears")
+    note = "Please do not offer lone home visits; meet at your office."
+    shared = app.referrals.make(need.id, referral.service_id, consent=True, share_risk=True,
+                                risk_note=f"  {note}  ")  # fmt: skip
+    assert shared.risk_note == note and "risk" in shared.shared_info
+    assert note in pdf_text(app.printing.provider_form_pdf(shared.reference))
+    assert "lone home visits" not in pdf_text(app.printing.slip_pdf(shared.reference))

@@ -16,8 +16,10 @@ from referral_desk.domain.errors import (
 )
 from referral_desk.domain.identifiers import REFERENCE_ALPHABET
 from referral_desk.store.models import (
+    ChangeEntry,
     FollowUp,
     Organisation,
+    Referral,
     ReferralStatusChange,
     Service,
     ServiceCategory,
@@ -143,3 +145,32 @@ def test_follow_up_done_reschedule_and_progress_repeats(app, need, service_id) -
     app.follow_ups.complete(review.id, "Going well")
     assert [f.kind for f in app.follow_ups.list()] == ["review_progress"]
     assert app.follow_ups.list(due_by="2026-03-01") == []
+
+
+def test_risk_is_shared_only_by_explicit_choice_and_with_words(app, need, service_id) -> None:
+    with pytest.raises(ValidationError, match="Write the risk information"):
+        app.referrals.make(need.id, service_id, consent=True, share_risk=True)
+    with pytest.raises(ValidationError, match="only when you choose"):
+        app.referrals.make(need.id, service_id, consent=True, risk_note="Lone visits unsafe")
+    with pytest.raises(ValidationError, match="2000 characters"):
+        app.referrals.make(need.id, service_id, consent=True, share_risk=True,
+                           risk_note="x" * 2001)  # fmt: skip
+    assert app.referrals.list() == []  # nothing was written
+    ref = app.referrals.make(need.id, service_id, consent=True, share_risk=True,
+                             risk_note="Lone visits unsafe")  # fmt: skip
+    assert app.referrals.get(ref.id).risk_note == "Lone visits unsafe"
+    assert "Lone visits unsafe" not in repr(ref)  # never in logs or tracebacks
+
+
+def test_deleting_a_referral_erases_its_risk_note(app, need, service_id) -> None:
+    ref = app.referrals.make(need.id, service_id, consent=True, share_risk=True,
+                             risk_note="Lone visits unsafe")  # fmt: skip
+    app.referrals.delete(ref.id)
+    with app.db.read() as s:
+        stored = s.get(Referral, ref.id)
+        assert stored.deleted_at is not None and stored.risk_note == ""
+        logged = s.scalars(
+            select(ChangeEntry.value).where(ChangeEntry.record_id == ref.id,
+                                            ChangeEntry.field == "risk_note")
+        ).all()  # fmt: skip
+    assert all("Lone visits" not in (v or "") for v in logged)

@@ -115,6 +115,16 @@ def test_newer_format(sealed: bytes) -> None:
         b.unlock(newer, PW, KEYS)
 
 
+def test_a_bundle_of_the_first_schema_still_opens() -> None:
+    """Bundles written before `referral.risk_note` existed (schema 1) import unchanged."""
+    entries = [[SITE, i + 1, "person", "p1", "given_name", json.dumps("Zebedee"), 7, 0]
+               for i in range(5)]  # fmt: skip
+    data, _ = _seal(schema=1, entries=entries)
+    bundle = b.unlock(data, PW, KEYS).parse()
+    assert bundle.header.schema == 1
+    assert bundle.entries == entries
+
+
 def test_newer_schema() -> None:
     data, _ = _seal(schema=b.SYNC_SCHEMA + 1)
     with pytest.raises(b.NewerBundle, match="update Referral Desk"):

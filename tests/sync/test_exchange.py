@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from referral_desk.store.models import Person, ReferenceItem
+from referral_desk.store.models import Person, ReferenceItem, Referral
 from referral_desk.sync import bundle as bfmt
 from referral_desk.sync.bundle import BundleError, is_bundle_name
 from referral_desk.sync.exchange import ClonedSite
@@ -46,6 +46,26 @@ def test_sync_on_empty_store_then_colleague_gets_everything(make_site, tmp_path,
     assert b.needs.get(ids["need"]).status == "referred"
     a.sync.sync_now(store, passphrase)
     assert h.digest(a.db) == h.digest(b.db)
+
+
+def test_a_shared_risk_note_reaches_the_colleague_and_its_deletion_erases_it(
+    make_site, tmp_path, h, passphrase
+):
+    a, b = make_site("a"), make_site("b")
+    need = a.needs.log(_person(a), "accommodation", "needs a flat")
+    ref = a.referrals.make(need.id, h.SERVICE_IDS[0], consent=True, share_risk=True,
+                           risk_note="No lone home visits")  # fmt: skip
+    store = tmp_path / "store"
+    store.mkdir()
+    a.sync.sync_now(store, passphrase)
+    b.sync.sync_now(store, passphrase)
+    got = b.referrals.get(ref.id)
+    assert got.share_risk and got.risk_note == "No lone home visits"
+    a.referrals.delete(ref.id)
+    a.sync.sync_now(store, passphrase)
+    b.sync.sync_now(store, passphrase)
+    with b.db.read() as session:
+        assert session.get(Referral, ref.id).risk_note == ""
 
 
 def test_reimport_changes_nothing_and_says_so(make_site, tmp_path, h, passphrase):

@@ -146,9 +146,29 @@ def test_risk_information_is_separate_unticked_and_shared_only_by_choice(
     qtbot.mouseClick(dialog.risk_check, Qt.MouseButton.LeftButton,
                      pos=QPoint(8, dialog.risk_check.height() // 2))  # fmt: skip
     assert dialog.risk_check.isChecked()
+    # Ticking alone shares nothing: the officer writes what the provider needs to know.
+    assert dialog.risk_edit.isVisible() and dialog.risk_edit.hasFocus()
+    assert not dialog.send_button.isEnabled()
+    assert "Write the risk information" in dialog.hint_label.text()
+    qtbot.keyClicks(dialog.risk_edit, "No lone home visits, please.")
+    assert dialog.send_button.isEnabled() and not dialog.hint_label.isVisible()
     qtbot.keyClick(dialog.consent_check, Qt.Key.Key_Return)  # Enter sends
     ref = app.referrals.get(dialog.referral.id)
     assert ref.share_risk and "risk" in ref.shared_info
+    assert ref.risk_note == "No lone home visits, please."
+
+
+@pytest.mark.gui
+def test_unticking_risk_shares_none_of_what_was_written(qtbot, app, need, service_id) -> None:
+    dialog = open_dialog(qtbot, app, need.id, service_id)
+    dialog.consent_check.setChecked(True)
+    dialog.risk_check.setChecked(True)
+    qtbot.keyClicks(dialog.risk_edit, "Written then thought better of")
+    dialog.risk_check.setChecked(False)
+    assert not dialog.risk_edit.isVisible()
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    ref = app.referrals.get(dialog.referral.id)
+    assert not ref.share_risk and ref.risk_note == "" and "risk" not in ref.shared_info
 
 
 # --- duplicates --------------------------------------------------------------------------------

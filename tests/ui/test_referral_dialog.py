@@ -346,3 +346,16 @@ def test_a_correction_to_the_service_is_reported_from_the_referral(
         (service_id, "Phone number is now 0113 496 0999")
     ]
     assert app.referrals.get(ref.id).status == "sent"  # the referral itself is untouched
+
+
+@pytest.mark.gui
+def test_shared_risk_information_is_shown_with_its_words(qtbot, app, need, service_id) -> None:
+    ref = app.referrals.make(need.id, service_id, consent=True, share_risk=True,
+                             risk_note="No lone home visits")  # fmt: skip
+    dialog = open_dialog(qtbot, app, ref.id)
+    form = dialog.details_form
+    details = {form.itemAt(r, form.ItemRole.LabelRole).widget().text():
+               form.itemAt(r, form.ItemRole.FieldRole).widget().text()
+               for r in range(form.rowCount())}  # fmt: skip
+    assert "RISK INFORMATION" in details["Shared:"]
+    assert details["Risk shared:"] == "No lone home visits"
