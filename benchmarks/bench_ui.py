@@ -273,6 +273,19 @@ def service_times(data_dir: Path) -> None:
         services.close()
 
 
+def compile_package() -> None:
+    """Bytecode for the package, as an installed copy has it (pip compiles wheels on install).
+
+    A checkout writes it on first import, unless PYTHONDONTWRITEBYTECODE is set: then every
+    start-up would include compiling ~100 modules, which no officer's installation does.
+    """
+    import compileall
+
+    import referral_desk
+
+    compileall.compile_dir(Path(referral_desk.__file__).parent, quiet=1)
+
+
 def ensure_data(data_dir: Path) -> None:
     if (data_dir / DB_NAME).exists():
         return
@@ -305,6 +318,7 @@ def main() -> int:
         return 0
 
     ensure_data(args.data_dir)
+    compile_package()
     print(f"machine: {machine()}; Qt platform: {os.environ['QT_QPA_PLATFORM']}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         ini = Path(tmp) / "window.ini"
