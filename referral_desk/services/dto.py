@@ -279,6 +279,7 @@ class TimelineEvent(Record):
 @dataclass(frozen=True)
 class PersonDetail(Record):
     person: PersonView
+    owner_name: str = ""  # the officer whose case it is
     needs: tuple[NeedView, ...] = ()
     referrals: tuple[ReferralView, ...] = ()
     follow_ups: tuple[FollowUpView, ...] = ()

@@ -126,6 +126,7 @@ def load_person_detail(session: Session, person_id: str) -> PersonDetail:
     )
     return PersonDetail(
         person=PersonView.from_row(person),
+        owner_name=officers.get(person.owner_officer_id or "", ""),
         needs=tuple(need_view(n, labels) for n in needs),
         referrals=tuple(ref_views),
         follow_ups=tuple(fu_views),

@@ -70,8 +70,6 @@ from referral_desk.ui.widgets import (
 )
 from referral_desk.ui.worker import Worker
 
-Loaded = tuple[PersonDetail, list[OfficerView]]
-
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
@@ -176,7 +174,6 @@ class PersonPage(QWidget):
         self.services = services
         self.worker = worker
         self.detail: PersonDetail | None = None
-        self.officers: list[OfficerView] = []
         self.person_id: str | None = None
         self._generation = 0
         self._want_need: str | None = None
@@ -399,13 +396,11 @@ class PersonPage(QWidget):
 
     # -- loading ------------------------------------------------------------------------------
     def show_person(self, person_id: str) -> None:
-        """Load a person on the worker; the page fills in when the data arrives."""
-        if person_id != self.person_id:
-            # A half-written note stays with its person, for when the officer comes back.
-            if self.person_id is not None and self.note_edit.text().strip():
-                self._draft_notes[self.person_id] = self.note_edit.text()
-            self.timeline_filter.clear()
-            self.note_edit.setText(self._draft_notes.pop(person_id, ""))
+        """Load a person on the worker; the page fills in when the data arrives.
+
+        Nothing on screen changes until then: a repaint of the previous person meanwhile would
+        hold the UI thread (and the interpreter) while the load is being delivered.
+        """
         self.person_id = person_id
         self.reload()
 
@@ -415,14 +410,14 @@ class PersonPage(QWidget):
         self._generation += 1
         generation = self._generation
         person_id = self.person_id
-        detail, officers = self.services.people.detail, self.services.profile.officers
+        detail = self.services.people.detail
 
-        def load() -> Loaded:
-            return detail(person_id), officers()
+        def load() -> PersonDetail:
+            return detail(person_id)
 
-        def done(result: Loaded) -> None:
+        def done(result: PersonDetail) -> None:
             if generation == self._generation:
-                self.populate(*result)
+                self.populate(result)
 
         def failed(err: BaseException) -> None:
             if generation == self._generation:
@@ -432,19 +427,24 @@ class PersonPage(QWidget):
 
         self.worker.submit(load, done, failed)
 
-    def populate(self, detail: PersonDetail, officers: list[OfficerView]) -> None:
+    def populate(self, detail: PersonDetail) -> None:
         keep = {
             "need": self.selected_need(),
             "referral": self.selected_referral(),
             "follow_up": self.selected_follow_up(),
         }
         same_person = self.detail is not None and self.detail.person.id == detail.person.id
+        if not same_person:
+            # A half-written note stays with its person, for when the officer comes back.
+            if self.detail is not None and self.note_edit.text().strip():
+                self._draft_notes[self.detail.person.id] = self.note_edit.text()
+            self.timeline_filter.clear()
+            self.note_edit.setText(self._draft_notes.pop(detail.person.id, ""))
         self.detail = detail
-        self.officers = officers
         self.person_id = detail.person.id
         today = self.services.clock.today()
         self.follow_model.today = today
-        self._fill_header(detail.person, today)
+        self._fill_header(detail.person, today, detail.owner_name)
         self.needs_model.set_rows(detail.needs)
         self.referrals_model.set_rows(detail.referrals)
         self.follow_model.set_rows(
@@ -472,7 +472,7 @@ class PersonPage(QWidget):
         self.loaded.emit(detail.person.id)
         self.selection_changed.emit()
 
-    def _fill_header(self, p: PersonView, today) -> None:
+    def _fill_header(self, p: PersonView, today, owner: str) -> None:
         self.name_label.setText(p.display_name)
         bits = []
         if p.crn:
@@ -492,7 +492,6 @@ class PersonPage(QWidget):
         cohorts = cohort_text(p)
         if cohorts:
             bits.append(f"Cohort: {cohorts}")
-        owner = {o.id: o.name for o in self.officers}.get(p.owner_officer_id or "", "")
         if owner:
             bits.append(f"Officer: {owner}")
         if p.has_consent:
