@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from referral_desk.cli.main import build_parser, run_command
 from referral_desk.domain.errors import DomainError
@@ -27,10 +28,26 @@ def run(argv: list[str], *, force_gui: bool = False) -> int:
 
 
 def run_gui(folder: Path, *, demo: bool = False) -> int:
+    # The ui package is imported only after the data layer: Qt's import hook reads the source
+    # of every module imported after it, which would slow the start (DESIGN.md §9).
+    notices: list[Any] = []
+
+    def tell_officer() -> None:
+        from referral_desk.ui.main import show_upgrade_notice
+
+        notices.append(show_upgrade_notice())
+
     try:
-        services = open_services(folder)
+        try:
+            services = open_services(folder, before_upgrade=tell_officer)
+        finally:
+            for notice in notices:
+                notice.close()
     except DomainError as err:
         print(f"referral-desk: {err}", file=sys.stderr)
+        from referral_desk.ui.main import show_start_error
+
+        show_start_error(str(err))
         return 2
     try:
         if demo:

@@ -8,6 +8,7 @@ the window is starting (DESIGN.md §9: start to usable window ≤ 1.5 s).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,8 +85,18 @@ class AppServices:
         self.db.close()
 
 
-def open_services(data_dir: Path, clock: Clock | None = None) -> AppServices:
-    """Open (creating or migrating) the database in `data_dir` and seed reference data."""
-    services = AppServices(Database.open(data_dir), clock or Clock())
+def open_services(
+    data_dir: Path,
+    clock: Clock | None = None,
+    *,
+    before_upgrade: Callable[[], None] | None = None,
+) -> AppServices:
+    """Open (creating or migrating) the database in `data_dir` and seed reference data.
+
+    `before_upgrade` runs before an older database is backed up and upgraded (see
+    `Database.open`), so the caller can tell the officer why the start takes longer.
+    """
+    db = Database.open(data_dir, before_upgrade=before_upgrade)
+    services = AppServices(db, clock or Clock())
     services.reference.seed_defaults()
     return services

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
@@ -83,7 +83,18 @@ class Database:
         changelog.install(self._sessions)
 
     @classmethod
-    def open(cls, data_dir: Path, *, backup_dir: Path | None = None) -> Database:
+    def open(
+        cls,
+        data_dir: Path,
+        *,
+        backup_dir: Path | None = None,
+        before_upgrade: Callable[[], None] | None = None,
+    ) -> Database:
+        """Open (creating or upgrading) the database in `data_dir`.
+
+        `before_upgrade` runs once an existing database is found to need the backup-and-upgrade,
+        before it starts: a large database takes a while, and the window can say so first.
+        """
         try:
             make_private_dir(data_dir)
         except OSError as err:
@@ -99,7 +110,7 @@ class Database:
             ) from err
         engine = create_sqlite_engine(path)
         try:
-            migrate(engine, path, backup_dir or data_dir / "backups")
+            migrate(engine, path, backup_dir or data_dir / "backups", before_upgrade)
             db = cls(path, engine)
             db._ensure_site()
         except exc.DBAPIError as err:
@@ -166,7 +177,12 @@ def current_revision(engine: Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-def migrate(engine: Engine, path: Path, backup_dir: Path) -> str | None:
+def migrate(
+    engine: Engine,
+    path: Path,
+    backup_dir: Path,
+    before_upgrade: Callable[[], None] | None = None,
+) -> str | None:
     """Bring the database to head. Returns the backup path's name when one was made."""
     if current_revision(engine) == SCHEMA_HEAD:
         return None
@@ -187,6 +203,8 @@ def migrate(engine: Engine, path: Path, backup_dir: Path) -> str | None:
         )
     backup = None
     if current is not None:
+        if before_upgrade is not None:
+            before_upgrade()
         backup = backup_database(engine, path, backup_dir, current)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

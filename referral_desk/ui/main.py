@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import sys
 
-from PySide6.QtCore import QCoreApplication, QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from referral_desk.services.app_services import AppServices
 from referral_desk.ui.main_window import MainWindow
@@ -26,6 +26,37 @@ def ensure_application() -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationDisplayName(APP_NAME)
     return app
+
+
+def show_upgrade_notice() -> QWidget:
+    """A small window saying the data is being backed up and updated (shown before a long,
+    blocking upgrade of an older database; the caller closes it when the upgrade is done)."""
+    ensure_application()
+    notice = QLabel(
+        "<b>Updating your Referral Desk data</b><br><br>"
+        "A backup copy is being made first, then the data is updated for this version.<br>"
+        "With a large caseload this can take a minute. Please wait."
+    )
+    notice.setWindowTitle(APP_NAME)
+    notice.setAccessibleName("Updating your data")
+    notice.setMargin(24)
+    notice.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
+    notice.show()
+    for _ in range(3):  # painted now: the upgrade that follows blocks the event loop
+        QApplication.processEvents()
+    return notice
+
+
+def show_start_error(message: str) -> None:
+    """The reason the data could not be opened, in a window: a desktop launcher has no console.
+
+    `message` is a DatabaseError's own text, which never carries personal data.
+    """
+    ensure_application()
+    box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, message)
+    box.setInformativeText("Nothing was changed. Ask your IT contact if this keeps happening.")
+    box.setAccessibleName("Referral Desk cannot start")
+    box.exec()
 
 
 def ask_first_profile(services: AppServices) -> bool:

@@ -136,11 +136,16 @@ def test_older_database_is_backed_up_then_migrated(tmp_path: Path) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, first)
     engine.dispose()
-    db = Database.open(tmp_path)
+    told: list[int] = []
+    db = Database.open(tmp_path, before_upgrade=lambda: told.append(len(told)))
     try:
         assert current_revision(db.engine) == head_revision()
     finally:
         db.close()
+    assert told == [0]  # the officer is told once, before the backup starts
+    Database.open(tmp_path, before_upgrade=lambda: told.append(len(told))).close()
+    Database.open(tmp_path / "new", before_upgrade=lambda: told.append(len(told))).close()
+    assert told == [0]  # up to date, or brand new: nothing to say
     backups = list((tmp_path / "backups").glob("*.sqlite3"))
     if first == head_revision():
         assert backups == []  # nothing to migrate, so no backup

@@ -7,6 +7,7 @@ import gc
 import logging
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -17,10 +18,12 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QLineEdit,
+    QMessageBox,
     QTabBar,
     QTabWidget,
     QWidget,
 )
+from qt_helpers import when_modal
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.services.app_services import open_services
@@ -310,3 +313,64 @@ def test_synchronous_worker_still_goes_through_the_signal(qtbot) -> None:
     assert isinstance(errors[0], ValueError)
     assert busy == [True, False, True, False]
     worker.stop()
+
+
+def _database_at(folder: Path, revision: str) -> None:
+    """A database file as an older (or, with a made-up revision, newer) version left it."""
+    import sqlite3
+
+    from alembic import command
+
+    from referral_desk.store.database import DB_FILENAME, alembic_config
+    from referral_desk.store.engine import create_sqlite_engine
+
+    folder.mkdir(parents=True)
+    engine = create_sqlite_engine(folder / DB_FILENAME)
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+    engine.dispose()
+    if revision != "0004":
+        con = sqlite3.connect(folder / DB_FILENAME)
+        con.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+        con.commit()
+        con.close()
+
+
+def test_an_older_database_is_upgraded_behind_a_notice(qtbot, tmp_path, monkeypatch) -> None:
+    from referral_desk import app as composition
+    from referral_desk.ui import main as ui_main
+
+    _database_at(tmp_path / "data", "0004")
+    shown: list[tuple[Any, bool, str]] = []
+    real = ui_main.show_upgrade_notice
+
+    def spy() -> Any:
+        notice = real()
+        shown.append((notice, notice.isVisible(), notice.text()))
+        return notice
+
+    started: list[Any] = []
+    monkeypatch.setattr(ui_main, "show_upgrade_notice", spy)
+    monkeypatch.setattr(ui_main, "start_window", lambda services: started.append(services) or 0)
+    assert composition.run_gui(tmp_path / "data") == 0
+    [(notice, visible, text)] = shown
+    assert visible and "backup copy is being made first" in text
+    assert not notice.isVisible()  # closed before the main window starts
+    assert started and list((tmp_path / "data" / "backups").glob("*.sqlite3"))
+
+
+def test_a_database_that_cannot_be_opened_is_explained_in_a_window(qtbot, tmp_path) -> None:
+    from referral_desk import app as composition
+
+    _database_at(tmp_path / "data", "9999")  # written by a newer version
+    texts: list[str] = []
+
+    def read_and_close(box: QMessageBox) -> None:
+        texts.append(box.text())
+        box.accept()
+
+    seen = when_modal(QMessageBox, read_and_close)
+    assert composition.run_gui(tmp_path / "data") == 2
+    assert seen and "newer version of Referral Desk" in texts[0]
