@@ -27,6 +27,7 @@ from referral_desk.store.database import Database
 if TYPE_CHECKING:
     from referral_desk.services.case_actions import CaseActionService
     from referral_desk.services.directory_admin import DirectoryAdminService
+    from referral_desk.services.passphrase_store import PassphraseStore
     from referral_desk.services.printing import PrintingService
     from referral_desk.services.reports import ReportService
     from referral_desk.services.sync import SyncService
@@ -58,6 +59,13 @@ class AppServices:
         from referral_desk.services.printing import PrintingService
 
         return PrintingService(self.db, self.clock)
+
+    @cached_property
+    def passphrases(self) -> PassphraseStore:
+        """The team passphrase in the OS password store, per site (keyring when available)."""
+        from referral_desk.services.passphrase_store import PassphraseStore
+
+        return PassphraseStore()
 
     @cached_property
     def sync(self) -> SyncService:

@@ -55,7 +55,6 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.services.passphrase_store import (
-    PassphraseStore,
     check_passphrase,
     is_passphrase_refusal,
 )
@@ -85,14 +84,6 @@ SUFFIX = ".rdsync"
 FILE_FILTER = "Referral Desk sync files (*.rdsync);;All files (*)"
 NOTHING_WRITTEN = "Nothing was written."
 
-_PASSPHRASES = PassphraseStore()
-
-
-def passphrase_store() -> PassphraseStore:
-    """The one wrapper around the OS password store (tests patch `keyring.get_keyring`)."""
-    return _PASSPHRASES
-
-
 def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
@@ -121,7 +112,7 @@ def ask_passphrase(parent: QWidget | None, text: str = "") -> str | None:
 
 def remembered_passphrase(services: AppServices) -> str | None:
     """The passphrase kept in the OS password store for this site, if any."""
-    return passphrase_store().get(services.sync.site_id())
+    return services.passphrases.get(services.sync.site_id())
 
 
 def passphrase_for(services: AppServices, parent: QWidget | None) -> str | None:
@@ -139,7 +130,7 @@ class SyncSettingsDialog(QDialog):
         super().__init__(parent)
         self.services = services
         self.site_id = services.sync.site_id()
-        self._keys = passphrase_store()
+        self._keys = services.passphrases
         self._available = self._keys.available()
         self._remembered = self._keys.get(self.site_id) is not None
         self._initial_store = services.sync.get_store() or ""
@@ -672,7 +663,7 @@ class ExchangeDialog(QDialog):
         if self._replace_remembered and self._passphrase:
             # If the store refuses, it still works this time; the officer is asked next time.
             with contextlib.suppress(DomainError):
-                passphrase_store().set(self.services.sync.site_id(), self._passphrase)
+                self.services.passphrases.set(self.services.sync.site_id(), self._passphrase)
             self._replace_remembered = False
 
     def _show_preview(self, outcome: Outcome) -> None:
