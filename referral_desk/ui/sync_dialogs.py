@@ -84,6 +84,7 @@ SUFFIX = ".rdsync"
 FILE_FILTER = "Referral Desk sync files (*.rdsync);;All files (*)"
 NOTHING_WRITTEN = "Nothing was written."
 
+
 def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
