@@ -36,6 +36,8 @@ DB_FILENAME = "referral-desk.sqlite3"
 # The newest migration in db/versions. Opening an up-to-date database compares against this and
 # never imports Alembic (a third of start-up time); a test keeps it equal to Alembic's head.
 SCHEMA_HEAD = "0005"
+# Copies made before upgrades that are kept: enough to step back a few versions, no more.
+KEEP_BACKUPS = 3
 
 
 def migrations_path() -> Path:
@@ -209,7 +211,24 @@ def migrate(
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    if backup is not None:
+        prune_backups(backup_dir, keep=KEEP_BACKUPS)
     return backup
+
+
+def prune_backups(backup_dir: Path, keep: int) -> list[str]:
+    """Delete all but the newest `keep` pre-upgrade copies; returns the names deleted.
+
+    Each copy holds the whole caseload (criminal-offence data): kept for ever, they would
+    outlive every record the team has since deleted. Runs only after an upgrade succeeded.
+    """
+    copies = sorted(backup_dir.glob(f"{Path(DB_FILENAME).stem}-*.sqlite3"),
+                    key=lambda p: p.stat().st_mtime, reverse=True)  # fmt: skip
+    removed = []
+    for old in copies[keep:]:
+        old.unlink(missing_ok=True)
+        removed.append(old.name)
+    return removed
 
 
 def backup_database(engine: Engine, path: Path, backup_dir: Path, revision: str) -> str:

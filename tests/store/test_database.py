@@ -156,6 +156,33 @@ def test_older_database_is_backed_up_then_migrated(tmp_path: Path) -> None:
         con.close()
 
 
+def test_only_the_newest_pre_upgrade_copies_are_kept(tmp_path: Path) -> None:
+    from referral_desk.store.database import KEEP_BACKUPS
+
+    engine = create_sqlite_engine(tmp_path / DB_FILENAME)
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    engine.dispose()
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    older = []
+    for age in range(4):  # copies left by four earlier upgrades, oldest last
+        old = backups / f"referral-desk-old{age}-2025010{age}-120000.sqlite3"
+        old.write_bytes(b"old copy")
+        os.utime(old, (1_700_000_000 - age * 86_400,) * 2)
+        older.append(old.name)
+    unrelated = backups / "notes.txt"
+    unrelated.write_text("not ours")
+    Database.open(tmp_path).close()
+    kept = sorted(p.name for p in backups.glob("*.sqlite3"))
+    assert len(kept) == KEEP_BACKUPS == 3
+    assert any("-0001-" in name for name in kept)  # the copy made just now
+    assert set(kept) - {k for k in kept if "-0001-" in k} == set(older[:2])  # the two newest
+    assert unrelated.exists()
+
+
 def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
     db = Database.open(tmp_path)
     try:
