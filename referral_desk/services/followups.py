@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,38 +19,48 @@ from referral_desk.services.reference import follow_up_rules
 from referral_desk.store.models import FollowUp, Person, Referral, Service
 
 
-def follow_up_views(session: Session, rows: list[FollowUp]) -> list[FollowUpView]:
-    # Only the names and references a follow-up shows, not whole rows (My day, person view).
-    pids = {f.person_id for f in rows}
-    rids = {f.referral_id for f in rows if f.referral_id}
-    people = (
-        {
-            pid: f"{given} {family}".strip()
+def follow_up_views(
+    session: Session,
+    rows: list[FollowUp],
+    *,
+    person_names: Mapping[str, str] | None = None,
+    referrals: Mapping[str, Any] | None = None,
+    service_names: Mapping[str, str] | None = None,
+) -> list[FollowUpView]:
+    """Views with the names and references a follow-up shows (My day, person view, lists).
+
+    Only those columns are read, never whole rows. A caller that has already loaded some of
+    them (the person view has the person, their referrals and services) passes them in, and
+    only what is still missing is looked up.
+    """
+    people = dict(person_names or {})
+    missing = {f.person_id for f in rows} - people.keys()
+    if missing:
+        people.update(
+            (pid, f"{given} {family}".strip())
             for pid, given, family in session.execute(
-                select(Person.id, Person.given_name, Person.family_name).where(Person.id.in_(pids))
-            )
-        }
-        if pids
-        else {}
-    )
-    refs = (
-        {
-            row.id: row
-            for row in session.execute(
-                select(Referral.id, Referral.reference, Referral.service_id).where(
-                    Referral.id.in_(rids)
+                select(Person.id, Person.given_name, Person.family_name).where(
+                    Person.id.in_(missing)
                 )
             )
-        }
-        if rids
-        else {}
-    )
-    sids = {r.service_id for r in refs.values()}
-    services = (
-        dict(session.execute(select(Service.id, Service.name).where(Service.id.in_(sids))).all())
-        if sids
-        else {}
-    )
+        )
+    refs: dict[str, Any] = dict(referrals or {})
+    missing = {f.referral_id for f in rows if f.referral_id} - refs.keys()
+    if missing:
+        refs.update(
+            (row.id, row)
+            for row in session.execute(
+                select(Referral.id, Referral.reference, Referral.service_id).where(
+                    Referral.id.in_(missing)
+                )
+            )
+        )
+    services = dict(service_names or {})
+    missing = {r.service_id for r in refs.values()} - services.keys()
+    if missing:
+        services.update(
+            session.execute(select(Service.id, Service.name).where(Service.id.in_(missing))).all()
+        )
     out = []
     for f in rows:
         ref = refs.get(f.referral_id or "")

@@ -120,7 +120,11 @@ def load_person_detail(session: Session, person_id: str) -> PersonDetail:
                 history=tuple(history.get(r.id, ())),
             )
         )
-    fu_views: list[FollowUpView] = follow_up_views(session, follow_ups)
+    fu_views: list[FollowUpView] = follow_up_views(
+        session, follow_ups, person_names={person.id: person_name},
+        referrals={r.id: r for r in refs},
+        service_names={sid: row.name for sid, row in services.items()},
+    )  # fmt: skip
     timeline = _timeline(
         needs, need_changes, refs, ref_changes, fu_views, notes, services, labels, officers
     )
