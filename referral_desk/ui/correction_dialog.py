@@ -19,7 +19,7 @@ from referral_desk.domain.errors import DomainError
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.directory_admin import MAX_CORRECTION, CorrectionView
 from referral_desk.ui.messages import error_text
-from referral_desk.ui.widgets import FieldError, GuardedDialog, keep_default, named
+from referral_desk.ui.widgets import FieldError, GuardedDialog, keep_default, named, run_dialog
 
 
 class ReportCorrectionDialog(GuardedDialog):
@@ -89,3 +89,11 @@ class ReportCorrectionDialog(GuardedDialog):
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def ask_for_correction(services: AppServices, service_id: str, parent: QWidget | None) -> bool:
+    """Ask what is wrong with a service and send it to the keeper; True when it was sent.
+
+    Offered wherever an officer meets a service: the directory, Find a service, a referral.
+    """
+    return run_dialog(ReportCorrectionDialog(services, service_id, parent))

@@ -53,7 +53,7 @@ from referral_desk.services.directory_admin import (
     ImportReport,
 )
 from referral_desk.services.dto import ServiceView
-from referral_desk.ui.correction_dialog import ReportCorrectionDialog
+from referral_desk.ui.correction_dialog import ask_for_correction
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.models import (
@@ -610,8 +610,7 @@ class DirectoryPage(QWidget):
         service_id = service_id or self._selected()
         if service_id is None:
             return
-        dialog = ReportCorrectionDialog(self.services, service_id, self)
-        if run_dialog(dialog):
+        if ask_for_correction(self.services, service_id, self):
             self.tell("Thank you: the directory keeper will check it.")
             self.refresh()
 

@@ -60,7 +60,7 @@ from referral_desk.ui.service_models import (
     ServiceResultsModel,
     service_detail_html,
 )
-from referral_desk.ui.widgets import named, run_dialog
+from referral_desk.ui.widgets import named
 from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -565,13 +565,13 @@ class FindServiceDialog(QDialog):
 
     def report_correction(self) -> bool:
         """Any officer: what is wrong with the selected service goes to the keeper's inbox."""
-        from referral_desk.ui.correction_dialog import ReportCorrectionDialog
+        from referral_desk.ui.correction_dialog import ask_for_correction
 
         service = self.current_service()
         if service is None:
             self._set_status("Select a service first, then report what is wrong.", error=True)
             return False
-        reported = run_dialog(ReportCorrectionDialog(self._services, service.id, self))
+        reported = ask_for_correction(self._services, service.id, self)
         if reported:
             self._set_status(f"Thank you: the directory keeper will check {service.name}.")
         return reported

@@ -41,7 +41,7 @@ from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralS
 from referral_desk.services.dto import ReferralView
 from referral_desk.ui.messages import confirm, error_text
 from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
-from referral_desk.ui.widgets import fmt_date, fmt_datetime, named, run_dialog
+from referral_desk.ui.widgets import fmt_date, fmt_datetime, named
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
@@ -567,10 +567,9 @@ class ReferralDialog(QDialog):
 
     def report_correction(self) -> bool:
         """Any officer: what is wrong with the referral's service goes to the keeper's inbox."""
-        from referral_desk.ui.correction_dialog import ReportCorrectionDialog
+        from referral_desk.ui.correction_dialog import ask_for_correction
 
-        dialog = ReportCorrectionDialog(self._services, self.referral.service_id, self)
-        reported = run_dialog(dialog)
+        reported = ask_for_correction(self._services, self.referral.service_id, self)
         if reported:
             self.correction_button.setText("&Correction reported")
             self.correction_button.setAccessibleDescription(
