@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import HSDS_EXAMPLE as EXAMPLE
 
 from referral_desk.cli import commands
 from referral_desk.cli.directory_cmd import add_directory_parser, run_directory
 from referral_desk.cli.main import OneLineParser, run_command
 from referral_desk.services.directory_admin import DirectoryAdminService
-
-EXAMPLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "interop" / "hsds-3.0-example"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -66,8 +65,6 @@ def test_export_then_dry_run_import_preview(app: Any, cli: Any, tmp_path: Path) 
     assert data["applied"] is True and data["counts"]["service"]["unchanged"] == 1
 
 
-@pytest.mark.skipif(not (EXAMPLE / "datapackage.json").is_file(),
-                    reason="the HSDS 3.0 example package is not beside this checkout")  # fmt: skip
 def test_example_import_exits_zero_and_lists_what_was_skipped(cli: Any) -> None:
     code, out, err = cli("import", str(EXAMPLE))
     assert (code, err) == (0, "")

@@ -5,23 +5,18 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageOps
+from pdf_pages import render_png
+from PIL import ImageOps
 
 from referral_desk.documents.model import NeedLine, ProviderFormData
 from referral_desk.documents.provider_form import render_provider_form
 
 pypdf = pytest.importorskip("pypdf", reason="pypdf (test dependency) is needed to read PDFs")
 
-needs_pdftoppm = pytest.mark.skipif(
-    shutil.which("pdftoppm") is None,
-    reason="pdftoppm (poppler-utils) is not installed, so pages cannot be rendered to images",
-)
 
 NAME = "Dafydd ap Gruffydd-Włodarczyk"
 
@@ -64,17 +59,6 @@ def full_form(**changes: object) -> ProviderFormData:
 def flat_text(pdf: bytes) -> str:
     pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
     return " ".join(" ".join(page.extract_text() for page in pages).split())
-
-
-def render_png(pdf: bytes, tmp_path: Path, dpi: int = 100) -> list[Image.Image]:
-    source = tmp_path / "form.pdf"
-    source.write_bytes(pdf)
-    subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-png", str(source), str(tmp_path / "page")],
-        check=True,
-        capture_output=True,
-    )
-    return [Image.open(path).convert("L") for path in sorted(tmp_path.glob("page-*.png"))]
 
 
 def test_form_shows_what_was_shared_and_the_officers_contact() -> None:
@@ -181,7 +165,6 @@ def test_special_characters_print_as_typed() -> None:
     assert "Referral to Tai & Gwaith <Newydd>" in text
 
 
-@needs_pdftoppm
 @pytest.mark.parametrize("size", ["A4", "A5"])
 def test_form_renders_within_margins_and_qr_decodes(tmp_path: Path, size: str) -> None:
     zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp (test dependency) decodes QR")

@@ -1,7 +1,7 @@
 """The referral slip: what must be on it, what must never be, and that it prints well.
 
-PDF text comes from pypdf; pages are rendered with poppler's pdftoppm and QR codes decoded with
-zxing-cpp. Tests that need pdftoppm skip (with the reason) where poppler-utils is missing.
+PDF text comes from pypdf; pages are rendered with pypdfium2 and QR codes decoded with
+zxing-cpp.
 """
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import os
 import re
-import shutil
 import subprocess
 import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from pdf_pages import render_png
 from PIL import Image, ImageOps
 
 from referral_desk.documents.batch import render_slips
@@ -30,10 +31,6 @@ from referral_desk.documents.slip import (
 
 pypdf = pytest.importorskip("pypdf", reason="pypdf (test dependency) is needed to read PDFs")
 
-needs_pdftoppm = pytest.mark.skipif(
-    shutil.which("pdftoppm") is None,
-    reason="pdftoppm (poppler-utils) is not installed, so pages cannot be rendered to images",
-)
 
 WELSH_NAME = "Gwenllïan Ŵyn Llŷr ap Rhydderch-Łukasiewicz"
 FORBIDDEN = re.compile(r"offence|offense|conviction|risk|mappa", re.IGNORECASE)
@@ -68,18 +65,6 @@ def pdf_pages(pdf: bytes) -> list[pypdf.PageObject]:
 def flat_text(pdf: bytes) -> str:
     """All text on all pages with whitespace (including line wraps) collapsed to single spaces."""
     return " ".join(" ".join(page.extract_text() for page in pdf_pages(pdf)).split())
-
-
-def render_png(pdf: bytes, tmp_path: Path, dpi: int = 100) -> list[Image.Image]:
-    source = tmp_path / "doc.pdf"
-    source.write_bytes(pdf)
-    prefix = tmp_path / "page"
-    subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-png", str(source), str(prefix)],
-        check=True,
-        capture_output=True,
-    )
-    return [Image.open(path).convert("L") for path in sorted(tmp_path.glob("page-*.png"))]
 
 
 def decode_qr(image: Image.Image) -> list[str]:
@@ -258,7 +243,7 @@ def test_same_data_gives_byte_identical_pdf_even_in_a_fresh_process() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code.replace("test_module", Path(__file__).stem)],
         cwd=here,
-        env={"PYTHONPATH": str(here), "PATH": "", "PYTHONHASHSEED": "123"},
+        env={"PYTHONPATH": f"{here}{os.pathsep}{here.parent}", "PATH": "", "PYTHONHASHSEED": "123"},
         check=True,
         capture_output=True,
         text=True,
@@ -291,14 +276,12 @@ def test_non_ascii_names_use_the_embedded_font() -> None:
 # --- how it looks --------------------------------------------------------------------------
 
 
-@needs_pdftoppm
 @pytest.mark.parametrize("size", ["A4", "A5"])
 def test_qr_code_decodes_to_the_reference(tmp_path: Path, size: str) -> None:
     pages = render_png(render_slip(make_slip(reference="HJ3-RX7"), size), tmp_path, dpi=150)
     assert decode_qr(pages[0]) == ["HJ3-RX7"]
 
 
-@needs_pdftoppm
 @pytest.mark.parametrize(("size", "pixels"), [("A4", (827, 1169)), ("A5", (583, 827))])
 def test_typical_slip_renders_to_one_page(tmp_path: Path, size: str, pixels: tuple) -> None:
     pages = render_png(render_slip(make_slip(), size), tmp_path)
@@ -309,7 +292,6 @@ def test_typical_slip_renders_to_one_page(tmp_path: Path, size: str, pixels: tup
     assert bottom > pixels[1] * 0.5, "a slip with all sections fills more than half the page"
 
 
-@needs_pdftoppm
 @pytest.mark.parametrize("size", ["A4", "A5"])
 def test_long_names_and_addresses_wrap_inside_the_margins(tmp_path: Path, size: str) -> None:
     slip = make_slip(
@@ -337,7 +319,6 @@ def test_long_names_and_addresses_wrap_inside_the_margins(tmp_path: Path, size: 
 # --- batch ---------------------------------------------------------------------------------
 
 
-@needs_pdftoppm
 def test_batch_puts_each_slip_on_its_own_page(tmp_path: Path) -> None:
     references = ["K7M-3QH", "W4X-9TN", "HJ3-RX7"]
     pdf = render_slips([make_slip(reference=r) for r in references], "A4")

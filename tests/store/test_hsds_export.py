@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import HSDS_EXAMPLE as EXAMPLE
 from sqlalchemy import select
 
 from referral_desk.services.directory_admin import DirectoryAdminService
@@ -29,12 +30,6 @@ from referral_desk.store.models import (
     ServiceCategory,
 )
 
-EXAMPLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "interop" / "hsds-3.0-example"
-needs_example = pytest.mark.skipif(
-    not (EXAMPLE / "datapackage.json").is_file(),
-    reason="the HSDS 3.0 example package (../shared/interop/hsds-3.0-example) is not beside "
-    "this checkout",
-)
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _BOOKKEEPING = {"created_at", "updated_at", "site_id"}
 
@@ -227,7 +222,6 @@ def test_reimporting_our_own_export_changes_nothing(app: Any, tmp_path: Path) ->
     assert plan.counts["service"]["unchanged"] == 4
 
 
-@needs_example
 def test_example_package_round_trips(app: Any, other_app: Any, tmp_path: Path) -> None:
     import_into(app, EXAMPLE)
     export_dir(app, tmp_path / "a")
@@ -259,8 +253,6 @@ def test_zip_export_is_deterministic_and_importable(
 
 def test_edited_fields_replace_kept_rows(app: Any, tmp_path: Path) -> None:
     """A phone number edited after import is exported as the new number, not the old row."""
-    if not (EXAMPLE / "datapackage.json").is_file():
-        pytest.skip("the HSDS 3.0 example package is not beside this checkout")
     import_into(app, EXAMPLE)
     admin = DirectoryAdminService(app.db, app.clock)
     (svc,) = app.directory.list_services()

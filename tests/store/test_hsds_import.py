@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import HSDS_EXAMPLE as EXAMPLE
 from sqlalchemy import func, select
 
 from referral_desk.domain.search_query import SearchQuery
@@ -24,13 +25,6 @@ from referral_desk.store.models import (
     Service,
     ServiceArea,
     ServiceCategory,
-)
-
-EXAMPLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "interop" / "hsds-3.0-example"
-needs_example = pytest.mark.skipif(
-    not (EXAMPLE / "datapackage.json").is_file(),
-    reason="the HSDS 3.0 example package (../shared/interop/hsds-3.0-example) is not beside "
-    "this checkout",
 )
 
 ORG = "11111111-1111-4111-8111-111111111111"
@@ -112,7 +106,6 @@ def live(app: Any, model: Any) -> list[Any]:
 # --- the official example ------------------------------------------------------------------
 
 
-@needs_example
 def test_official_example_imports_with_its_dangling_links_dropped(app: Any) -> None:
     plan = run(app, EXAMPLE)
     for kind in ("organisation", "location", "service", "service_area"):
@@ -158,7 +151,6 @@ def test_official_example_imports_with_its_dangling_links_dropped(app: Any) -> N
     assert service_row.extra["hsds_rows"]["funding"][0]["id"].startswith("1f2df32c")
 
 
-@needs_example
 def test_reimporting_the_same_package_changes_nothing(app: Any) -> None:
     run(app, EXAMPLE)
     entries = count(app, ChangeEntry)
@@ -170,7 +162,6 @@ def test_reimporting_the_same_package_changes_nothing(app: Any) -> None:
     assert count(app, Service) == 1
 
 
-@needs_example
 def test_dry_run_previews_and_writes_nothing(app: Any) -> None:
     entries = count(app, ChangeEntry)
     plan = run(app, EXAMPLE, dry_run=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import HSDS_EXAMPLE as EXAMPLE
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from referral_desk.store.models import Service
@@ -15,7 +16,6 @@ from referral_desk.ui.directory_page import DirectoryPage
 
 pytestmark = pytest.mark.gui
 
-EXAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "interop" / "hsds-3.0-example"
 SHOTS = Path("/tmp/shots")
 
 
@@ -161,8 +161,6 @@ def test_reported_correction_reaches_the_inbox_and_accept_resolves_it(
 def test_import_example_package_preview_then_apply(
     app: Any, keeper_page: DirectoryPage, qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not (EXAMPLE / "datapackage.json").is_file():
-        pytest.skip(f"the official HSDS 3.0 example package is not at {EXAMPLE}")
     page = keeper_page
     monkeypatch.setattr(
         QFileDialog,
