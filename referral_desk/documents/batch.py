@@ -50,4 +50,5 @@ def render_slips(items: Iterable[SlipData], size: str = "A4") -> bytes:
         layout,
         title=f"Referral slips ({len(slips)})",
         on_page_end=continuation_footer(layout),
+        printed_on=slips[0].printed_on,
     )

@@ -10,8 +10,11 @@ Kept in one place so both documents look like one family and obey the same rules
 
 from __future__ import annotations
 
+import calendar
 import io
 import itertools
+import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +26,8 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import TimeStamp
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -41,16 +46,20 @@ __all__ = [
     "MUTED",
     "RULE",
     "TINT",
+    "Address",
     "Layout",
     "Marker",
     "OneLine",
     "PageDecorator",
     "PageFooter",
     "QrCode",
+    "contact_line",
+    "dated_canvas",
     "format_date",
     "format_datetime",
     "format_time",
     "layout_for",
+    "looks_like_address",
     "marker_state",
     "numbered_canvas",
     "para",
@@ -209,8 +218,6 @@ class OneLine(Flowable):
         self._used = size
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
         natural = stringWidth(self.text, self.font_name, self.size)
         scale = min(1.0, avail_width / natural) if natural else 1.0
         self._used = max(self.size * 0.6, self.size * scale)
@@ -223,6 +230,86 @@ class OneLine(Flowable):
         canvas.setFillColor(self.colour)
         canvas.setFont(self.font_name, self._used)
         canvas.drawString(0, self._used * 0.25, self.text)
+
+
+# Where an address may break: before "@" and ".", after "/" (the usual typesetting rule), so each
+# line starts with the punctuation that shows it continues the line above.
+_ADDRESS_BREAKS = re.compile(r"(?=[@.])|(?<=/)")
+
+
+class Address(Flowable):
+    """An e-mail address or web address after an optional bold label, never broken mid-word.
+
+    A paragraph would split "hello@collective.example.org.uk" anywhere once it is wider than the
+    column ("…collective.exa" / "mple.org.uk"), and a person copying it by hand would write the
+    wrong address. Here the address goes on the label's line if it fits, else on lines of its
+    own broken only before "@" or "." or after "/"; a single piece wider than the column makes
+    the type smaller (never below 60 %) rather than break inside it.
+    """
+
+    def __init__(self, label: str, value: str, style: ParagraphStyle):
+        super().__init__()
+        self.label = label
+        self.value = value.strip()
+        self.style = style
+        self._para: Paragraph | None = None
+
+    def _markup(self, avail_width: float) -> tuple[str, float]:
+        fonts = font_family()
+        size = self.style.fontSize
+        label = f"<b>{escape(self.label)}:</b> " if self.label else ""
+        label_width = stringWidth(f"{self.label}: ", fonts.bold, size) if self.label else 0.0
+        if label_width + stringWidth(self.value, fonts.regular, size) <= avail_width:
+            return label + escape(self.value), size
+        pieces = [p for p in _ADDRESS_BREAKS.split(self.value) if p]
+        widest = max(stringWidth(p, fonts.regular, size) for p in pieces)
+        if widest > avail_width:
+            size = max(size * 0.6, size * avail_width / widest)
+        lines: list[str] = []
+        current = ""
+        for piece in pieces:
+            if current and stringWidth(current + piece, fonts.regular, size) > avail_width:
+                lines.append(current)
+                current = piece
+            else:
+                current += piece
+        lines.append(current)
+        body = "<br/>".join(escape(line) for line in lines)
+        if size != self.style.fontSize:
+            body = f'<font size="{size:.2f}">{body}</font>'
+        return (f"{label}<br/>{body}" if label else body), size
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        markup, size = self._markup(avail_width)
+        style = ParagraphStyle(
+            "address", parent=self.style, splitLongWords=0, leading=max(self.style.leading,
+            size * 1.25),
+        )  # fmt: skip
+        self._para = Paragraph(markup, style)
+        self.width, self.height = self._para.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        assert self._para is not None
+        self._para.drawOn(self.canv, 0, 0)
+
+
+def looks_like_address(value: str) -> bool:
+    """An e-mail or web address: one unbroken token with "@", "://" or "www."."""
+    text = value.strip()
+    return (
+        bool(text)
+        and not any(ch.isspace() for ch in text)
+        and ("@" in text or "://" in text or text.lower().startswith("www."))
+    )
+
+
+def contact_line(label: str, value: str, style: ParagraphStyle) -> Flowable:
+    """ "Label: value" that never breaks an e-mail or web address in the middle."""
+    if looks_like_address(value):
+        return Address(label, value, style)
+    markup = f"<b>{escape(label)}:</b> {text_markup(value)}" if label else text_markup(value)
+    return Paragraph(markup, style)
 
 
 class QrCode(Flowable):
@@ -294,6 +381,9 @@ def summary_table(
         colWidths=[layout.label_width, layout.frame_width - layout.label_width],
         hAlign="LEFT",
         splitByRow=1,
+        # A row taller than a page (a 4 000-character description) flows on to the next page
+        # instead of ending the whole document in a LayoutError.
+        splitInRow=1,
     )
     commands: list[tuple] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -377,14 +467,17 @@ def write_pdf(
     on_page_end: PageDecorator | None = None,
     footer: PageFooter | None = None,
     footer_height: float = 0.0,
+    printed_on: date | None = None,
 ) -> bytes:
     """Lay out `story` on pages of `layout` and return the PDF bytes.
 
     `title` goes into the PDF metadata, so it must not hold personal data (use the reference).
-    `invariant=1` pins the creation date and document id; with fixed creator and producer strings
-    the same story always gives the same bytes. `on_page_end` decorates each page as it is
-    finished; `footer` runs once all pages are known, for "Page n of m" (the body frame leaves
-    `footer_height` free at the bottom for either).
+    The metadata's creation and modification dates are `printed_on` (default today) at midnight
+    UTC: the real day the document was made, and with `invariant=1` (document id from the
+    content) plus fixed creator and producer strings, the same story on the same day always gives
+    the same bytes. `on_page_end` decorates each page as it is finished; `footer` runs once all
+    pages are known, for "Page n of m" (the body frame leaves `footer_height` free at the bottom
+    for either).
     """
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -420,11 +513,25 @@ def write_pdf(
     )
     decorate = on_page_end if on_page_end is not None else _no_decoration
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPageEnd=decorate)])
-    if footer is None:
-        doc.build(list(story))
-    else:
-        doc.build(list(story), canvasmaker=numbered_canvas(footer))
+    base = Canvas if footer is None else numbered_canvas(footer)
+    doc.build(list(story), canvasmaker=dated_canvas(base, printed_on or date.today()))
     return buffer.getvalue()
+
+
+def dated_canvas(base: type[Canvas], day: date) -> type[Canvas]:
+    """`base` whose PDF metadata dates are `day` at 00:00 UTC instead of invariant mode's
+    fixed 1 January 2000 (a reader checking when a form was printed must see the real day)."""
+    stamp = TimeStamp(invariant=1)
+    stamp.t = calendar.timegm(day.timetuple())
+    stamp.lt = time.gmtime(stamp.t)
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+
+    class _DatedCanvas(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            self._doc._timeStamp = stamp
+
+    return _DatedCanvas
 
 
 def _no_decoration(canvas: Canvas, doc: BaseDocTemplate) -> None:

@@ -44,6 +44,8 @@ class SlipData:
     officer_phone: str = ""
     office_name: str = ""
     made_on: date | None = None
+    printed_on: date | None = None
+    """The day the slip is printed (its "printed on" line and PDF date); None means today."""
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,11 @@ class ProviderFormData:
     accessibility_needs: str = field(default="", repr=False)
     interpreter_language: str = field(default="", repr=False)
     availability: str = field(default="", repr=False)
-    contact_route: str = field(default="", repr=False)
+    provider_contact: str = ""
+    """Where the referral was sent: the provider's own referral address, never the person's."""
     officer_name: str = field(default="", repr=False)
     officer_email: str = ""
     officer_phone: str = ""
     officer_team: str = ""
     risk_note: str | None = field(default=None, repr=False)
+    printed_on: date | None = None

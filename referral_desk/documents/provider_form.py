@@ -28,6 +28,7 @@ from referral_desk.documents.layout import (
     Layout,
     OneLine,
     PageFooter,
+    contact_line,
     format_date,
     layout_for,
     para,
@@ -121,6 +122,10 @@ def _header(data: ProviderFormData, layout: Layout) -> Table:
         OneLine(f"Reference: {data.reference}", fonts.bold, layout.reference),
         para(f"Sent on {format_date(data.made_on)}", layout.style("body")),
     ]
+    if data.provider_contact.strip():
+        # The provider's own address, labelled as theirs: never to be read as the person's.
+        left.append(contact_line("Sent to your referral contact", data.provider_contact,
+                                 layout.style("small")))  # fmt: skip
     side = layout.qr_size
     table = Table(
         [[left, qr_code(data.reference, side)]],
@@ -169,7 +174,7 @@ def _needs(data: ProviderFormData, layout: Layout) -> list[Flowable]:
         [[para(need.category_label, bold), para(need.description or "No further detail.", body)]]
         for need in data.needs
     ]
-    table = Table(rows, colWidths=[layout.frame_width], hAlign="LEFT")
+    table = Table(rows, colWidths=[layout.frame_width], hAlign="LEFT", splitInRow=1)
     table.setStyle(
         table_style(
             [
@@ -185,19 +190,25 @@ def _needs(data: ProviderFormData, layout: Layout) -> list[Flowable]:
     return [*_heading("What they need help with", layout), table]
 
 
+def _person_contact(data: ProviderFormData) -> str:
+    """How the provider reaches the person: directly only if the person agreed to share a
+    contact, otherwise through the referring officer (never the provider's own address)."""
+    if data.contact_details and data.contact_details.strip():
+        return f"Directly, as they agreed: {data.contact_details.strip()}"
+    return "Through the referring officer (details below): the person did not share a contact."
+
+
 def _contact(data: ProviderFormData, layout: Layout) -> list[Flowable]:
     pairs = [
+        ("How to contact them", _person_contact(data)),
         ("Accessibility needs", data.accessibility_needs),
         (
             "Interpreter",
             data.interpreter_language and f"Needs an interpreter: {data.interpreter_language}",
         ),
         ("Availability", data.availability),
-        ("How to contact them", data.contact_route),
     ]
     rows = _text_rows(pairs, layout)
-    if not rows:
-        return []
     return [*_heading("Arranging to see them", layout), summary_table(rows, layout)]
 
 
@@ -213,9 +224,10 @@ def _officer(data: ProviderFormData, layout: Layout) -> list[Flowable]:
         ("Name", data.officer_name),
         ("Team", data.officer_team),
         ("Phone", data.officer_phone),
-        ("Email", data.officer_email),
     ]
     rows = _text_rows(pairs, layout)
+    if data.officer_email.strip():
+        rows.append(("Email", [contact_line("", data.officer_email, layout.style("body"))]))
     if not rows:
         return []
     return [*_heading("Referring officer", layout), summary_table(rows, layout)]
@@ -349,4 +361,5 @@ def render_provider_form(data: ProviderFormData, size: str = "A4") -> bytes:
         title=f"Referral form {data.reference}",
         footer=_footer(data, layout),
         footer_height=layout.small * 6,
+        printed_on=data.printed_on,
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -30,6 +31,7 @@ from referral_desk.documents.layout import (
     Marker,
     OneLine,
     PageDecorator,
+    contact_line,
     format_date,
     format_datetime,
     layout_for,
@@ -123,11 +125,13 @@ def _when(data: SlipData, layout: Layout) -> list[Flowable]:
     if data.appointment_at is not None:
         out.append(para(f"Your appointment is on {format_datetime(data.appointment_at)}", bold))
         if data.appointment_place.strip():
-            out.append(para(f"Go to: {data.appointment_place}", body))
+            markup = f"<b>Place:</b> {text_markup(data.appointment_place)}"
+            out.append(para(markup, body, markup=True))
     else:
         out.append(para("You do not have an appointment yet.", body))
-    if data.how_to_go.strip():
-        out.append(para(data.how_to_go, body))
+        # "Phone to arrange your first visit" only while there is no appointment to go to.
+        if data.how_to_go.strip():
+            out.append(para(data.how_to_go, body))
     if data.opening_times.strip():
         markup = f"<b>Open:</b> {text_markup(data.opening_times)}"
         out.append(para(markup, body, markup=True))
@@ -138,9 +142,9 @@ def _contact(data: SlipData, layout: Layout) -> list[Flowable]:
     body = layout.style("body")
     out: list[Flowable] = []
     if data.phone.strip():
-        out.append(para(f"<b>Phone:</b> {text_markup(data.phone)}", body, markup=True))
+        out.append(contact_line("Phone", data.phone, body))
     if data.email.strip():
-        out.append(para(f"<b>Email:</b> {text_markup(data.email)}", body, markup=True))
+        out.append(contact_line("Email", data.email, body))
     return out
 
 
@@ -152,7 +156,7 @@ def _officer(data: SlipData, layout: Layout) -> list[Flowable]:
     if data.office_name.strip():
         out.append(para(data.office_name, body))
     if data.officer_phone.strip():
-        out.append(para(f"<b>Phone:</b> {text_markup(data.officer_phone)}", body, markup=True))
+        out.append(contact_line("Phone", data.officer_phone, body))
     return out
 
 
@@ -165,11 +169,10 @@ def _reference_box(data: SlipData, layout: Layout) -> Table:
         Spacer(1, 1.5 * mm),
         para("Quote it when you phone, email or visit.", layout.style("body")),
     ]
-    if data.made_on is not None:
-        words += [
-            Spacer(1, 1.5 * mm),
-            para(f"Slip made on {format_date(data.made_on)}", layout.style("small")),
-        ]
+    dates = [f"Printed on {format_date(data.printed_on or date.today())}."]
+    if data.made_on is not None and data.made_on != (data.printed_on or date.today()):
+        dates.insert(0, f"Referral made on {format_date(data.made_on)}.")
+    words += [Spacer(1, 1.5 * mm), para(" ".join(dates), layout.style("small"))]
     box = Table(
         [[words, qr_code(data.reference, qr_side)]],
         colWidths=[text_width, qr_side + 6 * mm],
@@ -258,4 +261,5 @@ def render_slip(data: SlipData, size: str = "A4") -> bytes:
         layout,
         title=f"Referral slip {safe.reference}",
         on_page_end=continuation_footer(layout),
+        printed_on=safe.printed_on,
     )

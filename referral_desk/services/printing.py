@@ -67,7 +67,7 @@ def _parts(session: Session, ref: Referral) -> tuple[Person, Service, Organisati
     return person, service, org, officer
 
 
-def slip_data(session: Session, ref: Referral) -> SlipData:
+def slip_data(session: Session, ref: Referral, printed_on: date | None = None) -> SlipData:
     person, service, org, officer = _parts(session, ref)
     location = session.get(Location, service.location_id) if service.location_id else None
     how = HOW_TO_GO.get(service.referral_method, "")
@@ -90,10 +90,13 @@ def slip_data(session: Session, ref: Referral) -> SlipData:
         officer_phone=officer.office_phone if officer else "",
         office_name=officer.office if officer else "",
         made_on=ref.made_on,
+        printed_on=printed_on,
     )
 
 
-def provider_form_data(session: Session, ref: Referral) -> ProviderFormData:
+def provider_form_data(
+    session: Session, ref: Referral, printed_on: date | None = None
+) -> ProviderFormData:
     """Only what `shared_info` lists; risk never appears here unless explicitly shared."""
     person, service, org, officer = _parts(session, ref)
     shared = set(ref.shared_info or [])
@@ -123,12 +126,13 @@ def provider_form_data(session: Session, ref: Referral) -> ProviderFormData:
         accessibility_needs=ref.accessibility_needs if "accessibility" in shared else "",
         interpreter_language=ref.interpreter_language,
         availability=ref.availability,
-        contact_route=service.referral_contact,
+        provider_contact=service.referral_contact,
         officer_name=officer.name if officer else "",
         officer_email=officer.email if officer else "",
         officer_phone=officer.office_phone if officer else "",
         officer_team=officer.team if officer else "",
         risk_note=ref.risk_note if ref.share_risk and ref.risk_note else None,
+        printed_on=printed_on,
     )
 
 
@@ -138,7 +142,7 @@ class PrintingService(ServiceBase):
 
         size = check_size(size)
         with self._read() as session:
-            data = slip_data(session, get_referral(session, ref_or_id))
+            data = slip_data(session, get_referral(session, ref_or_id), self.clock.today())
         return render_slip(data, size)
 
     def provider_form_pdf(self, ref_or_id: str, size: str | None = "A4") -> bytes:
@@ -146,7 +150,7 @@ class PrintingService(ServiceBase):
 
         size = check_size(size)
         with self._read() as session:
-            data = provider_form_data(session, get_referral(session, ref_or_id))
+            data = provider_form_data(session, get_referral(session, ref_or_id), self.clock.today())
         return render_provider_form(data, size)
 
     def referrals_sent_on(self, day: date | None = None) -> list[str]:
@@ -168,7 +172,7 @@ class PrintingService(ServiceBase):
         if not refs:
             raise ValidationError("There are no referrals to print.")
         with self._read() as session:
-            items = [slip_data(session, get_referral(session, r)) for r in refs]
+            items = [slip_data(session, get_referral(session, r), self.clock.today()) for r in refs]
         return render_slips(items, size)
 
     def record_printed(self, ref_or_id: str, what: str, how: str) -> None:

@@ -51,7 +51,7 @@ def full_form(**changes: object) -> ProviderFormData:
         accessibility_needs="Step-free access needed",
         interpreter_language="Welsh",
         availability="Weekdays after 2pm",
-        contact_route="Through the officer until release",
+        provider_contact="referrals@moneyclinic.example",
     )
     return dataclasses.replace(everything, **changes)
 
@@ -71,7 +71,7 @@ def test_form_shows_what_was_shared_and_the_officers_contact() -> None:
         "Sent on 6 January 2025",
         NAME,
         "17 February 1990",
-        "07700 900123, texts first please",
+        "Directly, as they agreed: 07700 900123, texts first please",
         "28 March 2025",
         "Given on 3 January 2025",
         "Accommodation",
@@ -80,7 +80,7 @@ def test_form_shows_what_was_shared_and_the_officers_contact() -> None:
         "Step-free access needed",
         "Needs an interpreter: Welsh",
         "Weekdays after 2pm",
-        "Through the officer until release",
+        "Sent to your referral contact: referrals@moneyclinic.example",
         "Siân Morgan",
         "sian.morgan@probation.example",
         "01248 987 654",
@@ -112,7 +112,7 @@ def test_unshared_details_are_left_out_entirely() -> None:
 
     assert NAME in text
     for absent in ("Date of birth", "Contact details", "Expected release", "Interpreter",
-                   "Accessibility", "Availability", "How to contact them"):  # fmt: skip
+                   "Accessibility", "Availability"):  # fmt: skip
         assert absent not in text, absent
     assert not re.search(r"risk|offence|conviction|mappa", text, re.IGNORECASE)
 
@@ -149,7 +149,7 @@ def test_metadata_has_no_personal_data() -> None:
     assert info is not None
     assert info["/Title"] == "Referral form K7M-3QH"
     assert "Dafydd" not in str(dict(info))
-    assert info["/CreationDate"].startswith("D:2000010100")
+    assert info["/CreationDate"].startswith(f"D:{date.today():%Y%m%d}000000")
 
 
 def test_output_is_deterministic_and_sizes_are_checked() -> None:

@@ -100,7 +100,6 @@ def test_slip_shows_everything_the_person_needs() -> None:
         "LL57 1AA",
         "01248 123 456",
         "referrals@tai.example.org",
-        "Phone to book your first visit.",
         "Monday to Friday, 9am to 5pm",
         "Photo ID if you have it and any tenancy letters.",
         "Tuesday 14 January 2025 at 10:30am",
@@ -108,9 +107,14 @@ def test_slip_shows_everything_the_person_needs() -> None:
         "Siân Morgan",
         "01248 987 654",
         "Bangor Probation Office",
-        "6 January 2025",
+        "Referral made on 6 January 2025.",
+        "Printed on",
     ):
         assert expected in text, expected
+    # With an appointment booked, "phone to book your first visit" would only confuse.
+    assert "Phone to book your first visit." not in text
+    assert "Phone to book your first visit." in flat_text(render_slip(make_slip(
+        appointment_at=None)))  # fmt: skip
     for heading in ("Where to go", "When", "What to bring", "Contact", "Your officer"):
         assert heading in text
 
@@ -162,7 +166,7 @@ def test_slip_data_has_no_field_for_descriptions_offences_or_risk() -> None:
         n for n in names if re.search(r"descr|offen|convict|risk|mappa|crn|nomis|dob|birth", n)
     }
     # Every text field is either refused when it mentions a forbidden word or filtered.
-    text_fields = names - {"address_lines", "appointment_at", "made_on"}
+    text_fields = names - {"address_lines", "appointment_at", "made_on", "printed_on"}
     assert text_fields == set(FREE_TEXT_FIELDS) | set(FIXED_TEXT_FIELDS)
 
 
@@ -173,7 +177,9 @@ def test_slip_text_never_contains_forbidden_words_even_from_directory_text() -> 
         how_to_go="Phone first. We assess risks at the first visit; convictions are no barrier.",
         appointment_place="Room 3. Risk assessment room.",
     )
-    text = flat_text(render_slip(slip))
+    text = flat_text(render_slip(slip)) + flat_text(
+        render_slip(dataclasses.replace(slip, appointment_at=None))
+    )
 
     assert not FORBIDDEN.search(text)
     for kept in ("Photo ID.", "A pen.", "Tuesdays 10am to 2pm.", "Phone first.", "Room 3."):
@@ -182,7 +188,9 @@ def test_slip_text_never_contains_forbidden_words_even_from_directory_text() -> 
 
 def test_words_merely_containing_the_letters_are_not_censored() -> None:
     slip = make_slip(
-        address_lines=("1 Church Lane", "Friskney", "PE22 8RZ"), how_to_go="A brisk walk."
+        address_lines=("1 Church Lane", "Friskney", "PE22 8RZ"),
+        how_to_go="A brisk walk.",
+        appointment_at=None,
     )
     text = flat_text(render_slip(slip))
     assert "Friskney" in text and "A brisk walk." in text
@@ -204,14 +212,15 @@ def test_address_mentioning_forbidden_words_is_refused() -> None:
         checked_slip(make_slip(address_lines=("Conviction Court", "Leeds")))
 
 
-def test_metadata_carries_no_personal_data_and_no_timestamp() -> None:
-    pdf = render_slip(make_slip())
+def test_metadata_carries_no_personal_data_and_the_print_day() -> None:
+    pdf = render_slip(make_slip(printed_on=date(2025, 1, 8)))
     info = pypdf.PdfReader(io.BytesIO(pdf)).metadata
     assert info is not None
     assert "Gwenll" not in str(dict(info))
     assert info["/Title"] == "Referral slip K7M-3QH"
     assert info["/Producer"] == "Referral Desk" and info["/Creator"] == "Referral Desk"
-    assert info["/CreationDate"].startswith("D:2000010100")  # reportlab's invariant date
+    assert info["/CreationDate"].startswith("D:20250108000000")  # the print day, not 2000
+    assert info["/ModDate"].startswith("D:20250108000000")
 
 
 # --- sizes, determinism, fonts ---------------------------------------------------------------

@@ -90,3 +90,21 @@ def test_risk_information_is_printed_only_when_the_officer_chose_to_share_it(app
     assert shared.risk_note == note and "risk" in shared.shared_info
     assert note in pdf_text(app.printing.provider_form_pdf(shared.reference))
     assert "lone home visits" not in pdf_text(app.printing.slip_pdf(shared.reference))
+
+
+def test_a_long_need_description_prints_on_the_provider_form_in_full(app, referral) -> None:
+    """`slip REF --form` with a 4 000+ character description ended in a LayoutError."""
+    with app.db.write() as s:
+        from referral_desk.store.models import Need
+
+        s.get(Need, referral.need_id).description = "Owes rent since March. " * 220 + "THE END"
+    pdf = app.printing.provider_form_pdf(referral.reference, "A5")
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) >= 3
+    assert "THE END" in pdf_text(pdf)
+
+
+def test_pdf_dates_are_the_print_day_not_the_year_2000(app, referral) -> None:
+    for pdf in (app.printing.slip_pdf(referral.reference),
+                app.printing.provider_form_pdf(referral.reference)):  # fmt: skip
+        info = pypdf.PdfReader(io.BytesIO(pdf)).metadata
+        assert info["/CreationDate"].startswith(f"D:{app.clock.today():%Y%m%d}")
