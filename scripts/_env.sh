@@ -48,7 +48,7 @@ ensure_venv() {
   local stamp=".venv/.installed${extras}"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24" \
-      "setuptools>=68" wheel
+      "setuptools>=77" wheel
     .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt \
       -e ".${extras}"
     touch "$stamp"
