@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
     from referral_desk.app import run
 
-    return run(sys.argv[1:] if argv is None else argv)
+    code = run(sys.argv[1:] if argv is None else argv)
+    try:
+        # Flush here, not at interpreter exit: output piped into `head` or `grep -q` that closed
+        # early is not an error for the data, and must not end in "Exception ignored … Broken
+        # pipe" with exit code 120.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return code
 
 
 def main_gui() -> int:

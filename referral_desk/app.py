@@ -23,11 +23,22 @@ def run(argv: list[str], *, force_gui: bool = False) -> int:
     except SystemExit as stop:  # --help, --version and usage errors: argparse already printed
         return int(stop.code or 0)
     if force_gui or args.command is None:
-        return run_gui(data_dir(args.data_dir), demo=getattr(args, "demo", False))
+        return run_gui(
+            data_dir(args.data_dir),
+            demo=getattr(args, "demo", False),
+            check_start=getattr(args, "check_start", False),
+            import_file=getattr(args, "import_file", None),
+        )
     return run_command(args, lambda: open_services(data_dir(args.data_dir)))
 
 
-def run_gui(folder: Path, *, demo: bool = False) -> int:
+def run_gui(
+    folder: Path,
+    *,
+    demo: bool = False,
+    check_start: bool = False,
+    import_file: str | None = None,
+) -> int:
     # The ui package is imported only after the data layer: Qt's import hook reads the source
     # of every module imported after it, which would slow the start (DESIGN.md §9).
     notices: list[Any] = []
@@ -57,6 +68,6 @@ def run_gui(folder: Path, *, demo: bool = False) -> int:
                 generate_demo(services)
         from referral_desk.ui.main import start_window
 
-        return start_window(services)
+        return start_window(services, check_start=check_start, import_file=import_file)
     finally:
         services.close()

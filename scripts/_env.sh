@@ -49,7 +49,9 @@ ensure_venv() {
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24" \
       "setuptools>=77" wheel
-    .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt \
+    # The build backend warns that an editable install maps folders: true, and not news.
+    PYTHONWARNINGS="ignore::UserWarning" .venv/bin/python -m pip install -q \
+      --disable-pip-version-check -c constraints.txt \
       -e ".${extras}"
     touch "$stamp"
   fi

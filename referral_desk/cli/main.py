@@ -48,6 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"referral-desk {__version__}")
     p.add_argument("--data-dir", metavar="DIR", help="folder holding the database")
     p.add_argument("--demo", action="store_true", help="(desktop app) add demo data if empty")
+    p.add_argument(
+        "--import",
+        dest="import_file",
+        metavar="FILE",
+        help="(desktop app) preview and import a sync file carried from another computer",
+    )
+    p.add_argument(
+        "--check-start",
+        action="store_true",
+        help="(desktop app) start the window, wait until My day has loaded, close; exit 0 if it "
+        "did (for IT checking an installation)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
 
     sub.add_parser("init", parents=[js], help="create or upgrade the database, seed defaults")

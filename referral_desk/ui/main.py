@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from referral_desk.services.app_services import AppServices
@@ -82,12 +82,34 @@ def show_main_window(services: AppServices, settings: QSettings | None = None) -
     return window
 
 
-def start_window(services: AppServices) -> int:
-    """Run the desktop client until the window closes; returns the process exit code."""
+# How long `--check-start` waits for My day before it calls the start a failure.
+CHECK_START_SECONDS = 120
+EXIT_START_FAILED = 3
+
+
+def start_window(
+    services: AppServices, *, check_start: bool = False, import_file: str | None = None
+) -> int:
+    """Run the desktop client until the window closes; returns the process exit code.
+
+    With `check_start` (IT checking an installation, the frozen build's smoke test) there is no
+    first-run question: the window opens, and closes itself with exit 0 once My day has loaded,
+    or with EXIT_START_FAILED if it has not within CHECK_START_SECONDS. `import_file` (a sync
+    file the officer double-clicked) opens its import preview once the window is up.
+    """
     app = ensure_application()
-    if not ask_first_profile(services):
+    if not check_start and not ask_first_profile(services):
         return 0
     window = show_main_window(services)
+    if import_file:
+        from referral_desk.ui.sync_menu import import_carried_file
+
+        QTimer.singleShot(
+            0, lambda: import_carried_file(services, window, import_file, window.after_write)
+        )
+    if check_start:
+        window.my_day.loaded.connect(lambda: QTimer.singleShot(0, window.close))
+        QTimer.singleShot(CHECK_START_SECONDS * 1000, lambda: app.exit(EXIT_START_FAILED))
     code = app.exec()
     window.worker.stop()
     return code

@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
         self._start_pending = False
         self._preload_pending = False
         self._loading_started = False
+        self._closed = False
         self._open_when_loaded: str | None = None
         self.update_actions()
 
@@ -469,6 +470,8 @@ class MainWindow(QMainWindow):
 
     def _preload_next(self) -> None:
         self._preload_pending = False
+        if self._closed:  # the window closed while the preload was queued: nothing to load
+            return
         for page in ("my_day", "caseload"):
             if page in self._stale and page != self.current_page():
                 self._load_if_stale(page)
@@ -727,6 +730,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed = True
         self.save_state()
         self.worker.stop()
         super().closeEvent(event)

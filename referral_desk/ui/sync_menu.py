@@ -54,6 +54,22 @@ def _run_sync_action(name: str, services: AppServices, parent: QWidget) -> bool:
     raise ValueError(f"unknown sync action: {name}")
 
 
+def import_carried_file(
+    services: AppServices,
+    parent: QWidget,
+    path: str,
+    on_changed: Callable[[], None] | None = None,
+) -> None:
+    """Preview and import a sync file the officer opened from outside the app (double-clicking
+    a `.rdsync` file on a USB drive starts `referral-desk-gui --import FILE`)."""
+    from pathlib import Path
+
+    from referral_desk.ui import sync_dialogs
+
+    if sync_dialogs.import_from_file(services, parent, Path(path)) and on_changed is not None:
+        on_changed()
+
+
 def make_sync_actions(
     services: AppServices,
     parent: QWidget,

@@ -220,3 +220,25 @@ def test_slip_command_writes_a_pdf_and_refuses_unknown_reference(cli, service_id
     code, _, err = cli("slip", "ZZZ-ZZZ", "--out", str(tmp_path / "x.pdf"))
     assert code != 0 and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(
+    app, service_id, monkeypatch
+) -> None:
+    """`referral-desk … | grep -q x`: the reader is gone while the output is still in Python's
+    buffer. The command exits 0 and leaves nothing to fail at interpreter exit (the frozen build
+    printed "Exception ignored … Broken pipe" and exited 120)."""
+    import io
+
+    from referral_desk.__main__ import main
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has already gone
+    pipe = io.TextIOWrapper(io.BufferedWriter(io.FileIO(write_end, "w"), 1 << 20))
+    monkeypatch.setattr(sys, "stdout", pipe)
+    try:
+        assert main(["--data-dir", str(app.data_path.parent), "list", "services", "--json"]) == 0
+        pipe.flush()  # what the interpreter does at exit: nothing may be left to fail
+    finally:
+        monkeypatch.undo()
+        pipe.close()

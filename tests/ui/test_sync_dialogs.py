@@ -562,3 +562,21 @@ def test_sync_now_without_a_store_opens_settings_first(qtbot, app, monkeypatch) 
     monkeypatch.setattr(sync_dialogs, "open_sync_settings", fake_settings)
     assert sync_dialogs.sync_now(app, None) is False
     assert opened == ["settings"]
+
+
+def test_a_double_clicked_sync_file_opens_its_import_preview(
+    qtbot, app, site_b, gui, tmp_path, prompts, autopilot
+) -> None:
+    """`referral-desk-gui --import FILE` (the .rdsync file association) previews and imports."""
+    from referral_desk.ui.sync_menu import import_carried_file
+
+    caseload(app, gui)
+    carried = tmp_path / "from the office.rdsync"
+    app.sync.export_file(carried, PASSPHRASE)
+    changed: list[bool] = []
+    prompts.answers = [PASSPHRASE]
+    seen = autopilot()
+    import_carried_file(site_b, None, str(carried), lambda: changed.append(True))
+    assert seen == ["preview", "done"]
+    assert changed == [True]
+    assert [p.display_name for p in site_b.people.list()] == ["Zoë Ward"]
