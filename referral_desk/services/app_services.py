@@ -89,6 +89,12 @@ class AppServices:
     def data_path(self) -> Path:
         return self.db.path
 
+    def diagnostics(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        """Versions, paths and schema for IT support; never anything from the records."""
+        from referral_desk.services.support import diagnostics
+
+        return diagnostics(self.db, extra)
+
     def close(self) -> None:
         self.db.close()
 

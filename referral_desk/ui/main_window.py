@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTabBar,
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk import __version__
 from referral_desk.services.app_services import AppServices
 from referral_desk.ui.caseload import CaseloadPage
 from referral_desk.ui.messages import show_error, show_info
@@ -85,7 +83,7 @@ ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
     "refresh": ("&Refresh", "F5", "Reload from the database"),
     "only_mine": ("Only &my caseload", "", "Show only your own people and follow-ups"),
     "shortcuts": ("&Keyboard shortcuts", "F1", "List every shortcut"),
-    "about": ("&About Referral Desk", "", "Version and data folder"),
+    "about": ("&About Referral Desk", "", "Version, data folder, diagnostics for IT"),
 }  # fmt: skip
 
 MENUS = {
@@ -685,11 +683,9 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
 
     def about(self) -> None:
-        QMessageBox.about(
-            self, "About Referral Desk",
-            f"<b>Referral Desk</b> {__version__}<br>Log needs, find services, refer and follow "
-            "up.<br>Works offline; no network connections.",
-        )  # fmt: skip
+        from referral_desk.ui.about_dialog import AboutDialog
+
+        run_dialog(AboutDialog(self.services, self))
 
     # -- window state -------------------------------------------------------------------------
     def _setting_bool(self, key: str, default: bool) -> bool:
