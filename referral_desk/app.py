@@ -10,10 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from referral_desk import logs, qt_check
 from referral_desk.cli.main import build_parser, run_command
 from referral_desk.domain.errors import DomainError
 from referral_desk.paths import data_dir
 from referral_desk.services.app_services import open_services
+
+EXIT_NO_QT_PLATFORM = 5  # the window cannot start: a Qt platform plugin is missing
 
 
 def run(argv: list[str], *, force_gui: bool = False) -> int:
@@ -22,14 +25,16 @@ def run(argv: list[str], *, force_gui: bool = False) -> int:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, --version and usage errors: argparse already printed
         return int(stop.code or 0)
+    folder = data_dir(args.data_dir)
+    logs.configure(folder)
     if force_gui or args.command is None:
         return run_gui(
-            data_dir(args.data_dir),
+            folder,
             demo=getattr(args, "demo", False),
             check_start=getattr(args, "check_start", False),
             import_file=getattr(args, "import_file", None),
         )
-    return run_command(args, lambda: open_services(data_dir(args.data_dir)))
+    return run_command(args, lambda: open_services(folder))
 
 
 def run_gui(
@@ -41,6 +46,13 @@ def run_gui(
 ) -> int:
     # The ui package is imported only after the data layer: Qt's import hook reads the source
     # of every module imported after it, which would slow the start (DESIGN.md §9).
+    platform = qt_check.missing_platform_plugin()
+    if platform is not None:
+        qt_check.tell_without_qt(
+            f"Referral Desk cannot open its window: a part of it is missing (Qt platform "
+            f"'{platform}'). Reinstall Referral Desk, or ask IT support. Nothing was changed."
+        )
+        return EXIT_NO_QT_PLATFORM
     notices: list[Any] = []
 
     def tell_officer() -> None:

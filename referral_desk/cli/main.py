@@ -23,6 +23,7 @@ from referral_desk.services.app_services import AppServices
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
+EXIT_UNEXPECTED = 3
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -207,6 +208,19 @@ def emit(args: argparse.Namespace, data: Any, text: Callable[[Any], str]) -> Non
 
 
 def run_command(args: argparse.Namespace, open_app: Callable[[], AppServices]) -> int:
+    try:
+        return _run_command(args, open_app)
+    except Exception as err:  # the one place an unexpected error becomes one line and a log
+        from referral_desk.logs import log_unexpected
+
+        log_unexpected(err, f"command {args.command}")
+        print("referral-desk: something unexpected went wrong and nothing was changed; the log "
+              "file in the data folder (logs/) has the details for IT support.",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_UNEXPECTED
+
+
+def _run_command(args: argparse.Namespace, open_app: Callable[[], AppServices]) -> int:
     try:
         app = open_app()
     except DomainError as err:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gc
 import sys
+from pathlib import Path
+from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QLockFile, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
+from referral_desk import logs
 from referral_desk.services.app_services import AppServices
 from referral_desk.ui.main_window import MainWindow
 from referral_desk.ui.preferences import PreferencesDialog
@@ -85,6 +88,52 @@ def show_main_window(services: AppServices, settings: QSettings | None = None) -
 # How long `--check-start` waits for My day before it calls the start a failure.
 CHECK_START_SECONDS = 120
 EXIT_START_FAILED = 3
+EXIT_ALREADY_OPEN = 4
+
+LOCK_NAME = "referral-desk-window.lock"
+
+
+def show_unexpected_error(details: str, parent: QWidget | None = None) -> None:
+    """The one window for an error nobody expected: what to do, and details to copy for IT."""
+    box = QMessageBox(
+        QMessageBox.Icon.Critical, APP_NAME, "Something unexpected went wrong.", parent=parent
+    )
+    box.setInformativeText(
+        "What you saved before is safe; the last action may not have finished. The details below "
+        "(no personal data) are also in the log file in your data folder, for IT support."
+    )
+    box.setDetailedText(details)
+    copy = box.addButton("Copy details", QMessageBox.ButtonRole.ActionRole)
+    copy.clicked.disconnect()
+    copy.clicked.connect(lambda: QApplication.clipboard().setText(details))
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.setAccessibleName("Unexpected error")
+    box.exec()
+
+
+def install_excepthook() -> object:
+    """Unexpected errors in Qt callbacks are logged and shown, not lost on a missing console.
+    Returns the hook it replaced (start_window puts it back when the window closes)."""
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, tb)
+            return
+        error.__traceback__ = tb
+        details = logs.log_unexpected(error, "the window")
+        show_unexpected_error(details, QApplication.activeWindow())
+
+    sys.excepthook = hook
+    return previous
+
+
+def lock_data_folder(folder: Path) -> QLockFile | None:
+    """One window per data folder: two would each keep their own view of the same records.
+    Returns the held lock, or None when another window already holds it (a lock left by a
+    crashed window is taken over: QLockFile checks that its process is gone)."""
+    lock = QLockFile(str(folder / LOCK_NAME))
+    return lock if lock.tryLock(0) else None
 
 
 def start_window(
@@ -98,6 +147,27 @@ def start_window(
     file the officer double-clicked) opens its import preview once the window is up.
     """
     app = ensure_application()
+    lock = lock_data_folder(services.data_path.parent)
+    if lock is None:
+        box = QMessageBox(QMessageBox.Icon.Information, APP_NAME,
+                          "Referral Desk is already open with this data on this PC.")  # fmt: skip
+        box.setInformativeText("Use the window that is open (look on the task bar). Nothing "
+                               "was changed.")  # fmt: skip
+        box.setAccessibleName("Referral Desk is already open")
+        if not check_start:
+            box.exec()
+        return EXIT_ALREADY_OPEN
+    previous_hook = install_excepthook()
+    try:
+        return _run_window(app, services, check_start=check_start, import_file=import_file)
+    finally:
+        sys.excepthook = previous_hook  # type: ignore[assignment]
+        lock.unlock()
+
+
+def _run_window(
+    app: QApplication, services: AppServices, *, check_start: bool, import_file: str | None
+) -> int:
     if not check_start and not ask_first_profile(services):
         return 0
     window = show_main_window(services)

@@ -353,7 +353,9 @@ def test_an_older_database_is_upgraded_behind_a_notice(qtbot, tmp_path, monkeypa
 
     started: list[Any] = []
     monkeypatch.setattr(ui_main, "show_upgrade_notice", spy)
-    monkeypatch.setattr(ui_main, "start_window", lambda services: started.append(services) or 0)
+    monkeypatch.setattr(
+        ui_main, "start_window", lambda services, **_: started.append(services) or 0
+    )
     assert composition.run_gui(tmp_path / "data") == 0
     [(notice, visible, text)] = shown
     assert visible and "backup copy is being made first" in text
