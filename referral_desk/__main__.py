@@ -7,9 +7,15 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:  # answered without importing the app: IT scripts ask it often
+        from referral_desk import __version__
+
+        print(f"referral-desk {__version__}")
+        return 0
     from referral_desk.app import run
 
-    code = run(sys.argv[1:] if argv is None else argv)
+    code = run(args)
     try:
         # Flush here, not at interpreter exit: output piped into `head` or `grep -q` that closed
         # early is not an error for the data, and must not end in "Exception ignored … Broken

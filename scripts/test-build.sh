@@ -15,6 +15,9 @@ trap 'rm -rf "$WORK"' EXIT
 run() { env -i HOME="$WORK/home" LANG=C.UTF-8 "$@"; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 mkdir -p "$WORK/home"
+# The install folder may be read-only (Program Files, a locked-down PC): nothing may be written
+# into it. Checked after the smoke test against this stamp.
+touch "$WORK/stamp"
 
 echo "== frozen app in $APP"
 run "$APP/referral-desk" --version >"$WORK/version.txt"; grep -q "referral-desk" "$WORK/version.txt" || fail "--version"
@@ -36,7 +39,10 @@ run REFERRAL_DESK_PASSPHRASE="smoke test team passphrase" "$APP/referral-desk" -
 run QT_QPA_PLATFORM=offscreen "$APP/referral-desk-gui" --data-dir "$WORK/a" --check-start \
   2>"$WORK/gui.err" || { cat "$WORK/gui.err" >&2; fail "window did not reach My day"; }
 if grep -q Traceback "$WORK/gui.err"; then cat "$WORK/gui.err" >&2; fail "traceback from the window"; fi
-echo "smoke test passed: version, init, demo, search, slip, sync export/import, window to My day"
+written=$(find "$APP" -newer "$WORK/stamp" | head -5)
+[ -z "$written" ] || fail "the app wrote into its install folder: $written"
+echo "smoke test passed: version, init, demo, search, slip, sync export/import, window to My day;"\
+  "nothing written into the install folder"
 
 echo "== figures"
 echo "build size: $(du -sh "$APP" | cut -f1) ($(find "$APP" -type f | wc -l) files)"
