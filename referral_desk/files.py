@@ -227,7 +227,8 @@ class OutputGuard:
     """
 
     def __init__(self, data_dir: str | os.PathLike[str]) -> None:
-        self.data_dir = Path(data_dir)
+        # Absolute now: a relative --data-dir must keep naming the same folder.
+        self.data_dir = Path(os.path.abspath(Path(data_dir).expanduser()))
 
     def check(
         self, path: str | os.PathLike[str], *, what: str = "file", new_folders: bool = False
@@ -307,7 +308,7 @@ class OutputGuard:
             raise OutputRefused(f"The {what} name cannot be used; choose another.") from None
 
     def _data_dir(self) -> tuple[Path, os.stat_result | None]:
-        folder = self.data_dir.expanduser().resolve(strict=False)
+        folder = self.data_dir.resolve(strict=False)
         try:
             return folder, os.stat(folder)
         except OSError:

@@ -342,3 +342,24 @@ def test_any_name_is_either_refused_in_one_line_or_outside_the_data_folder(
     real_data = os.path.realpath(data)
     assert not os.path.realpath(target).startswith(real_data + os.sep)
     assert os.path.realpath(target) != real_data
+
+
+def test_a_relative_data_folder_keeps_naming_the_same_folder(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    guard = OutputGuard("data")
+    monkeypatch.chdir(data / "backups")
+    with pytest.raises(OutputRefused, match="data folder"):
+        guard.check(data / DB)
+
+
+def test_the_composition_root_hands_one_guard_to_every_file_writer(app: object) -> None:
+    from referral_desk.services.calendar import CalendarService
+
+    guard = app.output_guard  # type: ignore[attr-defined]
+    assert guard.data_dir == app.data_path.parent  # type: ignore[attr-defined]
+    for service in ("printing", "reports", "sync", "directory_admin"):
+        assert getattr(app, service).output_guard is guard, service
+    alone = CalendarService(app.db)  # type: ignore[attr-defined]
+    assert alone.output_guard.data_dir == guard.data_dir  # built without one: the db's folder
