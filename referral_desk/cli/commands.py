@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from referral_desk.cli import directory_cmd
@@ -181,24 +182,17 @@ def list_(app: AppServices, args: argparse.Namespace) -> Result:
 
 
 def slip(app: AppServices, args: argparse.Namespace) -> Result:
-    from pathlib import Path
-
-    from referral_desk.domain.errors import ValidationError
-
     what = "Provider form" if args.form else "Referral slip"
+    app.printing.check_pdf_path(args.out)  # refuse the data folder before making the PDF
     pdf = (app.printing.provider_form_pdf if args.form else app.printing.slip_pdf)(
         args.ref, args.size
     )
-    out = Path(args.out)
-    try:
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_bytes(pdf)
-        tmp.replace(out)
-    except OSError as err:
-        raise ValidationError("Cannot write the PDF there; choose another file.") from err
+    # Owner-only and atomic: a failure leaves neither a partial PDF nor a temporary file.
+    app.printing.save_pdf(args.out, pdf)
     view = app.referrals.get(args.ref)
     app.printing.record_printed(view.id, what, f"saved as PDF ({args.size})")
-    data = {"reference": view.reference, "out": str(out), "size": args.size, "bytes": len(pdf)}
+    data = {"reference": view.reference, "out": str(Path(args.out)), "size": args.size,
+            "bytes": len(pdf)}  # fmt: skip
     return data, lambda d: f"{what} for {d['reference']} written to {d['out']}"
 
 

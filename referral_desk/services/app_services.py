@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from referral_desk.files import OutputGuard
 from referral_desk.services.base import Clock
 from referral_desk.services.directory import DirectoryService
 from referral_desk.services.followups import FollowUpService
@@ -36,9 +37,14 @@ if TYPE_CHECKING:
 class AppServices:
     """Every use case over one open database and one clock."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, *, output_guard: OutputGuard | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
+        # Every file written where the officer chose goes through this: never into the data
+        # folder (open_services builds it with that folder; else the database's own folder).
+        self.output_guard = output_guard or OutputGuard(db.path.parent)
         self.people = PeopleService(db, clock)
         self.needs = NeedService(db, clock)
         self.referrals = ReferralService(db, clock)
@@ -58,7 +64,7 @@ class AppServices:
     def printing(self) -> PrintingService:
         from referral_desk.services.printing import PrintingService
 
-        return PrintingService(self.db, self.clock)
+        return PrintingService(self.db, self.clock, output_guard=self.output_guard)
 
     @cached_property
     def passphrases(self) -> PassphraseStore:
@@ -71,19 +77,19 @@ class AppServices:
     def sync(self) -> SyncService:
         from referral_desk.services.sync import SyncService
 
-        return SyncService(self.db, self.clock)
+        return SyncService(self.db, self.clock, output_guard=self.output_guard)
 
     @cached_property
     def directory_admin(self) -> DirectoryAdminService:
         from referral_desk.services.directory_admin import DirectoryAdminService
 
-        return DirectoryAdminService(self.db, self.clock)
+        return DirectoryAdminService(self.db, self.clock, output_guard=self.output_guard)
 
     @cached_property
     def reports(self) -> ReportService:
         from referral_desk.services.reports import ReportService
 
-        return ReportService(self.db, self.clock)
+        return ReportService(self.db, self.clock, output_guard=self.output_guard)
 
     @property
     def data_path(self) -> Path:
@@ -111,6 +117,6 @@ def open_services(
     `Database.open`), so the caller can tell the officer why the start takes longer.
     """
     db = Database.open(data_dir, before_upgrade=before_upgrade)
-    services = AppServices(db, clock or Clock())
+    services = AppServices(db, clock or Clock(), output_guard=OutputGuard(data_dir))
     services.reference.seed_defaults()
     return services

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
+from referral_desk.files import OutputGuard
 from referral_desk.store.database import Database
 from referral_desk.store.models import SiteState
 
@@ -49,6 +50,21 @@ class ServiceBase:
     def _read(self) -> Iterator[Session]:
         with self.db.read() as session:
             yield session
+
+
+class FileWritingService(ServiceBase):
+    """A use case that writes files to paths the officer chose (exports, PDFs, calendars).
+
+    It writes only through `output_guard`, which the composition root builds with the data
+    folder; built without one (a test, a script), it guards the database's own folder, so no
+    way of constructing it can write over the database.
+    """
+
+    def __init__(
+        self, db: Database, clock: Clock | None = None, *, output_guard: OutputGuard | None = None
+    ) -> None:
+        super().__init__(db, clock)
+        self.output_guard = output_guard or OutputGuard(db.path.parent)
 
 
 def officer_of(session: Session) -> str | None:

@@ -18,8 +18,6 @@ Why each choice:
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,12 +26,10 @@ from typing import TYPE_CHECKING
 from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 
-from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.states import FollowUpKind
-from referral_desk.services.base import Clock, ServiceBase
+from referral_desk.services.base import FileWritingService
 from referral_desk.services.dto import FollowUpView
 from referral_desk.services.followups import follow_up_views
-from referral_desk.store.database import Database
 from referral_desk.store.models import FollowUp
 
 if TYPE_CHECKING:
@@ -128,11 +124,8 @@ def follow_ups_ics(
     return cal.to_ical()
 
 
-class CalendarService(ServiceBase):
+class CalendarService(FileWritingService):
     """Builds and writes the officer's follow-up calendar from the database."""
-
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
-        super().__init__(db, clock)
 
     def ics(self, officer_id: str | None = None) -> tuple[bytes, int]:
         """The file's bytes and how many open follow-ups it holds."""
@@ -163,28 +156,12 @@ class CalendarService(ServiceBase):
         return profile.name
 
     def export(self, path: str | Path, officer_id: str | None = None) -> int:
-        """Write the calendar atomically to `path`; returns the number of open follow-ups."""
+        """Write the calendar to `path` (owner-only, atomically, never into the data folder);
+        returns the number of open follow-ups."""
+        self.output_guard.check(path, what="calendar file")
         data, count = self.ics(officer_id)
-        write_atomically(Path(path), data)
+        self.output_guard.write(path, data, what="calendar file")
         return count
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, then `os.replace`: a reader never sees half a file."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise ValidationError("The folder for the calendar file does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=".referral-desk-", suffix=".ics.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        # strerror only: the path may contain a user name.
-        raise ValidationError(f"Could not write the calendar file: {err.strerror}") from None
 
 
 def export_calendar(services: AppServices, path: str | Path, officer_id: str | None = None) -> int:
@@ -192,4 +169,5 @@ def export_calendar(services: AppServices, path: str | Path, officer_id: str | N
     if officer_id is None:
         profile = services.profile.get()
         officer_id = profile.id if profile is not None else None
-    return CalendarService(services.db, services.clock).export(path, officer_id)
+    calendar = CalendarService(services.db, services.clock, output_guard=services.output_guard)
+    return calendar.export(path, officer_id)

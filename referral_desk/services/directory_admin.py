@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import NotFound, ValidationError
-from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.base import FileWritingService, officer_of
 from referral_desk.services.common import get_live, parse_date
 from referral_desk.services.directory import load_service_fields
 from referral_desk.services.dto import Record, ServiceView
@@ -397,7 +397,7 @@ def _clean_common(name: str, value: Any) -> Any:
 # --- the use cases ---------------------------------------------------------------------------
 
 
-class DirectoryAdminService(ServiceBase):
+class DirectoryAdminService(FileWritingService):
     """Write side of the provider directory, for the directory keeper (and corrections for all)."""
 
     # organisations
@@ -950,9 +950,14 @@ class DirectoryAdminService(ServiceBase):
         return _report(plan, dry_run)
 
     def export_package(self, path: str | Path) -> ExportSummary:
-        """Write the directory as an HSDS 3.0 package (a folder, or a .zip file)."""
+        """Write the directory as an HSDS 3.0 package (a folder, or a .zip file): owner-only,
+        whole or not at all, and never in (or over) the data folder."""
+        if Path(path).suffix.lower() == ".zip":
+            dest = self.output_guard.check(path, what="export file", new_folders=True)
+        else:
+            dest = self.output_guard.check_folder(path, what="export folder")
         with self._read() as session:
-            counts = exporter.export_package(session, Path(path))
+            counts = exporter.export_package(session, dest)
         return ExportSummary(path=str(path), counts=counts)
 
 

@@ -7,14 +7,16 @@ rendering and never changes the document, so the same referral gives the same by
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_desk.documents.model import NeedLine, ProviderFormData, SlipData
 from referral_desk.domain.errors import ValidationError
-from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.base import FileWritingService, officer_of
 from referral_desk.services.common import get_referral
 from referral_desk.services.needs import category_labels
 from referral_desk.store.models import (
@@ -136,7 +138,7 @@ def provider_form_data(
     )
 
 
-class PrintingService(ServiceBase):
+class PrintingService(FileWritingService):
     def slip_pdf(self, ref_or_id: str, size: str | None = "A4") -> bytes:
         from referral_desk.documents.slip import render_slip
 
@@ -174,6 +176,15 @@ class PrintingService(ServiceBase):
         with self._read() as session:
             items = [slip_data(session, get_referral(session, r), self.clock.today()) for r in refs]
         return render_slips(items, size)
+
+    def check_pdf_path(self, path: str | os.PathLike[str]) -> Path:
+        """Refuse a PDF target before the document is made (the data folder, not a file)."""
+        return self.output_guard.check(path, what="PDF")
+
+    def save_pdf(self, path: str | os.PathLike[str], pdf: bytes) -> Path:
+        """Write a slip, form or batch PDF where the officer chose: owner-only (it names the
+        person), all or nothing, never into the data folder. Returns the path written."""
+        return self.output_guard.write(path, pdf, what="PDF")
 
     def record_printed(self, ref_or_id: str, what: str, how: str) -> None:
         """Put "slip printed" on the referral's timeline (after the document was made)."""

@@ -15,8 +15,6 @@ a sync is importing.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -25,11 +23,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from referral_desk.domain.errors import DomainError, ValidationError
+from referral_desk.domain.errors import ValidationError
 from referral_desk.reports import export, followups, freshness, outcomes, unmet_needs
 from referral_desk.reports.model import Report
 from referral_desk.reports.suppression import DEFAULT_THRESHOLD
-from referral_desk.services.base import ServiceBase
+from referral_desk.services.base import FileWritingService
 from referral_desk.services.common import parse_date
 from referral_desk.store.models import TeamSetting
 
@@ -97,7 +95,7 @@ def read_threshold(session: Session) -> int:
     return number if low <= number <= high else DEFAULT_THRESHOLD
 
 
-class ReportService(ServiceBase):
+class ReportService(FileWritingService):
     def names(self) -> tuple[str, ...]:
         return tuple(REPORTS)
 
@@ -165,9 +163,12 @@ class ReportService(ServiceBase):
         fmt: str,
         path: str | Path,
     ) -> Path:
-        """Write the export to `path` (replaced atomically: never a half-written file)."""
+        """Write the export to `path` (owner-only, replaced atomically: never a half-written
+        file, never over the data folder). Returns `path` as given."""
+        self.output_guard.check(path, what="report file")  # refuse before the work
         content = self.render(name, date_from, date_to, fmt)
-        return write_atomically(Path(path), content)
+        self.output_guard.write(path, content, what="report file")
+        return Path(path)
 
 
 def render_bytes(report: Report, threshold: int, fmt: str) -> bytes:
@@ -183,28 +184,3 @@ def render_bytes(report: Report, threshold: int, fmt: str) -> bytes:
 
     text = json.dumps(export.to_data(report, threshold), ensure_ascii=False, indent=2)
     return (text + "\n").encode("utf-8")
-
-
-def write_atomically(path: Path, content: bytes) -> Path:
-    """Write to a temporary file beside `path`, then rename over it (works on Windows too)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValidationError("The folder for the report file does not exist")
-    if path.is_dir():
-        raise ValidationError("The report file name is a folder; add a file name")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as err:
-        raise DomainError(
-            f"The report file could not be written ({err.strerror or 'input/output error'})"
-        ) from err
-    return path

@@ -9,7 +9,7 @@ once. Everything returned is a plain frozen dataclass.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from referral_desk.domain.errors import NotFound, ValidationError
 from referral_desk.domain.hlc import hlc_to_datetime
-from referral_desk.services.base import Clock, ServiceBase
+from referral_desk.files import OutputGuard
+from referral_desk.services.base import Clock, FileWritingService
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.database import Database
 from referral_desk.store.models import LocalSetting, Officer
@@ -123,15 +124,17 @@ class SyncStatus:
         return asdict(self)
 
 
-class SyncService(ServiceBase):
+class SyncService(FileWritingService):
     def __init__(
         self,
         db: Database,
         clock: Clock | None = None,
         keys: KeyCache | None = None,
         kdf: KdfParams = DEFAULT_KDF,
+        *,
+        output_guard: OutputGuard | None = None,
     ) -> None:
-        super().__init__(db, clock)
+        super().__init__(db, clock, output_guard=output_guard)
         self.engine = SyncEngine(db, keys or KeyCache(), kdf=kdf)
 
     # -- set-up --------------------------------------------------------------------------
@@ -193,7 +196,11 @@ class SyncService(ServiceBase):
         return self.engine.import_file(Path(path), passphrase, dry_run=dry_run)
 
     def export_file(self, path: str | Path, passphrase: str) -> ExportSummary:
-        return self.engine.export_file(Path(path), passphrase)
+        """Everything this site holds, sealed into one owner-only file (never into the data
+        folder: `--out` at the database would otherwise replace it)."""
+        target = self.output_guard.check(path, what="sync file")
+        summary = self.engine.export_file(target, passphrase)
+        return replace(summary, path=str(Path(path).expanduser()))
 
     # -- conflicts and quarantine --------------------------------------------------------
 

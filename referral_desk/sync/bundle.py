@@ -275,21 +275,6 @@ def new_salt() -> bytes:
     return os.urandom(SALT_BYTES)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a hidden temporary name beside `path`, flush to disk, then rename over it, so
-    readers (other sites, a crash) only ever see no file or the whole file."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -547,5 +532,4 @@ __all__ = [
     "read_file",
     "seal",
     "unlock",
-    "write_atomically",
 ]

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.hlc import HybridClock
+from referral_desk.files import SHARED, write_atomically
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.database import Database
 from referral_desk.store.models import LocalSetting, SiteState
@@ -50,7 +51,6 @@ from referral_desk.sync.bundle import (
     WrongPassphrase,
     is_bundle_name,
     seal,
-    write_atomically,
 )
 from referral_desk.sync.keys import DEFAULT_KDF, SALT_BYTES, KdfParams, KeyCache
 from referral_desk.sync.merge import apply_entries
@@ -247,7 +247,7 @@ class SyncEngine:
         target = folder / f"{manifest.bundle_id}{SUFFIX}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(target, data)
+            write_atomically(target, data, mode=SHARED)  # colleagues' accounts read it
         except OSError as err:
             raise StoreError("The shared store folder is not writable.") from err
         state.known = add_keys(state.known, ((e[0], e[1]) for e in entries))

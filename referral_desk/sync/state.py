@@ -34,8 +34,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import DomainError
+from referral_desk.files import SHARED, write_atomically
 from referral_desk.store.sync_models import SyncExportState, SyncKnowledge
-from referral_desk.sync.bundle import new_salt, write_atomically
+from referral_desk.sync.bundle import new_salt
 from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache, subkey
 
 STORE_FILE = "referral-desk-store.json"
@@ -339,7 +340,7 @@ def open_store(
         indent=1,
     ).encode("utf-8")
     try:
-        write_atomically(path, body)
+        write_atomically(path, body, mode=SHARED)  # every site of the team reads it
     except OSError as err:
         raise StoreError("The shared store folder is not writable.") from err
     # Two sites may have created it at once: whichever file won, use it.

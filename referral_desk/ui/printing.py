@@ -13,8 +13,6 @@ cancelled print dialog or a full disk must not leave "slip printed" on the recor
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -78,7 +76,6 @@ __all__ = [
     "print_pdf",
     "print_slips_sent_today",
     "render_pages",
-    "save_pdf_atomically",
 ]
 
 if TYPE_CHECKING:
@@ -257,12 +254,21 @@ def print_pdf(
     services: Any, pdf_bytes: bytes, size: str, *, title: str, parent: QWidget | None
 ) -> bool:
     """Show the system print dialog and print `pdf_bytes`. True only when every page went to
-    the printer; False when the officer cancelled (the dialog or the progress)."""
+    the printer (or the document was saved, when the officer chose to print to a file); False
+    when the officer cancelled (the dialog or the progress). A refused or failed file raises
+    a DomainError."""
     printer = configured_printer(services, size, title)
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle(f"Print {title}")
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return False
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName():
+        # "Print to file": Qt would write the file itself, under the chosen name as it goes,
+        # with the umask's permissions and into any folder. Save the document instead, exactly
+        # as previewed, the way Save as PDF does (owner-only, atomic, never the data folder).
+        with _wait_cursor():
+            services.printing.save_pdf(printer.outputFileName(), pdf_bytes)
+        return True
     dpi = min(PRINT_DPI, printer.resolution() or PRINT_DPI)
     count = len(page_sizes(pdf_bytes))
     if count < PROGRESS_FROM_PAGES:
@@ -285,22 +291,6 @@ def print_pdf(
         progress.close()
         progress.deleteLater()
     return painted == count
-
-
-def save_pdf_atomically(path: Path, pdf_bytes: bytes) -> None:
-    """Write the exact bytes to `path` via a temporary file in the same folder, so a crash or
-    a full disk never leaves a half-written PDF under the officer's chosen name. The file is
-    private to the user (it may hold personal data)."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pdf_bytes)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 @contextmanager
@@ -696,11 +686,10 @@ class PrintPreviewDialog(QDialog):
         path = Path(chosen)
         if path.suffix.lower() != ".pdf":
             path = path.with_name(path.name + ".pdf")
-        try:
-            save_pdf_atomically(path, self._pdf)
-        except OSError as err:
-            reason = err.strerror or "the folder cannot be written to"
-            show_error(self, PrintFailed(f"The PDF was not saved: {reason}. Try another folder."))
+        try:  # owner-only, atomic, never into the data folder
+            self.services.printing.save_pdf(path, self._pdf)
+        except DomainError as err:
+            show_error(self, PrintFailed(f"The PDF was not saved. {err}"))
             return
         settings.setValue(SETTINGS_LAST_DIR, str(path.parent))
         self._record("saved as PDF")

@@ -4,6 +4,8 @@ exports, re-export updates instead of duplicating, and no personal data in the f
 
 from __future__ import annotations
 
+import os
+import stat
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -166,3 +168,22 @@ def test_missing_folder_is_a_clear_error(app, referrals, tmp_path: Path) -> None
     with pytest.raises(ValidationError, match="folder"):
         export_calendar(app, tmp_path / "nowhere" / "follow-ups.ics")
     assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("name", ["referral-desk.sqlite3", "follow-ups.ics"])
+def test_the_data_folder_is_refused(app, referrals, name: str) -> None:
+    target = app.data_path.parent / name
+    before = target.read_bytes() if target.exists() else None
+    with pytest.raises(ValidationError, match="data folder"):
+        export_calendar(app, target)
+    assert (target.read_bytes() if target.exists() else None) == before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_the_calendar_is_owner_only(app, referrals, tmp_path: Path) -> None:
+    path = tmp_path / "follow-ups.ics"
+    path.write_bytes(b"older")
+    path.chmod(0o644)
+    export_calendar(app, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name != "data"] == ["follow-ups.ics"]

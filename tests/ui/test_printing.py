@@ -4,6 +4,8 @@ the tests check real pages; the timeline note must follow a print or save, never
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -277,3 +279,74 @@ def test_no_referrals_sent_today_says_so(app, page: QWidget, print_dialog) -> No
     kind, text = page.message_bar.messages[-1]  # type: ignore[attr-defined]
     assert kind == "info" and "No referrals were sent today" in text
     assert print_dialog.printers == []
+
+
+# -- files written from the client: owner-only, never into the data folder --------------------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_saved_pdf_is_owner_only_even_over_an_older_file(
+    qtbot, app, referred, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "slip.pdf"
+    target.write_bytes(b"older")
+    target.chmod(0o644)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a: (str(target), "")))  # fmt: skip
+    dialog = open_preview(qtbot, app, referred["referral"].reference)
+    dialog.save_as_pdf()
+    assert target.read_bytes() == dialog.pdf_bytes
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("name", ["referral-desk.sqlite3", "referral-desk.sqlite3-wal", "x.pdf"])
+def test_save_as_pdf_into_the_data_folder_is_refused(
+    qtbot, gui, app, referred, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    data = app.data_path.parent
+    target = data / name
+    existed = target.exists()
+    before = target.read_bytes() if existed else None
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a: (str(target), "")))  # fmt: skip
+    dialog = open_preview(qtbot, app, referred["referral"].reference)
+    shown: list[str] = []
+    gui.on_next_dialog(lambda box: (shown.append(box.text()), box.accept()))
+    dialog.save_as_pdf()
+
+    assert shown and "not saved" in shown[0] and "data folder" in shown[0]
+    if existed:
+        assert target.read_bytes() == before
+    else:
+        assert not target.exists()
+    assert notes(app, referred["person"].id) == []
+    assert app.people.get(referred["person"].id).id == referred["person"].id  # database intact
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_print_to_file_saves_the_document_owner_only(
+    qtbot, app, referred, print_dialog: type[FakePrintDialog]
+) -> None:
+    dialog = open_preview(qtbot, app, referred["referral"].reference)
+    dialog.print_document()
+    assert print_dialog.output.read_bytes() == dialog.pdf_bytes  # exactly as previewed
+    assert stat.S_IMODE(print_dialog.output.stat().st_mode) == 0o600
+    assert sorted(p.name for p in print_dialog.output.parent.iterdir() if p.is_file()) == [
+        print_dialog.output.name
+    ]
+
+
+def test_todays_slips_printed_to_the_database_file_are_refused(
+    gui, app, referred, page: QWidget, print_dialog: type[FakePrintDialog]
+) -> None:
+    """The batch goes through the system print dialog; "print to file" at the database must
+    not replace it (Qt would write the file itself, straight over it)."""
+    print_dialog.output = app.data_path
+    gui.on_next_dialog(lambda box: gui.button(box, "Print 1 slip").click())
+    assert print_slips_sent_today(app, page) == 0
+    kind, text = page.message_bar.messages[-1]  # type: ignore[attr-defined]
+    assert kind == "error" and "data folder" in text
+    with app.data_path.open("rb") as fh:
+        assert fh.read(16) == b"SQLite format 3\x00"
+    assert app.people.get(referred["person"].id).id == referred["person"].id
+    assert notes(app, referred["person"].id) == []

@@ -19,8 +19,8 @@ Safety on the way out:
   location used only by such services is not exported at all: the directory publishes a
   contact for them, never an address.
 
-Files are written under a temporary name and renamed into place, so a reader never sees half
-a file.
+The package is written under a temporary name and renamed into place (`write_package`), so a
+reader never sees half a package.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import csv
 import io
 import json
 import os
-import tempfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
@@ -39,6 +38,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referral_desk import files as files_out
 from referral_desk.domain.errors import DomainError
 from referral_desk.store.hsds import gc_paused
 from referral_desk.store.hsds import mapping as m
@@ -394,40 +394,65 @@ def _package_files(session: Session) -> tuple[dict[str, bytes], dict[str, int]]:
     return files, {name: len(tables[name]) for name in WRITE_ORDER}
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def package_names() -> frozenset[str]:
+    """The names of every file a package of ours can hold."""
+    return frozenset({DESCRIPTOR, *(TABLES[name].path for name in WRITE_ORDER)})
+
+
+def is_previous_export(folder: Path) -> bool:
+    """True for an empty folder, or one holding only the files of a package we write, with
+    its descriptor: replacing it loses nothing. Any other file means the officer chose a folder
+    that holds their own files, which an export must never delete."""
+    known = package_names()
+    found: set[str] = set()
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name not in known or not entry.is_file(follow_symlinks=False):
+                return False
+            found.add(entry.name)
+    return not found or DESCRIPTOR in found
 
 
 def write_package(files: dict[str, bytes], dest: Path) -> None:
-    """A `.zip` file when `dest` ends in .zip, else a folder (created if needed)."""
+    """A `.zip` file when `dest` ends in .zip, else a folder (created if needed).
+
+    Either appears whole or not at all: the zip is streamed to a temporary file that is then
+    renamed over `dest`; the folder is filled under a temporary name beside `dest` and moved
+    into place, replacing a previous export (never a folder holding anything else). A failure
+    half-way (a full disk) leaves no partial package that a later import would take for a
+    directory with most services gone, and leaves a previous export as it was.
+    """
     try:
         if dest.suffix.lower() == ".zip":
             if dest.is_dir():
                 raise ExportError("The export path is a folder; give a new .zip file name.")
             dest.parent.mkdir(parents=True, exist_ok=True)
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            with (
+                files_out.atomic_output(dest) as handle,
+                zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive,
+            ):
                 for name, data in files.items():
                     info = zipfile.ZipInfo(name, ZIP_TIMESTAMP)
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.external_attr = 0o644 << 16
                     archive.writestr(info, data)
-            _write_atomic(dest, buffer.getvalue())
             return
         if dest.exists() and not dest.is_dir():
             raise ExportError("The export path is a file; give a folder or a .zip file name.")
-        dest.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            _write_atomic(dest / name, data)
+        if dest.is_dir() and not is_previous_export(dest):
+            raise ExportError(
+                "The export folder already holds other files; choose an empty folder or a new "
+                "folder name."
+            )
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with files_out.atomic_folder(dest, replaceable=is_previous_export) as folder:
+            for name, data in files.items():
+                files_out.write_new_file(folder / name, data)
     except OSError as err:
-        raise ExportError("The export could not be written there; check the folder.") from err
+        raise ExportError(
+            f"The export could not be written there ({err.strerror or 'input/output error'}); "
+            "nothing was changed."
+        ) from None
 
 
 def export_package(session: Session, dest: Path) -> dict[str, int]:
