@@ -33,11 +33,19 @@ class _PrivateRotatingHandler(RotatingFileHandler):
 
     def _open(self):  # type: ignore[no-untyped-def]
         path = Path(self.baseFilename)
+        # Made on the first record, not at start: most runs log nothing and leave no folder.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if os.name == "posix":
+            os.chmod(path.parent, 0o700)
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600))
         if os.name == "posix":
             os.chmod(path, 0o600)
         return super()._open()
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        """A log that cannot be written (read-only or full disk) is given up silently: logging
+        must never stop the app, nor print a traceback of its own."""
 
 
 def configure(data_dir: Path) -> Path | None:
@@ -52,9 +60,6 @@ def configure(data_dir: Path) -> Path | None:
         logger.removeHandler(old)  # one process, one data folder: the newest one wins
         old.close()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if os.name == "posix":
-            os.chmod(folder, 0o700)
         handler = _PrivateRotatingHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
                                           encoding="utf-8", delay=True)  # fmt: skip
     except OSError:
