@@ -43,7 +43,7 @@ class _PrivateRotatingHandler(RotatingFileHandler):
             os.chmod(path, 0o600)
         return super()._open()
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+    def handleError(self, record: logging.LogRecord) -> None:
         """A log that cannot be written (read-only or full disk) is given up silently: logging
         must never stop the app, nor print a traceback of its own."""
 
