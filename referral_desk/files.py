@@ -27,6 +27,7 @@ import errno
 import os
 import shutil
 import stat
+import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -80,6 +81,41 @@ def create_new_file(path: str | os.PathLike[str], mode: int = OWNER_ONLY) -> int
     return os.open(path, _CREATE_FLAGS, mode)
 
 
+def restrict_to_owner(
+    path: str | os.PathLike[str],
+    *,
+    folder: bool = False,
+    system: str = os.name,
+    run: Callable[..., object] = subprocess.run,
+) -> None:
+    """Windows: make `path` readable by its owner only, as mode 0600/0700 does on POSIX.
+
+    On Windows `os.open`'s mode only sets read-only; who may read a file is its ACL, inherited
+    from the folder. A slip saved to a shared "Documents" folder or a USB stick would be readable
+    by every account there. So the inherited entries are removed and one is granted: the
+    current user, full control (inherited by the contents of a folder). `icacls` ships with
+    every Windows since Vista. Failing to restrict fails the write: a file holding personal data
+    is never left readable by others. Elsewhere this does nothing (the mode did it).
+    """
+    if system != "nt":
+        return
+    user = os.environ.get("USERNAME", "")
+    domain = os.environ.get("USERDOMAIN", "")
+    if not user:
+        raise PermissionError(errno.EACCES, "Cannot tell which Windows account owns the file")
+    who = f"{domain}\\{user}" if domain else user
+    grant = f"{who}:(OI)(CI)F" if folder else f"{who}:F"
+    try:
+        run(
+            ["icacls", os.fspath(path), "/inheritance:r", "/grant:r", grant],
+            check=True,
+            capture_output=True,
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
+        )
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise PermissionError(errno.EACCES, "Cannot make the file private to you") from err
+
+
 def fsync_folder(folder: str | os.PathLike[str]) -> None:
     """Make a rename in `folder` durable (POSIX). Windows cannot open a folder; some network
     file systems refuse to sync one: both only lose durability, never data, so are ignored."""
@@ -115,6 +151,8 @@ def atomic_output(path: str | os.PathLike[str], *, mode: int = OWNER_ONLY) -> It
     else:  # eight random names taken: something is very wrong with this folder
         raise FileExistsError(errno.EEXIST, "No free temporary name")
     try:
+        if mode == OWNER_ONLY:
+            restrict_to_owner(temp)  # before a byte is written (Windows: ACL, not mode)
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
@@ -174,6 +212,7 @@ def atomic_folder(
     temp = parent / _temp_name(target.name)
     os.mkdir(temp, 0o700)
     try:
+        restrict_to_owner(temp, folder=True)  # Windows: what 0700 is on POSIX, inherited
         yield temp
         fsync_folder(temp)
         _move_folder_into_place(temp, target, replaceable)

@@ -363,3 +363,56 @@ def test_the_composition_root_hands_one_guard_to_every_file_writer(app: object) 
         assert getattr(app, service).output_guard is guard, service
     alone = CalendarService(app.db)  # type: ignore[attr-defined]
     assert alone.output_guard.data_dir == guard.data_dir  # built without one: the db's folder
+
+
+# --- Windows: owner-only through the ACL (checked here with a recorded `icacls`) -------------
+
+
+def test_on_windows_a_private_file_gets_an_owner_only_acl(monkeypatch, tmp_path) -> None:
+    from referral_desk import files
+
+    calls: list[list[str]] = []
+    monkeypatch.setenv("USERNAME", "asmith")
+    monkeypatch.setenv("USERDOMAIN", "PROBATION")
+    files.restrict_to_owner(tmp_path / "slip.pdf", system="nt",
+                            run=lambda args, **_: calls.append(args))  # fmt: skip
+    files.restrict_to_owner(tmp_path, folder=True, system="nt",
+                            run=lambda args, **_: calls.append(args))  # fmt: skip
+    assert calls == [
+        ["icacls", str(tmp_path / "slip.pdf"), "/inheritance:r", "/grant:r", "PROBATION\\asmith:F"],
+        ["icacls", str(tmp_path), "/inheritance:r", "/grant:r", "PROBATION\\asmith:(OI)(CI)F"],
+    ]
+
+
+def test_on_windows_a_file_that_cannot_be_made_private_is_not_written(monkeypatch) -> None:
+    import subprocess
+
+    from referral_desk import files
+
+    def refuse(args, **_):
+        raise subprocess.CalledProcessError(5, args)
+
+    monkeypatch.setenv("USERNAME", "asmith")
+    with pytest.raises(PermissionError):
+        files.restrict_to_owner("x.pdf", system="nt", run=refuse)
+    monkeypatch.delenv("USERNAME")
+    with pytest.raises(PermissionError):
+        files.restrict_to_owner("x.pdf", system="nt", run=lambda *a, **k: None)
+
+
+def test_elsewhere_the_mode_does_it_and_no_acl_tool_runs(tmp_path) -> None:
+    from referral_desk import files
+
+    files.restrict_to_owner(tmp_path / "x", system="posix", run=lambda *a, **k: 1 / 0)
+
+
+def test_a_failure_to_restrict_leaves_no_file(monkeypatch, tmp_path) -> None:
+    from referral_desk import files
+
+    def cannot(path, **_):
+        raise PermissionError(13, "Cannot make the file private to you")
+
+    monkeypatch.setattr(files, "restrict_to_owner", cannot)
+    with pytest.raises(PermissionError):
+        files.write_atomically(tmp_path / "slip.pdf", b"%PDF-")
+    assert list(tmp_path.iterdir()) == []

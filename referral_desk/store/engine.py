@@ -8,14 +8,20 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
+from referral_desk.files import restrict_to_owner
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def make_private_dir(path: Path) -> None:
-    """Create a folder readable by its owner only (0700 on POSIX; per-user folder on Windows)."""
+    """Create a folder readable by its owner only: 0700 on POSIX; on Windows an ACL granting
+    only the current user, inherited by everything in it (the database, backups, logs)."""
+    existed = path.is_dir()
     path.mkdir(parents=True, exist_ok=True)
     if os.name == "posix":
         os.chmod(path, 0o700)
+    elif not existed:
+        restrict_to_owner(path, folder=True)
 
 
 def touch_private_file(path: Path) -> None:
