@@ -66,9 +66,9 @@ BUSY_MESSAGE = (
     "Nothing was saved; try again in a moment."
 )
 UPGRADE_FAILED = (
-    "The database could not be upgraded to this version of Referral Desk; it was left as it "
-    "was. A copy made before the upgrade is in the backups folder."
+    "The database could not be upgraded to this version of Referral Desk; it was left as it was."
 )
+COPY_KEPT = " A copy made before the upgrade is in the backups folder."
 
 
 def translate_db_error(err: BaseException) -> DatabaseError:
@@ -209,15 +209,11 @@ def _migrate_or_explain(
     backup_dir: Path,
     before_upgrade: Callable[[], None] | None,
 ) -> None:
-    """`migrate`, with every way it can fail turned into one line for the officer."""
+    """`migrate`, with the copy's own SQLite errors (busy, read-only…) explained too."""
     try:
         migrate(engine, path, backup_dir, before_upgrade)
-    except (DatabaseError, exc.DBAPIError):
-        raise
-    except sqlite3.Error as err:  # the pre-upgrade copy's own connection (busy, read-only…)
+    except sqlite3.Error as err:
         raise translate_db_error(err) from err
-    except Exception as err:  # a migration step failed: its transaction was rolled back
-        raise DatabaseError(UPGRADE_FAILED) from err
 
 
 def migrate(
@@ -259,8 +255,13 @@ def migrate(
                 "The copy made before upgrading could not be written (is the disk full?); "
                 "nothing was changed."
             ) from err
-    # IMMEDIATE: a second window starting at the same moment waits, then finds nothing to do.
-    with for_writing(engine).begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    try:
+        # IMMEDIATE: a second window starting at the same moment waits, then has nothing to do.
+        with for_writing(engine).begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except (DatabaseError, exc.DBAPIError):
+        raise
+    except Exception as err:  # a migration step failed: its transaction was rolled back
+        raise DatabaseError(UPGRADE_FAILED + (COPY_KEPT if backup else "")) from err
     return backup
