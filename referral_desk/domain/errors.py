@@ -32,3 +32,10 @@ class ConsentRequired(DomainError):
 
 class DatabaseError(DomainError):
     """The database file cannot be opened, is corrupt, newer than this app, or not writable."""
+
+
+class DatabaseBusy(DatabaseError):
+    """Another window or command held the write lock for longer than we wait; nothing changed.
+
+    A class of its own so the client can offer "Try again" without reading the message.
+    """

@@ -13,7 +13,11 @@ from referral_desk.domain.workdays import WorkingCalendar
 from referral_desk.services.base import ServiceBase
 from referral_desk.services.dto import ReferenceItemView
 from referral_desk.store.models import ReferenceItem, TeamSetting
-from referral_desk.store.seed import seed_reference_data, team_setting_id
+from referral_desk.store.seed import (
+    reference_data_missing,
+    seed_reference_data,
+    team_setting_id,
+)
 
 
 def reference_items(
@@ -50,6 +54,11 @@ def follow_up_rules(session: Session) -> FollowUpRules:
 
 class ReferenceService(ServiceBase):
     def seed_defaults(self) -> int:
+        """Add missing defaults. Runs at every start, so it looks before taking the write lock:
+        a start (or a read-only command) need not queue behind another window's save."""
+        with self._read() as session:
+            if not reference_data_missing(session):
+                return 0
         with self._write(reason="seed reference data") as session:
             return seed_reference_data(session)
 

@@ -6,12 +6,10 @@ newer version of the app, and is backed up before any migration (DESIGN.md §9 r
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,10 +20,12 @@ if TYPE_CHECKING:
     from alembic.config import Config
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral_desk.domain.errors import DatabaseError
+from referral_desk.domain.errors import DatabaseBusy, DatabaseError
 from referral_desk.store import changelog
+from referral_desk.store.backups import backup_before_upgrade
 from referral_desk.store.engine import (
     create_sqlite_engine,
+    for_writing,
     looks_like_sqlite,
     make_private_dir,
     touch_private_file,
@@ -61,17 +61,30 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
 
 
+BUSY_MESSAGE = (
+    "The database is busy: another Referral Desk window or command is saving. "
+    "Nothing was saved; try again in a moment."
+)
+UPGRADE_FAILED = (
+    "The database could not be upgraded to this version of Referral Desk; it was left as it was."
+)
+COPY_KEPT = " A copy made before the upgrade is in the backups folder."
+
+
 def translate_db_error(err: BaseException) -> DatabaseError:
     """Turn SQLite's failures into messages an officer can act on (no data in them)."""
-    text = str(getattr(err, "orig", err)).lower()
+    orig = getattr(err, "orig", err)
+    text = str(orig).lower()
+    code = getattr(orig, "sqlite_errorcode", None)
     if "readonly" in text or "read-only" in text:
         return DatabaseError("The data folder is read-only: nothing was saved.")
     if "disk is full" in text or "database or disk is full" in text:
         return DatabaseError("The disk is full: nothing was saved. Free some space and retry.")
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return DatabaseError("The database file is damaged or is not a Referral Desk database.")
-    if "locked" in text:
-        return DatabaseError("The database is busy in another window; try again.")
+    # SQLITE_BUSY (another connection holds the lock past the busy timeout), SQLITE_LOCKED.
+    if (code is not None and code & 0xFF in (5, 6)) or "locked" in text:
+        return DatabaseBusy(BUSY_MESSAGE)
     return DatabaseError("The database could not be read or written; nothing was changed.")
 
 
@@ -81,6 +94,8 @@ class Database:
     def __init__(self, path: Path, engine: Engine) -> None:
         self.path = path
         self.engine = engine
+        # Writes begin IMMEDIATE (take the write lock first, waiting for it); reads do not.
+        self._writer = for_writing(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         changelog.install(self._sessions)
 
@@ -112,7 +127,7 @@ class Database:
             ) from err
         engine = create_sqlite_engine(path)
         try:
-            migrate(engine, path, backup_dir or data_dir / "backups", before_upgrade)
+            _migrate_or_explain(engine, path, backup_dir or data_dir / "backups", before_upgrade)
             db = cls(path, engine)
             db._ensure_site()
         except exc.DBAPIError as err:
@@ -127,6 +142,10 @@ class Database:
         self.engine.dispose()
 
     def _ensure_site(self) -> None:
+        # Look first: every start (each CLI command) would otherwise queue for the write lock.
+        with self.read() as session:
+            if session.get(SiteState, 1) is not None:
+                return
         with self.write() as session:
             if session.get(SiteState, 1) is None:
                 session.add(SiteState(key=1, site_id=str(uuid.uuid4()), next_seq=1, hlc=0))
@@ -150,8 +169,13 @@ class Database:
 
     @contextmanager
     def write(self, *, officer_id: str | None = None, reason: str = "") -> Iterator[Session]:
-        """One transaction: commit on success, roll back everything on any error."""
-        session = self._sessions()
+        """One transaction: commit on success, roll back everything on any error.
+
+        The transaction begins IMMEDIATE, so the write lock is taken (waiting up to the busy
+        timeout for another writer) before anything is read, and is never refused half-way.
+        A wait that runs out raises `DatabaseBusy` with nothing changed.
+        """
+        session = self._sessions(bind=self._writer)
         session.info["write_context"] = changelog.WriteContext(officer_id, reason)
         try:
             # Foreign keys are checked at commit: the unit of work may insert a service before
@@ -179,13 +203,30 @@ def current_revision(engine: Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
+def _migrate_or_explain(
+    engine: Engine,
+    path: Path,
+    backup_dir: Path,
+    before_upgrade: Callable[[], None] | None,
+) -> None:
+    """`migrate`, with the copy's own SQLite errors (busy, read-only…) explained too."""
+    try:
+        migrate(engine, path, backup_dir, before_upgrade)
+    except sqlite3.Error as err:
+        raise translate_db_error(err) from err
+
+
 def migrate(
     engine: Engine,
     path: Path,
     backup_dir: Path,
     before_upgrade: Callable[[], None] | None = None,
 ) -> str | None:
-    """Bring the database to head. Returns the backup path's name when one was made."""
+    """Bring the database to head. Returns the name of the pre-upgrade copy when one is needed.
+
+    The copy is made (or an identical earlier one reused) and old copies are pruned before the
+    upgrade starts, so a failing upgrade neither multiplies copies nor leaves too many.
+    """
     if current_revision(engine) == SCHEMA_HEAD:
         return None
     from alembic import command
@@ -207,43 +248,20 @@ def migrate(
     if current is not None:
         if before_upgrade is not None:
             before_upgrade()
-        backup = backup_database(engine, path, backup_dir, current)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-    if backup is not None:
-        prune_backups(backup_dir, keep=KEEP_BACKUPS)
-    return backup
-
-
-def prune_backups(backup_dir: Path, keep: int) -> list[str]:
-    """Delete all but the newest `keep` pre-upgrade copies; returns the names deleted.
-
-    Each copy holds the whole caseload (criminal-offence data): kept for ever, they would
-    outlive every record the team has since deleted. Runs only after an upgrade succeeded.
-    """
-    copies = sorted(backup_dir.glob(f"{Path(DB_FILENAME).stem}-*.sqlite3"),
-                    key=lambda p: p.stat().st_mtime, reverse=True)  # fmt: skip
-    removed = []
-    for old in copies[keep:]:
-        old.unlink(missing_ok=True)
-        removed.append(old.name)
-    return removed
-
-
-def backup_database(engine: Engine, path: Path, backup_dir: Path, revision: str) -> str:
-    """Copy the whole database (consistent snapshot via SQLite's backup API) before migrating."""
-    make_private_dir(backup_dir)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = backup_dir / f"{path.stem}-{revision}-{stamp}.sqlite3"
-    touch_private_file(target)
-    src = sqlite3.connect(path)
-    dst = sqlite3.connect(target)
+        try:
+            backup = backup_before_upgrade(path, backup_dir, current, keep=KEEP_BACKUPS)
+        except OSError as err:
+            raise DatabaseError(
+                "The copy made before upgrading could not be written (is the disk full?); "
+                "nothing was changed."
+            ) from err
     try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    if not target.exists() or target.stat().st_size == 0:  # pragma: no cover - defensive
-        shutil.copy2(path, target)
-    return target.name
+        # IMMEDIATE: a second window starting at the same moment waits, then has nothing to do.
+        with for_writing(engine).begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except (DatabaseError, exc.DBAPIError):
+        raise
+    except Exception as err:  # a migration step failed: its transaction was rolled back
+        raise DatabaseError(UPGRADE_FAILED + (COPY_KEPT if backup else "")) from err
+    return backup

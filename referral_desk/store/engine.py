@@ -1,4 +1,11 @@
-"""Engine set-up: one SQLite file, WAL, foreign keys on, owner-only permissions."""
+"""Engine set-up: one SQLite file, WAL, foreign keys on, owner-only permissions.
+
+Writers take SQLite's write lock when their transaction begins (`BEGIN IMMEDIATE`) and wait
+for it; readers begin a plain deferred transaction and never wait (WAL readers are not
+blocked by a writer). A deferred transaction that reads and then writes must upgrade its
+lock, and SQLite refuses that upgrade at once, without waiting, when another writer committed
+since the read (SQLITE_BUSY_SNAPSHOT): parallel writers then lost saves. See `for_writing`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,20 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from referral_desk.files import restrict_to_owner
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+
+BUSY_TIMEOUT_MS = 15_000
+"""How long a writer waits for another writer's lock before giving up with "busy".
+
+Normal holds are short: an officer's save takes milliseconds, and long imports commit in
+chunks of a second or two. Fifteen seconds covers several of those back to back (and a
+start-up migration of an ordinary caseload) with room to spare, while someone kept waiting by
+a stuck program still hears "busy, try again" within a quarter of a minute rather than
+watching a frozen window.
+"""
+
+# Connection execution option read by `_on_begin`: which BEGIN a transaction starts with.
+BEGIN_MODE = "referral_desk_begin"
+_BEGIN_SQL = {"DEFERRED": "BEGIN", "IMMEDIATE": "BEGIN IMMEDIATE"}
 
 
 def make_private_dir(path: Path) -> None:
@@ -47,7 +68,6 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
     # Let SQLAlchemy, not the driver, decide where transactions begin (see `_on_begin`).
     dbapi_conn.isolation_level = None
@@ -58,13 +78,29 @@ def _on_begin(conn: Connection) -> None:
 
     The sqlite3 driver otherwise opens transactions only before DML, which would leave
     migrations and `PRAGMA defer_foreign_keys` outside the transaction they belong to.
+    Connections from `for_writing(engine)` begin IMMEDIATE, all others DEFERRED.
     """
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql(_BEGIN_SQL[conn.get_execution_options().get(BEGIN_MODE, "DEFERRED")])
 
 
-def create_sqlite_engine(path: Path) -> Engine:
+def for_writing(engine: Engine) -> Engine:
+    """The same engine (same pool and listeners) whose transactions take the write lock first.
+
+    `BEGIN IMMEDIATE` waits up to the busy timeout for another writer to finish, then holds
+    the lock until commit, so nothing this transaction reads can be changed under it and its
+    writes cannot be refused half-way. Reads stay on `engine`: they must never queue behind a
+    writer.
+    """
+    return engine.execution_options(**{BEGIN_MODE: "IMMEDIATE"})
+
+
+def create_sqlite_engine(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     # Sessions may run on the UI's background worker thread; each checks out its own connection.
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+    # The driver's `timeout` is SQLite's busy timeout: how long a writer waits for the lock.
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+    )
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine

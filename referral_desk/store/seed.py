@@ -14,6 +14,7 @@ from referral_desk.domain.followup_rules import FollowUpRules
 from referral_desk.store.models import ReferenceItem, TeamSetting
 
 SEED_NAMESPACE = uuid.UUID("6f1d8a52-3c2e-4a7e-9d0b-2b8f7e4c9a11")
+FOLLOW_UP_RULES = "follow_up_rules"
 
 
 def reference_id(list_name: str, code: str) -> str:
@@ -54,6 +55,15 @@ def default_reference_items() -> list[dict[str, Any]]:
     return items
 
 
+def reference_data_missing(session: Session) -> bool:
+    """True when `seed_reference_data` would add something (a read: no write lock needed)."""
+    existing = set(session.scalars(select(ReferenceItem.id)))
+    if any(reference_id(i["list_name"], i["code"]) not in existing
+           for i in default_reference_items()):  # fmt: skip
+        return True
+    return session.get(TeamSetting, team_setting_id(FOLLOW_UP_RULES)) is None
+
+
 def seed_reference_data(session: Session) -> int:
     """Add the default entries that are missing; never touch ones a user may have edited."""
     existing = set(session.scalars(select(ReferenceItem.id)))
@@ -63,7 +73,7 @@ def seed_reference_data(session: Session) -> int:
         if rid not in existing:
             session.add(ReferenceItem(id=rid, **item))
             added += 1
-    key = "follow_up_rules"
+    key = FOLLOW_UP_RULES
     if session.get(TeamSetting, team_setting_id(key)) is None:
         session.add(
             TeamSetting(id=team_setting_id(key), key=key, value=FollowUpRules().to_mapping())

@@ -487,8 +487,11 @@ class SyncEngine:
 
 
 class _SyncTransaction:
-    """A write transaction that takes SQLite's write lock first (so nothing read here can be
-    changed by another window before we write) and never mints local change entries."""
+    """A write transaction that never mints local change entries.
+
+    `Database.write` begins IMMEDIATE, so SQLite's write lock is already held (nothing read
+    here can be changed by another window before we write) when the session is handed over.
+    """
 
     def __init__(self, db: Database, dry_run: bool) -> None:
         self.db = db
@@ -499,11 +502,6 @@ class _SyncTransaction:
         self._cm = self.db.write(reason="sync")
         session = self._cm.__enter__()
         session.info["applying_sync"] = True
-        try:
-            session.execute(text("UPDATE site_state SET hlc = hlc WHERE key = 1"))
-        except BaseException as err:  # busy, read-only…: roll back and translate the error
-            if not self._cm.__exit__(type(err), err, err.__traceback__):
-                raise
         return session
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:

@@ -8,11 +8,16 @@ error type and stack frames but never the message, which could contain personal 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from referral_desk.domain.errors import DomainError
+from referral_desk.domain.errors import DatabaseBusy, DomainError
 from referral_desk.ui.worker import log_unexpected
+
+if TYPE_CHECKING:
+    from referral_desk.ui.widgets import MessageBar
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +35,37 @@ def error_text(err: BaseException) -> str:
     return UNEXPECTED
 
 
-def show_error(parent: QWidget | None, err: BaseException) -> None:
-    """Show an error in the window's message bar if it has one, else in a message box."""
-    text = error_text(err)
+TRY_AGAIN = "&Try again"
+
+
+def show_save_error(
+    bar: MessageBar, err: BaseException, retry: Callable[[], object] | None = None
+) -> None:
+    """Say why a save failed in the dialog's (or window's) message bar; the form stays as typed.
+
+    A busy database (another window or command held the write lock for longer than the
+    wait) is worth another go in a moment, so the bar then offers "Try again", which runs the
+    same save with whatever the form holds by then.
+    """
+    if retry is not None and isinstance(err, DatabaseBusy):
+        bar.show_message(error_text(err), kind="error", action=TRY_AGAIN, callback=retry)
+    else:
+        bar.show_message(error_text(err), kind="error")
+
+
+def show_error(
+    parent: QWidget | None, err: BaseException, retry: Callable[[], object] | None = None
+) -> None:
+    """Show an error in the window's message bar if it has one, else in a message box.
+
+    With `retry`, a busy database is offered "Try again" (see `show_save_error`).
+    """
     window = parent.window() if parent is not None else None
     bar = getattr(window, "message_bar", None)
     if bar is not None:
-        bar.show_message(text, kind="error")
+        show_save_error(bar, err, retry)
         return
+    text = error_text(err)
     box = QMessageBox(QMessageBox.Icon.Warning, "Referral Desk", text,
                       QMessageBox.StandardButton.Ok, parent)  # fmt: skip
     box.setAccessibleName("Error message")

@@ -31,6 +31,7 @@ from referral_desk.domain.people import normalise_name
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import NeedView, ReferenceItemView
+from referral_desk.ui.messages import show_save_error
 from referral_desk.ui.widgets import FieldError, GuardedDialog, MessageBar, keep_default, named
 
 UNMET_CHOICES: tuple[tuple[str, str], ...] = tuple(
@@ -78,6 +79,7 @@ class NeedDialog(GuardedDialog):
         self.person_id = person_id
         self.need = need
         self.saved: NeedView | None = None
+        self._logged: NeedView | None = None
         self.find_service_after = False
         self._items = services.reference.categories()
         editing = need is not None
@@ -234,17 +236,22 @@ class NeedDialog(GuardedDialog):
                 )
             else:
                 self.saved = self._log(category.code)
-        except DomainError as err:
-            self.message_bar.show_message(str(err), kind="error")
+        except DomainError as err:  # the form stays as typed; a busy database offers Try again
+            show_save_error(self.message_bar, err, lambda: self._save(find_service=find_service))
             return
         self.find_service_after = find_service
         self.accept()
 
     def _log(self, category: str) -> NeedView:
-        unmet = self.reason.currentData() if self.unmet.isChecked() else None
-        need = self.services.needs.log(
-            self.person_id, category, self.description.text(), unmet=unmet
-        )
+        """Log the need, then put it at the priority asked for (two transactions)."""
+        need = self._logged
+        if need is None:
+            unmet = self.reason.currentData() if self.unmet.isChecked() else None
+            need = self.services.needs.log(
+                self.person_id, category, self.description.text(), unmet=unmet
+            )
+            # If only the reordering fails (busy), Try again must not log the need twice.
+            self._logged = need
         wanted = self.priority.value()
         if wanted < need.priority:
             ids = [n.id for n in self.services.needs.list(self.person_id) if n.id != need.id]
@@ -317,6 +324,6 @@ class NeedStatusDialog(QDialog):
         try:
             self.saved = self.services.needs.set_status(self.need.id, status, self.note.text())
         except DomainError as err:
-            self.message_bar.show_message(str(err), kind="error")
+            show_save_error(self.message_bar, err, self._save)
             return
         self.accept()

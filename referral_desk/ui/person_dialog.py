@@ -39,6 +39,7 @@ from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, nor
 from referral_desk.domain.people import validate_date_of_birth
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import PersonView
+from referral_desk.ui.messages import show_save_error
 from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
@@ -521,12 +522,14 @@ class PersonDialog(GuardedDialog):
                 return
         try:
             self.saved = self._store(fields)
-        except DomainError as err:
-            self.message_bar.show_message(str(err), kind="error")
+        except DomainError as err:  # the form stays as typed; a busy database offers Try again
+            show_save_error(self.message_bar, err, self._save)
             return
         self.accept()
 
     def _store(self, fields: dict[str, Any]) -> PersonView:
+        """Each step below is its own transaction and safe to repeat (each compares with what
+        is stored), so Try again after a busy failure half-way finishes the rest only."""
         if self.person is None:
             return self.services.people.add(**fields)
         p = self.person

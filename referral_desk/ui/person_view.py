@@ -579,8 +579,8 @@ class PersonPage(QWidget):
     def _run(self, write: Callable[[], Any], message: str = "") -> bool:
         try:
             write()
-        except DomainError as err:
-            show_error(self, err)
+        except DomainError as err:  # a busy database offers Try again, which runs it again
+            show_error(self, err, retry=lambda: self._run(write, message))
             return False
         self._after_write(message)
         return True

@@ -38,9 +38,9 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, ReferralState
 from referral_desk.services.dto import ReferralView
 from referral_desk.ui.freshness import freshness
-from referral_desk.ui.messages import confirm, error_text
+from referral_desk.ui.messages import confirm, show_save_error
 from referral_desk.ui.service_models import address_text
-from referral_desk.ui.widgets import fmt_date, named
+from referral_desk.ui.widgets import MessageBar, fmt_date, named
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
@@ -260,9 +260,8 @@ class RecordReferralDialog(QDialog):
         self.hint_label.setWordWrap(True)
         named(self.hint_label, "Why saving is not possible yet")
         layout.addWidget(self.hint_label)
-        self.error_label = banner("", "error", "Error")
-        self.error_label.hide()
-        layout.addWidget(self.error_label)
+        self.error_bar = MessageBar(self)
+        layout.addWidget(self.error_bar)
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -460,13 +459,11 @@ class RecordReferralDialog(QDialog):
         return self.referral is None and self._snapshot() != self._initial
 
     def _show_error(self, text: str) -> None:
-        self.error_label.setText(text)
-        self.error_label.setAccessibleDescription(text)
-        self.error_label.show()
+        self.error_bar.show_message(text, kind="error")
 
     # --- actions ----------------------------------------------------------------------------
 
-    def save(self, *, draft: bool) -> bool:
+    def save(self, *, draft: bool, duplicate_confirmed: bool = False) -> bool:
         """Validate, confirm a duplicate if there is one, then record. True when saved."""
         if self.referral is not None:
             return True
@@ -474,12 +471,16 @@ class RecordReferralDialog(QDialog):
             self._update_buttons()
             self._show_error(self.hint_label.text() or "The referral cannot be saved.")
             return False
-        if self.duplicates and not confirm(
-            self,
-            "Open referral already exists",
-            "There is already an open referral for this person to this service.",
-            action="Make another referral",
-            detail="Make a second referral only if the first one cannot be used.",
+        if (
+            self.duplicates
+            and not duplicate_confirmed
+            and not confirm(
+                self,
+                "Open referral already exists",
+                "There is already an open referral for this person to this service.",
+                action="Make another referral",
+                detail="Make a second referral only if the first one cannot be used.",
+            )
         ):
             return False
         try:
@@ -499,7 +500,9 @@ class RecordReferralDialog(QDialog):
                 appointment_place=self.place_edit.text() if self.appointment() else "",
             )
         except Exception as err:  # domain errors say what to fix; bugs get a safe message
-            self._show_error(error_text(err))
+            # Everything entered stays; a busy database offers Try again (no second question).
+            show_save_error(self.error_bar, err,
+                            lambda: self.save(draft=draft, duplicate_confirmed=True))  # fmt: skip
             return False
         self.accept()
         return True

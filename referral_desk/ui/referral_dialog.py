@@ -39,9 +39,9 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralState
 from referral_desk.services.dto import ReferralView
-from referral_desk.ui.messages import confirm, error_text
+from referral_desk.ui.messages import confirm, error_text, show_save_error
 from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
-from referral_desk.ui.widgets import fmt_date, fmt_datetime, named
+from referral_desk.ui.widgets import MessageBar, fmt_date, fmt_datetime, named
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
@@ -320,12 +320,8 @@ class ReferralDialog(QDialog):
         self.record_button.clicked.connect(self.record)
         row.addWidget(self.record_button)
         box.addWidget(self.controls)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b00020;")
-        named(self.error_label, "Error")
-        self.error_label.hide()
-        box.addWidget(self.error_label)
+        self.error_bar = MessageBar(self)
+        box.addWidget(self.error_bar)
 
         self.state_group.idToggled.connect(lambda _id, _on: self._sync_form())
         self.reason_combo.currentIndexChanged.connect(lambda _i: self._sync_form())
@@ -444,7 +440,7 @@ class ReferralDialog(QDialog):
         self.appointment_check.setChecked(r.appointment_at is not None)
         self.appointment_edit.setDateTime(QDateTime(r.appointment_at or self._default_slot()))
         self.place_edit.setText(r.appointment_place)
-        self.error_label.hide()
+        self.error_bar.dismiss()
         self._sync_form()
 
     def _default_slot(self) -> datetime:
@@ -533,7 +529,8 @@ class ReferralDialog(QDialog):
                 appointment_place=place,
             )
         except Exception as err:  # domain errors explain themselves; bugs get a safe message
-            self._show_error(error_text(err))
+            # The chosen step and note stay; a busy database offers Try again.
+            show_save_error(self.error_bar, err, self.record)
             return False
         self.changed = True
         self._refresh()
@@ -541,9 +538,7 @@ class ReferralDialog(QDialog):
         return True
 
     def _show_error(self, text: str) -> None:
-        self.error_label.setText(text)
-        self.error_label.setAccessibleDescription(text)
-        self.error_label.show()
+        self.error_bar.show_message(text, kind="error")
 
     def delete_referral(self) -> bool:
         if not confirm(

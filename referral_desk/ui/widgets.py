@@ -362,6 +362,7 @@ class MessageBar(QFrame):
         self.label.setAccessibleDescription(text)
         self._callback = callback
         self.action_button.setText(action)
+        self.action_button.setAccessibleName(action.replace("&", "") or "Message action")
         self.action_button.setVisible(bool(action and callback))
         self.show()
         if kind == "info":

@@ -234,3 +234,131 @@ def test_full_disk_gives_a_clear_message_and_keeps_data(tmp_path: Path) -> None:
             assert s.scalar(select(func.count()).select_from(Person)) == 1
     finally:
         full.close()
+
+
+_REAL_UPGRADE = command.upgrade
+
+
+def _database_at(folder: Path, revision: str) -> Path:
+    """A database file as an older version of the app left it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    engine = create_sqlite_engine(folder / DB_FILENAME)
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        _REAL_UPGRADE(cfg, revision)
+    engine.dispose()
+    return folder / DB_FILENAME
+
+
+@pytest.fixture
+def failing_upgrade(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every upgrade runs its migration steps, then its last step fails (and is rolled back)."""
+    calls: list[int] = []
+
+    def upgrade_then_fail(cfg, revision, **kw):  # type: ignore[no-untyped-def]
+        _REAL_UPGRADE(cfg, revision, **kw)
+        calls.append(1)
+        raise RuntimeError("a migration step failed")
+
+    monkeypatch.setattr(command, "upgrade", upgrade_then_fail)
+    return calls
+
+
+def _copies(folder: Path) -> list[Path]:
+    return sorted((folder / "backups").glob("*.sqlite3"))
+
+
+def test_failed_upgrades_make_one_copy_not_one_each(tmp_path: Path, failing_upgrade) -> None:
+    """Issue 11 point 12: six failed starts left six full copies of the caseload."""
+    _database_at(tmp_path, "0001")
+    for attempt in range(6):
+        with pytest.raises(DatabaseError, match="could not be upgraded"):
+            Database.open(tmp_path)
+        copies = _copies(tmp_path)
+        assert len(copies) == 1
+        if attempt == 0:
+            first = copies[0].stat()
+        else:  # the copy is reused as it is, never written again
+            now = copies[0].stat()
+            assert (now.st_ino, now.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    assert len(failing_upgrade) == 6  # the upgrade really was tried (and rolled back) each time
+    engine = create_sqlite_engine(tmp_path / DB_FILENAME)
+    try:
+        assert current_revision(engine) == "0001"  # each failure left the database as it was
+    finally:
+        engine.dispose()
+    left = sorted(p.name for p in (tmp_path / "backups").iterdir())
+    assert left == [copies[0].name, copies[0].name + ".json"]  # the copy and its record
+    con = sqlite3.connect(copies[0])
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+    con.close()
+
+
+def test_a_changed_database_is_copied_again_after_a_failure(tmp_path, failing_upgrade) -> None:
+    path = _database_at(tmp_path, "0001")
+    with pytest.raises(DatabaseError):
+        Database.open(tmp_path)
+    con = sqlite3.connect(path)
+    con.execute("UPDATE alembic_version SET version_num = version_num")  # no change: same copy
+    con.commit()
+    con.close()
+    with pytest.raises(DatabaseError):
+        Database.open(tmp_path)
+    assert len(_copies(tmp_path)) == 1
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE officer_notes (x)")  # the database now holds something new
+    con.commit()
+    con.close()
+    with pytest.raises(DatabaseError):
+        Database.open(tmp_path)
+    assert len(_copies(tmp_path)) == 2
+
+
+def test_copies_are_pruned_after_a_failed_upgrade_too(tmp_path, failing_upgrade) -> None:
+    from referral_desk.store.database import KEEP_BACKUPS
+
+    _database_at(tmp_path, "0001")
+    backups = tmp_path / "backups"
+    backups.mkdir(mode=0o700)
+    for age in range(5):  # copies left by earlier versions that never pruned after a failure
+        old = backups / f"referral-desk-0001-2025010{age}-120000.sqlite3"
+        old.write_bytes(b"old copy")
+        os.utime(old, (1_700_000_000 - age * 86_400,) * 2)
+    (backups / ".referral-desk-0001-20250101-120000.sqlite3.partial").write_bytes(b"half")
+    with pytest.raises(DatabaseError):
+        Database.open(tmp_path)
+    names = sorted(p.name for p in backups.iterdir())
+    assert len(_copies(tmp_path)) == KEEP_BACKUPS
+    assert not [n for n in names if n.endswith(".partial")]  # a killed start's half copy
+    assert "referral-desk-0001-20250100-120000.sqlite3" in names  # the newest old one stays
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_copies_are_owner_only_in_an_owner_only_folder(tmp_path: Path, failing_upgrade) -> None:
+    _database_at(tmp_path, "0001")
+    with pytest.raises(DatabaseError):
+        Database.open(tmp_path)
+    folder = tmp_path / "backups"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    files = list(folder.iterdir())
+    assert len(files) == 2  # the copy and its sidecar record, nothing else left behind
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+
+
+def test_the_upgrade_after_failures_reuses_the_copy(tmp_path: Path, monkeypatch) -> None:
+    _database_at(tmp_path, "0001")
+
+    def fail(*_args: object, **_kw: object) -> None:
+        raise RuntimeError("a migration step failed")
+
+    monkeypatch.setattr(command, "upgrade", fail)
+    with pytest.raises(DatabaseError, match="could not be upgraded"):
+        Database.open(tmp_path)
+    monkeypatch.setattr(command, "upgrade", _REAL_UPGRADE)
+    db = Database.open(tmp_path)
+    try:
+        assert current_revision(db.engine) == head_revision()
+    finally:
+        db.close()
+    assert len(_copies(tmp_path)) == 1
