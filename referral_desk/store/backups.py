@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from referral_desk.files import write_atomically
 from referral_desk.store.engine import BUSY_TIMEOUT_MS, make_private_dir, touch_private_file
 
 SIDECAR_SUFFIX = ".json"
@@ -72,7 +73,9 @@ def backup_before_upgrade(
             else:
                 name = _copy(path, backup_dir, revision)
                 if stamp is not None:
-                    _write_private(_sidecar(backup_dir / name), json.dumps(asdict(stamp)).encode())
+                    write_atomically(
+                        _sidecar(backup_dir / name), json.dumps(asdict(stamp)).encode()
+                    )
             prune_backups(backup_dir, path.stem, keep=keep)
             return name
         finally:
@@ -156,23 +159,6 @@ def _copy(path: Path, backup_dir: Path, revision: str) -> str:
         partial.unlink(missing_ok=True)
         raise
     return name
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write a small owner-only file through a temporary name and an atomic rename."""
-    temp = path.with_name(f".{path.name}{PARTIAL_SUFFIX}")
-    fd = os.open(temp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if os.name == "posix":
-            os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def _fsync(path: Path) -> None:
