@@ -18,7 +18,7 @@ from referral_desk.cli import commands, directory_cmd
 from referral_desk.cli.report_cmd import add_report_parser
 from referral_desk.cli.sync_cmd import add_sync_parser
 from referral_desk.domain.errors import DomainError
-from referral_desk.domain.text import printable
+from referral_desk.domain.text import json_printable, printable
 from referral_desk.services.app_services import AppServices
 
 EXIT_OK = 0
@@ -202,9 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
 def emit(args: argparse.Namespace, data: Any, text: Callable[[Any], str]) -> None:
     """Print a command's result. Text output goes through `printable`: a value from an older
     database or a refused file may hold an ANSI escape, which must never reach the terminal
-    raw. JSON escapes control characters itself (json.dumps writes them as \\uNNNN)."""
+    raw; JSON shows them as \\uNNNN escapes (the same JSON)."""
     if getattr(args, "json", False):
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json_printable(json.dumps(data, ensure_ascii=False, indent=2)))
     else:
         out = text(data)
         if out:
@@ -212,8 +212,13 @@ def emit(args: argparse.Namespace, data: Any, text: Callable[[Any], str]) -> Non
 
 
 def printable_lines(text: str) -> str:
-    """`printable` line by line: the line breaks a renderer puts between rows stay breaks."""
-    return "\n".join(printable(line) for line in text.split("\n"))
+    """`printable` line by line: the line breaks a renderer puts between rows (LF, or CRLF
+    from the csv module) stay breaks; every other control character is shown escaped."""
+    lines = []
+    for line in text.split("\n"):
+        body, end = (line[:-1], "\r") if line.endswith("\r") else (line, "")
+        lines.append(printable(body) + end)
+    return "\n".join(lines)
 
 
 def refuse(err: DomainError) -> int:

@@ -128,6 +128,27 @@ def _code_for(label: str) -> str:
     return code[: field("reference_item", "code").limit]
 
 
+def ensure_items(session: Session, list_name: str, labels: list[str]) -> int:
+    """Add the entries of `labels` a list lacks (codes made from the labels); how many added.
+
+    For data a program sets up (the demo's teams), in the caller's transaction.
+    """
+    every = reference_items(session, list_name, include_deprecated=True)
+    known = {i.label.casefold() for i in every} | {i.code for i in every}
+    order = max((i.sort_order for i in every), default=-1) + 1
+    added = 0
+    for label in labels:
+        code = _code_for(label)
+        if label.casefold() in known or code in known:
+            continue
+        known |= {label.casefold(), code}
+        session.add(ReferenceItem(id=reference_id(list_name, code), list_name=list_name,
+                                  code=code, label=label, synonyms="",
+                                  sort_order=order + added))  # fmt: skip
+        added += 1
+    return added
+
+
 class ReferenceService(ServiceBase):
     def add_item(self, list_name: str, label: str, code: str | None = None) -> ReferenceItemView:
         """Add an entry to a list (or bring back a retired one with the same code or label).
