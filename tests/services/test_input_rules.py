@@ -201,3 +201,15 @@ def test_every_text_of_a_stored_person_is_free_of_controls(app) -> None:
                 value = getattr(person, column.key)
                 if isinstance(value, str):
                     assert not has_controls(value), column.key
+
+
+def test_a_printer_name_on_the_timeline_is_cleaned(app) -> None:
+    person = add(app, consent_given_on="2026-01-01")
+    need = app.needs.log(person.id, "accommodation", "flat")
+    service = DirectoryAdminService(app.db, app.clock)
+    svc = service.create_service(service.create_organisation(name="Org").id, "Svc")
+    ref = app.referrals.make(need.id, svc.id, consent=True)
+    app.printing.record_printed(ref.id, "Referral slip", "printed on \x1b[31mOffice\x00 printer")
+    with app.db.read() as session:
+        texts = list(session.scalars(select(CaseNote.text)))
+    assert texts == [f"Referral slip for referral {ref.reference} printed on [31mOffice printer"]
