@@ -206,9 +206,20 @@ def profile(app: AppServices, args: argparse.Namespace) -> Result:
     return (view.to_dict() if view else {}), lambda d: _record(d) if d else "No profile set"
 
 
+def reference(app: AppServices, args: argparse.Namespace) -> Result:
+    if args.action == "add":
+        view = app.reference.add_item(args.list_name, args.label, args.code)
+        return view.to_dict(), lambda d: f"Added {d['label']} ({d['code']}) to {d['list_name']}"
+    if args.action == "retire":
+        view = app.reference.deprecate(args.list_name, args.code)
+        return view.to_dict(), lambda d: f"Retired {d['label']} ({d['code']})"
+    rows = [i.to_dict() for i in app.reference.list(args.list_name, include_deprecated=args.all)]
+    return rows, lambda d: _lines(d, "code", "label", "deprecated_at")
+
+
 HANDLERS: dict[str, Callable[[AppServices, argparse.Namespace], Result]] = {
     "init": init, "demo": demo, "person": person, "need": need, "search": search,
     "refer": refer, "referral": referral, "followups": followups, "followup": followup,
     "show": show, "list": list_, "profile": profile, "slip": slip, "sync": run_sync,
-    "directory": directory_cmd.run_directory, "report": run_report,
+    "directory": directory_cmd.run_directory, "report": run_report, "reference": reference,
 }  # fmt: skip

@@ -18,6 +18,7 @@ from referral_desk.cli import commands, directory_cmd
 from referral_desk.cli.report_cmd import add_report_parser
 from referral_desk.cli.sync_cmd import add_sync_parser
 from referral_desk.domain.errors import DomainError
+from referral_desk.domain.text import json_printable, printable
 from referral_desk.services.app_services import AppServices
 
 EXIT_OK = 0
@@ -192,6 +193,19 @@ def build_parser() -> argparse.ArgumentParser:
         pset.add_argument(f"--{name}")
     prsub.add_parser("show", parents=[js])
 
+    ref = sub.add_parser("reference", help="reference lists: prisons, areas, teams, categories…")
+    refsub = ref.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    rlist = refsub.add_parser("list", parents=[js], help="the entries of one list")
+    rlist.add_argument("list_name", metavar="LIST")
+    rlist.add_argument("--all", action="store_true", help="include retired entries")
+    radd = refsub.add_parser("add", parents=[js], help="add an entry (or bring a retired one back)")
+    radd.add_argument("list_name", metavar="LIST")
+    radd.add_argument("label", metavar="LABEL")
+    radd.add_argument("--code", metavar="CODE", help="default: made from the label")
+    rret = refsub.add_parser("retire", parents=[js], help="retire an entry (never deleted)")
+    rret.add_argument("list_name", metavar="LIST")
+    rret.add_argument("code", metavar="CODE")
+
     add_sync_parser(sub, js)
     add_report_parser(sub, js)
     directory_cmd.add_directory_parser(sub, js)
@@ -199,12 +213,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def emit(args: argparse.Namespace, data: Any, text: Callable[[Any], str]) -> None:
+    """Print a command's result. Text output goes through `printable`: a value from an older
+    database or a refused file may hold an ANSI escape, which must never reach the terminal
+    raw; JSON shows them as \\uNNNN escapes (the same JSON)."""
     if getattr(args, "json", False):
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json_printable(json.dumps(data, ensure_ascii=False, indent=2)))
     else:
         out = text(data)
         if out:
-            print(out)
+            print(printable_lines(out))
+
+
+def printable_lines(text: str) -> str:
+    """`printable` line by line: the line breaks a renderer puts between rows (LF, or CRLF
+    from the csv module) stay breaks; every other control character is shown escaped."""
+    lines = []
+    for line in text.split("\n"):
+        body, end = (line[:-1], "\r") if line.endswith("\r") else (line, "")
+        lines.append(printable(body) + end)
+    return "\n".join(lines)
+
+
+def refuse(err: DomainError) -> int:
+    """One line on stderr for a refusal (messages carry no personal data, but stay inert)."""
+    print(f"referral-desk: {printable(str(err))}", file=sys.stderr)
+    return EXIT_REFUSED
 
 
 def run_command(args: argparse.Namespace, open_app: Callable[[], AppServices]) -> int:
@@ -224,16 +257,14 @@ def _run_command(args: argparse.Namespace, open_app: Callable[[], AppServices]) 
     try:
         app = open_app()
     except DomainError as err:
-        print(f"referral-desk: {err}", file=sys.stderr)
-        return EXIT_REFUSED
+        return refuse(err)
     try:
         handler = commands.HANDLERS[args.command]
         data, text = handler(app, args)
         emit(args, data, text)
         return EXIT_OK
     except DomainError as err:
-        print(f"referral-desk: {err}", file=sys.stderr)
-        return EXIT_REFUSED
+        return refuse(err)
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error for the data.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115

@@ -10,10 +10,22 @@ Landscape A4 with small but legible type (tables are wide: up to 16 columns), ch
 reportlab.graphics (vector, no images), the shared embedded font, and deterministic bytes
 (`layout.write_pdf` uses invariant mode). Hidden (suppressed) values draw no bar; their labels say
 so, e.g. "Bereavement (<5)".
+
+Any accepted period (one day to twenty years) and any data must lay out, because a flowable
+taller than a page stops reportlab with a LayoutError and no PDF at all:
+- a chart is as tall as its bars need and continues in further charts ("2 of 3") on one value
+  scale when a page cannot hold them; a monthly series longer than three years is added up by
+  quarter (by year beyond ten years), and a sentence under the chart says so;
+- a table with more figure columns than fit continues in further parts with its label columns
+  repeated; long tables split across pages with the header row repeated;
+- cells are cut to a printable length, whatever an old database holds;
+- every drawing starts in the embedded face: reportlab's graphics default to Helvetica, which
+  would otherwise sit in the PDF unembedded.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, NotRequired, TypedDict
@@ -104,10 +116,11 @@ LABEL_SIZE = 6.5
 _NUMBER_WIDTH = 17 * mm
 _LABEL_MAX = 95 * mm
 _LABEL_MIN = 36 * mm
-MAX_ROWS = 150
+MAX_ROWS = 250
 """Rows printed per table. A PDF is read, not searched: 4,000 services over 200 pages help no
 one, so longer tables print their first rows (reports sort them largest first) and say that the
-CSV and Excel exports have the rest."""
+CSV and Excel exports have the rest. 250 keeps every month of the longest period a report may
+cover (20 years)."""
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -151,33 +164,134 @@ def format_number(value: Any) -> str:
 
 # --- charts ---------------------------------------------------------------------------------
 
+MONTHS_CHARTED = 36
+"""Longer monthly series are charted by quarter (up to QUARTERS_CHARTED bars), then by year:
+ten years of months as 120 bars would be a grey smear, and a tall chart cannot split."""
+QUARTERS_CHARTED = 40
+CHART_MAX_HEIGHT = REPORT_LAYOUT.frame_height - FOOTER_HEIGHT - 30 * mm
+"""A chart is drawn whole on one page; a longer one continues in another chart below."""
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_LABEL_CHARS = 46
+
+
+def _label_text(text: str, hidden: bool, marker: str | None) -> str:
+    text = " ".join(str(text).split())
+    if hidden and marker:
+        text = f"{text} ({marker})"
+    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
+
 
 def _chart_labels(chart: ChartData) -> list[str]:
-    hidden = chart.get("hidden_marker")
-    labels = []
-    for i, label in enumerate(chart["labels"]):
-        text = str(label)
-        if hidden and any(s["values"][i] is None for s in chart["series"]):
-            text = f"{text} ({hidden})"
-        labels.append(text if len(text) <= 46 else text[:45] + "…")
-    return labels
+    marker = chart.get("hidden_marker")
+    return [
+        _label_text(label, any(s["values"][i] is None for s in chart["series"]), marker)
+        for i, label in enumerate(chart["labels"])
+    ]
 
 
-def chart_drawing(chart: ChartData, width: float) -> Drawing:
-    """A titled bar chart; horizontal when there are many or long labels (categories)."""
-    fonts = font_family()
+def by_period(chart: ChartData) -> tuple[ChartData, str | None]:
+    """A monthly series of more than MONTHS_CHARTED months, added up by quarter or year.
+
+    Returns the chart to draw and the sentence that says so on the page (None if unchanged).
+    A bar whose months include a hidden (suppressed) figure is hidden too: adding up only the
+    visible months would print a total the table does not have.
+    """
+    labels = [str(x) for x in chart["labels"]]
+    if len(labels) <= MONTHS_CHARTED or not all(_MONTH.fullmatch(x) for x in labels):
+        return chart, None
+    quarters = len({(x[:4], (int(x[5:]) - 1) // 3) for x in labels})
+    unit = "quarter" if quarters <= QUARTERS_CHARTED else "year"
+
+    def bucket(label: str) -> str:
+        return f"{label[:4]} Q{(int(label[5:]) - 1) // 3 + 1}" if unit == "quarter" else label[:4]
+
+    groups: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(bucket(label), []).append(i)
+
+    def add_up(values: list[float | None], rows: list[int]) -> float | None:
+        picked = [values[i] for i in rows]
+        return None if any(v is None for v in picked) else float(sum(picked))  # type: ignore[arg-type]
+
+    series: list[SeriesData] = [
+        {"name": s["name"], "values": [add_up(s["values"], rows) for rows in groups.values()]}
+        for s in chart["series"]
+    ]
+    merged: ChartData = {
+        "key": chart["key"],
+        "title": f"{chart['title']}, added up by {unit}",
+        "labels": list(groups),
+        "series": series,
+        "hidden_marker": chart.get("hidden_marker"),
+    }
+    note = (
+        f"{chart['title']}: the period has {len(labels)} months, so the chart adds them up by "
+        f"{unit}; the table below has every month. Anything counted in several months of a "
+        f"{unit} counts once for each of them."
+    )
+    return merged, note
+
+
+def _horizontal(labels: list[str]) -> bool:
+    return len(labels) > 12 or max((len(x) for x in labels), default=0) > 14
+
+
+def _group_height(series: int) -> float:
+    """Height per label of a horizontal chart: thinner bars for one series, never below 2.6 mm."""
+    return 5.2 * mm / max(1, 3 - series)
+
+
+def chart_drawings(chart: ChartData, width: float) -> list[Drawing]:
+    """One or more drawings for a chart: each fits a page, all on one value scale.
+
+    Vertical for a few short labels; horizontal (labels read across) otherwise, as tall as its
+    bars need, continued in further drawings when a page cannot hold them all.
+    """
     labels = _chart_labels(chart)
     series = chart["series"]
     data = [[0.0 if v is None else float(v) for v in s["values"]] for s in series]
-    top = max((v for row in data for v in row), default=0.0)
-    horizontal = len(labels) > 12 or max((len(x) for x in labels), default=0) > 14
+    top = _nice_max(max((v for row in data for v in row), default=0.0))
+    if not _horizontal(labels):
+        return [_bar_chart(chart["title"], labels, series, data, top, width, False, CHART_HEIGHT)]
     legend_h = 12 if len(series) > 1 else 0
-    if horizontal:
-        height = max(CHART_HEIGHT, 14 * mm + len(labels) * 5.2 * mm / max(1, 3 - len(series)))
-    else:
-        height = CHART_HEIGHT
+    room = CHART_MAX_HEIGHT - 14 * mm - 2 * legend_h
+    per = max(1, int(room // _group_height(len(series))))
+    parts = max(1, -(-len(labels) // per))
+    per = -(-len(labels) // parts) if labels else 1  # spread evenly: no lonely last bar
+    drawings = []
+    for n, start in enumerate(range(0, max(1, len(labels)), per), start=1):
+        chunk = slice(start, start + per)
+        title = chart["title"] if parts == 1 else f"{chart['title']} ({n} of {parts})"
+        rows = len(labels[chunk])
+        height = max(CHART_HEIGHT, 14 * mm + 2 * legend_h + rows * _group_height(len(series)))
+        drawings.append(_bar_chart(title, labels[chunk], series, [d[chunk] for d in data], top,
+                                   width, True, min(height, CHART_MAX_HEIGHT)))  # fmt: skip
+    return drawings
+
+
+def chart_drawing(chart: ChartData, width: float) -> Drawing:
+    """The first drawing of a chart (a short chart has only one)."""
+    return chart_drawings(chart, width)[0]
+
+
+def _bar_chart(
+    title: str,
+    labels: list[str],
+    series: list[SeriesData],
+    data: list[list[float]],
+    top: float,
+    width: float,
+    horizontal: bool,
+    height: float,
+) -> Drawing:
+    fonts = font_family()
+    legend_h = 12 if len(series) > 1 else 0
     drawing = Drawing(width, height)
-    drawing.add(String(0, height - 11, chart["title"], fontName=fonts.bold, fontSize=10,
+    # Without these the renderer starts each drawing in Helvetica, which then sits in the PDF
+    # as a font that is not embedded (reportlab's default for graphics).
+    drawing.initialFontName = fonts.regular
+    drawing.initialFontSize = LABEL_SIZE
+    drawing.add(String(0, height - 11, title, fontName=fonts.bold, fontSize=10,
                        fillColor=INK))  # fmt: skip
     bars = HorizontalBarChart() if horizontal else VerticalBarChart()
     widest = max((stringWidth(x, fonts.regular, LABEL_SIZE) for x in labels), default=0.0)
@@ -190,15 +304,15 @@ def chart_drawing(chart: ChartData, width: float) -> Drawing:
         bars.x, bars.y = 30, 30 + legend_h
         bars.width = width - 40
         bars.height = height - 46 - legend_h
-    bars.data = data
-    bars.categoryAxis.categoryNames = labels
+    bars.data = data if labels else [[0.0] for _ in series] or [[0.0]]
+    bars.categoryAxis.categoryNames = labels or [""]
     bars.categoryAxis.labels.fontName = fonts.regular
     bars.categoryAxis.labels.fontSize = LABEL_SIZE
     bars.valueAxis.labels.fontName = fonts.regular
     bars.valueAxis.labels.fontSize = LABEL_SIZE
     bars.valueAxis.valueMin = 0
-    bars.valueAxis.valueMax = _nice_max(top)
-    bars.valueAxis.valueStep = _nice_max(top) / 5
+    bars.valueAxis.valueMax = top
+    bars.valueAxis.valueStep = top / 5
     bars.valueAxis.labelTextFormat = lambda v: format_number(round(v, 2))
     bars.categoryAxis.strokeColor = RULE
     bars.valueAxis.strokeColor = RULE
@@ -229,7 +343,8 @@ def chart_drawing(chart: ChartData, width: float) -> Drawing:
         legend.dx = legend.dy = 6
         legend.deltax = 90
         legend.colorNamePairs = [
-            (SERIES_COLOURS[i % len(SERIES_COLOURS)], s["name"]) for i, s in enumerate(series)
+            (SERIES_COLOURS[i % len(SERIES_COLOURS)], _label_text(s["name"], False, None))
+            for i, s in enumerate(series)
         ]
         drawing.add(legend)
     return drawing
@@ -249,25 +364,44 @@ def _nice_max(top: float) -> float:
 
 # --- tables ---------------------------------------------------------------------------------
 
+MIN_NUMBER_WIDTH = 13 * mm
+"""Narrowest figure column: "12,345" and a header word in 6 pt still fit. A table with more
+figure columns than fit at this width continues in a second table below, with the row labels
+repeated, rather than printing figures nobody can read."""
+_CELL_CHARS = 200
+"""Longest label printed in a cell (a name from an old database may be any length)."""
 
-def table_flowable(table: TableData, width: float) -> Table:
-    styles = _styles()
+
+def column_groups(table: TableData, width: float) -> list[list[int]]:
+    """Column indexes of each part of a table: every part repeats the label columns."""
     columns = table["columns"]
     labels = [i for i, c in enumerate(columns) if c["kind"] == "label"]
-    numbers = len(columns) - len(labels)
-    number_width = min(_NUMBER_WIDTH, (width - _LABEL_MIN * len(labels)) / max(1, numbers))
+    figures = [i for i, c in enumerate(columns) if c["kind"] != "label"]
+    label_room = min(_LABEL_MIN * len(labels), width * 0.6)
+    fit = max(1, int((width - label_room) // MIN_NUMBER_WIDTH))
+    if len(figures) <= fit:
+        return [list(range(len(columns)))]
+    parts = -(-len(figures) // fit)
+    size = -(-len(figures) // parts)  # spread evenly
+    return [sorted(labels + figures[i : i + size]) for i in range(0, len(figures), size)]
+
+
+def table_flowable(table: TableData, width: float, columns: list[int] | None = None) -> Table:
+    """The table (or the part of it with `columns`) with a repeated header row."""
+    styles = _styles()
+    picked = list(range(len(table["columns"]))) if columns is None else columns
+    cols = [table["columns"][i] for i in picked]
+    labels = [j for j, c in enumerate(cols) if c["kind"] == "label"]
+    numbers = len(cols) - len(labels)
+    label_min = min(_LABEL_MIN, width * 0.6 / max(1, len(labels)))
+    number_width = min(_NUMBER_WIDTH, (width - label_min * len(labels)) / max(1, numbers))
     # Labels take the rest of the width, up to a readable measure; narrow tables stay narrow.
     label_width = min(_LABEL_MAX, (width - number_width * numbers) / max(1, len(labels)))
-    widths = [label_width if c["kind"] == "label" else number_width for c in columns]
+    widths = [label_width if c["kind"] == "label" else number_width for c in cols]
     # Headers shrink (never below 5 pt) until their longest word fits: no "Acknowl-edged".
     bold = font_family().bold
     longest = max(
-        (
-            stringWidth(w, bold, 1)
-            for c in columns
-            if c["kind"] != "label"
-            for w in c["title"].split()
-        ),
+        (stringWidth(w, bold, 1) for c in cols if c["kind"] != "label" for w in c["title"].split()),
         default=1.0,
     )
     size = max(5.0, min(7.5, (number_width - 4.5) / longest))
@@ -276,17 +410,19 @@ def table_flowable(table: TableData, width: float) -> Table:
                           splitLongWords=0)  # fmt: skip
     head_num = ParagraphStyle("head_fit_num", parent=head, alignment=TA_RIGHT)
     header = [
-        Paragraph(_escape(c["title"]), head if c["kind"] == "label" else head_num) for c in columns
+        Paragraph(_escape(_cell(c["title"])), head if c["kind"] == "label" else head_num)
+        for c in cols
     ]
     body_rows = [list(r) for r in table["rows"][:MAX_ROWS]]
     if table["totals"] is not None:
         body_rows.append(list(table["totals"]))
     data: list[list[Any]] = [header]
     for row in body_rows:
+        cells = [row[i] if i < len(row) else None for i in picked]
         data.append([
-            Paragraph(_escape(format_number(v)), styles["cell"]) if i in labels
+            Paragraph(_escape(_cell(format_number(v))), styles["cell"]) if j in labels
             else format_number(v)
-            for i, v in enumerate(row)
+            for j, v in enumerate(cells)
         ])  # fmt: skip
     commands: list[tuple] = [
         ("FONTSIZE", (0, 0), (-1, -1), 7.5),
@@ -313,11 +449,56 @@ def table_flowable(table: TableData, width: float) -> Table:
     return result
 
 
+def _cell(text: str) -> str:
+    text = str(text)
+    return text if len(text) <= _CELL_CHARS else text[: _CELL_CHARS - 1] + "…"
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- the document ---------------------------------------------------------------------------
+
+PAIRED_HEIGHT = CHART_HEIGHT * 1.6
+"""Charts up to this tall stand two abreast; taller ones (many bars) get the width alone."""
+
+
+def _chart_flowables(charts: list[ChartData], width: float) -> list[Flowable]:
+    """Charts two abreast where they are short, alone (and continued) where they are tall; a
+    chart added up by quarter or year says so right under it."""
+    small = _styles()["small"]
+    half = (width - 8 * mm) / 2
+    story: list[Flowable] = []
+    pending: list[tuple[ChartData, str | None]] = []
+
+    def row(items: list[tuple[ChartData, str | None]], each: float) -> None:
+        drawings = [chart_drawing(chart, each) for chart, _ in items]
+        table = Table([drawings], colWidths=[d.width + 4 * mm for d in drawings], hAlign="LEFT")
+        table.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                    ("LEFTPADDING", (0, 0), (-1, -1), 0)]))  # fmt: skip
+        story.extend([Spacer(1, REPORT_LAYOUT.gap), table])
+        story.extend(para(note, small) for _, note in items if note)
+
+    for original in charts:
+        chart, note = by_period(original)
+        halves = chart_drawings(chart, half)
+        if len(halves) == 1 and halves[0].height <= PAIRED_HEIGHT:
+            pending.append((chart, note))
+            if len(pending) == 2:
+                row(pending, half)
+                pending = []
+            continue
+        if pending:
+            row(pending, half)
+            pending = []
+        for drawing in chart_drawings(chart, width * 0.7):
+            story.extend([Spacer(1, REPORT_LAYOUT.gap), drawing])
+        if note:
+            story.append(para(note, small))
+    if pending:  # a chart left without a partner takes more of the width
+        row(pending, width * 0.7)
+    return story
 
 
 def report_story(report: ReportData) -> list[Flowable]:
@@ -338,26 +519,29 @@ def report_story(report: ReportData) -> list[Flowable]:
     # The notes include the suppression statement (reports.export.prepare adds it).
     for note in report["notes"]:
         story.append(para(note, styles["small"]))
-    charts = report["charts"]
-    for i in range(0, len(charts), 2):
-        pair = charts[i : i + 2]
-        half = (width - 8 * mm) / 2
-        drawings = [chart_drawing(c, half if len(pair) == 2 else width * 0.7) for c in pair]
-        row = Table([drawings], colWidths=[d.width + 4 * mm for d in drawings], hAlign="LEFT")
-        row.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                  ("LEFTPADDING", (0, 0), (-1, -1), 0)]))  # fmt: skip
-        story += [Spacer(1, layout.gap), row]
+    story += _chart_flowables(list(report["charts"]), width)
     for table in report["tables"]:
-        block: list[Flowable] = [
+        # CondPageBreak keeps a heading from being stranded at the foot of a page.
+        story += [
             CondPageBreak(40 * mm),
             Spacer(1, layout.gap * 1.5),
             para(table["title"], styles["heading"]),
             Spacer(1, 1.5 * mm),
         ]
-        # CondPageBreak keeps a heading from being stranded at the foot of a page.
-        story += block
         if table["rows"]:
-            story.append(table_flowable(table, width))
+            groups = column_groups(table, width)
+            figures = sum(1 for c in table["columns"] if c["kind"] != "label")
+            done = 0
+            for n, columns in enumerate(groups, start=1):
+                if len(groups) > 1:
+                    shown = sum(1 for i in columns if table["columns"][i]["kind"] != "label")
+                    text = (f"Figure columns {done + 1}–{done + shown} of {figures}"
+                            + (" (row labels repeated)." if n > 1 else "."))  # fmt: skip
+                    done += shown
+                    if n > 1:
+                        story += [CondPageBreak(30 * mm), Spacer(1, layout.gap)]
+                    story.append(para(text, styles["small"]))
+                story.append(table_flowable(table, width, columns))
         else:
             story.append(para("No data in this period.", styles["body"]))
         shown = len(table["rows"])

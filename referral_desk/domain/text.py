@@ -29,6 +29,8 @@ _LINE_BREAKS = re.compile("\r\n?")
 # In free text: everything in _CONTROLS except LF, which is kept (tab handled first).
 _TEXT_CONTROLS = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")
 _SPACES = re.compile(r"\s+")
+# The controls json.dumps leaves raw (it escapes C0 itself; its indent line breaks are C0 too).
+_RAW_IN_JSON = re.compile(f"[\x7f-\x9f{_BIDI}]")
 
 
 def has_controls(value: str) -> bool:
@@ -60,4 +62,14 @@ def printable(value: str) -> str:
     return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
 
 
-__all__ = ["clean_line", "clean_text", "has_controls", "printable"]
+def json_printable(text: str) -> str:
+    """JSON text for a terminal: controls in strings as `\\uNNNN` escapes (the same JSON).
+
+    json.dumps escapes C0 controls itself but writes DEL, C1 (U+009B is an escape to some
+    terminals) and the bidirectional overrides raw when `ensure_ascii` is off. Those can only
+    appear inside JSON strings, where the escape means the same character.
+    """
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+__all__ = ["clean_line", "clean_text", "has_controls", "json_printable", "printable"]

@@ -8,6 +8,8 @@ line, and every one of those must obey the same rules. So every writer here star
   a totals row that several tables print is hidden alike in all of them (`shared_rows`);
 - officers' names become "Officer 1", "Officer 2"… (exports carry no names);
 - the "Other" need descriptions (free text) are dropped, they are for the screen only;
+- control characters are taken out of every text cell, title and note (domain.text's rule), so
+  a value from an older database can neither stop the XLSX writer nor rewrite a terminal;
 - as a last line of defence any label shaped like a case number (CRN, prison number, PNC) or a
   referral reference is withheld, in case someone typed one into a place or provider field;
 - spreadsheet cells that start with = + - @ (or tab / carriage return) get a leading apostrophe,
@@ -24,6 +26,7 @@ from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 
+from referral_desk.domain.text import clean_line
 from referral_desk.reports.model import UNASSIGNED, Cell, Report, ReportTable
 from referral_desk.reports.suppression import COMPLEMENT, marker, shared_rows, suppress_table
 
@@ -78,7 +81,7 @@ def _strip_table(table: ReportTable, pseudonyms: dict[str, str]) -> ReportTable:
     personal = {i for i, c in enumerate(table.columns) if c.personal}
 
     def clean(row: tuple[Cell, ...]) -> tuple[Cell, ...]:
-        out = list(row)
+        out = [_inert(v) for v in row]
         for i in label_columns:
             value = out[i]
             if i in personal and isinstance(value, str) and value and value != UNASSIGNED:
@@ -88,7 +91,24 @@ def _strip_table(table: ReportTable, pseudonyms: dict[str, str]) -> ReportTable:
         return tuple(out)
 
     rows = tuple(clean(r) for r in table.rows)
-    return replace(table, rows=rows)
+    return replace(
+        table,
+        title=clean_line(table.title),
+        columns=tuple(replace(c, title=clean_line(c.title)) for c in table.columns),
+        rows=rows,
+        totals=None if table.totals is None else tuple(_inert(v) for v in table.totals),
+        notes=tuple(clean_line(n) for n in table.notes),
+    )
+
+
+def _inert(value: Cell) -> Cell:
+    """Text without control characters (domain.text's rule), whatever the database holds.
+
+    New input is cleaned when it is typed, but a name from an older version's database (or a
+    directory entry synced before the rule) may still hold a NUL or an escape: openpyxl refuses
+    to write one, a terminal would obey one. Cleaning here keeps every format working.
+    """
+    return clean_line(value) if isinstance(value, str) else value
 
 
 def prepare(report: Report, threshold: int) -> Report:
@@ -102,9 +122,10 @@ def prepare(report: Report, threshold: int) -> Report:
     )
     return replace(
         report,
+        title=clean_line(report.title),
         tables=tables,
         other_descriptions=(),
-        notes=(*report.notes, suppression_statement(threshold)),
+        notes=tuple(clean_line(n) for n in (*report.notes, suppression_statement(threshold))),
         suppressed_below=threshold,
     )
 

@@ -13,7 +13,9 @@ falls in exactly one column, so the columns add up to "Due":
 - overdue (not done, due before the report date), not yet due (not done, due today or later).
 
 Officers are named on screen only; exports replace names with "Officer 1", "Officer 2"...
-Follow-ups whose officer is unknown on this computer are shown as "Not assigned".
+Follow-ups whose officer is unknown on this computer are shown as "Not assigned". Teams are
+printed only as they appear in the team reference list: a team typed in a profile that is not
+in the list shows as "Other" (a profile is free text, a report label must not be).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.states import FollowUpKind
+from referral_desk.reports.labels import OTHER, ListLabels
 from referral_desk.reports.model import (
     UNASSIGNED,
     Cell,
@@ -99,6 +102,7 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
         )
         .group_by(FollowUp.officer_id, FollowUp.kind)
     )
+    teams = ListLabels(session, "team")
     officers = {
         oid: (name or "", team or "")
         for oid, name, team in session.execute(select(Officer.id, Officer.name, Officer.team))
@@ -114,17 +118,15 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
         known = row["officer_id"] in officers
         name, team = officers.get(row["officer_id"], (UNASSIGNED, ""))
         name = name.strip() or UNASSIGNED
-        team = team.strip() or NO_TEAM
+        team = teams(team, blank=NO_TEAM)
         # Unknown officers (none recorded, or not synced here yet) share one row.
         officer_key = (team, name, row["officer_id"] if known else "")
-        for tally in (by_officer[officer_key], by_kind[row["kind"]], overall):
+        kind = row["kind"] if row["kind"] in KINDS else OTHER
+        for tally in (by_officer[officer_key], by_kind[kind], overall):
             tally.add(counts, oldest)
 
     def kind_label(kind: str) -> str:
-        try:
-            return FollowUpKind(kind).label
-        except ValueError:
-            return kind.replace("_", " ").capitalize()
+        return FollowUpKind(kind).label if kind in KINDS else OTHER
 
     parts = tuple(k for k, _ in PARTS)
     totals = ("Total", *overall.cells(today))
@@ -150,6 +152,7 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
                 "Team figures are the sums of their officers' rows; they are not printed "
                 "separately, because a team total beside its officers could give a hidden "
                 "count away.",
+                "Teams that are not in the team list are shown as Other.",
             ),
             row_total="due",
             parts=parts,
@@ -184,6 +187,9 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
             "Covers the whole team's data on this computer after the last sync.",
         ),
     )
+
+
+KINDS = frozenset(k.value for k in FollowUpKind)
 
 
 def _kind_order(kind: str) -> tuple[int, str]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import String, and_, case, cast, func, select
+from sqlalchemy import String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from referral_desk.reports.labels import OTHER, other_code
 from referral_desk.reports.model import Cell, ChartSpec, Column, Period, Report, ReportTable
 from referral_desk.store.models import ReferenceItem, Service, ServiceCategory
 
@@ -25,6 +26,8 @@ __all__ = ["BANDS", "NAME", "build", "months_between"]
 
 NAME = "freshness"
 TITLE = "Directory freshness"
+_OTHER = ""
+"""Stands for every category code that is not in the list (and for a blank one)."""
 
 BANDS: tuple[tuple[str, str], ...] = (
     ("under_3", "Under 3 months"),
@@ -114,7 +117,13 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
         .cte("live_service")
         .prefix_with("MATERIALIZED")
     )
-    cat = ServiceCategory.category_code
+    # Categories not in the list (synced, or removed since) are grouped under one "Other" row
+    # in SQL, so a service in two such categories still counts once there.
+    other = other_code(labels, _OTHER)
+    cat = case(
+        (ServiceCategory.category_code.in_(list(labels)), ServiceCategory.category_code),
+        else_=literal(other),
+    )
     per_category: dict[str, dict[str, int]] = {}
     prechecked_by_category: dict[str, int] = {}
     prechecked_id = case((services.c.prechecked == 1, services.c.id))
@@ -134,13 +143,13 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
     ):
         per_category.setdefault(code, {})[key] = int(n)
         prechecked_by_category[code] = prechecked_by_category.get(code, 0) + int(p or 0)
-    order = list(labels) + sorted(set(per_category) - set(labels))
+    order = list(labels) + ([other] if other not in labels and other in per_category else [])
     category_rows = []
     for code in order:
         counts = per_category.get(code, {})
         values = [counts.get(key, 0) for key, _ in BANDS]
         n, p = sum(values), prechecked_by_category.get(code, 0)
-        category_rows.append((labels.get(code, code), *values, n, p, _share(p, n)))
+        category_rows.append((labels.get(code, OTHER), *values, n, p, _share(p, n)))
     by_category = ReportTable(
         "by_category",
         "Services by need category and months since verification",

@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from referral_desk.domain.states import Outcome, ReferralState
+from referral_desk.reports.labels import NOT_RECORDED, OTHER, other_code
 from referral_desk.reports.model import Cell, ChartSpec, Column, Period, Report, ReportTable
 from referral_desk.store.models import (
     Organisation,
@@ -67,7 +68,8 @@ S = ReferralState
 REPLIES = (S.ACKNOWLEDGED, S.ACCEPTED, S.WAITING_LIST, S.DECLINED, S.STARTED, S.COMPLETED,
            S.ENDED_EARLY)  # fmt: skip
 """States that show the provider answered (a later state implies an earlier answer)."""
-NOT_RECORDED = "Not recorded"
+_OTHER_REASON = "\x00other"
+"""Stands for every decline reason that is not in the list (no real code holds a NUL)."""
 
 FUNNEL: tuple[tuple[str, str], ...] = (
     ("made", "Made"),
@@ -381,17 +383,20 @@ def _declines(
         ).all()
     )
     counts: dict[tuple[str, str], int] = defaultdict(int)
+    other = other_code(reasons, _OTHER_REASON)
     for sid, data in by_service.items():
         for reason in data["declines"]:
-            counts[(sid, reason)] += 1
+            # A code not in the list (synced, or removed since) is never printed: "Other".
+            code = reason if not reason or reason in reasons else other
+            counts[(sid, code)] += 1
     used = {code for _, code in counts}
-    codes = list(reasons) + sorted(used - set(reasons) - {""}) + ([""] if "" in used else [])
+    codes = list(reasons) + [c for c in (_OTHER_REASON, "") if c in used]
+    titles = {**reasons, _OTHER_REASON: OTHER, "": NOT_RECORDED}
     keys = [f"reason_{i}" for i in range(len(codes))]
     columns = (
         Column("label", "Provider", "label"),
         Column("service", "Service", "label"),
-        *(Column(k, reasons.get(code, code) or NOT_RECORDED)
-          for k, code in zip(keys, codes, strict=True)),
+        *(Column(k, titles[code]) for k, code in zip(keys, codes, strict=True)),
         Column("total", "Total declined"),
     )  # fmt: skip
     rows = []

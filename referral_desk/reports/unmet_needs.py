@@ -15,7 +15,9 @@ counts in both months, so months can add up to more than the period.
 
 Who: the person's current equality fields, setting and cohort flags (they have no history);
 age band and place are taken at the time the need was logged. Free-text equality answers are
-grouped into fixed buckets, so a table never repeats what someone typed.
+grouped into fixed buckets, and places and categories that are not in their reference lists
+(typed in an older version, or synced) count as "Other", so a table never repeats what someone
+typed.
 
 Performance: one SQL statement finds the qualifying needs with window functions over the status
 history and groups them by every dimension at once; Python only adds the grouped counts into
@@ -48,6 +50,7 @@ from sqlalchemy.sql.selectable import CTE
 
 from referral_desk.domain.people import AGE_BANDS, age_band
 from referral_desk.domain.states import NeedStatus
+from referral_desk.reports.labels import NOT_RECORDED, OTHER, ListLabels, list_labels
 from referral_desk.reports.model import (
     Cell,
     ChartSpec,
@@ -57,14 +60,13 @@ from referral_desk.reports.model import (
     Report,
     ReportTable,
 )
-from referral_desk.store.models import Need, NeedStatusChange, Person, ReferenceItem
+from referral_desk.store.models import Need, NeedStatusChange, Person
 
 __all__ = ["NAME", "REASONS", "build"]
 
 NAME = "unmet-needs"
 TITLE = "Unmet needs"
 OTHER_CATEGORY = "other"
-NOT_RECORDED = "Not recorded"
 
 REASONS: tuple[tuple[str, str, str], ...] = (
     (NeedStatus.UNMET_NO_SERVICE.value, "no_service", "No service found"),
@@ -182,39 +184,11 @@ def _band(age: int) -> str:
 # --- labels ----------------------------------------------------------------------------------
 
 
-def _labels(session: Session, list_name: str, *, active_only: bool = False) -> dict[str, str]:
-    """code -> label of a reference list, in list order (retired codes too, unless asked)."""
-    stmt = select(ReferenceItem.code, ReferenceItem.label).where(
-        ReferenceItem.list_name == list_name, ReferenceItem.deleted_at.is_(None)
-    )
-    if active_only:
-        stmt = stmt.where(ReferenceItem.deprecated_at.is_(None))
-    rows = session.execute(stmt.order_by(ReferenceItem.sort_order, ReferenceItem.label))
-    return {code: label for code, label in rows}
-
-
 def _bucket(value: str | None, known: dict[str, str]) -> str:
     text = " ".join((value or "").split()).casefold()
     if not text:
         return NOT_RECORDED
     return known.get(text, OTHER_ANSWER)
-
-
-class _Places:
-    """Place names matched to the prison and area lists by code or label (one spelling each)."""
-
-    def __init__(self, session: Session) -> None:
-        self.lookup: dict[str, str] = {}
-        for list_name in ("prison", "area"):
-            for code, label in _labels(session, list_name).items():
-                self.lookup.setdefault(code.casefold(), label)
-                self.lookup.setdefault(label.casefold(), label)
-
-    def __call__(self, value: str | None) -> str:
-        text = " ".join((value or "").split())
-        if not text:
-            return NOT_RECORDED
-        return self.lookup.get(text.casefold(), text)
 
 
 def _ethnic_group(code: str | None, labels: dict[str, str]) -> str:
@@ -287,12 +261,13 @@ def _reason_table(
 
 
 def _place_order(counts: Counter[tuple[Any, str]]) -> list[tuple[str, str]]:
-    """Custody first, then community; places alphabetically, "Not recorded" last in each."""
+    """Custody first, then community; places alphabetically, then "Other", "Not recorded"."""
     settings = {"Custody": 0, "Community": 1}
+    last = {OTHER: 1, NOT_RECORDED: 2}
     present = {label for label, _ in counts}
     return sorted(
         present,
-        key=lambda p: (settings.get(p[1], 2), p[0] == NOT_RECORDED, p[0].casefold(), p[0]),
+        key=lambda p: (settings.get(p[1], 2), last.get(p[0], 0), p[0].casefold(), p[0]),
     )
 
 
@@ -333,15 +308,15 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
         .group_by(*dims)
     ).all()
 
-    categories = _labels(session, "need_category")
-    active = _labels(session, "need_category", active_only=True)
-    ethnicities = _labels(session, "ethnicity")
-    place = _Places(session)
+    categories = list_labels(session, "need_category")
+    active = list_labels(session, "need_category", active_only=True)
+    ethnicities = list_labels(session, "ethnicity")
+    place = ListLabels(session, "prison", "area")
     tally: dict[str, Counter[tuple[str, str]]] = {k: Counter() for k in _TALLIES}
     for row in grouped:
         (cat, reason, setting, place_at, gender, eth, disability, foreign, years,
          iom, ppo, womens, young, n) = row  # fmt: skip
-        cat_label = categories.get(cat) or cat
+        cat_label = categories.get(cat, OTHER)  # a code not in the list is never printed
         tally["category"][(cat_label, reason)] += n
         tally["place"][((place(place_at), _setting(setting)), reason)] += n
         tally["gender"][(_bucket(gender, _GENDER), reason)] += n

@@ -13,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
+from referral_desk.domain.fields import field
 from referral_desk.domain.followup_rules import on_transfer
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, FollowUpKind
 from referral_desk.services.base import ServiceBase, officer_of
 from referral_desk.services.common import get_live, parse_date
 from referral_desk.services.dto import PersonView
-from referral_desk.services.people import clean_person_fields
+from referral_desk.services.people import clean_person_fields, resolve_reference_fields
 from referral_desk.services.reference import follow_up_rules, working_calendar
 from referral_desk.store.models import FollowUp, Officer, Person, Referral
 
@@ -75,6 +76,7 @@ class CaseActionService(ServiceBase):
         release = parse_date(expected_release_date, "Expected release date")
         with self._write(reason="transfer or release") as session:
             person = get_live(session, Person, person_id, "person")
+            fields = resolve_reference_fields(session, fields, person)
             moved = (person.setting, person.prison, person.area) != (
                 fields["setting"], fields["prison"], fields["area"],
             )  # fmt: skip
@@ -110,12 +112,13 @@ class CaseActionService(ServiceBase):
 
     def give_consent(self, person_id: str, on: str | date | None = None, scope: str = "") -> None:
         when = parse_date(on, "Consent date") or self.clock.today()
+        scope = field("person", "consent_scope").clean(scope)
         with self._write(reason="consent given") as session:
             person = get_live(session, Person, person_id, "person")
             person.consent_given_on = when
             person.consent_withdrawn_on = None
             if scope:
-                person.consent_scope = scope.strip()
+                person.consent_scope = scope
 
     def hand_over(self, person_id: str, officer_id: str) -> PersonView:
         """Change the owning officer; open follow-ups go with the case. History stays."""

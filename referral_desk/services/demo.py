@@ -51,7 +51,12 @@ from referral_desk.domain.states import (
 from referral_desk.domain.workdays import WorkingCalendar
 from referral_desk.services import demo_content as content
 from referral_desk.services.app_services import AppServices
-from referral_desk.services.reference import follow_up_rules, reference_items, working_calendar
+from referral_desk.services.reference import (
+    ensure_items,
+    follow_up_rules,
+    reference_items,
+    working_calendar,
+)
 from referral_desk.services.referrals import PROVIDER_ANSWERS
 from referral_desk.store.bulk import BulkLoader, new_ids
 from referral_desk.store.models import (
@@ -188,6 +193,8 @@ def generate_demo(
     wanted_referrals = people * 2 if referrals is None else referrals
     today = app.clock.today()
     with app.db.write(officer_id=officer.id, reason="demo data") as session:
+        # The demo's teams are its offices: listed, so the follow-ups report can name them.
+        ensure_items(session, "team", [t for towns in content.OFFICES.values() for t in towns])
         gen = _Generator(_Dice(seed), today, officer.id, _Context.load(session, today))
         directory = gen.directory(services)
         caseload = gen.caseload(people, wanted_referrals, directory)

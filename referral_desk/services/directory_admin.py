@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import NotFound, ValidationError
+from referral_desk.domain.fields import EMAIL, LONG_NOTE, NOTE, ORG_NAME, PHONE, TextField
 from referral_desk.services.base import FileWritingService, officer_of
 from referral_desk.services.common import get_live, parse_date
 from referral_desk.services.directory import load_service_fields
@@ -53,8 +54,8 @@ GENDERS = ("any", "male", "female")
 SERVICE_REFERRAL_METHODS_EXTRA = ("drop_in",)
 PROBLEM_REASONS = ("no_capacity", "could_not_contact")
 MAX_AGE = 120
-MAX_TEXT = 4000
-MAX_CORRECTION = 2000
+MAX_TEXT = LONG_NOTE
+MAX_CORRECTION = NOTE
 
 ORGANISATION_FIELDS = (
     "name", "charity_number", "company_number", "description", "website", "email", "phone",
@@ -220,13 +221,14 @@ def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def clean_text(value: Any, name: str, *, required: bool = False, limit: int = 300) -> str:
-    text = " ".join(str(value or "").split()) if limit <= 300 else str(value or "").strip()
-    if required and not text:
-        raise ValidationError(f"{_label(name)} is required")
-    if len(text) > limit:
-        raise ValidationError(f"{_label(name)} is too long (at most {limit} characters)")
-    return text
+def clean_text(value: Any, name: str, *, required: bool = False, limit: int = ORG_NAME) -> str:
+    """Typed text through the one rule for control characters (domain.text), length-checked.
+
+    Up to `ORG_NAME` characters it is one line (names, contacts); longer limits are free text
+    that keeps its paragraphs (descriptions, opening times, corrections).
+    """
+    rule = TextField(_label(name), limit, multiline=limit > ORG_NAME)
+    return rule.clean(value, required=required)
 
 
 def clean_url(value: Any, name: str = "website") -> str:
@@ -241,14 +243,14 @@ def clean_url(value: Any, name: str = "website") -> str:
 
 
 def clean_email(value: Any, name: str = "email") -> str:
-    text = clean_text(value, name, limit=200)
+    text = clean_text(value, name, limit=EMAIL)
     if text and not _EMAIL.fullmatch(text):
         raise ValidationError(f"{_label(name)} is not a valid email address")
     return text
 
 
 def clean_phone(value: Any, name: str = "phone") -> str:
-    text = clean_text(value, name, limit=50)
+    text = clean_text(value, name, limit=PHONE)
     if not text:
         return ""
     digits = sum(ch.isdigit() for ch in text.split("x")[0].split("ext")[0])

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
+from referral_desk.domain.fields import field
 from referral_desk.domain.followup_rules import next_progress_review
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, FollowUpKind
 from referral_desk.services.base import ServiceBase, officer_of
@@ -99,6 +100,7 @@ class FollowUpService(ServiceBase):
 
     def complete(self, follow_up_id: str, note: str = "") -> FollowUpView:
         """Mark done; a progress review on a still-running referral schedules the next one."""
+        note = field("follow_up", "result_note").clean(note)
         with self._write(reason="follow-up done") as session:
             fu = get_live(session, FollowUp, follow_up_id, "follow-up")
             if fu.done_on is not None:
@@ -106,7 +108,7 @@ class FollowUpService(ServiceBase):
             today = self.clock.today()
             fu.done_on = today
             fu.done_by_officer_id = officer_of(session)
-            fu.result_note = (note or "").strip()
+            fu.result_note = note
             if fu.kind == FollowUpKind.REVIEW_PROGRESS and fu.referral_id:
                 ref = session.get(Referral, fu.referral_id)
                 if ref and ref.deleted_at is None and ref.status in OPEN_REFERRAL_STATES:
@@ -147,6 +149,7 @@ class FollowUpService(ServiceBase):
             kind_value = FollowUpKind(kind).value
         except ValueError:
             raise ValidationError("Unknown follow-up kind.") from None
+        note = field("follow_up", "note").clean(note)
         with self._write(reason="add follow-up") as session:
             person = get_live(session, Person, person_id, "person")
             fu = FollowUp(
@@ -154,7 +157,7 @@ class FollowUpService(ServiceBase):
                 referral_id=referral_id,
                 kind=kind_value,
                 due_on=due,
-                note=note.strip(),
+                note=note,
                 officer_id=officer_of(session),
             )
             session.add(fu)

@@ -6,8 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
+from referral_desk.domain.fields import field
 from referral_desk.domain.lifecycle import check_need_transition
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
+from referral_desk.domain.text import clean_line
 from referral_desk.services.base import ServiceBase, officer_of
 from referral_desk.services.common import after_last, erase, get_live, parse_date
 from referral_desk.services.dto import NeedView
@@ -85,13 +87,15 @@ class NeedService(ServiceBase):
         identified_on: str | None = None,
     ) -> NeedView:
         """Log a need; with `unmet` it is recorded straight away as unmet (no service found…)."""
-        description = (description or "").strip()
+        description = field("need", "description").clean(description)
+        subtype = field("need", "subtype").clean(subtype)
+        category = clean_line(category)
         unmet_status = parse_unmet_reason(unmet) if unmet else None
         when = parse_date(identified_on, "Identified date") or self.clock.today()
         with self._write(reason="log need") as session:
             person = get_live(session, Person, person_id, "person")
-            require_code(session, "need_category", (category or "").strip(), "need category")
-            if category.strip() == "other" and not description:
+            require_code(session, "need_category", category, "need category")
+            if category == "other" and not description:
                 raise ValidationError("Describe a need logged as Other")
             if priority is None:
                 priority = 1 + (
@@ -103,8 +107,8 @@ class NeedService(ServiceBase):
                     or 0
                 )
             need = Need(
-                person_id=person.id, category_code=category.strip(), description=description,
-                subtype=subtype.strip(), priority=priority, identified_on=when,
+                person_id=person.id, category_code=category, description=description,
+                subtype=subtype, priority=priority, identified_on=when,
                 setting_at_time=person.setting, place_at_time=person.prison or person.area,
                 status="",
             )  # fmt: skip
@@ -118,6 +122,7 @@ class NeedService(ServiceBase):
 
     def set_status(self, need_id: str, status: str, note: str = "") -> NeedView:
         target = parse_need_status(status)
+        note = field("need_status_change", "note").clean(note)
         with self._write(reason="need status") as session:
             need = get_live(session, Need, need_id, "need")
             set_need_status(session, need, target, self.clock.now(), note=note)
@@ -132,15 +137,21 @@ class NeedService(ServiceBase):
         category: str | None = None,
         subtype: str | None = None,
     ) -> NeedView:
+        if category is not None:
+            category = clean_line(category)
+        if description is not None:
+            description = field("need", "description").clean(description)
+        if subtype is not None:
+            subtype = field("need", "subtype").clean(subtype)
         with self._write(reason="edit need") as session:
             need = get_live(session, Need, need_id, "need")
             if category is not None:
-                require_code(session, "need_category", category.strip(), "need category")
-                need.category_code = category.strip()
+                require_code(session, "need_category", category, "need category")
+                need.category_code = category
             if description is not None:
-                need.description = description.strip()
+                need.description = description
             if subtype is not None:
-                need.subtype = subtype.strip()
+                need.subtype = subtype
             session.flush()
             return need_view(need, category_labels(session))
 

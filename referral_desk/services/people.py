@@ -8,15 +8,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
+from referral_desk.domain.fields import field
 from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, normalise_pnc
 from referral_desk.domain.people import (
     PersonKey,
     probable_duplicates,
     validate_date_of_birth,
 )
+from referral_desk.domain.text import clean_line
 from referral_desk.services.base import ServiceBase, officer_of
 from referral_desk.services.common import erase, get_live, parse_date
 from referral_desk.services.dto import PersonDetail, PersonView
+from referral_desk.services.reference import resolve_item
 from referral_desk.store.models import CaseNote, FollowUp, Need, Person, Referral
 
 EDITABLE = (
@@ -26,6 +29,21 @@ EDITABLE = (
     "contact_preferences", "consent_given_on", "consent_scope", "consent_withdrawn_on",
 )  # fmt: skip
 SETTINGS = ("custody", "community")
+TEXT_FIELDS = (
+    "gender", "ethnicity", "disability", "religion", "prison", "area", "office",
+    "contact_preferences", "consent_scope",
+)  # fmt: skip
+REFERENCE_FIELDS: dict[str, tuple[str, str]] = {
+    "prison": ("prison", "label"),
+    "area": ("area", "label"),
+    "ethnicity": ("ethnicity", "code"),
+}
+"""Person fields that must come from a reference list: (list, what is stored).
+
+Prisons and areas become rows of commissioners' reports, so a typed value must never reach
+them: only names from the list are stored, in one spelling (the label, which the directory's
+prison lists and the slips use). Ethnicity stores the code (the ONS category).
+"""
 
 
 class DuplicatePerson(ValidationError):
@@ -40,11 +58,7 @@ def clean_person_fields(fields: dict[str, Any], today: Any) -> dict[str, Any]:
     out = dict(fields)
     for name in ("given_name", "family_name"):
         if name in out:
-            out[name] = " ".join((out[name] or "").split())
-            if not out[name]:
-                raise ValidationError(f"{name.replace('_', ' ').capitalize()} is required")
-            if len(out[name]) > 200:
-                raise ValidationError(f"{name.replace('_', ' ').capitalize()} is too long")
+            out[name] = field("person", name).clean(out[name], required=True)
     for name in (
         "date_of_birth",
         "expected_release_date",
@@ -57,25 +71,34 @@ def clean_person_fields(fields: dict[str, Any], today: Any) -> dict[str, Any]:
         validate_date_of_birth(out["date_of_birth"], today)
     for name, norm in (("crn", normalise_crn), ("nomis", normalise_nomis), ("pnc", normalise_pnc)):
         if name in out:
-            value = (out[name] or "").strip()
+            value = clean_line(out[name])
             out[name] = norm(value) if value else None
     if "setting" in out:
         out["setting"] = (out["setting"] or "community").strip().lower()
         if out["setting"] not in SETTINGS:
             raise ValidationError("Setting must be custody or community")
-    for name in (
-        "gender",
-        "ethnicity",
-        "disability",
-        "religion",
-        "prison",
-        "area",
-        "office",
-        "contact_preferences",
-        "consent_scope",
-    ):
+    for name in TEXT_FIELDS:
         if name in out:
-            out[name] = (out[name] or "").strip()
+            out[name] = field("person", name).clean(out[name])
+    return out
+
+
+def resolve_reference_fields(
+    session: Session, fields: dict[str, Any], current: Person | None = None
+) -> dict[str, Any]:
+    """Prison, area and ethnicity as their list entries; an unknown name is refused.
+
+    A value the person already has is kept as it is, even if it is not (or no longer) in the
+    list: a record from an older version or a retired prison must stay editable. Only what
+    the officer changes is checked.
+    """
+    out = dict(fields)
+    for name, (list_name, stored) in REFERENCE_FIELDS.items():
+        value = out.get(name)
+        if not value or (current is not None and value == getattr(current, name)):
+            continue
+        item = resolve_item(session, list_name, value, name)
+        out[name] = item.label if stored == "label" else item.code
     return out
 
 
@@ -107,6 +130,7 @@ class PeopleService(ServiceBase):
             fields.setdefault(required, "")
         fields = clean_person_fields(fields, self.clock.today())
         with self._write(reason="add person") as session:
+            fields = resolve_reference_fields(session, fields)
             candidate = PersonKey(
                 "", fields["given_name"], fields["family_name"], fields.get("date_of_birth"),
                 fields.get("crn"), fields.get("nomis"),
@@ -144,6 +168,7 @@ class PeopleService(ServiceBase):
         fields = clean_person_fields(fields, self.clock.today())
         with self._write(reason="edit person") as session:
             person = get_live(session, Person, person_id, "person")
+            fields = resolve_reference_fields(session, fields, person)
             for key, value in fields.items():
                 setattr(person, key, value)
             session.flush()
@@ -183,7 +208,7 @@ class PeopleService(ServiceBase):
             return load_person_detail(session, person_id)
 
     def add_note(self, person_id: str, text: str, referral_id: str | None = None) -> None:
-        text = (text or "").strip()
+        text = field("case_note", "text").clean(text)
         if not text:
             raise ValidationError("A note cannot be empty.")
         with self._write(reason="case note") as session:

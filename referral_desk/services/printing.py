@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from referral_desk.documents.model import NeedLine, ProviderFormData, SlipData
 from referral_desk.domain.errors import ValidationError
+from referral_desk.domain.fields import field
 from referral_desk.services.base import FileWritingService, officer_of
 from referral_desk.services.common import get_referral
 from referral_desk.services.needs import category_labels
@@ -194,6 +195,8 @@ class PrintingService(FileWritingService):
                 CaseNote(
                     person_id=ref.person_id, referral_id=ref.id, at=self.clock.now(),
                     by_officer_id=officer_of(session),
-                    text=f"{what} for referral {ref.reference} {how}",
+                    text=field("case_note", "text").clean(
+                        f"{what} for referral {ref.reference} {how}"
+                    ),
                 )
             )  # fmt: skip

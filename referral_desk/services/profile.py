@@ -7,8 +7,11 @@ from typing import Any
 from sqlalchemy import select
 
 from referral_desk.domain.errors import ValidationError
+from referral_desk.domain.fields import field
+from referral_desk.domain.text import clean_line
 from referral_desk.services.base import ServiceBase
 from referral_desk.services.dto import OfficerView
+from referral_desk.services.reference import find_item, reference_items
 from referral_desk.store.models import LocalSetting, Officer, SiteState
 
 ROLES = ("officer", "directory_keeper", "manager")
@@ -30,7 +33,11 @@ class ProfileService(ServiceBase):
         unknown = set(fields) - set(PROFILE_FIELDS)
         if unknown:
             raise ValidationError("Unknown profile field; use: " + ", ".join(PROFILE_FIELDS))
-        values = {k: (v or "").strip() for k, v in fields.items() if v is not None}
+        values = {
+            k: clean_line(v) if k == "role" else field("officer", k).clean(v)
+            for k, v in fields.items()
+            if v is not None
+        }
         if "role" in values and values["role"].replace("-", "_") not in ROLES:
             raise ValidationError("Role must be one of: " + ", ".join(ROLES))
         if "role" in values:
@@ -38,6 +45,11 @@ class ProfileService(ServiceBase):
         if "email" in values and values["email"] and "@" not in values["email"]:
             raise ValidationError("Email address is not valid.")
         with self._write(reason="profile") as session:
+            if values.get("team"):
+                # One spelling for a team in the team list; a team not (yet) in the list is
+                # kept, and reports show it as "Other" until it is added.
+                item = find_item(reference_items(session, "team"), values["team"])
+                values["team"] = item.label if item is not None else values["team"]
             state = session.get(SiteState, 1)
             assert state is not None
             officer = session.get(Officer, state.officer_id) if state.officer_id else None

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ConsentRequired, ValidationError
+from referral_desk.domain.fields import field
 from referral_desk.domain.followup_rules import plan_for_transition
 from referral_desk.domain.identifiers import new_reference
 from referral_desk.domain.lifecycle import (
@@ -21,6 +22,7 @@ from referral_desk.domain.states import (
     Outcome,
     ReferralState,
 )
+from referral_desk.domain.text import clean_line
 from referral_desk.services.base import ServiceBase, officer_of
 from referral_desk.services.common import (
     after_last,
@@ -49,11 +51,15 @@ from referral_desk.store.models import (
 )
 
 UNUSABLE_SERVICE = ("defunct", "inactive")
-MAX_RISK_NOTE = 2000  # a few paragraphs: the minimum the provider needs, not the assessment
 # States in which the provider has answered, so "check acceptance" is no longer needed.
 PROVIDER_ANSWERS = frozenset(
     {ReferralState.ACCEPTED, ReferralState.WAITING_LIST, ReferralState.ACKNOWLEDGED}
 )
+
+
+def _referral_text(**values: str | None) -> dict[str, str]:
+    """Typed referral fields, cleaned and checked against their limits (domain.fields)."""
+    return {name: field("referral", name).clean(value) for name, value in values.items()}
 
 
 def referral_view(session: Session, ref: Referral, warnings: tuple[str, ...] = ()) -> ReferralView:
@@ -154,15 +160,16 @@ class ReferralService(ServiceBase):
         """
         if not consent:
             raise ConsentRequired("Confirm the person consents to the referral being shared.")
-        risk_note = risk_note.strip()
+        text = _referral_text(
+            risk_note=risk_note, accessibility_needs=accessibility_needs,
+            interpreter_language=interpreter_language, availability=availability,
+            appointment_place=appointment_place,
+        )  # fmt: skip
+        risk_note = text["risk_note"]
         if share_risk and not risk_note:
             raise ValidationError("Write the risk information to share with this provider.")
         if risk_note and not share_risk:
             raise ValidationError("Risk information is shared only when you choose to share it.")
-        if len(risk_note) > MAX_RISK_NOTE:
-            raise ValidationError(
-                f"Keep the risk information to {MAX_RISK_NOTE} characters: what the provider needs."
-            )
         appointment = parse_datetime(appointment_at, "Appointment")
         with self._write(reason="make referral") as session:
             need = get_live(session, Need, need_id, "need")
@@ -195,10 +202,10 @@ class ReferralService(ServiceBase):
                 reference=unused_reference(session), person_id=person.id, need_id=need.id,
                 service_id=service.id, made_by_officer_id=officer_of(session), made_on=today,
                 method=method, consent_confirmed=True, shared_info=info, share_risk=share_risk,
-                risk_note=risk_note, accessibility_needs=accessibility_needs.strip(),
-                interpreter_language=interpreter_language.strip(),
-                availability=availability.strip(), appointment_at=appointment,
-                appointment_place=appointment_place.strip(), status="",
+                risk_note=risk_note, accessibility_needs=text["accessibility_needs"],
+                interpreter_language=text["interpreter_language"],
+                availability=text["availability"], appointment_at=appointment,
+                appointment_place=text["appointment_place"], status="",
             )  # fmt: skip
             session.add(ref)
             session.flush()
@@ -262,7 +269,12 @@ class ReferralService(ServiceBase):
                     "Outcome must be achieved, partly-achieved or not-achieved"
                 ) from None
         appointment = parse_datetime(appointment_at, "Appointment")
-        reason = (reason or "").strip().replace("-", "_") or None
+        reason = clean_line(reason).replace("-", "_") or None
+        channel = clean_line(channel)
+        note = field("referral_status_change", "note").clean(note)
+        outcome_note = field("referral", "outcome_note").clean(outcome_note)
+        if appointment_place is not None:
+            appointment_place = field("referral", "appointment_place").clean(appointment_place)
         with self._write(reason="referral status") as session:
             ref = get_referral(session, ref_or_id)
             list_name = REASON_LISTS.get(target)
@@ -273,13 +285,13 @@ class ReferralService(ServiceBase):
             if appointment is not None:
                 ref.appointment_at = appointment
             if appointment_place is not None:
-                ref.appointment_place = appointment_place.strip()
+                ref.appointment_place = appointment_place
             if outcome_value is not None:
                 ref.outcome = outcome_value.value
-                ref.outcome_note = outcome_note.strip()
+                ref.outcome_note = outcome_note
             now = self.clock.now()
             self._record(session, ref, target, now, channel=channel,
-                         reason=reason if list_name else "", note=note.strip())  # fmt: skip
+                         reason=reason if list_name else "", note=note)  # fmt: skip
             service = session.get(Service, ref.service_id)
             add_follow_ups(
                 session, ref, target, self.clock.today(),
@@ -386,14 +398,17 @@ class ReferralService(ServiceBase):
         allowed = {"appointment_place", "provider_contact", "accessibility_needs",
                    "interpreter_language", "availability", "appointment_at"}  # fmt: skip
         if set(fields) - allowed:
-            raise ValidationError("Unknown referral field: " + ", ".join(set(fields) - allowed))
+            raise ValidationError(
+                "Unknown referral field: " + ", ".join(sorted(set(fields) - allowed))
+            )
+        values = {
+            key: parse_datetime(value, "Appointment") if key == "appointment_at"
+            else field("referral", key).clean(value)
+            for key, value in fields.items()
+        }  # fmt: skip
         with self._write(reason="edit referral") as session:
             ref = get_referral(session, ref_or_id)
-            for key, value in fields.items():
-                if key == "appointment_at":
-                    value = parse_datetime(value, "Appointment")
-                elif isinstance(value, str):
-                    value = value.strip()
+            for key, value in values.items():
                 setattr(ref, key, value)
             session.flush()
             return referral_view(session, ref)

@@ -24,8 +24,10 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, inspect
 from sqlalchemy.orm import Session
 
+from referral_desk.domain.fields import FIELDS
 from referral_desk.domain.hlc import HLC_MAX, hlc_wall_ms
 from referral_desk.domain.states import NeedStatus, ReferralState
+from referral_desk.domain.text import clean_line, clean_text
 from referral_desk.store.changelog import logged_columns, utcnow
 from referral_desk.store.sync_models import SyncQuarantine, models_version, synced_models
 
@@ -56,6 +58,15 @@ class FieldSpec:
     fk_table: str | None
     personal: bool
     choices: frozenset[str] | None
+    multiline: bool = False
+    """Free text that keeps its line breaks (domain.fields says which); other text is one line."""
+
+    def clean(self, value: str) -> str:
+        """The text as a local write would store it (domain.text), so every site stores the
+        same value and sync converges; a control character is taken out, never quarantined."""
+        if _is_clean(value, self.multiline):
+            return value
+        return clean_text(value) if self.multiline else clean_line(value)
 
     @property
     def required(self) -> bool:
@@ -99,6 +110,25 @@ def _factory(col: Any) -> Callable[[], Any] | None:
     return call
 
 
+def _multiline(table: str, name: str, coltype: Any) -> bool:
+    """Typed fields follow domain.fields; other long text (Text columns) keeps line breaks."""
+    rule = FIELDS.get(table, {}).get(name)
+    if rule is not None:
+        return rule.multiline
+    return isinstance(coltype, Text)
+
+
+def _is_clean(value: str, multiline: bool) -> bool:
+    """True when cleaning would return `value` unchanged (the common case, checked fast).
+
+    Printable text has no controls, no line breaks and no white space but the plain space, so
+    the cleaners could only trim its ends or (one line) collapse a run of spaces.
+    """
+    if not value.isprintable() or value != value.strip():
+        return False
+    return multiline or "  " not in value
+
+
 def table_specs() -> dict[str, dict[str, FieldSpec]]:
     """Specs of every logged column of every synced table (built on first use, not at import,
     and again if another model module was imported since)."""
@@ -118,6 +148,7 @@ def _table_specs(_version: int) -> dict[str, dict[str, FieldSpec]]:
                 table=table, name=name, kind=_kind(col.type), nullable=bool(col.nullable),
                 default=_factory(col), fk_table=fks[0].column.table.name if fks else None,
                 personal=name in model.__personal__, choices=CHOICES.get((table, name)),
+                multiline=_multiline(table, name, col.type),
             )  # fmt: skip
         out[table] = specs
     return out
@@ -150,7 +181,7 @@ def decode(spec: FieldSpec, value: Any) -> Any:
             raise ValueError("not an id")
         if spec.choices is not None and value not in spec.choices:
             raise ValueError("unknown code")
-        return value
+        return spec.clean(value)
     if kind == "bool":
         if not isinstance(value, bool):
             raise ValueError("not true/false")

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import DomainError
+from referral_desk.domain.fields import max_length
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.directory_admin import (
     CAPACITIES,
@@ -395,6 +396,7 @@ class DirectoryPage(QWidget):
         self.corrections_view, self.corrections_proxy = _table(self.corrections_model,
                                                                "Open corrections")  # fmt: skip
         self.resolution = QLineEdit()
+        self.resolution.setMaxLength(max_length("directory_correction", "resolution_note"))
         self.resolution.setPlaceholderText("What you did (optional)")
         named(self.resolution, "Resolution note", "Saved with the correction when you resolve it")
         note_label = QLabel("N&ote:")
@@ -808,6 +810,7 @@ class PrecheckDialog(QDialog):
         self.checked_on = DateEdit("Pre-check date")
         self.checked_on.set_value(today)
         self.checked_by = QLineEdit()
+        self.checked_by.setMaxLength(max_length("service", "precheck_by"))
         self.checked_by.setPlaceholderText("You, if left empty")
         named(self.checked_by, "Checked by", "Who did the pre-check; empty means you")
         self.error = FieldError()

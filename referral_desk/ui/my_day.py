@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import DomainError
+from referral_desk.domain.fields import max_length
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import FollowUpView, PersonView, ReferralView
 from referral_desk.services.my_day import MyDay
@@ -137,7 +138,7 @@ class FollowUpDoneDialog(QDialog):
         form = QFormLayout()
         self.result_note = QLineEdit()
         self.result_note.setPlaceholderText("What happened, e.g. provider confirmed first session")
-        self.result_note.setMaxLength(1000)
+        self.result_note.setMaxLength(max_length("follow_up", "result_note"))
         named(self.result_note, "Result note")
         label = QLabel("&Result")
         label.setBuddy(self.result_note)

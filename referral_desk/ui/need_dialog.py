@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import DomainError, ValidationError
+from referral_desk.domain.fields import max_length
 from referral_desk.domain.people import normalise_name
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
 from referral_desk.services.app_services import AppServices
@@ -128,7 +129,7 @@ class NeedDialog(GuardedDialog):
 
         self.description = QLineEdit()
         self.description.setPlaceholderText("What is needed, in a few words")
-        self.description.setMaxLength(500)
+        self.description.setMaxLength(max_length("need", "description"))
         named(self.description, "Description")
         label = QLabel("&Description")
         label.setBuddy(self.description)
@@ -300,6 +301,7 @@ class NeedStatusDialog(QDialog):
         label.setBuddy(self.status)
         form.addRow(label, self.status)
         self.note = QLineEdit()
+        self.note.setMaxLength(max_length("need_status_change", "note"))
         self.note.setPlaceholderText("Optional: why (e.g. two providers full until May)")
         named(self.note, "Note")
         label = QLabel("&Note")

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import DomainError, ValidationError
+from referral_desk.domain.fields import max_length
 from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, normalise_pnc
 from referral_desk.domain.people import validate_date_of_birth
 from referral_desk.services.app_services import AppServices
@@ -59,9 +60,9 @@ RELIGIONS = ("No religion", "Christian", "Buddhist", "Hindu", "Jewish", "Muslim"
 SETTING_FIELDS = ("setting", "prison", "area", "office")
 
 
-def _text_field(name: str, placeholder: str = "", max_length: int = 200) -> QLineEdit:
+def _text_field(name: str, placeholder: str = "", length: int = 200) -> QLineEdit:
     edit = QLineEdit()
-    edit.setMaxLength(max_length)
+    edit.setMaxLength(length)
     if placeholder:
         edit.setPlaceholderText(placeholder)
     named(edit, name)
@@ -149,8 +150,8 @@ class PersonDialog(GuardedDialog):
 
     def _identity_group(self) -> QGroupBox:
         group, form = self._form("Who")
-        self.given_name = _text_field("Given name")
-        self.family_name = _text_field("Family name")
+        self.given_name = _text_field("Given name", length=max_length("person", "given_name"))
+        self.family_name = _text_field("Family name", length=max_length("person", "family_name"))
         self.date_of_birth = DateEdit("Date of birth")
         self.crn = _text_field("CRN", "e.g. X123456", 7)
         self.nomis = _text_field("Prison number", "e.g. A1234BC", 7)
@@ -222,10 +223,19 @@ class PersonDialog(GuardedDialog):
         areas = [i.label for i in self.services.reference.list("area")]
         self.prison = reference_combo(prisons, "Prison")
         self.area = reference_combo(areas, "Probation area")
-        self.office = _text_field("Office")
+        self.office = _text_field("Office", length=max_length("person", "office"))
         self.expected_release_date = DateEdit("Expected release date")
         self._row(form, "&Prison", self.prison, "prison")
-        self._row(form, "&Area", self.area)
+        self._row(form, "&Area", self.area, "area")
+        # Prisons and areas become rows of commissioners' reports: only list names are kept.
+        # Leaving the field checks it as saving would, with the same "Did you mean" message.
+        for combo, key, check in ((self.prison, "prison", self._check_prison),
+                                  (self.area, "area", self._check_area)):  # fmt: skip
+            combo.lineEdit().setMaxLength(max_length("person", key))
+            combo.lineEdit().editingFinished.connect(
+                lambda k=key, c=check: self._validate_one(k, c)
+            )
+            combo.lineEdit().textEdited.connect(lambda _t, k=key: self._errors[k].set_error(""))
         self._row(form, "&Office", self.office)
         self._row(form, "E&xpected release", self.expected_release_date, "expected_release_date")
         self.expected_release_date.editingFinished.connect(
@@ -262,7 +272,8 @@ class PersonDialog(GuardedDialog):
         self.consent = QCheckBox("Consents to s&hare with providers")
         named(self.consent, "Consent to share")
         self.consent_given_on = DateEdit("Consent date")
-        self.consent_scope = _text_field("Consent scope", "e.g. all referrals; housing only")
+        self.consent_scope = _text_field("Consent scope", "e.g. all referrals; housing only",
+                                         max_length("person", "consent_scope"))  # fmt: skip
         form.addRow("", self.consent)
         self._row(form, "Consent date", self.consent_given_on, "consent_given_on")
         self._row(form, "Consent scope", self.consent_scope)
@@ -402,6 +413,7 @@ class PersonDialog(GuardedDialog):
                 self._validate_one("expected_release_date", self.expected_release_date.value),
                 self._validate_one("consent_given_on", self.consent_given_on.value),
                 self._validate_one("prison", self._check_prison),
+                self._validate_one("area", self._check_area),
             ]
         )
         if not ok:
@@ -433,8 +445,28 @@ class PersonDialog(GuardedDialog):
         }
 
     def _check_prison(self) -> None:
-        if self.custody.isChecked() and not self.prison.currentText().strip():
+        if not self.custody.isChecked():
+            return
+        if not self.prison.currentText().strip():
             raise ValidationError("Choose the prison for someone in custody")
+        self._check_listed(self.prison, "prison")
+
+    def _check_area(self) -> None:
+        self._check_listed(self.area, "area")
+
+    def _check_listed(self, combo: QComboBox, list_name: str) -> None:
+        """A name from the list (shown in its listed spelling), or the service's refusal.
+
+        The person's current value is kept even if the list no longer has it, as saving does.
+        """
+        text = combo.currentText().strip()
+        current = getattr(self.person, list_name, "") if self.person is not None else ""
+        if not text or text == current:
+            return
+        item = self.services.reference.resolve(list_name, text)
+        if combo.currentText() != item.label:
+            set_combo_text(combo, item.label)
+            combo.setEditText(item.label)  # the index may already be the entry's
 
     def _first_error_widget(self) -> QWidget | None:
         for key, error in self._errors.items():

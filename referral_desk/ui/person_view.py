@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import DomainError
+from referral_desk.domain.fields import max_length
 from referral_desk.domain.people import age_on
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import (
@@ -277,7 +278,7 @@ class PersonPage(QWidget):
         note_row = QHBoxLayout()
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText("Add a case note (Ctrl+M), Enter to save")
-        self.note_edit.setMaxLength(2000)
+        self.note_edit.setMaxLength(max_length("case_note", "text"))
         named(self.note_edit, "Case note")
         self.note_edit.returnPressed.connect(self.add_note)
         self.note_button = QPushButton("Add &note")

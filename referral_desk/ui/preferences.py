@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import DomainError
+from referral_desk.domain.fields import max_length
 from referral_desk.services.app_services import AppServices
 from referral_desk.ui.widgets import (
     FieldError,
@@ -88,6 +89,7 @@ class PreferencesDialog(QDialog):
         form = QFormLayout(group)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.name = QLineEdit()
+        self.name.setMaxLength(max_length("officer", "name"))
         named(self.name, "Your name")
         self.name_error = FieldError()
         box = QVBoxLayout()
@@ -102,12 +104,16 @@ class PreferencesDialog(QDialog):
             self.role.addItem(text, value)
         named(self.role, "Role")
         self.team = QLineEdit()
+        self.team.setMaxLength(max_length("officer", "team"))
         named(self.team, "Team")
         self.office = QLineEdit()
+        self.office.setMaxLength(max_length("officer", "office"))
         named(self.office, "Office")
         self.office_phone = QLineEdit()
+        self.office_phone.setMaxLength(max_length("officer", "office_phone"))
         named(self.office_phone, "Office phone")
         self.email = QLineEdit()
+        self.email.setMaxLength(max_length("officer", "email"))
         named(self.email, "Email")
         for text, widget in (
             ("&Role", self.role),

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from referral_desk.domain.fields import max_length
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, ReferralState
 from referral_desk.services.dto import ReferralView
 from referral_desk.ui.freshness import freshness
@@ -210,14 +211,14 @@ class RecordReferralDialog(QDialog):
         details.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.accessibility_edit = QLineEdit()
         self.accessibility_edit.setPlaceholderText("e.g. wheelchair user; needs large print")
-        self.accessibility_edit.setMaxLength(500)
+        self.accessibility_edit.setMaxLength(max_length("referral", "accessibility_needs"))
         named(self.accessibility_edit, "Accessibility needs")
         details.addRow(
             self._label("Accessibility &needs:", self.accessibility_edit), self.accessibility_edit
         )
         self.interpreter_edit = QLineEdit()
         self.interpreter_edit.setPlaceholderText("Language, if an interpreter is needed")
-        self.interpreter_edit.setMaxLength(100)
+        self.interpreter_edit.setMaxLength(max_length("referral", "interpreter_language"))
         named(self.interpreter_edit, "Interpreter language")
         if self.service.languages:
             completer = QCompleter(list(self.service.languages), self.interpreter_edit)
@@ -228,7 +229,7 @@ class RecordReferralDialog(QDialog):
         )
         self.availability_edit = QLineEdit()
         self.availability_edit.setPlaceholderText("e.g. weekday mornings; not Tuesdays")
-        self.availability_edit.setMaxLength(500)
+        self.availability_edit.setMaxLength(max_length("referral", "availability"))
         named(self.availability_edit, "Availability")
         details.addRow(
             self._label("A&vailability:", self.availability_edit), self.availability_edit
@@ -242,7 +243,7 @@ class RecordReferralDialog(QDialog):
         self.appointment_edit.setDateTime(QDateTime(self._default_appointment()))
         named(self.appointment_edit, "Appointment date and time")
         self.place_edit = QLineEdit(address_text(self.service) if self.service.location else "")
-        self.place_edit.setMaxLength(300)
+        self.place_edit.setMaxLength(max_length("referral", "appointment_place"))
         self.place_edit.setPlaceholderText("Where the appointment is")
         named(self.place_edit, "Appointment place")
         details.addRow("Appointment:", self.appointment_check)

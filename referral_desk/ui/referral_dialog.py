@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from referral_desk.domain.fields import max_length
 from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralState
 from referral_desk.services.dto import ReferralView
@@ -257,7 +258,7 @@ class ReferralDialog(QDialog):
         self.outcome_label = QLabel("&Outcome:")
         self.outcome_label.setBuddy(self.outcome_combo)
         self.outcome_note_edit = QLineEdit()
-        self.outcome_note_edit.setMaxLength(500)
+        self.outcome_note_edit.setMaxLength(max_length("referral", "outcome_note"))
         self.outcome_note_edit.setPlaceholderText("What changed for the person (optional)")
         named(self.outcome_note_edit, "Outcome note")
         outcome_row = QHBoxLayout()
@@ -275,7 +276,7 @@ class ReferralDialog(QDialog):
         self.appointment_edit.setDisplayFormat("ddd dd/MM/yyyy HH:mm")
         named(self.appointment_edit, "Appointment date and time")
         self.place_edit = QLineEdit()
-        self.place_edit.setMaxLength(300)
+        self.place_edit.setMaxLength(max_length("referral", "appointment_place"))
         self.place_edit.setPlaceholderText("Where")
         named(self.place_edit, "Appointment place")
         appointment_row = QHBoxLayout()

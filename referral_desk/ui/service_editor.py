@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import DomainError
+from referral_desk.domain.fields import max_length
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.directory_admin import GENDERS, SERVICE_STATUSES
 from referral_desk.services.dto import ServiceView
@@ -128,15 +129,19 @@ class ServiceEditorDialog(GuardedDialog):
         self._row(form, "&Organisation", self.organisation, "organisation", 0,
                   "Who runs the service; choose New organisation… to add one")  # fmt: skip
         self.org_name = QLineEdit()
+        self.org_name.setMaxLength(max_length("organisation", "name"))
         self._row(form, "New organisation &name", self.org_name, "name_org", 0)
         self.org_website = QLineEdit()
+        self.org_website.setMaxLength(max_length("organisation", "website"))
         self.org_website.setPlaceholderText("https://example.org")
         self._row(form, "Organisation &website", self.org_website, "website", 0)
         self.org_charity = QLineEdit()
+        self.org_charity.setMaxLength(max_length("organisation", "charity_number"))
         self._row(form, "Charity n&umber", self.org_charity, "charity number", 0)
         self._org_fields = (self.org_name, self.org_website, self.org_charity)
 
         self.name = QLineEdit()
+        self.name.setMaxLength(max_length("service", "name"))
         self._row(form, "Service na&me", self.name, "name", 0)
         self.description = QPlainTextEdit()
         self.description.setTabChangesFocus(True)
@@ -206,23 +211,30 @@ class ServiceEditorDialog(GuardedDialog):
         self.method.addItem("Drop-in", "drop_in")
         self._row(form, "Referral &method", self.method, "referral method", 2)
         self.contact = QLineEdit()
+        self.contact.setMaxLength(max_length("service", "referral_contact"))
         self._row(form, "Referral con&tact", self.contact, "referral contact", 2,
                   "The number, address or form link to refer to")  # fmt: skip
         self.contact_name = QLineEdit()
+        self.contact_name.setMaxLength(max_length("service", "contact_name"))
         self._row(form, "Contact &name", self.contact_name, "contact name", 2)
         self.phone = QLineEdit()
+        self.phone.setMaxLength(max_length("service", "phone"))
         self._row(form, "&Phone", self.phone, "phone", 2)
         self.email = QLineEdit()
+        self.email.setMaxLength(max_length("service", "email"))
         self._row(form, "&Email", self.email, "email", 2)
         self.response_days = QLineEdit()
         self._row(form, "Response (&working days)", self.response_days, "response days", 2)
         self.opening = QLineEdit()
+        self.opening.setMaxLength(max_length("service", "opening_times"))
         self._row(form, "&Opening times", self.opening, "opening times", 2)
         self.bring = QLineEdit()
+        self.bring.setMaxLength(max_length("service", "what_to_bring"))
         self._row(form, "What to &bring", self.bring, "what to bring", 2)
         self.languages = QLineEdit()
         self._row(form, "&Languages", self.languages, "languages", 2)
         self.accessibility = QLineEdit()
+        self.accessibility.setMaxLength(max_length("service", "accessibility"))
         self._row(form, "Acce&ssibility", self.accessibility, "accessibility", 2)
         return page
 
@@ -233,12 +245,16 @@ class ServiceEditorDialog(GuardedDialog):
         self._row(form, "", self.confidential, "confidential address", 3,
                   "Officers and exports never see a confidential address")  # fmt: skip
         self.loc_name = QLineEdit()
+        self.loc_name.setMaxLength(max_length("location", "name"))
         self._row(form, "Location &name", self.loc_name, "name_loc", 3)
         self.address_1 = QLineEdit()
+        self.address_1.setMaxLength(max_length("location", "address_1"))
         self._row(form, "Address line &1", self.address_1, "address 1", 3)
         self.address_2 = QLineEdit()
+        self.address_2.setMaxLength(max_length("location", "address_2"))
         self._row(form, "Address line &2", self.address_2, "address 2", 3)
         self.city = QLineEdit()
+        self.city.setMaxLength(max_length("location", "city"))
         self._row(form, "&Town or city", self.city, "city", 3)
         self.postcode = QLineEdit()
         self.postcode.setMaxLength(10)

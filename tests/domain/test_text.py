@@ -34,3 +34,15 @@ def test_cleaners_leave_no_controls_and_are_idempotent(value: str) -> None:
     assert clean_line(line) == line
     assert clean_text(text) == text
     assert not has_controls(printable(value))
+
+
+@given(st.text())
+def test_json_printable_keeps_the_json_and_leaves_no_raw_control(value: str) -> None:
+    import json
+
+    from referral_desk.domain.text import json_printable
+
+    dumped = json.dumps({"v": value, "w": [value]}, ensure_ascii=False, indent=2)
+    safe = json_printable(dumped)
+    assert json.loads(safe) == {"v": value, "w": [value]}
+    assert not has_controls(safe.replace("\n", ""))

@@ -18,6 +18,7 @@ FIGURES = ("due", "on_time", "late", "overdue", "not_due", "oldest")
 @pytest.fixture
 def follow_ups(app) -> None:
     person = app.people.add(given_name="Eve", family_name="Elm", date_of_birth="1980-01-01")
+    app.reference.add_item("team", "Leeds North")  # "Cardiff" is not in the team list
     with app.db.write() as s:
         alex = s.get(SiteState, 1).officer_id  # "Alex Morgan", Leeds North (conftest profile)
         bea = Officer(name="Bea Bright", team="Leeds North")
@@ -57,11 +58,11 @@ def run(app, date_from: str, date_to: str) -> Report:
 def test_by_officer(app, follow_ups) -> None:
     table = run(app, *PERIOD).table("by_officer")
     assert table.rows == (
-        ("Cal Cole", "Cardiff", 2, 1, 0, 0, 1, None),
         ("Alex Morgan", "Leeds North", 3, 1, 1, 1, 0, 10),
         ("Bea Bright", "Leeds North", 2, 0, 0, 1, 1, 20),
         ("Dev Dunn", "No team", 1, 0, 1, 0, 0, None),
         ("Not assigned", "No team", 2, 0, 0, 2, 0, 25),  # no officer, or one not synced here
+        ("Cal Cole", "Other", 2, 1, 0, 0, 1, None),  # a team not in the list: never as typed
     )
     assert table.totals == ("Total", "", 10, 2, 2, 4, 2, 25)
 
@@ -96,11 +97,12 @@ def test_export_pseudonymises_officers_and_suppresses(app, follow_ups) -> None:
     report = run(app, *PERIOD)
     safe = prepare(report, 5)
     officers = [row[0] for row in safe.table("by_officer").rows]
-    assert officers == ["Officer 1", "Officer 2", "Officer 3", "Officer 4", "Not assigned"]
-    assert [row[1] for row in safe.table("by_officer").rows][:2] == ["Cardiff", "Leeds North"]
+    assert officers == ["Officer 1", "Officer 2", "Officer 3", "Not assigned", "Officer 4"]
+    teams = [row[1] for row in safe.table("by_officer").rows]
+    assert teams == ["Leeds North", "Leeds North", "No team", "No team", "Other"]
     assert [c.key for c in safe.table("by_officer").columns] == ["label", "team", *FIGURES]
     csv_text = to_csv_bytes(report, 5).decode("utf-8-sig")
-    for name in ("Alex", "Morgan", "Bea", "Cal Cole", "Dev Dunn"):
+    for name in ("Alex", "Morgan", "Bea", "Cal Cole", "Dev Dunn", "Cardiff"):
         assert name not in csv_text
     # Both tables print the same totals row, so both hide the same cells of it.
     hidden = "<5"

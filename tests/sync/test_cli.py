@@ -104,15 +104,15 @@ def test_conflicts_and_resolve(make_site, tmp_path, env_pass, passphrase):
     pid = a.people.add(given_name="Zed", family_name="Q", date_of_birth="1970-01-01").id
     run(a, "--store", str(store))
     run(b, "--store", str(store))
-    a.people.update(pid, area="north")
-    b.people.update(pid, area="south")
+    a.people.update(pid, office="north")
+    b.people.update(pid, office="south")
     run(a, "--store", str(store))
     data, text = run(b, "--store", str(store))
     assert data["imported"]["conflicts"] == 1 and "sync conflicts" in text
     rows, text = run(b, "conflicts")
     assert len(rows) == 1 and text.startswith(f"#{rows[0]['id']}")
     data, text = run(b, "resolve", str(rows[0]["id"]), "--keep", "local")
-    assert data["kept"] == "local" and b.people.get(pid).area == "south"
+    assert data["kept"] == "local" and b.people.get(pid).office == "south"
     rows, text = run(b, "conflicts")
     assert rows == [] and text == "No conflicts."
     rows, _ = run(b, "conflicts", "--all")

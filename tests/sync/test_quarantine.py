@@ -83,7 +83,7 @@ def test_quarantined_entries_apply_after_an_upgrade(make_site, tmp_path, h, monk
     monkeypatch.setattr(q, "CHOICES", upgraded)
     q.forget_specs()
     try:
-        a.people.update(pid, area="north")  # any later file triggers the retry
+        a.people.update(pid, office="north")  # any later file triggers the retry
         later = tmp_path / "later.rdsync"
         a.sync.export_file(later, h.PASSPHRASE)
         second = site_b.sync.import_file(later, h.PASSPHRASE)

@@ -22,9 +22,9 @@ def needs(app: Any) -> dict[str, str]:
     """Two people, four needs in February 2026: three unmet (one "Other"), one met."""
     app.clock.fixed_today = date(2026, 2, 10)
     ann = app.people.add(given_name="Ann", family_name="Ashworth", gender="female",
-                         setting="community", area="Leeds").id  # fmt: skip
+                         setting="community", area="West Yorkshire").id  # fmt: skip
     bob = app.people.add(given_name="Bob", family_name="Birchall", gender="male",
-                         setting="community", area="Leeds").id  # fmt: skip
+                         setting="community", area="West Yorkshire").id  # fmt: skip
     app.needs.log(ann, "accommodation", "n/a", unmet="no-service")
     app.needs.log(bob, "accommodation", "n/a", unmet="no-service")
     app.needs.log(bob, "other", "Help with a pet while away", unmet="no-service")
