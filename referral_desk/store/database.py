@@ -35,7 +35,7 @@ from referral_desk.store.models import SiteState
 DB_FILENAME = "referral-desk.sqlite3"
 # The newest migration in db/versions. Opening an up-to-date database compares against this and
 # never imports Alembic (a third of start-up time); a test keeps it equal to Alembic's head.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 # Copies made before upgrades that are kept: enough to step back a few versions, no more.
 KEEP_BACKUPS = 3
 
@@ -125,6 +125,30 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database file and empty it, now.
+
+        Called after an erasure: until then the WAL still holds the pages as they were before
+        the delete (the deleted text), and SQLite would keep them there until the last
+        connection closes. With `secure_delete` on (every connection), the pages copied back
+        hold zeros where the text was. Best effort: a colleague's window reading at that very
+        moment keeps the log in use, and the next checkpoint finishes the job. Returns whether
+        the log was emptied.
+        """
+        try:
+            raw = self.engine.raw_connection()
+        except exc.DBAPIError:
+            return False
+        try:
+            cur = raw.driver_connection.cursor()  # autocommit: no transaction may be open
+            busy, _log, _done = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cur.close()
+            return busy == 0
+        except sqlite3.Error:
+            return False
+        finally:
+            raw.close()
 
     def _ensure_site(self) -> None:
         with self.write() as session:

@@ -42,6 +42,7 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA secure_delete=ON")  # freed space is zeroed: erased text leaves the file
     cur.close()
     # Let SQLAlchemy, not the driver, decide where transactions begin (see `_on_begin`).
     dbapi_conn.isolation_level = None

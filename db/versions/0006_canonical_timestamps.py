@@ -1,0 +1,127 @@
+"""One canonical text for every stored date and time
+
+The same timestamp was stored as `2026-03-02 16:21:00` by older raw inserts, as
+`2026-03-02 16:21:00.000000` by SQLAlchemy, and in the change log as `2026-03-02T16:21:00`
+(`isoformat()`, which leaves out a zero fraction). From now on every DateTime column and every
+change-log value of a DateTime field holds `YYYY-MM-DD HH:MM:SS.ffffff` (see
+`referral_desk.store.timestamps`); this rewrites the values already stored, in place. Values
+that are not dates at all are left as they are. Quarantined entries stay verbatim: they are
+made canonical when they pass validation.
+
+The format is spelled out here rather than imported, so that this migration keeps doing what it
+did if the application's code changes later.
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+import json
+from datetime import datetime
+from typing import Any
+
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+BATCH = 5000
+# Already canonical, told apart in SQL so that an up-to-date database reads, never rewrites.
+_CANONICAL_COLUMN = "length({c}) = 26 AND substr({c}, 11, 1) = ' ' AND substr({c}, 20, 1) = '.'"
+_CANONICAL_VALUE = (
+    "length({c}) = 28 AND substr({c}, 12, 1) = ' ' AND substr({c}, 21, 1) = '.'"
+)
+
+
+def _canonical(text: Any) -> str | None:
+    """The canonical text of an ISO date or date-and-time, None if it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        v = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:"
+        f"{v.second:02d}.{v.microsecond:06d}"
+    )
+
+
+def _canonical_json(text: Any) -> str | None:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    fixed = _canonical(value)
+    return None if fixed is None else json.dumps(fixed)
+
+
+def _datetime_columns(conn: Any) -> dict[str, list[str]]:
+    tables = [
+        r[0]
+        for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name NOT LIKE 'service_fts%' AND name <> 'alembic_version'"
+        )
+    ]
+    out: dict[str, list[str]] = {}
+    for table in tables:
+        cols = [r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{table}")')
+                if str(r[2]).upper() == "DATETIME"]  # fmt: skip
+        if cols:
+            out[table] = cols
+    return out
+
+
+def _rewrite(conn: Any, table: str, column: str, rows: list[tuple[Any, Any]], fix: Any) -> None:
+    updates = []
+    for rowid, text in rows:
+        fixed = fix(text)
+        if fixed is not None and fixed != text:
+            updates.append((fixed, rowid))
+    for i in range(0, len(updates), BATCH):
+        conn.exec_driver_sql(
+            f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', updates[i : i + BATCH]
+        )
+
+
+def upgrade() -> None:
+    conn = op.get_bind()
+    columns = _datetime_columns(conn)
+    for table, cols in columns.items():
+        for col in cols:
+            quoted = f'"{col}"'
+            rows = conn.exec_driver_sql(
+                f'SELECT rowid, {quoted} FROM "{table}" WHERE {quoted} IS NOT NULL '
+                f"AND NOT ({_CANONICAL_COLUMN.format(c=quoted)})"
+            ).all()
+            _rewrite(conn, table, col, rows, _canonical)
+    # Change-log values (JSON text) of the DateTime fields of synced tables; and the same
+    # values copied into the conflict list.
+    fields = {(t, c) for t, cols in columns.items() for c in cols}
+    names = sorted({c for _t, c in fields})
+    if not names:
+        return
+    marks = ", ".join("?" * len(names))
+    for table, value_cols in (("change_entry", ("value",)),
+                              ("sync_conflict", ("local_value", "remote_value"))):  # fmt: skip
+        exists = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).first()
+        if not exists:
+            continue
+        for col in value_cols:
+            rows = conn.exec_driver_sql(
+                f"SELECT rowid, table_name, field, {col} FROM {table} "
+                f"WHERE field IN ({marks}) AND {col} IS NOT NULL AND {col} <> 'null' "
+                f"AND NOT ({_CANONICAL_VALUE.format(c=col)})",
+                tuple(names),
+            ).all()
+            wanted = [(rowid, text) for rowid, t, f, text in rows if (t, f) in fields]
+            _rewrite(conn, table, col, wanted, _canonical_json)
+
+
+def downgrade() -> None:
+    # Canonical texts are valid for every earlier version: nothing to undo.
+    pass
