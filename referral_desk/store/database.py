@@ -30,7 +30,8 @@ from referral_desk.store.engine import (
     make_private_dir,
     touch_private_file,
 )
-from referral_desk.store.models import SiteState
+from referral_desk.store.erasure import REPAIR_KEY, erase_orphans
+from referral_desk.store.models import LocalSetting, SiteState
 
 DB_FILENAME = "referral-desk.sqlite3"
 # The newest migration in db/versions. Opening an up-to-date database compares against this and
@@ -151,9 +152,18 @@ class Database:
             raw.close()
 
     def _ensure_site(self) -> None:
+        """The site's identity, then any repair a migration left due (once)."""
+        repaired = False
         with self.write() as session:
             if session.get(SiteState, 1) is None:
                 session.add(SiteState(key=1, site_id=str(uuid.uuid4()), next_seq=1, hlc=0))
+                session.flush()
+            due = session.get(LocalSetting, REPAIR_KEY)
+            if due is not None:
+                repaired = bool(erase_orphans(session, changelog.utcnow()))
+                session.delete(due)
+        if repaired:
+            self.checkpoint()
 
     @property
     def site_id(self) -> str:

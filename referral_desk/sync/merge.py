@@ -14,11 +14,22 @@ is what makes every site converge. Three refinements keep that true:
   it would clash with another record's unique key) is kept in `sync_pending` and retried on every
   import, so arrival order never decides what exists.
 
+Erasure reaches everything that belongs to a deleted record (`store.ownership`), including
+records a colleague made meanwhile: after each table, rows this import wrote for an owner that
+is deleted here, and live rows of owners this import deleted, are erased like a local delete
+(personal fields blank, `deleted_at` set); so are records still waiting for a parent. Each gets
+a tombstone logged as this site's own change (`_log_erased`), so it travels on to sites that
+never saw the owner's delete. Two sites erasing the same record both log one; a tombstone always
+beats a null and the latest tombstone gives `deleted_at`, so sites still converge once those
+entries have travelled (one more sync round).
+
 The status caches (`Need.status`, `Referral.status`) are recomputed from their insert-only
 history for every touched record: the latest history row by the HLC of its creation entry
 (then site id, then row id). The app's own write path always makes the newest row the one with
 the highest stamp, so local caches and merged caches agree. Wall-clock `at` is not used to order
-rows: two rows written in one transaction share it, and office clocks disagree.
+rows: two rows written in one transaction share it, and office clocks disagree. History rows
+erased with their record still count: a deleted referral keeps the status it had, as it does on
+the PC that deleted it.
 
 Concurrent writes of one field (neither writer had seen the other's entry, decided with the
 knowledge checkpoints of `sync.state`) are recorded in `sync_conflict` for review while the
@@ -44,6 +55,7 @@ from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import COUNTER_BITS, hlc_wall_ms
 from referral_desk.store.changelog import log_tombstones
+from referral_desk.store.erasure import erase_rows
 from referral_desk.store.models import Base, SiteState
 from referral_desk.store.ownership import links_from, tombstoned, waiting_dependents
 from referral_desk.store.sync_models import (
@@ -578,12 +590,7 @@ class Merger:
     def _erase_rows(self, table: str, ids: list[str]) -> None:
         """What a local delete does to a row: personal fields blank, `deleted_at` set. Its
         tombstone entry is logged once all tables are merged (`_log_erased`)."""
-        specs = table_specs()[table]
-        t = _table(table)
-        values: dict[str, Any] = {"deleted_at": self.now, "updated_at": self.now}
-        values.update({n: spec.blank for n, spec in specs.items() if spec.personal})
-        for chunk in _chunks(ids):
-            self.s.execute(t.update().where(t.c.id.in_(chunk)).values(values))
+        erase_rows(self.s, table, ids, self.now)
         category = CATEGORY.get(table, "other")
         for rid in ids:
             self._erased.append((table, rid))

@@ -155,3 +155,53 @@ def test_after_a_delete_neither_the_file_nor_its_wal_holds_the_text(
         assert [t for t in gone if t.encode() in raw] == []
     finally:
         other.close()
+
+
+def test_records_older_versions_left_live_for_a_deleted_person_are_erased_once_on_upgrade(
+    tmp_path: Path, clock
+) -> None:
+    from alembic import command
+
+    from referral_desk.services.app_services import open_services
+    from referral_desk.store.database import Database, alembic_config
+    from referral_desk.store.engine import create_sqlite_engine
+
+    data = tmp_path / "data"
+    app = open_services(data, clock)
+    person = app.people.add(given_name=NAME, family_name="Vex", date_of_birth="1980-01-02")
+    need = app.needs.log(person.id, "finance", f"{SECRET} legacy")
+    db_path = Path(app.db.path)
+    app.close()
+    # What an older version left behind: the person deleted, their need (made concurrently at
+    # another site) still live. Then back to the schema of that version.
+    con = sqlite3.connect(db_path)
+    con.execute("UPDATE person SET deleted_at = '2026-03-01 10:00:00.000000', given_name = '' "
+                "WHERE id = ?", (person.id,))  # fmt: skip
+    con.commit()
+    con.close()
+    engine = create_sqlite_engine(db_path)
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    engine.dispose()
+
+    db = Database.open(data)  # upgrades, then repairs
+    try:
+        with db.read() as s:
+            row = s.get(Need, need.id)
+            assert row.deleted_at is not None and row.description == ""
+            assert all(h.deleted_at is not None for h in s.scalars(select(NeedStatusChange)))
+            tombstone = select(ChangeEntry).where(
+                ChangeEntry.record_id == need.id, ChangeEntry.tombstone.is_(True)
+            )
+            mine = s.scalars(tombstone).all()
+            assert len(mine) == 1 and mine[0].site_id == db.site_id  # it will travel
+            assert not [v for v in s.scalars(select(ChangeEntry.value)) if SECRET in v]
+        entries = sqlite3.connect(db_path).execute("SELECT count(*) FROM change_entry").fetchone()
+    finally:
+        db.close()
+    Database.open(data).close()  # once only
+    assert (
+        sqlite3.connect(db_path).execute("SELECT count(*) FROM change_entry").fetchone() == entries
+    )

@@ -1,4 +1,4 @@
-"""One canonical text for every stored date and time
+"""One canonical text for every stored date and time; erase what older versions left live
 
 The same timestamp was stored as `2026-03-02 16:21:00` by older raw inserts, as
 `2026-03-02 16:21:00.000000` by SQLAlchemy, and in the change log as `2026-03-02T16:21:00`
@@ -10,6 +10,12 @@ made canonical when they pass validation.
 
 The format is spelled out here rather than imported, so that this migration keeps doing what it
 did if the application's code changes later.
+
+Older versions did not erase a record made for a person (need, referral) while that person was
+being deleted at another site: it stayed live, text and all. When anything has been deleted,
+this leaves a note in `local_setting` (`erasure_repair_due`); the next open erases every live
+record that belongs to a deleted one (`referral_desk.store.erasure.erase_orphans`), with the
+application's own code, since that logs tombstones which then travel to colleagues.
 
 Revision ID: 0006
 Revises: 0005
@@ -88,6 +94,12 @@ def _rewrite(conn: Any, table: str, column: str, rows: list[tuple[Any, Any]], fi
 
 def upgrade() -> None:
     conn = op.get_bind()
+    conn.exec_driver_sql(
+        "INSERT OR REPLACE INTO local_setting (key, value) SELECT 'erasure_repair_due', 'true' "
+        "WHERE EXISTS (SELECT 1 FROM person WHERE deleted_at IS NOT NULL) "
+        "OR EXISTS (SELECT 1 FROM need WHERE deleted_at IS NOT NULL) "
+        "OR EXISTS (SELECT 1 FROM referral WHERE deleted_at IS NOT NULL)"
+    )
     columns = _datetime_columns(conn)
     for table, cols in columns.items():
         for col in cols:
@@ -124,4 +136,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Canonical texts are valid for every earlier version: nothing to undo.
-    pass
+    op.get_bind().exec_driver_sql("DELETE FROM local_setting WHERE key = 'erasure_repair_due'")
