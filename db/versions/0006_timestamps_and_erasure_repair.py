@@ -38,6 +38,27 @@ _CANONICAL_COLUMN = "length({c}) = 26 AND substr({c}, 11, 1) = ' ' AND substr({c
 _CANONICAL_VALUE = (
     "length({c}) = 28 AND substr({c}, 12, 1) = ' ' AND substr({c}, 21, 1) = '.'"
 )
+# The two shapes older versions wrote, rewritten in SQL (millions of change-log values on a
+# large caseload); anything else goes through Python below.
+_D = "[0-9]"
+_DAY = f"{_D * 4}-{_D * 2}-{_D * 2}"
+_TIME = f"{_D * 2}:{_D * 2}:{_D * 2}"
+_NO_FRACTION = f"{_DAY}[T ]{_TIME}"  # isoformat() of a whole second, or sqlite3's adapter
+_T_FRACTION = f"{_DAY}T{_TIME}.{_D * 6}"  # isoformat() otherwise
+_FAST_COLUMN = (
+    "CASE WHEN {c} GLOB '" + _NO_FRACTION + "' "
+    "THEN substr({c}, 1, 10) || ' ' || substr({c}, 12, 8) || '.000000' "
+    "ELSE substr({c}, 1, 10) || ' ' || substr({c}, 12) END"
+)
+_FAST_COLUMN_WHERE = "({c} GLOB '" + _NO_FRACTION + "' OR {c} GLOB '" + _T_FRACTION + "')"
+_FAST_VALUE = (
+    "CASE WHEN {c} GLOB '\"" + _NO_FRACTION + "\"' "
+    "THEN '\"' || substr({c}, 2, 10) || ' ' || substr({c}, 13, 8) || '.000000\"' "
+    "ELSE substr({c}, 1, 11) || ' ' || substr({c}, 13) END"
+)
+_FAST_VALUE_WHERE = (
+    "({c} GLOB '\"" + _NO_FRACTION + "\"' OR {c} GLOB '\"" + _T_FRACTION + "\"')"
+)
 
 
 def _canonical(text: Any) -> str | None:
@@ -104,6 +125,10 @@ def upgrade() -> None:
     for table, cols in columns.items():
         for col in cols:
             quoted = f'"{col}"'
+            conn.exec_driver_sql(
+                f'UPDATE "{table}" SET {quoted} = {_FAST_COLUMN.format(c=quoted)} '
+                f"WHERE {_FAST_COLUMN_WHERE.format(c=quoted)}"
+            )
             rows = conn.exec_driver_sql(
                 f'SELECT rowid, {quoted} FROM "{table}" WHERE {quoted} IS NOT NULL '
                 f"AND NOT ({_CANONICAL_COLUMN.format(c=quoted)})"
@@ -112,10 +137,11 @@ def upgrade() -> None:
     # Change-log values (JSON text) of the DateTime fields of synced tables; and the same
     # values copied into the conflict list.
     fields = {(t, c) for t, cols in columns.items() for c in cols}
-    names = sorted({c for _t, c in fields})
-    if not names:
+    if not fields:
         return
-    marks = ", ".join("?" * len(names))
+    pairs = sorted(fields)
+    is_datetime = "(" + " OR ".join(["(table_name = ? AND field = ?)"] * len(pairs)) + ")"
+    pair_params = tuple(x for pair in pairs for x in pair)
     for table, value_cols in (("change_entry", ("value",)),
                               ("sync_conflict", ("local_value", "remote_value"))):  # fmt: skip
         exists = conn.exec_driver_sql(
@@ -124,14 +150,17 @@ def upgrade() -> None:
         if not exists:
             continue
         for col in value_cols:
+            conn.exec_driver_sql(
+                f"UPDATE {table} SET {col} = {_FAST_VALUE.format(c=col)} "
+                f"WHERE {_FAST_VALUE_WHERE.format(c=col)} AND {is_datetime}",
+                pair_params,
+            )
             rows = conn.exec_driver_sql(
-                f"SELECT rowid, table_name, field, {col} FROM {table} "
-                f"WHERE field IN ({marks}) AND {col} IS NOT NULL AND {col} <> 'null' "
-                f"AND NOT ({_CANONICAL_VALUE.format(c=col)})",
-                tuple(names),
+                f"SELECT rowid, {col} FROM {table} WHERE {col} IS NOT NULL AND {col} <> 'null' "
+                f"AND NOT ({_CANONICAL_VALUE.format(c=col)}) AND {is_datetime}",
+                pair_params,
             ).all()
-            wanted = [(rowid, text) for rowid, t, f, text in rows if (t, f) in fields]
-            _rewrite(conn, table, col, wanted, _canonical_json)
+            _rewrite(conn, table, col, rows, _canonical_json)
 
 
 def downgrade() -> None:

@@ -39,6 +39,8 @@ DB_FILENAME = "referral-desk.sqlite3"
 SCHEMA_HEAD = "0006"
 # Copies made before upgrades that are kept: enough to step back a few versions, no more.
 KEEP_BACKUPS = 3
+# How long a checkpoint after an erasure may wait for another window's read to finish.
+CHECKPOINT_WAIT_MS = 250
 
 
 def migrations_path() -> Path:
@@ -133,9 +135,9 @@ class Database:
         Called after an erasure: until then the WAL still holds the pages as they were before
         the delete (the deleted text), and SQLite would keep them there until the last
         connection closes. With `secure_delete` on (every connection), the pages copied back
-        hold zeros where the text was. Best effort: a colleague's window reading at that very
-        moment keeps the log in use, and the next checkpoint finishes the job. Returns whether
-        the log was emptied.
+        hold zeros where the text was. Best effort: another window reading at that very moment
+        keeps the log in use, and the next erasure's checkpoint, or closing the app, finishes
+        the job. Returns whether the log was emptied.
         """
         try:
             raw = self.engine.raw_connection()
@@ -143,8 +145,15 @@ class Database:
             return False
         try:
             cur = raw.driver_connection.cursor()  # autocommit: no transaction may be open
-            busy, _log, _done = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            cur.close()
+            (timeout,) = cur.execute("PRAGMA busy_timeout").fetchone()
+            try:
+                # TRUNCATE waits for readers of older snapshots: briefly, never the 5 s a
+                # write may wait, since this runs after the officer's action has succeeded.
+                cur.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+                busy, _log, _done = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                cur.execute(f"PRAGMA busy_timeout={int(timeout)}")
+                cur.close()
             return busy == 0
         except sqlite3.Error:
             return False

@@ -615,7 +615,9 @@ class Merger:
         found = waiting_dependents(self.s, list(self._pending), self._deleted)
         for table, ids in found.items():
             done = tombstoned(self.s, table, ids)
-            self._erased.extend((table, rid) for rid in sorted(ids) if rid not in done)
+            fresh = [(table, rid) for rid in sorted(ids) if rid not in done]
+            self._erased.extend(fresh)
+            self.stats.deleted += len(fresh)
             self._deleted[table].update(ids)
 
     def _log_erased(self, newest: int) -> None:

@@ -205,3 +205,19 @@ def test_records_older_versions_left_live_for_a_deleted_person_are_erased_once_o
     assert (
         sqlite3.connect(db_path).execute("SELECT count(*) FROM change_entry").fetchone() == entries
     )
+
+
+def test_a_checkpoint_does_not_wait_long_for_another_windows_read(app) -> None:
+    app.people.add(given_name="Ann", family_name="Bee", date_of_birth="1980-01-02")
+    reader = sqlite3.connect(app.db.path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM person").fetchone()  # holds this snapshot
+        app.people.add(given_name="Cy", family_name="Dee", date_of_birth="1980-01-02")
+        assert app.db.checkpoint() is False  # gave up: the log is still in use
+        reader.execute("COMMIT")
+        assert app.db.checkpoint() is True
+    finally:
+        reader.close()
+    with app.db.engine.connect() as conn:  # pooled connections keep their normal patience
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
