@@ -291,6 +291,13 @@ def test_erasure_reaches_every_site_and_leaves_nothing_behind(
         erased = world.erased_tokens(0)
         assert all(world.erased_tokens(i) == erased for i in (1, 2))
         event(f"erased tokens: {min(len(erased), 10)}+")
+        cascaded = sum(
+            query(s.db.path, "SELECT count(*) FROM audit_entry WHERE reason LIKE 'sync: erased%'")[
+                0
+            ][0]
+            for s in sites
+        )
+        event("erased on arrival by sync" if cascaded else "nothing erased on arrival")
         for i, s in enumerate(sites):
             raw = raw_database(s)
             left = sorted(t for t in erased if t.encode() in raw)
