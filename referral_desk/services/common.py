@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -11,7 +12,10 @@ from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import NotFound, ValidationError
 from referral_desk.domain.identifiers import looks_like_reference, normalise_reference
+from referral_desk.store.changelog import blank_personal_fields, log_tombstones
 from referral_desk.store.models import Referral, SyncedBase
+from referral_desk.store.ownership import live_dependents, tombstoned, waiting_dependents
+from referral_desk.store.sync_models import SyncPending, scrub_erased_entries, synced_models
 
 T = TypeVar("T", bound=SyncedBase)
 
@@ -83,21 +87,55 @@ def get_referral(session: Session, ref_or_id: str) -> Referral:
     raise NotFound("No referral with that reference or id.")
 
 
+def live_referral_of(session: Session, person_id: str, referral_id: str | None) -> str | None:
+    """The id of a live referral of this person, for a note or follow-up about it; None stays
+    None. Nothing may be attached to a deleted referral: it would outlive its erasure."""
+    if not referral_id:
+        return None
+    ref = get_live(session, Referral, referral_id, "referral")
+    if ref.person_id != person_id:
+        raise ValidationError("That referral is not this person's.")
+    return ref.id
+
+
 def erase(session: Session, rows: list[SyncedBase], when: datetime) -> None:
-    """Delete records as tombstones: personal fields blanked now, in the change log too.
+    """Delete records as tombstones, with everything that belongs to them (`store.ownership`:
+    a person's needs, referrals, their histories, follow-ups and notes), personal fields
+    blanked now, in the change log too.
 
     The blanks travel by sync so erasure really erases everywhere; scrubbing this machine's
-    change log means the old values are not kept (or relayed) here either.
+    change log means the old values are not kept (or relayed) here either. Records of theirs
+    that are known here but still wait for another parent (sync_pending) get a tombstone too,
+    so their text is scrubbed now and they arrive deleted.
     """
-    from referral_desk.store.changelog import blank_personal_fields
-    from referral_desk.store.sync_models import scrub_erased_entries
-
+    roots: dict[type[SyncedBase], list[str]] = defaultdict(list)
     for row in rows:
+        roots[type(row)].append(row.id)
+    targets: dict[str, SyncedBase] = {f"{type(r).__tablename__}:{r.id}": r for r in rows}
+    models = synced_models()
+    for model, ids in roots.items():
+        for table, dep_ids in live_dependents(session, model.__tablename__, ids).items():
+            dep_model = models[table]
+            for start in range(0, len(dep_ids), 500):
+                chunk = dep_ids[start : start + 500]
+                for obj in session.scalars(select(dep_model).where(dep_model.id.in_(chunk))):
+                    targets.setdefault(f"{table}:{obj.id}", obj)
+    for row in targets.values():
         blank_personal_fields(row)
         row.deleted_at = when
     session.flush()
-    by_table: dict[str, list[str]] = {}
-    for row in rows:
-        by_table.setdefault(type(row).__tablename__, []).append(row.id)
+    by_table: dict[str, list[str]] = defaultdict(list)
+    for row in targets.values():
+        by_table[type(row).__tablename__].append(row.id)
+    waiting = session.execute(select(SyncPending.table_name, SyncPending.record_id)).all()
+    if waiting:
+        found = waiting_dependents(session, [(t, r) for t, r in waiting], by_table)
+        fresh = []
+        for table, ids in found.items():
+            done = tombstoned(session, table, ids)
+            fresh.extend((table, rid) for rid in sorted(ids) if rid not in done)
+            by_table[table].extend(ids)
+        log_tombstones(session, fresh, when, reason="erased with the record it belongs to",
+                       officer_id=session.info.get("officer_id"))  # fmt: skip
     for table, ids in by_table.items():
         scrub_erased_entries(session, table, ids)

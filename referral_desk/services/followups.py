@@ -14,7 +14,7 @@ from referral_desk.domain.fields import field
 from referral_desk.domain.followup_rules import next_progress_review
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, FollowUpKind
 from referral_desk.services.base import ServiceBase, officer_of
-from referral_desk.services.common import get_live, parse_date
+from referral_desk.services.common import get_live, live_referral_of, parse_date
 from referral_desk.services.dto import FollowUpView
 from referral_desk.services.reference import follow_up_rules
 from referral_desk.store.models import FollowUp, Person, Referral, Service
@@ -154,7 +154,7 @@ class FollowUpService(ServiceBase):
             person = get_live(session, Person, person_id, "person")
             fu = FollowUp(
                 person_id=person.id,
-                referral_id=referral_id,
+                referral_id=live_referral_of(session, person.id, referral_id),
                 kind=kind_value,
                 due_on=due,
                 note=note,

@@ -188,4 +188,5 @@ class NeedService(ServiceBase):
     def delete(self, need_id: str) -> None:
         with self._write(reason="delete need") as session:
             need = get_live(session, Need, need_id, "need")
-            erase(session, [need], self.clock.now())
+            erase(session, [need], self.clock.now())  # with its status history
+        self.db.checkpoint()

@@ -17,10 +17,10 @@ from referral_desk.domain.people import (
 )
 from referral_desk.domain.text import clean_line
 from referral_desk.services.base import ServiceBase, officer_of
-from referral_desk.services.common import erase, get_live, parse_date
+from referral_desk.services.common import erase, get_live, live_referral_of, parse_date
 from referral_desk.services.dto import PersonDetail, PersonView
 from referral_desk.services.reference import resolve_item
-from referral_desk.store.models import CaseNote, FollowUp, Need, Person, Referral
+from referral_desk.store.models import CaseNote, Person
 
 EDITABLE = (
     "given_name", "family_name", "date_of_birth", "crn", "nomis", "pnc", "gender", "ethnicity",
@@ -190,16 +190,8 @@ class PeopleService(ServiceBase):
         """Delete a person and everything about them; tombstones blank the personal fields."""
         with self._write(reason="delete person") as session:
             person = get_live(session, Person, person_id, "person")
-            rows: list = [person]
-            for model in (FollowUp, Referral, Need, CaseNote):
-                rows.extend(
-                    session.scalars(
-                        select(model).where(
-                            model.person_id == person.id, model.deleted_at.is_(None)
-                        )
-                    )
-                )
-            erase(session, rows, self.clock.now())
+            erase(session, [person], self.clock.now())
+        self.db.checkpoint()  # the old pages leave the WAL now, not at close
 
     def detail(self, person_id: str) -> PersonDetail:
         from referral_desk.services.person_detail import load_person_detail
@@ -213,6 +205,7 @@ class PeopleService(ServiceBase):
             raise ValidationError("A note cannot be empty.")
         with self._write(reason="case note") as session:
             person = get_live(session, Person, person_id, "person")
+            referral_id = live_referral_of(session, person.id, referral_id)
             session.add(CaseNote(person_id=person.id, referral_id=referral_id,
                                  at=self.clock.now(), by_officer_id=officer_of(session),
                                  text=text))  # fmt: skip

@@ -387,12 +387,9 @@ class ReferralService(ServiceBase):
     def delete(self, ref_or_id: str) -> None:
         with self._write(reason="delete referral") as session:
             ref = get_referral(session, ref_or_id)
-            follow_ups = session.scalars(
-                select(FollowUp).where(
-                    FollowUp.referral_id == ref.id, FollowUp.deleted_at.is_(None)
-                )
-            )
-            erase(session, [*follow_ups, ref], self.clock.now())
+            # With its history, follow-ups and timeline notes (`store.ownership`).
+            erase(session, [ref], self.clock.now())
+        self.db.checkpoint()
 
     def update_details(self, ref_or_id: str, **fields) -> ReferralView:
         allowed = {"appointment_place", "provider_contact", "accessibility_needs",

@@ -51,6 +51,7 @@ from referral_desk.store.models import (
     SiteState,
     SyncedBase,
 )
+from referral_desk.store.timestamps import timestamp_text
 
 __all__ = ["BulkLoader", "fast_encode", "new_ids"]
 
@@ -97,7 +98,9 @@ def fast_encode(value: Any) -> str:
     text = _encode_scalar(value, kind)
     if text is not None:
         return text
-    if kind is date or kind is datetime:
+    if kind is datetime:
+        return '"' + timestamp_text(value) + '"'
+    if kind is date:
         return '"' + value.isoformat() + '"'
     return changelog.encode_value(value)
 
@@ -113,7 +116,7 @@ def _caching_encoder(limit: int = _CACHE_LIMIT) -> Callable[[Any], str]:
         if kind is date or kind is datetime:
             text = cache.get(value)
             if text is None:
-                text = '"' + value.isoformat() + '"'
+                text = fast_encode(value)
                 if len(cache) < limit:
                     cache[value] = text
             return text

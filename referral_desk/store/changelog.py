@@ -10,7 +10,7 @@ sites' entries does not mint new local ones.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import HybridClock
 from referral_desk.store.models import AuditEntry, ChangeEntry, SiteState, SyncedBase
+from referral_desk.store.timestamps import timestamp_text
 
 # Never logged: identity and local bookkeeping.
 _UNLOGGED = frozenset({"id", "updated_at"})
@@ -31,8 +32,11 @@ def utcnow() -> datetime:
 
 
 def encode_value(value: Any) -> str:
-    """JSON text of a column value; dates and datetimes as ISO strings."""
-    if isinstance(value, (datetime, date)):
+    """JSON text of a column value: dates as `YYYY-MM-DD`, datetimes in the canonical form of
+    `store.timestamps` (the same text as the column holds)."""
+    if isinstance(value, datetime):
+        value = timestamp_text(value)
+    elif isinstance(value, date):
         value = value.isoformat()
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
@@ -155,6 +159,54 @@ def _fill_defaults(obj: SyncedBase) -> None:
 def install(session_factory: Any) -> None:
     """Attach the change-log listener to a sessionmaker."""
     event.listen(session_factory, "before_flush", _before_flush)
+
+
+def log_tombstones(
+    session: Session,
+    records: Sequence[tuple[str, str]],
+    when: datetime,
+    *,
+    reason: str,
+    officer_id: str | None = None,
+    after_hlc: int = 0,
+    now_ms: Callable[[], int] | None = None,
+) -> int:
+    """Log the deletion of records the unit of work does not hold: rows sync's erasure cascade
+    wrote with Core, and records that have no row yet (they wait for a parent).
+
+    One `deleted_at` entry each, under this site's next seqs and stamps later than `after_hlc`
+    (the newest stamp the site has just seen), plus an audit row; they travel like any local
+    delete. The tombstone alone erases: every site blanks a deleted record's personal fields
+    and scrubs their old values from its change log. Returns the number of entries.
+    """
+    if not records:
+        return 0
+    state = session.get(SiteState, 1)
+    if state is None:
+        raise RuntimeError("site_state row missing: database was not initialised")
+    clock = HybridClock(last=state.hlc, now_ms=now_ms) if now_ms else HybridClock(last=state.hlc)
+    if after_hlc > state.hlc:
+        clock.receive(after_hlc)
+    value = encode_value(when)
+    seq = state.next_seq
+    entries = []
+    audit = []
+    for table, rid in records:
+        entries.append(
+            {"site_id": state.site_id, "seq": seq, "table_name": table, "record_id": rid,
+             "field": "deleted_at", "value": value, "hlc": clock.tick(), "tombstone": True}
+        )  # fmt: skip
+        audit.append(
+            {"at": when, "site_id": state.site_id, "officer_id": officer_id, "action": "delete",
+             "table_name": table, "record_id": rid, "fields": "deleted_at", "reason": reason}
+        )  # fmt: skip
+        seq += 1
+    session.execute(ChangeEntry.__table__.insert(), entries)
+    session.execute(AuditEntry.__table__.insert(), audit)
+    state.next_seq = seq
+    state.hlc = clock.last
+    session.flush()
+    return len(entries)
 
 
 def blank_personal_fields(obj: SyncedBase) -> None:

@@ -30,14 +30,17 @@ from referral_desk.store.engine import (
     make_private_dir,
     touch_private_file,
 )
-from referral_desk.store.models import SiteState
+from referral_desk.store.erasure import REPAIR_KEY, erase_orphans
+from referral_desk.store.models import LocalSetting, SiteState
 
 DB_FILENAME = "referral-desk.sqlite3"
 # The newest migration in db/versions. Opening an up-to-date database compares against this and
 # never imports Alembic (a third of start-up time); a test keeps it equal to Alembic's head.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 # Copies made before upgrades that are kept: enough to step back a few versions, no more.
 KEEP_BACKUPS = 3
+# How long a checkpoint after an erasure may wait for another window's read to finish.
+CHECKPOINT_WAIT_MS = 250
 
 
 def migrations_path() -> Path:
@@ -141,14 +144,57 @@ class Database:
     def close(self) -> None:
         self.engine.dispose()
 
+    def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database file and empty it, now.
+
+        Called after an erasure: until then the WAL still holds the pages as they were before
+        the delete (the deleted text), and SQLite would keep them there until the last
+        connection closes. With `secure_delete` on (every connection), the pages copied back
+        hold zeros where the text was. Best effort: another window reading at that very moment
+        keeps the log in use, and the next erasure's checkpoint, or closing the app, finishes
+        the job. Returns whether the log was emptied.
+        """
+        try:
+            raw = self.engine.raw_connection()
+        except exc.DBAPIError:
+            return False
+        try:
+            cur = raw.driver_connection.cursor()  # autocommit: no transaction may be open
+            (timeout,) = cur.execute("PRAGMA busy_timeout").fetchone()
+            try:
+                # TRUNCATE waits for readers of older snapshots: briefly, never the 5 s a
+                # write may wait, since this runs after the officer's action has succeeded.
+                cur.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+                busy, _log, _done = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                cur.execute(f"PRAGMA busy_timeout={int(timeout)}")
+                cur.close()
+            return busy == 0
+        except sqlite3.Error:
+            return False
+        finally:
+            raw.close()
+
     def _ensure_site(self) -> None:
+        """The site's identity, then any repair a migration left due (once)."""
         # Look first: every start (each CLI command) would otherwise queue for the write lock.
         with self.read() as session:
-            if session.get(SiteState, 1) is not None:
+            if (
+                session.get(SiteState, 1) is not None
+                and session.get(LocalSetting, REPAIR_KEY) is None
+            ):
                 return
+        repaired = False
         with self.write() as session:
             if session.get(SiteState, 1) is None:
                 session.add(SiteState(key=1, site_id=str(uuid.uuid4()), next_seq=1, hlc=0))
+                session.flush()
+            due = session.get(LocalSetting, REPAIR_KEY)
+            if due is not None:
+                repaired = bool(erase_orphans(session, changelog.utcnow()))
+                session.delete(due)
+        if repaired:
+            self.checkpoint()
 
     @property
     def site_id(self) -> str:

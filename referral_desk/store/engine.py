@@ -68,6 +68,7 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA secure_delete=ON")  # freed space is zeroed: erased text leaves the file
     cur.close()
     # Let SQLAlchemy, not the driver, decide where transactions begin (see `_on_begin`).
     dbapi_conn.isolation_level = None

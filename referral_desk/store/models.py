@@ -50,13 +50,29 @@ class Base(DeclarativeBase):
 
 
 class SyncedBase(Base):
-    """A record that travels between sites. Local-only columns are listed in `__local__`."""
+    """A record that travels between sites. Local-only columns are listed in `__local__`.
+
+    Timestamps: every DateTime column holds naive UTC as text in one canonical form,
+    `YYYY-MM-DD HH:MM:SS.ffffff` (`store.timestamps`), here and in the change log, so the same
+    value is the same bytes at every site. `created_at` is when and `site_id` where the record
+    was first made (they travel). `updated_at` is local bookkeeping and never travels: it means
+    "last changed on this PC", by a local edit or by applying a colleague's change in a sync.
+    That is what a calendar export needs (its sequence must grow whenever this PC's copy
+    changes) and what "changed since" questions on one PC mean; a writer's clock, which may be
+    behind this PC's, could go backwards. `deleted_at` is the tombstone.
+    """
 
     __abstract__ = True
     # Columns never written to the change log: identity, bookkeeping and derived caches.
     __local__: frozenset[str] = frozenset()
     # Columns blanked when the record is deleted (erasure must really erase).
     __personal__: frozenset[str] = frozenset()
+    # A record others belong to (a person, a need, a referral): deleting it erases, on every
+    # site, each synced record that points at it through a foreign key, and so on down
+    # (`store.ownership` reads the graph from the foreign keys).
+    __owns_dependents__: bool = False
+    # Foreign keys to such a record that only refer to it: the record outlives it.
+    __refers_only__: frozenset[str] = frozenset()
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -114,6 +130,7 @@ class Officer(SyncedBase):
 
 class Person(SyncedBase):
     __tablename__ = "person"
+    __owns_dependents__ = True  # needs, referrals, follow-ups, case notes
     __personal__ = frozenset(
         {
             "given_name",
@@ -163,6 +180,7 @@ class Person(SyncedBase):
 class Need(SyncedBase):
     __tablename__ = "need"
     __local__ = frozenset({"status"})  # derived from need_status_change
+    __owns_dependents__ = True  # its status history
     __personal__ = frozenset({"description", "subtype"})
 
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
@@ -315,6 +333,9 @@ class ServiceArea(SyncedBase):
 class Referral(SyncedBase):
     __tablename__ = "referral"
     __local__ = frozenset({"status"})  # derived from referral_status_change
+    __owns_dependents__ = True  # its status history, follow-ups and timeline notes
+    # A referral stays on the case when the need it was made for is deleted on its own.
+    __refers_only__ = frozenset({"need_id"})
     __personal__ = frozenset(
         {"accessibility_needs", "interpreter_language", "availability", "outcome_note",
          "risk_note"}

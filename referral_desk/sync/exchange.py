@@ -327,11 +327,13 @@ class SyncEngine:
                 result = self._apply(session, fresh, already, store, refused, dry_run)
                 if dry_run:
                     raise _Rollback(result)
-                return result
         except _Rollback as rb:
             return rb.result
         finally:
             forget_parsed()
+        if result.deleted:  # the pages as they were before the erasure leave the WAL now
+            self.db.checkpoint()
+        return result
 
     def _apply(
         self,

@@ -14,11 +14,22 @@ is what makes every site converge. Three refinements keep that true:
   it would clash with another record's unique key) is kept in `sync_pending` and retried on every
   import, so arrival order never decides what exists.
 
+Erasure reaches everything that belongs to a deleted record (`store.ownership`), including
+records a colleague made meanwhile: after each table, rows this import wrote for an owner that
+is deleted here, and live rows of owners this import deleted, are erased like a local delete
+(personal fields blank, `deleted_at` set); so are records still waiting for a parent. Each gets
+a tombstone logged as this site's own change (`_log_erased`), so it travels on to sites that
+never saw the owner's delete. Two sites erasing the same record both log one; a tombstone always
+beats a null and the latest tombstone gives `deleted_at`, so sites still converge once those
+entries have travelled (one more sync round).
+
 The status caches (`Need.status`, `Referral.status`) are recomputed from their insert-only
 history for every touched record: the latest history row by the HLC of its creation entry
 (then site id, then row id). The app's own write path always makes the newest row the one with
 the highest stamp, so local caches and merged caches agree. Wall-clock `at` is not used to order
-rows: two rows written in one transaction share it, and office clocks disagree.
+rows: two rows written in one transaction share it, and office clocks disagree. History rows
+erased with their record still count: a deleted referral keeps the status it had, as it does on
+the PC that deleted it.
 
 Concurrent writes of one field (neither writer had seen the other's entry, decided with the
 knowledge checkpoints of `sync.state`) are recorded in `sync_conflict` for review while the
@@ -43,7 +54,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import COUNTER_BITS, hlc_wall_ms
-from referral_desk.store.models import Base
+from referral_desk.store.changelog import log_tombstones
+from referral_desk.store.erasure import erase_rows
+from referral_desk.store.models import Base, SiteState
+from referral_desk.store.ownership import links_from, tombstoned, waiting_dependents
 from referral_desk.store.sync_models import (
     SyncConflict,
     SyncPending,
@@ -52,7 +66,7 @@ from referral_desk.store.sync_models import (
     synced_models,
 )
 from referral_desk.sync.quarantine import FieldSpec, ValidEntry, decode_text, table_specs
-from referral_desk.sync.state import Knowledge, raw_rows
+from referral_desk.sync.state import Knowledge, merge_knowledge, raw_rows, version_vector
 
 DAY_MS = 24 * 3600 * 1000
 BATCH = 500
@@ -151,7 +165,9 @@ class Merger:
         self._pending: dict[tuple[str, str], str] = {}
         self._audit: list[dict[str, Any]] = []
         self._conflicts: list[dict[str, Any]] = []
-        self._deleted: dict[str, list[str]] = defaultdict(list)
+        self._deleted: dict[str, set[str]] = defaultdict(set)  # to scrub; owners for cascade
+        self._written_live: dict[str, set[str]] = defaultdict(set)
+        self._erased: list[tuple[str, str]] = []  # erased here with their owner: tombstones
         self._status_touch: dict[str, set[str]] = defaultdict(set)
         self._last_site: dict[tuple[str, str], str] = {}
         self._open: dict[tuple[str, str, str], list[tuple[int, str | None, int | None, str, int]]]
@@ -172,6 +188,7 @@ class Merger:
         incoming: dict[str, dict[str, dict[str, list[_Ent]]]] = {}
         limit = (self.now_ms + DAY_MS) << COUNTER_BITS
         future = 0
+        newest = 0
         for e in entries:
             by_rec = incoming.get(e[2])
             if by_rec is None:
@@ -188,6 +205,8 @@ class Merger:
                 found.append(ent)
             if e[6] >= limit:
                 future += 1
+            if e[6] > newest:
+                newest = e[6]
         self.stats.future_stamped += future
         touched: dict[str, set[str]] = {t: set(recs) for t, recs in incoming.items()}
         previously_pending = self.s.execute(
@@ -201,6 +220,7 @@ class Merger:
             ids = sorted(touched.get(table, ()))
             for chunk in _chunks(ids):
                 self._merge_chunk(table, list(chunk), incoming.get(table, {}))
+            self._cascade(table)
         if entries:  # after the rows (old entries were read first), before the history reads
             self.conn.exec_driver_sql(
                 "INSERT OR IGNORE INTO change_entry "
@@ -208,9 +228,9 @@ class Merger:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(e[0], e[1], e[2], e[3], e[4], e[5], e[6], int(e[7])) for e in entries],
             )
+        self._cascade_waiting()
+        self._log_erased(newest)
         self._recompute_status()
-        for table, ids in self._deleted.items():
-            scrub_erased_entries(self.s, table, ids)
         self._save_pending(previously_pending, touched)
         if self._superseded:
             ct = SyncConflict.__table__
@@ -219,8 +239,10 @@ class Merger:
                 .where(ct.c.id.in_(self._superseded))
                 .values(resolved_at=self.now, kept="superseded")
             )
-        if self._conflicts:
+        if self._conflicts:  # before the scrub: a conflict about an erased record is closed too
             self.s.execute(SyncConflict.__table__.insert(), self._conflicts)
+        for table, ids in self._deleted.items():
+            scrub_erased_entries(self.s, table, sorted(ids))
         if self._audit:
             self._insert(Base.metadata.tables["audit_entry"], self._audit)
         return self.stats
@@ -278,7 +300,7 @@ class Merger:
                 writes.append(_Write(rid, full, None, sorted(values)))
                 continue
             if values.get("deleted_at") is not None:
-                self._deleted[table].append(rid)
+                self._deleted[table].add(rid)
             changed = {k: v for k, v in values.items() if row.get(k) != v}
             if changed:
                 writes.append(_Write(rid, {**row, **changed}, row, sorted(changed)))
@@ -333,7 +355,9 @@ class Merger:
             cols = list(t.columns)
             names = ", ".join(f'"{c.name}"' for c in cols)
             sql = f'INSERT INTO "{t.name}" ({names}) VALUES ({", ".join("?" * len(cols))})'
-            procs = [(c.name, c.type.bind_processor(dialect)) for c in cols]
+            # The dialect's own processors: the generic DateTime has none, and sqlite3's default
+            # adapter would store `… 16:21:00` instead of the canonical `… 16:21:00.000000`.
+            procs = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in cols]
             plan = self._plans[t.name] = (sql, procs)
         sql, procs = plan
         params = [
@@ -352,7 +376,9 @@ class Merger:
         if now_deleted and (created or w.before.get("deleted_at") is None):  # type: ignore[union-attr]
             self.stats.deleted += 1
             if created:
-                self._deleted[table].append(w.rid)
+                self._deleted[table].add(w.rid)
+        if not now_deleted:
+            self._written_live[table].add(w.rid)
         category = CATEGORY.get(table, "other")
         parent_field = PARENT_FIELD.get(table)
         owner = (w.after.get(parent_field) or w.rid) if parent_field else w.rid
@@ -524,6 +550,93 @@ class Merger:
                     self._pending[(table, rid)] = f"waiting for {parent}"
                     break
 
+    # -- erasure reaches what belongs to a deleted record -------------------------------
+
+    def _cascade(self, table: str) -> None:
+        """Erase the live rows of `table` that belong to a deleted record (`store.ownership`):
+        rows written by this merge whose owner is deleted here (a need a colleague logged for
+        a person deleted here meanwhile), and live rows of owners deleted by this merge (the
+        person's tombstone arrived). Owners' tables come first in `table_order`, so erasure
+        runs down the graph in one pass; it needs nothing but the rows, so it works the same
+        when a large import is merged batch by batch."""
+        links = links_from(table)
+        if not links:
+            return
+        t = _table(table)
+        doomed: set[str] = set()
+        written = sorted(self._written_live.get(table, ()))
+        for link in links:
+            col = t.c[link.column]
+            owner = _table(link.owner)
+            for chunk in _chunks(written):
+                doomed.update(
+                    self.s.scalars(
+                        select(t.c.id)
+                        .join(owner, owner.c.id == col)
+                        .where(
+                            t.c.id.in_(chunk),
+                            t.c.deleted_at.is_(None),
+                            owner.c.deleted_at.is_not(None),
+                        )
+                    )
+                )
+            for chunk in _chunks(sorted(self._deleted.get(link.owner, ()))):
+                doomed.update(
+                    self.s.scalars(select(t.c.id).where(col.in_(chunk), t.c.deleted_at.is_(None)))
+                )
+        if doomed:
+            self._erase_rows(table, sorted(doomed))
+
+    def _erase_rows(self, table: str, ids: list[str]) -> None:
+        """What a local delete does to a row: personal fields blank, `deleted_at` set. Its
+        tombstone entry is logged once all tables are merged (`_log_erased`)."""
+        erase_rows(self.s, table, ids, self.now)
+        category = CATEGORY.get(table, "other")
+        for rid in ids:
+            self._erased.append((table, rid))
+            self._deleted[table].add(rid)
+            self._written_live[table].discard(rid)
+            self._exists[table].add(rid)
+            if table not in PARENT_FIELD:  # history rows: their need or referral is counted
+                self.stats.changed[category].add(rid)
+        self.stats.deleted += len(ids)
+
+    def _cascade_waiting(self) -> None:
+        """Records still waiting for a parent (no row yet) are erased too when they belong to
+        a deleted record, so their text does not wait in the log for the other parent; and
+        waiting records that arrived deleted have their log entries scrubbed like any other."""
+        waiting: dict[str, list[str]] = defaultdict(list)
+        for table, rid in self._pending:
+            waiting[table].append(rid)
+        if not waiting:
+            return
+        for table, ids in waiting.items():
+            self._deleted[table].update(tombstoned(self.s, table, ids))
+        found = waiting_dependents(self.s, list(self._pending), self._deleted)
+        for table, ids in found.items():
+            done = tombstoned(self.s, table, ids)
+            fresh = [(table, rid) for rid in sorted(ids) if rid not in done]
+            self._erased.extend(fresh)
+            self.stats.deleted += len(fresh)
+            self._deleted[table].update(ids)
+
+    def _log_erased(self, newest: int) -> None:
+        """Tombstones for what this merge erased, as this site's own changes: they travel, so
+        a site that has not seen the owner's delete erases them too. Two sites erasing the same
+        record both log one; any tombstone wins and the latest one gives `deleted_at`, so they
+        still converge. A knowledge checkpoint first records that these were written after
+        seeing everything imported here."""
+        if not self._erased:
+            return
+        state = self.s.get(SiteState, 1)
+        if state is None:  # pragma: no cover - every database has one
+            raise RuntimeError("site_state row missing: database was not initialised")
+        merge_knowledge(self.s, [(state.site_id, state.next_seq - 1, version_vector(self.s))])
+        log_tombstones(
+            self.s, self._erased, self.now, reason="sync: erased with the record it belongs to",
+            after_hlc=newest, now_ms=lambda: self.now_ms,
+        )  # fmt: skip
+
     # -- after all tables ----------------------------------------------------------------
 
     def _recompute_status(self) -> None:
@@ -544,7 +657,7 @@ class Merger:
             "(SELECT c.site_id FROM change_entry c WHERE c.table_name = ? "
             "AND c.record_id = h.id AND c.field = 'to_status' ORDER BY c.hlc DESC, c.site_id DESC "
             "LIMIT 1) AS site "
-            f"FROM {history} h WHERE h.deleted_at IS NULL AND h.{link} IN ({marks})",
+            f"FROM {history} h WHERE h.{link} IN ({marks})",
             (history, history, *ids),
         ).all()
         latest: dict[str, tuple[int, str, str, str]] = {}

@@ -30,6 +30,7 @@ from referral_desk.domain.states import NeedStatus, ReferralState
 from referral_desk.domain.text import clean_line, clean_text
 from referral_desk.store.changelog import logged_columns, utcnow
 from referral_desk.store.sync_models import SyncQuarantine, models_version, synced_models
+from referral_desk.store.timestamps import is_canonical, timestamp_text
 
 # Latest wall time accepted in a stamp (year 3000): a clock that followed anything later could
 # run out of its 63 bits. Later stamps are quarantined (kept, relayed), never applied.
@@ -279,6 +280,9 @@ def validate(raw: Any, good_sites: set[str] | None = None) -> ValidEntry | str:
         return f"bad value for {table}.{fname}"
     if tomb and decoded is None:
         return "bad tombstone flag"
+    if spec.kind == "datetime" and decoded is not None and not is_canonical(parsed):
+        # An older version's text (`…T16:21:00`): stored and relayed in the one canonical form.
+        value = json.dumps(timestamp_text(decoded))
     return (site, seq, table, record, fname, value, hlc, bool(tomb), decoded)
 
 

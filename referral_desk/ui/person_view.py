@@ -684,7 +684,7 @@ class PersonPage(QWidget):
             return
         if confirm(self, "Delete referral",
                    f"Delete referral {referral.reference} to {referral.service_name}? Its "
-                   "follow-ups are deleted too. This cannot be undone.",
+                   "history, follow-ups and notes are deleted too. This cannot be undone.",
                    action="Delete referral",
                    detail="To record that it was withdrawn, open the referral and withdraw it "
                           "instead: that keeps the history."):  # fmt: skip

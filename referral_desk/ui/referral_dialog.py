@@ -545,7 +545,7 @@ class ReferralDialog(QDialog):
         if not confirm(
             self,
             "Delete referral?",
-            f"Delete referral {self.referral.reference} and its follow-ups?",
+            f"Delete referral {self.referral.reference} with its follow-ups and notes?",
             action="Delete referral",
             detail="Use this only for a referral made by mistake; otherwise record it as "
             "withdrawn so it is still counted.",
