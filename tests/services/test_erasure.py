@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from referral_desk.domain.errors import NotFound, ValidationError
+from referral_desk.store.engine import BUSY_TIMEOUT_MS
 from referral_desk.store.models import (
     CaseNote,
     ChangeEntry,
@@ -43,7 +44,7 @@ def _case(app, service_id: str, long: bool = False) -> dict[str, str]:
     all carrying the distinctive text."""
     person = app.people.add(given_name=NAME, family_name="Vex", date_of_birth="1980-01-02",
                             crn="X765432")  # fmt: skip
-    text = (SECRET + " ") * (400 if long else 1)  # long: overflow pages, freed on delete
+    text = (SECRET + " ") * (150 if long else 1)  # long: overflow pages, freed on delete
     need = app.needs.log(person.id, "finance", text.strip())
     app.needs.set_status(need.id, "unmet-no-service", note=f"{SECRET} need note")
     ref = app.referrals.make(need.id, service_id, consent=True, availability=f"{SECRET} avail")
@@ -220,4 +221,4 @@ def test_a_checkpoint_does_not_wait_long_for_another_windows_read(app) -> None:
     finally:
         reader.close()
     with app.db.engine.connect() as conn:  # pooled connections keep their normal patience
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == BUSY_TIMEOUT_MS
