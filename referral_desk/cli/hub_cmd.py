@@ -51,13 +51,17 @@ def add_hub_parser(
                             f"(else ${ENV_HUB_URL})")  # fmt: skip
 
     def passphrase_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--passphrase-file", metavar="FILE",
-                       help=f"file holding the region passphrase (else ${ENV_HUB_PASSPHRASE})")  # fmt: skip
+        p.add_argument(
+            "--passphrase-file",
+            metavar="FILE",
+            help=f"file holding the region passphrase (else ${ENV_HUB_PASSPHRASE})",
+        )
 
     init = actions.add_parser("init", parents=[json_parent], help="create or upgrade the hub")
     url_arg(init)
-    ret = actions.add_parser("return", parents=[json_parent],
-                             help="write this team's return as an encrypted, signed file")  # fmt: skip
+    ret = actions.add_parser(
+        "return", parents=[json_parent], help="write this team's return (encrypted, signed)"
+    )
     ret.add_argument("--out", required=True, metavar="FILE")
     passphrase_arg(ret)
     push = actions.add_parser("push", parents=[json_parent], help="send the return to the hub")
@@ -66,8 +70,9 @@ def add_hub_parser(
     load.add_argument("files", nargs="+", metavar="FILE")
     url_arg(load)
     passphrase_arg(load)
-    rep = actions.add_parser("report", parents=[json_parent],
-                             help="a regional report (small counts suppressed, no names)")  # fmt: skip
+    rep = actions.add_parser(
+        "report", parents=[json_parent], help="a regional report (small counts suppressed)"
+    )
     rep.add_argument("name", choices=list(REPORTS), metavar="REPORT",
                      help="one of: " + ", ".join(REPORTS))  # fmt: skip
     url_arg(rep)
@@ -125,9 +130,12 @@ def run_hub(app: AppServices, args: argparse.Namespace) -> Result:
         return {"revision": revision}, lambda d: f"Hub schema is up to date ({d['revision']})"
     if action == "return":
         written = service.write_return(args.out, read_hub_passphrase(args))
-        return written.to_dict(), lambda d: (
-            f"Return for {d['team']} written to {d['path']} "
-            f"({d['needs']} needs, {d['referrals']} referrals)"
+        return (
+            written.to_dict(),
+            lambda d: (
+                f"Return for {d['team']} written to {d['path']} "
+                f"({d['needs']} needs, {d['referrals']} referrals)"
+            ),
         )
     if action == "push":
         return service.push(_url(args)).to_dict(), _loaded_text

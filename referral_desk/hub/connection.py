@@ -38,8 +38,10 @@ def check_url(url: str | None) -> str:
 def translate(err: BaseException) -> HubError:
     """A driver error as one line (never the URI, the user name or the server's own words)."""
     message = str(getattr(err, "orig", err)).lower()
-    if "password" in message or "authentication" in message or "role" in message and (
-        "does not exist" in message
+    if (
+        "password" in message
+        or "authentication" in message
+        or ("role" in message and ("does not exist" in message))
     ):
         return HubUnavailable("The hub refused the login: check the user name and password.")
     if "permission denied" in message or "must be owner" in message:

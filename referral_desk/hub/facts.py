@@ -49,9 +49,24 @@ RETURN_SCHEMA = 1
 OTHER_PLACE = "Other place"
 MAX_ROWS = 5_000_000
 
-NEED_FIELDS = ("need", "person", "category", "category_label", "identified_on", "setting",
-               "place", "gender", "ethnic_group", "age_band", "disability", "nationality",
-               "iom", "ppo", "womens", "young_adult")  # fmt: skip
+NEED_FIELDS = (
+    "need",
+    "person",
+    "category",
+    "category_label",
+    "identified_on",
+    "setting",
+    "place",
+    "gender",
+    "ethnic_group",
+    "age_band",
+    "disability",
+    "nationality",
+    "iom",
+    "ppo",
+    "womens",
+    "young_adult",
+)
 NEED_STATUS_FIELDS = ("need", "status", "at")
 REFERRAL_FIELDS = ("referral", "need", "person", "provider", "service", "made_on", "outcome")
 REFERRAL_STATUS_FIELDS = ("referral", "status", "at", "reason")
@@ -67,25 +82,63 @@ def collect(session: Session, pseudonyms: Pseudonymiser) -> dict[str, list[list[
     needs: list[list[Any]] = []
     rows = session.execute(
         select(
-            Need.id, Need.person_id, Need.category_code, Need.identified_on,
-            Need.setting_at_time, Need.place_at_time, Person.gender, Person.ethnicity,
-            Person.date_of_birth, Person.disability, Person.foreign_national, Person.cohort_iom,
-            Person.cohort_ppo, Person.cohort_womens, Person.cohort_young_adult,
-        )  # fmt: skip
+            Need.id,
+            Need.person_id,
+            Need.category_code,
+            Need.identified_on,
+            Need.setting_at_time,
+            Need.place_at_time,
+            Person.gender,
+            Person.ethnicity,
+            Person.date_of_birth,
+            Person.disability,
+            Person.foreign_national,
+            Person.cohort_iom,
+            Person.cohort_ppo,
+            Person.cohort_womens,
+            Person.cohort_young_adult,
+        )
         .join(Person, Person.id == Need.person_id)
         .where(Need.deleted_at.is_(None), Person.deleted_at.is_(None))
         .order_by(Need.id)
     )
-    for (need_id, person_id, cat, identified, setting, place, gender, eth, dob, disability,
-         foreign, iom, ppo, womens, young) in rows:  # fmt: skip
-        needs.append([
-            pid("need", need_id), pid("person", person_id), cat, categories.get(cat) or cat,
-            identified.isoformat(), um._setting(setting), _place(place, places),
-            um._bucket(gender, um._GENDER), um._ethnic_group(eth, ethnicities),
-            age_band(dob, identified) if dob else um.NOT_RECORDED,
-            um._bucket(disability, um._DISABILITY), um._foreign(foreign),
-            bool(iom), bool(ppo), bool(womens), bool(young),
-        ])  # fmt: skip
+    for (
+        need_id,
+        person_id,
+        cat,
+        identified,
+        setting,
+        place,
+        gender,
+        eth,
+        dob,
+        disability,
+        foreign,
+        iom,
+        ppo,
+        womens,
+        young,
+    ) in rows:
+        needs.append(
+            [
+                pid("need", need_id),
+                pid("person", person_id),
+                cat,
+                categories.get(cat) or cat,
+                identified.isoformat(),
+                um._setting(setting),
+                _place(place, places),
+                um._bucket(gender, um._GENDER),
+                um._ethnic_group(eth, ethnicities),
+                age_band(dob, identified) if dob else um.NOT_RECORDED,
+                um._bucket(disability, um._DISABILITY),
+                um._foreign(foreign),
+                bool(iom),
+                bool(ppo),
+                bool(womens),
+                bool(young),
+            ]
+        )
 
     need_status = [
         [pid("need", need_id), status, _at(at)]
@@ -98,13 +151,25 @@ def collect(session: Session, pseudonyms: Pseudonymiser) -> dict[str, list[list[
     ]
 
     referrals = [
-        [pid("referral", ref_id), pid("need", need_id), pid("person", person_id),
-         provider or "", service or "", made_on.isoformat(), outcome or ""]  # fmt: skip
+        [
+            pid("referral", ref_id),
+            pid("need", need_id),
+            pid("person", person_id),
+            provider or "",
+            service or "",
+            made_on.isoformat(),
+            outcome or "",
+        ]
         for ref_id, need_id, person_id, provider, service, made_on, outcome in session.execute(
             select(
-                Referral.id, Referral.need_id, Referral.person_id, Organisation.name,
-                Service.name, Referral.made_on, Referral.outcome,
-            )  # fmt: skip
+                Referral.id,
+                Referral.need_id,
+                Referral.person_id,
+                Organisation.name,
+                Service.name,
+                Referral.made_on,
+                Referral.outcome,
+            )
             .join(Service, Service.id == Referral.service_id)
             .join(Organisation, Organisation.id == Service.organisation_id)
             .where(Referral.deleted_at.is_(None))
@@ -115,9 +180,11 @@ def collect(session: Session, pseudonyms: Pseudonymiser) -> dict[str, list[list[
         [pid("referral", ref_id), status, _at(at), reason or ""]
         for ref_id, status, at, reason in session.execute(
             select(
-                ReferralStatusChange.referral_id, ReferralStatusChange.to_status,
-                ReferralStatusChange.at, ReferralStatusChange.reason_code,
-            )  # fmt: skip
+                ReferralStatusChange.referral_id,
+                ReferralStatusChange.to_status,
+                ReferralStatusChange.at,
+                ReferralStatusChange.reason_code,
+            )
             .join(Referral, Referral.id == ReferralStatusChange.referral_id)
             .where(ReferralStatusChange.deleted_at.is_(None), Referral.deleted_at.is_(None))
             .order_by(ReferralStatusChange.referral_id, ReferralStatusChange.at)
@@ -222,9 +289,24 @@ def validate(payload: object) -> dict[str, list[tuple[Any, ...]]]:
         if not isinstance(payload, dict):
             raise ValueError("payload")
         needs = [
-            (_pid(r[0]), _pid(r[1]), _code(r[2]), _label(r[3]), _day(r[4]), _label(r[5]),
-             _label(r[6]), _label(r[7]), _label(r[8]), _label(r[9]), _label(r[10]),
-             _label(r[11]), _flag(r[12]), _flag(r[13]), _flag(r[14]), _flag(r[15]))  # fmt: skip
+            (
+                _pid(r[0]),
+                _pid(r[1]),
+                _code(r[2]),
+                _label(r[3]),
+                _day(r[4]),
+                _label(r[5]),
+                _label(r[6]),
+                _label(r[7]),
+                _label(r[8]),
+                _label(r[9]),
+                _label(r[10]),
+                _label(r[11]),
+                _flag(r[12]),
+                _flag(r[13]),
+                _flag(r[14]),
+                _flag(r[15]),
+            )
             for r in _rows(payload, "needs", len(NEED_FIELDS))
         ]
         need_status = [
@@ -232,8 +314,15 @@ def validate(payload: object) -> dict[str, list[tuple[Any, ...]]]:
             for r in _rows(payload, "need_status", len(NEED_STATUS_FIELDS))
         ]
         referrals = [
-            (_pid(r[0]), _pid(r[1], optional=True), _pid(r[2]), _label(r[3], 300),
-             _label(r[4], 300), _day(r[5]), _code(r[6], _OUTCOMES))  # fmt: skip
+            (
+                _pid(r[0]),
+                _pid(r[1], optional=True),
+                _pid(r[2]),
+                _label(r[3], 300),
+                _label(r[4], 300),
+                _day(r[5]),
+                _code(r[6], _OUTCOMES),
+            )
             for r in _rows(payload, "referrals", len(REFERRAL_FIELDS))
         ]
         referral_status = [

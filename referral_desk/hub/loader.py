@@ -71,8 +71,9 @@ def load(hub: HubDatabase, signed: SignedReturn) -> LoadResult:
         if seen is not None:
             if seen.team_id != team_id:
                 raise ReturnRefused("This return id was already loaded for another team.")
-            return LoadResult(statement.team, statement.return_id, "unchanged", False, needs,
-                              referrals)  # fmt: skip
+            return LoadResult(
+                statement.team, statement.return_id, "unchanged", False, needs, referrals
+            )
         last = conn.execute(
             select(schema.team.c.last_created).where(schema.team.c.id == team_id)
         ).scalar_one()
@@ -86,10 +87,15 @@ def load(hub: HubDatabase, signed: SignedReturn) -> LoadResult:
             )
         conn.execute(
             insert(schema.return_log).values(
-                return_id=statement.return_id, team_id=team_id, created=statement.created,
-                schema=statement.schema, loaded_at=_now(), needs=needs, referrals=referrals,
+                return_id=statement.return_id,
+                team_id=team_id,
+                created=statement.created,
+                schema=statement.schema,
+                loaded_at=_now(),
+                needs=needs,
+                referrals=referrals,
                 applied=applied,
-            )  # fmt: skip
+            )
         )
     status = "loaded" if applied else "superseded"
     return LoadResult(statement.team, statement.return_id, status, registered, needs, referrals)

@@ -22,9 +22,9 @@ from sqlalchemy import Connection, Select, String, and_, exists, func, literal, 
 from sqlalchemy.sql.elements import ColumnElement
 
 from referral_desk.domain.people import AGE_BANDS
+from referral_desk.hub.schema import report_need, report_need_status, report_team
 from referral_desk.reports import unmet_needs as um
 from referral_desk.reports.model import ChartSpec, Column, Period, Report, ReportTable
-from referral_desk.hub.schema import report_need, report_need_status, report_team
 
 __all__ = ["REGIONAL", "build_unmet_needs"]
 
@@ -122,9 +122,7 @@ def build_unmet_needs(conn: Connection, date_from: date, date_to: date, today: d
         .join(t, t.c.id == n.c.team_id)
         .group_by(*dims)
     ).all()
-    tally: dict[str, Counter[tuple[Any, str]]] = {
-        k: Counter() for k in ("team", *um._TALLIES)
-    }
+    tally: dict[str, Counter[tuple[Any, str]]] = {k: Counter() for k in ("team", *um._TALLIES)}
     for (team, cat, reason, setting, place, gender, eth, band, disability, nationality, iom,
          ppo, womens, young, count) in grouped:  # fmt: skip
         tally["team"][(team, reason)] += count

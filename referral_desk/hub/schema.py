@@ -160,13 +160,9 @@ report_team = Table(
     Column("name", String(200)),
 )
 report_need = Table("report_need", views_metadata, *_columns(need))
-report_need_status = Table(
-    "report_need_status", views_metadata, *_columns(need_status)
-)
+report_need_status = Table("report_need_status", views_metadata, *_columns(need_status))
 report_referral = Table("report_referral", views_metadata, *_columns(referral))
-report_referral_status = Table(
-    "report_referral_status", views_metadata, *_columns(referral_status)
-)
+report_referral_status = Table("report_referral_status", views_metadata, *_columns(referral_status))
 
 views: dict[str, str] = {
     "report_team": "SELECT id, name FROM hub_team",

@@ -38,6 +38,7 @@ from referral_desk.reports import export
 from referral_desk.reports.model import Report
 from referral_desk.reports.suppression import DEFAULT_THRESHOLD
 from referral_desk.services.base import ServiceBase
+from referral_desk.services.common import parse_date
 from referral_desk.services.reports import (
     MAX_DAYS,
     default_period,
@@ -45,7 +46,6 @@ from referral_desk.services.reports import (
     render_bytes,
     write_atomically,
 )
-from referral_desk.services.common import parse_date
 from referral_desk.store.models import Officer, SiteState
 from referral_desk.sync.keys import KeyCache
 
@@ -192,9 +192,7 @@ class HubService(ServiceBase):
     ) -> dict[str, Any]:
         return export.to_data(self.regional(name, url, date_from, date_to), DEFAULT_THRESHOLD)
 
-    def render_regional(
-        self, name: str, url: str, date_from: Any, date_to: Any, fmt: str
-    ) -> bytes:
+    def render_regional(self, name: str, url: str, date_from: Any, date_to: Any, fmt: str) -> bytes:
         fmt = parse_format(fmt)
         report = self.regional(name, url, date_from, date_to)
         return render_bytes(report, DEFAULT_THRESHOLD, fmt)
