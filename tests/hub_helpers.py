@@ -17,3 +17,12 @@ def make_team(folder: Path, team: str, *, people: int, seed: int, clock: Clock) 
     app.profile.set(name=f"Officer of {team}", team=team)
     generate_demo(app, people=people, services=40, seed=seed)
     return app
+
+
+def as_user(url: str, user: str) -> str:
+    """The same server and database, logging in as `user`."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.netloc.split("@", 1)[-1]
+    return urlunsplit((parts.scheme, f"{user}@{host}", parts.path, parts.query, parts.fragment))

@@ -116,6 +116,8 @@ def upgrade() -> None:
     op.execute(f"GRANT SELECT ON {', '.join(VIEWS)} TO {LOADER}")
     op.execute(f"GRANT USAGE ON SEQUENCE hub_team_id_seq, hub_directory_id_seq TO {LOADER}")
     op.execute(f"GRANT SELECT ON {', '.join(VIEWS)} TO {COMMISSIONER}")
+    # Every client checks the hub's schema version before it reads or loads anything.
+    op.execute(f"GRANT SELECT ON hub_alembic_version TO {LOADER}, {COMMISSIONER}")
 
 
 def downgrade() -> None:
