@@ -205,5 +205,12 @@ def _trend_table(conn: Connection, period: Period) -> ReportTable:
 
 Builder = Callable[[Connection, date, date, date], Report]
 
-REGIONAL: dict[str, Builder] = {um.NAME: build_unmet_needs}
+
+def _outcomes(conn: Connection, date_from: date, date_to: date, today: date) -> Report:
+    from referral_desk.hub.regional_outcomes import build_outcomes
+
+    return build_outcomes(conn, date_from, date_to, today)
+
+
+REGIONAL: dict[str, Builder] = {um.NAME: build_unmet_needs, "outcomes": _outcomes}
 """Regional reports the hub can build, by the command line's names."""

@@ -209,3 +209,30 @@ def test_the_hub_schema_matches_its_migrations(ready_hub):
     finally:
         hub.close()
     assert diff == []
+
+
+def test_regional_outcomes_add_up_the_teams(teams, ready_hub):
+    for app in teams:
+        app.hub.push(ready_hub)
+    region = teams[0].hub.regional("outcomes", ready_hub, FROM, TO)
+    own = [app.reports.run("outcomes", FROM, TO) for app in teams]
+    totals = region.table("by_service").totals_dict()
+    counted = ("made", "acknowledged", "accepted", "waiting_list", "started", "completed",
+               "ended_early", "withdrawn", "outcomes")  # fmt: skip
+    for key in counted:
+        assert totals[key] == sum(r.table("by_service").totals_dict()[key] for r in own), key
+    assert totals["score"] == pytest.approx(
+        sum(r.table("by_service").totals_dict()["score"] or 0 for r in own)
+    )
+    for name, report in zip(("Leeds North", "HMP Styal OMU"), own, strict=True):
+        row = region.table("by_team").row(name)
+        team_totals = report.table("by_service").totals_dict()
+        assert {k: row[k] for k in counted} == {k: team_totals[k] for k in counted}
+        assert row["median_ack"] == team_totals["median_ack"]
+        assert row["median_start"] == team_totals["median_start"]
+    declined = region.table("declined_by_reason").totals_dict()["total"]
+    assert declined == sum(r.table("declined_by_reason").totals_dict()["total"] for r in own)
+    region_silent = {row[0] for row in region.table("never_respond").rows}
+    assert region_silent <= set().union(
+        *({r[0] for r in o.table("never_respond").rows} for o in own)
+    )
