@@ -5,7 +5,9 @@ a listed area or prison), cohort flags, and the equality fields as the fixed buc
 own unmet-needs report uses (gender, ONS ethnic group, age band at the time, disability,
 nationality); its status history as (state, time). Per referral — the service and provider
 (directory data), the day it was made, its outcome code and its status history with reason
-codes. Every record is keyed by a keyed pseudonym (`pseudonyms`).
+codes. Per follow-up — its kind and the days it was due and done. The team's live directory
+(provider, service, verification date, pre-checked, categories) for the freshness report. Every
+record is keyed by a keyed pseudonym (`pseudonyms`).
 
 What never goes in: names, dates of birth (only the age band), CRN/NOMIS/PNC, descriptions,
 notes, risk notes, free-text answers (a typed place or equality answer not in the team's lists
@@ -31,6 +33,7 @@ from referral_desk.hub.errors import ReturnRefused
 from referral_desk.hub.pseudonyms import Pseudonymiser
 from referral_desk.reports import unmet_needs as um
 from referral_desk.store.models import (
+    FollowUp,
     Need,
     NeedStatusChange,
     Organisation,
@@ -39,6 +42,7 @@ from referral_desk.store.models import (
     Referral,
     ReferralStatusChange,
     Service,
+    ServiceCategory,
 )
 
 __all__ = ["RETURN_SCHEMA", "collect", "validate"]
@@ -70,6 +74,8 @@ NEED_FIELDS = (
 NEED_STATUS_FIELDS = ("need", "status", "at")
 REFERRAL_FIELDS = ("referral", "need", "person", "provider", "service", "made_on", "outcome")
 REFERRAL_STATUS_FIELDS = ("referral", "status", "at", "reason")
+FOLLOW_UP_FIELDS = ("follow_up", "kind", "due_on", "done_on")
+SERVICE_FIELDS = ("provider", "service", "assured_on", "prechecked", "categories")
 
 
 def collect(session: Session, pseudonyms: Pseudonymiser) -> dict[str, list[list[Any]]]:
@@ -190,12 +196,56 @@ def collect(session: Session, pseudonyms: Pseudonymiser) -> dict[str, list[list[
             .order_by(ReferralStatusChange.referral_id, ReferralStatusChange.at)
         )
     ]
+    follow_ups = [
+        [pid("follow_up", fid), kind, due.isoformat(), done.isoformat() if done else None]
+        for fid, kind, due, done in session.execute(
+            select(FollowUp.id, FollowUp.kind, FollowUp.due_on, FollowUp.done_on)
+            .where(FollowUp.deleted_at.is_(None))
+            .order_by(FollowUp.id)
+        )
+    ]
     return {
         "needs": needs,
         "need_status": need_status,
         "referrals": referrals,
         "referral_status": referral_status,
+        "follow_ups": follow_ups,
+        "services": _services(session, categories),
     }
+
+
+def _services(session: Session, categories: dict[str, str]) -> list[list[Any]]:
+    """The team's live directory for the freshness report (directory data, not personal)."""
+    cats: dict[str, list[str]] = {}
+    for sid, code in session.execute(
+        select(ServiceCategory.service_id, ServiceCategory.category_code).where(
+            ServiceCategory.deleted_at.is_(None)
+        )
+    ):
+        cats.setdefault(sid, []).append(categories.get(code) or code)
+    rows = session.execute(
+        select(
+            Service.id,
+            Organisation.name,
+            Service.name,
+            Service.assured_date,
+            Service.isp_agreed,
+            Service.reports_attendance,
+        )
+        .join(Organisation, Organisation.id == Service.organisation_id)
+        .where(Service.deleted_at.is_(None), Service.status != "defunct")
+        .order_by(Service.id)
+    )
+    return [
+        [
+            provider or "",
+            name or "",
+            assured.isoformat() if assured else None,
+            bool(isp and attendance),
+            sorted(set(cats.get(sid, ()))),
+        ]
+        for sid, provider, name, assured, isp, attendance in rows
+    ]
 
 
 def _listed_places(session: Session) -> dict[str, str]:
@@ -329,10 +379,25 @@ def validate(payload: object) -> dict[str, list[tuple[Any, ...]]]:
             (_pid(r[0]), _code(r[1], _REFERRAL_STATES), _time(r[2]), _code(r[3]))
             for r in _rows(payload, "referral_status", len(REFERRAL_STATUS_FIELDS))
         ]
+        follow_ups = [
+            (_pid(r[0]), _code(r[1]), _day(r[2]), None if r[3] is None else _day(r[3]))
+            for r in _rows(payload, "follow_ups", len(FOLLOW_UP_FIELDS))
+        ]
+        services = [
+            (
+                _label(r[0], 300),
+                _label(r[1], 300),
+                None if r[2] is None else _day(r[2]),
+                _flag(r[3]),
+                _labels_list(r[4]),
+            )
+            for r in _rows(payload, "services", len(SERVICE_FIELDS))
+        ]
     except (ValueError, TypeError, IndexError) as err:
         raise ReturnRefused("The return's contents are not in the expected form: refused.") from err
     _unique(needs, "needs")
     _unique(referrals, "referrals")
+    _unique(follow_ups, "follow-ups")
     known_needs = {r[0] for r in needs}
     known_referrals = {r[0] for r in referrals}
     if any(r[0] not in known_needs for r in need_status) or any(
@@ -344,7 +409,15 @@ def validate(payload: object) -> dict[str, list[tuple[Any, ...]]]:
         "need_status": need_status,
         "referrals": referrals,
         "referral_status": referral_status,
+        "follow_ups": follow_ups,
+        "services": services,
     }
+
+
+def _labels_list(value: object) -> list[str]:
+    if not isinstance(value, list) or len(value) > 50:
+        raise ValueError("labels")
+    return [_label(v) for v in value]
 
 
 def _unique(rows: list[tuple[Any, ...]], what: str) -> None:

@@ -129,6 +129,13 @@ def _replace_facts(conn: Connection, team_id: int, rows: dict[str, list[tuple[An
     _copy(conn, schema.need_status, _sequenced(team_id, rows["need_status"]))
     _copy(conn, schema.referral, ((team_id, *r) for r in rows["referrals"]))
     _copy(conn, schema.referral_status, _sequenced(team_id, rows["referral_status"]))
+    _copy(conn, schema.follow_up, ((team_id, *r) for r in rows["follow_ups"]))
+    _copy(conn, schema.service, ((team_id, i, *r[:4]) for i, r in enumerate(rows["services"])))
+    _copy(
+        conn,
+        schema.service_category,
+        ((team_id, i, label) for i, r in enumerate(rows["services"]) for label in set(r[4])),
+    )
 
 
 def _sequenced(team_id: int, rows: list[tuple[Any, ...]]) -> Any:

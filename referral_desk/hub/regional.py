@@ -212,5 +212,22 @@ def _outcomes(conn: Connection, date_from: date, date_to: date, today: date) -> 
     return build_outcomes(conn, date_from, date_to, today)
 
 
-REGIONAL: dict[str, Builder] = {um.NAME: build_unmet_needs, "outcomes": _outcomes}
+def _followups(conn: Connection, date_from: date, date_to: date, today: date) -> Report:
+    from referral_desk.hub.regional_followups import build_followups
+
+    return build_followups(conn, date_from, date_to, today)
+
+
+def _freshness(conn: Connection, date_from: date, date_to: date, today: date) -> Report:
+    from referral_desk.hub.regional_freshness import build_freshness
+
+    return build_freshness(conn, date_from, date_to, today)
+
+
+REGIONAL: dict[str, Builder] = {
+    um.NAME: build_unmet_needs,
+    "outcomes": _outcomes,
+    "followups": _followups,
+    "freshness": _freshness,
+}
 """Regional reports the hub can build, by the command line's names."""

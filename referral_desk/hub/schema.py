@@ -130,6 +130,35 @@ referral_status = Table(
     Column("reason", String(80), nullable=False),
 )
 
+follow_up = Table(
+    "hub_follow_up",
+    metadata,
+    _team_id(),
+    Column("follow_up", String(32), primary_key=True),
+    Column("kind", String(80), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("done_on", Date),
+)
+
+service = Table(
+    "hub_service",
+    metadata,
+    _team_id(),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("provider", String(300), nullable=False),
+    Column("service", String(300), nullable=False),
+    Column("assured_on", Date),
+    Column("prechecked", Boolean, nullable=False),
+)
+
+service_category = Table(
+    "hub_service_category",
+    metadata,
+    _team_id(),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("category_label", String(200), primary_key=True),
+)
+
 directory = Table(
     "hub_directory",
     metadata,
@@ -142,7 +171,7 @@ directory = Table(
     Column("content", LargeBinary, nullable=False),
 )
 
-FACT_TABLES = (need, need_status, referral, referral_status)
+FACT_TABLES = (need, need_status, referral, referral_status, follow_up, service, service_category)
 
 # --- the views commissioners read (same columns as the tables, team by name) ------------------
 
@@ -163,6 +192,11 @@ report_need = Table("report_need", views_metadata, *_columns(need))
 report_need_status = Table("report_need_status", views_metadata, *_columns(need_status))
 report_referral = Table("report_referral", views_metadata, *_columns(referral))
 report_referral_status = Table("report_referral_status", views_metadata, *_columns(referral_status))
+report_follow_up = Table("report_follow_up", views_metadata, *_columns(follow_up))
+report_service = Table("report_service", views_metadata, *_columns(service))
+report_service_category = Table(
+    "report_service_category", views_metadata, *_columns(service_category)
+)
 
 views: dict[str, str] = {
     "report_team": "SELECT id, name FROM hub_team",
@@ -170,6 +204,9 @@ views: dict[str, str] = {
     "report_need_status": "SELECT * FROM hub_need_status",
     "report_referral": "SELECT * FROM hub_referral",
     "report_referral_status": "SELECT * FROM hub_referral_status",
+    "report_follow_up": "SELECT * FROM hub_follow_up",
+    "report_service": "SELECT * FROM hub_service",
+    "report_service_category": "SELECT * FROM hub_service_category",
     "report_directory": "SELECT id, published_at, publisher, signer, signature, sha256, content "
     "FROM hub_directory",
 }

@@ -236,3 +236,36 @@ def test_regional_outcomes_add_up_the_teams(teams, ready_hub):
     assert region_silent <= set().union(
         *({r[0] for r in o.table("never_respond").rows} for o in own)
     )
+
+
+def test_regional_followups_and_freshness_match_each_team(teams, ready_hub):
+    for app in teams:
+        app.hub.push(ready_hub)
+    follow = teams[0].hub.regional("followups", ready_hub, FROM, TO)
+    fresh = teams[0].hub.regional("freshness", ready_hub, FROM, TO)
+    own_follow = [app.reports.run("followups", FROM, TO) for app in teams]
+    own_fresh = [app.reports.run("freshness", FROM, TO) for app in teams]
+    for name, f_report, s_report in zip(
+        ("Leeds North", "HMP Styal OMU"), own_follow, own_fresh, strict=True
+    ):
+        row = follow.table("by_team").row(name)
+        assert tuple(row.values())[1:] == tuple(f_report.table("by_officer").totals)[2:]
+        team_row = fresh.table("by_team").row(name)
+        bands = {r[0]: r[1] for r in s_report.table("by_band").rows}
+        for key, label in (("under_3", "Under 3 months"), ("never", "Never verified")):
+            assert team_row[key] == bands[label]
+        assert team_row["services"] == s_report.table("by_band").totals[1]
+    kinds = follow.table("by_kind").totals
+    assert kinds[1] == sum(r.table("by_kind").totals[1] for r in own_follow)
+    assert fresh.table("by_band").totals[1] <= sum(r.table("by_band").totals[1] for r in own_fresh)
+
+
+@pytest.mark.parametrize("name", ["unmet-needs", "outcomes", "followups", "freshness"])
+def test_every_regional_report_exports_in_every_format(teams, ready_hub, name):
+    teams[0].hub.push(ready_hub)
+    for fmt in ("csv", "xlsx", "pdf", "json"):
+        content = teams[0].hub.render_regional(name, ready_hub, FROM, TO, fmt)
+        assert len(content) > 100, fmt
+    data = teams[0].hub.regional_data(name, ready_hub, FROM, TO)
+    assert data["suppression"]["threshold"] == 5
+    assert "by_team" in {t["key"] for t in data["tables"]}

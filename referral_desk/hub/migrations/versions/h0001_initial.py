@@ -15,13 +15,17 @@ depends_on = None
 LOADER = "referral_hub_loader"
 COMMISSIONER = "referral_hub_commissioner"
 TABLES = ("hub_team", "hub_return", "hub_need", "hub_need_status", "hub_referral",
-          "hub_referral_status", "hub_directory")  # fmt: skip
+          "hub_referral_status", "hub_follow_up", "hub_service", "hub_service_category",
+          "hub_directory")  # fmt: skip
 VIEWS = {
     "report_team": "SELECT id, name FROM hub_team",
     "report_need": "SELECT * FROM hub_need",
     "report_need_status": "SELECT * FROM hub_need_status",
     "report_referral": "SELECT * FROM hub_referral",
     "report_referral_status": "SELECT * FROM hub_referral_status",
+    "report_follow_up": "SELECT * FROM hub_follow_up",
+    "report_service": "SELECT * FROM hub_service",
+    "report_service_category": "SELECT * FROM hub_service_category",
     "report_directory": "SELECT id, published_at, publisher, signer, signature, sha256, content "
     "FROM hub_directory",
 }
@@ -93,6 +97,29 @@ def upgrade() -> None:
         sa.Column("status", sa.String(30), nullable=False),
         sa.Column("at", sa.DateTime, nullable=False),
         sa.Column("reason", sa.String(80), nullable=False),
+    )
+    op.create_table(
+        "hub_follow_up",
+        _team_id(),
+        sa.Column("follow_up", sa.String(32), primary_key=True),
+        sa.Column("kind", sa.String(80), nullable=False),
+        sa.Column("due_on", sa.Date, nullable=False),
+        sa.Column("done_on", sa.Date),
+    )
+    op.create_table(
+        "hub_service",
+        _team_id(),
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("provider", sa.String(300), nullable=False),
+        sa.Column("service", sa.String(300), nullable=False),
+        sa.Column("assured_on", sa.Date),
+        sa.Column("prechecked", sa.Boolean, nullable=False),
+    )
+    op.create_table(
+        "hub_service_category",
+        _team_id(),
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("category_label", sa.String(200), primary_key=True),
     )
     op.create_table(
         "hub_directory",
