@@ -5,6 +5,8 @@
     hub push --url URL                        send this team's return straight to the hub
     hub load FILE… --url URL                  load carried returns at the hub
     hub report NAME --url URL --from D --to D --format F --out FILE
+    hub publish [--url URL] [--out FILE]      directory keeper: publish the regional directory
+    hub pull (--url URL | --file FILE) [--dry-run]   import it, with the usual preview
 
 The region passphrase (which encrypts carried returns) comes from --passphrase-file FILE or
 $REFERRAL_DESK_HUB_PASSPHRASE, never a prompt. `--url` is a libpq URI; it is never printed.
@@ -80,6 +82,17 @@ def add_hub_parser(
     rep.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
     rep.add_argument("--format", dest="fmt", choices=list(FORMATS), metavar="FORMAT")
     rep.add_argument("--out", metavar="FILE")
+    pub = actions.add_parser(
+        "publish", parents=[json_parent], help="publish the regional directory (signed HSDS)"
+    )
+    url_arg(pub)
+    pub.add_argument("--out", metavar="FILE", help="also (or only) write a carried file")
+    pull = actions.add_parser(
+        "pull", parents=[json_parent], help="import the regional directory (with preview)"
+    )
+    pull.add_argument("--url", metavar="URI", help="pull the newest from the hub")
+    pull.add_argument("--file", metavar="FILE", help="a carried directory file")
+    pull.add_argument("--dry-run", action="store_true", help="preview only; write nothing")
     return parser
 
 
@@ -143,7 +156,35 @@ def run_hub(app: AppServices, args: argparse.Namespace) -> Result:
         results = service.load_files(_url(args), args.files, read_hub_passphrase(args))
         data = {"returns": [r.to_dict() for r in results]}
         return data, lambda d: "\n".join(_loaded_text(r) for r in d["returns"])
+    if action == "publish":
+        data = service.publish_directory(
+            getattr(args, "url", None) or os.environ.get(ENV_HUB_URL) or None, args.out
+        )
+        return data, _published_text
+    if action == "pull":
+        from referral_desk.cli.directory_cmd import import_text
+
+        url = args.url or (None if args.file else os.environ.get(ENV_HUB_URL) or None)
+        signed, report = service.pull_directory(url, args.file, dry_run=args.dry_run)
+        data = {"publisher": signed.publisher, "published": signed.published,
+                "key": signed.fingerprint(), "import": report.to_dict()}  # fmt: skip
+        return (
+            data,
+            lambda d: (
+                f"Regional directory from {d['publisher']}, published {d['published'][:16]} "
+                f"(key {d['key']})\n" + import_text(d["import"])
+            ),
+        )
     return _report(service, args)
+
+
+def _published_text(d: dict[str, Any]) -> str:
+    where = []
+    if "published_id" in d:
+        where.append("published at the hub")
+    if "path" in d:
+        where.append(f"written to {d['path']}")
+    return f"Regional directory from {d['publisher']} {' and '.join(where)} (key {d['key']})"
 
 
 def _report(service: HubService, args: argparse.Namespace) -> Result:

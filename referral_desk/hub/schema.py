@@ -197,6 +197,17 @@ report_service = Table("report_service", views_metadata, *_columns(service))
 report_service_category = Table(
     "report_service_category", views_metadata, *_columns(service_category)
 )
+report_directory = Table(
+    "report_directory",
+    views_metadata,
+    Column("id", Integer),
+    Column("published_at", DateTime),
+    Column("publisher", String(200)),
+    Column("signer", String(64)),
+    Column("signature", String(100)),
+    Column("sha256", String(64)),
+    Column("content", LargeBinary),
+)
 
 views: dict[str, str] = {
     "report_team": "SELECT id, name FROM hub_team",

@@ -13,14 +13,19 @@ The team name is the officer profile's team (`profile set --team`), as every PC 
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from referral_desk.domain.errors import ValidationError
+from referral_desk.hub import directory as hub_directory
 from referral_desk.hub.connection import HubDatabase
-from referral_desk.hub.errors import HubError
+from referral_desk.hub.errors import HubError, KeyMismatch
 from referral_desk.hub.facts import collect
 from referral_desk.hub.loader import LoadResult, load
 from referral_desk.hub.pseudonyms import Pseudonymiser, team_key
@@ -46,12 +51,15 @@ from referral_desk.services.reports import (
     render_bytes,
     write_atomically,
 )
-from referral_desk.store.models import Officer, SiteState
+from referral_desk.store.models import LocalSetting, Officer, SiteState
 from referral_desk.sync.keys import KeyCache
 
 __all__ = ["SIGNING_KEY_FILE", "HubService", "ReturnWritten", "parse_regional_name"]
 
 SIGNING_KEY_FILE = "hub-signing.pem"
+DIRECTORY_SIGNER_SETTING = "hub_directory_signer"
+"""Local setting: the publisher key this PC accepted first (trust on first use)."""
+PUBLISHER_ROLES = ("directory_keeper",)
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,101 @@ class HubService(ServiceBase):
         finally:
             hub.close()
 
+    # --- the regional directory ----------------------------------------------------------------
+
+    def _profile(self) -> tuple[str, str]:
+        with self._read() as session:
+            state = session.get(SiteState, 1)
+            officer = session.get(Officer, state.officer_id) if state and state.officer_id else None
+            if officer is None:
+                return "", ""
+            return " ".join((officer.team or "").split()), officer.role or ""
+
+    def sign_directory(self) -> hub_directory.SignedDirectory:
+        """The directory on this PC as a signed HSDS 3.0 package (directory keepers only)."""
+        team, role = self._profile()
+        if role not in PUBLISHER_ROLES:
+            raise ValidationError("Only a directory keeper can publish the regional directory.")
+        if not team:
+            raise ValidationError("Set your team first (referral-desk profile set --team NAME).")
+        key = load_or_create_signing_key(self.signing_key_path)
+        from referral_desk.services.directory_admin import DirectoryAdminService
+
+        with _private_temp(Path(self.db.path).parent, ".zip") as tmp:
+            DirectoryAdminService(self.db, self.clock).export_package(tmp)
+            content = tmp.read_bytes()
+        return hub_directory.sign_directory(
+            content, publisher=team, published=self.clock.now().isoformat(), key=key
+        )
+
+    def publish_directory(
+        self, url: str | None = None, out: str | Path | None = None
+    ) -> dict[str, Any]:
+        """Publish to the hub (`url`) and/or write a carried directory file (`out`)."""
+        if not url and not out:
+            raise ValidationError("Give --url to publish at the hub, or --out FILE, or both")
+        signed = self.sign_directory()
+        result: dict[str, Any] = {"publisher": signed.publisher, "size": len(signed.content),
+                                  "key": signed.fingerprint()}  # fmt: skip
+        if out:
+            path = Path(out)
+            if path.is_dir() or not path.parent.is_dir():
+                raise ValidationError("Give a file name in an existing folder for --out")
+            write_atomically(path, signed.to_bytes())
+            result["path"] = str(path)
+        if url:
+            hub = HubDatabase(url)
+            try:
+                with hub.connect() as conn:
+                    hub.check(conn)
+                    result["published_id"] = hub_directory.publish(conn, signed, self.clock.now())
+            finally:
+                hub.close()
+        return result
+
+    def pull_directory(
+        self, url: str | None = None, file: str | Path | None = None, *, dry_run: bool = False
+    ) -> tuple[hub_directory.SignedDirectory, Any]:
+        """The regional directory from the hub or a carried file, through the usual import
+        (with `dry_run`, its preview). Returns (what was verified, the import report)."""
+        if bool(url) == bool(file):
+            raise ValidationError("Give either --url (pull from the hub) or --file FILE")
+        if file:
+            path = Path(file)
+            if not path.is_file():
+                raise HubError("The directory file is not a regular file.")
+            if path.stat().st_size > hub_directory.MAX_DIRECTORY:
+                raise HubError("The directory file is too large.")
+            signed = hub_directory.open_directory(path.read_bytes())
+        else:
+            hub = HubDatabase(url or "")
+            try:
+                with hub.connect() as conn:
+                    hub.check(conn)
+                    found = hub_directory.latest(conn)
+            finally:
+                hub.close()
+            if found is None:
+                raise HubError("No regional directory has been published at the hub yet.")
+            signed = found
+        with self._read() as session:
+            pinned = session.get(LocalSetting, DIRECTORY_SIGNER_SETTING)
+            pinned_key = pinned.value if pinned is not None else None
+        if pinned_key and pinned_key != signed.signer:
+            raise KeyMismatch(
+                "This directory is signed with a different key from the one this computer "
+                "accepted before: not imported (ask the region's directory keeper)."
+            )
+        from referral_desk.services.directory_admin import DirectoryAdminService
+
+        with _private_temp(Path(self.db.path).parent, ".zip") as tmp:
+            tmp.write_bytes(signed.content)
+            report = DirectoryAdminService(self.db, self.clock).import_package(tmp, dry_run=dry_run)
+        if not dry_run and not pinned_key:
+            with self.db.write(reason="local setting") as session:
+                session.add(LocalSetting(key=DIRECTORY_SIGNER_SETTING, value=signed.signer))
+        return signed, report
+
     # --- the hub's side ----------------------------------------------------------------------
 
     def init_hub(self, url: str) -> str:
@@ -202,6 +305,18 @@ class HubService(ServiceBase):
     ) -> Path:
         content = self.render_regional(name, url, date_from, date_to, fmt)
         return write_atomically(Path(path), content)
+
+
+@contextmanager
+def _private_temp(folder: Path, suffix: str) -> Iterator[Path]:
+    """An owner-only temporary file beside the database, removed afterwards."""
+    fd, name = tempfile.mkstemp(prefix=".hub-", suffix=suffix, dir=folder)
+    os.close(fd)
+    path = Path(name)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def _team_of(signed: SignedReturn) -> str:
