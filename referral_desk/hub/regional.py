@@ -18,7 +18,19 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, and_, exists, func, literal, select, union_all
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    and_,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql.elements import ColumnElement
 
 from referral_desk.domain.people import AGE_BANDS
@@ -40,70 +52,53 @@ def _month(value: ColumnElement) -> ColumnElement:
 
 
 def unmet_hits(period: Period, *, by_month: bool) -> Select:
-    """(team_id, need, bucket, reason): the team report's rule (`unmet_needs.unmet_hits`)."""
+    """(team_id, need, bucket, reason): the team report's rule (`unmet_needs.unmet_hits`).
+
+    The same rule in one sort instead of an anti-join: candidates are every unmet change in the
+    period (in its bucket) and every need logged in the period (in its bucket, with its first
+    unmet reason); DISTINCT ON keeps, per need and bucket, the latest change, and the logged
+    candidate only when no change fell in that bucket. (The anti-join form made PostgreSQL
+    misjudge a twice-used CTE and loop over it: seconds per ten teams.)
+    """
     ns, n = report_need_status, report_need
-    changes = (
-        select(ns.c.team_id, ns.c.need, ns.c.status, ns.c.at, ns.c.seq)
-        .where(ns.c.status.in_(_UNMET))
-        .cte("unmet_change")
+    unmet = ns.c.status.in_(_UNMET)
+    change_bucket = _month(ns.c.at) if by_month else literal("period", String)
+    changes = select(
+        ns.c.team_id,
+        ns.c.need,
+        change_bucket.label("bucket"),
+        ns.c.status.label("reason"),
+        literal(0).label("priority"),
+        ns.c.at,
+        ns.c.seq,
+    ).where(unmet, ns.c.at >= period.start, ns.c.at < period.end)
+    first = (
+        select(ns.c.team_id, ns.c.need, ns.c.status)
+        .where(unmet)
+        .ext(distinct_on(ns.c.team_id, ns.c.need))
+        .order_by(ns.c.team_id, ns.c.need, ns.c.at, ns.c.seq)
+        .subquery("first_unmet")
     )
-    change_bucket = _month(changes.c.at) if by_month else literal("period", String)
-    ranked = (
-        select(
-            changes.c.team_id,
-            changes.c.need,
-            change_bucket.label("bucket"),
-            changes.c.status.label("reason"),
-            func.row_number()
-            .over(
-                partition_by=(changes.c.team_id, changes.c.need, change_bucket),
-                order_by=(changes.c.at.desc(), changes.c.seq.desc()),
-            )
-            .label("rn"),
-        )
-        .where(changes.c.at >= period.start, changes.c.at < period.end)
-        .subquery("ranked")
-    )
-    in_bucket = (
-        select(ranked.c.team_id, ranked.c.need, ranked.c.bucket, ranked.c.reason)
-        .where(ranked.c.rn == 1)
-        .cte("in_bucket")
-    )
-    first_ranked = select(
-        changes.c.team_id,
-        changes.c.need,
-        changes.c.status,
-        func.row_number()
-        .over(
-            partition_by=(changes.c.team_id, changes.c.need),
-            order_by=(changes.c.at, changes.c.seq),
-        )
-        .label("rn"),
-    ).subquery("first_ranked")
     need_bucket = _month(n.c.identified_on) if by_month else literal("period", String)
     logged = (
-        select(n.c.team_id, n.c.need, need_bucket.label("bucket"), first_ranked.c.status)
-        .join(
-            first_ranked,
-            and_(
-                first_ranked.c.team_id == n.c.team_id,
-                first_ranked.c.need == n.c.need,
-                first_ranked.c.rn == 1,
-            ),
+        select(
+            n.c.team_id,
+            n.c.need,
+            need_bucket.label("bucket"),
+            first.c.status.label("reason"),
+            literal(1).label("priority"),
+            literal(None, DateTime).label("at"),
+            literal(None, Integer).label("seq"),
         )
-        .where(
-            n.c.identified_on >= period.date_from,
-            n.c.identified_on <= period.date_to,
-            ~exists().where(
-                in_bucket.c.team_id == n.c.team_id,
-                in_bucket.c.need == n.c.need,
-                in_bucket.c.bucket == need_bucket,
-            ),
-        )
+        .join(first, and_(first.c.team_id == n.c.team_id, first.c.need == n.c.need))
+        .where(n.c.identified_on >= period.date_from, n.c.identified_on <= period.date_to)
     )
-    return union_all(
-        select(in_bucket.c.team_id, in_bucket.c.need, in_bucket.c.bucket, in_bucket.c.reason),
-        logged,
+    candidates = union_all(changes, logged).subquery("candidates")
+    c = candidates.c
+    return (
+        select(c.team_id, c.need, c.bucket, c.reason)
+        .ext(distinct_on(c.team_id, c.need, c.bucket))
+        .order_by(c.team_id, c.need, c.bucket, c.priority, c.at.desc(), c.seq.desc())
     )
 
 
