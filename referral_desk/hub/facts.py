@@ -9,6 +9,11 @@ codes. Per follow-up — its kind and the days it was due and done. The team's l
 (provider, service, verification date, pre-checked, categories) for the freshness report. Every
 record is keyed by a keyed pseudonym (`pseudonyms`).
 
+Data minimisation: the hub's question about needs is which could not be met, so only needs
+that have been unmet at some point are sent, with their unmet status changes; a need met at
+once tells a commissioner nothing and stays with the team. Referral histories are sent whole
+(states and their dates) and summarised at the hub on loading (`summary`).
+
 What never goes in: names, dates of birth (only the age band), CRN/NOMIS/PNC, descriptions,
 notes, risk notes, free-text answers (a typed place or equality answer not in the team's lists
 becomes "Other place"/"Other answer"), officers, addresses or record ids.
@@ -24,7 +29,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.people import age_band
@@ -51,6 +56,7 @@ RETURN_SCHEMA = 1
 """Meaning of a return's payload. Bump when it changes; the hub refuses schemas it lacks."""
 
 OTHER_PLACE = "Other place"
+UNMET_STATES = tuple(status for status, _, _ in um.REASONS)
 MAX_ROWS = 5_000_000
 
 NEED_FIELDS = (
@@ -105,7 +111,7 @@ def collect(session: Session, pseudonyms: Pseudonymiser) -> dict[str, list[list[
             Person.cohort_young_adult,
         )
         .join(Person, Person.id == Need.person_id)
-        .where(Need.deleted_at.is_(None), Person.deleted_at.is_(None))
+        .where(Need.deleted_at.is_(None), Person.deleted_at.is_(None), _ever_unmet())
         .order_by(Need.id)
     )
     for (
@@ -151,7 +157,13 @@ def collect(session: Session, pseudonyms: Pseudonymiser) -> dict[str, list[list[
         for need_id, status, at in session.execute(
             select(NeedStatusChange.need_id, NeedStatusChange.to_status, NeedStatusChange.at)
             .join(Need, Need.id == NeedStatusChange.need_id)
-            .where(NeedStatusChange.deleted_at.is_(None), Need.deleted_at.is_(None))
+            .join(Person, Person.id == Need.person_id)
+            .where(
+                NeedStatusChange.deleted_at.is_(None),
+                Need.deleted_at.is_(None),
+                Person.deleted_at.is_(None),
+                NeedStatusChange.to_status.in_(UNMET_STATES),
+            )
             .order_by(NeedStatusChange.need_id, NeedStatusChange.at, NeedStatusChange.id)
         )
     ]
@@ -196,6 +208,11 @@ def collect(session: Session, pseudonyms: Pseudonymiser) -> dict[str, list[list[
             .order_by(ReferralStatusChange.referral_id, ReferralStatusChange.at)
         )
     ]
+    # Histories only of records sent (a referral to a service no longer in the directory, say).
+    sent_needs = {row[0] for row in needs}
+    need_status = [row for row in need_status if row[0] in sent_needs]
+    sent_referrals = {row[0] for row in referrals}
+    referral_status = [row for row in referral_status if row[0] in sent_referrals]
     follow_ups = [
         [pid("follow_up", fid), kind, due.isoformat(), done.isoformat() if done else None]
         for fid, kind, due, done in session.execute(
@@ -246,6 +263,15 @@ def _services(session: Session, categories: dict[str, str]) -> list[list[Any]]:
         ]
         for sid, provider, name, assured, isp, attendance in rows
     ]
+
+
+def _ever_unmet() -> Any:
+    """Needs that have been unmet at some point: the only needs the hub's question is about."""
+    return exists().where(
+        NeedStatusChange.need_id == Need.id,
+        NeedStatusChange.deleted_at.is_(None),
+        NeedStatusChange.to_status.in_(UNMET_STATES),
+    )
 
 
 def _listed_places(session: Session) -> dict[str, str]:

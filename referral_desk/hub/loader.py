@@ -31,8 +31,11 @@ from referral_desk.hub.connection import HubDatabase
 from referral_desk.hub.errors import KeyMismatch, ReturnRefused
 from referral_desk.hub.facts import validate
 from referral_desk.hub.returnfile import SignedReturn, verify
+from referral_desk.hub.summary import score, summarise
 
 __all__ = ["LoadResult", "load"]
+
+_NO_HISTORY = (None, None, None, 0, None)
 
 
 @dataclass(frozen=True)
@@ -127,8 +130,12 @@ def _replace_facts(conn: Connection, team_id: int, rows: dict[str, list[tuple[An
         conn.execute(delete(table).where(table.c.team_id == team_id))
     _copy(conn, schema.need, ((team_id, *r) for r in rows["needs"]))
     _copy(conn, schema.need_status, _sequenced(team_id, rows["need_status"]))
-    _copy(conn, schema.referral, ((team_id, *r) for r in rows["referrals"]))
-    _copy(conn, schema.referral_status, _sequenced(team_id, rows["referral_status"]))
+    summaries = summarise(rows["referral_status"])
+    _copy(
+        conn,
+        schema.referral,
+        ((team_id, *r, *summaries.get(r[0], _NO_HISTORY), score(r[6])) for r in rows["referrals"]),
+    )
     _copy(conn, schema.follow_up, ((team_id, *r) for r in rows["follow_ups"]))
     _copy(conn, schema.service, ((team_id, i, *r[:4]) for i, r in enumerate(rows["services"])))
     _copy(

@@ -6,9 +6,9 @@ state; "acknowledged" is any reply; medians are of whole days from sending to th
 and to starting; outcome score achieved 1, partly 0.5, not 0. Rows are (provider, service) by
 name, since the region's teams share one directory; a "by team" table shares the totals row.
 
-One pass: a per-referral aggregate over the history (as the team report does), then GROUPING
-SETS give the service rows, the team rows and the overall totals (with PostgreSQL's
-percentile_cont for the medians) in the same statement.
+One pass: each referral's history was summarised on loading (`summary`, the team report's
+per-referral aggregate), so GROUPING SETS over the period's referrals give the service rows, the
+team rows and the overall totals (with PostgreSQL's percentile_cont for the medians) at once.
 """
 
 from __future__ import annotations
@@ -19,20 +19,14 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Date,
-    Float,
-    and_,
     case,
-    cast,
     func,
-    literal,
     select,
     tuple_,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from referral_desk.domain.states import Outcome
-from referral_desk.hub.schema import report_referral, report_referral_status, report_team
+from referral_desk.hub.schema import report_referral, report_team
 from referral_desk.reports import outcomes as oc
 from referral_desk.reports.model import Cell, ChartSpec, Column, Period, Report, ReportTable
 from referral_desk.store.seed import default_reference_items
@@ -47,32 +41,25 @@ _REGION_NOTE = (
 
 
 def _per_referral(period: Period) -> Any:
-    r, h = report_referral, report_referral_status
-
-    def first_at(states: Any) -> ColumnElement:
-        return func.min(case((h.c.status.in_([str(s) for s in states]), h.c.at)))
-
-    def days_from_sent(states: Any) -> ColumnElement:
-        return cast(first_at(states), Date) - cast(first_at([S.SENT]), Date)
-
-    bit = case(*((h.c.status == state, value) for state, value in oc.BITS.items()), else_=0)
-    score = case(*((r.c.outcome == o.value, literal(o.score, Float)) for o in Outcome), else_=None)
+    """The period's sent referrals with their summaries (worked out on loading)."""
+    r = report_referral
     return (
         select(
             r.c.team_id,
             r.c.provider,
             r.c.service,
             r.c.made_on,
-            func.max(score).label("score"),
-            days_from_sent(oc.REPLIES).label("reply_days"),
-            days_from_sent([S.STARTED]).label("start_days"),
-            func.bit_or(bit).label("reached"),
-            func.max(case((h.c.status == S.DECLINED.value, h.c.reason))).label("decline_reason"),
+            r.c.score,
+            r.c.reply_days,
+            r.c.start_days,
+            r.c.reached,
+            r.c.decline_reason,
         )
-        .join(h, and_(h.c.team_id == r.c.team_id, h.c.referral == r.c.referral))
-        .where(r.c.made_on >= period.date_from, r.c.made_on <= period.date_to)
-        .group_by(r.c.team_id, r.c.referral, r.c.provider, r.c.service, r.c.made_on)
-        .having(first_at([S.SENT]).is_not(None))
+        .where(
+            r.c.made_on >= period.date_from,
+            r.c.made_on <= period.date_to,
+            r.c.sent_on.is_not(None),
+        )
         .cte("per")
     )
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -115,19 +116,15 @@ referral = Table(
     Column("person", String(32), nullable=False),
     Column("provider", String(300), nullable=False),
     Column("service", String(300), nullable=False),
-    Column("made_on", Date, nullable=False),
+    Column("made_on", Date, nullable=False, index=True),
     Column("outcome", String(30), nullable=False),
-)
-
-referral_status = Table(
-    "hub_referral_status",
-    metadata,
-    _team_id(),
-    Column("referral", String(32), primary_key=True),
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("status", String(30), nullable=False),
-    Column("at", DateTime, nullable=False),
-    Column("reason", String(80), nullable=False),
+    # The history summarised on loading (`summary`): what the outcomes report reads.
+    Column("sent_on", Date),
+    Column("reply_days", Integer),
+    Column("start_days", Integer),
+    Column("reached", Integer, nullable=False),
+    Column("decline_reason", String(80)),
+    Column("score", Float),
 )
 
 follow_up = Table(
@@ -171,7 +168,7 @@ directory = Table(
     Column("content", LargeBinary, nullable=False),
 )
 
-FACT_TABLES = (need, need_status, referral, referral_status, follow_up, service, service_category)
+FACT_TABLES = (need, need_status, referral, follow_up, service, service_category)
 
 # --- the views commissioners read (same columns as the tables, team by name) ------------------
 
@@ -191,7 +188,6 @@ report_team = Table(
 report_need = Table("report_need", views_metadata, *_columns(need))
 report_need_status = Table("report_need_status", views_metadata, *_columns(need_status))
 report_referral = Table("report_referral", views_metadata, *_columns(referral))
-report_referral_status = Table("report_referral_status", views_metadata, *_columns(referral_status))
 report_follow_up = Table("report_follow_up", views_metadata, *_columns(follow_up))
 report_service = Table("report_service", views_metadata, *_columns(service))
 report_service_category = Table(
@@ -214,7 +210,6 @@ views: dict[str, str] = {
     "report_need": "SELECT * FROM hub_need",
     "report_need_status": "SELECT * FROM hub_need_status",
     "report_referral": "SELECT * FROM hub_referral",
-    "report_referral_status": "SELECT * FROM hub_referral_status",
     "report_follow_up": "SELECT * FROM hub_follow_up",
     "report_service": "SELECT * FROM hub_service",
     "report_service_category": "SELECT * FROM hub_service_category",

@@ -147,7 +147,10 @@ def test_a_newer_return_replaces_the_team_and_an_older_one_changes_nothing(
     app = teams[0]
     old = carry(app, tmp_path, "old.rdreturn")
     with app.db.write() as s:  # the team deletes a need after the first return
-        need = s.scalars(select(Need).where(Need.deleted_at.is_(None))).first()
+        unmet = select(NeedStatusChange.need_id).where(
+            NeedStatusChange.to_status == "unmet_no_service"
+        )
+        need = s.scalars(select(Need).where(Need.deleted_at.is_(None), Need.id.in_(unmet))).first()
         need.deleted_at = need.updated_at
     new = carry(app, tmp_path, "new.rdreturn")
     results = app.hub.load_files(ready_hub, [new, old], PASS)

@@ -53,7 +53,8 @@ def snapshot(url: str) -> dict[str, list[str]]:
                 "hub_need",
                 "hub_need_status",
                 "hub_referral",
-                "hub_referral_status",
+                "hub_follow_up",
+                "hub_service",
             )
         }
 

@@ -15,14 +15,13 @@ depends_on = None
 LOADER = "referral_hub_loader"
 COMMISSIONER = "referral_hub_commissioner"
 TABLES = ("hub_team", "hub_return", "hub_need", "hub_need_status", "hub_referral",
-          "hub_referral_status", "hub_follow_up", "hub_service", "hub_service_category",
+          "hub_follow_up", "hub_service", "hub_service_category",
           "hub_directory")  # fmt: skip
 VIEWS = {
     "report_team": "SELECT id, name FROM hub_team",
     "report_need": "SELECT * FROM hub_need",
     "report_need_status": "SELECT * FROM hub_need_status",
     "report_referral": "SELECT * FROM hub_referral",
-    "report_referral_status": "SELECT * FROM hub_referral_status",
     "report_follow_up": "SELECT * FROM hub_follow_up",
     "report_service": "SELECT * FROM hub_service",
     "report_service_category": "SELECT * FROM hub_service_category",
@@ -88,16 +87,14 @@ def upgrade() -> None:
         sa.Column("service", sa.String(300), nullable=False),
         sa.Column("made_on", sa.Date, nullable=False),
         sa.Column("outcome", sa.String(30), nullable=False),
+        sa.Column("sent_on", sa.Date),
+        sa.Column("reply_days", sa.Integer),
+        sa.Column("start_days", sa.Integer),
+        sa.Column("reached", sa.Integer, nullable=False),
+        sa.Column("decline_reason", sa.String(80)),
+        sa.Column("score", sa.Float),
     )
-    op.create_table(
-        "hub_referral_status",
-        _team_id(),
-        sa.Column("referral", sa.String(32), primary_key=True),
-        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("status", sa.String(30), nullable=False),
-        sa.Column("at", sa.DateTime, nullable=False),
-        sa.Column("reason", sa.String(80), nullable=False),
-    )
+    op.create_index("ix_hub_referral_made_on", "hub_referral", ["made_on"])
     op.create_table(
         "hub_follow_up",
         _team_id(),
