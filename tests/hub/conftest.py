@@ -60,3 +60,32 @@ def ready_hub(hub_url: str, tmp_path: Path) -> str:
     hub.upgrade()
     hub.close()
     return hub_url
+
+
+@pytest.fixture(scope="session")
+def make_team(tmp_path_factory: pytest.TempPathFactory):
+    """make_team(folder, team, people=, seed=, clock=): a team database with a demo caseload.
+
+    Each distinct team is generated once per session and copied for each test (demo data takes
+    seconds); copies get their own signing and pseudonym keys, made on first use.
+    """
+    import shutil
+
+    from hub_helpers import make_team as generate
+
+    from referral_desk.services.app_services import open_services
+    from referral_desk.store.database import DB_FILENAME
+
+    templates: dict[tuple, Path] = {}
+
+    def make(folder: Path, team: str, *, people: int, seed: int, clock):
+        key = (team, people, seed, clock.today())
+        if key not in templates:
+            where = tmp_path_factory.mktemp("team-template")
+            generate(where / "data", team, people=people, seed=seed, clock=clock).close()
+            templates[key] = where / "data" / DB_FILENAME
+        folder.mkdir(parents=True, mode=0o700)
+        shutil.copy2(templates[key], folder / DB_FILENAME)
+        return open_services(folder, clock)
+
+    return make

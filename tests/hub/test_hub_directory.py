@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hub_helpers import make_team
 from sqlalchemy import func, select
 
 from referral_desk.app import run
@@ -19,7 +18,7 @@ TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture
-def keeper(tmp_path: Path):
+def keeper(tmp_path: Path, make_team):
     app = make_team(tmp_path / "keeper", "Region directory", people=5, seed=4,
                     clock=Clock(fixed_today=TODAY))  # fmt: skip
     app.profile.set(role="directory-keeper")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from hub_helpers import make_team
 from sqlalchemy import select
 
 from referral_desk.hub.connection import HubDatabase
@@ -34,7 +33,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def teams(tmp_path: Path, clock: Clock):
+def teams(tmp_path: Path, clock: Clock, make_team):
     apps = [
         make_team(tmp_path / "leeds", "Leeds North", people=70, seed=1, clock=clock),
         make_team(tmp_path / "styal", "HMP Styal OMU", people=50, seed=2, clock=clock),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from hub_helpers import as_user, make_team
+from hub_helpers import as_user
 
 from referral_desk.app import run
 from referral_desk.hub import loader
@@ -36,7 +36,7 @@ PASS = "region passphrase for tests"
 
 
 @pytest.fixture
-def team(tmp_path: Path):
+def team(tmp_path: Path, make_team):
     app = make_team(tmp_path / "team", "Leeds North", people=20, seed=3,
                     clock=Clock(fixed_today=TODAY))  # fmt: skip
     yield app

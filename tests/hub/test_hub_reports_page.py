@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hub_helpers import make_team
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from referral_desk.services.base import Clock
@@ -20,7 +19,7 @@ TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture
-def team(tmp_path: Path):
+def team(tmp_path: Path, make_team):
     app = make_team(tmp_path / "team", "Leeds North", people=40, seed=5,
                     clock=Clock(fixed_today=TODAY))  # fmt: skip
     yield app
