@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from referral_desk.hub.connection import HubDatabase
 from referral_desk.hub.loader import load
-from referral_desk.hub.regional import REGIONAL
+from referral_desk.hub.regional import REGIONAL, run
 from referral_desk.hub.returnfile import open_return, seal_return, sign_return
 from referral_desk.services.app_services import AppServices, open_services
 from referral_desk.services.base import Clock
@@ -102,8 +102,9 @@ def main() -> None:
                                    key=Ed25519PrivateKey.generate())  # fmt: skip
                 load(hub, team)
         total = args.teams * len(facts["referrals"])
+        per = loading.wall / args.teams
         print(f"loaded {args.teams} returns ({total:,} referrals) in {loading.wall:.1f} s "
-              f"({loading.wall / args.teams:.2f} s per return; CPU {loading.cpu:.1f} s)")  # fmt: skip
+              f"({per:.2f} s per return; CPU {loading.cpu:.1f} s)")  # fmt: skip
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("ANALYZE")
             size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
@@ -125,7 +126,7 @@ def _regional(hub: HubDatabase, name: str, start, end) -> None:
     from datetime import date
 
     with hub.connect() as conn:
-        REGIONAL[name](conn, start, end, date.today())
+        run(conn, name, start, end, date.today())
 
 
 def _median(run, rounds: int) -> float:

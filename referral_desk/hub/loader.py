@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from referral_desk.hub import schema
 from referral_desk.hub.connection import HubDatabase
 from referral_desk.hub.errors import KeyMismatch, ReturnRefused
-from referral_desk.hub.facts import validate
+from referral_desk.hub.facts import UNMET_STATES, validate
 from referral_desk.hub.returnfile import SignedReturn, verify
 from referral_desk.hub.summary import score, summarise
 
@@ -82,7 +82,7 @@ def load(hub: HubDatabase, signed: SignedReturn) -> LoadResult:
         ).scalar_one()
         applied = statement.created > (last or "")
         if applied:
-            _replace_facts(conn, team_id, rows)
+            _replace_facts(conn, team_id, rows, first_return=not last)
             conn.execute(
                 update(schema.team)
                 .where(schema.team.c.id == team_id)
@@ -125,10 +125,14 @@ def _team(conn: Connection, name: str, signer: str) -> tuple[int, bool]:
     return row.id, inserted is not None
 
 
-def _replace_facts(conn: Connection, team_id: int, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-    for table in reversed(schema.FACT_TABLES):
-        conn.execute(delete(table).where(table.c.team_id == team_id))
-    _copy(conn, schema.need, ((team_id, *r) for r in rows["needs"]))
+def _replace_facts(
+    conn: Connection, team_id: int, rows: dict[str, list[tuple[Any, ...]]], *, first_return: bool
+) -> None:
+    if not first_return:  # a team's first return has nothing to replace
+        for table in reversed(schema.FACT_TABLES):
+            conn.execute(delete(table).where(table.c.team_id == team_id))
+    first = _first_unmet(rows["need_status"])
+    _copy(conn, schema.need, ((team_id, *r, first.get(r[0])) for r in rows["needs"]))
     _copy(conn, schema.need_status, _sequenced(team_id, rows["need_status"]))
     summaries = summarise(rows["referral_status"])
     _copy(
@@ -143,6 +147,15 @@ def _replace_facts(conn: Connection, team_id: int, rows: dict[str, list[tuple[An
         schema.service_category,
         ((team_id, i, label) for i, r in enumerate(rows["services"]) for label in set(r[4])),
     )
+
+
+def _first_unmet(history: list[tuple[Any, ...]]) -> dict[str, str]:
+    """need -> the first unmet status it entered (earliest time; ties in the order sent)."""
+    first: dict[str, tuple[Any, str]] = {}
+    for need, status, at in history:
+        if status in UNMET_STATES and (need not in first or at < first[need][0]):
+            first[need] = (at, status)
+    return {need: status for need, (_, status) in first.items()}
 
 
 def _sequenced(team_id: int, rows: list[tuple[Any, ...]]) -> Any:

@@ -95,6 +95,9 @@ need = Table(
     Column("ppo", Boolean, nullable=False),
     Column("womens", Boolean, nullable=False),
     Column("young_adult", Boolean, nullable=False),
+    # Worked out on loading from the status history: the first unmet reason the need entered
+    # (what the unmet-needs report counts a need logged in the period under).
+    Column("first_unmet", String(40)),
 )
 
 need_status = Table(

@@ -24,6 +24,7 @@ from typing import Any
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.hub import directory as hub_directory
+from referral_desk.hub import regional
 from referral_desk.hub.connection import HubDatabase
 from referral_desk.hub.errors import HubError, KeyMismatch
 from referral_desk.hub.facts import collect
@@ -280,7 +281,7 @@ class HubService(ServiceBase):
         try:
             with hub.connect() as conn:
                 hub.check(conn)
-                return REGIONAL[key](conn, start, end, self.clock.today())
+                return regional.run(conn, key, start, end, self.clock.today())
         finally:
             hub.close()
 

@@ -68,6 +68,7 @@ def upgrade() -> None:
                        "nationality")),
         *(sa.Column(name, sa.Boolean, nullable=False)
           for name in ("iom", "ppo", "womens", "young_adult")),
+        sa.Column("first_unmet", sa.String(40)),
     )  # fmt: skip
     op.create_table(
         "hub_need_status",
