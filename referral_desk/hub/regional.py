@@ -21,14 +21,14 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     DateTime,
-    Integer,
-    Select,
-    String,
     and_,
+    cast,
+    exists,
     func,
-    literal,
+    or_,
     select,
-    union_all,
+    text,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql.elements import ColumnElement
@@ -48,86 +48,112 @@ REGION_NOTE = (
 
 
 def _month(value: ColumnElement) -> ColumnElement:
-    return func.to_char(value, "YYYY-MM")
+    """ "YYYY-MM" of a date or timestamp (a date is cast to a timestamp: no time zone)."""
+    return func.to_char(cast(value, DateTime), "YYYY-MM")
 
 
-def unmet_hits(period: Period, *, by_month: bool) -> Select:
-    """(team_id, need, bucket, reason): the team report's rule (`unmet_needs.unmet_hits`).
+def latest_changes(period: Period, *, by_month: bool) -> Any:
+    """(team_id, need[, month], reason): each need's last unmet change in the period (or in
+    each month of it), by the team report's order (time, then the order the team sent)."""
+    ns = report_need_status
+    keys = [ns.c.team_id, ns.c.need]
+    if by_month:
+        keys.append(_month(ns.c.at).label("month"))
+    return (
+        select(*keys, ns.c.status.label("reason"))
+        .where(ns.c.status.in_(_UNMET), ns.c.at >= period.start, ns.c.at < period.end)
+        .ext(distinct_on(*keys))
+        .order_by(*keys, ns.c.at.desc(), ns.c.seq.desc())
+        .subquery("latest")
+    )
 
-    The same rule in one sort instead of an anti-join: candidates are every unmet change in the
-    period (in its bucket) and every need logged in the period (in its bucket, with its first
-    unmet reason); DISTINCT ON keeps, per need and bucket, the latest change, and the logged
-    candidate only when no change fell in that bucket. (The anti-join form made PostgreSQL
-    misjudge a twice-used CTE and loop over it: seconds per ten teams.)
-    """
-    ns, n = report_need_status, report_need
-    unmet = ns.c.status.in_(_UNMET)
-    change_bucket = _month(ns.c.at) if by_month else literal("period", String)
-    changes = select(
-        ns.c.team_id,
-        ns.c.need,
-        change_bucket.label("bucket"),
-        ns.c.status.label("reason"),
-        literal(0).label("priority"),
-        ns.c.at,
-        ns.c.seq,
-    ).where(unmet, ns.c.at >= period.start, ns.c.at < period.end)
-    need_bucket = _month(n.c.identified_on) if by_month else literal("period", String)
-    logged = select(
-        n.c.team_id,
-        n.c.need,
-        need_bucket.label("bucket"),
-        n.c.first_unmet.label("reason"),
-        literal(1).label("priority"),
-        literal(None, DateTime).label("at"),
-        literal(None, Integer).label("seq"),
-    ).where(
+
+def _logged_in_period(period: Period) -> ColumnElement:
+    n = report_need
+    return and_(
         n.c.first_unmet.is_not(None),
         n.c.identified_on >= period.date_from,
         n.c.identified_on <= period.date_to,
     )
-    candidates = union_all(changes, logged).subquery("candidates")
-    c = candidates.c
-    return (
-        select(c.team_id, c.need, c.bucket, c.reason)
-        .ext(distinct_on(c.team_id, c.need, c.bucket))
-        .order_by(c.team_id, c.need, c.bucket, c.priority, c.at.desc(), c.seq.desc())
+
+
+_SETS: dict[str, tuple[str, ...]] = {
+    "team": ("team",),
+    "category": ("category",),
+    "place": ("place", "setting"),
+    "gender": ("gender",),
+    "ethnicity": ("ethnicity",),
+    "age": ("age",),
+    "disability": ("disability",),
+    "foreign": ("foreign",),
+    "cohort": ("iom", "ppo", "womens", "young_adult"),
+}
+"""Each table's dimension(s): one GROUPING SETS pass gives every table's counts at once (a
+region's needs grouped by every dimension together would be one row per need)."""
+
+
+def _tallies(conn: Connection, hits: Any) -> dict[str, Counter[tuple[Any, str]]]:
+    names = [name for dims in _SETS.values() for name in dims]
+    columns = [hits.c[name] for name in names]
+    masks = {
+        sum(1 << (len(names) - 1 - i) for i, name in enumerate(names) if name not in dims): key
+        for key, dims in _SETS.items()
+    }
+    stmt = select(func.grouping(*columns), *columns, hits.c.reason, func.count()).group_by(
+        func.grouping_sets(
+            *(tuple_(*(hits.c[d] for d in dims), hits.c.reason) for dims in _SETS.values())
+        )
     )
+    tally: dict[str, Counter[tuple[Any, str]]] = {key: Counter() for key in _SETS}
+    for mask, *values, reason, count in conn.execute(stmt):
+        key = masks[mask]
+        row = dict(zip(names, values, strict=True))
+        if key == "cohort":
+            flags = tuple(row[d] for d in _SETS["cohort"])
+            for (_, label), flag in zip(um.COHORTS, flags, strict=True):
+                if flag:
+                    tally["cohort"][(label, reason)] += count
+            if not any(flags):
+                tally["cohort"][(um.NO_COHORT, reason)] += count
+        elif key == "place":
+            tally["place"][((row["place"], row["setting"]), reason)] += count
+        else:
+            tally[key][(row[_SETS[key][0]], reason)] += count
+    return tally
 
 
 def build_unmet_needs(conn: Connection, date_from: date, date_to: date, today: date) -> Report:
     """Unmet needs across every team: the team report's tables, plus team as a dimension."""
     period = Period(date_from, date_to)
-    hits = unmet_hits(period, by_month=False).cte("hits")
+    # The team report's rule (`unmet_needs.unmet_hits`) as one pass over the needs: a need
+    # counts under its last unmet change in the period, or, when it had none there but was
+    # logged in the period, under its first unmet reason (worked out on loading).
+    latest = latest_changes(period, by_month=False)
     n, t = report_need, report_team
-    dims = (t.c.name, n.c.category_label, hits.c.reason, n.c.setting, n.c.place, n.c.gender,
-            n.c.ethnic_group, n.c.age_band, n.c.disability, n.c.nationality, n.c.iom, n.c.ppo,
-            n.c.womens, n.c.young_adult)  # fmt: skip
-    grouped = conn.execute(
-        select(*dims, func.count())
-        .select_from(hits)
-        .join(n, and_(n.c.team_id == hits.c.team_id, n.c.need == hits.c.need))
+    hits = (
+        select(
+            t.c.name.label("team"),
+            n.c.category_label.label("category"),
+            n.c.place,
+            n.c.setting,
+            n.c.gender,
+            n.c.ethnic_group.label("ethnicity"),
+            n.c.age_band.label("age"),
+            n.c.disability,
+            n.c.nationality.label("foreign"),
+            n.c.iom,
+            n.c.ppo,
+            n.c.womens,
+            n.c.young_adult,
+            func.coalesce(latest.c.reason, n.c.first_unmet).label("reason"),
+        )
+        .select_from(n)
         .join(t, t.c.id == n.c.team_id)
-        .group_by(*dims)
-    ).all()
-    tally: dict[str, Counter[tuple[Any, str]]] = {k: Counter() for k in ("team", *um._TALLIES)}
-    for (team, cat, reason, setting, place, gender, eth, band, disability, nationality, iom,
-         ppo, womens, young, count) in grouped:  # fmt: skip
-        tally["team"][(team, reason)] += count
-        tally["category"][(cat, reason)] += count
-        tally["place"][((place, setting), reason)] += count
-        tally["gender"][(gender, reason)] += count
-        tally["ethnicity"][(eth, reason)] += count
-        tally["age"][(band, reason)] += count
-        tally["disability"][(disability, reason)] += count
-        tally["foreign"][(nationality, reason)] += count
-        flags = (iom, ppo, womens, young)
-        for (_, label), flag in zip(um.COHORTS, flags, strict=True):
-            if flag:
-                tally["cohort"][(label, reason)] += count
-        if not any(flags):
-            tally["cohort"][(um.NO_COHORT, reason)] += count
-
+        .outerjoin(latest, and_(latest.c.team_id == n.c.team_id, latest.c.need == n.c.need))
+        .where(or_(latest.c.need.is_not(None), _logged_in_period(period)))
+        .subquery("hits")
+    )
+    tally = _tallies(conn, hits)
     teams = [name for (name,) in conn.execute(select(t.c.name).order_by(t.c.name))]
     categories = sorted({label for label, _ in tally["category"]}, key=str.casefold)
     table = um._reason_table
@@ -179,10 +205,32 @@ def build_unmet_needs(conn: Connection, date_from: date, date_to: date, today: d
 
 
 def _trend_table(conn: Connection, period: Period) -> ReportTable:
-    hits = unmet_hits(period, by_month=True).subquery("month_hits")
+    """Months: a need counts in each month it had an unmet change (under the last one), and in
+    the month it was logged (under its first unmet reason) when it had no change then."""
+    latest = latest_changes(period, by_month=True)
     counts: Counter[tuple[str, str]] = Counter()
     for month, reason, count in conn.execute(
-        select(hits.c.bucket, hits.c.reason, func.count()).group_by(hits.c.bucket, hits.c.reason)
+        select(latest.c.month, latest.c.reason, func.count()).group_by(
+            latest.c.month, latest.c.reason
+        )
+    ):
+        counts[(month, reason)] += count
+    n, ns = report_need, report_need_status
+    logged_month = _month(n.c.identified_on)
+    month_start = func.date_trunc("month", cast(n.c.identified_on, DateTime))
+    changed_then = exists().where(  # a time range, not to_char: a hash anti-join on the keys
+        ns.c.team_id == n.c.team_id,
+        ns.c.need == n.c.need,
+        ns.c.status.in_(_UNMET),
+        ns.c.at >= period.start,
+        ns.c.at < period.end,
+        ns.c.at >= month_start,
+        ns.c.at < month_start + text("interval '1 month'"),
+    )
+    for month, reason, count in conn.execute(
+        select(logged_month, n.c.first_unmet, func.count())
+        .where(_logged_in_period(period), ~changed_then)
+        .group_by(logged_month, n.c.first_unmet)
     ):
         counts[(month, reason)] += count
     return um._reason_table(
