@@ -302,7 +302,7 @@ def _at(value: datetime) -> str:
 # --- checking a received payload -------------------------------------------------------------
 
 _PID = re.compile(r"[0-9a-f]{32}")
-_CODE = re.compile(r"[a-z0-9_\-]{0,80}")
+_CODE = re.compile(r"[A-Za-z0-9_.\-]{0,80}")  # codes of reference lists: no spaces, no text
 _NEED_STATES = frozenset(s.value for s in NeedStatus)
 _REFERRAL_STATES = frozenset(s.value for s in ReferralState)
 _OUTCOMES = frozenset({"", "achieved", "partly_achieved", "not_achieved"})
