@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from referral_desk.cli import directory_cmd
+from referral_desk.cli.hub_cmd import run_hub
 from referral_desk.cli.report_cmd import run_report
 from referral_desk.cli.sync_cmd import run_sync
 from referral_desk.domain.search_query import SearchQuery
@@ -222,4 +223,5 @@ HANDLERS: dict[str, Callable[[AppServices, argparse.Namespace], Result]] = {
     "refer": refer, "referral": referral, "followups": followups, "followup": followup,
     "show": show, "list": list_, "profile": profile, "slip": slip, "sync": run_sync,
     "directory": directory_cmd.run_directory, "report": run_report, "reference": reference,
+    "hub": run_hub,
 }  # fmt: skip

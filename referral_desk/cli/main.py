@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from referral_desk import __version__
 from referral_desk.cli import commands, directory_cmd
+from referral_desk.cli.hub_cmd import add_hub_parser
 from referral_desk.cli.report_cmd import add_report_parser
 from referral_desk.cli.sync_cmd import add_sync_parser
 from referral_desk.domain.errors import DomainError
@@ -209,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sync_parser(sub, js)
     add_report_parser(sub, js)
     directory_cmd.add_directory_parser(sub, js)
+    add_hub_parser(sub, js)
     return p
 
 

@@ -28,6 +28,7 @@ from referral_desk.store.database import Database
 if TYPE_CHECKING:
     from referral_desk.services.case_actions import CaseActionService
     from referral_desk.services.directory_admin import DirectoryAdminService
+    from referral_desk.services.hub import HubService
     from referral_desk.services.passphrase_store import PassphraseStore
     from referral_desk.services.printing import PrintingService
     from referral_desk.services.reports import ReportService
@@ -90,6 +91,13 @@ class AppServices:
         from referral_desk.services.reports import ReportService
 
         return ReportService(self.db, self.clock, output_guard=self.output_guard)
+
+    @cached_property
+    def hub(self) -> HubService:
+        """The regional hub: returns, loading and regional reports (DESIGN.md §10)."""
+        from referral_desk.services.hub import HubService
+
+        return HubService(self.db, self.clock)
 
     @property
     def data_path(self) -> Path:

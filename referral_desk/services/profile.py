@@ -14,7 +14,7 @@ from referral_desk.services.dto import OfficerView
 from referral_desk.services.reference import find_item, reference_items
 from referral_desk.store.models import LocalSetting, Officer, SiteState
 
-ROLES = ("officer", "directory_keeper", "manager")
+ROLES = ("officer", "directory_keeper", "manager", "commissioner")
 PROFILE_FIELDS = ("name", "role", "team", "office", "office_phone", "email")
 LOCAL_SETTING_KEYS = ("shared_store", "printer", "page_size", "window_state")
 

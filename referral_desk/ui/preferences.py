@@ -34,7 +34,8 @@ from referral_desk.ui.widgets import (
 ROLE_CHOICES = (
     ("officer", "Offender manager"),
     ("directory_keeper", "Directory keeper"),
-    ("manager", "Team manager / commissioner"),
+    ("manager", "Team manager"),
+    ("commissioner", "Commissioner (regional reports)"),
 )
 PAGE_SIZES = ("A4", "A5")
 

@@ -7,6 +7,11 @@ and strips names and free text; the status line says so. "Show as exported" runs
 report suppressed, so the officer can see exactly what a file will show.
 
 Reports can take a couple of seconds on a large team's data, so they run on the worker.
+
+A commissioner (profile role "commissioner") also gets a "Region (hub)" scope: the same four
+reports over every team's return at the regional hub (`services.hub`), always shown as exported
+(small counts hidden), since they describe many teams' people. The hub address is kept as a
+local setting of this PC; put passwords in the PostgreSQL password file, not the address.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QListWidget,
     QPushButton,
     QScrollArea,
@@ -75,6 +81,10 @@ EXPORTS = (
     ("xlsx", "Excel…", "Excel workbooks (*.xlsx)"),
     ("pdf", "PDF…", "PDF documents (*.pdf)"),
 )
+
+SCOPES = (("team", "This team"), ("region", "Region (hub)"))
+COMMISSIONER = "commissioner"
+HUB_URL_SETTING = "hub_url"
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 TOTAL_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -280,6 +290,8 @@ class ReportsPage(QWidget):
         self._shown: tuple[str, date, date] | None = None
         self._job = 0
         self._threshold = services.reports.threshold()
+        profile = services.profile.get()
+        self.is_commissioner = bool(profile and profile.role == COMMISSIONER)
         self._build_ui()
 
     # -- layout -------------------------------------------------------------------------------
@@ -298,13 +310,28 @@ class ReportsPage(QWidget):
         named(self.run_button, "Run report", "Run the report (Enter)")
         self.run_button.clicked.connect(self.run_report)
         self.export_buttons: dict[str, QPushButton] = {}
+        self.scope = QComboBox()
+        for key, text in SCOPES:
+            self.scope.addItem(text, key)
+        named(self.scope, "Scope", "This team's data, or every team's returns at the regional hub")
+        self.hub_url = QLineEdit(str(self.services.profile.local_setting(HUB_URL_SETTING, "")))
+        self.hub_url.setPlaceholderText("postgresql://user@host:5432/hub")
+        named(self.hub_url, "Hub address", "The regional hub's PostgreSQL address (libpq URI)")
+        self.scope.currentIndexChanged.connect(self._scope_changed)
         filters = QHBoxLayout()
-        for text, widget in (("Re&port:", self.chooser), ("&From:", self.date_from),
-                             ("&To:", self.date_to)):  # fmt: skip
+        pairs: list[tuple[str, QWidget]] = [("Re&port:", self.chooser)]
+        if self.is_commissioner:
+            pairs += [("&Scope:", self.scope), ("&Hub:", self.hub_url)]
+        pairs += [("&From:", self.date_from), ("&To:", self.date_to)]
+        self.hub_label: QLabel | None = None
+        for text, widget in pairs:
             label = QLabel(text)
             label.setBuddy(widget)
             filters.addWidget(label)
             filters.addWidget(widget)
+            if widget is self.hub_url:
+                self.hub_label = label
+        self._scope_changed()
         filters.addWidget(self.as_exported)
         filters.addWidget(self.run_button)
         filters.addStretch(1)
@@ -388,6 +415,16 @@ class ReportsPage(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.run_report)
 
+    def is_regional(self) -> bool:
+        return self.is_commissioner and self.scope.currentData() == "region"
+
+    def _scope_changed(self) -> None:
+        regional = self.is_regional()
+        self.hub_url.setVisible(regional)
+        if self.hub_label is not None:
+            self.hub_label.setVisible(regional)
+        self.as_exported.setEnabled(not regional)
+
     def _date_edit(self, name: str, value: date) -> QDateEdit:
         edit = QDateEdit(QDate(value.year, value.month, value.day))
         edit.setCalendarPopup(True)
@@ -401,6 +438,13 @@ class ReportsPage(QWidget):
 
     def _set_status(self, prefix: str) -> None:
         threshold = self._threshold
+        if self.is_regional():
+            statement = (
+                f"Regional reports cover every team's latest return at the hub. Counts below "
+                f"{threshold} are hidden on screen and in files; the hub holds no names."
+            )
+            self.status.setText(f"{prefix}  {statement}" if prefix else statement)
+            return
         statement = (
             f"Reports cover the whole team's data on this computer. Exported files hide counts "
             f"below {threshold} (shown as “<{threshold}”, or “[c]” where a count would give one "
@@ -428,10 +472,15 @@ class ReportsPage(QWidget):
         start, end = self._period()
         suppressed = self.as_exported.isChecked()
         reports = self.services.reports
+        regional = self.is_regional()
+        url = self.hub_url.text().strip()
         self.run_button.setEnabled(False)
         self._set_status("Running…")
 
         def work() -> tuple[Report, int]:
+            if regional:
+                report = self.services.hub.regional_suppressed(name, url, start, end)
+                return report, report.suppressed_below or reports.threshold()
             return reports.run(name, start, end, suppressed=suppressed), reports.threshold()
 
         self._job += 1
@@ -442,6 +491,8 @@ class ReportsPage(QWidget):
                 return
             report, self._threshold = result
             self.run_button.setEnabled(True)
+            if regional:  # the address worked: offer it next time
+                self.services.profile.set_local_setting(HUB_URL_SETTING, url)
             self._shown = (name, start, end)
             self.show_report(report)
 
@@ -479,7 +530,7 @@ class ReportsPage(QWidget):
             self.other_list.addItem(f"{other.identified_on.isoformat()}: {other.description}")
         if not report.other_descriptions:
             self.other_list.addItem("None in this period.")
-        self._set_other_visible(report.name == "unmet-needs")
+        self._set_other_visible(report.name == "unmet-needs" and not self.is_regional())
         for button in self.export_buttons.values():
             button.setEnabled(True)
         when = "as exported (small counts hidden)" if report.suppressed_below else "exact counts"
@@ -543,7 +594,14 @@ class ReportsPage(QWidget):
         if path.suffix.lower() != f".{fmt}":
             path = path.with_name(path.name + f".{fmt}")
         reports = self.services.reports
+        regional = self.is_regional()
+        url = self.hub_url.text().strip()
         self._set_status("Exporting…")
+
+        def work() -> Path:
+            if regional:
+                return self.services.hub.export_regional(name, url, start, end, fmt, path)
+            return reports.export(name, start, end, fmt, path)
 
         def done(written: Path) -> None:
             self._set_status("")
@@ -553,4 +611,4 @@ class ReportsPage(QWidget):
             self._set_status("")
             show_error(self, err)
 
-        self.worker.submit(lambda: reports.export(name, start, end, fmt, path), done, failed)
+        self.worker.submit(work, done, failed)

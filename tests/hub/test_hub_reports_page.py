@@ -1,0 +1,85 @@
+"""The Reports page's "Region (hub)" option: commissioners only, suppressed, from the hub."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from referral_desk.services.base import Clock
+from referral_desk.ui.reports_page import ReportsPage
+from referral_desk.ui.worker import Worker
+
+pytestmark = pytest.mark.gui
+
+TODAY = date(2026, 3, 2)
+
+
+@pytest.fixture
+def team(tmp_path: Path, make_team):
+    app = make_team(tmp_path / "team", "Leeds North", people=40, seed=5,
+                    clock=Clock(fixed_today=TODAY))  # fmt: skip
+    yield app
+    app.close()
+
+
+def page_for(app: Any, qtbot: Any) -> ReportsPage:
+    widget = ReportsPage(app, worker=Worker(synchronous=True))
+    qtbot.addWidget(widget)
+    widget.resize(1366, 768)
+    widget.show()
+    return widget
+
+
+def test_only_a_commissioner_sees_the_region_option(team, qtbot):
+    page = page_for(team, qtbot)
+    assert not page.is_commissioner
+    assert not page.scope.isVisibleTo(page)
+    team.profile.set(role="commissioner")
+    page = page_for(team, qtbot)
+    assert page.scope.isVisibleTo(page)
+    assert not page.hub_url.isVisibleTo(page)  # shown once the region is chosen
+    page.scope.setCurrentIndex(page.scope.findData("region"))
+    assert page.hub_url.isVisibleTo(page) and not page.as_exported.isEnabled()
+
+
+def test_a_commissioner_runs_and_exports_a_regional_report(
+    team, ready_hub, qtbot, monkeypatch, tmp_path
+):
+    team.hub.push(ready_hub)
+    team.profile.set(role="commissioner")
+    page = page_for(team, qtbot)
+    page.scope.setCurrentIndex(page.scope.findData("region"))
+    page.hub_url.setText(ready_hub)
+    page.run_button.click()
+    report = page.report
+    assert report is not None and report.suppressed_below == 5
+    titles = [page.tables.tabText(i) for i in range(page.tables.count())]
+    assert "Unmet needs by team" in titles
+    assert "Regional reports" in page.status.text()
+    assert team.profile.local_setting("hub_url") == ready_hub
+
+    target = tmp_path / "region"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))  # fmt: skip
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+    page.export_buttons["csv"].click()
+    written = tmp_path / "region.csv"
+    assert "Unmet needs by team" in written.read_text(encoding="utf-8-sig")
+    assert shown and str(written) in shown[0]
+
+
+def test_a_hub_that_cannot_be_reached_shows_one_message(team, qtbot, monkeypatch):
+    team.profile.set(role="commissioner")
+    page = page_for(team, qtbot)
+    page.scope.setCurrentIndex(page.scope.findData("region"))
+    page.hub_url.setText("postgresql://nobody@/hub?host=/nonexistent-dir&port=5999")
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+    page.run_button.click()
+    assert shown and "cannot be reached" in shown[0]
+    assert page.run_button.isEnabled()
