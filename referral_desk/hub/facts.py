@@ -37,6 +37,7 @@ from referral_desk.domain.states import NeedStatus, ReferralState
 from referral_desk.hub.errors import ReturnRefused
 from referral_desk.hub.pseudonyms import Pseudonymiser
 from referral_desk.reports import unmet_needs as um
+from referral_desk.reports.labels import NOT_RECORDED, list_labels
 from referral_desk.store.models import (
     FollowUp,
     Need,
@@ -86,8 +87,8 @@ SERVICE_FIELDS = ("provider", "service", "assured_on", "prechecked", "categories
 
 def collect(session: Session, pseudonyms: Pseudonymiser) -> dict[str, list[list[Any]]]:
     """Every live need and referral of the team, de-identified (one read transaction)."""
-    ethnicities = um._labels(session, "ethnicity")
-    categories = um._labels(session, "need_category")
+    ethnicities = list_labels(session, "ethnicity")
+    categories = list_labels(session, "need_category")
     places = _listed_places(session)
     pid = pseudonyms.of
 
@@ -142,7 +143,7 @@ def collect(session: Session, pseudonyms: Pseudonymiser) -> dict[str, list[list[
                 _place(place, places),
                 um._bucket(gender, um._GENDER),
                 um._ethnic_group(eth, ethnicities),
-                age_band(dob, identified) if dob else um.NOT_RECORDED,
+                age_band(dob, identified) if dob else NOT_RECORDED,
                 um._bucket(disability, um._DISABILITY),
                 um._foreign(foreign),
                 bool(iom),
@@ -291,7 +292,7 @@ def _place(value: str | None, places: dict[str, str]) -> str:
     """A listed area or prison; anything typed that is not in the lists is not sent."""
     text = " ".join((value or "").split())
     if not text:
-        return um.NOT_RECORDED
+        return NOT_RECORDED
     return places.get(text.casefold(), OTHER_PLACE)
 
 

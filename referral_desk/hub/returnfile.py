@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from referral_desk.files import write_atomically
 from referral_desk.hub.errors import ReturnDamaged, ReturnRefused, UnknownReturnSchema
 from referral_desk.hub.facts import RETURN_SCHEMA
 from referral_desk.sync.keys import DEFAULT_KDF, SALT_BYTES, KdfParams, KeyCache, subkey
@@ -99,7 +100,8 @@ def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        write_private(path, raw)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, raw)
         return key
     except OSError as err:
         raise ReturnRefused("The hub signing key on this computer cannot be read.") from err
@@ -110,22 +112,6 @@ def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise ReturnRefused("The hub signing key on this computer is damaged.")
     return key
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Owner-only file written whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def public_key_text(key: Ed25519PrivateKey) -> str:

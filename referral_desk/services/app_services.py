@@ -97,7 +97,7 @@ class AppServices:
         """The regional hub: returns, loading and regional reports (DESIGN.md §10)."""
         from referral_desk.services.hub import HubService
 
-        return HubService(self.db, self.clock)
+        return HubService(self.db, self.clock, output_guard=self.output_guard)
 
     @property
     def data_path(self) -> Path:

@@ -38,19 +38,17 @@ from referral_desk.hub.returnfile import (
     read_return_file,
     seal_return,
     sign_return,
-    write_private,
 )
 from referral_desk.reports import export
 from referral_desk.reports.model import Report
 from referral_desk.reports.suppression import DEFAULT_THRESHOLD
-from referral_desk.services.base import ServiceBase
+from referral_desk.services.base import FileWritingService
 from referral_desk.services.common import parse_date
 from referral_desk.services.reports import (
     MAX_DAYS,
     default_period,
     parse_format,
     render_bytes,
-    write_atomically,
 )
 from referral_desk.store.models import LocalSetting, Officer, SiteState
 from referral_desk.sync.keys import KeyCache
@@ -84,11 +82,11 @@ def parse_regional_name(name: str) -> str:
     return key
 
 
-class HubService(ServiceBase):
+class HubService(FileWritingService):
     """The team's side (return, push) and the hub's side (init, load, report)."""
 
-    def __init__(self, db: Any, clock: Any = None) -> None:
-        super().__init__(db, clock)
+    def __init__(self, db: Any, clock: Any = None, **kwargs: Any) -> None:
+        super().__init__(db, clock, **kwargs)
         self._keys = KeyCache()
 
     # --- the team's side ---------------------------------------------------------------------
@@ -115,17 +113,10 @@ class HubService(ServiceBase):
 
     def write_return(self, out: str | Path, passphrase: str) -> ReturnWritten:
         """Write the encrypted, signed return to `out` (owner-only, atomically)."""
-        path = Path(out)
-        if path.is_dir():
-            raise ValidationError("The return file name is a folder; add a file name")
-        if not path.parent.is_dir():
-            raise ValidationError("The folder for the return file does not exist")
+        path = self.output_guard.check(out, what="return file")  # refuse before the work
         signed = self.make_return()
         data = seal_return(signed, passphrase, self._keys)
-        try:
-            write_private(path, data)
-        except OSError as err:
-            raise HubError("The return file could not be written.") from err
+        self.output_guard.write(path, data, what="return file")
         facts = signed.facts()
         team = _team_of(signed)
         return ReturnWritten(str(path), team, len(facts["needs"]), len(facts["referrals"]))
@@ -157,11 +148,10 @@ class HubService(ServiceBase):
         if not team:
             raise ValidationError("Set your team first (referral-desk profile set --team NAME).")
         key = load_or_create_signing_key(self.signing_key_path)
-        from referral_desk.services.directory_admin import DirectoryAdminService
+        from referral_desk.store.hsds.exporter import package_zip
 
-        with _private_temp(Path(self.db.path).parent, ".zip") as tmp:
-            DirectoryAdminService(self.db, self.clock).export_package(tmp)
-            content = tmp.read_bytes()
+        with self._read() as session:
+            content = package_zip(session)
         return hub_directory.sign_directory(
             content, publisher=team, published=self.clock.now().isoformat(), key=key
         )
@@ -176,10 +166,7 @@ class HubService(ServiceBase):
         result: dict[str, Any] = {"publisher": signed.publisher, "size": len(signed.content),
                                   "key": signed.fingerprint()}  # fmt: skip
         if out:
-            path = Path(out)
-            if path.is_dir() or not path.parent.is_dir():
-                raise ValidationError("Give a file name in an existing folder for --out")
-            write_atomically(path, signed.to_bytes())
+            path = self.output_guard.write(out, signed.to_bytes(), what="directory file")
             result["path"] = str(path)
         if url:
             hub = HubDatabase(url)
@@ -304,13 +291,21 @@ class HubService(ServiceBase):
     def export_regional(
         self, name: str, url: str, date_from: Any, date_to: Any, fmt: str, path: str | Path
     ) -> Path:
+        self.output_guard.check(path, what="report file")
         content = self.render_regional(name, url, date_from, date_to, fmt)
-        return write_atomically(Path(path), content)
+        return self.output_guard.write(path, content, what="report file")
+
+
+def _team_of(signed: SignedReturn) -> str:
+    import json
+
+    return str(json.loads(signed.statement)["team"])
 
 
 @contextmanager
 def _private_temp(folder: Path, suffix: str) -> Iterator[Path]:
-    """An owner-only temporary file beside the database, removed afterwards."""
+    """An owner-only temporary file beside the database (the pulled package, for the import
+    that reads packages from a path), removed afterwards."""
     fd, name = tempfile.mkstemp(prefix=".hub-", suffix=suffix, dir=folder)
     os.close(fd)
     path = Path(name)
@@ -318,9 +313,3 @@ def _private_temp(folder: Path, suffix: str) -> Iterator[Path]:
         yield path
     finally:
         path.unlink(missing_ok=True)
-
-
-def _team_of(signed: SignedReturn) -> str:
-    import json
-
-    return str(json.loads(signed.statement)["team"])

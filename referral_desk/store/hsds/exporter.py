@@ -33,7 +33,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -413,6 +413,26 @@ def is_previous_export(folder: Path) -> bool:
     return not found or DESCRIPTOR in found
 
 
+def write_zip(files: dict[str, bytes], handle: IO[bytes]) -> None:
+    """The package as a zip into `handle` (a file being written, or memory): fixed member
+    dates, so the same directory always gives the same bytes."""
+    with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, ZIP_TIMESTAMP)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+
+
+def package_zip(session: Session) -> bytes:
+    """The live directory as a zipped package in memory (to sign it, say): directory data only,
+    never personal data, so it never needs to touch the disk."""
+    files, _counts = package_files(session)
+    buffer = io.BytesIO()
+    write_zip(files, buffer)
+    return buffer.getvalue()
+
+
 def write_package(files: dict[str, bytes], dest: Path) -> None:
     """A `.zip` file when `dest` ends in .zip, else a folder (created if needed).
 
@@ -427,15 +447,8 @@ def write_package(files: dict[str, bytes], dest: Path) -> None:
             if dest.is_dir():
                 raise ExportError("The export path is a folder; give a new .zip file name.")
             dest.parent.mkdir(parents=True, exist_ok=True)
-            with (
-                files_out.atomic_output(dest) as handle,
-                zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive,
-            ):
-                for name, data in files.items():
-                    info = zipfile.ZipInfo(name, ZIP_TIMESTAMP)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    archive.writestr(info, data)
+            with files_out.atomic_output(dest) as handle:
+                write_zip(files, handle)
             return
         if dest.exists() and not dest.is_dir():
             raise ExportError("The export path is a file; give a folder or a .zip file name.")
