@@ -67,7 +67,14 @@ from referral_desk.ui.models import (
     day_number,
 )
 from referral_desk.ui.service_editor import ServiceEditorDialog
-from referral_desk.ui.widgets import DateEdit, FieldError, fmt_date, named, run_dialog
+from referral_desk.ui.widgets import (
+    DateEdit,
+    FieldError,
+    fit_to_screen,
+    fmt_date,
+    named,
+    run_dialog,
+)
 from referral_desk.ui.worker import Worker
 
 KEEPER = "directory_keeper"
@@ -873,7 +880,7 @@ class ImportPreviewDialog(QDialog):
         self.report = report
         self.setWindowTitle("Import preview")
         self.setAccessibleName("Import preview")
-        self.resize(760, 560)
+        fit_to_screen(self, 760, 560)
         heading = QLabel(f"Package: {path.name}. Nothing has been changed yet.")
         heading.setWordWrap(True)
         self.counts = QTableWidget(len(report.counts), len(ACTION_KINDS))

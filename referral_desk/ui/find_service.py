@@ -60,7 +60,7 @@ from referral_desk.ui.service_models import (
     ServiceResultsModel,
     service_detail_html,
 )
-from referral_desk.ui.widgets import named
+from referral_desk.ui.widgets import fit_to_screen, named
 from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ class FindServiceDialog(QDialog):
         self.setWindowTitle("Find a service")
         self.setAccessibleName("Find a service")
         self.setSizeGripEnabled(True)
-        self.resize(1280, 720)
+        fit_to_screen(self, 1280, 720)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

@@ -38,7 +38,7 @@ from referral_desk.ui.my_day import MyDayPage
 from referral_desk.ui.person_dialog import PersonDialog
 from referral_desk.ui.person_view import PersonPage
 from referral_desk.ui.preferences import PreferencesDialog
-from referral_desk.ui.widgets import MessageBar, PageSlot, named, run_dialog
+from referral_desk.ui.widgets import MessageBar, PageSlot, fit_to_screen, named, run_dialog
 from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -650,36 +650,7 @@ class MainWindow(QMainWindow):
         self.officer_label.setText(f"{profile.name}  " if profile else "")
 
     def show_shortcuts(self) -> None:
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Keyboard shortcuts")
-        dialog.setAccessibleName("Keyboard shortcuts")
-        layout = QVBoxLayout(dialog)
-        rows = [(a.text().replace("&", ""), a.shortcut().toString(
-                    QKeySequence.SequenceFormat.NativeText))
-                for a in self.actions_by_name.values() if not a.shortcut().isEmpty()]  # fmt: skip
-        table = QTableWidget(len(rows), 2)
-        named(table, "Shortcuts")
-        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
-        table.verticalHeader().hide()
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for i, (text, keys) in enumerate(rows):
-            table.setItem(i, 0, QTableWidgetItem(text))
-            table.setItem(i, 1, QTableWidgetItem(keys))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
-        layout.addWidget(table)
-        extra = QLabel("In lists: Enter opens, Down moves from the filter box into the list. "
-                       "In dialogs: Enter saves, Esc cancels, Alt+underlined letter jumps to "
-                       "a field.")  # fmt: skip
-        extra.setWordWrap(True)
-        layout.addWidget(extra)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        named(buttons.button(QDialogButtonBox.StandardButton.Close), "Close")
-        buttons.rejected.connect(dialog.reject)
-        layout.addWidget(buttons)
-        dialog.resize(520, 640)
-        dialog.exec()
-        dialog.deleteLater()
+        run_dialog(ShortcutsDialog(list(self.actions_by_name.values()), self))
 
     def about(self) -> None:
         QMessageBox.about(
@@ -730,3 +701,38 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.worker.stop()
         super().closeEvent(event)
+
+
+class ShortcutsDialog(QDialog):
+    """Every action with a shortcut (F1), and the keys that work in lists and dialogs."""
+
+    def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.setAccessibleName("Keyboard shortcuts")
+        layout = QVBoxLayout(self)
+        rows = [(a.text().replace("&", ""), a.shortcut().toString(
+                    QKeySequence.SequenceFormat.NativeText))
+                for a in actions if not a.shortcut().isEmpty()]  # fmt: skip
+        self.table = table = QTableWidget(len(rows), 2)
+        named(table, "Shortcuts")
+        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for i, (text, keys) in enumerate(rows):
+            table.setItem(i, 0, QTableWidgetItem(text))
+            table.setItem(i, 1, QTableWidgetItem(keys))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(table)
+        extra = QLabel("In lists: Enter opens, Down moves from the filter box into the list. "
+                       "In dialogs: Enter saves, Esc cancels, Alt+underlined letter jumps to "
+                       "a field.")  # fmt: skip
+        extra.setWordWrap(True)
+        layout.addWidget(extra)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        named(self.close_button, "Close")
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        fit_to_screen(self, 520, 640)

@@ -44,6 +44,7 @@ from referral_desk.ui.widgets import (
     FieldError,
     GuardedDialog,
     MessageBar,
+    fit_to_screen,
     fmt_date,
     keep_default,
     named,
@@ -122,7 +123,7 @@ class PersonDialog(GuardedDialog):
         self._setting_changed()
         self.mark_clean()
         self.given_name.setFocus()
-        self.resize(940, self.sizeHint().height())
+        fit_to_screen(self, 940, self.sizeHint().height())
 
     # -- building ------------------------------------------------------------------------------
     def _row(self, form: QFormLayout, label: str, widget: QWidget, key: str = "") -> None:

@@ -40,7 +40,7 @@ from referral_desk.services.dto import ReferralView
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.messages import confirm, error_text
 from referral_desk.ui.service_models import address_text
-from referral_desk.ui.widgets import fmt_date, named
+from referral_desk.ui.widgets import fit_to_screen, fmt_date, named
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
@@ -107,7 +107,7 @@ class RecordReferralDialog(QDialog):
 
         self.setWindowTitle("Record a referral")
         self.setAccessibleName("Record a referral")
-        self.resize(680, 620)
+        fit_to_screen(self, 680, 620)
         self._build()
         self._initial = self._snapshot()
         self._update_buttons()

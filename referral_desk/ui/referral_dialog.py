@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -41,7 +44,7 @@ from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralS
 from referral_desk.services.dto import ReferralView
 from referral_desk.ui.messages import confirm, error_text
 from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
-from referral_desk.ui.widgets import fmt_date, fmt_datetime, named
+from referral_desk.ui.widgets import fit_to_screen, fmt_date, fmt_datetime, named
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
@@ -110,7 +113,8 @@ class ReferralDialog(QDialog):
         self.setWindowTitle(f"Referral {self.referral.reference}")
         self.setAccessibleName("Referral")
         self.setSizeGripEnabled(True)
-        self.resize(900, 820)
+        # Side by side, so it fits a laptop (1366 × 768 with a task bar) with room to spare.
+        fit_to_screen(self, 1180, 700)
         self._state_buttons: dict[ReferralState, QRadioButton] = {}
         self._build()
         self._refresh()
@@ -158,10 +162,18 @@ class ReferralDialog(QDialog):
         self.person_label.setWordWrap(True)
         layout.addWidget(self.person_label)
 
+        # Left: what the referral is and what happened; right: the next step. One above the
+        # other they were 820 pixels tall, more than a laptop screen shows.
         details_box = QGroupBox("Details")
         self.details_form = QFormLayout(details_box)
         self.details_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        layout.addWidget(details_box)
+        self.details_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.details_scroll = QScrollArea()
+        self.details_scroll.setWidget(details_box)
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        named(self.details_scroll, "Referral details")
 
         history_label = QLabel("Histor&y:")
         self.history_model = ReferralHistoryModel(self)
@@ -176,11 +188,11 @@ class ReferralDialog(QDialog):
         self.history_table.setAlternatingRowColors(True)
         self.history_table.verticalHeader().hide()
         for column, width in {
-            HistoryColumn.WHEN: 130,
-            HistoryColumn.CHANGE: 190,
-            HistoryColumn.WHO: 120,
-            HistoryColumn.CHANNEL: 110,
-            HistoryColumn.REASON: 140,
+            HistoryColumn.WHEN: 120,
+            HistoryColumn.CHANGE: 150,
+            HistoryColumn.WHO: 110,
+            HistoryColumn.CHANNEL: 90,
+            HistoryColumn.REASON: 110,
         }.items():
             self.history_table.setColumnWidth(column, width)
         self.history_table.horizontalHeader().setSectionResizeMode(
@@ -188,10 +200,17 @@ class ReferralDialog(QDialog):
         )
         self.history_table.setMinimumHeight(130)
         history_label.setBuddy(self.history_table)
-        layout.addWidget(history_label)
-        layout.addWidget(self.history_table, 1)
 
-        layout.addWidget(self._build_update())
+        left = QWidget()
+        left_box = QVBoxLayout(left)
+        left_box.setContentsMargins(0, 0, 0, 0)
+        left_box.addWidget(self.details_scroll, 3)
+        left_box.addWidget(history_label)
+        left_box.addWidget(self.history_table, 2)
+        body = QHBoxLayout()
+        body.addWidget(left, 3)
+        body.addWidget(self._build_update(), 2)
+        layout.addLayout(body, 1)
 
         buttons = QHBoxLayout()
         self.delete_button = QPushButton("&Delete referral…")
@@ -229,13 +248,15 @@ class ReferralDialog(QDialog):
         box.addWidget(self.closed_label)
 
         self.move_row = QWidget()
-        move_layout = QHBoxLayout(self.move_row)
+        move_layout = QVBoxLayout(self.move_row)
         move_layout.setContentsMargins(0, 0, 0, 0)
         move_layout.addWidget(QLabel("Move to:"))
         self.state_group = QButtonGroup(self)
         self.state_group.setExclusive(True)
-        move_layout.addStretch(1)
-        self._move_layout = move_layout
+        # Up to five choices: in rows of three, so the column stays narrow.
+        self._move_grid = QGridLayout()
+        self._move_grid.setContentsMargins(0, 0, 0, 0)
+        move_layout.addLayout(self._move_grid)
         named(self.move_row, "Move the referral to")
         box.addWidget(self.move_row)
 
@@ -260,9 +281,9 @@ class ReferralDialog(QDialog):
         self.outcome_note_edit.setMaxLength(500)
         self.outcome_note_edit.setPlaceholderText("What changed for the person (optional)")
         named(self.outcome_note_edit, "Outcome note")
-        outcome_row = QHBoxLayout()
+        outcome_row = QVBoxLayout()  # one above the other: the column is narrow
         outcome_row.addWidget(self.outcome_combo)
-        outcome_row.addWidget(self.outcome_note_edit, 1)
+        outcome_row.addWidget(self.outcome_note_edit)
         self.outcome_widget = QWidget()
         self.outcome_widget.setLayout(outcome_row)
         outcome_row.setContentsMargins(0, 0, 0, 0)
@@ -278,11 +299,12 @@ class ReferralDialog(QDialog):
         self.place_edit.setMaxLength(300)
         self.place_edit.setPlaceholderText("Where")
         named(self.place_edit, "Appointment place")
-        appointment_row = QHBoxLayout()
+        appointment_row = QGridLayout()
         appointment_row.setContentsMargins(0, 0, 0, 0)
-        appointment_row.addWidget(self.appointment_check)
-        appointment_row.addWidget(self.appointment_edit)
-        appointment_row.addWidget(self.place_edit, 1)
+        appointment_row.addWidget(self.appointment_check, 0, 0)
+        appointment_row.addWidget(self.appointment_edit, 0, 1)
+        appointment_row.addWidget(self.place_edit, 1, 0, 1, 2)
+        appointment_row.setColumnStretch(1, 1)
         self.appointment_widget = QWidget()
         self.appointment_widget.setLayout(appointment_row)
         self.appointment_label = QLabel("Appointment:")
@@ -306,6 +328,7 @@ class ReferralDialog(QDialog):
         note_label.setBuddy(self.note_edit)
         form.addRow(note_label, self.note_edit)
         box.addWidget(self.form_widget)
+        box.addStretch(1)
 
         self.controls = QWidget()
         row = QHBoxLayout(self.controls)
@@ -408,7 +431,7 @@ class ReferralDialog(QDialog):
     def _rebuild_states(self, state: ReferralState) -> None:
         for button in self._state_buttons.values():
             self.state_group.removeButton(button)
-            self._move_layout.removeWidget(button)
+            self._move_grid.removeWidget(button)
             button.deleteLater()
         self._state_buttons = {}
         choices = allowed_next(state)
@@ -416,7 +439,9 @@ class ReferralDialog(QDialog):
             button = QRadioButton(STATE_BUTTON_TEXT.get(target, target.label))
             named(button, f"Move to {target.label}")
             self.state_group.addButton(button, n)
-            self._move_layout.insertWidget(self._move_layout.count() - 1, button)
+            # Left-aligned at their own width: a stretched radio button only takes clicks on
+            # its text, so a click in its empty right half would be lost.
+            self._move_grid.addWidget(button, n // 3, n % 3, Qt.AlignmentFlag.AlignLeft)
             button.show()  # now, not on the next event-loop pass: the state is already known
             self._state_buttons[target] = button
         open_ = bool(choices)

@@ -34,7 +34,7 @@ from referral_desk.services.app_services import AppServices
 from referral_desk.services.directory_admin import GENDERS, SERVICE_STATUSES
 from referral_desk.services.dto import ServiceView
 from referral_desk.ui.messages import error_text
-from referral_desk.ui.widgets import FieldError, GuardedDialog, keep_default, named
+from referral_desk.ui.widgets import FieldError, GuardedDialog, fit_to_screen, keep_default, named
 
 NEW_ORGANISATION = "New organisation…"
 
@@ -67,7 +67,7 @@ class ServiceEditorDialog(GuardedDialog):
         )
         self.setWindowTitle("Edit service" if service_id else "New service")
         self.setAccessibleName(self.windowTitle())
-        self.resize(640, 600)
+        fit_to_screen(self, 640, 600)
         self._errors: dict[str, tuple[QWidget, FieldError, int]] = {}
 
         self.top_error = FieldError()

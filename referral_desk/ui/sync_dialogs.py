@@ -70,6 +70,7 @@ from referral_desk.ui.sync_menu import ACTIONS, SYNC_MENU, make_sync_actions
 from referral_desk.ui.sync_models import ConflictRow, ConflictTableModel
 from referral_desk.ui.widgets import (
     FieldError,
+    fit_to_screen,
     keep_default,
     named,
     run_dialog,
@@ -296,7 +297,7 @@ class SyncSettingsDialog(QDialog):
         layout.activate()
         needed = layout.totalHeightForWidth(self.width())
         if needed > self.height():
-            self.resize(self.width(), needed)
+            fit_to_screen(self, self.width(), needed)
 
     def browse(self) -> None:
         start = self.store_edit.text().strip() or str(Path.home())
@@ -818,7 +819,8 @@ class ExchangeDialog(QDialog):
             box.invalidate()
             box.activate()
         hint = self.sizeHint()
-        self.resize(max(self.width(), hint.width()), max(hint.height(), self.minimumHeight()))
+        fit_to_screen(self, max(self.width(), hint.width()),
+                      max(hint.height(), self.minimumHeight()))  # fmt: skip
 
     def reject(self) -> None:
         """Esc and Cancel close, except while changes are being applied (one transaction)."""
@@ -1038,7 +1040,7 @@ class ConflictsDialog(QDialog):
         self.setWindowTitle("Sync conflicts")
         self.setAccessibleName("Sync conflicts")
         self.setSizeGripEnabled(True)
-        self.resize(1100, 560)
+        fit_to_screen(self, 1100, 560)
 
         layout = QVBoxLayout(self)
         intro = QLabel(

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -33,6 +33,26 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import ValidationError
 
 _DMY = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{2}|\d{4})")
+
+
+# Room a window manager takes around a window: borders, and a title bar up to ~40 px high.
+FRAME_ALLOWANCE = QSize(20, 48)
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Resize `window` to width × height, or less: never beyond the screen's free area.
+
+    Office laptops are 1366 × 768 with a task bar: a dialog taller than ~690 pixels puts its
+    buttons below the bottom of the screen, where nobody can click them. The layout below
+    must be able to shrink that far (scroll areas, side-by-side columns).
+    """
+    parent = window.parentWidget()
+    screen = (parent.screen() if parent is not None else None) or window.screen()
+    screen = screen or QGuiApplication.primaryScreen()
+    if screen is not None:
+        area = screen.availableGeometry().size() - FRAME_ALLOWANCE
+        width, height = min(width, area.width()), min(height, area.height())
+    window.resize(width, height)
 
 
 def run_dialog(dialog: QDialog) -> bool:

@@ -1,0 +1,325 @@
+"""Every window, page and dialog of the client fits an office laptop's screen, buttons in view.
+
+The screen is the offscreen platform's, set by the root conftest to 1366 × 768 less a 40-pixel
+task bar: a dialog 820 pixels tall really is taller than it, and the test fails. Each dialog is
+opened as the client opens it (parented to the main window) on realistic data from the demo
+generator, and checked: its frame lies inside the screen's available area, its main button is
+shown whole inside the window, and so is every other button outside a scroll area.
+
+Every QDialog subclass in `referral_desk.ui` must have an entry in DIALOGS (or be a base
+listed in BASES): a new dialog without one fails `test_every_dialog_class_is_checked`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from data_paths import HSDS_EXAMPLE
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QWidget
+from screen_checks import button_problems, frame_problems
+
+import referral_desk.ui
+from referral_desk.domain.states import ReferralState
+from referral_desk.services.dto import FollowUpView, NeedView, PersonView, ReferralView
+from referral_desk.store.database import DB_FILENAME
+
+pytestmark = pytest.mark.gui
+
+
+@dataclass
+class Ctx:
+    """What the dialogs are opened on: the busiest person of a demo caseload."""
+
+    services: Any
+    window: Any
+    person: PersonView
+    need: NeedView
+    referral: ReferralView
+    follow_up: FollowUpView
+    service: Any
+    tmp: Path
+
+
+# -- opening each dialog --------------------------------------------------------------------
+Make = Callable[[Ctx], QDialog]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One way a dialog is opened, its main button (accessible name or text), and when it
+    has finished loading."""
+
+    label: str
+    make: Make
+    main: str
+    ready: Callable[[Any], bool] = lambda _dialog: True
+
+
+def _ui(module: str, name: str) -> Any:
+    return getattr(importlib.import_module(f"referral_desk.ui.{module}"), name)
+
+
+def _exchange(kind: str) -> Make:
+    """A sync dialog showing a preview (or summary) with every count and note it can have."""
+    from referral_desk.sync.exchange import ExportSummary, ImportSummary, RefusedFile
+    from referral_desk.ui.sync_dialogs import Outcome
+
+    imported = ImportSummary(
+        dry_run=True, bundles=3, already_seen=1, entries_total=900, entries_new=850,
+        people=12, needs=40, referrals=55, follow_ups=70, directory=230, other=9, deleted=2,
+        conflicts=3, clock_reviews=1, future_stamped=1, quarantined=2, released=1,
+        still_quarantined=2, pending=4,
+        refused=tuple(RefusedFile(f"outbox/{'b' * 36}/{'c' * 36}.rdsync",
+                                  "This file was damaged or changed after it was written; "
+                                  "nothing was taken from it.") for _ in range(2)),
+    )  # fmt: skip
+    exported = ExportSummary(path="x.rdsync", entries=120, sites=2)
+
+    def make(ctx: Ctx) -> QDialog:
+        from referral_desk.ui import sync_dialogs
+
+        services, parent, path = ctx.services, ctx.window, ctx.tmp / "team.rdsync"
+        passphrase = "correct horse battery staple"
+        if kind == "sync":
+            dialog = sync_dialogs.SyncNowDialog(services, parent, passphrase=passphrase)
+        elif kind == "import":
+            dialog = sync_dialogs.ImportFileDialog(services, path, parent, passphrase=passphrase)
+        else:
+            dialog = sync_dialogs.ExportFileDialog(services, path, parent, passphrase=passphrase)
+        dialog._started = True  # shown with a result below, not run against a real store
+        if kind == "export":
+            dialog._show_summary(Outcome(exported, None))
+        else:
+            dialog._show_preview(Outcome(exported if kind == "sync" else None, imported))
+        return dialog
+
+    return make
+
+
+def _referral_accepting(ctx: Ctx) -> QDialog:
+    dialog = _ui("referral_dialog", "ReferralDialog")(ctx.services, ctx.referral.id, ctx.window)
+    dialog.confirm_discard = False
+    if ReferralState.ACCEPTED in dialog._state_buttons:
+        dialog.choose(ReferralState.ACCEPTED)  # the most fields: appointment, channel, note
+    return dialog
+
+
+def _import_preview(ctx: Ctx) -> QDialog:
+    report = ctx.services.directory_admin.import_package(HSDS_EXAMPLE, dry_run=True)
+    return _ui("directory_page", "ImportPreviewDialog")(report, HSDS_EXAMPLE, ctx.window)
+
+
+DIALOGS: dict[str, list[Case]] = {
+    "correction_dialog.ReportCorrectionDialog": [
+        Case("report a correction", lambda c: _ui("correction_dialog", "ReportCorrectionDialog")(
+            c.services, c.service.id, c.window), "Send to directory keeper")],
+    "directory_page.CapacityDialog": [
+        Case("capacity", lambda c: _ui("directory_page", "CapacityDialog")(
+            c.service, c.services.clock.today(), c.window), "Save")],
+    "directory_page.PrecheckDialog": [
+        Case("pre-check", lambda c: _ui("directory_page", "PrecheckDialog")(
+            c.service, c.services.clock.today(), c.window), "Save")],
+    "directory_page.StatusDialog": [
+        Case("service status", lambda c: _ui("directory_page", "StatusDialog")(
+            c.service, c.window), "Save")],
+    "directory_page.ImportPreviewDialog": [Case("import preview", _import_preview, "Cancel")],
+    "find_service.FindServiceDialog": [
+        Case("find a service", lambda c: _ui("find_service", "FindServiceDialog")(
+            c.services, c.need.id, c.window), "Refer to this service",
+             ready=lambda d: not d.search_pending)],
+    "main_window.ShortcutsDialog": [
+        Case("keyboard shortcuts", lambda c: _ui("main_window", "ShortcutsDialog")(
+            list(c.window.actions_by_name.values()), c.window), "Close")],
+    "my_day.FollowUpDoneDialog": [
+        Case("follow-up done", lambda c: _ui("my_day", "FollowUpDoneDialog")(
+            c.services, c.follow_up, c.window), "Mark done")],
+    "my_day.RescheduleDialog": [
+        Case("reschedule", lambda c: _ui("my_day", "RescheduleDialog")(
+            c.services, c.follow_up, c.window), "Reschedule")],
+    "need_dialog.NeedDialog": [
+        Case("log a need", lambda c: _ui("need_dialog", "NeedDialog")(
+            c.services, c.person.id, c.window, need_count=3, person_name=c.person.display_name),
+             "Save need"),
+        Case("edit a need", lambda c: _ui("need_dialog", "NeedDialog")(
+            c.services, c.person.id, c.window, need=c.need, person_name=c.person.display_name),
+             "Save need")],
+    "need_dialog.NeedStatusDialog": [
+        Case("need status", lambda c: _ui("need_dialog", "NeedStatusDialog")(
+            c.services, c.need, c.window), "Save status")],
+    "person_dialog.PersonDialog": [
+        Case("new person", lambda c: _ui("person_dialog", "PersonDialog")(c.services, c.window),
+             "Save person"),
+        Case("edit person", lambda c: _ui("person_dialog", "PersonDialog")(
+            c.services, c.window, person=c.person), "Save person")],
+    "person_view.HandOverDialog": [
+        Case("hand over", lambda c: _ui("person_view", "HandOverDialog")(
+            c.person, c.services.profile.officers(), c.window), "Hand over")],
+    "person_view.ConsentDialog": [
+        Case("consent", lambda c: _ui("person_view", "ConsentDialog")(
+            c.services, c.person, c.window), "Record consent")],
+    "preferences.PreferencesDialog": [
+        Case("preferences", lambda c: _ui("preferences", "PreferencesDialog")(
+            c.services, c.window), "Save preferences"),
+        Case("first run", lambda c: _ui("preferences", "PreferencesDialog")(
+            c.services, c.window, first_run=True), "Save preferences")],
+    "printing.PrintPreviewDialog": [
+        Case("print preview", lambda c: _ui("printing", "PrintPreviewDialog")(
+            c.services, c.referral.reference, c.window), "Print")],
+    "record_referral.RecordReferralDialog": [
+        Case("record a referral", lambda c: _ui("record_referral", "RecordReferralDialog")(
+            c.services, c.need.id, c.service.id, c.window), "Send")],
+    "referral_dialog.ReferralDialog": [Case("referral", _referral_accepting, "Record update")],
+    "service_editor.ServiceEditorDialog": [
+        Case("edit a service", lambda c: _ui("service_editor", "ServiceEditorDialog")(
+            c.services, c.service.id, c.window), "Save service")],
+    "setting_dialog.SettingDialog": [
+        Case("transfer or release", lambda c: _ui("setting_dialog", "SettingDialog")(
+            c.services, c.person, 2, c.window), "Save move")],
+    "sync_dialogs.SyncSettingsDialog": [
+        Case("sync settings", lambda c: _ui("sync_dialogs", "SyncSettingsDialog")(
+            c.services, c.window), "Save sync settings")],
+    "sync_dialogs.SyncNowDialog": [Case("sync now preview", _exchange("sync"), "Apply")],
+    "sync_dialogs.ImportFileDialog": [Case("import preview", _exchange("import"), "Apply")],
+    "sync_dialogs.ExportFileDialog": [Case("export summary", _exchange("export"), "Close")],
+    "sync_dialogs.ConflictsDialog": [
+        Case("conflicts", lambda c: _ui("sync_dialogs", "ConflictsDialog")(c.services, c.window),
+             "Close", ready=lambda d: not d._busy)],
+}  # fmt: skip
+
+# Each page's main button (accessible name).
+PAGE_BUTTONS = {"my_day": "Follow-up done", "caseload": "New person", "person": "Add note",
+                "directory": "Report a correction", "reports": "Run report"}  # fmt: skip
+
+# Bases that are never opened themselves (their subclasses are).
+BASES = {"widgets.GuardedDialog", "sync_dialogs.ExchangeDialog"}
+
+
+def dialog_classes() -> set[str]:
+    """Every QDialog subclass defined in referral_desk.ui, as "module.Class"."""
+    found: set[str] = set()
+    for info in pkgutil.iter_modules(referral_desk.ui.__path__):
+        module = importlib.import_module(f"referral_desk.ui.{info.name}")
+        for name, obj in inspect.getmembers(module, inspect.isclass):
+            if issubclass(obj, QDialog) and obj.__module__ == module.__name__:
+                found.add(f"{info.name}.{name}")
+    return found
+
+
+def test_every_dialog_class_is_checked() -> None:
+    """A dialog added to the client without a case below would escape the fit check."""
+    assert dialog_classes() - BASES == set(DIALOGS)
+
+
+# -- the data -------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
+    """A demo caseload and directory, built once for the session."""
+    from referral_desk.services.app_services import open_services
+    from referral_desk.services.base import Clock
+    from referral_desk.services.demo import generate_demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    shutil.copy2(template_db, folder / DB_FILENAME)
+    services = open_services(folder, Clock(fixed_today=date(2026, 3, 2)))  # conftest TODAY
+    generate_demo(services, people=60, services=120, referrals=180, seed=5)
+    services.close()
+    return folder / DB_FILENAME
+
+
+@pytest.fixture
+def demo(app: Any, demo_template: Path) -> Any:
+    app.db.engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{app.db.path}{suffix}").unlink(missing_ok=True)
+    shutil.copy2(demo_template, app.db.path)
+    return app
+
+
+def busiest(services: Any) -> tuple[PersonView, NeedView, ReferralView]:
+    """The person with the most referrals, an open need of theirs and an open referral."""
+    refs = services.referrals.list()
+    by_person: dict[str, list[ReferralView]] = {}
+    for ref in refs:
+        by_person.setdefault(ref.person_id, []).append(ref)
+    open_states = {"sent", "acknowledged", "waiting_list"}
+    for person_id, theirs in sorted(by_person.items(), key=lambda kv: -len(kv[1])):
+        needs = [n for n in services.needs.list(person_id) if n.status in ("open", "referred")]
+        waiting = [r for r in theirs if r.status in open_states]
+        if needs and waiting:
+            detail = services.referrals.get(max(waiting, key=lambda r: len(r.history)).id)
+            return services.people.get(person_id), needs[0], detail
+    raise AssertionError("the demo caseload has no open need with an open referral")
+
+
+@pytest.fixture
+def ctx(demo: Any, qtbot: Any, settings: QSettings, tmp_path: Path) -> Iterator[Ctx]:
+    from referral_desk.ui.main_window import MainWindow
+
+    person, need, referral = busiest(demo)
+    follow_up = next(f for f in demo.follow_ups.list() if f.referral_id)
+    service = demo.directory.get_service(referral.service_id)
+    window = MainWindow(demo, settings)  # first start: the size it picks for the screen
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    qtbot.waitUntil(window.is_settled, timeout=10_000)
+    yield Ctx(demo, window, person, need, referral, follow_up, service, tmp_path)
+    window.close()
+    window.deleteLater()
+
+
+def main_button(dialog: QWidget, name: str) -> QAbstractButton | None:
+    for button in dialog.findChildren(QAbstractButton):
+        if button.accessibleName() == name or button.text().replace("&", "") == name:
+            return button
+    return None
+
+
+def settle(qtbot: Any, rounds: int = 5) -> None:
+    for _ in range(rounds):
+        QApplication.processEvents()
+    qtbot.wait(10)
+
+
+def test_every_window_fits_a_laptop_screen(ctx: Ctx, qtbot: Any) -> None:
+    window = ctx.window
+    problems: list[str] = []
+    problems += frame_problems(window)
+    window.open_person(ctx.person.id)
+    qtbot.waitUntil(window.is_settled, timeout=10_000)
+    for page in ("my_day", "caseload", "person", "directory", "reports"):
+        window.go(page)
+        qtbot.waitUntil(window.is_settled, timeout=10_000)
+        widget = window.page_widget(page)
+        qtbot.waitUntil(getattr(widget, "is_settled", lambda: True), timeout=10_000)
+        settle(qtbot)
+        problems += [f"page {page}: {p}" for p in frame_problems(window)]
+        main = main_button(widget, PAGE_BUTTONS[page])
+        problems += [f"page {page}: {p}" for p in button_problems(window, main)]
+    for key, cases in DIALOGS.items():
+        for case in cases:
+            dialog = case.make(ctx)
+            try:
+                dialog.show()
+                qtbot.waitUntil(lambda d=dialog, c=case: c.ready(d), timeout=10_000)
+                settle(qtbot)
+                main = main_button(dialog, case.main)
+                found = frame_problems(dialog) + button_problems(dialog, main)
+                problems += [f"{key} ({case.label}): {p}" for p in found]
+            finally:
+                if hasattr(dialog, "confirm_discard"):
+                    dialog.confirm_discard = False
+                dialog.done(0)
+                dialog.deleteLater()
+                settle(qtbot, 2)
+    assert not problems, "\n".join(problems)
