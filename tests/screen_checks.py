@@ -75,3 +75,34 @@ def button_problems(window: QWidget, main: QAbstractButton | None) -> list[str]:
         elif not area.contains(QRect(button.mapToGlobal(QPoint(0, 0)), button.size())):
             problems.append(f"{title}: button {_name(button)!r} is off the screen")
     return problems
+
+
+def label_problems(window: QWidget) -> list[str]:
+    """Every label shown in `window` shows all its text: tall and wide enough for it, or
+    elided with the whole text in its tooltip (`ElidedLabel`)."""
+    from PySide6.QtWidgets import QLabel
+
+    from referral_desk.ui.widgets import ElidedLabel
+
+    problems: list[str] = []
+    title = _name(window)
+    for label in window.findChildren(QLabel):
+        if not label.isVisible() or label.window() is not window or not label.text().strip():
+            continue
+        text = " ".join(label.text().split())[:50]
+        if isinstance(label, ElidedLabel):
+            if label.is_elided() and label.toolTip() == "":
+                problems.append(f"{title}: {text!r} is elided without a tooltip")
+            continue
+        size = label.size()
+        if label.wordWrap():
+            needed_height = label.heightForWidth(size.width())
+            # A word longer than the label is cut at the right-hand edge.
+            needed_width = label.minimumSizeHint().width()
+        else:
+            needed_height = label.sizeHint().height()
+            needed_width = label.sizeHint().width()
+        if size.height() + 1 < needed_height or size.width() + 1 < needed_width:
+            problems.append(f"{title}: label {text!r} is cut off ({size.width()}×"
+                            f"{size.height()}, needs {needed_width}×{needed_height})")  # fmt: skip
+    return problems

@@ -74,6 +74,7 @@ from referral_desk.ui.widgets import (
     fmt_date,
     named,
     run_dialog,
+    tip_elided_cells,
 )
 from referral_desk.ui.worker import Worker
 
@@ -191,6 +192,7 @@ def _table(model: RecordTableModel, name: str) -> tuple[QTableView, FilterProxy]
     proxy = FilterProxy()
     proxy.setSourceModel(model)
     view = QTableView()
+    tip_elided_cells(view)
     view.setModel(proxy)
     view.setSortingEnabled(True)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

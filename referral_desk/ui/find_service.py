@@ -60,7 +60,7 @@ from referral_desk.ui.service_models import (
     ServiceResultsModel,
     service_detail_html,
 )
-from referral_desk.ui.widgets import fit_to_screen, named
+from referral_desk.ui.widgets import fit_to_screen, named, tip_elided_cells
 from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ class FindServiceDialog(QDialog):
 
         self.model = ServiceResultsModel(self)
         self.model.set_category_labels(self._category_labels)
-        self.table = QTableView()
+        self.table = tip_elided_cells(QTableView())
         self.table.setModel(self.model)  # the model sorts itself: see ServiceResultsModel
         named(self.table, "Search results", "Services found; Enter or double-click refers")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -49,6 +49,7 @@ from referral_desk.ui.widgets import (
     named,
     run_dialog,
     save_cancel_buttons,
+    tip_elided_cells,
 )
 from referral_desk.ui.worker import Worker
 
@@ -60,6 +61,7 @@ def make_table(name: str, *, sortable: bool = True) -> QTableView:
     """A read-only, whole-row-selecting table with sensible defaults for long lists."""
     view = QTableView()
     named(view, name)
+    tip_elided_cells(view)  # one line per row: a cut-off cell shows whole in its tooltip
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

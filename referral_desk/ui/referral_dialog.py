@@ -44,7 +44,14 @@ from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralS
 from referral_desk.services.dto import ReferralView
 from referral_desk.ui.messages import confirm, error_text
 from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
-from referral_desk.ui.widgets import fit_to_screen, fmt_date, fmt_datetime, named
+from referral_desk.ui.widgets import (
+    breakable,
+    fit_to_screen,
+    fmt_date,
+    fmt_datetime,
+    named,
+    tip_elided_cells,
+)
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
@@ -166,7 +173,9 @@ class ReferralDialog(QDialog):
         # other they were 820 pixels tall, more than a laptop screen shows.
         details_box = QGroupBox("Details")
         self.details_form = QFormLayout(details_box)
-        self.details_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        # Values take the whole width, so they wrap only when they must (a QLabel keeps its
+        # preferred width otherwise, and its second line was cut off).
+        self.details_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.details_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.details_scroll = QScrollArea()
         self.details_scroll.setWidget(details_box)
@@ -178,7 +187,7 @@ class ReferralDialog(QDialog):
         history_label = QLabel("Histor&y:")
         self.history_model = ReferralHistoryModel(self)
         self.history_model.set_labels(self._channel_labels, self._reason_labels)
-        self.history_table = QTableView()
+        self.history_table = tip_elided_cells(QTableView())
         self.history_table.setModel(self.history_model)
         named(self.history_table, "Referral history", "Every status change: when, who, how, why")
         self.history_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -422,7 +431,8 @@ class ReferralDialog(QDialog):
         for label, value in rows:
             if not value:
                 continue
-            field = QLabel(value)
+            field = QLabel(breakable(value))  # a long unbroken entry wraps too
+            field.setTextFormat(Qt.TextFormat.PlainText)  # typed text, never markup
             field.setWordWrap(True)
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             named(field, label, value)

@@ -18,8 +18,10 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
+    QPointF,
     QRectF,
     QSize,
     QSortFilterProxyModel,
@@ -28,6 +30,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QHelpEvent,
     QKeySequence,
     QPainter,
     QPaintEvent,
@@ -51,6 +54,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -58,7 +62,7 @@ from PySide6.QtWidgets import (
 from referral_desk.reports.model import ChartData, Report, ReportTable
 from referral_desk.services.reports import default_period
 from referral_desk.ui.messages import show_error, show_info
-from referral_desk.ui.widgets import named
+from referral_desk.ui.widgets import full_text_tip, named, tip_elided_cells
 from referral_desk.ui.worker import Worker
 
 __all__ = ["REPORT_TITLES", "BarChart", "ReportTableModel", "ReportsPage"]
@@ -157,6 +161,7 @@ class BarChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data: ChartData | None = None
+        self._label_rects: list[tuple[QRectF, str, str]] = []  # where, whole, as drawn
         self.setAccessibleName("Report chart")
         self.setAutoFillBackground(True)
         self.setBackgroundRole(QPalette.ColorRole.Base)
@@ -201,6 +206,24 @@ class BarChart(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(520, self._needed_height())
 
+    def label_tip(self, pos: QPointF) -> str:
+        """The whole label under `pos` when the chart had to shorten it, else ""."""
+        for rect, whole, shown in self._label_rects:
+            if rect.contains(pos) and shown != whole:
+                return whole
+        return ""
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            tip = self.label_tip(QPointF(event.pos()))
+            if tip:
+                QToolTip.showText(event.globalPos(), full_text_tip(tip), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -235,6 +258,7 @@ class BarChart(QWidget):
         plot_w = max(width - left - value_w - 8, 20)
         peak = max((v for s in data.series for v in s.values if v), default=0.0) or 1.0
         group = self._group_height()
+        self._label_rects = []
         grid = QColor(text_colour)
         grid.setAlpha(60)
         painter.setPen(grid)
@@ -244,10 +268,10 @@ class BarChart(QWidget):
             painter.setPen(text_colour)
             shown = fm.elidedText(label, Qt.TextElideMode.ElideRight, int(label_w - 8))
             rows_h = len(data.series) * self.BAR
+            label_rect = QRectF(8, top, label_w - 8, rows_h)
+            self._label_rects.append((label_rect, label, shown))
             painter.drawText(
-                QRectF(8, top, label_w - 8, rows_h),
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                shown,
+                label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, shown
             )
             for i, series in enumerate(data.series):
                 value = series.values[row]
@@ -498,7 +522,7 @@ class ReportsPage(QWidget):
         self._fit_notes()
 
     def _table_view(self, table: ReportTable) -> QTableView:
-        view = QTableView()
+        view = tip_elided_cells(QTableView())
         model = ReportTableModel(table, view)
         proxy = _TotalsLastProxy(view)
         proxy.setSourceModel(model)

@@ -75,6 +75,7 @@ from referral_desk.ui.widgets import (
     named,
     run_dialog,
     save_cancel_buttons,
+    tip_elided_cells,
 )
 from referral_desk.ui.worker import Worker
 
@@ -1056,7 +1057,7 @@ class ConflictsDialog(QDialog):
         list_label = QLabel("&Conflicts:")
         layout.addWidget(list_label)
         self.model = ConflictTableModel(self)
-        self.view = QTableView()
+        self.view = tip_elided_cells(QTableView())
         self.view.setModel(self.model)
         named(self.view, "Conflicts", "Open conflicts; choose one to see both values")
         list_label.setBuddy(self.view)

@@ -11,10 +11,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from html import escape
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QGuiApplication,
+    QHelpEvent,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QComboBox,
     QDialog,
@@ -25,7 +37,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -261,6 +277,187 @@ class DateEdit(QLineEdit):
             self.set_value(current + timedelta(days=steps[event.key()]))
             return
         super().keyPressEvent(event)
+
+
+# -- long text: wrap anywhere, elide with the whole text in a tooltip -------------------------
+_LONG_RUN = re.compile(r"\S{24}(?=\S)")
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(text: str) -> str:
+    """`text` with invisible break points in runs of 24+ characters without a space.
+
+    Qt wraps labels and tooltips at spaces only: a 500-character reference or web address
+    would make its window as wide as itself. A zero-width space is a place a line may break.
+    """
+    return _LONG_RUN.sub(lambda m: m.group(0) + ZERO_WIDTH_SPACE, text)
+
+
+def full_text_tip(text: str) -> str:
+    """A tooltip holding the whole of `text`, wrapped to the tooltip's width.
+
+    Plain-text tooltips are drawn on one line however long they are; rich text wraps.
+    """
+    if not text.strip():
+        return ""
+    body = "<br>".join(escape(breakable(line)) for line in text.splitlines())
+    return f"<p>{body}</p>"
+
+
+def _utf16_slice(encoded: bytes, start: int, length: int) -> str:
+    """Qt's text positions count UTF-16 units; Python's count characters."""
+    return encoded[2 * start : 2 * (start + length)].decode("utf-16-le", errors="ignore")
+
+
+class ElidedLabel(QLabel):
+    """Plain text on at most `max_lines` lines, broken anywhere if need be, with "…" where it
+    is cut and then the whole text in its tooltip.
+
+    For text an officer typed (names, descriptions, notes): however long it is, the label's
+    minimum size stays small, so one long entry can never push a window off the screen.
+    """
+
+    PREFERRED_CHARS = 60
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, *,
+                 max_lines: int = 1) -> None:  # fmt: skip
+        super().__init__(parent)
+        self._max_lines = max(1, max_lines)
+        self._cache: tuple[int, list[str], bool] | None = None
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(self._max_lines > 1)
+        self.setSizePolicy(policy)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._cache = None
+        self.updateGeometry()
+        self._update_tip()
+        self.update()
+
+    def is_elided(self) -> bool:
+        return self._lines(self.contentsRect().width())[1]
+
+    def _flat(self) -> str:
+        return " ".join(self.text().split())
+
+    def _lines(self, width: int) -> tuple[list[str], bool]:
+        """The lines shown at `width`, the last one elided if the text goes on."""
+        if self._cache is not None and self._cache[0] == width:
+            return self._cache[1], self._cache[2]
+        text = self._flat()
+        metrics = self.fontMetrics()
+        width = max(width, 1)
+        if self._max_lines == 1 or not text:
+            shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+            result = ([shown], shown != text)
+        else:
+            layout = QTextLayout(text, self.font())
+            option = QTextOption()
+            option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+            layout.setTextOption(option)
+            spans: list[tuple[int, int]] = []
+            layout.beginLayout()
+            while len(spans) <= self._max_lines:
+                line = layout.createLine()
+                if not line.isValid():
+                    break
+                line.setLineWidth(width)
+                spans.append((line.textStart(), line.textLength()))
+            layout.endLayout()
+            encoded = text.encode("utf-16-le")
+            if len(spans) <= self._max_lines:
+                result = ([_utf16_slice(encoded, s, n) for s, n in spans], False)
+            else:
+                kept = [_utf16_slice(encoded, s, n) for s, n in spans[: self._max_lines - 1]]
+                rest = _utf16_slice(encoded, spans[self._max_lines - 1][0], len(encoded) // 2)
+                kept.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+                result = (kept, True)
+        self._cache = (width, *result)
+        return result
+
+    def _update_tip(self) -> None:
+        self.setToolTip(full_text_tip(self.text()) if self.is_elided() else "")
+
+    def _margins(self) -> QSize:
+        m = self.contentsMargins()
+        return QSize(m.left() + m.right(), m.top() + m.bottom())
+
+    def heightForWidth(self, width: int) -> int:
+        lines = len(self._lines(max(width - self._margins().width(), 1))[0])
+        return lines * self.fontMetrics().lineSpacing() + self._margins().height()
+
+    def sizeHint(self) -> QSize:
+        metrics = self.fontMetrics()
+        cap = metrics.averageCharWidth() * self.PREFERRED_CHARS
+        width = min(metrics.horizontalAdvance(self._flat()), cap) + 2
+        extra = self._margins()
+        return QSize(width + extra.width(), self.heightForWidth(width + extra.width()))
+
+    def minimumSizeHint(self) -> QSize:
+        metrics = self.fontMetrics()
+        width = min(metrics.horizontalAdvance(self._flat()), metrics.horizontalAdvance("M" * 6))
+        extra = self._margins()
+        return QSize(width + extra.width(), metrics.lineSpacing() + extra.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._update_tip()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        QFrame.paintEvent(self, event)
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        step = self.fontMetrics().lineSpacing()
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        top = rect.top()
+        for line in self._lines(rect.width())[0]:
+            self.style().drawItemText(painter, QRect(rect.left(), top, rect.width(), step),
+                                      align, self.palette(), self.isEnabled(), line,
+                                      self.foregroundRole())  # fmt: skip
+            top += step
+        painter.end()
+
+
+class ElidedTipDelegate(QStyledItemDelegate):
+    """Table cells shortened with "…" show their whole text in a tooltip.
+
+    Tables keep one line per row (measuring wrapped rows is slow for long lists), so a long
+    name or note is cut; the model's own tooltip, if it has one, still wins.
+    """
+
+    def helpEvent(self, event: QHelpEvent, view: QAbstractItemView,
+                  option: QStyleOptionViewItem, index: QModelIndex) -> bool:  # fmt: skip
+        if event is None or event.type() != QEvent.Type.ToolTip or not index.isValid():
+            return super().helpEvent(event, view, option, index)
+        if index.data(Qt.ItemDataRole.ToolTipRole):
+            return super().helpEvent(event, view, option, index)
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        if isinstance(text, str) and text and is_cell_elided(view, option, index):
+            QToolTip.showText(event.globalPos(), full_text_tip(text), view, option.rect)
+            return True
+        QToolTip.hideText()
+        return False
+
+
+def is_cell_elided(view: QAbstractItemView, option: QStyleOptionViewItem,
+                   index: QModelIndex) -> bool:  # fmt: skip
+    """True when the cell's text is wider than the room its column gives it."""
+    opt = QStyleOptionViewItem(option)
+    delegate = view.itemDelegateForIndex(index)
+    if isinstance(delegate, QStyledItemDelegate):
+        delegate.initStyleOption(opt, index)
+    style = view.style()
+    room = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, view).width()
+    margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+    return opt.fontMetrics.horizontalAdvance(opt.text) > room - 2 * margin
+
+
+def tip_elided_cells(view: QAbstractItemView) -> QAbstractItemView:
+    """Give `view` the delegate that shows cut-off cells whole in a tooltip."""
+    view.setItemDelegate(ElidedTipDelegate(view))
+    return view
 
 
 class FieldError(QLabel):

@@ -26,7 +26,7 @@ import pytest
 from data_paths import HSDS_EXAMPLE
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QWidget
-from screen_checks import button_problems, frame_problems
+from screen_checks import button_problems, frame_problems, label_problems
 
 import referral_desk.ui
 from referral_desk.domain.states import ReferralState
@@ -306,6 +306,7 @@ def test_every_window_fits_a_laptop_screen(ctx: Ctx, qtbot: Any) -> None:
         problems += [f"page {page}: {p}" for p in frame_problems(window)]
         main = main_button(widget, PAGE_BUTTONS[page])
         problems += [f"page {page}: {p}" for p in button_problems(window, main)]
+        problems += [f"page {page}: {p}" for p in label_problems(window)]
     for key, cases in DIALOGS.items():
         for case in cases:
             dialog = case.make(ctx)
@@ -315,6 +316,7 @@ def test_every_window_fits_a_laptop_screen(ctx: Ctx, qtbot: Any) -> None:
                 settle(qtbot)
                 main = main_button(dialog, case.main)
                 found = frame_problems(dialog) + button_problems(dialog, main)
+                found += label_problems(dialog)
                 problems += [f"{key} ({case.label}): {p}" for p in found]
             finally:
                 if hasattr(dialog, "confirm_discard"):
