@@ -377,6 +377,8 @@ class FollowUp(SyncedBase):
     note: Mapped[str] = mapped_column(Text, default="")
     officer_id: Mapped[str | None] = mapped_column(String(36), index=True)
     done_on: Mapped[date | None] = mapped_column(Date)
+    # The moment it was done (the timeline sorts by it); empty for those done before 0006.
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
     done_by_officer_id: Mapped[str | None] = mapped_column(String(36))
     result_note: Mapped[str] = mapped_column(Text, default="")
 

@@ -431,7 +431,13 @@ class ElidedTipDelegate(QStyledItemDelegate):
                   option: QStyleOptionViewItem, index: QModelIndex) -> bool:  # fmt: skip
         if event is None or event.type() != QEvent.Type.ToolTip or not index.isValid():
             return super().helpEvent(event, view, option, index)
-        if index.data(Qt.ItemDataRole.ToolTipRole):
+        tip = index.data(Qt.ItemDataRole.ToolTipRole)
+        if isinstance(tip, str) and tip:
+            # The model's own tip; a long plain one would be drawn on one endless line.
+            shown = tip if Qt.mightBeRichText(tip) else full_text_tip(tip)
+            QToolTip.showText(event.globalPos(), shown, view, option.rect)
+            return True
+        if tip:
             return super().helpEvent(event, view, option, index)
         text = index.data(Qt.ItemDataRole.DisplayRole)
         if isinstance(text, str) and text and is_cell_elided(view, option, index):
