@@ -280,6 +280,16 @@ class TimelineEvent(Record):
 
 
 @dataclass(frozen=True)
+class SettingChange(Record):
+    """What a transfer or release did: `changed` False means nothing was written at all."""
+
+    person: PersonView
+    follow_ups: int = 0  # "tell the provider" follow-ups made
+    moved: bool = False  # setting, prison or area changed (a line on the timeline)
+    changed: bool = False
+
+
+@dataclass(frozen=True)
 class PersonDetail(Record):
     person: PersonView
     owner_name: str = ""  # the officer whose case it is

@@ -187,9 +187,10 @@ def _timeline(needs, need_changes, refs, ref_changes, fu_views, notes, services,
                               time_known=fu.done_at is not None)
             )  # fmt: skip
     for note in notes:
+        kind = "setting" if note.kind == "setting" else "note"  # transfers and releases
         events.append(
             TimelineEvent(
-                note.at, "note", note.text, officers.get(note.by_officer_id or "", ""), note.id
+                note.at, kind, note.text, officers.get(note.by_officer_id or "", ""), note.id
             )
         )
     events.sort(key=lambda e: e.at, reverse=True)

@@ -384,7 +384,8 @@ class FollowUp(SyncedBase):
 
 
 class CaseNote(SyncedBase):
-    """A free-text note on a person's timeline (optionally about one referral)."""
+    """A line on a person's timeline (optionally about one referral): an officer's note
+    (kind "note"), or what a transfer or release changed (kind "setting")."""
 
     __tablename__ = "case_note"
     __personal__ = frozenset({"text"})
@@ -394,6 +395,7 @@ class CaseNote(SyncedBase):
     at: Mapped[datetime] = mapped_column(DateTime)
     by_officer_id: Mapped[str | None] = mapped_column(String(36))
     text: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20), default="note", server_default="note")
 
 
 # --- local bookkeeping (never synced) ------------------------------------------------------

@@ -507,6 +507,7 @@ TIMELINE_KINDS = {
     "follow_up": "Follow-up",
     "follow_up_done": "Follow-up",
     "note": "Note",
+    "setting": "Transfer or release",
 }
 
 

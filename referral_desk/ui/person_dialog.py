@@ -541,9 +541,9 @@ class PersonDialog(GuardedDialog):
         if (setting["setting"], setting["prison"], setting["area"], setting["office"]) != (
             p.setting, p.prison, p.area, p.office,
         ):  # fmt: skip
-            _moved, count = self.services.cases.change_setting(
+            count = self.services.cases.change_setting(
                 p.id, tell_providers=self.tell_providers.isChecked(), **setting
-            )
+            ).follow_ups
             if count:
                 self.result_notes.append(
                     f"{count} follow-up{'s' if count != 1 else ''} created to tell providers."

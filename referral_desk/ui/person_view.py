@@ -729,9 +729,10 @@ class PersonPage(QWidget):
             return
         dialog = SettingDialog(self.services, p, count, self)
         if run_dialog(dialog):
-            created = dialog.follow_ups_created
-            extra = f" {_plural(created, 'follow-up')} added to tell providers." if created else ""
-            self._after_write(f"Setting changed to {setting_text(dialog.saved)}.{extra}")
+            if dialog.outcome is not None and dialog.outcome.changed:
+                self._after_write(dialog.result_text())
+            else:
+                show_info(self, dialog.result_text())  # nothing written: nothing to reload
 
     def toggle_consent(self) -> None:
         p = self.person

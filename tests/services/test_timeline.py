@@ -71,3 +71,42 @@ def test_follow_ups_done_before_times_were_kept_show_the_day_only(app, referred)
     event = next(e for e in app.people.detail(person.id).timeline if e.kind == "follow_up_done")
     assert not event.time_known and event.at.time() == datetime.min.time()
     assert event.by_name == "Sam Patel"
+
+
+def test_transfers_and_releases_are_on_the_timeline_with_who_and_from_where(app, referred):
+    person, _ = referred
+    at(app, 10, 0)
+    app.cases.change_setting(person.id, setting="custody", prison="HMP Manchester")
+    at(app, 15, 0)
+    app.cases.change_setting(person.id, setting="community", area="Greater Manchester")
+    moves = [e for e in app.people.detail(person.id).timeline if e.kind == "setting"]
+    assert [(e.at.hour, e.text) for e in moves] == [
+        (15, "Released from HMP Manchester to the community (Greater Manchester)"),
+        (10, "Transferred from HMP Leeds to HMP Manchester"),
+    ]
+    assert {e.by_name for e in moves} == {"Alex Morgan"}
+
+
+def test_saving_the_same_prison_again_changes_nothing(app, referred) -> None:
+    from sqlalchemy import func, select
+
+    from referral_desk.store.models import CaseNote, ChangeEntry
+
+    person, _ = referred
+
+    def counts() -> tuple[int, int, int]:
+        with app.db.read() as s:
+            return (s.scalar(select(func.count()).select_from(ChangeEntry)),
+                    s.scalar(select(func.count()).select_from(CaseNote)),
+                    len(app.follow_ups.list()))  # fmt: skip
+
+    before = counts()
+    change = app.cases.change_setting(person.id, setting="custody", prison="HMP Leeds",
+                                      expected_release_date="2026-04-20")  # fmt: skip
+    assert not change.changed and not change.moved and change.follow_ups == 0
+    assert counts() == before
+    # Only the release date: saved, but not a move (no timeline line, no follow-ups).
+    change = app.cases.change_setting(person.id, setting="custody", prison="HMP Leeds",
+                                      expected_release_date="2026-05-01")  # fmt: skip
+    assert change.changed and not change.moved and change.follow_ups == 0
+    assert counts()[1:] == before[1:]

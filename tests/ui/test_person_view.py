@@ -336,3 +336,27 @@ def test_person_actions_follow_the_page_and_selection(window, gui, opened) -> No
     assert not a["log_need"].isEnabled() and not a["transfer"].isEnabled()
     gui.key(window, "Ctrl+3")
     assert window.current_page() == "person" and a["log_need"].isEnabled()
+
+
+def test_saving_the_same_setting_says_nothing_changed(qtbot, app, gui, window, opened) -> None:
+    def save_as_is(dialog) -> None:
+        qtbot.keyClick(dialog.office, Qt.Key.Key_Return)
+
+    gui.on_next_dialog(save_as_is)
+    gui.key(window, "Ctrl+T")
+    gui.wait_idle(window)
+    assert window.message_bar.text() == "Nothing changed."
+    assert not [f for f in app.follow_ups.list() if f.kind == "tell_provider"]
+
+
+def test_a_transfer_appears_on_the_timeline(qtbot, app, gui, window, opened) -> None:
+    def move(dialog) -> None:
+        dialog.prison.setCurrentIndex(dialog.prison.findText("HMP Manchester"))
+        dialog.tell.setChecked(False)
+        qtbot.keyClick(dialog.office, Qt.Key.Key_Return)
+
+    gui.on_next_dialog(move)
+    gui.key(window, "Ctrl+T")
+    gui.wait_idle(window)
+    assert "Transferred from HMP Leeds to HMP Manchester" in timeline_texts(window)
+    assert "no follow-up" not in window.message_bar.text()
