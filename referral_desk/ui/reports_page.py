@@ -17,7 +17,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
@@ -42,7 +41,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -59,10 +57,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from referral_desk.domain.errors import ValidationError
 from referral_desk.reports.model import ChartData, Report, ReportTable
 from referral_desk.services.reports import default_period
 from referral_desk.ui.messages import show_error, show_info
-from referral_desk.ui.widgets import full_text_tip, named, tip_elided_cells
+from referral_desk.ui.widgets import DateEdit, full_text_tip, named, tip_elided_cells
 from referral_desk.ui.worker import Worker
 
 __all__ = ["REPORT_TITLES", "BarChart", "ReportTableModel", "ReportsPage"]
@@ -412,11 +411,10 @@ class ReportsPage(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.run_report)
 
-    def _date_edit(self, name: str, value: date) -> QDateEdit:
-        edit = QDateEdit(QDate(value.year, value.month, value.day))
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("d MMM yyyy")
-        named(edit, name)
+    def _date_edit(self, name: str, value: date) -> DateEdit:
+        """Typed like every date in the app (1/4/25, 1 Apr 2025, 2025-04-01…)."""
+        edit = DateEdit(name)
+        edit.set_value(value)
         return edit
 
     def _set_other_visible(self, visible: bool) -> None:
@@ -437,7 +435,14 @@ class ReportsPage(QWidget):
         return str(self.chooser.currentData())
 
     def _period(self) -> tuple[date, date]:
-        return self.date_from.date().toPython(), self.date_to.date().toPython()  # type: ignore[return-value]
+        """The period typed; ValidationError (naming the field) if a date is missing or wrong."""
+        dates = []
+        for edit, what in ((self.date_from, "From date"), (self.date_to, "To date")):
+            value = edit.value()
+            if value is None:
+                raise ValidationError(f"Type the {what.lower()} of the report period.")
+            dates.append(value)
+        return dates[0], dates[1]
 
     def is_settled(self) -> bool:
         return self.worker.is_idle()
@@ -449,7 +454,11 @@ class ReportsPage(QWidget):
 
     def run_report(self) -> None:
         name = self.current_name()
-        start, end = self._period()
+        try:
+            start, end = self._period()
+        except ValidationError as err:
+            show_error(self, err)
+            return
         suppressed = self.as_exported.isChecked()
         reports = self.services.reports
         self.run_button.setEnabled(False)

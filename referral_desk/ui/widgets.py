@@ -1,9 +1,10 @@
 """Small shared widgets: count badges, a date field that may be empty, inline field errors,
 and the message bar every page uses instead of pop-ups.
 
-Officers type dates the British way (31/12/2026), often leave them blank (release date not
-known yet) and must never be forced to pick today's date just because a widget cannot be empty,
-so dates are a line edit with forgiving parsing rather than QDateEdit.
+Officers type dates the British way (31/12/1980, 31121980, 31 Dec 1980…), often leave them
+blank (release date not known yet) and must never be forced to pick today's date just because a
+widget cannot be empty, so dates are a line edit with forgiving parsing (`domain.dates`) rather
+than QDateEdit; once typed, the date is shown back spelt out ("31 December 1980").
 """
 
 from __future__ import annotations
@@ -46,10 +47,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from referral_desk.domain.dates import EXAMPLE, MAX_LENGTH, format_long, parse_typed_date
 from referral_desk.domain.errors import ValidationError
-
-_DMY = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{2}|\d{4})")
-
 
 # Room a window manager takes around a window: borders, and a title bar up to ~40 px high.
 FRAME_ALLOWANCE = QSize(20, 48)
@@ -218,24 +217,16 @@ def fmt_datetime(value: datetime | None) -> str:
 
 
 def parse_user_date(text: str, what: str) -> date | None:
-    """Parse 31/12/2026, 31-12-26, 31.12.2026 or 2026-12-31; empty means no date."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    m = _DMY.fullmatch(text)
-    try:
-        if m:
-            day, month, year = (int(g) for g in m.groups())
-            if year < 100:
-                year += 2000 if year <= (date.today().year % 100) + 10 else 1900
-            return date(year, month, day)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"{what} must be a date like 31/12/2026") from None
+    """The date typed (any of the ways `domain.dates` accepts); empty means no date."""
+    return parse_typed_date(text, what)
 
 
 class DateEdit(QLineEdit):
-    """A date that may be left empty; Up/Down step a day, Page Up/Down a week."""
+    """A date that may be left empty; Up/Down step a day, Page Up/Down a week.
+
+    When the officer leaves the field, a date it understood is written back in full
+    ("3 November 2003"): 03112003 or 3/11/03 is then plainly the date meant, or plainly not.
+    """
 
     date_changed = Signal()
 
@@ -243,13 +234,23 @@ class DateEdit(QLineEdit):
         super().__init__(parent)
         self._what = what
         self.setPlaceholderText("dd/mm/yyyy")
-        self.setMaxLength(10)
+        self.setMaxLength(MAX_LENGTH)
         self.setClearButtonEnabled(True)
-        named(self, what, f"{what}: type a date like 31/12/2026 or leave empty")
+        named(self, what, f"{what}: type a date like {EXAMPLE} or leave empty")
         self.textChanged.connect(lambda _t: self.date_changed.emit())
-        width = self.fontMetrics().horizontalAdvance("00/00/00000") + 40
+        self.editingFinished.connect(self.show_parsed)
+        width = self.fontMetrics().horizontalAdvance("30 September 00000") + 40
         self.setMinimumWidth(width)
         self.setMaximumWidth(width + 60)
+
+    def show_parsed(self) -> None:
+        """Write the date back spelt out; leave text that is not a date for the error."""
+        try:
+            value = self.value()
+        except ValidationError:
+            return
+        if value is not None and self.text() != format_long(value):
+            self.set_value(value)
 
     def value(self) -> date | None:
         """The date typed, None when empty; raises ValidationError naming the field."""
@@ -263,7 +264,7 @@ class DateEdit(QLineEdit):
         return True
 
     def set_value(self, value: date | None) -> None:
-        self.setText("" if value is None else value.strftime("%d/%m/%Y"))
+        self.setText("" if value is None else format_long(value))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         steps = {
@@ -467,13 +468,19 @@ def tip_elided_cells(view: QAbstractItemView) -> QAbstractItemView:
 
 
 class FieldError(QLabel):
-    """A red line under a field; hidden while there is nothing to say."""
+    """A red line under a field; hidden while there is nothing to say.
+
+    A wrapped label in a form gets one line's height whatever its text needs, and a dialog
+    does not grow for it: the message was squashed and clipped. The label asks for the height
+    its text needs at its width, and the window grows to make room.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("fieldError")
         self.setStyleSheet("color: #b00020;")
         self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
         self.setAccessibleName("Field error")
         self.hide()
 
@@ -482,6 +489,23 @@ class FieldError(QLabel):
         self.setVisible(bool(text))
         if text:
             self.setAccessibleDescription(text)
+            self._claim_height()
+
+    def _claim_height(self) -> None:
+        needed = self.heightForWidth(max(self.width(), 1)) if self.width() > 1 else 0
+        if needed > 0 and needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+        window = self.window()
+        layout = window.layout() if window is not self else None
+        if layout is not None and window.isVisible():
+            layout.activate()  # a top-level window grows to its layout's new minimum
+            if window.height() < window.minimumSizeHint().height():
+                window.resize(window.width(), window.minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.isVisible() and self.text():
+            self._claim_height()
 
 
 class Badge(QLabel):

@@ -114,7 +114,7 @@ def test_reschedule_with_a_quick_choice(qtbot, app, gui, window, home) -> None:
     target = page.selected_follow_up()
 
     def move(dialog) -> None:
-        assert dialog.date.text() == "03/03/2026"  # next working day
+        assert dialog.date.text() == "3 March 2026"  # next working day, spelt out
         gui.button(dialog, "In 1 week").click()
         qtbot.keyClick(dialog.date, Qt.Key.Key_Return)
 
@@ -134,7 +134,7 @@ def test_reschedule_refuses_a_bad_date(qtbot, app, gui, window, home) -> None:
         qtbot.keyClicks(dialog.date, "32/13/2026")
         qtbot.keyClick(dialog.date, Qt.Key.Key_Return)
         assert dialog.isVisible()
-        assert "date like 31/12/2026" in dialog.date_error.text()
+        assert "not a real date" in dialog.date_error.text()
         dialog.reject()
 
     gui.on_next_dialog(move)

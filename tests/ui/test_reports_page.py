@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QTableView
 
 from referral_desk.ui.reports_page import ReportsPage
@@ -51,8 +51,9 @@ def cells(view: QTableView) -> dict[str, list[str]]:
 
 
 def test_defaults_to_the_last_twelve_months(page: ReportsPage) -> None:
-    assert page.date_from.date() == QDate(2025, 4, 1)
-    assert page.date_to.date() == QDate(2026, 3, 2)
+    assert page.date_from.value() == date(2025, 4, 1)
+    assert page.date_to.value() == date(2026, 3, 2)
+    assert page.date_from.text() == "1 April 2025"
     assert page.chooser.currentData() == "unmet-needs"
     assert not page.export_buttons["csv"].isEnabled()
     assert "hide counts below 5" in page.status.text()
@@ -125,10 +126,14 @@ def test_switching_report_shows_its_tables_and_charts(
 def test_a_bad_period_shows_an_error(page: ReportsPage, monkeypatch: pytest.MonkeyPatch) -> None:
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
-    page.date_from.setDate(QDate(2026, 3, 1))
-    page.date_to.setDate(QDate(2026, 1, 1))
+    page.date_from.set_value(date(2026, 3, 1))
+    page.date_to.set_value(date(2026, 1, 1))
     page.run_button.click()
     assert shown and "from date" in shown[0]
+    shown.clear()
+    page.date_to.setText("31/02/2026")  # typed like every other date, and checked the same
+    page.run_button.click()
+    assert shown and "To date is not a real date" in shown[0]
     assert page.report is None and page.run_button.isEnabled()
 
 
