@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
 
 DEFAULT_FILE_NAME = "referral-desk-follow-ups.ics"
-SHORTCUT = "Ctrl+Shift+E"
+SHORTCUT = "Ctrl+Shift+C"
 
 
 def ask_path(parent: QWidget | None) -> Path | None:
@@ -63,10 +63,10 @@ def export_calendar(
 
 
 def make_export_action(services: AppServices, parent: QWidget) -> QAction:
-    """A menu action (Ctrl+Shift+E) for the main window's File or Follow-ups menu."""
+    """A menu action (Ctrl+Shift+C) for the main window's File or Follow-ups menu."""
     action = QAction("Export follow-ups to &calendar…", parent)
     action.setShortcut(QKeySequence(SHORTCUT))
     action.setStatusTip("Save your follow-ups as an iCalendar (.ics) file")
-    action.setToolTip("Export follow-ups to calendar (Ctrl+Shift+E)")
+    action.setToolTip(f"Export follow-ups to calendar ({SHORTCUT})")
     action.triggered.connect(lambda: export_calendar(services, parent))
     return action

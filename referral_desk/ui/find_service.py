@@ -293,6 +293,7 @@ class FindServiceDialog(QDialog):
         layout.addLayout(buttons)
 
         focus = QShortcut(QKeySequence.StandardKey.Find, self)
+        focus.setObjectName("search")
         focus.activated.connect(self.focus_search)
         refer = QShortcut(QKeySequence("Ctrl+Return"), self)
         refer.activated.connect(self._on_refer_clicked)

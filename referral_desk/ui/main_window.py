@@ -47,25 +47,32 @@ if TYPE_CHECKING:
 
 PAGES = ("my_day", "caseload", "person", "directory", "reports")
 
-# name: (menu text, shortcut, description). Shortcut "" = none; tuples give alternatives.
+# name: (menu text, shortcut, description). Shortcut "" = none.
+#
+# No key may be one the platform already uses, in a text field above all: Ctrl+U cleared the
+# line being typed on Linux, Ctrl+K cut it, Ctrl+E and Ctrl+D moved or deleted, Ctrl+T is a
+# new tab, Ctrl+G find-next, Ctrl+R refresh or replace, Ctrl+M minimises on a Mac and
+# Ctrl+Shift+U starts typing a Unicode character on Linux. Ctrl+Shift+letter is free on all
+# three; tests/ui/test_key_map.py checks every key of the client against every platform's.
 ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
     "new_person": ("&New person…", "Ctrl+N", "Add a person to the caseload"),
-    "export_calendar": ("&Export follow-ups to calendar…", "Ctrl+Shift+E",
+    "export_calendar": ("&Export follow-ups to calendar…", "Ctrl+Shift+C",
                         "Save follow-ups as an iCalendar file"),
     "quit": ("&Quit", "Ctrl+Q", "Close Referral Desk"),
-    "find_person": ("&Find person…", "Ctrl+K", "Filter the caseload by name, CRN or prison number"),
-    "edit_person": ("&Edit person…", "Ctrl+E", "Edit the person's details"),
+    "find_person": ("&Find person…", "Ctrl+J", "Filter the caseload by name, CRN or prison number"),
+    "edit_person": ("&Edit person…", "Ctrl+Shift+E", "Edit the person's details"),
     "edit_need": ("Edit &need…", "F2", "Edit the selected need's category or description"),
-    "add_note": ("Add case &note", "Ctrl+M", "Write a note on the person's timeline"),
-    "preferences": ("&Preferences…", "Ctrl+,", "Your profile and this computer's settings"),
-    "open_person": ("Open &person", "Ctrl+G", "Open the person of the selected row"),
+    "add_note": ("Add case &note", "Ctrl+Shift+M", "Write a note on the person's timeline"),
+    "preferences": ("&Preferences…", "", "Your profile and this computer's settings"),
+    "open_person": ("Open &person", "Ctrl+Shift+O", "Open the person of the selected row"),
     "log_need": ("&Log need…", "Ctrl+L", "Log a need, met or unmet"),
-    "mark_unmet": ("Mark need &unmet…", "Ctrl+U", "Record that no service can meet the need"),
-    "need_status": ("Need &status…", "Ctrl+Shift+U", "Set the selected need's status"),
+    "mark_unmet": ("Mark need &unmet…", "Ctrl+Shift+L", "Record that no service can meet the need"),
+    "need_status": ("Need &status…", "Ctrl+Shift+K", "Set the selected need's status"),
     "move_need_up": ("Move need &up", "Alt+Up", "Tackle the selected need earlier"),
     "move_need_down": ("Move need &down", "Alt+Down", "Tackle the selected need later"),
     "delete_need": ("&Delete need…", "Del", "Delete the selected need"),
-    "transfer": ("&Transfer or release…", "Ctrl+T", "Change prison or release to the community"),
+    "transfer": ("&Transfer or release…", "Ctrl+Shift+T",
+                 "Change prison or release to the community"),
     "consent": ("Withdraw &consent…", "", "Record consent to share given or withdrawn"),
     "hand_over": ("&Hand over case…", "Ctrl+Shift+H", "Give the case to another officer"),
     "close_case": ("C&lose case…", "", "Close the case, or reopen it"),
@@ -73,8 +80,8 @@ ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
     "find_service": ("&Find a service…", "Ctrl+F", "Search the directory for the selected need"),
     "open_referral": ("&Open referral…", "Ctrl+O", "View and update the selected referral"),
     "delete_referral": ("&Delete referral…", "", "Delete the selected referral"),
-    "follow_up_done": ("Follow-up &done…", "Ctrl+D", "Mark the selected follow-up done"),
-    "reschedule": ("&Reschedule follow-up…", "Ctrl+R", "Move the selected follow-up"),
+    "follow_up_done": ("Follow-up &done…", "Ctrl+Shift+D", "Mark the selected follow-up done"),
+    "reschedule": ("&Reschedule follow-up…", "Ctrl+Shift+R", "Move the selected follow-up"),
     "go_my_day": ("&My day", "Ctrl+1", "Follow-ups, releases and silent providers"),
     "go_caseload": ("&Caseload", "Ctrl+2", "Everyone on the caseload"),
     "go_person": ("&Person", "Ctrl+3", "The person last opened"),
@@ -109,8 +116,9 @@ DEFAULT_SPLITS = {
     "personLeftSplitter": [300, 300],
 }
 
-# Actions whose shortcut only works while their table has the focus (Del, F2 in text fields).
-TABLE_SCOPED = ("delete_need", "edit_need", "delete_referral")
+# Actions whose shortcut only works while their table has the focus: Del and F2 mean something
+# else in text fields, and Alt+Up/Down move to the start or end of a text block on a Mac.
+TABLE_SCOPED = ("delete_need", "edit_need", "delete_referral", "move_need_up", "move_need_down")
 
 
 class MainWindow(QMainWindow):
@@ -213,9 +221,13 @@ class MainWindow(QMainWindow):
             actions[name] = action
             if name not in TABLE_SCOPED:
                 self.addAction(action)
-        actions["preferences"].setShortcuts(
-            [QKeySequence("Ctrl+,"), QKeySequence(QKeySequence.StandardKey.Preferences)]
-        )
+        # The platform's own keys: Preferences is Cmd+, on a Mac (none elsewhere); Refresh is
+        # Ctrl+R on a Mac and in GNOME, besides F5.
+        actions["preferences"].setShortcuts(QKeySequence.StandardKey.Preferences)
+        refresh = [QKeySequence("F5")]
+        refresh += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Refresh)
+                    if k not in refresh]  # fmt: skip
+        actions["refresh"].setShortcuts(refresh)
         actions["only_mine"].setCheckable(True)
         actions["only_mine"].setChecked(self._setting_bool("view/only_mine", True))
         for name in TABLE_SCOPED:
@@ -726,8 +738,9 @@ class ShortcutsDialog(QDialog):
         table.horizontalHeader().setStretchLastSection(True)
         layout.addWidget(table)
         extra = QLabel("In lists: Enter opens, Down moves from the filter box into the list. "
-                       "In dialogs: Enter saves, Esc cancels, Alt+underlined letter jumps to "
-                       "a field.")  # fmt: skip
+                       "Moving, editing and deleting a need (Alt+Up, Alt+Down, F2, Del) work "
+                       "while the needs table has the focus. In dialogs: Enter saves, Esc "
+                       "cancels, Alt+underlined letter jumps to a field.")  # fmt: skip
         extra.setWordWrap(True)
         layout.addWidget(extra)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -196,7 +196,7 @@ class PersonPage(QWidget):
         self.needs_view.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.needs_view.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.needs_view.activated.connect(lambda _i: self.edit_need())
-        for key in ("delete_need", "edit_need"):
+        for key in ("delete_need", "edit_need", "move_need_up", "move_need_down"):
             if key in actions:
                 self.needs_view.addAction(actions[key])
 
@@ -276,7 +276,12 @@ class PersonPage(QWidget):
         self.timeline_view.selectionModel().currentRowChanged.connect(self._show_event)
         note_row = QHBoxLayout()
         self.note_edit = QLineEdit()
-        self.note_edit.setPlaceholderText("Add a case note (Ctrl+M), Enter to save")
+        note_keys = actions["add_note"].shortcut().toString(
+            QKeySequence.SequenceFormat.NativeText) if "add_note" in actions else ""  # fmt: skip
+        self.note_edit.setPlaceholderText(
+            f"Add a case note ({note_keys}), Enter to save" if note_keys
+            else "Add a case note, Enter to save"
+        )  # fmt: skip
         self.note_edit.setMaxLength(2000)
         named(self.note_edit, "Case note")
         self.note_edit.returnPressed.connect(self.add_note)

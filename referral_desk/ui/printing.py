@@ -530,8 +530,12 @@ class PrintPreviewDialog(QDialog):
         layout.addWidget(self.scroll, 1)
         layout.addLayout(footer)
 
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, activated=self.print_document)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self, activated=self.save_as_pdf)
+        print_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self,
+                              activated=self.print_document)  # fmt: skip
+        print_key.setObjectName("print")
+        save_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self,
+                             activated=self.save_as_pdf)  # fmt: skip
+        save_key.setObjectName("save_pdf")
         # Esc closes: QDialog's own reject on Escape.
         self.document_combo.currentIndexChanged.connect(self._load)
         self.size_combo.currentIndexChanged.connect(self._load)

@@ -408,6 +408,7 @@ class ReportsPage(QWidget):
 
         for key in ("Return", "Enter"):
             shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setObjectName("run_report")
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.run_report)
 

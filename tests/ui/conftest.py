@@ -210,3 +210,48 @@ def days(n: int) -> date:
 @pytest.fixture
 def day() -> Callable[[int], date]:
     return days
+
+
+# -- demo data for the screen-fit and key-map tests -----------------------------------------
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
+    """A demo caseload and directory, built once for the session."""
+    from referral_desk.services.app_services import open_services
+    from referral_desk.services.base import Clock
+    from referral_desk.services.demo import generate_demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    shutil.copy2(template_db, folder / DB_FILENAME)
+    services = open_services(folder, Clock(fixed_today=date(2026, 3, 2)))  # conftest TODAY
+    generate_demo(services, people=60, services=120, referrals=180, seed=5)
+    services.close()
+    return folder / DB_FILENAME
+
+
+@pytest.fixture
+def demo(app: Any, demo_template: Path) -> Any:
+    app.db.engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{app.db.path}{suffix}").unlink(missing_ok=True)
+    shutil.copy2(demo_template, app.db.path)
+    return app
+
+
+@pytest.fixture
+def ctx(demo: Any, qtbot: Any, settings: QSettings, tmp_path: Path) -> Iterator[Any]:
+    """The main window on the demo caseload, and what its dialogs are opened on."""
+    from client_windows import Ctx, busiest
+
+    from referral_desk.ui.main_window import MainWindow
+
+    person, need, referral = busiest(demo)
+    follow_up = next(f for f in demo.follow_ups.list() if f.referral_id)
+    service = demo.directory.get_service(referral.service_id)
+    window = MainWindow(demo, settings)  # first start: the size it picks for the screen
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    qtbot.waitUntil(window.is_settled, timeout=10_000)
+    yield Ctx(demo, window, person, need, referral, follow_up, service, tmp_path)
+    window.close()
+    window.deleteLater()

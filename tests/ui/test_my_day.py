@@ -95,7 +95,7 @@ def test_mark_done_with_a_result_note(qtbot, app, gui, window, home) -> None:
         qtbot.keyClick(dialog.result_note, Qt.Key.Key_Return)
 
     gui.on_next_dialog(done)
-    gui.key(window, "Ctrl+D")
+    gui.key(window, "Ctrl+Shift+D")
     gui.wait_idle(window)
     stored = app.follow_ups.get(target.id)
     assert stored.done_on == date(2026, 3, 2)
@@ -119,7 +119,7 @@ def test_reschedule_with_a_quick_choice(qtbot, app, gui, window, home) -> None:
         qtbot.keyClick(dialog.date, Qt.Key.Key_Return)
 
     gui.on_next_dialog(move)
-    gui.key(window, "Ctrl+R")
+    gui.key(window, "Ctrl+Shift+R")
     gui.wait_idle(window)
     assert app.follow_ups.get(target.id).due_on == date(2026, 3, 9)
     assert page.group_buttons["today"].text() == "Due &today (0)"
@@ -138,7 +138,7 @@ def test_reschedule_refuses_a_bad_date(qtbot, app, gui, window, home) -> None:
         dialog.reject()
 
     gui.on_next_dialog(move)
-    gui.key(window, "Ctrl+R")
+    gui.key(window, "Ctrl+Shift+R")
     assert app.follow_ups.get(target.id).due_on == target.due_on
 
 
