@@ -60,6 +60,7 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import ValidationError
 from referral_desk.reports.model import ChartData, Report, ReportTable
 from referral_desk.services.reports import default_period
+from referral_desk.ui.frozen_table import FrozenColumnTableView
 from referral_desk.ui.messages import show_error, show_info
 from referral_desk.ui.widgets import DateEdit, full_text_tip, named, tip_elided_cells
 from referral_desk.ui.worker import Worker
@@ -79,6 +80,7 @@ EXPORTS = (
     ("pdf", "PDF…", "PDF documents (*.pdf)"),
 )
 
+FROZEN_MAX_WIDTH = 240  # each frozen name column; two of them leave room for the figures
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 TOTAL_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -532,7 +534,11 @@ class ReportsPage(QWidget):
         self._fit_notes()
 
     def _table_view(self, table: ReportTable) -> QTableView:
-        view = tip_elided_cells(QTableView())
+        # The row names (provider, service…) stay in view while the figures scroll sideways.
+        names = 0
+        while names < min(2, len(table.columns)) and table.columns[names].kind == "label":
+            names += 1
+        view = tip_elided_cells(FrozenColumnTableView(frozen=max(names, 1)))
         model = ReportTableModel(table, view)
         proxy = _TotalsLastProxy(view)
         proxy.setSourceModel(model)
@@ -547,6 +553,10 @@ class ReportsPage(QWidget):
         header = view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
+        for column in range(view.frozen_count()):  # long names are cut, whole in the tooltip
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            view.resizeColumnToContents(column)
+            view.setColumnWidth(column, min(view.columnWidth(column), FROZEN_MAX_WIDTH))
         view.setAccessibleName(table.title)
         if table.notes:
             view.setAccessibleDescription(" ".join(table.notes))

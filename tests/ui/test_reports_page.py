@@ -152,3 +152,38 @@ def test_chart_labels_cut_short_show_whole_as_a_tooltip(qtbot: Any) -> None:
     (short_rect, *_), (long_rect, *_) = chart._label_rects
     assert chart.label_tip(QPointF(long_rect.center())) == long
     assert chart.label_tip(QPointF(short_rect.center())) == ""
+
+
+def test_row_names_stay_in_view_when_the_figures_scroll(demo: Any, qtbot: Any) -> None:
+    """At 1366 wide only Provider and Service fitted; scrolling right to the figures lost them."""
+    from referral_desk.ui.frozen_table import FrozenColumnTableView
+
+    page = ReportsPage(demo, worker=Worker(synchronous=True))
+    qtbot.addWidget(page)
+    page.resize(1366, 690)
+    page.show()
+    qtbot.waitExposed(page)
+    page.chooser.setCurrentIndex(page.chooser.findData("outcomes"))
+    page.run_report()
+    view = page.current_table_view()
+    assert isinstance(view, FrozenColumnTableView) and view.frozen_count() == 2
+    bar = view.horizontalScrollBar()
+    assert bar.maximum() > 0  # the figures do not all fit: there is something to scroll to
+    bar.setValue(bar.maximum())
+    qtbot.wait(10)
+    names = view.frozen_view
+    shown = names.viewport().visibleRegion().boundingRect()
+    assert names.isVisible() and shown == names.viewport().rect()  # on top, nothing over it
+    assert names.geometry().left() == view.frameWidth()
+    assert names.width() == view.columnWidth(0) + view.columnWidth(1)
+    assert not names.isColumnHidden(0) and names.isColumnHidden(2)
+    model = view.model()
+    assert names.model() is model
+    assert names.visualRect(model.index(0, 0)).isValid()
+    # Both tables show the same rows, sorted and selected together.
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert names.horizontalHeader().sortIndicatorSection() == 0
+    view.selectRow(1)
+    assert names.selectionModel() is view.selectionModel()
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
+    assert names.verticalScrollBar().value() == view.verticalScrollBar().value()
