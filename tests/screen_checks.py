@@ -93,6 +93,9 @@ def label_problems(window: QWidget) -> list[str]:
         if isinstance(label, ElidedLabel):
             if label.is_elided() and label.toolTip() == "":
                 problems.append(f"{title}: {text!r} is elided without a tooltip")
+            needed = label.heightForWidth(label.width())
+            if label.height() + 1 < needed:  # its lines, shortened or not, all show
+                problems.append(f"{title}: {text!r} shows {label.height()} of {needed} pixels")
             continue
         size = label.size()
         if label.wordWrap():
@@ -105,4 +108,18 @@ def label_problems(window: QWidget) -> list[str]:
         if size.height() + 1 < needed_height or size.width() + 1 < needed_width:
             problems.append(f"{title}: label {text!r} is cut off ({size.width()}×"
                             f"{size.height()}, needs {needed_width}×{needed_height})")  # fmt: skip
+    return problems
+
+
+def tab_problems(window: QWidget) -> list[str]:
+    """No tab of a tab bar is squeezed below the width its text needs ("M… C… D…")."""
+    from PySide6.QtWidgets import QTabBar
+
+    problems: list[str] = []
+    for bar in window.findChildren(QTabBar):
+        if not bar.isVisible() or bar.window() is not window:
+            continue
+        for i in range(bar.count()):
+            if bar.tabRect(i).width() + 1 < bar.tabSizeHint(i).width():
+                problems.append(f"{_name(window)}: tab {bar.tabText(i)[:40]!r} is squeezed")
     return problems

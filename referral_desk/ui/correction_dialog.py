@@ -20,6 +20,7 @@ from referral_desk.services.app_services import AppServices
 from referral_desk.services.directory_admin import MAX_CORRECTION, CorrectionView
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.widgets import (
+    ElidedLabel,
     FieldError,
     GuardedDialog,
     fit_to_screen,
@@ -44,8 +45,9 @@ class ReportCorrectionDialog(GuardedDialog):
         self.setAccessibleName("Report a correction")
         fit_to_screen(self, 480, 280)
 
-        heading = QLabel(f"<b>{_escape(svc.name)}</b> — {_escape(svc.organisation_name)}")
-        heading.setWordWrap(True)
+        heading = ElidedLabel(f"{svc.name} — {svc.organisation_name}", max_lines=2)
+        heading.setObjectName("serviceHeading")
+        heading.setStyleSheet("QLabel#serviceHeading { font-weight: bold; }")
         prompt = QLabel("&What is wrong? (for example a new phone number, or the service has "
                         "closed)")  # fmt: skip
         prompt.setWordWrap(True)

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from referral_desk.ui.reports_page import ReportsPage
 
 PAGES = ("my_day", "caseload", "person", "directory", "reports")
+NAV_NAME_CHARS = 40  # "Person: " and the start of the open person's name, on the page tab
 
 # name: (menu text, shortcut, description). Shortcut "" = none.
 #
@@ -497,7 +498,9 @@ class MainWindow(QMainWindow):
         self.nav.setTabToolTip(0, f"{urgent} follow-ups overdue or due today (Ctrl+1)")
         person = self.person_page.person
         text = f"Person: {person.display_name}" if person else "Person"
-        self.nav.setTabText(2, text)
+        # A 200-character name squeezed every tab to "M…": the tab shows the start of it.
+        shown = text if len(text) <= NAV_NAME_CHARS else text[: NAV_NAME_CHARS - 1].rstrip() + "…"
+        self.nav.setTabText(2, shown)
         self.nav.setTabToolTip(2, f"{text} (Ctrl+3)")
         if hasattr(self.nav, "setAccessibleTabName"):
             self.nav.setAccessibleTabName(0, f"My day, {urgent} overdue or due today")

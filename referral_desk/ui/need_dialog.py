@@ -31,7 +31,16 @@ from referral_desk.domain.people import normalise_name
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import NeedView, ReferenceItemView
-from referral_desk.ui.widgets import FieldError, GuardedDialog, MessageBar, keep_default, named
+from referral_desk.ui.widgets import (
+    ElidedLabel,
+    FieldError,
+    GuardedDialog,
+    MessageBar,
+    keep_default,
+    limit_combo,
+    name_heading,
+    named,
+)
 
 # The main window's "Mark need unmet" key: the same idea, the same key.
 UNMET_KEY = "Ctrl+Shift+L"
@@ -90,7 +99,7 @@ class NeedDialog(GuardedDialog):
 
         layout = QVBoxLayout(self)
         if person_name:
-            heading = QLabel(f"{'Need of' if editing else 'New need for'} <b>{person_name}</b>")
+            heading = name_heading("Need of" if editing else "New need for", person_name)
             heading.setAccessibleName("Person")
             layout.addWidget(heading)
         self.message_bar = MessageBar(self)
@@ -99,7 +108,7 @@ class NeedDialog(GuardedDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.addLayout(form)
 
-        self.category = QComboBox()
+        self.category = limit_combo(QComboBox())
         self.category.setEditable(True)
         self.category.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.category.addItems([i.label for i in self._items])
@@ -280,7 +289,9 @@ class NeedStatusDialog(QDialog):
         self.setAccessibleName("Need status")
         self.setMinimumWidth(440)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"<b>{need.category_label}</b> — {need.description}"))
+        heading = ElidedLabel(f"{need.category_label} — {need.description}", max_lines=2)
+        heading.setAccessibleName("Need")
+        layout.addWidget(heading)
         self.message_bar = MessageBar(self)
         layout.addWidget(self.message_bar)
         form = QFormLayout()

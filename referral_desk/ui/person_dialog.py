@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from html import escape
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -44,6 +45,7 @@ from referral_desk.ui.widgets import (
     FieldError,
     GuardedDialog,
     MessageBar,
+    breakable,
     fit_to_screen,
     fmt_date,
     keep_default,
@@ -492,7 +494,8 @@ class PersonDialog(GuardedDialog):
                 continue
             ids = " ".join(x for x in (other.crn, other.nomis) if x)
             born = f", born {fmt_date(other.date_of_birth)}" if other.date_of_birth else ""
-            lines.append(f"<b>{other.display_name}</b>{born} {ids} — {reason}")
+            name = escape(breakable(other.display_name))  # typed: text, wrapping anywhere
+            lines.append(f"<b>{name}</b>{born} {ids} — {escape(reason)}")
         self.duplicate_label.setText(
             "This may be someone already on the caseload:<br>" + "<br>".join(lines)
         )

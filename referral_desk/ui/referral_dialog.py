@@ -10,7 +10,6 @@ it schedules the attendance check. Every move records the channel and an optiona
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt
@@ -45,10 +44,12 @@ from referral_desk.services.dto import ReferralView
 from referral_desk.ui.messages import confirm, error_text
 from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
 from referral_desk.ui.widgets import (
+    ElidedLabel,
     breakable,
     fit_to_screen,
     fmt_date,
     fmt_datetime,
+    limit_combo,
     named,
     tip_elided_cells,
 )
@@ -161,12 +162,12 @@ class ReferralDialog(QDialog):
         top.addWidget(self.status_label, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(top)
 
-        self.service_label = QLabel()
-        self.service_label.setWordWrap(True)
-        self.service_label.setTextFormat(Qt.TextFormat.RichText)
+        # Two lines at most each (names of 200 characters, needs of 4 000), whole in the tooltip.
+        self.service_label = ElidedLabel(max_lines=2)
+        self.service_label.setObjectName("serviceName")
+        self.service_label.setStyleSheet("QLabel#serviceName { font-weight: bold; }")
         layout.addWidget(self.service_label)
-        self.person_label = QLabel()
-        self.person_label.setWordWrap(True)
+        self.person_label = ElidedLabel(max_lines=2)
         layout.addWidget(self.person_label)
 
         # Left: what the referral is and what happened; right: the next step. One above the
@@ -273,7 +274,7 @@ class ReferralDialog(QDialog):
         form = QFormLayout(self.form_widget)
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.reason_combo = QComboBox()
+        self.reason_combo = limit_combo(QComboBox())
         named(self.reason_combo, "Reason", "Required for this step")
         self.reason_label = QLabel("&Reason:")
         self.reason_label.setBuddy(self.reason_combo)
@@ -320,7 +321,7 @@ class ReferralDialog(QDialog):
         form.addRow(self.appointment_label, self.appointment_widget)
         self.appointment_check.toggled.connect(self._sync_appointment)
 
-        self.channel_combo = QComboBox()
+        self.channel_combo = limit_combo(QComboBox())
         for code, label in self._channels:
             self.channel_combo.addItem(label, code)
         named(self.channel_combo, "Channel", "How you heard: phone, email, provider feedback…")
@@ -382,9 +383,9 @@ class ReferralDialog(QDialog):
             " padding:4px 12px; }"
         )
         named(self.status_label, "Status", state.label)
-        service = f"<b>{escape(r.service_name)}</b>"
+        service = r.service_name
         if r.organisation_name:
-            service += f" – {escape(r.organisation_name)}"
+            service += f" – {r.organisation_name}"
         self.service_label.setText(service)
         named(self.service_label, "Service", f"{r.service_name} – {r.organisation_name}")
         person = f"For {r.person_name}" + (f" · Need: {self._need_text}" if self._need_text else "")

@@ -28,6 +28,8 @@ from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
     MessageBar,
+    breakable,
+    name_heading,
     named,
     reference_combo,
     save_cancel_buttons,
@@ -56,7 +58,8 @@ class SettingDialog(QDialog):
         self.setMinimumWidth(500)
 
         layout = QVBoxLayout(self)
-        heading = QLabel(f"<b>{person.display_name}</b> is now: {setting_text(person)}")
+        heading = name_heading("", person.display_name,
+                               f"is now: {breakable(setting_text(person))}")  # fmt: skip
         heading.setAccessibleName("Current setting")
         layout.addWidget(heading)
         self.message_bar = MessageBar(self)

@@ -325,9 +325,9 @@ class ElidedLabel(QLabel):
         super().__init__(parent)
         self._max_lines = max(1, max_lines)
         self._cache: tuple[int, list[str], bool] | None = None
-        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        policy.setHeightForWidth(self._max_lines > 1)
-        self.setSizePolicy(policy)
+        # QLabel sets its height-for-width from its word-wrap flag on every setText: the flag
+        # (its own wrapping is never drawn here) makes layouts ask heightForWidth below.
+        self.setWordWrap(self._max_lines > 1)
         self.setText(text)
 
     def setText(self, text: str) -> None:
@@ -419,6 +419,38 @@ class ElidedLabel(QLabel):
                                       self.foregroundRole())  # fmt: skip
             top += step
         painter.end()
+
+
+def name_heading(before: str, name: str, after: str = "", *, accessible: str = "") -> QWidget:
+    """A line such as "New need for **Name**": the name bold, shortened with "…" (whole in its
+    tooltip) when a 200-character name would not fit."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(4)
+    if before:
+        row.addWidget(QLabel(before))
+    label = ElidedLabel(name)
+    label.setObjectName("headingName")
+    label.setStyleSheet("QLabel#headingName { font-weight: bold; }")
+    row.addWidget(label, 1 if not after else 0)
+    if after:
+        tail = QLabel(after)
+        tail.setWordWrap(True)
+        row.addWidget(tail, 1)
+    box.setAccessibleName(accessible or " ".join(x for x in (before, name, after) if x))
+    return box
+
+
+def limit_combo(combo: QComboBox, chars: int = 28) -> QComboBox:
+    """A combo of data (officers, organisations, reference lists) as wide as `chars`, not as its
+    longest item: one 200-character entry made a dialog wider than the screen."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    view = combo.view()
+    if view is not None:  # the open list shows long entries whole, up to the screen's width
+        view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    return combo
 
 
 class ElidedTipDelegate(QStyledItemDelegate):
@@ -535,7 +567,7 @@ def reference_combo(labels: list[str], name: str, *, blank: str = "") -> QComboB
     """An editable combo of reference labels with type-ahead; free text stays possible."""
     from PySide6.QtWidgets import QCompleter
 
-    combo = QComboBox()
+    combo = limit_combo(QComboBox())
     combo.setEditable(True)
     combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
     combo.addItem(blank)

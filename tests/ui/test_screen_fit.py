@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from client_windows import BASES, DIALOGS, PAGE_BUTTONS, Ctx, dialog_classes, main_button, settle
-from screen_checks import button_problems, frame_problems, label_problems
+from screen_checks import button_problems, frame_problems, label_problems, tab_problems
 
 pytestmark = pytest.mark.gui
 
@@ -27,7 +27,11 @@ def test_every_dialog_class_is_checked() -> None:
     assert dialog_classes() - BASES == set(DIALOGS)
 
 
-def test_every_window_fits_a_laptop_screen(ctx: Ctx, qtbot: Any) -> None:
+@pytest.mark.parametrize("data", ["demo", "longest"])
+def test_every_window_fits_a_laptop_screen(data: str, request: Any, qtbot: Any) -> None:
+    """On the demo caseload, then on records holding the longest text allowed (200-character
+    names, 4 000-character unbroken descriptions and notes)."""
+    ctx: Ctx = request.getfixturevalue("ctx" if data == "demo" else "long_ctx")
     window = ctx.window
     problems: list[str] = []
     problems += frame_problems(window)
@@ -42,7 +46,7 @@ def test_every_window_fits_a_laptop_screen(ctx: Ctx, qtbot: Any) -> None:
         problems += [f"page {page}: {p}" for p in frame_problems(window)]
         main = main_button(widget, PAGE_BUTTONS[page])
         problems += [f"page {page}: {p}" for p in button_problems(window, main)]
-        problems += [f"page {page}: {p}" for p in label_problems(window)]
+        problems += [f"page {page}: {p}" for p in label_problems(window) + tab_problems(window)]
     for key, cases in DIALOGS.items():
         for case in cases:
             dialog = case.make(ctx)
@@ -52,7 +56,7 @@ def test_every_window_fits_a_laptop_screen(ctx: Ctx, qtbot: Any) -> None:
                 settle(qtbot)
                 main = main_button(dialog, case.main)
                 found = frame_problems(dialog) + button_problems(dialog, main)
-                found += label_problems(dialog)
+                found += label_problems(dialog) + tab_problems(dialog)
                 problems += [f"{key} ({case.label}): {p}" for p in found]
             finally:
                 if hasattr(dialog, "confirm_discard"):
