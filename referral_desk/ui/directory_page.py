@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -195,6 +196,8 @@ def _table(model: RecordTableModel, name: str) -> tuple[QTableView, FilterProxy]
     tip_elided_cells(view)
     view.setModel(proxy)
     view.setSortingEnabled(True)
+    # A→Z by the first column: with no explicit sort, Qt's header starts descending (Z→A).
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -340,9 +343,33 @@ class DirectoryPage(QWidget):
             lambda *_a: self._update_buttons()
         )
 
+        # When the filters hide every service, say so and offer the way out, instead of an
+        # empty table that looks like an empty directory.
+        self.empty_panel = QFrame()
+        self.empty_panel.setObjectName("emptyServices")
+        self.empty_panel.setStyleSheet("QFrame#emptyServices { background: palette(base);"
+                                       " border: 1px solid palette(mid); }")  # fmt: skip
+        empty_row = QHBoxLayout(self.empty_panel)
+        self.empty_label = QLabel()
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty_label.setAccessibleName("No services shown")
+        empty_row.addWidget(self.empty_label, 1, Qt.AlignmentFlag.AlignTop)
+        self.clear_filters_button = _button(
+            "C&lear filters", "Clear filters", "Show every service again", self.clear_filters
+        )
+        empty_row.addWidget(self.clear_filters_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.empty_panel.hide()
+        proxy = self.services_proxy
+        for signal in (proxy.modelReset, proxy.layoutChanged, proxy.rowsInserted,
+                       proxy.rowsRemoved):  # fmt: skip
+            signal.connect(self._update_empty)
+        self.filter.textChanged.connect(self._update_empty)
+
         box = QVBoxLayout(page)
         box.addLayout(top)
         box.addWidget(self.services_view, 1)
+        box.addWidget(self.empty_panel, 1)
         box.addLayout(buttons)
         return page
 
@@ -502,6 +529,35 @@ class DirectoryPage(QWidget):
         self.services_proxy.set_predicate(
             None if status not in SERVICE_STATUSES else (lambda s: s.status == status)
         )
+        self._update_empty()
+
+    def clear_filters(self) -> None:
+        self.filter.clear()
+        self.status_filter.setCurrentIndex(0)
+        self.services_view.setFocus()
+
+    def empty_text(self) -> str:
+        """Why the services table shows nothing ("" when it shows something)."""
+        if self.services_proxy.rowCount():
+            return ""
+        if not self.services_model.rowCount():
+            return ("The directory has no services yet. The directory keeper adds them, or "
+                    "imports an HSDS package (Directory menu).")  # fmt: skip
+        words = " ".join(self.filter.text().split())
+        status = self.status_filter.currentText()
+        what = f"No services match “{words}”" if words else "No services"
+        if status in SERVICE_STATUSES:
+            what += f" with the status {status}"
+        return f"{what}. Clear the filters to see all {self.services_model.rowCount()}."
+
+    def _update_empty(self, *_args: object) -> None:
+        text = self.empty_text()
+        filtered = bool(text) and self.services_model.rowCount() > 0
+        self.empty_label.setText(text)
+        self.empty_label.setAccessibleDescription(text)
+        self.clear_filters_button.setVisible(filtered)
+        self.empty_panel.setVisible(bool(text))
+        self.services_view.setVisible(not text)
 
     # -- selection ----------------------------------------------------------------------------
     def _selected(self, view: QTableView | None = None) -> str | None:
