@@ -144,6 +144,9 @@ DIALOGS: dict[str, list[Case]] = {
     "need_dialog.NeedStatusDialog": [
         Case("need status", lambda c: _ui("need_dialog", "NeedStatusDialog")(
             c.services, c.need, c.window), "Save status")],
+    "passphrase_dialog.PassphraseDialog": [
+        Case("team passphrase, set", lambda c: _ui("passphrase_dialog", "PassphraseDialog")(
+            c.window, confirm=True), "Use passphrase")],
     "person_dialog.PersonDialog": [
         Case("new person", lambda c: _ui("person_dialog", "PersonDialog")(c.services, c.window),
              "Save person"),

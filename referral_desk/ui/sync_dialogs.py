@@ -41,7 +41,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -63,9 +62,11 @@ from referral_desk.services.sync import (
     ImportSummary,
     RefusedFile,
     SyncSummary,
+    pending_text,
 )
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.models import kind_label as follow_up_kind_label
+from referral_desk.ui.passphrase_dialog import PassphraseDialog, StrengthLabel, passphrase_problem
 from referral_desk.ui.sync_menu import ACTIONS, SYNC_MENU, make_sync_actions
 from referral_desk.ui.sync_models import ConflictRow, ConflictTableModel
 from referral_desk.ui.widgets import (
@@ -102,15 +103,13 @@ def _nothing_written(message: str) -> str:
 # -- the passphrase -------------------------------------------------------------------------
 
 
-def ask_passphrase(parent: QWidget | None, text: str = "") -> str | None:
-    """Ask for the team passphrase (typed hidden); None when cancelled or left empty."""
-    value, ok = QInputDialog.getText(
-        parent,
-        "Team passphrase",
-        text or "The team passphrase (the one your team uses for sync):",
-        QLineEdit.EchoMode.Password,
-    )
-    return value if ok and value else None
+def ask_passphrase(parent: QWidget | None, text: str = "", *, confirm: bool = False) -> str | None:
+    """Ask for the team passphrase (typed hidden, checked as typed; twice with `confirm`, when
+    it is being set); None when cancelled."""
+    dialog = PassphraseDialog(parent, text=text, confirm=confirm)
+    value = dialog.passphrase() if dialog.exec() == QDialog.DialogCode.Accepted else ""
+    dialog.deleteLater()
+    return value or None
 
 
 def remembered_passphrase(services: AppServices) -> str | None:
@@ -223,8 +222,11 @@ class SyncSettingsDialog(QDialog):
         self.confirm_label.setBuddy(self.confirm_edit)
         form.addRow(self.confirm_label, self.confirm_edit)
         box.addLayout(form)
+        self.strength = StrengthLabel()
+        box.addWidget(self.strength)
         self.passphrase_error = FieldError()
         box.addWidget(self.passphrase_error)
+        self.confirm_edit.textChanged.connect(self._live_check)
         self.passphrase_note = QLabel()
         self.passphrase_note.setWordWrap(True)
         self.passphrase_note.setStyleSheet("color: #444;")
@@ -252,11 +254,12 @@ class SyncSettingsDialog(QDialog):
         row.addWidget(self.copy_button)
         box.addLayout(row)
         status = self.services.sync.status()
+        waiting = " ".join(pending_text(status.pending_reasons)) or "Nothing waits to be added."
         self.status_label = QLabel(
             f"Open conflicts: {status.open_conflicts} · Entries kept aside: "
-            f"{status.quarantined} · Records waiting for related records: "
-            f"{status.pending_records}"
+            f"{status.quarantined}. {waiting}"
         )
+        self.status_label.setWordWrap(True)
         self.status_label.setStyleSheet("color: #444;")
         named(self.status_label, "Sync status")
         box.addWidget(self.status_label)
@@ -288,7 +291,19 @@ class SyncSettingsDialog(QDialog):
             note = "The passphrase is kept in this computer's password store, never in a file."
         self.passphrase_note.setText(note)
         self.passphrase_note.setAccessibleDescription(note)
+        self._live_check()
         QTimer.singleShot(0, self._grow)
+
+    def _live_check(self, *_args: object) -> None:
+        """As it is typed: its strength, and what is wrong with it (before Save, not after
+        a preview and Apply)."""
+        typed = self.passphrase_edit.text() if self.passphrase_edit.isEnabled() else ""
+        self.strength.show_for(typed)
+        again = self.confirm_edit.text() if self.confirm_edit.isVisible() else None
+        problem = passphrase_problem(typed, again) if typed else ""
+        if again == "" and problem.startswith("Type it again"):
+            problem = ""  # not yet: they have not reached the second field
+        self.passphrase_error.set_error(problem)
 
     def _grow(self) -> None:
         """Taller when a note wraps onto more lines: wrapped labels do not ask for it."""
@@ -403,7 +418,7 @@ def _count_rows(imp: ImportSummary) -> list[tuple[str, int]]:
     if imp.quarantined:
         rows.append(("Entries kept aside", imp.quarantined))
     if imp.pending:
-        rows.append(("Records waiting for related records", imp.pending))
+        rows.append(("Records to be added later", imp.pending))
     return rows
 
 
@@ -432,10 +447,7 @@ def _attention(imp: ImportSummary, *, preview: bool) -> list[str]:
         notes.append(f"{_plural(imp.released, 'entry', 'entries')} released from being kept "
                      "aside.")  # fmt: skip
     if imp.pending:
-        notes.append(
-            f"{_plural(imp.pending, 'record')} waiting for related records that have not "
-            "arrived yet; they are completed when those arrive."
-        )
+        notes.extend(pending_text(imp.pending_reasons or (("other", imp.pending),)))
     if imp.refused:
         notes.append(
             f"{_plural(len(imp.refused), 'file')} refused (listed below); nothing was taken "
@@ -601,7 +613,7 @@ class ExchangeDialog(QDialog):
             if remembered:
                 self._passphrase, self._from_keyring = remembered, True
             else:
-                self._passphrase = ask_passphrase(self)
+                self._passphrase = ask_passphrase(self, confirm=self.sets_passphrase())
         if not self._passphrase:
             self._set_state("cancelled")
             self.reject()
@@ -641,6 +653,10 @@ class ExchangeDialog(QDialog):
         self._set_state("applying")
         passphrase = self._passphrase or ""
         self._submit(lambda: self.apply_job(passphrase), self._show_summary)
+
+    def sets_passphrase(self) -> bool:
+        """True when the passphrase typed now becomes the team's (it is then asked twice)."""
+        return False
 
     # -- subclass hooks (run on the worker thread) ------------------------------------------
     def preview_job(self, passphrase: str) -> Outcome:
@@ -861,6 +877,9 @@ class SyncNowDialog(ExchangeDialog):
 
     TITLE = "Sync now"
 
+    def sets_passphrase(self) -> bool:
+        return not self.services.sync.store_has_passphrase()  # the first sync to a new store
+
     def preview_job(self, passphrase: str) -> Outcome:
         summary: SyncSummary = self.services.sync.sync_now(None, passphrase, dry_run=True)
         return Outcome(summary.exported, summary.imported)
@@ -958,6 +977,9 @@ class ExportFileDialog(ExchangeDialog):
 
     TITLE = "Export sync file"
     PREVIEW = False
+
+    def sets_passphrase(self) -> bool:
+        return True  # a file nobody can open if a key slipped: typed twice
 
     def __init__(
         self,
