@@ -281,10 +281,9 @@ class PersonPage(QWidget):
         self.note_edit = QLineEdit()
         note_keys = actions["add_note"].shortcut().toString(
             QKeySequence.SequenceFormat.NativeText) if "add_note" in actions else ""  # fmt: skip
-        self.note_edit.setPlaceholderText(
-            f"Add a case note ({note_keys}), Enter to save" if note_keys
-            else "Add a case note, Enter to save"
-        )  # fmt: skip
+        self._note_hint = (f"Add a case note ({note_keys}), Enter to save" if note_keys
+                           else "Add a case note, Enter to save")  # fmt: skip
+        self.note_edit.setPlaceholderText(self._note_hint)
         self.note_edit.setMaxLength(2000)
         named(self.note_edit, "Case note")
         self.note_edit.returnPressed.connect(self.add_note)
@@ -450,6 +449,7 @@ class PersonPage(QWidget):
             self.note_edit.setText(self._draft_notes.pop(detail.person.id, ""))
         self.detail = detail
         self.person_id = detail.person.id
+        self._enable_note(True)
         today = self.services.clock.today()
         self.follow_model.today = today
         self._fill_header(detail.person, today, detail.owner_name)
@@ -530,6 +530,15 @@ class PersonPage(QWidget):
     def _show_empty(self) -> None:
         self.name_label.setText("No person open")
         self.details_label.setText("Open someone from the caseload (Ctrl+2) or My day (Ctrl+1).")
+        self._enable_note(False)
+
+    def _enable_note(self, on: bool) -> None:
+        """A note belongs to a person: with nobody open, say so instead of ignoring Enter."""
+        self.note_edit.setEnabled(on)
+        self.note_button.setEnabled(on)
+        self.note_edit.setPlaceholderText(
+            self._note_hint if on else "Open a person to add a case note to their timeline"
+        )
 
     def clear(self) -> None:
         self.detail = None

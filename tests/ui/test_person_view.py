@@ -364,3 +364,17 @@ def test_a_transfer_appears_on_the_timeline(qtbot, app, gui, window, opened) -> 
     gui.wait_idle(window)
     assert "Transferred from HMP Leeds to HMP Manchester" in timeline_texts(window)
     assert "no follow-up" not in window.message_bar.text()
+
+
+def test_with_no_person_open_the_note_box_says_why_it_is_off(qtbot, app, gui, window,
+                                                              referred) -> None:  # fmt: skip
+    page = window.person_page
+    assert page.person is None
+    assert not page.note_edit.isEnabled() and not page.note_button.isEnabled()
+    assert "Open a person" in page.note_edit.placeholderText()
+    window.open_person(referred["person"].id)
+    gui.wait_idle(window)
+    assert page.note_edit.isEnabled() and page.note_button.isEnabled()
+    assert "Add a case note" in page.note_edit.placeholderText()
+    page.clear()
+    assert not page.note_edit.isEnabled()
