@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from referral_desk.services.calendar import export_calendar as write_calendar
+from referral_desk.ui.file_dialogs import CALENDAR_FOLDER, remember_folder, start_path
 from referral_desk.ui.messages import show_error, show_info
 
 if TYPE_CHECKING:
@@ -24,16 +25,16 @@ SHORTCUT = "Ctrl+Shift+C"
 
 def ask_path(parent: QWidget | None) -> Path | None:
     """The system save dialog; None when the officer cancels."""
-    start = Path.home() / DEFAULT_FILE_NAME
     chosen, _filter = QFileDialog.getSaveFileName(
         parent,
         "Export follow-ups to calendar",
-        str(start),
+        start_path(CALENDAR_FOLDER, DEFAULT_FILE_NAME),
         "iCalendar files (*.ics);;All files (*)",
     )
     if not chosen:
         return None
     path = Path(chosen)
+    remember_folder(CALENDAR_FOLDER, path)
     return path if path.suffix.lower() == ".ics" else path.with_name(path.name + ".ics")
 
 

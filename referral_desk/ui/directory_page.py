@@ -55,6 +55,7 @@ from referral_desk.services.directory_admin import (
 )
 from referral_desk.services.dto import ServiceView
 from referral_desk.ui.correction_dialog import ask_for_correction
+from referral_desk.ui.file_dialogs import DIRECTORY_FOLDER, remember_folder, start_path
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.models import (
@@ -702,12 +703,13 @@ class DirectoryPage(QWidget):
     def choose_package(self) -> Path | None:
         """One dialog for both shapes: pick the .zip, or the folder's datapackage.json."""
         path, _filter = QFileDialog.getOpenFileName(
-            self, "Import HSDS package", "",
+            self, "Import HSDS package", start_path(DIRECTORY_FOLDER),
             "HSDS package (*.zip datapackage.json);;Any file in the package folder (*)",
         )  # fmt: skip
         if not path:
             return None
         chosen = Path(path)
+        remember_folder(DIRECTORY_FOLDER, chosen)
         return chosen if chosen.suffix.lower() == ".zip" else chosen.parent
 
     def import_package(self) -> None:
@@ -746,10 +748,12 @@ class DirectoryPage(QWidget):
 
     def export_package(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(
-            self, "Export HSDS package", "directory-hsds.zip", "Zip file (*.zip)"
-        )
+            self, "Export HSDS package", start_path(DIRECTORY_FOLDER, "directory-hsds.zip"),
+            "Zip file (*.zip)",
+        )  # fmt: skip
         if not path:
             return
+        remember_folder(DIRECTORY_FOLDER, path)
         admin = self.services.directory_admin
         self._run_busy(
             "Exporting the directory…",

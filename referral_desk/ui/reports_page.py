@@ -60,6 +60,7 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import ValidationError
 from referral_desk.reports.model import ChartData, Report, ReportTable
 from referral_desk.services.reports import default_period
+from referral_desk.ui.file_dialogs import REPORT_FOLDER, remember_folder, start_path
 from referral_desk.ui.frozen_table import FrozenColumnTableView
 from referral_desk.ui.messages import show_error, show_info
 from referral_desk.ui.widgets import DateEdit, full_text_tip, named, tip_elided_cells
@@ -577,13 +578,16 @@ class ReportsPage(QWidget):
     def export(self, fmt: str) -> None:
         name, start, end = self._shown or (self.current_name(), *self._period())
         file_filter = next(e[2] for e in EXPORTS if e[0] == fmt)
-        suggested = str(Path.home() / f"{name}-{start.isoformat()}-to-{end.isoformat()}.{fmt}")
+        # Documents the first time, then the folder the last report went to.
+        suggested = start_path(REPORT_FOLDER, f"{name}-{start.isoformat()}-to-{end.isoformat()}"
+                                              f".{fmt}")  # fmt: skip
         chosen, _ = QFileDialog.getSaveFileName(
             self, f"Export report as {fmt.upper()}", suggested, file_filter
         )
         if not chosen:
             return
         path = Path(chosen)
+        remember_folder(REPORT_FOLDER, path)
         if path.suffix.lower() != f".{fmt}":
             path = path.with_name(path.name + f".{fmt}")
         reports = self.services.reports

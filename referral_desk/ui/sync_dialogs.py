@@ -64,6 +64,7 @@ from referral_desk.services.sync import (
     SyncSummary,
     pending_text,
 )
+from referral_desk.ui.file_dialogs import SYNC_FILE_FOLDER, remember_folder, start_path
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.models import kind_label as follow_up_kind_label
 from referral_desk.ui.passphrase_dialog import PassphraseDialog, StrengthLabel, passphrase_problem
@@ -1317,19 +1318,22 @@ def sync_now(services: AppServices, parent: QWidget | None) -> bool:
 
 
 def ask_export_path(services: AppServices, parent: QWidget | None) -> Path | None:
-    start = Path.home() / f"referral-desk-{services.clock.today():%Y-%m-%d}{SUFFIX}"
-    chosen, _filter = QFileDialog.getSaveFileName(parent, "Export sync file", str(start),
-                                                  FILE_FILTER)  # fmt: skip
+    start = start_path(SYNC_FILE_FOLDER, f"referral-desk-{services.clock.today():%Y-%m-%d}{SUFFIX}")
+    chosen, _filter = QFileDialog.getSaveFileName(parent, "Export sync file", start, FILE_FILTER)
     if not chosen:
         return None
     path = Path(chosen)
+    remember_folder(SYNC_FILE_FOLDER, path)
     return path if path.suffix.lower() == SUFFIX else path.with_name(path.name + SUFFIX)
 
 
 def ask_import_path(parent: QWidget | None) -> Path | None:
-    chosen, _filter = QFileDialog.getOpenFileName(parent, "Import sync file", str(Path.home()),
-                                                  FILE_FILTER)  # fmt: skip
-    return Path(chosen) if chosen else None
+    start = start_path(SYNC_FILE_FOLDER)
+    chosen, _filter = QFileDialog.getOpenFileName(parent, "Import sync file", start, FILE_FILTER)
+    if not chosen:
+        return None
+    remember_folder(SYNC_FILE_FOLDER, chosen)
+    return Path(chosen)
 
 
 def export_to_file(services: AppServices, parent: QWidget | None, path: Path | None = None) -> bool:
