@@ -81,6 +81,7 @@ from referral_desk.ui.widgets import (
 from referral_desk.ui.worker import Worker
 
 KEEPER = "directory_keeper"
+COLUMN_MAX_WIDTH = 280
 READ_ONLY_NOTE = (
     "Only the directory keeper can change the directory (set the role in Preferences). "
     "You can still report a correction from any service."
@@ -499,9 +500,11 @@ class DirectoryPage(QWidget):
         for view in (self.services_view, self.stale_view, self.problem_view,
                      self.corrections_view):  # fmt: skip
             view.resizeColumnsToContents()
-            view.horizontalHeader().resizeSection(
-                0, min(view.horizontalHeader().sectionSize(0), 280)
-            )
+            # No column wider than 280 pixels: one long organisation name pushed status,
+            # capacity and verified off the right of the page. Cut text is whole in a tooltip.
+            header = view.horizontalHeader()
+            for column in range(header.count()):
+                header.resizeSection(column, min(header.sectionSize(column), COLUMN_MAX_WIDTH))
         if selected:
             self.select_service(selected)
         self._apply_role()

@@ -311,7 +311,7 @@ class FindServiceDialog(QDialog):
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
 
-        self.category_combo = limit_combo(QComboBox(), 22)
+        self.category_combo = limit_combo(QComboBox(), 30)
         self.category_combo.addItem("Any category", None)
         for item in categories:
             self.category_combo.addItem(item.label, item.code)

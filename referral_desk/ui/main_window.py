@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
@@ -38,7 +39,14 @@ from referral_desk.ui.my_day import MyDayPage
 from referral_desk.ui.person_dialog import PersonDialog
 from referral_desk.ui.person_view import PersonPage
 from referral_desk.ui.preferences import PreferencesDialog
-from referral_desk.ui.widgets import MessageBar, PageSlot, fit_to_screen, named, run_dialog
+from referral_desk.ui.widgets import (
+    MessageBar,
+    PageSlot,
+    fit_to_screen,
+    named,
+    run_dialog,
+    tip_elided_cells,
+)
 from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -737,8 +745,10 @@ class ShortcutsDialog(QDialog):
         for i, (text, keys) in enumerate(rows):
             table.setItem(i, 0, QTableWidgetItem(text))
             table.setItem(i, 1, QTableWidgetItem(keys))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
+        header = table.horizontalHeader()  # the action takes the room; its keys fit theirs
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        tip_elided_cells(table)
         layout.addWidget(table)
         extra = QLabel("In lists: Enter opens, Down moves from the filter box into the list. "
                        "Moving, editing and deleting a need (Alt+Up, Alt+Down, F2, Del) work "

@@ -25,11 +25,13 @@ class StrengthLabel(QLabel):
         self.show_for("")
 
     def show_for(self, text: str) -> None:
-        if not text:
+        strength = passphrase_strength(text)
+        # Nothing typed: no empty line. Too short: the problem line under it says so already.
+        self.setVisible(strength.acceptable)
+        if not strength.acceptable:
             self.setText("")
             self.setAccessibleDescription("")
             return
-        strength = passphrase_strength(text)
         words = f"Strength: {strength.label} — {strength.reason}"
         self.setText(words)
         self.setAccessibleDescription(words)

@@ -438,6 +438,11 @@ class ReferralDialog(QDialog):
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             named(field, label, value)
             self.details_form.addRow(f"{label}:", field)
+        # No taller than the details need: the history below gets the rest (long details
+        # scroll, a short list leaves no empty box).
+        box = self.details_scroll.widget()
+        box.adjustSize()
+        self.details_scroll.setMaximumHeight(box.sizeHint().height() + 4)
 
     def _rebuild_states(self, state: ReferralState) -> None:
         for button in self._state_buttons.values():

@@ -391,9 +391,10 @@ class ReportsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([780, 560])
+        # The tables get two thirds: at 1366 wide the figures, not the chart, ran out of room.
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([900, 440])
         splitter.setChildrenCollapsible(False)
         splitter.setMinimumHeight(120)
 

@@ -450,7 +450,15 @@ def limit_combo(combo: QComboBox, chars: int = 28) -> QComboBox:
     view = combo.view()
     if view is not None:  # the open list shows long entries whole, up to the screen's width
         view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    # The closed combo cuts a long choice without "…": its whole text is then the tooltip.
+    combo.currentTextChanged.connect(lambda text: _combo_tip(combo, text, chars))
     return combo
+
+
+def _combo_tip(combo: QComboBox, text: str, chars: int) -> None:
+    if combo.property("helpTip") is None:  # the tooltip it was given (named()), kept
+        combo.setProperty("helpTip", combo.toolTip())
+    combo.setToolTip(full_text_tip(text) if len(text) > chars else combo.property("helpTip"))
 
 
 class ElidedTipDelegate(QStyledItemDelegate):

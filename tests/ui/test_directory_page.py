@@ -232,3 +232,21 @@ def test_an_empty_directory_says_how_services_arrive(
     assert page.empty_panel.isVisible()
     assert "no services yet" in page.empty_label.text()
     assert not page.clear_filters_button.isVisible()
+
+
+def test_a_long_organisation_name_leaves_the_other_columns_in_view(
+    app: Any, officer_page: DirectoryPage, qtbot: Any
+) -> None:
+    with app.db.write() as session:
+        from referral_desk.store.models import Organisation
+
+        org = Organisation(name="Maximiliana" + "x" * 189)
+        session.add_all([org, Service(name="Hope Mentoring", organisation_id=org.id)])
+    page = officer_page
+    page.refresh()
+    _reload(page, qtbot)
+    view = page.services_view
+    header = view.horizontalHeader()
+    verified = [c.title for c in page.services_model.columns].index("Verified")
+    assert header.sectionViewportPosition(verified) < view.viewport().width()
+    assert all(header.sectionSize(c) <= 280 for c in range(header.count() - 1))
