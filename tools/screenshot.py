@@ -1,7 +1,10 @@
 """Save a PNG of every screen and dialog at laptop and desktop sizes, to look at layouts.
 
     python tools/screenshot.py [--out screenshots] [--data-dir DIR] [--people 300]
-                               [--sizes 1366x768,1920x1080]
+                               [--sizes 1366x768,1920x1080] [--long]
+
+`--long` adds a person, need, referral and service holding the longest text allowed
+(200-character names, 4 000-character unbroken descriptions) and shoots their screens too.
 
 Runs on any Qt platform: offscreen by default (QT_QPA_PLATFORM=offscreen), or a real X server
 such as Xvfb (`Xvfb :99 & DISPLAY=:99 QT_QPA_PLATFORM=xcb python tools/screenshot.py`), which
@@ -132,6 +135,37 @@ def _fallback_seed(services: AppServices, count: int) -> None:
         services.people.add_note(person.id, "Discussed the plan at supervision.")
 
 
+LONG_NAME = "Maximiliana" + "x" * 189
+LONG_TEXT = "Needs" + "y" * 3995
+
+
+def seed_long(services: AppServices) -> dict[str, str]:
+    """Records holding the longest text each field allows, unbroken (see tests/ui/conftest)."""
+    from datetime import datetime
+
+    from referral_desk.store.models import Organisation, Service, ServiceArea, ServiceCategory
+
+    with services.db.write() as session:
+        org = Organisation(name=LONG_NAME)
+        svc = Service(name=LONG_NAME, organisation_id=org.id, description=LONG_TEXT,
+                      response_days=3, what_to_bring=LONG_TEXT, referral_contact=LONG_NAME,
+                      contact_name=LONG_NAME)  # fmt: skip
+        session.add_all([org, svc])
+        session.add(ServiceCategory(service_id=svc.id, category_code="accommodation"))
+        session.add(ServiceArea(service_id=svc.id, name="West Yorkshire"))
+    person = services.people.add(
+        given_name=LONG_NAME, family_name=LONG_NAME, date_of_birth="1980-12-31",
+        setting="community", area="West Yorkshire", consent_given_on="2026-01-01",
+    )  # fmt: skip
+    need = services.needs.log(person.id, "accommodation", LONG_TEXT)
+    ref = services.referrals.make(
+        need.id, svc.id, consent=True, availability=LONG_TEXT, appointment_place=LONG_NAME,
+        appointment_at=datetime.combine(services.clock.today(), datetime.min.time()),
+    )  # fmt: skip
+    services.people.add_note(person.id, LONG_TEXT)
+    return {"person": person.id, "need": need.id, "referral": ref.id, "service": svc.id}
+
+
 def wait_idle(app: QApplication, window: Any, timeout: float = 20.0) -> None:
     end = time.monotonic() + timeout
     while not window.is_settled() and time.monotonic() < end:
@@ -148,20 +182,30 @@ def grab(app: QApplication, widget: QWidget, path: Path) -> None:
     print(path)
 
 
+def typed(dialog: Any, field: str, text: str) -> Any:
+    """`dialog` with `text` typed into its `field` and the field left (so it is checked)."""
+    edit = getattr(dialog, field)
+    edit.setText(text)
+    edit.editingFinished.emit()
+    return dialog
+
+
 def busiest_person(services: AppServices) -> str:
     counts = Counter(n.person_id for n in services.needs.list())
     return counts.most_common(1)[0][0]
 
 
 def shoot(app: QApplication, services: AppServices, out: Path, size: tuple[int, int],
-          settings: QSettings) -> None:  # fmt: skip
-    from referral_desk.ui.main_window import MainWindow
+          settings: QSettings, long: dict[str, str] | None = None) -> None:  # fmt: skip
+    from referral_desk.ui.main_window import MainWindow, ShortcutsDialog
     from referral_desk.ui.my_day import FollowUpDoneDialog, RescheduleDialog
     from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
+    from referral_desk.ui.passphrase_dialog import PassphraseDialog
     from referral_desk.ui.person_dialog import PersonDialog
     from referral_desk.ui.person_view import HandOverDialog
     from referral_desk.ui.preferences import PreferencesDialog
     from referral_desk.ui.setting_dialog import SettingDialog
+    from referral_desk.ui.sync_dialogs import SyncSettingsDialog
 
     tag = f"{size[0]}x{size[1]}"
     window = MainWindow(services, settings)
@@ -181,6 +225,26 @@ def shoot(app: QApplication, services: AppServices, out: Path, size: tuple[int, 
         window.go(page_name)
         wait_idle(app, window)
         grab(app, window, out / f"{tag}-3-{page_name}.png")
+    directory = window.directory_page
+    directory.filter.setText("xyz")
+    directory.status_filter.setCurrentText("active")
+    window.go("directory")
+    grab(app, window, out / f"{tag}-3-directory-nothing-matches.png")
+    directory.clear_filters()
+    reports = window.reports_page
+    reports.chooser.setCurrentIndex(reports.chooser.findData("outcomes"))
+    reports.run_report()
+    window.go("reports")
+    wait_idle(app, window)
+    view = reports.current_table_view()
+    if view is not None:
+        view.horizontalScrollBar().setValue(view.horizontalScrollBar().maximum())
+    grab(app, window, out / f"{tag}-3-reports-outcomes-scrolled.png")
+    if long:
+        window.open_person(long["person"])
+        wait_idle(app, window)
+        window.person_page.timeline_view.selectRow(0)
+        grab(app, window, out / f"{tag}-3-person-longest-text.png")
     window.open_person(person_id)
     wait_idle(app, window)
 
@@ -197,6 +261,15 @@ def shoot(app: QApplication, services: AppServices, out: Path, size: tuple[int, 
         ("9-preferences", lambda: PreferencesDialog(services, window)),
         ("10-first-run", lambda: PreferencesDialog(services, window, first_run=True)),
         ("11-hand-over", lambda: HandOverDialog(person, services.profile.officers(), window)),
+        ("16-shortcuts", lambda: ShortcutsDialog(list(window.actions_by_name.values()), window)),
+        ("17-passphrase-set", lambda: typed(PassphraseDialog(window, confirm=True),
+                                            "passphrase_edit", "horse")),
+        ("18-sync-settings", lambda: typed(SyncSettingsDialog(services, window),
+                                           "passphrase_edit", "short")),
+        ("4b-new-person-dob-error", lambda: typed(PersonDialog(services, window),
+                                                  "date_of_birth", "31/02/1990")),
+        ("4c-new-person-dob-shown-back", lambda: typed(PersonDialog(services, window),
+                                                       "date_of_birth", "03112003")),
     ]  # fmt: skip
     need = next((n for n in page.detail.needs if n.status in ("open", "referred")), None)
     if need is not None:
@@ -204,10 +277,27 @@ def shoot(app: QApplication, services: AppServices, out: Path, size: tuple[int, 
 
         dialogs.append(("14-find-service", lambda: FindServiceDialog(services, need.id, window)))
     if page.detail.referrals:
+        from referral_desk.ui.record_referral import RecordReferralDialog
         from referral_desk.ui.referral_dialog import ReferralDialog
 
         referral_id = page.detail.referrals[0].id
+        service_id = page.detail.referrals[0].service_id
         dialogs.append(("15-referral", lambda: ReferralDialog(services, referral_id, window)))
+        if need is not None:
+            dialogs.append(
+                (
+                    "19-record-referral",
+                    lambda: RecordReferralDialog(services, need.id, service_id, window),
+                )
+            )
+    if long:
+        from referral_desk.ui.find_service import FindServiceDialog
+        from referral_desk.ui.referral_dialog import ReferralDialog
+
+        dialogs += [
+            ("20-longest-referral", lambda: ReferralDialog(services, long["referral"], window)),
+            ("21-longest-find-service", lambda: FindServiceDialog(services, long["need"], window)),
+        ]
     if follow_up is not None:
         dialogs += [
             ("12-follow-up-done", lambda: FollowUpDoneDialog(services, follow_up, window)),
@@ -216,8 +306,13 @@ def shoot(app: QApplication, services: AppServices, out: Path, size: tuple[int, 
     for name, make in dialogs:
         dialog = make()
         dialog.show()
+        for _ in range(20):  # searches and loads run on workers
+            app.processEvents()
+            time.sleep(0.01)
         grab(app, dialog, out / f"{tag}-{name}.png")
-        dialog.reject()
+        if hasattr(dialog, "confirm_discard"):
+            dialog.confirm_discard = False
+        dialog.done(0)
         dialog.deleteLater()
     window.close()
     window.deleteLater()
@@ -230,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--people", type=int, default=300)
     parser.add_argument("--sizes", default="1366x768,1920x1080")
+    parser.add_argument("--long", action="store_true", help="add and shoot the longest texts")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -238,13 +334,14 @@ def main(argv: list[str] | None = None) -> int:
         services = open_services(data)
         try:
             seed(services, args.people)
+            long = seed_long(services) if args.long else None
             app = QApplication.instance() or QApplication(sys.argv[:1])
             app.setApplicationName("Referral Desk")
             app.setOrganizationName("Referral Desk")
             settings = QSettings(str(Path(tmp) / "window.ini"), QSettings.Format.IniFormat)
             for size in args.sizes.split(","):
                 width, height = (int(x) for x in size.lower().split("x"))
-                shoot(app, services, out, (width, height), settings)
+                shoot(app, services, out, (width, height), settings, long)
                 settings.clear()
         finally:
             services.close()

@@ -130,7 +130,9 @@ def import_text(d: dict[str, Any]) -> str:
     if d["released"]:
         out.append(f"{_plural(d['released'], 'entry', 'entries')} released from quarantine.")
     if d["pending"]:
-        out.append(f"{_plural(d['pending'], 'record')} waiting for related records.")
+        from referral_desk.services.sync import pending_text
+
+        out.extend(pending_text(d.get("pending_reasons") or [("other", d["pending"])]))
     return "\n".join(out)
 
 
@@ -187,10 +189,13 @@ def run_sync(app: Any, args: argparse.Namespace) -> Result:
         view = svc.resolve_conflict(args.id, args.keep)
         return view.to_dict(), lambda d: f"Kept the {d['kept']} value of conflict #{d['id']}."
     if action == "status":
+        from referral_desk.services.sync import pending_text
+
         status = svc.status()
         return status.to_dict(), lambda d: "\n".join(
-            f"{k.replace('_', ' ')}: {'' if v is None else v}" for k, v in d.items()
-        )
+            [f"{k.replace('_', ' ')}: {'' if v is None else v}" for k, v in d.items()
+             if k != "pending_reasons"] + pending_text(d["pending_reasons"])
+        )  # fmt: skip
     if action == "set-store":
         path = svc.set_store(args.dir)
         return {"store": path}, lambda d: f"Shared store set: {d['store']}"

@@ -18,10 +18,27 @@ from referral_desk.domain.followup_rules import on_transfer
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, FollowUpKind
 from referral_desk.services.base import ServiceBase, officer_of
 from referral_desk.services.common import get_live, parse_date
-from referral_desk.services.dto import PersonView
+from referral_desk.services.dto import PersonView, SettingChange
 from referral_desk.services.people import clean_person_fields, resolve_reference_fields
 from referral_desk.services.reference import follow_up_rules, working_calendar
-from referral_desk.store.models import FollowUp, Officer, Person, Referral
+from referral_desk.store.models import CaseNote, FollowUp, Officer, Person, Referral
+
+# (setting, prison, area)
+Place = tuple[str, str, str]
+
+
+def move_text(before: Place, after: Place) -> str:
+    """The timeline's words for a move, from where to where."""
+    (was, old_prison, old_area), (now, prison, area) = before, after
+    if was == "custody" and now == "custody":
+        return f"Transferred from {old_prison or 'custody'} to {prison}"
+    if was == "custody":
+        where = f" ({area})" if area else ""
+        return f"Released from {old_prison or 'custody'} to the community{where}"
+    if now == "custody":
+        where = f" ({old_area})" if old_area else ""
+        return f"Into custody at {prison}, from the community{where}"
+    return f"Moved from {old_area or 'no area'} to {area or 'no area'}"
 
 
 def open_referrals(session: Session, person_id: str) -> list[Referral]:
@@ -65,37 +82,49 @@ class CaseActionService(ServiceBase):
         office: str = "",
         expected_release_date: str | date | None = None,
         tell_providers: bool = True,
-    ) -> tuple[PersonView, int]:
-        """Transfer or release. Returns the person and how many "tell provider" follow-ups."""
+    ) -> SettingChange:
+        """Transfer or release: a line on the timeline (who, when, from where to where) and,
+        if asked, a "tell the provider" follow-up on each open referral.
+
+        Saving what is already recorded writes nothing at all: no change to sync, no line, no
+        follow-ups (`changed` is then False).
+        """
         fields = clean_person_fields(
             {"setting": setting, "prison": prison, "area": area, "office": office},
             self.clock.today(),
         )
         if fields["setting"] == "custody" and not fields["prison"]:
             raise ValidationError("Choose the prison for someone in custody.")
+        if fields["setting"] == "community":
+            fields["prison"] = ""
         release = parse_date(expected_release_date, "Expected release date")
+        if expected_release_date is not None:
+            fields["expected_release_date"] = release
         with self._write(reason="transfer or release") as session:
             person = get_live(session, Person, person_id, "person")
             fields = resolve_reference_fields(session, fields, person)
-            moved = (person.setting, person.prison, person.area) != (
-                fields["setting"], fields["prison"], fields["area"],
-            )  # fmt: skip
-            for key, value in fields.items():
+            changes = {k: v for k, v in fields.items() if getattr(person, k) != v}
+            if not changes:
+                return SettingChange(PersonView.from_row(person))
+            before = (person.setting, person.prison, person.area)
+            for key, value in changes.items():
                 setattr(person, key, value)
-            if fields["setting"] == "community":
-                person.prison = ""
-            if expected_release_date is not None:
-                person.expected_release_date = release
+            after = (person.setting, person.prison, person.area)
+            moved = before != after
             count = 0
+            if moved:
+                session.add(CaseNote(person_id=person.id, at=self.clock.now(), kind="setting",
+                                     by_officer_id=officer_of(session),
+                                     text=move_text(before, after)))  # fmt: skip
             if moved and tell_providers:
                 note = (
                     "Tell the provider the person has been released"
-                    if fields["setting"] == "community"
+                    if person.setting == "community"
                     else "Tell the provider the person has moved prison"
                 )
                 count = _tell_providers(session, person, self.clock.today(), note)
             session.flush()
-            return PersonView.from_row(person), count
+            return SettingChange(PersonView.from_row(person), count, moved=moved, changed=True)
 
     def withdraw_consent(self, person_id: str, on: str | date | None = None) -> int:
         """Record withdrawn consent: blocks new referrals, a follow-up per open referral."""

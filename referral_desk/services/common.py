@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from referral_desk.domain.dates import parse_typed_date
 from referral_desk.domain.errors import NotFound, ValidationError
 from referral_desk.domain.identifiers import looks_like_reference, normalise_reference
 from referral_desk.store.changelog import blank_personal_fields, log_tombstones
@@ -21,15 +22,11 @@ T = TypeVar("T", bound=SyncedBase)
 
 
 def parse_date(text: str | date | None, what: str) -> date | None:
+    """A date given as a date, or typed any way `domain.dates` accepts (2026-12-31,
+    31/12/2026, 31 Dec 2026…); None when empty."""
     if text is None or isinstance(text, date):
         return text
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"{what} must be a date written YYYY-MM-DD") from None
+    return parse_typed_date(text, what)
 
 
 def parse_datetime(text: str | datetime | None, what: str) -> datetime | None:

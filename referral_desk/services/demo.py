@@ -396,6 +396,7 @@ class _Generator:
         self.days = ctx.days
         self.working_today = ctx.days.on_or_before(today)
         self._bucket = 0
+        self._done_count = 0
         self._location_ids: Iterator[str] = iter(())
 
     # --- small helpers ---------------------------------------------------------------------
@@ -411,6 +412,12 @@ class _Generator:
 
     def _at(self, on: date) -> datetime:
         return datetime.combine(on, self.rng.choice(_TIMES))
+
+    def _done_at(self, on: date) -> datetime:
+        """A working-hours time for a follow-up done on `on`, without drawing from the dice
+        (the rest of the demo stays what it was for a given seed)."""
+        self._done_count += 1
+        return datetime.combine(on, _TIMES[self._done_count * 37 % len(_TIMES)])
 
     def _phone(self, prefix: str) -> str:
         """A number in an Ofcom drama range: the prefix lacks only the last three digits."""
@@ -1224,11 +1231,13 @@ class _Generator:
             if state not in OPEN_REFERRAL_STATES:
                 for fu in pending:
                     fu["done_on"], fu["result_note"] = ev.on, _CLOSED_NOTE[state]
+                    fu["done_at"], fu["done_by_officer_id"] = ev.at, self.officer_id
                 pending.clear()
             elif state in PROVIDER_ANSWERS:
                 for fu in [f for f in pending if f["kind"] == FollowUpKind.CHECK_ACCEPTANCE]:
                     pending.remove(fu)
                     fu["done_on"] = ev.on
+                    fu["done_at"], fu["done_by_officer_id"] = ev.at, self.officer_id
                     fu["result_note"] = _ANSWERED_NOTE[state]
             if i < last:
                 self._officer_work(pending, events[i + 1].on, events[i + 1].state, out)
@@ -1254,6 +1263,7 @@ class _Generator:
             "note": note,
             "officer_id": self.officer_id,
             "done_on": None,
+            "done_at": None,
             "done_by_officer_id": None,
             "result_note": "",
         }
@@ -1273,6 +1283,7 @@ class _Generator:
                 pending.remove(fu)
                 kind = fu["kind"]
                 fu["done_on"] = fu["due_on"]
+                fu["done_at"] = self._done_at(fu["done_on"])
                 fu["done_by_officer_id"] = self.officer_id
                 if kind == FollowUpKind.CHECK_ACCEPTANCE:
                     fu["result_note"] = rng.choice(content.CHASE_NOTES)
@@ -1357,6 +1368,7 @@ class _Generator:
                 fu = self._follow_up(None, person["id"], item.kind, item.due_on, item.note, out)
                 if item.due_on < today - timedelta(days=7) and rng.random() < 0.6:
                     fu["done_on"] = min(today, item.due_on + timedelta(days=rng.randint(0, 3)))
+                    fu["done_at"] = self._done_at(fu["done_on"])
                     fu["done_by_officer_id"] = self.officer_id
                     fu["result_note"] = rng.choice(content.PRE_RELEASE_NOTES)
         if rng.random() < 0.08:
@@ -1371,6 +1383,7 @@ class _Generator:
             )
             if due < today and rng.random() < 0.4:
                 fu["done_on"], fu["done_by_officer_id"] = due, self.officer_id
+                fu["done_at"] = self._done_at(due)
                 fu["result_note"] = "Done"
 
 

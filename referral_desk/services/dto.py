@@ -262,6 +262,8 @@ class FollowUpView(Record):
     officer_id: str | None = None
     done_on: date | None = None
     result_note: str = ""
+    done_at: datetime | None = None  # None for follow-ups done before times were kept
+    done_by_officer_id: str | None = None
     person_name: str = ""
     referral_reference: str = ""
     service_name: str = ""
@@ -274,6 +276,17 @@ class TimelineEvent(Record):
     text: str
     by_name: str = ""
     record_id: str = ""
+    time_known: bool = True  # False: only the day is known (`at` is its first minute)
+
+
+@dataclass(frozen=True)
+class SettingChange(Record):
+    """What a transfer or release did: `changed` False means nothing was written at all."""
+
+    person: PersonView
+    follow_ups: int = 0  # "tell the provider" follow-ups made
+    moved: bool = False  # setting, prison or area changed (a line on the timeline)
+    changed: bool = False
 
 
 @dataclass(frozen=True)

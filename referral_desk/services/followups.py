@@ -107,6 +107,7 @@ class FollowUpService(ServiceBase):
                 raise ValidationError("That follow-up is already done.")
             today = self.clock.today()
             fu.done_on = today
+            fu.done_at = self.clock.now()
             fu.done_by_officer_id = officer_of(session)
             fu.result_note = note
             if fu.kind == FollowUpKind.REVIEW_PROGRESS and fu.referral_id:

@@ -178,15 +178,19 @@ def _timeline(needs, need_changes, refs, ref_changes, fu_views, notes, services,
             text = f"Follow-up done: {fu.kind.replace('_', ' ')}"
             if fu.result_note:
                 text += f" — {fu.result_note}"
+            # Done before times were kept: the day only, sorted under that day's other events
+            # rather than at an invented hour.
+            at = fu.done_at or datetime.combine(fu.done_on, time.min)
+            by = officers.get(fu.done_by_officer_id or "", "")
             events.append(
-                TimelineEvent(
-                    datetime.combine(fu.done_on, time(12)), "follow_up_done", text, "", fu.id
-                )
-            )
+                TimelineEvent(at, "follow_up_done", text, by, fu.id,
+                              time_known=fu.done_at is not None)
+            )  # fmt: skip
     for note in notes:
+        kind = "setting" if note.kind == "setting" else "note"  # transfers and releases
         events.append(
             TimelineEvent(
-                note.at, "note", note.text, officers.get(note.by_officer_id or "", ""), note.id
+                note.at, kind, note.text, officers.get(note.by_officer_id or "", ""), note.id
             )
         )
     events.sort(key=lambda e: e.at, reverse=True)

@@ -328,6 +328,8 @@ class ReferralService(ServiceBase):
             stmt = stmt.where(FollowUp.kind.in_(kinds))
         for fu in session.scalars(stmt):
             fu.done_on = self.clock.today()
+            fu.done_at = self.clock.now()
+            fu.done_by_officer_id = officer_of(session)  # who recorded the answering step
             fu.result_note = note
 
     def get(self, ref_or_id: str) -> ReferralView:

@@ -37,9 +37,9 @@ from referral_desk.sync.exchange import (
     SyncEngine,
     SyncSummary,
 )
-from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache
-from referral_desk.sync.merge import decoded
-from referral_desk.sync.state import check_store_dir
+from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache, normalise_passphrase
+from referral_desk.sync.merge import decoded, pending_reason
+from referral_desk.sync.state import STORE_FILE, check_store_dir
 
 STORE_SETTING = "shared_store"
 KEEP = ("local", "remote")
@@ -53,7 +53,50 @@ __all__ = [
     "SyncService",
     "SyncStatus",
     "SyncSummary",
+    "pending_text",
 ]
+
+# What records wait for, in an officer's words: (what it is to them, when it arrives).
+_PARENTS = {
+    "person": ("the person they belong to", "when that person's record arrives"),
+    "need": ("the need they belong to", "when that need arrives"),
+    "referral": ("the referral they belong to", "when that referral arrives"),
+    "service": ("the service they are about", "when that service arrives with the directory"),
+    "organisation": ("the organisation that runs them", "when that organisation arrives"),
+    "location": ("the address they use", "when that address arrives"),
+}
+
+
+def _records(count: int) -> str:
+    return f"{count} record{'s' if count != 1 else ''}"
+
+
+def pending_text(reasons: dict[str, int] | tuple[tuple[str, int], ...] | list[Any]) -> list[str]:
+    """Sentences saying what is waiting, why, and what happens next (empty when nothing is).
+
+    "3 records arrived before the person they belong to; they will be added when that
+    person's record arrives." Used by the client and the command line alike.
+    """
+    out = []
+    for reason, count in dict(reasons).items():
+        if not count:
+            continue
+        if reason in _PARENTS:
+            what, when = _PARENTS[reason]
+            out.append(f"{_records(count)} arrived before {what}; they will be added {when}.")
+        elif reason == "incomplete":
+            out.append(f"{_records(count)} arrived in part; they will be added when the rest "
+                       "arrives from the same colleague.")  # fmt: skip
+        elif reason == "duplicate key":
+            out.append(f"{_records(count)} use a code or reference already used here by another "
+                       "record; they will be added once one of the two is changed.")  # fmt: skip
+        elif reason == "refused":
+            out.append(f"{_records(count)} could not be saved on this computer; they are tried "
+                       "again at every sync.")  # fmt: skip
+        else:
+            out.append(f"{_records(count)} arrived before a record they depend on; they will be "
+                       "added when it arrives.")  # fmt: skip
+    return out
 
 
 def _json_value(text: str | None) -> Any:
@@ -119,6 +162,7 @@ class SyncStatus:
     open_conflicts: int
     quarantined: int
     pending_records: int
+    pending_reasons: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -170,9 +214,25 @@ class SyncService(FileWritingService):
                 )
             )  # fmt: skip
             quarantined = session.scalar(select(func.count()).select_from(SyncQuarantine))
-            pending = session.scalar(select(func.count()).select_from(SyncPending))
+            reasons: dict[str, int] = {}
+            for why, count in session.execute(
+                select(SyncPending.reason, func.count()).group_by(SyncPending.reason)
+            ):
+                key = pending_reason(why)
+                reasons[key] = reasons.get(key, 0) + count
         return SyncStatus(self.site_id(), self.get_store(), open_conflicts or 0, quarantined or 0,
-                          pending or 0)  # fmt: skip
+                          sum(reasons.values()), tuple(sorted(reasons.items())))  # fmt: skip
+
+    def store_has_passphrase(self, store_dir: str | Path | None = None) -> bool:
+        """True when the shared store already holds the team's passphrase check: False means
+        the next sync sets the passphrase for everyone (so the client asks for it twice)."""
+        folder = store_dir if store_dir not in (None, "") else self.get_store()
+        if not folder:
+            return False
+        try:
+            return (Path(str(folder)) / STORE_FILE).is_file()
+        except OSError:
+            return False
 
     # -- sync ----------------------------------------------------------------------------
 
@@ -185,19 +245,25 @@ class SyncService(FileWritingService):
             raise ValidationError(
                 "No shared store folder is set: choose one (or give --store DIR)."
             )
+        # Checked first, preview included: a new store checks nothing until it is written, so
+        # a too-short passphrase was refused only after the preview and Apply.
+        normalise_passphrase(passphrase)
         return self.engine.sync(Path(str(folder)), passphrase, dry_run=dry_run)
 
     def preview_file(self, path: str | Path, passphrase: str) -> ImportSummary:
+        normalise_passphrase(passphrase)
         return self.engine.import_file(Path(path), passphrase, dry_run=True)
 
     def import_file(
         self, path: str | Path, passphrase: str, *, dry_run: bool = False
     ) -> ImportSummary:
+        normalise_passphrase(passphrase)
         return self.engine.import_file(Path(path), passphrase, dry_run=dry_run)
 
     def export_file(self, path: str | Path, passphrase: str) -> ExportSummary:
         """Everything this site holds, sealed into one owner-only file (never into the data
         folder: `--out` at the database would otherwise replace it)."""
+        normalise_passphrase(passphrase)
         target = self.output_guard.check(path, what="sync file")
         summary = self.engine.export_file(target, passphrase)
         return replace(summary, path=str(Path(path).expanduser()))

@@ -398,12 +398,15 @@ class FollowUp(SyncedBase):
     note: Mapped[str] = mapped_column(Text, default="")
     officer_id: Mapped[str | None] = mapped_column(String(36), index=True)
     done_on: Mapped[date | None] = mapped_column(Date)
+    # The moment it was done (the timeline sorts by it); empty for those done before 0006.
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
     done_by_officer_id: Mapped[str | None] = mapped_column(String(36))
     result_note: Mapped[str] = mapped_column(Text, default="")
 
 
 class CaseNote(SyncedBase):
-    """A free-text note on a person's timeline (optionally about one referral)."""
+    """A line on a person's timeline (optionally about one referral): an officer's note
+    (kind "note"), or what a transfer or release changed (kind "setting")."""
 
     __tablename__ = "case_note"
     __personal__ = frozenset({"text"})
@@ -413,6 +416,7 @@ class CaseNote(SyncedBase):
     at: Mapped[datetime] = mapped_column(DateTime)
     by_officer_id: Mapped[str | None] = mapped_column(String(36))
     text: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20), default="note", server_default="note")
 
 
 # --- local bookkeeping (never synced) ------------------------------------------------------

@@ -50,7 +50,7 @@ MAGIC = b"RDSYNC\x1a\n"
 FORMAT_VERSION = 1
 # Meaning of the entries (table and field names, value encodings). Bump when that changes and
 # add an upgrader from the previous version to UPGRADERS, so older bundles keep importing.
-SYNC_SCHEMA = 2
+SYNC_SCHEMA = 3
 MIN_SCHEMA = 1
 
 
@@ -63,7 +63,13 @@ def _from_1(entries: list[list[Any]]) -> list[list[Any]]:
     return entries
 
 
-UPGRADERS: dict[int, Callable[[list[list[Any]]], list[list[Any]]]] = {1: _from_1}
+def _from_2(entries: list[list[Any]]) -> list[list[Any]]:
+    """Schema 3 added `follow_up.done_at` (when it was done): older entries carry none, and
+    those follow-ups show the day only. An older app refuses schema 3, so no time is lost."""
+    return entries
+
+
+UPGRADERS: dict[int, Callable[[list[list[Any]]], list[list[Any]]]] = {1: _from_1, 2: _from_2}
 
 SUFFIX = ".rdsync"
 MAX_HEADER = 4096

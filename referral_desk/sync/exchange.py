@@ -117,6 +117,7 @@ class ImportSummary:
     released: int = 0
     still_quarantined: int = 0
     pending: int = 0
+    pending_reasons: tuple[tuple[str, int], ...] = ()  # (what they wait for, how many)
     refused: tuple[RefusedFile, ...] = ()
 
     @property
@@ -421,7 +422,8 @@ class SyncEngine:
             entries_new=len(new_raw), deleted=stats.deleted, conflicts=stats.conflicts,
             clock_reviews=stats.clock_reviews, future_stamped=stats.future_stamped,
             quarantined=len(bad), released=len(released), still_quarantined=still + len(bad),
-            pending=stats.pending, refused=tuple(refused), **counts,
+            pending=stats.pending, pending_reasons=tuple(stats.pending_reasons.items()),
+            refused=tuple(refused), **counts,
         )  # fmt: skip
 
     # -- sync with a shared store --------------------------------------------------------

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from referral_desk.domain.errors import DomainError
+from referral_desk.domain.passphrase import MIN_LENGTH as MIN_PASSPHRASE
 
-MIN_PASSPHRASE = 8
 SALT_BYTES = 16
 KEY_BYTES = 32
 

@@ -106,6 +106,9 @@ class MergeStats:
     clock_reviews: int = 0
     future_stamped: int = 0
     pending: int = 0
+    # Why records wait, counted: "person" (arrived before the person they belong to) or any
+    # other parent table, "incomplete" (part still to come), "duplicate key", "refused".
+    pending_reasons: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         keys = ("people", "needs", "referrals", "follow_ups", "directory", "other")
@@ -127,6 +130,13 @@ class _Write:
 
 def _key(e: _Ent) -> tuple[int, str, int]:
     return (e[2], e[3], e[4])
+
+
+def pending_reason(why: str) -> str:
+    """The stored reason as a key: the parent table waited for, or the kind of problem."""
+    if why.startswith("waiting for "):
+        return why.removeprefix("waiting for ")
+    return {"incomplete": "incomplete", "duplicate key": "duplicate key"}.get(why, "refused")
 
 
 def table_order() -> tuple[str, ...]:
@@ -701,6 +711,10 @@ class Merger:
         if fresh:
             self.s.execute(table.insert(), fresh)
         self.stats.pending = len(self._pending)
+        reasons: dict[str, int] = defaultdict(int)
+        for why in self._pending.values():
+            reasons[pending_reason(why)] += 1
+        self.stats.pending_reasons = dict(sorted(reasons.items()))
 
 
 def apply_entries(

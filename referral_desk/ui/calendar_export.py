@@ -13,27 +13,28 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from referral_desk.services.calendar import export_calendar as write_calendar
+from referral_desk.ui.file_dialogs import CALENDAR_FOLDER, remember_folder, start_path
 from referral_desk.ui.messages import show_error, show_info
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
 
 DEFAULT_FILE_NAME = "referral-desk-follow-ups.ics"
-SHORTCUT = "Ctrl+Shift+E"
+SHORTCUT = "Ctrl+Shift+C"
 
 
 def ask_path(parent: QWidget | None) -> Path | None:
     """The system save dialog; None when the officer cancels."""
-    start = Path.home() / DEFAULT_FILE_NAME
     chosen, _filter = QFileDialog.getSaveFileName(
         parent,
         "Export follow-ups to calendar",
-        str(start),
+        start_path(CALENDAR_FOLDER, DEFAULT_FILE_NAME),
         "iCalendar files (*.ics);;All files (*)",
     )
     if not chosen:
         return None
     path = Path(chosen)
+    remember_folder(CALENDAR_FOLDER, path)
     return path if path.suffix.lower() == ".ics" else path.with_name(path.name + ".ics")
 
 
@@ -63,10 +64,10 @@ def export_calendar(
 
 
 def make_export_action(services: AppServices, parent: QWidget) -> QAction:
-    """A menu action (Ctrl+Shift+E) for the main window's File or Follow-ups menu."""
+    """A menu action (Ctrl+Shift+C) for the main window's File or Follow-ups menu."""
     action = QAction("Export follow-ups to &calendar…", parent)
     action.setShortcut(QKeySequence(SHORTCUT))
     action.setStatusTip("Save your follow-ups as an iCalendar (.ics) file")
-    action.setToolTip("Export follow-ups to calendar (Ctrl+Shift+E)")
+    action.setToolTip(f"Export follow-ups to calendar ({SHORTCUT})")
     action.triggered.connect(lambda: export_calendar(services, parent))
     return action

@@ -71,7 +71,7 @@ class CaseloadPage(QWidget):
 
         bar = QHBoxLayout()
         self.filter = FilterEdit()
-        self.filter.setPlaceholderText("Filter by name, CRN or prison number  (Ctrl+K)")
+        self.filter.setPlaceholderText("Filter by name, CRN or prison number  (Ctrl+J)")
         self.filter.setClearButtonEnabled(True)
         named(self.filter, "Filter caseload", "Type part of a name, a CRN or a prison number")
         label = QLabel("&Find")

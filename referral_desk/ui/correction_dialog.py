@@ -19,7 +19,15 @@ from referral_desk.domain.errors import DomainError
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.directory_admin import MAX_CORRECTION, CorrectionView
 from referral_desk.ui.messages import error_text
-from referral_desk.ui.widgets import FieldError, GuardedDialog, keep_default, named, run_dialog
+from referral_desk.ui.widgets import (
+    ElidedLabel,
+    FieldError,
+    GuardedDialog,
+    fit_to_screen,
+    keep_default,
+    named,
+    run_dialog,
+)
 
 
 class ReportCorrectionDialog(GuardedDialog):
@@ -35,10 +43,11 @@ class ReportCorrectionDialog(GuardedDialog):
         svc = services.directory.get_service(service_id)
         self.setWindowTitle("Report a correction")
         self.setAccessibleName("Report a correction")
-        self.resize(480, 280)
+        fit_to_screen(self, 480, 280)
 
-        heading = QLabel(f"<b>{_escape(svc.name)}</b> — {_escape(svc.organisation_name)}")
-        heading.setWordWrap(True)
+        heading = ElidedLabel(f"{svc.name} — {svc.organisation_name}", max_lines=2)
+        heading.setObjectName("serviceHeading")
+        heading.setStyleSheet("QLabel#serviceHeading { font-weight: bold; }")
         prompt = QLabel("&What is wrong? (for example a new phone number, or the service has "
                         "closed)")  # fmt: skip
         prompt.setWordWrap(True)

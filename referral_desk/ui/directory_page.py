@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -55,6 +56,7 @@ from referral_desk.services.directory_admin import (
 )
 from referral_desk.services.dto import ServiceView
 from referral_desk.ui.correction_dialog import ask_for_correction
+from referral_desk.ui.file_dialogs import DIRECTORY_FOLDER, remember_folder, start_path
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.models import (
@@ -68,10 +70,19 @@ from referral_desk.ui.models import (
     day_number,
 )
 from referral_desk.ui.service_editor import ServiceEditorDialog
-from referral_desk.ui.widgets import DateEdit, FieldError, fmt_date, named, run_dialog
+from referral_desk.ui.widgets import (
+    DateEdit,
+    FieldError,
+    fit_to_screen,
+    fmt_date,
+    named,
+    run_dialog,
+    tip_elided_cells,
+)
 from referral_desk.ui.worker import Worker
 
 KEEPER = "directory_keeper"
+COLUMN_MAX_WIDTH = 280
 READ_ONLY_NOTE = (
     "Only the directory keeper can change the directory (set the role in Preferences). "
     "You can still report a correction from any service."
@@ -185,8 +196,11 @@ def _table(model: RecordTableModel, name: str) -> tuple[QTableView, FilterProxy]
     proxy = FilterProxy()
     proxy.setSourceModel(model)
     view = QTableView()
+    tip_elided_cells(view)
     view.setModel(proxy)
     view.setSortingEnabled(True)
+    # A→Z by the first column: with no explicit sort, Qt's header starts descending (Z→A).
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -332,9 +346,33 @@ class DirectoryPage(QWidget):
             lambda *_a: self._update_buttons()
         )
 
+        # When the filters hide every service, say so and offer the way out, instead of an
+        # empty table that looks like an empty directory.
+        self.empty_panel = QFrame()
+        self.empty_panel.setObjectName("emptyServices")
+        self.empty_panel.setStyleSheet("QFrame#emptyServices { background: palette(base);"
+                                       " border: 1px solid palette(mid); }")  # fmt: skip
+        empty_row = QHBoxLayout(self.empty_panel)
+        self.empty_label = QLabel()
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty_label.setAccessibleName("No services shown")
+        empty_row.addWidget(self.empty_label, 1, Qt.AlignmentFlag.AlignTop)
+        self.clear_filters_button = _button(
+            "C&lear filters", "Clear filters", "Show every service again", self.clear_filters
+        )
+        empty_row.addWidget(self.clear_filters_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.empty_panel.hide()
+        proxy = self.services_proxy
+        for signal in (proxy.modelReset, proxy.layoutChanged, proxy.rowsInserted,
+                       proxy.rowsRemoved):  # fmt: skip
+            signal.connect(self._update_empty)
+        self.filter.textChanged.connect(self._update_empty)
+
         box = QVBoxLayout(page)
         box.addLayout(top)
         box.addWidget(self.services_view, 1)
+        box.addWidget(self.empty_panel, 1)
         box.addLayout(buttons)
         return page
 
@@ -464,9 +502,11 @@ class DirectoryPage(QWidget):
         for view in (self.services_view, self.stale_view, self.problem_view,
                      self.corrections_view):  # fmt: skip
             view.resizeColumnsToContents()
-            view.horizontalHeader().resizeSection(
-                0, min(view.horizontalHeader().sectionSize(0), 280)
-            )
+            # No column wider than 280 pixels: one long organisation name pushed status,
+            # capacity and verified off the right of the page. Cut text is whole in a tooltip.
+            header = view.horizontalHeader()
+            for column in range(header.count()):
+                header.resizeSection(column, min(header.sectionSize(column), COLUMN_MAX_WIDTH))
         if selected:
             self.select_service(selected)
         self._apply_role()
@@ -495,6 +535,35 @@ class DirectoryPage(QWidget):
         self.services_proxy.set_predicate(
             None if status not in SERVICE_STATUSES else (lambda s: s.status == status)
         )
+        self._update_empty()
+
+    def clear_filters(self) -> None:
+        self.filter.clear()
+        self.status_filter.setCurrentIndex(0)
+        self.services_view.setFocus()
+
+    def empty_text(self) -> str:
+        """Why the services table shows nothing ("" when it shows something)."""
+        if self.services_proxy.rowCount():
+            return ""
+        if not self.services_model.rowCount():
+            return ("The directory has no services yet. The directory keeper adds them, or "
+                    "imports an HSDS package (Directory menu).")  # fmt: skip
+        words = " ".join(self.filter.text().split())
+        status = self.status_filter.currentText()
+        what = f"No services match “{words}”" if words else "No services"
+        if status in SERVICE_STATUSES:
+            what += f" with the status {status}"
+        return f"{what}. Clear the filters to see all {self.services_model.rowCount()}."
+
+    def _update_empty(self, *_args: object) -> None:
+        text = self.empty_text()
+        filtered = bool(text) and self.services_model.rowCount() > 0
+        self.empty_label.setText(text)
+        self.empty_label.setAccessibleDescription(text)
+        self.clear_filters_button.setVisible(filtered)
+        self.empty_panel.setVisible(bool(text))
+        self.services_view.setVisible(not text)
 
     # -- selection ----------------------------------------------------------------------------
     def _selected(self, view: QTableView | None = None) -> str | None:
@@ -639,12 +708,13 @@ class DirectoryPage(QWidget):
     def choose_package(self) -> Path | None:
         """One dialog for both shapes: pick the .zip, or the folder's datapackage.json."""
         path, _filter = QFileDialog.getOpenFileName(
-            self, "Import HSDS package", "",
+            self, "Import HSDS package", start_path(DIRECTORY_FOLDER),
             "HSDS package (*.zip datapackage.json);;Any file in the package folder (*)",
         )  # fmt: skip
         if not path:
             return None
         chosen = Path(path)
+        remember_folder(DIRECTORY_FOLDER, chosen)
         return chosen if chosen.suffix.lower() == ".zip" else chosen.parent
 
     def import_package(self) -> None:
@@ -683,10 +753,12 @@ class DirectoryPage(QWidget):
 
     def export_package(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(
-            self, "Export HSDS package", "directory-hsds.zip", "Zip file (*.zip)"
-        )
+            self, "Export HSDS package", start_path(DIRECTORY_FOLDER, "directory-hsds.zip"),
+            "Zip file (*.zip)",
+        )  # fmt: skip
         if not path:
             return
+        remember_folder(DIRECTORY_FOLDER, path)
         admin = self.services.directory_admin
         self._run_busy(
             "Exporting the directory…",
@@ -876,7 +948,7 @@ class ImportPreviewDialog(QDialog):
         self.report = report
         self.setWindowTitle("Import preview")
         self.setAccessibleName("Import preview")
-        self.resize(760, 560)
+        fit_to_screen(self, 760, 560)
         heading = QLabel(f"Package: {path.name}. Nothing has been changed yet.")
         heading.setWordWrap(True)
         self.counts = QTableWidget(len(report.counts), len(ACTION_KINDS))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -60,7 +59,13 @@ from referral_desk.ui.service_models import (
     ServiceResultsModel,
     service_detail_html,
 )
-from referral_desk.ui.widgets import named
+from referral_desk.ui.widgets import (
+    ElidedLabel,
+    fit_to_screen,
+    limit_combo,
+    named,
+    tip_elided_cells,
+)
 from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -86,7 +91,7 @@ _NAV_KEYS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key
 
 def _place_combo(items: list[str], name: str, placeholder: str) -> QComboBox:
     """Editable: services name prisons and areas freely, so any text must be searchable."""
-    combo = QComboBox()
+    combo = limit_combo(QComboBox(), 18)
     combo.setEditable(True)
     combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
     combo.addItem("")
@@ -152,7 +157,7 @@ class FindServiceDialog(QDialog):
         self.setWindowTitle("Find a service")
         self.setAccessibleName("Find a service")
         self.setSizeGripEnabled(True)
-        self.resize(1280, 720)
+        fit_to_screen(self, 1280, 720)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -178,14 +183,18 @@ class FindServiceDialog(QDialog):
         need_text = self.need.category_label or self.need.category
         if self.need.description:
             need_text += f" – {self.need.description}"
-        self.need_label = QLabel(f"<b>Need:</b> {escape(need_text)}")
-        self.need_label.setTextFormat(Qt.TextFormat.RichText)
-        self.need_label.setWordWrap(True)
-        named(self.need_label, "Need", need_text)
-        layout.addWidget(self.need_label)
-        self.person_label = QLabel(self._person_summary())
+        # Two lines for the need and one for the person at most: a 4 000-character description
+        # made this dialog 3 647 pixels wide. Whole in the tooltips.
+        need_row = QHBoxLayout()
+        need_caption = QLabel("<b>Need:</b>")
+        need_row.addWidget(need_caption, 0, Qt.AlignmentFlag.AlignTop)
+        self.need_label = ElidedLabel(need_text, max_lines=2)
+        self.need_label.setAccessibleName("Need")
+        need_row.addWidget(self.need_label, 1)
+        layout.addLayout(need_row)
+        self.person_label = ElidedLabel(self._person_summary())
         self.person_label.setStyleSheet("color: #444;")
-        named(self.person_label, "Person", self._person_summary())
+        self.person_label.setAccessibleName("Person")
         layout.addWidget(self.person_label)
 
         search_row = QHBoxLayout()
@@ -210,7 +219,7 @@ class FindServiceDialog(QDialog):
 
         self.model = ServiceResultsModel(self)
         self.model.set_category_labels(self._category_labels)
-        self.table = QTableView()
+        self.table = tip_elided_cells(QTableView())
         self.table.setModel(self.model)  # the model sorts itself: see ServiceResultsModel
         named(self.table, "Search results", "Services found; Enter or double-click refers")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -293,6 +302,7 @@ class FindServiceDialog(QDialog):
         layout.addLayout(buttons)
 
         focus = QShortcut(QKeySequence.StandardKey.Find, self)
+        focus.setObjectName("search")
         focus.activated.connect(self.focus_search)
         refer = QShortcut(QKeySequence("Ctrl+Return"), self)
         refer.activated.connect(self._on_refer_clicked)
@@ -301,7 +311,7 @@ class FindServiceDialog(QDialog):
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
 
-        self.category_combo = QComboBox()
+        self.category_combo = limit_combo(QComboBox(), 30)
         self.category_combo.addItem("Any category", None)
         for item in categories:
             self.category_combo.addItem(item.label, item.code)

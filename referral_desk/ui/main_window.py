@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
@@ -36,7 +37,14 @@ from referral_desk.ui.my_day import MyDayPage
 from referral_desk.ui.person_dialog import PersonDialog
 from referral_desk.ui.person_view import PersonPage
 from referral_desk.ui.preferences import PreferencesDialog
-from referral_desk.ui.widgets import MessageBar, PageSlot, named, run_dialog
+from referral_desk.ui.widgets import (
+    MessageBar,
+    PageSlot,
+    fit_to_screen,
+    named,
+    run_dialog,
+    tip_elided_cells,
+)
 from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -44,26 +52,34 @@ if TYPE_CHECKING:
     from referral_desk.ui.reports_page import ReportsPage
 
 PAGES = ("my_day", "caseload", "person", "directory", "reports")
+NAV_NAME_CHARS = 40  # "Person: " and the start of the open person's name, on the page tab
 
-# name: (menu text, shortcut, description). Shortcut "" = none; tuples give alternatives.
+# name: (menu text, shortcut, description). Shortcut "" = none.
+#
+# No key may be one the platform already uses, in a text field above all: Ctrl+U cleared the
+# line being typed on Linux, Ctrl+K cut it, Ctrl+E and Ctrl+D moved or deleted, Ctrl+T is a
+# new tab, Ctrl+G find-next, Ctrl+R refresh or replace, Ctrl+M minimises on a Mac and
+# Ctrl+Shift+U starts typing a Unicode character on Linux. Ctrl+Shift+letter is free on all
+# three; tests/ui/test_key_map.py checks every key of the client against every platform's.
 ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
     "new_person": ("&New person…", "Ctrl+N", "Add a person to the caseload"),
-    "export_calendar": ("&Export follow-ups to calendar…", "Ctrl+Shift+E",
+    "export_calendar": ("&Export follow-ups to calendar…", "Ctrl+Shift+C",
                         "Save follow-ups as an iCalendar file"),
     "quit": ("&Quit", "Ctrl+Q", "Close Referral Desk"),
-    "find_person": ("&Find person…", "Ctrl+K", "Filter the caseload by name, CRN or prison number"),
-    "edit_person": ("&Edit person…", "Ctrl+E", "Edit the person's details"),
+    "find_person": ("&Find person…", "Ctrl+J", "Filter the caseload by name, CRN or prison number"),
+    "edit_person": ("&Edit person…", "Ctrl+Shift+E", "Edit the person's details"),
     "edit_need": ("Edit &need…", "F2", "Edit the selected need's category or description"),
-    "add_note": ("Add case &note", "Ctrl+M", "Write a note on the person's timeline"),
-    "preferences": ("&Preferences…", "Ctrl+,", "Your profile and this computer's settings"),
-    "open_person": ("Open &person", "Ctrl+G", "Open the person of the selected row"),
+    "add_note": ("Add case &note", "Ctrl+Shift+M", "Write a note on the person's timeline"),
+    "preferences": ("&Preferences…", "", "Your profile and this computer's settings"),
+    "open_person": ("Open &person", "Ctrl+Shift+O", "Open the person of the selected row"),
     "log_need": ("&Log need…", "Ctrl+L", "Log a need, met or unmet"),
-    "mark_unmet": ("Mark need &unmet…", "Ctrl+U", "Record that no service can meet the need"),
-    "need_status": ("Need &status…", "Ctrl+Shift+U", "Set the selected need's status"),
+    "mark_unmet": ("Mark need &unmet…", "Ctrl+Shift+L", "Record that no service can meet the need"),
+    "need_status": ("Need &status…", "Ctrl+Shift+K", "Set the selected need's status"),
     "move_need_up": ("Move need &up", "Alt+Up", "Tackle the selected need earlier"),
     "move_need_down": ("Move need &down", "Alt+Down", "Tackle the selected need later"),
     "delete_need": ("&Delete need…", "Del", "Delete the selected need"),
-    "transfer": ("&Transfer or release…", "Ctrl+T", "Change prison or release to the community"),
+    "transfer": ("&Transfer or release…", "Ctrl+Shift+T",
+                 "Change prison or release to the community"),
     "consent": ("Withdraw &consent…", "", "Record consent to share given or withdrawn"),
     "hand_over": ("&Hand over case…", "Ctrl+Shift+H", "Give the case to another officer"),
     "close_case": ("C&lose case…", "", "Close the case, or reopen it"),
@@ -71,8 +87,8 @@ ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
     "find_service": ("&Find a service…", "Ctrl+F", "Search the directory for the selected need"),
     "open_referral": ("&Open referral…", "Ctrl+O", "View and update the selected referral"),
     "delete_referral": ("&Delete referral…", "", "Delete the selected referral"),
-    "follow_up_done": ("Follow-up &done…", "Ctrl+D", "Mark the selected follow-up done"),
-    "reschedule": ("&Reschedule follow-up…", "Ctrl+R", "Move the selected follow-up"),
+    "follow_up_done": ("Follow-up &done…", "Ctrl+Shift+D", "Mark the selected follow-up done"),
+    "reschedule": ("&Reschedule follow-up…", "Ctrl+Shift+R", "Move the selected follow-up"),
     "go_my_day": ("&My day", "Ctrl+1", "Follow-ups, releases and silent providers"),
     "go_caseload": ("&Caseload", "Ctrl+2", "Everyone on the caseload"),
     "go_person": ("&Person", "Ctrl+3", "The person last opened"),
@@ -107,8 +123,9 @@ DEFAULT_SPLITS = {
     "personLeftSplitter": [300, 300],
 }
 
-# Actions whose shortcut only works while their table has the focus (Del, F2 in text fields).
-TABLE_SCOPED = ("delete_need", "edit_need", "delete_referral")
+# Actions whose shortcut only works while their table has the focus: Del and F2 mean something
+# else in text fields, and Alt+Up/Down move to the start or end of a text block on a Mac.
+TABLE_SCOPED = ("delete_need", "edit_need", "delete_referral", "move_need_up", "move_need_down")
 
 
 class MainWindow(QMainWindow):
@@ -212,9 +229,13 @@ class MainWindow(QMainWindow):
             actions[name] = action
             if name not in TABLE_SCOPED:
                 self.addAction(action)
-        actions["preferences"].setShortcuts(
-            [QKeySequence("Ctrl+,"), QKeySequence(QKeySequence.StandardKey.Preferences)]
-        )
+        # The platform's own keys: Preferences is Cmd+, on a Mac (none elsewhere); Refresh is
+        # Ctrl+R on a Mac and in GNOME, besides F5.
+        actions["preferences"].setShortcuts(QKeySequence.StandardKey.Preferences)
+        refresh = [QKeySequence("F5")]
+        refresh += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Refresh)
+                    if k not in refresh]  # fmt: skip
+        actions["refresh"].setShortcuts(refresh)
         actions["only_mine"].setCheckable(True)
         actions["only_mine"].setChecked(self._setting_bool("view/only_mine", True))
         for name in TABLE_SCOPED:
@@ -486,7 +507,9 @@ class MainWindow(QMainWindow):
         self.nav.setTabToolTip(0, f"{urgent} follow-ups overdue or due today (Ctrl+1)")
         person = self.person_page.person
         text = f"Person: {person.display_name}" if person else "Person"
-        self.nav.setTabText(2, text)
+        # A 200-character name squeezed every tab to "M…": the tab shows the start of it.
+        shown = text if len(text) <= NAV_NAME_CHARS else text[: NAV_NAME_CHARS - 1].rstrip() + "…"
+        self.nav.setTabText(2, shown)
         self.nav.setTabToolTip(2, f"{text} (Ctrl+3)")
         if hasattr(self.nav, "setAccessibleTabName"):
             self.nav.setAccessibleTabName(0, f"My day, {urgent} overdue or due today")
@@ -651,36 +674,7 @@ class MainWindow(QMainWindow):
         self.officer_label.setText(f"{profile.name}  " if profile else "")
 
     def show_shortcuts(self) -> None:
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Keyboard shortcuts")
-        dialog.setAccessibleName("Keyboard shortcuts")
-        layout = QVBoxLayout(dialog)
-        rows = [(a.text().replace("&", ""), a.shortcut().toString(
-                    QKeySequence.SequenceFormat.NativeText))
-                for a in self.actions_by_name.values() if not a.shortcut().isEmpty()]  # fmt: skip
-        table = QTableWidget(len(rows), 2)
-        named(table, "Shortcuts")
-        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
-        table.verticalHeader().hide()
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for i, (text, keys) in enumerate(rows):
-            table.setItem(i, 0, QTableWidgetItem(text))
-            table.setItem(i, 1, QTableWidgetItem(keys))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
-        layout.addWidget(table)
-        extra = QLabel("In lists: Enter opens, Down moves from the filter box into the list. "
-                       "In dialogs: Enter saves, Esc cancels, Alt+underlined letter jumps to "
-                       "a field.")  # fmt: skip
-        extra.setWordWrap(True)
-        layout.addWidget(extra)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        named(buttons.button(QDialogButtonBox.StandardButton.Close), "Close")
-        buttons.rejected.connect(dialog.reject)
-        layout.addWidget(buttons)
-        dialog.resize(520, 640)
-        dialog.exec()
-        dialog.deleteLater()
+        run_dialog(ShortcutsDialog(list(self.actions_by_name.values()), self))
 
     def about(self) -> None:
         from referral_desk.ui.about_dialog import AboutDialog
@@ -730,3 +724,41 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.worker.stop()
         super().closeEvent(event)
+
+
+class ShortcutsDialog(QDialog):
+    """Every action with a shortcut (F1), and the keys that work in lists and dialogs."""
+
+    def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.setAccessibleName("Keyboard shortcuts")
+        layout = QVBoxLayout(self)
+        rows = [(a.text().replace("&", ""), a.shortcut().toString(
+                    QKeySequence.SequenceFormat.NativeText))
+                for a in actions if not a.shortcut().isEmpty()]  # fmt: skip
+        self.table = table = QTableWidget(len(rows), 2)
+        named(table, "Shortcuts")
+        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for i, (text, keys) in enumerate(rows):
+            table.setItem(i, 0, QTableWidgetItem(text))
+            table.setItem(i, 1, QTableWidgetItem(keys))
+        header = table.horizontalHeader()  # the action takes the room; its keys fit theirs
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        tip_elided_cells(table)
+        layout.addWidget(table)
+        extra = QLabel("In lists: Enter opens, Down moves from the filter box into the list. "
+                       "Moving, editing and deleting a need (Alt+Up, Alt+Down, F2, Del) work "
+                       "while the needs table has the focus. In dialogs: Enter saves, Esc "
+                       "cancels, Alt+underlined letter jumps to a field.")  # fmt: skip
+        extra.setWordWrap(True)
+        layout.addWidget(extra)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        named(self.close_button, "Close")
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        fit_to_screen(self, 520, 640)

@@ -507,6 +507,7 @@ TIMELINE_KINDS = {
     "follow_up": "Follow-up",
     "follow_up_done": "Follow-up",
     "note": "Note",
+    "setting": "Transfer or release",
 }
 
 
@@ -516,10 +517,14 @@ class TimelineTableModel(RecordTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.columns = (
-            Column("When", lambda e: fmt_datetime(e.at), sort=lambda e: e.at.isoformat()),
+            Column("When", self._when, sort=lambda e: e.at.isoformat()),
             Column("What happened", self._what, tip=self._what),
             Column("Who", lambda e: e.by_name),
         )
+
+    @staticmethod
+    def _when(e: TimelineEvent) -> str:
+        return fmt_datetime(e.at) if e.time_known else fmt_date(e.at)
 
     @staticmethod
     def _what(e: TimelineEvent) -> str:

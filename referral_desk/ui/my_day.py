@@ -44,12 +44,14 @@ from referral_desk.ui.models import (
 from referral_desk.ui.widgets import (
     Badge,
     DateEdit,
+    ElidedLabel,
     FieldError,
     MessageBar,
     fmt_date,
     named,
     run_dialog,
     save_cancel_buttons,
+    tip_elided_cells,
 )
 from referral_desk.ui.worker import Worker
 
@@ -61,6 +63,7 @@ def make_table(name: str, *, sortable: bool = True) -> QTableView:
     """A read-only, whole-row-selecting table with sensible defaults for long lists."""
     view = QTableView()
     named(view, name)
+    tip_elided_cells(view)  # one line per row: a cut-off cell shows whole in its tooltip
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -123,13 +126,11 @@ class FollowUpDoneDialog(QDialog):
         self.setAccessibleName("Follow-up done")
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
-        heading = QLabel(describe(follow_up))
-        heading.setWordWrap(True)
+        heading = ElidedLabel(describe(follow_up), max_lines=2)
         heading.setAccessibleName("Follow-up")
         layout.addWidget(heading)
         if follow_up.note:
-            note = QLabel(follow_up.note)
-            note.setWordWrap(True)
+            note = ElidedLabel(follow_up.note, max_lines=3)
             note.setStyleSheet("color: #555;")
             note.setAccessibleName("Follow-up note")
             layout.addWidget(note)
@@ -171,10 +172,10 @@ class RescheduleDialog(QDialog):
         today = services.clock.today()
         calendar = services.reference.calendar()
         layout = QVBoxLayout(self)
-        heading = QLabel(f"{describe(follow_up)}<br>Due {fmt_date(follow_up.due_on)}")
-        heading.setWordWrap(True)
+        heading = ElidedLabel(describe(follow_up), max_lines=2)
         heading.setAccessibleName("Follow-up")
         layout.addWidget(heading)
+        layout.addWidget(QLabel(f"Due {fmt_date(follow_up.due_on)}"))
         self.message_bar = MessageBar(self)
         layout.addWidget(self.message_bar)
         self.date = DateEdit("New due date")

@@ -2,8 +2,8 @@
 
 The fastest path: Ctrl+L, type part of a category ("hous" finds Accommodation through its
 synonyms), Tab, type a description, Enter. Recording it as unmet with no provider known adds one
-keystroke (Alt+U) — a gap is recorded as data, not silence. "Save and find a service" goes
-straight on to the directory search for the new need.
+chord (Ctrl+Shift+L, or Alt+U) — a gap is recorded as data, not silence. "Save and find a
+service" goes straight on to the directory search for the new need.
 """
 
 from __future__ import annotations
@@ -33,7 +33,19 @@ from referral_desk.domain.states import UNMET_REASONS, NeedStatus
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import NeedView, ReferenceItemView
 from referral_desk.ui.messages import show_save_error
-from referral_desk.ui.widgets import FieldError, GuardedDialog, MessageBar, keep_default, named
+from referral_desk.ui.widgets import (
+    ElidedLabel,
+    FieldError,
+    GuardedDialog,
+    MessageBar,
+    keep_default,
+    limit_combo,
+    name_heading,
+    named,
+)
+
+# The main window's "Mark need unmet" key: the same idea, the same key.
+UNMET_KEY = "Ctrl+Shift+L"
 
 UNMET_CHOICES: tuple[tuple[str, str], ...] = tuple(
     (key, status.label.replace("Unmet – ", "").capitalize())
@@ -90,7 +102,7 @@ class NeedDialog(GuardedDialog):
 
         layout = QVBoxLayout(self)
         if person_name:
-            heading = QLabel(f"{'Need of' if editing else 'New need for'} <b>{person_name}</b>")
+            heading = name_heading("Need of" if editing else "New need for", person_name)
             heading.setAccessibleName("Person")
             layout.addWidget(heading)
         self.message_bar = MessageBar(self)
@@ -99,7 +111,7 @@ class NeedDialog(GuardedDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.addLayout(form)
 
-        self.category = QComboBox()
+        self.category = limit_combo(QComboBox())
         self.category.setEditable(True)
         self.category.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.category.addItems([i.label for i in self._items])
@@ -147,7 +159,7 @@ class NeedDialog(GuardedDialog):
         label.setBuddy(self.priority)
         form.addRow(label, row)
 
-        self.unmet = QCheckBox("Record as &unmet — no provider known  (Ctrl+U)")
+        self.unmet = QCheckBox(f"Record as &unmet — no provider known  ({UNMET_KEY})")
         named(self.unmet, "Record as unmet", "Record the need as unmet now, with a reason")
         self.reason = QComboBox()
         for key, text in UNMET_CHOICES:
@@ -191,8 +203,9 @@ class NeedDialog(GuardedDialog):
             reason_label.hide()
             self.find_button.hide()
             self.save_button.setText("&Save changes")
-        # Mnemonics (Alt+U, Alt+F) work too; these also work where Alt is taken by the desktop.
-        QShortcut(QKeySequence("Ctrl+U"), self, activated=self._toggle_unmet)
+        # Mnemonics (Alt+U, Alt+F) work too; these also work where Alt is taken by the desktop
+        # (and on a Mac, which has no mnemonics). Not Ctrl+U: on Linux it clears the line.
+        QShortcut(QKeySequence(UNMET_KEY), self, activated=self._toggle_unmet)
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self._save_and_find)
         QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self._save_and_find)
         # Last: disabling or hiding buttons above may have moved the default elsewhere.
@@ -284,7 +297,9 @@ class NeedStatusDialog(QDialog):
         self.setAccessibleName("Need status")
         self.setMinimumWidth(440)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"<b>{need.category_label}</b> — {need.description}"))
+        heading = ElidedLabel(f"{need.category_label} — {need.description}", max_lines=2)
+        heading.setAccessibleName("Need")
+        layout.addWidget(heading)
         self.message_bar = MessageBar(self)
         layout.addWidget(self.message_bar)
         form = QFormLayout()

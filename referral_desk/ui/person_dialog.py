@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from html import escape
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -46,6 +47,8 @@ from referral_desk.ui.widgets import (
     FieldError,
     GuardedDialog,
     MessageBar,
+    breakable,
+    fit_to_screen,
     fmt_date,
     keep_default,
     named,
@@ -124,7 +127,7 @@ class PersonDialog(GuardedDialog):
         self._setting_changed()
         self.mark_clean()
         self.given_name.setFocus()
-        self.resize(940, self.sizeHint().height())
+        fit_to_screen(self, 940, self.sizeHint().height())
 
     # -- building ------------------------------------------------------------------------------
     def _row(self, form: QFormLayout, label: str, widget: QWidget, key: str = "") -> None:
@@ -524,7 +527,8 @@ class PersonDialog(GuardedDialog):
                 continue
             ids = " ".join(x for x in (other.crn, other.nomis) if x)
             born = f", born {fmt_date(other.date_of_birth)}" if other.date_of_birth else ""
-            lines.append(f"<b>{other.display_name}</b>{born} {ids} — {reason}")
+            name = escape(breakable(other.display_name))  # typed: text, wrapping anywhere
+            lines.append(f"<b>{name}</b>{born} {ids} — {escape(reason)}")
         self.duplicate_label.setText(
             "This may be someone already on the caseload:<br>" + "<br>".join(lines)
         )
@@ -575,9 +579,9 @@ class PersonDialog(GuardedDialog):
         if (setting["setting"], setting["prison"], setting["area"], setting["office"]) != (
             p.setting, p.prison, p.area, p.office,
         ):  # fmt: skip
-            _moved, count = self.services.cases.change_setting(
+            count = self.services.cases.change_setting(
                 p.id, tell_providers=self.tell_providers.isChecked(), **setting
-            )
+            ).follow_ups
             if count:
                 self.result_notes.append(
                     f"{count} follow-up{'s' if count != 1 else ''} created to tell providers."

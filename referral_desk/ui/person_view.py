@@ -9,10 +9,11 @@ case; the page then reloads the person from the store so what is shown is what w
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -63,8 +64,12 @@ from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
 from referral_desk.ui.setting_dialog import SettingDialog
 from referral_desk.ui.widgets import (
     DateEdit,
+    ElidedLabel,
     FieldError,
+    breakable,
     fmt_date,
+    limit_combo,
+    name_heading,
     named,
     run_dialog,
     save_cancel_buttons,
@@ -86,15 +91,14 @@ class HandOverDialog(QDialog):
         self.setAccessibleName("Hand over case")
         self.setMinimumWidth(420)
         layout = QVBoxLayout(self)
-        text = QLabel(
-            f"Hand <b>{person.display_name}</b> over to another officer. Their open follow-ups "
-            "go with the case; the history of who did what is kept."
-        )
+        layout.addWidget(name_heading("Hand", person.display_name, "over to another officer."))
+        text = QLabel("Their open follow-ups go with the case; the history of who did what is "
+                      "kept.")  # fmt: skip
         text.setWordWrap(True)
         text.setAccessibleName("Explanation")
         layout.addWidget(text)
         form = QFormLayout()
-        self.officer = QComboBox()
+        self.officer = limit_combo(QComboBox())
         for officer in officers:
             label = officer.name + (f" ({officer.team})" if officer.team else "")
             self.officer.addItem(label, officer.id)
@@ -122,8 +126,8 @@ class ConsentDialog(QDialog):
         self.setAccessibleName("Record consent")
         self.setMinimumWidth(440)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"<b>{person.display_name}</b> consents to share information "
-                                "with providers."))  # fmt: skip
+        layout.addWidget(name_heading("", person.display_name,
+                                      "consents to share information with providers."))  # fmt: skip
         form = QFormLayout()
         self.date = DateEdit("Consent date")
         self.date.set_value(services.clock.today())
@@ -197,7 +201,7 @@ class PersonPage(QWidget):
         self.needs_view.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.needs_view.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.needs_view.activated.connect(lambda _i: self.edit_need())
-        for key in ("delete_need", "edit_need"):
+        for key in ("delete_need", "edit_need", "move_need_up", "move_need_down"):
             if key in actions:
                 self.needs_view.addAction(actions[key])
 
@@ -268,16 +272,19 @@ class PersonPage(QWidget):
         self.timeline_filter.textChanged.connect(self.timeline_proxy.set_query)
         tl.addWidget(self.timeline_filter)
         tl.addWidget(self.timeline_view, 1)
-        self.timeline_detail = QLabel()
-        self.timeline_detail.setWordWrap(True)
+        # Three lines at most: a 4 000-character note is shortened, whole in the tooltip.
+        self.timeline_detail = ElidedLabel(max_lines=3)
         self.timeline_detail.setAccessibleName("Selected event")
-        self.timeline_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.timeline_detail.setStyleSheet("color: #333;")
         tl.addWidget(self.timeline_detail)
         self.timeline_view.selectionModel().currentRowChanged.connect(self._show_event)
         note_row = QHBoxLayout()
         self.note_edit = QLineEdit()
-        self.note_edit.setPlaceholderText("Add a case note (Ctrl+M), Enter to save")
+        note_keys = actions["add_note"].shortcut().toString(
+            QKeySequence.SequenceFormat.NativeText) if "add_note" in actions else ""  # fmt: skip
+        self._note_hint = (f"Add a case note ({note_keys}), Enter to save" if note_keys
+                           else "Add a case note, Enter to save")  # fmt: skip
+        self.note_edit.setPlaceholderText(self._note_hint)
         self.note_edit.setMaxLength(max_length("case_note", "text"))
         named(self.note_edit, "Case note")
         self.note_edit.returnPressed.connect(self.add_note)
@@ -327,12 +334,12 @@ class PersonPage(QWidget):
         box = QVBoxLayout(header)
         box.setContentsMargins(0, 0, 0, 4)
         top = QHBoxLayout()
-        self.name_label = QLabel()
+        # One line, shortened with "…" (whole in the tooltip): a 200-character name must not
+        # push the case buttons off the page.
+        self.name_label = ElidedLabel()
         self.name_label.setStyleSheet("font-size: 16pt; font-weight: 600;")
         self.name_label.setAccessibleName("Person name")
-        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        top.addWidget(self.name_label)
-        top.addStretch(1)
+        top.addWidget(self.name_label, 1)
         for key in ("edit_person", "transfer", "consent", "hand_over", "close_case"):
             if key in actions:
                 top.addWidget(action_button(actions[key]))
@@ -443,6 +450,7 @@ class PersonPage(QWidget):
             self.note_edit.setText(self._draft_notes.pop(detail.person.id, ""))
         self.detail = detail
         self.person_id = detail.person.id
+        self._enable_note(True)
         today = self.services.clock.today()
         self.follow_model.today = today
         self._fill_header(detail.person, today, detail.owner_name)
@@ -475,16 +483,20 @@ class PersonPage(QWidget):
 
     def _fill_header(self, p: PersonView, today, owner: str) -> None:
         self.name_label.setText(p.display_name)
+
+        def typed(text: str) -> str:  # what officers typed: shown as text, wrapping anywhere
+            return escape(breakable(text))
+
         bits = []
         if p.crn:
             bits.append(f"CRN <b>{p.crn}</b>")
         if p.nomis:
             bits.append(f"Prison no. <b>{p.nomis}</b>")
         if p.pnc:
-            bits.append(f"PNC {p.pnc}")
+            bits.append(f"PNC {typed(p.pnc)}")
         if p.date_of_birth:
             bits.append(f"Born {fmt_date(p.date_of_birth)} (age {age_on(p.date_of_birth, today)})")
-        bits.append(setting_text(p))
+        bits.append(typed(setting_text(p)))
         if p.expected_release_date:
             days = (p.expected_release_date - today).days
             when = f"in {days // 7} weeks" if days >= 14 else (f"in {days} days" if days >= 0
@@ -492,14 +504,15 @@ class PersonPage(QWidget):
             bits.append(f"Release {fmt_date(p.expected_release_date)} ({when})")
         cohorts = cohort_text(p)
         if cohorts:
-            bits.append(f"Cohort: {cohorts}")
+            bits.append(f"Cohort: {typed(cohorts)}")
         if owner:
-            bits.append(f"Officer: {owner}")
+            bits.append(f"Officer: {typed(owner)}")
         if p.has_consent:
             bits.append(f"Consent to share since {fmt_date(p.consent_given_on)}")
         elif p.consent_withdrawn_on is None:
             bits.append("Consent to share: <i>not recorded</i>")
         self.details_label.setText("  ·  ".join(bits))
+        self.details_label.setAccessibleDescription(self.details_label.text())
         warnings = []
         if p.closed_on is not None:
             warnings.append(f"Case closed on {fmt_date(p.closed_on)}.")
@@ -518,6 +531,15 @@ class PersonPage(QWidget):
     def _show_empty(self) -> None:
         self.name_label.setText("No person open")
         self.details_label.setText("Open someone from the caseload (Ctrl+2) or My day (Ctrl+1).")
+        self._enable_note(False)
+
+    def _enable_note(self, on: bool) -> None:
+        """A note belongs to a person: with nobody open, say so instead of ignoring Enter."""
+        self.note_edit.setEnabled(on)
+        self.note_button.setEnabled(on)
+        self.note_edit.setPlaceholderText(
+            self._note_hint if on else "Open a person to add a case note to their timeline"
+        )
 
     def clear(self) -> None:
         self.detail = None
@@ -730,9 +752,10 @@ class PersonPage(QWidget):
             return
         dialog = SettingDialog(self.services, p, count, self)
         if run_dialog(dialog):
-            created = dialog.follow_ups_created
-            extra = f" {_plural(created, 'follow-up')} added to tell providers." if created else ""
-            self._after_write(f"Setting changed to {setting_text(dialog.saved)}.{extra}")
+            if dialog.outcome is not None and dialog.outcome.changed:
+                self._after_write(dialog.result_text())
+            else:
+                show_info(self, dialog.result_text())  # nothing written: nothing to reload
 
     def toggle_consent(self) -> None:
         p = self.person

@@ -23,9 +23,7 @@ from PySide6.QtCore import (
     QEventLoop,
     QMarginsF,
     QRectF,
-    QSettings,
     QSize,
-    QStandardPaths,
     Qt,
     QTimer,
 )
@@ -62,6 +60,7 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import DomainError
+from referral_desk.ui.file_dialogs import PDF_FOLDER, remember_folder, start_path
 from referral_desk.ui.messages import confirm, error_text, show_error, show_info
 from referral_desk.ui.widgets import named
 
@@ -94,7 +93,7 @@ PRINT_DPI = 300
 PROGRESS_FROM_PAGES = 4
 PAGE_GAP = 18  # pixels between pages in the preview
 BACKDROP = "#5f676c"  # dark grey behind the pages, so white paper stands out
-SETTINGS_LAST_DIR = "printing/last_pdf_folder"
+SETTINGS_LAST_DIR = PDF_FOLDER
 
 PageCallback = Callable[[int, int], bool]
 
@@ -520,8 +519,12 @@ class PrintPreviewDialog(QDialog):
         layout.addWidget(self.scroll, 1)
         layout.addLayout(footer)
 
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, activated=self.print_document)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self, activated=self.save_as_pdf)
+        print_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self,
+                              activated=self.print_document)  # fmt: skip
+        print_key.setObjectName("print")
+        save_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self,
+                             activated=self.save_as_pdf)  # fmt: skip
+        save_key.setObjectName("save_pdf")
         # Esc closes: QDialog's own reject on Escape.
         self.document_combo.currentIndexChanged.connect(self._load)
         self.size_combo.currentIndexChanged.connect(self._load)
@@ -673,13 +676,10 @@ class PrintPreviewDialog(QDialog):
         """Save as PDF… (Ctrl+S): the same bytes as shown, written atomically."""
         if not self._pdf:
             return
-        settings = QSettings()
-        folder = str(
-            settings.value(SETTINGS_LAST_DIR, "") or ""
-        ) or QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        suggested = Path(folder) / f"{self.document_name} {self.reference}.pdf"
+        # Documents the first time, then the folder last saved to (an existing one only).
+        suggested = start_path(SETTINGS_LAST_DIR, f"{self.document_name} {self.reference}.pdf")
         chosen, _ = QFileDialog.getSaveFileName(
-            self, "Save as PDF", str(suggested), "PDF documents (*.pdf)"
+            self, "Save as PDF", suggested, "PDF documents (*.pdf)"
         )
         if not chosen:
             return
@@ -691,5 +691,5 @@ class PrintPreviewDialog(QDialog):
         except DomainError as err:
             show_error(self, PrintFailed(f"The PDF was not saved. {err}"))
             return
-        settings.setValue(SETTINGS_LAST_DIR, str(path.parent))
+        remember_folder(SETTINGS_LAST_DIR, path)
         self._record("saved as PDF")

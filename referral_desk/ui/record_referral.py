@@ -12,7 +12,6 @@ referral to the same service needs explicit confirmation.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDateTime, Qt
@@ -41,7 +40,15 @@ from referral_desk.services.dto import ReferralView
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.messages import confirm, show_save_error
 from referral_desk.ui.service_models import address_text
-from referral_desk.ui.widgets import MessageBar, fmt_date, named
+from referral_desk.ui.widgets import (
+    ElidedLabel,
+    MessageBar,
+    breakable,
+    fit_to_screen,
+    fmt_date,
+    limit_combo,
+    named,
+)
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
@@ -108,7 +115,7 @@ class RecordReferralDialog(QDialog):
 
         self.setWindowTitle("Record a referral")
         self.setAccessibleName("Record a referral")
-        self.resize(680, 620)
+        fit_to_screen(self, 680, 620)
         self._build()
         self._initial = self._snapshot()
         self._update_buttons()
@@ -121,25 +128,24 @@ class RecordReferralDialog(QDialog):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        title = QLabel(
-            f"Refer <b>{escape(self.person.display_name)}</b> to <b>{escape(self.service.name)}</b>"
-        )
-        title.setTextFormat(Qt.TextFormat.RichText)
-        title.setWordWrap(True)
+        # Typed names and descriptions may be 200 or 4 000 characters: two lines at most each,
+        # whole in the tooltip.
+        title = ElidedLabel(f"Refer {self.person.display_name} to {self.service.name}",
+                            max_lines=2)  # fmt: skip
         title.setStyleSheet("font-size: 13pt;")
         named(title, "Referral", f"Refer {self.person.display_name} to {self.service.name}")
         layout.addWidget(title)
         need = self.need.category_label or self.need.category
         if self.need.description:
             need += f" – {self.need.description}"
-        sub = QLabel(f"{self.service.organisation_name} · Need: {need}")
-        sub.setWordWrap(True)
+        sub = ElidedLabel(f"{self.service.organisation_name} · Need: {need}", max_lines=2)
         sub.setStyleSheet("color: #444;")
         named(sub, "Organisation and need")
         layout.addWidget(sub)
         contact = self._contact_text()
         if contact:
-            contact_label = QLabel(contact)
+            contact_label = QLabel(breakable(contact))
+            contact_label.setTextFormat(Qt.TextFormat.PlainText)
             contact_label.setWordWrap(True)
             contact_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             named(contact_label, "How to refer", contact)
@@ -150,7 +156,7 @@ class RecordReferralDialog(QDialog):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.method_combo = QComboBox()
+        self.method_combo = limit_combo(QComboBox())
         for item in self._methods:
             self.method_combo.addItem(item.label, item.code)
         index = self.method_combo.findData(self.service.referral_method)

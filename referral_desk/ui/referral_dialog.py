@@ -10,7 +10,6 @@ it schedules the attendance check. Every move records the channel and an optiona
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt
@@ -23,6 +22,8 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -42,7 +44,17 @@ from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralS
 from referral_desk.services.dto import ReferralView
 from referral_desk.ui.messages import confirm, error_text, show_save_error
 from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
-from referral_desk.ui.widgets import MessageBar, fmt_date, fmt_datetime, named
+from referral_desk.ui.widgets import (
+    ElidedLabel,
+    MessageBar,
+    breakable,
+    fit_to_screen,
+    fmt_date,
+    fmt_datetime,
+    limit_combo,
+    named,
+    tip_elided_cells,
+)
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
@@ -111,7 +123,8 @@ class ReferralDialog(QDialog):
         self.setWindowTitle(f"Referral {self.referral.reference}")
         self.setAccessibleName("Referral")
         self.setSizeGripEnabled(True)
-        self.resize(900, 820)
+        # Side by side, so it fits a laptop (1366 × 768 with a task bar) with room to spare.
+        fit_to_screen(self, 1180, 700)
         self._state_buttons: dict[ReferralState, QRadioButton] = {}
         self._build()
         self._refresh()
@@ -151,23 +164,33 @@ class ReferralDialog(QDialog):
         top.addWidget(self.status_label, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(top)
 
-        self.service_label = QLabel()
-        self.service_label.setWordWrap(True)
-        self.service_label.setTextFormat(Qt.TextFormat.RichText)
+        # Two lines at most each (names of 200 characters, needs of 4 000), whole in the tooltip.
+        self.service_label = ElidedLabel(max_lines=2)
+        self.service_label.setObjectName("serviceName")
+        self.service_label.setStyleSheet("QLabel#serviceName { font-weight: bold; }")
         layout.addWidget(self.service_label)
-        self.person_label = QLabel()
-        self.person_label.setWordWrap(True)
+        self.person_label = ElidedLabel(max_lines=2)
         layout.addWidget(self.person_label)
 
+        # Left: what the referral is and what happened; right: the next step. One above the
+        # other they were 820 pixels tall, more than a laptop screen shows.
         details_box = QGroupBox("Details")
         self.details_form = QFormLayout(details_box)
-        self.details_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        layout.addWidget(details_box)
+        # Values take the whole width, so they wrap only when they must (a QLabel keeps its
+        # preferred width otherwise, and its second line was cut off).
+        self.details_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.details_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.details_scroll = QScrollArea()
+        self.details_scroll.setWidget(details_box)
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        named(self.details_scroll, "Referral details")
 
         history_label = QLabel("Histor&y:")
         self.history_model = ReferralHistoryModel(self)
         self.history_model.set_labels(self._channel_labels, self._reason_labels)
-        self.history_table = QTableView()
+        self.history_table = tip_elided_cells(QTableView())
         self.history_table.setModel(self.history_model)
         named(self.history_table, "Referral history", "Every status change: when, who, how, why")
         self.history_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -177,11 +200,11 @@ class ReferralDialog(QDialog):
         self.history_table.setAlternatingRowColors(True)
         self.history_table.verticalHeader().hide()
         for column, width in {
-            HistoryColumn.WHEN: 130,
-            HistoryColumn.CHANGE: 190,
-            HistoryColumn.WHO: 120,
-            HistoryColumn.CHANNEL: 110,
-            HistoryColumn.REASON: 140,
+            HistoryColumn.WHEN: 120,
+            HistoryColumn.CHANGE: 150,
+            HistoryColumn.WHO: 110,
+            HistoryColumn.CHANNEL: 90,
+            HistoryColumn.REASON: 110,
         }.items():
             self.history_table.setColumnWidth(column, width)
         self.history_table.horizontalHeader().setSectionResizeMode(
@@ -189,10 +212,17 @@ class ReferralDialog(QDialog):
         )
         self.history_table.setMinimumHeight(130)
         history_label.setBuddy(self.history_table)
-        layout.addWidget(history_label)
-        layout.addWidget(self.history_table, 1)
 
-        layout.addWidget(self._build_update())
+        left = QWidget()
+        left_box = QVBoxLayout(left)
+        left_box.setContentsMargins(0, 0, 0, 0)
+        left_box.addWidget(self.details_scroll, 3)
+        left_box.addWidget(history_label)
+        left_box.addWidget(self.history_table, 2)
+        body = QHBoxLayout()
+        body.addWidget(left, 3)
+        body.addWidget(self._build_update(), 2)
+        layout.addLayout(body, 1)
 
         buttons = QHBoxLayout()
         self.delete_button = QPushButton("&Delete referral…")
@@ -230,13 +260,15 @@ class ReferralDialog(QDialog):
         box.addWidget(self.closed_label)
 
         self.move_row = QWidget()
-        move_layout = QHBoxLayout(self.move_row)
+        move_layout = QVBoxLayout(self.move_row)
         move_layout.setContentsMargins(0, 0, 0, 0)
         move_layout.addWidget(QLabel("Move to:"))
         self.state_group = QButtonGroup(self)
         self.state_group.setExclusive(True)
-        move_layout.addStretch(1)
-        self._move_layout = move_layout
+        # Up to five choices: in rows of three, so the column stays narrow.
+        self._move_grid = QGridLayout()
+        self._move_grid.setContentsMargins(0, 0, 0, 0)
+        move_layout.addLayout(self._move_grid)
         named(self.move_row, "Move the referral to")
         box.addWidget(self.move_row)
 
@@ -244,7 +276,7 @@ class ReferralDialog(QDialog):
         form = QFormLayout(self.form_widget)
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.reason_combo = QComboBox()
+        self.reason_combo = limit_combo(QComboBox())
         named(self.reason_combo, "Reason", "Required for this step")
         self.reason_label = QLabel("&Reason:")
         self.reason_label.setBuddy(self.reason_combo)
@@ -261,9 +293,9 @@ class ReferralDialog(QDialog):
         self.outcome_note_edit.setMaxLength(max_length("referral", "outcome_note"))
         self.outcome_note_edit.setPlaceholderText("What changed for the person (optional)")
         named(self.outcome_note_edit, "Outcome note")
-        outcome_row = QHBoxLayout()
+        outcome_row = QVBoxLayout()  # one above the other: the column is narrow
         outcome_row.addWidget(self.outcome_combo)
-        outcome_row.addWidget(self.outcome_note_edit, 1)
+        outcome_row.addWidget(self.outcome_note_edit)
         self.outcome_widget = QWidget()
         self.outcome_widget.setLayout(outcome_row)
         outcome_row.setContentsMargins(0, 0, 0, 0)
@@ -279,18 +311,19 @@ class ReferralDialog(QDialog):
         self.place_edit.setMaxLength(max_length("referral", "appointment_place"))
         self.place_edit.setPlaceholderText("Where")
         named(self.place_edit, "Appointment place")
-        appointment_row = QHBoxLayout()
+        appointment_row = QGridLayout()
         appointment_row.setContentsMargins(0, 0, 0, 0)
-        appointment_row.addWidget(self.appointment_check)
-        appointment_row.addWidget(self.appointment_edit)
-        appointment_row.addWidget(self.place_edit, 1)
+        appointment_row.addWidget(self.appointment_check, 0, 0)
+        appointment_row.addWidget(self.appointment_edit, 0, 1)
+        appointment_row.addWidget(self.place_edit, 1, 0, 1, 2)
+        appointment_row.setColumnStretch(1, 1)
         self.appointment_widget = QWidget()
         self.appointment_widget.setLayout(appointment_row)
         self.appointment_label = QLabel("Appointment:")
         form.addRow(self.appointment_label, self.appointment_widget)
         self.appointment_check.toggled.connect(self._sync_appointment)
 
-        self.channel_combo = QComboBox()
+        self.channel_combo = limit_combo(QComboBox())
         for code, label in self._channels:
             self.channel_combo.addItem(label, code)
         named(self.channel_combo, "Channel", "How you heard: phone, email, provider feedback…")
@@ -307,6 +340,7 @@ class ReferralDialog(QDialog):
         note_label.setBuddy(self.note_edit)
         form.addRow(note_label, self.note_edit)
         box.addWidget(self.form_widget)
+        box.addStretch(1)
 
         self.controls = QWidget()
         row = QHBoxLayout(self.controls)
@@ -347,9 +381,9 @@ class ReferralDialog(QDialog):
             " padding:4px 12px; }"
         )
         named(self.status_label, "Status", state.label)
-        service = f"<b>{escape(r.service_name)}</b>"
+        service = r.service_name
         if r.organisation_name:
-            service += f" – {escape(r.organisation_name)}"
+            service += f" – {r.organisation_name}"
         self.service_label.setText(service)
         named(self.service_label, "Service", f"{r.service_name} – {r.organisation_name}")
         person = f"For {r.person_name}" + (f" · Need: {self._need_text}" if self._need_text else "")
@@ -396,16 +430,22 @@ class ReferralDialog(QDialog):
         for label, value in rows:
             if not value:
                 continue
-            field = QLabel(value)
+            field = QLabel(breakable(value))  # a long unbroken entry wraps too
+            field.setTextFormat(Qt.TextFormat.PlainText)  # typed text, never markup
             field.setWordWrap(True)
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             named(field, label, value)
             self.details_form.addRow(f"{label}:", field)
+        # No taller than the details need: the history below gets the rest (long details
+        # scroll, a short list leaves no empty box).
+        box = self.details_scroll.widget()
+        box.adjustSize()
+        self.details_scroll.setMaximumHeight(box.sizeHint().height() + 4)
 
     def _rebuild_states(self, state: ReferralState) -> None:
         for button in self._state_buttons.values():
             self.state_group.removeButton(button)
-            self._move_layout.removeWidget(button)
+            self._move_grid.removeWidget(button)
             button.deleteLater()
         self._state_buttons = {}
         choices = allowed_next(state)
@@ -413,7 +453,9 @@ class ReferralDialog(QDialog):
             button = QRadioButton(STATE_BUTTON_TEXT.get(target, target.label))
             named(button, f"Move to {target.label}")
             self.state_group.addButton(button, n)
-            self._move_layout.insertWidget(self._move_layout.count() - 1, button)
+            # Left-aligned at their own width: a stretched radio button only takes clicks on
+            # its text, so a click in its empty right half would be lost.
+            self._move_grid.addWidget(button, n // 3, n % 3, Qt.AlignmentFlag.AlignLeft)
             button.show()  # now, not on the next event-loop pass: the state is already known
             self._state_buttons[target] = button
         open_ = bool(choices)

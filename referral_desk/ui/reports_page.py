@@ -22,9 +22,10 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
+    QPointF,
     QRectF,
     QSize,
     QSortFilterProxyModel,
@@ -33,6 +34,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QHelpEvent,
     QKeySequence,
     QPainter,
     QPaintEvent,
@@ -44,7 +46,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -57,14 +58,18 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
+from referral_desk.domain.errors import ValidationError
 from referral_desk.reports.model import ChartData, Report, ReportTable
 from referral_desk.services.reports import default_period
+from referral_desk.ui.file_dialogs import REPORT_FOLDER, remember_folder, start_path
+from referral_desk.ui.frozen_table import FrozenColumnTableView
 from referral_desk.ui.messages import show_error, show_info
-from referral_desk.ui.widgets import named
+from referral_desk.ui.widgets import DateEdit, full_text_tip, named, tip_elided_cells
 from referral_desk.ui.worker import Worker
 
 __all__ = ["REPORT_TITLES", "BarChart", "ReportTableModel", "ReportsPage"]
@@ -85,7 +90,7 @@ EXPORTS = (
 SCOPES = (("team", "This team"), ("region", "Region (hub)"))
 COMMISSIONER = "commissioner"
 HUB_URL_SETTING = "hub_url"
-
+FROZEN_MAX_WIDTH = 240  # each frozen name column; two of them leave room for the figures
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 TOTAL_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -167,6 +172,7 @@ class BarChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data: ChartData | None = None
+        self._label_rects: list[tuple[QRectF, str, str]] = []  # where, whole, as drawn
         self.setAccessibleName("Report chart")
         self.setAutoFillBackground(True)
         self.setBackgroundRole(QPalette.ColorRole.Base)
@@ -211,6 +217,24 @@ class BarChart(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(520, self._needed_height())
 
+    def label_tip(self, pos: QPointF) -> str:
+        """The whole label under `pos` when the chart had to shorten it, else ""."""
+        for rect, whole, shown in self._label_rects:
+            if rect.contains(pos) and shown != whole:
+                return whole
+        return ""
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            tip = self.label_tip(QPointF(event.pos()))
+            if tip:
+                QToolTip.showText(event.globalPos(), full_text_tip(tip), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -245,6 +269,7 @@ class BarChart(QWidget):
         plot_w = max(width - left - value_w - 8, 20)
         peak = max((v for s in data.series for v in s.values if v), default=0.0) or 1.0
         group = self._group_height()
+        self._label_rects = []
         grid = QColor(text_colour)
         grid.setAlpha(60)
         painter.setPen(grid)
@@ -254,10 +279,10 @@ class BarChart(QWidget):
             painter.setPen(text_colour)
             shown = fm.elidedText(label, Qt.TextElideMode.ElideRight, int(label_w - 8))
             rows_h = len(data.series) * self.BAR
+            label_rect = QRectF(8, top, label_w - 8, rows_h)
+            self._label_rects.append((label_rect, label, shown))
             painter.drawText(
-                QRectF(8, top, label_w - 8, rows_h),
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                shown,
+                label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, shown
             )
             for i, series in enumerate(data.series):
                 value = series.values[row]
@@ -392,9 +417,10 @@ class ReportsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([780, 560])
+        # The tables get two thirds: at 1366 wide the figures, not the chart, ran out of room.
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([900, 440])
         splitter.setChildrenCollapsible(False)
         splitter.setMinimumHeight(120)
 
@@ -412,6 +438,7 @@ class ReportsPage(QWidget):
 
         for key in ("Return", "Enter"):
             shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setObjectName("run_report")
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.run_report)
 
@@ -425,11 +452,10 @@ class ReportsPage(QWidget):
             self.hub_label.setVisible(regional)
         self.as_exported.setEnabled(not regional)
 
-    def _date_edit(self, name: str, value: date) -> QDateEdit:
-        edit = QDateEdit(QDate(value.year, value.month, value.day))
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("d MMM yyyy")
-        named(edit, name)
+    def _date_edit(self, name: str, value: date) -> DateEdit:
+        """Typed like every date in the app (1/4/25, 1 Apr 2025, 2025-04-01…)."""
+        edit = DateEdit(name)
+        edit.set_value(value)
         return edit
 
     def _set_other_visible(self, visible: bool) -> None:
@@ -457,7 +483,14 @@ class ReportsPage(QWidget):
         return str(self.chooser.currentData())
 
     def _period(self) -> tuple[date, date]:
-        return self.date_from.date().toPython(), self.date_to.date().toPython()  # type: ignore[return-value]
+        """The period typed; ValidationError (naming the field) if a date is missing or wrong."""
+        dates = []
+        for edit, what in ((self.date_from, "From date"), (self.date_to, "To date")):
+            value = edit.value()
+            if value is None:
+                raise ValidationError(f"Type the {what.lower()} of the report period.")
+            dates.append(value)
+        return dates[0], dates[1]
 
     def is_settled(self) -> bool:
         return self.worker.is_idle()
@@ -469,7 +502,11 @@ class ReportsPage(QWidget):
 
     def run_report(self) -> None:
         name = self.current_name()
-        start, end = self._period()
+        try:
+            start, end = self._period()
+        except ValidationError as err:
+            show_error(self, err)
+            return
         suppressed = self.as_exported.isChecked()
         reports = self.services.reports
         regional = self.is_regional()
@@ -549,7 +586,11 @@ class ReportsPage(QWidget):
         self._fit_notes()
 
     def _table_view(self, table: ReportTable) -> QTableView:
-        view = QTableView()
+        # The row names (provider, service…) stay in view while the figures scroll sideways.
+        names = 0
+        while names < min(2, len(table.columns)) and table.columns[names].kind == "label":
+            names += 1
+        view = tip_elided_cells(FrozenColumnTableView(frozen=max(names, 1)))
         model = ReportTableModel(table, view)
         proxy = _TotalsLastProxy(view)
         proxy.setSourceModel(model)
@@ -564,6 +605,10 @@ class ReportsPage(QWidget):
         header = view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
+        for column in range(view.frozen_count()):  # long names are cut, whole in the tooltip
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            view.resizeColumnToContents(column)
+            view.setColumnWidth(column, min(view.columnWidth(column), FROZEN_MAX_WIDTH))
         view.setAccessibleName(table.title)
         if table.notes:
             view.setAccessibleDescription(" ".join(table.notes))
@@ -584,13 +629,16 @@ class ReportsPage(QWidget):
     def export(self, fmt: str) -> None:
         name, start, end = self._shown or (self.current_name(), *self._period())
         file_filter = next(e[2] for e in EXPORTS if e[0] == fmt)
-        suggested = str(Path.home() / f"{name}-{start.isoformat()}-to-{end.isoformat()}.{fmt}")
+        # Documents the first time, then the folder the last report went to.
+        suggested = start_path(REPORT_FOLDER, f"{name}-{start.isoformat()}-to-{end.isoformat()}"
+                                              f".{fmt}")  # fmt: skip
         chosen, _ = QFileDialog.getSaveFileName(
             self, f"Export report as {fmt.upper()}", suggested, file_filter
         )
         if not chosen:
             return
         path = Path(chosen)
+        remember_folder(REPORT_FOLDER, path)
         if path.suffix.lower() != f".{fmt}":
             path = path.with_name(path.name + f".{fmt}")
         reports = self.services.reports

@@ -35,7 +35,14 @@ from referral_desk.services.app_services import AppServices
 from referral_desk.services.directory_admin import GENDERS, SERVICE_STATUSES
 from referral_desk.services.dto import ServiceView
 from referral_desk.ui.messages import error_text
-from referral_desk.ui.widgets import FieldError, GuardedDialog, keep_default, named
+from referral_desk.ui.widgets import (
+    FieldError,
+    GuardedDialog,
+    fit_to_screen,
+    keep_default,
+    limit_combo,
+    named,
+)
 
 NEW_ORGANISATION = "New organisation…"
 
@@ -68,7 +75,7 @@ class ServiceEditorDialog(GuardedDialog):
         )
         self.setWindowTitle("Edit service" if service_id else "New service")
         self.setAccessibleName(self.windowTitle())
-        self.resize(640, 600)
+        fit_to_screen(self, 640, 600)
         self._errors: dict[str, tuple[QWidget, FieldError, int]] = {}
 
         self.top_error = FieldError()
@@ -121,7 +128,7 @@ class ServiceEditorDialog(GuardedDialog):
     def _service_tab(self) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
-        self.organisation = QComboBox()
+        self.organisation = limit_combo(QComboBox(), 36)
         self.organisation.addItem(NEW_ORGANISATION, None)
         for org in self.services.directory.list_organisations():
             self.organisation.addItem(org["name"], org["id"])

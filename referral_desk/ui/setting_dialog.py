@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.errors import DomainError, ValidationError
 from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import PersonView
+from referral_desk.services.dto import PersonView, SettingChange
 from referral_desk.ui.models import setting_text
 from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
     MessageBar,
+    breakable,
+    name_heading,
     named,
     reference_combo,
     save_cancel_buttons,
@@ -50,12 +52,14 @@ class SettingDialog(QDialog):
         self.person = person
         self.saved: PersonView | None = None
         self.follow_ups_created = 0
+        self.outcome: SettingChange | None = None
         self.setWindowTitle("Transfer or release")
         self.setAccessibleName("Transfer or release")
         self.setMinimumWidth(500)
 
         layout = QVBoxLayout(self)
-        heading = QLabel(f"<b>{person.display_name}</b> is now: {setting_text(person)}")
+        heading = name_heading("", person.display_name,
+                               f"is now: {breakable(setting_text(person))}")  # fmt: skip
         heading.setAccessibleName("Current setting")
         layout.addWidget(heading)
         self.message_bar = MessageBar(self)
@@ -151,7 +155,7 @@ class SettingDialog(QDialog):
             self.release.setFocus()
             return
         try:
-            self.saved, self.follow_ups_created = self.services.cases.change_setting(
+            self.outcome = self.services.cases.change_setting(
                 self.person.id,
                 setting="custody" if custody else "community",
                 prison=self.prison.currentText() if custody else "",
@@ -164,4 +168,17 @@ class SettingDialog(QDialog):
         except DomainError as err:
             self.message_bar.show_message(str(err), kind="error")
             return
+        self.saved, self.follow_ups_created = self.outcome.person, self.outcome.follow_ups
         self.accept()
+
+    def result_text(self) -> str:
+        """What to tell the officer after saving: what changed, or that nothing did."""
+        outcome = self.outcome
+        if outcome is None or not outcome.changed:
+            return "Nothing changed."
+        if not outcome.moved:
+            return f"Saved. Setting unchanged: {setting_text(outcome.person)}."
+        created = outcome.follow_ups
+        extra = (f" {created} follow-up{'s' if created != 1 else ''} added to tell providers."
+                 if created else "")  # fmt: skip
+        return f"Setting changed to {setting_text(outcome.person)}.{extra}"

@@ -41,7 +41,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -63,17 +62,22 @@ from referral_desk.services.sync import (
     ImportSummary,
     RefusedFile,
     SyncSummary,
+    pending_text,
 )
+from referral_desk.ui.file_dialogs import SYNC_FILE_FOLDER, remember_folder, start_path
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.models import kind_label as follow_up_kind_label
+from referral_desk.ui.passphrase_dialog import PassphraseDialog, StrengthLabel, passphrase_problem
 from referral_desk.ui.sync_menu import ACTIONS, SYNC_MENU, make_sync_actions
 from referral_desk.ui.sync_models import ConflictRow, ConflictTableModel
 from referral_desk.ui.widgets import (
     FieldError,
+    fit_to_screen,
     keep_default,
     named,
     run_dialog,
     save_cancel_buttons,
+    tip_elided_cells,
 )
 from referral_desk.ui.worker import Worker
 
@@ -100,15 +104,13 @@ def _nothing_written(message: str) -> str:
 # -- the passphrase -------------------------------------------------------------------------
 
 
-def ask_passphrase(parent: QWidget | None, text: str = "") -> str | None:
-    """Ask for the team passphrase (typed hidden); None when cancelled or left empty."""
-    value, ok = QInputDialog.getText(
-        parent,
-        "Team passphrase",
-        text or "The team passphrase (the one your team uses for sync):",
-        QLineEdit.EchoMode.Password,
-    )
-    return value if ok and value else None
+def ask_passphrase(parent: QWidget | None, text: str = "", *, confirm: bool = False) -> str | None:
+    """Ask for the team passphrase (typed hidden, checked as typed; twice with `confirm`, when
+    it is being set); None when cancelled."""
+    dialog = PassphraseDialog(parent, text=text, confirm=confirm)
+    value = dialog.passphrase() if dialog.exec() == QDialog.DialogCode.Accepted else ""
+    dialog.deleteLater()
+    return value or None
 
 
 def remembered_passphrase(services: AppServices) -> str | None:
@@ -221,8 +223,11 @@ class SyncSettingsDialog(QDialog):
         self.confirm_label.setBuddy(self.confirm_edit)
         form.addRow(self.confirm_label, self.confirm_edit)
         box.addLayout(form)
+        self.strength = StrengthLabel()
+        box.addWidget(self.strength)
         self.passphrase_error = FieldError()
         box.addWidget(self.passphrase_error)
+        self.confirm_edit.textChanged.connect(self._live_check)
         self.passphrase_note = QLabel()
         self.passphrase_note.setWordWrap(True)
         self.passphrase_note.setStyleSheet("color: #444;")
@@ -250,11 +255,12 @@ class SyncSettingsDialog(QDialog):
         row.addWidget(self.copy_button)
         box.addLayout(row)
         status = self.services.sync.status()
+        waiting = " ".join(pending_text(status.pending_reasons)) or "Nothing waits to be added."
         self.status_label = QLabel(
             f"Open conflicts: {status.open_conflicts} · Entries kept aside: "
-            f"{status.quarantined} · Records waiting for related records: "
-            f"{status.pending_records}"
+            f"{status.quarantined}. {waiting}"
         )
+        self.status_label.setWordWrap(True)
         self.status_label.setStyleSheet("color: #444;")
         named(self.status_label, "Sync status")
         box.addWidget(self.status_label)
@@ -286,7 +292,19 @@ class SyncSettingsDialog(QDialog):
             note = "The passphrase is kept in this computer's password store, never in a file."
         self.passphrase_note.setText(note)
         self.passphrase_note.setAccessibleDescription(note)
+        self._live_check()
         QTimer.singleShot(0, self._grow)
+
+    def _live_check(self, *_args: object) -> None:
+        """As it is typed: its strength, and what is wrong with it (before Save, not after
+        a preview and Apply)."""
+        typed = self.passphrase_edit.text() if self.passphrase_edit.isEnabled() else ""
+        self.strength.show_for(typed)
+        again = self.confirm_edit.text() if self.confirm_edit.isVisible() else None
+        problem = passphrase_problem(typed, again) if typed else ""
+        if again == "" and problem.startswith("Type it again"):
+            problem = ""  # not yet: they have not reached the second field
+        self.passphrase_error.set_error(problem)
 
     def _grow(self) -> None:
         """Taller when a note wraps onto more lines: wrapped labels do not ask for it."""
@@ -296,7 +314,7 @@ class SyncSettingsDialog(QDialog):
         layout.activate()
         needed = layout.totalHeightForWidth(self.width())
         if needed > self.height():
-            self.resize(self.width(), needed)
+            fit_to_screen(self, self.width(), needed)
 
     def browse(self) -> None:
         start = self.store_edit.text().strip() or str(Path.home())
@@ -401,7 +419,7 @@ def _count_rows(imp: ImportSummary) -> list[tuple[str, int]]:
     if imp.quarantined:
         rows.append(("Entries kept aside", imp.quarantined))
     if imp.pending:
-        rows.append(("Records waiting for related records", imp.pending))
+        rows.append(("Records to be added later", imp.pending))
     return rows
 
 
@@ -430,10 +448,7 @@ def _attention(imp: ImportSummary, *, preview: bool) -> list[str]:
         notes.append(f"{_plural(imp.released, 'entry', 'entries')} released from being kept "
                      "aside.")  # fmt: skip
     if imp.pending:
-        notes.append(
-            f"{_plural(imp.pending, 'record')} waiting for related records that have not "
-            "arrived yet; they are completed when those arrive."
-        )
+        notes.extend(pending_text(imp.pending_reasons or (("other", imp.pending),)))
     if imp.refused:
         notes.append(
             f"{_plural(len(imp.refused), 'file')} refused (listed below); nothing was taken "
@@ -599,7 +614,7 @@ class ExchangeDialog(QDialog):
             if remembered:
                 self._passphrase, self._from_keyring = remembered, True
             else:
-                self._passphrase = ask_passphrase(self)
+                self._passphrase = ask_passphrase(self, confirm=self.sets_passphrase())
         if not self._passphrase:
             self._set_state("cancelled")
             self.reject()
@@ -639,6 +654,10 @@ class ExchangeDialog(QDialog):
         self._set_state("applying")
         passphrase = self._passphrase or ""
         self._submit(lambda: self.apply_job(passphrase), self._show_summary)
+
+    def sets_passphrase(self) -> bool:
+        """True when the passphrase typed now becomes the team's (it is then asked twice)."""
+        return False
 
     # -- subclass hooks (run on the worker thread) ------------------------------------------
     def preview_job(self, passphrase: str) -> Outcome:
@@ -818,7 +837,8 @@ class ExchangeDialog(QDialog):
             box.invalidate()
             box.activate()
         hint = self.sizeHint()
-        self.resize(max(self.width(), hint.width()), max(hint.height(), self.minimumHeight()))
+        fit_to_screen(self, max(self.width(), hint.width()),
+                      max(hint.height(), self.minimumHeight()))  # fmt: skip
 
     def reject(self) -> None:
         """Esc and Cancel close, except while changes are being applied (one transaction)."""
@@ -857,6 +877,9 @@ class SyncNowDialog(ExchangeDialog):
     """Export this site's new changes to the store's outbox, import colleagues' bundles."""
 
     TITLE = "Sync now"
+
+    def sets_passphrase(self) -> bool:
+        return not self.services.sync.store_has_passphrase()  # the first sync to a new store
 
     def preview_job(self, passphrase: str) -> Outcome:
         summary: SyncSummary = self.services.sync.sync_now(None, passphrase, dry_run=True)
@@ -956,6 +979,9 @@ class ExportFileDialog(ExchangeDialog):
     TITLE = "Export sync file"
     PREVIEW = False
 
+    def sets_passphrase(self) -> bool:
+        return True  # a file nobody can open if a key slipped: typed twice
+
     def __init__(
         self,
         services: AppServices,
@@ -1038,7 +1064,7 @@ class ConflictsDialog(QDialog):
         self.setWindowTitle("Sync conflicts")
         self.setAccessibleName("Sync conflicts")
         self.setSizeGripEnabled(True)
-        self.resize(1100, 560)
+        fit_to_screen(self, 1100, 560)
 
         layout = QVBoxLayout(self)
         intro = QLabel(
@@ -1054,7 +1080,7 @@ class ConflictsDialog(QDialog):
         list_label = QLabel("&Conflicts:")
         layout.addWidget(list_label)
         self.model = ConflictTableModel(self)
-        self.view = QTableView()
+        self.view = tip_elided_cells(QTableView())
         self.view.setModel(self.model)
         named(self.view, "Conflicts", "Open conflicts; choose one to see both values")
         list_label.setBuddy(self.view)
@@ -1292,19 +1318,22 @@ def sync_now(services: AppServices, parent: QWidget | None) -> bool:
 
 
 def ask_export_path(services: AppServices, parent: QWidget | None) -> Path | None:
-    start = Path.home() / f"referral-desk-{services.clock.today():%Y-%m-%d}{SUFFIX}"
-    chosen, _filter = QFileDialog.getSaveFileName(parent, "Export sync file", str(start),
-                                                  FILE_FILTER)  # fmt: skip
+    start = start_path(SYNC_FILE_FOLDER, f"referral-desk-{services.clock.today():%Y-%m-%d}{SUFFIX}")
+    chosen, _filter = QFileDialog.getSaveFileName(parent, "Export sync file", start, FILE_FILTER)
     if not chosen:
         return None
     path = Path(chosen)
+    remember_folder(SYNC_FILE_FOLDER, path)
     return path if path.suffix.lower() == SUFFIX else path.with_name(path.name + SUFFIX)
 
 
 def ask_import_path(parent: QWidget | None) -> Path | None:
-    chosen, _filter = QFileDialog.getOpenFileName(parent, "Import sync file", str(Path.home()),
-                                                  FILE_FILTER)  # fmt: skip
-    return Path(chosen) if chosen else None
+    start = start_path(SYNC_FILE_FOLDER)
+    chosen, _filter = QFileDialog.getOpenFileName(parent, "Import sync file", start, FILE_FILTER)
+    if not chosen:
+        return None
+    remember_folder(SYNC_FILE_FOLDER, chosen)
+    return Path(chosen)
 
 
 def export_to_file(services: AppServices, parent: QWidget | None, path: Path | None = None) -> bool:

@@ -85,6 +85,7 @@ FIELD_LABELS = {
     "outcome_note": "Outcome note",
     "due_on": "Due on",
     "done_on": "Done on",
+    "done_at": "Done at",
     "result_note": "Result note",
     "note": "Note",
     "text": "Note",

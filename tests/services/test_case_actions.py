@@ -26,8 +26,9 @@ def referred(app):
 
 def test_release_offers_tell_provider_follow_ups(app, referred) -> None:
     person, ref = referred
-    moved, count = app.cases.change_setting(person.id, setting="community", area="West Yorkshire")
-    assert count == 1
+    change = app.cases.change_setting(person.id, setting="community", area="West Yorkshire")
+    moved, count = change.person, change.follow_ups
+    assert count == 1 and change.moved and change.changed
     assert moved.setting == "community" and moved.prison == ""
     tells = [f for f in app.follow_ups.list() if f.kind == "tell_provider"]
     assert [t.referral_reference for t in tells] == [ref.reference]
@@ -38,10 +39,10 @@ def test_transfer_without_telling_and_custody_needs_prison(app, referred) -> Non
     person, _ = referred
     with pytest.raises(ValidationError, match="prison"):
         app.cases.change_setting(person.id, setting="custody", prison="")
-    _, count = app.cases.change_setting(
+    change = app.cases.change_setting(
         person.id, setting="custody", prison="HMP Styal", tell_providers=False
     )
-    assert count == 0
+    assert change.follow_ups == 0 and change.moved
 
 
 def test_withdrawing_consent_blocks_referrals_and_flags_open_ones(app, referred) -> None:

@@ -29,7 +29,7 @@ def test_add_person_normalises_ids_and_records_owner(app) -> None:
     [
         ("crn", "987654", "CRN"),
         ("nomis", "A12345B", "Prison number"),
-        ("date_of_birth", "03/02/1990", "YYYY-MM-DD"),
+        ("date_of_birth", "31/02/1990", "not a real date"),
         ("date_of_birth", "2030-01-01", "future"),
         ("given_name", "   ", "required"),
     ],

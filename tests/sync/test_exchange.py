@@ -235,6 +235,8 @@ def test_child_arriving_before_parent_waits_then_applies(make_site, tmp_path, h,
     second = a.sync.sync_now(store, passphrase).exported.path
     early = c.sync.import_file(store / second, passphrase)
     assert early.pending >= 1  # the status change waits for its need
+    assert dict(early.pending_reasons).get("need", 0) >= 1
+    assert dict(c.sync.status().pending_reasons) == dict(early.pending_reasons)
     late = c.sync.import_file(store / first, passphrase)
     assert late.pending == 0
     assert c.needs.get(need.id).status == "unmet_no_service"

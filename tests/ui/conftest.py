@@ -210,3 +210,101 @@ def days(n: int) -> date:
 @pytest.fixture
 def day() -> Callable[[int], date]:
     return days
+
+
+# -- demo data for the screen-fit and key-map tests -----------------------------------------
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
+    """A demo caseload and directory, built once for the session."""
+    from referral_desk.services.app_services import open_services
+    from referral_desk.services.base import Clock
+    from referral_desk.services.demo import generate_demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    shutil.copy2(template_db, folder / DB_FILENAME)
+    services = open_services(folder, Clock(fixed_today=date(2026, 3, 2)))  # conftest TODAY
+    generate_demo(services, people=60, services=120, referrals=180, seed=5)
+    services.close()
+    return folder / DB_FILENAME
+
+
+@pytest.fixture
+def demo(app: Any, demo_template: Path) -> Any:
+    app.db.engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{app.db.path}{suffix}").unlink(missing_ok=True)
+    shutil.copy2(demo_template, app.db.path)
+    return app
+
+
+@pytest.fixture
+def ctx(demo: Any, qtbot: Any, settings: QSettings, tmp_path: Path) -> Iterator[Any]:
+    """The main window on the demo caseload, and what its dialogs are opened on."""
+    from client_windows import Ctx, busiest
+
+    from referral_desk.ui.main_window import MainWindow
+
+    person, need, referral = busiest(demo)
+    follow_up = next(f for f in demo.follow_ups.list() if f.referral_id)
+    service = demo.directory.get_service(referral.service_id)
+    window = MainWindow(demo, settings)  # first start: the size it picks for the screen
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    qtbot.waitUntil(window.is_settled, timeout=10_000)
+    yield Ctx(demo, window, person, need, referral, follow_up, service, tmp_path)
+    window.close()
+    window.deleteLater()
+
+
+# The longest text each field may hold (names 200 characters, descriptions and notes 4 000),
+# unbroken: no space where a line could wrap.
+LONG_NAME = "Maximiliana" + "x" * 189
+LONG_TEXT = "Needs" + "y" * 3995
+
+
+@pytest.fixture
+def long_ctx(ctx: Any, qtbot: Any) -> Any:
+    """`ctx` on a person, need, referral, follow-up and service whose texts are the longest
+    allowed: every view must cope with them (elide with a tooltip, or wrap anywhere)."""
+    from dataclasses import replace
+    from datetime import datetime
+
+    from referral_desk.store.models import ServiceArea
+
+    services = ctx.services
+    with services.db.write() as session:
+        org = Organisation(name=LONG_NAME)
+        svc = Service(name=LONG_NAME, organisation_id=org.id, description=LONG_TEXT,
+                      response_days=3, what_to_bring=LONG_TEXT, accessibility=LONG_TEXT,
+                      referral_contact=LONG_NAME, contact_name=LONG_NAME)  # fmt: skip
+        session.add_all([org, svc])
+        session.add(ServiceCategory(service_id=svc.id, category_code="accommodation"))
+        session.add(ServiceArea(service_id=svc.id, name="West Yorkshire"))
+    person = services.people.add(
+        given_name=LONG_NAME, family_name=LONG_NAME, date_of_birth="1980-12-31",
+        setting="community", area="West Yorkshire", office=LONG_NAME[:120],
+        consent_given_on="2026-01-01", consent_scope=LONG_TEXT,
+    )  # fmt: skip
+    need = services.needs.log(person.id, "accommodation", LONG_TEXT)
+    services.needs.log(person.id, "finance", " ".join([LONG_NAME[:30]] * 130))
+    referral = services.referrals.make(
+        need.id, svc.id, consent=True, availability=LONG_TEXT, accessibility_needs=LONG_TEXT,
+        interpreter_language=LONG_NAME, share_risk=True, risk_note=LONG_TEXT[:2000],
+        appointment_at=datetime(2026, 3, 9, 10, 0), appointment_place=LONG_NAME,
+    )  # fmt: skip
+    services.referrals.record_status(referral.id, "acknowledged", channel="phone",
+                                     note=LONG_TEXT)  # fmt: skip
+    services.people.add_note(person.id, LONG_TEXT)
+    follow_up = services.follow_ups.add(person.id, "2026-03-03", LONG_TEXT)
+    done = services.follow_ups.add(person.id, "2026-03-02", "Call back")
+    services.follow_ups.complete(done.id, LONG_TEXT)
+    window = ctx.window
+    window.refresh()
+    qtbot.waitUntil(window.is_settled, timeout=10_000)
+    return replace(
+        ctx, person=services.people.get(person.id), need=services.needs.get(need.id),
+        referral=services.referrals.get(referral.id),
+        follow_up=services.follow_ups.get(follow_up.id),
+        service=services.directory.get_service(svc.id),
+    )  # fmt: skip

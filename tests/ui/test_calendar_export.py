@@ -90,5 +90,5 @@ def test_menu_action_has_a_shortcut(qtbot, app, window) -> None:
     from referral_desk.ui.calendar_export import make_export_action
 
     action = make_export_action(app, window)
-    assert action.shortcut().toString() == "Ctrl+Shift+E"
+    assert action.shortcut().toString() == "Ctrl+Shift+C"
     assert action.text().replace("&", "") == "Export follow-ups to calendar…"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from data_paths import HSDS_EXAMPLE as EXAMPLE
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from referral_desk.store.models import Service
@@ -186,3 +187,66 @@ def test_import_example_package_preview_then_apply(
     assert len(page.services_model.rows()) == report.counts["service"]["new"] >= 1
     assert "Imported" in page.result.text()
     assert QApplication.activeModalWidget() is None  # busy indicator closed
+
+
+def test_services_are_listed_a_to_z(app: Any, officer_page: DirectoryPage, qtbot: Any,
+                                    gui: Any) -> None:  # fmt: skip
+    for name in ("Zebra Housing", "Alpha Advice", "Middle Mentoring"):
+        gui.add_service(name)
+    page = officer_page
+    page.refresh()
+    _reload(page, qtbot)
+    proxy = page.services_proxy
+    assert [proxy.record(r).name for r in range(proxy.rowCount())] == [
+        "Alpha Advice", "Middle Mentoring", "Zebra Housing",
+    ]  # fmt: skip
+    header = page.services_view.horizontalHeader()
+    assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+
+
+def test_a_filter_that_matches_nothing_says_why_and_clears(
+    app: Any, officer_page: DirectoryPage, qtbot: Any, gui: Any
+) -> None:
+    gui.add_service("Hope Mentoring")
+    page = officer_page
+    page.refresh()
+    _reload(page, qtbot)
+    assert not page.empty_panel.isVisible() and page.services_view.isVisible()
+    page.status_filter.setCurrentText("active")
+    qtbot.keyClicks(page.filter, "xyz")
+    assert page.services_proxy.rowCount() == 0
+    assert page.empty_panel.isVisible() and not page.services_view.isVisible()
+    text = page.empty_label.text()
+    assert "No services match “xyz” with the status active" in text and "all 1" in text
+    qtbot.mouseClick(page.clear_filters_button, Qt.MouseButton.LeftButton)
+    assert page.filter.text() == "" and page.status_filter.currentIndex() == 0
+    assert page.services_proxy.rowCount() == 1 and page.services_view.isVisible()
+    assert not page.empty_panel.isVisible()
+
+
+def test_an_empty_directory_says_how_services_arrive(
+    officer_page: DirectoryPage, qtbot: Any
+) -> None:
+    page = officer_page
+    _reload(page, qtbot)
+    assert page.empty_panel.isVisible()
+    assert "no services yet" in page.empty_label.text()
+    assert not page.clear_filters_button.isVisible()
+
+
+def test_a_long_organisation_name_leaves_the_other_columns_in_view(
+    app: Any, officer_page: DirectoryPage, qtbot: Any
+) -> None:
+    with app.db.write() as session:
+        from referral_desk.store.models import Organisation
+
+        org = Organisation(name="Maximiliana" + "x" * 189)
+        session.add_all([org, Service(name="Hope Mentoring", organisation_id=org.id)])
+    page = officer_page
+    page.refresh()
+    _reload(page, qtbot)
+    view = page.services_view
+    header = view.horizontalHeader()
+    verified = [c.title for c in page.services_model.columns].index("Verified")
+    assert header.sectionViewportPosition(verified) < view.viewport().width()
+    assert all(header.sectionSize(c) <= 280 for c in range(header.count() - 1))

@@ -165,6 +165,10 @@ def test_waiting_referrals_and_timeline_texts(app, referred) -> None:
     assert _texts(timeline, 1) == ["Note: Phoned"]
     assert timeline.index(0, 0).data() == "2 Mar 2026 09:30"
     assert timeline.headerData(2, Qt.Orientation.Horizontal) == "Who"
+    day_only = TimelineEvent(datetime(2026, 3, 2), "follow_up_done", "Done", "Sam",
+                             time_known=False)  # fmt: skip
+    timeline.set_rows([day_only])
+    assert timeline.index(0, 0).data() == "2 Mar 2026"  # no invented time of day
 
 
 def test_day_number_orders_dates_and_blanks() -> None:

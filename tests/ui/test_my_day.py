@@ -95,7 +95,7 @@ def test_mark_done_with_a_result_note(qtbot, app, gui, window, home) -> None:
         qtbot.keyClick(dialog.result_note, Qt.Key.Key_Return)
 
     gui.on_next_dialog(done)
-    gui.key(window, "Ctrl+D")
+    gui.key(window, "Ctrl+Shift+D")
     gui.wait_idle(window)
     stored = app.follow_ups.get(target.id)
     assert stored.done_on == date(2026, 3, 2)
@@ -114,12 +114,12 @@ def test_reschedule_with_a_quick_choice(qtbot, app, gui, window, home) -> None:
     target = page.selected_follow_up()
 
     def move(dialog) -> None:
-        assert dialog.date.text() == "03/03/2026"  # next working day
+        assert dialog.date.text() == "3 March 2026"  # next working day, spelt out
         gui.button(dialog, "In 1 week").click()
         qtbot.keyClick(dialog.date, Qt.Key.Key_Return)
 
     gui.on_next_dialog(move)
-    gui.key(window, "Ctrl+R")
+    gui.key(window, "Ctrl+Shift+R")
     gui.wait_idle(window)
     assert app.follow_ups.get(target.id).due_on == date(2026, 3, 9)
     assert page.group_buttons["today"].text() == "Due &today (0)"
@@ -134,11 +134,11 @@ def test_reschedule_refuses_a_bad_date(qtbot, app, gui, window, home) -> None:
         qtbot.keyClicks(dialog.date, "32/13/2026")
         qtbot.keyClick(dialog.date, Qt.Key.Key_Return)
         assert dialog.isVisible()
-        assert "date like 31/12/2026" in dialog.date_error.text()
+        assert "not a real date" in dialog.date_error.text()
         dialog.reject()
 
     gui.on_next_dialog(move)
-    gui.key(window, "Ctrl+R")
+    gui.key(window, "Ctrl+Shift+R")
     assert app.follow_ups.get(target.id).due_on == target.due_on
 
 

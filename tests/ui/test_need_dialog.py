@@ -48,8 +48,14 @@ def test_unmet_need_takes_one_more_keystroke(qtbot, app, person) -> None:
     qtbot.keyClicks(dialog.category.lineEdit(), "debt")
     qtbot.keyClick(dialog.category.lineEdit(), Qt.Key.Key_Tab)
     qtbot.keyClicks(dialog.description, "Rent arrears, no debt advice locally")
-    # Alt+U (the mnemonic) or Ctrl+U; QTest cannot send mnemonics, so Ctrl+U here.
-    qtbot.keyClick(dialog.description, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
+    # Alt+U (the mnemonic) or Ctrl+Shift+L; QTest cannot send mnemonics, so Ctrl+Shift+L here.
+    # (Ctrl+U, the old key, clears the line being typed on Linux.)
+    qtbot.keyClick(
+        dialog.description,
+        Qt.Key.Key_L,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert dialog.description.text() == "Rent arrears, no debt advice locally"
     assert dialog.unmet.isChecked() and dialog.reason.isEnabled()
     assert dialog.reason.currentText() == "No service found"
     qtbot.keyClick(dialog.description, Qt.Key.Key_Return)

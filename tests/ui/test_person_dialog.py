@@ -1,89 +1,52 @@
-"""The person dialog offers the prison and area lists and shows the services' refusal inline.
-
-Issue 11, point 3: a typed prison such as "HMP Xylo cell of Yolanda" used to be saved and
-became a row of commissioners' reports. The dialog now checks the field as the officer leaves
-it, with the same "Did you mean" message as saving, and keeps the listed spelling.
-"""
+"""The person dialog's date of birth: typed any usual way, shown back spelt out, and an error
+under it that is shown whole."""
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from referral_desk.domain.fields import max_length
-from referral_desk.store.models import Person
+import pytest
+from PySide6.QtCore import Qt
+from screen_checks import label_problems
+
 from referral_desk.ui.person_dialog import PersonDialog
 
 pytestmark = pytest.mark.gui
 
-TYPED = "HMP Xylo cell of Yolanda"
+
+@pytest.fixture
+def dialog(app: Any, qtbot: Any) -> PersonDialog:
+    widget = PersonDialog(app)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitActive(widget)
+    widget.activateWindow()
+    return widget
 
 
-def open_dialog(qtbot, app, person=None) -> PersonDialog:
-    dialog = PersonDialog(app, None, person=person)
-    qtbot.addWidget(dialog)
-    with qtbot.waitActive(dialog):
-        dialog.show()
-        dialog.activateWindow()
-    return dialog
+def type_dob(qtbot: Any, dialog: PersonDialog, text: str) -> None:
+    dialog.date_of_birth.clear()
+    dialog.date_of_birth.setFocus()
+    qtbot.keyClicks(dialog.date_of_birth, text)
+    qtbot.keyClick(dialog.date_of_birth, Qt.Key.Key_Tab)  # leaving the field checks it
 
 
-def fill(qtbot, dialog: PersonDialog, prison: str) -> None:
-    qtbot.keyClicks(dialog.given_name, "Ann")
-    qtbot.keyClicks(dialog.family_name, "Ash")
-    dialog.custody.setChecked(True)
-    dialog.prison.lineEdit().setFocus()
-    qtbot.keyClicks(dialog.prison.lineEdit(), prison)
-    leave(dialog.prison.lineEdit())
+@pytest.mark.parametrize(
+    "typed", ["03112003", "3/11/2003", "03-11-2003", "3.11.2003", "3 Nov 2003", "2003-11-03"]
+)
+def test_date_of_birth_typed_as_the_placeholder_suggests_is_accepted(
+    qtbot: Any, dialog: PersonDialog, typed: str
+) -> None:
+    type_dob(qtbot, dialog, typed)
+    assert dialog._errors["date_of_birth"].text() == ""
+    assert dialog.date_of_birth.text() == "3 November 2003"  # shown back, unmistakable
 
 
-def leave(edit) -> None:
-    """Leaving the field (Tab, a click elsewhere) finishes editing, which checks the field.
-    Sent as the signal: offscreen, a Tab that closes the completer's popup does not send it."""
-    edit.editingFinished.emit()
-
-
-def test_a_typed_prison_is_refused_under_the_field_with_near_names(qtbot, app) -> None:
-    dialog = open_dialog(qtbot, app)
-    fill(qtbot, dialog, TYPED)
-    message = dialog._errors["prison"].text()
-    assert message.startswith("Unknown prison. Did you mean: HMP ")
-    assert "Yolanda" not in message
-    dialog.save_button.click()
-    assert dialog.saved is None and app.people.list() == []
-    assert dialog._errors["prison"].text() == message
-
-
-def test_a_prison_from_the_list_is_kept_in_its_listed_spelling(qtbot, app) -> None:
-    dialog = open_dialog(qtbot, app)
-    fill(qtbot, dialog, "hmp styal")
-    assert dialog._errors["prison"].text() == ""
-    assert dialog.prison.currentText() == "HMP Styal"
-    dialog.area.lineEdit().setFocus()
-    qtbot.keyClicks(dialog.area.lineEdit(), "Leeds")
-    leave(dialog.area.lineEdit())
-    assert dialog._errors["area"].text().startswith("Unknown area")
-    dialog.area.setEditText("west yorkshire")
-    dialog.save_button.click()
-    assert dialog.saved is not None
-    assert (dialog.saved.prison, dialog.saved.area) == ("HMP Styal", "West Yorkshire")
-
-
-def test_an_old_value_not_in_the_list_stays_editable(qtbot, app) -> None:
-    person = app.people.add(given_name="Bo", family_name="Birch", setting="custody",
-                            prison="HMP Leeds")  # fmt: skip
-    with app.db.write() as session:  # typed freely in an older version
-        session.get(Person, person.id).prison = "HMP Old Typed"
-    dialog = open_dialog(qtbot, app, app.people.get(person.id))
-    assert dialog.prison.currentText() == "HMP Old Typed"
-    dialog.office.setText("Leeds North")
-    dialog.save_button.click()
-    assert dialog.saved is not None and dialog.saved.prison == "HMP Old Typed"
-
-
-def test_line_edits_take_their_limits_from_the_domain(qtbot, app) -> None:
-    dialog = open_dialog(qtbot, app)
-    assert dialog.given_name.maxLength() == max_length("person", "given_name") == 100
-    assert dialog.family_name.maxLength() == 100
-    assert dialog.office.maxLength() == max_length("person", "office")
-    assert dialog.prison.lineEdit().maxLength() == max_length("person", "prison")
-    assert dialog.consent_scope.maxLength() == max_length("person", "consent_scope")
+def test_a_date_of_birth_error_is_shown_whole(qtbot: Any, dialog: PersonDialog) -> None:
+    for typed, words in (("31/02/1990", "not a real date"), ("01/01/2031", "future"),
+                         ("soon", "31/12/1980")):  # fmt: skip
+        type_dob(qtbot, dialog, typed)
+        error = dialog._errors["date_of_birth"]
+        assert words in error.text() and error.isVisible()
+        assert typed not in error.text()
+        qtbot.waitUntil(lambda: not label_problems(dialog), timeout=2000)

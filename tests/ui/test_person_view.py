@@ -100,7 +100,11 @@ def test_log_a_need_from_the_person_view(qtbot, app, gui, window, opened) -> Non
         qtbot.keyClicks(dialog.category.lineEdit(), "debt")
         qtbot.keyClick(dialog.category.lineEdit(), Qt.Key.Key_Tab)
         qtbot.keyClicks(dialog.description, "Rent arrears")
-        qtbot.keyClick(dialog.description, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(
+            dialog.description,
+            Qt.Key.Key_L,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
         qtbot.keyClick(dialog.description, Qt.Key.Key_Return)
 
     gui.on_next_dialog(log)
@@ -148,7 +152,7 @@ def test_mark_a_follow_up_done_from_the_person_view(qtbot, app, gui, window, ope
         qtbot.keyClick(dialog.result_note, Qt.Key.Key_Return)
 
     gui.on_next_dialog(done)
-    gui.key(window, "Ctrl+D")
+    gui.key(window, "Ctrl+Shift+D")
     gui.wait_idle(window)
     [follow_up] = app.follow_ups.list(include_done=True)
     assert follow_up.done_on is not None
@@ -164,7 +168,7 @@ def test_transfer_offers_follow_ups_to_tell_providers(qtbot, app, gui, window, o
         qtbot.keyClick(dialog.office, Qt.Key.Key_Return)
 
     gui.on_next_dialog(move)
-    gui.key(window, "Ctrl+T")
+    gui.key(window, "Ctrl+Shift+T")
     gui.wait_idle(window)
     person = app.people.get(opened["person"].id)
     assert (person.setting, person.prison) == ("custody", "HMP Manchester")
@@ -185,7 +189,7 @@ def test_release_needs_no_prison_and_custody_does(qtbot, app, gui, window, opene
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
 
     gui.on_next_dialog(move)
-    gui.key(window, "Ctrl+T")
+    gui.key(window, "Ctrl+Shift+T")
     person = app.people.get(opened["person"].id)
     assert (person.setting, person.prison) == ("community", "")
     assert not [f for f in app.follow_ups.list() if f.kind == "tell_provider"]
@@ -270,7 +274,7 @@ def test_delete_person_asks_and_returns_to_the_caseload(qtbot, app, gui, window,
 
 def test_case_note_goes_on_the_timeline_with_who(qtbot, app, gui, window, opened) -> None:
     page = window.person_page
-    gui.key(window, "Ctrl+M")
+    gui.key(window, "Ctrl+Shift+M")
     assert page.note_edit.hasFocus()
     qtbot.keyClicks(page.note_edit, "Phoned the hostel about a bed")
     qtbot.keyClick(page.note_edit, Qt.Key.Key_Return)
@@ -336,3 +340,41 @@ def test_person_actions_follow_the_page_and_selection(window, gui, opened) -> No
     assert not a["log_need"].isEnabled() and not a["transfer"].isEnabled()
     gui.key(window, "Ctrl+3")
     assert window.current_page() == "person" and a["log_need"].isEnabled()
+
+
+def test_saving_the_same_setting_says_nothing_changed(qtbot, app, gui, window, opened) -> None:
+    def save_as_is(dialog) -> None:
+        qtbot.keyClick(dialog.office, Qt.Key.Key_Return)
+
+    gui.on_next_dialog(save_as_is)
+    gui.key(window, "Ctrl+Shift+T")
+    gui.wait_idle(window)
+    assert window.message_bar.text() == "Nothing changed."
+    assert not [f for f in app.follow_ups.list() if f.kind == "tell_provider"]
+
+
+def test_a_transfer_appears_on_the_timeline(qtbot, app, gui, window, opened) -> None:
+    def move(dialog) -> None:
+        dialog.prison.setCurrentIndex(dialog.prison.findText("HMP Manchester"))
+        dialog.tell.setChecked(False)
+        qtbot.keyClick(dialog.office, Qt.Key.Key_Return)
+
+    gui.on_next_dialog(move)
+    gui.key(window, "Ctrl+Shift+T")
+    gui.wait_idle(window)
+    assert "Transferred from HMP Leeds to HMP Manchester" in timeline_texts(window)
+    assert "no follow-up" not in window.message_bar.text()
+
+
+def test_with_no_person_open_the_note_box_says_why_it_is_off(qtbot, app, gui, window,
+                                                              referred) -> None:  # fmt: skip
+    page = window.person_page
+    assert page.person is None
+    assert not page.note_edit.isEnabled() and not page.note_button.isEnabled()
+    assert "Open a person" in page.note_edit.placeholderText()
+    window.open_person(referred["person"].id)
+    gui.wait_idle(window)
+    assert page.note_edit.isEnabled() and page.note_button.isEnabled()
+    assert "Add a case note" in page.note_edit.placeholderText()
+    page.clear()
+    assert not page.note_edit.isEnabled()

@@ -359,3 +359,22 @@ def test_shared_risk_information_is_shown_with_its_words(qtbot, app, need, servi
                for r in range(form.rowCount())}  # fmt: skip
     assert "RISK INFORMATION" in details["Shared:"]
     assert details["Risk shared:"] == "No lone home visits"
+
+
+@pytest.mark.gui
+def test_details_wrap_whole_instead_of_being_cut(qtbot, app, need, service_id) -> None:
+    """'Shared: Name, Needs being' and an appointment without its place were cut off."""
+    from screen_checks import label_problems
+
+    shared = ["name", "needs", "date_of_birth", "contact_details", "release_date"]
+    ref = app.referrals.make(
+        need.id, service_id, consent=True, shared_info=shared,
+        availability="Any weekday morning except Tuesdays, when he reports to probation",
+        appointment_at=datetime(2026, 12, 7, 10, 0),
+        appointment_place="Lighthouse drop-in centre, 14 Harbour Street (side door, ring the bell)",
+    )  # fmt: skip
+    dialog = open_dialog(qtbot, app, ref.id)
+    assert label_problems(dialog) == []
+    values = [label.text() for label in dialog.details_scroll.findChildren(QLabel)]
+    assert any("Needs being referred" in v for v in values)
+    assert any("ring the bell" in v for v in values)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QTableView
 
 from referral_desk.ui.reports_page import ReportsPage
@@ -51,8 +51,9 @@ def cells(view: QTableView) -> dict[str, list[str]]:
 
 
 def test_defaults_to_the_last_twelve_months(page: ReportsPage) -> None:
-    assert page.date_from.date() == QDate(2025, 4, 1)
-    assert page.date_to.date() == QDate(2026, 3, 2)
+    assert page.date_from.value() == date(2025, 4, 1)
+    assert page.date_to.value() == date(2026, 3, 2)
+    assert page.date_from.text() == "1 April 2025"
     assert page.chooser.currentData() == "unmet-needs"
     assert not page.export_buttons["csv"].isEnabled()
     assert "hide counts below 5" in page.status.text()
@@ -125,8 +126,64 @@ def test_switching_report_shows_its_tables_and_charts(
 def test_a_bad_period_shows_an_error(page: ReportsPage, monkeypatch: pytest.MonkeyPatch) -> None:
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
-    page.date_from.setDate(QDate(2026, 3, 1))
-    page.date_to.setDate(QDate(2026, 1, 1))
+    page.date_from.set_value(date(2026, 3, 1))
+    page.date_to.set_value(date(2026, 1, 1))
     page.run_button.click()
     assert shown and "from date" in shown[0]
+    shown.clear()
+    page.date_to.setText("31/02/2026")  # typed like every other date, and checked the same
+    page.run_button.click()
+    assert shown and "To date is not a real date" in shown[0]
     assert page.report is None and page.run_button.isEnabled()
+
+
+def test_chart_labels_cut_short_show_whole_as_a_tooltip(qtbot: Any) -> None:
+    from PySide6.QtCore import QPointF
+
+    from referral_desk.reports.model import ChartData, Series
+    from referral_desk.ui.reports_page import BarChart
+
+    long = "Release and resettlement practical support at the gate"
+    chart = BarChart()
+    qtbot.addWidget(chart)
+    chart.set_data(ChartData("k", "Unmet needs", ("Debt", long), (Series("Unmet", (3, 4)),)))
+    chart.resize(300, chart.sizeHint().height())
+    chart.grab()  # paints: the label rectangles are where they were drawn
+    (short_rect, *_), (long_rect, *_) = chart._label_rects
+    assert chart.label_tip(QPointF(long_rect.center())) == long
+    assert chart.label_tip(QPointF(short_rect.center())) == ""
+
+
+def test_row_names_stay_in_view_when_the_figures_scroll(demo: Any, qtbot: Any) -> None:
+    """At 1366 wide only Provider and Service fitted; scrolling right to the figures lost them."""
+    from referral_desk.ui.frozen_table import FrozenColumnTableView
+
+    page = ReportsPage(demo, worker=Worker(synchronous=True))
+    qtbot.addWidget(page)
+    page.resize(1366, 690)
+    page.show()
+    qtbot.waitExposed(page)
+    page.chooser.setCurrentIndex(page.chooser.findData("outcomes"))
+    page.run_report()
+    view = page.current_table_view()
+    assert isinstance(view, FrozenColumnTableView) and view.frozen_count() == 2
+    bar = view.horizontalScrollBar()
+    assert bar.maximum() > 0  # the figures do not all fit: there is something to scroll to
+    bar.setValue(bar.maximum())
+    qtbot.wait(10)
+    names = view.frozen_view
+    shown = names.viewport().visibleRegion().boundingRect()
+    assert names.isVisible() and shown == names.viewport().rect()  # on top, nothing over it
+    assert names.geometry().left() == view.frameWidth()
+    assert names.width() == view.columnWidth(0) + view.columnWidth(1)
+    assert not names.isColumnHidden(0) and names.isColumnHidden(2)
+    model = view.model()
+    assert names.model() is model
+    assert names.visualRect(model.index(0, 0)).isValid()
+    # Both tables show the same rows, sorted and selected together.
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert names.horizontalHeader().sortIndicatorSection() == 0
+    view.selectRow(1)
+    assert names.selectionModel() is view.selectionModel()
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
+    assert names.verticalScrollBar().value() == view.verticalScrollBar().value()

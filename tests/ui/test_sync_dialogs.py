@@ -3,7 +3,7 @@
 Site A is the `app` database (officer Alex Morgan); site B is a fresh installation opened with
 `open_services` (its own site id, officer Sam Patel). The OS password store is replaced by an
 in-memory one (or by keyring's "no store" backend), the folder and passphrase prompts by
-monkeypatched QFileDialog / QInputDialog functions, so nothing touches the real user's keyring.
+a monkeypatched QFileDialog and `ask_passphrase`, so nothing touches the real user's keyring.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from keyring.backends import fail
 from keyring.errors import PasswordDeleteError
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QTableWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QTableWidget
 
 from referral_desk.services.app_services import open_services
 from referral_desk.services.passphrase_store import SERVICE_NAME
@@ -90,17 +90,18 @@ class Prompts:
     def __init__(self) -> None:
         self.answers: list[str | None] = []
         self.asked: list[str] = []
+        self.confirmed: list[bool] = []  # asked twice (the passphrase was being set)
 
-    def get_text(self, _parent: Any, _title: str, label: str, *_a: Any, **_k: Any):
-        self.asked.append(label)
-        answer = self.answers.pop(0) if self.answers else None
-        return (answer or "", answer is not None)
+    def ask(self, _parent: Any, text: str = "", *, confirm: bool = False) -> str | None:
+        self.asked.append(text)
+        self.confirmed.append(confirm)
+        return self.answers.pop(0) if self.answers else None
 
 
 @pytest.fixture
 def prompts(monkeypatch: pytest.MonkeyPatch) -> Prompts:
     found = Prompts()
-    monkeypatch.setattr(QInputDialog, "getText", found.get_text)
+    monkeypatch.setattr(sync_dialogs, "ask_passphrase", found.ask)
     return found
 
 
@@ -580,3 +581,82 @@ def test_a_double_clicked_sync_file_opens_its_import_preview(
     assert seen == ["preview", "done"]
     assert changed == [True]
     assert [p.display_name for p in site_b.people.list()] == ["Zoë Ward"]
+
+
+# -- the passphrase as it is typed ------------------------------------------------------------
+
+
+def test_settings_check_the_passphrase_as_it_is_typed(qtbot, app, memory_keyring) -> None:
+    dialog = open_dialog(qtbot, SyncSettingsDialog(app))
+    qtbot.keyClicks(dialog.passphrase_edit, "short")
+    # Said before Save (and long before a preview and Apply), with the strength.
+    assert "at least 8 characters" in dialog.passphrase_error.text()
+    assert not dialog.strength.isVisible()  # the line above says it
+    qtbot.keyClicks(dialog.passphrase_edit, " but longer now")
+    assert dialog.passphrase_error.text() == ""
+    assert dialog.strength.text().startswith("Strength: Strong — 20 characters")
+    qtbot.keyClicks(dialog.confirm_edit, "short b")
+    assert "not the same" in dialog.passphrase_error.text()
+    qtbot.keyClicks(dialog.confirm_edit, "ut longer now")
+    assert dialog.passphrase_error.text() == ""
+
+
+def test_the_first_sync_to_a_new_store_asks_for_the_passphrase_twice(
+    qtbot, app, site_b, store, prompts
+) -> None:
+    app.sync.set_store(store)
+    prompts.answers = [PASSPHRASE]
+    first = open_dialog(qtbot, SyncNowDialog(app))
+    wait_state(qtbot, first, "preview")
+    assert prompts.confirmed == [True], "no team passphrase in the store yet: typed twice"
+    first.apply_button.click()
+    wait_state(qtbot, first, "done")
+    first.close_button.click()
+
+    site_b.sync.set_store(store)
+    prompts.answers = [PASSPHRASE]
+    second = open_dialog(qtbot, SyncNowDialog(site_b))
+    wait_state(qtbot, second, "preview")
+    assert prompts.confirmed == [True, False], "the store holds it now: typed once"
+    second.cancel_button.click()
+
+
+def test_exporting_a_file_asks_for_the_passphrase_twice(qtbot, app, tmp_path, prompts) -> None:
+    prompts.answers = [PASSPHRASE]
+    dialog = open_dialog(qtbot, ExportFileDialog(app, tmp_path / "team.rdsync"))
+    wait_state(qtbot, dialog, "done")
+    assert prompts.confirmed == [True]
+
+
+def test_the_passphrase_prompt_checks_as_typed_and_asks_twice(qtbot) -> None:
+    from referral_desk.ui.passphrase_dialog import PassphraseDialog
+
+    dialog = PassphraseDialog(confirm=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.ok_button.isEnabled() and dialog.problem.text() == ""
+    qtbot.keyClicks(dialog.passphrase_edit, "abc")
+    assert not dialog.ok_button.isEnabled()
+    assert "at least 8 characters" in dialog.problem.text()
+    assert not dialog.strength.isVisible()
+    qtbot.keyClicks(dialog.passphrase_edit, "defgh")
+    assert dialog.strength.text().startswith("Strength: Weak")
+    assert "Type it again" in dialog.problem.text() and not dialog.ok_button.isEnabled()
+    qtbot.keyClicks(dialog.confirm_edit, "abcdefgX")
+    assert "not the same" in dialog.problem.text() and not dialog.ok_button.isEnabled()
+    dialog.confirm_edit.setText("abcdefgh")
+    assert dialog.ok_button.isEnabled() and dialog.problem.text() == ""
+    dialog.ok_button.click()
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.passphrase() == "abcdefgh"
+
+
+def test_waiting_records_are_told_in_words(qtbot, app) -> None:
+    from referral_desk.services.sync import ImportSummary
+    from referral_desk.ui.sync_dialogs import _attention, _count_rows
+
+    imp = ImportSummary(bundles=1, pending=3, pending_reasons=(("person", 3),))
+    notes = _attention(imp, preview=True)
+    assert ("3 records arrived before the person they belong to; they will be added when "
+            "that person's record arrives.") in notes  # fmt: skip
+    assert not any("related records" in n for n in notes)
+    assert ("Records to be added later", 3) in _count_rows(imp)
