@@ -108,6 +108,9 @@ def _import_preview(ctx: Ctx) -> QDialog:
 
 
 DIALOGS: dict[str, list[Case]] = {
+    "about_dialog.AboutDialog": [
+        Case("about", lambda c: _ui("about_dialog", "AboutDialog")(c.services, c.window), "Close"),
+    ],
     "correction_dialog.ReportCorrectionDialog": [
         Case("report a correction", lambda c: _ui("correction_dialog", "ReportCorrectionDialog")(
             c.services, c.service.id, c.window), "Send to directory keeper")],

@@ -263,6 +263,14 @@ LONG_NAME = "Maximiliana" + "x" * 189
 LONG_TEXT = "Needs" + "y" * 3995
 
 
+def longest(table: str, column: str) -> str:
+    """The longest text the services accept in this field (domain.fields), unbroken."""
+    from referral_desk.domain.fields import max_length
+
+    limit = max_length(table, column)
+    return (LONG_NAME + "z" * limit)[:limit]
+
+
 @pytest.fixture
 def long_ctx(ctx: Any, qtbot: Any) -> Any:
     """`ctx` on a person, need, referral, follow-up and service whose texts are the longest
@@ -282,19 +290,22 @@ def long_ctx(ctx: Any, qtbot: Any) -> Any:
         session.add(ServiceCategory(service_id=svc.id, category_code="accommodation"))
         session.add(ServiceArea(service_id=svc.id, name="West Yorkshire"))
     person = services.people.add(
-        given_name=LONG_NAME, family_name=LONG_NAME, date_of_birth="1980-12-31",
-        setting="community", area="West Yorkshire", office=LONG_NAME[:120],
-        consent_given_on="2026-01-01", consent_scope=LONG_TEXT,
+        given_name=longest("person", "given_name"), family_name=longest("person", "family_name"),
+        date_of_birth="1980-12-31", setting="community", area="West Yorkshire",
+        office=longest("person", "office"), consent_given_on="2026-01-01",
+        consent_scope=longest("person", "consent_scope"),
     )  # fmt: skip
     need = services.needs.log(person.id, "accommodation", LONG_TEXT)
-    services.needs.log(person.id, "finance", " ".join([LONG_NAME[:30]] * 130))
+    services.needs.log(person.id, "finance", " ".join([LONG_NAME[:30]] * 128))
     referral = services.referrals.make(
-        need.id, svc.id, consent=True, availability=LONG_TEXT, accessibility_needs=LONG_TEXT,
-        interpreter_language=LONG_NAME, share_risk=True, risk_note=LONG_TEXT[:2000],
-        appointment_at=datetime(2026, 3, 9, 10, 0), appointment_place=LONG_NAME,
+        need.id, svc.id, consent=True, availability=longest("referral", "availability"),
+        accessibility_needs=longest("referral", "accessibility_needs"),
+        interpreter_language=longest("referral", "interpreter_language"), share_risk=True,
+        risk_note=longest("referral", "risk_note"), appointment_at=datetime(2026, 3, 9, 10, 0),
+        appointment_place=longest("referral", "appointment_place"),
     )  # fmt: skip
     services.referrals.record_status(referral.id, "acknowledged", channel="phone",
-                                     note=LONG_TEXT)  # fmt: skip
+                                     note=longest("referral_status_change", "note"))  # fmt: skip
     services.people.add_note(person.id, LONG_TEXT)
     follow_up = services.follow_ups.add(person.id, "2026-03-03", LONG_TEXT)
     done = services.follow_ups.add(person.id, "2026-03-02", "Call back")
