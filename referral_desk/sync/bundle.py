@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from referral_desk import __version__
 from referral_desk.domain.errors import DomainError
+from referral_desk.sync.files import NotRegularFile, open_regular
 from referral_desk.sync.keys import DEFAULT_KDF, SALT_BYTES, KdfParams, KeyCache, subkey
 
 MAGIC = b"RDSYNC\x1a\n"
@@ -68,6 +69,7 @@ UPGRADERS: dict[int, Callable[[list[list[Any]]], list[list[Any]]]] = {1: _from_1
 SUFFIX = ".rdsync"
 MAX_HEADER = 4096
 MAX_PAYLOAD = 1 << 31  # decompressed; a bigger file is refused rather than exhausting memory
+MAX_FILE = 64 << 20  # bytes on disk; read whole, so bounded
 NONCE_BYTES = 12
 TAG_BYTES = 16
 _PREFIX = struct.Struct(">8sHI")
@@ -121,6 +123,18 @@ class InconsistentBundle(BundleError):
 class UnreadableBundle(BundleError):
     def __init__(self) -> None:
         super().__init__("The sync file cannot be read (missing, or no permission).")
+
+
+class NotAFile(BundleError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This is not a sync file but a folder, link, device or pipe: it was not read."
+        )
+
+
+class TooBig(BundleError):
+    def __init__(self) -> None:
+        super().__init__("The sync file is too big to be a Referral Desk sync file.")
 
 
 @dataclass(frozen=True)
@@ -393,15 +407,31 @@ def unlock(data: bytes, passphrase: str, keys: KeyCache) -> Unlocked:
     return Unlocked(header, compressed, len(data))
 
 
-def read_file(path: Path) -> bytes:
+def read_file(path: Path, *, follow_symlinks: bool = True) -> bytes:
+    """The bytes of a sync file: a regular file (never a link found in a store, a pipe or a
+    device) no bigger than MAX_FILE, read without ever blocking on what is not a file."""
     try:
-        return Path(path).read_bytes()
+        fh, size = open_regular(Path(path), follow_symlinks=follow_symlinks)
+    except NotRegularFile:
+        raise NotAFile() from None
     except (OSError, ValueError) as err:
         raise UnreadableBundle() from err
+    with fh:
+        if size > MAX_FILE:
+            raise TooBig()
+        try:
+            data = fh.read(MAX_FILE + 1)
+        except OSError as err:
+            raise UnreadableBundle() from err
+    if len(data) > MAX_FILE:  # it grew while we looked
+        raise TooBig()
+    return data
 
 
-def open_bundle(path: Path, passphrase: str, keys: KeyCache) -> Unlocked:
-    return unlock(read_file(path), passphrase, keys)
+def open_bundle(
+    path: Path, passphrase: str, keys: KeyCache, *, follow_symlinks: bool = True
+) -> Unlocked:
+    return unlock(read_file(path, follow_symlinks=follow_symlinks), passphrase, keys)
 
 
 def _decompress(compressed: bytes) -> bytes:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -279,8 +280,11 @@ class SyncEngine:
 
     # -- import --------------------------------------------------------------------------
 
-    def unlock_file(self, path: Path, passphrase: str) -> Unlocked:
-        return bfmt.open_bundle(Path(path).expanduser(), passphrase, self.keys)
+    def unlock_file(self, path: Path, passphrase: str, follow_symlinks: bool = True) -> Unlocked:
+        """Open and authenticate one file. A path the user gave may be a link (to a regular
+        file); a name found in a shared store never is."""
+        return bfmt.open_bundle(Path(path).expanduser(), passphrase, self.keys,
+                                follow_symlinks=follow_symlinks)  # fmt: skip
 
     def import_file(self, path: Path, passphrase: str, *, dry_run: bool = False) -> ImportSummary:
         """Import one bundle file; any refusal raises and writes nothing."""
@@ -445,35 +449,29 @@ class SyncEngine:
     def _read_store(
         self, store_dir: Path, site: str, passphrase: str
     ) -> tuple[list[_Incoming], list[RefusedFile]]:
-        root = store_dir / OUTBOX
-        files: list[Path] = []
-        if root.is_dir():
-            try:
-                for folder in sorted(root.iterdir()):
-                    if folder.name == site or not folder.is_dir():
-                        continue
-                    files.extend(sorted(p for p in folder.iterdir() if is_bundle_name(p.name)))
-            except OSError as err:
-                raise StoreError("The shared store folder cannot be read.") from err
+        files, refused = _list_store(store_dir, site)
         with self.db.read() as session:
             known = dict(
                 session.execute(
                     select(SyncBundleSeen.bundle_id, SyncBundleSeen.file_size).where(
-                        SyncBundleSeen.bundle_id.in_([p.name[: -len(SUFFIX)] for p in files])
+                        SyncBundleSeen.bundle_id.in_([f.name[: -len(SUFFIX)] for f in files])
                     )
                 ).all()
             ) if files else {}  # fmt: skip
         incoming: list[_Incoming] = []
-        refused: list[RefusedFile] = []
-        for path in files:
-            rel = f"{OUTBOX}/{path.parent.name}/{path.name}"
+        for found in files:
+            rel = f"{OUTBOX}/{Path(found.path).parent.name}/{found.name}"
             try:
-                size = path.stat().st_size
                 # Shortcut (never writes): a file named like a bundle already imported, with
                 # the same size, is not read again. Anything else is authenticated in full.
-                if known.get(path.name[: -len(SUFFIX)]) == size:
+                if (
+                    found.is_file(follow_symlinks=False)
+                    and known.get(found.name[: -len(SUFFIX)])
+                    == found.stat(follow_symlinks=False).st_size
+                ):
                     continue
-                incoming.append(_Incoming(self.unlock_file(path, passphrase), rel))
+                incoming.append(_Incoming(self.unlock_file(Path(found.path), passphrase, False),
+                                          rel))  # fmt: skip
             except BundleError as err:
                 refused.append(RefusedFile(rel, str(err)))
             except OSError:
@@ -508,6 +506,44 @@ class _SyncTransaction:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
         return bool(self._cm.__exit__(exc_type, exc, tb))
+
+
+LINKED_FOLDER = "This folder is a link, not a folder of the shared store: it was not read."
+UNREADABLE_FOLDER = "This folder of the shared store cannot be read."
+
+
+def _list_store(store_dir: Path, site: str) -> tuple[list[os.DirEntry[str]], list[RefusedFile]]:
+    """Files named like bundles in other sites' outbox folders, without following links: a
+    folder that is a link, or one that cannot be listed, is reported, not read."""
+    root = store_dir / OUTBOX
+    files: list[os.DirEntry[str]] = []
+    refused: list[RefusedFile] = []
+    try:
+        if root.is_symlink():
+            return [], [RefusedFile(OUTBOX, LINKED_FOLDER)]
+        if not root.is_dir():
+            return [], []
+        with os.scandir(root) as it:
+            folders = sorted(it, key=lambda e: e.name)
+    except OSError as err:
+        raise StoreError("The shared store folder cannot be read.") from err
+    for folder in folders:
+        if folder.name == site:
+            continue
+        rel = f"{OUTBOX}/{folder.name}"
+        try:
+            if folder.is_symlink():
+                refused.append(RefusedFile(rel, LINKED_FOLDER))
+                continue
+            if not folder.is_dir(follow_symlinks=False):
+                continue
+            with os.scandir(folder.path) as it:
+                names = sorted((e for e in it if is_bundle_name(e.name)), key=lambda e: e.name)
+        except OSError:
+            refused.append(RefusedFile(rel, UNREADABLE_FOLDER))
+            continue
+        files.extend(names)
+    return files, refused
 
 
 def _site_state(session: Session) -> SiteState:
