@@ -39,6 +39,7 @@ from referral_desk.sync.exchange import (
 from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache
 from referral_desk.sync.merge import decoded
 from referral_desk.sync.state import check_store_dir
+from referral_desk.sync.store_repair import StoreRepair
 
 STORE_SETTING = "shared_store"
 KEEP = ("local", "remote")
@@ -49,6 +50,7 @@ __all__ = [
     "ImportSummary",
     "QuarantineView",
     "RefusedFile",
+    "StoreRepair",
     "SyncService",
     "SyncStatus",
     "SyncSummary",
@@ -183,6 +185,14 @@ class SyncService(ServiceBase):
                 "No shared store folder is set: choose one (or give --store DIR)."
             )
         return self.engine.sync(Path(str(folder)), passphrase, dry_run=dry_run)
+
+    def repair_store(self, store_dir: str | Path | None, passphrase: str) -> StoreRepair:
+        """Rewrite a lost or damaged store settings file from what this PC remembers of that
+        store, after proving the team passphrase against it (never a new store id)."""
+        folder = store_dir if store_dir not in (None, "") else self.get_store()
+        if not folder:
+            raise ValidationError("No shared store folder is set: give --store DIR.")
+        return self.engine.repair_store(Path(str(folder)), passphrase)
 
     def preview_file(self, path: str | Path, passphrase: str) -> ImportSummary:
         return self.engine.import_file(Path(path), passphrase, dry_run=True)

@@ -73,6 +73,7 @@ MAX_FILE = 64 << 20  # bytes on disk; read whole, so bounded
 NONCE_BYTES = 12
 TAG_BYTES = 16
 _PREFIX = struct.Struct(">8sHI")
+HEADER_READ = _PREFIX.size + MAX_HEADER + 1  # enough of a file to parse its header
 _PURPOSE = b"referral-desk/bundle/v1"
 
 Entry = list[Any]  # [site, seq, table, record, field, value (JSON text), hlc, tombstone 0/1]
@@ -389,6 +390,9 @@ class Unlocked:
 
     def parse(self) -> Bundle:
         return _parse_payload(self.header, self.compressed)
+
+    def verify(self) -> None:
+        """Authenticated already when unlocked."""
 
 
 def unlock(data: bytes, passphrase: str, keys: KeyCache) -> Unlocked:

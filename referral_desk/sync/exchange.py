@@ -48,7 +48,6 @@ from referral_desk.sync.bundle import (
     Bundle,
     BundleError,
     Unlocked,
-    WrongPassphrase,
     is_bundle_name,
     seal,
     write_atomically,
@@ -81,6 +80,7 @@ from referral_desk.sync.state import (
     save_export_state,
     version_vector,
 )
+from referral_desk.sync.store_repair import StoreRepair, remember_store, repair_store
 
 
 class ClonedSite(BundleError):
@@ -436,11 +436,10 @@ class SyncEngine:
         info = open_store(store_dir, passphrase, self.keys, create=False, kdf=self.kdf)
         site = self.db.site_id
         incoming, refused = self._read_store(store_dir, site, passphrase)
-        wrong = [r for r in refused if r.reason == str(WrongPassphrase())]
-        if not info.exists and wrong and not incoming:
-            raise WrongPassphrase()
         if not info.exists and not dry_run:
             info = open_store(store_dir, passphrase, self.keys, create=True, kdf=self.kdf)
+        if not dry_run:
+            remember_store(self.db, store_dir, info)
         exported = self._export_to_store(store_dir, info, passphrase, dry_run)
         imported = self._import(incoming, dry_run=dry_run, strict=False, store=info,
                                 refused=refused)  # fmt: skip
@@ -477,6 +476,10 @@ class SyncEngine:
             except OSError:
                 refused.append(RefusedFile(rel, str(bfmt.UnreadableBundle())))
         return incoming, refused
+
+    def repair_store(self, store_dir: Path, passphrase: str) -> StoreRepair:
+        """Rewrite a lost or damaged store settings file from this site's memory of it."""
+        return repair_store(self.db, self.keys, store_dir, passphrase)
 
     # -- plumbing ------------------------------------------------------------------------
 

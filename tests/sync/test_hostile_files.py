@@ -4,16 +4,14 @@ imports); `sync import FILE` refuses them with one line. Nothing ever hangs or r
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import stat
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sync_helpers import deadline
 
 from referral_desk.sync import bundle as bfmt
 from referral_desk.sync import files as sfiles
@@ -21,22 +19,6 @@ from referral_desk.sync.bundle import BundleError
 
 POSIX = os.name == "posix"
 needs_posix = pytest.mark.skipif(not POSIX, reason="links, pipes and devices as on POSIX")
-
-
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Fail (instead of hanging the whole run) if the block takes longer than `seconds`."""
-
-    def expired(_sig: int, _frame: Any) -> None:
-        raise TimeoutError("hung on a hostile file")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _store_with_colleague(make_site: Any, tmp_path: Path, passphrase: str) -> tuple[Any, Path]:
