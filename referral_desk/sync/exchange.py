@@ -20,9 +20,9 @@ A dry run does all the work and rolls it back, so a preview counts exactly what 
 from __future__ import annotations
 
 import base64
-import json
 import os
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -39,27 +39,26 @@ from referral_desk.store.database import Database
 from referral_desk.store.models import LocalSetting, SiteState
 from referral_desk.store.sync_models import (
     SyncBundleSeen,
-    SyncQuarantine,
-    scrub_erased_entries,
 )
 from referral_desk.sync import bundle as bfmt
 from referral_desk.sync.bundle import (
     SUFFIX,
     Bundle,
     BundleError,
+    BundleWriter,
+    Manifest,
     Unlocked,
     is_bundle_name,
-    seal,
-    write_atomically,
+    open_atomically,
 )
 from referral_desk.sync.keys import DEFAULT_KDF, SALT_BYTES, KdfParams, KeyCache
 from referral_desk.sync.merge import apply_entries
+from referral_desk.sync.outgoing import Runs, count_entries, entry_batches, export_scope, scrub_dead
 from referral_desk.sync.quarantine import (
     ValidEntry,
     forget_parsed,
     quarantine,
     retry,
-    table_specs,
     validate,
 )
 from referral_desk.sync.state import (
@@ -73,7 +72,7 @@ from referral_desk.sync.state import (
     load_export_state,
     load_knowledge,
     merge_knowledge,
-    missing_ranges,
+    merge_runs,
     open_store,
     outbox,
     raw_rows,
@@ -198,65 +197,83 @@ class SyncEngine:
     def export_file(
         self, path: Path, passphrase: str, *, salt: bytes | None = None
     ) -> ExportSummary:
-        """Everything this site holds, to one file (written atomically)."""
+        """Everything this site holds, to one file (streamed, written atomically)."""
         path = Path(path).expanduser()
         if not path.parent.is_dir():
             raise StoreError("The folder for the sync file does not exist.")
         salt = salt or self._site_salt()
-        with self._transaction() as session:
-            site = _site_state(session).site_id
-            entries, knowledge, _top = _collect(session, None)
-            _scrub_for_export(session, entries)
-            data, manifest = seal(
-                entries, knowledge, site_id=site, vector=version_vector(session),
-                passphrase=passphrase, keys=self.keys, salt=salt, kdf=self.kdf, kind="file",
-            )  # fmt: skip
-            try:
-                write_atomically(path, data)
-            except OSError as err:
-                raise StoreError("The sync file could not be written there.") from err
-        return ExportSummary(False, str(path), manifest.bundle_id, len(entries),
+        with self._transaction() as session:  # short: erasure before anything leaves
+            scrub_dead(session, None)
+        try:
+            manifest, _runs, _top = self._write_bundle(path, None, passphrase, salt, self.kdf)
+        except OSError as err:
+            raise StoreError("The sync file could not be written there.") from err
+        return ExportSummary(False, str(path), manifest.bundle_id, manifest.entry_count,
                              len(manifest.covers))  # fmt: skip
+
+    def _write_bundle(
+        self,
+        path: Path,
+        state: ExportState | None,
+        passphrase: str,
+        salt: bytes,
+        kdf: KdfParams,
+        bundle_id: str | None = None,
+    ) -> tuple[Manifest, Runs, int]:
+        """Stream entries from one read snapshot into a new bundle file (the write lock is not
+        held meanwhile: officers keep saving). Returns the manifest, the keys written and the
+        highest knowledge id sent."""
+        runs = Runs()
+        with self.db.read() as session:
+            site = _site_state(session).site_id
+            scope = None if state is None else export_scope(session, state)
+            vector = version_vector(session)
+            knowledge, top = knowledge_rows(session, 0 if state is None else state.knowledge_id)
+            with open_atomically(path) as fh:
+                writer = BundleWriter(fh, site_id=site, passphrase=passphrase, keys=self.keys,
+                                      salt=salt, kdf=kdf, bundle_id=bundle_id)  # fmt: skip
+                for batch in entry_batches(session, scope):
+                    writer.entries(batch)
+                    if state is not None:
+                        runs.add(batch)
+                kind = "file" if state is None else "store"
+                export_no = 0 if state is None else state.exports + 1
+                manifest = writer.finish(knowledge, vector=vector, kind=kind, export_no=export_no)
+        return manifest, runs, top
 
     def _export_to_store(
         self, store_dir: Path, info: StoreInfo, passphrase: str, dry_run: bool
     ) -> ExportSummary:
-        try:
-            with self._transaction(dry_run=dry_run) as session:
-                return self._export_in(session, store_dir, info, passphrase, dry_run)
-        except _Rollback as rb:
-            return rb.result
-
-    def _export_in(
-        self, session: Session, store_dir: Path, info: StoreInfo, passphrase: str, dry_run: bool
-    ) -> ExportSummary:
-        site = _site_state(session).site_id
-        state = load_export_state(session, info.store_id)
-        entries, knowledge, top = _collect(session, state)
+        with self.db.read() as session:
+            site = _site_state(session).site_id
+            state = load_export_state(session, info.store_id)
+            scope = export_scope(session, state)
+            entries, sites = count_entries(session, scope) if scope else (0, 0)
         if not entries or dry_run:
-            result = ExportSummary(dry_run, None, None, len(entries), len({e[0] for e in entries}))
-            if dry_run:
-                raise _Rollback(result)
-            return result
-        _scrub_for_export(session, entries)
-        data, manifest = seal(
-            entries, knowledge, site_id=site, vector=version_vector(session),
-            passphrase=passphrase, keys=self.keys, salt=info.salt, kdf=info.kdf,
-            kind="store", export_no=state.exports + 1,
-        )  # fmt: skip
+            return ExportSummary(dry_run, None, None, entries, sites)
+        with self._transaction() as session:  # short: erasure before anything leaves
+            scrub_dead(session, scope)
         folder = outbox(store_dir, site)
-        target = folder / f"{manifest.bundle_id}{SUFFIX}"
         try:
+            if folder.is_symlink():
+                raise StoreError("This PC's folder in the shared store is a link: not written.")
             folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(target, data)
+            bundle_id = str(uuid.uuid4())
+            final = folder / f"{bundle_id}{SUFFIX}"
+            manifest, runs, top = self._write_bundle(final, state, passphrase, info.salt,
+                                                     info.kdf, bundle_id)  # fmt: skip
         except OSError as err:
             raise StoreError("The shared store folder is not writable.") from err
-        state.known = add_keys(state.known, ((e[0], e[1]) for e in entries))
-        state.knowledge_id = top
-        state.exports += 1
-        save_export_state(session, state, exported=True, now=self._now())
-        rel = f"{OUTBOX}/{site}/{target.name}"
-        return ExportSummary(False, rel, manifest.bundle_id, len(entries), len(manifest.covers))
+        with self._transaction() as session:
+            state = load_export_state(session, info.store_id)
+            for s, site_runs in runs.runs.items():
+                state.known[s] = merge_runs(state.known.get(s, []), site_runs)
+            state.knowledge_id = max(state.knowledge_id, top)
+            state.exports += 1
+            save_export_state(session, state, exported=True, now=self._now())
+        rel = f"{OUTBOX}/{site}/{final.name}"
+        return ExportSummary(False, rel, manifest.bundle_id, manifest.entry_count,
+                             len(manifest.covers))  # fmt: skip
 
     def _site_salt(self) -> bytes:
         """A per-site salt for files carried by hand, kept so repeated imports of this site's
@@ -292,7 +309,7 @@ class SyncEngine:
         return self._import([_Incoming(unlocked, Path(path).name)], dry_run=dry_run, strict=True)
 
     def import_bytes(self, data: bytes, passphrase: str, *, dry_run: bool = False) -> ImportSummary:
-        unlocked = bfmt.unlock(data, passphrase, self.keys)
+        unlocked = bfmt.open_bytes(data, passphrase, self.keys)
         return self._import([_Incoming(unlocked, "bundle")], dry_run=dry_run, strict=True)
 
     def _import(
@@ -312,16 +329,19 @@ class SyncEngine:
         already = 0
         for item in incoming:
             bid = item.unlocked.header.bundle_id
-            if bid in seen or bid in ids:
-                already += 1
-                continue
             try:
+                if bid in seen or bid in ids:
+                    item.unlocked.verify()  # "already seen" only once proved authentic
+                    already += 1
+                    continue
                 item.bundle = item.unlocked.parse()
             except BundleError as err:
                 if strict:
                     raise
                 refused.append(RefusedFile(item.name, str(err)))
                 continue
+            finally:
+                item.unlocked.close()
             ids.add(bid)
             fresh.append(item)
         if not fresh:
@@ -583,78 +603,3 @@ def _held_keys(session: Session, by_key: dict[tuple[str, int], Any]) -> set[tupl
             )  # fmt: skip
             held.update((site, s) for (s,) in rows)
     return held
-
-
-_ENTRY_COLS = "site_id, seq, table_name, record_id, field, value, hlc, tombstone"
-
-
-def _collect(
-    session: Session, state: ExportState | None
-) -> tuple[list[list[Any]], list[list[Any]], int]:
-    """Entries (and quarantined raw entries) to export, knowledge rows, highest knowledge id.
-    `state` None means everything."""
-    entries: list[list[Any]] = []
-    quarantined: dict[tuple[str, int], str] = {
-        (s, q): raw for s, q, raw in session.execute(
-            select(SyncQuarantine.site_id, SyncQuarantine.seq, SyncQuarantine.raw)
-        )
-    }  # fmt: skip
-    if state is None:
-        rows = raw_rows(session, f"SELECT {_ENTRY_COLS} FROM change_entry ORDER BY site_id, seq")
-        entries = [[s, q, t, r, f, v, h, 1 if b else 0] for s, q, t, r, f, v, h, b in rows]
-        entries.extend(_raw_entries(quarantined.values()))
-        items, top = knowledge_rows(session, 0)
-        return entries, items, top
-    tops: dict[str, int] = dict(
-        raw_rows(session, "SELECT site_id, MAX(seq) FROM change_entry GROUP BY site_id")
-    )
-    for site, seq in quarantined:
-        tops[site] = max(tops.get(site, 0), seq)
-    for site in sorted(tops):
-        for lo, hi in missing_ranges(state.known.get(site, []), tops[site]):
-            rows = raw_rows(
-                session,
-                f"SELECT {_ENTRY_COLS} FROM change_entry WHERE site_id = ? AND seq BETWEEN ? AND ? "
-                "ORDER BY seq",
-                (site, lo, hi),
-            )
-            entries.extend([s, q, t, r, f, v, h, 1 if b else 0] for s, q, t, r, f, v, h, b in rows)
-            entries.extend(
-                _raw_entries(
-                    raw for (s, q), raw in quarantined.items() if s == site and lo <= q <= hi
-                )
-            )
-    items, top = knowledge_rows(session, state.knowledge_id)
-    return entries, items, top
-
-
-def _raw_entries(raws: Any) -> list[list[Any]]:
-    out = []
-    for raw in raws:
-        try:
-            e = json.loads(raw)
-        except ValueError:
-            continue
-        if isinstance(e, list) and len(e) >= 2:
-            out.append(e)
-    return out
-
-
-def _scrub_for_export(session: Session, entries: list[list[Any]]) -> None:
-    """Erasure before anything leaves: personal values of records deleted (per the tombstones
-    in this export) are blanked in the log and in the outgoing entries."""
-    dead: dict[str, set[str]] = {}
-    for e in entries:
-        if len(e) == 8 and e[4] == "deleted_at" and e[7] and e[5] != "null":
-            dead.setdefault(e[2], set()).add(e[3])
-    if not dead:
-        return
-    specs = table_specs()
-    for table, ids in dead.items():
-        if table in specs:
-            scrub_erased_entries(session, table, ids)
-    for e in entries:
-        if len(e) == 8 and e[2] in dead and e[3] in dead[e[2]]:
-            spec = specs.get(e[2], {}).get(e[4]) if isinstance(e[4], str) else None
-            if spec is not None and spec.personal:
-                e[5] = json.dumps(spec.blank)

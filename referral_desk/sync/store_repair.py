@@ -151,7 +151,8 @@ def _one_opens(paths: list[Path], passphrase: str, keys: KeyCache) -> bool:
     """One file authenticated in full proves both the folder and the passphrase."""
     for path in paths:
         try:
-            bfmt.open_bundle(path, passphrase, keys, follow_symlinks=False).verify()
+            with bfmt.open_bundle(path, passphrase, keys, follow_symlinks=False) as reader:
+                reader.verify()
         except bfmt.WrongPassphrase:
             raise wrong_store_passphrase() from None
         except bfmt.BundleError:
