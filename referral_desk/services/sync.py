@@ -194,6 +194,11 @@ class SyncService(ServiceBase):
             raise ValidationError("No shared store folder is set: give --store DIR.")
         return self.engine.repair_store(Path(str(folder)), passphrase)
 
+    def finish_interrupted_import(self) -> ImportSummary | None:
+        """Finish a sync import that a crash or kill cut short (no passphrase needed: its
+        files were read and checked before anything was applied)."""
+        return self.engine.finish_interrupted()
+
     def preview_file(self, path: str | Path, passphrase: str) -> ImportSummary:
         return self.engine.import_file(Path(path), passphrase, dry_run=True)
 

@@ -35,7 +35,7 @@ from referral_desk.store.models import SiteState
 DB_FILENAME = "referral-desk.sqlite3"
 # The newest migration in db/versions. Opening an up-to-date database compares against this and
 # never imports Alembic (a third of start-up time); a test keeps it equal to Alembic's head.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 # Copies made before upgrades that are kept: enough to step back a few versions, no more.
 KEEP_BACKUPS = 3
 
@@ -83,6 +83,10 @@ class Database:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         changelog.install(self._sessions)
+        self._write_sessions = sessionmaker(
+            engine.execution_options(begin_immediate=True), expire_on_commit=False
+        )
+        changelog.install(self._write_sessions)
 
     @classmethod
     def open(
@@ -150,8 +154,10 @@ class Database:
 
     @contextmanager
     def write(self, *, officer_id: str | None = None, reason: str = "") -> Iterator[Session]:
-        """One transaction: commit on success, roll back everything on any error."""
-        session = self._sessions()
+        """One transaction: commit on success, roll back everything on any error. It takes the
+        write lock as it begins (BEGIN IMMEDIATE), so it never fails half-way for a writer
+        that committed meanwhile; it waits for one that is writing (up to the busy timeout)."""
+        session = self._write_sessions()
         session.info["write_context"] = changelog.WriteContext(officer_id, reason)
         try:
             # Foreign keys are checked at commit: the unit of work may insert a service before

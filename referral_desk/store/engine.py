@@ -52,8 +52,13 @@ def _on_begin(conn: Connection) -> None:
 
     The sqlite3 driver otherwise opens transactions only before DML, which would leave
     migrations and `PRAGMA defer_foreign_keys` outside the transaction they belong to.
+    Write units of work begin IMMEDIATE (option `begin_immediate`): they take the write lock
+    first, waiting up to the busy timeout while another writer (a long sync import, between its
+    batches) holds it. A deferred one that read first would instead fail as soon as another
+    writer committed after its read.
     """
-    conn.exec_driver_sql("BEGIN")
+    immediate = conn.get_execution_options().get("begin_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_sqlite_engine(path: Path) -> Engine:
