@@ -82,7 +82,7 @@ from referral_desk.sync.payload import (
 
 MAX_FILE = 4 << 30  # format 2 on disk: read in segments, so a bound on staging, not memory
 LEGACY_MAX_FILE = 16 << 20  # format 1 is read whole: file, decrypted copy and parsed entries
-LEGACY_MAX_PAYLOAD = 24 << 20  # decompressed; ~170 000 entries, parsed within the budget
+LEGACY_MAX_PAYLOAD = 20 << 20  # decompressed; ~140 000 entries: parsed in about 220 MB
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -620,23 +621,24 @@ class Importer:
         valid: list[ValidEntry] = []
         bad: list[tuple[Any, str]] = []
         good_sites: set[str] = set()
-        for s, q, t, r, f, v, h, b, raw, n, released in rows:
-            if not released and n:
-                key = str(n)
-                totals.new[key] = totals.new.get(key, 0) + 1
+        new = totals.new
+        for n, count in Counter(row[9] for row in rows if not row[10] and row[9]).items():
+            new[str(n)] = new.get(str(n), 0) + count
+        for row in rows:
+            raw = row[8]
             if raw is None:
-                e: Any = [s, q, t, r, f, v, h, b]
+                e: Any = row[:8]
             else:
                 try:
                     e = json.loads(raw)
                 except ValueError:
-                    e = [s, q]
+                    e = list(row[:2])
                 if not _encodable(e):
                     bad.append((e, "malformed entry"))
                     continue
             checked = validate(e, good_sites)
             if isinstance(checked, str):
-                bad.append((e, checked))
+                bad.append((list(e), checked))
             else:
                 valid.append(checked)
         if bad:

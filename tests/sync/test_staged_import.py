@@ -23,11 +23,11 @@ from referral_desk.sync import importer as imp
 from referral_desk.sync import merge
 from referral_desk.sync.import_lock import ImportBusy, import_lock
 
-PEOPLE_FIELDS = 30
+PEOPLE_FIELDS = 29
 
 
 def _people_bundle(h: Any, path: Path, people: int, *, damaged: bool = False) -> int:
-    """`people` new people from an unknown site (30 entries each); returns the entry count."""
+    """`people` new people from an unknown site (29 entries each); returns the entry count."""
     site = str(uuid.uuid4())
     entries, seq, stamp = [], 0, 1_780_000_000_000 << 16
     for i in range(people):
