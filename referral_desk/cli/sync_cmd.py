@@ -6,6 +6,7 @@
     sync conflicts [--all]                concurrent edits kept for review
     sync resolve ID --keep local|remote   keep one side; it then wins everywhere
     sync status | set-store DIR | quarantine
+    sync repair-store [--store DIR]       rebuild a lost or damaged store settings file
 
 The passphrase comes from --passphrase-file FILE or $REFERRAL_DESK_PASSPHRASE; the command line
 never prompts (it must work unattended on an empty store) and never prints it.
@@ -74,6 +75,13 @@ def add_sync_parser(subparsers: Any, json_parent: argparse.ArgumentParser) -> No
     st = actions.add_parser("set-store", parents=[js], help="remember the shared store folder")
     st.add_argument("dir", metavar="DIR")
     actions.add_parser("quarantine", parents=[js], help="entries kept aside, and why")
+    rep = actions.add_parser(
+        "repair-store", parents=[js],
+        help="rebuild the shared store's settings file from what this PC remembers of it",
+    )  # fmt: skip
+    rep.add_argument("--store", metavar="DIR", default=argparse.SUPPRESS,
+                     help="shared store folder (default: the one set)")  # fmt: skip
+    _passphrase_arg(rep, suppress=True)
 
 
 def read_passphrase(args: argparse.Namespace) -> str:
@@ -158,6 +166,13 @@ def _conflict_line(c: dict[str, Any]) -> str:
             f"applied: {c['winner']}" + (f"; kept {c['kept']}" if c["kept"] else ""))  # fmt: skip
 
 
+def _repair_text(d: dict[str, Any]) -> str:
+    if not d["repaired"]:
+        return "The shared store's settings file is fine: nothing was written."
+    return (f"Rebuilt the shared store's settings file (store {d['store_id']}, checked against "
+            f"{_plural(d['files_checked'], 'sync file')} in the store).")  # fmt: skip
+
+
 def _refusal(summary: ImportSummary) -> str:
     first = summary.refused[0]
     more = f" (and {len(summary.refused) - 1} more)" if len(summary.refused) > 1 else ""
@@ -196,6 +211,9 @@ def run_sync(app: Any, args: argparse.Namespace) -> Result:
             [f"{k.replace('_', ' ')}: {'' if v is None else v}" for k, v in d.items()
              if k != "pending_reasons"] + pending_text(d["pending_reasons"])
         )  # fmt: skip
+    if action == "repair-store":
+        repair = svc.repair_store(args.store, read_passphrase(args))
+        return repair.to_dict(), _repair_text
     if action == "set-store":
         path = svc.set_store(args.dir)
         return {"store": path}, lambda d: f"Shared store set: {d['store']}"

@@ -8,11 +8,15 @@ the window is starting (DESIGN.md §9: start to usable window ≤ 1.5 s).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import text
+
+from referral_desk.domain.errors import DomainError
 from referral_desk.files import OutputGuard
 from referral_desk.services.base import Clock
 from referral_desk.services.directory import DirectoryService
@@ -127,4 +131,17 @@ def open_services(
     db = Database.open(data_dir, before_upgrade=before_upgrade)
     services = AppServices(db, clock or Clock(), output_guard=OutputGuard(data_dir))
     services.reference.seed_defaults()
+    if import_cut_short(db):
+        # A sync import cut short by a crash is finished now, not at the next sync; if that
+        # fails (a full disk…), the next sync tries again and says why.
+        with contextlib.suppress(DomainError):
+            services.sync.finish_interrupted_import()
     return services
+
+
+def import_cut_short(db: Database) -> bool:
+    """Did a sync import stop half-way (one cheap query; sync is imported only if so)?"""
+    with db.read() as session:
+        return (
+            session.execute(text("SELECT 1 FROM sync_import_journal LIMIT 1")).first() is not None
+        )

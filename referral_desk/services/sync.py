@@ -40,6 +40,7 @@ from referral_desk.sync.exchange import (
 from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache, normalise_passphrase
 from referral_desk.sync.merge import decoded, pending_reason
 from referral_desk.sync.state import STORE_FILE, check_store_dir
+from referral_desk.sync.store_repair import StoreRepair
 
 STORE_SETTING = "shared_store"
 KEEP = ("local", "remote")
@@ -50,6 +51,7 @@ __all__ = [
     "ImportSummary",
     "QuarantineView",
     "RefusedFile",
+    "StoreRepair",
     "SyncService",
     "SyncStatus",
     "SyncSummary",
@@ -249,6 +251,19 @@ class SyncService(FileWritingService):
         # a too-short passphrase was refused only after the preview and Apply.
         normalise_passphrase(passphrase)
         return self.engine.sync(Path(str(folder)), passphrase, dry_run=dry_run)
+
+    def repair_store(self, store_dir: str | Path | None, passphrase: str) -> StoreRepair:
+        """Rewrite a lost or damaged store settings file from what this PC remembers of that
+        store, after proving the team passphrase against it (never a new store id)."""
+        folder = store_dir if store_dir not in (None, "") else self.get_store()
+        if not folder:
+            raise ValidationError("No shared store folder is set: give --store DIR.")
+        return self.engine.repair_store(Path(str(folder)), passphrase)
+
+    def finish_interrupted_import(self) -> ImportSummary | None:
+        """Finish a sync import that a crash or kill cut short (no passphrase needed: its
+        files were read and checked before anything was applied)."""
+        return self.engine.finish_interrupted()
 
     def preview_file(self, path: str | Path, passphrase: str) -> ImportSummary:
         normalise_passphrase(passphrase)

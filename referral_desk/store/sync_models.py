@@ -10,6 +10,11 @@
 - `sync_knowledge`: "when site S wrote its entries after seq N it had seen vector V" checkpoints,
   relayed between sites, to tell concurrent edits from ones made after seeing the other.
 - `sync_export_state`: per shared store, which entries the store is known to hold already.
+- `sync_import_journal`, `sync_import_staged`, `sync_import_knowledge`: an import in progress.
+  Incoming entries are staged here first (invisible to the app) while the file is read and
+  checked, then applied in batches; a large import commits batch by batch, the journal row
+  saying how far it got, so an import cut short is finished (rolled forward) from the staged
+  entries the next time — never left half-applied.
 
 `scrub_erased_entries` lives here (not in `sync`) so that the store layer's own delete path can
 call it too: erasure must also reach old values kept in the change log.
@@ -130,6 +135,59 @@ class SyncExportState(Base):
     last_export_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class SyncImportJournal(Base):
+    """The import in progress (at most one row). `state` is "staging" (the files are being
+    read: discarded if cut short) or "applying" (they were all read and checked: finished if
+    cut short). `bundles` (JSON) lists the files; `position` (JSON) how far applying got;
+    `totals` (JSON) the counts so far."""
+
+    __tablename__ = "sync_import_journal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    store_id: Mapped[str | None] = mapped_column(String(36))
+    bundles: Mapped[str] = mapped_column(Text, default="[]")
+    position: Mapped[str] = mapped_column(Text, default="{}")
+    totals: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class SyncImportStaged(Base):
+    """One incoming entry, staged. `bundle_no` is the file it came from (1-based, in the
+    journal's list); `released` marks an entry let out of quarantine by this import. An entry
+    not in the usual shape is kept whole in `raw` (JSON) and quarantined when applied."""
+
+    __tablename__ = "sync_import_staged"
+    __table_args__ = (
+        Index("ix_sync_import_staged_record", "table_name", "record_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bundle_no: Mapped[int] = mapped_column(Integer)
+    released: Mapped[int] = mapped_column(Integer, default=0)
+    table_name: Mapped[str] = mapped_column(Text, default="")
+    record_id: Mapped[str] = mapped_column(Text, default="")
+    field: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(Text)
+    hlc: Mapped[int | None] = mapped_column(Integer)
+    tombstone: Mapped[int | None] = mapped_column(Integer)
+    raw: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncImportKnowledge(Base):
+    """A knowledge checkpoint read from an incoming file, staged like its entries."""
+
+    __tablename__ = "sync_import_knowledge"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    bundle_no: Mapped[int] = mapped_column(Integer)
+    site_id: Mapped[str] = mapped_column(String(36))
+    after_seq: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[str] = mapped_column(Text)
+
+
 def synced_models() -> dict[str, type[SyncedBase]]:
     """Every synced table: `SYNCED_MODELS` plus any `SyncedBase` model defined in another
     store module (all of them write change entries, so sync must carry all of them)."""
@@ -142,8 +200,9 @@ def synced_models() -> dict[str, type[SyncedBase]]:
 
 
 def models_version() -> int:
-    """Changes when a model module is imported; caches of table facts compare it."""
-    return len(Base.registry.mappers)
+    """Changes when a model module is imported; caches of table facts compare it. Cheap (it
+    is asked once per incoming entry): the number of tables, not a walk over the mappers."""
+    return len(Base.metadata.tables)
 
 
 def blank_value(model: type, field: str) -> object:

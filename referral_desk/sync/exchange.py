@@ -1,131 +1,73 @@
 """Export, import and sync: moving bundles between this database and files or a shared store.
 
-What an export holds — "everything the destination might lack":
+- export to a file (`export --out FILE`, for a USB drive) or to a shared store
+  (`outbox/<site>/<bundle-id>.rdsync`): see `outgoing` for what each carries. The file is
+  streamed from one read snapshot, without holding the write lock.
+- import of one file, or of every other site's new files in a store: see `importer` (staged,
+  checked, then applied in batches; a crash is finished next time). The store is known to hold
+  what this site exported there and what it imported from there, so a site's bundle carries
+  its own new work plus whatever it received by other routes (USB files), never its
+  colleagues' store bundles back again. A site joining a store exports everything once.
 
-- `export --out FILE` (a USB drive into a prison): the destination's state is unknown, so the
-  bundle holds *every* entry this site has, from every site (its own and relayed ones), every
-  quarantined entry and every knowledge checkpoint. Importing more than needed is harmless.
-- export to a shared store (`outbox/<site>/<bundle-id>.rdsync`): every entry the store is not
-  known to hold. The store is known to hold what this site exported there before and what it
-  imported from there (kept as runs of (site, seq) per store id); so a site's bundle carries its
-  own new work plus whatever it received by other routes (USB files), never its colleagues'
-  store bundles back again. A site joining a store exports everything once.
-
-Import authenticates whole files before deciding anything, then applies all new bundles in one
-transaction (a crash leaves the database as before or as after). Entries already held are
-skipped, so re-importing changes nothing; bundles already imported are reported as such.
-A dry run does all the work and rolls it back, so a preview counts exactly what would change.
+Files in a store are read only if they are regular files (no links, pipes, devices), and a
+store whose settings file is damaged or missing is refused, never re-keyed (`state`).
 """
 
 from __future__ import annotations
 
 import base64
-import json
+import os
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import DomainError
-from referral_desk.domain.hlc import HybridClock
-from referral_desk.files import SHARED, write_atomically
+from referral_desk.files import OWNER_ONLY, SHARED, atomic_output
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.database import Database
 from referral_desk.store.models import LocalSetting, SiteState
-from referral_desk.store.sync_models import (
-    SyncBundleSeen,
-    SyncQuarantine,
-    scrub_erased_entries,
-)
+from referral_desk.store.sync_models import SyncBundleSeen
 from referral_desk.sync import bundle as bfmt
 from referral_desk.sync.bundle import (
     SUFFIX,
-    Bundle,
-    BundleError,
-    Unlocked,
-    WrongPassphrase,
+    BundleReader,
+    BundleWriter,
+    Manifest,
     is_bundle_name,
-    seal,
+)
+from referral_desk.sync.import_lock import ImportBusy
+from referral_desk.sync.importer import (
+    ClonedSite,
+    Importer,
+    ImportSummary,
+    RefusedFile,
+    Source,
+    SyncTransaction,
 )
 from referral_desk.sync.keys import DEFAULT_KDF, SALT_BYTES, KdfParams, KeyCache
-from referral_desk.sync.merge import apply_entries
-from referral_desk.sync.quarantine import (
-    ValidEntry,
-    forget_parsed,
-    quarantine,
-    retry,
-    table_specs,
-    validate,
-)
+from referral_desk.sync.outgoing import Runs, count_entries, entry_batches, export_scope, scrub_dead
 from referral_desk.sync.state import (
     OUTBOX,
     ExportState,
     StoreError,
     StoreInfo,
-    add_keys,
     check_store_dir,
     knowledge_rows,
     load_export_state,
-    load_knowledge,
-    merge_knowledge,
-    missing_ranges,
+    merge_runs,
     open_store,
     outbox,
-    raw_rows,
     save_export_state,
     version_vector,
 )
-
-
-class ClonedSite(BundleError):
-    def __init__(self) -> None:
-        super().__init__(
-            "The file holds changes under this PC's own site id that this PC never made "
-            "(was the data folder copied from another PC?). Nothing was imported."
-        )
-
-
-@dataclass(frozen=True)
-class RefusedFile:
-    name: str  # relative to the store, e.g. outbox/<site>/<bundle-id>.rdsync
-    reason: str
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    dry_run: bool = False
-    bundles: int = 0  # new bundles applied (or previewed)
-    already_seen: int = 0
-    entries_total: int = 0
-    entries_new: int = 0
-    people: int = 0
-    needs: int = 0
-    referrals: int = 0
-    follow_ups: int = 0
-    directory: int = 0
-    other: int = 0
-    deleted: int = 0
-    conflicts: int = 0
-    clock_reviews: int = 0
-    future_stamped: int = 0
-    quarantined: int = 0
-    released: int = 0
-    still_quarantined: int = 0
-    pending: int = 0
-    pending_reasons: tuple[tuple[str, int], ...] = ()  # (what they wait for, how many)
-    refused: tuple[RefusedFile, ...] = ()
-
-    @property
-    def nothing_new(self) -> bool:
-        return self.entries_new == 0 and self.released == 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+from referral_desk.sync.store_repair import StoreRepair, remember_store, repair_store
 
 
 @dataclass(frozen=True)
@@ -154,22 +96,8 @@ class SyncSummary:
         }
 
 
-class _Rollback(Exception):
-    """Carries a dry run's result out of the transaction it rolls back."""
-
-    def __init__(self, result: Any) -> None:
-        self.result = result
-
-
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-@dataclass
-class _Incoming:
-    unlocked: Unlocked
-    name: str
-    bundle: Bundle | None = None
 
 
 SALT_SETTING = "sync_file_salt"
@@ -198,65 +126,86 @@ class SyncEngine:
     def export_file(
         self, path: Path, passphrase: str, *, salt: bytes | None = None
     ) -> ExportSummary:
-        """Everything this site holds, to one file (written atomically)."""
+        """Everything this site holds, to one file (streamed, written atomically)."""
         path = Path(path).expanduser()
         if not path.parent.is_dir():
             raise StoreError("The folder for the sync file does not exist.")
         salt = salt or self._site_salt()
-        with self._transaction() as session:
-            site = _site_state(session).site_id
-            entries, knowledge, _top = _collect(session, None)
-            _scrub_for_export(session, entries)
-            data, manifest = seal(
-                entries, knowledge, site_id=site, vector=version_vector(session),
-                passphrase=passphrase, keys=self.keys, salt=salt, kdf=self.kdf, kind="file",
-            )  # fmt: skip
-            try:
-                write_atomically(path, data)
-            except OSError as err:
-                raise StoreError("The sync file could not be written there.") from err
-        return ExportSummary(False, str(path), manifest.bundle_id, len(entries),
+        self.finish_interrupted()  # so that the file carries all of it
+        with self._transaction() as session:  # short: erasure before anything leaves
+            scrub_dead(session, None)
+        try:
+            manifest, _runs, _top = self._write_bundle(path, None, passphrase, salt, self.kdf)
+        except OSError as err:
+            raise StoreError("The sync file could not be written there.") from err
+        return ExportSummary(False, str(path), manifest.bundle_id, manifest.entry_count,
                              len(manifest.covers))  # fmt: skip
+
+    def _write_bundle(
+        self,
+        path: Path,
+        state: ExportState | None,
+        passphrase: str,
+        salt: bytes,
+        kdf: KdfParams,
+        bundle_id: str | None = None,
+    ) -> tuple[Manifest, Runs, int]:
+        """Stream entries from one read snapshot into a new bundle file (the write lock is not
+        held meanwhile: officers keep saving). Returns the manifest, the keys written and the
+        highest knowledge id sent."""
+        runs = Runs()
+        with self.db.read() as session:
+            site = _site_state(session).site_id
+            scope = None if state is None else export_scope(session, state)
+            vector = version_vector(session)
+            knowledge, top = knowledge_rows(session, 0 if state is None else state.knowledge_id)
+            # A file carried by hand is the officer's (owner-only); one in the shared store
+            # is read by colleagues' accounts (it is encrypted either way).
+            with atomic_output(path, mode=OWNER_ONLY if state is None else SHARED) as fh:
+                writer = BundleWriter(fh, site_id=site, passphrase=passphrase, keys=self.keys,
+                                      salt=salt, kdf=kdf, bundle_id=bundle_id)  # fmt: skip
+                for batch in entry_batches(session, scope):
+                    writer.entries(batch)
+                    if state is not None:
+                        runs.add(batch)
+                kind = "file" if state is None else "store"
+                export_no = 0 if state is None else state.exports + 1
+                manifest = writer.finish(knowledge, vector=vector, kind=kind, export_no=export_no)
+        return manifest, runs, top
 
     def _export_to_store(
         self, store_dir: Path, info: StoreInfo, passphrase: str, dry_run: bool
     ) -> ExportSummary:
-        try:
-            with self._transaction(dry_run=dry_run) as session:
-                return self._export_in(session, store_dir, info, passphrase, dry_run)
-        except _Rollback as rb:
-            return rb.result
-
-    def _export_in(
-        self, session: Session, store_dir: Path, info: StoreInfo, passphrase: str, dry_run: bool
-    ) -> ExportSummary:
-        site = _site_state(session).site_id
-        state = load_export_state(session, info.store_id)
-        entries, knowledge, top = _collect(session, state)
+        with self.db.read() as session:
+            site = _site_state(session).site_id
+            state = load_export_state(session, info.store_id)
+            scope = export_scope(session, state)
+            entries, sites = count_entries(session, scope) if scope else (0, 0)
         if not entries or dry_run:
-            result = ExportSummary(dry_run, None, None, len(entries), len({e[0] for e in entries}))
-            if dry_run:
-                raise _Rollback(result)
-            return result
-        _scrub_for_export(session, entries)
-        data, manifest = seal(
-            entries, knowledge, site_id=site, vector=version_vector(session),
-            passphrase=passphrase, keys=self.keys, salt=info.salt, kdf=info.kdf,
-            kind="store", export_no=state.exports + 1,
-        )  # fmt: skip
+            return ExportSummary(dry_run, None, None, entries, sites)
+        with self._transaction() as session:  # short: erasure before anything leaves
+            scrub_dead(session, scope)
         folder = outbox(store_dir, site)
-        target = folder / f"{manifest.bundle_id}{SUFFIX}"
         try:
+            if folder.is_symlink():
+                raise StoreError("This PC's folder in the shared store is a link: not written.")
             folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(target, data, mode=SHARED)  # colleagues' accounts read it
+            bundle_id = str(uuid.uuid4())
+            final = folder / f"{bundle_id}{SUFFIX}"
+            manifest, runs, top = self._write_bundle(final, state, passphrase, info.salt,
+                                                     info.kdf, bundle_id)  # fmt: skip
         except OSError as err:
             raise StoreError("The shared store folder is not writable.") from err
-        state.known = add_keys(state.known, ((e[0], e[1]) for e in entries))
-        state.knowledge_id = top
-        state.exports += 1
-        save_export_state(session, state, exported=True, now=self._now())
-        rel = f"{OUTBOX}/{site}/{target.name}"
-        return ExportSummary(False, rel, manifest.bundle_id, len(entries), len(manifest.covers))
+        with self._transaction() as session:
+            state = load_export_state(session, info.store_id)
+            for s, site_runs in runs.runs.items():
+                state.known[s] = merge_runs(state.known.get(s, []), site_runs)
+            state.knowledge_id = max(state.knowledge_id, top)
+            state.exports += 1
+            save_export_state(session, state, exported=True, now=self._now())
+        rel = f"{OUTBOX}/{site}/{final.name}"
+        return ExportSummary(False, rel, manifest.bundle_id, manifest.entry_count,
+                             len(manifest.covers))  # fmt: skip
 
     def _site_salt(self) -> bytes:
         """A per-site salt for files carried by hand, kept so repeated imports of this site's
@@ -280,151 +229,36 @@ class SyncEngine:
 
     # -- import --------------------------------------------------------------------------
 
-    def unlock_file(self, path: Path, passphrase: str) -> Unlocked:
-        return bfmt.open_bundle(Path(path).expanduser(), passphrase, self.keys)
+    def unlock_file(
+        self, path: Path, passphrase: str, follow_symlinks: bool = True
+    ) -> BundleReader:
+        """Open one file and derive its key (nothing authenticated yet). A path the user gave
+        may be a link (to a regular file); a name found in a shared store never is."""
+        return bfmt.open_bundle(Path(path).expanduser(), passphrase, self.keys,
+                                follow_symlinks=follow_symlinks)  # fmt: skip
 
     def import_file(self, path: Path, passphrase: str, *, dry_run: bool = False) -> ImportSummary:
         """Import one bundle file; any refusal raises and writes nothing."""
-        unlocked = self.unlock_file(path, passphrase)
-        return self._import([_Incoming(unlocked, Path(path).name)], dry_run=dry_run, strict=True)
+        path = Path(path)
+        source = Source(path.name, lambda: self.unlock_file(path, passphrase))
+        return self._importer(dry_run=dry_run, strict=True).run([source])
 
     def import_bytes(self, data: bytes, passphrase: str, *, dry_run: bool = False) -> ImportSummary:
-        unlocked = bfmt.unlock(data, passphrase, self.keys)
-        return self._import([_Incoming(unlocked, "bundle")], dry_run=dry_run, strict=True)
+        source = Source("bundle", lambda: bfmt.open_bytes(data, passphrase, self.keys))
+        return self._importer(dry_run=dry_run, strict=True).run([source])
 
-    def _import(
-        self,
-        incoming: list[_Incoming],
-        *,
-        dry_run: bool,
-        strict: bool,
-        store: StoreInfo | None = None,
-        refused: Sequence[RefusedFile] = (),
-    ) -> ImportSummary:
-        refused = list(refused)
-        with self.db.read() as session:
-            seen = _seen_ids(session, [i.unlocked.header.bundle_id for i in incoming])
-        fresh: list[_Incoming] = []
-        ids: set[str] = set()
-        already = 0
-        for item in incoming:
-            bid = item.unlocked.header.bundle_id
-            if bid in seen or bid in ids:
-                already += 1
-                continue
-            try:
-                item.bundle = item.unlocked.parse()
-            except BundleError as err:
-                if strict:
-                    raise
-                refused.append(RefusedFile(item.name, str(err)))
-                continue
-            ids.add(bid)
-            fresh.append(item)
-        if not fresh:
-            return ImportSummary(dry_run=dry_run, already_seen=already, refused=tuple(refused))
+    def finish_interrupted(self) -> ImportSummary | None:
+        """Finish an import that a crash or kill cut short (or undo one cut short while its
+        files were still being read). None when there was none, or when another import is
+        running right now (it will see to it)."""
         try:
-            with self._transaction(dry_run=dry_run) as session:
-                result = self._apply(session, fresh, already, store, refused, dry_run)
-                if dry_run:
-                    raise _Rollback(result)
-        except _Rollback as rb:
-            return rb.result
-        finally:
-            forget_parsed()
-        if result.deleted:  # the pages as they were before the erasure leave the WAL now
-            self.db.checkpoint()
-        return result
+            return self._importer(dry_run=False, strict=False).finish_interrupted()
+        except ImportBusy:
+            return None
 
-    def _apply(
-        self,
-        session: Session,
-        fresh: list[_Incoming],
-        already: int,
-        store: StoreInfo | None,
-        refused: list[RefusedFile],
-        dry_run: bool,
-    ) -> ImportSummary:
-        state = _site_state(session)
-        local = state.site_id
-        # Re-check under the write lock: another window may have imported them meanwhile.
-        seen = _seen_ids(session, [i.unlocked.header.bundle_id for i in fresh])
-        racing = [i for i in fresh if i.unlocked.header.bundle_id in seen]
-        fresh = [i for i in fresh if i.unlocked.header.bundle_id not in seen]
-        already += len(racing)
-        if not fresh:
-            return ImportSummary(dry_run=dry_run, already_seen=already, refused=tuple(refused))
-        by_key: dict[tuple[str, int], list[Any]] = {}
-        knowledge: list[tuple[str, int, dict[str, int]]] = []
-        total = 0
-        for item in fresh:
-            assert item.bundle is not None
-            total += len(item.bundle.entries)
-            for e in item.bundle.entries:
-                if e[0] == local:
-                    if e[1] >= state.next_seq:
-                        raise ClonedSite()
-                    continue
-                by_key.setdefault((e[0], e[1]), e)
-            knowledge.extend((k[0], k[1], k[2]) for k in item.bundle.knowledge)
-        held = _held_keys(session, by_key)
-        new_raw = [e for k, e in by_key.items() if k not in held]
-        valid: list[ValidEntry] = []
-        bad: list[tuple[list[Any], str]] = []
-        good_sites: set[str] = set()
-        for raw in new_raw:
-            checked = validate(raw, good_sites)
-            if isinstance(checked, str):
-                bad.append((raw, checked))
-            else:
-                valid.append(checked)
-        released, still = retry(session)
-        quarantine(session, bad)
-        merge_knowledge(session, knowledge)
-        now = self._now()
-        stats = apply_entries(session, valid + released, load_knowledge(session), now=now,
-                              now_ms=self._now_ms())  # fmt: skip
-        if new_raw or released:
-            merge_knowledge(session, [(local, state.next_seq - 1, version_vector(session))])
-        stamps = [e[6] for e in valid] + [e[6] for e in released]
-        if stamps:
-            hlc = HybridClock(last=state.hlc, now_ms=self._now_ms).receive(max(stamps))
-            session.execute(text("UPDATE site_state SET hlc = :h WHERE key = 1"), {"h": hlc})
-        new_keys = {(e[0], e[1]) for e in new_raw} if len(fresh) > 1 else set()
-        session.execute(
-            SyncBundleSeen.__table__.insert(),
-            [
-                {
-                    "bundle_id": i.unlocked.header.bundle_id,
-                    "site_id": i.unlocked.header.site_id,
-                    "imported_at": now,
-                    "entry_count": len(i.bundle.entries) if i.bundle else 0,
-                    "new_count": len(new_raw)
-                    if len(fresh) == 1
-                    else sum(
-                        (e[0], e[1]) in new_keys for e in (i.bundle.entries if i.bundle else ())
-                    ),
-                    "file_name": i.name[-200:],
-                    "file_size": i.unlocked.size,
-                }
-                for i in fresh
-            ],
-        )
-        if store is not None:
-            st = load_export_state(session, store.store_id)
-            st.known = add_keys(
-                st.known, ((e[0], e[1]) for i in fresh if i.bundle for e in i.bundle.entries)
-            )
-            save_export_state(session, st, exported=False, now=now)
-        counts = stats.counts()
-        return ImportSummary(
-            dry_run=dry_run, bundles=len(fresh), already_seen=already, entries_total=total,
-            entries_new=len(new_raw), deleted=stats.deleted, conflicts=stats.conflicts,
-            clock_reviews=stats.clock_reviews, future_stamped=stats.future_stamped,
-            quarantined=len(bad), released=len(released), still_quarantined=still + len(bad),
-            pending=stats.pending, pending_reasons=tuple(stats.pending_reasons.items()),
-            refused=tuple(refused), **counts,
-        )  # fmt: skip
+    def _importer(self, *, dry_run: bool, strict: bool, store_id: str | None = None) -> Importer:
+        return Importer(self.db, now=self._now, now_ms=self._now_ms, dry_run=dry_run,
+                        strict=strict, store_id=store_id)  # fmt: skip
 
     # -- sync with a shared store --------------------------------------------------------
 
@@ -435,81 +269,95 @@ class SyncEngine:
         store_dir = check_store_dir(Path(store_dir).expanduser())
         info = open_store(store_dir, passphrase, self.keys, create=False, kdf=self.kdf)
         site = self.db.site_id
-        incoming, refused = self._read_store(store_dir, site, passphrase)
-        wrong = [r for r in refused if r.reason == str(WrongPassphrase())]
-        if not info.exists and wrong and not incoming:
-            raise WrongPassphrase()
+        sources, refused = self._read_store(store_dir, site, passphrase)
         if not info.exists and not dry_run:
             info = open_store(store_dir, passphrase, self.keys, create=True, kdf=self.kdf)
+        if not dry_run:
+            remember_store(self.db, store_dir, info)
+            self.finish_interrupted()  # so that the export carries all of it
         exported = self._export_to_store(store_dir, info, passphrase, dry_run)
-        imported = self._import(incoming, dry_run=dry_run, strict=False, store=info,
-                                refused=refused)  # fmt: skip
+        importer = self._importer(dry_run=dry_run, strict=False, store_id=info.store_id)
+        imported = importer.run(sources, refused)
         return SyncSummary(site, exported, imported)
 
     def _read_store(
         self, store_dir: Path, site: str, passphrase: str
-    ) -> tuple[list[_Incoming], list[RefusedFile]]:
-        root = store_dir / OUTBOX
-        files: list[Path] = []
-        if root.is_dir():
-            try:
-                for folder in sorted(root.iterdir()):
-                    if folder.name == site or not folder.is_dir():
-                        continue
-                    files.extend(sorted(p for p in folder.iterdir() if is_bundle_name(p.name)))
-            except OSError as err:
-                raise StoreError("The shared store folder cannot be read.") from err
+    ) -> tuple[list[Source], list[RefusedFile]]:
+        """Other sites' files not imported yet (a file named like a bundle already imported,
+        with the same size, is not read again; anything else is authenticated in full)."""
+        files, refused = _list_store(store_dir, site)
         with self.db.read() as session:
             known = dict(
                 session.execute(
                     select(SyncBundleSeen.bundle_id, SyncBundleSeen.file_size).where(
-                        SyncBundleSeen.bundle_id.in_([p.name[: -len(SUFFIX)] for p in files])
+                        SyncBundleSeen.bundle_id.in_([f.name[: -len(SUFFIX)] for f in files])
                     )
                 ).all()
             ) if files else {}  # fmt: skip
-        incoming: list[_Incoming] = []
-        refused: list[RefusedFile] = []
-        for path in files:
-            rel = f"{OUTBOX}/{path.parent.name}/{path.name}"
+        sources: list[Source] = []
+        for found in files:
+            rel = f"{OUTBOX}/{Path(found.path).parent.name}/{found.name}"
             try:
-                size = path.stat().st_size
-                # Shortcut (never writes): a file named like a bundle already imported, with
-                # the same size, is not read again. Anything else is authenticated in full.
-                if known.get(path.name[: -len(SUFFIX)]) == size:
+                if (
+                    found.is_file(follow_symlinks=False)
+                    and known.get(found.name[: -len(SUFFIX)])
+                    == found.stat(follow_symlinks=False).st_size
+                ):
                     continue
-                incoming.append(_Incoming(self.unlock_file(path, passphrase), rel))
-            except BundleError as err:
-                refused.append(RefusedFile(rel, str(err)))
             except OSError:
-                refused.append(RefusedFile(rel, str(bfmt.UnreadableBundle())))
-        return incoming, refused
+                pass
+            sources.append(Source(rel, self._opener(Path(found.path), passphrase)))
+        return sources, refused
+
+    def _opener(self, path: Path, passphrase: str) -> Callable[[], BundleReader]:
+        return lambda: self.unlock_file(path, passphrase, False)
+
+    def repair_store(self, store_dir: Path, passphrase: str) -> StoreRepair:
+        """Rewrite a lost or damaged store settings file from this site's memory of it."""
+        return repair_store(self.db, self.keys, store_dir, passphrase)
 
     # -- plumbing ------------------------------------------------------------------------
 
-    def _transaction(self, *, dry_run: bool = False) -> Any:
-        return _SyncTransaction(self.db, dry_run)
+    def _transaction(self) -> SyncTransaction:
+        return SyncTransaction(self.db)
 
 
-class _SyncTransaction:
-    """A write transaction that never mints local change entries.
+LINKED_FOLDER = "This folder is a link, not a folder of the shared store: it was not read."
+UNREADABLE_FOLDER = "This folder of the shared store cannot be read."
 
-    `Database.write` begins IMMEDIATE, so SQLite's write lock is already held (nothing read
-    here can be changed by another window before we write) when the session is handed over.
-    """
 
-    def __init__(self, db: Database, dry_run: bool) -> None:
-        self.db = db
-        self.dry_run = dry_run
-        self._cm: Any = None
-
-    def __enter__(self) -> Session:
-        self._cm = self.db.write(reason="sync")
-        session = self._cm.__enter__()
-        session.info["applying_sync"] = True
-        return session
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        return bool(self._cm.__exit__(exc_type, exc, tb))
+def _list_store(store_dir: Path, site: str) -> tuple[list[os.DirEntry[str]], list[RefusedFile]]:
+    """Files named like bundles in other sites' outbox folders, without following links: a
+    folder that is a link, or one that cannot be listed, is reported, not read."""
+    root = store_dir / OUTBOX
+    files: list[os.DirEntry[str]] = []
+    refused: list[RefusedFile] = []
+    try:
+        if root.is_symlink():
+            return [], [RefusedFile(OUTBOX, LINKED_FOLDER)]
+        if not root.is_dir():
+            return [], []
+        with os.scandir(root) as it:
+            folders = sorted(it, key=lambda e: e.name)
+    except OSError as err:
+        raise StoreError("The shared store folder cannot be read.") from err
+    for folder in folders:
+        if folder.name == site:
+            continue
+        rel = f"{OUTBOX}/{folder.name}"
+        try:
+            if folder.is_symlink():
+                refused.append(RefusedFile(rel, LINKED_FOLDER))
+                continue
+            if not folder.is_dir(follow_symlinks=False):
+                continue
+            with os.scandir(folder.path) as it:
+                names = sorted((e for e in it if is_bundle_name(e.name)), key=lambda e: e.name)
+        except OSError:
+            refused.append(RefusedFile(rel, UNREADABLE_FOLDER))
+            continue
+        files.extend(names)
+    return files, refused
 
 
 def _site_state(session: Session) -> SiteState:
@@ -519,105 +367,11 @@ def _site_state(session: Session) -> SiteState:
     return state
 
 
-def _seen_ids(session: Session, ids: list[str]) -> set[str]:
-    if not ids:
-        return set()
-    return set(session.scalars(select(SyncBundleSeen.bundle_id)
-                               .where(SyncBundleSeen.bundle_id.in_(ids))))  # fmt: skip
-
-
-def _held_keys(session: Session, by_key: dict[tuple[str, int], Any]) -> set[tuple[str, int]]:
-    """Which of these (site, seq) are already in the change log or the quarantine."""
-    ranges: dict[str, list[int]] = {}
-    for site, seq in by_key:
-        r = ranges.get(site)
-        if r is None:
-            ranges[site] = [seq, seq]
-        elif seq < r[0]:
-            r[0] = seq
-        elif seq > r[1]:
-            r[1] = seq
-    held: set[tuple[str, int]] = set()
-    for site, (lo, hi) in ranges.items():
-        for table in ("change_entry", "sync_quarantine"):
-            rows = raw_rows(
-                session, f"SELECT seq FROM {table} WHERE site_id = ? AND seq BETWEEN ? AND ?",
-                (site, lo, hi),
-            )  # fmt: skip
-            held.update((site, s) for (s,) in rows)
-    return held
-
-
-_ENTRY_COLS = "site_id, seq, table_name, record_id, field, value, hlc, tombstone"
-
-
-def _collect(
-    session: Session, state: ExportState | None
-) -> tuple[list[list[Any]], list[list[Any]], int]:
-    """Entries (and quarantined raw entries) to export, knowledge rows, highest knowledge id.
-    `state` None means everything."""
-    entries: list[list[Any]] = []
-    quarantined: dict[tuple[str, int], str] = {
-        (s, q): raw for s, q, raw in session.execute(
-            select(SyncQuarantine.site_id, SyncQuarantine.seq, SyncQuarantine.raw)
-        )
-    }  # fmt: skip
-    if state is None:
-        rows = raw_rows(session, f"SELECT {_ENTRY_COLS} FROM change_entry ORDER BY site_id, seq")
-        entries = [[s, q, t, r, f, v, h, 1 if b else 0] for s, q, t, r, f, v, h, b in rows]
-        entries.extend(_raw_entries(quarantined.values()))
-        items, top = knowledge_rows(session, 0)
-        return entries, items, top
-    tops: dict[str, int] = dict(
-        raw_rows(session, "SELECT site_id, MAX(seq) FROM change_entry GROUP BY site_id")
-    )
-    for site, seq in quarantined:
-        tops[site] = max(tops.get(site, 0), seq)
-    for site in sorted(tops):
-        for lo, hi in missing_ranges(state.known.get(site, []), tops[site]):
-            rows = raw_rows(
-                session,
-                f"SELECT {_ENTRY_COLS} FROM change_entry WHERE site_id = ? AND seq BETWEEN ? AND ? "
-                "ORDER BY seq",
-                (site, lo, hi),
-            )
-            entries.extend([s, q, t, r, f, v, h, 1 if b else 0] for s, q, t, r, f, v, h, b in rows)
-            entries.extend(
-                _raw_entries(
-                    raw for (s, q), raw in quarantined.items() if s == site and lo <= q <= hi
-                )
-            )
-    items, top = knowledge_rows(session, state.knowledge_id)
-    return entries, items, top
-
-
-def _raw_entries(raws: Any) -> list[list[Any]]:
-    out = []
-    for raw in raws:
-        try:
-            e = json.loads(raw)
-        except ValueError:
-            continue
-        if isinstance(e, list) and len(e) >= 2:
-            out.append(e)
-    return out
-
-
-def _scrub_for_export(session: Session, entries: list[list[Any]]) -> None:
-    """Erasure before anything leaves: personal values of records deleted (per the tombstones
-    in this export) are blanked in the log and in the outgoing entries."""
-    dead: dict[str, set[str]] = {}
-    for e in entries:
-        if len(e) == 8 and e[4] == "deleted_at" and e[7] and e[5] != "null":
-            dead.setdefault(e[2], set()).add(e[3])
-    if not dead:
-        return
-    specs = table_specs()
-    for table, ids in dead.items():
-        if table in specs:
-            scrub_erased_entries(session, table, ids)
-    for e in entries:
-        if len(e) == 8 and e[2] in dead and e[3] in dead[e[2]]:
-            spec = specs.get(e[2], {}).get(e[4]) if isinstance(e[4], str) else None
-            if spec is not None and spec.personal:
-                e[5] = json.dumps(spec.blank)
+__all__ = [
+    "ClonedSite",
+    "ExportSummary",
+    "ImportSummary",
+    "RefusedFile",
+    "SyncEngine",
+    "SyncSummary",
+]

@@ -160,7 +160,8 @@ def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
 
 
 class Merger:
-    """One merge inside one transaction. Use `apply(new_entries)` once."""
+    """One merge inside one transaction. Use `apply(new_entries)` once: an import calls it once
+    per batch of records (all the entries of each record it holds in one batch)."""
 
     def __init__(
         self, session: Session, knowledge: Knowledge, *, now: datetime, now_ms: int
@@ -180,20 +181,20 @@ class Merger:
         self._erased: list[tuple[str, str]] = []  # erased here with their owner: tombstones
         self._status_touch: dict[str, set[str]] = defaultdict(set)
         self._last_site: dict[tuple[str, str], str] = {}
+        # Open conflicts of the records being merged, loaded chunk by chunk with them.
         self._open: dict[tuple[str, str, str], list[tuple[int, str | None, int | None, str, int]]]
         self._open = defaultdict(list)
-        c = SyncConflict
-        for row in session.execute(
-            select(c.id, c.table_name, c.record_id, c.field, c.local_site, c.local_hlc,
-                   c.remote_site, c.remote_hlc).where(c.resolved_at.is_(None))
-        ):  # fmt: skip
-            self._open[(row[1], row[2], row[3])].append((row[0], row[4], row[5], row[6], row[7]))
         self._superseded: list[int] = []
         self._plans: dict[str, tuple[str, list[tuple[str, Any]]]] = {}
 
     # -- entry point ---------------------------------------------------------------------
 
-    def apply(self, entries: Sequence[ValidEntry]) -> MergeStats:
+    def apply(
+        self, entries: Sequence[ValidEntry], *, retry: Sequence[tuple[str, str]] | None = None
+    ) -> MergeStats:
+        """Merge `entries` and retry records waiting in `sync_pending`: all of them when
+        `retry` is None, else only the (table, record) pairs given (an import in batches retries
+        them once, at the end, a chunk at a time)."""
         # table -> record -> field -> entries (plain dicts: this loop sees every entry)
         incoming: dict[str, dict[str, dict[str, list[_Ent]]]] = {}
         limit = (self.now_ms + DAY_MS) << COUNTER_BITS
@@ -219,11 +220,10 @@ class Merger:
                 newest = e[6]
         self.stats.future_stamped += future
         touched: dict[str, set[str]] = {t: set(recs) for t, recs in incoming.items()}
-        previously_pending = self.s.execute(
-            select(SyncPending.table_name, SyncPending.record_id)
-        ).all()
+        if retry is None:
+            retry = self.s.execute(select(SyncPending.table_name, SyncPending.record_id)).all()
         known = table_specs()
-        for table, rid in previously_pending:
+        for table, rid in retry:
             if table in known:
                 touched.setdefault(table, set()).add(rid)
         for table in table_order():
@@ -241,7 +241,7 @@ class Merger:
         self._cascade_waiting()
         self._log_erased(newest)
         self._recompute_status()
-        self._save_pending(previously_pending, touched)
+        self._save_pending(touched)
         if self._superseded:
             ct = SyncConflict.__table__
             self.s.execute(
@@ -273,11 +273,22 @@ class Merger:
             out[rid][fname].append((fname, value, hlc, site, seq, False, _MISSING))
         return out
 
+    def _load_open_conflicts(self, table: str, ids: list[str]) -> None:
+        c = SyncConflict
+        for row in self.s.execute(
+            select(c.id, c.table_name, c.record_id, c.field, c.local_site, c.local_hlc,
+                   c.remote_site, c.remote_hlc)
+            .where(c.resolved_at.is_(None), c.table_name == table, c.record_id.in_(ids))
+            .order_by(c.id)
+        ):  # fmt: skip
+            self._open[(row[1], row[2], row[3])].append((row[0], row[4], row[5], row[6], row[7]))
+
     def _merge_chunk(
         self, table: str, ids: list[str], incoming: dict[str, dict[str, list[_Ent]]]
     ) -> None:
         specs = table_specs()[table]
         t = _table(table)
+        self._load_open_conflicts(table, ids)
         entries = self._load_entries(table, ids)
         for rid in ids:
             new = incoming.get(rid)
@@ -688,14 +699,22 @@ class Merger:
                 changes,
             )
 
-    def _save_pending(self, previously: Sequence[Any], touched: dict[str, set[str]]) -> None:
+    def _save_pending(self, touched: dict[str, set[str]]) -> None:
+        """Records merged here that now wait leave a row in `sync_pending`; those that waited
+        and could be written lose theirs."""
         table = SyncPending.__table__
-        old = {(t, r) for t, r in previously}
-        resolved = [
-            {"t": t, "r": r}
-            for t, r in old
-            if (t, r) not in self._pending and r in touched.get(t, ())
-        ]
+        old: set[tuple[str, str]] = set()
+        for name, ids in touched.items():
+            for chunk in _chunks(sorted(ids)):
+                old.update(
+                    (name, r)
+                    for r in self.s.scalars(
+                        select(table.c.record_id).where(
+                            table.c.table_name == name, table.c.record_id.in_(chunk)
+                        )
+                    )
+                )
+        resolved = [{"t": t, "r": r} for t, r in old if (t, r) not in self._pending]
         if resolved:
             self.s.execute(
                 table.delete().where(
@@ -724,10 +743,11 @@ def apply_entries(
     *,
     now: datetime,
     now_ms: int,
+    retry: Sequence[tuple[str, str]] | None = None,
 ) -> MergeStats:
     """Store `entries` (new to this site, validated) in the change log and apply them."""
     session.execute(text("PRAGMA defer_foreign_keys = ON"))
-    return Merger(session, knowledge, now=now, now_ms=now_ms).apply(entries)
+    return Merger(session, knowledge, now=now, now_ms=now_ms).apply(entries, retry=retry)
 
 
 def decoded(table: str, fname: str, value_text: str) -> Any:

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, inspect
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, inspect, tuple_
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.fields import FIELDS
@@ -287,7 +287,12 @@ def validate(raw: Any, good_sites: set[str] | None = None) -> ValidEntry | str:
 
 
 def raw_text(raw: Any) -> str:
-    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form: keep it escaped
+        return json.dumps(raw, separators=(",", ":"))
+    return text
 
 
 def quarantine(session: Session, items: Iterable[tuple[list[Any], str]]) -> int:
@@ -310,11 +315,18 @@ def quarantine(session: Session, items: Iterable[tuple[list[Any], str]]) -> int:
     return len(rows)
 
 
-def retry(session: Session) -> tuple[list[ValidEntry], int]:
-    """Re-validate every quarantined entry: those that now pass leave the quarantine and are
-    returned for applying; the rest stay, with their reason and try count updated."""
+def retry_some(
+    session: Session, after: tuple[str, int] | None, limit: int = 1000
+) -> tuple[list[ValidEntry], int, tuple[str, int] | None]:
+    """Re-validate up to `limit` quarantined entries, in (site, seq) order after `after`: those
+    that now pass leave the quarantine and are returned for applying; the rest stay, with
+    their reason and try count updated. Returns (passed, still there, last key seen or None
+    when there were no more)."""
     table = SyncQuarantine.__table__
-    rows = session.execute(table.select()).mappings().all()
+    query = table.select().order_by(table.c.site_id, table.c.seq).limit(limit)
+    if after is not None:
+        query = query.where(tuple_(table.c.site_id, table.c.seq) > tuple_(*after))
+    rows = session.execute(query).mappings().all()
     passed: list[ValidEntry] = []
     still = 0
     now = utcnow()
@@ -337,4 +349,18 @@ def retry(session: Session) -> tuple[list[ValidEntry], int]:
                     .where(key)
                     .values(reason=reason, last_tried_at=now, tries=row["tries"] + 1)
                 )
-    return passed, still
+    last = (rows[-1]["site_id"], rows[-1]["seq"]) if rows else None
+    return passed, still, last
+
+
+def retry(session: Session) -> tuple[list[ValidEntry], int]:
+    """Re-validate every quarantined entry (see `retry_some`; this holds all that pass)."""
+    passed: list[ValidEntry] = []
+    still = 0
+    after: tuple[str, int] | None = None
+    while True:
+        got, left, after = retry_some(session, after)
+        if after is None:
+            return passed, still
+        passed.extend(got)
+        still += left

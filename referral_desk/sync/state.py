@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 from referral_desk.domain.errors import DomainError
 from referral_desk.files import SHARED, write_atomically
 from referral_desk.store.sync_models import SyncExportState, SyncKnowledge
-from referral_desk.sync.bundle import new_salt
+from referral_desk.sync.bundle import SUFFIX, is_bundle_name, new_salt
+from referral_desk.sync.files import NotRegularFile, read_regular
 from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache, subkey
 
 STORE_FILE = "referral-desk-store.json"
@@ -265,6 +266,33 @@ def save_export_state(session: Session, state: ExportState, *, exported: bool, n
 
 # --- the store folder ------------------------------------------------------------------------
 
+STORE_FILE_LIMIT = 64 << 10  # the settings file is a few hundred bytes
+REPAIR_HINT = (
+    "Repair it on a PC that has synced with this store: "
+    "referral-desk sync repair-store --store FOLDER (see the README)."
+)
+
+
+class StoreSettingsDamaged(StoreError):
+    """The store's settings file is there but unusable. Never replaced silently: a new one
+    would mean a new store id, and every site would export its whole history again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"The shared store's settings file ({STORE_FILE}) is damaged: nothing was exported "
+            f"or imported. {REPAIR_HINT}"
+        )
+
+
+class StoreSettingsMissing(StoreError):
+    """The settings file is gone but the store holds sync files: not a new store."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"The shared store's settings file ({STORE_FILE}) is missing but the store holds "
+            f"sync files: nothing was exported or imported. {REPAIR_HINT}"
+        )
+
 
 @dataclass(frozen=True)
 class StoreInfo:
@@ -272,6 +300,26 @@ class StoreInfo:
     salt: bytes
     kdf: KdfParams
     exists: bool = True
+    check: bytes = b""  # proves a passphrase; kept by each site so the file can be rebuilt
+
+    def to_memory(self, path: Path) -> dict[str, Any]:
+        """What a site remembers of a store it synced with (nothing secret: ids, salt,
+        cost, check value) so that a lost or damaged settings file can be rebuilt."""
+        return {
+            "store_id": self.store_id,
+            "salt": base64.b64encode(self.salt).decode("ascii"),
+            "kdf": self.kdf.to_dict(),
+            "check": base64.b64encode(self.check).decode("ascii"),
+            "path": str(path),
+        }
+
+    @classmethod
+    def from_memory(cls, data: object) -> StoreInfo | None:
+        try:
+            found = _store_fields(data)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return cls(found["store_id"], found["salt"], found["kdf"], True, found["check"])
 
 
 def _check_value(master: bytes, store_id: str, nonce: bytes | None = None) -> str:
@@ -281,18 +329,64 @@ def _check_value(master: bytes, store_id: str, nonce: bytes | None = None) -> st
     return base64.b64encode(nonce + sealed).decode("ascii")
 
 
-def _read_store_file(path: Path) -> dict[str, Any] | None:
+def passphrase_opens(info: StoreInfo, passphrase: str, keys: KeyCache) -> bool:
+    """Does `passphrase` open this store's check value?"""
+    master = keys.master(passphrase, info.salt, info.kdf)
+    key = subkey(master, _CHECK_PURPOSE, info.store_id.encode("ascii"))
     try:
-        data = json.loads(path.read_bytes())
-        kdf = KdfParams.from_dict(data.get("kdf"))
-        salt = base64.b64decode(data["salt"], validate=True)
-        check = base64.b64decode(data["check"], validate=True)
-        uuid.UUID(data["store_id"])
-        if kdf is None or not 16 <= len(salt) <= 64 or len(check) < 12 + 16:
-            return None
-        return {"store_id": str(data["store_id"]), "salt": salt, "kdf": kdf, "check": check}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        AESGCM(key).decrypt(info.check[:12], info.check[12:], info.store_id.encode("ascii"))
+    except InvalidTag:
+        return False
+    return True
+
+
+def _store_fields(data: Any) -> dict[str, Any]:
+    kdf = KdfParams.from_dict(data.get("kdf"))
+    salt = base64.b64decode(data["salt"], validate=True)
+    check = base64.b64decode(data["check"], validate=True)
+    store_id = str(uuid.UUID(data["store_id"]))
+    if store_id != data["store_id"] or kdf is None or not 16 <= len(salt) <= 64:
+        raise ValueError("store settings")
+    if len(check) < 12 + 16:
+        raise ValueError("check")
+    return {"store_id": store_id, "salt": salt, "kdf": kdf, "check": check}
+
+
+def _read_store_file(path: Path) -> dict[str, Any] | None:
+    """The store's settings, or None when there is no file. A file that is there but cannot
+    be used (not a regular file, too big, not JSON, wrong fields) is damaged."""
+    try:
+        raw = read_regular(path, STORE_FILE_LIMIT)
+    except FileNotFoundError:
         return None
+    except NotRegularFile:
+        raise StoreSettingsDamaged() from None
+    except OSError as err:
+        raise StoreError("The shared store's settings file cannot be read.") from err
+    if raw is None:
+        raise StoreSettingsDamaged()
+    try:
+        return _store_fields(json.loads(raw))
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        raise StoreSettingsDamaged() from None
+
+
+def store_holds_bundles(store_dir: Path) -> bool:
+    """Is anything named like a sync file in any site's outbox (links are not followed)?"""
+    root = Path(store_dir) / OUTBOX
+    try:
+        if root.is_symlink() or not root.is_dir():
+            return False
+        with os.scandir(root) as sites:
+            for site in sites:
+                if site.is_symlink() or not site.is_dir(follow_symlinks=False):
+                    continue
+                with os.scandir(site.path) as names:
+                    if any(n.name.endswith(SUFFIX) and is_bundle_name(n.name) for n in names):
+                        return True
+    except OSError as err:
+        raise StoreError("The shared store folder cannot be read.") from err
+    return False
 
 
 def check_store_dir(store_dir: Path) -> Path:
@@ -300,6 +394,10 @@ def check_store_dir(store_dir: Path) -> Path:
     if not store_dir.is_dir():
         raise StoreError("The shared store folder does not exist or cannot be reached.")
     return store_dir
+
+
+def wrong_store_passphrase() -> StoreError:
+    return StoreError("Wrong passphrase for this shared store: nothing was exported or imported.")
 
 
 def open_store(
@@ -310,44 +408,52 @@ def open_store(
     create: bool,
     kdf: KdfParams = DEFAULT_KDF,
 ) -> StoreInfo:
-    """Read (or, when `create`, make) the store file and prove the passphrase against it."""
+    """Read (or, when `create`, make) the store file and prove the passphrase against it.
+
+    A new file is made only for a store that holds no sync files yet: a damaged settings file,
+    or a missing one beside existing sync files, is refused (see `write_store_file` to repair).
+    """
     store_dir = check_store_dir(store_dir)
     path = store_dir / STORE_FILE
-    found = _read_store_file(path) if path.exists() else None
+    found = _read_store_file(path)
     if found is not None:
-        master = keys.master(passphrase, found["salt"], found["kdf"])
-        key = subkey(master, _CHECK_PURPOSE, found["store_id"].encode("ascii"))
-        try:
-            AESGCM(key).decrypt(found["check"][:12], found["check"][12:],
-                                found["store_id"].encode("ascii"))  # fmt: skip
-        except InvalidTag:
-            raise StoreError(
-                "Wrong passphrase for this shared store: nothing was exported or imported."
-            ) from None
-        return StoreInfo(found["store_id"], found["salt"], found["kdf"])
+        info = StoreInfo(found["store_id"], found["salt"], found["kdf"], True, found["check"])
+        if not passphrase_opens(info, passphrase, keys):
+            raise wrong_store_passphrase()
+        return info
+    if store_holds_bundles(store_dir):
+        raise StoreSettingsMissing()
     info = StoreInfo(str(uuid.uuid4()), new_salt(), kdf, exists=False)
     if not create:
         return info
     master = keys.master(passphrase, info.salt, info.kdf)
+    check = base64.b64decode(_check_value(master, info.store_id))
+    info = StoreInfo(info.store_id, info.salt, info.kdf, True, check)
+    write_store_file(store_dir, info)
+    # Two sites may have created it at once: whichever file won, use it.
+    again = _read_store_file(path)
+    if again is not None and again["store_id"] != info.store_id:
+        return open_store(store_dir, passphrase, keys, create=False)
+    return info
+
+
+def write_store_file(store_dir: Path, info: StoreInfo) -> None:
+    """Write the settings file (atomically): a new store's, or a repaired one."""
     body = json.dumps(
         {
             "format": 1,
             "store_id": info.store_id,
             "salt": base64.b64encode(info.salt).decode("ascii"),
             "kdf": info.kdf.to_dict(),
-            "check": _check_value(master, info.store_id),
+            "check": base64.b64encode(info.check).decode("ascii"),
         },
         indent=1,
     ).encode("utf-8")
     try:
-        write_atomically(path, body, mode=SHARED)  # every site of the team reads it
+        # every site of the team reads it
+        write_atomically(Path(store_dir) / STORE_FILE, body, mode=SHARED)
     except OSError as err:
         raise StoreError("The shared store folder is not writable.") from err
-    # Two sites may have created it at once: whichever file won, use it.
-    again = _read_store_file(path)
-    if again is not None and again["store_id"] != info.store_id:
-        return open_store(store_dir, passphrase, keys, create=False)
-    return StoreInfo(info.store_id, info.salt, info.kdf)
 
 
 def outbox(store_dir: Path, site_id: str) -> Path:

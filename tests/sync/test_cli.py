@@ -147,6 +147,26 @@ def test_status_set_store_and_quarantine(make_site, tmp_path, env_pass):
     assert rows == [] and text == "Nothing in quarantine."
 
 
+def test_repair_store_rebuilds_the_settings_file(make_site, tmp_path, env_pass):
+    from referral_desk.sync.state import STORE_FILE
+
+    a = make_site("a")
+    store = tmp_path / "store"
+    store.mkdir()
+    a.people.add(given_name="Zed", family_name="Q", date_of_birth="1970-01-01")
+    run(a, "--store", str(store))
+    (store / STORE_FILE).unlink()
+    with pytest.raises(DomainError) as err:
+        run(a, "--store", str(store))
+    assert "sync repair-store" in str(err.value) and "\n" not in str(err.value)
+    data, text = run(a, "repair-store", "--store", str(store))
+    assert data["repaired"] and text.startswith("Rebuilt the shared store's settings file")
+    data, text = run(a, "repair-store", "--store", str(store), "--json")
+    assert not data["repaired"] and "nothing was written" in text
+    data, _ = run(a, "--store", str(store))
+    assert data["exported"]["entries"] == 0
+
+
 def test_end_to_end_command_line(tmp_path, passphrase):
     """`referral-desk sync --store DIR` in a fresh process: no set-up, no prompt."""
     try:
