@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.hlc import HybridClock
 from referral_desk.store.database import Database
+from referral_desk.store.erasure import erase_orphans
 from referral_desk.store.models import SiteState
 from referral_desk.store.sync_models import (
     SyncBundleSeen,
@@ -647,7 +648,7 @@ class Importer:
             totals.quarantined += len(bad)
         if valid or retry:
             stats = apply_entries(session, valid, knowledge, now=self._now(),
-                                  now_ms=self._now_ms(), retry=retry)  # fmt: skip
+                                  now_ms=self._now_ms(), retry=retry, descend=False)  # fmt: skip
             totals.add(stats)
         if valid:
             totals.max_hlc = max(totals.max_hlc, max(e[6] for e in valid))
@@ -731,6 +732,11 @@ class Importer:
         if totals.max_hlc:
             hlc = HybridClock(last=state.hlc, now_ms=self._now_ms).receive(totals.max_hlc)
             session.execute(text("UPDATE site_state SET hlc = :h WHERE key = 1"), {"h": hlc})
+        if totals.deleted:
+            # Dependents of owners deleted by this import that no incoming entry erased (a need
+            # logged here for a person deleted elsewhere): erased now, their tombstones logged
+            # after everything received (the clock was just moved past it), so they travel.
+            totals.deleted += sum(erase_orphans(session, now).values())
         session.execute(
             SyncBundleSeen.__table__.insert(),
             [

@@ -185,6 +185,8 @@ class Merger:
         self._open: dict[tuple[str, str, str], list[tuple[int, str | None, int | None, str, int]]]
         self._open = defaultdict(list)
         self._superseded: list[int] = []
+        # Erase live dependents of owners this merge deleted (see `apply_entries`).
+        self.descend = True
         self._plans: dict[str, tuple[str, list[tuple[str, Any]]]] = {}
 
     # -- entry point ---------------------------------------------------------------------
@@ -601,6 +603,8 @@ class Merger:
                         )
                     )
                 )
+            if not self.descend:
+                continue
             for chunk in _chunks(sorted(self._deleted.get(link.owner, ()))):
                 doomed.update(
                     self.s.scalars(select(t.c.id).where(col.in_(chunk), t.c.deleted_at.is_(None)))
@@ -744,10 +748,18 @@ def apply_entries(
     now: datetime,
     now_ms: int,
     retry: Sequence[tuple[str, str]] | None = None,
+    descend: bool = True,
 ) -> MergeStats:
-    """Store `entries` (new to this site, validated) in the change log and apply them."""
+    """Store `entries` (new to this site, validated) in the change log and apply them.
+
+    `descend=False` is for an import merged batch by batch (a table at a time): a batch that
+    deletes an owner must not erase the owner's live dependents yet, since their own entries
+    (the tombstones the deleting site already wrote) may come in a later batch; the importer
+    erases what is still left once every batch is in (`store.erasure.erase_orphans`)."""
     session.execute(text("PRAGMA defer_foreign_keys = ON"))
-    return Merger(session, knowledge, now=now, now_ms=now_ms).apply(entries, retry=retry)
+    merger = Merger(session, knowledge, now=now, now_ms=now_ms)
+    merger.descend = descend
+    return merger.apply(entries, retry=retry)
 
 
 def decoded(table: str, fname: str, value_text: str) -> Any:

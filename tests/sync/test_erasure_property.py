@@ -43,7 +43,9 @@ def query(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any,
 
 def plaintext(path: Path, h: Any) -> bytes:
     """A bundle decrypted and decompressed: what anyone with the passphrase can read."""
-    return zlib.decompress(bfmt.open_bundle(path, h.PASSPHRASE, h.KEYS).compressed)
+    with bfmt.open_bundle(path, h.PASSPHRASE, h.KEYS) as reader:
+        stream = zlib.decompressobj()
+        return b"".join(stream.decompress(segment) for segment in reader._segments())
 
 
 class World:
