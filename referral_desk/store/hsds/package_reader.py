@@ -303,8 +303,8 @@ class _Source:
         self.read_bytes += size
         if self.read_bytes > self.limits.max_package_bytes:
             raise PackageError(
-                f"The package is larger than the limit of "
-                f"{self.limits.max_package_bytes // MB} MB in all (at {_shown(relpath)})."
+                f"The package is larger than the limit of {_size(self.limits.max_package_bytes)} "
+                f"in all (at {_shown(relpath)})."
             )
 
 
@@ -487,8 +487,12 @@ class _LimitedReader(io.RawIOBase):
         return len(data)
 
 
+def _size(limit: int) -> str:
+    return f"{limit // MB} MB" if limit >= MB else f"{max(1, limit // 1024)} kB"
+
+
 def _too_big(name: str, limit: int) -> str:
-    return f"{_shown(name)} is larger than the limit of {limit // MB or 1} MB per file."
+    return f"{_shown(name)} is larger than the limit of {_size(limit)} per file."
 
 
 # --- descriptor ----------------------------------------------------------------------------
