@@ -37,7 +37,12 @@ from referral_desk.store.changelog import utcnow
 from referral_desk.store.directory_models import CORRECTION_STATUSES, DirectoryCorrection
 from referral_desk.store import import_journal
 from referral_desk.store.hsds import exporter, gc_paused, importer
-from referral_desk.store.hsds.package_reader import DEFAULT_MAX_FILE_BYTES, Limits, read_package
+from referral_desk.store.hsds.package_reader import (
+    DEFAULT_MAX_FILE_BYTES,
+    Limits,
+    Package,
+    read_package,
+)
 from referral_desk.store.models import (
     Location,
     Officer,
@@ -961,35 +966,39 @@ class DirectoryAdminService(ServiceBase):
         """
         source = Path(path)
         limits = limits or Limits(max_file_bytes=max_file_bytes)
-        if not dry_run:
-            import_journal.resume(self.db)  # an interrupted import is finished first
-        run_id = None
         with gc_paused(), read_package(source, limits=limits) as package:
             if dry_run:
                 with self._read() as session:
-                    plan = importer.plan_import(session, package)
-                return _report(plan, dry_run=True)
+                    return _report(importer.plan_import(session, package), dry_run=True)
             if package.total_rows <= small_rows:
+                import_journal.resume(self.db)  # an interrupted import is finished first
                 with self._write(reason=IMPORT_REASON) as session:
                     ops = importer.OpList()
                     plan = importer.plan_import(session, package, ops)
                     import_journal.apply_ops(session, ops, reason=IMPORT_REASON)
                 return _report(plan, dry_run=False)
-            run_id = import_journal.begin(self.db, "hsds", reason=IMPORT_REASON,
-                                          officer_id=self._officer_id())  # fmt: skip
-            try:
-                writer = import_journal.JournalWriter(self.db, run_id)
-                with self._read() as session:
-                    plan = importer.plan_import(session, package, writer)
-                writer.flush()
-                import_journal.commit(self.db, run_id, writer.chunks)
-            except BaseException:
-                with contextlib.suppress(DomainError):
-                    import_journal.discard(self.db, run_id)
-                raise
-        # The package's scratch database is gone; the plan is committed: apply it.
-        import_journal.apply_run(self.db, run_id, after_chunk=after_chunk)
+            with import_journal.exclusive(self.db):  # one journaled import at a time
+                import_journal.resume(self.db)
+                plan, run_id = self._stage(package)
+                package.close()  # the scratch database is not needed to apply
+                import_journal.apply_run(self.db, run_id, after_chunk=after_chunk)
         return _report(plan, dry_run=False)
+
+    def _stage(self, package: Package) -> tuple[importer.ImportPlan, str]:
+        """Plan against a read snapshot into the journal, then pass the commit point."""
+        run_id = import_journal.begin(self.db, "hsds", reason=IMPORT_REASON,
+                                      officer_id=self._officer_id())  # fmt: skip
+        try:
+            writer = import_journal.JournalWriter(self.db, run_id)
+            with self._read() as session:
+                plan = importer.plan_import(session, package, writer)
+            writer.flush()
+            import_journal.commit(self.db, run_id, writer.chunks)
+        except BaseException:
+            with contextlib.suppress(DomainError):
+                import_journal.discard(self.db, run_id)
+            raise
+        return plan, run_id
 
     def _officer_id(self) -> str | None:
         with self._read() as session:

@@ -117,7 +117,7 @@ class Database:
             db._ensure_site()
             # An import interrupted after its commit point is completed now (before or after,
             # never between: DESIGN.md §9). Usually one query that finds nothing.
-            import_journal.resume(db)
+            import_journal.resume(db, wait=False)
         except exc.DBAPIError as err:
             engine.dispose()
             raise translate_db_error(err) from err

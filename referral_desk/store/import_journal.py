@@ -15,13 +15,17 @@ would wait or fail. So a long import is split:
    its ops.
 
 A crash or a kill at any point leaves either a `staging` run (the import never happened: its
-ops are discarded later) or a `ready` run (rolled forward by `resume`, which `Database.open`
-and every import call first). The user therefore sees the import as not done or done, never
-as half done — except, by design, while it is being applied: other windows may see the first
-chunks before the last.
+ops are discarded by the next import) or a `ready` run (rolled forward by `resume`, which
+`Database.open` and every import call first). The user therefore sees the import as not done
+or done, never as half done — except, by design, while it is being applied: other windows may
+see the first chunks before the last.
 
-Another import that became `ready` while this one was planning would make this plan stale (it
-was diffed against a directory that has since changed), so the commit point refuses it
+One journaled import at a time: an importer holds `exclusive` (an OS file lock beside the
+database, released by the OS if the process dies) from staging to the last chunk. A second
+import waits for it, then plans against the directory the first one left; `Database.open`
+resumes runs only when it can take the lock at once, so a window opened during someone else's
+import neither waits nor competes. Should a run still become ready behind another's back (two
+processes sharing a data folder without the lock), the commit point refuses the stale plan
 (`ImportSuperseded`). An officer's edit meanwhile is not a conflict: updates carry only the
 fields the import changes, and the import's value wins, as the later write would in sync.
 
@@ -33,10 +37,14 @@ what a small import calls directly in its single transaction.
 from __future__ import annotations
 
 import json
+import os
+import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, DateTime, Integer, String, Text, delete, select, update
@@ -57,8 +65,6 @@ STAGING, READY, DONE = "staging", "ready", "done"
 CHUNK_WEIGHT = 40_000
 UPDATE_WEIGHT = 4
 OPS_PER_WRITE = 2_000  # ops staged per short transaction while planning
-# A run still `staging` after this long was abandoned by a process that died while planning.
-STALE_STAGING = timedelta(hours=1)
 KEEP_DONE_RUNS = 20  # finished runs kept as a short history (no personal data in them)
 # SQLite page cache while a chunk is applied: enough for one chunk, bounded (memory budget).
 APPLY_CACHE_KB = 32 * 1024
@@ -205,6 +211,45 @@ def _orm_update(
                     setattr(obj, name, value)
 
 
+# --- one importer at a time -----------------------------------------------------------------
+
+LOCK_NAME = "import.lock"
+
+
+def _try_lock(fd: int) -> bool:
+    if os.name == "posix":
+        import fcntl
+
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+    import msvcrt  # pragma: no cover - Windows
+
+    try:  # pragma: no cover - Windows
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+    except OSError:  # pragma: no cover - Windows
+        return False
+    return True  # pragma: no cover - Windows
+
+
+@contextmanager
+def exclusive(db: Database, *, wait: bool = True) -> Iterator[bool]:
+    """Hold the importer lock of this database (yields False when `wait` is off and another
+    process holds it). The OS drops the lock when its holder dies, so no run is orphaned."""
+    path = Path(db.path).parent / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        got = _try_lock(fd)
+        while not got and wait:
+            time.sleep(0.1)
+            got = _try_lock(fd)
+        yield got
+    finally:
+        os.close(fd)  # releases the lock
+
+
 # --- staging --------------------------------------------------------------------------------
 
 
@@ -258,11 +303,13 @@ _SUPERSEDED = (
 
 
 def begin(db: Database, kind: str, *, reason: str = "", officer_id: str | None = None) -> str:
-    """Open a run in state `staging` (and discard runs abandoned while staging)."""
+    """Open a run in state `staging`; call while holding `exclusive`, so that every run still
+    staging was abandoned by a process that died (it is discarded)."""
     run_id = str(uuid.uuid4())
     now = utcnow()
     with db.write(reason="import: begin") as session:
-        _discard_stale(session, now)
+        for stale in session.scalars(select(ImportRun.id).where(ImportRun.state == STAGING)):
+            _delete_run(session, stale)
         session.add(ImportRun(id=run_id, kind=kind, state=STAGING, created_at=now,
                               officer_id=officer_id, reason=reason[:200]))  # fmt: skip
     return run_id
@@ -305,16 +352,6 @@ def _delete_run(session: Session, run_id: str) -> None:
     )
 
 
-def _discard_stale(session: Session, now: datetime) -> None:
-    stale = session.scalars(
-        select(ImportRun.id).where(
-            ImportRun.state == STAGING, ImportRun.created_at < now - STALE_STAGING
-        )
-    ).all()
-    for run_id in stale:
-        _delete_run(session, run_id)
-
-
 # --- applying a run -------------------------------------------------------------------------
 
 
@@ -330,6 +367,10 @@ def apply_run(
     """
     while True:
         with db.write(reason="import: apply") as session:
+            # Take the write lock before reading how far the run got (a no-op update).
+            session.execute(
+                update(ImportRun).where(ImportRun.id == run_id).values(state=ImportRun.state)
+            )
             run = session.get(ImportRun, run_id)
             if run is None or run.state != READY:
                 return
@@ -392,10 +433,19 @@ def pending(db: Database) -> list[str]:
         )
 
 
-def resume(db: Database) -> list[str]:
-    """Roll forward every interrupted run; returns their ids (usually none: one query)."""
+def resume(db: Database, *, wait: bool = True) -> list[str]:
+    """Roll forward every interrupted run; returns their ids (usually none: one query).
+
+    Without `wait`, runs another process is applying right now are left to it.
+    """
     runs = pending(db)
-    for run_id in runs:
-        apply_run(db, run_id)
+    if not runs:
+        return []
+    with exclusive(db, wait=wait) as mine:
+        if not mine:
+            return []
+        runs = pending(db)
+        for run_id in runs:
+            apply_run(db, run_id)
     return runs
 
