@@ -65,5 +65,3 @@ def small_tables() -> dict[str, list[dict[str, str]]]:
         "phone": [{"id": uid(2), "service_id": SVC, "number": "0113 496 0001"}],
         "service_area": [{"id": uid(3), "service_id": SVC, "name": "Leeds"}],
     }
-
-

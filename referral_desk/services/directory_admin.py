@@ -33,9 +33,9 @@ from referral_desk.services.common import get_live, parse_date
 from referral_desk.services.directory import load_service_fields
 from referral_desk.services.dto import Record, ServiceView
 from referral_desk.services.reference import reference_items
+from referral_desk.store import import_journal
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.directory_models import CORRECTION_STATUSES, DirectoryCorrection
-from referral_desk.store import import_journal
 from referral_desk.store.hsds import exporter, gc_paused, importer
 from referral_desk.store.hsds.package_reader import (
     DEFAULT_MAX_FILE_BYTES,

@@ -117,7 +117,9 @@ def refresh(conn: Connection, service_ids: list[str]) -> None:
     conn.execute(
         text(
             _REFRESH.split(";", 1)[1]
-            .replace("WHERE s.id = {sid} AND", "WHERE s.id IN (SELECT id FROM temp.fts_refresh_ids) AND")
+            .replace(
+                "WHERE s.id = {sid} AND", "WHERE s.id IN (SELECT id FROM temp.fts_refresh_ids) AND"
+            )
             .strip()
             .rstrip(";")
         )

@@ -326,11 +326,13 @@ def commit(db: Database, run_id: str, chunks: int) -> None:
         newer = None
         if run is not None:
             newer = session.scalar(
-                select(ImportRun.id).where(
+                select(ImportRun.id)
+                .where(
                     ImportRun.id != run_id,
                     ImportRun.state.in_((READY, DONE)),
                     ImportRun.ready_at >= run.created_at,
-                ).limit(1)
+                )
+                .limit(1)
             )
         if run is None or run.state != STAGING or newer is not None:
             raise ImportSuperseded(_SUPERSEDED)
@@ -347,9 +349,7 @@ def discard(db: Database, run_id: str) -> None:
 
 def _delete_run(session: Session, run_id: str) -> None:
     session.execute(delete(ImportOp).where(ImportOp.run_id == run_id))
-    session.execute(
-        delete(ImportRun).where(ImportRun.id == run_id, ImportRun.state == STAGING)
-    )
+    session.execute(delete(ImportRun).where(ImportRun.id == run_id, ImportRun.state == STAGING))
 
 
 # --- applying a run -------------------------------------------------------------------------
@@ -448,4 +448,3 @@ def resume(db: Database, *, wait: bool = True) -> list[str]:
         for run_id in runs:
             apply_run(db, run_id)
     return runs
-

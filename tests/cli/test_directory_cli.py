@@ -96,7 +96,8 @@ def test_control_characters_are_reported_and_never_echoed(cli: Any, tmp_path: Pa
     assert "\x1b" not in out
     data = json.loads(cli("import", str(pkg), "--json")[1])
     assert data["cleaned_cells"] == 1
-    assert [c["name"] for c in data["changes"] if c["kind"] == "service"][0] == "Housing [2J advice"
+    names = [c["name"] for c in data["changes"] if c["kind"] == "service"]
+    assert names[0] == "Housing [2J advice"
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX links")

@@ -53,16 +53,15 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def projection(path: Path) -> tuple[Any, ...]:
     """What an import changes (ids, values, change-log size), without local timestamps."""
+    queries = (
+        "SELECT id, name, organisation_id, phone FROM service WHERE deleted_at IS NULL ORDER BY id",
+        "SELECT id, name FROM organisation ORDER BY id",
+        "SELECT id, service_id, name FROM service_area WHERE deleted_at IS NULL ORDER BY id",
+        "SELECT count(*), coalesce(sum(seq), 0) FROM change_entry",
+    )
     conn = sqlite3.connect(path / DB_FILENAME)
     try:
-        return (
-            conn.execute("SELECT id, name, organisation_id, phone FROM service "
-                         "WHERE deleted_at IS NULL ORDER BY id").fetchall(),  # fmt: skip
-            conn.execute("SELECT id, name FROM organisation ORDER BY id").fetchall(),
-            conn.execute("SELECT id, service_id, name FROM service_area "
-                         "WHERE deleted_at IS NULL ORDER BY id").fetchall(),  # fmt: skip
-            conn.execute("SELECT count(*), coalesce(sum(seq), 0) FROM change_entry").fetchone(),
-        )
+        return tuple(conn.execute(sql).fetchall() for sql in queries)
     finally:
         conn.close()
 

@@ -13,9 +13,10 @@ location or service: the first of its links that is filled in (`OWNER_LINKS`).
 Rows are checked in batches straight from the package's scratch database (`Package`), and the
 decisions are written beside them, in `d_<table>`: `st` 1 accepted, 2 rejected, 3 rejected
 with an id that is no UUID (rows rejected before their id counts have none); `okind`/`okey`:
-the owner; `used`: a taxonomy row some imported record uses. Links are looked up per batch with one query per table
-they point to, so nothing in memory grows with the size of the package; only the lists of
-issues shown in the preview do, and they stop at `MAX_LISTED_ISSUES` (the totals go on).
+the owner; `used`: a taxonomy row some imported record uses. Links are looked up per batch
+with one query per table they point to, so nothing in memory grows with the size of the
+package; only the lists of issues shown in the preview do, and they stop at
+`MAX_LISTED_ISSUES` (the totals go on).
 
 Messages name tables, columns, row numbers and UUIDs, never cell contents.
 """
@@ -128,7 +129,9 @@ class Row:
 Found = dict[str, tuple[int, str | None, str | None]]  # id -> (state, owner kind, owner key)
 
 
-def lookup(package: Package, table: str, values: Iterable[str], accepted_only: bool = False) -> Found:
+def lookup(
+    package: Package, table: str, values: Iterable[str], accepted_only: bool = False
+) -> Found:
     """The decided rows of `table` with one of these ids: id -> (state, owner kind, owner key)."""
     wanted = [v for v in set(values) if v]
     out: Found = {}
@@ -423,7 +426,8 @@ class Checker:
             return _depends(entity, link)
         if state == "dangling":
             return f"link_id points to {article(entity)} that is not in the package"
-        row.owner = lookups.owner(entity, link) if entity == "service_at_location" else (entity, link)
+        sal = entity == "service_at_location"
+        row.owner = lookups.owner(entity, link) if sal else (entity, link)
         return ""
 
 

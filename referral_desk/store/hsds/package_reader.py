@@ -41,6 +41,7 @@ Nothing from the cells goes into error messages: they name files, columns and ro
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -211,10 +212,8 @@ class Package:
         self.db.close()
 
     def __del__(self) -> None:  # a forgotten package must not keep its scratch file
-        try:
+        with contextlib.suppress(Exception):  # interpreter shutdown
             self.db.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
 
     @property
     def total_rows(self) -> int:
@@ -385,12 +384,7 @@ def _check_member(info: zipfile.ZipInfo) -> None:
         what = "a link" if kind == stat.S_IFLNK else "a special file"
         raise PackageError(f"The .zip file holds {_shown(name)}, which is {what}; refused.")
     parts = name.replace("\\", "/").split("/")
-    if (
-        name.startswith(("/", "\\"))
-        or ":" in parts[0]
-        or ".." in parts
-        or "\x00" in name
-    ):
+    if name.startswith(("/", "\\")) or ":" in parts[0] or ".." in parts or "\x00" in name:
         raise PackageError(
             f"The .zip file holds {_shown(name)}, whose path points outside the package; refused."
         )
@@ -541,7 +535,9 @@ def _safe_relpath(value: Any, resource: str) -> str:
         raise PackageError(f"Resource '{resource}' in {DESCRIPTOR} has no usable path.")
     relpath = value.strip().replace("\\", "/")
     if has_controls(relpath):
-        raise PackageError(f"Resource '{resource}' in {DESCRIPTOR} has a control character in its path.")
+        raise PackageError(
+            f"Resource '{resource}' in {DESCRIPTOR} has a control character in its path."
+        )
     parts = relpath.split("/")
     if (
         relpath.startswith("/")
@@ -619,7 +615,9 @@ def _stage_csv(package: Package, source: _Source, table: str, relpath: str) -> R
             return _stage_rows(package, csv.reader(text, strict=True), table, relpath,
                                source.limits)  # fmt: skip
     except UnicodeDecodeError as err:
-        raise PackageError(f"{_shown(relpath)} is not UTF-8 text; save it as UTF-8 and retry.") from err
+        raise PackageError(
+            f"{_shown(relpath)} is not UTF-8 text; save it as UTF-8 and retry."
+        ) from err
     except csv.Error as err:
         raise PackageError(f"{_shown(relpath)} is not valid CSV ({_csv_problem(err)}).") from err
     except (OSError, zipfile.BadZipFile, EOFError, zlib.error, RuntimeError, ValueError) as err:
@@ -641,9 +639,7 @@ def _stage_rows(
         raise PackageError(f"{_shown(relpath)} has a blank or repeated column name in its header.")
     missing = [c for c in TABLES[table].required_columns if c not in columns]
     if missing:
-        raise PackageError(
-            f"{_shown(relpath)} lacks the required column(s): {', '.join(missing)}."
-        )
+        raise PackageError(f"{_shown(relpath)} lacks the required column(s): {', '.join(missing)}.")
     width = len(columns)
     package.db.execute(
         f"CREATE TABLE r_{table} (num INTEGER PRIMARY KEY, fault TEXT, id TEXT, cells TEXT)"
@@ -718,10 +714,3 @@ def read_package(
         package.close()
         raise
     return package
-
-
-__all__ = [
-    "DEFAULT_MAX_FILE_BYTES", "DESCRIPTOR", "FORMULA_TRIGGERS", "Limits", "MAX_ROWS",
-    "MULTILINE_COLUMNS", "Package", "PackageError", "RawRow", "RawTable", "normal_id",
-    "read_package", "unescape_cell",
-]  # fmt: skip
