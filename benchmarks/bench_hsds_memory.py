@@ -3,7 +3,7 @@
     python benchmarks/bench_hsds_memory.py [--services 20000] [--keep DIR] [--skip-large]
 
 Each import runs in a child process on a fresh database, and the child reports its own peak
-resident set (`ru_maxrss`) next to what it used before the import started (Python, SQLAlchemy,
+resident set (`VmHWM`, else `ru_maxrss`) next to what it used before the import started (Python, SQLAlchemy,
 the app's modules). Cases:
 
 1. the 20 000-service package of `bench_hsds_import.py` (our exporter's output): import, and a
@@ -43,6 +43,14 @@ from referral_desk.store.database import Database
 from referral_desk.store.seed import seed_reference_data
 
 def rss():
+    # VmHWM: this process's own peak (ru_maxrss is inherited across fork and exec on Linux).
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 db = Database.open(Path(sys.argv[2]))

@@ -302,3 +302,56 @@ def test_reading_back_rows_after_cleaning(tmp_path: Path) -> None:
     with read_package(write_package(tmp_path / "pkg", tables)) as package:
         names = [r.cells["name"] for r in package.table("service").rows]
     assert names == ["A B", "Peer mentors"]
+
+
+# --- bounded work per row and per record ----------------------------------------------------
+
+
+def test_a_huge_row_is_rejected_and_the_rest_imported(app: Any, tmp_path: Path) -> None:
+    tables = small_tables()
+    tables["service"][1]["description"] = "x" * 100_000
+    tables["service"][1]["alert"] = "y" * 100_000
+    tables["service"][1]["fees_description"] = "z" * 100_000
+    plan = run(app, write_package(tmp_path / "pkg", tables))
+    assert plan.counts["service"]["new"] == 1
+    (issue,) = [i for i in plan.rejected if i.table == "service"]
+    assert issue.row == 3 and "larger than 256 kB" in issue.message
+
+
+def test_rows_attached_to_one_record_are_bounded(app: Any, tmp_path: Path) -> None:
+    tables = small_tables()
+    tables["phone"] = [
+        {"id": f"{n:08d}-0000-4000-8000-00000000aaaa", "service_id": SVC,
+         "number": "0113 496 0001", "description": "d" * 100_000}
+        for n in range(1, 16)
+    ]  # fmt: skip
+    plan = run(app, write_package(tmp_path / "pkg", tables))
+    skipped = [i for i in plan.rejected if i.table == "phone"]
+    assert len(skipped) == 5  # 10 rows of ~100 kB fit in 1 MB
+    assert "more than 1024 kB of rows are attached to a service" in skipped[0].message
+    with app.db.read() as session:
+        kept = session.get(Service, SVC).extra["hsds_rows"]["phone"]
+    assert len(kept) == 10
+
+
+def test_records_are_folded_in_chunks_of_bounded_size(
+    app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from referral_desk.store.hsds import folding
+
+    pkg = write_package(tmp_path / "pkg", small_tables())
+    whole = run(app, pkg, dry_run=True)
+    sizes: list[int] = []
+    original = folding.Folder.records
+
+    def spy(self: Any, kind: str, size: int = folding.RECORD_CHUNK) -> Any:
+        for records in original(self, kind, size):
+            sizes.append(len(records))
+            yield records
+
+    monkeypatch.setattr(folding, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(folding.Folder, "records", spy)
+    chunked = run(app, pkg, dry_run=True)
+    assert sizes and max(sizes) == 1  # one record per chunk
+    assert chunked.counts == whole.counts
+    assert sorted(chunked.changes, key=repr) == sorted(whole.changes, key=repr)

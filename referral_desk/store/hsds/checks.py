@@ -76,6 +76,10 @@ Key = tuple[str, str]  # (record table, HSDS id)
 MAX_LISTED_ISSUES = 10_000
 ACCEPTED, REJECTED, REJECTED_NOT_UUID = 1, 2, 3
 _LOOKUP_CHUNK = 2000  # ids per IN (…) query
+# Text of the rows attached to one organisation, location or service (phones, schedules,
+# attributes…). Real records attach a few kB; past this, further rows are skipped, so one
+# record (and one chunk of records) can never need more than a bounded amount of memory.
+MAX_ATTACHED_BYTES = 1024 * 1024
 _FILTER_BYTES = 1 << 23  # 8 MB: 67 million bits, about 3 % false "maybe" at 2 million ids
 _FILTER_MASK = (_FILTER_BYTES << 3) - 1
 
@@ -187,6 +191,12 @@ class Checker:
     def __init__(self, package: Package) -> None:
         self.package = package
         self.findings = Findings()
+        # Bytes of accepted rows attached to each record; ("access", location) counts the
+        # accessibility rows apart, since services fold in their location's.
+        package.db.execute(
+            "CREATE TABLE IF NOT EXISTS attached (okind TEXT, okey TEXT, bytes INTEGER, "
+            "PRIMARY KEY (okind, okey)) WITHOUT ROWID"
+        )
 
     def run(self) -> None:
         for table in CHECK_ORDER:
@@ -279,6 +289,7 @@ class Checker:
             seen: dict[str, int] = {}
             decided: list[tuple[int, str, int, str | None, str | None]] = []
             changed: list[tuple[Any, ...]] = []
+            sizes: dict[int, int] = {}  # index in `decided` -> bytes it attaches to its owner
             for number, fault, rid, values in batch:
                 if fault:
                     self.reject(table, number, "", f"row {fault}")
@@ -305,15 +316,55 @@ class Checker:
                     continue
                 owner = row.owner or (None, None)
                 decided.append((number, rid, ACCEPTED, owner[0], owner[1]))
+                if owner[0] is not None:
+                    sizes[len(decided) - 1] = sum(map(len, values)) + len(values)
                 final = tuple(cells.values())
                 if final != values:
                     changed.append((pack(final), number))
+            if sizes:
+                self._attach(table, decided, sizes)
             db.executemany(f"INSERT INTO d_{table} VALUES (?, ?, ?, ?, ?, NULL)", decided)
             if changed:
                 db.executemany(update_cells, changed)
         for column in SELF_LINKS.get(table, ()):
             if column in present:
                 self._self_links(table, columns.index(column), column)
+
+    def _attach(
+        self,
+        table: str,
+        decided: list[tuple[int, str, int, str | None, str | None]],
+        sizes: dict[int, int],
+    ) -> None:
+        """Count accepted rows against their owner's `MAX_ATTACHED_BYTES`; skip those past it."""
+        keys = {(decided[i][3], decided[i][4]) for i in sizes}
+        if table == "accessibility":
+            keys |= {("access", k) for _kind, k in keys}
+        totals: dict[tuple[Any, Any], int] = dict.fromkeys(keys, 0)
+        for kind in {k for k, _ in keys}:
+            wanted = [k for kd, k in keys if kd == kind]
+            for start in range(0, len(wanted), _LOOKUP_CHUNK):
+                part = wanted[start : start + _LOOKUP_CHUNK]
+                sql = (f"SELECT okey, bytes FROM attached WHERE okind = ? "
+                       f"AND okey IN ({','.join('?' * len(part))})")  # fmt: skip
+                for okey, size in self.package.db.execute(sql, (kind, *part)):
+                    totals[(kind, okey)] = size
+        for i, size in sizes.items():
+            number, rid, _st, kind, key = decided[i]
+            if totals[(kind, key)] + size > MAX_ATTACHED_BYTES:
+                decided[i] = (number, rid, REJECTED, None, None)
+                limit = MAX_ATTACHED_BYTES // 1024
+                self.reject(table, number, rid, f"more than {limit} kB of rows are attached to "
+                            f"{article(str(kind))}; the rest are skipped")  # fmt: skip
+                continue
+            totals[(kind, key)] += size
+            if table == "accessibility":
+                totals[("access", key)] += size
+        self.package.db.executemany(
+            "INSERT INTO attached VALUES (?, ?, ?) "
+            "ON CONFLICT (okind, okey) DO UPDATE SET bytes = excluded.bytes",
+            [(kind, key, size) for (kind, key), size in totals.items()],
+        )
 
     def _problem(
         self,

@@ -44,7 +44,8 @@ CHILD_TABLES = tuple(
     t for t in CHECK_ORDER
     if t not in RECORD_TABLES and t not in ("taxonomy", "taxonomy_term", "attribute")
 )  # fmt: skip
-RECORD_CHUNK = 2000  # records folded (and planned) at a time
+RECORD_CHUNK = 2000  # records folded (and planned) at a time, at most…
+CHUNK_BYTES = 8 * 1024 * 1024  # …and at most this much text with what is attached to them
 _IN_CHUNK = 2000
 _CACHE = 4096  # taxonomy rows and term chains remembered
 
@@ -80,22 +81,63 @@ class Folder:
         }[kind]  # fmt: skip
         package = self.package
         for batch in package.batches(kind, accepted=True, size=size):
-            rows = [Row(kind, num, rid, package.cells_of(kind, cells))
-                    for num, _fault, rid, cells in batch]  # fmt: skip
-            keys = [row.id for row in rows]
-            self._reset()
-            self._load_children(kind, keys)
-            self._load_attributes(kind, keys)
-            if kind == m.SERVICE:
-                locations = {
-                    r.get("location_id", "")
-                    for rows_by_table in self.children.values()
-                    for r in rows_by_table.get("service_at_location", [])[:1]
-                }
-                self._load_children(m.LOCATION, sorted(locations - {""}), ("accessibility",))
-            yield [fold(row) for row in rows]
-            self._mark_used()
+            for part in self._by_weight(kind, batch):
+                rows = [Row(kind, num, rid, package.cells_of(kind, cells))
+                        for num, _fault, rid, cells in part]  # fmt: skip
+                keys = [row.id for row in rows]
+                self._reset()
+                self._load_children(kind, keys)
+                self._load_attributes(kind, keys)
+                if kind == m.SERVICE:
+                    locations = {
+                        r.get("location_id", "")
+                        for rows_by_table in self.children.values()
+                        for r in rows_by_table.get("service_at_location", [])[:1]
+                    }
+                    self._load_children(m.LOCATION, sorted(locations - {""}), ("accessibility",))
+                yield [fold(row) for row in rows]
+                self._mark_used()
         self._reset()
+
+    def _by_weight(self, kind: str, batch: list[Any]) -> Iterator[list[Any]]:
+        """Cut a batch of records where their text, with what is attached, passes CHUNK_BYTES."""
+        keys = [rid for _num, _fault, rid, _cells in batch]
+        weight = self._attached(kind, keys)
+        if kind == m.SERVICE:  # services fold in their location's accessibility rows
+            locations = self._service_locations(keys)
+            access = self._attached("access", sorted(set(locations.values())))
+            for key, location in locations.items():
+                weight[key] = weight.get(key, 0) + access.get(location, 0)
+        part: list[Any] = []
+        total = 0
+        for row in batch:
+            size = sum(map(len, row[3])) + weight.get(row[2], 0)
+            if part and total + size > CHUNK_BYTES:
+                yield part
+                part, total = [], 0
+            part.append(row)
+            total += size
+        if part:
+            yield part
+
+    def _attached(self, kind: str, keys: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for start in range(0, len(keys), _IN_CHUNK):
+            part = keys[start : start + _IN_CHUNK]
+            sql = (f"SELECT okey, bytes FROM attached WHERE okind = ? "
+                   f"AND okey IN ({','.join('?' * len(part))})")  # fmt: skip
+            out.update(self.package.db.execute(sql, (kind, *part)))
+        return out
+
+    def _service_locations(self, keys: list[str]) -> dict[str, str]:
+        """Each service's location: its first service_at_location row (as `mapping` folds)."""
+        table = self.package.table("service_at_location")
+        if not table.count or "location_id" not in table.columns:
+            return {}
+        found: dict[str, str] = {}
+        for row, owner in self._owned("service_at_location", m.SERVICE, keys):
+            found.setdefault(owner[1], row.cells["location_id"])
+        return {k: v for k, v in found.items() if v}
 
     def _owned(self, table: str, kind: str, keys: list[str]) -> Iterator[tuple[Row, Key]]:
         package = self.package

@@ -20,7 +20,10 @@ Limits (`Limits`), each refused with one line naming the file:
 - rows per table (`MAX_ROWS`): 200 000 organisations, locations or services — ten times the
   largest directory we plan for (the 20 000-service benchmark) and four times any public HSDS
   directory we know of — and 2 000 000 rows of any other table (ten per service);
-- columns per table (200; HSDS's widest table has 23) and cells of 128 kB (csv's own limit);
+- columns per table (200; HSDS's widest table has 23), cells of 128 kB (csv's own limit) and
+  rows of 256 kB (a larger row is rejected, the rest of the file read);
+- rows attached to one record: 1 MB of text (`checks.MAX_ATTACHED_BYTES`; further rows are
+  rejected), so the importer can fold records in chunks of bounded size;
 - zip packages: at most 1 000 members, none compressed more than 100:1 (a CSV compresses about
   10:1; a zip bomb, thousands to one), and no member that is a link, a special file, an
   absolute path or a path with `..` in it.
@@ -75,6 +78,7 @@ MAX_PACKAGE_BYTES = 512 * MB
 MAX_DESCRIPTOR_BYTES = 4 * MB
 MAX_DESCRIPTOR_DEPTH = 32
 MAX_COLUMNS = 200
+MAX_ROW_BYTES = 256 * 1024  # one row's text; real rows are a few hundred bytes
 MAX_ZIP_MEMBERS = 1000
 MAX_COMPRESSION_RATIO = 100
 # Below this size a member may compress as well as it likes (a header-only CSV does).
@@ -119,6 +123,7 @@ class Limits:
     max_descriptor_bytes: int = MAX_DESCRIPTOR_BYTES
     max_descriptor_depth: int = MAX_DESCRIPTOR_DEPTH
     max_columns: int = MAX_COLUMNS
+    max_row_bytes: int = MAX_ROW_BYTES
     max_zip_members: int = MAX_ZIP_MEMBERS
     max_ratio: int = MAX_COMPRESSION_RATIO
     max_rows: Mapping[str, int] = field(default_factory=lambda: MAX_ROWS)
@@ -648,6 +653,7 @@ def _stage_rows(
     id_at = columns.index("id") if "id" in columns else -1
     cleaners = _cleaners(table, columns)
     max_rows = limits.max_rows.get(table, MAX_OTHER_ROWS)
+    max_row_bytes = limits.max_row_bytes
     batch: list[tuple[Any, ...]] = []
     number = 1
     count = 0
@@ -668,6 +674,9 @@ def _stage_rows(
             batch.append((number, fault, "", None))
         else:
             joined = "".join(values)
+            if len(joined) > max_row_bytes:
+                batch.append((number, f"is larger than {max_row_bytes // 1024} kB", "", None))
+                continue
             if "'" in joined:
                 values = [unescape(v) if v[:1] == "'" else v for v in values]
                 joined = "".join(values)
