@@ -3,12 +3,12 @@
     python benchmarks/bench_hsds_memory.py [--services 20000] [--keep DIR] [--skip-large]
 
 Each import runs in a child process on a fresh database, and the child reports its own peak
-resident set (`VmHWM`, else `ru_maxrss`) next to what it used before the import started (Python, SQLAlchemy,
-the app's modules). Cases:
+resident set (`VmHWM`, else `ru_maxrss`) next to what it used before the import started
+(Python, SQLAlchemy, the app's modules). Cases:
 
 1. the 20 000-service package of `bench_hsds_import.py` (our exporter's output): import, and a
    dry run (the preview);
-2. a zip bomb: 0.2 MB of zip holding a 150 MB `services.csv` of empty rows (refused by its
+2. a zip bomb: 0.4 MB of zip holding a 150 MB `services.csv` of empty rows (refused by its
    compression ratio before it is inflated);
 3. the same 150 MB CSV of empty rows in a folder (refused at the row limit as it streams);
 4. a 150 MB `services.csv` inside every limit: 200 000 services with long descriptions
