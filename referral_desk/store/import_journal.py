@@ -389,7 +389,7 @@ def apply_run(
                 update(ImportRun).where(ImportRun.id == run_id).values(applied_chunks=chunk)
             )
             if chunk >= total:
-                _finish(session, run_id)
+                _finish(session, run_id, optimize=total > 0)
         if after_chunk is not None:
             after_chunk(chunk, total)
         if chunk >= total:
@@ -405,12 +405,12 @@ def _load_chunk(session: Session, run_id: str, chunk: int) -> list[Op]:
     return [Op(t, a, r, decode_fields(model_for(t), f)) for t, a, r, f in rows]
 
 
-def _finish(session: Session, run_id: str) -> None:
+def _finish(session: Session, run_id: str, *, optimize: bool) -> None:
     conn = session.connection()
-    if fts.FTS_TABLE in {r[0] for r in conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'table'"
-    )}:  # fmt: skip
-        fts.optimize(conn)
+    if optimize and conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (fts.FTS_TABLE,)
+    ).first():
+        fts.optimize(conn)  # merge the index segments the chunks' refreshes added
     session.execute(delete(ImportOp).where(ImportOp.run_id == run_id))
     session.execute(
         update(ImportRun).where(ImportRun.id == run_id).values(state=DONE, done_at=utcnow())
