@@ -44,7 +44,7 @@ CHILD_TABLES = tuple(
     t for t in CHECK_ORDER
     if t not in RECORD_TABLES and t not in ("taxonomy", "taxonomy_term", "attribute")
 )  # fmt: skip
-RECORD_CHUNK = 2000  # records folded (and planned) at a time, at most…
+RECORD_CHUNK = 500  # records folded (and planned) at a time, at most…
 CHUNK_BYTES = 8 * 1024 * 1024  # …and at most this much text with what is attached to them
 _IN_CHUNK = 2000
 _CACHE = 4096  # taxonomy rows and term chains remembered
