@@ -5,6 +5,7 @@ Every refusal is one `PackageError` line naming the file, and writes nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import threading
@@ -255,6 +256,13 @@ def test_a_deeply_nested_descriptor_is_refused_cleanly(app: Any, tmp_path: Path)
     deep = "[" * 100_000 + "]" * 100_000
     (pkg / "datapackage.json").write_text('{"resources": [], "x": ' + deep + "}", "utf-8")
     refused(app, pkg, "nested more than 32 levels")
+
+
+def test_a_descriptor_listing_too_many_resources_is_refused(app: Any, tmp_path: Path) -> None:
+    pkg = write_package(tmp_path / "pkg", small_tables())
+    resources = [{"name": f"r{i}", "path": f"r{i}.csv"} for i in range(1001)]
+    (pkg / "datapackage.json").write_text(json.dumps({"resources": resources}), "utf-8")
+    refused(app, pkg, "lists more than 1000 resources")
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting(app: Any, tmp_path: Path) -> None:

@@ -15,8 +15,9 @@ page cache), and the importer reads them back in batches. Nothing holds a whole 
 Limits (`Limits`), each refused with one line naming the file:
 
 - bytes per file (200 MB), for the whole package (512 MB: half again a 200 000-service package
-  as our exporter writes it), for `datapackage.json` (4 MB; the official one is 124 kB) and
-  its nesting depth (a deeply nested descriptor would otherwise crash the JSON parser);
+  as our exporter writes it), for `datapackage.json` (4 MB; the official one is 124 kB), its
+  nesting depth (a deeply nested descriptor would otherwise crash the JSON parser) and the
+  resources it lists (1 000);
 - rows per table (`MAX_ROWS`): 200 000 organisations, locations or services — ten times the
   largest directory we plan for (the 20 000-service benchmark) and four times any public HSDS
   directory we know of — and 2 000 000 rows of any other table (ten per service);
@@ -77,6 +78,7 @@ DEFAULT_MAX_FILE_BYTES = 200 * MB
 MAX_PACKAGE_BYTES = 512 * MB
 MAX_DESCRIPTOR_BYTES = 4 * MB
 MAX_DESCRIPTOR_DEPTH = 32
+MAX_RESOURCES = 1000  # resources listed in datapackage.json (HSDS has 21 tables)
 MAX_COLUMNS = 200
 MAX_ROW_BYTES = 256 * 1024  # one row's text; real rows are a few hundred bytes
 MAX_ZIP_MEMBERS = 1000
@@ -532,6 +534,10 @@ def _read_descriptor(source: _Source) -> dict[str, Any]:
         raise PackageError(f"{DESCRIPTOR} cannot be read as JSON.") from err
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         raise PackageError(f"{DESCRIPTOR} has no list of resources.")
+    if len(descriptor["resources"]) > MAX_RESOURCES:
+        raise PackageError(
+            f"{DESCRIPTOR} lists more than {MAX_RESOURCES} resources; an HSDS package has 21."
+        )
     return descriptor
 
 
