@@ -66,6 +66,12 @@ SELF_LINKS: dict[str, tuple[str, ...]] = {
     "organization": ("parent_organization_id",),
     "taxonomy_term": ("parent_id",),
 }
+# Tables whose rows are looked up by id: link targets, attribute owners, service areas (the
+# importer asks whether an area moved to another service).
+LOOKED_UP = frozenset(
+    {target for table in TABLES.values() for _column, target in table.links}
+    | set(RECORD_TABLES) | {"service_at_location", "service_area", "taxonomy", "taxonomy_term"}
+)
 ENUM_CHECKED = {("service", "status"), ("location", "location_type"), ("address", "address_type")}
 ATTRIBUTE_ENTITIES = ("service", "organization", "location", "service_at_location")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -191,6 +197,7 @@ class Checker:
     def __init__(self, package: Package) -> None:
         self.package = package
         self.findings = Findings()
+        self._indexed = False
         # Bytes of accepted rows attached to each record; ("access", location) counts the
         # accessibility rows apart, since services fold in their location's.
         package.db.execute(
@@ -201,10 +208,6 @@ class Checker:
     def run(self) -> None:
         for table in CHECK_ORDER:
             self._check_table(table)
-            if table not in RECORD_TABLES and self.package.has_rows(table):
-                self.package.db.execute(
-                    f"CREATE INDEX d_{table}_owner ON d_{table} (okind, okey, num) WHERE st = 1"
-                )
         for table in IGNORED_TABLES:
             count = self.package.table(table).count
             if count:
@@ -243,8 +246,14 @@ class Checker:
         found = {t: lookup(self.package, t, v) for t, v in where.items()}
         return _Batch(self.package, found, where)
 
+    def _index_ids(self, table: str) -> None:
+        self.package.db.execute(f"CREATE INDEX d_{table}_id ON d_{table} (id, st, okind, okey)")
+
     def _earlier(self, table: str, ids: set[str]) -> dict[str, int]:
         """Ids of this batch already used by an earlier row with a valid id (its number)."""
+        if not self._indexed:
+            self._index_ids(table)
+            self._indexed = True
         out: dict[str, int] = {}
         wanted = list(ids)
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
@@ -268,9 +277,12 @@ class Checker:
         owners = OWNER_LINKS.get(table, ())
         db = self.package.db
         db.execute(f"CREATE TABLE d_{table} (num INTEGER PRIMARY KEY, id TEXT, st INTEGER, "
-                   "okind TEXT, okey TEXT, used INTEGER)")  # fmt: skip
-        # Covering: a lookup reads the index only.
-        db.execute(f"CREATE INDEX d_{table}_id ON d_{table} (id, st, okind, okey)")
+                   "okind TEXT, okey TEXT, used INTEGER, bytes INTEGER)")  # fmt: skip
+        # Lookups by id (covering: they read the index only) are for tables rows point to;
+        # the others get the index only if a repeated id needs looking up (`_earlier`).
+        self._indexed = table in LOOKED_UP
+        if self._indexed:
+            self._index_ids(table)
         # Ids seen in this table so far, as bits of a fixed-size filter: a clear bit proves an
         # id new without a query (only the rare possible repeats are asked of the database).
         filter_bits = bytearray(_FILTER_BYTES)
@@ -287,9 +299,8 @@ class Checker:
                         filter_bits[h >> 3] |= 1 << (h & 7)
             earlier = self._earlier(table, maybe) if maybe else {}
             seen: dict[str, int] = {}
-            decided: list[tuple[int, str, int, str | None, str | None]] = []
+            decided: list[tuple[int, str, int, str | None, str | None, int]] = []
             changed: list[tuple[Any, ...]] = []
-            sizes: dict[int, int] = {}  # index in `decided` -> bytes it attaches to its owner
             for number, fault, rid, values in batch:
                 if fault:
                     self.reject(table, number, "", f"row {fault}")
@@ -299,7 +310,7 @@ class Checker:
                     continue
                 if not UUID_RE.fullmatch(rid):
                     self.reject(table, number, "", "id is not a valid UUID")
-                    decided.append((number, rid, REJECTED_NOT_UUID, None, None))  # say why, later
+                    decided.append((number, rid, REJECTED_NOT_UUID, None, None, 0))  # say why
                     continue
                 first = earlier.get(rid) or seen.get(rid)
                 if first:
@@ -312,59 +323,61 @@ class Checker:
                 problem = self._problem(row, required, enums, links, owners, lookups)
                 if problem:
                     self.reject(table, number, rid, problem)
-                    decided.append((number, rid, REJECTED, None, None))
+                    decided.append((number, rid, REJECTED, None, None, 0))
                     continue
                 owner = row.owner or (None, None)
-                decided.append((number, rid, ACCEPTED, owner[0], owner[1]))
-                if owner[0] is not None:
-                    sizes[len(decided) - 1] = sum(map(len, values)) + len(values)
+                size = sum(map(len, values)) if owner[0] is not None else 0
+                decided.append((number, rid, ACCEPTED, owner[0], owner[1], size))
                 final = tuple(cells.values())
                 if final != values:
                     changed.append((pack(final), number))
-            if sizes:
-                self._attach(table, decided, sizes)
-            db.executemany(f"INSERT INTO d_{table} VALUES (?, ?, ?, ?, ?, NULL)", decided)
+            db.executemany(f"INSERT INTO d_{table} VALUES (?, ?, ?, ?, ?, NULL, ?)", decided)
             if changed:
                 db.executemany(update_cells, changed)
         for column in SELF_LINKS.get(table, ()):
             if column in present:
                 self._self_links(table, columns.index(column), column)
+        if table in OWNER_LINKS or table == "attribute":
+            self._cap_attached(table)
 
-    def _attach(
-        self,
-        table: str,
-        decided: list[tuple[int, str, int, str | None, str | None]],
-        sizes: dict[int, int],
-    ) -> None:
-        """Count accepted rows against their owner's `MAX_ATTACHED_BYTES`; skip those past it."""
-        keys = {(decided[i][3], decided[i][4]) for i in sizes}
-        if table == "accessibility":
-            keys |= {("access", k) for _kind, k in keys}
-        totals: dict[tuple[Any, Any], int] = dict.fromkeys(keys, 0)
-        for kind in {k for k, _ in keys}:
-            wanted = [k for kd, k in keys if kd == kind]
-            for start in range(0, len(wanted), _LOOKUP_CHUNK):
-                part = wanted[start : start + _LOOKUP_CHUNK]
-                sql = (f"SELECT okey, bytes FROM attached WHERE okind = ? "
-                       f"AND okey IN ({','.join('?' * len(part))})")  # fmt: skip
-                for okey, size in self.package.db.execute(sql, (kind, *part)):
-                    totals[(kind, okey)] = size
-        for i, size in sizes.items():
-            number, rid, _st, kind, key = decided[i]
-            if totals[(kind, key)] + size > MAX_ATTACHED_BYTES:
-                decided[i] = (number, rid, REJECTED, None, None)
-                limit = MAX_ATTACHED_BYTES // 1024
-                self.reject(table, number, rid, f"more than {limit} kB of rows are attached to "
-                            f"{article(str(kind))}; the rest are skipped")  # fmt: skip
-                continue
-            totals[(kind, key)] += size
-            if table == "accessibility":
-                totals[("access", key)] += size
-        self.package.db.executemany(
-            "INSERT INTO attached VALUES (?, ?, ?) "
-            "ON CONFLICT (okind, okey) DO UPDATE SET bytes = excluded.bytes",
-            [(kind, key, size) for (kind, key), size in totals.items()],
+    def _cap_attached(self, table: str) -> None:
+        """Skip this table's rows past `MAX_ATTACHED_BYTES` of text attached to one record
+        (counting what earlier tables attached), then add the rest to the running totals."""
+        db = self.package.db
+        db.execute(f"CREATE INDEX d_{table}_owner ON d_{table} (okind, okey, num) WHERE st = 1")
+        over = db.execute(
+            f"""SELECT d.okind, d.okey, coalesce(a.bytes, 0) FROM d_{table} d
+                LEFT JOIN attached a ON a.okind = d.okind AND a.okey = d.okey
+                WHERE d.st = 1 AND d.okind IS NOT NULL GROUP BY d.okind, d.okey
+                HAVING coalesce(a.bytes, 0) + sum(d.bytes) > ?""",
+            (MAX_ATTACHED_BYTES,),
+        ).fetchall()
+        limit = MAX_ATTACHED_BYTES // 1024
+        skipped: list[tuple[int, str, str]] = []
+        for kind, key, running in over:  # rare: records with far more attached than usual
+            for number, rid, size in db.execute(
+                f"SELECT num, id, bytes FROM d_{table} WHERE st = 1 AND okind = ? AND okey = ? "
+                "ORDER BY num",
+                (kind, key),
+            ).fetchall():
+                running += size
+                if running > MAX_ATTACHED_BYTES:
+                    skipped.append((number, rid, kind))
+        for number, rid, kind in sorted(skipped):
+            self.reject(table, number, rid, f"more than {limit} kB of rows are attached to "
+                        f"{article(kind)}; the rest are skipped")  # fmt: skip
+        db.executemany(
+            f"UPDATE d_{table} SET st = {REJECTED}, okind = NULL, okey = NULL WHERE num = ?",
+            [(number,) for number, _rid, _kind in skipped],
         )
+        kinds = ["d.okind"] if table != "accessibility" else ["d.okind", "'access'"]
+        for kind in kinds:
+            db.execute(
+                f"""INSERT INTO attached (okind, okey, bytes)
+                    SELECT {kind}, d.okey, sum(d.bytes) FROM d_{table} d
+                    WHERE d.st = 1 AND d.okind IS NOT NULL GROUP BY d.okind, d.okey
+                    ON CONFLICT (okind, okey) DO UPDATE SET bytes = bytes + excluded.bytes"""
+            )
 
     def _problem(
         self,
@@ -429,10 +442,14 @@ class Checker:
         lookups: _Batch,
     ) -> str:
         cells = row.cells
+        found = lookups.found
         for column, target in links:
             value = cells.get(column, "")
             if not value:
                 continue
+            hit = found[target].get(value)
+            if hit is not None and hit[0] == ACCEPTED:
+                continue  # the common case: the exact id of an accepted row
             if value != value.strip().lower():
                 value = cells[column] = value.strip().lower()
                 if not value:

@@ -30,6 +30,7 @@ same change-log entries far faster than the unit of work (the 20 000-service bud
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -38,7 +39,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from referral_desk.store.changelog import utcnow
@@ -157,12 +158,14 @@ def _existing(
     used: set[str] = set()
     wanted = set(keys)
     rows: list[Any] = []
-    for part in _chunks(list(keys)):
+    if keys:
         rows += session.execute(
-            select(table).where(or_(table.c.hsds_id.in_(part), table.c.id.in_(part)))
+            select(table).where(or_(table.c.hsds_id.in_(_each(keys)), table.c.id.in_(_each(keys))))
         ).all()
-    for part in _chunks(list(service_ids)):
-        rows += session.execute(select(table).where(table.c.service_id.in_(part))).all()
+    if service_ids:
+        rows += session.execute(
+            select(table).where(table.c.service_id.in_(_each(service_ids)))
+        ).all()
     rows.sort(key=lambda r: (r.created_at, r.id))
     for row in rows:
         if row.id in wanted:
@@ -171,6 +174,13 @@ def _existing(
             key = row.hsds_id or row.id
             by_key.setdefault(key, row._mapping)
     return by_key, used
+
+
+def _each(values: Sequence[str]) -> Any:
+    """`IN (…)` over any number of values as one JSON parameter (SQLite's json_each): no
+    statement with thousands of bound parameters for SQLAlchemy to expand and compile."""
+    rows = func.json_each(json.dumps(list(values))).table_valued("value")
+    return select(rows.c.value).scalar_subquery()
 
 
 def _new_id(key: str, used: set[str]) -> str:
@@ -331,15 +341,16 @@ class _Planner:
     def _categories(self, service_ids: list[str]) -> dict[str, dict[str, tuple[str, bool]]]:
         table = ServiceCategory.__table__
         out: dict[str, dict[str, tuple[str, bool]]] = defaultdict(dict)
-        for part in _chunks(service_ids):
-            for sid, code, cid, deleted in self.session.execute(
-                select(table.c.service_id, table.c.category_code, table.c.id, table.c.deleted_at)
-                .where(table.c.service_id.in_(part))
-                .order_by(table.c.created_at, table.c.id)
-            ):
-                live = deleted is None
-                if code not in out[sid] or live:
-                    out[sid][code] = (cid, live)
+        if not service_ids:
+            return out
+        for sid, code, cid, deleted in self.session.execute(
+            select(table.c.service_id, table.c.category_code, table.c.id, table.c.deleted_at)
+            .where(table.c.service_id.in_(_each(service_ids)))
+            .order_by(table.c.created_at, table.c.id)
+        ):
+            live = deleted is None
+            if code not in out[sid] or live:
+                out[sid][code] = (cid, live)
         return out
 
     def _plan_categories(
