@@ -407,9 +407,12 @@ def _load_chunk(session: Session, run_id: str, chunk: int) -> list[Op]:
 
 def _finish(session: Session, run_id: str, *, optimize: bool) -> None:
     conn = session.connection()
-    if optimize and conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (fts.FTS_TABLE,)
-    ).first():
+    if (
+        optimize
+        and conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (fts.FTS_TABLE,)
+        ).first()
+    ):
         fts.optimize(conn)  # merge the index segments the chunks' refreshes added
     session.execute(delete(ImportOp).where(ImportOp.run_id == run_id))
     session.execute(

@@ -70,7 +70,8 @@ SELF_LINKS: dict[str, tuple[str, ...]] = {
 # importer asks whether an area moved to another service).
 LOOKED_UP = frozenset(
     {target for table in TABLES.values() for _column, target in table.links}
-    | set(RECORD_TABLES) | {"service_at_location", "service_area", "taxonomy", "taxonomy_term"}
+    | set(RECORD_TABLES)
+    | {"service_at_location", "service_area", "taxonomy", "taxonomy_term"}
 )
 ENUM_CHECKED = {("service", "status"), ("location", "location_type"), ("address", "address_type")}
 ATTRIBUTE_ENTITIES = ("service", "organization", "location", "service_at_location")

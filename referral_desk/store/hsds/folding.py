@@ -62,6 +62,7 @@ class Folder:
         }  # fmt: skip
         self._chains: dict[str, tuple[list[m.Row], list[m.Row]]] = {}
         self._used: dict[str, set[str]] = {"taxonomy": set(), "taxonomy_term": set()}
+        self._access: bool | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -103,7 +104,8 @@ class Folder:
         """Cut a batch of records where their text, with what is attached, passes CHUNK_BYTES."""
         keys = [rid for _num, _fault, rid, _cells in batch]
         weight = self._attached(kind, keys)
-        if kind == m.SERVICE:  # services fold in their location's accessibility rows
+        if kind == m.SERVICE and self._has_accessibility():  # services fold in their
+            # location's accessibility rows: count them too
             locations = self._service_locations(keys)
             access = self._attached("access", sorted(set(locations.values())))
             for key, location in locations.items():
@@ -119,6 +121,13 @@ class Folder:
             total += size
         if part:
             yield part
+
+    def _has_accessibility(self) -> bool:
+        if self._access is None:
+            self._access = bool(self.package.db.execute(
+                "SELECT 1 FROM attached WHERE okind = 'access' LIMIT 1"
+            ).fetchone())  # fmt: skip
+        return self._access
 
     def _attached(self, kind: str, keys: list[str]) -> dict[str, int]:
         out: dict[str, int] = {}
