@@ -93,8 +93,9 @@ def import_text(data: dict[str, Any]) -> str:
         counts = data["counts"].get(kind, {})
         cells = [str(counts.get(a, 0)).rjust(11) for a in ACTIONS]
         lines.append(kind.replace("_", " ").ljust(width) + "".join(cells))
-    lines += _issues("Rejected rows (skipped)", data["rejected"])
-    lines += _issues("Links dropped / values ignored (rows kept)", data["warnings"])
+    lines += _issues("Rejected rows (skipped)", data["rejected"], data.get("rejected_total"))
+    lines += _issues("Links dropped / values ignored (rows kept)", data["warnings"],
+                     data.get("warnings_total"))  # fmt: skip
     if data["notes"]:
         lines += ["", "Notes:"] + [f"  {n}" for n in data["notes"]]
     changed = [c for c in data["changes"] if c["action"] != "new"]
@@ -108,16 +109,19 @@ def import_text(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _issues(title: str, issues: list[dict[str, Any]]) -> list[str]:
-    if not issues:
+def _issues(title: str, issues: list[dict[str, Any]], total: int | None = None) -> list[str]:
+    """The first issues; the import lists at most 10 000 of each kind and counts them all."""
+    total = max(total or 0, len(issues))
+    if not total:
         return []
-    lines = ["", f"{title}: {len(issues)}"]
+    lines = ["", f"{title}: {total}"]
     for issue in issues[:MAX_LISTED]:
         where = f"{issue['file']} row {issue['row']}"
         ident = f" (id {issue['record_id']})" if issue["record_id"] else ""
         lines.append(f"  {where}{ident}: {issue['message']}")
-    if len(issues) > MAX_LISTED:
-        lines.append(f"  … and {len(issues) - MAX_LISTED} more (use --json for all)")
+    if total > MAX_LISTED:
+        more = "use --json for more" if len(issues) > MAX_LISTED else "not listed"
+        lines.append(f"  … and {total - MAX_LISTED} more ({more})")
     return lines
 
 

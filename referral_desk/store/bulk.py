@@ -291,7 +291,17 @@ class BulkLoader:
         reason: str = "",
         officer_id: str | None = None,
         chunk_size: int = DEFAULT_CHUNK,
+        cache_kb: int = _BULK_CACHE_KB,
+        fts_refresh: str = "rebuild",
     ) -> None:
+        """`fts_refresh`: "rebuild" the whole full-text index at the end (fastest when the load
+        is most of the directory), or "touched": re-index only the services this load added or
+        gave categories (a load that is one chunk of a larger import). `cache_kb`: SQLite's
+        page cache meanwhile (a chunked import keeps it small: memory, DESIGN.md §9)."""
+        if fts_refresh not in ("rebuild", "touched"):
+            raise ValueError("fts_refresh must be 'rebuild' or 'touched'")
+        self._fts_mode = fts_refresh
+        self._fts_touched: set[str] = set()
         self._session: Session | None = None
         if isinstance(target, Session):
             target.flush()  # pending ORM writes take their change-log seqs first
@@ -333,7 +343,7 @@ class BulkLoader:
         # A large load touches every page of several indexes; SQLite's default 2 MB page cache
         # would re-read them from the OS again and again. Restored by finish() / on error.
         self._cache_size = self._conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-        self._conn.exec_driver_sql(f"PRAGMA cache_size = -{_BULK_CACHE_KB}")
+        self._conn.exec_driver_sql(f"PRAGMA cache_size = -{int(cache_kb)}")
 
     # --- public API -----------------------------------------------------------------------
 
@@ -361,6 +371,11 @@ class BulkLoader:
         rows = list(rows)
         fresh = iter(new_ids(sum(1 for row in rows if not row.get("id"))))
         ids = [row.get("id") or next(fresh) for row in rows]
+        if self._fts_mode == "touched":
+            if plan.table == Service.__tablename__:
+                self._fts_touched.update(ids)
+            elif plan.table == ServiceCategory.__tablename__:
+                self._fts_touched.update(str(row["service_id"]) for row in rows)
         order = sorted(range(len(rows)), key=ids.__getitem__)
         for start in range(0, len(order), self._chunk_size):
             part = order[start : start + self._chunk_size]
@@ -396,7 +411,11 @@ class BulkLoader:
             values["hlc"] = self._last_hlc
         self._conn.execute(update(SiteState).where(SiteState.key == 1).values(**values))
         if self._fts_suspended:
-            fts.rebuild(self._conn)
+            if self._fts_mode == "rebuild":
+                fts.rebuild(self._conn)
+            else:
+                fts.refresh(self._conn, sorted(self._fts_touched))
+                self._fts_touched.clear()
             fts.create_triggers(self._conn)
             self._fts_suspended = False
         for table in sorted(self._staged):

@@ -97,6 +97,41 @@ def rebuild(conn: Connection) -> None:
     conn.exec_driver_sql("INSERT INTO service_fts(service_fts) VALUES ('optimize')")
 
 
+def refresh(conn: Connection, service_ids: list[str]) -> None:
+    """Re-index these services only (after a bulk load that added a few to a large index).
+
+    A full `rebuild` costs the whole directory; an import applied in chunks would pay it once
+    per chunk. The ids go through a temporary table, so any number fit in one statement.
+    """
+    if not service_ids:
+        return
+    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS fts_refresh_ids (id TEXT PRIMARY KEY)")
+    conn.exec_driver_sql("DELETE FROM temp.fts_refresh_ids")
+    conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO temp.fts_refresh_ids VALUES (?)", [(i,) for i in service_ids]
+    )
+    conn.exec_driver_sql(
+        "DELETE FROM service_fts WHERE rowid IN "
+        "(SELECT rowid FROM service WHERE id IN (SELECT id FROM temp.fts_refresh_ids))"
+    )
+    conn.execute(
+        text(
+            _REFRESH.split(";", 1)[1]
+            .replace(
+                "WHERE s.id = {sid} AND", "WHERE s.id IN (SELECT id FROM temp.fts_refresh_ids) AND"
+            )
+            .strip()
+            .rstrip(";")
+        )
+    )
+    conn.exec_driver_sql("DELETE FROM temp.fts_refresh_ids")
+
+
+def optimize(conn: Connection) -> None:
+    """Merge the index's segments (done by `rebuild`; after many `refresh`es, once at the end)."""
+    conn.exec_driver_sql("INSERT INTO service_fts(service_fts) VALUES ('optimize')")
+
+
 def trigger_names(conn: Connection) -> set[str]:
     rows = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
     return {r[0] for r in rows}

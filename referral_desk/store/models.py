@@ -324,7 +324,7 @@ class ServiceArea(SyncedBase):
 
     service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    hsds_id: Mapped[str | None] = mapped_column(String(100))
+    hsds_id: Mapped[str | None] = mapped_column(String(100), index=True)
 
 
 # --- referrals and follow-up ----------------------------------------------------------------

@@ -988,8 +988,9 @@ class ImportPreviewDialog(QDialog):
         header = self.rejected.horizontalHeader()
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.rejected.resizeRowsToContents()
-        rejected_label = QLabel(f"&Rejected rows ({len(report.rejected)}) and warnings "
-                                f"({len(report.warnings)}):")  # fmt: skip
+        rejected = max(report.rejected_total, len(report.rejected))
+        warnings = max(report.warnings_total, len(report.warnings))
+        rejected_label = QLabel(f"&Rejected rows ({rejected}) and warnings ({warnings}):")
         rejected_label.setBuddy(self.rejected)
         counts_label = QLabel("&What would change:")
         counts_label.setBuddy(self.counts)
@@ -1002,6 +1003,9 @@ class ImportPreviewDialog(QDialog):
         named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "Cancel")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        if report.cleaned_cells:
+            heading.setText(heading.text() + f" {report.cleaned_cells} cell(s) held control "
+                            "characters; they will be removed.")  # fmt: skip
         nothing = report.total("new") + report.total("changed") + report.total("removed") == 0
         if nothing:
             self.apply_button.setEnabled(False)

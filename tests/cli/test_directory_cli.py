@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from data_paths import HSDS_EXAMPLE as EXAMPLE
+from hsds_packages import small_tables, write_package
 
 from referral_desk.cli import commands
 from referral_desk.cli.directory_cmd import add_directory_parser, run_directory
@@ -82,6 +84,30 @@ def test_structural_fault_is_one_line_and_non_zero(cli: Any, tmp_path: Path) -> 
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and err.startswith("referral-desk: ")
     assert "datapackage.json is missing" in err
+
+
+def test_control_characters_are_reported_and_never_echoed(cli: Any, tmp_path: Path) -> None:
+    tables = small_tables()
+    tables["service"][0]["name"] = "Housing\x1b[2J advice"
+    pkg = write_package(tmp_path / "pkg", tables)
+    code, out, err = cli("import", str(pkg), "--dry-run")
+    assert (code, err) == (0, "")
+    assert "1 cell(s) held control characters" in out
+    assert "\x1b" not in out
+    data = json.loads(cli("import", str(pkg), "--json")[1])
+    assert data["cleaned_cells"] == 1
+    names = [c["name"] for c in data["changes"] if c["kind"] == "service"]
+    assert names[0] == "Housing [2J advice"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX links")
+def test_a_linked_file_is_refused_in_one_line(cli: Any, tmp_path: Path) -> None:
+    pkg = write_package(tmp_path / "pkg", small_tables())
+    (pkg / "services.csv").unlink()
+    (pkg / "services.csv").symlink_to("/etc/passwd")
+    code, out, err = cli("import", str(pkg), "--dry-run")
+    assert code == 1 and out == ""
+    assert err == "referral-desk: services.csv is not a regular file (a link).\n"
 
 
 def test_stale_problems_and_corrections(app: Any, cli: Any) -> None:

@@ -10,16 +10,25 @@ by the time a row is checked, everything it may point to has been decided.
 Every child row (phone, address, schedule…) ends up owned by exactly one organisation,
 location or service: the first of its links that is filled in (`OWNER_LINKS`).
 
+Rows are checked in batches straight from the package's scratch database (`Package`), and the
+decisions are written beside them, in `d_<table>`: `st` 1 accepted, 2 rejected, 3 rejected
+with an id that is no UUID (rows rejected before their id counts have none); `okind`/`okey`:
+the owner; `used`: a taxonomy row some imported record uses. Links are looked up per batch
+with one query per table they point to, so nothing in memory grows with the size of the
+package; only the lists of issues shown in the preview do, and they stop at
+`MAX_LISTED_ISSUES` (the totals go on).
+
 Messages name tables, columns, row numbers and UUIDs, never cell contents.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from referral_desk.store.hsds.package_reader import Package
+from referral_desk.store.hsds.package_reader import Package, pack
 from referral_desk.store.hsds.schema import TABLES
 
 # Parents before children: when a row is checked, every row it may point to is decided.
@@ -57,12 +66,29 @@ SELF_LINKS: dict[str, tuple[str, ...]] = {
     "organization": ("parent_organization_id",),
     "taxonomy_term": ("parent_id",),
 }
+# Tables whose rows are looked up by id: link targets, attribute owners, service areas (the
+# importer asks whether an area moved to another service).
+LOOKED_UP = frozenset(
+    {target for table in TABLES.values() for _column, target in table.links}
+    | set(RECORD_TABLES)
+    | {"service_at_location", "service_area", "taxonomy", "taxonomy_term"}
+)
 ENUM_CHECKED = {("service", "status"), ("location", "location_type"), ("address", "address_type")}
 ATTRIBUTE_ENTITIES = ("service", "organization", "location", "service_at_location")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ARTICLES = {"organization": "an organization", "location": "a location", "service": "a service"}
 
 Key = tuple[str, str]  # (record table, HSDS id)
+# The preview lists this many rejected rows and as many warnings; beyond, it only counts them.
+MAX_LISTED_ISSUES = 10_000
+ACCEPTED, REJECTED, REJECTED_NOT_UUID = 1, 2, 3
+_LOOKUP_CHUNK = 2000  # ids per IN (…) query
+# Text of the rows attached to one organisation, location or service (phones, schedules,
+# attributes…). Real records attach a few kB; past this, further rows are skipped, so one
+# record (and one chunk of records) can never need more than a bounded amount of memory.
+MAX_ATTACHED_BYTES = 1024 * 1024
+_FILTER_BYTES = 1 << 23  # 8 MB: 67 million bits, about 3 % false "maybe" at 2 million ids
+_FILTER_MASK = (_FILTER_BYTES << 3) - 1
 
 
 @dataclass(frozen=True)
@@ -78,12 +104,28 @@ class Issue:
 
 @dataclass
 class Findings:
-    """What the checks found: rejected rows, dropped links, and notes for the preview."""
+    """What the checks found: rejected rows, dropped links, and notes for the preview.
+
+    `rejected` and `warnings` list the first `MAX_LISTED_ISSUES` of each; the totals count all.
+    """
 
     rejected: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rejected_by_table: dict[str, int] = field(default_factory=dict)
+    rejected_total: int = 0
+    warnings_total: int = 0
+
+    def add_rejected(self, issue: Issue) -> None:
+        self.rejected_total += 1
+        self.rejected_by_table[issue.table] = self.rejected_by_table.get(issue.table, 0) + 1
+        if len(self.rejected) < MAX_LISTED_ISSUES:
+            self.rejected.append(issue)
+
+    def add_warning(self, issue: Issue) -> None:
+        self.warnings_total += 1
+        if len(self.warnings) < MAX_LISTED_ISSUES:
+            self.warnings.append(issue)
 
 
 @dataclass
@@ -95,23 +137,83 @@ class Row:
     owner: Key | None = None
 
 
+Found = dict[str, tuple[int, str | None, str | None]]  # id -> (state, owner kind, owner key)
+
+
+def lookup(
+    package: Package, table: str, values: Iterable[str], accepted_only: bool = False
+) -> Found:
+    """The decided rows of `table` with one of these ids: id -> (state, owner kind, owner key)."""
+    wanted = [v for v in set(values) if v]
+    out: Found = {}
+    if not wanted or not package.has_rows(table):
+        return out
+    state = "st = 1" if accepted_only else "st > 0"
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        part = wanted[start : start + _LOOKUP_CHUNK]
+        sql = (f"SELECT id, st, okind, okey FROM d_{table} "
+               f"WHERE id IN ({','.join('?' * len(part))}) AND {state}")  # fmt: skip
+        for rid, st, okind, okey in package.db.execute(sql, part):
+            out.setdefault(rid, (st, okind, okey))
+    return out
+
+
+class _Batch:
+    """What one batch of rows may point to, looked up once for the whole batch.
+
+    Values are looked up as they are in the file; a value that needed trimming or lower-casing
+    (rare) is looked up on its own when asked for.
+    """
+
+    def __init__(self, package: Package, found: dict[str, Found], asked: dict[str, set[str]]):
+        self.package = package
+        self.found = found
+        self.asked = asked
+
+    def _hit(self, target: str, value: str) -> tuple[int, str | None, str | None] | None:
+        found = self.found.setdefault(target, {})
+        hit = found.get(value)
+        if hit is None:
+            asked = self.asked.setdefault(target, set())
+            if value not in asked:
+                asked.add(value)
+                found.update(lookup(self.package, target, (value,)))
+                hit = found.get(value)
+        return hit
+
+    def state(self, target: str, value: str) -> str:
+        hit = self._hit(target, value)
+        if hit is None:
+            return "dangling"
+        return "ok" if hit[0] == ACCEPTED else "rejected"
+
+    def owner(self, target: str, value: str) -> Key | None:
+        hit = self._hit(target, value)
+        return (hit[1], hit[2]) if hit and hit[1] is not None and hit[2] is not None else None
+
+
 class Checker:
     """Decides for every row: accepted (with its owner) or rejected (with a reason)."""
 
     def __init__(self, package: Package) -> None:
         self.package = package
         self.findings = Findings()
-        self.accepted: dict[str, dict[str, Row]] = {t: {} for t in TABLES}
-        self.rejected: dict[str, set[str]] = {t: set() for t in TABLES}
+        self._indexed = False
+        # Bytes of accepted rows attached to each record; ("access", location) counts the
+        # accessibility rows apart, since services fold in their location's.
+        package.db.execute(
+            "CREATE TABLE IF NOT EXISTS attached (okind TEXT, okey TEXT, bytes INTEGER, "
+            "PRIMARY KEY (okind, okey)) WITHOUT ROWID"
+        )
 
     def run(self) -> None:
         for table in CHECK_ORDER:
             self._check_table(table)
         for table in IGNORED_TABLES:
-            rows = self.package.table(table).rows
-            if rows:
+            count = self.package.table(table).count
+            if count:
                 self.findings.notes.append(
-                    f"{self.package.table(table).path}: {len(rows)} row(s) not imported "
+                    f"{self.package.table(table).path}: {count} row(s) not imported "
                     "(package metadata is not kept in the directory)."
                 )
         for name in self.package.ignored_resources:
@@ -121,78 +223,207 @@ class Checker:
         return Issue(table, self.package.table(table).path, number, rid, message)
 
     def reject(self, table: str, number: int, rid: str, message: str) -> None:
-        self.findings.rejected.append(self._issue(table, number, rid, message))
-        self.findings.rejected_by_table[table] = self.findings.rejected_by_table.get(table, 0) + 1
-        if rid:
-            self.rejected[table].add(rid)
+        self.findings.add_rejected(self._issue(table, number, rid, message))
 
     def warn(self, table: str, number: int, rid: str, message: str) -> None:
-        self.findings.warnings.append(self._issue(table, number, rid, message))
+        self.findings.add_warning(self._issue(table, number, rid, message))
 
-    def _state(self, target: str, value: str) -> str:
-        if value in self.accepted[target]:
-            return "ok"
-        return "rejected" if value in self.rejected[target] else "dangling"
+    def _lookups(
+        self, table: str, columns: list[str], batch: list[Any], links: Sequence[tuple[str, str]]
+    ) -> _Batch:
+        where: dict[str, set[str]] = {}
+        index = {c: i for i, c in enumerate(columns)}
+        for column, target in links:
+            at = index[column]
+            where.setdefault(target, set()).update(
+                cells[at] for _num, fault, _rid, cells in batch if not fault and cells[at]
+            )
+        if table == "attribute" and "link_entity" in index and "link_id" in index:
+            entity_at, link_at = index["link_entity"], index["link_id"]
+            for _num, fault, _rid, cells in batch:
+                entity = "" if fault else cells[entity_at].strip().lower()
+                if entity in ATTRIBUTE_ENTITIES:
+                    where.setdefault(entity, set()).add(cells[link_at].strip().lower())
+        found = {t: lookup(self.package, t, v) for t, v in where.items()}
+        return _Batch(self.package, found, where)
+
+    def _index_ids(self, table: str) -> None:
+        self.package.db.execute(f"CREATE INDEX d_{table}_id ON d_{table} (id, st, okind, okey)")
+
+    def _earlier(self, table: str, ids: set[str]) -> dict[str, int]:
+        """Ids of this batch already used by an earlier row with a valid id (its number)."""
+        if not self._indexed:
+            self._index_ids(table)
+            self._indexed = True
+        out: dict[str, int] = {}
+        wanted = list(ids)
+        for start in range(0, len(wanted), _LOOKUP_CHUNK):
+            part = wanted[start : start + _LOOKUP_CHUNK]
+            sql = (f"SELECT id, min(num) FROM d_{table} WHERE id IN ({','.join('?' * len(part))})"
+                   " AND st IN (1, 2) GROUP BY id")  # fmt: skip
+            out.update(self.package.db.execute(sql, part))
+        return out
 
     def _check_table(self, table: str) -> None:
         raw = self.package.table(table)
+        if not raw.count:
+            return
         schema = TABLES[table]
+        columns = raw.columns
+        present = set(columns)
         required = [f.name for f in schema.fields if f.required and f.name != "id"]
         enums = {f.name: f.enum for f in schema.fields if (table, f.name) in ENUM_CHECKED}
-        links = [(c, t) for c, t in schema.links if c not in SELF_LINKS.get(table, ())]
+        links = [(c, t) for c, t in schema.links
+                 if c not in SELF_LINKS.get(table, ()) and c in present]  # fmt: skip
         owners = OWNER_LINKS.get(table, ())
-        seen: dict[str, int] = {}
-        accepted = self.accepted[table]
-        for raw_row in raw.rows:
-            cells = raw_row.cells
-            number = raw_row.number
-            rid = cells.get("id", "")
-            if not UUID_RE.fullmatch(rid):
-                rid = rid.strip().lower()
-            if raw_row.fault:
-                self.reject(table, number, "", f"row {raw_row.fault}")
-                continue
-            if not rid:
-                self.reject(table, number, "", "id is missing")
-                continue
-            if not UUID_RE.fullmatch(rid):
-                self.reject(table, number, "", "id is not a valid UUID")
-                self.rejected[table].add(rid)  # so rows that point to it say why
-                continue
-            if rid in seen:
-                self.reject(table, number, "", f"repeats the id of row {seen[rid]}")
-                continue
-            seen[rid] = number
-            cells["id"] = rid
-            missing = [c for c in required if not cells.get(c, "").strip()]
-            if missing:
-                self.reject(table, number, rid, "missing required value: " + ", ".join(missing))
-                continue
-            bad_enum = self._check_enums(cells, enums) if enums else ""
-            if bad_enum:
-                self.reject(table, number, rid, bad_enum)
-                continue
-            problem = self._check_links(table, number, rid, cells, links, owners) if links else ""
-            if problem:
-                self.reject(table, number, rid, problem)
-                continue
-            row = Row(table, number, rid, cells)
-            if table == "attribute":
-                problem = self._attribute_owner(row)
-            elif owners:
-                problem = self._owner(row, owners)
-            if problem:
-                self.reject(table, number, rid, problem)
-                continue
-            accepted[rid] = row
+        db = self.package.db
+        db.execute(f"CREATE TABLE d_{table} (num INTEGER PRIMARY KEY, id TEXT, st INTEGER, "
+                   "okind TEXT, okey TEXT, used INTEGER, bytes INTEGER)")  # fmt: skip
+        # Lookups by id (covering: they read the index only) are for tables rows point to;
+        # the others get the index only if a repeated id needs looking up (`_earlier`).
+        self._indexed = table in LOOKED_UP
+        if self._indexed:
+            self._index_ids(table)
+        # Ids seen in this table so far, as bits of a fixed-size filter: a clear bit proves an
+        # id new without a query (only the rare possible repeats are asked of the database).
+        filter_bits = bytearray(_FILTER_BYTES)
+        update_cells = f"UPDATE r_{table} SET cells = ? WHERE num = ?"
+        for batch in self.package.batches(table):
+            lookups = self._lookups(table, columns, batch, links)
+            maybe = set()
+            for _n, fault, rid, _c in batch:
+                if not fault and rid:
+                    h = hash(rid) & _FILTER_MASK
+                    if filter_bits[h >> 3] & (1 << (h & 7)):
+                        maybe.add(rid)
+                    else:
+                        filter_bits[h >> 3] |= 1 << (h & 7)
+            earlier = self._earlier(table, maybe) if maybe else {}
+            seen: dict[str, int] = {}
+            decided: list[tuple[int, str, int, str | None, str | None, int]] = []
+            changed: list[tuple[Any, ...]] = []
+            for number, fault, rid, values in batch:
+                if fault:
+                    self.reject(table, number, "", f"row {fault}")
+                    continue
+                if not rid:
+                    self.reject(table, number, "", "id is missing")
+                    continue
+                if not UUID_RE.fullmatch(rid):
+                    self.reject(table, number, "", "id is not a valid UUID")
+                    decided.append((number, rid, REJECTED_NOT_UUID, None, None, 0))  # say why
+                    continue
+                first = earlier.get(rid) or seen.get(rid)
+                if first:
+                    self.reject(table, number, "", f"repeats the id of row {first}")
+                    continue
+                seen[rid] = number
+                cells = dict(zip(columns, values, strict=True))
+                cells["id"] = rid
+                row = Row(table, number, rid, cells)
+                problem = self._problem(row, required, enums, links, owners, lookups)
+                if problem:
+                    self.reject(table, number, rid, problem)
+                    decided.append((number, rid, REJECTED, None, None, 0))
+                    continue
+                owner = row.owner or (None, None)
+                size = sum(map(len, values)) if owner[0] is not None else 0
+                decided.append((number, rid, ACCEPTED, owner[0], owner[1], size))
+                final = tuple(cells.values())
+                if final != values:
+                    changed.append((pack(final), number))
+            db.executemany(f"INSERT INTO d_{table} VALUES (?, ?, ?, ?, ?, NULL, ?)", decided)
+            if changed:
+                db.executemany(update_cells, changed)
         for column in SELF_LINKS.get(table, ()):
-            for row in accepted.values():
-                value = row.cells.get(column, "").strip().lower()
-                row.cells[column] = value
-                if value and value not in accepted:
-                    row.cells[column] = ""
-                    gone = value in self.rejected[table]
-                    self.warn(table, row.number, row.id, _dropped(column, table, gone))
+            if column in present:
+                self._self_links(table, columns.index(column), column)
+        if table in OWNER_LINKS or table == "attribute":
+            self._cap_attached(table)
+
+    def _cap_attached(self, table: str) -> None:
+        """Skip this table's rows past `MAX_ATTACHED_BYTES` of text attached to one record
+        (counting what earlier tables attached), then add the rest to the running totals."""
+        db = self.package.db
+        db.execute(f"CREATE INDEX d_{table}_owner ON d_{table} (okind, okey, num) WHERE st = 1")
+        over = db.execute(
+            f"""SELECT d.okind, d.okey, coalesce(a.bytes, 0) FROM d_{table} d
+                LEFT JOIN attached a ON a.okind = d.okind AND a.okey = d.okey
+                WHERE d.st = 1 AND d.okind IS NOT NULL GROUP BY d.okind, d.okey
+                HAVING coalesce(a.bytes, 0) + sum(d.bytes) > ?""",
+            (MAX_ATTACHED_BYTES,),
+        ).fetchall()
+        limit = MAX_ATTACHED_BYTES // 1024
+        skipped: list[tuple[int, str, str]] = []
+        for kind, key, running in over:  # rare: records with far more attached than usual
+            for number, rid, size in db.execute(
+                f"SELECT num, id, bytes FROM d_{table} WHERE st = 1 AND okind = ? AND okey = ? "
+                "ORDER BY num",
+                (kind, key),
+            ).fetchall():
+                running += size
+                if running > MAX_ATTACHED_BYTES:
+                    skipped.append((number, rid, kind))
+        for number, rid, kind in sorted(skipped):
+            self.reject(table, number, rid, f"more than {limit} kB of rows are attached to "
+                        f"{article(kind)}; the rest are skipped")  # fmt: skip
+        db.executemany(
+            f"UPDATE d_{table} SET st = {REJECTED}, okind = NULL, okey = NULL WHERE num = ?",
+            [(number,) for number, _rid, _kind in skipped],
+        )
+        kinds = ["d.okind"] if table != "accessibility" else ["d.okind", "'access'"]
+        for kind in kinds:
+            db.execute(
+                f"""INSERT INTO attached (okind, okey, bytes)
+                    SELECT {kind}, d.okey, sum(d.bytes) FROM d_{table} d
+                    WHERE d.st = 1 AND d.okind IS NOT NULL GROUP BY d.okind, d.okey
+                    ON CONFLICT (okind, okey) DO UPDATE SET bytes = bytes + excluded.bytes"""
+            )
+
+    def _problem(
+        self,
+        row: Row,
+        required: Sequence[str],
+        enums: dict[str, tuple[str, ...]],
+        links: Sequence[tuple[str, str]],
+        owners: Sequence[tuple[str, str]],
+        lookups: _Batch,
+    ) -> str:
+        """Why the row is rejected ("" when it is accepted; then `row.owner` is set)."""
+        cells = row.cells
+        missing = [c for c in required if not cells.get(c, "").strip()]
+        if missing:
+            return "missing required value: " + ", ".join(missing)
+        bad_enum = self._check_enums(cells, enums) if enums else ""
+        if bad_enum:
+            return bad_enum
+        if links:
+            problem = self._check_links(row, links, owners, lookups)
+            if problem:
+                return problem
+        if row.table == "attribute":
+            return self._attribute_owner(row, lookups)
+        if owners:
+            return self._owner(row, owners, lookups)
+        return ""
+
+    def _self_links(self, table: str, at: int, column: str) -> None:
+        """Links HSDS leaves out of its foreign keys: kept when they resolve, else dropped."""
+        db = self.package.db
+        for batch in self.package.batches(table, accepted=True):
+            found = lookup(self.package, table,
+                           (c[at].strip().lower() for _n, _f, _r, c in batch))  # fmt: skip
+            updates = []
+            for number, _fault, rid, cells in batch:
+                value = cells[at].strip().lower()
+                hit = found.get(value)
+                if value and (hit is None or hit[0] != ACCEPTED):
+                    value = ""
+                    self.warn(table, number, rid, _dropped(column, table, hit is not None))
+                if value != cells[at]:
+                    updates.append((pack((*cells[:at], value, *cells[at + 1 :])), number))
+            if updates:
+                db.executemany(f"UPDATE r_{table} SET cells = ? WHERE num = ?", updates)
 
     @staticmethod
     def _check_enums(cells: dict[str, str], enums: dict[str, tuple[str, ...]]) -> str:
@@ -200,31 +431,35 @@ class Checker:
             value = cells.get(name, "").strip().casefold()
             if value not in allowed:
                 return f"{name} must be one of: {', '.join(allowed)}"
-            cells[name] = value
+            if name in cells:
+                cells[name] = value
         return ""
 
     def _check_links(
         self,
-        table: str,
-        number: int,
-        rid: str,
-        cells: dict[str, str],
+        row: Row,
         links: Sequence[tuple[str, str]],
         owners: Sequence[tuple[str, str]],
+        lookups: _Batch,
     ) -> str:
-        accepted = self.accepted
+        cells = row.cells
+        found = lookups.found
         for column, target in links:
             value = cells.get(column, "")
-            if not value or value in accepted[target]:
-                continue  # the common case: blank, or an exact id of an accepted row
-            value = cells[column] = value.strip().lower()
             if not value:
                 continue
-            state = self._state(target, value)
+            hit = found[target].get(value)
+            if hit is not None and hit[0] == ACCEPTED:
+                continue  # the common case: the exact id of an accepted row
+            if value != value.strip().lower():
+                value = cells[column] = value.strip().lower()
+                if not value:
+                    continue
+            state = lookups.state(target, value)
             if state == "ok":
                 continue
             owner_column = next((c for c, _ in owners if cells.get(c, "").strip()), None)
-            spec = TABLES[table].field(column)
+            spec = TABLES[row.table].field(column)
             if (spec is not None and spec.required) or (
                 state == "rejected" and column == owner_column
             ):
@@ -232,37 +467,36 @@ class Checker:
                     return _depends(target, value)
                 return f"{column} points to {article(target)} that is not in the package"
             cells[column] = ""
-            self.warn(table, number, rid, _dropped(column, target, state == "rejected"))
+            self.warn(row.table, row.number, row.id, _dropped(column, target, state == "rejected"))
         return ""
 
-    def _owner(self, row: Row, owners: Sequence[tuple[str, str]]) -> str:
+    @staticmethod
+    def _owner(row: Row, owners: Sequence[tuple[str, str]], lookups: _Batch) -> str:
         for column, target in owners:
             value = row.cells.get(column, "")
             if not value:
                 continue
-            if target in RECORD_TABLES:
-                row.owner = (target, value)
-            else:
-                row.owner = self.accepted[target][value].owner
+            row.owner = (target, value) if target in RECORD_TABLES else lookups.owner(target, value)
             return ""
         if row.table == "service_area":
             return "is not linked to a service in the package"
         return "is not linked to any service, organization or location in the package"
 
-    def _attribute_owner(self, row: Row) -> str:
+    @staticmethod
+    def _attribute_owner(row: Row, lookups: _Batch) -> str:
         entity = row.cells.get("link_entity", "").strip().lower()
         if entity not in ATTRIBUTE_ENTITIES:
             return "link_entity must be one of: " + ", ".join(ATTRIBUTE_ENTITIES)
         row.cells["link_entity"] = entity
         link = row.cells.get("link_id", "").strip().lower()
         row.cells["link_id"] = link
-        state = self._state(entity, link)
+        state = lookups.state(entity, link)
         if state == "rejected":
             return _depends(entity, link)
         if state == "dangling":
             return f"link_id points to {article(entity)} that is not in the package"
-        target = self.accepted[entity][link]
-        row.owner = target.owner if entity == "service_at_location" else (entity, link)
+        sal = entity == "service_at_location"
+        row.owner = lookups.owner(entity, link) if sal else (entity, link)
         return ""
 
 

@@ -1,15 +1,22 @@
 """Fold checked rows into records: what the package says about each organisation, location
 and service, in our fields (`mapping`), with what we do not model kept for the next export.
+
+Records are folded a chunk at a time (`Folder.records`): the rows a chunk's records own —
+phones, contacts, schedules, attributes… — are read from the package's scratch database for
+that chunk only, so memory holds one chunk, never the package. Taxonomy terms are read as
+attributes name them, through a small cache.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from referral_desk.store.hsds import mapping as m
 from referral_desk.store.hsds.checks import CHECK_ORDER, RECORD_TABLES, Checker, Key, Row, article
+from referral_desk.store.hsds.package_reader import unpack
 from referral_desk.store.hsds.taxonomy import (
     CategoryMatcher,
     LocalTerm,
@@ -32,55 +39,203 @@ class Record:
     assurer: str = ""
 
 
+# Tables whose rows belong to an organisation, location or service (`checks.OWNER_LINKS`).
+CHILD_TABLES = tuple(
+    t for t in CHECK_ORDER
+    if t not in RECORD_TABLES and t not in ("taxonomy", "taxonomy_term", "attribute")
+)  # fmt: skip
+RECORD_CHUNK = 500  # records folded (and planned) at a time, at most…
+CHUNK_BYTES = 8 * 1024 * 1024  # …and at most this much text with what is attached to them
+_IN_CHUNK = 2000
+_CACHE = 4096  # taxonomy rows and term chains remembered
+
+
 class Folder:
-    """Turns accepted rows into `Record`s with our field values."""
+    """Turns accepted rows into `Record`s with our field values, a chunk of records at a time."""
 
     def __init__(self, checker: Checker, matcher: CategoryMatcher) -> None:
         self.c = checker
+        self.package = checker.package
         self.matcher = matcher
+        self._rows: dict[str, dict[str, dict[str, str] | None]] = {
+            "taxonomy": {}, "taxonomy_term": {}
+        }  # fmt: skip
+        self._chains: dict[str, tuple[list[m.Row], list[m.Row]]] = {}
+        self._used: dict[str, set[str]] = {"taxonomy": set(), "taxonomy_term": set()}
+        self._access: bool | None = None
+        self._reset()
+
+    def _reset(self) -> None:
         self.children: dict[Key, dict[str, list[m.Row]]] = defaultdict(lambda: defaultdict(list))
         self.attributes: dict[Key, list[m.Row]] = defaultdict(list)
         self.locals: dict[Key, dict[LocalTerm, list[tuple[Row, str]]]] = defaultdict(
             lambda: defaultdict(list)
         )
         self.areas: dict[str, list[Row]] = defaultdict(list)
-        self.used_terms: set[str] = set()
-        self._chains: dict[str, tuple[list[m.Row], list[m.Row]]] = {}
-        self._collect()
 
-    def _collect(self) -> None:
-        accepted = self.c.accepted
-        for table in CHECK_ORDER:
-            if table in RECORD_TABLES or table in ("taxonomy", "taxonomy_term", "attribute"):
-                continue
-            for row in accepted[table].values():
-                assert row.owner is not None
+    # --- reading a chunk ---------------------------------------------------------------------
+
+    def records(self, kind: str, size: int = RECORD_CHUNK) -> Iterator[list[Record]]:
+        """The accepted records of `kind` (an HSDS record table), folded, `size` at a time."""
+        fold: Callable[[Row], Record] = {
+            m.ORGANIZATION: self.organisation, m.LOCATION: self.location, m.SERVICE: self.service,
+        }[kind]  # fmt: skip
+        package = self.package
+        for batch in package.batches(kind, accepted=True, size=size):
+            for part in self._by_weight(kind, batch):
+                rows = [Row(kind, num, rid, package.cells_of(kind, cells))
+                        for num, _fault, rid, cells in part]  # fmt: skip
+                keys = [row.id for row in rows]
+                self._reset()
+                self._load_children(kind, keys)
+                self._load_attributes(kind, keys)
+                if kind == m.SERVICE:
+                    locations = {
+                        r.get("location_id", "")
+                        for rows_by_table in self.children.values()
+                        for r in rows_by_table.get("service_at_location", [])[:1]
+                    }
+                    self._load_children(m.LOCATION, sorted(locations - {""}), ("accessibility",))
+                yield [fold(row) for row in rows]
+                self._mark_used()
+        self._reset()
+
+    def _by_weight(self, kind: str, batch: list[Any]) -> Iterator[list[Any]]:
+        """Cut a batch of records where their text, with what is attached, passes CHUNK_BYTES."""
+        keys = [rid for _num, _fault, rid, _cells in batch]
+        weight = self._attached(kind, keys)
+        if kind == m.SERVICE and self._has_accessibility():  # services fold in their
+            # location's accessibility rows: count them too
+            locations = self._service_locations(keys)
+            access = self._attached("access", sorted(set(locations.values())))
+            for key, location in locations.items():
+                weight[key] = weight.get(key, 0) + access.get(location, 0)
+        part: list[Any] = []
+        total = 0
+        for row in batch:
+            size = sum(map(len, row[3])) + weight.get(row[2], 0)
+            if part and total + size > CHUNK_BYTES:
+                yield part
+                part, total = [], 0
+            part.append(row)
+            total += size
+        if part:
+            yield part
+
+    def _has_accessibility(self) -> bool:
+        if self._access is None:
+            self._access = bool(self.package.db.execute(
+                "SELECT 1 FROM attached WHERE okind = 'access' LIMIT 1"
+            ).fetchone())  # fmt: skip
+        return self._access
+
+    def _attached(self, kind: str, keys: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for start in range(0, len(keys), _IN_CHUNK):
+            part = keys[start : start + _IN_CHUNK]
+            sql = (f"SELECT okey, bytes FROM attached WHERE okind = ? "
+                   f"AND okey IN ({','.join('?' * len(part))})")  # fmt: skip
+            out.update(self.package.db.execute(sql, (kind, *part)))
+        return out
+
+    def _service_locations(self, keys: list[str]) -> dict[str, str]:
+        """Each service's location: its first service_at_location row (as `mapping` folds)."""
+        table = self.package.table("service_at_location")
+        if not table.count or "location_id" not in table.columns:
+            return {}
+        found: dict[str, str] = {}
+        for row, owner in self._owned("service_at_location", m.SERVICE, keys):
+            found.setdefault(owner[1], row.cells["location_id"])
+        return {k: v for k, v in found.items() if v}
+
+    def _owned(self, table: str, kind: str, keys: list[str]) -> Iterator[tuple[Row, Key]]:
+        package = self.package
+        if not package.has_rows(table):
+            return
+        for start in range(0, len(keys), _IN_CHUNK):
+            part = keys[start : start + _IN_CHUNK]
+            sql = (f"SELECT d.num, d.id, d.okey, r.cells FROM d_{table} d "
+                   f"CROSS JOIN r_{table} r ON r.num = d.num WHERE d.st = 1 AND d.okind = ? "
+                   f"AND d.okey IN ({','.join('?' * len(part))}) ORDER BY d.num")  # fmt: skip
+            for num, rid, okey, packed in package.db.execute(sql, (kind, *part)):
+                row = Row(table, num, rid, package.cells_of(table, unpack(packed)), (kind, okey))
+                yield row, (kind, okey)
+
+    def _load_children(
+        self, kind: str, keys: list[str], tables: tuple[str, ...] = CHILD_TABLES
+    ) -> None:
+        for table in tables:
+            for row, owner in self._owned(table, kind, keys):
                 if table == "service_area":
-                    self.areas[row.owner[1]].append(row)
+                    self.areas[owner[1]].append(row)
                 else:
-                    self.children[row.owner][table].append(m.canonical(table, row.cells))
-        terms = accepted["taxonomy_term"]
-        for row in accepted["attribute"].values():
-            assert row.owner is not None
-            term = terms[row.cells["taxonomy_term_id"]].cells
+                    self.children[owner][table].append(m.canonical(table, row.cells))
+
+    def _load_attributes(self, kind: str, keys: list[str]) -> None:
+        for row, owner in self._owned("attribute", kind, keys):
+            term = self._row("taxonomy_term", row.cells["taxonomy_term_id"])
+            if term is None:  # pragma: no cover - the checks accepted the link
+                continue
             local = local_term_for(term)
             if local is not None:
-                if local.entity == row.owner[0]:
-                    self.locals[row.owner][local].append((row, row.cells.get("value", "")))
+                if local.entity == owner[0]:
+                    self.locals[owner][local].append((row, row.cells.get("value", "")))
                 else:
                     self.c.warn("attribute", row.number, row.id,
-                                f"term {local.code} does not apply to {article(row.owner[0])}; "
+                                f"term {local.code} does not apply to {article(owner[0])}; "
                                 "ignored")  # fmt: skip
                 continue
             stored = m.canonical("attribute", row.cells)
             stored[m.TERM_KEY], stored[m.TAXONOMY_KEY] = self._term_chain(term)  # type: ignore[assignment]
-            self.attributes[row.owner].append(stored)
+            self.attributes[owner].append(stored)
+
+    def _row(self, table: str, rid: str) -> dict[str, str] | None:
+        """An accepted taxonomy or term row by id (cached; the package may hold many)."""
+        cache = self._rows[table]
+        if rid in cache:
+            return cache[rid]
+        found = None
+        package = self.package
+        if rid and package.has_rows(table):
+            hit = package.db.execute(
+                f"SELECT r.cells FROM d_{table} d CROSS JOIN r_{table} r ON r.num = d.num "
+                "WHERE d.id = ? AND d.st = 1",
+                (rid,),
+            ).fetchone()
+            found = package.cells_of(table, unpack(hit[0])) if hit is not None else None
+        if len(cache) >= _CACHE:
+            cache.clear()
+        cache[rid] = found
+        return found
+
+    def _mark_used(self) -> None:
+        """Remember in the scratch database which taxonomy rows a record used (for the notes)."""
+        for table, ids in self._used.items():
+            if ids:
+                self.package.db.executemany(
+                    f"UPDATE d_{table} SET used = 1 WHERE id = ? AND st = 1",
+                    [(i,) for i in ids],
+                )
+                ids.clear()
+
+    def unused(self, table: str) -> Iterator[dict[str, str]]:
+        """Accepted taxonomy / term rows no imported record uses."""
+        self._mark_used()
+        for batch in self.package.batches(table, accepted=True, where="d.used IS NULL"):
+            for _num, _fault, _rid, cells in batch:
+                yield self.package.cells_of(table, cells)
 
     def _term_chain(self, term: dict[str, str]) -> tuple[list[m.Row], list[m.Row]]:
         """The term, its ancestors and their taxonomies (computed once per term)."""
         found = self._chains.get(term["id"])
         if found is None:
+            if len(self._chains) >= _CACHE:
+                self._chains.clear()
             found = self._chains[term["id"]] = self._build_chain(term)
+        for row in found[0]:
+            self._used["taxonomy_term"].add(row["id"])
+        for row in found[1]:
+            self._used["taxonomy"].add(row["id"])
         return found
 
     def _build_chain(self, term: dict[str, str]) -> tuple[list[m.Row], list[m.Row]]:
@@ -90,14 +245,11 @@ class Folder:
         current: dict[str, str] | None = term
         while current is not None and current["id"] not in seen:
             seen.add(current["id"])
-            self.used_terms.add(current["id"])
             terms.append(m.canonical("taxonomy_term", current))
-            taxonomy = self.c.accepted["taxonomy"].get(current.get("taxonomy_id", ""))
-            if taxonomy is not None and taxonomy.id not in {t["id"] for t in taxonomies}:
-                self.used_terms.add(taxonomy.id)
-                taxonomies.append(m.canonical("taxonomy", taxonomy.cells))
-            parent = self.c.accepted["taxonomy_term"].get(current.get("parent_id", ""))
-            current = parent.cells if parent is not None else None
+            taxonomy = self._row("taxonomy", current.get("taxonomy_id", ""))
+            if taxonomy is not None and taxonomy["id"] not in {t["id"] for t in taxonomies}:
+                taxonomies.append(m.canonical("taxonomy", taxonomy))
+            current = self._row("taxonomy_term", current.get("parent_id", ""))
         return terms, taxonomies
 
     def _local_values(self, key: Key) -> dict[str, Any]:

@@ -2,7 +2,15 @@
 
 `plan_import` checks every row and works out, without writing, what the import would do:
 which organisations, locations, services and service areas are new, changed or unchanged, and
-which rows are rejected and why. `apply_plan` then writes the plan in the caller's transaction.
+which rows are rejected and why. Each write it decides on is handed to a *sink* as an
+`import_journal.Op`: a list for an import applied in one transaction (`import_package`, small
+imports), nothing for a preview, or the journal (`import_journal.JournalWriter`) for a large
+import that is applied later in short transactions (`services.directory_admin`).
+
+Planning streams: records are folded and diffed a chunk at a time (`folding.RECORD_CHUNK`),
+the directory's current rows are read for that chunk only, and the ids given to organisations
+and locations are remembered in the package's scratch database, so memory does not grow with
+the package (DESIGN.md §9: ≤ 300 MB for any import).
 
 Row faults quarantine the row and what depends on it, never the package (`checks`); checked
 rows are folded into our fields (`folding`, `mapping`).
@@ -22,25 +30,26 @@ same change-log entries far faster than the unit of work (the 20 000-service bud
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from referral_desk.store.bulk import BulkLoader
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.hsds import gc_paused
 from referral_desk.store.hsds import mapping as m
-from referral_desk.store.hsds.checks import Checker, Issue, Key
+from referral_desk.store.hsds.checks import Checker, Issue, lookup
 from referral_desk.store.hsds.folding import Folder, Record
 from referral_desk.store.hsds.package_reader import (
     DEFAULT_MAX_FILE_BYTES,
+    Limits,
     Package,
     read_package,
 )
@@ -48,6 +57,7 @@ from referral_desk.store.hsds.taxonomy import (
     CategoryMatcher,
     is_published,
 )
+from referral_desk.store.import_journal import Op, apply_ops
 from referral_desk.store.models import (
     Location,
     Organisation,
@@ -57,6 +67,11 @@ from referral_desk.store.models import (
     ServiceCategory,
     SyncedBase,
 )
+
+# The preview lists this many changes; beyond, it only counts them (a 200 000-service import
+# would otherwise hold a change per record in memory).
+MAX_LISTED_CHANGES = 10_000
+_IN_CHUNK = 2000
 
 # --- the plan ------------------------------------------------------------------------------
 
@@ -85,37 +100,87 @@ class ImportPlan:
     warnings: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rejected_by_table: dict[str, int] = field(default_factory=dict)
-    # what to write
-    inserts: dict[type[SyncedBase], list[dict[str, Any]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    updates: dict[type[SyncedBase], dict[str, dict[str, Any]]] = field(
-        default_factory=lambda: defaultdict(dict)
-    )
+    changes_total: int = 0
+    rejected_total: int = 0
+    warnings_total: int = 0
+    cleaned_cells: int = 0
+    writes: int = 0  # ops handed to the sink
 
     @property
     def has_writes(self) -> bool:
-        return any(self.inserts.values()) or any(self.updates.values())
+        return self.writes > 0
 
     def count(self, kind: str, action: str) -> None:
         self.counts[kind][action] += 1
+
+    def change(self, change: Change) -> None:
+        self.changes_total += 1
+        if len(self.changes) < MAX_LISTED_CHANGES:
+            self.changes.append(change)
+
+
+class Sink(Protocol):
+    """Where planned writes go (a list, the journal, or nowhere for a preview)."""
+
+    def add(self, op: Op) -> None: ...
+
+
+class OpList(list[Op]):
+    """Planned writes kept in memory, for an import applied in one transaction."""
+
+    def add(self, op: Op) -> None:
+        self.append(op)
+
+
+class Discard:
+    """A preview writes nothing."""
+
+    def add(self, op: Op) -> None:
+        return None
 
 
 # --- planning against the directory --------------------------------------------------------
 
 
-def _existing(session: Session, model: type[SyncedBase]) -> tuple[dict[str, Any], set[str]]:
-    """Live records by HSDS key (hsds_id, else our id), and every id the table has used."""
+def _chunks(items: Sequence[str], size: int = _IN_CHUNK) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def _existing(
+    session: Session, model: type[SyncedBase], keys: Sequence[str], service_ids: Sequence[str] = ()
+) -> tuple[dict[str, Any], set[str]]:
+    """Live records by HSDS key (hsds_id, else our id) for these keys, and which of the keys
+    are already used as record ids (also by deleted records). `service_ids`: also every record
+    of these services (service areas)."""
     table = model.__table__
     by_key: dict[str, Any] = {}
-    ids: set[str] = set()
-    rows = session.execute(select(table).order_by(table.c.created_at, table.c.id))
+    used: set[str] = set()
+    wanted = set(keys)
+    rows: list[Any] = []
+    if keys:
+        rows += session.execute(
+            select(table).where(or_(table.c.hsds_id.in_(_each(keys)), table.c.id.in_(_each(keys))))
+        ).all()
+    if service_ids:
+        rows += session.execute(
+            select(table).where(table.c.service_id.in_(_each(service_ids)))
+        ).all()
+    rows.sort(key=lambda r: (r.created_at, r.id))
     for row in rows:
-        ids.add(row.id)
+        if row.id in wanted:
+            used.add(row.id)
         if row.deleted_at is None:
             key = row.hsds_id or row.id
             by_key.setdefault(key, row._mapping)
-    return by_key, ids
+    return by_key, used
+
+
+def _each(values: Sequence[str]) -> Any:
+    """`IN (…)` over any number of values as one JSON parameter (SQLite's json_each): no
+    statement with thousands of bound parameters for SQLAlchemy to expand and compile."""
+    rows = func.json_each(json.dumps(list(values))).table_valued("value")
+    return select(rows.c.value).scalar_subquery()
 
 
 def _new_id(key: str, used: set[str]) -> str:
@@ -153,11 +218,37 @@ def _diff(target: dict[str, Any], existing: Mapping[str, Any]) -> dict[str, Any]
 
 
 class _Planner:
-    def __init__(self, session: Session, plan: ImportPlan, folder: Folder) -> None:
+    def __init__(self, session: Session, plan: ImportPlan, sink: Sink, folder: Folder) -> None:
         self.session = session
         self.plan = plan
+        self.sink = sink
         self.folder = folder
-        self.internal: dict[Key, str] = {}
+        self.scratch = folder.package.db
+        # Our ids of the organisations and locations planned so far (services link to them).
+        self.scratch.execute(
+            "CREATE TABLE IF NOT EXISTS planned (kind TEXT, key TEXT, id TEXT, "
+            "PRIMARY KEY (kind, key)) WITHOUT ROWID"
+        )
+
+    def _insert(self, model: type[SyncedBase], record_id: str, values: dict[str, Any]) -> None:
+        self.plan.writes += 1
+        self.sink.add(Op(model.__tablename__, "insert", record_id, values))
+
+    def _update(self, model: type[SyncedBase], record_id: str, values: dict[str, Any]) -> None:
+        self.plan.writes += 1
+        self.sink.add(Op(model.__tablename__, "update", record_id, values))
+
+    def _remember(self, kind: str, ids: dict[str, str]) -> None:
+        self.scratch.executemany("INSERT OR REPLACE INTO planned VALUES (?, ?, ?)",
+                                 [(kind, k, v) for k, v in ids.items()])  # fmt: skip
+
+    def _recall(self, kind: str, keys: Iterable[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for part in _chunks(sorted({k for k in keys if k})):
+            sql = (f"SELECT key, id FROM planned WHERE kind = ? "
+                   f"AND key IN ({','.join('?' * len(part))})")  # fmt: skip
+            out.update(self.scratch.execute(sql, (kind, *part)))
+        return out
 
     def _record(
         self,
@@ -172,57 +263,61 @@ class _Planner:
         if existing is None:
             new_id = _new_id(record.key, used)
             target["extra"] = _merge_extra(None, record.hsds)
-            self.plan.inserts[model].append({"id": new_id, **target})
+            self._insert(model, new_id, target)
             self.plan.count(kind, "new")
-            self.plan.changes.append(Change(kind, "new", record.key, str(target.get("name", ""))))
+            self.plan.change(Change(kind, "new", record.key, str(target.get("name", ""))))
             return new_id
         target["extra"] = _merge_extra(existing["extra"], record.hsds)
         changed = _diff(target, existing)
         if changed or also_changed:
             if changed:
-                self.plan.updates[model][existing["id"]] = changed
+                self._update(model, existing["id"], changed)
             self.plan.count(kind, "changed")
             name = str(target.get("name", existing["name"]))
             fields = (*changed, *also_changed)
-            self.plan.changes.append(Change(kind, "changed", record.key, name, fields))
+            self.plan.change(Change(kind, "changed", record.key, name, fields))
         else:
             self.plan.count(kind, "unchanged")
         return str(existing["id"])
 
-    def organisations(self, records: Iterable[Record]) -> None:
-        existing, used = _existing(self.session, Organisation)
+    def organisations(self, records: list[Record]) -> None:
+        existing, used = _existing(self.session, Organisation, [r.key for r in records])
+        ids = {}
         for rec in records:
             target = {**rec.fields, **rec.local, "hsds_id": rec.key}
             found = existing.get(rec.key)
-            self.internal[(m.ORGANIZATION, rec.key)] = self._record(
-                "organisation", Organisation, rec, target, found, used
-            )
+            ids[rec.key] = self._record("organisation", Organisation, rec, target, found, used)
+        self._remember(m.ORGANIZATION, ids)
 
-    def locations(self, records: Iterable[Record]) -> None:
-        existing, used = _existing(self.session, Location)
+    def locations(self, records: list[Record]) -> None:
+        existing, used = _existing(self.session, Location, [r.key for r in records])
+        orgs = self._recall(m.ORGANIZATION, (str(r.links["organisation"] or "") for r in records))
+        ids = {}
         for rec in records:
             org = rec.links["organisation"]
             target = {
                 **rec.fields,
-                "organisation_id": self.internal[(m.ORGANIZATION, org)] if org else None,
+                "organisation_id": orgs[org] if org else None,
                 "hsds_id": rec.key,
             }
             found = existing.get(rec.key)
-            self.internal[(m.LOCATION, rec.key)] = self._record(
-                "location", Location, rec, target, found, used
-            )
+            ids[rec.key] = self._record("location", Location, rec, target, found, used)
+        self._remember(m.LOCATION, ids)
 
     def services(self, records: list[Record]) -> None:
-        existing, used = _existing(self.session, Service)
-        categories = self._categories()
+        existing, used = _existing(self.session, Service, [r.key for r in records])
+        orgs = self._recall(m.ORGANIZATION, (str(r.links["organisation"]) for r in records))
+        locations = self._recall(m.LOCATION, (str(r.links["location"] or "") for r in records))
+        categories = self._categories([f["id"] for f in existing.values()])
+        ids: dict[str, str] = {}
         for rec in records:
             location = rec.links["location"]
             target = {
                 **rec.fields,
                 **rec.local,
                 "assurer": rec.assurer,
-                "organisation_id": self.internal[(m.ORGANIZATION, str(rec.links["organisation"]))],
-                "location_id": self.internal[(m.LOCATION, location)] if location else None,
+                "organisation_id": orgs[str(rec.links["organisation"])],
+                "location_id": locations[location] if location else None,
                 "hsds_id": rec.key,
             }
             found = existing.get(rec.key)
@@ -238,15 +333,20 @@ class _Planner:
                 if self._plan_categories(rec.categories, found["id"], current):
                     also = ("categories",)
             sid = self._record("service", Service, rec, target, found, used, also)
-            self.internal[(m.SERVICE, rec.key)] = sid
+            ids[rec.key] = sid
             if found is None:
                 self._plan_categories(rec.categories, sid, {})
+        self._areas(records, ids)
 
-    def _categories(self) -> dict[str, dict[str, tuple[str, bool]]]:
+    def _categories(self, service_ids: list[str]) -> dict[str, dict[str, tuple[str, bool]]]:
         table = ServiceCategory.__table__
         out: dict[str, dict[str, tuple[str, bool]]] = defaultdict(dict)
+        if not service_ids:
+            return out
         for sid, code, cid, deleted in self.session.execute(
             select(table.c.service_id, table.c.category_code, table.c.id, table.c.deleted_at)
+            .where(table.c.service_id.in_(_each(service_ids)))
+            .order_by(table.c.created_at, table.c.id)
         ):
             live = deleted is None
             if code not in out[sid] or live:
@@ -265,48 +365,49 @@ class _Planner:
         now = utcnow()
         for code in sorted(wanted - live):
             if code in current:
-                self.plan.updates[ServiceCategory][current[code][0]] = {"deleted_at": None}
+                self._update(ServiceCategory, current[code][0], {"deleted_at": None})
             else:
-                self.plan.inserts[ServiceCategory].append(
-                    {"service_id": sid, "category_code": code}
-                )
+                self._insert(ServiceCategory, str(uuid.uuid4()),
+                             {"service_id": sid, "category_code": code})  # fmt: skip
         for code in sorted(live - wanted):
-            self.plan.updates[ServiceCategory][current[code][0]] = {"deleted_at": now}
+            self._update(ServiceCategory, current[code][0], {"deleted_at": now})
         return True
 
-    def areas(self, services: list[Record]) -> None:
-        existing, used = _existing(self.session, ServiceArea)
-        in_package: set[str] = set()
+    def _areas(self, services: list[Record], sids: dict[str, str]) -> None:
+        rows = [(rec, row) for rec in services for row in self.folder.areas.get(rec.key, [])]
+        here = [sids[rec.key] for rec in services]
+        existing, used = _existing(self.session, ServiceArea, [row.id for _, row in rows], here)
         kind = "service_area"
-        for rec in services:
-            sid = self.internal[(m.SERVICE, rec.key)]
-            for row in self.folder.areas.get(rec.key, []):
-                in_package.add(row.id)
-                target = {"service_id": sid, "name": row.cells.get("name", "").strip(),
-                          "hsds_id": row.id}  # fmt: skip
-                found = existing.get(row.id)
-                if found is None:
-                    self.plan.inserts[ServiceArea].append({"id": _new_id(row.id, used), **target})
-                    self.plan.count(kind, "new")
-                    self.plan.changes.append(Change(kind, "new", row.id, target["name"]))
-                    continue
-                changed = _diff(target, found)
-                if changed:
-                    self.plan.updates[ServiceArea][found["id"]] = changed
-                    self.plan.count(kind, "changed")
-                    self.plan.changes.append(
-                        Change(kind, "changed", row.id, target["name"], tuple(changed))
-                    )
-                else:
-                    self.plan.count(kind, "unchanged")
-        # Areas of these services that the package no longer lists are removed (HSDS owns them).
-        services_here = {self.internal[(m.SERVICE, r.key)] for r in services}
+        in_chunk: set[str] = set()
+        for rec, row in rows:
+            in_chunk.add(row.id)
+            target = {"service_id": sids[rec.key], "name": row.cells.get("name", "").strip(),
+                      "hsds_id": row.id}  # fmt: skip
+            found = existing.get(row.id)
+            if found is None:
+                self._insert(ServiceArea, _new_id(row.id, used), target)
+                self.plan.count(kind, "new")
+                self.plan.change(Change(kind, "new", row.id, target["name"]))
+                continue
+            changed = _diff(target, found)
+            if changed:
+                self._update(ServiceArea, found["id"], changed)
+                self.plan.count(kind, "changed")
+                self.plan.change(Change(kind, "changed", row.id, target["name"], tuple(changed)))
+            else:
+                self.plan.count(kind, "unchanged")
+        # Areas of these services that the package no longer lists are removed (HSDS owns them;
+        # an area the package lists under another service moves there instead).
+        services_here = set(here)
+        gone = {key: found for key, found in existing.items()
+                if found["service_id"] in services_here and key not in in_chunk}  # fmt: skip
+        elsewhere = lookup(self.folder.package, "service_area", gone, accepted_only=True)
         now = utcnow()
-        for key, found in existing.items():
-            if found["service_id"] in services_here and key not in in_package:
-                self.plan.updates[ServiceArea][found["id"]] = {"deleted_at": now}
+        for key, found in gone.items():
+            if key not in elsewhere:
+                self._update(ServiceArea, found["id"], {"deleted_at": now})
                 self.plan.count(kind, "removed")
-                self.plan.changes.append(Change(kind, "removed", key, found["name"]))
+                self.plan.change(Change(kind, "removed", key, found["name"]))
 
 
 def _keep_newer_assurance(target: dict[str, Any], existing: Mapping[str, Any]) -> None:
@@ -326,75 +427,42 @@ def _need_categories(session: Session) -> list[tuple[str, str]]:
     return [(code, label) for code, label in rows]
 
 
-def plan_import(session: Session, package: Package) -> ImportPlan:
-    """Check the package and work out what importing it would change. Writes nothing."""
-    plan = ImportPlan()
+def plan_import(session: Session, package: Package, sink: Sink | None = None) -> ImportPlan:
+    """Check the package and work out what importing it would change; every write goes to
+    `sink` (nothing is written to the database here)."""
+    plan = ImportPlan(cleaned_cells=package.cleaned_cells)
     checker = Checker(package)
     checker.run()
     folder = Folder(checker, CategoryMatcher(_need_categories(session)))
-    accepted = checker.accepted
-    orgs = [folder.organisation(r) for r in accepted["organization"].values()]
-    locations = [folder.location(r) for r in accepted["location"].values()]
-    services = [folder.service(r) for r in accepted["service"].values()]
-    for table in ("taxonomy", "taxonomy_term"):
-        count = sum(
-            1 for i, row in accepted[table].items()
-            if i not in folder.used_terms and not is_published(row.cells)
-        )  # fmt: skip
-        if count:
-            plan.notes.append(
-                f"{package.table(table).path}: {count} row(s) not used by any imported record."
-            )
+    planner = _Planner(session, plan, Discard() if sink is None else sink, folder)
+    for records in folder.records(m.ORGANIZATION):
+        planner.organisations(records)
+    for records in folder.records(m.LOCATION):
+        planner.locations(records)
+    for records in folder.records(m.SERVICE):
+        planner.services(records)
     found = checker.findings
+    plan.notes = list(found.notes)
+    for table in ("taxonomy", "taxonomy_term"):
+        unused = sum(1 for row in folder.unused(table) if not is_published(row))
+        if unused:
+            plan.notes.append(
+                f"{package.table(table).path}: {unused} row(s) not used by any imported record."
+            )
     plan.rejected, plan.warnings = found.rejected, found.warnings
-    plan.notes, plan.rejected_by_table = found.notes, found.rejected_by_table
-    planner = _Planner(session, plan, folder)
-    planner.organisations(orgs)
-    planner.locations(locations)
-    planner.services(services)
-    planner.areas(services)
+    plan.rejected_total, plan.warnings_total = found.rejected_total, found.warnings_total
+    plan.rejected_by_table = found.rejected_by_table
+    if plan.cleaned_cells:
+        plan.notes.append(
+            f"{plan.cleaned_cells} cell(s) held control characters (invisible codes that break "
+            "spreadsheets and printing); they were removed."
+        )
+    for what, listed, total in (("rejected rows", plan.rejected, plan.rejected_total),
+                                ("warnings", plan.warnings, plan.warnings_total),
+                                ("changes", plan.changes, plan.changes_total)):  # fmt: skip
+        if total > len(listed):
+            plan.notes.append(f"Only the first {len(listed)} of {total} {what} are listed.")
     return plan
-
-
-# --- applying ------------------------------------------------------------------------------
-
-_FIRST = (Organisation, Location)
-_SECOND = (Service, ServiceArea, ServiceCategory)
-
-
-def apply_plan(session: Session, plan: ImportPlan, *, reason: str = "directory import") -> None:
-    """Write the plan in the caller's transaction (which commits or rolls back all of it)."""
-    _bulk_insert(session, plan, _FIRST, reason)
-    for model, updates in plan.updates.items():
-        _orm_update(session, model, updates)
-    session.flush()
-    _bulk_insert(session, plan, _SECOND, reason)
-
-
-def _bulk_insert(
-    session: Session, plan: ImportPlan, models: Sequence[type[SyncedBase]], reason: str
-) -> None:
-    if not any(plan.inserts.get(model) for model in models):
-        return
-    with BulkLoader(session, reason=reason) as loader:
-        for model in models:
-            rows = plan.inserts.get(model)
-            if rows:
-                loader.add(model, rows)
-
-
-def _orm_update(
-    session: Session, model: type[SyncedBase], updates: dict[str, dict[str, Any]]
-) -> None:
-    ids = list(updates)
-    # No autoflush between chunks: one flush at the end, so the change-log listener makes a
-    # single pass over the modified records instead of one per chunk.
-    with session.no_autoflush:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for obj in session.scalars(select(model).where(model.id.in_(chunk))):
-                for name, value in updates[obj.id].items():
-                    setattr(obj, name, value)
 
 
 def import_package(
@@ -403,14 +471,17 @@ def import_package(
     *,
     dry_run: bool = False,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    limits: Limits | None = None,
 ) -> ImportPlan:
-    """Read, check and plan; apply too unless `dry_run`. PackageError refuses the whole file.
+    """Read, check and plan; apply too unless `dry_run`, all in the caller's transaction.
 
-    The cyclic garbage collector is paused meanwhile (`gc_paused`): the 20 000-service budget.
+    PackageError refuses the whole file. The cyclic garbage collector is paused meanwhile
+    (`gc_paused`): the 20 000-service budget. Large imports go through the journal instead
+    (`services.directory_admin`), so that they do not hold the write lock throughout.
     """
-    with gc_paused():
-        # The parsed package is dropped as soon as it is planned (the peak memory of a write).
-        plan = plan_import(session, read_package(path, max_file_bytes=max_file_bytes))
-        if not dry_run and plan.has_writes:
-            apply_plan(session, plan)
+    with gc_paused(), read_package(path, max_file_bytes=max_file_bytes, limits=limits) as pkg:
+        ops = OpList()
+        plan = plan_import(session, pkg, None if dry_run else ops)
+    if ops:
+        apply_ops(session, ops, reason="directory import")
     return plan
