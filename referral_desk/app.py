@@ -72,6 +72,16 @@ def run_gui(
 
         show_start_error(str(err))
         return 2
+    except Exception as err:  # a damaged installation (resource files), never a bare traceback
+        logs.log_unexpected(err, "opening the data")
+        message = ("Referral Desk could not start: part of the installation or the data could "
+                   "not be read. Nothing was changed. The log file in the data folder (logs/) "
+                   "has the details for IT support; reinstalling may help.")  # fmt: skip
+        print(f"referral-desk: {message}", file=sys.stderr)
+        from referral_desk.ui.main import show_start_error
+
+        show_start_error(message)
+        return 2
     try:
         if demo:
             from referral_desk.services.demo import generate_demo

@@ -66,3 +66,27 @@ def test_an_unexpected_error_in_the_window_is_logged_and_shown_without_personal_
     assert "RuntimeError" in details and "Zephaniah" not in details
     logged = log_file.read_text("utf-8")
     assert "RuntimeError" in logged and "Zephaniah" not in logged
+
+
+def test_a_damaged_installation_is_explained_in_a_window_and_logged(
+    qtbot, tmp_path, capsys, monkeypatch
+) -> None:
+    """A resource file the app cannot read (here: the reference data) stops the start with a
+    window saying so — the windowed build has no console — and a log entry, not a traceback."""
+    from referral_desk import app as composition
+    from referral_desk.services import reference
+
+    def damaged(*_a, **_k):
+        raise ValueError("Expecting value: line 1 column 1 (char 0)")
+
+    monkeypatch.setattr(reference.ReferenceService, "seed_defaults", damaged)
+    logs.configure(tmp_path / "data")  # as `run` does before the window
+    seen = when_modal(QMessageBox, lambda box: box.close())
+    assert composition.run_gui(tmp_path / "data") == 2
+    assert seen and "could not start" in seen[0].text()
+    assert "Traceback" not in capsys.readouterr().err
+    logged = (tmp_path / "data" / "logs" / "referral-desk.log").read_text("utf-8")
+    assert "opening the data" in logged and "ValueError" in logged
+    for handler in list(logging.getLogger(logs.LOGGER).handlers):
+        logging.getLogger(logs.LOGGER).removeHandler(handler)
+        handler.close()
