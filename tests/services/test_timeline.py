@@ -11,6 +11,7 @@ from referral_desk.store.models import FollowUp, Officer, Organisation, Service
 
 @pytest.fixture
 def referred(app):
+    at(app, 8, 0)  # the case is set up first thing: every time below is later that day
     with app.db.write() as s:
         org = Organisation(name="Hope Trust")
         svc = Service(name="Hope Mentoring", organisation_id=org.id, response_days=2)
