@@ -193,7 +193,7 @@ from referral_desk.store.database import Database
 from referral_desk.sync import importer as imp, merge
 from referral_desk.sync.exchange import SyncEngine
 from referral_desk.sync.keys import KdfParams
-imp.SMALL, imp.BATCH_ENTRIES = 500, 300
+imp.SMALL, imp.BATCH_ENTRIES, imp.HOLD = 500, 300, 0.5
 real = merge.Merger.apply
 def slow(self, entries, **kw):  # as on a slow PC: each batch holds the write lock a while
     time.sleep(0.15)
