@@ -649,6 +649,8 @@ class Importer:
             checked = validate(e, good_sites)
             if isinstance(checked, str):
                 bad.append((list(e), checked))
+            elif type(checked[8]) is str and not _storable_text(checked[8]):
+                bad.append((list(e), f"bad value for {checked[2]}.{checked[4]}"))
             else:
                 valid.append(checked)
         if bad:
@@ -836,6 +838,18 @@ def _storable(row: tuple[Any, ...]) -> tuple[Any, ...]:
         site = row[0] if _ok_text(row[0]) else _json(row[0])
         return (site, row[1], row[2], table, record, None, None, None, None, _json(entry))
     return row
+
+
+def _storable_text(text: str) -> bool:
+    """Can the database hold this text (UTF-8)? Not with a lone surrogate, which JSON can
+    carry as an escape."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _ok_text(value: Any) -> bool:
