@@ -33,22 +33,21 @@ def upgrade() -> None:
     )
     op.create_table(
         "sync_import_staged",
+        sa.Column("table_name", sa.Text(), nullable=False),
+        sa.Column("record_id", sa.Text(), nullable=False),
         sa.Column("site_id", sa.String(length=64), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("bundle_no", sa.Integer(), nullable=False),
         sa.Column("released", sa.Integer(), nullable=False),
-        sa.Column("table_name", sa.Text(), nullable=False),
-        sa.Column("record_id", sa.Text(), nullable=False),
         sa.Column("field", sa.Text(), nullable=True),
         sa.Column("value", sa.Text(), nullable=True),
         sa.Column("hlc", sa.Integer(), nullable=True),
         sa.Column("tombstone", sa.Integer(), nullable=True),
         sa.Column("raw", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("site_id", "seq", name=op.f("pk_sync_import_staged")),
+        sa.PrimaryKeyConstraint(
+            "table_name", "record_id", "site_id", "seq", name=op.f("pk_sync_import_staged")
+        ),
         sqlite_with_rowid=False,
-    )
-    op.create_index(
-        "ix_sync_import_staged_record", "sync_import_staged", ["table_name", "record_id"]
     )
     op.create_table(
         "sync_import_knowledge",
@@ -63,6 +62,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("sync_import_knowledge")
-    op.drop_index("ix_sync_import_staged_record", table_name="sync_import_staged")
     op.drop_table("sync_import_staged")
     op.drop_table("sync_import_journal")

@@ -155,20 +155,20 @@ class SyncImportJournal(Base):
 class SyncImportStaged(Base):
     """One incoming entry, staged. `bundle_no` is the file it came from (1-based, in the
     journal's list); `released` marks an entry let out of quarantine by this import. An entry
-    not in the usual shape is kept whole in `raw` (JSON) and quarantined when applied."""
+    not in the usual shape is kept whole in `raw` (JSON) and quarantined when applied.
+
+    Rows are kept in (table, record) order (the key, without a rowid) because they are applied
+    a range of records at a time; the same entry from two files is staged once."""
 
     __tablename__ = "sync_import_staged"
-    __table_args__ = (
-        Index("ix_sync_import_staged_record", "table_name", "record_id"),
-        {"sqlite_with_rowid": False},
-    )
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
+    table_name: Mapped[str] = mapped_column(Text, primary_key=True)
+    record_id: Mapped[str] = mapped_column(Text, primary_key=True)
     site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     bundle_no: Mapped[int] = mapped_column(Integer)
     released: Mapped[int] = mapped_column(Integer, default=0)
-    table_name: Mapped[str] = mapped_column(Text, default="")
-    record_id: Mapped[str] = mapped_column(Text, default="")
     field: Mapped[str | None] = mapped_column(Text)
     value: Mapped[str | None] = mapped_column(Text)
     hlc: Mapped[int | None] = mapped_column(Integer)

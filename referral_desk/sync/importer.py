@@ -74,7 +74,7 @@ BATCH_ENTRIES = 5_000  # entries given to one Merger (about; a record is never s
 BATCH_RECORDS = 2_000  # records looked at to cut one batch
 STEP = 5_000  # rows per step of the other passes
 MAX_RECORD_ENTRIES = 50_000  # changes to one record in one import: more is refused (memory)
-HOLD = 0.5  # seconds a large import keeps the write lock before committing a step
+HOLD = 1.0  # seconds a large import keeps the write lock before committing a step
 GAP = 0.1  # then it lets go this long: more than SQLite's longest busy-wait between tries
 _TOP = 1 << 63
 
@@ -174,7 +174,8 @@ class SyncTransaction:
 
 class _Steps:
     """The transaction(s) of one import: a single one (small imports, dry runs), or, once
-    switched to steps, one per step of at most HOLD seconds, with a GAP between them."""
+    switched to steps, one per step of about HOLD seconds (the batch that passes HOLD ends
+    it), with a GAP between them in which a waiting writer gets the lock."""
 
     def __init__(self, db: Database, *, single: bool) -> None:
         self.db = db
@@ -276,14 +277,20 @@ _STAGE_SQL = (
 _RELEASE_SQL = (
     "INSERT INTO sync_import_staged (site_id, seq, bundle_no, released, table_name, record_id, "
     "field, value, hlc, tombstone, raw) VALUES (?, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL) "
-    "ON CONFLICT (site_id, seq) DO UPDATE SET released = 1, table_name = excluded.table_name, "
-    "record_id = excluded.record_id, field = excluded.field, value = excluded.value, "
-    "hlc = excluded.hlc, tombstone = excluded.tombstone, raw = NULL"
+    "ON CONFLICT (table_name, record_id, site_id, seq) DO UPDATE SET released = 1, "
+    "field = excluded.field, value = excluded.value, hlc = excluded.hlc, "
+    "tombstone = excluded.tombstone, raw = NULL"
 )
+# Staged entries this site does not hold yet (its own, and those in the log, are skipped).
 _NEW = (
     "s.site_id != ? AND NOT EXISTS (SELECT 1 FROM change_entry c WHERE c.site_id = s.site_id "
-    "AND c.seq = s.seq) AND NOT EXISTS (SELECT 1 FROM sync_quarantine q "
-    "WHERE q.site_id = s.site_id AND q.seq = s.seq)"
+    "AND c.seq = s.seq)"
+)
+# ... nor in the quarantine (asked only when entries were quarantined before this import: the
+# ones it quarantines itself are each staged once).
+_NOT_QUARANTINED = (
+    " AND NOT EXISTS (SELECT 1 FROM sync_quarantine q WHERE q.site_id = s.site_id "
+    "AND q.seq = s.seq)"
 )
 _COLS = (
     "s.site_id, s.seq, s.table_name, s.record_id, s.field, s.value, s.hlc, s.tombstone, s.raw, "
@@ -350,6 +357,7 @@ class Importer:
         self.store_id = store_id
         self._staged = 0
         self._knowledge_id = 0
+        self._new = _NEW + _NOT_QUARANTINED
 
     # -- entry points --------------------------------------------------------------------
 
@@ -510,6 +518,8 @@ class Importer:
             self._save(steps, position, totals)
         knowledge = load_knowledge(steps.session())
         order = table_order()
+        held = steps.session().scalar(text("SELECT EXISTS (SELECT 1 FROM sync_quarantine)"))
+        self._new = _NEW + (_NOT_QUARANTINED if held else "")
         if position["step"] == "tables":
             for i in range(int(position["table"]), len(order)):
                 after = position["after"] if i == position["table"] else None
@@ -604,7 +614,7 @@ class Importer:
             rows = raw_rows(
                 session,
                 f"SELECT {_COLS} FROM sync_import_staged s WHERE s.table_name = ? AND "
-                f"s.record_id {op} ? AND s.record_id <= ? AND {_NEW}",
+                f"s.record_id {op} ? AND s.record_id <= ? AND {self._new}",
                 (table, start, hi, local),
             )
             self._apply_rows(session, rows, knowledge, totals, retry=())
@@ -641,6 +651,8 @@ class Importer:
             checked = validate(e, good_sites)
             if isinstance(checked, str):
                 bad.append((list(e), checked))
+            elif type(checked[8]) is str and not _storable_text(checked[8]):
+                bad.append((list(e), f"bad value for {checked[2]}.{checked[4]}"))
             else:
                 valid.append(checked)
         if bad:
@@ -663,19 +675,22 @@ class Importer:
     ) -> None:
         """Entries for tables this version does not know: quarantined (kept, relayed)."""
         marks = ",".join("?" * len(order))
-        after = position.get("after") or ["", 0]
+        after = position.get("after") or ["", "", "", 0]
         while True:
             session = steps.session()
             rows = raw_rows(
                 session,
-                f"SELECT {_COLS} FROM sync_import_staged s WHERE (s.site_id, s.seq) > (?, ?) "
-                f"AND s.table_name NOT IN ({marks}) AND {_NEW} ORDER BY s.site_id, s.seq LIMIT ?",
-                (after[0], after[1], *order, local, STEP),
+                f"SELECT {_COLS} FROM sync_import_staged s WHERE "
+                "(s.table_name, s.record_id, s.site_id, s.seq) > (?, ?, ?, ?) "
+                f"AND s.table_name NOT IN ({marks}) AND {self._new} "
+                "ORDER BY s.table_name, s.record_id, s.site_id, s.seq LIMIT ?",
+                (*after, *order, local, STEP),
             )
             if not rows:
                 return
             self._apply_rows(session, rows, None, totals, retry=())
-            after = [rows[-1][0], rows[-1][1]]
+            last = rows[-1]
+            after = [last[2], last[3], last[0], last[1]]
             self._save(steps, {"step": "unknown", "after": after}, totals)
             steps.step_done()
 
@@ -749,12 +764,14 @@ class Importer:
         if self.store_id is not None:
             st = load_export_state(session, self.store_id)
             runs = Runs()
-            after: tuple[str, int] = ("", 0)
-            while rows := raw_rows(session, "SELECT site_id, seq FROM sync_import_staged WHERE "
-                                   "bundle_no > 0 AND (site_id, seq) > (?, ?) ORDER BY site_id, "
-                                   "seq LIMIT ?", (*after, STEP * 10)):  # fmt: skip
-                runs.add([list(r) for r in rows])
-                after = rows[-1]
+            cursor = _cursor(session)
+            try:  # one pass, in (site, seq) order
+                cursor.execute("SELECT site_id, seq FROM sync_import_staged WHERE bundle_no > 0 "
+                               "ORDER BY site_id, seq")  # fmt: skip
+                while rows := cursor.fetchmany(STEP):
+                    runs.add(rows)
+            finally:
+                cursor.close()
             for site, site_runs in runs.runs.items():
                 st.known[site] = merge_runs(st.known.get(site, []), site_runs)
             save_export_state(session, st, exported=False, now=now)
@@ -833,6 +850,18 @@ def _storable(row: tuple[Any, ...]) -> tuple[Any, ...]:
         site = row[0] if _ok_text(row[0]) else _json(row[0])
         return (site, row[1], row[2], table, record, None, None, None, None, _json(entry))
     return row
+
+
+def _storable_text(text: str) -> bool:
+    """Can the database hold this text (UTF-8)? Not with a lone surrogate, which JSON can
+    carry as an escape."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _ok_text(value: Any) -> bool:

@@ -17,7 +17,7 @@ so what is read is already scrubbed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,7 +30,8 @@ from referral_desk.sync.state import ExportState, missing_ranges, raw_rows
 BATCH = 5000
 Scope = list[tuple[str, int, int]] | None  # (site, lo, hi) ranges; None: everything
 
-_CHANGES = "SELECT site_id, seq, table_name, record_id, field, value, hlc, tombstone, NULL"
+_PLAIN = "SELECT site_id, seq, table_name, record_id, field, value, hlc, tombstone"
+_CHANGES = _PLAIN + ", NULL"
 _QUARANTINED = "SELECT site_id, seq, NULL, NULL, NULL, NULL, NULL, NULL, raw"
 
 
@@ -85,20 +86,25 @@ def scrub_dead(session: Session, scope: Scope) -> None:
             scrub_erased_entries(session, table, ids)
 
 
-def entry_batches(session: Session, scope: Scope, size: int = BATCH) -> Iterator[list[Entry]]:
-    """Every entry in `scope`, in increasing (site, seq) order, `size` at a time."""
+def entry_batches(
+    session: Session, scope: Scope, size: int = BATCH
+) -> Iterator[Sequence[Entry | tuple[Any, ...]]]:
+    """Every entry in `scope`, in increasing (site, seq) order, `size` at a time (as the
+    database's row tuples when nothing is quarantined: JSON writes them as arrays alike)."""
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         quarantined = cursor.execute("SELECT EXISTS (SELECT 1 FROM sync_quarantine)").fetchone()[0]
         parts = [("", ())] if scope is None else [_where(scope, *r) for r in scope]
         last: tuple[str, int] | None = None
         for where, params in parts:
-            if quarantined:
-                sql = (f"{_CHANGES} FROM change_entry{where} UNION ALL "
-                       f"{_QUARANTINED} FROM sync_quarantine{where} ORDER BY 1, 2")  # fmt: skip
-                cursor.execute(sql, params + params)
-            else:
-                cursor.execute(f"{_CHANGES} FROM change_entry{where} ORDER BY 1, 2", params)
+            if not quarantined:  # the usual case: rows are the entries as they are
+                cursor.execute(f"{_PLAIN} FROM change_entry{where} ORDER BY 1, 2", params)
+                while rows := cursor.fetchmany(size):
+                    yield rows
+                continue
+            sql = (f"{_CHANGES} FROM change_entry{where} UNION ALL "
+                   f"{_QUARANTINED} FROM sync_quarantine{where} ORDER BY 1, 2")  # fmt: skip
+            cursor.execute(sql, params + params)
             while rows := cursor.fetchmany(size):
                 batch: list[Entry] = []
                 for s, q, t, r, f, v, h, b, raw in rows:
@@ -132,7 +138,7 @@ class Runs:
     def __init__(self) -> None:
         self.runs: dict[str, list[list[int]]] = {}
 
-    def add(self, entries: list[Entry]) -> None:
+    def add(self, entries: Sequence[Any]) -> None:
         for e in entries:
             runs = self.runs.setdefault(e[0], [])
             if runs and runs[-1][1] + 1 == e[1]:

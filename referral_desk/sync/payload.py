@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby, islice
 from typing import Any
 
 from referral_desk.sync.container import (
@@ -44,13 +47,14 @@ Entry = list[Any]  # [site, seq, table, record, field, value (JSON text), hlc, t
 Knowledge = list[Any]  # [site, after_seq, {site: seq}]
 
 LINE_ENTRIES = 2000  # entries per line written
-LINE_BYTES = 1 << 20  # a line is closed once about this long
 MAX_LINE = 8 << 20  # read: longer lines are refused (bounds the memory of one json.loads)
 MAX_ENTRIES = 20_000_000  # per file: beyond any real team's history, bounds staging on disk
 MAX_KNOWLEDGE = 1_000_000
 MAX_SITES = 10_000  # distinct sites in one file (a manifest claim per site is kept in memory)
 MAX_TABLES = 1_000
 _TOP = 1 << 63
+_SEQUENCES = frozenset({list, tuple})  # entries are JSON arrays (tuples when from the database)
+_FIRST, _SECOND, _THIRD = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
 
 
 def _from_1(entries: list[Entry]) -> list[Entry]:
@@ -175,48 +179,62 @@ class Tally:
         self.entries = 0
         self.knowledge = 0
         self.strict = strict
-        self._last: tuple[str, int] = ("", 0)
+        self._last: tuple[str, int] = ("", 0)  # the (site, seq) of the last entry counted
 
-    def add(self, entries: Iterable[Any]) -> None:
+    def add(self, entries: Sequence[Any]) -> None:
+        """Count a batch (a line) of entries, checking identity, shape and order. Written with
+        C-level passes over the batch (map, zip, groupby): it sees every entry of every file."""
         if not self.strict:
             self._add_as_given(entries)
             return
-        counts, covers = self.counts, self.covers
-        last_site, last_seq = self._last
-        cover = covers.get(last_site)
-        n = 0
-        for e in entries:
-            if type(e) is not list or len(e) < 2:
+        if not entries:
+            return
+        try:
+            if not set(map(type, entries)) <= _SEQUENCES or min(map(len, entries)) < 2:
                 raise InconsistentBundle()
-            site, seq = e[0], e[1]
-            if type(seq) is not int or not 0 < seq < _TOP or type(site) is not str:
-                raise InconsistentBundle()
-            if site == last_site and cover is not None:
-                if seq <= last_seq:
-                    raise InconsistentBundle()  # duplicate, or out of order
-                cover[1] = seq
-                cover[2] += 1
+            sites = list(map(_FIRST, entries))
+            seqs = list(map(_SECOND, entries))
+        except (TypeError, ValueError, KeyError, IndexError) as err:
+            raise InconsistentBundle() from err
+        if set(map(type, sites)) != {str} or set(map(type, seqs)) != {int}:
+            raise InconsistentBundle()
+        if min(seqs) <= 0 or max(seqs) >= _TOP or max(map(len, sites)) > 64:
+            raise InconsistentBundle()
+        keys = list(zip(sites, seqs, strict=True))
+        if keys[0] <= self._last or not all(map(operator.lt, keys, islice(keys, 1, None))):
+            raise InconsistentBundle()  # a duplicate, or out of order
+        covers = self.covers
+        for site, group in groupby(keys, key=_FIRST):
+            run = list(group)
+            cover = covers.get(site)
+            if cover is not None:  # the site the previous batch ended with
+                cover[1] = run[-1][1]
+                cover[2] += len(run)
             else:
-                if site < last_site or not 0 < len(site) <= 64 or site in covers:
+                if not site:
                     raise InconsistentBundle()
                 if len(covers) >= MAX_SITES:
                     raise TooBig()
-                cover = covers[site] = [seq, seq, 1]
-                last_site = site
-            last_seq = seq
-            table = table_key(e)
-            found = counts.get(table)
-            if found is None:
-                if len(counts) >= MAX_TABLES:
-                    raise TooBig()
-                counts[table] = 1
-            else:
-                counts[table] = found + 1
-            n += 1
-        self._last = (last_site, last_seq)
-        self.entries += n
+                covers[site] = [run[0][1], run[-1][1], len(run)]
+        self._last = keys[-1]
+        self._count_tables(entries)
+        self.entries += len(entries)
         if self.entries > MAX_ENTRIES:
             raise TooBig()
+
+    def _count_tables(self, entries: Sequence[Any]) -> None:
+        counts = self.counts
+        try:
+            if min(map(len, entries)) < 3:
+                raise TypeError("short entries")
+            found = Counter(map(_THIRD, entries))
+        except TypeError:  # short entries, or odd (unhashable) table names: one at a time
+            found = Counter(map(table_key, entries))
+        for table, n in found.items():
+            key = table if type(table) is str and len(table) <= 64 else "?"
+            if key not in counts and len(counts) >= MAX_TABLES:
+                raise TooBig()
+            counts[key] = counts.get(key, 0) + n
 
     def _add_as_given(self, entries: Iterable[Any]) -> None:
         """Counts for a writer asked to write entries as they are (tests of bad files)."""
@@ -273,20 +291,20 @@ class LineWriter:
         self._hash = hashlib.sha256()
         self.tally = Tally(strict=strict)
         self._batch: list[Any] = []
-        self._bytes = 0
         self._knowledge_started = False
 
     def entries(self, entries: Iterable[Entry]) -> None:
-        """Add entries (in increasing (site, seq) order, as the reader demands)."""
+        """Add entries (in increasing (site, seq) order, as the reader demands). Lines hold
+        LINE_ENTRIES entries; one that would pass MAX_LINE is split when encoded."""
         if self._knowledge_started:
             raise ValueError("entries after knowledge")
         batch = self._batch
-        for e in entries:
-            batch.append(e)
-            self._bytes += len(e[5]) + 160 if len(e) > 5 and type(e[5]) is str else 200
-            if len(batch) >= LINE_ENTRIES or self._bytes >= LINE_BYTES:
-                self._flush()
-                batch = self._batch
+        batch.extend(entries)
+        while len(batch) >= LINE_ENTRIES:
+            line, self._batch = batch[:LINE_ENTRIES], batch[LINE_ENTRIES:]
+            batch = self._batch
+            self.tally.add(line)
+            self._line(b"E", line)
 
     def knowledge(self, items: list[Knowledge]) -> None:
         self._flush()
@@ -309,7 +327,7 @@ class LineWriter:
     def _flush(self) -> None:
         if not self._batch:
             return
-        batch, self._batch, self._bytes = self._batch, [], 0
+        batch, self._batch = self._batch, []
         self.tally.add(batch)
         self._line(b"E", batch)
 

@@ -310,8 +310,8 @@ def quarantine(session: Session, items: Iterable[tuple[list[Any], str]]) -> int:
                 "last_tried_at": now, "tries": 1,
             }
         )  # fmt: skip
-    if rows:
-        session.execute(SyncQuarantine.__table__.insert(), rows)
+    if rows:  # an entry kept aside already stays as it was (one (site, seq), one entry)
+        session.execute(SyncQuarantine.__table__.insert().prefix_with("OR IGNORE"), rows)
     return len(rows)
 
 

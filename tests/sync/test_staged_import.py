@@ -193,7 +193,7 @@ from referral_desk.store.database import Database
 from referral_desk.sync import importer as imp, merge
 from referral_desk.sync.exchange import SyncEngine
 from referral_desk.sync.keys import KdfParams
-imp.SMALL, imp.BATCH_ENTRIES = 500, 300
+imp.SMALL, imp.BATCH_ENTRIES, imp.HOLD = 500, 300, 0.5
 real = merge.Merger.apply
 def slow(self, entries, **kw):  # as on a slow PC: each batch holds the write lock a while
     time.sleep(0.15)
@@ -246,3 +246,27 @@ def test_an_officer_saves_while_a_large_import_runs(make_site, tmp_path, h):
     names = {p.given_name for p in site.people.list()}
     assert "Officer" in names and len(names) == 201
     assert site.people.get(saved.id).family_name == "Save"
+
+
+@pytest.mark.parametrize("where", ["inner", "outer"])
+def test_text_that_cannot_be_stored_is_kept_aside_not_a_crash(make_site, tmp_path, h, where):
+    """A lone surrogate (no UTF-8 form) in a value — escaped inside the value's JSON, or in the
+    entry itself — is quarantined; the rest of the file applies and nothing is left half-done."""
+    site = make_site("me")
+    bundle = tmp_path / "odd.rdsync"
+    _people_bundle(h, bundle, 3)
+    reader = b.unlock(bundle.read_bytes(), h.PASSPHRASE, h.KEYS)
+    parsed = reader.parse()
+    entries = [list(e) for e in parsed.entries]
+    for e in entries:
+        if e[4] == "area" and e[3] == entries[0][3]:
+            e[5] = json.dumps("\ud800") if where == "inner" else "\ud800"
+    data, _ = b.seal(entries, parsed.knowledge, site_id=parsed.header.site_id,
+                     vector=parsed.manifest.vector, passphrase=h.PASSPHRASE, keys=h.KEYS,
+                     salt=parsed.header.salt, kdf=parsed.header.kdf)  # fmt: skip
+    bundle.write_bytes(data)
+    summary = site.sync.import_file(bundle, h.PASSPHRASE)
+    assert summary.quarantined == 1 and summary.people == 3
+    (kept,) = site.sync.list_quarantine()
+    assert kept.field == "area"
+    assert _projection(site.path)[4:] == ((0,), (0,))
