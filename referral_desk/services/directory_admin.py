@@ -10,8 +10,9 @@ Validation messages name the field, never the value typed (they may reach logs).
 never deleted while referrals point to it: the keeper marks it inactive, temporarily closed or
 defunct instead, so old referrals keep their provider.
 
-HSDS import and export live in `store.hsds`; this module runs them in one transaction and turns
-their plans into plain report objects for the UI and CLI.
+HSDS import and export live in `store.hsds`; this module owns their transactions — one for a
+small import, a read snapshot plus the import journal's short chunks for a large one
+(`store.import_journal`) — and turns their plans into plain report objects for the UI and CLI.
 """
 
 from __future__ import annotations

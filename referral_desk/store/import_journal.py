@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Date, DateTime, Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from referral_desk.domain.errors import DomainError
+from referral_desk.domain.errors import DatabaseError, DomainError
 from referral_desk.store import fts
 from referral_desk.store.bulk import BulkLoader
 from referral_desk.store.changelog import utcnow
@@ -239,7 +239,13 @@ def exclusive(db: Database, *, wait: bool = True) -> Iterator[bool]:
     """Hold the importer lock of this database (yields False when `wait` is off and another
     process holds it). The OS drops the lock when its holder dies, so no run is orphaned."""
     path = Path(db.path).parent / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as err:
+        if not wait:  # e.g. a read-only data folder: leave the run for a later open
+            yield False
+            return
+        raise DatabaseError("The data folder is not writable: the import cannot run.") from err
     try:
         got = _try_lock(fd)
         while not got and wait:

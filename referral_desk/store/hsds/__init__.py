@@ -1,10 +1,13 @@
 """Open Referral HSDS 3.0 tabular data packages: read, import, export (DESIGN.md §3).
 
 - `schema`: the HSDS 3.0 tables, columns, constraints and links;
-- `package_reader`: a folder or .zip into rows of text, refusing unusable packages;
+- `package_reader`: a folder or .zip into a private scratch database, refusing unusable or
+  hostile packages (links, special files, zip bombs, limits) and cleaning control characters;
 - `taxonomy`: the local taxonomies we publish (offender-specific fields, need categories);
 - `mapping`: HSDS rows <-> our directory fields, both directions side by side;
-- `importer`: check, plan (the preview) and apply in the caller's transaction;
+- `checks`, `folding`: decide every row, fold rows into records, a batch at a time;
+- `importer`: plan (the preview) into a sink of writes: applied in the caller's transaction,
+  or staged in `store.import_journal` and applied in chunks (large imports);
 - `exporter`: the directory as a valid, deterministic HSDS package.
 
 This lives in `store` because it reads and writes the directory tables directly (bulk loads,
