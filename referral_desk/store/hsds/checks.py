@@ -279,11 +279,10 @@ class Checker:
         db = self.package.db
         db.execute(f"CREATE TABLE d_{table} (num INTEGER PRIMARY KEY, id TEXT, st INTEGER, "
                    "okind TEXT, okey TEXT, used INTEGER, bytes INTEGER)")  # fmt: skip
-        # Lookups by id (covering: they read the index only) are for tables rows point to;
-        # the others get the index only if a repeated id needs looking up (`_earlier`).
-        self._indexed = table in LOOKED_UP
-        if self._indexed:
-            self._index_ids(table)
+        # Lookups by id (covering: they read the index only) are for tables rows point to:
+        # indexed once the table is decided (a bulk build, cheaper than row by row), or
+        # earlier if a repeated id needs looking up (`_earlier`).
+        self._indexed = False
         # Ids seen in this table so far, as bits of a fixed-size filter: a clear bit proves an
         # id new without a query (only the rare possible repeats are asked of the database).
         filter_bits = bytearray(_FILTER_BYTES)
@@ -318,7 +317,7 @@ class Checker:
                     self.reject(table, number, "", f"repeats the id of row {first}")
                     continue
                 seen[rid] = number
-                cells = dict(zip(columns, values, strict=True))
+                cells = dict(zip(columns, values))  # noqa: B905 - same length by construction
                 cells["id"] = rid
                 row = Row(table, number, rid, cells)
                 problem = self._problem(row, required, enums, links, owners, lookups)
@@ -335,6 +334,8 @@ class Checker:
             db.executemany(f"INSERT INTO d_{table} VALUES (?, ?, ?, ?, ?, NULL, ?)", decided)
             if changed:
                 db.executemany(update_cells, changed)
+        if table in LOOKED_UP and not self._indexed:
+            self._index_ids(table)
         for column in SELF_LINKS.get(table, ()):
             if column in present:
                 self._self_links(table, columns.index(column), column)
@@ -345,14 +346,23 @@ class Checker:
         """Skip this table's rows past `MAX_ATTACHED_BYTES` of text attached to one record
         (counting what earlier tables attached), then add the rest to the running totals."""
         db = self.package.db
-        db.execute(f"CREATE INDEX d_{table}_owner ON d_{table} (okind, okey, num) WHERE st = 1")
-        over = db.execute(
-            f"""SELECT d.okind, d.okey, coalesce(a.bytes, 0) FROM d_{table} d
-                LEFT JOIN attached a ON a.okind = d.okind AND a.okey = d.okey
-                WHERE d.st = 1 AND d.okind IS NOT NULL GROUP BY d.okind, d.okey
-                HAVING coalesce(a.bytes, 0) + sum(d.bytes) > ?""",
-            (MAX_ATTACHED_BYTES,),
-        ).fetchall()
+        db.execute(
+            f"CREATE INDEX d_{table}_owner ON d_{table} (okind, okey, num, bytes) WHERE st = 1"
+        )
+        # Owners that may be over: this table's rows alone bring them within reach of the
+        # limit given the most any record has attached so far (index-only), then exactly.
+        most = db.execute("SELECT coalesce(max(bytes), 0) FROM attached").fetchone()[0]
+        over = []
+        for kind, key, size in db.execute(
+            f"SELECT okind, okey, sum(bytes) AS s FROM d_{table} WHERE st = 1 "
+            "AND okind IS NOT NULL GROUP BY okind, okey HAVING s > ?",
+            (MAX_ATTACHED_BYTES - most,),
+        ).fetchall():
+            hit = db.execute("SELECT bytes FROM attached WHERE okind = ? AND okey = ?",
+                             (kind, key)).fetchone()  # fmt: skip
+            before = hit[0] if hit else 0
+            if before + size > MAX_ATTACHED_BYTES:
+                over.append((kind, key, before))
         limit = MAX_ATTACHED_BYTES // 1024
         skipped: list[tuple[int, str, str]] = []
         for kind, key, running in over:  # rare: records with far more attached than usual

@@ -16,7 +16,7 @@ from typing import Any
 
 from referral_desk.store.hsds import mapping as m
 from referral_desk.store.hsds.checks import CHECK_ORDER, RECORD_TABLES, Checker, Key, Row, article
-from referral_desk.store.hsds.package_reader import unpack
+from referral_desk.store.hsds.package_reader import SEP, unpack
 from referral_desk.store.hsds.taxonomy import (
     CategoryMatcher,
     LocalTerm,
@@ -149,27 +149,36 @@ class Folder:
         return {k: v for k, v in found.items() if v}
 
     def _owned(self, table: str, kind: str, keys: list[str]) -> Iterator[tuple[Row, Key]]:
+        for num, rid, okey, cells in self._owned_cells(table, kind, keys):
+            yield Row(table, num, rid, cells, (kind, okey)), (kind, okey)
+
+    def _owned_cells(
+        self, table: str, kind: str, keys: list[str]
+    ) -> Iterator[tuple[int, str, str, dict[str, str]]]:
+        """Accepted rows of `table` owned by these records of `kind`, in file order."""
         package = self.package
         if not package.has_rows(table):
             return
+        columns = package.table(table).columns
         for start in range(0, len(keys), _IN_CHUNK):
             part = keys[start : start + _IN_CHUNK]
             sql = (f"SELECT d.num, d.id, d.okey, r.cells FROM d_{table} d "
                    f"CROSS JOIN r_{table} r ON r.num = d.num WHERE d.st = 1 AND d.okind = ? "
                    f"AND d.okey IN ({','.join('?' * len(part))}) ORDER BY d.num")  # fmt: skip
             for num, rid, okey, packed in package.db.execute(sql, (kind, *part)):
-                row = Row(table, num, rid, package.cells_of(table, unpack(packed)), (kind, okey))
-                yield row, (kind, okey)
+                yield num, rid, okey, dict(zip(columns, packed.split(SEP)))  # noqa: B905
 
     def _load_children(
         self, kind: str, keys: list[str], tables: tuple[str, ...] = CHILD_TABLES
     ) -> None:
         for table in tables:
-            for row, owner in self._owned(table, kind, keys):
-                if table == "service_area":
+            if table == "service_area":
+                for row, owner in self._owned(table, kind, keys):
                     self.areas[owner[1]].append(row)
-                else:
-                    self.children[owner][table].append(m.canonical(table, row.cells))
+                continue
+            canonical = m.canonical
+            for _num, _rid, okey, cells in self._owned_cells(table, kind, keys):
+                self.children[(kind, okey)][table].append(canonical(table, cells))
 
     def _load_attributes(self, kind: str, keys: list[str]) -> None:
         for row, owner in self._owned("attribute", kind, keys):
