@@ -15,7 +15,8 @@
 Sync work reads and decrypts files and can take seconds on a slow share, so it runs on a
 background `Worker` owned by each dialog, with an indeterminate progress bar; the worker stops
 (joining its thread) when the dialog closes. While changes are being applied the dialog cannot
-be closed: the import is one transaction, and an officer must not think it was cancelled.
+be closed: the import is all-or-nothing (large ones finish in journaled steps, even after a
+crash), and an officer must not think it was cancelled.
 
 Refusals (wrong passphrase, damaged, foreign or newer files) are shown with the engine's own
 message, which never contains personal data, and the note that nothing was written.
