@@ -767,8 +767,8 @@ class DirectoryPage(QWidget):
         )
 
     def _run_busy(self, text: str, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        """Run on the worker behind a busy indicator (no cancel: a large import is applied in
-        journaled steps that always finish, even after a crash; stopping half-way is not offered)."""
+        """Run on the worker behind a busy indicator. No cancel: a large import is applied in
+        journaled steps that always finish (even after a crash); it never stops half-way."""
         busy = QProgressDialog(text, "", 0, 0, self)
         busy.setCancelButton(None)
         busy.setWindowTitle("Please wait")
