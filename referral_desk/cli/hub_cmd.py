@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from referral_desk.cli.secrets import read_passphrase_from
 from referral_desk.domain.errors import ValidationError
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.hub import HubService
@@ -104,22 +105,8 @@ def _url(args: argparse.Namespace) -> str:
 
 
 def read_hub_passphrase(args: argparse.Namespace) -> str:
-    """From --passphrase-file (first line), else the environment; never a prompt."""
-    path = getattr(args, "passphrase_file", None)
-    if path:
-        try:
-            text = Path(path).expanduser().read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            raise ValidationError("The passphrase file cannot be read.") from None
-        lines = text.splitlines()
-        value = lines[0] if lines else ""
-    else:
-        value = os.environ.get(ENV_HUB_PASSPHRASE, "")
-    if not value:
-        raise ValidationError(
-            f"No region passphrase: give --passphrase-file FILE or set {ENV_HUB_PASSPHRASE}."
-        )
-    return value
+    """The region passphrase: from --passphrase-file (first line), else the environment."""
+    return read_passphrase_from(args, ENV_HUB_PASSPHRASE, "region passphrase")
 
 
 def _service(app: AppServices) -> HubService:

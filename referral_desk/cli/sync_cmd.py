@@ -15,12 +15,11 @@ never prompts (it must work unattended on an empty store) and never prints it.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from referral_desk.domain.errors import DomainError, ValidationError
+from referral_desk.cli.secrets import read_passphrase_from
+from referral_desk.domain.errors import DomainError
 
 if TYPE_CHECKING:  # imported when a sync command runs, not for every command line
     from referral_desk.services.sync import ImportSummary, SyncService
@@ -85,22 +84,8 @@ def add_sync_parser(subparsers: Any, json_parent: argparse.ArgumentParser) -> No
 
 
 def read_passphrase(args: argparse.Namespace) -> str:
-    """From --passphrase-file (first line), else the environment; never a prompt."""
-    path = getattr(args, "passphrase_file", None)
-    if path:
-        try:
-            text = Path(path).expanduser().read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            raise ValidationError("The passphrase file cannot be read.") from None
-        lines = text.splitlines()
-        value = lines[0] if lines else ""
-    else:
-        value = os.environ.get(ENV_PASSPHRASE, "")
-    if not value:
-        raise ValidationError(
-            f"No passphrase: give --passphrase-file FILE or set {ENV_PASSPHRASE}."
-        )
-    return value
+    """The team passphrase: from --passphrase-file (first line), else the environment."""
+    return read_passphrase_from(args, ENV_PASSPHRASE)
 
 
 def _plural(n: int, word: str, many: str | None = None) -> str:
