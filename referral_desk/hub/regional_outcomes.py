@@ -262,14 +262,4 @@ def _never_respond(
         (provider, n, (today - first).days, (today - last).days)
         for provider, (n, first, last) in spans.items()
     ]
-    rows.sort(key=lambda r: (-int(r[2]), str(r[0]).casefold(), str(r[0])))
-    return ReportTable(
-        "never_respond", "Providers that have not answered any referral", (
-            Column("label", "Provider", "label"),
-            Column("services", "Services referred to", "value"),
-            Column("first", "Days since the first referral", "value"),
-            Column("last", "Days since the latest referral", "value"),
-        ), tuple(rows), None,
-        notes=("Providers sent referrals in the period that have not acknowledged, accepted, "
-               "declined or put anyone on a waiting list.",),
-    )  # fmt: skip
+    return oc.never_respond_table(rows)

@@ -437,6 +437,12 @@ def _never_respond(
         (org_names.get(org, ""), n, (today - first).days, (today - last).days)
         for org, (n, first, last) in spans.items()
     ]
+    return never_respond_table(rows)
+
+
+def never_respond_table(rows: list[tuple[str, int, int, int]]) -> ReportTable:
+    """(provider, services referred to, days since the first and the latest referral), the
+    longest-silent first: one table for the team's report and the hub's regional one."""
     rows.sort(key=lambda r: (-int(r[2]), str(r[0]).casefold(), str(r[0])))
     return ReportTable(
         "never_respond", "Providers that have not answered any referral", (
