@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from collections.abc import Iterator
@@ -21,6 +22,20 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={LAPTOP_SCREEN}"
 
 TODAY = date(2026, 3, 2)  # a Monday, clear of bank holidays
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_test_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Once a test has used Qt, cyclic garbage is collected only here, on the test's own (GUI)
+    thread, as the app does (`referral_desk.ui.collector`): an automatic collection in a worker
+    thread may finalise a widget left over from an earlier test and crash the whole run."""
+    if {"qapp", "qtbot"} & set(request.fixturenames):
+        gc.disable()
+    yield
+    if not gc.isenabled():
+        from referral_desk.ui.collector import collect_due_generations
+
+        collect_due_generations()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from referral_desk import logs
 from referral_desk.services.app_services import AppServices
+from referral_desk.ui.collector import GuiThreadCollector
 from referral_desk.ui.main_window import MainWindow
 from referral_desk.ui.preferences import PreferencesDialog
 from referral_desk.ui.widgets import run_dialog
@@ -158,9 +159,12 @@ def start_window(
             box.exec()
         return EXIT_ALREADY_OPEN
     previous_hook = install_excepthook()
+    collector = GuiThreadCollector(app)
+    collector.start()
     try:
         return _run_window(app, services, check_start=check_start, import_file=import_file)
     finally:
+        collector.stop()
         sys.excepthook = previous_hook  # type: ignore[assignment]
         lock.unlock()
 
