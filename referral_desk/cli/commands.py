@@ -7,14 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from referral_desk.cli import directory_cmd
+from referral_desk.cli import account_cmd, directory_cmd
 from referral_desk.cli.hub_cmd import run_hub
 from referral_desk.cli.report_cmd import run_report
 from referral_desk.cli.sync_cmd import run_sync
 from referral_desk.domain.search_query import SearchQuery
 from referral_desk.services.app_services import AppServices
 
-Result = tuple[Any, Callable[[Any], str]]
+Result = tuple[Any, Callable[[Any], str]] | tuple[Any, Callable[[Any], str], int]
 
 
 def _lines(rows: list[dict[str, Any]], *cols: str) -> str:
@@ -76,6 +76,10 @@ def person(app: AppServices, args: argparse.Namespace) -> Result:
     if args.action == "edit":
         view = app.people.update(args.id, **_person_fields(args))
         return view.to_dict(), lambda d: f"Updated person {d['id']}"
+    if args.action == "export":
+        return account_cmd.person_export(app, args)
+    if args.action == "access":
+        return account_cmd.person_access(app, args)
     app.people.delete(args.id)
     return {"id": args.id, "deleted": True}, lambda d: f"Deleted person {d['id']}"
 
@@ -145,7 +149,7 @@ def followup(app: AppServices, args: argparse.Namespace) -> Result:
 def show(app: AppServices, args: argparse.Namespace) -> Result:
     kind = args.kind
     if kind == "person":
-        detail = app.people.detail(args.id)
+        detail = app.people.detail(args.id, access="show")
         data = detail.person.to_dict()
         data["needs"] = [n.to_dict() for n in detail.needs]
         data["referrals"] = [r.to_dict() for r in detail.referrals]
@@ -223,5 +227,5 @@ HANDLERS: dict[str, Callable[[AppServices, argparse.Namespace], Result]] = {
     "refer": refer, "referral": referral, "followups": followups, "followup": followup,
     "show": show, "list": list_, "profile": profile, "slip": slip, "sync": run_sync,
     "directory": directory_cmd.run_directory, "report": run_report, "reference": reference,
-    "hub": run_hub,
+    "hub": run_hub, "audit": account_cmd.audit, "retention": account_cmd.retention,
 }  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from referral_desk import __version__
 from referral_desk.cli import commands, directory_cmd
+from referral_desk.cli.account_cmd import add_account_parser, add_person_actions
 from referral_desk.cli.hub_cmd import add_hub_parser
 from referral_desk.cli.report_cmd import add_report_parser
 from referral_desk.cli.sync_cmd import add_sync_parser
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
             pa.add_argument("--strict", action="store_true", help="refuse probable duplicates")
     pdel = psub.add_parser("delete", parents=[js])
     pdel.add_argument("id")
+    add_person_actions(psub, js)
 
     need = sub.add_parser("need", help="log a need, change its status")
     nsub = need.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
@@ -211,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub, js)
     directory_cmd.add_directory_parser(sub, js)
     add_hub_parser(sub, js)
+    add_account_parser(sub, js, OneLineParser)
     return p
 
 
@@ -262,9 +265,10 @@ def _run_command(args: argparse.Namespace, open_app: Callable[[], AppServices]) 
         return refuse(err)
     try:
         handler = commands.HANDLERS[args.command]
-        data, text = handler(app, args)
-        emit(args, data, text)
-        return EXIT_OK
+        result = handler(app, args)
+        emit(args, result[0], result[1])
+        # A check that ran but found a problem (audit verify) reports, then exits non-zero.
+        return result[2] if len(result) > 2 else EXIT_OK
     except DomainError as err:
         return refuse(err)
     except BrokenPipeError:

@@ -39,3 +39,12 @@ class DatabaseBusy(DatabaseError):
 
     A class of its own so the client can offer "Try again" without reading the message.
     """
+
+
+class NotPermitted(DomainError):
+    """The current officer's role does not allow this (e.g. only a manager sees the access
+    log or applies retention)."""
+
+
+class AuditChainBroken(DomainError):
+    """`audit verify` found the audit trail's hash chain broken (the report says where)."""

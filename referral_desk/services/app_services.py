@@ -30,12 +30,16 @@ from referral_desk.services.referrals import ReferralService
 from referral_desk.store.database import Database
 
 if TYPE_CHECKING:
+    from referral_desk.services.access_log import AccessLogService
+    from referral_desk.services.audit import AuditService
     from referral_desk.services.case_actions import CaseActionService
     from referral_desk.services.directory_admin import DirectoryAdminService
     from referral_desk.services.hub import HubService
     from referral_desk.services.passphrase_store import PassphraseStore
     from referral_desk.services.printing import PrintingService
     from referral_desk.services.reports import ReportService
+    from referral_desk.services.retention import RetentionService
+    from referral_desk.services.subject_access import SubjectAccessService
     from referral_desk.services.sync import SyncService
 
 
@@ -102,6 +106,34 @@ class AppServices:
         from referral_desk.services.hub import HubService
 
         return HubService(self.db, self.clock, output_guard=self.output_guard)
+
+    @cached_property
+    def access(self) -> AccessLogService:
+        """Who opened which person's record (a manager's view)."""
+        from referral_desk.services.access_log import AccessLogService
+
+        return AccessLogService(self.db, self.clock)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        """The audit trail's tamper-evidence check."""
+        from referral_desk.services.audit import AuditService
+
+        return AuditService(self.db, self.clock)
+
+    @cached_property
+    def subject_access(self) -> SubjectAccessService:
+        """Everything held about one person, as PDF and JSON."""
+        from referral_desk.services.subject_access import SubjectAccessService
+
+        return SubjectAccessService(self.db, self.clock, output_guard=self.output_guard)
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        """The team's retention period, its dry run and the erasure."""
+        from referral_desk.services.retention import RetentionService
+
+        return RetentionService(self.db, self.clock)
 
     @property
     def data_path(self) -> Path:

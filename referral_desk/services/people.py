@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -16,6 +17,7 @@ from referral_desk.domain.people import (
     validate_date_of_birth,
 )
 from referral_desk.domain.text import clean_line
+from referral_desk.services.access_log import AccessLog
 from referral_desk.services.base import ServiceBase, officer_of
 from referral_desk.services.common import erase, get_live, live_referral_of, parse_date
 from referral_desk.services.dto import PersonDetail, PersonView
@@ -124,6 +126,10 @@ def find_duplicates(session: Session, candidate: PersonKey) -> list[tuple[str, s
 
 
 class PeopleService(ServiceBase):
+    @cached_property
+    def access_log(self) -> AccessLog:
+        return AccessLog(self.db, self.clock)
+
     def add(self, strict: bool = False, **fields: Any) -> PersonView:
         """Add a person. Probable duplicates are warnings, or a refusal when `strict`."""
         for required in ("given_name", "family_name"):
@@ -193,11 +199,17 @@ class PeopleService(ServiceBase):
             erase(session, [person], self.clock.now())
         self.db.checkpoint()  # the old pages leave the WAL now, not at close
 
-    def detail(self, person_id: str) -> PersonDetail:
+    def detail(self, person_id: str, *, access: str | None = "open") -> PersonDetail:
+        """Everything about one person for the person view. Notes the access in the access
+        log (`services.access_log`; "open" in the client, "show" at the command line) unless
+        `access` is None (a caller that is not showing the record to anyone)."""
         from referral_desk.services.person_detail import load_person_detail
 
         with self._read() as session:
-            return load_person_detail(session, person_id)
+            detail = load_person_detail(session, person_id)
+        if access is not None:
+            self.access_log.note(detail.person.id, access)
+        return detail
 
     def add_note(self, person_id: str, text: str, referral_id: str | None = None) -> None:
         text = field("case_note", "text").clean(text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from referral_desk.documents.model import NeedLine, ProviderFormData, SlipData
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
+from referral_desk.services.access_log import AccessLog
 from referral_desk.services.base import FileWritingService, officer_of
 from referral_desk.services.common import get_referral
 from referral_desk.services.needs import category_labels
@@ -140,21 +142,33 @@ def provider_form_data(
 
 
 class PrintingService(FileWritingService):
+    @cached_property
+    def access_log(self) -> AccessLog:
+        return AccessLog(self.db, self.clock)
+
     def slip_pdf(self, ref_or_id: str, size: str | None = "A4") -> bytes:
         from referral_desk.documents.slip import render_slip
 
         size = check_size(size)
         with self._read() as session:
-            data = slip_data(session, get_referral(session, ref_or_id), self.clock.today())
-        return render_slip(data, size)
+            ref = get_referral(session, ref_or_id)
+            data = slip_data(session, ref, self.clock.today())
+            person_id = ref.person_id
+        pdf = render_slip(data, size)
+        self.access_log.note(person_id, "slip")
+        return pdf
 
     def provider_form_pdf(self, ref_or_id: str, size: str | None = "A4") -> bytes:
         from referral_desk.documents.provider_form import render_provider_form
 
         size = check_size(size)
         with self._read() as session:
-            data = provider_form_data(session, get_referral(session, ref_or_id), self.clock.today())
-        return render_provider_form(data, size)
+            ref = get_referral(session, ref_or_id)
+            data = provider_form_data(session, ref, self.clock.today())
+            person_id = ref.person_id
+        pdf = render_provider_form(data, size)
+        self.access_log.note(person_id, "form")
+        return pdf
 
     def referrals_sent_on(self, day: date | None = None) -> list[str]:
         """References of referrals sent on `day` (default today): the batch print job."""
@@ -175,8 +189,12 @@ class PrintingService(FileWritingService):
         if not refs:
             raise ValidationError("There are no referrals to print.")
         with self._read() as session:
-            items = [slip_data(session, get_referral(session, r), self.clock.today()) for r in refs]
-        return render_slips(items, size)
+            found = [get_referral(session, r) for r in refs]
+            items = [slip_data(session, ref, self.clock.today()) for ref in found]
+            people = list(dict.fromkeys(ref.person_id for ref in found))
+        pdf = render_slips(items, size)
+        self.access_log.note_many(people, "slip")
+        return pdf
 
     def check_pdf_path(self, path: str | os.PathLike[str]) -> Path:
         """Refuse a PDF target before the document is made (the data folder, not a file)."""

@@ -157,8 +157,12 @@ def _fill_defaults(obj: SyncedBase) -> None:
 
 
 def install(session_factory: Any) -> None:
-    """Attach the change-log listener to a sessionmaker."""
+    """Attach the change-log listener to a sessionmaker, and chain the audit entries each
+    write transaction made when it commits (`store.audit_chain`)."""
+    from referral_desk.store import audit_chain
+
     event.listen(session_factory, "before_flush", _before_flush)
+    audit_chain.install(session_factory)
 
 
 def log_tombstones(

@@ -463,7 +463,11 @@ class AuditEntry(Base):
     """Who did what to which record, when and why. Field names only, never values."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_record", "table_name", "record_id"),)
+    __table_args__ = (
+        Index("ix_audit_entry_record", "table_name", "record_id"),
+        Index("ix_audit_entry_chain", "site_id", "chain_seq"),
+        Index("ix_audit_entry_unchained", "id", sqlite_where=text("entry_hash IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime)
@@ -474,6 +478,11 @@ class AuditEntry(Base):
     record_id: Mapped[str] = mapped_column(String(36))
     fields: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    # Tamper evidence (`store.audit_chain`): the entry's place in its site's chain, the hash of
+    # the entry before it and its own hash, filled in when the transaction that wrote it commits.
+    chain_seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 SYNCED_MODELS: dict[str, type[SyncedBase]] = {
@@ -506,4 +515,5 @@ def _assign_id(target: SyncedBase, _args: tuple, kwargs: dict) -> None:
 
 
 # Tables defined beside the core ones register themselves in SYNCED_MODELS when imported.
+from referral_desk.store import access_models as _access_models  # noqa: E402, F401
 from referral_desk.store import directory_models as _directory_models  # noqa: E402, F401
