@@ -77,6 +77,7 @@ def test_the_ownership_graph_comes_from_the_foreign_keys() -> None:
         OwnerLink("follow_up", "referral_id", "referral"),
         OwnerLink("case_note", "person_id", "person"),
         OwnerLink("case_note", "referral_id", "referral"),
+        OwnerLink("record_access", "person_id", "person"),  # the access log (issue 12)
     }
 
 
