@@ -53,6 +53,12 @@ class Case:
     ready: Callable[[Any], bool] = lambda _dialog: True
 
 
+def _manager(c: Ctx) -> bool:
+    """Make this PC's officer a manager (the access log is a manager's view)."""
+    c.services.profile.set(role="manager")
+    return True
+
+
 def _ui(module: str, name: str) -> Any:
     return getattr(importlib.import_module(f"referral_desk.ui.{module}"), name)
 
@@ -108,6 +114,13 @@ def _import_preview(ctx: Ctx) -> QDialog:
 
 
 DIALOGS: dict[str, list[Case]] = {
+    "accountability.AccessLogDialog": [
+        Case("who has opened this record", lambda c: _ui("accountability", "AccessLogDialog")(
+            c.services.access.for_person(c.person.id) if _manager(c) else [], c.window),
+            "Close")],
+    "accountability.RetentionDialog": [
+        Case("retention", lambda c: _ui("accountability", "RetentionDialog")(
+            c.services, c.window), "Close")],
     "about_dialog.AboutDialog": [
         Case("about", lambda c: _ui("about_dialog", "AboutDialog")(c.services, c.window), "Close"),
     ],

@@ -288,8 +288,12 @@ class MainWindow(QMainWindow):
             self.after_write()
 
     def _build_extra_menus(self) -> None:
-        """Sync and Directory menus come from their own modules' actions."""
+        """Sync and Directory menus come from their own modules' actions; so do the
+        accountability tools at the end of the Person menu (access log, export, retention)."""
+        from referral_desk.ui.accountability import add_account_actions
         from referral_desk.ui.sync_menu import SYNC_MENU, make_sync_actions
+
+        self.actions_by_name.update(add_account_actions(self, self._person_menu))
 
         sync_actions = make_sync_actions(self.services, self, self.after_write)
         sync_menu = QMenu("&Sync", self)
@@ -352,6 +356,8 @@ class MainWindow(QMainWindow):
             menu.setAccessibleName(title.replace("&", ""))
             if title == "&Help":
                 self._help_menu = menu
+            if title == "&Person":
+                self._person_menu = menu
             for name in names:
                 if name is None:
                     menu.addSeparator()
@@ -368,7 +374,7 @@ class MainWindow(QMainWindow):
         referral = self.person_page.selected_referral() if on_referrals else None
         follow_up = self._selected_follow_up()
         for name in ("log_need", "add_note", "transfer", "consent", "hand_over", "close_case",
-                     "delete_person"):  # fmt: skip
+                     "delete_person", "person_access", "export_person"):  # fmt: skip
             a[name].setEnabled(person is not None)
         for name in ("find_service", "mark_unmet", "need_status", "edit_need", "delete_need"):
             a[name].setEnabled(need is not None)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.fields import max_length
 from referral_desk.services.app_services import AppServices
+from referral_desk.services.retention import MAX_YEARS, MIN_YEARS
 from referral_desk.ui.widgets import (
     FieldError,
     MessageBar,
@@ -75,6 +77,7 @@ class PreferencesDialog(QDialog):
         layout.addWidget(self._profile_group())
         if not first_run:
             layout.addWidget(self._local_group())
+            layout.addWidget(self._team_group())
         layout.addStretch(1)
 
         buttons, self.save_button = save_cancel_buttons(
@@ -161,6 +164,22 @@ class PreferencesDialog(QDialog):
         form.addRow(label, row)
         return group
 
+    def _team_group(self) -> QGroupBox:
+        """Team settings (they travel to every PC with the next sync); a manager changes them."""
+        group = QGroupBox("Team")
+        group.setAccessibleName("Team")
+        form = QFormLayout(group)
+        self.retention_years = QSpinBox()
+        self.retention_years.setRange(MIN_YEARS, MAX_YEARS)
+        self.retention_years.setSuffix(" years after the case was closed")
+        named(self.retention_years, "Keep records for",
+              "Personal details of a closed case are erased this many years after it was "
+              "closed (Person menu, Retention). A manager sets it for the whole team.")  # fmt: skip
+        label = QLabel("&Keep records for")
+        label.setBuddy(self.retention_years)
+        form.addRow(label, self.retention_years)
+        return group
+
     def _load(self) -> None:
         profile = self.services.profile.get()
         if profile is not None:
@@ -175,6 +194,12 @@ class PreferencesDialog(QDialog):
             set_combo_text(self.page_size, str(local("page_size", "A4") or "A4"))
             set_combo_text(self.printer, str(local("printer", "") or ""))
             self.shared_store.setText(str(local("shared_store", "") or ""))
+            self._retention_loaded = self.services.retention.years()
+            self.retention_years.setValue(self._retention_loaded)
+            manager = profile is not None and profile.role == "manager"
+            self.retention_years.setEnabled(manager)
+            if not manager:
+                self.retention_years.setToolTip("A manager sets the team's retention period.")
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(
@@ -203,6 +228,8 @@ class PreferencesDialog(QDialog):
                 setting("page_size", self.page_size.currentText())
                 setting("printer", self.printer.currentText().strip())
                 setting("shared_store", self.shared_store.text().strip())
+                if self.retention_years.value() != self._retention_loaded:
+                    self.services.retention.set_years(self.retention_years.value())
         except DomainError as err:
             self.message_bar.show_message(str(err), kind="error")
             return
