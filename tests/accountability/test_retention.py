@@ -139,3 +139,31 @@ def test_the_command_line(app, capsys) -> None:
     assert "add --yes" in capsys.readouterr().err
     assert run(["--data-dir", data, "retention", "apply", "--yes", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["erased"]) == 2
+
+
+def test_reports_inside_the_retention_window_keep_their_counts(app) -> None:
+    """Retention erases cases closed years ago: a report over the recent years counts exactly
+    what it counted before; one over the erased years no longer counts them (README)."""
+    from referral_desk.services.base import Clock
+    from referral_desk.services.needs import NeedService
+    from referral_desk.services.people import PeopleService
+
+    then = Clock(fixed_today=date(2017, 5, 2))
+    old = PeopleService(app.db, then).add(given_name="Old", family_name="Case",
+                                          date_of_birth="1960-01-02").id  # fmt: skip
+    NeedService(app.db, then).log(old, "finance", "Old debts", unmet="no-service")
+    app.cases.close_case(old, "2018-01-15")
+    recent = _closed(app, "Recent", None)
+    app.needs.log(recent, "accommodation", "No fixed abode", unmet="no-service")
+
+    def counts(start: str, end: str) -> str:
+        return json.dumps(app.reports.data("unmet-needs", start, end), sort_keys=True)
+
+    recent_before, old_before = (
+        counts("2025-03-02", "2026-03-02"),
+        counts("2017-01-01", "2017-12-31"),
+    )
+    app.profile.set(role="manager")
+    assert [i.person_id for i in app.retention.apply().erased] == [old]
+    assert counts("2025-03-02", "2026-03-02") == recent_before
+    assert counts("2017-01-01", "2017-12-31") != old_before
