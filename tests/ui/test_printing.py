@@ -305,11 +305,12 @@ def test_save_as_pdf_into_the_data_folder_is_refused(
 ) -> None:
     data = app.data_path.parent
     target = data / name
-    existed = target.exists()
-    before = target.read_bytes() if existed else None
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a: (str(target), "")))  # fmt: skip
     dialog = open_preview(qtbot, app, referred["referral"].reference)
+    # Read after the preview: making the slip notes the access in the access log (a write).
+    existed = target.exists()
+    before = target.read_bytes() if existed else None
     shown: list[str] = []
     gui.on_next_dialog(lambda box: (shown.append(box.text()), box.accept()))
     dialog.save_as_pdf()
