@@ -44,7 +44,3 @@ class DatabaseBusy(DatabaseError):
 class NotPermitted(DomainError):
     """The current officer's role does not allow this (e.g. only a manager sees the access
     log or applies retention)."""
-
-
-class AuditChainBroken(DomainError):
-    """`audit verify` found the audit trail's hash chain broken (the report says where)."""
