@@ -49,7 +49,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Copies share a site id; tests of sync between sites build their own databases.
     """
-    from referral_desk.services.app_services import open_services
+    from unlocking import open_test_services as open_services
 
     folder = tmp_path_factory.mktemp("template")
     services = open_services(folder, Clock(fixed_today=TODAY))
@@ -62,7 +62,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def app(tmp_path: Path, clock: Clock, template_db: Path) -> Iterator[object]:
     """A fresh database with reference data and an officer profile."""
-    from referral_desk.services.app_services import open_services
+    from unlocking import open_test_services as open_services
 
     data = tmp_path / "data"
     data.mkdir(mode=0o700)

@@ -39,3 +39,19 @@ class DatabaseBusy(DatabaseError):
 
     A class of its own so the client can offer "Try again" without reading the message.
     """
+
+
+class WrongPassphrase(DomainError):
+    """The unlock passphrase (or recovery code, or OS login) did not open the data key.
+
+    `retry_after` is how many seconds the next attempt must wait: the delay grows after
+    repeated failures and survives a restart. Nothing was opened or changed.
+    """
+
+    def __init__(self, message: str, *, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class DataLocked(DomainError):
+    """The data is locked (its key dropped from memory): unlock it first. Nothing changed."""

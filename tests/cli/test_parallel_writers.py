@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from unlocking import connect as connect_db
 
 from referral_desk.app import run
 from referral_desk.store.database import DB_FILENAME
@@ -94,7 +94,7 @@ def short_wait(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @contextmanager
 def another_program_writing(folder: Path) -> Iterator[None]:
-    holder = sqlite3.connect(folder / DB_FILENAME, isolation_level=None)
+    holder = connect_db(folder / DB_FILENAME, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     holder.execute("UPDATE site_state SET hlc = hlc + 1 WHERE key = 1")
     try:
