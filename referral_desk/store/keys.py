@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from referral_desk.domain.errors import DomainError, WrongPassphrase
+from referral_desk.domain.passphrase import MIN_LENGTH
 from referral_desk.files import write_atomically
 
 KEY_FILENAME = "referral-desk.key"
@@ -41,7 +42,7 @@ SLOT_PASSPHRASE = "passphrase"
 SLOT_RECOVERY = "recovery"
 SLOT_OS_LOGIN = "os-login"
 
-MIN_PASSPHRASE_CHARS = 8
+MIN_PASSPHRASE_CHARS = MIN_LENGTH  # the same rule as the team passphrase (domain.passphrase)
 MAX_PASSPHRASE_CHARS = 1024
 
 LOST_BOTH = (
