@@ -92,11 +92,11 @@ class CliUnlock:
         args: argparse.Namespace,
         *,
         interactive: bool | None = None,
-        ask: Callable[[str], str] = getpass.getpass,
+        ask: Callable[[str], str] | None = None,
     ) -> None:
         self.args = args
         self.interactive = sys.stdin.isatty() if interactive is None else interactive
-        self.ask = ask
+        self.ask = ask or getpass.getpass
         self.given = ""  # the passphrase the folder was opened with (for `os-login on`)
 
     def __call__(self, setting_up: bool) -> Unlock:

@@ -329,7 +329,7 @@ def delay_after(failures: int) -> float:
     takes years; an officer who mistypes a few times waits seconds."""
     if failures < FREE_ATTEMPTS:
         return 0.0
-    return min(MAX_DELAY_S, 2.0 ** (failures - FREE_ATTEMPTS + 1))
+    return min(MAX_DELAY_S, 2.0 ** min(failures - FREE_ATTEMPTS + 1, 16))
 
 
 class Throttle:
