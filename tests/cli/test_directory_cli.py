@@ -27,20 +27,6 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-class _KeptOpen:
-    """`app` for `run_command`, which closes what it ran on (and closing wipes the key): the
-    test goes on using `app` after each command."""
-
-    def __init__(self, app: Any) -> None:
-        self._app = app
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._app, name)
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
 def cli(app: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
     """Run a command line against `app`; returns (exit code, stdout, stderr)."""
@@ -52,7 +38,7 @@ def cli(app: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
         except SystemExit as exc:
             out = capsys.readouterr()
             return int(exc.code or 0), out.out, out.err
-        code = run_command(args, lambda: _KeptOpen(app))
+        code = run_command(args, lambda: app)
         out = capsys.readouterr()
         return code, out.out, out.err
 
