@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from unlocking import TEST_PASSPHRASE
 
 from referral_desk.services.base import Clock  # no Qt: the platform below is not chosen yet
 from referral_desk.store.database import DB_FILENAME
@@ -20,6 +21,10 @@ from referral_desk.store.database import DB_FILENAME
 LAPTOP_SCREEN = Path(__file__).parent / "data" / "laptop-screen.json"
 if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={LAPTOP_SCREEN}"
+
+# Every command line a test runs (in process or as a child) unlocks with the tests' passphrase;
+# tests of the refusals remove it (tests/unlocking.py: the key every test database shares).
+os.environ["REFERRAL_DESK_UNLOCK"] = TEST_PASSPHRASE
 
 TODAY = date(2026, 3, 2)  # a Monday, clear of bank holidays
 
@@ -49,7 +54,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Copies share a site id; tests of sync between sites build their own databases.
     """
-    from referral_desk.services.app_services import open_services
+    from unlocking import open_test_services as open_services
 
     folder = tmp_path_factory.mktemp("template")
     services = open_services(folder, Clock(fixed_today=TODAY))
@@ -62,7 +67,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def app(tmp_path: Path, clock: Clock, template_db: Path) -> Iterator[object]:
     """A fresh database with reference data and an officer profile."""
-    from referral_desk.services.app_services import open_services
+    from unlocking import open_test_services as open_services
 
     data = tmp_path / "data"
     data.mkdir(mode=0o700)

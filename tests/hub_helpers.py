@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from referral_desk.services.app_services import AppServices, open_services
+from unlocking import open_test_services as open_services
+
+from referral_desk.services.app_services import AppServices
 from referral_desk.services.base import Clock
 
 

@@ -19,6 +19,7 @@ from referral_desk.cli.account_cmd import add_account_parser, add_person_actions
 from referral_desk.cli.hub_cmd import add_hub_parser
 from referral_desk.cli.report_cmd import add_report_parser
 from referral_desk.cli.sync_cmd import add_sync_parser
+from referral_desk.cli.unlock_cmd import add_unlock_options, add_unlock_parser
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.text import json_printable, printable
 from referral_desk.services.app_services import AppServices
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"referral-desk {__version__}")
     p.add_argument("--data-dir", metavar="DIR", help="folder holding the database")
+    add_unlock_options(p)
     p.add_argument("--demo", action="store_true", help="(desktop app) add demo data if empty")
     p.add_argument(
         "--import",
@@ -214,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     directory_cmd.add_directory_parser(sub, js)
     add_hub_parser(sub, js)
     add_account_parser(sub, js, OneLineParser)
+    add_unlock_parser(sub, js)
     return p
 
 
@@ -245,6 +248,18 @@ def refuse(err: DomainError) -> int:
     return EXIT_REFUSED
 
 
+def tell_once(app: AppServices) -> None:
+    """What opening the folder did that the officer must know: the recovery code of a new
+    folder (shown this once), a plaintext database encrypted. On stderr: JSON stays clean."""
+    code = app.security.take_recovery_code()
+    if code:
+        print("referral-desk: this data folder is encrypted with your passphrase. Recovery "
+              f"code, shown only this once (write it down, keep it away from this computer): "
+              f"{code}", file=sys.stderr)  # fmt: skip
+    for notice in app.security.notices:
+        print(f"referral-desk: {notice}", file=sys.stderr)
+
+
 def run_command(args: argparse.Namespace, open_app: Callable[[], AppServices]) -> int:
     try:
         return _run_command(args, open_app)
@@ -264,6 +279,7 @@ def _run_command(args: argparse.Namespace, open_app: Callable[[], AppServices]) 
     except DomainError as err:
         return refuse(err)
     try:
+        tell_once(app)
         handler = commands.HANDLERS[args.command]
         result = handler(app, args)
         emit(args, result[0], result[1])

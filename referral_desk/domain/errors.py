@@ -44,3 +44,19 @@ class DatabaseBusy(DatabaseError):
 class NotPermitted(DomainError):
     """The current officer's role does not allow this (e.g. only a manager sees the access
     log or applies retention)."""
+
+
+class WrongPassphrase(DomainError):
+    """The unlock passphrase (or recovery code, or OS login) did not open the data key.
+
+    `retry_after` is how many seconds the next attempt must wait: the delay grows after
+    repeated failures and survives a restart. Nothing was opened or changed.
+    """
+
+    def __init__(self, message: str, *, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class DataLocked(DomainError):
+    """The data is locked (its key dropped from memory): unlock it first. Nothing changed."""

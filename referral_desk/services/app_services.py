@@ -9,10 +9,11 @@ the window is starting (DESIGN.md §9: start to usable window ≤ 1.5 s).
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
@@ -27,6 +28,7 @@ from referral_desk.services.people import PeopleService
 from referral_desk.services.profile import ProfileService
 from referral_desk.services.reference import ReferenceService
 from referral_desk.services.referrals import ReferralService
+from referral_desk.services.security import SecurityService, UnlockSource, obtain_key
 from referral_desk.store.database import Database
 
 if TYPE_CHECKING:
@@ -47,10 +49,16 @@ class AppServices:
     """Every use case over one open database and one clock."""
 
     def __init__(
-        self, db: Database, clock: Clock, *, output_guard: OutputGuard | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        output_guard: OutputGuard | None = None,
+        security: SecurityService | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
+        self.security = security or SecurityService(db, db.path.parent)
         # Every file written where the officer chose goes through this: never into the data
         # folder (open_services builds it with that folder; else the database's own folder).
         self.output_guard = output_guard or OutputGuard(db.path.parent)
@@ -149,19 +157,55 @@ class AppServices:
         self.db.close()
 
 
+ENCRYPTED_NOTICE = (
+    "Your Referral Desk data on this computer is now encrypted. The unencrypted database file "
+    "and its log were overwritten and removed{backups}; from now on it opens only with your "
+    "passphrase (or the recovery code)."
+)
+
+
 def open_services(
     data_dir: Path,
     clock: Clock | None = None,
     *,
+    unlock: UnlockSource,
     before_upgrade: Callable[[], None] | None = None,
+    keyring_backend: Any = None,
+    now: Callable[[], float] = time.time,
 ) -> AppServices:
-    """Open (creating or migrating) the database in `data_dir` and seed reference data.
+    """Unlock, then open (creating, encrypting or migrating) the database in `data_dir`.
 
+    `unlock` is what the officer gave, or a function asking for it (told whether the folder
+    is being set up). A wrong answer raises `WrongPassphrase` before anything is written. A
+    new folder's recovery code is then in `services.security.take_recovery_code()`, and what
+    to tell the officer once (a plaintext database encrypted) in `services.security.notices`.
     `before_upgrade` runs before an older database is backed up and upgraded (see
     `Database.open`), so the caller can tell the officer why the start takes longer.
+    `keyring_backend` and `now` are for tests (the OS credential store; the wall clock of
+    the wrong-passphrase delay).
     """
-    db = Database.open(data_dir, before_upgrade=before_upgrade)
-    services = AppServices(db, clock or Clock(), output_guard=OutputGuard(data_dir))
+    got = obtain_key(data_dir, unlock, keyring_backend=keyring_backend, now=now)
+    try:
+        db = Database.open(data_dir, key=got.key, before_upgrade=before_upgrade)
+    except BaseException:
+        got.key.wipe()
+        raise
+    notices = []
+    if db.encrypted_from_plaintext is not None:
+        n = db.encrypted_from_plaintext
+        copies = f", and {n} older backup cop{'y' if n == 1 else 'ies'} encrypted" if n else ""
+        notices.append(ENCRYPTED_NOTICE.format(backups=copies))
+    security = SecurityService(
+        db,
+        data_dir,
+        keyring_backend=keyring_backend,
+        now=now,
+        recovery_code=got.recovery_code,
+        notices=notices,
+    )
+    services = AppServices(
+        db, clock or Clock(), output_guard=OutputGuard(data_dir), security=security
+    )
     services.reference.seed_defaults()
     if import_cut_short(db):
         # A sync import cut short by a crash is finished now, not at the next sync; if that

@@ -69,8 +69,10 @@ class PassphraseStore:
     disappears while the app runs is noticed, and tests can patch `keyring.get_keyring`.
     """
 
-    def __init__(self, backend: Any = None) -> None:
+    def __init__(self, backend: Any = None, *, service: str = SERVICE_NAME) -> None:
         self._backend = backend
+        # The data key's OS-login secret is kept under its own service name (services.security).
+        self._service = service
 
     def _get_backend(self) -> Any:
         if self._backend is not None:
@@ -87,7 +89,7 @@ class PassphraseStore:
         if backend is None or not site_id:
             return None
         try:
-            value = backend.get_password(SERVICE_NAME, site_id)
+            value = backend.get_password(self._service, site_id)
         except Exception:  # locked or denied: the UI then asks, as if nothing were remembered
             log.warning("The OS password store could not be read")
             return None
@@ -101,7 +103,7 @@ class PassphraseStore:
         if not site_id or not passphrase:
             raise PassphraseStoreError("There is no passphrase to remember.")
         try:
-            backend.set_password(SERVICE_NAME, site_id, passphrase)
+            backend.set_password(self._service, site_id, passphrase)
         except Exception:
             raise PassphraseStoreError(
                 "This computer's password store did not accept the passphrase (is it locked?). "
@@ -119,7 +121,7 @@ class PassphraseStore:
         except ImportError:  # pragma: no cover - keyring is a dependency
             PasswordDeleteError = LookupError
         try:
-            backend.delete_password(SERVICE_NAME, site_id)
+            backend.delete_password(self._service, site_id)
         except PasswordDeleteError:
             return  # nothing was remembered
         except Exception:

@@ -6,7 +6,8 @@ same state again (six failed starts used to leave six full copies). Each copy ha
 sidecar record (`<copy>.json`: source revision, size and SHA-256 of the database file it was
 taken from, no personal data); a start whose database matches the newest copy's record reuses
 that copy. Old copies are pruned whenever a copy is made or reused, whether or not the upgrade
-that follows succeeds.
+that follows succeeds. Copies are encrypted with the database's own data key (SQLite's backup
+API between two keyed SQLCipher connections), so they are no easier to read than the database.
 """
 
 from __future__ import annotations
@@ -14,17 +15,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from referral_desk.files import write_atomically
-from referral_desk.store.engine import BUSY_TIMEOUT_MS, make_private_dir, touch_private_file
+from referral_desk.store.engine import (
+    BUSY_TIMEOUT_MS,
+    connect_keyed,
+    make_private_dir,
+    touch_private_file,
+)
+from referral_desk.store.keys import DataKey
 
 SIDECAR_SUFFIX = ".json"
 PARTIAL_SUFFIX = ".partial"
-_CHUNK = 1 << 20
 _MAX_SIDECAR_BYTES = 4096
 
 
@@ -50,6 +56,7 @@ def backup_before_upgrade(
     backup_dir: Path,
     revision: str,
     *,
+    key: DataKey,
     keep: int,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
 ) -> str:
@@ -61,17 +68,17 @@ def backup_before_upgrade(
     is still reading an older state), a copy is made without a fingerprint, as before.
     """
     make_private_dir(backup_dir)
-    conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+    conn = connect_keyed(path, key, timeout_s=busy_timeout_ms / 1000, isolation_level=None)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            stamp = _fingerprint(path, revision)
+            stamp = _fingerprint(conn, path, revision)
             newest = copies(backup_dir, path.stem)
             if stamp is not None and newest and read_sidecar(newest[0]) == stamp:
                 name = newest[0].name
             else:
-                name = _copy(path, backup_dir, revision)
+                name = _copy(path, backup_dir, revision, key)
                 if stamp is not None:
                     write_atomically(
                         _sidecar(backup_dir / name), json.dumps(asdict(stamp)).encode()
@@ -119,22 +126,35 @@ def _sidecar(copy: Path) -> Path:
     return copy.with_name(copy.name + SIDECAR_SUFFIX)
 
 
-def _fingerprint(path: Path, revision: str) -> Fingerprint | None:
-    """Size and SHA-256 of the database file, or None when the log still holds changes."""
+def _fingerprint(conn: Any, path: Path, revision: str) -> Fingerprint | None:
+    """A digest of the database's content (schema and every row), or None when the log
+    still holds changes.
+
+    Not of the file's bytes: SQLCipher encrypts each page written with a fresh IV, so a write
+    that changes nothing (or a checkpoint) changes the bytes but not the state copied.
+    """
     wal = path.with_name(path.name + "-wal")
     if wal.exists() and wal.stat().st_size > 0:
         return None
     digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return Fingerprint(revision, size, digest.hexdigest())
+    tables = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    ).fetchall()
+    for name, sql in tables:
+        digest.update(f"{name}\x00{sql}\x00".encode())
+        if not sql or sql.upper().startswith("CREATE VIRTUAL TABLE"):
+            continue  # virtual tables' rows live in their shadow tables, hashed themselves
+        quoted = '"' + name.replace('"', '""') + '"'
+        for row in conn.execute(f"SELECT * FROM {quoted}"):
+            digest.update(repr(row).encode())
+            digest.update(b"\x00")
+    return Fingerprint(revision, path.stat().st_size, digest.hexdigest())
 
 
-def _copy(path: Path, backup_dir: Path, revision: str) -> str:
-    """Copy with SQLite's backup API into a private temporary file, then rename into place."""
+def _copy(path: Path, backup_dir: Path, revision: str, key: DataKey) -> str:
+    """Copy with SQLite's backup API into a private temporary file, then rename into place.
+
+    Both ends are keyed with the data key: the pages are written encrypted, never in clear."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = f"{path.stem}-{revision}-{stamp}"
     name = f"{base}.sqlite3"
@@ -146,8 +166,8 @@ def _copy(path: Path, backup_dir: Path, revision: str) -> str:
     partial = backup_dir / f".{name}{PARTIAL_SUFFIX}"
     touch_private_file(partial)
     try:
-        src = sqlite3.connect(path)
-        dst = sqlite3.connect(partial)
+        src = connect_keyed(path, key)
+        dst = connect_keyed(partial, key)
         try:
             src.backup(dst)
         finally:

@@ -2,11 +2,12 @@
 
 The one place that decides whether a file on disk may be used: it must be SQLite, not from a
 newer version of the app, and is backed up before any migration (DESIGN.md §9 reliability).
+It is encrypted with the data key (SQLCipher); a plaintext database from before encryption is
+encrypted when it is opened (`store.encryption`), and the caller is told.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,16 +22,20 @@ if TYPE_CHECKING:
 from sqlalchemy.orm import Session, sessionmaker
 
 from referral_desk.domain.errors import DatabaseBusy, DatabaseError
-from referral_desk.store import changelog, import_journal
+from referral_desk.store import changelog, encryption, import_journal
 from referral_desk.store.backups import backup_before_upgrade
 from referral_desk.store.engine import (
+    KeyHolder,
+    connect_keyed,
     create_sqlite_engine,
+    driver,
     for_writing,
-    looks_like_sqlite,
+    is_plaintext,
     make_private_dir,
     touch_private_file,
 )
 from referral_desk.store.erasure import REPAIR_KEY, erase_orphans
+from referral_desk.store.keys import DataKey
 from referral_desk.store.models import LocalSetting, SiteState
 
 DB_FILENAME = "referral-desk.sqlite3"
@@ -72,6 +77,11 @@ UPGRADE_FAILED = (
     "The database could not be upgraded to this version of Referral Desk; it was left as it was."
 )
 COPY_KEPT = " A copy made before the upgrade is in the backups folder."
+KEY_MISMATCH = (
+    "The database cannot be opened with this data folder's key: the key file belongs to "
+    "another database, or the file is damaged or not a Referral Desk database. Nothing was "
+    "changed."
+)
 
 
 def translate_db_error(err: BaseException) -> DatabaseError:
@@ -94,9 +104,13 @@ def translate_db_error(err: BaseException) -> DatabaseError:
 class Database:
     """An open, up-to-date database. Create with `Database.open(data_dir)`."""
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    def __init__(self, path: Path, engine: Engine, keys: KeyHolder) -> None:
         self.path = path
         self.engine = engine
+        self.keys = keys
+        # Set by `open` when a plaintext database was found and encrypted (the caller tells
+        # the officer): how many plaintext backup copies were encrypted along with it.
+        self.encrypted_from_plaintext: int | None = None
         # Writes begin IMMEDIATE (take the write lock first, waiting for it); reads do not.
         self._writer = for_writing(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -107,31 +121,36 @@ class Database:
         cls,
         data_dir: Path,
         *,
+        key: DataKey,
         backup_dir: Path | None = None,
         before_upgrade: Callable[[], None] | None = None,
     ) -> Database:
-        """Open (creating or upgrading) the database in `data_dir`.
+        """Open (creating, encrypting or upgrading) the database in `data_dir` with `key`.
 
         `before_upgrade` runs once an existing database is found to need the backup-and-upgrade,
         before it starts: a large database takes a while, and the window can say so first.
+        The database keeps `key` (and wipes it when locked or closed).
         """
         try:
             make_private_dir(data_dir)
         except OSError as err:
             raise DatabaseError("The data folder cannot be created or is not writable.") from err
         path = data_dir / DB_FILENAME
-        if path.exists() and not looks_like_sqlite(path):
-            raise DatabaseError("The database file is damaged or is not a Referral Desk database.")
+        backups = backup_dir or data_dir / "backups"
+        encrypted_backups = _encrypt_if_plaintext(path, key, backups)
         try:
             touch_private_file(path)
         except OSError as err:
             raise DatabaseError(
                 "The data folder is read-only: cannot create the database."
             ) from err
-        engine = create_sqlite_engine(path)
+        _check_key(path, key)
+        keys = KeyHolder(key)
+        engine = create_sqlite_engine(path, keys)
         try:
-            _migrate_or_explain(engine, path, backup_dir or data_dir / "backups", before_upgrade)
-            db = cls(path, engine)
+            _migrate_or_explain(engine, path, backups, key, before_upgrade)
+            db = cls(path, engine, keys)
+            db.encrypted_from_plaintext = encrypted_backups
             db._ensure_site()
             # An import interrupted after its commit point is completed now (before or after,
             # never between: DESIGN.md §9). Usually one query that finds nothing.
@@ -145,7 +164,27 @@ class Database:
         return db
 
     def close(self) -> None:
+        """Close the pooled connections. The key is kept (as the engine is): a late timer of a
+        closing window may still read, and must not fail; `lock` is what drops the key."""
         self.engine.dispose()
+
+    @property
+    def locked(self) -> bool:
+        return self.keys.locked
+
+    def lock(self) -> None:
+        """Drop the key (wiped in place) and close every pooled connection; idempotent.
+
+        Until `unlock`, every read or write raises `DataLocked`. A connection another thread
+        has checked out finishes its transaction and is then discarded with the old pool.
+        """
+        self.keys.drop()
+        self.engine.dispose()
+
+    def unlock(self, key: DataKey) -> None:
+        """Take the key back after checking it opens this database (`DatabaseError` if not)."""
+        _check_key(self.path, key)
+        self.keys.set(key)
 
     def checkpoint(self) -> bool:
         """Copy the write-ahead log into the database file and empty it, now.
@@ -173,7 +212,7 @@ class Database:
                 cur.execute(f"PRAGMA busy_timeout={int(timeout)}")
                 cur.close()
             return busy == 0
-        except sqlite3.Error:
+        except driver.Error:
             return False
         finally:
             raw.close()
@@ -256,19 +295,60 @@ def _migrate_or_explain(
     engine: Engine,
     path: Path,
     backup_dir: Path,
+    key: DataKey,
     before_upgrade: Callable[[], None] | None,
 ) -> None:
     """`migrate`, with the copy's own SQLite errors (busy, read-only…) explained too."""
     try:
-        migrate(engine, path, backup_dir, before_upgrade)
-    except sqlite3.Error as err:
+        migrate(engine, path, backup_dir, key, before_upgrade)
+    except driver.Error as err:
         raise translate_db_error(err) from err
+
+
+def _encrypt_if_plaintext(path: Path, key: DataKey, backup_dir: Path) -> int | None:
+    """Encrypt a plaintext database (and its plaintext backups) before anything else reads it.
+
+    Returns None when there was nothing to do, else how many backup copies were encrypted.
+    """
+    try:
+        encryption.finish_interrupted(path)
+        if not is_plaintext(path):
+            return None
+        encryption.encrypt_file(path, key)
+        return encryption.encrypt_backups(backup_dir, path.stem, key)
+    except OSError as err:
+        raise DatabaseError(
+            "The database could not be encrypted (is the disk full or the folder read-only?). "
+            "Nothing was lost."
+        ) from err
+    except driver.Error as err:
+        raise translate_db_error(err) from err
+
+
+def _opens_with(path: Path, key: DataKey) -> bool:
+    try:
+        connect_keyed(path, key).close()
+    except driver.DatabaseError as err:
+        if "not a database" in str(err).lower():
+            return False
+        raise translate_db_error(err) from err
+    return True
+
+
+def _check_key(path: Path, key: DataKey) -> None:
+    try:
+        ok = _opens_with(path, key)
+    except driver.Error as err:
+        raise translate_db_error(err) from err
+    if not ok:
+        raise DatabaseError(KEY_MISMATCH)
 
 
 def migrate(
     engine: Engine,
     path: Path,
     backup_dir: Path,
+    key: DataKey,
     before_upgrade: Callable[[], None] | None = None,
 ) -> str | None:
     """Bring the database to head. Returns the name of the pre-upgrade copy when one is needed.
@@ -298,7 +378,7 @@ def migrate(
         if before_upgrade is not None:
             before_upgrade()
         try:
-            backup = backup_before_upgrade(path, backup_dir, current, keep=KEEP_BACKUPS)
+            backup = backup_before_upgrade(path, backup_dir, current, key=key, keep=KEEP_BACKUPS)
         except OSError as err:
             raise DatabaseError(
                 "The copy made before upgrading could not be written (is the disk full?); "

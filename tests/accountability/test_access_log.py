@@ -5,16 +5,15 @@ person, and never in reports or the hub return."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from unlocking import connect, open_test_services
 
 from referral_desk.app import run
 from referral_desk.domain.errors import DatabaseBusy, NotFound, NotPermitted
-from referral_desk.services.app_services import open_services
 from referral_desk.services.base import Clock
 from referral_desk.store.access_models import RecordAccess
 
@@ -41,7 +40,7 @@ def timed(tmp_path: Path, template_db: Path):
     data.mkdir(mode=0o700)
     shutil.copy2(template_db, data / "referral-desk.sqlite3")
     clock = Ticking(datetime(2026, 3, 2, 9, 0))
-    services = open_services(data, clock)
+    services = open_test_services(data, clock)
     yield services, clock
     services.close()
 
@@ -184,7 +183,7 @@ def test_the_access_log_never_reaches_reports_or_the_hub_return(app) -> None:
                                    at=datetime(2026, 3, 1, 9, minute)))  # fmt: skip
     after = everything()
     assert before == after
-    conn = sqlite3.connect(app.db.path)
+    conn = connect(app.db.path)
     ids = [r[0] for r in conn.execute("SELECT id FROM record_access")]
     conn.close()
     assert not [i for i in ids if i in after[0] or i in after[1]]

@@ -5,15 +5,15 @@ reports an edited, removed or reordered entry, naming the site and the entry."""
 from __future__ import annotations
 
 import importlib.util
-import sqlite3
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
+from unlocking import connect, open_test_database, open_test_services
 
 from referral_desk.app import run
 from referral_desk.store.audit_chain import entry_hash
-from referral_desk.store.database import DB_FILENAME, Database, migrations_path
+from referral_desk.store.database import DB_FILENAME, migrations_path
 
 
 def _entries(app, n: int = 4) -> None:
@@ -22,14 +22,14 @@ def _entries(app, n: int = 4) -> None:
 
 
 def _sql(app, statement: str, *params) -> None:
-    conn = sqlite3.connect(app.db.path)
+    conn = connect(app.db.path)
     conn.execute(statement, params)
     conn.commit()
     conn.close()
 
 
 def _rows(app) -> list[tuple]:
-    conn = sqlite3.connect(app.db.path)
+    conn = connect(app.db.path)
     try:
         return conn.execute("SELECT id, site_id, chain_seq FROM audit_entry ORDER BY id").fetchall()
     finally:
@@ -115,7 +115,7 @@ def test_the_cli_says_intact_or_names_the_break(app, capsys) -> None:
     assert run(["--data-dir", data, "audit", "verify"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Audit trail intact, ") and "entries" in out
-    conn = sqlite3.connect(Path(data) / DB_FILENAME)
+    conn = connect(Path(data) / DB_FILENAME)
     site, seq = conn.execute("SELECT site_id, chain_seq FROM audit_entry LIMIT 1").fetchone()
     conn.execute("UPDATE audit_entry SET fields = 'x' WHERE chain_seq = 1")
     conn.commit()
@@ -145,22 +145,21 @@ def test_the_migration_hashes_exactly_as_the_app_does(row, seq, prev) -> None:
 def test_a_database_from_before_the_chain_is_chained_on_upgrade(tmp_path: Path, clock) -> None:
     from alembic import command
 
-    from referral_desk.services.app_services import open_services
     from referral_desk.store.database import alembic_config
     from referral_desk.store.engine import for_writing
 
     data = tmp_path / "old"
-    services = open_services(data, clock)
+    services = open_test_services(data, clock)
     services.profile.set(name="Old Officer")
     _entries(services, 3)
     services.close()
-    db = Database.open(data)
+    db = open_test_database(data)
     cfg = alembic_config(db.engine)
     with for_writing(db.engine).begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0009")
     db.close()
-    services = open_services(data, clock)  # upgrades (0010 chains what is there)
+    services = open_test_services(data, clock)  # upgrades (0010 chains what is there)
     try:
         report = services.audit.verify()
         assert report.intact and report.entries > 3

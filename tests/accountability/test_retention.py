@@ -5,12 +5,12 @@ erasure (a manager, confirmed) goes through the ordinary delete path, so tombsto
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from unlocking import connect
 
 from referral_desk.app import run
 from referral_desk.domain.errors import NotPermitted, ValidationError
@@ -97,7 +97,7 @@ def test_apply_refuses_when_the_list_changed_since_the_dry_run(app, caseload) ->
 def test_the_period_is_a_team_setting_that_travels(app) -> None:
     app.profile.set(role="manager")
     app.retention.set_years(10)
-    conn = sqlite3.connect(app.db.path)
+    conn = connect(app.db.path)
     rows = conn.execute(
         "SELECT value FROM change_entry WHERE table_name = 'team_setting' AND field = 'value'"
     ).fetchall()

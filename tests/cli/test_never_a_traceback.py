@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from unlocking import open_test_services as open_services
 
 from referral_desk.app import run
-from referral_desk.services.app_services import open_services
 from referral_desk.services.base import Clock
 from referral_desk.services.demo import generate_demo
 

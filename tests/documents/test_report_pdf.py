@@ -75,7 +75,8 @@ def assert_valid(pdf: bytes) -> int:
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
     """The demo generator's data, once for the module (copied per use)."""
-    from referral_desk.services.app_services import open_services
+    from unlocking import open_test_services as open_services
+
     from referral_desk.services.demo import generate_demo
 
     folder = tmp_path_factory.mktemp("report-demo")
@@ -88,7 +89,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path
 
 @pytest.fixture
 def demo(tmp_path: Path, demo_db: Path) -> Iterator[Any]:
-    from referral_desk.services.app_services import open_services
+    from unlocking import open_test_services as open_services
 
     data = tmp_path / "demo"
     data.mkdir(mode=0o700)

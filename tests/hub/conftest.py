@@ -72,8 +72,8 @@ def make_team(tmp_path_factory: pytest.TempPathFactory):
     import shutil
 
     from hub_helpers import make_team as generate
+    from unlocking import open_test_services as open_services
 
-    from referral_desk.services.app_services import open_services
     from referral_desk.store.database import DB_FILENAME
 
     templates: dict[tuple, Path] = {}

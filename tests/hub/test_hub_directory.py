@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from unlocking import open_test_services as open_services
 
 from referral_desk.app import run
 from referral_desk.hub.errors import KeyMismatch, ReturnDamaged, ReturnRefused
-from referral_desk.services.app_services import open_services
 from referral_desk.services.base import Clock
 from referral_desk.store.models import Service
 

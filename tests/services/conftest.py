@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from unlocking import open_test_database
 
 from referral_desk.store.database import DB_FILENAME, Database
 from referral_desk.store.seed import seed_reference_data
@@ -16,7 +17,7 @@ from referral_desk.store.seed import seed_reference_data
 def directory_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated database with reference data, copied for each test (migrating is slow)."""
     folder = tmp_path_factory.mktemp("directory-template")
-    db = Database.open(folder)
+    db = open_test_database(folder)
     with db.write() as session:
         seed_reference_data(session)
     db.close()
@@ -28,6 +29,6 @@ def directory_db(tmp_path: Path, directory_template: Path) -> Iterator[Database]
     data = tmp_path / "directory-data"
     data.mkdir(mode=0o700)
     shutil.copy2(directory_template, data / DB_FILENAME)
-    db = Database.open(data)
+    db = open_test_database(data)
     yield db
     db.close()

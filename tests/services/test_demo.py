@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from unlocking import open_test_services as open_services
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.followup_rules import DEFAULT_RULES, on_sent
@@ -21,7 +22,7 @@ from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, nor
 from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
 from referral_desk.domain.search_query import SearchQuery
 from referral_desk.domain.states import NeedStatus, Outcome, ReferralState
-from referral_desk.services.app_services import AppServices, open_services
+from referral_desk.services.app_services import AppServices
 from referral_desk.services.base import Clock
 from referral_desk.services.demo import DemoSummary, generate_demo
 from referral_desk.store import changelog

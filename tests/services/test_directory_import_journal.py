@@ -7,7 +7,6 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -18,6 +17,8 @@ from typing import Any
 import pytest
 from hsds_packages import uid, write_package
 from sqlalchemy import func, select
+from unlocking import connect as connect_db
+from unlocking import open_test_database
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.search_query import SearchQuery
@@ -59,7 +60,7 @@ def projection(path: Path) -> tuple[Any, ...]:
         "SELECT id, service_id, name FROM service_area WHERE deleted_at IS NULL ORDER BY id",
         "SELECT count(*), coalesce(sum(seq), 0) FROM change_entry",
     )
-    conn = sqlite3.connect(path / DB_FILENAME)
+    conn = connect_db(path / DB_FILENAME)
     try:
         return tuple(conn.execute(sql).fetchall() for sql in queries)
     finally:
@@ -82,7 +83,7 @@ def test_a_journaled_import_writes_what_one_transaction_writes(
     app: Any, tmp_path: Path, small_chunks: None
 ) -> None:
     pkg = write_package(tmp_path / "pkg", big_tables())
-    other = Database.open(copy_db(app, tmp_path / "other"))
+    other = open_test_database(copy_db(app, tmp_path / "other"))
     try:
         chunks: list[tuple[int, int]] = []
         report = admin_for(app.db, app.clock).import_package(
@@ -175,7 +176,7 @@ def test_an_import_interrupted_after_its_commit_point_is_completed_on_open(
     app: Any, tmp_path: Path, small_chunks: None
 ) -> None:
     pkg = write_package(tmp_path / "pkg", big_tables())
-    reference = Database.open(copy_db(app, tmp_path / "reference"))
+    reference = open_test_database(copy_db(app, tmp_path / "reference"))
     try:
         admin_for(reference, app.clock).import_package(pkg, small_rows=0)
     finally:
@@ -195,7 +196,7 @@ def test_an_import_interrupted_after_its_commit_point_is_completed_on_open(
     assert projection(folder) != after  # between: three chunks are in
     assert import_journal.pending(app.db)
     app.db.close()
-    reopened = Database.open(folder)  # rolls the import forward
+    reopened = open_test_database(folder)  # rolls the import forward
     try:
         assert import_journal.pending(reopened) == []
     finally:
@@ -247,8 +248,9 @@ from referral_desk.services.base import Clock
 from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store import import_journal
 from referral_desk.store.database import Database
+from referral_desk.store.keys import DataKey
 import_journal.CHUNK_WEIGHT = 120
-db = Database.open(Path(sys.argv[1]))
+db = Database.open(Path(sys.argv[1]), key=DataKey(bytes(range(32))))  # tests' key
 admin = DirectoryAdminService(db, Clock())
 print("go", flush=True)
 admin.import_package(Path(sys.argv[2]), small_rows=0)
@@ -263,7 +265,7 @@ def test_a_killed_import_leaves_before_or_after(app: Any, tmp_path: Path) -> Non
     pkg = write_package(tmp_path / "pkg", big_tables(150))
     base = copy_db(app, tmp_path / "base")
     before = projection(base)
-    reference = Database.open(shutil.copytree(base, tmp_path / "reference"))
+    reference = open_test_database(shutil.copytree(base, tmp_path / "reference"))
     started = time.perf_counter()
     import_journal_weight = import_journal.CHUNK_WEIGHT
     import_journal.CHUNK_WEIGHT = 120
@@ -286,7 +288,7 @@ def test_a_killed_import_leaves_before_or_after(app: Any, tmp_path: Path) -> Non
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
         child.stdout.close()
-        db = Database.open(folder)  # rolls a committed import forward
+        db = open_test_database(folder)  # rolls a committed import forward
         try:
             state = projection(folder)
             assert state in (before, after), "a killed import must leave before or after"

@@ -4,11 +4,12 @@ pages (issue 11, points 1 and 14)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from unlocking import connect as connect_db
+from unlocking import decrypted_bytes, keyed_engine, open_test_database
 
 from referral_desk.domain.errors import NotFound, ValidationError
 from referral_desk.store.engine import BUSY_TIMEOUT_MS
@@ -56,9 +57,8 @@ def _case(app, service_id: str, long: bool = False) -> dict[str, str]:
 
 
 def _on_disk(app) -> bytes:
-    path = Path(app.db.path)
-    wal = Path(f"{path}-wal")
-    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    # Decrypted with the key: erased text must be gone even for someone holding it.
+    return decrypted_bytes(Path(app.db.path))
 
 
 def _live(app, model) -> list:
@@ -140,7 +140,7 @@ def test_after_a_delete_neither_the_file_nor_its_wal_holds_the_text(
 ) -> None:
     ids = _case(app, service_id, long=True)
     assert SECRET.encode() in _on_disk(app)
-    other = sqlite3.connect(app.db.path)  # another window has the database open
+    other = connect_db(app.db.path)  # another window has the database open
     try:
         other.execute("SELECT count(*) FROM person").fetchone()
         if what == "person":
@@ -163,10 +163,9 @@ def test_records_older_versions_left_live_for_a_deleted_person_are_erased_once_o
     tmp_path: Path, clock
 ) -> None:
     from alembic import command
+    from unlocking import open_test_services as open_services
 
-    from referral_desk.services.app_services import open_services
-    from referral_desk.store.database import Database, alembic_config
-    from referral_desk.store.engine import create_sqlite_engine
+    from referral_desk.store.database import alembic_config
 
     data = tmp_path / "data"
     app = open_services(data, clock)
@@ -176,19 +175,19 @@ def test_records_older_versions_left_live_for_a_deleted_person_are_erased_once_o
     app.close()
     # What an older version left behind: the person deleted, their need (made concurrently at
     # another site) still live. Then back to the schema of that version.
-    con = sqlite3.connect(db_path)
+    con = connect_db(db_path)
     con.execute("UPDATE person SET deleted_at = '2026-03-01 10:00:00.000000', given_name = '' "
                 "WHERE id = ?", (person.id,))  # fmt: skip
     con.commit()
     con.close()
-    engine = create_sqlite_engine(db_path)
+    engine = keyed_engine(db_path)
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0005")
     engine.dispose()
 
-    db = Database.open(data)  # upgrades, then repairs
+    db = open_test_database(data)  # upgrades, then repairs
     try:
         with db.read() as s:
             row = s.get(Need, need.id)
@@ -200,18 +199,16 @@ def test_records_older_versions_left_live_for_a_deleted_person_are_erased_once_o
             mine = s.scalars(tombstone).all()
             assert len(mine) == 1 and mine[0].site_id == db.site_id  # it will travel
             assert not [v for v in s.scalars(select(ChangeEntry.value)) if SECRET in v]
-        entries = sqlite3.connect(db_path).execute("SELECT count(*) FROM change_entry").fetchone()
+        entries = connect_db(db_path).execute("SELECT count(*) FROM change_entry").fetchone()
     finally:
         db.close()
-    Database.open(data).close()  # once only
-    assert (
-        sqlite3.connect(db_path).execute("SELECT count(*) FROM change_entry").fetchone() == entries
-    )
+    open_test_database(data).close()  # once only
+    assert connect_db(db_path).execute("SELECT count(*) FROM change_entry").fetchone() == entries
 
 
 def test_a_checkpoint_does_not_wait_long_for_another_windows_read(app) -> None:
     app.people.add(given_name="Ann", family_name="Bee", date_of_birth="1980-01-02")
-    reader = sqlite3.connect(app.db.path, isolation_level=None)
+    reader = connect_db(app.db.path, isolation_level=None)
     try:
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM person").fetchone()  # holds this snapshot

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from unlocking import open_test_database
 
 from referral_desk.store.database import DB_FILENAME, Database
 from referral_desk.store.models import Organisation, Service, ServiceArea, ServiceCategory
@@ -72,7 +73,7 @@ class DirectoryBuilder:
 
 
 def open_seeded(folder: Path) -> Database:
-    db = Database.open(folder)
+    db = open_test_database(folder)
     with db.write() as session:
         seed_reference_data(session)
     return db
@@ -91,7 +92,7 @@ def search_db(tmp_path: Path, seeded_template: Path) -> Iterator[Database]:
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
     shutil.copy2(seeded_template, data / DB_FILENAME)
-    database = Database.open(data)
+    database = open_test_database(data)
     yield database
     database.close()
 

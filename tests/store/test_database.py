@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, func, select, text
+from unlocking import connect as connect_db
+from unlocking import fixed_key, keyed_engine, open_test_database
 
 from referral_desk.domain.errors import DatabaseError
 from referral_desk.store import fts
@@ -22,12 +23,12 @@ from referral_desk.store.database import (
     current_revision,
     head_revision,
 )
-from referral_desk.store.engine import create_sqlite_engine
+from referral_desk.store.engine import KeyHolder, connect_keyed, driver
 from referral_desk.store.models import Organisation, Person, SiteState
 
 
 def test_new_database_is_built_by_migrations_to_head(tmp_path: Path) -> None:
-    db = Database.open(tmp_path / "d")
+    db = open_test_database(tmp_path / "d")
     try:
         assert current_revision(db.engine) == head_revision()
         with db.engine.connect() as conn:
@@ -58,7 +59,7 @@ def test_migrations_build_exactly_the_schema_the_models_describe(tmp_path: Path)
         # An expression index (COLLATE NOCASE) cannot be reflected back exactly.
         return not (kind in ("add_index", "remove_index") and item.name == "ix_service_area_live")
 
-    db = Database.open(tmp_path / "d")
+    db = open_test_database(tmp_path / "d")
     try:
         with db.engine.connect() as conn:
             diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -68,7 +69,7 @@ def test_migrations_build_exactly_the_schema_the_models_describe(tmp_path: Path)
 
 
 def test_every_search_trigger_exists_after_upgrade_head(tmp_path: Path) -> None:
-    db = Database.open(tmp_path / "d")
+    db = open_test_database(tmp_path / "d")
     try:
         with db.engine.connect() as conn:
             assert fts.trigger_names(conn) >= fts.EXPECTED_TRIGGERS
@@ -79,18 +80,18 @@ def test_every_search_trigger_exists_after_upgrade_head(tmp_path: Path) -> None:
 @pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
 def test_files_are_owner_only(tmp_path: Path) -> None:
     folder = tmp_path / "new" / "data"
-    Database.open(folder).close()
+    open_test_database(folder).close()
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE((folder / DB_FILENAME).stat().st_mode) == 0o600
 
 
 def test_reopen_keeps_site_id_and_data(tmp_path: Path) -> None:
-    db = Database.open(tmp_path)
+    db = open_test_database(tmp_path)
     site = db.site_id
     with db.write() as s:
         s.add(Organisation(name="Lighthouse Trust"))
     db.close()
-    db = Database.open(tmp_path)
+    db = open_test_database(tmp_path)
     try:
         assert db.site_id == site
         with db.read() as s:
@@ -105,7 +106,7 @@ def test_a_file_that_is_not_sqlite_is_refused_untouched(tmp_path: Path) -> None:
     path.write_bytes(b"PK\x03\x04 this is a zip, not a database" * 10)
     before = path.read_bytes()
     with pytest.raises(DatabaseError, match="not a Referral Desk database"):
-        Database.open(tmp_path)
+        open_test_database(tmp_path)
     assert path.read_bytes() == before
 
 
@@ -113,45 +114,45 @@ def test_a_corrupt_sqlite_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / DB_FILENAME
     path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
     with pytest.raises(DatabaseError):
-        Database.open(tmp_path)
+        open_test_database(tmp_path)
 
 
 def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
-    Database.open(tmp_path).close()
-    con = sqlite3.connect(tmp_path / DB_FILENAME)
+    open_test_database(tmp_path).close()
+    con = connect_db(tmp_path / DB_FILENAME)
     con.execute("UPDATE alembic_version SET version_num = 'fffffffff'")
     con.commit()
     con.close()
     with pytest.raises(DatabaseError, match="newer version of Referral Desk"):
-        Database.open(tmp_path)
+        open_test_database(tmp_path)
 
 
 def test_older_database_is_backed_up_then_migrated(tmp_path: Path) -> None:
     script = ScriptDirectory.from_config(alembic_config())
     revisions = [r.revision for r in script.walk_revisions()]
     first = revisions[-1]
-    engine = create_sqlite_engine(tmp_path / DB_FILENAME)
+    engine = keyed_engine(tmp_path / DB_FILENAME)
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, first)
     engine.dispose()
     told: list[int] = []
-    db = Database.open(tmp_path, before_upgrade=lambda: told.append(len(told)))
+    db = open_test_database(tmp_path, before_upgrade=lambda: told.append(len(told)))
     try:
         assert current_revision(db.engine) == head_revision()
     finally:
         db.close()
     assert told == [0]  # the officer is told once, before the backup starts
-    Database.open(tmp_path, before_upgrade=lambda: told.append(len(told))).close()
-    Database.open(tmp_path / "new", before_upgrade=lambda: told.append(len(told))).close()
+    open_test_database(tmp_path, before_upgrade=lambda: told.append(len(told))).close()
+    open_test_database(tmp_path / "new", before_upgrade=lambda: told.append(len(told))).close()
     assert told == [0]  # up to date, or brand new: nothing to say
     backups = list((tmp_path / "backups").glob("*.sqlite3"))
     if first == head_revision():
         assert backups == []  # nothing to migrate, so no backup
     else:
         assert len(backups) == 1
-        con = sqlite3.connect(backups[0])
+        con = connect_db(backups[0])
         assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == first
         con.close()
 
@@ -159,7 +160,7 @@ def test_older_database_is_backed_up_then_migrated(tmp_path: Path) -> None:
 def test_only_the_newest_pre_upgrade_copies_are_kept(tmp_path: Path) -> None:
     from referral_desk.store.database import KEEP_BACKUPS
 
-    engine = create_sqlite_engine(tmp_path / DB_FILENAME)
+    engine = keyed_engine(tmp_path / DB_FILENAME)
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -175,7 +176,7 @@ def test_only_the_newest_pre_upgrade_copies_are_kept(tmp_path: Path) -> None:
         older.append(old.name)
     unrelated = backups / "notes.txt"
     unrelated.write_text("not ours")
-    Database.open(tmp_path).close()
+    open_test_database(tmp_path).close()
     kept = sorted(p.name for p in backups.glob("*.sqlite3"))
     assert len(kept) == KEEP_BACKUPS == 3
     assert any("-0001-" in name for name in kept)  # the copy made just now
@@ -184,7 +185,7 @@ def test_only_the_newest_pre_upgrade_copies_are_kept(tmp_path: Path) -> None:
 
 
 def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
-    db = Database.open(tmp_path)
+    db = open_test_database(tmp_path)
     try:
         with pytest.raises(RuntimeError), db.write() as s:
             s.add(Organisation(name="Half written"))
@@ -198,11 +199,16 @@ def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
 
 
 def test_read_only_database_gives_a_clear_message(tmp_path: Path) -> None:
-    Database.open(tmp_path).close()
+    open_test_database(tmp_path).close()
     path = tmp_path / DB_FILENAME
     # Root ignores file modes, so open SQLite read-only the way a read-only share behaves.
-    ro = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
-    db = Database(path, ro)
+    keys = KeyHolder(fixed_key())
+    ro = create_engine(
+        "sqlite://",
+        creator=lambda: connect_keyed(Path(f"file:{path}?mode=ro"), keys.current(), uri=True),
+        module=driver,
+    )
+    db = Database(path, ro, keys)
     try:
         with pytest.raises(DatabaseError, match="read-only"), db.write() as s:
             s.add(Organisation(name="x"))
@@ -211,20 +217,20 @@ def test_read_only_database_gives_a_clear_message(tmp_path: Path) -> None:
 
 
 def test_full_disk_gives_a_clear_message_and_keeps_data(tmp_path: Path) -> None:
-    db = Database.open(tmp_path)
+    db = open_test_database(tmp_path)
     with db.write() as s:
         s.add(Person(given_name="A", family_name="B"))
     with db.engine.connect() as conn:
         pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
     db.close()
 
-    engine = create_sqlite_engine(tmp_path / DB_FILENAME)
+    engine = keyed_engine(tmp_path / DB_FILENAME)
 
     @event.listens_for(engine, "connect")
     def _cap(dbapi_conn, _rec) -> None:  # type: ignore[no-untyped-def]
         dbapi_conn.execute(f"PRAGMA max_page_count = {pages + 2}")
 
-    full = Database(tmp_path / DB_FILENAME, engine)
+    full = Database(tmp_path / DB_FILENAME, engine, KeyHolder(fixed_key()))
     try:
         with pytest.raises(DatabaseError, match="disk is full"), full.write() as s:
             for i in range(2000):
@@ -242,7 +248,7 @@ _REAL_UPGRADE = command.upgrade
 def _database_at(folder: Path, revision: str) -> Path:
     """A database file as an older version of the app left it."""
     folder.mkdir(parents=True, exist_ok=True)
-    engine = create_sqlite_engine(folder / DB_FILENAME)
+    engine = keyed_engine(folder / DB_FILENAME)
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -274,7 +280,7 @@ def test_failed_upgrades_make_one_copy_not_one_each(tmp_path: Path, failing_upgr
     _database_at(tmp_path, "0001")
     for attempt in range(6):
         with pytest.raises(DatabaseError, match="could not be upgraded"):
-            Database.open(tmp_path)
+            open_test_database(tmp_path)
         copies = _copies(tmp_path)
         assert len(copies) == 1
         if attempt == 0:
@@ -283,14 +289,14 @@ def test_failed_upgrades_make_one_copy_not_one_each(tmp_path: Path, failing_upgr
             now = copies[0].stat()
             assert (now.st_ino, now.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
     assert len(failing_upgrade) == 6  # the upgrade really was tried (and rolled back) each time
-    engine = create_sqlite_engine(tmp_path / DB_FILENAME)
+    engine = keyed_engine(tmp_path / DB_FILENAME)
     try:
         assert current_revision(engine) == "0001"  # each failure left the database as it was
     finally:
         engine.dispose()
     left = sorted(p.name for p in (tmp_path / "backups").iterdir())
     assert left == [copies[0].name, copies[0].name + ".json"]  # the copy and its record
-    con = sqlite3.connect(copies[0])
+    con = connect_db(copies[0])
     assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
     con.close()
 
@@ -298,20 +304,20 @@ def test_failed_upgrades_make_one_copy_not_one_each(tmp_path: Path, failing_upgr
 def test_a_changed_database_is_copied_again_after_a_failure(tmp_path, failing_upgrade) -> None:
     path = _database_at(tmp_path, "0001")
     with pytest.raises(DatabaseError):
-        Database.open(tmp_path)
-    con = sqlite3.connect(path)
+        open_test_database(tmp_path)
+    con = connect_db(path)
     con.execute("UPDATE alembic_version SET version_num = version_num")  # no change: same copy
     con.commit()
     con.close()
     with pytest.raises(DatabaseError):
-        Database.open(tmp_path)
+        open_test_database(tmp_path)
     assert len(_copies(tmp_path)) == 1
-    con = sqlite3.connect(path)
+    con = connect_db(path)
     con.execute("CREATE TABLE officer_notes (x)")  # the database now holds something new
     con.commit()
     con.close()
     with pytest.raises(DatabaseError):
-        Database.open(tmp_path)
+        open_test_database(tmp_path)
     assert len(_copies(tmp_path)) == 2
 
 
@@ -327,7 +333,7 @@ def test_copies_are_pruned_after_a_failed_upgrade_too(tmp_path, failing_upgrade)
         os.utime(old, (1_700_000_000 - age * 86_400,) * 2)
     (backups / ".referral-desk-0001-20250101-120000.sqlite3.partial").write_bytes(b"half")
     with pytest.raises(DatabaseError):
-        Database.open(tmp_path)
+        open_test_database(tmp_path)
     names = sorted(p.name for p in backups.iterdir())
     assert len(_copies(tmp_path)) == KEEP_BACKUPS
     assert not [n for n in names if n.endswith(".partial")]  # a killed start's half copy
@@ -338,7 +344,7 @@ def test_copies_are_pruned_after_a_failed_upgrade_too(tmp_path, failing_upgrade)
 def test_copies_are_owner_only_in_an_owner_only_folder(tmp_path: Path, failing_upgrade) -> None:
     _database_at(tmp_path, "0001")
     with pytest.raises(DatabaseError):
-        Database.open(tmp_path)
+        open_test_database(tmp_path)
     folder = tmp_path / "backups"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     files = list(folder.iterdir())
@@ -354,9 +360,9 @@ def test_the_upgrade_after_failures_reuses_the_copy(tmp_path: Path, monkeypatch)
 
     monkeypatch.setattr(command, "upgrade", fail)
     with pytest.raises(DatabaseError, match="could not be upgraded"):
-        Database.open(tmp_path)
+        open_test_database(tmp_path)
     monkeypatch.setattr(command, "upgrade", _REAL_UPGRADE)
-    db = Database.open(tmp_path)
+    db = open_test_database(tmp_path)
     try:
         assert current_revision(db.engine) == head_revision()
     finally:

@@ -37,7 +37,7 @@ _BOOKKEEPING = {"created_at", "updated_at", "site_id"}
 @pytest.fixture
 def other_app(tmp_path: Path, clock: Any, template_db: Path) -> Iterator[Any]:
     """A second, empty installation to import into."""
-    from referral_desk.services.app_services import open_services
+    from unlocking import open_test_services as open_services
 
     data = tmp_path / "other"
     data.mkdir(mode=0o700)

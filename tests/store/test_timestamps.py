@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,11 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import DateTime
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from unlocking import connect as connect_db
+from unlocking import keyed_engine, open_test_database
 
 from referral_desk.store import changelog
 from referral_desk.store.bulk import fast_encode
-from referral_desk.store.database import DB_FILENAME, Database, alembic_config
-from referral_desk.store.engine import create_sqlite_engine
+from referral_desk.store.database import DB_FILENAME, alembic_config
 from referral_desk.store.timestamps import (
     SQLALCHEMY_FORMAT,
     canonical_text,
@@ -57,7 +57,7 @@ def test_change_log_values_hold_the_same_text_as_the_column() -> None:
 
 
 def test_migration_rewrites_stored_values_into_the_canonical_form(tmp_path: Path) -> None:
-    engine = create_sqlite_engine(tmp_path / DB_FILENAME)
+    engine = keyed_engine(tmp_path / DB_FILENAME)
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -65,7 +65,7 @@ def test_migration_rewrites_stored_values_into_the_canonical_form(tmp_path: Path
     engine.dispose()
     site = "0b5a3c1e-0000-4000-8000-000000000001"
     person = "0b5a3c1e-0000-4000-8000-0000000000aa"
-    con = sqlite3.connect(tmp_path / DB_FILENAME)
+    con = connect_db(tmp_path / DB_FILENAME)
     con.execute(
         "INSERT INTO person (id, created_at, updated_at, site_id, deleted_at, given_name, "
         "family_name, date_of_birth, gender, ethnicity, disability, religion, setting, prison, "
@@ -95,8 +95,8 @@ def test_migration_rewrites_stored_values_into_the_canonical_form(tmp_path: Path
     )
     con.commit()
     con.close()
-    Database.open(tmp_path).close()  # backs up, then upgrades to head
-    con = sqlite3.connect(tmp_path / DB_FILENAME)
+    open_test_database(tmp_path).close()  # backs up, then upgrades to head
+    con = connect_db(tmp_path / DB_FILENAME)
     assert con.execute("SELECT created_at, updated_at, given_name, date_of_birth FROM person"
                        ).fetchone() == ("2026-03-02 16:21:00.000000",
                                         "2026-03-02 16:21:00.500000", "2026-03-02T16:21:00",

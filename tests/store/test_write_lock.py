@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
+from unlocking import connect as connect_db
+from unlocking import keyed_database, open_test_database
 
 from referral_desk.domain.errors import DatabaseBusy
 from referral_desk.store.database import DB_FILENAME, Database, translate_db_error
-from referral_desk.store.engine import create_sqlite_engine
 from referral_desk.store.models import Organisation
 
 WRITERS = 3
@@ -29,7 +30,7 @@ WRITES_EACH = 40
 @contextmanager
 def lock_held(path: Path) -> Iterator[sqlite3.Connection]:
     """Another program holding the write lock, with a write of its own not yet committed."""
-    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder = connect_db(path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     holder.execute("UPDATE site_state SET hlc = hlc + 1 WHERE key = 1")
     try:
@@ -47,12 +48,12 @@ def organisations(db: Database) -> int:
 
 def test_parallel_writers_all_succeed(tmp_path: Path) -> None:
     """Three writers with their own engines on one file, as three windows or commands are."""
-    Database.open(tmp_path).close()
+    open_test_database(tmp_path).close()
     refused: list[str] = []
     start = threading.Barrier(WRITERS)
 
     def writer(n: int) -> None:
-        db = Database.open(tmp_path)
+        db = open_test_database(tmp_path)
         try:
             start.wait()
             for i in range(WRITES_EACH):
@@ -70,7 +71,7 @@ def test_parallel_writers_all_succeed(tmp_path: Path) -> None:
     for t in threads:
         t.join(timeout=120)
     assert refused == []
-    db = Database.open(tmp_path)
+    db = open_test_database(tmp_path)
     try:
         assert organisations(db) == WRITERS * WRITES_EACH
     finally:
@@ -78,7 +79,7 @@ def test_parallel_writers_all_succeed(tmp_path: Path) -> None:
 
 
 def test_a_writer_waits_for_the_lock_and_then_saves(tmp_path: Path) -> None:
-    db = Database.open(tmp_path)
+    db = open_test_database(tmp_path)
     asked = threading.Event()
     done = threading.Event()
     errors: list[BaseException] = []
@@ -113,9 +114,9 @@ def test_a_writer_waits_for_the_lock_and_then_saves(tmp_path: Path) -> None:
 
 
 def test_a_lock_held_past_the_timeout_is_busy_and_changes_nothing(tmp_path: Path) -> None:
-    Database.open(tmp_path).close()
+    open_test_database(tmp_path).close()
     path = tmp_path / DB_FILENAME
-    db = Database(path, create_sqlite_engine(path, busy_timeout_ms=100))
+    db = keyed_database(path, busy_timeout_ms=100)
     try:
         with lock_held(path):
             with pytest.raises(DatabaseBusy) as caught, db.write() as s:
@@ -130,7 +131,7 @@ def test_a_lock_held_past_the_timeout_is_busy_and_changes_nothing(tmp_path: Path
 
 
 def test_writes_begin_immediate_and_reads_begin_deferred(tmp_path: Path) -> None:
-    db = Database.open(tmp_path)
+    db = open_test_database(tmp_path)
     begins: list[str] = []
 
     @event.listens_for(db.engine, "before_cursor_execute")
@@ -148,10 +149,10 @@ def test_writes_begin_immediate_and_reads_begin_deferred(tmp_path: Path) -> None
 
 
 def test_an_open_read_does_not_hold_up_a_writer(tmp_path: Path) -> None:
-    Database.open(tmp_path).close()
+    open_test_database(tmp_path).close()
     path = tmp_path / DB_FILENAME
-    reader = Database(path, create_sqlite_engine(path, busy_timeout_ms=100))
-    writer = Database(path, create_sqlite_engine(path, busy_timeout_ms=100))
+    reader = keyed_database(path, busy_timeout_ms=100)
+    writer = keyed_database(path, busy_timeout_ms=100)
     try:
         with reader.read() as r:
             before = r.scalar(select(func.count()).select_from(Organisation))

@@ -8,13 +8,14 @@ own site id, as a fresh install would.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from unlocking import connect as connect_db
+from unlocking import open_test_database
 
 from referral_desk.services.followups import FollowUpService
 from referral_desk.services.needs import NeedService
@@ -56,7 +57,7 @@ class Site:
 
 
 def _build_template(folder: Path) -> Path:
-    db = Database.open(folder)
+    db = open_test_database(folder)
     ReferenceService(db).seed_defaults()
     with db.write(reason="test directory") as session:
         org = Organisation(id="5a0c3a3e-0000-4000-8000-0000000000aa", name="Test Trust")
@@ -78,7 +79,7 @@ def copy_site(template: Path, folder: Path, keys: KeyCache | None = None) -> Sit
     """A new installation from the template (same seeded data, its own site id)."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy2(template / DB_FILENAME, folder / DB_FILENAME)
-    conn = sqlite3.connect(folder / DB_FILENAME)
+    conn = connect_db(folder / DB_FILENAME)
     conn.execute("UPDATE site_state SET site_id = ?, next_seq = 1", (str(uuid.uuid4()),))
     conn.commit()
     conn.close()
@@ -86,7 +87,7 @@ def copy_site(template: Path, folder: Path, keys: KeyCache | None = None) -> Sit
 
 
 def open_site(folder: Path, keys: KeyCache | None = None) -> Site:
-    db = Database.open(folder)
+    db = open_test_database(folder)
     return Site(
         path=folder, db=db, people=PeopleService(db), needs=NeedService(db),
         referrals=ReferralService(db), follow_ups=FollowUpService(db),
@@ -111,7 +112,7 @@ def make_site(template_dir: Path, tmp_path: Path):
 
 def digest(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every synced row (all columns but the local `updated_at`), comparable across sites."""
-    conn = sqlite3.connect(db.path)
+    conn = connect_db(db.path)
     try:
         out = {}
         for name, model in SYNCED_MODELS.items():
@@ -125,7 +126,7 @@ def digest(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 
 def full_state(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (for "nothing at all was written" checks)."""
-    conn = sqlite3.connect(db.path)
+    conn = connect_db(db.path)
     try:
         names = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'service_fts%'"

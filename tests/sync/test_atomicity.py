@@ -9,7 +9,6 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from unlocking import connect as connect_db
 
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.sync import bundle as b
@@ -26,8 +26,9 @@ CHILD = r"""
 import sys
 from pathlib import Path
 from referral_desk.store.database import Database
+from referral_desk.store.keys import DataKey
 from referral_desk.sync.exchange import SyncEngine
-db = Database.open(Path(sys.argv[1]))
+db = Database.open(Path(sys.argv[1]), key=DataKey(bytes(range(32))))  # tests' key
 engine = SyncEngine(db)
 engine.unlock_file(Path(sys.argv[2]), sys.argv[3])  # derive the key before saying "go"
 print("go", flush=True)
@@ -63,7 +64,7 @@ def _big_bundle(h: Any, path: Path, people: int = 300) -> None:
 
 def _projection(folder: Path) -> tuple[Any, ...]:
     """What an import changes, without local timestamps that differ between runs."""
-    conn = sqlite3.connect(folder / DB_FILENAME)
+    conn = connect_db(folder / DB_FILENAME)
     try:
         return (
             conn.execute("SELECT count(*), coalesce(sum(seq), 0) FROM change_entry").fetchone(),

@@ -23,9 +23,10 @@ import json, resource, sys
 from pathlib import Path
 from referral_desk.domain.errors import DomainError
 from referral_desk.store.database import Database
+from referral_desk.store.keys import DataKey
 from referral_desk.sync.exchange import SyncEngine
 from referral_desk.sync.keys import KdfParams
-db = Database.open(Path(sys.argv[1]))
+db = Database.open(Path(sys.argv[1]), key=DataKey(bytes(range(32))))  # tests' key
 try:
     SyncEngine(db, kdf=KdfParams(n=2**14)).import_file(Path(sys.argv[2]), sys.argv[3])
     outcome = "imported"

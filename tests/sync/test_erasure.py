@@ -3,9 +3,11 @@ made concurrently elsewhere that arrive after the delete (issue 11, point 1)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
+
+from unlocking import connect as connect_db
+from unlocking import decrypted_bytes
 
 from referral_desk.store.models import Need
 
@@ -17,13 +19,12 @@ def _person(site: Any, given: str = "Zebedee") -> str:
 
 def _db_text(site: Any) -> bytes:
     """Every byte of the database after a checkpoint (the file holds everything then)."""
-    conn = sqlite3.connect(site.db.path)
+    conn = connect_db(site.db.path)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
-    wal = Path(str(site.db.path) + "-wal")
-    return site.db.path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    return decrypted_bytes(site.db.path)  # what someone holding the key could read
 
 
 def settle(sites: list[Any], store: Path, passphrase: str) -> int:
@@ -62,7 +63,7 @@ def test_a_need_added_while_its_person_is_deleted_elsewhere_is_erased_everywhere
 
 def _tombstones(site: Any, table: str, rid: str) -> list[str]:
     """Sites that logged a tombstone for this record."""
-    rows = sqlite3.connect(site.db.path).execute(
+    rows = connect_db(site.db.path).execute(
         "SELECT site_id FROM change_entry WHERE table_name = ? AND record_id = ? "
         "AND field = 'deleted_at' AND value <> 'null' ORDER BY site_id",
         (table, rid),
@@ -116,7 +117,7 @@ def test_everything_made_for_a_deleted_person_elsewhere_is_erased(
         assert [i for i in range(1, 8) if f"secret-{i}".encode() in raw] == []
         for table in ("person", "need", "need_status_change", "referral",
                       "referral_status_change", "follow_up", "case_note"):  # fmt: skip
-            live = sqlite3.connect(site.db.path).execute(
+            live = connect_db(site.db.path).execute(
                 f"SELECT count(*) FROM {table} WHERE deleted_at IS NULL AND id IN "
                 "(SELECT record_id FROM change_entry WHERE site_id = ?)", (b.site_id,)
             ).fetchone()[0]  # fmt: skip
@@ -278,14 +279,13 @@ def test_importing_a_delete_leaves_no_text_in_the_file_or_its_wal(
     pid = _person(a)
     a.needs.log(pid, "finance", "owes money " * 300)  # overflow pages, freed on delete
     settle([a, b], store, passphrase)
-    other = sqlite3.connect(b.db.path)  # another window keeps the database open
+    other = connect_db(b.db.path)  # another window keeps the database open
     try:
         other.execute("SELECT count(*) FROM need").fetchone()
         a.people.delete(pid)
         a.sync.sync_now(store, passphrase)
         b.sync.sync_now(store, passphrase)
-        wal = Path(f"{b.db.path}-wal")
-        raw = b.db.path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+        raw = decrypted_bytes(b.db.path)
         assert b"owes money" not in raw and b"Zebedee" not in raw
     finally:
         other.close()

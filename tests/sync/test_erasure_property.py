@@ -10,13 +10,14 @@ record holds it, so it can tell exactly which tokens must have gone.
 
 from __future__ import annotations
 
-import sqlite3
 import zlib
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from unlocking import connect as connect_db
+from unlocking import decrypted_bytes
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.store.ownership import owner_links
@@ -34,7 +35,7 @@ NEED_STATES = ["met", "unmet-no-service", "closed_no_longer_needed", "open"]
 
 
 def query(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(path)
+    conn = connect_db(path)
     try:
         return conn.execute(sql, params).fetchall()
     finally:
@@ -250,13 +251,12 @@ class World:
 
 def raw_database(site: Any) -> bytes:
     """The database file and its WAL after a checkpoint, as bytes on disk."""
-    conn = sqlite3.connect(site.db.path)
+    conn = connect_db(site.db.path)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
-    wal = Path(f"{site.db.path}-wal")
-    return site.db.path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    return decrypted_bytes(site.db.path)  # what someone holding the key could read
 
 
 @settings(

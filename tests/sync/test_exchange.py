@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from unlocking import connect as connect_db
 
 from referral_desk.store.models import Person, ReferenceItem, Referral
 from referral_desk.sync import bundle as bfmt
@@ -117,7 +117,7 @@ def test_delete_erases_personal_data_everywhere(make_site, tmp_path, h, passphra
             assert person.deleted_at is not None
             assert (person.given_name, person.crn, person.date_of_birth) == ("", None, None)
         raw = (
-            sqlite3.connect(site.db.path)
+            connect_db(site.db.path)
             .execute(
                 "SELECT count(*) FROM change_entry WHERE value LIKE '%Zebedee%' "
                 "OR value LIKE '%X123456%' OR value LIKE '%needs a flat%'"
@@ -250,7 +250,7 @@ def test_change_from_a_clock_far_ahead_is_listed_for_review(make_site, tmp_path,
     a.sync.export_file(usb, passphrase)
     f.sync.import_file(usb, passphrase)
     # The fast PC's clock is two days ahead: its stamps come from there.
-    with sqlite3.connect(f.db.path) as conn:
+    with connect_db(f.db.path) as conn:
         ahead = (conn.execute("SELECT hlc FROM site_state").fetchone()[0] >> 16) + 2 * 86_400_000
         conn.execute("UPDATE site_state SET hlc = ?", (ahead << 16,))
     f.people.update(pid, family_name="Ahead")

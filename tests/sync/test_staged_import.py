@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from unlocking import connect as connect_db
+from unlocking import open_test_services as open_services
 
-from referral_desk.services.app_services import open_services
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.sync import bundle as b
 from referral_desk.sync import importer as imp
@@ -57,7 +57,7 @@ def _people_bundle(h: Any, path: Path, people: int, *, damaged: bool = False) ->
 
 def _projection(folder: Path) -> tuple[Any, ...]:
     """What an import changes, without local timestamps that differ between runs."""
-    conn = sqlite3.connect(folder / DB_FILENAME)
+    conn = connect_db(folder / DB_FILENAME)
     try:
         return (
             conn.execute("SELECT count(*), coalesce(sum(seq), 0) FROM change_entry").fetchone(),
@@ -127,6 +127,7 @@ KILLED_CHILD = r"""
 import os, signal, sys
 from pathlib import Path
 from referral_desk.store.database import Database
+from referral_desk.store.keys import DataKey
 from referral_desk.sync import importer as imp
 from referral_desk.sync.exchange import SyncEngine
 from referral_desk.sync.keys import KdfParams
@@ -140,7 +141,7 @@ def commit(self):
     if len(commits) == kill_at:
         os.kill(os.getpid(), signal.SIGKILL)  # as a power cut: no clean-up runs
 imp._Steps.commit = commit
-db = Database.open(Path(sys.argv[1]))
+db = Database.open(Path(sys.argv[1]), key=DataKey(bytes(range(32))))  # tests' key
 SyncEngine(db, kdf=KdfParams(n=2**14)).import_file(Path(sys.argv[2]), sys.argv[3])
 print("finished", len(commits), flush=True)
 """
@@ -190,6 +191,7 @@ SLOW_CHILD = r"""
 import sys, time
 from pathlib import Path
 from referral_desk.store.database import Database
+from referral_desk.store.keys import DataKey
 from referral_desk.sync import importer as imp, merge
 from referral_desk.sync.exchange import SyncEngine
 from referral_desk.sync.keys import KdfParams
@@ -199,14 +201,14 @@ def slow(self, entries, **kw):  # as on a slow PC: each batch holds the write lo
     time.sleep(0.15)
     return real(self, entries, **kw)
 merge.Merger.apply = slow
-db = Database.open(Path(sys.argv[1]))
+db = Database.open(Path(sys.argv[1]), key=DataKey(bytes(range(32))))  # tests' key
 print(SyncEngine(db, kdf=KdfParams(n=2**14)).import_file(Path(sys.argv[2]), sys.argv[3]).people,
       flush=True)
 """
 
 
 def _journal_state(folder: Path) -> str | None:
-    conn = sqlite3.connect(f"file:{folder / DB_FILENAME}?mode=ro", uri=True, timeout=10)
+    conn = connect_db(f"file:{folder / DB_FILENAME}?mode=ro", uri=True, timeout=10)
     try:
         row = conn.execute("SELECT state FROM sync_import_journal").fetchone()
         return row[0] if row else None

@@ -4,12 +4,12 @@ log; `updated_at` alone is local ("last changed on this PC") (issue 11, point 13
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime
+from unlocking import connect as connect_db
 
 from referral_desk.store.models import SYNCED_MODELS
 from referral_desk.sync.exchange import SyncEngine
@@ -27,7 +27,7 @@ def _datetime_columns() -> dict[str, list[str]]:
 
 def _column_texts(path: Path) -> dict[tuple[str, str, str], str]:
     """(table, id, column) -> the text SQLite holds, for every non-null DateTime value."""
-    conn = sqlite3.connect(path)
+    conn = connect_db(path)
     out = {}
     try:
         for table, cols in _datetime_columns().items():
@@ -45,7 +45,7 @@ def _column_texts(path: Path) -> dict[tuple[str, str, str], str]:
 def _log_texts(path: Path) -> dict[tuple[str, int], tuple[str, str, str, str]]:
     """(site, seq) -> (table, record, field, value) for every DateTime field's entry."""
     fields = {(t, c) for t, cols in _datetime_columns().items() for c in cols}
-    conn = sqlite3.connect(path)
+    conn = connect_db(path)
     try:
         rows = conn.execute("SELECT site_id, seq, table_name, record_id, field, value "
                             "FROM change_entry").fetchall()  # fmt: skip
@@ -94,7 +94,7 @@ def test_an_older_versions_timestamp_text_is_stored_and_relayed_canonical(
 ):
     a, b, c = make_site("a"), make_site("b"), make_site("c")
     _make_work(a, h)
-    conn = sqlite3.connect(a.db.path)  # what an older version wrote in its change log
+    conn = connect_db(a.db.path)  # what an older version wrote in its change log
     for site, seq, _t, _r, _f, value in [
         (k[0], k[1], *v) for k, v in _log_texts(a.db.path).items()
     ]:
@@ -128,10 +128,10 @@ def test_updated_at_is_when_this_pc_last_changed_the_record(make_site, tmp_path,
     engine = SyncEngine(b.db, h.KEYS, now=lambda: applied, kdf=h.FAST_KDF)
     engine.import_file(bundle, passphrase)
     row = "SELECT created_at, updated_at FROM person WHERE id = ?"
-    created_a, updated_a = sqlite3.connect(a.db.path).execute(row, (pid,)).fetchone()
-    created_b, updated_b = sqlite3.connect(b.db.path).execute(row, (pid,)).fetchone()
+    created_a, updated_a = connect_db(a.db.path).execute(row, (pid,)).fetchone()
+    created_b, updated_b = connect_db(b.db.path).execute(row, (pid,)).fetchone()
     assert created_b == created_a
     assert updated_b == "2030-01-02 03:04:05.000000" != updated_a
-    log = sqlite3.connect(a.db.path).execute(
+    log = connect_db(a.db.path).execute(
         "SELECT count(*) FROM change_entry WHERE field = 'updated_at'").fetchone()[0]  # fmt: skip
     assert log == 0  # never travels

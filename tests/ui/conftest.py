@@ -160,7 +160,8 @@ def _add_service(services: Any, name: str, response_days: int) -> str:
 def referred_template(tmp_path_factory: pytest.TempPathFactory,
                       template_db: Path) -> tuple[Path, dict[str, str]]:  # fmt: skip
     """The `referred` case built once: five writes per test were a third of the GUI tests' time."""
-    from referral_desk.services.app_services import open_services
+    from unlocking import open_test_services as open_services
+
     from referral_desk.services.base import Clock
 
     folder = tmp_path_factory.mktemp("referred")
@@ -216,7 +217,8 @@ def day() -> Callable[[int], date]:
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
     """A demo caseload and directory, built once for the session."""
-    from referral_desk.services.app_services import open_services
+    from unlocking import open_test_services as open_services
+
     from referral_desk.services.base import Clock
     from referral_desk.services.demo import generate_demo
 

@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from referral_desk.services.app_services import open_services
+from unlocking import open_test_services as open_services
+
 from referral_desk.services.demo import generate_demo
 
 

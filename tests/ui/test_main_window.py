@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from qt_helpers import when_modal
+from unlocking import connect as connect_db
+from unlocking import keyed_engine, write_key_file
+from unlocking import open_test_services as open_services
 
 from referral_desk.domain.errors import ValidationError
-from referral_desk.services.app_services import open_services
 from referral_desk.services.base import Clock
 from referral_desk.ui.main import ask_first_profile, start_window
 from referral_desk.ui.main_window import ACTIONS, MENUS, MainWindow
@@ -317,22 +319,21 @@ def test_synchronous_worker_still_goes_through_the_signal(qtbot) -> None:
 
 def _database_at(folder: Path, revision: str) -> None:
     """A database file as an older (or, with a made-up revision, newer) version left it."""
-    import sqlite3
 
     from alembic import command
 
     from referral_desk.store.database import DB_FILENAME, alembic_config
-    from referral_desk.store.engine import create_sqlite_engine
 
     folder.mkdir(parents=True)
-    engine = create_sqlite_engine(folder / DB_FILENAME)
+    write_key_file(folder)  # the tests' key: the window unlocks with $REFERRAL_DESK_UNLOCK
+    engine = keyed_engine(folder / DB_FILENAME)
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0004")
     engine.dispose()
     if revision != "0004":
-        con = sqlite3.connect(folder / DB_FILENAME)
+        con = connect_db(folder / DB_FILENAME)
         con.execute("UPDATE alembic_version SET version_num = ?", (revision,))
         con.commit()
         con.close()

@@ -8,7 +8,6 @@ a monkeypatched QFileDialog and `ask_passphrase`, so nothing touches the real us
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,8 +21,9 @@ from keyring.errors import PasswordDeleteError
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QFileDialog, QTableWidget
+from unlocking import connect as connect_db
+from unlocking import open_test_services as open_services
 
-from referral_desk.services.app_services import open_services
 from referral_desk.services.passphrase_store import SERVICE_NAME
 from referral_desk.ui import sync_dialogs
 from referral_desk.ui.sync_dialogs import (
@@ -136,7 +136,7 @@ def table_rows(table: QTableWidget) -> dict[str, str]:
 
 def everything(services: Any) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, to show that a refusal wrote nothing at all."""
-    conn = sqlite3.connect(services.data_path)
+    conn = connect_db(services.data_path)
     try:
         names = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'"
@@ -512,7 +512,7 @@ def test_change_stamped_a_day_ahead_is_listed_for_review(qtbot, app, site_b, tmp
     usb = tmp_path / "a.rdsync"
     app.sync.export_file(usb, PASSPHRASE)
     site_b.sync.import_file(usb, PASSPHRASE)
-    with sqlite3.connect(site_b.data_path) as conn:  # B's clock is two days fast
+    with connect_db(site_b.data_path) as conn:  # B's clock is two days fast
         ahead = (conn.execute("SELECT hlc FROM site_state").fetchone()[0] >> 16) + 2 * 86_400_000
         conn.execute("UPDATE site_state SET hlc = ?", (ahead << 16,))
     conn.close()
