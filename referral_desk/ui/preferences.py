@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.fields import max_length
 from referral_desk.services.app_services import AppServices
+from referral_desk.services.team_settings import MAX_LOCK_MINUTES, MIN_LOCK_MINUTES
 from referral_desk.ui.widgets import (
     FieldError,
     MessageBar,
@@ -74,6 +76,7 @@ class PreferencesDialog(QDialog):
         layout.addWidget(self.message_bar)
         layout.addWidget(self._profile_group())
         if not first_run:
+            layout.addWidget(self._team_group())
             layout.addWidget(self._local_group())
         layout.addStretch(1)
 
@@ -128,6 +131,22 @@ class PreferencesDialog(QDialog):
             form.addRow(label, widget)
         return group
 
+    def _team_group(self) -> QGroupBox:
+        """Settings the whole team shares (synced). For now anyone may change them."""
+        group = QGroupBox("Your team")
+        group.setAccessibleName("Your team")
+        form = QFormLayout(group)
+        self.lock_minutes = QSpinBox()
+        self.lock_minutes.setRange(MIN_LOCK_MINUTES, MAX_LOCK_MINUTES)
+        self.lock_minutes.setSuffix(" minutes")
+        named(self.lock_minutes, "Lock after minutes without use",
+              f"Referral Desk locks itself after this long without keyboard or mouse use "
+              f"(at most {MAX_LOCK_MINUTES} minutes). Ctrl+L locks it at once.")  # fmt: skip
+        label = QLabel("&Lock after")
+        label.setBuddy(self.lock_minutes)
+        form.addRow(label, self.lock_minutes)
+        return group
+
     def _local_group(self) -> QGroupBox:
         group = QGroupBox("This computer")
         group.setAccessibleName("This computer")
@@ -171,6 +190,8 @@ class PreferencesDialog(QDialog):
             self.office_phone.setText(profile.office_phone)
             self.email.setText(profile.email)
         if not self.first_run:
+            self._lock_minutes_loaded = self.services.team_settings.lock_minutes()
+            self.lock_minutes.setValue(self._lock_minutes_loaded)
             local = self.services.profile.local_setting
             set_combo_text(self.page_size, str(local("page_size", "A4") or "A4"))
             set_combo_text(self.printer, str(local("printer", "") or ""))
@@ -203,6 +224,8 @@ class PreferencesDialog(QDialog):
                 setting("page_size", self.page_size.currentText())
                 setting("printer", self.printer.currentText().strip())
                 setting("shared_store", self.shared_store.text().strip())
+                if self.lock_minutes.value() != self._lock_minutes_loaded:
+                    self.services.team_settings.set_lock_minutes(self.lock_minutes.value())
         except DomainError as err:
             self.message_bar.show_message(str(err), kind="error")
             return
