@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 
+from common import bench_unlock
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no window is shown
 
 import argparse
@@ -109,7 +111,7 @@ def main() -> int:
     dpi = args.dpi or PRINT_DPI
     folder = Path(tempfile.mkdtemp(prefix="bench-print-"))
     (folder / "data").mkdir(mode=0o700)
-    app = open_services(folder / "data")
+    app = open_services(folder / "data", unlock=bench_unlock)
     try:
         app.profile.set(name="Siân Morgan", office="Bangor Probation Office",
                         office_phone="01248 987 654", team="Gwynedd")  # fmt: skip

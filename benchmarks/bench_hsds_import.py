@@ -36,6 +36,7 @@ import timeit
 from pathlib import Path
 from typing import Any
 
+from common import open_bench_database
 from sqlalchemy import func, select
 
 from referral_desk.services.base import Clock
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
-        source = Database.open(root / "source")
+        source = open_bench_database(root / "source")
         t0 = time.perf_counter()
         build_source(source, args.services)
         t_build = time.perf_counter() - t0
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         size = sum(p.stat().st_size for p in package.iterdir())
         source.close()
 
-        target = Database.open(root / "target")
+        target = open_bench_database(root / "target")
         with target.write() as session:
             seed_reference_data(session)
         importer = DirectoryAdminService(target, Clock())

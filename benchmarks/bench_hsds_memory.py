@@ -30,6 +30,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from common import CHILD_OPEN, open_bench_database
+
 BUDGET_MB = 300
 EMPTY_ROWS_MB = 150
 
@@ -53,7 +55,7 @@ def rss():
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
-db = Database.open(Path(sys.argv[2]))
+db = open_database(Path(sys.argv[2]))
 with db.write() as session:
     seed_reference_data(session)
 admin = DirectoryAdminService(db, Clock())
@@ -72,7 +74,8 @@ print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - t0,
 def measure(package: Path, work: Path, dry: bool) -> dict[str, object]:
     db_dir = Path(tempfile.mkdtemp(dir=work))
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(package), str(db_dir), "dry" if dry else "wet"],
+        [sys.executable, "-c", CHILD_OPEN + CHILD, str(package), str(db_dir),
+         "dry" if dry else "wet"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0 or not done.stdout.strip():
@@ -142,9 +145,8 @@ def hsds_package(root: Path, services: int) -> Path:
 
     from referral_desk.services.base import Clock
     from referral_desk.services.directory_admin import DirectoryAdminService
-    from referral_desk.store.database import Database
 
-    source = Database.open(root / "source")
+    source = open_bench_database(root / "source")
     build_source(source, services)
     DirectoryAdminService(source, Clock()).export_package(root / "package")
     source.close()

@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from common import DATA_ROOT, machine, parser, timed, verdict
+from common import DATA_ROOT, bench_unlock, machine, parser, timed, verdict
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from referral_desk.hub.connection import HubDatabase
@@ -44,7 +44,7 @@ TEAM_DATA = DATA_ROOT / "hub-team"
 def team_client(folder: Path, referrals: int) -> AppServices:
     fresh = not (folder / DB_FILENAME).exists()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    app = open_services(folder, Clock())
+    app = open_services(folder, Clock(), unlock=bench_unlock)
     if fresh:
         from referral_desk.services.demo import generate_demo
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from datetime import date
 
-from common import machine, parser, peak_rss_mb, timed, verdict
+from common import bench_unlock, machine, parser, peak_rss_mb, timed, verdict
 
 BUDGET_S = 1.5
 BUDGET_MB = 300.0
@@ -33,7 +33,7 @@ def main() -> int:
             app_services = importlib.import_module("referral_desk.services.app_services")
         steps.append(("import the application", t.wall))
         with timed() as t:
-            app = app_services.open_services(args.data_dir)
+            app = app_services.open_services(args.data_dir, unlock=bench_unlock)
         steps.append(("open the database (open_services)", t.wall))
         try:
             today: date = app.clock.today()

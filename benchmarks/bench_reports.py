@@ -24,6 +24,7 @@ from common import (
     LARGE_PEOPLE,
     LARGE_REFERRALS,
     LARGE_SERVICES,
+    bench_unlock,
     machine,
     parser,
     peak_rss_mb,
@@ -43,7 +44,7 @@ BUDGET_S = 2.0
 def open_large(data_dir: Path) -> AppServices:
     """The large data set, generated first if the folder holds no database."""
     fresh = not (data_dir / DB_FILENAME).exists()
-    app = open_services(data_dir)
+    app = open_services(data_dir, unlock=bench_unlock)
     if fresh:
         from referral_desk.services.demo import generate_demo
 

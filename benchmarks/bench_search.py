@@ -26,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from common import open_bench_database
 from sqlalchemy import func, insert, select
 
 from referral_desk.domain.search_query import SearchQuery
@@ -507,7 +508,7 @@ def open_database(data_dir: Path, n_services: int, rebuild: bool) -> Database:
     other database with data in it is refused, so a mistyped --data-dir cannot destroy an
     officer's data.
     """
-    db = Database.open(data_dir)
+    db = open_bench_database(data_dir)
     with db.read() as session:
         existing = session.scalar(select(func.count()).select_from(Service)) or 0
         people = session.scalar(select(func.count()).select_from(Person)) or 0
@@ -519,7 +520,7 @@ def open_database(data_dir: Path, n_services: int, rebuild: bool) -> Database:
         db.close()
         for suffix in ("", "-wal", "-shm"):
             Path(str(db.path) + suffix).unlink(missing_ok=True)
-        db = Database.open(data_dir)
+        db = open_bench_database(data_dir)
         existing = 0
     if not existing:
         started = time.perf_counter()

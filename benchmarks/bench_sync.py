@@ -13,13 +13,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+from common import bench_connect, open_bench_database
 
 from referral_desk.services.reference import ReferenceService
 from referral_desk.store.database import DB_FILENAME, Database
@@ -42,7 +43,7 @@ BUDGETS = {"export": 5.0, "import": 5.0, "reimport": 0.5, "daily": 1.0}
 
 
 def _entries(db: Database) -> int:
-    conn = sqlite3.connect(db.path)
+    conn = bench_connect(db.path)
     try:
         return conn.execute("SELECT count(*) FROM change_entry").fetchone()[0]
     finally:
@@ -50,7 +51,7 @@ def _entries(db: Database) -> int:
 
 
 def seeded(folder: Path) -> Database:
-    db = Database.open(folder)
+    db = open_bench_database(folder)
     ReferenceService(db).seed_defaults()
     return db
 
@@ -105,11 +106,11 @@ def clone_site(template: Path, folder: Path) -> Database:
     """A copy of a seeded database with its own site id (a new colleague's PC)."""
     folder.mkdir(parents=True)
     shutil.copy2(template / DB_FILENAME, folder / DB_FILENAME)
-    conn = sqlite3.connect(folder / DB_FILENAME)
+    conn = bench_connect(folder / DB_FILENAME)
     conn.execute("UPDATE site_state SET site_id = ?, next_seq = 1", (str(uuid.uuid4()),))
     conn.commit()
     conn.close()
-    return Database.open(folder)
+    return open_bench_database(folder)
 
 
 def timed(label: str, fn) -> tuple[tuple[float, float], object]:

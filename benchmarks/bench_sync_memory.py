@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench_sync import PASSPHRASE, add_caseload, add_directory, load, seeded
+from common import CHILD_OPEN
 
 from referral_desk.files import atomic_output
 from referral_desk.sync.bundle import BundleWriter
@@ -46,7 +47,7 @@ from pathlib import Path
 from referral_desk.domain.errors import DomainError
 from referral_desk.store.database import Database
 from referral_desk.sync.exchange import SyncEngine
-db = Database.open(Path(sys.argv[1]))
+db = open_database(Path(sys.argv[1]))
 started = time.perf_counter()
 if sys.argv[2] == "-":
     outcome = "nothing imported (floor)"
@@ -75,7 +76,8 @@ print(json.dumps({"outcome": outcome, "peak_mb": peak,
 
 def measure(db_dir: Path, bundle: Path | None) -> dict[str, object]:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(db_dir), str(bundle) if bundle else "-", PASSPHRASE],
+        [sys.executable, "-c", CHILD_OPEN + CHILD, str(db_dir), str(bundle) if bundle else "-",
+         PASSPHRASE],
         capture_output=True, text=True, timeout=3600,
     )  # fmt: skip
     if done.returncode != 0:

@@ -41,6 +41,8 @@ from common import (  # noqa: E402
     LARGE_PEOPLE,
     LARGE_REFERRALS,
     LARGE_SERVICES,
+    bench_connect,
+    bench_unlock,
     machine,
     parser,
     peak_rss_mb,
@@ -100,7 +102,7 @@ def make_window(data_dir: Path, ini: Path) -> tuple[Any, Any, Any]:
     from referral_desk.ui.main import ensure_application, show_main_window
 
     app = ensure_application()
-    services = open_services(data_dir)
+    services = open_services(data_dir, unlock=bench_unlock)
     window = show_main_window(services, QSettings(str(ini), QSettings.Format.IniFormat))
     window.resize(1366, 768)
     return app, services, window
@@ -154,9 +156,8 @@ def run_child(data_dir: Path, ini: Path) -> dict[str, float]:
 
 # -- parent: open people in one window -------------------------------------------------------
 def busiest_people(data_dir: Path, count: int) -> list[tuple[str, int, int]]:
-    import sqlite3
 
-    con = sqlite3.connect(f"file:{data_dir / DB_NAME}?mode=ro", uri=True)
+    con = bench_connect(f"file:{data_dir / DB_NAME}?mode=ro", uri=True)
     try:
         rows = con.execute(
             """select p.id,
@@ -176,7 +177,7 @@ def add_heavy_person(data_dir: Path) -> str:
     """One person with 50 needs and 50 referrals (written through the services)."""
     from referral_desk.services.app_services import open_services
 
-    services = open_services(data_dir)
+    services = open_services(data_dir, unlock=bench_unlock)
     try:
         person = services.people.add(given_name="Heavy", family_name="Benchmark",
                                      consent_given_on="2026-01-05")  # fmt: skip
@@ -280,7 +281,7 @@ def service_times(data_dir: Path) -> None:
     """The use cases behind the first screens, timed alone (no Qt), for comparison."""
     from referral_desk.services.app_services import open_services
 
-    services = open_services(data_dir)
+    services = open_services(data_dir, unlock=bench_unlock)
     try:
         officer = services.profile.get()
         officer_id = officer.id if officer else None
@@ -315,7 +316,7 @@ def ensure_data(data_dir: Path) -> None:
     from referral_desk.services.demo import generate_demo
 
     print(f"generating the large data set in {data_dir} (takes a minute)…", flush=True)
-    services = open_services(data_dir)
+    services = open_services(data_dir, unlock=bench_unlock)
     try:
         generate_demo(services, people=LARGE_PEOPLE, services=LARGE_SERVICES,
                       referrals=LARGE_REFERRALS)  # fmt: skip

@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common import bench_unlock
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 BUDGET_MEDIAN_MS = 15.0
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp)
         bench_search.open_database(data_dir, args.services, args.rebuild).close()
-        services = open_services(data_dir)
+        services = open_services(data_dir, unlock=bench_unlock)
         try:
             person = services.people.add(given_name="Bench", family_name="Person",
                                          setting="community")  # fmt: skip

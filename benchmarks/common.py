@@ -89,3 +89,43 @@ def peak_rss_mb() -> float | None:
 
 def folder_size_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / (1024 * 1024)
+
+
+# --- the encrypted data folder (issue 12) ------------------------------------------------------
+# Benchmark folders are set up with the production key-derivation cost (what an officer's PC
+# pays to unlock); the passphrase is this, or $REFERRAL_DESK_UNLOCK when set.
+BENCH_PASSPHRASE = os.environ.get("REFERRAL_DESK_UNLOCK") or "benchmark unlock passphrase"
+# For benchmark child processes (`python -c CODE FOLDER …`): open FOLDER's database.
+CHILD_OPEN = (
+    "from referral_desk.services.security import Unlock, obtain_key\n"
+    "def open_database(folder):\n"
+    "    import os\n"
+    "    from referral_desk.store.database import Database\n"
+    "    secret = os.environ.get('REFERRAL_DESK_UNLOCK') or 'benchmark unlock passphrase'\n"
+    "    ask = lambda new: Unlock.new(secret) if new else Unlock.passphrase(secret)\n"
+    "    return Database.open(folder, key=obtain_key(folder, ask).key)\n"
+)
+
+
+def bench_unlock(setting_up: bool) -> object:
+    """`open_services(..., unlock=bench_unlock)`: set a new folder up, or unlock it."""
+    from referral_desk.services.security import Unlock
+
+    return Unlock.new(BENCH_PASSPHRASE) if setting_up else Unlock.passphrase(BENCH_PASSPHRASE)
+
+
+def open_bench_database(folder: Path) -> object:
+    """`Database.open` on a benchmark folder (its key set up on first use)."""
+    from referral_desk.services.security import obtain_key
+    from referral_desk.store.database import Database
+
+    return Database.open(folder, key=obtain_key(folder, bench_unlock).key)  # type: ignore[arg-type]
+
+
+def bench_connect(path: Path, **kwargs: object) -> object:
+    """A raw keyed connection to a benchmark database (what sqlite3.connect was)."""
+    from referral_desk.services.security import obtain_key
+    from referral_desk.store.engine import connect_keyed
+
+    folder = Path(str(path).removeprefix("file:").split("?")[0]).parent
+    return connect_keyed(Path(path), obtain_key(folder, bench_unlock).key, **kwargs)

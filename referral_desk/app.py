@@ -7,14 +7,15 @@ same graph with a temporary folder and a pinned clock.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from referral_desk import logs, qt_check
-from referral_desk.cli.main import build_parser, run_command
-from referral_desk.domain.errors import DomainError
+from referral_desk.cli.main import build_parser, run_command, tell_once
+from referral_desk.domain.errors import DomainError, ValidationError, WrongPassphrase
 from referral_desk.paths import data_dir
-from referral_desk.services.app_services import open_services
+from referral_desk.services.app_services import AppServices, open_services
 
 EXIT_NO_QT_PLATFORM = 5  # the window cannot start: a Qt platform plugin is missing
 
@@ -33,8 +34,61 @@ def run(argv: list[str], *, force_gui: bool = False) -> int:
             demo=getattr(args, "demo", False),
             check_start=getattr(args, "check_start", False),
             import_file=getattr(args, "import_file", None),
+            unlock_file=getattr(args, "unlock_file", None),
         )
-    return run_command(args, lambda: open_services(folder))
+    from referral_desk.cli.unlock_cmd import CliUnlock
+
+    args.unlock_source = source = CliUnlock(args)
+    return run_command(args, lambda: open_services(folder, unlock=source))
+
+
+def _unlock_for_window(
+    folder: Path,
+    before_upgrade: Callable[[], None],
+    *,
+    check_start: bool,
+    unlock_file: str | None,
+) -> AppServices | None:
+    """Open the data for the window: with a scripted passphrase (`--unlock-file`,
+    `$REFERRAL_DESK_UNLOCK`) if one is given, else through the unlock (or first-run) dialog.
+    `--check-start` never shows a dialog: without a scripted passphrase it stops with one line.
+    """
+    from referral_desk.cli.secrets import scripted_secret
+    from referral_desk.cli.unlock_cmd import ENV_UNLOCK
+    from referral_desk.services.security import (
+        Unlock,
+        folder_state,
+        os_login_configured,
+        unlock_delay,
+    )
+
+    state = folder_state(folder)
+
+    def open_with(unlock: Unlock) -> AppServices:
+        return open_services(folder, unlock=unlock, before_upgrade=before_upgrade)
+
+    secret = scripted_secret(unlock_file, ENV_UNLOCK)
+    if secret:
+        try:
+            return open_with(
+                Unlock.passphrase(secret) if state == "encrypted" else Unlock.new(secret)
+            )
+        except WrongPassphrase:
+            if check_start:
+                raise
+    elif check_start:
+        raise ValidationError(
+            f"--check-start needs the passphrase: give --unlock-file FILE or set {ENV_UNLOCK}."
+        )
+    from referral_desk.ui.main import unlock_at_start
+
+    return unlock_at_start(
+        open_with,
+        setting_up=state != "encrypted",
+        plaintext=state == "plaintext",
+        os_login=os_login_configured(folder),
+        retry_after=unlock_delay(folder),
+    )
 
 
 def run_gui(
@@ -43,6 +97,7 @@ def run_gui(
     demo: bool = False,
     check_start: bool = False,
     import_file: str | None = None,
+    unlock_file: str | None = None,
 ) -> int:
     # The ui package is imported only after the data layer: Qt's import hook reads the source
     # of every module imported after it, which would slow the start (DESIGN.md §9).
@@ -62,15 +117,18 @@ def run_gui(
 
     try:
         try:
-            services = open_services(folder, before_upgrade=tell_officer)
+            opened = _unlock_for_window(
+                folder, tell_officer, check_start=check_start, unlock_file=unlock_file
+            )
         finally:
             for notice in notices:
                 notice.close()
     except DomainError as err:
         print(f"referral-desk: {err}", file=sys.stderr)
-        from referral_desk.ui.main import show_start_error
+        if not check_start:  # IT's check runs unattended: the line above is the message
+            from referral_desk.ui.main import show_start_error
 
-        show_start_error(str(err))
+            show_start_error(str(err))
         return 2
     except Exception as err:  # a damaged installation (resource files), never a bare traceback
         logs.log_unexpected(err, "opening the data")
@@ -82,7 +140,16 @@ def run_gui(
 
         show_start_error(message)
         return 2
+    if opened is None:  # the officer cancelled the unlock: nothing was opened
+        return 0
+    services = opened
     try:
+        if check_start:
+            tell_once(services)  # on stderr: IT's check has no one to click the windows
+        else:
+            from referral_desk.ui.main import tell_after_unlock
+
+            tell_after_unlock(services)
         if demo:
             from referral_desk.services.demo import generate_demo
 

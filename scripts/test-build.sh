@@ -11,8 +11,10 @@ if [ "${SKIP_BUILD:-0}" != "1" ]; then bash scripts/build-app.sh; fi
 APP="$ROOT/dist/referral-desk"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-# An empty environment: no PATH (so no Python), no HOME but a temp one, UTF-8 for Qt.
-run() { env -i HOME="$WORK/home" LANG=C.UTF-8 "$@"; }
+# An empty environment: no PATH (so no Python), no HOME but a temp one, UTF-8 for Qt, and the
+# passphrase that unlocks (and, at init, sets up) the encrypted data folders.
+export REFERRAL_DESK_UNLOCK="smoke test unlock passphrase"
+run() { env -i HOME="$WORK/home" LANG=C.UTF-8 REFERRAL_DESK_UNLOCK="$REFERRAL_DESK_UNLOCK" "$@"; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 mkdir -p "$WORK/home"
 # The install folder may be read-only (Program Files, a locked-down PC): nothing may be written
@@ -23,6 +25,9 @@ echo "== frozen app in $APP"
 run "$APP/referral-desk" --version >"$WORK/version.txt"; grep -q "referral-desk" "$WORK/version.txt" || fail "--version"
 run "$APP/referral-desk" --data-dir "$WORK/a" init --json >/dev/null || fail "init"
 run "$APP/referral-desk" --data-dir "$WORK/a" demo --people 20 --services 40 >/dev/null || fail "demo"
+if head -c 15 "$WORK/a/referral-desk.sqlite3" | grep -qa "SQLite format 3"; then
+  fail "the database is not encrypted"
+fi
 run "$APP/referral-desk" --data-dir "$WORK/a" search housing --json | grep -q '"name"' \
   || fail "search housing"
 REF=$(run "$APP/referral-desk" --data-dir "$WORK/a" list referrals --json \
@@ -32,6 +37,7 @@ run "$APP/referral-desk" --data-dir "$WORK/a" slip "$REF" --out "$WORK/f.pdf" >/
 [ "$(head -c 5 "$WORK/f.pdf")" = "%PDF-" ] || fail "slip is not a PDF"
 run REFERRAL_DESK_PASSPHRASE="smoke test team passphrase" "$APP/referral-desk" --data-dir "$WORK/a" \
   sync export --out "$WORK/x.rdsync" >/dev/null || fail "sync export"
+run "$APP/referral-desk" --data-dir "$WORK/b" init >/dev/null 2>&1 || fail "init b"
 run REFERRAL_DESK_PASSPHRASE="smoke test team passphrase" "$APP/referral-desk" --data-dir "$WORK/b" \
   sync import "$WORK/x.rdsync" >/dev/null || fail "sync import"
 [ "$(run "$APP/referral-desk" --data-dir "$WORK/b" list people --json | grep -c '"id"')" -ge 20 ] \

@@ -107,6 +107,13 @@ def _import_preview(ctx: Ctx) -> QDialog:
     return _ui("directory_page", "ImportPreviewDialog")(report, HSDS_EXAMPLE, ctx.window)
 
 
+def _recovery_page(ctx: Ctx) -> QDialog:
+    """The unlock dialog switched to its recovery-code page (three fields and a strength)."""
+    dialog = _ui("unlock_dialog", "UnlockDialog")(lambda _u: None, parent=ctx.window)
+    dialog.switch_button.click()
+    return dialog
+
+
 DIALOGS: dict[str, list[Case]] = {
     "about_dialog.AboutDialog": [
         Case("about", lambda c: _ui("about_dialog", "AboutDialog")(c.services, c.window), "Close"),
@@ -188,6 +195,19 @@ DIALOGS: dict[str, list[Case]] = {
     "sync_dialogs.ConflictsDialog": [
         Case("conflicts", lambda c: _ui("sync_dialogs", "ConflictsDialog")(c.services, c.window),
              "Close", ready=lambda d: not d._busy)],
+    "unlock_dialog.UnlockDialog": [
+        Case("unlock", lambda c: _ui("unlock_dialog", "UnlockDialog")(
+            lambda _u: None, os_login=True, retry_after=30, parent=c.window), "Unlock"),
+        Case("unlock, recovery code", _recovery_page, "Unlock")],
+    "unlock_dialog.SetPassphraseDialog": [
+        Case("first run passphrase", lambda c: _ui("unlock_dialog", "SetPassphraseDialog")(
+            lambda _u: None, plaintext=True, parent=c.window), "Set passphrase")],
+    "unlock_dialog.RecoveryCodeDialog": [
+        Case("recovery code", lambda c: _ui("unlock_dialog", "RecoveryCodeDialog")(
+            "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567", c.window), "Continue")],
+    "unlock_dialog.ChangePassphraseDialog": [
+        Case("change passphrase", lambda c: _ui("unlock_dialog", "ChangePassphraseDialog")(
+            c.services.security, c.window), "Change passphrase")],
 }  # fmt: skip
 
 # Each page's main button (accessible name).

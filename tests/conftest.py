@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from unlocking import TEST_PASSPHRASE
 
 from referral_desk.services.base import Clock  # no Qt: the platform below is not chosen yet
 from referral_desk.store.database import DB_FILENAME
@@ -20,6 +21,10 @@ from referral_desk.store.database import DB_FILENAME
 LAPTOP_SCREEN = Path(__file__).parent / "data" / "laptop-screen.json"
 if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={LAPTOP_SCREEN}"
+
+# Every command line a test runs (in process or as a child) unlocks with the tests' passphrase;
+# tests of the refusals remove it (tests/unlocking.py: the key every test database shares).
+os.environ["REFERRAL_DESK_UNLOCK"] = TEST_PASSPHRASE
 
 TODAY = date(2026, 3, 2)  # a Monday, clear of bank holidays
 

@@ -57,6 +57,8 @@ def test_an_unexpected_error_in_a_command_is_one_line_and_a_log_entry(
     def broken(_app, _args):
         _raise_with_personal_data()
 
+    assert run(["--data-dir", str(tmp_path / "data"), "init"]) == 0  # set up (recovery code)
+    capsys.readouterr()
     monkeypatch.setitem(commands.HANDLERS, "init", broken)
     code = run(["--data-dir", str(tmp_path / "data"), "init"])
     err = capsys.readouterr().err

@@ -8,6 +8,8 @@ and read or damage it with a raw connection (`connect`), as the tests did with s
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -129,3 +131,46 @@ def decrypted_bytes(path: Path) -> bytes:
             out.append(_decrypt_page(frame, pgno == 1))
             pos += _FRAME_HEADER + PAGE
     return b"".join(out)
+
+
+PLAINTEXT_NOTE = "Owes money to the Zarquon brothers"
+
+
+def plaintext_folder(folder: Path) -> Path:
+    from referral_desk.store.database import DB_FILENAME
+
+    """A data folder as the previous version left it: plain SQLite at the newest schema with a
+    person, a plaintext backup copy, and a WAL holding the latest change (the app was killed).
+
+    The rows are written by today's code and the file exported to plain SQLite: the same
+    schema and values the previous version wrote, without keeping that version around.
+    """
+    source = folder.parent / "source"
+    services = open_test_services(source)
+    person = services.people.add(given_name="Zebedee", family_name="Quartermain",
+                                 date_of_birth="1980-01-01", crn="X765432")  # fmt: skip
+    services.needs.log(person.id, "finance", PLAINTEXT_NOTE)
+    services.close()
+    folder.mkdir()
+    path = folder / DB_FILENAME
+    conn = connect(source / DB_FILENAME, isolation_level=None)
+    conn.execute("ATTACH DATABASE ? AS plain KEY ''", (str(path),))
+    conn.execute("SELECT sqlcipher_export('plain')").fetchall()
+    conn.execute("DETACH DATABASE plain")
+    conn.close()
+    assert path.read_bytes()[:16] == b"SQLite format 3\x00"
+    (folder / "backups").mkdir()
+    shutil.copy2(path, folder / "backups" / "referral-desk-0008-20260101-120000.sqlite3")
+    live = sqlite3.connect(path)
+    live.execute("PRAGMA journal_mode=WAL")
+    live.execute("UPDATE need SET description = description || ' (in the log)'")
+    live.commit()
+    crashed = folder.parent / "crashed"
+    crashed.mkdir()
+    for name in (DB_FILENAME, DB_FILENAME + "-wal"):  # copied while open: the log is not empty
+        shutil.copy2(folder / name, crashed / name)
+    live.close()
+    shutil.copytree(folder / "backups", crashed / "backups")
+    shutil.rmtree(folder)
+    assert b"(in the log)" in (crashed / (DB_FILENAME + "-wal")).read_bytes()
+    return crashed

@@ -11,6 +11,7 @@ from referral_desk.cli import directory_cmd
 from referral_desk.cli.hub_cmd import run_hub
 from referral_desk.cli.report_cmd import run_report
 from referral_desk.cli.sync_cmd import run_sync
+from referral_desk.cli.unlock_cmd import run_unlock
 from referral_desk.domain.search_query import SearchQuery
 from referral_desk.services.app_services import AppServices
 
@@ -223,5 +224,5 @@ HANDLERS: dict[str, Callable[[AppServices, argparse.Namespace], Result]] = {
     "refer": refer, "referral": referral, "followups": followups, "followup": followup,
     "show": show, "list": list_, "profile": profile, "slip": slip, "sync": run_sync,
     "directory": directory_cmd.run_directory, "report": run_report, "reference": reference,
-    "hub": run_hub,
+    "hub": run_hub, "unlock": run_unlock,
 }  # fmt: skip

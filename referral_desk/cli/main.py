@@ -18,6 +18,7 @@ from referral_desk.cli import commands, directory_cmd
 from referral_desk.cli.hub_cmd import add_hub_parser
 from referral_desk.cli.report_cmd import add_report_parser
 from referral_desk.cli.sync_cmd import add_sync_parser
+from referral_desk.cli.unlock_cmd import add_unlock_options, add_unlock_parser
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.text import json_printable, printable
 from referral_desk.services.app_services import AppServices
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"referral-desk {__version__}")
     p.add_argument("--data-dir", metavar="DIR", help="folder holding the database")
+    add_unlock_options(p)
     p.add_argument("--demo", action="store_true", help="(desktop app) add demo data if empty")
     p.add_argument(
         "--import",
@@ -211,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub, js)
     directory_cmd.add_directory_parser(sub, js)
     add_hub_parser(sub, js)
+    add_unlock_parser(sub, js)
     return p
 
 
@@ -242,6 +245,18 @@ def refuse(err: DomainError) -> int:
     return EXIT_REFUSED
 
 
+def tell_once(app: AppServices) -> None:
+    """What opening the folder did that the officer must know: the recovery code of a new
+    folder (shown this once), a plaintext database encrypted. On stderr: JSON stays clean."""
+    code = app.security.take_recovery_code()
+    if code:
+        print("referral-desk: this data folder is encrypted with your passphrase. Recovery "
+              f"code, shown only this once (write it down, keep it away from this computer): "
+              f"{code}", file=sys.stderr)  # fmt: skip
+    for notice in app.security.notices:
+        print(f"referral-desk: {notice}", file=sys.stderr)
+
+
 def run_command(args: argparse.Namespace, open_app: Callable[[], AppServices]) -> int:
     try:
         return _run_command(args, open_app)
@@ -261,6 +276,7 @@ def _run_command(args: argparse.Namespace, open_app: Callable[[], AppServices]) 
     except DomainError as err:
         return refuse(err)
     try:
+        tell_once(app)
         handler = commands.HANDLERS[args.command]
         data, text = handler(app, args)
         emit(args, data, text)

@@ -48,3 +48,8 @@ def read_passphrase_from(args: argparse.Namespace, env: str, what: str = "passph
     if not value:
         raise ValidationError(f"No {what}: give --passphrase-file FILE or set {env}.")
     return value
+
+
+def scripted_secret(path: str | None, env: str) -> str:
+    """The first line of `path` when given, else `$env`; "" when neither gives one."""
+    return _first_line(path) if path else os.environ.get(env, "")

@@ -49,8 +49,11 @@ __all__ = [
     "SecurityService",
     "Unlock",
     "UnlockSource",
+    "check_new_passphrase",
     "folder_state",
     "obtain_key",
+    "os_login_configured",
+    "unlock_delay",
 ]
 
 
@@ -109,6 +112,19 @@ def folder_state(data_dir: Path) -> FolderState:
     if db.is_file() and db.stat().st_size > 0:
         return "encrypted"  # the key file is missing: `obtain_key` says so
     return "new"
+
+
+def unlock_delay(data_dir: Path, now: Callable[[], float] = time.time) -> float:
+    """Seconds before the next unlock attempt is allowed (the dialog counts them down)."""
+    return Throttle(data_dir, now).retry_after()
+
+
+def os_login_configured(data_dir: Path) -> bool:
+    """Was "unlock with OS login" set up for this folder (on some computer)?"""
+    try:
+        return SLOT_OS_LOGIN in KeyFile.load(data_dir).wraps
+    except DomainError:
+        return False
 
 
 @dataclass

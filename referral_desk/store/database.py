@@ -164,8 +164,9 @@ class Database:
         return db
 
     def close(self) -> None:
+        """Close the pooled connections. The key is kept (as the engine is): a late timer of a
+        closing window may still read, and must not fail; `lock` is what drops the key."""
         self.engine.dispose()
-        self.keys.drop()
 
     @property
     def locked(self) -> bool:

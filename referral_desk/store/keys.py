@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from referral_desk.domain.errors import DomainError, WrongPassphrase
+from referral_desk.domain.passphrase import MIN_LENGTH
 from referral_desk.files import write_atomically
 
 KEY_FILENAME = "referral-desk.key"
@@ -41,7 +42,7 @@ SLOT_PASSPHRASE = "passphrase"
 SLOT_RECOVERY = "recovery"
 SLOT_OS_LOGIN = "os-login"
 
-MIN_PASSPHRASE_CHARS = 8
+MIN_PASSPHRASE_CHARS = MIN_LENGTH  # the same rule as the team passphrase (domain.passphrase)
 MAX_PASSPHRASE_CHARS = 1024
 
 LOST_BOTH = (
@@ -328,7 +329,7 @@ def delay_after(failures: int) -> float:
     takes years; an officer who mistypes a few times waits seconds."""
     if failures < FREE_ATTEMPTS:
         return 0.0
-    return min(MAX_DELAY_S, 2.0 ** (failures - FREE_ATTEMPTS + 1))
+    return min(MAX_DELAY_S, 2.0 ** min(failures - FREE_ATTEMPTS + 1, 16))
 
 
 class Throttle:

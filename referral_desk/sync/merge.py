@@ -41,7 +41,6 @@ Everything is done with Core statements inside the caller's transaction; nothing
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +54,7 @@ from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import COUNTER_BITS, hlc_wall_ms
 from referral_desk.store.changelog import log_tombstones
+from referral_desk.store.engine import driver  # the local database's DB-API module
 from referral_desk.store.erasure import erase_rows
 from referral_desk.store.models import Base, SiteState
 from referral_desk.store.ownership import links_from, tombstoned, waiting_dependents
@@ -364,7 +364,7 @@ class Merger:
                         .values({c: bindparam(c) for c in cols if c != "_id"})
                     )
                     self.s.execute(stmt, rows)
-        except (IntegrityError, sqlite3.IntegrityError) as err:
+        except (IntegrityError, driver.IntegrityError) as err:
             text_ = str(getattr(err, "orig", err))
             return "duplicate key" if "UNIQUE" in text_ else "refused by the database"
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from referral_desk import logs
 from referral_desk.services.app_services import AppServices
+from referral_desk.services.security import Unlock
 from referral_desk.ui.collector import GuiThreadCollector
 from referral_desk.ui.main_window import MainWindow
 from referral_desk.ui.preferences import PreferencesDialog
@@ -61,6 +63,51 @@ def show_start_error(message: str) -> None:
     box.setInformativeText("Nothing was changed. Ask your IT contact if this keeps happening.")
     box.setAccessibleName("Referral Desk cannot start")
     box.exec()
+
+
+def unlock_at_start(
+    open_with: Callable[[Unlock], AppServices],
+    *,
+    setting_up: bool,
+    plaintext: bool = False,
+    os_login: bool = False,
+    retry_after: float = 0.0,
+) -> AppServices | None:
+    """Ask for the passphrase (or, on a folder without one, have it chosen) until the data
+    opens; None when the officer cancelled. A failure other than a wrong answer (a damaged
+    database, a missing key file) is raised for the caller's start-error window."""
+    from referral_desk.ui.unlock_dialog import SetPassphraseDialog, UnlockDialog
+
+    ensure_application()
+    opened: list[AppServices] = []
+
+    def attempt(unlock: Unlock) -> None:
+        opened.append(open_with(unlock))
+
+    dialog: SetPassphraseDialog | UnlockDialog
+    if setting_up:
+        dialog = SetPassphraseDialog(attempt, plaintext=plaintext)
+    else:
+        dialog = UnlockDialog(attempt, os_login=os_login, retry_after=retry_after)
+    run_dialog(dialog)
+    if dialog.failure is not None:
+        raise dialog.failure
+    return opened[0] if opened else None
+
+
+def tell_after_unlock(services: AppServices) -> None:
+    """The recovery code of a new folder (once, until confirmed written down), and what
+    opening did that the officer must know (older, plaintext data encrypted)."""
+    from referral_desk.ui.unlock_dialog import RecoveryCodeDialog
+
+    ensure_application()
+    code = services.security.take_recovery_code()
+    if code:
+        run_dialog(RecoveryCodeDialog(code))
+    for notice in services.security.notices:
+        box = QMessageBox(QMessageBox.Icon.Information, APP_NAME, notice)
+        box.setAccessibleName("Your data is now encrypted")
+        box.exec()
 
 
 def ask_first_profile(services: AppServices) -> bool:

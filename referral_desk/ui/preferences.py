@@ -178,7 +178,20 @@ class PreferencesDialog(QDialog):
         label = QLabel("Shared &store")
         label.setBuddy(self.shared_store)
         form.addRow(label, row)
+        change = QPushButton("Change unlock pass&phrase…")
+        named(change, "Change unlock passphrase",
+              "The passphrase that unlocks the encrypted data on this computer")  # fmt: skip
+        change.setAutoDefault(False)
+        change.clicked.connect(self._change_passphrase)
+        form.addRow(QLabel("Unlock"), change)
         return group
+
+    def _change_passphrase(self) -> None:
+        from referral_desk.ui.unlock_dialog import ChangePassphraseDialog
+        from referral_desk.ui.widgets import run_dialog
+
+        if run_dialog(ChangePassphraseDialog(self.services.security, self)):
+            self.message_bar.show_message("Passphrase changed: unlock with the new one from now.")
 
     def _load(self) -> None:
         profile = self.services.profile.get()

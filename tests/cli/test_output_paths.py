@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from unlocking import connect as connect_db
 
 from referral_desk.app import run
 from referral_desk.cli.sync_cmd import ENV_PASSPHRASE
@@ -85,8 +86,11 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
 
 
 def _database_intact(data: Path) -> None:
-    with (data / DB_FILENAME).open("rb") as fh:
-        assert fh.read(16) == b"SQLite format 3\x00"
+    conn = connect_db(data / DB_FILENAME)  # still opens with its key: an encrypted database
+    try:
+        assert conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
+    finally:
+        conn.close()
 
 
 def _refused(cli: Any, argv: list[str], tmp_path: Path, data: Path) -> str:

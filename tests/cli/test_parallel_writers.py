@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from unlocking import connect as connect_db
+from unlocking import write_key_file
 
 from referral_desk.app import run
 from referral_desk.store.database import DB_FILENAME
@@ -47,6 +48,7 @@ print("codes", *codes, flush=True)
 @pytest.mark.slow
 def test_three_command_line_writers_lose_nothing(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "data"
+    write_key_file(folder)  # the tests' key: `another_program_writing` opens it too
     assert run(["--data-dir", str(folder), "init"]) == 0
     capsys.readouterr()
     pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
@@ -107,6 +109,7 @@ def another_program_writing(folder: Path) -> Iterator[None]:
 def test_a_write_kept_waiting_too_long_says_busy_and_saves_nothing(tmp_path, capsys,
                                                                    short_wait) -> None:  # fmt: skip
     folder = tmp_path / "data"
+    write_key_file(folder)  # the tests' key: `another_program_writing` opens it too
     assert run(["--data-dir", str(folder), "init"]) == 0
     with another_program_writing(folder):
         code = run(["--data-dir", str(folder), "person", "add", "--given", "Dee",
@@ -122,6 +125,7 @@ def test_a_write_kept_waiting_too_long_says_busy_and_saves_nothing(tmp_path, cap
 def test_commands_that_only_read_never_wait_for_a_writer(tmp_path, capsys, short_wait) -> None:
     """Starting (site id, reference data) looks before it writes, so reads run alongside."""
     folder = tmp_path / "data"
+    write_key_file(folder)  # the tests' key: `another_program_writing` opens it too
     assert run(["--data-dir", str(folder), "init"]) == 0
     capsys.readouterr()
     with another_program_writing(folder):

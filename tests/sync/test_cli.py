@@ -168,7 +168,7 @@ def test_repair_store_rebuilds_the_settings_file(make_site, tmp_path, env_pass):
 
 
 def test_end_to_end_command_line(tmp_path, passphrase):
-    """`referral-desk sync --store DIR` in a fresh process: no set-up, no prompt."""
+    """`referral-desk sync --store DIR` in a fresh process after `init`: no prompt."""
     try:
         from referral_desk.cli import commands
     except ImportError:
@@ -179,6 +179,8 @@ def test_end_to_end_command_line(tmp_path, passphrase):
     store.mkdir()
     base = [sys.executable, "-m", "referral_desk", "--data-dir", str(tmp_path / "data")]
     env = {k: v for k, v in os.environ.items() if k != sync_cmd.ENV_PASSPHRASE}
+    made = subprocess.run([*base, "init"], env=env, capture_output=True, timeout=120)
+    assert made.returncode == 0, made.stderr  # sets the unlock passphrase up (issue 12)
     refused = subprocess.run(
         [*base, "sync", "--store", str(store)],
         env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,

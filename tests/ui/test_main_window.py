@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 from qt_helpers import when_modal
 from unlocking import connect as connect_db
-from unlocking import keyed_engine
+from unlocking import keyed_engine, write_key_file
 from unlocking import open_test_services as open_services
 
 from referral_desk.domain.errors import ValidationError
@@ -325,6 +325,7 @@ def _database_at(folder: Path, revision: str) -> None:
     from referral_desk.store.database import DB_FILENAME, alembic_config
 
     folder.mkdir(parents=True)
+    write_key_file(folder)  # the tests' key: the window unlocks with $REFERRAL_DESK_UNLOCK
     engine = keyed_engine(folder / DB_FILENAME)
     cfg = alembic_config(engine)
     with engine.begin() as conn:

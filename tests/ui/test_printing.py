@@ -16,6 +16,7 @@ from PySide6.QtGui import QPageSize, QPdfWriter
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QComboBox, QFileDialog, QPushButton, QWidget
 from qt_helpers import FakePrintDialog
+from unlocking import connect as connect_db
 
 from referral_desk.ui import printing as ui_printing
 from referral_desk.ui.printing import (
@@ -346,7 +347,10 @@ def test_todays_slips_printed_to_the_database_file_are_refused(
     assert print_slips_sent_today(app, page) == 0
     kind, text = page.message_bar.messages[-1]  # type: ignore[attr-defined]
     assert kind == "error" and "data folder" in text
-    with app.data_path.open("rb") as fh:
-        assert fh.read(16) == b"SQLite format 3\x00"
+    conn = connect_db(app.data_path)  # still the encrypted database, whole
+    try:
+        assert conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
+    finally:
+        conn.close()
     assert app.people.get(referred["person"].id).id == referred["person"].id
     assert notes(app, referred["person"].id) == []
