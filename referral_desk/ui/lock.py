@@ -21,6 +21,8 @@ thread, so it fires inside a modal dialog's event loop as well.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -243,10 +245,12 @@ class LockScreen(QWidget):
         outer.addLayout(row)
         outer.addStretch(3)
         self.passphrase.returnPressed.connect(self._submit)
-        self._wait_left = 0
+        # The wait after wrong answers, counted to a deadline (a coarse 1 s timer may fire early,
+        # and the service would refuse a try a moment before its delay is over).
+        self._wait_until = 0.0
         self._countdown = QTimer(self)
-        self._countdown.setInterval(1000)
-        self._countdown.timeout.connect(self._tick)
+        self._countdown.setInterval(250)
+        self._countdown.timeout.connect(self._show_wait)
 
     def reset(self, *, os_login: bool) -> None:
         """Shown afresh: empty field, no old message, OS login only when set up."""
@@ -263,31 +267,30 @@ class LockScreen(QWidget):
         self.error.setText(message)
         self.error.show()
         self.passphrase.selectAll()
-        self._set_wait(int(retry_after + 0.999))
+        self._set_wait(retry_after)
         self.focus()
 
     def _submit(self) -> None:
-        if self._wait_left > 0:
+        if self._seconds_left() > 0:
             return
         secret = self.passphrase.text()
         self.passphrase.clear()  # not kept in the field while the key is derived
         self.unlock_requested.emit(secret)
 
-    def _set_wait(self, seconds: int) -> None:
-        self._wait_left = max(0, seconds)
-        if self._wait_left:
-            self._countdown.start()
-        else:
-            self._countdown.stop()
+    def _set_wait(self, seconds: float) -> None:
+        self._wait_until = time.monotonic() + max(0.0, seconds)
+        self._countdown.start()
         self._show_wait()
 
-    def _tick(self) -> None:
-        self._set_wait(self._wait_left - 1)
+    def _seconds_left(self) -> int:
+        return math.ceil(max(0.0, self._wait_until - time.monotonic()))
 
     def _show_wait(self) -> None:
-        waiting = self._wait_left > 0
-        self.unlock_button.setEnabled(not waiting)
-        self.unlock_button.setText(f"Wait {self._wait_left} s" if waiting else "&Unlock")
+        left = self._seconds_left()
+        if not left:
+            self._countdown.stop()
+        self.unlock_button.setEnabled(not left)
+        self.unlock_button.setText(f"Wait {left} s" if left else "&Unlock")
 
 
 # -- the lock itself --------------------------------------------------------------------------

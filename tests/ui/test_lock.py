@@ -38,9 +38,7 @@ def visible_texts() -> list[str]:
             continue
         if widget.isWindow():
             texts.append(widget.windowTitle())
-        if isinstance(widget, QLabel | QAbstractButton):
-            texts.append(widget.text())
-        elif isinstance(widget, QLineEdit):
+        if isinstance(widget, QLabel | QAbstractButton | QLineEdit):
             texts.append(widget.text())
         elif isinstance(widget, QTabBar):
             texts += [widget.tabText(i) for i in range(widget.count())]
@@ -160,16 +158,16 @@ def test_idle_time_locks_the_window(qtbot, app, settings) -> None:
 def test_input_anywhere_restarts_the_idle_time(qtbot, window) -> None:
     idle = window.locker.idle
     assert idle.interval_ms() == 5 * 60_000  # the team's default: 5 minutes
-    qtbot.waitUntil(lambda: idle._timer.remainingTime() < idle.interval_ms() - 100)
+    qtbot.waitUntil(lambda: idle._timer.remainingTime() < idle.interval_ms() - 600)
     target = window.caseload if window.caseload.isVisible() else window.nav
     move = QMouseEvent(QEvent.Type.MouseMove, QPointF(5, 5), QPointF(5, 5),
                        Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
                        Qt.KeyboardModifier.NoModifier)  # fmt: skip
     QApplication.sendEvent(target, move)
-    assert idle._timer.remainingTime() > idle.interval_ms() - 100
-    qtbot.waitUntil(lambda: idle._timer.remainingTime() < idle.interval_ms() - 100)
+    assert idle._timer.remainingTime() > idle.interval_ms() - 300
+    qtbot.waitUntil(lambda: idle._timer.remainingTime() < idle.interval_ms() - 600)
     qtbot.keyClick(window.nav, Qt.Key.Key_Right)
-    assert idle._timer.remainingTime() > idle.interval_ms() - 100
+    assert idle._timer.remainingTime() > idle.interval_ms() - 300
 
 
 # -- unlocking ----------------------------------------------------------------------------------
@@ -177,15 +175,20 @@ def test_a_wrong_passphrase_says_so_and_stays_locked(qtbot, app, window) -> None
     window.lock()
     wait_locked(qtbot, window)
     screen = window.lock_screen
-    for attempt in range(4):
+    for attempt in range(3):
         unlock_by_keyboard(qtbot, window, f"not the passphrase {attempt}")
         assert window.is_locked() and app.security.is_locked()
         assert screen.error.isVisible()
         assert "passphrase" in screen.error.text().lower()
-    # The fourth wrong answer in a row brings a delay: said in the message, and the button waits.
+        assert screen.passphrase.text() == ""  # a secret is never left in the field
+    # The third wrong answer in a row brings a delay: said in the message, and the button waits.
     assert "Wait 2 seconds" in screen.error.text()
     assert not screen.unlock_button.isEnabled() and "Wait" in screen.unlock_button.text()
-    assert screen.passphrase.text() == ""  # a secret is never left in the field
+    unlock_by_keyboard(qtbot, window, TEST_PASSPHRASE)  # Enter does nothing during the wait
+    assert window.is_locked() and screen.passphrase.text() == TEST_PASSPHRASE
+    qtbot.waitUntil(screen.unlock_button.isEnabled, timeout=5000)
+    qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)  # and works once it is over
+    assert not window.is_locked() and not app.security.is_locked()
 
 
 def test_unlock_restores_a_dialog_with_its_typed_text(qtbot, app, gui, window) -> None:
@@ -255,17 +258,19 @@ def test_a_non_modal_window_is_hidden_and_shown_again(qtbot, app, window) -> Non
 
 # -- background work ----------------------------------------------------------------------------
 def test_jobs_wait_while_locked_and_the_running_one_finishes_first(qtbot, app, window) -> None:
-    gate = threading.Event()
+    gate, started = threading.Event(), threading.Event()
     ran: list[str] = []
     delivered: list[object] = []
     worker = window.worker
 
     def running_job() -> int:
+        started.set()
         gate.wait(5)
         ran.append("running")
-        return app.people.count() if hasattr(app.people, "count") else len(app.people.list())
+        return len(app.people.list())  # the data is still open for the job in hand
 
     worker.submit(running_job, delivered.append)
+    assert started.wait(5)
     window.lock()
     assert window.is_locked()
     # The job in hand still has the key: the data is locked only once it has finished.
