@@ -427,7 +427,7 @@ class LockController(QObject):
             if not isValid(widget):
                 continue
             widget.setProperty(_HIDDEN, False)
-            gate = widget.findChild(_ResumeGate)
+            gate = widget.findChild(_ResumeGate, "", Qt.FindChildOption.FindDirectChildrenOnly)
             if gate is not None:
                 gate.release()  # its exec_dialog runs exec() again, which shows it
             elif widget.property(_RESUMABLE) or not _modal(widget):

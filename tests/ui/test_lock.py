@@ -343,3 +343,51 @@ def test_the_lock_time_is_a_team_setting_of_at_most_30_minutes(qtbot, app, gui, 
     window.actions_by_name["preferences"].trigger()
     assert app.team_settings.lock_minutes() == 7
     assert window.locker.idle.interval_ms() == 7 * 60_000
+
+
+def test_a_dialog_opened_from_a_dialog_comes_back_above_it(qtbot, app, window) -> None:
+    """Locked with two modal dialogs open (a form and a question it asked): after unlock both
+    are back, the question modal above the form; each then ends as the officer chooses."""
+    from referral_desk.ui.lock import exec_dialog
+
+    outer = QDialog(window)
+    outer.setWindowTitle("Outer form")
+    field = QLineEdit(outer)
+    inner = QDialog(outer)
+    inner.setWindowTitle("Inner question")
+    results: dict[str, int] = {}
+    seen: dict[str, Any] = {}
+
+    def open_inner() -> None:
+        results["inner"] = exec_dialog(inner)
+
+    def lock_from_inner() -> None:
+        qtbot.keyClicks(field, "typed before the lock")
+        window.lock()
+
+    def after_unlock() -> None:
+        seen["both_visible"] = (outer.isVisible(), inner.isVisible())
+        seen["modal"] = QApplication.activeModalWidget()
+        inner.accept()
+
+    def outer_again() -> None:
+        seen["outer_modal_again"] = QApplication.activeModalWidget()
+        seen["text"] = field.text()
+        outer.reject()
+
+    steps = (
+        Steps(qtbot)
+        .when(lambda: outer.isVisible(), lambda: QTimer.singleShot(0, open_inner))
+        .when(lambda: inner.isVisible(), lock_from_inner)
+        .when(lambda: app.security.is_locked() and not inner.isVisible(),
+              lambda: unlock_by_keyboard(qtbot, window, TEST_PASSPHRASE))
+        .when(lambda: inner.isVisible() and QApplication.activeModalWidget() is inner,
+              after_unlock)
+        .when(lambda: "inner" in results and outer.isVisible(), outer_again)
+    )  # fmt: skip
+    steps.start()
+    results["outer"] = exec_dialog(outer)
+    steps.check()
+    assert seen["both_visible"] == (True, True) and seen["modal"] is inner
+    assert seen["outer_modal_again"] is outer and seen["text"] == "typed before the lock"
+    assert results == {"inner": QDialog.DialogCode.Accepted, "outer": QDialog.DialogCode.Rejected}
