@@ -14,8 +14,10 @@ until the lock is over, and calls `exec()` again on the same dialog with its typ
 A modal dialog that does not (a file chooser) is cancelled by the lock, which loses nothing
 typed.
 
-Idle time is measured without touching the database: an application-wide event filter restarts
-a single-shot timer on every key, mouse, wheel or touch event. The timer is a QTimer on the GUI
+Idle time is measured without touching the database: an application-wide event filter notes the
+time of every key, mouse, wheel or touch event (a float stored: the filter sees every event of
+the application, so it does as little as it can), and a single-shot QTimer, when it fires, locks
+if nothing came since or waits again for the rest of the time. The timer lives on the GUI
 thread, so it fires inside a modal dialog's event loop as well.
 """
 
@@ -125,27 +127,41 @@ class IdleWatcher(QObject):
 
     def __init__(self, interval_ms: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._interval_ms = interval_ms
+        self._last_input = time.monotonic()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self.idle)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._check)
         self._lock_key = QKeySequence(LOCK_KEY)[0]
         self._installed = False
 
     def interval_ms(self) -> int:
-        return self._timer.interval()
+        return self._interval_ms
 
     def set_interval_ms(self, interval_ms: int) -> None:
-        self._timer.setInterval(interval_ms)
+        self._interval_ms = interval_ms
         if self._timer.isActive():
-            self._timer.start()
+            self._check()
+
+    def idle_for_ms(self) -> int:
+        """Milliseconds since the last input (or since counting started)."""
+        return int((time.monotonic() - self._last_input) * 1000)
 
     def start(self) -> None:
         app = QApplication.instance()
         if app is not None and not self._installed:
             app.installEventFilter(self)
             self._installed = True
-        self._timer.start()
+        self._last_input = time.monotonic()
+        self._timer.start(self._interval_ms)
+
+    def _check(self) -> None:
+        left = self._interval_ms - self.idle_for_ms()
+        if left > 0:
+            self._timer.start(left)  # there was input meanwhile: wait for the rest
+        else:
+            self.idle.emit()
 
     def pause(self) -> None:
         """Stop counting (while locked); input is still watched, for nothing."""
@@ -164,8 +180,7 @@ class IdleWatcher(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = int(event.type())
         if kind in INPUT_EVENTS:
-            if self._timer.isActive():
-                self._timer.start()
+            self._last_input = time.monotonic()
             # Each key event reaches the window first, then its widgets: act on the first.
             if kind == _KEY_PRESS and isinstance(watched, QWindow):
                 assert isinstance(event, QKeyEvent)
