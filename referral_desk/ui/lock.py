@@ -94,6 +94,10 @@ class _ResumeGate(QObject):
         self.released = True
         self._loop.quit()
 
+    def abandon(self) -> None:
+        """The window closed while locked: exec_dialog returns Rejected (nothing saved)."""
+        self._loop.quit()
+
 
 def exec_dialog(dialog: QDialog) -> int:
     """`dialog.exec()`, carried through a lock: if locking hid the dialog, wait until the data
@@ -200,6 +204,7 @@ class LockScreen(QWidget):
 
     unlock_requested = Signal(str)
     os_login_requested = Signal()
+    recovery_requested = Signal(str, str, str)  # recovery code, new passphrase, repeated
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -242,7 +247,14 @@ class LockScreen(QWidget):
         self.error.setStyleSheet("color: #b00020;")
         self.error.hide()
         box.addWidget(self.error)
+        box.addWidget(self._recovery_box())
         buttons = QHBoxLayout()
+        self.forgot_button = QPushButton("&Forgot passphrase?")
+        self.forgot_button.setAccessibleName("Forgot passphrase")
+        self.forgot_button.setFlat(True)
+        self.forgot_button.setAutoDefault(False)
+        self.forgot_button.clicked.connect(lambda: self.show_recovery(True))
+        buttons.addWidget(self.forgot_button)
         self.os_login_button = QPushButton("Use &OS login")
         self.os_login_button.setAccessibleName("Unlock with OS login")
         self.os_login_button.setAutoDefault(False)
@@ -267,8 +279,44 @@ class LockScreen(QWidget):
         self._countdown.setInterval(250)
         self._countdown.timeout.connect(self._show_wait)
 
+    def _recovery_box(self) -> QWidget:
+        """The recovery code and a new passphrase (twice): for an officer who forgot theirs."""
+        self.recovery = QWidget()
+        form = QVBoxLayout(self.recovery)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.recovery_code = QLineEdit()
+        self.new_passphrase = QLineEdit()
+        self.repeat_passphrase = QLineEdit()
+        for text, field, name in (
+            ("&Recovery code (from when the data was set up)", self.recovery_code,
+             "Recovery code"),
+            ("&New passphrase", self.new_passphrase, "New passphrase"),
+            ("Repeat new pass&phrase", self.repeat_passphrase, "Repeat new passphrase"),
+        ):  # fmt: skip
+            label = QLabel(text)
+            label.setBuddy(field)
+            field.setAccessibleName(name)
+            field.setMaxLength(1024)
+            form.addWidget(label)
+            form.addWidget(field)
+        for field in (self.new_passphrase, self.repeat_passphrase):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat_passphrase.returnPressed.connect(self._submit)
+        self.recovery.hide()
+        return self.recovery
+
+    def show_recovery(self, shown: bool) -> None:
+        self.recovery.setVisible(shown)
+        self.passphrase.setEnabled(not shown)
+        self.forgot_button.setVisible(not shown)
+        self.unlock_button.setText("&Unlock" if not shown else "Unlock and &set passphrase")
+        (self.recovery_code if shown else self.passphrase).setFocus()
+
     def reset(self, *, os_login: bool) -> None:
         """Shown afresh: empty field, no old message, OS login only when set up."""
+        for field in (self.recovery_code, self.new_passphrase, self.repeat_passphrase):
+            field.clear()
+        self.show_recovery(False)
         self.passphrase.clear()
         self.error.hide()
         self.error.clear()
@@ -276,17 +324,24 @@ class LockScreen(QWidget):
         self._set_wait(0)
 
     def focus(self) -> None:
-        self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+        field = self.recovery_code if self.recovery.isVisible() else self.passphrase
+        field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_error(self, message: str, retry_after: float = 0.0) -> None:
         self.error.setText(message)
         self.error.show()
-        self.passphrase.selectAll()
         self._set_wait(retry_after)
         self.focus()
 
     def _submit(self) -> None:
         if self._seconds_left() > 0:
+            return
+        if self.recovery.isVisible():
+            code, new, again = (f.text() for f in (self.recovery_code, self.new_passphrase,
+                                                   self.repeat_passphrase))  # fmt: skip
+            for field in (self.new_passphrase, self.repeat_passphrase):
+                field.clear()
+            self.recovery_requested.emit(code, new, again)
             return
         secret = self.passphrase.text()
         self.passphrase.clear()  # not kept in the field while the key is derived
@@ -305,7 +360,11 @@ class LockScreen(QWidget):
         if not left:
             self._countdown.stop()
         self.unlock_button.setEnabled(not left)
-        self.unlock_button.setText(f"Wait {left} s" if left else "&Unlock")
+        if left:
+            self.unlock_button.setText(f"Wait {left} s")
+        else:
+            recovering = self.recovery.isVisible()
+            self.unlock_button.setText("Unlock and &set passphrase" if recovering else "&Unlock")
 
 
 # -- the lock itself --------------------------------------------------------------------------
@@ -345,6 +404,7 @@ class LockController(QObject):
         worker.paused.connect(self._drop_key)
         screen.unlock_requested.connect(self.unlock)
         screen.os_login_requested.connect(self.unlock_with_os_login)
+        screen.recovery_requested.connect(self.unlock_with_recovery_code)
 
     # -- state ------------------------------------------------------------------------------
     def is_locked(self) -> bool:
@@ -354,7 +414,15 @@ class LockController(QObject):
         self.idle.start()
 
     def stop(self) -> None:
+        """The window is closing: stop watching, and let dialogs waiting for an unlock end as
+        cancelled (their forms are not saved: nobody gave the passphrase)."""
         self.idle.stop()
+        hidden, self._hidden = self._hidden, []
+        for widget in hidden:
+            if isValid(widget):
+                gate = widget.findChild(_ResumeGate, "", Qt.FindChildOption.FindDirectChildrenOnly)
+                if gate is not None:
+                    gate.abandon()
 
     def set_idle_minutes(self, minutes: int) -> None:
         self.idle.set_interval_ms(minutes * MINUTE_MS)
@@ -416,6 +484,25 @@ class LockController(QObject):
             return False
         except DomainError as err:
             self._screen.show_error(str(err))
+            return False
+        self._restore()
+        return True
+
+    def unlock_with_recovery_code(self, code: str, new: str, again: str) -> bool:
+        """The recovery code unlocks and replaces the forgotten passphrase with `new`."""
+        if not self._locked:
+            return True
+        if new != again:
+            self._screen.show_error("The two new passphrases are not the same. Type them again.")
+            return False
+        try:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                self._security.unlock_with_recovery_code(code, new)
+            finally:
+                QApplication.restoreOverrideCursor()
+        except DomainError as err:
+            self._screen.show_error(str(err), getattr(err, "retry_after", 0.0))
             return False
         self._restore()
         return True

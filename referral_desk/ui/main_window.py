@@ -570,6 +570,8 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Reload everything (F5): the visible page now, the rest when shown."""
+        if self._closed:  # a dialog ended by closing the window while locked
+            return
         self._stale = set(PAGES)
         self._load_if_stale(self.current_page())
 

@@ -407,3 +407,65 @@ def test_a_dialog_opened_from_a_dialog_comes_back_above_it(qtbot, app, window) -
     assert seen["both_visible"] == (True, True) and seen["modal"] is inner
     assert seen["outer_modal_again"] is outer and seen["text"] == "typed before the lock"
     assert results == {"inner": QDialog.DialogCode.Accepted, "outer": QDialog.DialogCode.Rejected}
+
+
+def test_closing_the_locked_window_ends_a_waiting_form_as_cancelled(
+    qtbot, app, gui, settings
+) -> None:
+    """Nobody gave the passphrase: the form is not saved, and nothing fails on the way out."""
+    from referral_desk.ui.person_dialog import PersonDialog
+
+    window = MainWindow(app, settings)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    qtbot.waitUntil(window.is_settled, timeout=5000)
+    people_before = len(app.people.list())
+    seen: dict[str, Any] = {}
+
+    def type_then_lock() -> None:
+        form = QApplication.activeModalWidget()
+        seen["form"] = form
+        qtbot.keyClicks(form.given_name, "Never")
+        qtbot.keyClicks(form.family_name, "Saved")
+        window.lock()
+
+    steps = (
+        Steps(qtbot)
+        .when(lambda: isinstance(QApplication.activeModalWidget(), PersonDialog), type_then_lock)
+        .when(lambda: app.security.is_locked() and not seen["form"].isVisible(), window.close)
+    )
+    steps.start()
+    gui.key(window, "Ctrl+N")  # returns once the closing window has ended the waiting form
+    steps.check()
+    window.deleteLater()
+    assert app.security.is_locked()
+    app.security.unlock(TEST_PASSPHRASE)
+    assert len(app.people.list()) == people_before
+
+
+def test_a_forgotten_passphrase_is_replaced_with_the_recovery_code(qtbot, app, window) -> None:
+    from unlocking import TEST_RECOVERY_CODE
+
+    window.lock()
+    wait_locked(qtbot, window)
+    screen = window.lock_screen
+    qtbot.mouseClick(screen.forgot_button, Qt.MouseButton.LeftButton)
+    assert screen.recovery_code.hasFocus() and not screen.passphrase.isEnabled()
+    qtbot.keyClicks(screen.recovery_code, TEST_RECOVERY_CODE)
+    qtbot.keyClicks(screen.new_passphrase, "a brand new passphrase")
+    qtbot.keyClicks(screen.repeat_passphrase, "a brand new passphrase?")
+    qtbot.keyClick(screen.repeat_passphrase, Qt.Key.Key_Return)
+    assert window.is_locked() and "not the same" in screen.error.text()
+    qtbot.keyClicks(screen.new_passphrase, "a brand new passphrase")
+    qtbot.keyClicks(screen.repeat_passphrase, "a brand new passphrase")
+    qtbot.keyClick(screen.repeat_passphrase, Qt.Key.Key_Return)
+    assert not window.is_locked() and not app.security.is_locked()
+
+    window.lock()
+    wait_locked(qtbot, window)
+    assert not screen.recovery.isVisible()  # a fresh lock screen asks for the passphrase
+    unlock_by_keyboard(qtbot, window, TEST_PASSPHRASE)  # the old one no longer opens it
+    assert window.is_locked()
+    unlock_by_keyboard(qtbot, window, "a brand new passphrase")
+    assert not window.is_locked()
