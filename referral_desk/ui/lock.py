@@ -253,7 +253,9 @@ class LockScreen(QWidget):
         self.forgot_button.setAccessibleName("Forgot passphrase")
         self.forgot_button.setFlat(True)
         self.forgot_button.setAutoDefault(False)
-        self.forgot_button.clicked.connect(lambda: self.show_recovery(True))
+        self.forgot_button.clicked.connect(
+            lambda: self.show_recovery(not self.recovery.isVisible())
+        )
         buttons.addWidget(self.forgot_button)
         self.os_login_button = QPushButton("Use &OS login")
         self.os_login_button.setAccessibleName("Unlock with OS login")
@@ -308,7 +310,10 @@ class LockScreen(QWidget):
     def show_recovery(self, shown: bool) -> None:
         self.recovery.setVisible(shown)
         self.passphrase.setEnabled(not shown)
-        self.forgot_button.setVisible(not shown)
+        self.error.hide()
+        text = "&Back to my passphrase" if shown else "&Forgot passphrase?"
+        self.forgot_button.setText(text)
+        self.forgot_button.setAccessibleName(text.replace("&", "").rstrip("?"))
         self.unlock_button.setText("&Unlock" if not shown else "Unlock and &set passphrase")
         (self.recovery_code if shown else self.passphrase).setFocus()
 

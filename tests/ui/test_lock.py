@@ -469,3 +469,15 @@ def test_a_forgotten_passphrase_is_replaced_with_the_recovery_code(qtbot, app, w
     assert window.is_locked()
     unlock_by_keyboard(qtbot, window, "a brand new passphrase")
     assert not window.is_locked()
+
+
+def test_the_recovery_form_can_be_left_for_the_passphrase(qtbot, app, window) -> None:
+    window.lock()
+    wait_locked(qtbot, window)
+    screen = window.lock_screen
+    qtbot.mouseClick(screen.forgot_button, Qt.MouseButton.LeftButton)
+    assert screen.recovery.isVisible()
+    qtbot.mouseClick(screen.forgot_button, Qt.MouseButton.LeftButton)  # "Back to my passphrase"
+    assert not screen.recovery.isVisible() and screen.passphrase.hasFocus()
+    unlock_by_keyboard(qtbot, window, TEST_PASSPHRASE)
+    assert not window.is_locked()
