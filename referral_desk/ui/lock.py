@@ -45,10 +45,10 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from referral_desk.domain.errors import DomainError, WrongPassphrase
+from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
     from referral_desk.services.security import SecurityService
-    from referral_desk.ui.worker import Worker
 
 LOCK_KEY = "Ctrl+L"
 MINUTE_MS = 60_000
@@ -58,6 +58,7 @@ MINUTE_MS = 60_000
 _RESUMABLE = "_lockResumable"
 _HIDDEN = "_lockHidden"
 _INTERRUPTED = "_lockInterrupted"
+_CONNECTED = "_lockConnected"  # on a worker: its `paused` already reaches the lock
 
 INPUT_EVENTS = frozenset(
     int(t)
@@ -406,7 +407,8 @@ class LockController(QObject):
         self.idle = IdleWatcher(idle_ms if idle_ms is not None else idle_minutes * MINUTE_MS, self)
         self.idle.idle.connect(self.lock)
         self.idle.lock_key.connect(self.lock)
-        worker.paused.connect(self._drop_key)
+        self._paused_workers: list[Worker] = []
+        self._waiting_for: list[Worker] = []
         screen.unlock_requested.connect(self.unlock)
         screen.os_login_requested.connect(self.unlock_with_os_login)
         screen.recovery_requested.connect(self.unlock_with_recovery_code)
@@ -446,7 +448,26 @@ class LockController(QObject):
         self._show_lock_screen(True)
         self._screen.focus()
         self.locked_changed.emit(True)
-        self._worker.pause()  # emits `paused` (now, or after the job in hand): _drop_key
+        self._pause_workers()
+
+    def _pause_workers(self) -> None:
+        """Pause the window's worker and every other one under it (a sync dialog has its own);
+        the key is dropped once each has finished the job in hand."""
+        workers = [self._worker]
+        workers += [w for w in self._window.findChildren(Worker) if w is not self._worker]
+        self._paused_workers = workers
+        self._waiting_for = list(workers)
+        for worker in workers:
+            if not worker.property(_CONNECTED):
+                worker.setProperty(_CONNECTED, True)
+                worker.paused.connect(lambda w=worker: self._worker_quiet(w))
+        for worker in workers:
+            worker.pause()  # emits `paused` now, or once the job in hand has finished
+
+    def _worker_quiet(self, worker: Worker) -> None:
+        self._waiting_for = [w for w in self._waiting_for if w is not worker]
+        if not self._waiting_for:
+            self._drop_key()
 
     def _drop_key(self) -> None:
         if self._locked and not self._key_dropped:
@@ -541,7 +562,10 @@ class LockController(QObject):
                 # Still inside exec() under another dialog, or not modal: show it again.
                 widget.show()
             # else: a modal dialog not run through exec_dialog: the lock cancelled it.
-        self._worker.resume()
+        workers, self._paused_workers, self._waiting_for = self._paused_workers, [], []
+        for worker in workers:
+            if isValid(worker):
+                worker.resume()
         self.idle.start()
         self.locked_changed.emit(False)
 

@@ -481,3 +481,30 @@ def test_the_recovery_form_can_be_left_for_the_passphrase(qtbot, app, window) ->
     assert not screen.recovery.isVisible() and screen.passphrase.hasFocus()
     unlock_by_keyboard(qtbot, window, TEST_PASSPHRASE)
     assert not window.is_locked()
+
+
+def test_a_dialogs_own_worker_finishes_its_job_before_the_key_goes(qtbot, app, window) -> None:
+    """A sync dialog runs its work on a worker of its own: the lock waits for that one too."""
+    gate, started = threading.Event(), threading.Event()
+    own = Worker(window)
+    delivered: list[int] = []
+
+    def job() -> int:
+        started.set()
+        gate.wait(5)
+        return len(app.people.list())
+
+    try:
+        own.submit(job, delivered.append)
+        assert started.wait(5)
+        window.lock()
+        qtbot.wait(100)
+        assert not app.security.is_locked()
+        gate.set()
+        qtbot.waitUntil(app.security.is_locked, timeout=5000)
+        assert delivered == []
+        unlock_by_keyboard(qtbot, window, TEST_PASSPHRASE)
+        qtbot.waitUntil(lambda: len(delivered) == 1, timeout=5000)
+    finally:
+        gate.set()
+        own.stop()
