@@ -508,3 +508,41 @@ def test_a_dialogs_own_worker_finishes_its_job_before_the_key_goes(qtbot, app, w
     finally:
         gate.set()
         own.stop()
+
+
+def test_the_idle_time_locks_from_inside_a_modal_dialog(qtbot, app, gui, settings) -> None:
+    from referral_desk.ui.person_dialog import PersonDialog
+
+    window = MainWindow(app, settings, idle_ms=600)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    seen: dict[str, Any] = {}
+
+    def form() -> Any:
+        modal = QApplication.activeModalWidget()
+        return modal if isinstance(modal, PersonDialog) else None
+
+    def type_and_leave() -> None:
+        seen["form"] = form()
+        qtbot.keyClicks(seen["form"].given_name, "Leftalone")
+
+    def restored() -> None:
+        seen["text"] = seen["form"].given_name.text()
+        seen["form"].reject()
+
+    steps = (
+        Steps(qtbot)
+        .when(lambda: form() is not None, type_and_leave)
+        .when(lambda: window.is_locked() and not seen["form"].isVisible(),
+              lambda: unlock_by_keyboard(qtbot, window, TEST_PASSPHRASE))
+        .when(lambda: form() is seen["form"], restored)
+    )  # fmt: skip
+    try:
+        steps.start()
+        gui.key(window, "Ctrl+N")
+        steps.check()
+        assert seen["text"] == "Leftalone"
+    finally:
+        window.close()
+        window.deleteLater()
