@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--people", type=int, default=1000)
     ap.add_argument("--services", type=int, default=5000)
     ap.add_argument("--referrals", type=int, default=10_000)
+    ap.add_argument("--entries", type=int, default=100_000, help="size of the sync bundle")
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
     args = ap.parse_args(argv)
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-crypt-"))
@@ -175,9 +176,16 @@ def _run(root: Path, args: argparse.Namespace) -> int:
     services.security.take_recovery_code()
     generate_demo(services, people=args.people, services=args.services,
                   referrals=args.referrals, seed=7)  # fmt: skip
-    bundle = root / "all.rdsync"
-    export = SyncEngine(services.db).export_file(bundle, SYNC_PASSPHRASE)
     services.close()
+    # The sync bundle of DESIGN.md §9 (100 000 changes), written as bench_sync.py writes it.
+    from bench_sync import add_caseload, add_directory, seeded
+
+    source = seeded(root / "sync-source")
+    directory = add_directory(source)
+    add_caseload(source, directory, max(1, (args.entries - 2_000) // 137))
+    bundle = root / "all.rdsync"
+    export = SyncEngine(source).export_file(bundle, SYNC_PASSPHRASE)
+    source.close()
     plain_copy(enc, plain)
     fresh_enc, fresh_plain = root / "fresh-encrypted", root / "fresh-plain"
     open_services(fresh_enc, unlock=bench_unlock).close()

@@ -181,7 +181,14 @@ def create_sqlite_engine(
         if keys.locked:
             raise DataLocked(LOCKED_MESSAGE)
 
+    def close_if_locked(_dbapi_conn: Any, record: Any) -> None:
+        # A connection another thread held while the data was locked goes back to the pool
+        # that `lock` disposed, which would keep it (and the key inside SQLCipher) open.
+        if keys.locked and record is not None:
+            record.invalidate()
+
     event.listen(engine, "connect", _on_connect)
     event.listen(engine.pool, "checkout", refuse_while_locked)
+    event.listen(engine.pool, "checkin", close_if_locked)
     event.listen(engine, "begin", _on_begin)
     return engine

@@ -351,6 +351,17 @@ def test_locked_data_refuses_every_read_and_write(app: Any) -> None:
     assert app.people.list() == []
 
 
+def test_a_connection_held_while_locking_is_closed_when_given_back(app: Any) -> None:
+    """The worker may be mid-read when the window locks: its connection (holding the key in
+    SQLCipher's memory) must be closed when it is returned, not kept by the old pool."""
+    held = app.db.engine.connect()
+    raw = held.connection.dbapi_connection
+    app.security.lock()
+    held.close()
+    with pytest.raises(Exception, match="closed"):
+        raw.execute("SELECT 1")
+
+
 def test_the_delay_grows_after_repeated_failures_and_survives_a_restart(app: Any) -> None:
     folder = app.data_path.parent
     now = Clock()
