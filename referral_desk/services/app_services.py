@@ -29,6 +29,7 @@ from referral_desk.services.profile import ProfileService
 from referral_desk.services.reference import ReferenceService
 from referral_desk.services.referrals import ReferralService
 from referral_desk.services.security import SecurityService, UnlockSource, obtain_key
+from referral_desk.services.team_settings import TeamSettingsService
 from referral_desk.store.database import Database
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class AppServices:
         self.reference = ReferenceService(db, clock)
         self.profile = ProfileService(db, clock)
         self.my_day = MyDayService(db, clock)
+        self.team_settings = TeamSettingsService(db, clock)
 
     @cached_property
     def cases(self) -> CaseActionService:

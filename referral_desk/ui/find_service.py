@@ -52,6 +52,7 @@ from referral_desk.domain.people import age_on
 from referral_desk.domain.search_query import SearchQuery, normalise_gender
 from referral_desk.domain.states import UNMET_REASONS
 from referral_desk.services.dto import NeedView, PersonView, ReferralView, SearchResult
+from referral_desk.ui.lock import exec_dialog
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.record_referral import RecordReferralDialog
 from referral_desk.ui.service_models import (
@@ -644,7 +645,7 @@ class FindServiceDialog(QDialog):
             return
         dialog = RecordReferralDialog(self._services, self._need_id, service.id, self)
         try:
-            if dialog.exec() == QDialog.DialogCode.Accepted and dialog.referral is not None:
+            if exec_dialog(dialog) == QDialog.DialogCode.Accepted and dialog.referral is not None:
                 self.last_referral = dialog.referral
                 self.accept()
         finally:

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
@@ -26,12 +28,15 @@ from PySide6.QtWidgets import (
     QTabBar,
     QTableWidget,
     QTableWidgetItem,
+    QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from referral_desk.services.app_services import AppServices
 from referral_desk.ui.caseload import CaseloadPage
+from referral_desk.ui.lock import LockController, LockScreen, exec_dialog
 from referral_desk.ui.messages import show_error, show_info
 from referral_desk.ui.my_day import MyDayPage
 from referral_desk.ui.person_dialog import PersonDialog
@@ -52,6 +57,8 @@ if TYPE_CHECKING:
     from referral_desk.ui.reports_page import ReportsPage
 
 PAGES = ("my_day", "caseload", "person", "directory", "reports")
+LOCKED_TITLE = "Referral Desk — locked"
+LOG_NEED_KEY = "Ctrl+Shift+I"
 NAV_NAME_CHARS = 40  # "Person: " and the start of the open person's name, on the page tab
 
 # name: (menu text, shortcut, description). Shortcut "" = none.
@@ -65,6 +72,7 @@ ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
     "new_person": ("&New person…", "Ctrl+N", "Add a person to the caseload"),
     "export_calendar": ("&Export follow-ups to calendar…", "Ctrl+Shift+C",
                         "Save follow-ups as an iCalendar file"),
+    "lock": ("Loc&k", "Ctrl+L", "Hide everything and lock the data until your passphrase is given"),
     "quit": ("&Quit", "Ctrl+Q", "Close Referral Desk"),
     "find_person": ("&Find person…", "Ctrl+J", "Filter the caseload by name, CRN or prison number"),
     "edit_person": ("&Edit person…", "Ctrl+Shift+E", "Edit the person's details"),
@@ -72,7 +80,7 @@ ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
     "add_note": ("Add case &note", "Ctrl+Shift+M", "Write a note on the person's timeline"),
     "preferences": ("&Preferences…", "", "Your profile and this computer's settings"),
     "open_person": ("Open &person", "Ctrl+Shift+O", "Open the person of the selected row"),
-    "log_need": ("&Log need…", "Ctrl+L", "Log a need, met or unmet"),
+    "log_need": ("&Log need…", LOG_NEED_KEY, "Log a need, met or unmet"),
     "mark_unmet": ("Mark need &unmet…", "Ctrl+Shift+L", "Record that no service can meet the need"),
     "need_status": ("Need &status…", "Ctrl+Shift+K", "Set the selected need's status"),
     "move_need_up": ("Move need &up", "Alt+Up", "Tackle the selected need earlier"),
@@ -103,7 +111,7 @@ ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
 }  # fmt: skip
 
 MENUS = {
-    "&File": ["new_person", "export_calendar", "print_today", None, "quit"],
+    "&File": ["new_person", "export_calendar", "print_today", None, "lock", "quit"],
     "&Edit": ["find_person", "edit_person", "edit_need", "add_note", None, "preferences"],
     "&Person": ["open_person", "log_need", "mark_unmet", "need_status", "move_need_up",
                 "move_need_down", "delete_need", None, "transfer", "consent", "hand_over",
@@ -135,7 +143,9 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         *,
         worker: Worker | None = None,
+        idle_ms: int | None = None,
     ) -> None:
+        """`idle_ms` overrides the team's lock time (tests inject a short one)."""
         super().__init__()
         self.services = services
         self.settings = settings if settings is not None else QSettings()
@@ -183,9 +193,38 @@ class MainWindow(QMainWindow):
         box.setContentsMargins(6, 6, 6, 0)
         box.setSpacing(4)
         box.addWidget(self.message_bar)
-        box.addWidget(self.nav)
+        # The lock button sits on the tab row, in a tool bar of its own: a tool bar row across
+        # the window would cost 30 px of height on a laptop for one button.
+        nav_row = QHBoxLayout()
+        nav_row.setSpacing(4)
+        nav_row.addWidget(self.nav, 1)
+        self.tool_bar = QToolBar("Window")
+        self.tool_bar.setObjectName("windowToolBar")
+        self.tool_bar.setAccessibleName("Window tools")
+        self.tool_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.tool_bar.addAction(a["lock"])
+        self.tool_bar.setMovable(False)
+        self.lock_button = self.tool_bar.widgetForAction(a["lock"])
+        named(self.lock_button, "Lock", "Lock Referral Desk now (Ctrl+L)")
+        for button in self.tool_bar.findChildren(QToolButton):  # the overflow arrow too
+            if not button.accessibleName():
+                named(button, "More tools")
+        nav_row.addWidget(self.tool_bar)
+        box.addLayout(nav_row)
         box.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
+        # While locked the window shows the lock screen instead of all of this (issue 12).
+        self.content = central
+        self.lock_screen = LockScreen()
+        self.root = QStackedWidget()
+        self.root.addWidget(central)
+        self.root.addWidget(self.lock_screen)
+        self.setCentralWidget(self.root)
+        self._enabled_before_lock: dict[QAction, bool] = {}
+        self._focus_before_lock: QWidget | None = None
+        self.locker = LockController(
+            self, services.security, self.worker, self._show_lock_screen, self.lock_screen,
+            idle_minutes=self._lock_minutes(), idle_ms=idle_ms,
+        )  # fmt: skip
 
         self.busy_label = QLabel("")
         self.busy_label.setAccessibleName("Activity")
@@ -243,6 +282,7 @@ class MainWindow(QMainWindow):
         handlers: dict[str, Callable[[], object]] = {
             "new_person": self.new_person,
             "export_calendar": self.export_calendar,
+            "lock": self.lock,
             "quit": self.close,
             "find_person": self.find_person,
             "edit_person": self.edit_person,
@@ -366,6 +406,8 @@ class MainWindow(QMainWindow):
 
     def update_actions(self) -> None:
         """Enable what makes sense for the page and selection in front of the officer."""
+        if self.is_locked():  # every action stays off until unlocked
+            return
         a = self.actions_by_name
         page = self.current_page()
         person = self.person_page.person if page == "person" else None
@@ -479,6 +521,7 @@ class MainWindow(QMainWindow):
         if not self._loading_started:
             self._loading_started = self._start_pending = True
             QTimer.singleShot(0, self._start_loading)
+            self.locker.start()
 
     def _start_loading(self) -> None:
         """The visible page first; once it is on screen, the others one by one (preload)."""
@@ -520,12 +563,21 @@ class MainWindow(QMainWindow):
         if hasattr(self.nav, "setAccessibleTabName"):
             self.nav.setAccessibleTabName(0, f"My day, {urgent} overdue or due today")
             self.nav.setAccessibleTabName(2, text)
+        self._show_title()
+
+    def _show_title(self) -> None:
+        person = self.person_page.person
+        if self.is_locked():
+            self.setWindowTitle(LOCKED_TITLE)  # no name on the task bar of a locked window
+            return
         self.setWindowTitle(f"{person.display_name} — Referral Desk"
                             if person and self.current_page() == "person"
                             else "Referral Desk")  # fmt: skip
 
     def refresh(self) -> None:
         """Reload everything (F5): the visible page now, the rest when shown."""
+        if self._closed:  # a dialog ended by closing the window while locked
+            return
         self._stale = set(PAGES)
         self._load_if_stale(self.current_page())
 
@@ -587,7 +639,7 @@ class MainWindow(QMainWindow):
         elif accepted and dialog.saved is not None:
             self._stale.update(PAGES)
             self.open_person(dialog.saved.id)
-            show_info(self, f"{dialog.saved.display_name} added. Log a need with Ctrl+L.")
+            show_info(self, f"{dialog.saved.display_name} added. Log a need with {LOG_NEED_KEY}.")
 
     def edit_person(self) -> None:
         person = self._edit_target()
@@ -619,7 +671,7 @@ class MainWindow(QMainWindow):
         from referral_desk.ui.referral_dialog import ReferralDialog
 
         dialog = ReferralDialog(self.services, referral_id, self)
-        dialog.exec()
+        exec_dialog(dialog)
         dialog.deleteLater()
         self.after_write()
 
@@ -642,7 +694,7 @@ class MainWindow(QMainWindow):
         from referral_desk.ui.find_service import FindServiceDialog
 
         dialog = FindServiceDialog(self.services, need_id, self)
-        dialog.exec()
+        exec_dialog(dialog)
         made = dialog.last_referral
         dialog.deleteLater()
         if made is not None and self.current_page() == "person":
@@ -673,7 +725,59 @@ class MainWindow(QMainWindow):
         dialog = PreferencesDialog(self.services, self)
         if run_dialog(dialog):
             self._show_officer()
+            self.locker.set_idle_minutes(self._lock_minutes())
             show_info(self, "Preferences saved.")
+
+    # -- locked when unattended (issue 12) ----------------------------------------------------
+    def lock(self) -> None:
+        """Ctrl+L, the Lock button, or the idle timer: hide everything, drop the key."""
+        self.locker.lock()
+
+    def is_locked(self) -> bool:
+        locker = getattr(self, "locker", None)
+        return locker is not None and locker.is_locked()
+
+    def _lock_minutes(self) -> int:
+        from referral_desk.domain.errors import DomainError
+        from referral_desk.services.team_settings import DEFAULT_LOCK_MINUTES
+
+        try:
+            return self.services.team_settings.lock_minutes()
+        except DomainError:  # unreadable now: the default, never "no lock"
+            return DEFAULT_LOCK_MINUTES
+
+    def _on_lock_screen(self, action: QAction) -> bool:
+        parent = action.parent()
+        return isinstance(parent, QWidget) and (
+            parent is self.lock_screen or self.lock_screen.isAncestorOf(parent)
+        )
+
+    def _show_lock_screen(self, locked: bool) -> None:
+        """The main window's part of locking: its pages, menus, status bar and title hidden,
+        every action off (so no shortcut reaches a hidden page); all of it back on unlock."""
+        own = [a for a in self.findChildren(QAction) if not self._on_lock_screen(a)]
+        if locked:
+            focus = QApplication.focusWidget()
+            self._focus_before_lock = focus if focus and self.content.isAncestorOf(focus) else None
+            self._enabled_before_lock = {a: a.isEnabled() for a in own}
+            for action in own:
+                action.setEnabled(False)
+            self.root.setCurrentWidget(self.lock_screen)
+            self.menuBar().hide()
+            self.statusBar().hide()
+            self.setWindowTitle(LOCKED_TITLE)
+            return
+        for action, enabled in self._enabled_before_lock.items():
+            action.setEnabled(enabled)
+        self._enabled_before_lock = {}
+        self.root.setCurrentWidget(self.content)
+        self.menuBar().show()
+        self.statusBar().show()
+        self._show_title()
+        self.update_actions()
+        focus, self._focus_before_lock = self._focus_before_lock, None
+        if focus is not None:
+            focus.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_officer(self) -> None:
         profile = self.services.profile.get()
@@ -727,6 +831,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closed = True
+        self.locker.stop()
         self.save_state()
         self.worker.stop()
         super().closeEvent(event)

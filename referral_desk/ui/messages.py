@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from referral_desk.domain.errors import DatabaseBusy, DomainError
+from referral_desk.ui.lock import exec_dialog
 from referral_desk.ui.worker import log_unexpected
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def show_error(
     box = QMessageBox(QMessageBox.Icon.Warning, "Referral Desk", text,
                       QMessageBox.StandardButton.Ok, parent)  # fmt: skip
     box.setAccessibleName("Error message")
-    box.exec()
+    exec_dialog(box)
     box.deleteLater()
 
 
@@ -83,7 +84,7 @@ def show_info(parent: QWidget | None, text: str) -> None:
     box = QMessageBox(QMessageBox.Icon.Information, "Referral Desk", text,
                       QMessageBox.StandardButton.Ok, parent)  # fmt: skip
     box.setAccessibleName("Information")
-    box.exec()
+    exec_dialog(box)
     box.deleteLater()
 
 
@@ -111,6 +112,6 @@ def confirm(
     cancel.setAccessibleName("Cancel")
     box.setDefaultButton(cancel if destructive else go)
     box.setEscapeButton(cancel)
-    box.exec()
+    exec_dialog(box)
     box.deleteLater()
     return box.clickedButton() is go

@@ -1,6 +1,6 @@
 """Log a need in a few keystrokes — met or unmet, equally quick (DESIGN.md §1).
 
-The fastest path: Ctrl+L, type part of a category ("hous" finds Accommodation through its
+The fastest path: Ctrl+Shift+I, type part of a category ("hous" finds Accommodation through its
 synonyms), Tab, type a description, Enter. Recording it as unmet with no provider known adds one
 chord (Ctrl+Shift+L, or Alt+U) — a gap is recorded as data, not silence. "Save and find a
 service" goes straight on to the directory search for the new need.

@@ -25,6 +25,7 @@ from referral_desk.domain.errors import DomainError
 from referral_desk.domain.fields import max_length
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.retention import MAX_YEARS, MIN_YEARS
+from referral_desk.services.team_settings import MAX_LOCK_MINUTES, MIN_LOCK_MINUTES
 from referral_desk.ui.widgets import (
     FieldError,
     MessageBar,
@@ -76,8 +77,8 @@ class PreferencesDialog(QDialog):
         layout.addWidget(self.message_bar)
         layout.addWidget(self._profile_group())
         if not first_run:
-            layout.addWidget(self._local_group())
             layout.addWidget(self._team_group())
+            layout.addWidget(self._local_group())
         layout.addStretch(1)
 
         buttons, self.save_button = save_cancel_buttons(
@@ -131,6 +132,31 @@ class PreferencesDialog(QDialog):
             form.addRow(label, widget)
         return group
 
+    def _team_group(self) -> QGroupBox:
+        """Settings the whole team shares (they travel to every PC with the next sync)."""
+        group = QGroupBox("Your team")
+        group.setAccessibleName("Your team")
+        form = QFormLayout(group)
+        self.lock_minutes = QSpinBox()
+        self.lock_minutes.setRange(MIN_LOCK_MINUTES, MAX_LOCK_MINUTES)
+        self.lock_minutes.setSuffix(" minutes")
+        named(self.lock_minutes, "Lock after minutes without use",
+              f"Referral Desk locks itself after this long without keyboard or mouse use "
+              f"(at most {MAX_LOCK_MINUTES} minutes). Ctrl+L locks it at once.")  # fmt: skip
+        label = QLabel("&Lock after")
+        label.setBuddy(self.lock_minutes)
+        form.addRow(label, self.lock_minutes)
+        self.retention_years = QSpinBox()
+        self.retention_years.setRange(MIN_YEARS, MAX_YEARS)
+        self.retention_years.setSuffix(" years after the case was closed")
+        named(self.retention_years, "Keep records for",
+              "Personal details of a closed case are erased this many years after it was "
+              "closed (Person menu, Retention). A manager sets it for the whole team.")  # fmt: skip
+        label = QLabel("&Keep records for")
+        label.setBuddy(self.retention_years)
+        form.addRow(label, self.retention_years)
+        return group
+
     def _local_group(self) -> QGroupBox:
         group = QGroupBox("This computer")
         group.setAccessibleName("This computer")
@@ -170,22 +196,6 @@ class PreferencesDialog(QDialog):
         form.addRow(QLabel("Unlock"), change)
         return group
 
-    def _team_group(self) -> QGroupBox:
-        """Team settings (they travel to every PC with the next sync); a manager changes them."""
-        group = QGroupBox("Team")
-        group.setAccessibleName("Team")
-        form = QFormLayout(group)
-        self.retention_years = QSpinBox()
-        self.retention_years.setRange(MIN_YEARS, MAX_YEARS)
-        self.retention_years.setSuffix(" years after the case was closed")
-        named(self.retention_years, "Keep records for",
-              "Personal details of a closed case are erased this many years after it was "
-              "closed (Person menu, Retention). A manager sets it for the whole team.")  # fmt: skip
-        label = QLabel("&Keep records for")
-        label.setBuddy(self.retention_years)
-        form.addRow(label, self.retention_years)
-        return group
-
     def _change_passphrase(self) -> None:
         from referral_desk.ui.unlock_dialog import ChangePassphraseDialog
         from referral_desk.ui.widgets import run_dialog
@@ -203,6 +213,8 @@ class PreferencesDialog(QDialog):
             self.office_phone.setText(profile.office_phone)
             self.email.setText(profile.email)
         if not self.first_run:
+            self._lock_minutes_loaded = self.services.team_settings.lock_minutes()
+            self.lock_minutes.setValue(self._lock_minutes_loaded)
             local = self.services.profile.local_setting
             set_combo_text(self.page_size, str(local("page_size", "A4") or "A4"))
             set_combo_text(self.printer, str(local("printer", "") or ""))
@@ -243,6 +255,8 @@ class PreferencesDialog(QDialog):
                 setting("shared_store", self.shared_store.text().strip())
                 if self.retention_years.value() != self._retention_loaded:
                     self.services.retention.set_years(self.retention_years.value())
+                if self.lock_minutes.value() != self._lock_minutes_loaded:
+                    self.services.team_settings.set_lock_minutes(self.lock_minutes.value())
         except DomainError as err:
             self.message_bar.show_message(str(err), kind="error")
             return

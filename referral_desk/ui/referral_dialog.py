@@ -42,6 +42,7 @@ from referral_desk.domain.fields import max_length
 from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralState
 from referral_desk.services.dto import ReferralView
+from referral_desk.ui.lock import exec_dialog
 from referral_desk.ui.messages import confirm, error_text, show_save_error
 from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
 from referral_desk.ui.widgets import (
@@ -627,7 +628,7 @@ class ReferralDialog(QDialog):
             self._show_error(error_text(err))
             return
         try:
-            dialog.exec()
+            exec_dialog(dialog)
         finally:
             dialog.deleteLater()
 

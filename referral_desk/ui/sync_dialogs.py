@@ -66,6 +66,7 @@ from referral_desk.services.sync import (
     pending_text,
 )
 from referral_desk.ui.file_dialogs import SYNC_FILE_FOLDER, remember_folder, start_path
+from referral_desk.ui.lock import exec_dialog
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.models import kind_label as follow_up_kind_label
 from referral_desk.ui.passphrase_dialog import PassphraseDialog, StrengthLabel, passphrase_problem
@@ -109,7 +110,7 @@ def ask_passphrase(parent: QWidget | None, text: str = "", *, confirm: bool = Fa
     """Ask for the team passphrase (typed hidden, checked as typed; twice with `confirm`, when
     it is being set); None when cancelled."""
     dialog = PassphraseDialog(parent, text=text, confirm=confirm)
-    value = dialog.passphrase() if dialog.exec() == QDialog.DialogCode.Accepted else ""
+    value = dialog.passphrase() if exec_dialog(dialog) == QDialog.DialogCode.Accepted else ""
     dialog.deleteLater()
     return value or None
 

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.dates import EXAMPLE, MAX_LENGTH, format_long, parse_typed_date
 from referral_desk.domain.errors import ValidationError
+from referral_desk.ui.lock import exec_dialog
 
 # Room a window manager takes around a window: borders, and a title bar up to ~40 px high.
 FRAME_ALLOWANCE = QSize(20, 48)
@@ -74,10 +75,11 @@ def run_dialog(dialog: QDialog) -> bool:
     """exec() a modal dialog, then schedule its deletion; True when accepted.
 
     A dialog parented to the window would otherwise live as long as the window: one more
-    hidden dialog for every need logged in a long working day.
+    hidden dialog for every need logged in a long working day. Run through `exec_dialog`, so
+    locking the client hides the dialog and unlocking brings it back as it was.
     """
     try:
-        return dialog.exec() == QDialog.DialogCode.Accepted
+        return exec_dialog(dialog) == QDialog.DialogCode.Accepted
     finally:
         dialog.deleteLater()
 

@@ -8,6 +8,11 @@ widgets.
 
 `synchronous=True` runs the function in the caller's thread but still delivers through the same
 signal (a direct connection then), so tests that use it exercise the same callback path.
+
+While the client is locked (issue 12) the database key is gone, so the worker is paused: the job
+in hand finishes, `paused` is emitted, and nothing else starts (jobs submitted meanwhile wait in
+the queue) and no result is delivered (a page would redraw, an error box would open over the
+lock screen) until `resume()`.
 """
 
 from __future__ import annotations
@@ -39,7 +44,10 @@ class Worker(QObject):
     """Serialised background execution with results delivered on the UI thread."""
 
     _finished = Signal(int, object, object)  # job id, result, exception (or None)
+    _quiet = Signal()  # from the thread: the job in hand has finished while paused
     busy_changed = Signal(bool)
+    paused = Signal()
+    """After `pause()`: no job is running now, none will start until `resume()`."""
 
     def __init__(
         self,
@@ -56,7 +64,14 @@ class Worker(QObject):
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._stopped = False
+        # Pausing: the thread waits at `_gate` before starting a job while `_paused`.
+        self._gate = threading.Condition()
+        self._paused = False
+        self._running = False  # a job is executing on the thread (guarded by _gate)
+        self._held: list[tuple[int, Any, BaseException | None]] = []  # results kept while paused
+        self._held_jobs: list[_Job] = []  # synchronous mode: jobs submitted while paused
         self._finished.connect(self._deliver)
+        self._quiet.connect(self._emit_paused)
 
     # -- public -------------------------------------------------------------------------------
     def submit(
@@ -78,7 +93,10 @@ class Worker(QObject):
         if was_idle:
             self.busy_changed.emit(True)
         if self._synchronous:
-            self._run(job)
+            if self._paused:
+                self._held_jobs.append(job)
+            else:
+                self._run(job)
         else:
             self._ensure_thread()
             self._queue.put(job)
@@ -88,11 +106,40 @@ class Worker(QObject):
         """True when every submitted job has had its callback delivered."""
         return not self._callbacks
 
+    def is_paused(self) -> bool:
+        return self._paused
+
+    def pause(self) -> None:
+        """Start no more jobs and deliver no results until `resume()`.
+
+        `paused` is emitted once no job is running: at once when the thread is between jobs,
+        else when the job in hand has finished (a write is never cut in half by the lock).
+        """
+        with self._gate:
+            self._paused = True
+            running = self._running
+        if not running:
+            self.paused.emit()
+
+    def resume(self) -> None:
+        """Deliver the results kept while paused, in order, then run the waiting jobs."""
+        with self._gate:
+            self._paused = False
+            self._gate.notify_all()
+        held, self._held = self._held, []
+        for job_id, result, error in held:
+            self._deliver(job_id, result, error)
+        jobs, self._held_jobs = self._held_jobs, []
+        for job in jobs:
+            self._run(job)
+
     def stop(self) -> None:
         """Finish the job in hand, drop queued ones and join the thread (call on window close)."""
         if self._stopped:
             return
         self._stopped = True
+        with self._gate:  # a paused thread wakes up and leaves
+            self._gate.notify_all()
         thread = self._thread
         if thread is not None:
             # Drain jobs not started yet: their results would arrive after the window is gone.
@@ -104,6 +151,8 @@ class Worker(QObject):
             self._queue.put(None)
             thread.join()
         self._callbacks.clear()
+        self._held.clear()
+        self._held_jobs.clear()
 
     # -- internals ----------------------------------------------------------------------------
     def _ensure_thread(self) -> None:
@@ -116,7 +165,24 @@ class Worker(QObject):
             job = self._queue.get()
             if job is None:
                 return
-            self._run(job)
+            with self._gate:
+                while self._paused and not self._stopped:
+                    self._gate.wait()
+                if self._stopped:
+                    return
+                self._running = True
+            try:
+                self._run(job)
+            finally:
+                with self._gate:
+                    self._running = False
+                    quiet = self._paused
+                if quiet:
+                    self._quiet.emit()
+
+    def _emit_paused(self) -> None:
+        if self._paused:
+            self.paused.emit()
 
     def _run(self, job: _Job) -> None:
         try:
@@ -129,6 +195,9 @@ class Worker(QObject):
     def _deliver(self, job_id: int, result: Any, error: BaseException | None) -> None:
         callbacks = self._callbacks.get(job_id)
         if callbacks is None:  # stopped meanwhile
+            return
+        if self._paused:
+            self._held.append((job_id, result, error))
             return
         on_done, on_error = callbacks
         try:

@@ -66,7 +66,7 @@ def test_every_action_is_in_a_menu_with_a_unique_shortcut(window) -> None:
     keys = [a.shortcut().toString() for a in window.actions_by_name.values()
             if not a.shortcut().isEmpty()]  # fmt: skip
     assert len(keys) == len(set(keys)), keys
-    for key in ("Ctrl+N", "Ctrl+L", "Ctrl+F", "F5", "Ctrl+Shift+D", "Ctrl+J"):
+    for key in ("Ctrl+N", "Ctrl+Shift+I", "Ctrl+L", "Ctrl+F", "F5", "Ctrl+Shift+D", "Ctrl+J"):
         assert key in keys
     menus = [m.title() for m in window.menuBar().findChildren(type(window.menuBar().addMenu("x")))]
     for title in MENUS:

@@ -28,7 +28,7 @@ def open_dialog(qtbot, app, person, **kwargs) -> NeedDialog:
 
 def test_met_need_in_three_actions_plus_typing(qtbot, app, person) -> None:
     dialog = open_dialog(qtbot, app, person)
-    assert dialog.category.hasFocus()  # action 1 was Ctrl+L (opening the dialog)
+    assert dialog.category.hasFocus()  # action 1 was Ctrl+Shift+I (opening the dialog)
     qtbot.keyClicks(dialog.category.lineEdit(), "hous")  # typing: a synonym of Accommodation
     assert dialog.category_hint.text() == "→ Accommodation"
     qtbot.keyClick(dialog.category.lineEdit(), Qt.Key.Key_Tab)  # action 2

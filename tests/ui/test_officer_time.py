@@ -348,7 +348,9 @@ def test_unmet_need_walk_through_the_main_window(qtbot, app, need, window, gui, 
 
     walk.think("log the need the person raised")
     seen = when_modal(NeedDialog, log)
-    press_on_focus(walk, window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier, "Ctrl+L")
+    press_on_focus(walk, window, Qt.Key.Key_I,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+                   "Ctrl+Shift+I")  # fmt: skip
     wall = time.perf_counter() - started
 
     assert seen

@@ -108,7 +108,7 @@ def test_log_a_need_from_the_person_view(qtbot, app, gui, window, opened) -> Non
         qtbot.keyClick(dialog.description, Qt.Key.Key_Return)
 
     gui.on_next_dialog(log)
-    gui.key(window, "Ctrl+L")
+    gui.key(window, "Ctrl+Shift+I")
     gui.wait_idle(window)
     assert needs_shown(window)[-1] == "Financial management and income"
     assert window.person_page.selected_need().status == "unmet_no_service"
