@@ -39,3 +39,8 @@ class DatabaseBusy(DatabaseError):
 
     A class of its own so the client can offer "Try again" without reading the message.
     """
+
+
+class NotPermitted(DomainError):
+    """The officer's granted role does not allow this (roles are granted by the team's manager,
+    never chosen locally); nothing was changed."""

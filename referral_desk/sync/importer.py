@@ -48,6 +48,14 @@ from referral_desk.store.sync_models import (
     SyncImportStaged,
     SyncPending,
 )
+from referral_desk.store.trust import (
+    GRANT_TABLE,
+    GUARDED,
+    RUN_TABLE,
+    TRUST_TABLES,
+    pin_team_key,
+    pinned_team_key,
+)
 from referral_desk.sync.bundle import BundleError, BundleReader
 from referral_desk.sync.import_lock import import_lock
 from referral_desk.sync.merge import MergeStats, apply_entries, pending_reason, table_order
@@ -68,6 +76,7 @@ from referral_desk.sync.state import (
     save_export_state,
     version_vector,
 )
+from referral_desk.sync.trust import Gate
 
 SMALL = 20_000  # staged entries up to which an import is one transaction
 BATCH_ENTRIES = 5_000  # entries given to one Merger (about; a record is never split)
@@ -358,6 +367,8 @@ class Importer:
         self._staged = 0
         self._knowledge_id = 0
         self._new = _NEW + _NOT_QUARANTINED
+        self._gate = Gate()
+        self._offered: list[str] = []  # team manager keys the files' manifests name
 
     # -- entry points --------------------------------------------------------------------
 
@@ -424,6 +435,8 @@ class Importer:
                         raise
                     staged.append(_Staged(bid, reader.header.site_id, source.name[-200:],
                                           reader.size, reader.manifest.entry_count))  # fmt: skip
+                    if reader.manifest.manager:
+                        self._offered.append(reader.manifest.manager)
                     ids.add(bid)
             except BundleError as err:
                 if self.strict:
@@ -440,6 +453,9 @@ class Importer:
         if raw_rows(session, "SELECT 1 FROM sync_import_staged WHERE site_id = ? AND seq >= ? "
                     "LIMIT 1", (local, next_seq)):  # fmt: skip
             raise ClonedSite()
+        if self._offered and pinned_team_key(session)[0] is None:
+            # First contact with a team by a carried file: trust the manager key it names.
+            pin_team_key(session, self._offered[0], "file")
         bundles = json.dumps([asdict(b) for b in staged])
         if not self.dry_run:
             session.execute(
@@ -517,7 +533,9 @@ class Importer:
             position = {"step": "tables", "table": 0, "after": None}
             self._save(steps, position, totals)
         knowledge = load_knowledge(steps.session())
-        order = table_order()
+        # Signed statements first (signature runs, then role grants): what they say decides
+        # which directory changes of the same import may apply.
+        order = (RUN_TABLE, GRANT_TABLE, *table_order())
         held = steps.session().scalar(text("SELECT EXISTS (SELECT 1 FROM sync_quarantine)"))
         self._new = _NEW + (_NOT_QUARANTINED if held else "")
         if position["step"] == "tables":
@@ -632,6 +650,8 @@ class Importer:
     ) -> None:
         valid: list[ValidEntry] = []
         bad: list[tuple[Any, str]] = []
+        statements: list[ValidEntry] = []
+        guarded: list[tuple[Any, ValidEntry]] = []
         good_sites: set[str] = set()
         new = totals.new
         for n, count in Counter(row[9] for row in rows if not row[10] and row[9]).items():
@@ -653,8 +673,20 @@ class Importer:
                 bad.append((list(e), checked))
             elif type(checked[8]) is str and not _storable_text(checked[8]):
                 bad.append((list(e), f"bad value for {checked[2]}.{checked[4]}"))
+            elif checked[2] in GUARDED:
+                guarded.append((e, checked))
+            elif checked[2] in TRUST_TABLES:
+                statements.append(checked)
             else:
                 valid.append(checked)
+        if statements:
+            taken, refused = self._gate.take_statements(session, statements)
+            bad.extend(refused)
+            _log_entries(session, taken)
+        if guarded:
+            passed, refused = self._gate.check_changes(session, guarded)
+            valid.extend(passed)
+            bad.extend(refused)
         if bad:
             quarantine(session, bad)
             totals.quarantined += len(bad)
@@ -830,6 +862,17 @@ class Importer:
             forget_parsed()
         steps.commit()
         return result
+
+
+def _log_entries(session: Session, entries: Sequence[ValidEntry]) -> None:
+    """Keep accepted signed statements in the change log, so they travel on."""
+    if entries:
+        session.connection().exec_driver_sql(
+            "INSERT OR IGNORE INTO change_entry "
+            "(site_id, seq, table_name, record_id, field, value, hlc, tombstone) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+            [tuple(e[:7]) for e in entries],
+        )
 
 
 def _cursor(session: Session) -> Any:
