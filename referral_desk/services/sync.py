@@ -30,6 +30,7 @@ from referral_desk.store.sync_models import (
     SyncQuarantine,
     synced_models,
 )
+from referral_desk.store.trust import publish_own_key
 from referral_desk.sync.exchange import (
     ExportSummary,
     ImportSummary,
@@ -250,7 +251,15 @@ class SyncService(FileWritingService):
         # Checked first, preview included: a new store checks nothing until it is written, so
         # a too-short passphrase was refused only after the preview and Apply.
         normalise_passphrase(passphrase)
+        if not dry_run:
+            self._publish_key()
         return self.engine.sync(Path(str(folder)), passphrase, dry_run=dry_run)
+
+    def _publish_key(self) -> None:
+        """This officer's signing key goes out with the profile, so a manager can grant it a
+        role (and, for a site made before signed roles, it is made now)."""
+        with self._write(reason="signing key") as session:
+            publish_own_key(session)
 
     def repair_store(self, store_dir: str | Path | None, passphrase: str) -> StoreRepair:
         """Rewrite a lost or damaged store settings file from what this PC remembers of that
@@ -280,6 +289,7 @@ class SyncService(FileWritingService):
         folder: `--out` at the database would otherwise replace it)."""
         normalise_passphrase(passphrase)
         target = self.output_guard.check(path, what="sync file")
+        self._publish_key()
         summary = self.engine.export_file(target, passphrase)
         return replace(summary, path=str(Path(path).expanduser()))
 

@@ -221,7 +221,7 @@ def test_shown_window_leaves_start_up_objects_out_of_full_collections(qtbot, app
 def test_preferences_save_profile_and_local_settings(qtbot, app, gui, window, tmp_path) -> None:
     def edit(dialog) -> None:
         assert dialog.name.text() == "Alex Morgan"
-        dialog.role.setCurrentIndex(dialog.role.findData("directory_keeper"))
+        assert not hasattr(dialog.role, "setCurrentIndex")  # shown, never picked
         dialog.page_size.setCurrentText("A5")
         qtbot.keyClicks(dialog.printer.lineEdit(), "Office printer")
         qtbot.keyClicks(dialog.shared_store, str(tmp_path))
@@ -235,7 +235,7 @@ def test_preferences_save_profile_and_local_settings(qtbot, app, gui, window, tm
 
     gui.on_next_dialog(edit)
     window.actions_by_name["preferences"].trigger()  # Cmd+, on a Mac; the Edit menu elsewhere
-    assert app.profile.get().role == "directory_keeper"
+    assert app.profile.get().role == "manager"  # granted, unchanged by the dialog
     assert app.profile.local_setting("page_size") == "A5"
     assert app.profile.local_setting("printer") == "Office printer"
     assert app.profile.local_setting("shared_store") == str(tmp_path)
