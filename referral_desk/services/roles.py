@@ -27,7 +27,7 @@ from referral_desk.domain.roles import (
 )
 from referral_desk.services.base import ServiceBase
 from referral_desk.services.dto import Record
-from referral_desk.store.models import Officer, SiteState
+from referral_desk.store.models import Officer
 from referral_desk.store.trust import (
     issue_grant,
     own_public_key,
@@ -184,11 +184,6 @@ def _find_officer(session: Session, text: str) -> Officer:
     if found:
         raise ValidationError("Two officers have that name: give the officer's id.")
     raise NotFound("No officer of the team has that id or name.")
-
-
-def own_officer_id(session: Session) -> str | None:
-    state = session.get(SiteState, 1)
-    return state.officer_id if state else None
 
 
 __all__ = ["OfficerRoles", "RoleService", "holds", "require_in", "shown_role"]

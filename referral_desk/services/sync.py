@@ -30,7 +30,6 @@ from referral_desk.store.sync_models import (
     SyncQuarantine,
     synced_models,
 )
-from referral_desk.store.trust import publish_own_key
 from referral_desk.sync.exchange import (
     ExportSummary,
     ImportSummary,
@@ -38,6 +37,7 @@ from referral_desk.sync.exchange import (
     SyncEngine,
     SyncSummary,
 )
+from referral_desk.sync.importer import quarantine_reasons
 from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache, normalise_passphrase
 from referral_desk.sync.merge import decoded, pending_reason
 from referral_desk.sync.state import STORE_FILE, check_store_dir
@@ -166,9 +166,15 @@ class SyncStatus:
     quarantined: int
     pending_records: int
     pending_reasons: tuple[tuple[str, int], ...] = ()
+    quarantine_reasons: tuple[tuple[str, int], ...] = ()  # (why kept aside, entries)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def quarantine_text(reasons: tuple[tuple[str, int], ...] | list[Any]) -> list[str]:
+    """Why entries are kept aside, one sentence each (client and command line alike)."""
+    return [f"{n} kept aside: {why}." for why, n in reasons if n]
 
 
 class SyncService(FileWritingService):
@@ -223,8 +229,10 @@ class SyncService(FileWritingService):
             ):
                 key = pending_reason(why)
                 reasons[key] = reasons.get(key, 0) + count
+            kept = quarantine_reasons(session) if quarantined else ()
         return SyncStatus(self.site_id(), self.get_store(), open_conflicts or 0, quarantined or 0,
-                          sum(reasons.values()), tuple(sorted(reasons.items())))  # fmt: skip
+                          sum(reasons.values()), tuple(sorted(reasons.items())),
+                          kept)  # fmt: skip
 
     def store_has_passphrase(self, store_dir: str | Path | None = None) -> bool:
         """True when the shared store already holds the team's passphrase check: False means
@@ -251,15 +259,8 @@ class SyncService(FileWritingService):
         # Checked first, preview included: a new store checks nothing until it is written, so
         # a too-short passphrase was refused only after the preview and Apply.
         normalise_passphrase(passphrase)
-        if not dry_run:
-            self._publish_key()
         return self.engine.sync(Path(str(folder)), passphrase, dry_run=dry_run)
 
-    def _publish_key(self) -> None:
-        """This officer's signing key goes out with the profile, so a manager can grant it a
-        role (and, for a site made before signed roles, it is made now)."""
-        with self._write(reason="signing key") as session:
-            publish_own_key(session)
 
     def repair_store(self, store_dir: str | Path | None, passphrase: str) -> StoreRepair:
         """Rewrite a lost or damaged store settings file from what this PC remembers of that
@@ -289,7 +290,6 @@ class SyncService(FileWritingService):
         folder: `--out` at the database would otherwise replace it)."""
         normalise_passphrase(passphrase)
         target = self.output_guard.check(path, what="sync file")
-        self._publish_key()
         summary = self.engine.export_file(target, passphrase)
         return replace(summary, path=str(Path(path).expanduser()))
 

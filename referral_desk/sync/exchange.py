@@ -38,6 +38,7 @@ from referral_desk.store.trust import (
     establish_team,
     pin_team_key,
     pinned_team_key,
+    publish_own_key,
     sign_own_entries,
     team_key,
 )
@@ -142,6 +143,7 @@ class SyncEngine:
             raise StoreError("The folder for the sync file does not exist.")
         salt = salt or self._site_salt()
         self.finish_interrupted()  # so that the file carries all of it
+        self._publish_key()
         with self._transaction() as session:  # short: erasure and signing before anything leaves
             establish_team(session)  # a team that shares by carried files starts here
             sign_own_entries(session)
@@ -289,14 +291,23 @@ class SyncEngine:
         sources, refused = self._read_store(store_dir, site, passphrase)
         if not info.exists and not dry_run:
             info = open_store(store_dir, passphrase, self.keys, create=True, kdf=self.kdf)
-        if not dry_run:
+        if not dry_run:  # the passphrase is proven: from here on, writing is fine
             info = self._settle_team(store_dir, info, passphrase)
+            self._publish_key()
             remember_store(self.db, store_dir, info)
             self.finish_interrupted()  # so that the export carries all of it
         exported = self._export_to_store(store_dir, info, passphrase, dry_run)
         importer = self._importer(dry_run=dry_run, strict=False, store_id=info.store_id)
         imported = importer.run(sources, refused)
         return SyncSummary(site, exported, imported)
+
+    def _publish_key(self) -> None:
+        """This officer's signing key goes out with the profile (a logged, synced change), so
+        a manager can grant it a role; a site made before signed roles gets its key now."""
+        with self.db.write(reason="signing key") as session:
+            state = session.get(SiteState, 1)
+            session.info["write_context"].officer_id = state.officer_id if state else None
+            publish_own_key(session)
 
     def _settle_team(self, store_dir: Path, info: StoreInfo, passphrase: str) -> StoreInfo:
         """The team's root manager key: pinned from the store at first contact; a store without

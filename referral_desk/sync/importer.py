@@ -133,6 +133,9 @@ class ImportSummary:
     pending: int = 0
     pending_reasons: tuple[tuple[str, int], ...] = ()  # (what they wait for, how many)
     refused: tuple[RefusedFile, ...] = ()
+    # Why entries are kept aside (all of them, not only this import's), e.g. "directory
+    # change not signed by a directory keeper": shown, never a value.
+    quarantine_reasons: tuple[tuple[str, int], ...] = ()
 
     @property
     def nothing_new(self) -> bool:
@@ -812,6 +815,7 @@ class Importer:
             key = pending_reason(why)
             reasons[key] = reasons.get(key, 0) + 1
         pending = sum(reasons.values())
+        kept = quarantine_reasons(session) if totals.quarantined or totals.still else ()
         self._clear(session)
         return ImportSummary(
             dry_run=self.dry_run, bundles=len(staged), already_seen=already,
@@ -821,7 +825,7 @@ class Importer:
             quarantined=totals.quarantined, released=totals.released,
             still_quarantined=totals.still + totals.quarantined, pending=pending,
             pending_reasons=tuple(sorted(reasons.items())), refused=tuple(refused),
-            **totals.counts(),
+            quarantine_reasons=kept, **totals.counts(),
         )  # fmt: skip
 
     def _clear(self, session: Session) -> None:
@@ -913,6 +917,13 @@ def _ok_text(value: Any) -> bool:
     except (UnicodeEncodeError, AttributeError):
         return False
     return True
+
+
+def quarantine_reasons(session: Session) -> tuple[tuple[str, int], ...]:
+    """(reason, entries) of everything kept aside, most frequent first."""
+    rows = raw_rows(session, "SELECT reason, COUNT(*) FROM sync_quarantine GROUP BY reason "
+                    "ORDER BY 2 DESC, 1")  # fmt: skip
+    return tuple((str(r), int(n)) for r, n in rows)
 
 
 def interrupted(session: Session) -> bool:

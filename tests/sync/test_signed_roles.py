@@ -77,6 +77,9 @@ def test_an_officer_who_makes_themselves_keeper_cannot_change_the_directory_else
     assert summary.quarantined >= 1
     assert _service_name(manager) == "Service 0"
     assert not_signed_by("directory_keeper") in _reasons(manager)
+    # The reason is shown: in the import's summary and the sync status (client and CLI).
+    assert not_signed_by("directory_keeper") in dict(summary.quarantine_reasons)
+    assert not_signed_by("directory_keeper") in dict(manager.sync.status().quarantine_reasons)
 
 
 def test_a_keepers_change_applies_and_keeps_its_signature_when_relayed(
