@@ -40,7 +40,6 @@ from referral_desk.store.trust import (
     pinned_team_key,
     publish_own_key,
     sign_own_entries,
-    team_key,
 )
 from referral_desk.sync import bundle as bfmt
 from referral_desk.sync.bundle import (
@@ -145,7 +144,6 @@ class SyncEngine:
         self.finish_interrupted()  # so that the file carries all of it
         self._publish_key()
         with self._transaction() as session:  # short: erasure and signing before anything leaves
-            establish_team(session)  # a team that shares by carried files starts here
             sign_own_entries(session)
             scrub_dead(session, None)
         try:
@@ -170,7 +168,9 @@ class SyncEngine:
         runs = Runs()
         with self.db.read() as session:
             site = _site_state(session).site_id
-            manager = team_key(session) or ""
+            # Only a pinned key is offered to a site joining by this file: a PC that has not
+            # joined (or created) a team by a shared store speaks for no team.
+            manager = pinned_team_key(session)[0] or ""
             scope = None if state is None else export_scope(session, state)
             vector = version_vector(session)
             knowledge, top = knowledge_rows(session, 0 if state is None else state.knowledge_id)
