@@ -686,6 +686,8 @@ class Importer:
             taken, refused = self._gate.take_statements(session, statements)
             bad.extend(refused)
             _log_entries(session, taken)
+            if taken:  # this PC's clock moves past a grant, so what it writes next is later
+                totals.max_hlc = max(totals.max_hlc, max(e[6] for e in taken))
         if guarded:
             passed, refused = self._gate.check_changes(session, guarded)
             valid.extend(passed)

@@ -14,7 +14,7 @@ from referral_desk.domain.errors import NotPermitted
 from referral_desk.domain.roles import NOT_BY_MANAGER
 from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.services.roles import RoleService
-from referral_desk.store.trust import GRANT_TABLE, issue_grant
+from referral_desk.store.trust import GRANT_TABLE, issue_grant, role_book
 from referral_desk.sync.trust import FORGED_GRANT, UNSIGNED, not_signed_by
 
 SERVICE = "5a0c3a3e-0000-4000-8000-000000000001"
@@ -59,7 +59,6 @@ def test_an_officer_who_makes_themselves_keeper_cannot_change_the_directory_else
     with pytest.raises(NotPermitted, match="directory keeper"):
         DirectoryAdminService(officer.db).update_service(SERVICE, name="Hijacked")
     # The officer edits their own database: they trust their own key as the team's manager.
-    key = RoleService(officer.db)
     conn = sqlite3.connect(officer.db.path)
     own = conn.execute("SELECT public_key FROM signing_key").fetchone()[0]
     conn.execute(
@@ -68,7 +67,7 @@ def test_an_officer_who_makes_themselves_keeper_cannot_change_the_directory_else
     )
     conn.commit()
     conn.close()
-    assert key.current_role() == "manager"  # locally, they now may
+    assert RoleService(officer.db).current_role() == "manager"  # locally, they now may
     DirectoryAdminService(officer.db).update_service(SERVICE, name="Hijacked")
     with pytest.raises(Exception, match="another manager"):  # the store says otherwise
         officer.sync.sync_now(store, passphrase)
@@ -122,9 +121,8 @@ def test_a_forged_grant_is_quarantined_and_grants_nothing(make_site, store, pass
     officer.sync.sync_now(store, passphrase)
     manager.sync.sync_now(store, passphrase)
     assert NOT_BY_MANAGER in _reasons(manager)
-    assert RoleService(manager.db).team()[-1].roles == () or all(
-        r.roles == () for r in RoleService(manager.db).team() if r.officer_id == officer_id
-    )
+    held = {r.officer_id: r.roles for r in RoleService(manager.db).team()}
+    assert held[officer_id] == ()
 
 
 def test_an_altered_grant_does_not_verify(make_site, store, passphrase):
@@ -208,3 +206,61 @@ def sqlite_text(sql: str):
     from sqlalchemy import text
 
     return text(sql)
+
+
+def test_a_keeper_whose_clock_is_behind_the_managers_can_still_edit(
+    make_site, store, passphrase
+):
+    """The grant moves the keeper's clock past it, so their next change is after the grant
+    at every site, even when the manager's PC clock runs an hour ahead."""
+    import time
+
+    from referral_desk.domain.hlc import COUNTER_BITS
+
+    manager, keeper = _team(make_site, store, passphrase, "keeper")
+    ahead = (int(time.time() * 1000) + 3_600_000) << COUNTER_BITS
+    conn = sqlite3.connect(manager.db.path)
+    conn.execute("UPDATE site_state SET hlc = ?", (ahead,))
+    conn.commit()
+    conn.close()
+    RoleService(manager.db).grant(keeper.profile.get().id, "directory_keeper")
+    manager.sync.sync_now(store, passphrase)
+    keeper.sync.sync_now(store, passphrase)
+    DirectoryAdminService(keeper.db).update_service(SERVICE, name="Edited by a slow clock")
+    keeper.sync.sync_now(store, passphrase)
+    manager.sync.sync_now(store, passphrase)
+    assert _service_name(manager) == "Edited by a slow clock"
+    assert not _reasons(manager)
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0), (2, 0, 1)])
+def test_grants_and_revokes_carried_in_any_order_end_the_same(
+    make_site, store, passphrase, tmp_path, order
+):
+    """Grant, revoke, grant again: files carried to a prison PC in any order (older ones
+    re-sent after newer ones) leave the officer holding the role, as at the manager's PC."""
+    manager, keeper = _team(make_site, store, passphrase, "keeper")
+    keeper_id = keeper.profile.get().id
+    roles = RoleService(manager.db)
+    files = []
+    for step, change in enumerate((roles.grant, roles.revoke, roles.grant)):
+        change(keeper_id, "directory_keeper")
+        files.append(tmp_path / f"step{step}.rdsync")
+        manager.sync.export_file(files[-1], passphrase)
+    prison = make_site("prison")
+    for i in order:
+        prison.sync.import_file(files[i], passphrase)
+    mine = {r.officer_id: r.roles for r in roles.team()}
+    assert mine[keeper_id] == ("directory_keeper",)
+    with prison.db.read() as session:
+        book = role_book(session)
+    assert book.holds(_public_key(keeper), "directory_keeper")
+    assert not _reasons(prison)
+
+
+def _public_key(site) -> str:
+    conn = sqlite3.connect(site.db.path)
+    try:
+        return conn.execute("SELECT public_key FROM signing_key").fetchone()[0]
+    finally:
+        conn.close()
