@@ -261,7 +261,6 @@ class SyncService(FileWritingService):
         normalise_passphrase(passphrase)
         return self.engine.sync(Path(str(folder)), passphrase, dry_run=dry_run)
 
-
     def repair_store(self, store_dir: str | Path | None, passphrase: str) -> StoreRepair:
         """Rewrite a lost or damaged store settings file from what this PC remembers of that
         store, after proving the team passphrase against it (never a new store id)."""

@@ -108,7 +108,6 @@ class Manifest:
     sha256: str
     manager: str = ""  # the team's root manager key the exporter trusts (hex), "" if none
 
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "bundle": self.bundle_id,

@@ -114,9 +114,7 @@ def test_a_forged_grant_is_quarantined_and_grants_nothing(make_site, store, pass
     # The officer signs a grant for themselves with their own key (bypassing the service).
     with officer.db.write(reason="forgery") as session:
         session.info["applying_sync"] = True
-        key = session.execute(
-            sqlite_text("SELECT public_key FROM signing_key")
-        ).scalar_one()
+        key = session.execute(sqlite_text("SELECT public_key FROM signing_key")).scalar_one()
         issue_grant(session, grantee_id=officer_id, grantee_key=key, role="manager", granted=True)
     officer.sync.sync_now(store, passphrase)
     manager.sync.sync_now(store, passphrase)
@@ -148,9 +146,7 @@ def test_an_altered_grant_does_not_verify(make_site, store, passphrase):
     assert RoleService(keeper.db).current_role() == "officer"
 
 
-def test_a_grant_replayed_after_its_revoke_changes_nothing(
-    make_site, store, passphrase, tmp_path
-):
+def test_a_grant_replayed_after_its_revoke_changes_nothing(make_site, store, passphrase, tmp_path):
     manager, keeper = _team(make_site, store, passphrase, "keeper")
     keeper_id = keeper.profile.get().id
     roles = RoleService(manager.db)
@@ -179,7 +175,7 @@ def test_unsigned_directory_changes_from_an_older_bundle_are_quarantined(
 ):
     from referral_desk.sync.bundle import seal
 
-    manager, = _team(make_site, store, passphrase)
+    (manager,) = _team(make_site, store, passphrase)
     entry = [
         "7b0c3a3e-0000-4000-8000-000000000009", 1, "service", SERVICE, "name",
         json.dumps("From an old version"), 1 << 40, 0,
@@ -208,9 +204,7 @@ def sqlite_text(sql: str):
     return text(sql)
 
 
-def test_a_keeper_whose_clock_is_behind_the_managers_can_still_edit(
-    make_site, store, passphrase
-):
+def test_a_keeper_whose_clock_is_behind_the_managers_can_still_edit(make_site, store, passphrase):
     """The grant moves the keeper's clock past it, so their next change is after the grant
     at every site, even when the manager's PC clock runs an hour ahead."""
     import time
