@@ -59,23 +59,26 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="bench-signed-"))
     keys = KeyCache()
     src = _site(root / "keeper")
-    _directory(src, args.services)
     store = root / "store"
     store.mkdir()
+    SyncEngine(src, keys, kdf=KDF).sync(store, PASSPHRASE)  # creates the team's store
+    names = ("checked", "unchecked (floor)")
+    for i, _name in enumerate(names):  # colleagues join the team (pin the manager's key)
+        dst = _site(root / f"colleague-{i}")
+        SyncEngine(dst, keys, kdf=KDF).sync(store, PASSPHRASE)
+        dst.close()
+    _directory(src, args.services)
     t0 = time.perf_counter()
-    SyncEngine(src, keys, kdf=KDF).sync(store, PASSPHRASE)  # creates the store, signs, exports
+    SyncEngine(src, keys, kdf=KDF).sync(store, PASSPHRASE)  # signs, then exports
     export = time.perf_counter() - t0
     changes = _count(src, "SELECT COUNT(*) FROM change_entry WHERE table_name IN "
                      "('organisation','service','service_category')")  # fmt: skip
     figures = {}
-    for name, patch in (("checked", None), ("unchecked (floor)", "skip")):
-        dst = _site(root / f"colleague-{len(figures)}")
-        SyncEngine(dst, keys, kdf=KDF).sync(store, PASSPHRASE)  # pins the key; nothing yet
-        dst.close()
-        dst = Database.open(root / f"colleague-{len(figures)}")
+    for i, name in enumerate(names):
+        dst = Database.open(root / f"colleague-{i}")
         engine = SyncEngine(dst, keys, kdf=KDF)
-        with mock.patch.object(Gate, "check_changes", lambda self, s, items: (
-                [v for _r, v in items], [])) if patch else _nothing():  # fmt: skip
+        skip = lambda self, s, items: ([v for _r, v in items], [])  # noqa: E731
+        with mock.patch.object(Gate, "check_changes", skip) if i else _nothing():
             t0 = time.perf_counter()
             engine.sync(store, PASSPHRASE)
             figures[name] = time.perf_counter() - t0
@@ -83,6 +86,17 @@ def main() -> int:
         kept = _count(dst, "SELECT COUNT(*) FROM sync_quarantine")
         print(f"import {name}: {figures[name]:.2f} s, {applied} services, {kept} kept aside")
         dst.close()
+    with src.read() as session:
+        from referral_desk.store.trust import sign_own_entries
+    t0 = time.perf_counter()
+    _directory(src, args.services // 10)
+    with src.write(reason="bench") as session:
+        session.info["applying_sync"] = True
+        t1 = time.perf_counter()
+        signed = sign_own_entries(session)
+        sign_secs = time.perf_counter() - t1
+    print(f"signing alone: {signed} changes in {sign_secs:.2f} s "
+          f"({sign_secs / max(signed, 1) * 1e6:.1f} µs per change)")  # fmt: skip
     print(f"directory changes: {changes}; keeper's sync (sign + export): {export:.2f} s")
     overhead = figures["checked"] - figures["unchecked (floor)"]
     print(f"verification overhead: {overhead:.2f} s ({overhead / max(changes, 1) * 1e6:.1f} µs "

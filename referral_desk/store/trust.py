@@ -334,11 +334,13 @@ def grant_json(grant: Grant) -> str:
 
 def entry_digest(entry: Sequence[Any]) -> str:
     """SHA-256 (hex) of one change entry exactly as it travels: site, seq, table, record,
-    field, value text, clock, tombstone (0/1)."""
+    field, clock and tombstone (0/1), then the value's JSON text. The fields before the value
+    are ids, names and numbers (never a separator character); the value comes last, so the
+    encoding is unambiguous. Cheap on purpose: every directory change is digested twice."""
     site, seq, table, record, field, value, hlc, tomb = entry[:8]
-    body = [site, seq, table, record, field, value, hlc, 1 if tomb else 0]
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    head = f"{site}\x1f{seq}\x1f{table}\x1f{record}\x1f{field}\x1f{hlc}\x1f{1 if tomb else 0}\x1f"
+    text = head + value if type(value) is str else head + repr(value)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def run_message(run_id: str, site: str, officer: str, key: str, entries: list[list[Any]]) -> bytes:
@@ -380,7 +382,6 @@ def sign_own_entries(session: Session) -> int:
         entries = [[r[1], entry_digest(r)] for r in rows]
         run_id = new_id()
         _key, sig = sign(session, run_message(run_id, site, officer, key, entries))
-        store_run(session, site, key, [(s, d) for s, d in entries])
         value = {"site": site, "officer": officer, "key": key, "entries": entries, "sig": sig}
         _log_own(
             session,
@@ -430,28 +431,37 @@ def check_run(site: str, run_id: str, value: object) -> tuple[str, list[tuple[in
 
 def store_run(session: Session, site: str, key: str, pairs: list[tuple[int, str]]) -> None:
     if pairs:
-        session.execute(
-            SignedEntry.__table__.insert().prefix_with("OR IGNORE"),
-            [{"site_id": site, "seq": s, "key": key, "digest": d} for s, d in pairs],
-        )
+        cursor = _cursor(session)
+        try:
+            cursor.executemany(
+                "INSERT OR IGNORE INTO signed_entry (site_id, seq, key, digest) "
+                "VALUES (?, ?, ?, ?)",
+                [(site, s, key, d) for s, d in pairs],
+            )
+        finally:
+            cursor.close()
+
+
+def _cursor(session: Session) -> Any:
+    return session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
 def signatures_of(
     session: Session, keys: Sequence[tuple[str, int]]
 ) -> dict[tuple[str, int], list[tuple[str, str]]]:
-    """(site, seq) -> [(key, digest)] for the entries given (those signed at all)."""
+    """(site, seq) -> [(key, digest)] for the entries given (those signed at all): one
+    primary-key lookup each (a row-value IN list would scan the table)."""
     out: dict[tuple[str, int], list[tuple[str, str]]] = {}
-    conn = session.connection()
-    for start in range(0, len(keys), 400):
-        chunk = keys[start : start + 400]
-        values = ",".join("(?, ?)" for _ in chunk)
-        params = [v for k in chunk for v in k]
-        for site, seq, key, digest in conn.exec_driver_sql(
-            f"SELECT site_id, seq, key, digest FROM signed_entry WHERE (site_id, seq) IN "
-            f"(VALUES {values})",
-            tuple(params),
-        ):
-            out.setdefault((site, seq), []).append((key, digest))
+    cursor = _cursor(session)
+    try:
+        for site, seq in keys:
+            rows = cursor.execute(
+                "SELECT key, digest FROM signed_entry WHERE site_id = ? AND seq = ?", (site, seq)
+            ).fetchall()
+            if rows:
+                out[(site, seq)] = [(k, d) for k, d in rows]
+    finally:
+        cursor.close()
     return out
 
 
