@@ -34,6 +34,7 @@ from referral_desk.store.models import (
     ReferralStatusChange,
     Service,
 )
+from referral_desk.store.trust import establish_team
 from referral_desk.sync.exchange import SyncEngine
 from referral_desk.sync.state import open_store
 
@@ -152,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         # --- a site holding ~N entries ------------------------------------------------
         t0 = time.perf_counter()
         src = seeded(root / "source")
+        with src.write(reason="bench team") as s:  # the team's first manager (signed roles):
+            establish_team(s)  # its directory changes are accepted where its key is pinned
         services = add_directory(src)
         per_person = 137  # entries one person of add_caseload writes (measured below)
         base = _entries(src)
@@ -182,9 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         tdb.close()
         colleagues = [clone_site(template, root / f"colleague{i}") for i in range(10)]
         engines = [SyncEngine(c) for c in colleagues]
+        SyncEngine(dst).sync(store, PASSPHRASE)  # ours (the team's store): yesterday's sync
         for e in engines:  # each colleague's baseline is in the store already
             e.sync(store, PASSPHRASE)
-        SyncEngine(dst).sync(store, PASSPHRASE)  # and so is ours: yesterday's sync
         for i, (c, e) in enumerate(zip(colleagues, engines, strict=True)):
             before = _entries(c)
             add_caseload(c, directory, 1, tag=f"c{i}")
