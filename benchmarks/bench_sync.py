@@ -34,9 +34,10 @@ from referral_desk.store.models import (
     ReferralStatusChange,
     Service,
 )
-from referral_desk.store.trust import establish_team
+from referral_desk.store.trust import establish_team, pinned_team_key
 from referral_desk.sync.exchange import SyncEngine
-from referral_desk.sync.state import open_store
+from referral_desk.sync.keys import KeyCache
+from referral_desk.sync.state import open_store, seal_manager_key, write_store_file
 
 PASSPHRASE = "benchmark team passphrase"
 BUDGETS = {"export": 5.0, "import": 5.0, "reimport": 0.5, "daily": 1.0}
@@ -185,9 +186,15 @@ def main(argv: list[str] | None = None) -> int:
         tdb.close()
         colleagues = [clone_site(template, root / f"colleague{i}") for i in range(10)]
         engines = [SyncEngine(c) for c in colleagues]
-        SyncEngine(dst).sync(store, PASSPHRASE)  # ours (the team's store): yesterday's sync
+        # The team's store, made by the source PC (its first manager: signed roles).
+        keys = KeyCache()
+        info = open_store(store, PASSPHRASE, keys, create=True)
+        with src.read() as s:
+            manager = pinned_team_key(s)[0]
+        write_store_file(store, seal_manager_key(info, PASSPHRASE, keys, manager))
         for e in engines:  # each colleague's baseline is in the store already
             e.sync(store, PASSPHRASE)
+        SyncEngine(dst).sync(store, PASSPHRASE)  # and so is ours: yesterday's sync
         for i, (c, e) in enumerate(zip(colleagues, engines, strict=True)):
             before = _entries(c)
             add_caseload(c, directory, 1, tag=f"c{i}")

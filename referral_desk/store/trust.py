@@ -391,6 +391,8 @@ def sign_own_entries(session: Session) -> int:
             json.dumps(value, separators=(",", ":"), ensure_ascii=True, sort_keys=True),
         )
         signed += len(rows)
+        if len(rows) < RUN:
+            break  # the last run: no need to scan the rest again
     new_top = session.get(SiteState, 1).next_seq - 1  # type: ignore[union-attr]
     if row is None:
         session.add(LocalSetting(key=SIGNED_THROUGH_SETTING, value=new_top))

@@ -682,16 +682,26 @@ class Importer:
                 statements.append(checked)
             else:
                 valid.append(checked)
+        refused: list[tuple[Any, str]] = []
         if statements:
-            taken, refused = self._gate.take_statements(session, statements)
-            bad.extend(refused)
+            taken, kept = self._gate.take_statements(session, statements)
+            refused.extend(kept)
             _log_entries(session, taken)
             if taken:  # this PC's clock moves past a grant, so what it writes next is later
                 totals.max_hlc = max(totals.max_hlc, max(e[6] for e in taken))
         if guarded:
-            passed, refused = self._gate.check_changes(session, guarded)
+            passed, kept = self._gate.check_changes(session, guarded)
             valid.extend(passed)
+            refused.extend(kept)
+        if refused:
             bad.extend(refused)
+            # Entries let out of quarantine for another look that still fail go back: they
+            # were never released, and are not new to the quarantine either.
+            again = {(row[0], row[1]) for row in rows if row[10]}
+            back = sum(1 for raw, _why in refused if (raw[0], raw[1]) in again)
+            totals.released -= back
+            totals.still += back
+            totals.quarantined -= back
         if bad:
             quarantine(session, bad)
             totals.quarantined += len(bad)

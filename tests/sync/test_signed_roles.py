@@ -185,6 +185,12 @@ def test_unsigned_directory_changes_from_an_older_bundle_are_quarantined(
     manager.sync.engine.import_bytes(data, passphrase)
     assert _service_name(manager) == "Service 0"
     assert UNSIGNED in _reasons(manager)
+    # At the next import it is looked at again and stays aside: not counted as released.
+    other = [entry[0], 2, "service", SERVICE, "description", json.dumps("x"), 1 << 41, 0]
+    data, _m = seal([other], [], site_id=entry[0], vector={entry[0]: 2}, passphrase=passphrase,
+                    keys=h.KEYS, salt=b"s" * 16, kdf=h.FAST_KDF, schema=3)  # fmt: skip
+    again = manager.sync.engine.import_bytes(data, passphrase)
+    assert (again.released, again.quarantined, again.still_quarantined) == (0, 1, 2)
 
 
 def _log_service_name(site, name: str) -> None:
