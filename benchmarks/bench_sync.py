@@ -35,8 +35,10 @@ from referral_desk.store.models import (
     ReferralStatusChange,
     Service,
 )
+from referral_desk.store.trust import establish_team, pinned_team_key
 from referral_desk.sync.exchange import SyncEngine
-from referral_desk.sync.state import open_store
+from referral_desk.sync.keys import KeyCache
+from referral_desk.sync.state import open_store, seal_manager_key, write_store_file
 
 PASSPHRASE = "benchmark team passphrase"
 BUDGETS = {"export": 5.0, "import": 5.0, "reimport": 0.5, "daily": 1.0}
@@ -153,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         # --- a site holding ~N entries ------------------------------------------------
         t0 = time.perf_counter()
         src = seeded(root / "source")
+        with src.write(reason="bench team") as s:  # the team's first manager (signed roles):
+            establish_team(s)  # its directory changes are accepted where its key is pinned
         services = add_directory(src)
         per_person = 137  # entries one person of add_caseload writes (measured below)
         base = _entries(src)
@@ -183,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
         tdb.close()
         colleagues = [clone_site(template, root / f"colleague{i}") for i in range(10)]
         engines = [SyncEngine(c) for c in colleagues]
+        # The team's store, made by the source PC (its first manager: signed roles).
+        keys = KeyCache()
+        info = open_store(store, PASSPHRASE, keys, create=True)
+        with src.read() as s:
+            manager = pinned_team_key(s)[0]
+        write_store_file(store, seal_manager_key(info, PASSPHRASE, keys, manager))
         for e in engines:  # each colleague's baseline is in the store already
             e.sync(store, PASSPHRASE)
         SyncEngine(dst).sync(store, PASSPHRASE)  # and so is ours: yesterday's sync

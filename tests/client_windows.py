@@ -73,6 +73,7 @@ def _exchange(kind: str) -> Make:
         people=12, needs=40, referrals=55, follow_ups=70, directory=230, other=9, deleted=2,
         conflicts=3, clock_reviews=1, future_stamped=1, quarantined=2, released=1,
         still_quarantined=2, pending=4,
+        quarantine_reasons=(("directory change not signed by a directory keeper", 2),),
         refused=tuple(RefusedFile(f"outbox/{'b' * 36}/{'c' * 36}.rdsync",
                                   "This file was damaged or changed after it was written; "
                                   "nothing was taken from it.") for _ in range(2)),
@@ -181,6 +182,9 @@ DIALOGS: dict[str, list[Case]] = {
     "person_view.ConsentDialog": [
         Case("consent", lambda c: _ui("person_view", "ConsentDialog")(
             c.services, c.person, c.window), "Record consent")],
+    "roles_dialog.RolesDialog": [
+        Case("team roles", lambda c: _ui("roles_dialog", "RolesDialog")(c.services, c.window),
+             "Grant role")],
     "preferences.PreferencesDialog": [
         Case("preferences", lambda c: _ui("preferences", "PreferencesDialog")(
             c.services, c.window), "Save preferences"),

@@ -212,6 +212,27 @@ def profile(app: AppServices, args: argparse.Namespace) -> Result:
     return (view.to_dict() if view else {}), lambda d: _record(d) if d else "No profile set"
 
 
+def role(app: AppServices, args: argparse.Namespace) -> Result:
+    """Roles are granted and revoked by a manager's signature (services.roles)."""
+    if args.action in ("grant", "revoke"):
+        change = app.roles.grant if args.action == "grant" else app.roles.revoke
+        view = change(args.officer, args.role)
+        done = "Granted" if args.action == "grant" else "Revoked"
+        return (
+            view.to_dict(),
+            lambda d: (
+                f"{done}: {d['name']} now holds {', '.join(d['roles']) or 'no role but officer'}"
+            ),
+        )
+    if args.action == "list":
+        rows = [r.to_dict() for r in app.roles.team()]
+        return rows, lambda d: "\n".join(
+            f"{r['name']}: {r['role']}{' (first manager)' if r['root'] else ''}  key {r['key']}"
+            for r in d
+        )
+    return {"role": app.roles.current_role()}, lambda d: f"Your role: {d['role']}"
+
+
 def reference(app: AppServices, args: argparse.Namespace) -> Result:
     if args.action == "add":
         view = app.reference.add_item(args.list_name, args.label, args.code)
@@ -230,4 +251,5 @@ HANDLERS: dict[str, Callable[[AppServices, argparse.Namespace], Result]] = {
     "directory": directory_cmd.run_directory, "report": run_report, "reference": reference,
     "hub": run_hub, "audit": account_cmd.audit, "retention": account_cmd.retention,
     "unlock": run_unlock,
+    "role": role,
 }  # fmt: skip

@@ -198,6 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
         pset.add_argument(f"--{name}")
     prsub.add_parser("show", parents=[js])
 
+    role = sub.add_parser("role", help="roles granted by the team's manager (signed)")
+    rosub = role.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    for verb, what in (("grant", "grant a role"), ("revoke", "take a role back")):
+        rg = rosub.add_parser(verb, parents=[js], help=f"manager: {what}")
+        rg.add_argument("officer", metavar="OFFICER", help="the officer's id or exact name")
+        rg.add_argument("role", metavar="ROLE", help="directory-keeper, manager or commissioner")
+    rosub.add_parser("list", parents=[js], help="manager: every officer and their roles")
+    rosub.add_parser("show", parents=[js], help="the role this officer holds")
+
     ref = sub.add_parser("reference", help="reference lists: prisons, areas, teams, categories…")
     refsub = ref.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
     rlist = refsub.add_parser("list", parents=[js], help="the entries of one list")

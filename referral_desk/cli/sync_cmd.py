@@ -120,6 +120,9 @@ def import_text(d: dict[str, Any]) -> str:
     if d["quarantined"] or d["still_quarantined"]:
         out.append(f"{_plural(d['still_quarantined'], 'entry', 'entries')} kept aside "
                    "(referral-desk sync quarantine).")  # fmt: skip
+        from referral_desk.services.sync import quarantine_text
+
+        out.extend(quarantine_text(d.get("quarantine_reasons") or ()))
     if d["released"]:
         out.append(f"{_plural(d['released'], 'entry', 'entries')} released from quarantine.")
     if d["pending"]:

@@ -42,8 +42,8 @@ class DatabaseBusy(DatabaseError):
 
 
 class NotPermitted(DomainError):
-    """The current officer's role does not allow this (e.g. only a manager sees the access
-    log or applies retention)."""
+    """The officer's granted role does not allow this (roles are granted by the team's manager,
+    never chosen locally); nothing was changed."""
 
 
 class WrongPassphrase(DomainError):

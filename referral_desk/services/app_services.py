@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from referral_desk.services.printing import PrintingService
     from referral_desk.services.reports import ReportService
     from referral_desk.services.retention import RetentionService
+    from referral_desk.services.roles import RoleService
     from referral_desk.services.subject_access import SubjectAccessService
     from referral_desk.services.sync import SyncService
 
@@ -78,6 +79,13 @@ class AppServices:
         from referral_desk.services.case_actions import CaseActionService
 
         return CaseActionService(self.db, self.clock)
+
+    @cached_property
+    def roles(self) -> RoleService:
+        """Roles granted by the team's manager (signed), and the checks every write obeys."""
+        from referral_desk.services.roles import RoleService
+
+        return RoleService(self.db, self.clock)
 
     @cached_property
     def printing(self) -> PrintingService:

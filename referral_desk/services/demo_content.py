@@ -13,7 +13,6 @@ from __future__ import annotations
 
 DEMO_OFFICER = {
     "name": "Alex Morgan",
-    "role": "officer",
     "team": "Leeds North",
     "office": "Leeds North Probation Office",
     "office_phone": "0113 496 0123",

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -30,11 +31,13 @@ from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import DomainError, NotFound, ValidationError
 from referral_desk.domain.fields import EMAIL, LONG_NOTE, NOTE, ORG_NAME, PHONE, TextField
+from referral_desk.domain.roles import KEEPER
 from referral_desk.services.base import FileWritingService, officer_of
 from referral_desk.services.common import get_live, parse_date
 from referral_desk.services.directory import load_service_fields
 from referral_desk.services.dto import Record, ServiceView
 from referral_desk.services.reference import reference_items
+from referral_desk.services.roles import require_in
 from referral_desk.store import import_journal
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.directory_models import CORRECTION_STATUSES, DirectoryCorrection
@@ -419,7 +422,20 @@ def _clean_common(name: str, value: Any) -> Any:
 
 
 class DirectoryAdminService(FileWritingService):
-    """Write side of the provider directory, for the directory keeper (and corrections for all)."""
+    """Write side of the provider directory, for the directory keeper (and corrections for all).
+
+    Every change but reporting a correction needs the directory keeper role (or manager),
+    checked inside the write's own transaction (`services.roles.require_in`)."""
+
+    @contextmanager
+    def _keeper_write(self, reason: str) -> Iterator[Session]:
+        with self._write(reason=reason) as session:
+            require_in(session, KEEPER)
+            yield session
+
+    def _require_keeper(self) -> None:
+        with self._read() as session:
+            require_in(session, KEEPER)
 
     # organisations
 
@@ -428,7 +444,7 @@ class DirectoryAdminService(FileWritingService):
         if "name" not in fields:
             raise ValidationError("Name is required")
         values = {k: _clean_common(k, v) for k, v in fields.items()}
-        with self._write(reason="directory: add organisation") as session:
+        with self._keeper_write(reason="directory: add organisation") as session:
             org = Organisation(**values)
             org.hsds_id = org.id
             session.add(org)
@@ -438,7 +454,7 @@ class DirectoryAdminService(FileWritingService):
     def update_organisation(self, organisation_id: str, **fields: Any) -> OrganisationView:
         _only(fields, ORGANISATION_FIELDS, "organisation")
         values = {k: _clean_common(k, v) for k, v in fields.items()}
-        with self._write(reason="directory: edit organisation") as session:
+        with self._keeper_write(reason="directory: edit organisation") as session:
             org = get_live(session, Organisation, organisation_id, "organisation")
             for key, value in values.items():
                 setattr(org, key, value)
@@ -451,7 +467,7 @@ class DirectoryAdminService(FileWritingService):
             return OrganisationView.from_row(org)
 
     def delete_organisation(self, organisation_id: str) -> None:
-        with self._write(reason="directory: delete organisation") as session:
+        with self._keeper_write(reason="directory: delete organisation") as session:
             org = get_live(session, Organisation, organisation_id, "organisation")
             live = session.scalar(
                 select(func.count()).where(
@@ -476,7 +492,7 @@ class DirectoryAdminService(FileWritingService):
     def create_location(self, **fields: Any) -> LocationDetail:
         _only(fields, LOCATION_FIELDS, "location")
         values = self._location_values(fields)
-        with self._write(reason="directory: add location") as session:
+        with self._keeper_write(reason="directory: add location") as session:
             self._check_organisation(session, values.get("organisation_id"))
             loc = Location(**values)
             loc.hsds_id = loc.id
@@ -487,7 +503,7 @@ class DirectoryAdminService(FileWritingService):
     def update_location(self, location_id: str, **fields: Any) -> LocationDetail:
         _only(fields, LOCATION_FIELDS, "location")
         values = self._location_values(fields)
-        with self._write(reason="directory: edit location") as session:
+        with self._keeper_write(reason="directory: edit location") as session:
             loc = get_live(session, Location, location_id, "location")
             if "organisation_id" in values:
                 self._check_organisation(session, values["organisation_id"])
@@ -509,7 +525,7 @@ class DirectoryAdminService(FileWritingService):
             return [LocationDetail.from_row(r) for r in rows]
 
     def delete_location(self, location_id: str) -> None:
-        with self._write(reason="directory: delete location") as session:
+        with self._keeper_write(reason="directory: delete location") as session:
             loc = get_live(session, Location, location_id, "location")
             used = session.scalar(
                 select(func.count()).where(
@@ -544,7 +560,7 @@ class DirectoryAdminService(FileWritingService):
     def create_service(self, organisation_id: str, name: str, **fields: Any) -> ServiceView:
         _only(fields, SERVICE_FIELDS, "service")
         fields = {**fields, "organisation_id": organisation_id, "name": name}
-        with self._write(reason="directory: add service") as session:
+        with self._keeper_write(reason="directory: add service") as session:
             values, categories, areas = self._service_values(session, fields, None)
             svc = Service(**values)
             svc.hsds_id = svc.id
@@ -558,7 +574,7 @@ class DirectoryAdminService(FileWritingService):
 
     def update_service(self, service_id: str, **fields: Any) -> ServiceView:
         _only(fields, SERVICE_FIELDS, "service")
-        with self._write(reason="directory: edit service") as session:
+        with self._keeper_write(reason="directory: edit service") as session:
             svc = get_live(session, Service, service_id, "service")
             values, categories, areas = self._service_values(session, fields, svc)
             for key, value in values.items():
@@ -576,7 +592,7 @@ class DirectoryAdminService(FileWritingService):
 
     def set_status(self, service_id: str, status: str) -> ServiceView:
         value = clean_choice(status, "status", SERVICE_STATUSES)
-        with self._write(reason="directory: service status") as session:
+        with self._keeper_write(reason="directory: service status") as session:
             svc = get_live(session, Service, service_id, "service")
             svc.status = value
             session.flush()
@@ -588,7 +604,7 @@ class DirectoryAdminService(FileWritingService):
         value = clean_choice(capacity, "capacity", CAPACITIES)
         today = self.clock.today()
         day = _not_future(parse_date(as_of, "Capacity date"), "capacity date", today) or today
-        with self._write(reason="directory: capacity") as session:
+        with self._keeper_write(reason="directory: capacity") as session:
             svc = get_live(session, Service, service_id, "service")
             svc.capacity = value
             svc.capacity_as_of = day
@@ -608,7 +624,7 @@ class DirectoryAdminService(FileWritingService):
         """Record what the provider agreed when the keeper pre-checked it (DESIGN.md §3)."""
         today = self.clock.today()
         day = _not_future(parse_date(checked_on, "Pre-check date"), "pre-check date", today)
-        with self._write(reason="directory: pre-check") as session:
+        with self._keeper_write(reason="directory: pre-check") as session:
             svc = get_live(session, Service, service_id, "service")
             by = clean_text(checked_by, "checked by", limit=200) if checked_by else ""
             svc.isp_agreed = clean_bool(isp_agreed, "information-sharing protocol agreed")
@@ -621,7 +637,7 @@ class DirectoryAdminService(FileWritingService):
 
     def verify_today(self, service_id: str) -> ServiceView:
         """'Verified today': the assured date is today and the assurer is this officer."""
-        with self._write(reason="directory: verified") as session:
+        with self._keeper_write(reason="directory: verified") as session:
             svc = get_live(session, Service, service_id, "service")
             svc.assured_date = self.clock.today()
             svc.assurer = self._officer_name(session)
@@ -630,7 +646,7 @@ class DirectoryAdminService(FileWritingService):
 
     def delete_service(self, service_id: str) -> None:
         """Delete a service nobody has referred to; otherwise refuse and suggest a status."""
-        with self._write(reason="directory: delete service") as session:
+        with self._keeper_write(reason="directory: delete service") as session:
             svc = get_live(session, Service, service_id, "service")
             count = session.scalar(
                 select(func.count()).where(
@@ -902,7 +918,7 @@ class DirectoryAdminService(FileWritingService):
     ) -> CorrectionView:
         """Accept (the keeper has made, or will make, the fix) or dismiss a correction."""
         text = clean_text(note, "note", limit=MAX_CORRECTION)
-        with self._write(reason="directory: correction resolved") as session:
+        with self._keeper_write(reason="directory: correction resolved") as session:
             row = get_live(session, DirectoryCorrection, correction_id, "correction")
             if row.status != "open":
                 raise ValidationError("This correction has already been resolved.")
@@ -969,13 +985,15 @@ class DirectoryAdminService(FileWritingService):
         """
         source = Path(path)
         limits = limits or Limits(max_file_bytes=max_file_bytes)
+        if not dry_run:
+            self._require_keeper()
         with gc_paused(), read_package(source, limits=limits) as package:
             if dry_run:
                 with self._read() as session:
                     return _report(importer.plan_import(session, package), dry_run=True)
             if package.total_rows <= small_rows:
                 import_journal.resume(self.db)  # an interrupted import is finished first
-                with self._write(reason=IMPORT_REASON) as session:
+                with self._keeper_write(reason=IMPORT_REASON) as session:
                     ops = importer.OpList()
                     plan = importer.plan_import(session, package, ops)
                     import_journal.apply_ops(session, ops, reason=IMPORT_REASON)

@@ -22,7 +22,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from referral_desk.domain.errors import ValidationError
+from referral_desk.domain.errors import NotPermitted, ValidationError
+from referral_desk.domain.roles import KEEPER
 from referral_desk.hub import directory as hub_directory
 from referral_desk.hub import regional
 from referral_desk.hub.connection import HubDatabase
@@ -50,6 +51,7 @@ from referral_desk.services.reports import (
     parse_format,
     render_bytes,
 )
+from referral_desk.services.roles import holds
 from referral_desk.store.models import LocalSetting, Officer, SiteState
 from referral_desk.sync.keys import KeyCache
 
@@ -58,7 +60,7 @@ __all__ = ["SIGNING_KEY_FILE", "HubService", "ReturnWritten", "parse_regional_na
 SIGNING_KEY_FILE = "hub-signing.pem"
 DIRECTORY_SIGNER_SETTING = "hub_directory_signer"
 """Local setting: the publisher key this PC accepted first (trust on first use)."""
-PUBLISHER_ROLES = ("directory_keeper",)
+PUBLISHER_ROLES = (KEEPER,)  # and roles above it (services.roles)
 
 
 @dataclass(frozen=True)
@@ -142,9 +144,10 @@ class HubService(FileWritingService):
 
     def sign_directory(self) -> hub_directory.SignedDirectory:
         """The directory on this PC as a signed HSDS 3.0 package (directory keepers only)."""
-        team, role = self._profile()
-        if role not in PUBLISHER_ROLES:
-            raise ValidationError("Only a directory keeper can publish the regional directory.")
+        team, _role = self._profile()
+        with self._read() as session:
+            if not holds(session, KEEPER):
+                raise NotPermitted("Only a directory keeper can publish the regional directory.")
         if not team:
             raise ValidationError("Set your team first (referral-desk profile set --team NAME).")
         key = load_or_create_signing_key(self.signing_key_path)

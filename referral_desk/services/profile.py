@@ -5,17 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
-from referral_desk.domain.text import clean_line
 from referral_desk.services.base import ServiceBase
 from referral_desk.services.dto import OfficerView
 from referral_desk.services.reference import find_item, reference_items
+from referral_desk.services.roles import shown_role
 from referral_desk.store.models import LocalSetting, Officer, SiteState
+from referral_desk.store.trust import publish_own_key, role_book
 
-ROLES = ("officer", "directory_keeper", "manager", "commissioner")
-PROFILE_FIELDS = ("name", "role", "team", "office", "office_phone", "email")
+PROFILE_FIELDS = ("name", "team", "office", "office_phone", "email")
+ROLE_NOT_A_SETTING = (
+    "Roles are granted by the team's manager, not set in the profile "
+    "(a manager uses: referral-desk role grant OFFICER ROLE)."
+)
 LOCAL_SETTING_KEYS = ("shared_store", "printer", "page_size", "window_state")
 
 
@@ -26,22 +31,18 @@ class ProfileService(ServiceBase):
             if state is None or state.officer_id is None:
                 return None
             officer = session.get(Officer, state.officer_id)
-            return OfficerView.from_row(officer) if officer else None
+            return _view(session, officer) if officer else None
 
     def set(self, **fields: Any) -> OfficerView:
-        """Create or update this site's officer profile (first run, or `profile set`)."""
+        """Create or update this site's officer profile (first run, or `profile set`). The role
+        is not among the fields: it is granted (services.roles)."""
+        if fields.get("role") is not None:
+            raise ValidationError(ROLE_NOT_A_SETTING)
+        fields.pop("role", None)
         unknown = set(fields) - set(PROFILE_FIELDS)
         if unknown:
             raise ValidationError("Unknown profile field; use: " + ", ".join(PROFILE_FIELDS))
-        values = {
-            k: clean_line(v) if k == "role" else field("officer", k).clean(v)
-            for k, v in fields.items()
-            if v is not None
-        }
-        if "role" in values and values["role"].replace("-", "_") not in ROLES:
-            raise ValidationError("Role must be one of: " + ", ".join(ROLES))
-        if "role" in values:
-            values["role"] = values["role"].replace("-", "_")
+        values = {k: field("officer", k).clean(v) for k, v in fields.items() if v is not None}
         if "email" in values and values["email"] and "@" not in values["email"]:
             raise ValidationError("Email address is not valid.")
         with self._write(reason="profile") as session:
@@ -65,15 +66,18 @@ class ProfileService(ServiceBase):
                     raise ValidationError("Your name cannot be blank.")
                 for key, value in values.items():
                     setattr(officer, key, value)
+            publish_own_key(session)  # a manager grants roles to this key
             session.flush()
-            return OfficerView.from_row(officer)
+            return _view(session, officer)
 
     def officers(self) -> list[OfficerView]:
         with self._read() as session:
             rows = session.scalars(
                 select(Officer).where(Officer.deleted_at.is_(None)).order_by(Officer.name)
             )
-            return [OfficerView.from_row(o) for o in rows]
+            book = role_book(session)
+            return [OfficerView.from_row(o, role=shown_role(book, o.public_key or None))
+                    for o in rows]  # fmt: skip
 
     def local_setting(self, key: str, default: Any = None) -> Any:
         with self._read() as session:
@@ -87,3 +91,10 @@ class ProfileService(ServiceBase):
                 session.add(LocalSetting(key=key, value=value))
             else:
                 row.value = value
+
+
+def _view(session: Session, officer: Officer) -> OfficerView:
+    """The profile, with the role its key holds now (granted, never typed in)."""
+    return OfficerView.from_row(
+        officer, role=shown_role(role_book(session), officer.public_key or None)
+    )

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.domain.followup_rules import FollowUpRules
+from referral_desk.domain.roles import KEEPER
 from referral_desk.domain.text import clean_line
 from referral_desk.domain.workdays import WorkingCalendar
 from referral_desk.services.base import ServiceBase
 from referral_desk.services.dto import ReferenceItemView
+from referral_desk.services.roles import require_in
 from referral_desk.store.models import ReferenceItem, TeamSetting
 from referral_desk.store.seed import (
     reference_data_missing,
@@ -167,6 +169,7 @@ class ReferenceService(ServiceBase):
         if not code:
             raise ValidationError("Give a code made of letters or digits for this entry")
         with self._write(reason="reference list: add") as session:
+            require_in(session, KEEPER)  # the lists officers pick from are the team's
             every = reference_items(session, name, include_deprecated=True)
             same = [i for i in every if i.code.casefold() == code.casefold()
                     or i.label.casefold() == label.casefold()]  # fmt: skip
@@ -189,6 +192,7 @@ class ReferenceService(ServiceBase):
         """Retire an entry: no longer offered or accepted, never deleted (old records use it)."""
         name = _list_name(list_name)
         with self._write(reason="reference list: retire") as session:
+            require_in(session, KEEPER)  # the lists officers pick from are the team's
             item = resolve_item(session, name, code_or_label, name)
             item.deprecated_at = self.clock.now()
             session.flush()

@@ -37,6 +37,7 @@ from referral_desk.sync.exchange import (
     SyncEngine,
     SyncSummary,
 )
+from referral_desk.sync.importer import quarantine_reasons
 from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache, normalise_passphrase
 from referral_desk.sync.merge import decoded, pending_reason
 from referral_desk.sync.state import STORE_FILE, check_store_dir
@@ -165,9 +166,15 @@ class SyncStatus:
     quarantined: int
     pending_records: int
     pending_reasons: tuple[tuple[str, int], ...] = ()
+    quarantine_reasons: tuple[tuple[str, int], ...] = ()  # (why kept aside, entries)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def quarantine_text(reasons: tuple[tuple[str, int], ...] | list[Any]) -> list[str]:
+    """Why entries are kept aside, one sentence each (client and command line alike)."""
+    return [f"{n} kept aside: {why}." for why, n in reasons if n]
 
 
 class SyncService(FileWritingService):
@@ -222,8 +229,10 @@ class SyncService(FileWritingService):
             ):
                 key = pending_reason(why)
                 reasons[key] = reasons.get(key, 0) + count
+            kept = quarantine_reasons(session) if quarantined else ()
         return SyncStatus(self.site_id(), self.get_store(), open_conflicts or 0, quarantined or 0,
-                          sum(reasons.values()), tuple(sorted(reasons.items())))  # fmt: skip
+                          sum(reasons.values()), tuple(sorted(reasons.items())),
+                          kept)  # fmt: skip
 
     def store_has_passphrase(self, store_dir: str | Path | None = None) -> bool:
         """True when the shared store already holds the team's passphrase check: False means

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.services.base import ServiceBase
+from referral_desk.services.roles import require_in
 from referral_desk.store.models import TeamSetting
 from referral_desk.store.seed import team_setting_id
 
@@ -47,7 +48,8 @@ class TeamSettingsService(ServiceBase):
     def set_lock_minutes(self, minutes: int) -> int:
         """Set the idle time before the client locks, for the whole team (synced).
 
-        Refuses anything outside 1..30 minutes with one line, changing nothing.
+        Refuses anything outside 1..30 minutes, or from anyone but a manager, with one line,
+        changing nothing.
         """
         if isinstance(minutes, bool) or not isinstance(minutes, int):
             raise ValidationError("The lock time is a whole number of minutes.")
@@ -56,6 +58,7 @@ class TeamSettingsService(ServiceBase):
                 f"The lock time must be between {MIN_LOCK_MINUTES} and {MAX_LOCK_MINUTES} minutes."
             )
         with self._write(reason="team setting: lock time") as session:
+            require_in(session, "manager")
             row = _row(session)
             if row is None:
                 session.add(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 from sqlalchemy.orm import Session, sessionmaker
 
 from referral_desk.domain.errors import DatabaseBusy, DatabaseError
-from referral_desk.store import changelog, encryption, import_journal
+from referral_desk.store import changelog, encryption, import_journal, trust  # noqa: F401 (trust: its tables)
 from referral_desk.store.backups import backup_before_upgrade
 from referral_desk.store.engine import (
     KeyHolder,
@@ -41,7 +41,7 @@ from referral_desk.store.models import LocalSetting, SiteState
 DB_FILENAME = "referral-desk.sqlite3"
 # The newest migration in db/versions. Opening an up-to-date database compares against this and
 # never imports Alembic (a third of start-up time); a test keeps it equal to Alembic's head.
-SCHEMA_HEAD = "0010"
+SCHEMA_HEAD = "0011"
 # Copies made before upgrades that are kept: enough to step back a few versions, no more.
 KEEP_BACKUPS = 3
 # How long a checkpoint after an erasure may wait for another window's read to finish.

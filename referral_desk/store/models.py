@@ -123,6 +123,9 @@ class Officer(SyncedBase):
     office: Mapped[str] = mapped_column(String(200), default="")
     office_phone: Mapped[str] = mapped_column(String(50), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
+    # This officer's signing key (Ed25519, hex), published so a manager can grant it a role.
+    # `role` above is what the officer was last shown as; it grants nothing (store.trust).
+    public_key: Mapped[str] = mapped_column(String(64), default="")
 
 
 # --- caseload ---------------------------------------------------------------------------------

@@ -145,8 +145,10 @@ class BundleWriter:
         kind: str = "file",
         export_no: int = 0,
         manifest_changes: dict[str, Any] | None = None,
+        manager: str = "",
     ) -> Manifest:
-        """Knowledge, then the manifest; `manifest_changes` exists for tests of lying ones."""
+        """Knowledge, then the manifest; `manifest_changes` exists for tests of lying ones.
+        `manager`: the team's root manager key, for a site that joins by this file."""
         self._lines.knowledge(list(knowledge))
         counts, covers = self._lines.tally.claims()
         h = self.header
@@ -154,7 +156,7 @@ class BundleWriter:
             bundle_id=h.bundle_id, site_id=h.site_id, schema=h.schema, app=h.app,
             created=h.created, kind=kind, export_no=export_no, vector=dict(vector),
             covers=covers, counts=counts, entry_count=self._lines.tally.entries,
-            knowledge_count=self._lines.tally.knowledge, sha256="",
+            knowledge_count=self._lines.tally.knowledge, sha256="", manager=manager,
         )  # fmt: skip
         mdict = manifest.to_dict()
         if manifest_changes:

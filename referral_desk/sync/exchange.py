@@ -34,6 +34,13 @@ from referral_desk.store.changelog import utcnow
 from referral_desk.store.database import Database
 from referral_desk.store.models import LocalSetting, SiteState
 from referral_desk.store.sync_models import SyncBundleSeen
+from referral_desk.store.trust import (
+    establish_team,
+    pin_team_key,
+    pinned_team_key,
+    publish_own_key,
+    sign_own_entries,
+)
 from referral_desk.sync import bundle as bfmt
 from referral_desk.sync.bundle import (
     SUFFIX,
@@ -65,7 +72,10 @@ from referral_desk.sync.state import (
     open_store,
     outbox,
     save_export_state,
+    seal_manager_key,
+    store_manager_key,
     version_vector,
+    write_store_file,
 )
 from referral_desk.sync.store_repair import StoreRepair, remember_store, repair_store
 
@@ -132,7 +142,9 @@ class SyncEngine:
             raise StoreError("The folder for the sync file does not exist.")
         salt = salt or self._site_salt()
         self.finish_interrupted()  # so that the file carries all of it
-        with self._transaction() as session:  # short: erasure before anything leaves
+        self._publish_key()
+        with self._transaction() as session:  # short: erasure and signing before anything leaves
+            sign_own_entries(session)
             scrub_dead(session, None)
         try:
             manifest, _runs, _top = self._write_bundle(path, None, passphrase, salt, self.kdf)
@@ -156,6 +168,9 @@ class SyncEngine:
         runs = Runs()
         with self.db.read() as session:
             site = _site_state(session).site_id
+            # Only a pinned key is offered to a site joining by this file: a PC that has not
+            # joined (or created) a team by a shared store speaks for no team.
+            manager = pinned_team_key(session)[0] or ""
             scope = None if state is None else export_scope(session, state)
             vector = version_vector(session)
             knowledge, top = knowledge_rows(session, 0 if state is None else state.knowledge_id)
@@ -170,12 +185,16 @@ class SyncEngine:
                         runs.add(batch)
                 kind = "file" if state is None else "store"
                 export_no = 0 if state is None else state.exports + 1
-                manifest = writer.finish(knowledge, vector=vector, kind=kind, export_no=export_no)
+                manifest = writer.finish(knowledge, vector=vector, kind=kind, export_no=export_no,
+                                         manager=manager)  # fmt: skip
         return manifest, runs, top
 
     def _export_to_store(
         self, store_dir: Path, info: StoreInfo, passphrase: str, dry_run: bool
     ) -> ExportSummary:
+        if not dry_run:
+            with self._transaction() as session:  # the directory's changes leave signed
+                sign_own_entries(session)
         with self.db.read() as session:
             site = _site_state(session).site_id
             state = load_export_state(session, info.store_id)
@@ -272,13 +291,44 @@ class SyncEngine:
         sources, refused = self._read_store(store_dir, site, passphrase)
         if not info.exists and not dry_run:
             info = open_store(store_dir, passphrase, self.keys, create=True, kdf=self.kdf)
-        if not dry_run:
+        if not dry_run:  # the passphrase is proven: from here on, writing is fine
+            info = self._settle_team(store_dir, info, passphrase)
+            self._publish_key()
             remember_store(self.db, store_dir, info)
             self.finish_interrupted()  # so that the export carries all of it
         exported = self._export_to_store(store_dir, info, passphrase, dry_run)
         importer = self._importer(dry_run=dry_run, strict=False, store_id=info.store_id)
         imported = importer.run(sources, refused)
         return SyncSummary(site, exported, imported)
+
+    def _publish_key(self) -> None:
+        """This officer's signing key goes out with the profile (a logged, synced change), so
+        a manager can grant it a role; a site made before signed roles gets its key now."""
+        with self.db.write(reason="signing key") as session:
+            state = session.get(SiteState, 1)
+            session.info["write_context"].officer_id = state.officer_id if state else None
+            publish_own_key(session)
+
+    def _settle_team(self, store_dir: Path, info: StoreInfo, passphrase: str) -> StoreInfo:
+        """The team's root manager key: pinned from the store at first contact; a store without
+        one (new, or from before signed roles) gets the key this PC trusts (its own when it has
+        joined no team: whoever creates the store is the team's first manager)."""
+        held = store_manager_key(info, passphrase, self.keys)
+        with self._transaction() as session:
+            pinned, _source = pinned_team_key(session)
+            if held is not None:
+                if pinned is None:
+                    pin_team_key(session, held, "store")
+                elif pinned != held:
+                    raise StoreError(
+                        "This shared store belongs to a team with another manager than the one "
+                        "this PC trusts: nothing was exported or imported."
+                    )
+                return info
+            key = establish_team(session)
+        info = seal_manager_key(info, passphrase, self.keys, key)
+        write_store_file(store_dir, info)
+        return info
 
     def _read_store(
         self, store_dir: Path, site: str, passphrase: str

@@ -48,6 +48,14 @@ from referral_desk.store.sync_models import (
     SyncImportStaged,
     SyncPending,
 )
+from referral_desk.store.trust import (
+    GRANT_TABLE,
+    GUARDED,
+    RUN_TABLE,
+    TRUST_TABLES,
+    pin_team_key,
+    pinned_team_key,
+)
 from referral_desk.sync.bundle import BundleError, BundleReader
 from referral_desk.sync.import_lock import import_lock
 from referral_desk.sync.merge import MergeStats, apply_entries, pending_reason, table_order
@@ -68,6 +76,7 @@ from referral_desk.sync.state import (
     save_export_state,
     version_vector,
 )
+from referral_desk.sync.trust import Gate
 
 SMALL = 20_000  # staged entries up to which an import is one transaction
 BATCH_ENTRIES = 5_000  # entries given to one Merger (about; a record is never split)
@@ -124,6 +133,9 @@ class ImportSummary:
     pending: int = 0
     pending_reasons: tuple[tuple[str, int], ...] = ()  # (what they wait for, how many)
     refused: tuple[RefusedFile, ...] = ()
+    # Why entries are kept aside (all of them, not only this import's), e.g. "directory
+    # change not signed by a directory keeper": shown, never a value.
+    quarantine_reasons: tuple[tuple[str, int], ...] = ()
 
     @property
     def nothing_new(self) -> bool:
@@ -358,6 +370,8 @@ class Importer:
         self._staged = 0
         self._knowledge_id = 0
         self._new = _NEW + _NOT_QUARANTINED
+        self._gate = Gate()
+        self._offered: list[str] = []  # team manager keys the files' manifests name
 
     # -- entry points --------------------------------------------------------------------
 
@@ -424,6 +438,8 @@ class Importer:
                         raise
                     staged.append(_Staged(bid, reader.header.site_id, source.name[-200:],
                                           reader.size, reader.manifest.entry_count))  # fmt: skip
+                    if reader.manifest.manager:
+                        self._offered.append(reader.manifest.manager)
                     ids.add(bid)
             except BundleError as err:
                 if self.strict:
@@ -440,6 +456,9 @@ class Importer:
         if raw_rows(session, "SELECT 1 FROM sync_import_staged WHERE site_id = ? AND seq >= ? "
                     "LIMIT 1", (local, next_seq)):  # fmt: skip
             raise ClonedSite()
+        if self._offered and pinned_team_key(session)[0] is None:
+            # First contact with a team by a carried file: trust the manager key it names.
+            pin_team_key(session, self._offered[0], "file")
         bundles = json.dumps([asdict(b) for b in staged])
         if not self.dry_run:
             session.execute(
@@ -517,7 +536,9 @@ class Importer:
             position = {"step": "tables", "table": 0, "after": None}
             self._save(steps, position, totals)
         knowledge = load_knowledge(steps.session())
-        order = table_order()
+        # Signed statements first (signature runs, then role grants): what they say decides
+        # which directory changes of the same import may apply.
+        order = (RUN_TABLE, GRANT_TABLE, *table_order())
         held = steps.session().scalar(text("SELECT EXISTS (SELECT 1 FROM sync_quarantine)"))
         self._new = _NEW + (_NOT_QUARANTINED if held else "")
         if position["step"] == "tables":
@@ -632,6 +653,8 @@ class Importer:
     ) -> None:
         valid: list[ValidEntry] = []
         bad: list[tuple[Any, str]] = []
+        statements: list[ValidEntry] = []
+        guarded: list[tuple[Any, ValidEntry]] = []
         good_sites: set[str] = set()
         new = totals.new
         for n, count in Counter(row[9] for row in rows if not row[10] and row[9]).items():
@@ -653,8 +676,32 @@ class Importer:
                 bad.append((list(e), checked))
             elif type(checked[8]) is str and not _storable_text(checked[8]):
                 bad.append((list(e), f"bad value for {checked[2]}.{checked[4]}"))
+            elif checked[2] in GUARDED:
+                guarded.append((e, checked))
+            elif checked[2] in TRUST_TABLES:
+                statements.append(checked)
             else:
                 valid.append(checked)
+        refused: list[tuple[Any, str]] = []
+        if statements:
+            taken, kept = self._gate.take_statements(session, statements)
+            refused.extend(kept)
+            _log_entries(session, taken)
+            if taken:  # this PC's clock moves past a grant, so what it writes next is later
+                totals.max_hlc = max(totals.max_hlc, max(e[6] for e in taken))
+        if guarded:
+            passed, kept = self._gate.check_changes(session, guarded)
+            valid.extend(passed)
+            refused.extend(kept)
+        if refused:
+            bad.extend(refused)
+            # Entries let out of quarantine for another look that still fail go back: they
+            # were never released, and are not new to the quarantine either.
+            again = {(row[0], row[1]) for row in rows if row[10]}
+            back = sum(1 for raw, _why in refused if (raw[0], raw[1]) in again)
+            totals.released -= back
+            totals.still += back
+            totals.quarantined -= back
         if bad:
             quarantine(session, bad)
             totals.quarantined += len(bad)
@@ -780,6 +827,7 @@ class Importer:
             key = pending_reason(why)
             reasons[key] = reasons.get(key, 0) + 1
         pending = sum(reasons.values())
+        kept = quarantine_reasons(session) if totals.quarantined or totals.still else ()
         self._clear(session)
         return ImportSummary(
             dry_run=self.dry_run, bundles=len(staged), already_seen=already,
@@ -789,7 +837,7 @@ class Importer:
             quarantined=totals.quarantined, released=totals.released,
             still_quarantined=totals.still + totals.quarantined, pending=pending,
             pending_reasons=tuple(sorted(reasons.items())), refused=tuple(refused),
-            **totals.counts(),
+            quarantine_reasons=kept, **totals.counts(),
         )  # fmt: skip
 
     def _clear(self, session: Session) -> None:
@@ -832,6 +880,17 @@ class Importer:
         return result
 
 
+def _log_entries(session: Session, entries: Sequence[ValidEntry]) -> None:
+    """Keep accepted signed statements in the change log, so they travel on."""
+    if entries:
+        session.connection().exec_driver_sql(
+            "INSERT OR IGNORE INTO change_entry "
+            "(site_id, seq, table_name, record_id, field, value, hlc, tombstone) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+            [tuple(e[:7]) for e in entries],
+        )
+
+
 def _cursor(session: Session) -> Any:
     return session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
@@ -870,6 +929,13 @@ def _ok_text(value: Any) -> bool:
     except (UnicodeEncodeError, AttributeError):
         return False
     return True
+
+
+def quarantine_reasons(session: Session) -> tuple[tuple[str, int], ...]:
+    """(reason, entries) of everything kept aside, most frequent first."""
+    rows = raw_rows(session, "SELECT reason, COUNT(*) FROM sync_quarantine GROUP BY reason "
+                    "ORDER BY 2 DESC, 1")  # fmt: skip
+    return tuple((str(r), int(n)) for r, n in rows)
 
 
 def interrupted(session: Session) -> bool:

@@ -40,7 +40,7 @@ from referral_desk.sync.container import (
 
 # Meaning of the entries (table and field names, value encodings). Bump when that changes and
 # add an upgrader from the previous version to UPGRADERS, so older bundles keep importing.
-SYNC_SCHEMA = 3
+SYNC_SCHEMA = 4
 MIN_SCHEMA = 1
 
 Entry = list[Any]  # [site, seq, table, record, field, value (JSON text), hlc, tombstone 0/1]
@@ -72,7 +72,16 @@ def _from_2(entries: list[Entry]) -> list[Entry]:
     return entries
 
 
-UPGRADERS: dict[int, Callable[[list[Entry]], list[Entry]]] = {1: _from_1, 2: _from_2}
+def _from_3(entries: list[Entry]) -> list[Entry]:
+    """Schema 4 (signed roles, issue 12) added `officer.public_key` and two tables of signed
+    statements (`role_grant`, `entry_signature`). Older entries mean the same. Directory
+    changes in them carry no signature: a site that receives them from an older bundle keeps
+    them in quarantine with the reason shown ("without its author's signature") rather than
+    apply changes nobody can vouch for; an older app refuses schema 4 ("update")."""
+    return entries
+
+
+UPGRADERS: dict[int, Callable[[list[Entry]], list[Entry]]] = {1: _from_1, 2: _from_2, 3: _from_3}
 
 
 def upgrade(schema: int, entries: list[Entry]) -> list[Entry]:
@@ -97,6 +106,7 @@ class Manifest:
     entry_count: int
     knowledge_count: int
     sha256: str
+    manager: str = ""  # the team's root manager key the exporter trusts (hex), "" if none
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +123,7 @@ class Manifest:
             "entry_count": self.entry_count,
             "knowledge_count": self.knowledge_count,
             "sha256": self.sha256,
+            "manager": self.manager,
         }
 
 
@@ -134,6 +145,7 @@ def parse_manifest(m: object, header: BundleHeader) -> Manifest:
             vector=vector, covers=covers, counts=counts,
             entry_count=nonneg_int(m["entry_count"]),
             knowledge_count=nonneg_int(m["knowledge_count"]), sha256=str(m["sha256"]),
+            manager=_manager_key(m.get("manager", "")),
         )  # fmt: skip
     except (ValueError, KeyError, TypeError) as err:
         raise InconsistentBundle() from err
@@ -144,6 +156,16 @@ def parse_manifest(m: object, header: BundleHeader) -> Manifest:
     ):
         raise InconsistentBundle()
     return manifest
+
+
+def _manager_key(value: object) -> str:
+    """A manager key as the manifest carries it: 64 hex digits, or "" (none, older files)."""
+    if value == "":
+        return ""
+    if type(value) is not str or len(value) != 64:
+        raise ValueError("manager")
+    int(value, 16)
+    return value.lower()
 
 
 def check_knowledge(items: object) -> list[Knowledge]:

@@ -31,6 +31,9 @@ from referral_desk.domain.text import clean_line, clean_text
 from referral_desk.store.changelog import logged_columns, utcnow
 from referral_desk.store.sync_models import SyncQuarantine, models_version, synced_models
 from referral_desk.store.timestamps import is_canonical, timestamp_text
+from referral_desk.store.trust import TRUST_TABLES
+
+MAX_TRUST_VALUE = 1 << 20  # a signature run of 5 000 entries is about 400 kB
 
 # Latest wall time accepted in a stamp (year 3000): a clock that followed anything later could
 # run out of its 63 bits. Later stamps are quarantined (kept, relayed), never applied.
@@ -257,6 +260,8 @@ def validate(raw: Any, good_sites: set[str] | None = None) -> ValidEntry | str:
         return "bad sequence number"
     specs = table_specs().get(table) if type(table) is str else None
     if specs is None:
+        if type(table) is str and table in TRUST_TABLES:
+            return _validate_trust(site, seq, table, record, fname, value, hlc, tomb)
         return "unknown table"
     if not _is_uuid(record):
         return f"bad record id in {table}"
@@ -284,6 +289,30 @@ def validate(raw: Any, good_sites: set[str] | None = None) -> ValidEntry | str:
         # An older version's text (`…T16:21:00`): stored and relayed in the one canonical form.
         value = json.dumps(timestamp_text(decoded))
     return (site, seq, table, record, fname, value, hlc, bool(tomb), decoded)
+
+
+def _validate_trust(
+    site: str, seq: int, table: str, record: Any, fname: Any, value: Any, hlc: Any, tomb: Any
+) -> ValidEntry | str:
+    """A role grant or signature run: one entry whose value is the whole signed statement
+    (its signature is checked by `sync.trust`, with the roles known at the time)."""
+    if not _is_uuid(record):
+        return f"bad record id in {table}"
+    if fname != TRUST_TABLES[table]:
+        return f"unknown field of {table}"
+    if type(hlc) is not int or not 0 < hlc <= HLC_MAX or hlc_wall_ms(hlc) > MAX_WALL_MS:
+        return "bad timestamp"
+    if tomb not in (0, 1) or tomb:
+        return "bad tombstone flag"
+    if type(value) is not str or len(value) > MAX_TRUST_VALUE:
+        return f"bad value for {table}.{fname}"
+    try:
+        decoded = json.loads(value)
+    except (ValueError, RecursionError):
+        return f"bad value for {table}.{fname}"
+    if not isinstance(decoded, dict):
+        return f"bad value for {table}.{fname}"
+    return (site, seq, table, record, fname, value, hlc, False, decoded)
 
 
 def raw_text(raw: Any) -> str:

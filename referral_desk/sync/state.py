@@ -44,6 +44,7 @@ STORE_FILE = "referral-desk-store.json"
 OUTBOX = "outbox"
 _CHECK_PURPOSE = b"referral-desk/store-check/v1"
 _CHECK_TEXT = b"referral-desk shared store"
+_MANAGER_PURPOSE = b"referral-desk/store-manager/v1"
 
 Vector = dict[str, int]
 Runs = dict[str, list[list[int]]]
@@ -301,6 +302,9 @@ class StoreInfo:
     kdf: KdfParams
     exists: bool = True
     check: bytes = b""  # proves a passphrase; kept by each site so the file can be rebuilt
+    # The team's root manager key (issue 12), sealed with the team passphrase so that only a
+    # member can set it: whoever created the store. b"" in stores made before signed roles.
+    manager: bytes = b""
 
     def to_memory(self, path: Path) -> dict[str, Any]:
         """What a site remembers of a store it synced with (nothing secret: ids, salt,
@@ -310,6 +314,7 @@ class StoreInfo:
             "salt": base64.b64encode(self.salt).decode("ascii"),
             "kdf": self.kdf.to_dict(),
             "check": base64.b64encode(self.check).decode("ascii"),
+            "manager": base64.b64encode(self.manager).decode("ascii"),
             "path": str(path),
         }
 
@@ -319,7 +324,36 @@ class StoreInfo:
             found = _store_fields(data)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
-        return cls(found["store_id"], found["salt"], found["kdf"], True, found["check"])
+        return cls(found["store_id"], found["salt"], found["kdf"], True, found["check"],
+                   found["manager"])  # fmt: skip
+
+
+def seal_manager_key(info: StoreInfo, passphrase: str, keys: KeyCache, key_hex: str) -> StoreInfo:
+    """The store's settings with `key_hex` as the team's root manager key, sealed."""
+    master = keys.master(passphrase, info.salt, info.kdf)
+    key = subkey(master, _MANAGER_PURPOSE, info.store_id.encode("ascii"))
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, key_hex.encode("ascii"), info.store_id.encode("ascii"))
+    return StoreInfo(info.store_id, info.salt, info.kdf, info.exists, info.check, nonce + sealed)
+
+
+def store_manager_key(info: StoreInfo, passphrase: str, keys: KeyCache) -> str | None:
+    """The team's root manager key held by the store (None: a store from before signed roles).
+    A sealed key that does not open was tampered with: refused."""
+    if not info.manager:
+        return None
+    master = keys.master(passphrase, info.salt, info.kdf)
+    key = subkey(master, _MANAGER_PURPOSE, info.store_id.encode("ascii"))
+    try:
+        text = AESGCM(key).decrypt(info.manager[:12], info.manager[12:],
+                                   info.store_id.encode("ascii"))  # fmt: skip
+        value = text.decode("ascii")
+        int(value, 16)
+    except (InvalidTag, ValueError, UnicodeDecodeError):
+        raise StoreSettingsDamaged() from None
+    if len(value) != 64:
+        raise StoreSettingsDamaged()
+    return value
 
 
 def _check_value(master: bytes, store_id: str, nonce: bytes | None = None) -> str:
@@ -349,7 +383,10 @@ def _store_fields(data: Any) -> dict[str, Any]:
         raise ValueError("store settings")
     if len(check) < 12 + 16:
         raise ValueError("check")
-    return {"store_id": store_id, "salt": salt, "kdf": kdf, "check": check}
+    manager = base64.b64decode(data.get("manager") or "", validate=True)
+    if manager and len(manager) != 12 + 64 + 16:
+        raise ValueError("manager")
+    return {"store_id": store_id, "salt": salt, "kdf": kdf, "check": check, "manager": manager}
 
 
 def _read_store_file(path: Path) -> dict[str, Any] | None:
@@ -417,7 +454,8 @@ def open_store(
     path = store_dir / STORE_FILE
     found = _read_store_file(path)
     if found is not None:
-        info = StoreInfo(found["store_id"], found["salt"], found["kdf"], True, found["check"])
+        info = StoreInfo(found["store_id"], found["salt"], found["kdf"], True, found["check"],
+                         found["manager"])  # fmt: skip
         if not passphrase_opens(info, passphrase, keys):
             raise wrong_store_passphrase()
         return info
@@ -446,6 +484,7 @@ def write_store_file(store_dir: Path, info: StoreInfo) -> None:
             "salt": base64.b64encode(info.salt).decode("ascii"),
             "kdf": info.kdf.to_dict(),
             "check": base64.b64encode(info.check).decode("ascii"),
+            **({"manager": base64.b64encode(info.manager).decode("ascii")} if info.manager else {}),
         },
         indent=1,
     ).encode("utf-8")

@@ -84,7 +84,7 @@ from referral_desk.ui.worker import Worker
 KEEPER = "directory_keeper"
 COLUMN_MAX_WIDTH = 280
 READ_ONLY_NOTE = (
-    "Only the directory keeper can change the directory (set the role in Preferences). "
+    "Only the directory keeper can change the directory (the team manager grants the role). "
     "You can still report a correction from any service."
 )
 ACTION_KINDS = ("new", "changed", "unchanged", "removed", "rejected")
@@ -469,9 +469,9 @@ class DirectoryPage(QWidget):
         months, min_count = self.months.value(), self.min_count.value()
 
         def load() -> tuple[Any, ...]:
-            profile = self.services.profile.get()
+            # A manager may do all a keeper may (roles are granted: services.roles).
             return (
-                profile.role if profile else "officer",
+                KEEPER if self.services.roles.has(KEEPER) else "officer",
                 self.services.directory.list_services(),
                 admin.stale_services(months),
                 admin.problem_services(min_count),

@@ -40,6 +40,7 @@ ROLE_CHOICES = (
     ("manager", "Team manager"),
     ("commissioner", "Commissioner (regional reports)"),
 )
+ROLE_LABELS = dict(ROLE_CHOICES)
 PAGE_SIZES = ("A4", "A5")
 
 
@@ -104,10 +105,18 @@ class PreferencesDialog(QDialog):
         label = QLabel("&Name *")
         label.setBuddy(self.name)
         form.addRow(label, box)
-        self.role = QComboBox()
-        for value, text in ROLE_CHOICES:
-            self.role.addItem(text, value)
-        named(self.role, "Role")
+        # Granted by the team's manager (signed), never picked here: shown read-only, with
+        # the manager's grant dialog beside it.
+        self.role = QLabel(ROLE_LABELS["officer"])
+        named(self.role, "Role (granted by the team's manager)")
+        self.roles_button = QPushButton("Team &roles…")
+        named(self.roles_button, "Team roles")
+        self.roles_button.setAutoDefault(False)
+        self.roles_button.clicked.connect(self._open_roles)
+        self.roles_button.setVisible(False)
+        role_row = QHBoxLayout()
+        role_row.addWidget(self.role, 1)
+        role_row.addWidget(self.roles_button)
         self.team = QLineEdit()
         self.team.setMaxLength(max_length("officer", "team"))
         named(self.team, "Team")
@@ -120,8 +129,8 @@ class PreferencesDialog(QDialog):
         self.email = QLineEdit()
         self.email.setMaxLength(max_length("officer", "email"))
         named(self.email, "Email")
+        form.addRow(QLabel("Role"), role_row)
         for text, widget in (
-            ("&Role", self.role),
             ("&Team", self.team),
             ("&Office", self.office),
             ("Office &phone", self.office_phone),
@@ -207,7 +216,8 @@ class PreferencesDialog(QDialog):
         profile = self.services.profile.get()
         if profile is not None:
             self.name.setText(profile.name)
-            self.role.setCurrentIndex(max(self.role.findData(profile.role), 0))
+            self.role.setText(ROLE_LABELS.get(profile.role, profile.role))
+            self.roles_button.setVisible(not self.first_run and profile.role == "manager")
             self.team.setText(profile.team)
             self.office.setText(profile.office)
             self.office_phone.setText(profile.office_phone)
@@ -222,9 +232,18 @@ class PreferencesDialog(QDialog):
             self._retention_loaded = self.services.retention.years()
             self.retention_years.setValue(self._retention_loaded)
             manager = profile is not None and profile.role == "manager"
-            self.retention_years.setEnabled(manager)
+            for team_field in (self.retention_years, self.lock_minutes):
+                team_field.setEnabled(manager)
             if not manager:
                 self.retention_years.setToolTip("A manager sets the team's retention period.")
+                self.lock_minutes.setToolTip("A manager sets the team's lock time.")
+
+    def _open_roles(self) -> None:
+        from referral_desk.ui.roles_dialog import RolesDialog
+
+        dialog = RolesDialog(self.services, self)
+        dialog.exec()
+        dialog.deleteLater()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(
@@ -242,7 +261,6 @@ class PreferencesDialog(QDialog):
         try:
             self.services.profile.set(
                 name=self.name.text(),
-                role=self.role.currentData(),
                 team=self.team.text(),
                 office=self.office.text(),
                 office_phone=self.office_phone.text(),

@@ -315,8 +315,7 @@ class ReportsPage(QWidget):
         self._shown: tuple[str, date, date] | None = None
         self._job = 0
         self._threshold = services.reports.threshold()
-        profile = services.profile.get()
-        self.is_commissioner = bool(profile and profile.role == COMMISSIONER)
+        self.is_commissioner = services.roles.has(COMMISSIONER)
         self._build_ui()
 
     # -- layout -------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ from referral_desk.services.sync import (
     RefusedFile,
     SyncSummary,
     pending_text,
+    quarantine_text,
 )
 from referral_desk.ui.file_dialogs import SYNC_FILE_FOLDER, remember_folder, start_path
 from referral_desk.ui.lock import exec_dialog
@@ -258,9 +259,10 @@ class SyncSettingsDialog(QDialog):
         box.addLayout(row)
         status = self.services.sync.status()
         waiting = " ".join(pending_text(status.pending_reasons)) or "Nothing waits to be added."
+        kept = " ".join(quarantine_text(status.quarantine_reasons))
         self.status_label = QLabel(
             f"Open conflicts: {status.open_conflicts} · Entries kept aside: "
-            f"{status.quarantined}. {waiting}"
+            f"{status.quarantined}. {kept + ' ' if kept else ''}{waiting}"
         )
         self.status_label.setWordWrap(True)
         self.status_label.setStyleSheet("color: #444;")
@@ -442,10 +444,11 @@ def _attention(imp: ImportSummary, *, preview: bool) -> list[str]:
         )
     if imp.quarantined or imp.still_quarantined:
         notes.append(
-            f"{_plural(imp.still_quarantined, 'entry', 'entries')} kept aside: this version "
-            "cannot use them. They are kept and tried again after an update; everything else "
+            f"{_plural(imp.still_quarantined, 'entry', 'entries')} kept aside: they are kept "
+            "and tried again at every sync; everything else "
             + ("applies." if preview else "was applied.")
         )
+        notes.extend(quarantine_text(imp.quarantine_reasons))
     if imp.released:
         notes.append(f"{_plural(imp.released, 'entry', 'entries')} released from being kept "
                      "aside.")  # fmt: skip

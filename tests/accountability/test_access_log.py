@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from role_helpers import join_another_team, leave_the_team, leave_the_team_at
 from sqlalchemy import select
 from unlocking import connect, open_test_services
 
@@ -98,9 +99,10 @@ def test_slips_and_forms_note_the_person_they_name(app) -> None:
 def test_only_a_manager_sees_who_opened_a_record(app) -> None:
     pid = _person(app)
     app.people.detail(pid)
+    join_another_team(app.db)
     with pytest.raises(NotPermitted, match="Only a manager"):
         app.access.for_person(pid)
-    app.profile.set(role="manager")
+    leave_the_team(app.db)
     views = app.access.for_person(pid)
     assert [(v.officer_name, v.kind) for v in views] == [("Alex Morgan", "open")]
     with pytest.raises(NotFound):
@@ -130,7 +132,7 @@ def test_the_access_log_is_erased_with_the_person(app) -> None:
     app.people.delete(pid)
     rows = _rows(app)
     assert len(rows) == 1 and rows[0].deleted_at is not None
-    app.profile.set(role="manager")
+    leave_the_team(app.db)
     with pytest.raises(NotFound):
         app.access.for_person(pid)
 
@@ -138,11 +140,12 @@ def test_the_access_log_is_erased_with_the_person(app) -> None:
 def test_show_person_at_the_command_line_is_noted_and_the_manager_lists_it(app, capsys):
     pid = _person(app)
     data = str(Path(app.db.path).parent)
+    join_another_team(app.db)
     app.close()
     assert run(["--data-dir", data, "show", "person", pid]) == 0
     assert run(["--data-dir", data, "person", "access", pid]) == 1
     assert "Only a manager" in capsys.readouterr().err
-    assert run(["--data-dir", data, "profile", "set", "--role", "manager"]) == 0
+    leave_the_team_at(Path(data))
     capsys.readouterr()
     assert run(["--data-dir", data, "person", "access", pid, "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from role_helpers import join_another_team, leave_the_team, leave_the_team_at
 from sqlalchemy import select
 from unlocking import connect
 
@@ -50,6 +51,7 @@ def test_the_default_and_the_dry_run_lists_ids_and_dates_only(app, caseload) -> 
 
 
 def test_only_a_manager_changes_the_period_or_erases(app, caseload) -> None:
+    join_another_team(app.db)
     with pytest.raises(NotPermitted):
         app.retention.set_years(3)
     with pytest.raises(NotPermitted):
@@ -59,14 +61,14 @@ def test_only_a_manager_changes_the_period_or_erases(app, caseload) -> None:
 
 @pytest.mark.parametrize("bad", ["0", "101", "seven", "", "-1", "2.5"])
 def test_a_bad_period_is_refused(app, bad) -> None:
-    app.profile.set(role="manager")
+    leave_the_team(app.db)
     with pytest.raises(ValidationError, match="retention period"):
         app.retention.set_years(bad)
     assert app.retention.years() == 7
 
 
 def test_apply_erases_what_the_dry_run_listed_as_tombstones(app, caseload) -> None:
-    app.profile.set(role="manager")
+    leave_the_team(app.db)
     app.retention.set_years(8)
     assert [i.person_id for i in app.retention.due()] == [caseload["old"]]
     app.retention.set_years(7)
@@ -88,14 +90,14 @@ def test_apply_erases_what_the_dry_run_listed_as_tombstones(app, caseload) -> No
 
 
 def test_apply_refuses_when_the_list_changed_since_the_dry_run(app, caseload) -> None:
-    app.profile.set(role="manager")
+    leave_the_team(app.db)
     with pytest.raises(ValidationError, match="nothing was erased"):
         app.retention.apply(expected=1)
     assert len(app.people.list()) == 4
 
 
 def test_the_period_is_a_team_setting_that_travels(app) -> None:
-    app.profile.set(role="manager")
+    leave_the_team(app.db)
     app.retention.set_years(10)
     conn = connect(app.db.path)
     rows = conn.execute(
@@ -117,6 +119,7 @@ def test_the_command_line(app, capsys) -> None:
     _closed(app, "Edge", years_after(today, -8).isoformat())
     _closed(app, "Younger", years_after(today, -1).isoformat())
     data = str(Path(app.db.path).parent)
+    join_another_team(app.db)
     app.close()
     assert run(["--data-dir", data, "retention", "--dry-run", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
@@ -133,7 +136,7 @@ def test_the_command_line(app, capsys) -> None:
         assert run(["--data-dir", data, *argv]) == 1
         err = capsys.readouterr().err
         assert words in err and err.count("\n") == 1
-    assert run(["--data-dir", data, "profile", "set", "--role", "manager"]) == 0
+    leave_the_team_at(Path(data))
     assert run(["--data-dir", data, "retention", "set", "nine"]) == 1
     assert run(["--data-dir", data, "retention", "apply"]) == 1  # not a terminal, no --yes
     assert "add --yes" in capsys.readouterr().err
@@ -163,7 +166,7 @@ def test_reports_inside_the_retention_window_keep_their_counts(app) -> None:
         counts("2025-03-02", "2026-03-02"),
         counts("2017-01-01", "2017-12-31"),
     )
-    app.profile.set(role="manager")
+    leave_the_team(app.db)
     assert [i.person_id for i in app.retention.apply().erased] == [old]
     assert counts("2025-03-02", "2026-03-02") == recent_before
     assert counts("2017-01-01", "2017-12-31") != old_before

@@ -182,11 +182,18 @@ def test_awkward_search_text_never_fails(cli, service_id) -> None:
 
 
 def test_profile_set_and_show(cli) -> None:
-    prof = cli.json("profile", "set", "--name", "Sam Patel", "--role", "directory-keeper")
-    assert prof["role"] == "directory_keeper" and prof["name"] == "Sam Patel"
+    prof = cli.json("profile", "set", "--name", "Sam Patel")
+    assert prof["name"] == "Sam Patel"
     assert cli.json("profile", "show")["name"] == "Sam Patel"
-    code, _, _ = cli("profile", "set", "--role", "wizard")
-    assert code != 0
+    # A role is granted by the team's manager, never typed into the profile.
+    code, _, err = cli("profile", "set", "--role", "directory-keeper")
+    assert code != 0 and "granted by the team's manager" in err
+    assert cli.json("role", "show")["role"] == "manager"  # no team yet: its own first manager
+    granted = cli.json("role", "grant", "Sam Patel", "commissioner")
+    assert granted["roles"] == ["commissioner", "manager"]
+    assert cli.json("role", "revoke", prof["id"], "commissioner")["roles"] == ["manager"]
+    code, _, err = cli("role", "grant", "Sam Patel", "wizard")
+    assert code != 0 and "Role must be one of" in err
 
 
 def test_data_dir_from_environment(tmp_path, monkeypatch, capsys) -> None:

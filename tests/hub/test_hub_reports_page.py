@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
+from role_helpers import grant_own_role
 
 from referral_desk.services.base import Clock
 from referral_desk.ui.reports_page import ReportsPage
@@ -38,7 +39,7 @@ def test_only_a_commissioner_sees_the_region_option(team, qtbot):
     page = page_for(team, qtbot)
     assert not page.is_commissioner
     assert not page.scope.isVisibleTo(page)
-    team.profile.set(role="commissioner")
+    grant_own_role(team, "commissioner")
     page = page_for(team, qtbot)
     assert page.scope.isVisibleTo(page)
     assert not page.hub_url.isVisibleTo(page)  # shown once the region is chosen
@@ -50,7 +51,7 @@ def test_a_commissioner_runs_and_exports_a_regional_report(
     team, ready_hub, qtbot, monkeypatch, tmp_path
 ):
     team.hub.push(ready_hub)
-    team.profile.set(role="commissioner")
+    grant_own_role(team, "commissioner")
     page = page_for(team, qtbot)
     page.scope.setCurrentIndex(page.scope.findData("region"))
     page.hub_url.setText(ready_hub)
@@ -74,7 +75,7 @@ def test_a_commissioner_runs_and_exports_a_regional_report(
 
 
 def test_a_hub_that_cannot_be_reached_shows_one_message(team, qtbot, monkeypatch):
-    team.profile.set(role="commissioner")
+    grant_own_role(team, "commissioner")
     page = page_for(team, qtbot)
     page.scope.setCurrentIndex(page.scope.findData("region"))
     page.hub_url.setText("postgresql://nobody@/hub?host=/nonexistent-dir&port=5999")

@@ -10,11 +10,12 @@ def test_opens_travel_to_the_other_pcs_of_the_team(make_site, passphrase, tmp_pa
 
     a, b = make_site("a"), make_site("b")
     a.profile.set(name="Officer A")
-    b.profile.set(name="Manager B", role="manager")
+    b.profile.set(name="Manager B")
     pid = a.people.add(given_name="Di", family_name="Synced", date_of_birth="1980-01-02").id
     a.people.detail(pid)
     store = tmp_path / "store"
     store.mkdir()
+    b.sync.sync_now(store, passphrase)  # B creates the team's store: its first manager
     a.sync.sync_now(store, passphrase)
     b.sync.sync_now(store, passphrase)
     views = AccessLogService(b.db).for_person(pid)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from role_helpers import join_another_team, leave_the_team
 
 from referral_desk.ui.accountability import AccessLogDialog, RetentionDialog, export_person
 
@@ -30,9 +31,10 @@ def test_opening_a_person_in_the_client_is_in_the_managers_view(qtbot, window, a
     window.person_page.reload()  # a repaint after an edit: not a second open
     gui.wait_idle(window)
     # An officer is told it is a manager's view.
+    join_another_team(app.db)
     window.actions_by_name["person_access"].trigger()
     assert "Only a manager" in window.message_bar.text()
-    app.profile.set(role="manager")
+    leave_the_team(app.db)
     shown: list = []
 
     def check(dialog) -> None:
@@ -64,7 +66,7 @@ def test_the_export_action_writes_both_files(window, app, tmp_path: Path) -> Non
 def test_retention_lists_ids_and_erases_after_confirmation(qtbot, app, monkeypatch):
     old = app.people.add(given_name="Old", family_name="Case", date_of_birth="1960-01-02").id
     app.cases.close_case(old, "2015-01-01")
-    app.profile.set(role="manager")
+    leave_the_team(app.db)
     dialog = RetentionDialog(app)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -99,11 +101,12 @@ def test_the_access_dialog_with_no_rows(qtbot) -> None:
 def test_the_retention_period_in_preferences_is_a_managers_setting(qtbot, app) -> None:
     from referral_desk.ui.preferences import PreferencesDialog
 
+    join_another_team(app.db)
     dialog = PreferencesDialog(app)
     qtbot.addWidget(dialog)
     assert dialog.retention_years.value() == 7 and not dialog.retention_years.isEnabled()
     dialog.reject()
-    app.profile.set(role="manager")
+    leave_the_team(app.db)
     dialog = PreferencesDialog(app)
     qtbot.addWidget(dialog)
     assert dialog.retention_years.isEnabled()

@@ -168,8 +168,9 @@ def test_first_run_asks_for_the_profile(qtbot, tmp_path) -> None:
         QTimer.singleShot(0, lambda: _when_modal(fill))
         assert ask_first_profile(services) is True
         profile = services.profile.get()
+        # Not part of a team yet: this PC is its own first manager until it joins one.
         assert (profile.name, profile.team, profile.role) == ("Alex Morgan", "Leeds North",
-                                                              "officer")  # fmt: skip
+                                                              "manager")  # fmt: skip
     finally:
         services.close()
 
@@ -223,7 +224,7 @@ def test_shown_window_leaves_start_up_objects_out_of_full_collections(qtbot, app
 def test_preferences_save_profile_and_local_settings(qtbot, app, gui, window, tmp_path) -> None:
     def edit(dialog) -> None:
         assert dialog.name.text() == "Alex Morgan"
-        dialog.role.setCurrentIndex(dialog.role.findData("directory_keeper"))
+        assert not hasattr(dialog.role, "setCurrentIndex")  # shown, never picked
         dialog.page_size.setCurrentText("A5")
         qtbot.keyClicks(dialog.printer.lineEdit(), "Office printer")
         qtbot.keyClicks(dialog.shared_store, str(tmp_path))
@@ -237,7 +238,7 @@ def test_preferences_save_profile_and_local_settings(qtbot, app, gui, window, tm
 
     gui.on_next_dialog(edit)
     window.actions_by_name["preferences"].trigger()  # Cmd+, on a Mac; the Edit menu elsewhere
-    assert app.profile.get().role == "directory_keeper"
+    assert app.profile.get().role == "manager"  # granted, unchanged by the dialog
     assert app.profile.local_setting("page_size") == "A5"
     assert app.profile.local_setting("printer") == "Office printer"
     assert app.profile.local_setting("shared_store") == str(tmp_path)
