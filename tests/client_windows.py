@@ -54,8 +54,11 @@ class Case:
 
 
 def _manager(c: Ctx) -> bool:
-    """Make this PC's officer a manager (the access log is a manager's view)."""
-    c.services.profile.set(role="manager")
+    """Make this PC's officer a manager (the access log is a manager's view): alone, not in
+    another manager's team, it is its own team's first manager."""
+    from role_helpers import leave_the_team
+
+    leave_the_team(c.services.db)
     return True
 
 
