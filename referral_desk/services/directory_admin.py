@@ -30,6 +30,12 @@ from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import DomainError, NotFound, ValidationError
 from referral_desk.domain.fields import EMAIL, LONG_NOTE, NOTE, ORG_NAME, PHONE, TextField
+from referral_desk.domain.vocabularies import (
+    CAPACITIES,
+    GENDERS,
+    SERVICE_STATUSES,
+    vocabulary_key,
+)
 from referral_desk.services.base import FileWritingService, officer_of
 from referral_desk.services.common import get_live, parse_date
 from referral_desk.services.directory import load_service_fields
@@ -56,9 +62,6 @@ from referral_desk.store.models import (
     ServiceCategory,
 )
 
-SERVICE_STATUSES = ("active", "inactive", "temporarily closed", "defunct")
-CAPACITIES = ("accepting", "waiting list", "full")
-GENDERS = ("any", "male", "female")
 SERVICE_REFERRAL_METHODS_EXTRA = ("drop_in",)
 PROBLEM_REASONS = ("no_capacity", "could_not_contact")
 MAX_AGE = 120
@@ -289,7 +292,7 @@ def clean_postcode(value: Any) -> str:
 
 
 def clean_choice(value: Any, name: str, allowed: Iterable[str]) -> str:
-    text = " ".join(str(value or "").replace("_", " ").replace("-", " ").split()).lower()
+    text = vocabulary_key(str(value or ""))
     options = list(allowed)
     lookup = {o.replace("_", " "): o for o in options}
     if text not in lookup:

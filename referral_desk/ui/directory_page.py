@@ -47,10 +47,15 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.fields import max_length
+from referral_desk.domain.vocabularies import (
+    CAPACITIES,
+    CAPACITY_FULL,
+    CAPACITY_WAITING_LIST,
+    SERVICE_STATUSES,
+    capacity_value,
+)
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.directory_admin import (
-    CAPACITIES,
-    SERVICE_STATUSES,
     CorrectionView,
     ImportReport,
 )
@@ -98,11 +103,11 @@ def _status_colour(s: ServiceView) -> QColor | None:
 
 def _capacity_text(s: ServiceView) -> str:
     as_of = f" (as of {fmt_date(s.capacity_as_of)})" if s.capacity_as_of else ""
-    return f"{s.capacity.replace('_', ' ')}{as_of}"  # "waiting list", as officers say it
+    return f"{capacity_value(s.capacity)}{as_of}"
 
 
 def _capacity_colour(s: ServiceView) -> QColor | None:
-    return {"full": RED, "waiting list": AMBER}.get(s.capacity)
+    return {CAPACITY_FULL: RED, CAPACITY_WAITING_LIST: AMBER}.get(capacity_value(s.capacity))
 
 
 def _precheck_text(s: ServiceView) -> str:

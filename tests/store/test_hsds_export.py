@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import HSDS_EXAMPLE as EXAMPLE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from data_paths import HSDS_EXAMPLE as EXAMPLE
 from sqlalchemy import select
 
 from referral_desk.services.directory_admin import DirectoryAdminService
@@ -195,9 +195,7 @@ def test_formula_like_cells_are_exported_verbatim(app: Any, tmp_path: Path) -> N
 
 
 _PREFIXES = st.sampled_from(["", "=", "+", "-", "@", "'", "'=", "''+", "'-", "@'"])
-_TEXT = st.text(
-    st.characters(categories=("L", "N", "P", "S", "Zs"), codec="utf-8"), max_size=30
-)
+_TEXT = st.text(st.characters(categories=("L", "N", "P", "S", "Zs"), codec="utf-8"), max_size=30)
 _VALUE = st.builds(lambda p, t: p + t, _PREFIXES, _TEXT).filter(lambda v: v.strip() != "")
 
 
@@ -385,5 +383,7 @@ def test_only_our_older_packages_count_as_escaped() -> None:
     from referral_desk.store.hsds.package_reader import legacy_escaped
 
     assert legacy_escaped({"name": "referral-desk-directory"})
-    assert not legacy_escaped({"name": "referral-desk-directory", "referral_desk": {"cells": "verbatim"}})
+    assert not legacy_escaped(
+        {"name": "referral-desk-directory", "referral_desk": {"cells": "verbatim"}}
+    )
     assert not legacy_escaped({"name": "someone-else"})

@@ -19,9 +19,9 @@ Referral Desk before this one did prefix such cells with an apostrophe; the desc
 `"referral_desk": {"cells": "verbatim"}` (`VERBATIM_MARK`), and the reader removes the
 apostrophe only from packages of ours that lack the mark (`package_reader.legacy_escaped`).
 
-Safety on the way out: a service with a confidential address (a refuge) is exported without its location, and a
-  location used only by such services is not exported at all: the directory publishes a
-  contact for them, never an address.
+Safety on the way out: a service with a confidential address (a refuge) is exported without
+its location, and a location used only by such services is not exported at all: the directory
+publishes a contact for them, never an address.
 
 The package is written under a temporary name and renamed into place (`write_package`), so a
 reader never sees half a package.
@@ -377,9 +377,7 @@ def package_files(session: Session) -> tuple[dict[str, bytes], dict[str, int]]:
 def _package_files(session: Session) -> tuple[dict[str, bytes], dict[str, int]]:
     tables = _Builder(session).build()
     columns = {name: _columns_of(name, tables[name]) for name in WRITE_ORDER}
-    files = {
-        TABLES[name].path: _csv_bytes(columns[name], tables[name]) for name in WRITE_ORDER
-    }
+    files = {TABLES[name].path: _csv_bytes(columns[name], tables[name]) for name in WRITE_ORDER}
     descriptor = json.dumps(_descriptor(columns), indent=2, ensure_ascii=False) + "\n"
     files = {DESCRIPTOR: descriptor.encode("utf-8"), **files}
     return files, {name: len(tables[name]) for name in WRITE_ORDER}
