@@ -387,3 +387,72 @@ def test_only_our_older_packages_count_as_escaped() -> None:
         {"name": "referral-desk-directory", "referral_desk": {"cells": "verbatim"}}
     )
     assert not legacy_escaped({"name": "someone-else"})
+
+
+def _rows(folder: Path, name: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO((folder / name).read_text("utf-8"), newline="")))
+
+
+def test_standard_columns_we_hold_are_filled(app: Any, tmp_path: Path) -> None:
+    ids = build_directory(app)
+    export_dir(app, tmp_path / "out")
+    out = tmp_path / "out"
+    (svc,) = [r for r in _rows(out, "services.csv") if r["id"] == ids["full"]]
+    assert svc["application_process"] == "By email: referrals@newleaf.example"
+    assert svc["wait_time"] == "About 2 weeks"
+    assert svc["eligibility_description"] == (
+        "Men only. Aged 18 to 65. Cohorts: IOM. Risk levels accepted: low, medium. "
+        "Offences not accepted: arson."
+    )
+    phones = {r["number"]: r["type"] for r in _rows(out, "phones.csv")}
+    assert phones["+44 113 496 0000"] == "voice"
+    languages = {(r["name"], r["code"]) for r in _rows(out, "languages.csv")}
+    assert languages == {("English", "en"), ("Polish", "pl")}
+    schedules = [r for r in _rows(out, "schedules.csv") if r["service_id"] == ids["full"]]
+    assert [(r["description"], r["byday"], r["opens_at"], r["closes_at"], r["freq"], r["wkst"])
+            for r in schedules] == [
+        ("Mon 9-5", "MO", "09:00:00", "17:00:00", "WEEKLY", "MO"),
+        ("+Tue 10-4", "", "", "", "", ""),  # not a form we read: free text only
+    ]  # fmt: skip
+
+
+def test_a_line_of_several_day_groups_round_trips(app: Any, other_app: Any, tmp_path: Path) -> None:
+    admin = DirectoryAdminService(app.db, app.clock)
+    org = admin.create_organisation(name="Times")
+    text = "Mon–Thu 9–5, Fri 9–4:30\nMon–Thu 9–5, Fri 9–4:30\n\nTue & Thu 10am-2pm"
+    admin.create_service(org.id, "Hours", opening_times=text, phone="07700 900123")
+    export_dir(app, tmp_path / "a")
+    rows = _rows(tmp_path / "a", "schedules.csv")
+    assert [r["byday"] for r in rows] == ["MO,TU,WE,TH", "FR", "MO,TU,WE,TH", "FR", "", "TU,TH"]
+    assert _rows(tmp_path / "a", "phones.csv")[0]["type"] == "cell"
+    import_into(other_app, tmp_path / "a")
+    (svc,) = other_app.directory.list_services()
+    assert svc.opening_times == text
+    export_dir(other_app, tmp_path / "b")
+    assert read_dir(tmp_path / "a") == read_dir(tmp_path / "b")
+
+
+def test_schedule_rows_without_text_are_read_back(app: Any, tmp_path: Path) -> None:
+    pkg = tmp_path / "theirs"
+    shutil.copytree(EXAMPLE, pkg)
+    path = pkg / "schedules.csv"
+    rows = _rows(pkg, "schedules.csv")
+    rows[0]["description"] = ""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), "utf-8")
+    import_into(app, pkg)
+    (svc,) = app.directory.list_services()
+    assert svc.opening_times == "Thu, Fri 10:00–18:00"
+    assert "Urdu" in svc.languages
+
+
+def test_a_publishers_own_words_are_exported_as_they_were(app: Any, tmp_path: Path) -> None:
+    import_into(app, EXAMPLE)
+    export_dir(app, tmp_path / "out")
+    (theirs,) = _rows(EXAMPLE, "services.csv")
+    (ours,) = _rows(tmp_path / "out", "services.csv")
+    for column in ("application_process", "wait_time", "eligibility_description"):
+        assert ours[column] == theirs[column]
