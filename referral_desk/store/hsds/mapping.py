@@ -14,6 +14,13 @@ otherwise fresh rows are synthesised from the fields. Columns of the record's ow
 do not map are kept in `extra["hsds_columns"]`. A package written by our own exporter
 therefore re-imports with empty `extra`, and any package re-exports byte for byte.
 
+Standard columns we can say in words are filled from our fields: `phones.type`,
+`languages.code` (ISO 639, `domain.languages`), weekly `schedules` rows (`byday`, `opens_at`,
+`closes_at`, `freq`, `wkst`) for opening times in a form `domain.opening_times` reads (the line
+stays the row's description, so the text round-trips exactly), and the service's
+`application_process`, `wait_time` and `eligibility_description` (`derived_service_columns`).
+A publisher's own text in those service columns is kept and written back instead.
+
 HSDS requires some descriptive values we may not have (an organisation description, an
 address's city). The exporter writes `FILLER` there, and the importer reads `FILLER` back as
 blank, so exports validate and round trips stay exact.
