@@ -134,7 +134,7 @@ FILES: dict[str, FileSpec] = {
     "required_documents.csv": FileSpec("required_document"),
     "languages.csv": FileSpec("language", (("language", "name"),)),
     "taxonomy.csv": FileSpec("taxonomy_term", hook=_term),
-    "taxonomy_terms.csv": FileSpec("taxonomy_term", hook=_term),
+    "taxonomy_terms.csv": FileSpec("taxonomy_term", (("term", "name"),), hook=_term),
     "services_taxonomy.csv": FileSpec(
         "attribute", (("service_id", "link_id"), ("taxonomy_id", "taxonomy_term_id"),
                       ("taxonomy_detail", "value")),
@@ -285,50 +285,58 @@ def _read(
         encoding="utf-8-sig", errors="strict", newline="",
     )  # fmt: skip
     reader = csv.reader(text, strict=True)
+
+    def close() -> None:
+        text.close()
+        raw.close()  # the counting wrapper does not close what it wraps
+
     try:
         header = next(reader, None)
-    except (UnicodeDecodeError, csv.Error, OSError, ValueError) as err:
-        text.close()
-        raise _unreadable(relpath, err) from err
-    if header is None:
-        text.close()
+        columns = [clean_line(c) for c in header or ()]
+        if len(columns) > limits.max_columns:
+            raise PackageError(
+                f"{_shown(relpath)} has more than {limits.max_columns} columns; refused."
+            )
+        if columns and (len(set(columns)) != len(columns) or "" in columns):
+            raise PackageError(
+                f"{_shown(relpath)} has a blank or repeated column name in its header."
+            )
+    except BaseException as err:
+        close()
+        if isinstance(err, (UnicodeDecodeError, csv.Error, OSError, ValueError)):
+            raise _unreadable(relpath, err) from err
+        raise
+    if not columns:
+        close()
         return None, iter(())
-    columns = [clean_line(c) for c in header]
-    if len(columns) > limits.max_columns:
-        text.close()
-        raise PackageError(
-            f"{_shown(relpath)} has more than {limits.max_columns} columns; refused."
-        )
-    if len(set(columns)) != len(columns) or "" in columns:
-        text.close()
-        raise PackageError(f"{_shown(relpath)} has a blank or repeated column name in its header.")
 
     def rows() -> Iterator[tuple[int, Row]]:
         number = 1
         try:
-            with text:
-                for values in reader:
-                    number += 1
-                    if not values or (len(values) == 1 and not values[0]):
-                        continue
-                    if len(values) != len(columns):
-                        notes.append(
-                            f"{_shown(relpath)} row {number}: has {len(values)} cells "
-                            f"where the header has {len(columns)}; not imported."
-                        )
-                        continue
-                    if sum(map(len, values)) > limits.max_row_bytes:
-                        notes.append(
-                            f"{_shown(relpath)} row {number}: larger than "
-                            f"{limits.max_row_bytes // 1024} kB; not imported."
-                        )
-                        continue
-                    if any(has_controls(v) for v in values):
-                        values = [v.replace("\x1f", " ") for v in values]
-                    yield number, dict(zip(columns, values, strict=True))
+            for values in reader:
+                number += 1
+                if not values or (len(values) == 1 and not values[0]):
+                    continue
+                if len(values) != len(columns):
+                    notes.append(
+                        f"{_shown(relpath)} row {number}: has {len(values)} cells "
+                        f"where the header has {len(columns)}; not imported."
+                    )
+                    continue
+                if sum(map(len, values)) > limits.max_row_bytes:
+                    notes.append(
+                        f"{_shown(relpath)} row {number}: larger than "
+                        f"{limits.max_row_bytes // 1024} kB; not imported."
+                    )
+                    continue
+                if any(has_controls(v) for v in values):
+                    values = [v.replace("\x1f", " ") for v in values]
+                yield number, dict(zip(columns, values, strict=True))
         except (UnicodeDecodeError, csv.Error, OSError, ValueError, zipfile.BadZipFile,
                 EOFError, zlib.error, RuntimeError) as err:  # fmt: skip
             raise _unreadable(relpath, err) from err
+        finally:
+            close()
 
     return columns, rows()
 

@@ -51,8 +51,15 @@ CHILD_TABLES = {
     "accessibility": "accessibility", "accessibility_for_disabilities": "accessibility",
     "programs": "program",
 }  # fmt: skip
-LINK_COLUMNS = ("organization_id", "service_id", "location_id", "program_id", "contact_id",
-                "service_at_location_id", "parent_organization_id")
+LINK_COLUMNS = (
+    "organization_id",
+    "service_id",
+    "location_id",
+    "program_id",
+    "contact_id",
+    "service_at_location_id",
+    "parent_organization_id",
+)
 # Keys of a service handled apart from the plain columns and CHILD_TABLES.
 HANDLED = {"organization", "service_at_locations", "attributes", "service_taxonomys",
            "taxonomy_terms", "eligibilitys", "metadata", "program"}  # fmt: skip
