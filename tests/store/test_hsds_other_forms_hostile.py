@@ -3,7 +3,6 @@ nothing written; never a traceback, never a control character or a cell in a mes
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -116,16 +115,14 @@ def test_control_characters_in_json_are_cleaned_and_never_echoed(app: Any, tmp_p
 def test_personal_data_in_a_rejected_json_is_not_in_the_refusal(app: Any, tmp_path: Path):
     bad = {"id": SECRET, "name": "", "description": SECRET,
            "organization": {"id": SECRET, "name": SECRET}}  # fmt: skip
-    with pytest.raises(PackageError) as err:
-        with app.db.write() as session:
-            import_package(session, write_json(tmp_path / "f.json", [bad]))
+    with pytest.raises(PackageError) as err, app.db.write() as session:
+        import_package(session, write_json(tmp_path / "f.json", [bad]))
     assert SECRET not in str(err.value)
 
 
 json_value = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(-5, 10**20), st.floats(), nasty),
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(nasty, inner, max_size=3)),  # fmt: skip
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(nasty, inner, max_size=3)),
     max_leaves=12,
 )
 SERVICE_KEYS = ["id", "name", "status", "description", "organization", "organization_id",
@@ -175,9 +172,8 @@ def test_any_json_is_imported_or_refused_cleanly(app: Any, document: Any) -> Non
 def test_legacy_csv_that_is_not_utf8_is_refused(app: Any, tmp_path: Path) -> None:
     folder = write_v11(tmp_path / "pkg")
     (folder / "phones.csv").write_bytes(b"id,number\r\n1,\xff\xfe\r\n")
-    with pytest.raises(PackageError, match="phones.csv is not UTF-8"):
-        with app.db.write() as session:
-            import_package(session, folder)
+    with pytest.raises(PackageError, match=r"phones\.csv is not UTF-8"), app.db.write() as s:
+        import_package(s, folder)
     assert counts(app)[1:] == (0, 0, 0)
 
 
@@ -199,7 +195,7 @@ def test_legacy_row_with_wrong_cell_count_is_listed(app: Any, tmp_path: Path) ->
 def test_legacy_file_over_the_limit_is_refused(tmp_path: Path) -> None:
     folder = write_v11(tmp_path / "pkg")
     (folder / "services.csv").write_text("id,name\r\n" + "1,x\r\n" * 5000, "utf-8")
-    with pytest.raises(PackageError, match="services.csv is larger than the limit"):
+    with pytest.raises(PackageError, match=r"services\.csv is larger than the limit"):
         open_package(folder, limits=Limits(max_file_bytes=8192))
 
 
@@ -207,7 +203,7 @@ def test_legacy_link_inside_the_folder_is_refused(tmp_path: Path) -> None:
     folder = write_v11(tmp_path / "pkg")
     (folder / "phones.csv").unlink()
     (folder / "phones.csv").symlink_to("/etc/passwd")
-    with pytest.raises(PackageError, match="phones.csv is not a regular file"):
+    with pytest.raises(PackageError, match=r"phones\.csv is not a regular file"):
         open_package(folder, limits=Limits())
 
 
