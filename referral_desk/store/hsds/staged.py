@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from referral_desk.store.hsds.package_reader import (
@@ -35,8 +36,10 @@ NAMESPACE = uuid.UUID("6f1c8a52-3d0e-5b7a-9c41-2e8f0d7b6a13")
 ORIGINAL_ID = "original_id"
 RECORDS = ("organization", "location", "service")
 _UUID_LEN = 36
+BATCH = 2000  # rows per insert
 
 
+@lru_cache(maxsize=65536)  # links repeat ids: an organisation's, a location's, a term's
 def stable_uuid(publisher: str, table: str, value: str) -> str:
     """The UUID for `value` of `table`: itself when it is one, else uuid5 (publisher, table, id)."""
     value = normal_id(value)
@@ -59,6 +62,7 @@ class Staged:
         self.paths: dict[str, str] = {}  # 3.0 table -> the file (or JSON part) rows came from
         self.counts: dict[str, int] = {}
         self._originals: set[str] = set()  # record tables where an id was not a UUID
+        self._pending: dict[str, list[tuple[str]]] = {}  # rows not yet inserted, per table
 
     def id(self, table: str, value: Any) -> str:
         return stable_uuid(self.publisher, table, _text(value))
@@ -78,11 +82,20 @@ class Staged:
                 self._originals.add(table)
             row.append(original)
         self.counts[table] += 1
-        self.package.db.execute(f"INSERT INTO s_{table} (cells) VALUES (?)", (json.dumps(row),))
+        pending = self._pending.setdefault(table, [])
+        pending.append((json.dumps(row),))
+        if len(pending) >= BATCH:
+            self._flush(table)
+
+    def _flush(self, table: str) -> None:
+        pending = self._pending.pop(table, [])
+        if pending:
+            self.package.db.executemany(f"INSERT INTO s_{table} (cells) VALUES (?)", pending)
 
     def finish(self, limits: Limits) -> None:
         """Stage every collected table into the package (`r_<table>`), then drop the copies."""
         for table in list(self.counts):
+            self._flush(table)
             self.package.tables[table] = self._stage(table, limits)
             self.package.db.execute(f"DROP TABLE s_{table}")
 
@@ -113,6 +126,8 @@ class Staged:
 
 def _text(value: Any) -> str:
     """A JSON or CSV value as the text of a cell (numbers as written, booleans as HSDS does)."""
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
