@@ -10,9 +10,9 @@ The older ORUK v1 names (`physical_addresses`, `regular_schedules`, `service_tax
 `eligibilitys`) are read too.
 
 Bounds, as for every reader: a regular file only, at most `MAX_JSON_BYTES` (parsing holds the
-whole document in memory: 32 MB is thousands of full services, several times the largest ORUK
-feed we know of, and stays well inside the 300 MB budget once parsed), nesting checked before
-parsing, UTF-8 only; control characters are cleaned like any CSV cell. Objects and values that
+whole document in memory: 24 MB is about 20 000 full services, and reading such a file peaked
+at 245 MB, inside DESIGN.md §9's 300 MB; each service is let go once turned into rows), nesting
+checked before parsing, UTF-8 only; control characters are cleaned like any CSV cell. Objects and values that
 have no place in HSDS 3.0 are named in the preview's notes, never dropped silently.
 """
 
@@ -37,7 +37,7 @@ from referral_desk.store.hsds.schema import TABLES
 from referral_desk.store.hsds.staged import ORIGINAL_ID, RECORDS, Staged
 from referral_desk.store.safe_files import FileMissing, NotRegularFile, open_user_path
 
-MAX_JSON_BYTES = 32 * MB
+MAX_JSON_BYTES = 24 * MB
 PAGE_KEYS = ("contents", "content", "items", "services", "data")
 SOURCE = "services (JSON)"
 # Nested lists of a service, a location or a contact, and the 3.0 table each holds.
@@ -72,7 +72,9 @@ def read_json(path: Path, limits: Limits, publisher: str) -> Package:
     try:
         package.form = "HSDS 3.0 JSON (Open Referral UK API: services)"
         writer = _Writer(Staged(package, publisher), package.translation_notes)
-        for index, service in enumerate(services):
+        for index in range(len(services)):
+            # Each service is let go once written: the parsed document shrinks as rows grow.
+            service, services[index] = services[index], None
             if isinstance(service, dict):
                 writer.service(service)
             else:
@@ -107,6 +109,7 @@ def _load(path: Path, limits: Limits) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise PackageError(f"{_shown(path.name)} is not UTF-8 text.") from err
+    del raw  # the bytes are not needed once decoded (memory: DESIGN.md §9)
     if _json_depth(text) > limits.max_descriptor_depth:
         raise PackageError(
             f"{_shown(path.name)} is nested more than {limits.max_descriptor_depth} levels deep; "
