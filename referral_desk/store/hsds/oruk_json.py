@@ -11,9 +11,10 @@ The older ORUK v1 names (`physical_addresses`, `regular_schedules`, `service_tax
 
 Bounds, as for every reader: a regular file only, at most `MAX_JSON_BYTES` (parsing holds the
 whole document in memory: 24 MB is about 20 000 full services, and reading such a file peaked
-at 245 MB, inside DESIGN.md §9's 300 MB; each service is let go once turned into rows), nesting
-checked before parsing, UTF-8 only; control characters are cleaned like any CSV cell. Objects and values that
-have no place in HSDS 3.0 are named in the preview's notes, never dropped silently.
+at 245 MB, inside DESIGN.md §9's 300 MB; each service is let go once turned into rows),
+nesting checked before parsing, UTF-8 only; control characters are cleaned like any CSV cell.
+Objects and values that have no place in HSDS 3.0 are named in the preview's notes, never
+dropped silently.
 """
 
 from __future__ import annotations
