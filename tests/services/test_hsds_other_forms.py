@@ -195,3 +195,14 @@ def test_official_30_example_is_detected_as_30(admin: Any, tmp_path: Path):
     report = admin.import_package(copy, dry_run=True)
     assert report.form == "HSDS 3.0 tabular package"
     assert json.loads((copy / "datapackage.json").read_text())["version"].startswith("3")
+
+
+def test_30_package_with_an_older_file_beside_it_is_still_30(admin: Any, tmp_path: Path):
+    tables = {
+        "organization": [{"id": ORG, "name": "A", "description": "B"}],
+        "service": [{"id": SVC, "organization_id": ORG, "name": "S", "status": "active"}],
+    }
+    folder = write_package(tmp_path / "p", tables)
+    (folder / "eligibility.csv").write_text("id,service_id,eligibility\r\n1,1,Adults\r\n")
+    report = admin.import_package(folder, dry_run=True)
+    assert report.form == "HSDS 3.0 tabular package"

@@ -52,7 +52,10 @@ def open_package(path: Path, *, limits: Limits, publisher: str | None = None) ->
         with _PackageSource(path, limits) as source:
             files = _files(source)
             descriptor = _read_descriptor(source) if DESCRIPTOR in files else {}
-            names = set(legacy.file_names(list(files.values())))
+            # With a descriptor, only the files it lists say what the package is (a 3.0
+            # package may carry other files beside it).
+            listed = _listed(descriptor) if descriptor else list(files.values())
+            names = set(legacy.file_names(listed))
             if not legacy.is_legacy(names, descriptor):
                 package.close()
                 return read_package(path, limits=limits)
@@ -61,7 +64,7 @@ def open_package(path: Path, *, limits: Limits, publisher: str | None = None) ->
                 "" if descriptor else f" (without {DESCRIPTOR})"
             )
             package.descriptor = descriptor
-            found = legacy.file_names(list(files.values()))
+            found = legacy.file_names(listed)
             legacy.translate(package, source, found,
                              publisher or publisher_of(path, descriptor), limits)  # fmt: skip
     except sqlite3.Error as err:
@@ -73,6 +76,17 @@ def open_package(path: Path, *, limits: Limits, publisher: str | None = None) ->
         package.close()
         raise
     return package
+
+
+def _listed(descriptor: dict[str, Any]) -> list[str]:
+    paths = []
+    for resource in descriptor.get("resources", []):
+        path = resource.get("path") if isinstance(resource, dict) else None
+        if isinstance(path, list) and len(path) == 1:
+            path = path[0]
+        if isinstance(path, str):
+            paths.append(path)
+    return paths
 
 
 def publisher_of(path: Path, descriptor: dict[str, Any]) -> str:
