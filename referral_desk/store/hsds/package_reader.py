@@ -218,6 +218,9 @@ class Package:
         self.tables: dict[str, RawTable] = {}
         self.ignored_resources: list[str] = []
         self.cleaned_cells = 0
+        # What the file was (`detect`), and what translating an older form left out.
+        self.form = "HSDS 3.0 tabular package"
+        self.translation_notes: list[str] = []
 
     def __enter__(self) -> Package:
         return self
