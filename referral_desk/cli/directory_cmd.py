@@ -1,6 +1,8 @@
 """`referral-desk directory …`: the directory keeper's commands.
 
-    directory import PATH [--dry-run]   HSDS 3.0 package (folder or .zip): preview or apply
+    directory import PATH [--dry-run] [--publisher NAME]
+                                        HSDS 3.0, 2.0 or 1.1 package (folder or .zip) or a
+                                        saved ORUK JSON file of services: preview or apply
     directory export PATH               the directory as an HSDS 3.0 package (folder or .zip)
     directory stale [--months N]        services not verified for N months (default 12)
     directory problems [--min N]        services whose referrals keep being declined
@@ -8,7 +10,8 @@
 
 Like every command, a handler returns (JSON-ready data, text renderer). An import that skips
 faulty rows still succeeds (exit 0) and lists what was skipped and why; a package that cannot
-be used at all raises a DomainError, so the command prints one line and exits non-zero.
+be used at all — also one in which every service row is rejected — raises a DomainError, so
+the command prints one line and exits non-zero.
 """
 
 from __future__ import annotations
@@ -36,9 +39,18 @@ def add_directory_parser(subparsers: Any, json_parent: argparse.ArgumentParser) 
     parser_class = getattr(subparsers, "_parser_class", argparse.ArgumentParser)
     directory = subparsers.add_parser("directory", help="directory keeper: import, export, …")
     dsub = directory.add_subparsers(dest="action", required=True, parser_class=parser_class)
-    imp = dsub.add_parser("import", parents=[json_parent], help="import an HSDS 3.0 package")
-    imp.add_argument("path", metavar="PATH", help="folder or .zip with datapackage.json")
+    imp = dsub.add_parser(
+        "import", parents=[json_parent], help="import an HSDS package or ORUK JSON file"
+    )
+    imp.add_argument(
+        "path", metavar="PATH", help="HSDS package (folder or .zip), or a .json file of services"
+    )
     imp.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    imp.add_argument(
+        "--publisher",
+        metavar="NAME",
+        help="whose ids these are, for ids that are not UUIDs (default: package or file name)",
+    )
     exp = dsub.add_parser("export", parents=[json_parent], help="export as an HSDS 3.0 package")
     exp.add_argument("path", metavar="PATH", help="folder, or a file name ending in .zip")
     stale = dsub.add_parser("stale", parents=[json_parent], help="services not verified lately")
@@ -60,7 +72,8 @@ def run_directory(app: Any, args: argparse.Namespace) -> Result:
     admin = _admin(app)
     action = args.action
     if action == "import":
-        report = admin.import_package(args.path, dry_run=args.dry_run)
+        publisher = getattr(args, "publisher", None)
+        report = admin.import_package(args.path, dry_run=args.dry_run, publisher=publisher)
         return report.to_dict(), import_text
     if action == "export":
         summary = admin.export_package(args.path)
@@ -87,12 +100,22 @@ def import_text(data: dict[str, Any]) -> str:
         else "Directory import applied"
     )
     lines = [head, ""]
+    if data.get("form"):
+        lines += [f"Detected: {data['form']}", ""]
     width = max(len(k) for k in KINDS) + 2
     lines.append("".ljust(width) + "".join(a.rjust(11) for a in ACTIONS))
     for kind in KINDS:
         counts = data["counts"].get(kind, {})
         cells = [str(counts.get(a, 0)).rjust(11) for a in ACTIONS]
         lines.append(kind.replace("_", " ").ljust(width) + "".join(cells))
+    others = {t: n for t, n in (data.get("rejected_by_table") or {}).items()
+              if t not in ("organization", "location", "service", "service_area")}  # fmt: skip
+    if others:
+        lines += [
+            "",
+            "Other rows rejected, by table: "
+            + ", ".join(f"{t.replace('_', ' ')} {n}" for t, n in sorted(others.items())),
+        ]
     lines += _issues("Rejected rows (skipped)", data["rejected"], data.get("rejected_total"))
     lines += _issues("Links dropped / values ignored (rows kept)", data["warnings"],
                      data.get("warnings_total"))  # fmt: skip

@@ -48,6 +48,11 @@ from referral_desk.domain.states import (
     Outcome,
     ReferralState,
 )
+from referral_desk.domain.vocabularies import (
+    CAPACITY_ACCEPTING,
+    CAPACITY_FULL,
+    CAPACITY_WAITING_LIST,
+)
 from referral_desk.domain.workdays import WorkingCalendar
 from referral_desk.services import demo_content as content
 from referral_desk.services.app_services import AppServices
@@ -636,9 +641,11 @@ class _Generator:
             "email": f"referrals@{slug}.example.org.uk",
             "response_days": 3 if i == 0 else rng.randint(1, 10),
             "waiting_weeks": None if rng.random() < 0.5 else rng.randint(0, 12),
-            "capacity": "accepting"
+            "capacity": CAPACITY_ACCEPTING
             if i == 0
-            else self._pick((("accepting", 70), ("waiting_list", 20), ("full", 10))),
+            else self._pick(
+                ((CAPACITY_ACCEPTING, 70), (CAPACITY_WAITING_LIST, 20), (CAPACITY_FULL, 10))
+            ),
             "capacity_as_of": self._days_ago(0, 60),
             "languages": languages,
             "accessibility": rng.choice(content.ACCESSIBILITY),

@@ -32,6 +32,12 @@ from sqlalchemy.orm import Session
 from referral_desk.domain.errors import DomainError, NotFound, ValidationError
 from referral_desk.domain.fields import EMAIL, LONG_NOTE, NOTE, ORG_NAME, PHONE, TextField
 from referral_desk.domain.roles import KEEPER
+from referral_desk.domain.vocabularies import (
+    CAPACITIES,
+    GENDERS,
+    SERVICE_STATUSES,
+    vocabulary_key,
+)
 from referral_desk.services.base import FileWritingService, officer_of
 from referral_desk.services.common import get_live, parse_date
 from referral_desk.services.directory import load_service_fields
@@ -42,11 +48,11 @@ from referral_desk.store import import_journal
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.directory_models import CORRECTION_STATUSES, DirectoryCorrection
 from referral_desk.store.hsds import exporter, gc_paused, importer
+from referral_desk.store.hsds.detect import open_package
 from referral_desk.store.hsds.package_reader import (
     DEFAULT_MAX_FILE_BYTES,
     Limits,
     Package,
-    read_package,
 )
 from referral_desk.store.models import (
     Location,
@@ -59,9 +65,6 @@ from referral_desk.store.models import (
     ServiceCategory,
 )
 
-SERVICE_STATUSES = ("active", "inactive", "temporarily closed", "defunct")
-CAPACITIES = ("accepting", "waiting list", "full")
-GENDERS = ("any", "male", "female")
 SERVICE_REFERRAL_METHODS_EXTRA = ("drop_in",)
 PROBLEM_REASONS = ("no_capacity", "could_not_contact")
 MAX_AGE = 120
@@ -211,6 +214,8 @@ class ImportReport(Record):
     warnings_total: int = 0
     changes_total: int = 0
     cleaned_cells: int = 0
+    form: str = ""  # the HSDS version and form detected, e.g. "HSDS 1.1 tabular package"
+    rejected_by_table: dict[str, int] = field(default_factory=dict)
 
     def total(self, action: str) -> int:
         return sum(c.get(action, 0) for c in self.counts.values())
@@ -292,7 +297,7 @@ def clean_postcode(value: Any) -> str:
 
 
 def clean_choice(value: Any, name: str, allowed: Iterable[str]) -> str:
-    text = " ".join(str(value or "").replace("_", " ").replace("-", " ").split()).lower()
+    text = vocabulary_key(str(value or ""))
     options = list(allowed)
     lookup = {o.replace("_", " "): o for o in options}
     if text not in lookup:
@@ -972,8 +977,13 @@ class DirectoryAdminService(FileWritingService):
         limits: Limits | None = None,
         small_rows: int = SMALL_IMPORT_ROWS,
         after_chunk: Callable[[int, int], None] | None = None,
+        publisher: str | None = None,
     ) -> ImportReport:
         """Import (or with `dry_run`, preview) an HSDS package.
+
+        Any HSDS version and form `store.hsds.detect` recognises: a 3.0, 2.0 or 1.1 tabular
+        package, or a saved ORUK JSON file of services; `publisher` names whose ids an older
+        package's non-UUID ids are (default: its descriptor's name, else the file name).
 
         Faulty rows are skipped and reported; a package that cannot be used at all raises
         `PackageError` (a DomainError) and nothing is written. A package of up to `small_rows`
@@ -987,7 +997,7 @@ class DirectoryAdminService(FileWritingService):
         limits = limits or Limits(max_file_bytes=max_file_bytes)
         if not dry_run:
             self._require_keeper()
-        with gc_paused(), read_package(source, limits=limits) as package:
+        with gc_paused(), open_package(source, limits=limits, publisher=publisher) as package:
             if dry_run:
                 with self._read() as session:
                     return _report(importer.plan_import(session, package), dry_run=True)
@@ -1064,4 +1074,6 @@ def _report(plan: importer.ImportPlan, dry_run: bool) -> ImportReport:
         warnings_total=plan.warnings_total,
         changes_total=plan.changes_total,
         cleaned_cells=plan.cleaned_cells,
+        form=plan.form,
+        rejected_by_table=dict(plan.rejected_by_table),
     )

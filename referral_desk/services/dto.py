@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Self
 
+from referral_desk.domain.vocabularies import CAPACITIES, capacity_value
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
@@ -197,6 +199,12 @@ class ServiceView(Record):
     assurer: str = ""
     confidential_address: bool = False
     location: LocationView | None = None
+
+    def __post_init__(self) -> None:
+        # One vocabulary for every screen: a value synced from a site that has not yet run
+        # migration 0010 (`waiting_list`) reads as the others do.
+        if self.capacity not in CAPACITIES:
+            object.__setattr__(self, "capacity", capacity_value(self.capacity))
 
     @property
     def prechecked(self) -> bool:

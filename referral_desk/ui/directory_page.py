@@ -47,10 +47,15 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.fields import max_length
+from referral_desk.domain.vocabularies import (
+    CAPACITIES,
+    CAPACITY_FULL,
+    CAPACITY_WAITING_LIST,
+    SERVICE_STATUSES,
+    capacity_value,
+)
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.directory_admin import (
-    CAPACITIES,
-    SERVICE_STATUSES,
     CorrectionView,
     ImportReport,
 )
@@ -98,11 +103,11 @@ def _status_colour(s: ServiceView) -> QColor | None:
 
 def _capacity_text(s: ServiceView) -> str:
     as_of = f" (as of {fmt_date(s.capacity_as_of)})" if s.capacity_as_of else ""
-    return f"{s.capacity.replace('_', ' ')}{as_of}"  # "waiting list", as officers say it
+    return f"{capacity_value(s.capacity)}{as_of}"
 
 
 def _capacity_colour(s: ServiceView) -> QColor | None:
-    return {"full": RED, "waiting list": AMBER}.get(s.capacity)
+    return {CAPACITY_FULL: RED, CAPACITY_WAITING_LIST: AMBER}.get(capacity_value(s.capacity))
 
 
 def _precheck_text(s: ServiceView) -> str:
@@ -706,16 +711,20 @@ class DirectoryPage(QWidget):
 
     # -- HSDS import and export ---------------------------------------------------------------
     def choose_package(self) -> Path | None:
-        """One dialog for both shapes: pick the .zip, or the folder's datapackage.json."""
+        """One dialog for every form: the .zip, the folder's datapackage.json (or any file of
+        an older package's folder, which may have none), or a saved ORUK .json of services."""
         path, _filter = QFileDialog.getOpenFileName(
             self, "Import HSDS package", start_path(DIRECTORY_FOLDER),
-            "HSDS package (*.zip datapackage.json);;Any file in the package folder (*)",
+            "HSDS package or ORUK services (*.zip datapackage.json *.json);;"
+            "Any file in the package folder (*)",
         )  # fmt: skip
         if not path:
             return None
         chosen = Path(path)
         remember_folder(DIRECTORY_FOLDER, chosen)
-        return chosen if chosen.suffix.lower() == ".zip" else chosen.parent
+        if chosen.suffix.lower() == ".zip" or is_services_json(chosen):
+            return chosen
+        return chosen.parent
 
     def import_package(self) -> None:
         """Preview on the worker, show what would change, and apply only when asked."""
@@ -810,6 +819,24 @@ def summary_text(report: ImportReport) -> str:
         f"{report.total('rejected')} rejected",
     ]
     return f"{verb}: " + ", ".join(parts) + " (organisations, locations, services, areas)."
+
+
+def is_services_json(path: Path) -> bool:
+    """A saved ORUK/HSDS JSON file of services (not a package's datapackage.json)."""
+    return path.suffix.lower() == ".json" and path.name != "datapackage.json"
+
+
+def other_rejections(report: ImportReport) -> list[str]:
+    """Rejected rows of tables the counts grid has no row for (phones, schedules…)."""
+    others = {t: n for t, n in report.rejected_by_table.items()
+              if t not in ("organization", "location", "service", "service_area")}  # fmt: skip
+    if not others:
+        return []
+    return [
+        "Other rows rejected, by table: "
+        + ", ".join(f"{t.replace('_', ' ')} {n}" for t, n in sorted(others.items()))
+        + "."
+    ]
 
 
 # -- small dialogs ------------------------------------------------------------------------------
@@ -950,7 +977,8 @@ class ImportPreviewDialog(QDialog):
         self.setWindowTitle("Import preview")
         self.setAccessibleName("Import preview")
         fit_to_screen(self, 760, 560)
-        heading = QLabel(f"Package: {path.name}. Nothing has been changed yet.")
+        detected = f" Detected: {report.form}." if report.form else ""
+        heading = QLabel(f"Package: {path.name}.{detected} Nothing has been changed yet.")
         heading.setWordWrap(True)
         self.counts = QTableWidget(len(report.counts), len(ACTION_KINDS))
         named(self.counts, "What would change", "Rows per kind of record and what would happen")
@@ -1016,7 +1044,7 @@ class ImportPreviewDialog(QDialog):
         box.addWidget(heading)
         box.addWidget(counts_label)
         box.addWidget(self.counts)
-        for note in report.notes:
+        for note in [*other_rejections(report), *report.notes]:
             label = QLabel(note)
             label.setWordWrap(True)
             box.addWidget(label)

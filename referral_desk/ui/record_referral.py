@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, ReferralState
+from referral_desk.domain.vocabularies import CAPACITY_FULL, CAPACITY_WAITING_LIST, capacity_value
 from referral_desk.services.dto import ReferralView
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.messages import confirm, show_save_error
@@ -371,10 +372,10 @@ class RecordReferralDialog(QDialog):
         notes = []
         if fresh.stale:
             notes.append(f"This record was {fresh.text}: confirm the details when you call.")
-        capacity = (self.service.capacity or "").lower()
-        if capacity in ("full", "waiting list"):
+        capacity = capacity_value(self.service.capacity)
+        if capacity in (CAPACITY_FULL, CAPACITY_WAITING_LIST):
             as_of = fmt_date(self.service.capacity_as_of)
-            state = "was full" if capacity == "full" else "had a waiting list"
+            state = "was full" if capacity == CAPACITY_FULL else "had a waiting list"
             notes.append(f"The service {state}" + (f" on {as_of}." if as_of else "."))
         if (self.service.status or "active") == "temporarily closed":
             notes.append("The service is temporarily closed.")

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.fields import max_length
+from referral_desk.domain.vocabularies import GENDERS, SERVICE_STATUSES
 from referral_desk.services.app_services import AppServices
-from referral_desk.services.directory_admin import GENDERS, SERVICE_STATUSES
 from referral_desk.services.dto import ServiceView
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.widgets import (

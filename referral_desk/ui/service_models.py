@@ -23,6 +23,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from referral_desk.domain.states import ReferralState
+from referral_desk.domain.vocabularies import (
+    CAPACITIES,
+    CAPACITY_FULL,
+    CAPACITY_WAITING_LIST,
+    capacity_value,
+)
 from referral_desk.services.dto import SearchResult, ServiceView, StatusChangeView
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.widgets import fmt_date
@@ -38,7 +44,7 @@ NOT_ACCEPTING_COLOUR = QColor("#7a4b00")
 
 _Index = QModelIndex | QPersistentModelIndex
 
-CAPACITY_ORDER = {"accepting": 0, "waiting list": 1, "full": 2}
+CAPACITY_ORDER = {c: i for i, c in enumerate(CAPACITIES)}
 
 
 class ResultColumn(IntEnum):
@@ -114,9 +120,9 @@ def cost_sort_key(service: ServiceView) -> float:
 
 
 def capacity_text(service: ServiceView) -> str:
-    capacity = (service.capacity or "accepting").lower()
+    capacity = capacity_value(service.capacity)
     text = capacity.capitalize()
-    if capacity == "waiting list" and service.waiting_weeks:
+    if capacity == CAPACITY_WAITING_LIST and service.waiting_weeks:
         text += f" ({service.waiting_weeks} wk)"
     return text
 
@@ -215,7 +221,7 @@ class _Row:
         spoken[ResultColumn.PRECHECK] = precheck_spoken(service)
         spoken[ResultColumn.VERIFIED] = verified_long
         self.spoken = tuple(spoken)
-        full = (service.capacity or "").lower() == "full"
+        full = capacity_value(service.capacity) == CAPACITY_FULL
         self.foreground = tuple(
             QBrush(STALE_COLOUR)
             if column == ResultColumn.VERIFIED and fresh.stale

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from data_paths import HSDS_EXAMPLE as EXAMPLE
 from hsds_packages import small_tables, write_package
+from legacy_packages import V11_FILES, oruk_service, write_csvs, write_json, write_v11
 
 from referral_desk.cli import commands
 from referral_desk.cli.directory_cmd import add_directory_parser, run_directory
@@ -134,3 +135,34 @@ def test_usage_errors_are_one_line(cli: Any) -> None:
     assert code == 2 and err.count("\n") == 1 and "(see --help)" in err
     code, _, err = cli("corrections", "--status", "maybe")
     assert code == 2 and err.count("\n") == 1
+
+
+def test_oruk_json_dry_run_states_the_detected_form(app: Any, cli: Any, tmp_path: Path) -> None:
+    feed = write_json(tmp_path / "feed.json", [oruk_service(1), oruk_service(2)])
+    code, out, err = cli("import", str(feed), "--dry-run")
+    assert (code, err) == (0, "")
+    assert "Detected: HSDS 3.0 JSON (Open Referral UK API: services)" in out
+    assert app.directory.list_services() == []
+    data = json.loads(cli("import", str(feed), "--json", "--publisher", "acme")[1])
+    assert data["applied"] is True and data["counts"]["service"]["new"] == 2
+    assert data["form"].startswith("HSDS 3.0 JSON")
+
+
+def test_older_package_dry_run_lists_what_it_leaves_out(cli: Any, tmp_path: Path) -> None:
+    code, out, _ = cli("import", str(write_v11(tmp_path / "pkg")), "--dry-run")
+    assert code == 0
+    assert "Detected: HSDS 1.1 tabular package (without datapackage.json)" in out
+    assert "payment_accepted.csv: not imported" in out
+
+
+def test_every_service_rejected_exits_non_zero_in_one_line(app: Any, cli: Any,
+                                                          tmp_path: Path) -> None:  # fmt: skip
+    files = {k: v for k, v in V11_FILES.items() if k != "organizations.csv"}
+    folder = write_csvs(tmp_path / "pkg", files)
+    for extra in ((), ("--dry-run",)):
+        code, out, err = cli("import", str(folder), *extra)
+        assert code != 0 and out == ""
+        assert err.count("\n") == 1
+        assert "this looks like an HSDS 1.1 tabular package" in err
+        assert "without organizations" in err
+    assert app.directory.list_services() == []

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from data_paths import HSDS_EXAMPLE as EXAMPLE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from referral_desk.services.directory_admin import DirectoryAdminService
@@ -177,15 +179,110 @@ def test_export_is_valid_hsds_with_our_local_taxonomy(app: Any, tmp_path: Path) 
             ("accommodation", ""), ("faith-based", "true")} <= values  # fmt: skip
 
 
-def test_formula_cells_are_escaped_on_export(app: Any, tmp_path: Path) -> None:
+def test_formula_like_cells_are_exported_verbatim(app: Any, tmp_path: Path) -> None:
+    """HSDS is data interchange, not a spreadsheet: no apostrophe before = + - @."""
     build_directory(app)
     export_dir(app, tmp_path / "out")
     orgs = (tmp_path / "out" / "organizations.csv").read_text("utf-8")
-    assert "'=CMD()" in orgs and ",=CMD()" not in orgs
+    assert ",=CMD()," in orgs and "'=CMD()" not in orgs
     phones = (tmp_path / "out" / "phones.csv").read_text("utf-8")
-    assert "'+44 113 496 0000" in phones and "'-0113 496 0001" in phones
+    assert ",+44 113 496 0000," in phones and ",-0113 496 0001," in phones
+    assert "'" not in phones
     schedules = (tmp_path / "out" / "schedules.csv").read_text("utf-8")
-    assert "'+Tue 10-4" in schedules
+    assert ",+Tue 10-4," in schedules and "'+Tue" not in schedules
+    descriptor = json.loads((tmp_path / "out" / "datapackage.json").read_text("utf-8"))
+    assert descriptor["referral_desk"] == {"cells": "verbatim"}
+
+
+_PREFIXES = st.sampled_from(["", "=", "+", "-", "@", "'", "'=", "''+", "'-", "@'"])
+_TEXT = st.text(st.characters(categories=("L", "N", "P", "S", "Zs"), codec="utf-8"), max_size=30)
+_VALUE = st.builds(lambda p, t: p + t, _PREFIXES, _TEXT).filter(lambda v: v.strip() != "")
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    values=st.lists(_VALUE, min_size=7, max_size=7),
+    phone=st.sampled_from(["+44 113 496 0000", "+44 (0)7700 900123", "0113 496 0000"]),
+)
+def test_every_stored_value_survives_export_byte_for_byte(
+    app: Any, values: list[str], phone: str
+) -> None:
+    """Stored values -> export -> the csv module (a third-party reader): the same strings."""
+    admin = DirectoryAdminService(app.db, app.clock)
+    orgs = app.directory.list_organisations()
+    org_id = orgs[0]["id"] if orgs else admin.create_organisation(name="x").id
+    admin.update_organisation(org_id, name=values[0], description=values[1])
+    services = app.directory.list_services()
+    svc_id = services[0].id if services else admin.create_service(org_id, "x").id
+    admin.update_service(svc_id, name=values[2], description=values[3], phone=phone,
+                         contact_name=values[5], what_to_bring=values[6],
+                         opening_times=values[6], languages=[values[6]])  # fmt: skip
+    with app.db.read() as session:
+        org = session.get(Organisation, org_id)
+        svc = session.get(Service, svc_id)
+        assert org is not None and svc is not None
+        stored = {
+            ("organizations.csv", "name"): org.name,
+            ("organizations.csv", "description"): org.description,
+            ("services.csv", "name"): svc.name,
+            ("services.csv", "description"): svc.description,
+            ("phones.csv", "number"): svc.phone,
+            ("contacts.csv", "name"): svc.contact_name,
+            ("required_documents.csv", "document"): svc.what_to_bring,
+            ("schedules.csv", "description"): svc.opening_times,
+            ("languages.csv", "name"): svc.languages[0],
+        }
+        files, _counts = package_files(session)
+    for (name, column), value in stored.items():
+        assert value  # the test stores something in every one of them
+        reader = csv.DictReader(io.StringIO(files[name].decode("utf-8"), newline=""))
+        cells = {row[column] for row in reader}
+        assert value in cells, (name, column)
+
+
+def test_apostrophes_are_data_in_packages_from_others(app: Any, tmp_path: Path) -> None:
+    """A leading apostrophe in someone else's package is kept: only we ever escaped cells."""
+    pkg = tmp_path / "theirs"
+    shutil.copytree(EXAMPLE, pkg)
+    services = pkg / "services.csv"
+    services.write_text(
+        services.read_text("utf-8").replace("Community Counselling", "'+Community Counselling"),
+        "utf-8",
+    )
+    import_into(app, pkg)
+    (svc,) = app.directory.list_services()
+    assert svc.name == "'+Community Counselling"
+
+
+def test_packages_from_older_versions_of_ours_are_unescaped(
+    app: Any, other_app: Any, tmp_path: Path
+) -> None:
+    """Older Referral Desk exports prefixed formula-like cells: those apostrophes are removed."""
+    build_directory(app)
+    export_dir(app, tmp_path / "new")
+    old = tmp_path / "old"
+    old.mkdir()
+    for path in (tmp_path / "new").iterdir():
+        if path.name == "datapackage.json":
+            descriptor = json.loads(path.read_text("utf-8"))
+            del descriptor["referral_desk"]  # as versions before the verbatim export wrote it
+            (old / path.name).write_text(json.dumps(descriptor), "utf-8")
+            continue
+        text = path.read_text("utf-8")
+        for value in ("=CMD()", "+44 113 496 0000", "-0113 496 0001", "+Tue 10-4"):
+            text = text.replace("," + value, ",'" + value)
+        (old / path.name).write_text(text, "utf-8")
+    assert "'=CMD()" in (old / "organizations.csv").read_text("utf-8")
+    plan = import_into(other_app, old)
+    assert plan.rejected == []
+    names = {o["name"] for o in other_app.directory.list_organisations()}
+    assert "=CMD()" in names
+    phones = {s.phone for s in other_app.directory.list_services()}
+    assert "-0113 496 0001" in phones
 
 
 def test_confidential_addresses_are_never_exported(app: Any, tmp_path: Path) -> None:
@@ -273,10 +370,89 @@ def test_export_to_a_file_path_that_is_not_zip_is_refused(app: Any, tmp_path: Pa
 
 
 @pytest.mark.parametrize("value", ["=CMD()", "+44", "-1", "@SUM(A1)", "'=x", "''=y", "plain", ""])
-def test_cell_escape_round_trips(value: str) -> None:
-    from referral_desk.store.hsds.exporter import escape_cell
+def test_legacy_cell_escape_is_undone(value: str) -> None:
+    """What older exports wrote ("'" + value before = + - @, and before already-escaped values)
+    reads back as the value."""
     from referral_desk.store.hsds.package_reader import unescape_cell
 
-    escaped = escape_cell(value)
-    assert escaped[:1] not in ("=", "+", "-", "@")
+    escaped = "'" + value if value and value.lstrip("'")[:1] in ("=", "+", "-", "@") else value
     assert unescape_cell(escaped) == value
+
+
+def test_only_our_older_packages_count_as_escaped() -> None:
+    from referral_desk.store.hsds.package_reader import legacy_escaped
+
+    assert legacy_escaped({"name": "referral-desk-directory"})
+    assert not legacy_escaped(
+        {"name": "referral-desk-directory", "referral_desk": {"cells": "verbatim"}}
+    )
+    assert not legacy_escaped({"name": "someone-else"})
+
+
+def _rows(folder: Path, name: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO((folder / name).read_text("utf-8"), newline="")))
+
+
+def test_standard_columns_we_hold_are_filled(app: Any, tmp_path: Path) -> None:
+    ids = build_directory(app)
+    export_dir(app, tmp_path / "out")
+    out = tmp_path / "out"
+    (svc,) = [r for r in _rows(out, "services.csv") if r["id"] == ids["full"]]
+    assert svc["application_process"] == "By email: referrals@newleaf.example"
+    assert svc["wait_time"] == "About 2 weeks"
+    assert svc["eligibility_description"] == (
+        "Men only. Aged 18 to 65. Cohorts: IOM. Risk levels accepted: low, medium. "
+        "Offences not accepted: arson."
+    )
+    phones = {r["number"]: r["type"] for r in _rows(out, "phones.csv")}
+    assert phones["+44 113 496 0000"] == "voice"
+    languages = {(r["name"], r["code"]) for r in _rows(out, "languages.csv")}
+    assert languages == {("English", "en"), ("Polish", "pl")}
+    schedules = [r for r in _rows(out, "schedules.csv") if r["service_id"] == ids["full"]]
+    assert [(r["description"], r["byday"], r["opens_at"], r["closes_at"], r["freq"], r["wkst"])
+            for r in schedules] == [
+        ("Mon 9-5", "MO", "09:00:00", "17:00:00", "WEEKLY", "MO"),
+        ("+Tue 10-4", "", "", "", "", ""),  # not a form we read: free text only
+    ]  # fmt: skip
+
+
+def test_a_line_of_several_day_groups_round_trips(app: Any, other_app: Any, tmp_path: Path) -> None:
+    admin = DirectoryAdminService(app.db, app.clock)
+    org = admin.create_organisation(name="Times")
+    text = "Mon–Thu 9–5, Fri 9–4:30\nMon–Thu 9–5, Fri 9–4:30\n\nTue & Thu 10am-2pm"
+    admin.create_service(org.id, "Hours", opening_times=text, phone="07700 900123")
+    export_dir(app, tmp_path / "a")
+    rows = _rows(tmp_path / "a", "schedules.csv")
+    assert [r["byday"] for r in rows] == ["MO,TU,WE,TH", "FR", "MO,TU,WE,TH", "FR", "", "TU,TH"]
+    assert _rows(tmp_path / "a", "phones.csv")[0]["type"] == "cell"
+    import_into(other_app, tmp_path / "a")
+    (svc,) = other_app.directory.list_services()
+    assert svc.opening_times == text
+    export_dir(other_app, tmp_path / "b")
+    assert read_dir(tmp_path / "a") == read_dir(tmp_path / "b")
+
+
+def test_schedule_rows_without_text_are_read_back(app: Any, tmp_path: Path) -> None:
+    pkg = tmp_path / "theirs"
+    shutil.copytree(EXAMPLE, pkg)
+    path = pkg / "schedules.csv"
+    rows = _rows(pkg, "schedules.csv")
+    rows[0]["description"] = ""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), "utf-8")
+    import_into(app, pkg)
+    (svc,) = app.directory.list_services()
+    assert svc.opening_times == "Thu, Fri 10:00–18:00"
+    assert "Urdu" in svc.languages
+
+
+def test_a_publishers_own_words_are_exported_as_they_were(app: Any, tmp_path: Path) -> None:
+    import_into(app, EXAMPLE)
+    export_dir(app, tmp_path / "out")
+    (theirs,) = _rows(EXAMPLE, "services.csv")
+    (ours,) = _rows(tmp_path / "out", "services.csv")
+    for column in ("application_process", "wait_time", "eligibility_description"):
+        assert ours[column] == theirs[column]

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from data_paths import HSDS_EXAMPLE as EXAMPLE
+from legacy_packages import V11_FILES, oruk_service, write_csvs, write_json
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 from role_helpers import join_another_team
 
 from referral_desk.store.models import Service
@@ -252,3 +253,38 @@ def test_a_long_organisation_name_leaves_the_other_columns_in_view(
     verified = [c.title for c in page.services_model.columns].index("Verified")
     assert header.sectionViewportPosition(verified) < view.viewport().width()
     assert all(header.sectionSize(c) <= 280 for c in range(header.count() - 1))
+
+
+def test_import_preview_of_oruk_json_names_the_form(
+    app: Any, keeper_page: DirectoryPage, qtbot: Any, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    feed = write_json(tmp_path / "feed.json", {"contents": [oruk_service(1), oruk_service(2)]})
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(feed), "")))  # fmt: skip
+    page = keeper_page
+    page.import_action.trigger()
+    qtbot.waitUntil(lambda: page.preview_dialog is not None, timeout=10000)
+    dialog = page.preview_dialog
+    assert dialog is not None
+    texts = [w.text() for w in dialog.findChildren(QLabel)]
+    assert any("Detected: HSDS 3.0 JSON" in t for t in texts)
+    assert dialog.report.counts["service"]["new"] == 2
+    dialog.reject()
+    assert app.directory.list_services() == []
+
+
+def test_import_of_package_whose_services_all_fail_says_why_in_one_line(
+    app: Any, keeper_page: DirectoryPage, qtbot: Any, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    files = {k: v for k, v in V11_FILES.items() if k != "organizations.csv"}
+    picked = write_csvs(tmp_path / "pkg", files) / "services.csv"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(picked), "")))  # fmt: skip
+    page = keeper_page
+    page.import_action.trigger()
+    qtbot.waitUntil(lambda: "rejected" in page.result.text(), timeout=10000)
+    assert page.preview_dialog is None
+    assert "HSDS 1.1 tabular package" in page.result.text()
+    assert app.directory.list_services() == []

@@ -11,13 +11,17 @@ Output is deterministic: records in HSDS-id order, generated rows with UUIDv5 id
 timestamps. Exporting, importing into an empty directory and exporting again gives the same
 bytes, which is what the round-trip tests check.
 
-Safety on the way out:
-- a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return) is prefixed with
-  an apostrophe so a spreadsheet shows it as text instead of running it (CSV injection); our
-  importer removes the apostrophe again;
-- a service with a confidential address (a refuge) is exported without its location, and a
-  location used only by such services is not exported at all: the directory publishes a
-  contact for them, never an address.
+Values are written exactly as stored. HSDS is a data interchange format read by other
+directories' systems, not a spreadsheet: a phone number `+44 113 496 0000` or a description
+`- Drop-in` must reach them as it is. (Spreadsheet-safety escaping belongs to the files meant
+to be opened in a spreadsheet, the reports' CSV and XLSX: `reports.export`.) Versions of
+Referral Desk before this one did prefix such cells with an apostrophe; the descriptor now says
+`"referral_desk": {"cells": "verbatim"}` (`VERBATIM_MARK`), and the reader removes the
+apostrophe only from packages of ours that lack the mark (`package_reader.legacy_escaped`).
+
+Safety on the way out: a service with a confidential address (a refuge) is exported without
+its location, and a location used only by such services is not exported at all: the directory
+publishes a contact for them, never an address.
 
 The package is written under a temporary name and renamed into place (`write_package`), so a
 reader never sees half a package.
@@ -43,7 +47,7 @@ from referral_desk.domain.errors import DomainError
 from referral_desk.store.hsds import gc_paused
 from referral_desk.store.hsds import mapping as m
 from referral_desk.store.hsds.checks import CHECK_ORDER, SELF_LINKS
-from referral_desk.store.hsds.package_reader import DESCRIPTOR, FORMULA_TRIGGERS
+from referral_desk.store.hsds.package_reader import DESCRIPTOR, OUR_PACKAGE_NAME, VERBATIM_MARK
 from referral_desk.store.hsds.schema import HSDS_VERSION, TABLES
 from referral_desk.store.hsds.taxonomy import (
     LOCAL_FIELDS,
@@ -69,15 +73,6 @@ WRITE_ORDER = tuple(TABLES)
 
 class ExportError(DomainError):
     """The package could not be written (nothing is left half-written)."""
-
-
-def escape_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas: `=CMD()` is written as `'=CMD()`.
-
-    A value that already looks escaped (`'=x`, `''=x`…) gets one more apostrophe, so that the
-    importer's `unescape_cell` always gives back exactly what was exported.
-    """
-    return "'" + value if value.lstrip("'")[:1] in FORMULA_TRIGGERS and value else value
 
 
 def _key(row: Any) -> str:
@@ -309,18 +304,13 @@ def _columns_of(table: str, rows: list[m.Row]) -> list[str]:
     return standard + extra
 
 
-def _csv_bytes(table: str, columns: list[str], rows: list[m.Row]) -> bytes:
-    schema = TABLES[table]
-    text_columns = {c for c in columns if (f := schema.field(c)) is None or f.type == "string"}
+def _csv_bytes(columns: list[str], rows: list[m.Row]) -> bytes:
+    """The table as CSV, every value verbatim (the csv module quotes what needs quoting)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(
-            escape_cell(str(v)) if c in text_columns else str(v)
-            for c in columns
-            for v in (row.get(c, ""),)
-        )
+        writer.writerow(str(row.get(c, "")) for c in columns)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -365,7 +355,7 @@ def _descriptor(columns: dict[str, list[str]]) -> dict[str, Any]:
             }
         )
     return {
-        "name": "referral-desk-directory",
+        "name": OUR_PACKAGE_NAME,
         "title": "Referral Desk provider directory",
         "description": "Voluntary and community sector services for people on probation, "
         "in Open Referral HSDS 3.0 form. Offender-specific fields are attributes under the "
@@ -374,6 +364,7 @@ def _descriptor(columns: dict[str, list[str]]) -> dict[str, Any]:
         "version": HSDS_VERSION,
         "homepage": "http://docs.openreferral.org",
         "resources": resources,
+        **VERBATIM_MARK,
     }
 
 
@@ -386,9 +377,7 @@ def package_files(session: Session) -> tuple[dict[str, bytes], dict[str, int]]:
 def _package_files(session: Session) -> tuple[dict[str, bytes], dict[str, int]]:
     tables = _Builder(session).build()
     columns = {name: _columns_of(name, tables[name]) for name in WRITE_ORDER}
-    files = {
-        TABLES[name].path: _csv_bytes(name, columns[name], tables[name]) for name in WRITE_ORDER
-    }
+    files = {TABLES[name].path: _csv_bytes(columns[name], tables[name]) for name in WRITE_ORDER}
     descriptor = json.dumps(_descriptor(columns), indent=2, ensure_ascii=False) + "\n"
     files = {DESCRIPTOR: descriptor.encode("utf-8"), **files}
     return files, {name: len(tables[name]) for name in WRITE_ORDER}

@@ -352,8 +352,9 @@ class Folder:
             columns = m.leftover(area.cells, m.AREA_MAPPED)
             if columns:
                 area_columns[area.id] = columns
+        ours = m.derived_service_columns({**m.LOCAL_DEFAULTS, **fields, **local})
         hsds = {
-            m.EXTRA_COLUMNS: m.leftover(cells, m.SERVICE_MAPPED),
+            m.EXTRA_COLUMNS: m.leftover(cells, m.SERVICE_MAPPED, ours),
             m.EXTRA_ROWS: kept,
             m.EXTRA_AREAS: area_columns,
         }

@@ -46,17 +46,18 @@ from referral_desk.store.changelog import utcnow
 from referral_desk.store.hsds import gc_paused
 from referral_desk.store.hsds import mapping as m
 from referral_desk.store.hsds.checks import Checker, Issue, lookup
+from referral_desk.store.hsds.detect import open_package
 from referral_desk.store.hsds.folding import Folder, Record
 from referral_desk.store.hsds.package_reader import (
     DEFAULT_MAX_FILE_BYTES,
     Limits,
     Package,
-    read_package,
 )
 from referral_desk.store.hsds.taxonomy import (
     CategoryMatcher,
     is_published,
 )
+from referral_desk.store.hsds.verdict import refuse_if_nothing_usable
 from referral_desk.store.import_journal import Op, apply_ops
 from referral_desk.store.models import (
     Location,
@@ -105,6 +106,7 @@ class ImportPlan:
     warnings_total: int = 0
     cleaned_cells: int = 0
     writes: int = 0  # ops handed to the sink
+    form: str = ""  # what the file was: HSDS version and form (`detect`)
 
     @property
     def has_writes(self) -> bool:
@@ -430,9 +432,10 @@ def _need_categories(session: Session) -> list[tuple[str, str]]:
 def plan_import(session: Session, package: Package, sink: Sink | None = None) -> ImportPlan:
     """Check the package and work out what importing it would change; every write goes to
     `sink` (nothing is written to the database here)."""
-    plan = ImportPlan(cleaned_cells=package.cleaned_cells)
+    plan = ImportPlan(cleaned_cells=package.cleaned_cells, form=package.form)
     checker = Checker(package)
     checker.run()
+    refuse_if_nothing_usable(package, checker.findings)
     folder = Folder(checker, CategoryMatcher(_need_categories(session)))
     planner = _Planner(session, plan, Discard() if sink is None else sink, folder)
     for records in folder.records(m.ORGANIZATION):
@@ -442,7 +445,7 @@ def plan_import(session: Session, package: Package, sink: Sink | None = None) ->
     for records in folder.records(m.SERVICE):
         planner.services(records)
     found = checker.findings
-    plan.notes = list(found.notes)
+    plan.notes = [*package.translation_notes, *found.notes]
     for table in ("taxonomy", "taxonomy_term"):
         unused = sum(1 for row in folder.unused(table) if not is_published(row))
         if unused:
@@ -479,7 +482,8 @@ def import_package(
     (`gc_paused`): the 20 000-service budget. Large imports go through the journal instead
     (`services.directory_admin`), so that they do not hold the write lock throughout.
     """
-    with gc_paused(), read_package(path, max_file_bytes=max_file_bytes, limits=limits) as pkg:
+    limits = limits or Limits(max_file_bytes=max_file_bytes)
+    with gc_paused(), open_package(path, limits=limits) as pkg:
         ops = OpList()
         plan = plan_import(session, pkg, None if dry_run else ops)
     if ops:

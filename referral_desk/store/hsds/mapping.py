@@ -14,6 +14,13 @@ otherwise fresh rows are synthesised from the fields. Columns of the record's ow
 do not map are kept in `extra["hsds_columns"]`. A package written by our own exporter
 therefore re-imports with empty `extra`, and any package re-exports byte for byte.
 
+Standard columns we can say in words are filled from our fields: `phones.type`,
+`languages.code` (ISO 639, `domain.languages`), weekly `schedules` rows (`byday`, `opens_at`,
+`closes_at`, `freq`, `wkst`) for opening times in a form `domain.opening_times` reads (the line
+stays the row's description, so the text round-trips exactly), and the service's
+`application_process`, `wait_time` and `eligibility_description` (`derived_service_columns`).
+A publisher's own text in those service columns is kept and written back instead.
+
 HSDS requires some descriptive values we may not have (an organisation description, an
 address's city). The exporter writes `FILLER` there, and the importer reads `FILLER` back as
 blank, so exports validate and round trips stay exact.
@@ -27,6 +34,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from referral_desk.domain.languages import language_code, language_name
+from referral_desk.domain.opening_times import describe, parse_line
 from referral_desk.store.hsds.schema import TABLES
 from referral_desk.store.hsds.taxonomy import (
     LOCAL_TERMS,
@@ -162,6 +171,12 @@ def _passive(table: str) -> ChildSpec:
     return ChildSpec(table, (), lambda rows: {}, lambda fields, owner: [])
 
 
+def phone_type(number: str) -> str:
+    """HSDS phone type: "cell" for a UK mobile (07…, +44 7…), else "voice"."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return "cell" if digits.startswith(("07", "447", "4407")) else "voice"
+
+
 def _phone(link: str) -> ChildSpec:
     def project(rows: list[Row]) -> dict[str, Any]:
         return {"phone": clean_phone(rows[0]["number"]) if rows else ""}
@@ -169,7 +184,7 @@ def _phone(link: str) -> ChildSpec:
     def synth(fields: dict[str, Any], owner: str) -> list[Row]:
         if not fields["phone"]:
             return []
-        values = {link: owner, "number": fields["phone"]}
+        values = {link: owner, "number": fields["phone"], "type": phone_type(fields["phone"])}
         return [_row("phone", id=stable_id(owner, "phone"), **values)]
 
     return ChildSpec("phone", ("phone",), project, synth)
@@ -190,13 +205,19 @@ def _contact_synth(fields: dict[str, Any], owner: str) -> list[Row]:
 
 
 def _language_project(rows: list[Row]) -> dict[str, Any]:
-    names = [(r["name"] or r["code"]).strip() for r in rows]
+    names = [(r["name"] or language_name(r["code"]) or r["code"]).strip() for r in rows]
     return {"languages": [n for n in names if n]}
 
 
 def _language_synth(fields: dict[str, Any], owner: str) -> list[Row]:
     return [
-        _row("language", id=stable_id(owner, "language", str(i)), service_id=owner, name=name)
+        _row(
+            "language",
+            id=stable_id(owner, "language", str(i)),
+            service_id=owner,
+            name=name,
+            code=language_code(name),
+        )
         for i, name in enumerate(fields["languages"] or [])
     ]
 
@@ -205,23 +226,41 @@ def _lines(text: str) -> list[str]:
     return text.split("\n") if text else []
 
 
-def _schedule_text(row: Row) -> str:
-    if row["description"]:
-        return row["description"]
-    hours = "-".join(t[:5] for t in (row["opens_at"], row["closes_at"]) if t)
-    return " ".join(p for p in (row["byday"], hours) if p)
-
-
 def _schedule_project(rows: list[Row]) -> dict[str, Any]:
-    return {"opening_times": "\n".join(_schedule_text(r) for r in rows)}
+    """One line of opening times per schedule row, except that consecutive rows with the same
+    description and different structured times are one line read into several rows
+    ("Mon–Thu 9–5, Fri 9–4:30"). A row with only structured times is described in words."""
+    lines: list[str] = []
+    previous = ""
+    group: set[tuple[str, str, str]] = set()
+    for row in rows:
+        text = row["description"]
+        times = (row["byday"], row["opens_at"], row["closes_at"])
+        if text and text == previous and any(times) and times not in group:
+            group.add(times)
+            continue
+        lines.append(text or describe(*times))
+        previous, group = text, {times}
+    return {"opening_times": "\n".join(lines)}
 
 
 def _schedule_synth(fields: dict[str, Any], owner: str) -> list[Row]:
-    return [
-        _row("schedule", id=stable_id(owner, "schedule", str(i)), service_id=owner,
-             description=line)
-        for i, line in enumerate(_lines(fields["opening_times"]))
-    ]  # fmt: skip
+    """A row per line of opening times, with the weekly times when the line is in a form we
+    read (`domain.opening_times`): then a row per day group, each with the line as its text."""
+    rows = []
+    for i, line in enumerate(_lines(fields["opening_times"])):
+        openings = parse_line(line) or ()
+        if not openings:
+            rows.append(_row("schedule", id=stable_id(owner, "schedule", str(i)),
+                             service_id=owner, description=line))  # fmt: skip
+        for j, opening in enumerate(openings):
+            parts = (owner, "schedule", str(i)) + ((str(j),) if j else ())
+            rows.append(
+                _row("schedule", id=stable_id(*parts), service_id=owner, description=line,
+                     freq="WEEKLY", wkst="MO", byday=opening.byday,
+                     opens_at=f"{opening.opens}:00", closes_at=f"{opening.closes}:00")
+            )  # fmt: skip
+    return rows
 
 
 def _cost_project(rows: list[Row]) -> dict[str, Any]:
@@ -528,8 +567,66 @@ def export_status(status: str | None) -> str:
     return " ".join((status or "active").replace("_", " ").replace("-", " ").split()).lower()
 
 
+# How to refer, in words, for `services.application_process` (codes of the `referral_method`
+# reference list, and drop-in).
+_HOW_TO_REFER = {
+    "phone": "By phone", "email": "By email", "form": "Online referral form",
+    "letter": "By letter", "in_person": "In person", "drop_in": "Drop in", "slip": "With a slip",
+}  # fmt: skip
+DERIVED_SERVICE_COLUMNS = ("application_process", "wait_time", "eligibility_description")
+
+
+def _application_process(method: str, contact: str) -> str:
+    how = _HOW_TO_REFER.get(method) or method.replace("_", " ").capitalize()
+    if contact:
+        return f"{how}: {contact}" if how else contact
+    return f"{how}." if how and method != LOCAL_DEFAULTS["referral_method"] else ""
+
+
+def _wait_time(weeks: int | None) -> str:
+    if weeks is None:
+        return ""
+    if weeks == 0:
+        return "No waiting time"
+    return f"About {weeks} week{'s' if weeks != 1 else ''}"
+
+
+def _eligibility(svc: dict[str, Any]) -> str:
+    parts = []
+    gender = {"female": "Women only", "male": "Men only"}.get(svc.get("gender") or "any")
+    if gender:
+        parts.append(gender)
+    lo, hi = svc.get("min_age"), svc.get("max_age")
+    if lo is not None and hi is not None:
+        parts.append(f"Aged {lo} to {hi}")
+    elif lo is not None:
+        parts.append(f"Aged {lo} and over")
+    elif hi is not None:
+        parts.append(f"Aged up to {hi}")
+    for label, name in (("Cohorts", "cohorts"), ("Risk levels accepted", "risk_levels"),
+                        ("Offences not accepted", "offence_exclusions")):  # fmt: skip
+        values = [str(v) for v in svc.get(name) or []]
+        if values:
+            parts.append(f"{label}: {', '.join(values)}")
+    return ". ".join(parts) + "." if parts else ""
+
+
+def derived_service_columns(svc: dict[str, Any]) -> Row:
+    """Standard HSDS service columns written from our fields (how to refer, waiting time,
+    eligibility). A publisher's own text, kept from an import, is written instead; on import,
+    a value equal to what we would write is not kept (our own exports round-trip clean)."""
+    return {
+        "application_process": _application_process(
+            svc.get("referral_method") or "", svc.get("referral_contact") or ""
+        ),
+        "wait_time": _wait_time(svc.get("waiting_weeks")),
+        "eligibility_description": _eligibility(svc),
+    }
+
+
 def service_row(key: str, org_key: str, svc: dict[str, Any], columns: Row) -> Row:
     row = blank_row("service")
+    row.update({k: v for k, v in derived_service_columns(svc).items() if k not in columns})
     row.update(columns)
     assurer = svc["assurer"] or ""
     row.update(

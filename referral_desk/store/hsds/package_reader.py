@@ -37,8 +37,10 @@ strips); `Package.cleaned_cells` counts them for the preview.
 
 Tolerated on purpose, because real exports do it: CRLF or LF line endings, a UTF-8 byte-order
 mark, a resource listed in `datapackage.json` whose file is absent (an empty table), extra
-columns (kept by the importer), and the cell escape our own exporter adds against CSV
-injection (a leading apostrophe before `=`, `+`, `-`, `@`), which is removed again here.
+columns (kept by the importer). A leading apostrophe is data and is kept, with one exception:
+packages written by Referral Desk before exports became verbatim prefixed cells starting with
+`=`, `+`, `-`, `@` with an apostrophe against CSV injection; such a package (our descriptor
+name without the `VERBATIM_MARK`, `legacy_escaped`) has the apostrophe removed again here.
 
 Nothing from the cells goes into error messages: they name files, columns and row numbers.
 """
@@ -93,6 +95,10 @@ MAX_ROWS: Mapping[str, int] = MappingProxyType(
      else MAX_OTHER_ROWS for name in TABLES}
 )  # fmt: skip
 DESCRIPTOR = "datapackage.json"
+# The descriptor name of every package Referral Desk writes, and the mark that says its cells
+# are verbatim (written since the export stopped escaping formula-like cells).
+OUR_PACKAGE_NAME = "referral-desk-directory"
+VERBATIM_MARK: Mapping[str, Any] = MappingProxyType({"referral_desk": {"cells": "verbatim"}})
 # Characters a spreadsheet treats as the start of a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Columns that hold paragraphs: line breaks are kept (`clean_text`). Every other HSDS column is
@@ -131,8 +137,17 @@ class Limits:
     max_rows: Mapping[str, int] = field(default_factory=lambda: MAX_ROWS)
 
 
+def legacy_escaped(descriptor: Mapping[str, Any]) -> bool:
+    """True for a package written by an older Referral Desk, whose exporter escaped formula-like
+    cells with an apostrophe: our descriptor name, without the verbatim mark. Any other
+    package's apostrophes are data (an HSDS package is not a spreadsheet)."""
+    mark = descriptor.get("referral_desk")
+    verbatim = isinstance(mark, dict) and mark.get("cells") == "verbatim"
+    return descriptor.get("name") == OUR_PACKAGE_NAME and not verbatim
+
+
 def unescape_cell(value: str) -> str:
-    """Undo the exporter's formula escape: `'=X` was `=X` (and `''=X` was `'=X`)."""
+    """Undo an older exporter's formula escape: `'=X` was `=X` (and `''=X` was `'=X`)."""
     if value[:1] == "'" and value.lstrip("'")[:1] in FORMULA_TRIGGERS and value.lstrip("'"):
         return value[1:]
     return value
@@ -203,6 +218,9 @@ class Package:
         self.tables: dict[str, RawTable] = {}
         self.ignored_resources: list[str] = []
         self.cleaned_cells = 0
+        # What the file was (`detect`), and what translating an older form left out.
+        self.form = "HSDS 3.0 tabular package"
+        self.translation_notes: list[str] = []
 
     def __enter__(self) -> Package:
         return self
@@ -612,7 +630,9 @@ def _cleaners(table: str, columns: list[str]) -> list[Callable[[str | None], str
     ]
 
 
-def _stage_csv(package: Package, source: _Source, table: str, relpath: str) -> RawTable:
+def _stage_csv(
+    package: Package, source: _Source, table: str, relpath: str, *, unescape: bool = False
+) -> RawTable:
     opened = source.open(relpath)
     if opened is None:
         return RawTable(table, relpath, [], 0, present=False)
@@ -624,7 +644,7 @@ def _stage_csv(package: Package, source: _Source, table: str, relpath: str) -> R
             )
             text = io.TextIOWrapper(limited, encoding="utf-8-sig", errors="strict", newline="")
             return _stage_rows(package, csv.reader(text, strict=True), table, relpath,
-                               source.limits)  # fmt: skip
+                               source.limits, unescape=unescape)  # fmt: skip
     except UnicodeDecodeError as err:
         raise PackageError(
             f"{_shown(relpath)} is not UTF-8 text; save it as UTF-8 and retry."
@@ -636,8 +656,16 @@ def _stage_csv(package: Package, source: _Source, table: str, relpath: str) -> R
 
 
 def _stage_rows(
-    package: Package, reader: Iterator[list[str]], table: str, relpath: str, limits: Limits
+    package: Package,
+    reader: Iterator[list[str]],
+    table: str,
+    relpath: str,
+    limits: Limits,
+    *,
+    unescape: bool = False,
 ) -> RawTable:
+    """Stream rows into the scratch database. `unescape`: remove an older Referral Desk
+    export's formula escape (`legacy_escaped`); off for everything else."""
     header = next(reader, None)
     if header is None:
         return RawTable(table, relpath, [], 0, package=package)
@@ -664,7 +692,6 @@ def _stage_rows(
     number = 1
     count = 0
     cleaned = 0
-    unescape = unescape_cell
     for values in reader:
         number += 1
         if number - 1 > max_rows:
@@ -683,8 +710,8 @@ def _stage_rows(
             if len(joined) > max_row_bytes:
                 batch.append((number, f"is larger than {max_row_bytes // 1024} kB", "", None))
                 continue
-            if "'" in joined:
-                values = [unescape(v) if v[:1] == "'" else v for v in values]
+            if unescape and "'" in joined:
+                values = [unescape_cell(v) if v[:1] == "'" else v for v in values]
                 joined = "".join(values)
             if has_controls(joined):
                 for i, value in enumerate(values):
@@ -718,8 +745,10 @@ def read_package(
         with _PackageSource(Path(path), limits) as source:
             package.descriptor = _read_descriptor(source)
             paths, package.ignored_resources = _resource_paths(package.descriptor)
+            unescape = legacy_escaped(package.descriptor)
             for name, relpath in paths.items():
-                package.tables[name] = _stage_csv(package, source, name, relpath)
+                package.tables[name] = _stage_csv(package, source, name, relpath,
+                                                  unescape=unescape)  # fmt: skip
     except sqlite3.Error as err:
         package.close()
         raise PackageError(

@@ -26,6 +26,8 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from referral_desk.domain.vocabularies import CAPACITIES, GENDERS, in_vocabulary
+
 NAMESPACE = uuid.UUID("0d6f3c3e-8b51-4d0c-9a4e-6c2f1f7e3a90")
 
 LOCAL_TAXONOMY_NAME = "referral-desk"
@@ -118,9 +120,6 @@ class LocalTerm:
             "term_uri": "",
         }
 
-
-CAPACITIES = ("accepting", "waiting list", "full")
-GENDERS = ("any", "male", "female")
 
 _S, _O = "service", "organization"
 LOCAL_TERMS: tuple[LocalTerm, ...] = (
@@ -227,6 +226,8 @@ def encode_values(term: LocalTerm, value: Any) -> list[str]:
         return ["true" if value else "false"]
     if term.kind == DATE:
         return [value.isoformat()]
+    if term.allowed:  # a value stored before the vocabulary was shared (`waiting_list`)
+        return [in_vocabulary(str(value), term.allowed) or str(value)]
     return [str(value)]
 
 
@@ -251,9 +252,12 @@ def decode_values(term: LocalTerm, values: list[str]) -> Any:
         if number != int(number) or number < 0:
             raise ValueError("not a whole number")
         return int(number)
-    if term.allowed and text.strip().casefold() not in term.allowed:
-        raise ValueError("not one of the allowed values")
-    return text.strip().casefold() if term.allowed else text
+    if term.allowed:
+        value = in_vocabulary(text, term.allowed)
+        if value is None:
+            raise ValueError("not one of the allowed values")
+        return value
+    return text
 
 
 # --- need categories ------------------------------------------------------------------------
