@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -124,6 +125,9 @@ def test_nothing_identifying_a_person_reaches_the_hub(teams, ready_hub, tmp_path
     teams[1].hub.push(ready_hub)  # the direct path too
     rows = "\n".join(hub_rows(ready_hub)).casefold()
     assert "leeds north" in rows  # the scan sees the data
+    # Pseudonyms and keys are long hex strings: a case number made only of hex digits can occur
+    # inside one by chance, which is not a leak; a leaked value stands outside them.
+    rows = re.sub(r"[0-9a-f]{16,}", " ", rows)
     secrets = set().union(*(personal_strings(app) for app in teams))
     assert len(secrets) > 200
     leaked = sorted(s for s in secrets if s.casefold() in rows)
