@@ -26,6 +26,7 @@ from referral_desk.services.access_log import AccessLog, accesses_of
 from referral_desk.services.base import FileWritingService
 from referral_desk.services.common import get_live
 from referral_desk.services.needs import category_labels
+from referral_desk.services.reference import reference_items
 from referral_desk.store.models import (
     CaseNote,
     FollowUp,
@@ -125,6 +126,11 @@ def gather(session: Session, person_id: str, exported_at: datetime) -> dict[str,
     references = {r.id: r.reference for r in refs}
     details = _columns(person)
     details["owner_officer"] = who(person.owner_officer_id)
+    if person.ethnicity:  # the words the person chose from, not the list's internal code
+        ethnicities = {
+            i.code: i.label for i in reference_items(session, "ethnicity", include_deprecated=True)
+        }
+        details["ethnicity"] = ethnicities.get(person.ethnicity, person.ethnicity)
     return {
         "format": FORMAT,
         "version": VERSION,

@@ -131,3 +131,12 @@ def test_the_command_line_export_and_its_refusals(app, case, tmp_path: Path, cap
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "Traceback" not in err
     assert sorted(p.name for p in out.iterdir()) == ["sar.json", "sar.pdf"]
+
+
+def test_ethnicity_is_given_in_words_not_as_the_lists_code(app, tmp_path: Path) -> None:
+    item = app.reference.list("ethnicity")[0]
+    person = app.people.add(given_name="Wyn", family_name="Label", date_of_birth="1981-02-03",
+                            ethnicity=item.code)  # fmt: skip
+    pdf_path, json_path = app.subject_access.export(person.id, tmp_path / "sar")
+    assert json.loads(json_path.read_text("utf-8"))["person"]["ethnicity"] == item.label
+    assert item.label in _pdf_text(pdf_path.read_bytes()).replace("\r\n", " ").replace("\n", " ")
