@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from keyring.backend import KeyringBackend
+
 from referral_desk.services.base import Clock
 from referral_desk.services.security import Unlock
 from referral_desk.store.engine import connect_keyed
@@ -174,3 +176,25 @@ def plaintext_folder(folder: Path) -> Path:
     shutil.rmtree(folder)
     assert b"(in the log)" in (crashed / (DB_FILENAME + "-wal")).read_bytes()
     return crashed
+
+
+class MemoryKeyring(KeyringBackend):
+    """An OS credential store that lives in memory (keyring's own backend interface)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
+        if self.items.pop((service, username), None) is None:
+            raise PasswordDeleteError("none")

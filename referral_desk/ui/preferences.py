@@ -7,12 +7,14 @@ the contact on every slip need a name, so the main window waits until there is o
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -30,6 +32,7 @@ from referral_desk.ui.widgets import (
     FieldError,
     MessageBar,
     named,
+    run_dialog,
     save_cancel_buttons,
     set_combo_text,
 )
@@ -203,11 +206,47 @@ class PreferencesDialog(QDialog):
         change.setAutoDefault(False)
         change.clicked.connect(self._change_passphrase)
         form.addRow(QLabel("Unlock"), change)
+        self.os_login = QCheckBox("Also unlock with my computer &login (this PC is mine alone)")
+        named(self.os_login, "Unlock with my computer login",
+              "Keeps a key in this computer's password store, so signing in to the computer "
+              "unlocks Referral Desk. Only for a PC that nobody else signs in to.")  # fmt: skip
+        self.os_login.toggled.connect(self._os_login_toggled)
+        form.addRow(QLabel(""), self.os_login)
         return group
+
+    def _os_login_toggled(self, wanted: bool) -> None:
+        """Turning it on asks for the passphrase: whoever finds the PC unlocked cannot."""
+        security = self.services.security
+        if wanted == security.os_login_enabled():
+            return
+        try:
+            if wanted:
+                ask = QInputDialog(self)
+                ask.setWindowTitle("Unlock with my computer login")
+                ask.setLabelText("Your unlock passphrase, to keep its key in this computer's "
+                                 "password store:")  # fmt: skip
+                ask.setTextEchoMode(QLineEdit.EchoMode.Password)
+                accepted = run_dialog(ask)
+                passphrase = ask.textValue()
+                if not accepted:
+                    self._show_os_login(security.os_login_enabled())
+                    return
+                security.enable_os_login(passphrase)
+                self.message_bar.show_message("This computer's login now unlocks Referral Desk.")
+            else:
+                security.disable_os_login()
+                self.message_bar.show_message("Only the passphrase unlocks Referral Desk now.")
+        except DomainError as err:
+            self.message_bar.show_message(str(err), kind="error")
+        self._show_os_login(security.os_login_enabled())
+
+    def _show_os_login(self, enabled: bool) -> None:
+        self.os_login.blockSignals(True)
+        self.os_login.setChecked(enabled)
+        self.os_login.blockSignals(False)
 
     def _change_passphrase(self) -> None:
         from referral_desk.ui.unlock_dialog import ChangePassphraseDialog
-        from referral_desk.ui.widgets import run_dialog
 
         if run_dialog(ChangePassphraseDialog(self.services.security, self)):
             self.message_bar.show_message("Passphrase changed: unlock with the new one from now.")
@@ -223,6 +262,12 @@ class PreferencesDialog(QDialog):
             self.office_phone.setText(profile.office_phone)
             self.email.setText(profile.email)
         if not self.first_run:
+            security = self.services.security
+            self.os_login.setEnabled(security.os_login_available())
+            if not security.os_login_available():
+                self.os_login.setToolTip("This computer has no password store Referral Desk "
+                                         "can use.")  # fmt: skip
+            self._show_os_login(security.os_login_enabled())
             self._lock_minutes_loaded = self.services.team_settings.lock_minutes()
             self.lock_minutes.setValue(self._lock_minutes_loaded)
             local = self.services.profile.local_setting

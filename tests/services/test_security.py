@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from unlocking import (
     TEST_PASSPHRASE,
     TEST_RECOVERY_CODE,
     TEST_UNLOCK,
+    MemoryKeyring,
     decrypted_bytes,
     fixed_key,
     open_test_services,
@@ -56,28 +56,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.t
-
-
-class MemoryKeyring(KeyringBackend):
-    """An OS credential store that lives in memory (keyring's own backend interface)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        from keyring.errors import PasswordDeleteError
-
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError("none")
 
 
 def _with_a_person(services: Any) -> str:
