@@ -8,9 +8,11 @@ rendering and never changes the document, so the same referral gives the same by
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -149,25 +151,30 @@ class PrintingService(FileWritingService):
     def slip_pdf(self, ref_or_id: str, size: str | None = "A4") -> bytes:
         from referral_desk.documents.slip import render_slip
 
-        size = check_size(size)
-        with self._read() as session:
-            ref = get_referral(session, ref_or_id)
-            data = slip_data(session, ref, self.clock.today())
-            person_id = ref.person_id
-        pdf = render_slip(data, size)
-        self.access_log.note(person_id, "slip")
-        return pdf
+        return self._referral_pdf(ref_or_id, size, slip_data, render_slip, "slip")
 
     def provider_form_pdf(self, ref_or_id: str, size: str | None = "A4") -> bytes:
         from referral_desk.documents.provider_form import render_provider_form
 
-        size = check_size(size)
+        return self._referral_pdf(ref_or_id, size, provider_form_data, render_provider_form, "form")
+
+    def _referral_pdf(
+        self,
+        ref_or_id: str,
+        size: str | None,
+        gather: Callable[[Session, Referral, date], Any],
+        render: Callable[[Any, str], bytes],
+        kind: str,
+    ) -> bytes:
+        """One referral's document, rendered outside the transaction; the person's record was
+        read for it, so the access is noted (kind: "slip" or "form")."""
+        checked = check_size(size)
         with self._read() as session:
             ref = get_referral(session, ref_or_id)
-            data = provider_form_data(session, ref, self.clock.today())
+            data = gather(session, ref, self.clock.today())
             person_id = ref.person_id
-        pdf = render_provider_form(data, size)
-        self.access_log.note(person_id, "form")
+        pdf = render(data, checked)
+        self.access_log.note(person_id, kind)
         return pdf
 
     def referrals_sent_on(self, day: date | None = None) -> list[str]:

@@ -13,7 +13,7 @@ from referral_desk.services.base import ServiceBase
 from referral_desk.services.dto import OfficerView
 from referral_desk.services.reference import find_item, reference_items
 from referral_desk.services.roles import shown_role
-from referral_desk.store.models import LocalSetting, Officer, SiteState
+from referral_desk.store.models import LocalSetting, Officer, SiteState, put_local_setting
 from referral_desk.store.trust import publish_own_key, role_book
 
 PROFILE_FIELDS = ("name", "team", "office", "office_phone", "email")
@@ -86,11 +86,7 @@ class ProfileService(ServiceBase):
 
     def set_local_setting(self, key: str, value: Any) -> None:
         with self.db.write(reason="local setting") as session:
-            row = session.get(LocalSetting, key)
-            if row is None:
-                session.add(LocalSetting(key=key, value=value))
-            else:
-                row.value = value
+            put_local_setting(session, key, value)
 
 
 def _view(session: Session, officer: Officer) -> OfficerView:

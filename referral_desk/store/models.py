@@ -30,7 +30,7 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -444,6 +444,16 @@ class LocalSetting(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[object] = mapped_column(JSON)
+
+
+def put_local_setting(session: Session, key: str, value: object) -> None:
+    """Set one machine-local setting in the caller's transaction (created when missing)."""
+    row = session.get(LocalSetting, key)
+    if row is None:
+        session.add(LocalSetting(key=key, value=value))
+    else:
+        row.value = value
+    session.flush()
 
 
 class ChangeEntry(Base):

@@ -40,7 +40,15 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from referral_desk.domain.hlc import HybridClock
 from referral_desk.domain.roles import Grant, RoleBook
 from referral_desk.store.changelog import utcnow
-from referral_desk.store.models import Base, ChangeEntry, LocalSetting, Officer, SiteState, new_id
+from referral_desk.store.models import (
+    Base,
+    ChangeEntry,
+    LocalSetting,
+    Officer,
+    SiteState,
+    new_id,
+    put_local_setting,
+)
 
 GRANT_TABLE, GRANT_FIELD = "role_grant", "grant"
 RUN_TABLE, RUN_FIELD = "entry_signature", "run"
@@ -209,13 +217,7 @@ def pin_team_key(session: Session, key: str, source: str) -> None:
     """Pin `key` as the team's root manager key (first contact; never changed after)."""
     if not is_key(key):
         raise ValueError("not a key")
-    row = session.get(LocalSetting, TEAM_KEY_SETTING)
-    value = {"key": key, "source": source}
-    if row is None:
-        session.add(LocalSetting(key=TEAM_KEY_SETTING, value=value))
-    else:
-        row.value = value
-    session.flush()
+    put_local_setting(session, TEAM_KEY_SETTING, {"key": key, "source": source})
 
 
 def establish_team(session: Session) -> str:
@@ -394,11 +396,7 @@ def sign_own_entries(session: Session) -> int:
         if len(rows) < RUN:
             break  # the last run: no need to scan the rest again
     new_top = session.get(SiteState, 1).next_seq - 1  # type: ignore[union-attr]
-    if row is None:
-        session.add(LocalSetting(key=SIGNED_THROUGH_SETTING, value=new_top))
-    else:
-        row.value = new_top
-    session.flush()
+    put_local_setting(session, SIGNED_THROUGH_SETTING, new_top)
     return signed
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from referral_desk.store.database import Database
-from referral_desk.store.models import LocalSetting
+from referral_desk.store.models import LocalSetting, put_local_setting
 from referral_desk.sync import bundle as bfmt
 from referral_desk.sync.files import NotRegularFile, open_regular
 from referral_desk.sync.keys import KeyCache
@@ -74,10 +74,7 @@ def remember_store(db: Database, store_dir: Path, info: StoreInfo) -> None:
         row = session.get(LocalSetting, STORES_SETTING)
         stores = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
         stores[info.store_id] = entry
-        if row is None:
-            session.add(LocalSetting(key=STORES_SETTING, value=stores))
-        else:
-            row.value = stores
+        put_local_setting(session, STORES_SETTING, stores)
 
 
 def _bundles_in(store_dir: Path) -> list[Path]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from referral_desk.store.hsds.package_reader import (
     _read_descriptor,
     _Source,
     _ZipSource,
+    filling,
     read_package,
 )
 
@@ -48,33 +48,24 @@ def open_package(path: Path, *, limits: Limits, publisher: str | None = None) ->
     if path.suffix.lower() == ".json" and path.name != DESCRIPTOR:
         return read_json(path, limits, publisher or publisher_of(path, {}))
     package = Package()
-    try:
-        with _PackageSource(path, limits) as source:
-            files = _files(source)
-            descriptor = _read_descriptor(source) if DESCRIPTOR in files else {}
-            # With a descriptor, only the files it lists say what the package is (a 3.0
-            # package may carry other files beside it).
-            listed = _listed(descriptor) if descriptor else list(files.values())
-            names = set(legacy.file_names(listed))
-            if not legacy.is_legacy(names, descriptor):
-                package.close()
-                return read_package(path, limits=limits)
-            version = legacy.version_of(names, descriptor)
-            package.form = f"HSDS {version} tabular package" + (
-                "" if descriptor else f" (without {DESCRIPTOR})"
-            )
-            package.descriptor = descriptor
-            found = legacy.file_names(listed)
-            legacy.translate(package, source, found,
-                             publisher or publisher_of(path, descriptor), limits)  # fmt: skip
-    except sqlite3.Error as err:
-        package.close()
-        raise PackageError(
-            "The package could not be read into temporary storage (is the disk full?)."
-        ) from err
-    except BaseException:
-        package.close()
-        raise
+    with filling(package), _PackageSource(path, limits) as source:
+        files = _files(source)
+        descriptor = _read_descriptor(source) if DESCRIPTOR in files else {}
+        # With a descriptor, only the files it lists say what the package is (a 3.0
+        # package may carry other files beside it).
+        listed = _listed(descriptor) if descriptor else list(files.values())
+        names = set(legacy.file_names(listed))
+        if not legacy.is_legacy(names, descriptor):
+            package.close()
+            return read_package(path, limits=limits)
+        version = legacy.version_of(names, descriptor)
+        package.form = f"HSDS {version} tabular package" + (
+            "" if descriptor else f" (without {DESCRIPTOR})"
+        )
+        package.descriptor = descriptor
+        found = legacy.file_names(listed)
+        legacy.translate(package, source, found,
+                         publisher or publisher_of(path, descriptor), limits)  # fmt: skip
     return package
 
 

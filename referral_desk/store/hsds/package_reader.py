@@ -741,14 +741,22 @@ def read_package(
     """
     limits = limits or Limits(max_file_bytes=max_file_bytes)
     package = Package()
+    with filling(package), _PackageSource(Path(path), limits) as source:
+        package.descriptor = _read_descriptor(source)
+        paths, package.ignored_resources = _resource_paths(package.descriptor)
+        unescape = legacy_escaped(package.descriptor)
+        for name, relpath in paths.items():
+            package.tables[name] = _stage_csv(package, source, name, relpath,
+                                              unescape=unescape)  # fmt: skip
+    return package
+
+
+@contextlib.contextmanager
+def filling(package: Package) -> Iterator[Package]:
+    """While a package's scratch store is filled: on any failure it is closed (its temporary
+    file removed), and a failure of the scratch store itself becomes one clear line."""
     try:
-        with _PackageSource(Path(path), limits) as source:
-            package.descriptor = _read_descriptor(source)
-            paths, package.ignored_resources = _resource_paths(package.descriptor)
-            unescape = legacy_escaped(package.descriptor)
-            for name, relpath in paths.items():
-                package.tables[name] = _stage_csv(package, source, name, relpath,
-                                                  unescape=unescape)  # fmt: skip
+        yield package
     except sqlite3.Error as err:
         package.close()
         raise PackageError(
@@ -757,4 +765,3 @@ def read_package(
     except BaseException:
         package.close()
         raise
-    return package
