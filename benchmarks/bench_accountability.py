@@ -60,28 +60,41 @@ def main() -> int:
         first = _ms(first_opens, 3) / len(people)
         repeat = _ms(lambda: [app.people.detail(p) for p in people], 3) / len(people)
         print(f"open a person, no access noted (floor): {floor:7.2f} ms")
-        print(f"open a person, access noted:            {first:7.2f} ms  "
-              f"(+{first - floor:.2f} ms; budget {OPEN_BUDGET_MS:.0f} ms)")  # fmt: skip
+        print(
+            f"open a person, access noted:            {first:7.2f} ms  "
+            f"(+{first - floor:.2f} ms; budget {OPEN_BUDGET_MS:.0f} ms)"
+        )
         print(
             f"open a person again within 5 minutes:   {repeat:7.2f} ms  (+{repeat - floor:.2f} ms)"
         )
 
-        row = {"at": datetime(2026, 3, 2), "site_id": "bench-site", "officer_id": None,
-               "action": "sync", "table_name": "person", "record_id": "x" * 36,
-               "fields": "created_at,family_name,given_name", "reason": "sync import"}  # fmt: skip
+        row = {
+            "at": datetime(2026, 3, 2),
+            "site_id": "bench-site",
+            "officer_id": None,
+            "action": "sync",
+            "table_name": "person",
+            "record_id": "x" * 36,
+            "fields": "created_at,family_name,given_name",
+            "reason": "sync import",
+        }
         with app.db.engine.begin() as conn:  # outside the app's sessions: not chained yet
             conn.execute(AuditEntry.__table__.insert(), [row] * args.entries)
         with app.db.engine.begin() as conn:
             start = time.perf_counter()
             chained = chain_new_entries(conn)
             chain_s = time.perf_counter() - start
-        print(f"chain {chained} audit entries at commit: {chain_s:6.2f} s "
-              f"({chain_s / max(chained, 1) * 1e6:.1f} µs per entry)")  # fmt: skip
+        print(
+            f"chain {chained} audit entries at commit: {chain_s:6.2f} s "
+            f"({chain_s / max(chained, 1) * 1e6:.1f} µs per entry)"
+        )
         start = time.perf_counter()
         report = app.audit.verify()
         verify_s = time.perf_counter() - start
-        print(f"audit verify, {report.entries} entries: {verify_s:6.2f} s "
-              f"({'intact' if report.intact else 'BROKEN'})")  # fmt: skip
+        print(
+            f"audit verify, {report.entries} entries: {verify_s:6.2f} s "
+            f"({'intact' if report.intact else 'BROKEN'})"
+        )
         app.close()
         return 0 if first <= OPEN_BUDGET_MS and report.intact else 1
 

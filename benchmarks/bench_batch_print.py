@@ -77,16 +77,20 @@ def sent_today(app: Any, wanted: int) -> list[str]:
             name="Cymdeithas Tai Clwyd a'r Gororau", phone="01248 123456"
         )
         service = admin.create_service(
-            org.id, "Cymorth Tai – Housing Support and Tenancy Sustainment",
-            phone="01248 123 456", opening_times="Monday to Friday, 9am to 5pm",
+            org.id,
+            "Cymorth Tai – Housing Support and Tenancy Sustainment",
+            phone="01248 123 456",
+            opening_times="Monday to Friday, 9am to 5pm",
             what_to_bring="Photo ID if you have it and any tenancy letters.",
             referral_method="phone",
-        )  # fmt: skip
+        )
         for number in range(missing):
             person = app.people.add(
-                given_name="Gwenllïan", family_name=f"Llŷr-Łukasiewicz {number}",
-                date_of_birth="1990-01-01", consent_given_on="2026-01-10",
-            )  # fmt: skip
+                given_name="Gwenllïan",
+                family_name=f"Llŷr-Łukasiewicz {number}",
+                date_of_birth="1990-01-01",
+                consent_given_on="2026-01-10",
+            )
             need = app.needs.log(person.id, "accommodation", "Needs somewhere to live")
             app.referrals.make(need.id, service.id, consent=True)
         refs = app.printing.referrals_sent_on()
@@ -113,8 +117,12 @@ def main() -> int:
     (folder / "data").mkdir(mode=0o700)
     app = open_services(folder / "data", unlock=bench_unlock)
     try:
-        app.profile.set(name="Siân Morgan", office="Bangor Probation Office",
-                        office_phone="01248 987 654", team="Gwynedd")  # fmt: skip
+        app.profile.set(
+            name="Siân Morgan",
+            office="Bangor Probation Office",
+            office_phone="01248 987 654",
+            team="Gwynedd",
+        )
         start = time.perf_counter()
         refs = sent_today(app, args.slips)
         print(f"set-up: {len(refs)} referrals sent today ({time.perf_counter() - start:.0f} s)")
@@ -178,8 +186,9 @@ def main() -> int:
             if peak is not None:
                 print(f"  peak resident during the run: {peak:.0f} MB")
             growth = after[-1] - after[0]
-            ok = report(f"batch print of {args.slips}, growth 1st→last", growth,
-                        LEAK_BUDGET_MB, "MB")  # fmt: skip
+            ok = report(
+                f"batch print of {args.slips}, growth 1st→last", growth, LEAK_BUDGET_MB, "MB"
+            )
         return 0 if ok else 1
     finally:
         app.close()

@@ -96,8 +96,12 @@ print(time.perf_counter() - started)
 
 
 def to_prompt(folder: Path, kind: str) -> float:
-    done = subprocess.run([sys.executable, "-c", PROMPT_CHILD, str(folder), kind],
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", PROMPT_CHILD, str(folder), kind],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(done.stdout.strip())
 
 
@@ -174,8 +178,9 @@ def _run(root: Path, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     services = open_services(enc, unlock=bench_unlock)
     services.security.take_recovery_code()
-    generate_demo(services, people=args.people, services=args.services,
-                  referrals=args.referrals, seed=7)  # fmt: skip
+    generate_demo(
+        services, people=args.people, services=args.services, referrals=args.referrals, seed=7
+    )
     services.close()
     # The sync bundle of DESIGN.md §9 (100 000 changes), written as bench_sync.py writes it.
     from bench_sync import add_caseload, add_directory, seeded
@@ -190,17 +195,27 @@ def _run(root: Path, args: argparse.Namespace) -> int:
     fresh_enc, fresh_plain = root / "fresh-encrypted", root / "fresh-plain"
     open_services(fresh_enc, unlock=bench_unlock).close()
     plain_copy(fresh_enc, fresh_plain)
-    print(f"setup: {args.people} people, {args.services} services, {args.referrals} referrals; "
-          f"a sync bundle of {export.entries} entries ({time.perf_counter() - started:.0f} s, "
-          f"not timed)")  # fmt: skip
+    print(
+        f"setup: {args.people} people, {args.services} services, {args.referrals} referrals; "
+        f"a sync bundle of {export.entries} entries ({time.perf_counter() - started:.0f} s, "
+        f"not timed)"
+    )
 
     rows: list[tuple[str, float, float]] = []
-    rows.append(("start to the unlock prompt (imports, folder checks)",
-                 median_of(3, lambda: to_prompt(enc, "encrypted")),
-                 median_of(3, lambda: to_prompt(plain, "plain"))))  # fmt: skip
-    rows.append(("unlock to My day (Argon2id, open, first queries)",
-                 median_of(3, lambda: to_my_day(open_encrypted, enc)),
-                 median_of(3, lambda: to_my_day(open_plain, plain))))  # fmt: skip
+    rows.append(
+        (
+            "start to the unlock prompt (imports, folder checks)",
+            median_of(3, lambda: to_prompt(enc, "encrypted")),
+            median_of(3, lambda: to_prompt(plain, "plain")),
+        )
+    )
+    rows.append(
+        (
+            "unlock to My day (Argon2id, open, first queries)",
+            median_of(3, lambda: to_my_day(open_encrypted, enc)),
+            median_of(3, lambda: to_my_day(open_plain, plain)),
+        )
+    )
     person = busiest_person(enc)
     figures = {}
     for kind, opener, folder in (("enc", open_encrypted, enc), ("plain", open_plain, plain)):
@@ -213,8 +228,10 @@ def _run(root: Path, args: argparse.Namespace) -> int:
     rows.append(("search as you type, p95 (ms)", figures["enc"][1], figures["plain"][1]))
     rows.append(("open the busiest person (ms)", figures["enc"][2], figures["plain"][2]))
     imports = {}
-    for kind, opener, folder in (("enc", open_encrypted, fresh_enc),
-                                 ("plain", open_plain, fresh_plain)):  # fmt: skip
+    for kind, opener, folder in (
+        ("enc", open_encrypted, fresh_enc),
+        ("plain", open_plain, fresh_plain),
+    ):
         services = opener(folder)
         try:
             imports[kind] = _timed(

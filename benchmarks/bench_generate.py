@@ -40,8 +40,10 @@ def recreate(folder: Path) -> None:
     if folder.exists():
         strangers = sorted(p.name for p in folder.iterdir() if p.name not in OURS)
         if strangers:
-            sys.exit(f"bench_generate: {folder} holds other files ({', '.join(strangers)}); "
-                     "choose another --data-dir")  # fmt: skip
+            sys.exit(
+                f"bench_generate: {folder} holds other files ({', '.join(strangers)}); "
+                "choose another --data-dir"
+            )
         shutil.rmtree(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
 

@@ -56,19 +56,67 @@ from referral_desk.store.seed import seed_reference_data
 BUDGET_S = 20.0
 LOCK_BUDGET_S = 2.0  # an officer's save waits at most this long for one chunk
 CATEGORIES = [
-    "accommodation", "ete", "finance", "relationships", "lifestyle", "drugs", "alcohol",
-    "wellbeing", "thinking", "attitudes", "health", "resettlement", "family", "bereavement",
-    "mentoring", "women",
-]  # fmt: skip
-AREAS = ["Leeds", "Bradford", "Wakefield", "Kirklees", "Calderdale", "Manchester", "Salford",
-         "Bolton", "Wigan", "Cardiff", "Swansea", "Newport", "Wrexham"]  # fmt: skip
+    "accommodation",
+    "ete",
+    "finance",
+    "relationships",
+    "lifestyle",
+    "drugs",
+    "alcohol",
+    "wellbeing",
+    "thinking",
+    "attitudes",
+    "health",
+    "resettlement",
+    "family",
+    "bereavement",
+    "mentoring",
+    "women",
+]
+AREAS = [
+    "Leeds",
+    "Bradford",
+    "Wakefield",
+    "Kirklees",
+    "Calderdale",
+    "Manchester",
+    "Salford",
+    "Bolton",
+    "Wigan",
+    "Cardiff",
+    "Swansea",
+    "Newport",
+    "Wrexham",
+]
 PRISONS = ["HMP Leeds", "HMP Manchester", "HMP Styal", "HMP Cardiff", "HMP Wakefield"]
-WORDS = ["Lighthouse", "New Leaf", "Bridge", "Open Door", "Harbour", "Compass", "Phoenix",
-         "Second Chance", "Beacon", "Anchor", "Horizon", "Turning Point", "Oasis",
-         "Haven"]  # fmt: skip
-KINDS = ["Housing advice", "Job club", "Debt advice", "Mentoring", "Drug recovery group",
-         "Family support", "Counselling", "Gate pick-up", "Benefits clinic",
-         "Tenancy support"]  # fmt: skip
+WORDS = [
+    "Lighthouse",
+    "New Leaf",
+    "Bridge",
+    "Open Door",
+    "Harbour",
+    "Compass",
+    "Phoenix",
+    "Second Chance",
+    "Beacon",
+    "Anchor",
+    "Horizon",
+    "Turning Point",
+    "Oasis",
+    "Haven",
+]
+KINDS = [
+    "Housing advice",
+    "Job club",
+    "Debt advice",
+    "Mentoring",
+    "Drug recovery group",
+    "Family support",
+    "Counselling",
+    "Gate pick-up",
+    "Benefits clinic",
+    "Tenancy support",
+]
 LANGUAGES = ["English", "Welsh", "Polish", "Urdu", "Punjabi", "Arabic"]
 
 
@@ -83,36 +131,56 @@ def build_source(db: Database, n_services: int, seed: int = 7) -> None:
             org_rows = []
             for i in range(n_orgs):
                 name = f"{rng.choice(WORDS)} {i}"
-                org_rows.append({"name": name, "description": f"{name} helps people.",
-                                 "website": f"https://org{i}.example",
-                                 "charity_number": str(1_000_000 + i),
-                                 "faith_based": i % 9 == 0})  # fmt: skip
+                org_rows.append(
+                    {
+                        "name": name,
+                        "description": f"{name} helps people.",
+                        "website": f"https://org{i}.example",
+                        "charity_number": str(1_000_000 + i),
+                        "faith_based": i % 9 == 0,
+                    }
+                )
             orgs = loader.add(Organisation, org_rows)
             locs = loader.add(
                 Location,
                 (
-                    {"organisation_id": orgs[i % n_orgs], "name": f"Office {i}",
-                     "address_1": f"{i} High Street", "city": rng.choice(AREAS),
-                     "region": "West Yorkshire", "postcode": f"LS{i % 30} {i % 9}AB",
-                     "latitude": 53.0 + (i % 100) / 100, "longitude": -1.5}
+                    {
+                        "organisation_id": orgs[i % n_orgs],
+                        "name": f"Office {i}",
+                        "address_1": f"{i} High Street",
+                        "city": rng.choice(AREAS),
+                        "region": "West Yorkshire",
+                        "postcode": f"LS{i % 30} {i % 9}AB",
+                        "latitude": 53.0 + (i % 100) / 100,
+                        "longitude": -1.5,
+                    }
                     for i in range(n_locations)
                 ),
-            )  # fmt: skip
+            )
             svc_rows = []
             for i in range(n_services):
-                svc_rows.append({
-                    "organisation_id": orgs[i % n_orgs], "location_id": locs[i % n_locations],
-                    "name": f"{rng.choice(KINDS)} {i}",
-                    "description": "Practical help for people on probation. " * 3,
-                    "phone": f"0113 496 {i % 10000:04d}", "email": f"s{i}@org.example",
-                    "languages": rng.sample(LANGUAGES, 2), "opening_times": "Mon-Fri 9-5",
-                    "what_to_bring": "Photo ID", "min_age": 18, "max_age": None,
-                    "prisons": [rng.choice(PRISONS)] if i % 4 == 0 else [],
-                    "isp_agreed": i % 3 == 0, "reports_attendance": i % 3 == 0,
-                    "capacity": rng.choice(["accepting", "waiting list", "full"]),
-                    "assured_date": None, "free": i % 5 != 0,
-                    "unit_cost": None if i % 5 else 25.0,
-                })  # fmt: skip
+                svc_rows.append(
+                    {
+                        "organisation_id": orgs[i % n_orgs],
+                        "location_id": locs[i % n_locations],
+                        "name": f"{rng.choice(KINDS)} {i}",
+                        "description": "Practical help for people on probation. " * 3,
+                        "phone": f"0113 496 {i % 10000:04d}",
+                        "email": f"s{i}@org.example",
+                        "languages": rng.sample(LANGUAGES, 2),
+                        "opening_times": "Mon-Fri 9-5",
+                        "what_to_bring": "Photo ID",
+                        "min_age": 18,
+                        "max_age": None,
+                        "prisons": [rng.choice(PRISONS)] if i % 4 == 0 else [],
+                        "isp_agreed": i % 3 == 0,
+                        "reports_attendance": i % 3 == 0,
+                        "capacity": rng.choice(["accepting", "waiting list", "full"]),
+                        "assured_date": None,
+                        "free": i % 5 != 0,
+                        "unit_cost": None if i % 5 else 25.0,
+                    }
+                )
             services = loader.add(Service, svc_rows)
             loader.add(
                 ServiceCategory,
@@ -216,28 +284,40 @@ def main(argv: list[str] | None = None) -> int:
         target.close()
 
     counts = summary.counts
-    print(f"services: {args.services}  organisations: {counts['organization']}  "
-          f"locations: {counts['location']}  attributes: {counts['attribute']}")  # fmt: skip
+    print(
+        f"services: {args.services}  organisations: {counts['organization']}  "
+        f"locations: {counts['location']}  attributes: {counts['attribute']}"
+    )
     print(f"package: {size / 1e6:.1f} MB in {len(summary.counts) + 1} files")
     print(f"build source (bulk load):   {t_build:6.2f} s")
     print(f"export:                     {t_export:6.2f} s")
-    print(f"import into empty database: {t_import:6.2f} s   (budget {BUDGET_S:.0f} s; "
-          f"CPU {c_import:.2f} s)")  # fmt: skip
+    print(
+        f"import into empty database: {t_import:6.2f} s   (budget {BUDGET_S:.0f} s; "
+        f"CPU {c_import:.2f} s)"
+    )
     print(f"floor: parse the same CSVs: {t_parse:6.2f} s   ({parsed_rows} rows, csv module only)")
     if chunks:
-        print(f"applied in {len(marks)} chunks; longest write transaction "
-              f"{max(chunks):.2f} s (budget {LOCK_BUDGET_S:.0f} s), median "
-              f"{statistics.median(chunks):.2f} s")  # fmt: skip
+        print(
+            f"applied in {len(marks)} chunks; longest write transaction "
+            f"{max(chunks):.2f} s (budget {LOCK_BUDGET_S:.0f} s), median "
+            f"{statistics.median(chunks):.2f} s"
+        )
     print(f"re-import, all unchanged:   {t_reimport:6.2f} s")
     print(f"dry run (preview):          {t_dry:6.2f} s")
-    print(f"re-import, every service description edited: {t_changed:6.2f} s "
-          f"({changed.total('changed')} changed)")  # fmt: skip
-    print(f"imported services: {services}, change entries: {entries}, "
-          f"rejected rows: {len(report.rejected)}, "
-          f"re-import changes: {again.total('new') + again.total('changed')}")  # fmt: skip
+    print(
+        f"re-import, every service description edited: {t_changed:6.2f} s "
+        f"({changed.total('changed')} changed)"
+    )
+    print(
+        f"imported services: {services}, change entries: {entries}, "
+        f"rejected rows: {len(report.rejected)}, "
+        f"re-import changes: {again.total('new') + again.total('changed')}"
+    )
     calibration = timeit.timeit("sum(range(1000))", number=20_000)
-    print(f"machine calibration: sum(range(1000)) x 20 000 = {calibration:.2f} s "
-          "(about 0.2 s on an unloaded 2020s laptop core)")  # fmt: skip
+    print(
+        f"machine calibration: sum(range(1000)) x 20 000 = {calibration:.2f} s "
+        "(about 0.2 s on an unloaded 2020s laptop core)"
+    )
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     ok = t_import <= BUDGET_S and services == args.services and not report.rejected

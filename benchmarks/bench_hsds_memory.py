@@ -74,10 +74,18 @@ print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - t0,
 def measure(package: Path, work: Path, dry: bool) -> dict[str, object]:
     db_dir = Path(tempfile.mkdtemp(dir=work))
     done = subprocess.run(
-        [sys.executable, "-c", CHILD_OPEN + CHILD, str(package), str(db_dir),
-         "dry" if dry else "wet"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            CHILD_OPEN + CHILD,
+            str(package),
+            str(db_dir),
+            "dry" if dry else "wet",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0 or not done.stdout.strip():
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
         return {"outcome": f"FAILED: {tail[0]}", "seconds": 0.0, "before_mb": 0, "peak_mb": 0}
@@ -91,8 +99,10 @@ def services_header() -> list[str]:
 
 
 def write_descriptor(folder: Path) -> None:
-    resources = [{"name": "organization", "path": "organizations.csv"},
-                 {"name": "service", "path": "services.csv"}]  # fmt: skip
+    resources = [
+        {"name": "organization", "path": "organizations.csv"},
+        {"name": "service", "path": "services.csv"},
+    ]
     (folder / "datapackage.json").write_text(json.dumps({"resources": resources}), "utf-8")
 
 
@@ -133,9 +143,15 @@ def large_package(folder: Path, services: int = 200_000, target_mb: int = 150) -
         writer = csv.DictWriter(fh, header, lineterminator="\r\n")
         writer.writeheader()
         for i in range(services):
-            writer.writerow({"id": f"{i + 2:08d}-0000-4000-8000-000000000000",
-                             "organization_id": org, "name": f"Service {i}",
-                             "description": description, "status": "active"})  # fmt: skip
+            writer.writerow(
+                {
+                    "id": f"{i + 2:08d}-0000-4000-8000-000000000000",
+                    "organization_id": org,
+                    "name": f"Service {i}",
+                    "description": description,
+                    "status": "active",
+                }
+            )
     return folder
 
 
@@ -181,8 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_large:
             large = large_package(root / "large")
             cases.append((f"{size_mb(large):.0f} MB, 200 000 services, dry run", large, True))
-        print(f"(packages built in {time.perf_counter() - t0:.1f} s; "
-              f"the HSDS package is {size_mb(package):.1f} MB)")  # fmt: skip
+        print(
+            f"(packages built in {time.perf_counter() - t0:.1f} s; "
+            f"the HSDS package is {size_mb(package):.1f} MB)"
+        )
         print(f"{'case':52} {'peak MB':>8} {'before':>7} {'budget':>7} {'seconds':>8}  outcome")
         for name, path, dry in cases:
             result = measure(path, root, dry)

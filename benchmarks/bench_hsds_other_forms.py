@@ -34,32 +34,63 @@ DAYS = ["1", "2", "3", "4", "5"]
 def v11_files(n: int) -> dict[str, list[dict[str, str]]]:
     orgs = max(1, n // 4)
     files: dict[str, list[dict[str, str]]] = {
-        "organizations.csv": [{"id": str(o), "name": f"Organisation {o}",
-                               "description": "A charity", "url": ""} for o in range(orgs)],
-        "locations.csv": [{"id": str(o), "organization_id": str(o), "name": f"Office {o}",
-                           "latitude": "53.8", "longitude": "-1.5"} for o in range(orgs)],
-        "physical_addresses.csv": [{"id": str(o), "location_id": str(o),
-                                    "address_1": f"{o} High Street", "city": "Leeds",
-                                    "state_province": "West Yorkshire",
-                                    "postal_code": "LS1 1AA", "country": "GB"}
-                                   for o in range(orgs)],
-        "taxonomy.csv": [{"id": "t1", "name": "Housing", "parent_id": "",
-                          "vocabulary": "demo"}],
-    }  # fmt: skip
+        "organizations.csv": [
+            {"id": str(o), "name": f"Organisation {o}", "description": "A charity", "url": ""}
+            for o in range(orgs)
+        ],
+        "locations.csv": [
+            {
+                "id": str(o),
+                "organization_id": str(o),
+                "name": f"Office {o}",
+                "latitude": "53.8",
+                "longitude": "-1.5",
+            }
+            for o in range(orgs)
+        ],
+        "physical_addresses.csv": [
+            {
+                "id": str(o),
+                "location_id": str(o),
+                "address_1": f"{o} High Street",
+                "city": "Leeds",
+                "state_province": "West Yorkshire",
+                "postal_code": "LS1 1AA",
+                "country": "GB",
+            }
+            for o in range(orgs)
+        ],
+        "taxonomy.csv": [{"id": "t1", "name": "Housing", "parent_id": "", "vocabulary": "demo"}],
+    }
     files["services.csv"] = [
-        {"id": str(s), "organization_id": str(s % orgs), "name": f"Service {s}",
-         "description": "Help with housing and benefits", "status": "active",
-         "application_process": "Phone", "wait_time": "2 weeks"} for s in range(n)
-    ]  # fmt: skip
+        {
+            "id": str(s),
+            "organization_id": str(s % orgs),
+            "name": f"Service {s}",
+            "description": "Help with housing and benefits",
+            "status": "active",
+            "application_process": "Phone",
+            "wait_time": "2 weeks",
+        }
+        for s in range(n)
+    ]
     files["service_at_location.csv"] = [
         {"id": str(s), "service_id": str(s), "location_id": str(s % orgs)} for s in range(n)
     ]
-    files["phones.csv"] = [{"id": str(s), "service_id": str(s), "number": "0113 496 0000"}
-                           for s in range(n)]  # fmt: skip
+    files["phones.csv"] = [
+        {"id": str(s), "service_id": str(s), "number": "0113 496 0000"} for s in range(n)
+    ]
     files["regular_schedules.csv"] = [
-        {"id": f"{s}-{d}", "service_id": str(s), "weekday": d, "opens_at": "09:00",
-         "closes_at": "17:00"} for s in range(n) for d in DAYS
-    ]  # fmt: skip
+        {
+            "id": f"{s}-{d}",
+            "service_id": str(s),
+            "weekday": d,
+            "opens_at": "09:00",
+            "closes_at": "17:00",
+        }
+        for s in range(n)
+        for d in DAYS
+    ]
     files["services_taxonomy.csv"] = [
         {"id": str(s), "service_id": str(s), "taxonomy_id": "t1"} for s in range(n)
     ]
@@ -82,22 +113,52 @@ def oruk_page(n: int) -> dict[str, Any]:
     services = []
     for s in range(n):
         o = s % orgs
-        services.append({
-            "id": f"svc-{s}", "name": f"Service {s}", "status": "active",
-            "description": "Help with housing and benefits",
-            "organization": {"id": f"org-{o}", "name": f"Organisation {o}",
-                             "description": "A charity"},
-            "phones": [{"id": f"ph-{s}", "number": "0113 496 0000"}],
-            "schedules": [{"id": f"sc-{s}-{d}", "freq": "WEEKLY", "byday": d, "wkst": "MO",
-                           "opens_at": "09:00", "closes_at": "17:00"}
-                          for d in ("MO", "TU", "WE", "TH", "FR")],
-            "service_at_locations": [{"id": f"sal-{s}", "location": {
-                "id": f"loc-{o}", "name": f"Office {o}", "location_type": "physical",
-                "addresses": [{"id": f"ad-{o}", "address_1": f"{o} High Street",
-                               "city": "Leeds", "state_province": "West Yorkshire",
-                               "postal_code": "LS1 1AA", "country": "GB"}]}}],
-            "attributes": [{"id": f"at-{s}", "taxonomy_term": {"id": "t1", "name": "Housing"}}],
-        })  # fmt: skip
+        services.append(
+            {
+                "id": f"svc-{s}",
+                "name": f"Service {s}",
+                "status": "active",
+                "description": "Help with housing and benefits",
+                "organization": {
+                    "id": f"org-{o}",
+                    "name": f"Organisation {o}",
+                    "description": "A charity",
+                },
+                "phones": [{"id": f"ph-{s}", "number": "0113 496 0000"}],
+                "schedules": [
+                    {
+                        "id": f"sc-{s}-{d}",
+                        "freq": "WEEKLY",
+                        "byday": d,
+                        "wkst": "MO",
+                        "opens_at": "09:00",
+                        "closes_at": "17:00",
+                    }
+                    for d in ("MO", "TU", "WE", "TH", "FR")
+                ],
+                "service_at_locations": [
+                    {
+                        "id": f"sal-{s}",
+                        "location": {
+                            "id": f"loc-{o}",
+                            "name": f"Office {o}",
+                            "location_type": "physical",
+                            "addresses": [
+                                {
+                                    "id": f"ad-{o}",
+                                    "address_1": f"{o} High Street",
+                                    "city": "Leeds",
+                                    "state_province": "West Yorkshire",
+                                    "postal_code": "LS1 1AA",
+                                    "country": "GB",
+                                }
+                            ],
+                        },
+                    }
+                ],
+                "attributes": [{"id": f"at-{s}", "taxonomy_term": {"id": "t1", "name": "Housing"}}],
+            }
+        )
     return {"contents": services, "totalElements": n}
 
 
@@ -135,9 +196,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"services: {n}")
         for label, path, floor_name, floor in (
             ("HSDS 1.1 tabular (no datapackage.json)", v11, "csv module", lambda: parse_csvs(v11)),
-            ("ORUK JSON page", feed, "json.loads",
-             lambda: len(json.loads(feed.read_text("utf-8"))["contents"])),
-        ):  # fmt: skip
+            (
+                "ORUK JSON page",
+                feed,
+                "json.loads",
+                lambda: len(json.loads(feed.read_text("utf-8"))["contents"]),
+            ),
+        ):
             t_floor, _ = timed(floor)
             db, admin = fresh_admin(root, label.split()[0] + str(len(label)))
             t_dry, preview = timed(lambda p=path, a=admin: a.import_package(p, dry_run=True))

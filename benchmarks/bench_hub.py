@@ -63,8 +63,11 @@ def main() -> None:
     import os
 
     p = parser(__doc__.splitlines()[0], default_data=TEAM_DATA)
-    p.add_argument("--url", default=os.environ.get("REFERRAL_DESK_HUB_URL")
-                   or os.environ.get("REFERRAL_DESK_HUB_TEST_URL"))  # fmt: skip
+    p.add_argument(
+        "--url",
+        default=os.environ.get("REFERRAL_DESK_HUB_URL")
+        or os.environ.get("REFERRAL_DESK_HUB_TEST_URL"),
+    )
     p.add_argument("--teams", type=int, default=200)
     p.add_argument("--referrals-per-team", type=int, default=5_000)
     p.add_argument("--rounds", type=int, default=3)
@@ -80,8 +83,10 @@ def main() -> None:
     with timed() as made:
         signed = app.hub.make_return()
     facts = signed.facts()
-    print(f"team return: {len(facts['needs'])} needs, {len(facts['referrals'])} referrals, "
-          f"{len(signed.payload) / 1e6:.1f} MB JSON, made in {made.wall:.2f} s")  # fmt: skip
+    print(
+        f"team return: {len(facts['needs'])} needs, {len(facts['referrals'])} referrals, "
+        f"{len(signed.payload) / 1e6:.1f} MB JSON, made in {made.wall:.2f} s"
+    )
 
     name = "bench_hub_" + uuid.uuid4().hex[:8]
     with psycopg.connect(args.url, autocommit=True) as conn:
@@ -93,18 +98,24 @@ def main() -> None:
         with timed() as carried:
             data = seal_return(signed, "benchmark region passphrase", KeyCache())
             open_return(data, "benchmark region passphrase", KeyCache())
-        print(f"one carried file sealed and opened: {carried.wall:.2f} s "
-              f"({len(data) / 1e6:.1f} MB)")  # fmt: skip
+        print(
+            f"one carried file sealed and opened: {carried.wall:.2f} s ({len(data) / 1e6:.1f} MB)"
+        )
         with timed() as loading:
             for i in range(args.teams):
-                team = sign_return(facts, team=f"Team {i + 1:03d}",
-                                   created=f"2026-01-01T00:00:{i % 60:02d}",
-                                   key=Ed25519PrivateKey.generate())  # fmt: skip
+                team = sign_return(
+                    facts,
+                    team=f"Team {i + 1:03d}",
+                    created=f"2026-01-01T00:00:{i % 60:02d}",
+                    key=Ed25519PrivateKey.generate(),
+                )
                 load(hub, team)
         total = args.teams * len(facts["referrals"])
         per = loading.wall / args.teams
-        print(f"loaded {args.teams} returns ({total:,} referrals) in {loading.wall:.1f} s "
-              f"({per:.2f} s per return; CPU {loading.cpu:.1f} s)")  # fmt: skip
+        print(
+            f"loaded {args.teams} returns ({total:,} referrals) in {loading.wall:.1f} s "
+            f"({per:.2f} s per return; CPU {loading.cpu:.1f} s)"
+        )
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("ANALYZE")
             size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]

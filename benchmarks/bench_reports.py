@@ -50,8 +50,9 @@ def open_large(data_dir: Path) -> AppServices:
 
         print(f"no database in {data_dir}: generating the large data set…", flush=True)
         with timed() as gen:
-            generate_demo(app, people=LARGE_PEOPLE, services=LARGE_SERVICES,
-                          referrals=LARGE_REFERRALS, seed=0)  # fmt: skip
+            generate_demo(
+                app, people=LARGE_PEOPLE, services=LARGE_SERVICES, referrals=LARGE_REFERRALS, seed=0
+            )
         print(f"generated in {gen.wall:.0f} s")
     return app
 

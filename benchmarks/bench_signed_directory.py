@@ -71,8 +71,11 @@ def main() -> int:
     t0 = time.perf_counter()
     SyncEngine(src, keys, kdf=KDF).sync(store, PASSPHRASE)  # signs, then exports
     export = time.perf_counter() - t0
-    changes = _count(src, "SELECT COUNT(*) FROM change_entry WHERE table_name IN "
-                     "('organisation','service','service_category')")  # fmt: skip
+    changes = _count(
+        src,
+        "SELECT COUNT(*) FROM change_entry WHERE table_name IN "
+        "('organisation','service','service_category')",
+    )
     figures = {}
     for i, name in enumerate(names):
         dst = Database.open(root / f"colleague-{i}")
@@ -95,12 +98,16 @@ def main() -> int:
         t1 = time.perf_counter()
         signed = sign_own_entries(session)
         sign_secs = time.perf_counter() - t1
-    print(f"signing alone: {signed} changes in {sign_secs:.2f} s "
-          f"({sign_secs / max(signed, 1) * 1e6:.1f} µs per change)")  # fmt: skip
+    print(
+        f"signing alone: {signed} changes in {sign_secs:.2f} s "
+        f"({sign_secs / max(signed, 1) * 1e6:.1f} µs per change)"
+    )
     print(f"directory changes: {changes}; keeper's sync (sign + export): {export:.2f} s")
     overhead = figures["checked"] - figures["unchecked (floor)"]
-    print(f"verification overhead: {overhead:.2f} s ({overhead / max(changes, 1) * 1e6:.1f} µs "
-          "per change)")  # fmt: skip
+    print(
+        f"verification overhead: {overhead:.2f} s ({overhead / max(changes, 1) * 1e6:.1f} µs "
+        "per change)"
+    )
     return 0
 
 

@@ -78,29 +78,59 @@ def add_caseload(db: Database, services: list[str], people: int, tag: str = "") 
     for start in range(0, people, batch):
         with db.write(reason="bench caseload") as s:
             for i in range(start, min(start + batch, people)):
-                p = Person(given_name=f"Given{tag}{i}", family_name=f"Family{i % 97}",
-                           date_of_birth=date(1970 + i % 30, 1 + i % 12, 1 + i % 28),
-                           crn=f"X{i:06d}", setting="community", area="wales")  # fmt: skip
+                p = Person(
+                    given_name=f"Given{tag}{i}",
+                    family_name=f"Family{i % 97}",
+                    date_of_birth=date(1970 + i % 30, 1 + i % 12, 1 + i % 28),
+                    crn=f"X{i:06d}",
+                    setting="community",
+                    area="wales",
+                )
                 s.add(p)
                 needs = []
                 for k in range(2):
-                    n = Need(person_id=p.id, category_code="accommodation", priority=k + 1,
-                             description=f"need {k}", identified_on=now.date(),
-                             status="open")  # fmt: skip
+                    n = Need(
+                        person_id=p.id,
+                        category_code="accommodation",
+                        priority=k + 1,
+                        description=f"need {k}",
+                        identified_on=now.date(),
+                        status="open",
+                    )
                     s.add(n)
-                    s.add(NeedStatusChange(need_id=n.id, from_status=None, to_status="open",
-                                           at=now))  # fmt: skip
+                    s.add(
+                        NeedStatusChange(need_id=n.id, from_status=None, to_status="open", at=now)
+                    )
                     needs.append(n)
-                ref = Referral(reference=uuid.uuid4().hex[:7].upper(), person_id=p.id,
-                               need_id=needs[0].id, service_id=services[i % len(services)],
-                               made_on=now.date(), consent_confirmed=True,
-                               shared_info=["name", "needs"], status="sent")  # fmt: skip
+                ref = Referral(
+                    reference=uuid.uuid4().hex[:7].upper(),
+                    person_id=p.id,
+                    need_id=needs[0].id,
+                    service_id=services[i % len(services)],
+                    made_on=now.date(),
+                    consent_confirmed=True,
+                    shared_info=["name", "needs"],
+                    status="sent",
+                )
                 s.add(ref)
                 for frm, to in ((None, "draft"), ("draft", "sent")):
-                    s.add(ReferralStatusChange(referral_id=ref.id, from_status=frm, to_status=to,
-                                               at=now, channel="phone"))  # fmt: skip
-                s.add(FollowUp(referral_id=ref.id, person_id=p.id, kind="check_acceptance",
-                               due_on=now.date() + timedelta(days=7)))  # fmt: skip
+                    s.add(
+                        ReferralStatusChange(
+                            referral_id=ref.id,
+                            from_status=frm,
+                            to_status=to,
+                            at=now,
+                            channel="phone",
+                        )
+                    )
+                s.add(
+                    FollowUp(
+                        referral_id=ref.id,
+                        person_id=p.id,
+                        kind="check_acceptance",
+                        due_on=now.date() + timedelta(days=7),
+                    )
+                )
                 s.add(CaseNote(person_id=p.id, at=now, text="called provider"))
 
 
@@ -127,8 +157,11 @@ def report(name: str, secs: tuple[float, float], detail: str) -> bool:
     wall, cpu = secs
     budget = BUDGETS[name]
     ok = wall <= budget
-    print(f"{name:9} {wall:7.3f} s wall, {cpu:6.3f} s CPU  (budget {budget:.1f} s) "
-          f"{'ok' if ok else '<-- OVER BUDGET'}  {detail}", flush=True)  # fmt: skip
+    print(
+        f"{name:9} {wall:7.3f} s wall, {cpu:6.3f} s CPU  (budget {budget:.1f} s) "
+        f"{'ok' if ok else '<-- OVER BUDGET'}  {detail}",
+        flush=True,
+    )
     return ok
 
 
@@ -162,8 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         base = _entries(src)
         add_caseload(src, services, max(1, (args.entries - base) // per_person))
         total = _entries(src)
-        print(f"setup: source site with {total} change entries "
-              f"({time.perf_counter() - t0:.1f} s, not timed)")  # fmt: skip
+        print(
+            f"setup: source site with {total} change entries "
+            f"({time.perf_counter() - t0:.1f} s, not timed)"
+        )
 
         bundle = root / "all.rdsync"
         secs, res = timed("export", lambda: SyncEngine(src).export_file(bundle, PASSPHRASE))
@@ -209,12 +244,18 @@ def main(argv: list[str] | None = None) -> int:
             info = open_store(store, PASSPHRASE, e.keys, create=False)
             e._export_to_store(store, info, PASSPHRASE, False)
         add_caseload(dst, services, 1, tag="own")
-        print(f"setup: 10 colleagues made {made} changes each "
-              f"({time.perf_counter() - t0:.1f} s, not timed)")  # fmt: skip
+        print(
+            f"setup: 10 colleagues made {made} changes each "
+            f"({time.perf_counter() - t0:.1f} s, not timed)"
+        )
         secs, res = timed("daily", lambda: SyncEngine(dst).sync(store, PASSPHRASE))
         imp = res.imported
-        ok &= report("daily", secs, f"imported {imp.bundles} bundles, {imp.entries_new} changes; "
-                     f"exported {res.exported.entries}")  # fmt: skip
+        ok &= report(
+            "daily",
+            secs,
+            f"imported {imp.bundles} bundles, {imp.entries_new} changes; "
+            f"exported {res.exported.entries}",
+        )
         print(load())
         for c in colleagues:
             c.close()

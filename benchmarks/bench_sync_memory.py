@@ -76,10 +76,18 @@ print(json.dumps({"outcome": outcome, "peak_mb": peak,
 
 def measure(db_dir: Path, bundle: Path | None) -> dict[str, object]:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD_OPEN + CHILD, str(db_dir), str(bundle) if bundle else "-",
-         PASSPHRASE],
-        capture_output=True, text=True, timeout=3600,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            CHILD_OPEN + CHILD,
+            str(db_dir),
+            str(bundle) if bundle else "-",
+            PASSPHRASE,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if done.returncode != 0:
         return {"outcome": "CRASHED: " + done.stderr.strip().splitlines()[-1], "peak_mb": -1}
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -90,19 +98,28 @@ def report(name: str, result: dict[str, object], floor: int) -> bool:
     ok = 0 <= peak <= BUDGET_MB
     seconds = f", {result['seconds']} s" if "seconds" in result else ""
     verdict = "ok" if ok else "<-- OVER BUDGET"
-    print(f"{name:34} peak {peak:5d} MB  (budget {BUDGET_MB} MB, floor {floor} MB) {verdict}  "
-          f"{result['outcome']}{seconds}", flush=True)  # fmt: skip
+    print(
+        f"{name:34} peak {peak:5d} MB  (budget {BUDGET_MB} MB, floor {floor} MB) {verdict}  "
+        f"{result['outcome']}{seconds}",
+        flush=True,
+    )
     return ok
 
 
 def huge_file(path: Path, fmt: int) -> None:
     """A valid header followed by 500 MB (sparse: no disk space is used)."""
     header = BundleHeader(
-        format=fmt, schema=2, app="0.1.0", bundle_id=str(uuid.uuid4()),
-        site_id=str(uuid.uuid4()), created="2026-03-02T10:00:00", salt=os.urandom(16),
-        kdf=DEFAULT_KDF, nonce=os.urandom(12 if fmt == 1 else 7),
+        format=fmt,
+        schema=2,
+        app="0.1.0",
+        bundle_id=str(uuid.uuid4()),
+        site_id=str(uuid.uuid4()),
+        created="2026-03-02T10:00:00",
+        salt=os.urandom(16),
+        kdf=DEFAULT_KDF,
+        nonce=os.urandom(12 if fmt == 1 else 7),
         segment=SEGMENT if fmt == 2 else 0,
-    )  # fmt: skip
+    )
     with open(path, "wb") as fh:
         fh.write(header.prefix())
         fh.seek(HUGE)
@@ -115,16 +132,36 @@ def insider_entries(people: int, site: str) -> Iterator[list[object]]:
     for i in range(people):
         rid = str(uuid.uuid4())
         fields = {
-            "given_name": f"Given{i}", "family_name": "Insider", "date_of_birth": "1980-01-01",
-            "crn": None, "nomis": None, "pnc": None, "gender": "", "ethnicity": "",
-            "disability": "", "religion": "", "foreign_national": None, "setting": "community",
-            "prison": "", "area": "", "office": "", "expected_release_date": None,
-            "cohort_iom": False, "cohort_ppo": False, "cohort_womens": False,
-            "cohort_young_adult": False, "owner_officer_id": None, "contact_preferences": "",
-            "consent_given_on": None, "consent_scope": "", "consent_withdrawn_on": None,
-            "closed_on": None, "created_at": "2026-01-01T09:00:00", "site_id": site,
+            "given_name": f"Given{i}",
+            "family_name": "Insider",
+            "date_of_birth": "1980-01-01",
+            "crn": None,
+            "nomis": None,
+            "pnc": None,
+            "gender": "",
+            "ethnicity": "",
+            "disability": "",
+            "religion": "",
+            "foreign_national": None,
+            "setting": "community",
+            "prison": "",
+            "area": "",
+            "office": "",
+            "expected_release_date": None,
+            "cohort_iom": False,
+            "cohort_ppo": False,
+            "cohort_womens": False,
+            "cohort_young_adult": False,
+            "owner_officer_id": None,
+            "contact_preferences": "",
+            "consent_given_on": None,
+            "consent_scope": "",
+            "consent_withdrawn_on": None,
+            "closed_on": None,
+            "created_at": "2026-01-01T09:00:00",
+            "site_id": site,
             "deleted_at": None,
-        }  # fmt: skip
+        }
         for name, value in fields.items():
             seq += 1
             yield [site, seq, "person", rid, name, json.dumps(value), stamp + seq, 0]
@@ -134,8 +171,9 @@ def insider_bundle(path: Path, entries: int) -> int:
     site = str(uuid.uuid4())
     people = max(1, -(-entries // 29))
     with atomic_output(path) as fh:
-        writer = BundleWriter(fh, site_id=site, passphrase=PASSPHRASE, keys=KeyCache(),
-                              salt=os.urandom(16))  # fmt: skip
+        writer = BundleWriter(
+            fh, site_id=site, passphrase=PASSPHRASE, keys=KeyCache(), salt=os.urandom(16)
+        )
         batch: list[list[object]] = []
         for e in insider_entries(people, site):
             batch.append(e)
@@ -182,13 +220,16 @@ def main(argv: list[str] | None = None) -> int:
         source.close()
         insider = root / "insider.rdsync"
         count = insider_bundle(insider, args.insider)
-        print(f"setup: normal bundle {made.entries} entries ({normal.stat().st_size >> 20} MB), "
-              f"insider bundle {count} entries ({insider.stat().st_size >> 20} MB) "
-              f"({time.perf_counter() - t0:.0f} s, not timed)", flush=True)  # fmt: skip
-        ok &= report(f"normal bundle, {made.entries} entries",
-                     measure(fresh("normal"), normal), floor)  # fmt: skip
-        ok &= report(f"insider bundle, {count} entries",
-                     measure(fresh("insider"), insider), floor)  # fmt: skip
+        print(
+            f"setup: normal bundle {made.entries} entries ({normal.stat().st_size >> 20} MB), "
+            f"insider bundle {count} entries ({insider.stat().st_size >> 20} MB) "
+            f"({time.perf_counter() - t0:.0f} s, not timed)",
+            flush=True,
+        )
+        ok &= report(
+            f"normal bundle, {made.entries} entries", measure(fresh("normal"), normal), floor
+        )
+        ok &= report(f"insider bundle, {count} entries", measure(fresh("insider"), insider), floor)
         print(load())
     finally:
         if not args.keep:

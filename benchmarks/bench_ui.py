@@ -127,8 +127,10 @@ def child_start(data_dir: Path, ini: Path) -> None:
         "follow_ups": window.my_day.follow_model.rowCount(),
         "people": window.caseload.model.rowCount(),
     }
-    print("RESULT " + json.dumps({"shown": shown, "usable": usable, "all": everything, **counts}),
-          flush=True)  # fmt: skip
+    print(
+        "RESULT " + json.dumps({"shown": shown, "usable": usable, "all": everything, **counts}),
+        flush=True,
+    )
     window.close()
     services.close()
 
@@ -179,8 +181,9 @@ def add_heavy_person(data_dir: Path) -> str:
 
     services = open_services(data_dir, unlock=bench_unlock)
     try:
-        person = services.people.add(given_name="Heavy", family_name="Benchmark",
-                                     consent_given_on="2026-01-05")  # fmt: skip
+        person = services.people.add(
+            given_name="Heavy", family_name="Benchmark", consent_given_on="2026-01-05"
+        )
         cats = [c.code for c in services.reference.categories() if c.code != "other"]
         svc_ids = [s.id for s in services.directory.list_services() if s.status == "active"][:50]
         for i in range(50):
@@ -253,8 +256,10 @@ def measure_open(data_dir: Path, ini: Path, heavy_id: str | None) -> None:
         ms = time_opening(app, window, person_id)
         timings.append((ms, needs, referrals))
     first, rest = timings[0], timings[1:]
-    print(f"open the busiest person first (warm-up, {first[1]} needs, {first[2]} referrals): "
-          f"{first[0]:.0f} ms")  # fmt: skip
+    print(
+        f"open the busiest person first (warm-up, {first[1]} needs, {first[2]} referrals): "
+        f"{first[0]:.0f} ms"
+    )
     sizes = ", ".join(f"{n}+{r}: {ms:.0f} ms" for ms, n, r in rest)
     print(f"people opened next (needs+referrals: time): {sizes}")
     median = statistics.median(ms for ms, _n, _r in rest)
@@ -264,15 +269,22 @@ def measure_open(data_dir: Path, ini: Path, heavy_id: str | None) -> None:
         started = time.perf_counter()
         services.people.detail(person_id)
         detail.append((time.perf_counter() - started) * 1000)
-    print(f"of which loading the data (PeopleService.detail), median: "
-          f"{statistics.median(detail):.0f} ms")  # fmt: skip
+    print(
+        f"of which loading the data (PeopleService.detail), median: "
+        f"{statistics.median(detail):.0f} ms"
+    )
     verdict("open a person, median of 10", median, OPEN_BUDGET_MS, "ms", digits=0)
     verdict("open a person, slowest of 10", worst, OPEN_BUDGET_MS, "ms", digits=0)
     if heavy_id is not None:
         time_opening(app, window, people[0][0])
         heavy = [time_opening(app, window, heavy_id) for _ in range(3)]
-        verdict("open a person with 50 needs and 50 referrals, median of 3",
-                statistics.median(heavy), OPEN_BUDGET_MS, "ms", digits=0)  # fmt: skip
+        verdict(
+            "open a person with 50 needs and 50 referrals, median of 3",
+            statistics.median(heavy),
+            OPEN_BUDGET_MS,
+            "ms",
+            digits=0,
+        )
     window.close()
     services.close()
 
@@ -318,15 +330,18 @@ def ensure_data(data_dir: Path) -> None:
     print(f"generating the large data set in {data_dir} (takes a minute)…", flush=True)
     services = open_services(data_dir, unlock=bench_unlock)
     try:
-        generate_demo(services, people=LARGE_PEOPLE, services=LARGE_SERVICES,
-                      referrals=LARGE_REFERRALS)  # fmt: skip
+        generate_demo(
+            services, people=LARGE_PEOPLE, services=LARGE_SERVICES, referrals=LARGE_REFERRALS
+        )
     finally:
         services.close()
 
 
 def main() -> int:
-    p = parser("Time the desktop client's start and opening a person on the large data set.",
-               default_data=LARGE_DATA)  # fmt: skip
+    p = parser(
+        "Time the desktop client's start and opening a person on the large data set.",
+        default_data=LARGE_DATA,
+    )
     p.add_argument("--runs", type=int, default=3, help="start-ups to time (median is judged)")
     p.add_argument(
         "--heavy",
@@ -347,11 +362,13 @@ def main() -> int:
         ini = Path(tmp) / "window.ini"
         runs = [run_child(args.data_dir, ini) for _ in range(max(args.runs, 1))]
         for i, r in enumerate(runs, 1):
-            print(f"start-up {i} (seconds from launch): window shown {r['launch_to_shown']:.2f}, "
-                  f"My day filled {r['launch_to_usable']:.2f}, caseload loaded "
-                  f"{r['all'] + r['launch_to_usable'] - r['usable']:.2f}; "
-                  f"{int(r['follow_ups'])} follow-ups to the end of the week, "
-                  f"{int(r['people'])} people")  # fmt: skip
+            print(
+                f"start-up {i} (seconds from launch): window shown {r['launch_to_shown']:.2f}, "
+                f"My day filled {r['launch_to_usable']:.2f}, caseload loaded "
+                f"{r['all'] + r['launch_to_usable'] - r['usable']:.2f}; "
+                f"{int(r['follow_ups'])} follow-ups to the end of the week, "
+                f"{int(r['people'])} people"
+            )
         service_times(args.data_dir)
         verdict(
             "start to window shown and responsive (data loading), median",

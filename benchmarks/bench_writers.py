@@ -57,11 +57,27 @@ def child(result_file: str, argv: list[str]) -> int:
 def loop(folder: Path, n: int, writes: int, result_file: Path) -> None:
     for i in range(writes):
         subprocess.run(
-            [sys.executable, __file__, "--child", str(result_file), "--",
-             "--data-dir", str(folder), "person", "add", "--given", f"Writer{n}",
-             "--family", f"Number{i}", "--dob", "1980-01-01"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
-        )  # fmt: skip
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(result_file),
+                "--",
+                "--data-dir",
+                str(folder),
+                "person",
+                "add",
+                "--given",
+                f"Writer{n}",
+                "--family",
+                f"Number{i}",
+                "--dob",
+                "1980-01-01",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
 
 
 def main() -> int:
@@ -81,11 +97,16 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "data"
-        subprocess.run([sys.executable, "-m", "referral_desk", "--data-dir", str(folder), "init"],
-                       stdout=subprocess.DEVNULL, check=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "referral_desk", "--data-dir", str(folder), "init"],
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
         results = [Path(tmp) / f"loop{n}.jsonl" for n in range(args.writers)]
-        threads = [threading.Thread(target=loop, args=(folder, n, args.writes, results[n]))
-                   for n in range(args.writers)]  # fmt: skip
+        threads = [
+            threading.Thread(target=loop, args=(folder, n, args.writes, results[n]))
+            for n in range(args.writers)
+        ]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
@@ -94,16 +115,30 @@ def main() -> int:
         elapsed = time.perf_counter() - t0
         rows = [json.loads(line) for r in results for line in r.read_text().splitlines()]
         people = subprocess.run(
-            [sys.executable, "-m", "referral_desk", "--data-dir", str(folder), "list", "people",
-             "--json"], capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "referral_desk",
+                "--data-dir",
+                str(folder),
+                "list",
+                "people",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     total = args.writers * args.writes
     refused = sum(1 for r in rows if r["code"] != 0)
-    print(f"{args.writers} writers x {args.writes} writes: {len(rows)} commands in "
-          f"{elapsed:.1f} s, {len(json.loads(people))} people stored")  # fmt: skip
+    print(
+        f"{args.writers} writers x {args.writes} writes: {len(rows)} commands in "
+        f"{elapsed:.1f} s, {len(json.loads(people))} people stored"
+    )
     verdict(f"writes refused (of {total})", refused, 0, "writes", digits=0)
-    verdict("slowest wait for the write lock", max(r["wait"] for r in rows), timeout_s, "s",
-            digits=3)  # fmt: skip
+    verdict(
+        "slowest wait for the write lock", max(r["wait"] for r in rows), timeout_s, "s", digits=3
+    )
     print(f"slowest whole command (start-up included): {max(r['total'] for r in rows):.2f} s")
     return 0
 

@@ -132,9 +132,11 @@ def run_gui(
         return 2
     except Exception as err:  # a damaged installation (resource files), never a bare traceback
         logs.log_unexpected(err, "opening the data")
-        message = ("Referral Desk could not start: part of the installation or the data could "
-                   "not be read. Nothing was changed. The log file in the data folder (logs/) "
-                   "has the details for IT support; reinstalling may help.")  # fmt: skip
+        message = (
+            "Referral Desk could not start: part of the installation or the data could "
+            "not be read. Nothing was changed. The log file in the data folder (logs/) "
+            "has the details for IT support; reinstalling may help."
+        )
         print(f"referral-desk: {message}", file=sys.stderr)
         from referral_desk.ui.main import show_start_error
 

@@ -60,8 +60,9 @@ def configure(data_dir: Path) -> Path | None:
         logger.removeHandler(old)  # one process, one data folder: the newest one wins
         old.close()
     try:
-        handler = _PrivateRotatingHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                          encoding="utf-8", delay=True)  # fmt: skip
+        handler = _PrivateRotatingHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        )
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -33,13 +33,16 @@ def missing_platform_plugin() -> str | None:
     """The platform Qt would use, if no folder Qt looks in has its plugin; None when it is there
     (or when this cannot tell, e.g. Qt built some other way: then Qt decides)."""
     wanted = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] or {
-        "win32": "windows", "darwin": "cocoa"}.get(sys.platform, "xcb")  # fmt: skip
+        "win32": "windows",
+        "darwin": "cocoa",
+    }.get(sys.platform, "xcb")
     folders = _plugin_folders()
     if not folders:
         return None
     for folder in folders:
-        if folder.is_dir() and any(p.name.lower().startswith(("q" + wanted, "libq" + wanted))
-                                   for p in folder.iterdir()):  # fmt: skip
+        if folder.is_dir() and any(
+            p.name.lower().startswith(("q" + wanted, "libq" + wanted)) for p in folder.iterdir()
+        ):
             return None
     return wanted
 

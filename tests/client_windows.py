@@ -72,15 +72,34 @@ def _exchange(kind: str) -> Make:
     from referral_desk.ui.sync_dialogs import Outcome
 
     imported = ImportSummary(
-        dry_run=True, bundles=3, already_seen=1, entries_total=900, entries_new=850,
-        people=12, needs=40, referrals=55, follow_ups=70, directory=230, other=9, deleted=2,
-        conflicts=3, clock_reviews=1, future_stamped=1, quarantined=2, released=1,
-        still_quarantined=2, pending=4,
+        dry_run=True,
+        bundles=3,
+        already_seen=1,
+        entries_total=900,
+        entries_new=850,
+        people=12,
+        needs=40,
+        referrals=55,
+        follow_ups=70,
+        directory=230,
+        other=9,
+        deleted=2,
+        conflicts=3,
+        clock_reviews=1,
+        future_stamped=1,
+        quarantined=2,
+        released=1,
+        still_quarantined=2,
+        pending=4,
         quarantine_reasons=(("directory change not signed by a directory keeper", 2),),
-        refused=tuple(RefusedFile(f"outbox/{'b' * 36}/{'c' * 36}.rdsync",
-                                  "This file was damaged or changed after it was written; "
-                                  "nothing was taken from it.") for _ in range(2)),
-    )  # fmt: skip
+        refused=tuple(
+            RefusedFile(
+                f"outbox/{'b' * 36}/{'c' * 36}.rdsync",
+                "This file was damaged or changed after it was written; nothing was taken from it.",
+            )
+            for _ in range(2)
+        ),
+    )
     exported = ExportSummary(path="x.rdsync", entries=120, sites=2)
 
     def make(ctx: Ctx) -> QDialog:
@@ -126,113 +145,265 @@ def _recovery_page(ctx: Ctx) -> QDialog:
 
 DIALOGS: dict[str, list[Case]] = {
     "accountability.AccessLogDialog": [
-        Case("who has opened this record", lambda c: _ui("accountability", "AccessLogDialog")(
-            c.services.access.for_person(c.person.id) if _manager(c) else [], c.window),
-            "Close")],
+        Case(
+            "who has opened this record",
+            lambda c: _ui("accountability", "AccessLogDialog")(
+                c.services.access.for_person(c.person.id) if _manager(c) else [], c.window
+            ),
+            "Close",
+        )
+    ],
     "accountability.RetentionDialog": [
-        Case("retention", lambda c: _ui("accountability", "RetentionDialog")(
-            c.services, c.window), "Close")],
+        Case(
+            "retention",
+            lambda c: _ui("accountability", "RetentionDialog")(c.services, c.window),
+            "Close",
+        )
+    ],
     "about_dialog.AboutDialog": [
         Case("about", lambda c: _ui("about_dialog", "AboutDialog")(c.services, c.window), "Close"),
     ],
     "correction_dialog.ReportCorrectionDialog": [
-        Case("report a correction", lambda c: _ui("correction_dialog", "ReportCorrectionDialog")(
-            c.services, c.service.id, c.window), "Send to directory keeper")],
+        Case(
+            "report a correction",
+            lambda c: _ui("correction_dialog", "ReportCorrectionDialog")(
+                c.services, c.service.id, c.window
+            ),
+            "Send to directory keeper",
+        )
+    ],
     "directory_page.CapacityDialog": [
-        Case("capacity", lambda c: _ui("directory_page", "CapacityDialog")(
-            c.service, c.services.clock.today(), c.window), "Save")],
+        Case(
+            "capacity",
+            lambda c: _ui("directory_page", "CapacityDialog")(
+                c.service, c.services.clock.today(), c.window
+            ),
+            "Save",
+        )
+    ],
     "directory_page.PrecheckDialog": [
-        Case("pre-check", lambda c: _ui("directory_page", "PrecheckDialog")(
-            c.service, c.services.clock.today(), c.window), "Save")],
+        Case(
+            "pre-check",
+            lambda c: _ui("directory_page", "PrecheckDialog")(
+                c.service, c.services.clock.today(), c.window
+            ),
+            "Save",
+        )
+    ],
     "directory_page.StatusDialog": [
-        Case("service status", lambda c: _ui("directory_page", "StatusDialog")(
-            c.service, c.window), "Save")],
+        Case(
+            "service status",
+            lambda c: _ui("directory_page", "StatusDialog")(c.service, c.window),
+            "Save",
+        )
+    ],
     "directory_page.ImportPreviewDialog": [Case("import preview", _import_preview, "Cancel")],
     "find_service.FindServiceDialog": [
-        Case("find a service", lambda c: _ui("find_service", "FindServiceDialog")(
-            c.services, c.need.id, c.window), "Refer to this service",
-             ready=lambda d: not d.search_pending)],
+        Case(
+            "find a service",
+            lambda c: _ui("find_service", "FindServiceDialog")(c.services, c.need.id, c.window),
+            "Refer to this service",
+            ready=lambda d: not d.search_pending,
+        )
+    ],
     "main_window.ShortcutsDialog": [
-        Case("keyboard shortcuts", lambda c: _ui("main_window", "ShortcutsDialog")(
-            list(c.window.actions_by_name.values()), c.window), "Close")],
+        Case(
+            "keyboard shortcuts",
+            lambda c: _ui("main_window", "ShortcutsDialog")(
+                list(c.window.actions_by_name.values()), c.window
+            ),
+            "Close",
+        )
+    ],
     "my_day.FollowUpDoneDialog": [
-        Case("follow-up done", lambda c: _ui("my_day", "FollowUpDoneDialog")(
-            c.services, c.follow_up, c.window), "Mark done")],
+        Case(
+            "follow-up done",
+            lambda c: _ui("my_day", "FollowUpDoneDialog")(c.services, c.follow_up, c.window),
+            "Mark done",
+        )
+    ],
     "my_day.RescheduleDialog": [
-        Case("reschedule", lambda c: _ui("my_day", "RescheduleDialog")(
-            c.services, c.follow_up, c.window), "Reschedule")],
+        Case(
+            "reschedule",
+            lambda c: _ui("my_day", "RescheduleDialog")(c.services, c.follow_up, c.window),
+            "Reschedule",
+        )
+    ],
     "need_dialog.NeedDialog": [
-        Case("log a need", lambda c: _ui("need_dialog", "NeedDialog")(
-            c.services, c.person.id, c.window, need_count=3, person_name=c.person.display_name),
-             "Save need"),
-        Case("edit a need", lambda c: _ui("need_dialog", "NeedDialog")(
-            c.services, c.person.id, c.window, need=c.need, person_name=c.person.display_name),
-             "Save need")],
+        Case(
+            "log a need",
+            lambda c: _ui("need_dialog", "NeedDialog")(
+                c.services, c.person.id, c.window, need_count=3, person_name=c.person.display_name
+            ),
+            "Save need",
+        ),
+        Case(
+            "edit a need",
+            lambda c: _ui("need_dialog", "NeedDialog")(
+                c.services, c.person.id, c.window, need=c.need, person_name=c.person.display_name
+            ),
+            "Save need",
+        ),
+    ],
     "need_dialog.NeedStatusDialog": [
-        Case("need status", lambda c: _ui("need_dialog", "NeedStatusDialog")(
-            c.services, c.need, c.window), "Save status")],
+        Case(
+            "need status",
+            lambda c: _ui("need_dialog", "NeedStatusDialog")(c.services, c.need, c.window),
+            "Save status",
+        )
+    ],
     "passphrase_dialog.PassphraseDialog": [
-        Case("team passphrase, set", lambda c: _ui("passphrase_dialog", "PassphraseDialog")(
-            c.window, confirm=True), "Use passphrase")],
+        Case(
+            "team passphrase, set",
+            lambda c: _ui("passphrase_dialog", "PassphraseDialog")(c.window, confirm=True),
+            "Use passphrase",
+        )
+    ],
     "person_dialog.PersonDialog": [
-        Case("new person", lambda c: _ui("person_dialog", "PersonDialog")(c.services, c.window),
-             "Save person"),
-        Case("edit person", lambda c: _ui("person_dialog", "PersonDialog")(
-            c.services, c.window, person=c.person), "Save person")],
+        Case(
+            "new person",
+            lambda c: _ui("person_dialog", "PersonDialog")(c.services, c.window),
+            "Save person",
+        ),
+        Case(
+            "edit person",
+            lambda c: _ui("person_dialog", "PersonDialog")(c.services, c.window, person=c.person),
+            "Save person",
+        ),
+    ],
     "person_view.HandOverDialog": [
-        Case("hand over", lambda c: _ui("person_view", "HandOverDialog")(
-            c.person, c.services.profile.officers(), c.window), "Hand over")],
+        Case(
+            "hand over",
+            lambda c: _ui("person_view", "HandOverDialog")(
+                c.person, c.services.profile.officers(), c.window
+            ),
+            "Hand over",
+        )
+    ],
     "person_view.ConsentDialog": [
-        Case("consent", lambda c: _ui("person_view", "ConsentDialog")(
-            c.services, c.person, c.window), "Record consent")],
+        Case(
+            "consent",
+            lambda c: _ui("person_view", "ConsentDialog")(c.services, c.person, c.window),
+            "Record consent",
+        )
+    ],
     "roles_dialog.RolesDialog": [
-        Case("team roles", lambda c: _ui("roles_dialog", "RolesDialog")(c.services, c.window),
-             "Grant role")],
+        Case(
+            "team roles",
+            lambda c: _ui("roles_dialog", "RolesDialog")(c.services, c.window),
+            "Grant role",
+        )
+    ],
     "preferences.PreferencesDialog": [
-        Case("preferences", lambda c: _ui("preferences", "PreferencesDialog")(
-            c.services, c.window), "Save preferences"),
-        Case("first run", lambda c: _ui("preferences", "PreferencesDialog")(
-            c.services, c.window, first_run=True), "Save preferences")],
+        Case(
+            "preferences",
+            lambda c: _ui("preferences", "PreferencesDialog")(c.services, c.window),
+            "Save preferences",
+        ),
+        Case(
+            "first run",
+            lambda c: _ui("preferences", "PreferencesDialog")(c.services, c.window, first_run=True),
+            "Save preferences",
+        ),
+    ],
     "printing.PrintPreviewDialog": [
-        Case("print preview", lambda c: _ui("printing", "PrintPreviewDialog")(
-            c.services, c.referral.reference, c.window), "Print")],
+        Case(
+            "print preview",
+            lambda c: _ui("printing", "PrintPreviewDialog")(
+                c.services, c.referral.reference, c.window
+            ),
+            "Print",
+        )
+    ],
     "record_referral.RecordReferralDialog": [
-        Case("record a referral", lambda c: _ui("record_referral", "RecordReferralDialog")(
-            c.services, c.need.id, c.service.id, c.window), "Send")],
+        Case(
+            "record a referral",
+            lambda c: _ui("record_referral", "RecordReferralDialog")(
+                c.services, c.need.id, c.service.id, c.window
+            ),
+            "Send",
+        )
+    ],
     "referral_dialog.ReferralDialog": [Case("referral", _referral_accepting, "Record update")],
     "service_editor.ServiceEditorDialog": [
-        Case("edit a service", lambda c: _ui("service_editor", "ServiceEditorDialog")(
-            c.services, c.service.id, c.window), "Save service")],
+        Case(
+            "edit a service",
+            lambda c: _ui("service_editor", "ServiceEditorDialog")(
+                c.services, c.service.id, c.window
+            ),
+            "Save service",
+        )
+    ],
     "setting_dialog.SettingDialog": [
-        Case("transfer or release", lambda c: _ui("setting_dialog", "SettingDialog")(
-            c.services, c.person, 2, c.window), "Save move")],
+        Case(
+            "transfer or release",
+            lambda c: _ui("setting_dialog", "SettingDialog")(c.services, c.person, 2, c.window),
+            "Save move",
+        )
+    ],
     "sync_dialogs.SyncSettingsDialog": [
-        Case("sync settings", lambda c: _ui("sync_dialogs", "SyncSettingsDialog")(
-            c.services, c.window), "Save sync settings")],
+        Case(
+            "sync settings",
+            lambda c: _ui("sync_dialogs", "SyncSettingsDialog")(c.services, c.window),
+            "Save sync settings",
+        )
+    ],
     "sync_dialogs.SyncNowDialog": [Case("sync now preview", _exchange("sync"), "Apply")],
     "sync_dialogs.ImportFileDialog": [Case("import preview", _exchange("import"), "Apply")],
     "sync_dialogs.ExportFileDialog": [Case("export summary", _exchange("export"), "Close")],
     "sync_dialogs.ConflictsDialog": [
-        Case("conflicts", lambda c: _ui("sync_dialogs", "ConflictsDialog")(c.services, c.window),
-             "Close", ready=lambda d: not d._busy)],
+        Case(
+            "conflicts",
+            lambda c: _ui("sync_dialogs", "ConflictsDialog")(c.services, c.window),
+            "Close",
+            ready=lambda d: not d._busy,
+        )
+    ],
     "unlock_dialog.UnlockDialog": [
-        Case("unlock", lambda c: _ui("unlock_dialog", "UnlockDialog")(
-            lambda _u: None, os_login=True, retry_after=30, parent=c.window), "Unlock"),
-        Case("unlock, recovery code", _recovery_page, "Unlock")],
+        Case(
+            "unlock",
+            lambda c: _ui("unlock_dialog", "UnlockDialog")(
+                lambda _u: None, os_login=True, retry_after=30, parent=c.window
+            ),
+            "Unlock",
+        ),
+        Case("unlock, recovery code", _recovery_page, "Unlock"),
+    ],
     "unlock_dialog.SetPassphraseDialog": [
-        Case("first run passphrase", lambda c: _ui("unlock_dialog", "SetPassphraseDialog")(
-            lambda _u: None, plaintext=True, parent=c.window), "Set passphrase")],
+        Case(
+            "first run passphrase",
+            lambda c: _ui("unlock_dialog", "SetPassphraseDialog")(
+                lambda _u: None, plaintext=True, parent=c.window
+            ),
+            "Set passphrase",
+        )
+    ],
     "unlock_dialog.RecoveryCodeDialog": [
-        Case("recovery code", lambda c: _ui("unlock_dialog", "RecoveryCodeDialog")(
-            "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567", c.window), "Continue")],
+        Case(
+            "recovery code",
+            lambda c: _ui("unlock_dialog", "RecoveryCodeDialog")(
+                "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567", c.window
+            ),
+            "Continue",
+        )
+    ],
     "unlock_dialog.ChangePassphraseDialog": [
-        Case("change passphrase", lambda c: _ui("unlock_dialog", "ChangePassphraseDialog")(
-            c.services.security, c.window), "Change passphrase")],
-}  # fmt: skip
+        Case(
+            "change passphrase",
+            lambda c: _ui("unlock_dialog", "ChangePassphraseDialog")(c.services.security, c.window),
+            "Change passphrase",
+        )
+    ],
+}
 
 # Each page's main button (accessible name).
-PAGE_BUTTONS = {"my_day": "Follow-up done", "caseload": "New person", "person": "Add note",
-                "directory": "Report a correction", "reports": "Run report"}  # fmt: skip
+PAGE_BUTTONS = {
+    "my_day": "Follow-up done",
+    "caseload": "New person",
+    "person": "Add note",
+    "directory": "Report a correction",
+    "reports": "Run report",
+}
 
 # Bases that are never opened themselves (their subclasses are).
 BASES = {"widgets.GuardedDialog", "sync_dialogs.ExchangeDialog"}

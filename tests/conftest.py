@@ -58,8 +58,13 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("template")
     services = open_services(folder, Clock(fixed_today=TODAY))
-    services.profile.set(name="Alex Morgan", team="Leeds North", office="Leeds",
-                         office_phone="0113 496 0000", email="alex@probation.example")  # fmt: skip
+    services.profile.set(
+        name="Alex Morgan",
+        team="Leeds North",
+        office="Leeds",
+        office_phone="0113 496 0000",
+        email="alex@probation.example",
+    )
     services.close()
     return folder / DB_FILENAME
 

@@ -28,9 +28,11 @@ def frame_problems(window: QWidget) -> list[str]:
     frame = window.frameGeometry()
     if area.contains(frame):
         return []
-    return [f"{_name(window)}: frame {frame.width()}×{frame.height()} at "
-            f"({frame.x()}, {frame.y()}) is outside the screen's {area.width()}×"
-            f"{area.height()}"]  # fmt: skip
+    return [
+        f"{_name(window)}: frame {frame.width()}×{frame.height()} at "
+        f"({frame.x()}, {frame.y()}) is outside the screen's {area.width()}×"
+        f"{area.height()}"
+    ]
 
 
 def shown_whole(widget: QWidget) -> bool:
@@ -106,8 +108,10 @@ def label_problems(window: QWidget) -> list[str]:
             needed_height = label.sizeHint().height()
             needed_width = label.sizeHint().width()
         if size.height() + 1 < needed_height or size.width() + 1 < needed_width:
-            problems.append(f"{title}: label {text!r} is cut off ({size.width()}×"
-                            f"{size.height()}, needs {needed_width}×{needed_height})")  # fmt: skip
+            problems.append(
+                f"{title}: label {text!r} is cut off ({size.width()}×"
+                f"{size.height()}, needs {needed_width}×{needed_height})"
+            )
     return problems
 
 

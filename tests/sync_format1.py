@@ -57,17 +57,33 @@ def seal_format1(
     ).encode("utf-8")
     counts, covers = describe(entries)
     manifest = Manifest(
-        bundle_id=bundle_id, site_id=site_id, schema=schema, app=__version__, created=created,
-        kind="file", export_no=0, vector=dict(vector), covers=covers, counts=counts,
-        entry_count=len(entries), knowledge_count=len(knowledge),
+        bundle_id=bundle_id,
+        site_id=site_id,
+        schema=schema,
+        app=__version__,
+        created=created,
+        kind="file",
+        export_no=0,
+        vector=dict(vector),
+        covers=covers,
+        counts=counts,
+        entry_count=len(entries),
+        knowledge_count=len(knowledge),
         sha256=hashlib.sha256(body).hexdigest(),
-    )  # fmt: skip
+    )
     payload = json.dumps(manifest.to_dict(), separators=(",", ":")).encode("utf-8") + b"\n" + body
     compressed = zlib.compress(payload, level)
     header = BundleHeader(
-        format=1, schema=schema, app=__version__, bundle_id=bundle_id, site_id=site_id,
-        created=created, salt=salt, kdf=kdf, nonce=os.urandom(12),
-    )  # fmt: skip
+        format=1,
+        schema=schema,
+        app=__version__,
+        bundle_id=bundle_id,
+        site_id=site_id,
+        created=created,
+        salt=salt,
+        kdf=kdf,
+        nonce=os.urandom(12),
+    )
     hbytes = header.to_json()
     prefix = _PREFIX.pack(MAGIC, 1, len(hbytes)) + hbytes
     key = subkey(keys.master(passphrase, salt, kdf), _PURPOSE, bundle_id.encode("ascii"))

@@ -200,9 +200,19 @@ def test_when_the_new_folder_cannot_move_in_the_old_one_is_put_back(
 @POSIX_ONLY
 @pytest.mark.parametrize(
     "where",
-    ["database", "wal", "new inside", "backup", "new in backups", "dot-dot", "symlink",
-     "symlinked folder", "hard link", "data folder as a file"],
-)  # fmt: skip
+    [
+        "database",
+        "wal",
+        "new inside",
+        "backup",
+        "new in backups",
+        "dot-dot",
+        "symlink",
+        "symlinked folder",
+        "hard link",
+        "data folder as a file",
+    ],
+)
 def test_every_name_for_the_data_folder_is_refused(
     guard: OutputGuard, data: Path, out: Path, where: str
 ) -> None:
@@ -374,10 +384,12 @@ def test_on_windows_a_private_file_gets_an_owner_only_acl(monkeypatch, tmp_path)
     calls: list[list[str]] = []
     monkeypatch.setenv("USERNAME", "asmith")
     monkeypatch.setenv("USERDOMAIN", "PROBATION")
-    files.restrict_to_owner(tmp_path / "slip.pdf", system="nt",
-                            run=lambda args, **_: calls.append(args))  # fmt: skip
-    files.restrict_to_owner(tmp_path, folder=True, system="nt",
-                            run=lambda args, **_: calls.append(args))  # fmt: skip
+    files.restrict_to_owner(
+        tmp_path / "slip.pdf", system="nt", run=lambda args, **_: calls.append(args)
+    )
+    files.restrict_to_owner(
+        tmp_path, folder=True, system="nt", run=lambda args, **_: calls.append(args)
+    )
     assert calls == [
         ["icacls", str(tmp_path / "slip.pdf"), "/inheritance:r", "/grant:r", "PROBATION\\asmith:F"],
         ["icacls", str(tmp_path), "/inheritance:r", "/grant:r", "PROBATION\\asmith:(OI)(CI)F"],

@@ -149,8 +149,9 @@ def plaintext_folder(folder: Path) -> Path:
     """
     source = folder.parent / "source"
     services = open_test_services(source)
-    person = services.people.add(given_name="Zebedee", family_name="Quartermain",
-                                 date_of_birth="1980-01-01", crn="X765432")  # fmt: skip
+    person = services.people.add(
+        given_name="Zebedee", family_name="Quartermain", date_of_birth="1980-01-01", crn="X765432"
+    )
     services.needs.log(person.id, "finance", PLAINTEXT_NOTE)
     services.close()
     folder.mkdir()

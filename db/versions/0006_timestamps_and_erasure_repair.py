@@ -95,7 +95,7 @@ def _datetime_columns(conn: Any) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for table in tables:
         cols = [r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{table}")')
-                if str(r[2]).upper() == "DATETIME"]  # fmt: skip
+                if str(r[2]).upper() == "DATETIME"]
         if cols:
             out[table] = cols
     return out
@@ -143,7 +143,7 @@ def upgrade() -> None:
     is_datetime = "(" + " OR ".join(["(table_name = ? AND field = ?)"] * len(pairs)) + ")"
     pair_params = tuple(x for pair in pairs for x in pair)
     for table, value_cols in (("change_entry", ("value",)),
-                              ("sync_conflict", ("local_value", "remote_value"))):  # fmt: skip
+                              ("sync_conflict", ("local_value", "remote_value"))):
         exists = conn.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
         ).first()

@@ -16,14 +16,17 @@ Result = tuple[Any, Callable[[Any], str]] | tuple[Any, Callable[[Any], str], int
 def add_person_actions(psub: Any, js: argparse.ArgumentParser) -> None:
     """`person export ID --out FILE` and `person access ID` (added to the `person` command)."""
     pexp = psub.add_parser(
-        "export", parents=[js],
+        "export",
+        parents=[js],
         help="subject access: everything held about one person, as FILE.pdf and FILE.json",
-    )  # fmt: skip
+    )
     pexp.add_argument("id")
     pexp.add_argument(
-        "--out", required=True, metavar="FILE",
+        "--out",
+        required=True,
+        metavar="FILE",
         help="writes FILE.pdf and FILE.json (a .pdf or .json ending is replaced)",
-    )  # fmt: skip
+    )
     pacc = psub.add_parser("access", parents=[js], help="who has opened this record (manager)")
     pacc.add_argument("id")
 
@@ -34,13 +37,16 @@ def add_account_parser(sub: Any, js: argparse.ArgumentParser, parser_class: type
     asub.add_parser("verify", parents=[js], help="check every entry's hash chain")
 
     ret = sub.add_parser(
-        "retention", parents=[js],
+        "retention",
+        parents=[js],
         help="records due for erasure under the team's retention period (dry run), or erase them",
-    )  # fmt: skip
+    )
     ret.add_argument(
-        "action", nargs="?", choices=["apply", "set"],
+        "action",
+        nargs="?",
+        choices=["apply", "set"],
         help="apply: erase them (manager); set YEARS: change the period (manager)",
-    )  # fmt: skip
+    )
     ret.add_argument("years", nargs="?", metavar="YEARS")
     ret.add_argument("--dry-run", action="store_true", help="list only (the default)")
     ret.add_argument("--yes", action="store_true", help="(apply) do not ask for confirmation")
@@ -76,8 +82,10 @@ def audit(app: AppServices, args: argparse.Namespace) -> Result:
         if d["intact"]:
             return f"Audit trail intact, {d['entries']} entries."
         lines = [f"Audit trail BROKEN: {len(d['breaks'])} break(s) in {d['entries']} entries."]
-        lines += [f"  site {b['site_id']}: entry {b['entry']} {b['kind']}: {b['detail']}"
-                  for b in d["breaks"]]  # fmt: skip
+        lines += [
+            f"  site {b['site_id']}: entry {b['entry']} {b['kind']}: {b['detail']}"
+            for b in d["breaks"]
+        ]
         return "\n".join(lines)
 
     if report.intact:
@@ -121,10 +129,14 @@ def retention(app: AppServices, args: argparse.Namespace) -> Result:
     data = {"years": years, "dry_run": True, "due": items}
 
     def text(d: dict[str, Any]) -> str:
-        head = (f"Retention period: {d['years']} years after the case was closed. "
-                f"{len(d['due'])} people due for erasure (dry run; nothing erased).")  # fmt: skip
-        rows = [f"  {i['person_id']}  closed {i['closed_on']}  due since {i['erase_from']}"
-                for i in d["due"]]  # fmt: skip
+        head = (
+            f"Retention period: {d['years']} years after the case was closed. "
+            f"{len(d['due'])} people due for erasure (dry run; nothing erased)."
+        )
+        rows = [
+            f"  {i['person_id']}  closed {i['closed_on']}  due since {i['erase_from']}"
+            for i in d["due"]
+        ]
         return "\n".join([head, *rows])
 
     return data, text

@@ -21,8 +21,9 @@ Result = tuple[Any, Callable[[Any], str]] | tuple[Any, Callable[[Any], str], int
 def _lines(rows: list[dict[str, Any]], *cols: str) -> str:
     if not rows:
         return "(none)"
-    return "\n".join("  ".join(str(r.get(c) if r.get(c) is not None else "") for c in cols)
-                     for r in rows)  # fmt: skip
+    return "\n".join(
+        "  ".join(str(r.get(c) if r.get(c) is not None else "") for c in cols) for r in rows
+    )
 
 
 def _record(data: dict[str, Any]) -> str:
@@ -31,16 +32,22 @@ def _record(data: dict[str, Any]) -> str:
     for key, value in data.items():
         if isinstance(value, list) and value and isinstance(value[0], dict):
             out.append(f"{key}:")
-            out.extend("  - " + ", ".join(f"{k}={v}" for k, v in item.items() if v not in
-                       ("", None, [], ())) for item in value)  # fmt: skip
+            out.extend(
+                "  - "
+                + ", ".join(f"{k}={v}" for k, v in item.items() if v not in ("", None, [], ()))
+                for item in value
+            )
         else:
             out.append(f"{key.ljust(width)}  {'' if value is None else value}")
     return "\n".join(out)
 
 
 def init(app: AppServices, args: argparse.Namespace) -> Result:
-    data = {"database": str(app.data_path), "site_id": app.db.site_id,
-            "categories": len(app.reference.categories())}  # fmt: skip
+    data = {
+        "database": str(app.data_path),
+        "site_id": app.db.site_id,
+        "categories": len(app.reference.categories()),
+    }
     return data, lambda d: f"Database ready: {d['database']} (site {d['site_id']})"
 
 
@@ -56,14 +63,27 @@ def demo(app: AppServices, args: argparse.Namespace) -> Result:
 
 def _person_fields(args: argparse.Namespace) -> dict[str, Any]:
     mapping = {
-        "given": "given_name", "family": "family_name", "dob": "date_of_birth", "crn": "crn",
-        "nomis": "nomis", "pnc": "pnc", "gender": "gender", "ethnicity": "ethnicity",
-        "setting": "setting", "prison": "prison", "area": "area", "office": "office",
-        "release_date": "expected_release_date", "consent_date": "consent_given_on",
+        "given": "given_name",
+        "family": "family_name",
+        "dob": "date_of_birth",
+        "crn": "crn",
+        "nomis": "nomis",
+        "pnc": "pnc",
+        "gender": "gender",
+        "ethnicity": "ethnicity",
+        "setting": "setting",
+        "prison": "prison",
+        "area": "area",
+        "office": "office",
+        "release_date": "expected_release_date",
+        "consent_date": "consent_given_on",
         "consent_withdrawn": "consent_withdrawn_on",
-    }  # fmt: skip
-    return {field: getattr(args, arg) for arg, field in mapping.items()
-            if getattr(args, arg, None) is not None}  # fmt: skip
+    }
+    return {
+        field: getattr(args, arg)
+        for arg, field in mapping.items()
+        if getattr(args, arg, None) is not None
+    }
 
 
 def person(app: AppServices, args: argparse.Namespace) -> Result:
@@ -87,8 +107,9 @@ def person(app: AppServices, args: argparse.Namespace) -> Result:
 
 def need(app: AppServices, args: argparse.Namespace) -> Result:
     if args.action == "add":
-        view = app.needs.log(args.person, args.category, args.description,
-                             priority=args.priority, unmet=args.unmet)  # fmt: skip
+        view = app.needs.log(
+            args.person, args.category, args.description, priority=args.priority, unmet=args.unmet
+        )
         return view.to_dict(), lambda d: f"Logged need {d['id']} ({d['status']})"
     if args.action == "status":
         view = app.needs.set_status(args.id, args.status, note=args.note)
@@ -99,10 +120,18 @@ def need(app: AppServices, args: argparse.Namespace) -> Result:
 
 def search(app: AppServices, args: argparse.Namespace) -> Result:
     query = SearchQuery(
-        text=args.text, category=args.category, area=args.area, prison=args.prison,
-        setting=args.setting, gender=args.gender, age=args.age, free=args.free,
-        prechecked=args.prechecked, accepting=args.accepting, limit=args.limit,
-    )  # fmt: skip
+        text=args.text,
+        category=args.category,
+        area=args.area,
+        prison=args.prison,
+        setting=args.setting,
+        gender=args.gender,
+        age=args.age,
+        free=args.free,
+        prechecked=args.prechecked,
+        accepting=args.accepting,
+        limit=args.limit,
+    )
     rows = [r.to_dict() for r in app.directory.search(query)]
     return rows, lambda d: _lines(d, "id", "name", "organisation_name", "capacity")
 
@@ -112,12 +141,20 @@ def refer(app: AppServices, args: argparse.Namespace) -> Result:
 
     shared = [s.strip() for s in args.share.split(",") if s.strip()]
     view = app.referrals.make(
-        args.need, args.service, consent=args.consent, method=args.method, draft=args.draft,
-        shared_info=shared, share_risk=args.share_risk, risk_note=args.risk_note,
+        args.need,
+        args.service,
+        consent=args.consent,
+        method=args.method,
+        draft=args.draft,
+        shared_info=shared,
+        share_risk=args.share_risk,
+        risk_note=args.risk_note,
         accessibility_needs=args.accessibility,
-        interpreter_language=args.interpreter, availability=args.availability,
-        appointment_at=args.appointment, strict=args.strict,
-    )  # fmt: skip
+        interpreter_language=args.interpreter,
+        availability=args.availability,
+        appointment_at=args.appointment,
+        strict=args.strict,
+    )
     for warning in view.warnings:
         print(f"referral-desk: warning: {warning}", file=sys.stderr)
     return view.to_dict(), lambda d: f"Referral {d['reference']} ({d['status']}) id {d['id']}"
@@ -128,9 +165,14 @@ def referral(app: AppServices, args: argparse.Namespace) -> Result:
         app.referrals.delete(args.ref)
         return {"reference": args.ref, "deleted": True}, lambda d: "Deleted referral"
     view = app.referrals.record_status(
-        args.ref, args.state, reason=args.reason, note=args.note, channel=args.channel,
-        outcome=args.outcome, appointment_at=args.appointment,
-    )  # fmt: skip
+        args.ref,
+        args.state,
+        reason=args.reason,
+        note=args.note,
+        channel=args.channel,
+        outcome=args.outcome,
+        appointment_at=args.appointment,
+    )
     return view.to_dict(), lambda d: f"Referral {d['reference']} is now {d['status']}"
 
 
@@ -197,8 +239,12 @@ def slip(app: AppServices, args: argparse.Namespace) -> Result:
     app.printing.save_pdf(args.out, pdf)
     view = app.referrals.get(args.ref)
     app.printing.record_printed(view.id, what, f"saved as PDF ({args.size})")
-    data = {"reference": view.reference, "out": str(Path(args.out)), "size": args.size,
-            "bytes": len(pdf)}  # fmt: skip
+    data = {
+        "reference": view.reference,
+        "out": str(Path(args.out)),
+        "size": args.size,
+        "bytes": len(pdf),
+    }
     return data, lambda d: f"{what} for {d['reference']} written to {d['out']}"
 
 
@@ -245,11 +291,26 @@ def reference(app: AppServices, args: argparse.Namespace) -> Result:
 
 
 HANDLERS: dict[str, Callable[[AppServices, argparse.Namespace], Result]] = {
-    "init": init, "demo": demo, "person": person, "need": need, "search": search,
-    "refer": refer, "referral": referral, "followups": followups, "followup": followup,
-    "show": show, "list": list_, "profile": profile, "slip": slip, "sync": run_sync,
-    "directory": directory_cmd.run_directory, "report": run_report, "reference": reference,
-    "hub": run_hub, "audit": account_cmd.audit, "retention": account_cmd.retention,
+    "init": init,
+    "demo": demo,
+    "person": person,
+    "need": need,
+    "search": search,
+    "refer": refer,
+    "referral": referral,
+    "followups": followups,
+    "followup": followup,
+    "show": show,
+    "list": list_,
+    "profile": profile,
+    "slip": slip,
+    "sync": run_sync,
+    "directory": directory_cmd.run_directory,
+    "report": run_report,
+    "reference": reference,
+    "hub": run_hub,
+    "audit": account_cmd.audit,
+    "retention": account_cmd.retention,
     "unlock": run_unlock,
     "role": role,
-}  # fmt: skip
+}

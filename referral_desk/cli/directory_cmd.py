@@ -108,8 +108,11 @@ def import_text(data: dict[str, Any]) -> str:
         counts = data["counts"].get(kind, {})
         cells = [str(counts.get(a, 0)).rjust(11) for a in ACTIONS]
         lines.append(kind.replace("_", " ").ljust(width) + "".join(cells))
-    others = {t: n for t, n in (data.get("rejected_by_table") or {}).items()
-              if t not in ("organization", "location", "service", "service_area")}  # fmt: skip
+    others = {
+        t: n
+        for t, n in (data.get("rejected_by_table") or {}).items()
+        if t not in ("organization", "location", "service", "service_area")
+    }
     if others:
         lines += [
             "",
@@ -117,8 +120,9 @@ def import_text(data: dict[str, Any]) -> str:
             + ", ".join(f"{t.replace('_', ' ')} {n}" for t, n in sorted(others.items())),
         ]
     lines += _issues("Rejected rows (skipped)", data["rejected"], data.get("rejected_total"))
-    lines += _issues("Links dropped / values ignored (rows kept)", data["warnings"],
-                     data.get("warnings_total"))  # fmt: skip
+    lines += _issues(
+        "Links dropped / values ignored (rows kept)", data["warnings"], data.get("warnings_total")
+    )
     if data["notes"]:
         lines += ["", "Notes:"] + [f"  {n}" for n in data["notes"]]
     changed = [c for c in data["changes"] if c["action"] != "new"]

@@ -49,9 +49,11 @@ def add_hub_parser(
     actions = parser.add_subparsers(dest="action", required=True, parser_class=type(parser))
 
     def url_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--url", metavar="URI",
-                       help=f"libpq URI of the hub, postgresql://user@host:port/db "
-                            f"(else ${ENV_HUB_URL})")  # fmt: skip
+        p.add_argument(
+            "--url",
+            metavar="URI",
+            help=f"libpq URI of the hub, postgresql://user@host:port/db (else ${ENV_HUB_URL})",
+        )
 
     def passphrase_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -76,8 +78,9 @@ def add_hub_parser(
     rep = actions.add_parser(
         "report", parents=[json_parent], help="a regional report (small counts suppressed)"
     )
-    rep.add_argument("name", choices=list(REPORTS), metavar="REPORT",
-                     help="one of: " + ", ".join(REPORTS))  # fmt: skip
+    rep.add_argument(
+        "name", choices=list(REPORTS), metavar="REPORT", help="one of: " + ", ".join(REPORTS)
+    )
     url_arg(rep)
     rep.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     rep.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
@@ -115,11 +118,16 @@ def _service(app: AppServices) -> HubService:
 
 
 def _loaded_text(d: dict[str, Any]) -> str:
-    words = {"loaded": "loaded", "unchanged": "already loaded: nothing changed",
-             "superseded": "older than the team's loaded return: kept aside"}  # fmt: skip
+    words = {
+        "loaded": "loaded",
+        "unchanged": "already loaded: nothing changed",
+        "superseded": "older than the team's loaded return: kept aside",
+    }
     new = " (team registered)" if d["registered"] else ""
-    return (f"Return from {d['team']}{new}: {words[d['status']]} "
-            f"({d['needs']} needs, {d['referrals']} referrals)")  # fmt: skip
+    return (
+        f"Return from {d['team']}{new}: {words[d['status']]} "
+        f"({d['needs']} needs, {d['referrals']} referrals)"
+    )
 
 
 def run_hub(app: AppServices, args: argparse.Namespace) -> Result:
@@ -153,8 +161,12 @@ def run_hub(app: AppServices, args: argparse.Namespace) -> Result:
 
         url = args.url or (None if args.file else os.environ.get(ENV_HUB_URL) or None)
         signed, report = service.pull_directory(url, args.file, dry_run=args.dry_run)
-        data = {"publisher": signed.publisher, "published": signed.published,
-                "key": signed.fingerprint(), "import": report.to_dict()}  # fmt: skip
+        data = {
+            "publisher": signed.publisher,
+            "published": signed.published,
+            "key": signed.fingerprint(),
+            "import": report.to_dict(),
+        }
         return (
             data,
             lambda d: (

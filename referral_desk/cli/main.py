@@ -139,11 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
     refer.add_argument("--method", default="phone", metavar="M")
     refer.add_argument("--consent", action="store_true", help="the person consents to sharing")
     refer.add_argument("--draft", action="store_true", help="save as a draft, not yet sent")
-    refer.add_argument("--share", default="name,needs", metavar="LIST",
-                       help="information shared, comma-separated codes")  # fmt: skip
+    refer.add_argument(
+        "--share",
+        default="name,needs",
+        metavar="LIST",
+        help="information shared, comma-separated codes",
+    )
     refer.add_argument("--share-risk", action="store_true", help="explicitly share risk info")
-    refer.add_argument("--risk-note", default="", metavar="TEXT",
-                       help="the risk information to share (with --share-risk)")  # fmt: skip
+    refer.add_argument(
+        "--risk-note",
+        default="",
+        metavar="TEXT",
+        help="the risk information to share (with --share-risk)",
+    )
     refer.add_argument("--accessibility", default="", metavar="TEXT")
     refer.add_argument("--interpreter", default="", metavar="LANGUAGE")
     refer.add_argument("--availability", default="", metavar="TEXT")
@@ -262,9 +270,12 @@ def tell_once(app: AppServices) -> None:
     folder (shown this once), a plaintext database encrypted. On stderr: JSON stays clean."""
     code = app.security.take_recovery_code()
     if code:
-        print("referral-desk: this data folder is encrypted with your passphrase. Recovery "
-              f"code, shown only this once (write it down, keep it away from this computer): "
-              f"{code}", file=sys.stderr)  # fmt: skip
+        print(
+            "referral-desk: this data folder is encrypted with your passphrase. Recovery "
+            f"code, shown only this once (write it down, keep it away from this computer): "
+            f"{code}",
+            file=sys.stderr,
+        )
     for notice in app.security.notices:
         print(f"referral-desk: {notice}", file=sys.stderr)
 
@@ -276,9 +287,11 @@ def run_command(args: argparse.Namespace, open_app: Callable[[], AppServices]) -
         from referral_desk.logs import log_unexpected
 
         log_unexpected(err, f"command {args.command}")
-        print("referral-desk: something unexpected went wrong and nothing was changed; the log "
-              "file in the data folder (logs/) has the details for IT support.",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "referral-desk: something unexpected went wrong and nothing was changed; the log "
+            "file in the data folder (logs/) has the details for IT support.",
+            file=sys.stderr,
+        )
         return EXIT_UNEXPECTED
 
 

@@ -39,16 +39,26 @@ def add_report_parser(
         "freshness over a date range, for the whole team's synced data. Counts below the "
         "team's threshold (default 5) are shown as <5; exports carry no names or free text.",
     )
-    parser.add_argument("name", choices=list(REPORTS), metavar="REPORT",
-                        help="one of: " + ", ".join(REPORTS))  # fmt: skip
-    parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
-                        help="first day (default: start of the month 11 months ago)")  # fmt: skip
-    parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
-                        help="last day, inclusive (default: today)")  # fmt: skip
-    parser.add_argument("--format", dest="fmt", choices=list(FORMATS), metavar="FORMAT",
-                        help="csv, xlsx, pdf or json (default: from --out, else json)")  # fmt: skip
-    parser.add_argument("--out", metavar="FILE",
-                        help="write to FILE (needed for xlsx and pdf)")  # fmt: skip
+    parser.add_argument(
+        "name", choices=list(REPORTS), metavar="REPORT", help="one of: " + ", ".join(REPORTS)
+    )
+    parser.add_argument(
+        "--from",
+        dest="date_from",
+        metavar="YYYY-MM-DD",
+        help="first day (default: start of the month 11 months ago)",
+    )
+    parser.add_argument(
+        "--to", dest="date_to", metavar="YYYY-MM-DD", help="last day, inclusive (default: today)"
+    )
+    parser.add_argument(
+        "--format",
+        dest="fmt",
+        choices=list(FORMATS),
+        metavar="FORMAT",
+        help="csv, xlsx, pdf or json (default: from --out, else json)",
+    )
+    parser.add_argument("--out", metavar="FILE", help="write to FILE (needed for xlsx and pdf)")
     return parser
 
 
@@ -70,8 +80,12 @@ def run_report(app: AppServices, args: argparse.Namespace) -> Result:
     fmt = _format(args)
     if args.out:
         path = service.export(args.name, args.date_from, args.date_to, fmt, args.out)
-        data = {"report": args.name, "format": fmt, "path": str(path),
-                "suppressed_below": service.threshold()}  # fmt: skip
+        data = {
+            "report": args.name,
+            "format": fmt,
+            "path": str(path),
+            "suppressed_below": service.threshold(),
+        }
         return data, lambda d: f"Report written to {d['path']} ({d['format']})"
     if fmt in ("xlsx", "pdf"):
         raise ValidationError(f"Give --out FILE to write a {fmt} report")

@@ -35,17 +35,19 @@ class SyncRefused(DomainError):
 def _sub_json() -> argparse.ArgumentParser:
     """--json on actions without overwriting a `sync --json` given before the action."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                        help="print JSON instead of text")  # fmt: skip
+    parent.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of text"
+    )
     return parent
 
 
 def _passphrase_arg(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument(
-        "--passphrase-file", metavar="FILE",
+        "--passphrase-file",
+        metavar="FILE",
         default=argparse.SUPPRESS if suppress else None,
         help=f"file holding the team passphrase (else ${ENV_PASSPHRASE})",
-    )  # fmt: skip
+    )
 
 
 def add_sync_parser(subparsers: Any, json_parent: argparse.ArgumentParser) -> None:
@@ -75,11 +77,16 @@ def add_sync_parser(subparsers: Any, json_parent: argparse.ArgumentParser) -> No
     st.add_argument("dir", metavar="DIR")
     actions.add_parser("quarantine", parents=[js], help="entries kept aside, and why")
     rep = actions.add_parser(
-        "repair-store", parents=[js],
+        "repair-store",
+        parents=[js],
         help="rebuild the shared store's settings file from what this PC remembers of it",
-    )  # fmt: skip
-    rep.add_argument("--store", metavar="DIR", default=argparse.SUPPRESS,
-                     help="shared store folder (default: the one set)")  # fmt: skip
+    )
+    rep.add_argument(
+        "--store",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="shared store folder (default: the one set)",
+    )
     _passphrase_arg(rep, suppress=True)
 
 
@@ -97,15 +104,21 @@ def import_text(d: dict[str, Any]) -> str:
     verb = "Would import" if d["dry_run"] else "Imported"
     if d["bundles"] == 0:
         seen = d["already_seen"]
-        return "Nothing new to import" + (f" ({_plural(seen, 'file')} already seen)." if seen
-                                          else ".")  # fmt: skip
+        return "Nothing new to import" + (
+            f" ({_plural(seen, 'file')} already seen)." if seen else "."
+        )
     parts = [
-        _plural(d["people"], "person", "people"), _plural(d["needs"], "need"),
-        _plural(d["referrals"], "referral"), _plural(d["follow_ups"], "follow-up"),
-        _plural(d["directory"], "directory change"), _plural(d["other"], "other change"),
-    ]  # fmt: skip
-    out = [f"{verb} {_plural(d['bundles'], 'file')} "
-           f"({_plural(d['entries_new'], 'new change')}): " + ", ".join(parts) + "."]  # fmt: skip
+        _plural(d["people"], "person", "people"),
+        _plural(d["needs"], "need"),
+        _plural(d["referrals"], "referral"),
+        _plural(d["follow_ups"], "follow-up"),
+        _plural(d["directory"], "directory change"),
+        _plural(d["other"], "other change"),
+    ]
+    out = [
+        f"{verb} {_plural(d['bundles'], 'file')} "
+        f"({_plural(d['entries_new'], 'new change')}): " + ", ".join(parts) + "."
+    ]
     if d["deleted"]:
         out.append(f"{_plural(d['deleted'], 'record')} deleted.")
     if d["already_seen"]:
@@ -118,8 +131,10 @@ def import_text(d: dict[str, Any]) -> str:
             "PC's clock (listed in sync conflicts for review)."
         )
     if d["quarantined"] or d["still_quarantined"]:
-        out.append(f"{_plural(d['still_quarantined'], 'entry', 'entries')} kept aside "
-                   "(referral-desk sync quarantine).")  # fmt: skip
+        out.append(
+            f"{_plural(d['still_quarantined'], 'entry', 'entries')} kept aside "
+            "(referral-desk sync quarantine)."
+        )
         from referral_desk.services.sync import quarantine_text
 
         out.extend(quarantine_text(d.get("quarantine_reasons") or ()))
@@ -149,23 +164,26 @@ def _conflict_line(c: dict[str, Any]) -> str:
     kind = " (clock ahead)" if c["kind"] == "clock" else ""
     local = f"{c['local_value']!r} by {c['local_by'] or c['local_site'] or '?'}"
     remote = f"{c['remote_value']!r} by {c['remote_by'] or c['remote_site']}"
-    return (f"#{c['id']}{kind} {c['table_name']} {c['record_id']} {c['field']}: "
-            f"local {local} at {c['local_at']}; remote {remote} at {c['remote_at']}; "
-            f"applied: {c['winner']}" + (f"; kept {c['kept']}" if c["kept"] else ""))  # fmt: skip
+    return (
+        f"#{c['id']}{kind} {c['table_name']} {c['record_id']} {c['field']}: "
+        f"local {local} at {c['local_at']}; remote {remote} at {c['remote_at']}; "
+        f"applied: {c['winner']}" + (f"; kept {c['kept']}" if c["kept"] else "")
+    )
 
 
 def _repair_text(d: dict[str, Any]) -> str:
     if not d["repaired"]:
         return "The shared store's settings file is fine: nothing was written."
-    return (f"Rebuilt the shared store's settings file (store {d['store_id']}, checked against "
-            f"{_plural(d['files_checked'], 'sync file')} in the store).")  # fmt: skip
+    return (
+        f"Rebuilt the shared store's settings file (store {d['store_id']}, checked against "
+        f"{_plural(d['files_checked'], 'sync file')} in the store)."
+    )
 
 
 def _refusal(summary: ImportSummary) -> str:
     first = summary.refused[0]
     more = f" (and {len(summary.refused) - 1} more)" if len(summary.refused) > 1 else ""
-    done = (f"Imported {_plural(summary.bundles, 'file')}"
-            if summary.bundles else "Nothing imported")  # fmt: skip
+    done = f"Imported {_plural(summary.bundles, 'file')}" if summary.bundles else "Nothing imported"
     return f"{done}; refused {first.name}{more}: {first.reason}"
 
 
@@ -196,9 +214,13 @@ def run_sync(app: Any, args: argparse.Namespace) -> Result:
 
         status = svc.status()
         return status.to_dict(), lambda d: "\n".join(
-            [f"{k.replace('_', ' ')}: {'' if v is None else v}" for k, v in d.items()
-             if k != "pending_reasons"] + pending_text(d["pending_reasons"])
-        )  # fmt: skip
+            [
+                f"{k.replace('_', ' ')}: {'' if v is None else v}"
+                for k, v in d.items()
+                if k != "pending_reasons"
+            ]
+            + pending_text(d["pending_reasons"])
+        )
     if action == "repair-store":
         repair = svc.repair_store(args.store, read_passphrase(args))
         return repair.to_dict(), _repair_text

@@ -60,10 +60,12 @@ def add_unlock_parser(subparsers: Any, json_parent: argparse.ArgumentParser) -> 
     actions = unlock.add_subparsers(
         dest="unlock_action", required=True, metavar="ACTION", parser_class=type(unlock)
     )
-    change = actions.add_parser("change-passphrase", parents=[json_parent],
-                                help="choose a new passphrase (asked for twice)")  # fmt: skip
-    recover = actions.add_parser("recover", parents=[json_parent],
-                                 help="forgot the passphrase: use the recovery code")  # fmt: skip
+    change = actions.add_parser(
+        "change-passphrase", parents=[json_parent], help="choose a new passphrase (asked for twice)"
+    )
+    recover = actions.add_parser(
+        "recover", parents=[json_parent], help="forgot the passphrase: use the recovery code"
+    )
     for sub in (change, recover):
         sub.add_argument(
             "--new-passphrase-file",
@@ -75,8 +77,9 @@ def add_unlock_parser(subparsers: Any, json_parent: argparse.ArgumentParser) -> 
         metavar="FILE",
         help=f"file holding the recovery code (else ${ENV_RECOVERY_CODE}, else asked)",
     )
-    os_login = actions.add_parser("os-login", parents=[json_parent],
-                                  help="also unlock with this computer's OS login")  # fmt: skip
+    os_login = actions.add_parser(
+        "os-login", parents=[json_parent], help="also unlock with this computer's OS login"
+    )
     os_login.add_argument("state", choices=["on", "off"])
     actions.add_parser("status", parents=[json_parent], help="how this folder is unlocked")
 

@@ -77,9 +77,19 @@ RULE = colors.HexColor("#b1b4b6")
 TINT = colors.HexColor("#f3f2f1")
 
 _MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)  # fmt: skip
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -134,28 +144,62 @@ class Layout:
 
 _LAYOUTS = {
     "A4": Layout(
-        name="A4", pagesize=A4, margin=16 * mm, body=14, small=10.5, heading=14, title=24,
-        reference=30, qr_size=34 * mm, label_width=44 * mm,
+        name="A4",
+        pagesize=A4,
+        margin=16 * mm,
+        body=14,
+        small=10.5,
+        heading=14,
+        title=24,
+        reference=30,
+        qr_size=34 * mm,
+        label_width=44 * mm,
     ),
     "A5": Layout(
-        name="A5", pagesize=A5, margin=10 * mm, body=12, small=9, heading=12, title=18,
-        reference=24, qr_size=26 * mm, label_width=37 * mm, gap=2.5 * mm,
+        name="A5",
+        pagesize=A5,
+        margin=10 * mm,
+        body=12,
+        small=9,
+        heading=12,
+        title=18,
+        reference=24,
+        qr_size=26 * mm,
+        label_width=37 * mm,
+        gap=2.5 * mm,
     ),
-}  # fmt: skip
+}
 
 
 # The provider form is read by staff at a desk and holds more text, so its type is smaller; it
 # still meets the 12 pt minimum on A4 that the slip's plain-English rules set for A5.
 _FORM_LAYOUTS = {
     "A4": Layout(
-        name="A4", pagesize=A4, margin=16 * mm, body=12, small=9, heading=14, title=20,
-        reference=20, qr_size=24 * mm, label_width=48 * mm,
+        name="A4",
+        pagesize=A4,
+        margin=16 * mm,
+        body=12,
+        small=9,
+        heading=14,
+        title=20,
+        reference=20,
+        qr_size=24 * mm,
+        label_width=48 * mm,
     ),
     "A5": Layout(
-        name="A5", pagesize=A5, margin=10 * mm, body=10, small=7.5, heading=12, title=16,
-        reference=16, qr_size=20 * mm, label_width=38 * mm, gap=2.5 * mm,
+        name="A5",
+        pagesize=A5,
+        margin=10 * mm,
+        body=10,
+        small=7.5,
+        heading=12,
+        title=16,
+        reference=16,
+        qr_size=20 * mm,
+        label_width=38 * mm,
+        gap=2.5 * mm,
     ),
-}  # fmt: skip
+}
 
 
 def layout_for(size: str, *, form: bool = False) -> Layout:
@@ -282,9 +326,11 @@ class Address(Flowable):
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         markup, size = self._markup(avail_width)
         style = ParagraphStyle(
-            "address", parent=self.style, splitLongWords=0, leading=max(self.style.leading,
-            size * 1.25),
-        )  # fmt: skip
+            "address",
+            parent=self.style,
+            splitLongWords=0,
+            leading=max(self.style.leading, size * 1.25),
+        )
         self._para = Paragraph(markup, style)
         self.width, self.height = self._para.wrap(avail_width, avail_height)
         return self.width, self.height

@@ -124,8 +124,11 @@ def _header(data: ProviderFormData, layout: Layout) -> Table:
     ]
     if data.provider_contact.strip():
         # The provider's own address, labelled as theirs: never to be read as the person's.
-        left.append(contact_line("Sent to your referral contact", data.provider_contact,
-                                 layout.style("small")))  # fmt: skip
+        left.append(
+            contact_line(
+                "Sent to your referral contact", data.provider_contact, layout.style("small")
+            )
+        )
     side = layout.qr_size
     table = Table(
         [[left, qr_code(data.reference, side)]],

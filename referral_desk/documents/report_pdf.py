@@ -99,9 +99,18 @@ class ReportData(TypedDict):
 
 
 REPORT_LAYOUT = Layout(
-    name="A4 landscape", pagesize=landscape(A4), margin=12 * mm, body=9, small=7.5, heading=12,
-    title=18, reference=12, qr_size=0, label_width=0, gap=3 * mm,
-)  # fmt: skip
+    name="A4 landscape",
+    pagesize=landscape(A4),
+    margin=12 * mm,
+    body=9,
+    small=7.5,
+    heading=12,
+    title=18,
+    reference=12,
+    qr_size=0,
+    label_width=0,
+    gap=3 * mm,
+)
 FOOTER_HEIGHT = 8 * mm
 SERIES_COLOURS = (
     colors.HexColor("#1d70b8"),
@@ -264,8 +273,18 @@ def chart_drawings(chart: ChartData, width: float) -> list[Drawing]:
         title = chart["title"] if parts == 1 else f"{chart['title']} ({n} of {parts})"
         rows = len(labels[chunk])
         height = max(CHART_HEIGHT, 14 * mm + 2 * legend_h + rows * _group_height(len(series)))
-        drawings.append(_bar_chart(title, labels[chunk], series, [d[chunk] for d in data], top,
-                                   width, True, min(height, CHART_MAX_HEIGHT)))  # fmt: skip
+        drawings.append(
+            _bar_chart(
+                title,
+                labels[chunk],
+                series,
+                [d[chunk] for d in data],
+                top,
+                width,
+                True,
+                min(height, CHART_MAX_HEIGHT),
+            )
+        )
     return drawings
 
 
@@ -291,8 +310,7 @@ def _bar_chart(
     # as a font that is not embedded (reportlab's default for graphics).
     drawing.initialFontName = fonts.regular
     drawing.initialFontSize = LABEL_SIZE
-    drawing.add(String(0, height - 11, title, fontName=fonts.bold, fontSize=10,
-                       fillColor=INK))  # fmt: skip
+    drawing.add(String(0, height - 11, title, fontName=fonts.bold, fontSize=10, fillColor=INK))
     bars = HorizontalBarChart() if horizontal else VerticalBarChart()
     widest = max((stringWidth(x, fonts.regular, LABEL_SIZE) for x in labels), default=0.0)
     label_room = min(width * 0.45, widest + 6)
@@ -406,8 +424,9 @@ def table_flowable(table: TableData, width: float, columns: list[int] | None = N
     )
     size = max(5.0, min(7.5, (number_width - 4.5) / longest))
     # splitLongWords=0: a word a hair too wide overhangs into the cell padding, never breaks.
-    head = ParagraphStyle("head_fit", parent=styles["head"], fontSize=size, leading=size + 1.5,
-                          splitLongWords=0)  # fmt: skip
+    head = ParagraphStyle(
+        "head_fit", parent=styles["head"], fontSize=size, leading=size + 1.5, splitLongWords=0
+    )
     head_num = ParagraphStyle("head_fit_num", parent=head, alignment=TA_RIGHT)
     header = [
         Paragraph(_escape(_cell(c["title"])), head if c["kind"] == "label" else head_num)
@@ -419,11 +438,14 @@ def table_flowable(table: TableData, width: float, columns: list[int] | None = N
     data: list[list[Any]] = [header]
     for row in body_rows:
         cells = [row[i] if i < len(row) else None for i in picked]
-        data.append([
-            Paragraph(_escape(_cell(format_number(v))), styles["cell"]) if j in labels
-            else format_number(v)
-            for j, v in enumerate(cells)
-        ])  # fmt: skip
+        data.append(
+            [
+                Paragraph(_escape(_cell(format_number(v))), styles["cell"])
+                if j in labels
+                else format_number(v)
+                for j, v in enumerate(cells)
+            ]
+        )
     commands: list[tuple] = [
         ("FONTSIZE", (0, 0), (-1, -1), 7.5),
         ("LEADING", (0, 0), (-1, -1), 9),
@@ -475,8 +497,9 @@ def _chart_flowables(charts: list[ChartData], width: float) -> list[Flowable]:
     def row(items: list[tuple[ChartData, str | None]], each: float) -> None:
         drawings = [chart_drawing(chart, each) for chart, _ in items]
         table = Table([drawings], colWidths=[d.width + 4 * mm for d in drawings], hAlign="LEFT")
-        table.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                    ("LEFTPADDING", (0, 0), (-1, -1), 0)]))  # fmt: skip
+        table.setStyle(
+            table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
+        )
         story.extend([Spacer(1, REPORT_LAYOUT.gap), table])
         story.extend(para(note, small) for _, note in items if note)
 
@@ -535,8 +558,9 @@ def report_story(report: ReportData) -> list[Flowable]:
             for n, columns in enumerate(groups, start=1):
                 if len(groups) > 1:
                     shown = sum(1 for i in columns if table["columns"][i]["kind"] != "label")
-                    text = (f"Figure columns {done + 1}–{done + shown} of {figures}"
-                            + (" (row labels repeated)." if n > 1 else "."))  # fmt: skip
+                    text = f"Figure columns {done + 1}–{done + shown} of {figures}" + (
+                        " (row labels repeated)." if n > 1 else "."
+                    )
                     done += shown
                     if n > 1:
                         story += [CondPageBreak(30 * mm), Spacer(1, layout.gap)]

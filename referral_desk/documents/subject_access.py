@@ -48,11 +48,21 @@ _LABELS = {
     "kind": "Kind",
 }
 # Ids of other records and officers: the JSON keeps them, the readable copy shows names.
-_HIDDEN = frozenset({
-    "person_id", "need_id", "referral_id", "service_id", "owner_officer_id", "officer_id",
-    "by_officer_id", "made_by_officer_id", "done_by_officer_id", "status_history",
-    "category_code",
-})  # fmt: skip
+_HIDDEN = frozenset(
+    {
+        "person_id",
+        "need_id",
+        "referral_id",
+        "service_id",
+        "owner_officer_id",
+        "officer_id",
+        "by_officer_id",
+        "made_by_officer_id",
+        "done_by_officer_id",
+        "status_history",
+        "category_code",
+    }
+)
 
 
 def _label(key: str) -> str:
@@ -132,8 +142,9 @@ def _footer(layout: Layout, exported_at: str) -> PageFooter:
         left, right = layout.margin, layout.pagesize[0] - layout.margin
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
-        canvas.line(left, layout.margin + layout.small * 1.6, right,
-                    layout.margin + layout.small * 1.6)  # fmt: skip
+        canvas.line(
+            left, layout.margin + layout.small * 1.6, right, layout.margin + layout.small * 1.6
+        )
         canvas.setFillColor(MUTED)
         canvas.setFont(fonts.regular, layout.small)
         canvas.drawString(left, layout.margin, f"Subject access export, {exported_at}")

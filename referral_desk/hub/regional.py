@@ -158,31 +158,78 @@ def build_unmet_needs(conn: Connection, date_from: date, date_to: date, today: d
     categories = sorted({label for label, _ in tally["category"]}, key=str.casefold)
     table = um._reason_table
     tables = [
-        table("by_team", "Unmet needs by team", "Team", tally["team"], teams,
-              notes=("Every team registered at the hub is shown, with zeros.",)),
-        table("by_category", "Unmet needs by need category", "Need category",
-              tally["category"], categories),
-        table("by_place", "Unmet needs by setting and area or prison",
-              (Column("label", "Area or prison", "label"), Column("setting", "Setting", "label")),
-              tally["place"], um._place_order(tally["place"]),
-              notes=("Where the person was when the need was logged.",)),
-        table("by_cohort", "Unmet needs by cohort", "Cohort", tally["cohort"],
-              [label for _, label in um.COHORTS] + [um.NO_COHORT], additive=False,
-              notes=("A person can be in more than one cohort, so the rows do not add up to "
-                     "a total.",)),
-        table("by_gender", "Unmet needs by gender", "Gender", tally["gender"],
-              um._ordered(tally["gender"], ("Female", "Male", "Non-binary"))),
-        table("by_ethnicity", "Unmet needs by ethnic group (ONS 2021)", "Ethnic group",
-              tally["ethnicity"], um._ordered(tally["ethnicity"])),
-        table("by_age", "Unmet needs by age band", "Age band", tally["age"],
-              um._ordered(tally["age"], AGE_BANDS), notes=("Age when the need was logged.",)),
-        table("by_disability", "Unmet needs by disability", "Disability", tally["disability"],
-              um._ordered(tally["disability"], ("Disabled", "Not disabled"))),
-        table("by_foreign_national", "Unmet needs by nationality", "Nationality",
-              tally["foreign"],
-              um._ordered(tally["foreign"], ("Foreign national", "Not a foreign national"))),
+        table(
+            "by_team",
+            "Unmet needs by team",
+            "Team",
+            tally["team"],
+            teams,
+            notes=("Every team registered at the hub is shown, with zeros.",),
+        ),
+        table(
+            "by_category",
+            "Unmet needs by need category",
+            "Need category",
+            tally["category"],
+            categories,
+        ),
+        table(
+            "by_place",
+            "Unmet needs by setting and area or prison",
+            (Column("label", "Area or prison", "label"), Column("setting", "Setting", "label")),
+            tally["place"],
+            um._place_order(tally["place"]),
+            notes=("Where the person was when the need was logged.",),
+        ),
+        table(
+            "by_cohort",
+            "Unmet needs by cohort",
+            "Cohort",
+            tally["cohort"],
+            [label for _, label in um.COHORTS] + [um.NO_COHORT],
+            additive=False,
+            notes=(
+                "A person can be in more than one cohort, so the rows do not add up to a total.",
+            ),
+        ),
+        table(
+            "by_gender",
+            "Unmet needs by gender",
+            "Gender",
+            tally["gender"],
+            um._ordered(tally["gender"], ("Female", "Male", "Non-binary")),
+        ),
+        table(
+            "by_ethnicity",
+            "Unmet needs by ethnic group (ONS 2021)",
+            "Ethnic group",
+            tally["ethnicity"],
+            um._ordered(tally["ethnicity"]),
+        ),
+        table(
+            "by_age",
+            "Unmet needs by age band",
+            "Age band",
+            tally["age"],
+            um._ordered(tally["age"], AGE_BANDS),
+            notes=("Age when the need was logged.",),
+        ),
+        table(
+            "by_disability",
+            "Unmet needs by disability",
+            "Disability",
+            tally["disability"],
+            um._ordered(tally["disability"], ("Disabled", "Not disabled")),
+        ),
+        table(
+            "by_foreign_national",
+            "Unmet needs by nationality",
+            "Nationality",
+            tally["foreign"],
+            um._ordered(tally["foreign"], ("Foreign national", "Not a foreign national")),
+        ),
         _trend_table(conn, period),
-    ]  # fmt: skip
+    ]
     return Report(
         name=um.NAME,
         title="Unmet needs (region)",
@@ -234,9 +281,14 @@ def _trend_table(conn: Connection, period: Period) -> ReportTable:
     ):
         counts[(month, reason)] += count
     return um._reason_table(
-        "trend", "Unmet needs by month", "Month", counts, period.months(), additive=False,
+        "trend",
+        "Unmet needs by month",
+        "Month",
+        counts,
+        period.months(),
+        additive=False,
         notes=("A need unmet in two months counts in both, so months are not added up.",),
-    )  # fmt: skip
+    )
 
 
 Builder = Callable[[Connection, date, date, date], Report]

@@ -167,22 +167,30 @@ def build_outcomes(conn: Connection, date_from: date, date_to: date, today: date
     team_columns = (Column("label", "Team", "label"), *oc._columns()[2:])
     tables = (
         ReportTable(
-            "by_service", "Referral outcomes by provider and service", oc._columns(),
-            tuple(rows), ("Total", "", *oc._figures(overall)),
-            notes=("Counts are of referrals that reached each state by the report date; "
-                   "a completed referral also counts as accepted and started.",
-                   "Acknowledged means any reply from the provider (acknowledged, waiting "
-                   "list, accepted or declined). Declines are in their own table, by reason.",
-                   "Outcome score: achieved 1, partly achieved 0.5, not achieved 0."),
+            "by_service",
+            "Referral outcomes by provider and service",
+            oc._columns(),
+            tuple(rows),
+            ("Total", "", *oc._figures(overall)),
+            notes=(
+                "Counts are of referrals that reached each state by the report date; "
+                "a completed referral also counts as accepted and started.",
+                "Acknowledged means any reply from the provider (acknowledged, waiting "
+                "list, accepted or declined). Declines are in their own table, by reason.",
+                "Outcome score: achieved 1, partly achieved 0.5, not achieved 0.",
+            ),
             public=public,
         ),
         ReportTable(
-            "by_team", "Referral outcomes by team", team_columns, tuple(team_rows),
+            "by_team",
+            "Referral outcomes by team",
+            team_columns,
+            tuple(team_rows),
             ("Total", *oc._figures(overall)),
         ),
         declines,
         _never_respond(services, silent, today),
-    )  # fmt: skip
+    )
     return Report(
         name=oc.NAME,
         title="Referral outcomes by provider and service (region)",
@@ -231,10 +239,12 @@ def _declines(conn: Connection, per: Any) -> ReportTable:
     columns = (
         Column("label", "Provider", "label"),
         Column("service", "Service", "label"),
-        *(Column(k, labels.get(code, code.replace("_", " ").capitalize()) or oc.NOT_RECORDED)
-          for k, code in zip(keys, codes, strict=True)),
+        *(
+            Column(k, labels.get(code, code.replace("_", " ").capitalize()) or oc.NOT_RECORDED)
+            for k, code in zip(keys, codes, strict=True)
+        ),
         Column("total", "Total declined"),
-    )  # fmt: skip
+    )
     rows: list[tuple[Cell, ...]] = []
     for (provider, service), by_code in counts.items():
         values = [by_code.get(code, 0) for code in codes]
@@ -242,9 +252,14 @@ def _declines(conn: Connection, per: Any) -> ReportTable:
     rows.sort(key=lambda r: (-int(r[-1]), *(str(x).casefold() for x in r[:2]), *r[:2]))  # type: ignore[arg-type]
     sums = [sum(int(r[i]) for r in rows) for i in range(2, len(codes) + 3)]  # type: ignore[arg-type]
     return ReportTable(
-        "declined_by_reason", "Declined referrals by provider, service and reason", columns,
-        tuple(rows), ("Total", "", *sums), row_total="total", parts=tuple(keys),
-    )  # fmt: skip
+        "declined_by_reason",
+        "Declined referrals by provider, service and reason",
+        columns,
+        tuple(rows),
+        ("Total", "", *sums),
+        row_total="total",
+        parts=tuple(keys),
+    )
 
 
 def _never_respond(

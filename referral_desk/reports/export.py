@@ -248,8 +248,9 @@ def to_xlsx_bytes(report: Report, threshold: int) -> bytes:
     book = Workbook(write_only=True)
     bold = Font(bold=True)
 
-    def styled(sheet: Any, values: Sequence[Cell], *, strong: bool = False,
-               date_format: bool = False) -> list[Any]:  # fmt: skip
+    def styled(
+        sheet: Any, values: Sequence[Cell], *, strong: bool = False, date_format: bool = False
+    ) -> list[Any]:
         cells = []
         for value in values:
             cell = WriteOnlyCell(sheet, value=_xlsx_cell(value))
@@ -265,8 +266,9 @@ def to_xlsx_bytes(report: Report, threshold: int) -> bytes:
     about.column_dimensions["A"].width = 12
     about.column_dimensions["B"].width = 100
     about.append(styled(about, [safe.title], strong=True))
-    about.append(styled(about, ["Period", safe.period.date_from, safe.period.date_to],
-                        date_format=True))  # fmt: skip
+    about.append(
+        styled(about, ["Period", safe.period.date_from, safe.period.date_to], date_format=True)
+    )
     about.append(styled(about, ["Generated", safe.generated_on], date_format=True))
     for note in safe.notes:
         about.append(["Note", _xlsx_cell(note)])

@@ -67,8 +67,9 @@ def _band(today: date) -> ColumnElement:
 
 
 def _prechecked() -> ColumnElement:
-    return case((and_(Service.isp_agreed.is_(True), Service.reports_attendance.is_(True)), 1),
-                else_=0)  # fmt: skip
+    return case(
+        (and_(Service.isp_agreed.is_(True), Service.reports_attendance.is_(True)), 1), else_=0
+    )
 
 
 def _share(prechecked: int, services: int) -> Cell:

@@ -65,8 +65,15 @@ __all__ = ["FUNNEL", "NAME", "build"]
 NAME = "outcomes"
 TITLE = "Referral outcomes by provider and service"
 S = ReferralState
-REPLIES = (S.ACKNOWLEDGED, S.ACCEPTED, S.WAITING_LIST, S.DECLINED, S.STARTED, S.COMPLETED,
-           S.ENDED_EARLY)  # fmt: skip
+REPLIES = (
+    S.ACKNOWLEDGED,
+    S.ACCEPTED,
+    S.WAITING_LIST,
+    S.DECLINED,
+    S.STARTED,
+    S.COMPLETED,
+    S.ENDED_EARLY,
+)
 """States that show the provider answered (a later state implies an earlier answer)."""
 _OTHER_REASON = "\x00other"
 """Stands for every decline reason that is not in the list (no real code holds a NUL)."""
@@ -319,18 +326,23 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
     )
     tables = (
         ReportTable(
-            "by_service", TITLE, _columns(), tuple(row[:-1] for row in rows),
+            "by_service",
+            TITLE,
+            _columns(),
+            tuple(row[:-1] for row in rows),
             ("Total", "", *_figures(overall)),
-            notes=("Counts are of referrals that reached each state by the report date; "
-                   "a completed referral also counts as accepted and started.",
-                   "Acknowledged means any reply from the provider (acknowledged, waiting "
-                   "list, accepted or declined). Declines are in their own table, by reason.",
-                   "Outcome score: achieved 1, partly achieved 0.5, not achieved 0."),
+            notes=(
+                "Counts are of referrals that reached each state by the report date; "
+                "a completed referral also counts as accepted and started.",
+                "Acknowledged means any reply from the provider (acknowledged, waiting "
+                "list, accepted or declined). Declines are in their own table, by reason.",
+                "Outcome score: achieved 1, partly achieved 0.5, not achieved 0.",
+            ),
             public=public,
         ),
         declines,
         _never_respond(by_service, services, silent, org_names, today),
-    )  # fmt: skip
+    )
     return Report(
         name=NAME,
         title=TITLE,
@@ -398,7 +410,7 @@ def _declines(
         Column("service", "Service", "label"),
         *(Column(k, titles[code]) for k, code in zip(keys, codes, strict=True)),
         Column("total", "Total declined"),
-    )  # fmt: skip
+    )
     rows = []
     for sid in {sid for sid, _ in counts}:
         org_id, name = services.get(sid, ("", ""))
@@ -407,9 +419,14 @@ def _declines(
     rows.sort(key=lambda r: (-int(r[-1]), *(str(x).casefold() for x in r[:2]), *r[:2]))
     sums = [sum(int(r[i]) for r in rows) for i in range(2, len(codes) + 3)]  # type: ignore[arg-type]
     return ReportTable(
-        "declined_by_reason", "Declined referrals by provider, service and reason", columns,
-        tuple(rows), ("Total", "", *sums), row_total="total", parts=tuple(keys),
-    )  # fmt: skip
+        "declined_by_reason",
+        "Declined referrals by provider, service and reason",
+        columns,
+        tuple(rows),
+        ("Total", "", *sums),
+        row_total="total",
+        parts=tuple(keys),
+    )
 
 
 def _never_respond(
@@ -445,15 +462,21 @@ def never_respond_table(rows: list[tuple[str, int, int, int]]) -> ReportTable:
     longest-silent first: one table for the team's report and the hub's regional one."""
     rows.sort(key=lambda r: (-int(r[2]), str(r[0]).casefold(), str(r[0])))
     return ReportTable(
-        "never_respond", "Providers that have not answered any referral", (
+        "never_respond",
+        "Providers that have not answered any referral",
+        (
             Column("label", "Provider", "label"),
             Column("services", "Services referred to", "value"),
             Column("first", "Days since the first referral", "value"),
             Column("last", "Days since the latest referral", "value"),
-        ), tuple(rows), None,
-        notes=("Providers sent referrals in the period that have not acknowledged, accepted, "
-               "declined or put anyone on a waiting list.",),
-    )  # fmt: skip
+        ),
+        tuple(rows),
+        None,
+        notes=(
+            "Providers sent referrals in the period that have not acknowledged, accepted, "
+            "declined or put anyone on a waiting list.",
+        ),
+    )
 
 
 def _as_date(value: date | str) -> date:

@@ -83,8 +83,9 @@ def with_totals(
     return grid
 
 
-def line_leaks(grid: Grid, hidden: set[Pos] | frozenset[Pos], *, row_sums: bool,
-               col_sums: bool) -> set[Pos]:  # fmt: skip
+def line_leaks(
+    grid: Grid, hidden: set[Pos] | frozenset[Pos], *, row_sums: bool, col_sums: bool
+) -> set[Pos]:
     """Hidden cells that are the only hidden cell of a summed row or column (recoverable)."""
     leaks: set[Pos] = set()
     if row_sums:
@@ -369,8 +370,9 @@ def shared_rows(tables: Sequence[ReportTable], threshold: int) -> tuple[SharedRo
         hidden = {key for key, value in values if is_small(value, threshold)}
         if table.parts and table.row_total is not None:
             line = [*table.parts, table.row_total]
-            found = protect([[lookup[k] for k in line]], threshold=threshold, row_sums=True,
-                            col_sums=False)  # fmt: skip
+            found = protect(
+                [[lookup[k] for k in line]], threshold=threshold, row_sums=True, col_sums=False
+            )
             hidden |= {line[c] for _, c in found}
         out[values] = SharedRow(values, frozenset(hidden))
     return tuple(out.values())
@@ -416,8 +418,7 @@ def suppress_table(
             continue
         grid = [[_count(row[c])] for row in body]
         local = {(r, 0): v for (r, cc), v in fixed.items() if cc == c}
-        found = protect(grid, threshold=threshold, row_sums=False, col_sums=has_totals,
-                        fixed=local)  # fmt: skip
+        found = protect(grid, threshold=threshold, row_sums=False, col_sums=has_totals, fixed=local)
         hidden.update((r, c) for r, _ in found)
     for c, column in enumerate(table.columns):
         if column.depends_on is None:

@@ -87,20 +87,33 @@ COHORTS = (
 NO_COHORT = "None of these cohorts"
 
 _GENDER = {
-    "male": "Male", "m": "Male", "man": "Male",
-    "female": "Female", "f": "Female", "woman": "Female",
-    "non-binary": "Non-binary", "nonbinary": "Non-binary", "non binary": "Non-binary",
-    "prefer not to say": "Prefer not to say", "prefer_not_to_say": "Prefer not to say",
-}  # fmt: skip
+    "male": "Male",
+    "m": "Male",
+    "man": "Male",
+    "female": "Female",
+    "f": "Female",
+    "woman": "Female",
+    "non-binary": "Non-binary",
+    "nonbinary": "Non-binary",
+    "non binary": "Non-binary",
+    "prefer not to say": "Prefer not to say",
+    "prefer_not_to_say": "Prefer not to say",
+}
 _DISABILITY = {
-    "yes": "Disabled", "y": "Disabled", "true": "Disabled", "disabled": "Disabled",
-    "no": "Not disabled", "n": "Not disabled", "false": "Not disabled",
-    "not disabled": "Not disabled", "none": "Not disabled",
-    "prefer not to say": "Prefer not to say", "prefer_not_to_say": "Prefer not to say",
-}  # fmt: skip
+    "yes": "Disabled",
+    "y": "Disabled",
+    "true": "Disabled",
+    "disabled": "Disabled",
+    "no": "Not disabled",
+    "n": "Not disabled",
+    "false": "Not disabled",
+    "not disabled": "Not disabled",
+    "none": "Not disabled",
+    "prefer not to say": "Prefer not to say",
+    "prefer_not_to_say": "Prefer not to say",
+}
 OTHER_ANSWER = "Other answer"
-_TALLIES = ("category", "place", "cohort", "gender", "ethnicity", "age", "disability",
-            "foreign")  # fmt: skip
+_TALLIES = ("category", "place", "cohort", "gender", "ethnicity", "age", "disability", "foreign")
 
 
 # --- which needs count -----------------------------------------------------------------------
@@ -314,8 +327,22 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
     place = ListLabels(session, "prison", "area")
     tally: dict[str, Counter[tuple[str, str]]] = {k: Counter() for k in _TALLIES}
     for row in grouped:
-        (cat, reason, setting, place_at, gender, eth, disability, foreign, years,
-         iom, ppo, womens, young, n) = row  # fmt: skip
+        (
+            cat,
+            reason,
+            setting,
+            place_at,
+            gender,
+            eth,
+            disability,
+            foreign,
+            years,
+            iom,
+            ppo,
+            womens,
+            young,
+            n,
+        ) = row
         cat_label = categories.get(cat, OTHER)  # a code not in the list is never printed
         tally["category"][(cat_label, reason)] += n
         tally["place"][((place(place_at), _setting(setting)), reason)] += n
@@ -337,40 +364,77 @@ def build(session: Session, date_from: date, date_to: date, today: date) -> Repo
     )
     tables = [
         _reason_table(
-            "by_category", "Unmet needs by need category", "Need category",
-            tally["category"], category_order,
-            notes=("Every category in the need list is shown, including those between the "
-                   "pathways (resettlement, family, bereavement, mentoring, women, other).",),
+            "by_category",
+            "Unmet needs by need category",
+            "Need category",
+            tally["category"],
+            category_order,
+            notes=(
+                "Every category in the need list is shown, including those between the "
+                "pathways (resettlement, family, bereavement, mentoring, women, other).",
+            ),
         ),
         _reason_table(
-            "by_place", "Unmet needs by setting and area or prison",
+            "by_place",
+            "Unmet needs by setting and area or prison",
             (Column("label", "Area or prison", "label"), Column("setting", "Setting", "label")),
-            tally["place"], _place_order(tally["place"]),
-            notes=("Where the person was when the need was logged. Settings are not given "
-                   "totals of their own: with the places beside them, a setting total could "
-                   "give a hidden count away.",),
+            tally["place"],
+            _place_order(tally["place"]),
+            notes=(
+                "Where the person was when the need was logged. Settings are not given "
+                "totals of their own: with the places beside them, a setting total could "
+                "give a hidden count away.",
+            ),
         ),
         _reason_table(
-            "by_cohort", "Unmet needs by cohort", "Cohort", tally["cohort"],
-            [label for _, label in COHORTS] + [NO_COHORT], additive=False,
-            notes=("A person can be in more than one cohort, so the rows do not add up to "
-                   "a total.",),
+            "by_cohort",
+            "Unmet needs by cohort",
+            "Cohort",
+            tally["cohort"],
+            [label for _, label in COHORTS] + [NO_COHORT],
+            additive=False,
+            notes=(
+                "A person can be in more than one cohort, so the rows do not add up to a total.",
+            ),
         ),
-        _reason_table("by_gender", "Unmet needs by gender", "Gender", tally["gender"],
-                      _ordered(tally["gender"], ("Female", "Male", "Non-binary"))),
-        _reason_table("by_ethnicity", "Unmet needs by ethnic group (ONS 2021)", "Ethnic group",
-                      tally["ethnicity"], _ordered(tally["ethnicity"])),
-        _reason_table("by_age", "Unmet needs by age band", "Age band", tally["age"],
-                      _ordered(tally["age"], AGE_BANDS),
-                      notes=("Age when the need was logged.",)),
-        _reason_table("by_disability", "Unmet needs by disability", "Disability",
-                      tally["disability"],
-                      _ordered(tally["disability"], ("Disabled", "Not disabled"))),
-        _reason_table("by_foreign_national", "Unmet needs by nationality", "Nationality",
-                      tally["foreign"],
-                      _ordered(tally["foreign"], ("Foreign national", "Not a foreign national"))),
+        _reason_table(
+            "by_gender",
+            "Unmet needs by gender",
+            "Gender",
+            tally["gender"],
+            _ordered(tally["gender"], ("Female", "Male", "Non-binary")),
+        ),
+        _reason_table(
+            "by_ethnicity",
+            "Unmet needs by ethnic group (ONS 2021)",
+            "Ethnic group",
+            tally["ethnicity"],
+            _ordered(tally["ethnicity"]),
+        ),
+        _reason_table(
+            "by_age",
+            "Unmet needs by age band",
+            "Age band",
+            tally["age"],
+            _ordered(tally["age"], AGE_BANDS),
+            notes=("Age when the need was logged.",),
+        ),
+        _reason_table(
+            "by_disability",
+            "Unmet needs by disability",
+            "Disability",
+            tally["disability"],
+            _ordered(tally["disability"], ("Disabled", "Not disabled")),
+        ),
+        _reason_table(
+            "by_foreign_national",
+            "Unmet needs by nationality",
+            "Nationality",
+            tally["foreign"],
+            _ordered(tally["foreign"], ("Foreign national", "Not a foreign national")),
+        ),
         _trend_table(session, period),
-    ]  # fmt: skip
+    ]
     return Report(
         name=NAME,
         title=TITLE,
@@ -407,9 +471,14 @@ def _trend_table(session: Session, period: Period) -> ReportTable:
     ):
         counts[(month, reason)] += n
     return _reason_table(
-        "trend", "Unmet needs by month", "Month", counts, period.months(), additive=False,
+        "trend",
+        "Unmet needs by month",
+        "Month",
+        counts,
+        period.months(),
+        additive=False,
         notes=("A need unmet in two months counts in both, so months are not added up.",),
-    )  # fmt: skip
+    )
 
 
 def _other_descriptions(session: Session, hits: CTE) -> tuple[OtherDescription, ...]:

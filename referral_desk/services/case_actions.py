@@ -60,10 +60,14 @@ def _tell_providers(session: Session, person: Person, today: date, note: str) ->
         for item in planned:
             session.add(
                 FollowUp(
-                    referral_id=ref.id, person_id=person.id, kind=FollowUpKind.TELL_PROVIDER.value,
-                    due_on=item.due_on, note=note, officer_id=officer_of(session),
+                    referral_id=ref.id,
+                    person_id=person.id,
+                    kind=FollowUpKind.TELL_PROVIDER.value,
+                    due_on=item.due_on,
+                    note=note,
+                    officer_id=officer_of(session),
                 )
-            )  # fmt: skip
+            )
     return len(refs)
 
 
@@ -113,9 +117,15 @@ class CaseActionService(ServiceBase):
             moved = before != after
             count = 0
             if moved:
-                session.add(CaseNote(person_id=person.id, at=self.clock.now(), kind="setting",
-                                     by_officer_id=officer_of(session),
-                                     text=move_text(before, after)))  # fmt: skip
+                session.add(
+                    CaseNote(
+                        person_id=person.id,
+                        at=self.clock.now(),
+                        kind="setting",
+                        by_officer_id=officer_of(session),
+                        text=move_text(before, after),
+                    )
+                )
             if moved and tell_providers:
                 note = (
                     "Tell the provider the person has been released"
@@ -135,9 +145,11 @@ class CaseActionService(ServiceBase):
                 raise ValidationError("Consent is already recorded as withdrawn.")
             person.consent_withdrawn_on = when
             return _tell_providers(
-                session, person, self.clock.today(),
+                session,
+                person,
+                self.clock.today(),
                 "Consent withdrawn: tell the provider and stop sharing information",
-            )  # fmt: skip
+            )
 
     def give_consent(self, person_id: str, on: str | date | None = None, scope: str = "") -> None:
         when = parse_date(on, "Consent date") or self.clock.today()

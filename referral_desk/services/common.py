@@ -132,7 +132,12 @@ def erase(session: Session, rows: list[SyncedBase], when: datetime) -> None:
             done = tombstoned(session, table, ids)
             fresh.extend((table, rid) for rid in sorted(ids) if rid not in done)
             by_table[table].extend(ids)
-        log_tombstones(session, fresh, when, reason="erased with the record it belongs to",
-                       officer_id=session.info.get("officer_id"))  # fmt: skip
+        log_tombstones(
+            session,
+            fresh,
+            when,
+            reason="erased with the record it belongs to",
+            officer_id=session.info.get("officer_id"),
+        )
     for table, ids in by_table.items():
         scrub_erased_entries(session, table, ids)

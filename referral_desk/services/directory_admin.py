@@ -76,21 +76,62 @@ SMALL_IMPORT_ROWS = 10_000
 IMPORT_REASON = "directory import"
 
 ORGANISATION_FIELDS = (
-    "name", "charity_number", "company_number", "description", "website", "email", "phone",
-    "faith_based", "uses_volunteers", "lived_experience",
-)  # fmt: skip
+    "name",
+    "charity_number",
+    "company_number",
+    "description",
+    "website",
+    "email",
+    "phone",
+    "faith_based",
+    "uses_volunteers",
+    "lived_experience",
+)
 LOCATION_FIELDS = (
-    "organisation_id", "name", "address_1", "address_2", "city", "region", "postcode",
-    "latitude", "longitude",
-)  # fmt: skip
+    "organisation_id",
+    "name",
+    "address_1",
+    "address_2",
+    "city",
+    "region",
+    "postcode",
+    "latitude",
+    "longitude",
+)
 SERVICE_FIELDS = (
-    "organisation_id", "location_id", "name", "description", "status", "gender", "min_age",
-    "max_age", "offence_exclusions", "risk_levels", "cohorts", "prisons", "community",
-    "through_the_gate", "free", "unit_cost", "referral_method", "referral_contact",
-    "contact_name", "phone", "email", "response_days", "waiting_weeks", "capacity",
-    "capacity_as_of", "languages", "accessibility", "opening_times", "what_to_bring",
-    "confidential_address", "categories", "areas",
-)  # fmt: skip
+    "organisation_id",
+    "location_id",
+    "name",
+    "description",
+    "status",
+    "gender",
+    "min_age",
+    "max_age",
+    "offence_exclusions",
+    "risk_levels",
+    "cohorts",
+    "prisons",
+    "community",
+    "through_the_gate",
+    "free",
+    "unit_cost",
+    "referral_method",
+    "referral_contact",
+    "contact_name",
+    "phone",
+    "email",
+    "response_days",
+    "waiting_weeks",
+    "capacity",
+    "capacity_as_of",
+    "languages",
+    "accessibility",
+    "opening_times",
+    "what_to_bring",
+    "confidential_address",
+    "categories",
+    "areas",
+)
 
 
 # --- plain data returned ---------------------------------------------------------------------
@@ -388,9 +429,14 @@ def months_between(earlier: date, later: date) -> int:
 
 
 _BOOL_FIELDS = {
-    "faith_based", "uses_volunteers", "lived_experience", "community", "through_the_gate",
-    "free", "confidential_address",
-}  # fmt: skip
+    "faith_based",
+    "uses_volunteers",
+    "lived_experience",
+    "community",
+    "through_the_gate",
+    "free",
+    "confidential_address",
+}
 _LIST_FIELDS = {"offence_exclusions", "risk_levels", "cohorts", "prisons", "languages"}
 _LONG_TEXT = {"description", "accessibility", "opening_times", "what_to_bring"}
 
@@ -691,8 +737,9 @@ class DirectoryAdminService(FileWritingService):
                 values[key] = clean_choice(value or "any", key, GENDERS)
             elif key == "referral_method":
                 methods = [i.code for i in reference_items(session, "referral_method")]
-                values[key] = clean_choice(value, "referral method",
-                                           [*methods, *SERVICE_REFERRAL_METHODS_EXTRA])  # fmt: skip
+                values[key] = clean_choice(
+                    value, "referral method", [*methods, *SERVICE_REFERRAL_METHODS_EXTRA]
+                )
             elif key in ("min_age", "max_age"):
                 values[key] = clean_whole(value, key, high=MAX_AGE)
             elif key in ("response_days", "waiting_weeks"):
@@ -857,8 +904,11 @@ class DirectoryAdminService(FileWritingService):
                 last_day = last.date() if last is not None else None
                 if last_day and (item.get("last") is None or last_day > item["last"]):
                     item["last"] = last_day
-            wanted = [s for s, t in tally.items() if t["no_capacity"] + t["could_not_contact"]
-                      >= min_count]  # fmt: skip
+            wanted = [
+                s
+                for s, t in tally.items()
+                if t["no_capacity"] + t["could_not_contact"] >= min_count
+            ]
             names = self._service_names(session, wanted)
         out = [
             ProblemService(
@@ -1017,8 +1067,9 @@ class DirectoryAdminService(FileWritingService):
 
     def _stage(self, package: Package) -> tuple[importer.ImportPlan, str]:
         """Plan against a read snapshot into the journal, then pass the commit point."""
-        run_id = import_journal.begin(self.db, "hsds", reason=IMPORT_REASON,
-                                      officer_id=self._officer_id())  # fmt: skip
+        run_id = import_journal.begin(
+            self.db, "hsds", reason=IMPORT_REASON, officer_id=self._officer_id()
+        )
         try:
             writer = import_journal.JournalWriter(self.db, run_id)
             with self._read() as session:
@@ -1047,8 +1098,12 @@ class DirectoryAdminService(FileWritingService):
         return ExportSummary(path=str(path), counts=counts)
 
 
-_KIND_OF_TABLE = {"organization": "organisation", "location": "location",
-                  "service": "service", "service_area": "service_area"}  # fmt: skip
+_KIND_OF_TABLE = {
+    "organization": "organisation",
+    "location": "location",
+    "service": "service",
+    "service_area": "service_area",
+}
 
 
 def _report(plan: importer.ImportPlan, dry_run: bool) -> ImportReport:

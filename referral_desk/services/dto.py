@@ -27,9 +27,17 @@ def _plain(value: Any) -> Any:
 
 # List-valued columns (JSON in the database) become tuples, so views stay immutable.
 _LIST_FIELDS = frozenset(
-    ("languages", "prisons", "shared_info", "offence_exclusions", "risk_levels", "cohorts",
-     "categories", "areas")
-)  # fmt: skip
+    (
+        "languages",
+        "prisons",
+        "shared_info",
+        "offence_exclusions",
+        "risk_levels",
+        "cohorts",
+        "categories",
+        "areas",
+    )
+)
 _MISSING = object()
 
 

@@ -67,11 +67,12 @@ def follow_up_views(
         ref = refs.get(f.referral_id or "")
         out.append(
             FollowUpView.from_row(
-                f, person_name=people.get(f.person_id, ""),
+                f,
+                person_name=people.get(f.person_id, ""),
                 referral_reference=ref.reference if ref else "",
                 service_name=services.get(ref.service_id, "") if ref else "",
             )
-        )  # fmt: skip
+        )
     return out
 
 
@@ -116,11 +117,14 @@ class FollowUpService(ServiceBase):
                     for item in next_progress_review(today, follow_up_rules(session)):
                         session.add(
                             FollowUp(
-                                referral_id=ref.id, person_id=ref.person_id,
-                                kind=item.kind.value, due_on=item.due_on, note=item.note,
+                                referral_id=ref.id,
+                                person_id=ref.person_id,
+                                kind=item.kind.value,
+                                due_on=item.due_on,
+                                note=item.note,
                                 officer_id=officer_of(session),
                             )
-                        )  # fmt: skip
+                        )
             session.flush()
             return follow_up_views(session, [fu])[0]
 

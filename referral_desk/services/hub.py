@@ -71,8 +71,12 @@ class ReturnWritten:
     referrals: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "team": self.team, "needs": self.needs,
-                "referrals": self.referrals}  # fmt: skip
+        return {
+            "path": self.path,
+            "team": self.team,
+            "needs": self.needs,
+            "referrals": self.referrals,
+        }
 
 
 def parse_regional_name(name: str) -> str:
@@ -166,8 +170,11 @@ class HubService(FileWritingService):
         if not url and not out:
             raise ValidationError("Give --url to publish at the hub, or --out FILE, or both")
         signed = self.sign_directory()
-        result: dict[str, Any] = {"publisher": signed.publisher, "size": len(signed.content),
-                                  "key": signed.fingerprint()}  # fmt: skip
+        result: dict[str, Any] = {
+            "publisher": signed.publisher,
+            "size": len(signed.content),
+            "key": signed.fingerprint(),
+        }
         if out:
             path = self.output_guard.write(out, signed.to_bytes(), what="directory file")
             result["path"] = str(path)

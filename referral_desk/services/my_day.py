@@ -40,9 +40,10 @@ class MyDayService(ServiceBase):
         week_end = today + timedelta(days=6 - today.weekday())
         with self._read() as session:
             stmt = select(FollowUp).where(
-                FollowUp.deleted_at.is_(None), FollowUp.done_on.is_(None),
+                FollowUp.deleted_at.is_(None),
+                FollowUp.done_on.is_(None),
                 FollowUp.due_on <= week_end,
-            )  # fmt: skip
+            )
             if officer_id:
                 stmt = stmt.where(FollowUp.officer_id == officer_id)
             rows = follow_up_views(session, list(session.scalars(stmt.order_by(FollowUp.due_on))))
@@ -53,10 +54,13 @@ class MyDayService(ServiceBase):
                 Person.expected_release_date >= today,
                 Person.expected_release_date <= today + timedelta(weeks=rules.pre_release_weeks),
                 exists().where(
-                    and_(Need.person_id == Person.id, Need.deleted_at.is_(None),
-                         Need.status.in_(ACTIVE_NEED))
+                    and_(
+                        Need.person_id == Person.id,
+                        Need.deleted_at.is_(None),
+                        Need.status.in_(ACTIVE_NEED),
+                    )
                 ),
-            )  # fmt: skip
+            )
             if officer_id:
                 people_stmt = people_stmt.where(Person.owner_officer_id == officer_id)
             releases = [

@@ -54,11 +54,15 @@ def set_need_status(
     when = after_last(session, NeedStatusChange.at, NeedStatusChange.need_id, need.id, when)
     session.add(
         NeedStatusChange(
-            need_id=need.id, from_status=need.status if current else None,
-            to_status=target.value, at=when, by_officer_id=officer_of(session),
-            reason_code=reason, note=note,
+            need_id=need.id,
+            from_status=need.status if current else None,
+            to_status=target.value,
+            at=when,
+            by_officer_id=officer_of(session),
+            reason_code=reason,
+            note=note,
         )
-    )  # fmt: skip
+    )
     need.status = target.value
 
 
@@ -107,11 +111,16 @@ class NeedService(ServiceBase):
                     or 0
                 )
             need = Need(
-                person_id=person.id, category_code=category, description=description,
-                subtype=subtype, priority=priority, identified_on=when,
-                setting_at_time=person.setting, place_at_time=person.prison or person.area,
+                person_id=person.id,
+                category_code=category,
+                description=description,
+                subtype=subtype,
+                priority=priority,
+                identified_on=when,
+                setting_at_time=person.setting,
+                place_at_time=person.prison or person.area,
                 status="",
-            )  # fmt: skip
+            )
             session.add(need)
             now = self.clock.now()
             set_need_status(session, need, NeedStatus.OPEN, now)

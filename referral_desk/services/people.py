@@ -25,16 +25,43 @@ from referral_desk.services.reference import resolve_item
 from referral_desk.store.models import CaseNote, Person
 
 EDITABLE = (
-    "given_name", "family_name", "date_of_birth", "crn", "nomis", "pnc", "gender", "ethnicity",
-    "disability", "religion", "foreign_national", "setting", "prison", "area", "office",
-    "expected_release_date", "cohort_iom", "cohort_ppo", "cohort_womens", "cohort_young_adult",
-    "contact_preferences", "consent_given_on", "consent_scope", "consent_withdrawn_on",
-)  # fmt: skip
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "crn",
+    "nomis",
+    "pnc",
+    "gender",
+    "ethnicity",
+    "disability",
+    "religion",
+    "foreign_national",
+    "setting",
+    "prison",
+    "area",
+    "office",
+    "expected_release_date",
+    "cohort_iom",
+    "cohort_ppo",
+    "cohort_womens",
+    "cohort_young_adult",
+    "contact_preferences",
+    "consent_given_on",
+    "consent_scope",
+    "consent_withdrawn_on",
+)
 SETTINGS = ("custody", "community")
 TEXT_FIELDS = (
-    "gender", "ethnicity", "disability", "religion", "prison", "area", "office",
-    "contact_preferences", "consent_scope",
-)  # fmt: skip
+    "gender",
+    "ethnicity",
+    "disability",
+    "religion",
+    "prison",
+    "area",
+    "office",
+    "contact_preferences",
+    "consent_scope",
+)
 REFERENCE_FIELDS: dict[str, tuple[str, str]] = {
     "prison": ("prison", "label"),
     "area": ("area", "label"),
@@ -138,9 +165,13 @@ class PeopleService(ServiceBase):
         with self._write(reason="add person") as session:
             fields = resolve_reference_fields(session, fields)
             candidate = PersonKey(
-                "", fields["given_name"], fields["family_name"], fields.get("date_of_birth"),
-                fields.get("crn"), fields.get("nomis"),
-            )  # fmt: skip
+                "",
+                fields["given_name"],
+                fields["family_name"],
+                fields.get("date_of_birth"),
+                fields.get("crn"),
+                fields.get("nomis"),
+            )
             dups = find_duplicates(session, candidate)
             if dups and strict:
                 raise DuplicatePerson(
@@ -165,10 +196,14 @@ class PeopleService(ServiceBase):
             return find_duplicates(
                 session,
                 PersonKey(
-                    person_id or "", fields.get("given_name", ""), fields.get("family_name", ""),
-                    fields.get("date_of_birth"), fields.get("crn"), fields.get("nomis"),
+                    person_id or "",
+                    fields.get("given_name", ""),
+                    fields.get("family_name", ""),
+                    fields.get("date_of_birth"),
+                    fields.get("crn"),
+                    fields.get("nomis"),
                 ),
-            )  # fmt: skip
+            )
 
     def update(self, person_id: str, **fields: Any) -> PersonView:
         fields = clean_person_fields(fields, self.clock.today())
@@ -218,6 +253,12 @@ class PeopleService(ServiceBase):
         with self._write(reason="case note") as session:
             person = get_live(session, Person, person_id, "person")
             referral_id = live_referral_of(session, person.id, referral_id)
-            session.add(CaseNote(person_id=person.id, referral_id=referral_id,
-                                 at=self.clock.now(), by_officer_id=officer_of(session),
-                                 text=text))  # fmt: skip
+            session.add(
+                CaseNote(
+                    person_id=person.id,
+                    referral_id=referral_id,
+                    at=self.clock.now(),
+                    by_officer_id=officer_of(session),
+                    text=text,
+                )
+            )

@@ -121,10 +121,12 @@ def load_person_detail(session: Session, person_id: str) -> PersonDetail:
             )
         )
     fu_views: list[FollowUpView] = follow_up_views(
-        session, follow_ups, person_names={person.id: person_name},
+        session,
+        follow_ups,
+        person_names={person.id: person_name},
         referrals={r.id: r for r in refs},
         service_names={sid: row.name for sid, row in services.items()},
-    )  # fmt: skip
+    )
     timeline = _timeline(
         needs, need_changes, refs, ref_changes, fu_views, notes, services, labels, officers
     )
@@ -138,8 +140,9 @@ def load_person_detail(session: Session, person_id: str) -> PersonDetail:
     )
 
 
-def _timeline(needs, need_changes, refs, ref_changes, fu_views, notes, services, labels,
-              officers) -> tuple[TimelineEvent, ...]:  # fmt: skip
+def _timeline(
+    needs, need_changes, refs, ref_changes, fu_views, notes, services, labels, officers
+) -> tuple[TimelineEvent, ...]:
     """Newest first: status changes, follow-ups done and notes, each with who and when."""
     need_by_id = {n.id: n for n in needs}
     ref_by_id = {r.id: r for r in refs}
@@ -183,9 +186,10 @@ def _timeline(needs, need_changes, refs, ref_changes, fu_views, notes, services,
             at = fu.done_at or datetime.combine(fu.done_on, time.min)
             by = officers.get(fu.done_by_officer_id or "", "")
             events.append(
-                TimelineEvent(at, "follow_up_done", text, by, fu.id,
-                              time_known=fu.done_at is not None)
-            )  # fmt: skip
+                TimelineEvent(
+                    at, "follow_up_done", text, by, fu.id, time_known=fu.done_at is not None
+                )
+            )
     for note in notes:
         kind = "setting" if note.kind == "setting" else "note"  # transfers and releases
         events.append(

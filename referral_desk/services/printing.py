@@ -218,10 +218,12 @@ class PrintingService(FileWritingService):
             ref = get_referral(session, ref_or_id)
             session.add(
                 CaseNote(
-                    person_id=ref.person_id, referral_id=ref.id, at=self.clock.now(),
+                    person_id=ref.person_id,
+                    referral_id=ref.id,
+                    at=self.clock.now(),
                     by_officer_id=officer_of(session),
                     text=field("case_note", "text").clean(
                         f"{what} for referral {ref.reference} {how}"
                     ),
                 )
-            )  # fmt: skip
+            )

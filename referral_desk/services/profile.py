@@ -76,8 +76,9 @@ class ProfileService(ServiceBase):
                 select(Officer).where(Officer.deleted_at.is_(None)).order_by(Officer.name)
             )
             book = role_book(session)
-            return [OfficerView.from_row(o, role=shown_role(book, o.public_key or None))
-                    for o in rows]  # fmt: skip
+            return [
+                OfficerView.from_row(o, role=shown_role(book, o.public_key or None)) for o in rows
+            ]
 
     def local_setting(self, key: str, default: Any = None) -> Any:
         with self._read() as session:

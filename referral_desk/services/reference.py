@@ -58,9 +58,13 @@ def nearest_labels(text: str, labels: list[str], limit: int = SUGGESTIONS) -> li
     from rapidfuzz import fuzz, process, utils
 
     found = process.extract(
-        text, labels, scorer=fuzz.WRatio, processor=utils.default_process,
-        limit=limit, score_cutoff=SUGGESTION_CUTOFF,
-    )  # fmt: skip
+        text,
+        labels,
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        limit=limit,
+        score_cutoff=SUGGESTION_CUTOFF,
+    )
     return [label for label, _score, _index in found]
 
 
@@ -113,8 +117,16 @@ def follow_up_rules(session: Session) -> FollowUpRules:
     return FollowUpRules.from_mapping(row.value if row else None)
 
 
-EDITABLE_LISTS = ("prison", "area", "team", "ethnicity", "need_category", "decline_reason",
-                  "withdraw_reason", "end_reason")  # fmt: skip
+EDITABLE_LISTS = (
+    "prison",
+    "area",
+    "team",
+    "ethnicity",
+    "need_category",
+    "decline_reason",
+    "withdraw_reason",
+    "end_reason",
+)
 """Lists a team may extend or retire entries of. The others (methods, channels, information
 shared, bank holidays) are read by code in the app, so a new entry would mean nothing."""
 
@@ -130,8 +142,9 @@ def _list_name(text: str) -> str:
 
 def _code_for(label: str) -> str:
     """A stable code from a label ("HMP Leeds" -> "hmp_leeds"), the shape of the shipped codes."""
-    code = _SLUG.sub("_", unicodedata.normalize("NFKD", label).encode("ascii", "ignore")
-                     .decode("ascii").lower()).strip("_")  # fmt: skip
+    code = _SLUG.sub(
+        "_", unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii").lower()
+    ).strip("_")
     return code[: field("reference_item", "code").limit]
 
 
@@ -149,9 +162,16 @@ def ensure_items(session: Session, list_name: str, labels: list[str]) -> int:
         if label.casefold() in known or code in known:
             continue
         known |= {label.casefold(), code}
-        session.add(ReferenceItem(id=reference_id(list_name, code), list_name=list_name,
-                                  code=code, label=label, synonyms="",
-                                  sort_order=order + added))  # fmt: skip
+        session.add(
+            ReferenceItem(
+                id=reference_id(list_name, code),
+                list_name=list_name,
+                code=code,
+                label=label,
+                synonyms="",
+                sort_order=order + added,
+            )
+        )
         added += 1
     return added
 
@@ -171,15 +191,24 @@ class ReferenceService(ServiceBase):
         with self._write(reason="reference list: add") as session:
             require_in(session, KEEPER)  # the lists officers pick from are the team's
             every = reference_items(session, name, include_deprecated=True)
-            same = [i for i in every if i.code.casefold() == code.casefold()
-                    or i.label.casefold() == label.casefold()]  # fmt: skip
+            same = [
+                i
+                for i in every
+                if i.code.casefold() == code.casefold() or i.label.casefold() == label.casefold()
+            ]
             if same and all(i.deprecated_at is None for i in same):
                 raise ValidationError("That entry is already in the list.")
             order = max((i.sort_order for i in every), default=-1) + 1
             item = same[0] if same else session.get(ReferenceItem, reference_id(name, code))
             if item is None:
-                item = ReferenceItem(id=reference_id(name, code), list_name=name, code=code,
-                                     label=label, synonyms="", sort_order=order)  # fmt: skip
+                item = ReferenceItem(
+                    id=reference_id(name, code),
+                    list_name=name,
+                    code=code,
+                    label=label,
+                    synonyms="",
+                    sort_order=order,
+                )
                 session.add(item)
             elif item.deleted_at is not None:  # removed by hand once: bring it back as new
                 item.deleted_at = None

@@ -109,16 +109,24 @@ def add_follow_ups(
     Only this local write creates them: sync carries the rows, it never re-plans them.
     """
     planned = plan_for_transition(
-        target, on, response_days=response_days, appointment_on=appointment_on,
-        calendar=working_calendar(session), rules=follow_up_rules(session),
-    )  # fmt: skip
+        target,
+        on,
+        response_days=response_days,
+        appointment_on=appointment_on,
+        calendar=working_calendar(session),
+        rules=follow_up_rules(session),
+    )
     for item in planned:
         session.add(
             FollowUp(
-                referral_id=ref.id, person_id=ref.person_id, kind=item.kind.value,
-                due_on=item.due_on, note=item.note, officer_id=officer_of(session),
+                referral_id=ref.id,
+                person_id=ref.person_id,
+                kind=item.kind.value,
+                due_on=item.due_on,
+                note=item.note,
+                officer_id=officer_of(session),
             )
-        )  # fmt: skip
+        )
 
 
 def open_referrals_to(session: Session, person_id: str, service_id: str) -> list[Referral]:
@@ -161,10 +169,12 @@ class ReferralService(ServiceBase):
         if not consent:
             raise ConsentRequired("Confirm the person consents to the referral being shared.")
         text = _referral_text(
-            risk_note=risk_note, accessibility_needs=accessibility_needs,
-            interpreter_language=interpreter_language, availability=availability,
+            risk_note=risk_note,
+            accessibility_needs=accessibility_needs,
+            interpreter_language=interpreter_language,
+            availability=availability,
             appointment_place=appointment_place,
-        )  # fmt: skip
+        )
         risk_note = text["risk_note"]
         if share_risk and not risk_note:
             raise ValidationError("Write the risk information to share with this provider.")
@@ -199,22 +209,33 @@ class ReferralService(ServiceBase):
                 warnings = ("There is already an open referral for this person to this service.",)
             today = self.clock.today()
             ref = Referral(
-                reference=unused_reference(session), person_id=person.id, need_id=need.id,
-                service_id=service.id, made_by_officer_id=officer_of(session), made_on=today,
-                method=method, consent_confirmed=True, shared_info=info, share_risk=share_risk,
-                risk_note=risk_note, accessibility_needs=text["accessibility_needs"],
+                reference=unused_reference(session),
+                person_id=person.id,
+                need_id=need.id,
+                service_id=service.id,
+                made_by_officer_id=officer_of(session),
+                made_on=today,
+                method=method,
+                consent_confirmed=True,
+                shared_info=info,
+                share_risk=share_risk,
+                risk_note=risk_note,
+                accessibility_needs=text["accessibility_needs"],
                 interpreter_language=text["interpreter_language"],
-                availability=text["availability"], appointment_at=appointment,
-                appointment_place=text["appointment_place"], status="",
-            )  # fmt: skip
+                availability=text["availability"],
+                appointment_at=appointment,
+                appointment_place=text["appointment_place"],
+                status="",
+            )
             session.add(ref)
             session.flush()
             now = self.clock.now()
             self._record(session, ref, ReferralState.DRAFT, now, channel=method)
             if not draft:
                 self._record(session, ref, ReferralState.SENT, now, channel=method)
-                add_follow_ups(session, ref, ReferralState.SENT, today,
-                               response_days=service.response_days)  # fmt: skip
+                add_follow_ups(
+                    session, ref, ReferralState.SENT, today, response_days=service.response_days
+                )
             need_status = NeedStatus(need.status)
             after = need_status_after_referral(need_status)
             if after != need_status:
@@ -234,15 +255,21 @@ class ReferralService(ServiceBase):
         note: str = "",
     ) -> None:
         session.flush()
-        at = after_last(session, ReferralStatusChange.at, ReferralStatusChange.referral_id,
-                        ref.id, at)  # fmt: skip
+        at = after_last(
+            session, ReferralStatusChange.at, ReferralStatusChange.referral_id, ref.id, at
+        )
         session.add(
             ReferralStatusChange(
-                referral_id=ref.id, from_status=ref.status or None, to_status=target.value,
-                at=at, by_officer_id=officer_of(session), channel=channel, reason_code=reason,
+                referral_id=ref.id,
+                from_status=ref.status or None,
+                to_status=target.value,
+                at=at,
+                by_officer_id=officer_of(session),
+                channel=channel,
+                reason_code=reason,
                 note=note,
             )
-        )  # fmt: skip
+        )
         ref.status = target.value
 
     def record_status(
@@ -290,14 +317,24 @@ class ReferralService(ServiceBase):
                 ref.outcome = outcome_value.value
                 ref.outcome_note = outcome_note
             now = self.clock.now()
-            self._record(session, ref, target, now, channel=channel,
-                         reason=reason if list_name else "", note=note)  # fmt: skip
+            self._record(
+                session,
+                ref,
+                target,
+                now,
+                channel=channel,
+                reason=reason if list_name else "",
+                note=note,
+            )
             service = session.get(Service, ref.service_id)
             add_follow_ups(
-                session, ref, target, self.clock.today(),
+                session,
+                ref,
+                target,
+                self.clock.today(),
                 response_days=service.response_days if service else None,
                 appointment_on=ref.appointment_at.date() if ref.appointment_at else None,
-            )  # fmt: skip
+            )
             if target not in OPEN_REFERRAL_STATES:
                 self._close_follow_ups(session, ref, f"Referral {target.label.lower()}")
             elif target in PROVIDER_ANSWERS:
@@ -379,11 +416,13 @@ class ReferralService(ServiceBase):
             s = services.get(r.service_id)
             out.append(
                 ReferralView.from_row(
-                    r, service_name=s.name if s else "",
+                    r,
+                    service_name=s.name if s else "",
                     organisation_name=orgs.get(s.organisation_id, "") if s else "",
-                    person_name=people.get(r.person_id, ""), history=(),
+                    person_name=people.get(r.person_id, ""),
+                    history=(),
                 )
-            )  # fmt: skip
+            )
         return out
 
     def delete(self, ref_or_id: str) -> None:
@@ -394,17 +433,24 @@ class ReferralService(ServiceBase):
         self.db.checkpoint()
 
     def update_details(self, ref_or_id: str, **fields) -> ReferralView:
-        allowed = {"appointment_place", "provider_contact", "accessibility_needs",
-                   "interpreter_language", "availability", "appointment_at"}  # fmt: skip
+        allowed = {
+            "appointment_place",
+            "provider_contact",
+            "accessibility_needs",
+            "interpreter_language",
+            "availability",
+            "appointment_at",
+        }
         if set(fields) - allowed:
             raise ValidationError(
                 "Unknown referral field: " + ", ".join(sorted(set(fields) - allowed))
             )
         values = {
-            key: parse_datetime(value, "Appointment") if key == "appointment_at"
+            key: parse_datetime(value, "Appointment")
+            if key == "appointment_at"
             else field("referral", key).clean(value)
             for key, value in fields.items()
-        }  # fmt: skip
+        }
         with self._write(reason="edit referral") as session:
             ref = get_referral(session, ref_or_id)
             for key, value in values.items():

@@ -76,24 +76,31 @@ def gather(session: Session, person_id: str, exported_at: datetime) -> dict[str,
         return officers.get(officer_id or "", "") if officer_id else ""
 
     labels = category_labels(session)
-    needs = list(session.scalars(
-        select(Need).where(Need.person_id == person.id, Need.deleted_at.is_(None))
-        .order_by(Need.priority, Need.created_at)
-    ))  # fmt: skip
+    needs = list(
+        session.scalars(
+            select(Need)
+            .where(Need.person_id == person.id, Need.deleted_at.is_(None))
+            .order_by(Need.priority, Need.created_at)
+        )
+    )
     need_history: dict[str, list[dict[str, Any]]] = {n.id: [] for n in needs}
     for change in session.scalars(
         select(NeedStatusChange)
-        .where(NeedStatusChange.need_id.in_(list(need_history)),
-               NeedStatusChange.deleted_at.is_(None))
+        .where(
+            NeedStatusChange.need_id.in_(list(need_history)), NeedStatusChange.deleted_at.is_(None)
+        )
         .order_by(NeedStatusChange.at)
-    ):  # fmt: skip
+    ):
         item = _columns(change, frozenset({"id", "need_id", "created_at"}))
         item["by"] = who(change.by_officer_id)
         need_history[change.need_id].append(item)
-    refs = list(session.scalars(
-        select(Referral).where(Referral.person_id == person.id, Referral.deleted_at.is_(None))
-        .order_by(Referral.made_on, Referral.reference)
-    ))  # fmt: skip
+    refs = list(
+        session.scalars(
+            select(Referral)
+            .where(Referral.person_id == person.id, Referral.deleted_at.is_(None))
+            .order_by(Referral.made_on, Referral.reference)
+        )
+    )
     services = {
         row.id: row
         for row in session.execute(
@@ -102,27 +109,35 @@ def gather(session: Session, person_id: str, exported_at: datetime) -> dict[str,
             )
         )
     }
-    orgs = dict(session.execute(select(Organisation.id, Organisation.name).where(
-        Organisation.id.in_({s.organisation_id for s in services.values()})
-    )).all())  # fmt: skip
+    orgs = dict(
+        session.execute(
+            select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_({s.organisation_id for s in services.values()})
+            )
+        ).all()
+    )
     ref_history: dict[str, list[dict[str, Any]]] = {r.id: [] for r in refs}
     for change in session.scalars(
         select(ReferralStatusChange)
-        .where(ReferralStatusChange.referral_id.in_(list(ref_history)),
-               ReferralStatusChange.deleted_at.is_(None))
+        .where(
+            ReferralStatusChange.referral_id.in_(list(ref_history)),
+            ReferralStatusChange.deleted_at.is_(None),
+        )
         .order_by(ReferralStatusChange.at)
-    ):  # fmt: skip
+    ):
         item = _columns(change, frozenset({"id", "referral_id", "created_at"}))
         item["by"] = who(change.by_officer_id)
         ref_history[change.referral_id].append(item)
     follow_ups = session.scalars(
-        select(FollowUp).where(FollowUp.person_id == person.id, FollowUp.deleted_at.is_(None))
+        select(FollowUp)
+        .where(FollowUp.person_id == person.id, FollowUp.deleted_at.is_(None))
         .order_by(FollowUp.due_on, FollowUp.id)
-    )  # fmt: skip
+    )
     notes = session.scalars(
-        select(CaseNote).where(CaseNote.person_id == person.id, CaseNote.deleted_at.is_(None))
+        select(CaseNote)
+        .where(CaseNote.person_id == person.id, CaseNote.deleted_at.is_(None))
         .order_by(CaseNote.at, CaseNote.id)
-    )  # fmt: skip
+    )
     references = {r.id: r.reference for r in refs}
     details = _columns(person)
     details["owner_officer"] = who(person.owner_officer_id)

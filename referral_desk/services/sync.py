@@ -88,17 +88,25 @@ def pending_text(reasons: dict[str, int] | tuple[tuple[str, int], ...] | list[An
             what, when = _PARENTS[reason]
             out.append(f"{_records(count)} arrived before {what}; they will be added {when}.")
         elif reason == "incomplete":
-            out.append(f"{_records(count)} arrived in part; they will be added when the rest "
-                       "arrives from the same colleague.")  # fmt: skip
+            out.append(
+                f"{_records(count)} arrived in part; they will be added when the rest "
+                "arrives from the same colleague."
+            )
         elif reason == "duplicate key":
-            out.append(f"{_records(count)} use a code or reference already used here by another "
-                       "record; they will be added once one of the two is changed.")  # fmt: skip
+            out.append(
+                f"{_records(count)} use a code or reference already used here by another "
+                "record; they will be added once one of the two is changed."
+            )
         elif reason == "refused":
-            out.append(f"{_records(count)} could not be saved on this computer; they are tried "
-                       "again at every sync.")  # fmt: skip
+            out.append(
+                f"{_records(count)} could not be saved on this computer; they are tried "
+                "again at every sync."
+            )
         else:
-            out.append(f"{_records(count)} arrived before a record they depend on; they will be "
-                       "added when it arrives.")  # fmt: skip
+            out.append(
+                f"{_records(count)} arrived before a record they depend on; they will be "
+                "added when it arrives."
+            )
     return out
 
 
@@ -218,10 +226,10 @@ class SyncService(FileWritingService):
     def status(self) -> SyncStatus:
         with self._read() as session:
             open_conflicts = session.scalar(
-                select(func.count()).select_from(SyncConflict).where(
-                    SyncConflict.resolved_at.is_(None)
-                )
-            )  # fmt: skip
+                select(func.count())
+                .select_from(SyncConflict)
+                .where(SyncConflict.resolved_at.is_(None))
+            )
             quarantined = session.scalar(select(func.count()).select_from(SyncQuarantine))
             reasons: dict[str, int] = {}
             for why, count in session.execute(
@@ -230,9 +238,15 @@ class SyncService(FileWritingService):
                 key = pending_reason(why)
                 reasons[key] = reasons.get(key, 0) + count
             kept = quarantine_reasons(session) if quarantined else ()
-        return SyncStatus(self.site_id(), self.get_store(), open_conflicts or 0, quarantined or 0,
-                          sum(reasons.values()), tuple(sorted(reasons.items())),
-                          kept)  # fmt: skip
+        return SyncStatus(
+            self.site_id(),
+            self.get_store(),
+            open_conflicts or 0,
+            quarantined or 0,
+            sum(reasons.values()),
+            tuple(sorted(reasons.items())),
+            kept,
+        )
 
     def store_has_passphrase(self, store_dir: str | Path | None = None) -> bool:
         """True when the shared store already holds the team's passphrase check: False means
@@ -378,12 +392,21 @@ def _officer_names_by_site(session: Any) -> dict[str, str]:
 
 def _conflict_view(c: SyncConflict, names: dict[str, str]) -> ConflictView:
     return ConflictView(
-        id=c.id, kind=c.kind, table_name=c.table_name, record_id=c.record_id, field=c.field,
-        local_value=_json_value(c.local_value), local_site=c.local_site,
+        id=c.id,
+        kind=c.kind,
+        table_name=c.table_name,
+        record_id=c.record_id,
+        field=c.field,
+        local_value=_json_value(c.local_value),
+        local_site=c.local_site,
         local_by=names.get(c.local_site or "", ""),
         local_at=hlc_to_datetime(c.local_hlc).replace(tzinfo=None) if c.local_hlc else None,
-        remote_value=_json_value(c.remote_value), remote_site=c.remote_site,
+        remote_value=_json_value(c.remote_value),
+        remote_site=c.remote_site,
         remote_by=names.get(c.remote_site, ""),
-        remote_at=hlc_to_datetime(c.remote_hlc).replace(tzinfo=None), winner=c.winner,
-        detected_at=c.detected_at, resolved_at=c.resolved_at, kept=c.kept,
-    )  # fmt: skip
+        remote_at=hlc_to_datetime(c.remote_hlc).replace(tzinfo=None),
+        winner=c.winner,
+        detected_at=c.detected_at,
+        resolved_at=c.resolved_at,
+        kept=c.kept,
+    )

@@ -126,8 +126,13 @@ class ChainBreak:
     row_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"site_id": self.site_id, "entry": self.entry, "kind": self.kind,
-                "detail": self.detail, "row_id": self.row_id}  # fmt: skip
+        return {
+            "site_id": self.site_id,
+            "entry": self.entry,
+            "kind": self.kind,
+            "detail": self.detail,
+            "row_id": self.row_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -162,15 +167,27 @@ def verify(conn: Any, *, limit: int = 1000) -> ChainReport:
         if len(breaks) < limit:
             breaks.append(brk)
 
-    for row in _rows(conn, "SELECT id, site_id FROM audit_entry WHERE entry_hash IS NULL "
-                           "OR chain_seq IS NULL OR prev_hash IS NULL ORDER BY id"):  # fmt: skip
-        add(ChainBreak(row[1] or "", 0, "inserted",
-                       "an entry with no link in the chain (added outside Referral Desk)",
-                       row[0]))  # fmt: skip
+    for row in _rows(
+        conn,
+        "SELECT id, site_id FROM audit_entry WHERE entry_hash IS NULL "
+        "OR chain_seq IS NULL OR prev_hash IS NULL ORDER BY id",
+    ):
+        add(
+            ChainBreak(
+                row[1] or "",
+                0,
+                "inserted",
+                "an entry with no link in the chain (added outside Referral Desk)",
+                row[0],
+            )
+        )
     heads = _heads(conn)
-    site_ids = [r[0] for r in conn.exec_driver_sql(
-        "SELECT DISTINCT site_id FROM audit_entry WHERE chain_seq IS NOT NULL ORDER BY site_id"
-    )]  # fmt: skip
+    site_ids = [
+        r[0]
+        for r in conn.exec_driver_sql(
+            "SELECT DISTINCT site_id FROM audit_entry WHERE chain_seq IS NOT NULL ORDER BY site_id"
+        )
+    ]
     for site in sorted(set(site_ids) | set(heads)):
         expected, prev_hash, count = 1, GENESIS, 0
         for row in _rows(
@@ -182,32 +199,54 @@ def verify(conn: Any, *, limit: int = 1000) -> ChainReport:
             count += 1
             rid, seq, linked, stored = row[0], row[-3], row[-2], row[-1]
             if seq < expected:
-                add(ChainBreak(site, seq, "altered",
-                               f"entry {seq} appears twice in the chain", rid))  # fmt: skip
+                add(
+                    ChainBreak(site, seq, "altered", f"entry {seq} appears twice in the chain", rid)
+                )
                 continue
             if seq > expected:
-                missing = f"entry {expected}" if seq == expected + 1 else (
-                    f"entries {expected} to {seq - 1}")  # fmt: skip
+                missing = (
+                    f"entry {expected}"
+                    if seq == expected + 1
+                    else (f"entries {expected} to {seq - 1}")
+                )
                 add(ChainBreak(site, expected, "removed", f"{missing} removed", None))
             elif linked != prev_hash:
-                add(ChainBreak(site, seq - 1, "altered",
-                               f"entry {seq - 1} was rewritten: entry {seq} does not link to it",
-                               rid))  # fmt: skip
+                add(
+                    ChainBreak(
+                        site,
+                        seq - 1,
+                        "altered",
+                        f"entry {seq - 1} was rewritten: entry {seq} does not link to it",
+                        rid,
+                    )
+                )
             if entry_hash(row[1 : 1 + len(COLUMNS)], seq, linked) != stored:
-                add(ChainBreak(site, seq, "altered",
-                               f"entry {seq} was changed after it was written", rid))  # fmt: skip
+                add(
+                    ChainBreak(
+                        site, seq, "altered", f"entry {seq} was changed after it was written", rid
+                    )
+                )
             expected, prev_hash = seq + 1, stored
         sites[site] = count
         head = heads.get(site)
         if isinstance(head, list) and len(head) == 2 and isinstance(head[0], int):
             if head[0] >= expected:
-                missing = f"entry {head[0]}" if head[0] == expected else (
-                    f"entries {expected} to {head[0]}")  # fmt: skip
-                add(ChainBreak(site, expected, "removed",
-                               f"{missing} removed from the end of the chain"))  # fmt: skip
+                missing = (
+                    f"entry {head[0]}"
+                    if head[0] == expected
+                    else (f"entries {expected} to {head[0]}")
+                )
+                add(
+                    ChainBreak(
+                        site, expected, "removed", f"{missing} removed from the end of the chain"
+                    )
+                )
             elif head[0] == expected - 1 and head[1] != prev_hash:
-                add(ChainBreak(site, head[0], "altered",
-                               f"entry {head[0]} is not the one last written"))  # fmt: skip
+                add(
+                    ChainBreak(
+                        site, head[0], "altered", f"entry {head[0]} is not the one last written"
+                    )
+                )
         # Storage order (id) must follow chain order: entries swapped places otherwise.
         last_seq = 0
         for rid, seq in _rows(
@@ -217,8 +256,11 @@ def verify(conn: Any, *, limit: int = 1000) -> ChainReport:
             (site,),
         ):
             if seq < last_seq:
-                add(ChainBreak(site, seq, "reordered",
-                               f"entry {seq} is stored after entry {last_seq}", rid))  # fmt: skip
+                add(
+                    ChainBreak(
+                        site, seq, "reordered", f"entry {seq} is stored after entry {last_seq}", rid
+                    )
+                )
             last_seq = max(last_seq, seq)
     return ChainReport(sites=sites, breaks=tuple(breaks))
 

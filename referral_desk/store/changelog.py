@@ -197,13 +197,29 @@ def log_tombstones(
     audit = []
     for table, rid in records:
         entries.append(
-            {"site_id": state.site_id, "seq": seq, "table_name": table, "record_id": rid,
-             "field": "deleted_at", "value": value, "hlc": clock.tick(), "tombstone": True}
-        )  # fmt: skip
+            {
+                "site_id": state.site_id,
+                "seq": seq,
+                "table_name": table,
+                "record_id": rid,
+                "field": "deleted_at",
+                "value": value,
+                "hlc": clock.tick(),
+                "tombstone": True,
+            }
+        )
         audit.append(
-            {"at": when, "site_id": state.site_id, "officer_id": officer_id, "action": "delete",
-             "table_name": table, "record_id": rid, "fields": "deleted_at", "reason": reason}
-        )  # fmt: skip
+            {
+                "at": when,
+                "site_id": state.site_id,
+                "officer_id": officer_id,
+                "action": "delete",
+                "table_name": table,
+                "record_id": rid,
+                "fields": "deleted_at",
+                "reason": reason,
+            }
+        )
         seq += 1
     session.execute(ChangeEntry.__table__.insert(), entries)
     session.execute(AuditEntry.__table__.insert(), audit)

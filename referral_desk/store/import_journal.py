@@ -278,8 +278,17 @@ class JournalWriter:
         self.weight += op.weight
         self.seq += 1
         self.count += 1
-        self.buffer.append((self.run_id, self.chunk, self.seq, op.table, op.action, op.record_id,
-                            encode_fields(op.fields)))  # fmt: skip
+        self.buffer.append(
+            (
+                self.run_id,
+                self.chunk,
+                self.seq,
+                op.table,
+                op.action,
+                op.record_id,
+                encode_fields(op.fields),
+            )
+        )
         if len(self.buffer) >= OPS_PER_WRITE:
             self.flush()
 
@@ -316,8 +325,16 @@ def begin(db: Database, kind: str, *, reason: str = "", officer_id: str | None =
     with db.write(reason="import: begin") as session:
         for stale in session.scalars(select(ImportRun.id).where(ImportRun.state == STAGING)):
             _delete_run(session, stale)
-        session.add(ImportRun(id=run_id, kind=kind, state=STAGING, created_at=now,
-                              officer_id=officer_id, reason=reason[:200]))  # fmt: skip
+        session.add(
+            ImportRun(
+                id=run_id,
+                kind=kind,
+                state=STAGING,
+                created_at=now,
+                officer_id=officer_id,
+                reason=reason[:200],
+            )
+        )
     return run_id
 
 
@@ -388,8 +405,9 @@ def apply_run(
             chunk = run.applied_chunks
             total = run.chunks
             if chunk < total:
-                apply_ops(session, _load_chunk(session, run_id, chunk), reason=run.reason,
-                          chunked=True)  # fmt: skip
+                apply_ops(
+                    session, _load_chunk(session, run_id, chunk), reason=run.reason, chunked=True
+                )
                 chunk += 1
             session.execute(
                 update(ImportRun).where(ImportRun.id == run_id).values(applied_chunks=chunk)
@@ -425,9 +443,11 @@ def _finish(session: Session, run_id: str, *, optimize: bool) -> None:
         update(ImportRun).where(ImportRun.id == run_id).values(state=DONE, done_at=utcnow())
     )
     old = session.scalars(
-        select(ImportRun.id).where(ImportRun.state == DONE)
-        .order_by(ImportRun.done_at.desc()).offset(KEEP_DONE_RUNS)
-    ).all()  # fmt: skip
+        select(ImportRun.id)
+        .where(ImportRun.state == DONE)
+        .order_by(ImportRun.done_at.desc())
+        .offset(KEEP_DONE_RUNS)
+    ).all()
     if old:
         session.execute(delete(ImportRun).where(ImportRun.id.in_(old)))
 

@@ -304,10 +304,12 @@ class ServiceCategory(SyncedBase):
     __table_args__ = (
         Index("ix_service_category_code_service", "category_code", "service_id"),
         Index(
-            "ix_service_category_live", "category_code", "service_id",
+            "ix_service_category_live",
+            "category_code",
+            "service_id",
             sqlite_where=text("deleted_at IS NULL"),
         ),
-    )  # fmt: skip
+    )
 
     service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
     category_code: Mapped[str] = mapped_column(String(80))
@@ -320,10 +322,12 @@ class ServiceArea(SyncedBase):
     __table_args__ = (
         Index("ix_service_area_name_service", "name", "service_id"),
         Index(
-            "ix_service_area_live", text("name COLLATE NOCASE"), "service_id",
+            "ix_service_area_live",
+            text("name COLLATE NOCASE"),
+            "service_id",
             sqlite_where=text("deleted_at IS NULL"),
         ),
-    )  # fmt: skip
+    )
 
     service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -340,9 +344,8 @@ class Referral(SyncedBase):
     # A referral stays on the case when the need it was made for is deleted on its own.
     __refers_only__ = frozenset({"need_id"})
     __personal__ = frozenset(
-        {"accessibility_needs", "interpreter_language", "availability", "outcome_note",
-         "risk_note"}
-    )  # fmt: skip
+        {"accessibility_needs", "interpreter_language", "availability", "outcome_note", "risk_note"}
+    )
 
     reference: Mapped[str] = mapped_column(String(7), unique=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
@@ -374,9 +377,13 @@ class ReferralStatusChange(SyncedBase):
     __table_args__ = (
         Index(
             "ix_referral_status_change_history",
-            "referral_id", "deleted_at", "to_status", "at", "reason_code",
+            "referral_id",
+            "deleted_at",
+            "to_status",
+            "at",
+            "reason_code",
         ),
-    )  # fmt: skip
+    )
     __personal__ = frozenset({"note"})
 
     referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)

@@ -92,8 +92,9 @@ def open_regular_in(root: Path, relpath: str) -> tuple[BinaryIO, int]:
     try:
         for part in parts[:-1]:
             try:
-                inner = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC,
-                                dir_fd=folder)  # fmt: skip
+                inner = os.open(
+                    part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=folder
+                )
             except FileNotFoundError as err:
                 raise FileMissing(relpath) from err
             except OSError as err:
@@ -103,8 +104,9 @@ def open_regular_in(root: Path, relpath: str) -> tuple[BinaryIO, int]:
             os.close(folder)
             folder = inner
         try:
-            fd = os.open(parts[-1], os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY,
-                         dir_fd=folder)  # fmt: skip
+            fd = os.open(
+                parts[-1], os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY, dir_fd=folder
+            )
         except FileNotFoundError as err:
             raise FileMissing(relpath) from err
         except OSError as err:

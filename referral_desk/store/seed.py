@@ -58,8 +58,9 @@ def default_reference_items() -> list[dict[str, Any]]:
 def reference_data_missing(session: Session) -> bool:
     """True when `seed_reference_data` would add something (a read: no write lock needed)."""
     existing = set(session.scalars(select(ReferenceItem.id)))
-    if any(reference_id(i["list_name"], i["code"]) not in existing
-           for i in default_reference_items()):  # fmt: skip
+    if any(
+        reference_id(i["list_name"], i["code"]) not in existing for i in default_reference_items()
+    ):
         return True
     return session.get(TeamSetting, team_setting_id(FOLLOW_UP_RULES)) is None
 

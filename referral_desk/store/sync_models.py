@@ -273,14 +273,14 @@ def _scrub_quarantine(
     session: Session, table_name: str, ids: list[str], blanks: dict[str, str]
 ) -> None:
     quarantined = session.execute(
-        select(SyncQuarantine.site_id, SyncQuarantine.seq, SyncQuarantine.field,
-               SyncQuarantine.raw)
-        .where(
+        select(
+            SyncQuarantine.site_id, SyncQuarantine.seq, SyncQuarantine.field, SyncQuarantine.raw
+        ).where(
             SyncQuarantine.table_name == table_name,
             SyncQuarantine.record_id.in_(ids),
             SyncQuarantine.field.in_(list(blanks)),
         )
-    ).all()  # fmt: skip
+    ).all()
     for site, seq, field, raw_text in quarantined:
         try:
             raw = json.loads(raw_text)

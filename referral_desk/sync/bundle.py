@@ -125,10 +125,17 @@ class BundleWriter:
         strict: bool = True,
     ) -> None:
         self.header = BundleHeader(
-            format=FORMAT_VERSION, schema=schema, app=__version__,
-            bundle_id=bundle_id or str(uuid.uuid4()), site_id=site_id, created=_now_text(),
-            salt=salt, kdf=kdf, nonce=os.urandom(STREAM_PREFIX_BYTES), segment=segment,
-        )  # fmt: skip
+            format=FORMAT_VERSION,
+            schema=schema,
+            app=__version__,
+            bundle_id=bundle_id or str(uuid.uuid4()),
+            site_id=site_id,
+            created=_now_text(),
+            salt=salt,
+            kdf=kdf,
+            nonce=os.urandom(STREAM_PREFIX_BYTES),
+            segment=segment,
+        )
         key = bundle_key(keys, passphrase, self.header)
         fh.write(self.header.prefix())
         self._sealer = SegmentSealer(fh, key, self.header)
@@ -153,11 +160,21 @@ class BundleWriter:
         counts, covers = self._lines.tally.claims()
         h = self.header
         manifest = Manifest(
-            bundle_id=h.bundle_id, site_id=h.site_id, schema=h.schema, app=h.app,
-            created=h.created, kind=kind, export_no=export_no, vector=dict(vector),
-            covers=covers, counts=counts, entry_count=self._lines.tally.entries,
-            knowledge_count=self._lines.tally.knowledge, sha256="", manager=manager,
-        )  # fmt: skip
+            bundle_id=h.bundle_id,
+            site_id=h.site_id,
+            schema=h.schema,
+            app=h.app,
+            created=h.created,
+            kind=kind,
+            export_no=export_no,
+            vector=dict(vector),
+            covers=covers,
+            counts=counts,
+            entry_count=self._lines.tally.entries,
+            knowledge_count=self._lines.tally.knowledge,
+            sha256="",
+            manager=manager,
+        )
         mdict = manifest.to_dict()
         if manifest_changes:
             mdict.update(manifest_changes)
@@ -189,12 +206,22 @@ def seal(
     duplicates and odd shapes are written as given, so tests can make files readers refuse."""
     out = io.BytesIO()
     writer = BundleWriter(
-        out, site_id=site_id, passphrase=passphrase, keys=keys, salt=salt, kdf=kdf,
-        schema=schema, bundle_id=bundle_id, segment=segment, level=level, strict=False,
-    )  # fmt: skip
+        out,
+        site_id=site_id,
+        passphrase=passphrase,
+        keys=keys,
+        salt=salt,
+        kdf=kdf,
+        schema=schema,
+        bundle_id=bundle_id,
+        segment=segment,
+        level=level,
+        strict=False,
+    )
     writer.entries(sorted(entries, key=_sort_key))
-    manifest = writer.finish(knowledge, vector=vector, kind=kind, export_no=export_no,
-                             manifest_changes=manifest_changes)  # fmt: skip
+    manifest = writer.finish(
+        knowledge, vector=vector, kind=kind, export_no=export_no, manifest_changes=manifest_changes
+    )
     return out.getvalue(), manifest
 
 

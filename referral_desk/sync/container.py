@@ -228,11 +228,17 @@ def parse_header(data: bytes) -> tuple[BundleHeader, int]:
                 raise ValueError("segment")
         nonce_size = NONCE_BYTES if fmt == LEGACY_FORMAT else STREAM_PREFIX_BYTES
         header = BundleHeader(
-            format=nonneg_int(h.get("format"), 1), schema=nonneg_int(h.get("schema")),
-            app=str(h.get("app", ""))[:40], bundle_id=h["bundle"], site_id=h["site"],
-            created=str(h.get("created", ""))[:40], salt=salt, kdf=kdf,
-            nonce=_b64(h.get("nonce"), nonce_size), segment=segment,
-        )  # fmt: skip
+            format=nonneg_int(h.get("format"), 1),
+            schema=nonneg_int(h.get("schema")),
+            app=str(h.get("app", ""))[:40],
+            bundle_id=h["bundle"],
+            site_id=h["site"],
+            created=str(h.get("created", ""))[:40],
+            salt=salt,
+            kdf=kdf,
+            nonce=_b64(h.get("nonce"), nonce_size),
+            segment=segment,
+        )
     except (ValueError, KeyError, TypeError) as err:
         raise DamagedBundle() from err
     if header.format != fmt:

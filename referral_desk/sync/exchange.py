@@ -150,8 +150,9 @@ class SyncEngine:
             manifest, _runs, _top = self._write_bundle(path, None, passphrase, salt, self.kdf)
         except OSError as err:
             raise StoreError("The sync file could not be written there.") from err
-        return ExportSummary(False, str(path), manifest.bundle_id, manifest.entry_count,
-                             len(manifest.covers))  # fmt: skip
+        return ExportSummary(
+            False, str(path), manifest.bundle_id, manifest.entry_count, len(manifest.covers)
+        )
 
     def _write_bundle(
         self,
@@ -177,16 +178,24 @@ class SyncEngine:
             # A file carried by hand is the officer's (owner-only); one in the shared store
             # is read by colleagues' accounts (it is encrypted either way).
             with atomic_output(path, mode=OWNER_ONLY if state is None else SHARED) as fh:
-                writer = BundleWriter(fh, site_id=site, passphrase=passphrase, keys=self.keys,
-                                      salt=salt, kdf=kdf, bundle_id=bundle_id)  # fmt: skip
+                writer = BundleWriter(
+                    fh,
+                    site_id=site,
+                    passphrase=passphrase,
+                    keys=self.keys,
+                    salt=salt,
+                    kdf=kdf,
+                    bundle_id=bundle_id,
+                )
                 for batch in entry_batches(session, scope):
                     writer.entries(batch)
                     if state is not None:
                         runs.add(batch)
                 kind = "file" if state is None else "store"
                 export_no = 0 if state is None else state.exports + 1
-                manifest = writer.finish(knowledge, vector=vector, kind=kind, export_no=export_no,
-                                         manager=manager)  # fmt: skip
+                manifest = writer.finish(
+                    knowledge, vector=vector, kind=kind, export_no=export_no, manager=manager
+                )
         return manifest, runs, top
 
     def _export_to_store(
@@ -211,8 +220,9 @@ class SyncEngine:
             folder.mkdir(parents=True, exist_ok=True)
             bundle_id = str(uuid.uuid4())
             final = folder / f"{bundle_id}{SUFFIX}"
-            manifest, runs, top = self._write_bundle(final, state, passphrase, info.salt,
-                                                     info.kdf, bundle_id)  # fmt: skip
+            manifest, runs, top = self._write_bundle(
+                final, state, passphrase, info.salt, info.kdf, bundle_id
+            )
         except OSError as err:
             raise StoreError("The shared store folder is not writable.") from err
         with self._transaction() as session:
@@ -223,8 +233,9 @@ class SyncEngine:
             state.exports += 1
             save_export_state(session, state, exported=True, now=self._now())
         rel = f"{OUTBOX}/{site}/{final.name}"
-        return ExportSummary(False, rel, manifest.bundle_id, manifest.entry_count,
-                             len(manifest.covers))  # fmt: skip
+        return ExportSummary(
+            False, rel, manifest.bundle_id, manifest.entry_count, len(manifest.covers)
+        )
 
     def _site_salt(self) -> bytes:
         """A per-site salt for files carried by hand, kept so repeated imports of this site's
@@ -253,8 +264,9 @@ class SyncEngine:
     ) -> BundleReader:
         """Open one file and derive its key (nothing authenticated yet). A path the user gave
         may be a link (to a regular file); a name found in a shared store never is."""
-        return bfmt.open_bundle(Path(path).expanduser(), passphrase, self.keys,
-                                follow_symlinks=follow_symlinks)  # fmt: skip
+        return bfmt.open_bundle(
+            Path(path).expanduser(), passphrase, self.keys, follow_symlinks=follow_symlinks
+        )
 
     def import_file(self, path: Path, passphrase: str, *, dry_run: bool = False) -> ImportSummary:
         """Import one bundle file; any refusal raises and writes nothing."""
@@ -276,8 +288,14 @@ class SyncEngine:
             return None
 
     def _importer(self, *, dry_run: bool, strict: bool, store_id: str | None = None) -> Importer:
-        return Importer(self.db, now=self._now, now_ms=self._now_ms, dry_run=dry_run,
-                        strict=strict, store_id=store_id)  # fmt: skip
+        return Importer(
+            self.db,
+            now=self._now,
+            now_ms=self._now_ms,
+            dry_run=dry_run,
+            strict=strict,
+            store_id=store_id,
+        )
 
     # -- sync with a shared store --------------------------------------------------------
 
@@ -337,13 +355,17 @@ class SyncEngine:
         with the same size, is not read again; anything else is authenticated in full)."""
         files, refused = _list_store(store_dir, site)
         with self.db.read() as session:
-            known = dict(
-                session.execute(
-                    select(SyncBundleSeen.bundle_id, SyncBundleSeen.file_size).where(
-                        SyncBundleSeen.bundle_id.in_([f.name[: -len(SUFFIX)] for f in files])
-                    )
-                ).all()
-            ) if files else {}  # fmt: skip
+            known = (
+                dict(
+                    session.execute(
+                        select(SyncBundleSeen.bundle_id, SyncBundleSeen.file_size).where(
+                            SyncBundleSeen.bundle_id.in_([f.name[: -len(SUFFIX)] for f in files])
+                        )
+                    ).all()
+                )
+                if files
+                else {}
+            )
         sources: list[Source] = []
         for found in files:
             rel = f"{OUTBOX}/{Path(found.path).parent.name}/{found.name}"

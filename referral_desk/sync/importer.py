@@ -249,18 +249,26 @@ class _Totals:
     owners: dict[str, set[str]] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        keep = {"new": self.new, "max_hlc": self.max_hlc, "released": self.released,
-                "still": self.still, "quarantined": self.quarantined}  # fmt: skip
+        keep = {
+            "new": self.new,
+            "max_hlc": self.max_hlc,
+            "released": self.released,
+            "still": self.still,
+            "quarantined": self.quarantined,
+        }
         return json.dumps(keep, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, data: str) -> _Totals:
         try:
             raw = json.loads(data)
-            return cls(new={str(k): int(v) for k, v in raw.get("new", {}).items()},
-                       max_hlc=int(raw.get("max_hlc", 0)), released=int(raw.get("released", 0)),
-                       still=int(raw.get("still", 0)),
-                       quarantined=int(raw.get("quarantined", 0)))  # fmt: skip
+            return cls(
+                new={str(k): int(v) for k, v in raw.get("new", {}).items()},
+                max_hlc=int(raw.get("max_hlc", 0)),
+                released=int(raw.get("released", 0)),
+                still=int(raw.get("still", 0)),
+                quarantined=int(raw.get("quarantined", 0)),
+            )
         except (ValueError, TypeError, AttributeError):
             return cls()
 
@@ -315,10 +323,15 @@ def _staged_row(e: list[Any], bundle_no: int) -> tuple[Any, ...]:
     if len(e) == 8:
         site, seq, table, record, fname, value, hlc, tomb = e
         if (
-            type(table) is str and type(record) is str and type(fname) is str
-            and type(value) is str and type(hlc) is int and 0 < hlc < _TOP
-            and type(tomb) is int and tomb in (0, 1)
-        ):  # fmt: skip
+            type(table) is str
+            and type(record) is str
+            and type(fname) is str
+            and type(value) is str
+            and type(hlc) is int
+            and 0 < hlc < _TOP
+            and type(tomb) is int
+            and tomb in (0, 1)
+        ):
             return (site, seq, bundle_no, table, record, fname, value, hlc, tomb, None)
     table = e[2] if len(e) > 2 and type(e[2]) is str else ""
     record = e[3] if len(e) > 3 and type(e[3]) is str else ""
@@ -414,8 +427,11 @@ class Importer:
             raise DomainError("This database has no site id; open it with Referral Desk first.")
         local, next_seq = state.site_id, state.next_seq
         if not self.dry_run:
-            session.add(SyncImportJournal(id=1, state="staging", started_at=self._now(),
-                                          store_id=self.store_id))  # fmt: skip
+            session.add(
+                SyncImportJournal(
+                    id=1, state="staging", started_at=self._now(), store_id=self.store_id
+                )
+            )
             session.flush()
         staged: list[_Staged] = []
         ids: set[str] = set()
@@ -436,8 +452,15 @@ class Importer:
                     except BaseException:
                         self._unstage(steps.session(), n)
                         raise
-                    staged.append(_Staged(bid, reader.header.site_id, source.name[-200:],
-                                          reader.size, reader.manifest.entry_count))  # fmt: skip
+                    staged.append(
+                        _Staged(
+                            bid,
+                            reader.header.site_id,
+                            source.name[-200:],
+                            reader.size,
+                            reader.manifest.entry_count,
+                        )
+                    )
                     if reader.manifest.manager:
                         self._offered.append(reader.manifest.manager)
                     ids.add(bid)
@@ -446,15 +469,19 @@ class Importer:
                     raise
                 refused.append(RefusedFile(source.name, str(err)))
         if not staged:  # nothing new: leave no trace at all
-            nothing = ImportSummary(dry_run=self.dry_run, already_seen=already,
-                                    refused=tuple(refused))  # fmt: skip
+            nothing = ImportSummary(
+                dry_run=self.dry_run, already_seen=already, refused=tuple(refused)
+            )
             if steps.single:
                 raise _Rollback(nothing)
             self._clear(steps.session())
             return nothing
         session = steps.session()
-        if raw_rows(session, "SELECT 1 FROM sync_import_staged WHERE site_id = ? AND seq >= ? "
-                    "LIMIT 1", (local, next_seq)):  # fmt: skip
+        if raw_rows(
+            session,
+            "SELECT 1 FROM sync_import_staged WHERE site_id = ? AND seq >= ? LIMIT 1",
+            (local, next_seq),
+        ):
             raise ClonedSite()
         if self._offered and pinned_team_key(session)[0] is None:
             # First contact with a team by a carried file: trust the manager key it names.
@@ -489,9 +516,11 @@ class Importer:
                     cursor.executemany(
                         "INSERT INTO sync_import_knowledge (id, bundle_no, site_id, after_seq, "
                         "vector) VALUES (?, ?, ?, ?, ?)",
-                        [(first + i + 1, n, k[0], k[1], json.dumps(k[2]))
-                         for i, k in enumerate(item.knowledge)],
-                    )  # fmt: skip
+                        [
+                            (first + i + 1, n, k[0], k[1], json.dumps(k[2]))
+                            for i, k in enumerate(item.knowledge)
+                        ],
+                    )
             finally:
                 cursor.close()
             self._staged += len(item.entries)
@@ -510,9 +539,12 @@ class Importer:
         Checked right after the file is staged, so only its own rows are removed."""
         if entries <= MAX_RECORD_ENTRIES:
             return
-        if raw_rows(session, "SELECT 1 FROM sync_import_staged WHERE bundle_no = ? GROUP BY "
-                    "table_name, record_id HAVING COUNT(*) > ? LIMIT 1",
-                    (n, MAX_RECORD_ENTRIES)):  # fmt: skip
+        if raw_rows(
+            session,
+            "SELECT 1 FROM sync_import_staged WHERE bundle_no = ? GROUP BY "
+            "table_name, record_id HAVING COUNT(*) > ? LIMIT 1",
+            (n, MAX_RECORD_ENTRIES),
+        ):
             raise TooManyChanges()
 
     # -- phase 2: apply ------------------------------------------------------------------
@@ -570,9 +602,12 @@ class Importer:
     def _merge_knowledge(self, steps: _Steps) -> None:
         after = 0
         while True:
-            rows = raw_rows(steps.session(), "SELECT id, site_id, after_seq, vector FROM "
-                            "sync_import_knowledge WHERE id > ? ORDER BY id LIMIT ?",
-                            (after, STEP))  # fmt: skip
+            rows = raw_rows(
+                steps.session(),
+                "SELECT id, site_id, after_seq, vector FROM "
+                "sync_import_knowledge WHERE id > ? ORDER BY id LIMIT ?",
+                (after, STEP),
+            )
             if not rows:
                 return
             merge_knowledge(steps.session(), [(s, a, json.loads(v)) for _i, s, a, v in rows])
@@ -706,8 +741,15 @@ class Importer:
             quarantine(session, bad)
             totals.quarantined += len(bad)
         if valid or retry:
-            stats = apply_entries(session, valid, knowledge, now=self._now(),
-                                  now_ms=self._now_ms(), retry=retry, descend=False)  # fmt: skip
+            stats = apply_entries(
+                session,
+                valid,
+                knowledge,
+                now=self._now(),
+                now_ms=self._now_ms(),
+                retry=retry,
+                descend=False,
+            )
             totals.add(stats)
         if valid:
             totals.max_hlc = max(totals.max_hlc, max(e[6] for e in valid))
@@ -767,8 +809,7 @@ class Importer:
                 ids = list(session.scalars(query))
                 if not ids:
                     break
-                self._apply_rows(session, [], knowledge, totals,
-                                 retry=[(order[i], r) for r in ids])  # fmt: skip
+                self._apply_rows(session, [], knowledge, totals, retry=[(order[i], r) for r in ids])
                 after = ids[-1]
                 self._save(steps, {"step": "pending", "table": i, "after": after}, totals)
                 steps.step_done()
@@ -789,8 +830,7 @@ class Importer:
         now = self._now()
         new = sum(totals.new.values())
         if new or totals.released:
-            merge_knowledge(session, [(state.site_id, state.next_seq - 1,
-                                       version_vector(session))])  # fmt: skip
+            merge_knowledge(session, [(state.site_id, state.next_seq - 1, version_vector(session))])
         if totals.max_hlc:
             hlc = HybridClock(last=state.hlc, now_ms=self._now_ms).receive(totals.max_hlc)
             session.execute(text("UPDATE site_state SET hlc = :h WHERE key = 1"), {"h": hlc})
@@ -802,19 +842,27 @@ class Importer:
         session.execute(
             SyncBundleSeen.__table__.insert(),
             [
-                {"bundle_id": b.bundle_id, "site_id": b.site_id, "imported_at": now,
-                 "entry_count": b.entries, "new_count": totals.new.get(str(n), 0),
-                 "file_name": b.name, "file_size": b.size}
+                {
+                    "bundle_id": b.bundle_id,
+                    "site_id": b.site_id,
+                    "imported_at": now,
+                    "entry_count": b.entries,
+                    "new_count": totals.new.get(str(n), 0),
+                    "file_name": b.name,
+                    "file_size": b.size,
+                }
                 for n, b in enumerate(staged, start=1)
             ],
-        )  # fmt: skip
+        )
         if self.store_id is not None:
             st = load_export_state(session, self.store_id)
             runs = Runs()
             cursor = _cursor(session)
             try:  # one pass, in (site, seq) order
-                cursor.execute("SELECT site_id, seq FROM sync_import_staged WHERE bundle_no > 0 "
-                               "ORDER BY site_id, seq")  # fmt: skip
+                cursor.execute(
+                    "SELECT site_id, seq FROM sync_import_staged WHERE bundle_no > 0 "
+                    "ORDER BY site_id, seq"
+                )
                 while rows := cursor.fetchmany(STEP):
                     runs.add(rows)
             finally:
@@ -830,15 +878,24 @@ class Importer:
         kept = quarantine_reasons(session) if totals.quarantined or totals.still else ()
         self._clear(session)
         return ImportSummary(
-            dry_run=self.dry_run, bundles=len(staged), already_seen=already,
-            entries_total=sum(b.entries for b in staged), entries_new=new,
-            deleted=totals.deleted, conflicts=totals.conflicts,
-            clock_reviews=totals.clock_reviews, future_stamped=totals.future_stamped,
-            quarantined=totals.quarantined, released=totals.released,
-            still_quarantined=totals.still + totals.quarantined, pending=pending,
-            pending_reasons=tuple(sorted(reasons.items())), refused=tuple(refused),
-            quarantine_reasons=kept, **totals.counts(),
-        )  # fmt: skip
+            dry_run=self.dry_run,
+            bundles=len(staged),
+            already_seen=already,
+            entries_total=sum(b.entries for b in staged),
+            entries_new=new,
+            deleted=totals.deleted,
+            conflicts=totals.conflicts,
+            clock_reviews=totals.clock_reviews,
+            future_stamped=totals.future_stamped,
+            quarantined=totals.quarantined,
+            released=totals.released,
+            still_quarantined=totals.still + totals.quarantined,
+            pending=pending,
+            pending_reasons=tuple(sorted(reasons.items())),
+            refused=tuple(refused),
+            quarantine_reasons=kept,
+            **totals.counts(),
+        )
 
     def _clear(self, session: Session) -> None:
         session.execute(delete(SyncImportStaged))
@@ -868,8 +925,9 @@ class Importer:
         steps = _Steps(self.db, single=False)
         try:
             staged = [_Staged(**b) for b in json.loads(bundles)]
-            result = self._apply(steps, staged, _Totals.from_json(totals), json.loads(position),
-                                 0, [])  # fmt: skip
+            result = self._apply(
+                steps, staged, _Totals.from_json(totals), json.loads(position), 0, []
+            )
         except BaseException as err:
             steps.abort(err)
             raise
@@ -933,8 +991,9 @@ def _ok_text(value: Any) -> bool:
 
 def quarantine_reasons(session: Session) -> tuple[tuple[str, int], ...]:
     """(reason, entries) of everything kept aside, most frequent first."""
-    rows = raw_rows(session, "SELECT reason, COUNT(*) FROM sync_quarantine GROUP BY reason "
-                    "ORDER BY 2 DESC, 1")  # fmt: skip
+    rows = raw_rows(
+        session, "SELECT reason, COUNT(*) FROM sync_quarantine GROUP BY reason ORDER BY 2 DESC, 1"
+    )
     return tuple((str(r), int(n)) for r, n in rows)
 
 

@@ -278,11 +278,19 @@ class Merger:
     def _load_open_conflicts(self, table: str, ids: list[str]) -> None:
         c = SyncConflict
         for row in self.s.execute(
-            select(c.id, c.table_name, c.record_id, c.field, c.local_site, c.local_hlc,
-                   c.remote_site, c.remote_hlc)
+            select(
+                c.id,
+                c.table_name,
+                c.record_id,
+                c.field,
+                c.local_site,
+                c.local_hlc,
+                c.remote_site,
+                c.remote_hlc,
+            )
             .where(c.resolved_at.is_(None), c.table_name == table, c.record_id.in_(ids))
             .order_by(c.id)
-        ):  # fmt: skip
+        ):
             self._open[(row[1], row[2], row[3])].append((row[0], row[4], row[5], row[6], row[7]))
 
     def _merge_chunk(
@@ -413,12 +421,16 @@ class Merger:
             self._status_touch[table].add(w.rid)
         self._audit.append(
             {
-                "at": self.now, "site_id": self._last_site.get((table, w.rid), ""),
-                "officer_id": None, "action": "sync", "table_name": table, "record_id": w.rid,
+                "at": self.now,
+                "site_id": self._last_site.get((table, w.rid), ""),
+                "officer_id": None,
+                "action": "sync",
+                "table_name": table,
+                "record_id": w.rid,
                 "fields": ",".join(w.fields),
                 "reason": "sync import (created)" if created else "sync import",
             }
-        )  # fmt: skip
+        )
 
     def _winners(self, table: str, rid: str, fields: dict[str, list[_Ent]]) -> dict[str, _Ent]:
         winners: dict[str, _Ent] = {}
@@ -451,10 +463,11 @@ class Merger:
             if lsite is not None and lhlc is not None:
                 sides.append(by_stamp.get((lsite, lhlc)))
             if all(
-                side is not None and side is not win
+                side is not None
+                and side is not win
                 and self.knowledge.seen_by(win[3], win[4], side[3], side[4])
                 for side in sides
-            ):  # fmt: skip
+            ):
                 self._superseded.append(cid)
 
     def _is_future(self, e: _Ent) -> bool:
@@ -492,13 +505,22 @@ class Merger:
     def _conflict(self, kind: str, table: str, rid: str, fname: str, a: _Ent, b: _Ent) -> None:
         self._conflicts.append(
             {
-                "kind": kind, "table_name": table, "record_id": rid, "field": fname,
-                "local_value": a[1], "local_site": a[3], "local_hlc": a[2],
-                "remote_value": b[1], "remote_site": b[3], "remote_hlc": b[2],
+                "kind": kind,
+                "table_name": table,
+                "record_id": rid,
+                "field": fname,
+                "local_value": a[1],
+                "local_site": a[3],
+                "local_hlc": a[2],
+                "remote_value": b[1],
+                "remote_site": b[3],
+                "remote_hlc": b[2],
                 "winner": "remote" if _key(b) > _key(a) else "local",
-                "detected_at": self.now, "resolved_at": None, "kept": "",
+                "detected_at": self.now,
+                "resolved_at": None,
+                "kept": "",
             }
-        )  # fmt: skip
+        )
         if kind == "clock":
             self.stats.clock_reviews += 1
         else:
@@ -658,16 +680,21 @@ class Merger:
             raise RuntimeError("site_state row missing: database was not initialised")
         merge_knowledge(self.s, [(state.site_id, state.next_seq - 1, version_vector(self.s))])
         log_tombstones(
-            self.s, self._erased, self.now, reason="sync: erased with the record it belongs to",
-            after_hlc=newest, now_ms=lambda: self.now_ms,
-        )  # fmt: skip
+            self.s,
+            self._erased,
+            self.now,
+            reason="sync: erased with the record it belongs to",
+            after_hlc=newest,
+            now_ms=lambda: self.now_ms,
+        )
 
     # -- after all tables ----------------------------------------------------------------
 
     def _recompute_status(self) -> None:
         for table, history, link, default in STATUS_CACHES:
-            ids = sorted(self._status_touch.get(table, set()) | self._status_touch.get(history,
-                         set()))  # fmt: skip
+            ids = sorted(
+                self._status_touch.get(table, set()) | self._status_touch.get(history, set())
+            )
             for chunk in _chunks(ids):
                 self._recompute_chunk(table, history, link, default, list(chunk))
 

@@ -40,8 +40,9 @@ def export_scope(session: Session, state: ExportState) -> Scope:
     tops: dict[str, int] = dict(
         raw_rows(session, "SELECT site_id, MAX(seq) FROM change_entry GROUP BY site_id")
     )
-    for site, top in raw_rows(session, "SELECT site_id, MAX(seq) FROM sync_quarantine "
-                              "GROUP BY site_id"):  # fmt: skip
+    for site, top in raw_rows(
+        session, "SELECT site_id, MAX(seq) FROM sync_quarantine GROUP BY site_id"
+    ):
         tops[site] = max(tops.get(site, 0), top)
     scope = []
     for site in sorted(tops):
@@ -73,8 +74,10 @@ def scrub_dead(session: Session, scope: Scope) -> None:
     """Erasure before anything leaves: personal values of records deleted (by a tombstone in
     what is exported) are blanked in the log and the quarantine."""
     dead: dict[str, set[str]] = {}
-    sql = ("SELECT DISTINCT table_name, record_id FROM change_entry WHERE field = 'deleted_at' "
-           "AND tombstone != 0 AND value != 'null'")  # fmt: skip
+    sql = (
+        "SELECT DISTINCT table_name, record_id FROM change_entry WHERE field = 'deleted_at' "
+        "AND tombstone != 0 AND value != 'null'"
+    )
     parts = [("", ())] if scope is None else [_where(scope, *r) for r in scope]
     for where, params in parts:
         clause = where.replace(" WHERE", " AND") if where else ""
@@ -102,8 +105,10 @@ def entry_batches(
                 while rows := cursor.fetchmany(size):
                     yield rows
                 continue
-            sql = (f"{_CHANGES} FROM change_entry{where} UNION ALL "
-                   f"{_QUARANTINED} FROM sync_quarantine{where} ORDER BY 1, 2")  # fmt: skip
+            sql = (
+                f"{_CHANGES} FROM change_entry{where} UNION ALL "
+                f"{_QUARANTINED} FROM sync_quarantine{where} ORDER BY 1, 2"
+            )
             cursor.execute(sql, params + params)
             while rows := cursor.fetchmany(size):
                 batch: list[Entry] = []

@@ -139,14 +139,21 @@ def parse_manifest(m: object, header: BundleHeader) -> Manifest:
             covers[str(k)] = (nonneg_int(v[0]), nonneg_int(v[1]), nonneg_int(v[2]))
         counts = {str(k): nonneg_int(v) for k, v in dict(m["counts"]).items()}
         manifest = Manifest(
-            bundle_id=str(m["bundle"]), site_id=str(m["site"]), schema=nonneg_int(m["schema"]),
-            app=str(m.get("app", "")), created=str(m.get("created", "")),
-            kind=str(m.get("kind", "file")), export_no=nonneg_int(m.get("export_no", 0)),
-            vector=vector, covers=covers, counts=counts,
+            bundle_id=str(m["bundle"]),
+            site_id=str(m["site"]),
+            schema=nonneg_int(m["schema"]),
+            app=str(m.get("app", "")),
+            created=str(m.get("created", "")),
+            kind=str(m.get("kind", "file")),
+            export_no=nonneg_int(m.get("export_no", 0)),
+            vector=vector,
+            covers=covers,
+            counts=counts,
             entry_count=nonneg_int(m["entry_count"]),
-            knowledge_count=nonneg_int(m["knowledge_count"]), sha256=str(m["sha256"]),
+            knowledge_count=nonneg_int(m["knowledge_count"]),
+            sha256=str(m["sha256"]),
             manager=_manager_key(m.get("manager", "")),
-        )  # fmt: skip
+        )
     except (ValueError, KeyError, TypeError) as err:
         raise InconsistentBundle() from err
     if (manifest.bundle_id, manifest.site_id, manifest.schema) != (

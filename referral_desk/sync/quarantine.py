@@ -149,11 +149,16 @@ def _table_specs(_version: int) -> dict[str, dict[str, FieldSpec]]:
             col = cols[name]
             fks = list(col.foreign_keys)
             specs[name] = FieldSpec(
-                table=table, name=name, kind=_kind(col.type), nullable=bool(col.nullable),
-                default=_factory(col), fk_table=fks[0].column.table.name if fks else None,
-                personal=name in model.__personal__, choices=CHOICES.get((table, name)),
+                table=table,
+                name=name,
+                kind=_kind(col.type),
+                nullable=bool(col.nullable),
+                default=_factory(col),
+                fk_table=fks[0].column.table.name if fks else None,
+                personal=name in model.__personal__,
+                choices=CHOICES.get((table, name)),
                 multiline=_multiline(table, name, col.type),
-            )  # fmt: skip
+            )
         out[table] = specs
     return out
 
@@ -331,14 +336,18 @@ def quarantine(session: Session, items: Iterable[tuple[list[Any], str]]) -> int:
     for raw, reason in items:
         rows.append(
             {
-                "site_id": raw[0], "seq": raw[1],
+                "site_id": raw[0],
+                "seq": raw[1],
                 "table_name": raw[2] if len(raw) > 2 and isinstance(raw[2], str) else "",
                 "record_id": raw[3] if len(raw) > 3 and isinstance(raw[3], str) else "",
                 "field": raw[4] if len(raw) > 4 and isinstance(raw[4], str) else "",
-                "raw": raw_text(raw), "reason": reason, "first_seen_at": now,
-                "last_tried_at": now, "tries": 1,
+                "raw": raw_text(raw),
+                "reason": reason,
+                "first_seen_at": now,
+                "last_tried_at": now,
+                "tries": 1,
             }
-        )  # fmt: skip
+        )
     if rows:  # an entry kept aside already stays as it was (one (site, seq), one entry)
         session.execute(SyncQuarantine.__table__.insert().prefix_with("OR IGNORE"), rows)
     return len(rows)

@@ -95,8 +95,10 @@ def version_vector(session: Session) -> Vector:
         if count + len(extra) == top:
             vector[site] = top
             continue
-        seqs = [s for (s,) in raw_rows(session, "SELECT seq FROM change_entry WHERE site_id = ?",
-                                       (site,))]  # fmt: skip
+        seqs = [
+            s
+            for (s,) in raw_rows(session, "SELECT seq FROM change_entry WHERE site_id = ?", (site,))
+        ]
         vector[site] = _first_gap(seqs + extra)
     return {k: v for k, v in vector.items() if v > 0}
 
@@ -129,8 +131,9 @@ class Knowledge:
 
 
 def load_knowledge(session: Session) -> Knowledge:
-    rows = session.execute(select(SyncKnowledge.site_id, SyncKnowledge.after_seq,
-                                  SyncKnowledge.vector))  # fmt: skip
+    rows = session.execute(
+        select(SyncKnowledge.site_id, SyncKnowledge.after_seq, SyncKnowledge.vector)
+    )
     return Knowledge((s, a, json.loads(v)) for s, a, v in rows)
 
 
@@ -148,10 +151,14 @@ def merge_knowledge(session: Session, items: Iterable[tuple[str, int, Vector]]) 
     existing = {
         (s, a): (rid, json.loads(v))
         for rid, s, a, v in session.execute(
-            select(SyncKnowledge.id, SyncKnowledge.site_id, SyncKnowledge.after_seq,
-                   SyncKnowledge.vector)
+            select(
+                SyncKnowledge.id,
+                SyncKnowledge.site_id,
+                SyncKnowledge.after_seq,
+                SyncKnowledge.vector,
+            )
         )
-    }  # fmt: skip
+    }
     table = SyncKnowledge.__table__
     changed = 0
     for (site, after), vector in incoming.items():
@@ -175,11 +182,12 @@ def merge_knowledge(session: Session, items: Iterable[tuple[str, int, Vector]]) 
 def knowledge_rows(session: Session, after_id: int = 0) -> tuple[list[list[Any]], int]:
     """Checkpoints with a local id above `after_id`, as bundle items, and the highest id."""
     rows = session.execute(
-        select(SyncKnowledge.id, SyncKnowledge.site_id, SyncKnowledge.after_seq,
-               SyncKnowledge.vector)
+        select(
+            SyncKnowledge.id, SyncKnowledge.site_id, SyncKnowledge.after_seq, SyncKnowledge.vector
+        )
         .where(SyncKnowledge.id > after_id)
         .order_by(SyncKnowledge.id)
-    ).all()  # fmt: skip
+    ).all()
     top = max((r[0] for r in rows), default=after_id)
     return [[s, a, json.loads(v)] for _id, s, a, v in rows], top
 
@@ -324,8 +332,9 @@ class StoreInfo:
             found = _store_fields(data)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
-        return cls(found["store_id"], found["salt"], found["kdf"], True, found["check"],
-                   found["manager"])  # fmt: skip
+        return cls(
+            found["store_id"], found["salt"], found["kdf"], True, found["check"], found["manager"]
+        )
 
 
 def seal_manager_key(info: StoreInfo, passphrase: str, keys: KeyCache, key_hex: str) -> StoreInfo:
@@ -345,8 +354,9 @@ def store_manager_key(info: StoreInfo, passphrase: str, keys: KeyCache) -> str |
     master = keys.master(passphrase, info.salt, info.kdf)
     key = subkey(master, _MANAGER_PURPOSE, info.store_id.encode("ascii"))
     try:
-        text = AESGCM(key).decrypt(info.manager[:12], info.manager[12:],
-                                   info.store_id.encode("ascii"))  # fmt: skip
+        text = AESGCM(key).decrypt(
+            info.manager[:12], info.manager[12:], info.store_id.encode("ascii")
+        )
         value = text.decode("ascii")
         int(value, 16)
     except (InvalidTag, ValueError, UnicodeDecodeError):
@@ -454,8 +464,9 @@ def open_store(
     path = store_dir / STORE_FILE
     found = _read_store_file(path)
     if found is not None:
-        info = StoreInfo(found["store_id"], found["salt"], found["kdf"], True, found["check"],
-                         found["manager"])  # fmt: skip
+        info = StoreInfo(
+            found["store_id"], found["salt"], found["kdf"], True, found["check"], found["manager"]
+        )
         if not passphrase_opens(info, passphrase, keys):
             raise wrong_store_passphrase()
         return info

@@ -42,8 +42,9 @@ class AboutDialog(QDialog):
             form.addRow(f"{key}:", shown)
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.copy_button = buttons.addButton("&Copy diagnostics",
-                                             QDialogButtonBox.ButtonRole.ActionRole)  # fmt: skip
+        self.copy_button = buttons.addButton(
+            "&Copy diagnostics", QDialogButtonBox.ButtonRole.ActionRole
+        )
         named(self.copy_button, "Copy diagnostics")
         self.copy_button.setToolTip("Copy versions and paths (nothing from your records) for IT")
         self.copy_button.clicked.connect(self.copy)

@@ -36,18 +36,28 @@ if TYPE_CHECKING:
 
 # name: (menu text, description), in the style of the main window's ACTIONS.
 ACTIONS: dict[str, tuple[str, str]] = {
-    "person_access": ("Who has &opened this record…",
-                      "Every officer who opened this person's record, and when (manager)"),
-    "export_person": ("E&xport everything held (subject access)…",
-                      "Save everything held about this person as a PDF and a JSON file"),
-    "retention": ("Re&tention…",
-                  "Closed cases due for erasure under the team's retention period (manager)"),
-}  # fmt: skip
+    "person_access": (
+        "Who has &opened this record…",
+        "Every officer who opened this person's record, and when (manager)",
+    ),
+    "export_person": (
+        "E&xport everything held (subject access)…",
+        "Save everything held about this person as a PDF and a JSON file",
+    ),
+    "retention": (
+        "Re&tention…",
+        "Closed cases due for erasure under the team's retention period (manager)",
+    ),
+}
 PERSON_ACTIONS = ("person_access", "export_person")
 SETTINGS_LAST_DIR = "files/subject_access_dir"
-KIND_TEXT = {"open": "opened in the app", "show": "shown at the command line",
-             "slip": "printed a slip", "form": "printed a provider form",
-             "export": "exported (subject access)"}  # fmt: skip
+KIND_TEXT = {
+    "open": "opened in the app",
+    "show": "shown at the command line",
+    "slip": "printed a slip",
+    "form": "printed a provider form",
+    "export": "exported (subject access)",
+}
 
 
 def _table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget:
@@ -79,8 +89,7 @@ class AccessLogDialog(QDialog):
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        rows = [[fmt_datetime(v.at), v.officer_name, KIND_TEXT.get(v.kind, v.kind)]
-                for v in views]  # fmt: skip
+        rows = [[fmt_datetime(v.at), v.officer_name, KIND_TEXT.get(v.kind, v.kind)] for v in views]
         self.table = _table(["When", "Officer", "What"], rows, "Record accesses")
         layout.addWidget(self.table, 1)
         if not views:
@@ -102,18 +111,23 @@ def show_access_log(services: AppServices, parent: QWidget, person_id: str) -> N
 
 
 def export_person(
-    services: AppServices, parent: QWidget, person_id: str, *,
+    services: AppServices,
+    parent: QWidget,
+    person_id: str,
+    *,
     ask: Callable[[str], str] | None = None,
-) -> tuple[Path, Path] | None:  # fmt: skip
+) -> tuple[Path, Path] | None:
     """Ask where, then write FILE.pdf and FILE.json; `ask` replaces the save dialog (tests)."""
     suggested = start_path(SETTINGS_LAST_DIR, "subject access export.pdf")
     if ask is not None:
         chosen = ask(suggested)
     else:
         chosen, _ = QFileDialog.getSaveFileName(
-            parent, "Export everything held (a PDF and a JSON file)", suggested,
+            parent,
+            "Export everything held (a PDF and a JSON file)",
+            suggested,
             "PDF documents (*.pdf)",
-        )  # fmt: skip
+        )
     if not chosen:
         return None
     try:
@@ -144,8 +158,9 @@ class RetentionDialog(QDialog):
         self.summary.setWordWrap(True)
         named(self.summary, "Retention summary")
         layout.addWidget(self.summary)
-        self.table = _table(["Record id", "Case closed", "Due for erasure since"], [],
-                            "Records due for erasure")  # fmt: skip
+        self.table = _table(
+            ["Record id", "Case closed", "Due for erasure since"], [], "Records due for erasure"
+        )
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -167,21 +182,25 @@ class RetentionDialog(QDialog):
         )
         self.table.setRowCount(len(self.due))
         for r, item in enumerate(self.due):
-            for c, text in enumerate((item.person_id, fmt_date(item.closed_on),
-                                      fmt_date(item.erase_from))):  # fmt: skip
+            for c, text in enumerate(
+                (item.person_id, fmt_date(item.closed_on), fmt_date(item.erase_from))
+            ):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self.erase_button.setEnabled(bool(self.due))
 
     def erase(self) -> None:
         count = len(self.due)
-        if not confirm(self, "Erase records",
-                       "Erase everything held about "
-                       + ("this person?" if count == 1 else f"these {count} people?"),
-                       action="Erase records",
-                       detail="Their personal details, needs, referrals, follow-ups and notes "
-                              "are erased on this computer and, after the next sync, for "
-                              "colleagues. This cannot be undone."):  # fmt: skip
+        if not confirm(
+            self,
+            "Erase records",
+            "Erase everything held about "
+            + ("this person?" if count == 1 else f"these {count} people?"),
+            action="Erase records",
+            detail="Their personal details, needs, referrals, follow-ups and notes "
+            "are erased on this computer and, after the next sync, for "
+            "colleagues. This cannot be undone.",
+        ):
             return
         try:
             result = self.services.retention.apply(expected=count)

@@ -48,8 +48,9 @@ class ReportCorrectionDialog(GuardedDialog):
         heading = ElidedLabel(f"{svc.name} — {svc.organisation_name}", max_lines=2)
         heading.setObjectName("serviceHeading")
         heading.setStyleSheet("QLabel#serviceHeading { font-weight: bold; }")
-        prompt = QLabel("&What is wrong? (for example a new phone number, or the service has "
-                        "closed)")  # fmt: skip
+        prompt = QLabel(
+            "&What is wrong? (for example a new phone number, or the service has closed)"
+        )
         prompt.setWordWrap(True)
         self.text = QPlainTextEdit()
         self.text.setTabChangesFocus(True)
@@ -60,8 +61,9 @@ class ReportCorrectionDialog(GuardedDialog):
         note.setStyleSheet("color: #555;")
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.send_button = buttons.addButton("&Send to directory keeper",
-                                             QDialogButtonBox.ButtonRole.AcceptRole)  # fmt: skip
+        self.send_button = buttons.addButton(
+            "&Send to directory keeper", QDialogButtonBox.ButtonRole.AcceptRole
+        )
         named(self.send_button, "Send to directory keeper")
         named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "Cancel")
         buttons.accepted.connect(self.send)

@@ -93,8 +93,12 @@ READ_ONLY_NOTE = (
     "You can still report a correction from any service."
 )
 ACTION_KINDS = ("new", "changed", "unchanged", "removed", "rejected")
-KIND_TITLES = {"organisation": "Organisations", "location": "Locations",
-               "service": "Services", "service_area": "Service areas"}  # fmt: skip
+KIND_TITLES = {
+    "organisation": "Organisations",
+    "location": "Locations",
+    "service": "Services",
+    "service_area": "Service areas",
+}
 
 
 def _status_colour(s: ServiceView) -> QColor | None:
@@ -113,8 +117,15 @@ def _capacity_colour(s: ServiceView) -> QColor | None:
 def _precheck_text(s: ServiceView) -> str:
     if s.precheck_date is None:
         return "not pre-checked"
-    parts = [name for name, on in (("ISP", s.isp_agreed), ("attendance", s.reports_attendance),
-                                   ("progress", s.reports_progress)) if on]  # fmt: skip
+    parts = [
+        name
+        for name, on in (
+            ("ISP", s.isp_agreed),
+            ("attendance", s.reports_attendance),
+            ("progress", s.reports_progress),
+        )
+        if on
+    ]
     return f"{', '.join(parts) or 'none agreed'} ({fmt_date(s.precheck_date)})"
 
 
@@ -251,8 +262,9 @@ class DirectoryPage(QWidget):
         self.setAccessibleName("Provider directory")
 
         self.import_action = QAction("&Import HSDS package…", self)
-        self.import_action.setStatusTip("Preview, then add or update services from an HSDS "
-                                        "package (folder or .zip)")  # fmt: skip
+        self.import_action.setStatusTip(
+            "Preview, then add or update services from an HSDS package (folder or .zip)"
+        )
         self.import_action.triggered.connect(lambda _c=False: self.import_package())
         self.export_action = QAction("E&xport HSDS package…", self)
         self.export_action.setStatusTip("Save the directory as an HSDS 3.0 package")
@@ -315,25 +327,40 @@ class DirectoryPage(QWidget):
         top.addWidget(self.filter, 1)
         top.addWidget(self.status_filter)
 
-        self.new_button = _button("&New service…", "New service", "Add a service",
-                                  self.new_service)  # fmt: skip
-        self.edit_button = _button("&Edit…", "Edit service", "Edit the selected service",
-                                   self.edit_service)  # fmt: skip
-        self.verify_button = _button("&Verified today", "Verified today",
-                                     "Record that you checked the selected service today",
-                                     self.verify_today)  # fmt: skip
-        self.capacity_button = _button("Set &capacity…", "Set capacity",
-                                       "Accepting, waiting list or full, as of a date",
-                                       self.set_capacity)  # fmt: skip
-        self.precheck_button = _button("&Pre-check…", "Pre-check",
-                                       "What the provider agreed to share and report",
-                                       self.set_precheck)  # fmt: skip
-        self.status_button = _button("Change s&tatus…", "Change status",
-                                     "Active, inactive, temporarily closed or defunct",
-                                     self.change_status)  # fmt: skip
-        self.report_button = _button("&Report a correction…", "Report a correction",
-                                     "Tell the directory keeper what is wrong",
-                                     self.report_correction)  # fmt: skip
+        self.new_button = _button("&New service…", "New service", "Add a service", self.new_service)
+        self.edit_button = _button(
+            "&Edit…", "Edit service", "Edit the selected service", self.edit_service
+        )
+        self.verify_button = _button(
+            "&Verified today",
+            "Verified today",
+            "Record that you checked the selected service today",
+            self.verify_today,
+        )
+        self.capacity_button = _button(
+            "Set &capacity…",
+            "Set capacity",
+            "Accepting, waiting list or full, as of a date",
+            self.set_capacity,
+        )
+        self.precheck_button = _button(
+            "&Pre-check…",
+            "Pre-check",
+            "What the provider agreed to share and report",
+            self.set_precheck,
+        )
+        self.status_button = _button(
+            "Change s&tatus…",
+            "Change status",
+            "Active, inactive, temporarily closed or defunct",
+            self.change_status,
+        )
+        self.report_button = _button(
+            "&Report a correction…",
+            "Report a correction",
+            "Tell the directory keeper what is wrong",
+            self.report_correction,
+        )
         self.edit_buttons = (
             self.new_button,
             self.edit_button,
@@ -355,8 +382,9 @@ class DirectoryPage(QWidget):
         # empty table that looks like an empty directory.
         self.empty_panel = QFrame()
         self.empty_panel.setObjectName("emptyServices")
-        self.empty_panel.setStyleSheet("QFrame#emptyServices { background: palette(base);"
-                                       " border: 1px solid palette(mid); }")  # fmt: skip
+        self.empty_panel.setStyleSheet(
+            "QFrame#emptyServices { background: palette(base); border: 1px solid palette(mid); }"
+        )
         empty_row = QHBoxLayout(self.empty_panel)
         self.empty_label = QLabel()
         self.empty_label.setWordWrap(True)
@@ -369,8 +397,12 @@ class DirectoryPage(QWidget):
         empty_row.addWidget(self.clear_filters_button, 0, Qt.AlignmentFlag.AlignTop)
         self.empty_panel.hide()
         proxy = self.services_proxy
-        for signal in (proxy.modelReset, proxy.layoutChanged, proxy.rowsInserted,
-                       proxy.rowsRemoved):  # fmt: skip
+        for signal in (
+            proxy.modelReset,
+            proxy.layoutChanged,
+            proxy.rowsInserted,
+            proxy.rowsRemoved,
+        ):
             signal.connect(self._update_empty)
         self.filter.textChanged.connect(self._update_empty)
 
@@ -392,14 +424,18 @@ class DirectoryPage(QWidget):
         self.min_count = QSpinBox()
         self.min_count.setRange(1, 50)
         self.min_count.setValue(2)
-        named(self.min_count, "Declined at least",
-              "Show services declining this many referrals in the last 12 months")  # fmt: skip
+        named(
+            self.min_count,
+            "Declined at least",
+            "Show services declining this many referrals in the last 12 months",
+        )
         self.min_count.valueChanged.connect(lambda _v: self.refresh())
         self.stale_model = StaleModel(self)
         self.stale_view, self.stale_proxy = _table(self.stale_model, "Services not verified")
         self.problem_model = ProblemModel(self)
-        self.problem_view, self.problem_proxy = _table(self.problem_model,
-                                                       "Services declining referrals")  # fmt: skip
+        self.problem_view, self.problem_proxy = _table(
+            self.problem_model, "Services declining referrals"
+        )
         self.stale_verify = _button(
             "Verified to&day",
             "Verified today (not verified list)",
@@ -414,8 +450,7 @@ class DirectoryPage(QWidget):
         row.addWidget(self.months)
         row.addStretch(1)
         row.addWidget(self.stale_verify)
-        count_label = QLabel("Referrals declined for no capacity or could not contact, at "
-                             "l&east")  # fmt: skip
+        count_label = QLabel("Referrals declined for no capacity or could not contact, at l&east")
         count_label.setBuddy(self.min_count)
         row2 = QHBoxLayout()
         row2.addWidget(count_label)
@@ -436,23 +471,33 @@ class DirectoryPage(QWidget):
     def _corrections_tab(self) -> QWidget:
         page = QWidget()
         self.corrections_model = CorrectionsModel(self)
-        self.corrections_view, self.corrections_proxy = _table(self.corrections_model,
-                                                               "Open corrections")  # fmt: skip
+        self.corrections_view, self.corrections_proxy = _table(
+            self.corrections_model, "Open corrections"
+        )
         self.resolution = QLineEdit()
         self.resolution.setMaxLength(max_length("directory_correction", "resolution_note"))
         self.resolution.setPlaceholderText("What you did (optional)")
         named(self.resolution, "Resolution note", "Saved with the correction when you resolve it")
         note_label = QLabel("N&ote:")
         note_label.setBuddy(self.resolution)
-        self.accept_button = _button("&Accept", "Accept correction",
-                                     "The entry has been (or will be) corrected",
-                                     lambda: self.resolve(True))  # fmt: skip
-        self.dismiss_button = _button("&Dismiss", "Dismiss correction",
-                                      "The entry was right; nothing to change",
-                                      lambda: self.resolve(False))  # fmt: skip
-        self.edit_reported = _button("Edit ser&vice…", "Edit reported service",
-                                     "Open the service the correction is about",
-                                     self._edit_reported)  # fmt: skip
+        self.accept_button = _button(
+            "&Accept",
+            "Accept correction",
+            "The entry has been (or will be) corrected",
+            lambda: self.resolve(True),
+        )
+        self.dismiss_button = _button(
+            "&Dismiss",
+            "Dismiss correction",
+            "The entry was right; nothing to change",
+            lambda: self.resolve(False),
+        )
+        self.edit_reported = _button(
+            "Edit ser&vice…",
+            "Edit reported service",
+            "Open the service the correction is about",
+            self._edit_reported,
+        )
         self.corrections_view.doubleClicked.connect(lambda _i: self._edit_reported())
         self.correction_error = FieldError()
         row = QHBoxLayout()
@@ -499,13 +544,15 @@ class DirectoryPage(QWidget):
         self.stale_model.set_rows(stale)
         self.problem_model.set_rows(problems)
         self.corrections_model.set_rows(corrections)
-        self.stale_count.setText(f"{len(stale)} service(s) not verified for "
-                                 f"{self.months.value()} months or more, or never")  # fmt: skip
+        self.stale_count.setText(
+            f"{len(stale)} service(s) not verified for "
+            f"{self.months.value()} months or more, or never"
+        )
         self.problem_count.setText(f"{len(problems)} service(s) often declining referrals")
-        self.tabs.setTabText(2, f"C&orrections ({len(corrections)})" if corrections
-                             else "C&orrections")  # fmt: skip
-        for view in (self.services_view, self.stale_view, self.problem_view,
-                     self.corrections_view):  # fmt: skip
+        self.tabs.setTabText(
+            2, f"C&orrections ({len(corrections)})" if corrections else "C&orrections"
+        )
+        for view in (self.services_view, self.stale_view, self.problem_view, self.corrections_view):
             view.resizeColumnsToContents()
             # No column wider than 280 pixels: one long organisation name pushed status,
             # capacity and verified off the right of the page. Cut text is whole in a tooltip.
@@ -531,8 +578,13 @@ class DirectoryPage(QWidget):
             b.setEnabled(self.is_keeper and has)
         self.report_button.setEnabled(has)
         self.report_action.setEnabled(has)
-        for b in (self.stale_verify, self.accept_button, self.dismiss_button, self.edit_reported,
-                  self.resolution):  # fmt: skip
+        for b in (
+            self.stale_verify,
+            self.accept_button,
+            self.dismiss_button,
+            self.edit_reported,
+            self.resolution,
+        ):
             b.setEnabled(self.is_keeper)
 
     def _status_filter_changed(self) -> None:
@@ -552,8 +604,10 @@ class DirectoryPage(QWidget):
         if self.services_proxy.rowCount():
             return ""
         if not self.services_model.rowCount():
-            return ("The directory has no services yet. The directory keeper adds them, or "
-                    "imports an HSDS package (Directory menu).")  # fmt: skip
+            return (
+                "The directory has no services yet. The directory keeper adds them, or "
+                "imports an HSDS package (Directory menu)."
+            )
         words = " ".join(self.filter.text().split())
         status = self.status_filter.currentText()
         what = f"No services match “{words}”" if words else "No services"
@@ -646,8 +700,10 @@ class DirectoryPage(QWidget):
         service_id = service_id or self._selected()
         if not self.is_keeper or service_id is None:
             return
-        self._write(lambda: self.services.directory_admin.verify_today(service_id),
-                    "Marked as verified today.")  # fmt: skip
+        self._write(
+            lambda: self.services.directory_admin.verify_today(service_id),
+            "Marked as verified today.",
+        )
 
     def set_capacity(self) -> None:
         svc = self.selected_service()
@@ -656,9 +712,10 @@ class DirectoryPage(QWidget):
         dialog = CapacityDialog(svc, self.services.clock.today(), self)
         if run_dialog(dialog):
             capacity, as_of = dialog.result_value
-            self._write(lambda: self.services.directory_admin.set_capacity(svc.id, capacity,
-                                                                           as_of),
-                        f"Capacity of {svc.name}: {capacity}.")  # fmt: skip
+            self._write(
+                lambda: self.services.directory_admin.set_capacity(svc.id, capacity, as_of),
+                f"Capacity of {svc.name}: {capacity}.",
+            )
 
     def set_precheck(self) -> None:
         svc = self.selected_service()
@@ -668,8 +725,10 @@ class DirectoryPage(QWidget):
         if run_dialog(dialog):
             values = dialog.values
 
-            self._write(lambda: self.services.directory_admin.set_precheck(svc.id, **values),
-                        f"Pre-check of {svc.name} saved.")  # fmt: skip
+            self._write(
+                lambda: self.services.directory_admin.set_precheck(svc.id, **values),
+                f"Pre-check of {svc.name} saved.",
+            )
 
     def change_status(self) -> None:
         svc = self.selected_service()
@@ -678,8 +737,10 @@ class DirectoryPage(QWidget):
         dialog = StatusDialog(svc, self)
         if run_dialog(dialog):
             status = dialog.status.currentText()
-            self._write(lambda: self.services.directory_admin.set_status(svc.id, status),
-                        f"{svc.name} is now {status}.")  # fmt: skip
+            self._write(
+                lambda: self.services.directory_admin.set_status(svc.id, status),
+                f"{svc.name} is now {status}.",
+            )
 
     def report_correction(self, service_id: str | None = None) -> None:
         """Any officer; the window may call this with the service an officer is looking at."""
@@ -693,15 +754,15 @@ class DirectoryPage(QWidget):
     def resolve(self, accept: bool) -> None:
         rows = self.corrections_view.selectionModel().selectedRows()
         if not self.is_keeper or not rows:
-            self.correction_error.set_error("Select a correction first." if self.is_keeper
-                                            else "")  # fmt: skip
+            self.correction_error.set_error("Select a correction first." if self.is_keeper else "")
             return
         correction: CorrectionView = self.corrections_proxy.record(rows[0].row())
         note = self.resolution.text()
         self.correction_error.set_error("")
-        if self._write(lambda: self.services.directory_admin.resolve_correction(correction.id,
-                                                                                accept, note),
-                       "Correction accepted." if accept else "Correction dismissed."):  # fmt: skip
+        if self._write(
+            lambda: self.services.directory_admin.resolve_correction(correction.id, accept, note),
+            "Correction accepted." if accept else "Correction dismissed.",
+        ):
             self.resolution.clear()
 
     def _edit_reported(self) -> None:
@@ -714,10 +775,12 @@ class DirectoryPage(QWidget):
         """One dialog for every form: the .zip, the folder's datapackage.json (or any file of
         an older package's folder, which may have none), or a saved ORUK .json of services."""
         path, _filter = QFileDialog.getOpenFileName(
-            self, "Import HSDS package", start_path(DIRECTORY_FOLDER),
+            self,
+            "Import HSDS package",
+            start_path(DIRECTORY_FOLDER),
             "HSDS package or ORUK services (*.zip datapackage.json *.json);;"
             "Any file in the package folder (*)",
-        )  # fmt: skip
+        )
         if not path:
             return None
         chosen = Path(path)
@@ -734,9 +797,11 @@ class DirectoryPage(QWidget):
         if path is None:
             return
         admin = self.services.directory_admin
-        self._run_busy("Reading the package…",
-                       lambda: admin.import_package(path, dry_run=True),
-                       lambda report: self._show_preview(path, report))  # fmt: skip
+        self._run_busy(
+            "Reading the package…",
+            lambda: admin.import_package(path, dry_run=True),
+            lambda report: self._show_preview(path, report),
+        )
 
     def _show_preview(self, path: Path, report: ImportReport) -> None:
         dialog = ImportPreviewDialog(report, path, self)
@@ -752,8 +817,7 @@ class DirectoryPage(QWidget):
 
     def _apply_import(self, path: Path) -> None:
         admin = self.services.directory_admin
-        self._run_busy("Importing the package…", lambda: admin.import_package(path),
-                       self._imported)  # fmt: skip
+        self._run_busy("Importing the package…", lambda: admin.import_package(path), self._imported)
 
     def _imported(self, report: ImportReport) -> None:
         self.last_report = report
@@ -762,9 +826,11 @@ class DirectoryPage(QWidget):
 
     def export_package(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(
-            self, "Export HSDS package", start_path(DIRECTORY_FOLDER, "directory-hsds.zip"),
+            self,
+            "Export HSDS package",
+            start_path(DIRECTORY_FOLDER, "directory-hsds.zip"),
             "Zip file (*.zip)",
-        )  # fmt: skip
+        )
         if not path:
             return
         remember_folder(DIRECTORY_FOLDER, path)
@@ -828,8 +894,11 @@ def is_services_json(path: Path) -> bool:
 
 def other_rejections(report: ImportReport) -> list[str]:
     """Rejected rows of tables the counts grid has no row for (phones, schedules…)."""
-    others = {t: n for t, n in report.rejected_by_table.items()
-              if t not in ("organization", "location", "service", "service_area")}  # fmt: skip
+    others = {
+        t: n
+        for t, n in report.rejected_by_table.items()
+        if t not in ("organization", "location", "service", "service_area")
+    }
     if not others:
         return []
     return [
@@ -841,8 +910,9 @@ def other_rejections(report: ImportReport) -> list[str]:
 
 # -- small dialogs ------------------------------------------------------------------------------
 def _dialog_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                               | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
     ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
     ok.setText(ok_text)
     named(ok, ok_text.replace("&", ""))
@@ -957,8 +1027,10 @@ class StatusDialog(QDialog):
         self.status.addItems(SERVICE_STATUSES)
         self.status.setCurrentText(svc.status)
         named(self.status, "Status")
-        hint = QLabel("Services are never deleted while referrals point to them: mark them "
-                      "inactive, temporarily closed or defunct instead.")  # fmt: skip
+        hint = QLabel(
+            "Services are never deleted while referrals point to them: mark them "
+            "inactive, temporarily closed or defunct instead."
+        )
         hint.setWordWrap(True)
         form = QFormLayout(self)
         label = QLabel("&Status")
@@ -1006,8 +1078,9 @@ class ImportPreviewDialog(QDialog):
         self.rejected.setTabKeyNavigation(False)
         self.rejected.verticalHeader().hide()
         for r, (kind, issue) in enumerate(issues):
-            for c, text in enumerate((kind, issue.file, str(issue.row), issue.record_id,
-                                      issue.message)):  # fmt: skip
+            for c, text in enumerate(
+                (kind, issue.file, str(issue.row), issue.record_id, issue.message)
+            ):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.rejected.setItem(r, c, item)
@@ -1033,8 +1106,10 @@ class ImportPreviewDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         if report.cleaned_cells:
-            heading.setText(heading.text() + f" {report.cleaned_cells} cell(s) held control "
-                            "characters; they will be removed.")  # fmt: skip
+            heading.setText(
+                heading.text() + f" {report.cleaned_cells} cell(s) held control "
+                "characters; they will be removed."
+            )
         nothing = report.total("new") + report.total("changed") + report.total("removed") == 0
         if nothing:
             self.apply_button.setEnabled(False)

@@ -287,8 +287,11 @@ class FindServiceDialog(QDialog):
         buttons.addWidget(self.unmet_button)
         # Officers find the wrong phone number or the closed service here, while searching.
         self.correction_button = QPushButton("Report &wrong details…")
-        named(self.correction_button, "Report a correction",
-              "Tell the directory keeper what is wrong with the selected service")  # fmt: skip
+        named(
+            self.correction_button,
+            "Report a correction",
+            "Tell the directory keeper what is wrong with the selected service",
+        )
         self.correction_button.setAutoDefault(False)
         buttons.addWidget(self.correction_button)
         buttons.addStretch(1)
@@ -372,8 +375,12 @@ class FindServiceDialog(QDialog):
         self.prison_combo.setMinimumWidth(150)
         self.area_combo.setMinimumWidth(150)
         checks = QHBoxLayout()
-        for widget in (self.free_check, self.prechecked_check, self.accepting_check,
-                       self.inactive_check):  # fmt: skip
+        for widget in (
+            self.free_check,
+            self.prechecked_check,
+            self.accepting_check,
+            self.inactive_check,
+        ):
             checks.addWidget(widget)
         checks.addStretch(1)
         checks.addWidget(self.reset_button)
@@ -389,8 +396,12 @@ class FindServiceDialog(QDialog):
         for combo in (self.prison_combo, self.area_combo):
             combo.currentTextChanged.connect(self.schedule_search)
         self.age_spin.valueChanged.connect(self.schedule_search)
-        for check in (self.free_check, self.prechecked_check, self.accepting_check,
-                      self.inactive_check):  # fmt: skip
+        for check in (
+            self.free_check,
+            self.prechecked_check,
+            self.accepting_check,
+            self.inactive_check,
+        ):
             check.toggled.connect(self.schedule_search)
         self.clear_button.clicked.connect(self.clear_filters)
         self.reset_button.clicked.connect(self.preset_filters)
@@ -417,9 +428,18 @@ class FindServiceDialog(QDialog):
         return " · ".join(parts)
 
     def _with_signals_blocked(self, change: Callable[[], None]) -> None:
-        widgets = (self.category_combo, self.setting_combo, self.prison_combo, self.area_combo,
-                   self.gender_combo, self.age_spin, self.free_check, self.prechecked_check,
-                   self.accepting_check, self.inactive_check)  # fmt: skip
+        widgets = (
+            self.category_combo,
+            self.setting_combo,
+            self.prison_combo,
+            self.area_combo,
+            self.gender_combo,
+            self.age_spin,
+            self.free_check,
+            self.prechecked_check,
+            self.accepting_check,
+            self.inactive_check,
+        )
         for widget in widgets:
             widget.blockSignals(True)
         try:
@@ -449,8 +469,12 @@ class FindServiceDialog(QDialog):
             _select_data(self.gender_combo, gender)
             age = age_on(p.date_of_birth, self._today) if p.date_of_birth else 0
             self.age_spin.setValue(max(0, min(age, 120)))
-            for check in (self.free_check, self.prechecked_check, self.accepting_check,
-                          self.inactive_check):  # fmt: skip
+            for check in (
+                self.free_check,
+                self.prechecked_check,
+                self.accepting_check,
+                self.inactive_check,
+            ):
                 check.setChecked(False)
 
         self._with_signals_blocked(change)
@@ -462,8 +486,12 @@ class FindServiceDialog(QDialog):
             self.prison_combo.setEditText("")
             self.area_combo.setEditText("")
             self.age_spin.setValue(0)
-            for check in (self.free_check, self.prechecked_check, self.accepting_check,
-                          self.inactive_check):  # fmt: skip
+            for check in (
+                self.free_check,
+                self.prechecked_check,
+                self.accepting_check,
+                self.inactive_check,
+            ):
                 check.setChecked(False)
 
         self._with_signals_blocked(change)

@@ -137,8 +137,11 @@ class FrozenColumnTableView(QTableView):
             bar.setValue(bar.value() + self.visualRect(current).left() - self.frozen_width())
         return current
 
-    def scrollTo(self, index: Index, hint: QAbstractItemView.ScrollHint = (
-            QAbstractItemView.ScrollHint.EnsureVisible)) -> None:  # fmt: skip
+    def scrollTo(
+        self,
+        index: Index,
+        hint: QAbstractItemView.ScrollHint = (QAbstractItemView.ScrollHint.EnsureVisible),
+    ) -> None:
         if index.column() >= self._frozen:
             super().scrollTo(index, hint)
             return

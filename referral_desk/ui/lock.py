@@ -291,11 +291,10 @@ class LockScreen(QWidget):
         self.new_passphrase = QLineEdit()
         self.repeat_passphrase = QLineEdit()
         for text, field, name in (
-            ("&Recovery code (from when the data was set up)", self.recovery_code,
-             "Recovery code"),
+            ("&Recovery code (from when the data was set up)", self.recovery_code, "Recovery code"),
             ("&New passphrase", self.new_passphrase, "New passphrase"),
             ("Repeat new pass&phrase", self.repeat_passphrase, "Repeat new passphrase"),
-        ):  # fmt: skip
+        ):
             label = QLabel(text)
             label.setBuddy(field)
             field.setAccessibleName(name)
@@ -343,8 +342,9 @@ class LockScreen(QWidget):
         if self._seconds_left() > 0:
             return
         if self.recovery.isVisible():
-            code, new, again = (f.text() for f in (self.recovery_code, self.new_passphrase,
-                                                   self.repeat_passphrase))  # fmt: skip
+            code, new, again = (
+                f.text() for f in (self.recovery_code, self.new_passphrase, self.repeat_passphrase)
+            )
             for field in (self.new_passphrase, self.repeat_passphrase):
                 field.clear()
             self.recovery_requested.emit(code, new, again)
@@ -483,8 +483,11 @@ class LockController(QObject):
 
     def _hide_other_windows(self) -> None:
         """Hide every visible window but the main one, newest (topmost) first."""
-        others = [w for w in QApplication.topLevelWidgets()
-                  if w is not self._window and w.isVisible() and not _popup(w)]  # fmt: skip
+        others = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if w is not self._window and w.isVisible() and not _popup(w)
+        ]
         # Children before their parents, so a dialog opened from a dialog is hidden first.
         others.sort(key=_depth, reverse=True)
         for widget in others:

@@ -197,10 +197,14 @@ def start_window(
     app = ensure_application()
     lock = lock_data_folder(services.data_path.parent)
     if lock is None:
-        box = QMessageBox(QMessageBox.Icon.Information, APP_NAME,
-                          "Referral Desk is already open with this data on this PC.")  # fmt: skip
-        box.setInformativeText("Use the window that is open (look on the task bar). Nothing "
-                               "was changed.")  # fmt: skip
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            APP_NAME,
+            "Referral Desk is already open with this data on this PC.",
+        )
+        box.setInformativeText(
+            "Use the window that is open (look on the task bar). Nothing was changed."
+        )
         box.setAccessibleName("Referral Desk is already open")
         if not check_start:
             box.exec()

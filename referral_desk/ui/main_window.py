@@ -70,8 +70,11 @@ NAV_NAME_CHARS = 40  # "Person: " and the start of the open person's name, on th
 # three; tests/ui/test_key_map.py checks every key of the client against every platform's.
 ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
     "new_person": ("&New person…", "Ctrl+N", "Add a person to the caseload"),
-    "export_calendar": ("&Export follow-ups to calendar…", "Ctrl+Shift+C",
-                        "Save follow-ups as an iCalendar file"),
+    "export_calendar": (
+        "&Export follow-ups to calendar…",
+        "Ctrl+Shift+C",
+        "Save follow-ups as an iCalendar file",
+    ),
     "lock": ("Loc&k", "Ctrl+L", "Hide everything and lock the data until your passphrase is given"),
     "quit": ("&Quit", "Ctrl+Q", "Close Referral Desk"),
     "find_person": ("&Find person…", "Ctrl+J", "Filter the caseload by name, CRN or prison number"),
@@ -86,8 +89,11 @@ ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
     "move_need_up": ("Move need &up", "Alt+Up", "Tackle the selected need earlier"),
     "move_need_down": ("Move need &down", "Alt+Down", "Tackle the selected need later"),
     "delete_need": ("&Delete need…", "Del", "Delete the selected need"),
-    "transfer": ("&Transfer or release…", "Ctrl+Shift+T",
-                 "Change prison or release to the community"),
+    "transfer": (
+        "&Transfer or release…",
+        "Ctrl+Shift+T",
+        "Change prison or release to the community",
+    ),
     "consent": ("Withdraw &consent…", "", "Record consent to share given or withdrawn"),
     "hand_over": ("&Hand over case…", "Ctrl+Shift+H", "Give the case to another officer"),
     "close_case": ("C&lose case…", "", "Close the case, or reopen it"),
@@ -102,26 +108,55 @@ ACTIONS: dict[str, tuple[str, str | QKeySequence.StandardKey, str]] = {
     "go_person": ("&Person", "Ctrl+3", "The person last opened"),
     "go_directory": ("&Directory", "Ctrl+4", "The service directory: verify, correct, import"),
     "go_reports": ("Re&ports", "Ctrl+5", "Unmet needs, outcomes, follow-ups, freshness"),
-    "print_today": ("&Print today's slips…", "Ctrl+Shift+P",
-                    "Print the slips of every referral sent today"),
+    "print_today": (
+        "&Print today's slips…",
+        "Ctrl+Shift+P",
+        "Print the slips of every referral sent today",
+    ),
     "refresh": ("&Refresh", "F5", "Reload from the database"),
     "only_mine": ("Only &my caseload", "", "Show only your own people and follow-ups"),
     "shortcuts": ("&Keyboard shortcuts", "F1", "List every shortcut"),
     "about": ("&About Referral Desk", "", "Version, data folder, diagnostics for IT"),
-}  # fmt: skip
+}
 
 MENUS = {
     "&File": ["new_person", "export_calendar", "print_today", None, "lock", "quit"],
     "&Edit": ["find_person", "edit_person", "edit_need", "add_note", None, "preferences"],
-    "&Person": ["open_person", "log_need", "mark_unmet", "need_status", "move_need_up",
-                "move_need_down", "delete_need", None, "transfer", "consent", "hand_over",
-                "close_case", "delete_person"],
-    "&Referral": ["find_service", "open_referral", "delete_referral", None, "follow_up_done",
-                  "reschedule"],
-    "&View": ["go_my_day", "go_caseload", "go_person", "go_directory", "go_reports", None,
-              "refresh", "only_mine"],
+    "&Person": [
+        "open_person",
+        "log_need",
+        "mark_unmet",
+        "need_status",
+        "move_need_up",
+        "move_need_down",
+        "delete_need",
+        None,
+        "transfer",
+        "consent",
+        "hand_over",
+        "close_case",
+        "delete_person",
+    ],
+    "&Referral": [
+        "find_service",
+        "open_referral",
+        "delete_referral",
+        None,
+        "follow_up_done",
+        "reschedule",
+    ],
+    "&View": [
+        "go_my_day",
+        "go_caseload",
+        "go_person",
+        "go_directory",
+        "go_reports",
+        None,
+        "refresh",
+        "only_mine",
+    ],
     "&Help": ["shortcuts", None, "about"],
-}  # fmt: skip
+}
 
 # First-run proportions of each splitter (Qt scales them to the real size).
 DEFAULT_SPLITS = {
@@ -172,20 +207,30 @@ class MainWindow(QMainWindow):
         self.nav.setElideMode(Qt.TextElideMode.ElideRight)
         self.nav.setStyleSheet("QTabBar { font-size: 11pt; } QTabBar::tab { padding: 6px 18px; }")
 
-        self.my_day = MyDayPage(services, self.worker,
-                                [a["follow_up_done"], a["reschedule"], a["open_referral"],
-                                 a["open_person"]])  # fmt: skip
-        self.caseload = CaseloadPage(services, self.worker,
-                                     [a["new_person"], a["edit_person"], a["open_person"]],
-                                     self.settings)  # fmt: skip
+        self.my_day = MyDayPage(
+            services,
+            self.worker,
+            [a["follow_up_done"], a["reschedule"], a["open_referral"], a["open_person"]],
+        )
+        self.caseload = CaseloadPage(
+            services,
+            self.worker,
+            [a["new_person"], a["edit_person"], a["open_person"]],
+            self.settings,
+        )
         self.person_page = PersonPage(services, self.worker, a)
         # Directory and Reports are built when first shown: most days an officer opens
         # neither, and their modules would cost start-up time (DESIGN.md §9).
         self._directory_slot = PageSlot(self._make_directory_page, "Provider directory")
         self._reports_slot = PageSlot(self._make_reports_page, "Reports")
         self.stack = QStackedWidget()
-        for page in (self.my_day, self.caseload, self.person_page, self._directory_slot,
-                     self._reports_slot):  # fmt: skip
+        for page in (
+            self.my_day,
+            self.caseload,
+            self.person_page,
+            self._directory_slot,
+            self._reports_slot,
+        ):
             self.stack.addWidget(page)
 
         central = QWidget()
@@ -222,9 +267,14 @@ class MainWindow(QMainWindow):
         self._enabled_before_lock: dict[QAction, bool] = {}
         self._focus_before_lock: QWidget | None = None
         self.locker = LockController(
-            self, services.security, self.worker, self._show_lock_screen, self.lock_screen,
-            idle_minutes=self._lock_minutes(), idle_ms=idle_ms,
-        )  # fmt: skip
+            self,
+            services.security,
+            self.worker,
+            self._show_lock_screen,
+            self.lock_screen,
+            idle_minutes=self._lock_minutes(),
+            idle_ms=idle_ms,
+        )
 
         self.busy_label = QLabel("")
         self.busy_label.setAccessibleName("Activity")
@@ -272,8 +322,11 @@ class MainWindow(QMainWindow):
         # Ctrl+R on a Mac and in GNOME, besides F5.
         actions["preferences"].setShortcuts(QKeySequence.StandardKey.Preferences)
         refresh = [QKeySequence("F5")]
-        refresh += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Refresh)
-                    if k not in refresh]  # fmt: skip
+        refresh += [
+            k
+            for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Refresh)
+            if k not in refresh
+        ]
         actions["refresh"].setShortcuts(refresh)
         actions["only_mine"].setCheckable(True)
         actions["only_mine"].setChecked(self._setting_bool("view/only_mine", True))
@@ -415,8 +468,17 @@ class MainWindow(QMainWindow):
         on_referrals = person is not None and self.person_page.tabs.currentIndex() == 0
         referral = self.person_page.selected_referral() if on_referrals else None
         follow_up = self._selected_follow_up()
-        for name in ("log_need", "add_note", "transfer", "consent", "hand_over", "close_case",
-                     "delete_person", "person_access", "export_person"):  # fmt: skip
+        for name in (
+            "log_need",
+            "add_note",
+            "transfer",
+            "consent",
+            "hand_over",
+            "close_case",
+            "delete_person",
+            "person_access",
+            "export_person",
+        ):
             a[name].setEnabled(person is not None)
         for name in ("find_service", "mark_unmet", "need_status", "edit_need", "delete_need"):
             a[name].setEnabled(need is not None)
@@ -440,8 +502,7 @@ class MainWindow(QMainWindow):
         a["open_person"].setEnabled(self._row_person_id() is not None)
         a["go_person"].setEnabled(self.person_page.person_id is not None)
         if person is not None:
-            a["consent"].setText("Withdraw &consent…" if person.has_consent
-                                 else "Record &consent…")  # fmt: skip
+            a["consent"].setText("Withdraw &consent…" if person.has_consent else "Record &consent…")
             a["close_case"].setText("Reopen case" if person.closed_on else "C&lose case…")
 
     def _selected_follow_up(self):
@@ -570,9 +631,11 @@ class MainWindow(QMainWindow):
         if self.is_locked():
             self.setWindowTitle(LOCKED_TITLE)  # no name on the task bar of a locked window
             return
-        self.setWindowTitle(f"{person.display_name} — Referral Desk"
-                            if person and self.current_page() == "person"
-                            else "Referral Desk")  # fmt: skip
+        self.setWindowTitle(
+            f"{person.display_name} — Referral Desk"
+            if person and self.current_page() == "person"
+            else "Referral Desk"
+        )
 
     def refresh(self) -> None:
         """Reload everything (F5): the visible page now, the rest when shown."""
@@ -699,8 +762,10 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
         if made is not None and self.current_page() == "person":
             self.person_page.select_referral_when_loaded(made.id)
-            show_info(self, f"Referral {made.reference} recorded. "
-                            "Open it (Ctrl+O) to print the slip (Alt+P).")  # fmt: skip
+            show_info(
+                self,
+                f"Referral {made.reference} recorded. Open it (Ctrl+O) to print the slip (Alt+P).",
+            )
         self.after_write()
 
     def follow_up_done(self) -> None:
@@ -796,8 +861,12 @@ class MainWindow(QMainWindow):
         return bool(self.settings.value(key, default, type=bool))
 
     def _splitters(self) -> list[QSplitter]:
-        return [self.my_day.splitter, self.my_day.bottom_splitter,
-                self.person_page.splitter, self.person_page.left_splitter]  # fmt: skip
+        return [
+            self.my_day.splitter,
+            self.my_day.bottom_splitter,
+            self.person_page.splitter,
+            self.person_page.left_splitter,
+        ]
 
     def _restore_state(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -808,8 +877,12 @@ class MainWindow(QMainWindow):
             # with its taskbar (1366 × 768 leaves about 730 pixels).
             area = self.screen().availableGeometry()
             width, height = min(1280, area.width() - 40), min(800, area.height() - 40)
-            self.setGeometry(area.x() + (area.width() - width) // 2,
-                             area.y() + (area.height() - height) // 2, width, height)  # fmt: skip
+            self.setGeometry(
+                area.x() + (area.width() - width) // 2,
+                area.y() + (area.height() - height) // 2,
+                width,
+                height,
+            )
         for splitter in self._splitters():
             state = self.settings.value(f"splitters/{splitter.objectName()}")
             if isinstance(state, QByteArray) and not state.isEmpty():
@@ -825,8 +898,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         for splitter in self._splitters():
             self.settings.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
-        self.settings.setValue("headers/caseload",
-                               self.caseload.view.horizontalHeader().saveState())  # fmt: skip
+        self.settings.setValue(
+            "headers/caseload", self.caseload.view.horizontalHeader().saveState()
+        )
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -845,9 +919,14 @@ class ShortcutsDialog(QDialog):
         self.setWindowTitle("Keyboard shortcuts")
         self.setAccessibleName("Keyboard shortcuts")
         layout = QVBoxLayout(self)
-        rows = [(a.text().replace("&", ""), a.shortcut().toString(
-                    QKeySequence.SequenceFormat.NativeText))
-                for a in actions if not a.shortcut().isEmpty()]  # fmt: skip
+        rows = [
+            (
+                a.text().replace("&", ""),
+                a.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
+            )
+            for a in actions
+            if not a.shortcut().isEmpty()
+        ]
         self.table = table = QTableWidget(len(rows), 2)
         named(table, "Shortcuts")
         table.setHorizontalHeaderLabels(["Action", "Shortcut"])
@@ -861,10 +940,12 @@ class ShortcutsDialog(QDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         tip_elided_cells(table)
         layout.addWidget(table)
-        extra = QLabel("In lists: Enter opens, Down moves from the filter box into the list. "
-                       "Moving, editing and deleting a need (Alt+Up, Alt+Down, F2, Del) work "
-                       "while the needs table has the focus. In dialogs: Enter saves, Esc "
-                       "cancels, Alt+underlined letter jumps to a field.")  # fmt: skip
+        extra = QLabel(
+            "In lists: Enter opens, Down moves from the filter box into the list. "
+            "Moving, editing and deleting a need (Alt+Up, Alt+Down, F2, Del) work "
+            "while the needs table has the focus. In dialogs: Enter saves, Esc "
+            "cancels, Alt+underlined letter jumps to a field."
+        )
         extra.setWordWrap(True)
         layout.addWidget(extra)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -67,8 +67,9 @@ def show_error(
         show_save_error(bar, err, retry)
         return
     text = error_text(err)
-    box = QMessageBox(QMessageBox.Icon.Warning, "Referral Desk", text,
-                      QMessageBox.StandardButton.Ok, parent)  # fmt: skip
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, "Referral Desk", text, QMessageBox.StandardButton.Ok, parent
+    )
     box.setAccessibleName("Error message")
     exec_dialog(box)
     box.deleteLater()
@@ -81,8 +82,9 @@ def show_info(parent: QWidget | None, text: str) -> None:
     if bar is not None:
         bar.show_message(text, kind="info")
         return
-    box = QMessageBox(QMessageBox.Icon.Information, "Referral Desk", text,
-                      QMessageBox.StandardButton.Ok, parent)  # fmt: skip
+    box = QMessageBox(
+        QMessageBox.Icon.Information, "Referral Desk", text, QMessageBox.StandardButton.Ok, parent
+    )
     box.setAccessibleName("Information")
     exec_dialog(box)
     box.deleteLater()
@@ -105,8 +107,12 @@ def confirm(
     if detail:
         box.setInformativeText(detail)
     box.setAccessibleName(title)
-    go = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole if destructive
-                       else QMessageBox.ButtonRole.AcceptRole)  # fmt: skip
+    go = box.addButton(
+        action,
+        QMessageBox.ButtonRole.DestructiveRole
+        if destructive
+        else QMessageBox.ButtonRole.AcceptRole,
+    )
     go.setAccessibleName(action)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     cancel.setAccessibleName("Cancel")

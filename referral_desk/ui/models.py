@@ -103,8 +103,9 @@ class RecordTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(rows)
         if self._sort is not None:
-            self._rows.sort(key=self._key(self._sort[0]),
-                            reverse=self._sort[1] == Qt.SortOrder.DescendingOrder)  # fmt: skip
+            self._rows.sort(
+                key=self._key(self._sort[0]), reverse=self._sort[1] == Qt.SortOrder.DescendingOrder
+            )
         self._search = None
         self.endResetModel()
 
@@ -154,8 +155,11 @@ class RecordTableModel(QAbstractTableModel):
         self._sort = (column, order)
         self.layoutAboutToBeChanged.emit()
         key = self._key(column)
-        order_rows = sorted(range(len(self._rows)), key=lambda i: key(self._rows[i]),
-                            reverse=order == Qt.SortOrder.DescendingOrder)  # fmt: skip
+        order_rows = sorted(
+            range(len(self._rows)),
+            key=lambda i: key(self._rows[i]),
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
         new_pos = {old: new for new, old in enumerate(order_rows)}
         self._rows = [self._rows[i] for i in order_rows]
         if self._search is not None:
@@ -244,20 +248,29 @@ class PeopleTableModel(RecordTableModel):
         super().__init__(parent)
         self.officer_names: dict[str, str] = {}
         self.columns = (
-            Column("Name", lambda p: f"{p.family_name}, {p.given_name}",
-                   tip=lambda p: "Case closed" if p.closed_on else p.display_name,
-                   colour=lambda p: GREY if p.closed_on else None),
+            Column(
+                "Name",
+                lambda p: f"{p.family_name}, {p.given_name}",
+                tip=lambda p: "Case closed" if p.closed_on else p.display_name,
+                colour=lambda p: GREY if p.closed_on else None,
+            ),
             Column("CRN", lambda p: p.crn or ""),
             Column("Prison no.", lambda p: p.nomis or ""),
-            Column("Born", lambda p: fmt_date(p.date_of_birth),
-                   sort=lambda p: day_number(p.date_of_birth)),
+            Column(
+                "Born",
+                lambda p: fmt_date(p.date_of_birth),
+                sort=lambda p: day_number(p.date_of_birth),
+            ),
             Column("Setting", setting_text),
-            Column("Release", lambda p: fmt_date(p.expected_release_date),
-                   sort=lambda p: day_number(p.expected_release_date)),
+            Column(
+                "Release",
+                lambda p: fmt_date(p.expected_release_date),
+                sort=lambda p: day_number(p.expected_release_date),
+            ),
             Column("Cohort", cohort_text),
             Column("Consent", consent_text, colour=_consent_colour),
             Column("Officer", lambda p: self.officer_names.get(p.owner_officer_id or "", "")),
-        )  # fmt: skip
+        )
 
     def search_text(self, p: PersonView) -> str:
         return " ".join((p.given_name, p.family_name, p.crn or "", p.nomis or "", p.pnc or ""))
@@ -279,16 +292,23 @@ class FollowUpTableModel(RecordTableModel):
         self.today = today
         self.columns = (
             # Pending before done, then by due date.
-            Column("Due", self._due_text,
-                   sort=lambda f: day_number(f.due_on) + (10**7 if f.done_on else 0),
-                   colour=self._due_colour, tip=lambda f: fmt_date(f.due_on)),
+            Column(
+                "Due",
+                self._due_text,
+                sort=lambda f: day_number(f.due_on) + (10**7 if f.done_on else 0),
+                colour=self._due_colour,
+                tip=lambda f: fmt_date(f.due_on),
+            ),
             Column("What", lambda f: kind_label(f.kind)),
             Column("Person", lambda f: f.person_name),
             Column("Referral", lambda f: f.referral_reference),
             Column("Service", lambda f: f.service_name),
-            Column("Note", lambda f: f.result_note if f.done_on else f.note,
-                   tip=lambda f: f.result_note if f.done_on else f.note),
-        )  # fmt: skip
+            Column(
+                "Note",
+                lambda f: f.result_note if f.done_on else f.note,
+                tip=lambda f: f.result_note if f.done_on else f.note,
+            ),
+        )
 
     def group(self, f: FollowUpView) -> str:
         if f.done_on is not None:
@@ -350,9 +370,12 @@ class NeedsTableModel(RecordTableModel):
             Column("Category", lambda n: n.category_label or n.category),
             Column("Description", lambda n: n.description, tip=lambda n: n.description),
             Column("Status", lambda n: need_status_label(n.status), colour=_need_colour),
-            Column("Identified", lambda n: fmt_date(n.identified_on),
-                   sort=lambda n: day_number(n.identified_on)),
-        )  # fmt: skip
+            Column(
+                "Identified",
+                lambda n: fmt_date(n.identified_on),
+                sort=lambda n: day_number(n.identified_on),
+            ),
+        )
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -426,8 +449,9 @@ def _referral_colour(r: ReferralView) -> QColor | None:
 class ReferralsTableModel(RecordTableModel):
     """Referrals (a person's, or those waiting on a provider on My day)."""
 
-    def __init__(self, today: date | None = None, *, with_person: bool = False,
-                 parent: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self, today: date | None = None, *, with_person: bool = False, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self.today = today
         status = Column(
@@ -481,14 +505,24 @@ class ReleasesTableModel(RecordTableModel):
         super().__init__(parent)
         self.today = today
         self.columns = (
-            Column("Name", lambda p: p.display_name,
-                   sort=lambda p: text_key(f"{p.family_name} {p.given_name}")),
-            Column("Release", lambda p: fmt_date(p.expected_release_date),
-                   sort=lambda p: day_number(p.expected_release_date)),
-            Column("In", self._weeks_text, sort=lambda p: day_number(p.expected_release_date),
-                   numeric=True),
+            Column(
+                "Name",
+                lambda p: p.display_name,
+                sort=lambda p: text_key(f"{p.family_name} {p.given_name}"),
+            ),
+            Column(
+                "Release",
+                lambda p: fmt_date(p.expected_release_date),
+                sort=lambda p: day_number(p.expected_release_date),
+            ),
+            Column(
+                "In",
+                self._weeks_text,
+                sort=lambda p: day_number(p.expected_release_date),
+                numeric=True,
+            ),
             Column("Where", setting_text),
-        )  # fmt: skip
+        )
 
     def _weeks_text(self, p: PersonView) -> str:
         if p.expected_release_date is None:
@@ -559,13 +593,21 @@ class FilterProxy(QSortFilterProxyModel):
     def setSourceModel(self, model: Any) -> None:
         old = self.sourceModel()
         if old is not None:
-            for signal in (old.modelAboutToBeReset, old.layoutAboutToBeChanged,
-                           old.rowsAboutToBeInserted, old.rowsAboutToBeRemoved):  # fmt: skip
+            for signal in (
+                old.modelAboutToBeReset,
+                old.layoutAboutToBeChanged,
+                old.rowsAboutToBeInserted,
+                old.rowsAboutToBeRemoved,
+            ):
                 signal.disconnect(self._forget)
         super().setSourceModel(model)
         # Row numbers change with these: the cached answers would be for other rows.
-        for signal in (model.modelAboutToBeReset, model.layoutAboutToBeChanged,
-                       model.rowsAboutToBeInserted, model.rowsAboutToBeRemoved):  # fmt: skip
+        for signal in (
+            model.modelAboutToBeReset,
+            model.layoutAboutToBeChanged,
+            model.rowsAboutToBeInserted,
+            model.rowsAboutToBeRemoved,
+        ):
             signal.connect(self._forget)
         self._accepted = None
 

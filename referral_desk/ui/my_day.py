@@ -55,8 +55,12 @@ from referral_desk.ui.widgets import (
 )
 from referral_desk.ui.worker import Worker
 
-GROUPS = (("all", "&All this week"), ("overdue", "&Overdue"), ("today", "Due &today"),
-          ("later", "Later this &week"))  # fmt: skip
+GROUPS = (
+    ("all", "&All this week"),
+    ("overdue", "&Overdue"),
+    ("today", "Due &today"),
+    ("later", "Later this &week"),
+)
 
 
 def make_table(name: str, *, sortable: bool = True) -> QTableView:
@@ -117,8 +121,9 @@ def describe(f: FollowUpView) -> str:
 class FollowUpDoneDialog(QDialog):
     """Mark a follow-up done with what the provider or person said (Enter saves)."""
 
-    def __init__(self, services: AppServices, follow_up: FollowUpView,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, services: AppServices, follow_up: FollowUpView, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.services = services
         self.follow_up = follow_up
@@ -161,8 +166,9 @@ class FollowUpDoneDialog(QDialog):
 class RescheduleDialog(QDialog):
     """Move a follow-up to another day; quick buttons for the usual choices."""
 
-    def __init__(self, services: AppServices, follow_up: FollowUpView,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, services: AppServices, follow_up: FollowUpView, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.services = services
         self.follow_up = follow_up
@@ -324,11 +330,19 @@ class MyDayPage(QWidget):
         )
         self.waiting_empty = self._empty_hint("Every provider has answered within their time.")
         for title, badge, view, empty in (
-            ("Releases within 12 weeks with open needs", self.release_badge, self.release_view,
-             self.release_empty),
-            ("Waiting on a provider past their response time", self.waiting_badge,
-             self.waiting_view, self.waiting_empty),
-        ):  # fmt: skip
+            (
+                "Releases within 12 weeks with open needs",
+                self.release_badge,
+                self.release_view,
+                self.release_empty,
+            ),
+            (
+                "Waiting on a provider past their response time",
+                self.waiting_badge,
+                self.waiting_view,
+                self.waiting_empty,
+            ),
+        ):
             panel = QWidget()
             panel_layout = QVBoxLayout(panel)
             panel_layout.setContentsMargins(0, 0, 0, 0)
@@ -354,8 +368,9 @@ class MyDayPage(QWidget):
         label.setAccessibleName(text)
         label.setWordWrap(True)
         label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        label.setStyleSheet("color: #555; padding: 8px; background: palette(base);"
-                            " border: 1px solid palette(mid);")  # fmt: skip
+        label.setStyleSheet(
+            "color: #555; padding: 8px; background: palette(base); border: 1px solid palette(mid);"
+        )
         label.hide()
         return label
 
@@ -399,8 +414,9 @@ class MyDayPage(QWidget):
             button.setText(f"{text} ({counts[key]})")
             button.setAccessibleName(f"{text.replace('&', '')}: {counts[key]}")
         overdue = self.group_buttons["overdue"]
-        overdue.setStyleSheet("QPushButton { color: #b00020; font-weight: bold; }"
-                              if counts["overdue"] else "")  # fmt: skip
+        overdue.setStyleSheet(
+            "QPushButton { color: #b00020; font-weight: bold; }" if counts["overdue"] else ""
+        )
         self.empty_label.setVisible(not rows)
         for view, empty, count in (
             (self.release_view, self.release_empty, len(summary.releases_soon)),
@@ -421,13 +437,29 @@ class MyDayPage(QWidget):
         self._sized = True
         width = self.fontMetrics().horizontalAdvance
         for view, samples in (
-            (self.follow_view, ["Overdue 10 days (30 Sep 2026)W", "Pre release checkW",
-                                "Gruffydd ap Rhys-Williams", "WWW-WWWW",
-                                "Pennine Healthy Relationships Pro"]),
+            (
+                self.follow_view,
+                [
+                    "Overdue 10 days (30 Sep 2026)W",
+                    "Pre release checkW",
+                    "Gruffydd ap Rhys-Williams",
+                    "WWW-WWWW",
+                    "Pennine Healthy Relationships Pro",
+                ],
+            ),
             (self.release_view, ["Gruffydd ap Rhys-Williams", "00 Mmm 0000W", "00 weeks"]),
-            (self.waiting_view, ["WWW-WWWW", "Gruffydd ap Rhys", "Compass Harm Reduction Out",
-                                 "00 daysW", "AcknowledgedW", "00 Mmm 0000W"]),
-        ):  # fmt: skip
+            (
+                self.waiting_view,
+                [
+                    "WWW-WWWW",
+                    "Gruffydd ap Rhys",
+                    "Compass Harm Reduction Out",
+                    "00 daysW",
+                    "AcknowledgedW",
+                    "00 Mmm 0000W",
+                ],
+            ),
+        ):
             header = view.horizontalHeader()
             for col, sample in enumerate(samples):
                 header.resizeSection(col, width(sample) + 20)

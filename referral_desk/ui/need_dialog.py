@@ -270,8 +270,9 @@ class NeedDialog(GuardedDialog):
         if wanted < need.priority:
             ids = [n.id for n in self.services.needs.list(self.person_id) if n.id != need.id]
             ids.insert(wanted - 1, need.id)
-            need = next(n for n in self.services.needs.reorder(self.person_id, ids)
-                        if n.id == need.id)  # fmt: skip
+            need = next(
+                n for n in self.services.needs.reorder(self.person_id, ids) if n.id == need.id
+            )
         return need
 
 

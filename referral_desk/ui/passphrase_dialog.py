@@ -65,8 +65,10 @@ class PassphraseDialog(QDialog):
         named(intro, "What to type")
         layout.addWidget(intro)
         if confirm:
-            why = QLabel("This sets the passphrase your team will use: type it twice, so a "
-                         "slip of a key cannot lock everyone out of the sync files.")  # fmt: skip
+            why = QLabel(
+                "This sets the passphrase your team will use: type it twice, so a "
+                "slip of a key cannot lock everyone out of the sync files."
+            )
             why.setWordWrap(True)
             why.setStyleSheet("color: #444;")
             layout.addWidget(why)
@@ -91,8 +93,9 @@ class PassphraseDialog(QDialog):
         layout.addWidget(self.strength)
         self.problem = FieldError()
         layout.addWidget(self.problem)
-        buttons, self.ok_button = save_cancel_buttons(self, "&Use passphrase", "Use passphrase",
-                                                      self._accept)  # fmt: skip
+        buttons, self.ok_button = save_cancel_buttons(
+            self, "&Use passphrase", "Use passphrase", self._accept
+        )
         layout.addWidget(buttons)
         self.passphrase_edit.textChanged.connect(self._check)
         self._check()

@@ -58,8 +58,17 @@ from referral_desk.ui.widgets import (
 
 GENDERS = ("Female", "Male", "Non-binary", "Other", "Prefer not to say")
 DISABILITY = ("Yes", "No", "Prefer not to say")
-RELIGIONS = ("No religion", "Christian", "Buddhist", "Hindu", "Jewish", "Muslim", "Sikh",
-             "Other religion", "Prefer not to say")  # fmt: skip
+RELIGIONS = (
+    "No religion",
+    "Christian",
+    "Buddhist",
+    "Hindu",
+    "Jewish",
+    "Muslim",
+    "Sikh",
+    "Other religion",
+    "Prefer not to say",
+)
 SETTING_FIELDS = ("setting", "prison", "area", "office")
 
 
@@ -76,9 +85,12 @@ class PersonDialog(GuardedDialog):
     """New person (person=None) or edit an existing one."""
 
     def __init__(
-        self, services: AppServices, parent: QWidget | None = None, *,
+        self,
+        services: AppServices,
+        parent: QWidget | None = None,
+        *,
         person: PersonView | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__(parent)
         self.services = services
         self.person = person
@@ -169,13 +181,16 @@ class PersonDialog(GuardedDialog):
         self._row(form, "Gen&der", self.gender)
         checks: list[tuple[QLineEdit, str, Callable[[], object]]] = [
             (self.given_name, "given_name", lambda: self._required(self.given_name, "Given name")),
-            (self.family_name, "family_name",
-             lambda: self._required(self.family_name, "Family name")),
+            (
+                self.family_name,
+                "family_name",
+                lambda: self._required(self.family_name, "Family name"),
+            ),
             (self.date_of_birth, "date_of_birth", self._check_dob),
             (self.crn, "crn", lambda: self._ident(self.crn, normalise_crn)),
             (self.nomis, "nomis", lambda: self._ident(self.nomis, normalise_nomis)),
             (self.pnc, "pnc", lambda: self._ident(self.pnc, normalise_pnc)),
-        ]  # fmt: skip
+        ]
         for edit, key, check in checks:
             edit.editingFinished.connect(lambda k=key, c=check: self._validate_one(k, c))
             edit.textEdited.connect(lambda _t, k=key: self._edited(k))
@@ -232,8 +247,10 @@ class PersonDialog(GuardedDialog):
         self._row(form, "&Area", self.area, "area")
         # Prisons and areas become rows of commissioners' reports: only list names are kept.
         # Leaving the field checks it as saving would, with the same "Did you mean" message.
-        for combo, key, check in ((self.prison, "prison", self._check_prison),
-                                  (self.area, "area", self._check_area)):  # fmt: skip
+        for combo, key, check in (
+            (self.prison, "prison", self._check_prison),
+            (self.area, "area", self._check_area),
+        ):
             combo.lineEdit().setMaxLength(max_length("person", key))
             combo.lineEdit().editingFinished.connect(
                 lambda k=key, c=check: self._validate_one(k, c)
@@ -275,8 +292,11 @@ class PersonDialog(GuardedDialog):
         self.consent = QCheckBox("Consents to s&hare with providers")
         named(self.consent, "Consent to share")
         self.consent_given_on = DateEdit("Consent date")
-        self.consent_scope = _text_field("Consent scope", "e.g. all referrals; housing only",
-                                         max_length("person", "consent_scope"))  # fmt: skip
+        self.consent_scope = _text_field(
+            "Consent scope",
+            "e.g. all referrals; housing only",
+            max_length("person", "consent_scope"),
+        )
         form.addRow("", self.consent)
         self._row(form, "Consent date", self.consent_given_on, "consent_given_on")
         self._row(form, "Consent scope", self.consent_scope)
@@ -549,9 +569,12 @@ class PersonDialog(GuardedDialog):
                 widget.setFocus()
             return
         if not self._duplicates_acknowledged:
-            found = self._find_duplicates({k: fields[k] for k in
-                                           ("given_name", "family_name", "date_of_birth",
-                                            "crn", "nomis")})  # fmt: skip
+            found = self._find_duplicates(
+                {
+                    k: fields[k]
+                    for k in ("given_name", "family_name", "date_of_birth", "crn", "nomis")
+                }
+            )
             if found:
                 self._show_duplicates(found, acknowledge=True)
                 self.save_button.setFocus()
@@ -574,11 +597,15 @@ class PersonDialog(GuardedDialog):
         consent = self.consent.isChecked()
         consent_on = fields.pop("consent_given_on")
         scope = fields.pop("consent_scope")
-        self.services.people.update(p.id, expected_release_date=release,
-                                            consent_scope=scope, **fields)  # fmt: skip
+        self.services.people.update(
+            p.id, expected_release_date=release, consent_scope=scope, **fields
+        )
         if (setting["setting"], setting["prison"], setting["area"], setting["office"]) != (
-            p.setting, p.prison, p.area, p.office,
-        ):  # fmt: skip
+            p.setting,
+            p.prison,
+            p.area,
+            p.office,
+        ):
             count = self.services.cases.change_setting(
                 p.id, tell_providers=self.tell_providers.isChecked(), **setting
             ).follow_ups

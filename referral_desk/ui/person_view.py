@@ -84,16 +84,18 @@ def _plural(count: int, word: str) -> str:
 class HandOverDialog(QDialog):
     """Choose the officer who takes the case over; history stays with the records."""
 
-    def __init__(self, person: PersonView, officers: list[OfficerView],
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, person: PersonView, officers: list[OfficerView], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Hand over case")
         self.setAccessibleName("Hand over case")
         self.setMinimumWidth(420)
         layout = QVBoxLayout(self)
         layout.addWidget(name_heading("Hand", person.display_name, "over to another officer."))
-        text = QLabel("Their open follow-ups go with the case; the history of who did what is "
-                      "kept.")  # fmt: skip
+        text = QLabel(
+            "Their open follow-ups go with the case; the history of who did what is kept."
+        )
         text.setWordWrap(True)
         text.setAccessibleName("Explanation")
         layout.addWidget(text)
@@ -117,8 +119,9 @@ class HandOverDialog(QDialog):
 class ConsentDialog(QDialog):
     """Record consent to share with providers (date and scope)."""
 
-    def __init__(self, services: AppServices, person: PersonView,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, services: AppServices, person: PersonView, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.services = services
         self.person = person
@@ -126,8 +129,9 @@ class ConsentDialog(QDialog):
         self.setAccessibleName("Record consent")
         self.setMinimumWidth(440)
         layout = QVBoxLayout(self)
-        layout.addWidget(name_heading("", person.display_name,
-                                      "consents to share information with providers."))  # fmt: skip
+        layout.addWidget(
+            name_heading("", person.display_name, "consents to share information with providers.")
+        )
         form = QFormLayout()
         self.date = DateEdit("Consent date")
         self.date.set_value(services.clock.today())
@@ -150,8 +154,9 @@ class ConsentDialog(QDialog):
 
     def _save(self) -> None:
         try:
-            self.services.cases.give_consent(self.person.id, on=self.date.value(),
-                                             scope=self.scope.text())  # fmt: skip
+            self.services.cases.give_consent(
+                self.person.id, on=self.date.value(), scope=self.scope.text()
+            )
         except DomainError as err:
             self.error.set_error(str(err))
             return
@@ -237,22 +242,39 @@ class PersonPage(QWidget):
             view.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
 
         needs_panel = self._panel(
-            "Needs (in priority order)", self.needs_view,
-            [actions[k] for k in ("log_need", "find_service", "need_status", "move_need_up",
-                                  "move_need_down", "delete_need") if k in actions],
-        )  # fmt: skip
+            "Needs (in priority order)",
+            self.needs_view,
+            [
+                actions[k]
+                for k in (
+                    "log_need",
+                    "find_service",
+                    "need_status",
+                    "move_need_up",
+                    "move_need_down",
+                    "delete_need",
+                )
+                if k in actions
+            ],
+        )
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Referrals and follow-ups")
         self.tabs.addTab(
-            self._panel("", self.referrals_view,
-                        [actions[k] for k in ("open_referral", "delete_referral") if k in actions]),
+            self._panel(
+                "",
+                self.referrals_view,
+                [actions[k] for k in ("open_referral", "delete_referral") if k in actions],
+            ),
             "&Referrals",
-        )  # fmt: skip
+        )
         self.tabs.addTab(
-            self._panel("", self.follow_view,
-                        [actions[k] for k in ("follow_up_done", "reschedule") if k in actions]),
+            self._panel(
+                "",
+                self.follow_view,
+                [actions[k] for k in ("follow_up_done", "reschedule") if k in actions],
+            ),
             "Follow-&ups",
-        )  # fmt: skip
+        )
         self.tabs.currentChanged.connect(lambda _i: self.selection_changed.emit())
 
         left = QSplitter(Qt.Orientation.Vertical)
@@ -280,10 +302,16 @@ class PersonPage(QWidget):
         self.timeline_view.selectionModel().currentRowChanged.connect(self._show_event)
         note_row = QHBoxLayout()
         self.note_edit = QLineEdit()
-        note_keys = actions["add_note"].shortcut().toString(
-            QKeySequence.SequenceFormat.NativeText) if "add_note" in actions else ""  # fmt: skip
-        self._note_hint = (f"Add a case note ({note_keys}), Enter to save" if note_keys
-                           else "Add a case note, Enter to save")  # fmt: skip
+        note_keys = (
+            actions["add_note"].shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if "add_note" in actions
+            else ""
+        )
+        self._note_hint = (
+            f"Add a case note ({note_keys}), Enter to save"
+            if note_keys
+            else "Add a case note, Enter to save"
+        )
         self.note_edit.setPlaceholderText(self._note_hint)
         self.note_edit.setMaxLength(max_length("case_note", "text"))
         named(self.note_edit, "Case note")
@@ -368,20 +396,36 @@ class PersonPage(QWidget):
             return fm.horizontalAdvance(sample) + 24
 
         for view, samples in (
-            (self.needs_view, ["00", "Emotional well-being WW", "",
-                               "Unmet – no service found", "00 Mmm 0000"]),
-            (self.referrals_view, ["WWW-WWW", "", "Waiting list", "00 Mmm 0000",
-                                   "00 Mmm 0000 00:00"]),
-            (self.follow_view, ["Overdue 10 days (00 Mmm 0000)", "Check acceptance",
-                                "Firstname Lastname", "WWW-WWW", "Hope Mentoring WW"]),
+            (
+                self.needs_view,
+                ["00", "Emotional well-being WW", "", "Unmet – no service found", "00 Mmm 0000"],
+            ),
+            (
+                self.referrals_view,
+                ["WWW-WWW", "", "Waiting list", "00 Mmm 0000", "00 Mmm 0000 00:00"],
+            ),
+            (
+                self.follow_view,
+                [
+                    "Overdue 10 days (00 Mmm 0000)",
+                    "Check acceptance",
+                    "Firstname Lastname",
+                    "WWW-WWW",
+                    "Hope Mentoring WW",
+                ],
+            ),
             (self.timeline_view, ["00 Mmm 0000 00:00"]),
-        ):  # fmt: skip
+        ):
             header = view.horizontalHeader()
             for col, sample in enumerate(samples):
                 header.resizeSection(col, width(sample))
         # The free text gets whatever width is left; the other columns keep their size.
-        for view, stretch in ((self.needs_view, 2), (self.referrals_view, 1),
-                              (self.follow_view, 5), (self.timeline_view, 1)):  # fmt: skip
+        for view, stretch in (
+            (self.needs_view, 2),
+            (self.referrals_view, 1),
+            (self.follow_view, 5),
+            (self.timeline_view, 1),
+        ):
             header = view.horizontalHeader()
             header.setStretchLastSection(False)
             header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
@@ -499,8 +543,11 @@ class PersonPage(QWidget):
         bits.append(typed(setting_text(p)))
         if p.expected_release_date:
             days = (p.expected_release_date - today).days
-            when = f"in {days // 7} weeks" if days >= 14 else (f"in {days} days" if days >= 0
-                                                                else "date passed")  # fmt: skip
+            when = (
+                f"in {days // 7} weeks"
+                if days >= 14
+                else (f"in {days} days" if days >= 0 else "date passed")
+            )
             bits.append(f"Release {fmt_date(p.expected_release_date)} ({when})")
         cohorts = cohort_text(p)
         if cohorts:
@@ -544,8 +591,12 @@ class PersonPage(QWidget):
     def clear(self) -> None:
         self.detail = None
         self.person_id = None
-        for model in (self.needs_model, self.referrals_model, self.follow_model,
-                      self.timeline_model):  # fmt: skip
+        for model in (
+            self.needs_model,
+            self.referrals_model,
+            self.follow_model,
+            self.timeline_model,
+        ):
             model.set_rows([])
         self.banner.hide()
         self._show_empty()
@@ -612,8 +663,9 @@ class PersonPage(QWidget):
         p = self.person
         if p is None:
             return
-        dialog = NeedDialog(self.services, p.id, self, need_count=len(self.detail.needs),
-                            person_name=p.display_name)  # fmt: skip
+        dialog = NeedDialog(
+            self.services, p.id, self, need_count=len(self.detail.needs), person_name=p.display_name
+        )
         if not run_dialog(dialog) or dialog.saved is None:
             return
         need = dialog.saved
@@ -627,8 +679,9 @@ class PersonPage(QWidget):
         need = self.selected_need()
         if need is None or self.person is None:
             return
-        dialog = NeedDialog(self.services, self.person.id, self, need=need,
-                            person_name=self.person.display_name)  # fmt: skip
+        dialog = NeedDialog(
+            self.services, self.person.id, self, need=need, person_name=self.person.display_name
+        )
         if run_dialog(dialog):
             self._want_need = need.id
             self._after_write("Need saved.")
@@ -672,11 +725,14 @@ class PersonPage(QWidget):
         if need is None:
             return
         linked = sum(1 for r in self.detail.referrals if r.need_id == need.id) if self.detail else 0
-        detail = (f"Its {_plural(linked, 'referral')} stay on the case." if linked
-                  else "")  # fmt: skip
-        if confirm(self, "Delete need", f"Delete the need “{need.category_label}: "
-                   f"{need.description}”? This cannot be undone.",
-                   action="Delete need", detail=detail):  # fmt: skip
+        detail = f"Its {_plural(linked, 'referral')} stay on the case." if linked else ""
+        if confirm(
+            self,
+            "Delete need",
+            f"Delete the need “{need.category_label}: {need.description}”? This cannot be undone.",
+            action="Delete need",
+            detail=detail,
+        ):
             self._run(lambda: self.services.needs.delete(need.id), "Need deleted.")
 
     # -- referral and follow-up actions -------------------------------------------------------
@@ -704,12 +760,15 @@ class PersonPage(QWidget):
         referral = self.selected_referral()
         if referral is None:
             return
-        if confirm(self, "Delete referral",
-                   f"Delete referral {referral.reference} to {referral.service_name}? Its "
-                   "history, follow-ups and notes are deleted too. This cannot be undone.",
-                   action="Delete referral",
-                   detail="To record that it was withdrawn, open the referral and withdraw it "
-                          "instead: that keeps the history."):  # fmt: skip
+        if confirm(
+            self,
+            "Delete referral",
+            f"Delete referral {referral.reference} to {referral.service_name}? Its "
+            "history, follow-ups and notes are deleted too. This cannot be undone.",
+            action="Delete referral",
+            detail="To record that it was withdrawn, open the referral and withdraw it "
+            "instead: that keeps the history.",
+        ):
             self._run(lambda: self.services.referrals.delete(referral.id), "Referral deleted.")
 
     def mark_done(self) -> None:
@@ -771,12 +830,14 @@ class PersonPage(QWidget):
                 detail=f"No new referrals can be made. {_plural(count, 'open referral')}"
                 " will get a follow-up to tell the provider and stop sharing.",
             ):
-                return  # fmt: skip
+                return
             made: list[int] = []
             self._run(lambda: made.append(self.services.cases.withdraw_consent(p.id)))
             if made:
-                show_info(self, f"Consent withdrawn. {_plural(made[0], 'follow-up')} added to "
-                          "tell providers.")  # fmt: skip
+                show_info(
+                    self,
+                    f"Consent withdrawn. {_plural(made[0], 'follow-up')} added to tell providers.",
+                )
         elif run_dialog(ConsentDialog(self.services, p, self)):
             self._after_write("Consent recorded.")
 
@@ -786,15 +847,20 @@ class PersonPage(QWidget):
             return
         others = [o for o in self.services.profile.officers() if o.id != p.owner_officer_id]
         if not others:
-            show_info(self, "No other officer is known yet. Colleagues appear here after a sync "
-                      "with the shared store.")  # fmt: skip
+            show_info(
+                self,
+                "No other officer is known yet. Colleagues appear here after a sync "
+                "with the shared store.",
+            )
             return
         dialog = HandOverDialog(p, others, self)
         if run_dialog(dialog):
             name = dialog.officer.currentText()
             officer_id = dialog.officer_id()
-            self._run(lambda: self.services.cases.hand_over(p.id, officer_id),
-                      f"Case handed over to {name}.")  # fmt: skip
+            self._run(
+                lambda: self.services.cases.hand_over(p.id, officer_id),
+                f"Case handed over to {name}.",
+            )
 
     def toggle_closed(self) -> None:
         p = self.person
@@ -803,23 +869,30 @@ class PersonPage(QWidget):
         if p.closed_on is not None:
             self._run(lambda: self.services.cases.reopen_case(p.id), "Case reopened.")
             return
-        if confirm(self, "Close case", f"Close the case of {p.display_name}?",
-                   action="Close case", destructive=False,
-                   detail="Nothing is deleted: the case leaves the caseload list and can be "
-                          "reopened from the person view."):  # fmt: skip
+        if confirm(
+            self,
+            "Close case",
+            f"Close the case of {p.display_name}?",
+            action="Close case",
+            destructive=False,
+            detail="Nothing is deleted: the case leaves the caseload list and can be "
+            "reopened from the person view.",
+        ):
             self._run(lambda: self.services.cases.close_case(p.id), "Case closed.")
 
     def delete_person(self) -> None:
         p = self.person
         if p is None:
             return
-        if not confirm(self, "Delete person",
-                       f"Delete {p.display_name} and all their needs, referrals, follow-ups "
-                       "and notes?",
-                       action="Delete person",
-                       detail="Personal details are erased, on this computer and, after the "
-                              "next sync, for colleagues. This cannot be undone. To stop working "
-                              "with someone, close the case instead."):  # fmt: skip
+        if not confirm(
+            self,
+            "Delete person",
+            f"Delete {p.display_name} and all their needs, referrals, follow-ups and notes?",
+            action="Delete person",
+            detail="Personal details are erased, on this computer and, after the "
+            "next sync, for colleagues. This cannot be undone. To stop working "
+            "with someone, close the case instead.",
+        ):
             return
         try:
             self.services.people.delete(p.id)

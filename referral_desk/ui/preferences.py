@@ -152,18 +152,24 @@ class PreferencesDialog(QDialog):
         self.lock_minutes = QSpinBox()
         self.lock_minutes.setRange(MIN_LOCK_MINUTES, MAX_LOCK_MINUTES)
         self.lock_minutes.setSuffix(" minutes")
-        named(self.lock_minutes, "Lock after minutes without use",
-              f"Referral Desk locks itself after this long without keyboard or mouse use "
-              f"(at most {MAX_LOCK_MINUTES} minutes). Ctrl+L locks it at once.")  # fmt: skip
+        named(
+            self.lock_minutes,
+            "Lock after minutes without use",
+            f"Referral Desk locks itself after this long without keyboard or mouse use "
+            f"(at most {MAX_LOCK_MINUTES} minutes). Ctrl+L locks it at once.",
+        )
         label = QLabel("&Lock after")
         label.setBuddy(self.lock_minutes)
         form.addRow(label, self.lock_minutes)
         self.retention_years = QSpinBox()
         self.retention_years.setRange(MIN_YEARS, MAX_YEARS)
         self.retention_years.setSuffix(" years after the case was closed")
-        named(self.retention_years, "Keep records for",
-              "Personal details of a closed case are erased this many years after it was "
-              "closed (Person menu, Retention). A manager sets it for the whole team.")  # fmt: skip
+        named(
+            self.retention_years,
+            "Keep records for",
+            "Personal details of a closed case are erased this many years after it was "
+            "closed (Person menu, Retention). A manager sets it for the whole team.",
+        )
         label = QLabel("&Keep records for")
         label.setBuddy(self.retention_years)
         form.addRow(label, self.retention_years)
@@ -201,15 +207,21 @@ class PreferencesDialog(QDialog):
         label.setBuddy(self.shared_store)
         form.addRow(label, row)
         change = QPushButton("Change unlock pass&phrase…")
-        named(change, "Change unlock passphrase",
-              "The passphrase that unlocks the encrypted data on this computer")  # fmt: skip
+        named(
+            change,
+            "Change unlock passphrase",
+            "The passphrase that unlocks the encrypted data on this computer",
+        )
         change.setAutoDefault(False)
         change.clicked.connect(self._change_passphrase)
         form.addRow(QLabel("Unlock"), change)
         self.os_login = QCheckBox("Also unlock with my computer &login (this PC is mine alone)")
-        named(self.os_login, "Unlock with my computer login",
-              "Keeps a key in this computer's password store, so signing in to the computer "
-              "unlocks Referral Desk. Only for a PC that nobody else signs in to.")  # fmt: skip
+        named(
+            self.os_login,
+            "Unlock with my computer login",
+            "Keeps a key in this computer's password store, so signing in to the computer "
+            "unlocks Referral Desk. Only for a PC that nobody else signs in to.",
+        )
         self.os_login.toggled.connect(self._os_login_toggled)
         form.addRow(QLabel(""), self.os_login)
         return group
@@ -223,8 +235,9 @@ class PreferencesDialog(QDialog):
             if wanted:
                 ask = QInputDialog(self)
                 ask.setWindowTitle("Unlock with my computer login")
-                ask.setLabelText("Your unlock passphrase, to keep its key in this computer's "
-                                 "password store:")  # fmt: skip
+                ask.setLabelText(
+                    "Your unlock passphrase, to keep its key in this computer's password store:"
+                )
                 ask.setTextEchoMode(QLineEdit.EchoMode.Password)
                 accepted = run_dialog(ask)
                 passphrase = ask.textValue()
@@ -265,8 +278,9 @@ class PreferencesDialog(QDialog):
             security = self.services.security
             self.os_login.setEnabled(security.os_login_available())
             if not security.os_login_available():
-                self.os_login.setToolTip("This computer has no password store Referral Desk "
-                                         "can use.")  # fmt: skip
+                self.os_login.setToolTip(
+                    "This computer has no password store Referral Desk can use."
+                )
             self._show_os_login(security.os_login_enabled())
             self._lock_minutes_loaded = self.services.team_settings.lock_minutes()
             self.lock_minutes.setValue(self._lock_minutes_loaded)

@@ -163,9 +163,11 @@ def _fit(size: QSize, area: QRectF) -> QRectF:
     scale = min(area.width() / size.width(), area.height() / size.height())
     width, height = size.width() * scale, size.height() * scale
     return QRectF(
-        area.x() + (area.width() - width) / 2, area.y() + (area.height() - height) / 2,
-        width, height,
-    )  # fmt: skip
+        area.x() + (area.width() - width) / 2,
+        area.y() + (area.height() - height) / 2,
+        width,
+        height,
+    )
 
 
 def paint_pdf(
@@ -365,18 +367,20 @@ def print_slips_sent_today(services: Any, parent: QWidget | None) -> int:
     size = _page_size_setting(services)
     noun = "slip" if count == 1 else "slips"
     if not confirm(
-        parent, "Print today's slips",
+        parent,
+        "Print today's slips",
         f"Print {count} referral {noun} for the referrals sent today?",
         action=f"Print {count} {noun}",
         detail=f"One slip per referral on {size} paper. Each slip is noted on its referral.",
         destructive=False,
-    ):  # fmt: skip
+    ):
         return 0
     try:
         pdf = _run_busy(
-            parent, f"Preparing {count} {noun}…",
+            parent,
+            f"Preparing {count} {noun}…",
             lambda: services.printing.batch_slips_pdf(refs, size),
-        )  # fmt: skip
+        )
         if not print_pdf(services, pdf, size, title=f"Referral slips ({count})", parent=parent):
             return 0
     except Exception as err:
@@ -519,11 +523,13 @@ class PrintPreviewDialog(QDialog):
         layout.addWidget(self.scroll, 1)
         layout.addLayout(footer)
 
-        print_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self,
-                              activated=self.print_document)  # fmt: skip
+        print_key = QShortcut(
+            QKeySequence(QKeySequence.StandardKey.Print), self, activated=self.print_document
+        )
         print_key.setObjectName("print")
-        save_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self,
-                             activated=self.save_as_pdf)  # fmt: skip
+        save_key = QShortcut(
+            QKeySequence(QKeySequence.StandardKey.Save), self, activated=self.save_as_pdf
+        )
         save_key.setObjectName("save_pdf")
         # Esc closes: QDialog's own reject on Escape.
         self.document_combo.currentIndexChanged.connect(self._load)

@@ -131,8 +131,7 @@ class RecordReferralDialog(QDialog):
         layout = QVBoxLayout(self)
         # Typed names and descriptions may be 200 or 4 000 characters: two lines at most each,
         # whole in the tooltip.
-        title = ElidedLabel(f"Refer {self.person.display_name} to {self.service.name}",
-                            max_lines=2)  # fmt: skip
+        title = ElidedLabel(f"Refer {self.person.display_name} to {self.service.name}", max_lines=2)
         title.setStyleSheet("font-size: 13pt;")
         named(title, "Referral", f"Refer {self.person.display_name} to {self.service.name}")
         layout.addWidget(title)
@@ -198,8 +197,11 @@ class RecordReferralDialog(QDialog):
         self.risk_edit.setPlaceholderText(
             "What this provider needs to know to keep people safe, e.g. no lone home visits"
         )
-        named(self.risk_edit, "Risk information to share",
-              "Printed on the provider form for this referral only")  # fmt: skip
+        named(
+            self.risk_edit,
+            "Risk information to share",
+            "Printed on the provider form for this referral only",
+        )
         line_height = self.risk_edit.fontMetrics().lineSpacing()
         self.risk_edit.setFixedHeight(line_height * 3 + 14)
         self.risk_edit.hide()
@@ -509,8 +511,9 @@ class RecordReferralDialog(QDialog):
             )
         except Exception as err:  # domain errors say what to fix; bugs get a safe message
             # Everything entered stays; a busy database offers Try again (no second question).
-            show_save_error(self.error_bar, err,
-                            lambda: self.save(draft=draft, duplicate_confirmed=True))  # fmt: skip
+            show_save_error(
+                self.error_bar, err, lambda: self.save(draft=draft, duplicate_confirmed=True)
+            )
             return False
         self.accept()
         return True

@@ -109,16 +109,18 @@ class ReferralDialog(QDialog):
         """Ask before closing with an unrecorded update; tests and shutdown may turn it off."""
 
         ref_lists = {name: services.reference.list(name) for name in set(REASON_LISTS.values())}
-        self._reasons = {name: [(i.code, i.label) for i in items]
-                         for name, items in ref_lists.items()}  # fmt: skip
+        self._reasons = {
+            name: [(i.code, i.label) for i in items] for name, items in ref_lists.items()
+        }
         channels = services.reference.list("channel")
         self._channels = [(i.code, i.label) for i in channels]
         methods = {i.code: i.label for i in services.reference.list("referral_method")}
         self._method_labels = methods
         self._shared_labels = {i.code: i.label for i in services.reference.list("shared_info")}
         self._channel_labels = {**methods, **dict(self._channels)}
-        self._reason_labels = {code: label for items in self._reasons.values()
-                               for code, label in items}  # fmt: skip
+        self._reason_labels = {
+            code: label for items in self._reasons.values() for code, label in items
+        }
         self._need_text = self._load_need_text()
 
         self.setWindowTitle(f"Referral {self.referral.reference}")
@@ -238,8 +240,11 @@ class ReferralDialog(QDialog):
         buttons.addWidget(self.print_button)
         # Wrong phone number or a closed service: the officer finds out here, mid-referral.
         self.correction_button = QPushButton("Report a &correction…")
-        named(self.correction_button, "Report a correction",
-              "Tell the directory keeper what is wrong with this service")  # fmt: skip
+        named(
+            self.correction_button,
+            "Report a correction",
+            "Tell the directory keeper what is wrong with this service",
+        )
         self.correction_button.setAutoDefault(False)
         self.correction_button.clicked.connect(self.report_correction)
         buttons.addWidget(self.correction_button)

@@ -328,8 +328,9 @@ class ReportsPage(QWidget):
         self.date_from = self._date_edit("From date", start)
         self.date_to = self._date_edit("To date", end)
         self.as_exported = QCheckBox("Show as exported")
-        named(self.as_exported, "Show as exported",
-              "Hide small counts exactly as exported files do")  # fmt: skip
+        named(
+            self.as_exported, "Show as exported", "Hide small counts exactly as exported files do"
+        )
         self.run_button = QPushButton("&Run")
         named(self.run_button, "Run report", "Run the report (Enter)")
         self.run_button.clicked.connect(self.run_report)
@@ -396,8 +397,11 @@ class ReportsPage(QWidget):
         self.chart_scroll.setAccessibleName("Chart area")
         self.other_label = QLabel("“Other” needs described (on screen only, never exported):")
         self.other_list = QListWidget()
-        named(self.other_list, "Other need descriptions",
-              "Needs logged as Other, for reviewing categories; never exported")  # fmt: skip
+        named(
+            self.other_list,
+            "Other need descriptions",
+            "Needs logged as Other, for reviewing categories; never exported",
+        )
         self.other_list.setMaximumHeight(110)
         right = QWidget()
         right_box = QVBoxLayout(right)
@@ -629,8 +633,9 @@ class ReportsPage(QWidget):
         name, start, end = self._shown or (self.current_name(), *self._period())
         file_filter = next(e[2] for e in EXPORTS if e[0] == fmt)
         # Documents the first time, then the folder the last report went to.
-        suggested = start_path(REPORT_FOLDER, f"{name}-{start.isoformat()}-to-{end.isoformat()}"
-                                              f".{fmt}")  # fmt: skip
+        suggested = start_path(
+            REPORT_FOLDER, f"{name}-{start.isoformat()}-to-{end.isoformat()}.{fmt}"
+        )
         chosen, _ = QFileDialog.getSaveFileName(
             self, f"Export report as {fmt.upper()}", suggested, file_filter
         )

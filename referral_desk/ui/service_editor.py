@@ -107,8 +107,9 @@ class ServiceEditorDialog(GuardedDialog):
         self.mark_clean()
 
     # -- building -----------------------------------------------------------------------------
-    def _row(self, form: QFormLayout, label: str, widget: QWidget, key: str, tab: int,
-             tip: str = "") -> None:  # fmt: skip
+    def _row(
+        self, form: QFormLayout, label: str, widget: QWidget, key: str, tab: int, tip: str = ""
+    ) -> None:
         """A labelled field with its own error line; `key` is the label the services use."""
         named(widget, label.replace("&", ""), tip)
         holder = QWidget()
@@ -133,8 +134,14 @@ class ServiceEditorDialog(GuardedDialog):
         for org in self.services.directory.list_organisations():
             self.organisation.addItem(org["name"], org["id"])
         self.organisation.currentIndexChanged.connect(self._organisation_changed)
-        self._row(form, "&Organisation", self.organisation, "organisation", 0,
-                  "Who runs the service; choose New organisation… to add one")  # fmt: skip
+        self._row(
+            form,
+            "&Organisation",
+            self.organisation,
+            "organisation",
+            0,
+            "Who runs the service; choose New organisation… to add one",
+        )
         self.org_name = QLineEdit()
         self.org_name.setMaxLength(max_length("organisation", "name"))
         self._row(form, "New organisation &name", self.org_name, "name_org", 0)
@@ -165,12 +172,24 @@ class ServiceEditorDialog(GuardedDialog):
             row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             row.setCheckState(Qt.CheckState.Unchecked)
             self.categories.addItem(row)
-        self._row(form, "Need c&ategories", self.categories, "unknown need category", 0,
-                  "Tick each need the service meets (Space ticks the current line)")  # fmt: skip
+        self._row(
+            form,
+            "Need c&ategories",
+            self.categories,
+            "unknown need category",
+            0,
+            "Tick each need the service meets (Space ticks the current line)",
+        )
         self.areas = QLineEdit()
         self.areas.setPlaceholderText("Leeds, Bradford, Wakefield")
-        self._row(form, "Service a&reas", self.areas, "service area", 0,
-                  "Where the service takes referrals from, separated by commas")  # fmt: skip
+        self._row(
+            form,
+            "Service a&reas",
+            self.areas,
+            "service area",
+            0,
+            "Where the service takes referrals from, separated by commas",
+        )
         return page
 
     def _eligibility_tab(self) -> QWidget:
@@ -184,16 +203,28 @@ class ServiceEditorDialog(GuardedDialog):
         self.max_age = QLineEdit()
         self._row(form, "Ma&ximum age", self.max_age, "max age", 1, "Leave empty for no maximum")
         self.offences = QLineEdit()
-        self._row(form, "&Offence exclusions", self.offences, "offence exclusions", 1,
-                  "Offence types the service cannot take, separated by commas")  # fmt: skip
+        self._row(
+            form,
+            "&Offence exclusions",
+            self.offences,
+            "offence exclusions",
+            1,
+            "Offence types the service cannot take, separated by commas",
+        )
         self.risks = QLineEdit()
         self.risks.setPlaceholderText("low, medium")
         self._row(form, "&Risk levels accepted", self.risks, "risk levels", 1)
         self.cohorts = QLineEdit()
         self._row(form, "Co&horts", self.cohorts, "cohorts", 1, "e.g. women, 18-25, IOM")
         self.prisons = QLineEdit()
-        self._row(form, "In &prisons", self.prisons, "prisons", 1,
-                  "Prisons the service works in, separated by commas")  # fmt: skip
+        self._row(
+            form,
+            "In &prisons",
+            self.prisons,
+            "prisons",
+            1,
+            "Prisons the service works in, separated by commas",
+        )
         self.community = QCheckBox("Works in the communit&y")
         self.community.setChecked(True)
         self._row(form, "", self.community, "community", 1)
@@ -219,8 +250,14 @@ class ServiceEditorDialog(GuardedDialog):
         self._row(form, "Referral &method", self.method, "referral method", 2)
         self.contact = QLineEdit()
         self.contact.setMaxLength(max_length("service", "referral_contact"))
-        self._row(form, "Referral con&tact", self.contact, "referral contact", 2,
-                  "The number, address or form link to refer to")  # fmt: skip
+        self._row(
+            form,
+            "Referral con&tact",
+            self.contact,
+            "referral contact",
+            2,
+            "The number, address or form link to refer to",
+        )
         self.contact_name = QLineEdit()
         self.contact_name.setMaxLength(max_length("service", "contact_name"))
         self._row(form, "Contact &name", self.contact_name, "contact name", 2)
@@ -249,8 +286,14 @@ class ServiceEditorDialog(GuardedDialog):
         page = QWidget()
         form = QFormLayout(page)
         self.confidential = QCheckBox("&Confidential address (a refuge: publish the contact only)")
-        self._row(form, "", self.confidential, "confidential address", 3,
-                  "Officers and exports never see a confidential address")  # fmt: skip
+        self._row(
+            form,
+            "",
+            self.confidential,
+            "confidential address",
+            3,
+            "Officers and exports never see a confidential address",
+        )
         self.loc_name = QLineEdit()
         self.loc_name.setMaxLength(max_length("location", "name"))
         self._row(form, "Location &name", self.loc_name, "name_loc", 3)
@@ -266,8 +309,13 @@ class ServiceEditorDialog(GuardedDialog):
         self.postcode = QLineEdit()
         self.postcode.setMaxLength(10)
         self._row(form, "&Postcode", self.postcode, "postcode", 3)
-        self._location_fields = (self.loc_name, self.address_1, self.address_2, self.city,
-                                 self.postcode)  # fmt: skip
+        self._location_fields = (
+            self.loc_name,
+            self.address_1,
+            self.address_2,
+            self.city,
+            self.postcode,
+        )
         return page
 
     def _fill(self, svc: ServiceView) -> None:
@@ -305,9 +353,11 @@ class ServiceEditorDialog(GuardedDialog):
         self.confidential.setChecked(svc.confidential_address)
         if svc.location is not None:
             loc = svc.location
-            for widget, value in zip(self._location_fields,
-                                     (loc.name, loc.address_1, loc.address_2, loc.city,
-                                      loc.postcode), strict=True):  # fmt: skip
+            for widget, value in zip(
+                self._location_fields,
+                (loc.name, loc.address_1, loc.address_2, loc.city, loc.postcode),
+                strict=True,
+            ):
                 widget.setText(value)
 
     def _organisation_changed(self) -> None:
@@ -383,9 +433,10 @@ class ServiceEditorDialog(GuardedDialog):
             org_id = self.organisation.currentData()
             if org_id is None:
                 org = admin.create_organisation(
-                    name=self.org_name.text(), website=self.org_website.text(),
+                    name=self.org_name.text(),
+                    website=self.org_website.text(),
                     charity_number=self.org_charity.text(),
-                )  # fmt: skip
+                )
                 self.organisation.addItem(org.name, org.id)
                 self.organisation.setCurrentIndex(self.organisation.count() - 1)
                 org_id = org.id
@@ -399,8 +450,7 @@ class ServiceEditorDialog(GuardedDialog):
                 self.service_id = self.saved.id
             else:
                 fields["organisation_id"] = org_id
-                self.saved = admin.update_service(self.service_id, name=self.name.text(),
-                                                  **fields)  # fmt: skip
+                self.saved = admin.update_service(self.service_id, name=self.name.text(), **fields)
         except DomainError as err:
             self._show_error(err, stage)
             return
@@ -419,8 +469,9 @@ class ServiceEditorDialog(GuardedDialog):
         values = [_plain(w) for w in self._location_fields]
         if not any(v.strip() for v in values) and self._location_id is None:
             return None
-        fields = dict(zip(("name", "address_1", "address_2", "city", "postcode"), values,
-                          strict=True))  # fmt: skip
+        fields = dict(
+            zip(("name", "address_1", "address_2", "city", "postcode"), values, strict=True)
+        )
         admin = self.services.directory_admin
         if self._location_id is None:
             self._location_id = admin.create_location(organisation_id=org_id, **fields).id

@@ -176,8 +176,9 @@ class _Row:
 
     __slots__ = ("display", "foreground", "rank", "service", "sort", "spoken", "stale", "tooltip")
 
-    def __init__(self, service: SearchResult, rank: int, today: date,
-                 labels: Mapping[str, str]) -> None:  # fmt: skip
+    def __init__(
+        self, service: SearchResult, rank: int, today: date, labels: Mapping[str, str]
+    ) -> None:
         fresh = freshness(service.assured_date, today)
         verified_long = _verified_long(service, today)
         self.service = service

@@ -58,8 +58,9 @@ class SettingDialog(QDialog):
         self.setMinimumWidth(500)
 
         layout = QVBoxLayout(self)
-        heading = name_heading("", person.display_name,
-                               f"is now: {breakable(setting_text(person))}")  # fmt: skip
+        heading = name_heading(
+            "", person.display_name, f"is now: {breakable(setting_text(person))}"
+        )
         heading.setAccessibleName("Current setting")
         layout.addWidget(heading)
         self.message_bar = MessageBar(self)
@@ -179,6 +180,9 @@ class SettingDialog(QDialog):
         if not outcome.moved:
             return f"Saved. Setting unchanged: {setting_text(outcome.person)}."
         created = outcome.follow_ups
-        extra = (f" {created} follow-up{'s' if created != 1 else ''} added to tell providers."
-                 if created else "")  # fmt: skip
+        extra = (
+            f" {created} follow-up{'s' if created != 1 else ''} added to tell providers."
+            if created
+            else ""
+        )
         return f"Setting changed to {setting_text(outcome.person)}.{extra}"

@@ -173,8 +173,11 @@ class SyncSettingsDialog(QDialog):
         self.store_edit = QLineEdit(self._initial_store)
         self.store_edit.setPlaceholderText("No folder chosen: sync with files only")
         self.store_edit.setClearButtonEnabled(True)
-        named(self.store_edit, "Shared store folder",
-              "The team's shared store folder; leave empty to sync by file only")  # fmt: skip
+        named(
+            self.store_edit,
+            "Shared store folder",
+            "The team's shared store folder; leave empty to sync by file only",
+        )
         label.setBuddy(self.store_edit)
         self.browse_button = QPushButton("&Browse…")
         named(self.browse_button, "Browse for the shared store folder")
@@ -246,8 +249,11 @@ class SyncSettingsDialog(QDialog):
         label = QLabel("Site &id:")
         self.site_edit = QLineEdit(self.site_id)
         self.site_edit.setReadOnly(True)
-        named(self.site_edit, "Site id",
-              "This installation's identity in sync; a colleague may ask for it")  # fmt: skip
+        named(
+            self.site_edit,
+            "Site id",
+            "This installation's identity in sync; a colleague may ask for it",
+        )
         label.setBuddy(self.site_edit)
         self.copy_button = QPushButton("Cop&y")
         named(self.copy_button, "Copy the site id")
@@ -281,13 +287,17 @@ class SyncSettingsDialog(QDialog):
         self.passphrase_label.setEnabled(on)
         if not self._available:
             self.passphrase_edit.setPlaceholderText("")
-            note = ("This computer has no password store, so the passphrase is not kept: "
-                    "Referral Desk asks for it each time you sync or import a file.")  # fmt: skip
+            note = (
+                "This computer has no password store, so the passphrase is not kept: "
+                "Referral Desk asks for it each time you sync or import a file."
+            )
         elif not on:
             self.passphrase_edit.setPlaceholderText("")
-            note = ("Not remembered: Referral Desk asks for the passphrase each time you sync "
-                    "or import a file." + (" Saving forgets the remembered one."
-                                           if self._remembered else ""))  # fmt: skip
+            note = (
+                "Not remembered: Referral Desk asks for the passphrase each time you sync "
+                "or import a file."
+                + (" Saving forgets the remembered one." if self._remembered else "")
+            )
         elif self._remembered:
             self.passphrase_edit.setPlaceholderText("Remembered — type to change it")
             note = "A passphrase is remembered on this computer. Leave the field empty to keep it."
@@ -450,8 +460,7 @@ def _attention(imp: ImportSummary, *, preview: bool) -> list[str]:
         )
         notes.extend(quarantine_text(imp.quarantine_reasons))
     if imp.released:
-        notes.append(f"{_plural(imp.released, 'entry', 'entries')} released from being kept "
-                     "aside.")  # fmt: skip
+        notes.append(f"{_plural(imp.released, 'entry', 'entries')} released from being kept aside.")
     if imp.pending:
         notes.extend(pending_text(imp.pending_reasons or (("other", imp.pending),)))
     if imp.refused:
@@ -572,8 +581,12 @@ class ExchangeDialog(QDialog):
         named(self.cancel_button, "Cancel", "Close without writing anything")
         self.close_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         named(self.close_button, "Close")
-        for button in (self.retry_button, self.conflicts_button, self.cancel_button,
-                       self.close_button):  # fmt: skip
+        for button in (
+            self.retry_button,
+            self.conflicts_button,
+            self.cancel_button,
+            self.close_button,
+        ):
             button.setAutoDefault(False)
         self.apply_button.clicked.connect(self.apply)
         self.retry_button.clicked.connect(self.retry_passphrase)
@@ -720,17 +733,20 @@ class ExchangeDialog(QDialog):
         if show_counts:
             assert imp is not None
             self.counts_label.setText(
-                "Records that would be added or changed on this computer:" if preview
+                "Records that would be added or changed on this computer:"
+                if preview
                 else "Records added or changed on this computer:"
-            )  # fmt: skip
+            )
             rows = _count_rows(imp)
             self.counts.setRowCount(len(rows))
             for i, (what, count) in enumerate(rows):
                 label = QTableWidgetItem(what)
                 number = QTableWidgetItem(str(count))
                 number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if count and what in ("Conflicts to review",
-                                      "Changes stamped more than a day ahead"):  # fmt: skip
+                if count and what in (
+                    "Conflicts to review",
+                    "Changes stamped more than a day ahead",
+                ):
                     number.setForeground(Qt.GlobalColor.darkRed)
                 self.counts.setItem(i, 0, label)
                 self.counts.setItem(i, 1, number)
@@ -842,14 +858,16 @@ class ExchangeDialog(QDialog):
             box.invalidate()
             box.activate()
         hint = self.sizeHint()
-        fit_to_screen(self, max(self.width(), hint.width()),
-                      max(hint.height(), self.minimumHeight()))  # fmt: skip
+        fit_to_screen(
+            self, max(self.width(), hint.width()), max(hint.height(), self.minimumHeight())
+        )
 
     def reject(self) -> None:
         """Esc and Cancel close, except while changes are being applied (one transaction)."""
         if self.state == "applying":
-            self.message.setText("Please wait: the changes are being applied. " +
-                                 self.working_text(True))  # fmt: skip
+            self.message.setText(
+                "Please wait: the changes are being applied. " + self.working_text(True)
+            )
             return
         if self.state in ("previewing", "preview", "new"):
             self.state = "cancelled"
@@ -902,11 +920,16 @@ class SyncNowDialog(ExchangeDialog):
     def preview_text(self, outcome: Outcome) -> tuple[str, bool]:
         exp, imp = outcome.exported, outcome.imported
         assert exp is not None and imp is not None
-        send = (f"{_plural(exp.entries, 'change')} of yours to send to the shared store."
-                if exp.entries else "Nothing new of yours to send.")  # fmt: skip
+        send = (
+            f"{_plural(exp.entries, 'change')} of yours to send to the shared store."
+            if exp.entries
+            else "Nothing new of yours to send."
+        )
         if imp.bundles:
-            fetch = (f"{_plural(imp.bundles, 'file')} from colleagues to import "
-                     f"({_plural(imp.entries_new, 'new change')}).")  # fmt: skip
+            fetch = (
+                f"{_plural(imp.bundles, 'file')} from colleagues to import "
+                f"({_plural(imp.entries_new, 'new change')})."
+            )
         else:
             fetch = "Nothing new from colleagues."
         anything = outcome.sends_changes or outcome.brings_changes
@@ -918,12 +941,15 @@ class SyncNowDialog(ExchangeDialog):
         exp, imp = outcome.exported, outcome.imported
         assert exp is not None and imp is not None
         parts = [
-            f"Sent {_plural(exp.entries, 'change')} to the shared store." if exp.path
+            f"Sent {_plural(exp.entries, 'change')} to the shared store."
+            if exp.path
             else "Nothing new of yours to send."
-        ]  # fmt: skip
+        ]
         if imp.bundles:
-            parts.append(f"Imported {_plural(imp.bundles, 'file')} from colleagues "
-                         f"({_plural(imp.entries_new, 'new change')}).")  # fmt: skip
+            parts.append(
+                f"Imported {_plural(imp.bundles, 'file')} from colleagues "
+                f"({_plural(imp.entries_new, 'new change')})."
+            )
         else:
             parts.append("Nothing new from colleagues.")
         if imp.already_seen:
@@ -966,16 +992,20 @@ class ImportFileDialog(ExchangeDialog):
             return (f"{self.path.name} was imported before: nothing new in it.", False)
         if imp.nothing_new:
             return (f"Everything in {self.path.name} is already on this computer.", False)
-        return (f"{self.path.name} holds {_plural(imp.entries_new, 'new change')}. "
-                "Nothing is written until you choose Apply.", True)  # fmt: skip
+        return (
+            f"{self.path.name} holds {_plural(imp.entries_new, 'new change')}. "
+            "Nothing is written until you choose Apply.",
+            True,
+        )
 
     def summary_text(self, outcome: Outcome) -> tuple[str, str]:
         imp = outcome.imported
         assert imp is not None
         if imp.bundles == 0:
             return "Nothing imported", f"{self.path.name} was imported before: nothing new."
-        return "Sync file imported", (f"Imported {self.path.name} "
-                                      f"({_plural(imp.entries_new, 'new change')}).")  # fmt: skip
+        return "Sync file imported", (
+            f"Imported {self.path.name} ({_plural(imp.entries_new, 'new change')})."
+        )
 
 
 class ExportFileDialog(ExchangeDialog):
@@ -1112,9 +1142,13 @@ class ConflictsDialog(QDialog):
         self.mine_box, self.mine_value, self.mine_by, self.mine_at, self.keep_mine_button = (
             self._side("Mine (this computer)", "Keep &mine", "local")
         )
-        self.theirs_box, self.theirs_value, self.theirs_by, self.theirs_at, \
-            self.keep_theirs_button = self._side("Theirs (from another computer)",
-                                                 "Keep &theirs", "remote")  # fmt: skip
+        (
+            self.theirs_box,
+            self.theirs_value,
+            self.theirs_by,
+            self.theirs_at,
+            self.keep_theirs_button,
+        ) = self._side("Theirs (from another computer)", "Keep &theirs", "remote")
         sides.addWidget(self.mine_box, 1)
         sides.addWidget(self.theirs_box, 1)
         layout.addLayout(sides)
@@ -1239,15 +1273,22 @@ class ConflictsDialog(QDialog):
         for box in (self.mine_box, self.theirs_box):
             box.setEnabled(row is not None)
         if row is None:
-            for label in (self.mine_value, self.mine_by, self.mine_at, self.theirs_value,
-                          self.theirs_by, self.theirs_at):  # fmt: skip
+            for label in (
+                self.mine_value,
+                self.mine_by,
+                self.mine_at,
+                self.theirs_value,
+                self.theirs_by,
+                self.theirs_at,
+            ):
                 label.setText("")
             self._update_buttons()
             return
         applied_mine = row.view.winner == "local"
         self.mine_box.setTitle("Mine (this computer)" + (" — applied now" if applied_mine else ""))
-        self.theirs_box.setTitle("Theirs (from another computer)"
-                                 + ("" if applied_mine else " — applied now"))  # fmt: skip
+        self.theirs_box.setTitle(
+            "Theirs (from another computer)" + ("" if applied_mine else " — applied now")
+        )
         self.mine_value.setText(row.mine)
         self.mine_by.setText(row.mine_by)
         self.mine_at.setText(row.mine_at)
@@ -1278,8 +1319,9 @@ class ConflictsDialog(QDialog):
         def done(_view: Any) -> None:
             self.changed = True
             self._busy = False
-            self._set_status(f"Kept {side} for {what}. It applies on every computer after "
-                             "the next sync.")  # fmt: skip
+            self._set_status(
+                f"Kept {side} for {what}. It applies on every computer after the next sync."
+            )
             self.resolved.emit(conflict_id)
             self.reload()
 

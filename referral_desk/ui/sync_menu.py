@@ -18,21 +18,42 @@ if TYPE_CHECKING:
 # name: (menu text, shortcut, description), in the style of the main window's ACTIONS.
 # F9 is "Send/Receive" in Outlook, which officers already use every day.
 ACTIONS: dict[str, tuple[str, str, str]] = {
-    "sync_now": ("&Sync now…", "F9",
-                 "Send your changes to the shared store and fetch your colleagues'"),
-    "export_sync_file": ("&Export sync file…", "",
-                         "Write everything to one file to carry on a USB drive"),
-    "import_sync_file": ("&Import sync file…", "",
-                         "Preview and import a sync file carried from another computer"),
-    "sync_conflicts": ("Review &conflicts…", "Shift+F9",
-                       "Fields changed on two computers at once: choose which value to keep"),
-    "sync_settings": ("Sync se&ttings…", "",
-                      "Shared store folder, team passphrase and this computer's site id"),
-}  # fmt: skip
+    "sync_now": (
+        "&Sync now…",
+        "F9",
+        "Send your changes to the shared store and fetch your colleagues'",
+    ),
+    "export_sync_file": (
+        "&Export sync file…",
+        "",
+        "Write everything to one file to carry on a USB drive",
+    ),
+    "import_sync_file": (
+        "&Import sync file…",
+        "",
+        "Preview and import a sync file carried from another computer",
+    ),
+    "sync_conflicts": (
+        "Review &conflicts…",
+        "Shift+F9",
+        "Fields changed on two computers at once: choose which value to keep",
+    ),
+    "sync_settings": (
+        "Sync se&ttings…",
+        "",
+        "Shared store folder, team passphrase and this computer's site id",
+    ),
+}
 SYNC_MENU: tuple[str | None, ...] = (
-    "sync_now", None, "export_sync_file", "import_sync_file", None, "sync_conflicts", None,
+    "sync_now",
+    None,
+    "export_sync_file",
+    "import_sync_file",
+    None,
+    "sync_conflicts",
+    None,
     "sync_settings",
-)  # fmt: skip
+)
 
 
 def _run_sync_action(name: str, services: AppServices, parent: QWidget) -> bool:

@@ -234,11 +234,16 @@ class ConflictTableModel(RecordTableModel):
     """Open conflicts: both values side by side, each with who and when, and which applies."""
 
     columns = (
-        Column("Why", lambda r: r.kind, colour=_kind_colour,
-               tip=lambda r: ("Stamped more than a day ahead of this computer's clock: check it"
-                              if r.view.kind == "clock"
-                              else "You and a colleague changed it before seeing each other's "
-                                   "change")),
+        Column(
+            "Why",
+            lambda r: r.kind,
+            colour=_kind_colour,
+            tip=lambda r: (
+                "Stamped more than a day ahead of this computer's clock: check it"
+                if r.view.kind == "clock"
+                else "You and a colleague changed it before seeing each other's change"
+            ),
+        ),
         Column("Record", lambda r: r.record_text),
         Column("Field", lambda r: r.field),
         Column("Mine", lambda r: r.mine, tip=lambda r: r.mine),
@@ -248,7 +253,7 @@ class ConflictTableModel(RecordTableModel):
         Column("Theirs by", lambda r: r.theirs_by),
         Column("Theirs when", lambda r: r.theirs_at, sort=lambda r: day_number(r.view.remote_at)),
         Column("Applied now", lambda r: r.applied, colour=lambda r: GREY),
-    )  # fmt: skip
+    )
 
     def row_of_conflict(self, conflict_id: int) -> int:
         for i, row in enumerate(self.rows()):

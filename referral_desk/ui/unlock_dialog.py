@@ -99,8 +99,10 @@ class UnlockDialog(QDialog):
         first = QWidget()
         col = QVBoxLayout(first)
         col.setContentsMargins(0, 0, 0, 0)
-        intro = QLabel("Your Referral Desk data on this computer is encrypted. Type your "
-                       "passphrase to open it.")  # fmt: skip
+        intro = QLabel(
+            "Your Referral Desk data on this computer is encrypted. Type your "
+            "passphrase to open it."
+        )
         intro.setWordWrap(True)
         col.addWidget(intro)
         form = QFormLayout()
@@ -116,8 +118,10 @@ class UnlockDialog(QDialog):
         second = QWidget()
         col = QVBoxLayout(second)
         col.setContentsMargins(0, 0, 0, 0)
-        why = QLabel("Type the recovery code you wrote down at set-up (dashes and spaces do "
-                     "not matter), then choose a new passphrase.")  # fmt: skip
+        why = QLabel(
+            "Type the recovery code you wrote down at set-up (dashes and spaces do "
+            "not matter), then choose a new passphrase."
+        )
         why.setWordWrap(True)
         col.addWidget(why)
         form = QFormLayout()

@@ -153,8 +153,9 @@ class GuardedDialog(QDialog):
             return True
         from referral_desk.ui.messages import confirm
 
-        return confirm(self, "Discard changes", "Close without saving what you typed?",
-                       action="Discard")  # fmt: skip
+        return confirm(
+            self, "Discard changes", "Close without saving what you typed?", action="Discard"
+        )
 
     def cancel(self) -> None:
         """Esc or the Cancel button."""
@@ -322,8 +323,9 @@ class ElidedLabel(QLabel):
 
     PREFERRED_CHARS = 60
 
-    def __init__(self, text: str = "", parent: QWidget | None = None, *,
-                 max_lines: int = 1) -> None:  # fmt: skip
+    def __init__(
+        self, text: str = "", parent: QWidget | None = None, *, max_lines: int = 1
+    ) -> None:
         super().__init__(parent)
         self._max_lines = max(1, max_lines)
         self._cache: tuple[int, list[str], bool] | None = None
@@ -416,9 +418,15 @@ class ElidedLabel(QLabel):
         align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         top = rect.top()
         for line in self._lines(rect.width())[0]:
-            self.style().drawItemText(painter, QRect(rect.left(), top, rect.width(), step),
-                                      align, self.palette(), self.isEnabled(), line,
-                                      self.foregroundRole())  # fmt: skip
+            self.style().drawItemText(
+                painter,
+                QRect(rect.left(), top, rect.width(), step),
+                align,
+                self.palette(),
+                self.isEnabled(),
+                line,
+                self.foregroundRole(),
+            )
             top += step
         painter.end()
 
@@ -470,8 +478,13 @@ class ElidedTipDelegate(QStyledItemDelegate):
     name or note is cut; the model's own tooltip, if it has one, still wins.
     """
 
-    def helpEvent(self, event: QHelpEvent, view: QAbstractItemView,
-                  option: QStyleOptionViewItem, index: QModelIndex) -> bool:  # fmt: skip
+    def helpEvent(
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: QModelIndex,
+    ) -> bool:
         if event is None or event.type() != QEvent.Type.ToolTip or not index.isValid():
             return super().helpEvent(event, view, option, index)
         tip = index.data(Qt.ItemDataRole.ToolTipRole)
@@ -490,8 +503,9 @@ class ElidedTipDelegate(QStyledItemDelegate):
         return False
 
 
-def is_cell_elided(view: QAbstractItemView, option: QStyleOptionViewItem,
-                   index: QModelIndex) -> bool:  # fmt: skip
+def is_cell_elided(
+    view: QAbstractItemView, option: QStyleOptionViewItem, index: QModelIndex
+) -> bool:
     """True when the cell's text is wider than the room its column gives it."""
     opt = QStyleOptionViewItem(option)
     delegate = view.itemDelegateForIndex(index)
@@ -569,8 +583,9 @@ class Badge(QLabel):
             colours = "background: #1d5fa8; color: white;"
         else:
             colours = "background: #d8dde3; color: #333;"
-        self.setStyleSheet(f"QLabel {{ {colours} border-radius: 9px; padding: 1px 7px;"
-                           " font-weight: bold; }")  # fmt: skip
+        self.setStyleSheet(
+            f"QLabel {{ {colours} border-radius: 9px; padding: 1px 7px; font-weight: bold; }}"
+        )
 
 
 def reference_combo(labels: list[str], name: str, *, blank: str = "") -> QComboBox:
@@ -639,8 +654,9 @@ class MessageBar(QFrame):
         self.action_button.clicked.connect(self._run_action)
         self.hide()
 
-    def show_message(self, text: str, *, kind: str = "info", action: str = "",
-                     callback=None) -> None:  # fmt: skip
+    def show_message(
+        self, text: str, *, kind: str = "info", action: str = "", callback=None
+    ) -> None:
         self.kind = kind
         colours = {
             "error": "background: #fde7e9; border: 1px solid #b00020; color: #5c0011;",

@@ -182,8 +182,14 @@ def test_the_access_log_never_reaches_reports_or_the_hub_return(app) -> None:
     with app.db.write() as s:
         for pid in people:
             for minute in range(20):
-                s.add(RecordAccess(person_id=pid, officer_id=None, kind="open",
-                                   at=datetime(2026, 3, 1, 9, minute)))  # fmt: skip
+                s.add(
+                    RecordAccess(
+                        person_id=pid,
+                        officer_id=None,
+                        kind="open",
+                        at=datetime(2026, 3, 1, 9, minute),
+                    )
+                )
     after = everything()
     assert before == after
     conn = connect(app.db.path)

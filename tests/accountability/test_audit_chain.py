@@ -91,9 +91,13 @@ def test_two_entries_swapped_are_reported_as_reordered(app) -> None:
 
 def test_a_row_added_outside_the_app_is_reported(app) -> None:
     _entries(app, 1)
-    _sql(app, "INSERT INTO audit_entry (at, site_id, action, table_name, record_id, fields, "
-              "reason) VALUES ('2026-03-02 00:00:00.000000', ?, 'update', 'person', 'x', '', "
-              "'')", app.db.site_id)  # fmt: skip
+    _sql(
+        app,
+        "INSERT INTO audit_entry (at, site_id, action, table_name, record_id, fields, "
+        "reason) VALUES ('2026-03-02 00:00:00.000000', ?, 'update', 'person', 'x', '', "
+        "'')",
+        app.db.site_id,
+    )
     assert [b.kind for b in app.audit.verify().breaks] == ["inserted"]
 
 

@@ -152,8 +152,11 @@ def test_reports_inside_the_retention_window_keep_their_counts(app) -> None:
     from referral_desk.services.people import PeopleService
 
     then = Clock(fixed_today=date(2017, 5, 2))
-    old = PeopleService(app.db, then).add(given_name="Old", family_name="Case",
-                                          date_of_birth="1960-01-02").id  # fmt: skip
+    old = (
+        PeopleService(app.db, then)
+        .add(given_name="Old", family_name="Case", date_of_birth="1960-01-02")
+        .id
+    )
     NeedService(app.db, then).log(old, "finance", "Old debts", unmet="no-service")
     app.cases.close_case(old, "2018-01-15")
     recent = _closed(app, "Recent", None)

@@ -25,8 +25,9 @@ def case(app) -> dict[str, str]:
         org = Organisation(name="Lighthouse Trust")
         svc = Service(name="Lighthouse Housing Advice", organisation_id=org.id, response_days=3)
         s.add_all([org, svc])
-    person = app.people.add(given_name="Quillon", family_name="Vex", date_of_birth="1980-01-02",
-                            crn="X765432")  # fmt: skip
+    person = app.people.add(
+        given_name="Quillon", family_name="Vex", date_of_birth="1980-01-02", crn="X765432"
+    )
     need = app.needs.log(person.id, "accommodation", "Sofa surfing since March")
     ref = app.referrals.make(need.id, svc.id, consent=True, availability="Mornings only")
     app.referrals.record_status(ref.id, "acknowledged", note="Rang the hostel")
@@ -64,13 +65,22 @@ def test_export_holds_everything_about_the_person_and_nothing_about_others(
     assert {f["note"] for f in data["follow_ups"]} >= {"Ring the hostel again"}
     assert [n["text"] for n in data["case_notes"]] == ["Seen at the office; keen to move"]
     assert {(a["officer"], a["kind"]) for a in data["accesses"]} == {
-        ("Alex Morgan", "open"), ("Alex Morgan", "export")
-    }  # fmt: skip
+        ("Alex Morgan", "open"),
+        ("Alex Morgan", "export"),
+    }
     whole = json_path.read_text("utf-8")
     assert "Someone else" not in whole and "Other" not in whole
     text = _pdf_text(pdf_path.read_bytes())
-    expected_text = ("Quillon", "Vex", "X765432", "Sofa surfing since March", "Rang the",
-                     "Ring the hostel", "keen to move", "Who accessed the record")  # fmt: skip
+    expected_text = (
+        "Quillon",
+        "Vex",
+        "X765432",
+        "Sofa surfing since March",
+        "Rang the",
+        "Ring the hostel",
+        "keen to move",
+        "Who accessed the record",
+    )
     for expected in expected_text:
         assert expected in text, expected
     assert "Someone else" not in text
@@ -120,12 +130,18 @@ def test_the_command_line_export_and_its_refusals(app, case, tmp_path: Path, cap
     app.close()
     out = tmp_path / "out"
     out.mkdir()
-    assert run(["--data-dir", data, "person", "export", case["person"], "--out",
-                str(out / "sar")]) == 0  # fmt: skip
+    assert (
+        run(["--data-dir", data, "person", "export", case["person"], "--out", str(out / "sar")])
+        == 0
+    )
     assert sorted(p.name for p in out.iterdir()) == ["sar.json", "sar.pdf"]
     capsys.readouterr()
-    bads = (["nope", "--out", str(out / "x")], [case["person"], "--out", data + "/copy"],
-            [case["person"], "--out", str(out / "missing" / "x")], ["", "--out", "y"])  # fmt: skip
+    bads = (
+        ["nope", "--out", str(out / "x")],
+        [case["person"], "--out", data + "/copy"],
+        [case["person"], "--out", str(out / "missing" / "x")],
+        ["", "--out", "y"],
+    )
     for bad in bads:
         assert run(["--data-dir", data, "person", "export", *bad]) == 1
         err = capsys.readouterr().err
@@ -135,8 +151,9 @@ def test_the_command_line_export_and_its_refusals(app, case, tmp_path: Path, cap
 
 def test_ethnicity_is_given_in_words_not_as_the_lists_code(app, tmp_path: Path) -> None:
     item = app.reference.list("ethnicity")[0]
-    person = app.people.add(given_name="Wyn", family_name="Label", date_of_birth="1981-02-03",
-                            ethnicity=item.code)  # fmt: skip
+    person = app.people.add(
+        given_name="Wyn", family_name="Label", date_of_birth="1981-02-03", ethnicity=item.code
+    )
     pdf_path, json_path = app.subject_access.export(person.id, tmp_path / "sar")
     assert json.loads(json_path.read_text("utf-8"))["person"]["ethnicity"] == item.label
     assert item.label in _pdf_text(pdf_path.read_bytes()).replace("\r\n", " ").replace("\n", " ")

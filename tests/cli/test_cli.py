@@ -59,12 +59,30 @@ def test_init_creates_missing_data_dir(tmp_path, capsys) -> None:
 
 
 def test_whole_loop_with_json(cli, service_id) -> None:
-    person = cli.json("person", "add", "--given", "Gwenllïan", "--family", "Hughes",
-                      "--dob", "1988-08-08", "--crn", "x765432")  # fmt: skip
+    person = cli.json(
+        "person",
+        "add",
+        "--given",
+        "Gwenllïan",
+        "--family",
+        "Hughes",
+        "--dob",
+        "1988-08-08",
+        "--crn",
+        "x765432",
+    )
     assert person["crn"] == "X765432" and person["given_name"] == "Gwenllïan"
     assert {"id", "given_name", "family_name", "date_of_birth", "crn"} <= person.keys()
-    need = cli.json("need", "add", "--person", person["id"], "--category", "accommodation",
-                    "--description", "Needs a flat")  # fmt: skip
+    need = cli.json(
+        "need",
+        "add",
+        "--person",
+        person["id"],
+        "--category",
+        "accommodation",
+        "--description",
+        "Needs a flat",
+    )
     assert {"id", "person_id", "category", "status"} <= need.keys()
     results = cli.json("search", "lighthouse")
     assert results[0]["id"] == service_id
@@ -86,8 +104,9 @@ def test_whole_loop_with_json(cli, service_id) -> None:
 
 def test_follow_up_done(cli, service_id) -> None:
     person = cli.json("person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01")
-    need = cli.json("need", "add", "--person", person["id"], "--category", "finance",
-                    "--description", "Debt")  # fmt: skip
+    need = cli.json(
+        "need", "add", "--person", person["id"], "--category", "finance", "--description", "Debt"
+    )
     cli.json("refer", "--need", need["id"], "--service", service_id, "--consent")
     (fu,) = cli.json("followups")
     done = cli.json("followup", "done", fu["id"], "--note", "Rang them")
@@ -97,8 +116,18 @@ def test_follow_up_done(cli, service_id) -> None:
 
 def test_unmet_need_in_one_command(cli) -> None:
     person = cli.json("person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01")
-    need = cli.json("need", "add", "--person", person["id"], "--category", "bereavement",
-                    "--description", "Grief", "--unmet", "no-service")  # fmt: skip
+    need = cli.json(
+        "need",
+        "add",
+        "--person",
+        person["id"],
+        "--category",
+        "bereavement",
+        "--description",
+        "Grief",
+        "--unmet",
+        "no-service",
+    )
     assert need["status"] == "unmet_no_service"
 
 
@@ -107,17 +136,33 @@ def test_unmet_need_in_one_command(cli) -> None:
     [
         ["person", "add", "--given", "A", "--family", "B", "--dob", "1990-13-01"],
         ["person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01", "--crn", "12"],
-        ["person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01",
-         "--nomis", "AB12345"],
-        ["need", "add", "--person", "00000000-0000-4000-8000-000000000000",
-         "--category", "accommodation"],
+        [
+            "person",
+            "add",
+            "--given",
+            "A",
+            "--family",
+            "B",
+            "--dob",
+            "1990-01-01",
+            "--nomis",
+            "AB12345",
+        ],
+        [
+            "need",
+            "add",
+            "--person",
+            "00000000-0000-4000-8000-000000000000",
+            "--category",
+            "accommodation",
+        ],
         ["show", "referral", "ZZZ-ZZZ"],
         ["referral", "status", "K7M-3QH", "sent"],
         ["followup", "done", "nonsense"],
         ["person"],
         ["search", "x", "--limit", "nope"],
     ],
-)  # fmt: skip
+)
 def test_bad_input_one_line_non_zero_nothing_changed(cli, args) -> None:
     before = cli.json("list", "people")
     code, _out, err = cli(*args)
@@ -129,8 +174,9 @@ def test_bad_input_one_line_non_zero_nothing_changed(cli, args) -> None:
 
 def test_illegal_transition_and_missing_reason(cli, service_id) -> None:
     person = cli.json("person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01")
-    need = cli.json("need", "add", "--person", person["id"], "--category", "finance",
-                    "--description", "Debt")  # fmt: skip
+    need = cli.json(
+        "need", "add", "--person", person["id"], "--category", "finance", "--description", "Debt"
+    )
     ref = cli.json("refer", "--need", need["id"], "--service", service_id, "--consent")
     code, _, err = cli("referral", "status", ref["reference"], "completed")
     assert code != 0 and "Completed" in err
@@ -142,35 +188,59 @@ def test_illegal_transition_and_missing_reason(cli, service_id) -> None:
 
 def test_refer_needs_consent_and_draft_has_reference(cli, service_id) -> None:
     person = cli.json("person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01")
-    need = cli.json("need", "add", "--person", person["id"], "--category", "finance",
-                    "--description", "Debt")  # fmt: skip
+    need = cli.json(
+        "need", "add", "--person", person["id"], "--category", "finance", "--description", "Debt"
+    )
     code, _, err = cli("refer", "--need", need["id"], "--service", service_id)
     assert code != 0 and "consent" in err.lower()
-    draft = cli.json("refer", "--need", need["id"], "--service", service_id, "--consent",
-                     "--draft")  # fmt: skip
+    draft = cli.json("refer", "--need", need["id"], "--service", service_id, "--consent", "--draft")
     assert draft["status"] == "draft" and draft["reference"]
 
 
 def test_refer_shares_risk_only_with_the_words_to_share(cli, service_id) -> None:
     person = cli.json("person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01")
-    need = cli.json("need", "add", "--person", person["id"], "--category", "finance",
-                    "--description", "Debt")  # fmt: skip
-    code, out, err = cli("refer", "--need", need["id"], "--service", service_id, "--consent",
-                         "--share-risk")  # fmt: skip
+    need = cli.json(
+        "need", "add", "--person", person["id"], "--category", "finance", "--description", "Debt"
+    )
+    code, out, err = cli(
+        "refer", "--need", need["id"], "--service", service_id, "--consent", "--share-risk"
+    )
     assert code == 1 and out == "" and "Write the risk information" in err
-    ref = cli.json("refer", "--need", need["id"], "--service", service_id, "--consent",
-                   "--share-risk", "--risk-note", "No lone home visits")  # fmt: skip
+    ref = cli.json(
+        "refer",
+        "--need",
+        need["id"],
+        "--service",
+        service_id,
+        "--consent",
+        "--share-risk",
+        "--risk-note",
+        "No lone home visits",
+    )
     assert ref["share_risk"] and ref["risk_note"] == "No lone home visits"
 
 
 def test_duplicate_person_warns_or_refuses_with_strict(cli) -> None:
-    cli.json("person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01",
-             "--crn", "X111111")  # fmt: skip
-    code, _, err = cli("person", "add", "--given", "C", "--family", "D", "--dob", "1991-01-01",
-                       "--crn", "X111111")  # fmt: skip
+    cli.json(
+        "person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01", "--crn", "X111111"
+    )
+    code, _, err = cli(
+        "person", "add", "--given", "C", "--family", "D", "--dob", "1991-01-01", "--crn", "X111111"
+    )
     assert code == 0 and "warning" in err
-    code, _, err = cli("person", "add", "--given", "E", "--family", "F", "--dob", "1992-01-01",
-                       "--crn", "X111111", "--strict")  # fmt: skip
+    code, _, err = cli(
+        "person",
+        "add",
+        "--given",
+        "E",
+        "--family",
+        "F",
+        "--dob",
+        "1992-01-01",
+        "--crn",
+        "X111111",
+        "--strict",
+    )
     assert code != 0
     assert len(cli.json("list", "people")) == 2
 
@@ -213,8 +283,9 @@ def test_console_script_and_module_entry_points(tmp_path) -> None:
 
 def test_slip_command_writes_a_pdf_and_refuses_unknown_reference(cli, service_id, tmp_path):
     person = cli.json("person", "add", "--given", "A", "--family", "B", "--dob", "1990-01-01")
-    need = cli.json("need", "add", "--person", person["id"], "--category", "finance",
-                    "--description", "Debt")  # fmt: skip
+    need = cli.json(
+        "need", "add", "--person", person["id"], "--category", "finance", "--description", "Debt"
+    )
     ref = cli.json("refer", "--need", need["id"], "--service", service_id, "--consent")
     out = tmp_path / "slip.pdf"
     done = cli.json("slip", ref["reference"], "--out", str(out))

@@ -42,8 +42,9 @@ def person_args(*extra: str) -> list[str]:
 
 
 def test_an_unknown_prison_is_refused_on_one_line_with_near_names(cli) -> None:
-    code, out, err = cli(*person_args("--setting", "custody", "--prison",
-                                      "HMP Xylo cell of Yolanda"))  # fmt: skip
+    code, out, err = cli(
+        *person_args("--setting", "custody", "--prison", "HMP Xylo cell of Yolanda")
+    )
     assert code == 1 and out == ""
     assert err.startswith("referral-desk: Unknown prison. Did you mean: HMP ")
     assert err.count("\n") == 1 and "Yolanda" not in err and "Xylo" not in err
@@ -96,8 +97,9 @@ def test_a_too_long_name_is_refused_naming_the_field(cli) -> None:
 
 # --- fuzz: never a traceback ------------------------------------------------------------------
 
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-               max_size=60)  # fmt: skip
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60
+)
 """Any text an argv can hold (no NUL, no lone surrogates)."""
 
 
@@ -109,32 +111,75 @@ def outcome(code: int, err: str) -> None:
         assert err.count("\n") == 1 and err.startswith("referral-desk"), err
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
-@given(given_name=TEXT, family=TEXT, dob=st.one_of(st.just("1990-01-01"), TEXT),
-       prison=st.one_of(st.sampled_from(["", "HMP Leeds", "hmp_styal", "Leeds"]), TEXT),
-       area=st.one_of(st.sampled_from(["", "wales", "West Yorkshire"]), TEXT), office=TEXT,
-       description=TEXT, category=st.sampled_from(["accommodation", "other", "nonsense", ""]),
-       note=TEXT)  # fmt: skip
-def test_fuzz_person_need_referral_input(cli, service_id, given_name, family, dob, prison, area,
-                                         office, description, category, note) -> None:  # fmt: skip
-    code, out, err = cli("person", "add", "--given", given_name, "--family", family, "--dob",
-                         dob, "--prison", prison, "--area", area, "--office", office,
-                         "--consent-date", "2025-01-01", "--json")  # fmt: skip
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    given_name=TEXT,
+    family=TEXT,
+    dob=st.one_of(st.just("1990-01-01"), TEXT),
+    prison=st.one_of(st.sampled_from(["", "HMP Leeds", "hmp_styal", "Leeds"]), TEXT),
+    area=st.one_of(st.sampled_from(["", "wales", "West Yorkshire"]), TEXT),
+    office=TEXT,
+    description=TEXT,
+    category=st.sampled_from(["accommodation", "other", "nonsense", ""]),
+    note=TEXT,
+)
+def test_fuzz_person_need_referral_input(
+    cli, service_id, given_name, family, dob, prison, area, office, description, category, note
+) -> None:
+    code, out, err = cli(
+        "person",
+        "add",
+        "--given",
+        given_name,
+        "--family",
+        family,
+        "--dob",
+        dob,
+        "--prison",
+        prison,
+        "--area",
+        area,
+        "--office",
+        office,
+        "--consent-date",
+        "2025-01-01",
+        "--json",
+    )
     outcome(code, err)
     if code:
         return
     person = json.loads(out)
     assert not has_controls(person["given_name"] + person["family_name"] + person["office"])
-    code, out, err = cli("need", "add", "--person", person["id"], "--category", category,
-                         "--description", description, "--json")  # fmt: skip
+    code, out, err = cli(
+        "need",
+        "add",
+        "--person",
+        person["id"],
+        "--category",
+        category,
+        "--description",
+        description,
+        "--json",
+    )
     outcome(code, err)
     if code:
         return
     need = json.loads(out)
-    code, out, err = cli("refer", "--need", need["id"], "--service", service_id, "--consent",
-                         "--share-risk", "--risk-note", note,
-                         "--availability", description)  # fmt: skip
+    code, out, err = cli(
+        "refer",
+        "--need",
+        need["id"],
+        "--service",
+        service_id,
+        "--consent",
+        "--share-risk",
+        "--risk-note",
+        note,
+        "--availability",
+        description,
+    )
     outcome(code, err)
     assert ESC not in out
 

@@ -155,8 +155,9 @@ def test_older_package_dry_run_lists_what_it_leaves_out(cli: Any, tmp_path: Path
     assert "payment_accepted.csv: not imported" in out
 
 
-def test_every_service_rejected_exits_non_zero_in_one_line(app: Any, cli: Any,
-                                                          tmp_path: Path) -> None:  # fmt: skip
+def test_every_service_rejected_exits_non_zero_in_one_line(
+    app: Any, cli: Any, tmp_path: Path
+) -> None:
     files = {k: v for k, v in V11_FILES.items() if k != "organizations.csv"}
     folder = write_csvs(tmp_path / "pkg", files)
     for extra in ((), ("--dry-run",)):

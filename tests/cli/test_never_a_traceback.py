@@ -188,8 +188,20 @@ def test_report_to_any_place(
         "wal": folder / "referral-desk.sqlite3-wal",
     }[where]
     before = (folder / "referral-desk.sqlite3").read_bytes()
-    argv = ["--data-dir", str(folder), "report", name, "--from", date_from, "--to", date_to,
-            "--format", fmt, "--out", str(out)]  # fmt: skip
+    argv = [
+        "--data-dir",
+        str(folder),
+        "report",
+        name,
+        "--from",
+        date_from,
+        "--to",
+        date_to,
+        "--format",
+        fmt,
+        "--out",
+        str(out),
+    ]
     code = _checked(argv, capsys)
     if where in ("database", "wal"):
         assert code != 0

@@ -57,15 +57,35 @@ def cli(data: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monk
 
 def _file_commands(reference: str) -> dict[str, Callable[[str], list[str]]]:
     return {
-        "report": lambda out: ["report", "unmet-needs", "--from", "2026-01-01", "--to",
-                               "2026-01-31", "--format", "csv", "--out", out],
-        "report-pdf": lambda out: ["report", "outcomes", "--from", "2026-01-01", "--to",
-                                   "2026-01-31", "--format", "pdf", "--out", out],
+        "report": lambda out: [
+            "report",
+            "unmet-needs",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "--format",
+            "csv",
+            "--out",
+            out,
+        ],
+        "report-pdf": lambda out: [
+            "report",
+            "outcomes",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "--format",
+            "pdf",
+            "--out",
+            out,
+        ],
         "slip": lambda out: ["slip", reference, "--out", out],
         "provider-form": lambda out: ["slip", reference, "--form", "--out", out],
         "sync-export": lambda out: ["sync", "export", "--out", out],
         "directory-zip": lambda out: ["directory", "export", out],
-    }  # fmt: skip
+    }
 
 
 COMMANDS = ["report", "report-pdf", "slip", "provider-form", "sync-export", "directory-zip"]
@@ -141,8 +161,17 @@ def _target(kind: str, data: Path, tmp_path: Path, suffix: str) -> str:
     raise AssertionError(kind)
 
 
-TARGETS = ["database", "wal", "new-file-inside", "dot-dot", "symlink", "folder-symlink",
-           "hard-link", "fifo", "folder"]  # fmt: skip
+TARGETS = [
+    "database",
+    "wal",
+    "new-file-inside",
+    "dot-dot",
+    "symlink",
+    "folder-symlink",
+    "hard-link",
+    "fifo",
+    "folder",
+]
 
 
 @POSIX_ONLY
@@ -154,8 +183,15 @@ def test_out_into_the_data_folder_is_refused(
     suffix = ".zip" if command == "directory-zip" else ".pdf"
     target = _target(kind, data, tmp_path, suffix)
     err = _refused(cli, _file_commands(reference)[command](target), tmp_path, data)
-    if kind in ("database", "wal", "new-file-inside", "dot-dot", "symlink", "folder-symlink",
-                "hard-link"):  # fmt: skip
+    if kind in (
+        "database",
+        "wal",
+        "new-file-inside",
+        "dot-dot",
+        "symlink",
+        "folder-symlink",
+        "hard-link",
+    ):
         assert "data folder" in err
 
 

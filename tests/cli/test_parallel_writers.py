@@ -90,8 +90,11 @@ def short_wait(monkeypatch: pytest.MonkeyPatch) -> None:
     from referral_desk.store import database
     from referral_desk.store.engine import create_sqlite_engine
 
-    monkeypatch.setattr(database, "create_sqlite_engine",
-                        functools.partial(create_sqlite_engine, busy_timeout_ms=200))  # fmt: skip
+    monkeypatch.setattr(
+        database,
+        "create_sqlite_engine",
+        functools.partial(create_sqlite_engine, busy_timeout_ms=200),
+    )
 
 
 @contextmanager
@@ -106,14 +109,27 @@ def another_program_writing(folder: Path) -> Iterator[None]:
         holder.close()
 
 
-def test_a_write_kept_waiting_too_long_says_busy_and_saves_nothing(tmp_path, capsys,
-                                                                   short_wait) -> None:  # fmt: skip
+def test_a_write_kept_waiting_too_long_says_busy_and_saves_nothing(
+    tmp_path, capsys, short_wait
+) -> None:
     folder = tmp_path / "data"
     write_key_file(folder)  # the tests' key: `another_program_writing` opens it too
     assert run(["--data-dir", str(folder), "init"]) == 0
     with another_program_writing(folder):
-        code = run(["--data-dir", str(folder), "person", "add", "--given", "Dee",
-                    "--family", "Jones", "--dob", "1980-01-01"])  # fmt: skip
+        code = run(
+            [
+                "--data-dir",
+                str(folder),
+                "person",
+                "add",
+                "--given",
+                "Dee",
+                "--family",
+                "Jones",
+                "--dob",
+                "1980-01-01",
+            ]
+        )
     _out, err = capsys.readouterr()
     assert code != 0
     assert err.count("\n") == 1 and "busy" in err and "Nothing was saved" in err

@@ -18,17 +18,22 @@ from hypothesis import strategies as st
 from referral_desk.app import run
 from referral_desk.services.reports import FORMATS, REPORTS
 
-ARG = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-              max_size=30)  # fmt: skip
+ARG = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
 DATES = st.one_of(st.none(), st.dates(date(1900, 1, 1), date(2100, 12, 31)).map(str), ARG)
 PERIODS = st.one_of(
     st.tuples(DATES, DATES),
-    st.builds(lambda start, days: (str(start), str(start + timedelta(days=days))),
-              st.dates(date(1990, 1, 1), date(2030, 12, 31)), st.integers(0, 366 * 20)),
-)  # fmt: skip
+    st.builds(
+        lambda start, days: (str(start), str(start + timedelta(days=days))),
+        st.dates(date(1990, 1, 1), date(2030, 12, 31)),
+        st.integers(0, 366 * 20),
+    ),
+)
 """Random pairs (mostly refused), and accepted periods of up to twenty years."""
-FILE_NAME = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00/"),
-                    min_size=1, max_size=40)  # fmt: skip
+FILE_NAME = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00/"),
+    min_size=1,
+    max_size=40,
+)
 
 
 @pytest.fixture
@@ -37,20 +42,30 @@ def data_dir(app) -> Path:
     return app.data_path.parent
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     name=st.one_of(st.sampled_from(list(REPORTS)), st.sampled_from(list(REPORTS)), ARG),
     period=PERIODS,
     fmt=st.one_of(st.none(), st.sampled_from(FORMATS), st.just("pdf"), ARG),
-    out=st.one_of(st.none(), st.tuples(
-        st.sampled_from(["", "missing/", "sub/"]), FILE_NAME,
-        st.sampled_from(["", ".pdf", ".csv", ".xlsx", ".json", ".PDF"]),
-    )),
+    out=st.one_of(
+        st.none(),
+        st.tuples(
+            st.sampled_from(["", "missing/", "sub/"]),
+            FILE_NAME,
+            st.sampled_from(["", ".pdf", ".csv", ".xlsx", ".json", ".PDF"]),
+        ),
+    ),
     as_json=st.booleans(),
-)  # fmt: skip
-@example(name="unmet-needs", period=("2021-01-01", "2026-12-31"), fmt="pdf",
-         out=("", "issue", ".pdf"), as_json=False)  # the issue's LayoutError  # fmt: skip
+)
+@example(
+    name="unmet-needs",
+    period=("2021-01-01", "2026-12-31"),
+    fmt="pdf",
+    out=("", "issue", ".pdf"),
+    as_json=False,
+)  # the issue's LayoutError
 def test_report_command_never_shows_a_traceback(
     data_dir, tmp_path, capsys, name, period, fmt, out, as_json
 ) -> None:

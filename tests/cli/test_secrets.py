@@ -51,7 +51,10 @@ def test_a_fifo_is_refused_at_once_never_waited_on(tmp_path) -> None:
 def test_a_folder_a_missing_file_and_a_huge_file_are_refused(tmp_path) -> None:
     huge = tmp_path / "huge"
     huge.write_bytes(b"x" * 100_000)
-    for path, words in ((tmp_path, "not a regular file"), (tmp_path / "nope", "cannot be read"),
-                        (huge, "too big")):  # fmt: skip
+    for path, words in (
+        (tmp_path, "not a regular file"),
+        (tmp_path / "nope", "cannot be read"),
+        (huge, "too big"),
+    ):
         with pytest.raises(ValidationError, match=words):
             read_passphrase_from(args(path), ENV)

@@ -68,8 +68,20 @@ def test_no_passphrase_and_no_terminal_is_one_line_and_writes_nothing(
 ) -> None:
     monkeypatch.delenv(ENV)
     before = _digest(folder)
-    code = run(["--data-dir", str(folder), "person", "add", "--given", "A", "--family", "B",
-                "--dob", "1980-01-01"])  # fmt: skip
+    code = run(
+        [
+            "--data-dir",
+            str(folder),
+            "person",
+            "add",
+            "--given",
+            "A",
+            "--family",
+            "B",
+            "--dob",
+            "1980-01-01",
+        ]
+    )
     out, err = capsys.readouterr()
     _one_line_refusal(code, out, err)
     assert "--unlock-file" in err and ENV in err
@@ -104,8 +116,19 @@ def test_the_passphrase_from_a_file_or_a_terminal_unlocks(
 ) -> None:
     monkeypatch.delenv(ENV)
     (tmp_path / "unlock.txt").write_text(TEST_PASSPHRASE + "\n")
-    assert run(["--data-dir", str(folder), "--unlock-file", str(tmp_path / "unlock.txt"),
-                "list", "people"]) == 0  # fmt: skip
+    assert (
+        run(
+            [
+                "--data-dir",
+                str(folder),
+                "--unlock-file",
+                str(tmp_path / "unlock.txt"),
+                "list",
+                "people",
+            ]
+        )
+        == 0
+    )
     terminal = Terminal(monkeypatch, [TEST_PASSPHRASE])
     assert run(["--data-dir", str(folder), "list", "people"]) == 0
     assert terminal.prompts == ["Passphrase: "]
@@ -178,6 +201,9 @@ def test_scripted_unlock_in_a_child_process(folder: Path) -> None:
     """As a scheduled job runs it: no terminal, the passphrase in the environment."""
     done = subprocess.run(
         [sys.executable, "-m", "referral_desk", "--data-dir", str(folder), "list", "people"],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, done.stderr

@@ -111,8 +111,14 @@ def test_unshared_details_are_left_out_entirely() -> None:
     text = flat_text(render_provider_form(minimal_form()))
 
     assert NAME in text
-    for absent in ("Date of birth", "Contact details", "Expected release", "Interpreter",
-                   "Accessibility", "Availability"):  # fmt: skip
+    for absent in (
+        "Date of birth",
+        "Contact details",
+        "Expected release",
+        "Interpreter",
+        "Accessibility",
+        "Availability",
+    ):
         assert absent not in text, absent
     assert not re.search(r"risk|offence|conviction|mappa", text, re.IGNORECASE)
 

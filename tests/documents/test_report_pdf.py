@@ -164,23 +164,33 @@ def test_a_tall_chart_continues_in_drawings_that_fit_a_page() -> None:
 
 
 def wide_table(figures: int, rows: int = 3) -> dict[str, Any]:
-    columns = [{"key": "label", "title": "Provider", "kind": "label"},
-               {"key": "service", "title": "Service", "kind": "label"}]  # fmt: skip
-    columns += [{"key": f"r{i}", "title": f"Reason number {i}", "kind": "count"}
-                for i in range(figures)]  # fmt: skip
+    columns = [
+        {"key": "label", "title": "Provider", "kind": "label"},
+        {"key": "service", "title": "Service", "kind": "label"},
+    ]
+    columns += [
+        {"key": f"r{i}", "title": f"Reason number {i}", "kind": "count"} for i in range(figures)
+    ]
     return {
-        "key": "wide", "title": "Declines by reason", "columns": columns,
+        "key": "wide",
+        "title": "Declines by reason",
+        "columns": columns,
         "rows": [[f"Org {r}", f"Svc {r}", *range(figures)] for r in range(rows)],
-        "totals": ["Total", "", *range(figures)], "notes": [],
-    }  # fmt: skip
+        "totals": ["Total", "", *range(figures)],
+        "notes": [],
+    }
 
 
 def report(tables: list[dict[str, Any]], charts: list[dict[str, Any]] = ()) -> dict[str, Any]:
     return {
-        "title": "Made-up report", "period": {"from": "2026-01-01", "to": "2026-01-31"},
-        "generated_on": "2026-02-01", "suppression": {}, "notes": ["A note."],
-        "tables": tables, "charts": list(charts),
-    }  # fmt: skip
+        "title": "Made-up report",
+        "period": {"from": "2026-01-01", "to": "2026-01-31"},
+        "generated_on": "2026-02-01",
+        "suppression": {},
+        "notes": ["A note."],
+        "tables": tables,
+        "charts": list(charts),
+    }
 
 
 def test_a_wide_table_continues_with_its_row_labels_repeated() -> None:
@@ -205,8 +215,12 @@ def test_huge_labels_and_many_rows_still_lay_out() -> None:
 
 # --- hypothesis: random periods and random small data -----------------------------------------
 
-CELLS = st.one_of(st.integers(0, 10**9), st.floats(0, 1e9, allow_nan=False),
-                  st.sampled_from(["<5", "[c]", "", None]), st.text(max_size=30))  # fmt: skip
+CELLS = st.one_of(
+    st.integers(0, 10**9),
+    st.floats(0, 1e9, allow_nan=False),
+    st.sampled_from(["<5", "[c]", "", None]),
+    st.text(max_size=30),
+)
 
 
 @st.composite
@@ -215,23 +229,42 @@ def made_up_reports(draw: st.DrawFn) -> dict[str, Any]:
     for t in range(draw(st.integers(0, 3))):
         labels = draw(st.integers(1, 3))
         figures = draw(st.integers(0, 30))
-        columns = [{"key": f"l{i}", "title": draw(st.text(max_size=40)), "kind": "label"}
-                   for i in range(labels)]  # fmt: skip
-        columns += [{"key": f"f{i}", "title": draw(st.text(max_size=40)),
-                     "kind": draw(st.sampled_from(["count", "value"]))}
-                    for i in range(figures)]  # fmt: skip
-        rows = draw(st.lists(st.lists(CELLS, min_size=len(columns), max_size=len(columns)),
-                             max_size=40))  # fmt: skip
-        totals = draw(st.one_of(st.none(), st.lists(CELLS, min_size=len(columns),
-                                                    max_size=len(columns))))  # fmt: skip
-        tables.append({"key": f"t{t}", "title": draw(st.text(max_size=60)), "columns": columns,
-                       "rows": rows, "totals": totals,
-                       "notes": draw(st.lists(st.text(max_size=80), max_size=2))})  # fmt: skip
+        columns = [
+            {"key": f"l{i}", "title": draw(st.text(max_size=40)), "kind": "label"}
+            for i in range(labels)
+        ]
+        columns += [
+            {
+                "key": f"f{i}",
+                "title": draw(st.text(max_size=40)),
+                "kind": draw(st.sampled_from(["count", "value"])),
+            }
+            for i in range(figures)
+        ]
+        rows = draw(
+            st.lists(st.lists(CELLS, min_size=len(columns), max_size=len(columns)), max_size=40)
+        )
+        totals = draw(
+            st.one_of(st.none(), st.lists(CELLS, min_size=len(columns), max_size=len(columns)))
+        )
+        tables.append(
+            {
+                "key": f"t{t}",
+                "title": draw(st.text(max_size=60)),
+                "columns": columns,
+                "rows": rows,
+                "totals": totals,
+                "notes": draw(st.lists(st.text(max_size=80), max_size=2)),
+            }
+        )
     charts = []
     for _ in range(draw(st.integers(0, 4))):
         n = draw(st.integers(0, 260))
-        labels = months(n) if draw(st.booleans()) else [draw(st.text(max_size=50))
-                                                         for _ in range(min(n, 120))]  # fmt: skip
+        labels = (
+            months(n)
+            if draw(st.booleans())
+            else [draw(st.text(max_size=50)) for _ in range(min(n, 120))]
+        )
         series = draw(st.integers(1, 5))
         values = st.one_of(st.none(), st.floats(0, 1e7, allow_nan=False))
         charts.append(chart(labels, *[[draw(values) for _ in labels] for _ in range(series)]))
@@ -244,21 +277,33 @@ def test_any_made_up_report_makes_a_pdf(data: dict[str, Any]) -> None:
     assert_valid(render_report_pdf(data))
 
 
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     start=st.dates(date(2000, 1, 1), date(2030, 12, 31)),
     days=st.integers(0, 366 * 20),
     name=st.sampled_from(list(REPORTS)),
-    needs=st.lists(st.tuples(st.integers(-4000, 400), st.sampled_from(
-        ["no-service", "full", "not-eligible", "out-of-area", None])), max_size=4),
-)  # fmt: skip
+    needs=st.lists(
+        st.tuples(
+            st.integers(-4000, 400),
+            st.sampled_from(["no-service", "full", "not-eligible", "out-of-area", None]),
+        ),
+        max_size=4,
+    ),
+)
 def test_random_periods_and_small_data_make_a_pdf(app, start, days, name, needs) -> None:
-    person = app.people.add(given_name="Pat", family_name="Random", setting="custody",
-                            prison="HMP Leeds")  # fmt: skip
+    person = app.people.add(
+        given_name="Pat", family_name="Random", setting="custody", prison="HMP Leeds"
+    )
     for offset, unmet in needs:  # small data, anywhere in time, accumulating across examples
-        app.needs.log(person.id, "accommodation", "x", unmet=unmet,
-                      identified_on=(TODAY + timedelta(days=offset)).isoformat())  # fmt: skip
+        app.needs.log(
+            person.id,
+            "accommodation",
+            "x",
+            unmet=unmet,
+            identified_on=(TODAY + timedelta(days=offset)).isoformat(),
+        )
     end = min(start + timedelta(days=days), date(9999, 1, 1))
     pdf = ReportService(app.db, app.clock).render(name, start.isoformat(), end.isoformat(), "pdf")
     assert_valid(pdf)

@@ -113,8 +113,9 @@ def test_slip_shows_everything_the_person_needs() -> None:
         assert expected in text, expected
     # With an appointment booked, "phone to book your first visit" would only confuse.
     assert "Phone to book your first visit." not in text
-    assert "Phone to book your first visit." in flat_text(render_slip(make_slip(
-        appointment_at=None)))  # fmt: skip
+    assert "Phone to book your first visit." in flat_text(
+        render_slip(make_slip(appointment_at=None))
+    )
     for heading in ("Where to go", "When", "What to bring", "Contact", "Your officer"):
         assert heading in text
 

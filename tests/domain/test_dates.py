@@ -20,11 +20,20 @@ def written(d: date) -> list[str]:
     """The ways officers write `d`."""
     month = MONTH_NAMES[d.month - 1]
     return [
-        f"{d:%d/%m/%Y}", f"{d.day}/{d.month}/{d.year}", f"{d:%d-%m-%Y}", f"{d:%d.%m.%Y}",
-        f"{d:%d%m%Y}", f"{d.day} {month[:3]} {d.year}", f"{d.day} {month} {d.year}",
-        f"{d.day} {month.lower()} {d.year}", f"{d.day}-{month[:3]}-{d.year}", d.isoformat(),
-        f"  {d:%d/%m/%Y} ", f"{d:%d / %m / %Y}", format_long(d),
-    ]  # fmt: skip
+        f"{d:%d/%m/%Y}",
+        f"{d.day}/{d.month}/{d.year}",
+        f"{d:%d-%m-%Y}",
+        f"{d:%d.%m.%Y}",
+        f"{d:%d%m%Y}",
+        f"{d.day} {month[:3]} {d.year}",
+        f"{d.day} {month} {d.year}",
+        f"{d.day} {month.lower()} {d.year}",
+        f"{d.day}-{month[:3]}-{d.year}",
+        d.isoformat(),
+        f"  {d:%d/%m/%Y} ",
+        f"{d:%d / %m / %Y}",
+        format_long(d),
+    ]
 
 
 @given(DATES)

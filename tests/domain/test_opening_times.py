@@ -34,9 +34,17 @@ def test_common_forms_are_read(text: str, expected: list[tuple[tuple[int, ...], 
 
 @pytest.mark.parametrize(
     "text",
-    ["24 hours (helpline); office Mon–Fri 9–5", "Evenings Tue–Thu 6–9pm", "By appointment",
-     "Mon, Wed, Fri 10–3; drop-in Wed 1–3", "Sat 11pm-2am", "Fri-Mon 9-5", "Mon 9:75-10", ""],
-)  # fmt: skip
+    [
+        "24 hours (helpline); office Mon–Fri 9–5",
+        "Evenings Tue–Thu 6–9pm",
+        "By appointment",
+        "Mon, Wed, Fri 10–3; drop-in Wed 1–3",
+        "Sat 11pm-2am",
+        "Fri-Mon 9-5",
+        "Mon 9:75-10",
+        "",
+    ],
+)
 def test_other_text_stays_free_text(text: str) -> None:
     assert parse_line(text) is None
 

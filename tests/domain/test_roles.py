@@ -22,9 +22,17 @@ KEYS = [ROOT, "a" * 64, "b" * 64, "c" * 64]
 
 
 def _grant(n: int, grantee: str, role: str, granted: bool, at: int, issuer: str) -> Grant:
-    return Grant(id=f"g{n:04d}", grantee_id=grantee[:8], grantee_key=grantee, role=role,
-                 granted=granted, at=at, issuer_id=issuer[:8], issuer_key=issuer,
-                 sig="x")  # fmt: skip
+    return Grant(
+        id=f"g{n:04d}",
+        grantee_id=grantee[:8],
+        grantee_key=grantee,
+        role=role,
+        granted=granted,
+        at=at,
+        issuer_id=issuer[:8],
+        issuer_key=issuer,
+        sig="x",
+    )
 
 
 def test_a_grant_counts_only_from_a_manager_and_a_revoke_wins_over_an_older_grant() -> None:
@@ -46,11 +54,14 @@ def test_a_grant_counts_only_from_a_manager_and_a_revoke_wins_over_an_older_gran
 
 def test_a_grant_issued_after_its_issuer_was_revoked_does_not_count() -> None:
     a, b = KEYS[1], KEYS[2]
-    book = RoleBook(ROOT, [
-        _grant(1, a, MANAGER, True, 10, ROOT),
-        _grant(2, a, MANAGER, False, 20, ROOT),
-        _grant(3, b, KEEPER, True, 30, a),
-    ])  # fmt: skip
+    book = RoleBook(
+        ROOT,
+        [
+            _grant(1, a, MANAGER, True, 10, ROOT),
+            _grant(2, a, MANAGER, False, 20, ROOT),
+            _grant(3, b, KEEPER, True, 30, a),
+        ],
+    )
     assert "g0003" in book.refused and not book.holds(b, KEEPER)
 
 

@@ -20,8 +20,9 @@ TODAY = date(2026, 3, 2)
 
 @pytest.fixture
 def keeper(tmp_path: Path, make_team):
-    app = make_team(tmp_path / "keeper", "Region directory", people=5, seed=4,
-                    clock=Clock(fixed_today=TODAY))  # fmt: skip
+    app = make_team(
+        tmp_path / "keeper", "Region directory", people=5, seed=4, clock=Clock(fixed_today=TODAY)
+    )
     # The team's first manager (a fresh database): a manager may do all a keeper may.
     yield app
     app.close()

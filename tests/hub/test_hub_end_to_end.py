@@ -174,8 +174,25 @@ def test_cli_return_load_and_report(teams, ready_hub, tmp_path, capsys, monkeypa
     assert run(["--data-dir", data, "hub", "load", str(out), "--url", ready_hub, "--json"]) == 0
     capsys.readouterr()
     report = tmp_path / "region.json"
-    code = run(["--data-dir", data, "hub", "report", "unmet-needs", "--url", ready_hub,
-                "--from", FROM, "--to", TO, "--format", "json", "--out", str(report)])  # fmt: skip
+    code = run(
+        [
+            "--data-dir",
+            data,
+            "hub",
+            "report",
+            "unmet-needs",
+            "--url",
+            ready_hub,
+            "--from",
+            FROM,
+            "--to",
+            TO,
+            "--format",
+            "json",
+            "--out",
+            str(report),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     exported = json.loads(report.read_text(encoding="utf-8"))
     assert exported["suppression"]["threshold"] == 5
@@ -183,8 +200,25 @@ def test_cli_return_load_and_report(teams, ready_hub, tmp_path, capsys, monkeypa
     assert "by_team" in tables
     for fmt in ("csv", "xlsx", "pdf"):
         target = tmp_path / f"region.{fmt}"
-        code = run(["--data-dir", data, "hub", "report", "unmet-needs", "--url", ready_hub,
-                    "--from", FROM, "--to", TO, "--format", fmt, "--out", str(target)])  # fmt: skip
+        code = run(
+            [
+                "--data-dir",
+                data,
+                "hub",
+                "report",
+                "unmet-needs",
+                "--url",
+                ready_hub,
+                "--from",
+                FROM,
+                "--to",
+                TO,
+                "--format",
+                fmt,
+                "--out",
+                str(target),
+            ]
+        )
         assert code == 0 and target.stat().st_size > 0
     capsys.readouterr()
 
@@ -223,8 +257,17 @@ def test_regional_outcomes_add_up_the_teams(teams, ready_hub):
     region = teams[0].hub.regional("outcomes", ready_hub, FROM, TO)
     own = [app.reports.run("outcomes", FROM, TO) for app in teams]
     totals = region.table("by_service").totals_dict()
-    counted = ("made", "acknowledged", "accepted", "waiting_list", "started", "completed",
-               "ended_early", "withdrawn", "outcomes")  # fmt: skip
+    counted = (
+        "made",
+        "acknowledged",
+        "accepted",
+        "waiting_list",
+        "started",
+        "completed",
+        "ended_early",
+        "withdrawn",
+        "outcomes",
+    )
     for key in counted:
         assert totals[key] == sum(r.table("by_service").totals_dict()[key] for r in own), key
     assert totals["score"] == pytest.approx(

@@ -37,8 +37,9 @@ PASS = "region passphrase for tests"
 
 @pytest.fixture
 def team(tmp_path: Path, make_team):
-    app = make_team(tmp_path / "team", "Leeds North", people=20, seed=3,
-                    clock=Clock(fixed_today=TODAY))  # fmt: skip
+    app = make_team(
+        tmp_path / "team", "Leeds North", people=20, seed=3, clock=Clock(fixed_today=TODAY)
+    )
     yield app
     app.close()
 
@@ -135,8 +136,13 @@ def test_a_folder_or_missing_file_is_refused(team, ready_hub, tmp_path):
 
 def test_a_return_for_an_unknown_schema_is_refused(team, ready_hub, tmp_path):
     key = load_or_create_signing_key(team.hub.signing_key_path)
-    future = sign_return(team.hub.make_return().facts(), team="Leeds North",
-                         created="2026-03-02T10:00:00", key=key, schema=99)  # fmt: skip
+    future = sign_return(
+        team.hub.make_return().facts(),
+        team="Leeds North",
+        created="2026-03-02T10:00:00",
+        key=key,
+        schema=99,
+    )
     with pytest.raises(UnknownReturnSchema, match="schema 99"):
         load_bytes(team, ready_hub, sealed(team, future), tmp_path)
     assert snapshot(ready_hub)["hub_team"] == []

@@ -21,8 +21,9 @@ TODAY = date(2026, 3, 2)
 
 @pytest.fixture
 def team(tmp_path: Path, make_team):
-    app = make_team(tmp_path / "team", "Leeds North", people=40, seed=5,
-                    clock=Clock(fixed_today=TODAY))  # fmt: skip
+    app = make_team(
+        tmp_path / "team", "Leeds North", people=40, seed=5, clock=Clock(fixed_today=TODAY)
+    )
     yield app
     app.close()
 
@@ -64,8 +65,9 @@ def test_a_commissioner_runs_and_exports_a_regional_report(
     assert team.profile.local_setting("hub_url") == ready_hub
 
     target = tmp_path / "region"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(target), "")))  # fmt: skip
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
     page.export_buttons["csv"].click()

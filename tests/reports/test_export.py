@@ -28,8 +28,12 @@ EVIL = '=HYPERLINK("http://example.invalid","click")'
 def data(app) -> None:
     """An "Other" need with free text, a place shaped like a prison number, a hostile name."""
     app.clock.fixed_today = date(2026, 1, 10)
-    person = app.people.add(given_name="Fay", family_name="Fern", date_of_birth="1990-01-01",
-                            consent_given_on="2025-01-01")  # fmt: skip
+    person = app.people.add(
+        given_name="Fay",
+        family_name="Fern",
+        date_of_birth="1990-01-01",
+        consent_given_on="2025-01-01",
+    )
     with app.db.write() as s:  # an area typed freely in an older version
         s.get(Person, person.id).area = "A1234BC"
     app.needs.log(person.id, "other", SECRET, unmet="full")
@@ -102,8 +106,11 @@ def test_xlsx_has_an_about_sheet_a_sheet_per_table_and_no_formulas(app, data, tm
     assert values[0][0] == "Referral outcomes by provider and service"
     assert values[1][:4] == ["Provider", "Service", "Made", "Acknowledged"]
     providers = {row[0]: row[1:3] for row in values[2:5]}
-    assert providers == {"'" + EVIL: ["'+svc 0", "<5"], "'-minus": ["'+svc 1", "<5"],
-                         "'@at": ["'+svc 2", "<5"]}  # fmt: skip
+    assert providers == {
+        "'" + EVIL: ["'+svc 0", "<5"],
+        "'-minus": ["'+svc 1", "<5"],
+        "'@at": ["'+svc 2", "<5"],
+    }
     total = next(row for row in values if row[0] == "Total")
     assert total[2] == "<5"
     about = [[c.value for c in row] for row in book["About"].iter_rows()]
@@ -118,8 +125,9 @@ def test_xlsx_of_unmet_needs_keeps_numbers_numeric(app, data, tmp_path) -> None:
     assert rows["Accommodation"] == list(safe.row("Accommodation").values())[1:]
     assert rows["Total"] == [0, 12, 0, 0, 12]  # numbers stay numbers
     assert rows["Other"] == [0, "<5", 0, 0, "<5"]
-    text = " ".join(str(c.value) for s in load_workbook(path).worksheets
-                    for row in s.iter_rows() for c in row)  # fmt: skip
+    text = " ".join(
+        str(c.value) for s in load_workbook(path).worksheets for row in s.iter_rows() for c in row
+    )
     assert SECRET not in text and "A1234BC" not in text
 
 
@@ -163,8 +171,11 @@ def _set_threshold(app, value: object) -> None:
     with app.db.write() as s:
         row = s.get(TeamSetting, team_setting_id(THRESHOLD_SETTING))
         if row is None:
-            s.add(TeamSetting(id=team_setting_id(THRESHOLD_SETTING), key=THRESHOLD_SETTING,
-                              value=value))  # fmt: skip
+            s.add(
+                TeamSetting(
+                    id=team_setting_id(THRESHOLD_SETTING), key=THRESHOLD_SETTING, value=value
+                )
+            )
         else:
             row.value = value
 
@@ -244,10 +255,15 @@ def test_cli_prints_the_suppressed_report_as_json(app, data) -> None:
 
 def test_cli_writes_files_and_infers_the_format(app, data, tmp_path) -> None:
     target = tmp_path / "o.xlsx"
-    out, text = run_report(app, _args("report", "outcomes", "--from", JAN[0], "--to", JAN[1],
-                                      "--out", str(target)))  # fmt: skip
-    assert out == {"report": "outcomes", "format": "xlsx", "path": str(target),
-                   "suppressed_below": 5}  # fmt: skip
+    out, text = run_report(
+        app, _args("report", "outcomes", "--from", JAN[0], "--to", JAN[1], "--out", str(target))
+    )
+    assert out == {
+        "report": "outcomes",
+        "format": "xlsx",
+        "path": str(target),
+        "suppressed_below": 5,
+    }
     assert load_workbook(target).sheetnames[0] == "About"
     assert text(out).startswith("Report written to ")
     pdf = tmp_path / "f.pdf"

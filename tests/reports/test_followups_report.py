@@ -27,11 +27,16 @@ def follow_ups(app) -> None:
         s.add_all([bea, cal, dev])
         s.flush()
 
-        def fu(officer: str | None, kind: str, due: str, done: str | None = None,
-               deleted: bool = False) -> None:  # fmt: skip
-            row = FollowUp(person_id=person.id, officer_id=officer, kind=kind,
-                           due_on=date.fromisoformat(due),
-                           done_on=date.fromisoformat(done) if done else None)  # fmt: skip
+        def fu(
+            officer: str | None, kind: str, due: str, done: str | None = None, deleted: bool = False
+        ) -> None:
+            row = FollowUp(
+                person_id=person.id,
+                officer_id=officer,
+                kind=kind,
+                due_on=date.fromisoformat(due),
+                done_on=date.fromisoformat(done) if done else None,
+            )
             if deleted:
                 row.deleted_at = app.clock.now()
             s.add(row)

@@ -33,10 +33,13 @@ def directory(app) -> None:
             deleted: bool = False,
         ) -> None:
             row = Service(
-                name=name, organisation_id=org.id, status=status,
+                name=name,
+                organisation_id=org.id,
+                status=status,
                 assured_date=date.fromisoformat(assured) if assured else None,
-                isp_agreed=prechecked if isp is None else isp, reports_attendance=prechecked,
-            )  # fmt: skip
+                isp_agreed=prechecked if isp is None else isp,
+                reports_attendance=prechecked,
+            )
             if deleted:
                 row.deleted_at = app.clock.now()
             s.add(row)
@@ -136,8 +139,9 @@ def test_months_between(earlier: str, later: str, months: int) -> None:
     today=st.dates(date(2020, 1, 1), date(2030, 12, 31)),
     months=st.sampled_from([3, 6, 12, 24]),
 )
-def test_cutoff_text_comparison_matches_months_between(assured: date, today: date,
-                                                       months: int) -> None:  # fmt: skip
+def test_cutoff_text_comparison_matches_months_between(
+    assured: date, today: date, months: int
+) -> None:
     """The SQL compares ISO text against a cut-off; it must agree with the month arithmetic."""
     assert (months_between(assured, today) < months) == (
         assured.isoformat() > _cutoff(today, months)

@@ -38,8 +38,13 @@ FORMATS = ("csv", "json", "xlsx", "pdf")
 def text_of(content: bytes, fmt: str) -> str:
     if fmt == "xlsx":
         book = load_workbook(io.BytesIO(content))
-        return "\n".join(str(c.value) for s in book.worksheets for row in s.iter_rows()
-                         for c in row if c.value is not None)  # fmt: skip
+        return "\n".join(
+            str(c.value)
+            for s in book.worksheets
+            for row in s.iter_rows()
+            for c in row
+            if c.value is not None
+        )
     if fmt == "pdf":
         reader = pypdf.PdfReader(io.BytesIO(content))
         return "\n".join(page.extract_text() for page in reader.pages)
@@ -50,9 +55,14 @@ def text_of(content: bytes, fmt: str) -> str:
 def old_values(app) -> dict[str, str]:
     """Records as an older version (or another site) could have left them: typed freely."""
     app.clock.fixed_today = date(2026, 2, 2)
-    person = app.people.add(given_name="Fay", family_name="Fern", date_of_birth="1990-01-01",
-                            consent_given_on="2025-01-01", setting="custody",
-                            prison="HMP Leeds")  # fmt: skip
+    person = app.people.add(
+        given_name="Fay",
+        family_name="Fern",
+        date_of_birth="1990-01-01",
+        consent_given_on="2025-01-01",
+        setting="custody",
+        prison="HMP Leeds",
+    )
     need = app.needs.log(person.id, "accommodation", "x", unmet="full")
     app.needs.log(person.id, "family", "x", unmet="no-service")
     with app.db.write() as s:
@@ -67,8 +77,14 @@ def old_values(app) -> dict[str, str]:
         officer = Officer(name="Bea Bright", team=TYPED)
         s.add(officer)
         s.flush()
-        s.add(FollowUp(person_id=person.id, officer_id=officer.id, kind="typed_kind",
-                       due_on=date(2026, 2, 3)))  # fmt: skip
+        s.add(
+            FollowUp(
+                person_id=person.id,
+                officer_id=officer.id,
+                kind="typed_kind",
+                due_on=date(2026, 2, 3),
+            )
+        )
     ref = app.referrals.make(need.id, svc.id, consent=True)
     app.referrals.record_status(ref.reference, "declined", reason="not_eligible")
     with app.db.write() as s:
@@ -86,8 +102,15 @@ def service(app) -> ReportService:
 def test_unknown_places_categories_teams_and_reasons_print_as_other(app, old_values, fmt):
     for name in ("unmet-needs", "outcomes", "followups", "freshness"):
         text = text_of(service(app).render(name, *PERIOD, fmt), fmt)
-        for typed in ("Xylo", "Yolanda", "pets_typed_in", "typed_reason", "typed_category",
-                      "typed_kind", "Typed kind"):  # fmt: skip
+        for typed in (
+            "Xylo",
+            "Yolanda",
+            "pets_typed_in",
+            "typed_reason",
+            "typed_category",
+            "typed_kind",
+            "Typed kind",
+        ):
             assert typed not in text, (name, typed)
         assert "\x00" not in text and "\x1b" not in text and "\x07" not in text
         if fmt != "pdf":  # the PDF draws "Other" too, but may hyphenate column titles
@@ -121,14 +144,32 @@ def test_a_service_name_with_control_characters_never_stops_an_export(app, old_v
 
 def test_prepare_cleans_every_text_and_still_withholds_case_numbers() -> None:
     table = ReportTable(
-        "t", "Title\x1b[2J", (Column("label", "Place\x00", "label"), Column("n", "N")),
-        (("Near A1234BC", 7), ("Ward\x07 9", 8)), ("Total\x1b", 15), notes=("Note\x00",),
-    )  # fmt: skip
-    report = Report("r", "R\x00", Period(date(2026, 1, 1), date(2026, 1, 31)), date(2026, 2, 1),
-                    (table,), notes=("n\x1b",))  # fmt: skip
+        "t",
+        "Title\x1b[2J",
+        (Column("label", "Place\x00", "label"), Column("n", "N")),
+        (("Near A1234BC", 7), ("Ward\x07 9", 8)),
+        ("Total\x1b", 15),
+        notes=("Note\x00",),
+    )
+    report = Report(
+        "r",
+        "R\x00",
+        Period(date(2026, 1, 1), date(2026, 1, 31)),
+        date(2026, 2, 1),
+        (table,),
+        notes=("n\x1b",),
+    )
     safe = prepare(report, 5)
-    dumped = json.dumps([safe.title, safe.notes, safe.tables[0].title, safe.tables[0].notes,
-                         safe.tables[0].rows, safe.tables[0].totals,
-                         [c.title for c in safe.tables[0].columns]])  # fmt: skip
+    dumped = json.dumps(
+        [
+            safe.title,
+            safe.notes,
+            safe.tables[0].title,
+            safe.tables[0].notes,
+            safe.tables[0].rows,
+            safe.tables[0].totals,
+            [c.title for c in safe.tables[0].columns],
+        ]
+    )
     assert "\\u0000" not in dumped and "\\u001b" not in dumped and "\\u0007" not in dumped
     assert safe.tables[0].rows == (("Withheld", 7), ("Ward 9", 8))

@@ -12,9 +12,21 @@ from referral_desk.services.reports import ReportService
 from referral_desk.store.models import Organisation, Service
 
 JAN = ("2026-01-01", "2026-01-31")
-FIGURES = ("made", "acknowledged", "accepted", "waiting_list", "started", "completed",
-           "ended_early", "withdrawn", "median_ack", "median_start", "outcomes", "score",
-           "mean_score")  # fmt: skip
+FIGURES = (
+    "made",
+    "acknowledged",
+    "accepted",
+    "waiting_list",
+    "started",
+    "completed",
+    "ended_early",
+    "withdrawn",
+    "median_ack",
+    "median_start",
+    "outcomes",
+    "score",
+    "mean_score",
+)
 
 
 def on(app, day: str) -> None:
@@ -41,8 +53,12 @@ def services(app) -> dict[str, str]:
 def referrals(app, services) -> dict[str, str]:
     """Fourteen referrals; each line says what happens to it."""
     on(app, "2025-12-01")
-    person = app.people.add(given_name="Dee", family_name="Dale", date_of_birth="1990-01-01",
-                            consent_given_on="2025-11-01")  # fmt: skip
+    person = app.people.add(
+        given_name="Dee",
+        family_name="Dale",
+        date_of_birth="1990-01-01",
+        consent_given_on="2025-11-01",
+    )
     need = app.needs.log(person.id, "accommodation", "somewhere to live")
     refs: dict[str, str] = {}
 
@@ -115,11 +131,10 @@ def test_by_provider_and_service(app, referrals) -> None:
     assert figures(report, "by_service", 2) == {
         # made ack acc wait start comp early withdr | med ack, med start | outcomes score mean
         ("Lighthouse Trust", "Housing Advice"): (4, 4, 3, 1, 3, 3, 0, 0, 2.5, 10.0, 3, 1.5, 0.5),
-        ("Lighthouse Trust", "Tenancy Support"): (3, 3, 1, 0, 0, 0, 1, 0, 2.0, None, 0, None,
-                                                  None),
+        ("Lighthouse Trust", "Tenancy Support"): (3, 3, 1, 0, 0, 0, 1, 0, 2.0, None, 0, None, None),
         ("Quiet Ltd", "Silent Service"): (2, 0, 0, 0, 0, 0, 0, 1, None, None, 0, None, None),
         ("Busy Org", "Waiting Service"): (1, 1, 0, 1, 0, 0, 0, 0, 1.0, None, 0, None, None),
-    }  # fmt: skip
+    }
     # Median days to acknowledge over 1, 1, 1, 2, 2, 3, 4, 10; to start over 2, 10, 19.
     assert table.totals == ("Total", "", 10, 8, 4, 2, 3, 3, 1, 1, 2.0, 10.0, 3, 1.5, 0.5)
 
@@ -127,9 +142,15 @@ def test_by_provider_and_service(app, referrals) -> None:
 def test_declines_by_reason(app, referrals) -> None:
     table = run(app, *JAN).table("declined_by_reason")
     assert [c.title for c in table.columns] == [
-        "Provider", "Service", "Not eligible", "No capacity", "Out of area",
-        "Offence-type exclusion", "Could not contact person", "Total declined",
-    ]  # fmt: skip
+        "Provider",
+        "Service",
+        "Not eligible",
+        "No capacity",
+        "Out of area",
+        "Offence-type exclusion",
+        "Could not contact person",
+        "Total declined",
+    ]
     assert table.rows == (
         ("Lighthouse Trust", "Housing Advice", 0, 1, 0, 0, 0, 1),
         ("Lighthouse Trust", "Tenancy Support", 1, 0, 0, 0, 0, 1),
@@ -169,8 +190,22 @@ def test_empty_period_has_zero_totals_and_no_rows(app, referrals) -> None:
     report = run(app, "2026-03-01", "2026-03-31")
     assert report.table("by_service").rows == ()
     assert report.table("by_service").totals == (
-        "Total", "", 0, 0, 0, 0, 0, 0, 0, 0, None, None, 0, None, None,
-    )  # fmt: skip
+        "Total",
+        "",
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        None,
+        None,
+        0,
+        None,
+        None,
+    )
     assert report.table("declined_by_reason").rows == ()
     assert report.table("never_respond").rows == ()
 
@@ -190,19 +225,49 @@ def test_suppression_hides_small_counts_and_the_measures_built_on_them(app, refe
     hidden = "<5"
     # Housing Advice: every figure is 1-4 except no early ends and no withdrawals (zeros).
     assert table.rows[0] == (
-        "Lighthouse Trust", "Housing Advice", *[hidden] * 6, 0, 0, "[c]", "[c]", hidden, "[c]",
+        "Lighthouse Trust",
+        "Housing Advice",
+        *[hidden] * 6,
+        0,
+        0,
         "[c]",
-    )  # fmt: skip
+        "[c]",
+        hidden,
+        "[c]",
+        "[c]",
+    )
     # Quiet Ltd never answered (the next table says so), so its zero replies are public and
     # stay visible; its two referrals and one withdrawal are hidden.
     assert table.rows[2] == (
-        "Quiet Ltd", "Silent Service", hidden, 0, 0, 0, 0, 0, 0, hidden, None, None, 0, None,
+        "Quiet Ltd",
+        "Silent Service",
+        hidden,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        hidden,
         None,
-    )  # fmt: skip
+        None,
+        0,
+        None,
+        None,
+    )
     # Totals: 10 made and 8 acknowledged are shown; the median of 8 replies too.
     assert table.totals == (
-        "Total", "", 10, 8, *[hidden] * 6, 2.0, "[c]", hidden, "[c]", "[c]",
-    )  # fmt: skip
+        "Total",
+        "",
+        10,
+        8,
+        *[hidden] * 6,
+        2.0,
+        "[c]",
+        hidden,
+        "[c]",
+        "[c]",
+    )
     declines = safe.table("declined_by_reason")
     assert declines.totals == ("Total", "", hidden, hidden, 0, 0, 0, hidden)
     assert safe.table("never_respond").rows == (("Quiet Ltd", 1, 49, 48),)

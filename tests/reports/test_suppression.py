@@ -23,8 +23,9 @@ Pos = tuple[int, int]
 # --- an independent check: linear algebra over the table's equations -------------------------
 
 
-def determined(grid: list[list[int]], hidden: frozenset[Pos], *, row_sums: bool,
-               col_sums: bool) -> set[Pos]:  # fmt: skip
+def determined(
+    grid: list[list[int]], hidden: frozenset[Pos], *, row_sums: bool, col_sums: bool
+) -> set[Pos]:
     """Hidden cells whose value follows from the shown cells and the table's sums.
 
     Exact Gaussian elimination (fractions) on one equation per summed row and column, unknowns
@@ -152,17 +153,23 @@ def test_bridge_between_two_safe_blocks_is_closed() -> None:
 grids = st.integers(1, 5).flatmap(
     lambda rows: st.integers(1, 5).flatmap(
         lambda cols: st.lists(
-            st.lists(st.sampled_from([0, 0, 1, 2, 3, 4, 5, 6, 9, 15, 40]), min_size=cols,
-                     max_size=cols),
-            min_size=rows, max_size=rows,
+            st.lists(
+                st.sampled_from([0, 0, 1, 2, 3, 4, 5, 6, 9, 15, 40]), min_size=cols, max_size=cols
+            ),
+            min_size=rows,
+            max_size=rows,
         )
     )
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(cells=grids, row_totals=st.booleans(), col_totals=st.booleans(),
-       threshold=st.sampled_from([3, 5, 10]))  # fmt: skip
+@given(
+    cells=grids,
+    row_totals=st.booleans(),
+    col_totals=st.booleans(),
+    threshold=st.sampled_from([3, 5, 10]),
+)
 def test_no_hidden_cell_can_be_worked_out(
     cells: list[list[int]], row_totals: bool, col_totals: bool, threshold: int
 ) -> None:
@@ -254,8 +261,10 @@ def test_threshold_one_or_less_turns_suppression_off() -> None:
 
 
 def test_a_custom_threshold_uses_its_own_marker() -> None:
-    table = _table(rows=(("x", 7, 10, 17, 12, 0.4), ("y", 12, 12, 24, 12, 0.5)),
-                   totals=("Total", 19, 22, 41, 24, 0.46))  # fmt: skip
+    table = _table(
+        rows=(("x", 7, 10, 17, 12, 0.4), ("y", 12, 12, 24, 12, 0.5)),
+        totals=("Total", 19, 22, 41, 24, 0.46),
+    )
     out = suppress_table(table, 10)
     assert out.row("x")["a"] == "<10" and out.row("x")["share"] == "[c]"
     assert out.row("x")["total"] == 17

@@ -31,27 +31,49 @@ def needs(app) -> Needs:
     """Three people and twelve needs around January 2026 (see each line)."""
     on(app, "2025-12-01")
     a = app.people.add(
-        given_name="Ann", family_name="Ash", date_of_birth="2000-01-07", gender="female",
-        ethnicity="white_english_welsh_scottish_northern_irish_or_british", setting="custody",
-        prison="HMP Styal", disability="yes", foreign_national=False, cohort_womens=True,
+        given_name="Ann",
+        family_name="Ash",
+        date_of_birth="2000-01-07",
+        gender="female",
+        ethnicity="white_english_welsh_scottish_northern_irish_or_british",
+        setting="custody",
+        prison="HMP Styal",
+        disability="yes",
+        foreign_national=False,
+        cohort_womens=True,
         cohort_young_adult=True,
-    ).id  # fmt: skip
+    ).id
     b = app.people.add(
-        given_name="Bob", family_name="Birch", date_of_birth="1970-02-01", gender="Male",
-        ethnicity="asian_asian_british_or_asian_welsh_pakistani", setting="community",
-        area="west_yorkshire", foreign_national=True, cohort_iom=True,
-    ).id  # fmt: skip
-    c = app.people.add(given_name="Cy", family_name="Cole", gender="Agender",
-                       setting="community", disability="No").id  # fmt: skip
+        given_name="Bob",
+        family_name="Birch",
+        date_of_birth="1970-02-01",
+        gender="Male",
+        ethnicity="asian_asian_british_or_asian_welsh_pakistani",
+        setting="community",
+        area="west_yorkshire",
+        foreign_national=True,
+        cohort_iom=True,
+    ).id
+    c = app.people.add(
+        given_name="Cy", family_name="Cole", gender="Agender", setting="community", disability="No"
+    ).id
     with app.db.write() as session:  # an area typed freely in an older version
         session.get(Person, c).area = "Leeds"
     ids: dict[str, str] = {}
 
-    def log(key: str, day: str, person: str, category: str, unmet: str | None = None,
-            text: str = "", identified: str | None = None) -> None:  # fmt: skip
+    def log(
+        key: str,
+        day: str,
+        person: str,
+        category: str,
+        unmet: str | None = None,
+        text: str = "",
+        identified: str | None = None,
+    ) -> None:
         on(app, day)
-        ids[key] = app.needs.log(person, category, text or "n/a", unmet=unmet,
-                                 identified_on=identified).id  # fmt: skip
+        ids[key] = app.needs.log(
+            person, category, text or "n/a", unmet=unmet, identified_on=identified
+        ).id
 
     def status(key: str, day: str, value: str) -> None:
         on(app, day)
@@ -104,8 +126,12 @@ def test_counts_by_category_include_every_category(app, needs) -> None:
     assert got["Other"] == (1, 0, 0, 0, 1)
     assert got["Alcohol misuse"] == (0, 0, 0, 0, 0)  # n6 was never unmet
     assert got["Education, training and employability"] == (0, 0, 0, 0, 0)  # n1 is December's
-    for between in ("Release and resettlement practical support", "Bereavement and pre-bereavement",
-                    "Social networks and mentoring", "Women-specific support"):  # fmt: skip
+    for between in (
+        "Release and resettlement practical support",
+        "Bereavement and pre-bereavement",
+        "Social networks and mentoring",
+        "Women-specific support",
+    ):
         assert got[between] == (0, 0, 0, 0, 0)
     assert table.totals == ("Total", 3, 2, 2, 1, 8)
 
@@ -207,8 +233,11 @@ def test_charts_read_their_tables(app, needs) -> None:
     assert trend.labels == ("2025-12", "2026-01", "2026-02")
     assert trend.series[0].values == (2.0, 8.0, 2.0)
     assert by_key["chart_reason"].labels == (
-        "No service found", "Service full", "Not eligible", "Out of area",
-    )  # fmt: skip
+        "No service found",
+        "Service full",
+        "Not eligible",
+        "Out of area",
+    )
     assert by_key["chart_reason"].series[0].values == (3.0, 3.0, 2.0, 2.0)
 
 
@@ -233,8 +262,12 @@ def test_suppressed_report_hides_small_counts_and_their_complements(app, needs) 
     shared = {t.totals[-5:] for t in safe.tables if t.totals is not None}
     assert shared == {("<5", "<5", "<5", "<5", 8)}
     # Trend and charts follow their tables.
-    assert all(v is None or v == 0 or v >= 5 for c in safe.all_chart_data() for s in c.series
-               for v in s.values)  # fmt: skip
+    assert all(
+        v is None or v == 0 or v >= 5
+        for c in safe.all_chart_data()
+        for s in c.series
+        for v in s.values
+    )
 
 
 def test_an_empty_database_gives_zero_tables(app) -> None:

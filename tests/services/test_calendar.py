@@ -39,8 +39,13 @@ def service_id(app: Any) -> str:
 
 @pytest.fixture
 def referrals(app: Any, service_id: str) -> list[Any]:
-    person = app.people.add(given_name="Dafydd", family_name="Prydderch", crn="X123456",
-                            date_of_birth="1985-05-05", consent_given_on="2026-01-01")  # fmt: skip
+    person = app.people.add(
+        given_name="Dafydd",
+        family_name="Prydderch",
+        crn="X123456",
+        date_of_birth="1985-05-05",
+        consent_given_on="2026-01-01",
+    )
     need = app.needs.log(person.id, "drugs", "Heroin use since release")
     first = app.referrals.make(need.id, service_id, consent=True)
     second = app.referrals.make(need.id, service_id, consent=True)
@@ -76,9 +81,12 @@ def test_one_all_day_event_per_open_follow_up(app, referrals, tmp_path: Path) ->
     summaries = sorted(str(e["summary"]) for e in found.values())
     refs = sorted(r.reference for r in referrals)
     assert summaries == sorted(
-        [f"Check acceptance – referral {refs[0]}", f"Check acceptance – referral {refs[1]}",
-         "Follow-up"]
-    )  # fmt: skip
+        [
+            f"Check acceptance – referral {refs[0]}",
+            f"Check acceptance – referral {refs[1]}",
+            "Follow-up",
+        ]
+    )
     cal = Calendar.from_ical(path.read_bytes())
     assert str(cal["version"]) == "2.0" and "Referral Desk" in str(cal["prodid"])
     assert "Alex Morgan" in str(cal["x-wr-calname"])  # the officer's own calendar name
@@ -88,8 +96,16 @@ def test_no_personal_data_in_the_file(app, referrals, tmp_path: Path) -> None:
     path = tmp_path / "follow-ups.ics"
     export_calendar(app, path)
     text = path.read_bytes().decode("utf-8").replace("\r\n ", "")  # unfold long lines
-    for secret in ("Dafydd", "Prydderch", "X123456", "1985", "Heroin", "sister",
-                   "Drug Recovery", "Recovery Steps"):  # fmt: skip
+    for secret in (
+        "Dafydd",
+        "Prydderch",
+        "X123456",
+        "1985",
+        "Heroin",
+        "sister",
+        "Drug Recovery",
+        "Recovery Steps",
+    ):
         assert secret not in text
 
 
@@ -148,19 +164,33 @@ def test_only_this_officers_follow_ups(app, referrals, tmp_path: Path) -> None:
 
 def test_pure_function_is_deterministic_and_orders_events() -> None:
     views = [
-        FollowUpView(id="b", person_id="p", referral_id="r", kind="check_attendance",
-                     due_on=date(2026, 3, 9), referral_reference="K7M-3QH",
-                     person_name="Never Shown"),
-        FollowUpView(id="a", person_id="p", referral_id=None, kind="pre_release_check",
-                     due_on=date(2026, 3, 4), note="private note"),
-    ]  # fmt: skip
+        FollowUpView(
+            id="b",
+            person_id="p",
+            referral_id="r",
+            kind="check_attendance",
+            due_on=date(2026, 3, 9),
+            referral_reference="K7M-3QH",
+            person_name="Never Shown",
+        ),
+        FollowUpView(
+            id="a",
+            person_id="p",
+            referral_id=None,
+            kind="pre_release_check",
+            due_on=date(2026, 3, 4),
+            note="private note",
+        ),
+    ]
     data = follow_ups_ics(views, "")
     assert data == follow_ups_ics(list(reversed(views)), "")
     assert b"Never Shown" not in data and b"private note" not in data
     found = list(Calendar.from_ical(data).walk("VEVENT"))
     assert [str(e["uid"]) for e in found] == ["a@referral-desk", "b@referral-desk"]
     assert [str(e["summary"]) for e in found] == [
-        "Pre release check", "Check attendance – referral K7M-3QH"]  # fmt: skip
+        "Pre release check",
+        "Check attendance – referral K7M-3QH",
+    ]
     assert all(int(e["sequence"]) == 0 for e in found)
 
 

@@ -16,9 +16,14 @@ def referred(app):
         org = Organisation(name="Hope Trust")
         svc = Service(name="Hope Mentoring", organisation_id=org.id, response_days=2)
         s.add_all([org, svc])
-    person = app.people.add(given_name="Zoë", family_name="Ward", date_of_birth="1999-09-09",
-                            setting="custody", prison="HMP Leeds",
-                            expected_release_date="2026-04-20")  # fmt: skip
+    person = app.people.add(
+        given_name="Zoë",
+        family_name="Ward",
+        date_of_birth="1999-09-09",
+        setting="custody",
+        prison="HMP Leeds",
+        expected_release_date="2026-04-20",
+    )
     need = app.needs.log(person.id, "mentoring", "Wants a mentor")
     ref = app.referrals.make(need.id, svc.id, consent=True)
     return person, ref

@@ -46,8 +46,13 @@ def test_probable_duplicate_warns_or_refuses_when_strict(app) -> None:
     second = add_person(app, given_name="Sian", crn=None)
     assert second.warnings and first.id in second.warnings[0]
     with pytest.raises(DuplicatePerson):
-        app.people.add(strict=True, given_name="Bob", family_name="Other",
-                       date_of_birth="1980-01-01", crn="X123456")  # fmt: skip
+        app.people.add(
+            strict=True,
+            given_name="Bob",
+            family_name="Other",
+            date_of_birth="1980-01-01",
+            crn="X123456",
+        )
     assert len(app.people.list()) == 2
 
 
@@ -116,9 +121,10 @@ def test_every_write_is_logged_in_the_same_transaction(app) -> None:
     app.people.update(person.id, area="West Yorkshire")
     with app.db.read() as s:
         last = s.scalars(
-            select(ChangeEntry).where(ChangeEntry.record_id == person.id)
+            select(ChangeEntry)
+            .where(ChangeEntry.record_id == person.id)
             .order_by(ChangeEntry.seq.desc())
-        ).first()  # fmt: skip
+        ).first()
         assert (last.field, last.value) == ("area", '"West Yorkshire"')
 
 

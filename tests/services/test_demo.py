@@ -79,14 +79,18 @@ def test_counts_match_the_summary_and_the_sizes_asked_for(demo) -> None:
     assert summary.referrals == 2 * PEOPLE
     with app.db.read() as session:
         for model, expected in (
-            (Person, summary.people), (Organisation, summary.organisations),
-            (Location, summary.locations), (Service, summary.services),
-            (ServiceCategory, summary.service_categories), (ServiceArea, summary.service_areas),
-            (Need, summary.needs), (NeedStatusChange, summary.need_status_changes),
+            (Person, summary.people),
+            (Organisation, summary.organisations),
+            (Location, summary.locations),
+            (Service, summary.services),
+            (ServiceCategory, summary.service_categories),
+            (ServiceArea, summary.service_areas),
+            (Need, summary.needs),
+            (NeedStatusChange, summary.need_status_changes),
             (Referral, summary.referrals),
             (ReferralStatusChange, summary.referral_status_changes),
             (FollowUp, summary.follow_ups),
-        ):  # fmt: skip
+        ):
             assert session.scalar(select(func.count()).select_from(model)) == expected
 
 
@@ -205,8 +209,15 @@ def test_people_are_diverse_and_plausible(demo) -> None:
     app, _ = demo
     people = _rows(app, Person)
     names = {f"{p.given_name} {p.family_name}" for p in people}
-    for name in ("Siân Pritchard", "Llŷr Evans", "Gwenllïan Jones", "Dafydd ap Rhys",
-                 "Zoë Clarke", "José Fernandes", "Łukasz Wiśniewski"):  # fmt: skip
+    for name in (
+        "Siân Pritchard",
+        "Llŷr Evans",
+        "Gwenllïan Jones",
+        "Dafydd ap Rhys",
+        "Zoë Clarke",
+        "José Fernandes",
+        "Łukasz Wiśniewski",
+    ):
         assert name in names
     ethnicities = _reference_codes(app, "ethnicity") | {""}
     for p in people:
@@ -255,8 +266,11 @@ def test_search_finds_the_lighthouse(demo) -> None:
 def test_everything_is_in_the_change_log(demo) -> None:
     app, summary = demo
     with app.db.read() as session:
-        for model, count in ((Person, summary.people), (Referral, summary.referrals),
-                             (FollowUp, summary.follow_ups)):  # fmt: skip
+        for model, count in (
+            (Person, summary.people),
+            (Referral, summary.referrals),
+            (FollowUp, summary.follow_ups),
+        ):
             logged = session.scalar(
                 select(func.count())
                 .select_from(ChangeEntry)

@@ -82,9 +82,13 @@ def lighthouse(directory_db: Database) -> dict[str, str]:
         capacity_as_of=date(2026, 2, 1),
         isp_agreed=True,
         reports_attendance=True,
-        location={"name": "Drop-in", "address_1": "1 Quay St", "city": "Leeds",
-                  "postcode": "LS1 1AA"},
-    )  # fmt: skip
+        location={
+            "name": "Drop-in",
+            "address_1": "1 Quay St",
+            "city": "Leeds",
+            "postcode": "LS1 1AA",
+        },
+    )
     refuge = add_service(
         directory_db,
         org,
@@ -297,14 +301,26 @@ def test_a_result_page_is_loaded_in_a_fixed_number_of_queries(
 ) -> None:
     org = add_org(directory_db, "Many")
     for i in range(3):
-        add_service(directory_db, org, f"Support {i}", categories=("finance",), areas=("Leeds",),
-                    location={"name": f"Office {i}"})  # fmt: skip
+        add_service(
+            directory_db,
+            org,
+            f"Support {i}",
+            categories=("finance",),
+            areas=("Leeds",),
+            location={"name": f"Office {i}"},
+        )
     statements.clear()
     assert len(DirectoryService(directory_db).search(SearchQuery(text="support"))) == 3
     small = _loading(statements)
     for i in range(3, 40):
-        add_service(directory_db, org, f"Support {i}", categories=("finance", "ete"),
-                    areas=("Leeds", "Wales"), location={"name": f"Office {i}"})  # fmt: skip
+        add_service(
+            directory_db,
+            org,
+            f"Support {i}",
+            categories=("finance", "ete"),
+            areas=("Leeds", "Wales"),
+            location={"name": f"Office {i}"},
+        )
     statements.clear()
     directory = DirectoryService(directory_db)
     assert len(directory.search(SearchQuery(text="support"))) == 40

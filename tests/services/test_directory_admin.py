@@ -76,8 +76,9 @@ def test_update_organisation(admin: DirectoryAdminService, org: Any) -> None:
 
 
 def test_location_postcode_and_coordinates(admin: DirectoryAdminService, org: Any) -> None:
-    loc = admin.create_location(organisation_id=org.id, name="Office", postcode="ls15hd",
-                                latitude="53.8", longitude=-1.55)  # fmt: skip
+    loc = admin.create_location(
+        organisation_id=org.id, name="Office", postcode="ls15hd", latitude="53.8", longitude=-1.55
+    )
     assert loc.postcode == "LS1 5HD" and loc.latitude == 53.8
     assert admin.locations(org.id) == [loc]
     with pytest.raises(ValidationError, match="Postcode"):
@@ -91,11 +92,20 @@ def test_location_postcode_and_coordinates(admin: DirectoryAdminService, org: An
 def test_service_fields_categories_and_areas(admin: DirectoryAdminService, org: Any) -> None:
     loc = admin.create_location(organisation_id=org.id, name="Office")
     svc = admin.create_service(
-        org.id, "Tenancy support", location_id=loc.id, min_age="18", max_age=25,
-        gender="Female", free=False, unit_cost="£30", categories=["accommodation", "finance"],
-        areas=["Leeds", "leeds", "Bradford"], prisons="HMP Leeds, HMP Styal",
-        referral_method="drop-in", phone="0113 496 0000 ext 12",
-    )  # fmt: skip
+        org.id,
+        "Tenancy support",
+        location_id=loc.id,
+        min_age="18",
+        max_age=25,
+        gender="Female",
+        free=False,
+        unit_cost="£30",
+        categories=["accommodation", "finance"],
+        areas=["Leeds", "leeds", "Bradford"],
+        prisons="HMP Leeds, HMP Styal",
+        referral_method="drop-in",
+        phone="0113 496 0000 ext 12",
+    )
     assert (svc.min_age, svc.max_age, svc.gender) == (18, 25, "female")
     assert (svc.free, svc.unit_cost) == (False, 30.0)
     assert svc.categories == ("accommodation", "finance")
@@ -154,18 +164,29 @@ def test_service_areas_can_be_set_on_their_own(
 def test_precheck_defaults_to_today_and_this_officer(
     app: Any, admin: DirectoryAdminService, service: Any
 ) -> None:
-    view = admin.set_precheck(service.id, isp_agreed=True, reports_attendance=True,
-                              reports_progress=False)  # fmt: skip
+    view = admin.set_precheck(
+        service.id, isp_agreed=True, reports_attendance=True, reports_progress=False
+    )
     assert (view.isp_agreed, view.reports_attendance, view.reports_progress) == (True, True, False)
     assert view.prechecked
     assert view.precheck_date == app.clock.today() and view.precheck_by == "Alex Morgan"
-    view = admin.set_precheck(service.id, isp_agreed=False, reports_attendance=False,
-                              reports_progress=False, checked_on="2026-01-05",
-                              checked_by="Jo Keeper")  # fmt: skip
+    view = admin.set_precheck(
+        service.id,
+        isp_agreed=False,
+        reports_attendance=False,
+        reports_progress=False,
+        checked_on="2026-01-05",
+        checked_by="Jo Keeper",
+    )
     assert view.precheck_date == date(2026, 1, 5) and view.precheck_by == "Jo Keeper"
     with pytest.raises(ValidationError, match="future"):
-        admin.set_precheck(service.id, isp_agreed=True, reports_attendance=True,
-                           reports_progress=True, checked_on="2026-03-03")  # fmt: skip
+        admin.set_precheck(
+            service.id,
+            isp_agreed=True,
+            reports_attendance=True,
+            reports_progress=True,
+            checked_on="2026-03-03",
+        )
 
 
 def test_capacity_and_status(app: Any, admin: DirectoryAdminService, service: Any) -> None:
@@ -173,8 +194,12 @@ def test_capacity_and_status(app: Any, admin: DirectoryAdminService, service: An
     assert (view.capacity, view.capacity_as_of) == ("waiting list", app.clock.today())
     view = admin.set_capacity(service.id, "Full", as_of="2026-02-20")
     assert (view.capacity, view.capacity_as_of) == ("full", date(2026, 2, 20))
-    for given, stored in (("temporarily_closed", "temporarily closed"), ("Defunct", "defunct"),
-                          ("inactive", "inactive"), ("active", "active")):  # fmt: skip
+    for given, stored in (
+        ("temporarily_closed", "temporarily closed"),
+        ("Defunct", "defunct"),
+        ("inactive", "inactive"),
+        ("active", "active"),
+    ):
         assert admin.set_status(service.id, given).status == stored
     with pytest.raises(ValidationError, match="Status must be one of"):
         admin.set_status(service.id, "deleted")
@@ -189,8 +214,12 @@ def test_verify_today_sets_assured_date_and_assurer(
 
 
 def _referral(app: Any, service_id: str, *, given: str = "Dafydd") -> Any:
-    person = app.people.add(given_name=given, family_name="Rhys", date_of_birth="1985-05-05",
-                            consent_given_on="2026-01-01")  # fmt: skip
+    person = app.people.add(
+        given_name=given,
+        family_name="Rhys",
+        date_of_birth="1985-05-05",
+        consent_given_on="2026-01-01",
+    )
     need = app.needs.log(person.id, "accommodation", "Needs a flat")
     return app.referrals.make(need.id, service_id, consent=True)
 
@@ -278,8 +307,10 @@ def test_correction_travels_as_a_synced_record_and_is_resolved(
     assert [c.id for c in admin.corrections()] == [reported.id]
     accepted = admin.resolve_correction(reported.id, accept=True, note="Updated")
     assert (accepted.status, accepted.resolved_on, accepted.resolution_note) == (
-        "accepted", app.clock.today(), "Updated",
-    )  # fmt: skip
+        "accepted",
+        app.clock.today(),
+        "Updated",
+    )
     assert accepted.resolved_by_name == "Alex Morgan"
     assert admin.corrections() == []
     assert [c.status for c in admin.corrections("accepted")] == ["accepted"]

@@ -38,11 +38,19 @@ def big_tables(n: int = SERVICES, tag: str = "") -> dict[str, list[dict[str, str
     services, phones, areas = [], [], []
     for i in range(n):
         sid = uid(100_000 + i)
-        services.append({"id": sid, "organization_id": orgs[i % 6]["id"],
-                         "name": f"Service {i}{tag}", "status": "active"})  # fmt: skip
+        services.append(
+            {
+                "id": sid,
+                "organization_id": orgs[i % 6]["id"],
+                "name": f"Service {i}{tag}",
+                "status": "active",
+            }
+        )
         phones.append({"id": uid(200_000 + i), "service_id": sid, "number": f"0113 496 {i:04d}"})
-        areas += [{"id": uid(300_000 + 2 * i + k), "service_id": sid, "name": f"Area {k}{tag}"}
-                  for k in range(2)]  # fmt: skip
+        areas += [
+            {"id": uid(300_000 + 2 * i + k), "service_id": sid, "name": f"Area {k}{tag}"}
+            for k in range(2)
+        ]
     return {"organization": orgs, "service": services, "phone": phones, "service_area": areas}
 
 
@@ -279,9 +287,12 @@ def test_a_killed_import_leaves_before_or_after(app: Any, tmp_path: Path) -> Non
     rng = random.Random(os.environ.get("PYTEST_XDIST_WORKER", "") + str(time.time_ns()))
     for attempt in range(3):
         folder = shutil.copytree(base, tmp_path / f"run{attempt}")
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), str(pkg)],
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                 text=True)  # fmt: skip
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(folder), str(pkg)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "go"
         time.sleep(rng.uniform(0, duration * 1.2))

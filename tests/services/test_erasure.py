@@ -43,8 +43,9 @@ def service_id(app) -> str:
 def _case(app, service_id: str, long: bool = False) -> dict[str, str]:
     """A person with a need, its status note, a referral with history, follow-ups and notes,
     all carrying the distinctive text."""
-    person = app.people.add(given_name=NAME, family_name="Vex", date_of_birth="1980-01-02",
-                            crn="X765432")  # fmt: skip
+    person = app.people.add(
+        given_name=NAME, family_name="Vex", date_of_birth="1980-01-02", crn="X765432"
+    )
     text = (SECRET + " ") * (150 if long else 1)  # long: overflow pages, freed on delete
     need = app.needs.log(person.id, "finance", text.strip())
     app.needs.set_status(need.id, "unmet-no-service", note=f"{SECRET} need note")
@@ -84,8 +85,15 @@ def test_the_ownership_graph_comes_from_the_foreign_keys() -> None:
 def test_deleting_a_person_erases_everything_that_belongs_to_them(app, service_id) -> None:
     ids = _case(app, service_id)
     app.people.delete(ids["person"])
-    for model in (Person, Need, NeedStatusChange, Referral, ReferralStatusChange, FollowUp,
-                  CaseNote):  # fmt: skip
+    for model in (
+        Person,
+        Need,
+        NeedStatusChange,
+        Referral,
+        ReferralStatusChange,
+        FollowUp,
+        CaseNote,
+    ):
         assert _live(app, model) == [], model.__tablename__
     with app.db.read() as s:
         notes = [n.note for n in s.scalars(select(NeedStatusChange))]
@@ -151,8 +159,12 @@ def test_after_a_delete_neither_the_file_nor_its_wal_holds_the_text(
             gone = [SECRET + " " + SECRET, f"{SECRET} need note"]
         else:
             app.referrals.delete(ids["referral"])
-            gone = [f"{SECRET} avail", f"{SECRET} status note", f"{SECRET} ring",
-                    f"{SECRET} referral note"]  # fmt: skip
+            gone = [
+                f"{SECRET} avail",
+                f"{SECRET} status note",
+                f"{SECRET} ring",
+                f"{SECRET} referral note",
+            ]
         raw = _on_disk(app)
         assert [t for t in gone if t.encode() in raw] == []
     finally:
@@ -176,8 +188,10 @@ def test_records_older_versions_left_live_for_a_deleted_person_are_erased_once_o
     # What an older version left behind: the person deleted, their need (made concurrently at
     # another site) still live. Then back to the schema of that version.
     con = connect_db(db_path)
-    con.execute("UPDATE person SET deleted_at = '2026-03-01 10:00:00.000000', given_name = '' "
-                "WHERE id = ?", (person.id,))  # fmt: skip
+    con.execute(
+        "UPDATE person SET deleted_at = '2026-03-01 10:00:00.000000', given_name = '' WHERE id = ?",
+        (person.id,),
+    )
     con.commit()
     con.close()
     engine = keyed_engine(db_path)

@@ -42,8 +42,7 @@ def test_v11_without_descriptor_previews_then_imports(app: Any, admin: Any, tmp_
     assert preview.counts["organisation"]["new"] == 2
     assert preview.counts["location"]["new"] == 1
     assert any("payment_accepted.csv: not imported" in n for n in preview.notes)
-    assert any("phones.csv: column(s) not imported" in n and "language" in n
-               for n in preview.notes)  # fmt: skip
+    assert any("phones.csv: column(s) not imported" in n and "language" in n for n in preview.notes)
     assert _services(app) == []
 
     report = admin.import_package(package)
@@ -60,8 +59,13 @@ def test_v11_without_descriptor_previews_then_imports(app: Any, admin: Any, tmp_
 def test_reimport_of_next_months_file_changes_nothing(app: Any, admin: Any, tmp_path: Path):
     admin.import_package(write_v11(tmp_path / "leeds-2026-12"))
     again = admin.import_package(write_v11(tmp_path / "leeds-2027-01"))
-    assert again.counts["service"] == {"new": 0, "changed": 0, "unchanged": 2, "removed": 0,
-                                       "rejected": 0}  # fmt: skip
+    assert again.counts["service"] == {
+        "new": 0,
+        "changed": 0,
+        "unchanged": 2,
+        "removed": 0,
+        "rejected": 0,
+    }
     assert len(_services(app)) == 2
 
 

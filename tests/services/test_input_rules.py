@@ -72,8 +72,9 @@ def test_transfer_and_edit_obey_the_list_but_keep_an_old_value(app) -> None:
         session.get(Person, person.id).prison = "HMP Old Typed"
     # Saving the person again (e.g. from the dialog) keeps what they already have ...
     assert app.people.update(person.id, prison="HMP Old Typed").prison == "HMP Old Typed"
-    moved = app.cases.change_setting(person.id, setting="custody", prison="HMP Old Typed",
-                                     area="wales").person  # fmt: skip
+    moved = app.cases.change_setting(
+        person.id, setting="custody", prison="HMP Old Typed", area="wales"
+    ).person
     assert (moved.prison, moved.area) == ("HMP Old Typed", "Wales")
     # ... but a new value must come from the list.
     assert app.people.update(person.id, prison="hmp_styal").prison == "HMP Styal"
@@ -108,9 +109,15 @@ def test_a_listed_team_is_stored_in_its_listed_spelling(app) -> None:
 
 
 def test_names_and_every_person_text_field_are_cleaned(app) -> None:
-    person = add(app, given_name=NASTY, family_name="Ash\tby", office="Leeds\x07 North",
-                 gender="Female\x1b", religion="\x85None",
-                 consent_scope="all\nreferrals")  # fmt: skip
+    person = add(
+        app,
+        given_name=NASTY,
+        family_name="Ash\tby",
+        office="Leeds\x07 North",
+        gender="Female\x1b",
+        religion="\x85None",
+        consent_scope="all\nreferrals",
+    )
     assert person.given_name == "Ann [31m Smith"
     assert person.family_name == "Ash by"
     assert (person.office, person.gender, person.religion) == ("Leeds North", "Female", "None")
@@ -132,8 +139,9 @@ def test_lengths_are_refused_with_the_field_named_and_nothing_written(app) -> No
 
 def test_needs_referrals_follow_ups_and_notes_are_cleaned(app) -> None:
     person = add(app, consent_given_on="2026-01-01")
-    need = app.needs.log(person.id, "accommodation", "Line one\r\nLine\x00 two\x1b[2J",
-                         subtype="Hostel\nbed")  # fmt: skip
+    need = app.needs.log(
+        person.id, "accommodation", "Line one\r\nLine\x00 two\x1b[2J", subtype="Hostel\nbed"
+    )
     assert need.description == "Line one\nLine two[2J"  # free text keeps its line break
     assert need.subtype == "Hostel bed"
     with pytest.raises(ValidationError, match="Description is too long"):
@@ -147,10 +155,17 @@ def test_needs_referrals_follow_ups_and_notes_are_cleaned(app) -> None:
     org = service.create_organisation(name="Org")
     svc = service.create_service(org.id, "Help\x00 desk\x1b[0m", description="Para\r\n\x00two")
     assert svc.name == "Help desk [0m" and svc.description == "Para\ntwo"
-    ref = app.referrals.make(need.id, svc.id, consent=True, share_risk=True,
-                             risk_note="Risk\x1b[31m\r\nsecond", accessibility_needs="Ramp\x00",
-                             interpreter_language="Polish\n", availability="Mon\tTue",
-                             appointment_place="Room\r\n2")  # fmt: skip
+    ref = app.referrals.make(
+        need.id,
+        svc.id,
+        consent=True,
+        share_risk=True,
+        risk_note="Risk\x1b[31m\r\nsecond",
+        accessibility_needs="Ramp\x00",
+        interpreter_language="Polish\n",
+        availability="Mon\tTue",
+        appointment_place="Room\r\n2",
+    )
     detail = app.referrals.get(ref.id)
     assert detail.risk_note == "Risk[31m\nsecond"
     assert (detail.accessibility_needs, detail.interpreter_language) == ("Ramp", "Polish")
@@ -159,8 +174,9 @@ def test_needs_referrals_follow_ups_and_notes_are_cleaned(app) -> None:
         app.referrals.make(need.id, svc.id, consent=True, share_risk=True, risk_note="r" * 2001)
     moved = app.referrals.record_status(ref.reference, "acknowledged", note="Rang\x00 them\x1b")
     assert moved.history[-1].note == "Rang them"
-    edited = app.referrals.update_details(ref.id, provider_contact="Sam\x1b[1m",
-                                          appointment_place="\x00")  # fmt: skip
+    edited = app.referrals.update_details(
+        ref.id, provider_contact="Sam\x1b[1m", appointment_place="\x00"
+    )
     assert (edited.provider_contact, edited.appointment_place) == ("Sam [1m", "")
 
     follow = app.follow_ups.add(person.id, "2026-04-01", "Ring\x00 back\r\nsoon")

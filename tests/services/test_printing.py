@@ -21,27 +21,49 @@ def pdf_text(data: bytes) -> str:
 def referral(app):
     with app.db.write() as s:
         org = Organisation(name="Lighthouse Trust", phone="0113 496 0123")
-        loc = Location(organisation_id=org.id, address_1="12 Wharf Street", city="Leeds",
-                       postcode="LS2 7EQ")  # fmt: skip
+        loc = Location(
+            organisation_id=org.id, address_1="12 Wharf Street", city="Leeds", postcode="LS2 7EQ"
+        )
         svc = Service(
-            name="Lighthouse Housing Advice", organisation_id=org.id, location_id=loc.id,
+            name="Lighthouse Housing Advice",
+            organisation_id=org.id,
+            location_id=loc.id,
             description="Risk-assessed support for people with offence histories",
-            opening_times="Mon–Fri 9:30–4:30", what_to_bring="Photo ID if you have it",
+            opening_times="Mon–Fri 9:30–4:30",
+            what_to_bring="Photo ID if you have it",
             referral_method="phone",
-        )  # fmt: skip
+        )
         s.add_all([org, loc, svc])
-    person = app.people.add(given_name="Llŷr", family_name="Ap Gwynfor", date_of_birth="1980-01-01",
-                            consent_given_on="2026-01-10", crn="X654321")  # fmt: skip
+    person = app.people.add(
+        given_name="Llŷr",
+        family_name="Ap Gwynfor",
+        date_of_birth="1980-01-01",
+        consent_given_on="2026-01-10",
+        crn="X654321",
+    )
     need = app.needs.log(person.id, "accommodation", "Sofa surfing since release")
-    return app.referrals.make(need.id, svc.id, consent=True, shared_info=["name", "needs"],
-                              accessibility_needs="Uses a wheelchair")  # fmt: skip
+    return app.referrals.make(
+        need.id,
+        svc.id,
+        consent=True,
+        shared_info=["name", "needs"],
+        accessibility_needs="Uses a wheelchair",
+    )
 
 
 def test_slip_has_what_the_person_needs_and_nothing_else(app, referral) -> None:
     text = pdf_text(app.printing.slip_pdf(referral.reference))
-    for expected in ("Lighthouse Housing Advice", "Lighthouse Trust", "12 Wharf Street",
-                     "0113 496 0123", "Photo ID", "Alex Morgan", "0113 496 0000",
-                     referral.reference, "Llŷr"):  # fmt: skip
+    for expected in (
+        "Lighthouse Housing Advice",
+        "Lighthouse Trust",
+        "12 Wharf Street",
+        "0113 496 0123",
+        "Photo ID",
+        "Alex Morgan",
+        "0113 496 0000",
+        referral.reference,
+        "Llŷr",
+    ):
         assert expected in text
     for forbidden in ("X654321", "1980", "Risk", "offence", "Sofa surfing"):
         assert forbidden.lower() not in text.lower()
@@ -85,8 +107,9 @@ def test_risk_information_is_printed_only_when_the_officer_chose_to_share_it(app
     assert "risk" not in pdf_text(app.printing.provider_form_pdf(referral.reference)).lower()
     need = app.needs.log(referral.person_id, "finance", "Rent arrears")
     note = "Please do not offer lone home visits; meet at your office."
-    shared = app.referrals.make(need.id, referral.service_id, consent=True, share_risk=True,
-                                risk_note=f"  {note}  ")  # fmt: skip
+    shared = app.referrals.make(
+        need.id, referral.service_id, consent=True, share_risk=True, risk_note=f"  {note}  "
+    )
     assert shared.risk_note == note and "risk" in shared.shared_info
     assert note in pdf_text(app.printing.provider_form_pdf(shared.reference))
     assert "lone home visits" not in pdf_text(app.printing.slip_pdf(shared.reference))
@@ -104,7 +127,9 @@ def test_a_long_need_description_prints_on_the_provider_form_in_full(app, referr
 
 
 def test_pdf_dates_are_the_print_day_not_the_year_2000(app, referral) -> None:
-    for pdf in (app.printing.slip_pdf(referral.reference),
-                app.printing.provider_form_pdf(referral.reference)):  # fmt: skip
+    for pdf in (
+        app.printing.slip_pdf(referral.reference),
+        app.printing.provider_form_pdf(referral.reference),
+    ):
         info = pypdf.PdfReader(io.BytesIO(pdf)).metadata
         assert info["/CreationDate"].startswith(f"D:{app.clock.today():%Y%m%d}")

@@ -37,8 +37,12 @@ def service_id(app) -> str:
 
 @pytest.fixture
 def need(app):
-    person = app.people.add(given_name="Dafydd", family_name="ap Rhys",
-                            date_of_birth="1985-05-05", consent_given_on="2026-01-01")  # fmt: skip
+    person = app.people.add(
+        given_name="Dafydd",
+        family_name="ap Rhys",
+        date_of_birth="1985-05-05",
+        consent_given_on="2026-01-01",
+    )
     return app.needs.log(person.id, "accommodation", "Needs a flat")
 
 
@@ -98,8 +102,13 @@ def test_full_lifecycle_with_follow_ups(app, need, service_id) -> None:
     assert app.follow_ups.list() == []  # nothing left to chase
     assert app.needs.get(need.id).status == "met"
     assert [h.to_status for h in done.history] == [
-        "draft", "sent", "acknowledged", "accepted", "started", "completed"
-    ]  # fmt: skip
+        "draft",
+        "sent",
+        "acknowledged",
+        "accepted",
+        "started",
+        "completed",
+    ]
 
 
 def test_illegal_transition_and_missing_reason_change_nothing(app, need, service_id) -> None:
@@ -153,24 +162,26 @@ def test_risk_is_shared_only_by_explicit_choice_and_with_words(app, need, servic
     with pytest.raises(ValidationError, match="only when you choose"):
         app.referrals.make(need.id, service_id, consent=True, risk_note="Lone visits unsafe")
     with pytest.raises(ValidationError, match="2000 characters"):
-        app.referrals.make(need.id, service_id, consent=True, share_risk=True,
-                           risk_note="x" * 2001)  # fmt: skip
+        app.referrals.make(need.id, service_id, consent=True, share_risk=True, risk_note="x" * 2001)
     assert app.referrals.list() == []  # nothing was written
-    ref = app.referrals.make(need.id, service_id, consent=True, share_risk=True,
-                             risk_note="Lone visits unsafe")  # fmt: skip
+    ref = app.referrals.make(
+        need.id, service_id, consent=True, share_risk=True, risk_note="Lone visits unsafe"
+    )
     assert app.referrals.get(ref.id).risk_note == "Lone visits unsafe"
     assert "Lone visits unsafe" not in repr(ref)  # never in logs or tracebacks
 
 
 def test_deleting_a_referral_erases_its_risk_note(app, need, service_id) -> None:
-    ref = app.referrals.make(need.id, service_id, consent=True, share_risk=True,
-                             risk_note="Lone visits unsafe")  # fmt: skip
+    ref = app.referrals.make(
+        need.id, service_id, consent=True, share_risk=True, risk_note="Lone visits unsafe"
+    )
     app.referrals.delete(ref.id)
     with app.db.read() as s:
         stored = s.get(Referral, ref.id)
         assert stored.deleted_at is not None and stored.risk_note == ""
         logged = s.scalars(
-            select(ChangeEntry.value).where(ChangeEntry.record_id == ref.id,
-                                            ChangeEntry.field == "risk_note")
-        ).all()  # fmt: skip
+            select(ChangeEntry.value).where(
+                ChangeEntry.record_id == ref.id, ChangeEntry.field == "risk_note"
+            )
+        ).all()
     assert all("Lone visits" not in (v or "") for v in logged)

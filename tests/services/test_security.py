@@ -59,8 +59,9 @@ class Clock:
 
 
 def _with_a_person(services: Any) -> str:
-    person = services.people.add(given_name="Zebedee", family_name="Quartermain",
-                                 date_of_birth="1980-01-01", crn="X765432")  # fmt: skip
+    person = services.people.add(
+        given_name="Zebedee", family_name="Quartermain", date_of_birth="1980-01-01", crn="X765432"
+    )
     services.needs.log(person.id, "finance", NOTE)
     return person.id
 

@@ -16,9 +16,14 @@ def referred(app):
         org = Organisation(name="Hope Trust")
         svc = Service(name="Hope Mentoring", organisation_id=org.id, response_days=2)
         s.add_all([org, svc])
-    person = app.people.add(given_name="Zoë", family_name="Ward", date_of_birth="1999-09-09",
-                            setting="custody", prison="HMP Leeds",
-                            expected_release_date="2026-04-20")  # fmt: skip
+    person = app.people.add(
+        given_name="Zoë",
+        family_name="Ward",
+        date_of_birth="1999-09-09",
+        setting="custody",
+        prison="HMP Leeds",
+        expected_release_date="2026-04-20",
+    )
     need = app.needs.log(person.id, "mentoring", "Wants a mentor")
     ref = app.referrals.make(need.id, svc.id, consent=True)
     return person, ref
@@ -97,17 +102,21 @@ def test_saving_the_same_prison_again_changes_nothing(app, referred) -> None:
 
     def counts() -> tuple[int, int, int]:
         with app.db.read() as s:
-            return (s.scalar(select(func.count()).select_from(ChangeEntry)),
-                    s.scalar(select(func.count()).select_from(CaseNote)),
-                    len(app.follow_ups.list()))  # fmt: skip
+            return (
+                s.scalar(select(func.count()).select_from(ChangeEntry)),
+                s.scalar(select(func.count()).select_from(CaseNote)),
+                len(app.follow_ups.list()),
+            )
 
     before = counts()
-    change = app.cases.change_setting(person.id, setting="custody", prison="HMP Leeds",
-                                      expected_release_date="2026-04-20")  # fmt: skip
+    change = app.cases.change_setting(
+        person.id, setting="custody", prison="HMP Leeds", expected_release_date="2026-04-20"
+    )
     assert not change.changed and not change.moved and change.follow_ups == 0
     assert counts() == before
     # Only the release date: saved, but not a move (no timeline line, no follow-ups).
-    change = app.cases.change_setting(person.id, setting="custody", prison="HMP Leeds",
-                                      expected_release_date="2026-05-01")  # fmt: skip
+    change = app.cases.change_setting(
+        person.id, setting="custody", prison="HMP Leeds", expected_release_date="2026-05-01"
+    )
     assert change.changed and not change.moved and change.follow_ups == 0
     assert counts()[1:] == before[1:]

@@ -79,8 +79,11 @@ def test_every_logged_field_of_every_row_is_in_the_change_log(search_db: Databas
     org_ids, service_ids, cat_ids = _load_directory(search_db)
     site_id = _site(search_db).site_id
     with search_db.read() as session:
-        for model, ids in ((Organisation, org_ids), (Service, service_ids),
-                           (ServiceCategory, cat_ids)):  # fmt: skip
+        for model, ids in (
+            (Organisation, org_ids),
+            (Service, service_ids),
+            (ServiceCategory, cat_ids),
+        ):
             table = model.__tablename__
             entries = session.scalars(
                 select(ChangeEntry).where(
@@ -186,9 +189,15 @@ def test_local_columns_are_stored_but_not_logged(search_db: Database) -> None:
         (person_id,) = loader.add(Person, [{"given_name": "Siân", "family_name": "ap Rhys"}])
         (need_id,) = loader.add(
             Need,
-            [{"person_id": person_id, "category_code": "accommodation",
-              "identified_on": date(2025, 1, 6), "status": "referred"}],
-        )  # fmt: skip
+            [
+                {
+                    "person_id": person_id,
+                    "category_code": "accommodation",
+                    "identified_on": date(2025, 1, 6),
+                    "status": "referred",
+                }
+            ],
+        )
     with search_db.read() as session:
         need = session.get(Need, need_id)
         assert need is not None and need.status == "referred"
@@ -308,12 +317,31 @@ def test_loads_through_a_plain_connection_too(search_db: Database) -> None:
 @pytest.mark.parametrize(
     "value",
     [
-        "plain", "Siân Llŷr Gwenllïan Łukasz Zoë", 'quote " and \\ backslash', "tab\tnew\nline",
-        "\x00\x1f\x7f control", "\u2028 separators \u2029", "emoji 🚀", "", None, True, False, 0,
-        -17, 2**62, 45.5, 0.1 + 0.2, date(2025, 3, 1), datetime(2025, 3, 1, 9, 30),
-        datetime(2025, 3, 1, 9, 30, 0, 123), [], {}, ["English", "Cymraeg"], {"b": 1, "a": [2]},
+        "plain",
+        "Siân Llŷr Gwenllïan Łukasz Zoë",
+        'quote " and \\ backslash',
+        "tab\tnew\nline",
+        "\x00\x1f\x7f control",
+        "\u2028 separators \u2029",
+        "emoji 🚀",
+        "",
+        None,
+        True,
+        False,
+        0,
+        -17,
+        2**62,
+        45.5,
+        0.1 + 0.2,
+        date(2025, 3, 1),
+        datetime(2025, 3, 1, 9, 30),
+        datetime(2025, 3, 1, 9, 30, 0, 123),
+        [],
+        {},
+        ["English", "Cymraeg"],
+        {"b": 1, "a": [2]},
     ],
-)  # fmt: skip
+)
 def test_fast_encoding_matches_the_change_log_listener(value: object) -> None:
     assert fast_encode(value) == changelog.encode_value(value)
 

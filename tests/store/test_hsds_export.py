@@ -53,44 +53,87 @@ def build_directory(app: Any) -> dict[str, str]:
     """A directory using every field we have, including awkward values."""
     admin = DirectoryAdminService(app.db, app.clock)
     org = admin.create_organisation(
-        name="=CMD()", charity_number="1234567", company_number="07654321",
-        description="Housing and resettlement", website="https://newleaf.example",
-        email="hello@newleaf.example", phone="+44 113 496 0000", faith_based=True,
-        uses_volunteers=True, lived_experience=True,
-    )  # fmt: skip
+        name="=CMD()",
+        charity_number="1234567",
+        company_number="07654321",
+        description="Housing and resettlement",
+        website="https://newleaf.example",
+        email="hello@newleaf.example",
+        phone="+44 113 496 0000",
+        faith_based=True,
+        uses_volunteers=True,
+        lived_experience=True,
+    )
     bare = admin.create_organisation(name="Open Door")  # no description: HSDS needs one
     loc = admin.create_location(
-        organisation_id=org.id, name="Head office", address_1="1 Park Row",
-        address_2="Floor 2", city="Leeds", region="West Yorkshire", postcode="ls1 5hd",
-        latitude=53.7997, longitude=-1.5492,
-    )  # fmt: skip
+        organisation_id=org.id,
+        name="Head office",
+        address_1="1 Park Row",
+        address_2="Floor 2",
+        city="Leeds",
+        region="West Yorkshire",
+        postcode="ls1 5hd",
+        latitude=53.7997,
+        longitude=-1.5492,
+    )
     only_postcode = admin.create_location(organisation_id=bare.id, postcode="M1 1AE")
-    refuge_site = admin.create_location(organisation_id=bare.id, name="Refuge",
-                                        address_1="2 Secret Street", city="Bolton")  # fmt: skip
+    refuge_site = admin.create_location(
+        organisation_id=bare.id, name="Refuge", address_1="2 Secret Street", city="Bolton"
+    )
     full = admin.create_service(
-        org.id, "Housing advice", location_id=loc.id, description="Advice on tenancies.",
-        status="active", gender="male", min_age=18, max_age=65, offence_exclusions=["arson"],
-        risk_levels=["low", "medium"], cohorts=["IOM"], prisons=["HMP Leeds", "HMP Wakefield"],
-        community=False, through_the_gate=True, free=False, unit_cost=42.5,
-        referral_method="email", referral_contact="referrals@newleaf.example",
-        contact_name="Sam Duty", phone="-0113 496 0001", email="advice@newleaf.example",
-        response_days=3, waiting_weeks=2, languages=["English", "Polish"],
-        accessibility="Step-free access", opening_times="Mon 9-5\n+Tue 10-4",
-        what_to_bring="ID\n\nProof of address", categories=["accommodation", "finance"],
+        org.id,
+        "Housing advice",
+        location_id=loc.id,
+        description="Advice on tenancies.",
+        status="active",
+        gender="male",
+        min_age=18,
+        max_age=65,
+        offence_exclusions=["arson"],
+        risk_levels=["low", "medium"],
+        cohorts=["IOM"],
+        prisons=["HMP Leeds", "HMP Wakefield"],
+        community=False,
+        through_the_gate=True,
+        free=False,
+        unit_cost=42.5,
+        referral_method="email",
+        referral_contact="referrals@newleaf.example",
+        contact_name="Sam Duty",
+        phone="-0113 496 0001",
+        email="advice@newleaf.example",
+        response_days=3,
+        waiting_weeks=2,
+        languages=["English", "Polish"],
+        accessibility="Step-free access",
+        opening_times="Mon 9-5\n+Tue 10-4",
+        what_to_bring="ID\n\nProof of address",
+        categories=["accommodation", "finance"],
         areas=["Leeds", "Bradford"],
-    )  # fmt: skip
+    )
     admin.set_precheck(full.id, isp_agreed=True, reports_attendance=True, reports_progress=True)
     admin.set_capacity(full.id, "waiting list")
     admin.verify_today(full.id)
-    refuge = admin.create_service(bare.id, "Women's refuge", location_id=refuge_site.id,
-                                  confidential_address=True, categories=["women"])  # fmt: skip
-    paid = admin.create_service(bare.id, "Spot purchase", free=False,
-                                location_id=only_postcode.id)  # fmt: skip
+    refuge = admin.create_service(
+        bare.id,
+        "Women's refuge",
+        location_id=refuge_site.id,
+        confidential_address=True,
+        categories=["women"],
+    )
+    paid = admin.create_service(bare.id, "Spot purchase", free=False, location_id=only_postcode.id)
     admin.set_status(paid.id, "temporarily_closed")
     minimal = admin.create_service(bare.id, "Minimal")
-    return {"org": org.id, "bare": bare.id, "loc": loc.id, "full": full.id,
-            "refuge": refuge.id, "refuge_site": refuge_site.id, "paid": paid.id,
-            "minimal": minimal.id}  # fmt: skip
+    return {
+        "org": org.id,
+        "bare": bare.id,
+        "loc": loc.id,
+        "full": full.id,
+        "refuge": refuge.id,
+        "refuge_site": refuge_site.id,
+        "paid": paid.id,
+        "minimal": minimal.id,
+    }
 
 
 def snapshot(app: Any) -> dict[str, dict[str, dict[str, Any]]]:
@@ -174,9 +217,14 @@ def test_export_is_valid_hsds_with_our_local_taxonomy(app: Any, tmp_path: Path) 
     assert published == {t.code for t in LOCAL_TERMS}
     by_term = {t["id"]: t["code"] for t in tables["taxonomy_term"]}
     values = {(by_term[a["taxonomy_term_id"]], a["value"]) for a in tables["attribute"]}
-    assert {("prison-served", "HMP Leeds"), ("offence-exclusion", "arson"),
-            ("precheck-isp-agreed", "true"), ("capacity", "waiting list"),
-            ("accommodation", ""), ("faith-based", "true")} <= values  # fmt: skip
+    assert {
+        ("prison-served", "HMP Leeds"),
+        ("offence-exclusion", "arson"),
+        ("precheck-isp-agreed", "true"),
+        ("capacity", "waiting list"),
+        ("accommodation", ""),
+        ("faith-based", "true"),
+    } <= values
 
 
 def test_formula_like_cells_are_exported_verbatim(app: Any, tmp_path: Path) -> None:
@@ -218,9 +266,16 @@ def test_every_stored_value_survives_export_byte_for_byte(
     admin.update_organisation(org_id, name=values[0], description=values[1])
     services = app.directory.list_services()
     svc_id = services[0].id if services else admin.create_service(org_id, "x").id
-    admin.update_service(svc_id, name=values[2], description=values[3], phone=phone,
-                         contact_name=values[5], what_to_bring=values[6],
-                         opening_times=values[6], languages=[values[6]])  # fmt: skip
+    admin.update_service(
+        svc_id,
+        name=values[2],
+        description=values[3],
+        phone=phone,
+        contact_name=values[5],
+        what_to_bring=values[6],
+        opening_times=values[6],
+        languages=[values[6]],
+    )
     with app.db.read() as session:
         org = session.get(Organisation, org_id)
         svc = session.get(Service, svc_id)
@@ -305,8 +360,9 @@ def test_round_trip_loses_nothing(app: Any, other_app: Any, tmp_path: Path) -> N
     del before["location"][ids["refuge_site"]]
     assert after == before
     # Our own export leaves nothing to keep verbatim.
-    assert all(not r["extra"] for t in ("organisation", "location", "service")
-               for r in after[t].values())  # fmt: skip
+    assert all(
+        not r["extra"] for t in ("organisation", "location", "service") for r in after[t].values()
+    )
     export_dir(other_app, tmp_path / "b")
     assert read_dir(tmp_path / "a") == read_dir(tmp_path / "b")
 
@@ -409,11 +465,13 @@ def test_standard_columns_we_hold_are_filled(app: Any, tmp_path: Path) -> None:
     languages = {(r["name"], r["code"]) for r in _rows(out, "languages.csv")}
     assert languages == {("English", "en"), ("Polish", "pl")}
     schedules = [r for r in _rows(out, "schedules.csv") if r["service_id"] == ids["full"]]
-    assert [(r["description"], r["byday"], r["opens_at"], r["closes_at"], r["freq"], r["wkst"])
-            for r in schedules] == [
+    assert [
+        (r["description"], r["byday"], r["opens_at"], r["closes_at"], r["freq"], r["wkst"])
+        for r in schedules
+    ] == [
         ("Mon 9-5", "MO", "09:00:00", "17:00:00", "WEEKLY", "MO"),
         ("+Tue 10-4", "", "", "", "", ""),  # not a form we read: free text only
-    ]  # fmt: skip
+    ]
 
 
 def test_a_line_of_several_day_groups_round_trips(app: Any, other_app: Any, tmp_path: Path) -> None:

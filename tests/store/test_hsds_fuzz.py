@@ -23,8 +23,18 @@ from referral_desk.store.hsds.schema import TABLES
 from referral_desk.store.models import ChangeEntry, Location, Organisation, Service
 
 IDS = [f"{n:08d}-0000-4000-8000-000000000000" for n in range(1, 7)]
-TABLE_NAMES = ["organization", "service", "location", "service_at_location", "phone",
-               "service_area", "attribute", "taxonomy_term", "taxonomy", "schedule"]  # fmt: skip
+TABLE_NAMES = [
+    "organization",
+    "service",
+    "location",
+    "service_at_location",
+    "phone",
+    "service_area",
+    "attribute",
+    "taxonomy_term",
+    "taxonomy",
+    "schedule",
+]
 FUZZ = settings(
     max_examples=60,
     deadline=None,
@@ -108,11 +118,15 @@ def descriptor(draw: Any, tables: list[str]) -> bytes:
         return json.dumps(draw(json_values)).encode()
     resources: list[Any] = [{"name": t, "path": TABLES[t].path} for t in tables]
     if draw(st.booleans()):
-        resources.append(draw(st.one_of(
-            st.fixed_dictionaries({"name": nasty_text, "path": nasty_text}),
-            st.fixed_dictionaries({"path": st.lists(nasty_text, max_size=2)}),
-            json_values,
-        )))  # fmt: skip
+        resources.append(
+            draw(
+                st.one_of(
+                    st.fixed_dictionaries({"name": nasty_text, "path": nasty_text}),
+                    st.fixed_dictionaries({"path": st.lists(nasty_text, max_size=2)}),
+                    json_values,
+                )
+            )
+        )
     return json.dumps({"resources": resources}).encode()
 
 

@@ -214,8 +214,7 @@ def test_a_zip_with_too_many_members_is_refused(app: Any, tmp_path: Path) -> Non
 
 def test_the_whole_package_has_a_size_limit(app: Any, tmp_path: Path) -> None:
     pkg = write_package(tmp_path / "pkg", small_tables())
-    refused(app, pkg, "larger than the limit of 2 kB in all",
-            limits=Limits(max_package_bytes=2048))  # fmt: skip
+    refused(app, pkg, "larger than the limit of 2 kB in all", limits=Limits(max_package_bytes=2048))
     size = sum(f.stat().st_size for f in pkg.iterdir())
     assert run(app, pkg, limits=Limits(max_package_bytes=size)).counts["service"]["new"] == 2
 
@@ -237,15 +236,17 @@ def test_a_table_of_empty_rows_beyond_the_row_limit_is_refused(app: Any, tmp_pat
 
 def test_row_limits_count_rows_as_they_stream(app: Any, tmp_path: Path) -> None:
     pkg = write_package(tmp_path / "pkg", small_tables())
-    refused(app, pkg, "services.csv has more than 1 rows",
-            limits=Limits(max_rows={"service": 1}))  # fmt: skip
+    refused(app, pkg, "services.csv has more than 1 rows", limits=Limits(max_rows={"service": 1}))
 
 
 def test_a_table_with_too_many_columns_is_refused(app: Any, tmp_path: Path) -> None:
     tables = small_tables()
     columns = {"organization": ["id", "name", "description", *(f"x{i}" for i in range(300))]}
-    refused(app, write_package(tmp_path / "pkg", tables, columns=columns),
-            "organizations.csv has more than 200 columns")  # fmt: skip
+    refused(
+        app,
+        write_package(tmp_path / "pkg", tables, columns=columns),
+        "organizations.csv has more than 200 columns",
+    )
 
 
 # --- datapackage.json ----------------------------------------------------------------------
@@ -329,10 +330,14 @@ def test_a_huge_row_is_rejected_and_the_rest_imported(app: Any, tmp_path: Path) 
 def test_rows_attached_to_one_record_are_bounded(app: Any, tmp_path: Path) -> None:
     tables = small_tables()
     tables["phone"] = [
-        {"id": f"{n:08d}-0000-4000-8000-00000000aaaa", "service_id": SVC,
-         "number": "0113 496 0001", "description": "d" * 100_000}
+        {
+            "id": f"{n:08d}-0000-4000-8000-00000000aaaa",
+            "service_id": SVC,
+            "number": "0113 496 0001",
+            "description": "d" * 100_000,
+        }
         for n in range(1, 16)
-    ]  # fmt: skip
+    ]
     plan = run(app, write_package(tmp_path / "pkg", tables))
     skipped = [i for i in plan.rejected if i.table == "phone"]
     assert len(skipped) == 5  # 10 rows of ~100 kB fit in 1 MB

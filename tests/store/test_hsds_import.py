@@ -71,8 +71,10 @@ def test_official_example_imports_with_its_dangling_links_dropped(app: Any) -> N
     assert "induction loops" in svc.accessibility
     assert svc.location is not None
     assert (svc.location.address_1, svc.location.city, svc.location.postcode) == (
-        "1-30 Main Street", "MyCity", "ABC 1234",
-    )  # fmt: skip
+        "1-30 Main Street",
+        "MyCity",
+        "ABC 1234",
+    )
     assert len(svc.areas) == 1
     (org,) = live(app, Organisation)
     assert org.company_number == "1234567"
@@ -335,8 +337,9 @@ def test_reimport_never_wipes_fields_held_only_locally(app: Any, tmp_path: Path)
     run(app, write_package(tmp_path / "a", small_tables()))
     admin.set_precheck(SVC, isp_agreed=True, reports_attendance=True, reports_progress=False)
     admin.set_capacity(SVC, "waiting list")
-    admin.update_service(SVC, prisons=["HMP Leeds"], offence_exclusions=["arson"],
-                         categories=["accommodation"])  # fmt: skip
+    admin.update_service(
+        SVC, prisons=["HMP Leeds"], offence_exclusions=["arson"], categories=["accommodation"]
+    )
     admin.verify_today(SVC)
     tables = small_tables()
     tables["service"][0]["assured_date"] = "2020-01-01"  # older than our verification
@@ -352,12 +355,17 @@ def test_reimport_never_wipes_fields_held_only_locally(app: Any, tmp_path: Path)
 def test_taxonomy_terms_map_to_need_categories_by_name(app: Any, tmp_path: Path) -> None:
     tax = uid(20)
     terms = [
-        {"id": uid(21), "code": "ACC", "name": "Accommodation", "description": "d",
-         "taxonomy_id": tax},
+        {
+            "id": uid(21),
+            "code": "ACC",
+            "name": "Accommodation",
+            "description": "d",
+            "taxonomy_id": tax,
+        },
         {"id": uid(22), "code": "", "name": "drug misuse", "description": "d"},
         {"id": uid(23), "code": "hlth", "name": "Health - physical & mental", "description": "d"},
         {"id": uid(24), "code": "accommodation", "name": "Dog grooming", "description": "d"},
-    ]  # fmt: skip
+    ]
     tables = small_tables()
     tables["taxonomy"] = [{"id": tax, "name": "Council services", "description": "d"}]
     tables["taxonomy_term"] = terms

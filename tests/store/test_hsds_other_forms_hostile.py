@@ -113,8 +113,12 @@ def test_control_characters_in_json_are_cleaned_and_never_echoed(app: Any, tmp_p
 
 
 def test_personal_data_in_a_rejected_json_is_not_in_the_refusal(app: Any, tmp_path: Path):
-    bad = {"id": SECRET, "name": "", "description": SECRET,
-           "organization": {"id": SECRET, "name": SECRET}}  # fmt: skip
+    bad = {
+        "id": SECRET,
+        "name": "",
+        "description": SECRET,
+        "organization": {"id": SECRET, "name": SECRET},
+    }
     with pytest.raises(PackageError) as err, app.db.write() as session:
         import_package(session, write_json(tmp_path / "f.json", [bad]))
     assert SECRET not in str(err.value)
@@ -125,10 +129,25 @@ json_value = st.recursive(
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(nasty, inner, max_size=3)),
     max_leaves=12,
 )
-SERVICE_KEYS = ["id", "name", "status", "description", "organization", "organization_id",
-                "phones", "schedules", "service_at_locations", "attributes", "languages",
-                "service_areas", "eligibilitys", "contacts", "regular_schedules",
-                "service_taxonomys", "cost_options"]  # fmt: skip
+SERVICE_KEYS = [
+    "id",
+    "name",
+    "status",
+    "description",
+    "organization",
+    "organization_id",
+    "phones",
+    "schedules",
+    "service_at_locations",
+    "attributes",
+    "languages",
+    "service_areas",
+    "eligibilitys",
+    "contacts",
+    "regular_schedules",
+    "service_taxonomys",
+    "cost_options",
+]
 
 
 @st.composite
@@ -143,12 +162,14 @@ def service_like(draw: Any) -> Any:
 
 
 @FUZZ
-@given(document=st.one_of(
-    json_value,
-    st.lists(service_like(), max_size=4),
-    st.builds(lambda items: {"contents": items}, st.lists(service_like(), max_size=4)),
-    service_like(),
-))  # fmt: skip
+@given(
+    document=st.one_of(
+        json_value,
+        st.lists(service_like(), max_size=4),
+        st.builds(lambda items: {"contents": items}, st.lists(service_like(), max_size=4)),
+        service_like(),
+    )
+)
 def test_any_json_is_imported_or_refused_cleanly(app: Any, document: Any) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -216,11 +237,21 @@ def test_publisher_is_the_name_without_a_trailing_date() -> None:
 
 @FUZZ
 @given(
-    table=st.sampled_from(["organizations.csv", "services.csv", "phones.csv",
-                           "regular_schedules.csv", "physical_addresses.csv"]),
-    cells=st.lists(st.one_of(nasty, st.sampled_from(["1", "2", "10", "100", "active", ""])),
-                   min_size=1, max_size=40),
-)  # fmt: skip
+    table=st.sampled_from(
+        [
+            "organizations.csv",
+            "services.csv",
+            "phones.csv",
+            "regular_schedules.csv",
+            "physical_addresses.csv",
+        ]
+    ),
+    cells=st.lists(
+        st.one_of(nasty, st.sampled_from(["1", "2", "10", "100", "active", ""])),
+        min_size=1,
+        max_size=40,
+    ),
+)
 def test_hostile_cells_in_a_legacy_package(app: Any, table: str, cells: list[str]) -> None:
     files = {k: [dict(r) for r in v] for k, v in V11_FILES.items()}
     rows = files[table]

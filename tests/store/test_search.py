@@ -307,9 +307,18 @@ def names(db: Database, services: dict[str, str], **kwargs: object) -> set[str]:
 
 
 ACTIVE = {
-    "plain", "housing", "custody", "gate", "women", "men", "young", "paid", "prechecked",
-    "half_checked", "full",
-}  # fmt: skip
+    "plain",
+    "housing",
+    "custody",
+    "gate",
+    "women",
+    "men",
+    "young",
+    "paid",
+    "prechecked",
+    "half_checked",
+    "full",
+}
 
 
 def test_defaults_exclude_inactive_and_deleted(

@@ -97,14 +97,22 @@ def test_migration_rewrites_stored_values_into_the_canonical_form(tmp_path: Path
     con.close()
     open_test_database(tmp_path).close()  # backs up, then upgrades to head
     con = connect_db(tmp_path / DB_FILENAME)
-    assert con.execute("SELECT created_at, updated_at, given_name, date_of_birth FROM person"
-                       ).fetchone() == ("2026-03-02 16:21:00.000000",
-                                        "2026-03-02 16:21:00.500000", "2026-03-02T16:21:00",
-                                        "1980-05-06")  # fmt: skip
+    assert con.execute(
+        "SELECT created_at, updated_at, given_name, date_of_birth FROM person"
+    ).fetchone() == (
+        "2026-03-02 16:21:00.000000",
+        "2026-03-02 16:21:00.500000",
+        "2026-03-02T16:21:00",
+        "1980-05-06",
+    )
     values = dict(con.execute("SELECT seq, value FROM change_entry ORDER BY seq").fetchall())
     assert values == {
-        1: json.dumps("2026-03-02 16:21:00.000000"), 2: "null", 3: '"2026-03-02T16:21:00"',
-        4: '"1980-05-06"', 5: '"not a date"', 6: json.dumps("2026-03-02 16:21:00.000123"),
-    }  # fmt: skip
+        1: json.dumps("2026-03-02 16:21:00.000000"),
+        2: "null",
+        3: '"2026-03-02T16:21:00"',
+        4: '"1980-05-06"',
+        5: '"not a date"',
+        6: json.dumps("2026-03-02 16:21:00.000123"),
+    }
     assert con.execute("SELECT at FROM audit_entry").fetchone() == ("2026-03-02 00:00:00.000000",)
     con.close()

@@ -63,8 +63,9 @@ def _build_template(folder: Path) -> Path:
         org = Organisation(id="5a0c3a3e-0000-4000-8000-0000000000aa", name="Test Trust")
         session.add(org)
         for i, sid in enumerate(SERVICE_IDS):
-            session.add(Service(id=sid, organisation_id=org.id, name=f"Service {i}",
-                                response_days=5))  # fmt: skip
+            session.add(
+                Service(id=sid, organisation_id=org.id, name=f"Service {i}", response_days=5)
+            )
     SyncEngine(db)._site_salt()  # copies share it, so tests pay the KDF once per session
     db.close()
     return folder
@@ -89,10 +90,15 @@ def copy_site(template: Path, folder: Path, keys: KeyCache | None = None) -> Sit
 def open_site(folder: Path, keys: KeyCache | None = None) -> Site:
     db = open_test_database(folder)
     return Site(
-        path=folder, db=db, people=PeopleService(db), needs=NeedService(db),
-        referrals=ReferralService(db), follow_ups=FollowUpService(db),
-        profile=ProfileService(db), sync=SyncService(db, keys=keys or KEYS, kdf=FAST_KDF),
-    )  # fmt: skip
+        path=folder,
+        db=db,
+        people=PeopleService(db),
+        needs=NeedService(db),
+        referrals=ReferralService(db),
+        follow_ups=FollowUpService(db),
+        profile=ProfileService(db),
+        sync=SyncService(db, keys=keys or KEYS, kdf=FAST_KDF),
+    )
 
 
 @pytest.fixture
@@ -116,8 +122,9 @@ def digest(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     try:
         out = {}
         for name, model in SYNCED_MODELS.items():
-            cols = ", ".join(f'"{c.name}"' for c in model.__table__.columns
-                             if c.name != "updated_at")  # fmt: skip
+            cols = ", ".join(
+                f'"{c.name}"' for c in model.__table__.columns if c.name != "updated_at"
+            )
             out[name] = conn.execute(f'SELECT {cols} FROM "{name}" ORDER BY id').fetchall()
         return out
     finally:
@@ -128,11 +135,14 @@ def full_state(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (for "nothing at all was written" checks)."""
     conn = connect_db(db.path)
     try:
-        names = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'service_fts%'"
-        )]  # fmt: skip
-        return {n: sorted(conn.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr)
-                for n in names}  # fmt: skip
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master"
+                " WHERE type = 'table' AND name NOT LIKE 'service_fts%'"
+            )
+        ]
+        return {n: sorted(conn.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr) for n in names}
     finally:
         conn.close()
 
@@ -148,6 +158,12 @@ def h() -> Any:
     from types import SimpleNamespace
 
     return SimpleNamespace(
-        digest=digest, full_state=full_state, copy_site=copy_site, open_site=open_site,
-        PASSPHRASE=PASSPHRASE, SERVICE_IDS=SERVICE_IDS, KEYS=KEYS, FAST_KDF=FAST_KDF,
-    )  # fmt: skip
+        digest=digest,
+        full_state=full_state,
+        copy_site=copy_site,
+        open_site=open_site,
+        PASSPHRASE=PASSPHRASE,
+        SERVICE_IDS=SERVICE_IDS,
+        KEYS=KEYS,
+        FAST_KDF=FAST_KDF,
+    )

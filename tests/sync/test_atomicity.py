@@ -44,21 +44,49 @@ def _big_bundle(h: Any, path: Path, people: int = 300) -> None:
     for i in range(people):
         rid = str(uuid.uuid4())
         fields = {
-            "given_name": f"Given{i}", "family_name": "Family", "date_of_birth": "1980-01-01",
-            "crn": None, "nomis": None, "pnc": None, "gender": "", "ethnicity": "",
-            "disability": "", "religion": "", "foreign_national": None, "setting": "community",
-            "prison": "", "area": "", "office": "", "expected_release_date": None,
-            "cohort_iom": False, "cohort_ppo": False, "cohort_womens": False,
-            "cohort_young_adult": False, "owner_officer_id": None, "contact_preferences": "",
-            "consent_given_on": None, "consent_scope": "", "consent_withdrawn_on": None,
-            "closed_on": None, "created_at": "2026-01-01T09:00:00", "site_id": site,
+            "given_name": f"Given{i}",
+            "family_name": "Family",
+            "date_of_birth": "1980-01-01",
+            "crn": None,
+            "nomis": None,
+            "pnc": None,
+            "gender": "",
+            "ethnicity": "",
+            "disability": "",
+            "religion": "",
+            "foreign_national": None,
+            "setting": "community",
+            "prison": "",
+            "area": "",
+            "office": "",
+            "expected_release_date": None,
+            "cohort_iom": False,
+            "cohort_ppo": False,
+            "cohort_womens": False,
+            "cohort_young_adult": False,
+            "owner_officer_id": None,
+            "contact_preferences": "",
+            "consent_given_on": None,
+            "consent_scope": "",
+            "consent_withdrawn_on": None,
+            "closed_on": None,
+            "created_at": "2026-01-01T09:00:00",
+            "site_id": site,
             "deleted_at": None,
-        }  # fmt: skip
+        }
         for name, value in fields.items():
             seq += 1
             entries.append([site, seq, "person", rid, name, json.dumps(value), stamp + seq, 0])
-    data, _ = b.seal(entries, [], site_id=site, vector={site: seq}, passphrase=h.PASSPHRASE,
-                     keys=h.KEYS, salt=b"\x02" * 16, kdf=h.FAST_KDF)  # fmt: skip
+    data, _ = b.seal(
+        entries,
+        [],
+        site_id=site,
+        vector={site: seq},
+        passphrase=h.PASSPHRASE,
+        keys=h.KEYS,
+        salt=b"\x02" * 16,
+        kdf=h.FAST_KDF,
+    )
     path.write_bytes(data)
 
 
@@ -103,8 +131,10 @@ def test_killed_import_leaves_before_or_after(make_site, tmp_path, h):
         folder = _copy(site.path, tmp_path / f"run{attempt}")
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(folder), str(bundle), h.PASSPHRASE],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "go"
         time.sleep(rng.uniform(0, duration * 1.2))

@@ -51,11 +51,17 @@ print(json.dumps({"outcome": outcome, "peak_mb": peak}))
 def _huge_file(path: Path, fmt: int) -> None:
     """A valid header followed by 500 MB (a sparse file: no disk space used)."""
     header = c.BundleHeader(
-        format=fmt, schema=2, app="0.1.0", bundle_id=str(uuid.uuid4()),
-        site_id=str(uuid.uuid4()), created="2026-03-02T10:00:00", salt=b"\x05" * 16,
-        kdf=KdfParams(n=2**14), nonce=b"\x00" * (12 if fmt == 1 else 7),
+        format=fmt,
+        schema=2,
+        app="0.1.0",
+        bundle_id=str(uuid.uuid4()),
+        site_id=str(uuid.uuid4()),
+        created="2026-03-02T10:00:00",
+        salt=b"\x05" * 16,
+        kdf=KdfParams(n=2**14),
+        nonce=b"\x00" * (12 if fmt == 1 else 7),
         segment=c.SEGMENT if fmt == 2 else 0,
-    )  # fmt: skip
+    )
     with open(path, "wb") as fh:
         fh.write(header.prefix())
         fh.seek(HUGE)
@@ -73,8 +79,11 @@ def test_a_huge_file_with_a_valid_header_is_refused_within_budget(
     _huge_file(path, fmt)
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(site.path), str(path), passphrase],
-        capture_output=True, text=True, timeout=300, env={**os.environ},
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["outcome"] != "imported" and "\n" not in result["outcome"]

@@ -31,9 +31,16 @@ def _entries(n: int = 5) -> list[list[object]]:
 def _seal(**kw: object) -> tuple[bytes, b.Manifest]:
     entries = kw.pop("entries", _entries())
     return b.seal(
-        entries, [[SITE, 0, {SITE: 0}]], site_id=SITE, vector={SITE: 5}, passphrase=PW,
-        keys=KEYS, salt=SALT, kdf=FAST, **kw,
-    )  # fmt: skip
+        entries,
+        [[SITE, 0, {SITE: 0}]],
+        site_id=SITE,
+        vector={SITE: 5},
+        passphrase=PW,
+        keys=KEYS,
+        salt=SALT,
+        kdf=FAST,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +124,9 @@ def test_newer_format(sealed: bytes) -> None:
 
 def test_a_bundle_of_the_first_schema_still_opens() -> None:
     """Bundles written before `referral.risk_note` existed (schema 1) import unchanged."""
-    entries = [[SITE, i + 1, "person", "p1", "given_name", json.dumps("Zebedee"), 7, 0]
-               for i in range(5)]  # fmt: skip
+    entries = [
+        [SITE, i + 1, "person", "p1", "given_name", json.dumps("Zebedee"), 7, 0] for i in range(5)
+    ]
     data, _ = _seal(schema=1, entries=entries)
     bundle = b.unlock(data, PW, KEYS).parse()
     assert bundle.header.schema == 1

@@ -26,9 +26,15 @@ def _rewrite(h: Any, src: Path, dst: Path, change: Any) -> None:
     entries = [list(e) for e in bundle.entries]
     change(entries)
     data, _ = b.seal(
-        entries, bundle.knowledge, site_id=bundle.header.site_id, vector=bundle.manifest.vector,
-        passphrase=h.PASSPHRASE, keys=h.KEYS, salt=bundle.header.salt, kdf=bundle.header.kdf,
-    )  # fmt: skip
+        entries,
+        bundle.knowledge,
+        site_id=bundle.header.site_id,
+        vector=bundle.manifest.vector,
+        passphrase=h.PASSPHRASE,
+        keys=h.KEYS,
+        salt=bundle.header.salt,
+        kdf=bundle.header.kdf,
+    )
     dst.write_bytes(data)
 
 
@@ -64,8 +70,12 @@ def test_dirty_text_from_an_old_site_is_cleaned_alike_everywhere(make_site, tmp_
 
 
 def _specs_by_kind() -> list[q.FieldSpec]:
-    return [s for t in table_specs().values() for s in t.values()
-            if s.kind == "str" and s.fk_table is None and s.choices is None]  # fmt: skip
+    return [
+        s
+        for t in table_specs().values()
+        for s in t.values()
+        if s.kind == "str" and s.fk_table is None and s.choices is None
+    ]
 
 
 @given(st.sampled_from(_specs_by_kind()), st.text())

@@ -183,13 +183,21 @@ def test_end_to_end_command_line(tmp_path, passphrase):
     assert made.returncode == 0, made.stderr  # sets the unlock passphrase up (issue 12)
     refused = subprocess.run(
         [*base, "sync", "--store", str(store)],
-        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert refused.returncode != 0 and len(refused.stderr.strip().splitlines()) == 1
     env[sync_cmd.ENV_PASSPHRASE] = passphrase
     done = subprocess.run(
         [*base, "sync", "--store", str(store), "--json"],
-        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["exported"]["entries"] > 0

@@ -18,13 +18,29 @@ from referral_desk.domain.errors import DomainError
 NAMES = ["Ann", "Bo", "Cy"]
 NEED_STATES = ["open", "referred", "met", "unmet-no-service", "closed_no_longer_needed"]
 REF_STATES = [
-    "acknowledged", "accepted", "declined", "started", "completed", "withdrawn", "ended_early",
-]  # fmt: skip
+    "acknowledged",
+    "accepted",
+    "declined",
+    "started",
+    "completed",
+    "withdrawn",
+    "ended_early",
+]
 REASONS = {"declined": "no_capacity", "withdrawn": "duplicate", "ended_early": "moved"}
 WORK = [
-    "ref_status", "edit", "need_status", "refer", "need", "add", "followup", "ref_status",
-    "edit", "delete_referral", "delete_need", "delete_person",
-]  # fmt: skip
+    "ref_status",
+    "edit",
+    "need_status",
+    "refer",
+    "need",
+    "add",
+    "followup",
+    "ref_status",
+    "edit",
+    "delete_referral",
+    "delete_need",
+    "delete_person",
+]
 EXCHANGE = ["store", "export", "import", "store_file"]
 
 
@@ -82,8 +98,9 @@ class World:
             referrals = self.live(i, "referrals")
             if op == "refer" or not referrals:
                 op = "refer"
-                s.referrals.make(pick(needs), data.draw(st.sampled_from(self.h.SERVICE_IDS)),
-                                 consent=True)  # fmt: skip
+                s.referrals.make(
+                    pick(needs), data.draw(st.sampled_from(self.h.SERVICE_IDS)), consent=True
+                )
                 return
             if op == "ref_status":
                 state = data.draw(st.sampled_from(REF_STATES))
@@ -127,8 +144,11 @@ class World:
             if files := self.visible(i):
                 self.import_file(i, data.draw(st.sampled_from(files)))
         elif op == "store_file":  # one store bundle, in any order, maybe again
-            bundles = sorted((self.store / "outbox").glob("*/*.rdsync")) if (
-                self.store / "outbox").is_dir() else []  # fmt: skip
+            bundles = (
+                sorted((self.store / "outbox").glob("*/*.rdsync"))
+                if (self.store / "outbox").is_dir()
+                else []
+            )
             i = data.draw(st.sampled_from([0, 1]))
             mine = self.sites[i].site_id
             bundles = [b for b in bundles if b.parent.name != mine]
@@ -180,8 +200,9 @@ def test_all_sites_converge(template_dir, tmp_path_factory, h, data):
     try:
         world = World(root, make, h)
         for i, site in enumerate(world.sites):  # something to work on everywhere
-            pid = site.people.add(given_name=NAMES[i], family_name="Start",
-                                  date_of_birth="1985-02-03").id  # fmt: skip
+            pid = site.people.add(
+                given_name=NAMES[i], family_name="Start", date_of_birth="1985-02-03"
+            ).id
             need = site.needs.log(pid, "accommodation", "start")
             site.referrals.make(need.id, h.SERVICE_IDS[0], consent=True)
         for _ in range(data.draw(st.integers(6, 20), label="steps")):

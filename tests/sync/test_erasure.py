@@ -13,8 +13,9 @@ from referral_desk.store.models import Need
 
 
 def _person(site: Any, given: str = "Zebedee") -> str:
-    return site.people.add(given_name=given, family_name="Quux", date_of_birth="1980-05-06",
-                           crn="X123456").id  # fmt: skip
+    return site.people.add(
+        given_name=given, family_name="Quux", date_of_birth="1980-05-06", crn="X123456"
+    ).id
 
 
 def _db_text(site: Any) -> bytes:
@@ -106,8 +107,14 @@ def test_everything_made_for_a_deleted_person_elsewhere_is_erased(
     a.people.delete(pid)
     need = b.needs.log(pid, "finance", "owes money secret-1")
     b.needs.set_status(need.id, "unmet-no-service", note="secret-2")
-    ref = b.referrals.make(need.id, h.SERVICE_IDS[0], consent=True, availability="secret-3",
-                           share_risk=True, risk_note="secret-4")  # fmt: skip
+    ref = b.referrals.make(
+        need.id,
+        h.SERVICE_IDS[0],
+        consent=True,
+        availability="secret-3",
+        share_risk=True,
+        risk_note="secret-4",
+    )
     b.referrals.record_status(ref.id, "acknowledged", note="secret-5")
     b.follow_ups.add(pid, "2026-04-01", "secret-6", referral_id=ref.id)
     b.people.add_note(pid, "secret-7", referral_id=ref.id)
@@ -115,12 +122,24 @@ def test_everything_made_for_a_deleted_person_elsewhere_is_erased(
     for site in (a, b):
         raw = _db_text(site)
         assert [i for i in range(1, 8) if f"secret-{i}".encode() in raw] == []
-        for table in ("person", "need", "need_status_change", "referral",
-                      "referral_status_change", "follow_up", "case_note"):  # fmt: skip
-            live = connect_db(site.db.path).execute(
-                f"SELECT count(*) FROM {table} WHERE deleted_at IS NULL AND id IN "
-                "(SELECT record_id FROM change_entry WHERE site_id = ?)", (b.site_id,)
-            ).fetchone()[0]  # fmt: skip
+        for table in (
+            "person",
+            "need",
+            "need_status_change",
+            "referral",
+            "referral_status_change",
+            "follow_up",
+            "case_note",
+        ):
+            live = (
+                connect_db(site.db.path)
+                .execute(
+                    f"SELECT count(*) FROM {table} WHERE deleted_at IS NULL AND id IN "
+                    "(SELECT record_id FROM change_entry WHERE site_id = ?)",
+                    (b.site_id,),
+                )
+                .fetchone()[0]
+            )
             assert live == 0, table
     assert h.digest(a.db) == h.digest(b.db)
 

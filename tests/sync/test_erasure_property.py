@@ -24,10 +24,23 @@ from referral_desk.store.ownership import owner_links
 from referral_desk.sync import bundle as bfmt
 
 WORK = [
-    "person", "need", "need", "refer", "refer", "ref_note", "ref_note", "need_note", "followup",
-    "complete", "case_note", "delete_person", "delete_person", "delete_person", "delete_need",
+    "person",
+    "need",
+    "need",
+    "refer",
+    "refer",
+    "ref_note",
+    "ref_note",
+    "need_note",
+    "followup",
+    "complete",
+    "case_note",
+    "delete_person",
+    "delete_person",
+    "delete_person",
+    "delete_need",
     "delete_referral",
-]  # fmt: skip
+]
 EXCHANGE = ["store", "store", "export", "import", "store_file"]
 REF_STATES = ["acknowledged", "accepted", "declined", "started", "withdrawn"]
 REASONS = {"declined": "no_capacity", "withdrawn": "duplicate"}
@@ -69,14 +82,17 @@ class World:
 
     def live(self, i: int, table: str, **where: str) -> list[str]:
         cond = "".join(f" AND {k} = ?" for k in where)
-        rows = query(self.sites[i].db.path,
-                     f"SELECT id FROM {table} WHERE deleted_at IS NULL{cond} ORDER BY id",
-                     tuple(where.values()))  # fmt: skip
+        rows = query(
+            self.sites[i].db.path,
+            f"SELECT id FROM {table} WHERE deleted_at IS NULL{cond} ORDER BY id",
+            tuple(where.values()),
+        )
         return [r[0] for r in rows]
 
     def note(self, i: int, table: str, column: str, tok: str) -> None:
-        rows = query(self.sites[i].db.path, f"SELECT id FROM {table} WHERE {column} LIKE ?",
-                     (f"%{tok}%",))  # fmt: skip
+        rows = query(
+            self.sites[i].db.path, f"SELECT id FROM {table} WHERE {column} LIKE ?", (f"%{tok}%",)
+        )
         for (rid,) in rows:
             self.tokens[tok] = (table, rid)
 
@@ -89,7 +105,7 @@ class World:
                 f"SELECT 1 FROM {table} WHERE id = ? AND deleted_at IS NOT NULL",
                 (rid,),
             ):
-                out.add(tok)  # fmt: skip
+                out.add(tok)
         return out
 
     def check_bundle(self, path: Path, erased: set[str]) -> None:
@@ -121,8 +137,9 @@ class World:
                 op = "person"
                 given, family = self.token(), self.token()
                 crn = f"Q{self.n:06d}"
-                pid = s.people.add(given_name=given, family_name=family,
-                                   date_of_birth="1990-01-01", crn=crn).id  # fmt: skip
+                pid = s.people.add(
+                    given_name=given, family_name=family, date_of_birth="1990-01-01", crn=crn
+                ).id
                 for tok in (given, family, crn):
                     self.tokens[tok] = ("person", pid)
                 return
@@ -164,16 +181,22 @@ class World:
             if op == "refer" or not referrals:
                 op = "refer"
                 tok, risk = self.token(), self.token()
-                ref = s.referrals.make(pick(needs), data.draw(st.sampled_from(self.h.SERVICE_IDS)),
-                                       consent=True, availability=f"mornings {tok}",
-                                       share_risk=True, risk_note=f"risk {risk}")  # fmt: skip
+                ref = s.referrals.make(
+                    pick(needs),
+                    data.draw(st.sampled_from(self.h.SERVICE_IDS)),
+                    consent=True,
+                    availability=f"mornings {tok}",
+                    share_risk=True,
+                    risk_note=f"risk {risk}",
+                )
                 self.tokens[tok] = self.tokens[risk] = ("referral", ref.id)
                 return
             if op == "ref_note":
                 state = data.draw(st.sampled_from(REF_STATES))
                 tok = self.token()
-                s.referrals.record_status(pick(referrals), state, reason=REASONS.get(state),
-                                          note=f"told {tok}")  # fmt: skip
+                s.referrals.record_status(
+                    pick(referrals), state, reason=REASONS.get(state), note=f"told {tok}"
+                )
                 self.note(i, "referral_status_change", "note", tok)
                 return
             if op == "delete_referral":

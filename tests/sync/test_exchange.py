@@ -17,8 +17,13 @@ from referral_desk.sync.state import STORE_FILE, StoreError
 
 
 def _person(site: Any, given: str = "Zebedee", crn: str = "X123456") -> str:
-    return site.people.add(given_name=given, family_name="Quux", date_of_birth="1980-05-06",
-                           crn=crn, consent_given_on="2025-01-01").id  # fmt: skip
+    return site.people.add(
+        given_name=given,
+        family_name="Quux",
+        date_of_birth="1980-05-06",
+        crn=crn,
+        consent_given_on="2025-01-01",
+    ).id
 
 
 def _caseload(site: Any, h: Any) -> dict[str, str]:
@@ -53,8 +58,9 @@ def test_a_shared_risk_note_reaches_the_colleague_and_its_deletion_erases_it(
 ):
     a, b = make_site("a"), make_site("b")
     need = a.needs.log(_person(a), "accommodation", "needs a flat")
-    ref = a.referrals.make(need.id, h.SERVICE_IDS[0], consent=True, share_risk=True,
-                           risk_note="No lone home visits")  # fmt: skip
+    ref = a.referrals.make(
+        need.id, h.SERVICE_IDS[0], consent=True, share_risk=True, risk_note="No lone home visits"
+    )
     store = tmp_path / "store"
     store.mkdir()
     a.sync.sync_now(store, passphrase)
@@ -287,10 +293,16 @@ def test_refusals_write_nothing(make_site, tmp_path, h, passphrase):
 
     def reseal(**kw: Any) -> bytes:
         return bfmt.seal(
-            parsed.entries, parsed.knowledge, site_id=parsed.header.site_id,
-            vector=parsed.manifest.vector, passphrase=passphrase, keys=h.KEYS,
-            salt=parsed.header.salt, kdf=parsed.header.kdf, **kw,
-        )[0]  # fmt: skip
+            parsed.entries,
+            parsed.knowledge,
+            site_id=parsed.header.site_id,
+            vector=parsed.manifest.vector,
+            passphrase=passphrase,
+            keys=h.KEYS,
+            salt=parsed.header.salt,
+            kdf=parsed.header.kdf,
+            **kw,
+        )[0]
 
     cases["newer"] = reseal(schema=bfmt.SYNC_SCHEMA + 1)
     cases["lying"] = reseal(manifest_changes={"counts": {"person": 1}})

@@ -35,8 +35,17 @@ def _entries(n: int, site: str | None = None) -> list[list[object]]:
 def _seal(entries: list[list[object]], **kw: object) -> bytes:
     site = entries[0][0] if entries else str(uuid.uuid4())
     top = max((e[1] for e in entries if e[0] == site), default=0)
-    return b.seal(entries, [[site, 0, {site: 0}]], site_id=site, vector={site: top},
-                  passphrase=PW, keys=KEYS, salt=SALT, kdf=FAST, **kw)[0]  # fmt: skip
+    return b.seal(
+        entries,
+        [[site, 0, {site: 0}]],
+        site_id=site,
+        vector={site: top},
+        passphrase=PW,
+        keys=KEYS,
+        salt=SALT,
+        kdf=FAST,
+        **kw,
+    )[0]
 
 
 def _segments(data: bytes, segment: int) -> tuple[bytes, list[bytes]]:
@@ -94,8 +103,9 @@ def test_first_segment_failing_means_wrong_passphrase(multi: bytes) -> None:
 def test_entries_out_of_order_are_refused() -> None:
     out = io.BytesIO()
     site = str(uuid.uuid4())
-    writer = b.BundleWriter(out, site_id=site, passphrase=PW, keys=KEYS, salt=SALT, kdf=FAST,
-                            strict=False)  # fmt: skip
+    writer = b.BundleWriter(
+        out, site_id=site, passphrase=PW, keys=KEYS, salt=SALT, kdf=FAST, strict=False
+    )
     entries = _entries(5, site)
     writer.entries([entries[1], entries[0], *entries[2:]])
     writer.finish([], vector={site: 5})
@@ -104,8 +114,9 @@ def test_entries_out_of_order_are_refused() -> None:
 
 
 def test_the_writer_refuses_to_write_out_of_order() -> None:
-    writer = b.BundleWriter(io.BytesIO(), site_id=str(uuid.uuid4()), passphrase=PW, keys=KEYS,
-                            salt=SALT, kdf=FAST)  # fmt: skip
+    writer = b.BundleWriter(
+        io.BytesIO(), site_id=str(uuid.uuid4()), passphrase=PW, keys=KEYS, salt=SALT, kdf=FAST
+    )
     entries = _entries(3)
     with pytest.raises(b.InconsistentBundle):
         writer.entries([entries[2], entries[0]])
@@ -122,8 +133,9 @@ def test_a_line_longer_than_the_reader_allows_is_refused(monkeypatch: pytest.Mon
 def test_the_writer_streams_segments_before_it_finishes() -> None:
     out = io.BytesIO()
     site = str(uuid.uuid4())
-    writer = b.BundleWriter(out, site_id=site, passphrase=PW, keys=KEYS, salt=SALT, kdf=FAST,
-                            segment=4096, level=0)  # fmt: skip
+    writer = b.BundleWriter(
+        out, site_id=site, passphrase=PW, keys=KEYS, salt=SALT, kdf=FAST, segment=4096, level=0
+    )
     header_size = out.tell()
     writer.entries(_entries(2000, site))  # about 200 kB of lines
     assert out.tell() > header_size + 100_000, "segments are written as they fill"
@@ -147,8 +159,16 @@ def test_a_format_1_file_written_by_the_released_code_still_imports(make_site, h
 def test_format_1_files_from_the_old_writer_read_like_before() -> None:
     entries = _entries(300)
     site = entries[0][0]
-    data = seal_format1(entries, [[site, 0, {site: 0}]], site_id=site, vector={site: 300},
-                        passphrase=PW, keys=KEYS, salt=SALT, kdf=FAST)  # fmt: skip
+    data = seal_format1(
+        entries,
+        [[site, 0, {site: 0}]],
+        site_id=site,
+        vector={site: 300},
+        passphrase=PW,
+        keys=KEYS,
+        salt=SALT,
+        kdf=FAST,
+    )
     bundle = b.unlock(data, PW, KEYS).parse()
     assert bundle.header.format == 1 and bundle.entries == entries
     with pytest.raises(b.WrongPassphrase):
@@ -160,8 +180,16 @@ def test_a_format_1_file_over_the_caps_asks_for_a_new_export(
 ) -> None:
     entries = _entries(3000)
     site = entries[0][0]
-    data = seal_format1(entries, [], site_id=site, vector={site: 3000}, passphrase=PW,
-                        keys=KEYS, salt=SALT, kdf=FAST)  # fmt: skip
+    data = seal_format1(
+        entries,
+        [],
+        site_id=site,
+        vector={site: 3000},
+        passphrase=PW,
+        keys=KEYS,
+        salt=SALT,
+        kdf=FAST,
+    )
     path = tmp_path / "old.rdsync"
     path.write_bytes(data)
     monkeypatch.setattr(b, "LEGACY_MAX_PAYLOAD", 100_000)  # decompressed: refused while reading

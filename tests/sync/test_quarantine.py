@@ -21,9 +21,15 @@ def _rewrite(h: Any, src: Path, dst: Path, change: Any) -> None:
     entries = [list(e) for e in bundle.entries]
     change(entries)
     data, _ = b.seal(
-        entries, bundle.knowledge, site_id=bundle.header.site_id, vector=bundle.manifest.vector,
-        passphrase=h.PASSPHRASE, keys=h.KEYS, salt=bundle.header.salt, kdf=bundle.header.kdf,
-    )  # fmt: skip
+        entries,
+        bundle.knowledge,
+        site_id=bundle.header.site_id,
+        vector=bundle.manifest.vector,
+        passphrase=h.PASSPHRASE,
+        keys=h.KEYS,
+        salt=bundle.header.salt,
+        kdf=bundle.header.kdf,
+    )
     dst.write_bytes(data)
 
 

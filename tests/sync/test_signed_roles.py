@@ -161,8 +161,9 @@ def test_a_grant_replayed_after_its_revoke_changes_nothing(make_site, store, pas
     assert RoleService(keeper.db).current_role() == "officer"
     # A change the revoked keeper signs (by editing their own database) is refused.
     with keeper.db.write(reason="cheat") as session:
-        session.execute(sqlite_text("UPDATE service SET name = 'After revoke' WHERE id = :i"),
-                        {"i": SERVICE})  # fmt: skip
+        session.execute(
+            sqlite_text("UPDATE service SET name = 'After revoke' WHERE id = :i"), {"i": SERVICE}
+        )
     _log_service_name(keeper, "After revoke")
     keeper.sync.sync_now(store, passphrase)
     manager.sync.sync_now(store, passphrase)
@@ -177,18 +178,42 @@ def test_unsigned_directory_changes_from_an_older_bundle_are_quarantined(
 
     (manager,) = _team(make_site, store, passphrase)
     entry = [
-        "7b0c3a3e-0000-4000-8000-000000000009", 1, "service", SERVICE, "name",
-        json.dumps("From an old version"), 1 << 40, 0,
-    ]  # fmt: skip
-    data, _m = seal([entry], [], site_id=entry[0], vector={entry[0]: 1}, passphrase=passphrase,
-                    keys=h.KEYS, salt=b"s" * 16, kdf=h.FAST_KDF, schema=3)  # fmt: skip
+        "7b0c3a3e-0000-4000-8000-000000000009",
+        1,
+        "service",
+        SERVICE,
+        "name",
+        json.dumps("From an old version"),
+        1 << 40,
+        0,
+    ]
+    data, _m = seal(
+        [entry],
+        [],
+        site_id=entry[0],
+        vector={entry[0]: 1},
+        passphrase=passphrase,
+        keys=h.KEYS,
+        salt=b"s" * 16,
+        kdf=h.FAST_KDF,
+        schema=3,
+    )
     manager.sync.engine.import_bytes(data, passphrase)
     assert _service_name(manager) == "Service 0"
     assert UNSIGNED in _reasons(manager)
     # At the next import it is looked at again and stays aside: not counted as released.
     other = [entry[0], 2, "service", SERVICE, "description", json.dumps("x"), 1 << 41, 0]
-    data, _m = seal([other], [], site_id=entry[0], vector={entry[0]: 2}, passphrase=passphrase,
-                    keys=h.KEYS, salt=b"s" * 16, kdf=h.FAST_KDF, schema=3)  # fmt: skip
+    data, _m = seal(
+        [other],
+        [],
+        site_id=entry[0],
+        vector={entry[0]: 2},
+        passphrase=passphrase,
+        keys=h.KEYS,
+        salt=b"s" * 16,
+        kdf=h.FAST_KDF,
+        schema=3,
+    )
     again = manager.sync.engine.import_bytes(data, passphrase)
     assert (again.released, again.quarantined, again.still_quarantined) == (0, 1, 2)
 

@@ -33,22 +33,51 @@ def _people_bundle(h: Any, path: Path, people: int, *, damaged: bool = False) ->
     for i in range(people):
         rid = str(uuid.uuid4())
         fields = {
-            "given_name": f"Given{i}", "family_name": "Family", "date_of_birth": "1980-01-01",
-            "crn": None, "nomis": None, "pnc": None, "gender": "", "ethnicity": "",
-            "disability": "", "religion": "", "foreign_national": None, "setting": "community",
-            "prison": "", "area": "", "office": "", "expected_release_date": None,
-            "cohort_iom": False, "cohort_ppo": False, "cohort_womens": False,
-            "cohort_young_adult": False, "owner_officer_id": None, "contact_preferences": "",
-            "consent_given_on": None, "consent_scope": "", "consent_withdrawn_on": None,
-            "closed_on": None, "created_at": "2026-01-01T09:00:00", "site_id": site,
+            "given_name": f"Given{i}",
+            "family_name": "Family",
+            "date_of_birth": "1980-01-01",
+            "crn": None,
+            "nomis": None,
+            "pnc": None,
+            "gender": "",
+            "ethnicity": "",
+            "disability": "",
+            "religion": "",
+            "foreign_national": None,
+            "setting": "community",
+            "prison": "",
+            "area": "",
+            "office": "",
+            "expected_release_date": None,
+            "cohort_iom": False,
+            "cohort_ppo": False,
+            "cohort_womens": False,
+            "cohort_young_adult": False,
+            "owner_officer_id": None,
+            "contact_preferences": "",
+            "consent_given_on": None,
+            "consent_scope": "",
+            "consent_withdrawn_on": None,
+            "closed_on": None,
+            "created_at": "2026-01-01T09:00:00",
+            "site_id": site,
             "deleted_at": None,
-        }  # fmt: skip
+        }
         for name, value in fields.items():
             seq += 1
             entries.append([site, seq, "person", rid, name, json.dumps(value), stamp + seq, 0])
-    data, _ = b.seal(entries, [[site, 0, {site: 0}]], site_id=site, vector={site: seq},
-                     passphrase=h.PASSPHRASE, keys=h.KEYS, salt=b"\x02" * 16, kdf=h.FAST_KDF,
-                     segment=4096, level=1)  # fmt: skip
+    data, _ = b.seal(
+        entries,
+        [[site, 0, {site: 0}]],
+        site_id=site,
+        vector={site: seq},
+        passphrase=h.PASSPHRASE,
+        keys=h.KEYS,
+        salt=b"\x02" * 16,
+        kdf=h.FAST_KDF,
+        segment=4096,
+        level=1,
+    )
     if damaged:
         data = data[:-2000] + bytes([data[-2000] ^ 1]) + data[-1999:]
     path.write_bytes(data)
@@ -149,10 +178,11 @@ print("finished", len(commits), flush=True)
 
 def _run_child(folder: Path, bundle: Path, h: Any, kill_at: int) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", KILLED_CHILD, str(folder), str(bundle), h.PASSPHRASE,
-         str(kill_at)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [sys.executable, "-c", KILLED_CHILD, str(folder), str(bundle), h.PASSPHRASE, str(kill_at)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
@@ -222,8 +252,10 @@ def test_an_officer_saves_while_a_large_import_runs(make_site, tmp_path, h):
     _people_bundle(h, bundle, 200)  # 6 000 entries: about 20 batches of 0.15 s and more
     child = subprocess.Popen(
         [sys.executable, "-c", SLOW_CHILD, str(site.path), str(bundle), h.PASSPHRASE],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while _journal_state(site.path) != "applying":
@@ -231,8 +263,9 @@ def test_an_officer_saves_while_a_large_import_runs(make_site, tmp_path, h):
             assert time.monotonic() < deadline, "the import never started applying"
             time.sleep(0.02)
         started = time.monotonic()
-        saved = site.people.add(given_name="Officer", family_name="Save",
-                                date_of_birth="1975-05-05")  # fmt: skip
+        saved = site.people.add(
+            given_name="Officer", family_name="Save", date_of_birth="1975-05-05"
+        )
         waited = time.monotonic() - started
         still_importing = _journal_state(site.path) == "applying"
         out, err = child.communicate(timeout=300)
@@ -263,9 +296,16 @@ def test_text_that_cannot_be_stored_is_kept_aside_not_a_crash(make_site, tmp_pat
     for e in entries:
         if e[4] == "area" and e[3] == entries[0][3]:
             e[5] = json.dumps("\ud800") if where == "inner" else "\ud800"
-    data, _ = b.seal(entries, parsed.knowledge, site_id=parsed.header.site_id,
-                     vector=parsed.manifest.vector, passphrase=h.PASSPHRASE, keys=h.KEYS,
-                     salt=parsed.header.salt, kdf=parsed.header.kdf)  # fmt: skip
+    data, _ = b.seal(
+        entries,
+        parsed.knowledge,
+        site_id=parsed.header.site_id,
+        vector=parsed.manifest.vector,
+        passphrase=h.PASSPHRASE,
+        keys=h.KEYS,
+        salt=parsed.header.salt,
+        kdf=parsed.header.kdf,
+    )
     bundle.write_bytes(data)
     summary = site.sync.import_file(bundle, h.PASSPHRASE)
     assert summary.quarantined == 1 and summary.people == 3

@@ -19,10 +19,13 @@ LOCAL = {"updated_at"}
 
 def _datetime_columns() -> dict[str, list[str]]:
     return {
-        name: [c.name for c in model.__table__.columns
-               if isinstance(c.type, DateTime) and c.name not in LOCAL]
+        name: [
+            c.name
+            for c in model.__table__.columns
+            if isinstance(c.type, DateTime) and c.name not in LOCAL
+        ]
         for name, model in SYNCED_MODELS.items()
-    }  # fmt: skip
+    }
 
 
 def _column_texts(path: Path) -> dict[tuple[str, str, str], str]:
@@ -32,8 +35,9 @@ def _column_texts(path: Path) -> dict[tuple[str, str, str], str]:
     try:
         for table, cols in _datetime_columns().items():
             for col in cols:
-                rows = conn.execute(f"SELECT id, {col}, typeof({col}) FROM {table} "
-                                    f"WHERE {col} IS NOT NULL")  # fmt: skip
+                rows = conn.execute(
+                    f"SELECT id, {col}, typeof({col}) FROM {table} WHERE {col} IS NOT NULL"
+                )
                 for rid, text, kind in rows:
                     assert kind == "text"
                     out[(table, rid, col)] = text
@@ -47,8 +51,9 @@ def _log_texts(path: Path) -> dict[tuple[str, int], tuple[str, str, str, str]]:
     fields = {(t, c) for t, cols in _datetime_columns().items() for c in cols}
     conn = connect_db(path)
     try:
-        rows = conn.execute("SELECT site_id, seq, table_name, record_id, field, value "
-                            "FROM change_entry").fetchall()  # fmt: skip
+        rows = conn.execute(
+            "SELECT site_id, seq, table_name, record_id, field, value FROM change_entry"
+        ).fetchall()
     finally:
         conn.close()
     return {(s, q): (t, r, f, v) for s, q, t, r, f, v in rows if (t, f) in fields}
@@ -58,8 +63,9 @@ def _make_work(site: Any, h: Any) -> None:
     pid = site.people.add(given_name="Ann", family_name="Bee", date_of_birth="1980-05-06").id
     need = site.needs.log(pid, "finance", "rent")
     # On the minute: isoformat() would have left the fraction out.
-    ref = site.referrals.make(need.id, h.SERVICE_IDS[0], consent=True,
-                              appointment_at="2026-03-10T14:00")  # fmt: skip
+    ref = site.referrals.make(
+        need.id, h.SERVICE_IDS[0], consent=True, appointment_at="2026-03-10T14:00"
+    )
     site.referrals.record_status(ref.id, "acknowledged")
     site.people.add_note(pid, "rang")
     other = site.people.add(given_name="Cy", family_name="Dee", date_of_birth="1981-01-01").id
@@ -83,8 +89,9 @@ def test_a_record_synced_has_byte_identical_datetime_text_at_both_sites(
     # ... and the change log holds each value as the very text of its column.
     for table, rid, field, value in log_a.values():
         if value != "null" and (table, rid, field) in at_a:
-            latest = max((k for k, e in log_a.items() if e[:3] == (table, rid, field)),
-                         key=lambda k: k[1])  # fmt: skip
+            latest = max(
+                (k for k, e in log_a.items() if e[:3] == (table, rid, field)), key=lambda k: k[1]
+            )
             if log_a[latest][3] == value:
                 assert json.loads(value) == at_a[(table, rid, field)]
 
@@ -100,8 +107,9 @@ def test_an_older_versions_timestamp_text_is_stored_and_relayed_canonical(
     ]:
         if value != "null":
             old = json.dumps(datetime.fromisoformat(json.loads(value)).isoformat())
-            conn.execute("UPDATE change_entry SET value = ? WHERE site_id = ? AND seq = ?",
-                         (old, site, seq))  # fmt: skip
+            conn.execute(
+                "UPDATE change_entry SET value = ? WHERE site_id = ? AND seq = ?", (old, site, seq)
+            )
     conn.commit()
     conn.close()
     assert any("T" in e[3] for e in _log_texts(a.db.path).values())
@@ -132,6 +140,9 @@ def test_updated_at_is_when_this_pc_last_changed_the_record(make_site, tmp_path,
     created_b, updated_b = connect_db(b.db.path).execute(row, (pid,)).fetchone()
     assert created_b == created_a
     assert updated_b == "2030-01-02 03:04:05.000000" != updated_a
-    log = connect_db(a.db.path).execute(
-        "SELECT count(*) FROM change_entry WHERE field = 'updated_at'").fetchone()[0]  # fmt: skip
+    log = (
+        connect_db(a.db.path)
+        .execute("SELECT count(*) FROM change_entry WHERE field = 'updated_at'")
+        .fetchone()[0]
+    )
     assert log == 0  # never travels

@@ -150,15 +150,18 @@ def _add_service(services: Any, name: str, response_days: int) -> str:
     with services.db.write() as session:
         org = Organisation(name=f"{name} Trust")
         svc = Service(name=name, organisation_id=org.id, response_days=response_days)
-        cats = [ServiceCategory(service_id=svc.id, category_code=c)
-                for c in ("mentoring", "accommodation")]  # fmt: skip
+        cats = [
+            ServiceCategory(service_id=svc.id, category_code=c)
+            for c in ("mentoring", "accommodation")
+        ]
         session.add_all([org, svc, *cats])
     return svc.id
 
 
 @pytest.fixture(scope="session")
-def referred_template(tmp_path_factory: pytest.TempPathFactory,
-                      template_db: Path) -> tuple[Path, dict[str, str]]:  # fmt: skip
+def referred_template(
+    tmp_path_factory: pytest.TempPathFactory, template_db: Path
+) -> tuple[Path, dict[str, str]]:
     """The `referred` case built once: five writes per test were a third of the GUI tests' time."""
     from unlocking import open_test_services as open_services
 
@@ -168,17 +171,28 @@ def referred_template(tmp_path_factory: pytest.TempPathFactory,
     shutil.copy2(template_db, folder / DB_FILENAME)
     services = open_services(folder, Clock(fixed_today=TODAY))
     person = services.people.add(
-        given_name="Zoë", family_name="Ward", date_of_birth="1999-09-09", crn="X123456",
-        nomis="A1234BC", setting="custody", prison="HMP Leeds",
-        expected_release_date="2026-04-20", consent_given_on="2026-02-01",
-    )  # fmt: skip
+        given_name="Zoë",
+        family_name="Ward",
+        date_of_birth="1999-09-09",
+        crn="X123456",
+        nomis="A1234BC",
+        setting="custody",
+        prison="HMP Leeds",
+        expected_release_date="2026-04-20",
+        consent_given_on="2026-02-01",
+    )
     service_id = _add_service(services, "Hope Mentoring", 2)
     need = services.needs.log(person.id, "mentoring", "Wants a mentor")
     second = services.needs.log(person.id, "accommodation", "Needs a flat on release")
     ref = services.referrals.make(need.id, service_id, consent=True)
     services.close()
-    ids = {"person": person.id, "need": need.id, "second": second.id, "referral": ref.id,
-           "service_id": service_id}  # fmt: skip
+    ids = {
+        "person": person.id,
+        "need": need.id,
+        "second": second.id,
+        "referral": ref.id,
+        "service_id": service_id,
+    }
     return folder / DB_FILENAME, ids
 
 
@@ -285,29 +299,46 @@ def long_ctx(ctx: Any, qtbot: Any) -> Any:
     services = ctx.services
     with services.db.write() as session:
         org = Organisation(name=LONG_NAME)
-        svc = Service(name=LONG_NAME, organisation_id=org.id, description=LONG_TEXT,
-                      response_days=3, what_to_bring=LONG_TEXT, accessibility=LONG_TEXT,
-                      referral_contact=LONG_NAME, contact_name=LONG_NAME)  # fmt: skip
+        svc = Service(
+            name=LONG_NAME,
+            organisation_id=org.id,
+            description=LONG_TEXT,
+            response_days=3,
+            what_to_bring=LONG_TEXT,
+            accessibility=LONG_TEXT,
+            referral_contact=LONG_NAME,
+            contact_name=LONG_NAME,
+        )
         session.add_all([org, svc])
         session.add(ServiceCategory(service_id=svc.id, category_code="accommodation"))
         session.add(ServiceArea(service_id=svc.id, name="West Yorkshire"))
     person = services.people.add(
-        given_name=longest("person", "given_name"), family_name=longest("person", "family_name"),
-        date_of_birth="1980-12-31", setting="community", area="West Yorkshire",
-        office=longest("person", "office"), consent_given_on="2026-01-01",
+        given_name=longest("person", "given_name"),
+        family_name=longest("person", "family_name"),
+        date_of_birth="1980-12-31",
+        setting="community",
+        area="West Yorkshire",
+        office=longest("person", "office"),
+        consent_given_on="2026-01-01",
         consent_scope=longest("person", "consent_scope"),
-    )  # fmt: skip
+    )
     need = services.needs.log(person.id, "accommodation", LONG_TEXT)
     services.needs.log(person.id, "finance", " ".join([LONG_NAME[:30]] * 128))
     referral = services.referrals.make(
-        need.id, svc.id, consent=True, availability=longest("referral", "availability"),
+        need.id,
+        svc.id,
+        consent=True,
+        availability=longest("referral", "availability"),
         accessibility_needs=longest("referral", "accessibility_needs"),
-        interpreter_language=longest("referral", "interpreter_language"), share_risk=True,
-        risk_note=longest("referral", "risk_note"), appointment_at=datetime(2026, 3, 9, 10, 0),
+        interpreter_language=longest("referral", "interpreter_language"),
+        share_risk=True,
+        risk_note=longest("referral", "risk_note"),
+        appointment_at=datetime(2026, 3, 9, 10, 0),
         appointment_place=longest("referral", "appointment_place"),
-    )  # fmt: skip
-    services.referrals.record_status(referral.id, "acknowledged", channel="phone",
-                                     note=longest("referral_status_change", "note"))  # fmt: skip
+    )
+    services.referrals.record_status(
+        referral.id, "acknowledged", channel="phone", note=longest("referral_status_change", "note")
+    )
     services.people.add_note(person.id, LONG_TEXT)
     follow_up = services.follow_ups.add(person.id, "2026-03-03", LONG_TEXT)
     done = services.follow_ups.add(person.id, "2026-03-02", "Call back")
@@ -316,8 +347,10 @@ def long_ctx(ctx: Any, qtbot: Any) -> Any:
     window.refresh()
     qtbot.waitUntil(window.is_settled, timeout=10_000)
     return replace(
-        ctx, person=services.people.get(person.id), need=services.needs.get(need.id),
+        ctx,
+        person=services.people.get(person.id),
+        need=services.needs.get(need.id),
         referral=services.referrals.get(referral.id),
         follow_up=services.follow_ups.get(follow_up.id),
         service=services.directory.get_service(svc.id),
-    )  # fmt: skip
+    )

@@ -11,8 +11,12 @@ from referral_desk.ui.about_dialog import AboutDialog
 
 
 def test_about_shows_versions_and_copies_diagnostics_without_personal_data(qtbot, app) -> None:
-    app.people.add(given_name="Gwenllïan", family_name="Zephaniah-Ward", date_of_birth="1980-01-01",
-                   crn="X123456")  # fmt: skip
+    app.people.add(
+        given_name="Gwenllïan",
+        family_name="Zephaniah-Ward",
+        date_of_birth="1980-01-01",
+        crn="X123456",
+    )
     dialog = AboutDialog(app)
     qtbot.addWidget(dialog)
     dialog.show()

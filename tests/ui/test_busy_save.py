@@ -60,14 +60,24 @@ def test_new_person_form_survives_a_busy_database(qtbot, app, monkeypatch) -> No
     qtbot.keyClicks(dialog.date_of_birth, "09/09/1999")
     qtbot.keyClicks(dialog.crn, "X123456")
     dialog.cohort_iom.setChecked(True)
-    typed = (dialog.given_name.text(), dialog.family_name.text(), dialog.date_of_birth.text(),
-             dialog.crn.text(), dialog.cohort_iom.isChecked())  # fmt: skip
+    typed = (
+        dialog.given_name.text(),
+        dialog.family_name.text(),
+        dialog.date_of_birth.text(),
+        dialog.crn.text(),
+        dialog.cohort_iom.isChecked(),
+    )
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
 
     assert calls == [1] and app.people.list() == []
     assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
-    assert (dialog.given_name.text(), dialog.family_name.text(), dialog.date_of_birth.text(),
-            dialog.crn.text(), dialog.cohort_iom.isChecked()) == typed  # fmt: skip
+    assert (
+        dialog.given_name.text(),
+        dialog.family_name.text(),
+        dialog.date_of_birth.text(),
+        dialog.crn.text(),
+        dialog.cohort_iom.isChecked(),
+    ) == typed
     try_again = offers_try_again(qtbot, dialog.message_bar)
     try_again()
 
@@ -92,12 +102,17 @@ def test_pressing_save_again_also_retries(qtbot, app, monkeypatch) -> None:
 
 @pytest.fixture
 def person(app: Any) -> Any:
-    return app.people.add(given_name="Zoë", family_name="Ward", date_of_birth="1999-09-09",
-                          consent_given_on="2026-01-01")  # fmt: skip
+    return app.people.add(
+        given_name="Zoë",
+        family_name="Ward",
+        date_of_birth="1999-09-09",
+        consent_given_on="2026-01-01",
+    )
 
 
-def test_need_logged_once_when_only_its_reordering_was_busy(qtbot, app, person,
-                                                            monkeypatch) -> None:  # fmt: skip
+def test_need_logged_once_when_only_its_reordering_was_busy(
+    qtbot, app, person, monkeypatch
+) -> None:
     from referral_desk.ui.need_dialog import NeedDialog
 
     app.needs.log(person.id, "finance", "Rent arrears")
@@ -124,8 +139,7 @@ def test_need_form_survives_a_busy_database(qtbot, app, person, monkeypatch) -> 
     qtbot.keyClicks(dialog.description, "Rent arrears")
     qtbot.keyClick(dialog.description, Qt.Key.Key_Return)
     assert app.needs.list(person.id) == []
-    assert (dialog.category.currentText(), dialog.description.text()) == (
-        "debt", "Rent arrears")  # fmt: skip
+    assert (dialog.category.currentText(), dialog.description.text()) == ("debt", "Rent arrears")
     offers_try_again(qtbot, dialog.message_bar)()
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert [n.description for n in app.needs.list(person.id)] == ["Rent arrears"]
@@ -135,16 +149,16 @@ def test_need_form_survives_a_busy_database(qtbot, app, person, monkeypatch) -> 
 def service_id(app: Any) -> str:
     with app.db.write() as session:
         org = Organisation(name="Lighthouse Trust")
-        service = Service(name="Lighthouse Housing Advice", organisation_id=org.id,
-                          response_days=3)  # fmt: skip
+        service = Service(name="Lighthouse Housing Advice", organisation_id=org.id, response_days=3)
         session.add_all(
             [org, service, ServiceCategory(service_id=service.id, category_code="accommodation")]
         )
     return service.id
 
 
-def test_referral_form_survives_a_busy_database(qtbot, app, person, service_id,
-                                                monkeypatch) -> None:  # fmt: skip
+def test_referral_form_survives_a_busy_database(
+    qtbot, app, person, service_id, monkeypatch
+) -> None:
     from referral_desk.ui.record_referral import RecordReferralDialog
 
     need = app.needs.log(person.id, "accommodation", "Needs a flat")
@@ -163,8 +177,9 @@ def test_referral_form_survives_a_busy_database(qtbot, app, person, service_id,
     assert (ref.status, ref.availability) == ("sent", "Mornings only")
 
 
-def test_referral_update_survives_a_busy_database(qtbot, app, person, service_id,
-                                                  monkeypatch) -> None:  # fmt: skip
+def test_referral_update_survives_a_busy_database(
+    qtbot, app, person, service_id, monkeypatch
+) -> None:
     from referral_desk.ui.referral_dialog import ReferralDialog
 
     need = app.needs.log(person.id, "accommodation", "Needs a flat")
@@ -188,8 +203,11 @@ def test_window_actions_refused_as_busy_offer_try_again(qtbot, app, window) -> N
     from referral_desk.ui.messages import show_error
 
     ran: list[int] = []
-    show_error(window.caseload, ValidationError("Choose the prison for someone in custody."),
-               retry=lambda: ran.append(1))  # fmt: skip
+    show_error(
+        window.caseload,
+        ValidationError("Choose the prison for someone in custody."),
+        retry=lambda: ran.append(1),
+    )
     assert not window.message_bar.action_button.isVisible()  # only busy is worth retrying
     show_error(window.caseload, DatabaseBusy(BUSY_MESSAGE), retry=lambda: ran.append(1))
     offers_try_again(qtbot, window.message_bar)()

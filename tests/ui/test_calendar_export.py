@@ -20,8 +20,9 @@ def referral(app: Any) -> Any:
         session.flush()
         service = Service(name="Lighthouse Housing Advice", organisation_id=org.id)
         session.add(service)
-    person = app.people.add(given_name="Dafydd", family_name="ap Rhys",
-                            consent_given_on="2026-01-01")  # fmt: skip
+    person = app.people.add(
+        given_name="Dafydd", family_name="ap Rhys", consent_given_on="2026-01-01"
+    )
     need = app.needs.log(person.id, "accommodation", "Needs a flat")
     return app.referrals.make(need.id, service.id, consent=True)
 

@@ -12,8 +12,13 @@ pytestmark = pytest.mark.gui
 @pytest.fixture
 def three(app, referred):
     app.people.add(given_name="Aaron", family_name="Öztürk", crn="B654321")
-    app.people.add(given_name="Bea", family_name="O'Brien", nomis="C9876DE", setting="custody",
-                   prison="HMP Leeds")  # fmt: skip
+    app.people.add(
+        given_name="Bea",
+        family_name="O'Brien",
+        nomis="C9876DE",
+        setting="custody",
+        prison="HMP Leeds",
+    )
     return referred["person"]
 
 
@@ -108,8 +113,11 @@ def test_new_person_validates_inline_and_saves(qtbot, app, gui, window) -> None:
     gui.wait_idle(window)
     [person] = app.people.list()
     assert (person.display_name, person.crn, person.prison, person.cohort_iom) == (
-        "Dee Jones", "X654322", "HMP Leeds", True,
-    )  # fmt: skip
+        "Dee Jones",
+        "X654322",
+        "HMP Leeds",
+        True,
+    )
     assert str(person.date_of_birth) == "1991-03-02"
     assert window.current_page() == "person"
     assert window.person_page.name_label.text() == "Dee Jones"
@@ -178,12 +186,14 @@ def test_edit_person_from_the_caseload(qtbot, app, gui, window, three) -> None:
     gui.wait_idle(window)
     stored = app.people.get(three.id)
     assert (stored.family_name, str(stored.expected_release_date)) == ("Ward-Hill", "2026-05-01")
-    assert "Ward-Hill, Zoë" in [window.caseload.model.index(r, 0).data()
-                                for r in range(window.caseload.model.rowCount())]  # fmt: skip
+    assert "Ward-Hill, Zoë" in [
+        window.caseload.model.index(r, 0).data() for r in range(window.caseload.model.rowCount())
+    ]
 
 
-def test_release_in_the_edit_dialog_offers_to_tell_providers(qtbot, app, gui, window,
-                                                            referred) -> None:  # fmt: skip
+def test_release_in_the_edit_dialog_offers_to_tell_providers(
+    qtbot, app, gui, window, referred
+) -> None:
     window.open_person(referred["person"].id)
     gui.wait_idle(window)
 

@@ -22,9 +22,19 @@ def test_check_start_opens_my_day_and_closes_cleanly(tmp_path: Path) -> None:
         services.close()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
-        [sys.executable, "-m", "referral_desk", "--data-dir", str(tmp_path / "data"),
-         "--check-start"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "referral_desk",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--check-start",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr

@@ -79,8 +79,9 @@ def test_keeper_creates_a_service_through_the_editor(
     _shot(page, "services_keeper")
 
 
-def test_officer_sees_read_only(app: Any, officer_page: DirectoryPage, qtbot: Any,
-                                gui: Any) -> None:  # fmt: skip
+def test_officer_sees_read_only(
+    app: Any, officer_page: DirectoryPage, qtbot: Any, gui: Any
+) -> None:
     service_id = gui.add_service("Hope Mentoring")
     page = officer_page
     page.refresh()
@@ -94,8 +95,9 @@ def test_officer_sees_read_only(app: Any, officer_page: DirectoryPage, qtbot: An
     _shot(page, "services_officer")
 
 
-def test_verified_today_updates_the_table(app: Any, keeper_page: DirectoryPage, qtbot: Any,
-                                          gui: Any) -> None:  # fmt: skip
+def test_verified_today_updates_the_table(
+    app: Any, keeper_page: DirectoryPage, qtbot: Any, gui: Any
+) -> None:
     service_id = gui.add_service("Hope Mentoring")
     page = keeper_page
     page.refresh()
@@ -111,8 +113,9 @@ def test_verified_today_updates_the_table(app: Any, keeper_page: DirectoryPage, 
     assert page.stale_model.rows() == []  # verified today is not stale
 
 
-def test_stale_list_shows_an_old_service(app: Any, keeper_page: DirectoryPage, qtbot: Any,
-                                         gui: Any) -> None:  # fmt: skip
+def test_stale_list_shows_an_old_service(
+    app: Any, keeper_page: DirectoryPage, qtbot: Any, gui: Any
+) -> None:
     old = gui.add_service("Old Service")
     gui.add_service("Fresh Service")
     with app.db.write() as session:
@@ -192,8 +195,9 @@ def test_import_example_package_preview_then_apply(
     assert QApplication.activeModalWidget() is None  # busy indicator closed
 
 
-def test_services_are_listed_a_to_z(app: Any, officer_page: DirectoryPage, qtbot: Any,
-                                    gui: Any) -> None:  # fmt: skip
+def test_services_are_listed_a_to_z(
+    app: Any, officer_page: DirectoryPage, qtbot: Any, gui: Any
+) -> None:
     for name in ("Zebra Housing", "Alpha Advice", "Middle Mentoring"):
         gui.add_service(name)
     page = officer_page
@@ -201,8 +205,10 @@ def test_services_are_listed_a_to_z(app: Any, officer_page: DirectoryPage, qtbot
     _reload(page, qtbot)
     proxy = page.services_proxy
     assert [proxy.record(r).name for r in range(proxy.rowCount())] == [
-        "Alpha Advice", "Middle Mentoring", "Zebra Housing",
-    ]  # fmt: skip
+        "Alpha Advice",
+        "Middle Mentoring",
+        "Zebra Housing",
+    ]
     header = page.services_view.horizontalHeader()
     assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
 
@@ -256,12 +262,16 @@ def test_a_long_organisation_name_leaves_the_other_columns_in_view(
 
 
 def test_import_preview_of_oruk_json_names_the_form(
-    app: Any, keeper_page: DirectoryPage, qtbot: Any, monkeypatch: pytest.MonkeyPatch,
+    app: Any,
+    keeper_page: DirectoryPage,
+    qtbot: Any,
+    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     feed = write_json(tmp_path / "feed.json", {"contents": [oruk_service(1), oruk_service(2)]})
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (str(feed), "")))  # fmt: skip
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(feed), ""))
+    )
     page = keeper_page
     page.import_action.trigger()
     qtbot.waitUntil(lambda: page.preview_dialog is not None, timeout=10000)
@@ -275,13 +285,17 @@ def test_import_preview_of_oruk_json_names_the_form(
 
 
 def test_import_of_package_whose_services_all_fail_says_why_in_one_line(
-    app: Any, keeper_page: DirectoryPage, qtbot: Any, monkeypatch: pytest.MonkeyPatch,
+    app: Any,
+    keeper_page: DirectoryPage,
+    qtbot: Any,
+    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     files = {k: v for k, v in V11_FILES.items() if k != "organizations.csv"}
     picked = write_csvs(tmp_path / "pkg", files) / "services.csv"
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (str(picked), "")))  # fmt: skip
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(picked), ""))
+    )
     page = keeper_page
     page.import_action.trigger()
     qtbot.waitUntil(lambda: "rejected" in page.result.text(), timeout=10000)

@@ -54,18 +54,24 @@ def test_a_folder_that_is_gone_is_never_offered(documents: Path, tmp_path: Path)
 
 
 def test_save_as_pdf_starts_in_documents_then_remembers(
-    qtbot: Any, app: Any, referred: Any, documents: Path, tmp_path: Path,
+    qtbot: Any,
+    app: Any,
+    referred: Any,
+    documents: Path,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     from referral_desk.ui.printing import PrintPreviewDialog
 
     documents.mkdir()
     asked: list[str] = []
     target = tmp_path / "for the provider" / "slip.pdf"
     target.parent.mkdir()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda _p, _c, start, _f: (asked.append(start),
-                                                                (str(target), ""))[1]))  # fmt: skip
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda _p, _c, start, _f: (asked.append(start), (str(target), ""))[1]),
+    )
     dialog = PrintPreviewDialog(app, referred["referral"].reference)
     qtbot.addWidget(dialog)
     dialog.save_as_pdf()
@@ -89,9 +95,11 @@ def test_report_export_starts_in_documents_then_remembers(
     asked: list[str] = []
     target = tmp_path / "commissioners" / "unmet.csv"
     target.parent.mkdir()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda _p, _c, start, _f: (asked.append(start),
-                                                                (str(target), ""))[1]))  # fmt: skip
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda _p, _c, start, _f: (asked.append(start), (str(target), ""))[1]),
+    )
     monkeypatch.setattr(QMessageBox, "exec", lambda _box: 0)
     page.export("csv")
     page.export("csv")

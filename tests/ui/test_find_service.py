@@ -61,38 +61,70 @@ def add_service(
 def directory(app: Any) -> dict[str, str]:
     return {
         "advice": add_service(
-            app, "Lighthouse Housing Advice", prisons=["HMP Leeds"], isp_agreed=True,
-            reports_attendance=True, assured_date=date(2026, 1, 10), assurer="J. Patel",
-            phone="0113 496 0101", contact_name="Sam Reed", email="refer@lighthouse.example",
-            response_days=3, referral_method="email", opening_times="Mon–Fri 9–5",
+            app,
+            "Lighthouse Housing Advice",
+            prisons=["HMP Leeds"],
+            isp_agreed=True,
+            reports_attendance=True,
+            assured_date=date(2026, 1, 10),
+            assurer="J. Patel",
+            phone="0113 496 0101",
+            contact_name="Sam Reed",
+            email="refer@lighthouse.example",
+            response_days=3,
+            referral_method="email",
+            opening_times="Mon–Fri 9–5",
         ),
         "tenancy": add_service(
-            app, "Lighthouse Tenancy Support", free=False, unit_cost=120.0,
-            assured_date=date(2025, 1, 2), response_days=5,
+            app,
+            "Lighthouse Tenancy Support",
+            free=False,
+            unit_cost=120.0,
+            assured_date=date(2025, 1, 2),
+            response_days=5,
         ),
         "styal": add_service(
-            app, "Styal Resettlement Housing", organisation="Safe Haven", gender="female",
-            prisons=["HMP Styal"], community=False, areas=(), assured_date=date(2026, 2, 2),
+            app,
+            "Styal Resettlement Housing",
+            organisation="Safe Haven",
+            gender="female",
+            prisons=["HMP Styal"],
+            community=False,
+            areas=(),
+            assured_date=date(2026, 2, 2),
         ),
         "young": add_service(app, "Young Adults Housing", min_age=18, max_age=25),
-        "debt": add_service(app, "Debt Advice Leeds", organisation="Money Matters",
-                            categories=("finance",)),
-    }  # fmt: skip
+        "debt": add_service(
+            app, "Debt Advice Leeds", organisation="Money Matters", categories=("finance",)
+        ),
+    }
 
 
 @pytest.fixture
 def community_need(app: Any) -> Any:
-    person = app.people.add(given_name="Dafydd", family_name="ap Rhys", date_of_birth="1985-05-05",
-                            gender="male", setting="community", area="West Yorkshire",
-                            consent_given_on="2026-01-01")  # fmt: skip
+    person = app.people.add(
+        given_name="Dafydd",
+        family_name="ap Rhys",
+        date_of_birth="1985-05-05",
+        gender="male",
+        setting="community",
+        area="West Yorkshire",
+        consent_given_on="2026-01-01",
+    )
     return app.needs.log(person.id, "accommodation", "Needs a flat")
 
 
 @pytest.fixture
 def custody_need(app: Any) -> Any:
-    person = app.people.add(given_name="Zoë", family_name="Ward", date_of_birth="2001-05-10",
-                            gender="F", setting="custody", prison="HMP Styal",
-                            consent_given_on="2026-01-01")  # fmt: skip
+    person = app.people.add(
+        given_name="Zoë",
+        family_name="Ward",
+        date_of_birth="2001-05-10",
+        gender="F",
+        setting="custody",
+        prison="HMP Styal",
+        consent_given_on="2026-01-01",
+    )
     return app.needs.log(person.id, "accommodation", "Somewhere to live on release")
 
 
@@ -427,9 +459,17 @@ def test_every_control_has_an_accessible_name(qtbot, app, directory, community_n
     dialog = open_dialog(qtbot, app, community_need.id)
     assert mnemonic_clashes(dialog) == []
     assert unnamed_controls(dialog) == []
-    for widget in (dialog.search_edit, dialog.table, dialog.detail, dialog.category_combo,
-                   dialog.prison_combo, dialog.area_combo, dialog.age_spin,
-                   dialog.refer_button, dialog.unmet_button):  # fmt: skip
+    for widget in (
+        dialog.search_edit,
+        dialog.table,
+        dialog.detail,
+        dialog.category_combo,
+        dialog.prison_combo,
+        dialog.area_combo,
+        dialog.age_spin,
+        dialog.refer_button,
+        dialog.unmet_button,
+    ):
         assert widget.accessibleName()
 
 

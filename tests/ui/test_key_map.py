@@ -142,8 +142,11 @@ def never_in_text_fields(owner: QAction | QShortcut) -> bool:
     meets a text field's editing keys."""
     if context(owner) != Qt.ShortcutContext.WidgetShortcut:
         return False
-    widgets = [w for w in owner.associatedObjects() if isinstance(w, QWidget)] if isinstance(
-        owner, QAction) else [owner.parentWidget()]  # fmt: skip
+    widgets = (
+        [w for w in owner.associatedObjects() if isinstance(w, QWidget)]
+        if isinstance(owner, QAction)
+        else [owner.parentWidget()]
+    )
     tables = [w for w in widgets if isinstance(w, QAbstractItemView)]
     return bool(tables) and not any(isinstance(w, TEXT_FIELDS) for w in widgets)
 
@@ -191,8 +194,11 @@ def test_the_client_key_map_leaves_the_platform_keys_alone(ctx: Ctx, qtbot: Any)
     for _where, key, owner in entries:
         if context(owner) != Qt.ShortcutContext.WidgetShortcut:
             window_keys[key].append(owner_name(owner))
-    problems += [f"main window: {key} is used by {names}"
-                 for key, names in window_keys.items() if len(names) > 1]  # fmt: skip
+    problems += [
+        f"main window: {key} is used by {names}"
+        for key, names in window_keys.items()
+        if len(names) > 1
+    ]
     for key_name, cases in DIALOGS.items():
         for case in cases:
             dialog = case.make(ctx)

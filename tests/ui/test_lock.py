@@ -51,8 +51,9 @@ def shows_anywhere(word: str) -> bool:
 
 
 def wait_locked(qtbot: Any, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: window.is_locked() and window.services.security.is_locked(),
-                    timeout=5000)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: window.is_locked() and window.services.security.is_locked(), timeout=5000
+    )
 
 
 def unlock_by_keyboard(qtbot: Any, window: MainWindow, passphrase: str) -> None:
@@ -160,9 +161,14 @@ def test_input_anywhere_restarts_the_idle_time(qtbot, window) -> None:
     assert idle.interval_ms() == 5 * 60_000  # the team's default: 5 minutes
     qtbot.waitUntil(lambda: idle.idle_for_ms() > 500)
     target = window.caseload if window.caseload.isVisible() else window.nav
-    move = QMouseEvent(QEvent.Type.MouseMove, QPointF(5, 5), QPointF(5, 5),
-                       Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
-                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    move = QMouseEvent(
+        QEvent.Type.MouseMove,
+        QPointF(5, 5),
+        QPointF(5, 5),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(target, move)
     assert idle.idle_for_ms() < 300
     qtbot.waitUntil(lambda: idle.idle_for_ms() > 500)
@@ -395,12 +401,13 @@ def test_a_dialog_opened_from_a_dialog_comes_back_above_it(qtbot, app, window) -
         Steps(qtbot)
         .when(lambda: outer.isVisible(), lambda: QTimer.singleShot(0, open_inner))
         .when(lambda: inner.isVisible(), lock_from_inner)
-        .when(lambda: app.security.is_locked() and not inner.isVisible(),
-              lambda: unlock_by_keyboard(qtbot, window, TEST_PASSPHRASE))
-        .when(lambda: inner.isVisible() and QApplication.activeModalWidget() is inner,
-              after_unlock)
+        .when(
+            lambda: app.security.is_locked() and not inner.isVisible(),
+            lambda: unlock_by_keyboard(qtbot, window, TEST_PASSPHRASE),
+        )
+        .when(lambda: inner.isVisible() and QApplication.activeModalWidget() is inner, after_unlock)
         .when(lambda: "inner" in results and outer.isVisible(), outer_again)
-    )  # fmt: skip
+    )
     steps.start()
     results["outer"] = exec_dialog(outer)
     steps.check()
@@ -534,10 +541,12 @@ def test_the_idle_time_locks_from_inside_a_modal_dialog(qtbot, app, gui, setting
     steps = (
         Steps(qtbot)
         .when(lambda: form() is not None, type_and_leave)
-        .when(lambda: window.is_locked() and not seen["form"].isVisible(),
-              lambda: unlock_by_keyboard(qtbot, window, TEST_PASSPHRASE))
+        .when(
+            lambda: window.is_locked() and not seen["form"].isVisible(),
+            lambda: unlock_by_keyboard(qtbot, window, TEST_PASSPHRASE),
+        )
         .when(lambda: form() is seen["form"], restored)
-    )  # fmt: skip
+    )
     try:
         steps.start()
         gui.key(window, "Ctrl+N")

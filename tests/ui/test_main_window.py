@@ -55,16 +55,21 @@ def unnamed_controls(root: QWidget) -> list[str]:
         if type(widget).__name__ in ("QHeaderView", "QTableCornerButton"):
             continue
         if not widget.accessibleName():
-            missing.append(f"{type(widget).__name__} {widget.objectName()!r} in "
-                           f"{type(parent).__name__} {parent.objectName()!r}")  # fmt: skip
+            missing.append(
+                f"{type(widget).__name__} {widget.objectName()!r} in "
+                f"{type(parent).__name__} {parent.objectName()!r}"
+            )
     return missing
 
 
 def test_every_action_is_in_a_menu_with_a_unique_shortcut(window) -> None:
     in_menus = {name for names in MENUS.values() for name in names if name}
     assert in_menus == set(ACTIONS)
-    keys = [a.shortcut().toString() for a in window.actions_by_name.values()
-            if not a.shortcut().isEmpty()]  # fmt: skip
+    keys = [
+        a.shortcut().toString()
+        for a in window.actions_by_name.values()
+        if not a.shortcut().isEmpty()
+    ]
     assert len(keys) == len(set(keys)), keys
     for key in ("Ctrl+N", "Ctrl+Shift+I", "Ctrl+L", "Ctrl+F", "F5", "Ctrl+Shift+D", "Ctrl+J"):
         assert key in keys
@@ -169,8 +174,11 @@ def test_first_run_asks_for_the_profile(qtbot, tmp_path) -> None:
         assert ask_first_profile(services) is True
         profile = services.profile.get()
         # Not part of a team yet: this PC is its own first manager until it joins one.
-        assert (profile.name, profile.team, profile.role) == ("Alex Morgan", "Leeds North",
-                                                              "manager")  # fmt: skip
+        assert (profile.name, profile.team, profile.role) == (
+            "Alex Morgan",
+            "Leeds North",
+            "manager",
+        )
     finally:
         services.close()
 
@@ -189,8 +197,9 @@ def _when_modal(callback) -> None:
 
 def test_start_window_runs_until_the_window_closes(qtbot, app) -> None:
     def close_main() -> None:
-        windows = [w for w in QApplication.topLevelWidgets()
-                   if isinstance(w, MainWindow) and w.isVisible()]  # fmt: skip
+        windows = [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+        ]
         if not windows:
             QTimer.singleShot(20, close_main)
             return
@@ -258,8 +267,9 @@ def test_shortcuts_help_lists_every_shortcut(qtbot, gui, window) -> None:
     assert "Ctrl+L" in seen[0] and "F5" in seen[0]
 
 
-def test_calendar_export_from_the_file_menu(qtbot, app, gui, window, referred, tmp_path,
-                                            monkeypatch) -> None:  # fmt: skip
+def test_calendar_export_from_the_file_menu(
+    qtbot, app, gui, window, referred, tmp_path, monkeypatch
+) -> None:
     target = tmp_path / "follow-ups.ics"
     monkeypatch.setattr("referral_desk.ui.calendar_export.ask_path", lambda parent: target)
     gui.key(window, "Ctrl+Shift+C")

@@ -31,10 +31,17 @@ TODAY = date(2026, 3, 2)
 
 @pytest.fixture
 def caseload(app, referred):
-    app.people.add(given_name="Aaron", family_name="Öztürk", crn="B654321",
-                   date_of_birth="1980-01-31")  # fmt: skip
-    app.people.add(given_name="Bea", family_name="O'Brien", nomis="C9876DE", setting="custody",
-                   prison="HMP Leeds", expected_release_date="2026-06-01")  # fmt: skip
+    app.people.add(
+        given_name="Aaron", family_name="Öztürk", crn="B654321", date_of_birth="1980-01-31"
+    )
+    app.people.add(
+        given_name="Bea",
+        family_name="O'Brien",
+        nomis="C9876DE",
+        setting="custody",
+        prison="HMP Leeds",
+        expected_release_date="2026-06-01",
+    )
     return app.people.list()
 
 
@@ -109,23 +116,40 @@ def test_filter_as_you_type_matches_names_crn_and_nomis(caseload) -> None:
 
 
 def _follow_up(due: date, done: date | None = None, kind: str = "check_acceptance"):
-    return FollowUpView(id=str(due), person_id="p", referral_id=None, kind=kind, due_on=due,
-                        done_on=done, note="Ring the provider", person_name="Zoë Ward")  # fmt: skip
+    return FollowUpView(
+        id=str(due),
+        person_id="p",
+        referral_id=None,
+        kind=kind,
+        due_on=due,
+        done_on=done,
+        note="Ring the provider",
+        person_name="Zoë Ward",
+    )
 
 
 def test_follow_up_model_says_how_late_and_colours_overdue() -> None:
     model = FollowUpTableModel(TODAY)
-    model.set_rows([
-        _follow_up(date(2026, 2, 27)), _follow_up(TODAY), _follow_up(date(2026, 3, 4)),
-        _follow_up(date(2026, 3, 20)), _follow_up(date(2026, 2, 1), TODAY),
-    ])  # fmt: skip
-    assert _texts(model, 0) == ["Overdue 3 days (27 Feb 2026)", "Today", "Wed 4 Mar 2026",
-                                "20 Mar 2026", "Done 2 Mar 2026"]  # fmt: skip
+    model.set_rows(
+        [
+            _follow_up(date(2026, 2, 27)),
+            _follow_up(TODAY),
+            _follow_up(date(2026, 3, 4)),
+            _follow_up(date(2026, 3, 20)),
+            _follow_up(date(2026, 2, 1), TODAY),
+        ]
+    )
+    assert _texts(model, 0) == [
+        "Overdue 3 days (27 Feb 2026)",
+        "Today",
+        "Wed 4 Mar 2026",
+        "20 Mar 2026",
+        "Done 2 Mar 2026",
+    ]
     assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) == RED
     assert model.index(4, 0).data(Qt.ItemDataRole.ForegroundRole) == GREY
     assert model.index(0, 1).data() == "Check acceptance"
-    assert [model.group(r) for r in model.rows()] == ["overdue", "today", "later", "later",
-                                                      "done"]  # fmt: skip
+    assert [model.group(r) for r in model.rows()] == ["overdue", "today", "later", "later", "done"]
     model.sort(0, Qt.SortOrder.AscendingOrder)
     assert model.row_at(4).done_on == TODAY  # done ones after pending ones
 
@@ -165,8 +189,9 @@ def test_waiting_referrals_and_timeline_texts(app, referred) -> None:
     assert _texts(timeline, 1) == ["Note: Phoned"]
     assert timeline.index(0, 0).data() == "2 Mar 2026 09:30"
     assert timeline.headerData(2, Qt.Orientation.Horizontal) == "Who"
-    day_only = TimelineEvent(datetime(2026, 3, 2), "follow_up_done", "Done", "Sam",
-                             time_known=False)  # fmt: skip
+    day_only = TimelineEvent(
+        datetime(2026, 3, 2), "follow_up_done", "Done", "Sam", time_known=False
+    )
     timeline.set_rows([day_only])
     assert timeline.index(0, 0).data() == "2 Mar 2026"  # no invented time of day
 

@@ -169,8 +169,11 @@ def test_releases_soon_and_providers_waited_on(qtbot, gui, window, home) -> None
     page = window.my_day
     releases = page.release_proxy
     assert [releases.index(0, c).data() for c in range(4)] == [
-        "Zoë Ward", "20 Apr 2026", "7 weeks", "Custody – HMP Leeds",
-    ]  # fmt: skip
+        "Zoë Ward",
+        "20 Apr 2026",
+        "7 weeks",
+        "Custody – HMP Leeds",
+    ]
     assert page.release_badge.text() == "1"
     waiting = page.waiting_proxy
     assert waiting.rowCount() == 1

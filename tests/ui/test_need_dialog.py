@@ -38,8 +38,11 @@ def test_met_need_in_three_actions_plus_typing(qtbot, app, person) -> None:
     assert dialog.result() == QDialog.DialogCode.Accepted
     [need] = app.needs.list(person.id)
     assert (need.category, need.description, need.status, need.priority) == (
-        "accommodation", "Needs a flat on release", "open", 1,
-    )  # fmt: skip
+        "accommodation",
+        "Needs a flat on release",
+        "open",
+        1,
+    )
     assert not dialog.find_service_after
 
 
@@ -115,8 +118,9 @@ def test_priority_puts_the_new_need_first(qtbot, app, person) -> None:
 def test_save_and_find_a_service_is_remembered(qtbot, app, person) -> None:
     dialog = open_dialog(qtbot, app, person)
     qtbot.keyClicks(dialog.category.lineEdit(), "mentor")
-    qtbot.keyClick(dialog.category.lineEdit(), Qt.Key.Key_Return,
-                   Qt.KeyboardModifier.ControlModifier)  # fmt: skip
+    qtbot.keyClick(
+        dialog.category.lineEdit(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+    )
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.find_service_after
     assert dialog.saved.category == "mentoring"

@@ -61,14 +61,21 @@ class Walk:
         self.keystrokes += len(text)
         self.log.append(f"K×{len(text)} type {text!r}")
 
-    def key(self, widget: QWidget, key: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier,
-            label: str = "") -> None:  # fmt: skip
+    def key(
+        self, widget: QWidget, key: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier, label: str = ""
+    ) -> None:
         self._to("keyboard")
         # A chord is one key per modifier plus the key itself (Ctrl+Shift+L is three).
         mods = Qt.KeyboardModifier(modifier)
-        chord = 1 + sum(1 for m in (Qt.KeyboardModifier.ControlModifier,
-                                    Qt.KeyboardModifier.ShiftModifier,
-                                    Qt.KeyboardModifier.AltModifier) if mods & m)  # fmt: skip
+        chord = 1 + sum(
+            1
+            for m in (
+                Qt.KeyboardModifier.ControlModifier,
+                Qt.KeyboardModifier.ShiftModifier,
+                Qt.KeyboardModifier.AltModifier,
+            )
+            if mods & m
+        )
         self.keystrokes += chord
         self.actions += 1
         self.log.append(f"K×{chord} {label or key.name}")
@@ -97,8 +104,13 @@ class Walk:
         self.qtbot.mouseDClick(widget, Qt.MouseButton.LeftButton, pos=pos)
 
     def klm_seconds(self) -> float:
-        return (self.keystrokes * K + self.pointing * P + self.clicks * 2 * B
-                + self.homing * H + self.decisions * M)  # fmt: skip
+        return (
+            self.keystrokes * K
+            + self.pointing * P
+            + self.clicks * 2 * B
+            + self.homing * H
+            + self.decisions * M
+        )
 
 
 @pytest.fixture
@@ -106,42 +118,59 @@ def need(app: Any) -> Any:
     """A person in the community with an accommodation need, and a small realistic directory."""
     with app.db.write() as session:
         for n, (name, org) in enumerate(
-            [("Lighthouse Housing Advice", "Lighthouse Trust"),
-             ("Housing First Leeds", "Together Housing"),
-             ("Tenancy Sustainment Service", "Leeds Tenancy Partnership"),
-             ("Hostel Placements", "St Giles"),
-             ("Debt Advice Leeds", "Money Matters")]
-        ):  # fmt: skip
+            [
+                ("Lighthouse Housing Advice", "Lighthouse Trust"),
+                ("Housing First Leeds", "Together Housing"),
+                ("Tenancy Sustainment Service", "Leeds Tenancy Partnership"),
+                ("Hostel Placements", "St Giles"),
+                ("Debt Advice Leeds", "Money Matters"),
+            ]
+        ):
             organisation = Organisation(name=org)
             session.add(organisation)
             session.flush()
-            service = Service(name=name, organisation_id=organisation.id, response_days=3,
-                              assured_date=date(2026, 1, 5), isp_agreed=n % 2 == 0,
-                              reports_attendance=True, phone="0113 496 0101")  # fmt: skip
+            service = Service(
+                name=name,
+                organisation_id=organisation.id,
+                response_days=3,
+                assured_date=date(2026, 1, 5),
+                isp_agreed=n % 2 == 0,
+                reports_attendance=True,
+                phone="0113 496 0101",
+            )
             session.add(service)
             session.flush()
             code = "finance" if "Debt" in name else "accommodation"
             session.add(ServiceCategory(service_id=service.id, category_code=code))
             session.add(ServiceArea(service_id=service.id, name="West Yorkshire"))
-    person = app.people.add(given_name="Dafydd", family_name="ap Rhys", date_of_birth="1985-05-05",
-                            gender="male", setting="community", area="West Yorkshire",
-                            consent_given_on="2026-01-01")  # fmt: skip
+    person = app.people.add(
+        given_name="Dafydd",
+        family_name="ap Rhys",
+        date_of_birth="1985-05-05",
+        gender="male",
+        setting="community",
+        area="West Yorkshire",
+        consent_given_on="2026-01-01",
+    )
     return app.needs.log(person.id, "accommodation", "Needs a flat")
 
 
-def report(capsys: Any, title: str, walk: Walk, system_s: float,
-           budget: float = BUDGET_S) -> float:  # fmt: skip
+def report(capsys: Any, title: str, walk: Walk, system_s: float, budget: float = BUDGET_S) -> float:
     klm = walk.klm_seconds()
     total = klm + system_s
     with capsys.disabled():
         print(f"\n[officer time] {title}")
         for line in walk.log:
             print(f"    {line}")
-        print(f"    keystrokes {walk.keystrokes}, clicks {walk.clicks}, pointing {walk.pointing}, "
-              f"hand moves {walk.homing}, decisions {walk.decisions}, "
-              f"actions besides typing {walk.actions}")  # fmt: skip
-        print(f"    KLM {klm:.1f} s + measured system time {system_s:.2f} s = {total:.1f} s "
-              f"(budget {budget:.0f} s)")  # fmt: skip
+        print(
+            f"    keystrokes {walk.keystrokes}, clicks {walk.clicks}, pointing {walk.pointing}, "
+            f"hand moves {walk.homing}, decisions {walk.decisions}, "
+            f"actions besides typing {walk.actions}"
+        )
+        print(
+            f"    KLM {klm:.1f} s + measured system time {system_s:.2f} s = {total:.1f} s "
+            f"(budget {budget:.0f} s)"
+        )
     return total
 
 
@@ -341,16 +370,23 @@ def test_unmet_need_walk_through_the_main_window(qtbot, app, need, window, gui, 
         walk.key(dialog.category.lineEdit(), Qt.Key.Key_Tab, label="Tab (to the description)")
         walk.type(dialog.description, "Rent arrears")
         walk.think("no service for this: record it as unmet")
-        walk.key(dialog.description, Qt.Key.Key_L,
-                 Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
-                 label="Ctrl+Shift+L (unmet, no service found)")  # fmt: skip
+        walk.key(
+            dialog.description,
+            Qt.Key.Key_L,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+            label="Ctrl+Shift+L (unmet, no service found)",
+        )
         walk.key(dialog.description, Qt.Key.Key_Return, label="Enter (save)")
 
     walk.think("log the need the person raised")
     seen = when_modal(NeedDialog, log)
-    press_on_focus(walk, window, Qt.Key.Key_I,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
-                   "Ctrl+Shift+I")  # fmt: skip
+    press_on_focus(
+        walk,
+        window,
+        Qt.Key.Key_I,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        "Ctrl+Shift+I",
+    )
     wall = time.perf_counter() - started
 
     assert seen

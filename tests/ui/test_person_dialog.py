@@ -43,8 +43,11 @@ def test_date_of_birth_typed_as_the_placeholder_suggests_is_accepted(
 
 
 def test_a_date_of_birth_error_is_shown_whole(qtbot: Any, dialog: PersonDialog) -> None:
-    for typed, words in (("31/02/1990", "not a real date"), ("01/01/2031", "future"),
-                         ("soon", "31/12/1980")):  # fmt: skip
+    for typed, words in (
+        ("31/02/1990", "not a real date"),
+        ("01/01/2031", "future"),
+        ("soon", "31/12/1980"),
+    ):
         type_dob(qtbot, dialog, typed)
         error = dialog._errors["date_of_birth"]
         assert words in error.text() and error.isVisible()

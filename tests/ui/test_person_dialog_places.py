@@ -69,8 +69,9 @@ def test_a_prison_from_the_list_is_kept_in_its_listed_spelling(qtbot, app) -> No
 
 
 def test_an_old_value_not_in_the_list_stays_editable(qtbot, app) -> None:
-    person = app.people.add(given_name="Bo", family_name="Birch", setting="custody",
-                            prison="HMP Leeds")  # fmt: skip
+    person = app.people.add(
+        given_name="Bo", family_name="Birch", setting="custody", prison="HMP Leeds"
+    )
     with app.db.write() as session:  # typed freely in an older version
         session.get(Person, person.id).prison = "HMP Old Typed"
     dialog = open_dialog(qtbot, app, app.people.get(person.id))

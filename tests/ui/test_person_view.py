@@ -30,8 +30,14 @@ def test_person_shows_needs_referrals_follow_ups_and_timeline(window, opened) ->
     page = window.person_page
     assert page.name_label.text() == "Zoë Ward"
     details = page.details_label.text()
-    for bit in ("X123456", "A1234BC", "Born 9 Sep 1999 (age 26)", "Custody – HMP Leeds",
-                "Release 20 Apr 2026 (in 7 weeks)", "Officer: Alex Morgan"):  # fmt: skip
+    for bit in (
+        "X123456",
+        "A1234BC",
+        "Born 9 Sep 1999 (age 26)",
+        "Custody – HMP Leeds",
+        "Release 20 Apr 2026 (in 7 weeks)",
+        "Officer: Alex Morgan",
+    ):
         assert bit in details
     assert needs_shown(window) == ["Social networks and mentoring", "Accommodation"]
     assert page.needs_model.index(0, 3).data() == "Referred"
@@ -57,8 +63,10 @@ def test_reorder_needs_with_the_keyboard_and_by_dragging(qtbot, app, gui, window
     gui.key(window, "Alt+Down")
     gui.wait_idle(window)
     assert needs_shown(window) == ["Accommodation", "Social networks and mentoring"]
-    assert [n.category for n in app.needs.list(opened["person"].id)] == ["accommodation",
-                                                                         "mentoring"]  # fmt: skip
+    assert [n.category for n in app.needs.list(opened["person"].id)] == [
+        "accommodation",
+        "mentoring",
+    ]
     assert page.selected_need().category == "mentoring"  # the selection follows the need
     assert window.actions_by_name["move_need_up"].isEnabled()
     # Drag the second row above the first: the model asks, the store decides, the view reloads.
@@ -235,8 +243,10 @@ def test_hand_over_keeps_history_and_moves_follow_ups(qtbot, app, gui, window, o
     assert {f.officer_id for f in app.follow_ups.list()} == {colleague}
     assert "handed over to Sam Patel" in window.message_bar.text()
     assert "Officer: Sam Patel" in window.person_page.details_label.text()
-    assert any(window.person_page.timeline_proxy.index(r, 2).data() == "Alex Morgan"
-               for r in range(window.person_page.timeline_proxy.rowCount()))  # fmt: skip
+    assert any(
+        window.person_page.timeline_proxy.index(r, 2).data() == "Alex Morgan"
+        for r in range(window.person_page.timeline_proxy.rowCount())
+    )
 
 
 def test_hand_over_with_no_colleague_explains(gui, window, opened) -> None:
@@ -366,8 +376,9 @@ def test_a_transfer_appears_on_the_timeline(qtbot, app, gui, window, opened) -> 
     assert "no follow-up" not in window.message_bar.text()
 
 
-def test_with_no_person_open_the_note_box_says_why_it_is_off(qtbot, app, gui, window,
-                                                              referred) -> None:  # fmt: skip
+def test_with_no_person_open_the_note_box_says_why_it_is_off(
+    qtbot, app, gui, window, referred
+) -> None:
     page = window.person_page
     assert page.person is None
     assert not page.note_edit.isEnabled() and not page.note_button.isEnabled()

@@ -189,8 +189,7 @@ def test_save_that_fails_says_so_and_notes_nothing(
     qtbot, gui, app, referred, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "no such folder" / "slip.pdf"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a: (str(target), "")))  # fmt: skip
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: (str(target), "")))
     dialog = open_preview(qtbot, app, referred["referral"].reference)
     shown: list[str] = []
     gui.on_next_dialog(lambda box: (shown.append(box.text()), box.accept()))
@@ -292,8 +291,7 @@ def test_saved_pdf_is_owner_only_even_over_an_older_file(
     target = tmp_path / "slip.pdf"
     target.write_bytes(b"older")
     target.chmod(0o644)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a: (str(target), "")))  # fmt: skip
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: (str(target), "")))
     dialog = open_preview(qtbot, app, referred["referral"].reference)
     dialog.save_as_pdf()
     assert target.read_bytes() == dialog.pdf_bytes
@@ -306,8 +304,7 @@ def test_save_as_pdf_into_the_data_folder_is_refused(
 ) -> None:
     data = app.data_path.parent
     target = data / name
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a: (str(target), "")))  # fmt: skip
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: (str(target), "")))
     dialog = open_preview(qtbot, app, referred["referral"].reference)
     # Read after the preview: making the slip notes the access in the access log (a write).
     existed = target.exists()

@@ -29,14 +29,23 @@ def add_service(app: Any, name: str = "Lighthouse Housing Advice", **fields: Any
 
 @pytest.fixture
 def service_id(app: Any) -> str:
-    return add_service(app, response_days=3, referral_method="email", phone="0113 496 0101",
-                       languages=["Polish", "Welsh"])  # fmt: skip
+    return add_service(
+        app,
+        response_days=3,
+        referral_method="email",
+        phone="0113 496 0101",
+        languages=["Polish", "Welsh"],
+    )
 
 
 @pytest.fixture
 def need(app: Any) -> Any:
-    person = app.people.add(given_name="Dafydd", family_name="ap Rhys", date_of_birth="1985-05-05",
-                            consent_given_on="2026-01-01")  # fmt: skip
+    person = app.people.add(
+        given_name="Dafydd",
+        family_name="ap Rhys",
+        date_of_birth="1985-05-05",
+        consent_given_on="2026-01-01",
+    )
     return app.needs.log(person.id, "accommodation", "Needs a flat")
 
 
@@ -143,8 +152,9 @@ def test_risk_information_is_separate_unticked_and_shared_only_by_choice(
     assert "not shared unless you tick" in dialog.risk_warning.text()
     qtbot.mouseClick(dialog.consent_check, Qt.MouseButton.LeftButton)
     # Click the box itself: the check box spans the dialog, its middle is empty space.
-    qtbot.mouseClick(dialog.risk_check, Qt.MouseButton.LeftButton,
-                     pos=QPoint(8, dialog.risk_check.height() // 2))  # fmt: skip
+    qtbot.mouseClick(
+        dialog.risk_check, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.risk_check.height() // 2)
+    )
     assert dialog.risk_check.isChecked()
     # Ticking alone shares nothing: the officer writes what the provider needs to know.
     assert dialog.risk_edit.isVisible() and dialog.risk_edit.hasFocus()

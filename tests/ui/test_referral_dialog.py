@@ -39,8 +39,7 @@ def service_id(app: Any) -> str:
         org = Organisation(name="Lighthouse Trust")
         session.add(org)
         session.flush()
-        service = Service(name="Lighthouse Housing Advice", organisation_id=org.id,
-                          response_days=3)  # fmt: skip
+        service = Service(name="Lighthouse Housing Advice", organisation_id=org.id, response_days=3)
         session.add(service)
         session.flush()
         session.add(ServiceCategory(service_id=service.id, category_code="accommodation"))
@@ -49,14 +48,24 @@ def service_id(app: Any) -> str:
 
 @pytest.fixture
 def need(app: Any) -> Any:
-    person = app.people.add(given_name="Dafydd", family_name="ap Rhys", date_of_birth="1985-05-05",
-                            consent_given_on="2026-01-01")  # fmt: skip
+    person = app.people.add(
+        given_name="Dafydd",
+        family_name="ap Rhys",
+        date_of_birth="1985-05-05",
+        consent_given_on="2026-01-01",
+    )
     return app.needs.log(person.id, "accommodation", "Needs a flat")
 
 
 def referral_in(app: Any, need: Any, service_id: str, state: ReferralState) -> Any:
-    ref = app.referrals.make(need.id, service_id, consent=True, draft=state == S.DRAFT,
-                             shared_info=["name", "needs"], availability="Mornings")  # fmt: skip
+    ref = app.referrals.make(
+        need.id,
+        service_id,
+        consent=True,
+        draft=state == S.DRAFT,
+        shared_info=["name", "needs"],
+        availability="Mornings",
+    )
     for step, details in PATHS[state]:
         ref = app.referrals.record_status(ref.id, step, channel="phone", **details)
     assert ref.status == state.value
@@ -102,9 +111,14 @@ def test_header_details_and_history_are_shown(qtbot, app, need, service_id) -> N
     assert changes == ["Draft", "Draft → Sent", "Sent → Acknowledged"]
     assert model.index(2, 2).data() == "Alex Morgan"  # who
     assert model.index(2, 3).data() == "Phone"  # channel
-    details = {dialog.details_form.itemAt(r, dialog.details_form.ItemRole.LabelRole).widget()
-               .text(): dialog.details_form.itemAt(r, dialog.details_form.ItemRole.FieldRole)
-               .widget().text() for r in range(dialog.details_form.rowCount())}  # fmt: skip
+    details = {
+        dialog.details_form.itemAt(r, dialog.details_form.ItemRole.LabelRole)
+        .widget()
+        .text(): dialog.details_form.itemAt(r, dialog.details_form.ItemRole.FieldRole)
+        .widget()
+        .text()
+        for r in range(dialog.details_form.rowCount())
+    }
     assert details["Shared:"] == "Name, Needs being referred"
     assert details["Availability:"] == "Mornings"
     assert details["Consent:"] == "Confirmed"
@@ -146,7 +160,10 @@ def test_decline_needs_a_reason_from_the_decline_list(qtbot, app, need, service_
     assert stored.status == "declined"
     last = stored.history[-1]
     assert (last.reason_code, last.channel, last.note) == (
-        "no_capacity", "provider_feedback", "Full until April")  # fmt: skip
+        "no_capacity",
+        "provider_feedback",
+        "Full until April",
+    )
     assert dialog.status_label.text() == "Declined"
     assert offered(dialog) == [] and dialog.closed_label.isVisibleTo(dialog)
     assert dialog.history_model.index(2, 4).data() == "No capacity"
@@ -192,7 +209,10 @@ def test_complete_needs_an_outcome_and_meets_the_need(qtbot, app, need, service_
 
     stored = app.referrals.get(ref.id)
     assert (stored.status, stored.outcome, stored.outcome_note) == (
-        "completed", "achieved", "Tenancy signed")  # fmt: skip
+        "completed",
+        "achieved",
+        "Tenancy signed",
+    )
     assert app.needs.get(need.id).status == "met"
     assert dialog.status_label.text() == "Completed"
     assert offered(dialog) == []
@@ -211,7 +231,12 @@ def test_whole_lifecycle_by_keyboard(qtbot, app, need, service_id) -> None:
         assert app.referrals.get(ref.id).status == state.value
     stored = app.referrals.get(ref.id)
     assert [h.to_status for h in stored.history] == [
-        "draft", "sent", "acknowledged", "accepted", "started"]  # fmt: skip
+        "draft",
+        "sent",
+        "acknowledged",
+        "accepted",
+        "started",
+    ]
     assert {f.kind for f in app.follow_ups.list()} == {"review_progress"}
 
 
@@ -337,8 +362,9 @@ def test_a_correction_to_the_service_is_reported_from_the_referral(
 
     seen = when_modal(ReportCorrectionDialog, report)
     qtbot.keyClick(dialog, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)  # animates the click
-    qtbot.waitUntil(lambda: dialog.correction_button.text() != "Report a &correction…",
-                    timeout=5000)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: dialog.correction_button.text() != "Report a &correction…", timeout=5000
+    )
     assert seen and seen[0].windowTitle() == "Report a correction"
     assert dialog.correction_button.text() == "&Correction reported"
     stored = app.directory_admin.corrections("open")
@@ -350,13 +376,19 @@ def test_a_correction_to_the_service_is_reported_from_the_referral(
 
 @pytest.mark.gui
 def test_shared_risk_information_is_shown_with_its_words(qtbot, app, need, service_id) -> None:
-    ref = app.referrals.make(need.id, service_id, consent=True, share_risk=True,
-                             risk_note="No lone home visits")  # fmt: skip
+    ref = app.referrals.make(
+        need.id, service_id, consent=True, share_risk=True, risk_note="No lone home visits"
+    )
     dialog = open_dialog(qtbot, app, ref.id)
     form = dialog.details_form
-    details = {form.itemAt(r, form.ItemRole.LabelRole).widget().text():
-               form.itemAt(r, form.ItemRole.FieldRole).widget().text()
-               for r in range(form.rowCount())}  # fmt: skip
+    details = {
+        form.itemAt(r, form.ItemRole.LabelRole).widget().text(): form.itemAt(
+            r, form.ItemRole.FieldRole
+        )
+        .widget()
+        .text()
+        for r in range(form.rowCount())
+    }
     assert "RISK INFORMATION" in details["Shared:"]
     assert details["Risk shared:"] == "No lone home visits"
 
@@ -368,11 +400,14 @@ def test_details_wrap_whole_instead_of_being_cut(qtbot, app, need, service_id) -
 
     shared = ["name", "needs", "date_of_birth", "contact_details", "release_date"]
     ref = app.referrals.make(
-        need.id, service_id, consent=True, shared_info=shared,
+        need.id,
+        service_id,
+        consent=True,
+        shared_info=shared,
         availability="Any weekday morning except Tuesdays, when he reports to probation",
         appointment_at=datetime(2026, 12, 7, 10, 0),
         appointment_place="Lighthouse drop-in centre, 14 Harbour Street (side door, ring the bell)",
-    )  # fmt: skip
+    )
     dialog = open_dialog(qtbot, app, ref.id)
     assert label_problems(dialog) == []
     values = [label.text() for label in dialog.details_scroll.findChildren(QLabel)]

@@ -21,10 +21,20 @@ pytestmark = pytest.mark.gui
 def needs(app: Any) -> dict[str, str]:
     """Two people, four needs in February 2026: three unmet (one "Other"), one met."""
     app.clock.fixed_today = date(2026, 2, 10)
-    ann = app.people.add(given_name="Ann", family_name="Ashworth", gender="female",
-                         setting="community", area="West Yorkshire").id  # fmt: skip
-    bob = app.people.add(given_name="Bob", family_name="Birchall", gender="male",
-                         setting="community", area="West Yorkshire").id  # fmt: skip
+    ann = app.people.add(
+        given_name="Ann",
+        family_name="Ashworth",
+        gender="female",
+        setting="community",
+        area="West Yorkshire",
+    ).id
+    bob = app.people.add(
+        given_name="Bob",
+        family_name="Birchall",
+        gender="male",
+        setting="community",
+        area="West Yorkshire",
+    ).id
     app.needs.log(ann, "accommodation", "n/a", unmet="no-service")
     app.needs.log(bob, "accommodation", "n/a", unmet="no-service")
     app.needs.log(bob, "other", "Help with a pet while away", unmet="no-service")
@@ -96,8 +106,9 @@ def test_csv_export_has_no_names(
 ) -> None:
     page.run_button.click()
     target = tmp_path / "unmet"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(target), "")))  # fmt: skip
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
     page.export_buttons["csv"].click()

@@ -64,8 +64,9 @@ def test_validation_message_appears_under_the_field(app: Any, qtbot: Any) -> Non
 
 def test_edit_existing_service_keeps_its_values(app: Any, qtbot: Any) -> None:
     org = app.directory_admin.create_organisation(name="Hope Trust")
-    svc = app.directory_admin.create_service(org.id, "Mentoring", categories=["mentoring"],
-                                             min_age=18)  # fmt: skip
+    svc = app.directory_admin.create_service(
+        org.id, "Mentoring", categories=["mentoring"], min_age=18
+    )
     dialog = ServiceEditorDialog(app, svc.id)
     qtbot.addWidget(dialog)
     assert dialog.name.text() == "Mentoring" and dialog.min_age.text() == "18"

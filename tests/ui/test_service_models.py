@@ -83,13 +83,36 @@ def result(name: str, **fields):
 @pytest.fixture
 def results():
     return [
-        result("Beta", free=False, unit_cost=40.0, assured_date=date(2025, 1, 2),
-               isp_agreed=True, reports_attendance=True, score=3.0),
-        result("alpha", free=True, assured_date=date(2026, 2, 1), capacity="full", score=2.0,
-               gender="female", min_age=18, max_age=25),
-        result("Gamma", free=False, unit_cost=5.0, assured_date=None, score=1.0,
-               capacity="waiting list", waiting_weeks=6, reports_progress=True),
-    ]  # fmt: skip
+        result(
+            "Beta",
+            free=False,
+            unit_cost=40.0,
+            assured_date=date(2025, 1, 2),
+            isp_agreed=True,
+            reports_attendance=True,
+            score=3.0,
+        ),
+        result(
+            "alpha",
+            free=True,
+            assured_date=date(2026, 2, 1),
+            capacity="full",
+            score=2.0,
+            gender="female",
+            min_age=18,
+            max_age=25,
+        ),
+        result(
+            "Gamma",
+            free=False,
+            unit_cost=5.0,
+            assured_date=None,
+            score=1.0,
+            capacity="waiting list",
+            waiting_weeks=6,
+            reports_progress=True,
+        ),
+    ]
 
 
 @pytest.mark.gui
@@ -231,11 +254,17 @@ def test_history_model_passes_modeltester_and_shows_labels(qtmodeltester) -> Non
         [
             StatusChangeView("1", None, "draft", datetime(2026, 3, 2, 9, 0), by_name="Alex"),
             StatusChangeView("2", "draft", "sent", datetime(2026, 3, 2, 9, 1), channel="phone"),
-            StatusChangeView("3", "sent", "declined", datetime(2026, 3, 4, 14, 30),
-                             channel="provider_feedback", reason_code="no_capacity",
-                             note="Full until\nApril"),
+            StatusChangeView(
+                "3",
+                "sent",
+                "declined",
+                datetime(2026, 3, 4, 14, 30),
+                channel="provider_feedback",
+                reason_code="no_capacity",
+                note="Full until\nApril",
+            ),
         ]
-    )  # fmt: skip
+    )
     qtmodeltester.check(model)
 
     def cell(row: int, column: HistoryColumn, role=Qt.ItemDataRole.DisplayRole):
@@ -260,8 +289,14 @@ def test_detail_html_escapes_text_and_never_shows_a_confidential_address() -> No
     from referral_desk.ui.service_models import service_detail_html
 
     location = LocationView(id="l", address_1="1 Secret Road", postcode="LS1 1AA")
-    refuge = result("<b>Refuge</b>", confidential_address=True, location=location,
-                    phone="0800 000 111", assured_date=date(2024, 1, 5), assurer="Kim")  # fmt: skip
+    refuge = result(
+        "<b>Refuge</b>",
+        confidential_address=True,
+        location=location,
+        phone="0800 000 111",
+        assured_date=date(2024, 1, 5),
+        assurer="Kim",
+    )
     html = service_detail_html(refuge, today=TODAY, category_labels={}, method_labels={})
     assert "<b>Refuge</b>" not in html and "&lt;b&gt;Refuge&lt;/b&gt;" in html
     assert "Secret Road" not in html

@@ -138,11 +138,13 @@ def everything(services: Any) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, to show that a refusal wrote nothing at all."""
     conn = connect_db(services.data_path)
     try:
-        names = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'"
-        )]  # fmt: skip
-        return {n: sorted(conn.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr)
-                for n in names}  # fmt: skip
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'"
+            )
+        ]
+        return {n: sorted(conn.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr) for n in names}
     finally:
         conn.close()
 
@@ -150,8 +152,13 @@ def everything(services: Any) -> dict[str, list[tuple[Any, ...]]]:
 def caseload(app: Any, gui: Any) -> dict[str, str]:
     """A person with a need and a referral on site A (so a follow-up too)."""
     service_id = gui.add_service("Hope Mentoring")
-    person = app.people.add(given_name="Zoë", family_name="Ward", date_of_birth="1999-09-09",
-                            crn="X123456", consent_given_on="2026-02-01")  # fmt: skip
+    person = app.people.add(
+        given_name="Zoë",
+        family_name="Ward",
+        date_of_birth="1999-09-09",
+        crn="X123456",
+        consent_given_on="2026-02-01",
+    )
     need = app.needs.log(person.id, "mentoring", "Wants a mentor")
     referral = app.referrals.make(need.id, service_id, consent=True)
     return {"person": person.id, "need": need.id, "referral": referral.id}
@@ -222,8 +229,11 @@ def test_settings_refuse_a_folder_that_is_not_there(qtbot, app, tmp_path) -> Non
 def test_every_control_has_an_accessible_name(qtbot, app, site_b) -> None:
     from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QHeaderView, QLineEdit
 
-    dialogs = [SyncSettingsDialog(app), SyncNowDialog(app, passphrase=PASSPHRASE),
-               ConflictsDialog(app)]  # fmt: skip
+    dialogs = [
+        SyncSettingsDialog(app),
+        SyncNowDialog(app, passphrase=PASSPHRASE),
+        ConflictsDialog(app),
+    ]
     for dialog in dialogs:
         qtbot.addWidget(dialog)
         assert dialog.accessibleName()
@@ -264,10 +274,15 @@ def test_sync_now_exports_then_colleague_previews_and_applies(
     wait_state(qtbot, b, "preview")
     assert len(prompts.asked) == 1
     counts = table_rows(b.counts)
-    assert {k: counts[k] for k in ("People", "Needs", "Referrals", "Follow-ups",
-                                   "Conflicts to review")} == {
-        "People": "1", "Needs": "1", "Referrals": "1", "Follow-ups": "1",
-        "Conflicts to review": "0"}  # fmt: skip
+    assert {
+        k: counts[k] for k in ("People", "Needs", "Referrals", "Follow-ups", "Conflicts to review")
+    } == {
+        "People": "1",
+        "Needs": "1",
+        "Referrals": "1",
+        "Follow-ups": "1",
+        "Conflicts to review": "0",
+    }
     assert int(counts["Directory changes"]) >= 1  # the service the referral went to
     assert b.apply_button.isVisible() and b.apply_button.isEnabled()
     assert site_b.people.list() == [], "nothing is written before Apply"
@@ -369,8 +384,9 @@ def test_carry_a_file_export_and_import(
     caseload(app, gui)
     usb = tmp_path / "usb"
     usb.mkdir()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *a, **k: (str(usb / "for prison"), ""))  # fmt: skip
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(usb / "for prison"), "")
+    )
     prompts.answers = [PASSPHRASE]
     seen = autopilot()
     assert sync_dialogs.export_to_file(app, None)
@@ -656,7 +672,9 @@ def test_waiting_records_are_told_in_words(qtbot, app) -> None:
 
     imp = ImportSummary(bundles=1, pending=3, pending_reasons=(("person", 3),))
     notes = _attention(imp, preview=True)
-    assert ("3 records arrived before the person they belong to; they will be added when "
-            "that person's record arrives.") in notes  # fmt: skip
+    assert (
+        "3 records arrived before the person they belong to; they will be added when "
+        "that person's record arrives."
+    ) in notes
     assert not any("related records" in n for n in notes)
     assert ("Records to be added later", 3) in _count_rows(imp)

@@ -33,34 +33,59 @@ from referral_desk.store.hsds.schema import TABLES
 
 # Parents before children: when a row is checked, every row it may point to is decided.
 CHECK_ORDER = (
-    "taxonomy", "taxonomy_term", "organization", "program", "location", "service",
-    "service_at_location", "contact", "phone", "address", "accessibility", "schedule",
-    "funding", "service_area", "required_document", "language", "cost_option",
-    "organization_identifier", "attribute",
-)  # fmt: skip
+    "taxonomy",
+    "taxonomy_term",
+    "organization",
+    "program",
+    "location",
+    "service",
+    "service_at_location",
+    "contact",
+    "phone",
+    "address",
+    "accessibility",
+    "schedule",
+    "funding",
+    "service_area",
+    "required_document",
+    "language",
+    "cost_option",
+    "organization_identifier",
+    "attribute",
+)
 IGNORED_TABLES = ("metadata", "meta_table_description")
 RECORD_TABLES = ("organization", "location", "service")
 # Which record a child row belongs to: the first of these links that is filled in.
 OWNER_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     "program": (("organization_id", "organization"),),
     "service_at_location": (("service_id", "service"),),
-    "contact": (("service_id", "service"), ("service_at_location_id", "service_at_location"),
-                ("organization_id", "organization"), ("location_id", "location")),
-    "phone": (("service_id", "service"), ("service_at_location_id", "service_at_location"),
-              ("organization_id", "organization"), ("location_id", "location"),
-              ("contact_id", "contact")),
+    "contact": (
+        ("service_id", "service"),
+        ("service_at_location_id", "service_at_location"),
+        ("organization_id", "organization"),
+        ("location_id", "location"),
+    ),
+    "phone": (
+        ("service_id", "service"),
+        ("service_at_location_id", "service_at_location"),
+        ("organization_id", "organization"),
+        ("location_id", "location"),
+        ("contact_id", "contact"),
+    ),
     "address": (("location_id", "location"),),
     "accessibility": (("location_id", "location"),),
-    "schedule": (("service_id", "service"), ("service_at_location_id", "service_at_location"),
-                 ("location_id", "location")),
+    "schedule": (
+        ("service_id", "service"),
+        ("service_at_location_id", "service_at_location"),
+        ("location_id", "location"),
+    ),
     "funding": (("service_id", "service"), ("organization_id", "organization")),
     "service_area": (("service_id", "service"),),
     "required_document": (("service_id", "service"),),
-    "language": (("service_id", "service"), ("location_id", "location"),
-                 ("phone_id", "phone")),
+    "language": (("service_id", "service"), ("location_id", "location"), ("phone_id", "phone")),
     "cost_option": (("service_id", "service"),),
     "organization_identifier": (("organization_id", "organization"),),
-}  # fmt: skip
+}
 # Links HSDS leaves out of its foreign keys but which are links all the same.
 SELF_LINKS: dict[str, tuple[str, ...]] = {
     "organization": ("parent_organization_id",),
@@ -151,8 +176,10 @@ def lookup(
     state = "st = 1" if accepted_only else "st > 0"
     for start in range(0, len(wanted), _LOOKUP_CHUNK):
         part = wanted[start : start + _LOOKUP_CHUNK]
-        sql = (f"SELECT id, st, okind, okey FROM d_{table} "
-               f"WHERE id IN ({','.join('?' * len(part))}) AND {state}")  # fmt: skip
+        sql = (
+            f"SELECT id, st, okind, okey FROM d_{table} "
+            f"WHERE id IN ({','.join('?' * len(part))}) AND {state}"
+        )
         for rid, st, okind, okey in package.db.execute(sql, part):
             out.setdefault(rid, (st, okind, okey))
     return out
@@ -259,8 +286,10 @@ class Checker:
         wanted = list(ids)
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
             part = wanted[start : start + _LOOKUP_CHUNK]
-            sql = (f"SELECT id, min(num) FROM d_{table} WHERE id IN ({','.join('?' * len(part))})"
-                   " AND st IN (1, 2) GROUP BY id")  # fmt: skip
+            sql = (
+                f"SELECT id, min(num) FROM d_{table} WHERE id IN ({','.join('?' * len(part))})"
+                " AND st IN (1, 2) GROUP BY id"
+            )
             out.update(self.package.db.execute(sql, part))
         return out
 
@@ -273,12 +302,15 @@ class Checker:
         present = set(columns)
         required = [f.name for f in schema.fields if f.required and f.name != "id"]
         enums = {f.name: f.enum for f in schema.fields if (table, f.name) in ENUM_CHECKED}
-        links = [(c, t) for c, t in schema.links
-                 if c not in SELF_LINKS.get(table, ()) and c in present]  # fmt: skip
+        links = [
+            (c, t) for c, t in schema.links if c not in SELF_LINKS.get(table, ()) and c in present
+        ]
         owners = OWNER_LINKS.get(table, ())
         db = self.package.db
-        db.execute(f"CREATE TABLE d_{table} (num INTEGER PRIMARY KEY, id TEXT, st INTEGER, "
-                   "okind TEXT, okey TEXT, used INTEGER, bytes INTEGER)")  # fmt: skip
+        db.execute(
+            f"CREATE TABLE d_{table} (num INTEGER PRIMARY KEY, id TEXT, st INTEGER, "
+            "okind TEXT, okey TEXT, used INTEGER, bytes INTEGER)"
+        )
         # Lookups by id (covering: they read the index only) are for tables rows point to:
         # indexed once the table is decided (a bulk build, cheaper than row by row), or
         # earlier if a repeated id needs looking up (`_earlier`).
@@ -358,8 +390,9 @@ class Checker:
             "AND okind IS NOT NULL GROUP BY okind, okey HAVING s > ?",
             (MAX_ATTACHED_BYTES - most,),
         ).fetchall():
-            hit = db.execute("SELECT bytes FROM attached WHERE okind = ? AND okey = ?",
-                             (kind, key)).fetchone()  # fmt: skip
+            hit = db.execute(
+                "SELECT bytes FROM attached WHERE okind = ? AND okey = ?", (kind, key)
+            ).fetchone()
             before = hit[0] if hit else 0
             if before + size > MAX_ATTACHED_BYTES:
                 over.append((kind, key, before))
@@ -375,8 +408,13 @@ class Checker:
                 if running > MAX_ATTACHED_BYTES:
                     skipped.append((number, rid, kind))
         for number, rid, kind in sorted(skipped):
-            self.reject(table, number, rid, f"more than {limit} kB of rows are attached to "
-                        f"{article(kind)}; the rest are skipped")  # fmt: skip
+            self.reject(
+                table,
+                number,
+                rid,
+                f"more than {limit} kB of rows are attached to "
+                f"{article(kind)}; the rest are skipped",
+            )
         db.executemany(
             f"UPDATE d_{table} SET st = {REJECTED}, okind = NULL, okey = NULL WHERE num = ?",
             [(number,) for number, _rid, _kind in skipped],
@@ -421,8 +459,7 @@ class Checker:
         """Links HSDS leaves out of its foreign keys: kept when they resolve, else dropped."""
         db = self.package.db
         for batch in self.package.batches(table, accepted=True):
-            found = lookup(self.package, table,
-                           (c[at].strip().lower() for _n, _f, _r, c in batch))  # fmt: skip
+            found = lookup(self.package, table, (c[at].strip().lower() for _n, _f, _r, c in batch))
             updates = []
             for number, _fault, rid, cells in batch:
                 value = cells[at].strip().lower()

@@ -64,8 +64,9 @@ def open_package(path: Path, *, limits: Limits, publisher: str | None = None) ->
         )
         package.descriptor = descriptor
         found = legacy.file_names(listed)
-        legacy.translate(package, source, found,
-                         publisher or publisher_of(path, descriptor), limits)  # fmt: skip
+        legacy.translate(
+            package, source, found, publisher or publisher_of(path, descriptor), limits
+        )
     return package
 
 
@@ -101,8 +102,11 @@ def _files(source: _Source) -> dict[str, str]:
             if holders:
                 source.prefix = posixpath.dirname(holders[0]) + "/" if "/" in holders[0] else ""
         prefix = source.prefix
-        return {n[len(prefix):]: n[len(prefix):] for n in names
-                if n.startswith(prefix) and "/" not in n[len(prefix):]}  # fmt: skip
+        return {
+            n[len(prefix) :]: n[len(prefix) :]
+            for n in names
+            if n.startswith(prefix) and "/" not in n[len(prefix) :]
+        }
     assert isinstance(source, _FolderSource)
     out: dict[str, str] = {}
     try:

@@ -41,9 +41,10 @@ class Record:
 
 # Tables whose rows belong to an organisation, location or service (`checks.OWNER_LINKS`).
 CHILD_TABLES = tuple(
-    t for t in CHECK_ORDER
+    t
+    for t in CHECK_ORDER
     if t not in RECORD_TABLES and t not in ("taxonomy", "taxonomy_term", "attribute")
-)  # fmt: skip
+)
 RECORD_CHUNK = 500  # records folded (and planned) at a time, at most…
 CHUNK_BYTES = 8 * 1024 * 1024  # …and at most this much text with what is attached to them
 _IN_CHUNK = 2000
@@ -58,8 +59,9 @@ class Folder:
         self.package = checker.package
         self.matcher = matcher
         self._rows: dict[str, dict[str, dict[str, str] | None]] = {
-            "taxonomy": {}, "taxonomy_term": {}
-        }  # fmt: skip
+            "taxonomy": {},
+            "taxonomy_term": {},
+        }
         self._chains: dict[str, tuple[list[m.Row], list[m.Row]]] = {}
         self._used: dict[str, set[str]] = {"taxonomy": set(), "taxonomy_term": set()}
         self._access: bool | None = None
@@ -78,13 +80,17 @@ class Folder:
     def records(self, kind: str, size: int = RECORD_CHUNK) -> Iterator[list[Record]]:
         """The accepted records of `kind` (an HSDS record table), folded, `size` at a time."""
         fold: Callable[[Row], Record] = {
-            m.ORGANIZATION: self.organisation, m.LOCATION: self.location, m.SERVICE: self.service,
-        }[kind]  # fmt: skip
+            m.ORGANIZATION: self.organisation,
+            m.LOCATION: self.location,
+            m.SERVICE: self.service,
+        }[kind]
         package = self.package
         for batch in package.batches(kind, accepted=True, size=size):
             for part in self._by_weight(kind, batch):
-                rows = [Row(kind, num, rid, package.cells_of(kind, cells))
-                        for num, _fault, rid, cells in part]  # fmt: skip
+                rows = [
+                    Row(kind, num, rid, package.cells_of(kind, cells))
+                    for num, _fault, rid, cells in part
+                ]
                 keys = [row.id for row in rows]
                 self._reset()
                 self._load_children(kind, keys)
@@ -124,17 +130,21 @@ class Folder:
 
     def _has_accessibility(self) -> bool:
         if self._access is None:
-            self._access = bool(self.package.db.execute(
-                "SELECT 1 FROM attached WHERE okind = 'access' LIMIT 1"
-            ).fetchone())  # fmt: skip
+            self._access = bool(
+                self.package.db.execute(
+                    "SELECT 1 FROM attached WHERE okind = 'access' LIMIT 1"
+                ).fetchone()
+            )
         return self._access
 
     def _attached(self, kind: str, keys: list[str]) -> dict[str, int]:
         out: dict[str, int] = {}
         for start in range(0, len(keys), _IN_CHUNK):
             part = keys[start : start + _IN_CHUNK]
-            sql = (f"SELECT okey, bytes FROM attached WHERE okind = ? "
-                   f"AND okey IN ({','.join('?' * len(part))})")  # fmt: skip
+            sql = (
+                f"SELECT okey, bytes FROM attached WHERE okind = ? "
+                f"AND okey IN ({','.join('?' * len(part))})"
+            )
             out.update(self.package.db.execute(sql, (kind, *part)))
         return out
 
@@ -162,9 +172,11 @@ class Folder:
         columns = package.table(table).columns
         for start in range(0, len(keys), _IN_CHUNK):
             part = keys[start : start + _IN_CHUNK]
-            sql = (f"SELECT d.num, d.id, d.okey, r.cells FROM d_{table} d "
-                   f"CROSS JOIN r_{table} r ON r.num = d.num WHERE d.st = 1 AND d.okind = ? "
-                   f"AND d.okey IN ({','.join('?' * len(part))}) ORDER BY d.num")  # fmt: skip
+            sql = (
+                f"SELECT d.num, d.id, d.okey, r.cells FROM d_{table} d "
+                f"CROSS JOIN r_{table} r ON r.num = d.num WHERE d.st = 1 AND d.okind = ? "
+                f"AND d.okey IN ({','.join('?' * len(part))}) ORDER BY d.num"
+            )
             for num, rid, okey, packed in package.db.execute(sql, (kind, *part)):
                 yield num, rid, okey, dict(zip(columns, packed.split(SEP)))  # noqa: B905
 
@@ -190,9 +202,12 @@ class Folder:
                 if local.entity == owner[0]:
                     self.locals[owner][local].append((row, row.cells.get("value", "")))
                 else:
-                    self.c.warn("attribute", row.number, row.id,
-                                f"term {local.code} does not apply to {article(owner[0])}; "
-                                "ignored")  # fmt: skip
+                    self.c.warn(
+                        "attribute",
+                        row.number,
+                        row.id,
+                        f"term {local.code} does not apply to {article(owner[0])}; ignored",
+                    )
                 continue
             stored = m.canonical("attribute", row.cells)
             stored[m.TERM_KEY], stored[m.TAXONOMY_KEY] = self._term_chain(term)  # type: ignore[assignment]
@@ -268,8 +283,9 @@ class Folder:
                 values[term.field] = decode_values(term, [v for _, v in items])
             except ValueError as err:
                 row = items[-1][0]
-                self.c.warn("attribute", row.number, row.id,
-                            f"value of term {term.code} is {err}; ignored")  # fmt: skip
+                self.c.warn(
+                    "attribute", row.number, row.id, f"value of term {term.code} is {err}; ignored"
+                )
         return values
 
     def _fold(self, kind: str, key: str) -> tuple[dict[str, Any], dict[str, list[m.Row]]]:
@@ -325,8 +341,9 @@ class Folder:
                 fields[name] = m.parse_whole(cells.get(column, ""))
             except ValueError:
                 fields[name] = None
-                self.c.warn("service", row.number, row.id, f"{column} is not a whole number; "
-                            "ignored")  # fmt: skip
+                self.c.warn(
+                    "service", row.number, row.id, f"{column} is not a whole number; ignored"
+                )
         try:
             fields["assured_date"] = m.parse_day(cells.get("assured_date", ""))
         except ValueError:

@@ -241,14 +241,18 @@ class _Planner:
         self.sink.add(Op(model.__tablename__, "update", record_id, values))
 
     def _remember(self, kind: str, ids: dict[str, str]) -> None:
-        self.scratch.executemany("INSERT OR REPLACE INTO planned VALUES (?, ?, ?)",
-                                 [(kind, k, v) for k, v in ids.items()])  # fmt: skip
+        self.scratch.executemany(
+            "INSERT OR REPLACE INTO planned VALUES (?, ?, ?)",
+            [(kind, k, v) for k, v in ids.items()],
+        )
 
     def _recall(self, kind: str, keys: Iterable[str]) -> dict[str, str]:
         out: dict[str, str] = {}
         for part in _chunks(sorted({k for k in keys if k})):
-            sql = (f"SELECT key, id FROM planned WHERE kind = ? "
-                   f"AND key IN ({','.join('?' * len(part))})")  # fmt: skip
+            sql = (
+                f"SELECT key, id FROM planned WHERE kind = ? "
+                f"AND key IN ({','.join('?' * len(part))})"
+            )
             out.update(self.scratch.execute(sql, (kind, *part)))
         return out
 
@@ -369,8 +373,9 @@ class _Planner:
             if code in current:
                 self._update(ServiceCategory, current[code][0], {"deleted_at": None})
             else:
-                self._insert(ServiceCategory, str(uuid.uuid4()),
-                             {"service_id": sid, "category_code": code})  # fmt: skip
+                self._insert(
+                    ServiceCategory, str(uuid.uuid4()), {"service_id": sid, "category_code": code}
+                )
         for code in sorted(live - wanted):
             self._update(ServiceCategory, current[code][0], {"deleted_at": now})
         return True
@@ -383,8 +388,11 @@ class _Planner:
         in_chunk: set[str] = set()
         for rec, row in rows:
             in_chunk.add(row.id)
-            target = {"service_id": sids[rec.key], "name": row.cells.get("name", "").strip(),
-                      "hsds_id": row.id}  # fmt: skip
+            target = {
+                "service_id": sids[rec.key],
+                "name": row.cells.get("name", "").strip(),
+                "hsds_id": row.id,
+            }
             found = existing.get(row.id)
             if found is None:
                 self._insert(ServiceArea, _new_id(row.id, used), target)
@@ -401,8 +409,11 @@ class _Planner:
         # Areas of these services that the package no longer lists are removed (HSDS owns them;
         # an area the package lists under another service moves there instead).
         services_here = set(here)
-        gone = {key: found for key, found in existing.items()
-                if found["service_id"] in services_here and key not in in_chunk}  # fmt: skip
+        gone = {
+            key: found
+            for key, found in existing.items()
+            if found["service_id"] in services_here and key not in in_chunk
+        }
         elsewhere = lookup(self.folder.package, "service_area", gone, accepted_only=True)
         now = utcnow()
         for key, found in gone.items():
@@ -460,9 +471,11 @@ def plan_import(session: Session, package: Package, sink: Sink | None = None) ->
             f"{plan.cleaned_cells} cell(s) held control characters (invisible codes that break "
             "spreadsheets and printing); they were removed."
         )
-    for what, listed, total in (("rejected rows", plan.rejected, plan.rejected_total),
-                                ("warnings", plan.warnings, plan.warnings_total),
-                                ("changes", plan.changes, plan.changes_total)):  # fmt: skip
+    for what, listed, total in (
+        ("rejected rows", plan.rejected, plan.rejected_total),
+        ("warnings", plan.warnings, plan.warnings_total),
+        ("changes", plan.changes, plan.changes_total),
+    ):
         if total > len(listed):
             plan.notes.append(f"Only the first {len(listed)} of {total} {what} are listed.")
     return plan

@@ -41,23 +41,54 @@ from referral_desk.store.hsds.staged import ORIGINAL_ID, RECORDS, Staged
 Row = dict[str, str]
 # Which table an id column points to (`parent_id` points to the row's own table).
 LINK_TARGETS = {
-    "organization_id": "organization", "parent_organization_id": "organization",
-    "program_id": "program", "service_id": "service", "location_id": "location",
-    "service_at_location_id": "service_at_location", "contact_id": "contact",
-    "phone_id": "phone", "taxonomy_term_id": "taxonomy_term", "taxonomy_id": "taxonomy_term",
-}  # fmt: skip
+    "organization_id": "organization",
+    "parent_organization_id": "organization",
+    "program_id": "program",
+    "service_id": "service",
+    "location_id": "location",
+    "service_at_location_id": "service_at_location",
+    "contact_id": "contact",
+    "phone_id": "phone",
+    "taxonomy_term_id": "taxonomy_term",
+    "taxonomy_id": "taxonomy_term",
+}
 WEEKDAYS = {
-    "1": "MO", "2": "TU", "3": "WE", "4": "TH", "5": "FR", "6": "SA", "7": "SU",
-    "monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR",
-    "saturday": "SA", "sunday": "SU", "mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH",
-    "fri": "FR", "sat": "SA", "sun": "SU",
-}  # fmt: skip
+    "1": "MO",
+    "2": "TU",
+    "3": "WE",
+    "4": "TH",
+    "5": "FR",
+    "6": "SA",
+    "7": "SU",
+    "monday": "MO",
+    "tuesday": "TU",
+    "wednesday": "WE",
+    "thursday": "TH",
+    "friday": "FR",
+    "saturday": "SA",
+    "sunday": "SU",
+    "mon": "MO",
+    "tue": "TU",
+    "wed": "WE",
+    "thu": "TH",
+    "fri": "FR",
+    "sat": "SA",
+    "sun": "SU",
+}
 # Files found only in HSDS 1.x/2.0 packages: one of them makes a package "older HSDS".
-LEGACY_MARKERS = frozenset({
-    "physical_addresses.csv", "postal_addresses.csv", "regular_schedules.csv",
-    "holiday_schedules.csv", "services_taxonomy.csv", "taxonomy.csv", "eligibility.csv",
-    "payment_accepted.csv", "accessibility_for_disabilities.csv",
-})  # fmt: skip
+LEGACY_MARKERS = frozenset(
+    {
+        "physical_addresses.csv",
+        "postal_addresses.csv",
+        "regular_schedules.csv",
+        "holiday_schedules.csv",
+        "services_taxonomy.csv",
+        "taxonomy.csv",
+        "eligibility.csv",
+        "payment_accepted.csv",
+        "accessibility_for_disabilities.csv",
+    }
+)
 # Files an HSDS 2.0 package has and 1.1 had not.
 V2_MARKERS = frozenset({"attributes.csv", "taxonomy_terms.csv", "schedules.csv"})
 NOT_TRANSLATED = {
@@ -111,22 +142,25 @@ def _location(old: Row, new: Row) -> None:
 FILES: dict[str, FileSpec] = {
     "organizations.csv": FileSpec("organization", (("url", "website"),), hook=_description),
     "programs.csv": FileSpec("program", hook=_description),
-    "services.csv": FileSpec("service", (("fees", "fees_description"),
-                                         ("eligibility", "eligibility_description"))),
+    "services.csv": FileSpec(
+        "service", (("fees", "fees_description"), ("eligibility", "eligibility_description"))
+    ),
     "locations.csv": FileSpec("location", hook=_location),
     "service_at_location.csv": FileSpec("service_at_location"),
     "services_at_location.csv": FileSpec("service_at_location"),
     "contacts.csv": FileSpec("contact"),
     "phones.csv": FileSpec("phone"),
-    "physical_addresses.csv": FileSpec("address", fixed=(("address_type", "physical"),),
-                                       hook=_address),
-    "postal_addresses.csv": FileSpec("address", fixed=(("address_type", "postal"),),
-                                     hook=_address),
+    "physical_addresses.csv": FileSpec(
+        "address", fixed=(("address_type", "physical"),), hook=_address
+    ),
+    "postal_addresses.csv": FileSpec("address", fixed=(("address_type", "postal"),), hook=_address),
     "accessibility_for_disabilities.csv": FileSpec(
-        "accessibility", (("accessibility", "description"),)),
+        "accessibility", (("accessibility", "description"),)
+    ),
     "regular_schedules.csv": FileSpec("schedule", hook=_regular),
     "holiday_schedules.csv": FileSpec(
-        "schedule", (("start_date", "valid_from"), ("end_date", "valid_to")), hook=_holiday),
+        "schedule", (("start_date", "valid_from"), ("end_date", "valid_to")), hook=_holiday
+    ),
     "schedules.csv": FileSpec("schedule"),
     "funding.csv": FileSpec("funding"),
     "service_area.csv": FileSpec("service_area", (("service_area", "name"),)),
@@ -136,14 +170,19 @@ FILES: dict[str, FileSpec] = {
     "taxonomy.csv": FileSpec("taxonomy_term", hook=_term),
     "taxonomy_terms.csv": FileSpec("taxonomy_term", (("term", "name"),), hook=_term),
     "services_taxonomy.csv": FileSpec(
-        "attribute", (("service_id", "link_id"), ("taxonomy_id", "taxonomy_term_id"),
-                      ("taxonomy_detail", "value")),
-        fixed=(("link_entity", "service"),)),
+        "attribute",
+        (
+            ("service_id", "link_id"),
+            ("taxonomy_id", "taxonomy_term_id"),
+            ("taxonomy_detail", "value"),
+        ),
+        fixed=(("link_entity", "service"),),
+    ),
     "attributes.csv": FileSpec("attribute"),
     "metadata.csv": FileSpec("metadata"),
     "meta_table_description.csv": FileSpec("meta_table_description"),
     "meta_table_descriptions.csv": FileSpec("meta_table_description"),
-}  # fmt: skip
+}
 # Records first, so their ids are known (a translation needs nothing else in order).
 ORDER = tuple(FILES)
 
@@ -254,9 +293,8 @@ def _eligibility(
     package.db.execute("CREATE TABLE l_eligibility (service TEXT, text TEXT)")
     package.db.executemany(
         "INSERT INTO l_eligibility VALUES (?, ?)",
-        ((normal_id(r.get("service_id", "")), r.get("eligibility", "").strip())
-         for _n, r in rows),
-    )  # fmt: skip
+        ((normal_id(r.get("service_id", "")), r.get("eligibility", "").strip()) for _n, r in rows),
+    )
     package.db.execute("CREATE INDEX l_eligibility_service ON l_eligibility (service)")
     return True
 
@@ -282,8 +320,10 @@ def _read(
     raw, _size = opened
     text = io.TextIOWrapper(
         io.BufferedReader(_LimitedReader(raw, limits.max_file_bytes, relpath), 1 << 16),
-        encoding="utf-8-sig", errors="strict", newline="",
-    )  # fmt: skip
+        encoding="utf-8-sig",
+        errors="strict",
+        newline="",
+    )
     reader = csv.reader(text, strict=True)
 
     def close() -> None:
@@ -332,8 +372,16 @@ def _read(
                 if any(has_controls(v) for v in values):
                     values = [v.replace("\x1f", " ") for v in values]
                 yield number, dict(zip(columns, values, strict=True))
-        except (UnicodeDecodeError, csv.Error, OSError, ValueError, zipfile.BadZipFile,
-                EOFError, zlib.error, RuntimeError) as err:  # fmt: skip
+        except (
+            UnicodeDecodeError,
+            csv.Error,
+            OSError,
+            ValueError,
+            zipfile.BadZipFile,
+            EOFError,
+            zlib.error,
+            RuntimeError,
+        ) as err:
             raise _unreadable(relpath, err) from err
         finally:
             close()

@@ -199,9 +199,10 @@ def _contact_synth(fields: dict[str, Any], owner: str) -> list[Row]:
     if not fields["contact_name"]:
         return []
     return [
-        _row("contact", id=stable_id(owner, "contact"), service_id=owner,
-             name=fields["contact_name"])
-    ]  # fmt: skip
+        _row(
+            "contact", id=stable_id(owner, "contact"), service_id=owner, name=fields["contact_name"]
+        )
+    ]
 
 
 def _language_project(rows: list[Row]) -> dict[str, Any]:
@@ -251,15 +252,29 @@ def _schedule_synth(fields: dict[str, Any], owner: str) -> list[Row]:
     for i, line in enumerate(_lines(fields["opening_times"])):
         openings = parse_line(line) or ()
         if not openings:
-            rows.append(_row("schedule", id=stable_id(owner, "schedule", str(i)),
-                             service_id=owner, description=line))  # fmt: skip
+            rows.append(
+                _row(
+                    "schedule",
+                    id=stable_id(owner, "schedule", str(i)),
+                    service_id=owner,
+                    description=line,
+                )
+            )
         for j, opening in enumerate(openings):
             parts = (owner, "schedule", str(i)) + ((str(j),) if j else ())
             rows.append(
-                _row("schedule", id=stable_id(*parts), service_id=owner, description=line,
-                     freq="WEEKLY", wkst="MO", byday=opening.byday,
-                     opens_at=f"{opening.opens}:00", closes_at=f"{opening.closes}:00")
-            )  # fmt: skip
+                _row(
+                    "schedule",
+                    id=stable_id(*parts),
+                    service_id=owner,
+                    description=line,
+                    freq="WEEKLY",
+                    wkst="MO",
+                    byday=opening.byday,
+                    opens_at=f"{opening.opens}:00",
+                    closes_at=f"{opening.closes}:00",
+                )
+            )
     return rows
 
 
@@ -280,9 +295,15 @@ def _cost_synth(fields: dict[str, Any], owner: str) -> list[Row]:
     if fields["free"]:
         return []
     return [
-        _row("cost_option", id=stable_id(owner, "cost_option"), service_id=owner,
-             option="Spot purchase", currency="GBP", amount=fmt_number(fields["unit_cost"]))
-    ]  # fmt: skip
+        _row(
+            "cost_option",
+            id=stable_id(owner, "cost_option"),
+            service_id=owner,
+            option="Spot purchase",
+            currency="GBP",
+            amount=fmt_number(fields["unit_cost"]),
+        )
+    ]
 
 
 def _document_project(rows: list[Row]) -> dict[str, Any]:
@@ -291,10 +312,14 @@ def _document_project(rows: list[Row]) -> dict[str, Any]:
 
 def _document_synth(fields: dict[str, Any], owner: str) -> list[Row]:
     return [
-        _row("required_document", id=stable_id(owner, "required_document", str(i)),
-             service_id=owner, document=line)
+        _row(
+            "required_document",
+            id=stable_id(owner, "required_document", str(i)),
+            service_id=owner,
+            document=line,
+        )
         for i, line in enumerate(_lines(fields["what_to_bring"]))
-    ]  # fmt: skip
+    ]
 
 
 def _sal_project(rows: list[Row]) -> dict[str, Any]:
@@ -306,9 +331,13 @@ def _sal_synth(fields: dict[str, Any], owner: str) -> list[Row]:
     if not location:
         return []
     return [
-        _row("service_at_location", id=stable_id(owner, "service_at_location", location),
-             service_id=owner, location_id=location)
-    ]  # fmt: skip
+        _row(
+            "service_at_location",
+            id=stable_id(owner, "service_at_location", location),
+            service_id=owner,
+            location_id=location,
+        )
+    ]
 
 
 _CHARITY_SCHEMES = ("gb-chc", "gb-sc", "gb-nic")
@@ -357,7 +386,7 @@ def _identifier_synth(fields: dict[str, Any], owner: str) -> list[Row]:
                 identifier=fields["company_number"],
             )
         )
-    return rows  # fmt: skip
+    return rows
 
 
 ADDRESS_FIELDS = ("address_1", "address_2", "city", "region", "postcode")
@@ -380,12 +409,20 @@ def _address_synth(fields: dict[str, Any], owner: str) -> list[Row]:
     if not any(fields[f] for f in ADDRESS_FIELDS):
         return []
     return [
-        _row("address", id=stable_id(owner, "address"), location_id=owner,
-             address_1=fill(fields["address_1"]), address_2=fields["address_2"],
-             city=fill(fields["city"]), region=fields["region"],
-             state_province=fill(fields["region"]), postal_code=fill(fields["postcode"]),
-             country="GB", address_type="physical")
-    ]  # fmt: skip
+        _row(
+            "address",
+            id=stable_id(owner, "address"),
+            location_id=owner,
+            address_1=fill(fields["address_1"]),
+            address_2=fields["address_2"],
+            city=fill(fields["city"]),
+            region=fields["region"],
+            state_province=fill(fields["region"]),
+            postal_code=fill(fields["postcode"]),
+            country="GB",
+            address_type="physical",
+        )
+    ]
 
 
 def _spec(table: str, fields: tuple[str, ...], project: Any, synth: Any) -> ChildSpec:
@@ -398,22 +435,27 @@ LOCATION = "location"
 
 CHILD_SPECS: dict[str, dict[str, ChildSpec]] = {
     SERVICE: {
-        "service_at_location": _spec("service_at_location", ("location",), _sal_project,
-                                     _sal_synth),
+        "service_at_location": _spec(
+            "service_at_location", ("location",), _sal_project, _sal_synth
+        ),
         "phone": _phone("service_id"),
         "contact": _spec("contact", ("contact_name",), _contact_project, _contact_synth),
         "language": _spec("language", ("languages",), _language_project, _language_synth),
         "schedule": _spec("schedule", ("opening_times",), _schedule_project, _schedule_synth),
         "cost_option": _spec("cost_option", ("free", "unit_cost"), _cost_project, _cost_synth),
-        "required_document": _spec("required_document", ("what_to_bring",), _document_project,
-                                   _document_synth),
+        "required_document": _spec(
+            "required_document", ("what_to_bring",), _document_project, _document_synth
+        ),
         "funding": _passive("funding"),
     },
     ORGANIZATION: {
         "phone": _phone("organization_id"),
-        "organization_identifier": _spec("organization_identifier",
-                                         ("charity_number", "company_number"),
-                                         _identifier_project, _identifier_synth),
+        "organization_identifier": _spec(
+            "organization_identifier",
+            ("charity_number", "company_number"),
+            _identifier_project,
+            _identifier_synth,
+        ),
         "program": _passive("program"),
         "contact": _passive("contact"),
         "funding": _passive("funding"),
@@ -426,7 +468,7 @@ CHILD_SPECS: dict[str, dict[str, ChildSpec]] = {
         "language": _passive("language"),
         "schedule": _passive("schedule"),
     },
-}  # fmt: skip
+}
 
 PROJECTED_FIELDS: dict[str, tuple[str, ...]] = {
     kind: tuple(f for spec in specs.values() for f in spec.fields)
@@ -484,10 +526,15 @@ def accessibility_text(rows: list[Row]) -> str:
 
 def category_rows(owner: str, codes: set[str] | frozenset[str]) -> list[Row]:
     return [
-        _row("attribute", id=stable_id(owner, "need_category", code), link_id=owner,
-             taxonomy_term_id=need_term_id(code), link_entity=SERVICE)
+        _row(
+            "attribute",
+            id=stable_id(owner, "need_category", code),
+            link_id=owner,
+            taxonomy_term_id=need_term_id(code),
+            link_entity=SERVICE,
+        )
         for code in sorted(codes)
-    ]  # fmt: skip
+    ]
 
 
 def attribute_categories(rows: list[Row], matcher: CategoryMatcher) -> set[str]:
@@ -507,14 +554,31 @@ def strip_term_keys(row: Row) -> Row:
 # --- our local fields as attributes --------------------------------------------------------
 
 LOCAL_DEFAULTS: dict[str, Any] = {
-    "isp_agreed": False, "reports_attendance": False, "reports_progress": False,
-    "precheck_date": None, "precheck_by": "", "offence_exclusions": [], "prisons": [],
-    "capacity": "accepting", "capacity_as_of": None, "gender": "any", "risk_levels": [],
-    "cohorts": [], "community": True, "through_the_gate": False, "referral_method": "phone",
-    "referral_contact": "", "response_days": None, "waiting_weeks": None,
-    "confidential_address": False, "assurer": "", "accessibility": "",
-    "faith_based": False, "uses_volunteers": False, "lived_experience": False,
-}  # fmt: skip
+    "isp_agreed": False,
+    "reports_attendance": False,
+    "reports_progress": False,
+    "precheck_date": None,
+    "precheck_by": "",
+    "offence_exclusions": [],
+    "prisons": [],
+    "capacity": "accepting",
+    "capacity_as_of": None,
+    "gender": "any",
+    "risk_levels": [],
+    "cohorts": [],
+    "community": True,
+    "through_the_gate": False,
+    "referral_method": "phone",
+    "referral_contact": "",
+    "response_days": None,
+    "waiting_weeks": None,
+    "confidential_address": False,
+    "assurer": "",
+    "accessibility": "",
+    "faith_based": False,
+    "uses_volunteers": False,
+    "lived_experience": False,
+}
 
 
 def local_attribute_rows(
@@ -536,18 +600,33 @@ def local_attribute_rows(
 
 
 def _local_row(entity: str, owner: str, term: LocalTerm, index: int, value: str) -> Row:
-    return _row("attribute", id=stable_id(owner, "attribute", term.code, str(index)),
-                link_id=owner, taxonomy_term_id=term.id, link_entity=entity,
-                value=value)  # fmt: skip
+    return _row(
+        "attribute",
+        id=stable_id(owner, "attribute", term.code, str(index)),
+        link_id=owner,
+        taxonomy_term_id=term.id,
+        link_entity=entity,
+        value=value,
+    )
 
 
 # --- the records' own rows -----------------------------------------------------------------
 
 ORGANISATION_MAPPED = frozenset({"id", "name", "description", "email", "website"})
 SERVICE_MAPPED = frozenset(
-    {"id", "organization_id", "name", "description", "email", "status", "minimum_age",
-     "maximum_age", "assured_date", "assurer_email"}
-)  # fmt: skip
+    {
+        "id",
+        "organization_id",
+        "name",
+        "description",
+        "email",
+        "status",
+        "minimum_age",
+        "maximum_age",
+        "assured_date",
+        "assurer_email",
+    }
+)
 LOCATION_MAPPED = frozenset({"id", "organization_id", "name", "latitude", "longitude"})
 LOCATION_DEFAULTS: Row = {"location_type": "physical"}
 AREA_MAPPED = frozenset({"id", "service_id", "name"})
@@ -557,8 +636,13 @@ SERVICE_STATUSES = TABLES["service"].field("status").enum  # type: ignore[union-
 def organisation_row(key: str, org: dict[str, Any], columns: Row) -> Row:
     row = blank_row("organization")
     row.update(columns)
-    row.update(id=key, name=org["name"], description=fill(org["description"]),
-               email=org["email"], website=org["website"])  # fmt: skip
+    row.update(
+        id=key,
+        name=org["name"],
+        description=fill(org["description"]),
+        email=org["email"],
+        website=org["website"],
+    )
     return row
 
 
@@ -570,9 +654,14 @@ def export_status(status: str | None) -> str:
 # How to refer, in words, for `services.application_process` (codes of the `referral_method`
 # reference list, and drop-in).
 _HOW_TO_REFER = {
-    "phone": "By phone", "email": "By email", "form": "Online referral form",
-    "letter": "By letter", "in_person": "In person", "drop_in": "Drop in", "slip": "With a slip",
-}  # fmt: skip
+    "phone": "By phone",
+    "email": "By email",
+    "form": "Online referral form",
+    "letter": "By letter",
+    "in_person": "In person",
+    "drop_in": "Drop in",
+    "slip": "With a slip",
+}
 DERIVED_SERVICE_COLUMNS = ("application_process", "wait_time", "eligibility_description")
 
 
@@ -603,8 +692,11 @@ def _eligibility(svc: dict[str, Any]) -> str:
         parts.append(f"Aged {lo} and over")
     elif hi is not None:
         parts.append(f"Aged up to {hi}")
-    for label, name in (("Cohorts", "cohorts"), ("Risk levels accepted", "risk_levels"),
-                        ("Offences not accepted", "offence_exclusions")):  # fmt: skip
+    for label, name in (
+        ("Cohorts", "cohorts"),
+        ("Risk levels accepted", "risk_levels"),
+        ("Offences not accepted", "offence_exclusions"),
+    ):
         values = [str(v) for v in svc.get(name) or []]
         if values:
             parts.append(f"{label}: {', '.join(values)}")
@@ -630,13 +722,17 @@ def service_row(key: str, org_key: str, svc: dict[str, Any], columns: Row) -> Ro
     row.update(columns)
     assurer = svc["assurer"] or ""
     row.update(
-        id=key, organization_id=org_key, name=svc["name"], description=svc["description"],
-        email=svc["email"], status=export_status(svc["status"]),
+        id=key,
+        organization_id=org_key,
+        name=svc["name"],
+        description=svc["description"],
+        email=svc["email"],
+        status=export_status(svc["status"]),
         minimum_age=fmt_number(svc["min_age"]),
         maximum_age=fmt_number(svc["max_age"]),
         assured_date=svc["assured_date"].isoformat() if svc["assured_date"] else "",
         assurer_email=assurer if looks_like_email(assurer) else "",
-    )  # fmt: skip
+    )
     return row
 
 
@@ -644,9 +740,13 @@ def location_row(key: str, org_key: str, loc: dict[str, Any], columns: Row) -> R
     row = blank_row("location")
     row.update(LOCATION_DEFAULTS)
     row.update(columns)
-    row.update(id=key, organization_id=org_key, name=loc["name"],
-               latitude=fmt_number(loc["latitude"]),
-               longitude=fmt_number(loc["longitude"]))  # fmt: skip
+    row.update(
+        id=key,
+        organization_id=org_key,
+        name=loc["name"],
+        latitude=fmt_number(loc["latitude"]),
+        longitude=fmt_number(loc["longitude"]),
+    )
     return row
 
 

@@ -43,15 +43,24 @@ PAGE_KEYS = ("contents", "content", "items", "services", "data")
 SOURCE = "services (JSON)"
 # Nested lists of a service, a location or a contact, and the 3.0 table each holds.
 CHILD_TABLES = {
-    "phones": "phone", "schedules": "schedule", "regular_schedules": "schedule",
-    "holiday_schedules": "schedule", "service_areas": "service_area",
-    "languages": "language", "contacts": "contact", "funding": "funding",
-    "fundings": "funding", "cost_options": "cost_option",
-    "required_documents": "required_document", "addresses": "address",
-    "physical_addresses": "address", "postal_addresses": "address",
-    "accessibility": "accessibility", "accessibility_for_disabilities": "accessibility",
+    "phones": "phone",
+    "schedules": "schedule",
+    "regular_schedules": "schedule",
+    "holiday_schedules": "schedule",
+    "service_areas": "service_area",
+    "languages": "language",
+    "contacts": "contact",
+    "funding": "funding",
+    "fundings": "funding",
+    "cost_options": "cost_option",
+    "required_documents": "required_document",
+    "addresses": "address",
+    "physical_addresses": "address",
+    "postal_addresses": "address",
+    "accessibility": "accessibility",
+    "accessibility_for_disabilities": "accessibility",
     "programs": "program",
-}  # fmt: skip
+}
 LINK_COLUMNS = (
     "organization_id",
     "service_id",
@@ -62,8 +71,16 @@ LINK_COLUMNS = (
     "parent_organization_id",
 )
 # Keys of a service handled apart from the plain columns and CHILD_TABLES.
-HANDLED = {"organization", "service_at_locations", "attributes", "service_taxonomys",
-           "taxonomy_terms", "eligibilitys", "metadata", "program"}  # fmt: skip
+HANDLED = {
+    "organization",
+    "service_at_locations",
+    "attributes",
+    "service_taxonomys",
+    "taxonomy_terms",
+    "eligibilitys",
+    "metadata",
+    "program",
+}
 
 
 def read_json(path: Path, limits: Limits, publisher: str) -> Package:
@@ -177,8 +194,16 @@ class _Writer:
         for key, value in _scalars(obj):
             if key in columns:
                 row[key] = value
-            elif key not in ("weekday", "closed", "vocabulary", "service_area", "language",
-                             "accessibility", "start_date", "end_date"):  # fmt: skip
+            elif key not in (
+                "weekday",
+                "closed",
+                "vocabulary",
+                "service_area",
+                "language",
+                "accessibility",
+                "start_date",
+                "end_date",
+            ):
                 self._ignore(table, key)
         original = str(obj.get("id", "") or "").strip()
         row["id"] = self.staged.id(table, original or fallback_key)
@@ -216,8 +241,9 @@ class _Writer:
             self._attribute(attr, sid, f"{sid}:attribute:{n}")
         for n, link in enumerate(_objects(obj.get("service_taxonomys"))):
             term = _objects(link.get("taxonomy")) or [link]
-            self._attribute({"taxonomy_term": term[0], "id": link.get("id")}, sid,
-                            f"{sid}:taxonomy:{n}")  # fmt: skip
+            self._attribute(
+                {"taxonomy_term": term[0], "id": link.get("id")}, sid, f"{sid}:taxonomy:{n}"
+            )
         for n, term in enumerate(_objects(obj.get("taxonomy_terms"))):
             self._attribute({"taxonomy_term": term}, sid, f"{sid}:term:{n}")
         for key, value in obj.items():
@@ -250,7 +276,8 @@ class _Writer:
     def _fill(key: str, table: str, child: dict[str, Any], row: dict[str, Any]) -> None:
         if table == "address":
             row["address_type"] = row.get("address_type") or (
-                "postal" if key == "postal_addresses" else "physical")  # fmt: skip
+                "postal" if key == "postal_addresses" else "physical"
+            )
             for column in ("address_1", "city", "state_province", "postal_code", "country"):
                 row[column] = row.get(column) or FILLER
         elif table == "schedule" and "weekday" in child:

@@ -91,9 +91,11 @@ RATIO_FLOOR_BYTES = 1 * MB
 MAX_RECORD_ROWS = 200_000
 MAX_OTHER_ROWS = 2_000_000
 MAX_ROWS: Mapping[str, int] = MappingProxyType(
-    {name: MAX_RECORD_ROWS if name in ("organization", "location", "service")
-     else MAX_OTHER_ROWS for name in TABLES}
-)  # fmt: skip
+    {
+        name: MAX_RECORD_ROWS if name in ("organization", "location", "service") else MAX_OTHER_ROWS
+        for name in TABLES
+    }
+)
 DESCRIPTOR = "datapackage.json"
 # The descriptor name of every package Referral Desk writes, and the mark that says its cells
 # are verbatim (written since the export stopped escaping formula-like cells).
@@ -106,11 +108,19 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # know what they hold and keep them only to write them back out.
 MULTILINE_COLUMNS = frozenset(
     {(t.name, f.name) for t in TABLES.values() for f in t.fields if f.name == "description"}
-    | {("service", "eligibility_description"), ("service", "application_process"),
-       ("service", "fees_description"), ("service", "alert"), ("location", "transportation"),
-       ("accessibility", "details"), ("schedule", "notes"), ("attribute", "value"),
-       ("cost_option", "amount_description"), ("language", "note")}
-)  # fmt: skip
+    | {
+        ("service", "eligibility_description"),
+        ("service", "application_process"),
+        ("service", "fees_description"),
+        ("service", "alert"),
+        ("location", "transportation"),
+        ("accessibility", "details"),
+        ("schedule", "notes"),
+        ("attribute", "value"),
+        ("cost_option", "amount_description"),
+        ("language", "note"),
+    }
+)
 ROW_BATCH = 2000  # rows per insert into the scratch database, and per batch read back
 # Cells of a row are stored as one text joined by this control character: no cell can hold it
 # once cleaned (`domain.text`), and one value per row is far cheaper to bind than one per cell.
@@ -643,8 +653,14 @@ def _stage_csv(
                 _LimitedReader(raw, source.limits.max_file_bytes, relpath), 1 << 16
             )
             text = io.TextIOWrapper(limited, encoding="utf-8-sig", errors="strict", newline="")
-            return _stage_rows(package, csv.reader(text, strict=True), table, relpath,
-                               source.limits, unescape=unescape)  # fmt: skip
+            return _stage_rows(
+                package,
+                csv.reader(text, strict=True),
+                table,
+                relpath,
+                source.limits,
+                unescape=unescape,
+            )
     except UnicodeDecodeError as err:
         raise PackageError(
             f"{_shown(relpath)} is not UTF-8 text; save it as UTF-8 and retry."
@@ -746,8 +762,7 @@ def read_package(
         paths, package.ignored_resources = _resource_paths(package.descriptor)
         unescape = legacy_escaped(package.descriptor)
         for name, relpath in paths.items():
-            package.tables[name] = _stage_csv(package, source, name, relpath,
-                                              unescape=unescape)  # fmt: skip
+            package.tables[name] = _stage_csv(package, source, name, relpath, unescape=unescape)
     return package
 
 

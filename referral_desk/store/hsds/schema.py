@@ -53,8 +53,16 @@ class Table:
         return self._by_name.get(name)
 
 
-def _f(name: str, type_: str = "string", fmt: str = "", *, req: bool = False, uniq: bool = False,
-       enum: tuple[str, ...] = (), title: str = "") -> Field:  # fmt: skip
+def _f(
+    name: str,
+    type_: str = "string",
+    fmt: str = "",
+    *,
+    req: bool = False,
+    uniq: bool = False,
+    enum: tuple[str, ...] = (),
+    title: str = "",
+) -> Field:
     return Field(name, type_, fmt, req, uniq, enum, title)
 
 

@@ -14,9 +14,17 @@ depends_on = None
 
 LOADER = "referral_hub_loader"
 COMMISSIONER = "referral_hub_commissioner"
-TABLES = ("hub_team", "hub_return", "hub_need", "hub_need_status", "hub_referral",
-          "hub_follow_up", "hub_service", "hub_service_category",
-          "hub_directory")  # fmt: skip
+TABLES = (
+    "hub_team",
+    "hub_return",
+    "hub_need",
+    "hub_need_status",
+    "hub_referral",
+    "hub_follow_up",
+    "hub_service",
+    "hub_service_category",
+    "hub_directory",
+)
 VIEWS = {
     "report_team": "SELECT id, name FROM hub_team",
     "report_need": "SELECT * FROM hub_need",
@@ -63,13 +71,24 @@ def upgrade() -> None:
         sa.Column("category", sa.String(80), nullable=False),
         sa.Column("category_label", sa.String(200), nullable=False),
         sa.Column("identified_on", sa.Date, nullable=False),
-        *(sa.Column(name, sa.String(200), nullable=False)
-          for name in ("setting", "place", "gender", "ethnic_group", "age_band", "disability",
-                       "nationality")),
-        *(sa.Column(name, sa.Boolean, nullable=False)
-          for name in ("iom", "ppo", "womens", "young_adult")),
+        *(
+            sa.Column(name, sa.String(200), nullable=False)
+            for name in (
+                "setting",
+                "place",
+                "gender",
+                "ethnic_group",
+                "age_band",
+                "disability",
+                "nationality",
+            )
+        ),
+        *(
+            sa.Column(name, sa.Boolean, nullable=False)
+            for name in ("iom", "ppo", "womens", "young_adult")
+        ),
         sa.Column("first_unmet", sa.String(40)),
-    )  # fmt: skip
+    )
     op.create_table(
         "hub_need_status",
         _team_id(),
