@@ -30,6 +30,27 @@ TODAY = date(2026, 3, 2)  # a Monday, clear of bank holidays
 
 
 @pytest.fixture(autouse=True)
+def no_use_case_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A GUI test fails if UI code ran a use case or opened the database on the GUI thread
+    (tests/gui_thread_guard.py): that work belongs on the worker, through `ui.ops.op`."""
+    if not {"qapp", "qtbot"} & set(request.fixturenames):
+        yield
+        return
+    import gui_thread_guard
+
+    gui_thread_guard.install()
+    gui_thread_guard.take()
+    yield
+    found = gui_thread_guard.take()
+    if found:
+        pytest.fail(
+            "use cases ran on the GUI thread (run them through referral_desk.ui.ops.op):\n"
+            + "\n".join(found),
+            pytrace=False,
+        )
+
+
+@pytest.fixture(autouse=True)
 def collect_on_the_test_thread(request: pytest.FixtureRequest) -> Iterator[None]:
     """Once a test has used Qt, cyclic garbage is collected only here, on the test's own (GUI)
     thread, as the app does (`referral_desk.ui.collector`): an automatic collection in a worker

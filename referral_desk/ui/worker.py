@@ -32,12 +32,17 @@ log = logging.getLogger(__name__)
 
 OnDone = Callable[[Any], None]
 OnError = Callable[[BaseException], None]
+OnDropped = Callable[[], None]
+
+WORKER_NAME = "referral-desk-worker"
+"""The object name `ui.ops.find_worker` looks for among a window's children."""
 
 
 @dataclass(frozen=True)
 class _Job:
     job_id: int
     fn: Callable[[], Any]
+    kind: str | None = None
 
 
 class Worker(QObject):
@@ -57,10 +62,14 @@ class Worker(QObject):
         default_on_error: OnError | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setObjectName(WORKER_NAME)
         self._synchronous = synchronous
         self._default_on_error = default_on_error
         self._ids = itertools.count(1)
         self._callbacks: dict[int, tuple[OnDone | None, OnError | None]] = {}
+        self._dropped: dict[int, OnDropped] = {}
+        self._latest: dict[str, int] = {}  # kind -> newest job id of that kind
+        self._kinds: dict[int, str] = {}  # job id -> kind, for jobs that have one
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._stopped = False
@@ -79,17 +88,27 @@ class Worker(QObject):
         fn: Callable[[], Any],
         on_done: OnDone | None = None,
         on_error: OnError | None = None,
+        *,
+        kind: str | None = None,
+        on_dropped: OnDropped | None = None,
     ) -> int:
         """Run `fn()` off the UI thread; call `on_done(result)` or `on_error(exc)` on the UI thread.
 
-        Returns a job id; callers that may submit again before the first result arrives (typing
-        in a filter, opening one person then another) compare ids to drop stale results.
+        With a `kind`, a later job of the same kind supersedes this one: if it has not started
+        it is skipped, and its outcome is never delivered (`on_dropped` is called instead, so
+        busy feedback can be undone). Give a kind to reads only, never to a write.
+        UI code submits through `ui.ops.op`, which fills these in.
         """
         if self._stopped:
             raise RuntimeError("worker is stopped")
-        job = _Job(next(self._ids), fn)
+        job = _Job(next(self._ids), fn, kind)
         was_idle = not self._callbacks
         self._callbacks[job.job_id] = (on_done, on_error)
+        if on_dropped is not None:
+            self._dropped[job.job_id] = on_dropped
+        if kind is not None:
+            self._latest[kind] = job.job_id
+            self._kinds[job.job_id] = kind
         if was_idle:
             self.busy_changed.emit(True)
         if self._synchronous:
@@ -151,6 +170,8 @@ class Worker(QObject):
             self._queue.put(None)
             thread.join()
         self._callbacks.clear()
+        self._dropped.clear()
+        self._kinds.clear()
         self._held.clear()
         self._held_jobs.clear()
 
@@ -184,7 +205,14 @@ class Worker(QObject):
         if self._paused:
             self.paused.emit()
 
+    def _superseded(self, job_id: int) -> bool:
+        kind = self._kinds.get(job_id)
+        return kind is not None and self._latest.get(kind) != job_id
+
     def _run(self, job: _Job) -> None:
+        if job.kind is not None and self._latest.get(job.kind) != job.job_id:
+            self._finished.emit(job.job_id, None, None)  # skipped: a newer one is queued
+            return
         try:
             result = job.fn()
         except BaseException as err:  # delivered to the UI thread, which decides what to show
@@ -200,8 +228,14 @@ class Worker(QObject):
             self._held.append((job_id, result, error))
             return
         on_done, on_error = callbacks
+        on_dropped = self._dropped.pop(job_id, None)
+        superseded = self._superseded(job_id)
+        self._kinds.pop(job_id, None)
         try:
-            if error is None:
+            if superseded:
+                if on_dropped is not None:
+                    on_dropped()
+            elif error is None:
                 if on_done is not None:
                     on_done(result)
             else:

@@ -1,0 +1,121 @@
+"""Fail any test in which UI code runs a use case or opens the database on the GUI thread.
+
+The client promises that database and disk work runs on the window's one worker
+(`referral_desk.ui.ops`): a save waiting for another writer's lock, or a 5 000-person load,
+must never freeze the window. This guard makes the promise checkable: every public method of
+every use-case class (`referral_desk.services`) and `Database.read`/`write` is wrapped; a call
+made on the main thread while a frame of `referral_desk.ui` is on the stack is recorded, and
+the autouse fixture in `conftest.py` fails the test that made it.
+
+Test code itself (setting up data on the main thread) is not UI code, so it is never flagged.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import pkgutil
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+# UI modules still allowed to call a use case on the GUI thread, each with the reason. Keep it
+# short: an entry is a debt, not a design.
+ALLOWED_UI_MODULES: dict[str, str] = {
+    "referral_desk.ui.accountability": "not yet moved to ui.ops",
+    "referral_desk.ui.calendar_export": "not yet moved to ui.ops",
+    "referral_desk.ui.correction_dialog": "not yet moved to ui.ops",
+    "referral_desk.ui.directory_page": "not yet moved to ui.ops",
+    "referral_desk.ui.find_service": "not yet moved to ui.ops",
+    "referral_desk.ui.lock": "not yet moved to ui.ops",
+    "referral_desk.ui.main": "not yet moved to ui.ops",
+    "referral_desk.ui.main_window": "not yet moved to ui.ops",
+    "referral_desk.ui.my_day": "not yet moved to ui.ops",
+    "referral_desk.ui.need_dialog": "not yet moved to ui.ops",
+    "referral_desk.ui.person_dialog": "not yet moved to ui.ops",
+    "referral_desk.ui.person_view": "not yet moved to ui.ops",
+    "referral_desk.ui.preferences": "not yet moved to ui.ops",
+    "referral_desk.ui.printing": "not yet moved to ui.ops",
+    "referral_desk.ui.record_referral": "not yet moved to ui.ops",
+    "referral_desk.ui.referral_dialog": "not yet moved to ui.ops",
+    "referral_desk.ui.reports_page": "not yet moved to ui.ops",
+    "referral_desk.ui.roles_dialog": "not yet moved to ui.ops",
+    "referral_desk.ui.service_editor": "not yet moved to ui.ops",
+    "referral_desk.ui.setting_dialog": "not yet moved to ui.ops",
+    "referral_desk.ui.sync_dialogs": "not yet moved to ui.ops",
+    "referral_desk.ui.unlock_dialog": "not yet moved to ui.ops",
+}
+
+violations: list[str] = []
+_installed = False
+
+
+def _ui_caller() -> str | None:
+    """The referral_desk.ui frames on this stack (innermost first), unless one is allowed."""
+    frame = sys._getframe(2)
+    chain: list[str] = []
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        if name.startswith("referral_desk.ui"):
+            if name in ALLOWED_UI_MODULES:
+                return None
+            chain.append(f"{name}:{frame.f_lineno}")
+        frame = frame.f_back
+    return " < ".join(chain[:4]) if chain else None
+
+
+def _guarded(qualname: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            caller = _ui_caller()
+            if caller is not None:
+                violations.append(f"{qualname} called on the GUI thread from {caller}")
+        return fn(*args, **kwargs)
+
+    wrapper.__gui_thread_guarded__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _use_case_classes() -> list[type]:
+    import referral_desk.services as package
+
+    classes: list[type] = []
+    for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__:
+                continue
+            if cls.__name__.endswith(("Service", "Store")) and not issubclass(cls, Exception):
+                classes.append(cls)
+    return classes
+
+
+def install() -> None:
+    """Wrap the use cases once per test session (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    from referral_desk.store.database import Database
+
+    targets: list[tuple[type, str]] = [(Database, "read"), (Database, "write")]
+    for cls in _use_case_classes():
+        for name, member in vars(cls).items():
+            if name.startswith("_") or not inspect.isfunction(member):
+                continue
+            targets.append((cls, name))
+    for cls, name in targets:
+        member = vars(cls)[name]
+        if getattr(member, "__gui_thread_guarded__", False):
+            continue
+        setattr(cls, name, _guarded(f"{cls.__name__}.{name}", member))
+
+
+def take() -> list[str]:
+    """The violations recorded since the last call (and forget them)."""
+    found = list(dict.fromkeys(violations))
+    violations.clear()
+    return found

@@ -1,0 +1,154 @@
+"""The op API: work on the window's one worker, outcomes on the GUI thread, stale ones dropped."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QProgressDialog, QWidget
+
+from referral_desk.domain.errors import ValidationError
+from referral_desk.ui.ops import find_worker, op
+from referral_desk.ui.worker import Worker
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot) -> Iterator[QWidget]:
+    window = QWidget()
+    window.message_bar = None  # no bar: errors go to a message box
+    qtbot.addWidget(window)
+    worker = Worker(window)
+    yield window
+    worker.stop()
+
+
+def _wait_idle(qtbot, widget: QWidget) -> None:
+    worker = find_worker(widget)
+    qtbot.waitUntil(worker.is_idle, timeout=5000)
+
+
+def test_work_runs_on_the_worker_and_the_outcome_on_the_gui_thread(qtbot, window) -> None:
+    seen: dict[str, object] = {}
+
+    def work() -> int:
+        seen["work"] = threading.current_thread()
+        return 42
+
+    def done(value: int) -> None:
+        seen["done"] = threading.current_thread()
+        seen["value"] = value
+
+    op(window, work).success(done).run()
+    _wait_idle(qtbot, window)
+    assert seen["value"] == 42
+    assert seen["work"] is not threading.main_thread()
+    assert seen["done"] is threading.main_thread()
+
+
+def test_a_dialog_finds_the_worker_of_the_window_it_belongs_to(qtbot, window) -> None:
+    dialog = QDialog(window)
+    label = QLabel(dialog)
+    assert find_worker(label) is find_worker(window)
+    with pytest.raises(LookupError):
+        find_worker(QWidget())
+
+
+def test_a_newer_op_of_the_same_kind_supersedes_an_older_one(qtbot, window) -> None:
+    gate = threading.Event()
+    delivered: list[str] = []
+    op(window, gate.wait).run()  # holds the worker so the next three queue behind it
+    ran: list[str] = []
+
+    def load(name: str):
+        def work() -> str:
+            ran.append(name)
+            return name
+
+        return work
+
+    for name in ("a", "ab", "abc"):
+        op(window, load(name), kind="filter").success(delivered.append).run()
+    gate.set()
+    _wait_idle(qtbot, window)
+    assert delivered == ["abc"]
+    assert ran == ["abc"]  # the stale ones were not even run
+
+
+def test_ops_of_different_kinds_do_not_supersede_each_other(qtbot, window) -> None:
+    delivered: list[str] = []
+    op(window, lambda: "people", kind="people").success(delivered.append).run()
+    op(window, lambda: "services", kind="services").success(delivered.append).run()
+    _wait_idle(qtbot, window)
+    assert delivered == ["people", "services"]
+
+
+def test_a_result_for_a_closed_dialog_is_dropped(qtbot, window) -> None:
+    gate = threading.Event()
+    dialog = QDialog(window)
+    delivered: list[object] = []
+    op(dialog, gate.wait).success(delivered.append).run()
+    dialog.deleteLater()
+    qtbot.waitUntil(lambda: not window.findChildren(QDialog), timeout=2000)
+    gate.set()
+    _wait_idle(qtbot, window)
+    assert delivered == []
+
+
+def test_failure_goes_to_the_callback(qtbot, window) -> None:
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        raise ValidationError("Give a name.")
+
+    op(window, work).failure(errors.append).run()
+    _wait_idle(qtbot, window)
+    assert [str(e) for e in errors] == ["Give a name."]
+
+
+def test_without_a_failure_callback_the_error_policy_shows_it(qtbot, window, monkeypatch) -> None:
+    shown: list[tuple[QWidget, str]] = []
+    monkeypatch.setattr(
+        "referral_desk.ui.messages.show_error",
+        lambda parent, err, retry=None: shown.append((parent, str(err))),
+    )
+
+    def work() -> None:
+        raise ValidationError("That date is in the future.")
+
+    op(window, work).run()
+    _wait_idle(qtbot, window)
+    assert shown == [(window, "That date is in the future.")]
+
+
+def test_busy_shows_the_wait_cursor_until_the_outcome(qtbot, window) -> None:
+    gate = threading.Event()
+    op(window, gate.wait).busy().run()
+    assert QApplication.overrideCursor() is not None
+    gate.set()
+    _wait_idle(qtbot, window)
+    assert QApplication.overrideCursor() is None
+
+
+def test_progress_moves_a_dialog_that_closes_at_the_end(qtbot, window) -> None:
+    gate = threading.Event()
+    half = threading.Event()
+
+    def work(report) -> str:
+        report(1, 2)
+        half.set()
+        gate.wait()
+        return "done"
+
+    results: list[str] = []
+    op(window, work).progress("Importing…").success(results.append).run()
+    assert half.wait(5)
+    dialog = window.findChild(QProgressDialog)
+    assert dialog is not None and dialog.labelText() == "Importing…"
+    qtbot.waitUntil(lambda: dialog.maximum() == 2 and dialog.value() == 1, timeout=2000)
+    gate.set()
+    _wait_idle(qtbot, window)
+    assert results == ["done"]
+    qtbot.waitUntil(lambda: window.findChild(QProgressDialog) is None, timeout=2000)
