@@ -4,7 +4,7 @@
 
 1. Builds a fictional directory (organisations, locations, services with categories, areas,
    phones, languages, opening times, pre-check, prisons…) with `store.bulk.BulkLoader`.
-2. Exports it with our own exporter (`store.hsds.exporter`): the package under test is a real
+2. Exports it with our own exporter (`hsds.exporter`): the package under test is a real
    HSDS package with attribute rows for our local taxonomy, not a hand-made CSV.
 3. Imports it into a fresh, empty database through `DirectoryAdminService.import_package`
    (read, check, plan, write, change log, full-text index: everything) — timed against the

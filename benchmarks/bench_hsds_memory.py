@@ -93,7 +93,7 @@ def measure(package: Path, work: Path, dry: bool) -> dict[str, object]:
 
 
 def services_header() -> list[str]:
-    from referral_desk.store.hsds.schema import TABLES
+    from referral_desk.hsds.schema import TABLES
 
     return list(TABLES["service"].columns)
 

@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from referral_desk.store.hsds.schema import TABLES
+from referral_desk.hsds.schema import TABLES
 
 ORG = "11111111-1111-4111-8111-111111111111"
 ORG2 = "22222222-2222-4222-8222-222222222222"

@@ -1,6 +1,6 @@
 """The regional directory: published to the hub by a directory keeper, signed, pulled by teams.
 
-The directory is an HSDS 3.0 package (the zip `store.hsds.exporter` writes and the directory
+The directory is an HSDS 3.0 package (the zip `hsds.exporter` writes and the directory
 import reads, with its usual preview), so nothing new is invented for its content. It is public
 information about services, so it is signed but not encrypted:
 

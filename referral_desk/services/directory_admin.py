@@ -47,9 +47,9 @@ from referral_desk.services.roles import require_in
 from referral_desk.store import import_journal
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.directory_models import CORRECTION_STATUSES, DirectoryCorrection
-from referral_desk.store.hsds import exporter, gc_paused, importer
-from referral_desk.store.hsds.detect import open_package
-from referral_desk.store.hsds.package_reader import (
+from referral_desk.hsds import exporter, gc_paused, importer
+from referral_desk.hsds.detect import open_package
+from referral_desk.hsds.package_reader import (
     DEFAULT_MAX_FILE_BYTES,
     Limits,
     Package,

@@ -155,7 +155,7 @@ class HubService(FileWritingService):
         if not team:
             raise ValidationError("Set your team first (referral-desk profile set --team NAME).")
         key = load_or_create_signing_key(self.signing_key_path)
-        from referral_desk.store.hsds.exporter import package_zip
+        from referral_desk.hsds.exporter import package_zip
 
         with self._read() as session:
             content = package_zip(session)

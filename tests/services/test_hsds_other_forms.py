@@ -14,8 +14,8 @@ from legacy_packages import V11_FILES, oruk_service, write_csvs, write_json, wri
 from sqlalchemy import func, select
 
 from referral_desk.services.directory_admin import DirectoryAdminService
-from referral_desk.store.hsds.package_reader import PackageError
-from referral_desk.store.hsds.staged import stable_uuid
+from referral_desk.hsds.package_reader import PackageError
+from referral_desk.hsds.staged import stable_uuid
 from referral_desk.store.models import ChangeEntry, Organisation, Service
 
 

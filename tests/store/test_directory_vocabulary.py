@@ -22,10 +22,10 @@ from referral_desk.domain.vocabularies import (
 from referral_desk.services.demo import generate_demo
 from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store.database import DB_FILENAME
-from referral_desk.store.hsds.exporter import export_package
-from referral_desk.store.hsds.importer import import_package
-from referral_desk.store.hsds.schema import TABLES
-from referral_desk.store.hsds.taxonomy import TERMS_BY_CODE
+from referral_desk.hsds.exporter import export_package
+from referral_desk.hsds.importer import import_package
+from referral_desk.hsds.schema import TABLES
+from referral_desk.hsds.taxonomy import TERMS_BY_CODE
 from referral_desk.store.models import Service
 
 
@@ -121,7 +121,7 @@ def test_migration_0012_rewrites_older_spellings(app: Any, tmp_path: Path, clock
 
 def test_older_exports_with_underscored_values_import_in_the_vocabulary() -> None:
     """Exports of demo data made before the shared vocabulary said `waiting_list`."""
-    from referral_desk.store.hsds.taxonomy import decode_values, encode_values
+    from referral_desk.hsds.taxonomy import decode_values, encode_values
 
     term = TERMS_BY_CODE["capacity"]
     assert decode_values(term, ["waiting_list"]) == "waiting list"

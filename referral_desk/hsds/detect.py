@@ -21,9 +21,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from referral_desk.store.hsds import legacy
-from referral_desk.store.hsds.oruk_json import read_json
-from referral_desk.store.hsds.package_reader import (
+from referral_desk.hsds import legacy
+from referral_desk.hsds.oruk_json import read_json
+from referral_desk.hsds.package_reader import (
     DESCRIPTOR,
     Limits,
     Package,

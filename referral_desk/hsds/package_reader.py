@@ -67,7 +67,7 @@ from typing import IO, Any
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.text import clean_line, clean_text, has_controls, printable
-from referral_desk.store.hsds.schema import TABLES
+from referral_desk.hsds.schema import TABLES
 from referral_desk.store.safe_files import (
     FileMissing,
     NotRegularFile,

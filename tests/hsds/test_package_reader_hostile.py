@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 from referral_desk.domain.text import has_controls
 from referral_desk.services.directory_admin import DirectoryAdminService
-from referral_desk.store.hsds.importer import import_package
-from referral_desk.store.hsds.package_reader import Limits, PackageError, read_package
+from referral_desk.hsds.importer import import_package
+from referral_desk.hsds.package_reader import Limits, PackageError, read_package
 from referral_desk.store.models import ChangeEntry, Service
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX links and FIFOs")
@@ -350,7 +350,7 @@ def test_rows_attached_to_one_record_are_bounded(app: Any, tmp_path: Path) -> No
 def test_records_are_folded_in_chunks_of_bounded_size(
     app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from referral_desk.store.hsds import folding
+    from referral_desk.hsds import folding
 
     pkg = write_package(tmp_path / "pkg", small_tables())
     whole = run(app, pkg, dry_run=True)

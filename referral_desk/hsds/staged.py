@@ -22,14 +22,14 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from referral_desk.store.hsds.package_reader import (
+from referral_desk.hsds.package_reader import (
     Limits,
     Package,
     RawTable,
     _stage_rows,
     normal_id,
 )
-from referral_desk.store.hsds.schema import TABLES
+from referral_desk.hsds.schema import TABLES
 
 # A fixed namespace of our own: the same publisher and id give the same UUID everywhere.
 NAMESPACE = uuid.UUID("6f1c8a52-3d0e-5b7a-9c41-2e8f0d7b6a13")

@@ -36,8 +36,8 @@ from typing import Any
 
 from referral_desk.domain.languages import language_code, language_name
 from referral_desk.domain.opening_times import describe, parse_line
-from referral_desk.store.hsds.schema import TABLES
-from referral_desk.store.hsds.taxonomy import (
+from referral_desk.hsds.schema import TABLES
+from referral_desk.hsds.taxonomy import (
     LOCAL_TERMS,
     CategoryMatcher,
     LocalTerm,

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from referral_desk.store.hsds import mapping as m
-from referral_desk.store.hsds.checks import CHECK_ORDER, RECORD_TABLES, Checker, Key, Row, article
-from referral_desk.store.hsds.package_reader import SEP, unpack
-from referral_desk.store.hsds.taxonomy import (
+from referral_desk.hsds import mapping as m
+from referral_desk.hsds.checks import CHECK_ORDER, RECORD_TABLES, Checker, Key, Row, article
+from referral_desk.hsds.package_reader import SEP, unpack
+from referral_desk.hsds.taxonomy import (
     CategoryMatcher,
     LocalTerm,
     decode_values,

@@ -44,12 +44,12 @@ from sqlalchemy.orm import Session
 
 from referral_desk import files as files_out
 from referral_desk.domain.errors import DomainError
-from referral_desk.store.hsds import gc_paused
-from referral_desk.store.hsds import mapping as m
-from referral_desk.store.hsds.checks import CHECK_ORDER, SELF_LINKS
-from referral_desk.store.hsds.package_reader import DESCRIPTOR, OUR_PACKAGE_NAME, VERBATIM_MARK
-from referral_desk.store.hsds.schema import HSDS_VERSION, TABLES
-from referral_desk.store.hsds.taxonomy import (
+from referral_desk.hsds import gc_paused
+from referral_desk.hsds import mapping as m
+from referral_desk.hsds.checks import CHECK_ORDER, SELF_LINKS
+from referral_desk.hsds.package_reader import DESCRIPTOR, OUR_PACKAGE_NAME, VERBATIM_MARK
+from referral_desk.hsds.schema import HSDS_VERSION, TABLES
+from referral_desk.hsds.taxonomy import (
     LOCAL_FIELDS,
     LOCAL_TAXONOMY,
     LOCAL_TERMS,

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from referral_desk.domain.text import clean_line, has_controls
-from referral_desk.store.hsds.mapping import FILLER
-from referral_desk.store.hsds.package_reader import (
+from referral_desk.hsds.mapping import FILLER
+from referral_desk.hsds.package_reader import (
     Limits,
     Package,
     PackageError,
@@ -35,8 +35,8 @@ from referral_desk.store.hsds.package_reader import (
     _Source,
     normal_id,
 )
-from referral_desk.store.hsds.schema import TABLES
-from referral_desk.store.hsds.staged import ORIGINAL_ID, RECORDS, Staged
+from referral_desk.hsds.schema import TABLES
+from referral_desk.hsds.staged import ORIGINAL_ID, RECORDS, Staged
 
 Row = dict[str, str]
 # Which table an id column points to (`parent_id` points to the row's own table).

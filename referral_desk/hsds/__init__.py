@@ -10,8 +10,11 @@
   or staged in `store.import_journal` and applied in chunks (large imports);
 - `exporter`: the directory as a valid, deterministic HSDS package.
 
-This lives in `store` because it reads and writes the directory tables directly (bulk loads,
-change log); the services layer (`services.directory_admin`) owns the transactions.
+An exchange format, like `sync`: this package parses, validates and maps; `store` persists
+(`store.directory_rows` reads the directory's rows, `store.import_journal` applies the planned
+writes, `store.bulk` loads new records). The package's own scratch database (`package_reader`)
+is a working area for the file being read, not the directory. `services.directory_admin` owns
+the transactions.
 """
 
 from __future__ import annotations

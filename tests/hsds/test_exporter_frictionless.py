@@ -11,7 +11,7 @@ import pytest
 from data_paths import HSDS_EXAMPLE
 
 from referral_desk.services.demo import generate_demo
-from referral_desk.store.hsds.exporter import export_package
+from referral_desk.hsds.exporter import export_package
 
 frictionless = pytest.importorskip("frictionless")
 

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.text import has_controls
-from referral_desk.store.hsds.importer import import_package
-from referral_desk.store.hsds.package_reader import read_package
-from referral_desk.store.hsds.schema import TABLES
+from referral_desk.hsds.importer import import_package
+from referral_desk.hsds.package_reader import read_package
+from referral_desk.hsds.schema import TABLES
 from referral_desk.store.models import ChangeEntry, Location, Organisation, Service
 
 IDS = [f"{n:08d}-0000-4000-8000-000000000000" for n in range(1, 7)]

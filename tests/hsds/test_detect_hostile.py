@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.text import has_controls
-from referral_desk.store.hsds.detect import open_package, publisher_of
-from referral_desk.store.hsds.importer import import_package
-from referral_desk.store.hsds.package_reader import Limits, PackageError
+from referral_desk.hsds.detect import open_package, publisher_of
+from referral_desk.hsds.importer import import_package
+from referral_desk.hsds.package_reader import Limits, PackageError
 from referral_desk.store.models import ChangeEntry, Location, Organisation, Service
 
 FUZZ = settings(

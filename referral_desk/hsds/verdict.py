@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from referral_desk.store.hsds.checks import ACCEPTED, REJECTED_NOT_UUID, Findings
-from referral_desk.store.hsds.package_reader import Package, PackageError
+from referral_desk.hsds.checks import ACCEPTED, REJECTED_NOT_UUID, Findings
+from referral_desk.hsds.package_reader import Package, PackageError
 
 
 def refuse_if_nothing_usable(package: Package, findings: Findings) -> None:

@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store.database import DB_FILENAME
-from referral_desk.store.hsds.exporter import ExportError, export_package, package_files
-from referral_desk.store.hsds.importer import import_package
-from referral_desk.store.hsds.schema import TABLES
-from referral_desk.store.hsds.taxonomy import LOCAL_TAXONOMY, LOCAL_TERMS
+from referral_desk.hsds.exporter import ExportError, export_package, package_files
+from referral_desk.hsds.importer import import_package
+from referral_desk.hsds.schema import TABLES
+from referral_desk.hsds.taxonomy import LOCAL_TAXONOMY, LOCAL_TERMS
 from referral_desk.store.models import (
     Location,
     Organisation,
@@ -429,14 +429,14 @@ def test_export_to_a_file_path_that_is_not_zip_is_refused(app: Any, tmp_path: Pa
 def test_legacy_cell_escape_is_undone(value: str) -> None:
     """What older exports wrote ("'" + value before = + - @, and before already-escaped values)
     reads back as the value."""
-    from referral_desk.store.hsds.package_reader import unescape_cell
+    from referral_desk.hsds.package_reader import unescape_cell
 
     escaped = "'" + value if value and value.lstrip("'")[:1] in ("=", "+", "-", "@") else value
     assert unescape_cell(escaped) == value
 
 
 def test_only_our_older_packages_count_as_escaped() -> None:
-    from referral_desk.store.hsds.package_reader import legacy_escaped
+    from referral_desk.hsds.package_reader import legacy_escaped
 
     assert legacy_escaped({"name": "referral-desk-directory"})
     assert not legacy_escaped(

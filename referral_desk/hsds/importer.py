@@ -43,21 +43,21 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from referral_desk.store.changelog import utcnow
-from referral_desk.store.hsds import gc_paused
-from referral_desk.store.hsds import mapping as m
-from referral_desk.store.hsds.checks import Checker, Issue, lookup
-from referral_desk.store.hsds.detect import open_package
-from referral_desk.store.hsds.folding import Folder, Record
-from referral_desk.store.hsds.package_reader import (
+from referral_desk.hsds import gc_paused
+from referral_desk.hsds import mapping as m
+from referral_desk.hsds.checks import Checker, Issue, lookup
+from referral_desk.hsds.detect import open_package
+from referral_desk.hsds.folding import Folder, Record
+from referral_desk.hsds.package_reader import (
     DEFAULT_MAX_FILE_BYTES,
     Limits,
     Package,
 )
-from referral_desk.store.hsds.taxonomy import (
+from referral_desk.hsds.taxonomy import (
     CategoryMatcher,
     is_published,
 )
-from referral_desk.store.hsds.verdict import refuse_if_nothing_usable
+from referral_desk.hsds.verdict import refuse_if_nothing_usable
 from referral_desk.store.import_journal import Op, apply_ops
 from referral_desk.store.models import (
     Location,

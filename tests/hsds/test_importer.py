@@ -13,9 +13,9 @@ from hsds_packages import MISSING, ORG, ORG2, SVC, SVC2, small_tables, uid, writ
 from sqlalchemy import func, select
 
 from referral_desk.domain.search_query import SearchQuery
-from referral_desk.store.hsds.importer import import_package
-from referral_desk.store.hsds.package_reader import PackageError, read_package
-from referral_desk.store.hsds.schema import TABLES
+from referral_desk.hsds.importer import import_package
+from referral_desk.hsds.package_reader import PackageError, read_package
+from referral_desk.hsds.schema import TABLES
 from referral_desk.store.models import (
     ChangeEntry,
     Location,

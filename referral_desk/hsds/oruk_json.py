@@ -24,9 +24,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from referral_desk.store.hsds.legacy import WEEKDAYS
-from referral_desk.store.hsds.mapping import FILLER
-from referral_desk.store.hsds.package_reader import (
+from referral_desk.hsds.legacy import WEEKDAYS
+from referral_desk.hsds.mapping import FILLER
+from referral_desk.hsds.package_reader import (
     MB,
     Limits,
     Package,
@@ -34,8 +34,8 @@ from referral_desk.store.hsds.package_reader import (
     _json_depth,
     _shown,
 )
-from referral_desk.store.hsds.schema import TABLES
-from referral_desk.store.hsds.staged import ORIGINAL_ID, RECORDS, Staged
+from referral_desk.hsds.schema import TABLES
+from referral_desk.hsds.staged import ORIGINAL_ID, RECORDS, Staged
 from referral_desk.store.safe_files import FileMissing, NotRegularFile, open_user_path
 
 MAX_JSON_BYTES = 24 * MB

@@ -28,8 +28,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from referral_desk.store.hsds.package_reader import Package, pack
-from referral_desk.store.hsds.schema import TABLES
+from referral_desk.hsds.package_reader import Package, pack
+from referral_desk.hsds.schema import TABLES
 
 # Parents before children: when a row is checked, every row it may point to is decided.
 CHECK_ORDER = (
