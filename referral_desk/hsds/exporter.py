@@ -39,9 +39,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from referral_desk import files as files_out
 from referral_desk.domain.errors import DomainError
 from referral_desk.hsds import gc_paused
@@ -57,13 +54,13 @@ from referral_desk.hsds.taxonomy import (
     CategoryMatcher,
     need_term_row,
 )
-from referral_desk.store.models import (
-    Location,
-    Organisation,
-    ReferenceItem,
-    Service,
-    ServiceArea,
-    ServiceCategory,
+from referral_desk.store import directory_rows as rows_of
+from referral_desk.store.directory_rows import (
+    LOCATION,
+    ORGANISATION,
+    SERVICE,
+    SERVICE_AREA,
+    Session,
 )
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -79,11 +76,6 @@ def _key(row: Any) -> str:
     return str(row.hsds_id or row.id)
 
 
-def _live(session: Session, model: Any) -> list[Any]:
-    table = model.__table__
-    return list(session.execute(select(table).where(table.c.deleted_at.is_(None))))
-
-
 class _Builder:
     """Collects the rows of every table from the directory's records."""
 
@@ -93,18 +85,14 @@ class _Builder:
         self.foreign_terms: dict[str, m.Row] = {}
         self.foreign_taxonomies: dict[str, m.Row] = {}
         self._own_ids: set[str] = set()
-        categories = session.execute(
-            select(ReferenceItem.code, ReferenceItem.label)
-            .where(ReferenceItem.list_name == "need_category", ReferenceItem.deleted_at.is_(None))
-            .order_by(ReferenceItem.sort_order, ReferenceItem.code)
-        ).all()
+        categories = rows_of.need_categories(session)
         self.category_labels = {code: label for code, label in categories}
         self.matcher = CategoryMatcher([(c, lbl) for c, lbl in categories])
 
     def build(self) -> dict[str, list[m.Row]]:
-        orgs = sorted(_live(self.session, Organisation), key=_key)
-        locations = sorted(_live(self.session, Location), key=_key)
-        services = sorted(_live(self.session, Service), key=_key)
+        orgs = sorted(rows_of.live_rows(self.session, ORGANISATION), key=_key)
+        locations = sorted(rows_of.live_rows(self.session, LOCATION), key=_key)
+        services = sorted(rows_of.live_rows(self.session, SERVICE), key=_key)
         org_keys = {o.id: _key(o) for o in orgs}
         users: dict[str, list[bool]] = defaultdict(list)
         for svc in services:
@@ -123,7 +111,7 @@ class _Builder:
             self._organisation(org)
         for loc in exported:
             self._location(loc, org_keys)
-        categories = self._categories()
+        categories = rows_of.live_categories(self.session)
         areas = self._areas()
         for svc in services:
             self._service(svc, org_keys, loc_keys, access, categories, areas)
@@ -137,18 +125,9 @@ class _Builder:
 
     # --- reads ---------------------------------------------------------------------------
 
-    def _categories(self) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = defaultdict(set)
-        stmt = select(ServiceCategory.service_id, ServiceCategory.category_code).where(
-            ServiceCategory.deleted_at.is_(None)
-        )
-        for sid, code in self.session.execute(stmt):
-            out[sid].add(code)
-        return out
-
     def _areas(self) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = defaultdict(list)
-        for area in _live(self.session, ServiceArea):
+        for area in rows_of.live_rows(self.session, SERVICE_AREA):
             out[area.service_id].append(area)
         return out
 

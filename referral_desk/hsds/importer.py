@@ -30,19 +30,13 @@ same change-log entries far faster than the unit of work (the 20 000-service bud
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
-
-from referral_desk.store.changelog import utcnow
 from referral_desk.hsds import gc_paused
 from referral_desk.hsds import mapping as m
 from referral_desk.hsds.checks import Checker, Issue, lookup
@@ -58,16 +52,17 @@ from referral_desk.hsds.taxonomy import (
     is_published,
 )
 from referral_desk.hsds.verdict import refuse_if_nothing_usable
-from referral_desk.store.import_journal import Op, apply_ops
-from referral_desk.store.models import (
-    Location,
-    Organisation,
-    ReferenceItem,
-    Service,
-    ServiceArea,
-    ServiceCategory,
-    SyncedBase,
+from referral_desk.store import directory_rows as rows_of
+from referral_desk.store.changelog import utcnow
+from referral_desk.store.directory_rows import (
+    LOCATION,
+    ORGANISATION,
+    SERVICE,
+    SERVICE_AREA,
+    SERVICE_CATEGORY,
+    Session,
 )
+from referral_desk.store.import_journal import Op, apply_ops
 
 # The preview lists this many changes; beyond, it only counts them (a 200 000-service import
 # would otherwise hold a change per record in memory).
@@ -149,42 +144,6 @@ def _chunks(items: Sequence[str], size: int = _IN_CHUNK) -> Iterable[list[str]]:
         yield list(items[start : start + size])
 
 
-def _existing(
-    session: Session, model: type[SyncedBase], keys: Sequence[str], service_ids: Sequence[str] = ()
-) -> tuple[dict[str, Any], set[str]]:
-    """Live records by HSDS key (hsds_id, else our id) for these keys, and which of the keys
-    are already used as record ids (also by deleted records). `service_ids`: also every record
-    of these services (service areas)."""
-    table = model.__table__
-    by_key: dict[str, Any] = {}
-    used: set[str] = set()
-    wanted = set(keys)
-    rows: list[Any] = []
-    if keys:
-        rows += session.execute(
-            select(table).where(or_(table.c.hsds_id.in_(_each(keys)), table.c.id.in_(_each(keys))))
-        ).all()
-    if service_ids:
-        rows += session.execute(
-            select(table).where(table.c.service_id.in_(_each(service_ids)))
-        ).all()
-    rows.sort(key=lambda r: (r.created_at, r.id))
-    for row in rows:
-        if row.id in wanted:
-            used.add(row.id)
-        if row.deleted_at is None:
-            key = row.hsds_id or row.id
-            by_key.setdefault(key, row._mapping)
-    return by_key, used
-
-
-def _each(values: Sequence[str]) -> Any:
-    """`IN (…)` over any number of values as one JSON parameter (SQLite's json_each): no
-    statement with thousands of bound parameters for SQLAlchemy to expand and compile."""
-    rows = func.json_each(json.dumps(list(values))).table_valued("value")
-    return select(rows.c.value).scalar_subquery()
-
-
 def _new_id(key: str, used: set[str]) -> str:
     """HSDS ids are UUIDs: reuse them as record ids so two sites importing one file agree."""
     new = key if key not in used else str(uuid.uuid4())
@@ -232,13 +191,13 @@ class _Planner:
             "PRIMARY KEY (kind, key)) WITHOUT ROWID"
         )
 
-    def _insert(self, model: type[SyncedBase], record_id: str, values: dict[str, Any]) -> None:
+    def _insert(self, table: str, record_id: str, values: dict[str, Any]) -> None:
         self.plan.writes += 1
-        self.sink.add(Op(model.__tablename__, "insert", record_id, values))
+        self.sink.add(Op(table, "insert", record_id, values))
 
-    def _update(self, model: type[SyncedBase], record_id: str, values: dict[str, Any]) -> None:
+    def _update(self, table: str, record_id: str, values: dict[str, Any]) -> None:
         self.plan.writes += 1
-        self.sink.add(Op(model.__tablename__, "update", record_id, values))
+        self.sink.add(Op(table, "update", record_id, values))
 
     def _remember(self, kind: str, ids: dict[str, str]) -> None:
         self.scratch.executemany(
@@ -259,7 +218,7 @@ class _Planner:
     def _record(
         self,
         kind: str,
-        model: type[SyncedBase],
+        table: str,
         record: Record,
         target: dict[str, Any],
         existing: Mapping[str, Any] | None,
@@ -269,7 +228,7 @@ class _Planner:
         if existing is None:
             new_id = _new_id(record.key, used)
             target["extra"] = _merge_extra(None, record.hsds)
-            self._insert(model, new_id, target)
+            self._insert(table, new_id, target)
             self.plan.count(kind, "new")
             self.plan.change(Change(kind, "new", record.key, str(target.get("name", ""))))
             return new_id
@@ -277,7 +236,7 @@ class _Planner:
         changed = _diff(target, existing)
         if changed or also_changed:
             if changed:
-                self._update(model, existing["id"], changed)
+                self._update(table, existing["id"], changed)
             self.plan.count(kind, "changed")
             name = str(target.get("name", existing["name"]))
             fields = (*changed, *also_changed)
@@ -287,16 +246,18 @@ class _Planner:
         return str(existing["id"])
 
     def organisations(self, records: list[Record]) -> None:
-        existing, used = _existing(self.session, Organisation, [r.key for r in records])
+        existing, used = rows_of.existing_by_key(
+            self.session, ORGANISATION, [r.key for r in records]
+        )
         ids = {}
         for rec in records:
             target = {**rec.fields, **rec.local, "hsds_id": rec.key}
             found = existing.get(rec.key)
-            ids[rec.key] = self._record("organisation", Organisation, rec, target, found, used)
+            ids[rec.key] = self._record("organisation", ORGANISATION, rec, target, found, used)
         self._remember(m.ORGANIZATION, ids)
 
     def locations(self, records: list[Record]) -> None:
-        existing, used = _existing(self.session, Location, [r.key for r in records])
+        existing, used = rows_of.existing_by_key(self.session, LOCATION, [r.key for r in records])
         orgs = self._recall(m.ORGANIZATION, (str(r.links["organisation"] or "") for r in records))
         ids = {}
         for rec in records:
@@ -307,14 +268,14 @@ class _Planner:
                 "hsds_id": rec.key,
             }
             found = existing.get(rec.key)
-            ids[rec.key] = self._record("location", Location, rec, target, found, used)
+            ids[rec.key] = self._record("location", LOCATION, rec, target, found, used)
         self._remember(m.LOCATION, ids)
 
     def services(self, records: list[Record]) -> None:
-        existing, used = _existing(self.session, Service, [r.key for r in records])
+        existing, used = rows_of.existing_by_key(self.session, SERVICE, [r.key for r in records])
         orgs = self._recall(m.ORGANIZATION, (str(r.links["organisation"]) for r in records))
         locations = self._recall(m.LOCATION, (str(r.links["location"] or "") for r in records))
-        categories = self._categories([f["id"] for f in existing.values()])
+        categories = rows_of.category_rows_of(self.session, [f["id"] for f in existing.values()])
         ids: dict[str, str] = {}
         for rec in records:
             location = rec.links["location"]
@@ -338,26 +299,11 @@ class _Planner:
                 current = categories.get(found["id"], {})
                 if self._plan_categories(rec.categories, found["id"], current):
                     also = ("categories",)
-            sid = self._record("service", Service, rec, target, found, used, also)
+            sid = self._record("service", SERVICE, rec, target, found, used, also)
             ids[rec.key] = sid
             if found is None:
                 self._plan_categories(rec.categories, sid, {})
         self._areas(records, ids)
-
-    def _categories(self, service_ids: list[str]) -> dict[str, dict[str, tuple[str, bool]]]:
-        table = ServiceCategory.__table__
-        out: dict[str, dict[str, tuple[str, bool]]] = defaultdict(dict)
-        if not service_ids:
-            return out
-        for sid, code, cid, deleted in self.session.execute(
-            select(table.c.service_id, table.c.category_code, table.c.id, table.c.deleted_at)
-            .where(table.c.service_id.in_(_each(service_ids)))
-            .order_by(table.c.created_at, table.c.id)
-        ):
-            live = deleted is None
-            if code not in out[sid] or live:
-                out[sid][code] = (cid, live)
-        return out
 
     def _plan_categories(
         self, wanted: set[str] | None, sid: str, current: dict[str, tuple[str, bool]]
@@ -371,19 +317,21 @@ class _Planner:
         now = utcnow()
         for code in sorted(wanted - live):
             if code in current:
-                self._update(ServiceCategory, current[code][0], {"deleted_at": None})
+                self._update(SERVICE_CATEGORY, current[code][0], {"deleted_at": None})
             else:
                 self._insert(
-                    ServiceCategory, str(uuid.uuid4()), {"service_id": sid, "category_code": code}
+                    SERVICE_CATEGORY, str(uuid.uuid4()), {"service_id": sid, "category_code": code}
                 )
         for code in sorted(live - wanted):
-            self._update(ServiceCategory, current[code][0], {"deleted_at": now})
+            self._update(SERVICE_CATEGORY, current[code][0], {"deleted_at": now})
         return True
 
     def _areas(self, services: list[Record], sids: dict[str, str]) -> None:
         rows = [(rec, row) for rec in services for row in self.folder.areas.get(rec.key, [])]
         here = [sids[rec.key] for rec in services]
-        existing, used = _existing(self.session, ServiceArea, [row.id for _, row in rows], here)
+        existing, used = rows_of.existing_by_key(
+            self.session, SERVICE_AREA, [row.id for _, row in rows], here
+        )
         kind = "service_area"
         in_chunk: set[str] = set()
         for rec, row in rows:
@@ -395,13 +343,13 @@ class _Planner:
             }
             found = existing.get(row.id)
             if found is None:
-                self._insert(ServiceArea, _new_id(row.id, used), target)
+                self._insert(SERVICE_AREA, _new_id(row.id, used), target)
                 self.plan.count(kind, "new")
                 self.plan.change(Change(kind, "new", row.id, target["name"]))
                 continue
             changed = _diff(target, found)
             if changed:
-                self._update(ServiceArea, found["id"], changed)
+                self._update(SERVICE_AREA, found["id"], changed)
                 self.plan.count(kind, "changed")
                 self.plan.change(Change(kind, "changed", row.id, target["name"], tuple(changed)))
             else:
@@ -418,7 +366,7 @@ class _Planner:
         now = utcnow()
         for key, found in gone.items():
             if key not in elsewhere:
-                self._update(ServiceArea, found["id"], {"deleted_at": now})
+                self._update(SERVICE_AREA, found["id"], {"deleted_at": now})
                 self.plan.count(kind, "removed")
                 self.plan.change(Change(kind, "removed", key, found["name"]))
 
@@ -431,15 +379,6 @@ def _keep_newer_assurance(target: dict[str, Any], existing: Mapping[str, Any]) -
         target["assurer"] = existing["assurer"]
 
 
-def _need_categories(session: Session) -> list[tuple[str, str]]:
-    rows = session.execute(
-        select(ReferenceItem.code, ReferenceItem.label)
-        .where(ReferenceItem.list_name == "need_category", ReferenceItem.deleted_at.is_(None))
-        .order_by(ReferenceItem.deprecated_at.is_not(None), ReferenceItem.sort_order)
-    )
-    return [(code, label) for code, label in rows]
-
-
 def plan_import(session: Session, package: Package, sink: Sink | None = None) -> ImportPlan:
     """Check the package and work out what importing it would change; every write goes to
     `sink` (nothing is written to the database here)."""
@@ -447,7 +386,7 @@ def plan_import(session: Session, package: Package, sink: Sink | None = None) ->
     checker = Checker(package)
     checker.run()
     refuse_if_nothing_usable(package, checker.findings)
-    folder = Folder(checker, CategoryMatcher(_need_categories(session)))
+    folder = Folder(checker, CategoryMatcher(rows_of.need_categories(session, current_first=True)))
     planner = _Planner(session, plan, Discard() if sink is None else sink, folder)
     for records in folder.records(m.ORGANIZATION):
         planner.organisations(records)

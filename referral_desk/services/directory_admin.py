@@ -38,6 +38,13 @@ from referral_desk.domain.vocabularies import (
     SERVICE_STATUSES,
     vocabulary_key,
 )
+from referral_desk.hsds import exporter, gc_paused, importer
+from referral_desk.hsds.detect import open_package
+from referral_desk.hsds.package_reader import (
+    DEFAULT_MAX_FILE_BYTES,
+    Limits,
+    Package,
+)
 from referral_desk.services.base import FileWritingService, officer_of
 from referral_desk.services.common import get_live, parse_date
 from referral_desk.services.directory import load_service_fields
@@ -47,13 +54,6 @@ from referral_desk.services.roles import require_in
 from referral_desk.store import import_journal
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.directory_models import CORRECTION_STATUSES, DirectoryCorrection
-from referral_desk.hsds import exporter, gc_paused, importer
-from referral_desk.hsds.detect import open_package
-from referral_desk.hsds.package_reader import (
-    DEFAULT_MAX_FILE_BYTES,
-    Limits,
-    Package,
-)
 from referral_desk.store.models import (
     Location,
     Officer,

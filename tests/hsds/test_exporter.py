@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from referral_desk.services.directory_admin import DirectoryAdminService
-from referral_desk.store.database import DB_FILENAME
 from referral_desk.hsds.exporter import ExportError, export_package, package_files
 from referral_desk.hsds.importer import import_package
 from referral_desk.hsds.schema import TABLES
 from referral_desk.hsds.taxonomy import LOCAL_TAXONOMY, LOCAL_TERMS
+from referral_desk.services.directory_admin import DirectoryAdminService
+from referral_desk.store.database import DB_FILENAME
 from referral_desk.store.models import (
     Location,
     Organisation,

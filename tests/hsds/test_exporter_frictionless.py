@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from data_paths import HSDS_EXAMPLE
 
-from referral_desk.services.demo import generate_demo
 from referral_desk.hsds.exporter import export_package
+from referral_desk.services.demo import generate_demo
 
 frictionless = pytest.importorskip("frictionless")
 

@@ -18,9 +18,9 @@ from hsds_packages import SVC, small_tables, write_package
 from sqlalchemy import func, select
 
 from referral_desk.domain.text import has_controls
-from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.hsds.importer import import_package
 from referral_desk.hsds.package_reader import Limits, PackageError, read_package
+from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store.models import ChangeEntry, Service
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX links and FIFOs")

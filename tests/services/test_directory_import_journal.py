@@ -22,10 +22,10 @@ from unlocking import open_test_database
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.search_query import SearchQuery
+from referral_desk.hsds import importer
 from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store import import_journal
 from referral_desk.store.database import DB_FILENAME, Database
-from referral_desk.hsds import importer
 from referral_desk.store.import_journal import ImportOp, ImportRun
 from referral_desk.store.models import Person, Service
 

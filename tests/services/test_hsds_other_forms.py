@@ -13,9 +13,9 @@ from hsds_packages import ORG, SVC, uid, write_package
 from legacy_packages import V11_FILES, oruk_service, write_csvs, write_json, write_v11, write_v20
 from sqlalchemy import func, select
 
-from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.hsds.package_reader import PackageError
 from referral_desk.hsds.staged import stable_uuid
+from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store.models import ChangeEntry, Organisation, Service
 
 

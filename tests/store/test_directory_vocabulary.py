@@ -19,13 +19,13 @@ from referral_desk.domain.vocabularies import (
     capacity_value,
     in_vocabulary,
 )
-from referral_desk.services.demo import generate_demo
-from referral_desk.services.directory_admin import DirectoryAdminService
-from referral_desk.store.database import DB_FILENAME
 from referral_desk.hsds.exporter import export_package
 from referral_desk.hsds.importer import import_package
 from referral_desk.hsds.schema import TABLES
 from referral_desk.hsds.taxonomy import TERMS_BY_CODE
+from referral_desk.services.demo import generate_demo
+from referral_desk.services.directory_admin import DirectoryAdminService
+from referral_desk.store.database import DB_FILENAME
 from referral_desk.store.models import Service
 
 
