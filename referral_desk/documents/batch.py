@@ -11,8 +11,9 @@ from collections.abc import Iterable, Iterator
 
 from reportlab.platypus import Flowable, PageBreak
 
-from referral_desk.documents.layout import layout_for, write_pdf
+from referral_desk.documents.layout import layout_for
 from referral_desk.documents.model import SlipData
+from referral_desk.documents.pages import write_pdf
 from referral_desk.documents.slip import checked_slip, continuation_footer, slip_story
 
 __all__ = ["render_slips"]

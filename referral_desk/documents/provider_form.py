@@ -20,25 +20,22 @@ from reportlab.platypus import (
     Table,
 )
 
+from referral_desk.documents.flowables import OneLine, contact_line, qr_code
 from referral_desk.documents.fonts import font_family
 from referral_desk.documents.layout import (
     INK,
     MUTED,
     RULE,
     Layout,
-    OneLine,
-    PageFooter,
-    contact_line,
     format_date,
     layout_for,
     para,
-    qr_code,
     summary_table,
     table_style,
     text_markup,
-    write_pdf,
 )
 from referral_desk.documents.model import ProviderFormData
+from referral_desk.documents.pages import PageFooter, write_pdf
 
 __all__ = ["render_provider_form"]
 

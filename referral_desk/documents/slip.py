@@ -22,28 +22,23 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Spacer, Table
 
+from referral_desk.documents.flowables import OneLine, contact_line, qr_code
 from referral_desk.documents.fonts import font_family
 from referral_desk.documents.layout import (
     MUTED,
     RULE,
     TINT,
     Layout,
-    Marker,
-    OneLine,
-    PageDecorator,
-    contact_line,
     format_date,
     format_datetime,
     layout_for,
-    marker_state,
     para,
-    qr_code,
     summary_table,
     table_style,
     text_markup,
-    write_pdf,
 )
 from referral_desk.documents.model import SlipData
+from referral_desk.documents.pages import Marker, PageDecorator, marker_state, write_pdf
 
 __all__ = [
     "FIXED_TEXT_FIELDS",

@@ -19,16 +19,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from referral_desk.documents.fonts import font_family
-from referral_desk.documents.layout import (
-    MUTED,
-    RULE,
-    Layout,
-    PageFooter,
-    layout_for,
-    para,
-    summary_table,
-    write_pdf,
-)
+from referral_desk.documents.layout import MUTED, RULE, Layout, layout_for, para, summary_table
+from referral_desk.documents.pages import PageFooter, write_pdf
 
 __all__ = ["render_subject_access"]
 

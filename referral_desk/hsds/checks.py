@@ -24,133 +24,40 @@ Messages name tables, columns, row numbers and UUIDs, never cell contents.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from referral_desk.hsds.package_reader import Package, pack
+from referral_desk.hsds.findings import Findings, Issue
+from referral_desk.hsds.links import (
+    ACCEPTED,
+    CHECK_ORDER,
+    IGNORED_TABLES,
+    LOOKED_UP,
+    LOOKUP_CHUNK,
+    OWNER_LINKS,
+    RECORD_TABLES,
+    REJECTED,
+    REJECTED_NOT_UUID,
+    SELF_LINKS,
+    Key,
+    LinkBatch,
+    lookup,
+)
+from referral_desk.hsds.package import Package, pack
 from referral_desk.hsds.schema import TABLES
 
-# Parents before children: when a row is checked, every row it may point to is decided.
-CHECK_ORDER = (
-    "taxonomy",
-    "taxonomy_term",
-    "organization",
-    "program",
-    "location",
-    "service",
-    "service_at_location",
-    "contact",
-    "phone",
-    "address",
-    "accessibility",
-    "schedule",
-    "funding",
-    "service_area",
-    "required_document",
-    "language",
-    "cost_option",
-    "organization_identifier",
-    "attribute",
-)
-IGNORED_TABLES = ("metadata", "meta_table_description")
-RECORD_TABLES = ("organization", "location", "service")
-# Which record a child row belongs to: the first of these links that is filled in.
-OWNER_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
-    "program": (("organization_id", "organization"),),
-    "service_at_location": (("service_id", "service"),),
-    "contact": (
-        ("service_id", "service"),
-        ("service_at_location_id", "service_at_location"),
-        ("organization_id", "organization"),
-        ("location_id", "location"),
-    ),
-    "phone": (
-        ("service_id", "service"),
-        ("service_at_location_id", "service_at_location"),
-        ("organization_id", "organization"),
-        ("location_id", "location"),
-        ("contact_id", "contact"),
-    ),
-    "address": (("location_id", "location"),),
-    "accessibility": (("location_id", "location"),),
-    "schedule": (
-        ("service_id", "service"),
-        ("service_at_location_id", "service_at_location"),
-        ("location_id", "location"),
-    ),
-    "funding": (("service_id", "service"), ("organization_id", "organization")),
-    "service_area": (("service_id", "service"),),
-    "required_document": (("service_id", "service"),),
-    "language": (("service_id", "service"), ("location_id", "location"), ("phone_id", "phone")),
-    "cost_option": (("service_id", "service"),),
-    "organization_identifier": (("organization_id", "organization"),),
-}
-# Links HSDS leaves out of its foreign keys but which are links all the same.
-SELF_LINKS: dict[str, tuple[str, ...]] = {
-    "organization": ("parent_organization_id",),
-    "taxonomy_term": ("parent_id",),
-}
-# Tables whose rows are looked up by id: link targets, attribute owners, service areas (the
-# importer asks whether an area moved to another service).
-LOOKED_UP = frozenset(
-    {target for table in TABLES.values() for _column, target in table.links}
-    | set(RECORD_TABLES)
-    | {"service_at_location", "service_area", "taxonomy", "taxonomy_term"}
-)
 ENUM_CHECKED = {("service", "status"), ("location", "location_type"), ("address", "address_type")}
 ATTRIBUTE_ENTITIES = ("service", "organization", "location", "service_at_location")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ARTICLES = {"organization": "an organization", "location": "a location", "service": "a service"}
 
-Key = tuple[str, str]  # (record table, HSDS id)
-# The preview lists this many rejected rows and as many warnings; beyond, it only counts them.
-MAX_LISTED_ISSUES = 10_000
-ACCEPTED, REJECTED, REJECTED_NOT_UUID = 1, 2, 3
-_LOOKUP_CHUNK = 2000  # ids per IN (…) query
 # Text of the rows attached to one organisation, location or service (phones, schedules,
 # attributes…). Real records attach a few kB; past this, further rows are skipped, so one
 # record (and one chunk of records) can never need more than a bounded amount of memory.
 MAX_ATTACHED_BYTES = 1024 * 1024
 _FILTER_BYTES = 1 << 23  # 8 MB: 67 million bits, about 3 % false "maybe" at 2 million ids
 _FILTER_MASK = (_FILTER_BYTES << 3) - 1
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A rejected row or a dropped link: where it is and why (no cell contents)."""
-
-    table: str
-    file: str
-    row: int
-    record_id: str
-    message: str
-
-
-@dataclass
-class Findings:
-    """What the checks found: rejected rows, dropped links, and notes for the preview.
-
-    `rejected` and `warnings` list the first `MAX_LISTED_ISSUES` of each; the totals count all.
-    """
-
-    rejected: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    rejected_by_table: dict[str, int] = field(default_factory=dict)
-    rejected_total: int = 0
-    warnings_total: int = 0
-
-    def add_rejected(self, issue: Issue) -> None:
-        self.rejected_total += 1
-        self.rejected_by_table[issue.table] = self.rejected_by_table.get(issue.table, 0) + 1
-        if len(self.rejected) < MAX_LISTED_ISSUES:
-            self.rejected.append(issue)
-
-    def add_warning(self, issue: Issue) -> None:
-        self.warnings_total += 1
-        if len(self.warnings) < MAX_LISTED_ISSUES:
-            self.warnings.append(issue)
 
 
 @dataclass
@@ -160,63 +67,6 @@ class Row:
     id: str
     cells: dict[str, str]
     owner: Key | None = None
-
-
-Found = dict[str, tuple[int, str | None, str | None]]  # id -> (state, owner kind, owner key)
-
-
-def lookup(
-    package: Package, table: str, values: Iterable[str], accepted_only: bool = False
-) -> Found:
-    """The decided rows of `table` with one of these ids: id -> (state, owner kind, owner key)."""
-    wanted = [v for v in set(values) if v]
-    out: Found = {}
-    if not wanted or not package.has_rows(table):
-        return out
-    state = "st = 1" if accepted_only else "st > 0"
-    for start in range(0, len(wanted), _LOOKUP_CHUNK):
-        part = wanted[start : start + _LOOKUP_CHUNK]
-        sql = (
-            f"SELECT id, st, okind, okey FROM d_{table} "
-            f"WHERE id IN ({','.join('?' * len(part))}) AND {state}"
-        )
-        for rid, st, okind, okey in package.db.execute(sql, part):
-            out.setdefault(rid, (st, okind, okey))
-    return out
-
-
-class _Batch:
-    """What one batch of rows may point to, looked up once for the whole batch.
-
-    Values are looked up as they are in the file; a value that needed trimming or lower-casing
-    (rare) is looked up on its own when asked for.
-    """
-
-    def __init__(self, package: Package, found: dict[str, Found], asked: dict[str, set[str]]):
-        self.package = package
-        self.found = found
-        self.asked = asked
-
-    def _hit(self, target: str, value: str) -> tuple[int, str | None, str | None] | None:
-        found = self.found.setdefault(target, {})
-        hit = found.get(value)
-        if hit is None:
-            asked = self.asked.setdefault(target, set())
-            if value not in asked:
-                asked.add(value)
-                found.update(lookup(self.package, target, (value,)))
-                hit = found.get(value)
-        return hit
-
-    def state(self, target: str, value: str) -> str:
-        hit = self._hit(target, value)
-        if hit is None:
-            return "dangling"
-        return "ok" if hit[0] == ACCEPTED else "rejected"
-
-    def owner(self, target: str, value: str) -> Key | None:
-        hit = self._hit(target, value)
-        return (hit[1], hit[2]) if hit and hit[1] is not None and hit[2] is not None else None
 
 
 class Checker:
@@ -257,7 +107,7 @@ class Checker:
 
     def _lookups(
         self, table: str, columns: list[str], batch: list[Any], links: Sequence[tuple[str, str]]
-    ) -> _Batch:
+    ) -> LinkBatch:
         where: dict[str, set[str]] = {}
         index = {c: i for i, c in enumerate(columns)}
         for column, target in links:
@@ -272,7 +122,7 @@ class Checker:
                 if entity in ATTRIBUTE_ENTITIES:
                     where.setdefault(entity, set()).add(cells[link_at].strip().lower())
         found = {t: lookup(self.package, t, v) for t, v in where.items()}
-        return _Batch(self.package, found, where)
+        return LinkBatch(self.package, found, where)
 
     def _index_ids(self, table: str) -> None:
         self.package.db.execute(f"CREATE INDEX d_{table}_id ON d_{table} (id, st, okind, okey)")
@@ -284,8 +134,8 @@ class Checker:
             self._indexed = True
         out: dict[str, int] = {}
         wanted = list(ids)
-        for start in range(0, len(wanted), _LOOKUP_CHUNK):
-            part = wanted[start : start + _LOOKUP_CHUNK]
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            part = wanted[start : start + LOOKUP_CHUNK]
             sql = (
                 f"SELECT id, min(num) FROM d_{table} WHERE id IN ({','.join('?' * len(part))})"
                 " AND st IN (1, 2) GROUP BY id"
@@ -435,7 +285,7 @@ class Checker:
         enums: dict[str, tuple[str, ...]],
         links: Sequence[tuple[str, str]],
         owners: Sequence[tuple[str, str]],
-        lookups: _Batch,
+        lookups: LinkBatch,
     ) -> str:
         """Why the row is rejected ("" when it is accepted; then `row.owner` is set)."""
         cells = row.cells
@@ -487,7 +337,7 @@ class Checker:
         row: Row,
         links: Sequence[tuple[str, str]],
         owners: Sequence[tuple[str, str]],
-        lookups: _Batch,
+        lookups: LinkBatch,
     ) -> str:
         cells = row.cells
         found = lookups.found
@@ -518,7 +368,7 @@ class Checker:
         return ""
 
     @staticmethod
-    def _owner(row: Row, owners: Sequence[tuple[str, str]], lookups: _Batch) -> str:
+    def _owner(row: Row, owners: Sequence[tuple[str, str]], lookups: LinkBatch) -> str:
         for column, target in owners:
             value = row.cells.get(column, "")
             if not value:
@@ -530,7 +380,7 @@ class Checker:
         return "is not linked to any service, organization or location in the package"
 
     @staticmethod
-    def _attribute_owner(row: Row, lookups: _Batch) -> str:
+    def _attribute_owner(row: Row, lookups: LinkBatch) -> str:
         entity = row.cells.get("link_entity", "").strip().lower()
         if entity not in ATTRIBUTE_ENTITIES:
             return "link_entity must be one of: " + ", ".join(ATTRIBUTE_ENTITIES)

@@ -23,19 +23,9 @@ from typing import Any
 
 from referral_desk.hsds import legacy
 from referral_desk.hsds.oruk_json import read_json
-from referral_desk.hsds.package_reader import (
-    DESCRIPTOR,
-    Limits,
-    Package,
-    PackageError,
-    _FolderSource,
-    _PackageSource,
-    _read_descriptor,
-    _Source,
-    _ZipSource,
-    filling,
-    read_package,
-)
+from referral_desk.hsds.package import DESCRIPTOR, Limits, Package, PackageError, filling
+from referral_desk.hsds.package_reader import read_descriptor, read_package
+from referral_desk.hsds.package_source import FolderSource, PackageSource, Source, ZipSource
 
 _TRAILING_DATE = re.compile(r"[\s._-]*[0-9][0-9\s._-]*$")
 MAX_LISTED_FILES = 1000  # files of a folder looked at (an HSDS package has about twenty)
@@ -48,9 +38,9 @@ def open_package(path: Path, *, limits: Limits, publisher: str | None = None) ->
     if path.suffix.lower() == ".json" and path.name != DESCRIPTOR:
         return read_json(path, limits, publisher or publisher_of(path, {}))
     package = Package()
-    with filling(package), _PackageSource(path, limits) as source:
+    with filling(package), PackageSource(path, limits) as source:
         files = _files(source)
-        descriptor = _read_descriptor(source) if DESCRIPTOR in files else {}
+        descriptor = read_descriptor(source) if DESCRIPTOR in files else {}
         # With a descriptor, only the files it lists say what the package is (a 3.0
         # package may carry other files beside it).
         listed = _listed(descriptor) if descriptor else list(files.values())
@@ -89,10 +79,10 @@ def publisher_of(path: Path, descriptor: dict[str, Any]) -> str:
     return _TRAILING_DATE.sub("", stem.strip().lower()) or stem.strip().lower()
 
 
-def _files(source: _Source) -> dict[str, str]:
+def _files(source: Source) -> dict[str, str]:
     """Relative path -> path of the package's files (the folder's top level, a zip's members
     under the folder the package was wrapped in)."""
-    if isinstance(source, _ZipSource):
+    if isinstance(source, ZipSource):
         names = list(source.infos)
         if not source.prefix:  # no descriptor: the one folder holding services.csv, if any
             holders = sorted(
@@ -107,7 +97,7 @@ def _files(source: _Source) -> dict[str, str]:
             for n in names
             if n.startswith(prefix) and "/" not in n[len(prefix) :]
         }
-    assert isinstance(source, _FolderSource)
+    assert isinstance(source, FolderSource)
     out: dict[str, str] = {}
     try:
         for n, entry in enumerate(source.root.iterdir()):

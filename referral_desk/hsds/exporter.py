@@ -43,8 +43,8 @@ from referral_desk import files as files_out
 from referral_desk.domain.errors import DomainError
 from referral_desk.hsds import gc_paused
 from referral_desk.hsds import mapping as m
-from referral_desk.hsds.checks import CHECK_ORDER, SELF_LINKS
-from referral_desk.hsds.package_reader import DESCRIPTOR, OUR_PACKAGE_NAME, VERBATIM_MARK
+from referral_desk.hsds.links import CHECK_ORDER, SELF_LINKS
+from referral_desk.hsds.package import DESCRIPTOR, OUR_PACKAGE_NAME, VERBATIM_MARK
 from referral_desk.hsds.schema import HSDS_VERSION, TABLES
 from referral_desk.hsds.taxonomy import (
     LOCAL_FIELDS,

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from referral_desk.hsds import mapping as m
-from referral_desk.hsds.checks import CHECK_ORDER, RECORD_TABLES, Checker, Key, Row, article
-from referral_desk.hsds.package_reader import SEP, unpack
+from referral_desk.hsds.checks import Checker, Row, article
+from referral_desk.hsds.links import CHECK_ORDER, RECORD_TABLES, Key
+from referral_desk.hsds.package import SEP, unpack
 from referral_desk.hsds.taxonomy import (
     CategoryMatcher,
     LocalTerm,
@@ -39,7 +40,7 @@ class Record:
     assurer: str = ""
 
 
-# Tables whose rows belong to an organisation, location or service (`checks.OWNER_LINKS`).
+# Tables whose rows belong to an organisation, location or service (`links.OWNER_LINKS`).
 CHILD_TABLES = tuple(
     t
     for t in CHECK_ORDER

@@ -39,14 +39,12 @@ from typing import Any, Protocol
 
 from referral_desk.hsds import gc_paused
 from referral_desk.hsds import mapping as m
-from referral_desk.hsds.checks import Checker, Issue, lookup
+from referral_desk.hsds.checks import Checker
 from referral_desk.hsds.detect import open_package
+from referral_desk.hsds.findings import Issue
 from referral_desk.hsds.folding import Folder, Record
-from referral_desk.hsds.package_reader import (
-    DEFAULT_MAX_FILE_BYTES,
-    Limits,
-    Package,
-)
+from referral_desk.hsds.links import lookup
+from referral_desk.hsds.package import DEFAULT_MAX_FILE_BYTES, Limits, Package
 from referral_desk.hsds.taxonomy import (
     CategoryMatcher,
     is_published,

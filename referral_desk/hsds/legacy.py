@@ -24,17 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from referral_desk.domain.text import clean_line, has_controls
-from referral_desk.hsds.mapping import FILLER
-from referral_desk.hsds.package_reader import (
-    Limits,
-    Package,
-    PackageError,
-    _csv_problem,
-    _LimitedReader,
-    _shown,
-    _Source,
-    normal_id,
-)
+from referral_desk.hsds.cells import FILLER
+from referral_desk.hsds.package import Limits, Package, PackageError, normal_id
+from referral_desk.hsds.package_reader import csv_problem
+from referral_desk.hsds.package_source import LimitedReader, Source, shown
 from referral_desk.hsds.schema import TABLES
 from referral_desk.hsds.staged import ORIGINAL_ID, RECORDS, Staged
 
@@ -205,7 +198,7 @@ def is_legacy(names: set[str], descriptor: dict[str, Any]) -> bool:
 
 
 def translate(
-    package: Package, source: _Source, files: dict[str, str], publisher: str, limits: Limits
+    package: Package, source: Source, files: dict[str, str], publisher: str, limits: Limits
 ) -> None:
     """Read the older package's files (basename -> path in the package) into `package`."""
     staged = Staged(package, publisher)
@@ -218,7 +211,7 @@ def translate(
         spec = FILES.get(name)
         if spec is None:
             why = NOT_TRANSLATED.get(name, "not a table of HSDS 1.1 or 2.0")
-            notes.append(f"{_shown(relpath)}: not imported ({why}).")
+            notes.append(f"{shown(relpath)}: not imported ({why}).")
             continue
         header, rows = _read(source, relpath, limits, notes)
         if header is None:
@@ -275,14 +268,14 @@ def _note_columns(spec: FileSpec, header: list[str], relpath: str, notes: list[s
     ignored = [c for c in header if c not in used]
     if ignored:
         notes.append(
-            f"{_shown(relpath)}: column(s) not imported (no HSDS 3.0 column for them): "
-            + ", ".join(_shown(c) for c in ignored[:20])
+            f"{shown(relpath)}: column(s) not imported (no HSDS 3.0 column for them): "
+            + ", ".join(shown(c) for c in ignored[:20])
             + ("…" if len(ignored) > 20 else "")
         )
 
 
 def _eligibility(
-    package: Package, source: _Source, relpath: str | None, limits: Limits, notes: list[str]
+    package: Package, source: Source, relpath: str | None, limits: Limits, notes: list[str]
 ) -> bool:
     """Eligibility rows, one per service and criterion, joined into the service's text."""
     if relpath is None:
@@ -308,7 +301,7 @@ def _eligibility_of(package: Package, service_id: str) -> str:
 
 
 def _read(
-    source: _Source, relpath: str, limits: Limits, notes: list[str]
+    source: Source, relpath: str, limits: Limits, notes: list[str]
 ) -> tuple[list[str] | None, Iterator[tuple[int, Row]]]:
     """The header and a stream of (row number, cells) of one older CSV, with 3.0's guards.
 
@@ -319,7 +312,7 @@ def _read(
         return None, iter(())
     raw, _size = opened
     text = io.TextIOWrapper(
-        io.BufferedReader(_LimitedReader(raw, limits.max_file_bytes, relpath), 1 << 16),
+        io.BufferedReader(LimitedReader(raw, limits.max_file_bytes, relpath), 1 << 16),
         encoding="utf-8-sig",
         errors="strict",
         newline="",
@@ -335,11 +328,11 @@ def _read(
         columns = [clean_line(c) for c in header or ()]
         if len(columns) > limits.max_columns:
             raise PackageError(
-                f"{_shown(relpath)} has more than {limits.max_columns} columns; refused."
+                f"{shown(relpath)} has more than {limits.max_columns} columns; refused."
             )
         if columns and (len(set(columns)) != len(columns) or "" in columns):
             raise PackageError(
-                f"{_shown(relpath)} has a blank or repeated column name in its header."
+                f"{shown(relpath)} has a blank or repeated column name in its header."
             )
     except BaseException as err:
         close()
@@ -359,13 +352,13 @@ def _read(
                     continue
                 if len(values) != len(columns):
                     notes.append(
-                        f"{_shown(relpath)} row {number}: has {len(values)} cells "
+                        f"{shown(relpath)} row {number}: has {len(values)} cells "
                         f"where the header has {len(columns)}; not imported."
                     )
                     continue
                 if sum(map(len, values)) > limits.max_row_bytes:
                     notes.append(
-                        f"{_shown(relpath)} row {number}: larger than "
+                        f"{shown(relpath)} row {number}: larger than "
                         f"{limits.max_row_bytes // 1024} kB; not imported."
                     )
                     continue
@@ -393,10 +386,10 @@ def _unreadable(relpath: str, err: BaseException) -> PackageError:
     if isinstance(err, PackageError):
         return err
     if isinstance(err, UnicodeDecodeError):
-        return PackageError(f"{_shown(relpath)} is not UTF-8 text; save it as UTF-8 and retry.")
+        return PackageError(f"{shown(relpath)} is not UTF-8 text; save it as UTF-8 and retry.")
     if isinstance(err, csv.Error):
-        return PackageError(f"{_shown(relpath)} is not valid CSV ({_csv_problem(err)}).")
-    return PackageError(f"{_shown(relpath)} cannot be read.")
+        return PackageError(f"{shown(relpath)} is not valid CSV ({csv_problem(err)}).")
+    return PackageError(f"{shown(relpath)} cannot be read.")
 
 
 def file_names(paths: list[str]) -> dict[str, str]:

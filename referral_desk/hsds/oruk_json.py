@@ -24,16 +24,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from referral_desk.hsds.cells import FILLER
 from referral_desk.hsds.legacy import WEEKDAYS
-from referral_desk.hsds.mapping import FILLER
-from referral_desk.hsds.package_reader import (
-    MB,
-    Limits,
-    Package,
-    PackageError,
-    _json_depth,
-    _shown,
-)
+from referral_desk.hsds.package import MB, Limits, Package, PackageError
+from referral_desk.hsds.package_reader import json_depth
+from referral_desk.hsds.package_source import shown
 from referral_desk.hsds.schema import TABLES
 from referral_desk.hsds.staged import ORIGINAL_ID, RECORDS, Staged
 from referral_desk.store.safe_files import FileMissing, NotRegularFile, open_user_path
@@ -114,7 +109,7 @@ def _load(path: Path, limits: Limits) -> Any:
     except FileMissing as err:
         raise PackageError("The file was not found.") from err
     except NotRegularFile as err:
-        raise PackageError(f"{_shown(path.name)} is not a regular file ({err}).") from err
+        raise PackageError(f"{shown(path.name)} is not a regular file ({err}).") from err
     except OSError as err:
         raise PackageError("The file cannot be read (check its permissions).") from err
     if is_folder or fh is None:
@@ -122,23 +117,23 @@ def _load(path: Path, limits: Limits) -> Any:
     with fh:
         raw = fh.read(limit + 1)
     if len(raw) > limit:
-        raise PackageError(f"{_shown(path.name)} is larger than the limit of {limit // MB} MB.")
+        raise PackageError(f"{shown(path.name)} is larger than the limit of {limit // MB} MB.")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise PackageError(f"{_shown(path.name)} is not UTF-8 text.") from err
+        raise PackageError(f"{shown(path.name)} is not UTF-8 text.") from err
     del raw  # the bytes are not needed once decoded (memory: DESIGN.md §9)
-    if _json_depth(text) > limits.max_descriptor_depth:
+    if json_depth(text) > limits.max_descriptor_depth:
         raise PackageError(
-            f"{_shown(path.name)} is nested more than {limits.max_descriptor_depth} levels deep; "
+            f"{shown(path.name)} is nested more than {limits.max_descriptor_depth} levels deep; "
             "refused."
         )
     try:
         return json.loads(text)
     except RecursionError as err:
-        raise PackageError(f"{_shown(path.name)} is nested too deeply; refused.") from err
+        raise PackageError(f"{shown(path.name)} is nested too deeply; refused.") from err
     except ValueError as err:
-        raise PackageError(f"{_shown(path.name)} cannot be read as JSON.") from err
+        raise PackageError(f"{shown(path.name)} cannot be read as JSON.") from err
 
 
 def _services(document: Any) -> list[Any]:
@@ -184,8 +179,8 @@ class _Writer:
 
     def note_ignored(self) -> None:
         for where, keys in sorted(self.ignored.items()):
-            shown = ", ".join(_shown(k) for k in sorted(keys)[:20])
-            self.notes.append(f"{where}: field(s) not imported (no HSDS 3.0 column): {shown}.")
+            names = ", ".join(shown(k) for k in sorted(keys)[:20])
+            self.notes.append(f"{where}: field(s) not imported (no HSDS 3.0 column): {names}.")
 
     def _row(self, table: str, obj: dict[str, Any], fallback_key: str) -> dict[str, Any]:
         """A 3.0 row of `table` from an object's plain values; its id mapped (or derived)."""

@@ -47,60 +47,54 @@ Nothing from the cells goes into error messages: they name files, columns and ro
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import posixpath
 import re
-import sqlite3
-import stat
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
 from itertools import accumulate
 from pathlib import Path
-from struct import error as StructError
-from types import MappingProxyType, TracebackType
-from typing import IO, Any
+from typing import Any
 
-from referral_desk.domain.errors import DomainError
-from referral_desk.domain.text import clean_line, clean_text, has_controls, printable
+from referral_desk.domain.text import clean_line, clean_text, has_controls
+from referral_desk.hsds.package import (
+    DEFAULT_MAX_FILE_BYTES,
+    DESCRIPTOR,
+    MAX_OTHER_ROWS,
+    MAX_RESOURCES,
+    OUR_PACKAGE_NAME,
+    ROW_BATCH,
+    SEP,
+    Limits,
+    Package,
+    PackageError,
+    RawTable,
+    filling,
+    normal_id,
+)
+from referral_desk.hsds.package_source import (
+    LimitedReader,
+    PackageSource,
+    Source,
+    shown,
+    too_big,
+)
 from referral_desk.hsds.schema import TABLES
-from referral_desk.store.safe_files import (
-    FileMissing,
-    NotRegularFile,
-    open_regular_in,
-    open_user_path,
-)
 
-MB = 1024 * 1024
-DEFAULT_MAX_FILE_BYTES = 200 * MB
-MAX_PACKAGE_BYTES = 512 * MB
-MAX_DESCRIPTOR_BYTES = 4 * MB
-MAX_DESCRIPTOR_DEPTH = 32
-MAX_RESOURCES = 1000  # resources listed in datapackage.json (HSDS has 21 tables)
-MAX_COLUMNS = 200
-MAX_ROW_BYTES = 256 * 1024  # one row's text; real rows are a few hundred bytes
-MAX_ZIP_MEMBERS = 1000
-MAX_COMPRESSION_RATIO = 100
-# Below this size a member may compress as well as it likes (a header-only CSV does).
-RATIO_FLOOR_BYTES = 1 * MB
-# Rows per table, see the module docstring for why these numbers.
-MAX_RECORD_ROWS = 200_000
-MAX_OTHER_ROWS = 2_000_000
-MAX_ROWS: Mapping[str, int] = MappingProxyType(
-    {
-        name: MAX_RECORD_ROWS if name in ("organization", "location", "service") else MAX_OTHER_ROWS
-        for name in TABLES
-    }
-)
-DESCRIPTOR = "datapackage.json"
-# The descriptor name of every package Referral Desk writes, and the mark that says its cells
-# are verbatim (written since the export stopped escaping formula-like cells).
-OUR_PACKAGE_NAME = "referral-desk-directory"
-VERBATIM_MARK: Mapping[str, Any] = MappingProxyType({"referral_desk": {"cells": "verbatim"}})
+# The reading API; `Package`, `PackageError` and `Limits` are defined in `package`.
+__all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
+    "Limits",
+    "Package",
+    "PackageError",
+    "legacy_escaped",
+    "read_package",
+    "unescape_cell",
+]
+
 # Characters a spreadsheet treats as the start of a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Columns that hold paragraphs: line breaks are kept (`clean_text`). Every other HSDS column is
@@ -121,30 +115,6 @@ MULTILINE_COLUMNS = frozenset(
         ("language", "note"),
     }
 )
-ROW_BATCH = 2000  # rows per insert into the scratch database, and per batch read back
-# Cells of a row are stored as one text joined by this control character: no cell can hold it
-# once cleaned (`domain.text`), and one value per row is far cheaper to bind than one per cell.
-SEP = "\x1f"
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-class PackageError(DomainError):
-    """The package as a whole cannot be used: the import is refused and nothing is written."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much of a package the reader accepts (defaults: module constants above)."""
-
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    max_package_bytes: int = MAX_PACKAGE_BYTES
-    max_descriptor_bytes: int = MAX_DESCRIPTOR_BYTES
-    max_descriptor_depth: int = MAX_DESCRIPTOR_DEPTH
-    max_columns: int = MAX_COLUMNS
-    max_row_bytes: int = MAX_ROW_BYTES
-    max_zip_members: int = MAX_ZIP_MEMBERS
-    max_ratio: int = MAX_COMPRESSION_RATIO
-    max_rows: Mapping[str, int] = field(default_factory=lambda: MAX_ROWS)
 
 
 def legacy_escaped(descriptor: Mapping[str, Any]) -> bool:
@@ -163,380 +133,19 @@ def unescape_cell(value: str) -> str:
     return value
 
 
-def normal_id(value: str) -> str:
-    """An id cell as ids are compared: canonical UUIDs as they are, anything else trimmed and
-    lower-cased (publishers' spreadsheets add spaces and capitals)."""
-    return value if _UUID.fullmatch(value) else value.strip().lower()
-
-
-@dataclass
-class RawRow:
-    """One data row: its row number in the file (the header is row 1) and its cells."""
-
-    number: int
-    cells: dict[str, str]
-    fault: str = ""  # a problem with this row only (wrong number of cells)
-
-
-@dataclass
-class RawTable:
-    """One table of a read package: its header and how many rows it has (rows stay on disk)."""
-
-    name: str
-    path: str
-    columns: list[str]
-    count: int = 0
-    present: bool = True  # False: listed in datapackage.json but the file is absent
-    package: Package | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def extra_columns(self) -> list[str]:
-        known = set(TABLES[self.name].columns) if self.name in TABLES else set()
-        return [c for c in self.columns if c not in known]
-
-    @property
-    def rows(self) -> list[RawRow]:
-        """Every row, read back from disk (for small packages and tests; the importer batches)."""
-        if self.package is None or not self.count:
-            return []
-        out = []
-        for batch in self.package.batches(self.name):
-            for number, fault, _id, values in batch:
-                cells = dict(zip(self.columns, values, strict=True)) if not fault else {}
-                out.append(RawRow(number, cells, fault or ""))
-        return out
-
-
-class Package:
-    """A package read into a private scratch database; close it (or use `with`) when done.
-
-    Each table is `r_<name>`: `num` (row number in the file), `fault` (a fault of the whole
-    row), `id` (the id cell, `normal_id`), and `cells` in header order (`pack`). Rows with a
-    fault keep no cells. The checks write their decisions beside it (`checks.Checker`).
-    """
-
-    def __init__(self) -> None:
-        self.db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute("PRAGMA cache_size = -65536")  # 64 MB of pages; the rest on disk
-        self.db.execute("PRAGMA temp_store = FILE")
-        # One transaction for the scratch database's whole life: it is thrown away, never
-        # committed, and a statement per transaction would cost a sync of the file each.
-        self.db.execute("BEGIN")
-        self.descriptor: dict[str, Any] = {}
-        self.tables: dict[str, RawTable] = {}
-        self.ignored_resources: list[str] = []
-        self.cleaned_cells = 0
-        # What the file was (`detect`), and what translating an older form left out.
-        self.form = "HSDS 3.0 tabular package"
-        self.translation_notes: list[str] = []
-
-    def __enter__(self) -> Package:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __del__(self) -> None:  # a forgotten package must not keep its scratch file
-        with contextlib.suppress(Exception):  # interpreter shutdown
-            self.db.close()
-
-    @property
-    def total_rows(self) -> int:
-        return sum(t.count for t in self.tables.values())
-
-    def table(self, name: str) -> RawTable:
-        """The named table, or an empty one when the package does not have it."""
-        found = self.tables.get(name)
-        if found is not None:
-            return found
-        path = TABLES[name].path if name in TABLES else f"{name}.csv"
-        return RawTable(name, path, [], 0, present=False)
-
-    def has_rows(self, name: str) -> bool:
-        return self.table(name).count > 0
-
-    def batches(
-        self,
-        name: str,
-        *,
-        accepted: bool = False,
-        where: str = "",
-        size: int = ROW_BATCH,
-    ) -> Iterator[list[tuple[int, str | None, str, tuple[str, ...]]]]:
-        """Rows of table `name` in file order, `size` at a time: (num, fault, id, cells).
-
-        `accepted`: only rows the checks accepted (`d_<name>`), optionally filtered further by
-        `where` on the decision `d`.
-        """
-        table = self.tables.get(name)
-        if table is None or not table.count:
-            return
-        sql = f"SELECT r.num, r.fault, r.id, r.cells FROM r_{name} r"
-        if accepted:
-            # Walk the decisions by row number (their primary key), each row found by rowid.
-            sql = f"SELECT r.num, r.fault, r.id, r.cells FROM d_{name} d CROSS JOIN r_{name} r"
-            sql += " ON r.num = d.num WHERE d.num > ? AND d.st = 1"
-            sql += f" AND {where}" if where else ""
-            sql += f" ORDER BY d.num LIMIT {size}"
-        else:
-            sql += f" WHERE r.num > ? ORDER BY r.num LIMIT {size}"
-        last = 0
-        while True:
-            rows = self.db.execute(sql, (last,)).fetchall()
-            if not rows:
-                return
-            last = rows[-1][0]
-            yield [(n, f, i, unpack(c)) for n, f, i, c in rows]
-
-    def cells_of(self, name: str, values: tuple[str, ...]) -> dict[str, str]:
-        return dict(zip(self.tables[name].columns, values, strict=True))
-
-
-def pack(values: Iterable[str]) -> str:
-    return SEP.join(values)
-
-
-def unpack(text: str | None) -> tuple[str, ...]:
-    return tuple(text.split(SEP)) if text is not None else ()
-
-
-# --- sources: a folder or a zip ------------------------------------------------------------
-
-
-def _shown(name: str) -> str:
-    """A name from the package, safe to print: controls escaped, length bounded."""
-    text = printable(name)
-    return text if len(text) <= 80 else text[:77] + "…"
-
-
-class _Source:
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
-        self.read_bytes = 0  # declared sizes of the files opened so far
-
-    def open(self, relpath: str) -> tuple[IO[bytes], int] | None:
-        """(stream, size) of a file of the package, None when it is absent."""
-        raise NotImplementedError
-
-    def close(self) -> None:
-        return None
-
-    def _count(self, relpath: str, size: int, limit: int) -> None:
-        if size > limit:
-            raise PackageError(_too_big(relpath, limit))
-        self.read_bytes += size
-        if self.read_bytes > self.limits.max_package_bytes:
-            raise PackageError(
-                f"The package is larger than the limit of {_size(self.limits.max_package_bytes)} "
-                f"in all (at {_shown(relpath)})."
-            )
-
-
-class _FolderSource(_Source):
-    def __init__(self, root: Path, limits: Limits) -> None:
-        super().__init__(limits)
-        self.root = root
-
-    def open(self, relpath: str, limit: int | None = None) -> tuple[IO[bytes], int] | None:
-        try:
-            fh, size = open_regular_in(self.root, relpath)
-        except FileMissing:
-            return None
-        except NotRegularFile as err:
-            raise PackageError(f"{_shown(relpath)} is not a regular file ({err}).") from err
-        except OSError as err:
-            raise PackageError(f"{_shown(relpath)} cannot be read.") from err
-        try:
-            self._count(relpath, size, self.limits.max_file_bytes if limit is None else limit)
-        except BaseException:
-            fh.close()
-            raise
-        return fh, size
-
-
-_S_IFMT = 0o170000
-
-
-class _ZipSource(_Source):
-    def __init__(self, archive: zipfile.ZipFile, limits: Limits) -> None:
-        super().__init__(limits)
-        self.archive = archive
-        infos = archive.infolist()
-        if len(infos) > limits.max_zip_members:
-            raise PackageError(
-                f"The .zip file holds more than {limits.max_zip_members} files; "
-                "an HSDS package has about twenty."
-            )
-        for info in infos:
-            _check_member(info)
-        self.infos = {i.filename: i for i in infos if not i.is_dir()}
-        candidates = sorted(
-            (n for n in self.infos if posixpath.basename(n) == DESCRIPTOR),
-            key=lambda n: (n.count("/"), n),
-        )
-        # The descriptor at the root, or inside the one folder a zip tool wrapped it in.
-        self.prefix = posixpath.dirname(candidates[0]) + "/" if candidates else ""
-        if self.prefix == "/":
-            self.prefix = ""
-
-    def open(self, relpath: str, limit: int | None = None) -> tuple[IO[bytes], int] | None:
-        info = self.infos.get(self.prefix + relpath)
-        if info is None:
-            return None
-        size = info.file_size
-        self._count(relpath, size, self.limits.max_file_bytes if limit is None else limit)
-        if size > RATIO_FLOOR_BYTES and size > self.limits.max_ratio * max(info.compress_size, 1):
-            raise PackageError(
-                f"{_shown(relpath)} is compressed more than {self.limits.max_ratio} to 1 in the "
-                ".zip file; refused as a possible zip bomb."
-            )
-        try:
-            # The stream stops at the declared size and checks the CRC at the end.
-            return self.archive.open(info), size
-        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, ValueError) as e:
-            raise PackageError(f"{_shown(relpath)} cannot be read from the .zip file.") from e
-
-    def close(self) -> None:
-        self.archive.close()
-
-
-def _check_member(info: zipfile.ZipInfo) -> None:
-    """Refuse members that are links or special files, or whose path leaves the package."""
-    name = info.filename
-    mode = (info.external_attr >> 16) & 0xFFFF
-    kind = mode & _S_IFMT
-    if info.create_system == 3 and kind not in (0, stat.S_IFREG, stat.S_IFDIR):
-        what = "a link" if kind == stat.S_IFLNK else "a special file"
-        raise PackageError(f"The .zip file holds {_shown(name)}, which is {what}; refused.")
-    parts = name.replace("\\", "/").split("/")
-    if name.startswith(("/", "\\")) or ":" in parts[0] or ".." in parts or "\x00" in name:
-        raise PackageError(
-            f"The .zip file holds {_shown(name)}, whose path points outside the package; refused."
-        )
-
-
-def _zip_member_count(fh: IO[bytes]) -> int | None:
-    """Members declared in the end-of-central-directory record, before zipfile reads them all."""
-    find = getattr(zipfile, "_EndRecData", None)
-    if find is None:  # pragma: no cover - private helper of every CPython since 2.6
-        return None
-    try:
-        record = find(fh)
-    except (OSError, ValueError, StructError):
-        return None
-    return None if record is None else int(record[zipfile._ECD_ENTRIES_TOTAL])  # type: ignore[attr-defined]
-
-
-class _PackageSource:
-    """Context manager choosing the source: a folder, a .zip, or a folder's datapackage.json."""
-
-    def __init__(self, path: Path, limits: Limits) -> None:
-        self.path, self.limits = path, limits
-        self.source: _Source | None = None
-        self.handle: IO[bytes] | None = None
-
-    def __enter__(self) -> _Source:
-        try:
-            fh, size, is_folder = open_user_path(self.path)
-        except FileMissing as err:
-            raise PackageError("The package was not found (give a folder or a .zip file).") from err
-        except NotRegularFile as err:
-            raise PackageError(
-                f"{_shown(self.path.name)} is not a regular file or a folder ({err})."
-            ) from err
-        except OSError as err:
-            raise PackageError("The package cannot be read (check its permissions).") from err
-        if is_folder:
-            self.source = _FolderSource(self.path, self.limits)
-            return self.source
-        assert fh is not None
-        self.handle = fh
-        if not zipfile.is_zipfile(fh):
-            fh.close()
-            if self.path.name == DESCRIPTOR:
-                self.source = _FolderSource(self.path.parent, self.limits)
-                return self.source
-            raise PackageError("The package must be a folder or a .zip file.")
-        if size > self.limits.max_package_bytes:
-            fh.close()
-            raise PackageError(_too_big(self.path.name, self.limits.max_package_bytes))
-        members = _zip_member_count(fh)
-        if members is not None and members > self.limits.max_zip_members:
-            fh.close()
-            raise PackageError(
-                f"The .zip file holds more than {self.limits.max_zip_members} files; "
-                "an HSDS package has about twenty."
-            )
-        try:
-            fh.seek(0)
-            archive = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
-            fh.close()
-            raise PackageError("The .zip file cannot be read.") from err
-        try:
-            self.source = _ZipSource(archive, self.limits)
-        except BaseException:
-            archive.close()
-            fh.close()
-            raise
-        return self.source
-
-    def __exit__(self, *exc: object) -> None:
-        if self.source is not None:
-            self.source.close()
-        if self.handle is not None:
-            self.handle.close()
-
-
-class _LimitedReader(io.RawIOBase):
-    """Counts bytes as they are read: a file may grow, or a zip entry lie, after it was sized."""
-
-    def __init__(self, raw: IO[bytes], limit: int, name: str) -> None:
-        self.raw, self.limit, self.name, self.count = raw, limit, name, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
-        self.count += len(data)
-        if self.count > self.limit:
-            raise PackageError(_too_big(self.name, self.limit))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-def _size(limit: int) -> str:
-    return f"{limit // MB} MB" if limit >= MB else f"{max(1, limit // 1024)} kB"
-
-
-def _too_big(name: str, limit: int) -> str:
-    return f"{_shown(name)} is larger than the limit of {_size(limit)} per file."
-
-
 # --- descriptor ----------------------------------------------------------------------------
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
-def _json_depth(text: str) -> int:
+def json_depth(text: str) -> int:
     """The deepest nesting of arrays and objects (strings skipped): checked before parsing."""
     steps = (1 if c in "[{" else -1 for c in _BRACKETS.findall(_JSON_STRING.sub("", text)))
     return max(accumulate(steps, initial=0))
 
 
-def _read_descriptor(source: _Source) -> dict[str, Any]:
+def read_descriptor(source: Source) -> dict[str, Any]:
     limit = source.limits.max_descriptor_bytes
     opened = source.open(DESCRIPTOR, limit)
     if opened is None:
@@ -546,9 +155,9 @@ def _read_descriptor(source: _Source) -> dict[str, Any]:
         with fh:
             raw = fh.read(limit + 1)
         if len(raw) > limit:
-            raise PackageError(_too_big(DESCRIPTOR, limit))
+            raise PackageError(too_big(DESCRIPTOR, limit))
         text = raw.decode("utf-8-sig")
-        if _json_depth(text) > source.limits.max_descriptor_depth:
+        if json_depth(text) > source.limits.max_descriptor_depth:
             raise PackageError(
                 f"{DESCRIPTOR} is nested more than {source.limits.max_descriptor_depth} "
                 "levels deep; refused."
@@ -592,7 +201,7 @@ def _safe_relpath(value: Any, resource: str) -> str:
 
 
 def _resource_name(value: Any) -> str:
-    return _shown(clean_line(value if isinstance(value, str) else str(value or "")))
+    return shown(clean_line(value if isinstance(value, str) else str(value or "")))
 
 
 def _resource_paths(descriptor: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
@@ -617,7 +226,7 @@ def _resource_paths(descriptor: dict[str, Any]) -> tuple[dict[str, str], list[st
         relpath = _safe_relpath(path, name or f"resource {index + 1}")
         table = name if name in TABLES else by_file.get(posixpath.basename(relpath))
         if table is None or table in found:
-            ignored.append(name or _shown(relpath))
+            ignored.append(name or shown(relpath))
             continue
         found[table] = relpath
     return found, ignored
@@ -626,7 +235,7 @@ def _resource_paths(descriptor: dict[str, Any]) -> tuple[dict[str, str], list[st
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _csv_problem(err: csv.Error) -> str:
+def csv_problem(err: csv.Error) -> str:
     # csv's messages describe the syntax ("unexpected end of data"), never the cell contents.
     text = str(err)
     return text if len(text) < 120 and "'" not in text else "malformed quoting"
@@ -641,7 +250,7 @@ def _cleaners(table: str, columns: list[str]) -> list[Callable[[str | None], str
 
 
 def _stage_csv(
-    package: Package, source: _Source, table: str, relpath: str, *, unescape: bool = False
+    package: Package, source: Source, table: str, relpath: str, *, unescape: bool = False
 ) -> RawTable:
     opened = source.open(relpath)
     if opened is None:
@@ -650,10 +259,10 @@ def _stage_csv(
     try:
         with raw:
             limited = io.BufferedReader(
-                _LimitedReader(raw, source.limits.max_file_bytes, relpath), 1 << 16
+                LimitedReader(raw, source.limits.max_file_bytes, relpath), 1 << 16
             )
             text = io.TextIOWrapper(limited, encoding="utf-8-sig", errors="strict", newline="")
-            return _stage_rows(
+            return stage_rows(
                 package,
                 csv.reader(text, strict=True),
                 table,
@@ -663,15 +272,15 @@ def _stage_csv(
             )
     except UnicodeDecodeError as err:
         raise PackageError(
-            f"{_shown(relpath)} is not UTF-8 text; save it as UTF-8 and retry."
+            f"{shown(relpath)} is not UTF-8 text; save it as UTF-8 and retry."
         ) from err
     except csv.Error as err:
-        raise PackageError(f"{_shown(relpath)} is not valid CSV ({_csv_problem(err)}).") from err
+        raise PackageError(f"{shown(relpath)} is not valid CSV ({csv_problem(err)}).") from err
     except (OSError, zipfile.BadZipFile, EOFError, zlib.error, RuntimeError, ValueError) as err:
-        raise PackageError(f"{_shown(relpath)} cannot be read.") from err
+        raise PackageError(f"{shown(relpath)} cannot be read.") from err
 
 
-def _stage_rows(
+def stage_rows(
     package: Package,
     reader: Iterator[list[str]],
     table: str,
@@ -687,14 +296,12 @@ def _stage_rows(
         return RawTable(table, relpath, [], 0, package=package)
     columns = [clean_line(c) for c in header]
     if len(columns) > limits.max_columns:
-        raise PackageError(
-            f"{_shown(relpath)} has more than {limits.max_columns} columns; refused."
-        )
+        raise PackageError(f"{shown(relpath)} has more than {limits.max_columns} columns; refused.")
     if len(set(columns)) != len(columns) or "" in columns:
-        raise PackageError(f"{_shown(relpath)} has a blank or repeated column name in its header.")
+        raise PackageError(f"{shown(relpath)} has a blank or repeated column name in its header.")
     missing = [c for c in TABLES[table].required_columns if c not in columns]
     if missing:
-        raise PackageError(f"{_shown(relpath)} lacks the required column(s): {', '.join(missing)}.")
+        raise PackageError(f"{shown(relpath)} lacks the required column(s): {', '.join(missing)}.")
     width = len(columns)
     package.db.execute(
         f"CREATE TABLE r_{table} (num INTEGER PRIMARY KEY, fault TEXT, id TEXT, cells TEXT)"
@@ -713,7 +320,7 @@ def _stage_rows(
         if number - 1 > max_rows:
             limit = f"{max_rows:,}".replace(",", " ")
             raise PackageError(
-                f"{_shown(relpath)} has more than {limit} rows, the limit for this table; refused."
+                f"{shown(relpath)} has more than {limit} rows, the limit for this table; refused."
             )
         if not values or (len(values) == 1 and not values[0]):
             continue  # a blank line (often the last one)
@@ -757,26 +364,10 @@ def read_package(
     """
     limits = limits or Limits(max_file_bytes=max_file_bytes)
     package = Package()
-    with filling(package), _PackageSource(Path(path), limits) as source:
-        package.descriptor = _read_descriptor(source)
+    with filling(package), PackageSource(Path(path), limits) as source:
+        package.descriptor = read_descriptor(source)
         paths, package.ignored_resources = _resource_paths(package.descriptor)
         unescape = legacy_escaped(package.descriptor)
         for name, relpath in paths.items():
             package.tables[name] = _stage_csv(package, source, name, relpath, unescape=unescape)
     return package
-
-
-@contextlib.contextmanager
-def filling(package: Package) -> Iterator[Package]:
-    """While a package's scratch store is filled: on any failure it is closed (its temporary
-    file removed), and a failure of the scratch store itself becomes one clear line."""
-    try:
-        yield package
-    except sqlite3.Error as err:
-        package.close()
-        raise PackageError(
-            "The package could not be read into temporary storage (is the disk full?)."
-        ) from err
-    except BaseException:
-        package.close()
-        raise

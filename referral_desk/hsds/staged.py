@@ -3,7 +3,7 @@
 The importer takes HSDS 3.0 rows from a `Package` (`package_reader`). A package in another
 form is translated row by row into 3.0 rows, which are kept here, in the package's own scratch
 database (`s_<table>`, one JSON array per row, so no cell can break the packing), and then
-staged exactly as a 3.0 CSV would be (`package_reader._stage_rows`): the same limits, the same
+staged exactly as a 3.0 CSV would be (`package_reader.stage_rows`): the same limits, the same
 control-character cleaning, the same row numbers for the preview. Memory stays flat: nothing
 holds a whole table.
 
@@ -22,13 +22,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from referral_desk.hsds.package_reader import (
-    Limits,
-    Package,
-    RawTable,
-    _stage_rows,
-    normal_id,
-)
+from referral_desk.hsds.package import Limits, Package, RawTable, normal_id
+from referral_desk.hsds.package_reader import stage_rows
 from referral_desk.hsds.schema import TABLES
 
 # A fixed namespace of our own: the same publisher and id give the same UUID everywhere.
@@ -120,7 +115,7 @@ class Staged:
                 for _num, cells in batch:
                     yield json.loads(cells)[:width]
 
-        raw = _stage_rows(self.package, rows(), table, self.paths[table], limits)
+        raw = stage_rows(self.package, rows(), table, self.paths[table], limits)
         return raw
 
 

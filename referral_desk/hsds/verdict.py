@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from referral_desk.hsds.checks import ACCEPTED, REJECTED_NOT_UUID, Findings
+from referral_desk.hsds.findings import Findings
+from referral_desk.hsds.links import ACCEPTED, REJECTED_NOT_UUID
 from referral_desk.hsds.package_reader import Package, PackageError
 
 

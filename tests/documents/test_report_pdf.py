@@ -20,15 +20,9 @@ import pypdf
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from report_charts_data import chart, months
 
-from referral_desk.documents.report_pdf import (
-    CHART_MAX_HEIGHT,
-    MONTHS_CHARTED,
-    by_period,
-    chart_drawings,
-    column_groups,
-    render_report_pdf,
-)
+from referral_desk.documents.report_pdf import column_groups, render_report_pdf
 from referral_desk.services.base import Clock
 from referral_desk.services.reports import REPORTS, ReportService
 from referral_desk.store.database import DB_FILENAME
@@ -117,50 +111,6 @@ def test_the_issue_example_prints_the_trend_by_quarter_and_says_so(demo) -> None
 
 
 # --- the parts, on made-up data -------------------------------------------------------------
-
-
-def chart(labels: list[str], *series: list[float | None]) -> dict[str, Any]:
-    return {
-        "key": "c",
-        "title": "Things by month",
-        "labels": labels,
-        "series": [{"name": f"S{i}", "values": list(v)} for i, v in enumerate(series)],
-        "hidden_marker": "hidden" if any(None in v for v in series) else None,
-    }
-
-
-def months(n: int, start: tuple[int, int] = (2020, 1)) -> list[str]:
-    year, month = start
-    out = []
-    for _ in range(n):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
-
-
-def test_long_monthly_series_add_up_by_quarter_then_year() -> None:
-    same = chart(months(MONTHS_CHARTED), [1.0] * MONTHS_CHARTED)
-    assert by_period(same) == (same, None)
-    values: list[float | None] = [1.0] * 72
-    values[4] = None  # a hidden month hides its quarter
-    merged, note = by_period(chart(months(72), values))
-    assert merged["labels"][:3] == ["2020 Q1", "2020 Q2", "2020 Q3"] and len(merged["labels"]) == 24
-    assert merged["series"][0]["values"][:3] == [3.0, None, 3.0]
-    assert note is not None and "72 months" in note and "quarter" in note
-    merged, note = by_period(chart(months(241, (2006, 3)), [2.0] * 241))
-    assert merged["labels"][0] == "2006" and merged["labels"][-1] == "2026"
-    assert merged["series"][0]["values"][0] == 20.0  # March to December 2006
-    assert note is not None and "by year" in note
-    not_months = chart([f"Provider {i}" for i in range(80)], [1.0] * 80)
-    assert by_period(not_months) == (not_months, None)
-
-
-def test_a_tall_chart_continues_in_drawings_that_fit_a_page() -> None:
-    labels = [f"Service number {i} with a long name" for i in range(300)]
-    drawings = chart_drawings(chart(labels, [float(i) for i in range(300)], [1.0] * 300), 500)
-    assert len(drawings) > 1
-    assert all(d.height <= CHART_MAX_HEIGHT for d in drawings)
-    assert chart_drawings(chart([], []), 300)  # no rows: an empty chart, not a crash
 
 
 def wide_table(figures: int, rows: int = 3) -> dict[str, Any]:
