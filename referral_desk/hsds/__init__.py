@@ -1,18 +1,22 @@
 """Open Referral HSDS 3.0 tabular data packages: read, import, export (DESIGN.md §3).
 
 - `schema`: the HSDS 3.0 tables, columns, constraints and links;
-- `package_reader`: a folder or .zip into a private scratch database, refusing unusable or
-  hostile packages (links, special files, zip bombs, limits) and cleaning control characters;
+- `package`: a package read into a private scratch database, and the reader's limits;
+  `package_source`: its files from a folder or a .zip, refusing links, special files and zip
+  bombs; `package_reader`: the descriptor and CSVs into the scratch database, cleaning control
+  characters; `detect`, `legacy`, `oruk_json`, `staged`: older forms translated to 3.0 rows;
 - `taxonomy`: the local taxonomies we publish (offender-specific fields, need categories);
-- `mapping`: HSDS rows <-> our directory fields, both directions side by side;
-- `checks`, `folding`: decide every row, fold rows into records, a batch at a time;
+- `cells`, `children`, `mapping`: HSDS rows <-> our directory fields, both directions side by
+  side (`mapping` is the one vocabulary the importer and exporter use);
+- `links`, `checks`, `findings`, `verdict`, `folding`: decide every row, fold rows into records,
+  a batch at a time;
 - `importer`: plan (the preview) into a sink of writes: applied in the caller's transaction,
   or staged in `store.import_journal` and applied in chunks (large imports);
 - `exporter`: the directory as a valid, deterministic HSDS package.
 
 An exchange format, like `sync`: this package parses, validates and maps; `store` persists
 (`store.directory_rows` reads the directory's rows, `store.import_journal` applies the planned
-writes, `store.bulk` loads new records). The package's own scratch database (`package_reader`)
+writes, `store.bulk` loads new records). The package's own scratch database (`package`)
 is a working area for the file being read, not the directory. `services.directory_admin` owns
 the transactions.
 """

@@ -2,7 +2,7 @@
 
 The package is valid HSDS: every table of the standard with its standard columns (plus any
 extra columns kept from imported packages, declared in `datapackage.json`), required values
-filled (`mapping.FILLER` where we have none), and every link pointing at a row that is in the
+filled (`cells.FILLER` where we have none), and every link pointing at a row that is in the
 package — a final pass drops links (or, for required links, rows) whose target is not there.
 Our offender-specific fields travel as attribute rows under the published local taxonomy
 (`taxonomy.py`), need categories under a second one.
