@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common import open_bench_database
+
 from referral_desk.services.base import Clock
 from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store.database import Database
@@ -177,7 +179,7 @@ def timed(fn: Any) -> tuple[float, Any]:
 
 
 def fresh_admin(root: Path, name: str) -> tuple[Database, DirectoryAdminService]:
-    db = Database.open(root / name)
+    db: Database = open_bench_database(root / name)  # type: ignore[assignment]
     with db.write() as session:
         seed_reference_data(session)
     return db, DirectoryAdminService(db, Clock())
