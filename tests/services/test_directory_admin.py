@@ -10,11 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from referral_desk.domain.errors import DomainError, NotFound, ValidationError
-from referral_desk.services.directory_admin import (
-    DirectoryAdminService,
-    ServiceInUse,
-    months_before,
-)
+from referral_desk.services.directory_admin import DirectoryAdminService, ServiceInUse
 from referral_desk.store.directory_models import DirectoryCorrection
 from referral_desk.store.models import ChangeEntry, Service, ServiceArea
 
@@ -257,12 +253,6 @@ def test_stale_services(app: Any, admin: DirectoryAdminService, org: Any) -> Non
     assert [s.id for s in admin.stale_services(months=6)] == [never.id, old.id, recent.id]
     assert admin.verify_today(never.id)
     assert never.id not in {s.id for s in admin.stale_services()}
-
-
-def test_months_before_clamps_to_month_end() -> None:
-    assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
-    assert months_before(date(2026, 3, 2), 12) == date(2025, 3, 2)
-    assert months_before(date(2026, 1, 15), 2) == date(2025, 11, 15)
 
 
 def test_problem_services_count_capacity_and_contact_declines(
