@@ -13,14 +13,29 @@ Reference lists that teams edit (need categories, referral methods, prisons…) 
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 CAPACITY_ACCEPTING = "accepting"
 CAPACITY_WAITING_LIST = "waiting list"
 CAPACITY_FULL = "full"
 # A service's capacity (our local taxonomy term "capacity"; HSDS has no column for it).
 CAPACITIES: tuple[str, ...] = (CAPACITY_ACCEPTING, CAPACITY_WAITING_LIST, CAPACITY_FULL)
 
-# HSDS 3.0 `service.status` (its enum, in the order the directory screens list them).
-SERVICE_STATUSES: tuple[str, ...] = ("active", "inactive", "temporarily closed", "defunct")
+
+class ServiceStatus(StrEnum):
+    """HSDS 3.0 `service.status` (its enum, in the order the directory screens list them).
+
+    A `StrEnum`, so a member is the stored text itself: `ServiceStatus.DEFUNCT == "defunct"`.
+    What each status allows (can it take a referral?) is in `domain.service_rules`.
+    """
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    TEMPORARILY_CLOSED = "temporarily closed"
+    DEFUNCT = "defunct"
+
+
+SERVICE_STATUSES: tuple[str, ...] = tuple(s.value for s in ServiceStatus)
 
 # Who a service takes (our local taxonomy term "eligibility-gender").
 GENDERS: tuple[str, ...] = ("any", "male", "female")

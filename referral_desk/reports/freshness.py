@@ -18,11 +18,14 @@ from sqlalchemy import String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from referral_desk.domain.months import months_between
+from referral_desk.domain.service_rules import PRECHECKED_WHEN
+from referral_desk.domain.vocabularies import ServiceStatus
 from referral_desk.reports.labels import OTHER, other_code
 from referral_desk.reports.model import Cell, ChartSpec, Column, Period, Report, ReportTable
 from referral_desk.store.models import ReferenceItem, Service, ServiceCategory
 
-__all__ = ["BANDS", "NAME", "build", "months_between"]
+__all__ = ["BANDS", "NAME", "build"]
 
 NAME = "freshness"
 TITLE = "Directory freshness"
@@ -38,12 +41,6 @@ BANDS: tuple[tuple[str, str], ...] = (
     ("never", "Never verified"),
 )
 """(key, label) of the months-since-verification bands, freshest first."""
-
-
-def months_between(earlier: date, later: date) -> int:
-    """Whole calendar months from `earlier` to `later` (a month ends on the same day number)."""
-    months = (later.year - earlier.year) * 12 + later.month - earlier.month
-    return months - (later.day < earlier.day)
 
 
 def _cutoff(today: date, months: int) -> str:
@@ -67,9 +64,9 @@ def _band(today: date) -> ColumnElement:
 
 
 def _prechecked() -> ColumnElement:
-    return case(
-        (and_(Service.isp_agreed.is_(True), Service.reports_attendance.is_(True)), 1), else_=0
-    )
+    """1 for a pre-checked service (`domain.service_rules`), else 0: summed per band."""
+    flags = (getattr(Service, name).is_(True) for name in PRECHECKED_WHEN)
+    return case((and_(*flags), 1), else_=0)
 
 
 def _share(prechecked: int, services: int) -> Cell:
@@ -78,7 +75,7 @@ def _share(prechecked: int, services: int) -> Cell:
 
 def build(session: Session, date_from: date, date_to: date, today: date) -> Report:
     band = _band(today)
-    live = and_(Service.deleted_at.is_(None), Service.status != "defunct")
+    live = and_(Service.deleted_at.is_(None), Service.status != ServiceStatus.DEFUNCT)
 
     grouped = session.execute(
         select(band, func.count(), func.sum(_prechecked())).where(live).group_by(band)

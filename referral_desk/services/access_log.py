@@ -22,7 +22,7 @@ from referral_desk.domain.errors import DatabaseBusy
 from referral_desk.services.base import Clock, ServiceBase, officer_of
 from referral_desk.services.common import get_live
 from referral_desk.services.dto import Record
-from referral_desk.services.permissions import require_manager
+from referral_desk.services.permissions import require_manager_in
 from referral_desk.store.access_models import ACCESS_KINDS, RecordAccess
 from referral_desk.store.database import Database
 from referral_desk.store.models import Officer, Person, SiteState
@@ -112,8 +112,8 @@ class AccessLog:
 class AccessLogService(ServiceBase):
     def for_person(self, person_id: str) -> list[AccessView]:
         """Every noted access to this person's record, newest first (a manager only)."""
-        require_manager(self.db, "see who has opened a record")
         with self._read() as session:
+            require_manager_in(session, "see who has opened a record")
             person = get_live(session, Person, person_id, "person")
             return accesses_of(session, person.id)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Self
 
+from referral_desk.domain.service_rules import is_prechecked
 from referral_desk.domain.vocabularies import CAPACITIES, capacity_value
 
 
@@ -216,7 +217,7 @@ class ServiceView(Record):
 
     @property
     def prechecked(self) -> bool:
-        return self.isp_agreed and self.reports_attendance
+        return is_prechecked(self)
 
 
 @dataclass(frozen=True)

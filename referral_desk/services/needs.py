@@ -78,6 +78,32 @@ def need_view(need: Need, labels: dict[str, str]) -> NeedView:
     )
 
 
+def check_priority(value: object) -> int:
+    """A place in the order as typed (CLI, dialog): a whole number from 1."""
+    if isinstance(value, bool):
+        raise ValidationError("Priority must be a whole number of at least 1")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValidationError("Priority must be a whole number of at least 1") from None
+    if number < 1:
+        raise ValidationError("Priority must be a whole number of at least 1")
+    return number
+
+
+def _make_room(session: Session, person_id: str, place: int) -> None:
+    """Renumber the person's needs 1..n in their order, leaving `place` free for a new one."""
+    needs = session.scalars(
+        select(Need)
+        .where(Need.person_id == person_id, Need.deleted_at.is_(None))
+        .order_by(Need.priority, Need.created_at)
+    )
+    for index, need in enumerate(needs, start=1):
+        wanted = index if index < place else index + 1
+        if need.priority != wanted:
+            need.priority = wanted
+
+
 class NeedService(ServiceBase):
     def log(
         self,
@@ -90,32 +116,40 @@ class NeedService(ServiceBase):
         subtype: str = "",
         identified_on: str | None = None,
     ) -> NeedView:
-        """Log a need; with `unmet` it is recorded straight away as unmet (no service found…)."""
+        """Log a need; with `unmet` it is recorded straight away as unmet (no service found…).
+
+        `priority` is the place in the person's order (1 = tackle first; default: last). A
+        need put before others moves them down one (priorities renumbered 1..n), all in this
+        one transaction, so a busy database can never leave the need logged but unplaced.
+        """
         description = field("need", "description").clean(description)
         subtype = field("need", "subtype").clean(subtype)
         category = clean_line(category)
         unmet_status = parse_unmet_reason(unmet) if unmet else None
         when = parse_date(identified_on, "Identified date") or self.clock.today()
+        wanted = None if priority is None else check_priority(priority)
         with self._write(reason="log need") as session:
             person = get_live(session, Person, person_id, "person")
             require_code(session, "need_category", category, "need category")
             if category == "other" and not description:
                 raise ValidationError("Describe a need logged as Other")
-            if priority is None:
-                priority = 1 + (
-                    session.scalar(
-                        select(func.max(Need.priority)).where(
-                            Need.person_id == person.id, Need.deleted_at.is_(None)
-                        )
+            last = 1 + (
+                session.scalar(
+                    select(func.max(Need.priority)).where(
+                        Need.person_id == person.id, Need.deleted_at.is_(None)
                     )
-                    or 0
                 )
+                or 0
+            )
+            place = last if wanted is None else min(wanted, last)
+            if place < last:
+                _make_room(session, person.id, place)
             need = Need(
                 person_id=person.id,
                 category_code=category,
                 description=description,
                 subtype=subtype,
-                priority=priority,
+                priority=place,
                 identified_on=when,
                 setting_at_time=person.setting,
                 place_at_time=person.prison or person.area,

@@ -16,6 +16,7 @@ from referral_desk.domain.lifecycle import (
     check_transition,
     need_status_after_referral,
 )
+from referral_desk.domain.service_rules import is_unusable
 from referral_desk.domain.states import (
     OPEN_REFERRAL_STATES,
     NeedStatus,
@@ -50,7 +51,6 @@ from referral_desk.store.models import (
     Service,
 )
 
-UNUSABLE_SERVICE = ("defunct", "inactive")
 # States in which the provider has answered, so "check acceptance" is no longer needed.
 PROVIDER_ANSWERS = frozenset(
     {ReferralState.ACCEPTED, ReferralState.WAITING_LIST, ReferralState.ACKNOWLEDGED}
@@ -189,7 +189,7 @@ class ReferralService(ServiceBase):
                 raise ConsentRequired(
                     "The person has withdrawn consent to share; no new referrals can be made."
                 )
-            if service.status in UNUSABLE_SERVICE:
+            if is_unusable(service.status):
                 raise ValidationError(f"That service is {service.status}; choose another.")
             require_code(session, "referral_method", method, "referral method")
             info = list(shared_info if shared_info is not None else ["name", "needs"])

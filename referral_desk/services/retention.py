@@ -19,7 +19,7 @@ from referral_desk.domain.errors import ValidationError
 from referral_desk.services.base import ServiceBase
 from referral_desk.services.common import erase
 from referral_desk.services.dto import Record
-from referral_desk.services.permissions import require_manager
+from referral_desk.services.permissions import require_manager_in
 from referral_desk.store.models import Person, TeamSetting
 from referral_desk.store.seed import team_setting_id
 
@@ -95,8 +95,8 @@ class RetentionService(ServiceBase):
     def set_years(self, value: object) -> int:
         """Change the team's retention period (a manager only); it travels with the next sync."""
         years = check_years(value)
-        require_manager(self.db, "change the retention period")
         with self._write(reason="retention period") as session:
+            require_manager_in(session, "change the retention period")
             row = session.get(TeamSetting, team_setting_id(SETTING_KEY))
             if row is None:
                 session.add(
@@ -119,8 +119,8 @@ class RetentionService(ServiceBase):
     def apply(self, expected: int | None = None) -> RetentionResult:
         """Erase everyone due, in one transaction (a manager only). With `expected` (the count
         the officer confirmed), refuse if the list has changed since the dry run."""
-        require_manager(self.db, "erase records under the retention period")
         with self._write(reason="retention") as session:
+            require_manager_in(session, "erase records under the retention period")
             years = retention_years(session)
             due = due_people(session, self.clock.today(), years)
             if expected is not None and expected != len(due):

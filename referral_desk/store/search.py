@@ -43,6 +43,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.search_query import SearchQuery
+from referral_desk.domain.service_rules import PRECHECKED_WHEN
 from referral_desk.store.fts import FTS_TABLE, VOCAB_TABLE
 
 # bm25 column weights, in the order of the FTS columns: name, organisation, description,
@@ -364,7 +365,7 @@ def _filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
     if query.free:
         where.append("s.free = 1")
     if query.prechecked:
-        where.append("s.isp_agreed = 1 AND s.reports_attendance = 1")
+        where.append(" AND ".join(f"s.{name} = 1" for name in PRECHECKED_WHEN))
     if query.accepting:
         where.append("s.capacity = 'accepting'")
     if query.setting == "community":

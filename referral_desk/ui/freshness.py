@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from referral_desk.domain.months import months_between
+
 STALE_AFTER_MONTHS = 12
 
 
@@ -22,14 +24,6 @@ class Freshness:
     text: str
     stale: bool
     months: int
-
-
-def months_between(earlier: date, later: date) -> int:
-    """Whole calendar months from `earlier` to `later` (0 within the first month)."""
-    months = (later.year - earlier.year) * 12 + (later.month - earlier.month)
-    if later.day < earlier.day:
-        months -= 1
-    return months
 
 
 def freshness(verified_on: date | None, today: date) -> Freshness:

@@ -92,7 +92,6 @@ class NeedDialog(GuardedDialog):
         self.person_id = person_id
         self.need = need
         self.saved: NeedView | None = None
-        self._logged: NeedView | None = None
         self.find_service_after = False
         self._items = services.reference.categories()
         editing = need is not None
@@ -257,23 +256,15 @@ class NeedDialog(GuardedDialog):
         self.accept()
 
     def _log(self, category: str) -> NeedView:
-        """Log the need, then put it at the priority asked for (two transactions)."""
-        need = self._logged
-        if need is None:
-            unmet = self.reason.currentData() if self.unmet.isChecked() else None
-            need = self.services.needs.log(
-                self.person_id, category, self.description.text(), unmet=unmet
-            )
-            # If only the reordering fails (busy), Try again must not log the need twice.
-            self._logged = need
-        wanted = self.priority.value()
-        if wanted < need.priority:
-            ids = [n.id for n in self.services.needs.list(self.person_id) if n.id != need.id]
-            ids.insert(wanted - 1, need.id)
-            need = next(
-                n for n in self.services.needs.reorder(self.person_id, ids) if n.id == need.id
-            )
-        return need
+        """Log the need at the priority asked for: one use case, one transaction."""
+        unmet = self.reason.currentData() if self.unmet.isChecked() else None
+        return self.services.needs.log(
+            self.person_id,
+            category,
+            self.description.text(),
+            unmet=unmet,
+            priority=self.priority.value(),
+        )
 
 
 STATUS_CHOICES = tuple(NeedStatus)

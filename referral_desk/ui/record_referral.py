@@ -11,7 +11,7 @@ referral to the same service needs explicit confirmation.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDateTime, Qt
@@ -34,7 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from referral_desk.domain.appointments import default_appointment
 from referral_desk.domain.fields import max_length
+from referral_desk.domain.service_rules import is_unusable
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, ReferralState
 from referral_desk.domain.vocabularies import CAPACITY_FULL, CAPACITY_WAITING_LIST, capacity_value
 from referral_desk.services.dto import ReferralView
@@ -56,7 +58,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SHARED = ("name", "needs")
 RISK_CODE = "risk"
-UNUSABLE_STATUSES = ("inactive", "defunct")
 
 _BANNER_STYLES = {
     "error": "background:#fde7e9; border:1px solid #b00020; color:#5c0011;",
@@ -112,7 +113,7 @@ class RecordReferralDialog(QDialog):
             if r.service_id == service_id and _is_open(r.status)
         ]
         self.consent_withdrawn = self.person.consent_withdrawn_on is not None
-        self.service_unusable = (self.service.status or "").lower() in UNUSABLE_STATUSES
+        self.service_unusable = is_unusable(self.service.status)
 
         self.setWindowTitle("Record a referral")
         self.setAccessibleName("Record a referral")
@@ -389,10 +390,10 @@ class RecordReferralDialog(QDialog):
         """10:00 on the next working day: the commonest first appointment."""
         today = self._services.clock.today()
         try:
-            day = self._services.reference.calendar().next_working_day(today + timedelta(days=1))
-        except Exception:  # the calendar is a nicety here; a plain tomorrow will do
-            day = today + timedelta(days=1)
-        return datetime.combine(day, time(10, 0))
+            calendar = self._services.reference.calendar()
+        except Exception:  # the bank holidays are a nicety here; weekends are still skipped
+            calendar = None
+        return default_appointment(today, calendar)
 
     # --- state ------------------------------------------------------------------------------
 

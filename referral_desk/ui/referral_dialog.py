@@ -9,7 +9,7 @@ it schedules the attendance check. Every move records the channel and an optiona
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from referral_desk.domain.appointments import default_appointment
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralState
@@ -117,6 +118,7 @@ class ReferralDialog(QDialog):
         methods = {i.code: i.label for i in services.reference.list("referral_method")}
         self._method_labels = methods
         self._shared_labels = {i.code: i.label for i in services.reference.list("shared_info")}
+        self._calendar = services.reference.calendar()  # for the suggested appointment
         self._channel_labels = {**methods, **dict(self._channels)}
         self._reason_labels = {
             code: label for items in self._reasons.values() for code, label in items
@@ -493,7 +495,7 @@ class ReferralDialog(QDialog):
         self._sync_form()
 
     def _default_slot(self) -> datetime:
-        return datetime.combine(self._services.clock.today() + timedelta(days=1), time(10, 0))
+        return default_appointment(self._services.clock.today(), self._calendar)
 
     def selected_state(self) -> ReferralState | None:
         for state, button in self._state_buttons.items():

@@ -111,6 +111,24 @@ def test_a_linked_file_is_refused_in_one_line(cli: Any, tmp_path: Path) -> None:
     assert err == "referral-desk: services.csv is not a regular file (a link).\n"
 
 
+def test_an_officer_who_is_not_the_keeper_cannot_import_from_the_command_line(
+    app: Any, cli: Any, tmp_path: Path
+) -> None:
+    from role_helpers import join_another_team
+
+    pkg = write_package(tmp_path / "pkg", small_tables())
+    join_another_team(app.db)  # the officer holds no role in the team they joined
+    code, out, _ = cli("import", str(pkg), "--dry-run")
+    assert code == 0 and "dry run" in out  # a preview writes nothing: anyone may look
+    code, out, err = cli("import", str(pkg))
+    assert (code, out) == (1, "")
+    assert err == (
+        "referral-desk: Only a directory keeper can do this: ask the team's manager to grant "
+        "you the role (referral-desk role grant).\n"
+    )
+    assert app.directory.list_services() == []  # nothing was imported
+
+
 def test_stale_problems_and_corrections(app: Any, cli: Any) -> None:
     admin = DirectoryAdminService(app.db, app.clock)
     org = admin.create_organisation(name="Open Door")

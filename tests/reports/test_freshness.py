@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from referral_desk.domain.months import months_between
 from referral_desk.reports.export import prepare
-from referral_desk.reports.freshness import _cutoff, months_between
+from referral_desk.reports.freshness import _cutoff
 from referral_desk.reports.model import Report
 from referral_desk.services.reports import ReportService
 from referral_desk.store.models import Organisation, Service, ServiceCategory
@@ -116,22 +117,6 @@ def test_suppression(app, directory) -> None:
         ("Never verified", "<5", 0, 0.0),
     )
     assert table.totals == ("Total", 13, "<5", "[c]")
-
-
-@pytest.mark.parametrize(
-    ("earlier", "later", "months"),
-    [
-        ("2026-03-02", "2026-03-02", 0),
-        ("2025-12-03", "2026-03-02", 2),
-        ("2025-12-02", "2026-03-02", 3),
-        ("2024-02-29", "2025-02-28", 11),
-        ("2024-02-29", "2025-03-01", 12),
-        ("2025-01-31", "2025-02-28", 0),
-        ("2025-01-31", "2025-03-31", 2),
-    ],
-)
-def test_months_between(earlier: str, later: str, months: int) -> None:
-    assert months_between(date.fromisoformat(earlier), date.fromisoformat(later)) == months
 
 
 @given(

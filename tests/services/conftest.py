@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from unlocking import open_test_database
@@ -32,3 +33,24 @@ def directory_db(tmp_path: Path, directory_template: Path) -> Iterator[Database]
     db = open_test_database(data)
     yield db
     db.close()
+
+
+# --- the directory keeper's use cases (tests/services/test_directory_*.py) --------------------
+
+
+@pytest.fixture
+def admin(app: Any) -> Any:
+    """The directory keeper's use cases on the test database (its officer is the keeper)."""
+    from referral_desk.services.directory_admin import DirectoryAdminService
+
+    return DirectoryAdminService(app.db, app.clock)
+
+
+@pytest.fixture
+def org(admin: Any) -> Any:
+    return admin.create_organisation(name="  New   Leaf Trust ", website="newleaf.example")
+
+
+@pytest.fixture
+def service(admin: Any, org: Any) -> Any:
+    return admin.create_service(org.id, "Housing advice", categories=["accommodation"])

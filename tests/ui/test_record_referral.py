@@ -280,3 +280,11 @@ def mnemonic_clashes(root: Any) -> list[str]:
         if match:
             letters.append(match.group(1).lower())
     return [letter for letter, n in Counter(letters).items() if n > 1]
+
+
+@pytest.mark.gui
+def test_the_suggested_appointment_is_ten_on_the_next_working_day(
+    qtbot, app, need, service_id
+) -> None:
+    dialog = open_dialog(qtbot, app, need.id, service_id)  # today is Monday 2 March 2026
+    assert dialog.appointment_edit.dateTime().toPython() == datetime(2026, 3, 3, 10, 0)

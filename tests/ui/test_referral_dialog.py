@@ -413,3 +413,13 @@ def test_details_wrap_whole_instead_of_being_cut(qtbot, app, need, service_id) -
     values = [label.text() for label in dialog.details_scroll.findChildren(QLabel)]
     assert any("Needs being referred" in v for v in values)
     assert any("ring the bell" in v for v in values)
+
+
+@pytest.mark.gui
+def test_the_suggested_appointment_is_the_next_working_day_not_a_saturday(
+    qtbot, app, need, service_id
+) -> None:
+    ref = referral_in(app, need, service_id, S.SENT)
+    app.clock.fixed_today = date(2026, 3, 6)  # a Friday
+    dialog = open_dialog(qtbot, app, ref.id)
+    assert dialog.appointment_edit.dateTime().toPython() == datetime(2026, 3, 9, 10, 0)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import pytest
 
-from referral_desk.ui.freshness import STALE_AFTER_MONTHS, freshness, months_between
+from referral_desk.ui.freshness import STALE_AFTER_MONTHS, freshness
 
 TODAY = date(2026, 3, 2)
 
@@ -54,10 +54,8 @@ def test_history_times_are_shown_in_local_time(monkeypatch: pytest.MonkeyPatch) 
         time.tzset()
 
 
-def test_months_between_counts_whole_months() -> None:
-    assert months_between(date(2025, 1, 31), date(2025, 2, 28)) == 0
-    assert months_between(date(2025, 1, 31), date(2025, 3, 1)) == 1
-    assert months_between(date(2024, 2, 29), date(2025, 2, 28)) == 11
+def test_stale_after_a_year() -> None:
+    # Whole months are counted by domain.months (tests/domain/test_months.py).
     assert STALE_AFTER_MONTHS == 12
 
 
