@@ -14,6 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from referral_desk.domain.errors import DomainError
+from referral_desk.hsds import exporter, gc_paused, importer
+from referral_desk.hsds.detect import open_package
+from referral_desk.hsds.package_reader import (
+    DEFAULT_MAX_FILE_BYTES,
+    Limits,
+    Package,
+)
 from referral_desk.services.base import officer_of
 from referral_desk.services.directory_keeper import KeeperServiceBase
 from referral_desk.services.directory_views import (
@@ -23,13 +30,6 @@ from referral_desk.services.directory_views import (
     ImportReport,
 )
 from referral_desk.store import import_journal
-from referral_desk.hsds import exporter, gc_paused, importer
-from referral_desk.hsds.detect import open_package
-from referral_desk.hsds.package_reader import (
-    DEFAULT_MAX_FILE_BYTES,
-    Limits,
-    Package,
-)
 
 # Up to this many rows (all tables) an import is one transaction: about half a second of write
 # lock on a 2-core machine. Larger imports are journaled and applied in short transactions.
