@@ -54,7 +54,7 @@ from referral_desk.sync.import_rows import (
     staged_row,
     storable,
 )
-from referral_desk.sync.import_steps import Steps, SyncTransaction
+from referral_desk.sync.import_steps import Steps, SyncTransaction, gc_paused
 from referral_desk.sync.quarantine import forget_parsed
 from referral_desk.sync.state import raw_rows
 from referral_desk.sync.trust import Gate
@@ -126,7 +126,7 @@ class Importer(Applier):
     # -- entry points --------------------------------------------------------------------
 
     def run(self, sources: Sequence[Source], refused: Sequence[RefusedFile] = ()) -> ImportSummary:
-        with import_lock(self.db.path):
+        with import_lock(self.db.path), gc_paused():
             self._finish_interrupted_locked()
             steps = Steps(self.db, single=True)
             try:
@@ -150,7 +150,7 @@ class Importer(Applier):
 
     def finish_interrupted(self) -> ImportSummary | None:
         """Finish (or, if it was still reading files, undo) an import cut short."""
-        with import_lock(self.db.path):
+        with import_lock(self.db.path), gc_paused():
             return self._finish_interrupted_locked()
 
     # -- phase 1: stage ------------------------------------------------------------------
