@@ -9,8 +9,7 @@ machine's load are printed beside them, and so is the **floor** measured in the 
 export, reading the same entries from the open database and packing them (JSON, zlib), without
 the file or its KDF; for import, opening the bundle and reading every entry (KDF, decryption,
 decompression, parsing) without applying anything; for re-import, opening and authenticating
-it. Exits 1
-when a figure is over its budget.
+it. Exits 1 when a figure is over its budget.
 """
 
 from __future__ import annotations
