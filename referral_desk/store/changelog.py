@@ -19,7 +19,8 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import HybridClock
-from referral_desk.store.models import AuditEntry, ChangeEntry, SiteState, SyncedBase
+from referral_desk.store.changelog_models import ChangeEntry
+from referral_desk.store.models import AuditEntry, SiteState, SyncedBase
 from referral_desk.store.timestamps import timestamp_text
 
 # Never logged: identity and local bookkeeping.

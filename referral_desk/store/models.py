@@ -463,20 +463,13 @@ def put_local_setting(session: Session, key: str, value: object) -> None:
     session.flush()
 
 
-class ChangeEntry(Base):
-    """One field write: the unit of sync (DESIGN.md §6). Entries from other sites are kept too."""
+def __getattr__(name: str) -> object:
+    """`ChangeEntry` lives in `store.changelog_models` now; imports from here still find it."""
+    if name == "ChangeEntry":
+        from referral_desk.store.changelog_models import ChangeEntry
 
-    __tablename__ = "change_entry"
-    __table_args__ = (Index("ix_change_entry_record", "table_name", "record_id", "field"),)
-
-    site_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    table_name: Mapped[str] = mapped_column(String(40))
-    record_id: Mapped[str] = mapped_column(String(36))
-    field: Mapped[str] = mapped_column(String(60))
-    value: Mapped[str] = mapped_column(Text)  # JSON text
-    hlc: Mapped[int] = mapped_column(Integer)
-    tombstone: Mapped[bool] = mapped_column(Boolean, default=False)
+        return ChangeEntry
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class AuditEntry(Base):

@@ -41,7 +41,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from referral_desk.store.changelog import utcnow
-from referral_desk.store.models import SYNCED_MODELS, Base, ChangeEntry, SyncedBase
+from referral_desk.store.changelog_models import ChangeEntry
+from referral_desk.store.models import SYNCED_MODELS, Base, SyncedBase
 
 
 class SyncBundleSeen(Base):

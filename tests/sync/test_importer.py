@@ -4,6 +4,7 @@ any step is undone (still reading) or finished (applying) on the next open."""
 
 from __future__ import annotations
 
+import gc
 import json
 import signal
 import subprocess
@@ -19,8 +20,8 @@ from unlocking import open_test_services as open_services
 
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.sync import bundle as b
+from referral_desk.sync import import_apply, import_steps, merge
 from referral_desk.sync import importer as imp
-from referral_desk.sync import merge
 from referral_desk.sync.import_lock import ImportBusy, import_lock
 
 PEOPLE_FIELDS = 29
@@ -104,9 +105,9 @@ def _projection(folder: Path) -> tuple[Any, ...]:
 def small_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make a few thousand entries a "large" import of many batches and steps."""
     monkeypatch.setattr(imp, "SMALL", 500)
-    monkeypatch.setattr(imp, "BATCH_ENTRIES", 200)
-    monkeypatch.setattr(imp, "HOLD", 0.0)
-    monkeypatch.setattr(imp, "GAP", 0.0)
+    monkeypatch.setattr(import_apply, "BATCH_ENTRIES", 200)
+    monkeypatch.setattr(import_steps, "HOLD", 0.0)
+    monkeypatch.setattr(import_steps, "GAP", 0.0)
 
 
 def test_the_merger_never_holds_a_whole_import(make_site, tmp_path, h, small_steps, monkeypatch):
@@ -126,7 +127,7 @@ def test_the_merger_never_holds_a_whole_import(make_site, tmp_path, h, small_ste
     assert max(sizes) <= 200 + PEOPLE_FIELDS, "a batch is about BATCH_ENTRIES, records whole"
     assert sum(sizes) == total
     monkeypatch.setattr(imp, "SMALL", 10**9)  # the reference: one transaction, default batches
-    monkeypatch.setattr(imp, "BATCH_ENTRIES", 10**9)
+    monkeypatch.setattr(import_apply, "BATCH_ENTRIES", 10**9)
     assert reference.sync.import_file(bundle, h.PASSPHRASE).people == 120
     assert h.digest(site.db) == h.digest(reference.db)
     assert _projection(site.path)[4:] == ((0,), (0,)), "nothing left staged"
@@ -157,19 +158,19 @@ import os, signal, sys
 from pathlib import Path
 from referral_desk.store.database import Database
 from referral_desk.store.keys import DataKey
-from referral_desk.sync import importer as imp
+from referral_desk.sync import import_apply as apply, import_steps as steps, importer as imp
 from referral_desk.sync.exchange import SyncEngine
 from referral_desk.sync.keys import KdfParams
-imp.SMALL, imp.BATCH_ENTRIES, imp.HOLD, imp.GAP = 500, 200, 0.0, 0.0
+imp.SMALL, apply.BATCH_ENTRIES, steps.HOLD, steps.GAP = 500, 200, 0.0, 0.0
 kill_at = int(sys.argv[4])
 commits = []
-real = imp._Steps.commit
+real = steps.Steps.commit
 def commit(self):
     real(self)
     commits.append(1)
     if len(commits) == kill_at:
         os.kill(os.getpid(), signal.SIGKILL)  # as a power cut: no clean-up runs
-imp._Steps.commit = commit
+steps.Steps.commit = commit
 db = Database.open(Path(sys.argv[1]), key=DataKey(bytes(range(32))))  # tests' key
 SyncEngine(db, kdf=KdfParams(n=2**14)).import_file(Path(sys.argv[2]), sys.argv[3])
 print("finished", len(commits), flush=True)
@@ -222,10 +223,10 @@ import sys, time
 from pathlib import Path
 from referral_desk.store.database import Database
 from referral_desk.store.keys import DataKey
-from referral_desk.sync import importer as imp, merge
+from referral_desk.sync import import_apply as apply, import_steps as steps, importer as imp, merge
 from referral_desk.sync.exchange import SyncEngine
 from referral_desk.sync.keys import KdfParams
-imp.SMALL, imp.BATCH_ENTRIES, imp.HOLD = 500, 300, 0.5
+imp.SMALL, apply.BATCH_ENTRIES, steps.HOLD = 500, 300, 0.5
 real = merge.Merger.apply
 def slow(self, entries, **kw):  # as on a slow PC: each batch holds the write lock a while
     time.sleep(0.15)
@@ -312,3 +313,30 @@ def test_text_that_cannot_be_stored_is_kept_aside_not_a_crash(make_site, tmp_pat
     (kept,) = site.sync.list_quarantine()
     assert kept.field == "area"
     assert _projection(site.path)[4:] == ((0,), (0,))
+
+
+def test_an_import_runs_with_the_cyclic_collector_paused_and_restores_it(
+    make_site, tmp_path, h, monkeypatch
+):
+    """100 000 entries are many small acyclic objects: full collections over them cost a fifth
+    of an import's CPU time, so the collector is paused for the import, then restored."""
+    site = make_site("gc")
+    bundle = tmp_path / "people.rdsync"
+    _people_bundle(h, bundle, 3)
+    seen: list[bool] = []
+    real = merge.Merger.apply
+
+    def spy(self: Any, entries: Any, **kw: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(self, entries, **kw)
+
+    monkeypatch.setattr(merge.Merger, "apply", spy)
+    was = gc.isenabled()
+    gc.enable()  # other tests (the GUI's collector) may have left it off
+    try:
+        assert site.sync.import_file(bundle, h.PASSPHRASE).people == 3
+        assert seen and not any(seen)
+        assert gc.isenabled()
+    finally:
+        if not was:
+            gc.disable()
