@@ -32,7 +32,6 @@ ALLOWED_UI_MODULES: dict[str, str] = {
     "referral_desk.ui.lock": "not yet moved to ui.ops",
     "referral_desk.ui.main": "not yet moved to ui.ops",
     "referral_desk.ui.main_window": "not yet moved to ui.ops",
-    "referral_desk.ui.my_day": "not yet moved to ui.ops",
     "referral_desk.ui.need_dialog": "not yet moved to ui.ops",
     "referral_desk.ui.person_dialog": "not yet moved to ui.ops",
     "referral_desk.ui.person_view": "not yet moved to ui.ops",

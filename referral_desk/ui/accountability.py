@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.ui.file_dialogs import remember_folder, start_path
+from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import confirm, show_error, show_info
-from referral_desk.ui.widgets import MessageBar, fmt_date, fmt_datetime, named
+from referral_desk.ui.widgets import fmt_date, fmt_datetime, named
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices

@@ -27,13 +27,16 @@ root creates one per main window), so dialogs need no extra wiring and there is 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from referral_desk.ui.worker import WORKER_NAME, Worker
+
+if TYPE_CHECKING:
+    from referral_desk.ui.message_bar import MessageBar
 
 T = TypeVar("T")
 Report = Callable[[int, int], None]
@@ -161,3 +164,16 @@ def _move(dialog: QProgressDialog, done: int, total: int) -> None:
 def op(parent: QWidget, fn: Callable[..., T], *, kind: str | None = None) -> Op[T]:
     """Describe work for the window's worker; see the module docstring."""
     return Op(parent, fn, kind=kind)
+
+
+def save_op(
+    parent: QWidget, fn: Callable[[], T], *, bar: MessageBar, retry: Callable[[], object]
+) -> Op[T]:
+    """A write from a form: busy cursor while it runs; if it fails the form stays as typed and
+    `bar` says why, offering "Try again" (`retry`, the form's own save) for a busy database.
+
+    The caller adds `.success(...)` (usually closing the dialog) and calls `.run()`.
+    """
+    from referral_desk.ui.messages import show_save_error
+
+    return op(parent, fn).busy().failure(lambda err: show_save_error(bar, err, retry))

@@ -28,9 +28,9 @@ from referral_desk.domain.fields import max_length
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.retention import MAX_YEARS, MIN_YEARS
 from referral_desk.services.team_settings import MAX_LOCK_MINUTES, MIN_LOCK_MINUTES
+from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.widgets import (
     FieldError,
-    MessageBar,
     named,
     run_dialog,
     save_cancel_buttons,

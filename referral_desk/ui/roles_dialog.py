@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.roles import GRANTABLE, LABELS
 from referral_desk.services.app_services import AppServices
-from referral_desk.ui.widgets import MessageBar, named
+from referral_desk.ui.message_bar import MessageBar
+from referral_desk.ui.widgets import named
 
 
 class RolesDialog(QDialog):

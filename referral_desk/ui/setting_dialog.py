@@ -23,13 +23,12 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import DomainError, ValidationError
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import PersonView, SettingChange
+from referral_desk.ui.elided import breakable, name_heading
+from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.models import setting_text
 from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
-    MessageBar,
-    breakable,
-    name_heading,
     named,
     reference_combo,
     save_cancel_buttons,

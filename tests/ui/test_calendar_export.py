@@ -30,7 +30,7 @@ def referral(app: Any) -> Any:
 @pytest.fixture
 def window(qtbot: Any) -> QWidget:
     """A stand-in main window with the message bar the export reports into."""
-    from referral_desk.ui.widgets import MessageBar
+    from referral_desk.ui.message_bar import MessageBar
 
     win = QWidget()
     win.message_bar = MessageBar(win)  # type: ignore[attr-defined]

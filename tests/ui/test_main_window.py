@@ -31,8 +31,9 @@ from unlocking import open_test_services as open_services
 from referral_desk.domain.errors import ValidationError
 from referral_desk.services.base import Clock
 from referral_desk.ui.main import ask_first_profile, start_window
-from referral_desk.ui.main_window import ACTIONS, MENUS, MainWindow
+from referral_desk.ui.main_window import MainWindow
 from referral_desk.ui.messages import UNEXPECTED, error_text, show_error
+from referral_desk.ui.window_actions import ACTIONS, MENUS
 from referral_desk.ui.worker import Worker
 
 pytestmark = pytest.mark.gui
@@ -84,7 +85,7 @@ def test_every_control_has_an_accessible_name(qtbot, app, window, referred) -> N
     window.open_person(referred["person"].id)
     qtbot.waitUntil(window.is_settled)
     assert unnamed_controls(window) == []
-    from referral_desk.ui.my_day import FollowUpDoneDialog, RescheduleDialog
+    from referral_desk.ui.follow_up_dialogs import FollowUpDoneDialog, RescheduleDialog
     from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
     from referral_desk.ui.person_dialog import PersonDialog
     from referral_desk.ui.person_view import ConsentDialog, HandOverDialog

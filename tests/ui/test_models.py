@@ -12,17 +12,14 @@ from referral_desk.services.dto import FollowUpView, TimelineEvent
 from referral_desk.ui.models import (
     GREY,
     RED,
-    ROW_ROLE,
-    SORT_ROLE,
-    FilterProxy,
     FollowUpTableModel,
     NeedsTableModel,
     PeopleTableModel,
     ReferralsTableModel,
     ReleasesTableModel,
     TimelineTableModel,
-    day_number,
 )
+from referral_desk.ui.tables import ROW_ROLE, SORT_ROLE, FilterProxy, day_number
 
 pytestmark = pytest.mark.gui
 

@@ -132,7 +132,8 @@ def test_results_model_passes_modeltester(qtmodeltester, results) -> None:
 def test_results_model_through_sort_proxy_passes_modeltester(qtmodeltester, results) -> None:
     from PySide6.QtCore import QSortFilterProxyModel
 
-    from referral_desk.ui.service_models import SORT_ROLE, ServiceResultsModel
+    from referral_desk.ui.service_models import ServiceResultsModel
+    from referral_desk.ui.tables import SORT_ROLE
 
     model = ServiceResultsModel()
     model.set_results(results, TODAY)
@@ -147,12 +148,8 @@ def test_results_model_through_sort_proxy_passes_modeltester(qtmodeltester, resu
 def test_results_cells_say_what_an_officer_needs(results) -> None:
     from PySide6.QtCore import Qt
 
-    from referral_desk.ui.service_models import (
-        STALE_COLOUR,
-        STALE_ROLE,
-        ResultColumn,
-        ServiceResultsModel,
-    )
+    from referral_desk.ui.service_models import STALE_COLOUR, ResultColumn, ServiceResultsModel
+    from referral_desk.ui.tables import STALE_ROLE
 
     model = ServiceResultsModel()
     model.set_results(results, TODAY)
@@ -188,7 +185,8 @@ def test_results_cells_say_what_an_officer_needs(results) -> None:
 def test_sort_roles_sort_by_value_not_text(results) -> None:
     from PySide6.QtCore import QSortFilterProxyModel, Qt
 
-    from referral_desk.ui.service_models import SORT_ROLE, ResultColumn, ServiceResultsModel
+    from referral_desk.ui.service_models import ResultColumn, ServiceResultsModel
+    from referral_desk.ui.tables import SORT_ROLE
 
     model = ServiceResultsModel()
     model.set_results(results, TODAY)
@@ -286,7 +284,7 @@ def test_history_model_passes_modeltester_and_shows_labels(qtmodeltester) -> Non
 @pytest.mark.gui
 def test_detail_html_escapes_text_and_never_shows_a_confidential_address() -> None:
     from referral_desk.services.dto import LocationView
-    from referral_desk.ui.service_models import service_detail_html
+    from referral_desk.ui.service_detail import service_detail_html
 
     location = LocationView(id="l", address_1="1 Secret Road", postcode="LS1 1AA")
     refuge = result(

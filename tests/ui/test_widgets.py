@@ -10,13 +10,8 @@ from PySide6.QtCore import QEvent
 from PySide6.QtGui import QHelpEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QTableView, QToolTip, QVBoxLayout, QWidget
 
-from referral_desk.ui.widgets import (
-    ZERO_WIDTH_SPACE,
-    ElidedLabel,
-    breakable,
-    full_text_tip,
-    tip_elided_cells,
-)
+from referral_desk.ui.elided import ZERO_WIDTH_SPACE, ElidedLabel, breakable, full_text_tip
+from referral_desk.ui.tables import tip_elided_cells
 
 pytestmark = pytest.mark.gui
 
