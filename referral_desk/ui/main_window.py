@@ -27,12 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from referral_desk.domain.errors import DomainError
 from referral_desk.services.app_services import AppServices
+from referral_desk.services.dto import OfficerView
+from referral_desk.services.team_settings import DEFAULT_LOCK_MINUTES
 from referral_desk.ui.caseload import CaseloadPage
-from referral_desk.ui.lock import LockController, LockScreen
+from referral_desk.ui.lock import LockController
+from referral_desk.ui.lock_screen import LockScreen
 from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import show_error
 from referral_desk.ui.my_day import MyDayPage
+from referral_desk.ui.ops import op
 from referral_desk.ui.person_view import PersonPage
 from referral_desk.ui.widgets import named
 from referral_desk.ui.window_actions import WindowActions
@@ -57,20 +62,23 @@ class MainWindow(WindowActions, CaseCommands, WindowState, QMainWindow):
         services: AppServices,
         settings: QSettings | None = None,
         *,
-        worker: Worker | None = None,
         idle_ms: int | None = None,
     ) -> None:
-        """`idle_ms` overrides the team's lock time (tests inject a short one)."""
+        """`idle_ms` overrides the team's lock time (tests inject a short one).
+
+        The window creates the client's one worker (`ui/worker.py`); every page and dialog
+        under it finds it through `ui.ops`.
+        """
         super().__init__()
         self.services = services
         self.settings = settings if settings is not None else QSettings()
-        self.worker = worker or Worker(self, default_on_error=lambda e: show_error(self, e))
+        self.worker = Worker(self, default_on_error=lambda e: show_error(self, e))
         self.setWindowTitle("Referral Desk")
         self.setAccessibleName("Referral Desk")
         self.setMinimumSize(900, 560)
         self._stale: set[str] = set(PAGES)
-        profile = services.profile.get()
-        self.officer_id = profile.id if profile else None
+        self.officer_id: str | None = None  # read on the worker when first shown
+        self._idle_ms = idle_ms
 
         self.actions_by_name = self._build_actions()
         self._build_menus()
@@ -150,7 +158,7 @@ class MainWindow(WindowActions, CaseCommands, WindowState, QMainWindow):
             self.worker,
             self._show_lock_screen,
             self.lock_screen,
-            idle_minutes=self._lock_minutes(),
+            idle_minutes=DEFAULT_LOCK_MINUTES,  # the team's own once read (_officer_read)
             idle_ms=idle_ms,
         )
 
@@ -160,7 +168,6 @@ class MainWindow(WindowActions, CaseCommands, WindowState, QMainWindow):
         self.officer_label = QLabel()
         self.officer_label.setAccessibleName("Signed-in officer")
         self.statusBar().addPermanentWidget(self.officer_label)
-        self._show_officer()
         self.worker.busy_changed.connect(
             lambda busy: self.busy_label.setText("Loading…" if busy else "")
         )
@@ -268,17 +275,40 @@ class MainWindow(WindowActions, CaseCommands, WindowState, QMainWindow):
             self.locker.start()
 
     def _start_loading(self) -> None:
-        """The visible page first; once it is on screen, the others one by one (preload)."""
-        self._start_pending = False
-        self._load_if_stale(self.current_page())
-        self._schedule_preload()
+        """Who is signed in first (the pages filter by officer), then the visible page; once
+        it is on screen, the others one by one (preload)."""
+        op(self, self._read_officer).success(self._officer_read).run()
+
+    def _read_officer(self) -> tuple[OfficerView | None, int]:
+        """On the worker: the signed-in officer and the team's lock time."""
+        try:
+            minutes = self.services.team_settings.lock_minutes()
+        except DomainError:  # unreadable now: the default, never "no lock"
+            minutes = DEFAULT_LOCK_MINUTES
+        return self.services.profile.get(), minutes
+
+    def _officer_read(self, found: tuple[OfficerView | None, int]) -> None:
+        profile, minutes = found
+        self.officer_id = profile.id if profile else None
+        self.officer_label.setText(f"{profile.name}  " if profile else "")
+        if self._idle_ms is None:
+            self.locker.set_idle_minutes(minutes)
+        if self._start_pending:
+            self._start_pending = False
+            self.my_day.officer_id = self.caseload.officer_id = self._owner_filter()
+            self._load_if_stale(self.current_page())
+            self._schedule_preload()
+
+    def reread_officer(self) -> None:
+        """After Preferences: the name on the status bar and the lock time may have changed."""
+        op(self, self._read_officer, kind="window-officer").success(self._officer_read).run()
 
     def _schedule_preload(self) -> None:
         if not any(p in self._stale for p in ("my_day", "caseload")):
             return
         self._preload_pending = True
         # A no-op job: delivered after the job in hand, then a zero timer lets Qt paint first.
-        self.worker.submit(lambda: None, lambda _r: QTimer.singleShot(0, self._preload_next))
+        op(self, lambda: None).success(lambda _r: QTimer.singleShot(0, self._preload_next)).run()
 
     def _preload_next(self) -> None:
         self._preload_pending = False
@@ -351,15 +381,6 @@ class MainWindow(WindowActions, CaseCommands, WindowState, QMainWindow):
         locker = getattr(self, "locker", None)
         return locker is not None and locker.is_locked()
 
-    def _lock_minutes(self) -> int:
-        from referral_desk.domain.errors import DomainError
-        from referral_desk.services.team_settings import DEFAULT_LOCK_MINUTES
-
-        try:
-            return self.services.team_settings.lock_minutes()
-        except DomainError:  # unreadable now: the default, never "no lock"
-            return DEFAULT_LOCK_MINUTES
-
     def _on_lock_screen(self, action: QAction) -> bool:
         parent = action.parent()
         return isinstance(parent, QWidget) and (
@@ -392,10 +413,6 @@ class MainWindow(WindowActions, CaseCommands, WindowState, QMainWindow):
         focus, self._focus_before_lock = self._focus_before_lock, None
         if focus is not None:
             focus.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _show_officer(self) -> None:
-        profile = self.services.profile.get()
-        self.officer_label.setText(f"{profile.name}  " if profile else "")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closed = True

@@ -73,6 +73,7 @@ class Op(Generic[T]):
         self._busy = False
         self._busy_text: str | None = None
         self._with_progress = False
+        self._while_locked = False
 
     def success(self, callback: Callable[[T], object]) -> Op[T]:
         self._on_success = callback
@@ -92,6 +93,17 @@ class Op(Generic[T]):
         """Like `busy(text)`, and `fn` is called with `report(done, total)` to move the bar."""
         self._with_progress = True
         return self.busy(text)
+
+    def while_locked(self) -> Op[T]:
+        """Run even while the client is locked (the worker paused), ahead of waiting work.
+
+        Only for the lock's own work: dropping the data key and unlocking (deriving it again
+        from the passphrase takes a second; on the GUI thread the lock screen would freeze).
+        Its outcome is delivered while locked, so its callbacks must show nothing but the
+        lock screen.
+        """
+        self._while_locked = True
+        return self
 
     def run(self, worker: Worker | None = None) -> int:
         """Queue the work; returns its job id (tests may wait for `worker.is_idle()`)."""
@@ -140,7 +152,14 @@ class Op(Generic[T]):
         def dropped() -> None:
             finish()
 
-        return worker.submit(fn, done, failed, kind=self._kind, on_dropped=dropped)
+        return worker.submit(
+            fn,
+            done,
+            failed,
+            kind=self._kind,
+            on_dropped=dropped,
+            while_paused=self._while_locked,
+        )
 
     def _open_dialog(self) -> QProgressDialog:
         dialog = QProgressDialog(self._busy_text or "", "", 0, 0, self._parent)

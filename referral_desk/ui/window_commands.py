@@ -165,8 +165,7 @@ class CaseCommands:
     def preferences(self) -> None:
         dialog = PreferencesDialog(self.services, self)
         if run_dialog(dialog):
-            self._show_officer()
-            self.locker.set_idle_minutes(self._lock_minutes())
+            self.reread_officer()
             show_info(self, "Preferences saved.")
 
     def print_today(self) -> None:
