@@ -297,6 +297,7 @@ DIALOGS: dict[str, list[Case]] = {
             "team roles",
             lambda c: _ui("roles_dialog", "RolesDialog")(c.services, c.window),
             "Grant role",
+            ready=lambda d: d.loaded,
         )
     ],
     "preferences.PreferencesDialog": [
@@ -304,11 +305,13 @@ DIALOGS: dict[str, list[Case]] = {
             "preferences",
             lambda c: _ui("preferences", "PreferencesDialog")(c.services, c.window),
             "Save preferences",
+            ready=lambda d: d.loaded,
         ),
         Case(
             "first run",
             lambda c: _ui("preferences", "PreferencesDialog")(c.services, c.window, first_run=True),
             "Save preferences",
+            ready=lambda d: d.loaded,
         ),
     ],
     "printing.PrintPreviewDialog": [

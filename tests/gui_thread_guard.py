@@ -29,20 +29,20 @@ ALLOWED_UI_MODULES: dict[str, str] = {
     "referral_desk.ui.correction_dialog": "not yet moved to ui.ops",
     "referral_desk.ui.directory_page": "not yet moved to ui.ops",
     "referral_desk.ui.find_service": "not yet moved to ui.ops",
-    "referral_desk.ui.main": "not yet moved to ui.ops",
+    "referral_desk.ui.main": (
+        "start-up before the window exists: whether a profile exists and the recovery code "
+        "and notices after unlocking are read with nothing on screen to keep painting"
+    ),
     "referral_desk.ui.need_dialog": "not yet moved to ui.ops",
     "referral_desk.ui.person_dialog": "not yet moved to ui.ops",
     "referral_desk.ui.person_view": "not yet moved to ui.ops",
-    "referral_desk.ui.preferences": "not yet moved to ui.ops",
     "referral_desk.ui.printing": "not yet moved to ui.ops",
     "referral_desk.ui.record_referral": "not yet moved to ui.ops",
     "referral_desk.ui.referral_dialog": "not yet moved to ui.ops",
     "referral_desk.ui.reports_page": "not yet moved to ui.ops",
-    "referral_desk.ui.roles_dialog": "not yet moved to ui.ops",
     "referral_desk.ui.service_editor": "not yet moved to ui.ops",
     "referral_desk.ui.setting_dialog": "not yet moved to ui.ops",
     "referral_desk.ui.sync_dialogs": "not yet moved to ui.ops",
-    "referral_desk.ui.unlock_dialog": "not yet moved to ui.ops",
 }
 
 violations: list[str] = []

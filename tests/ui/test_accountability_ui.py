@@ -98,18 +98,21 @@ def test_the_access_dialog_with_no_rows(qtbot) -> None:
     assert dialog.table.rowCount() == 0
 
 
-def test_the_retention_period_in_preferences_is_a_managers_setting(qtbot, app) -> None:
+def test_the_retention_period_in_preferences_is_a_managers_setting(qtbot, app, gui, host) -> None:
     from referral_desk.ui.preferences import PreferencesDialog
 
     join_another_team(app.db)
-    dialog = PreferencesDialog(app)
+    dialog = PreferencesDialog(app, host)
     qtbot.addWidget(dialog)
+    gui.wait_ops(host)
     assert dialog.retention_years.value() == 7 and not dialog.retention_years.isEnabled()
     dialog.reject()
     leave_the_team(app.db)
-    dialog = PreferencesDialog(app)
+    dialog = PreferencesDialog(app, host)
     qtbot.addWidget(dialog)
+    gui.wait_ops(host)
     assert dialog.retention_years.isEnabled()
     dialog.retention_years.setValue(9)
     dialog._save()
+    gui.wait_ops(host)
     assert app.retention.years() == 9

@@ -163,6 +163,7 @@ def test_first_run_asks_for_the_profile(qtbot, tmp_path) -> None:
 
         def fill(dialog) -> None:
             assert dialog.windowTitle() == "Welcome to Referral Desk"
+            qtbot.waitUntil(lambda: dialog.loaded)  # read on the start-up worker
             qtbot.keyClick(dialog.name, Qt.Key.Key_Return)  # empty name: refused inline
             assert "Your name is needed" in dialog.name_error.text()
             qtbot.keyClicks(dialog.name, "Alex Morgan")
@@ -233,6 +234,7 @@ def test_shown_window_leaves_start_up_objects_out_of_full_collections(qtbot, app
 
 def test_preferences_save_profile_and_local_settings(qtbot, app, gui, window, tmp_path) -> None:
     def edit(dialog) -> None:
+        qtbot.waitUntil(lambda: dialog.loaded)  # read on the window's worker
         assert dialog.name.text() == "Alex Morgan"
         assert not hasattr(dialog.role, "setCurrentIndex")  # shown, never picked
         dialog.page_size.setCurrentText("A5")
@@ -240,8 +242,8 @@ def test_preferences_save_profile_and_local_settings(qtbot, app, gui, window, tm
         qtbot.keyClicks(dialog.shared_store, str(tmp_path))
         dialog.email.clear()
         qtbot.keyClicks(dialog.email, "not-an-email")
-        qtbot.keyClick(dialog.email, Qt.Key.Key_Return)
-        assert "Email address is not valid" in dialog.message_bar.text()
+        qtbot.keyClick(dialog.email, Qt.Key.Key_Return)  # saved on the worker, refused
+        qtbot.waitUntil(lambda: "Email address is not valid" in dialog.message_bar.text())
         dialog.email.clear()
         qtbot.keyClicks(dialog.email, "alex@probation.example")
         qtbot.keyClick(dialog.email, Qt.Key.Key_Return)
