@@ -353,6 +353,24 @@ def reference_combo(labels: list[str], name: str, *, blank: str = "") -> QComboB
     return combo
 
 
+def fill_reference_combo(combo: QComboBox, labels: list[str]) -> None:
+    """Give a `reference_combo` its labels once they have been read (on the worker), keeping
+    what it shows now (the record's value, or what the officer typed meanwhile)."""
+    from PySide6.QtCore import QStringListModel
+
+    shown = combo.currentText()
+    blank = combo.itemText(0) if combo.count() else ""
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(blank)
+    combo.addItems(labels)
+    combo.blockSignals(False)
+    completer = combo.completer()
+    if completer is not None:
+        completer.setModel(QStringListModel(labels, completer))
+    set_combo_text(combo, shown)
+
+
 def set_combo_text(combo: QComboBox, text: str) -> None:
     index = combo.findText(text, Qt.MatchFlag.MatchFixedString)
     if index >= 0:
