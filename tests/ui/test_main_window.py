@@ -276,6 +276,7 @@ def test_calendar_export_from_the_file_menu(
     target = tmp_path / "follow-ups.ics"
     monkeypatch.setattr("referral_desk.ui.calendar_export.ask_path", lambda parent: target)
     gui.key(window, "Ctrl+Shift+C")
+    gui.wait_idle(window)  # written on the worker
     assert target.exists()
     assert "Exported 1 open follow-up" in window.message_bar.text()
 

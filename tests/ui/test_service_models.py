@@ -279,25 +279,3 @@ def test_history_model_passes_modeltester_and_shows_labels(qtmodeltester) -> Non
     assert cell(2, HistoryColumn.REASON) == "No capacity"
     assert cell(2, HistoryColumn.NOTE) == "Full until April"
     assert cell(2, HistoryColumn.NOTE, Qt.ItemDataRole.ToolTipRole) == "Full until\nApril"
-
-
-@pytest.mark.gui
-def test_detail_html_escapes_text_and_never_shows_a_confidential_address() -> None:
-    from referral_desk.services.dto import LocationView
-    from referral_desk.ui.service_detail import service_detail_html
-
-    location = LocationView(id="l", address_1="1 Secret Road", postcode="LS1 1AA")
-    refuge = result(
-        "<b>Refuge</b>",
-        confidential_address=True,
-        location=location,
-        phone="0800 000 111",
-        assured_date=date(2024, 1, 5),
-        assurer="Kim",
-    )
-    html = service_detail_html(refuge, today=TODAY, category_labels={}, method_labels={})
-    assert "<b>Refuge</b>" not in html and "&lt;b&gt;Refuge&lt;/b&gt;" in html
-    assert "Secret Road" not in html
-    assert "Confidential address" in html
-    assert "0800 000 111" in html
-    assert "may be out of date" in html and "by Kim" in html
