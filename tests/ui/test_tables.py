@@ -42,3 +42,22 @@ def test_cut_off_table_cells_show_their_whole_text_as_a_tooltip(qtbot: Any) -> N
 
 def test_day_number_orders_dates_and_blanks() -> None:
     assert day_number(None) < day_number(date(1900, 1, 1)) < day_number(date(2026, 3, 2))
+
+
+def test_item_roles_are_defined_once_and_never_share_a_number() -> None:
+    """SORT_ROLE was UserRole in one module and UserRole+1 in two others, where UserRole+1
+    was ROW_ROLE: a proxy and a model could disagree on what a role means, silently."""
+    import re
+    from pathlib import Path
+
+    from referral_desk.ui import tables
+
+    roles = {name: int(value) for name, value in vars(tables).items() if name.endswith("_ROLE")}
+    assert len(set(roles.values())) == len(roles), roles
+    defines = re.compile(r"^\w+_ROLE\s*=|UserRole\s*\+", re.MULTILINE)
+    elsewhere = [
+        path.name
+        for path in Path(tables.__file__).parent.glob("*.py")
+        if path.name != "tables.py" and defines.search(path.read_text("utf-8"))
+    ]
+    assert elsewhere == []
