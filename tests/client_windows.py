@@ -206,27 +206,32 @@ DIALOGS: dict[str, list[Case]] = {
             ready=lambda d: not d.search_pending,
         )
     ],
-    "main_window.ShortcutsDialog": [
+    "shortcuts_dialog.ShortcutsDialog": [
         Case(
             "keyboard shortcuts",
-            lambda c: _ui("main_window", "ShortcutsDialog")(
+            lambda c: _ui("shortcuts_dialog", "ShortcutsDialog")(
                 list(c.window.actions_by_name.values()), c.window
             ),
             "Close",
         )
     ],
-    "my_day.FollowUpDoneDialog": [
+    "follow_up_dialogs.FollowUpDoneDialog": [
         Case(
             "follow-up done",
-            lambda c: _ui("my_day", "FollowUpDoneDialog")(c.services, c.follow_up, c.window),
+            lambda c: _ui("follow_up_dialogs", "FollowUpDoneDialog")(
+                c.services, c.follow_up, c.window
+            ),
             "Mark done",
         )
     ],
-    "my_day.RescheduleDialog": [
+    "follow_up_dialogs.RescheduleDialog": [
         Case(
             "reschedule",
-            lambda c: _ui("my_day", "RescheduleDialog")(c.services, c.follow_up, c.window),
+            lambda c: _ui("follow_up_dialogs", "RescheduleDialog")(
+                c.services, c.follow_up, c.window
+            ),
             "Reschedule",
+            ready=lambda d: d.calendar is not None,
         )
     ],
     "need_dialog.NeedDialog": [
@@ -292,6 +297,7 @@ DIALOGS: dict[str, list[Case]] = {
             "team roles",
             lambda c: _ui("roles_dialog", "RolesDialog")(c.services, c.window),
             "Grant role",
+            ready=lambda d: d.loaded,
         )
     ],
     "preferences.PreferencesDialog": [
@@ -299,11 +305,13 @@ DIALOGS: dict[str, list[Case]] = {
             "preferences",
             lambda c: _ui("preferences", "PreferencesDialog")(c.services, c.window),
             "Save preferences",
+            ready=lambda d: d.loaded,
         ),
         Case(
             "first run",
             lambda c: _ui("preferences", "PreferencesDialog")(c.services, c.window, first_run=True),
             "Save preferences",
+            ready=lambda d: d.loaded,
         ),
     ],
     "printing.PrintPreviewDialog": [

@@ -84,7 +84,7 @@ def label_problems(window: QWidget) -> list[str]:
     elided with the whole text in its tooltip (`ElidedLabel`)."""
     from PySide6.QtWidgets import QLabel
 
-    from referral_desk.ui.widgets import ElidedLabel
+    from referral_desk.ui.elided import ElidedLabel
 
     problems: list[str] = []
     title = _name(window)

@@ -26,13 +26,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.domain.errors import DomainError
 from referral_desk.ui.file_dialogs import remember_folder, start_path
+from referral_desk.ui.lock import exec_dialog
+from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import confirm, show_error, show_info
-from referral_desk.ui.widgets import MessageBar, fmt_date, fmt_datetime, named
+from referral_desk.ui.ops import op
+from referral_desk.ui.widgets import fmt_date, fmt_datetime, named
 
 if TYPE_CHECKING:
+    from referral_desk.services.access_log import AccessView
     from referral_desk.services.app_services import AppServices
+    from referral_desk.services.retention import RetentionItem, RetentionResult
 
 # name: (menu text, description), in the style of the main window's ACTIONS.
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -100,14 +104,14 @@ class AccessLogDialog(QDialog):
 
 
 def show_access_log(services: AppServices, parent: QWidget, person_id: str) -> None:
-    try:
-        views = services.access.for_person(person_id)
-    except DomainError as err:
-        show_error(parent, err)
-        return
-    dialog = AccessLogDialog(views, parent)
-    dialog.exec()
-    dialog.deleteLater()
+    """Read who opened the record (on the worker), then show it."""
+
+    def show(views: list[AccessView]) -> None:
+        dialog = AccessLogDialog(views, parent)
+        exec_dialog(dialog)
+        dialog.deleteLater()
+
+    op(parent, lambda: services.access.for_person(person_id)).busy().success(show).run()
 
 
 def export_person(
@@ -116,8 +120,9 @@ def export_person(
     person_id: str,
     *,
     ask: Callable[[str], str] | None = None,
-) -> tuple[Path, Path] | None:
-    """Ask where, then write FILE.pdf and FILE.json; `ask` replaces the save dialog (tests)."""
+) -> bool:
+    """Ask where, then write FILE.pdf and FILE.json on the worker and say so; `ask` replaces
+    the save dialog (tests). False when the officer cancelled."""
     suggested = start_path(SETTINGS_LAST_DIR, "subject access export.pdf")
     if ask is not None:
         chosen = ask(suggested)
@@ -129,15 +134,15 @@ def export_person(
             "PDF documents (*.pdf)",
         )
     if not chosen:
-        return None
-    try:
-        written = services.subject_access.export(person_id, chosen)
-    except DomainError as err:
-        show_error(parent, err)
-        return None
-    remember_folder(SETTINGS_LAST_DIR, written[0].parent)
-    show_info(parent, f"Saved {written[0].name} and {written[1].name}.")
-    return written
+        return False
+
+    def saved(written: tuple[Path, Path]) -> None:
+        remember_folder(SETTINGS_LAST_DIR, written[0].parent)
+        show_info(parent, f"Saved {written[0].name} and {written[1].name}.")
+
+    export = services.subject_access.export
+    op(parent, lambda: export(person_id, chosen)).busy("Exporting…").success(saved).run()
+    return True
 
 
 class RetentionDialog(QDialog):
@@ -170,11 +175,18 @@ class RetentionDialog(QDialog):
         self.erase_button.clicked.connect(self.erase)
         buttons.addButton(self.erase_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout.addWidget(buttons)
+        self.due: list[RetentionItem] = []
+        self.loaded = False  # True once the records due have been read (on the worker)
         self.load()
 
     def load(self) -> None:
-        years = self.services.retention.years()
-        self.due = self.services.retention.due()
+        retention = self.services.retention
+        op(self, lambda: (retention.years(), retention.due()), kind="retention-due").success(
+            self._show_due
+        ).run()
+
+    def _show_due(self, found: tuple[int, list[RetentionItem]]) -> None:
+        years, self.due = found
         self.summary.setText(
             f"Personal details are erased {years} years after a case was closed (a team "
             f"setting, in Preferences). {len(self.due)} closed cases are due now. Nothing has "
@@ -188,6 +200,7 @@ class RetentionDialog(QDialog):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self.erase_button.setEnabled(bool(self.due))
+        self.loaded = True
 
     def erase(self) -> None:
         count = len(self.due)
@@ -202,15 +215,19 @@ class RetentionDialog(QDialog):
             "colleagues. This cannot be undone.",
         ):
             return
-        try:
-            result = self.services.retention.apply(expected=count)
-        except DomainError as err:
-            show_error(self, err)
-            self.load()
-            return
+        apply = self.services.retention.apply
+        op(self, lambda: apply(expected=count)).busy().success(self._erased).failure(
+            self._refused
+        ).run()
+
+    def _erased(self, result: RetentionResult) -> None:
         self.erased += len(result.erased)
         done = len(result.erased)
         show_info(self, f"Erased {done} record{'' if done == 1 else 's'}.")
+        self.load()
+
+    def _refused(self, err: BaseException) -> None:
+        show_error(self, err)
         self.load()
 
 

@@ -9,18 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from referral_desk.services.calendar import export_calendar as write_calendar
 from referral_desk.ui.file_dialogs import CALENDAR_FOLDER, remember_folder, start_path
-from referral_desk.ui.messages import show_error, show_info
+from referral_desk.ui.messages import show_info
+from referral_desk.ui.ops import op
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
 
 DEFAULT_FILE_NAME = "referral-desk-follow-ups.ics"
-SHORTCUT = "Ctrl+Shift+C"
 
 
 def ask_path(parent: QWidget | None) -> Path | None:
@@ -38,36 +37,22 @@ def ask_path(parent: QWidget | None) -> Path | None:
     return path if path.suffix.lower() == ".ics" else path.with_name(path.name + ".ics")
 
 
-def export_calendar(
-    services: AppServices, parent: QWidget | None, path: Path | None = None
-) -> int | None:
-    """Ask for a file (unless `path` is given), write it, say how many follow-ups it holds.
-
-    Returns the count, or None when cancelled or refused (the error has been shown).
-    """
+def export_calendar(services: AppServices, parent: QWidget, path: Path | None = None) -> bool:
+    """Ask for a file (unless `path` is given), then write it on the worker and say how many
+    follow-ups it holds (or why it was refused). False when the officer cancelled."""
     if path is None:
         path = ask_path(parent)
         if path is None:
-            return None
-    try:
-        count = write_calendar(services, path)
-    except Exception as err:  # DomainError explains itself; a bug gets a safe message
-        show_error(parent, err)
-        return None
-    noun = "follow-up" if count == 1 else "follow-ups"
-    show_info(
-        parent,
-        f"Exported {count} open {noun} to {path.name}. Import it into your calendar; "
-        "importing a newer export updates the same events.",
-    )
-    return count
+            return False
+    chosen = path
 
+    def written(count: int) -> None:
+        noun = "follow-up" if count == 1 else "follow-ups"
+        show_info(
+            parent,
+            f"Exported {count} open {noun} to {chosen.name}. Import it into your calendar; "
+            "importing a newer export updates the same events.",
+        )
 
-def make_export_action(services: AppServices, parent: QWidget) -> QAction:
-    """A menu action (Ctrl+Shift+C) for the main window's File or Follow-ups menu."""
-    action = QAction("Export follow-ups to &calendar…", parent)
-    action.setShortcut(QKeySequence(SHORTCUT))
-    action.setStatusTip("Save your follow-ups as an iCalendar (.ics) file")
-    action.setToolTip(f"Export follow-ups to calendar ({SHORTCUT})")
-    action.triggered.connect(lambda: export_calendar(services, parent))
-    return action
+    op(parent, lambda: write_calendar(services, chosen)).busy().success(written).run()
+    return True

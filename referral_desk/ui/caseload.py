@@ -21,11 +21,10 @@ from PySide6.QtWidgets import (
 
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import OfficerView, PersonView
-from referral_desk.ui.messages import show_error
-from referral_desk.ui.models import FilterProxy, PeopleTableModel
-from referral_desk.ui.my_day import action_button, make_table
-from referral_desk.ui.widgets import named
-from referral_desk.ui.worker import Worker
+from referral_desk.ui.models import PeopleTableModel
+from referral_desk.ui.ops import op
+from referral_desk.ui.tables import FilterProxy, make_table
+from referral_desk.ui.widgets import action_button, named
 
 
 class FilterEdit(QLineEdit):
@@ -48,17 +47,14 @@ class CaseloadPage(QWidget):
     def __init__(
         self,
         services: AppServices,
-        worker: Worker,
         actions: list[QAction],
         settings: QSettings,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
-        self.worker = worker
         self.settings = settings
         self.officer_id: str | None = None
-        self._generation = 0
         self.columns_restored = False  # the window restored the officer's column widths
         self.people: list[PersonView] = []
 
@@ -122,19 +118,14 @@ class CaseloadPage(QWidget):
 
     # -- loading ------------------------------------------------------------------------------
     def reload(self) -> None:
-        self._generation += 1
-        generation = self._generation
+        """Load the caseload on the worker; a newer reload makes older results stale."""
         officer = self.officer_id
         people, officers = self.services.people.list, self.services.profile.officers
 
         def load() -> tuple[list[PersonView], list[OfficerView]]:
             return people(officer), officers()
 
-        def done(result: tuple[list[PersonView], list[OfficerView]]) -> None:
-            if generation == self._generation:
-                self.populate(*result)
-
-        self.worker.submit(load, done, lambda err: show_error(self, err))
+        op(self, load, kind="caseload").success(lambda result: self.populate(*result)).run()
 
     def populate(self, people: list[PersonView], officers: list[OfficerView]) -> None:
         selected = self.selected_person()

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import DomainError
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.directory_admin import MAX_CORRECTION, CorrectionView
+from referral_desk.ui.elided import ElidedLabel
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.widgets import (
-    ElidedLabel,
     FieldError,
     GuardedDialog,
     fit_to_screen,

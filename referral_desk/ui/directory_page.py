@@ -64,17 +64,15 @@ from referral_desk.ui.correction_dialog import ask_for_correction
 from referral_desk.ui.file_dialogs import DIRECTORY_FOLDER, remember_folder, start_path
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.messages import error_text
-from referral_desk.ui.models import (
-    AMBER,
-    GREEN,
-    GREY,
-    RED,
+from referral_desk.ui.models import AMBER, GREEN, GREY, RED
+from referral_desk.ui.service_editor import ServiceEditorDialog
+from referral_desk.ui.tables import (
     Column,
     FilterProxy,
     RecordTableModel,
     day_number,
+    tip_elided_cells,
 )
-from referral_desk.ui.service_editor import ServiceEditorDialog
 from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
@@ -82,7 +80,6 @@ from referral_desk.ui.widgets import (
     fmt_date,
     named,
     run_dialog,
-    tip_elided_cells,
 )
 from referral_desk.ui.worker import Worker
 

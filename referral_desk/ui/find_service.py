@@ -52,21 +52,14 @@ from referral_desk.domain.people import age_on
 from referral_desk.domain.search_query import SearchQuery, normalise_gender
 from referral_desk.domain.states import UNMET_REASONS
 from referral_desk.services.dto import NeedView, PersonView, ReferralView, SearchResult
+from referral_desk.ui.elided import ElidedLabel, limit_combo
 from referral_desk.ui.lock import exec_dialog
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.record_referral import RecordReferralDialog
-from referral_desk.ui.service_models import (
-    ResultColumn,
-    ServiceResultsModel,
-    service_detail_html,
-)
-from referral_desk.ui.widgets import (
-    ElidedLabel,
-    fit_to_screen,
-    limit_combo,
-    named,
-    tip_elided_cells,
-)
+from referral_desk.ui.service_detail import service_detail_html
+from referral_desk.ui.service_models import ResultColumn, ServiceResultsModel
+from referral_desk.ui.tables import tip_elided_cells
+from referral_desk.ui.widgets import fit_to_screen, named
 from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:

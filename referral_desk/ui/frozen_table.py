@@ -13,7 +13,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from referral_desk.ui.widgets import tip_elided_cells
+from referral_desk.ui.tables import tip_elided_cells
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -7,6 +7,11 @@ finishes first), then drops the data key (`services.security.lock()`). Unlocking
 window again as it was: dialogs are hidden, never closed, so an unsaved form keeps what was
 typed in it.
 
+The lock's own work with the security service (dropping the key, checking a passphrase, which
+derives the key again and takes about a second) runs on the paused worker as ops marked
+`while_locked()`: ahead of the jobs waiting for the unlock, and never on the GUI thread, so the
+lock screen keeps painting while a passphrase is checked.
+
 A modal dialog cannot simply be hidden: Qt ends `exec()` when its dialog is hidden, and the code
 that opened it would carry on as if the officer had cancelled. So modal dialogs run through
 `exec_dialog`, which notices that the lock interrupted `exec()`, waits (in a nested event loop)
@@ -23,7 +28,6 @@ thread, so it fires inside a modal dialog's event loop as well.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -33,22 +37,18 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QWindow
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
     QToolTip,
-    QVBoxLayout,
     QWidget,
 )
 from shiboken6 import isValid
 
-from referral_desk.domain.errors import DomainError, WrongPassphrase
+from referral_desk.domain.errors import DomainError
+from referral_desk.ui.ops import op
 from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
     from referral_desk.services.security import SecurityService
+    from referral_desk.ui.lock_screen import LockScreen
 
 LOCK_KEY = "Ctrl+L"
 MINUTE_MS = 60_000
@@ -196,183 +196,6 @@ class IdleWatcher(QObject):
 
 
 # -- the lock screen --------------------------------------------------------------------------
-class LockScreen(QWidget):
-    """What the main window shows while locked: nothing about anyone, a passphrase field.
-
-    Enter unlocks; "Use OS login" appears when this computer is set up for it. After a wrong
-    passphrase the message says how long to wait, and the Unlock button counts down.
-    """
-
-    unlock_requested = Signal(str)
-    os_login_requested = Signal()
-    recovery_requested = Signal(str, str, str)  # recovery code, new passphrase, repeated
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("lockScreen")
-        self.setAccessibleName("Referral Desk is locked")
-        self.setAutoFillBackground(True)
-        outer = QVBoxLayout(self)
-        outer.addStretch(2)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        panel = QFrame()
-        panel.setObjectName("lockPanel")
-        panel.setFrameShape(QFrame.Shape.StyledPanel)
-        panel.setMinimumWidth(380)
-        panel.setMaximumWidth(480)
-        box = QVBoxLayout(panel)
-        box.setContentsMargins(24, 20, 24, 20)
-        box.setSpacing(10)
-        title = QLabel("Referral Desk is locked")
-        title.setStyleSheet("font-size: 15pt; font-weight: 600;")
-        title.setAccessibleName("Referral Desk is locked")
-        box.addWidget(title)
-        explain = QLabel(
-            "The data is locked and hidden. Enter your unlock passphrase to carry on where "
-            "you left off: open forms are kept as they were."
-        )
-        explain.setWordWrap(True)
-        box.addWidget(explain)
-        label = QLabel("&Passphrase")
-        self.passphrase = QLineEdit()
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase.setAccessibleName("Unlock passphrase")
-        self.passphrase.setMaxLength(1024)
-        label.setBuddy(self.passphrase)
-        box.addWidget(label)
-        box.addWidget(self.passphrase)
-        self.error = QLabel("")
-        self.error.setWordWrap(True)
-        self.error.setAccessibleName("Unlock error")
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.hide()
-        box.addWidget(self.error)
-        box.addWidget(self._recovery_box())
-        buttons = QHBoxLayout()
-        self.forgot_button = QPushButton("&Forgot passphrase?")
-        self.forgot_button.setAccessibleName("Forgot passphrase")
-        self.forgot_button.setFlat(True)
-        self.forgot_button.setAutoDefault(False)
-        self.forgot_button.clicked.connect(
-            lambda: self.show_recovery(not self.recovery.isVisible())
-        )
-        buttons.addWidget(self.forgot_button)
-        self.os_login_button = QPushButton("Use &OS login")
-        self.os_login_button.setAccessibleName("Unlock with OS login")
-        self.os_login_button.setAutoDefault(False)
-        self.os_login_button.clicked.connect(self.os_login_requested)
-        self.unlock_button = QPushButton("&Unlock")
-        self.unlock_button.setAccessibleName("Unlock")
-        self.unlock_button.setDefault(True)
-        self.unlock_button.clicked.connect(self._submit)
-        buttons.addWidget(self.os_login_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.unlock_button)
-        box.addLayout(buttons)
-        row.addWidget(panel, 3)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(3)
-        self.passphrase.returnPressed.connect(self._submit)
-        # The wait after wrong answers, counted to a deadline (a coarse 1 s timer may fire early,
-        # and the service would refuse a try a moment before its delay is over).
-        self._wait_until = 0.0
-        self._countdown = QTimer(self)
-        self._countdown.setInterval(250)
-        self._countdown.timeout.connect(self._show_wait)
-
-    def _recovery_box(self) -> QWidget:
-        """The recovery code and a new passphrase (twice): for an officer who forgot theirs."""
-        self.recovery = QWidget()
-        form = QVBoxLayout(self.recovery)
-        form.setContentsMargins(0, 0, 0, 0)
-        self.recovery_code = QLineEdit()
-        self.new_passphrase = QLineEdit()
-        self.repeat_passphrase = QLineEdit()
-        for text, field, name in (
-            ("&Recovery code (from when the data was set up)", self.recovery_code, "Recovery code"),
-            ("&New passphrase", self.new_passphrase, "New passphrase"),
-            ("Repeat new pass&phrase", self.repeat_passphrase, "Repeat new passphrase"),
-        ):
-            label = QLabel(text)
-            label.setBuddy(field)
-            field.setAccessibleName(name)
-            field.setMaxLength(1024)
-            form.addWidget(label)
-            form.addWidget(field)
-        for field in (self.new_passphrase, self.repeat_passphrase):
-            field.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat_passphrase.returnPressed.connect(self._submit)
-        self.recovery.hide()
-        return self.recovery
-
-    def show_recovery(self, shown: bool) -> None:
-        self.recovery.setVisible(shown)
-        self.passphrase.setEnabled(not shown)
-        self.error.hide()
-        text = "&Back to my passphrase" if shown else "&Forgot passphrase?"
-        self.forgot_button.setText(text)
-        self.forgot_button.setAccessibleName(text.replace("&", "").rstrip("?"))
-        self.unlock_button.setText("&Unlock" if not shown else "Unlock and &set passphrase")
-        (self.recovery_code if shown else self.passphrase).setFocus()
-
-    def reset(self, *, os_login: bool) -> None:
-        """Shown afresh: empty field, no old message, OS login only when set up."""
-        for field in (self.recovery_code, self.new_passphrase, self.repeat_passphrase):
-            field.clear()
-        self.show_recovery(False)
-        self.passphrase.clear()
-        self.error.hide()
-        self.error.clear()
-        self.os_login_button.setVisible(os_login)
-        self._set_wait(0)
-
-    def focus(self) -> None:
-        field = self.recovery_code if self.recovery.isVisible() else self.passphrase
-        field.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def show_error(self, message: str, retry_after: float = 0.0) -> None:
-        self.error.setText(message)
-        self.error.show()
-        self._set_wait(retry_after)
-        self.focus()
-
-    def _submit(self) -> None:
-        if self._seconds_left() > 0:
-            return
-        if self.recovery.isVisible():
-            code, new, again = (
-                f.text() for f in (self.recovery_code, self.new_passphrase, self.repeat_passphrase)
-            )
-            for field in (self.new_passphrase, self.repeat_passphrase):
-                field.clear()
-            self.recovery_requested.emit(code, new, again)
-            return
-        secret = self.passphrase.text()
-        self.passphrase.clear()  # not kept in the field while the key is derived
-        self.unlock_requested.emit(secret)
-
-    def _set_wait(self, seconds: float) -> None:
-        self._wait_until = time.monotonic() + max(0.0, seconds)
-        self._countdown.start()
-        self._show_wait()
-
-    def _seconds_left(self) -> int:
-        return math.ceil(max(0.0, self._wait_until - time.monotonic()))
-
-    def _show_wait(self) -> None:
-        left = self._seconds_left()
-        if not left:
-            self._countdown.stop()
-        self.unlock_button.setEnabled(not left)
-        if left:
-            self.unlock_button.setText(f"Wait {left} s")
-        else:
-            recovering = self.recovery.isVisible()
-            self.unlock_button.setText("Unlock and &set passphrase" if recovering else "&Unlock")
-
-
 # -- the lock itself --------------------------------------------------------------------------
 class LockController(QObject):
     """Locks and unlocks one main window and everything it opened.
@@ -403,6 +226,7 @@ class LockController(QObject):
         self._screen = screen
         self._locked = False
         self._key_dropped = False
+        self._unlocking = False  # a passphrase is being checked on the worker
         self._hidden: list[QWidget] = []
         self.idle = IdleWatcher(idle_ms if idle_ms is not None else idle_minutes * MINUTE_MS, self)
         self.idle.idle.connect(self.lock)
@@ -416,6 +240,10 @@ class LockController(QObject):
     # -- state ------------------------------------------------------------------------------
     def is_locked(self) -> bool:
         return self._locked
+
+    def is_unlocking(self) -> bool:
+        """True while an unlock attempt is being checked (tests wait for its answer)."""
+        return self._unlocking
 
     def start(self) -> None:
         self.idle.start()
@@ -444,7 +272,7 @@ class LockController(QObject):
         QToolTip.hideText()
         self._close_popups()
         self._hide_other_windows()
-        self._screen.reset(os_login=self._os_login_enabled())
+        self._screen.reset(os_login=False)  # offered once known to be set up (below)
         self._show_lock_screen(True)
         self._screen.focus()
         self.locked_changed.emit(True)
@@ -461,8 +289,15 @@ class LockController(QObject):
             if not worker.property(_CONNECTED):
                 worker.setProperty(_CONNECTED, True)
                 worker.paused.connect(lambda w=worker: self._worker_quiet(w))
+        # Asked first, while the key is still there: is the OS login set up on this computer?
+        asking = op(self._window, self._os_login_enabled).while_locked()
+        asking.success(self._offer_os_login).run(self._worker)
         for worker in workers:
             worker.pause()  # emits `paused` now, or once the job in hand has finished
+
+    def _offer_os_login(self, enabled: bool) -> None:
+        if self._locked:
+            self._screen.os_login_button.setVisible(enabled)
 
     def _worker_quiet(self, worker: Worker) -> None:
         self._waiting_for = [w for w in self._waiting_for if w is not worker]
@@ -472,7 +307,7 @@ class LockController(QObject):
     def _drop_key(self) -> None:
         if self._locked and not self._key_dropped:
             self._key_dropped = True
-            self._security.lock()
+            op(self._window, self._security.lock).while_locked().run(self._worker)
 
     def _close_popups(self) -> None:
         for _ in range(10):  # menus may be nested: close the innermost first
@@ -498,54 +333,43 @@ class LockController(QObject):
         self._hidden = list(reversed(others))  # shown again parents first
 
     # -- unlocking --------------------------------------------------------------------------
-    def unlock(self, secret: str) -> bool:
+    def unlock(self, secret: str) -> None:
         """Unlock with the passphrase; on a wrong one, say so (with the wait) and stay locked."""
-        if not self._locked:
-            return True
-        try:
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
-                self._security.unlock(secret)
-            finally:
-                QApplication.restoreOverrideCursor()
-        except WrongPassphrase as err:
-            self._screen.show_error(str(err), err.retry_after)
-            return False
-        except DomainError as err:
-            self._screen.show_error(str(err))
-            return False
-        self._restore()
-        return True
+        security = self._security
+        self._attempt(lambda: security.unlock(secret))
 
-    def unlock_with_recovery_code(self, code: str, new: str, again: str) -> bool:
+    def unlock_with_recovery_code(self, code: str, new: str, again: str) -> None:
         """The recovery code unlocks and replaces the forgotten passphrase with `new`."""
-        if not self._locked:
-            return True
-        if new != again:
+        if self._locked and new != again:
             self._screen.show_error("The two new passphrases are not the same. Type them again.")
-            return False
-        try:
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
-                self._security.unlock_with_recovery_code(code, new)
-            finally:
-                QApplication.restoreOverrideCursor()
-        except DomainError as err:
-            self._screen.show_error(str(err), getattr(err, "retry_after", 0.0))
-            return False
-        self._restore()
-        return True
+            return
+        security = self._security
+        self._attempt(lambda: security.unlock_with_recovery_code(code, new))
 
-    def unlock_with_os_login(self) -> bool:
-        if not self._locked:
-            return True
-        try:
-            self._security.unlock_with_os_login()
-        except DomainError as err:
-            self._screen.show_error(str(err), getattr(err, "retry_after", 0.0))
-            return False
-        self._restore()
-        return True
+    def unlock_with_os_login(self) -> None:
+        self._attempt(self._security.unlock_with_os_login)
+
+    def _attempt(self, unlock: Callable[[], object]) -> None:
+        """Check an unlock on the paused worker; one at a time (Enter pressed twice waits)."""
+        if not self._locked or self._unlocking:
+            return
+        self._unlocking = True
+        op(self._window, unlock).while_locked().busy().success(self._unlocked).failure(
+            self._refused
+        ).run(self._worker)
+
+    def _unlocked(self, _result: object) -> None:
+        self._unlocking = False
+        if self._locked:
+            self._restore()
+
+    def _refused(self, err: BaseException) -> None:
+        """A wrong answer is said on the lock screen (with the wait it brings); so is anything
+        unexpected, in general words (logged without its message)."""
+        from referral_desk.ui.messages import error_text
+
+        self._unlocking = False
+        self._screen.show_error(error_text(err), getattr(err, "retry_after", 0.0))
 
     def _restore(self) -> None:
         # Unlocked before the job in hand finished (a long import): the passphrase was checked,
@@ -573,9 +397,10 @@ class LockController(QObject):
         self.locked_changed.emit(False)
 
     def _os_login_enabled(self) -> bool:
+        """On the worker: is this computer set up to unlock with the OS login?"""
         try:
             return self._security.os_login_enabled()
-        except DomainError:
+        except DomainError:  # the password store cannot be asked now: offer the passphrase
             return False
 
 

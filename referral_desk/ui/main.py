@@ -18,6 +18,7 @@ from referral_desk.ui.collector import GuiThreadCollector
 from referral_desk.ui.main_window import MainWindow
 from referral_desk.ui.preferences import PreferencesDialog
 from referral_desk.ui.widgets import run_dialog
+from referral_desk.ui.worker import Worker
 
 APP_NAME = "Referral Desk"
 
@@ -111,11 +112,22 @@ def tell_after_unlock(services: AppServices) -> None:
 
 
 def ask_first_profile(services: AppServices) -> bool:
-    """First run: ask who the officer is before anything else. False if they cancelled."""
+    """First run: ask who the officer is before anything else. False if they cancelled.
+
+    This runs before the main window (which makes the client's one worker) exists, so the
+    question gets a worker of its own on a window that is never shown, stopped once answered;
+    the dialog reads and saves through `ui.ops` as it does from the window's menu.
+    """
     if services.profile.get() is not None:
         return True
-    dialog = PreferencesDialog(services, first_run=True)
-    accepted = run_dialog(dialog)
+    host = QWidget()  # never shown: owns the start-up worker; the dialog centres on it
+    host.setGeometry(ensure_application().primaryScreen().availableGeometry())
+    worker = Worker(host)
+    try:
+        accepted = run_dialog(PreferencesDialog(services, host, first_run=True))
+    finally:
+        worker.stop()
+        host.deleteLater()
     return accepted and services.profile.get() is not None
 
 

@@ -18,7 +18,7 @@ from referral_desk.ui.lock import exec_dialog
 from referral_desk.ui.worker import log_unexpected
 
 if TYPE_CHECKING:
-    from referral_desk.ui.widgets import MessageBar
+    from referral_desk.ui.message_bar import MessageBar
 
 log = logging.getLogger(__name__)
 

@@ -7,53 +7,36 @@ opens sorted by due date, overdue in red, with a count on each group's filter bu
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
-    QDialog,
-    QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from referral_desk.domain.errors import DomainError
-from referral_desk.domain.fields import max_length
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import FollowUpView, PersonView, ReferralView
 from referral_desk.services.my_day import MyDay
-from referral_desk.ui.messages import show_error
+from referral_desk.ui.follow_up_dialogs import FollowUpDoneDialog, RescheduleDialog
 from referral_desk.ui.models import (
-    FilterProxy,
     FollowUpTableModel,
     ReferralsTableModel,
     ReleasesTableModel,
-    kind_label,
 )
+from referral_desk.ui.ops import op
+from referral_desk.ui.tables import FilterProxy, make_table
 from referral_desk.ui.widgets import (
     Badge,
-    DateEdit,
-    ElidedLabel,
-    FieldError,
-    MessageBar,
+    action_button,
     fmt_date,
     named,
     run_dialog,
-    save_cancel_buttons,
-    tip_elided_cells,
 )
-from referral_desk.ui.worker import Worker
 
 GROUPS = (
     ("all", "&All this week"),
@@ -61,29 +44,6 @@ GROUPS = (
     ("today", "Due &today"),
     ("later", "Later this &week"),
 )
-
-
-def make_table(name: str, *, sortable: bool = True) -> QTableView:
-    """A read-only, whole-row-selecting table with sensible defaults for long lists."""
-    view = QTableView()
-    named(view, name)
-    tip_elided_cells(view)  # one line per row: a cut-off cell shows whole in its tooltip
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setSortingEnabled(sortable)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.setTabKeyNavigation(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
-    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    # Size columns from the first rows only: a long list must not be measured row by row.
-    view.horizontalHeader().setResizeContentsPrecision(60)
-    view.horizontalHeader().setHighlightSections(False)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return view
 
 
 def section_title(text: str, badge: Badge | None = None) -> QWidget:
@@ -99,135 +59,6 @@ def section_title(text: str, badge: Badge | None = None) -> QWidget:
     return box
 
 
-def action_button(action: QAction) -> QToolButton:
-    """A button that mirrors a menu action (text, shortcut in tooltip, enabled state)."""
-    button = QToolButton()
-    button.setDefaultAction(action)
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-    named(button, action.text().replace("&", "").rstrip("…"))
-    return button
-
-
-# -- follow-up dialogs (shared with the person view) -------------------------------------------
-def describe(f: FollowUpView) -> str:
-    bits = [kind_label(f.kind)]
-    if f.person_name:
-        bits.append(f.person_name)
-    if f.referral_reference:
-        bits.append(f"{f.referral_reference} {f.service_name}".strip())
-    return " — ".join(bits)
-
-
-class FollowUpDoneDialog(QDialog):
-    """Mark a follow-up done with what the provider or person said (Enter saves)."""
-
-    def __init__(
-        self, services: AppServices, follow_up: FollowUpView, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.services = services
-        self.follow_up = follow_up
-        self.setWindowTitle("Follow-up done")
-        self.setAccessibleName("Follow-up done")
-        self.setMinimumWidth(480)
-        layout = QVBoxLayout(self)
-        heading = ElidedLabel(describe(follow_up), max_lines=2)
-        heading.setAccessibleName("Follow-up")
-        layout.addWidget(heading)
-        if follow_up.note:
-            note = ElidedLabel(follow_up.note, max_lines=3)
-            note.setStyleSheet("color: #555;")
-            note.setAccessibleName("Follow-up note")
-            layout.addWidget(note)
-        self.message_bar = MessageBar(self)
-        layout.addWidget(self.message_bar)
-        form = QFormLayout()
-        self.result_note = QLineEdit()
-        self.result_note.setPlaceholderText("What happened, e.g. provider confirmed first session")
-        self.result_note.setMaxLength(max_length("follow_up", "result_note"))
-        named(self.result_note, "Result note")
-        label = QLabel("&Result")
-        label.setBuddy(self.result_note)
-        form.addRow(label, self.result_note)
-        layout.addLayout(form)
-        buttons, _ = save_cancel_buttons(self, "&Mark done", "Mark done", self._save)
-        layout.addWidget(buttons)
-        self.result_note.setFocus()
-
-    def _save(self) -> None:
-        try:
-            self.services.follow_ups.complete(self.follow_up.id, self.result_note.text())
-        except DomainError as err:
-            self.message_bar.show_message(str(err), kind="error")
-            return
-        self.accept()
-
-
-class RescheduleDialog(QDialog):
-    """Move a follow-up to another day; quick buttons for the usual choices."""
-
-    def __init__(
-        self, services: AppServices, follow_up: FollowUpView, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.services = services
-        self.follow_up = follow_up
-        self.setWindowTitle("Reschedule follow-up")
-        self.setAccessibleName("Reschedule follow-up")
-        self.setMinimumWidth(460)
-        today = services.clock.today()
-        calendar = services.reference.calendar()
-        layout = QVBoxLayout(self)
-        heading = ElidedLabel(describe(follow_up), max_lines=2)
-        heading.setAccessibleName("Follow-up")
-        layout.addWidget(heading)
-        layout.addWidget(QLabel(f"Due {fmt_date(follow_up.due_on)}"))
-        self.message_bar = MessageBar(self)
-        layout.addWidget(self.message_bar)
-        self.date = DateEdit("New due date")
-        # Usually a follow-up moves later: the working day after today or its due date.
-        self.date.set_value(calendar.add_working_days(max(today, follow_up.due_on), 1))
-        self.date_error = FieldError()
-        form = QFormLayout()
-        box = QVBoxLayout()
-        box.setSpacing(1)
-        box.addWidget(self.date)
-        box.addWidget(self.date_error)
-        label = QLabel("New &due date")
-        label.setBuddy(self.date)
-        form.addRow(label, box)
-        layout.addLayout(form)
-        quick = QHBoxLayout()
-        for text, value in (
-            ("Next &working day", calendar.add_working_days(today, 1)),
-            ("In &1 week", today + timedelta(weeks=1)),
-            ("In &2 weeks", today + timedelta(weeks=2)),
-            ("In &4 weeks", today + timedelta(weeks=4)),
-        ):
-            button = QPushButton(text)
-            named(button, text.replace("&", ""), fmt_date(value))
-            button.setAutoDefault(False)
-            button.clicked.connect(lambda _c=False, v=value: self.date.set_value(v))
-            quick.addWidget(button)
-        layout.addLayout(quick)
-        buttons, _ = save_cancel_buttons(self, "&Reschedule", "Reschedule", self._save)
-        layout.addWidget(buttons)
-        self.date.setFocus()
-        self.date.selectAll()
-
-    def _save(self) -> None:
-        try:
-            new = self.date.value()
-            if new is None:
-                self.date_error.set_error("Type the new due date")
-                return
-            self.services.follow_ups.reschedule(self.follow_up.id, new)
-        except DomainError as err:
-            self.date_error.set_error(str(err))
-            return
-        self.accept()
-
-
 # -- the page ---------------------------------------------------------------------------------
 class MyDayPage(QWidget):
     """The officer's home screen."""
@@ -241,16 +72,13 @@ class MyDayPage(QWidget):
     def __init__(
         self,
         services: AppServices,
-        worker: Worker,
         actions: list[QAction],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
-        self.worker = worker
         self.officer_id: str | None = None
         self.summary: MyDay | None = None
-        self._generation = 0
         self._sized = False
         today = services.clock.today()
 
@@ -377,19 +205,8 @@ class MyDayPage(QWidget):
     # -- loading ------------------------------------------------------------------------------
     def reload(self) -> None:
         """Load the summary on the worker; a newer reload makes older results stale."""
-        self._generation += 1
-        generation = self._generation
-        officer = self.officer_id
-        summary = self.services.my_day.summary
-
-        def done(result: MyDay) -> None:
-            if generation == self._generation:
-                self.populate(result)
-
-        self.worker.submit(lambda: summary(officer), done, self._failed)
-
-    def _failed(self, err: BaseException) -> None:
-        show_error(self, err)
+        officer, summary = self.officer_id, self.services.my_day.summary
+        op(self, lambda: summary(officer), kind="my-day").success(self.populate).run()
 
     def populate(self, summary: MyDay) -> None:
         """Show a summary (called on the UI thread when the worker has loaded it)."""

@@ -32,17 +32,10 @@ from referral_desk.domain.people import normalise_name
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import NeedView, ReferenceItemView
+from referral_desk.ui.elided import ElidedLabel, limit_combo, name_heading
+from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import show_save_error
-from referral_desk.ui.widgets import (
-    ElidedLabel,
-    FieldError,
-    GuardedDialog,
-    MessageBar,
-    keep_default,
-    limit_combo,
-    name_heading,
-    named,
-)
+from referral_desk.ui.widgets import FieldError, GuardedDialog, keep_default, named
 
 # The main window's "Mark need unmet" key: the same idea, the same key.
 UNMET_KEY = "Ctrl+Shift+L"

@@ -27,13 +27,16 @@ root creates one per main window), so dialogs need no extra wiring and there is 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from referral_desk.ui.worker import WORKER_NAME, Worker
+
+if TYPE_CHECKING:
+    from referral_desk.ui.message_bar import MessageBar
 
 T = TypeVar("T")
 Report = Callable[[int, int], None]
@@ -70,6 +73,7 @@ class Op(Generic[T]):
         self._busy = False
         self._busy_text: str | None = None
         self._with_progress = False
+        self._while_locked = False
 
     def success(self, callback: Callable[[T], object]) -> Op[T]:
         self._on_success = callback
@@ -89,6 +93,17 @@ class Op(Generic[T]):
         """Like `busy(text)`, and `fn` is called with `report(done, total)` to move the bar."""
         self._with_progress = True
         return self.busy(text)
+
+    def while_locked(self) -> Op[T]:
+        """Run even while the client is locked (the worker paused), ahead of waiting work.
+
+        Only for the lock's own work: dropping the data key and unlocking (deriving it again
+        from the passphrase takes a second; on the GUI thread the lock screen would freeze).
+        Its outcome is delivered while locked, so its callbacks must show nothing but the
+        lock screen.
+        """
+        self._while_locked = True
+        return self
 
     def run(self, worker: Worker | None = None) -> int:
         """Queue the work; returns its job id (tests may wait for `worker.is_idle()`)."""
@@ -137,7 +152,14 @@ class Op(Generic[T]):
         def dropped() -> None:
             finish()
 
-        return worker.submit(fn, done, failed, kind=self._kind, on_dropped=dropped)
+        return worker.submit(
+            fn,
+            done,
+            failed,
+            kind=self._kind,
+            on_dropped=dropped,
+            while_paused=self._while_locked,
+        )
 
     def _open_dialog(self) -> QProgressDialog:
         dialog = QProgressDialog(self._busy_text or "", "", 0, 0, self._parent)
@@ -161,3 +183,16 @@ def _move(dialog: QProgressDialog, done: int, total: int) -> None:
 def op(parent: QWidget, fn: Callable[..., T], *, kind: str | None = None) -> Op[T]:
     """Describe work for the window's worker; see the module docstring."""
     return Op(parent, fn, kind=kind)
+
+
+def save_op(
+    parent: QWidget, fn: Callable[[], T], *, bar: MessageBar, retry: Callable[[], object]
+) -> Op[T]:
+    """A write from a form: busy cursor while it runs; if it fails the form stays as typed and
+    `bar` says why, offering "Try again" (`retry`, the form's own save) for a busy database.
+
+    The caller adds `.success(...)` (usually closing the dialog) and calls `.run()`.
+    """
+    from referral_desk.ui.messages import show_save_error
+
+    return op(parent, fn).busy().failure(lambda err: show_save_error(bar, err, retry))

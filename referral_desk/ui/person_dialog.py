@@ -41,13 +41,13 @@ from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, nor
 from referral_desk.domain.people import validate_date_of_birth
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import PersonView
+from referral_desk.ui.elided import breakable
+from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import show_save_error
 from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
     GuardedDialog,
-    MessageBar,
-    breakable,
     fit_to_screen,
     fmt_date,
     keep_default,

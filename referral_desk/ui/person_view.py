@@ -44,9 +44,10 @@ from referral_desk.services.dto import (
     PersonView,
     ReferralView,
 )
+from referral_desk.ui.elided import ElidedLabel, breakable, limit_combo, name_heading
+from referral_desk.ui.follow_up_dialogs import FollowUpDoneDialog, RescheduleDialog
 from referral_desk.ui.messages import confirm, show_error, show_info
 from referral_desk.ui.models import (
-    FilterProxy,
     FollowUpTableModel,
     NeedsTableModel,
     ReferralsTableModel,
@@ -54,22 +55,14 @@ from referral_desk.ui.models import (
     cohort_text,
     setting_text,
 )
-from referral_desk.ui.my_day import (
-    FollowUpDoneDialog,
-    RescheduleDialog,
-    action_button,
-    make_table,
-)
 from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
 from referral_desk.ui.setting_dialog import SettingDialog
+from referral_desk.ui.tables import ROW_ROLE, FilterProxy, make_table
 from referral_desk.ui.widgets import (
     DateEdit,
-    ElidedLabel,
     FieldError,
-    breakable,
+    action_button,
     fmt_date,
-    limit_combo,
-    name_heading,
     named,
     run_dialog,
     save_cancel_buttons,
@@ -605,7 +598,7 @@ class PersonPage(QWidget):
     @staticmethod
     def _select(view: QTableView, model: Any, record_id: str) -> None:
         for row in range(model.rowCount()):
-            record = model.data(model.index(row, 0), Qt.ItemDataRole.UserRole + 1)
+            record = model.data(model.index(row, 0), ROW_ROLE)
             if getattr(record, "id", None) == record_id:
                 view.selectRow(row)
                 return

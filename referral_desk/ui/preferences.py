@@ -6,6 +6,9 @@ the contact on every slip need a name, so the main window waits until there is o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,14 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.domain.errors import DomainError
 from referral_desk.domain.fields import max_length
 from referral_desk.services.app_services import AppServices
+from referral_desk.services.dto import OfficerView
 from referral_desk.services.retention import MAX_YEARS, MIN_YEARS
 from referral_desk.services.team_settings import MAX_LOCK_MINUTES, MIN_LOCK_MINUTES
+from referral_desk.ui.message_bar import MessageBar
+from referral_desk.ui.messages import show_save_error
+from referral_desk.ui.ops import op, save_op
 from referral_desk.ui.widgets import (
     FieldError,
-    MessageBar,
     named,
     run_dialog,
     save_cancel_buttons,
@@ -89,6 +94,10 @@ class PreferencesDialog(QDialog):
             self, "&Start" if first_run else "&Save", "Save preferences", self._save
         )
         layout.addWidget(buttons)
+        self.loaded = False  # True once the stored values are in the form (read on the worker)
+        self._os_login_on = False
+        self._lock_minutes_loaded = self._retention_loaded = 0
+        self.save_button.setEnabled(False)
         self._load()
         self.name.setFocus()
 
@@ -228,32 +237,44 @@ class PreferencesDialog(QDialog):
 
     def _os_login_toggled(self, wanted: bool) -> None:
         """Turning it on asks for the passphrase: whoever finds the PC unlocked cannot."""
-        security = self.services.security
-        if wanted == security.os_login_enabled():
+        if wanted == self._os_login_on:
             return
-        try:
-            if wanted:
-                ask = QInputDialog(self)
-                ask.setWindowTitle("Unlock with my computer login")
-                ask.setLabelText(
-                    "Your unlock passphrase, to keep its key in this computer's password store:"
-                )
-                ask.setTextEchoMode(QLineEdit.EchoMode.Password)
-                accepted = run_dialog(ask)
-                passphrase = ask.textValue()
-                if not accepted:
-                    self._show_os_login(security.os_login_enabled())
-                    return
+        security = self.services.security
+        if wanted:
+            ask = QInputDialog(self)
+            ask.setWindowTitle("Unlock with my computer login")
+            ask.setLabelText(
+                "Your unlock passphrase, to keep its key in this computer's password store:"
+            )
+            ask.setTextEchoMode(QLineEdit.EchoMode.Password)
+            accepted = run_dialog(ask)
+            passphrase = ask.textValue()
+            if not accepted:
+                self._show_os_login(self._os_login_on)
+                return
+            on, said = True, "This computer's login now unlocks Referral Desk."
+        else:
+            on, said, passphrase = False, "Only the passphrase unlocks Referral Desk now.", ""
+
+        def turn() -> bool:
+            if on:
                 security.enable_os_login(passphrase)
-                self.message_bar.show_message("This computer's login now unlocks Referral Desk.")
             else:
                 security.disable_os_login()
-                self.message_bar.show_message("Only the passphrase unlocks Referral Desk now.")
-        except DomainError as err:
-            self.message_bar.show_message(str(err), kind="error")
-        self._show_os_login(security.os_login_enabled())
+            return security.os_login_enabled()
+
+        def turned(enabled: bool) -> None:
+            self.message_bar.show_message(said)
+            self._show_os_login(enabled)
+
+        def refused(err: BaseException) -> None:
+            show_save_error(self.message_bar, err)
+            self._show_os_login(self._os_login_on)
+
+        op(self, turn).busy().success(turned).failure(refused).run()
 
     def _show_os_login(self, enabled: bool) -> None:
+        self._os_login_on = enabled
         self.os_login.blockSignals(True)
         self.os_login.setChecked(enabled)
         self.os_login.blockSignals(False)
@@ -265,7 +286,28 @@ class PreferencesDialog(QDialog):
             self.message_bar.show_message("Passphrase changed: unlock with the new one from now.")
 
     def _load(self) -> None:
+        op(self, self._read).success(self._fill).run()
+
+    def _read(self) -> _Stored:
+        """On the worker: what the form shows (the team's and this computer's only after the
+        first run, when the data key and the team exist)."""
         profile = self.services.profile.get()
+        if self.first_run:
+            return _Stored(profile)
+        security, local = self.services.security, self.services.profile.local_setting
+        return _Stored(
+            profile,
+            os_login_available=security.os_login_available(),
+            os_login_enabled=security.os_login_enabled(),
+            lock_minutes=self.services.team_settings.lock_minutes(),
+            retention_years=self.services.retention.years(),
+            page_size=str(local("page_size", "A4") or "A4"),
+            printer=str(local("printer", "") or ""),
+            shared_store=str(local("shared_store", "") or ""),
+        )
+
+    def _fill(self, stored: _Stored) -> None:
+        profile = stored.profile
         if profile is not None:
             self.name.setText(profile.name)
             self.role.setText(ROLE_LABELS.get(profile.role, profile.role))
@@ -275,27 +317,27 @@ class PreferencesDialog(QDialog):
             self.office_phone.setText(profile.office_phone)
             self.email.setText(profile.email)
         if not self.first_run:
-            security = self.services.security
-            self.os_login.setEnabled(security.os_login_available())
-            if not security.os_login_available():
+            self.os_login.setEnabled(stored.os_login_available)
+            if not stored.os_login_available:
                 self.os_login.setToolTip(
                     "This computer has no password store Referral Desk can use."
                 )
-            self._show_os_login(security.os_login_enabled())
-            self._lock_minutes_loaded = self.services.team_settings.lock_minutes()
-            self.lock_minutes.setValue(self._lock_minutes_loaded)
-            local = self.services.profile.local_setting
-            set_combo_text(self.page_size, str(local("page_size", "A4") or "A4"))
-            set_combo_text(self.printer, str(local("printer", "") or ""))
-            self.shared_store.setText(str(local("shared_store", "") or ""))
-            self._retention_loaded = self.services.retention.years()
-            self.retention_years.setValue(self._retention_loaded)
+            self._show_os_login(stored.os_login_enabled)
+            self._lock_minutes_loaded = stored.lock_minutes
+            self.lock_minutes.setValue(stored.lock_minutes)
+            set_combo_text(self.page_size, stored.page_size)
+            set_combo_text(self.printer, stored.printer)
+            self.shared_store.setText(stored.shared_store)
+            self._retention_loaded = stored.retention_years
+            self.retention_years.setValue(stored.retention_years)
             manager = profile is not None and profile.role == "manager"
             for team_field in (self.retention_years, self.lock_minutes):
                 team_field.setEnabled(manager)
             if not manager:
                 self.retention_years.setToolTip("A manager sets the team's retention period.")
                 self.lock_minutes.setToolTip("A manager sets the team's lock time.")
+        self.loaded = True
+        self.save_button.setEnabled(True)
 
     def _open_roles(self) -> None:
         from referral_desk.ui.roles_dialog import RolesDialog
@@ -316,25 +358,55 @@ class PreferencesDialog(QDialog):
             self.name_error.set_error("Your name is needed for the officer profile.")
             self.name.setFocus()
             return
-        self.name_error.set_error("")
-        try:
-            self.services.profile.set(
-                name=self.name.text(),
-                team=self.team.text(),
-                office=self.office.text(),
-                office_phone=self.office_phone.text(),
-                email=self.email.text(),
-            )
-            if not self.first_run:
-                setting = self.services.profile.set_local_setting
-                setting("page_size", self.page_size.currentText())
-                setting("printer", self.printer.currentText().strip())
-                setting("shared_store", self.shared_store.text().strip())
-                if self.retention_years.value() != self._retention_loaded:
-                    self.services.retention.set_years(self.retention_years.value())
-                if self.lock_minutes.value() != self._lock_minutes_loaded:
-                    self.services.team_settings.set_lock_minutes(self.lock_minutes.value())
-        except DomainError as err:
-            self.message_bar.show_message(str(err), kind="error")
+        if not self.loaded:  # Enter before the stored values arrived: they would be lost
             return
-        self.accept()
+        self.name_error.set_error("")
+        profile = {
+            "name": self.name.text(),
+            "team": self.team.text(),
+            "office": self.office.text(),
+            "office_phone": self.office_phone.text(),
+            "email": self.email.text(),
+        }
+        save_op(self, self._writes(profile), bar=self.message_bar, retry=self._save).success(
+            lambda _saved: self.accept()
+        ).run()
+
+    def _writes(self, profile: dict[str, str]) -> Callable[[], None]:
+        """What saving the form writes, as it stands now (run on the worker)."""
+        services = self.services
+        if self.first_run:  # only the profile is asked
+            return lambda: services.profile.set(**profile)
+        local = {
+            "page_size": self.page_size.currentText(),
+            "printer": self.printer.currentText().strip(),
+            "shared_store": self.shared_store.text().strip(),
+        }
+        years, minutes = self.retention_years.value(), self.lock_minutes.value()
+        years_changed = years != self._retention_loaded
+        minutes_changed = minutes != self._lock_minutes_loaded
+
+        def save() -> None:
+            services.profile.set(**profile)
+            for key, value in local.items():
+                services.profile.set_local_setting(key, value)
+            if years_changed:
+                services.retention.set_years(years)
+            if minutes_changed:
+                services.team_settings.set_lock_minutes(minutes)
+
+        return save
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What the preferences form shows, read on the worker."""
+
+    profile: OfficerView | None
+    os_login_available: bool = False
+    os_login_enabled: bool = False
+    lock_minutes: int = 0
+    retention_years: int = 0
+    page_size: str = "A4"
+    printer: str = ""
+    shared_store: str = ""

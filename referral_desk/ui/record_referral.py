@@ -40,18 +40,12 @@ from referral_desk.domain.service_rules import is_unusable
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, ReferralState
 from referral_desk.domain.vocabularies import CAPACITY_FULL, CAPACITY_WAITING_LIST, capacity_value
 from referral_desk.services.dto import ReferralView
+from referral_desk.ui.elided import ElidedLabel, breakable, limit_combo
 from referral_desk.ui.freshness import freshness
+from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import confirm, show_save_error
-from referral_desk.ui.service_models import address_text
-from referral_desk.ui.widgets import (
-    ElidedLabel,
-    MessageBar,
-    breakable,
-    fit_to_screen,
-    fmt_date,
-    limit_combo,
-    named,
-)
+from referral_desk.ui.service_detail import address_text
+from referral_desk.ui.widgets import fit_to_screen, fmt_date, named
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices

@@ -43,20 +43,13 @@ from referral_desk.domain.fields import max_length
 from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralState
 from referral_desk.services.dto import ReferralView
+from referral_desk.ui.elided import ElidedLabel, breakable, limit_combo
 from referral_desk.ui.lock import exec_dialog
+from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import confirm, error_text, show_save_error
 from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
-from referral_desk.ui.widgets import (
-    ElidedLabel,
-    MessageBar,
-    breakable,
-    fit_to_screen,
-    fmt_date,
-    fmt_datetime,
-    limit_combo,
-    named,
-    tip_elided_cells,
-)
+from referral_desk.ui.tables import tip_elided_cells
+from referral_desk.ui.widgets import fit_to_screen, fmt_date, fmt_datetime, named
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices

@@ -66,10 +66,12 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import ValidationError
 from referral_desk.reports.model import ChartData, Report, ReportTable
 from referral_desk.services.reports import default_period
+from referral_desk.ui.elided import full_text_tip
 from referral_desk.ui.file_dialogs import REPORT_FOLDER, remember_folder, start_path
 from referral_desk.ui.frozen_table import FrozenColumnTableView
 from referral_desk.ui.messages import show_error, show_info
-from referral_desk.ui.widgets import DateEdit, full_text_tip, named, tip_elided_cells
+from referral_desk.ui.tables import SORT_ROLE, TOTAL_ROLE, tip_elided_cells
+from referral_desk.ui.widgets import DateEdit, named
 from referral_desk.ui.worker import Worker
 
 __all__ = ["REPORT_TITLES", "BarChart", "ReportTableModel", "ReportsPage"]
@@ -91,8 +93,6 @@ SCOPES = (("team", "This team"), ("region", "Region (hub)"))
 COMMISSIONER = "commissioner"
 HUB_URL_SETTING = "hub_url"
 FROZEN_MAX_WIDTH = 240  # each frozen name column; two of them leave room for the figures
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-TOTAL_ROLE = Qt.ItemDataRole.UserRole + 2
 
 SERIES_COLOURS = ("#1f5f99", "#d9822b", "#3a8f4b", "#9b3a8f", "#7a7a7a", "#b8a12a")
 

@@ -18,10 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.domain.errors import DomainError
 from referral_desk.domain.roles import GRANTABLE, LABELS
 from referral_desk.services.app_services import AppServices
-from referral_desk.ui.widgets import MessageBar, named
+from referral_desk.services.roles import OfficerRoles
+from referral_desk.ui.message_bar import MessageBar
+from referral_desk.ui.messages import show_save_error
+from referral_desk.ui.ops import op, save_op
+from referral_desk.ui.widgets import named
 
 
 class RolesDialog(QDialog):
@@ -63,16 +66,21 @@ class RolesDialog(QDialog):
         self.revoke_button.clicked.connect(lambda: self._change(False))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.loaded = False  # True once the team has been read (on the worker)
         self._load()
 
     def _load(self) -> None:
-        try:
-            team = self.services.roles.team()
-        except DomainError as err:
-            self.message_bar.show_message(str(err), kind="error")
-            self.grant_button.setEnabled(False)
-            self.revoke_button.setEnabled(False)
-            return
+        op(self, self.services.roles.team, kind="team-roles").success(self._show_team).failure(
+            self._refused
+        ).run()
+
+    def _refused(self, err: BaseException) -> None:
+        """Not a manager (or the team cannot be read): say why; nothing can be changed."""
+        show_save_error(self.message_bar, err)
+        self.grant_button.setEnabled(False)
+        self.revoke_button.setEnabled(False)
+
+    def _show_team(self, team: list[OfficerRoles]) -> None:
         current = self.officer.currentData()
         self.officer.clear()
         lines = []
@@ -84,19 +92,24 @@ class RolesDialog(QDialog):
         self.summary.setText("\n".join(lines))
         if current is not None:
             self.officer.setCurrentIndex(max(self.officer.findData(current), 0))
+        self.loaded = True
 
     def _change(self, granted: bool) -> None:
         officer, role = self.officer.currentData(), self.role.currentData()
         if officer is None:
             return
-        try:
-            if granted:
-                self.services.roles.grant(officer, role)
-            else:
-                self.services.roles.revoke(officer, role)
-        except DomainError as err:
-            self.message_bar.show_message(str(err), kind="error")
-            return
+        roles = self.services.roles
+        change = roles.grant if granted else roles.revoke
         done = "granted" if granted else "revoked"
-        self.message_bar.show_message(f"Role {done}: it reaches the team at the next sync.")
-        self._load()
+
+        def changed(_result: object) -> None:
+            self.message_bar.show_message(f"Role {done}: it reaches the team at the next sync.")
+            self._load()
+
+        saving = save_op(
+            self,
+            lambda: change(officer, role),
+            bar=self.message_bar,
+            retry=lambda: self._change(granted),
+        )
+        saving.success(changed).run()

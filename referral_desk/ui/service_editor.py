@@ -34,15 +34,9 @@ from referral_desk.domain.fields import max_length
 from referral_desk.domain.vocabularies import GENDERS, SERVICE_STATUSES
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import ServiceView
+from referral_desk.ui.elided import limit_combo
 from referral_desk.ui.messages import error_text
-from referral_desk.ui.widgets import (
-    FieldError,
-    GuardedDialog,
-    fit_to_screen,
-    keep_default,
-    limit_combo,
-    named,
-)
+from referral_desk.ui.widgets import FieldError, GuardedDialog, fit_to_screen, keep_default, named
 
 NEW_ORGANISATION = "New organisation…"
 

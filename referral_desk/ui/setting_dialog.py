@@ -20,16 +20,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.domain.errors import DomainError, ValidationError
+from referral_desk.domain.errors import ValidationError
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import PersonView, SettingChange
+from referral_desk.ui.elided import breakable, name_heading
+from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.models import setting_text
+from referral_desk.ui.ops import op, save_op
 from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
-    MessageBar,
-    breakable,
-    name_heading,
+    fill_reference_combo,
     named,
     reference_combo,
     save_cancel_buttons,
@@ -82,9 +83,7 @@ class SettingDialog(QDialog):
         row.addStretch(1)
         form.addRow("Moving to", row)
 
-        self.prison = reference_combo(
-            [i.label for i in services.reference.list("prison")], "Prison"
-        )
+        self.prison = reference_combo([], "Prison")  # the lists are read on the worker
         self.prison_error = FieldError()
         box = QVBoxLayout()
         box.setSpacing(1)
@@ -93,9 +92,7 @@ class SettingDialog(QDialog):
         label = QLabel("&Prison")
         label.setBuddy(self.prison)
         form.addRow(label, box)
-        self.area = reference_combo(
-            [i.label for i in services.reference.list("area")], "Probation area"
-        )
+        self.area = reference_combo([], "Probation area")
         label = QLabel("&Area")
         label.setBuddy(self.area)
         form.addRow(label, self.area)
@@ -138,6 +135,21 @@ class SettingDialog(QDialog):
         self.custody.toggled.connect(self._toggled)
         self._toggled(self.custody.isChecked())
         (self.community if person.setting == "custody" else self.custody).setFocus()
+        self.loaded = False  # True once the prison and area lists are in their combos
+        reference = services.reference
+
+        def read() -> tuple[list[str], list[str]]:
+            return [i.label for i in reference.list("prison")], [
+                i.label for i in reference.list("area")
+            ]
+
+        op(self, read).success(self._lists_read).run()
+
+    def _lists_read(self, lists: tuple[list[str], list[str]]) -> None:
+        prisons, areas = lists
+        fill_reference_combo(self.prison, prisons)
+        fill_reference_combo(self.area, areas)
+        self.loaded = True
 
     def _toggled(self, custody: bool) -> None:
         self.prison.setEnabled(custody)
@@ -155,21 +167,23 @@ class SettingDialog(QDialog):
             self.release_error.set_error(str(err))
             self.release.setFocus()
             return
-        try:
-            self.outcome = self.services.cases.change_setting(
-                self.person.id,
-                setting="custody" if custody else "community",
-                prison=self.prison.currentText() if custody else "",
-                area=self.area.currentText(),
-                office=self.office.text(),
-                # "" clears a release date the officer emptied; None would leave it unchanged.
-                expected_release_date=release if release is not None else "",
-                tell_providers=self.tell.isEnabled() and self.tell.isChecked(),
-            )
-        except DomainError as err:
-            self.message_bar.show_message(str(err), kind="error")
-            return
-        self.saved, self.follow_ups_created = self.outcome.person, self.outcome.follow_ups
+        change, person_id = self.services.cases.change_setting, self.person.id
+        fields = {
+            "setting": "custody" if custody else "community",
+            "prison": self.prison.currentText() if custody else "",
+            "area": self.area.currentText(),
+            "office": self.office.text(),
+            # "" clears a release date the officer emptied; None would leave it unchanged.
+            "expected_release_date": release if release is not None else "",
+            "tell_providers": self.tell.isEnabled() and self.tell.isChecked(),
+        }
+        save_op(
+            self, lambda: change(person_id, **fields), bar=self.message_bar, retry=self._save
+        ).success(self._saved).run()
+
+    def _saved(self, outcome: SettingChange) -> None:
+        self.outcome = outcome
+        self.saved, self.follow_ups_created = outcome.person, outcome.follow_ups
         self.accept()
 
     def result_text(self) -> str:

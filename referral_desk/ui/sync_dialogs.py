@@ -73,6 +73,7 @@ from referral_desk.ui.models import kind_label as follow_up_kind_label
 from referral_desk.ui.passphrase_dialog import PassphraseDialog, StrengthLabel, passphrase_problem
 from referral_desk.ui.sync_menu import ACTIONS, SYNC_MENU, make_sync_actions
 from referral_desk.ui.sync_models import ConflictRow, ConflictTableModel
+from referral_desk.ui.tables import tip_elided_cells
 from referral_desk.ui.widgets import (
     FieldError,
     fit_to_screen,
@@ -80,7 +81,6 @@ from referral_desk.ui.widgets import (
     named,
     run_dialog,
     save_cancel_buttons,
-    tip_elided_cells,
 )
 from referral_desk.ui.worker import Worker
 

@@ -18,7 +18,8 @@ from typing import Any
 from PySide6.QtGui import QColor
 
 from referral_desk.services.sync import ConflictView
-from referral_desk.ui.models import AMBER, GREY, Column, RecordTableModel, day_number
+from referral_desk.ui.models import AMBER, GREY
+from referral_desk.ui.tables import Column, RecordTableModel, day_number
 from referral_desk.ui.widgets import fmt_date, fmt_datetime
 
 RECORD_LABELS = {

@@ -2,9 +2,11 @@
 recovery code shown once, and changing the passphrase.
 
 The dialogs never open the data themselves: each is given an `attempt` that takes an `Unlock`
-and raises `DomainError` when it fails (at start: opening the data folder; in a locked
-window: `services.security`), so a wrong passphrase is shown in the dialog, with the delay
-before the next try counted down, and nothing else happens.
+and raises `DomainError` when it fails (opening the data folder), so a wrong passphrase is
+shown in the dialog, with the delay before the next try counted down, and nothing else
+happens. That attempt runs on the GUI thread: at start there is no window and no worker yet,
+and nothing else on screen to keep painting. A locked window unlocks on its lock screen
+(`ui/lock.py`, on the paused worker); changing the passphrase runs through `ui.ops`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.errors import DomainError, ValidationError, WrongPassphrase
 from referral_desk.services.security import SecurityService, Unlock
+from referral_desk.ui.messages import error_text
+from referral_desk.ui.ops import op
 from referral_desk.ui.passphrase_dialog import StrengthLabel, passphrase_problem
 from referral_desk.ui.widgets import FieldError, keep_default, named, save_cancel_buttons
 
@@ -37,20 +41,6 @@ FORGOT = (
     "Forgot it? The recovery code you wrote down at set-up unlocks the data and lets you "
     "choose a new passphrase."
 )
-
-
-def security_attempt(security: SecurityService) -> Attempt:
-    """An `attempt` for a window whose data is locked (`services.security`)."""
-
-    def attempt(unlock: Unlock) -> None:
-        if unlock.kind == "recovery":
-            security.unlock_with_recovery_code(unlock.secret, unlock.new_passphrase)
-        elif unlock.kind == "os_login":
-            security.unlock_with_os_login()
-        else:
-            security.unlock(unlock.secret)
-
-    return attempt
 
 
 def _secret_field(name: str, description: str) -> QLineEdit:
@@ -371,6 +361,7 @@ class ChangePassphraseDialog(QDialog):
         layout.addWidget(buttons)
         for edit in (self.new_edit, self.again_edit):
             edit.textChanged.connect(lambda _t: self.strength.show_for(self.new_edit.text()))
+        self._changing = False
         self.old_edit.setFocus()
 
     def _change(self) -> None:
@@ -380,12 +371,21 @@ class ChangePassphraseDialog(QDialog):
         if problem:
             self.error.set_error(problem)
             return
-        try:
-            self._security.change_passphrase(self.old_edit.text(), self.new_edit.text())
-        except DomainError as err:
-            self.error.set_error(str(err))
-            if isinstance(err, WrongPassphrase):
-                self.old_edit.clear()
-                self.old_edit.setFocus()
+        if self._changing:  # Enter pressed again while the key is being re-wrapped
             return
+        self._changing = True
+        security, old, new = self._security, self.old_edit.text(), self.new_edit.text()
+        op(self, lambda: security.change_passphrase(old, new)).busy().success(
+            self._changed
+        ).failure(self._refused).run()
+
+    def _changed(self, _result: object) -> None:
+        self._changing = False
         self.accept()
+
+    def _refused(self, err: BaseException) -> None:
+        self._changing = False
+        self.error.set_error(error_text(err))
+        if isinstance(err, WrongPassphrase):
+            self.old_edit.clear()
+            self.old_edit.setFocus()

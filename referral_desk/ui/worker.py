@@ -12,16 +12,18 @@ signal (a direct connection then), so tests that use it exercise the same callba
 While the client is locked (issue 12) the database key is gone, so the worker is paused: the job
 in hand finishes, `paused` is emitted, and nothing else starts (jobs submitted meanwhile wait in
 the queue) and no result is delivered (a page would redraw, an error box would open over the
-lock screen) until `resume()`.
+lock screen) until `resume()`. The lock's own work is the exception: a job submitted with
+`while_paused=True` (dropping the data key, deriving it again from the passphrase) runs and is
+delivered while paused, ahead of the waiting jobs, so even unlocking never blocks painting.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import queue
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +45,7 @@ class _Job:
     job_id: int
     fn: Callable[[], Any]
     kind: str | None = None
+    while_paused: bool = False
 
 
 class Worker(QObject):
@@ -70,10 +73,13 @@ class Worker(QObject):
         self._dropped: dict[int, OnDropped] = {}
         self._latest: dict[str, int] = {}  # kind -> newest job id of that kind
         self._kinds: dict[int, str] = {}  # job id -> kind, for jobs that have one
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._while_paused: set[int] = set()  # ids of jobs that run and deliver while paused
+        # Both queues are guarded by `_gate`; the thread takes `_urgent` first, and `_jobs`
+        # only while not paused.
+        self._jobs: deque[_Job] = deque()
+        self._urgent: deque[_Job] = deque()
         self._thread: threading.Thread | None = None
         self._stopped = False
-        # Pausing: the thread waits at `_gate` before starting a job while `_paused`.
         self._gate = threading.Condition()
         self._paused = False
         self._running = False  # a job is executing on the thread (guarded by _gate)
@@ -91,17 +97,19 @@ class Worker(QObject):
         *,
         kind: str | None = None,
         on_dropped: OnDropped | None = None,
+        while_paused: bool = False,
     ) -> int:
         """Run `fn()` off the UI thread; call `on_done(result)` or `on_error(exc)` on the UI thread.
 
         With a `kind`, a later job of the same kind supersedes this one: if it has not started
         it is skipped, and its outcome is never delivered (`on_dropped` is called instead, so
         busy feedback can be undone). Give a kind to reads only, never to a write.
+        `while_paused` is for the lock's own work only (see the module docstring).
         UI code submits through `ui.ops.op`, which fills these in.
         """
         if self._stopped:
             raise RuntimeError("worker is stopped")
-        job = _Job(next(self._ids), fn, kind)
+        job = _Job(next(self._ids), fn, kind, while_paused)
         was_idle = not self._callbacks
         self._callbacks[job.job_id] = (on_done, on_error)
         if on_dropped is not None:
@@ -109,16 +117,20 @@ class Worker(QObject):
         if kind is not None:
             self._latest[kind] = job.job_id
             self._kinds[job.job_id] = kind
+        if while_paused:
+            self._while_paused.add(job.job_id)
         if was_idle:
             self.busy_changed.emit(True)
         if self._synchronous:
-            if self._paused:
+            if self._paused and not while_paused:
                 self._held_jobs.append(job)
             else:
                 self._run(job)
         else:
             self._ensure_thread()
-            self._queue.put(job)
+            with self._gate:
+                (self._urgent if while_paused else self._jobs).append(job)
+                self._gate.notify_all()
         return job.job_id
 
     def is_idle(self) -> bool:
@@ -156,20 +168,16 @@ class Worker(QObject):
         """Finish the job in hand, drop queued ones and join the thread (call on window close)."""
         if self._stopped:
             return
-        self._stopped = True
-        with self._gate:  # a paused thread wakes up and leaves
+        with self._gate:  # jobs not started yet are dropped; a waiting thread wakes and leaves
+            self._stopped = True
+            self._jobs.clear()
+            self._urgent.clear()
             self._gate.notify_all()
         thread = self._thread
         if thread is not None:
-            # Drain jobs not started yet: their results would arrive after the window is gone.
-            try:
-                while True:
-                    self._queue.get_nowait()
-            except queue.Empty:
-                pass
-            self._queue.put(None)
             thread.join()
         self._callbacks.clear()
+        self._while_paused.clear()
         self._dropped.clear()
         self._kinds.clear()
         self._held.clear()
@@ -181,15 +189,21 @@ class Worker(QObject):
             self._thread = threading.Thread(target=self._loop, name="referral-desk-db", daemon=True)
             self._thread.start()
 
+    def _next_job(self) -> _Job | None:
+        """The next job to run (the lock's own first); None once stopped. Holds `_gate`."""
+        while not self._stopped:
+            if self._urgent:
+                return self._urgent.popleft()
+            if self._jobs and not self._paused:
+                return self._jobs.popleft()
+            self._gate.wait()
+        return None
+
     def _loop(self) -> None:
         while True:
-            job = self._queue.get()
-            if job is None:
-                return
             with self._gate:
-                while self._paused and not self._stopped:
-                    self._gate.wait()
-                if self._stopped:
+                job = self._next_job()
+                if job is None:
                     return
                 self._running = True
             try:
@@ -224,9 +238,10 @@ class Worker(QObject):
         callbacks = self._callbacks.get(job_id)
         if callbacks is None:  # stopped meanwhile
             return
-        if self._paused:
+        if self._paused and job_id not in self._while_paused:
             self._held.append((job_id, result, error))
             return
+        self._while_paused.discard(job_id)
         on_done, on_error = callbacks
         on_dropped = self._dropped.pop(job_id, None)
         superseded = self._superseded(job_id)

@@ -35,6 +35,19 @@ def settings(tmp_path: Path) -> QSettings:
 
 
 @pytest.fixture
+def host(qtbot: Any) -> Iterator[QWidget]:
+    """A window that owns a worker, as the main window does: a dialog tested on its own is
+    opened on it and finds the worker through `ui.ops` (wait with `wait_ops`)."""
+    from referral_desk.ui.worker import Worker
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    worker = Worker(widget)
+    yield widget
+    worker.stop()
+
+
+@pytest.fixture
 def window(app: Any, qtbot: Any, settings: QSettings) -> Iterator[Any]:
     from referral_desk.ui.main_window import MainWindow
 
@@ -63,6 +76,12 @@ class Gui:
     def wait_idle(self, win: Any, timeout: int = 5000) -> None:
         """Wait until every background load has been delivered to the UI thread."""
         self.qtbot.waitUntil(getattr(win, "is_settled", win.worker.is_idle), timeout=timeout)
+
+    def wait_ops(self, widget: Any, timeout: int = 5000) -> None:
+        """Wait until the ops of the window `widget` belongs to have all been delivered."""
+        from referral_desk.ui.ops import find_worker
+
+        self.qtbot.waitUntil(find_worker(widget).is_idle, timeout=timeout)
 
     def on_next_dialog(self, callback: Callable[[Any], None], *, timeout_ms: int = 5000) -> list:
         """Run `callback(dialog)` once the next modal dialog is open (it blocks in exec()).

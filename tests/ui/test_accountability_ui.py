@@ -33,6 +33,7 @@ def test_opening_a_person_in_the_client_is_in_the_managers_view(qtbot, window, a
     # An officer is told it is a manager's view.
     join_another_team(app.db)
     window.actions_by_name["person_access"].trigger()
+    gui.wait_idle(window)  # read (and refused) on the worker
     assert "Only a manager" in window.message_bar.text()
     leave_the_team(app.db)
     shown: list = []
@@ -44,6 +45,7 @@ def test_opening_a_person_in_the_client_is_in_the_managers_view(qtbot, window, a
 
     gui.on_next_dialog(check)
     window.actions_by_name["person_access"].trigger()
+    qtbot.waitUntil(lambda: bool(shown))  # read on the worker, then shown
     assert shown == [1, "Alex Morgan"]
     with app.db.read() as s:
         from referral_desk.store.access_models import RecordAccess
@@ -51,25 +53,26 @@ def test_opening_a_person_in_the_client_is_in_the_managers_view(qtbot, window, a
         assert [r.kind for r in s.query(RecordAccess)] == ["open"]
 
 
-def test_the_export_action_writes_both_files(window, app, tmp_path: Path) -> None:
+def test_the_export_action_writes_both_files(qtbot, window, app, tmp_path: Path) -> None:
     pid = app.people.add(given_name="Pat", family_name="Asked", date_of_birth="1980-01-02").id
     out = tmp_path / "out"
     out.mkdir()
-    written = export_person(app, window, pid, ask=lambda _s: str(out / "sar.pdf"))
-    assert written is not None
+    assert export_person(app, window, pid, ask=lambda _s: str(out / "sar.pdf"))
+    qtbot.waitUntil(window.worker.is_idle)  # written on the worker
     assert sorted(p.name for p in out.iterdir()) == ["sar.json", "sar.pdf"]
     assert json.loads((out / "sar.json").read_text("utf-8"))["person"]["given_name"] == "Pat"
     assert "Saved sar.pdf and sar.json" in window.message_bar.text()
-    assert export_person(app, window, pid, ask=lambda _s: "") is None  # cancelled
+    assert not export_person(app, window, pid, ask=lambda _s: "")  # cancelled
 
 
-def test_retention_lists_ids_and_erases_after_confirmation(qtbot, app, monkeypatch):
+def test_retention_lists_ids_and_erases_after_confirmation(qtbot, app, gui, host, monkeypatch):
     old = app.people.add(given_name="Old", family_name="Case", date_of_birth="1960-01-02").id
     app.cases.close_case(old, "2015-01-01")
     leave_the_team(app.db)
-    dialog = RetentionDialog(app)
+    dialog = RetentionDialog(app, host)
     qtbot.addWidget(dialog)
     dialog.show()
+    gui.wait_ops(host)
     assert dialog.table.rowCount() == 1 and dialog.table.item(0, 0).text() == old
     assert "Old" not in dialog.summary.text()
     asked: list[str] = []
@@ -87,6 +90,7 @@ def test_retention_lists_ids_and_erases_after_confirmation(qtbot, app, monkeypat
     assert asked == ["Erase everything held about this person?"]
     monkeypatch.setattr("referral_desk.ui.accountability.confirm", answer(True))
     dialog.erase()
+    gui.wait_ops(host)
     assert app.people.list() == [] and dialog.table.rowCount() == 0 and dialog.erased == 1
     assert not dialog.erase_button.isEnabled()
     assert dialog.message_bar.text() == "Erased 1 record."
@@ -98,18 +102,21 @@ def test_the_access_dialog_with_no_rows(qtbot) -> None:
     assert dialog.table.rowCount() == 0
 
 
-def test_the_retention_period_in_preferences_is_a_managers_setting(qtbot, app) -> None:
+def test_the_retention_period_in_preferences_is_a_managers_setting(qtbot, app, gui, host) -> None:
     from referral_desk.ui.preferences import PreferencesDialog
 
     join_another_team(app.db)
-    dialog = PreferencesDialog(app)
+    dialog = PreferencesDialog(app, host)
     qtbot.addWidget(dialog)
+    gui.wait_ops(host)
     assert dialog.retention_years.value() == 7 and not dialog.retention_years.isEnabled()
     dialog.reject()
     leave_the_team(app.db)
-    dialog = PreferencesDialog(app)
+    dialog = PreferencesDialog(app, host)
     qtbot.addWidget(dialog)
+    gui.wait_ops(host)
     assert dialog.retention_years.isEnabled()
     dialog.retention_years.setValue(9)
     dialog._save()
+    gui.wait_ops(host)
     assert app.retention.years() == 9

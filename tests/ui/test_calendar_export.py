@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +29,20 @@ def referral(app: Any) -> Any:
 
 
 @pytest.fixture
-def window(qtbot: Any) -> QWidget:
-    """A stand-in main window with the message bar the export reports into."""
-    from referral_desk.ui.widgets import MessageBar
+def window(qtbot: Any) -> Iterator[QWidget]:
+    """A stand-in main window with the message bar the export reports into and the worker
+    it writes on."""
+    from referral_desk.ui.message_bar import MessageBar
+    from referral_desk.ui.worker import Worker
 
     win = QWidget()
     win.message_bar = MessageBar(win)  # type: ignore[attr-defined]
+    win.worker = Worker(win)  # type: ignore[attr-defined]
     QVBoxLayout(win).addWidget(win.message_bar)  # type: ignore[attr-defined]
     qtbot.addWidget(win)
     win.show()
-    return win
+    yield win
+    win.worker.stop()  # type: ignore[attr-defined]
 
 
 @pytest.mark.gui
@@ -55,7 +60,8 @@ def test_export_asks_for_a_file_writes_it_and_reports(
         return str(tmp_path / "my-follow-ups"), filters.split(";;")[0]
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
-    assert export_calendar(app, window) == 1
+    assert export_calendar(app, window)
+    qtbot.waitUntil(window.worker.is_idle)  # written on the worker
     assert asked == ["Export follow-ups to calendar"]
     written = tmp_path / "my-follow-ups.ics"  # the extension is added
     (event,) = Calendar.from_ical(written.read_bytes()).walk("VEVENT")
@@ -72,7 +78,7 @@ def test_cancelling_the_file_dialog_writes_nothing(
     from referral_desk.ui.calendar_export import export_calendar
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: ("", "")))
-    assert export_calendar(app, window) is None
+    assert not export_calendar(app, window)
     assert list(tmp_path.glob("*.ics")) == []
     assert window.message_bar.text() == ""
 
@@ -81,15 +87,7 @@ def test_cancelling_the_file_dialog_writes_nothing(
 def test_a_refused_file_shows_the_reason(qtbot, app, referral, window, tmp_path: Path) -> None:
     from referral_desk.ui.calendar_export import export_calendar
 
-    assert export_calendar(app, window, tmp_path / "missing" / "x.ics") is None
+    assert export_calendar(app, window, tmp_path / "missing" / "x.ics")
+    qtbot.waitUntil(window.worker.is_idle)
     assert window.message_bar.kind == "error"
     assert "folder" in window.message_bar.text()
-
-
-@pytest.mark.gui
-def test_menu_action_has_a_shortcut(qtbot, app, window) -> None:
-    from referral_desk.ui.calendar_export import make_export_action
-
-    action = make_export_action(app, window)
-    assert action.shortcut().toString() == "Ctrl+Shift+C"
-    assert action.text().replace("&", "") == "Export follow-ups to calendar…"

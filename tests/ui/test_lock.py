@@ -61,6 +61,12 @@ def unlock_by_keyboard(qtbot: Any, window: MainWindow, passphrase: str) -> None:
     assert screen.passphrase.hasFocus() or QApplication.focusWidget() is None
     qtbot.keyClicks(screen.passphrase, passphrase)
     qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
+    wait_answer(qtbot, window)
+
+
+def wait_answer(qtbot: Any, window: MainWindow) -> None:
+    """Wait for the passphrase to be checked (on the worker: the lock screen keeps painting)."""
+    qtbot.waitUntil(lambda: not window.locker.is_unlocking(), timeout=5000)
 
 
 class Steps:
@@ -210,6 +216,7 @@ def test_a_wrong_passphrase_says_so_and_stays_locked(qtbot, app, window) -> None
     assert window.is_locked() and screen.passphrase.text() == TEST_PASSPHRASE
     qtbot.waitUntil(screen.unlock_button.isEnabled, timeout=5000)
     qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)  # and works once it is over
+    wait_answer(qtbot, window)
     assert not window.is_locked() and not app.security.is_locked()
 
 
@@ -364,6 +371,7 @@ def test_the_lock_time_is_a_team_setting_of_at_most_30_minutes(qtbot, app, gui, 
     gui.on_next_dialog(set_in_preferences)
     window.actions_by_name["preferences"].trigger()
     assert app.team_settings.lock_minutes() == 7
+    gui.wait_idle(window)  # the window reads the new lock time on the worker
     assert window.locker.idle.interval_ms() == 7 * 60_000
 
 
@@ -463,10 +471,12 @@ def test_a_forgotten_passphrase_is_replaced_with_the_recovery_code(qtbot, app, w
     qtbot.keyClicks(screen.new_passphrase, "a brand new passphrase")
     qtbot.keyClicks(screen.repeat_passphrase, "a brand new passphrase?")
     qtbot.keyClick(screen.repeat_passphrase, Qt.Key.Key_Return)
+    wait_answer(qtbot, window)
     assert window.is_locked() and "not the same" in screen.error.text()
     qtbot.keyClicks(screen.new_passphrase, "a brand new passphrase")
     qtbot.keyClicks(screen.repeat_passphrase, "a brand new passphrase")
     qtbot.keyClick(screen.repeat_passphrase, Qt.Key.Key_Return)
+    wait_answer(qtbot, window)
     assert not window.is_locked() and not app.security.is_locked()
 
     window.lock()

@@ -31,8 +31,9 @@ from unlocking import open_test_services as open_services
 from referral_desk.domain.errors import ValidationError
 from referral_desk.services.base import Clock
 from referral_desk.ui.main import ask_first_profile, start_window
-from referral_desk.ui.main_window import ACTIONS, MENUS, MainWindow
+from referral_desk.ui.main_window import MainWindow
 from referral_desk.ui.messages import UNEXPECTED, error_text, show_error
+from referral_desk.ui.window_actions import ACTIONS, MENUS
 from referral_desk.ui.worker import Worker
 
 pytestmark = pytest.mark.gui
@@ -84,7 +85,7 @@ def test_every_control_has_an_accessible_name(qtbot, app, window, referred) -> N
     window.open_person(referred["person"].id)
     qtbot.waitUntil(window.is_settled)
     assert unnamed_controls(window) == []
-    from referral_desk.ui.my_day import FollowUpDoneDialog, RescheduleDialog
+    from referral_desk.ui.follow_up_dialogs import FollowUpDoneDialog, RescheduleDialog
     from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
     from referral_desk.ui.person_dialog import PersonDialog
     from referral_desk.ui.person_view import ConsentDialog, HandOverDialog
@@ -162,6 +163,7 @@ def test_first_run_asks_for_the_profile(qtbot, tmp_path) -> None:
 
         def fill(dialog) -> None:
             assert dialog.windowTitle() == "Welcome to Referral Desk"
+            qtbot.waitUntil(lambda: dialog.loaded)  # read on the start-up worker
             qtbot.keyClick(dialog.name, Qt.Key.Key_Return)  # empty name: refused inline
             assert "Your name is needed" in dialog.name_error.text()
             qtbot.keyClicks(dialog.name, "Alex Morgan")
@@ -232,6 +234,7 @@ def test_shown_window_leaves_start_up_objects_out_of_full_collections(qtbot, app
 
 def test_preferences_save_profile_and_local_settings(qtbot, app, gui, window, tmp_path) -> None:
     def edit(dialog) -> None:
+        qtbot.waitUntil(lambda: dialog.loaded)  # read on the window's worker
         assert dialog.name.text() == "Alex Morgan"
         assert not hasattr(dialog.role, "setCurrentIndex")  # shown, never picked
         dialog.page_size.setCurrentText("A5")
@@ -239,8 +242,8 @@ def test_preferences_save_profile_and_local_settings(qtbot, app, gui, window, tm
         qtbot.keyClicks(dialog.shared_store, str(tmp_path))
         dialog.email.clear()
         qtbot.keyClicks(dialog.email, "not-an-email")
-        qtbot.keyClick(dialog.email, Qt.Key.Key_Return)
-        assert "Email address is not valid" in dialog.message_bar.text()
+        qtbot.keyClick(dialog.email, Qt.Key.Key_Return)  # saved on the worker, refused
+        qtbot.waitUntil(lambda: "Email address is not valid" in dialog.message_bar.text())
         dialog.email.clear()
         qtbot.keyClicks(dialog.email, "alex@probation.example")
         qtbot.keyClick(dialog.email, Qt.Key.Key_Return)
@@ -273,6 +276,7 @@ def test_calendar_export_from_the_file_menu(
     target = tmp_path / "follow-ups.ics"
     monkeypatch.setattr("referral_desk.ui.calendar_export.ask_path", lambda parent: target)
     gui.key(window, "Ctrl+Shift+C")
+    gui.wait_idle(window)  # written on the worker
     assert target.exists()
     assert "Exported 1 open follow-up" in window.message_bar.text()
 

@@ -12,17 +12,14 @@ from referral_desk.services.dto import FollowUpView, TimelineEvent
 from referral_desk.ui.models import (
     GREY,
     RED,
-    ROW_ROLE,
-    SORT_ROLE,
-    FilterProxy,
     FollowUpTableModel,
     NeedsTableModel,
     PeopleTableModel,
     ReferralsTableModel,
     ReleasesTableModel,
     TimelineTableModel,
-    day_number,
 )
+from referral_desk.ui.tables import ROW_ROLE, SORT_ROLE, FilterProxy
 
 pytestmark = pytest.mark.gui
 
@@ -194,7 +191,3 @@ def test_waiting_referrals_and_timeline_texts(app, referred) -> None:
     )
     timeline.set_rows([day_only])
     assert timeline.index(0, 0).data() == "2 Mar 2026"  # no invented time of day
-
-
-def test_day_number_orders_dates_and_blanks() -> None:
-    assert day_number(None) < day_number(date(1900, 1, 1)) < day_number(date(2026, 3, 2))

@@ -114,6 +114,7 @@ def test_reschedule_with_a_quick_choice(qtbot, app, gui, window, home) -> None:
     target = page.selected_follow_up()
 
     def move(dialog) -> None:
+        qtbot.waitUntil(lambda: dialog.calendar is not None)  # read on the worker
         assert dialog.date.text() == "3 March 2026"  # next working day, spelt out
         gui.button(dialog, "In 1 week").click()
         qtbot.keyClick(dialog.date, Qt.Key.Key_Return)

@@ -152,3 +152,53 @@ def test_progress_moves_a_dialog_that_closes_at_the_end(qtbot, window) -> None:
     _wait_idle(qtbot, window)
     assert results == ["done"]
     qtbot.waitUntil(lambda: window.findChild(QProgressDialog) is None, timeout=2000)
+
+
+def test_the_locks_own_work_runs_while_paused_ahead_of_waiting_work(qtbot, window) -> None:
+    """Locked: ordinary ops wait (queued and undelivered); an op marked `while_locked` runs
+    and is delivered at once (dropping the key, checking a passphrase), then the rest run
+    after `resume()` in the order they were asked for."""
+    worker = find_worker(window)
+    worker.pause()
+    order: list[str] = []
+    op(window, lambda: order.append("ran: page load")).success(
+        lambda _r: order.append("shown: page load")
+    ).run()
+    op(window, lambda: order.append("ran: unlock")).while_locked().success(
+        lambda _r: order.append("shown: unlock")
+    ).run()
+    qtbot.waitUntil(lambda: "shown: unlock" in order, timeout=5000)
+    assert order == ["ran: unlock", "shown: unlock"]
+    worker.resume()
+    _wait_idle(qtbot, window)
+    assert order[2:] == ["ran: page load", "shown: page load"]
+
+
+def test_save_op_keeps_the_form_and_offers_try_again_for_a_busy_database(qtbot) -> None:
+    from referral_desk.domain.errors import DatabaseBusy
+    from referral_desk.ui.message_bar import MessageBar
+    from referral_desk.ui.ops import save_op
+
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    worker = Worker(dialog)
+    bar = MessageBar(dialog)
+    tries: list[int] = []
+
+    def save() -> None:
+        tries.append(1)
+        if len(tries) == 1:
+            raise DatabaseBusy("The data is busy. Try again in a moment.")
+
+    def again() -> None:
+        save_op(dialog, save, bar=bar, retry=again).success(lambda _r: dialog.accept()).run()
+
+    dialog.show()
+    again()
+    qtbot.waitUntil(worker.is_idle, timeout=5000)
+    assert dialog.isVisible() and bar.kind == "error"
+    assert bar.action_button.isVisible() and bar.action_button.text() == "&Try again"
+    bar.action_button.click()
+    qtbot.waitUntil(worker.is_idle, timeout=5000)
+    assert len(tries) == 2 and not dialog.isVisible()
+    worker.stop()

@@ -130,7 +130,8 @@ def test_results_model_passes_modeltester(qtmodeltester, results) -> None:
 def test_results_model_through_sort_proxy_passes_modeltester(qtmodeltester, results) -> None:
     from PySide6.QtCore import QSortFilterProxyModel
 
-    from referral_desk.ui.service_models import SORT_ROLE, ServiceResultsModel
+    from referral_desk.ui.service_models import ServiceResultsModel
+    from referral_desk.ui.tables import SORT_ROLE
 
     model = ServiceResultsModel()
     model.set_results(results, TODAY)
@@ -145,12 +146,8 @@ def test_results_model_through_sort_proxy_passes_modeltester(qtmodeltester, resu
 def test_results_cells_say_what_an_officer_needs(results) -> None:
     from PySide6.QtCore import Qt
 
-    from referral_desk.ui.service_models import (
-        STALE_COLOUR,
-        STALE_ROLE,
-        ResultColumn,
-        ServiceResultsModel,
-    )
+    from referral_desk.ui.service_models import STALE_COLOUR, ResultColumn, ServiceResultsModel
+    from referral_desk.ui.tables import STALE_ROLE
 
     model = ServiceResultsModel()
     model.set_results(results, TODAY)
@@ -186,7 +183,8 @@ def test_results_cells_say_what_an_officer_needs(results) -> None:
 def test_sort_roles_sort_by_value_not_text(results) -> None:
     from PySide6.QtCore import QSortFilterProxyModel, Qt
 
-    from referral_desk.ui.service_models import SORT_ROLE, ResultColumn, ServiceResultsModel
+    from referral_desk.ui.service_models import ResultColumn, ServiceResultsModel
+    from referral_desk.ui.tables import SORT_ROLE
 
     model = ServiceResultsModel()
     model.set_results(results, TODAY)
@@ -279,25 +277,3 @@ def test_history_model_passes_modeltester_and_shows_labels(qtmodeltester) -> Non
     assert cell(2, HistoryColumn.REASON) == "No capacity"
     assert cell(2, HistoryColumn.NOTE) == "Full until April"
     assert cell(2, HistoryColumn.NOTE, Qt.ItemDataRole.ToolTipRole) == "Full until\nApril"
-
-
-@pytest.mark.gui
-def test_detail_html_escapes_text_and_never_shows_a_confidential_address() -> None:
-    from referral_desk.services.dto import LocationView
-    from referral_desk.ui.service_models import service_detail_html
-
-    location = LocationView(id="l", address_1="1 Secret Road", postcode="LS1 1AA")
-    refuge = result(
-        "<b>Refuge</b>",
-        confidential_address=True,
-        location=location,
-        phone="0800 000 111",
-        assured_date=date(2024, 1, 5),
-        assurer="Kim",
-    )
-    html = service_detail_html(refuge, today=TODAY, category_labels={}, method_labels={})
-    assert "<b>Refuge</b>" not in html and "&lt;b&gt;Refuge&lt;/b&gt;" in html
-    assert "Secret Road" not in html
-    assert "Confidential address" in html
-    assert "0800 000 111" in html
-    assert "may be out of date" in html and "by Kim" in html

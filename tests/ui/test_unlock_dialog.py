@@ -18,7 +18,6 @@ from referral_desk.ui.unlock_dialog import (
     RecoveryCodeDialog,
     SetPassphraseDialog,
     UnlockDialog,
-    security_attempt,
 )
 
 pytestmark = pytest.mark.gui
@@ -124,19 +123,21 @@ def test_the_recovery_code_stays_until_confirmed_written_down(qtbot: Any) -> Non
     assert not dialog.isVisible() and dialog.result() == RecoveryCodeDialog.DialogCode.Accepted
 
 
-def test_change_passphrase_in_preferences(app: Any, qtbot: Any) -> None:
-    dialog = ChangePassphraseDialog(app.security)
+def test_change_passphrase_in_preferences(app: Any, qtbot: Any, gui: Any, host: Any) -> None:
+    dialog = ChangePassphraseDialog(app.security, host)
     qtbot.addWidget(dialog)
     dialog.old_edit.setText("not the passphrase")
     dialog.new_edit.setText("changed passphrase")
     dialog.again_edit.setText("changed passphrase")
     dialog.ok_button.click()
+    gui.wait_ops(host)
     assert "not right" in dialog.error.text() and dialog.old_edit.text() == ""
     dialog.old_edit.setText(TEST_PASSPHRASE)
     dialog.ok_button.click()
+    gui.wait_ops(host)
     assert dialog.result() == ChangePassphraseDialog.DialogCode.Accepted
     app.security.lock()
-    locked = UnlockDialog(security_attempt(app.security))
+    locked = UnlockDialog(lambda unlock: app.security.unlock(unlock.secret))
     qtbot.addWidget(locked)
     locked.passphrase_edit.setText("changed passphrase")
     locked.unlock_button.click()

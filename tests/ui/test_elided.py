@@ -6,17 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent
-from PySide6.QtGui import QHelpEvent, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QTableView, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from referral_desk.ui.widgets import (
-    ZERO_WIDTH_SPACE,
-    ElidedLabel,
-    breakable,
-    full_text_tip,
-    tip_elided_cells,
-)
+from referral_desk.ui.elided import ZERO_WIDTH_SPACE, ElidedLabel, breakable, full_text_tip
 
 pytestmark = pytest.mark.gui
 
@@ -63,28 +55,3 @@ def test_elided_label_wraps_words_before_eliding(qtbot: Any) -> None:
     lines, elided = label._lines(width)
     assert not elided and lines[0].strip() == "one two three"
     assert label.heightForWidth(width) == 3 * label.fontMetrics().lineSpacing()
-
-
-def test_cut_off_table_cells_show_their_whole_text_as_a_tooltip(qtbot: Any) -> None:
-    model = QStandardItemModel(2, 1)
-    model.setItem(0, 0, QStandardItem("Short"))
-    model.setItem(1, 0, QStandardItem("A very long note " * 20))
-    view = tip_elided_cells(QTableView())
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.setColumnWidth(0, 120)
-    view.resize(300, 200)
-    view.show()
-    qtbot.waitExposed(view)
-
-    def tip_for(row: int) -> str:
-        QToolTip.hideText()
-        rect = view.visualRect(model.index(row, 0))
-        pos = rect.center()
-        event = QHelpEvent(QEvent.Type.ToolTip, pos, view.viewport().mapToGlobal(pos))
-        view.viewportEvent(event)
-        return QToolTip.text() if QToolTip.isVisible() else ""
-
-    assert tip_for(0) == ""
-    assert "A very long note A very long note" in tip_for(1)
-    QToolTip.hideText()
