@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import DatabaseBusy
-from referral_desk.services.base import Clock, ServiceBase, officer_of
+from referral_desk.services.base import Clock, ServiceBase, Session, officer_of
 from referral_desk.services.common import get_live
 from referral_desk.services.dto import Record
 from referral_desk.services.permissions import require_manager

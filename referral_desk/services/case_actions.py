@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.domain.followup_rules import on_transfer
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, FollowUpKind
-from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.base import ServiceBase, Session, officer_of
 from referral_desk.services.common import get_live, parse_date
 from referral_desk.services.dto import PersonView, SettingChange
 from referral_desk.services.people import clean_person_fields, resolve_reference_fields

@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from referral_desk.domain.dates import parse_typed_date
 from referral_desk.domain.errors import NotFound, ValidationError
 from referral_desk.domain.identifiers import looks_like_reference, normalise_reference
+from referral_desk.services.base import Session
 from referral_desk.store.changelog import blank_personal_fields, log_tombstones
 from referral_desk.store.models import Referral, SyncedBase
 from referral_desk.store.ownership import live_dependents, tombstoned, waiting_dependents

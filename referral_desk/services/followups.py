@@ -7,13 +7,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.domain.followup_rules import next_progress_review
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, FollowUpKind
-from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.base import ServiceBase, Session, officer_of
 from referral_desk.services.common import get_live, live_referral_of, parse_date
 from referral_desk.services.dto import FollowUpView
 from referral_desk.services.reference import follow_up_rules

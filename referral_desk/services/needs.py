@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.domain.lifecycle import check_need_transition
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
 from referral_desk.domain.text import clean_line
-from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.base import ServiceBase, Session, officer_of
 from referral_desk.services.common import after_last, erase, get_live, parse_date
 from referral_desk.services.dto import NeedView
 from referral_desk.services.reference import reference_items, require_code

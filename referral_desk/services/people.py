@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
@@ -18,7 +17,7 @@ from referral_desk.domain.people import (
 )
 from referral_desk.domain.text import clean_line
 from referral_desk.services.access_log import AccessLog
-from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.base import ServiceBase, Session, officer_of
 from referral_desk.services.common import erase, get_live, live_referral_of, parse_date
 from referral_desk.services.dto import PersonDetail, PersonView
 from referral_desk.services.reference import resolve_item

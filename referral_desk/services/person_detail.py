@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from referral_desk.services.base import Session
 from referral_desk.services.common import get_live
 from referral_desk.services.dto import (
     FollowUpView,

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from referral_desk.documents.model import NeedLine, ProviderFormData, SlipData
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.services.access_log import AccessLog
-from referral_desk.services.base import FileWritingService, officer_of
+from referral_desk.services.base import FileWritingService, Session, officer_of
 from referral_desk.services.common import get_referral
 from referral_desk.services.needs import category_labels
 from referral_desk.store.models import (

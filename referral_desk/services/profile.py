@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
-from referral_desk.services.base import ServiceBase
+from referral_desk.services.base import ServiceBase, Session
 from referral_desk.services.dto import OfficerView
 from referral_desk.services.reference import find_item, reference_items
 from referral_desk.services.roles import shown_role

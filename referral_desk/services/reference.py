@@ -7,7 +7,6 @@ import unicodedata
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
@@ -15,7 +14,7 @@ from referral_desk.domain.followup_rules import FollowUpRules
 from referral_desk.domain.roles import KEEPER
 from referral_desk.domain.text import clean_line
 from referral_desk.domain.workdays import WorkingCalendar
-from referral_desk.services.base import ServiceBase
+from referral_desk.services.base import ServiceBase, Session
 from referral_desk.services.dto import ReferenceItemView
 from referral_desk.services.roles import require_in
 from referral_desk.store.models import ReferenceItem, TeamSetting

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ConsentRequired, ValidationError
 from referral_desk.domain.fields import field
@@ -23,7 +22,7 @@ from referral_desk.domain.states import (
     ReferralState,
 )
 from referral_desk.domain.text import clean_line
-from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.base import ServiceBase, Session, officer_of
 from referral_desk.services.common import (
     after_last,
     erase,

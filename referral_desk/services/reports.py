@@ -21,13 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.reports import export, followups, freshness, outcomes, unmet_needs
 from referral_desk.reports.model import Report
 from referral_desk.reports.suppression import DEFAULT_THRESHOLD
-from referral_desk.services.base import FileWritingService
+from referral_desk.services.base import FileWritingService, Session
 from referral_desk.services.common import parse_date
 from referral_desk.store.models import TeamSetting
 

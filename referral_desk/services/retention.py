@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ValidationError
-from referral_desk.services.base import ServiceBase
+from referral_desk.services.base import ServiceBase, Session
 from referral_desk.services.common import erase
 from referral_desk.services.dto import Record
 from referral_desk.services.permissions import require_manager

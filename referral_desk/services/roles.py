@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import NotFound, NotPermitted, ValidationError
 from referral_desk.domain.roles import (
@@ -25,7 +24,7 @@ from referral_desk.domain.roles import (
     highest,
     role_name,
 )
-from referral_desk.services.base import ServiceBase
+from referral_desk.services.base import ServiceBase, Session
 from referral_desk.services.dto import Record
 from referral_desk.store.models import Officer
 from referral_desk.store.trust import (

@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session
 
 from referral_desk.services.access_log import AccessLog, accesses_of
-from referral_desk.services.base import FileWritingService
+from referral_desk.services.base import FileWritingService, Session
 from referral_desk.services.common import get_live
 from referral_desk.services.needs import category_labels
 from referral_desk.services.reference import reference_items

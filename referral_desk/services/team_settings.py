@@ -9,10 +9,8 @@ longer than `MAX_LOCK_MINUTES` (the information-governance limit) nor lock it ev
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import ValidationError
-from referral_desk.services.base import ServiceBase
+from referral_desk.services.base import ServiceBase, Session
 from referral_desk.services.roles import require_in
 from referral_desk.store.models import TeamSetting
 from referral_desk.store.seed import team_setting_id
