@@ -6,8 +6,6 @@ import re
 import unicodedata
 from datetime import date
 
-from sqlalchemy import select
-
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.domain.followup_rules import FollowUpRules
@@ -18,23 +16,13 @@ from referral_desk.services.base import ServiceBase, Session
 from referral_desk.services.dto import ReferenceItemView
 from referral_desk.services.roles import require_in
 from referral_desk.store.models import ReferenceItem, TeamSetting
+from referral_desk.store.reference_queries import reference_items
 from referral_desk.store.seed import (
     reference_data_missing,
     reference_id,
     seed_reference_data,
     team_setting_id,
 )
-
-
-def reference_items(
-    session: Session, list_name: str, include_deprecated: bool = False
-) -> list[ReferenceItem]:
-    stmt = select(ReferenceItem).where(
-        ReferenceItem.list_name == list_name, ReferenceItem.deleted_at.is_(None)
-    )
-    if not include_deprecated:
-        stmt = stmt.where(ReferenceItem.deprecated_at.is_(None))
-    return list(session.scalars(stmt.order_by(ReferenceItem.sort_order, ReferenceItem.label)))
 
 
 def require_code(session: Session, list_name: str, code: str, what: str) -> ReferenceItem:
