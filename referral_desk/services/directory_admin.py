@@ -64,6 +64,7 @@ from referral_desk.store.models import (
     ServiceArea,
     ServiceCategory,
 )
+from referral_desk.store.soft_delete import INCLUDE_DELETED
 
 SERVICE_REFERRAL_METHODS_EXTRA = ("drop_in",)
 PROBLEM_REASONS = ("no_capacity", "could_not_contact")
@@ -782,7 +783,10 @@ class DirectoryAdminService(FileWritingService):
     @staticmethod
     def _replace_categories(session: Session, service_id: str, codes: list[str]) -> None:
         rows = list(
-            session.scalars(select(ServiceCategory).where(ServiceCategory.service_id == service_id))
+            session.scalars(
+                select(ServiceCategory).where(ServiceCategory.service_id == service_id),
+                execution_options=INCLUDE_DELETED,  # a removed category comes back as it was
+            )
         )
         now = utcnow()
         by_code: dict[str, ServiceCategory] = {}

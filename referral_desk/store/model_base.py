@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, String, event
+from sqlalchemy import DateTime, MetaData, String, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -67,3 +67,8 @@ def _assign_id(target: SyncedBase, _args: tuple, kwargs: dict) -> None:
     """Ids exist from construction, so related rows can be built before the first flush."""
     if kwargs.get("id") is None:
         kwargs["id"] = new_id()
+
+
+def column_keys(model: type[Base]) -> list[str]:
+    """The model's mapped column attributes, in table order (an export lists them all)."""
+    return [col.key for col in inspect(model).columns]

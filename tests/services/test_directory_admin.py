@@ -17,6 +17,7 @@ from referral_desk.services.directory_admin import (
 )
 from referral_desk.store.directory_models import DirectoryCorrection
 from referral_desk.store.models import ChangeEntry, Service, ServiceArea
+from referral_desk.store.soft_delete import INCLUDE_DELETED
 
 
 @pytest.fixture
@@ -148,9 +149,8 @@ def test_service_areas_can_be_set_on_their_own(
     view = admin.set_service_areas(service.id, ["Wakefield"])
     assert view.areas == ("Wakefield",)
     with app.db.read() as session:
-        areas = list(
-            session.scalars(select(ServiceArea).where(ServiceArea.service_id == service.id))
-        )
+        every = select(ServiceArea).where(ServiceArea.service_id == service.id)
+        areas = list(session.scalars(every, execution_options=INCLUDE_DELETED))
     assert {(a.name, a.deleted_at is None) for a in areas} == {
         ("Leeds", False),
         ("Wakefield", True),
