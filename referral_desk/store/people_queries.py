@@ -54,3 +54,9 @@ def highest_need_priority(session: Session, person_id: str) -> int:
     """The largest priority number among the person's live needs (0 when none)."""
     stmt = select(func.max(Need.priority)).where(Need.person_id == person_id)
     return session.scalar(stmt) or 0
+
+
+def people_closed_by(session: Session, latest: date) -> list[Person]:
+    """Live people whose case closed on or before `latest`, oldest closure first."""
+    stmt = select(Person).where(Person.closed_on.is_not(None), Person.closed_on <= latest)
+    return list(session.scalars(stmt.order_by(Person.closed_on, Person.id)))

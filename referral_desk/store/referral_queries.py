@@ -9,9 +9,10 @@ its service.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from referral_desk.store.models import (
@@ -126,3 +127,34 @@ def referrals_waiting(
     if officer_id:
         stmt = stmt.where(Referral.made_by_officer_id == officer_id)
     return [(ref, days) for ref, days in session.execute(stmt, execution_options=INCLUDE_DELETED)]
+
+
+def last_change_at(session: Session, column: Any, key_column: Any, key: str) -> datetime | None:
+    """The latest `column` among history rows whose `key_column` is `key` (deleted rows
+    count: history is ordered by time, and a new change must sort after every earlier one)."""
+    stmt = select(func.max(column)).where(key_column == key)
+    return session.scalar(stmt, execution_options=INCLUDE_DELETED)
+
+
+def by_reference(session: Session, reference: str) -> Referral | None:
+    """The live referral with this short reference (e.g. K7M-3QH), or None."""
+    return session.scalar(select(Referral).where(Referral.reference == reference))
+
+
+def first_sent_at(session: Session, referral_id: str) -> datetime | None:
+    """When the referral was (first found) sent, from its history."""
+    stmt = select(ReferralStatusChange.at).where(
+        ReferralStatusChange.referral_id == referral_id, ReferralStatusChange.to_status == "sent"
+    )
+    return session.scalar(stmt)
+
+
+def sent_references(session: Session) -> list[tuple[str, datetime]]:
+    """(reference, when sent) of every live referral's "sent" changes, by reference."""
+    stmt = (
+        select(Referral.reference, ReferralStatusChange.at)
+        .join(ReferralStatusChange, ReferralStatusChange.referral_id == Referral.id)
+        .where(ReferralStatusChange.to_status == "sent")
+        .order_by(Referral.reference)
+    )
+    return [(ref, at) for ref, at in session.execute(stmt)]
