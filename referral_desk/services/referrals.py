@@ -392,29 +392,3 @@ class ReferralService(ServiceBase):
             # With its history, follow-ups and timeline notes (`store.ownership`).
             erase(session, [ref], self.clock.now())
         self.db.checkpoint()
-
-    def update_details(self, ref_or_id: str, **fields) -> ReferralView:
-        allowed = {
-            "appointment_place",
-            "provider_contact",
-            "accessibility_needs",
-            "interpreter_language",
-            "availability",
-            "appointment_at",
-        }
-        if set(fields) - allowed:
-            raise ValidationError(
-                "Unknown referral field: " + ", ".join(sorted(set(fields) - allowed))
-            )
-        values = {
-            key: parse_datetime(value, "Appointment")
-            if key == "appointment_at"
-            else field("referral", key).clean(value)
-            for key, value in fields.items()
-        }
-        with self._write(reason="edit referral") as session:
-            ref = get_referral(session, ref_or_id)
-            for key, value in values.items():
-                setattr(ref, key, value)
-            session.flush()
-            return referral_view(session, ref)
