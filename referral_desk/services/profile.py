@@ -70,7 +70,7 @@ class ProfileService(ServiceBase):
 
     def officers(self) -> list[OfficerView]:
         with self._read() as session:
-            rows = session.scalars(officers(session))
+            rows = officers(session)
             book = role_book(session)
             return [
                 OfficerView.from_row(o, role=shown_role(book, o.public_key or None)) for o in rows

@@ -144,7 +144,7 @@ class RoleService(ServiceBase):
         with self._read() as session:
             require_in(session, MANAGER)
             book = role_book(session)
-            rows = session.scalars(officers(session))
+            rows = officers(session)
             return [self._view(session, book, o) for o in rows]
 
     def publish_key(self) -> None:
