@@ -15,17 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import DatabaseBusy
-from referral_desk.services.base import Clock, ServiceBase, officer_of
+from referral_desk.services.base import Clock, ServiceBase, Session, officer_of
 from referral_desk.services.common import get_live
 from referral_desk.services.dto import Record
 from referral_desk.services.permissions import require_manager_in
 from referral_desk.store.access_models import ACCESS_KINDS, RecordAccess
+from referral_desk.store.access_queries import accessed_since, accesses_to
 from referral_desk.store.database import Database
-from referral_desk.store.models import Officer, Person, SiteState
+from referral_desk.store.models import Person, SiteState
+from referral_desk.store.person_record_queries import officer_names
+from referral_desk.store.soft_delete import live
 
 DEDUP_WINDOW = timedelta(minutes=5)
 
@@ -43,21 +43,7 @@ def recent_access(
     session: Session, person_id: str, officer_id: str | None, kind: str, now: datetime
 ) -> bool:
     """Has this officer noted the same kind of access to this person within the window?"""
-    officer = (
-        RecordAccess.officer_id == officer_id if officer_id else RecordAccess.officer_id.is_(None)
-    )
-    found = session.scalar(
-        select(RecordAccess.id)
-        .where(
-            RecordAccess.person_id == person_id,
-            officer,
-            RecordAccess.kind == kind,
-            RecordAccess.at > now - DEDUP_WINDOW,
-            RecordAccess.deleted_at.is_(None),
-        )
-        .limit(1)
-    )
-    return found is not None
+    return accessed_since(session, person_id, officer_id, kind, now - DEDUP_WINDOW)
 
 
 def note_access(session: Session, person_id: str, kind: str, now: datetime) -> bool:
@@ -100,8 +86,7 @@ class AccessLog:
                 session.info["officer_id"] = officer_id
                 session.info["write_context"].officer_id = officer_id
                 for pid, what, when in self._waiting:
-                    person = session.get(Person, pid)
-                    if person is not None and person.deleted_at is None:
+                    if live(session, Person, pid) is not None:
                         note_access(session, pid, what, when)
         except DatabaseBusy:
             del self._waiting[:-1000]  # bounded: the newest wait for the next chance
@@ -120,12 +105,8 @@ class AccessLogService(ServiceBase):
 
 def accesses_of(session: Session, person_id: str) -> list[AccessView]:
     """The same list without the role check: the subject access export includes it."""
-    names = dict(session.execute(select(Officer.id, Officer.name)).all())
-    rows = session.scalars(
-        select(RecordAccess)
-        .where(RecordAccess.person_id == person_id, RecordAccess.deleted_at.is_(None))
-        .order_by(RecordAccess.at.desc(), RecordAccess.id)
-    )
+    names = officer_names(session)
+    rows = accesses_to(session, person_id)
     return [
         AccessView(
             at=r.at,

@@ -13,6 +13,10 @@ from referral_desk.files import OutputGuard
 from referral_desk.store.database import Database
 from referral_desk.store.models import SiteState
 
+# The unit of work every use case runs in. Use-case modules take the type from here, so that
+# this is the one module of the layer that imports SQLAlchemy (an import-linter contract).
+__all__ = ["Clock", "FileWritingService", "ServiceBase", "Session", "officer_of"]
+
 
 @dataclass
 class Clock:

@@ -24,13 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from icalendar import Calendar, Event
-from sqlalchemy import or_, select
 
 from referral_desk.domain.states import FollowUpKind
 from referral_desk.services.base import FileWritingService
 from referral_desk.services.dto import FollowUpView
 from referral_desk.services.followups import follow_up_views
-from referral_desk.store.models import FollowUp
+from referral_desk.store.followup_queries import calendar_follow_ups
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
@@ -131,15 +130,7 @@ class CalendarService(FileWritingService):
         """The file's bytes and how many open follow-ups it holds."""
         since = self.clock.today() - timedelta(days=KEEP_CLOSED_DAYS)
         with self._read() as session:
-            stmt = select(FollowUp).where(
-                or_(
-                    (FollowUp.deleted_at.is_(None)) & (FollowUp.done_on.is_(None)),
-                    FollowUp.due_on >= since,
-                )
-            )
-            if officer_id:
-                stmt = stmt.where(FollowUp.officer_id == officer_id)
-            rows = list(session.scalars(stmt.order_by(FollowUp.due_on, FollowUp.id)))
+            rows = calendar_follow_ups(session, since, officer_id)
             views = follow_up_views(session, rows)
             updated = {r.id: r.updated_at for r in rows if r.updated_at is not None}
             removed = {r.id for r in rows if r.deleted_at is not None}

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.domain.followup_rules import on_transfer
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, FollowUpKind
-from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.base import ServiceBase, Session, officer_of
 from referral_desk.services.common import get_live, parse_date
 from referral_desk.services.dto import PersonView, SettingChange
 from referral_desk.services.people import clean_person_fields, resolve_reference_fields
 from referral_desk.services.reference import follow_up_rules, working_calendar
+from referral_desk.store import referral_queries
 from referral_desk.store.models import CaseNote, FollowUp, Officer, Person, Referral
 
 # (setting, prison, area)
@@ -42,15 +40,8 @@ def move_text(before: Place, after: Place) -> str:
 
 
 def open_referrals(session: Session, person_id: str) -> list[Referral]:
-    return list(
-        session.scalars(
-            select(Referral).where(
-                Referral.person_id == person_id,
-                Referral.deleted_at.is_(None),
-                Referral.status.in_([s.value for s in OPEN_REFERRAL_STATES]),
-            )
-        )
-    )
+    states = [s.value for s in OPEN_REFERRAL_STATES]
+    return referral_queries.open_referrals(session, person_id, states)
 
 
 def _tell_providers(session: Session, person: Person, today: date, note: str) -> int:
@@ -167,13 +158,7 @@ class CaseActionService(ServiceBase):
             person = get_live(session, Person, person_id, "person")
             officer = get_live(session, Officer, officer_id, "officer")
             person.owner_officer_id = officer.id
-            for fu in session.scalars(
-                select(FollowUp).where(
-                    FollowUp.person_id == person.id,
-                    FollowUp.done_on.is_(None),
-                    FollowUp.deleted_at.is_(None),
-                )
-            ):
+            for fu in referral_queries.pending_follow_ups(session, person_id=person.id):
                 fu.officer_id = officer.id
             session.flush()
             return PersonView.from_row(person)

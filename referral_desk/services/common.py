@@ -7,16 +7,17 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.dates import parse_typed_date
 from referral_desk.domain.errors import NotFound, ValidationError
 from referral_desk.domain.identifiers import looks_like_reference, normalise_reference
+from referral_desk.services.base import Session
 from referral_desk.store.changelog import blank_personal_fields, log_tombstones
+from referral_desk.store.erasure import records_waiting_for_a_parent
 from referral_desk.store.models import Referral, SyncedBase
 from referral_desk.store.ownership import live_dependents, tombstoned, waiting_dependents
-from referral_desk.store.sync_models import SyncPending, scrub_erased_entries, synced_models
+from referral_desk.store.referral_queries import by_reference, last_change_at
+from referral_desk.store.soft_delete import rows_by_id
+from referral_desk.store.sync_models import scrub_erased_entries, synced_models
 
 T = TypeVar("T", bound=SyncedBase)
 
@@ -47,7 +48,7 @@ def after_last(session: Session, column: Any, key_column: Any, key: str, now: da
     History is ordered by time; two changes in one action (draft then sent) or a coarse system
     clock must still sort in the order they were made.
     """
-    last = session.scalar(select(func.max(column)).where(key_column == key))
+    last = last_change_at(session, column, key_column, key)
     if last is not None and now <= last:
         return last + timedelta(microseconds=1)
     return now
@@ -78,8 +79,8 @@ def get_referral(session: Session, ref_or_id: str) -> Referral:
         return get_live(session, Referral, text, "referral")
     if looks_like_reference(text):
         ref = normalise_reference(text)
-        obj = session.scalar(select(Referral).where(Referral.reference == ref))
-        if obj is not None and obj.deleted_at is None:
+        obj = by_reference(session, ref)
+        if obj is not None:
             return obj
     raise NotFound("No referral with that reference or id.")
 
@@ -115,7 +116,7 @@ def erase(session: Session, rows: list[SyncedBase], when: datetime) -> None:
             dep_model = models[table]
             for start in range(0, len(dep_ids), 500):
                 chunk = dep_ids[start : start + 500]
-                for obj in session.scalars(select(dep_model).where(dep_model.id.in_(chunk))):
+                for obj in rows_by_id(session, dep_model, chunk).values():
                     targets.setdefault(f"{table}:{obj.id}", obj)
     for row in targets.values():
         blank_personal_fields(row)
@@ -124,7 +125,7 @@ def erase(session: Session, rows: list[SyncedBase], when: datetime) -> None:
     by_table: dict[str, list[str]] = defaultdict(list)
     for row in targets.values():
         by_table[type(row).__tablename__].append(row.id)
-    waiting = session.execute(select(SyncPending.table_name, SyncPending.record_id)).all()
+    waiting = records_waiting_for_a_parent(session)
     if waiting:
         found = waiting_dependents(session, [(t, r) for t, r in waiting], by_table)
         fresh = []

@@ -21,7 +21,7 @@ from referral_desk.store.directory_models import CORRECTION_STATUSES, DirectoryC
 from referral_desk.store.models import Service
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from referral_desk.services.base import Session
 
 
 class CorrectionsService(KeeperServiceBase):

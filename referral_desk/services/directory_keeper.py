@@ -19,7 +19,7 @@ from referral_desk.services.roles import require_in
 from referral_desk.store.directory_admin_queries import officer_name
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from referral_desk.services.base import Session
 
 
 class KeeperServiceBase(FileWritingService):

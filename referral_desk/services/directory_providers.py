@@ -29,7 +29,7 @@ from referral_desk.store.directory_admin_queries import (
 from referral_desk.store.models import Location, Organisation
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from referral_desk.services.base import Session
 
 
 class ProviderEditorService(KeeperServiceBase):

@@ -44,7 +44,7 @@ from referral_desk.store.directory_admin_queries import (
 from referral_desk.store.models import Location, Organisation, Service
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from referral_desk.services.base import Session
 
 
 class ServiceEditorService(KeeperServiceBase):

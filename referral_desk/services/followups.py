@@ -6,18 +6,17 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.domain.followup_rules import next_progress_review
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, FollowUpKind
-from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.base import ServiceBase, Session, officer_of
 from referral_desk.services.common import get_live, live_referral_of, parse_date
 from referral_desk.services.dto import FollowUpView
 from referral_desk.services.reference import follow_up_rules
-from referral_desk.store.models import FollowUp, Person, Referral, Service
+from referral_desk.store import followup_queries as queries
+from referral_desk.store.models import FollowUp, Person, Referral
+from referral_desk.store.soft_delete import live
 
 
 def follow_up_views(
@@ -37,31 +36,15 @@ def follow_up_views(
     people = dict(person_names or {})
     missing = {f.person_id for f in rows} - people.keys()
     if missing:
-        people.update(
-            (pid, f"{given} {family}".strip())
-            for pid, given, family in session.execute(
-                select(Person.id, Person.given_name, Person.family_name).where(
-                    Person.id.in_(missing)
-                )
-            )
-        )
+        people.update(queries.person_names(session, missing))
     refs: dict[str, Any] = dict(referrals or {})
     missing = {f.referral_id for f in rows if f.referral_id} - refs.keys()
     if missing:
-        refs.update(
-            (row.id, row)
-            for row in session.execute(
-                select(Referral.id, Referral.reference, Referral.service_id).where(
-                    Referral.id.in_(missing)
-                )
-            )
-        )
+        refs.update(queries.referral_references(session, missing))
     services = dict(service_names or {})
     missing = {r.service_id for r in refs.values()} - services.keys()
     if missing:
-        services.update(
-            session.execute(select(Service.id, Service.name).where(Service.id.in_(missing))).all()
-        )
+        services.update(queries.service_names(session, missing))
     out = []
     for f in rows:
         ref = refs.get(f.referral_id or "")
@@ -87,16 +70,13 @@ class FollowUpService(ServiceBase):
     ) -> list[FollowUpView]:
         due = parse_date(due_by, "Due-by date")
         with self._read() as session:
-            stmt = select(FollowUp).where(FollowUp.deleted_at.is_(None))
-            if not include_done:
-                stmt = stmt.where(FollowUp.done_on.is_(None))
-            if due is not None:
-                stmt = stmt.where(FollowUp.due_on <= due)
-            if officer_id:
-                stmt = stmt.where(FollowUp.officer_id == officer_id)
-            if person_id:
-                stmt = stmt.where(FollowUp.person_id == person_id)
-            rows = list(session.scalars(stmt.order_by(FollowUp.due_on, FollowUp.kind)))
+            rows = queries.follow_ups(
+                session,
+                include_done=include_done,
+                due_by=due,
+                officer_id=officer_id,
+                person_id=person_id,
+            )
             return follow_up_views(session, rows)
 
     def complete(self, follow_up_id: str, note: str = "") -> FollowUpView:
@@ -112,8 +92,8 @@ class FollowUpService(ServiceBase):
             fu.done_by_officer_id = officer_of(session)
             fu.result_note = note
             if fu.kind == FollowUpKind.REVIEW_PROGRESS and fu.referral_id:
-                ref = session.get(Referral, fu.referral_id)
-                if ref and ref.deleted_at is None and ref.status in OPEN_REFERRAL_STATES:
+                ref = live(session, Referral, fu.referral_id)
+                if ref and ref.status in OPEN_REFERRAL_STATES:
                     for item in next_progress_review(today, follow_up_rules(session)):
                         session.add(
                             FollowUp(

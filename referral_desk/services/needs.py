@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.domain.lifecycle import check_need_transition
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
 from referral_desk.domain.text import clean_line
-from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.base import ServiceBase, Session, officer_of
 from referral_desk.services.common import after_last, erase, get_live, parse_date
 from referral_desk.services.dto import NeedView
 from referral_desk.services.reference import reference_items, require_code
+from referral_desk.store import people_queries
 from referral_desk.store.models import Need, NeedStatusChange, Person
 
 
@@ -93,11 +91,7 @@ def check_priority(value: object) -> int:
 
 def _make_room(session: Session, person_id: str, place: int) -> None:
     """Renumber the person's needs 1..n in their order, leaving `place` free for a new one."""
-    needs = session.scalars(
-        select(Need)
-        .where(Need.person_id == person_id, Need.deleted_at.is_(None))
-        .order_by(Need.priority, Need.created_at)
-    )
+    needs = people_queries.needs(session, person_id)  # live ones, by priority then age
     for index, need in enumerate(needs, start=1):
         wanted = index if index < place else index + 1
         if need.priority != wanted:
@@ -133,14 +127,7 @@ class NeedService(ServiceBase):
             require_code(session, "need_category", category, "need category")
             if category == "other" and not description:
                 raise ValidationError("Describe a need logged as Other")
-            last = 1 + (
-                session.scalar(
-                    select(func.max(Need.priority)).where(
-                        Need.person_id == person.id, Need.deleted_at.is_(None)
-                    )
-                )
-                or 0
-            )
+            last = 1 + people_queries.highest_need_priority(session, person.id)
             place = last if wanted is None else min(wanted, last)
             if place < last:
                 _make_room(session, person.id, place)
@@ -205,22 +192,14 @@ class NeedService(ServiceBase):
     def list(self, person_id: str | None = None) -> list[NeedView]:
         with self._read() as session:
             labels = category_labels(session)
-            stmt = select(Need).where(Need.deleted_at.is_(None))
-            if person_id:
-                stmt = stmt.where(Need.person_id == person_id)
-            rows = session.scalars(stmt.order_by(Need.person_id, Need.priority, Need.created_at))
+            rows = people_queries.needs(session, person_id)
             return [need_view(n, labels) for n in rows]
 
     def reorder(self, person_id: str, need_ids: list[str]) -> list[NeedView]:
         """Set priorities 1..n in the given order (needs are tackled one after another)."""
         with self._write(reason="reorder needs") as session:
             person = get_live(session, Person, person_id, "person")
-            needs = {
-                n.id: n
-                for n in session.scalars(
-                    select(Need).where(Need.person_id == person.id, Need.deleted_at.is_(None))
-                )
-            }
+            needs = {n.id: n for n in people_queries.needs(session, person.id)}
             if set(need_ids) != set(needs):
                 raise ValidationError("The new order must list each of the person's needs once")
             for i, nid in enumerate(need_ids, start=1):

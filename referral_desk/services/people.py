@@ -5,9 +5,6 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, normalise_pnc
@@ -18,10 +15,11 @@ from referral_desk.domain.people import (
 )
 from referral_desk.domain.text import clean_line
 from referral_desk.services.access_log import AccessLog
-from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.base import ServiceBase, Session, officer_of
 from referral_desk.services.common import erase, get_live, live_referral_of, parse_date
 from referral_desk.services.dto import PersonDetail, PersonView
 from referral_desk.services.reference import resolve_item
+from referral_desk.store import people_queries
 from referral_desk.store.models import CaseNote, Person
 
 EDITABLE = (
@@ -137,18 +135,13 @@ def _key(p: Person) -> PersonKey:
 
 def find_duplicates(session: Session, candidate: PersonKey) -> list[tuple[str, str]]:
     """(person id, reason) of probable duplicates; only plausible rows are loaded."""
-    conds = []
-    if candidate.crn:
-        conds.append(Person.crn == candidate.crn)
-    if candidate.nomis:
-        conds.append(Person.nomis == candidate.nomis)
-    if candidate.date_of_birth:
-        conds.append(Person.date_of_birth == candidate.date_of_birth)
-    if candidate.family_name:
-        conds.append(func.lower(Person.family_name) == candidate.family_name.lower())
-    if not conds:
-        return []
-    rows = session.scalars(select(Person).where(Person.deleted_at.is_(None), or_(*conds)))
+    rows = people_queries.possible_duplicates(
+        session,
+        crn=candidate.crn or "",
+        nomis=candidate.nomis or "",
+        date_of_birth=candidate.date_of_birth,
+        family_name=candidate.family_name or "",
+    )
     return [(m.person_id, m.reason) for m in probable_duplicates(candidate, map(_key, rows))]
 
 
@@ -221,10 +214,7 @@ class PeopleService(ServiceBase):
 
     def list(self, owner_officer_id: str | None = None) -> list[PersonView]:
         with self._read() as session:
-            stmt = select(Person).where(Person.deleted_at.is_(None))
-            if owner_officer_id:
-                stmt = stmt.where(Person.owner_officer_id == owner_officer_id)
-            rows = session.scalars(stmt.order_by(Person.family_name, Person.given_name))
+            rows = people_queries.people(session, owner_officer_id)
             return [PersonView.from_row(p) for p in rows]
 
     def delete(self, person_id: str) -> None:

@@ -8,9 +8,8 @@ lands between a separate check and the change can never let the change through.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import NotPermitted
+from referral_desk.services.base import Session
 from referral_desk.services.roles import holds
 
 MANAGER = "manager"

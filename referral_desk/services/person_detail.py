@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from referral_desk.services.base import Session
 from referral_desk.services.common import get_live
 from referral_desk.services.dto import (
     FollowUpView,
@@ -22,17 +20,9 @@ from referral_desk.services.dto import (
 )
 from referral_desk.services.followups import follow_up_views
 from referral_desk.services.needs import category_labels, need_view
+from referral_desk.store import person_record_queries as records
 from referral_desk.store.models import (
-    CaseNote,
-    FollowUp,
-    Need,
-    NeedStatusChange,
-    Officer,
-    Organisation,
     Person,
-    Referral,
-    ReferralStatusChange,
-    Service,
 )
 
 
@@ -43,65 +33,15 @@ def _label(status: str | None) -> str:
 def load_person_detail(session: Session, person_id: str) -> PersonDetail:
     person = get_live(session, Person, person_id, "person")
     labels = category_labels(session)
-    needs = list(
-        session.scalars(
-            select(Need)
-            .where(Need.person_id == person.id, Need.deleted_at.is_(None))
-            .order_by(Need.priority, Need.created_at)
-        )
-    )
-    refs = list(
-        session.scalars(
-            select(Referral)
-            .where(Referral.person_id == person.id, Referral.deleted_at.is_(None))
-            .order_by(Referral.made_on.desc(), Referral.reference)
-        )
-    )
-    ref_ids = [r.id for r in refs]
-    need_ids = [n.id for n in needs]
-    # Names only: whole Service rows would decode every JSON column of every service.
-    services = {
-        row.id: row
-        for row in session.execute(
-            select(Service.id, Service.name, Service.organisation_id).where(
-                Service.id.in_({r.service_id for r in refs})
-            )
-        )
-    }
-    orgs = dict(
-        session.execute(
-            select(Organisation.id, Organisation.name).where(
-                Organisation.id.in_({s.organisation_id for s in services.values()})
-            )
-        ).all()
-    )
-    officers = dict(session.execute(select(Officer.id, Officer.name)).all())
-    ref_changes = list(
-        session.scalars(
-            select(ReferralStatusChange)
-            .where(ReferralStatusChange.referral_id.in_(ref_ids))
-            .order_by(ReferralStatusChange.at, ReferralStatusChange.id)
-        )
-    )
-    need_changes = list(
-        session.scalars(
-            select(NeedStatusChange)
-            .where(NeedStatusChange.need_id.in_(need_ids))
-            .order_by(NeedStatusChange.at, NeedStatusChange.id)
-        )
-    )
-    follow_ups = list(
-        session.scalars(
-            select(FollowUp)
-            .where(FollowUp.person_id == person.id, FollowUp.deleted_at.is_(None))
-            .order_by(FollowUp.due_on)
-        )
-    )
-    notes = list(
-        session.scalars(
-            select(CaseNote).where(CaseNote.person_id == person.id, CaseNote.deleted_at.is_(None))
-        )
-    )
+    needs = records.needs_of(session, person.id)
+    refs = records.referrals_of(session, person.id, newest_first=True)
+    services = records.service_summaries(session, {r.service_id for r in refs})
+    orgs = records.organisation_names(session, {s.organisation_id for s in services.values()})
+    officers = records.officer_names(session)
+    ref_changes = records.referral_history(session, [r.id for r in refs])
+    need_changes = records.need_history(session, [n.id for n in needs])
+    follow_ups = records.follow_ups_of(session, person.id)
+    notes = records.case_notes_of(session, person.id)
     history: dict[str, list[StatusChangeView]] = {}
     for ch in ref_changes:
         history.setdefault(ch.referral_id, []).append(

@@ -14,16 +14,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from referral_desk.documents.model import NeedLine, ProviderFormData, SlipData
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.services.access_log import AccessLog
-from referral_desk.services.base import FileWritingService, officer_of
+from referral_desk.services.base import FileWritingService, Session, officer_of
 from referral_desk.services.common import get_referral
 from referral_desk.services.needs import category_labels
+from referral_desk.store import referral_queries
 from referral_desk.store.models import (
     CaseNote,
     Location,
@@ -32,9 +30,9 @@ from referral_desk.store.models import (
     Organisation,
     Person,
     Referral,
-    ReferralStatusChange,
     Service,
 )
+from referral_desk.store.soft_delete import live
 
 PAGE_SIZES = ("A4", "A5")
 HOW_TO_GO = {
@@ -109,15 +107,11 @@ def provider_form_data(
     shared = set(ref.shared_info or [])
     needs: tuple[NeedLine, ...] = ()
     if "needs" in shared and ref.need_id:
-        need = session.get(Need, ref.need_id)
-        if need is not None and need.deleted_at is None:
+        need = live(session, Need, ref.need_id)
+        if need is not None:
             labels = category_labels(session)
             needs = (NeedLine(labels.get(need.category_code, ""), need.description),)
-    sent = session.scalar(
-        select(ReferralStatusChange.at)
-        .where(ReferralStatusChange.referral_id == ref.id)
-        .where(ReferralStatusChange.to_status == "sent")
-    )
+    sent = referral_queries.first_sent_at(session, ref.id)
     contact = person.contact_preferences if "contact_details" in shared else None
     return ProviderFormData(
         reference=ref.reference,
@@ -181,12 +175,7 @@ class PrintingService(FileWritingService):
         """References of referrals sent on `day` (default today): the batch print job."""
         day = day or self.clock.today()
         with self._read() as session:
-            rows = session.execute(
-                select(Referral.reference, ReferralStatusChange.at)
-                .join(ReferralStatusChange, ReferralStatusChange.referral_id == Referral.id)
-                .where(Referral.deleted_at.is_(None), ReferralStatusChange.to_status == "sent")
-                .order_by(Referral.reference)
-            )
+            rows = referral_queries.sent_references(session)
             return sorted({ref for ref, at in rows if at.date() == day})
 
     def batch_slips_pdf(self, refs: list[str], size: str | None = "A4") -> bytes:

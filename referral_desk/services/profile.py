@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
-from referral_desk.services.base import ServiceBase
+from referral_desk.services.base import ServiceBase, Session
 from referral_desk.services.dto import OfficerView
 from referral_desk.services.reference import find_item, reference_items
 from referral_desk.services.roles import shown_role
 from referral_desk.store.models import LocalSetting, Officer, SiteState, put_local_setting
+from referral_desk.store.reference_queries import officers
 from referral_desk.store.trust import publish_own_key, role_book
 
 PROFILE_FIELDS = ("name", "team", "office", "office_phone", "email")
@@ -72,9 +70,7 @@ class ProfileService(ServiceBase):
 
     def officers(self) -> list[OfficerView]:
         with self._read() as session:
-            rows = session.scalars(
-                select(Officer).where(Officer.deleted_at.is_(None)).order_by(Officer.name)
-            )
+            rows = officers(session)
             book = role_book(session)
             return [
                 OfficerView.from_row(o, role=shown_role(book, o.public_key or None)) for o in rows

@@ -6,36 +6,23 @@ import re
 import unicodedata
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.domain.followup_rules import FollowUpRules
 from referral_desk.domain.roles import KEEPER
 from referral_desk.domain.text import clean_line
 from referral_desk.domain.workdays import WorkingCalendar
-from referral_desk.services.base import ServiceBase
+from referral_desk.services.base import ServiceBase, Session
 from referral_desk.services.dto import ReferenceItemView
 from referral_desk.services.roles import require_in
 from referral_desk.store.models import ReferenceItem, TeamSetting
+from referral_desk.store.reference_queries import reference_items
 from referral_desk.store.seed import (
     reference_data_missing,
     reference_id,
     seed_reference_data,
     team_setting_id,
 )
-
-
-def reference_items(
-    session: Session, list_name: str, include_deprecated: bool = False
-) -> list[ReferenceItem]:
-    stmt = select(ReferenceItem).where(
-        ReferenceItem.list_name == list_name, ReferenceItem.deleted_at.is_(None)
-    )
-    if not include_deprecated:
-        stmt = stmt.where(ReferenceItem.deprecated_at.is_(None))
-    return list(session.scalars(stmt.order_by(ReferenceItem.sort_order, ReferenceItem.label)))
 
 
 def require_code(session: Session, list_name: str, code: str, what: str) -> ReferenceItem:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import ConsentRequired, ValidationError
 from referral_desk.domain.fields import field
 from referral_desk.domain.followup_rules import plan_for_transition
@@ -24,7 +21,7 @@ from referral_desk.domain.states import (
     ReferralState,
 )
 from referral_desk.domain.text import clean_line
-from referral_desk.services.base import ServiceBase, officer_of
+from referral_desk.services.base import ServiceBase, Session, officer_of
 from referral_desk.services.common import (
     after_last,
     erase,
@@ -40,6 +37,7 @@ from referral_desk.services.reference import (
     require_code,
     working_calendar,
 )
+from referral_desk.store import referral_queries
 from referral_desk.store.models import (
     FollowUp,
     Need,
@@ -50,6 +48,7 @@ from referral_desk.store.models import (
     ReferralStatusChange,
     Service,
 )
+from referral_desk.store.soft_delete import live, rows_by_id
 
 # States in which the provider has answered, so "check acceptance" is no longer needed.
 PROVIDER_ANSWERS = frozenset(
@@ -68,11 +67,7 @@ def referral_view(session: Session, ref: Referral, warnings: tuple[str, ...] = (
     person = session.get(Person, ref.person_id)
     history = []
     names: dict[str, str] = {}
-    for change in session.scalars(
-        select(ReferralStatusChange)
-        .where(ReferralStatusChange.referral_id == ref.id)
-        .order_by(ReferralStatusChange.at, ReferralStatusChange.id)
-    ):
+    for change in referral_queries.status_history(session, ref.id):
         oid = change.by_officer_id
         if oid and oid not in names:
             officer = session.get(Officer, oid)
@@ -91,7 +86,7 @@ def referral_view(session: Session, ref: Referral, warnings: tuple[str, ...] = (
 def unused_reference(session: Session) -> str:
     while True:
         ref = new_reference()
-        if session.scalar(select(Referral.id).where(Referral.reference == ref)) is None:
+        if not referral_queries.reference_taken(session, ref):
             return ref
 
 
@@ -130,15 +125,8 @@ def add_follow_ups(
 
 
 def open_referrals_to(session: Session, person_id: str, service_id: str) -> list[Referral]:
-    rows = session.scalars(
-        select(Referral).where(
-            Referral.person_id == person_id,
-            Referral.service_id == service_id,
-            Referral.deleted_at.is_(None),
-            Referral.status.in_([s.value for s in OPEN_REFERRAL_STATES]),
-        )
-    )
-    return list(rows)
+    states = [s.value for s in OPEN_REFERRAL_STATES]
+    return referral_queries.open_referrals(session, person_id, states, service_id)
 
 
 class ReferralService(ServiceBase):
@@ -345,8 +333,8 @@ class ReferralService(ServiceBase):
                     kinds=("check_acceptance",),
                 )
             if target == ReferralState.COMPLETED and outcome_value == Outcome.ACHIEVED:
-                need = session.get(Need, ref.need_id) if ref.need_id else None
-                if need is not None and need.deleted_at is None and need.status != "met":
+                need = live(session, Need, ref.need_id)
+                if need is not None and need.status != "met":
                     set_need_status(session, need, NeedStatus.MET, now, note="referral achieved")
             session.flush()
             return referral_view(session, ref)
@@ -355,15 +343,10 @@ class ReferralService(ServiceBase):
         self, session: Session, ref: Referral, note: str, kinds: tuple[str, ...] | None = None
     ) -> None:
         """Pending follow-ups that the new state answers are done: nothing left to chase."""
-        stmt = select(FollowUp).where(
-            FollowUp.referral_id == ref.id,
-            FollowUp.done_on.is_(None),
-            FollowUp.deleted_at.is_(None),
-            FollowUp.kind != "tell_provider",
+        pending = referral_queries.pending_follow_ups(
+            session, referral_id=ref.id, kinds=kinds or (), except_kind="tell_provider"
         )
-        if kinds:
-            stmt = stmt.where(FollowUp.kind.in_(kinds))
-        for fu in session.scalars(stmt):
+        for fu in pending:
             fu.done_on = self.clock.today()
             fu.done_at = self.clock.now()
             fu.done_by_officer_id = officer_of(session)  # who recorded the answering step
@@ -375,42 +358,20 @@ class ReferralService(ServiceBase):
 
     def list(self, person_id: str | None = None) -> list[ReferralView]:
         with self._read() as session:
-            stmt = select(Referral).where(Referral.deleted_at.is_(None))
-            if person_id:
-                stmt = stmt.where(Referral.person_id == person_id)
-            rows = list(session.scalars(stmt.order_by(Referral.made_on, Referral.reference)))
-            return self._views(session, rows)
+            return self._views(session, referral_queries.referrals(session, person_id))
 
     @staticmethod
     def _views(session: Session, rows: list[Referral]) -> list[ReferralView]:
         """Batch-load names for a list (no per-row queries, no history)."""
         sids = {r.service_id for r in rows}
         pids = {r.person_id for r in rows}
-        services = (
-            {s.id: s for s in session.scalars(select(Service).where(Service.id.in_(sids)))}
-            if sids
-            else {}
-        )
-        orgs = (
-            {
-                o.id: o.name
-                for o in session.scalars(
-                    select(Organisation).where(
-                        Organisation.id.in_({s.organisation_id for s in services.values()})
-                    )
-                )
-            }
-            if services
-            else {}
-        )
-        people = (
-            {
-                p.id: f"{p.given_name} {p.family_name}".strip()
-                for p in session.scalars(select(Person).where(Person.id.in_(pids)))
-            }
-            if pids
-            else {}
-        )
+        services = rows_by_id(session, Service, sids)
+        org_ids = {s.organisation_id for s in services.values()}
+        orgs = {o.id: o.name for o in rows_by_id(session, Organisation, org_ids).values()}
+        people = {
+            p.id: f"{p.given_name} {p.family_name}".strip()
+            for p in rows_by_id(session, Person, pids).values()
+        }
         out = []
         for r in rows:
             s = services.get(r.service_id)
@@ -431,29 +392,3 @@ class ReferralService(ServiceBase):
             # With its history, follow-ups and timeline notes (`store.ownership`).
             erase(session, [ref], self.clock.now())
         self.db.checkpoint()
-
-    def update_details(self, ref_or_id: str, **fields) -> ReferralView:
-        allowed = {
-            "appointment_place",
-            "provider_contact",
-            "accessibility_needs",
-            "interpreter_language",
-            "availability",
-            "appointment_at",
-        }
-        if set(fields) - allowed:
-            raise ValidationError(
-                "Unknown referral field: " + ", ".join(sorted(set(fields) - allowed))
-            )
-        values = {
-            key: parse_datetime(value, "Appointment")
-            if key == "appointment_at"
-            else field("referral", key).clean(value)
-            for key, value in fields.items()
-        }
-        with self._write(reason="edit referral") as session:
-            ref = get_referral(session, ref_or_id)
-            for key, value in values.items():
-                setattr(ref, key, value)
-            session.flush()
-            return referral_view(session, ref)

@@ -20,16 +20,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import ValidationError
 from referral_desk.reports import export, followups, freshness, outcomes, unmet_needs
 from referral_desk.reports.model import Report
 from referral_desk.reports.suppression import DEFAULT_THRESHOLD
-from referral_desk.services.base import FileWritingService
+from referral_desk.services.base import FileWritingService, Session
 from referral_desk.services.common import parse_date
-from referral_desk.store.models import TeamSetting
+from referral_desk.store.reference_queries import team_setting_value
 
 __all__ = [
     "FORMATS",
@@ -80,11 +77,7 @@ def parse_format(fmt: str) -> str:
 
 
 def read_threshold(session: Session) -> int:
-    value = session.scalar(
-        select(TeamSetting.value).where(
-            TeamSetting.key == THRESHOLD_SETTING, TeamSetting.deleted_at.is_(None)
-        )
-    )
+    value = team_setting_value(session, THRESHOLD_SETTING)
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return DEFAULT_THRESHOLD
     try:

@@ -12,16 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import ValidationError
-from referral_desk.services.base import ServiceBase
+from referral_desk.services.base import ServiceBase, Session
 from referral_desk.services.common import erase
 from referral_desk.services.dto import Record
 from referral_desk.services.permissions import require_manager_in
 from referral_desk.store.models import Person, TeamSetting
+from referral_desk.store.people_queries import people_closed_by
 from referral_desk.store.seed import team_setting_id
+from referral_desk.store.soft_delete import live
 
 SETTING_KEY = "retention_years"
 DEFAULT_YEARS = 7
@@ -53,8 +52,8 @@ def years_after(day: date, years: int) -> date:
 
 
 def retention_years(session: Session) -> int:
-    row = session.get(TeamSetting, team_setting_id(SETTING_KEY))
-    value = row.value if row is not None and row.deleted_at is None else None
+    row = live(session, TeamSetting, team_setting_id(SETTING_KEY))
+    value = row.value if row is not None else None
     if isinstance(value, int) and not isinstance(value, bool) and MIN_YEARS <= value <= MAX_YEARS:
         return value
     return DEFAULT_YEARS
@@ -75,15 +74,7 @@ def check_years(value: object) -> int:
 def due_people(session: Session, today: date, years: int) -> list[tuple[Person, date]]:
     """Live people whose case closed at least `years` ago, oldest closure first."""
     latest = years_after(today, -years)
-    rows = session.scalars(
-        select(Person)
-        .where(
-            Person.deleted_at.is_(None),
-            Person.closed_on.is_not(None),
-            Person.closed_on <= latest,
-        )
-        .order_by(Person.closed_on, Person.id)
-    )
+    rows = people_closed_by(session, latest)
     return [(p, years_after(p.closed_on, years)) for p in rows if p.closed_on is not None]
 
 

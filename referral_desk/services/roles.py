@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import NotFound, NotPermitted, ValidationError
 from referral_desk.domain.roles import (
     COMMISSIONER,
@@ -25,9 +22,11 @@ from referral_desk.domain.roles import (
     highest,
     role_name,
 )
-from referral_desk.services.base import ServiceBase
+from referral_desk.services.base import ServiceBase, Session
 from referral_desk.services.dto import Record
 from referral_desk.store.models import Officer
+from referral_desk.store.reference_queries import officers, officers_named
+from referral_desk.store.soft_delete import live
 from referral_desk.store.trust import (
     issue_grant,
     own_public_key,
@@ -145,9 +144,7 @@ class RoleService(ServiceBase):
         with self._read() as session:
             require_in(session, MANAGER)
             book = role_book(session)
-            rows = session.scalars(
-                select(Officer).where(Officer.deleted_at.is_(None)).order_by(Officer.name)
-            )
+            rows = officers(session)
             return [self._view(session, book, o) for o in rows]
 
     def publish_key(self) -> None:
@@ -171,14 +168,10 @@ class RoleService(ServiceBase):
 
 def _find_officer(session: Session, text: str) -> Officer:
     wanted = " ".join(str(text).split())
-    row = session.get(Officer, wanted)
-    if row is not None and row.deleted_at is None:
+    row = live(session, Officer, wanted)
+    if row is not None:
         return row
-    found = list(
-        session.scalars(
-            select(Officer).where(Officer.deleted_at.is_(None), Officer.name == wanted).limit(2)
-        )
-    )
+    found = officers_named(session, wanted)
     if len(found) == 1:
         return found[0]
     if found:

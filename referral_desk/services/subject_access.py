@@ -19,25 +19,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session
-
 from referral_desk.services.access_log import AccessLog, accesses_of
-from referral_desk.services.base import FileWritingService
+from referral_desk.services.base import FileWritingService, Session
 from referral_desk.services.common import get_live
 from referral_desk.services.needs import category_labels
 from referral_desk.services.reference import reference_items
+from referral_desk.store import person_record_queries as records
+from referral_desk.store.model_base import column_keys
 from referral_desk.store.models import (
-    CaseNote,
-    FollowUp,
-    Need,
-    NeedStatusChange,
-    Officer,
-    Organisation,
     Person,
-    Referral,
-    ReferralStatusChange,
-    Service,
     SyncedBase,
 )
 from referral_desk.store.timestamps import timestamp_text
@@ -60,84 +50,38 @@ def _plain(value: Any) -> Any:
 
 def _columns(obj: SyncedBase, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     out = {}
-    for col in inspect(type(obj)).columns:
-        if col.key in _SKIP or col.key in skip:
+    for key in column_keys(type(obj)):
+        if key in _SKIP or key in skip:
             continue
-        out[col.key] = _plain(getattr(obj, col.key))
+        out[key] = _plain(getattr(obj, key))
     return out
 
 
 def gather(session: Session, person_id: str, exported_at: datetime) -> dict[str, Any]:
     """Everything held about one live person, as JSON-ready plain data."""
     person = get_live(session, Person, person_id, "person")
-    officers = dict(session.execute(select(Officer.id, Officer.name)).all())
+    officers = records.officer_names(session)
 
     def who(officer_id: str | None) -> str:
         return officers.get(officer_id or "", "") if officer_id else ""
 
     labels = category_labels(session)
-    needs = list(
-        session.scalars(
-            select(Need)
-            .where(Need.person_id == person.id, Need.deleted_at.is_(None))
-            .order_by(Need.priority, Need.created_at)
-        )
-    )
+    needs = records.needs_of(session, person.id)
     need_history: dict[str, list[dict[str, Any]]] = {n.id: [] for n in needs}
-    for change in session.scalars(
-        select(NeedStatusChange)
-        .where(
-            NeedStatusChange.need_id.in_(list(need_history)), NeedStatusChange.deleted_at.is_(None)
-        )
-        .order_by(NeedStatusChange.at)
-    ):
+    for change in records.need_history(session, list(need_history)):
         item = _columns(change, frozenset({"id", "need_id", "created_at"}))
         item["by"] = who(change.by_officer_id)
         need_history[change.need_id].append(item)
-    refs = list(
-        session.scalars(
-            select(Referral)
-            .where(Referral.person_id == person.id, Referral.deleted_at.is_(None))
-            .order_by(Referral.made_on, Referral.reference)
-        )
-    )
-    services = {
-        row.id: row
-        for row in session.execute(
-            select(Service.id, Service.name, Service.organisation_id).where(
-                Service.id.in_({r.service_id for r in refs})
-            )
-        )
-    }
-    orgs = dict(
-        session.execute(
-            select(Organisation.id, Organisation.name).where(
-                Organisation.id.in_({s.organisation_id for s in services.values()})
-            )
-        ).all()
-    )
+    refs = records.referrals_of(session, person.id, newest_first=False)
+    services = records.service_summaries(session, {r.service_id for r in refs})
+    orgs = records.organisation_names(session, {s.organisation_id for s in services.values()})
     ref_history: dict[str, list[dict[str, Any]]] = {r.id: [] for r in refs}
-    for change in session.scalars(
-        select(ReferralStatusChange)
-        .where(
-            ReferralStatusChange.referral_id.in_(list(ref_history)),
-            ReferralStatusChange.deleted_at.is_(None),
-        )
-        .order_by(ReferralStatusChange.at)
-    ):
+    for change in records.referral_history(session, list(ref_history)):
         item = _columns(change, frozenset({"id", "referral_id", "created_at"}))
         item["by"] = who(change.by_officer_id)
         ref_history[change.referral_id].append(item)
-    follow_ups = session.scalars(
-        select(FollowUp)
-        .where(FollowUp.person_id == person.id, FollowUp.deleted_at.is_(None))
-        .order_by(FollowUp.due_on, FollowUp.id)
-    )
-    notes = session.scalars(
-        select(CaseNote)
-        .where(CaseNote.person_id == person.id, CaseNote.deleted_at.is_(None))
-        .order_by(CaseNote.at, CaseNote.id)
-    )
+    follow_ups = records.follow_ups_of(session, person.id)
+    notes = records.case_notes_of(session, person.id)
     references = {r.id: r.reference for r in refs}
     details = _columns(person)
     details["owner_officer"] = who(person.owner_officer_id)

@@ -9,13 +9,12 @@ longer than `MAX_LOCK_MINUTES` (the information-governance limit) nor lock it ev
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from referral_desk.domain.errors import ValidationError
-from referral_desk.services.base import ServiceBase
+from referral_desk.services.base import ServiceBase, Session
 from referral_desk.services.roles import require_in
 from referral_desk.store.models import TeamSetting
 from referral_desk.store.seed import team_setting_id
+from referral_desk.store.soft_delete import live
 
 LOCK_MINUTES_SETTING = "lock_after_idle_minutes"
 DEFAULT_LOCK_MINUTES = 5
@@ -42,8 +41,8 @@ class TeamSettingsService(ServiceBase):
     def lock_minutes(self) -> int:
         """Minutes without keyboard or mouse input after which the client locks."""
         with self._read() as session:
-            row = _row(session)
-            return lock_minutes_from(row.value if row and row.deleted_at is None else None)
+            row = live(session, TeamSetting, team_setting_id(LOCK_MINUTES_SETTING))
+            return lock_minutes_from(row.value if row else None)
 
     def set_lock_minutes(self, minutes: int) -> int:
         """Set the idle time before the client locks, for the whole team (synced).

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from referral_desk.store.models import SYNCED_MODELS, SyncedBase
+from referral_desk.store.model_base import SyncedBase
 
 # What the officer did with the record: opened it in the client, `show person` at the command
 # line, printed a slip or a provider form, exported everything held (subject access).
@@ -34,6 +34,3 @@ class RecordAccess(SyncedBase):
     officer_id: Mapped[str | None] = mapped_column(String(36))
     at: Mapped[datetime] = mapped_column(DateTime)
     kind: Mapped[str] = mapped_column(String(20), default="open")
-
-
-SYNCED_MODELS.setdefault(RecordAccess.__tablename__, RecordAccess)

@@ -26,23 +26,27 @@ manager, and let an exception propagate: the transaction is rolled back and noth
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date, datetime
 from itertools import chain
 from operator import itemgetter
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Date, DateTime, insert, inspect, select, update
+from sqlalchemy import Connection, insert, inspect, select, update
 from sqlalchemy import exc as exc_module
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import HybridClock
 from referral_desk.store import changelog, fts
+from referral_desk.store.bulk_encoding import (
+    caching_encoder,
+    encode_column,
+    fast_encode,
+    fast_processor,
+    new_ids,
+)
 from referral_desk.store.models import (
     AuditEntry,
     ChangeEntry,
@@ -51,7 +55,6 @@ from referral_desk.store.models import (
     SiteState,
     SyncedBase,
 )
-from referral_desk.store.timestamps import timestamp_text
 
 __all__ = ["BulkLoader", "fast_encode", "new_ids"]
 
@@ -61,112 +64,7 @@ _MAX_PARAMS = 999
 # Inserting these fires the full-text triggers (store.fts) once per row.
 _FTS_TABLES = frozenset({Service.__tablename__, ServiceCategory.__tablename__})
 _BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "site_id"})
-
-_CACHE_LIMIT = 200_000
-_ONLY_STR = {str}
-_BOOL_KINDS = {bool, type(None)}
-_BOOL_TEXT = {True: "true", False: "false", None: "null"}
 _BULK_CACHE_KB = 512 * 1024
-# RFC 4122 variant: the top two bits of the 17th hex digit are 10.
-_UUID_VARIANT = {c: format(8 | (int(c, 16) & 3), "x") for c in "0123456789abcdef"}
-
-_encode_str: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
-
-
-def _encode_scalar(value: Any, kind: type) -> str | None:
-    if kind is str:
-        return _encode_str(value)
-    if value is None:
-        return "null"
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is int:
-        return int.__repr__(value)
-    if (kind is list or kind is dict) and not value:
-        return "[]" if kind is list else "{}"
-    return None
-
-
-def fast_encode(value: Any) -> str:
-    """`changelog.encode_value`, with the common types short-cut (same output).
-
-    `json.dumps(s, ensure_ascii=False)` is exactly `encode_basestring(s)`; anything that is not
-    a plain scalar, a date or an empty list or dict (floats, non-empty lists and dicts) goes
-    through `encode_value` itself.
-    """
-    kind = type(value)
-    text = _encode_scalar(value, kind)
-    if text is not None:
-        return text
-    if kind is datetime:
-        return '"' + timestamp_text(value) + '"'
-    if kind is date:
-        return '"' + value.isoformat() + '"'
-    return changelog.encode_value(value)
-
-
-def _caching_encoder(limit: int = _CACHE_LIMIT) -> Callable[[Any], str]:
-    """`fast_encode` remembering dates and datetimes (a load repeats them thousands of times)."""
-    cache: dict[Any, str] = {}
-
-    def encode(value: Any) -> str:
-        kind = type(value)
-        if kind is str:
-            return _encode_str(value)
-        if kind is date or kind is datetime:
-            text = cache.get(value)
-            if text is None:
-                text = fast_encode(value)
-                if len(cache) < limit:
-                    cache[value] = text
-            return text
-        return fast_encode(value)
-
-    return encode
-
-
-def _fast_processor(processor: Callable[[Any], Any], column_type: Any) -> Callable[[Any], Any]:
-    """The column's bind processor, short-cut for what a load repeats thousands of times.
-
-    Dates and datetimes are remembered (the stored text depends on the value only); empty lists
-    and dicts in JSON columns skip `json.dumps`. Other values go to the processor as they are.
-    """
-    if isinstance(column_type, JSON):
-
-        def process_json(value: Any) -> Any:
-            kind = type(value)
-            if (kind is list or kind is dict) and not value:
-                return "[]" if kind is list else "{}"
-            return processor(value)
-
-        return process_json
-    if not isinstance(column_type, Date | DateTime):
-        return processor
-    cache: dict[Any, Any] = {}
-
-    def process_date(value: Any) -> Any:
-        result = cache.get(value)
-        if result is None:
-            result = processor(value)
-            if len(cache) < _CACHE_LIMIT:
-                cache[value] = result
-        return result
-
-    return process_date
-
-
-def new_ids(count: int) -> list[str]:
-    """`count` random UUIDs (version 4), as `str(uuid.uuid4())` spells them, made in one go.
-
-    About three times faster than calling `uuid4` per record, which shows at 400 000 records.
-    """
-    raw = os.urandom(16 * count).hex()
-    variant = _UUID_VARIANT
-    return [
-        f"{raw[i : i + 8]}-{raw[i + 8 : i + 12]}-4{raw[i + 13 : i + 16]}-"
-        f"{variant[raw[i + 16]]}{raw[i + 17 : i + 20]}-{raw[i + 20 : i + 32]}"
-        for i in range(0, 32 * count, 32)
-    ]
 
 
 def _default_factory(column: Any) -> Callable[[], Any] | None:
@@ -227,7 +125,7 @@ def _plan_for(model: type[SyncedBase], conn: Connection) -> _Plan:
             defaults.append((i, factory))
         processor = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         if processor is not None:
-            processors.append((i, _fast_processor(processor, column.type)))
+            processors.append((i, fast_processor(processor, column.type)))
     position = {key: i for i, key in enumerate(keys)}
     fields = tuple(changelog.logged_columns(model))
     quote = conn.dialect.identifier_preparer.quote
@@ -338,7 +236,7 @@ class BulkLoader:
         self._fields: dict[str, tuple[str, ...]] = {}
         self._fts_suspended = False
         self._finished = False
-        self._encode = _caching_encoder()
+        self._encode = caching_encoder()
         self._staged: set[str] = set()
         # A large load touches every page of several indexes; SQLite's default 2 MB page cache
         # would re-read them from the OS again and again. Restored by finish() / on error.
@@ -540,12 +438,7 @@ class BulkLoader:
 
     def _encode_column(self, column: list[Any]) -> list[str]:
         """Encode one column's values; a column of one plain type takes a C-level path."""
-        kinds = set(map(type, column))
-        if kinds == _ONLY_STR:
-            return list(map(_encode_str, column))
-        if kinds <= _BOOL_KINDS:
-            return list(map(_BOOL_TEXT.__getitem__, column))
-        return list(map(self._encode, column))
+        return encode_column(column, self._encode)
 
     def _execute_rows(
         self,

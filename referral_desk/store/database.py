@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 from sqlalchemy.orm import Session, sessionmaker
 
 from referral_desk.domain.errors import DatabaseBusy, DatabaseError
-from referral_desk.store import changelog, encryption, import_journal, trust  # noqa: F401 (trust: its tables)
+from referral_desk.store import changelog, encryption, import_journal, soft_delete, trust  # noqa: F401 (trust: its tables)
 from referral_desk.store.backups import backup_before_upgrade
 from referral_desk.store.engine import (
     KeyHolder,
@@ -37,6 +37,7 @@ from referral_desk.store.engine import (
 from referral_desk.store.erasure import REPAIR_KEY, erase_orphans
 from referral_desk.store.keys import DataKey
 from referral_desk.store.models import LocalSetting, SiteState
+from referral_desk.store.soft_delete import SoftDeleteSession
 
 DB_FILENAME = "referral-desk.sqlite3"
 # The newest migration in db/versions. Opening an up-to-date database compares against this and
@@ -113,8 +114,9 @@ class Database:
         self.encrypted_from_plaintext: int | None = None
         # Writes begin IMMEDIATE (take the write lock first, waiting for it); reads do not.
         self._writer = for_writing(engine)
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = sessionmaker(engine, class_=SoftDeleteSession, expire_on_commit=False)
         changelog.install(self._sessions)
+        soft_delete.install(self._sessions)
 
     @classmethod
     def open(

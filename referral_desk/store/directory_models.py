@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from referral_desk.store.models import SYNCED_MODELS, SyncedBase
+from referral_desk.store.model_base import SyncedBase
 
 CORRECTION_STATUSES = ("open", "accepted", "dismissed")
 
@@ -34,9 +34,3 @@ class DirectoryCorrection(SyncedBase):
     resolved_by: Mapped[str | None] = mapped_column(String(36))  # officer id
     resolved_on: Mapped[date | None] = mapped_column(Date)
     resolution_note: Mapped[str] = mapped_column(Text, default="")
-
-
-# Register with sync. `store.models` imports this module at its end (one line there), so the
-# table is known whichever of the two modules is imported first; registering here rather than
-# listing it in models.py avoids a circular import at class-definition time.
-SYNCED_MODELS.setdefault(DirectoryCorrection.__tablename__, DirectoryCorrection)

@@ -18,11 +18,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_desk.store.changelog import log_tombstones
 from referral_desk.store.ownership import owner_links
-from referral_desk.store.sync_models import blank_value, scrub_erased_entries, synced_models
+from referral_desk.store.sync_models import (
+    SyncPending,
+    blank_value,
+    scrub_erased_entries,
+    synced_models,
+)
 
 REPAIR_KEY = "erasure_repair_due"
 CHUNK = 500
@@ -63,3 +69,9 @@ def erase_orphans(session: Session, when: datetime) -> dict[str, int]:
 
 
 __all__ = ["REPAIR_KEY", "erase_orphans", "erase_rows"]
+
+
+def records_waiting_for_a_parent(session: Session) -> list[tuple[str, str]]:
+    """(table, record id) of every record known here that still waits for its parent."""
+    stmt = select(SyncPending.table_name, SyncPending.record_id)
+    return [(table, record) for table, record in session.execute(stmt)]

@@ -11,7 +11,6 @@ rows of their own so they can be indexed.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -23,63 +22,18 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
-    event,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from referral_desk.store.access_models import RecordAccess
+from referral_desk.store.directory_models import DirectoryCorrection
+from referral_desk.store.model_base import NAMING, Base, SyncedBase, new_id
 
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-
-
-class SyncedBase(Base):
-    """A record that travels between sites. Local-only columns are listed in `__local__`.
-
-    Timestamps: every DateTime column holds naive UTC as text in one canonical form,
-    `YYYY-MM-DD HH:MM:SS.ffffff` (`store.timestamps`), here and in the change log, so the same
-    value is the same bytes at every site. `created_at` is when and `site_id` where the record
-    was first made (they travel). `updated_at` is local bookkeeping and never travels: it means
-    "last changed on this PC", by a local edit or by applying a colleague's change in a sync.
-    That is what a calendar export needs (its sequence must grow whenever this PC's copy
-    changes) and what "changed since" questions on one PC mean; a writer's clock, which may be
-    behind this PC's, could go backwards. `deleted_at` is the tombstone.
-    """
-
-    __abstract__ = True
-    # Columns never written to the change log: identity, bookkeeping and derived caches.
-    __local__: frozenset[str] = frozenset()
-    # Columns blanked when the record is deleted (erasure must really erase).
-    __personal__: frozenset[str] = frozenset()
-    # A record others belong to (a person, a need, a referral): deleting it erases, on every
-    # site, each synced record that points at it through a foreign key, and so on down
-    # (`store.ownership` reads the graph from the foreign keys).
-    __owns_dependents__: bool = False
-    # Foreign keys to such a record that only refer to it: the record outlives it.
-    __refers_only__: frozenset[str] = frozenset()
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
-    site_id: Mapped[str] = mapped_column(String(36))
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
-
+__all__ = ["NAMING", "Base", "DirectoryCorrection", "RecordAccess", "SyncedBase", "new_id"]
 
 # --- reference data -------------------------------------------------------------------------
 
@@ -516,17 +470,7 @@ SYNCED_MODELS: dict[str, type[SyncedBase]] = {
         ReferralStatusChange,
         FollowUp,
         CaseNote,
+        RecordAccess,
+        DirectoryCorrection,
     )
 }
-
-
-@event.listens_for(SyncedBase, "init", propagate=True)
-def _assign_id(target: SyncedBase, _args: tuple, kwargs: dict) -> None:
-    """Ids exist from construction, so related rows can be built before the first flush."""
-    if kwargs.get("id") is None:
-        kwargs["id"] = new_id()
-
-
-# Tables defined beside the core ones register themselves in SYNCED_MODELS when imported.
-from referral_desk.store import access_models as _access_models  # noqa: E402, F401
-from referral_desk.store import directory_models as _directory_models  # noqa: E402, F401

@@ -31,17 +31,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import HybridClock
 from referral_desk.domain.roles import Grant, RoleBook
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.models import (
-    Base,
     ChangeEntry,
     LocalSetting,
     Officer,
@@ -49,6 +47,9 @@ from referral_desk.store.models import (
     new_id,
     put_local_setting,
 )
+from referral_desk.store.trust_models import RoleGrant, SignedEntry, SigningKey
+
+__all__ = ["RoleGrant", "SignedEntry", "SigningKey"]
 
 GRANT_TABLE, GRANT_FIELD = "role_grant", "grant"
 RUN_TABLE, RUN_FIELD = "entry_signature", "run"
@@ -66,58 +67,6 @@ KEY_HEX = 64
 TEAM_KEY_SETTING = "team_manager_key"
 SIGNED_THROUGH_SETTING = "signed_through_seq"
 _RUN_PREFIX = "referral-desk entry signature v1"
-
-
-class SigningKey(Base):
-    """This installation's Ed25519 key pair (one row). Never synced, never exported."""
-
-    __tablename__ = "signing_key"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
-    private_key: Mapped[bytes] = mapped_column(LargeBinary)
-    public_key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class RoleGrant(Base):
-    """A grant or revoke with a genuine signature, as received (see `domain.roles.Grant`)."""
-
-    __tablename__ = "role_grant"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    grantee_id: Mapped[str] = mapped_column(String(36))
-    grantee_key: Mapped[str] = mapped_column(String(64), index=True)
-    role: Mapped[str] = mapped_column(String(20))
-    granted: Mapped[bool] = mapped_column(Boolean)
-    issued_hlc: Mapped[int] = mapped_column(Integer)
-    issuer_id: Mapped[str] = mapped_column(String(36))
-    issuer_key: Mapped[str] = mapped_column(String(64))
-    sig: Mapped[str] = mapped_column(String(128))
-    received_at: Mapped[datetime] = mapped_column(DateTime)
-
-    def to_grant(self) -> Grant:
-        return Grant(
-            id=self.id,
-            grantee_id=self.grantee_id,
-            grantee_key=self.grantee_key,
-            role=self.role,
-            granted=bool(self.granted),
-            at=self.issued_hlc,
-            issuer_id=self.issuer_id,
-            issuer_key=self.issuer_key,
-            sig=self.sig,
-        )
-
-
-class SignedEntry(Base):
-    """A change entry's digest as signed by `key` (a run may be re-published: one row each)."""
-
-    __tablename__ = "signed_entry"
-
-    site_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64))
 
 
 # --- keys ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from referral_desk.app import run
 from referral_desk.domain.errors import DatabaseBusy, NotFound, NotPermitted
 from referral_desk.services.base import Clock
 from referral_desk.store.access_models import RecordAccess
+from referral_desk.store.soft_delete import INCLUDE_DELETED
 
 
 class Ticking(Clock):
@@ -48,7 +49,8 @@ def timed(tmp_path: Path, template_db: Path):
 
 def _rows(app) -> list[RecordAccess]:
     with app.db.read() as s:
-        return list(s.scalars(select(RecordAccess).order_by(RecordAccess.at)))
+        every = select(RecordAccess).order_by(RecordAccess.at)
+        return list(s.scalars(every, execution_options=INCLUDE_DELETED))
 
 
 def _person(app, name: str = "Ada") -> str:

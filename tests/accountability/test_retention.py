@@ -17,6 +17,7 @@ from referral_desk.app import run
 from referral_desk.domain.errors import NotPermitted, ValidationError
 from referral_desk.services.retention import DEFAULT_YEARS, years_after
 from referral_desk.store.models import ChangeEntry, Need, Person
+from referral_desk.store.soft_delete import INCLUDE_DELETED
 
 # TODAY (tests/conftest.py) is 2 March 2026.
 
@@ -78,7 +79,8 @@ def test_apply_erases_what_the_dry_run_listed_as_tombstones(app, caseload) -> No
     with app.db.read() as s:
         gone = s.get(Person, caseload["old"])
         assert gone.deleted_at is not None and gone.family_name == ""
-        assert s.scalars(select(Need).where(Need.person_id == caseload["old"])).one().deleted_at
+        needs = select(Need).where(Need.person_id == caseload["old"])
+        assert s.scalars(needs, execution_options=INCLUDE_DELETED).one().deleted_at
         tombstones = s.scalars(
             select(ChangeEntry.record_id).where(ChangeEntry.tombstone.is_(True))
         ).all()

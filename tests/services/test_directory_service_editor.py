@@ -13,6 +13,7 @@ from sqlalchemy import select
 from referral_desk.domain.errors import NotFound, ValidationError
 from referral_desk.services.directory_admin import DirectoryAdminService, ServiceInUse
 from referral_desk.store.models import ServiceArea
+from referral_desk.store.soft_delete import INCLUDE_DELETED
 
 
 def test_service_fields_categories_and_areas(admin: DirectoryAdminService, org: Any) -> None:
@@ -74,9 +75,8 @@ def test_service_areas_can_be_set_on_their_own(
     view = admin.set_service_areas(service.id, ["Wakefield"])
     assert view.areas == ("Wakefield",)
     with app.db.read() as session:
-        areas = list(
-            session.scalars(select(ServiceArea).where(ServiceArea.service_id == service.id))
-        )
+        every = select(ServiceArea).where(ServiceArea.service_id == service.id)
+        areas = list(session.scalars(every, execution_options=INCLUDE_DELETED))
     assert {(a.name, a.deleted_at is None) for a in areas} == {
         ("Leeds", False),
         ("Wakefield", True),

@@ -44,3 +44,15 @@ def test_the_first_manager_grants_and_a_role_is_never_a_profile_setting(app) -> 
         app.roles.grant(app.profile.get().id, "commissioner")
     assert app.roles.has("commissioner") and app.roles.has("directory_keeper")
     app.directory_admin.create_organisation(name="Team Trust")  # a manager may do it
+
+
+def test_the_team_lists_live_officers_only(app) -> None:
+    from datetime import datetime
+
+    from referral_desk.store.models import Officer
+
+    me = app.profile.get()
+    with app.db.write() as s:
+        s.add(Officer(name="Left Long Ago", deleted_at=datetime(2026, 1, 1)))
+    assert [o.id for o in app.profile.officers()] == [me.id]
+    assert [o.officer_id for o in app.roles.team()] == [me.id]

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from referral_desk.domain.errors import DatabaseError
 from referral_desk.domain.hlc import hlc_wall_ms
 from referral_desk.store import changelog, fts
-from referral_desk.store.bulk import BulkLoader, fast_encode, new_ids
+from referral_desk.store.bulk import BulkLoader
 from referral_desk.store.database import Database
 from referral_desk.store.models import (
     AuditEntry,
@@ -312,47 +312,6 @@ def test_loads_through_a_plain_connection_too(search_db: Database) -> None:
     with search_db.read() as session:
         fields = session.scalars(select(ChangeEntry.field).where(ChangeEntry.record_id == given))
         assert sorted(fields) == sorted(changelog.logged_columns(Organisation))
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "plain",
-        "Siân Llŷr Gwenllïan Łukasz Zoë",
-        'quote " and \\ backslash',
-        "tab\tnew\nline",
-        "\x00\x1f\x7f control",
-        "\u2028 separators \u2029",
-        "emoji 🚀",
-        "",
-        None,
-        True,
-        False,
-        0,
-        -17,
-        2**62,
-        45.5,
-        0.1 + 0.2,
-        date(2025, 3, 1),
-        datetime(2025, 3, 1, 9, 30),
-        datetime(2025, 3, 1, 9, 30, 0, 123),
-        [],
-        {},
-        ["English", "Cymraeg"],
-        {"b": 1, "a": [2]},
-    ],
-)
-def test_fast_encoding_matches_the_change_log_listener(value: object) -> None:
-    assert fast_encode(value) == changelog.encode_value(value)
-
-
-def test_new_ids_are_version_4_uuids() -> None:
-    ids = new_ids(2000)
-    assert len(set(ids)) == 2000
-    for text_id in ids[:200]:
-        parsed = uuid.UUID(text_id)
-        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
-        assert str(parsed) == text_id
 
 
 def test_every_synced_model_can_be_planned(search_db: Database) -> None:

@@ -17,10 +17,7 @@ from referral_desk.store.models import ReferenceItem, Service
 from referral_desk.store.search import (
     Hit,
     ServiceSearch,
-    match_expression,
     search_services,
-    search_tokens,
-    tokenise,
 )
 
 AWKWARD = [
@@ -103,27 +100,6 @@ def test_search_query_validates_and_normalises() -> None:
 def test_search_query_rejects_bad_values(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         SearchQuery(**kwargs)  # type: ignore[arg-type]
-
-
-# --- tokens ----------------------------------------------------------------------------------
-
-
-def test_tokens_are_words_and_every_token_is_quoted() -> None:
-    assert tokenise("St Martin's (Leeds)") == ["St", "Martin", "s", "Leeds"]
-    assert tokenise('a AND OR NOT ( "x" * -y') == ["a", "AND", "OR", "NOT", "x", "y"]
-    assert tokenise("  \x00 \u0301 ") == []
-    assert match_expression(["a", "AND", "not"]) == '"a" AND "AND" AND "not"*'
-    assert match_expression(["x"], prefix_last=False) == '"x"'
-    assert match_expression(["lihgt"], alternatives={0: ["light"]}) == '("lihgt"* OR "light"*)'
-
-
-def test_prefix_only_while_the_last_word_is_being_typed() -> None:
-    assert search_tokens("drug rec") == (["drug", "rec"], True)
-    assert search_tokens("drug rec ") == (["drug", "rec"], False)
-    # A lone trailing letter is dropped: a word just begun, or a possessive.
-    assert search_tokens("drug r") == (["drug"], False)
-    assert search_tokens("St Martin's") == (["St", "Martin"], False)
-    assert search_tokens("h") == (["h"], True)
 
 
 # --- ranking ---------------------------------------------------------------------------------
