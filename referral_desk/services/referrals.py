@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import ConsentRequired, ValidationError
 from referral_desk.domain.fields import field
-from referral_desk.domain.followup_rules import plan_for_transition
+from referral_desk.domain.followup_rules import Closing, closed_by_transition, plan_for_transition
 from referral_desk.domain.identifiers import new_reference
 from referral_desk.domain.lifecycle import (
     REASON_LISTS,
@@ -51,10 +51,6 @@ from referral_desk.store.models import (
 )
 
 UNUSABLE_SERVICE = ("defunct", "inactive")
-# States in which the provider has answered, so "check acceptance" is no longer needed.
-PROVIDER_ANSWERS = frozenset(
-    {ReferralState.ACCEPTED, ReferralState.WAITING_LIST, ReferralState.ACKNOWLEDGED}
-)
 
 
 def _referral_text(**values: str | None) -> dict[str, str]:
@@ -335,15 +331,9 @@ class ReferralService(ServiceBase):
                 response_days=service.response_days if service else None,
                 appointment_on=ref.appointment_at.date() if ref.appointment_at else None,
             )
-            if target not in OPEN_REFERRAL_STATES:
-                self._close_follow_ups(session, ref, f"Referral {target.label.lower()}")
-            elif target in PROVIDER_ANSWERS:
-                self._close_follow_ups(
-                    session,
-                    ref,
-                    f"Provider answered: {target.label.lower()}",
-                    kinds=("check_acceptance",),
-                )
+            closing = closed_by_transition(target)
+            if closing is not None:
+                self._close_follow_ups(session, ref, closing)
             if target == ReferralState.COMPLETED and outcome_value == Outcome.ACHIEVED:
                 need = session.get(Need, ref.need_id) if ref.need_id else None
                 if need is not None and need.deleted_at is None and need.status != "met":
@@ -351,23 +341,20 @@ class ReferralService(ServiceBase):
             session.flush()
             return referral_view(session, ref)
 
-    def _close_follow_ups(
-        self, session: Session, ref: Referral, note: str, kinds: tuple[str, ...] | None = None
-    ) -> None:
+    def _close_follow_ups(self, session: Session, ref: Referral, closing: Closing) -> None:
         """Pending follow-ups that the new state answers are done: nothing left to chase."""
         stmt = select(FollowUp).where(
             FollowUp.referral_id == ref.id,
             FollowUp.done_on.is_(None),
             FollowUp.deleted_at.is_(None),
-            FollowUp.kind != "tell_provider",
         )
-        if kinds:
-            stmt = stmt.where(FollowUp.kind.in_(kinds))
         for fu in session.scalars(stmt):
+            if not closing.closes(fu.kind):
+                continue
             fu.done_on = self.clock.today()
             fu.done_at = self.clock.now()
             fu.done_by_officer_id = officer_of(session)  # who recorded the answering step
-            fu.result_note = note
+            fu.result_note = closing.note
 
     def get(self, ref_or_id: str) -> ReferralView:
         with self._read() as session:

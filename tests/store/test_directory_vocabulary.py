@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from unlocking import connect
 
+from referral_desk.demo import generate_demo
 from referral_desk.domain.vocabularies import (
     CAPACITIES,
     CONTROLLED_LISTS,
@@ -19,7 +20,6 @@ from referral_desk.domain.vocabularies import (
     capacity_value,
     in_vocabulary,
 )
-from referral_desk.services.demo import generate_demo
 from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.store.hsds.exporter import export_package

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from data_paths import HSDS_EXAMPLE
 
-from referral_desk.services.demo import generate_demo
+from referral_desk.demo import generate_demo
 from referral_desk.store.hsds.exporter import export_package
 
 frictionless = pytest.importorskip("frictionless")
