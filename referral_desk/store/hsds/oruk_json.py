@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from referral_desk.files import FileMissing, NotRegularFile, open_user_path
 from referral_desk.store.hsds.legacy import WEEKDAYS
 from referral_desk.store.hsds.mapping import FILLER
 from referral_desk.store.hsds.package_reader import (
@@ -36,7 +37,6 @@ from referral_desk.store.hsds.package_reader import (
 )
 from referral_desk.store.hsds.schema import TABLES
 from referral_desk.store.hsds.staged import ORIGINAL_ID, RECORDS, Staged
-from referral_desk.store.safe_files import FileMissing, NotRegularFile, open_user_path
 
 MAX_JSON_BYTES = 24 * MB
 PAGE_KEYS = ("contents", "content", "items", "services", "data")

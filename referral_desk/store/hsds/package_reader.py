@@ -67,13 +67,13 @@ from typing import IO, Any
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.text import clean_line, clean_text, has_controls, printable
-from referral_desk.store.hsds.schema import TABLES
-from referral_desk.store.safe_files import (
+from referral_desk.files import (
     FileMissing,
     NotRegularFile,
     open_regular_in,
     open_user_path,
 )
+from referral_desk.store.hsds.schema import TABLES
 
 MB = 1024 * 1024
 DEFAULT_MAX_FILE_BYTES = 200 * MB
