@@ -24,7 +24,6 @@ def _errors(descriptor: Path) -> list[str]:
     return found
 
 
-@pytest.mark.slow
 def test_the_demo_export_is_valid_against_the_official_hsds_descriptor(
     app: Any, tmp_path: Path
 ) -> None:
