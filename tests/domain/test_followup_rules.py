@@ -154,6 +154,7 @@ def test_plan_for_transition_dispatch():
 
 # --- which pending follow-ups a status change closes (one rule: service and demo) ---------------
 
+
 @pytest.mark.parametrize("state", [s for s in ReferralState if s not in OPEN_REFERRAL_STATES])
 def test_an_ended_referral_closes_everything_but_telling_the_provider(state) -> None:
     closing = closed_by_transition(state)
