@@ -21,9 +21,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from referral_desk.demo import generate_demo
 from referral_desk.services.app_services import open_services
 from referral_desk.services.base import Clock
-from referral_desk.services.demo import generate_demo
 from referral_desk.store.audit_chain import chain_new_entries
 from referral_desk.store.models import AuditEntry
 

@@ -59,7 +59,7 @@ def sent_today(app: Any, wanted: int) -> list[str]:
     """References of `wanted` referrals sent today: demo data if the app has a generator, topped
     up with referrals made through the services (never written to the database directly)."""
     try:
-        from referral_desk.services.demo import generate_demo  # type: ignore[import-not-found]
+        from referral_desk.demo import generate_demo  # type: ignore[import-not-found]
     except ImportError:
         generate_demo = None
     if generate_demo is not None:

@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(root: Path, args: argparse.Namespace) -> int:
-    from referral_desk.services.demo import generate_demo
+    from referral_desk.demo import generate_demo
     from referral_desk.sync.exchange import SyncEngine
 
     enc, plain = root / "encrypted", root / "plain"

@@ -32,8 +32,8 @@ from common import (
     verdict,
 )
 
+from referral_desk.demo import generate_demo
 from referral_desk.services.app_services import open_services
-from referral_desk.services.demo import generate_demo
 from referral_desk.store.database import DB_FILENAME
 
 BUDGET_S = 20.0

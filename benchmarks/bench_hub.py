@@ -46,7 +46,7 @@ def team_client(folder: Path, referrals: int) -> AppServices:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     app = open_services(folder, Clock(), unlock=bench_unlock)
     if fresh:
-        from referral_desk.services.demo import generate_demo
+        from referral_desk.demo import generate_demo
 
         print(f"generating the team's caseload ({referrals} referrals)…", flush=True)
         app.profile.set(name="Bench Officer", team="Bench team")

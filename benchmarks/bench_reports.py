@@ -4,7 +4,7 @@
 
 Uses the large data set that `bench_generate.py` writes (benchmarks/.data/large: 5 000 people,
 20 000 services, 50 000 referrals); when the folder has no database yet, it is generated here
-with `services.demo.generate_demo` first. Then, for the last twelve months (the Reports
+with `demo.generate_demo` first. Then, for the last twelve months (the Reports
 screen's default period), it times `ReportService.run` for each report: one warm-up run (SQLite's
 page cache, SQLAlchemy's statement cache), then the median of `--rounds` runs, printed against
 the 2 s budget with the CPU time beside it (wall time on a busy shared machine can double).
@@ -46,7 +46,7 @@ def open_large(data_dir: Path) -> AppServices:
     fresh = not (data_dir / DB_FILENAME).exists()
     app = open_services(data_dir, unlock=bench_unlock)
     if fresh:
-        from referral_desk.services.demo import generate_demo
+        from referral_desk.demo import generate_demo
 
         print(f"no database in {data_dir}: generating the large data set…", flush=True)
         with timed() as gen:

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +29,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench_sync import PASSPHRASE, add_caseload, add_directory, load, seeded
+
+# The child-process set-up shared with the atomicity tests (tests/child_process.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from child_process import run_python
 from common import CHILD_OPEN
 
 from referral_desk.files import atomic_output
@@ -75,19 +78,7 @@ print(json.dumps({"outcome": outcome, "peak_mb": peak,
 
 
 def measure(db_dir: Path, bundle: Path | None) -> dict[str, object]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            CHILD_OPEN + CHILD,
-            str(db_dir),
-            str(bundle) if bundle else "-",
-            PASSPHRASE,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
+    done = run_python(CHILD_OPEN + CHILD, db_dir, bundle or "-", PASSPHRASE, timeout=3600)
     if done.returncode != 0:
         return {"outcome": "CRASHED: " + done.stderr.strip().splitlines()[-1], "peak_mb": -1}
     return json.loads(done.stdout.strip().splitlines()[-1])

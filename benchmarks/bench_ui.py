@@ -324,8 +324,8 @@ def compile_package() -> None:
 def ensure_data(data_dir: Path) -> None:
     if (data_dir / DB_NAME).exists():
         return
+    from referral_desk.demo import generate_demo
     from referral_desk.services.app_services import open_services
-    from referral_desk.services.demo import generate_demo
 
     print(f"generating the large data set in {data_dir} (takes a minute)…", flush=True)
     services = open_services(data_dir, unlock=bench_unlock)

@@ -153,7 +153,7 @@ def run_gui(
 
             tell_after_unlock(services)
         if demo:
-            from referral_desk.services.demo import generate_demo
+            from referral_desk.demo import generate_demo
 
             if not services.people.list():
                 generate_demo(services)

@@ -12,7 +12,7 @@ from referral_desk.services.base import Clock
 
 def make_team(folder: Path, team: str, *, people: int, seed: int, clock: Clock) -> AppServices:
     """A team's database with a profile and demo caseload (names, DOBs, CRNs, notes)."""
-    from referral_desk.services.demo import generate_demo
+    from referral_desk.demo import generate_demo
 
     folder.mkdir(parents=True, mode=0o700)
     app = open_services(folder, clock)

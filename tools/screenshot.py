@@ -9,7 +9,7 @@
 Runs on any Qt platform: offscreen by default (QT_QPA_PLATFORM=offscreen), or a real X server
 such as Xvfb (`Xvfb :99 & DISPLAY=:99 QT_QPA_PLATFORM=xcb python tools/screenshot.py`), which
 also exercises real window-manager geometry and font rendering. Uses the demo generator when
-it is installed (`referral_desk.services.demo.generate_demo`), else a small built-in caseload.
+it is installed (`referral_desk.demo.generate_demo`), else a small built-in caseload.
 Window settings go to a temporary ini file, never to the user's settings.
 """
 
@@ -43,7 +43,7 @@ def seed(services: AppServices, people: int) -> None:
     if services.people.list():
         return
     try:
-        from referral_desk.services.demo import generate_demo
+        from referral_desk.demo import generate_demo
     except ImportError:
         _fallback_seed(services, people)
         return

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from referral_desk.cli import account_cmd, directory_cmd
+from referral_desk.cli.demo_cmd import run_demo
 from referral_desk.cli.hub_cmd import run_hub
 from referral_desk.cli.report_cmd import run_report
 from referral_desk.cli.sync_cmd import run_sync
@@ -49,16 +50,6 @@ def init(app: AppServices, args: argparse.Namespace) -> Result:
         "categories": len(app.reference.categories()),
     }
     return data, lambda d: f"Database ready: {d['database']} (site {d['site_id']})"
-
-
-def demo(app: AppServices, args: argparse.Namespace) -> Result:
-    from referral_desk.services.demo import generate_demo
-
-    summary = generate_demo(
-        app, people=args.people, services=args.services, referrals=args.referrals, seed=args.seed
-    )
-    data = summary.to_dict() if hasattr(summary, "to_dict") else vars(summary)
-    return data, lambda d: "Demo data added: " + ", ".join(f"{v} {k}" for k, v in d.items())
 
 
 def _person_fields(args: argparse.Namespace) -> dict[str, Any]:
@@ -292,7 +283,7 @@ def reference(app: AppServices, args: argparse.Namespace) -> Result:
 
 HANDLERS: dict[str, Callable[[AppServices, argparse.Namespace], Result]] = {
     "init": init,
-    "demo": demo,
+    "demo": run_demo,
     "person": person,
     "need": need,
     "search": search,

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from referral_desk import __version__
 from referral_desk.cli import commands, directory_cmd
 from referral_desk.cli.account_cmd import add_account_parser, add_person_actions
+from referral_desk.cli.demo_cmd import add_demo_parser
 from referral_desk.cli.hub_cmd import add_hub_parser
 from referral_desk.cli.report_cmd import add_report_parser
 from referral_desk.cli.sync_cmd import add_sync_parser
@@ -70,11 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("init", parents=[js], help="create or upgrade the database, seed defaults")
 
-    demo = sub.add_parser("demo", parents=[js], help="add a fictional directory and caseload")
-    demo.add_argument("--people", type=int, default=50, metavar="N")
-    demo.add_argument("--services", type=int, default=150, metavar="M")
-    demo.add_argument("--referrals", type=int, default=None, metavar="R")
-    demo.add_argument("--seed", type=int, default=0, metavar="S")
+    add_demo_parser(sub, js)
 
     person = sub.add_parser("person", help="add, edit or delete a person")
     psub = person.add_subparsers(dest="action", required=True, parser_class=OneLineParser)

@@ -10,29 +10,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import stat
 from pathlib import Path
 
 from referral_desk.domain.errors import ValidationError
+from referral_desk.files import NotRegularFile, read_regular
 
 MAX_FILE_BYTES = 4096
 
 
 def _first_line(path: str) -> str:
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        fd = os.open(Path(path).expanduser(), flags)
-    except OSError:
+        data = read_regular(Path(path).expanduser(), MAX_FILE_BYTES, follow_symlinks=True)
+    except NotRegularFile:
+        raise ValidationError("The passphrase file is not a regular file.") from None
+    except (OSError, RuntimeError):  # RuntimeError: an unknown ~user
         raise ValidationError("The passphrase file cannot be read.") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ValidationError("The passphrase file is not a regular file.")
-        data = os.read(fd, MAX_FILE_BYTES + 1)
-    except OSError:
-        raise ValidationError("The passphrase file cannot be read.") from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FILE_BYTES:
+    if data is None:
         raise ValidationError("The passphrase file is too big to hold a passphrase.")
     try:
         lines = data.decode("utf-8-sig").splitlines()

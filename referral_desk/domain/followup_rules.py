@@ -13,13 +13,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from referral_desk.domain.errors import ValidationError
-from referral_desk.domain.states import FollowUpKind, ReferralState
+from referral_desk.domain.states import OPEN_REFERRAL_STATES, FollowUpKind, ReferralState
 from referral_desk.domain.workdays import WorkingCalendar
 
 __all__ = [
     "DEFAULT_RULES",
+    "NEVER_CLOSED_BY_STATUS",
+    "PROVIDER_ANSWERS",
+    "Closing",
     "FollowUpRules",
     "PlannedFollowUp",
+    "closed_by_transition",
     "next_progress_review",
     "on_accepted",
     "on_pre_release",
@@ -218,3 +222,42 @@ def plan_for_transition(
     if target == ReferralState.STARTED:
         return on_started(on, rules)
     return []
+
+
+# --- which pending follow-ups a status change answers -------------------------------------------
+
+# States in which the provider has answered, so "check acceptance" is no longer needed.
+PROVIDER_ANSWERS = frozenset(
+    {ReferralState.ACCEPTED, ReferralState.WAITING_LIST, ReferralState.ACKNOWLEDGED}
+)
+# Telling a provider that the person moved is owed whatever the referral does next: no status
+# change closes it (the officer does it, or it stays overdue).
+NEVER_CLOSED_BY_STATUS = frozenset({FollowUpKind.TELL_PROVIDER})
+
+
+@dataclass(frozen=True)
+class Closing:
+    """The pending follow-ups of a referral that one status change answers, and the note they
+    are closed with. One rule for the referral service and for the demo's invented history."""
+
+    note: str
+    kinds: frozenset[FollowUpKind] | None  # None: every kind but NEVER_CLOSED_BY_STATUS
+
+    def closes(self, kind: str) -> bool:
+        if kind in NEVER_CLOSED_BY_STATUS:
+            return False
+        return self.kinds is None or kind in self.kinds
+
+
+def closed_by_transition(target: ReferralState) -> Closing | None:
+    """What moving a referral to `target` closes: everything (bar telling the provider) when the
+    referral ends, the acceptance check when the provider answers, otherwise nothing."""
+    target = ReferralState(target)
+    if target not in OPEN_REFERRAL_STATES:
+        return Closing(f"Referral {target.label.lower()}", None)
+    if target in PROVIDER_ANSWERS:
+        return Closing(
+            f"Provider answered: {target.label.lower()}",
+            frozenset({FollowUpKind.CHECK_ACCEPTANCE}),
+        )
+    return None

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from referral_desk.files import FileMissing, NotRegularFile, open_user_path
 from referral_desk.hsds.cells import FILLER
 from referral_desk.hsds.legacy import WEEKDAYS
 from referral_desk.hsds.package import MB, Limits, Package, PackageError
@@ -31,7 +32,6 @@ from referral_desk.hsds.package_reader import json_depth
 from referral_desk.hsds.package_source import shown
 from referral_desk.hsds.schema import TABLES
 from referral_desk.hsds.staged import ORIGINAL_ID, RECORDS, Staged
-from referral_desk.store.safe_files import FileMissing, NotRegularFile, open_user_path
 
 MAX_JSON_BYTES = 24 * MB
 PAGE_KEYS = ("contents", "content", "items", "services", "data")

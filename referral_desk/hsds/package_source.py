@@ -18,18 +18,18 @@ from struct import error as StructError
 from typing import IO, Any
 
 from referral_desk.domain.text import printable
+from referral_desk.files import (
+    FileMissing,
+    NotRegularFile,
+    open_regular_in,
+    open_user_path,
+)
 from referral_desk.hsds.package import (
     DESCRIPTOR,
     MB,
     RATIO_FLOOR_BYTES,
     Limits,
     PackageError,
-)
-from referral_desk.store.safe_files import (
-    FileMissing,
-    NotRegularFile,
-    open_regular_in,
-    open_user_path,
 )
 
 

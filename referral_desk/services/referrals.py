@@ -6,7 +6,7 @@ from datetime import datetime
 
 from referral_desk.domain.errors import ConsentRequired, ValidationError
 from referral_desk.domain.fields import field
-from referral_desk.domain.followup_rules import plan_for_transition
+from referral_desk.domain.followup_rules import Closing, closed_by_transition, plan_for_transition
 from referral_desk.domain.identifiers import new_reference
 from referral_desk.domain.lifecycle import (
     REASON_LISTS,
@@ -49,11 +49,6 @@ from referral_desk.store.models import (
     Service,
 )
 from referral_desk.store.soft_delete import live, rows_by_id
-
-# States in which the provider has answered, so "check acceptance" is no longer needed.
-PROVIDER_ANSWERS = frozenset(
-    {ReferralState.ACCEPTED, ReferralState.WAITING_LIST, ReferralState.ACKNOWLEDGED}
-)
 
 
 def _referral_text(**values: str | None) -> dict[str, str]:
@@ -323,15 +318,9 @@ class ReferralService(ServiceBase):
                 response_days=service.response_days if service else None,
                 appointment_on=ref.appointment_at.date() if ref.appointment_at else None,
             )
-            if target not in OPEN_REFERRAL_STATES:
-                self._close_follow_ups(session, ref, f"Referral {target.label.lower()}")
-            elif target in PROVIDER_ANSWERS:
-                self._close_follow_ups(
-                    session,
-                    ref,
-                    f"Provider answered: {target.label.lower()}",
-                    kinds=("check_acceptance",),
-                )
+            closing = closed_by_transition(target)
+            if closing is not None:
+                self._close_follow_ups(session, ref, closing)
             if target == ReferralState.COMPLETED and outcome_value == Outcome.ACHIEVED:
                 need = live(session, Need, ref.need_id)
                 if need is not None and need.status != "met":
@@ -339,18 +328,15 @@ class ReferralService(ServiceBase):
             session.flush()
             return referral_view(session, ref)
 
-    def _close_follow_ups(
-        self, session: Session, ref: Referral, note: str, kinds: tuple[str, ...] | None = None
-    ) -> None:
+    def _close_follow_ups(self, session: Session, ref: Referral, closing: Closing) -> None:
         """Pending follow-ups that the new state answers are done: nothing left to chase."""
-        pending = referral_queries.pending_follow_ups(
-            session, referral_id=ref.id, kinds=kinds or (), except_kind="tell_provider"
-        )
-        for fu in pending:
+        for fu in referral_queries.pending_follow_ups(session, referral_id=ref.id):
+            if not closing.closes(fu.kind):
+                continue
             fu.done_on = self.clock.today()
             fu.done_at = self.clock.now()
             fu.done_by_officer_id = officer_of(session)  # who recorded the answering step
-            fu.result_note = note
+            fu.result_note = closing.note
 
     def get(self, ref_or_id: str) -> ReferralView:
         with self._read() as session:

@@ -29,7 +29,7 @@ from typing import Any
 
 from referral_desk.domain.errors import DomainError, WrongPassphrase
 from referral_desk.domain.passphrase import MIN_LENGTH
-from referral_desk.files import write_atomically
+from referral_desk.files import FileMissing, NotRegularFile, read_regular, write_atomically
 
 KEY_FILENAME = "referral-desk.key"
 ATTEMPTS_FILENAME = "unlock-attempts.json"
@@ -194,16 +194,19 @@ class KeyFile:
     def load(cls, data_dir: Path) -> KeyFile:
         path = cls.path_in(data_dir)
         try:
-            if not path.is_file():
-                raise KeyFileError(
-                    "The key file (referral-desk.key) is missing from the data folder, so the "
-                    "database cannot be opened. " + LOST_BOTH
-                )
-            if path.stat().st_size > _MAX_KEY_FILE_BYTES:
-                raise KeyFileError("The key file is damaged: nothing was opened.")
-            data = json.loads(path.read_bytes())
+            # A regular file only, bounded, and never blocking on a FIFO planted in its place.
+            raw = read_regular(path, _MAX_KEY_FILE_BYTES, follow_symlinks=True)
+        except (FileMissing, NotRegularFile):
+            raise KeyFileError(
+                "The key file (referral-desk.key) is missing from the data folder, so the "
+                "database cannot be opened. " + LOST_BOTH
+            ) from None
         except OSError:
             raise KeyFileError("The key file cannot be read: nothing was opened.") from None
+        if raw is None:
+            raise KeyFileError("The key file is damaged: nothing was opened.")
+        try:
+            data = json.loads(raw)
         except ValueError:
             raise KeyFileError("The key file is damaged: nothing was opened.") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -344,9 +347,10 @@ class Throttle:
 
     def _read(self) -> tuple[int, float]:
         try:
-            if not self.path.is_file() or self.path.stat().st_size > 1024:
+            raw = read_regular(self.path, 1024, follow_symlinks=True)
+            if raw is None:
                 return 0, 0.0
-            data = json.loads(self.path.read_bytes())
+            data = json.loads(raw)
             return max(0, int(data["failures"])), float(data["last"])
         except (OSError, ValueError, KeyError, TypeError):
             return 0, 0.0

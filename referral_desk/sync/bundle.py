@@ -33,6 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from referral_desk import __version__
+from referral_desk.files import NotRegularFile, open_regular
 from referral_desk.sync.container import (
     FORMAT_VERSION,
     HEADER_READ,
@@ -61,7 +62,6 @@ from referral_desk.sync.container import (
     open_segments,
     parse_header,
 )
-from referral_desk.sync.files import NotRegularFile, open_regular
 from referral_desk.sync.keys import DEFAULT_KDF, SALT_BYTES, KdfParams, KeyCache
 from referral_desk.sync.payload import (
     LINE_ENTRIES,

@@ -34,10 +34,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import DomainError
-from referral_desk.files import SHARED, write_atomically
+from referral_desk.files import SHARED, NotRegularFile, read_regular, write_atomically
 from referral_desk.store.sync_models import SyncExportState, SyncKnowledge
 from referral_desk.sync.bundle import SUFFIX, is_bundle_name, new_salt
-from referral_desk.sync.files import NotRegularFile, read_regular
 from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache, subkey
 
 STORE_FILE = "referral-desk-store.json"

@@ -16,10 +16,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from referral_desk.files import NotRegularFile, open_regular
 from referral_desk.store.database import Database
 from referral_desk.store.models import LocalSetting, put_local_setting
 from referral_desk.sync import bundle as bfmt
-from referral_desk.sync.files import NotRegularFile, open_regular
 from referral_desk.sync.keys import KeyCache
 from referral_desk.sync.state import (
     OUTBOX,

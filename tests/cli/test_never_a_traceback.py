@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from unlocking import open_test_services as open_services
 
 from referral_desk.app import run
+from referral_desk.demo import generate_demo
 from referral_desk.services.base import Clock
-from referral_desk.services.demo import generate_demo
 
 PASSPHRASE = "correct horse battery staple"
 PREFIXES = [

@@ -45,7 +45,6 @@ print("codes", *codes, flush=True)
 """
 
 
-@pytest.mark.slow
 def test_three_command_line_writers_lose_nothing(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "data"
     write_key_file(folder)  # the tests' key: `another_program_writing` opens it too

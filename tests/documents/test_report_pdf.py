@@ -71,7 +71,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path
     """The demo generator's data, once for the module (copied per use)."""
     from unlocking import open_test_services as open_services
 
-    from referral_desk.services.demo import generate_demo
+    from referral_desk.demo import generate_demo
 
     folder = tmp_path_factory.mktemp("report-demo")
     shutil.copy2(template_db, folder / DB_FILENAME)

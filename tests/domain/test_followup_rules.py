@@ -7,6 +7,7 @@ from referral_desk.domain.followup_rules import (
     DEFAULT_RULES,
     FollowUpRules,
     PlannedFollowUp,
+    closed_by_transition,
     next_progress_review,
     on_accepted,
     on_pre_release,
@@ -16,7 +17,7 @@ from referral_desk.domain.followup_rules import (
     plan_for_transition,
     pre_release_due,
 )
-from referral_desk.domain.states import FollowUpKind, ReferralState
+from referral_desk.domain.states import OPEN_REFERRAL_STATES, FollowUpKind, ReferralState
 from referral_desk.domain.workdays import WorkingCalendar, england_wales_bank_holidays
 
 CAL = WorkingCalendar(d for d, _ in england_wales_bank_holidays(2026))
@@ -149,3 +150,28 @@ def test_plan_for_transition_dispatch():
     assert plan_for_transition(ReferralState.STARTED, on, calendar=CAL) == on_started(on, RULES)
     for target in (ReferralState.DECLINED, ReferralState.COMPLETED, ReferralState.WITHDRAWN):
         assert plan_for_transition(target, on, calendar=CAL, rules=RULES) == []
+
+
+# --- which pending follow-ups a status change closes (one rule: service and demo) ---------------
+
+
+@pytest.mark.parametrize("state", [s for s in ReferralState if s not in OPEN_REFERRAL_STATES])
+def test_an_ended_referral_closes_everything_but_telling_the_provider(state) -> None:
+    closing = closed_by_transition(state)
+    assert closing is not None and closing.note == f"Referral {state.label.lower()}"
+    for kind in FollowUpKind:
+        assert closing.closes(kind.value) == (kind != FollowUpKind.TELL_PROVIDER)
+
+
+@pytest.mark.parametrize(
+    "state", [ReferralState.ACKNOWLEDGED, ReferralState.ACCEPTED, ReferralState.WAITING_LIST]
+)
+def test_a_provider_answer_closes_only_the_acceptance_check(state) -> None:
+    closing = closed_by_transition(state)
+    assert closing is not None and closing.note.startswith("Provider answered: ")
+    assert [k for k in FollowUpKind if closing.closes(k.value)] == [FollowUpKind.CHECK_ACCEPTANCE]
+
+
+@pytest.mark.parametrize("state", [ReferralState.DRAFT, ReferralState.SENT, ReferralState.STARTED])
+def test_other_moves_close_nothing(state) -> None:
+    assert closed_by_transition(state) is None

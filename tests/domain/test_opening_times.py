@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from referral_desk.demo import content as demo_content
 from referral_desk.domain.languages import language_code, language_name
 from referral_desk.domain.opening_times import Opening, describe, parse_line
-from referral_desk.services import demo_content
 
 WEEKDAYS = (0, 1, 2, 3, 4)
 

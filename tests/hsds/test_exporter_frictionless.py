@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from data_paths import HSDS_EXAMPLE
 
+from referral_desk.demo import generate_demo
 from referral_desk.hsds.exporter import export_package
-from referral_desk.services.demo import generate_demo
 
 frictionless = pytest.importorskip("frictionless")
 
@@ -24,7 +24,6 @@ def _errors(descriptor: Path) -> list[str]:
     return found
 
 
-@pytest.mark.slow
 def test_the_demo_export_is_valid_against_the_official_hsds_descriptor(
     app: Any, tmp_path: Path
 ) -> None:

@@ -3,22 +3,27 @@ completed after a crash (DESIGN.md §9: before or after, never between)."""
 
 from __future__ import annotations
 
-import os
-import random
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from child_process import (
+    kill_points,
+    open_test_database_source,
+    replayable,
+    run_python,
+    seed_from_env,
+    statements,
+    was_killed,
+)
 from hsds_packages import uid, write_package
 from sqlalchemy import func, select
+from unlocking import FIXED_KEY, open_test_database
 from unlocking import connect as connect_db
-from unlocking import open_test_database
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.search_query import SearchQuery
@@ -249,61 +254,45 @@ def test_an_open_leaves_a_run_to_the_process_applying_it(app: Any) -> None:
     assert import_journal.pending(app.db) == []
 
 
-CHILD = r"""
+CHILD = (
+    open_test_database_source(FIXED_KEY)
+    + r"""
 import sys
 from pathlib import Path
 from referral_desk.services.base import Clock
 from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store import import_journal
-from referral_desk.store.database import Database
-from referral_desk.store.keys import DataKey
 import_journal.CHUNK_WEIGHT = 120
-db = Database.open(Path(sys.argv[1]), key=DataKey(bytes(range(32))))  # tests' key
-admin = DirectoryAdminService(db, Clock())
-print("go", flush=True)
+admin = DirectoryAdminService(open_database(Path(sys.argv[1])), Clock())
 admin.import_package(Path(sys.argv[2]), small_rows=0)
-print("done", flush=True)
 """
+)
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 def test_a_killed_import_leaves_before_or_after(app: Any, tmp_path: Path) -> None:
-    """SIGKILL (no clean-up, as a power cut) at random moments; reopening gives before or
-    after, and a later import completes."""
+    """SIGKILL (no clean-up, as a power cut) before a statement or commit drawn from a seed
+    (`REFERRAL_DESK_TEST_SEED` replays it); reopening gives before or after, and a later import
+    completes."""
     pkg = write_package(tmp_path / "pkg", big_tables(150))
     base = copy_db(app, tmp_path / "base")
     before = projection(base)
-    reference = open_test_database(shutil.copytree(base, tmp_path / "reference"))
-    started = time.perf_counter()
-    import_journal_weight = import_journal.CHUNK_WEIGHT
-    import_journal.CHUNK_WEIGHT = 120
-    try:
-        admin_for(reference, app.clock).import_package(pkg, small_rows=0)
-    finally:
-        import_journal.CHUNK_WEIGHT = import_journal_weight
-        reference.close()
-    duration = time.perf_counter() - started
-    after = projection(tmp_path / "reference")
-    rng = random.Random(os.environ.get("PYTEST_XDIST_WORKER", "") + str(time.time_ns()))
-    for attempt in range(3):
-        folder = shutil.copytree(base, tmp_path / f"run{attempt}")
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(folder), str(pkg)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "go"
-        time.sleep(rng.uniform(0, duration * 1.2))
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-        child.stdout.close()
-        db = open_test_database(folder)  # rolls a committed import forward
-        try:
-            state = projection(folder)
-            assert state in (before, after), "a killed import must leave before or after"
-            admin_for(db, app.clock).import_package(pkg, small_rows=0)  # a later import
-        finally:
-            db.close()
-        assert projection(folder)[:3] == after[:3]
+    reference = shutil.copytree(base, tmp_path / "reference")
+    total = statements(run_python(CHILD, reference, pkg, count=True))
+    after = projection(reference)
+    with replayable(seed_from_env()) as rng:
+        for attempt, kill_after in enumerate(kill_points(rng, total, attempts=3)):
+            folder = shutil.copytree(base, tmp_path / f"run{attempt}")
+            done = run_python(CHILD, folder, pkg, kill_after=kill_after)
+            assert was_killed(done) or kill_after == total, done.stderr[-2000:]
+            db = open_test_database(folder)  # rolls a committed import forward
+            try:
+                state = projection(folder)
+                assert state in (before, after), (
+                    f"a killed import must leave before or after (killed after {kill_after} "
+                    f"of {total} statements)"
+                )
+                admin_for(db, app.clock).import_package(pkg, small_rows=0)  # a later import
+            finally:
+                db.close()
+            assert projection(folder)[:3] == after[:3]

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from unlocking import connect
 
+from referral_desk.demo import generate_demo
 from referral_desk.domain.vocabularies import (
     CAPACITIES,
     CONTROLLED_LISTS,
@@ -23,7 +24,6 @@ from referral_desk.hsds.exporter import export_package
 from referral_desk.hsds.importer import import_package
 from referral_desk.hsds.schema import TABLES
 from referral_desk.hsds.taxonomy import TERMS_BY_CODE
-from referral_desk.services.demo import generate_demo
 from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.store.models import Service

@@ -1,40 +1,43 @@
 """Atomicity: an import killed at any moment leaves the database as before or as after, and a
 later import completes. The import runs in a child process killed with SIGKILL (no clean-up
-handlers run, as with a power cut) at random moments while it works."""
+handlers run, as with a power cut) before a statement or commit drawn at random from a seed
+(`tests/child_process.py`; `REFERRAL_DESK_TEST_SEED=N` replays a failure)."""
 
 from __future__ import annotations
 
 import json
-import os
-import random
 import shutil
 import signal
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from child_process import (
+    kill_points,
+    open_test_database_source,
+    replayable,
+    run_python,
+    seed_from_env,
+    statements,
+    was_killed,
+)
+from unlocking import FIXED_KEY
 from unlocking import connect as connect_db
 
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.sync import bundle as b
 
-CHILD = r"""
+CHILD = (
+    open_test_database_source(FIXED_KEY)
+    + r"""
 import sys
 from pathlib import Path
-from referral_desk.store.database import Database
-from referral_desk.store.keys import DataKey
 from referral_desk.sync.exchange import SyncEngine
-db = Database.open(Path(sys.argv[1]), key=DataKey(bytes(range(32))))  # tests' key
-engine = SyncEngine(db)
-engine.unlock_file(Path(sys.argv[2]), sys.argv[3])  # derive the key before saying "go"
-print("go", flush=True)
+engine = SyncEngine(open_database(Path(sys.argv[1])))
 engine.import_file(Path(sys.argv[2]), sys.argv[3])
-print("done", flush=True)
 """
+)
 
 
 def _big_bundle(h: Any, path: Path, people: int = 300) -> None:
@@ -117,37 +120,28 @@ def test_killed_import_leaves_before_or_after(make_site, tmp_path, h):
     _big_bundle(h, bundle)
     before = _projection(site.path)
 
-    done = h.open_site(_copy(site.path, tmp_path / "reference"))
-    started = time.perf_counter()
-    done.sync.import_file(bundle, h.PASSPHRASE)
-    duration = time.perf_counter() - started
-    done.close()
-    after = _projection(tmp_path / "reference")
+    reference = _copy(site.path, tmp_path / "reference")
+    total = statements(run_python(CHILD, reference, bundle, h.PASSPHRASE, count=True))
+    after = _projection(reference)
     assert after != before
 
-    rng = random.Random(os.environ.get("PYTEST_XDIST_WORKER", "") + str(time.time_ns()))
-    outcomes = []
-    for attempt in range(3):
-        folder = _copy(site.path, tmp_path / f"run{attempt}")
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(folder), str(bundle), h.PASSPHRASE],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "go"
-        time.sleep(rng.uniform(0, duration * 1.2))
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-        child.stdout.close()
-        state = _projection(folder)
-        assert state in (before, after), "a killed import must leave before or after"
-        outcomes.append("after" if state == after else "before")
-        again = h.open_site(folder)  # a later import completes
-        try:
-            again.sync.import_file(bundle, h.PASSPHRASE)
-        finally:
-            again.close()
-        assert _projection(folder) == after
-    assert len(outcomes) == 3
+    seed = seed_from_env()
+    with replayable(seed) as rng:
+        outcomes = []
+        for attempt, kill_after in enumerate(kill_points(rng, total, attempts=3)):
+            folder = _copy(site.path, tmp_path / f"run{attempt}")
+            done = run_python(CHILD, folder, bundle, h.PASSPHRASE, kill_after=kill_after)
+            assert was_killed(done) or kill_after == total, done.stderr[-2000:]
+            state = _projection(folder)
+            assert state in (before, after), (
+                f"a killed import must leave before or after (killed after {kill_after} of "
+                f"{total} statements)"
+            )
+            outcomes.append("after" if state == after else "before")
+            again = h.open_site(folder)  # a later import completes
+            try:
+                again.sync.import_file(bundle, h.PASSPHRASE)
+            finally:
+                again.close()
+            assert _projection(folder) == after
+        assert len(outcomes) == 3

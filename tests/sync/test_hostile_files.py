@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sync_helpers import deadline
 
+from referral_desk.files import opening as sfiles
 from referral_desk.sync import bundle as bfmt
-from referral_desk.sync import files as sfiles
 from referral_desk.sync.bundle import BundleError
 
 POSIX = os.name == "posix"

@@ -252,8 +252,8 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -
     """A demo caseload and directory, built once for the session."""
     from unlocking import open_test_services as open_services
 
+    from referral_desk.demo import generate_demo
     from referral_desk.services.base import Clock
-    from referral_desk.services.demo import generate_demo
 
     folder = tmp_path_factory.mktemp("demo")
     shutil.copy2(template_db, folder / DB_FILENAME)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from unlocking import open_test_services as open_services
 
-from referral_desk.services.demo import generate_demo
+from referral_desk.demo import generate_demo
 
 
 def test_check_start_opens_my_day_and_closes_cleanly(tmp_path: Path) -> None:

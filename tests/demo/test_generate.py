@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from unlocking import open_test_services as open_services
 
+from referral_desk.demo import DemoSummary, generate_demo
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.followup_rules import DEFAULT_RULES, on_sent
 from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, normalise_reference
@@ -24,7 +25,6 @@ from referral_desk.domain.search_query import SearchQuery
 from referral_desk.domain.states import NeedStatus, Outcome, ReferralState
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.base import Clock
-from referral_desk.services.demo import DemoSummary, generate_demo
 from referral_desk.store import changelog
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.store.models import (

@@ -1,4 +1,5 @@
-"""referral_desk.files: atomic owner-only writes, and the guard that keeps outputs off the data.
+"""referral_desk.files.output: atomic owner-only writes, and the guard that keeps outputs off
+the data.
 
 Plain Python, no database and no Qt: the guard is given a folder that stands for the data
 folder, holding the files the real one holds (the database, its WAL, a backup).
@@ -424,7 +425,7 @@ def test_a_failure_to_restrict_leaves_no_file(monkeypatch, tmp_path) -> None:
     def cannot(path, **_):
         raise PermissionError(13, "Cannot make the file private to you")
 
-    monkeypatch.setattr(files, "restrict_to_owner", cannot)
+    monkeypatch.setattr(files.output, "restrict_to_owner", cannot)
     with pytest.raises(PermissionError):
         files.write_atomically(tmp_path / "slip.pdf", b"%PDF-")
     assert list(tmp_path.iterdir()) == []
