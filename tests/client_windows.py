@@ -69,7 +69,7 @@ def _ui(module: str, name: str) -> Any:
 def _exchange(kind: str) -> Make:
     """A sync dialog showing a preview (or summary) with every count and note it can have."""
     from referral_desk.sync.exchange import ExportSummary, ImportSummary, RefusedFile
-    from referral_desk.ui.sync_dialogs import Outcome
+    from referral_desk.ui.sync_summary import Outcome
 
     imported = ImportSummary(
         dry_run=True,
@@ -341,20 +341,21 @@ DIALOGS: dict[str, list[Case]] = {
             "Save move",
         )
     ],
-    "sync_dialogs.SyncSettingsDialog": [
+    "sync_settings.SyncSettingsDialog": [
         Case(
             "sync settings",
-            lambda c: _ui("sync_dialogs", "SyncSettingsDialog")(c.services, c.window),
+            lambda c: _ui("sync_settings", "SyncSettingsDialog")(c.services, c.window),
             "Save sync settings",
+            ready=lambda d: d.ready,
         )
     ],
     "sync_dialogs.SyncNowDialog": [Case("sync now preview", _exchange("sync"), "Apply")],
     "sync_dialogs.ImportFileDialog": [Case("import preview", _exchange("import"), "Apply")],
     "sync_dialogs.ExportFileDialog": [Case("export summary", _exchange("export"), "Close")],
-    "sync_dialogs.ConflictsDialog": [
+    "sync_conflicts.ConflictsDialog": [
         Case(
             "conflicts",
-            lambda c: _ui("sync_dialogs", "ConflictsDialog")(c.services, c.window),
+            lambda c: _ui("sync_conflicts", "ConflictsDialog")(c.services, c.window),
             "Close",
             ready=lambda d: not d._busy,
         )
@@ -406,7 +407,7 @@ PAGE_BUTTONS = {
 }
 
 # Bases that are never opened themselves (their subclasses are).
-BASES = {"widgets.GuardedDialog", "sync_dialogs.ExchangeDialog"}
+BASES = {"widgets.GuardedDialog", "sync_exchange.ExchangeDialog"}
 
 
 def dialog_classes() -> set[str]:

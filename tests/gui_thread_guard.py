@@ -44,7 +44,6 @@ ALLOWED_UI_MODULES: dict[str, str] = {
     "referral_desk.ui.roles_dialog": "not yet moved to ui.ops",
     "referral_desk.ui.service_editor": "not yet moved to ui.ops",
     "referral_desk.ui.setting_dialog": "not yet moved to ui.ops",
-    "referral_desk.ui.sync_dialogs": "not yet moved to ui.ops",
     "referral_desk.ui.unlock_dialog": "not yet moved to ui.ops",
 }
 

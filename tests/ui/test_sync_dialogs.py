@@ -20,20 +20,17 @@ from keyring.backends import fail
 from keyring.errors import PasswordDeleteError
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QFileDialog, QTableWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QTableWidget, QWidget
 from unlocking import connect as connect_db
 from unlocking import open_test_services as open_services
 
 from referral_desk.services.passphrase_store import SERVICE_NAME
-from referral_desk.ui import sync_dialogs
-from referral_desk.ui.sync_dialogs import (
-    ConflictsDialog,
-    ExchangeDialog,
-    ExportFileDialog,
-    ImportFileDialog,
-    SyncNowDialog,
-    SyncSettingsDialog,
-)
+from referral_desk.ui import sync_dialogs, sync_exchange
+from referral_desk.ui.sync_conflicts import ConflictsDialog
+from referral_desk.ui.sync_dialogs import ExportFileDialog, ImportFileDialog, SyncNowDialog
+from referral_desk.ui.sync_exchange import ExchangeDialog
+from referral_desk.ui.sync_settings import SyncSettingsDialog
+from referral_desk.ui.worker import Worker
 
 pytestmark = pytest.mark.gui
 
@@ -78,10 +75,20 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
 
 @pytest.fixture(autouse=True)
 def no_leaked_threads() -> Iterator[None]:
-    """Every dialog stops its worker when it closes (pytest-qt closes them before this runs)."""
+    """The dialogs use their window's worker and start no thread of their own."""
     yield
     alive = [t.name for t in threading.enumerate() if t.name == "referral-desk-db"]
-    assert alive == [], "a sync dialog left its worker thread running"
+    assert alive == [], "a sync dialog left a worker thread running"
+
+
+@pytest.fixture
+def host(qtbot: Any) -> Iterator[QWidget]:
+    """The window the dialogs belong to: it owns the one worker they run their work on."""
+    window = QWidget()
+    qtbot.addWidget(window)
+    worker = Worker(window)
+    yield window
+    worker.stop()
 
 
 class Prompts:
@@ -101,7 +108,7 @@ class Prompts:
 @pytest.fixture
 def prompts(monkeypatch: pytest.MonkeyPatch) -> Prompts:
     found = Prompts()
-    monkeypatch.setattr(sync_dialogs, "ask_passphrase", found.ask)
+    monkeypatch.setattr(sync_exchange, "ask_passphrase", found.ask)
     return found
 
 
@@ -123,7 +130,16 @@ def store(tmp_path: Path) -> Path:
 def open_dialog(qtbot: Any, dialog: Any) -> Any:
     qtbot.addWidget(dialog)
     dialog.show()
+    if isinstance(dialog, SyncSettingsDialog):
+        qtbot.waitUntil(lambda: dialog.ready, timeout=WAIT_MS)
     return dialog
+
+
+def saved(qtbot: Any, dialog: SyncSettingsDialog) -> None:
+    """Save writes on the worker: wait until the dialog has closed accepted."""
+    qtbot.waitUntil(
+        lambda: dialog.result() == SyncSettingsDialog.DialogCode.Accepted, timeout=WAIT_MS
+    )
 
 
 def wait_state(qtbot: Any, dialog: ExchangeDialog, *states: str) -> None:
@@ -168,10 +184,10 @@ def caseload(app: Any, gui: Any) -> dict[str, str]:
 
 
 def test_settings_choose_folder_and_remember_passphrase(
-    qtbot, app, store, memory_keyring, monkeypatch
+    host, qtbot, app, store, memory_keyring, monkeypatch
 ) -> None:
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(store))
-    dialog = open_dialog(qtbot, SyncSettingsDialog(app))
+    dialog = open_dialog(qtbot, SyncSettingsDialog(app, host))
     site = app.sync.site_id()
     assert dialog.site_edit.text() == site and dialog.site_edit.isReadOnly()
     dialog.copy_button.click()
@@ -192,47 +208,51 @@ def test_settings_choose_folder_and_remember_passphrase(
 
     dialog.confirm_edit.setText(PASSPHRASE)
     dialog.save_button.click()
+    saved(qtbot, dialog)
     assert dialog.result() == SyncSettingsDialog.DialogCode.Accepted
     assert app.sync.get_store() == str(store)
     assert memory_keyring.values == {(SERVICE_NAME, site): PASSPHRASE}
 
-    again = open_dialog(qtbot, SyncSettingsDialog(app))
+    again = open_dialog(qtbot, SyncSettingsDialog(app, host))
     assert again.store_edit.text() == str(store)
     assert again.remember_check.isChecked() and not again.confirm_edit.isVisible()
     assert "Remembered" in again.passphrase_edit.placeholderText()
     again.remember_check.setChecked(False)
     assert not again.passphrase_edit.isEnabled()
     again.save_button.click()
+    saved(qtbot, again)
     assert memory_keyring.values == {}, "unticking Remember forgets the passphrase"
 
 
-def test_settings_without_a_password_store_asks_each_time(qtbot, app, store) -> None:
-    dialog = open_dialog(qtbot, SyncSettingsDialog(app))
+def test_settings_without_a_password_store_asks_each_time(host, qtbot, app, store) -> None:
+    dialog = open_dialog(qtbot, SyncSettingsDialog(app, host))
     assert not dialog.remember_check.isEnabled() and not dialog.remember_check.isChecked()
     assert not dialog.passphrase_edit.isEnabled()
     assert "asks for it each time" in dialog.passphrase_note.text()
     dialog.store_edit.setText(str(store))
     dialog.save_button.click()
+    saved(qtbot, dialog)
     assert dialog.result() == SyncSettingsDialog.DialogCode.Accepted
     assert app.sync.get_store() == str(store)
 
 
-def test_settings_refuse_a_folder_that_is_not_there(qtbot, app, tmp_path) -> None:
-    dialog = open_dialog(qtbot, SyncSettingsDialog(app))
+def test_settings_refuse_a_folder_that_is_not_there(host, qtbot, app, tmp_path) -> None:
+    dialog = open_dialog(qtbot, SyncSettingsDialog(app, host))
     dialog.store_edit.setText(str(tmp_path / "no such share"))
     dialog.save_button.click()
+    qtbot.waitUntil(lambda: bool(dialog.store_error.text()), timeout=WAIT_MS)
     assert dialog.isVisible()
     assert "does not exist or cannot be reached" in dialog.store_error.text()
     assert app.sync.get_store() is None
 
 
-def test_every_control_has_an_accessible_name(qtbot, app, site_b) -> None:
+def test_every_control_has_an_accessible_name(host, qtbot, app, site_b) -> None:
     from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QHeaderView, QLineEdit
 
     dialogs = [
-        SyncSettingsDialog(app),
-        SyncNowDialog(app, passphrase=PASSPHRASE),
-        ConflictsDialog(app),
+        SyncSettingsDialog(app, host),
+        SyncNowDialog(app, host, passphrase=PASSPHRASE),
+        ConflictsDialog(app, host),
     ]
     for dialog in dialogs:
         qtbot.addWidget(dialog)
@@ -249,14 +269,14 @@ def test_every_control_has_an_accessible_name(qtbot, app, site_b) -> None:
 
 
 def test_sync_now_exports_then_colleague_previews_and_applies(
-    qtbot, app, site_b, store, gui, memory_keyring, prompts
+    host, qtbot, app, site_b, store, gui, memory_keyring, prompts
 ) -> None:
     ids = caseload(app, gui)
     app.sync.set_store(store)
     site_b.sync.set_store(store)
     memory_keyring.set_password(SERVICE_NAME, app.sync.site_id(), PASSPHRASE)
 
-    a = open_dialog(qtbot, SyncNowDialog(app))  # A's passphrase is remembered: no prompt
+    a = open_dialog(qtbot, SyncNowDialog(app, host))  # A's passphrase is remembered: no prompt
     wait_state(qtbot, a, "preview")
     assert prompts.asked == []
     assert "of yours to send to the shared store" in a.message.text()
@@ -270,7 +290,7 @@ def test_sync_now_exports_then_colleague_previews_and_applies(
     a.close_button.click()
 
     prompts.answers = [PASSPHRASE]  # B has no password store entry: asked once
-    b = open_dialog(qtbot, SyncNowDialog(site_b))
+    b = open_dialog(qtbot, SyncNowDialog(site_b, host))
     wait_state(qtbot, b, "preview")
     assert len(prompts.asked) == 1
     counts = table_rows(b.counts)
@@ -296,14 +316,14 @@ def test_sync_now_exports_then_colleague_previews_and_applies(
     assert b.close_button.isVisible() and not b.apply_button.isVisible()
     b.close_button.click()
 
-    again = open_dialog(qtbot, SyncNowDialog(site_b, passphrase=PASSPHRASE))
+    again = open_dialog(qtbot, SyncNowDialog(site_b, host, passphrase=PASSPHRASE))
     wait_state(qtbot, again, "preview", "nothing")
     # B's own first export (its seeded reference data) is still to send; A has nothing new.
     assert "Nothing new from colleagues" in again.message.text()
 
 
 def test_wrong_passphrase_is_refused_and_writes_nothing(
-    qtbot, app, site_b, store, gui, memory_keyring, prompts
+    host, qtbot, app, site_b, store, gui, memory_keyring, prompts
 ) -> None:
     caseload(app, gui)
     app.sync.sync_now(store, PASSPHRASE)
@@ -312,7 +332,7 @@ def test_wrong_passphrase_is_refused_and_writes_nothing(
     memory_keyring.set_password(SERVICE_NAME, site, "an old passphrase")
     before = everything(site_b)
 
-    dialog = open_dialog(qtbot, SyncNowDialog(site_b))
+    dialog = open_dialog(qtbot, SyncNowDialog(site_b, host))
     wait_state(qtbot, dialog, "refused")
     assert dialog.heading.text() == "Refused"
     assert dialog.message.text().startswith(
@@ -334,10 +354,10 @@ def test_wrong_passphrase_is_refused_and_writes_nothing(
 
 
 def test_cancelling_the_passphrase_prompt_closes_without_syncing(
-    qtbot, app, store, prompts
+    host, qtbot, app, store, prompts
 ) -> None:
     app.sync.set_store(store)
-    dialog = open_dialog(qtbot, SyncNowDialog(app))
+    dialog = open_dialog(qtbot, SyncNowDialog(app, host))
     qtbot.waitUntil(lambda: dialog.state == "cancelled", timeout=WAIT_MS)
     assert not dialog.isVisible()
     assert not list(store.iterdir())
@@ -379,7 +399,7 @@ def autopilot() -> Iterator[Callable[..., list[str]]]:
 
 
 def test_carry_a_file_export_and_import(
-    qtbot, app, site_b, gui, tmp_path, prompts, monkeypatch, autopilot
+    host, qtbot, app, site_b, gui, tmp_path, prompts, monkeypatch, autopilot
 ) -> None:
     caseload(app, gui)
     usb = tmp_path / "usb"
@@ -389,7 +409,7 @@ def test_carry_a_file_export_and_import(
     )
     prompts.answers = [PASSPHRASE]
     seen = autopilot()
-    assert sync_dialogs.export_to_file(app, None)
+    assert sync_dialogs.export_to_file(app, host)
     assert seen == ["done"]
     carried = usb / "for prison.rdsync"
     assert carried.is_file(), "the .rdsync suffix is added"
@@ -397,30 +417,30 @@ def test_carry_a_file_export_and_import(
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(carried), ""))
     prompts.answers = [PASSPHRASE]
     seen = autopilot()
-    assert sync_dialogs.import_from_file(site_b, None) is True
+    assert sync_dialogs.import_from_file(site_b, host) is True
     assert seen == ["preview", "done"]
     assert [p.display_name for p in site_b.people.list()] == ["Zoë Ward"]
 
-    again = open_dialog(qtbot, ImportFileDialog(site_b, carried, passphrase=PASSPHRASE))
+    again = open_dialog(qtbot, ImportFileDialog(site_b, carried, host, passphrase=PASSPHRASE))
     wait_state(qtbot, again, "nothing")
     assert again.message.text() == "for prison.rdsync was imported before: nothing new in it."
     assert not again.apply_button.isVisible()
 
     second = usb / "second.rdsync"  # a new file with the same content: nothing to apply
     app.sync.export_file(second, PASSPHRASE)
-    same = open_dialog(qtbot, ImportFileDialog(site_b, second, passphrase=PASSPHRASE))
+    same = open_dialog(qtbot, ImportFileDialog(site_b, second, host, passphrase=PASSPHRASE))
     wait_state(qtbot, same, "nothing")
     assert same.message.text() == "Everything in second.rdsync is already on this computer."
 
 
-def test_import_preview_then_cancel_writes_nothing(qtbot, app, site_b, gui, tmp_path) -> None:
+def test_import_preview_then_cancel_writes_nothing(host, qtbot, app, site_b, gui, tmp_path) -> None:
     caseload(app, gui)
     carried = tmp_path / "carry.rdsync"
-    export = open_dialog(qtbot, ExportFileDialog(app, carried, passphrase=PASSPHRASE))
+    export = open_dialog(qtbot, ExportFileDialog(app, carried, host, passphrase=PASSPHRASE))
     wait_state(qtbot, export, "done")
     assert "Carry it to the other computer" in export.message.text()
     before = everything(site_b)
-    dialog = open_dialog(qtbot, ImportFileDialog(site_b, carried, passphrase=PASSPHRASE))
+    dialog = open_dialog(qtbot, ImportFileDialog(site_b, carried, host, passphrase=PASSPHRASE))
     wait_state(qtbot, dialog, "preview")
     assert table_rows(dialog.counts)["Needs"] == "1"
     dialog.cancel_button.click()
@@ -434,11 +454,13 @@ def test_import_preview_then_cancel_writes_nothing(qtbot, app, site_b, gui, tmp_
         (b"PK\x03\x04 a zip file, say", "This is not a Referral Desk sync file."),
     ],
 )
-def test_damaged_or_foreign_files_are_refused(qtbot, site_b, tmp_path, content, message) -> None:
+def test_damaged_or_foreign_files_are_refused(
+    host, qtbot, site_b, tmp_path, content, message
+) -> None:
     path = tmp_path / "odd.rdsync"
     path.write_bytes(content)
     before = everything(site_b)
-    dialog = open_dialog(qtbot, ImportFileDialog(site_b, path, passphrase=PASSPHRASE))
+    dialog = open_dialog(qtbot, ImportFileDialog(site_b, path, host, passphrase=PASSPHRASE))
     wait_state(qtbot, dialog, "refused")
     assert dialog.message.text() == f"{message} Nothing was written."
     assert not dialog.retry_button.isVisible()
@@ -446,7 +468,7 @@ def test_damaged_or_foreign_files_are_refused(qtbot, site_b, tmp_path, content, 
 
 
 def test_truncated_file_and_wrong_passphrase_for_a_file(
-    qtbot, app, site_b, gui, tmp_path, prompts
+    host, qtbot, app, site_b, gui, tmp_path, prompts
 ) -> None:
     caseload(app, gui)
     good = tmp_path / "good.rdsync"
@@ -454,12 +476,14 @@ def test_truncated_file_and_wrong_passphrase_for_a_file(
     cut = tmp_path / "cut.rdsync"
     cut.write_bytes(good.read_bytes()[:-100])
     before = everything(site_b)
-    dialog = open_dialog(qtbot, ImportFileDialog(site_b, cut, passphrase=PASSPHRASE))
+    dialog = open_dialog(qtbot, ImportFileDialog(site_b, cut, host, passphrase=PASSPHRASE))
     wait_state(qtbot, dialog, "refused")
     assert "incomplete or damaged" in dialog.message.text() or "Wrong passphrase" in (
         dialog.message.text()
     )
-    wrong = open_dialog(qtbot, ImportFileDialog(site_b, good, passphrase="not the passphrase"))
+    wrong = open_dialog(
+        qtbot, ImportFileDialog(site_b, good, host, passphrase="not the passphrase")
+    )
     wait_state(qtbot, wrong, "refused")
     assert wrong.message.text() == (
         "Wrong passphrase, or the file was changed or damaged. Nothing was written."
@@ -483,20 +507,20 @@ def _conflict(app: Any, site_b: Any, store: Path) -> str:
 
 
 def test_conflict_is_previewed_listed_and_keep_theirs_resolves_it(
-    qtbot, app, site_b, store
+    host, qtbot, app, site_b, store
 ) -> None:
     pid = _conflict(app, site_b, store)
     site_b.sync.set_store(store)
-    sync = open_dialog(qtbot, SyncNowDialog(site_b, passphrase=PASSPHRASE))
+    sync = open_dialog(qtbot, SyncNowDialog(site_b, host, passphrase=PASSPHRASE))
     wait_state(qtbot, sync, "preview")
     assert table_rows(sync.counts)["Conflicts to review"] == "1"
     assert "both values will be kept for you to review" in sync.notes.text()
     sync.apply_button.click()
     wait_state(qtbot, sync, "done")
-    assert sync.conflicts_button.isVisible()
+    qtbot.waitUntil(sync.conflicts_button.isVisible, timeout=WAIT_MS)
     sync.close_button.click()
 
-    dialog = open_dialog(qtbot, ConflictsDialog(site_b))
+    dialog = open_dialog(qtbot, ConflictsDialog(site_b, host))
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=WAIT_MS)
     model = dialog.model
     cells = [model.index(0, c).data() for c in range(model.columnCount())]
@@ -523,7 +547,9 @@ def test_conflict_is_previewed_listed_and_keep_theirs_resolves_it(
     assert kept.kept == "remote"
 
 
-def test_change_stamped_a_day_ahead_is_listed_for_review(qtbot, app, site_b, tmp_path) -> None:
+def test_change_stamped_a_day_ahead_is_listed_for_review(
+    host, qtbot, app, site_b, tmp_path
+) -> None:
     pid = app.people.add(given_name="Ben", family_name="Quux", date_of_birth="1980-05-06").id
     usb = tmp_path / "a.rdsync"
     app.sync.export_file(usb, PASSPHRASE)
@@ -536,14 +562,14 @@ def test_change_stamped_a_day_ahead_is_listed_for_review(qtbot, app, site_b, tmp
     back = tmp_path / "b.rdsync"
     site_b.sync.export_file(back, PASSPHRASE)
 
-    dialog = open_dialog(qtbot, ImportFileDialog(app, back, passphrase=PASSPHRASE))
+    dialog = open_dialog(qtbot, ImportFileDialog(app, back, host, passphrase=PASSPHRASE))
     wait_state(qtbot, dialog, "preview")
     assert int(table_rows(dialog.counts)["Changes stamped more than a day ahead"]) >= 1
     assert "stamped more than a day ahead of this computer's clock" in dialog.notes.text()
     dialog.apply_button.click()
     wait_state(qtbot, dialog, "done")
 
-    conflicts = open_dialog(qtbot, ConflictsDialog(app))
+    conflicts = open_dialog(qtbot, ConflictsDialog(app, host))
     qtbot.waitUntil(lambda: conflicts.model.rowCount() == 1, timeout=WAIT_MS)
     row = conflicts.model.row_at(0)
     assert row.kind == "Clock ahead" and row.field == "Last name" and row.theirs == "Ahead"
@@ -556,20 +582,20 @@ def test_change_stamped_a_day_ahead_is_listed_for_review(qtbot, app, site_b, tmp
 
 
 def test_sync_actions_have_menu_texts_and_shortcuts(qtbot, app) -> None:
-    from PySide6.QtWidgets import QWidget
+    from referral_desk.ui.sync_menu import SYNC_MENU, make_sync_actions
 
     parent = QWidget()
     qtbot.addWidget(parent)
     calls: list[str] = []
-    actions = sync_dialogs.make_sync_actions(app, parent, lambda: calls.append("reload"))
-    assert set(actions) == {n for n in sync_dialogs.SYNC_MENU if n}
+    actions = make_sync_actions(app, parent, lambda: calls.append("reload"))
+    assert set(actions) == {n for n in SYNC_MENU if n}
     assert actions["sync_now"].shortcut().toString() == "F9"
     assert actions["sync_conflicts"].shortcut().toString() == "Shift+F9"
     assert all(a.text() and a.statusTip() for a in actions.values())
     assert calls == []
 
 
-def test_sync_now_without_a_store_opens_settings_first(qtbot, app, monkeypatch) -> None:
+def test_sync_now_without_a_store_opens_settings_first(host, qtbot, app, monkeypatch) -> None:
     opened: list[str] = []
 
     def fake_settings(services: Any, parent: Any) -> bool:
@@ -577,12 +603,12 @@ def test_sync_now_without_a_store_opens_settings_first(qtbot, app, monkeypatch) 
         return False  # cancelled
 
     monkeypatch.setattr(sync_dialogs, "open_sync_settings", fake_settings)
-    assert sync_dialogs.sync_now(app, None) is False
+    assert sync_dialogs.sync_now(app, host) is False
     assert opened == ["settings"]
 
 
 def test_a_double_clicked_sync_file_opens_its_import_preview(
-    qtbot, app, site_b, gui, tmp_path, prompts, autopilot
+    host, qtbot, app, site_b, gui, tmp_path, prompts, autopilot
 ) -> None:
     """`referral-desk-gui --import FILE` (the .rdsync file association) previews and imports."""
     from referral_desk.ui.sync_menu import import_carried_file
@@ -593,7 +619,7 @@ def test_a_double_clicked_sync_file_opens_its_import_preview(
     changed: list[bool] = []
     prompts.answers = [PASSPHRASE]
     seen = autopilot()
-    import_carried_file(site_b, None, str(carried), lambda: changed.append(True))
+    import_carried_file(site_b, host, str(carried), lambda: changed.append(True))
     assert seen == ["preview", "done"]
     assert changed == [True]
     assert [p.display_name for p in site_b.people.list()] == ["Zoë Ward"]
@@ -602,8 +628,8 @@ def test_a_double_clicked_sync_file_opens_its_import_preview(
 # -- the passphrase as it is typed ------------------------------------------------------------
 
 
-def test_settings_check_the_passphrase_as_it_is_typed(qtbot, app, memory_keyring) -> None:
-    dialog = open_dialog(qtbot, SyncSettingsDialog(app))
+def test_settings_check_the_passphrase_as_it_is_typed(host, qtbot, app, memory_keyring) -> None:
+    dialog = open_dialog(qtbot, SyncSettingsDialog(app, host))
     qtbot.keyClicks(dialog.passphrase_edit, "short")
     # Said before Save (and long before a preview and Apply), with the strength.
     assert "at least 8 characters" in dialog.passphrase_error.text()
@@ -618,11 +644,11 @@ def test_settings_check_the_passphrase_as_it_is_typed(qtbot, app, memory_keyring
 
 
 def test_the_first_sync_to_a_new_store_asks_for_the_passphrase_twice(
-    qtbot, app, site_b, store, prompts
+    host, qtbot, app, site_b, store, prompts
 ) -> None:
     app.sync.set_store(store)
     prompts.answers = [PASSPHRASE]
-    first = open_dialog(qtbot, SyncNowDialog(app))
+    first = open_dialog(qtbot, SyncNowDialog(app, host))
     wait_state(qtbot, first, "preview")
     assert prompts.confirmed == [True], "no team passphrase in the store yet: typed twice"
     first.apply_button.click()
@@ -631,15 +657,17 @@ def test_the_first_sync_to_a_new_store_asks_for_the_passphrase_twice(
 
     site_b.sync.set_store(store)
     prompts.answers = [PASSPHRASE]
-    second = open_dialog(qtbot, SyncNowDialog(site_b))
+    second = open_dialog(qtbot, SyncNowDialog(site_b, host))
     wait_state(qtbot, second, "preview")
     assert prompts.confirmed == [True, False], "the store holds it now: typed once"
     second.cancel_button.click()
 
 
-def test_exporting_a_file_asks_for_the_passphrase_twice(qtbot, app, tmp_path, prompts) -> None:
+def test_exporting_a_file_asks_for_the_passphrase_twice(
+    host, qtbot, app, tmp_path, prompts
+) -> None:
     prompts.answers = [PASSPHRASE]
-    dialog = open_dialog(qtbot, ExportFileDialog(app, tmp_path / "team.rdsync"))
+    dialog = open_dialog(qtbot, ExportFileDialog(app, tmp_path / "team.rdsync", host))
     wait_state(qtbot, dialog, "done")
     assert prompts.confirmed == [True]
 
@@ -668,7 +696,8 @@ def test_the_passphrase_prompt_checks_as_typed_and_asks_twice(qtbot) -> None:
 
 def test_waiting_records_are_told_in_words(qtbot, app) -> None:
     from referral_desk.services.sync import ImportSummary
-    from referral_desk.ui.sync_dialogs import _attention, _count_rows
+    from referral_desk.ui.sync_summary import attention as _attention
+    from referral_desk.ui.sync_summary import count_rows as _count_rows
 
     imp = ImportSummary(bundles=1, pending=3, pending_reasons=(("person", 3),))
     notes = _attention(imp, preview=True)
