@@ -26,8 +26,6 @@ from typing import Any
 ALLOWED_UI_MODULES: dict[str, str] = {
     "referral_desk.ui.accountability": "not yet moved to ui.ops",
     "referral_desk.ui.calendar_export": "not yet moved to ui.ops",
-    "referral_desk.ui.correction_dialog": "not yet moved to ui.ops",
-    "referral_desk.ui.directory_page": "not yet moved to ui.ops",
     "referral_desk.ui.find_service": "not yet moved to ui.ops",
     "referral_desk.ui.lock": "not yet moved to ui.ops",
     "referral_desk.ui.main": "not yet moved to ui.ops",
@@ -40,9 +38,7 @@ ALLOWED_UI_MODULES: dict[str, str] = {
     "referral_desk.ui.printing": "not yet moved to ui.ops",
     "referral_desk.ui.record_referral": "not yet moved to ui.ops",
     "referral_desk.ui.referral_dialog": "not yet moved to ui.ops",
-    "referral_desk.ui.reports_page": "not yet moved to ui.ops",
     "referral_desk.ui.roles_dialog": "not yet moved to ui.ops",
-    "referral_desk.ui.service_editor": "not yet moved to ui.ops",
     "referral_desk.ui.setting_dialog": "not yet moved to ui.ops",
     "referral_desk.ui.unlock_dialog": "not yet moved to ui.ops",
 }

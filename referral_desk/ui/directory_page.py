@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressDialog,
     QPushButton,
     QSpinBox,
     QTableView,
@@ -74,6 +73,7 @@ from referral_desk.ui.models import (
     RecordTableModel,
     day_number,
 )
+from referral_desk.ui.ops import find_worker, op
 from referral_desk.ui.service_editor import ServiceEditorDialog
 from referral_desk.ui.widgets import (
     DateEdit,
@@ -84,7 +84,6 @@ from referral_desk.ui.widgets import (
     run_dialog,
     tip_elided_cells,
 )
-from referral_desk.ui.worker import Worker
 
 KEEPER = "directory_keeper"
 COLUMN_MAX_WIDTH = 280
@@ -238,7 +237,7 @@ def _button(text: str, name: str, tip: str, slot: Callable[[], object]) -> QPush
 class DirectoryPage(QWidget):
     """The directory keeper's tabs plus import/export; `refresh()` reloads on the worker.
 
-    `worker` is the window's worker; without one the page makes its own (call `shutdown()`).
+    Its work runs on the window's worker (`ui.ops`).
     `import_action`, `export_action` and `report_action` are for the window's menus.
     """
 
@@ -246,16 +245,10 @@ class DirectoryPage(QWidget):
         self,
         services: AppServices,
         parent: QWidget | None = None,
-        *,
-        worker: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
-        self._own_worker = worker is None
-        self.worker = worker or Worker(self)
         self.is_keeper = False
-        self._load_id = 0
-        self._busy: QProgressDialog | None = None
         self.preview_dialog: ImportPreviewDialog | None = None
         self.last_report: ImportReport | None = None
         self._pending_select: str | None = None
@@ -514,7 +507,7 @@ class DirectoryPage(QWidget):
 
     # -- loading ------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Reload everything on the worker; a newer reload makes older results stale."""
+        """Reload everything on the worker; a newer reload supersedes an older one."""
         admin = self.services.directory_admin
         months, min_count = self.months.value(), self.min_count.value()
 
@@ -528,11 +521,11 @@ class DirectoryPage(QWidget):
                 admin.corrections("open"),
             )
 
-        self._load_id = self.worker.submit(load, self._loaded, self._load_failed)
+        op(self, load, kind="directory-page").success(self._loaded).failure(self._load_failed).run()
 
     def is_settled(self) -> bool:
         """True once every load and import has been delivered (for tests and the window)."""
-        return self.worker.is_idle()
+        return find_worker(self).is_idle()
 
     def _loaded(self, result: tuple[Any, ...]) -> None:
         role, services, stale, problems, corrections = result
@@ -659,19 +652,22 @@ class DirectoryPage(QWidget):
         self.result.setAccessibleDescription(text)
         self.result.show()
 
-    def _write(self, action: Callable[[], Any], done: str) -> bool:
-        """Run a small write on the UI thread (one row: far under a frame) and reload."""
-        try:
-            action()
-        except DomainError as err:
-            self.tell(error_text(err), error=True)
-            return False
-        except Exception as err:
-            self.tell(error_text(err), error=True)
-            return False
-        self.tell(done)
-        self.refresh()
-        return True
+    def _write(
+        self,
+        action: Callable[[], Any],
+        done: str,
+        then: Callable[[], object] | None = None,
+    ) -> None:
+        """Run a keeper's write on the worker, say so, reload, then `then()`; a refusal is
+        said on the page (the error policy's words) and changes nothing."""
+
+        def written(_result: Any) -> None:
+            self.tell(done)
+            self.refresh()
+            if then is not None:
+                then()
+
+        op(self, action).success(written).failure(self._load_failed).run()
 
     # -- keeper actions -----------------------------------------------------------------------
     def new_service(self) -> None:
@@ -759,11 +755,11 @@ class DirectoryPage(QWidget):
         correction: CorrectionView = self.corrections_proxy.record(rows[0].row())
         note = self.resolution.text()
         self.correction_error.set_error("")
-        if self._write(
+        self._write(
             lambda: self.services.directory_admin.resolve_correction(correction.id, accept, note),
             "Correction accepted." if accept else "Correction dismissed.",
-        ):
-            self.resolution.clear()
+            self.resolution.clear,
+        )
 
     def _edit_reported(self) -> None:
         service_id = self._selected(self.corrections_view)
@@ -817,7 +813,9 @@ class DirectoryPage(QWidget):
 
     def _apply_import(self, path: Path) -> None:
         admin = self.services.directory_admin
-        self._run_busy("Importing the package…", lambda: admin.import_package(path), self._imported)
+        op(self, lambda report: admin.import_package(path, after_chunk=report)).progress(
+            "Importing the package…"
+        ).success(self._imported).failure(self._load_failed).run()
 
     def _imported(self, report: ImportReport) -> None:
         self.last_report = report
@@ -844,36 +842,7 @@ class DirectoryPage(QWidget):
     def _run_busy(self, text: str, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """Run on the worker behind a busy indicator. No cancel: a large import is applied in
         journaled steps that always finish (even after a crash); it never stops half-way."""
-        busy = QProgressDialog(text, "", 0, 0, self)
-        busy.setCancelButton(None)
-        busy.setWindowTitle("Please wait")
-        busy.setAccessibleName(text)
-        busy.setMinimumDuration(0)
-        busy.setWindowModality(Qt.WindowModality.WindowModal)
-        busy.setAutoClose(False)
-        busy.show()
-        self._busy = busy
-
-        def finish() -> None:
-            busy.close()
-            busy.deleteLater()
-            if self._busy is busy:
-                self._busy = None
-
-        def ok(result: Any) -> None:
-            finish()
-            done(result)
-
-        def failed(err: BaseException) -> None:
-            finish()
-            self.tell(error_text(err), error=True)
-
-        self.worker.submit(fn, ok, failed)
-
-    def shutdown(self) -> None:
-        """Stop the page's own worker (only when it made one)."""
-        if self._own_worker:
-            self.worker.stop()
+        op(self, fn).busy(text).success(done).failure(self._load_failed).run()
 
 
 def summary_text(report: ImportReport) -> str:

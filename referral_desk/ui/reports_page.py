@@ -16,6 +16,7 @@ local setting of this PC; put passwords in the PostgreSQL password file, not the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from PySide6.QtGui import (
     QPalette,
     QResizeEvent,
     QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -69,8 +71,8 @@ from referral_desk.services.reports import default_period
 from referral_desk.ui.file_dialogs import REPORT_FOLDER, remember_folder, start_path
 from referral_desk.ui.frozen_table import FrozenColumnTableView
 from referral_desk.ui.messages import show_error, show_info
+from referral_desk.ui.ops import find_worker, op
 from referral_desk.ui.widgets import DateEdit, full_text_tip, named, tip_elided_cells
-from referral_desk.ui.worker import Worker
 
 __all__ = ["REPORT_TITLES", "BarChart", "ReportTableModel", "ReportsPage"]
 
@@ -302,27 +304,80 @@ class BarChart(QWidget):
         painter.end()
 
 
-class ReportsPage(QWidget):
-    """The Reports screen. `services` is AppServices; give it the window's `worker` if any."""
+@dataclass(frozen=True)
+class PageSetup:
+    """What the page offers this officer, read once on the worker."""
 
-    def __init__(
-        self, services: Any, parent: QWidget | None = None, *, worker: Worker | None = None
-    ) -> None:
+    names: list[str]
+    threshold: int
+    commissioner: bool
+    hub_url: str
+
+
+class ReportsPage(QWidget):
+    """The Reports screen. `services` is AppServices; its work runs on the window's worker.
+
+    What the page offers (the report names, the officer's role, the hub address last used) is
+    read on the worker when the page is first shown or refreshed (`ready` then turns True).
+    """
+
+    def __init__(self, services: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        self.worker = worker or Worker(self, default_on_error=lambda e: show_error(self, e))
         self.report: Report | None = None
         self._shown: tuple[str, date, date] | None = None
-        self._job = 0
-        self._threshold = services.reports.threshold()
-        self.is_commissioner = services.roles.has(COMMISSIONER)
+        self._threshold = 0
+        self.is_commissioner = False
+        self.ready = False
+        self._loading = False
+        self._run_when_ready = False
         self._build_ui()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._load()
+
+    def _load(self) -> None:
+        """Read what the page offers, once (on the worker)."""
+        if self.ready or self._loading:
+            return
+        self._loading = True
+        services = self.services
+
+        def work() -> PageSetup:
+            return PageSetup(
+                names=list(services.reports.names()),
+                threshold=services.reports.threshold(),
+                commissioner=services.roles.has(COMMISSIONER),
+                hub_url=str(services.profile.local_setting(HUB_URL_SETTING, "")),
+            )
+
+        op(self, work).success(self._loaded).failure(self._load_failed).run()
+
+    def _loaded(self, setup: PageSetup) -> None:
+        self._loading = False
+        self._threshold = setup.threshold
+        self.is_commissioner = setup.commissioner
+        for key in setup.names:
+            self.chooser.addItem(REPORT_TITLES.get(key, key), key)
+        self.hub_url.setText(setup.hub_url)
+        for widget in (self.scope, self.scope_label):
+            widget.setVisible(setup.commissioner)
+        self._scope_changed()
+        self._set_status("")
+        self.run_button.setEnabled(True)
+        self.ready = True
+        if self._run_when_ready:
+            self._run_when_ready = False
+            self.run_report()
+
+    def _load_failed(self, err: BaseException) -> None:
+        self._loading = False
+        show_error(self, err)
 
     # -- layout -------------------------------------------------------------------------------
     def _build_ui(self) -> None:
         self.chooser = QComboBox()
-        for key in self.services.reports.names():
-            self.chooser.addItem(REPORT_TITLES.get(key, key), key)
         named(self.chooser, "Report")
         start, end = default_period(self.services.clock.today())
         self.date_from = self._date_edit("From date", start)
@@ -339,16 +394,16 @@ class ReportsPage(QWidget):
         for key, text in SCOPES:
             self.scope.addItem(text, key)
         named(self.scope, "Scope", "This team's data, or every team's returns at the regional hub")
-        self.hub_url = QLineEdit(str(self.services.profile.local_setting(HUB_URL_SETTING, "")))
+        self.hub_url = QLineEdit()
         self.hub_url.setPlaceholderText("postgresql://user@host:5432/hub")
         named(self.hub_url, "Hub address", "The regional hub's PostgreSQL address (libpq URI)")
         self.scope.currentIndexChanged.connect(self._scope_changed)
         filters = QHBoxLayout()
         pairs: list[tuple[str, QWidget]] = [("Re&port:", self.chooser)]
-        if self.is_commissioner:
-            pairs += [("&Scope:", self.scope), ("&Hub:", self.hub_url)]
+        pairs += [("&Scope:", self.scope), ("&Hub:", self.hub_url)]
         pairs += [("&From:", self.date_from), ("&To:", self.date_to)]
         self.hub_label: QLabel | None = None
+        self.scope_label = QLabel()
         for text, widget in pairs:
             label = QLabel(text)
             label.setBuddy(widget)
@@ -356,6 +411,11 @@ class ReportsPage(QWidget):
             filters.addWidget(widget)
             if widget is self.hub_url:
                 self.hub_label = label
+            if widget is self.scope:
+                self.scope_label = label
+        self.scope.hide()
+        self.scope_label.hide()
+        self.run_button.setEnabled(False)
         self._scope_changed()
         filters.addWidget(self.as_exported)
         filters.addWidget(self.run_button)
@@ -496,7 +556,7 @@ class ReportsPage(QWidget):
         return dates[0], dates[1]
 
     def is_settled(self) -> bool:
-        return self.worker.is_idle()
+        return self.ready and find_worker(self).is_idle()
 
     def refresh(self) -> None:
         """The window shows the page for the first time, or again after records changed:
@@ -504,6 +564,10 @@ class ReportsPage(QWidget):
         self.run_report()
 
     def run_report(self) -> None:
+        if not self.ready:
+            self._run_when_ready = True
+            self._load()
+            return
         name = self.current_name()
         try:
             start, end = self._period()
@@ -523,27 +587,22 @@ class ReportsPage(QWidget):
                 return report, report.suppressed_below or reports.threshold()
             return reports.run(name, start, end, suppressed=suppressed), reports.threshold()
 
-        self._job += 1
-        ticket = self._job
-
         def done(result: tuple[Report, int]) -> None:
-            if ticket != self._job:  # a newer run is on its way
-                return
             report, self._threshold = result
             self.run_button.setEnabled(True)
             if regional:  # the address worked: offer it next time
-                self.services.profile.set_local_setting(HUB_URL_SETTING, url)
+                profile = self.services.profile
+                op(self, lambda: profile.set_local_setting(HUB_URL_SETTING, url)).run()
             self._shown = (name, start, end)
             self.show_report(report)
 
         def failed(err: BaseException) -> None:
-            if ticket != self._job:
-                return
             self.run_button.setEnabled(True)
             self._set_status("")
             show_error(self, err)
 
-        self.worker.submit(work, done, failed)
+        # A newer run supersedes one not delivered yet (the officer changed the report).
+        op(self, work, kind="reports-run").success(done).failure(failed).run()
 
     def show_report(self, report: Report) -> None:
         self.report = report
@@ -663,4 +722,4 @@ class ReportsPage(QWidget):
             self._set_status("")
             show_error(self, err)
 
-        self.worker.submit(work, done, failed)
+        op(self, work).busy().success(done).failure(failed).run()

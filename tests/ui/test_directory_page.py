@@ -16,6 +16,7 @@ from role_helpers import join_another_team
 
 from referral_desk.store.models import Service
 from referral_desk.ui.directory_page import DirectoryPage
+from referral_desk.ui.worker import Worker
 
 pytestmark = pytest.mark.gui
 
@@ -24,6 +25,7 @@ SHOTS = Path("/tmp/shots")
 
 def _page(app: Any, qtbot: Any) -> Iterator[DirectoryPage]:
     page = DirectoryPage(app)
+    worker = Worker(page)  # the window's worker, as ui.ops finds it
     qtbot.addWidget(page)
     page.resize(1366, 768)
     page.show()
@@ -31,7 +33,7 @@ def _page(app: Any, qtbot: Any) -> Iterator[DirectoryPage]:
     qtbot.waitUntil(page.is_settled, timeout=5000)
     yield page
     qtbot.waitUntil(page.is_settled, timeout=5000)
-    page.shutdown()
+    worker.stop()
 
 
 @pytest.fixture

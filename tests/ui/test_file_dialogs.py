@@ -89,9 +89,11 @@ def test_report_export_starts_in_documents_then_remembers(
     from referral_desk.ui.worker import Worker
 
     documents.mkdir()
-    page = ReportsPage(app, worker=Worker(synchronous=True))
-    qtbot.addWidget(page)
+    page = ReportsPage(app)
+    worker = Worker(page)  # the window's worker, as ui.ops finds it
+    qtbot.addWidget(page, before_close_func=lambda _w: worker.stop())
     page.run_report()
+    qtbot.waitUntil(page.is_settled, timeout=10_000)
     asked: list[str] = []
     target = tmp_path / "commissioners" / "unmet.csv"
     target.parent.mkdir()
