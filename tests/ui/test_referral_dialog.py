@@ -352,11 +352,16 @@ def test_a_correction_to_the_service_is_reported_from_the_referral(
 ) -> None:
     ref = referral_in(app, need, service_id, S.SENT)
     dialog = open_dialog(qtbot, app, ref.id)
+    from referral_desk.ui.worker import Worker
+
+    worker = Worker(dialog)  # the window's worker: the correction dialog runs on it (ui.ops)
+    qtbot.addWidget(dialog, before_close_func=lambda _w: worker.stop())
 
     from referral_desk.ui.correction_dialog import ReportCorrectionDialog
 
     def report(correction: Any) -> None:
-        assert "Lighthouse Housing Advice" in correction.findChild(QLabel).text()
+        qtbot.waitUntil(lambda: bool(correction.heading.text()), timeout=5000)
+        assert "Lighthouse Housing Advice" in correction.heading.text()
         qtbot.keyClicks(correction.text, "Phone number is now 0113 496 0999")
         qtbot.mouseClick(correction.send_button, Qt.MouseButton.LeftButton)
 
