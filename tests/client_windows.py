@@ -133,7 +133,7 @@ def _referral_accepting(ctx: Ctx) -> QDialog:
 
 def _import_preview(ctx: Ctx) -> QDialog:
     report = ctx.services.directory_admin.import_package(HSDS_EXAMPLE, dry_run=True)
-    return _ui("directory_page", "ImportPreviewDialog")(report, HSDS_EXAMPLE, ctx.window)
+    return _ui("directory_hsds", "ImportPreviewDialog")(report, HSDS_EXAMPLE, ctx.window)
 
 
 def _recovery_page(ctx: Ctx) -> QDialog:
@@ -172,32 +172,32 @@ DIALOGS: dict[str, list[Case]] = {
             "Send to directory keeper",
         )
     ],
-    "directory_page.CapacityDialog": [
+    "directory_dialogs.CapacityDialog": [
         Case(
             "capacity",
-            lambda c: _ui("directory_page", "CapacityDialog")(
+            lambda c: _ui("directory_dialogs", "CapacityDialog")(
                 c.service, c.services.clock.today(), c.window
             ),
             "Save",
         )
     ],
-    "directory_page.PrecheckDialog": [
+    "directory_dialogs.PrecheckDialog": [
         Case(
             "pre-check",
-            lambda c: _ui("directory_page", "PrecheckDialog")(
+            lambda c: _ui("directory_dialogs", "PrecheckDialog")(
                 c.service, c.services.clock.today(), c.window
             ),
             "Save",
         )
     ],
-    "directory_page.StatusDialog": [
+    "directory_dialogs.StatusDialog": [
         Case(
             "service status",
-            lambda c: _ui("directory_page", "StatusDialog")(c.service, c.window),
+            lambda c: _ui("directory_dialogs", "StatusDialog")(c.service, c.window),
             "Save",
         )
     ],
-    "directory_page.ImportPreviewDialog": [Case("import preview", _import_preview, "Cancel")],
+    "directory_hsds.ImportPreviewDialog": [Case("import preview", _import_preview, "Cancel")],
     "find_service.FindServiceDialog": [
         Case(
             "find a service",

@@ -170,23 +170,6 @@ def test_a_bad_period_shows_an_error(
     assert page.report is None and page.run_button.isEnabled()
 
 
-def test_chart_labels_cut_short_show_whole_as_a_tooltip(qtbot: Any) -> None:
-    from PySide6.QtCore import QPointF
-
-    from referral_desk.reports.model import ChartData, Series
-    from referral_desk.ui.reports_page import BarChart
-
-    long = "Release and resettlement practical support at the gate"
-    chart = BarChart()
-    qtbot.addWidget(chart)
-    chart.set_data(ChartData("k", "Unmet needs", ("Debt", long), (Series("Unmet", (3, 4)),)))
-    chart.resize(300, chart.sizeHint().height())
-    chart.grab()  # paints: the label rectangles are where they were drawn
-    (short_rect, *_), (long_rect, *_) = chart._label_rects
-    assert chart.label_tip(QPointF(long_rect.center())) == long
-    assert chart.label_tip(QPointF(short_rect.center())) == ""
-
-
 def test_row_names_stay_in_view_when_the_figures_scroll(demo: Any, qtbot: Any) -> None:
     """At 1366 wide only Provider and Service fitted; scrolling right to the figures lost them."""
     from referral_desk.ui.frozen_table import FrozenColumnTableView
