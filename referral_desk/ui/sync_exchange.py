@@ -38,29 +38,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.domain.errors import DomainError
 from referral_desk.services.passphrase_store import is_passphrase_refusal
 from referral_desk.services.sync import RefusedFile
-from referral_desk.ui.lock import exec_dialog
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.ops import op
-from referral_desk.ui.passphrase_dialog import PassphraseDialog
 from referral_desk.ui.sync_conflicts import ConflictsDialog
+from referral_desk.ui.sync_passphrase import ask_passphrase, remember_passphrase
 from referral_desk.ui.sync_settings import open_sync_settings
 from referral_desk.ui.sync_summary import Outcome, attention, count_rows, nothing_written
 from referral_desk.ui.widgets import fit_to_screen, keep_default, named, run_dialog
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
-
-
-def ask_passphrase(parent: QWidget | None, text: str = "", *, confirm: bool = False) -> str | None:
-    """Ask for the team passphrase (typed hidden, checked as typed; twice with `confirm`, when
-    it is being set); None when cancelled."""
-    dialog = PassphraseDialog(parent, text=text, confirm=confirm)
-    value = dialog.passphrase() if exec_dialog(dialog) == QDialog.DialogCode.Accepted else ""
-    dialog.deleteLater()
-    return value or None
 
 
 @dataclass(frozen=True)
@@ -528,12 +517,3 @@ class ExchangeDialog(QDialog):
             event.ignore()
             return
         super().closeEvent(event)
-
-
-def remember_passphrase(services: AppServices, passphrase: str) -> None:
-    """Remember a retyped passphrase that worked (on the worker). If the password store
-    refuses, it still worked this time; the officer is asked again next time."""
-    try:
-        services.passphrases.set(services.sync.site_id(), passphrase)
-    except DomainError:
-        return
