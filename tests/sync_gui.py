@@ -83,6 +83,7 @@ def host(qtbot: Any) -> Iterator[QWidget]:
     qtbot.addWidget(window)
     worker = Worker(window)
     yield window
+    qtbot.waitUntil(worker.is_idle, timeout=WAIT_MS)  # busy feedback undone first
     worker.stop()
 
 

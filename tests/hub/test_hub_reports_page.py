@@ -31,7 +31,7 @@ def team(tmp_path: Path, make_team):
 def with_worker(qtbot: Any, widget: Any) -> Any:
     """Give a page built on its own the worker a window gives it (stopped when it closes)."""
     worker = Worker(widget)
-    qtbot.addWidget(widget, before_close_func=lambda _w: worker.stop())
+    qtbot.addWidget(widget, before_close_func=lambda _w: _stop(qtbot, worker))
     return widget
 
 
@@ -101,3 +101,9 @@ def test_a_hub_that_cannot_be_reached_shows_one_message(team, qtbot, monkeypatch
     settle(qtbot, page)
     assert shown and "cannot be reached" in shown[0]
     assert page.run_button.isEnabled()
+
+
+def _stop(qtbot: Any, worker: Any) -> None:
+    """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
+    qtbot.waitUntil(worker.is_idle, timeout=10_000)
+    worker.stop()

@@ -355,7 +355,7 @@ def test_a_correction_to_the_service_is_reported_from_the_referral(
     from referral_desk.ui.worker import Worker
 
     worker = Worker(dialog)  # the window's worker: the correction dialog runs on it (ui.ops)
-    qtbot.addWidget(dialog, before_close_func=lambda _w: worker.stop())
+    qtbot.addWidget(dialog, before_close_func=lambda _w: _stop(qtbot, worker))
 
     from referral_desk.ui.correction_dialog import ReportCorrectionDialog
 
@@ -418,3 +418,9 @@ def test_details_wrap_whole_instead_of_being_cut(qtbot, app, need, service_id) -
     values = [label.text() for label in dialog.details_scroll.findChildren(QLabel)]
     assert any("Needs being referred" in v for v in values)
     assert any("ring the bell" in v for v in values)
+
+
+def _stop(qtbot: Any, worker: Any) -> None:
+    """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
+    qtbot.waitUntil(worker.is_idle, timeout=10_000)
+    worker.stop()

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.gui
 def with_worker(qtbot: Any, widget: Any) -> Any:
     """Give a page built on its own the worker a window gives it (stopped when it closes)."""
     worker = Worker(widget)
-    qtbot.addWidget(widget, before_close_func=lambda _w: worker.stop())
+    qtbot.addWidget(widget, before_close_func=lambda _w: _stop(qtbot, worker))
     return widget
 
 
@@ -204,3 +204,9 @@ def test_row_names_stay_in_view_when_the_figures_scroll(demo: Any, qtbot: Any) -
     assert names.selectionModel() is view.selectionModel()
     view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
     assert names.verticalScrollBar().value() == view.verticalScrollBar().value()
+
+
+def _stop(qtbot: Any, worker: Any) -> None:
+    """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
+    qtbot.waitUntil(worker.is_idle, timeout=10_000)
+    worker.stop()
