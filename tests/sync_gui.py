@@ -77,14 +77,19 @@ def no_leaked_threads() -> Iterator[None]:
 
 
 @pytest.fixture
-def host(qtbot: Any) -> Iterator[QWidget]:
+def host(qtbot: Any) -> QWidget:
     """The window the dialogs belong to: it owns the one worker they run their work on."""
     window = QWidget()
-    qtbot.addWidget(window)
     worker = Worker(window)
-    yield window
-    qtbot.waitUntil(worker.is_idle, timeout=WAIT_MS)  # busy feedback undone first
-    worker.stop()
+
+    def stop(_window: QWidget) -> None:
+        # Before the window and its dialogs close: the last outcomes arrive (busy feedback
+        # undone), then the thread ends. Closed first, undelivered jobs would never finish.
+        qtbot.waitUntil(worker.is_idle, timeout=WAIT_MS)
+        worker.stop()
+
+    qtbot.addWidget(window, before_close_func=stop)
+    return window
 
 
 class Prompts:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,14 +16,19 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def host(qtbot: Any) -> Iterator[QWidget]:
+def host(qtbot: Any) -> QWidget:
     """The window the dialogs belong to: it owns the worker their reads and writes run on."""
     window = QWidget()
-    qtbot.addWidget(window)
     worker = Worker(window)
-    yield window
-    qtbot.waitUntil(worker.is_idle, timeout=5000)
-    worker.stop()
+
+    def stop(_window: QWidget) -> None:
+        # Before the window and its dialogs close: the last outcomes arrive (busy feedback
+        # undone), then the thread ends. Closed first, undelivered jobs would never finish.
+        qtbot.waitUntil(worker.is_idle, timeout=5000)
+        worker.stop()
+
+    qtbot.addWidget(window, before_close_func=stop)
+    return window
 
 
 def _editor(qtbot: Any, app: Any, service_id: str | None, host: QWidget) -> ServiceEditorDialog:
