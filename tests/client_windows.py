@@ -69,7 +69,7 @@ def _ui(module: str, name: str) -> Any:
 def _exchange(kind: str) -> Make:
     """A sync dialog showing a preview (or summary) with every count and note it can have."""
     from referral_desk.sync.exchange import ExportSummary, ImportSummary, RefusedFile
-    from referral_desk.ui.sync_dialogs import Outcome
+    from referral_desk.ui.sync_summary import Outcome
 
     imported = ImportSummary(
         dry_run=True,
@@ -133,7 +133,7 @@ def _referral_accepting(ctx: Ctx) -> QDialog:
 
 def _import_preview(ctx: Ctx) -> QDialog:
     report = ctx.services.directory_admin.import_package(HSDS_EXAMPLE, dry_run=True)
-    return _ui("directory_page", "ImportPreviewDialog")(report, HSDS_EXAMPLE, ctx.window)
+    return _ui("directory_hsds", "ImportPreviewDialog")(report, HSDS_EXAMPLE, ctx.window)
 
 
 def _recovery_page(ctx: Ctx) -> QDialog:
@@ -172,32 +172,32 @@ DIALOGS: dict[str, list[Case]] = {
             "Send to directory keeper",
         )
     ],
-    "directory_page.CapacityDialog": [
+    "directory_dialogs.CapacityDialog": [
         Case(
             "capacity",
-            lambda c: _ui("directory_page", "CapacityDialog")(
+            lambda c: _ui("directory_dialogs", "CapacityDialog")(
                 c.service, c.services.clock.today(), c.window
             ),
             "Save",
         )
     ],
-    "directory_page.PrecheckDialog": [
+    "directory_dialogs.PrecheckDialog": [
         Case(
             "pre-check",
-            lambda c: _ui("directory_page", "PrecheckDialog")(
+            lambda c: _ui("directory_dialogs", "PrecheckDialog")(
                 c.service, c.services.clock.today(), c.window
             ),
             "Save",
         )
     ],
-    "directory_page.StatusDialog": [
+    "directory_dialogs.StatusDialog": [
         Case(
             "service status",
-            lambda c: _ui("directory_page", "StatusDialog")(c.service, c.window),
+            lambda c: _ui("directory_dialogs", "StatusDialog")(c.service, c.window),
             "Save",
         )
     ],
-    "directory_page.ImportPreviewDialog": [Case("import preview", _import_preview, "Cancel")],
+    "directory_hsds.ImportPreviewDialog": [Case("import preview", _import_preview, "Cancel")],
     "find_service.FindServiceDialog": [
         Case(
             "find a service",
@@ -349,20 +349,21 @@ DIALOGS: dict[str, list[Case]] = {
             "Save move",
         )
     ],
-    "sync_dialogs.SyncSettingsDialog": [
+    "sync_settings.SyncSettingsDialog": [
         Case(
             "sync settings",
-            lambda c: _ui("sync_dialogs", "SyncSettingsDialog")(c.services, c.window),
+            lambda c: _ui("sync_settings", "SyncSettingsDialog")(c.services, c.window),
             "Save sync settings",
+            ready=lambda d: d.ready,
         )
     ],
     "sync_dialogs.SyncNowDialog": [Case("sync now preview", _exchange("sync"), "Apply")],
     "sync_dialogs.ImportFileDialog": [Case("import preview", _exchange("import"), "Apply")],
     "sync_dialogs.ExportFileDialog": [Case("export summary", _exchange("export"), "Close")],
-    "sync_dialogs.ConflictsDialog": [
+    "sync_conflicts.ConflictsDialog": [
         Case(
             "conflicts",
-            lambda c: _ui("sync_dialogs", "ConflictsDialog")(c.services, c.window),
+            lambda c: _ui("sync_conflicts", "ConflictsDialog")(c.services, c.window),
             "Close",
             ready=lambda d: not d._busy,
         )
@@ -414,7 +415,7 @@ PAGE_BUTTONS = {
 }
 
 # Bases that are never opened themselves (their subclasses are).
-BASES = {"widgets.GuardedDialog", "sync_dialogs.ExchangeDialog"}
+BASES = {"widgets.GuardedDialog", "sync_exchange.ExchangeDialog"}
 
 
 def dialog_classes() -> set[str]:

@@ -15,11 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.domain.errors import DomainError
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.directory_admin import MAX_CORRECTION, CorrectionView
+from referral_desk.services.dto import ServiceView
 from referral_desk.ui.elided import ElidedLabel
 from referral_desk.ui.messages import error_text
+from referral_desk.ui.ops import op
 from referral_desk.ui.widgets import (
     FieldError,
     GuardedDialog,
@@ -40,12 +41,12 @@ class ReportCorrectionDialog(GuardedDialog):
         self.services = services
         self.service_id = service_id
         self.reported: CorrectionView | None = None
-        svc = services.directory.get_service(service_id)
         self.setWindowTitle("Report a correction")
         self.setAccessibleName("Report a correction")
         fit_to_screen(self, 480, 280)
 
-        heading = ElidedLabel(f"{svc.name} — {svc.organisation_name}", max_lines=2)
+        heading = ElidedLabel("", max_lines=2)
+        self.heading = heading
         heading.setObjectName("serviceHeading")
         heading.setStyleSheet("QLabel#serviceHeading { font-weight: bold; }")
         prompt = QLabel(
@@ -79,6 +80,13 @@ class ReportCorrectionDialog(GuardedDialog):
         box.addWidget(buttons)
         self.text.setFocus()
         self.mark_clean()
+        directory = services.directory
+        op(self, lambda: directory.get_service(service_id)).success(self._show_service).failure(
+            lambda err: self.error.set_error(error_text(err))
+        ).run()
+
+    def _show_service(self, svc: ServiceView) -> None:
+        self.heading.setText(f"{svc.name} — {svc.organisation_name}")
 
     def send(self) -> None:
         """Text is required (and limited); the services say so, shown under the box."""
@@ -90,12 +98,21 @@ class ReportCorrectionDialog(GuardedDialog):
         if len(body) > MAX_CORRECTION:
             self.error.set_error(f"Keep it to {MAX_CORRECTION} characters or fewer.")
             return
-        try:
-            self.reported = self.services.directory_admin.report_correction(self.service_id, body)
-        except DomainError as err:
-            self.error.set_error(error_text(err))
-            return
+        admin, service_id = self.services.directory_admin, self.service_id
+        self.send_button.setEnabled(False)
+        op(self, lambda: admin.report_correction(service_id, body)).success(self._sent).failure(
+            self._refused
+        ).run()
+
+    def _sent(self, reported: CorrectionView) -> None:
+        self.send_button.setEnabled(True)
+        self.reported = reported
         self.accept()
+
+    def _refused(self, err: BaseException) -> None:
+        """A refusal in its words under the box; a bug in the error policy's generic ones."""
+        self.send_button.setEnabled(True)
+        self.error.set_error(error_text(err))
 
 
 def _escape(text: str) -> str:

@@ -190,12 +190,12 @@ class MainWindow(WindowActions, CaseCommands, WindowState, QMainWindow):
     def _make_directory_page(self) -> QWidget:
         from referral_desk.ui.directory_page import DirectoryPage
 
-        return DirectoryPage(self.services, self, worker=self.worker)
+        return DirectoryPage(self.services, self)
 
     def _make_reports_page(self) -> QWidget:
         from referral_desk.ui.reports_page import ReportsPage
 
-        return ReportsPage(self.services, self, worker=self.worker)
+        return ReportsPage(self.services, self)
 
     @property
     def directory_page(self) -> DirectoryPage:

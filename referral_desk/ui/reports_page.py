@@ -16,31 +16,19 @@ local setting of this PC; put passwords in the PostgreSQL password file, not the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QEvent,
-    QModelIndex,
-    QPersistentModelIndex,
-    QPointF,
-    QRectF,
-    QSize,
-    QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QHelpEvent,
     QKeySequence,
-    QPainter,
-    QPaintEvent,
-    QPalette,
     QResizeEvent,
     QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -58,23 +46,22 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
-    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from referral_desk.domain.errors import ValidationError
-from referral_desk.reports.model import ChartData, Report, ReportTable
+from referral_desk.reports.model import Report, ReportTable
 from referral_desk.services.reports import default_period
-from referral_desk.ui.elided import full_text_tip
 from referral_desk.ui.file_dialogs import REPORT_FOLDER, remember_folder, start_path
 from referral_desk.ui.frozen_table import FrozenColumnTableView
 from referral_desk.ui.messages import show_error, show_info
-from referral_desk.ui.tables import SORT_ROLE, TOTAL_ROLE, tip_elided_cells
+from referral_desk.ui.ops import find_worker, op
+from referral_desk.ui.report_views import BarChart, ReportTableModel, TotalsLastProxy
+from referral_desk.ui.tables import SORT_ROLE, tip_elided_cells
 from referral_desk.ui.widgets import DateEdit, named
-from referral_desk.ui.worker import Worker
 
-__all__ = ["REPORT_TITLES", "BarChart", "ReportTableModel", "ReportsPage"]
+__all__ = ["REPORT_TITLES", "ReportsPage"]
 
 REPORT_TITLES = {
     "unmet-needs": "Unmet needs",
@@ -94,235 +81,81 @@ COMMISSIONER = "commissioner"
 HUB_URL_SETTING = "hub_url"
 FROZEN_MAX_WIDTH = 240  # each frozen name column; two of them leave room for the figures
 
-SERIES_COLOURS = ("#1f5f99", "#d9822b", "#3a8f4b", "#9b3a8f", "#7a7a7a", "#b8a12a")
 
+@dataclass(frozen=True)
+class PageSetup:
+    """What the page offers this officer, read once on the worker."""
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.0f}"
-    return str(value)
-
-
-class ReportTableModel(QAbstractTableModel):
-    """One ReportTable: rows, then its totals row (kept last whatever the sort)."""
-
-    def __init__(self, table: ReportTable, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.table = table
-        self._rows = list(table.rows) + ([table.totals] if table.totals is not None else [])
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.table.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.table.columns[section].title
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        if not index.isValid():
-            return None
-        value = self._rows[index.row()][index.column()]
-        column = self.table.columns[index.column()]
-        is_total = self.table.totals is not None and index.row() == len(self._rows) - 1
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _text(value)
-        if role == SORT_ROLE:
-            if column.kind == "label":
-                return str(value or "").casefold()
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return float(value)
-            return -1.0  # hidden ("<5", "[c]") or empty: sorts below zero
-        if role == TOTAL_ROLE:
-            return is_total
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind != "label":
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.FontRole and is_total:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.ToolTipRole and isinstance(value, str) and value[:1] in "<[":
-            return "Hidden: a small count, or one that would give a small count away"
-        return None
-
-
-class _TotalsLastProxy(QSortFilterProxyModel):
-    def lessThan(
-        self,
-        left: QModelIndex | QPersistentModelIndex,
-        right: QModelIndex | QPersistentModelIndex,
-    ) -> bool:
-        lt, rt = left.data(TOTAL_ROLE), right.data(TOTAL_ROLE)
-        if lt != rt:  # the totals row stays at the bottom in both directions
-            return bool(rt) != (self.sortOrder() == Qt.SortOrder.DescendingOrder)
-        return bool(left.data(SORT_ROLE) < right.data(SORT_ROLE))
-
-
-class BarChart(QWidget):
-    """Horizontal bar chart of a ChartData: one group per label, one bar per series, labelled."""
-
-    BAR = 18
-    GAP = 8
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.data: ChartData | None = None
-        self._label_rects: list[tuple[QRectF, str, str]] = []  # where, whole, as drawn
-        self.setAccessibleName("Report chart")
-        self.setAutoFillBackground(True)
-        self.setBackgroundRole(QPalette.ColorRole.Base)
-
-    def set_data(self, data: ChartData | None) -> None:
-        self.data = data
-        if data is None:
-            self.setAccessibleDescription("")
-        else:
-            lines = [
-                f"{label}: "
-                + ", ".join(f"{s.name} {self._value_text(s.values[i])}" for s in data.series)
-                for i, label in enumerate(data.labels)
-            ]
-            self.setAccessibleDescription(f"{data.title}. " + "; ".join(lines))
-        self.setMinimumHeight(self._needed_height())
-        self.updateGeometry()
-        self.update()
-
-    def bar_count(self) -> int:
-        """Bars actually drawn (a value above zero), for tests and screen readers."""
-        if self.data is None:
-            return 0
-        return sum(1 for s in self.data.series for v in s.values if v)
-
-    def _value_text(self, value: float | None) -> str:
-        return "hidden" if value is None else _text(value)
-
-    def _header_height(self) -> int:
-        lines = 1 + (1 if self.data and len(self.data.series) > 1 else 0)
-        return lines * (self.fontMetrics().height() + 6) + 6
-
-    def _group_height(self) -> int:
-        n = len(self.data.series) if self.data else 1
-        return max(n * self.BAR, self.fontMetrics().height()) + self.GAP
-
-    def _needed_height(self) -> int:
-        if self.data is None:
-            return 80
-        return self._header_height() + len(self.data.labels) * self._group_height() + 24
-
-    def sizeHint(self) -> QSize:
-        return QSize(520, self._needed_height())
-
-    def label_tip(self, pos: QPointF) -> str:
-        """The whole label under `pos` when the chart had to shorten it, else ""."""
-        for rect, whole, shown in self._label_rects:
-            if rect.contains(pos) and shown != whole:
-                return whole
-        return ""
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            assert isinstance(event, QHelpEvent)
-            tip = self.label_tip(QPointF(event.pos()))
-            if tip:
-                QToolTip.showText(event.globalPos(), full_text_tip(tip), self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        text_colour = self.palette().color(QPalette.ColorRole.Text)
-        fm = self.fontMetrics()
-        width = self.width()
-        if self.data is None or not self.data.labels:
-            painter.setPen(text_colour)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No chart data")
-            return
-        data = self.data
-        bold = QFont(self.font())
-        bold.setBold(True)
-        painter.setFont(bold)
-        painter.setPen(text_colour)
-        y = 6
-        painter.drawText(QRectF(8, y, width - 16, fm.height() + 4), data.title)
-        painter.setFont(self.font())
-        y += fm.height() + 6
-        if len(data.series) > 1:  # legend
-            x = 8
-            for i, series in enumerate(data.series):
-                painter.fillRect(QRectF(x, y + 3, 12, 12), QColor(SERIES_COLOURS[i % 6]))
-                painter.setPen(text_colour)
-                painter.drawText(int(x + 16), y + fm.ascent() + 2, series.name)
-                x += 16 + fm.horizontalAdvance(series.name) + 16
-            y += fm.height() + 6
-        y += 6
-        label_w = min(max(fm.horizontalAdvance(lbl) for lbl in data.labels) + 12, width * 0.38)
-        value_w = fm.horizontalAdvance("hidden") + 12
-        left = 8 + label_w
-        plot_w = max(width - left - value_w - 8, 20)
-        peak = max((v for s in data.series for v in s.values if v), default=0.0) or 1.0
-        group = self._group_height()
-        self._label_rects = []
-        grid = QColor(text_colour)
-        grid.setAlpha(60)
-        painter.setPen(grid)
-        painter.drawLine(int(left), y - 2, int(left), y + len(data.labels) * group)
-        for row, label in enumerate(data.labels):
-            top = y + row * group
-            painter.setPen(text_colour)
-            shown = fm.elidedText(label, Qt.TextElideMode.ElideRight, int(label_w - 8))
-            rows_h = len(data.series) * self.BAR
-            label_rect = QRectF(8, top, label_w - 8, rows_h)
-            self._label_rects.append((label_rect, label, shown))
-            painter.drawText(
-                label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, shown
-            )
-            for i, series in enumerate(data.series):
-                value = series.values[row]
-                bar_top = top + i * self.BAR + 2
-                length = 0.0 if not value else plot_w * value / peak
-                if length:
-                    painter.fillRect(
-                        QRectF(left + 1, bar_top, max(length, 2), self.BAR - 4),
-                        QColor(SERIES_COLOURS[i % 6]),
-                    )
-                painter.setPen(text_colour)
-                painter.drawText(
-                    QRectF(left + length + 6, bar_top - 2, value_w, self.BAR),
-                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                    self._value_text(value),
-                )
-        painter.end()
+    names: list[str]
+    threshold: int
+    commissioner: bool
+    hub_url: str
 
 
 class ReportsPage(QWidget):
-    """The Reports screen. `services` is AppServices; give it the window's `worker` if any."""
+    """The Reports screen. `services` is AppServices; its work runs on the window's worker.
 
-    def __init__(
-        self, services: Any, parent: QWidget | None = None, *, worker: Worker | None = None
-    ) -> None:
+    What the page offers (the report names, the officer's role, the hub address last used) is
+    read on the worker when the page is first shown or refreshed (`ready` then turns True).
+    """
+
+    def __init__(self, services: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        self.worker = worker or Worker(self, default_on_error=lambda e: show_error(self, e))
         self.report: Report | None = None
         self._shown: tuple[str, date, date] | None = None
-        self._job = 0
-        self._threshold = services.reports.threshold()
-        self.is_commissioner = services.roles.has(COMMISSIONER)
+        self._threshold = 0
+        self.is_commissioner = False
+        self.ready = False
+        self._loading = False
+        self._run_when_ready = False
         self._build_ui()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._load()
+
+    def _load(self) -> None:
+        """Read what the page offers, once (on the worker)."""
+        if self.ready or self._loading:
+            return
+        self._loading = True
+        services = self.services
+
+        def work() -> PageSetup:
+            return PageSetup(
+                names=list(services.reports.names()),
+                threshold=services.reports.threshold(),
+                commissioner=services.roles.has(COMMISSIONER),
+                hub_url=str(services.profile.local_setting(HUB_URL_SETTING, "")),
+            )
+
+        op(self, work).success(self._loaded).failure(self._load_failed).run()
+
+    def _loaded(self, setup: PageSetup) -> None:
+        self._loading = False
+        self._threshold = setup.threshold
+        self.is_commissioner = setup.commissioner
+        for key in setup.names:
+            self.chooser.addItem(REPORT_TITLES.get(key, key), key)
+        self.hub_url.setText(setup.hub_url)
+        for widget in (self.scope, self.scope_label):
+            widget.setVisible(setup.commissioner)
+        self._scope_changed()
+        self._set_status("")
+        self.run_button.setEnabled(True)
+        self.ready = True
+        if self._run_when_ready:
+            self._run_when_ready = False
+            self.run_report()
+
+    def _load_failed(self, err: BaseException) -> None:
+        self._loading = False
+        show_error(self, err)
 
     # -- layout -------------------------------------------------------------------------------
     def _build_ui(self) -> None:
         self.chooser = QComboBox()
-        for key in self.services.reports.names():
-            self.chooser.addItem(REPORT_TITLES.get(key, key), key)
         named(self.chooser, "Report")
         start, end = default_period(self.services.clock.today())
         self.date_from = self._date_edit("From date", start)
@@ -339,16 +172,16 @@ class ReportsPage(QWidget):
         for key, text in SCOPES:
             self.scope.addItem(text, key)
         named(self.scope, "Scope", "This team's data, or every team's returns at the regional hub")
-        self.hub_url = QLineEdit(str(self.services.profile.local_setting(HUB_URL_SETTING, "")))
+        self.hub_url = QLineEdit()
         self.hub_url.setPlaceholderText("postgresql://user@host:5432/hub")
         named(self.hub_url, "Hub address", "The regional hub's PostgreSQL address (libpq URI)")
         self.scope.currentIndexChanged.connect(self._scope_changed)
         filters = QHBoxLayout()
         pairs: list[tuple[str, QWidget]] = [("Re&port:", self.chooser)]
-        if self.is_commissioner:
-            pairs += [("&Scope:", self.scope), ("&Hub:", self.hub_url)]
+        pairs += [("&Scope:", self.scope), ("&Hub:", self.hub_url)]
         pairs += [("&From:", self.date_from), ("&To:", self.date_to)]
         self.hub_label: QLabel | None = None
+        self.scope_label = QLabel()
         for text, widget in pairs:
             label = QLabel(text)
             label.setBuddy(widget)
@@ -356,6 +189,11 @@ class ReportsPage(QWidget):
             filters.addWidget(widget)
             if widget is self.hub_url:
                 self.hub_label = label
+            if widget is self.scope:
+                self.scope_label = label
+        self.scope.hide()
+        self.scope_label.hide()
+        self.run_button.setEnabled(False)
         self._scope_changed()
         filters.addWidget(self.as_exported)
         filters.addWidget(self.run_button)
@@ -496,7 +334,7 @@ class ReportsPage(QWidget):
         return dates[0], dates[1]
 
     def is_settled(self) -> bool:
-        return self.worker.is_idle()
+        return self.ready and find_worker(self).is_idle()
 
     def refresh(self) -> None:
         """The window shows the page for the first time, or again after records changed:
@@ -504,6 +342,10 @@ class ReportsPage(QWidget):
         self.run_report()
 
     def run_report(self) -> None:
+        if not self.ready:
+            self._run_when_ready = True
+            self._load()
+            return
         name = self.current_name()
         try:
             start, end = self._period()
@@ -523,27 +365,22 @@ class ReportsPage(QWidget):
                 return report, report.suppressed_below or reports.threshold()
             return reports.run(name, start, end, suppressed=suppressed), reports.threshold()
 
-        self._job += 1
-        ticket = self._job
-
         def done(result: tuple[Report, int]) -> None:
-            if ticket != self._job:  # a newer run is on its way
-                return
             report, self._threshold = result
             self.run_button.setEnabled(True)
             if regional:  # the address worked: offer it next time
-                self.services.profile.set_local_setting(HUB_URL_SETTING, url)
+                profile = self.services.profile
+                op(self, lambda: profile.set_local_setting(HUB_URL_SETTING, url)).run()
             self._shown = (name, start, end)
             self.show_report(report)
 
         def failed(err: BaseException) -> None:
-            if ticket != self._job:
-                return
             self.run_button.setEnabled(True)
             self._set_status("")
             show_error(self, err)
 
-        self.worker.submit(work, done, failed)
+        # A newer run supersedes one not delivered yet (the officer changed the report).
+        op(self, work, kind="reports-run").success(done).failure(failed).run()
 
     def show_report(self, report: Report) -> None:
         self.report = report
@@ -595,7 +432,7 @@ class ReportsPage(QWidget):
             names += 1
         view = tip_elided_cells(FrozenColumnTableView(frozen=max(names, 1)))
         model = ReportTableModel(table, view)
-        proxy = _TotalsLastProxy(view)
+        proxy = TotalsLastProxy(view)
         proxy.setSourceModel(model)
         proxy.setSortRole(SORT_ROLE)
         view.setModel(proxy)
@@ -663,4 +500,4 @@ class ReportsPage(QWidget):
             self._set_status("")
             show_error(self, err)
 
-        self.worker.submit(work, done, failed)
+        op(self, work).busy().success(done).failure(failed).run()

@@ -36,6 +36,14 @@ from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import ServiceView
 from referral_desk.ui.elided import limit_combo
 from referral_desk.ui.messages import error_text
+from referral_desk.ui.ops import op
+from referral_desk.ui.service_editor_work import (
+    EditorData,
+    SavePlan,
+    SaveProgress,
+    load_editor,
+    store_service,
+)
 from referral_desk.ui.widgets import FieldError, GuardedDialog, fit_to_screen, keep_default, named
 
 NEW_ORGANISATION = "New organisation…"
@@ -63,10 +71,8 @@ class ServiceEditorDialog(GuardedDialog):
         self.services = services
         self.service_id = service_id
         self.saved: ServiceView | None = None
-        self._current = services.directory.get_service(service_id) if service_id else None
-        self._location_id = (
-            self._current.location.id if self._current and self._current.location else None
-        )
+        self.ready = False
+        self._location_id: str | None = None
         self.setWindowTitle("Edit service" if service_id else "New service")
         self.setAccessibleName(self.windowTitle())
         fit_to_screen(self, 640, 600)
@@ -95,10 +101,37 @@ class ServiceEditorDialog(GuardedDialog):
         box.addWidget(self.top_error)
         box.addWidget(self.tabs, 1)
         box.addWidget(buttons)
-        if self._current is not None:
-            self._fill(self._current)
+        self.save_button.setEnabled(False)
+        self.tabs.setEnabled(False)
+        op(self, lambda: load_editor(services, service_id)).success(self._loaded).failure(
+            self._load_failed
+        ).run()
+
+    def _loaded(self, data: EditorData) -> None:
+        """Fill the lists, then the service being edited (read on the worker)."""
+        for org in data.organisations:
+            self.organisation.addItem(org["name"], org["id"])
+        for item in data.categories:
+            row = QListWidgetItem(item.label)
+            row.setData(Qt.ItemDataRole.UserRole, item.code)
+            row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            row.setCheckState(Qt.CheckState.Unchecked)
+            self.categories.addItem(row)
+        for item in data.methods:
+            self.method.addItem(item.label, item.code)
+        self.method.addItem("Drop-in", "drop_in")
+        current = data.current
+        if current is not None:
+            self._location_id = current.location.id if current.location else None
+            self._fill(current)
         self._organisation_changed()
+        self.tabs.setEnabled(True)
+        self.save_button.setEnabled(True)
         self.mark_clean()
+        self.ready = True
+
+    def _load_failed(self, err: BaseException) -> None:
+        self.top_error.set_error(error_text(err))
 
     # -- building -----------------------------------------------------------------------------
     def _row(
@@ -125,8 +158,6 @@ class ServiceEditorDialog(GuardedDialog):
         form = QFormLayout(page)
         self.organisation = limit_combo(QComboBox(), 36)
         self.organisation.addItem(NEW_ORGANISATION, None)
-        for org in self.services.directory.list_organisations():
-            self.organisation.addItem(org["name"], org["id"])
         self.organisation.currentIndexChanged.connect(self._organisation_changed)
         self._row(
             form,
@@ -160,12 +191,6 @@ class ServiceEditorDialog(GuardedDialog):
         self._row(form, "S&tatus", self.status, "status", 0)
         self.categories = QListWidget()
         self.categories.setFixedHeight(130)
-        for item in self.services.reference.categories():
-            row = QListWidgetItem(item.label)
-            row.setData(Qt.ItemDataRole.UserRole, item.code)
-            row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            row.setCheckState(Qt.CheckState.Unchecked)
-            self.categories.addItem(row)
         self._row(
             form,
             "Need c&ategories",
@@ -238,9 +263,6 @@ class ServiceEditorDialog(GuardedDialog):
         page = QWidget()
         form = QFormLayout(page)
         self.method = QComboBox()
-        for item in self.services.reference.list("referral_method"):
-            self.method.addItem(item.label, item.code)
-        self.method.addItem("Drop-in", "drop_in")
         self._row(form, "Referral &method", self.method, "referral method", 2)
         self.contact = QLineEdit()
         self.contact.setMaxLength(max_length("service", "referral_contact"))
@@ -419,56 +441,61 @@ class ServiceEditorDialog(GuardedDialog):
         widget.setFocus()
 
     def save(self) -> None:
-        """Validate and store through the services; stay open with the message on an error."""
+        """Validate and store through the services on the worker; stay open with the message
+        under its field on a refusal."""
+        if not self.ready:
+            return
         self._clear_errors()
-        admin = self.services.directory_admin
-        stage = "org"
-        try:
-            org_id = self.organisation.currentData()
-            if org_id is None:
-                org = admin.create_organisation(
-                    name=self.org_name.text(),
-                    website=self.org_website.text(),
-                    charity_number=self.org_charity.text(),
+        plan = SavePlan(
+            organisation_id=self.organisation.currentData(),
+            organisation={
+                "name": self.org_name.text(),
+                "website": self.org_website.text(),
+                "charity_number": self.org_charity.text(),
+            },
+            location_id=self._location_id,
+            location=dict(
+                zip(
+                    ("name", "address_1", "address_2", "city", "postcode"),
+                    [_plain(w) for w in self._location_fields],
+                    strict=True,
                 )
-                self.organisation.addItem(org.name, org.id)
-                self.organisation.setCurrentIndex(self.organisation.count() - 1)
-                org_id = org.id
-            stage = "loc"
-            location_id = self._save_location(org_id)
-            stage = "service"
-            fields = self.service_fields()
-            fields["location_id"] = location_id or ""
-            if self.service_id is None:
-                self.saved = admin.create_service(org_id, self.name.text(), **fields)
-                self.service_id = self.saved.id
-            else:
-                fields["organisation_id"] = org_id
-                self.saved = admin.update_service(self.service_id, name=self.name.text(), **fields)
-        except DomainError as err:
-            self._show_error(err, stage)
-            return
-        except Exception as err:  # a bug: generic message, details to the log only
-            self.top_error.set_error(error_text(err))
-            return
+            ),
+            service_id=self.service_id,
+            name=self.name.text(),
+            fields=self.service_fields(),
+        )
+        progress = SaveProgress()
+        admin = self.services.directory_admin
+        self.save_button.setEnabled(False)
+        op(self, lambda: store_service(admin, plan, progress)).success(
+            lambda saved: self._stored(saved, progress)
+        ).failure(lambda err: self._refused(err, progress)).run()
+
+    def _keep_progress(self, progress: SaveProgress) -> None:
+        """What was created before a refusal is kept, so the next Save does not repeat it."""
+        self.save_button.setEnabled(True)
+        if progress.organisation is not None:
+            org = progress.organisation
+            self.organisation.addItem(org.name, org.id)
+            self.organisation.setCurrentIndex(self.organisation.count() - 1)
+        self._location_id = progress.location_id
+
+    def _stored(self, saved: ServiceView, progress: SaveProgress) -> None:
+        self._keep_progress(progress)
+        self.saved = saved
+        self.service_id = saved.id
         self.accept()
+
+    def _refused(self, err: BaseException, progress: SaveProgress) -> None:
+        self._keep_progress(progress)
+        if isinstance(err, DomainError):
+            self._show_error(err, progress.stage)
+        else:  # a bug: the error policy's generic words, details to the log only
+            self.top_error.set_error(error_text(err))
 
     def accept(self) -> None:
         if self.saved is None:
             self.save()
             return
         super().accept()
-
-    def _save_location(self, org_id: str) -> str | None:
-        values = [_plain(w) for w in self._location_fields]
-        if not any(v.strip() for v in values) and self._location_id is None:
-            return None
-        fields = dict(
-            zip(("name", "address_1", "address_2", "city", "postcode"), values, strict=True)
-        )
-        admin = self.services.directory_admin
-        if self._location_id is None:
-            self._location_id = admin.create_location(organisation_id=org_id, **fields).id
-        else:
-            admin.update_location(self._location_id, **fields)
-        return self._location_id

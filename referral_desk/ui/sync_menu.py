@@ -7,6 +7,7 @@ chooses one of these actions, not while the main window starts (DESIGN.md §9).
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -56,23 +57,27 @@ SYNC_MENU: tuple[str | None, ...] = (
 )
 
 
-def _run_sync_action(name: str, services: AppServices, parent: QWidget) -> bool:
-    """Run one action's entry point in sync_dialogs; True when records here changed."""
-    from referral_desk.ui import sync_dialogs
+# name: (module under referral_desk.ui, its entry point, whether that returns "records here
+# changed"). An entry point takes (services, parent). A new action is one line in each of
+# ACTIONS, SYNC_MENU and ENTRY_POINTS.
+ENTRY_POINTS: dict[str, tuple[str, str, bool]] = {
+    "sync_now": ("sync_dialogs", "sync_now", True),
+    "export_sync_file": ("sync_dialogs", "export_to_file", False),
+    "import_sync_file": ("sync_dialogs", "import_from_file", True),
+    "sync_conflicts": ("sync_conflicts", "review_conflicts", True),
+    "sync_settings": ("sync_settings", "open_sync_settings", False),
+}
 
-    if name == "sync_now":
-        return sync_dialogs.sync_now(services, parent)
-    if name == "export_sync_file":
-        sync_dialogs.export_to_file(services, parent)
-        return False
-    if name == "import_sync_file":
-        return sync_dialogs.import_from_file(services, parent)
-    if name == "sync_conflicts":
-        return sync_dialogs.review_conflicts(services, parent)
-    if name == "sync_settings":
-        sync_dialogs.open_sync_settings(services, parent)
-        return False
-    raise ValueError(f"unknown sync action: {name}")
+
+def _run_sync_action(name: str, services: AppServices, parent: QWidget) -> bool:
+    """Run one action's entry point, imported now; True when records here changed."""
+    try:
+        module, function, reports_changes = ENTRY_POINTS[name]
+    except KeyError:
+        raise ValueError(f"unknown sync action: {name}") from None
+    entry = getattr(import_module(f"referral_desk.ui.{module}"), function)
+    changed = entry(services, parent)
+    return bool(changed) and reports_changes
 
 
 def import_carried_file(
@@ -96,7 +101,7 @@ def make_sync_actions(
     parent: QWidget,
     on_changed: Callable[[], None] | None = None,
 ) -> dict[str, QAction]:
-    """The Sync menu's actions (names as in ACTIONS), wired to sync_dialogs' entry points.
+    """The Sync menu's actions (names as in ACTIONS), wired to their ENTRY_POINTS.
 
     `on_changed` (the main window's after_write) runs when records on this computer changed.
     """

@@ -28,11 +28,23 @@ def team(tmp_path: Path, make_team):
     app.close()
 
 
+def with_worker(qtbot: Any, widget: Any) -> Any:
+    """Give a page built on its own the worker a window gives it (stopped when it closes)."""
+    worker = Worker(widget)
+    qtbot.addWidget(widget, before_close_func=lambda _w: _stop(qtbot, worker))
+    return widget
+
+
+def settle(qtbot: Any, page: Any) -> None:
+    """Wait until the page has read what it offers and every run or export is delivered."""
+    qtbot.waitUntil(page.is_settled, timeout=10_000)
+
+
 def page_for(app: Any, qtbot: Any) -> ReportsPage:
-    widget = ReportsPage(app, worker=Worker(synchronous=True))
-    qtbot.addWidget(widget)
+    widget = with_worker(qtbot, ReportsPage(app))
     widget.resize(1366, 768)
     widget.show()
+    settle(qtbot, widget)
     return widget
 
 
@@ -57,6 +69,7 @@ def test_a_commissioner_runs_and_exports_a_regional_report(
     page.scope.setCurrentIndex(page.scope.findData("region"))
     page.hub_url.setText(ready_hub)
     page.run_button.click()
+    settle(qtbot, page)
     report = page.report
     assert report is not None and report.suppressed_below == 5
     titles = [page.tables.tabText(i) for i in range(page.tables.count())]
@@ -71,6 +84,7 @@ def test_a_commissioner_runs_and_exports_a_regional_report(
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
     page.export_buttons["csv"].click()
+    settle(qtbot, page)
     written = tmp_path / "region.csv"
     assert "Unmet needs by team" in written.read_text(encoding="utf-8-sig")
     assert shown and str(written) in shown[0]
@@ -84,5 +98,12 @@ def test_a_hub_that_cannot_be_reached_shows_one_message(team, qtbot, monkeypatch
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
     page.run_button.click()
+    settle(qtbot, page)
     assert shown and "cannot be reached" in shown[0]
     assert page.run_button.isEnabled()
+
+
+def _stop(qtbot: Any, worker: Any) -> None:
+    """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
+    qtbot.waitUntil(worker.is_idle, timeout=10_000)
+    worker.stop()

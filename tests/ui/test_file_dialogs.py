@@ -89,9 +89,11 @@ def test_report_export_starts_in_documents_then_remembers(
     from referral_desk.ui.worker import Worker
 
     documents.mkdir()
-    page = ReportsPage(app, worker=Worker(synchronous=True))
-    qtbot.addWidget(page)
+    page = ReportsPage(app)
+    worker = Worker(page)  # the window's worker, as ui.ops finds it
+    qtbot.addWidget(page, before_close_func=lambda _w: _stop(qtbot, worker))
     page.run_report()
+    qtbot.waitUntil(page.is_settled, timeout=10_000)
     asked: list[str] = []
     target = tmp_path / "commissioners" / "unmet.csv"
     target.parent.mkdir()
@@ -102,6 +104,14 @@ def test_report_export_starts_in_documents_then_remembers(
     )
     monkeypatch.setattr(QMessageBox, "exec", lambda _box: 0)
     page.export("csv")
+    qtbot.waitUntil(page.is_settled, timeout=10_000)
     page.export("csv")
+    qtbot.waitUntil(page.is_settled, timeout=10_000)
     assert Path(asked[0]).parent == documents
     assert Path(asked[1]).parent == target.parent
+
+
+def _stop(qtbot: Any, worker: Any) -> None:
+    """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
+    qtbot.waitUntil(worker.is_idle, timeout=10_000)
+    worker.stop()

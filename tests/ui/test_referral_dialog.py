@@ -352,11 +352,16 @@ def test_a_correction_to_the_service_is_reported_from_the_referral(
 ) -> None:
     ref = referral_in(app, need, service_id, S.SENT)
     dialog = open_dialog(qtbot, app, ref.id)
+    from referral_desk.ui.worker import Worker
+
+    worker = Worker(dialog)  # the window's worker: the correction dialog runs on it (ui.ops)
+    qtbot.addWidget(dialog, before_close_func=lambda _w: _stop(qtbot, worker))
 
     from referral_desk.ui.correction_dialog import ReportCorrectionDialog
 
     def report(correction: Any) -> None:
-        assert "Lighthouse Housing Advice" in correction.findChild(QLabel).text()
+        qtbot.waitUntil(lambda: bool(correction.heading.text()), timeout=5000)
+        assert "Lighthouse Housing Advice" in correction.heading.text()
         qtbot.keyClicks(correction.text, "Phone number is now 0113 496 0999")
         qtbot.mouseClick(correction.send_button, Qt.MouseButton.LeftButton)
 
@@ -423,3 +428,9 @@ def test_the_suggested_appointment_is_the_next_working_day_not_a_saturday(
     app.clock.fixed_today = date(2026, 3, 6)  # a Friday
     dialog = open_dialog(qtbot, app, ref.id)
     assert dialog.appointment_edit.dateTime().toPython() == datetime(2026, 3, 9, 10, 0)
+
+
+def _stop(qtbot: Any, worker: Any) -> None:
+    """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
+    qtbot.waitUntil(worker.is_idle, timeout=10_000)
+    worker.stop()

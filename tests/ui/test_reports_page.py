@@ -17,6 +17,18 @@ from referral_desk.ui.worker import Worker
 pytestmark = pytest.mark.gui
 
 
+def with_worker(qtbot: Any, widget: Any) -> Any:
+    """Give a page built on its own the worker a window gives it (stopped when it closes)."""
+    worker = Worker(widget)
+    qtbot.addWidget(widget, before_close_func=lambda _w: _stop(qtbot, worker))
+    return widget
+
+
+def settle(qtbot: Any, page: Any) -> None:
+    """Wait until the page has read what it offers and every run or export is delivered."""
+    qtbot.waitUntil(page.is_settled, timeout=10_000)
+
+
 @pytest.fixture
 def needs(app: Any) -> dict[str, str]:
     """Two people, four needs in February 2026: three unmet (one "Other"), one met."""
@@ -45,10 +57,10 @@ def needs(app: Any) -> dict[str, str]:
 
 @pytest.fixture
 def page(app: Any, qtbot: Any) -> ReportsPage:
-    widget = ReportsPage(app, worker=Worker(synchronous=True))
-    qtbot.addWidget(widget)
+    widget = with_worker(qtbot, ReportsPage(app))
     widget.resize(1366, 768)
     widget.show()
+    settle(qtbot, widget)
     return widget
 
 
@@ -73,6 +85,7 @@ def test_unmet_needs_table_chart_and_other_descriptions(
     page: ReportsPage, needs: dict[str, str], qtbot: Any, tmp_path: Path
 ) -> None:
     qtbot.keyClick(page.date_to, Qt.Key.Key_Return)  # Enter runs the report
+    settle(qtbot, page)
     assert page.report is not None and page.report.name == "unmet-needs"
     view = page.current_table_view()
     assert view is not None and view.accessibleName() == "Unmet needs by need category"
@@ -94,6 +107,7 @@ def test_unmet_needs_table_chart_and_other_descriptions(
     # As exported: small counts become markers, shown as text.
     page.as_exported.setChecked(True)
     page.run_button.click()
+    settle(qtbot, page)
     rows = cells(page.current_table_view())
     assert rows["Accommodation"][1] == "<5"
     assert rows["Total"][-1] in ("<5", "[c]")
@@ -102,9 +116,10 @@ def test_unmet_needs_table_chart_and_other_descriptions(
 
 
 def test_csv_export_has_no_names(
-    page: ReportsPage, needs: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    qtbot, page: ReportsPage, needs: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     page.run_button.click()
+    settle(qtbot, page)
     target = tmp_path / "unmet"
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
@@ -112,6 +127,7 @@ def test_csv_export_has_no_names(
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
     page.export_buttons["csv"].click()
+    settle(qtbot, page)
     written = tmp_path / "unmet.csv"
     assert written.is_file()
     text = written.read_text(encoding="utf-8-sig")
@@ -122,60 +138,50 @@ def test_csv_export_has_no_names(
 
 
 def test_switching_report_shows_its_tables_and_charts(
-    page: ReportsPage, needs: dict[str, str]
+    qtbot, page: ReportsPage, needs: dict[str, str]
 ) -> None:
     page.run_button.click()
+    settle(qtbot, page)
     for name in ("outcomes", "followups", "freshness"):
         page.chooser.setCurrentIndex(page.chooser.findData(name))
         page.run_button.click()
+        settle(qtbot, page)
         assert page.report is not None and page.report.name == name
         assert page.tables.count() == len(page.report.tables)
         assert page.chart_choice.count() == len(page.report.charts)
         assert not page.other_list.isVisibleTo(page)
 
 
-def test_a_bad_period_shows_an_error(page: ReportsPage, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_period_shows_an_error(
+    qtbot: Any, page: ReportsPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
     page.date_from.set_value(date(2026, 3, 1))
     page.date_to.set_value(date(2026, 1, 1))
     page.run_button.click()
+    settle(qtbot, page)
     assert shown and "from date" in shown[0]
     shown.clear()
     page.date_to.setText("31/02/2026")  # typed like every other date, and checked the same
     page.run_button.click()
+    settle(qtbot, page)
     assert shown and "To date is not a real date" in shown[0]
     assert page.report is None and page.run_button.isEnabled()
-
-
-def test_chart_labels_cut_short_show_whole_as_a_tooltip(qtbot: Any) -> None:
-    from PySide6.QtCore import QPointF
-
-    from referral_desk.reports.model import ChartData, Series
-    from referral_desk.ui.reports_page import BarChart
-
-    long = "Release and resettlement practical support at the gate"
-    chart = BarChart()
-    qtbot.addWidget(chart)
-    chart.set_data(ChartData("k", "Unmet needs", ("Debt", long), (Series("Unmet", (3, 4)),)))
-    chart.resize(300, chart.sizeHint().height())
-    chart.grab()  # paints: the label rectangles are where they were drawn
-    (short_rect, *_), (long_rect, *_) = chart._label_rects
-    assert chart.label_tip(QPointF(long_rect.center())) == long
-    assert chart.label_tip(QPointF(short_rect.center())) == ""
 
 
 def test_row_names_stay_in_view_when_the_figures_scroll(demo: Any, qtbot: Any) -> None:
     """At 1366 wide only Provider and Service fitted; scrolling right to the figures lost them."""
     from referral_desk.ui.frozen_table import FrozenColumnTableView
 
-    page = ReportsPage(demo, worker=Worker(synchronous=True))
-    qtbot.addWidget(page)
+    page = with_worker(qtbot, ReportsPage(demo))
     page.resize(1366, 690)
     page.show()
     qtbot.waitExposed(page)
+    settle(qtbot, page)
     page.chooser.setCurrentIndex(page.chooser.findData("outcomes"))
     page.run_report()
+    settle(qtbot, page)
     view = page.current_table_view()
     assert isinstance(view, FrozenColumnTableView) and view.frozen_count() == 2
     bar = view.horizontalScrollBar()
@@ -198,3 +204,9 @@ def test_row_names_stay_in_view_when_the_figures_scroll(demo: Any, qtbot: Any) -
     assert names.selectionModel() is view.selectionModel()
     view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
     assert names.verticalScrollBar().value() == view.verticalScrollBar().value()
+
+
+def _stop(qtbot: Any, worker: Any) -> None:
+    """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
+    qtbot.waitUntil(worker.is_idle, timeout=10_000)
+    worker.stop()

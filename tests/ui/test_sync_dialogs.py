@@ -1,238 +1,43 @@
-"""Sync in the client, driven through its dialogs between two real sites and a shared folder.
-
-Site A is the `app` database (officer Alex Morgan); site B is a fresh installation opened with
-`open_services` (its own site id, officer Sam Patel). The OS password store is replaced by an
-in-memory one (or by keyring's "no store" backend), the folder and passphrase prompts by
-a monkeypatched QFileDialog and `ask_passphrase`, so nothing touches the real user's keyring.
-"""
+"""Sync now and carrying a file, driven through their dialogs between two real sites and a
+shared folder (set-up in tests/sync_gui.py)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.backends import fail
-from keyring.errors import PasswordDeleteError
+import sync_gui
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QFileDialog, QTableWidget
-from unlocking import connect as connect_db
-from unlocking import open_test_services as open_services
+from PySide6.QtWidgets import QApplication, QFileDialog
+from sync_gui import PASSPHRASE, WAIT_MS, caseload, everything, open_dialog, table_rows, wait_state
 
 from referral_desk.services.passphrase_store import SERVICE_NAME
 from referral_desk.ui import sync_dialogs
-from referral_desk.ui.sync_dialogs import (
-    ConflictsDialog,
-    ExchangeDialog,
-    ExportFileDialog,
-    ImportFileDialog,
-    SyncNowDialog,
-    SyncSettingsDialog,
-)
+from referral_desk.ui.sync_conflicts import ConflictsDialog
+from referral_desk.ui.sync_dialogs import ExportFileDialog, ImportFileDialog, SyncNowDialog
+from referral_desk.ui.sync_exchange import ExchangeDialog
+from referral_desk.ui.sync_settings import SyncSettingsDialog
 
 pytestmark = pytest.mark.gui
 
-PASSPHRASE = "correct horse battery staple"
-WAIT_MS = 30_000
+# The shared fixtures (tests/sync_gui.py) this module uses.
+no_os_keyring = sync_gui.no_os_keyring
+no_leaked_threads = sync_gui.no_leaked_threads
+host = sync_gui.host
+memory_keyring = sync_gui.memory_keyring
+prompts = sync_gui.prompts
+site_b = sync_gui.site_b
+store = sync_gui.store
 
 
-class MemoryKeyring(KeyringBackend):
-    """An OS password store that lives in this test only."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.values[(service, username)]
-        except KeyError:
-            raise PasswordDeleteError("not there") from None
-
-
-@pytest.fixture(autouse=True)
-def no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
-    """By default this machine has no password store: the real one is never touched."""
-    monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
-
-
-@pytest.fixture
-def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
-    backend = MemoryKeyring()
-    monkeypatch.setattr(keyring, "get_keyring", lambda: backend)
-    return backend
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    """Every dialog stops its worker when it closes (pytest-qt closes them before this runs)."""
-    yield
-    alive = [t.name for t in threading.enumerate() if t.name == "referral-desk-db"]
-    assert alive == [], "a sync dialog left its worker thread running"
-
-
-class Prompts:
-    """Answers for the passphrase prompt, in order; records the prompts shown."""
-
-    def __init__(self) -> None:
-        self.answers: list[str | None] = []
-        self.asked: list[str] = []
-        self.confirmed: list[bool] = []  # asked twice (the passphrase was being set)
-
-    def ask(self, _parent: Any, text: str = "", *, confirm: bool = False) -> str | None:
-        self.asked.append(text)
-        self.confirmed.append(confirm)
-        return self.answers.pop(0) if self.answers else None
-
-
-@pytest.fixture
-def prompts(monkeypatch: pytest.MonkeyPatch) -> Prompts:
-    found = Prompts()
-    monkeypatch.setattr(sync_dialogs, "ask_passphrase", found.ask)
-    return found
-
-
-@pytest.fixture
-def site_b(tmp_path: Path, clock: Any) -> Iterator[Any]:
-    services = open_services(tmp_path / "b", clock)
-    services.profile.set(name="Sam Patel", team="Leeds South")
-    yield services
-    services.close()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Path:
-    folder = tmp_path / "store"
-    folder.mkdir()
-    return folder
-
-
-def open_dialog(qtbot: Any, dialog: Any) -> Any:
-    qtbot.addWidget(dialog)
-    dialog.show()
-    return dialog
-
-
-def wait_state(qtbot: Any, dialog: ExchangeDialog, *states: str) -> None:
-    qtbot.waitUntil(lambda: dialog.state in states, timeout=WAIT_MS)
-
-
-def table_rows(table: QTableWidget) -> dict[str, str]:
-    return {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
-
-
-def everything(services: Any) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, to show that a refusal wrote nothing at all."""
-    conn = connect_db(services.data_path)
-    try:
-        names = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'"
-            )
-        ]
-        return {n: sorted(conn.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr) for n in names}
-    finally:
-        conn.close()
-
-
-def caseload(app: Any, gui: Any) -> dict[str, str]:
-    """A person with a need and a referral on site A (so a follow-up too)."""
-    service_id = gui.add_service("Hope Mentoring")
-    person = app.people.add(
-        given_name="Zoë",
-        family_name="Ward",
-        date_of_birth="1999-09-09",
-        crn="X123456",
-        consent_given_on="2026-02-01",
-    )
-    need = app.needs.log(person.id, "mentoring", "Wants a mentor")
-    referral = app.referrals.make(need.id, service_id, consent=True)
-    return {"person": person.id, "need": need.id, "referral": referral.id}
-
-
-# -- settings -------------------------------------------------------------------------------
-
-
-def test_settings_choose_folder_and_remember_passphrase(
-    qtbot, app, store, memory_keyring, monkeypatch
-) -> None:
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(store))
-    dialog = open_dialog(qtbot, SyncSettingsDialog(app))
-    site = app.sync.site_id()
-    assert dialog.site_edit.text() == site and dialog.site_edit.isReadOnly()
-    dialog.copy_button.click()
-    assert QGuiApplication.clipboard().text() == site
-    assert dialog.remember_check.isEnabled() and dialog.remember_check.isChecked()
-    assert dialog.confirm_edit.isVisible(), "a first passphrase is typed twice"
-
-    dialog.browse_button.click()
-    assert dialog.store_edit.text() == str(store)
-    qtbot.keyClicks(dialog.passphrase_edit, "short")
-    dialog.save_button.click()
-    assert "at least 8 characters" in dialog.passphrase_error.text()
-    dialog.passphrase_edit.setText(PASSPHRASE)
-    qtbot.keyClicks(dialog.confirm_edit, PASSPHRASE + "x")
-    dialog.save_button.click()
-    assert dialog.passphrase_error.text() == "The two passphrases are not the same."
-    assert app.sync.get_store() is None and memory_keyring.values == {}, "nothing saved yet"
-
-    dialog.confirm_edit.setText(PASSPHRASE)
-    dialog.save_button.click()
-    assert dialog.result() == SyncSettingsDialog.DialogCode.Accepted
-    assert app.sync.get_store() == str(store)
-    assert memory_keyring.values == {(SERVICE_NAME, site): PASSPHRASE}
-
-    again = open_dialog(qtbot, SyncSettingsDialog(app))
-    assert again.store_edit.text() == str(store)
-    assert again.remember_check.isChecked() and not again.confirm_edit.isVisible()
-    assert "Remembered" in again.passphrase_edit.placeholderText()
-    again.remember_check.setChecked(False)
-    assert not again.passphrase_edit.isEnabled()
-    again.save_button.click()
-    assert memory_keyring.values == {}, "unticking Remember forgets the passphrase"
-
-
-def test_settings_without_a_password_store_asks_each_time(qtbot, app, store) -> None:
-    dialog = open_dialog(qtbot, SyncSettingsDialog(app))
-    assert not dialog.remember_check.isEnabled() and not dialog.remember_check.isChecked()
-    assert not dialog.passphrase_edit.isEnabled()
-    assert "asks for it each time" in dialog.passphrase_note.text()
-    dialog.store_edit.setText(str(store))
-    dialog.save_button.click()
-    assert dialog.result() == SyncSettingsDialog.DialogCode.Accepted
-    assert app.sync.get_store() == str(store)
-
-
-def test_settings_refuse_a_folder_that_is_not_there(qtbot, app, tmp_path) -> None:
-    dialog = open_dialog(qtbot, SyncSettingsDialog(app))
-    dialog.store_edit.setText(str(tmp_path / "no such share"))
-    dialog.save_button.click()
-    assert dialog.isVisible()
-    assert "does not exist or cannot be reached" in dialog.store_error.text()
-    assert app.sync.get_store() is None
-
-
-def test_every_control_has_an_accessible_name(qtbot, app, site_b) -> None:
+def test_every_control_has_an_accessible_name(host, qtbot, app, site_b) -> None:
     from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QHeaderView, QLineEdit
 
     dialogs = [
-        SyncSettingsDialog(app),
-        SyncNowDialog(app, passphrase=PASSPHRASE),
-        ConflictsDialog(app),
+        SyncSettingsDialog(app, host),
+        SyncNowDialog(app, host, passphrase=PASSPHRASE),
+        ConflictsDialog(app, host),
     ]
     for dialog in dialogs:
         qtbot.addWidget(dialog)
@@ -245,18 +50,15 @@ def test_every_control_has_an_accessible_name(qtbot, app, site_b) -> None:
                     assert widget.accessibleName(), f"{type(dialog).__name__}: {widget!r}"
 
 
-# -- sync now -------------------------------------------------------------------------------
-
-
 def test_sync_now_exports_then_colleague_previews_and_applies(
-    qtbot, app, site_b, store, gui, memory_keyring, prompts
+    host, qtbot, app, site_b, store, gui, memory_keyring, prompts
 ) -> None:
     ids = caseload(app, gui)
     app.sync.set_store(store)
     site_b.sync.set_store(store)
     memory_keyring.set_password(SERVICE_NAME, app.sync.site_id(), PASSPHRASE)
 
-    a = open_dialog(qtbot, SyncNowDialog(app))  # A's passphrase is remembered: no prompt
+    a = open_dialog(qtbot, SyncNowDialog(app, host))  # A's passphrase is remembered: no prompt
     wait_state(qtbot, a, "preview")
     assert prompts.asked == []
     assert "of yours to send to the shared store" in a.message.text()
@@ -270,7 +72,7 @@ def test_sync_now_exports_then_colleague_previews_and_applies(
     a.close_button.click()
 
     prompts.answers = [PASSPHRASE]  # B has no password store entry: asked once
-    b = open_dialog(qtbot, SyncNowDialog(site_b))
+    b = open_dialog(qtbot, SyncNowDialog(site_b, host))
     wait_state(qtbot, b, "preview")
     assert len(prompts.asked) == 1
     counts = table_rows(b.counts)
@@ -296,14 +98,14 @@ def test_sync_now_exports_then_colleague_previews_and_applies(
     assert b.close_button.isVisible() and not b.apply_button.isVisible()
     b.close_button.click()
 
-    again = open_dialog(qtbot, SyncNowDialog(site_b, passphrase=PASSPHRASE))
+    again = open_dialog(qtbot, SyncNowDialog(site_b, host, passphrase=PASSPHRASE))
     wait_state(qtbot, again, "preview", "nothing")
     # B's own first export (its seeded reference data) is still to send; A has nothing new.
     assert "Nothing new from colleagues" in again.message.text()
 
 
 def test_wrong_passphrase_is_refused_and_writes_nothing(
-    qtbot, app, site_b, store, gui, memory_keyring, prompts
+    host, qtbot, app, site_b, store, gui, memory_keyring, prompts
 ) -> None:
     caseload(app, gui)
     app.sync.sync_now(store, PASSPHRASE)
@@ -312,7 +114,7 @@ def test_wrong_passphrase_is_refused_and_writes_nothing(
     memory_keyring.set_password(SERVICE_NAME, site, "an old passphrase")
     before = everything(site_b)
 
-    dialog = open_dialog(qtbot, SyncNowDialog(site_b))
+    dialog = open_dialog(qtbot, SyncNowDialog(site_b, host))
     wait_state(qtbot, dialog, "refused")
     assert dialog.heading.text() == "Refused"
     assert dialog.message.text().startswith(
@@ -334,16 +136,13 @@ def test_wrong_passphrase_is_refused_and_writes_nothing(
 
 
 def test_cancelling_the_passphrase_prompt_closes_without_syncing(
-    qtbot, app, store, prompts
+    host, qtbot, app, store, prompts
 ) -> None:
     app.sync.set_store(store)
-    dialog = open_dialog(qtbot, SyncNowDialog(app))
+    dialog = open_dialog(qtbot, SyncNowDialog(app, host))
     qtbot.waitUntil(lambda: dialog.state == "cancelled", timeout=WAIT_MS)
     assert not dialog.isVisible()
     assert not list(store.iterdir())
-
-
-# -- carrying a file ------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -379,7 +178,7 @@ def autopilot() -> Iterator[Callable[..., list[str]]]:
 
 
 def test_carry_a_file_export_and_import(
-    qtbot, app, site_b, gui, tmp_path, prompts, monkeypatch, autopilot
+    host, qtbot, app, site_b, gui, tmp_path, prompts, monkeypatch, autopilot
 ) -> None:
     caseload(app, gui)
     usb = tmp_path / "usb"
@@ -389,7 +188,7 @@ def test_carry_a_file_export_and_import(
     )
     prompts.answers = [PASSPHRASE]
     seen = autopilot()
-    assert sync_dialogs.export_to_file(app, None)
+    assert sync_dialogs.export_to_file(app, host)
     assert seen == ["done"]
     carried = usb / "for prison.rdsync"
     assert carried.is_file(), "the .rdsync suffix is added"
@@ -397,30 +196,30 @@ def test_carry_a_file_export_and_import(
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(carried), ""))
     prompts.answers = [PASSPHRASE]
     seen = autopilot()
-    assert sync_dialogs.import_from_file(site_b, None) is True
+    assert sync_dialogs.import_from_file(site_b, host) is True
     assert seen == ["preview", "done"]
     assert [p.display_name for p in site_b.people.list()] == ["Zoë Ward"]
 
-    again = open_dialog(qtbot, ImportFileDialog(site_b, carried, passphrase=PASSPHRASE))
+    again = open_dialog(qtbot, ImportFileDialog(site_b, carried, host, passphrase=PASSPHRASE))
     wait_state(qtbot, again, "nothing")
     assert again.message.text() == "for prison.rdsync was imported before: nothing new in it."
     assert not again.apply_button.isVisible()
 
     second = usb / "second.rdsync"  # a new file with the same content: nothing to apply
     app.sync.export_file(second, PASSPHRASE)
-    same = open_dialog(qtbot, ImportFileDialog(site_b, second, passphrase=PASSPHRASE))
+    same = open_dialog(qtbot, ImportFileDialog(site_b, second, host, passphrase=PASSPHRASE))
     wait_state(qtbot, same, "nothing")
     assert same.message.text() == "Everything in second.rdsync is already on this computer."
 
 
-def test_import_preview_then_cancel_writes_nothing(qtbot, app, site_b, gui, tmp_path) -> None:
+def test_import_preview_then_cancel_writes_nothing(host, qtbot, app, site_b, gui, tmp_path) -> None:
     caseload(app, gui)
     carried = tmp_path / "carry.rdsync"
-    export = open_dialog(qtbot, ExportFileDialog(app, carried, passphrase=PASSPHRASE))
+    export = open_dialog(qtbot, ExportFileDialog(app, carried, host, passphrase=PASSPHRASE))
     wait_state(qtbot, export, "done")
     assert "Carry it to the other computer" in export.message.text()
     before = everything(site_b)
-    dialog = open_dialog(qtbot, ImportFileDialog(site_b, carried, passphrase=PASSPHRASE))
+    dialog = open_dialog(qtbot, ImportFileDialog(site_b, carried, host, passphrase=PASSPHRASE))
     wait_state(qtbot, dialog, "preview")
     assert table_rows(dialog.counts)["Needs"] == "1"
     dialog.cancel_button.click()
@@ -434,11 +233,13 @@ def test_import_preview_then_cancel_writes_nothing(qtbot, app, site_b, gui, tmp_
         (b"PK\x03\x04 a zip file, say", "This is not a Referral Desk sync file."),
     ],
 )
-def test_damaged_or_foreign_files_are_refused(qtbot, site_b, tmp_path, content, message) -> None:
+def test_damaged_or_foreign_files_are_refused(
+    host, qtbot, site_b, tmp_path, content, message
+) -> None:
     path = tmp_path / "odd.rdsync"
     path.write_bytes(content)
     before = everything(site_b)
-    dialog = open_dialog(qtbot, ImportFileDialog(site_b, path, passphrase=PASSPHRASE))
+    dialog = open_dialog(qtbot, ImportFileDialog(site_b, path, host, passphrase=PASSPHRASE))
     wait_state(qtbot, dialog, "refused")
     assert dialog.message.text() == f"{message} Nothing was written."
     assert not dialog.retry_button.isVisible()
@@ -446,7 +247,7 @@ def test_damaged_or_foreign_files_are_refused(qtbot, site_b, tmp_path, content, 
 
 
 def test_truncated_file_and_wrong_passphrase_for_a_file(
-    qtbot, app, site_b, gui, tmp_path, prompts
+    host, qtbot, app, site_b, gui, tmp_path, prompts
 ) -> None:
     caseload(app, gui)
     good = tmp_path / "good.rdsync"
@@ -454,12 +255,14 @@ def test_truncated_file_and_wrong_passphrase_for_a_file(
     cut = tmp_path / "cut.rdsync"
     cut.write_bytes(good.read_bytes()[:-100])
     before = everything(site_b)
-    dialog = open_dialog(qtbot, ImportFileDialog(site_b, cut, passphrase=PASSPHRASE))
+    dialog = open_dialog(qtbot, ImportFileDialog(site_b, cut, host, passphrase=PASSPHRASE))
     wait_state(qtbot, dialog, "refused")
     assert "incomplete or damaged" in dialog.message.text() or "Wrong passphrase" in (
         dialog.message.text()
     )
-    wrong = open_dialog(qtbot, ImportFileDialog(site_b, good, passphrase="not the passphrase"))
+    wrong = open_dialog(
+        qtbot, ImportFileDialog(site_b, good, host, passphrase="not the passphrase")
+    )
     wait_state(qtbot, wrong, "refused")
     assert wrong.message.text() == (
         "Wrong passphrase, or the file was changed or damaged. Nothing was written."
@@ -468,108 +271,7 @@ def test_truncated_file_and_wrong_passphrase_for_a_file(
     assert everything(site_b) == before
 
 
-# -- conflicts ------------------------------------------------------------------------------
-
-
-def _conflict(app: Any, site_b: Any, store: Path) -> str:
-    """The same first name changed on both sites before either saw the other's change."""
-    pid = app.people.add(given_name="Anne", family_name="Quux", date_of_birth="1980-05-06").id
-    app.sync.sync_now(store, PASSPHRASE)
-    site_b.sync.sync_now(store, PASSPHRASE)
-    app.people.update(pid, given_name="Annabel")
-    site_b.people.update(pid, given_name="Annie")
-    app.sync.sync_now(store, PASSPHRASE)
-    return pid
-
-
-def test_conflict_is_previewed_listed_and_keep_theirs_resolves_it(
-    qtbot, app, site_b, store
-) -> None:
-    pid = _conflict(app, site_b, store)
-    site_b.sync.set_store(store)
-    sync = open_dialog(qtbot, SyncNowDialog(site_b, passphrase=PASSPHRASE))
-    wait_state(qtbot, sync, "preview")
-    assert table_rows(sync.counts)["Conflicts to review"] == "1"
-    assert "both values will be kept for you to review" in sync.notes.text()
-    sync.apply_button.click()
-    wait_state(qtbot, sync, "done")
-    assert sync.conflicts_button.isVisible()
-    sync.close_button.click()
-
-    dialog = open_dialog(qtbot, ConflictsDialog(site_b))
-    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=WAIT_MS)
-    model = dialog.model
-    cells = [model.index(0, c).data() for c in range(model.columnCount())]
-    current = site_b.people.get(pid).given_name
-    assert cells[0] == "Edited on both"
-    assert cells[1] == f"Person: {current} Quux"
-    assert cells[2] == "First name"
-    assert (cells[3], cells[4]) == ("Annie", "Sam Patel")
-    assert (cells[6], cells[7]) == ("Annabel", "Alex Morgan")
-    assert cells[5] and cells[8], "both changes say when"
-    assert dialog.mine_value.text() == "Annie" and dialog.theirs_value.text() == "Annabel"
-    assert dialog.mine_by.text() == "Sam Patel" and dialog.theirs_by.text() == "Alex Morgan"
-    assert "applied now" in (dialog.mine_box.title() + dialog.theirs_box.title())
-    assert dialog.keep_mine_button.isEnabled() and dialog.keep_theirs_button.isEnabled()
-
-    with qtbot.waitSignal(dialog.loaded, timeout=WAIT_MS):
-        dialog.keep_theirs_button.click()
-    assert dialog.changed
-    assert dialog.model.rowCount() == 0 and dialog.empty_label.isVisible()
-    assert dialog.status.text().startswith("Kept their value for Person")
-    assert site_b.people.get(pid).given_name == "Annabel"
-    assert site_b.sync.list_conflicts() == []
-    (kept,) = site_b.sync.list_conflicts(include_resolved=True)
-    assert kept.kept == "remote"
-
-
-def test_change_stamped_a_day_ahead_is_listed_for_review(qtbot, app, site_b, tmp_path) -> None:
-    pid = app.people.add(given_name="Ben", family_name="Quux", date_of_birth="1980-05-06").id
-    usb = tmp_path / "a.rdsync"
-    app.sync.export_file(usb, PASSPHRASE)
-    site_b.sync.import_file(usb, PASSPHRASE)
-    with connect_db(site_b.data_path) as conn:  # B's clock is two days fast
-        ahead = (conn.execute("SELECT hlc FROM site_state").fetchone()[0] >> 16) + 2 * 86_400_000
-        conn.execute("UPDATE site_state SET hlc = ?", (ahead << 16,))
-    conn.close()
-    site_b.people.update(pid, family_name="Ahead")
-    back = tmp_path / "b.rdsync"
-    site_b.sync.export_file(back, PASSPHRASE)
-
-    dialog = open_dialog(qtbot, ImportFileDialog(app, back, passphrase=PASSPHRASE))
-    wait_state(qtbot, dialog, "preview")
-    assert int(table_rows(dialog.counts)["Changes stamped more than a day ahead"]) >= 1
-    assert "stamped more than a day ahead of this computer's clock" in dialog.notes.text()
-    dialog.apply_button.click()
-    wait_state(qtbot, dialog, "done")
-
-    conflicts = open_dialog(qtbot, ConflictsDialog(app))
-    qtbot.waitUntil(lambda: conflicts.model.rowCount() == 1, timeout=WAIT_MS)
-    row = conflicts.model.row_at(0)
-    assert row.kind == "Clock ahead" and row.field == "Last name" and row.theirs == "Ahead"
-    with qtbot.waitSignal(conflicts.loaded, timeout=WAIT_MS):
-        conflicts.keep_mine_button.click()
-    assert app.people.get(pid).family_name == "Quux"
-
-
-# -- the main window's entry points ---------------------------------------------------------
-
-
-def test_sync_actions_have_menu_texts_and_shortcuts(qtbot, app) -> None:
-    from PySide6.QtWidgets import QWidget
-
-    parent = QWidget()
-    qtbot.addWidget(parent)
-    calls: list[str] = []
-    actions = sync_dialogs.make_sync_actions(app, parent, lambda: calls.append("reload"))
-    assert set(actions) == {n for n in sync_dialogs.SYNC_MENU if n}
-    assert actions["sync_now"].shortcut().toString() == "F9"
-    assert actions["sync_conflicts"].shortcut().toString() == "Shift+F9"
-    assert all(a.text() and a.statusTip() for a in actions.values())
-    assert calls == []
-
-
-def test_sync_now_without_a_store_opens_settings_first(qtbot, app, monkeypatch) -> None:
+def test_sync_now_without_a_store_opens_settings_first(host, qtbot, app, monkeypatch) -> None:
     opened: list[str] = []
 
     def fake_settings(services: Any, parent: Any) -> bool:
@@ -577,12 +279,12 @@ def test_sync_now_without_a_store_opens_settings_first(qtbot, app, monkeypatch) 
         return False  # cancelled
 
     monkeypatch.setattr(sync_dialogs, "open_sync_settings", fake_settings)
-    assert sync_dialogs.sync_now(app, None) is False
+    assert sync_dialogs.sync_now(app, host) is False
     assert opened == ["settings"]
 
 
 def test_a_double_clicked_sync_file_opens_its_import_preview(
-    qtbot, app, site_b, gui, tmp_path, prompts, autopilot
+    host, qtbot, app, site_b, gui, tmp_path, prompts, autopilot
 ) -> None:
     """`referral-desk-gui --import FILE` (the .rdsync file association) previews and imports."""
     from referral_desk.ui.sync_menu import import_carried_file
@@ -593,36 +295,18 @@ def test_a_double_clicked_sync_file_opens_its_import_preview(
     changed: list[bool] = []
     prompts.answers = [PASSPHRASE]
     seen = autopilot()
-    import_carried_file(site_b, None, str(carried), lambda: changed.append(True))
+    import_carried_file(site_b, host, str(carried), lambda: changed.append(True))
     assert seen == ["preview", "done"]
     assert changed == [True]
     assert [p.display_name for p in site_b.people.list()] == ["Zoë Ward"]
 
 
-# -- the passphrase as it is typed ------------------------------------------------------------
-
-
-def test_settings_check_the_passphrase_as_it_is_typed(qtbot, app, memory_keyring) -> None:
-    dialog = open_dialog(qtbot, SyncSettingsDialog(app))
-    qtbot.keyClicks(dialog.passphrase_edit, "short")
-    # Said before Save (and long before a preview and Apply), with the strength.
-    assert "at least 8 characters" in dialog.passphrase_error.text()
-    assert not dialog.strength.isVisible()  # the line above says it
-    qtbot.keyClicks(dialog.passphrase_edit, " but longer now")
-    assert dialog.passphrase_error.text() == ""
-    assert dialog.strength.text().startswith("Strength: Strong — 20 characters")
-    qtbot.keyClicks(dialog.confirm_edit, "short b")
-    assert "not the same" in dialog.passphrase_error.text()
-    qtbot.keyClicks(dialog.confirm_edit, "ut longer now")
-    assert dialog.passphrase_error.text() == ""
-
-
 def test_the_first_sync_to_a_new_store_asks_for_the_passphrase_twice(
-    qtbot, app, site_b, store, prompts
+    host, qtbot, app, site_b, store, prompts
 ) -> None:
     app.sync.set_store(store)
     prompts.answers = [PASSPHRASE]
-    first = open_dialog(qtbot, SyncNowDialog(app))
+    first = open_dialog(qtbot, SyncNowDialog(app, host))
     wait_state(qtbot, first, "preview")
     assert prompts.confirmed == [True], "no team passphrase in the store yet: typed twice"
     first.apply_button.click()
@@ -631,15 +315,17 @@ def test_the_first_sync_to_a_new_store_asks_for_the_passphrase_twice(
 
     site_b.sync.set_store(store)
     prompts.answers = [PASSPHRASE]
-    second = open_dialog(qtbot, SyncNowDialog(site_b))
+    second = open_dialog(qtbot, SyncNowDialog(site_b, host))
     wait_state(qtbot, second, "preview")
     assert prompts.confirmed == [True, False], "the store holds it now: typed once"
     second.cancel_button.click()
 
 
-def test_exporting_a_file_asks_for_the_passphrase_twice(qtbot, app, tmp_path, prompts) -> None:
+def test_exporting_a_file_asks_for_the_passphrase_twice(
+    host, qtbot, app, tmp_path, prompts
+) -> None:
     prompts.answers = [PASSPHRASE]
-    dialog = open_dialog(qtbot, ExportFileDialog(app, tmp_path / "team.rdsync"))
+    dialog = open_dialog(qtbot, ExportFileDialog(app, tmp_path / "team.rdsync", host))
     wait_state(qtbot, dialog, "done")
     assert prompts.confirmed == [True]
 
@@ -664,17 +350,3 @@ def test_the_passphrase_prompt_checks_as_typed_and_asks_twice(qtbot) -> None:
     assert dialog.ok_button.isEnabled() and dialog.problem.text() == ""
     dialog.ok_button.click()
     assert dialog.result() == dialog.DialogCode.Accepted and dialog.passphrase() == "abcdefgh"
-
-
-def test_waiting_records_are_told_in_words(qtbot, app) -> None:
-    from referral_desk.services.sync import ImportSummary
-    from referral_desk.ui.sync_dialogs import _attention, _count_rows
-
-    imp = ImportSummary(bundles=1, pending=3, pending_reasons=(("person", 3),))
-    notes = _attention(imp, preview=True)
-    assert (
-        "3 records arrived before the person they belong to; they will be added when "
-        "that person's record arrives."
-    ) in notes
-    assert not any("related records" in n for n in notes)
-    assert ("Records to be added later", 3) in _count_rows(imp)
