@@ -26,6 +26,7 @@ from referral_desk.store.models import (
     ServiceArea,
     ServiceCategory,
 )
+from referral_desk.store.soft_delete import INCLUDE_DELETED
 
 # The directory tables an exchange format reads and writes (`import_journal.Op.table`).
 ORGANISATION = Organisation.__tablename__
@@ -80,11 +81,13 @@ def existing_by_key(
     rows: list[Any] = []
     if keys:
         rows += session.execute(
-            select(table).where(or_(table.c.hsds_id.in_(_each(keys)), table.c.id.in_(_each(keys))))
+            select(table).where(or_(table.c.hsds_id.in_(_each(keys)), table.c.id.in_(_each(keys)))),
+            execution_options=INCLUDE_DELETED,  # ids of deleted rows are taken too
         ).all()
     if service_ids:
         rows += session.execute(
-            select(table).where(table.c.service_id.in_(_each(service_ids)))
+            select(table).where(table.c.service_id.in_(_each(service_ids))),
+            execution_options=INCLUDE_DELETED,
         ).all()
     rows.sort(key=lambda r: (r.created_at, r.id))
     for row in rows:
@@ -108,7 +111,8 @@ def category_rows_of(
     for sid, code, cid, deleted in session.execute(
         select(table.c.service_id, table.c.category_code, table.c.id, table.c.deleted_at)
         .where(table.c.service_id.in_(_each(service_ids)))
-        .order_by(table.c.created_at, table.c.id)
+        .order_by(table.c.created_at, table.c.id),
+        execution_options=INCLUDE_DELETED,  # a deleted row is brought back rather than added
     ):
         live = deleted is None
         if code not in out[sid] or live:

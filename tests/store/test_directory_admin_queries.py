@@ -26,12 +26,14 @@ from referral_desk.store.models import (
     ServiceArea,
     ServiceCategory,
 )
+from referral_desk.store.soft_delete import INCLUDE_DELETED
 
 
 def _categories(db: Database, service_id: str) -> list[tuple[str, bool]]:
     with db.read() as session:
         rows = session.scalars(
-            select(ServiceCategory).where(ServiceCategory.service_id == service_id)
+            select(ServiceCategory).where(ServiceCategory.service_id == service_id),
+            execution_options=INCLUDE_DELETED,
         )
         return sorted((r.category_code, r.deleted_at is None) for r in rows)
 

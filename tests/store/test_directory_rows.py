@@ -11,6 +11,7 @@ from sqlalchemy import select
 from referral_desk.store import directory_rows as rows
 from referral_desk.store.database import Database
 from referral_desk.store.models import ReferenceItem, Service, ServiceArea, ServiceCategory
+from referral_desk.store.soft_delete import INCLUDE_DELETED
 
 if TYPE_CHECKING:
     from store.conftest import DirectoryBuilder
@@ -67,7 +68,8 @@ def test_category_rows_prefer_the_live_row_and_remember_a_deleted_one(
             session.execute(
                 select(ServiceCategory.category_code, ServiceCategory.id).where(
                     ServiceCategory.service_id == sid
-                )
+                ),
+                execution_options=INCLUDE_DELETED,
             ).all()
         )
         assert rows.category_rows_of(session, []) == {}
