@@ -55,6 +55,7 @@ from referral_desk.store import fts
 from referral_desk.store.bulk import BulkLoader
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.models import SYNCED_MODELS, Base, SyncedBase
+from referral_desk.store.soft_delete import INCLUDE_DELETED
 
 if TYPE_CHECKING:
     from referral_desk.store.database import Database
@@ -206,7 +207,9 @@ def _orm_update(
     with session.no_autoflush:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            for obj in session.scalars(select(model).where(model.id.in_(chunk))):
+            # by id, deleted rows too: an import brings a deleted row back by updating it
+            stmt = select(model).where(model.id.in_(chunk))
+            for obj in session.scalars(stmt, execution_options=INCLUDE_DELETED):
                 for name, value in updates[obj.id].items():
                     setattr(obj, name, value)
 
