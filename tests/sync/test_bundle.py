@@ -166,16 +166,6 @@ def test_duplicate_entries_are_refused() -> None:
         b.unlock(data, PW, KEYS).parse()
 
 
-def test_kdf_runs_once_per_salt(monkeypatch: pytest.MonkeyPatch, sealed: bytes) -> None:
-    calls = []
-    real = k.derive_master
-    monkeypatch.setattr(k, "derive_master", lambda *a: calls.append(1) or real(*a))
-    cache = k.KeyCache()
-    for _ in range(3):
-        cache.master(PW, SALT, FAST)
-    assert len(calls) == 1
-
-
 def _refuses(data: bytes) -> None:
     """Reading a bad file raises BundleError, never anything else, never succeeds."""
     with pytest.raises(b.BundleError):

@@ -1,22 +1,11 @@
-"""Pure parts of the hub (no PostgreSQL): medians from histograms, referral summaries."""
+"""Referral summaries for a hub return (pure, no PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, timedelta
 
-from hypothesis import given
-from hypothesis import strategies as st
-
-from referral_desk.hub.regional_outcomes import _histogram_median
 from referral_desk.hub.summary import summarise
-from referral_desk.reports.outcomes import BITS, _list_median
-
-
-@given(st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=60))
-def test_a_histogram_median_is_the_team_reports_median(days: list[int]) -> None:
-    histogram = list(Counter(days).items())
-    assert _histogram_median(histogram) == _list_median(days)
+from referral_desk.reports.outcomes import BITS
 
 
 def test_a_referral_history_is_summarised_as_the_team_report_reads_it() -> None:
