@@ -24,6 +24,7 @@ from referral_desk.store.models import (
     ServiceArea,
     ServiceCategory,
 )
+from referral_desk.store.soft_delete import INCLUDE_DELETED
 
 
 def run(app: Any, path: Path, **kwargs: Any) -> Any:
@@ -385,3 +386,44 @@ def test_taxonomy_terms_map_to_need_categories_by_name(app: Any, tmp_path: Path)
     # the foreign classifications are kept, with their terms, for the next export
     assert {a["_terms"][0]["name"] for a in kept} >= {"Dog grooming", "Accommodation"}
     assert live(app, ServiceArea)[0].name == "Leeds"
+
+
+def test_a_category_dropped_then_restored_by_later_imports_is_the_same_row_again(
+    app: Any, tmp_path: Path
+) -> None:
+    tax = uid(20)
+    terms = [
+        {"id": uid(21), "code": "ACC", "name": "Accommodation", "description": "d"},
+        {"id": uid(22), "code": "", "name": "drug misuse", "description": "d"},
+    ]
+
+    def package(name: str, term_rows: list[dict[str, str]]) -> Path:
+        tables = small_tables()
+        tables["taxonomy"] = [{"id": tax, "name": "Council services", "description": "d"}]
+        tables["taxonomy_term"] = terms
+        tables["attribute"] = [
+            {
+                "id": uid(30 + i),
+                "link_id": SVC,
+                "taxonomy_term_id": t["id"],
+                "link_entity": "service",
+            }
+            for i, t in enumerate(term_rows)
+        ]
+        return write_package(tmp_path / name, tables)
+
+    def rows() -> list[tuple[str, str, bool]]:
+        with app.db.read() as session:
+            found = session.scalars(
+                select(ServiceCategory).where(ServiceCategory.service_id == SVC),
+                execution_options=INCLUDE_DELETED,
+            )
+            return sorted((r.category_code, r.id, r.deleted_at is None) for r in found)
+
+    run(app, package("both", terms))
+    first = rows()
+    run(app, package("one", terms[:1]))
+    assert app.directory.get_service(SVC).categories == ("accommodation",)
+    run(app, package("both-again", terms))
+    assert app.directory.get_service(SVC).categories == ("accommodation", "drugs")
+    assert rows() == first  # the drugs row is live again, not a second row beside a tombstone
