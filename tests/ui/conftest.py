@@ -354,3 +354,17 @@ def long_ctx(ctx: Any, qtbot: Any) -> Any:
         follow_up=services.follow_ups.get(follow_up.id),
         service=services.directory.get_service(svc.id),
     )
+
+
+@pytest.fixture
+def host(qtbot: Any) -> Iterator[QWidget]:
+    """A hidden window owning a `Worker`, for a dialog tested on its own: its ops find the
+    worker through the parent, as they find the main window's in the app. `host.worker` is
+    there so `gui.wait_idle(host)` waits for the dialog's loads and saves."""
+    from referral_desk.ui.worker import Worker
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    widget.worker = Worker(widget)  # type: ignore[attr-defined]
+    yield widget
+    widget.worker.stop()  # type: ignore[attr-defined]
