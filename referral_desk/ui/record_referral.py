@@ -11,7 +11,8 @@ referral to the same service needs explicit confirmation.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDateTime, Qt
@@ -34,12 +35,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from referral_desk.domain.errors import DomainError
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, ReferralState
 from referral_desk.domain.vocabularies import CAPACITY_FULL, CAPACITY_WAITING_LIST, capacity_value
-from referral_desk.services.dto import ReferralView
+from referral_desk.services.dto import (
+    NeedView,
+    PersonView,
+    ReferenceItemView,
+    ReferralView,
+    ServiceView,
+)
 from referral_desk.ui.freshness import freshness
-from referral_desk.ui.messages import confirm, show_save_error
+from referral_desk.ui.messages import confirm, show_error, show_save_error
+from referral_desk.ui.ops import op
 from referral_desk.ui.service_models import address_text
 from referral_desk.ui.widgets import (
     ElidedLabel,
@@ -83,8 +92,56 @@ def _is_open(status: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class ReferralForm:
+    """What the form is built from, read in one go on the worker."""
+
+    need: NeedView
+    person: PersonView
+    service: ServiceView
+    methods: list[ReferenceItemView]
+    shared_items: list[ReferenceItemView]
+    duplicates: list[ReferralView]
+    today: date
+    appointment: datetime
+
+
+def load_form(services: AppServices, need_id: str, service_id: str) -> ReferralForm:
+    """The need, person and service, the lists the form offers, and open duplicates."""
+    need = services.needs.get(need_id)
+    person = services.people.get(need.person_id)
+    today = services.clock.today()
+    return ReferralForm(
+        need=need,
+        person=person,
+        service=services.directory.get_service(service_id),
+        methods=services.reference.list("referral_method"),
+        shared_items=services.reference.list("shared_info"),
+        duplicates=[
+            r
+            for r in services.referrals.list(person.id)
+            if r.service_id == service_id and _is_open(r.status)
+        ],
+        today=today,
+        appointment=_default_appointment(services, today),
+    )
+
+
+def _default_appointment(services: AppServices, today: date) -> datetime:
+    """10:00 on the next working day: the commonest first appointment."""
+    try:
+        day = services.reference.calendar().next_working_day(today + timedelta(days=1))
+    except DomainError:  # the calendar is a nicety here; a plain tomorrow will do
+        day = today + timedelta(days=1)
+    return datetime.combine(day, time(10, 0))
+
+
 class RecordReferralDialog(QDialog):
-    """Record one referral; `referral` holds the saved ReferralView once accepted."""
+    """Record one referral; `referral` holds the saved ReferralView once accepted.
+
+    It opens at once and builds its form when the need, person and service arrive from the
+    worker (`loaded`); a load that fails is explained and the dialog closes.
+    """
 
     def __init__(
         self,
@@ -98,27 +155,41 @@ class RecordReferralDialog(QDialog):
         self._need_id = need_id
         self._service_id = service_id
         self.referral: ReferralView | None = None
+        self.loaded = False
+        self._saving = False
         self.confirm_discard = True
         """Ask before closing with entered data; tests and shutdown may turn it off."""
-
-        self.need = services.needs.get(need_id)
-        self.person = services.people.get(self.need.person_id)
-        self.service = services.directory.get_service(service_id)
-        self._methods = services.reference.list("referral_method")
-        self._shared_items = services.reference.list("shared_info")
-        self.duplicates = [
-            r
-            for r in services.referrals.list(self.person.id)
-            if r.service_id == service_id and _is_open(r.status)
-        ]
-        self.consent_withdrawn = self.person.consent_withdrawn_on is not None
-        self.service_unusable = (self.service.status or "").lower() in UNUSABLE_STATUSES
 
         self.setWindowTitle("Record a referral")
         self.setAccessibleName("Record a referral")
         fit_to_screen(self, 680, 620)
+        layout = QVBoxLayout(self)
+        self._loading = QLabel("Loading…")
+        named(self._loading, "Loading")
+        layout.addWidget(self._loading)
+        op(self, lambda: load_form(services, need_id, service_id)).success(self._loaded).failure(
+            self._load_failed
+        ).run()
+
+    def _load_failed(self, err: BaseException) -> None:
+        show_error(self, err)
+        super().reject()
+
+    def _loaded(self, form: ReferralForm) -> None:
+        self.need = form.need
+        self.person = form.person
+        self.service = form.service
+        self._methods = form.methods
+        self._shared_items = form.shared_items
+        self.duplicates = form.duplicates
+        self._today = form.today
+        self._appointment = form.appointment
+        self.consent_withdrawn = self.person.consent_withdrawn_on is not None
+        self.service_unusable = (self.service.status or "").lower() in UNUSABLE_STATUSES
+        self._loading.hide()
         self._build()
         self._initial = self._snapshot()
+        self.loaded = True
         self._update_buttons()
         if self.consent_withdrawn or self.service_unusable:
             self.cancel_button.setFocus()
@@ -128,7 +199,8 @@ class RecordReferralDialog(QDialog):
     # --- building -------------------------------------------------------------------------
 
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
         # Typed names and descriptions may be 200 or 4 000 characters: two lines at most each,
         # whole in the tooltip.
         title = ElidedLabel(f"Refer {self.person.display_name} to {self.service.name}", max_lines=2)
@@ -249,7 +321,7 @@ class RecordReferralDialog(QDialog):
         self.appointment_edit = QDateTimeEdit()
         self.appointment_edit.setCalendarPopup(True)
         self.appointment_edit.setDisplayFormat("ddd dd/MM/yyyy HH:mm")
-        self.appointment_edit.setDateTime(QDateTime(self._default_appointment()))
+        self.appointment_edit.setDateTime(QDateTime(self._appointment))
         named(self.appointment_edit, "Appointment date and time")
         self.place_edit = QLineEdit(address_text(self.service) if self.service.location else "")
         self.place_edit.setMaxLength(max_length("referral", "appointment_place"))
@@ -369,8 +441,7 @@ class RecordReferralDialog(QDialog):
                     "Open referral already exists",
                 )
             )
-        today = self._services.clock.today()
-        fresh = freshness(self.service.assured_date, today)
+        fresh = freshness(self.service.assured_date, self._today)
         notes = []
         if fresh.stale:
             notes.append(f"This record was {fresh.text}: confirm the details when you call.")
@@ -384,15 +455,6 @@ class RecordReferralDialog(QDialog):
         if notes:
             out.append(banner(" ".join(notes), "warning", "Check before referring"))
         return out
-
-    def _default_appointment(self) -> datetime:
-        """10:00 on the next working day: the commonest first appointment."""
-        today = self._services.clock.today()
-        try:
-            day = self._services.reference.calendar().next_working_day(today + timedelta(days=1))
-        except Exception:  # the calendar is a nicety here; a plain tomorrow will do
-            day = today + timedelta(days=1)
-        return datetime.combine(day, time(10, 0))
 
     # --- state ------------------------------------------------------------------------------
 
@@ -466,7 +528,7 @@ class RecordReferralDialog(QDialog):
         )
 
     def is_dirty(self) -> bool:
-        return self.referral is None and self._snapshot() != self._initial
+        return self.loaded and self.referral is None and self._snapshot() != self._initial
 
     def _show_error(self, text: str) -> None:
         self.error_bar.show_message(text, kind="error")
@@ -474,9 +536,14 @@ class RecordReferralDialog(QDialog):
     # --- actions ----------------------------------------------------------------------------
 
     def save(self, *, draft: bool, duplicate_confirmed: bool = False) -> bool:
-        """Validate, confirm a duplicate if there is one, then record. True when saved."""
-        if self.referral is not None:
+        """Validate, confirm a duplicate if there is one, then record on the worker.
+
+        True when the save is on its way (or done); the dialog closes when it has been stored.
+        """
+        if self.referral is not None or self._saving:
             return True
+        if not self.loaded:
+            return False
         if not self.can_save:
             self._update_buttons()
             self._show_error(self.hint_label.text() or "The referral cannot be saved.")
@@ -493,29 +560,39 @@ class RecordReferralDialog(QDialog):
             )
         ):
             return False
-        try:
-            self.referral = self._services.referrals.make(
-                self._need_id,
-                self._service_id,
-                consent=True,
-                method=str(self.method_combo.currentData()),
-                draft=draft,
-                shared_info=self.shared_codes(),
-                share_risk=self.risk_check.isChecked(),
-                risk_note=self.risk_note(),
-                accessibility_needs=self.accessibility_edit.text(),
-                interpreter_language=self.interpreter_edit.text(),
-                availability=self.availability_edit.text(),
-                appointment_at=self.appointment(),
-                appointment_place=self.place_edit.text() if self.appointment() else "",
-            )
-        except Exception as err:  # domain errors say what to fix; bugs get a safe message
+        fields: dict[str, Any] = {
+            "consent": True,
+            "method": str(self.method_combo.currentData()),
+            "draft": draft,
+            "shared_info": self.shared_codes(),
+            "share_risk": self.risk_check.isChecked(),
+            "risk_note": self.risk_note(),
+            "accessibility_needs": self.accessibility_edit.text(),
+            "interpreter_language": self.interpreter_edit.text(),
+            "availability": self.availability_edit.text(),
+            "appointment_at": self.appointment(),
+            "appointment_place": self.place_edit.text() if self.appointment() else "",
+        }
+        need_id, service_id = self._need_id, self._service_id
+
+        def saved(referral: ReferralView) -> None:
+            self._saving = False
+            self.referral = referral
+            self.accept()
+
+        def failed(err: BaseException) -> None:
             # Everything entered stays; a busy database offers Try again (no second question).
+            # Domain errors say what to fix; bugs get a safe message (the error policy).
+            self._saving = False
             show_save_error(
                 self.error_bar, err, lambda: self.save(draft=draft, duplicate_confirmed=True)
             )
-            return False
-        self.accept()
+
+        self._saving = True
+        make = self._services.referrals.make
+        op(self, lambda: make(need_id, service_id, **fields)).success(saved).failure(
+            failed
+        ).busy().run()
         return True
 
     def reject(self) -> None:

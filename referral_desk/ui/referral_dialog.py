@@ -9,7 +9,8 @@ it schedules the attendance check. Every move records the channel and an optiona
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt
@@ -38,12 +39,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from referral_desk.domain.errors import NotFound
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralState
 from referral_desk.services.dto import ReferralView
 from referral_desk.ui.lock import exec_dialog
 from referral_desk.ui.messages import confirm, error_text, show_save_error
+from referral_desk.ui.ops import op
 from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
 from referral_desk.ui.widgets import (
     ElidedLabel,
@@ -94,53 +97,109 @@ def _status_colours(state: ReferralState) -> tuple[str, str]:
     return STATUS_COLOURS["bad"]
 
 
+Pairs = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class ReferralLoad:
+    """Everything the dialog shows, read in one go on the worker."""
+
+    referral: ReferralView
+    reasons: dict[str, Pairs]
+    channels: Pairs
+    method_labels: dict[str, str]
+    shared_labels: dict[str, str]
+    need_text: str
+    today: date
+
+
+def load_referral(services: AppServices, ref_or_id: str) -> ReferralLoad:
+    """The referral, the reference lists its form offers, and its need (worker thread)."""
+    referral = services.referrals.get(ref_or_id)
+    lists = {name: services.reference.list(name) for name in set(REASON_LISTS.values())}
+    return ReferralLoad(
+        referral=referral,
+        reasons={name: [(i.code, i.label) for i in items] for name, items in lists.items()},
+        channels=[(i.code, i.label) for i in services.reference.list("channel")],
+        method_labels={i.code: i.label for i in services.reference.list("referral_method")},
+        shared_labels={i.code: i.label for i in services.reference.list("shared_info")},
+        need_text=_need_text(services, referral.need_id),
+        today=services.clock.today(),
+    )
+
+
+def _need_text(services: AppServices, need_id: str | None) -> str:
+    if not need_id:
+        return ""
+    try:
+        need = services.needs.get(need_id)
+    except NotFound:  # a deleted need leaves the referral readable
+        return ""
+    text = need.category_label or need.category
+    return f"{text} – {need.description}" if need.description else text
+
+
 class ReferralDialog(QDialog):
-    """View one referral and record its next step; `changed`/`deleted` tell the caller."""
+    """View one referral and record its next step; `changed`/`deleted` tell the caller.
+
+    It opens at once and fills in when the referral arrives from the worker (`loaded`).
+    """
 
     def __init__(
         self, services: AppServices, ref_or_id: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self._services = services
-        self.referral: ReferralView = services.referrals.get(ref_or_id)
+        self.referral: ReferralView | None = None
+        self.loaded = False
         self.changed = False
         self.deleted = False
+        self._saving = False
         self.confirm_discard = True
         """Ask before closing with an unrecorded update; tests and shutdown may turn it off."""
+        self._reasons: dict[str, Pairs] = {}
+        self._channels: Pairs = []
+        self._method_labels: dict[str, str] = {}
+        self._shared_labels: dict[str, str] = {}
+        self._channel_labels: dict[str, str] = {}
+        self._reason_labels: dict[str, str] = {}
+        self._need_text = ""
+        self._today = date.today()
 
-        ref_lists = {name: services.reference.list(name) for name in set(REASON_LISTS.values())}
-        self._reasons = {
-            name: [(i.code, i.label) for i in items] for name, items in ref_lists.items()
-        }
-        channels = services.reference.list("channel")
-        self._channels = [(i.code, i.label) for i in channels]
-        methods = {i.code: i.label for i in services.reference.list("referral_method")}
-        self._method_labels = methods
-        self._shared_labels = {i.code: i.label for i in services.reference.list("shared_info")}
-        self._channel_labels = {**methods, **dict(self._channels)}
-        self._reason_labels = {
-            code: label for items in self._reasons.values() for code, label in items
-        }
-        self._need_text = self._load_need_text()
-
-        self.setWindowTitle(f"Referral {self.referral.reference}")
+        self.setWindowTitle("Referral")
         self.setAccessibleName("Referral")
         self.setSizeGripEnabled(True)
         # Side by side, so it fits a laptop (1366 × 768 with a task bar) with room to spare.
         fit_to_screen(self, 1180, 700)
         self._state_buttons: dict[ReferralState, QRadioButton] = {}
         self._build()
-        self._refresh()
+        for widget in (self.update_box, self.delete_button, self.print_button):
+            widget.setEnabled(False)
+        self.correction_button.setEnabled(False)
+        op(self, lambda: load_referral(services, ref_or_id)).success(self._loaded).failure(
+            lambda err: self._show_error(error_text(err))  # e.g. deleted meanwhile
+        ).run()
 
-    def _load_need_text(self) -> str:
-        if not self.referral.need_id:
-            return ""
-        try:
-            need = self._services.needs.get(self.referral.need_id)
-        except Exception:  # a deleted need leaves the referral readable
-            return ""
-        text = need.category_label or need.category
-        return f"{text} – {need.description}" if need.description else text
+    def _loaded(self, load: ReferralLoad) -> None:
+        self.referral = load.referral
+        self._reasons = load.reasons
+        self._channels = load.channels
+        self._method_labels = load.method_labels
+        self._shared_labels = load.shared_labels
+        self._channel_labels = {**load.method_labels, **dict(load.channels)}
+        self._reason_labels = {
+            code: label for items in load.reasons.values() for code, label in items
+        }
+        self._need_text = load.need_text
+        self._today = load.today
+        self.history_model.set_labels(self._channel_labels, self._reason_labels)
+        for code, label in self._channels:
+            self.channel_combo.addItem(label, code)
+        for widget in (self.update_box, self.delete_button, self.print_button):
+            widget.setEnabled(True)
+        self.correction_button.setEnabled(True)
+        self._refresh()
+        self.loaded = True
 
     # --- building -------------------------------------------------------------------------
 
@@ -330,8 +389,6 @@ class ReferralDialog(QDialog):
         self.appointment_check.toggled.connect(self._sync_appointment)
 
         self.channel_combo = limit_combo(QComboBox())
-        for code, label in self._channels:
-            self.channel_combo.addItem(label, code)
         named(self.channel_combo, "Channel", "How you heard: phone, email, provider feedback…")
         channel_label = QLabel("C&hannel:")
         channel_label.setBuddy(self.channel_combo)
@@ -376,6 +433,7 @@ class ReferralDialog(QDialog):
     def _refresh(self) -> None:
         """Show `self.referral` and reset the update form to its current state."""
         r = self.referral
+        assert r is not None
         state = ReferralState(r.status)
         self.setWindowTitle(f"Referral {r.reference}")
         self.reference_label.setText(r.reference)
@@ -404,6 +462,7 @@ class ReferralDialog(QDialog):
 
     def _fill_details(self) -> None:
         r = self.referral
+        assert r is not None
         while self.details_form.rowCount():
             self.details_form.removeRow(0)
         shared = [self._shared_labels.get(c, c) for c in r.shared_info if c != "risk"]
@@ -484,6 +543,7 @@ class ReferralDialog(QDialog):
         self.outcome_note_edit.clear()
         self.note_edit.clear()
         r = self.referral
+        assert r is not None
         index = self.channel_combo.findData("phone")
         self.channel_combo.setCurrentIndex(max(index, 0))
         self.appointment_check.setChecked(r.appointment_at is not None)
@@ -493,7 +553,7 @@ class ReferralDialog(QDialog):
         self._sync_form()
 
     def _default_slot(self) -> datetime:
-        return datetime.combine(self._services.clock.today() + timedelta(days=1), time(10, 0))
+        return datetime.combine(self._today + timedelta(days=1), time(10, 0))
 
     def selected_state(self) -> ReferralState | None:
         for state, button in self._state_buttons.items():
@@ -551,10 +611,13 @@ class ReferralDialog(QDialog):
         self._state_buttons[ReferralState(state)].setChecked(True)
 
     def record(self) -> bool:
+        """Record the chosen step on the worker; False when the form refuses it at once."""
         target = self.selected_state()
         missing = self._missing()
-        if target is None or missing:
+        if target is None or missing or self.referral is None:
             self._show_error(missing or "Choose the step to record.")
+            return False
+        if self._saving:  # one update on its way already
             return False
         appointment_at = None
         place = None
@@ -563,33 +626,46 @@ class ReferralDialog(QDialog):
             assert isinstance(value, datetime)
             appointment_at = value.replace(second=0, microsecond=0)
             place = self.place_edit.text()
-        try:
-            self.referral = self._services.referrals.record_status(
-                self.referral.id,
-                target,
-                reason=self.reason_combo.currentData() if target in REASON_LISTS else None,
-                note=self.note_edit.toPlainText(),
-                channel=str(self.channel_combo.currentData() or ""),
-                outcome=self.outcome_combo.currentData()
-                if target == ReferralState.COMPLETED
-                else None,
-                outcome_note=self.outcome_note_edit.text(),
-                appointment_at=appointment_at,
-                appointment_place=place,
-            )
-        except Exception as err:  # domain errors explain themselves; bugs get a safe message
-            # The chosen step and note stay; a busy database offers Try again.
+        referral_id = self.referral.id
+        details = {
+            "reason": self.reason_combo.currentData() if target in REASON_LISTS else None,
+            "note": self.note_edit.toPlainText(),
+            "channel": str(self.channel_combo.currentData() or ""),
+            "outcome": self.outcome_combo.currentData()
+            if target == ReferralState.COMPLETED
+            else None,
+            "outcome_note": self.outcome_note_edit.text(),
+            "appointment_at": appointment_at,
+            "appointment_place": place,
+        }
+
+        def recorded(referral: ReferralView) -> None:
+            self._saving = False
+            self.referral = referral
+            self.changed = True
+            self._refresh()
+            self.history_table.setFocus()
+
+        def failed(err: BaseException) -> None:
+            # The chosen step and note stay; a busy database offers Try again. Domain errors
+            # explain themselves; bugs get a safe message (the error policy).
+            self._saving = False
             show_save_error(self.error_bar, err, self.record)
-            return False
-        self.changed = True
-        self._refresh()
-        self.history_table.setFocus()
+
+        self._saving = True
+        work = self._services.referrals.record_status
+        op(self, lambda: work(referral_id, target, **details)).success(recorded).failure(
+            failed
+        ).busy().run()
         return True
 
     def _show_error(self, text: str) -> None:
         self.error_bar.show_message(text, kind="error")
 
     def delete_referral(self) -> bool:
+        """Ask, then delete on the worker; True when the deletion was asked for."""
+        if self.referral is None:
+            return False
         if not confirm(
             self,
             "Delete referral?",
@@ -599,20 +675,23 @@ class ReferralDialog(QDialog):
             "withdrawn so it is still counted.",
         ):
             return False
-        try:
-            self._services.referrals.delete(self.referral.id)
-        except Exception as err:
-            self._show_error(error_text(err))
-            return False
-        self.deleted = True
-        self.changed = True
-        self.done(QDialog.DialogCode.Accepted)
+        def deleted(_: object) -> None:
+            self.deleted = True
+            self.changed = True
+            self.done(QDialog.DialogCode.Accepted)
+
+        referral_id = self.referral.id
+        op(self, lambda: self._services.referrals.delete(referral_id)).success(deleted).failure(
+            lambda err: self._show_error(error_text(err))
+        ).busy().run()
         return True
 
     def report_correction(self) -> bool:
         """Any officer: what is wrong with the referral's service goes to the keeper's inbox."""
         from referral_desk.ui.correction_dialog import ask_for_correction
 
+        if self.referral is None:
+            return False
         reported = ask_for_correction(self._services, self.referral.service_id, self)
         if reported:
             self.correction_button.setText("&Correction reported")
@@ -625,13 +704,10 @@ class ReferralDialog(QDialog):
         """Preview this referral's slip (print or save as PDF there)."""
         from referral_desk.ui.printing import PrintPreviewDialog
 
-        try:
-            dialog = PrintPreviewDialog(
-                self._services, self.referral.reference, self, document="slip"
-            )
-        except Exception as err:  # a PDF that cannot be made is explained, not a crash
-            self._show_error(error_text(err))
+        if self.referral is None:
             return
+        # The preview renders on the worker and explains in itself a PDF that cannot be made.
+        dialog = PrintPreviewDialog(self._services, self.referral.reference, self, document="slip")
         try:
             exec_dialog(dialog)
         finally:
