@@ -17,6 +17,7 @@ from datetime import date
 from html import escape
 from typing import Any
 
+from PySide6.QtCore import QStringListModel
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -35,13 +36,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.domain.errors import DomainError, ValidationError
+from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, normalise_pnc
 from referral_desk.domain.people import validate_date_of_birth
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import PersonView
 from referral_desk.ui.messages import show_save_error
+from referral_desk.ui.ops import op
+from referral_desk.ui.person_save import (
+    Duplicate,
+    PersonLists,
+    SaveOutcome,
+    SaveRequest,
+    find_duplicates,
+    load_lists,
+    resolve_listed,
+    save_person,
+)
 from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
@@ -69,7 +81,6 @@ RELIGIONS = (
     "Other religion",
     "Prefer not to say",
 )
-SETTING_FIELDS = ("setting", "prison", "area", "office")
 
 
 def _text_field(name: str, placeholder: str = "", length: int = 200) -> QLineEdit:
@@ -82,7 +93,11 @@ def _text_field(name: str, placeholder: str = "", length: int = 200) -> QLineEdi
 
 
 class PersonDialog(GuardedDialog):
-    """New person (person=None) or edit an existing one."""
+    """New person (person=None) or edit an existing one.
+
+    The lists (ethnicity, prisons, areas) arrive from the worker after it opens (`loaded`);
+    checks that need the database (listed names, duplicates) and the save run there too.
+    """
 
     def __init__(
         self,
@@ -98,7 +113,9 @@ class PersonDialog(GuardedDialog):
         self.open_existing_id: str | None = None
         self.result_notes: list[str] = []
         self._duplicates_acknowledged = False
-        self._duplicates: list[tuple[str, str]] = []
+        self._duplicates: list[Duplicate] = []
+        self.loaded = False
+        self._saving = False
         self.setWindowTitle("Edit person" if person else "New person")
         self.setAccessibleName(self.windowTitle())
         self._errors: dict[str, FieldError] = {}
@@ -140,6 +157,32 @@ class PersonDialog(GuardedDialog):
         self.mark_clean()
         self.given_name.setFocus()
         fit_to_screen(self, 940, self.sizeHint().height())
+        op(self, lambda: load_lists(services)).success(self._fill_lists).run()
+
+    def _fill_lists(self, lists: PersonLists) -> None:
+        """Offer the lists, keeping what the fields hold (typed meanwhile, or the person's)."""
+        was_clean = not self.is_dirty()
+        chosen = self.ethnicity.currentData()
+        self.ethnicity.clear()
+        self.ethnicity.addItem("Not recorded", "")
+        for item in lists.ethnicities:
+            self.ethnicity.addItem(item.label, item.code)
+        index = self.ethnicity.findData(chosen)
+        if index < 0 and chosen:
+            self.ethnicity.addItem(chosen, chosen)
+            index = self.ethnicity.count() - 1
+        self.ethnicity.setCurrentIndex(max(index, 0))
+        for combo, labels in ((self.prison, lists.prisons), (self.area, lists.areas)):
+            text = combo.currentText()
+            combo.addItems(labels)
+            model = combo.completer().model()
+            if isinstance(model, QStringListModel):
+                model.setStringList(labels)
+            set_combo_text(combo, text)
+            combo.setEditText(text)
+        if was_clean:
+            self.mark_clean()
+        self.loaded = True
 
     # -- building ------------------------------------------------------------------------------
     def _row(self, form: QFormLayout, label: str, widget: QWidget, key: str = "") -> None:
@@ -200,11 +243,8 @@ class PersonDialog(GuardedDialog):
 
     def _equality_group(self) -> QGroupBox:
         group, form = self._form("Equality monitoring (optional)")
-        ethnicities = self.services.reference.list("ethnicity")
-        self.ethnicity = QComboBox()
+        self.ethnicity = QComboBox()  # the list arrives from the worker (_fill_lists)
         self.ethnicity.addItem("Not recorded", "")
-        for item in ethnicities:
-            self.ethnicity.addItem(item.label, item.code)
         self.ethnicity.setMinimumContentsLength(18)
         self.ethnicity.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -237,10 +277,8 @@ class PersonDialog(GuardedDialog):
         row.addWidget(self.community)
         row.addStretch(1)
         form.addRow("Setting", row)
-        prisons = [i.label for i in self.services.reference.list("prison")]
-        areas = [i.label for i in self.services.reference.list("area")]
-        self.prison = reference_combo(prisons, "Prison")
-        self.area = reference_combo(areas, "Probation area")
+        self.prison = reference_combo([], "Prison")  # lists from the worker (_fill_lists)
+        self.area = reference_combo([], "Probation area")
         self.office = _text_field("Office", length=max_length("person", "office"))
         self.expected_release_date = DateEdit("Expected release date")
         self._row(form, "&Prison", self.prison, "prison")
@@ -435,8 +473,8 @@ class PersonDialog(GuardedDialog):
                 self._validate_one("pnc", lambda: self._ident(self.pnc, normalise_pnc)),
                 self._validate_one("expected_release_date", self.expected_release_date.value),
                 self._validate_one("consent_given_on", self.consent_given_on.value),
-                self._validate_one("prison", self._check_prison),
-                self._validate_one("area", self._check_area),
+                # Whether prison and area are list names is checked on the worker by the save.
+                self._validate_one("prison", self._prison_required),
             ]
         )
         if not ok:
@@ -467,29 +505,54 @@ class PersonDialog(GuardedDialog):
             "consent_scope": self.consent_scope.text() if self.consent.isChecked() else "",
         }
 
-    def _check_prison(self) -> None:
-        if not self.custody.isChecked():
-            return
-        if not self.prison.currentText().strip():
+    def _prison_required(self) -> None:
+        if self.custody.isChecked() and not self.prison.currentText().strip():
             raise ValidationError("Choose the prison for someone in custody")
-        self._check_listed(self.prison, "prison")
+
+    def _check_prison(self) -> None:
+        self._prison_required()
+        self._check_listed_later("prison")
 
     def _check_area(self) -> None:
-        self._check_listed(self.area, "area")
+        self._check_listed_later("area")
 
-    def _check_listed(self, combo: QComboBox, list_name: str) -> None:
-        """A name from the list (shown in its listed spelling), or the service's refusal.
+    def _listed_to_check(self) -> dict[str, str]:
+        """Listed fields whose text must be checked against the list (field -> text).
 
         The person's current value is kept even if the list no longer has it, as saving does.
         """
-        text = combo.currentText().strip()
-        current = getattr(self.person, list_name, "") if self.person is not None else ""
-        if not text or text == current:
+        out = {}
+        for key in ("prison", "area"):
+            if key == "prison" and not self.custody.isChecked():
+                continue
+            text = self._listed_combo(key).currentText().strip()
+            current = getattr(self.person, key, "") if self.person is not None else ""
+            if text and text != current:
+                out[key] = text
+        return out
+
+    def _listed_combo(self, key: str) -> QComboBox:
+        return self.prison if key == "prison" else self.area
+
+    def _check_listed_later(self, key: str) -> None:
+        """A name from the list (shown in its listed spelling), or the service's refusal,
+        checked on the worker as the officer leaves the field."""
+        text = self._listed_to_check().get(key)
+        if text is None or not self.isVisible():  # focus leaves fields as a dialog closes too
             return
-        item = self.services.reference.resolve(list_name, text)
-        if combo.currentText() != item.label:
-            set_combo_text(combo, item.label)
-            combo.setEditText(item.label)  # the index may already be the entry's
+        op(self, lambda: resolve_listed(self.services, {key: text}), kind=f"person-{key}").success(
+            self._show_listed
+        ).failure(lambda err: show_save_error(self.message_bar, err)).run()
+
+    def _show_listed(self, outcome: SaveOutcome) -> None:
+        for key, label in outcome.labels.items():
+            combo = self._listed_combo(key)
+            self._errors[key].set_error("")
+            if combo.currentText() != label:
+                set_combo_text(combo, label)
+                combo.setEditText(label)  # the index may already be the entry's
+        for key, message in outcome.errors.items():
+            self._errors[key].set_error(message)
 
     def _first_error_widget(self) -> QWidget | None:
         for key, error in self._errors.items():
@@ -510,23 +573,21 @@ class PersonDialog(GuardedDialog):
         except ValidationError:
             return None
 
-    def _find_duplicates(self, fields: dict[str, Any]) -> list[tuple[str, str]]:
-        try:
-            return self.services.people.check_duplicates(
-                self.person.id if self.person else None, **fields
-            )
-        except ValidationError:
-            return []
-
     def _live_duplicate_check(self) -> None:
         fields = self._duplicate_fields()
-        if fields is None:
+        if fields is None or not self.isVisible():  # focus leaves fields as it closes too
             return
-        found = self._find_duplicates(fields)
-        keep = self._duplicates_acknowledged and found == self._duplicates
-        self._show_duplicates(found, acknowledge=keep)
+        person_id = self.person.id if self.person else None
 
-    def _show_duplicates(self, found: list[tuple[str, str]], *, acknowledge: bool = False) -> None:
+        def show(found: list[Duplicate]) -> None:
+            keep = self._duplicates_acknowledged and _ids(found) == _ids(self._duplicates)
+            self._show_duplicates(found, acknowledge=keep)
+
+        op(
+            self, lambda: find_duplicates(self.services, person_id, fields), kind="person-dups"
+        ).success(show).failure(lambda err: show_save_error(self.message_bar, err)).run()
+
+    def _show_duplicates(self, found: list[Duplicate], *, acknowledge: bool = False) -> None:
         """Show probable duplicates. Only a Save click arms "Save anyway" (a second click)."""
         self._duplicates = found
         self._duplicates_acknowledged = bool(found) and acknowledge
@@ -540,15 +601,14 @@ class PersonDialog(GuardedDialog):
         if not found:
             return
         lines = []
-        for pid, reason in found[:3]:
-            try:
-                other = self.services.people.get(pid)
-            except DomainError:
+        for duplicate in found[:3]:
+            other = duplicate.person
+            if other is None:  # deleted meanwhile
                 continue
             ids = " ".join(x for x in (other.crn, other.nomis) if x)
             born = f", born {fmt_date(other.date_of_birth)}" if other.date_of_birth else ""
             name = escape(breakable(other.display_name))  # typed: text, wrapping anywhere
-            lines.append(f"<b>{name}</b>{born} {ids} — {escape(reason)}")
+            lines.append(f"<b>{name}</b>{born} {ids} — {escape(duplicate.reason)}")
         self.duplicate_label.setText(
             "This may be someone already on the caseload:<br>" + "<br>".join(lines)
         )
@@ -557,70 +617,54 @@ class PersonDialog(GuardedDialog):
 
     def _open_existing(self) -> None:
         if self._duplicates:
-            self.open_existing_id = self._duplicates[0][0]
+            self.open_existing_id = self._duplicates[0].person_id
             self.reject()  # the officer chose the existing record: nothing to keep
 
     # -- saving -------------------------------------------------------------------------------
     def _save(self) -> None:
+        if self._saving:  # one save on its way already
+            return
         fields = self._collect()
         if fields is None:
             widget = self._first_error_widget()
             if widget is not None:
                 widget.setFocus()
             return
-        if not self._duplicates_acknowledged:
-            found = self._find_duplicates(
-                {
-                    k: fields[k]
-                    for k in ("given_name", "family_name", "date_of_birth", "crn", "nomis")
-                }
-            )
-            if found:
-                self._show_duplicates(found, acknowledge=True)
-                self.save_button.setFocus()
-                return
-        try:
-            self.saved = self._store(fields)
-        except DomainError as err:  # the form stays as typed; a busy database offers Try again
+        request = SaveRequest(
+            person=self.person,
+            fields=fields,
+            listed=self._listed_to_check(),
+            check_duplicates=not self._duplicates_acknowledged,
+            consent=self.consent.isChecked(),
+            tell_providers=self.tell_providers.isChecked(),
+        )
+
+        def failed(err: BaseException) -> None:  # the form stays as typed
+            self._saving = False
             show_save_error(self.message_bar, err, self._save)
+
+        self._saving = True
+        op(self, lambda: save_person(self.services, request)).success(self._saved).failure(
+            failed
+        ).busy().run()
+
+    def _saved(self, outcome: SaveOutcome) -> None:
+        self._saving = False
+        self._show_listed(outcome)
+        if outcome.errors:
+            widget = self._first_error_widget()
+            if widget is not None:
+                widget.setFocus()
             return
+        if outcome.duplicates:
+            self._show_duplicates(outcome.duplicates, acknowledge=True)
+            self.save_button.setFocus()
+            return
+        self.result_notes.extend(outcome.notes)
+        self.saved = outcome.saved
         self.accept()
 
-    def _store(self, fields: dict[str, Any]) -> PersonView:
-        """Each step below is its own transaction and safe to repeat (each compares with what
-        is stored), so Try again after a busy failure half-way finishes the rest only."""
-        if self.person is None:
-            return self.services.people.add(**fields)
-        p = self.person
-        setting = {k: fields.pop(k) for k in SETTING_FIELDS}
-        release = fields.pop("expected_release_date")
-        consent = self.consent.isChecked()
-        consent_on = fields.pop("consent_given_on")
-        scope = fields.pop("consent_scope")
-        self.services.people.update(
-            p.id, expected_release_date=release, consent_scope=scope, **fields
-        )
-        if (setting["setting"], setting["prison"], setting["area"], setting["office"]) != (
-            p.setting,
-            p.prison,
-            p.area,
-            p.office,
-        ):
-            count = self.services.cases.change_setting(
-                p.id, tell_providers=self.tell_providers.isChecked(), **setting
-            ).follow_ups
-            if count:
-                self.result_notes.append(
-                    f"{count} follow-up{'s' if count != 1 else ''} created to tell providers."
-                )
-        if consent and not p.has_consent:
-            self.services.cases.give_consent(p.id, on=consent_on, scope=scope)
-        elif not consent and p.has_consent:
-            count = self.services.cases.withdraw_consent(p.id)
-            plural = "s" if count != 1 else ""
-            self.result_notes.append(
-                f"Consent withdrawn; {count} follow-up{plural} to tell providers."
-            )
-        elif consent and consent_on != p.consent_given_on:
-            self.services.people.update(p.id, consent_given_on=consent_on)
-        return self.services.people.get(p.id)
+
+def _ids(found: list[Duplicate]) -> list[str]:
+    return [d.person_id for d in found]
+

@@ -367,4 +367,9 @@ def host(qtbot: Any) -> Iterator[QWidget]:
     qtbot.addWidget(widget)
     widget.worker = Worker(widget)  # type: ignore[attr-defined]
     yield widget
+    for child in widget.findChildren(QWidget):  # close dialogs first: leaving a field may
+        if child.isWindow() and child.isVisible():  # still send a check to the worker
+            if hasattr(child, "confirm_discard"):
+                child.confirm_discard = False
+            child.close()
     widget.worker.stop()  # type: ignore[attr-defined]
