@@ -14,6 +14,7 @@ fast typist never refers to the previous query's top hit). The detail pane shows
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QObject,
+    QStringListModel,
     Qt,
     QTimer,
     Signal,
@@ -51,9 +53,16 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.people import age_on
 from referral_desk.domain.search_query import SearchQuery, normalise_gender
 from referral_desk.domain.states import UNMET_REASONS
-from referral_desk.services.dto import NeedView, PersonView, ReferralView, SearchResult
+from referral_desk.services.dto import (
+    NeedView,
+    PersonView,
+    ReferenceItemView,
+    ReferralView,
+    SearchResult,
+)
 from referral_desk.ui.lock import exec_dialog
 from referral_desk.ui.messages import error_text
+from referral_desk.ui.ops import op
 from referral_desk.ui.record_referral import RecordReferralDialog
 from referral_desk.ui.service_models import (
     ResultColumn,
@@ -67,7 +76,6 @@ from referral_desk.ui.widgets import (
     named,
     tip_elided_cells,
 )
-from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
@@ -115,6 +123,36 @@ def _select_data(combo: QComboBox, value: Any) -> None:
     combo.setCurrentIndex(max(index, 0))
 
 
+@dataclass(frozen=True)
+class FindContext:
+    """The need, its person and the lists the filters offer, read in one go on the worker."""
+
+    need: NeedView
+    person: PersonView
+    categories: list[ReferenceItemView]
+    method_labels: dict[str, str]
+    prisons: list[str]
+    areas: list[str]
+    today: date
+
+
+def load_context(services: AppServices, need_id: str) -> FindContext:
+    need = services.needs.get(need_id)
+    return FindContext(
+        need=need,
+        person=services.people.get(need.person_id),
+        categories=services.reference.categories(),
+        method_labels={i.code: i.label for i in services.reference.list("referral_method")},
+        prisons=[i.label for i in services.reference.list("prison")],
+        areas=[i.label for i in services.reference.list("area")],
+        today=services.clock.today(),
+    )
+
+
+SEARCH_KIND = "find-service-search"
+"""A newer search supersedes one still running (its results would be out of date)."""
+
+
 class FindServiceDialog(QDialog):
     """Search the directory for one need; `exec()` is Accepted once a referral is recorded.
 
@@ -139,21 +177,16 @@ class FindServiceDialog(QDialog):
         self._need_id = need_id
         self.last_referral: ReferralView | None = None
         self.unmet_status: str | None = None
-        self._worker: Worker | None = None
+        self.loaded = False
         self._in_flight = False
-        self._rerun = False
         self._refer_pending = False
         self._closing = False
-        self._today: date = services.clock.today()
+        self._today: date = date.today()  # the clock's day arrives with the need
         self._detail_id: str | None = None
-
-        self.need: NeedView = services.needs.get(need_id)
-        self.person: PersonView = services.people.get(self.need.person_id)
-        categories = services.reference.categories()
-        self._category_labels = {c.code: c.label for c in categories}
-        self._method_labels = {i.code: i.label for i in services.reference.list("referral_method")}
-        prisons = [i.label for i in services.reference.list("prison")]
-        areas = [i.label for i in services.reference.list("area")]
+        self.need: NeedView | None = None
+        self.person: PersonView | None = None
+        self._category_labels: dict[str, str] = {}
+        self._method_labels: dict[str, str] = {}
 
         self.setWindowTitle("Find a service")
         self.setAccessibleName("Find a service")
@@ -170,30 +203,53 @@ class FindServiceDialog(QDialog):
         self._slow.setInterval(SLOW_SEARCH_MS)
         self._slow.timeout.connect(lambda: self._set_status("Searching…"))
 
-        self._build(categories, prisons, areas)
+        self._build([], [], [])
+        self.search_edit.setFocus()  # typing may start at once; it is searched once loaded
+        op(self, lambda: load_context(services, need_id)).success(self._loaded).failure(
+            self._load_failed
+        ).run()
+
+    def _loaded(self, context: FindContext) -> None:
+        self.need, self.person, self._today = context.need, context.person, context.today
+        self._category_labels = {c.code: c.label for c in context.categories}
+        self._method_labels = context.method_labels
+        self.model.set_category_labels(self._category_labels)
+        need_text = self.need.category_label or self.need.category
+        if self.need.description:
+            need_text += f" – {self.need.description}"
+        self.need_label.setText(need_text)
+        self.person_label.setText(self._person_summary())
+        for item in context.categories:
+            self.category_combo.addItem(item.label, item.code)
+        for combo, labels in ((self.prison_combo, context.prisons), (self.area_combo, context.areas)):
+            combo.addItems(labels)
+            model = combo.completer().model()
+            if isinstance(model, QStringListModel):
+                model.setStringList(["", *labels])
         self.preset_filters()
         self._connect()
-        self.search_edit.setFocus()
+        self.loaded = True
         self.search_now()
+
+    def _load_failed(self, err: BaseException) -> None:
+        self.loaded = True  # nothing more is coming: say why instead of searching
+        self._set_status(error_text(err), error=True)
 
     # --- building -------------------------------------------------------------------------
 
     def _build(self, categories: list[Any], prisons: list[str], areas: list[str]) -> None:
         layout = QVBoxLayout(self)
 
-        need_text = self.need.category_label or self.need.category
-        if self.need.description:
-            need_text += f" – {self.need.description}"
         # Two lines for the need and one for the person at most: a 4 000-character description
         # made this dialog 3 647 pixels wide. Whole in the tooltips.
         need_row = QHBoxLayout()
         need_caption = QLabel("<b>Need:</b>")
         need_row.addWidget(need_caption, 0, Qt.AlignmentFlag.AlignTop)
-        self.need_label = ElidedLabel(need_text, max_lines=2)
+        self.need_label = ElidedLabel("", max_lines=2)  # filled in by _loaded
         self.need_label.setAccessibleName("Need")
         need_row.addWidget(self.need_label, 1)
         layout.addLayout(need_row)
-        self.person_label = ElidedLabel(self._person_summary())
+        self.person_label = ElidedLabel("")
         self.person_label.setStyleSheet("color: #444;")
         self.person_label.setAccessibleName("Person")
         layout.addWidget(self.person_label)
@@ -416,6 +472,8 @@ class FindServiceDialog(QDialog):
 
     def _person_summary(self) -> str:
         p = self.person
+        if p is None:
+            return ""
         parts = [p.display_name]
         if p.setting == "custody":
             parts.append(f"in custody at {p.prison}" if p.prison else "in custody")
@@ -451,10 +509,12 @@ class FindServiceDialog(QDialog):
 
     def preset_filters(self) -> None:
         """Filters from the need and the person: what an officer would set by hand."""
+        if self.need is None or self.person is None:
+            return  # not loaded yet: the filters are preset when it is
+        need, p = self.need, self.person
 
         def change() -> None:
-            p = self.person
-            _select_data(self.category_combo, self.need.category)
+            _select_data(self.category_combo, need.category)
             self.prison_combo.setEditText("")
             self.area_combo.setEditText("")
             if p.setting == "custody":
@@ -517,8 +577,8 @@ class FindServiceDialog(QDialog):
 
     @property
     def search_pending(self) -> bool:
-        """True while typing has not settled or a search is running."""
-        return self._timer.isActive() or self._in_flight or self._rerun
+        """True while loading, while typing has not settled, or while a search is running."""
+        return not self.loaded or self._timer.isActive() or self._in_flight
 
     def schedule_search(self, *_args: object) -> None:
         if not self._closing:
@@ -527,31 +587,21 @@ class FindServiceDialog(QDialog):
     def search_now(self) -> None:
         """Start the search for the current widgets (or queue it behind the running one)."""
         self._timer.stop()
-        if self._closing:
-            return
-        if self._in_flight:
-            self._rerun = True
+        if self._closing or not self.loaded:
             return
         query = self.current_query()
         directory = self._services.directory
         self._in_flight = True
         if not self._slow.isActive():
             self._slow.start()
-        self._ensure_worker().submit(
-            lambda: directory.search(query), self._on_results, self._on_search_error
-        )
-
-    def _ensure_worker(self) -> Worker:
-        if self._worker is None:
-            self._worker = Worker(self)
-        return self._worker
+        # Only the newest search's outcome arrives: typing on supersedes the older ones.
+        op(self, lambda: directory.search(query), kind=SEARCH_KIND).success(
+            self._on_results
+        ).failure(self._on_search_error).run()
 
     def _on_results(self, results: list[SearchResult]) -> None:
         self._in_flight = False
-        if self._rerun:
-            # Typing moved on while this ran: its results are already out of date.
-            self._rerun = False
-            self.search_now()
+        if self._closing:
             return
         self._slow.stop()
         self.model.set_results(results, self._today)
@@ -574,8 +624,9 @@ class FindServiceDialog(QDialog):
 
     def _on_search_error(self, err: BaseException) -> None:
         self._in_flight = False
+        if self._closing:
+            return
         self._slow.stop()
-        self._rerun = False
         self._refer_pending = False
         self.model.set_results([], self._today)
         self._detail_id = None
@@ -680,25 +731,27 @@ class FindServiceDialog(QDialog):
             dialog.deleteLater()
 
     def _record_unmet(self, status: str) -> None:
-        try:
-            self._services.needs.set_status(self._need_id, status, note="from Find a service")
-        except Exception as err:  # shown, never swallowed: nothing was recorded
-            self._set_status(error_text(err), error=True)
-            return
-        self.unmet_status = status
-        self.done(self.UNMET_RECORDED)
+        need_id, needs = self._need_id, self._services.needs
+
+        def recorded(_: object) -> None:
+            self.unmet_status = status
+            self.done(self.UNMET_RECORDED)
+
+        op(self, lambda: needs.set_status(need_id, status, note="from Find a service")).success(
+            recorded
+        ).failure(
+            # shown, never swallowed: nothing was recorded (a bug gets the safe message)
+            lambda err: self._set_status(error_text(err), error=True)
+        ).busy().run()
 
     def showEvent(self, event: Any) -> None:
         self._closing = False  # shown again after an earlier close: searching works again
         super().showEvent(event)
 
     def done(self, result: int) -> None:
-        """Stop the search worker with the dialog, so no thread outlives it."""
+        """Stop searching with the dialog: a search still running delivers to nobody."""
         self._closing = True
         self._timer.stop()
         self._slow.stop()
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
-        self._in_flight = self._rerun = self._refer_pending = False
+        self._in_flight = self._refer_pending = False
         super().done(result)
