@@ -61,6 +61,7 @@ from referral_desk.ui.my_day import (
     make_table,
 )
 from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
+from referral_desk.ui.ops import op
 from referral_desk.ui.setting_dialog import SettingDialog
 from referral_desk.ui.widgets import (
     DateEdit,
@@ -154,13 +155,21 @@ class ConsentDialog(QDialog):
 
     def _save(self) -> None:
         try:
-            self.services.cases.give_consent(
-                self.person.id, on=self.date.value(), scope=self.scope.text()
-            )
+            on = self.date.value()
         except DomainError as err:
             self.error.set_error(str(err))
             return
-        self.accept()
+        person_id, scope, cases = self.person.id, self.scope.text(), self.services.cases
+
+        def failed(err: BaseException) -> None:
+            if isinstance(err, DomainError):  # said under the date, where it is fixed
+                self.error.set_error(str(err))
+            else:
+                show_error(self, err)  # a bug: the safe message, details to the log
+
+        op(self, lambda: cases.give_consent(person_id, on=on, scope=scope)).success(
+            lambda _: self.accept()
+        ).failure(failed).busy().run()
 
 
 class PersonPage(QWidget):
@@ -185,7 +194,6 @@ class PersonPage(QWidget):
         self.worker = worker
         self.detail: PersonDetail | None = None
         self.person_id: str | None = None
-        self._generation = 0
         self._want_need: str | None = None
         self._want_referral: str | None = None
         self._draft_notes: dict[str, str] = {}
@@ -459,25 +467,18 @@ class PersonPage(QWidget):
     def reload(self) -> None:
         if self.person_id is None:
             return
-        self._generation += 1
-        generation = self._generation
         person_id = self.person_id
         detail = self.services.people.detail
 
-        def load() -> PersonDetail:
-            return detail(person_id)
-
-        def done(result: PersonDetail) -> None:
-            if generation == self._generation:
-                self.populate(result)
-
         def failed(err: BaseException) -> None:
-            if generation == self._generation:
-                show_error(self, err)
-                if isinstance(err, DomainError):  # gone: back to whoever is on show
-                    self.person_id = self.detail.person.id if self.detail else None
+            show_error(self, err)
+            if isinstance(err, DomainError):  # gone: back to whoever is on show
+                self.person_id = self.detail.person.id if self.detail else None
 
-        self.worker.submit(load, done, failed)
+        # Opening one person then another: only the newest load is shown (`kind`).
+        op(self, lambda: detail(person_id), kind="person-detail").success(self.populate).failure(
+            failed
+        ).run(self.worker)
 
     def populate(self, detail: PersonDetail) -> None:
         keep = {
@@ -650,14 +651,29 @@ class PersonPage(QWidget):
             show_info(self, message)
         self.changed.emit()
 
-    def _run(self, write: Callable[[], Any], message: str = "") -> bool:
-        try:
-            write()
-        except DomainError as err:  # a busy database offers Try again, which runs it again
-            show_error(self, err, retry=lambda: self._run(write, message))
-            return False
-        self._after_write(message)
-        return True
+    def _run(
+        self,
+        write: Callable[[], Any],
+        message: str = "",
+        then: Callable[[Any], object] | None = None,
+    ) -> None:
+        """Run a write on the worker; then `then(result)`, the message and a reload.
+
+        Errors go to the error policy; a busy database offers Try again, which runs it again.
+        """
+
+        def done(result: Any) -> None:
+            if then is not None:
+                then(result)
+            self._after_write(message)
+
+        op(self, write).success(done).failure(
+            lambda err: show_error(self, err, retry=lambda: self._run(write, message, then))
+        ).busy().run(self.worker)
+
+    def _read(self, read: Callable[[], Any], then: Callable[[Any], object]) -> None:
+        """A read on the worker before a dialog or question; errors to the error policy."""
+        op(self, read).success(then).busy().run(self.worker)
 
     def log_need(self) -> None:
         p = self.person
@@ -716,9 +732,12 @@ class PersonPage(QWidget):
         if self.person is None:
             return
         selected = keep or (self.selected_need().id if self.selected_need() else None)
-        person_id = self.person.id
-        if self._run(lambda: self.services.needs.reorder(person_id, ids)):
+        person_id, needs = self.person.id, self.services.needs
+
+        def keep_selected(_: object) -> None:
             self._want_need = selected
+
+        self._run(lambda: needs.reorder(person_id, ids), then=keep_selected)
 
     def delete_need(self) -> None:
         need = self.selected_need()
@@ -733,7 +752,8 @@ class PersonPage(QWidget):
             action="Delete need",
             detail=detail,
         ):
-            self._run(lambda: self.services.needs.delete(need.id), "Need deleted.")
+            needs = self.services.needs
+            self._run(lambda: needs.delete(need.id), "Need deleted.")
 
     # -- referral and follow-up actions -------------------------------------------------------
     def _referral_activated(self, index: QModelIndex) -> None:
@@ -769,7 +789,8 @@ class PersonPage(QWidget):
             detail="To record that it was withdrawn, open the referral and withdraw it "
             "instead: that keeps the history.",
         ):
-            self._run(lambda: self.services.referrals.delete(referral.id), "Referral deleted.")
+            referrals = self.services.referrals
+            self._run(lambda: referrals.delete(referral.id), "Referral deleted.")
 
     def mark_done(self) -> None:
         follow_up = self.selected_follow_up()
@@ -792,9 +813,12 @@ class PersonPage(QWidget):
         if not text:
             self.note_edit.setFocus()
             return
-        person_id = self.person.id
-        if self._run(lambda: self.services.people.add_note(person_id, text), "Note added."):
-            self.note_edit.clear()
+        person_id, people = self.person.id, self.services.people
+        self._run(
+            lambda: people.add_note(person_id, text),
+            "Note added.",
+            then=lambda _: self.note_edit.clear(),
+        )
 
     def focus_note(self) -> None:
         self.note_edit.setFocus()
@@ -804,40 +828,42 @@ class PersonPage(QWidget):
         p = self.person
         if p is None:
             return
-        try:
-            count = self.services.cases.open_referral_count(p.id)
-        except DomainError as err:
-            show_error(self, err)
-            return
-        dialog = SettingDialog(self.services, p, count, self)
-        if run_dialog(dialog):
-            if dialog.outcome is not None and dialog.outcome.changed:
-                self._after_write(dialog.result_text())
-            else:
-                show_info(self, dialog.result_text())  # nothing written: nothing to reload
+        cases = self.services.cases
+
+        def ask(count: int) -> None:
+            dialog = SettingDialog(self.services, p, count, self)
+            if run_dialog(dialog):
+                if dialog.outcome is not None and dialog.outcome.changed:
+                    self._after_write(dialog.result_text())
+                else:
+                    show_info(self, dialog.result_text())  # nothing written: nothing to reload
+
+        self._read(lambda: cases.open_referral_count(p.id), ask)
 
     def toggle_consent(self) -> None:
         p = self.person
         if p is None:
             return
+        cases = self.services.cases
         if p.has_consent:
-            count = self.services.cases.open_referral_count(p.id)
-            if not confirm(
-                self,
-                "Withdraw consent",
-                f"Record that {p.display_name} has withdrawn consent to share?",
-                action="Withdraw consent",
-                detail=f"No new referrals can be made. {_plural(count, 'open referral')}"
-                " will get a follow-up to tell the provider and stop sharing.",
-            ):
-                return
-            made: list[int] = []
-            self._run(lambda: made.append(self.services.cases.withdraw_consent(p.id)))
-            if made:
+
+            def withdrawn(made: int) -> None:
                 show_info(
-                    self,
-                    f"Consent withdrawn. {_plural(made[0], 'follow-up')} added to tell providers.",
+                    self, f"Consent withdrawn. {_plural(made, 'follow-up')} added to tell providers."
                 )
+
+            def ask(count: int) -> None:
+                if confirm(
+                    self,
+                    "Withdraw consent",
+                    f"Record that {p.display_name} has withdrawn consent to share?",
+                    action="Withdraw consent",
+                    detail=f"No new referrals can be made. {_plural(count, 'open referral')}"
+                    " will get a follow-up to tell the provider and stop sharing.",
+                ):
+                    self._run(lambda: cases.withdraw_consent(p.id), then=withdrawn)
+
+            self._read(lambda: cases.open_referral_count(p.id), ask)
         elif run_dialog(ConsentDialog(self.services, p, self)):
             self._after_write("Consent recorded.")
 
@@ -845,29 +871,34 @@ class PersonPage(QWidget):
         p = self.person
         if p is None:
             return
-        others = [o for o in self.services.profile.officers() if o.id != p.owner_officer_id]
-        if not others:
-            show_info(
-                self,
-                "No other officer is known yet. Colleagues appear here after a sync "
-                "with the shared store.",
-            )
-            return
-        dialog = HandOverDialog(p, others, self)
-        if run_dialog(dialog):
-            name = dialog.officer.currentText()
-            officer_id = dialog.officer_id()
-            self._run(
-                lambda: self.services.cases.hand_over(p.id, officer_id),
-                f"Case handed over to {name}.",
-            )
+        profile, cases = self.services.profile, self.services.cases
+
+        def ask(officers: list[OfficerView]) -> None:
+            others = [o for o in officers if o.id != p.owner_officer_id]
+            if not others:
+                show_info(
+                    self,
+                    "No other officer is known yet. Colleagues appear here after a sync "
+                    "with the shared store.",
+                )
+                return
+            dialog = HandOverDialog(p, others, self)
+            if run_dialog(dialog):
+                name = dialog.officer.currentText()
+                officer_id = dialog.officer_id()
+                self._run(
+                    lambda: cases.hand_over(p.id, officer_id), f"Case handed over to {name}."
+                )
+
+        self._read(profile.officers, ask)
 
     def toggle_closed(self) -> None:
         p = self.person
         if p is None:
             return
+        cases = self.services.cases
         if p.closed_on is not None:
-            self._run(lambda: self.services.cases.reopen_case(p.id), "Case reopened.")
+            self._run(lambda: cases.reopen_case(p.id), "Case reopened.")
             return
         if confirm(
             self,
@@ -878,7 +909,7 @@ class PersonPage(QWidget):
             detail="Nothing is deleted: the case leaves the caseload list and can be "
             "reopened from the person view.",
         ):
-            self._run(lambda: self.services.cases.close_case(p.id), "Case closed.")
+            self._run(lambda: cases.close_case(p.id), "Case closed.")
 
     def delete_person(self) -> None:
         p = self.person
@@ -894,12 +925,12 @@ class PersonPage(QWidget):
             "with someone, close the case instead.",
         ):
             return
-        try:
-            self.services.people.delete(p.id)
-        except DomainError as err:
-            show_error(self, err)
-            return
-        self.clear()
-        show_info(self, "Person deleted.")
-        self.person_deleted.emit()
-        self.changed.emit()
+        people = self.services.people
+
+        def deleted(_: object) -> None:
+            self.clear()
+            show_info(self, "Person deleted.")
+            self.person_deleted.emit()
+            self.changed.emit()
+
+        op(self, lambda: people.delete(p.id)).success(deleted).busy().run(self.worker)
