@@ -375,10 +375,9 @@ class MainWindow(QMainWindow):
         return actions
 
     def print_today(self) -> None:
-        from referral_desk.ui.printing import print_slips_sent_today
+        from referral_desk.ui.print_batch import print_slips_sent_today
 
-        if print_slips_sent_today(self.services, self):
-            self.after_write()
+        print_slips_sent_today(self.services, self, on_printed=lambda _count: self.after_write())
 
     def _build_extra_menus(self) -> None:
         """Sync and Directory menus come from their own modules' actions; so do the

@@ -277,7 +277,7 @@ def test_walk_through_the_main_window(
     qtbot, app, need, window, gui, capsys, monkeypatch, tmp_path
 ) -> None:
     """The keyboard walk from the person page of the real main window, then the slip printed."""
-    from referral_desk.ui import printing as ui_printing
+    from referral_desk.ui import print_pages as ui_printing
     from referral_desk.ui.find_service import FindServiceDialog
     from referral_desk.ui.printing import PrintPreviewDialog
     from referral_desk.ui.record_referral import RecordReferralDialog
@@ -297,6 +297,7 @@ def test_walk_through_the_main_window(
         walk.type(dialog.search_edit, "hous")
 
         def record(rec: Any) -> None:
+            qtbot.waitUntil(lambda: rec.loaded, timeout=5000)  # it loads from the worker
             walk.think("confirm the person consents")
             walk.key(rec.consent_check, Qt.Key.Key_Space, label="Space (tick consent)")
             walk.key(rec.consent_check, Qt.Key.Key_Return, label="Enter (Send)")
@@ -323,6 +324,8 @@ def test_walk_through_the_main_window(
     previews: list[Any] = []
 
     def in_referral(dialog: Any) -> None:
+        qtbot.waitUntil(lambda: dialog.loaded, timeout=5000)  # it loads from the worker
+
         def in_preview(preview: Any) -> None:
             previews.append(preview)
             qtbot.waitUntil(lambda: bool(preview.pdf_bytes), timeout=10000)
@@ -343,6 +346,7 @@ def test_walk_through_the_main_window(
     seen = when_modal(ReferralDialog, in_referral)
     press_on_focus(walk, window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier, "Ctrl+O")
     wall = time.perf_counter() - started
+    gui.wait_idle(window)  # the slip is saved and noted on the worker
 
     assert seen and previews and len(printer.printers) == 1
     assert printer.output.exists() and printer.output.stat().st_size > 1000
