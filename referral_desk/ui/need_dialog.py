@@ -96,6 +96,7 @@ class NeedDialog(GuardedDialog):
         self._logged: NeedView | None = None
         self.find_service_after = False
         self._items: list[ReferenceItemView] = []  # filled by the load op below
+        self.loaded = False
         self._saving = False
         editing = need is not None
         self.setWindowTitle("Edit need" if editing else "Log a need")
@@ -226,6 +227,7 @@ class NeedDialog(GuardedDialog):
         if isinstance(model, QStringListModel):
             model.setStringList(labels)
         self._update_hint(typed)
+        self.loaded = True
 
     # -- behaviour ----------------------------------------------------------------------------
     def _toggle_unmet(self) -> None:
