@@ -300,24 +300,26 @@ DIALOGS: dict[str, list[Case]] = {
         Case(
             "edit person",
             _loaded(
-                lambda c: _ui("person_dialog", "PersonDialog")(c.services, c.window, person=c.person)
+                lambda c: _ui("person_dialog", "PersonDialog")(
+                    c.services, c.window, person=c.person
+                )
             ),
             "Save person",
         ),
     ],
-    "person_view.HandOverDialog": [
+    "hand_over_dialog.HandOverDialog": [
         Case(
             "hand over",
-            lambda c: _ui("person_view", "HandOverDialog")(
+            lambda c: _ui("hand_over_dialog", "HandOverDialog")(
                 c.person, c.services.profile.officers(), c.window
             ),
             "Hand over",
         )
     ],
-    "person_view.ConsentDialog": [
+    "consent_dialog.ConsentDialog": [
         Case(
             "consent",
-            lambda c: _ui("person_view", "ConsentDialog")(c.services, c.person, c.window),
+            lambda c: _ui("consent_dialog", "ConsentDialog")(c.services, c.person, c.window),
             "Record consent",
         )
     ],

@@ -221,7 +221,8 @@ class FindServiceDialog(QDialog):
         self.person_label.setText(self._person_summary())
         for item in context.categories:
             self.category_combo.addItem(item.label, item.code)
-        for combo, labels in ((self.prison_combo, context.prisons), (self.area_combo, context.areas)):
+        places = ((self.prison_combo, context.prisons), (self.area_combo, context.areas))
+        for combo, labels in places:
             combo.addItems(labels)
             model = combo.completer().model()
             if isinstance(model, QStringListModel):

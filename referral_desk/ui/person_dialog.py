@@ -667,4 +667,3 @@ class PersonDialog(GuardedDialog):
 
 def _ids(found: list[Duplicate]) -> list[str]:
     return [d.person_id for d in found]
-

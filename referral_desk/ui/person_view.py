@@ -8,7 +8,7 @@ case; the page then reloads the person from the store so what is shown is what w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
@@ -16,9 +16,6 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QDialog,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -39,12 +36,11 @@ from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import (
     FollowUpView,
     NeedView,
-    OfficerView,
     PersonDetail,
     PersonView,
     ReferralView,
 )
-from referral_desk.ui.messages import confirm, show_error, show_info
+from referral_desk.ui.messages import show_error
 from referral_desk.ui.models import (
     FilterProxy,
     FollowUpTableModel,
@@ -55,124 +51,21 @@ from referral_desk.ui.models import (
     setting_text,
 )
 from referral_desk.ui.my_day import (
-    FollowUpDoneDialog,
-    RescheduleDialog,
     action_button,
     make_table,
 )
-from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
 from referral_desk.ui.ops import op
-from referral_desk.ui.setting_dialog import SettingDialog
+from referral_desk.ui.person_actions import PersonActions
 from referral_desk.ui.widgets import (
-    DateEdit,
     ElidedLabel,
-    FieldError,
     breakable,
     fmt_date,
-    limit_combo,
-    name_heading,
     named,
-    run_dialog,
-    save_cancel_buttons,
 )
 from referral_desk.ui.worker import Worker
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-class HandOverDialog(QDialog):
-    """Choose the officer who takes the case over; history stays with the records."""
-
-    def __init__(
-        self, person: PersonView, officers: list[OfficerView], parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Hand over case")
-        self.setAccessibleName("Hand over case")
-        self.setMinimumWidth(420)
-        layout = QVBoxLayout(self)
-        layout.addWidget(name_heading("Hand", person.display_name, "over to another officer."))
-        text = QLabel(
-            "Their open follow-ups go with the case; the history of who did what is kept."
-        )
-        text.setWordWrap(True)
-        text.setAccessibleName("Explanation")
-        layout.addWidget(text)
-        form = QFormLayout()
-        self.officer = limit_combo(QComboBox())
-        for officer in officers:
-            label = officer.name + (f" ({officer.team})" if officer.team else "")
-            self.officer.addItem(label, officer.id)
-        named(self.officer, "New officer")
-        label = QLabel("&Officer")
-        label.setBuddy(self.officer)
-        form.addRow(label, self.officer)
-        layout.addLayout(form)
-        buttons, _ = save_cancel_buttons(self, "&Hand over", "Hand over", self.accept)
-        layout.addWidget(buttons)
-
-    def officer_id(self) -> str:
-        return str(self.officer.currentData())
-
-
-class ConsentDialog(QDialog):
-    """Record consent to share with providers (date and scope)."""
-
-    def __init__(
-        self, services: AppServices, person: PersonView, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.services = services
-        self.person = person
-        self.setWindowTitle("Record consent")
-        self.setAccessibleName("Record consent")
-        self.setMinimumWidth(440)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            name_heading("", person.display_name, "consents to share information with providers.")
-        )
-        form = QFormLayout()
-        self.date = DateEdit("Consent date")
-        self.date.set_value(services.clock.today())
-        self.error = FieldError()
-        box = QVBoxLayout()
-        box.addWidget(self.date)
-        box.addWidget(self.error)
-        label = QLabel("&Date")
-        label.setBuddy(self.date)
-        form.addRow(label, box)
-        self.scope = QLineEdit(person.consent_scope)
-        self.scope.setPlaceholderText("e.g. all referrals; housing only")
-        named(self.scope, "Consent scope")
-        label = QLabel("&Scope")
-        label.setBuddy(self.scope)
-        form.addRow(label, self.scope)
-        layout.addLayout(form)
-        buttons, _ = save_cancel_buttons(self, "&Record consent", "Record consent", self._save)
-        layout.addWidget(buttons)
-
-    def _save(self) -> None:
-        try:
-            on = self.date.value()
-        except DomainError as err:
-            self.error.set_error(str(err))
-            return
-        person_id, scope, cases = self.person.id, self.scope.text(), self.services.cases
-
-        def failed(err: BaseException) -> None:
-            if isinstance(err, DomainError):  # said under the date, where it is fixed
-                self.error.set_error(str(err))
-            else:
-                show_error(self, err)  # a bug: the safe message, details to the log
-
-        op(self, lambda: cases.give_consent(person_id, on=on, scope=scope)).success(
-            lambda _: self.accept()
-        ).failure(failed).busy().run()
-
-
-class PersonPage(QWidget):
+class PersonPage(PersonActions, QWidget):
     """The person view. `actions` maps names to the window's QActions for the page's buttons."""
 
     find_service_requested = Signal(str)  # need id
@@ -644,293 +537,3 @@ class PersonPage(QWidget):
     def selected_follow_up(self) -> FollowUpView | None:
         rows = self.follow_view.selectionModel().selectedRows()
         return self.follow_proxy.record(rows[0].row()) if rows else None
-
-    # -- need actions -------------------------------------------------------------------------
-    def _after_write(self, message: str = "") -> None:
-        if message:
-            show_info(self, message)
-        self.changed.emit()
-
-    def _run(
-        self,
-        write: Callable[[], Any],
-        message: str = "",
-        then: Callable[[Any], object] | None = None,
-    ) -> None:
-        """Run a write on the worker; then `then(result)`, the message and a reload.
-
-        Errors go to the error policy; a busy database offers Try again, which runs it again.
-        """
-
-        def done(result: Any) -> None:
-            if then is not None:
-                then(result)
-            self._after_write(message)
-
-        op(self, write).success(done).failure(
-            lambda err: show_error(self, err, retry=lambda: self._run(write, message, then))
-        ).busy().run(self.worker)
-
-    def _read(self, read: Callable[[], Any], then: Callable[[Any], object]) -> None:
-        """A read on the worker before a dialog or question; errors to the error policy."""
-        op(self, read).success(then).busy().run(self.worker)
-
-    def log_need(self) -> None:
-        p = self.person
-        if p is None:
-            return
-        dialog = NeedDialog(
-            self.services, p.id, self, need_count=len(self.detail.needs), person_name=p.display_name
-        )
-        if not run_dialog(dialog) or dialog.saved is None:
-            return
-        need = dialog.saved
-        self._want_need = need.id
-        status = "unmet" if need.status.startswith("unmet") else "logged"
-        self._after_write(f"Need {status}: {need.category_label}.")
-        if dialog.find_service_after:
-            self.find_service_requested.emit(need.id)
-
-    def edit_need(self) -> None:
-        need = self.selected_need()
-        if need is None or self.person is None:
-            return
-        dialog = NeedDialog(
-            self.services, self.person.id, self, need=need, person_name=self.person.display_name
-        )
-        if run_dialog(dialog):
-            self._want_need = need.id
-            self._after_write("Need saved.")
-
-    def set_need_status(self, *, suggest_unmet: bool = False) -> None:
-        need = self.selected_need()
-        if need is None:
-            return
-        dialog = NeedStatusDialog(self.services, need, self, suggest_unmet=suggest_unmet)
-        if run_dialog(dialog) and dialog.saved is not None:
-            self._want_need = need.id
-            self._after_write(f"Need status: {dialog.status.currentText()}.")
-
-    def find_service(self) -> None:
-        need = self.selected_need()
-        if need is not None:
-            self.find_service_requested.emit(need.id)
-
-    def move_need(self, delta: int) -> None:
-        need = self.selected_need()
-        if need is None or self.detail is None:
-            return
-        ids = [n.id for n in self.detail.needs]
-        at = ids.index(need.id)
-        to = at + delta
-        if not 0 <= to < len(ids):
-            return
-        ids.insert(to, ids.pop(at))
-        self._reorder(ids, need.id)
-
-    def _reorder(self, ids: list[str], keep: str | None = None) -> None:
-        if self.person is None:
-            return
-        selected = keep or (self.selected_need().id if self.selected_need() else None)
-        person_id, needs = self.person.id, self.services.needs
-
-        def keep_selected(_: object) -> None:
-            self._want_need = selected
-
-        self._run(lambda: needs.reorder(person_id, ids), then=keep_selected)
-
-    def delete_need(self) -> None:
-        need = self.selected_need()
-        if need is None:
-            return
-        linked = sum(1 for r in self.detail.referrals if r.need_id == need.id) if self.detail else 0
-        detail = f"Its {_plural(linked, 'referral')} stay on the case." if linked else ""
-        if confirm(
-            self,
-            "Delete need",
-            f"Delete the need “{need.category_label}: {need.description}”? This cannot be undone.",
-            action="Delete need",
-            detail=detail,
-        ):
-            needs = self.services.needs
-            self._run(lambda: needs.delete(need.id), "Need deleted.")
-
-    # -- referral and follow-up actions -------------------------------------------------------
-    def _referral_activated(self, index: QModelIndex) -> None:
-        self.referral_requested.emit(self.referrals_proxy.record(index.row()).id)
-
-    def open_referral(self) -> None:
-        if self.tabs.currentIndex() == 1:
-            follow_up = self.selected_follow_up()
-            if follow_up is not None and follow_up.referral_id:
-                self.referral_requested.emit(follow_up.referral_id)
-            return
-        referral = self.selected_referral()
-        if referral is not None:
-            self.referral_requested.emit(referral.id)
-
-    def _follow_activated(self, index: QModelIndex) -> None:
-        follow_up: FollowUpView = self.follow_proxy.record(index.row())
-        if follow_up.referral_id:
-            self.referral_requested.emit(follow_up.referral_id)
-        elif follow_up.done_on is None:
-            self.mark_done()
-
-    def delete_referral(self) -> None:
-        referral = self.selected_referral()
-        if referral is None:
-            return
-        if confirm(
-            self,
-            "Delete referral",
-            f"Delete referral {referral.reference} to {referral.service_name}? Its "
-            "history, follow-ups and notes are deleted too. This cannot be undone.",
-            action="Delete referral",
-            detail="To record that it was withdrawn, open the referral and withdraw it "
-            "instead: that keeps the history.",
-        ):
-            referrals = self.services.referrals
-            self._run(lambda: referrals.delete(referral.id), "Referral deleted.")
-
-    def mark_done(self) -> None:
-        follow_up = self.selected_follow_up()
-        if follow_up is None or follow_up.done_on is not None:
-            return
-        if run_dialog(FollowUpDoneDialog(self.services, follow_up, self)):
-            self._after_write("Follow-up done.")
-
-    def reschedule(self) -> None:
-        follow_up = self.selected_follow_up()
-        if follow_up is None or follow_up.done_on is not None:
-            return
-        if run_dialog(RescheduleDialog(self.services, follow_up, self)):
-            self._after_write("Follow-up rescheduled.")
-
-    def add_note(self) -> None:
-        if self.person is None:
-            return
-        text = self.note_edit.text().strip()
-        if not text:
-            self.note_edit.setFocus()
-            return
-        person_id, people = self.person.id, self.services.people
-        self._run(
-            lambda: people.add_note(person_id, text),
-            "Note added.",
-            then=lambda _: self.note_edit.clear(),
-        )
-
-    def focus_note(self) -> None:
-        self.note_edit.setFocus()
-
-    # -- case actions -------------------------------------------------------------------------
-    def transfer(self) -> None:
-        p = self.person
-        if p is None:
-            return
-        cases = self.services.cases
-
-        def ask(count: int) -> None:
-            dialog = SettingDialog(self.services, p, count, self)
-            if run_dialog(dialog):
-                if dialog.outcome is not None and dialog.outcome.changed:
-                    self._after_write(dialog.result_text())
-                else:
-                    show_info(self, dialog.result_text())  # nothing written: nothing to reload
-
-        self._read(lambda: cases.open_referral_count(p.id), ask)
-
-    def toggle_consent(self) -> None:
-        p = self.person
-        if p is None:
-            return
-        cases = self.services.cases
-        if p.has_consent:
-
-            def withdrawn(made: int) -> None:
-                show_info(
-                    self, f"Consent withdrawn. {_plural(made, 'follow-up')} added to tell providers."
-                )
-
-            def ask(count: int) -> None:
-                if confirm(
-                    self,
-                    "Withdraw consent",
-                    f"Record that {p.display_name} has withdrawn consent to share?",
-                    action="Withdraw consent",
-                    detail=f"No new referrals can be made. {_plural(count, 'open referral')}"
-                    " will get a follow-up to tell the provider and stop sharing.",
-                ):
-                    self._run(lambda: cases.withdraw_consent(p.id), then=withdrawn)
-
-            self._read(lambda: cases.open_referral_count(p.id), ask)
-        elif run_dialog(ConsentDialog(self.services, p, self)):
-            self._after_write("Consent recorded.")
-
-    def hand_over(self) -> None:
-        p = self.person
-        if p is None:
-            return
-        profile, cases = self.services.profile, self.services.cases
-
-        def ask(officers: list[OfficerView]) -> None:
-            others = [o for o in officers if o.id != p.owner_officer_id]
-            if not others:
-                show_info(
-                    self,
-                    "No other officer is known yet. Colleagues appear here after a sync "
-                    "with the shared store.",
-                )
-                return
-            dialog = HandOverDialog(p, others, self)
-            if run_dialog(dialog):
-                name = dialog.officer.currentText()
-                officer_id = dialog.officer_id()
-                self._run(
-                    lambda: cases.hand_over(p.id, officer_id), f"Case handed over to {name}."
-                )
-
-        self._read(profile.officers, ask)
-
-    def toggle_closed(self) -> None:
-        p = self.person
-        if p is None:
-            return
-        cases = self.services.cases
-        if p.closed_on is not None:
-            self._run(lambda: cases.reopen_case(p.id), "Case reopened.")
-            return
-        if confirm(
-            self,
-            "Close case",
-            f"Close the case of {p.display_name}?",
-            action="Close case",
-            destructive=False,
-            detail="Nothing is deleted: the case leaves the caseload list and can be "
-            "reopened from the person view.",
-        ):
-            self._run(lambda: cases.close_case(p.id), "Case closed.")
-
-    def delete_person(self) -> None:
-        p = self.person
-        if p is None:
-            return
-        if not confirm(
-            self,
-            "Delete person",
-            f"Delete {p.display_name} and all their needs, referrals, follow-ups and notes?",
-            action="Delete person",
-            detail="Personal details are erased, on this computer and, after the "
-            "next sync, for colleagues. This cannot be undone. To stop working "
-            "with someone, close the case instead.",
-        ):
-            return
-        people = self.services.people
-
-        def deleted(_: object) -> None:
-            self.clear()
-            show_info(self, "Person deleted.")
-            self.person_deleted.emit()
-            self.changed.emit()
-
-        op(self, lambda: people.delete(p.id)).success(deleted).busy().run(self.worker)

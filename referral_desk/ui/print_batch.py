@@ -97,7 +97,8 @@ def _note(services: Any, parent: QWidget, refs: list[str], on_printed: OnPrinted
             printing.record_printed(ref, DOCUMENTS["slip"], "printed")
 
     def noted(_: object) -> None:
-        show_info(parent, f"{count} referral {noun} sent to the printer and noted on each referral.")
+        done = f"{count} referral {noun} sent to the printer and noted on each referral."
+        show_info(parent, done)
         if on_printed is not None:
             on_printed(count)
 

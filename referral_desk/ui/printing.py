@@ -251,9 +251,9 @@ class PrintPreviewDialog(QDialog):
         """Make the chosen document on the worker (one slip or form) and show it."""
         services, reference, document = self.services, self.reference, self.document_key
         size = None if initial else self.page_size
-        op(self, lambda: make_document(services, reference, document, size), kind=PREVIEW_KIND)\
-            .success(lambda made: self._show(made, initial)).failure(self._load_failed).busy()\
-            .run()
+        op(
+            self, lambda: make_document(services, reference, document, size), kind=PREVIEW_KIND
+        ).success(lambda made: self._show(made, initial)).failure(self._load_failed).busy().run()
 
     def _load_failed(self, err: BaseException) -> None:
         # A domain error says why in words; a bug gets the generic text (details to the log).

@@ -675,6 +675,7 @@ class ReferralDialog(QDialog):
             "withdrawn so it is still counted.",
         ):
             return False
+
         def deleted(_: object) -> None:
             self.deleted = True
             self.changed = True

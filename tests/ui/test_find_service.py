@@ -289,7 +289,9 @@ def test_a_slow_search_says_so_and_typing_stays_responsive(
 
 
 @pytest.mark.gui
-def test_detail_pane_shows_how_to_refer_and_contact(qtbot, host, app, directory, community_need) -> None:
+def test_detail_pane_shows_how_to_refer_and_contact(
+    qtbot, host, app, directory, community_need
+) -> None:
     dialog = open_dialog(qtbot, host, app, community_need.id)
     qtbot.keyClicks(dialog.search_edit, "advice")
     wait_results(qtbot, dialog)
@@ -494,7 +496,9 @@ def mnemonic_clashes(root: Any) -> list[str]:
 
 
 @pytest.mark.gui
-def test_wrong_details_are_reported_from_the_search(qtbot, host, app, directory, community_need) -> None:
+def test_wrong_details_are_reported_from_the_search(
+    qtbot, host, app, directory, community_need
+) -> None:
     dialog = open_dialog(qtbot, host, app, community_need.id)
     qtbot.keyClicks(dialog.search_edit, "tenancy")
     wait_results(qtbot, dialog)

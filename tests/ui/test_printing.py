@@ -141,7 +141,9 @@ def test_printer_comes_from_the_settings_only_when_it_exists(app) -> None:
 # -- preview dialog --------------------------------------------------------------------------
 
 
-def test_preview_shows_pages_and_switching_size_or_document_rerenders(qtbot, host, app, referred) -> None:
+def test_preview_shows_pages_and_switching_size_or_document_rerenders(
+    qtbot, host, app, referred
+) -> None:
     ref = referred["referral"].reference
     app.profile.set_local_setting("page_size", "A5")
     dialog = open_preview(qtbot, host, app, ref)

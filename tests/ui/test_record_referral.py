@@ -220,7 +220,9 @@ def test_second_open_referral_needs_confirmation(qtbot, host, app, need, service
 
 
 @pytest.mark.gui
-def test_closed_referral_to_the_same_service_is_no_duplicate(qtbot, host, app, need, service_id) -> None:
+def test_closed_referral_to_the_same_service_is_no_duplicate(
+    qtbot, host, app, need, service_id
+) -> None:
     first = app.referrals.make(need.id, service_id, consent=True)
     app.referrals.record_status(first.id, "declined", reason="no_capacity")
     dialog = open_dialog(qtbot, host, app, need.id, service_id)

@@ -267,7 +267,9 @@ def test_withdraw_from_draft_uses_the_withdraw_reasons(qtbot, host, app, need, s
 
 
 @pytest.mark.gui
-def test_delete_asks_first_and_cancel_keeps_the_referral(qtbot, host, app, need, service_id) -> None:
+def test_delete_asks_first_and_cancel_keeps_the_referral(
+    qtbot, host, app, need, service_id
+) -> None:
     ref = referral_in(app, need, service_id, S.SENT)
     dialog = open_dialog(qtbot, host, app, ref.id)
     seen = when_modal(QMessageBox, answer("Cancel"))
@@ -388,7 +390,9 @@ def test_a_correction_to_the_service_is_reported_from_the_referral(
 
 
 @pytest.mark.gui
-def test_shared_risk_information_is_shown_with_its_words(qtbot, host, app, need, service_id) -> None:
+def test_shared_risk_information_is_shown_with_its_words(
+    qtbot, host, app, need, service_id
+) -> None:
     ref = app.referrals.make(
         need.id, service_id, consent=True, share_risk=True, risk_note="No lone home visits"
     )
