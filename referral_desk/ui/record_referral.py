@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -116,12 +116,17 @@ class RecordReferralDialog(ReferralNotices, QDialog):
         self._loading.hide()
         self._build()
         self._initial = self._snapshot()
-        self.loaded = True
         self._update_buttons()
+        # The new fields are shown on the next pass of the event loop (a layout shows its new
+        # children then), and a hidden widget cannot take the focus: focus them after that.
+        QTimer.singleShot(0, self._focus_first)
+
+    def _focus_first(self) -> None:
         if self.consent_withdrawn or self.service_unusable:
             self.cancel_button.setFocus()
         else:
             self.consent_check.setFocus()
+        self.loaded = True
 
     # --- building -------------------------------------------------------------------------
 
