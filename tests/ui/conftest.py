@@ -373,3 +373,7 @@ def host(qtbot: Any) -> Iterator[QWidget]:
                 child.confirm_discard = False
             child.close()
     widget.worker.stop()  # type: ignore[attr-defined]
+    # A busy op still queued when the worker stopped never finishes, so its wait cursor is
+    # never restored: do not let it leak into the next test.
+    while QApplication.overrideCursor() is not None:
+        QApplication.restoreOverrideCursor()
