@@ -66,6 +66,22 @@ def _ui(module: str, name: str) -> Any:
     return getattr(importlib.import_module(f"referral_desk.ui.{module}"), name)
 
 
+def _loaded(make: Make) -> Make:
+    """Open a dialog that fills in from the worker, and wait until it has (`loaded`)."""
+
+    def opened(ctx: Ctx) -> QDialog:
+        from PySide6.QtTest import QTest
+
+        dialog = make(ctx)
+        for _ in range(1000):  # ten seconds at most
+            if getattr(dialog, "loaded", True):
+                break
+            QTest.qWait(10)
+        return dialog
+
+    return opened
+
+
 def _exchange(kind: str) -> Make:
     """A sync dialog showing a preview (or summary) with every count and note it can have."""
     from referral_desk.sync.exchange import ExportSummary, ImportSummary, RefusedFile
@@ -124,7 +140,9 @@ def _exchange(kind: str) -> Make:
 
 
 def _referral_accepting(ctx: Ctx) -> QDialog:
-    dialog = _ui("referral_dialog", "ReferralDialog")(ctx.services, ctx.referral.id, ctx.window)
+    dialog = _loaded(
+        lambda c: _ui("referral_dialog", "ReferralDialog")(c.services, c.referral.id, c.window)
+    )(ctx)
     dialog.confirm_discard = False
     if ReferralState.ACCEPTED in dialog._state_buttons:
         dialog.choose(ReferralState.ACCEPTED)  # the most fields: appointment, channel, note
@@ -201,7 +219,9 @@ DIALOGS: dict[str, list[Case]] = {
     "find_service.FindServiceDialog": [
         Case(
             "find a service",
-            lambda c: _ui("find_service", "FindServiceDialog")(c.services, c.need.id, c.window),
+            _loaded(
+                lambda c: _ui("find_service", "FindServiceDialog")(c.services, c.need.id, c.window)
+            ),
             "Refer to this service",
             ready=lambda d: not d.search_pending,
         )
@@ -237,15 +257,27 @@ DIALOGS: dict[str, list[Case]] = {
     "need_dialog.NeedDialog": [
         Case(
             "log a need",
-            lambda c: _ui("need_dialog", "NeedDialog")(
-                c.services, c.person.id, c.window, need_count=3, person_name=c.person.display_name
+            _loaded(
+                lambda c: _ui("need_dialog", "NeedDialog")(
+                    c.services,
+                    c.person.id,
+                    c.window,
+                    need_count=3,
+                    person_name=c.person.display_name,
+                )
             ),
             "Save need",
         ),
         Case(
             "edit a need",
-            lambda c: _ui("need_dialog", "NeedDialog")(
-                c.services, c.person.id, c.window, need=c.need, person_name=c.person.display_name
+            _loaded(
+                lambda c: _ui("need_dialog", "NeedDialog")(
+                    c.services,
+                    c.person.id,
+                    c.window,
+                    need=c.need,
+                    person_name=c.person.display_name,
+                )
             ),
             "Save need",
         ),
@@ -267,28 +299,32 @@ DIALOGS: dict[str, list[Case]] = {
     "person_dialog.PersonDialog": [
         Case(
             "new person",
-            lambda c: _ui("person_dialog", "PersonDialog")(c.services, c.window),
+            _loaded(lambda c: _ui("person_dialog", "PersonDialog")(c.services, c.window)),
             "Save person",
         ),
         Case(
             "edit person",
-            lambda c: _ui("person_dialog", "PersonDialog")(c.services, c.window, person=c.person),
+            _loaded(
+                lambda c: _ui("person_dialog", "PersonDialog")(
+                    c.services, c.window, person=c.person
+                )
+            ),
             "Save person",
         ),
     ],
-    "person_view.HandOverDialog": [
+    "hand_over_dialog.HandOverDialog": [
         Case(
             "hand over",
-            lambda c: _ui("person_view", "HandOverDialog")(
+            lambda c: _ui("hand_over_dialog", "HandOverDialog")(
                 c.person, c.services.profile.officers(), c.window
             ),
             "Hand over",
         )
     ],
-    "person_view.ConsentDialog": [
+    "consent_dialog.ConsentDialog": [
         Case(
             "consent",
-            lambda c: _ui("person_view", "ConsentDialog")(c.services, c.person, c.window),
+            lambda c: _ui("consent_dialog", "ConsentDialog")(c.services, c.person, c.window),
             "Record consent",
         )
     ],
@@ -317,8 +353,10 @@ DIALOGS: dict[str, list[Case]] = {
     "printing.PrintPreviewDialog": [
         Case(
             "print preview",
-            lambda c: _ui("printing", "PrintPreviewDialog")(
-                c.services, c.referral.reference, c.window
+            _loaded(
+                lambda c: _ui("printing", "PrintPreviewDialog")(
+                    c.services, c.referral.reference, c.window
+                )
             ),
             "Print",
         )
@@ -326,8 +364,10 @@ DIALOGS: dict[str, list[Case]] = {
     "record_referral.RecordReferralDialog": [
         Case(
             "record a referral",
-            lambda c: _ui("record_referral", "RecordReferralDialog")(
-                c.services, c.need.id, c.service.id, c.window
+            _loaded(
+                lambda c: _ui("record_referral", "RecordReferralDialog")(
+                    c.services, c.need.id, c.service.id, c.window
+                )
             ),
             "Send",
         )

@@ -24,17 +24,10 @@ from typing import Any
 # UI modules still allowed to call a use case on the GUI thread, each with the reason. Keep it
 # short: an entry is a debt, not a design.
 ALLOWED_UI_MODULES: dict[str, str] = {
-    "referral_desk.ui.find_service": "not yet moved to ui.ops",
     "referral_desk.ui.main": (
         "start-up before the window exists: whether a profile exists and the recovery code "
         "and notices after unlocking are read with nothing on screen to keep painting"
     ),
-    "referral_desk.ui.need_dialog": "not yet moved to ui.ops",
-    "referral_desk.ui.person_dialog": "not yet moved to ui.ops",
-    "referral_desk.ui.person_view": "not yet moved to ui.ops",
-    "referral_desk.ui.printing": "not yet moved to ui.ops",
-    "referral_desk.ui.record_referral": "not yet moved to ui.ops",
-    "referral_desk.ui.referral_dialog": "not yet moved to ui.ops",
 }
 
 violations: list[str] = []

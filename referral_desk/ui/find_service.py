@@ -13,7 +13,6 @@ fast typist never refers to the previous query's top hit). The detail pane shows
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QObject,
+    QStringListModel,
     Qt,
     QTimer,
     Signal,
@@ -30,17 +30,13 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
     QDialog,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTableView,
     QTextBrowser,
@@ -48,67 +44,43 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.domain.people import age_on
-from referral_desk.domain.search_query import SearchQuery, normalise_gender
 from referral_desk.domain.states import UNMET_REASONS
-from referral_desk.services.dto import NeedView, PersonView, ReferralView, SearchResult
-from referral_desk.ui.elided import ElidedLabel, limit_combo
+from referral_desk.services.dto import (
+    NeedView,
+    PersonView,
+    ReferralView,
+    SearchResult,
+)
+from referral_desk.ui.elided import ElidedLabel
+from referral_desk.ui.find_service_filters import (
+    RESULT_LIMIT,
+    FindContext,
+    SearchFilters,
+    load_context,
+)
 from referral_desk.ui.lock import exec_dialog
 from referral_desk.ui.messages import error_text
+from referral_desk.ui.ops import op
 from referral_desk.ui.record_referral import RecordReferralDialog
 from referral_desk.ui.service_detail import service_detail_html
 from referral_desk.ui.service_models import ResultColumn, ServiceResultsModel
 from referral_desk.ui.tables import tip_elided_cells
 from referral_desk.ui.widgets import fit_to_screen, named
-from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
 
 DEBOUNCE_MS = 150
-RESULT_LIMIT = 50
 SLOW_SEARCH_MS = 300
 
-SETTING_CHOICES: tuple[tuple[str, str | None], ...] = (
-    ("Any setting", None),
-    ("In custody", "custody"),
-    ("In the community", "community"),
-    ("Through the gate", "gate"),
-)
-GENDER_CHOICES: tuple[tuple[str, str | None], ...] = (
-    ("Any gender", None),
-    ("Female", "female"),
-    ("Male", "male"),
-)
 _NAV_KEYS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown})
 
 
-def _place_combo(items: list[str], name: str, placeholder: str) -> QComboBox:
-    """Editable: services name prisons and areas freely, so any text must be searchable."""
-    combo = limit_combo(QComboBox(), 18)
-    combo.setEditable(True)
-    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-    combo.addItem("")
-    combo.addItems(items)
-    line = combo.lineEdit()
-    assert line is not None
-    line.setPlaceholderText(placeholder)
-    line.setClearButtonEnabled(True)
-    named(combo, name)
-    named(line, name)
-    completer = combo.completer()
-    if completer is not None:
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-    return combo
+SEARCH_KIND = "find-service-search"
+"""A newer search supersedes one still running (its results would be out of date)."""
 
 
-def _select_data(combo: QComboBox, value: Any) -> None:
-    index = combo.findData(value)
-    combo.setCurrentIndex(max(index, 0))
-
-
-class FindServiceDialog(QDialog):
+class FindServiceDialog(SearchFilters, QDialog):
     """Search the directory for one need; `exec()` is Accepted once a referral is recorded.
 
     `last_referral` then holds the new ReferralView. Recording the need as unmet instead ends
@@ -132,21 +104,16 @@ class FindServiceDialog(QDialog):
         self._need_id = need_id
         self.last_referral: ReferralView | None = None
         self.unmet_status: str | None = None
-        self._worker: Worker | None = None
+        self.loaded = False
         self._in_flight = False
-        self._rerun = False
         self._refer_pending = False
         self._closing = False
-        self._today: date = services.clock.today()
+        self._today: date = date.today()  # the clock's day arrives with the need
         self._detail_id: str | None = None
-
-        self.need: NeedView = services.needs.get(need_id)
-        self.person: PersonView = services.people.get(self.need.person_id)
-        categories = services.reference.categories()
-        self._category_labels = {c.code: c.label for c in categories}
-        self._method_labels = {i.code: i.label for i in services.reference.list("referral_method")}
-        prisons = [i.label for i in services.reference.list("prison")]
-        areas = [i.label for i in services.reference.list("area")]
+        self.need: NeedView | None = None
+        self.person: PersonView | None = None
+        self._category_labels: dict[str, str] = {}
+        self._method_labels: dict[str, str] = {}
 
         self.setWindowTitle("Find a service")
         self.setAccessibleName("Find a service")
@@ -163,30 +130,54 @@ class FindServiceDialog(QDialog):
         self._slow.setInterval(SLOW_SEARCH_MS)
         self._slow.timeout.connect(lambda: self._set_status("Searching…"))
 
-        self._build(categories, prisons, areas)
+        self._build([], [], [])
+        self.search_edit.setFocus()  # typing may start at once; it is searched once loaded
+        op(self, lambda: load_context(services, need_id)).success(self._loaded).failure(
+            self._load_failed
+        ).run()
+
+    def _loaded(self, context: FindContext) -> None:
+        self.need, self.person, self._today = context.need, context.person, context.today
+        self._category_labels = {c.code: c.label for c in context.categories}
+        self._method_labels = context.method_labels
+        self.model.set_category_labels(self._category_labels)
+        need_text = self.need.category_label or self.need.category
+        if self.need.description:
+            need_text += f" – {self.need.description}"
+        self.need_label.setText(need_text)
+        self.person_label.setText(self._person_summary())
+        for item in context.categories:
+            self.category_combo.addItem(item.label, item.code)
+        places = ((self.prison_combo, context.prisons), (self.area_combo, context.areas))
+        for combo, labels in places:
+            combo.addItems(labels)
+            model = combo.completer().model()
+            if isinstance(model, QStringListModel):
+                model.setStringList(["", *labels])
         self.preset_filters()
         self._connect()
-        self.search_edit.setFocus()
+        self.loaded = True
         self.search_now()
+
+    def _load_failed(self, err: BaseException) -> None:
+        self.loaded = True  # nothing more is coming: say why instead of searching
+        self._set_status(error_text(err), error=True)
 
     # --- building -------------------------------------------------------------------------
 
     def _build(self, categories: list[Any], prisons: list[str], areas: list[str]) -> None:
         layout = QVBoxLayout(self)
 
-        need_text = self.need.category_label or self.need.category
-        if self.need.description:
-            need_text += f" – {self.need.description}"
         # Two lines for the need and one for the person at most: a 4 000-character description
         # made this dialog 3 647 pixels wide. Whole in the tooltips.
         need_row = QHBoxLayout()
         need_caption = QLabel("<b>Need:</b>")
         need_row.addWidget(need_caption, 0, Qt.AlignmentFlag.AlignTop)
-        self.need_label = ElidedLabel(need_text, max_lines=2)
+        self.need_label = ElidedLabel("", max_lines=2)  # filled in by _loaded
         self.need_label.setAccessibleName("Need")
         need_row.addWidget(self.need_label, 1)
         layout.addLayout(need_row)
-        self.person_label = ElidedLabel(self._person_summary())
+        self.person_label = ElidedLabel("")
         self.person_label.setStyleSheet("color: #444;")
         self.person_label.setAccessibleName("Person")
         layout.addWidget(self.person_label)
@@ -304,83 +295,6 @@ class FindServiceDialog(QDialog):
         refer = QShortcut(QKeySequence("Ctrl+Return"), self)
         refer.activated.connect(self._on_refer_clicked)
 
-    def _build_filters(self, categories: list[Any], prisons: list[str], areas: list[str]) -> Any:
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(8)
-
-        self.category_combo = limit_combo(QComboBox(), 30)
-        self.category_combo.addItem("Any category", None)
-        for item in categories:
-            self.category_combo.addItem(item.label, item.code)
-        named(self.category_combo, "Need category")
-        self.setting_combo = QComboBox()
-        for text, value in SETTING_CHOICES:
-            self.setting_combo.addItem(text, value)
-        named(self.setting_combo, "Setting", "Where the person will use the service")
-        self.prison_combo = _place_combo(prisons, "Prison", "Any prison")
-        self.area_combo = _place_combo(areas, "Area", "Any area")
-        self.gender_combo = QComboBox()
-        for text, value in GENDER_CHOICES:
-            self.gender_combo.addItem(text, value)
-        named(self.gender_combo, "Gender", "Show services open to this gender")
-        self.age_spin = QSpinBox()
-        self.age_spin.setRange(0, 120)
-        self.age_spin.setSpecialValueText("Any age")
-        self.age_spin.setSuffix(" years")
-        named(self.age_spin, "Age", "Show services whose age range includes this age; 0 for any")
-
-        self.free_check = QCheckBox("&Free only")
-        named(self.free_check, "Free services only")
-        self.prechecked_check = QCheckBox("Pre-chec&ked only")
-        named(
-            self.prechecked_check,
-            "Pre-checked services only",
-            "Information-sharing protocol agreed and reports attendance",
-        )
-        self.accepting_check = QCheckBox("Accepting &now")
-        named(self.accepting_check, "Services accepting referrals now")
-        self.inactive_check = QCheckBox("Include &inactive")
-        named(self.inactive_check, "Include inactive and closed services")
-        self.clear_button = QPushButton("C&lear filters")
-        self.clear_button.setAutoDefault(False)
-        named(self.clear_button, "Clear filters", "Search the whole directory")
-        self.reset_button = QPushButton("Reset to pers&on")
-        self.reset_button.setAutoDefault(False)
-        named(self.reset_button, "Reset filters to the person", "Filters from the need and person")
-
-        def labelled(text: str, widget: QWidget) -> QLabel:
-            label = QLabel(text)
-            label.setBuddy(widget)
-            return label
-
-        row = [
-            (labelled("&Category:", self.category_combo), self.category_combo),
-            (labelled("Se&tting:", self.setting_combo), self.setting_combo),
-            (labelled("&Prison:", self.prison_combo), self.prison_combo),
-            (labelled("&Area:", self.area_combo), self.area_combo),
-            (labelled("&Gender:", self.gender_combo), self.gender_combo),
-            (labelled("Ag&e:", self.age_spin), self.age_spin),
-        ]
-        for col, (label, widget) in enumerate(row):
-            grid.addWidget(label, 0, col * 2)
-            grid.addWidget(widget, 0, col * 2 + 1)
-        self.category_combo.setMinimumWidth(190)
-        self.prison_combo.setMinimumWidth(150)
-        self.area_combo.setMinimumWidth(150)
-        checks = QHBoxLayout()
-        for widget in (
-            self.free_check,
-            self.prechecked_check,
-            self.accepting_check,
-            self.inactive_check,
-        ):
-            checks.addWidget(widget)
-        checks.addStretch(1)
-        checks.addWidget(self.reset_button)
-        checks.addWidget(self.clear_button)
-        grid.addLayout(checks, 1, 0, 1, len(row) * 2)
-        return grid
-
     def _connect(self) -> None:
         self.search_edit.textChanged.connect(self.schedule_search)
         self.search_edit.installEventFilter(self)
@@ -405,113 +319,12 @@ class FindServiceDialog(QDialog):
         self.correction_button.clicked.connect(self.report_correction)
         self.close_button.clicked.connect(self.reject)
 
-    # --- filters ----------------------------------------------------------------------------
-
-    def _person_summary(self) -> str:
-        p = self.person
-        parts = [p.display_name]
-        if p.setting == "custody":
-            parts.append(f"in custody at {p.prison}" if p.prison else "in custody")
-        else:
-            parts.append(f"in the community ({p.area})" if p.area else "in the community")
-        if p.date_of_birth is not None:
-            parts.append(f"age {age_on(p.date_of_birth, self._today)}")
-        if p.gender:
-            parts.append(p.gender.capitalize())
-        return " · ".join(parts)
-
-    def _with_signals_blocked(self, change: Callable[[], None]) -> None:
-        widgets = (
-            self.category_combo,
-            self.setting_combo,
-            self.prison_combo,
-            self.area_combo,
-            self.gender_combo,
-            self.age_spin,
-            self.free_check,
-            self.prechecked_check,
-            self.accepting_check,
-            self.inactive_check,
-        )
-        for widget in widgets:
-            widget.blockSignals(True)
-        try:
-            change()
-        finally:
-            for widget in widgets:
-                widget.blockSignals(False)
-        self.schedule_search()
-
-    def preset_filters(self) -> None:
-        """Filters from the need and the person: what an officer would set by hand."""
-
-        def change() -> None:
-            p = self.person
-            _select_data(self.category_combo, self.need.category)
-            self.prison_combo.setEditText("")
-            self.area_combo.setEditText("")
-            if p.setting == "custody":
-                _select_data(self.setting_combo, "custody")
-                self.prison_combo.setEditText(p.prison or "")
-            else:
-                _select_data(self.setting_combo, "community")
-                self.area_combo.setEditText(p.area or "")
-            gender = normalise_gender(p.gender)
-            if gender and self.gender_combo.findData(gender) < 0:
-                self.gender_combo.addItem(gender.capitalize(), gender)
-            _select_data(self.gender_combo, gender)
-            age = age_on(p.date_of_birth, self._today) if p.date_of_birth else 0
-            self.age_spin.setValue(max(0, min(age, 120)))
-            for check in (
-                self.free_check,
-                self.prechecked_check,
-                self.accepting_check,
-                self.inactive_check,
-            ):
-                check.setChecked(False)
-
-        self._with_signals_blocked(change)
-
-    def clear_filters(self) -> None:
-        def change() -> None:
-            for combo in (self.category_combo, self.setting_combo, self.gender_combo):
-                combo.setCurrentIndex(0)
-            self.prison_combo.setEditText("")
-            self.area_combo.setEditText("")
-            self.age_spin.setValue(0)
-            for check in (
-                self.free_check,
-                self.prechecked_check,
-                self.accepting_check,
-                self.inactive_check,
-            ):
-                check.setChecked(False)
-
-        self._with_signals_blocked(change)
-
-    def current_query(self) -> SearchQuery:
-        """The SearchQuery the widgets describe right now."""
-        return SearchQuery(
-            text=self.search_edit.text(),
-            category=self.category_combo.currentData(),
-            area=self.area_combo.currentText(),
-            prison=self.prison_combo.currentText(),
-            setting=self.setting_combo.currentData(),
-            gender=self.gender_combo.currentData(),
-            age=self.age_spin.value() or None,
-            free=self.free_check.isChecked(),
-            prechecked=self.prechecked_check.isChecked(),
-            accepting=self.accepting_check.isChecked(),
-            include_inactive=self.inactive_check.isChecked(),
-            limit=RESULT_LIMIT,
-        )
-
     # --- searching --------------------------------------------------------------------------
 
     @property
     def search_pending(self) -> bool:
-        """True while typing has not settled or a search is running."""
-        return self._timer.isActive() or self._in_flight or self._rerun
+        """True while loading, while typing has not settled, or while a search is running."""
+        return not self.loaded or self._timer.isActive() or self._in_flight
 
     def schedule_search(self, *_args: object) -> None:
         if not self._closing:
@@ -520,31 +333,21 @@ class FindServiceDialog(QDialog):
     def search_now(self) -> None:
         """Start the search for the current widgets (or queue it behind the running one)."""
         self._timer.stop()
-        if self._closing:
-            return
-        if self._in_flight:
-            self._rerun = True
+        if self._closing or not self.loaded:
             return
         query = self.current_query()
         directory = self._services.directory
         self._in_flight = True
         if not self._slow.isActive():
             self._slow.start()
-        self._ensure_worker().submit(
-            lambda: directory.search(query), self._on_results, self._on_search_error
-        )
-
-    def _ensure_worker(self) -> Worker:
-        if self._worker is None:
-            self._worker = Worker(self)
-        return self._worker
+        # Only the newest search's outcome arrives: typing on supersedes the older ones.
+        op(self, lambda: directory.search(query), kind=SEARCH_KIND).success(
+            self._on_results
+        ).failure(self._on_search_error).run()
 
     def _on_results(self, results: list[SearchResult]) -> None:
         self._in_flight = False
-        if self._rerun:
-            # Typing moved on while this ran: its results are already out of date.
-            self._rerun = False
-            self.search_now()
+        if self._closing:
             return
         self._slow.stop()
         self.model.set_results(results, self._today)
@@ -567,8 +370,9 @@ class FindServiceDialog(QDialog):
 
     def _on_search_error(self, err: BaseException) -> None:
         self._in_flight = False
+        if self._closing:
+            return
         self._slow.stop()
-        self._rerun = False
         self._refer_pending = False
         self.model.set_results([], self._today)
         self._detail_id = None
@@ -673,25 +477,27 @@ class FindServiceDialog(QDialog):
             dialog.deleteLater()
 
     def _record_unmet(self, status: str) -> None:
-        try:
-            self._services.needs.set_status(self._need_id, status, note="from Find a service")
-        except Exception as err:  # shown, never swallowed: nothing was recorded
-            self._set_status(error_text(err), error=True)
-            return
-        self.unmet_status = status
-        self.done(self.UNMET_RECORDED)
+        need_id, needs = self._need_id, self._services.needs
+
+        def recorded(_: object) -> None:
+            self.unmet_status = status
+            self.done(self.UNMET_RECORDED)
+
+        op(self, lambda: needs.set_status(need_id, status, note="from Find a service")).success(
+            recorded
+        ).failure(
+            # shown, never swallowed: nothing was recorded (a bug gets the safe message)
+            lambda err: self._set_status(error_text(err), error=True)
+        ).busy().run()
 
     def showEvent(self, event: Any) -> None:
         self._closing = False  # shown again after an earlier close: searching works again
         super().showEvent(event)
 
     def done(self, result: int) -> None:
-        """Stop the search worker with the dialog, so no thread outlives it."""
+        """Stop searching with the dialog: a search still running delivers to nobody."""
         self._closing = True
         self._timer.stop()
         self._slow.stop()
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
-        self._in_flight = self._rerun = self._refer_pending = False
+        self._in_flight = self._refer_pending = False
         super().done(result)

@@ -8,7 +8,7 @@ service" goes straight on to the directory search for the new need.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSignalBlocker, QStringListModel, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.domain.errors import DomainError, ValidationError
+from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.people import normalise_name
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
@@ -35,6 +35,7 @@ from referral_desk.services.dto import NeedView, ReferenceItemView
 from referral_desk.ui.elided import ElidedLabel, limit_combo, name_heading
 from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import show_save_error
+from referral_desk.ui.ops import op
 from referral_desk.ui.widgets import FieldError, GuardedDialog, keep_default, named
 
 # The main window's "Mark need unmet" key: the same idea, the same key.
@@ -86,7 +87,9 @@ class NeedDialog(GuardedDialog):
         self.need = need
         self.saved: NeedView | None = None
         self.find_service_after = False
-        self._items = services.reference.categories()
+        self._items: list[ReferenceItemView] = []  # filled by the load op below
+        self.loaded = False
+        self._saving = False
         editing = need is not None
         self.setWindowTitle("Edit need" if editing else "Log a need")
         self.setAccessibleName(self.windowTitle())
@@ -106,11 +109,8 @@ class NeedDialog(GuardedDialog):
         self.category = limit_combo(QComboBox())
         self.category.setEditable(True)
         self.category.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.category.addItems([i.label for i in self._items])
-        self.category.setCurrentIndex(-1)
-        self.category.setEditText("")
         self.category.lineEdit().setPlaceholderText("Type to search, e.g. housing, debt, mentor")
-        completer = QCompleter([i.label for i in self._items], self.category)
+        completer = QCompleter([], self.category)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.category.setCompleter(completer)
@@ -204,6 +204,22 @@ class NeedDialog(GuardedDialog):
         keep_default(self, self.save_button)
         self.mark_clean()
         self.category.setFocus()
+        op(self, services.reference.categories).success(self._set_categories).run()
+
+    def _set_categories(self, items: list[ReferenceItemView]) -> None:
+        """Fill the category list when it arrives, keeping whatever was typed meanwhile."""
+        self._items = items
+        typed = self.category.currentText()
+        labels = [i.label for i in items]
+        with QSignalBlocker(self.category):
+            self.category.addItems(labels)
+            self.category.setCurrentIndex(-1)
+            self.category.setEditText(typed)
+        model = self.category.completer().model()
+        if isinstance(model, QStringListModel):
+            model.setStringList(labels)
+        self._update_hint(typed)
+        self.loaded = True
 
     # -- behaviour ----------------------------------------------------------------------------
     def _toggle_unmet(self) -> None:
@@ -229,34 +245,47 @@ class NeedDialog(GuardedDialog):
             self.category_hint.setText(f"→ {item.label}")
 
     def _save(self, *, find_service: bool) -> None:
+        if self._saving:  # Enter pressed twice: one save is on its way
+            return
         try:
             category = resolve_category(self.category.currentText(), self._items)
         except ValidationError as err:
             self.category_error.set_error(str(err))
             self.category.setFocus()
             return
-        try:
-            if self.need is not None:
-                self.saved = self.services.needs.update(
-                    self.need.id, category=category.code, description=self.description.text()
-                )
-            else:
-                self.saved = self._log(category.code)
-        except DomainError as err:  # the form stays as typed; a busy database offers Try again
-            show_save_error(self.message_bar, err, lambda: self._save(find_service=find_service))
-            return
-        self.find_service_after = find_service
-        self.accept()
+        description = self.description.text()
+        if self.need is not None:
+            need_id = self.need.id
 
-    def _log(self, category: str) -> NeedView:
-        """Log the need at the priority asked for: one use case, one transaction."""
-        unmet = self.reason.currentData() if self.unmet.isChecked() else None
+            def work() -> NeedView:
+                return self.services.needs.update(
+                    need_id, category=category.code, description=description
+                )
+        else:
+            unmet = self.reason.currentData() if self.unmet.isChecked() else None
+            wanted = self.priority.value()
+
+            def work() -> NeedView:
+                return self._log(category.code, description, unmet, wanted)
+
+        def saved(need: NeedView) -> None:
+            self._saving = False
+            self.saved = need
+            self.find_service_after = find_service
+            self.accept()
+
+        def failed(err: BaseException) -> None:  # the form stays as typed
+            self._saving = False
+            show_save_error(self.message_bar, err, lambda: self._save(find_service=find_service))
+
+        self._saving = True
+        op(self, work).success(saved).failure(failed).busy().run()
+
+    def _log(self, category: str, description: str, unmet: str | None, wanted: int) -> NeedView:
+        """Log the need at the priority asked for: one use case, one transaction (on the
+        worker, with the form's values read beforehand on the GUI thread)."""
         return self.services.needs.log(
-            self.person_id,
-            category,
-            self.description.text(),
-            unmet=unmet,
-            priority=self.priority.value(),
+            self.person_id, category, description, unmet=unmet, priority=wanted
         )
 
 
@@ -323,9 +352,12 @@ class NeedStatusDialog(QDialog):
         if status == self.need.status:
             self.reject()
             return
-        try:
-            self.saved = self.services.needs.set_status(self.need.id, status, self.note.text())
-        except DomainError as err:
-            show_save_error(self.message_bar, err, self._save)
-            return
-        self.accept()
+        need_id, note = self.need.id, self.note.text()
+
+        def saved(need: NeedView) -> None:
+            self.saved = need
+            self.accept()
+
+        op(self, lambda: self.services.needs.set_status(need_id, status, note)).success(
+            saved
+        ).failure(lambda err: show_save_error(self.message_bar, err, self._save)).busy().run()

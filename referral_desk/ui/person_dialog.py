@@ -13,37 +13,41 @@ consent use cases (withdrawal flags every open referral).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from html import escape
 from typing import Any
 
+from PySide6.QtCore import QStringListModel
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
-from referral_desk.domain.errors import DomainError, ValidationError
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, normalise_pnc
-from referral_desk.domain.people import validate_date_of_birth
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import PersonView
-from referral_desk.ui.elided import breakable
 from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import show_save_error
+from referral_desk.ui.ops import op
+from referral_desk.ui.person_checks import PersonChecks
+from referral_desk.ui.person_save import (
+    Duplicate,
+    PersonLists,
+    SaveOutcome,
+    SaveRequest,
+    load_lists,
+    save_person,
+)
 from referral_desk.ui.widgets import (
     DateEdit,
     FieldError,
@@ -69,7 +73,6 @@ RELIGIONS = (
     "Other religion",
     "Prefer not to say",
 )
-SETTING_FIELDS = ("setting", "prison", "area", "office")
 
 
 def _text_field(name: str, placeholder: str = "", length: int = 200) -> QLineEdit:
@@ -81,8 +84,12 @@ def _text_field(name: str, placeholder: str = "", length: int = 200) -> QLineEdi
     return edit
 
 
-class PersonDialog(GuardedDialog):
-    """New person (person=None) or edit an existing one."""
+class PersonDialog(PersonChecks, GuardedDialog):
+    """New person (person=None) or edit an existing one.
+
+    The lists (ethnicity, prisons, areas) arrive from the worker after it opens (`loaded`);
+    checks that need the database (listed names, duplicates) and the save run there too.
+    """
 
     def __init__(
         self,
@@ -98,7 +105,9 @@ class PersonDialog(GuardedDialog):
         self.open_existing_id: str | None = None
         self.result_notes: list[str] = []
         self._duplicates_acknowledged = False
-        self._duplicates: list[tuple[str, str]] = []
+        self._duplicates: list[Duplicate] = []
+        self.loaded = False
+        self._saving = False
         self.setWindowTitle("Edit person" if person else "New person")
         self.setAccessibleName(self.windowTitle())
         self._errors: dict[str, FieldError] = {}
@@ -140,6 +149,32 @@ class PersonDialog(GuardedDialog):
         self.mark_clean()
         self.given_name.setFocus()
         fit_to_screen(self, 940, self.sizeHint().height())
+        op(self, lambda: load_lists(services)).success(self._fill_lists).run()
+
+    def _fill_lists(self, lists: PersonLists) -> None:
+        """Offer the lists, keeping what the fields hold (typed meanwhile, or the person's)."""
+        was_clean = not self.is_dirty()
+        chosen = self.ethnicity.currentData()
+        self.ethnicity.clear()
+        self.ethnicity.addItem("Not recorded", "")
+        for item in lists.ethnicities:
+            self.ethnicity.addItem(item.label, item.code)
+        index = self.ethnicity.findData(chosen)
+        if index < 0 and chosen:
+            self.ethnicity.addItem(chosen, chosen)
+            index = self.ethnicity.count() - 1
+        self.ethnicity.setCurrentIndex(max(index, 0))
+        for combo, labels in ((self.prison, lists.prisons), (self.area, lists.areas)):
+            text = combo.currentText()
+            combo.addItems(labels)
+            model = combo.completer().model()
+            if isinstance(model, QStringListModel):
+                model.setStringList(labels)
+            set_combo_text(combo, text)
+            combo.setEditText(text)
+        if was_clean:
+            self.mark_clean()
+        self.loaded = True
 
     # -- building ------------------------------------------------------------------------------
     def _row(self, form: QFormLayout, label: str, widget: QWidget, key: str = "") -> None:
@@ -200,11 +235,8 @@ class PersonDialog(GuardedDialog):
 
     def _equality_group(self) -> QGroupBox:
         group, form = self._form("Equality monitoring (optional)")
-        ethnicities = self.services.reference.list("ethnicity")
-        self.ethnicity = QComboBox()
+        self.ethnicity = QComboBox()  # the list arrives from the worker (_fill_lists)
         self.ethnicity.addItem("Not recorded", "")
-        for item in ethnicities:
-            self.ethnicity.addItem(item.label, item.code)
         self.ethnicity.setMinimumContentsLength(18)
         self.ethnicity.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -237,10 +269,8 @@ class PersonDialog(GuardedDialog):
         row.addWidget(self.community)
         row.addStretch(1)
         form.addRow("Setting", row)
-        prisons = [i.label for i in self.services.reference.list("prison")]
-        areas = [i.label for i in self.services.reference.list("area")]
-        self.prison = reference_combo(prisons, "Prison")
-        self.area = reference_combo(areas, "Probation area")
+        self.prison = reference_combo([], "Prison")  # lists from the worker (_fill_lists)
+        self.area = reference_combo([], "Probation area")
         self.office = _text_field("Office", length=max_length("person", "office"))
         self.expected_release_date = DateEdit("Expected release date")
         self._row(form, "&Prison", self.prison, "prison")
@@ -304,26 +334,6 @@ class PersonDialog(GuardedDialog):
         self._consent_toggled(False)
         return group
 
-    def _build_duplicate_panel(self) -> QFrame:
-        panel = QFrame()
-        panel.setObjectName("duplicatePanel")
-        panel.setStyleSheet(
-            "QFrame#duplicatePanel { background: #fff4e0; border: 1px solid #b36b00;"
-            " border-radius: 4px; }"
-        )
-        layout = QHBoxLayout(panel)
-        self.duplicate_label = QLabel()
-        self.duplicate_label.setWordWrap(True)
-        self.duplicate_label.setAccessibleName("Possible duplicate")
-        layout.addWidget(self.duplicate_label, 1)
-        self.open_existing = QPushButton("&Open existing person")
-        named(self.open_existing, "Open existing person")
-        self.open_existing.setAutoDefault(False)
-        self.open_existing.clicked.connect(self._open_existing)
-        layout.addWidget(self.open_existing)
-        panel.hide()
-        return panel
-
     # -- loading ------------------------------------------------------------------------------
     def _load(self, p: PersonView) -> None:
         self.given_name.setText(p.given_name)
@@ -359,44 +369,6 @@ class PersonDialog(GuardedDialog):
             withdrawn = fmt_date(p.consent_withdrawn_on)
             self.consent.setText(f"Consents to s&hare (withdrawn {withdrawn})")
 
-    # -- validation ---------------------------------------------------------------------------
-    @staticmethod
-    def _required(edit: QLineEdit, what: str) -> str:
-        if not edit.text().strip():
-            raise ValidationError(f"{what} is required")
-        return edit.text()
-
-    @staticmethod
-    def _ident(edit: QLineEdit, norm: Callable[[str], str]) -> str | None:
-        text = edit.text().strip()
-        if not text:
-            return None
-        value = norm(text)
-        if value != edit.text():
-            edit.setText(value)
-        return value
-
-    def _check_dob(self) -> date | None:
-        value = self.date_of_birth.value()
-        if value is not None:
-            validate_date_of_birth(value, self.services.clock.today())
-        return value
-
-    def _validate_one(self, key: str, check: Callable[[], object]) -> bool:
-        try:
-            check()
-        except ValidationError as err:
-            self._errors[key].set_error(str(err))
-            return False
-        self._errors[key].set_error("")
-        return True
-
-    def _edited(self, key: str) -> None:
-        self._errors[key].set_error("")
-        if self._duplicates_acknowledged:
-            self._duplicates_acknowledged = False
-            self.save_button.setText("&Save person" if self.person is None else "&Save changes")
-
     def _setting_changed(self, *_args: Any) -> None:
         custody = self.custody.isChecked()
         self.prison.setEnabled(custody)
@@ -419,208 +391,46 @@ class PersonDialog(GuardedDialog):
     def _setting_value(self) -> str:
         return "custody" if self.custody.isChecked() else "community"
 
-    def _collect(self) -> dict[str, Any] | None:
-        """All fields as the service expects them, or None after showing inline errors."""
-        ok = all(
-            [
-                self._validate_one(
-                    "given_name", lambda: self._required(self.given_name, "Given name")
-                ),
-                self._validate_one(
-                    "family_name", lambda: self._required(self.family_name, "Family name")
-                ),
-                self._validate_one("date_of_birth", self._check_dob),
-                self._validate_one("crn", lambda: self._ident(self.crn, normalise_crn)),
-                self._validate_one("nomis", lambda: self._ident(self.nomis, normalise_nomis)),
-                self._validate_one("pnc", lambda: self._ident(self.pnc, normalise_pnc)),
-                self._validate_one("expected_release_date", self.expected_release_date.value),
-                self._validate_one("consent_given_on", self.consent_given_on.value),
-                self._validate_one("prison", self._check_prison),
-                self._validate_one("area", self._check_area),
-            ]
-        )
-        if not ok:
-            return None
-        custody = self.custody.isChecked()
-        return {
-            "given_name": self.given_name.text(),
-            "family_name": self.family_name.text(),
-            "date_of_birth": self.date_of_birth.value(),
-            "crn": self.crn.text(),
-            "nomis": self.nomis.text(),
-            "pnc": self.pnc.text(),
-            "gender": self.gender.currentText(),
-            "ethnicity": self.ethnicity.currentData() or "",
-            "disability": self.disability.currentText(),
-            "religion": self.religion.currentText(),
-            "foreign_national": self.foreign_national.currentData(),
-            "setting": self._setting_value(),
-            "prison": self.prison.currentText().strip() if custody else "",
-            "area": self.area.currentText(),
-            "office": self.office.text(),
-            "expected_release_date": self.expected_release_date.value(),
-            "cohort_iom": self.cohort_iom.isChecked(),
-            "cohort_ppo": self.cohort_ppo.isChecked(),
-            "cohort_womens": self.cohort_womens.isChecked(),
-            "cohort_young_adult": self.cohort_young_adult.isChecked(),
-            "consent_given_on": self.consent_given_on.value() if self.consent.isChecked() else None,
-            "consent_scope": self.consent_scope.text() if self.consent.isChecked() else "",
-        }
-
-    def _check_prison(self) -> None:
-        if not self.custody.isChecked():
-            return
-        if not self.prison.currentText().strip():
-            raise ValidationError("Choose the prison for someone in custody")
-        self._check_listed(self.prison, "prison")
-
-    def _check_area(self) -> None:
-        self._check_listed(self.area, "area")
-
-    def _check_listed(self, combo: QComboBox, list_name: str) -> None:
-        """A name from the list (shown in its listed spelling), or the service's refusal.
-
-        The person's current value is kept even if the list no longer has it, as saving does.
-        """
-        text = combo.currentText().strip()
-        current = getattr(self.person, list_name, "") if self.person is not None else ""
-        if not text or text == current:
-            return
-        item = self.services.reference.resolve(list_name, text)
-        if combo.currentText() != item.label:
-            set_combo_text(combo, item.label)
-            combo.setEditText(item.label)  # the index may already be the entry's
-
-    def _first_error_widget(self) -> QWidget | None:
-        for key, error in self._errors.items():
-            if error.text():
-                return getattr(self, key, None)
-        return None
-
-    # -- duplicates ---------------------------------------------------------------------------
-    def _duplicate_fields(self) -> dict[str, Any] | None:
-        try:
-            return {
-                "given_name": self.given_name.text() or "-",
-                "family_name": self.family_name.text() or "-",
-                "date_of_birth": self.date_of_birth.value(),
-                "crn": self.crn.text(),
-                "nomis": self.nomis.text(),
-            }
-        except ValidationError:
-            return None
-
-    def _find_duplicates(self, fields: dict[str, Any]) -> list[tuple[str, str]]:
-        try:
-            return self.services.people.check_duplicates(
-                self.person.id if self.person else None, **fields
-            )
-        except ValidationError:
-            return []
-
-    def _live_duplicate_check(self) -> None:
-        fields = self._duplicate_fields()
-        if fields is None:
-            return
-        found = self._find_duplicates(fields)
-        keep = self._duplicates_acknowledged and found == self._duplicates
-        self._show_duplicates(found, acknowledge=keep)
-
-    def _show_duplicates(self, found: list[tuple[str, str]], *, acknowledge: bool = False) -> None:
-        """Show probable duplicates. Only a Save click arms "Save anyway" (a second click)."""
-        self._duplicates = found
-        self._duplicates_acknowledged = bool(found) and acknowledge
-        if not found:
-            self.duplicate_panel.hide()
-        self.save_button.setText(
-            "&Save anyway"
-            if self._duplicates_acknowledged
-            else ("&Save person" if self.person is None else "&Save changes")
-        )
-        if not found:
-            return
-        lines = []
-        for pid, reason in found[:3]:
-            try:
-                other = self.services.people.get(pid)
-            except DomainError:
-                continue
-            ids = " ".join(x for x in (other.crn, other.nomis) if x)
-            born = f", born {fmt_date(other.date_of_birth)}" if other.date_of_birth else ""
-            name = escape(breakable(other.display_name))  # typed: text, wrapping anywhere
-            lines.append(f"<b>{name}</b>{born} {ids} — {escape(reason)}")
-        self.duplicate_label.setText(
-            "This may be someone already on the caseload:<br>" + "<br>".join(lines)
-        )
-        self.duplicate_label.setAccessibleDescription(self.duplicate_label.text())
-        self.duplicate_panel.show()
-
-    def _open_existing(self) -> None:
-        if self._duplicates:
-            self.open_existing_id = self._duplicates[0][0]
-            self.reject()  # the officer chose the existing record: nothing to keep
-
     # -- saving -------------------------------------------------------------------------------
     def _save(self) -> None:
+        if self._saving:  # one save on its way already
+            return
         fields = self._collect()
         if fields is None:
             widget = self._first_error_widget()
             if widget is not None:
                 widget.setFocus()
             return
-        if not self._duplicates_acknowledged:
-            found = self._find_duplicates(
-                {
-                    k: fields[k]
-                    for k in ("given_name", "family_name", "date_of_birth", "crn", "nomis")
-                }
-            )
-            if found:
-                self._show_duplicates(found, acknowledge=True)
-                self.save_button.setFocus()
-                return
-        try:
-            self.saved = self._store(fields)
-        except DomainError as err:  # the form stays as typed; a busy database offers Try again
-            show_save_error(self.message_bar, err, self._save)
-            return
-        self.accept()
-
-    def _store(self, fields: dict[str, Any]) -> PersonView:
-        """Each step below is its own transaction and safe to repeat (each compares with what
-        is stored), so Try again after a busy failure half-way finishes the rest only."""
-        if self.person is None:
-            return self.services.people.add(**fields)
-        p = self.person
-        setting = {k: fields.pop(k) for k in SETTING_FIELDS}
-        release = fields.pop("expected_release_date")
-        consent = self.consent.isChecked()
-        consent_on = fields.pop("consent_given_on")
-        scope = fields.pop("consent_scope")
-        self.services.people.update(
-            p.id, expected_release_date=release, consent_scope=scope, **fields
+        request = SaveRequest(
+            person=self.person,
+            fields=fields,
+            listed=self._listed_to_check(),
+            check_duplicates=not self._duplicates_acknowledged,
+            consent=self.consent.isChecked(),
+            tell_providers=self.tell_providers.isChecked(),
         )
-        if (setting["setting"], setting["prison"], setting["area"], setting["office"]) != (
-            p.setting,
-            p.prison,
-            p.area,
-            p.office,
-        ):
-            count = self.services.cases.change_setting(
-                p.id, tell_providers=self.tell_providers.isChecked(), **setting
-            ).follow_ups
-            if count:
-                self.result_notes.append(
-                    f"{count} follow-up{'s' if count != 1 else ''} created to tell providers."
-                )
-        if consent and not p.has_consent:
-            self.services.cases.give_consent(p.id, on=consent_on, scope=scope)
-        elif not consent and p.has_consent:
-            count = self.services.cases.withdraw_consent(p.id)
-            plural = "s" if count != 1 else ""
-            self.result_notes.append(
-                f"Consent withdrawn; {count} follow-up{plural} to tell providers."
-            )
-        elif consent and consent_on != p.consent_given_on:
-            self.services.people.update(p.id, consent_given_on=consent_on)
-        return self.services.people.get(p.id)
+
+        def failed(err: BaseException) -> None:  # the form stays as typed
+            self._saving = False
+            show_save_error(self.message_bar, err, self._save)
+
+        self._saving = True
+        op(self, lambda: save_person(self.services, request)).success(self._saved).failure(
+            failed
+        ).busy().run()
+
+    def _saved(self, outcome: SaveOutcome) -> None:
+        self._saving = False
+        self._show_listed(outcome)
+        if outcome.errors:
+            widget = self._first_error_widget()
+            if widget is not None:
+                widget.setFocus()
+            return
+        if outcome.duplicates:
+            self._show_duplicates(outcome.duplicates, acknowledge=True)
+            self.save_button.setFocus()
+            return
+        self.result_notes.extend(outcome.notes)
+        self.saved = outcome.saved
+        self.accept()

@@ -8,18 +8,13 @@ case; the page then reloads the person from the store so what is shown is what w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from html import escape
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QDialog,
-    QFormLayout,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,129 +29,35 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.fields import max_length
-from referral_desk.domain.people import age_on
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import (
     FollowUpView,
     NeedView,
-    OfficerView,
     PersonDetail,
     PersonView,
     ReferralView,
 )
-from referral_desk.ui.elided import ElidedLabel, breakable, limit_combo, name_heading
-from referral_desk.ui.follow_up_dialogs import FollowUpDoneDialog, RescheduleDialog
-from referral_desk.ui.messages import confirm, show_error, show_info
+from referral_desk.ui.elided import ElidedLabel
+from referral_desk.ui.messages import show_error
 from referral_desk.ui.models import (
     FollowUpTableModel,
     NeedsTableModel,
     ReferralsTableModel,
     TimelineTableModel,
-    cohort_text,
-    setting_text,
 )
-from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
-from referral_desk.ui.setting_dialog import SettingDialog
-from referral_desk.ui.tables import ROW_ROLE, FilterProxy, make_table
-from referral_desk.ui.widgets import (
-    DateEdit,
-    FieldError,
+from referral_desk.ui.my_day import (
     action_button,
-    fmt_date,
-    named,
-    run_dialog,
-    save_cancel_buttons,
+    make_table,
 )
+from referral_desk.ui.ops import op
+from referral_desk.ui.person_actions import PersonActions
+from referral_desk.ui.person_header import PersonHeader
+from referral_desk.ui.tables import FilterProxy
+from referral_desk.ui.widgets import named
 from referral_desk.ui.worker import Worker
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-class HandOverDialog(QDialog):
-    """Choose the officer who takes the case over; history stays with the records."""
-
-    def __init__(
-        self, person: PersonView, officers: list[OfficerView], parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Hand over case")
-        self.setAccessibleName("Hand over case")
-        self.setMinimumWidth(420)
-        layout = QVBoxLayout(self)
-        layout.addWidget(name_heading("Hand", person.display_name, "over to another officer."))
-        text = QLabel(
-            "Their open follow-ups go with the case; the history of who did what is kept."
-        )
-        text.setWordWrap(True)
-        text.setAccessibleName("Explanation")
-        layout.addWidget(text)
-        form = QFormLayout()
-        self.officer = limit_combo(QComboBox())
-        for officer in officers:
-            label = officer.name + (f" ({officer.team})" if officer.team else "")
-            self.officer.addItem(label, officer.id)
-        named(self.officer, "New officer")
-        label = QLabel("&Officer")
-        label.setBuddy(self.officer)
-        form.addRow(label, self.officer)
-        layout.addLayout(form)
-        buttons, _ = save_cancel_buttons(self, "&Hand over", "Hand over", self.accept)
-        layout.addWidget(buttons)
-
-    def officer_id(self) -> str:
-        return str(self.officer.currentData())
-
-
-class ConsentDialog(QDialog):
-    """Record consent to share with providers (date and scope)."""
-
-    def __init__(
-        self, services: AppServices, person: PersonView, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.services = services
-        self.person = person
-        self.setWindowTitle("Record consent")
-        self.setAccessibleName("Record consent")
-        self.setMinimumWidth(440)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            name_heading("", person.display_name, "consents to share information with providers.")
-        )
-        form = QFormLayout()
-        self.date = DateEdit("Consent date")
-        self.date.set_value(services.clock.today())
-        self.error = FieldError()
-        box = QVBoxLayout()
-        box.addWidget(self.date)
-        box.addWidget(self.error)
-        label = QLabel("&Date")
-        label.setBuddy(self.date)
-        form.addRow(label, box)
-        self.scope = QLineEdit(person.consent_scope)
-        self.scope.setPlaceholderText("e.g. all referrals; housing only")
-        named(self.scope, "Consent scope")
-        label = QLabel("&Scope")
-        label.setBuddy(self.scope)
-        form.addRow(label, self.scope)
-        layout.addLayout(form)
-        buttons, _ = save_cancel_buttons(self, "&Record consent", "Record consent", self._save)
-        layout.addWidget(buttons)
-
-    def _save(self) -> None:
-        try:
-            self.services.cases.give_consent(
-                self.person.id, on=self.date.value(), scope=self.scope.text()
-            )
-        except DomainError as err:
-            self.error.set_error(str(err))
-            return
-        self.accept()
-
-
-class PersonPage(QWidget):
+class PersonPage(PersonHeader, PersonActions, QWidget):
     """The person view. `actions` maps names to the window's QActions for the page's buttons."""
 
     find_service_requested = Signal(str)  # need id
@@ -178,7 +79,6 @@ class PersonPage(QWidget):
         self.worker = worker
         self.detail: PersonDetail | None = None
         self.person_id: str | None = None
-        self._generation = 0
         self._want_need: str | None = None
         self._want_referral: str | None = None
         self._draft_notes: dict[str, str] = {}
@@ -350,38 +250,6 @@ class PersonPage(QWidget):
         box.addLayout(row)
         return panel
 
-    def _header(self, actions: Mapping[str, QAction]) -> QWidget:
-        header = QWidget()
-        box = QVBoxLayout(header)
-        box.setContentsMargins(0, 0, 0, 4)
-        top = QHBoxLayout()
-        # One line, shortened with "…" (whole in the tooltip): a 200-character name must not
-        # push the case buttons off the page.
-        self.name_label = ElidedLabel()
-        self.name_label.setStyleSheet("font-size: 16pt; font-weight: 600;")
-        self.name_label.setAccessibleName("Person name")
-        top.addWidget(self.name_label, 1)
-        for key in ("edit_person", "transfer", "consent", "hand_over", "close_case"):
-            if key in actions:
-                top.addWidget(action_button(actions[key]))
-        box.addLayout(top)
-        self.details_label = QLabel()
-        self.details_label.setAccessibleName("Person details")
-        self.details_label.setWordWrap(True)
-        self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        box.addWidget(self.details_label)
-        self.banner = QFrame()
-        self.banner.setObjectName("personBanner")
-        banner_row = QHBoxLayout(self.banner)
-        banner_row.setContentsMargins(8, 4, 8, 4)
-        self.banner_label = QLabel()
-        self.banner_label.setWordWrap(True)
-        self.banner_label.setAccessibleName("Case warning")
-        banner_row.addWidget(self.banner_label, 1)
-        self.banner.hide()
-        box.addWidget(self.banner)
-        return header
-
     def _size_columns(self) -> None:
         fm = self.fontMetrics()
 
@@ -452,25 +320,18 @@ class PersonPage(QWidget):
     def reload(self) -> None:
         if self.person_id is None:
             return
-        self._generation += 1
-        generation = self._generation
         person_id = self.person_id
         detail = self.services.people.detail
 
-        def load() -> PersonDetail:
-            return detail(person_id)
-
-        def done(result: PersonDetail) -> None:
-            if generation == self._generation:
-                self.populate(result)
-
         def failed(err: BaseException) -> None:
-            if generation == self._generation:
-                show_error(self, err)
-                if isinstance(err, DomainError):  # gone: back to whoever is on show
-                    self.person_id = self.detail.person.id if self.detail else None
+            show_error(self, err)
+            if isinstance(err, DomainError):  # gone: back to whoever is on show
+                self.person_id = self.detail.person.id if self.detail else None
 
-        self.worker.submit(load, done, failed)
+        # Opening one person then another: only the newest load is shown (`kind`).
+        op(self, lambda: detail(person_id), kind="person-detail").success(self.populate).failure(
+            failed
+        ).run(self.worker)
 
     def populate(self, detail: PersonDetail) -> None:
         keep = {
@@ -518,56 +379,6 @@ class PersonPage(QWidget):
         self.loaded.emit(detail.person.id)
         self.selection_changed.emit()
 
-    def _fill_header(self, p: PersonView, today, owner: str) -> None:
-        self.name_label.setText(p.display_name)
-
-        def typed(text: str) -> str:  # what officers typed: shown as text, wrapping anywhere
-            return escape(breakable(text))
-
-        bits = []
-        if p.crn:
-            bits.append(f"CRN <b>{p.crn}</b>")
-        if p.nomis:
-            bits.append(f"Prison no. <b>{p.nomis}</b>")
-        if p.pnc:
-            bits.append(f"PNC {typed(p.pnc)}")
-        if p.date_of_birth:
-            bits.append(f"Born {fmt_date(p.date_of_birth)} (age {age_on(p.date_of_birth, today)})")
-        bits.append(typed(setting_text(p)))
-        if p.expected_release_date:
-            days = (p.expected_release_date - today).days
-            when = (
-                f"in {days // 7} weeks"
-                if days >= 14
-                else (f"in {days} days" if days >= 0 else "date passed")
-            )
-            bits.append(f"Release {fmt_date(p.expected_release_date)} ({when})")
-        cohorts = cohort_text(p)
-        if cohorts:
-            bits.append(f"Cohort: {typed(cohorts)}")
-        if owner:
-            bits.append(f"Officer: {typed(owner)}")
-        if p.has_consent:
-            bits.append(f"Consent to share since {fmt_date(p.consent_given_on)}")
-        elif p.consent_withdrawn_on is None:
-            bits.append("Consent to share: <i>not recorded</i>")
-        self.details_label.setText("  ·  ".join(bits))
-        self.details_label.setAccessibleDescription(self.details_label.text())
-        warnings = []
-        if p.closed_on is not None:
-            warnings.append(f"Case closed on {fmt_date(p.closed_on)}.")
-        if p.consent_withdrawn_on is not None:
-            warnings.append(
-                f"Consent withdrawn on {fmt_date(p.consent_withdrawn_on)}: no new referrals; "
-                "tell providers of open referrals."
-            )
-        self.banner_label.setText(" ".join(warnings))
-        self.banner.setStyleSheet(
-            "QFrame#personBanner { background: #fff4e0; border: 1px solid #b36b00;"
-            " border-radius: 4px; }"
-        )
-        self.banner.setVisible(bool(warnings))
-
     def _show_empty(self) -> None:
         self.name_label.setText("No person open")
         self.details_label.setText("Open someone from the caseload (Ctrl+2) or My day (Ctrl+1).")
@@ -598,7 +409,7 @@ class PersonPage(QWidget):
     @staticmethod
     def _select(view: QTableView, model: Any, record_id: str) -> None:
         for row in range(model.rowCount()):
-            record = model.data(model.index(row, 0), ROW_ROLE)
+            record = model.data(model.index(row, 0), Qt.ItemDataRole.UserRole + 1)
             if getattr(record, "id", None) == record_id:
                 view.selectRow(row)
                 return
@@ -636,263 +447,3 @@ class PersonPage(QWidget):
     def selected_follow_up(self) -> FollowUpView | None:
         rows = self.follow_view.selectionModel().selectedRows()
         return self.follow_proxy.record(rows[0].row()) if rows else None
-
-    # -- need actions -------------------------------------------------------------------------
-    def _after_write(self, message: str = "") -> None:
-        if message:
-            show_info(self, message)
-        self.changed.emit()
-
-    def _run(self, write: Callable[[], Any], message: str = "") -> bool:
-        try:
-            write()
-        except DomainError as err:  # a busy database offers Try again, which runs it again
-            show_error(self, err, retry=lambda: self._run(write, message))
-            return False
-        self._after_write(message)
-        return True
-
-    def log_need(self) -> None:
-        p = self.person
-        if p is None:
-            return
-        dialog = NeedDialog(
-            self.services, p.id, self, need_count=len(self.detail.needs), person_name=p.display_name
-        )
-        if not run_dialog(dialog) or dialog.saved is None:
-            return
-        need = dialog.saved
-        self._want_need = need.id
-        status = "unmet" if need.status.startswith("unmet") else "logged"
-        self._after_write(f"Need {status}: {need.category_label}.")
-        if dialog.find_service_after:
-            self.find_service_requested.emit(need.id)
-
-    def edit_need(self) -> None:
-        need = self.selected_need()
-        if need is None or self.person is None:
-            return
-        dialog = NeedDialog(
-            self.services, self.person.id, self, need=need, person_name=self.person.display_name
-        )
-        if run_dialog(dialog):
-            self._want_need = need.id
-            self._after_write("Need saved.")
-
-    def set_need_status(self, *, suggest_unmet: bool = False) -> None:
-        need = self.selected_need()
-        if need is None:
-            return
-        dialog = NeedStatusDialog(self.services, need, self, suggest_unmet=suggest_unmet)
-        if run_dialog(dialog) and dialog.saved is not None:
-            self._want_need = need.id
-            self._after_write(f"Need status: {dialog.status.currentText()}.")
-
-    def find_service(self) -> None:
-        need = self.selected_need()
-        if need is not None:
-            self.find_service_requested.emit(need.id)
-
-    def move_need(self, delta: int) -> None:
-        need = self.selected_need()
-        if need is None or self.detail is None:
-            return
-        ids = [n.id for n in self.detail.needs]
-        at = ids.index(need.id)
-        to = at + delta
-        if not 0 <= to < len(ids):
-            return
-        ids.insert(to, ids.pop(at))
-        self._reorder(ids, need.id)
-
-    def _reorder(self, ids: list[str], keep: str | None = None) -> None:
-        if self.person is None:
-            return
-        selected = keep or (self.selected_need().id if self.selected_need() else None)
-        person_id = self.person.id
-        if self._run(lambda: self.services.needs.reorder(person_id, ids)):
-            self._want_need = selected
-
-    def delete_need(self) -> None:
-        need = self.selected_need()
-        if need is None:
-            return
-        linked = sum(1 for r in self.detail.referrals if r.need_id == need.id) if self.detail else 0
-        detail = f"Its {_plural(linked, 'referral')} stay on the case." if linked else ""
-        if confirm(
-            self,
-            "Delete need",
-            f"Delete the need “{need.category_label}: {need.description}”? This cannot be undone.",
-            action="Delete need",
-            detail=detail,
-        ):
-            self._run(lambda: self.services.needs.delete(need.id), "Need deleted.")
-
-    # -- referral and follow-up actions -------------------------------------------------------
-    def _referral_activated(self, index: QModelIndex) -> None:
-        self.referral_requested.emit(self.referrals_proxy.record(index.row()).id)
-
-    def open_referral(self) -> None:
-        if self.tabs.currentIndex() == 1:
-            follow_up = self.selected_follow_up()
-            if follow_up is not None and follow_up.referral_id:
-                self.referral_requested.emit(follow_up.referral_id)
-            return
-        referral = self.selected_referral()
-        if referral is not None:
-            self.referral_requested.emit(referral.id)
-
-    def _follow_activated(self, index: QModelIndex) -> None:
-        follow_up: FollowUpView = self.follow_proxy.record(index.row())
-        if follow_up.referral_id:
-            self.referral_requested.emit(follow_up.referral_id)
-        elif follow_up.done_on is None:
-            self.mark_done()
-
-    def delete_referral(self) -> None:
-        referral = self.selected_referral()
-        if referral is None:
-            return
-        if confirm(
-            self,
-            "Delete referral",
-            f"Delete referral {referral.reference} to {referral.service_name}? Its "
-            "history, follow-ups and notes are deleted too. This cannot be undone.",
-            action="Delete referral",
-            detail="To record that it was withdrawn, open the referral and withdraw it "
-            "instead: that keeps the history.",
-        ):
-            self._run(lambda: self.services.referrals.delete(referral.id), "Referral deleted.")
-
-    def mark_done(self) -> None:
-        follow_up = self.selected_follow_up()
-        if follow_up is None or follow_up.done_on is not None:
-            return
-        if run_dialog(FollowUpDoneDialog(self.services, follow_up, self)):
-            self._after_write("Follow-up done.")
-
-    def reschedule(self) -> None:
-        follow_up = self.selected_follow_up()
-        if follow_up is None or follow_up.done_on is not None:
-            return
-        if run_dialog(RescheduleDialog(self.services, follow_up, self)):
-            self._after_write("Follow-up rescheduled.")
-
-    def add_note(self) -> None:
-        if self.person is None:
-            return
-        text = self.note_edit.text().strip()
-        if not text:
-            self.note_edit.setFocus()
-            return
-        person_id = self.person.id
-        if self._run(lambda: self.services.people.add_note(person_id, text), "Note added."):
-            self.note_edit.clear()
-
-    def focus_note(self) -> None:
-        self.note_edit.setFocus()
-
-    # -- case actions -------------------------------------------------------------------------
-    def transfer(self) -> None:
-        p = self.person
-        if p is None:
-            return
-        try:
-            count = self.services.cases.open_referral_count(p.id)
-        except DomainError as err:
-            show_error(self, err)
-            return
-        dialog = SettingDialog(self.services, p, count, self)
-        if run_dialog(dialog):
-            if dialog.outcome is not None and dialog.outcome.changed:
-                self._after_write(dialog.result_text())
-            else:
-                show_info(self, dialog.result_text())  # nothing written: nothing to reload
-
-    def toggle_consent(self) -> None:
-        p = self.person
-        if p is None:
-            return
-        if p.has_consent:
-            count = self.services.cases.open_referral_count(p.id)
-            if not confirm(
-                self,
-                "Withdraw consent",
-                f"Record that {p.display_name} has withdrawn consent to share?",
-                action="Withdraw consent",
-                detail=f"No new referrals can be made. {_plural(count, 'open referral')}"
-                " will get a follow-up to tell the provider and stop sharing.",
-            ):
-                return
-            made: list[int] = []
-            self._run(lambda: made.append(self.services.cases.withdraw_consent(p.id)))
-            if made:
-                show_info(
-                    self,
-                    f"Consent withdrawn. {_plural(made[0], 'follow-up')} added to tell providers.",
-                )
-        elif run_dialog(ConsentDialog(self.services, p, self)):
-            self._after_write("Consent recorded.")
-
-    def hand_over(self) -> None:
-        p = self.person
-        if p is None:
-            return
-        others = [o for o in self.services.profile.officers() if o.id != p.owner_officer_id]
-        if not others:
-            show_info(
-                self,
-                "No other officer is known yet. Colleagues appear here after a sync "
-                "with the shared store.",
-            )
-            return
-        dialog = HandOverDialog(p, others, self)
-        if run_dialog(dialog):
-            name = dialog.officer.currentText()
-            officer_id = dialog.officer_id()
-            self._run(
-                lambda: self.services.cases.hand_over(p.id, officer_id),
-                f"Case handed over to {name}.",
-            )
-
-    def toggle_closed(self) -> None:
-        p = self.person
-        if p is None:
-            return
-        if p.closed_on is not None:
-            self._run(lambda: self.services.cases.reopen_case(p.id), "Case reopened.")
-            return
-        if confirm(
-            self,
-            "Close case",
-            f"Close the case of {p.display_name}?",
-            action="Close case",
-            destructive=False,
-            detail="Nothing is deleted: the case leaves the caseload list and can be "
-            "reopened from the person view.",
-        ):
-            self._run(lambda: self.services.cases.close_case(p.id), "Case closed.")
-
-    def delete_person(self) -> None:
-        p = self.person
-        if p is None:
-            return
-        if not confirm(
-            self,
-            "Delete person",
-            f"Delete {p.display_name} and all their needs, referrals, follow-ups and notes?",
-            action="Delete person",
-            detail="Personal details are erased, on this computer and, after the "
-            "next sync, for colleagues. This cannot be undone. To stop working "
-            "with someone, close the case instead.",
-        ):
-            return
-        try:
-            self.services.people.delete(p.id)
-        except DomainError as err:
-            show_error(self, err)
-            return
-        self.clear()
-        show_info(self, "Person deleted.")
-        self.person_deleted.emit()
-        self.changed.emit()

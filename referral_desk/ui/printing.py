@@ -1,11 +1,9 @@
 """Preview, print and save referral slips and provider forms (DESIGN.md §7).
 
-The services make the PDF; this module only shows it, prints it and saves it, so what the
-officer sees in the preview, what comes out of the printer and what is saved are the same
-document. Pages are rasterised with PDFium (pypdfium2) because this Qt build has no QtPdf:
-at screen resolution for the preview, at printer resolution (capped, see `PRINT_DPI`) for
-printing. Printing paints one page at a time and lets go of it before the next, so a batch of
-500 slips needs the memory of one page, not of the whole job.
+The use cases make the PDF (on the window's worker, through `ui.ops`); this dialog only shows
+it, prints it and saves it, so what the officer sees in the preview, what comes out of the
+printer and what is saved are the same document. Rasterising and painting are in
+`ui/print_pages.py`; My day's batch of today's slips is `ui/print_batch.py`.
 
 A print or a save is recorded on the referral's timeline only after it succeeded: a
 cancelled print dialog or a full disk must not leave "slip printed" on the record.
@@ -13,37 +11,22 @@ cancelled print dialog or a full disk must not leave "slip printed" on the recor
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
-from PySide6.QtCore import (
-    QEventLoop,
-    QMarginsF,
-    QRectF,
-    QSize,
-    Qt,
-    QTimer,
-)
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
-    QImage,
     QKeySequence,
-    QPagedPaintDevice,
-    QPageSize,
-    QPainter,
     QPalette,
     QPixmap,
     QResizeEvent,
     QShortcut,
     QShowEvent,
 )
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -51,7 +34,6 @@ from PySide6.QtWidgets import (
     QGraphicsDropShadowEffect,
     QHBoxLayout,
     QLabel,
-    QProgressDialog,
     QPushButton,
     QScrollArea,
     QStyle,
@@ -61,346 +43,41 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.ui.file_dialogs import PDF_FOLDER, remember_folder, start_path
-from referral_desk.ui.messages import confirm, error_text, show_error, show_info
+from referral_desk.ui.messages import error_text, show_error
+from referral_desk.ui.ops import op
+from referral_desk.ui.print_pages import (
+    DOCUMENTS,
+    PAGE_SIZES,
+    PrintFailed,
+    PrintSettings,
+    page_sizes,
+    print_pdf,
+    printer_settings,
+    render_pages,
+)
 from referral_desk.ui.widgets import named
 
-__all__ = [
-    "DOCUMENTS",
-    "PAGE_SIZES",
-    "PRINT_DPI",
-    "PrintFailed",
-    "PrintPreviewDialog",
-    "configured_printer",
-    "paint_pdf",
-    "print_pdf",
-    "print_slips_sent_today",
-    "render_pages",
-]
-
-if TYPE_CHECKING:
-    import pypdfium2 as pdfium
-
-T = TypeVar("T")
-
-# key -> what the timeline and the officer call it
-DOCUMENTS: dict[str, str] = {"slip": "Referral slip", "provider_form": "Provider form"}
-PAGE_SIZES = ("A4", "A5")
-_PAGE_IDS = {"A4": QPageSize.PageSizeId.A4, "A5": QPageSize.PageSizeId.A5}
-# 300 dpi greyscale keeps large-type slips crisp while a page bitmap stays ~9 MB (A4); printer
-# resolutions of 600-1200 dpi would mean 35-140 MB per page for no visible gain on text.
-PRINT_DPI = 300
-# Progress is only worth showing for jobs of more than a couple of pages.
-PROGRESS_FROM_PAGES = 4
 PAGE_GAP = 18  # pixels between pages in the preview
 BACKDROP = "#5f676c"  # dark grey behind the pages, so white paper stands out
 SETTINGS_LAST_DIR = PDF_FOLDER
-
-PageCallback = Callable[[int, int], bool]
-
-
-class PrintFailed(DomainError):
-    """Printing or saving failed for a reason the officer can act on (message is safe)."""
+PREVIEW_KIND = "print-preview"
+"""Switching document or size again before the last one arrived: only the newest is shown."""
 
 
-# -- rendering -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Made:
+    """A document made on the worker, with the settings it was made for."""
+
+    settings: PrintSettings
+    pdf: bytes
 
 
-def _open(pdf_bytes: bytes) -> pdfium.PdfDocument:
-    # Imported here: loading the PDFium library takes ~0.1 s, which app start-up need not pay.
-    import pypdfium2
-
-    try:
-        return pypdfium2.PdfDocument(pdf_bytes)
-    except pypdfium2.PdfiumError:
-        raise PrintFailed("The document could not be read for printing.") from None
-
-
-def _image_of(bitmap: pdfium.PdfBitmap) -> QImage:
-    """A QImage over the bitmap's own buffer (no copy): keep `bitmap` alive while it is used."""
-    fmt = (
-        QImage.Format.Format_Grayscale8 if bitmap.n_channels == 1 else QImage.Format.Format_RGBX8888
-    )
-    return QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride, fmt)
-
-
-def _render(page: pdfium.PdfPage, dpi: float, grayscale: bool) -> pdfium.PdfBitmap:
-    # rev_byteorder + prefer_bgrx gives RGBx bytes, which is Format_RGBX8888 on any endianness.
-    return page.render(scale=dpi / 72.0, grayscale=grayscale, rev_byteorder=True, prefer_bgrx=True)
-
-
-def page_sizes(pdf_bytes: bytes) -> list[tuple[float, float]]:
-    """Each page's (width, height) in points, to size the preview before rendering."""
-    document = _open(pdf_bytes)
-    try:
-        return [document.get_page_size(i) for i in range(len(document))]
-    finally:
-        document.close()
-
-
-def render_pages(pdf_bytes: bytes, dpi: float, *, grayscale: bool = False) -> list[QImage]:
-    """Every page as an image at `dpi` (each image owns its pixels). For previews: all pages
-    are held at once, which is fine for a slip or a form and wrong for a 500-slip batch."""
-    document = _open(pdf_bytes)
-    images: list[QImage] = []
-    try:
-        for index in range(len(document)):
-            page = document[index]
-            try:
-                bitmap = _render(page, dpi, grayscale)
-            finally:
-                page.close()
-            images.append(_image_of(bitmap).copy())
-            bitmap.close()
-    finally:
-        document.close()
-    return images
-
-
-def _fit(size: QSize, area: QRectF) -> QRectF:
-    """`size` scaled to fit `area`, keeping its shape, centred (A5 on A4 paper stays upright)."""
-    if size.isEmpty():
-        return area
-    scale = min(area.width() / size.width(), area.height() / size.height())
-    width, height = size.width() * scale, size.height() * scale
-    return QRectF(
-        area.x() + (area.width() - width) / 2,
-        area.y() + (area.height() - height) / 2,
-        width,
-        height,
-    )
-
-
-def paint_pdf(
-    pdf_bytes: bytes,
-    paint_device: QPagedPaintDevice | QPrinter,
-    dpi: float,
-    *,
-    grayscale: bool = True,
-    on_page: PageCallback | None = None,
-) -> int:
-    """Paint every page of `pdf_bytes` onto `paint_device`, one device page per PDF page.
-
-    Each page is rendered at `dpi`, scaled to the whole paper (the PDF carries its own margins,
-    so printer margins would shrink it twice) and released before the next one, so memory does
-    not grow with the number of pages. `on_page(index, count)` is called before each page;
-    returning False stops the job (a QPrinter is aborted). Returns the pages painted.
-    Raises PrintFailed when the device cannot start or take a new page.
-    """
-    if isinstance(paint_device, QPrinter):
-        paint_device.setFullPage(True)
-    else:
-        paint_device.setPageMargins(QMarginsF(0, 0, 0, 0))
-    document = _open(pdf_bytes)
-    painter = QPainter()
-    try:
-        count = len(document)
-        if count == 0:
-            raise PrintFailed("The document has no pages to print.")
-        if not painter.begin(paint_device):
-            raise PrintFailed(
-                "The printer could not be started. Check that it is switched on and try again."
-            )
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        # Without this hint Qt's PDF engine (what CUPS printing and "print to file" use) stores
-        # page images as JPEG: twice the size, and blurred edges round text and the QR code.
-        painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering)
-        for index in range(count):
-            if on_page is not None and not on_page(index, count):
-                if isinstance(paint_device, QPrinter):
-                    paint_device.abort()
-                return index
-            if index and not paint_device.newPage():
-                raise PrintFailed("The printer stopped taking pages; the job is incomplete.")
-            page = document[index]
-            try:
-                bitmap = _render(page, dpi, grayscale)
-            finally:
-                page.close()
-            try:
-                image = _image_of(bitmap)
-                area = QRectF(0, 0, paint_device.width(), paint_device.height())
-                painter.drawImage(_fit(image.size(), area), image)
-                del image
-            finally:
-                bitmap.close()
-        return count
-    finally:
-        if painter.isActive():
-            painter.end()
-        document.close()
-
-
-# -- printing and saving ---------------------------------------------------------------------
-
-
-def _page_size_setting(services: Any) -> str:
-    size = str(services.profile.local_setting("page_size", "A4") or "A4").upper()
-    return size if size in PAGE_SIZES else "A4"
-
-
-def configured_printer(services: Any, size: str, title: str) -> QPrinter:
-    """A printer set up from this machine's settings: the chosen printer if it still exists
-    (printers come and go; an unknown name would silently print nowhere), and the paper size."""
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    name = str(services.profile.local_setting("printer", "") or "").strip()
-    if name and name in QPrinterInfo.availablePrinterNames():
-        printer.setPrinterName(name)  # before the page size: a new printer resets the layout
-    printer.setPageSize(QPageSize(_PAGE_IDS.get(size.upper(), QPageSize.PageSizeId.A4)))
-    printer.setDocName(title)
-    printer.setFullPage(True)
-    return printer
-
-
-def print_pdf(
-    services: Any, pdf_bytes: bytes, size: str, *, title: str, parent: QWidget | None
-) -> bool:
-    """Show the system print dialog and print `pdf_bytes`. True only when every page went to
-    the printer (or the document was saved, when the officer chose to print to a file); False
-    when the officer cancelled (the dialog or the progress). A refused or failed file raises
-    a DomainError."""
-    printer = configured_printer(services, size, title)
-    dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle(f"Print {title}")
-    if dialog.exec() != QDialog.DialogCode.Accepted:
-        return False
-    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName():
-        # "Print to file": Qt would write the file itself, under the chosen name as it goes,
-        # with the umask's permissions and into any folder. Save the document instead, exactly
-        # as previewed, the way Save as PDF does (owner-only, atomic, never the data folder).
-        with _wait_cursor():
-            services.printing.save_pdf(printer.outputFileName(), pdf_bytes)
-        return True
-    dpi = min(PRINT_DPI, printer.resolution() or PRINT_DPI)
-    count = len(page_sizes(pdf_bytes))
-    if count < PROGRESS_FROM_PAGES:
-        with _wait_cursor():
-            return paint_pdf(pdf_bytes, printer, dpi) == count
-    progress = QProgressDialog("Printing…", "Cancel", 0, count, parent)
-    progress.setWindowTitle("Printing")
-    progress.setAccessibleName("Printing progress")
-    progress.setWindowModality(Qt.WindowModality.WindowModal)
-    progress.setMinimumDuration(300)
-
-    def on_page(index: int, total: int) -> bool:
-        progress.setLabelText(f"Printing page {index + 1} of {total}…")
-        progress.setValue(index)
-        return not progress.wasCanceled()
-
-    try:
-        painted = paint_pdf(pdf_bytes, printer, dpi, on_page=on_page)
-    finally:
-        progress.close()
-        progress.deleteLater()
-    return painted == count
-
-
-@contextmanager
-def _wait_cursor() -> Iterator[None]:
-    """A busy cursor for work that blocks the UI briefly (one document, a few pages)."""
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        yield
-    finally:
-        QApplication.restoreOverrideCursor()
-
-
-def _run_busy(parent: QWidget | None, text: str, fn: Callable[[], T]) -> T:
-    """Run `fn` on a helper thread while the window keeps repainting behind a busy dialog.
-
-    Making 500 slips takes seconds; a frozen window looks like a crash. The dialog has no
-    Cancel because the PDF library cannot be interrupted half-way; nothing is recorded yet.
-    """
-    outcome: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            outcome["value"] = fn()
-        except BaseException as err:  # handed to the UI thread below
-            outcome["error"] = err
-
-    thread = threading.Thread(target=work, name="print-batch", daemon=True)
-    busy = QProgressDialog(text, "", 0, 0, parent)
-    busy.setCancelButton(None)
-    busy.setWindowTitle("Printing")
-    busy.setAccessibleName(text)
-    busy.setWindowModality(Qt.WindowModality.WindowModal)
-    busy.setMinimumDuration(400)
-    loop = QEventLoop()
-    timer = QTimer()
-    timer.setInterval(30)
-
-    def poll() -> None:
-        if not thread.is_alive():
-            loop.quit()
-
-    timer.timeout.connect(poll)
-    thread.start()
-    timer.start()
-    busy.setValue(0)
-    if thread.is_alive():
-        loop.exec()
-    timer.stop()
-    thread.join()
-    busy.close()
-    busy.deleteLater()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
-def print_slips_sent_today(services: Any, parent: QWidget | None) -> int:
-    """My day's batch job: one print dialog for the slips of every referral sent today.
-
-    Asks first (showing the count), prints through the same path as a single slip, then notes
-    each slip on its referral's timeline. Returns how many slips were printed (0 when there
-    were none, or the officer cancelled, or it failed; failures are shown, not raised).
-    """
-    try:
-        refs = services.printing.referrals_sent_on()
-    except Exception as err:
-        show_error(parent, err)
-        return 0
-    if not refs:
-        show_info(parent, "No referrals were sent today, so there are no slips to print.")
-        return 0
-    count = len(refs)
-    size = _page_size_setting(services)
-    noun = "slip" if count == 1 else "slips"
-    if not confirm(
-        parent,
-        "Print today's slips",
-        f"Print {count} referral {noun} for the referrals sent today?",
-        action=f"Print {count} {noun}",
-        detail=f"One slip per referral on {size} paper. Each slip is noted on its referral.",
-        destructive=False,
-    ):
-        return 0
-    try:
-        pdf = _run_busy(
-            parent,
-            f"Preparing {count} {noun}…",
-            lambda: services.printing.batch_slips_pdf(refs, size),
-        )
-        if not print_pdf(services, pdf, size, title=f"Referral slips ({count})", parent=parent):
-            return 0
-    except Exception as err:
-        show_error(parent, err)
-        return 0
-
-    def note_each() -> None:
-        for ref in refs:
-            services.printing.record_printed(ref, DOCUMENTS["slip"], "printed")
-
-    try:
-        _run_busy(parent, f"Noting the {noun} on their referrals…", note_each)
-    except Exception as err:  # printed all the same: say what was not noted, return the count
-        show_error(parent, err)
-        return count
-    show_info(parent, f"{count} referral {noun} sent to the printer and noted on each referral.")
-    return count
-
-
-# -- preview dialog --------------------------------------------------------------------------
+def make_document(services: Any, reference: str, document: str, size: str | None) -> Made:
+    """The slip or provider form (worker thread); `size` None: the machine's setting."""
+    settings = printer_settings(services)
+    printing = services.printing
+    make = printing.slip_pdf if document == "slip" else printing.provider_form_pdf
+    return Made(settings, make(reference, size or settings.page_size))
 
 
 class PrintPreviewDialog(QDialog):
@@ -423,6 +100,9 @@ class PrintPreviewDialog(QDialog):
         self.reference = reference
         self._pdf: bytes = b""
         self._sizes: list[tuple[float, float]] = []
+        self._settings = PrintSettings()
+        self.loaded = False
+        """True once the first document (or the reason there is none) has arrived."""
         self.setWindowTitle(f"Print preview – referral {reference}")
         self.setAccessibleName("Print preview")
         self._build(document)
@@ -430,7 +110,7 @@ class PrintPreviewDialog(QDialog):
         self._rerender.setSingleShot(True)
         self._rerender.setInterval(60)
         self._rerender.timeout.connect(self._render)
-        self._load()
+        self._load(initial=True)
 
     # -- building -----------------------------------------------------------------------------
     def _build(self, document: str) -> None:
@@ -441,7 +121,7 @@ class PrintPreviewDialog(QDialog):
         named(self.document_combo, "Document", "Which document to preview and print")
         self.size_combo = QComboBox()
         self.size_combo.addItems(list(PAGE_SIZES))
-        self.size_combo.setCurrentText(_page_size_setting(self.services))
+        # The machine's paper size arrives with the first document (_load).
         named(self.size_combo, "Page size", "Paper size the document is laid out for")
         self.zoom_combo = QComboBox()
         self.zoom_combo.addItem("Fit width", "fit")
@@ -567,21 +247,32 @@ class PrintPreviewDialog(QDialog):
         return self._pdf
 
     # -- loading and rendering ----------------------------------------------------------------
-    def _load(self) -> None:
-        """Make the chosen document (fast: one slip or form) and show it."""
-        printing = self.services.printing
-        make = printing.slip_pdf if self.document_key == "slip" else printing.provider_form_pdf
+    def _load(self, *_args: object, initial: bool = False) -> None:
+        """Make the chosen document on the worker (one slip or form) and show it."""
+        services, reference, document = self.services, self.reference, self.document_key
+        size = None if initial else self.page_size
+        op(
+            self, lambda: make_document(services, reference, document, size), kind=PREVIEW_KIND
+        ).success(lambda made: self._show(made, initial)).failure(self._load_failed).busy().run()
+
+    def _load_failed(self, err: BaseException) -> None:
+        # A domain error says why in words; a bug gets the generic text (details to the log).
+        self._show_problem(error_text(err) if not isinstance(err, DomainError) else str(err))
+        self.loaded = True
+
+    def _show(self, made: Made, initial: bool) -> None:
+        self._settings = made.settings
+        if initial:
+            with QSignalBlocker(self.size_combo):
+                self.size_combo.setCurrentText(made.settings.page_size)
         try:
-            with _wait_cursor():
-                pdf = make(self.reference, self.page_size)
-                sizes = page_sizes(pdf)
+            sizes = page_sizes(made.pdf)
         except DomainError as err:
             self._show_problem(str(err) or "This document could not be made.")
+            self.loaded = True
             return
-        except Exception as err:  # a bug: generic text on screen, details to the log only
-            self._show_problem(error_text(err))
-            return
-        self._pdf, self._sizes = pdf, sizes
+        self._pdf, self._sizes = made.pdf, sizes
+        self.loaded = True
         self.message.hide()
         self.print_button.setEnabled(True)
         self.save_button.setEnabled(True)
@@ -658,24 +349,28 @@ class PrintPreviewDialog(QDialog):
 
     # -- actions ------------------------------------------------------------------------------
     def _record(self, how: str) -> None:
-        try:
-            self.services.printing.record_printed(self.reference, self.document_name, how)
-        except Exception as err:
-            show_error(self, err)
-            return
-        self.status.setText(f"{self.document_name} {how}; noted on the referral.")
+        """Note the print or save on the referral's timeline (after it succeeded)."""
+        printing, reference, name = self.services.printing, self.reference, self.document_name
+        op(self, lambda: printing.record_printed(reference, name, how)).success(
+            lambda _: self.status.setText(f"{name} {how}; noted on the referral.")
+        ).run()
 
     def print_document(self) -> None:
         """Print… (Ctrl+P): the system print dialog, then the note on the timeline."""
         if not self._pdf:
             return
         title = f"{self.document_name} {self.reference}"
+        pdf = self._pdf
         try:
-            done = print_pdf(self.services, self._pdf, self.page_size, title=title, parent=self)
-        except Exception as err:
+            printed = print_pdf(
+                pdf, self.page_size, printer_name=self._settings.printer, title=title, parent=self
+            )
+        except DomainError as err:  # the printer refused: said, nothing noted
             show_error(self, err)
             return
-        if done:
+        if printed.to_file:
+            self._save(Path(printed.to_file), pdf, "printed")
+        elif printed.done:
             self._record("printed")
 
     def save_as_pdf(self) -> None:
@@ -692,10 +387,24 @@ class PrintPreviewDialog(QDialog):
         path = Path(chosen)
         if path.suffix.lower() != ".pdf":
             path = path.with_name(path.name + ".pdf")
-        try:  # owner-only, atomic, never into the data folder
-            self.services.printing.save_pdf(path, self._pdf)
-        except DomainError as err:
-            show_error(self, PrintFailed(f"The PDF was not saved. {err}"))
-            return
-        remember_folder(SETTINGS_LAST_DIR, path)
-        self._record("saved as PDF")
+        self._save(path, self._pdf, "saved as PDF", remember=True)
+
+    def _save(self, path: Path, pdf: bytes, how: str, *, remember: bool = False) -> None:
+        """Write `pdf` (owner-only, atomic, never into the data folder), then note it on the
+        timeline: one job on the worker, so the note is made even if the preview is closed
+        before the file is written."""
+        printing, reference, name = self.services.printing, self.reference, self.document_name
+
+        def work() -> None:
+            try:
+                printing.save_pdf(path, pdf)
+            except DomainError as err:
+                raise PrintFailed(f"The PDF was not saved. {err}") from None
+            printing.record_printed(reference, name, how)
+
+        def saved(_: object) -> None:
+            if remember:
+                remember_folder(SETTINGS_LAST_DIR, path)
+            self.status.setText(f"{name} {how}; noted on the referral.")
+
+        op(self, work).success(saved).busy().run()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,18 +34,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.domain.appointments import default_appointment
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.service_rules import is_unusable
-from referral_desk.domain.states import OPEN_REFERRAL_STATES, ReferralState
-from referral_desk.domain.vocabularies import CAPACITY_FULL, CAPACITY_WAITING_LIST, capacity_value
-from referral_desk.services.dto import ReferralView
+from referral_desk.services.dto import (
+    ReferralView,
+)
 from referral_desk.ui.elided import ElidedLabel, breakable, limit_combo
-from referral_desk.ui.freshness import freshness
 from referral_desk.ui.message_bar import MessageBar
-from referral_desk.ui.messages import confirm, show_save_error
+from referral_desk.ui.messages import confirm, show_error, show_save_error
+from referral_desk.ui.ops import op
+from referral_desk.ui.record_referral_checks import (
+    ReferralForm,
+    ReferralNotices,
+    load_form,
+)
 from referral_desk.ui.service_detail import address_text
-from referral_desk.ui.widgets import fit_to_screen, fmt_date, named
+from referral_desk.ui.widgets import fit_to_screen, named
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
@@ -53,33 +57,13 @@ if TYPE_CHECKING:
 DEFAULT_SHARED = ("name", "needs")
 RISK_CODE = "risk"
 
-_BANNER_STYLES = {
-    "error": "background:#fde7e9; border:1px solid #b00020; color:#5c0011;",
-    "warning": "background:#fff4e0; border:1px solid #8a5300; color:#4a2c00;",
-    "info": "background:#e6f1fb; border:1px solid #1d5fa8; color:#0b2c4f;",
-}
 
+class RecordReferralDialog(ReferralNotices, QDialog):
+    """Record one referral; `referral` holds the saved ReferralView once accepted.
 
-def banner(text: str, kind: str, name: str) -> QLabel:
-    """A coloured, word-wrapped notice whose text a screen reader reads as its description."""
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setStyleSheet(f"QLabel {{ {_BANNER_STYLES[kind]} border-radius:4px; padding:6px; }}")
-    named(label, name)
-    label.setAccessibleDescription(text)
-    return label
-
-
-def _is_open(status: str) -> bool:
-    try:
-        return ReferralState(status) in OPEN_REFERRAL_STATES
-    except ValueError:
-        return False
-
-
-class RecordReferralDialog(QDialog):
-    """Record one referral; `referral` holds the saved ReferralView once accepted."""
+    It opens at once and builds its form when the need, person and service arrive from the
+    worker (`loaded`); a load that fails is explained and the dialog closes.
+    """
 
     def __init__(
         self,
@@ -93,37 +77,57 @@ class RecordReferralDialog(QDialog):
         self._need_id = need_id
         self._service_id = service_id
         self.referral: ReferralView | None = None
+        self.loaded = False
+        self._saving = False
         self.confirm_discard = True
         """Ask before closing with entered data; tests and shutdown may turn it off."""
-
-        self.need = services.needs.get(need_id)
-        self.person = services.people.get(self.need.person_id)
-        self.service = services.directory.get_service(service_id)
-        self._methods = services.reference.list("referral_method")
-        self._shared_items = services.reference.list("shared_info")
-        self.duplicates = [
-            r
-            for r in services.referrals.list(self.person.id)
-            if r.service_id == service_id and _is_open(r.status)
-        ]
-        self.consent_withdrawn = self.person.consent_withdrawn_on is not None
-        self.service_unusable = is_unusable(self.service.status)
 
         self.setWindowTitle("Record a referral")
         self.setAccessibleName("Record a referral")
         fit_to_screen(self, 680, 620)
+        layout = QVBoxLayout(self)
+        self._loading = QLabel("Loading…")
+        named(self._loading, "Loading")
+        layout.addWidget(self._loading)
+        op(self, lambda: load_form(services, need_id, service_id)).success(self._loaded).failure(
+            self._load_failed
+        ).run()
+
+    def _load_failed(self, err: BaseException) -> None:
+        show_error(self, err)
+        super().reject()
+
+    def _loaded(self, form: ReferralForm) -> None:
+        self.need = form.need
+        self.person = form.person
+        self.service = form.service
+        self._methods = form.methods
+        self._shared_items = form.shared_items
+        self.duplicates = form.duplicates
+        self._today = form.today
+        self._appointment = form.appointment
+        self.consent_withdrawn = self.person.consent_withdrawn_on is not None
+        self.service_unusable = is_unusable(self.service.status)
+        self._loading.hide()
         self._build()
         self._initial = self._snapshot()
         self._update_buttons()
+        # The new fields are shown on the next pass of the event loop (a layout shows its new
+        # children then), and a hidden widget cannot take the focus: focus them after that.
+        QTimer.singleShot(0, self._focus_first)
+
+    def _focus_first(self) -> None:
         if self.consent_withdrawn or self.service_unusable:
             self.cancel_button.setFocus()
         else:
             self.consent_check.setFocus()
+        self.loaded = True
 
     # --- building -------------------------------------------------------------------------
 
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
         # Typed names and descriptions may be 200 or 4 000 characters: two lines at most each,
         # whole in the tooltip.
         title = ElidedLabel(f"Refer {self.person.display_name} to {self.service.name}", max_lines=2)
@@ -244,7 +248,7 @@ class RecordReferralDialog(QDialog):
         self.appointment_edit = QDateTimeEdit()
         self.appointment_edit.setCalendarPopup(True)
         self.appointment_edit.setDisplayFormat("ddd dd/MM/yyyy HH:mm")
-        self.appointment_edit.setDateTime(QDateTime(self._default_appointment()))
+        self.appointment_edit.setDateTime(QDateTime(self._appointment))
         named(self.appointment_edit, "Appointment date and time")
         self.place_edit = QLineEdit(address_text(self.service) if self.service.location else "")
         self.place_edit.setMaxLength(max_length("referral", "appointment_place"))
@@ -314,80 +318,6 @@ class RecordReferralDialog(QDialog):
             grid.addWidget(check, n // 2, n % 2)
         named(box, "Information shared with the provider")
         return box
-
-    def _contact_text(self) -> str:
-        s = self.service
-        parts = [p for p in (s.referral_contact, s.contact_name, s.phone, s.email) if p]
-        if s.response_days is not None:
-            parts.append(f"usually responds within {s.response_days} working days")
-        return "How to refer: " + " · ".join(parts) if parts else ""
-
-    def _banners(self) -> list[QLabel]:
-        out = []
-        p = self.person
-        if self.consent_withdrawn:
-            out.append(
-                banner(
-                    f"Consent to share was withdrawn on {fmt_date(p.consent_withdrawn_on)}. "
-                    "No new referral can be made until the person gives consent again "
-                    "(record it on their page).",
-                    "error",
-                    "Consent withdrawn",
-                )
-            )
-        elif p.consent_given_on is None:
-            out.append(
-                banner(
-                    "No consent is recorded on the person's page. Ask them now, and tick consent "
-                    "below only if they agree.",
-                    "info",
-                    "No consent recorded",
-                )
-            )
-        if self.service_unusable:
-            out.append(
-                banner(
-                    f"This service is {self.service.status}: choose another service.",
-                    "error",
-                    "Service not available",
-                )
-            )
-        if self.duplicates:
-            refs = ", ".join(
-                f"{r.reference} ({ReferralState(r.status).label.lower()})" for r in self.duplicates
-            )
-            out.append(
-                banner(
-                    f"There is already an open referral for this person to this service: {refs}. "
-                    "Saving will ask you to confirm a second one.",
-                    "warning",
-                    "Open referral already exists",
-                )
-            )
-        today = self._services.clock.today()
-        fresh = freshness(self.service.assured_date, today)
-        notes = []
-        if fresh.stale:
-            notes.append(f"This record was {fresh.text}: confirm the details when you call.")
-        capacity = capacity_value(self.service.capacity)
-        if capacity in (CAPACITY_FULL, CAPACITY_WAITING_LIST):
-            as_of = fmt_date(self.service.capacity_as_of)
-            state = "was full" if capacity == CAPACITY_FULL else "had a waiting list"
-            notes.append(f"The service {state}" + (f" on {as_of}." if as_of else "."))
-        if (self.service.status or "active") == "temporarily closed":
-            notes.append("The service is temporarily closed.")
-        if notes:
-            out.append(banner(" ".join(notes), "warning", "Check before referring"))
-        return out
-
-    def _default_appointment(self) -> datetime:
-        """10:00 on the next working day: the commonest first appointment."""
-        today = self._services.clock.today()
-        try:
-            calendar = self._services.reference.calendar()
-        except Exception:  # the bank holidays are a nicety here; weekends are still skipped
-            calendar = None
-        return default_appointment(today, calendar)
 
     # --- state ------------------------------------------------------------------------------
 
@@ -461,7 +391,7 @@ class RecordReferralDialog(QDialog):
         )
 
     def is_dirty(self) -> bool:
-        return self.referral is None and self._snapshot() != self._initial
+        return self.loaded and self.referral is None and self._snapshot() != self._initial
 
     def _show_error(self, text: str) -> None:
         self.error_bar.show_message(text, kind="error")
@@ -469,9 +399,14 @@ class RecordReferralDialog(QDialog):
     # --- actions ----------------------------------------------------------------------------
 
     def save(self, *, draft: bool, duplicate_confirmed: bool = False) -> bool:
-        """Validate, confirm a duplicate if there is one, then record. True when saved."""
-        if self.referral is not None:
+        """Validate, confirm a duplicate if there is one, then record on the worker.
+
+        True when the save is on its way (or done); the dialog closes when it has been stored.
+        """
+        if self.referral is not None or self._saving:
             return True
+        if not self.loaded:
+            return False
         if not self.can_save:
             self._update_buttons()
             self._show_error(self.hint_label.text() or "The referral cannot be saved.")
@@ -488,29 +423,39 @@ class RecordReferralDialog(QDialog):
             )
         ):
             return False
-        try:
-            self.referral = self._services.referrals.make(
-                self._need_id,
-                self._service_id,
-                consent=True,
-                method=str(self.method_combo.currentData()),
-                draft=draft,
-                shared_info=self.shared_codes(),
-                share_risk=self.risk_check.isChecked(),
-                risk_note=self.risk_note(),
-                accessibility_needs=self.accessibility_edit.text(),
-                interpreter_language=self.interpreter_edit.text(),
-                availability=self.availability_edit.text(),
-                appointment_at=self.appointment(),
-                appointment_place=self.place_edit.text() if self.appointment() else "",
-            )
-        except Exception as err:  # domain errors say what to fix; bugs get a safe message
+        fields: dict[str, Any] = {
+            "consent": True,
+            "method": str(self.method_combo.currentData()),
+            "draft": draft,
+            "shared_info": self.shared_codes(),
+            "share_risk": self.risk_check.isChecked(),
+            "risk_note": self.risk_note(),
+            "accessibility_needs": self.accessibility_edit.text(),
+            "interpreter_language": self.interpreter_edit.text(),
+            "availability": self.availability_edit.text(),
+            "appointment_at": self.appointment(),
+            "appointment_place": self.place_edit.text() if self.appointment() else "",
+        }
+        need_id, service_id = self._need_id, self._service_id
+
+        def saved(referral: ReferralView) -> None:
+            self._saving = False
+            self.referral = referral
+            self.accept()
+
+        def failed(err: BaseException) -> None:
             # Everything entered stays; a busy database offers Try again (no second question).
+            # Domain errors say what to fix; bugs get a safe message (the error policy).
+            self._saving = False
             show_save_error(
                 self.error_bar, err, lambda: self.save(draft=draft, duplicate_confirmed=True)
             )
-            return False
-        self.accept()
+
+        self._saving = True
+        make = self._services.referrals.make
+        op(self, lambda: make(need_id, service_id, **fields)).success(saved).failure(
+            failed
+        ).busy().run()
         return True
 
     def reject(self) -> None:

@@ -9,27 +9,21 @@ it schedules the attendance check. Every move records the channel and an optiona
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, Qt
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
-    QCheckBox,
-    QComboBox,
-    QDateTimeEdit,
     QDialog,
     QFormLayout,
     QFrame,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -39,14 +33,15 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.appointments import default_appointment
-from referral_desk.domain.fields import max_length
-from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
+from referral_desk.domain.errors import NotFound
+from referral_desk.domain.lifecycle import REASON_LISTS
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralState
 from referral_desk.services.dto import ReferralView
-from referral_desk.ui.elided import ElidedLabel, breakable, limit_combo
+from referral_desk.ui.elided import ElidedLabel, breakable
 from referral_desk.ui.lock import exec_dialog
-from referral_desk.ui.message_bar import MessageBar
-from referral_desk.ui.messages import confirm, error_text, show_save_error
+from referral_desk.ui.messages import confirm, error_text
+from referral_desk.ui.ops import op
+from referral_desk.ui.referral_update import OUTCOME_LABELS, ReferralUpdateForm
 from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
 from referral_desk.ui.tables import tip_elided_cells
 from referral_desk.ui.widgets import fit_to_screen, fmt_date, fmt_datetime, named
@@ -55,24 +50,6 @@ if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
 
 
-# Button text per target state; each has its own mnemonic (Alt+letter) within any one state's
-# choices. Withdrawn uses "i" because "W" belongs to Waiting list, offered alongside it.
-STATE_BUTTON_TEXT = {
-    ReferralState.SENT: "&Sent",
-    ReferralState.ACKNOWLEDGED: "Ac&knowledged",
-    ReferralState.ACCEPTED: "&Accepted",
-    ReferralState.WAITING_LIST: "&Waiting list",
-    ReferralState.DECLINED: "D&eclined",
-    ReferralState.STARTED: "Star&ted",
-    ReferralState.COMPLETED: "Co&mpleted",
-    ReferralState.ENDED_EARLY: "Ended ear&ly",
-    ReferralState.WITHDRAWN: "W&ithdrawn",
-}
-OUTCOME_LABELS = {
-    Outcome.ACHIEVED: "Achieved",
-    Outcome.PARTLY_ACHIEVED: "Partly achieved",
-    Outcome.NOT_ACHIEVED: "Not achieved",
-}
 STATUS_COLOURS = {
     "open": ("#e6f1fb", "#0b2c4f"),
     "good": ("#e4f3e5", "#1b4d1f"),
@@ -88,54 +65,116 @@ def _status_colours(state: ReferralState) -> tuple[str, str]:
     return STATUS_COLOURS["bad"]
 
 
-class ReferralDialog(QDialog):
-    """View one referral and record its next step; `changed`/`deleted` tell the caller."""
+Pairs = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class ReferralLoad:
+    """Everything the dialog shows, read in one go on the worker."""
+
+    referral: ReferralView
+    reasons: dict[str, Pairs]
+    channels: Pairs
+    method_labels: dict[str, str]
+    shared_labels: dict[str, str]
+    need_text: str
+    today: date
+    suggested_appointment: datetime
+    """10:00 on the next working day (domain.appointments), with the bank holidays."""
+
+
+def load_referral(services: AppServices, ref_or_id: str) -> ReferralLoad:
+    """The referral, the reference lists its form offers, and its need (worker thread)."""
+    referral = services.referrals.get(ref_or_id)
+    lists = {name: services.reference.list(name) for name in set(REASON_LISTS.values())}
+    return ReferralLoad(
+        referral=referral,
+        reasons={name: [(i.code, i.label) for i in items] for name, items in lists.items()},
+        channels=[(i.code, i.label) for i in services.reference.list("channel")],
+        method_labels={i.code: i.label for i in services.reference.list("referral_method")},
+        shared_labels={i.code: i.label for i in services.reference.list("shared_info")},
+        need_text=_need_text(services, referral.need_id),
+        today=services.clock.today(),
+        suggested_appointment=default_appointment(
+            services.clock.today(), services.reference.calendar()
+        ),
+    )
+
+
+def _need_text(services: AppServices, need_id: str | None) -> str:
+    if not need_id:
+        return ""
+    try:
+        need = services.needs.get(need_id)
+    except NotFound:  # a deleted need leaves the referral readable
+        return ""
+    text = need.category_label or need.category
+    return f"{text} – {need.description}" if need.description else text
+
+
+class ReferralDialog(ReferralUpdateForm, QDialog):
+    """View one referral and record its next step; `changed`/`deleted` tell the caller.
+
+    It opens at once and fills in when the referral arrives from the worker (`loaded`).
+    """
 
     def __init__(
         self, services: AppServices, ref_or_id: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self._services = services
-        self.referral: ReferralView = services.referrals.get(ref_or_id)
+        self.referral: ReferralView | None = None
+        self.loaded = False
         self.changed = False
         self.deleted = False
+        self._saving = False
         self.confirm_discard = True
         """Ask before closing with an unrecorded update; tests and shutdown may turn it off."""
+        self._reasons: dict[str, Pairs] = {}
+        self._channels: Pairs = []
+        self._method_labels: dict[str, str] = {}
+        self._shared_labels: dict[str, str] = {}
+        self._channel_labels: dict[str, str] = {}
+        self._reason_labels: dict[str, str] = {}
+        self._need_text = ""
+        self._today = date.today()
+        self._suggested_appointment = default_appointment(self._today)
 
-        ref_lists = {name: services.reference.list(name) for name in set(REASON_LISTS.values())}
-        self._reasons = {
-            name: [(i.code, i.label) for i in items] for name, items in ref_lists.items()
-        }
-        channels = services.reference.list("channel")
-        self._channels = [(i.code, i.label) for i in channels]
-        methods = {i.code: i.label for i in services.reference.list("referral_method")}
-        self._method_labels = methods
-        self._shared_labels = {i.code: i.label for i in services.reference.list("shared_info")}
-        self._calendar = services.reference.calendar()  # for the suggested appointment
-        self._channel_labels = {**methods, **dict(self._channels)}
-        self._reason_labels = {
-            code: label for items in self._reasons.values() for code, label in items
-        }
-        self._need_text = self._load_need_text()
-
-        self.setWindowTitle(f"Referral {self.referral.reference}")
+        self.setWindowTitle("Referral")
         self.setAccessibleName("Referral")
         self.setSizeGripEnabled(True)
         # Side by side, so it fits a laptop (1366 × 768 with a task bar) with room to spare.
         fit_to_screen(self, 1180, 700)
         self._state_buttons: dict[ReferralState, QRadioButton] = {}
         self._build()
-        self._refresh()
+        for widget in (self.update_box, self.delete_button, self.print_button):
+            widget.setEnabled(False)
+        self.correction_button.setEnabled(False)
+        op(self, lambda: load_referral(services, ref_or_id)).success(self._loaded).failure(
+            lambda err: self._show_error(error_text(err))  # e.g. deleted meanwhile
+        ).run()
 
-    def _load_need_text(self) -> str:
-        if not self.referral.need_id:
-            return ""
-        try:
-            need = self._services.needs.get(self.referral.need_id)
-        except Exception:  # a deleted need leaves the referral readable
-            return ""
-        text = need.category_label or need.category
-        return f"{text} – {need.description}" if need.description else text
+    def _loaded(self, load: ReferralLoad) -> None:
+        self.referral = load.referral
+        self._reasons = load.reasons
+        self._channels = load.channels
+        self._method_labels = load.method_labels
+        self._shared_labels = load.shared_labels
+        self._channel_labels = {**load.method_labels, **dict(load.channels)}
+        self._reason_labels = {
+            code: label for items in load.reasons.values() for code, label in items
+        }
+        self._need_text = load.need_text
+        self._today = load.today
+        self._suggested_appointment = load.suggested_appointment
+        self.history_model.set_labels(self._channel_labels, self._reason_labels)
+        for code, label in self._channels:
+            self.channel_combo.addItem(label, code)
+        for widget in (self.update_box, self.delete_button, self.print_button):
+            widget.setEnabled(True)
+        self.correction_button.setEnabled(True)
+        self._refresh()
+        self.loaded = True
 
     # --- building -------------------------------------------------------------------------
 
@@ -251,126 +290,12 @@ class ReferralDialog(QDialog):
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
 
-    def _build_update(self) -> QGroupBox:
-        self.update_box = QGroupBox("Record an update")
-        named(self.update_box, "Record an update")
-        box = QVBoxLayout(self.update_box)
-        self.closed_label = QLabel()
-        self.closed_label.setWordWrap(True)
-        named(self.closed_label, "Referral closed")
-        box.addWidget(self.closed_label)
-
-        self.move_row = QWidget()
-        move_layout = QVBoxLayout(self.move_row)
-        move_layout.setContentsMargins(0, 0, 0, 0)
-        move_layout.addWidget(QLabel("Move to:"))
-        self.state_group = QButtonGroup(self)
-        self.state_group.setExclusive(True)
-        # Up to five choices: in rows of three, so the column stays narrow.
-        self._move_grid = QGridLayout()
-        self._move_grid.setContentsMargins(0, 0, 0, 0)
-        move_layout.addLayout(self._move_grid)
-        named(self.move_row, "Move the referral to")
-        box.addWidget(self.move_row)
-
-        self.form_widget = QWidget()
-        form = QFormLayout(self.form_widget)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.reason_combo = limit_combo(QComboBox())
-        named(self.reason_combo, "Reason", "Required for this step")
-        self.reason_label = QLabel("&Reason:")
-        self.reason_label.setBuddy(self.reason_combo)
-        form.addRow(self.reason_label, self.reason_combo)
-
-        self.outcome_combo = QComboBox()
-        self.outcome_combo.addItem("Choose the outcome…", None)
-        for outcome, label in OUTCOME_LABELS.items():
-            self.outcome_combo.addItem(label, outcome.value)
-        named(self.outcome_combo, "Outcome", "Required when completing: was the need met?")
-        self.outcome_label = QLabel("&Outcome:")
-        self.outcome_label.setBuddy(self.outcome_combo)
-        self.outcome_note_edit = QLineEdit()
-        self.outcome_note_edit.setMaxLength(max_length("referral", "outcome_note"))
-        self.outcome_note_edit.setPlaceholderText("What changed for the person (optional)")
-        named(self.outcome_note_edit, "Outcome note")
-        outcome_row = QVBoxLayout()  # one above the other: the column is narrow
-        outcome_row.addWidget(self.outcome_combo)
-        outcome_row.addWidget(self.outcome_note_edit)
-        self.outcome_widget = QWidget()
-        self.outcome_widget.setLayout(outcome_row)
-        outcome_row.setContentsMargins(0, 0, 0, 0)
-        form.addRow(self.outcome_label, self.outcome_widget)
-
-        self.appointment_check = QCheckBox("Appointment &booked")
-        named(self.appointment_check, "Appointment booked")
-        self.appointment_edit = QDateTimeEdit()
-        self.appointment_edit.setCalendarPopup(True)
-        self.appointment_edit.setDisplayFormat("ddd dd/MM/yyyy HH:mm")
-        named(self.appointment_edit, "Appointment date and time")
-        self.place_edit = QLineEdit()
-        self.place_edit.setMaxLength(max_length("referral", "appointment_place"))
-        self.place_edit.setPlaceholderText("Where")
-        named(self.place_edit, "Appointment place")
-        appointment_row = QGridLayout()
-        appointment_row.setContentsMargins(0, 0, 0, 0)
-        appointment_row.addWidget(self.appointment_check, 0, 0)
-        appointment_row.addWidget(self.appointment_edit, 0, 1)
-        appointment_row.addWidget(self.place_edit, 1, 0, 1, 2)
-        appointment_row.setColumnStretch(1, 1)
-        self.appointment_widget = QWidget()
-        self.appointment_widget.setLayout(appointment_row)
-        self.appointment_label = QLabel("Appointment:")
-        form.addRow(self.appointment_label, self.appointment_widget)
-        self.appointment_check.toggled.connect(self._sync_appointment)
-
-        self.channel_combo = limit_combo(QComboBox())
-        for code, label in self._channels:
-            self.channel_combo.addItem(label, code)
-        named(self.channel_combo, "Channel", "How you heard: phone, email, provider feedback…")
-        channel_label = QLabel("C&hannel:")
-        channel_label.setBuddy(self.channel_combo)
-        form.addRow(channel_label, self.channel_combo)
-
-        self.note_edit = QPlainTextEdit()
-        self.note_edit.setTabChangesFocus(True)
-        self.note_edit.setPlaceholderText("What the provider said (optional)")
-        self.note_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
-        named(self.note_edit, "Note")
-        note_label = QLabel("&Note:")
-        note_label.setBuddy(self.note_edit)
-        form.addRow(note_label, self.note_edit)
-        box.addWidget(self.form_widget)
-        box.addStretch(1)
-
-        self.controls = QWidget()
-        row = QHBoxLayout(self.controls)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.hint_label = QLabel()
-        self.hint_label.setWordWrap(True)
-        named(self.hint_label, "What is needed to record")
-        row.addWidget(self.hint_label, 1)
-        self.record_button = QPushButton("Record &update")
-        named(self.record_button, "Record update", "Save the chosen step (Ctrl+Enter)")
-        self.record_button.setDefault(True)
-        self.record_button.clicked.connect(self.record)
-        row.addWidget(self.record_button)
-        box.addWidget(self.controls)
-        self.error_bar = MessageBar(self)
-        box.addWidget(self.error_bar)
-
-        self.state_group.idToggled.connect(lambda _id, _on: self._sync_form())
-        self.reason_combo.currentIndexChanged.connect(lambda _i: self._sync_form())
-        self.outcome_combo.currentIndexChanged.connect(lambda _i: self._sync_form())
-        shortcut = QShortcut(QKeySequence("Ctrl+Return"), self)
-        shortcut.activated.connect(self.record)
-        return self.update_box
-
     # --- showing ----------------------------------------------------------------------------
 
     def _refresh(self) -> None:
         """Show `self.referral` and reset the update form to its current state."""
         r = self.referral
+        assert r is not None
         state = ReferralState(r.status)
         self.setWindowTitle(f"Referral {r.reference}")
         self.reference_label.setText(r.reference)
@@ -399,6 +324,7 @@ class ReferralDialog(QDialog):
 
     def _fill_details(self) -> None:
         r = self.referral
+        assert r is not None
         while self.details_form.rowCount():
             self.details_form.removeRow(0)
         shared = [self._shared_labels.get(c, c) for c in r.shared_info if c != "risk"]
@@ -443,148 +369,10 @@ class ReferralDialog(QDialog):
         box.adjustSize()
         self.details_scroll.setMaximumHeight(box.sizeHint().height() + 4)
 
-    def _rebuild_states(self, state: ReferralState) -> None:
-        for button in self._state_buttons.values():
-            self.state_group.removeButton(button)
-            self._move_grid.removeWidget(button)
-            button.deleteLater()
-        self._state_buttons = {}
-        choices = allowed_next(state)
-        for n, target in enumerate(choices):
-            button = QRadioButton(STATE_BUTTON_TEXT.get(target, target.label))
-            named(button, f"Move to {target.label}")
-            self.state_group.addButton(button, n)
-            # Left-aligned at their own width: a stretched radio button only takes clicks on
-            # its text, so a click in its empty right half would be lost.
-            self._move_grid.addWidget(button, n // 3, n % 3, Qt.AlignmentFlag.AlignLeft)
-            button.show()  # now, not on the next event-loop pass: the state is already known
-            self._state_buttons[target] = button
-        open_ = bool(choices)
-        for widget in (self.move_row, self.form_widget, self.controls):
-            widget.setVisible(open_)
-        self.closed_label.setVisible(not open_)
-        if not open_:
-            self.closed_label.setText(
-                f"This referral is closed ({state.label.lower()}). To try again, make a new "
-                "referral from the need."
-            )
-
-    def _reset_form(self) -> None:
-        self.state_group.setExclusive(False)
-        for button in self._state_buttons.values():
-            button.setChecked(False)
-        self.state_group.setExclusive(True)
-        self.reason_combo.clear()
-        self.outcome_combo.setCurrentIndex(0)
-        self.outcome_note_edit.clear()
-        self.note_edit.clear()
-        r = self.referral
-        index = self.channel_combo.findData("phone")
-        self.channel_combo.setCurrentIndex(max(index, 0))
-        self.appointment_check.setChecked(r.appointment_at is not None)
-        self.appointment_edit.setDateTime(QDateTime(r.appointment_at or self._default_slot()))
-        self.place_edit.setText(r.appointment_place)
-        self.error_bar.dismiss()
-        self._sync_form()
-
-    def _default_slot(self) -> datetime:
-        return default_appointment(self._services.clock.today(), self._calendar)
-
-    def selected_state(self) -> ReferralState | None:
-        for state, button in self._state_buttons.items():
-            if button.isChecked():
-                return state
-        return None
-
-    def _sync_form(self) -> None:
-        """Show only the fields the chosen step needs; say what is missing."""
-        target = self.selected_state()
-        list_name = REASON_LISTS.get(target) if target else None
-        needs_reason = list_name is not None
-        if needs_reason and self.reason_combo.property("list") != list_name:
-            self.reason_combo.blockSignals(True)
-            self.reason_combo.clear()
-            self.reason_combo.addItem("Choose a reason…", None)
-            for code, label in self._reasons.get(list_name or "", []):
-                self.reason_combo.addItem(label, code)
-            self.reason_combo.setProperty("list", list_name)
-            self.reason_combo.blockSignals(False)
-        for widget in (self.reason_label, self.reason_combo):
-            widget.setVisible(needs_reason)
-        completing = target == ReferralState.COMPLETED
-        for widget in (self.outcome_label, self.outcome_widget):
-            widget.setVisible(completing)
-        accepting = target == ReferralState.ACCEPTED
-        for widget in (self.appointment_label, self.appointment_widget):
-            widget.setVisible(accepting)
-        self._sync_appointment()
-        missing = self._missing()
-        self.hint_label.setText(missing)
-        self.record_button.setEnabled(not missing and target is not None)
-
-    def _sync_appointment(self, *_args: object) -> None:
-        booked = self.appointment_check.isChecked()
-        self.appointment_edit.setEnabled(booked)
-        self.place_edit.setEnabled(booked)
-
-    def _missing(self) -> str:
-        target = self.selected_state()
-        if not self._state_buttons:
-            return ""
-        if target is None:
-            return "Choose the step to record."
-        if target in REASON_LISTS and not self.reason_combo.currentData():
-            return f"Choose a reason for {target.label.lower()}."
-        if target == ReferralState.COMPLETED and not self.outcome_combo.currentData():
-            return "Choose the outcome."
-        return ""
-
-    # --- actions ----------------------------------------------------------------------------
-
-    def choose(self, state: ReferralState | str) -> None:
-        """Pick a next step (as a click on its button would); tests and shortcuts use this."""
-        self._state_buttons[ReferralState(state)].setChecked(True)
-
-    def record(self) -> bool:
-        target = self.selected_state()
-        missing = self._missing()
-        if target is None or missing:
-            self._show_error(missing or "Choose the step to record.")
-            return False
-        appointment_at = None
-        place = None
-        if target == ReferralState.ACCEPTED and self.appointment_check.isChecked():
-            value = self.appointment_edit.dateTime().toPython()
-            assert isinstance(value, datetime)
-            appointment_at = value.replace(second=0, microsecond=0)
-            place = self.place_edit.text()
-        try:
-            self.referral = self._services.referrals.record_status(
-                self.referral.id,
-                target,
-                reason=self.reason_combo.currentData() if target in REASON_LISTS else None,
-                note=self.note_edit.toPlainText(),
-                channel=str(self.channel_combo.currentData() or ""),
-                outcome=self.outcome_combo.currentData()
-                if target == ReferralState.COMPLETED
-                else None,
-                outcome_note=self.outcome_note_edit.text(),
-                appointment_at=appointment_at,
-                appointment_place=place,
-            )
-        except Exception as err:  # domain errors explain themselves; bugs get a safe message
-            # The chosen step and note stay; a busy database offers Try again.
-            show_save_error(self.error_bar, err, self.record)
-            return False
-        self.changed = True
-        self._refresh()
-        self.history_table.setFocus()
-        return True
-
-    def _show_error(self, text: str) -> None:
-        self.error_bar.show_message(text, kind="error")
-
     def delete_referral(self) -> bool:
+        """Ask, then delete on the worker; True when the deletion was asked for."""
+        if self.referral is None:
+            return False
         if not confirm(
             self,
             "Delete referral?",
@@ -594,20 +382,24 @@ class ReferralDialog(QDialog):
             "withdrawn so it is still counted.",
         ):
             return False
-        try:
-            self._services.referrals.delete(self.referral.id)
-        except Exception as err:
-            self._show_error(error_text(err))
-            return False
-        self.deleted = True
-        self.changed = True
-        self.done(QDialog.DialogCode.Accepted)
+
+        def deleted(_: object) -> None:
+            self.deleted = True
+            self.changed = True
+            self.done(QDialog.DialogCode.Accepted)
+
+        referral_id = self.referral.id
+        op(self, lambda: self._services.referrals.delete(referral_id)).success(deleted).failure(
+            lambda err: self._show_error(error_text(err))
+        ).busy().run()
         return True
 
     def report_correction(self) -> bool:
         """Any officer: what is wrong with the referral's service goes to the keeper's inbox."""
         from referral_desk.ui.correction_dialog import ask_for_correction
 
+        if self.referral is None:
+            return False
         reported = ask_for_correction(self._services, self.referral.service_id, self)
         if reported:
             self.correction_button.setText("&Correction reported")
@@ -620,13 +412,10 @@ class ReferralDialog(QDialog):
         """Preview this referral's slip (print or save as PDF there)."""
         from referral_desk.ui.printing import PrintPreviewDialog
 
-        try:
-            dialog = PrintPreviewDialog(
-                self._services, self.referral.reference, self, document="slip"
-            )
-        except Exception as err:  # a PDF that cannot be made is explained, not a crash
-            self._show_error(error_text(err))
+        if self.referral is None:
             return
+        # The preview renders on the worker and explains in itself a PDF that cannot be made.
+        dialog = PrintPreviewDialog(self._services, self.referral.reference, self, document="slip")
         try:
             exec_dialog(dialog)
         finally:

@@ -169,10 +169,9 @@ class CaseCommands:
             show_info(self, "Preferences saved.")
 
     def print_today(self) -> None:
-        from referral_desk.ui.printing import print_slips_sent_today
+        from referral_desk.ui.print_batch import print_slips_sent_today
 
-        if print_slips_sent_today(self.services, self):
-            self.after_write()
+        print_slips_sent_today(self.services, self, on_printed=lambda _count: self.after_write())
 
     def show_shortcuts(self) -> None:
         run_dialog(ShortcutsDialog(list(self.actions_by_name.values()), self))

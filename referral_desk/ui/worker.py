@@ -178,7 +178,11 @@ class Worker(QObject):
             thread.join()
         self._callbacks.clear()
         self._while_paused.clear()
-        self._dropped.clear()
+        # Outcomes that will never be delivered still undo their busy feedback: a wait cursor
+        # left set would outlive the window that asked for it.
+        dropped, self._dropped = self._dropped, {}
+        for on_dropped in dropped.values():
+            on_dropped()
         self._kinds.clear()
         self._held.clear()
         self._held_jobs.clear()

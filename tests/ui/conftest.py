@@ -35,19 +35,6 @@ def settings(tmp_path: Path) -> QSettings:
 
 
 @pytest.fixture
-def host(qtbot: Any) -> Iterator[QWidget]:
-    """A window that owns a worker, as the main window does: a dialog tested on its own is
-    opened on it and finds the worker through `ui.ops` (wait with `wait_ops`)."""
-    from referral_desk.ui.worker import Worker
-
-    widget = QWidget()
-    qtbot.addWidget(widget)
-    worker = Worker(widget)
-    yield widget
-    worker.stop()
-
-
-@pytest.fixture
 def window(app: Any, qtbot: Any, settings: QSettings) -> Iterator[Any]:
     from referral_desk.ui.main_window import MainWindow
 
@@ -373,3 +360,26 @@ def long_ctx(ctx: Any, qtbot: Any) -> Any:
         follow_up=services.follow_ups.get(follow_up.id),
         service=services.directory.get_service(svc.id),
     )
+
+
+@pytest.fixture
+def host(qtbot: Any) -> Iterator[QWidget]:
+    """A hidden window owning a `Worker`, for a dialog tested on its own: its ops find the
+    worker through the parent, as they find the main window's in the app. `host.worker` is
+    there so `gui.wait_idle(host)` waits for the dialog's loads and saves."""
+    from referral_desk.ui.worker import Worker
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    widget.worker = Worker(widget)  # type: ignore[attr-defined]
+    yield widget
+    for child in widget.findChildren(QWidget):  # close dialogs first: leaving a field may
+        if child.isWindow() and child.isVisible():  # still send a check to the worker
+            if hasattr(child, "confirm_discard"):
+                child.confirm_discard = False
+            child.close()
+    widget.worker.stop()  # type: ignore[attr-defined]
+    # A busy op still queued when the worker stopped never finishes, so its wait cursor is
+    # never restored: do not let it leak into the next test.
+    while QApplication.overrideCursor() is not None:
+        QApplication.restoreOverrideCursor()

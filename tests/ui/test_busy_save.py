@@ -14,6 +14,7 @@ from referral_desk.domain.errors import DatabaseBusy
 from referral_desk.domain.states import ReferralState
 from referral_desk.store.database import BUSY_MESSAGE
 from referral_desk.store.models import Organisation, Service, ServiceCategory
+from referral_desk.ui.ops import find_worker
 
 pytestmark = pytest.mark.gui
 
@@ -38,7 +39,13 @@ def show(qtbot: Any, dialog: QWidget) -> Any:
     with qtbot.waitActive(dialog):
         dialog.show()
         dialog.activateWindow()
+    settle(qtbot, dialog)  # what the dialog loads arrives from the worker
     return dialog
+
+
+def settle(qtbot: Any, widget: QWidget) -> None:
+    """Wait until the worker of `widget`'s window has delivered every load and save."""
+    qtbot.waitUntil(find_worker(widget).is_idle, timeout=5000)
 
 
 def offers_try_again(qtbot: Any, bar: Any) -> Callable[[], None]:
@@ -47,14 +54,19 @@ def offers_try_again(qtbot: Any, bar: Any) -> Callable[[], None]:
     assert bar.action_button.isVisible()
     assert bar.action_button.text().replace("&", "") == "Try again"
     assert bar.action_button.accessibleName() == "Try again"
-    return lambda: qtbot.mouseClick(bar.action_button, Qt.MouseButton.LeftButton)
+
+    def click() -> None:
+        qtbot.mouseClick(bar.action_button, Qt.MouseButton.LeftButton)
+        settle(qtbot, bar)
+
+    return click
 
 
-def test_new_person_form_survives_a_busy_database(qtbot, app, monkeypatch) -> None:
+def test_new_person_form_survives_a_busy_database(qtbot, host, app, monkeypatch) -> None:
     from referral_desk.ui.person_dialog import PersonDialog
 
     calls = busy_once(monkeypatch, app.people, "add")
-    dialog = show(qtbot, PersonDialog(app))
+    dialog = show(qtbot, PersonDialog(app, host))
     qtbot.keyClicks(dialog.given_name, "Zoe")
     qtbot.keyClicks(dialog.family_name, "Ward")
     qtbot.keyClicks(dialog.date_of_birth, "09/09/1999")
@@ -68,6 +80,7 @@ def test_new_person_form_survives_a_busy_database(qtbot, app, monkeypatch) -> No
         dialog.cohort_iom.isChecked(),
     )
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, dialog)
 
     assert calls == [1] and app.people.list() == []
     assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
@@ -86,16 +99,18 @@ def test_new_person_form_survives_a_busy_database(qtbot, app, monkeypatch) -> No
     assert person.id == dialog.saved.id and person.crn == "X123456"
 
 
-def test_pressing_save_again_also_retries(qtbot, app, monkeypatch) -> None:
+def test_pressing_save_again_also_retries(qtbot, host, app, monkeypatch) -> None:
     from referral_desk.ui.person_dialog import PersonDialog
 
     busy_once(monkeypatch, app.people, "add")
-    dialog = show(qtbot, PersonDialog(app))
+    dialog = show(qtbot, PersonDialog(app, host))
     qtbot.keyClicks(dialog.given_name, "Dee")
     qtbot.keyClicks(dialog.family_name, "Jones")
     qtbot.keyClick(dialog.family_name, Qt.Key.Key_Return)  # Enter saves...
+    settle(qtbot, dialog)
     assert dialog.isVisible() and "busy" in dialog.message_bar.text()
     qtbot.keyClick(dialog.family_name, Qt.Key.Key_Return)  # ...and Enter again saves again
+    settle(qtbot, dialog)
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert [p.family_name for p in app.people.list()] == ["Jones"]
 
@@ -111,7 +126,7 @@ def person(app: Any) -> Any:
 
 
 def test_need_placed_first_is_logged_once_in_one_write_after_a_busy_database(
-    qtbot, app, person, monkeypatch
+    qtbot, host, app, person, monkeypatch
 ) -> None:
     from referral_desk.ui.need_dialog import NeedDialog
 
@@ -119,11 +134,12 @@ def test_need_placed_first_is_logged_once_in_one_write_after_a_busy_database(
     busy_once(monkeypatch, app.needs, "log")
     # Placing it first is part of logging it (one transaction): no separate reorder.
     monkeypatch.setattr(app.needs, "reorder", lambda *a, **k: pytest.fail("reordered apart"))
-    dialog = show(qtbot, NeedDialog(app, person.id, need_count=1))
+    dialog = show(qtbot, NeedDialog(app, person.id, host, need_count=1))
     qtbot.keyClicks(dialog.category.lineEdit(), "hous")
     qtbot.keyClicks(dialog.description, "Needs a flat on release")
     dialog.priority.setValue(1)
     qtbot.keyClick(dialog.description, Qt.Key.Key_Return)
+    settle(qtbot, dialog)
 
     assert dialog.isVisible() and dialog.description.text() == "Needs a flat on release"
     assert [n.category for n in app.needs.list(person.id)] == ["finance"]  # nothing half-done
@@ -133,14 +149,15 @@ def test_need_placed_first_is_logged_once_in_one_write_after_a_busy_database(
     assert [(n.category, n.priority) for n in needs] == [("accommodation", 1), ("finance", 2)]
 
 
-def test_need_form_survives_a_busy_database(qtbot, app, person, monkeypatch) -> None:
+def test_need_form_survives_a_busy_database(qtbot, host, app, person, monkeypatch) -> None:
     from referral_desk.ui.need_dialog import NeedDialog
 
     busy_once(monkeypatch, app.needs, "log")
-    dialog = show(qtbot, NeedDialog(app, person.id))
+    dialog = show(qtbot, NeedDialog(app, person.id, host))
     qtbot.keyClicks(dialog.category.lineEdit(), "debt")
     qtbot.keyClicks(dialog.description, "Rent arrears")
     qtbot.keyClick(dialog.description, Qt.Key.Key_Return)
+    settle(qtbot, dialog)
     assert app.needs.list(person.id) == []
     assert (dialog.category.currentText(), dialog.description.text()) == ("debt", "Rent arrears")
     offers_try_again(qtbot, dialog.message_bar)()
@@ -160,16 +177,17 @@ def service_id(app: Any) -> str:
 
 
 def test_referral_form_survives_a_busy_database(
-    qtbot, app, person, service_id, monkeypatch
+    qtbot, host, app, person, service_id, monkeypatch
 ) -> None:
     from referral_desk.ui.record_referral import RecordReferralDialog
 
     need = app.needs.log(person.id, "accommodation", "Needs a flat")
     calls = busy_once(monkeypatch, app.referrals, "make")
-    dialog = show(qtbot, RecordReferralDialog(app, need.id, service_id))
+    dialog = show(qtbot, RecordReferralDialog(app, need.id, service_id, host))
     dialog.consent_check.setChecked(True)
     qtbot.keyClicks(dialog.availability_edit, "Mornings only")
     qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, dialog)
 
     assert calls == [1] and dialog.isVisible() and dialog.referral is None
     assert dialog.consent_check.isChecked()
@@ -181,17 +199,18 @@ def test_referral_form_survives_a_busy_database(
 
 
 def test_referral_update_survives_a_busy_database(
-    qtbot, app, person, service_id, monkeypatch
+    qtbot, host, app, person, service_id, monkeypatch
 ) -> None:
     from referral_desk.ui.referral_dialog import ReferralDialog
 
     need = app.needs.log(person.id, "accommodation", "Needs a flat")
     ref = app.referrals.make(need.id, service_id, consent=True)
     busy_once(monkeypatch, app.referrals, "record_status")
-    dialog = show(qtbot, ReferralDialog(app, ref.id))
+    dialog = show(qtbot, ReferralDialog(app, ref.id, host))
     dialog.choose(ReferralState.ACKNOWLEDGED)
     qtbot.keyClicks(dialog.note_edit, "Spoke to the duty worker")
-    assert dialog.record() is False
+    assert dialog.record()  # on its way to the worker, which finds the database busy
+    settle(qtbot, dialog)
 
     assert app.referrals.get(ref.id).status == "sent"
     assert dialog.selected_state() == ReferralState.ACKNOWLEDGED
@@ -201,7 +220,7 @@ def test_referral_update_survives_a_busy_database(
     assert (stored.status, stored.history[-1].note) == ("acknowledged", "Spoke to the duty worker")
 
 
-def test_window_actions_refused_as_busy_offer_try_again(qtbot, app, window) -> None:
+def test_window_actions_refused_as_busy_offer_try_again(qtbot, host, app, window) -> None:
     from referral_desk.domain.errors import ValidationError
     from referral_desk.ui.messages import show_error
 

@@ -55,6 +55,7 @@ def test_a_folder_that_is_gone_is_never_offered(documents: Path, tmp_path: Path)
 
 def test_save_as_pdf_starts_in_documents_then_remembers(
     qtbot: Any,
+    host: Any,
     app: Any,
     referred: Any,
     documents: Path,
@@ -72,9 +73,11 @@ def test_save_as_pdf_starts_in_documents_then_remembers(
         "getSaveFileName",
         staticmethod(lambda _p, _c, start, _f: (asked.append(start), (str(target), ""))[1]),
     )
-    dialog = PrintPreviewDialog(app, referred["referral"].reference)
+    dialog = PrintPreviewDialog(app, referred["referral"].reference, host)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.loaded, timeout=5000)
     dialog.save_as_pdf()
+    qtbot.waitUntil(host.worker.is_idle, timeout=5000)  # saved on the worker
     dialog.save_as_pdf()
     assert Path(asked[0]).parent == documents
     assert Path(asked[1]).parent == target.parent

@@ -21,19 +21,6 @@ from referral_desk.store.models import Organisation, Service, ServiceArea, Servi
 # --- data and helpers ---------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def no_thread_outlives_its_dialog(qtbot: Any) -> Any:
-    """Closing the dialog stops its search worker: no thread is left behind."""
-    from referral_desk.ui.find_service import FindServiceDialog
-
-    yield
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, FindServiceDialog):
-            widget.close()
-    alive = [t.name for t in threading.enumerate() if t.name == "referral-desk-db"]
-    assert alive == []
-
-
 def add_service(
     app: Any,
     name: str,
@@ -128,10 +115,10 @@ def custody_need(app: Any) -> Any:
     return app.needs.log(person.id, "accommodation", "Somewhere to live on release")
 
 
-def open_dialog(qtbot: Any, app: Any, need_id: str, **kwargs: Any) -> Any:
+def open_dialog(qtbot: Any, host: Any, app: Any, need_id: str, **kwargs: Any) -> Any:
     from referral_desk.ui.find_service import FindServiceDialog
 
-    dialog = FindServiceDialog(app, need_id, **kwargs)
+    dialog = FindServiceDialog(app, need_id, host, **kwargs)
     qtbot.addWidget(dialog)
     with qtbot.waitExposed(dialog):
         dialog.show()
@@ -155,9 +142,9 @@ def names(dialog: Any) -> list[str]:
 
 @pytest.mark.gui
 def test_filters_start_from_the_need_and_a_person_in_custody(
-    qtbot, app, directory, custody_need
+    qtbot, host, app, directory, custody_need
 ) -> None:
-    dialog = open_dialog(qtbot, app, custody_need.id)
+    dialog = open_dialog(qtbot, host, app, custody_need.id)
     assert dialog.category_combo.currentData() == "accommodation"
     assert dialog.setting_combo.currentData() == "custody"
     assert dialog.prison_combo.currentText() == "HMP Styal"
@@ -171,9 +158,9 @@ def test_filters_start_from_the_need_and_a_person_in_custody(
 
 @pytest.mark.gui
 def test_filters_start_from_a_person_in_the_community(
-    qtbot, app, directory, community_need
+    qtbot, host, app, directory, community_need
 ) -> None:
-    dialog = open_dialog(qtbot, app, community_need.id)
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     assert dialog.setting_combo.currentData() == "community"
     assert dialog.area_combo.currentText() == "West Yorkshire"
     assert dialog.prison_combo.currentText() == ""
@@ -184,8 +171,8 @@ def test_filters_start_from_a_person_in_the_community(
 
 
 @pytest.mark.gui
-def test_clear_and_reset_filters(qtbot, app, directory, community_need) -> None:
-    dialog = open_dialog(qtbot, app, community_need.id)
+def test_clear_and_reset_filters(qtbot, host, app, directory, community_need) -> None:
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     wait_results(qtbot, dialog)
     assert dialog.category_combo.currentData() is None and dialog.age_spin.value() == 0
@@ -196,8 +183,8 @@ def test_clear_and_reset_filters(qtbot, app, directory, community_need) -> None:
 
 
 @pytest.mark.gui
-def test_changing_a_filter_searches_again(qtbot, app, directory, community_need) -> None:
-    dialog = open_dialog(qtbot, app, community_need.id)
+def test_changing_a_filter_searches_again(qtbot, host, app, directory, community_need) -> None:
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     qtbot.mouseClick(dialog.free_check, Qt.MouseButton.LeftButton)
     wait_results(qtbot, dialog)
     assert names(dialog) == ["Lighthouse Housing Advice"]
@@ -211,11 +198,11 @@ def test_changing_a_filter_searches_again(qtbot, app, directory, community_need)
 
 @pytest.mark.gui
 def test_typing_searches_and_the_table_shows_what_matters(
-    qtbot, app, directory, community_need
+    qtbot, host, app, directory, community_need
 ) -> None:
     from referral_desk.ui.service_models import STALE_COLOUR, ResultColumn
 
-    dialog = open_dialog(qtbot, app, community_need.id)
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     qtbot.keyClicks(dialog.search_edit, "tenan")
     wait_results(qtbot, dialog)
     # "tenancy" is also an Accommodation synonym, so both match; the name match ranks first.
@@ -240,7 +227,17 @@ def test_typing_searches_and_the_table_shows_what_matters(
 
 
 @pytest.mark.gui
-def test_search_runs_off_the_ui_thread(qtbot, app, directory, community_need) -> None:
+def test_the_dialog_searches_on_its_windows_worker(qtbot, host, app, community_need) -> None:
+    """It creates no worker of its own (issue 13 §1): searches queue behind the window's."""
+    from referral_desk.ui.worker import Worker
+
+    dialog = open_dialog(qtbot, host, app, community_need.id)
+    assert dialog.findChildren(Worker) == []
+    assert host.worker.is_idle()
+
+
+@pytest.mark.gui
+def test_search_runs_off_the_ui_thread(qtbot, host, app, directory, community_need) -> None:
     threads: list[threading.Thread] = []
     real = app.directory.search
 
@@ -250,7 +247,7 @@ def test_search_runs_off_the_ui_thread(qtbot, app, directory, community_need) ->
 
     app.directory.search = spy
     try:
-        dialog = open_dialog(qtbot, app, community_need.id)
+        dialog = open_dialog(qtbot, host, app, community_need.id)
         qtbot.keyClicks(dialog.search_edit, "li")
         wait_results(qtbot, dialog)
     finally:
@@ -262,7 +259,7 @@ def test_search_runs_off_the_ui_thread(qtbot, app, directory, community_need) ->
 
 @pytest.mark.gui
 def test_a_slow_search_says_so_and_typing_stays_responsive(
-    qtbot, app, directory, community_need
+    qtbot, host, app, directory, community_need
 ) -> None:
     import time
 
@@ -273,7 +270,7 @@ def test_a_slow_search_says_so_and_typing_stays_responsive(
         release.wait(5)
         return real(query)
 
-    dialog = open_dialog(qtbot, app, community_need.id)
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     app.directory.search = slow
     try:
         qtbot.keyClicks(dialog.search_edit, "tenancy")
@@ -292,8 +289,10 @@ def test_a_slow_search_says_so_and_typing_stays_responsive(
 
 
 @pytest.mark.gui
-def test_detail_pane_shows_how_to_refer_and_contact(qtbot, app, directory, community_need) -> None:
-    dialog = open_dialog(qtbot, app, community_need.id)
+def test_detail_pane_shows_how_to_refer_and_contact(
+    qtbot, host, app, directory, community_need
+) -> None:
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     qtbot.keyClicks(dialog.search_edit, "advice")
     wait_results(qtbot, dialog)
     text = dialog.detail.toPlainText()
@@ -308,11 +307,11 @@ def test_detail_pane_shows_how_to_refer_and_contact(qtbot, app, directory, commu
 
 @pytest.mark.gui
 def test_no_results_suggests_recording_the_need_as_unmet(
-    qtbot, app, directory, community_need
+    qtbot, host, app, directory, community_need
 ) -> None:
     from referral_desk.ui.find_service import FindServiceDialog
 
-    dialog = open_dialog(qtbot, app, community_need.id)
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     qtbot.keyClicks(dialog.search_edit, "zzzzqqq")
     wait_results(qtbot, dialog)
     assert names(dialog) == []
@@ -321,7 +320,7 @@ def test_no_results_suggests_recording_the_need_as_unmet(
     menu = dialog.unmet_button.menu()
     action = next(a for a in menu.actions() if a.data() == "unmet_no_service")
     action.trigger()
-    assert dialog.result() == FindServiceDialog.UNMET_RECORDED
+    qtbot.waitUntil(lambda: dialog.result() == FindServiceDialog.UNMET_RECORDED, timeout=5000)
     assert dialog.unmet_status == "unmet_no_service"
     assert app.needs.get(community_need.id).status == "unmet_no_service"
     assert app.referrals.list() == []
@@ -332,9 +331,9 @@ def test_no_results_suggests_recording_the_need_as_unmet(
 
 @pytest.mark.gui
 def test_keyboard_refers_to_the_highlighted_result_and_stores_it(
-    qtbot, app, directory, community_need
+    qtbot, host, app, directory, community_need
 ) -> None:
-    dialog = open_dialog(qtbot, app, community_need.id)
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     qtbot.keyClicks(dialog.search_edit, "lighthouse")
     wait_results(qtbot, dialog)
     found = names(dialog)
@@ -349,6 +348,7 @@ def test_keyboard_refers_to_the_highlighted_result_and_stores_it(
     chosen = {"Lighthouse Housing Advice": "advice", "Lighthouse Tenancy Support": "tenancy"}
 
     def record(rec: Any) -> None:
+        qtbot.waitUntil(lambda: rec.loaded, timeout=5000)  # it loads from the worker
         assert rec.service.name == found[1]
         assert rec.focusWidget() is rec.consent_check
         qtbot.keyClick(rec.consent_check, Qt.Key.Key_Space)
@@ -370,13 +370,14 @@ def test_keyboard_refers_to_the_highlighted_result_and_stores_it(
 
 @pytest.mark.gui
 def test_double_click_opens_the_record_dialog_and_cancel_returns_to_the_search(
-    qtbot, app, directory, community_need
+    qtbot, host, app, directory, community_need
 ) -> None:
-    dialog = open_dialog(qtbot, app, community_need.id)
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     view = dialog.table
     rect = view.visualRect(dialog.model.index(1, 0))
 
     def cancel(rec: Any) -> None:
+        qtbot.waitUntil(lambda: rec.loaded, timeout=5000)
         assert rec.service.name == names(dialog)[1]
         qtbot.mouseClick(rec.cancel_button, Qt.MouseButton.LeftButton)
 
@@ -390,15 +391,16 @@ def test_double_click_opens_the_record_dialog_and_cancel_returns_to_the_search(
 
 @pytest.mark.gui
 def test_enter_straight_after_typing_refers_to_the_new_top_hit(
-    qtbot, app, directory, community_need
+    qtbot, host, app, directory, community_need
 ) -> None:
-    dialog = open_dialog(qtbot, app, community_need.id, debounce_ms=10_000)
+    dialog = open_dialog(qtbot, host, app, community_need.id, debounce_ms=10_000)
     assert names(dialog)[0] == "Lighthouse Housing Advice"
     qtbot.keyClicks(dialog.search_edit, "tenancy")
     assert dialog.search_pending  # typing has not settled; the old list is still shown
     opened: list[str] = []
 
     def record(rec: Any) -> None:
+        qtbot.waitUntil(lambda: rec.loaded, timeout=5000)
         opened.append(rec.service.name)
         rec.reject()
 
@@ -410,8 +412,8 @@ def test_enter_straight_after_typing_refers_to_the_new_top_hit(
 
 
 @pytest.mark.gui
-def test_refer_without_a_result_explains(qtbot, app, directory, community_need) -> None:
-    dialog = open_dialog(qtbot, app, community_need.id)
+def test_refer_without_a_result_explains(qtbot, host, app, directory, community_need) -> None:
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     qtbot.keyClicks(dialog.search_edit, "zzzzqqq")
     wait_results(qtbot, dialog)
     qtbot.mouseClick(dialog.refer_button, Qt.MouseButton.LeftButton)
@@ -423,8 +425,8 @@ def test_refer_without_a_result_explains(qtbot, app, directory, community_need) 
 
 
 @pytest.mark.gui
-def test_shortcuts_move_focus(qtbot, app, directory, community_need) -> None:
-    dialog = open_dialog(qtbot, app, community_need.id)
+def test_shortcuts_move_focus(qtbot, host, app, directory, community_need) -> None:
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     qtbot.keyClick(dialog, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
     assert dialog.category_combo.hasFocus()
     qtbot.keyClick(dialog, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
@@ -455,8 +457,8 @@ def unnamed_controls(root: QWidget) -> list[str]:
 
 
 @pytest.mark.gui
-def test_every_control_has_an_accessible_name(qtbot, app, directory, community_need) -> None:
-    dialog = open_dialog(qtbot, app, community_need.id)
+def test_every_control_has_an_accessible_name(qtbot, host, app, directory, community_need) -> None:
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     assert mnemonic_clashes(dialog) == []
     assert unnamed_controls(dialog) == []
     for widget in (
@@ -494,8 +496,10 @@ def mnemonic_clashes(root: Any) -> list[str]:
 
 
 @pytest.mark.gui
-def test_wrong_details_are_reported_from_the_search(qtbot, app, directory, community_need) -> None:
-    dialog = open_dialog(qtbot, app, community_need.id)
+def test_wrong_details_are_reported_from_the_search(
+    qtbot, host, app, directory, community_need
+) -> None:
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     qtbot.keyClicks(dialog.search_edit, "tenancy")
     wait_results(qtbot, dialog)
     assert names(dialog)[0] == "Lighthouse Tenancy Support"
@@ -520,9 +524,9 @@ def test_wrong_details_are_reported_from_the_search(qtbot, app, directory, commu
 
 @pytest.mark.gui
 def test_reporting_wrong_details_without_a_result_explains(
-    qtbot, app, directory, community_need
+    qtbot, host, app, directory, community_need
 ) -> None:
-    dialog = open_dialog(qtbot, app, community_need.id)
+    dialog = open_dialog(qtbot, host, app, community_need.id)
     qtbot.keyClicks(dialog.search_edit, "zzzzqqq")
     wait_results(qtbot, dialog)
     qtbot.mouseClick(dialog.correction_button, Qt.MouseButton.LeftButton)

@@ -85,10 +85,11 @@ def test_every_control_has_an_accessible_name(qtbot, app, window, referred) -> N
     window.open_person(referred["person"].id)
     qtbot.waitUntil(window.is_settled)
     assert unnamed_controls(window) == []
+    from referral_desk.ui.consent_dialog import ConsentDialog
     from referral_desk.ui.follow_up_dialogs import FollowUpDoneDialog, RescheduleDialog
+    from referral_desk.ui.hand_over_dialog import HandOverDialog
     from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
     from referral_desk.ui.person_dialog import PersonDialog
-    from referral_desk.ui.person_view import ConsentDialog, HandOverDialog
     from referral_desk.ui.preferences import PreferencesDialog
     from referral_desk.ui.setting_dialog import SettingDialog
 

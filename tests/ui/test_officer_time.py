@@ -174,10 +174,10 @@ def report(capsys: Any, title: str, walk: Walk, system_s: float, budget: float =
     return total
 
 
-def open_find_service(qtbot: Any, app: Any, need_id: str) -> Any:
+def open_find_service(qtbot: Any, host: Any, app: Any, need_id: str) -> Any:
     from referral_desk.ui.find_service import FindServiceDialog
 
-    dialog = FindServiceDialog(app, need_id)
+    dialog = FindServiceDialog(app, need_id, host)
     qtbot.addWidget(dialog)
     with qtbot.waitExposed(dialog):
         dialog.show()
@@ -187,7 +187,7 @@ def open_find_service(qtbot: Any, app: Any, need_id: str) -> Any:
 
 
 @pytest.mark.gui
-def test_keyboard_walk_from_need_to_sent_referral(qtbot, app, need, capsys) -> None:
+def test_keyboard_walk_from_need_to_sent_referral(qtbot, host, app, need, capsys) -> None:
     walk = Walk(qtbot)
     started = time.perf_counter()
     # Opening Find a service from the selected need is one chord in the main window (Ctrl+F);
@@ -195,13 +195,14 @@ def test_keyboard_walk_from_need_to_sent_referral(qtbot, app, need, capsys) -> N
     walk.think("decide to find a service for the selected need")
     walk.keystrokes += 2
     walk.log.append("K×2 Ctrl+F (Find a service…, main window)")
-    dialog = open_find_service(qtbot, app, need.id)
+    dialog = open_find_service(qtbot, host, app, need.id)
     assert dialog.search_edit.hasFocus()
 
     walk.think("what to search for")
     walk.type(dialog.search_edit, "hous")
 
     def record(rec: Any) -> None:
+        qtbot.waitUntil(lambda: rec.loaded, timeout=5000)  # it loads from the worker
         assert rec.focusWidget() is rec.consent_check
         walk.think("confirm the person consents")
         walk.key(rec.consent_check, Qt.Key.Key_Space, label="Space (tick consent)")
@@ -226,7 +227,7 @@ def test_keyboard_walk_from_need_to_sent_referral(qtbot, app, need, capsys) -> N
 
 
 @pytest.mark.gui
-def test_mouse_walk_from_need_to_sent_referral(qtbot, app, need, capsys) -> None:
+def test_mouse_walk_from_need_to_sent_referral(qtbot, host, app, need, capsys) -> None:
     walk = Walk(qtbot)
     started = time.perf_counter()
     walk.think("decide to find a service for the selected need")
@@ -234,7 +235,7 @@ def test_mouse_walk_from_need_to_sent_referral(qtbot, app, need, capsys) -> None
     walk.pointing += 1
     walk.clicks += 1
     walk.log.append("P+BB click Find a service… (person page)")
-    dialog = open_find_service(qtbot, app, need.id)
+    dialog = open_find_service(qtbot, host, app, need.id)
 
     walk.think("what to search for")
     walk.homing += 1
@@ -244,10 +245,15 @@ def test_mouse_walk_from_need_to_sent_referral(qtbot, app, need, capsys) -> None
     qtbot.waitUntil(lambda: not dialog.search_pending, timeout=5000)
 
     def record(rec: Any) -> None:
+        qtbot.waitUntil(lambda: rec.loaded, timeout=5000)  # it loads from the worker
         walk.think("confirm the person consents")
         box = rec.consent_check
         walk.click(box, QPoint(8, box.height() // 2), "consent")
         walk.click(rec.send_button, label="Send")
+        for _ in range(500):  # saved on the worker: wait up to 5 s for the dialog to close
+            if not rec.isVisible():
+                break
+            qtbot.wait(10)
         if rec.isVisible():  # fail instead of hanging in exec()
             rec.confirm_discard = False
             rec.reject()
@@ -277,7 +283,7 @@ def test_walk_through_the_main_window(
     qtbot, app, need, window, gui, capsys, monkeypatch, tmp_path
 ) -> None:
     """The keyboard walk from the person page of the real main window, then the slip printed."""
-    from referral_desk.ui import printing as ui_printing
+    from referral_desk.ui import print_pages as ui_printing
     from referral_desk.ui.find_service import FindServiceDialog
     from referral_desk.ui.printing import PrintPreviewDialog
     from referral_desk.ui.record_referral import RecordReferralDialog
@@ -297,6 +303,7 @@ def test_walk_through_the_main_window(
         walk.type(dialog.search_edit, "hous")
 
         def record(rec: Any) -> None:
+            qtbot.waitUntil(lambda: rec.loaded, timeout=5000)  # it loads from the worker
             walk.think("confirm the person consents")
             walk.key(rec.consent_check, Qt.Key.Key_Space, label="Space (tick consent)")
             walk.key(rec.consent_check, Qt.Key.Key_Return, label="Enter (Send)")
@@ -323,6 +330,8 @@ def test_walk_through_the_main_window(
     previews: list[Any] = []
 
     def in_referral(dialog: Any) -> None:
+        qtbot.waitUntil(lambda: dialog.loaded, timeout=5000)  # it loads from the worker
+
         def in_preview(preview: Any) -> None:
             previews.append(preview)
             qtbot.waitUntil(lambda: bool(preview.pdf_bytes), timeout=10000)
@@ -343,6 +352,7 @@ def test_walk_through_the_main_window(
     seen = when_modal(ReferralDialog, in_referral)
     press_on_focus(walk, window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier, "Ctrl+O")
     wall = time.perf_counter() - started
+    gui.wait_idle(window)  # the slip is saved and noted on the worker
 
     assert seen and previews and len(printer.printers) == 1
     assert printer.output.exists() and printer.output.stat().st_size > 1000

@@ -202,3 +202,16 @@ def test_save_op_keeps_the_form_and_offers_try_again_for_a_busy_database(qtbot) 
     qtbot.waitUntil(worker.is_idle, timeout=5000)
     assert len(tries) == 2 and not dialog.isVisible()
     worker.stop()
+
+
+def test_stopping_the_worker_undoes_the_busy_cursor_of_ops_that_never_ran(qtbot) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    worker = Worker(window)
+    gate = threading.Event()
+    op(window, gate.wait).run()  # holds the worker
+    op(window, lambda: None).busy().run()  # queued behind it, never to run
+    assert QApplication.overrideCursor() is not None
+    gate.set()
+    worker.stop()
+    assert QApplication.overrideCursor() is None

@@ -15,12 +15,13 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def dialog(app: Any, qtbot: Any) -> PersonDialog:
-    widget = PersonDialog(app)
+def dialog(app: Any, qtbot: Any, host: Any) -> PersonDialog:
+    widget = PersonDialog(app, host)
     qtbot.addWidget(widget)
     widget.show()
     qtbot.waitActive(widget)
     widget.activateWindow()
+    qtbot.waitUntil(lambda: widget.loaded, timeout=5000)
     return widget
 
 

@@ -198,6 +198,7 @@ def test_release_needs_no_prison_and_custody_does(qtbot, app, gui, window, opene
 
     gui.on_next_dialog(move)
     gui.key(window, "Ctrl+Shift+T")
+    gui.wait_idle(window)  # the open referrals are counted on the worker first
     person = app.people.get(opened["person"].id)
     assert (person.setting, person.prison) == ("community", "")
     assert not [f for f in app.follow_ups.list() if f.kind == "tell_provider"]
@@ -251,6 +252,7 @@ def test_hand_over_keeps_history_and_moves_follow_ups(qtbot, app, gui, window, o
 
 def test_hand_over_with_no_colleague_explains(gui, window, opened) -> None:
     window.actions_by_name["hand_over"].trigger()
+    gui.wait_idle(window)  # the officers are read on the worker
     assert "No other officer is known yet" in window.message_bar.text()
 
 

@@ -18,13 +18,11 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QPushButton, QWidget
 from qt_helpers import FakePrintDialog
 from unlocking import connect as connect_db
 
-from referral_desk.ui import printing as ui_printing
-from referral_desk.ui.printing import (
-    PrintPreviewDialog,
-    configured_printer,
-    paint_pdf,
-    print_slips_sent_today,
-)
+from referral_desk.ui import print_pages as ui_printing
+from referral_desk.ui.ops import find_worker
+from referral_desk.ui.print_batch import print_slips_sent_today
+from referral_desk.ui.print_pages import configured_printer, paint_pdf
+from referral_desk.ui.printing import PrintPreviewDialog
 
 pytestmark = pytest.mark.gui
 
@@ -60,20 +58,36 @@ class FakeBar:
 
 
 @pytest.fixture
-def page(qtbot: Any) -> QWidget:
-    """A stand-in for the My day page inside a window that has a message bar."""
-    widget = QWidget()
-    widget.message_bar = FakeBar()  # type: ignore[attr-defined]
-    qtbot.addWidget(widget)
+def page(qtbot: Any, host: QWidget) -> QWidget:
+    """A stand-in for the My day page inside a window that has a message bar and a worker."""
+    widget = QWidget(host)
+    bar = FakeBar()
+    widget.message_bar = host.message_bar = bar  # type: ignore[attr-defined]
     return widget
 
 
-def open_preview(qtbot: Any, app: Any, reference: str, **kwargs: Any) -> PrintPreviewDialog:
-    dialog = PrintPreviewDialog(app, reference, **kwargs)
+def printed_today(qtbot: Any, app: Any, page: QWidget) -> int:
+    """Run the batch job to its end; how many slips it reports printed (0: none)."""
+    counts: list[int] = []
+    print_slips_sent_today(app, page, on_printed=counts.append)
+    settle(qtbot, page)
+    return counts[0] if counts else 0
+
+
+def settle(qtbot: Any, widget: QWidget) -> None:
+    """Wait until every job sent to the worker (making, saving, noting) has come back."""
+    qtbot.waitUntil(find_worker(widget).is_idle, timeout=10_000)
+
+
+def open_preview(
+    qtbot: Any, host: QWidget, app: Any, reference: str, **kwargs: Any
+) -> PrintPreviewDialog:
+    dialog = PrintPreviewDialog(app, reference, host, **kwargs)
     qtbot.addWidget(dialog)
     dialog.resize(800, 900)
     with qtbot.waitExposed(dialog):
         dialog.show()
+    qtbot.waitUntil(lambda: dialog.loaded, timeout=5000)
     return dialog
 
 
@@ -118,8 +132,7 @@ def test_paint_pdf_on_any_paged_device_and_stopping_early(app, referred, tmp_pat
 
 
 def test_printer_comes_from_the_settings_only_when_it_exists(app) -> None:
-    app.profile.set_local_setting("printer", "Printer That Was Unplugged")
-    printer = configured_printer(app, "A5", "Referral slip ABC-DEF")
+    printer = configured_printer("Printer That Was Unplugged", "A5", "Referral slip ABC-DEF")
     assert printer.printerName() != "Printer That Was Unplugged"
     assert printer.pageLayout().pageSize().id() == QPageSize.PageSizeId.A5
     assert printer.fullPage() and printer.docName() == "Referral slip ABC-DEF"
@@ -128,10 +141,12 @@ def test_printer_comes_from_the_settings_only_when_it_exists(app) -> None:
 # -- preview dialog --------------------------------------------------------------------------
 
 
-def test_preview_shows_pages_and_switching_size_or_document_rerenders(qtbot, app, referred) -> None:
+def test_preview_shows_pages_and_switching_size_or_document_rerenders(
+    qtbot, host, app, referred
+) -> None:
     ref = referred["referral"].reference
     app.profile.set_local_setting("page_size", "A5")
-    dialog = open_preview(qtbot, app, ref)
+    dialog = open_preview(qtbot, host, app, ref)
     assert dialog.page_size == "A5"
     assert dialog.pdf_bytes == app.printing.slip_pdf(ref, "A5")
     assert dialog.page_labels and not dialog.page_labels[0].pixmap().isNull()
@@ -145,11 +160,13 @@ def test_preview_shows_pages_and_switching_size_or_document_rerenders(qtbot, app
     assert a5_width == pytest.approx(420.9 / 72 * dpi, abs=2)
 
     dialog.size_combo.setCurrentText("A4")
+    settle(qtbot, dialog)
     assert dialog.pdf_bytes == app.printing.slip_pdf(ref, "A4")
     assert dialog.page_labels[0].width() == pytest.approx(595.3 / 72 * dpi, abs=2)
     assert "A4" in dialog.page_info.text()
 
     dialog.document_combo.setCurrentIndex(dialog.document_combo.findData("provider_form"))
+    settle(qtbot, dialog)
     assert dialog.pdf_bytes == app.printing.provider_form_pdf(ref, "A4")
     assert len(dialog.page_labels) == len(pages_in(dialog.pdf_bytes))
 
@@ -160,7 +177,7 @@ def test_preview_shows_pages_and_switching_size_or_document_rerenders(qtbot, app
 
 
 def test_save_as_pdf_writes_the_exact_bytes_and_notes_it(
-    qtbot, app, referred, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot, host, app, referred, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ref = referred["referral"].reference
     asked: list[str] = []
@@ -170,10 +187,11 @@ def test_save_as_pdf_writes_the_exact_bytes_and_notes_it(
         return str(tmp_path / "for the service"), filters  # no suffix typed
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(choose))
-    dialog = open_preview(qtbot, app, ref)
+    dialog = open_preview(qtbot, host, app, ref)
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
     qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, dialog)
 
     saved = tmp_path / "for the service.pdf"
     assert saved.read_bytes() == app.printing.slip_pdf(ref, dialog.page_size)
@@ -186,14 +204,15 @@ def test_save_as_pdf_writes_the_exact_bytes_and_notes_it(
 
 
 def test_save_that_fails_says_so_and_notes_nothing(
-    qtbot, gui, app, referred, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot, gui, host, app, referred, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "no such folder" / "slip.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: (str(target), "")))
-    dialog = open_preview(qtbot, app, referred["referral"].reference)
+    dialog = open_preview(qtbot, host, app, referred["referral"].reference)
     shown: list[str] = []
     gui.on_next_dialog(lambda box: (shown.append(box.text()), box.accept()))
     dialog.save_as_pdf()
+    settle(qtbot, dialog)
 
     assert shown and "not saved" in shown[0]
     assert not target.exists()
@@ -201,13 +220,14 @@ def test_save_that_fails_says_so_and_notes_nothing(
 
 
 def test_ctrl_p_prints_the_previewed_form_then_notes_it(
-    qtbot, app, referred, print_dialog: type[FakePrintDialog]
+    qtbot, host, app, referred, print_dialog: type[FakePrintDialog]
 ) -> None:
     ref = referred["referral"].reference
-    dialog = open_preview(qtbot, app, ref, document="provider_form")
+    dialog = open_preview(qtbot, host, app, ref, document="provider_form")
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
     qtbot.keyClick(dialog, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, dialog)
 
     assert len(print_dialog.printers) == 1
     assert len(pages_in(print_dialog.output)) == len(pages_in(dialog.pdf_bytes))
@@ -218,17 +238,18 @@ def test_ctrl_p_prints_the_previewed_form_then_notes_it(
 
 
 def test_cancelled_print_notes_nothing(
-    qtbot, app, referred, print_dialog: type[FakePrintDialog]
+    qtbot, host, app, referred, print_dialog: type[FakePrintDialog]
 ) -> None:
     print_dialog.accept = False
-    dialog = open_preview(qtbot, app, referred["referral"].reference)
+    dialog = open_preview(qtbot, host, app, referred["referral"].reference)
     dialog.print_document()
+    settle(qtbot, dialog)
     assert len(print_dialog.printers) == 1 and not print_dialog.output.exists()
     assert notes(app, referred["person"].id) == []
 
 
-def test_a_referral_that_cannot_be_printed_explains_why(qtbot, app) -> None:
-    dialog = open_preview(qtbot, app, "ZZZ-ZZZ")
+def test_a_referral_that_cannot_be_printed_explains_why(qtbot, host, app) -> None:
+    dialog = open_preview(qtbot, host, app, "ZZZ-ZZZ")
     assert dialog.message.isVisible() and dialog.message.text()
     assert not dialog.print_button.isEnabled() and not dialog.save_button.isEnabled()
     assert dialog.page_labels == []
@@ -238,7 +259,7 @@ def test_a_referral_that_cannot_be_printed_explains_why(qtbot, app) -> None:
 
 
 def test_todays_slips_are_confirmed_printed_and_each_noted(
-    gui, app, referred, page: QWidget, print_dialog: type[FakePrintDialog]
+    qtbot, gui, app, referred, page: QWidget, print_dialog: type[FakePrintDialog]
 ) -> None:
     refs = [referred["referral"].reference]
     needs = [referred["second"]] + [
@@ -254,7 +275,7 @@ def test_todays_slips_are_confirmed_printed_and_each_noted(
         gui.button(box, "Print 5 slips").click()
 
     gui.on_next_dialog(confirm)
-    assert print_slips_sent_today(app, page) == 5
+    assert printed_today(qtbot, app, page) == 5
 
     assert asked and "5" in asked[0]
     expected = pages_in(app.printing.batch_slips_pdf(refs))
@@ -266,16 +287,16 @@ def test_todays_slips_are_confirmed_printed_and_each_noted(
 
 
 def test_todays_slips_cancelled_at_the_question_print_nothing(
-    gui, app, referred, page: QWidget, print_dialog: type[FakePrintDialog]
+    qtbot, gui, app, referred, page: QWidget, print_dialog: type[FakePrintDialog]
 ) -> None:
     gui.on_next_dialog(lambda box: gui.button(box, "Cancel").click())
-    assert print_slips_sent_today(app, page) == 0
+    assert printed_today(qtbot, app, page) == 0
     assert print_dialog.printers == []
     assert notes(app, referred["person"].id) == []
 
 
-def test_no_referrals_sent_today_says_so(app, page: QWidget, print_dialog) -> None:
-    assert print_slips_sent_today(app, page) == 0
+def test_no_referrals_sent_today_says_so(qtbot, app, page: QWidget, print_dialog) -> None:
+    assert printed_today(qtbot, app, page) == 0
     kind, text = page.message_bar.messages[-1]  # type: ignore[attr-defined]
     assert kind == "info" and "No referrals were sent today" in text
     assert print_dialog.printers == []
@@ -286,32 +307,34 @@ def test_no_referrals_sent_today_says_so(app, page: QWidget, print_dialog) -> No
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
 def test_saved_pdf_is_owner_only_even_over_an_older_file(
-    qtbot, app, referred, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot, host, app, referred, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "slip.pdf"
     target.write_bytes(b"older")
     target.chmod(0o644)
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: (str(target), "")))
-    dialog = open_preview(qtbot, app, referred["referral"].reference)
+    dialog = open_preview(qtbot, host, app, referred["referral"].reference)
     dialog.save_as_pdf()
+    settle(qtbot, dialog)
     assert target.read_bytes() == dialog.pdf_bytes
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
 @pytest.mark.parametrize("name", ["referral-desk.sqlite3", "referral-desk.sqlite3-wal", "x.pdf"])
 def test_save_as_pdf_into_the_data_folder_is_refused(
-    qtbot, gui, app, referred, monkeypatch: pytest.MonkeyPatch, name: str
+    qtbot, gui, host, app, referred, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     data = app.data_path.parent
     target = data / name
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: (str(target), "")))
-    dialog = open_preview(qtbot, app, referred["referral"].reference)
+    dialog = open_preview(qtbot, host, app, referred["referral"].reference)
     # Read after the preview: making the slip notes the access in the access log (a write).
     existed = target.exists()
     before = target.read_bytes() if existed else None
     shown: list[str] = []
     gui.on_next_dialog(lambda box: (shown.append(box.text()), box.accept()))
     dialog.save_as_pdf()
+    settle(qtbot, dialog)
 
     assert shown and "not saved" in shown[0] and "data folder" in shown[0]
     if existed:
@@ -324,10 +347,11 @@ def test_save_as_pdf_into_the_data_folder_is_refused(
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
 def test_print_to_file_saves_the_document_owner_only(
-    qtbot, app, referred, print_dialog: type[FakePrintDialog]
+    qtbot, host, app, referred, print_dialog: type[FakePrintDialog]
 ) -> None:
-    dialog = open_preview(qtbot, app, referred["referral"].reference)
+    dialog = open_preview(qtbot, host, app, referred["referral"].reference)
     dialog.print_document()
+    settle(qtbot, dialog)
     assert print_dialog.output.read_bytes() == dialog.pdf_bytes  # exactly as previewed
     assert stat.S_IMODE(print_dialog.output.stat().st_mode) == 0o600
     assert sorted(p.name for p in print_dialog.output.parent.iterdir() if p.is_file()) == [
@@ -336,13 +360,13 @@ def test_print_to_file_saves_the_document_owner_only(
 
 
 def test_todays_slips_printed_to_the_database_file_are_refused(
-    gui, app, referred, page: QWidget, print_dialog: type[FakePrintDialog]
+    qtbot, gui, app, referred, page: QWidget, print_dialog: type[FakePrintDialog]
 ) -> None:
     """The batch goes through the system print dialog; "print to file" at the database must
     not replace it (Qt would write the file itself, straight over it)."""
     print_dialog.output = app.data_path
     gui.on_next_dialog(lambda box: gui.button(box, "Print 1 slip").click())
-    assert print_slips_sent_today(app, page) == 0
+    assert printed_today(qtbot, app, page) == 0
     kind, text = page.message_bar.messages[-1]  # type: ignore[attr-defined]
     assert kind == "error" and "data folder" in text
     conn = connect_db(app.data_path)  # still the encrypted database, whole

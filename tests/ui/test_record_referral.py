@@ -49,10 +49,16 @@ def need(app: Any) -> Any:
     return app.needs.log(person.id, "accommodation", "Needs a flat")
 
 
-def open_dialog(qtbot: Any, app: Any, need_id: str, service_id: str) -> Any:
+def settle(qtbot: Any, host: Any) -> None:
+    """Wait until the dialog's load or save has come back from the worker."""
+    qtbot.waitUntil(host.worker.is_idle, timeout=5000)
+
+
+def open_dialog(qtbot: Any, host: Any, app: Any, need_id: str, service_id: str) -> Any:
     from referral_desk.ui.record_referral import RecordReferralDialog
 
-    dialog = RecordReferralDialog(app, need_id, service_id)
+    dialog = RecordReferralDialog(app, need_id, service_id, host)
+    qtbot.waitUntil(lambda: dialog.loaded, timeout=5000)
     # Teardown closes widgets; a test that leaves typed data must not hang on the question.
     qtbot.addWidget(dialog, before_close_func=lambda d: setattr(d, "confirm_discard", False))
     with qtbot.waitExposed(dialog):
@@ -66,12 +72,13 @@ def open_dialog(qtbot: Any, app: Any, need_id: str, service_id: str) -> Any:
 
 
 @pytest.mark.gui
-def test_send_is_refused_until_consent_is_ticked(qtbot, app, need, service_id) -> None:
-    dialog = open_dialog(qtbot, app, need.id, service_id)
+def test_send_is_refused_until_consent_is_ticked(qtbot, host, app, need, service_id) -> None:
+    dialog = open_dialog(qtbot, host, app, need.id, service_id)
     assert dialog.focusWidget() is dialog.consent_check
     assert not dialog.send_button.isEnabled() and not dialog.draft_button.isEnabled()
     assert dialog.hint_label.isVisible() and "consent" in dialog.hint_label.text()
     qtbot.keyClick(dialog.consent_check, Qt.Key.Key_Return)  # Enter with Send disabled
+    settle(qtbot, host)
     assert dialog.isVisible() and app.referrals.list() == []
     assert dialog.save(draft=False) is False  # refused in code too, not only by the button
     assert app.referrals.list() == []
@@ -81,10 +88,10 @@ def test_send_is_refused_until_consent_is_ticked(qtbot, app, need, service_id) -
 
 @pytest.mark.gui
 def test_withdrawn_consent_is_explained_and_blocks_the_referral(
-    qtbot, app, need, service_id
+    qtbot, host, app, need, service_id
 ) -> None:
     app.people.update(need.person_id, consent_withdrawn_on="2026-02-01")
-    dialog = open_dialog(qtbot, app, need.id, service_id)
+    dialog = open_dialog(qtbot, host, app, need.id, service_id)
     assert dialog.consent_withdrawn
     assert not dialog.consent_check.isEnabled()
     assert not dialog.send_button.isEnabled() and not dialog.draft_button.isEnabled()
@@ -101,9 +108,9 @@ def test_withdrawn_consent_is_explained_and_blocks_the_referral(
 
 @pytest.mark.gui
 def test_send_stores_everything_entered_and_schedules_the_follow_up(
-    qtbot, app, need, service_id
+    qtbot, host, app, need, service_id
 ) -> None:
-    dialog = open_dialog(qtbot, app, need.id, service_id)
+    dialog = open_dialog(qtbot, host, app, need.id, service_id)
     assert dialog.method_combo.currentData() == "email"  # the service's preferred route
     qtbot.keyClick(dialog.consent_check, Qt.Key.Key_Space)
     dialog.method_combo.setCurrentIndex(dialog.method_combo.findData("phone"))
@@ -116,6 +123,7 @@ def test_send_stores_everything_entered_and_schedules_the_follow_up(
     dialog.appointment_edit.setDateTime(QDateTime(datetime(2026, 3, 10, 14, 30)))
     dialog.place_edit.setText("12 Bridge Street")
     qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, host)
 
     assert dialog.result() == dialog.DialogCode.Accepted
     ref = app.referrals.get(dialog.referral.id)
@@ -133,10 +141,11 @@ def test_send_stores_everything_entered_and_schedules_the_follow_up(
 
 
 @pytest.mark.gui
-def test_save_as_draft_keeps_a_draft_without_follow_up(qtbot, app, need, service_id) -> None:
-    dialog = open_dialog(qtbot, app, need.id, service_id)
+def test_save_as_draft_keeps_a_draft_without_follow_up(qtbot, host, app, need, service_id) -> None:
+    dialog = open_dialog(qtbot, host, app, need.id, service_id)
     qtbot.mouseClick(dialog.consent_check, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.draft_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, host)
     (ref,) = app.referrals.list()
     assert ref.status == "draft" and ref.appointment_at is None
     assert app.follow_ups.list() == []
@@ -144,9 +153,9 @@ def test_save_as_draft_keeps_a_draft_without_follow_up(qtbot, app, need, service
 
 @pytest.mark.gui
 def test_risk_information_is_separate_unticked_and_shared_only_by_choice(
-    qtbot, app, need, service_id
+    qtbot, host, app, need, service_id
 ) -> None:
-    dialog = open_dialog(qtbot, app, need.id, service_id)
+    dialog = open_dialog(qtbot, host, app, need.id, service_id)
     assert "risk" not in dialog.shared_checks
     assert not dialog.risk_check.isChecked()
     assert "not shared unless you tick" in dialog.risk_warning.text()
@@ -163,20 +172,22 @@ def test_risk_information_is_separate_unticked_and_shared_only_by_choice(
     qtbot.keyClicks(dialog.risk_edit, "No lone home visits, please.")
     assert dialog.send_button.isEnabled() and not dialog.hint_label.isVisible()
     qtbot.keyClick(dialog.consent_check, Qt.Key.Key_Return)  # Enter sends
+    settle(qtbot, host)
     ref = app.referrals.get(dialog.referral.id)
     assert ref.share_risk and "risk" in ref.shared_info
     assert ref.risk_note == "No lone home visits, please."
 
 
 @pytest.mark.gui
-def test_unticking_risk_shares_none_of_what_was_written(qtbot, app, need, service_id) -> None:
-    dialog = open_dialog(qtbot, app, need.id, service_id)
+def test_unticking_risk_shares_none_of_what_was_written(qtbot, host, app, need, service_id) -> None:
+    dialog = open_dialog(qtbot, host, app, need.id, service_id)
     dialog.consent_check.setChecked(True)
     dialog.risk_check.setChecked(True)
     qtbot.keyClicks(dialog.risk_edit, "Written then thought better of")
     dialog.risk_check.setChecked(False)
     assert not dialog.risk_edit.isVisible()
     qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, host)
     ref = app.referrals.get(dialog.referral.id)
     assert not ref.share_risk and ref.risk_note == "" and "risk" not in ref.shared_info
 
@@ -185,9 +196,9 @@ def test_unticking_risk_shares_none_of_what_was_written(qtbot, app, need, servic
 
 
 @pytest.mark.gui
-def test_second_open_referral_needs_confirmation(qtbot, app, need, service_id) -> None:
+def test_second_open_referral_needs_confirmation(qtbot, host, app, need, service_id) -> None:
     first = app.referrals.make(need.id, service_id, consent=True)
-    dialog = open_dialog(qtbot, app, need.id, service_id)
+    dialog = open_dialog(qtbot, host, app, need.id, service_id)
     assert [r.reference for r in dialog.duplicates] == [first.reference]
     texts = " ".join(label.text() for label in dialog.findChildren(type(dialog.hint_label)))
     assert f"already an open referral for this person to this service: {first.reference}" in texts
@@ -196,28 +207,32 @@ def test_second_open_referral_needs_confirmation(qtbot, app, need, service_id) -
     questions: list[str] = []
     seen = when_modal(QMessageBox, answer("Cancel", questions))
     qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, host)
     assert seen and "already an open referral" in questions[0]
     assert dialog.isVisible() and len(app.referrals.list()) == 1
 
     seen = when_modal(QMessageBox, answer("Make another referral"))
     qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, host)
     assert seen and not dialog.isVisible()
     assert len(app.referrals.list()) == 2
     assert dialog.referral.warnings  # the service agrees it is a second one
 
 
 @pytest.mark.gui
-def test_closed_referral_to_the_same_service_is_no_duplicate(qtbot, app, need, service_id) -> None:
+def test_closed_referral_to_the_same_service_is_no_duplicate(
+    qtbot, host, app, need, service_id
+) -> None:
     first = app.referrals.make(need.id, service_id, consent=True)
     app.referrals.record_status(first.id, "declined", reason="no_capacity")
-    dialog = open_dialog(qtbot, app, need.id, service_id)
+    dialog = open_dialog(qtbot, host, app, need.id, service_id)
     assert dialog.duplicates == []
 
 
 @pytest.mark.gui
-def test_a_defunct_service_cannot_be_referred_to(qtbot, app, need) -> None:
+def test_a_defunct_service_cannot_be_referred_to(qtbot, host, app, need) -> None:
     defunct = add_service(app, "Old Project", status="defunct")
-    dialog = open_dialog(qtbot, app, need.id, defunct)
+    dialog = open_dialog(qtbot, host, app, need.id, defunct)
     dialog.consent_check.setChecked(True)
     assert not dialog.send_button.isEnabled()
     assert "not taking referrals" in dialog.hint_label.text()
@@ -228,8 +243,8 @@ def test_a_defunct_service_cannot_be_referred_to(qtbot, app, need) -> None:
 
 
 @pytest.mark.gui
-def test_closing_with_typed_content_asks_first(qtbot, app, need, service_id) -> None:
-    dialog = open_dialog(qtbot, app, need.id, service_id)
+def test_closing_with_typed_content_asks_first(qtbot, host, app, need, service_id) -> None:
+    dialog = open_dialog(qtbot, host, app, need.id, service_id)
     qtbot.keyClicks(dialog.availability_edit, "Afternoons")
 
     questions: list[str] = []
@@ -246,17 +261,17 @@ def test_closing_with_typed_content_asks_first(qtbot, app, need, service_id) -> 
 
 
 @pytest.mark.gui
-def test_closing_an_untouched_form_does_not_ask(qtbot, app, need, service_id) -> None:
-    dialog = open_dialog(qtbot, app, need.id, service_id)
+def test_closing_an_untouched_form_does_not_ask(qtbot, host, app, need, service_id) -> None:
+    dialog = open_dialog(qtbot, host, app, need.id, service_id)
     qtbot.keyClick(dialog.consent_check, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
 
 
 @pytest.mark.gui
-def test_every_control_has_an_accessible_name(qtbot, app, need, service_id) -> None:
+def test_every_control_has_an_accessible_name(qtbot, host, app, need, service_id) -> None:
     from PySide6.QtWidgets import QAbstractButton, QWidget
 
-    dialog = open_dialog(qtbot, app, need.id, service_id)
+    dialog = open_dialog(qtbot, host, app, need.id, service_id)
     assert mnemonic_clashes(dialog) == []
     for widget in dialog.findChildren(QWidget):
         focusable = widget.focusPolicy() != Qt.FocusPolicy.NoFocus

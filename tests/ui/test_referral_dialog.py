@@ -72,10 +72,16 @@ def referral_in(app: Any, need: Any, service_id: str, state: ReferralState) -> A
     return ref
 
 
-def open_dialog(qtbot: Any, app: Any, ref_or_id: str) -> Any:
+def settle(qtbot: Any, host: Any) -> None:
+    """Wait until the dialog's load or save has come back from the worker."""
+    qtbot.waitUntil(host.worker.is_idle, timeout=5000)
+
+
+def open_dialog(qtbot: Any, host: Any, app: Any, ref_or_id: str) -> Any:
     from referral_desk.ui.referral_dialog import ReferralDialog
 
-    dialog = ReferralDialog(app, ref_or_id)
+    dialog = ReferralDialog(app, ref_or_id, host)
+    qtbot.waitUntil(lambda: dialog.loaded, timeout=5000)
     qtbot.addWidget(dialog, before_close_func=lambda d: setattr(d, "confirm_discard", False))
     with qtbot.waitExposed(dialog):
         dialog.show()
@@ -96,9 +102,9 @@ def click_state(qtbot: Any, dialog: Any, state: ReferralState) -> None:
 
 
 @pytest.mark.gui
-def test_header_details_and_history_are_shown(qtbot, app, need, service_id) -> None:
+def test_header_details_and_history_are_shown(qtbot, host, app, need, service_id) -> None:
     ref = referral_in(app, need, service_id, S.ACKNOWLEDGED)
-    dialog = open_dialog(qtbot, app, ref.reference)  # by short reference as well as id
+    dialog = open_dialog(qtbot, host, app, ref.reference)  # by short reference as well as id
     assert dialog.reference_label.text() == ref.reference
     assert dialog.reference_label.font().pointSizeF() > dialog.font().pointSizeF() * 2
     assert dialog.status_label.text() == "Acknowledged"
@@ -126,9 +132,9 @@ def test_header_details_and_history_are_shown(qtbot, app, need, service_id) -> N
 
 @pytest.mark.gui
 @pytest.mark.parametrize("state", list(ReferralState), ids=lambda s: s.value)
-def test_only_legal_next_steps_are_offered(qtbot, app, need, service_id, state) -> None:
+def test_only_legal_next_steps_are_offered(qtbot, host, app, need, service_id, state) -> None:
     ref = referral_in(app, need, service_id, state)
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     assert offered(dialog) == allowed_next(state)
     closed = not allowed_next(state)
     assert dialog.closed_label.isVisibleTo(dialog) == closed
@@ -139,9 +145,9 @@ def test_only_legal_next_steps_are_offered(qtbot, app, need, service_id, state) 
 
 
 @pytest.mark.gui
-def test_decline_needs_a_reason_from_the_decline_list(qtbot, app, need, service_id) -> None:
+def test_decline_needs_a_reason_from_the_decline_list(qtbot, host, app, need, service_id) -> None:
     ref = referral_in(app, need, service_id, S.SENT)
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     assert not dialog.reason_combo.isVisibleTo(dialog)
     click_state(qtbot, dialog, S.DECLINED)
     assert dialog.reason_combo.isVisibleTo(dialog)
@@ -155,6 +161,7 @@ def test_decline_needs_a_reason_from_the_decline_list(qtbot, app, need, service_
     qtbot.keyClicks(dialog.note_edit, "Full until April")
     assert dialog.record_button.isEnabled()
     qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, host)
 
     stored = app.referrals.get(ref.id)
     assert stored.status == "declined"
@@ -174,10 +181,10 @@ def test_decline_needs_a_reason_from_the_decline_list(qtbot, app, need, service_
 
 @pytest.mark.gui
 def test_accept_with_appointment_schedules_the_attendance_check(
-    qtbot, app, need, service_id
+    qtbot, host, app, need, service_id
 ) -> None:
     ref = referral_in(app, need, service_id, S.SENT)
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     click_state(qtbot, dialog, S.ACCEPTED)
     assert dialog.appointment_widget.isVisibleTo(dialog)
     assert not dialog.appointment_edit.isEnabled()
@@ -185,6 +192,7 @@ def test_accept_with_appointment_schedules_the_attendance_check(
     dialog.appointment_edit.setDateTime(QDateTime(datetime(2026, 3, 6, 11, 0)))  # a Friday
     dialog.place_edit.setText("Bridge Street office")
     qtbot.keyClick(dialog.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, host)
 
     stored = app.referrals.get(ref.id)
     assert stored.status == "accepted"
@@ -196,9 +204,9 @@ def test_accept_with_appointment_schedules_the_attendance_check(
 
 
 @pytest.mark.gui
-def test_complete_needs_an_outcome_and_meets_the_need(qtbot, app, need, service_id) -> None:
+def test_complete_needs_an_outcome_and_meets_the_need(qtbot, host, app, need, service_id) -> None:
     ref = referral_in(app, need, service_id, S.STARTED)
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     click_state(qtbot, dialog, S.COMPLETED)
     assert dialog.outcome_widget.isVisibleTo(dialog)
     assert not dialog.record_button.isEnabled()
@@ -206,6 +214,7 @@ def test_complete_needs_an_outcome_and_meets_the_need(qtbot, app, need, service_
     dialog.outcome_combo.setCurrentIndex(dialog.outcome_combo.findData("achieved"))
     qtbot.keyClicks(dialog.outcome_note_edit, "Tenancy signed")
     qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, host)
 
     stored = app.referrals.get(ref.id)
     assert (stored.status, stored.outcome, stored.outcome_note) == (
@@ -219,15 +228,16 @@ def test_complete_needs_an_outcome_and_meets_the_need(qtbot, app, need, service_
 
 
 @pytest.mark.gui
-def test_whole_lifecycle_by_keyboard(qtbot, app, need, service_id) -> None:
+def test_whole_lifecycle_by_keyboard(qtbot, host, app, need, service_id) -> None:
     ref = referral_in(app, need, service_id, S.DRAFT)
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     for state in (S.SENT, S.ACKNOWLEDGED, S.ACCEPTED, S.STARTED):
         button = dialog._state_buttons[state]
         button.setFocus()
         qtbot.keyClick(button, Qt.Key.Key_Space)
         assert dialog.selected_state() == state
         qtbot.keyClick(button, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        settle(qtbot, host)
         assert app.referrals.get(ref.id).status == state.value
     stored = app.referrals.get(ref.id)
     assert [h.to_status for h in stored.history] == [
@@ -241,14 +251,15 @@ def test_whole_lifecycle_by_keyboard(qtbot, app, need, service_id) -> None:
 
 
 @pytest.mark.gui
-def test_withdraw_from_draft_uses_the_withdraw_reasons(qtbot, app, need, service_id) -> None:
+def test_withdraw_from_draft_uses_the_withdraw_reasons(qtbot, host, app, need, service_id) -> None:
     ref = referral_in(app, need, service_id, S.DRAFT)
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     click_state(qtbot, dialog, S.WITHDRAWN)
     reasons = [dialog.reason_combo.itemData(i) for i in range(1, dialog.reason_combo.count())]
     assert "made_by_mistake" in reasons and "no_capacity" not in reasons
     dialog.reason_combo.setCurrentIndex(dialog.reason_combo.findData("made_by_mistake"))
     assert dialog.record()
+    settle(qtbot, host)
     assert app.referrals.get(ref.id).status == "withdrawn"
 
 
@@ -256,16 +267,20 @@ def test_withdraw_from_draft_uses_the_withdraw_reasons(qtbot, app, need, service
 
 
 @pytest.mark.gui
-def test_delete_asks_first_and_cancel_keeps_the_referral(qtbot, app, need, service_id) -> None:
+def test_delete_asks_first_and_cancel_keeps_the_referral(
+    qtbot, host, app, need, service_id
+) -> None:
     ref = referral_in(app, need, service_id, S.SENT)
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     seen = when_modal(QMessageBox, answer("Cancel"))
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, host)
     assert seen and dialog.isVisible()
     assert app.referrals.get(ref.id).status == "sent"
 
     seen = when_modal(QMessageBox, answer("Delete referral"))
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, host)
     assert seen and not dialog.isVisible() and dialog.deleted
     assert dialog.result() == dialog.DialogCode.Accepted
     with pytest.raises(NotFound):
@@ -274,9 +289,9 @@ def test_delete_asks_first_and_cancel_keeps_the_referral(qtbot, app, need, servi
 
 
 @pytest.mark.gui
-def test_closing_with_an_unrecorded_step_asks_first(qtbot, app, need, service_id) -> None:
+def test_closing_with_an_unrecorded_step_asks_first(qtbot, host, app, need, service_id) -> None:
     ref = referral_in(app, need, service_id, S.SENT)
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     click_state(qtbot, dialog, S.ACKNOWLEDGED)
     seen = when_modal(QMessageBox, answer("Cancel"))
     qtbot.keyClick(dialog.note_edit, Qt.Key.Key_Escape)
@@ -289,19 +304,19 @@ def test_closing_with_an_unrecorded_step_asks_first(qtbot, app, need, service_id
 
 @pytest.mark.gui
 def test_close_without_changes_does_not_ask_and_reports_changes(
-    qtbot, app, need, service_id
+    qtbot, host, app, need, service_id
 ) -> None:
     ref = referral_in(app, need, service_id, S.SENT)
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible() and dialog.result() == dialog.DialogCode.Rejected
     assert not dialog.changed
 
 
 @pytest.mark.gui
-def test_print_slip_opens_the_preview(qtbot, app, need, service_id) -> None:
+def test_print_slip_opens_the_preview(qtbot, host, app, need, service_id) -> None:
     ref = referral_in(app, need, service_id, S.SENT)
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     titles: list[str] = []
 
     def close(preview: Any) -> None:
@@ -315,11 +330,11 @@ def test_print_slip_opens_the_preview(qtbot, app, need, service_id) -> None:
 
 
 @pytest.mark.gui
-def test_every_control_has_an_accessible_name(qtbot, app, need, service_id) -> None:
+def test_every_control_has_an_accessible_name(qtbot, host, app, need, service_id) -> None:
     from PySide6.QtWidgets import QAbstractButton, QWidget
 
     ref = referral_in(app, need, service_id, S.SENT)
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     click_state(qtbot, dialog, S.ACCEPTED)
     assert mnemonic_clashes(dialog) == []
     for widget in dialog.findChildren(QWidget):
@@ -348,14 +363,10 @@ def mnemonic_clashes(root: Any) -> list[str]:
 
 @pytest.mark.gui
 def test_a_correction_to_the_service_is_reported_from_the_referral(
-    qtbot, app, need, service_id
+    qtbot, host, app, need, service_id
 ) -> None:
     ref = referral_in(app, need, service_id, S.SENT)
-    dialog = open_dialog(qtbot, app, ref.id)
-    from referral_desk.ui.worker import Worker
-
-    worker = Worker(dialog)  # the window's worker: the correction dialog runs on it (ui.ops)
-    qtbot.addWidget(dialog, before_close_func=lambda _w: _stop(qtbot, worker))
+    dialog = open_dialog(qtbot, host, app, ref.id)
 
     from referral_desk.ui.correction_dialog import ReportCorrectionDialog
 
@@ -380,11 +391,13 @@ def test_a_correction_to_the_service_is_reported_from_the_referral(
 
 
 @pytest.mark.gui
-def test_shared_risk_information_is_shown_with_its_words(qtbot, app, need, service_id) -> None:
+def test_shared_risk_information_is_shown_with_its_words(
+    qtbot, host, app, need, service_id
+) -> None:
     ref = app.referrals.make(
         need.id, service_id, consent=True, share_risk=True, risk_note="No lone home visits"
     )
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     form = dialog.details_form
     details = {
         form.itemAt(r, form.ItemRole.LabelRole).widget().text(): form.itemAt(
@@ -399,7 +412,7 @@ def test_shared_risk_information_is_shown_with_its_words(qtbot, app, need, servi
 
 
 @pytest.mark.gui
-def test_details_wrap_whole_instead_of_being_cut(qtbot, app, need, service_id) -> None:
+def test_details_wrap_whole_instead_of_being_cut(qtbot, host, app, need, service_id) -> None:
     """'Shared: Name, Needs being' and an appointment without its place were cut off."""
     from screen_checks import label_problems
 
@@ -413,7 +426,7 @@ def test_details_wrap_whole_instead_of_being_cut(qtbot, app, need, service_id) -
         appointment_at=datetime(2026, 12, 7, 10, 0),
         appointment_place="Lighthouse drop-in centre, 14 Harbour Street (side door, ring the bell)",
     )
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     assert label_problems(dialog) == []
     values = [label.text() for label in dialog.details_scroll.findChildren(QLabel)]
     assert any("Needs being referred" in v for v in values)
@@ -422,15 +435,9 @@ def test_details_wrap_whole_instead_of_being_cut(qtbot, app, need, service_id) -
 
 @pytest.mark.gui
 def test_the_suggested_appointment_is_the_next_working_day_not_a_saturday(
-    qtbot, app, need, service_id
+    qtbot, host, app, need, service_id
 ) -> None:
     ref = referral_in(app, need, service_id, S.SENT)
     app.clock.fixed_today = date(2026, 3, 6)  # a Friday
-    dialog = open_dialog(qtbot, app, ref.id)
+    dialog = open_dialog(qtbot, host, app, ref.id)
     assert dialog.appointment_edit.dateTime().toPython() == datetime(2026, 3, 9, 10, 0)
-
-
-def _stop(qtbot: Any, worker: Any) -> None:
-    """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
-    qtbot.waitUntil(worker.is_idle, timeout=10_000)
-    worker.stop()
