@@ -37,6 +37,7 @@ from referral_desk.services.directory_admin import (
     ImportReport,
 )
 from referral_desk.services.dto import ServiceView
+from referral_desk.ui import palette
 from referral_desk.ui.correction_dialog import ask_for_correction
 from referral_desk.ui.directory_dialogs import CapacityDialog, PrecheckDialog, StatusDialog
 from referral_desk.ui.directory_hsds import HsdsExchange, ImportPreviewDialog
@@ -98,7 +99,10 @@ class DirectoryPage(DirectoryTabs, HsdsExchange, QWidget):
         self.note = QLabel(READ_ONLY_NOTE)
         self.note.setWordWrap(True)
         self.note.setAccessibleName("Read-only note")
-        self.note.setStyleSheet("background: #fff4d6; border: 1px solid #c9a227; padding: 4px;")
+        self.note.setStyleSheet(
+            f"background: {palette.NOTICE_BACKGROUND};"
+            f" border: 1px solid {palette.NOTICE_BORDER}; padding: 4px;"
+        )
         self.result = QLabel("")
         self.result.setWordWrap(True)
         self.result.setAccessibleName("Directory result")
@@ -260,7 +264,7 @@ class DirectoryPage(DirectoryTabs, HsdsExchange, QWidget):
         if bar is not None:
             bar.show_message(text, kind="error" if error else "info")
             return
-        colour = "#b00020" if error else "#0b2c4f"
+        colour = palette.ERROR if error else palette.INFO_TEXT
         self.result.setStyleSheet(f"color: {colour};")
         self.result.setText(text)
         self.result.setAccessibleDescription(text)

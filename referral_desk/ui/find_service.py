@@ -51,6 +51,7 @@ from referral_desk.services.dto import (
     ReferralView,
     SearchResult,
 )
+from referral_desk.ui import palette
 from referral_desk.ui.elided import ElidedLabel
 from referral_desk.ui.find_service_filters import (
     RESULT_LIMIT,
@@ -394,7 +395,7 @@ class FindServiceDialog(SearchFilters, QDialog):
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         self.status_label.setText(text)
-        self.status_label.setStyleSheet("color: #b00020;" if error else "")
+        self.status_label.setStyleSheet(f"color: {palette.ERROR};" if error else "")
         self.status_label.setAccessibleDescription(text)
 
     # --- results and detail ------------------------------------------------------------------

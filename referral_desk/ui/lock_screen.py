@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from referral_desk.ui import palette
+
 
 class LockScreen(QWidget):
     """What the main window shows while locked: nothing about anyone, a passphrase field.
@@ -67,7 +69,7 @@ class LockScreen(QWidget):
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Unlock error")
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(f"color: {palette.ERROR};")
         self.error.hide()
         box.addWidget(self.error)
         box.addWidget(self._recovery_box())

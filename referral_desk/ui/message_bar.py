@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from referral_desk.ui import palette
 from referral_desk.ui.widgets import named
 
 
@@ -53,10 +54,7 @@ class MessageBar(QFrame):
         self, text: str, *, kind: str = "info", action: str = "", callback=None
     ) -> None:
         self.kind = kind
-        colours = {
-            "error": "background: #fde7e9; border: 1px solid #b00020; color: #5c0011;",
-            "info": "background: #e6f1fb; border: 1px solid #1d5fa8; color: #0b2c4f;",
-        }[kind]
+        colours = palette.banner_style(kind)
         self.setStyleSheet(f"QFrame#messageBar {{ {colours} border-radius: 4px; }}")
         self.label.setText(text)
         self.label.setAccessibleDescription(text)

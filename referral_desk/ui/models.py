@@ -27,13 +27,14 @@ from referral_desk.services.dto import (
     ReferralView,
     TimelineEvent,
 )
+from referral_desk.ui import palette
 from referral_desk.ui.tables import Column, Index, RecordTableModel, day_number, text_key
 from referral_desk.ui.widgets import fmt_date, fmt_datetime
 
-RED = QColor("#b00020")
-AMBER = QColor("#8a5300")
-GREEN = QColor("#1b6e20")
-GREY = QColor("#6b6b6b")
+RED = QColor(palette.ERROR)
+AMBER = QColor(palette.WARNING)
+GREEN = QColor(palette.GOOD)
+GREY = QColor(palette.MUTED)
 
 
 # -- people -----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import FollowUpView, PersonView, ReferralView
 from referral_desk.services.my_day import MyDay
+from referral_desk.ui import palette
 from referral_desk.ui.follow_up_dialogs import FollowUpDoneDialog, RescheduleDialog
 from referral_desk.ui.models import FollowUpTableModel, ReferralsTableModel, ReleasesTableModel
 from referral_desk.ui.ops import op
@@ -222,7 +223,9 @@ class MyDayPage(QWidget):
             button.setAccessibleName(f"{text.replace('&', '')}: {counts[key]}")
         overdue = self.group_buttons["overdue"]
         overdue.setStyleSheet(
-            "QPushButton { color: #b00020; font-weight: bold; }" if counts["overdue"] else ""
+            f"QPushButton {{ color: {palette.ERROR}; font-weight: bold; }}"
+            if counts["overdue"]
+            else ""
         )
         self.empty_label.setVisible(not rows)
         for view, empty, count in (

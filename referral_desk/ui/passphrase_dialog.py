@@ -10,9 +10,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from referral_desk.domain.passphrase import MIN_LENGTH, passphrase_strength
+from referral_desk.ui import palette
 from referral_desk.ui.widgets import FieldError, named, save_cancel_buttons
 
-STRENGTH_COLOURS = {0: "#b00020", 1: "#b00020", 2: "#8a5300", 3: "#1b6e20"}
+STRENGTH_COLOURS = {0: palette.ERROR, 1: palette.ERROR, 2: palette.WARNING, 3: palette.GOOD}
 
 
 class StrengthLabel(QLabel):

@@ -24,6 +24,7 @@ from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, nor
 from referral_desk.domain.people import validate_date_of_birth
 from referral_desk.services.app_services import AppServices
 from referral_desk.services.dto import PersonView
+from referral_desk.ui import palette
 from referral_desk.ui.elided import breakable
 from referral_desk.ui.messages import show_save_error
 from referral_desk.ui.ops import op
@@ -50,8 +51,8 @@ class PersonChecks:
         panel = QFrame()
         panel.setObjectName("duplicatePanel")
         panel.setStyleSheet(
-            "QFrame#duplicatePanel { background: #fff4e0; border: 1px solid #b36b00;"
-            " border-radius: 4px; }"
+            f"QFrame#duplicatePanel {{ background: {palette.WARNING_BACKGROUND};"
+            f" border: 1px solid {palette.WARNING_BORDER}; border-radius: 4px; }}"
         )
         layout = QHBoxLayout(panel)
         self.duplicate_label = QLabel()

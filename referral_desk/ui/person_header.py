@@ -21,6 +21,7 @@ from referral_desk.domain.people import age_on
 from referral_desk.services.dto import (
     PersonView,
 )
+from referral_desk.ui import palette
 from referral_desk.ui.elided import ElidedLabel, breakable
 from referral_desk.ui.models import cohort_text, setting_text
 from referral_desk.ui.my_day import (
@@ -109,7 +110,7 @@ class PersonHeader:
             )
         self.banner_label.setText(" ".join(warnings))
         self.banner.setStyleSheet(
-            "QFrame#personBanner { background: #fff4e0; border: 1px solid #b36b00;"
-            " border-radius: 4px; }"
+            f"QFrame#personBanner {{ background: {palette.WARNING_BACKGROUND};"
+            f" border: 1px solid {palette.WARNING_BORDER}; border-radius: 4px; }}"
         )
         self.banner.setVisible(bool(warnings))

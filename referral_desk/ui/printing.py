@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import DomainError
+from referral_desk.ui import palette
 from referral_desk.ui.file_dialogs import PDF_FOLDER, remember_folder, start_path
 from referral_desk.ui.messages import error_text, show_error
 from referral_desk.ui.ops import op
@@ -58,7 +59,7 @@ from referral_desk.ui.print_pages import (
 from referral_desk.ui.widgets import named
 
 PAGE_GAP = 18  # pixels between pages in the preview
-BACKDROP = "#5f676c"  # dark grey behind the pages, so white paper stands out
+BACKDROP = palette.BACKDROP
 SETTINGS_LAST_DIR = PDF_FOLDER
 PREVIEW_KIND = "print-preview"
 """Switching document or size again before the last one arrived: only the newest is shown."""

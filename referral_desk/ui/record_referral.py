@@ -39,6 +39,7 @@ from referral_desk.domain.service_rules import is_unusable
 from referral_desk.services.dto import (
     ReferralView,
 )
+from referral_desk.ui import palette
 from referral_desk.ui.elided import ElidedLabel, breakable, limit_combo
 from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import confirm, show_error, show_save_error
@@ -211,7 +212,7 @@ class RecordReferralDialog(ReferralNotices, QDialog):
             "provider needs to keep people safe, and record why in a case note."
         )
         self.risk_warning.setWordWrap(True)
-        self.risk_warning.setStyleSheet("color: #7a4b00;")
+        self.risk_warning.setStyleSheet(f"color: {palette.CAUTION};")
         named(self.risk_warning, "Risk information warning")
         layout.addWidget(self.risk_warning)
 

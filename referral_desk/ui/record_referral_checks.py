@@ -25,17 +25,12 @@ from referral_desk.services.dto import (
     ReferralView,
     ServiceView,
 )
+from referral_desk.ui import palette
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.widgets import fmt_date, named
 
 if TYPE_CHECKING:
     from referral_desk.services.app_services import AppServices
-
-_BANNER_STYLES = {
-    "error": "background:#fde7e9; border:1px solid #b00020; color:#5c0011;",
-    "warning": "background:#fff4e0; border:1px solid #8a5300; color:#4a2c00;",
-    "info": "background:#e6f1fb; border:1px solid #1d5fa8; color:#0b2c4f;",
-}
 
 
 def banner(text: str, kind: str, name: str) -> QLabel:
@@ -43,7 +38,9 @@ def banner(text: str, kind: str, name: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setStyleSheet(f"QLabel {{ {_BANNER_STYLES[kind]} border-radius:4px; padding:6px; }}")
+    label.setStyleSheet(
+        f"QLabel {{ {palette.banner_style(kind)} border-radius: 4px; padding: 6px; }}"
+    )
     named(label, name)
     label.setAccessibleDescription(text)
     return label

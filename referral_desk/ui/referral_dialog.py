@@ -37,6 +37,7 @@ from referral_desk.domain.errors import NotFound
 from referral_desk.domain.lifecycle import REASON_LISTS
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralState
 from referral_desk.services.dto import ReferralView
+from referral_desk.ui import palette
 from referral_desk.ui.elided import ElidedLabel, breakable
 from referral_desk.ui.lock import exec_dialog
 from referral_desk.ui.messages import confirm, error_text
@@ -51,9 +52,9 @@ if TYPE_CHECKING:
 
 
 STATUS_COLOURS = {
-    "open": ("#e6f1fb", "#0b2c4f"),
-    "good": ("#e4f3e5", "#1b4d1f"),
-    "bad": ("#fde7e9", "#5c0011"),
+    "open": (palette.INFO_BACKGROUND, palette.INFO_TEXT),
+    "good": (palette.GOOD_BACKGROUND, palette.GOOD_TEXT),
+    "bad": (palette.ERROR_BACKGROUND, palette.ERROR_TEXT),
 }
 
 

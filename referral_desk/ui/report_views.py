@@ -30,13 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.reports.model import ChartData, ReportTable
+from referral_desk.ui import palette
 from referral_desk.ui.elided import full_text_tip
 from referral_desk.ui.tables import SORT_ROLE, TOTAL_ROLE
 
 __all__ = ["SORT_ROLE", "BarChart", "ReportTableModel", "TotalsLastProxy"]
 
 
-SERIES_COLOURS = ("#1f5f99", "#d9822b", "#3a8f4b", "#9b3a8f", "#7a7a7a", "#b8a12a")
+SERIES_COLOURS = palette.SERIES
 
 
 def _text(value: Any) -> str:

@@ -29,11 +29,12 @@ from referral_desk.domain.vocabularies import (
     capacity_value,
 )
 from referral_desk.services.dto import SearchResult, ServiceView, StatusChangeView
+from referral_desk.ui import palette
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.tables import SERVICE_ID_ROLE, SERVICE_ROLE, SORT_ROLE, STALE_ROLE
 
-STALE_COLOUR = QColor("#9b1c1c")  # dark red: 7:1 contrast on white, still readable when printed
-NOT_ACCEPTING_COLOUR = QColor("#7a4b00")
+STALE_COLOUR = QColor(palette.STALE)
+NOT_ACCEPTING_COLOUR = QColor(palette.CAUTION)
 
 _Index = QModelIndex | QPersistentModelIndex
 

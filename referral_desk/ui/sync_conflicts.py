@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import NotFound
+from referral_desk.ui import palette
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.models import kind_label as follow_up_kind_label
 from referral_desk.ui.ops import op
@@ -242,7 +243,7 @@ class ConflictsDialog(QDialog):
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet("color: #b00020;" if error else "color: #1b6e20;")
+        self.status.setStyleSheet(f"color: {palette.ERROR if error else palette.GOOD};")
         self.status.setAccessibleDescription(text)
 
     # -- selection and keeping --------------------------------------------------------------

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from referral_desk.services.passphrase_store import is_passphrase_refusal
 from referral_desk.services.sync import RefusedFile
+from referral_desk.ui import palette
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.ops import op
 from referral_desk.ui.sync_conflicts import ConflictsDialog
@@ -132,7 +133,7 @@ class ExchangeDialog(QDialog):
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setTextFormat(Qt.TextFormat.PlainText)
-        self.notes.setStyleSheet("color: #5c3b00;")
+        self.notes.setStyleSheet(f"color: {palette.NOTE};")
         named(self.notes, "Needs attention")
         layout.addWidget(self.notes)
 
@@ -406,7 +407,7 @@ class ExchangeDialog(QDialog):
             message += " (The passphrase remembered on this computer was used.)"
         self.error_message = message
         self.heading.setText("Refused")
-        self.message.setStyleSheet("color: #b00020;")
+        self.message.setStyleSheet(f"color: {palette.ERROR};")
         self.message.setText(message)
         self.message.setAccessibleDescription(message)
         self.counts_label.hide()

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.dates import EXAMPLE, MAX_LENGTH, format_long, parse_typed_date
 from referral_desk.domain.errors import ValidationError
+from referral_desk.ui import palette
 from referral_desk.ui.elided import limit_combo
 from referral_desk.ui.lock import exec_dialog
 
@@ -281,7 +282,7 @@ class FieldError(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("fieldError")
-        self.setStyleSheet("color: #b00020;")
+        self.setStyleSheet(f"color: {palette.ERROR};")
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setAccessibleName("Field error")
@@ -325,11 +326,11 @@ class Badge(QLabel):
     def set_count(self, count: int) -> None:
         self.setText(str(count))
         if count and self._alert:
-            colours = "background: #b00020; color: white;"
+            colours = f"background: {palette.ERROR}; color: white;"
         elif count:
-            colours = "background: #1d5fa8; color: white;"
+            colours = f"background: {palette.INFO}; color: white;"
         else:
-            colours = "background: #d8dde3; color: #333;"
+            colours = f"background: {palette.NEUTRAL_BACKGROUND}; color: {palette.NEUTRAL_TEXT};"
         self.setStyleSheet(
             f"QLabel {{ {colours} border-radius: 9px; padding: 1px 7px; font-weight: bold; }}"
         )
