@@ -274,10 +274,6 @@ class SyncEngine:
         source = Source(path.name, lambda: self.unlock_file(path, passphrase))
         return self._importer(dry_run=dry_run, strict=True).run([source])
 
-    def import_bytes(self, data: bytes, passphrase: str, *, dry_run: bool = False) -> ImportSummary:
-        source = Source("bundle", lambda: bfmt.open_bytes(data, passphrase, self.keys))
-        return self._importer(dry_run=dry_run, strict=True).run([source])
-
     def finish_interrupted(self) -> ImportSummary | None:
         """Finish an import that a crash or kill cut short (or undo one cut short while its
         files were still being read). None when there was none, or when another import is

@@ -6,9 +6,6 @@ result or exception is sent back with a Qt signal, which Qt queues onto the UI t
 the receiving object lives there. Callbacks therefore always run on the UI thread and may touch
 widgets.
 
-`synchronous=True` runs the function in the caller's thread but still delivers through the same
-signal (a direct connection then), so tests that use it exercise the same callback path.
-
 While the client is locked (issue 12) the database key is gone, so the worker is paused: the job
 in hand finishes, `paused` is emitted, and nothing else starts (jobs submitted meanwhile wait in
 the queue) and no result is delivered (a page would redraw, an error box would open over the
@@ -61,12 +58,10 @@ class Worker(QObject):
         self,
         parent: QObject | None = None,
         *,
-        synchronous: bool = False,
         default_on_error: OnError | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName(WORKER_NAME)
-        self._synchronous = synchronous
         self._default_on_error = default_on_error
         self._ids = itertools.count(1)
         self._callbacks: dict[int, tuple[OnDone | None, OnError | None]] = {}
@@ -84,7 +79,6 @@ class Worker(QObject):
         self._paused = False
         self._running = False  # a job is executing on the thread (guarded by _gate)
         self._held: list[tuple[int, Any, BaseException | None]] = []  # results kept while paused
-        self._held_jobs: list[_Job] = []  # synchronous mode: jobs submitted while paused
         self._finished.connect(self._deliver)
         self._quiet.connect(self._emit_paused)
 
@@ -121,16 +115,10 @@ class Worker(QObject):
             self._while_paused.add(job.job_id)
         if was_idle:
             self.busy_changed.emit(True)
-        if self._synchronous:
-            if self._paused and not while_paused:
-                self._held_jobs.append(job)
-            else:
-                self._run(job)
-        else:
-            self._ensure_thread()
-            with self._gate:
-                (self._urgent if while_paused else self._jobs).append(job)
-                self._gate.notify_all()
+        self._ensure_thread()
+        with self._gate:
+            (self._urgent if while_paused else self._jobs).append(job)
+            self._gate.notify_all()
         return job.job_id
 
     def is_idle(self) -> bool:
@@ -160,9 +148,6 @@ class Worker(QObject):
         held, self._held = self._held, []
         for job_id, result, error in held:
             self._deliver(job_id, result, error)
-        jobs, self._held_jobs = self._held_jobs, []
-        for job in jobs:
-            self._run(job)
 
     def stop(self) -> None:
         """Finish the job in hand, drop queued ones and join the thread (call on window close)."""
@@ -185,7 +170,6 @@ class Worker(QObject):
             on_dropped()
         self._kinds.clear()
         self._held.clear()
-        self._held_jobs.clear()
 
     # -- internals ----------------------------------------------------------------------------
     def _ensure_thread(self) -> None:

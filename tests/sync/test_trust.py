@@ -172,7 +172,7 @@ def test_a_grant_replayed_after_its_revoke_changes_nothing(make_site, store, pas
 
 
 def test_unsigned_directory_changes_from_an_older_bundle_are_quarantined(
-    make_site, store, passphrase, h
+    make_site, store, passphrase, h, tmp_path
 ):
     from referral_desk.sync.bundle import seal
 
@@ -198,7 +198,8 @@ def test_unsigned_directory_changes_from_an_older_bundle_are_quarantined(
         kdf=h.FAST_KDF,
         schema=3,
     )
-    manager.sync.engine.import_bytes(data, passphrase)
+    (tmp_path / "old-1.rdsync").write_bytes(data)
+    manager.sync.engine.import_file(tmp_path / "old-1.rdsync", passphrase)
     assert _service_name(manager) == "Service 0"
     assert UNSIGNED in _reasons(manager)
     # At the next import it is looked at again and stays aside: not counted as released.
@@ -214,7 +215,8 @@ def test_unsigned_directory_changes_from_an_older_bundle_are_quarantined(
         kdf=h.FAST_KDF,
         schema=3,
     )
-    again = manager.sync.engine.import_bytes(data, passphrase)
+    (tmp_path / "old-2.rdsync").write_bytes(data)
+    again = manager.sync.engine.import_file(tmp_path / "old-2.rdsync", passphrase)
     assert (again.released, again.quarantined, again.still_quarantined) == (0, 1, 2)
 
 

@@ -318,16 +318,17 @@ def test_worker_runs_off_the_ui_thread_in_order_and_delivers_on_it(qtbot) -> Non
         worker.submit(lambda: None)
 
 
-def test_synchronous_worker_still_goes_through_the_signal(qtbot) -> None:
-    worker = Worker(synchronous=True, default_on_error=lambda e: errors.append(e))
+def test_worker_results_and_errors_come_back_through_the_signal(qtbot) -> None:
     errors: list[BaseException] = []
+    worker = Worker(default_on_error=errors.append)
     busy: list[bool] = []
     worker.busy_changed.connect(busy.append)
     results: list[int] = []
-    with qtbot.waitSignal(worker._finished):
-        worker.submit(lambda: 41 + 1, results.append)
+    worker.submit(lambda: 41 + 1, results.append)
+    qtbot.waitUntil(worker.is_idle, timeout=5000)
     assert results == [42]
     worker.submit(lambda: int("x"))
+    qtbot.waitUntil(worker.is_idle, timeout=5000)
     assert isinstance(errors[0], ValueError)
     assert busy == [True, False, True, False]
     worker.stop()
