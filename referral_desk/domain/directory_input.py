@@ -113,14 +113,16 @@ def clean_url(value: Any, name: str = "website") -> str:
     if _BARE_DOMAIN.fullmatch(text):
         text = "https://" + text
     if not _URL.fullmatch(text):
-        raise ValidationError(f"{_label(name)} must be a web address like https://example.org")
+        raise ValidationError(
+            f"{_label(name)} must be a web address like https://example.org", field=_label(name)
+        )
     return text
 
 
 def clean_email(value: Any, name: str = "email") -> str:
     text = clean_text(value, name, limit=EMAIL)
     if text and not _EMAIL.fullmatch(text):
-        raise ValidationError(f"{_label(name)} is not a valid email address")
+        raise ValidationError(f"{_label(name)} is not a valid email address", field=_label(name))
     return text
 
 
@@ -130,7 +132,9 @@ def clean_phone(value: Any, name: str = "phone") -> str:
         return ""
     digits = sum(ch.isdigit() for ch in text.split("x")[0].split("ext")[0])
     if not _PHONE.fullmatch(text) or not 7 <= digits <= 15:
-        raise ValidationError(f"{_label(name)} must be a phone number, e.g. 0113 496 0000")
+        raise ValidationError(
+            f"{_label(name)} must be a phone number, e.g. 0113 496 0000", field=_label(name)
+        )
     return text
 
 
@@ -140,7 +144,7 @@ def clean_postcode(value: Any) -> str:
         return ""
     match = _POSTCODE.fullmatch(text)
     if match is None:
-        raise ValidationError("Postcode is not a valid UK postcode, e.g. LS1 4AP")
+        raise ValidationError("Postcode is not a valid UK postcode, e.g. LS1 4AP", field="Postcode")
     return f"{match.group(1)} {match.group(2)}"
 
 
@@ -149,7 +153,9 @@ def clean_choice(value: Any, name: str, allowed: Iterable[str]) -> str:
     options = list(allowed)
     lookup = {o.replace("_", " "): o for o in options}
     if text not in lookup:
-        raise ValidationError(f"{_label(name)} must be one of: {', '.join(options)}")
+        raise ValidationError(
+            f"{_label(name)} must be one of: {', '.join(options)}", field=_label(name)
+        )
     return lookup[text]
 
 
@@ -161,10 +167,12 @@ def clean_whole(value: Any, name: str, *, low: int = 0, high: int | None = None)
     try:
         number = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:
-        raise ValidationError(f"{_label(name)} must be a whole number") from None
+        raise ValidationError(
+            f"{_label(name)} must be a whole number", field=_label(name)
+        ) from None
     if isinstance(number, bool) or number < low or (high is not None and number > high):
         limit = f" between {low} and {high}" if high is not None else f" of at least {low}"
-        raise ValidationError(f"{_label(name)} must be a whole number{limit}")
+        raise ValidationError(f"{_label(name)} must be a whole number{limit}", field=_label(name))
     return number
 
 
@@ -174,9 +182,11 @@ def clean_amount(value: Any, name: str) -> float | None:
     try:
         number = float(str(value).strip().lstrip("£"))
     except ValueError:
-        raise ValidationError(f"{_label(name)} must be an amount of money") from None
+        raise ValidationError(
+            f"{_label(name)} must be an amount of money", field=_label(name)
+        ) from None
     if number < 0 or number != number or number > 1_000_000:
-        raise ValidationError(f"{_label(name)} must be an amount of money")
+        raise ValidationError(f"{_label(name)} must be an amount of money", field=_label(name))
     return number
 
 
@@ -186,9 +196,11 @@ def clean_coordinate(value: Any, name: str, limit: float) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValidationError(f"{_label(name)} must be a number") from None
+        raise ValidationError(f"{_label(name)} must be a number", field=_label(name)) from None
     if not -limit <= number <= limit:
-        raise ValidationError(f"{_label(name)} must be between -{limit:g} and {limit:g}")
+        raise ValidationError(
+            f"{_label(name)} must be between -{limit:g} and {limit:g}", field=_label(name)
+        )
     return number
 
 
@@ -212,13 +224,13 @@ def clean_bool(value: Any, name: str) -> bool:
         return True
     if key in ("0", "false", "no", "n", ""):
         return False
-    raise ValidationError(f"{_label(name)} must be yes or no")
+    raise ValidationError(f"{_label(name)} must be yes or no", field=_label(name))
 
 
 def not_future(day: date | None, name: str, today: date) -> date | None:
     """A date the keeper says something happened on (capacity, pre-check) cannot be ahead."""
     if day is not None and day > today:
-        raise ValidationError(f"{_label(name)} cannot be in the future")
+        raise ValidationError(f"{_label(name)} cannot be in the future", field=_label(name))
     return day
 
 

@@ -11,7 +11,15 @@ class DomainError(Exception):
 
 
 class ValidationError(DomainError):
-    """A value entered by a user is not acceptable."""
+    """A value entered by a user is not acceptable.
+
+    `field` names the field it is about, as its form labels it ("Website", "Postcode"), so a
+    form can put the message under that field without reading the message.
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotFound(DomainError):

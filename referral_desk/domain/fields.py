@@ -76,9 +76,11 @@ class TextField:
         raw = "" if value is None else str(value)
         text = clean_text(raw) if self.multiline else clean_line(raw)
         if required and not text:
-            raise ValidationError(f"{self.label} is required")
+            raise ValidationError(f"{self.label} is required", field=self.label)
         if len(text) > self.limit:
-            raise ValidationError(f"{self.label} is too long (at most {self.limit} characters)")
+            raise ValidationError(
+                f"{self.label} is too long (at most {self.limit} characters)", field=self.label
+            )
         return text
 
 

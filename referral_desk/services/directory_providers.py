@@ -40,7 +40,7 @@ class ProviderEditorService(KeeperServiceBase):
     def create_organisation(self, **fields: Any) -> OrganisationView:
         only_fields(fields, ORGANISATION_FIELDS, "organisation")
         if "name" not in fields:
-            raise ValidationError("Name is required")
+            raise ValidationError("Name is required", field="Name")
         values = {k: clean_common(k, v) for k, v in fields.items()}
         with self._keeper_write(reason="directory: add organisation") as session:
             org = Organisation(**values)

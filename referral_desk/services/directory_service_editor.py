@@ -198,9 +198,11 @@ class ServiceEditorService(KeeperServiceBase):
     def _check_combination(svc: Service) -> None:
         low, high = svc.min_age, svc.max_age
         if low is not None and high is not None and low > high:
-            raise ValidationError("Minimum age cannot be more than maximum age")
+            raise ValidationError("Minimum age cannot be more than maximum age", field="Min age")
         if svc.free is not False and svc.unit_cost not in (None, 0):
-            raise ValidationError("A free service has no unit cost; untick free to set one")
+            raise ValidationError(
+                "A free service has no unit cost; untick free to set one", field="Unit cost"
+            )
 
     @staticmethod
     def _category_codes(session: Session, value: Any) -> list[str]:

@@ -424,14 +424,14 @@ class ServiceEditorDialog(GuardedDialog):
             error.set_error("")
 
     def _show_error(self, err: BaseException, stage: str) -> None:
-        """Put the message under the field it names (the services start with the field label)."""
+        """Put the message under the field the error names (`ValidationError.field`, the
+        field's label), else above the tabs."""
         text = error_text(err)
-        lowered = text.lower()
-        keys = sorted(self._errors, key=len, reverse=True)
-        if stage in ("org", "loc") and lowered.startswith("name"):
+        field = (getattr(err, "field", None) or "").lower()
+        if stage in ("org", "loc") and field == "name":
             target = self._errors["name_org" if stage == "org" else "name_loc"]
         else:
-            target = next((self._errors[k] for k in keys if lowered.startswith(k)), None)
+            target = self._errors.get(field)
         if target is None:
             self.top_error.set_error(text)
             return

@@ -106,3 +106,22 @@ def test_one_line_text_never_keeps_a_control_character(typed: str) -> None:
         assert typed.strip() == "" or "Contact name" in str(err)
         return
     assert not any(ord(ch) < 32 or ord(ch) == 127 for ch in cleaned)
+
+
+@pytest.mark.parametrize(
+    ("check", "value", "field"),
+    [
+        (lambda v: clean_email(v), "not an address", "Email"),
+        (lambda v: clean_phone(v), "call me", "Phone"),
+        (lambda v: clean_postcode(v), "nowhere", "Postcode"),
+        (lambda v: clean_url(v), "not a site", "Website"),
+        (lambda v: clean_whole(v, "min_age"), "ten", "Min age"),
+        (lambda v: clean_text(v, "name", required=True), "", "Name"),
+    ],
+)
+def test_a_refusal_names_its_field_so_a_form_need_not_read_the_message(
+    check: Any, value: str, field: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        check(value)
+    assert refused.value.field == field
