@@ -31,15 +31,20 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from referral_desk.services.app_services import AppServices, open_services
+from referral_desk.services.security import Unlock
+from referral_desk.ui.ops import find_worker
 
 
 def seed(services: AppServices, people: int) -> None:
     """Demo data: the shared generator if present, else a few people through the services."""
     if services.profile.get() is None:
         services.profile.set(
-            name="Alex Morgan", team="Leeds North", office="Leeds",
-            office_phone="0113 496 0000", email="alex@probation.example",
-        )  # fmt: skip
+            name="Alex Morgan",
+            team="Leeds North",
+            office="Leeds",
+            office_phone="0113 496 0000",
+            email="alex@probation.example",
+        )
     if services.people.list():
         return
     try:
@@ -47,8 +52,7 @@ def seed(services: AppServices, people: int) -> None:
     except ImportError:
         _fallback_seed(services, people)
         return
-    generate_demo(services, people=people, services=max(people // 2, 60),
-                  referrals=people * 3)  # fmt: skip
+    generate_demo(services, people=people, services=max(people // 2, 60), referrals=people * 3)
 
 
 def _fallback_seed(services: AppServices, count: int) -> None:
@@ -62,12 +66,14 @@ def _fallback_seed(services: AppServices, count: int) -> None:
     with services.db.write() as session:
         svc_ids = []
         for i, (org, name, cat) in enumerate(
-            [("Hope Trust", "Hope Mentoring", "mentoring"),
-             ("Shelter North", "Housing Advice Line", "accommodation"),
-             ("StepChange Leeds", "Debt Clinic", "finance"),
-             ("Forward Leeds", "Alcohol Recovery Group", "alcohol"),
-             ("Mind Leeds", "Wellbeing Café", "emotional_wellbeing")]
-        ):  # fmt: skip
+            [
+                ("Hope Trust", "Hope Mentoring", "mentoring"),
+                ("Shelter North", "Housing Advice Line", "accommodation"),
+                ("StepChange Leeds", "Debt Clinic", "finance"),
+                ("Forward Leeds", "Alcohol Recovery Group", "alcohol"),
+                ("Mind Leeds", "Wellbeing Café", "emotional_wellbeing"),
+            ]
+        ):
             o = Organisation(name=org)
             s = Service(name=name, organisation_id=o.id, response_days=3 + i)
             session.add_all([o, s, ServiceCategory(service_id=s.id, category_code=cat)])
@@ -113,15 +119,18 @@ def _fallback_seed(services: AppServices, count: int) -> None:
     for i in range(count):
         custody = rng.random() < 0.5
         person = services.people.add(
-            given_name=rng.choice(given), family_name=rng.choice(family),
+            given_name=rng.choice(given),
+            family_name=rng.choice(family),
             date_of_birth=today - timedelta(days=rng.randint(18 * 365, 60 * 365)),
-            crn=f"X{100000 + i}", nomis=f"A{1000 + i % 9000}BC" if custody else "",
+            crn=f"X{100000 + i}",
+            nomis=f"A{1000 + i % 9000}BC" if custody else "",
             setting="custody" if custody else "community",
             prison=rng.choice(prisons) if custody else "",
             area="" if custody else "West Yorkshire",
             expected_release_date=today + timedelta(days=rng.randint(5, 200)) if custody else None,
-            cohort_iom=rng.random() < 0.2, consent_given_on=today - timedelta(days=30),
-        )  # fmt: skip
+            cohort_iom=rng.random() < 0.2,
+            consent_given_on=today - timedelta(days=30),
+        )
         for _ in range(rng.randint(1, 5)):
             need = services.needs.log(
                 person.id,
@@ -147,21 +156,35 @@ def seed_long(services: AppServices) -> dict[str, str]:
 
     with services.db.write() as session:
         org = Organisation(name=LONG_NAME)
-        svc = Service(name=LONG_NAME, organisation_id=org.id, description=LONG_TEXT,
-                      response_days=3, what_to_bring=LONG_TEXT, referral_contact=LONG_NAME,
-                      contact_name=LONG_NAME)  # fmt: skip
+        svc = Service(
+            name=LONG_NAME,
+            organisation_id=org.id,
+            description=LONG_TEXT,
+            response_days=3,
+            what_to_bring=LONG_TEXT,
+            referral_contact=LONG_NAME,
+            contact_name=LONG_NAME,
+        )
         session.add_all([org, svc])
         session.add(ServiceCategory(service_id=svc.id, category_code="accommodation"))
         session.add(ServiceArea(service_id=svc.id, name="West Yorkshire"))
     person = services.people.add(
-        given_name=LONG_NAME, family_name=LONG_NAME, date_of_birth="1980-12-31",
-        setting="community", area="West Yorkshire", consent_given_on="2026-01-01",
-    )  # fmt: skip
+        given_name=LONG_NAME,
+        family_name=LONG_NAME,
+        date_of_birth="1980-12-31",
+        setting="community",
+        area="West Yorkshire",
+        consent_given_on="2026-01-01",
+    )
     need = services.needs.log(person.id, "accommodation", LONG_TEXT)
     ref = services.referrals.make(
-        need.id, svc.id, consent=True, availability=LONG_TEXT, appointment_place=LONG_NAME,
+        need.id,
+        svc.id,
+        consent=True,
+        availability=LONG_TEXT,
+        appointment_place=LONG_NAME,
         appointment_at=datetime.combine(services.clock.today(), datetime.min.time()),
-    )  # fmt: skip
+    )
     services.people.add_note(person.id, LONG_TEXT)
     return {"person": person.id, "need": need.id, "referral": ref.id, "service": svc.id}
 
@@ -195,17 +218,24 @@ def busiest_person(services: AppServices) -> str:
     return counts.most_common(1)[0][0]
 
 
-def shoot(app: QApplication, services: AppServices, out: Path, size: tuple[int, int],
-          settings: QSettings, long: dict[str, str] | None = None) -> None:  # fmt: skip
-    from referral_desk.ui.main_window import MainWindow, ShortcutsDialog
-    from referral_desk.ui.my_day import FollowUpDoneDialog, RescheduleDialog
+def shoot(
+    app: QApplication,
+    services: AppServices,
+    out: Path,
+    size: tuple[int, int],
+    settings: QSettings,
+    long: dict[str, str] | None = None,
+) -> None:
+    from referral_desk.ui.follow_up_dialogs import FollowUpDoneDialog, RescheduleDialog
+    from referral_desk.ui.hand_over_dialog import HandOverDialog
+    from referral_desk.ui.main_window import MainWindow
     from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
     from referral_desk.ui.passphrase_dialog import PassphraseDialog
     from referral_desk.ui.person_dialog import PersonDialog
-    from referral_desk.ui.person_view import HandOverDialog
     from referral_desk.ui.preferences import PreferencesDialog
     from referral_desk.ui.setting_dialog import SettingDialog
-    from referral_desk.ui.sync_dialogs import SyncSettingsDialog
+    from referral_desk.ui.shortcuts_dialog import ShortcutsDialog
+    from referral_desk.ui.sync_settings import SyncSettingsDialog
 
     tag = f"{size[0]}x{size[1]}"
     window = MainWindow(services, settings)
@@ -254,23 +284,35 @@ def shoot(app: QApplication, services: AppServices, out: Path, size: tuple[int, 
     dialogs: list[tuple[str, Callable[[], QDialog]]] = [
         ("4-new-person", lambda: PersonDialog(services, window)),
         ("5-edit-person", lambda: PersonDialog(services, window, person=person)),
-        ("6-log-need", lambda: NeedDialog(services, person.id, window, need_count=3,
-                                          person_name=person.display_name)),
+        (
+            "6-log-need",
+            lambda: NeedDialog(
+                services, person.id, window, need_count=3, person_name=person.display_name
+            ),
+        ),
         ("7-need-status", lambda: NeedStatusDialog(services, page.detail.needs[0], window)),
         ("8-transfer", lambda: SettingDialog(services, person, 2, window)),
         ("9-preferences", lambda: PreferencesDialog(services, window)),
         ("10-first-run", lambda: PreferencesDialog(services, window, first_run=True)),
         ("11-hand-over", lambda: HandOverDialog(person, services.profile.officers(), window)),
         ("16-shortcuts", lambda: ShortcutsDialog(list(window.actions_by_name.values()), window)),
-        ("17-passphrase-set", lambda: typed(PassphraseDialog(window, confirm=True),
-                                            "passphrase_edit", "horse")),
-        ("18-sync-settings", lambda: typed(SyncSettingsDialog(services, window),
-                                           "passphrase_edit", "short")),
-        ("4b-new-person-dob-error", lambda: typed(PersonDialog(services, window),
-                                                  "date_of_birth", "31/02/1990")),
-        ("4c-new-person-dob-shown-back", lambda: typed(PersonDialog(services, window),
-                                                       "date_of_birth", "03112003")),
-    ]  # fmt: skip
+        (
+            "17-passphrase-set",
+            lambda: typed(PassphraseDialog(window, confirm=True), "passphrase_edit", "horse"),
+        ),
+        (
+            "18-sync-settings",
+            lambda: typed(SyncSettingsDialog(services, window), "passphrase_edit", "short"),
+        ),
+        (
+            "4b-new-person-dob-error",
+            lambda: typed(PersonDialog(services, window), "date_of_birth", "31/02/1990"),
+        ),
+        (
+            "4c-new-person-dob-shown-back",
+            lambda: typed(PersonDialog(services, window), "date_of_birth", "03112003"),
+        ),
+    ]
     need = next((n for n in page.detail.needs if n.status in ("open", "referred")), None)
     if need is not None:
         from referral_desk.ui.find_service import FindServiceDialog
@@ -306,9 +348,13 @@ def shoot(app: QApplication, services: AppServices, out: Path, size: tuple[int, 
     for name, make in dialogs:
         dialog = make()
         dialog.show()
-        for _ in range(20):  # searches and loads run on workers
+        worker = find_worker(window)
+        end = time.monotonic() + 20
+        while time.monotonic() < end and not worker.is_idle():  # the dialog loads through ops
             app.processEvents()
             time.sleep(0.01)
+        for _ in range(5):
+            app.processEvents()
         grab(app, dialog, out / f"{tag}-{name}.png")
         if hasattr(dialog, "confirm_discard"):
             dialog.confirm_discard = False
@@ -331,7 +377,12 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(args.data_dir) if args.data_dir else Path(tmp) / "data"
-        services = open_services(data)
+        # The screenshots' own throwaway folder: set up with (or unlocked by) a fixed passphrase,
+        # or $REFERRAL_DESK_UNLOCK for a folder given with --data-dir.
+        secret = os.environ.get("REFERRAL_DESK_UNLOCK", "screenshots only, never real data")
+        services = open_services(
+            data, unlock=lambda new: Unlock.new(secret) if new else Unlock.passphrase(secret)
+        )
         try:
             seed(services, args.people)
             long = seed_long(services) if args.long else None

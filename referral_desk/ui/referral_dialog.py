@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -364,11 +364,17 @@ class ReferralDialog(ReferralUpdateForm, QDialog):
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             named(field, label, value)
             self.details_form.addRow(f"{label}:", field)
-        # No taller than the details need: the history below gets the rest (long details
-        # scroll, a short list leaves no empty box).
+        # Filled after the dialog is shown (the referral arrives from the worker): the form
+        # lays out its new rows at the next turn of the event loop, so measure it then.
+        QTimer.singleShot(0, self._fit_details)
+
+    def _fit_details(self) -> None:
+        """No taller than the details need: the history below gets the rest (long details
+        scroll, a short list leaves no empty box)."""
         box = self.details_scroll.widget()
-        box.adjustSize()
-        self.details_scroll.setMaximumHeight(box.sizeHint().height() + 4)
+        width = self.details_scroll.viewport().width()
+        wanted = box.heightForWidth(width) if box.hasHeightForWidth() else -1
+        self.details_scroll.setMaximumHeight(max(wanted, box.sizeHint().height()) + 4)
 
     def delete_referral(self) -> bool:
         """Ask, then delete on the worker; True when the deletion was asked for."""
