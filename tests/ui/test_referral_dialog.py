@@ -441,3 +441,25 @@ def test_the_suggested_appointment_is_the_next_working_day_not_a_saturday(
     app.clock.fixed_today = date(2026, 3, 6)  # a Friday
     dialog = open_dialog(qtbot, host, app, ref.id)
     assert dialog.appointment_edit.dateTime().toPython() == datetime(2026, 3, 9, 10, 0)
+
+
+@pytest.mark.gui
+def test_the_details_arrive_with_the_referral_and_show_without_scrolling(
+    qtbot, host, app, need, service_id
+) -> None:
+    ref = referral_in(app, need, service_id, S.SENT)
+    dialog = open_dialog(qtbot, host, app, ref.id)
+    scroll = dialog.details_scroll
+    qtbot.waitUntil(lambda: scroll.verticalScrollBar().maximum() == 0, timeout=5000)
+    made_on = dialog.details_form.itemAt(0, dialog.details_form.ItemRole.FieldRole).widget()
+    assert made_on.isVisible()
+    assert (
+        scroll.viewport()
+        .rect()
+        .contains(made_on.mapTo(scroll.viewport(), made_on.rect().bottomRight()))
+    )
+    last_row = dialog.details_form.rowCount() - 1
+    last = dialog.details_form.itemAt(last_row, dialog.details_form.ItemRole.FieldRole).widget()
+    assert (
+        scroll.viewport().rect().contains(last.mapTo(scroll.viewport(), last.rect().bottomLeft()))
+    )
