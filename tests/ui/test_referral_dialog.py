@@ -447,8 +447,14 @@ def test_the_suggested_appointment_is_the_next_working_day_not_a_saturday(
 def test_the_details_arrive_with_the_referral_and_show_without_scrolling(
     qtbot, host, app, need, service_id
 ) -> None:
+    from referral_desk.ui.referral_dialog import ReferralDialog
+
     ref = referral_in(app, need, service_id, S.SENT)
-    dialog = open_dialog(qtbot, host, app, ref.id)
+    dialog = ReferralDialog(app, ref.id, host)  # shown at once, as the window does,
+    qtbot.addWidget(dialog)
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    qtbot.waitUntil(lambda: dialog.loaded, timeout=5000)  # then filled from the worker
     scroll = dialog.details_scroll
     qtbot.waitUntil(lambda: scroll.verticalScrollBar().maximum() == 0, timeout=5000)
     made_on = dialog.details_form.itemAt(0, dialog.details_form.ItemRole.FieldRole).widget()
