@@ -52,7 +52,7 @@ from referral_desk.ui.my_day import (
 from referral_desk.ui.ops import op
 from referral_desk.ui.person_actions import PersonActions
 from referral_desk.ui.person_header import PersonHeader
-from referral_desk.ui.tables import FilterProxy
+from referral_desk.ui.tables import ROW_ROLE, FilterProxy
 from referral_desk.ui.widgets import named
 from referral_desk.ui.worker import Worker
 
@@ -409,7 +409,7 @@ class PersonPage(PersonHeader, PersonActions, QWidget):
     @staticmethod
     def _select(view: QTableView, model: Any, record_id: str) -> None:
         for row in range(model.rowCount()):
-            record = model.data(model.index(row, 0), Qt.ItemDataRole.UserRole + 1)
+            record = model.data(model.index(row, 0), ROW_ROLE)
             if getattr(record, "id", None) == record_id:
                 view.selectRow(row)
                 return

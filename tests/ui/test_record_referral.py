@@ -299,7 +299,7 @@ def mnemonic_clashes(root: Any) -> list[str]:
 
 @pytest.mark.gui
 def test_the_suggested_appointment_is_ten_on_the_next_working_day(
-    qtbot, app, need, service_id
+    qtbot, host, app, need, service_id
 ) -> None:
-    dialog = open_dialog(qtbot, app, need.id, service_id)  # today is Monday 2 March 2026
+    dialog = open_dialog(qtbot, host, app, need.id, service_id)  # today is Monday 2 March 2026
     assert dialog.appointment_edit.dateTime().toPython() == datetime(2026, 3, 3, 10, 0)
