@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from referral_desk.demo import generate_demo
-from referral_desk.services.app_services import open_services
-from referral_desk.services.base import Clock
 from referral_desk.store.audit_chain import chain_new_entries
 from referral_desk.store.models import AuditEntry
+from referral_desk.usecases.app_services import open_services
+from referral_desk.usecases.base import Clock
 
 OPEN_BUDGET_MS = 100.0
 

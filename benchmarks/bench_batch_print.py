@@ -70,7 +70,7 @@ def sent_today(app: Any, wanted: int) -> list[str]:
     refs = app.printing.referrals_sent_on()
     missing = wanted - len(refs)
     if missing > 0:
-        from referral_desk.services.directory_admin import DirectoryAdminService
+        from referral_desk.usecases.directory_admin import DirectoryAdminService
 
         admin = DirectoryAdminService(app.db, app.clock)
         org = admin.create_organisation(
@@ -108,8 +108,8 @@ def main() -> int:
     from PySide6.QtPrintSupport import QPrinter
     from PySide6.QtWidgets import QApplication
 
-    from referral_desk.services.app_services import open_services
     from referral_desk.ui.printing import PRINT_DPI, paint_pdf
+    from referral_desk.usecases.app_services import open_services
 
     qapp = QApplication.instance() or QApplication([])
     dpi = args.dpi or PRINT_DPI

@@ -30,11 +30,11 @@ from bench_search import QUERIES, typed_prefixes
 from common import BENCH_PASSPHRASE, bench_connect, bench_unlock
 
 from referral_desk.domain.search_query import SearchQuery
-from referral_desk.services.app_services import AppServices, open_services
-from referral_desk.services.base import Clock
-from referral_desk.services.security import Unlock
 from referral_desk.store.database import DB_FILENAME, Database
 from referral_desk.store.engine import KeyHolder
+from referral_desk.usecases.app_services import AppServices, open_services
+from referral_desk.usecases.base import Clock
+from referral_desk.usecases.security import Unlock
 
 BUDGETS = {
     "start to the unlock prompt (imports, folder checks)": 1.5,
@@ -86,7 +86,7 @@ PROMPT_CHILD = r"""
 import sys, time
 started = time.perf_counter()
 import referral_desk.app
-from referral_desk.services.security import folder_state, os_login_configured, unlock_delay
+from referral_desk.usecases.security import folder_state, os_login_configured, unlock_delay
 from pathlib import Path
 folder = Path(sys.argv[1])
 if sys.argv[2] == "encrypted":

@@ -33,8 +33,8 @@ from common import (
 )
 
 from referral_desk.demo import generate_demo
-from referral_desk.services.app_services import open_services
 from referral_desk.store.database import DB_FILENAME
+from referral_desk.usecases.app_services import open_services
 
 BUDGET_S = 20.0
 BUDGET_MB = 400.0

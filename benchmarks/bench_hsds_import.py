@@ -39,8 +39,6 @@ from typing import Any
 from common import open_bench_database
 from sqlalchemy import func, select
 
-from referral_desk.services.base import Clock
-from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store.bulk import BulkLoader
 from referral_desk.store.database import Database
 from referral_desk.store.models import (
@@ -52,6 +50,8 @@ from referral_desk.store.models import (
     ServiceCategory,
 )
 from referral_desk.store.seed import seed_reference_data
+from referral_desk.usecases.base import Clock
+from referral_desk.usecases.directory_admin import DirectoryAdminService
 
 BUDGET_S = 20.0
 LOCK_BUDGET_S = 2.0  # an officer's save waits at most this long for one chunk

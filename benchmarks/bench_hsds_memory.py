@@ -39,8 +39,8 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 from referral_desk.domain.errors import DomainError
-from referral_desk.services.base import Clock
-from referral_desk.services.directory_admin import DirectoryAdminService
+from referral_desk.usecases.base import Clock
+from referral_desk.usecases.directory_admin import DirectoryAdminService
 from referral_desk.store.database import Database
 from referral_desk.store.seed import seed_reference_data
 
@@ -159,8 +159,8 @@ def hsds_package(root: Path, services: int) -> Path:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_hsds_import import build_source
 
-    from referral_desk.services.base import Clock
-    from referral_desk.services.directory_admin import DirectoryAdminService
+    from referral_desk.usecases.base import Clock
+    from referral_desk.usecases.directory_admin import DirectoryAdminService
 
     source = open_bench_database(root / "source")
     build_source(source, services)

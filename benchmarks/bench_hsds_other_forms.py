@@ -25,10 +25,10 @@ from typing import Any
 
 from common import open_bench_database
 
-from referral_desk.services.base import Clock
-from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store.database import Database
 from referral_desk.store.seed import seed_reference_data
+from referral_desk.usecases.base import Clock
+from referral_desk.usecases.directory_admin import DirectoryAdminService
 
 DAYS = ["1", "2", "3", "4", "5"]
 

@@ -31,11 +31,11 @@ from referral_desk.hub.connection import HubDatabase
 from referral_desk.hub.loader import load
 from referral_desk.hub.regional import REGIONAL, run
 from referral_desk.hub.returnfile import open_return, seal_return, sign_return
-from referral_desk.services.app_services import AppServices, open_services
-from referral_desk.services.base import Clock
-from referral_desk.services.reports import default_period
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.sync.keys import KeyCache
+from referral_desk.usecases.app_services import AppServices, open_services
+from referral_desk.usecases.base import Clock
+from referral_desk.usecases.reports import default_period
 
 BUDGET_S = 5.0
 TEAM_DATA = DATA_ROOT / "hub-team"

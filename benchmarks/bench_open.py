@@ -30,7 +30,7 @@ def main() -> int:
     steps: list[tuple[str, float]] = []
     with timed() as total:
         with timed() as t:
-            app_services = importlib.import_module("referral_desk.services.app_services")
+            app_services = importlib.import_module("referral_desk.usecases.app_services")
         steps.append(("import the application", t.wall))
         with timed() as t:
             app = app_services.open_services(args.data_dir, unlock=bench_unlock)

@@ -33,10 +33,10 @@ from common import (
 )
 from sqlalchemy import func, select
 
-from referral_desk.services.app_services import AppServices, open_services
-from referral_desk.services.reports import REPORTS, ReportService, default_period
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.store.models import FollowUp, Need, Person, Referral, Service
+from referral_desk.usecases.app_services import AppServices, open_services
+from referral_desk.usecases.reports import REPORTS, ReportService, default_period
 
 BUDGET_S = 2.0
 

@@ -30,7 +30,6 @@ from common import open_bench_database
 from sqlalchemy import func, insert, select
 
 from referral_desk.domain.search_query import SearchQuery
-from referral_desk.services.directory import DirectoryService
 from referral_desk.store import fts
 from referral_desk.store.database import Database
 from referral_desk.store.models import (
@@ -43,6 +42,7 @@ from referral_desk.store.models import (
     ServiceCategory,
 )
 from referral_desk.store.seed import seed_reference_data
+from referral_desk.usecases.directory import DirectoryService
 
 BUDGET_MEDIAN_MS = 15.0
 BUDGET_P95_MS = 30.0

@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 from unittest import mock
 
-from referral_desk.services.reference import ReferenceService
 from referral_desk.store.database import Database
 from referral_desk.store.models import Organisation, Service, ServiceCategory
 from referral_desk.sync.exchange import SyncEngine
 from referral_desk.sync.keys import KdfParams, KeyCache
 from referral_desk.sync.trust import Gate
+from referral_desk.usecases.reference import ReferenceService
 
 PASSPHRASE = "benchmark team passphrase"
 KDF = KdfParams(n=2**14)

@@ -28,7 +28,6 @@ from pathlib import Path
 
 from common import bench_connect, open_bench_database
 
-from referral_desk.services.reference import ReferenceService
 from referral_desk.store.database import DB_FILENAME, Database
 from referral_desk.store.keys import KEY_FILENAME
 from referral_desk.store.models import (
@@ -47,6 +46,7 @@ from referral_desk.sync.bundle import open_bundle
 from referral_desk.sync.exchange import SyncEngine
 from referral_desk.sync.keys import KeyCache
 from referral_desk.sync.state import open_store, seal_manager_key, write_store_file
+from referral_desk.usecases.reference import ReferenceService
 
 PASSPHRASE = "benchmark team passphrase"
 # Issue 14: 100 k changes exported <= 1 s, imported <= 1.5 s, re-imported <= 0.2 s.

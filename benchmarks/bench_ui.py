@@ -98,8 +98,8 @@ def make_window(data_dir: Path, ini: Path) -> tuple[Any, Any, Any]:
     """Open the data and show the main window as `ui.main.start_window` does."""
     from PySide6.QtCore import QSettings
 
-    from referral_desk.services.app_services import open_services
     from referral_desk.ui.main import ensure_application, show_main_window
+    from referral_desk.usecases.app_services import open_services
 
     app = ensure_application()
     services = open_services(data_dir, unlock=bench_unlock)
@@ -177,7 +177,7 @@ def busiest_people(data_dir: Path, count: int) -> list[tuple[str, int, int]]:
 
 def add_heavy_person(data_dir: Path) -> str:
     """One person with 50 needs and 50 referrals (written through the services)."""
-    from referral_desk.services.app_services import open_services
+    from referral_desk.usecases.app_services import open_services
 
     services = open_services(data_dir, unlock=bench_unlock)
     try:
@@ -291,7 +291,7 @@ def measure_open(data_dir: Path, ini: Path, heavy_id: str | None) -> None:
 
 def service_times(data_dir: Path) -> None:
     """The use cases behind the first screens, timed alone (no Qt), for comparison."""
-    from referral_desk.services.app_services import open_services
+    from referral_desk.usecases.app_services import open_services
 
     services = open_services(data_dir, unlock=bench_unlock)
     try:
@@ -325,7 +325,7 @@ def ensure_data(data_dir: Path) -> None:
     if (data_dir / DB_NAME).exists():
         return
     from referral_desk.demo import generate_demo
-    from referral_desk.services.app_services import open_services
+    from referral_desk.usecases.app_services import open_services
 
     print(f"generating the large data set in {data_dir} (takes a minute)…", flush=True)
     services = open_services(data_dir, unlock=bench_unlock)

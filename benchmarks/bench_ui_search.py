@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from referral_desk.services.app_services import open_services
     from referral_desk.ui.find_service import FindServiceDialog
+    from referral_desk.usecases.app_services import open_services
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=20_000)

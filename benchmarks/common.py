@@ -97,7 +97,7 @@ def folder_size_mb(folder: Path) -> float:
 BENCH_PASSPHRASE = os.environ.get("REFERRAL_DESK_UNLOCK") or "benchmark unlock passphrase"
 # For benchmark child processes (`python -c CODE FOLDER …`): open FOLDER's database.
 CHILD_OPEN = (
-    "from referral_desk.services.security import Unlock, obtain_key\n"
+    "from referral_desk.usecases.security import Unlock, obtain_key\n"
     "def open_database(folder):\n"
     "    import os\n"
     "    from referral_desk.store.database import Database\n"
@@ -109,23 +109,23 @@ CHILD_OPEN = (
 
 def bench_unlock(setting_up: bool) -> object:
     """`open_services(..., unlock=bench_unlock)`: set a new folder up, or unlock it."""
-    from referral_desk.services.security import Unlock
+    from referral_desk.usecases.security import Unlock
 
     return Unlock.new(BENCH_PASSPHRASE) if setting_up else Unlock.passphrase(BENCH_PASSPHRASE)
 
 
 def open_bench_database(folder: Path) -> object:
     """`Database.open` on a benchmark folder (its key set up on first use)."""
-    from referral_desk.services.security import obtain_key
     from referral_desk.store.database import Database
+    from referral_desk.usecases.security import obtain_key
 
     return Database.open(folder, key=obtain_key(folder, bench_unlock).key)  # type: ignore[arg-type]
 
 
 def bench_connect(path: Path, **kwargs: object) -> object:
     """A raw keyed connection to a benchmark database (what sqlite3.connect was)."""
-    from referral_desk.services.security import obtain_key
     from referral_desk.store.engine import connect_keyed
+    from referral_desk.usecases.security import obtain_key
 
     folder = Path(str(path).removeprefix("file:").split("?")[0]).parent
     return connect_keyed(Path(path), obtain_key(folder, bench_unlock).key, **kwargs)

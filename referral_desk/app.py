@@ -15,7 +15,7 @@ from referral_desk import logs, qt_check
 from referral_desk.cli.main import build_parser, run_command, tell_once
 from referral_desk.domain.errors import DomainError, ValidationError, WrongPassphrase
 from referral_desk.paths import data_dir
-from referral_desk.services.app_services import AppServices, open_services
+from referral_desk.usecases.app_services import AppServices, open_services
 
 EXIT_NO_QT_PLATFORM = 5  # the window cannot start: a Qt platform plugin is missing
 
@@ -55,7 +55,7 @@ def _unlock_for_window(
     """
     from referral_desk.cli.secrets import scripted_secret
     from referral_desk.cli.unlock_cmd import ENV_UNLOCK
-    from referral_desk.services.security import (
+    from referral_desk.usecases.security import (
         Unlock,
         folder_state,
         os_login_configured,

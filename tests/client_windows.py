@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QWidget
 
 import referral_desk.ui
 from referral_desk.domain.states import ReferralState
-from referral_desk.services.dto import FollowUpView, NeedView, PersonView, ReferralView
+from referral_desk.usecases.dto import FollowUpView, NeedView, PersonView, ReferralView
 
 
 @dataclass

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from unlocking import TEST_PASSPHRASE
 
-from referral_desk.services.base import Clock  # no Qt: the platform below is not chosen yet
 from referral_desk.store.database import DB_FILENAME
+from referral_desk.usecases.base import Clock  # no Qt: the platform below is not chosen yet
 
 # The offscreen screen is an office laptop's: 1366 × 768 less a 40-pixel task bar. GUI tests
 # then see the room an officer has (the plugin's default screen is 800 × 600), and

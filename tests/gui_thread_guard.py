@@ -3,7 +3,7 @@
 The client promises that database and disk work runs on the window's one worker
 (`referral_desk.ui.ops`): a save waiting for another writer's lock, or a 5 000-person load,
 must never freeze the window. This guard makes the promise checkable: every public method of
-every use-case class (`referral_desk.services`) and `Database.read`/`write` is wrapped; a call
+every use-case class (`referral_desk.usecases`) and `Database.read`/`write` is wrapped; a call
 made on the main thread while a frame of `referral_desk.ui` is on the stack is recorded, and
 the autouse fixture in `conftest.py` fails the test that made it.
 
@@ -35,7 +35,7 @@ _installed = False
 
 
 _BELOW_UI = (
-    "referral_desk.services",
+    "referral_desk.usecases",
     "referral_desk.store",
     "referral_desk.sync",
     "referral_desk.reports",
@@ -82,7 +82,7 @@ def _guarded(qualname: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _use_case_classes() -> list[type]:
-    import referral_desk.services as package
+    import referral_desk.usecases as package
 
     classes: list[type] = []
     for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):

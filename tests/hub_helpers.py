@@ -6,8 +6,8 @@ from pathlib import Path
 
 from unlocking import open_test_services as open_services
 
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.base import Clock
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.base import Clock
 
 
 def make_team(folder: Path, team: str, *, people: int, seed: int, clock: Clock) -> AppServices:

@@ -20,17 +20,17 @@ import pytest
 from unlocking import connect as connect_db
 from unlocking import open_test_database
 
-from referral_desk.services.followups import FollowUpService
-from referral_desk.services.needs import NeedService
-from referral_desk.services.people import PeopleService
-from referral_desk.services.profile import ProfileService
-from referral_desk.services.reference import ReferenceService
-from referral_desk.services.referrals import ReferralService
-from referral_desk.services.sync import SyncService
 from referral_desk.store.database import DB_FILENAME, Database
 from referral_desk.store.models import SYNCED_MODELS, Organisation, Service
 from referral_desk.sync.exchange import SyncEngine
 from referral_desk.sync.keys import KdfParams, KeyCache
+from referral_desk.usecases.followups import FollowUpService
+from referral_desk.usecases.needs import NeedService
+from referral_desk.usecases.people import PeopleService
+from referral_desk.usecases.profile import ProfileService
+from referral_desk.usecases.reference import ReferenceService
+from referral_desk.usecases.referrals import ReferralService
+from referral_desk.usecases.sync import SyncService
 
 PASSPHRASE = "correct horse battery staple"
 FAST_KDF = KdfParams(n=2**14)  # tests only; the app uses the default (2**15)

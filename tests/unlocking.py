@@ -16,8 +16,6 @@ from typing import Any
 
 from keyring.backend import KeyringBackend
 
-from referral_desk.services.base import Clock
-from referral_desk.services.security import Unlock
 from referral_desk.store.engine import connect_keyed
 from referral_desk.store.keys import (
     CHEAP_KDF,
@@ -27,6 +25,8 @@ from referral_desk.store.keys import (
     KeyFile,
     normalise_recovery_code,
 )
+from referral_desk.usecases.base import Clock
+from referral_desk.usecases.security import Unlock
 
 TEST_PASSPHRASE = "correct horse battery staple"
 TEST_RECOVERY_CODE = "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH"
@@ -54,7 +54,7 @@ def write_key_file(folder: Path) -> None:
 
 def open_test_services(folder: Path, clock: Clock | None = None, **kwargs: Any) -> Any:
     """`open_services` on `folder` with the tests' key (its key file written if missing)."""
-    from referral_desk.services.app_services import open_services
+    from referral_desk.usecases.app_services import open_services
 
     write_key_file(folder)
     return open_services(folder, clock, unlock=TEST_UNLOCK, **kwargs)

@@ -30,9 +30,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from referral_desk.services.app_services import AppServices, open_services
-from referral_desk.services.security import Unlock
 from referral_desk.ui.ops import find_worker
+from referral_desk.usecases.app_services import AppServices, open_services
+from referral_desk.usecases.security import Unlock
 
 
 def seed(services: AppServices, people: int) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from referral_desk.domain.errors import ValidationError
-from referral_desk.services.app_services import AppServices
+from referral_desk.usecases.app_services import AppServices
 
 Result = tuple[Any, Callable[[Any], str]] | tuple[Any, Callable[[Any], str], int]
 

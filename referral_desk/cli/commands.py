@@ -14,7 +14,7 @@ from referral_desk.cli.report_cmd import run_report
 from referral_desk.cli.sync_cmd import run_sync
 from referral_desk.cli.unlock_cmd import run_unlock
 from referral_desk.domain.search_query import SearchQuery
-from referral_desk.services.app_services import AppServices
+from referral_desk.usecases.app_services import AppServices
 
 Result = tuple[Any, Callable[[Any], str]] | tuple[Any, Callable[[Any], str], int]
 

@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from referral_desk.services.app_services import AppServices
+from referral_desk.usecases.app_services import AppServices
 
 
 def add_demo_parser(

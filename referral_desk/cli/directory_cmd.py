@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported when a directory command runs, not for every command line
-    from referral_desk.services.directory_admin import DirectoryAdminService
+    from referral_desk.usecases.directory_admin import DirectoryAdminService
 
 Result = tuple[Any, Callable[[Any], str]]
 

@@ -24,9 +24,9 @@ from typing import Any
 
 from referral_desk.cli.secrets import read_passphrase_from
 from referral_desk.domain.errors import ValidationError
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.hub import HubService
-from referral_desk.services.reports import FORMATS, REPORTS, parse_format
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.hub import HubService
+from referral_desk.usecases.reports import FORMATS, REPORTS, parse_format
 
 __all__ = ["ENV_HUB_PASSPHRASE", "ENV_HUB_URL", "add_hub_parser", "run_hub"]
 

@@ -23,7 +23,7 @@ from referral_desk.cli.sync_cmd import add_sync_parser
 from referral_desk.cli.unlock_cmd import add_unlock_options, add_unlock_parser
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.text import json_printable, printable
-from referral_desk.services.app_services import AppServices
+from referral_desk.usecases.app_services import AppServices
 
 EXIT_OK = 0
 EXIT_REFUSED = 1

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from referral_desk.domain.errors import ValidationError
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.reports import FORMATS, REPORTS, ReportService, parse_format
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.reports import FORMATS, REPORTS, ReportService, parse_format
 
 __all__ = ["add_report_parser", "run_report"]
 

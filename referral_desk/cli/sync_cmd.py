@@ -22,7 +22,7 @@ from referral_desk.cli.secrets import read_passphrase_from
 from referral_desk.domain.errors import DomainError
 
 if TYPE_CHECKING:  # imported when a sync command runs, not for every command line
-    from referral_desk.services.sync import ImportSummary, SyncService
+    from referral_desk.usecases.sync import ImportSummary, SyncService
 
 ENV_PASSPHRASE = "REFERRAL_DESK_PASSPHRASE"
 Result = tuple[Any, Callable[[Any], str]]
@@ -135,13 +135,13 @@ def import_text(d: dict[str, Any]) -> str:
             f"{_plural(d['still_quarantined'], 'entry', 'entries')} kept aside "
             "(referral-desk sync quarantine)."
         )
-        from referral_desk.services.sync import quarantine_text
+        from referral_desk.usecases.sync import quarantine_text
 
         out.extend(quarantine_text(d.get("quarantine_reasons") or ()))
     if d["released"]:
         out.append(f"{_plural(d['released'], 'entry', 'entries')} released from quarantine.")
     if d["pending"]:
-        from referral_desk.services.sync import pending_text
+        from referral_desk.usecases.sync import pending_text
 
         out.extend(pending_text(d.get("pending_reasons") or [("other", d["pending"])]))
     return "\n".join(out)
@@ -210,7 +210,7 @@ def run_sync(app: Any, args: argparse.Namespace) -> Result:
         view = svc.resolve_conflict(args.id, args.keep)
         return view.to_dict(), lambda d: f"Kept the {d['kept']} value of conflict #{d['id']}."
     if action == "status":
-        from referral_desk.services.sync import pending_text
+        from referral_desk.usecases.sync import pending_text
 
         status = svc.status()
         return status.to_dict(), lambda d: "\n".join(

@@ -22,8 +22,8 @@ from typing import Any
 
 from referral_desk.cli.secrets import scripted_secret
 from referral_desk.domain.errors import ValidationError
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.security import Unlock, check_new_passphrase
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.security import Unlock, check_new_passphrase
 
 ENV_UNLOCK = "REFERRAL_DESK_UNLOCK"
 ENV_NEW_UNLOCK = "REFERRAL_DESK_NEW_UNLOCK"

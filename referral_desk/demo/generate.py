@@ -34,13 +34,6 @@ from referral_desk.demo.followups import FollowUpMaker
 from referral_desk.demo.referrals import ReferralMaker
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.lifecycle import REASON_LISTS
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.reference import (
-    ensure_items,
-    follow_up_rules,
-    reference_items,
-    working_calendar,
-)
 from referral_desk.store.bulk import BulkLoader
 from referral_desk.store.models import (
     FollowUp,
@@ -55,6 +48,13 @@ from referral_desk.store.models import (
     Service,
     ServiceArea,
     ServiceCategory,
+)
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.reference import (
+    ensure_items,
+    follow_up_rules,
+    reference_items,
+    working_calendar,
 )
 
 __all__ = ["DemoSummary", "generate_demo"]

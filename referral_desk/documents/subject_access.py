@@ -1,6 +1,6 @@
 """The readable half of a subject access export: everything held about one person, as a PDF.
 
-Takes the plain data `services.subject_access.gather` builds (the same content as the JSON
+Takes the plain data `usecases.subject_access.gather` builds (the same content as the JSON
 file) and lays it out section by section: details, needs with their status histories,
 referrals with theirs, follow-ups, case notes and who accessed the record. Field names become
 labels ("date_of_birth" → "Date of birth"); empty values are left out so the reader sees what

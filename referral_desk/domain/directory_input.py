@@ -7,7 +7,7 @@ Messages name the field, never the value typed: they may reach a log, and a dire
 can hold a person's name (a contact) or a confidential address.
 
 Plain Python: the checks that need the database (does that organisation exist? is that a
-known need category?) are the use cases' (`services.directory_service_editor`).
+known need category?) are the use cases' (`usecases.directory_service_editor`).
 """
 
 from __future__ import annotations

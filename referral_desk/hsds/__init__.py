@@ -17,7 +17,7 @@
 An exchange format, like `sync`: this package parses, validates and maps; `store` persists
 (`store.directory_rows` reads the directory's rows, `store.import_journal` applies the planned
 writes, `store.bulk` loads new records). The package's own scratch database (`package`)
-is a working area for the file being read, not the directory. `services.directory_admin` owns
+is a working area for the file being read, not the directory. `usecases.directory_admin` owns
 the transactions.
 """
 

@@ -5,7 +5,7 @@ which organisations, locations, services and service areas are new, changed or u
 which rows are rejected and why. Each write it decides on is handed to a *sink* as an
 `import_journal.Op`: a list for an import applied in one transaction (`import_package`, small
 imports), nothing for a preview, or the journal (`import_journal.JournalWriter`) for a large
-import that is applied later in short transactions (`services.directory_admin`).
+import that is applied later in short transactions (`usecases.directory_admin`).
 
 Planning streams: records are folded and diffed a chunk at a time (`folding.RECORD_CHUNK`),
 the directory's current rows are read for that chunk only, and the ids given to organisations
@@ -430,7 +430,7 @@ def import_package(
 
     PackageError refuses the whole file. The cyclic garbage collector is paused meanwhile
     (`gc_paused`): the 20 000-service budget. Large imports go through the journal instead
-    (`services.directory_admin`), so that they do not hold the write lock throughout.
+    (`usecases.directory_admin`), so that they do not hold the write lock throughout.
     """
     limits = limits or Limits(max_file_bytes=max_file_bytes)
     with gc_paused(), open_package(path, limits=limits) as pkg:

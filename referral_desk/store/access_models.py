@@ -25,7 +25,7 @@ ACCESS_KINDS = ("open", "show", "slip", "form", "export")
 
 
 class RecordAccess(SyncedBase):
-    """One officer opened one person's record (de-duplicated: see `services.access_log`)."""
+    """One officer opened one person's record (de-duplicated: see `usecases.access_log`)."""
 
     __tablename__ = "record_access"
     __table_args__ = (Index("ix_record_access_person_officer", "person_id", "officer_id", "at"),)

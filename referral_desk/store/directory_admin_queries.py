@@ -1,4 +1,4 @@
-"""The directory keeper's reads and row writes, for the use cases in `services.directory_*`.
+"""The directory keeper's reads and row writes, for the use cases in `usecases.directory_*`.
 
 The use cases keep the transaction (they open it, check the role, validate); the SQL lives
 here, so a change of table or index is made in one place and the services hold no queries.

@@ -9,7 +9,7 @@ points at whose class says `__owns_dependents__`, except through columns its own
 table with a `person_id` foreign key is therefore erased with its person without anyone having
 to remember to add it.
 
-Both delete paths use this: the services' (`services.common.erase`, ORM rows) and sync's
+Both delete paths use this: the services' (`usecases.common.erase`, ORM rows) and sync's
 (`sync.merge`, which erases rows arriving for a deleted owner and the live rows of an owner
 whose tombstone arrives).
 """

@@ -1,7 +1,7 @@
 """Provider search: SQLite FTS5 ranking, typo tolerance and eligibility filters.
 
 The engine answers a `SearchQuery` with ranked `(service_id, score)` pairs; loading the rows is
-the caller's job (`services.directory`), so a page costs one ranking query plus a few batched
+the caller's job (`usecases.directory`), so a page costs one ranking query plus a few batched
 loads. Design points, each for a reason:
 
 * User text is never handed to FTS5. It is split into tokens of Unicode letters, digits and

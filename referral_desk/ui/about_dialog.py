@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.support import diagnostics_text
 from referral_desk.ui.widgets import named
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.support import diagnostics_text
 
 
 class AboutDialog(QDialog):

@@ -34,9 +34,9 @@ from referral_desk.ui.ops import op
 from referral_desk.ui.widgets import fmt_date, fmt_datetime, named
 
 if TYPE_CHECKING:
-    from referral_desk.services.access_log import AccessView
-    from referral_desk.services.app_services import AppServices
-    from referral_desk.services.retention import RetentionItem, RetentionResult
+    from referral_desk.usecases.access_log import AccessView
+    from referral_desk.usecases.app_services import AppServices
+    from referral_desk.usecases.retention import RetentionItem, RetentionResult
 
 # name: (menu text, description), in the style of the main window's ACTIONS.
 ACTIONS: dict[str, tuple[str, str]] = {

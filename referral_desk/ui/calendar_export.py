@@ -1,6 +1,6 @@
 """Export the officer's follow-ups to an iCalendar file they import into their calendar.
 
-The file is written by `services.calendar` (stable UIDs, so importing again updates the same
+The file is written by `usecases.calendar` (stable UIDs, so importing again updates the same
 events); this module only asks where to save it and says how many follow-ups went in.
 """
 
@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from referral_desk.services.calendar import export_calendar as write_calendar
 from referral_desk.ui.file_dialogs import CALENDAR_FOLDER, remember_folder, start_path
 from referral_desk.ui.messages import show_info
 from referral_desk.ui.ops import op
+from referral_desk.usecases.calendar import export_calendar as write_calendar
 
 if TYPE_CHECKING:
-    from referral_desk.services.app_services import AppServices
+    from referral_desk.usecases.app_services import AppServices
 
 DEFAULT_FILE_NAME = "referral-desk-follow-ups.ics"
 

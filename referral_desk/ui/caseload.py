@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import OfficerView, PersonView
 from referral_desk.ui.models import PeopleTableModel
 from referral_desk.ui.ops import op
 from referral_desk.ui.tables import FilterProxy, make_table
 from referral_desk.ui.widgets import action_button, named
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import OfficerView, PersonView
 
 
 class FilterEdit(QLineEdit):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from referral_desk.domain.errors import DomainError
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import PersonView
 from referral_desk.ui.elided import name_heading
 from referral_desk.ui.messages import show_error
 from referral_desk.ui.ops import op
 from referral_desk.ui.widgets import DateEdit, FieldError, named, save_cancel_buttons
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import PersonView
 
 
 class ConsentDialog(QDialog):

@@ -15,9 +15,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.directory_admin import MAX_CORRECTION, CorrectionView
-from referral_desk.services.dto import ServiceView
 from referral_desk.ui.elided import ElidedLabel
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.ops import op
@@ -29,6 +26,9 @@ from referral_desk.ui.widgets import (
     named,
     run_dialog,
 )
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.directory_admin import MAX_CORRECTION, CorrectionView
+from referral_desk.usecases.dto import ServiceView
 
 
 class ReportCorrectionDialog(GuardedDialog):

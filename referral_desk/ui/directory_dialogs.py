@@ -22,8 +22,8 @@ from referral_desk.domain.vocabularies import (
     CAPACITIES,
     SERVICE_STATUSES,
 )
-from referral_desk.services.dto import ServiceView
 from referral_desk.ui.widgets import DateEdit, FieldError, named
+from referral_desk.usecases.dto import ServiceView
 
 
 def _dialog_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:

@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.services.directory_admin import (
-    ImportReport,
-)
 from referral_desk.ui.file_dialogs import DIRECTORY_FOLDER, remember_folder, start_path
 from referral_desk.ui.ops import op
 from referral_desk.ui.widgets import fit_to_screen, named
+from referral_desk.usecases.directory_admin import (
+    ImportReport,
+)
 
 ACTION_KINDS = ("new", "changed", "unchanged", "removed", "rejected")
 KIND_TITLES = {

@@ -31,12 +31,6 @@ from referral_desk.domain.errors import DomainError
 from referral_desk.domain.vocabularies import (
     SERVICE_STATUSES,
 )
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.directory_admin import (
-    CorrectionView,
-    ImportReport,
-)
-from referral_desk.services.dto import ServiceView
 from referral_desk.ui import palette
 from referral_desk.ui.correction_dialog import ask_for_correction
 from referral_desk.ui.directory_dialogs import CapacityDialog, PrecheckDialog, StatusDialog
@@ -47,6 +41,12 @@ from referral_desk.ui.messages import error_text
 from referral_desk.ui.ops import find_worker, op
 from referral_desk.ui.service_editor import ServiceEditorDialog
 from referral_desk.ui.widgets import named, run_dialog
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.directory_admin import (
+    CorrectionView,
+    ImportReport,
+)
+from referral_desk.usecases.dto import ServiceView
 
 KEEPER = "directory_keeper"
 READ_ONLY_NOTE = (

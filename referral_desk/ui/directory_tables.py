@@ -23,7 +23,6 @@ from referral_desk.domain.vocabularies import (
     CAPACITY_WAITING_LIST,
     capacity_value,
 )
-from referral_desk.services.dto import ServiceView
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.models import AMBER, GREEN, GREY, RED
 from referral_desk.ui.tables import (
@@ -34,6 +33,7 @@ from referral_desk.ui.tables import (
     tip_elided_cells,
 )
 from referral_desk.ui.widgets import fmt_date, named
+from referral_desk.usecases.dto import ServiceView
 
 COLUMN_MAX_WIDTH = 280
 

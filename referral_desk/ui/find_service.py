@@ -45,12 +45,6 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.states import UNMET_REASONS
-from referral_desk.services.dto import (
-    NeedView,
-    PersonView,
-    ReferralView,
-    SearchResult,
-)
 from referral_desk.ui import palette
 from referral_desk.ui.elided import ElidedLabel
 from referral_desk.ui.find_service_filters import (
@@ -67,9 +61,15 @@ from referral_desk.ui.service_detail import service_detail_html
 from referral_desk.ui.service_models import ResultColumn, ServiceResultsModel
 from referral_desk.ui.tables import tip_elided_cells
 from referral_desk.ui.widgets import fit_to_screen, named
+from referral_desk.usecases.dto import (
+    NeedView,
+    PersonView,
+    ReferralView,
+    SearchResult,
+)
 
 if TYPE_CHECKING:
-    from referral_desk.services.app_services import AppServices
+    from referral_desk.usecases.app_services import AppServices
 
 DEBOUNCE_MS = 150
 SLOW_SEARCH_MS = 300

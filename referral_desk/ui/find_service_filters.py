@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.people import age_on
 from referral_desk.domain.search_query import SearchQuery, normalise_gender
-from referral_desk.services.dto import NeedView, PersonView, ReferenceItemView
 from referral_desk.ui.elided import limit_combo
 from referral_desk.ui.widgets import named
+from referral_desk.usecases.dto import NeedView, PersonView, ReferenceItemView
 
 if TYPE_CHECKING:
-    from referral_desk.services.app_services import AppServices
+    from referral_desk.usecases.app_services import AppServices
 
 RESULT_LIMIT = 50
 

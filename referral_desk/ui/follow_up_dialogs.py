@@ -19,14 +19,14 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import DatabaseBusy, DomainError
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.workdays import WorkingCalendar
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import FollowUpView
 from referral_desk.ui.elided import ElidedLabel
 from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import show_save_error
 from referral_desk.ui.models import kind_label
 from referral_desk.ui.ops import op, save_op
 from referral_desk.ui.widgets import DateEdit, FieldError, fmt_date, named, save_cancel_buttons
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import FollowUpView
 
 
 def describe(f: FollowUpView) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from referral_desk.services.dto import OfficerView, PersonView
 from referral_desk.ui.elided import limit_combo, name_heading
 from referral_desk.ui.widgets import named, save_cancel_buttons
+from referral_desk.usecases.dto import OfficerView, PersonView
 
 
 class HandOverDialog(QDialog):

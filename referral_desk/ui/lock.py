@@ -3,7 +3,7 @@ every window of the client.
 
 Locking hides what is on screen (the main window shows the lock screen instead of its pages;
 every other window, dialogs included, is hidden), pauses the background worker (the job in hand
-finishes first), then drops the data key (`services.security.lock()`). Unlocking shows every
+finishes first), then drops the data key (`usecases.security.lock()`). Unlocking shows every
 window again as it was: dialogs are hidden, never closed, so an unsaved form keeps what was
 typed in it.
 
@@ -47,8 +47,8 @@ from referral_desk.ui.ops import op
 from referral_desk.ui.worker import Worker
 
 if TYPE_CHECKING:
-    from referral_desk.services.security import SecurityService
     from referral_desk.ui.lock_screen import LockScreen
+    from referral_desk.usecases.security import SecurityService
 
 LOCK_KEY = "Ctrl+L"
 MINUTE_MS = 60_000

@@ -12,13 +12,13 @@ from PySide6.QtCore import QCoreApplication, QLockFile, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from referral_desk import logs
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.security import Unlock
 from referral_desk.ui.collector import GuiThreadCollector
 from referral_desk.ui.main_window import MainWindow
 from referral_desk.ui.preferences import PreferencesDialog
 from referral_desk.ui.widgets import run_dialog
 from referral_desk.ui.worker import Worker
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.security import Unlock
 
 APP_NAME = "Referral Desk"
 

@@ -28,9 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import DomainError
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import OfficerView
-from referral_desk.services.team_settings import DEFAULT_LOCK_MINUTES
 from referral_desk.ui.caseload import CaseloadPage
 from referral_desk.ui.lock import LockController
 from referral_desk.ui.lock_screen import LockScreen
@@ -44,6 +41,9 @@ from referral_desk.ui.window_actions import WindowActions
 from referral_desk.ui.window_commands import CaseCommands
 from referral_desk.ui.window_state import WindowState
 from referral_desk.ui.worker import Worker
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import OfficerView
+from referral_desk.usecases.team_settings import DEFAULT_LOCK_MINUTES
 
 if TYPE_CHECKING:
     from referral_desk.ui.directory_page import DirectoryPage

@@ -20,16 +20,16 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from referral_desk.domain.states import FollowUpKind, NeedStatus, ReferralState
-from referral_desk.services.dto import (
+from referral_desk.ui import palette
+from referral_desk.ui.tables import Column, Index, RecordTableModel, day_number, text_key
+from referral_desk.ui.widgets import fmt_date, fmt_datetime
+from referral_desk.usecases.dto import (
     FollowUpView,
     NeedView,
     PersonView,
     ReferralView,
     TimelineEvent,
 )
-from referral_desk.ui import palette
-from referral_desk.ui.tables import Column, Index, RecordTableModel, day_number, text_key
-from referral_desk.ui.widgets import fmt_date, fmt_datetime
 
 RED = QColor(palette.ERROR)
 AMBER = QColor(palette.WARNING)

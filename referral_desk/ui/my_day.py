@@ -19,15 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import FollowUpView, PersonView, ReferralView
-from referral_desk.services.my_day import MyDay
 from referral_desk.ui import palette
 from referral_desk.ui.follow_up_dialogs import FollowUpDoneDialog, RescheduleDialog
 from referral_desk.ui.models import FollowUpTableModel, ReferralsTableModel, ReleasesTableModel
 from referral_desk.ui.ops import op
 from referral_desk.ui.tables import FilterProxy, make_table
 from referral_desk.ui.widgets import Badge, action_button, fmt_date, named, run_dialog
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import FollowUpView, PersonView, ReferralView
+from referral_desk.usecases.my_day import MyDay
 
 GROUPS = (
     ("all", "&All this week"),

@@ -30,13 +30,13 @@ from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.people import normalise_name
 from referral_desk.domain.states import UNMET_REASONS, NeedStatus
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import NeedView, ReferenceItemView
 from referral_desk.ui.elided import ElidedLabel, limit_combo, name_heading
 from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import show_save_error
 from referral_desk.ui.ops import op
 from referral_desk.ui.widgets import FieldError, GuardedDialog, keep_default, named
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import NeedView, ReferenceItemView
 
 # The main window's "Mark need unmet" key: the same idea, the same key.
 UNMET_KEY = "Ctrl+Shift+L"

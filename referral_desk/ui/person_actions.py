@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex
 
-from referral_desk.services.dto import FollowUpView, OfficerView
 from referral_desk.ui.consent_dialog import ConsentDialog
 from referral_desk.ui.hand_over_dialog import HandOverDialog
 from referral_desk.ui.messages import confirm, show_error, show_info
@@ -22,6 +21,7 @@ from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog
 from referral_desk.ui.ops import op
 from referral_desk.ui.setting_dialog import SettingDialog
 from referral_desk.ui.widgets import run_dialog
+from referral_desk.usecases.dto import FollowUpView, OfficerView
 
 
 def _plural(count: int, word: str) -> str:

@@ -22,8 +22,6 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import ValidationError
 from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, normalise_pnc
 from referral_desk.domain.people import validate_date_of_birth
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import PersonView
 from referral_desk.ui import palette
 from referral_desk.ui.elided import breakable
 from referral_desk.ui.messages import show_save_error
@@ -35,6 +33,8 @@ from referral_desk.ui.person_save import (
     resolve_listed,
 )
 from referral_desk.ui.widgets import FieldError, fmt_date, named, set_combo_text
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import PersonView
 
 
 class PersonChecks:

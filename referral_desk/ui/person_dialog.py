@@ -34,8 +34,6 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, normalise_pnc
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import PersonView
 from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import show_save_error
 from referral_desk.ui.ops import op
@@ -59,6 +57,8 @@ from referral_desk.ui.widgets import (
     reference_combo,
     set_combo_text,
 )
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import PersonView
 
 GENDERS = ("Female", "Male", "Non-binary", "Other", "Prefer not to say")
 DISABILITY = ("Yes", "No", "Prefer not to say")

@@ -18,9 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.people import age_on
-from referral_desk.services.dto import (
-    PersonView,
-)
 from referral_desk.ui import palette
 from referral_desk.ui.elided import ElidedLabel, breakable
 from referral_desk.ui.models import cohort_text, setting_text
@@ -28,6 +25,9 @@ from referral_desk.ui.my_day import (
     action_button,
 )
 from referral_desk.ui.widgets import fmt_date
+from referral_desk.usecases.dto import (
+    PersonView,
+)
 
 
 class PersonHeader:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from referral_desk.domain.errors import DomainError, ValidationError
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import PersonView, ReferenceItemView
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import PersonView, ReferenceItemView
 
 SETTING_FIELDS = ("setting", "prison", "area", "office")
 DUPLICATE_FIELDS = ("given_name", "family_name", "date_of_birth", "crn", "nomis")

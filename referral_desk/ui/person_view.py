@@ -29,14 +29,6 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.fields import max_length
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import (
-    FollowUpView,
-    NeedView,
-    PersonDetail,
-    PersonView,
-    ReferralView,
-)
 from referral_desk.ui.elided import ElidedLabel
 from referral_desk.ui.messages import show_error
 from referral_desk.ui.models import (
@@ -55,6 +47,14 @@ from referral_desk.ui.person_header import PersonHeader
 from referral_desk.ui.tables import ROW_ROLE, FilterProxy
 from referral_desk.ui.widgets import named
 from referral_desk.ui.worker import Worker
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import (
+    FollowUpView,
+    NeedView,
+    PersonDetail,
+    PersonView,
+    ReferralView,
+)
 
 
 class PersonPage(PersonHeader, PersonActions, QWidget):

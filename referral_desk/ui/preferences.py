@@ -27,10 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.fields import max_length
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import OfficerView
-from referral_desk.services.retention import MAX_YEARS, MIN_YEARS
-from referral_desk.services.team_settings import MAX_LOCK_MINUTES, MIN_LOCK_MINUTES
 from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import show_save_error
 from referral_desk.ui.ops import op, save_op
@@ -41,6 +37,10 @@ from referral_desk.ui.widgets import (
     save_cancel_buttons,
     set_combo_text,
 )
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import OfficerView
+from referral_desk.usecases.retention import MAX_YEARS, MIN_YEARS
+from referral_desk.usecases.team_settings import MAX_LOCK_MINUTES, MIN_LOCK_MINUTES
 
 ROLE_CHOICES = (
     ("officer", "Offender manager"),

@@ -36,9 +36,6 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.service_rules import is_unusable
-from referral_desk.services.dto import (
-    ReferralView,
-)
 from referral_desk.ui import palette
 from referral_desk.ui.elided import ElidedLabel, breakable, limit_combo
 from referral_desk.ui.message_bar import MessageBar
@@ -51,9 +48,12 @@ from referral_desk.ui.record_referral_checks import (
 )
 from referral_desk.ui.service_detail import address_text
 from referral_desk.ui.widgets import fit_to_screen, named
+from referral_desk.usecases.dto import (
+    ReferralView,
+)
 
 if TYPE_CHECKING:
-    from referral_desk.services.app_services import AppServices
+    from referral_desk.usecases.app_services import AppServices
 
 DEFAULT_SHARED = ("name", "needs")
 RISK_CODE = "risk"

@@ -18,19 +18,19 @@ from referral_desk.domain.appointments import default_appointment
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, ReferralState
 from referral_desk.domain.vocabularies import CAPACITY_FULL, CAPACITY_WAITING_LIST, capacity_value
-from referral_desk.services.dto import (
+from referral_desk.ui import palette
+from referral_desk.ui.freshness import freshness
+from referral_desk.ui.widgets import fmt_date, named
+from referral_desk.usecases.dto import (
     NeedView,
     PersonView,
     ReferenceItemView,
     ReferralView,
     ServiceView,
 )
-from referral_desk.ui import palette
-from referral_desk.ui.freshness import freshness
-from referral_desk.ui.widgets import fmt_date, named
 
 if TYPE_CHECKING:
-    from referral_desk.services.app_services import AppServices
+    from referral_desk.usecases.app_services import AppServices
 
 
 def banner(text: str, kind: str, name: str) -> QLabel:

@@ -36,7 +36,6 @@ from referral_desk.domain.appointments import default_appointment
 from referral_desk.domain.errors import NotFound
 from referral_desk.domain.lifecycle import REASON_LISTS
 from referral_desk.domain.states import OPEN_REFERRAL_STATES, Outcome, ReferralState
-from referral_desk.services.dto import ReferralView
 from referral_desk.ui import palette
 from referral_desk.ui.elided import ElidedLabel, breakable
 from referral_desk.ui.lock import exec_dialog
@@ -46,9 +45,10 @@ from referral_desk.ui.referral_update import OUTCOME_LABELS, ReferralUpdateForm
 from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
 from referral_desk.ui.tables import tip_elided_cells
 from referral_desk.ui.widgets import fit_to_screen, fmt_date, fmt_datetime, named
+from referral_desk.usecases.dto import ReferralView
 
 if TYPE_CHECKING:
-    from referral_desk.services.app_services import AppServices
+    from referral_desk.usecases.app_services import AppServices
 
 
 STATUS_COLOURS = {

@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
 from referral_desk.domain.states import Outcome, ReferralState
-from referral_desk.services.dto import ReferralView
 from referral_desk.ui.elided import limit_combo
 from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import show_save_error
 from referral_desk.ui.ops import op
 from referral_desk.ui.widgets import named
+from referral_desk.usecases.dto import ReferralView
 
 if TYPE_CHECKING:
     pass

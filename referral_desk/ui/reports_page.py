@@ -1,15 +1,15 @@
 """Reports screen: choose a report and a period, read its tables and bar charts, export it.
 
-The screen shows the officer's exact figures (`services.reports.run`), plus the "Other"
+The screen shows the officer's exact figures (`usecases.reports.run`), plus the "Other"
 descriptions of unmet needs for reviewing categories: these are for the screen only. Anything
-that leaves the machine goes through `services.reports.export`, which suppresses small counts
+that leaves the machine goes through `usecases.reports.export`, which suppresses small counts
 and strips names and free text; the status line says so. "Show as exported" runs the same
 report suppressed, so the officer can see exactly what a file will show.
 
 Reports can take a couple of seconds on a large team's data, so they run on the worker.
 
 A commissioner (profile role "commissioner") also gets a "Region (hub)" scope: the same four
-reports over every team's return at the regional hub (`services.hub`), always shown as exported
+reports over every team's return at the regional hub (`usecases.hub`), always shown as exported
 (small counts hidden), since they describe many teams' people. The hub address is kept as a
 local setting of this PC; put passwords in the PostgreSQL password file, not the address.
 """
@@ -52,7 +52,6 @@ from PySide6.QtWidgets import (
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.reports.model import Report, ReportTable
-from referral_desk.services.reports import default_period
 from referral_desk.ui.file_dialogs import REPORT_FOLDER, remember_folder, start_path
 from referral_desk.ui.frozen_table import FrozenColumnTableView
 from referral_desk.ui.messages import show_error, show_info
@@ -60,6 +59,7 @@ from referral_desk.ui.ops import find_worker, op
 from referral_desk.ui.report_views import BarChart, ReportTableModel, TotalsLastProxy
 from referral_desk.ui.tables import SORT_ROLE, tip_elided_cells
 from referral_desk.ui.widgets import DateEdit, named
+from referral_desk.usecases.reports import default_period
 
 __all__ = ["REPORT_TITLES", "ReportsPage"]
 

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.roles import GRANTABLE, LABELS
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.roles import OfficerRoles
 from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.messages import show_save_error
 from referral_desk.ui.ops import op, save_op
 from referral_desk.ui.widgets import named
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.roles import OfficerRoles
 
 
 class RolesDialog(QDialog):

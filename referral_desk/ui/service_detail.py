@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from html import escape
 
-from referral_desk.services.dto import ServiceView
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.service_models import (
     STALE_COLOUR,
@@ -17,6 +16,7 @@ from referral_desk.ui.service_models import (
     precheck_spoken,
 )
 from referral_desk.ui.widgets import fmt_date
+from referral_desk.usecases.dto import ServiceView
 
 # --- the detail pane -------------------------------------------------------------------------
 

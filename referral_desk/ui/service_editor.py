@@ -32,8 +32,6 @@ from PySide6.QtWidgets import (
 from referral_desk.domain.errors import DomainError
 from referral_desk.domain.fields import max_length
 from referral_desk.domain.vocabularies import GENDERS, SERVICE_STATUSES
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import ServiceView
 from referral_desk.ui.elided import limit_combo
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.ops import op
@@ -45,6 +43,8 @@ from referral_desk.ui.service_editor_work import (
     store_service,
 )
 from referral_desk.ui.widgets import FieldError, GuardedDialog, fit_to_screen, keep_default, named
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import ServiceView
 
 NEW_ORGANISATION = "New organisation…"
 

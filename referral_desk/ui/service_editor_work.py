@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import ServiceView
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import ServiceView
 
 
 @dataclass(frozen=True)

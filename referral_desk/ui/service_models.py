@@ -28,10 +28,10 @@ from referral_desk.domain.vocabularies import (
     CAPACITY_WAITING_LIST,
     capacity_value,
 )
-from referral_desk.services.dto import SearchResult, ServiceView, StatusChangeView
 from referral_desk.ui import palette
 from referral_desk.ui.freshness import freshness
 from referral_desk.ui.tables import SERVICE_ID_ROLE, SERVICE_ROLE, SORT_ROLE, STALE_ROLE
+from referral_desk.usecases.dto import SearchResult, ServiceView, StatusChangeView
 
 STALE_COLOUR = QColor(palette.STALE)
 NOT_ACCEPTING_COLOUR = QColor(palette.CAUTION)

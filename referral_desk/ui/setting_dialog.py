@@ -21,8 +21,6 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import ValidationError
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.dto import PersonView, SettingChange
 from referral_desk.ui.elided import breakable, name_heading
 from referral_desk.ui.message_bar import MessageBar
 from referral_desk.ui.models import setting_text
@@ -36,6 +34,8 @@ from referral_desk.ui.widgets import (
     save_cancel_buttons,
     set_combo_text,
 )
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.dto import PersonView, SettingChange
 
 
 class SettingDialog(QDialog):

@@ -37,7 +37,7 @@ from referral_desk.ui.widgets import fit_to_screen, named, run_dialog
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from referral_desk.services.app_services import AppServices
+    from referral_desk.usecases.app_services import AppServices
 
 
 def describe_record(services: AppServices, table_name: str, record_id: str) -> str:

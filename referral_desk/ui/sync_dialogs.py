@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from referral_desk.services.sync import SyncSummary
 from referral_desk.ui.file_dialogs import SYNC_FILE_FOLDER, remember_folder, start_path
 from referral_desk.ui.sync_conflicts import review_conflicts
 from referral_desk.ui.sync_exchange import ExchangeDialog
 from referral_desk.ui.sync_settings import open_sync_settings
 from referral_desk.ui.sync_summary import Outcome, plural
 from referral_desk.ui.widgets import run_dialog
+from referral_desk.usecases.sync import SyncSummary
 
 if TYPE_CHECKING:
-    from referral_desk.services.app_services import AppServices
+    from referral_desk.usecases.app_services import AppServices
 
 SUFFIX = ".rdsync"
 FILE_FILTER = "Referral Desk sync files (*.rdsync);;All files (*)"

@@ -38,8 +38,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from referral_desk.services.passphrase_store import is_passphrase_refusal
-from referral_desk.services.sync import RefusedFile
 from referral_desk.ui import palette
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.ops import op
@@ -48,9 +46,11 @@ from referral_desk.ui.sync_passphrase import ask_passphrase, remember_passphrase
 from referral_desk.ui.sync_settings import open_sync_settings
 from referral_desk.ui.sync_summary import Outcome, attention, count_rows, nothing_written
 from referral_desk.ui.widgets import fit_to_screen, keep_default, named, run_dialog
+from referral_desk.usecases.passphrase_store import is_passphrase_refusal
+from referral_desk.usecases.sync import RefusedFile
 
 if TYPE_CHECKING:
-    from referral_desk.services.app_services import AppServices
+    from referral_desk.usecases.app_services import AppServices
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
-    from referral_desk.services.app_services import AppServices
+    from referral_desk.usecases.app_services import AppServices
 
 # name: (menu text, shortcut, description), in the style of the main window's ACTIONS.
 # F9 is "Send/Receive" in Outlook, which officers already use every day.

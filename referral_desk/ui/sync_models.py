@@ -17,10 +17,10 @@ from typing import Any
 
 from PySide6.QtGui import QColor
 
-from referral_desk.services.sync import ConflictView
 from referral_desk.ui.models import AMBER, GREY
 from referral_desk.ui.tables import Column, RecordTableModel, day_number
 from referral_desk.ui.widgets import fmt_date, fmt_datetime
+from referral_desk.usecases.sync import ConflictView
 
 RECORD_LABELS = {
     "person": "Person",

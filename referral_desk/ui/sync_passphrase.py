@@ -15,7 +15,7 @@ from referral_desk.ui.lock import exec_dialog
 from referral_desk.ui.passphrase_dialog import PassphraseDialog
 
 if TYPE_CHECKING:
-    from referral_desk.services.app_services import AppServices
+    from referral_desk.usecases.app_services import AppServices
 
 
 def ask_passphrase(parent: QWidget | None, text: str = "", *, confirm: bool = False) -> str | None:

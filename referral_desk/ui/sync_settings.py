@@ -32,8 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import DomainError
-from referral_desk.services.passphrase_store import check_passphrase
-from referral_desk.services.sync import SyncStatus, pending_text, quarantine_text
 from referral_desk.ui.messages import show_error
 from referral_desk.ui.ops import op
 from referral_desk.ui.passphrase_dialog import StrengthLabel, passphrase_problem
@@ -44,9 +42,11 @@ from referral_desk.ui.widgets import (
     run_dialog,
     save_cancel_buttons,
 )
+from referral_desk.usecases.passphrase_store import check_passphrase
+from referral_desk.usecases.sync import SyncStatus, pending_text, quarantine_text
 
 if TYPE_CHECKING:
-    from referral_desk.services.app_services import AppServices
+    from referral_desk.usecases.app_services import AppServices
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from referral_desk.services.sync import (
+from referral_desk.usecases.sync import (
     ExportSummary,
     ImportSummary,
     RefusedFile,

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from referral_desk.domain.errors import DomainError, ValidationError, WrongPassphrase
-from referral_desk.services.security import SecurityService, Unlock
 from referral_desk.ui.messages import error_text
 from referral_desk.ui.ops import op
 from referral_desk.ui.passphrase_dialog import StrengthLabel, passphrase_problem
 from referral_desk.ui.widgets import FieldError, keep_default, named, save_cancel_buttons
+from referral_desk.usecases.security import SecurityService, Unlock
 
 Attempt = Callable[[Unlock], None]
 

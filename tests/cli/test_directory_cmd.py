@@ -16,7 +16,7 @@ from legacy_packages import V11_FILES, oruk_service, write_csvs, write_json, wri
 from referral_desk.cli import commands
 from referral_desk.cli.directory_cmd import add_directory_parser, run_directory
 from referral_desk.cli.main import OneLineParser, run_command
-from referral_desk.services.directory_admin import DirectoryAdminService
+from referral_desk.usecases.directory_admin import DirectoryAdminService
 
 
 def parser() -> argparse.ArgumentParser:

@@ -25,7 +25,7 @@ from unlocking import open_test_services as open_services
 
 from referral_desk.app import run
 from referral_desk.demo import generate_demo
-from referral_desk.services.base import Clock
+from referral_desk.usecases.base import Clock
 
 PASSPHRASE = "correct horse battery staple"
 PREFIXES = [

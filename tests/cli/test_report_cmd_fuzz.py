@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from referral_desk.app import run
-from referral_desk.services.reports import FORMATS, REPORTS
+from referral_desk.usecases.reports import FORMATS, REPORTS
 
 ARG = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
 DATES = st.one_of(st.none(), st.dates(date(1900, 1, 1), date(2100, 12, 31)).map(str), ARG)

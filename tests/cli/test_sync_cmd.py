@@ -18,7 +18,7 @@ import pytest
 
 from referral_desk.cli import sync_cmd
 from referral_desk.domain.errors import DomainError
-from referral_desk.services.base import Clock
+from referral_desk.usecases.base import Clock
 
 
 class _Parser(argparse.ArgumentParser):

@@ -14,9 +14,9 @@ from referral_desk.demo import followups as demo_followups
 from referral_desk.demo import generate_demo
 from referral_desk.domain.followup_rules import PlannedFollowUp, on_sent
 from referral_desk.domain.states import FollowUpKind
-from referral_desk.services.base import Clock
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.store.models import FollowUp
+from referral_desk.usecases.base import Clock
 
 TODAY = date(2026, 3, 2)
 

@@ -23,8 +23,6 @@ from referral_desk.domain.identifiers import normalise_crn, normalise_nomis, nor
 from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
 from referral_desk.domain.search_query import SearchQuery
 from referral_desk.domain.states import NeedStatus, Outcome, ReferralState
-from referral_desk.services.app_services import AppServices
-from referral_desk.services.base import Clock
 from referral_desk.store import changelog
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.store.models import (
@@ -41,6 +39,8 @@ from referral_desk.store.models import (
     ServiceArea,
     ServiceCategory,
 )
+from referral_desk.usecases.app_services import AppServices
+from referral_desk.usecases.base import Clock
 
 TODAY = date(2026, 3, 2)  # a Monday, clear of bank holidays (as tests/conftest.py)
 PEOPLE, SERVICES = 40, 60

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from report_charts_data import chart, months
 
 from referral_desk.documents.report_pdf import column_groups, render_report_pdf
-from referral_desk.services.base import Clock
-from referral_desk.services.reports import REPORTS, ReportService
 from referral_desk.store.database import DB_FILENAME
+from referral_desk.usecases.base import Clock
+from referral_desk.usecases.reports import REPORTS, ReportService
 
 TODAY = date(2026, 3, 2)
 PERIODS = {

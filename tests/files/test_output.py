@@ -366,7 +366,7 @@ def test_a_relative_data_folder_keeps_naming_the_same_folder(
 
 
 def test_the_composition_root_hands_one_guard_to_every_file_writer(app: object) -> None:
-    from referral_desk.services.calendar import CalendarService
+    from referral_desk.usecases.calendar import CalendarService
 
     guard = app.output_guard  # type: ignore[attr-defined]
     assert guard.data_dir == app.data_path.parent  # type: ignore[attr-defined]

@@ -22,7 +22,6 @@ from referral_desk.hsds.exporter import ExportError, export_package, package_fil
 from referral_desk.hsds.importer import import_package
 from referral_desk.hsds.schema import TABLES
 from referral_desk.hsds.taxonomy import LOCAL_TAXONOMY, LOCAL_TERMS
-from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.store.models import (
     Location,
@@ -31,6 +30,7 @@ from referral_desk.store.models import (
     ServiceArea,
     ServiceCategory,
 )
+from referral_desk.usecases.directory_admin import DirectoryAdminService
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _BOOKKEEPING = {"created_at", "updated_at", "site_id"}

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from referral_desk.hsds.exporter import DESCRIPTOR, ExportError, export_package
-from referral_desk.services.directory_admin import DirectoryAdminService
+from referral_desk.usecases.directory_admin import DirectoryAdminService
 
 POSIX_ONLY = pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
 

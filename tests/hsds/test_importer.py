@@ -332,7 +332,7 @@ def test_reimport_updates_by_hsds_id_instead_of_duplicating(app: Any, tmp_path: 
 
 
 def test_reimport_never_wipes_fields_held_only_locally(app: Any, tmp_path: Path) -> None:
-    from referral_desk.services.directory_admin import DirectoryAdminService
+    from referral_desk.usecases.directory_admin import DirectoryAdminService
 
     admin = DirectoryAdminService(app.db, app.clock)
     run(app, write_package(tmp_path / "a", small_tables()))

@@ -19,8 +19,8 @@ from hsds_packages import SVC, small_tables, write_package
 
 from referral_desk.domain.text import has_controls
 from referral_desk.hsds.package_reader import Limits, read_package
-from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store.models import Service
+from referral_desk.usecases.directory_admin import DirectoryAdminService
 
 # --- sizes of tables -----------------------------------------------------------------------
 

@@ -12,8 +12,8 @@ from unlocking import open_test_services as open_services
 
 from referral_desk.app import run
 from referral_desk.hub.errors import KeyMismatch, ReturnDamaged, ReturnRefused
-from referral_desk.services.base import Clock
 from referral_desk.store.models import Service
+from referral_desk.usecases.base import Clock
 
 TODAY = date(2026, 3, 2)
 

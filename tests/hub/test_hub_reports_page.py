@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from role_helpers import grant_own_role
 
-from referral_desk.services.base import Clock
 from referral_desk.ui.reports_page import ReportsPage
 from referral_desk.ui.worker import Worker
+from referral_desk.usecases.base import Clock
 
 pytestmark = pytest.mark.gui
 

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from referral_desk.hub.connection import HubDatabase
-from referral_desk.services.base import Clock
 from referral_desk.store.models import (
     CaseNote,
     FollowUp,
@@ -22,6 +21,7 @@ from referral_desk.store.models import (
     Referral,
     ReferralStatusChange,
 )
+from referral_desk.usecases.base import Clock
 
 TODAY = date(2026, 3, 2)
 PASS = "region passphrase for tests"

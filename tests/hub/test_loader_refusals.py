@@ -28,8 +28,8 @@ from referral_desk.hub.returnfile import (
     seal_return,
     sign_return,
 )
-from referral_desk.services.base import Clock
 from referral_desk.sync.keys import KeyCache
+from referral_desk.usecases.base import Clock
 
 TODAY = date(2026, 3, 2)
 PASS = "region passphrase for tests"

@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 from referral_desk.cli.report_cmd import add_report_parser, run_report
 from referral_desk.domain.errors import ValidationError
 from referral_desk.reports.export import escape_cell, prepare, to_csv_bytes, to_data
-from referral_desk.services.reports import THRESHOLD_SETTING, ReportService, default_period
 from referral_desk.store.models import Organisation, Person, Service, TeamSetting
 from referral_desk.store.seed import team_setting_id
+from referral_desk.usecases.reports import THRESHOLD_SETTING, ReportService, default_period
 
 JAN = ("2026-01-01", "2026-01-31")
 SECRET = "Needs help with a pet called Biscuit"

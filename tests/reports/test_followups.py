@@ -8,8 +8,8 @@ import pytest
 
 from referral_desk.reports.export import prepare, to_csv_bytes
 from referral_desk.reports.model import Report
-from referral_desk.services.reports import ReportService
 from referral_desk.store.models import FollowUp, Officer, SiteState
+from referral_desk.usecases.reports import ReportService
 
 PERIOD = ("2026-02-01", "2026-03-31")  # the app's today is Monday 2 March 2026
 FIGURES = ("due", "on_time", "late", "overdue", "not_due", "oldest")

@@ -12,8 +12,8 @@ from referral_desk.domain.months import months_between
 from referral_desk.reports.export import prepare
 from referral_desk.reports.freshness import _cutoff
 from referral_desk.reports.model import Report
-from referral_desk.services.reports import ReportService
 from referral_desk.store.models import Organisation, Service, ServiceCategory
+from referral_desk.usecases.reports import ReportService
 
 TODAY = date(2026, 3, 2)
 

@@ -18,7 +18,6 @@ from openpyxl import load_workbook
 from referral_desk.domain.text import has_controls
 from referral_desk.reports.export import prepare
 from referral_desk.reports.model import Column, Period, Report, ReportTable
-from referral_desk.services.reports import ReportService
 from referral_desk.store.models import (
     FollowUp,
     Need,
@@ -29,6 +28,7 @@ from referral_desk.store.models import (
     Service,
     ServiceCategory,
 )
+from referral_desk.usecases.reports import ReportService
 
 TYPED = "HMP Xylo cell of Yolanda"
 PERIOD = ("2026-01-01", "2026-03-31")

@@ -8,8 +8,8 @@ import pytest
 
 from referral_desk.reports.export import prepare
 from referral_desk.reports.model import Report
-from referral_desk.services.reports import ReportService
 from referral_desk.store.models import Organisation, Service
+from referral_desk.usecases.reports import ReportService
 
 JAN = ("2026-01-01", "2026-01-31")
 FIGURES = (

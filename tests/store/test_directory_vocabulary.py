@@ -24,9 +24,9 @@ from referral_desk.hsds.exporter import export_package
 from referral_desk.hsds.importer import import_package
 from referral_desk.hsds.schema import TABLES
 from referral_desk.hsds.taxonomy import TERMS_BY_CODE
-from referral_desk.services.directory_admin import DirectoryAdminService
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.store.models import Service
+from referral_desk.usecases.directory_admin import DirectoryAdminService
 
 
 def test_the_lists_are_those_of_hsds_and_our_taxonomy() -> None:

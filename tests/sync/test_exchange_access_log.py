@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def test_opens_travel_to_the_other_pcs_of_the_team(make_site, passphrase, tmp_path: Path) -> None:
-    from referral_desk.services.access_log import AccessLogService
+    from referral_desk.usecases.access_log import AccessLogService
 
     a, b = make_site("a"), make_site("b")
     a.profile.set(name="Officer A")

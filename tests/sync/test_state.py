@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from sync_helpers import deadline
 
-from referral_desk.services.passphrase_store import is_passphrase_refusal
 from referral_desk.sync.state import (
     STORE_FILE,
     StoreError,
     StoreSettingsDamaged,
     StoreSettingsMissing,
 )
+from referral_desk.usecases.passphrase_store import is_passphrase_refusal
 
 
 def _person(site: Any, given: str = "Zed") -> str:

@@ -12,10 +12,10 @@ from unlocking import connect
 
 from referral_desk.domain.errors import NotPermitted
 from referral_desk.domain.roles import NOT_BY_MANAGER
-from referral_desk.services.directory_admin import DirectoryAdminService
-from referral_desk.services.roles import RoleService
 from referral_desk.store.trust import GRANT_TABLE, issue_grant, role_book
 from referral_desk.sync.trust import FORGED_GRANT, UNSIGNED, not_signed_by
+from referral_desk.usecases.directory_admin import DirectoryAdminService
+from referral_desk.usecases.roles import RoleService
 
 SERVICE = "5a0c3a3e-0000-4000-8000-000000000001"
 

@@ -171,7 +171,7 @@ def referred_template(
     """The `referred` case built once: five writes per test were a third of the GUI tests' time."""
     from unlocking import open_test_services as open_services
 
-    from referral_desk.services.base import Clock
+    from referral_desk.usecases.base import Clock
 
     folder = tmp_path_factory.mktemp("referred")
     shutil.copy2(template_db, folder / DB_FILENAME)
@@ -240,7 +240,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -
     from unlocking import open_test_services as open_services
 
     from referral_desk.demo import generate_demo
-    from referral_desk.services.base import Clock
+    from referral_desk.usecases.base import Clock
 
     folder = tmp_path_factory.mktemp("demo")
     shutil.copy2(template_db, folder / DB_FILENAME)

@@ -29,12 +29,12 @@ from unlocking import keyed_engine, write_key_file
 from unlocking import open_test_services as open_services
 
 from referral_desk.domain.errors import ValidationError
-from referral_desk.services.base import Clock
 from referral_desk.ui.main import ask_first_profile, start_window
 from referral_desk.ui.main_window import MainWindow
 from referral_desk.ui.messages import UNEXPECTED, error_text, show_error
 from referral_desk.ui.window_actions import ACTIONS, MENUS
 from referral_desk.ui.worker import Worker
+from referral_desk.usecases.base import Clock
 
 pytestmark = pytest.mark.gui
 

@@ -8,7 +8,6 @@ from datetime import date, datetime
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
-from referral_desk.services.dto import FollowUpView, TimelineEvent
 from referral_desk.ui.models import (
     GREY,
     RED,
@@ -20,6 +19,7 @@ from referral_desk.ui.models import (
     TimelineTableModel,
 )
 from referral_desk.ui.tables import ROW_ROLE, SORT_ROLE, FilterProxy
+from referral_desk.usecases.dto import FollowUpView, TimelineEvent
 
 pytestmark = pytest.mark.gui
 

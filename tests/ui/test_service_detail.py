@@ -13,7 +13,7 @@ TODAY = date(2026, 3, 2)
 
 
 def result(name: str, **fields: Any) -> Any:
-    from referral_desk.services.dto import SearchResult
+    from referral_desk.usecases.dto import SearchResult
 
     defaults: dict[str, Any] = dict(
         id=f"id-{name}",
@@ -30,7 +30,7 @@ def result(name: str, **fields: Any) -> Any:
 
 @pytest.mark.gui
 def test_detail_html_escapes_text_and_never_shows_a_confidential_address() -> None:
-    from referral_desk.services.dto import LocationView
+    from referral_desk.usecases.dto import LocationView
 
     location = LocationView(id="l", address_1="1 Secret Road", postcode="LS1 1AA")
     refuge = result(

@@ -63,7 +63,7 @@ def test_stale_after_a_year() -> None:
 
 
 def result(name: str, **fields):
-    from referral_desk.services.dto import SearchResult
+    from referral_desk.usecases.dto import SearchResult
 
     defaults = dict(
         id=f"id-{name}",
@@ -240,8 +240,8 @@ def test_model_sorts_itself_and_keeps_the_selection(qtmodeltester, results) -> N
 def test_history_model_passes_modeltester_and_shows_labels(qtmodeltester) -> None:
     from PySide6.QtCore import Qt
 
-    from referral_desk.services.dto import StatusChangeView
     from referral_desk.ui.service_models import HistoryColumn, ReferralHistoryModel
+    from referral_desk.usecases.dto import StatusChangeView
 
     model = ReferralHistoryModel()
     model.set_labels({"provider_feedback": "Provider feedback"}, {"no_capacity": "No capacity"})

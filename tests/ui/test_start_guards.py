@@ -74,7 +74,7 @@ def test_a_damaged_installation_is_explained_in_a_window_and_logged(
     """A resource file the app cannot read (here: the reference data) stops the start with a
     window saying so — the windowed build has no console — and a log entry, not a traceback."""
     from referral_desk import app as composition
-    from referral_desk.services import reference
+    from referral_desk.usecases import reference
 
     def damaged(*_a, **_k):
         raise ValueError("Expecting value: line 1 column 1 (char 0)")

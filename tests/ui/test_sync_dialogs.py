@@ -12,12 +12,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog
 from sync_gui import PASSPHRASE, WAIT_MS, caseload, everything, open_dialog, table_rows, wait_state
 
-from referral_desk.services.passphrase_store import SERVICE_NAME
 from referral_desk.ui import sync_dialogs
 from referral_desk.ui.sync_conflicts import ConflictsDialog
 from referral_desk.ui.sync_dialogs import ExportFileDialog, ImportFileDialog, SyncNowDialog
 from referral_desk.ui.sync_exchange import ExchangeDialog
 from referral_desk.ui.sync_settings import SyncSettingsDialog
+from referral_desk.usecases.passphrase_store import SERVICE_NAME
 
 pytestmark = pytest.mark.gui
 

@@ -8,8 +8,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog
 from sync_gui import PASSPHRASE, WAIT_MS, open_dialog, saved
 
-from referral_desk.services.passphrase_store import SERVICE_NAME
 from referral_desk.ui.sync_settings import SyncSettingsDialog
+from referral_desk.usecases.passphrase_store import SERVICE_NAME
 
 pytestmark = pytest.mark.gui
 

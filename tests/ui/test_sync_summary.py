@@ -13,9 +13,9 @@ no_leaked_threads = sync_gui.no_leaked_threads
 
 
 def test_waiting_records_are_told_in_words(qtbot, app) -> None:
-    from referral_desk.services.sync import ImportSummary
     from referral_desk.ui.sync_summary import attention as _attention
     from referral_desk.ui.sync_summary import count_rows as _count_rows
+    from referral_desk.usecases.sync import ImportSummary
 
     imp = ImportSummary(bundles=1, pending=3, pending_reasons=(("person", 3),))
     notes = _attention(imp, preview=True)

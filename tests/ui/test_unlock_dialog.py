@@ -11,14 +11,14 @@ from qt_helpers import when_modal
 from unlocking import TEST_PASSPHRASE, TEST_RECOVERY_CODE, plaintext_folder
 
 from referral_desk.domain.errors import DatabaseError, WrongPassphrase
-from referral_desk.services.app_services import open_services
-from referral_desk.services.security import Unlock
 from referral_desk.ui.unlock_dialog import (
     ChangePassphraseDialog,
     RecoveryCodeDialog,
     SetPassphraseDialog,
     UnlockDialog,
 )
+from referral_desk.usecases.app_services import open_services
+from referral_desk.usecases.security import Unlock
 
 pytestmark = pytest.mark.gui
 
