@@ -106,7 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     nadd.add_argument("--person", required=True, metavar="ID")
     nadd.add_argument("--category", required=True, metavar="CODE")
     nadd.add_argument("--description", default="", metavar="TEXT")
-    nadd.add_argument("--priority", type=int, metavar="N")
+    nadd.add_argument(
+        "--priority",
+        type=int,
+        metavar="N",
+        help="place it Nth in the person's list (1 = tackle first; the others move down)",
+    )
     nadd.add_argument(
         "--unmet", metavar="REASON", help="no-service | full | not-eligible | out-of-area"
     )
