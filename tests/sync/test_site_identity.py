@@ -1,0 +1,149 @@
+"""A copied data folder never makes two writers with one site id (`sync.site_identity`).
+
+Sites are real databases; a "second machine" is the same folder's files copied elsewhere and
+opened with another injected machine fingerprint. Every scenario ends with all sites holding
+the same data, nothing written on either copy lost.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from referral_desk.store.database import Database
+from referral_desk.sync.site_identity import MOVED, SHARED_ID, machine_fingerprint
+
+
+def _on(site: Any, machine: str) -> Any:
+    site.sync.engine.fingerprint = lambda: machine
+    return site
+
+
+def _add(site: Any, name: str) -> str:
+    return site.people.add(given_name=name, family_name="Test", date_of_birth="1990-01-01").id
+
+
+def _copy_folder(h: Any, site: Any, to: Path, machine: str) -> tuple[Any, Any]:
+    """Close `site`, copy its folder's files to `to`, reopen both: (original, copy)."""
+    site.close()
+    shutil.copytree(site.path, to)
+    return _on(h.open_site(site.path), machine_of(site)), h.open_site(to)
+
+
+def machine_of(site: Any) -> str:
+    return str(site.sync.engine.fingerprint())
+
+
+def _sync_all(sites: list[Any], store: Path, passphrase: str, rounds: int = 2) -> list[Any]:
+    return [s.sync.sync_now(str(store), passphrase) for _ in range(rounds) for s in sites]
+
+
+def _audit_reasons(db: Database) -> list[str]:
+    with db.read() as session:
+        rows = session.connection().exec_driver_sql(
+            "SELECT reason FROM audit_entry WHERE table_name = 'site_state'"
+        )
+        return [r[0] for r in rows]
+
+
+def _names(site: Any) -> set[str]:
+    return {p.given_name for p in site.people.list()}
+
+
+@pytest.fixture
+def opened() -> Any:
+    sites: list[Any] = []
+    yield sites
+    for s in sites:
+        s.close()
+
+
+def test_a_folder_copied_to_another_pc_takes_a_new_id_and_everything_converges(
+    make_site: Any, h: Any, passphrase: str, tmp_path: Path, opened: list[Any]
+) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    a, b = _on(make_site("a"), "pc-a"), _on(make_site("b"), "pc-b")
+    _add(a, "Before")
+    _sync_all([a, b], store, passphrase, rounds=1)
+    _add(a, "Unsent")  # written before the copy, not exported yet: both copies hold it
+    old = a.site_id
+    a, copy = _copy_folder(h, a, tmp_path / "copy", "pc-a")
+    opened.extend([a, copy])
+    _on(copy, "pc-copy")
+    _add(a, "OnOriginal")
+    _add(copy, "OnCopy")
+    first = a.sync.sync_now(str(store), passphrase)
+    moved = copy.sync.sync_now(str(store), passphrase)
+    assert first.new_site_id == ""
+    assert moved.new_site_id == MOVED
+    assert copy.site_id != old and a.site_id == old
+    _add(copy, "AfterMove")
+    _sync_all([b, a, copy], store, passphrase)
+    assert h.digest(a.db) == h.digest(copy.db) == h.digest(b.db)
+    assert {"Before", "Unsent", "OnOriginal", "OnCopy", "AfterMove"} <= _names(b)
+    assert any("new site id" in r for r in _audit_reasons(copy.db))
+    assert copy.site_id == copy.sync.sync_now(str(store), passphrase).site_id  # settled
+
+
+def test_a_restored_backup_noticed_in_the_store_takes_a_new_id_and_converges(
+    make_site: Any, h: Any, passphrase: str, tmp_path: Path, opened: list[Any]
+) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    a, b = _on(make_site("a"), "pc-a"), _on(make_site("b"), "pc-b")
+    _add(a, "Before")
+    _sync_all([a, b], store, passphrase, rounds=1)
+    _add(a, "InBackup")  # in the backup, not exported at backup time
+    old = a.site_id
+    a, backup = _copy_folder(h, a, tmp_path / "backup", "pc-a")
+    opened.extend([a, backup])
+    _on(backup, "pc-a")  # restored on the same PC: the machine check cannot tell
+    _add(a, "OriginalCarriesOn")
+    assert a.sync.sync_now(str(store), passphrase).new_site_id == ""
+    _add(backup, "OnRestored")
+    restored = backup.sync.sync_now(str(store), passphrase)
+    assert restored.new_site_id == SHARED_ID
+    assert backup.site_id != old and a.site_id == old
+    _sync_all([b, a, backup], store, passphrase)
+    assert h.digest(a.db) == h.digest(backup.db) == h.digest(b.db)
+    assert {"Before", "InBackup", "OriginalCarriesOn", "OnRestored"} <= _names(b)
+    assert [s.sync.sync_now(str(store), passphrase).new_site_id for s in (a, backup)] == ["", ""]
+
+
+def test_a_folder_on_its_own_pc_never_changes_id(
+    make_site: Any, passphrase: str, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    a, b = _on(make_site("a"), "pc-a"), _on(make_site("b"), "pc-b")
+    ids = a.site_id, b.site_id
+    for i in range(3):
+        _add(a, f"A{i}")
+        _add(b, f"B{i}")
+        summaries = _sync_all([a, b], store, passphrase, rounds=1)
+        assert [s.new_site_id for s in summaries] == ["", ""]
+    assert a.sync.export_file(str(tmp_path / "usb.rdsync"), passphrase).new_site_id == ""
+    assert (a.site_id, b.site_id) == ids
+
+
+def test_a_file_export_from_a_copied_folder_goes_out_under_the_new_id(
+    make_site: Any, h: Any, passphrase: str, tmp_path: Path, opened: list[Any]
+) -> None:
+    a = _on(make_site("a"), "pc-a")
+    a.sync.export_file(str(tmp_path / "first.rdsync"), passphrase)  # records this machine
+    a, copy = _copy_folder(h, a, tmp_path / "copy", "pc-a")
+    opened.extend([a, copy])
+    _on(copy, "pc-copy")
+    _add(copy, "OnCopy")
+    summary = copy.sync.export_file(str(tmp_path / "usb.rdsync"), passphrase)
+    assert summary.new_site_id == MOVED
+    assert copy.site_id != a.site_id
+
+
+def test_the_machine_fingerprint_is_a_stable_hash() -> None:
+    assert machine_fingerprint() == machine_fingerprint()
+    assert len(machine_fingerprint()) == 64
