@@ -12,9 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from unlocking import connect
 
 from referral_desk.store.database import Database
 from referral_desk.sync.site_identity import MOVED, SHARED_ID, machine_fingerprint
+from referral_desk.usecases.directory_admin import DirectoryAdminService
+
+SERVICE = "5a0c3a3e-0000-4000-8000-000000000001"
 
 
 def _on(site: Any, machine: str) -> Any:
@@ -147,3 +151,30 @@ def test_a_file_export_from_a_copied_folder_goes_out_under_the_new_id(
 def test_the_machine_fingerprint_is_a_stable_hash() -> None:
     assert machine_fingerprint() == machine_fingerprint()
     assert len(machine_fingerprint()) == 64
+
+
+def test_directory_changes_re_keyed_to_the_new_id_are_signed_again_and_verify(
+    make_site: Any, h: Any, passphrase: str, tmp_path: Path, opened: list[Any]
+) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    manager, other = _on(make_site("manager"), "pc-m"), _on(make_site("other"), "pc-o")
+    for name in ("Signed once", "Signed twice"):  # so the manager has signed several runs
+        DirectoryAdminService(manager.db).update_service(SERVICE, name=name)
+        _sync_all([manager, other], store, passphrase, rounds=1)
+    manager, copy = _copy_folder(h, manager, tmp_path / "copy", "pc-m")
+    opened.extend([manager, copy])
+    _on(copy, "pc-copy")
+    DirectoryAdminService(copy.db).update_service(SERVICE, name="Renamed on the copy")
+    assert copy.sync.sync_now(str(store), passphrase).new_site_id == MOVED
+    other.sync.sync_now(str(store), passphrase)
+    assert not other.sync.list_quarantine()
+    assert _service_name(h, other) == "Renamed on the copy"
+
+
+def _service_name(h: Any, site: Any) -> str:
+    conn = connect(site.db.path)
+    try:
+        return str(conn.execute("SELECT name FROM service WHERE id = ?", (SERVICE,)).fetchone()[0])
+    finally:
+        conn.close()
