@@ -232,7 +232,7 @@ class SyncEngine:
         with self._transaction() as session:  # short: erasure before anything leaves
             scrub_dead(session, scope)
         folder = outbox(store_dir, site)
-        present = own_bundle_files(store_dir, site) or set()
+        present = own_bundle_files(store_dir, site)
         try:
             if folder.is_symlink():
                 raise StoreError("This PC's folder in the shared store is a link: not written.")

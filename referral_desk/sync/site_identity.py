@@ -128,12 +128,15 @@ def store_clash(session: Session, store_id: str, found: set[str]) -> bool:
 
 
 def remember_own_bundles(
-    session: Session, store_id: str, present: set[str], added: str | None = None
+    session: Session, store_id: str, present: set[str] | None, added: str | None = None
 ) -> None:
-    """Record the bundles this site wrote to a store (only those still there: bounded)."""
+    """Record the bundles this site wrote to a store (only those still there: bounded; all
+    of them when the folder could not be listed, `present` None)."""
     row = session.get(LocalSetting, BUNDLES_SETTING)
     record = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
-    mine = set(record.get(store_id) or []) & present if store_id in record else set(present)
+    mine = set(record.get(store_id) or [])
+    if present is not None:
+        mine = mine & present if store_id in record else set(present)
     if added:
         mine.add(added)
     record[store_id] = sorted(mine)

@@ -178,3 +178,23 @@ def _service_name(h: Any, site: Any) -> str:
         return str(conn.execute("SELECT name FROM service WHERE id = ?", (SERVICE,)).fetchone()[0])
     finally:
         conn.close()
+
+
+def test_a_folder_from_before_the_check_adopts_its_machine_and_bundles(
+    make_site: Any, passphrase: str, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    a = _on(make_site("a"), "pc-a")
+    for name in ("One", "Two"):
+        _add(a, name)
+        a.sync.sync_now(str(store), passphrase)
+    site = a.site_id
+    conn = connect(a.db.path)  # as a database written by the previous version
+    conn.execute("DELETE FROM local_setting WHERE key IN ('site_machine', 'site_own_bundles')")
+    conn.commit()
+    conn.close()
+    _on(a, "pc-a-after-upgrade")
+    _add(a, "Three")
+    assert a.sync.sync_now(str(store), passphrase).new_site_id == ""
+    assert a.site_id == site
