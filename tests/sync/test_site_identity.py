@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from unlocking import connect
 
 from referral_desk.store.database import Database
@@ -198,3 +200,48 @@ def test_a_folder_from_before_the_check_adopts_its_machine_and_bundles(
     _add(a, "Three")
     assert a.sync.sync_now(str(store), passphrase).new_site_id == ""
     assert a.site_id == site
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    copy_machine=st.sampled_from(["pc-a", "pc-copy"]),  # a restored backup, or a copied folder
+    steps=st.lists(
+        st.tuples(st.sampled_from(["a", "copy", "b"]), st.sampled_from(["add", "edit", "sync"])),
+        min_size=3,
+        max_size=12,
+    ),
+)
+def test_any_order_of_writes_and_syncs_after_a_copy_converges_with_nothing_lost(
+    template_dir: Path, tmp_path_factory: Any, h: Any, copy_machine: str, steps: list[Any]
+) -> None:
+    root = tmp_path_factory.mktemp("clash")
+    store = root / "store"
+    store.mkdir()
+    opened: list[Any] = []
+    try:
+        a = _on(h.copy_site(template_dir, root / "a"), "pc-a")
+        b = _on(h.copy_site(template_dir, root / "b"), "pc-b")
+        opened.extend([a, b])
+        pid = _add(a, "Shared")
+        _sync_all([a, b], store, h.PASSPHRASE, rounds=1)
+        _add(a, "Unsent")
+        a, copy = _copy_folder(h, a, root / "copy", "pc-a")
+        opened[0] = a
+        opened.append(_on(copy, copy_machine))
+        sites = {"a": a, "copy": copy, "b": b}
+        written = {"Shared", "Unsent"}
+        for n, (who, what) in enumerate(steps):
+            site = sites[who]
+            if what == "add":
+                written.add(_add(site, f"{who}{n}") and f"{who}{n}")
+            elif what == "edit":
+                site.people.update(pid, given_name="Shared", family_name=f"{who}{n}")
+            else:
+                site.sync.sync_now(str(store), h.PASSPHRASE)
+        _sync_all([a, copy, b], store, h.PASSPHRASE)
+        assert h.digest(a.db) == h.digest(copy.db) == h.digest(b.db)
+        assert written <= _names(b)
+        assert a.site_id != copy.site_id
+    finally:
+        for site in opened:
+            site.close()
