@@ -152,11 +152,14 @@ def export_text(d: dict[str, Any]) -> str:
         return f"Would export {_plural(d['entries'], 'change')}."
     if not d["path"]:
         return "Nothing new to export."
-    return f"Exported {_plural(d['entries'], 'change')} to {d['path']}"
+    head = d["new_site_id"] + "\n" if d.get("new_site_id") else ""
+    return head + f"Exported {_plural(d['entries'], 'change')} to {d['path']}"
 
 
 def _sync_text(d: dict[str, Any]) -> str:
     head = "Preview only: nothing was written.\n" if d["imported"]["dry_run"] else ""
+    if d.get("new_site_id"):  # said first: why this PC's site id changed
+        head += d["new_site_id"] + "\n"
     return head + export_text(d["exported"]) + "\n" + import_text(d["imported"])
 
 

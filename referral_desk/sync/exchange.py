@@ -60,6 +60,13 @@ from referral_desk.sync.importer import (
 )
 from referral_desk.sync.keys import DEFAULT_KDF, SALT_BYTES, KdfParams, KeyCache
 from referral_desk.sync.outgoing import Runs, count_entries, entry_batches, export_scope, scrub_dead
+from referral_desk.sync.site_identity import (
+    Fingerprint,
+    machine_fingerprint,
+    own_bundle_files,
+    remember_own_bundles,
+    settle_site,
+)
 from referral_desk.sync.state import (
     OUTBOX,
     ExportState,
@@ -87,6 +94,7 @@ class ExportSummary:
     bundle_id: str | None = None
     entries: int = 0
     sites: int = 0
+    new_site_id: str = ""  # why this site took a new site id before exporting ("": it did not)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,12 +105,14 @@ class SyncSummary:
     site_id: str
     exported: ExportSummary
     imported: ImportSummary = field(default_factory=ImportSummary)
+    new_site_id: str = ""  # why this site took a new site id before syncing ("": it did not)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "site_id": self.site_id,
             "exported": self.exported.to_dict(),
             "imported": self.imported.to_dict(),
+            "new_site_id": self.new_site_id,
         }
 
 
@@ -124,8 +134,10 @@ class SyncEngine:
         now: Callable[[], datetime] = utcnow,
         now_ms: Callable[[], int] = _now_ms,
         kdf: KdfParams = DEFAULT_KDF,
+        fingerprint: Fingerprint = machine_fingerprint,
     ) -> None:
         self.db = db
+        self.fingerprint = fingerprint  # names this machine (`site_identity`)
         self.keys = keys or KeyCache()
         self.kdf = kdf  # cost of new salts (stores, files); readers follow each header
         self._now = now
@@ -142,6 +154,7 @@ class SyncEngine:
             raise StoreError("The folder for the sync file does not exist.")
         salt = salt or self._site_salt()
         self.finish_interrupted()  # so that the file carries all of it
+        new_site = self.settle_site()
         self._publish_key()
         with self._transaction() as session:  # short: erasure and signing before anything leaves
             sign_own_entries(session)
@@ -151,7 +164,12 @@ class SyncEngine:
         except OSError as err:
             raise StoreError("The sync file could not be written there.") from err
         return ExportSummary(
-            False, str(path), manifest.bundle_id, manifest.entry_count, len(manifest.covers)
+            False,
+            str(path),
+            manifest.bundle_id,
+            manifest.entry_count,
+            len(manifest.covers),
+            new_site,
         )
 
     def _write_bundle(
@@ -214,6 +232,7 @@ class SyncEngine:
         with self._transaction() as session:  # short: erasure before anything leaves
             scrub_dead(session, scope)
         folder = outbox(store_dir, site)
+        present = own_bundle_files(store_dir, site)
         try:
             if folder.is_symlink():
                 raise StoreError("This PC's folder in the shared store is a link: not written.")
@@ -232,6 +251,7 @@ class SyncEngine:
             state.knowledge_id = max(state.knowledge_id, top)
             state.exports += 1
             save_export_state(session, state, exported=True, now=self._now())
+            remember_own_bundles(session, info.store_id, present, bundle_id)
         rel = f"{OUTBOX}/{site}/{final.name}"
         return ExportSummary(
             False, rel, manifest.bundle_id, manifest.entry_count, len(manifest.covers)
@@ -301,6 +321,10 @@ class SyncEngine:
         """
         store_dir = check_store_dir(Path(store_dir).expanduser())
         info = open_store(store_dir, passphrase, self.keys, create=False, kdf=self.kdf)
+        new_site = ""
+        if not dry_run:  # before the store's folders are read: which one is this site's own
+            self.finish_interrupted()
+            new_site = self.settle_site(store_dir, info)
         site = self.db.site_id
         sources, refused = self._read_store(store_dir, site, passphrase)
         if not info.exists and not dry_run:
@@ -313,7 +337,22 @@ class SyncEngine:
         exported = self._export_to_store(store_dir, info, passphrase, dry_run)
         importer = self._importer(dry_run=dry_run, strict=False, store_id=info.store_id)
         imported = importer.run(sources, refused)
-        return SyncSummary(site, exported, imported)
+        return SyncSummary(site, exported, imported, new_site)
+
+    def settle_site(self, store_dir: Path | None = None, info: StoreInfo | None = None) -> str:
+        """Before anything leaves: take a new site id if this folder was copied to another
+        machine, or another copy writes under this id in the store. Returns why, or ""."""
+        found = None
+        if store_dir is not None and info is not None and info.exists:
+            found = own_bundle_files(store_dir, self.db.site_id)
+        with self._transaction() as session:
+            return settle_site(
+                session,
+                self.fingerprint(),
+                self._now(),
+                info.store_id if info is not None and info.exists else None,
+                found,
+            )
 
     def _publish_key(self) -> None:
         """This officer's signing key goes out with the profile (a logged, synced change), so

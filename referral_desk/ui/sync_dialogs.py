@@ -51,7 +51,7 @@ class SyncNowDialog(ExchangeDialog):
 
     def apply_job(self, passphrase: str) -> Outcome:
         summary: SyncSummary = self.services.sync.sync_now(None, passphrase)
-        return Outcome(summary.exported, summary.imported)
+        return Outcome(summary.exported, summary.imported, summary.new_site_id)
 
     def working_text(self, applying: bool) -> str:
         if applying:

@@ -380,7 +380,11 @@ class ExchangeDialog(QDialog):
             self._fit_height(self.counts)
         self.counts_label.setVisible(show_counts)
         self.counts.setVisible(show_counts)
-        notes = attention(imp, preview=preview) if imp is not None else []
+        notes = (
+            attention(imp, preview=preview, new_site_id=outcome.new_site_id)
+            if imp is not None
+            else []
+        )
         self.notes.setText("\n".join(f"• {n}" for n in notes))
         self.notes.setAccessibleDescription(" ".join(notes))
         self.notes.setVisible(bool(notes))

@@ -38,6 +38,7 @@ class Outcome:
 
     exported: ExportSummary | None = None
     imported: ImportSummary | None = None
+    new_site_id: str = ""  # why this PC took a new site id before syncing ("": it did not)
 
     @property
     def refused(self) -> tuple[RefusedFile, ...]:
@@ -77,9 +78,9 @@ def count_rows(imp: ImportSummary) -> list[tuple[str, int]]:
     return rows
 
 
-def attention(imp: ImportSummary, *, preview: bool) -> list[str]:
+def attention(imp: ImportSummary, *, preview: bool, new_site_id: str = "") -> list[str]:
     """Sentences about what needs the officer's attention after (or if) this is applied."""
-    notes: list[str] = []
+    notes: list[str] = [new_site_id] if new_site_id else []
     will = "will be" if preview else "are"
     if imp.conflicts:
         notes.append(

@@ -1,0 +1,239 @@
+"""One writer per site id: noticing a copied data folder and taking a new site id.
+
+A data folder copied to a second PC, or restored from a backup while the original carried on,
+keeps its site id; two writers would then mint the same (site, seq) for different changes and
+sync would silently diverge (an importer keeps the first entry it sees under a key). Before
+any export or sync this site checks two things:
+
+- **the machine**: a fingerprint of the machine (a hash: the machine id is not kept as such) is
+  recorded with the site id in `local_setting` (never synced). A folder opened on another
+  machine no longer matches. A folder from before this check records it and carries on.
+- **the shared store**: the bundle files this site wrote to its own outbox folder are recorded
+  (per store). A file there that this site never wrote means another writer uses this site id
+  (a restored backup, or the original of a copy).
+
+Recovery (`take_new_site_id`) keeps every record and the whole change history. Entries the
+store is known to hold under the old id stay as they are (colleagues have them, and they are
+the same on both writers); the old id's entries beyond that are re-keyed, in order, to the new
+site id with fresh seqs, so the next export sends them and the other writer's entries under the
+old id can be imported here. Signature runs among them are dropped and the re-keyed entries
+signed again under the new id; knowledge checkpoints about re-keyed entries are dropped
+(unknown only ever adds a conflict to review). The signing key stays: it is the officer's, and
+role grants name it. An audit entry records the change and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from referral_desk.files import NotRegularFile, read_regular
+from referral_desk.store.models import AuditEntry, LocalSetting, SiteState, put_local_setting
+from referral_desk.store.sync_models import SyncKnowledge
+from referral_desk.store.trust import RUN_TABLE, SIGNED_THROUGH_SETTING
+from referral_desk.sync.bundle import SUFFIX, is_bundle_name
+from referral_desk.sync.state import load_export_state, raw_rows
+
+MACHINE_SETTING = "site_machine"
+BUNDLES_SETTING = "site_own_bundles"
+_MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
+_MACHINE_ID_LIMIT = 4096
+
+MOVED = (
+    "This data folder was copied from another PC, so this PC now writes under a new site id "
+    "(nothing was lost; colleagues receive its changes at the next sync)."
+)
+SHARED_ID = (
+    "Another copy of this data folder (a restored backup or a copied folder) has been syncing "
+    "under this PC's site id, so this PC now writes under a new site id (nothing was lost)."
+)
+
+
+def machine_fingerprint() -> str:
+    """A stable hash naming this machine: the OS machine id when there is one, else the
+    network address and host name (a hash, so the machine id itself is not kept)."""
+    raw = _machine_id() or f"{uuid.getnode():012x}/{platform.node()}"
+    data = b"referral-desk/machine/v1\0" + raw.encode("utf-8", "replace")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _machine_id() -> str:
+    for name in _MACHINE_ID_FILES:
+        try:  # a small regular file (often a link to /etc/machine-id), read bounded
+            data = read_regular(Path(name), _MACHINE_ID_LIMIT, follow_symlinks=True)
+        except (OSError, NotRegularFile):
+            continue
+        text = (data or b"").decode("ascii", "replace").strip()
+        if text and text.isprintable():
+            return text
+    if os.name == "nt":  # pragma: no cover - Windows only
+        try:
+            import winreg
+
+            with winreg.OpenKey(
+                winreg.HKEY_LOCAL_MACHINE, r"SOFTWARE\Microsoft\Cryptography"
+            ) as key:
+                return str(winreg.QueryValueEx(key, "MachineGuid")[0])
+        except OSError:
+            return ""
+    return ""
+
+
+Fingerprint = Callable[[], str]
+
+
+def machine_clash(session: Session, fingerprint: str) -> bool:
+    """True when this site id was recorded on another machine; records it when not recorded
+    (a new site, or a folder from before this check)."""
+    site = _state(session).site_id
+    row = session.get(LocalSetting, MACHINE_SETTING)
+    value = row.value if row is not None else None
+    if isinstance(value, dict) and value.get("site") == site and value.get("machine"):
+        return value["machine"] != fingerprint
+    put_local_setting(session, MACHINE_SETTING, {"site": site, "machine": fingerprint})
+    return False
+
+
+def own_bundle_files(store_dir: Path, site: str) -> set[str] | None:
+    """Bundle ids in this site's outbox folder of the store (None: it cannot be listed)."""
+    folder = store_dir / "outbox" / site
+    try:
+        if folder.is_symlink() or not folder.is_dir():
+            return set()
+        with os.scandir(folder) as it:
+            return {e.name[: -len(SUFFIX)] for e in it if is_bundle_name(e.name)}
+    except OSError:
+        return None
+
+
+def store_clash(session: Session, store_id: str, found: set[str]) -> bool:
+    """True when this site's outbox folder holds a bundle this site never wrote. A folder
+    from before this check (no record, but exports made) adopts what is there."""
+    row = session.get(LocalSetting, BUNDLES_SETTING)
+    record = row.value if row is not None and isinstance(row.value, dict) else {}
+    mine = record.get(store_id)
+    if isinstance(mine, list):
+        return bool(found - set(mine))
+    if load_export_state(session, store_id).exports == 0:
+        return bool(found)
+    remember_own_bundles(session, store_id, found)
+    return False
+
+
+def remember_own_bundles(
+    session: Session, store_id: str, present: set[str] | None, added: str | None = None
+) -> None:
+    """Record the bundles this site wrote to a store (only those still there: bounded; all
+    of them when the folder could not be listed, `present` None)."""
+    row = session.get(LocalSetting, BUNDLES_SETTING)
+    record = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
+    mine = set(record.get(store_id) or [])
+    if present is not None:
+        mine = mine & present if store_id in record else set(present)
+    if added:
+        mine.add(added)
+    record[store_id] = sorted(mine)
+    put_local_setting(session, BUNDLES_SETTING, record)
+
+
+def settle_site(
+    session: Session,
+    fingerprint: str,
+    now: datetime,
+    store_id: str | None = None,
+    found: set[str] | None = None,
+) -> str:
+    """Check this site id is this writer's alone (the machine; the store's own folder, when
+    `found` lists it) and take a new one if not. Returns the line to tell the user, or ""."""
+    reason = ""
+    if machine_clash(session, fingerprint):
+        reason = MOVED
+    elif store_id is not None and found is not None and store_clash(session, store_id, found):
+        reason = SHARED_ID
+    if not reason:
+        return ""
+    take_new_site_id(session, reason, now)
+    machine_clash(session, fingerprint)  # records this machine with the new id
+    return reason
+
+
+def take_new_site_id(session: Session, reason: str, now: datetime) -> str:
+    """Give this installation a new site id in the caller's transaction (see the module
+    docstring). Returns the new id. `reason` is the one line the user is told."""
+    state = _state(session)
+    old, new = state.site_id, str(uuid.uuid4())
+    cut = _exported_prefix(session, old)
+    rows = raw_rows(
+        session,
+        "SELECT seq, table_name FROM change_entry WHERE site_id = ? AND seq > ? ORDER BY seq",
+        (old, cut),
+    )
+    conn = session.connection()
+    drop = [(old, seq) for seq, table in rows if table == RUN_TABLE]
+    keep = [seq for seq, table in rows if table != RUN_TABLE]
+    if drop:
+        conn.exec_driver_sql("DELETE FROM change_entry WHERE site_id = ? AND seq = ?", drop)
+    if keep:
+        conn.exec_driver_sql(
+            "UPDATE change_entry SET site_id = ?, seq = ? WHERE site_id = ? AND seq = ?",
+            [(new, i, old, seq) for i, seq in enumerate(keep, start=1)],
+        )
+    table = SyncKnowledge.__table__
+    session.execute(table.delete().where(table.c.site_id == old, table.c.after_seq >= cut))
+    state.site_id = new
+    state.next_seq = len(keep) + 1
+    put_local_setting(session, SIGNED_THROUGH_SETTING, 0)
+    put_local_setting(session, MACHINE_SETTING, None)
+    put_local_setting(session, BUNDLES_SETTING, {})
+    session.add(
+        AuditEntry(
+            at=now,
+            site_id=new,
+            officer_id=state.officer_id,
+            action="sync",
+            table_name="site_state",
+            record_id=new,
+            fields="site_id",
+            reason=f"new site id (was {old}): {reason}",
+        )
+    )
+    session.flush()
+    return new
+
+
+def _exported_prefix(session: Session, site: str) -> int:
+    """The highest n such that a shared store is known to hold all of this site's 1..n."""
+    best = 0
+    for (store_id,) in raw_rows(session, "SELECT store_id FROM sync_export_state"):
+        runs = load_export_state(session, store_id).known.get(site, [])
+        if runs and runs[0][0] <= 1:
+            best = max(best, runs[0][1])
+    return best
+
+
+def _state(session: Session) -> SiteState:
+    state = session.get(SiteState, 1)
+    if state is None:  # pragma: no cover - Database.open always creates it
+        raise LookupError("no site state")
+    return state
+
+
+__all__ = [
+    "MOVED",
+    "SHARED_ID",
+    "Fingerprint",
+    "machine_clash",
+    "machine_fingerprint",
+    "own_bundle_files",
+    "remember_own_bundles",
+    "settle_site",
+    "store_clash",
+    "take_new_site_id",
+]
