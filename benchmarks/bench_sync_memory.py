@@ -34,6 +34,7 @@ from bench_sync import PASSPHRASE, add_caseload, add_directory, load, seeded
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from child_process import run_python
 from common import CHILD_OPEN
+from person_entries import person_entries
 
 from referral_desk.files import atomic_output
 from referral_desk.sync.bundle import BundleWriter
@@ -118,44 +119,7 @@ def huge_file(path: Path, fmt: int) -> None:
 
 
 def insider_entries(people: int, site: str) -> Iterator[list[object]]:
-    stamp = 1_780_000_000_000 << 16
-    seq = 0
-    for i in range(people):
-        rid = str(uuid.uuid4())
-        fields = {
-            "given_name": f"Given{i}",
-            "family_name": "Insider",
-            "date_of_birth": "1980-01-01",
-            "crn": None,
-            "nomis": None,
-            "pnc": None,
-            "gender": "",
-            "ethnicity": "",
-            "disability": "",
-            "religion": "",
-            "foreign_national": None,
-            "setting": "community",
-            "prison": "",
-            "area": "",
-            "office": "",
-            "expected_release_date": None,
-            "cohort_iom": False,
-            "cohort_ppo": False,
-            "cohort_womens": False,
-            "cohort_young_adult": False,
-            "owner_officer_id": None,
-            "contact_preferences": "",
-            "consent_given_on": None,
-            "consent_scope": "",
-            "consent_withdrawn_on": None,
-            "closed_on": None,
-            "created_at": "2026-01-01T09:00:00",
-            "site_id": site,
-            "deleted_at": None,
-        }
-        for name, value in fields.items():
-            seq += 1
-            yield [site, seq, "person", rid, name, json.dumps(value), stamp + seq, 0]
+    return person_entries(people, site, family_name="Insider")
 
 
 def insider_bundle(path: Path, entries: int) -> int:

@@ -5,7 +5,6 @@ handlers run, as with a power cut) before a statement or commit drawn at random 
 
 from __future__ import annotations
 
-import json
 import shutil
 import signal
 import uuid
@@ -22,6 +21,7 @@ from child_process import (
     statements,
     was_killed,
 )
+from person_entries import person_entries
 from unlocking import FIXED_KEY
 from unlocking import connect as connect_db
 
@@ -43,43 +43,8 @@ engine.import_file(Path(sys.argv[2]), sys.argv[3])
 def _big_bundle(h: Any, path: Path, people: int = 300) -> None:
     """A bundle of `people` new people from an unknown site (about 30 entries each)."""
     site = str(uuid.uuid4())
-    entries, seq, stamp = [], 0, 1_780_000_000_000 << 16
-    for i in range(people):
-        rid = str(uuid.uuid4())
-        fields = {
-            "given_name": f"Given{i}",
-            "family_name": "Family",
-            "date_of_birth": "1980-01-01",
-            "crn": None,
-            "nomis": None,
-            "pnc": None,
-            "gender": "",
-            "ethnicity": "",
-            "disability": "",
-            "religion": "",
-            "foreign_national": None,
-            "setting": "community",
-            "prison": "",
-            "area": "",
-            "office": "",
-            "expected_release_date": None,
-            "cohort_iom": False,
-            "cohort_ppo": False,
-            "cohort_womens": False,
-            "cohort_young_adult": False,
-            "owner_officer_id": None,
-            "contact_preferences": "",
-            "consent_given_on": None,
-            "consent_scope": "",
-            "consent_withdrawn_on": None,
-            "closed_on": None,
-            "created_at": "2026-01-01T09:00:00",
-            "site_id": site,
-            "deleted_at": None,
-        }
-        for name, value in fields.items():
-            seq += 1
-            entries.append([site, seq, "person", rid, name, json.dumps(value), stamp + seq, 0])
+    entries = list(person_entries(people, site))
+    seq = len(entries)
     data, _ = b.seal(
         entries,
         [],

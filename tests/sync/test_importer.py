@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from person_entries import person_entries
 from unlocking import connect as connect_db
 from unlocking import open_test_services as open_services
 
@@ -30,43 +31,8 @@ PEOPLE_FIELDS = 29
 def _people_bundle(h: Any, path: Path, people: int, *, damaged: bool = False) -> int:
     """`people` new people from an unknown site (29 entries each); returns the entry count."""
     site = str(uuid.uuid4())
-    entries, seq, stamp = [], 0, 1_780_000_000_000 << 16
-    for i in range(people):
-        rid = str(uuid.uuid4())
-        fields = {
-            "given_name": f"Given{i}",
-            "family_name": "Family",
-            "date_of_birth": "1980-01-01",
-            "crn": None,
-            "nomis": None,
-            "pnc": None,
-            "gender": "",
-            "ethnicity": "",
-            "disability": "",
-            "religion": "",
-            "foreign_national": None,
-            "setting": "community",
-            "prison": "",
-            "area": "",
-            "office": "",
-            "expected_release_date": None,
-            "cohort_iom": False,
-            "cohort_ppo": False,
-            "cohort_womens": False,
-            "cohort_young_adult": False,
-            "owner_officer_id": None,
-            "contact_preferences": "",
-            "consent_given_on": None,
-            "consent_scope": "",
-            "consent_withdrawn_on": None,
-            "closed_on": None,
-            "created_at": "2026-01-01T09:00:00",
-            "site_id": site,
-            "deleted_at": None,
-        }
-        for name, value in fields.items():
-            seq += 1
-            entries.append([site, seq, "person", rid, name, json.dumps(value), stamp + seq, 0])
+    entries = list(person_entries(people, site))
+    seq = len(entries)
     data, _ = b.seal(
         entries,
         [[site, 0, {site: 0}]],
