@@ -456,9 +456,11 @@ def test_the_details_arrive_with_the_referral_and_show_without_scrolling(
         dialog.show()
     qtbot.waitUntil(lambda: dialog.loaded, timeout=5000)  # then filled from the worker
     scroll = dialog.details_scroll
-    qtbot.waitUntil(lambda: scroll.verticalScrollBar().maximum() == 0, timeout=5000)
     made_on = dialog.details_form.itemAt(0, dialog.details_form.ItemRole.FieldRole).widget()
-    assert made_on.isVisible()
+    # Rows added to a shown form are shown, and laid out, at a later turn of the event loop.
+    qtbot.waitUntil(
+        lambda: made_on.isVisible() and scroll.verticalScrollBar().maximum() == 0, timeout=5000
+    )
     assert (
         scroll.viewport()
         .rect()
