@@ -32,7 +32,6 @@ from referral_desk.sync.import_results import ImportSummary, RefusedFile, Staged
 from referral_desk.sync.import_rows import (
     COLS,
     NEW,
-    NOT_QUARANTINED,
     RELEASE_SQL,
     cursor_of,
     encodable,
@@ -92,8 +91,7 @@ class Applier:
         # Signed statements first (signature runs, then role grants): what they say decides
         # which directory changes of the same import may apply.
         order = (RUN_TABLE, GRANT_TABLE, *table_order())
-        held = steps.session().scalar(text("SELECT EXISTS (SELECT 1 FROM sync_quarantine)"))
-        self._new = NEW + (NOT_QUARANTINED if held else "")
+        self._new = NEW
         if position["step"] == "tables":
             for i in range(int(position["table"]), len(order)):
                 after = position["after"] if i == position["table"] else None

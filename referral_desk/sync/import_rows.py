@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from referral_desk.store.changelog_sites import HELD_SQL, hold
 from referral_desk.sync.quarantine import ValidEntry
 from referral_desk.sync.state import raw_rows
 
@@ -25,16 +26,12 @@ RELEASE_SQL = (
     "field = excluded.field, value = excluded.value, hlc = excluded.hlc, "
     "tombstone = excluded.tombstone, raw = NULL"
 )
-# Staged entries this site does not hold yet (its own, and those in the log, are skipped).
+# Staged entries this site does not hold yet (its own, and those in the log or the quarantine,
+# as `sync_site` says, are skipped); an entry let out of the quarantine for another look is
+# held but not in the log: it is applied (or kept aside again).
 NEW = (
-    "s.site_id != ? AND NOT EXISTS (SELECT 1 FROM change_entry c WHERE c.site_id = s.site_id "
-    "AND c.seq = s.seq)"
-)
-# ... nor in the quarantine (asked only when entries were quarantined before this import: the
-# ones it quarantines itself are each staged once).
-NOT_QUARANTINED = (
-    " AND NOT EXISTS (SELECT 1 FROM sync_quarantine q WHERE q.site_id = s.site_id "
-    "AND q.seq = s.seq)"
+    "s.site_id != ? AND (NOT " + HELD_SQL + " OR (s.released = 1 AND NOT EXISTS (SELECT 1 FROM "
+    "change_entry c WHERE c.site_id = s.site_id AND c.seq = s.seq)))"
 )
 COLS = (
     "s.site_id, s.seq, s.table_name, s.record_id, s.field, s.value, s.hlc, s.tombstone, s.raw, "
@@ -84,6 +81,7 @@ def log_entries(session: Session, entries: Sequence[ValidEntry]) -> None:
             "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
             [tuple(e[:7]) for e in entries],
         )
+        hold(session, ((e[0], e[1]) for e in entries))
 
 
 def cursor_of(session: Session) -> Any:
@@ -137,7 +135,6 @@ def quarantine_reasons(session: Session) -> tuple[tuple[str, int], ...]:
 __all__ = [
     "COLS",
     "NEW",
-    "NOT_QUARANTINED",
     "RELEASE_SQL",
     "STAGE_SQL",
     "as_json",
