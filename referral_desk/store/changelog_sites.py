@@ -9,11 +9,13 @@ change log (docs/change-log.md) drops superseded writes, so this table, not the 
 says what a site has seen.
 
 Everything that adds a (site, seq) to the log or the quarantine calls `hold` in the same
-transaction; only taking a new site id (`sync.site_identity`) ever shrinks a site's set.
+transaction (`HeldSeqs` answers "held already?" for a batch of entries); only taking a new
+site id (`sync.site_identity`) ever shrinks a site's set.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -36,14 +38,6 @@ class SyncSite(Base):
     site_id: Mapped[str] = mapped_column(String(64), unique=True)
     top: Mapped[int] = mapped_column(Integer, default=0)
     runs: Mapped[str | None] = mapped_column(Text)
-
-
-# SQL condition: staged entry `s` is held here (in the prefix, or in a run above it).
-HELD_SQL = (
-    "EXISTS (SELECT 1 FROM sync_site h WHERE h.site_id = s.site_id AND (s.seq <= h.top OR "
-    "(h.runs IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(h.runs) r WHERE s.seq BETWEEN "
-    "json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]')))))"
-)
 
 
 def merge_runs(a: Runs, b: Runs) -> Runs:
@@ -135,6 +129,32 @@ def _put(conn: Any, site: str, runs: Runs) -> None:
     )
 
 
+class HeldSeqs:
+    """Every site's held seqs, read once, for many "held already?" questions (one batch of an
+    import). Asked in Python with a binary search over the runs: an import applies a bundle
+    record by record, not in seq order, so until it ends the site's seqs it has applied are
+    thousands of runs, and a per-row SQL search of them would be quadratic."""
+
+    def __init__(self, target: Session | Any) -> None:
+        self._sites: dict[str, tuple[int, list[int], list[int]]] = {}
+        for site, top, runs in _conn(target).exec_driver_sql(
+            "SELECT site_id, top, runs FROM sync_site"
+        ):
+            above = json.loads(runs) if runs else []
+            self._sites[site] = (top, [r[0] for r in above], [r[1] for r in above])
+
+    def __contains__(self, key: tuple[str, int]) -> bool:
+        found = self._sites.get(key[0])
+        if found is None:
+            return False
+        top, starts, ends = found
+        seq = key[1]
+        if seq <= top:
+            return True
+        i = bisect.bisect_right(starts, seq) - 1
+        return i >= 0 and seq <= ends[i]
+
+
 def held_vector(target: Session | Any) -> dict[str, int]:
     """Highest contiguous seq held per site (sites with none left out)."""
     rows = _conn(target).exec_driver_sql("SELECT site_id, top FROM sync_site WHERE top > 0")
@@ -154,7 +174,7 @@ def held_tops(target: Session | Any) -> dict[str, int]:
 
 
 __all__ = [
-    "HELD_SQL",
+    "HeldSeqs",
     "SyncSite",
     "held_runs",
     "held_tops",

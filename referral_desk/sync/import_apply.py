@@ -38,6 +38,7 @@ from referral_desk.sync.import_rows import (
     log_entries,
     quarantine_reasons,
     storable_text,
+    unheld,
 )
 from referral_desk.sync.import_steps import Steps
 from referral_desk.sync.merge import apply_entries, pending_reason, table_order
@@ -65,7 +66,7 @@ class Applier:
     dry_run: bool
     store_id: str | None
     _gate: Gate
-    _new: str  # the SQL condition "staged entry not held here yet"
+    _new: str  # the SQL condition "staged entry from another site" (then `unheld`)
     _now: Callable[[], datetime]
     _now_ms: Callable[[], int]
 
@@ -192,7 +193,7 @@ class Applier:
                 f"s.record_id {op} ? AND s.record_id <= ? AND {self._new}",
                 (table, start, hi, local),
             )
-            self._apply_rows(session, rows, knowledge, totals, retry=())
+            self._apply_rows(session, unheld(session, rows), knowledge, totals, retry=())
             after = hi
             yield hi
 
@@ -296,7 +297,9 @@ class Applier:
             )
             if not rows:
                 return
-            self._apply_rows(session, rows, None, totals, retry=())
+            new = unheld(session, rows)
+            if new:
+                self._apply_rows(session, new, None, totals, retry=())
             last = rows[-1]
             after = [last[2], last[3], last[0], last[1]]
             self._save(steps, {"step": "unknown", "after": after}, totals)

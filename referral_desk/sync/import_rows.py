@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from referral_desk.store.changelog_sites import HELD_SQL, hold
+from referral_desk.store.changelog_sites import HeldSeqs, hold
 from referral_desk.sync.quarantine import ValidEntry
 from referral_desk.sync.state import raw_rows
 
@@ -26,13 +26,9 @@ RELEASE_SQL = (
     "field = excluded.field, value = excluded.value, hlc = excluded.hlc, "
     "tombstone = excluded.tombstone, raw = NULL"
 )
-# Staged entries this site does not hold yet (its own, and those in the log or the quarantine,
-# as `sync_site` says, are skipped); an entry let out of the quarantine for another look is
-# held but not in the log: it is applied (or kept aside again).
-NEW = (
-    "s.site_id != ? AND (NOT " + HELD_SQL + " OR (s.released = 1 AND NOT EXISTS (SELECT 1 FROM "
-    "change_entry c WHERE c.site_id = s.site_id AND c.seq = s.seq)))"
-)
+# Staged entries from other sites (this site's own are never applied back); `unheld` then keeps
+# those this site does not hold yet.
+NEW = "s.site_id != ?"
 COLS = (
     "s.site_id, s.seq, s.table_name, s.record_id, s.field, s.value, s.hlc, s.tombstone, s.raw, "
     "s.bundle_no, s.released"
@@ -57,6 +53,23 @@ def staged_row(e: list[Any], bundle_no: int) -> tuple[Any, ...]:
     table = e[2] if len(e) > 2 and type(e[2]) is str else ""
     record = e[3] if len(e) > 3 and type(e[3]) is str else ""
     return (e[0], e[1], bundle_no, table, record, None, None, None, None, as_json(e))
+
+
+def unheld(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Staged rows (`COLS`) whose (site, seq) this site does not hold yet, as `sync_site` says
+    (applied, superseded or quarantined before). An entry let out of the quarantine for another
+    look is held but not in the log: it is applied (or kept aside again) unless the log has it."""
+    held = HeldSeqs(session)
+    out = []
+    for row in rows:
+        if (row[0], row[1]) not in held or (
+            row[10]
+            and not raw_rows(
+                session, "SELECT 1 FROM change_entry WHERE site_id = ? AND seq = ?", row[:2]
+            )
+        ):
+            out.append(row)
+    return out
 
 
 def as_json(value: Any) -> str:
@@ -145,4 +158,5 @@ __all__ = [
     "staged_row",
     "storable",
     "storable_text",
+    "unheld",
 ]

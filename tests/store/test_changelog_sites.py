@@ -14,7 +14,7 @@ from unlocking import open_test_database
 
 from referral_desk.store.changelog import log_tombstones, utcnow
 from referral_desk.store.changelog_sites import (
-    HELD_SQL,
+    HeldSeqs,
     SyncSite,
     held_runs,
     held_tops,
@@ -34,7 +34,6 @@ def conn() -> Iterator[Connection]:
     engine = create_engine("sqlite://")
     with engine.begin() as c:
         SyncSite.__table__.create(c)
-        c.exec_driver_sql("CREATE TABLE s (site_id TEXT, seq INTEGER)")
         yield c
     engine.dispose()
 
@@ -43,14 +42,7 @@ def _fresh() -> tuple[object, Connection]:
     engine = create_engine("sqlite://")
     c = engine.connect()
     SyncSite.__table__.create(c)
-    c.exec_driver_sql("CREATE TABLE s (site_id TEXT, seq INTEGER)")
     return engine, c
-
-
-def _held_by_sql(c: Connection, site: str, seq: int) -> bool:
-    c.exec_driver_sql("DELETE FROM s")
-    c.exec_driver_sql("INSERT INTO s VALUES (?, ?)", (site, seq))
-    return bool(c.exec_driver_sql(f"SELECT {HELD_SQL} FROM s").scalar())
 
 
 def test_a_prefix_is_the_top_and_what_is_above_a_gap_is_a_run(conn: Connection) -> None:
@@ -110,7 +102,9 @@ def test_held_is_the_union_of_what_was_held_in_any_order_and_batching(
                 prefix += 1
             assert held_vector(c).get(site, 0) == prefix
             assert held_tops(c).get(site, 0) == max(seqs, default=0)
-        assert _held_by_sql(c, *probe) == (probe in every)
+        held = HeldSeqs(c)
+        assert (probe in held) == (probe in every)
+        assert all(k in held for k in every)
     finally:
         c.close()
         engine.dispose()
