@@ -10,6 +10,7 @@ the fixtures it needs from this module.
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -150,6 +151,32 @@ def full_state(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
+def held_by_log(db: Database) -> tuple[dict[str, list[list[int]]], dict[str, list[list[int]]]]:
+    """(what `sync_site` says is held, the runs of (site, seq) in the log and the quarantine).
+    While the log keeps every entry (step 1 of docs/change-log.md) the two are equal."""
+    conn = connect_db(db.path)
+    try:
+        said: dict[str, list[list[int]]] = {}
+        for site, top, runs in conn.execute("SELECT site_id, top, runs FROM sync_site"):
+            got = ([[1, top]] if top else []) + (json.loads(runs) if runs else [])
+            if got:
+                said[site] = got
+        keys = conn.execute(
+            "SELECT site_id, seq FROM change_entry UNION SELECT site_id, seq FROM sync_quarantine "
+            "ORDER BY 1, 2"
+        ).fetchall()
+    finally:
+        conn.close()
+    found: dict[str, list[list[int]]] = {}
+    for site, seq in keys:
+        runs = found.setdefault(site, [])
+        if runs and runs[-1][1] + 1 == seq:
+            runs[-1][1] = seq
+        else:
+            runs.append([seq, seq])
+    return said, found
+
+
 @pytest.fixture
 def passphrase() -> str:
     return PASSPHRASE
@@ -162,6 +189,7 @@ def h() -> Any:
 
     return SimpleNamespace(
         digest=digest,
+        held_by_log=held_by_log,
         full_state=full_state,
         copy_site=copy_site,
         open_site=open_site,

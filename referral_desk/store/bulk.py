@@ -47,6 +47,7 @@ from referral_desk.store.bulk_encoding import (
     fast_processor,
     new_ids,
 )
+from referral_desk.store.changelog_sites import hold_runs
 from referral_desk.store.models import (
     AuditEntry,
     ChangeEntry,
@@ -225,6 +226,7 @@ class BulkLoader:
             raise RuntimeError("site_state row missing: database was not initialised")
         self.site_id: str = state.site_id
         self._next_seq: int = state.next_seq
+        self._first_seq = self._next_seq
         self._clock = HybridClock(last=state.hlc)
         self._last_hlc: int | None = None
         self._officer_id = officer_id
@@ -305,6 +307,8 @@ class BulkLoader:
                 ],
             )
         values: dict[str, int] = {"next_seq": self._next_seq}
+        if self._next_seq > self._first_seq:
+            hold_runs(self._conn, {self.site_id: [[self._first_seq, self._next_seq - 1]]})
         if self._last_hlc is not None:
             values["hlc"] = self._last_hlc
         self._conn.execute(update(SiteState).where(SiteState.key == 1).values(**values))

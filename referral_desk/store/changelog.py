@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import HybridClock
 from referral_desk.store.changelog_models import ChangeEntry
+from referral_desk.store.changelog_sites import hold_runs
 from referral_desk.store.models import AuditEntry, SiteState, SyncedBase
 from referral_desk.store.timestamps import timestamp_text
 
@@ -97,6 +98,7 @@ def _before_flush(session: Session, _ctx: Any, _instances: Iterable[Any] | None)
     if not touched:
         return
     seqr = _Sequencer(session)
+    first = seqr.state.next_seq
     ctx: WriteContext = session.info.get("write_context") or WriteContext()
     now = utcnow()
     for obj, is_new in touched:
@@ -140,6 +142,8 @@ def _before_flush(session: Session, _ctx: Any, _instances: Iterable[Any] | None)
                 reason=ctx.reason,
             )
         )
+    if seqr.state.next_seq > first:
+        hold_runs(session, {seqr.site_id: [[first, seqr.state.next_seq - 1]]})
 
 
 def _fill_defaults(obj: SyncedBase) -> None:
@@ -224,6 +228,7 @@ def log_tombstones(
         seq += 1
     session.execute(ChangeEntry.__table__.insert(), entries)
     session.execute(AuditEntry.__table__.insert(), audit)
+    hold_runs(session, {state.site_id: [[state.next_seq, seq - 1]]})
     state.next_seq = seq
     state.hlc = clock.last
     session.flush()

@@ -9,6 +9,7 @@
   record or a required field has not arrived); retried on every import.
 - `sync_knowledge`: "when site S wrote its entries after seq N it had seen vector V" checkpoints,
   relayed between sites, to tell concurrent edits from ones made after seeing the other.
+- `sync_site` (`store.changelog_sites`): the sites seen, and which seqs of each are held.
 - `sync_export_state`: per shared store, which entries the store is known to hold already.
 - `sync_import_journal`, `sync_import_staged`, `sync_import_knowledge`: an import in progress.
   Incoming entries are staged here first (invisible to the app) while the file is read and
@@ -42,6 +43,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.changelog_models import ChangeEntry
+from referral_desk.store.changelog_sites import SyncSite  # noqa: F401 - on Base.metadata too
 from referral_desk.store.models import SYNCED_MODELS, Base, SyncedBase
 
 

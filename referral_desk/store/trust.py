@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from referral_desk.domain.hlc import HybridClock
 from referral_desk.domain.roles import Grant, RoleBook
 from referral_desk.store.changelog import utcnow
+from referral_desk.store.changelog_sites import hold_runs
 from referral_desk.store.models import (
     ChangeEntry,
     LocalSetting,
@@ -244,6 +245,7 @@ def _log_own(session: Session, table: str, record: str, field: str, value: str) 
             }
         ],
     )
+    hold_runs(session, {state.site_id: [[state.next_seq, state.next_seq]]})
     state.next_seq += 1
     state.hlc = hlc
     session.flush()

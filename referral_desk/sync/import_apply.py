@@ -32,13 +32,13 @@ from referral_desk.sync.import_results import ImportSummary, RefusedFile, Staged
 from referral_desk.sync.import_rows import (
     COLS,
     NEW,
-    NOT_QUARANTINED,
     RELEASE_SQL,
     cursor_of,
     encodable,
     log_entries,
     quarantine_reasons,
     storable_text,
+    unheld,
 )
 from referral_desk.sync.import_steps import Steps
 from referral_desk.sync.merge import apply_entries, pending_reason, table_order
@@ -66,7 +66,7 @@ class Applier:
     dry_run: bool
     store_id: str | None
     _gate: Gate
-    _new: str  # the SQL condition "staged entry not held here yet"
+    _new: str  # the SQL condition "staged entry from another site" (then `unheld`)
     _now: Callable[[], datetime]
     _now_ms: Callable[[], int]
 
@@ -92,8 +92,7 @@ class Applier:
         # Signed statements first (signature runs, then role grants): what they say decides
         # which directory changes of the same import may apply.
         order = (RUN_TABLE, GRANT_TABLE, *table_order())
-        held = steps.session().scalar(text("SELECT EXISTS (SELECT 1 FROM sync_quarantine)"))
-        self._new = NEW + (NOT_QUARANTINED if held else "")
+        self._new = NEW
         if position["step"] == "tables":
             for i in range(int(position["table"]), len(order)):
                 after = position["after"] if i == position["table"] else None
@@ -194,7 +193,7 @@ class Applier:
                 f"s.record_id {op} ? AND s.record_id <= ? AND {self._new}",
                 (table, start, hi, local),
             )
-            self._apply_rows(session, rows, knowledge, totals, retry=())
+            self._apply_rows(session, unheld(session, rows), knowledge, totals, retry=())
             after = hi
             yield hi
 
@@ -298,7 +297,9 @@ class Applier:
             )
             if not rows:
                 return
-            self._apply_rows(session, rows, None, totals, retry=())
+            new = unheld(session, rows)
+            if new:
+                self._apply_rows(session, new, None, totals, retry=())
             last = rows[-1]
             after = [last[2], last[3], last[0], last[1]]
             self._save(steps, {"step": "unknown", "after": after}, totals)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from referral_desk.store.changelog_sites import HeldSeqs, hold
 from referral_desk.sync.quarantine import ValidEntry
 from referral_desk.sync.state import raw_rows
 
@@ -25,17 +26,9 @@ RELEASE_SQL = (
     "field = excluded.field, value = excluded.value, hlc = excluded.hlc, "
     "tombstone = excluded.tombstone, raw = NULL"
 )
-# Staged entries this site does not hold yet (its own, and those in the log, are skipped).
-NEW = (
-    "s.site_id != ? AND NOT EXISTS (SELECT 1 FROM change_entry c WHERE c.site_id = s.site_id "
-    "AND c.seq = s.seq)"
-)
-# ... nor in the quarantine (asked only when entries were quarantined before this import: the
-# ones it quarantines itself are each staged once).
-NOT_QUARANTINED = (
-    " AND NOT EXISTS (SELECT 1 FROM sync_quarantine q WHERE q.site_id = s.site_id "
-    "AND q.seq = s.seq)"
-)
+# Staged entries from other sites (this site's own are never applied back); `unheld` then keeps
+# those this site does not hold yet.
+NEW = "s.site_id != ?"
 COLS = (
     "s.site_id, s.seq, s.table_name, s.record_id, s.field, s.value, s.hlc, s.tombstone, s.raw, "
     "s.bundle_no, s.released"
@@ -62,6 +55,23 @@ def staged_row(e: list[Any], bundle_no: int) -> tuple[Any, ...]:
     return (e[0], e[1], bundle_no, table, record, None, None, None, None, as_json(e))
 
 
+def unheld(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Staged rows (`COLS`) whose (site, seq) this site does not hold yet, as `sync_site` says
+    (applied, superseded or quarantined before). An entry let out of the quarantine for another
+    look is held but not in the log: it is applied (or kept aside again) unless the log has it."""
+    held = HeldSeqs(session)
+    out = []
+    for row in rows:
+        if (row[0], row[1]) not in held or (
+            row[10]
+            and not raw_rows(
+                session, "SELECT 1 FROM change_entry WHERE site_id = ? AND seq = ?", row[:2]
+            )
+        ):
+            out.append(row)
+    return out
+
+
 def as_json(value: Any) -> str:
     # ASCII-only: text that cannot be stored as UTF-8 (a lone surrogate) travels escaped.
     return json.dumps(value, separators=(",", ":"))
@@ -84,6 +94,7 @@ def log_entries(session: Session, entries: Sequence[ValidEntry]) -> None:
             "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
             [tuple(e[:7]) for e in entries],
         )
+        hold(session, ((e[0], e[1]) for e in entries))
 
 
 def cursor_of(session: Session) -> Any:
@@ -137,7 +148,6 @@ def quarantine_reasons(session: Session) -> tuple[tuple[str, int], ...]:
 __all__ = [
     "COLS",
     "NEW",
-    "NOT_QUARANTINED",
     "RELEASE_SQL",
     "STAGE_SQL",
     "as_json",
@@ -148,4 +158,5 @@ __all__ = [
     "staged_row",
     "storable",
     "storable_text",
+    "unheld",
 ]

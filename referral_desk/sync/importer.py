@@ -44,7 +44,7 @@ from referral_desk.store.sync_models import (
 )
 from referral_desk.store.trust import pin_team_key, pinned_team_key
 from referral_desk.sync.bundle import BundleError, BundleReader
-from referral_desk.sync.import_apply import NEW, NOT_QUARANTINED, Applier
+from referral_desk.sync.import_apply import NEW, Applier
 from referral_desk.sync.import_lock import import_lock
 from referral_desk.sync.import_results import ImportSummary, RefusedFile, StagedFile, Totals
 from referral_desk.sync.import_rows import (
@@ -119,7 +119,7 @@ class Importer(Applier):
         self.store_id = store_id
         self._staged = 0
         self._knowledge_id = 0
-        self._new = NEW + NOT_QUARANTINED
+        self._new = NEW
         self._gate = Gate()
         self._offered: list[str] = []  # team manager keys the files' manifests name
 

@@ -53,6 +53,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import COUNTER_BITS
+from referral_desk.store.changelog_sites import hold
 from referral_desk.store.engine import driver  # the local database's DB-API module
 from referral_desk.store.models import Base
 from referral_desk.store.sync_models import SyncConflict, SyncPending, scrub_erased_entries
@@ -157,6 +158,7 @@ class Merger(Conflicts, Consequences):
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(e[0], e[1], e[2], e[3], e[4], e[5], e[6], int(e[7])) for e in entries],
             )
+            hold(self.s, ((e[0], e[1]) for e in entries))
         self._cascade_waiting()
         self._log_erased(newest)
         self._recompute_status()

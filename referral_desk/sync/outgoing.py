@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from referral_desk.store.changelog_sites import held_tops
 from referral_desk.store.sync_models import scrub_erased_entries
 from referral_desk.sync.payload import Entry
 from referral_desk.sync.quarantine import table_specs
@@ -37,13 +38,7 @@ _QUARANTINED = "SELECT site_id, seq, NULL, NULL, NULL, NULL, NULL, NULL, raw"
 
 def export_scope(session: Session, state: ExportState) -> Scope:
     """The seq ranges, per site, that the store is not known to hold (sites in order)."""
-    tops: dict[str, int] = dict(
-        raw_rows(session, "SELECT site_id, MAX(seq) FROM change_entry GROUP BY site_id")
-    )
-    for site, top in raw_rows(
-        session, "SELECT site_id, MAX(seq) FROM sync_quarantine GROUP BY site_id"
-    ):
-        tops[site] = max(tops.get(site, 0), top)
+    tops = held_tops(session)
     scope = []
     for site in sorted(tops):
         gaps = missing_ranges(state.known.get(site, []), tops[site])

@@ -29,6 +29,7 @@ from referral_desk.domain.hlc import HLC_MAX, hlc_wall_ms
 from referral_desk.domain.states import NeedStatus, ReferralState
 from referral_desk.domain.text import clean_line, clean_text
 from referral_desk.store.changelog import logged_columns, utcnow
+from referral_desk.store.changelog_sites import hold
 from referral_desk.store.sync_models import SyncQuarantine, models_version, synced_models
 from referral_desk.store.timestamps import is_canonical, timestamp_text
 from referral_desk.store.trust import TRUST_TABLES
@@ -350,6 +351,7 @@ def quarantine(session: Session, items: Iterable[tuple[list[Any], str]]) -> int:
         )
     if rows:  # an entry kept aside already stays as it was (one (site, seq), one entry)
         session.execute(SyncQuarantine.__table__.insert().prefix_with("OR IGNORE"), rows)
+        hold(session, ((r["site_id"], r["seq"]) for r in rows))  # kept aside is held
     return len(rows)
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from referral_desk.files import NotRegularFile, read_regular
+from referral_desk.store.changelog_sites import hold_below, hold_runs
 from referral_desk.store.models import AuditEntry, LocalSetting, SiteState, put_local_setting
 from referral_desk.store.sync_models import SyncKnowledge
 from referral_desk.store.trust import RUN_TABLE, SIGNED_THROUGH_SETTING
@@ -185,6 +186,10 @@ def take_new_site_id(session: Session, reason: str, now: datetime) -> str:
             "UPDATE change_entry SET site_id = ?, seq = ? WHERE site_id = ? AND seq = ?",
             [(new, i, old, seq) for i, seq in enumerate(keep, start=1)],
         )
+    # The old id keeps what the store holds; the moved entries are held under the new id.
+    hold_below(session, old, cut)
+    if keep:
+        hold_runs(session, {new: [[1, len(keep)]]})
     table = SyncKnowledge.__table__
     session.execute(table.delete().where(table.c.site_id == old, table.c.after_seq >= cut))
     state.site_id = new

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.files import SHARED, NotRegularFile, read_regular, write_atomically
+from referral_desk.store.changelog_sites import held_vector, merge_runs, seq_runs
 from referral_desk.store.sync_models import SyncExportState, SyncKnowledge
 from referral_desk.sync.bundle import SUFFIX, is_bundle_name, new_salt
 from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache, subkey
@@ -66,40 +67,10 @@ def raw_rows(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tup
 # --- version vectors -------------------------------------------------------------------------
 
 
-def _first_gap(seqs: Iterable[int]) -> int:
-    expected = 1
-    for s in sorted(seqs):
-        if s != expected:
-            break
-        expected += 1
-    return expected - 1
-
-
 def version_vector(session: Session) -> Vector:
-    """Highest contiguous seq held per site (change log and quarantine together)."""
-    stats = {
-        site: (count, top)
-        for site, count, top in raw_rows(
-            session, "SELECT site_id, COUNT(*), MAX(seq) FROM change_entry GROUP BY site_id"
-        )
-    }
-    held: dict[str, list[int]] = {}
-    for site, seq in raw_rows(session, "SELECT site_id, seq FROM sync_quarantine"):
-        held.setdefault(site, []).append(seq)
-    vector: Vector = {}
-    for site in set(stats) | set(held):
-        count, top = stats.get(site, (0, 0))
-        extra = held.get(site, [])
-        top = max([top, *extra])
-        if count + len(extra) == top:
-            vector[site] = top
-            continue
-        seqs = [
-            s
-            for (s,) in raw_rows(session, "SELECT seq FROM change_entry WHERE site_id = ?", (site,))
-        ]
-        vector[site] = _first_gap(seqs + extra)
-    return {k: v for k, v in vector.items() if v > 0}
+    """Highest contiguous seq held per site (change log and quarantine together, and what
+    they superseded), as `sync_site` keeps it."""
+    return held_vector(session)
 
 
 # --- knowledge checkpoints -------------------------------------------------------------------
@@ -192,26 +163,6 @@ def knowledge_rows(session: Session, after_id: int = 0) -> tuple[list[list[Any]]
 
 
 # --- runs of (site, seq) ---------------------------------------------------------------------
-
-
-def seq_runs(seqs: Iterable[int]) -> list[list[int]]:
-    runs: list[list[int]] = []
-    for s in sorted(set(seqs)):
-        if runs and s == runs[-1][1] + 1:
-            runs[-1][1] = s
-        else:
-            runs.append([s, s])
-    return runs
-
-
-def merge_runs(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
-    out: list[list[int]] = []
-    for lo, hi in sorted([*a, *b]):
-        if out and lo <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], hi)
-        else:
-            out.append([lo, hi])
-    return out
 
 
 def add_keys(known: Runs, keys: Iterable[tuple[str, int]]) -> Runs:

@@ -14,6 +14,7 @@ from referral_desk.domain.errors import DatabaseError
 from referral_desk.domain.hlc import hlc_wall_ms
 from referral_desk.store import changelog, fts
 from referral_desk.store.bulk import BulkLoader
+from referral_desk.store.changelog_sites import held_vector
 from referral_desk.store.database import Database
 from referral_desk.store.models import (
     AuditEntry,
@@ -182,6 +183,8 @@ def test_orm_write_in_the_same_session_after_a_load(search_db: Database) -> None
     assert seqs == list(range(1, len(seqs) + 1))
     assert state.next_seq == len(seqs) + 1
     assert _count(search_db, Organisation) == 4
+    with search_db.read() as session:  # every seq this site used is held (sync_site)
+        assert held_vector(session) == {state.site_id: len(seqs)}
 
 
 def test_local_columns_are_stored_but_not_logged(search_db: Database) -> None:

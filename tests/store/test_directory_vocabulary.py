@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import select
-from unlocking import connect
+from unlocking import connect, keyed_engine
 
 from referral_desk.demo import generate_demo
 from referral_desk.domain.vocabularies import (
@@ -24,7 +25,7 @@ from referral_desk.hsds.exporter import export_package
 from referral_desk.hsds.importer import import_package
 from referral_desk.hsds.schema import TABLES
 from referral_desk.hsds.taxonomy import TERMS_BY_CODE
-from referral_desk.store.database import DB_FILENAME
+from referral_desk.store.database import DB_FILENAME, alembic_config
 from referral_desk.store.models import Service
 from referral_desk.usecases.directory_admin import DirectoryAdminService
 
@@ -103,9 +104,14 @@ def test_migration_0012_rewrites_older_spellings(app: Any, tmp_path: Path, clock
     con.execute(
         "UPDATE service SET capacity = 'Full', status = 'temporarily_closed' WHERE id = ?", (b.id,)
     )
-    con.execute("UPDATE alembic_version SET version_num = '0011'")
     con.commit()
     con.close()
+    engine = keyed_engine(db_file)  # back to 0011 (later migrations undone) as 0011 left it
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0011")
+    engine.dispose()
     services = _open(db_file.parent, clock)  # backs up, then upgrades to head
     services.close()
     con = connect(db_file)

@@ -218,6 +218,8 @@ def test_all_sites_converge(template_dir, tmp_path_factory, h, data):
         for s in world.sites:  # nothing left waiting, nothing quarantined
             status = s.sync.status()
             assert status.pending_records == 0 and status.quarantined == 0
+            said, found = h.held_by_log(s.db)  # sync_site kept in step with the log
+            assert said == found
         # Idempotence: importing any file again changes nothing and says "already seen".
         for i, path in sorted(world.imported):
             again = world.sites[i].sync.import_file(path, h.PASSPHRASE)

@@ -92,6 +92,9 @@ def test_a_folder_copied_to_another_pc_takes_a_new_id_and_everything_converges(
     assert h.digest(a.db) == h.digest(copy.db) == h.digest(b.db)
     assert {"Before", "Unsent", "OnOriginal", "OnCopy", "AfterMove"} <= _names(b)
     assert any("new site id" in r for r in _audit_reasons(copy.db))
+    for site in (a, copy, b):
+        said, found = h.held_by_log(site.db)
+        assert said == found
     assert copy.site_id == copy.sync.sync_now(str(store), passphrase).site_id  # settled
 
 
@@ -242,6 +245,9 @@ def test_any_order_of_writes_and_syncs_after_a_copy_converges_with_nothing_lost(
         assert h.digest(a.db) == h.digest(copy.db) == h.digest(b.db)
         assert written <= _names(b)
         assert a.site_id != copy.site_id
+        for site in (a, copy, b):  # sync_site kept in step with the re-keyed log
+            said, found = h.held_by_log(site.db)
+            assert said == found
     finally:
         for site in opened:
             site.close()
