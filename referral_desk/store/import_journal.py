@@ -48,13 +48,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, DateTime, Integer, String, Text, delete, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, load_only, mapped_column
 
 from referral_desk.domain.errors import DatabaseError, DomainError
 from referral_desk.store import fts
 from referral_desk.store.bulk import BulkLoader
 from referral_desk.store.changelog import utcnow
-from referral_desk.store.models import SYNCED_MODELS, Base, SyncedBase
+from referral_desk.store.models import (
+    SYNCED_MODELS,
+    Base,
+    Organisation,
+    Service,
+    ServiceCategory,
+    SyncedBase,
+)
 from referral_desk.store.soft_delete import INCLUDE_DELETED
 
 if TYPE_CHECKING:
@@ -67,6 +74,9 @@ CHUNK_WEIGHT = 40_000
 UPDATE_WEIGHT = 4
 OPS_PER_WRITE = 2_000  # ops staged per short transaction while planning
 KEEP_DONE_RUNS = 20  # finished runs kept as a short history (no personal data in them)
+# From this many updated rows of indexed tables, the full-text index is refreshed once, in bulk.
+FTS_BULK_FROM = 200
+_INDEXED_TABLES = (Service.__tablename__, Organisation.__tablename__, ServiceCategory.__tablename__)
 # SQLite page cache while a chunk is applied: enough for one chunk, bounded (memory budget).
 APPLY_CACHE_KB = 32 * 1024
 
@@ -193,9 +203,52 @@ def apply_ops(
         with BulkLoader(session, reason=reason, **(options if chunked else {})) as loader:
             for table, rows in inserts.items():
                 loader.add(model_for(table), rows)
+    if updates:
+        _apply_updates(session, updates)
+    session.flush()
+
+
+def _apply_updates(session: Session, updates: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """Apply updates through the ORM (the change-log listener logs exactly the changed
+    fields), with the full-text index refreshed once for all touched services when there are
+    many: the index triggers would otherwise rebuild a service's entry once per updated row."""
+    indexed = sum(len(updates.get(t, ())) for t in _INDEXED_TABLES)
+    conn = session.connection()
+    if indexed < FTS_BULK_FROM or not _has_index(conn):
+        for table, changes in updates.items():
+            _orm_update(session, model_for(table), changes)
+        return
+    touched = _indexed_services(session, updates)
     for table, changes in updates.items():
         _orm_update(session, model_for(table), changes)
+    fts.drop_triggers(conn)  # inside the caller's transaction: a rollback restores them
     session.flush()
+    fts.refresh(conn, sorted(touched))
+    fts.create_triggers(conn)
+
+
+def _has_index(conn: Any) -> bool:
+    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return conn.exec_driver_sql(sql, (fts.FTS_TABLE,)).first() is not None
+
+
+def _indexed_services(session: Session, updates: dict[str, dict[str, dict[str, Any]]]) -> set[str]:
+    """The services whose index entry these updates change (what the triggers would redo):
+    updated services, the services of organisations renamed, of categories changed."""
+    touched = set(updates.get(Service.__tablename__, ()))
+    renamed = [oid for oid, f in updates.get(Organisation.__tablename__, {}).items() if "name" in f]
+    categories = updates.get(ServiceCategory.__tablename__, {})
+    touched.update(str(f["service_id"]) for f in categories.values() if f.get("service_id"))
+    for column, ids in (
+        (Service.__table__.c.organisation_id, renamed),
+        (ServiceCategory.__table__.c.id, list(categories)),
+    ):
+        table = column.table
+        wanted = table.c.id if table is Service.__table__ else table.c.service_id
+        for start in range(0, len(ids), 500):
+            stmt = select(wanted).where(column.in_(ids[start : start + 500]))
+            touched.update(str(sid) for sid in session.execute(stmt))
+    return touched
 
 
 def _orm_update(
@@ -207,8 +260,15 @@ def _orm_update(
     with session.no_autoflush:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
+            # Only the columns being set are loaded: the listener logs the fields whose value
+            # differs from the loaded one, and an unloaded column has no history to check.
+            names = sorted({name for rid in chunk for name in updates[rid]})
             # by id, deleted rows too: an import brings a deleted row back by updating it
-            stmt = select(model).where(model.id.in_(chunk))
+            stmt = (
+                select(model)
+                .options(load_only(*(getattr(model, n) for n in names)))
+                .where(model.id.in_(chunk))
+            )
             for obj in session.scalars(stmt, execution_options=INCLUDE_DELETED):
                 for name, value in updates[obj.id].items():
                     setattr(obj, name, value)
