@@ -294,7 +294,7 @@ class Phases:
 
 def phases() -> Phases:
     from referral_desk.hsds import checks, detect, folding
-    from referral_desk.store import bulk, fts, import_journal
+    from referral_desk.store import bulk, fts, import_journal, import_ops
     from referral_desk.usecases import directory_exchange
 
     return Phases(
@@ -311,7 +311,7 @@ def phases() -> Phases:
             "  of which: read ops back": (import_journal, "_load_chunk"),
             "  of which: bulk inserts (rows + log)": (bulk.BulkLoader, "add"),
             "  of which: change-log writing (bulk)": (bulk.BulkLoader, "_log_chunk"),
-            "  of which: updates (ORM, logged)": (import_journal, "_orm_update"),
+            "  of which: updates (ORM, logged, re-indexed)": (import_ops, "_apply_updates"),
             "  of which: search index refresh": (fts, "refresh"),
             "  of which: search index optimize": (fts, "optimize"),
         }

@@ -2,7 +2,7 @@
 
 `referral_desk.hsds` parses, checks and maps a directory package; this module is the part of
 it that touches the database, so that the format knows table names and columns but never a
-query. Writes go the other way through `import_journal.Op` / `apply_ops` (and `bulk`).
+query. Writes go the other way through `import_ops.Op` / `apply_ops` (and `bulk`).
 
 Reads are Core `select`s over the tables, not ORM objects: a 20 000-service export or import
 would otherwise build (and track) an object per row.
@@ -28,7 +28,7 @@ from referral_desk.store.models import (
 )
 from referral_desk.store.soft_delete import INCLUDE_DELETED
 
-# The directory tables an exchange format reads and writes (`import_journal.Op.table`).
+# The directory tables an exchange format reads and writes (`import_ops.Op.table`).
 ORGANISATION = Organisation.__tablename__
 LOCATION = Location.__tablename__
 SERVICE = Service.__tablename__

@@ -30,60 +30,51 @@ processes sharing a data folder without the lock), the commit point refuses the 
 fields the import changes, and the import's value wins, as the later write would in sync.
 
 Ops are generic — insert or update of a synced record by table name, with field values encoded
-as JSON and decoded by column type — so any importer can use the journal; `apply_ops` is also
-what a small import calls directly in its single transaction.
+as JSON and decoded by column type (`store.import_ops`) — so any importer can use the journal;
+`apply_ops` is also what a small import calls directly in its single transaction.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, DateTime, Integer, String, Text, delete, select, update
-from sqlalchemy.orm import Mapped, Session, load_only, mapped_column
+from sqlalchemy import DateTime, Integer, String, Text, delete, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from referral_desk.domain.errors import DatabaseError, DomainError
 from referral_desk.store import fts
-from referral_desk.store.bulk import BulkLoader
 from referral_desk.store.changelog import utcnow
-from referral_desk.store.models import (
-    SYNCED_MODELS,
-    Base,
-    Organisation,
-    Service,
-    ServiceCategory,
-    SyncedBase,
-)
-from referral_desk.store.soft_delete import INCLUDE_DELETED
+from referral_desk.store.import_ops import Op, apply_ops, decode_fields, encode_fields, model_for
+from referral_desk.store.models import Base
 
 if TYPE_CHECKING:
     from referral_desk.store.database import Database
 
+__all__ = [  # the ops are `store.import_ops`'; importers reach them through the journal too
+    "Op",
+    "apply_ops",
+    "apply_run",
+    "begin",
+    "commit",
+    "discard",
+    "exclusive",
+    "pending",
+    "resume",
+]
+
 STAGING, READY, DONE = "staging", "ready", "done"
-# Work per applied chunk, in field values written by a bulk insert. About a second on a loaded
-# 2-core machine. An update goes through the ORM and its change-log listener, which costs per
-# record what a bulk insert of `UPDATE_BASE` values does (loading it, checking every column
-# for changes, an audit row) plus `UPDATE_WEIGHT` per field set: measured on the 20 000-service
-# benchmark, where 10 000 one-field updates per chunk (the old weight, 4 per field) held the
-# write lock for 5-10 s instead of about one.
+# Work per applied chunk, in field values written by a bulk insert (`import_ops.Op.weight`):
+# about a second on a loaded 2-core machine.
 CHUNK_WEIGHT = 40_000
-UPDATE_BASE = 16
-UPDATE_WEIGHT = 4
 OPS_PER_WRITE = 2_000  # ops staged per short transaction while planning
 KEEP_DONE_RUNS = 20  # finished runs kept as a short history (no personal data in them)
-# From this many updated rows of indexed tables, the full-text index is refreshed once, in bulk.
-FTS_BULK_FROM = 200
-_INDEXED_TABLES = (Service.__tablename__, Organisation.__tablename__, ServiceCategory.__tablename__)
-# SQLite page cache while a chunk is applied: enough for one chunk, bounded (memory budget).
-APPLY_CACHE_KB = 32 * 1024
 
 
 class ImportSuperseded(DomainError):
@@ -119,166 +110,6 @@ class ImportOp(Base):
     action: Mapped[str] = mapped_column(String(10))  # insert | update
     record_id: Mapped[str] = mapped_column(String(36))
     fields: Mapped[str] = mapped_column(Text)
-
-
-@dataclass(frozen=True)
-class Op:
-    """Insert a record (`fields` is the whole row, `record_id` its id) or update some fields."""
-
-    table: str
-    action: str
-    record_id: str
-    fields: dict[str, Any]
-
-    @property
-    def weight(self) -> int:
-        if self.action == "update":
-            return UPDATE_BASE + UPDATE_WEIGHT * len(self.fields)
-        return max(1, len(self.fields))
-
-
-# --- encoding field values ------------------------------------------------------------------
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    raise TypeError(f"cannot journal a {type(value).__name__}")
-
-
-def encode_fields(fields: dict[str, Any]) -> str:
-    return json.dumps(fields, default=_json_default, ensure_ascii=False, separators=(",", ":"))
-
-
-_DECODERS: dict[str, dict[str, Callable[[Any], Any]]] = {}
-
-
-def _decoders(model: type[SyncedBase]) -> dict[str, Callable[[Any], Any]]:
-    """Per column that JSON cannot carry as itself: how to turn the text back into a value."""
-    found = _DECODERS.get(model.__tablename__)
-    if found is None:
-        found = {}
-        for column in model.__table__.columns:
-            if isinstance(column.type, DateTime):
-                found[column.key] = datetime.fromisoformat
-            elif isinstance(column.type, Date):
-                found[column.key] = date.fromisoformat
-        _DECODERS[model.__tablename__] = found
-    return found
-
-
-def decode_fields(model: type[SyncedBase], text: str) -> dict[str, Any]:
-    fields: dict[str, Any] = json.loads(text)
-    for name, decode in _decoders(model).items():
-        value = fields.get(name)
-        if isinstance(value, str):
-            fields[name] = decode(value)
-    return fields
-
-
-def model_for(table: str) -> type[SyncedBase]:
-    model = SYNCED_MODELS.get(table)
-    if model is None:
-        raise ValueError(f"not a synced table: {table}")
-    return model
-
-
-# --- applying ops ---------------------------------------------------------------------------
-
-
-def apply_ops(
-    session: Session, ops: Sequence[Op], *, reason: str = "", chunked: bool = False
-) -> None:
-    """Write `ops` in the caller's transaction: inserts first (bulk), then updates (ORM).
-
-    Foreign keys are checked at commit (`Database.write`), so the order within one transaction
-    does not matter; across chunks, the op order does (parents were staged before children).
-    `chunked`: one chunk of many, so re-index only the services it touches and keep SQLite's
-    cache small.
-    """
-    inserts: dict[str, list[dict[str, Any]]] = {}
-    updates: dict[str, dict[str, dict[str, Any]]] = {}
-    for op in ops:
-        if op.action == "insert":
-            inserts.setdefault(op.table, []).append({"id": op.record_id, **op.fields})
-        elif op.action == "update":
-            updates.setdefault(op.table, {}).setdefault(op.record_id, {}).update(op.fields)
-        else:
-            raise ValueError(f"unknown op action: {op.action}")
-    if inserts:
-        options: dict[str, Any] = {"fts_refresh": "touched", "cache_kb": APPLY_CACHE_KB}
-        with BulkLoader(session, reason=reason, **(options if chunked else {})) as loader:
-            for table, rows in inserts.items():
-                loader.add(model_for(table), rows)
-    if updates:
-        _apply_updates(session, updates)
-    session.flush()
-
-
-def _apply_updates(session: Session, updates: dict[str, dict[str, dict[str, Any]]]) -> None:
-    """Apply updates through the ORM (the change-log listener logs exactly the changed
-    fields), with the full-text index refreshed once for all touched services when there are
-    many: the index triggers would otherwise rebuild a service's entry once per updated row."""
-    indexed = sum(len(updates.get(t, ())) for t in _INDEXED_TABLES)
-    conn = session.connection()
-    if indexed < FTS_BULK_FROM or not _has_index(conn):
-        for table, changes in updates.items():
-            _orm_update(session, model_for(table), changes)
-        return
-    touched = _indexed_services(session, updates)
-    for table, changes in updates.items():
-        _orm_update(session, model_for(table), changes)
-    fts.drop_triggers(conn)  # inside the caller's transaction: a rollback restores them
-    session.flush()
-    fts.refresh(conn, sorted(touched))
-    fts.create_triggers(conn)
-
-
-def _has_index(conn: Any) -> bool:
-    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-    return conn.exec_driver_sql(sql, (fts.FTS_TABLE,)).first() is not None
-
-
-def _indexed_services(session: Session, updates: dict[str, dict[str, dict[str, Any]]]) -> set[str]:
-    """The services whose index entry these updates change (what the triggers would redo):
-    updated services, the services of organisations renamed, of categories changed."""
-    touched = set(updates.get(Service.__tablename__, ()))
-    renamed = [oid for oid, f in updates.get(Organisation.__tablename__, {}).items() if "name" in f]
-    categories = updates.get(ServiceCategory.__tablename__, {})
-    touched.update(str(f["service_id"]) for f in categories.values() if f.get("service_id"))
-    for column, ids in (
-        (Service.__table__.c.organisation_id, renamed),
-        (ServiceCategory.__table__.c.id, list(categories)),
-    ):
-        table = column.table
-        wanted = table.c.id if table is Service.__table__ else table.c.service_id
-        for start in range(0, len(ids), 500):
-            stmt = select(wanted).where(column.in_(ids[start : start + 500]))
-            touched.update(str(sid) for sid in session.scalars(stmt))
-    return touched
-
-
-def _orm_update(
-    session: Session, model: type[SyncedBase], updates: dict[str, dict[str, Any]]
-) -> None:
-    ids = list(updates)
-    # No autoflush between chunks: one flush at the end, so the change-log listener makes a
-    # single pass over the modified records instead of one per chunk.
-    with session.no_autoflush:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            # Only the columns being set are loaded: the listener logs the fields whose value
-            # differs from the loaded one, and an unloaded column has no history to check.
-            names = sorted({name for rid in chunk for name in updates[rid]})
-            # by id, deleted rows too: an import brings a deleted row back by updating it
-            stmt = (
-                select(model)
-                .options(load_only(*(getattr(model, n) for n in names)))
-                .where(model.id.in_(chunk))
-            )
-            for obj in session.scalars(stmt, execution_options=INCLUDE_DELETED):
-                for name, value in updates[obj.id].items():
-                    setattr(obj, name, value)
 
 
 # --- one importer at a time -----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Applying journaled import ops: updates logged for sync, the search index right, cheaply.
+"""Applying import ops: updates logged for sync, the search index right, cheaply.
 
 The journal's chunking, staging and crash recovery are tested through the directory import
 (`tests/usecases/test_directory_import_journal.py`); these tests pin what `apply_ops` does
@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select, text
 
-from referral_desk.store import fts, import_journal
+from referral_desk.store import fts, import_journal, import_ops
 from referral_desk.store.bulk import BulkLoader
 from referral_desk.store.database import Database
-from referral_desk.store.import_journal import Op, apply_ops
+from referral_desk.store.import_ops import Op, apply_ops
 from referral_desk.store.models import ChangeEntry, Organisation, Service, ServiceCategory
 
 SERVICES = 6
@@ -60,7 +60,7 @@ def _entries(db: Database) -> int:
 
 @pytest.fixture
 def bulk_from_two(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(import_journal, "FTS_BULK_FROM", 2)
+    monkeypatch.setattr(import_ops, "FTS_BULK_FROM", 2)
 
 
 def test_many_updates_reindex_their_services_once(
