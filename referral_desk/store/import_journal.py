@@ -309,6 +309,11 @@ def apply_run(
                 apply_ops(
                     session, _load_chunk(session, run_id, chunk), reason=run.reason, chunked=True
                 )
+                # Applied ops are never needed again: deleting them with their chunk spreads
+                # the deletion (zeroed pages: `secure_delete`) instead of lengthening the last.
+                session.connection().exec_driver_sql(
+                    "DELETE FROM import_op WHERE run_id = ? AND chunk = ?", (run_id, chunk)
+                )
                 chunk += 1
             session.execute(
                 update(ImportRun).where(ImportRun.id == run_id).values(applied_chunks=chunk)
