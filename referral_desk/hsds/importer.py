@@ -3,7 +3,7 @@
 `plan_import` checks every row and works out, without writing, what the import would do:
 which organisations, locations, services and service areas are new, changed or unchanged, and
 which rows are rejected and why. Each write it decides on is handed to a *sink* as an
-`import_journal.Op`: a list for an import applied in one transaction (`import_package`, small
+`import_ops.Op`: a list for an import applied in one transaction (`import_package`, small
 imports), nothing for a preview, or the journal (`import_journal.JournalWriter`) for a large
 import that is applied later in short transactions (`usecases.directory_admin`).
 
@@ -60,7 +60,7 @@ from referral_desk.store.directory_rows import (
     SERVICE_CATEGORY,
     Session,
 )
-from referral_desk.store.import_journal import Op, apply_ops
+from referral_desk.store.import_ops import Op, apply_ops
 
 # The preview lists this many changes; beyond, it only counts them (a 200 000-service import
 # would otherwise hold a change per record in memory).

@@ -30,45 +30,51 @@ processes sharing a data folder without the lock), the commit point refuses the 
 fields the import changes, and the import's value wins, as the later write would in sync.
 
 Ops are generic — insert or update of a synced record by table name, with field values encoded
-as JSON and decoded by column type — so any importer can use the journal; `apply_ops` is also
-what a small import calls directly in its single transaction.
+as JSON and decoded by column type (`store.import_ops`) — so any importer can use the journal;
+`apply_ops` is also what a small import calls directly in its single transaction.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, DateTime, Integer, String, Text, delete, select, update
+from sqlalchemy import DateTime, Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from referral_desk.domain.errors import DatabaseError, DomainError
 from referral_desk.store import fts
-from referral_desk.store.bulk import BulkLoader
 from referral_desk.store.changelog import utcnow
-from referral_desk.store.models import SYNCED_MODELS, Base, SyncedBase
-from referral_desk.store.soft_delete import INCLUDE_DELETED
+from referral_desk.store.import_ops import Op, apply_ops, decode_fields, encode_fields, model_for
+from referral_desk.store.models import Base
 
 if TYPE_CHECKING:
     from referral_desk.store.database import Database
 
+__all__ = [  # the ops are `store.import_ops`'; importers reach them through the journal too
+    "Op",
+    "apply_ops",
+    "apply_run",
+    "begin",
+    "commit",
+    "discard",
+    "exclusive",
+    "pending",
+    "resume",
+]
+
 STAGING, READY, DONE = "staging", "ready", "done"
-# Work per applied chunk, in field values written (an update counts `UPDATE_WEIGHT` times: the
-# ORM path costs more per value than a bulk insert). About a second on a loaded 2-core machine.
+# Work per applied chunk, in field values written by a bulk insert (`import_ops.Op.weight`):
+# about a second on a loaded 2-core machine.
 CHUNK_WEIGHT = 40_000
-UPDATE_WEIGHT = 4
 OPS_PER_WRITE = 2_000  # ops staged per short transaction while planning
 KEEP_DONE_RUNS = 20  # finished runs kept as a short history (no personal data in them)
-# SQLite page cache while a chunk is applied: enough for one chunk, bounded (memory budget).
-APPLY_CACHE_KB = 32 * 1024
 
 
 class ImportSuperseded(DomainError):
@@ -104,114 +110,6 @@ class ImportOp(Base):
     action: Mapped[str] = mapped_column(String(10))  # insert | update
     record_id: Mapped[str] = mapped_column(String(36))
     fields: Mapped[str] = mapped_column(Text)
-
-
-@dataclass(frozen=True)
-class Op:
-    """Insert a record (`fields` is the whole row, `record_id` its id) or update some fields."""
-
-    table: str
-    action: str
-    record_id: str
-    fields: dict[str, Any]
-
-    @property
-    def weight(self) -> int:
-        return max(1, len(self.fields)) * (UPDATE_WEIGHT if self.action == "update" else 1)
-
-
-# --- encoding field values ------------------------------------------------------------------
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    raise TypeError(f"cannot journal a {type(value).__name__}")
-
-
-def encode_fields(fields: dict[str, Any]) -> str:
-    return json.dumps(fields, default=_json_default, ensure_ascii=False, separators=(",", ":"))
-
-
-_DECODERS: dict[str, dict[str, Callable[[Any], Any]]] = {}
-
-
-def _decoders(model: type[SyncedBase]) -> dict[str, Callable[[Any], Any]]:
-    """Per column that JSON cannot carry as itself: how to turn the text back into a value."""
-    found = _DECODERS.get(model.__tablename__)
-    if found is None:
-        found = {}
-        for column in model.__table__.columns:
-            if isinstance(column.type, DateTime):
-                found[column.key] = datetime.fromisoformat
-            elif isinstance(column.type, Date):
-                found[column.key] = date.fromisoformat
-        _DECODERS[model.__tablename__] = found
-    return found
-
-
-def decode_fields(model: type[SyncedBase], text: str) -> dict[str, Any]:
-    fields: dict[str, Any] = json.loads(text)
-    for name, decode in _decoders(model).items():
-        value = fields.get(name)
-        if isinstance(value, str):
-            fields[name] = decode(value)
-    return fields
-
-
-def model_for(table: str) -> type[SyncedBase]:
-    model = SYNCED_MODELS.get(table)
-    if model is None:
-        raise ValueError(f"not a synced table: {table}")
-    return model
-
-
-# --- applying ops ---------------------------------------------------------------------------
-
-
-def apply_ops(
-    session: Session, ops: Sequence[Op], *, reason: str = "", chunked: bool = False
-) -> None:
-    """Write `ops` in the caller's transaction: inserts first (bulk), then updates (ORM).
-
-    Foreign keys are checked at commit (`Database.write`), so the order within one transaction
-    does not matter; across chunks, the op order does (parents were staged before children).
-    `chunked`: one chunk of many, so re-index only the services it touches and keep SQLite's
-    cache small.
-    """
-    inserts: dict[str, list[dict[str, Any]]] = {}
-    updates: dict[str, dict[str, dict[str, Any]]] = {}
-    for op in ops:
-        if op.action == "insert":
-            inserts.setdefault(op.table, []).append({"id": op.record_id, **op.fields})
-        elif op.action == "update":
-            updates.setdefault(op.table, {}).setdefault(op.record_id, {}).update(op.fields)
-        else:
-            raise ValueError(f"unknown op action: {op.action}")
-    if inserts:
-        options: dict[str, Any] = {"fts_refresh": "touched", "cache_kb": APPLY_CACHE_KB}
-        with BulkLoader(session, reason=reason, **(options if chunked else {})) as loader:
-            for table, rows in inserts.items():
-                loader.add(model_for(table), rows)
-    for table, changes in updates.items():
-        _orm_update(session, model_for(table), changes)
-    session.flush()
-
-
-def _orm_update(
-    session: Session, model: type[SyncedBase], updates: dict[str, dict[str, Any]]
-) -> None:
-    ids = list(updates)
-    # No autoflush between chunks: one flush at the end, so the change-log listener makes a
-    # single pass over the modified records instead of one per chunk.
-    with session.no_autoflush:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            # by id, deleted rows too: an import brings a deleted row back by updating it
-            stmt = select(model).where(model.id.in_(chunk))
-            for obj in session.scalars(stmt, execution_options=INCLUDE_DELETED):
-                for name, value in updates[obj.id].items():
-                    setattr(obj, name, value)
 
 
 # --- one importer at a time -----------------------------------------------------------------
@@ -410,6 +308,11 @@ def apply_run(
             if chunk < total:
                 apply_ops(
                     session, _load_chunk(session, run_id, chunk), reason=run.reason, chunked=True
+                )
+                # Applied ops are never needed again: deleting them with their chunk spreads
+                # the deletion (zeroed pages: `secure_delete`) instead of lengthening the last.
+                session.connection().exec_driver_sql(
+                    "DELETE FROM import_op WHERE run_id = ? AND chunk = ?", (run_id, chunk)
                 )
                 chunk += 1
             session.execute(
