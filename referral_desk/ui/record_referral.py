@@ -113,6 +113,9 @@ class RecordReferralDialog(ReferralNotices, QDialog):
         self._build()
         self._initial = self._snapshot()
         self._update_buttons()
+        # Usable from now on: a Send (Ctrl+Return) handled before the focus step below used
+        # to be refused without a word, because the form only counted as loaded once focused.
+        self.loaded = True
         # The new fields are shown on the next pass of the event loop (a layout shows its new
         # children then), and a hidden widget cannot take the focus: focus them after that.
         QTimer.singleShot(0, self._focus_first)
@@ -122,7 +125,6 @@ class RecordReferralDialog(ReferralNotices, QDialog):
             self.cancel_button.setFocus()
         else:
             self.consent_check.setFocus()
-        self.loaded = True
 
     # --- building -------------------------------------------------------------------------
 
