@@ -101,5 +101,5 @@ def test_a_hub_that_cannot_be_reached_shows_one_message(team, qtbot, monkeypatch
 
 def _stop(qtbot: Any, worker: Any) -> None:
     """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
-    qtbot.waitUntil(worker.is_idle, timeout=10_000)
+    settle(qtbot, worker, timeout=10_000)
     worker.stop()

@@ -204,5 +204,5 @@ def test_row_names_stay_in_view_when_the_figures_scroll(demo: Any, qtbot: Any) -
 
 def _stop(qtbot: Any, worker: Any) -> None:
     """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
-    qtbot.waitUntil(worker.is_idle, timeout=10_000)
+    settle(qtbot, worker, timeout=10_000)
     worker.stop()
