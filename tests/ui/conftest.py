@@ -87,8 +87,9 @@ class Gui:
                 return
             dialog = QApplication.activeModalWidget()
             # Wait until the dialog is the active window: focus changes (and so the checks
-            # run when leaving a field) and shortcuts only happen in the active window.
-            if dialog is None or dialog in seen or not dialog.isActiveWindow():
+            # run when leaving a field) and shortcuts only happen in the active window. And
+            # until it shows what it reads on the worker (`loaded`), as a person would.
+            if dialog is None or dialog in seen or not dialog.isActiveWindow() or loading(dialog):
                 waited[0] += 10
                 if dialog is not None and waited[0] % 500 == 0:
                     dialog.activateWindow()
@@ -153,6 +154,12 @@ def gui(qtbot: Any, app: Any) -> Iterator[Gui]:
     helper = Gui(qtbot, app)
     yield helper
     helper.close()
+
+
+def loading(dialog: QWidget) -> bool:
+    """A dialog that fills in from the worker (a `loaded` flag) and has not yet: under load the
+    answer was typed into the empty form, then overwritten by the stored values."""
+    return getattr(dialog, "loaded", True) is False
 
 
 def _add_service(services: Any, name: str, response_days: int) -> str:

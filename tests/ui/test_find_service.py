@@ -348,9 +348,9 @@ def test_keyboard_refers_to_the_highlighted_result_and_stores_it(
     chosen = {"Lighthouse Housing Advice": "advice", "Lighthouse Tenancy Support": "tenancy"}
 
     def record(rec: Any) -> None:
-        # It loads from the worker, then focuses consent at the next turn of the event loop.
-        qtbot.waitUntil(lambda: rec.loaded and rec.focusWidget() is rec.consent_check)
+        qtbot.waitUntil(lambda: rec.loaded, timeout=5000)  # it loads from the worker
         assert rec.service.name == found[1]
+        assert rec.focusWidget() is rec.consent_check
         qtbot.keyClick(rec.consent_check, Qt.Key.Key_Space)
         qtbot.keyClick(rec.consent_check, Qt.Key.Key_Return)
 

@@ -202,8 +202,8 @@ def test_keyboard_walk_from_need_to_sent_referral(qtbot, host, app, need, capsys
     walk.type(dialog.search_edit, "hous")
 
     def record(rec: Any) -> None:
-        # It loads from the worker, then focuses consent at the next turn of the event loop.
-        qtbot.waitUntil(lambda: rec.loaded and rec.focusWidget() is rec.consent_check)
+        qtbot.waitUntil(lambda: rec.loaded, timeout=5000)  # it loads from the worker
+        assert rec.focusWidget() is rec.consent_check
         walk.think("confirm the person consents")
         walk.key(rec.consent_check, Qt.Key.Key_Space, label="Space (tick consent)")
         walk.key(rec.consent_check, Qt.Key.Key_Return, label="Enter (Send)")
