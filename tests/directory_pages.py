@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from settling import settle
+
 from referral_desk.ui.directory_page import DirectoryPage
 from referral_desk.ui.worker import Worker
 
@@ -17,18 +19,20 @@ def open_page(app: Any, qtbot: Any) -> Iterator[DirectoryPage]:
     page = DirectoryPage(app)
     worker = Worker(page)  # the window's worker, as ui.ops finds it
     qtbot.addWidget(page)
-    page.resize(1366, 768)
-    page.show()
-    page.refresh()
-    qtbot.waitUntil(page.is_settled, timeout=5000)
-    yield page
-    qtbot.waitUntil(page.is_settled, timeout=5000)
-    worker.stop()
+    try:  # a failure on the way still ends the thread (a leaked one fails later sync tests)
+        page.resize(1366, 768)
+        page.show()
+        page.refresh()
+        settle(qtbot, page, timeout=5000)
+        yield page
+        settle(qtbot, page, timeout=5000)
+    finally:
+        worker.stop()
 
 
 def reload(page: DirectoryPage, qtbot: Any) -> None:
     """Wait until the page's loads and writes have been delivered."""
-    qtbot.waitUntil(page.is_settled, timeout=5000)
+    settle(qtbot, page, timeout=5000)
 
 
 def shot(page: Any, name: str) -> None:

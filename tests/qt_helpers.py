@@ -26,6 +26,8 @@ def when_modal(kind: type, callback: Callable[[Any], None], timeout_ms: int = 50
         # Wait until it is the active window, as a person's keys would reach it: focus and
         # shortcuts only work there.
         ready = isinstance(widget, kind) and widget.isVisible() and widget.isActiveWindow()
+        # ...and, for a dialog that fills in from the worker, once it has (its `loaded` flag).
+        ready = ready and getattr(widget, "loaded", True) is not False
         if ready and not seen:
             seen.append(widget)
             try:

@@ -21,10 +21,12 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from keyring.errors import PasswordDeleteError
 from PySide6.QtWidgets import QTableWidget, QWidget
+from settling import settled
 from unlocking import connect as connect_db
 from unlocking import open_test_services as open_services
 
 from referral_desk.ui import sync_exchange
+from referral_desk.ui.ops import find_worker
 from referral_desk.ui.sync_exchange import ExchangeDialog
 from referral_desk.ui.sync_settings import SyncSettingsDialog
 from referral_desk.ui.worker import Worker
@@ -144,7 +146,10 @@ def saved(qtbot: Any, dialog: SyncSettingsDialog) -> None:
 
 
 def wait_state(qtbot: Any, dialog: ExchangeDialog, *states: str) -> None:
-    qtbot.waitUntil(lambda: dialog.state in states, timeout=WAIT_MS)
+    """Wait for one of `states` and for what reaching it started: the step that shows the
+    preview also queues remembering the passphrase that worked, on the worker."""
+    idle = find_worker(dialog).is_idle
+    qtbot.waitUntil(settled(lambda: dialog.state in states and idle()), timeout=WAIT_MS)
 
 
 def table_rows(table: QTableWidget) -> dict[str, str]:

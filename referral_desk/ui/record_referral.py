@@ -79,6 +79,8 @@ class RecordReferralDialog(ReferralNotices, QDialog):
         self._service_id = service_id
         self.referral: ReferralView | None = None
         self.loaded = False
+        """True once the form is built and its first field focused, a turn after it arrives."""
+        self._built = False
         self._saving = False
         self.confirm_discard = True
         """Ask before closing with entered data; tests and shutdown may turn it off."""
@@ -113,6 +115,9 @@ class RecordReferralDialog(ReferralNotices, QDialog):
         self._build()
         self._initial = self._snapshot()
         self._update_buttons()
+        # It can be saved from now on: a Send (Ctrl+Return) handled before the focus step below
+        # was refused without a word while saving waited for `loaded` (set once focused).
+        self._built = True
         # The new fields are shown on the next pass of the event loop (a layout shows its new
         # children then), and a hidden widget cannot take the focus: focus them after that.
         QTimer.singleShot(0, self._focus_first)
@@ -406,7 +411,7 @@ class RecordReferralDialog(ReferralNotices, QDialog):
         """
         if self.referral is not None or self._saving:
             return True
-        if not self.loaded:
+        if not self._built:
             return False
         if not self.can_save:
             self._update_buttons()

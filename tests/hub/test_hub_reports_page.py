@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from role_helpers import grant_own_role
+from settling import settle
 
 from referral_desk.ui.reports_page import ReportsPage
 from referral_desk.ui.worker import Worker
@@ -33,11 +34,6 @@ def with_worker(qtbot: Any, widget: Any) -> Any:
     worker = Worker(widget)
     qtbot.addWidget(widget, before_close_func=lambda _w: _stop(qtbot, worker))
     return widget
-
-
-def settle(qtbot: Any, page: Any) -> None:
-    """Wait until the page has read what it offers and every run or export is delivered."""
-    qtbot.waitUntil(page.is_settled, timeout=10_000)
 
 
 def page_for(app: Any, qtbot: Any) -> ReportsPage:
@@ -105,5 +101,5 @@ def test_a_hub_that_cannot_be_reached_shows_one_message(team, qtbot, monkeypatch
 
 def _stop(qtbot: Any, worker: Any) -> None:
     """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
-    qtbot.waitUntil(worker.is_idle, timeout=10_000)
+    settle(qtbot, worker, timeout=10_000)
     worker.stop()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from settling import settle
 
 from referral_desk.store.database import DB_FILENAME
 from referral_desk.store.models import Officer, Organisation, Service, ServiceCategory
@@ -43,7 +44,7 @@ def window(app: Any, qtbot: Any, settings: QSettings) -> Iterator[Any]:
     with qtbot.waitActive(win):
         win.show()
         win.activateWindow()
-    qtbot.waitUntil(win.is_settled, timeout=5000)
+    settle(qtbot, win)
     yield win
     win.close()
     win.deleteLater()
@@ -60,15 +61,17 @@ class Gui:
     def close(self) -> None:
         self.live = False
 
-    def wait_idle(self, win: Any, timeout: int = 5000) -> None:
-        """Wait until every background load has been delivered to the UI thread."""
-        self.qtbot.waitUntil(getattr(win, "is_settled", win.worker.is_idle), timeout=timeout)
+    def wait_idle(self, win: Any, timeout: int = 10_000) -> None:
+        """Wait until every background load has been delivered to the UI thread, and what
+        those deliveries deferred to the event loop has run (`settling.settle`)."""
+        settle(self.qtbot, win, timeout=timeout)
 
-    def wait_ops(self, widget: Any, timeout: int = 5000) -> None:
-        """Wait until the ops of the window `widget` belongs to have all been delivered."""
+    def wait_ops(self, widget: Any, timeout: int = 10_000) -> None:
+        """Wait until the ops of the window `widget` belongs to have all been delivered (and
+        what they deferred has run)."""
         from referral_desk.ui.ops import find_worker
 
-        self.qtbot.waitUntil(find_worker(widget).is_idle, timeout=timeout)
+        settle(self.qtbot, find_worker(widget), timeout=timeout)
 
     def on_next_dialog(self, callback: Callable[[Any], None], *, timeout_ms: int = 5000) -> list:
         """Run `callback(dialog)` once the next modal dialog is open (it blocks in exec()).
@@ -84,8 +87,9 @@ class Gui:
                 return
             dialog = QApplication.activeModalWidget()
             # Wait until the dialog is the active window: focus changes (and so the checks
-            # run when leaving a field) and shortcuts only happen in the active window.
-            if dialog is None or dialog in seen or not dialog.isActiveWindow():
+            # run when leaving a field) and shortcuts only happen in the active window. And
+            # until it shows what it reads on the worker (`loaded`), as a person would.
+            if dialog is None or dialog in seen or not dialog.isActiveWindow() or loading(dialog):
                 waited[0] += 10
                 if dialog is not None and waited[0] % 500 == 0:
                     dialog.activateWindow()
@@ -150,6 +154,12 @@ def gui(qtbot: Any, app: Any) -> Iterator[Gui]:
     helper = Gui(qtbot, app)
     yield helper
     helper.close()
+
+
+def loading(dialog: QWidget) -> bool:
+    """A dialog that fills in from the worker (a `loaded` flag) and has not yet: under load the
+    answer was typed into the empty form, then overwritten by the stored values."""
+    return getattr(dialog, "loaded", True) is False
 
 
 def _add_service(services: Any, name: str, response_days: int) -> str:
@@ -273,7 +283,7 @@ def ctx(demo: Any, qtbot: Any, settings: QSettings, tmp_path: Path) -> Iterator[
     with qtbot.waitActive(window):
         window.show()
         window.activateWindow()
-    qtbot.waitUntil(window.is_settled, timeout=10_000)
+    settle(qtbot, window)
     yield Ctx(demo, window, person, need, referral, follow_up, service, tmp_path)
     window.close()
     window.deleteLater()
@@ -351,7 +361,7 @@ def long_ctx(ctx: Any, qtbot: Any) -> Any:
     services.follow_ups.complete(done.id, LONG_TEXT)
     window = ctx.window
     window.refresh()
-    qtbot.waitUntil(window.is_settled, timeout=10_000)
+    settle(qtbot, window)
     return replace(
         ctx,
         person=services.people.get(person.id),

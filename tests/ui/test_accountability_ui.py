@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from role_helpers import join_another_team, leave_the_team
+from settling import settle
 
 from referral_desk.ui.accountability import AccessLogDialog, RetentionDialog, export_person
 
@@ -58,7 +59,7 @@ def test_the_export_action_writes_both_files(qtbot, window, app, tmp_path: Path)
     out = tmp_path / "out"
     out.mkdir()
     assert export_person(app, window, pid, ask=lambda _s: str(out / "sar.pdf"))
-    qtbot.waitUntil(window.worker.is_idle)  # written on the worker
+    settle(qtbot, window.worker)  # written on the worker
     assert sorted(p.name for p in out.iterdir()) == ["sar.json", "sar.pdf"]
     assert json.loads((out / "sar.json").read_text("utf-8"))["person"]["given_name"] == "Pat"
     assert "Saved sar.pdf and sar.json" in window.message_bar.text()

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QWidget
+from settling import settle
 
 from referral_desk.domain.errors import DatabaseBusy
 from referral_desk.domain.states import ReferralState
 from referral_desk.store.database import BUSY_MESSAGE
 from referral_desk.store.models import Organisation, Service, ServiceCategory
-from referral_desk.ui.ops import find_worker
 
 pytestmark = pytest.mark.gui
 
@@ -41,11 +41,6 @@ def show(qtbot: Any, dialog: QWidget) -> Any:
         dialog.activateWindow()
     settle(qtbot, dialog)  # what the dialog loads arrives from the worker
     return dialog
-
-
-def settle(qtbot: Any, widget: QWidget) -> None:
-    """Wait until the worker of `widget`'s window has delivered every load and save."""
-    qtbot.waitUntil(find_worker(widget).is_idle, timeout=5000)
 
 
 def offers_try_again(qtbot: Any, bar: Any) -> Callable[[], None]:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 from PySide6.QtWidgets import QVBoxLayout, QWidget
+from settling import settle
 
 from referral_desk.store.models import Organisation, Service
 
@@ -61,7 +62,7 @@ def test_export_asks_for_a_file_writes_it_and_reports(
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
     assert export_calendar(app, window)
-    qtbot.waitUntil(window.worker.is_idle)  # written on the worker
+    settle(qtbot, window.worker)  # written on the worker
     assert asked == ["Export follow-ups to calendar"]
     written = tmp_path / "my-follow-ups.ics"  # the extension is added
     (event,) = Calendar.from_ical(written.read_bytes()).walk("VEVENT")
@@ -88,6 +89,6 @@ def test_a_refused_file_shows_the_reason(qtbot, app, referral, window, tmp_path:
     from referral_desk.ui.calendar_export import export_calendar
 
     assert export_calendar(app, window, tmp_path / "missing" / "x.ics")
-    qtbot.waitUntil(window.worker.is_idle)
+    settle(qtbot, window.worker)
     assert window.message_bar.kind == "error"
     assert "folder" in window.message_bar.text()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QFileDialog
+from settling import settle
 
 from referral_desk.ui import file_dialogs
 from referral_desk.ui.file_dialogs import PDF_FOLDER, REPORT_FOLDER, remember_folder, start_path
@@ -77,7 +78,7 @@ def test_save_as_pdf_starts_in_documents_then_remembers(
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.loaded, timeout=5000)
     dialog.save_as_pdf()
-    qtbot.waitUntil(host.worker.is_idle, timeout=5000)  # saved on the worker
+    settle(qtbot, host.worker, timeout=5000)  # saved on the worker
     dialog.save_as_pdf()
     assert Path(asked[0]).parent == documents
     assert Path(asked[1]).parent == target.parent
@@ -96,7 +97,7 @@ def test_report_export_starts_in_documents_then_remembers(
     worker = Worker(page)  # the window's worker, as ui.ops finds it
     qtbot.addWidget(page, before_close_func=lambda _w: _stop(qtbot, worker))
     page.run_report()
-    qtbot.waitUntil(page.is_settled, timeout=10_000)
+    settle(qtbot, page, timeout=10_000)
     asked: list[str] = []
     target = tmp_path / "commissioners" / "unmet.csv"
     target.parent.mkdir()
@@ -107,14 +108,14 @@ def test_report_export_starts_in_documents_then_remembers(
     )
     monkeypatch.setattr(QMessageBox, "exec", lambda _box: 0)
     page.export("csv")
-    qtbot.waitUntil(page.is_settled, timeout=10_000)
+    settle(qtbot, page, timeout=10_000)
     page.export("csv")
-    qtbot.waitUntil(page.is_settled, timeout=10_000)
+    settle(qtbot, page, timeout=10_000)
     assert Path(asked[0]).parent == documents
     assert Path(asked[1]).parent == target.parent
 
 
 def _stop(qtbot: Any, worker: Any) -> None:
     """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
-    qtbot.waitUntil(worker.is_idle, timeout=10_000)
+    settle(qtbot, worker, timeout=10_000)
     worker.stop()

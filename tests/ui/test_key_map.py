@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+from settling import settle as settle_ops
 
 pytestmark = pytest.mark.gui
 
@@ -187,7 +188,7 @@ def collisions(entries: list[tuple[str, str, QAction | QShortcut]]) -> list[str]
 def test_the_client_key_map_leaves_the_platform_keys_alone(ctx: Ctx, qtbot: Any) -> None:
     for page in ("directory", "reports"):  # built when first shown
         ctx.window.go(page)
-        qtbot.waitUntil(ctx.window.is_settled, timeout=10_000)
+        settle_ops(qtbot, ctx.window, timeout=10_000)
     entries = key_map(ctx.window, "main window")
     problems = collisions(entries)
     window_keys = defaultdict(list)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QTabBar,
     QWidget,
 )
+from settling import settle
 from unlocking import TEST_PASSPHRASE
 
 from referral_desk.domain.errors import DataLocked
@@ -434,7 +435,7 @@ def test_closing_the_locked_window_ends_a_waiting_form_as_cancelled(
     with qtbot.waitActive(window):
         window.show()
         window.activateWindow()
-    qtbot.waitUntil(window.is_settled, timeout=5000)
+    settle(qtbot, window, timeout=5000)
     people_before = len(app.people.list())
     seen: dict[str, Any] = {}
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from qt_helpers import when_modal
+from settling import settle
 from unlocking import connect as connect_db
 from unlocking import keyed_engine, write_key_file
 from unlocking import open_test_services as open_services
@@ -83,7 +84,7 @@ def test_every_action_is_in_a_menu_with_a_unique_shortcut(window) -> None:
 
 def test_every_control_has_an_accessible_name(qtbot, app, window, referred) -> None:
     window.open_person(referred["person"].id)
-    qtbot.waitUntil(window.is_settled)
+    settle(qtbot, window)
     assert unnamed_controls(window) == []
     from referral_desk.ui.consent_dialog import ConsentDialog
     from referral_desk.ui.follow_up_dialogs import FollowUpDoneDialog, RescheduleDialog
@@ -206,7 +207,7 @@ def test_start_window_runs_until_the_window_closes(qtbot, app) -> None:
         if not windows:
             QTimer.singleShot(20, close_main)
             return
-        qtbot.waitUntil(windows[0].is_settled)
+        settle(qtbot, windows[0])
         windows[0].close()
 
     QTimer.singleShot(0, close_main)
@@ -230,7 +231,7 @@ def test_shown_window_leaves_start_up_objects_out_of_full_collections(qtbot, app
         assert gc.get_freeze_count() > 1000  # modules, ORM mappings, Qt wrappers
     finally:
         gc.unfreeze()  # the rest of the test session collects as usual
-    qtbot.waitUntil(window.is_settled)
+    settle(qtbot, window)
 
 
 def test_preferences_save_profile_and_local_settings(qtbot, app, gui, window, tmp_path) -> None:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from settling import settle
 
 pytestmark = pytest.mark.gui
 
 
 def test_directory_and_reports_pages_by_shortcut(qtbot, window) -> None:
-    qtbot.waitUntil(window.is_settled)
+    settle(qtbot, window)
     # Built when first shown, not at start-up.
     assert not window._directory_slot.is_built() and not window._reports_slot.is_built()
     qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     assert window.current_page() == "directory"
     assert window._directory_slot.is_built() and window.directory_page.isVisible()
     assert window.stack.currentWidget().page is window.directory_page
-    qtbot.waitUntil(window.is_settled)
+    settle(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
     assert window.current_page() == "reports"
     assert window.nav.tabText(4) == "Reports"

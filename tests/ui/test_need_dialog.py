@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
+from settling import settle
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.ui.need_dialog import NeedDialog, NeedStatusDialog, resolve_category
@@ -25,11 +26,6 @@ def open_dialog(qtbot, host, app, person, **kwargs) -> NeedDialog:
         dialog.activateWindow()
     settle(qtbot, host)  # the categories arrive from the worker
     return dialog
-
-
-def settle(qtbot, host) -> None:
-    """Wait until the dialog's load or save has come back from the worker."""
-    qtbot.waitUntil(host.worker.is_idle, timeout=5000)
 
 
 def test_met_need_in_three_actions_plus_typing(qtbot, host, app, person) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QProgressDialog, QWidget
+from settling import settle
 
 from referral_desk.domain.errors import ValidationError
 from referral_desk.ui.ops import find_worker, op
@@ -27,7 +28,7 @@ def window(qtbot) -> Iterator[QWidget]:
 
 def _wait_idle(qtbot, widget: QWidget) -> None:
     worker = find_worker(widget)
-    qtbot.waitUntil(worker.is_idle, timeout=5000)
+    settle(qtbot, worker, timeout=5000)
 
 
 def test_work_runs_on_the_worker_and_the_outcome_on_the_gui_thread(qtbot, window) -> None:
@@ -195,11 +196,11 @@ def test_save_op_keeps_the_form_and_offers_try_again_for_a_busy_database(qtbot) 
 
     dialog.show()
     again()
-    qtbot.waitUntil(worker.is_idle, timeout=5000)
+    settle(qtbot, worker, timeout=5000)
     assert dialog.isVisible() and bar.kind == "error"
     assert bar.action_button.isVisible() and bar.action_button.text() == "&Try again"
     bar.action_button.click()
-    qtbot.waitUntil(worker.is_idle, timeout=5000)
+    settle(qtbot, worker, timeout=5000)
     assert len(tries) == 2 and not dialog.isVisible()
     worker.stop()
 

@@ -8,10 +8,10 @@ it, with the same "Did you mean" message as saving, and keeps the listed spellin
 from __future__ import annotations
 
 import pytest
+from settling import settle
 
 from referral_desk.domain.fields import max_length
 from referral_desk.store.models import Person
-from referral_desk.ui.ops import find_worker
 from referral_desk.ui.person_dialog import PersonDialog
 
 pytestmark = pytest.mark.gui
@@ -27,11 +27,6 @@ def open_dialog(qtbot, host, app, person=None) -> PersonDialog:
         dialog.activateWindow()
     qtbot.waitUntil(lambda: dialog.loaded, timeout=5000)
     return dialog
-
-
-def settle(qtbot, dialog: PersonDialog) -> None:
-    """Wait until the checks and saves sent to the worker have come back."""
-    qtbot.waitUntil(find_worker(dialog).is_idle, timeout=5000)
 
 
 def fill(qtbot, dialog: PersonDialog, prison: str) -> None:

@@ -16,10 +16,10 @@ from PySide6.QtGui import QPageSize, QPdfWriter
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QComboBox, QFileDialog, QPushButton, QWidget
 from qt_helpers import FakePrintDialog
+from settling import settle
 from unlocking import connect as connect_db
 
 from referral_desk.ui import print_pages as ui_printing
-from referral_desk.ui.ops import find_worker
 from referral_desk.ui.print_batch import print_slips_sent_today
 from referral_desk.ui.print_pages import configured_printer, paint_pdf
 from referral_desk.ui.printing import PrintPreviewDialog
@@ -72,11 +72,6 @@ def printed_today(qtbot: Any, app: Any, page: QWidget) -> int:
     print_slips_sent_today(app, page, on_printed=counts.append)
     settle(qtbot, page)
     return counts[0] if counts else 0
-
-
-def settle(qtbot: Any, widget: QWidget) -> None:
-    """Wait until every job sent to the worker (making, saving, noting) has come back."""
-    qtbot.waitUntil(find_worker(widget).is_idle, timeout=10_000)
 
 
 def open_preview(

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QDateTime, QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 from qt_helpers import answer, when_modal
+from settling import settle
 
 from referral_desk.store.models import Organisation, Service, ServiceCategory
 
@@ -49,11 +50,6 @@ def need(app: Any) -> Any:
     return app.needs.log(person.id, "accommodation", "Needs a flat")
 
 
-def settle(qtbot: Any, host: Any) -> None:
-    """Wait until the dialog's load or save has come back from the worker."""
-    qtbot.waitUntil(host.worker.is_idle, timeout=5000)
-
-
 def open_dialog(qtbot: Any, host: Any, app: Any, need_id: str, service_id: str) -> Any:
     from referral_desk.ui.record_referral import RecordReferralDialog
 
@@ -65,6 +61,7 @@ def open_dialog(qtbot: Any, host: Any, app: Any, need_id: str, service_id: str) 
         dialog.show()
     with qtbot.waitActive(dialog):  # shortcuts and mnemonics need the active window
         dialog.activateWindow()
+    settle(qtbot, host)  # the first field takes the focus at a later turn of the event loop
     return dialog
 
 
@@ -138,6 +135,35 @@ def test_send_stores_everything_entered_and_schedules_the_follow_up(
     (follow_up,) = app.follow_ups.list()
     assert (follow_up.kind, follow_up.due_on) == ("check_acceptance", date(2026, 3, 5))
     assert app.needs.get(need.id).status == "referred"
+
+
+@pytest.mark.gui
+def test_a_send_as_soon_as_the_form_is_built_is_not_ignored(
+    qtbot, host, app, need, service_id, monkeypatch
+) -> None:
+    """Ctrl+Return handled between the form arriving and the next turn of the event loop (when
+    the first field takes the focus) sends: the form counted as loaded only once focused, so
+    that Send was refused without a word (CI: tests/ui/test_busy_save.py clicked it then)."""
+    from PySide6.QtWidgets import QDialog
+
+    from referral_desk.ui.record_referral import RecordReferralDialog
+
+    sent: list[bool] = []
+    built = RecordReferralDialog._loaded
+
+    def built_then_send(self: Any, form: Any) -> None:
+        built(self, form)
+        self.consent_check.setChecked(True)
+        sent.append(self.save(draft=False))
+
+    monkeypatch.setattr(RecordReferralDialog, "_loaded", built_then_send)
+    dialog = RecordReferralDialog(app, need.id, service_id, host)
+    qtbot.addWidget(dialog, before_close_func=lambda d: setattr(d, "confirm_discard", False))
+    settle(qtbot, host)
+
+    assert sent == [True] and dialog.result() == QDialog.DialogCode.Accepted
+    [stored] = app.referrals.list()
+    assert stored.status == "sent"
 
 
 @pytest.mark.gui

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
 from qt_helpers import answer, when_modal
+from settling import settle
 
 from referral_desk.domain.errors import NotFound
 from referral_desk.domain.lifecycle import REASON_LISTS, allowed_next
@@ -70,11 +71,6 @@ def referral_in(app: Any, need: Any, service_id: str, state: ReferralState) -> A
         ref = app.referrals.record_status(ref.id, step, channel="phone", **details)
     assert ref.status == state.value
     return ref
-
-
-def settle(qtbot: Any, host: Any) -> None:
-    """Wait until the dialog's load or save has come back from the worker."""
-    qtbot.waitUntil(host.worker.is_idle, timeout=5000)
 
 
 def open_dialog(qtbot: Any, host: Any, app: Any, ref_or_id: str) -> Any:

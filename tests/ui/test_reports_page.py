@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QTableView
+from settling import settle
 
 from referral_desk.ui.reports_page import ReportsPage
 from referral_desk.ui.worker import Worker
@@ -22,11 +23,6 @@ def with_worker(qtbot: Any, widget: Any) -> Any:
     worker = Worker(widget)
     qtbot.addWidget(widget, before_close_func=lambda _w: _stop(qtbot, worker))
     return widget
-
-
-def settle(qtbot: Any, page: Any) -> None:
-    """Wait until the page has read what it offers and every run or export is delivered."""
-    qtbot.waitUntil(page.is_settled, timeout=10_000)
 
 
 @pytest.fixture
@@ -208,5 +204,5 @@ def test_row_names_stay_in_view_when_the_figures_scroll(demo: Any, qtbot: Any) -
 
 def _stop(qtbot: Any, worker: Any) -> None:
     """Let the last outcomes arrive (so busy feedback is undone), then stop the worker."""
-    qtbot.waitUntil(worker.is_idle, timeout=10_000)
+    settle(qtbot, worker, timeout=10_000)
     worker.stop()

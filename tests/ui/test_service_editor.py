@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
+from settling import settle
 
 from referral_desk.ui.correction_dialog import ReportCorrectionDialog
 from referral_desk.ui.service_editor import ServiceEditorDialog
@@ -24,7 +25,7 @@ def host(qtbot: Any) -> QWidget:
     def stop(_window: QWidget) -> None:
         # Before the window and its dialogs close: the last outcomes arrive (busy feedback
         # undone), then the thread ends. Closed first, undelivered jobs would never finish.
-        qtbot.waitUntil(worker.is_idle, timeout=5000)
+        settle(qtbot, worker, timeout=5000)
         worker.stop()
 
     qtbot.addWidget(window, before_close_func=stop)
@@ -42,7 +43,7 @@ def _save(qtbot: Any, dialog: Any, save: Any) -> None:
     """Save on the worker, and wait for its outcome."""
     save()
     worker = dialog.parent().findChild(Worker)
-    qtbot.waitUntil(worker.is_idle, timeout=5000)
+    settle(qtbot, worker, timeout=5000)
 
 
 def _tick(dialog: ServiceEditorDialog, code: str) -> None:
