@@ -181,13 +181,13 @@ def rotate(
     life = engine.lifecycle
     view = life.view(store_dir, fresh, new_passphrase)
     snapshot = None
-    present = {b.bundle_id for b in view.bundles.values() if b.site == engine.db.site_id}
+    keep: set[str] = set()  # files under the new settings never prove under the old ones
     if not resumed or not any(
         b.meta is not None and b.meta.is_snapshot for b in view.bundles.values()
     ):
         snapshot = life.write_snapshot(store_dir, fresh, new_passphrase)
-        present.add(snapshot.bundle_id)
-    files, left = _old_files(store_dir, old, old_passphrase, keys, present)
+        keep.add(snapshot.bundle_id)
+    files, left = _old_files(store_dir, old, old_passphrase, keys, keep)
     removed = 0
     for path in files:
         try:

@@ -65,9 +65,7 @@ def test_a_pc_away_longer_than_the_store_keeps_history_is_told_and_catches_up(
 
     back = c.sync.sync_now(store, passphrase)
     assert back.caught_up == AWAY
-    assert back.caught_up.startswith(
-        "This PC has been away longer than the store keeps history"
-    )
+    assert back.caught_up.startswith("This PC has been away longer than the store keeps history")
     for site in (a, b, c, a):
         again = site.sync.sync_now(store, passphrase)
         assert again.caught_up == ""
@@ -107,4 +105,3 @@ def test_a_new_colleague_starts_from_the_snapshot_not_the_history(
     for site in (a, b, d):
         site.sync.sync_now(store, passphrase)
     assert h.digest(d.db) == h.digest(a.db) == h.digest(b.db)
-
