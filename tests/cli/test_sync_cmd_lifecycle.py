@@ -53,7 +53,7 @@ def _synced_pair(make_site, tmp_path):
 
 
 def test_snapshot_then_prune_dry_run_lists_and_prune_removes(make_site, tmp_path, env_pass):
-    a, b, store = _synced_pair(make_site, tmp_path)
+    a, _b, store = _synced_pair(make_site, tmp_path)
     data, text = run(a, "snapshot", "--store", str(store))
     assert data["entries"] > 0 and text.startswith("Wrote the team snapshot")
     assert "Ann" not in text
