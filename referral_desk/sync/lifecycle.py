@@ -195,7 +195,9 @@ class StoreLifecycle:
         *,
         dry_run: bool = False,
     ) -> list[Source]:
-        """Step 3. A preview by a joining PC lists the snapshot first (it would be read)."""
+        """Step 3. A preview by a joining PC lists the snapshot first (it would be read). A
+        file gone since the store was listed (a colleague pruned it) is not read, so a sync
+        racing a colleague's pruning is not told of a refused file."""
         if not info.exists:
             return list(sources)
         view = self.view(store_dir, info, passphrase)
@@ -205,7 +207,9 @@ class StoreLifecycle:
         chosen = []
         for source in sources:
             bundle = view.bundles.get(_bundle_id(source))
-            meta = bundle.meta if bundle is not None else None
+            if bundle is None:
+                continue  # pruned by a colleague since the store was listed
+            meta = bundle.meta
             if meta is not None and meta.is_snapshot:
                 continue
             if (
