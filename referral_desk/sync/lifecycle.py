@@ -6,15 +6,16 @@ prune, and leave a receipt. `SyncEngine.sync` calls these steps in order:
    forgets what the store holds and joins again (2), keeping its unsynced changes (they go out
    in the export that follows, with everything the new snapshot lacks).
 2. `join` — a PC that has never exchanged with this store (a new colleague, or one after a
-   rotation) imports the newest snapshot first, before exporting, then only the bundles the
-   snapshot does not cover.
+   rotation) imports the snapshot first, before exporting, then only the bundles the snapshot
+   does not cover.
 3. `select` — which bundle files the import reads: never a snapshot (joining and catching up
-   read it on purpose), never a bundle this PC already holds that the newest snapshot covers.
-4. `catch_up` — after the import, a PC whose version vector is still behind the newest snapshot
-   lacks entries no remaining bundle holds (pruned while it was away): it is told so in one line
-   and imports the snapshot.
-5. `maintain` — a snapshot when the newest is older than `snapshot_days` and older bundles wait
-   to be covered; pruning (`pruning`); this site's receipt (`receipts`).
+   read them on purpose), never a bundle this PC already holds that the reference snapshot
+   (`pruning`: the fullest) covers.
+4. `catch_up` — after the import, a PC whose version vector is still behind a colleague's
+   snapshot lacks entries no remaining bundle holds (pruned while it was away): it is told so
+   in one line and imports the snapshot (the fullest first, then any other still ahead).
+5. `maintain` — a snapshot when the reference one is older than `snapshot_days` and older
+   bundles wait to be covered; pruning (`pruning`); this site's receipt (`receipts`).
 """
 
 from __future__ import annotations
@@ -176,15 +177,34 @@ class StoreLifecycle:
         return True
 
     def join(self, store_dir: Path, info: StoreInfo, passphrase: str) -> ImportSummary | None:
-        """Step 2: the newest snapshot, imported before anything else, by a joining PC."""
+        """Step 2: the snapshot, imported before anything else, by a joining PC."""
         if not self._joining(info.store_id):
             return None
-        newest = self.view(store_dir, info, passphrase).newest_snapshot()
-        if newest is None or newest.site == self.engine.db.site_id or newest.meta is None:
-            return None
-        if vector_covers(self.vector(), newest.meta.vector):
-            return None
-        return self._import(info, newest, passphrase)
+        return self._from_snapshots(store_dir, info, passphrase)
+
+    def _behind(self, view: StoreView, vector: dict[str, int]) -> list[StoredBundle]:
+        """Colleagues' snapshots holding entries this PC lacks, the fullest first."""
+        own = self.engine.db.site_id
+        return [
+            s
+            for s in view.snapshots()
+            if s.site != own and s.meta is not None and not vector_covers(vector, s.meta.vector)
+        ]
+
+    def _from_snapshots(
+        self, store_dir: Path, info: StoreInfo, passphrase: str
+    ) -> ImportSummary | None:
+        """Import the fullest snapshot holding what this PC lacks, then any other still ahead
+        of it (a colleague that had not caught up may have written a newer, smaller one)."""
+        tried: set[str] = set()
+        done: list[ImportSummary] = []
+        while True:
+            view = self.view(store_dir, info, passphrase)
+            behind = [s for s in self._behind(view, self.vector()) if s.bundle_id not in tried]
+            if not behind:
+                return combine(*done) if done else None
+            tried.add(behind[0].bundle_id)
+            done.append(self._import(info, behind[0], passphrase))
 
     def select(
         self,
@@ -201,7 +221,7 @@ class StoreLifecycle:
         if not info.exists:
             return list(sources)
         view = self.view(store_dir, info, passphrase)
-        newest = view.newest_snapshot()
+        newest = view.reference_snapshot()
         vector = self.vector()
         cover = newest.meta.vector if newest is not None and newest.meta is not None else None
         chosen = []
@@ -220,33 +240,23 @@ class StoreLifecycle:
             ):
                 continue
             chosen.append(source)
-        if (
-            dry_run
-            and newest is not None
-            and cover is not None
-            and newest.site != self.engine.db.site_id
-            and not vector_covers(vector, cover)
-        ):
-            chosen.insert(0, Source(newest.rel, self._opener(newest.path, passphrase)))
+        behind = self._behind(view, vector) if dry_run else []
+        if behind:
+            chosen.insert(0, Source(behind[0].rel, self._opener(behind[0].path, passphrase)))
         return chosen
 
     def catch_up(
         self, store_dir: Path, info: StoreInfo, passphrase: str
     ) -> tuple[str, ImportSummary | None]:
-        """Step 4: (the line to tell, the snapshot's import) — ("", None) when not away."""
-        newest = self.view(store_dir, info, passphrase).newest_snapshot()
-        if newest is None or newest.meta is None or newest.site == self.engine.db.site_id:
-            return "", None
-        if vector_covers(self.vector(), newest.meta.vector):
-            return "", None
-        imported = self._import(info, newest, passphrase)
-        return AWAY, imported
+        """Step 4: (the line to tell, the snapshots' import) — ("", None) when not away."""
+        imported = self._from_snapshots(store_dir, info, passphrase)
+        return (AWAY, imported) if imported is not None else ("", None)
 
     def snapshot_due(self, view: StoreView, now: datetime) -> bool:
         """A snapshot is due when none is newer than `snapshot_days` and a bundle older than
-        that is not covered by the newest one (so steady work keeps the store bounded)."""
+        that is not covered by the reference one (so steady work keeps the store bounded)."""
         cutoff = now - timedelta(days=self.snapshot_days)
-        newest = view.newest_snapshot()
+        newest = view.reference_snapshot()
         cover = newest.meta.vector if newest is not None and newest.meta is not None else {}
         if newest is not None and newest.meta is not None:
             when = _created(newest.meta.created)
@@ -291,7 +301,7 @@ class StoreLifecycle:
         return self.retention_days
 
     def _trust(self, bundle: StoredBundle, passphrase: str) -> bool:
-        """The newest snapshot is relied on only once it authenticates whole."""
+        """The reference snapshot is relied on only once it authenticates whole."""
         if bundle.site == self.engine.db.site_id or bundle.bundle_id in self._trusted:
             return True
         if verify_whole(bundle, passphrase, self.engine.keys):

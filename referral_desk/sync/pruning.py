@@ -1,6 +1,7 @@
 """Pruning the shared store: removing bundles no site will ever need again.
 
-A bundle is removable when the **newest snapshot** in the store covers it (every entry it
+A bundle is removable when the **reference snapshot** (the fullest in the store: most entries
+covered, then the newest; `StoreView.reference_snapshot`) covers it (every entry it
 carries is in 1..vector[site] of the snapshot, so a new joiner or a PC away too long gets it
 from the snapshot) **and** either
 
@@ -9,7 +10,7 @@ from the snapshot) **and** either
 - every site with a folder in the store has a receipt that shows it holds everything the bundle
   carries (a folder without a readable receipt blocks this rule: it may still need it).
 
-The newest snapshot is never removed; an older snapshot is a bundle like any other. A bundle
+The reference snapshot is never removed; another snapshot is a bundle like any other. A bundle
 whose manifest is not known from its writer's receipt (an older version wrote it, or its
 receipt does not open) is never removed: its coverage cannot be proved.
 
@@ -62,11 +63,17 @@ class StoreView:
     bundles: dict[str, StoredBundle] = field(default_factory=dict)
     receipts: dict[str, Receipt | None] = field(default_factory=dict)
 
-    def newest_snapshot(self) -> StoredBundle | None:
+    def snapshots(self) -> list[StoredBundle]:
+        """Every snapshot, the fullest first (most entries covered, then newest)."""
         found = [b for b in self.bundles.values() if b.meta is not None and b.meta.is_snapshot]
-        if not found:
-            return None
-        return max(found, key=lambda b: (_when(b.meta) or datetime.min, b.bundle_id))
+        return sorted(found, key=_fullness, reverse=True)
+
+    def reference_snapshot(self) -> StoredBundle | None:
+        """The snapshot the store relies on: the fullest (most entries covered), then the
+        newest. Never removed; a PC that has not caught up may write a newer but smaller one,
+        which must not make the fuller one removable."""
+        found = self.snapshots()
+        return found[0] if found else None
 
     def metas(self) -> list[BundleMeta]:
         return [b.meta for b in self.bundles.values() if b.meta is not None]
@@ -101,6 +108,12 @@ def read_view(
     return view
 
 
+def _fullness(bundle: StoredBundle) -> tuple[int, datetime, str]:
+    meta = bundle.meta
+    assert meta is not None
+    return (sum(meta.vector.values()), _when(meta) or datetime.min, bundle.bundle_id)
+
+
 def _when(meta: BundleMeta | None) -> datetime | None:
     if meta is None:
         return None
@@ -112,7 +125,7 @@ def _when(meta: BundleMeta | None) -> datetime | None:
 
 def removable(view: StoreView, now: datetime, retention_days: int) -> dict[str, str]:
     """bundle id -> why it may go (the rules in the module docstring)."""
-    newest = view.newest_snapshot()
+    newest = view.reference_snapshot()
     if newest is None or newest.meta is None:
         return {}
     cover = newest.meta.vector
@@ -202,7 +215,7 @@ def prune(
     """Remove (or, dry run, list) every removable bundle. `trusted(snapshot)` says whether the
     newest snapshot may be relied on (it is authenticated whole once, by the caller)."""
     found = removable(view, now, retention_days)
-    newest = view.newest_snapshot()
+    newest = view.reference_snapshot()
     if found and newest is not None and trusted is not None and not trusted(newest):
         found = {}
     removed: list[str] = []

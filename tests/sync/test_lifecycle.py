@@ -105,3 +105,23 @@ def test_a_new_colleague_starts_from_the_snapshot_not_the_history(
     for site in (a, b, d):
         site.sync.sync_now(store, passphrase)
     assert h.digest(d.db) == h.digest(a.db) == h.digest(b.db)
+
+
+def test_a_smaller_snapshot_from_a_pc_not_caught_up_does_not_hide_the_fuller_one(
+    make_site, tmp_path, h, passphrase
+):
+    a, b, c = make_site("a"), make_site("b"), make_site("c")
+    store = tmp_path / "store"
+    store.mkdir()
+    for name in ("Ann", "Abe", "Amy"):
+        add_person(a, name)
+    a.sync.sync_now(store, passphrase)
+    a.sync.write_snapshot(store, passphrase)
+    a.sync.prune_store(store, passphrase)  # a's bundle: covered, and a's is the only receipt
+    add_person(b, "Bo")
+    b.sync.write_snapshot(store, passphrase)  # newer, but b holds nothing of a's yet
+    for site in (b, c, a, b, c):
+        site.sync.sync_now(store, passphrase)
+    first = h.digest(a.db)
+    assert h.digest(b.db) == first and h.digest(c.db) == first
+    assert len(first["person"]) == 4

@@ -55,7 +55,7 @@ def test_nothing_goes_without_a_snapshot_however_old():
     assert removable(view, NOW, 90) == {}
 
 
-def test_old_bundles_covered_by_the_newest_snapshot_go_and_the_rest_stay():
+def test_old_bundles_covered_by_the_reference_snapshot_go_and_the_rest_stay():
     old = _meta(100, {A: (1, 5, 5)})
     beyond = _meta(100, {A: (6, 9, 4)})  # not covered by the snapshot
     young = _meta(10, {A: (1, 3, 3)})
@@ -76,7 +76,7 @@ def test_young_bundles_go_only_when_every_site_shows_it_holds_them():
     assert removable(no_receipt, NOW, 90) == {}
 
 
-def test_the_newest_snapshot_is_never_removed():
+def test_the_reference_snapshot_is_never_removed():
     snap = _meta(500, {A: (1, 5, 5)}, {A: 5})
     view = _view({A: [snap]}, {A: {A: 5}})
     assert removable(view, NOW, 90) == {}
