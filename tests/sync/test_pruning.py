@@ -82,6 +82,15 @@ def test_the_reference_snapshot_is_never_removed():
     assert removable(view, NOW, 90) == {}
 
 
+def test_the_fullest_snapshot_is_relied_on_not_a_newer_smaller_one():
+    full = _meta(40, {A: (1, 9, 9)}, {A: 9, B: 3})
+    small = _meta(1, {B: (1, 4, 4)}, {B: 4})  # from a PC that had not caught up
+    old = _meta(100, {A: (1, 9, 9)})
+    view = _view({A: [full, old], B: [small]}, {A: {A: 9}, B: {B: 4}})
+    assert view.reference_snapshot().bundle_id == full.bundle_id
+    assert removable(view, NOW, 90) == {old.bundle_id: OLD}  # neither snapshot goes
+
+
 # --- files -----------------------------------------------------------------------------------
 
 
