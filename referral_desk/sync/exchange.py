@@ -355,13 +355,14 @@ class SyncEngine:
             self.finish_interrupted()  # so that the export carries all of it
             joined = life.join(store_dir, info, passphrase)
         exported = self._export_to_store(store_dir, info, passphrase, dry_run)
-        sources = life.select(sources, store_dir, info, passphrase, dry_run=dry_run)
+        view = life.view(store_dir, info, passphrase)  # imports leave the store as it is
+        sources = life.select(sources, view, passphrase, dry_run=dry_run)
         importer = self._importer(dry_run=dry_run, strict=False, store_id=info.store_id)
         imported = importer.run(sources, refused)
         if dry_run:
             return SyncSummary(site, exported, imported, new_site)
-        away, caught = life.catch_up(store_dir, info, passphrase)
-        snap, pruned = life.maintain(store_dir, info, passphrase)
+        away, caught = life.catch_up(store_dir, info, passphrase, view)
+        snap, pruned = life.maintain(store_dir, info, passphrase, view)
         return SyncSummary(
             site,
             exported,

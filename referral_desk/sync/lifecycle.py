@@ -192,14 +192,15 @@ class StoreLifecycle:
         ]
 
     def _from_snapshots(
-        self, store_dir: Path, info: StoreInfo, passphrase: str
+        self, store_dir: Path, info: StoreInfo, passphrase: str, first: StoreView | None = None
     ) -> ImportSummary | None:
         """Import the fullest snapshot holding what this PC lacks, then any other still ahead
         of it (a colleague that had not caught up may have written a newer, smaller one)."""
         tried: set[str] = set()
         done: list[ImportSummary] = []
         while True:
-            view = self.view(store_dir, info, passphrase)
+            view = first if first is not None and not done else None
+            view = view or self.view(store_dir, info, passphrase)
             behind = [s for s in self._behind(view, self.vector()) if s.bundle_id not in tried]
             if not behind:
                 return combine(*done) if done else None
@@ -209,8 +210,7 @@ class StoreLifecycle:
     def select(
         self,
         sources: Sequence[Source],
-        store_dir: Path,
-        info: StoreInfo,
+        view: StoreView,
         passphrase: str,
         *,
         dry_run: bool = False,
@@ -218,9 +218,6 @@ class StoreLifecycle:
         """Step 3. A preview by a joining PC lists the snapshot first (it would be read). A
         file gone since the store was listed (a colleague pruned it) is not read, so a sync
         racing a colleague's pruning is not told of a refused file."""
-        if not info.exists:
-            return list(sources)
-        view = self.view(store_dir, info, passphrase)
         newest = view.reference_snapshot()
         vector = self.vector()
         cover = newest.meta.vector if newest is not None and newest.meta is not None else None
@@ -246,10 +243,11 @@ class StoreLifecycle:
         return chosen
 
     def catch_up(
-        self, store_dir: Path, info: StoreInfo, passphrase: str
+        self, store_dir: Path, info: StoreInfo, passphrase: str, view: StoreView | None = None
     ) -> tuple[str, ImportSummary | None]:
-        """Step 4: (the line to tell, the snapshots' import) — ("", None) when not away."""
-        imported = self._from_snapshots(store_dir, info, passphrase)
+        """Step 4: (the line to tell, the snapshots' import) — ("", None) when not away.
+        `view`: the store as listed after this sync's export (an import does not change it)."""
+        imported = self._from_snapshots(store_dir, info, passphrase, view)
         return (AWAY, imported) if imported is not None else ("", None)
 
     def snapshot_due(self, view: StoreView, now: datetime) -> bool:
@@ -277,9 +275,15 @@ class StoreLifecycle:
         return summary
 
     def prune(
-        self, store_dir: Path, info: StoreInfo, passphrase: str, *, dry_run: bool = False
+        self,
+        store_dir: Path,
+        info: StoreInfo,
+        passphrase: str,
+        *,
+        dry_run: bool = False,
+        view: StoreView | None = None,
     ) -> PruneSummary:
-        view = self.view(store_dir, info, passphrase)
+        view = view or self.view(store_dir, info, passphrase)
         return prune(
             view,
             info,
@@ -310,25 +314,37 @@ class StoreLifecycle:
         return False
 
     def maintain(
-        self, store_dir: Path, info: StoreInfo, passphrase: str
+        self, store_dir: Path, info: StoreInfo, passphrase: str, view: StoreView | None = None
     ) -> tuple[SnapshotSummary | None, PruneSummary]:
-        """Step 5: snapshot when due, prune, then this site's receipt."""
+        """Step 5: snapshot when due, prune, then this site's receipt. `view`: the store as
+        listed after this sync's export (reused until this step writes or removes a file)."""
         snap = None
-        if self.snapshot_due(self.view(store_dir, info, passphrase), self.engine._now()):
+        view = view or self.view(store_dir, info, passphrase)
+        if self.snapshot_due(view, self.engine._now()):
             snap = self.write_snapshot(store_dir, info, passphrase)
-        pruned = self.prune(store_dir, info, passphrase)
-        self.write_receipt(store_dir, info, passphrase)
+            view = self.view(store_dir, info, passphrase)
+        pruned = self.prune(store_dir, info, passphrase, view=view)
+        gone = {Path(rel).name[: -len(SUFFIX)] for rel in pruned.removed}
+        self.write_receipt(store_dir, info, passphrase, view=view, gone=gone)
         return snap, pruned
 
-    def write_receipt(self, store_dir: Path, info: StoreInfo, passphrase: str) -> None:
+    def write_receipt(
+        self,
+        store_dir: Path,
+        info: StoreInfo,
+        passphrase: str,
+        *,
+        view: StoreView | None = None,
+        gone: set[str] | frozenset[str] = frozenset(),
+    ) -> None:
         """This site's receipt: what it holds now and its bundles still in the store."""
         site = self.engine.db.site_id
-        view = self.view(store_dir, info, passphrase)
+        view = view or self.view(store_dir, info, passphrase)
         with self.engine._transaction() as session:
             mine = {
                 k: v
                 for k, v in own_metas(session, info.store_id).items()
-                if k in view.bundles and view.bundles[k].site == site
+                if k in view.bundles and view.bundles[k].site == site and k not in gone
             }
             save_metas(session, info.store_id, mine)
             held = version_vector(session)
