@@ -84,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             people = PeopleService(db)
             ids = [
                 people.add(
-                    given_name=NAMES[n % len(NAMES)], family_name=f"S{i}", date_of_birth="1990-01-01"
+                    given_name=NAMES[n % len(NAMES)],
+                    family_name=f"S{i}",
+                    date_of_birth="1990-01-01",
                 ).id
                 for n in range(args.people)
             ]
