@@ -139,6 +139,37 @@ def _exchange(kind: str) -> Make:
     return make
 
 
+def _lifecycle(kind: str) -> Make:
+    """Write team snapshot / Change team passphrase, shown with their (longest) summary."""
+
+    def make(ctx: Ctx) -> QDialog:
+        from referral_desk.ui import sync_lifecycle
+
+        services, parent = ctx.services, ctx.window
+        passphrase = "correct horse battery staple"
+        if kind == "snapshot":
+            dialog = sync_lifecycle.SnapshotDialog(services, parent, passphrase=passphrase)
+            text = (
+                "Wrote the team snapshot (123456 changes from 12 computers) to the shared store."
+                " A new colleague's first sync starts from it, and older sync files it covers"
+                " can be removed."
+            )
+        else:
+            dialog = sync_lifecycle.ChangePassphraseDialog(
+                services, "a new passphrase", parent, passphrase=passphrase
+            )
+            text = (
+                "The team passphrase is changed and the team snapshot written under it; 1234"
+                " older files removed from the shared store. Tell your colleagues the new"
+                " passphrase: their next sync asks for it."
+            )
+        dialog._started = True  # shown with a result below, not run against a real store
+        dialog._show_summary(sync_lifecycle.Done(heading=dialog.TITLE, text=text))
+        return dialog
+
+    return make
+
+
 def _referral_accepting(ctx: Ctx) -> QDialog:
     dialog = _loaded(
         lambda c: _ui("referral_dialog", "ReferralDialog")(c.services, c.referral.id, c.window)
@@ -400,6 +431,10 @@ DIALOGS: dict[str, list[Case]] = {
     "sync_dialogs.SyncNowDialog": [Case("sync now preview", _exchange("sync"), "Apply")],
     "sync_dialogs.ImportFileDialog": [Case("import preview", _exchange("import"), "Apply")],
     "sync_dialogs.ExportFileDialog": [Case("export summary", _exchange("export"), "Close")],
+    "sync_lifecycle.SnapshotDialog": [Case("snapshot summary", _lifecycle("snapshot"), "Close")],
+    "sync_lifecycle.ChangePassphraseDialog": [
+        Case("passphrase change summary", _lifecycle("rotate"), "Close")
+    ],
     "sync_conflicts.ConflictsDialog": [
         Case(
             "conflicts",
@@ -455,7 +490,7 @@ PAGE_BUTTONS = {
 }
 
 # Bases that are never opened themselves (their subclasses are).
-BASES = {"widgets.GuardedDialog", "sync_exchange.ExchangeDialog"}
+BASES = {"widgets.GuardedDialog", "sync_exchange.ExchangeDialog", "sync_lifecycle._StoreDialog"}
 
 
 def dialog_classes() -> set[str]:

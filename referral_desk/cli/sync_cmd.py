@@ -7,6 +7,9 @@
     sync resolve ID --keep local|remote   keep one side; it then wins everywhere
     sync status | set-store DIR | quarantine
     sync repair-store [--store DIR]       rebuild a lost or damaged store settings file
+    sync snapshot [--store DIR]           write the team snapshot (new colleagues start from it)
+    sync prune [--store DIR] [--dry-run]  remove (or list) bundles no site needs any more
+    sync rotate-passphrase --new-passphrase-file FILE   a manager changes the team passphrase
 
 The passphrase comes from --passphrase-file FILE or $REFERRAL_DESK_PASSPHRASE; the command line
 never prompts (it must work unattended on an empty store) and never prints it.
@@ -25,6 +28,7 @@ if TYPE_CHECKING:  # imported when a sync command runs, not for every command li
     from referral_desk.usecases.sync import ImportSummary, SyncService
 
 ENV_PASSPHRASE = "REFERRAL_DESK_PASSPHRASE"
+ENV_NEW_PASSPHRASE = "REFERRAL_DESK_NEW_PASSPHRASE"
 Result = tuple[Any, Callable[[Any], str]]
 
 
@@ -88,6 +92,44 @@ def add_sync_parser(subparsers: Any, json_parent: argparse.ArgumentParser) -> No
         help="shared store folder (default: the one set)",
     )
     _passphrase_arg(rep, suppress=True)
+    _add_lifecycle_parsers(actions, js)
+
+
+def _store_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="shared store folder (default: the one set)",
+    )
+
+
+def _add_lifecycle_parsers(actions: Any, js: argparse.ArgumentParser) -> None:
+    """`sync snapshot`, `sync prune` and `sync rotate-passphrase` (`sync.lifecycle`)."""
+    snap = actions.add_parser(
+        "snapshot", parents=[js], help="write the team snapshot to the shared store"
+    )
+    _store_arg(snap)
+    _passphrase_arg(snap, suppress=True)
+    pru = actions.add_parser(
+        "prune", parents=[js], help="remove the bundles no site needs any more (or list them)"
+    )
+    _store_arg(pru)
+    pru.add_argument("--dry-run", action="store_true", default=argparse.SUPPRESS)
+    _passphrase_arg(pru, suppress=True)
+    rot = actions.add_parser(
+        "rotate-passphrase",
+        parents=[js],
+        help="change the team passphrase (a manager; someone left the team)",
+    )
+    _store_arg(rot)
+    _passphrase_arg(rot, suppress=True)
+    rot.add_argument(
+        "--new-passphrase-file",
+        metavar="FILE",
+        default=None,
+        help=f"file holding the new team passphrase (else ${ENV_NEW_PASSPHRASE})",
+    )
 
 
 def read_passphrase(args: argparse.Namespace) -> str:
@@ -160,7 +202,50 @@ def _sync_text(d: dict[str, Any]) -> str:
     head = "Preview only: nothing was written.\n" if d["imported"]["dry_run"] else ""
     if d.get("new_site_id"):  # said first: why this PC's site id changed
         head += d["new_site_id"] + "\n"
-    return head + export_text(d["exported"]) + "\n" + import_text(d["imported"])
+    body = export_text(d["exported"]) + "\n" + import_text(d["imported"])
+    return head + _lifecycle_lines(d) + body
+
+
+def _lifecycle_lines(d: dict[str, Any]) -> str:
+    """What a sync did to the store's lifecycle: caught up, snapshot written, pruned."""
+    out = [d["caught_up"]] if d.get("caught_up") else []
+    if d.get("snapshot"):
+        out.append(snapshot_text(d["snapshot"]))
+    pruned = d.get("pruned") or {}
+    if pruned.get("removed"):
+        out.append(prune_text(pruned))
+    return "".join(line + "\n" for line in out)
+
+
+def snapshot_text(d: dict[str, Any]) -> str:
+    return (
+        f"Wrote the team snapshot ({_plural(d['entries'], 'change')} from "
+        f"{_plural(d['sites'], 'computer')}) to {d['path']}"
+    )
+
+
+def prune_text(d: dict[str, Any]) -> str:
+    n = len(d["removed"])
+    if not n:
+        return "Nothing to prune: every sync file in the store may still be needed."
+    verb = "Would remove" if d["dry_run"] else "Removed"
+    why = "; ".join(f"{count}: {reason}" for reason, count in d["reasons"])
+    names = "".join(f"\n  {name}" for name in d["removed"]) if d["dry_run"] else ""
+    return f"{verb} {_plural(n, 'sync file')} from the shared store ({why}).{names}"
+
+
+def rotation_text(d: dict[str, Any]) -> str:
+    head = "Finished the passphrase change cut short. " if d["resumed"] else ""
+    snap = f" {snapshot_text(d['snapshot'])}." if d["snapshot"] else ""
+    left = (
+        f" {_plural(d['left'], 'file')} not written under the old passphrase left alone."
+        if d["left"]
+        else ""
+    )
+    return (
+        f"{head}The team passphrase is changed: {_plural(d['removed'], 'older file')} removed."
+        f"{snap}{left} Colleagues are asked for the new passphrase at their next sync."
+    )
 
 
 def _conflict_line(c: dict[str, Any]) -> str:
@@ -227,6 +312,21 @@ def run_sync(app: Any, args: argparse.Namespace) -> Result:
     if action == "repair-store":
         repair = svc.repair_store(args.store, read_passphrase(args))
         return repair.to_dict(), _repair_text
+    if action == "snapshot":
+        snap = svc.write_snapshot(getattr(args, "store", None), read_passphrase(args))
+        return snap.to_dict(), snapshot_text
+    if action == "prune":
+        dry = bool(getattr(args, "dry_run", False))
+        pruned = svc.prune_store(getattr(args, "store", None), read_passphrase(args), dry_run=dry)
+        return pruned.to_dict(), prune_text
+    if action == "rotate-passphrase":
+        new = read_passphrase_from(
+            argparse.Namespace(passphrase_file=args.new_passphrase_file),
+            ENV_NEW_PASSPHRASE,
+            "new passphrase",
+        )
+        done = svc.rotate_passphrase(getattr(args, "store", None), read_passphrase(args), new)
+        return done.to_dict(), rotation_text
     if action == "set-store":
         path = svc.set_store(args.dir)
         return {"store": path}, lambda d: f"Shared store set: {d['store']}"

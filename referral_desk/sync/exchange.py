@@ -16,7 +16,6 @@ store whose settings file is damaged or missing is refused, never re-keyed (`sta
 from __future__ import annotations
 
 import base64
-import os
 import time
 import uuid
 from collections.abc import Callable
@@ -47,7 +46,6 @@ from referral_desk.sync.bundle import (
     BundleReader,
     BundleWriter,
     Manifest,
-    is_bundle_name,
 )
 from referral_desk.sync.import_lock import ImportBusy
 from referral_desk.sync.importer import (
@@ -59,7 +57,11 @@ from referral_desk.sync.importer import (
     SyncTransaction,
 )
 from referral_desk.sync.keys import DEFAULT_KDF, SALT_BYTES, KdfParams, KeyCache
+from referral_desk.sync.lifecycle import REJOINED, StoreLifecycle, combine
 from referral_desk.sync.outgoing import Runs, count_entries, entry_batches, export_scope, scrub_dead
+from referral_desk.sync.pruning import PruneSummary
+from referral_desk.sync.receipts import BundleMeta, remember_meta
+from referral_desk.sync.rotation import explain_refusal
 from referral_desk.sync.site_identity import (
     Fingerprint,
     machine_fingerprint,
@@ -67,6 +69,7 @@ from referral_desk.sync.site_identity import (
     remember_own_bundles,
     settle_site,
 )
+from referral_desk.sync.snapshot import SnapshotSummary
 from referral_desk.sync.state import (
     OUTBOX,
     ExportState,
@@ -84,6 +87,7 @@ from referral_desk.sync.state import (
     version_vector,
     write_store_file,
 )
+from referral_desk.sync.store_listing import list_store
 from referral_desk.sync.store_repair import StoreRepair, remember_store, repair_store
 
 
@@ -106,6 +110,9 @@ class SyncSummary:
     exported: ExportSummary
     imported: ImportSummary = field(default_factory=ImportSummary)
     new_site_id: str = ""  # why this site took a new site id before syncing ("": it did not)
+    caught_up: str = ""  # why the team snapshot was imported ("": it was not, or joining)
+    snapshot: SnapshotSummary | None = None  # the snapshot this sync wrote (when due)
+    pruned: PruneSummary = field(default_factory=PruneSummary)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +120,9 @@ class SyncSummary:
             "exported": self.exported.to_dict(),
             "imported": self.imported.to_dict(),
             "new_site_id": self.new_site_id,
+            "caught_up": self.caught_up,
+            "snapshot": self.snapshot.to_dict() if self.snapshot is not None else None,
+            "pruned": self.pruned.to_dict(),
         }
 
 
@@ -142,6 +152,7 @@ class SyncEngine:
         self.kdf = kdf  # cost of new salts (stores, files); readers follow each header
         self._now = now
         self._now_ms = now_ms
+        self.lifecycle = StoreLifecycle(self)  # snapshots, pruning, receipts (`lifecycle`)
 
     # -- export --------------------------------------------------------------------------
 
@@ -180,11 +191,14 @@ class SyncEngine:
         salt: bytes,
         kdf: KdfParams,
         bundle_id: str | None = None,
+        *,
+        kind: str | None = None,
     ) -> tuple[Manifest, Runs, int]:
         """Stream entries from one read snapshot into a new bundle file (the write lock is not
         held meanwhile: officers keep saving). Returns the manifest, the keys written and the
-        highest knowledge id sent."""
+        highest knowledge id sent. `kind` "snapshot": everything, into the shared store."""
         runs = Runs()
+        shared = state is not None or kind is not None
         with self.db.read() as session:
             site = _site_state(session).site_id
             # Only a pinned key is offered to a site joining by this file: a PC that has not
@@ -195,7 +209,7 @@ class SyncEngine:
             knowledge, top = knowledge_rows(session, 0 if state is None else state.knowledge_id)
             # A file carried by hand is the officer's (owner-only); one in the shared store
             # is read by colleagues' accounts (it is encrypted either way).
-            with atomic_output(path, mode=OWNER_ONLY if state is None else SHARED) as fh:
+            with atomic_output(path, mode=SHARED if shared else OWNER_ONLY) as fh:
                 writer = BundleWriter(
                     fh,
                     site_id=site,
@@ -207,9 +221,9 @@ class SyncEngine:
                 )
                 for batch in entry_batches(session, scope):
                     writer.entries(batch)
-                    if state is not None:
+                    if shared:
                         runs.add(batch)
-                kind = "file" if state is None else "store"
+                kind = kind or ("file" if state is None else "store")
                 export_no = 0 if state is None else state.exports + 1
                 manifest = writer.finish(
                     knowledge, vector=vector, kind=kind, export_no=export_no, manager=manager
@@ -244,6 +258,7 @@ class SyncEngine:
             )
         except OSError as err:
             raise StoreError("The shared store folder is not writable.") from err
+        stamp = self._now().isoformat()
         with self._transaction() as session:
             state = load_export_state(session, info.store_id)
             for s, site_runs in runs.runs.items():
@@ -252,6 +267,7 @@ class SyncEngine:
             state.exports += 1
             save_export_state(session, state, exported=True, now=self._now())
             remember_own_bundles(session, info.store_id, present, bundle_id)
+            remember_meta(session, info.store_id, BundleMeta.from_manifest(manifest, stamp))
         rel = f"{OUTBOX}/{site}/{final.name}"
         return ExportSummary(
             False, rel, manifest.bundle_id, manifest.entry_count, len(manifest.covers)
@@ -320,7 +336,7 @@ class SyncEngine:
         bundles not yet seen. A wrong passphrase refuses everything before anything is written.
         """
         store_dir = check_store_dir(Path(store_dir).expanduser())
-        info = open_store(store_dir, passphrase, self.keys, create=False, kdf=self.kdf)
+        info = self.open_store(store_dir, passphrase)
         new_site = ""
         if not dry_run:  # before the store's folders are read: which one is this site's own
             self.finish_interrupted()
@@ -329,15 +345,42 @@ class SyncEngine:
         sources, refused = self._read_store(store_dir, site, passphrase)
         if not info.exists and not dry_run:
             info = open_store(store_dir, passphrase, self.keys, create=True, kdf=self.kdf)
+        life = self.lifecycle
+        joined = rejoined = None
         if not dry_run:  # the passphrase is proven: from here on, writing is fine
             info = self._settle_team(store_dir, info, passphrase)
             self._publish_key()
+            rejoined = life.notice_rotation(info)
             remember_store(self.db, store_dir, info)
             self.finish_interrupted()  # so that the export carries all of it
+            joined = life.join(store_dir, info, passphrase)
         exported = self._export_to_store(store_dir, info, passphrase, dry_run)
+        view = life.view(store_dir, info, passphrase)  # imports leave the store as it is
+        sources = life.select(sources, view, passphrase, dry_run=dry_run)
         importer = self._importer(dry_run=dry_run, strict=False, store_id=info.store_id)
         imported = importer.run(sources, refused)
-        return SyncSummary(site, exported, imported, new_site)
+        if dry_run:
+            return SyncSummary(site, exported, imported, new_site)
+        away, caught = life.catch_up(store_dir, info, passphrase, view)
+        snap, pruned = life.maintain(store_dir, info, passphrase, view)
+        return SyncSummary(
+            site,
+            exported,
+            combine(joined, imported, caught),
+            new_site,
+            REJOINED if rejoined else away,
+            snap,
+            pruned,
+        )
+
+    def open_store(self, store_dir: Path, passphrase: str) -> StoreInfo:
+        """The store's settings, the passphrase proved; a passphrase this PC used before that
+        no longer opens the store is told apart from a wrong one (`rotation`)."""
+        try:
+            return open_store(store_dir, passphrase, self.keys, create=False, kdf=self.kdf)
+        except StoreError as err:
+            explain_refusal(self.db, self.keys, store_dir, passphrase, err)
+            raise
 
     def settle_site(self, store_dir: Path | None = None, info: StoreInfo | None = None) -> str:
         """Before anything leaves: take a new site id if this folder was copied to another
@@ -388,7 +431,7 @@ class SyncEngine:
     ) -> tuple[list[Source], list[RefusedFile]]:
         """Other sites' files not imported yet (a file named like a bundle already imported,
         with the same size, is not read again; anything else is authenticated in full)."""
-        files, refused = _list_store(store_dir, site)
+        files, refused = list_store(store_dir, site)
         with self.db.read() as session:
             known = (
                 dict(
@@ -427,44 +470,6 @@ class SyncEngine:
 
     def _transaction(self) -> SyncTransaction:
         return SyncTransaction(self.db)
-
-
-LINKED_FOLDER = "This folder is a link, not a folder of the shared store: it was not read."
-UNREADABLE_FOLDER = "This folder of the shared store cannot be read."
-
-
-def _list_store(store_dir: Path, site: str) -> tuple[list[os.DirEntry[str]], list[RefusedFile]]:
-    """Files named like bundles in other sites' outbox folders, without following links: a
-    folder that is a link, or one that cannot be listed, is reported, not read."""
-    root = store_dir / OUTBOX
-    files: list[os.DirEntry[str]] = []
-    refused: list[RefusedFile] = []
-    try:
-        if root.is_symlink():
-            return [], [RefusedFile(OUTBOX, LINKED_FOLDER)]
-        if not root.is_dir():
-            return [], []
-        with os.scandir(root) as it:
-            folders = sorted(it, key=lambda e: e.name)
-    except OSError as err:
-        raise StoreError("The shared store folder cannot be read.") from err
-    for folder in folders:
-        if folder.name == site:
-            continue
-        rel = f"{OUTBOX}/{folder.name}"
-        try:
-            if folder.is_symlink():
-                refused.append(RefusedFile(rel, LINKED_FOLDER))
-                continue
-            if not folder.is_dir(follow_symlinks=False):
-                continue
-            with os.scandir(folder.path) as it:
-                names = sorted((e for e in it if is_bundle_name(e.name)), key=lambda e: e.name)
-        except OSError:
-            refused.append(RefusedFile(rel, UNREADABLE_FOLDER))
-            continue
-        files.extend(names)
-    return files, refused
 
 
 def _site_state(session: Session) -> SiteState:

@@ -51,7 +51,8 @@ class SyncNowDialog(ExchangeDialog):
 
     def apply_job(self, passphrase: str) -> Outcome:
         summary: SyncSummary = self.services.sync.sync_now(None, passphrase)
-        return Outcome(summary.exported, summary.imported, summary.new_site_id)
+        said = " ".join(t for t in (summary.new_site_id, summary.caught_up) if t)
+        return Outcome(summary.exported, summary.imported, said)
 
     def working_text(self, applying: bool) -> str:
         if applying:

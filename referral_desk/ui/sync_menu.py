@@ -39,6 +39,16 @@ ACTIONS: dict[str, tuple[str, str, str]] = {
         "Shift+F9",
         "Fields changed on two computers at once: choose which value to keep",
     ),
+    "write_team_snapshot": (
+        "Write team sna&pshot…",
+        "",
+        "Write everything to the shared store so a new colleague starts from it",
+    ),
+    "change_team_passphrase": (
+        "C&hange team passphrase…",
+        "",
+        "A manager sets a new team passphrase when someone leaves the team",
+    ),
     "sync_settings": (
         "Sync se&ttings…",
         "",
@@ -53,6 +63,8 @@ SYNC_MENU: tuple[str | None, ...] = (
     None,
     "sync_conflicts",
     None,
+    "write_team_snapshot",
+    "change_team_passphrase",
     "sync_settings",
 )
 
@@ -65,6 +77,8 @@ ENTRY_POINTS: dict[str, tuple[str, str, bool]] = {
     "export_sync_file": ("sync_dialogs", "export_to_file", False),
     "import_sync_file": ("sync_dialogs", "import_from_file", True),
     "sync_conflicts": ("sync_conflicts", "review_conflicts", True),
+    "write_team_snapshot": ("sync_lifecycle", "write_team_snapshot", False),
+    "change_team_passphrase": ("sync_lifecycle", "change_team_passphrase", False),
     "sync_settings": ("sync_settings", "open_sync_settings", False),
 }
 

@@ -39,9 +39,13 @@ from referral_desk.sync.exchange import (
 from referral_desk.sync.importer import quarantine_reasons
 from referral_desk.sync.keys import DEFAULT_KDF, KdfParams, KeyCache, normalise_passphrase
 from referral_desk.sync.merge import decoded, pending_reason
+from referral_desk.sync.pruning import PruneSummary
+from referral_desk.sync.rotation import PassphraseChanged, RotationSummary, rotate
+from referral_desk.sync.snapshot import SnapshotSummary
 from referral_desk.sync.state import STORE_FILE, check_store_dir
 from referral_desk.sync.store_repair import StoreRepair
 from referral_desk.usecases.base import Clock, FileWritingService
+from referral_desk.usecases.permissions import require_manager_in
 
 STORE_SETTING = "shared_store"
 KEEP = ("local", "remote")
@@ -50,8 +54,12 @@ __all__ = [
     "ConflictView",
     "ExportSummary",
     "ImportSummary",
+    "PassphraseChanged",
+    "PruneSummary",
     "QuarantineView",
     "RefusedFile",
+    "RotationSummary",
+    "SnapshotSummary",
     "StoreRepair",
     "SyncService",
     "SyncStatus",
@@ -282,6 +290,36 @@ class SyncService(FileWritingService):
         if not folder:
             raise ValidationError("No shared store folder is set: give --store DIR.")
         return self.engine.repair_store(Path(str(folder)), passphrase)
+
+    def _folder(self, store_dir: str | Path | None) -> Path:
+        folder = store_dir if store_dir not in (None, "") else self.get_store()
+        if not folder:
+            raise ValidationError("No shared store folder is set: give --store DIR.")
+        return Path(str(folder))
+
+    def write_snapshot(self, store_dir: str | Path | None, passphrase: str) -> SnapshotSummary:
+        """Write the team snapshot (everything this PC holds) to the shared store, so a new
+        colleague or a PC away too long imports it instead of the whole history."""
+        normalise_passphrase(passphrase)
+        return self.engine.lifecycle.snapshot_now(self._folder(store_dir), passphrase)
+
+    def prune_store(
+        self, store_dir: str | Path | None, passphrase: str, *, dry_run: bool = False
+    ) -> PruneSummary:
+        """Remove (or list, dry run) the bundles no site needs any more (`sync.pruning`)."""
+        normalise_passphrase(passphrase)
+        return self.engine.lifecycle.prune_now(self._folder(store_dir), passphrase, dry_run=dry_run)
+
+    def rotate_passphrase(
+        self, store_dir: str | Path | None, old_passphrase: str, new_passphrase: str
+    ) -> RotationSummary:
+        """A team manager changes the team passphrase (someone left the team): a new snapshot
+        under the new one, everything older removed (`sync.rotation`)."""
+        normalise_passphrase(old_passphrase)
+        normalise_passphrase(new_passphrase)
+        with self._read() as session:
+            require_manager_in(session, "change the team passphrase")
+        return rotate(self.engine, self._folder(store_dir), old_passphrase, new_passphrase)
 
     def finish_interrupted_import(self) -> ImportSummary | None:
         """Finish a sync import that a crash or kill cut short (no passphrase needed: its

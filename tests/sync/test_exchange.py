@@ -40,8 +40,9 @@ def test_sync_on_empty_store_then_colleague_gets_everything(make_site, tmp_path,
     store.mkdir()
     first = a.sync.sync_now(store, passphrase)
     assert (store / STORE_FILE).exists()
-    files = list((store / "outbox" / a.site_id).iterdir())
-    assert len(files) == 1 and is_bundle_name(files[0].name)
+    files = sorted(p.name for p in (store / "outbox" / a.site_id).iterdir())
+    bundles = [name for name in files if is_bundle_name(name)]
+    assert len(bundles) == 1 and files == sorted([*bundles, "receipt.rdreceipt"])
     assert first.exported.entries > 0
 
     got = b.sync.sync_now(store, passphrase)

@@ -1,0 +1,208 @@
+"""Changing the team passphrase (someone left the team): nothing written afterwards opens with
+the old one.
+
+`rotate` (a team manager; the use case checks the role):
+
+1. syncs with the old passphrase, so this PC holds everything the store holds;
+2. writes the store's settings file with a **new salt** and a new check value (same store id),
+   the team's manager key sealed again under the new key — from here on only the new
+   passphrase opens the store;
+3. writes a **snapshot** of everything under the new passphrase;
+4. removes every older bundle and receipt it can prove was written under the old passphrase
+   (a file it cannot prove is left alone), then writes its own receipt under the new one.
+
+A kill after step 2 is finished by running the rotation again with the same two passphrases
+(the old settings are still remembered: this PC's memory of the store is refreshed last).
+
+Other sites, at their next sync with the old passphrase, are told the passphrase has changed
+(`PassphraseChanged`: this PC remembers the store under a salt that the old passphrase opened,
+and the store now has another). With the new one they forget what the store held, import the
+snapshot and send again whatever it lacks, including their unsynced changes (`lifecycle`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from referral_desk.files import NotRegularFile, read_regular
+from referral_desk.sync.bundle import new_salt
+from referral_desk.sync.keys import KeyCache, normalise_passphrase
+from referral_desk.sync.pruning import StoredBundle, proves_bundle, read_view
+from referral_desk.sync.receipts import RECEIPT_NAME, open_receipt, site_folders
+from referral_desk.sync.snapshot import SnapshotSummary
+from referral_desk.sync.state import (
+    OUTBOX,
+    STORE_FILE,
+    STORE_FILE_LIMIT,
+    StoreError,
+    StoreInfo,
+    _check_value,
+    check_store_dir,
+    open_store,
+    passphrase_opens,
+    seal_manager_key,
+    store_manager_key,
+    write_store_file,
+    wrong_store_passphrase,
+)
+from referral_desk.sync.store_repair import remember_store, remembered_stores
+
+if TYPE_CHECKING:
+    from referral_desk.store.database import Database
+    from referral_desk.sync.exchange import SyncEngine
+
+
+class PassphraseChanged(StoreError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The team passphrase has changed: ask your team manager for the new passphrase and "
+            "enter it in Sync settings. Nothing was exported or imported."
+        )
+
+
+@dataclass(frozen=True)
+class RotationSummary:
+    store_id: str
+    snapshot: SnapshotSummary | None
+    removed: int  # bundle files and receipts written under the old passphrase
+    left: int  # files the rotation could not prove were written under the old passphrase
+    resumed: bool = False  # a rotation cut short was finished
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["snapshot"] = self.snapshot.to_dict() if self.snapshot is not None else None
+        return data
+
+
+def _store_id(store_dir: Path) -> str | None:
+    try:
+        raw = read_regular(Path(store_dir) / STORE_FILE, STORE_FILE_LIMIT)
+        value = json.loads(raw or b"")["store_id"]
+    except (OSError, NotRegularFile, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def remembered_info(db: Database, store_id: str | None) -> StoreInfo | None:
+    for info, _path in remembered_stores(db):
+        if info.store_id == store_id:
+            return info
+    return None
+
+
+def explain_refusal(
+    db: Database, keys: KeyCache, store_dir: Path, passphrase: str, err: StoreError
+) -> None:
+    """Raise PassphraseChanged when `err` refused a passphrase that opened this store before
+    (this PC remembers it under other settings); otherwise return (the caller re-raises)."""
+    if type(err) is not StoreError or str(err) != str(wrong_store_passphrase()):
+        return
+    before = remembered_info(db, _store_id(store_dir))
+    if before is not None and passphrase_opens(before, passphrase, keys):
+        raise PassphraseChanged() from None
+
+
+def _new_info(info: StoreInfo, new: str, keys: KeyCache, manager: str | None) -> StoreInfo:
+    """The store's settings under a new salt: new check value, manager key sealed again."""
+    salt = new_salt()
+    master = keys.master(new, salt, info.kdf)
+    check = base64.b64decode(_check_value(master, info.store_id))
+    fresh = StoreInfo(info.store_id, salt, info.kdf, True, check)
+    if manager:
+        fresh = seal_manager_key(fresh, new, keys, manager)
+    assert passphrase_opens(fresh, new, keys)
+    return fresh
+
+
+def _old_files(
+    store_dir: Path, old: StoreInfo, old_passphrase: str, keys: KeyCache, keep: set[str]
+) -> tuple[list[Path], int]:
+    """Every bundle and receipt provably written under the old settings (`keep`: bundle ids
+    never removed), and how many files named like them could not be proved."""
+    view = read_view(store_dir, old, old_passphrase, keys)
+    found: list[Path] = []
+    left = 0
+    for bundle in view.bundles.values():
+        if bundle.bundle_id in keep:
+            continue
+        probe = StoredBundle(bundle.site, bundle.bundle_id, bundle.path, None)
+        if proves_bundle(probe, old, old_passphrase, keys):
+            found.append(bundle.path)
+        else:
+            left += 1
+    for site in site_folders(store_dir):
+        path = Path(store_dir) / OUTBOX / site / RECEIPT_NAME
+        try:
+            data = read_regular(path, 4 << 20)
+        except (OSError, NotRegularFile):
+            continue
+        if data is None:
+            continue
+        if open_receipt(data, old, old_passphrase, keys, site) is not None:
+            found.append(path)
+        else:
+            left += 1
+    return found, left
+
+
+def rotate(
+    engine: SyncEngine, store_dir: Path, old_passphrase: str, new_passphrase: str
+) -> RotationSummary:
+    """Steps 1-4 of the module docstring; run again after a kill, it finishes the job."""
+    normalise_passphrase(new_passphrase)
+    if new_passphrase == old_passphrase:
+        raise StoreError("The new team passphrase is the same as the old one: nothing changed.")
+    store_dir = check_store_dir(Path(store_dir).expanduser())
+    keys = engine.keys
+    resumed = False
+    try:
+        old = open_store(store_dir, old_passphrase, keys, create=False, kdf=engine.kdf)
+    except StoreError:
+        # Cut short after the switch? The store opens with the new passphrase and this PC
+        # still remembers the old settings, which the old passphrase opens.
+        current = open_store(store_dir, new_passphrase, keys, create=False, kdf=engine.kdf)
+        before = remembered_info(engine.db, current.store_id)
+        if before is None or not passphrase_opens(before, old_passphrase, keys):
+            raise
+        old, fresh, resumed = before, current, True
+    if not old.exists:
+        raise StoreError("There is no shared store in that folder yet: nothing to change.")
+    if not resumed:
+        engine.sync(store_dir, old_passphrase)  # hold everything before anything is removed
+        old = open_store(store_dir, old_passphrase, keys, create=False, kdf=engine.kdf)
+        manager = store_manager_key(old, old_passphrase, keys)
+        fresh = _new_info(old, new_passphrase, keys, manager)
+        write_store_file(store_dir, fresh)  # the switch: the old passphrase opens no more
+    life = engine.lifecycle
+    view = life.view(store_dir, fresh, new_passphrase)
+    snapshot = None
+    keep: set[str] = set()  # files under the new settings never prove under the old ones
+    if not resumed or not any(
+        b.meta is not None and b.meta.is_snapshot for b in view.bundles.values()
+    ):
+        snapshot = life.write_snapshot(store_dir, fresh, new_passphrase)
+        keep.add(snapshot.bundle_id)
+    files, left = _old_files(store_dir, old, old_passphrase, keys, keep)
+    removed = 0
+    for path in files:
+        try:
+            os.unlink(path)
+            removed += 1
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            raise StoreError(
+                "A file written under the old passphrase could not be removed from the shared "
+                "store: run the passphrase change again to finish it."
+            ) from err
+    life.write_receipt(store_dir, fresh, new_passphrase)
+    remember_store(engine.db, store_dir, fresh)
+    return RotationSummary(fresh.store_id, snapshot, removed, left, resumed)
+
+
+__all__ = ["PassphraseChanged", "RotationSummary", "explain_refusal", "rotate"]

@@ -1,0 +1,105 @@
+"""Snapshots: one bundle holding the current state of everything a site holds.
+
+A snapshot is a full export (what `export --out FILE` writes: every entry this site holds,
+from every site, every quarantined entry and every knowledge checkpoint) written into the
+site's own outbox folder of the shared store, its manifest marked `kind: "snapshot"` with the
+version vector it covers. It is built on the export stream (`outgoing.entry_batches` with no
+scope), not on the log's table, so when the log keeps only the winning write of each field the
+snapshot carries only winners and is compact by itself.
+
+Why: a new colleague (or a PC away longer than the store keeps history) imports the newest
+snapshot and then only the bundles it does not cover, instead of replaying every bundle ever
+written; and once a snapshot covers a bundle, the bundle can be pruned (`pruning`).
+
+The `covers`/`vector` a snapshot states map onto the compact log's bundle schema 5 (`covers`
+per origin site as seq ranges): a snapshot covers 1..vector[site] of every site.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from referral_desk.store.trust import sign_own_entries
+from referral_desk.sync.bundle import SUFFIX
+from referral_desk.sync.outgoing import scrub_dead
+from referral_desk.sync.receipts import SNAPSHOT, BundleMeta, remember_meta
+from referral_desk.sync.site_identity import own_bundle_files, remember_own_bundles
+from referral_desk.sync.state import (
+    OUTBOX,
+    StoreError,
+    StoreInfo,
+    load_export_state,
+    merge_runs,
+    outbox,
+    save_export_state,
+)
+
+if TYPE_CHECKING:
+    from referral_desk.sync.exchange import SyncEngine
+
+
+@dataclass(frozen=True)
+class SnapshotSummary:
+    path: str  # relative to the store: outbox/<site>/<bundle-id>.rdsync
+    bundle_id: str
+    entries: int
+    sites: int
+    vector: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def write_snapshot(
+    engine: SyncEngine, store_dir: Path, info: StoreInfo, passphrase: str
+) -> SnapshotSummary:
+    """Write a snapshot of everything this site holds into its own outbox folder.
+
+    The file is streamed from one read snapshot of the database and renamed into place when
+    complete (never seen half-written); then, in one transaction, the store is recorded as
+    holding everything it carries and the bundle's manifest is remembered for the receipt.
+    """
+    site = engine.db.site_id
+    with engine._transaction() as session:  # erasure and signing before anything leaves
+        sign_own_entries(session)
+        scrub_dead(session, None)
+    folder = outbox(store_dir, site)
+    present = own_bundle_files(store_dir, site)
+    try:
+        if folder.is_symlink():
+            raise StoreError("This PC's folder in the shared store is a link: not written.")
+        folder.mkdir(parents=True, exist_ok=True)
+        bundle_id = str(uuid.uuid4())
+        final = folder / f"{bundle_id}{SUFFIX}"
+        manifest, runs, top = engine._write_bundle(
+            final, None, passphrase, info.salt, info.kdf, bundle_id, kind=SNAPSHOT
+        )
+    except OSError as err:
+        raise StoreError("The shared store folder is not writable.") from err
+    now = engine._now()
+    with engine._transaction() as session:
+        state = load_export_state(session, info.store_id)
+        for s, site_runs in runs.runs.items():
+            state.known[s] = merge_runs(state.known.get(s, []), site_runs)
+        state.knowledge_id = max(state.knowledge_id, top)
+        save_export_state(session, state, exported=True, now=now)
+        remember_own_bundles(session, info.store_id, present, bundle_id)
+        remember_meta(session, info.store_id, BundleMeta.from_manifest(manifest, now.isoformat()))
+    return SnapshotSummary(
+        f"{OUTBOX}/{site}/{final.name}",
+        bundle_id,
+        manifest.entry_count,
+        len(manifest.covers),
+        dict(manifest.vector),
+    )
+
+
+def vector_covers(big: dict[str, int], small: dict[str, int]) -> bool:
+    """Does version vector `big` hold everything `small` does?"""
+    return all(big.get(site, 0) >= n for site, n in small.items())
+
+
+__all__ = ["SnapshotSummary", "vector_covers", "write_snapshot"]
