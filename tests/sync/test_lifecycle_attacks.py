@@ -1,0 +1,92 @@
+"""Attacks on the shared store's lifecycle (issue 14), written by the attack session.
+
+Each test here FAILED on branch `lifecycle` at 23acdd8 and shows a defect (its docstring says
+which); they are left failing for the lead to fix. Sites are real databases (`make_site`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from referral_desk.sync.bundle import BundleError, is_bundle_name, open_bundle
+from referral_desk.sync.receipts import RECEIPT_NAME, open_receipt
+from referral_desk.sync.state import open_store
+
+NEW = "a brand new team passphrase"
+
+
+def _person(site: Any, name: str) -> str:
+    return site.people.add(given_name=name, family_name="Test", date_of_birth="1990-01-01").id
+
+
+def _opens_with(path: Path, passphrase: str, keys: Any) -> bool:
+    try:
+        with open_bundle(path, passphrase, keys) as reader:
+            reader.verify()
+    except BundleError:
+        return False
+    return True
+
+
+def _pair(make_site: Any, tmp_path: Path, passphrase: str) -> tuple[Any, Any, Path]:
+    a, b = make_site("a"), make_site("b")
+    store = tmp_path / "store"
+    store.mkdir()
+    for site, name in ((a, "Ann"), (b, "Bo")):
+        _person(site, name)
+    for site in (a, b, a):
+        site.sync.sync_now(store, passphrase)
+    return a, b, store
+
+
+def _sync_racing_a_rotation(a: Any, b: Any, store: Path, passphrase: str) -> None:
+    """b's sync has opened the store (old settings) when a's rotation runs to the end; b then
+    writes its bundle and receipt. A rotation takes a sync plus a snapshot: seconds to minutes
+    on a real store, so a colleague syncing meanwhile is the ordinary case."""
+    engine = b.sync.engine
+    real = engine._export_to_store
+
+    def export_after_rotation(*args: Any, **kwargs: Any) -> Any:
+        engine._export_to_store = real
+        a.sync.rotate_passphrase(store, passphrase, NEW)
+        return real(*args, **kwargs)
+
+    engine._export_to_store = export_after_rotation
+    _person(b, "Bo-racing")
+    b.sync.sync_now(store, passphrase)
+
+
+def test_a_sync_racing_a_rotation_leaves_files_the_old_passphrase_opens(
+    make_site, tmp_path, h, passphrase
+):
+    """DEFECT: a colleague's sync that opened the store just before a rotation writes its
+    bundle (personal data) and receipt under the OLD passphrase after the rotation finished.
+    Nothing ever removes them (their manifest is known from no receipt that opens under the
+    new settings, so pruning keeps them; a later rotation proves only against its own old
+    settings): whoever left the team opens them with the old passphrase for ever."""
+    a, b, store = _pair(make_site, tmp_path, passphrase)
+    _sync_racing_a_rotation(a, b, store, passphrase)
+    for site in (b, a, b, a):  # everyone carries on with the new passphrase
+        site.sync.sync_now(store, NEW)
+    info_new = open_store(store, NEW, h.KEYS, create=False)
+    assert info_new.exists
+    old_readable = [
+        p.name
+        for p in sorted((store / "outbox").glob("*/*"))
+        if is_bundle_name(p.name) and _opens_with(p, passphrase, h.KEYS)
+    ]
+    assert old_readable == [], "bundles written after the rotation still open with the old one"
+
+
+def test_a_sync_racing_a_rotation_later_makes_that_pc_take_a_new_site_id(
+    make_site, tmp_path, passphrase
+):
+    """DEFECT: after the race above, the colleague rejoins with the new passphrase
+    (`notice_rotation` forgets which bundles of its folder it wrote); its bundle written under
+    the old passphrase is still in its own folder, so its next sync reads it as "another copy
+    of this data folder" and takes a new site id with a false SHARED_ID message."""
+    a, b, store = _pair(make_site, tmp_path, passphrase)
+    _sync_racing_a_rotation(a, b, store, passphrase)
+    before = b.site_id
+    told = [b.sync.sync_now(store, NEW).new_site_id for _ in range(3)]
+    assert told == ["", "", ""] and b.site_id == before
