@@ -90,3 +90,36 @@ def test_a_sync_racing_a_rotation_later_makes_that_pc_take_a_new_site_id(
     before = b.site_id
     told = [b.sync.sync_now(store, NEW).new_site_id for _ in range(3)]
     assert told == ["", "", ""] and b.site_id == before
+
+
+def _people(site: Any) -> set[str]:
+    with site.db.read() as session:
+        from referral_desk.store.models import Person
+
+        return {p.given_name for p in session.query(Person).all() if p.deleted_at is None}
+
+
+def test_pruning_trusts_its_own_damaged_snapshot_and_a_new_joiner_gets_nothing(
+    make_site, tmp_path, passphrase
+):
+    """DEFECT: the site that wrote the reference snapshot relies on it without authenticating
+    it (`StoreLifecycle._trust` returns True for its own folder). A snapshot truncated in the
+    store (a share's partial copy, a hostile user, a full disk on the share) still makes that
+    site prune every bundle it covers; a new colleague is then refused the snapshot and gets
+    nothing, and nobody re-exports (everyone's export state says the store holds it).
+
+    CLI: a, b sync; `a sync snapshot`; b syncs; `truncate -s 5000` a's snapshot;
+    `a sync prune` -> "Removed 2 sync files"; a new data folder C: `sync` -> nothing imported."""
+    a, b, store = _pair(make_site, tmp_path, passphrase)
+    _person(a, "Xavier")
+    a.sync.sync_now(store, passphrase)
+    b.sync.sync_now(store, passphrase)
+    snap = a.sync.write_snapshot(store, passphrase)
+    b.sync.sync_now(store, passphrase)
+    path = store / snap.path
+    with path.open("r+b") as fh:
+        fh.truncate(5000)
+    a.sync.prune_store(store, passphrase, dry_run=False)
+    c = make_site("c")
+    c.sync.sync_now(store, passphrase)
+    assert {"Ann", "Bo", "Xavier"} <= _people(c)
