@@ -123,3 +123,42 @@ def test_pruning_trusts_its_own_damaged_snapshot_and_a_new_joiner_gets_nothing(
     c = make_site("c")
     c.sync.sync_now(store, passphrase)
     assert {"Ann", "Bo", "Xavier"} <= _people(c)
+
+
+def test_a_receipt_overstating_a_snapshot_makes_pruning_delete_what_no_snapshot_holds(
+    make_site, tmp_path, h, passphrase
+):
+    """DEFECT (insider holding the team passphrase, e.g. before a rotation): pruning takes a
+    snapshot's version vector from its writer's receipt and never checks it against the
+    snapshot's own (authenticated) manifest. A receipt (also claiming to hold everything) re-sealed to say a genuine but small
+    snapshot covers far more makes it the reference snapshot; every other bundle, the real
+    fullest snapshot included, is pruned; a new colleague then lacks the team's later work.
+    `verify_whole` authenticates the file but not the receipt's claim about it."""
+    from dataclasses import replace
+
+    from referral_desk.sync.receipts import Receipt, seal_receipt
+
+    a, b, store = _pair(make_site, tmp_path, passphrase)
+    small = b.sync.write_snapshot(store, passphrase)  # genuine: Ann and Bo only
+    _person(a, "Xavier")
+    a.sync.sync_now(store, passphrase)
+    a.sync.write_snapshot(store, passphrase)
+    info = open_store(store, passphrase, h.KEYS, create=False)
+    folder = store / "outbox" / b.site_id
+    receipt = open_receipt(
+        (folder / RECEIPT_NAME).read_bytes(), info, passphrase, h.KEYS, b.site_id
+    )
+    assert receipt is not None
+    meta = receipt.bundles[small.bundle_id]
+    huge = {site: 10**9 for site in a.sync.engine.lifecycle.vector()}
+    forged = Receipt(
+        receipt.site_id,
+        receipt.written,
+        huge,  # and claims to hold everything, so the "every site holds it" rule applies
+        {**receipt.bundles, small.bundle_id: replace(meta, vector=huge)},
+    )
+    (folder / RECEIPT_NAME).write_bytes(seal_receipt(info, passphrase, h.KEYS, forged))
+    a.sync.prune_store(store, passphrase, dry_run=False)
+    c = make_site("c")
+    c.sync.sync_now(store, passphrase)
+    assert {"Ann", "Bo", "Xavier"} <= _people(c)
