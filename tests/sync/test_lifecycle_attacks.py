@@ -162,3 +162,35 @@ def test_a_receipt_overstating_a_snapshot_makes_pruning_delete_what_no_snapshot_
     c = make_site("c")
     c.sync.sync_now(store, passphrase)
     assert {"Ann", "Bo", "Xavier"} <= _people(c)
+
+
+def test_one_pc_with_its_clock_100_days_ahead_forces_a_colleague_away_5_days_to_the_snapshot(
+    make_site, tmp_path, passphrase
+):
+    """DEFECT (clock skew): retention compares the writer's clock (`created` in its receipt)
+    with the pruner's clock. One PC whose clock is 100 days ahead sees every colleague's new
+    bundle as 100 days old: at its next sync it writes a snapshot and prunes bundles written
+    the same day, so a colleague away for 5 days (well inside the 90-day retention) is told
+    "This PC has been away longer than the store keeps history" and must import the whole
+    snapshot. (Its future-dated snapshot also counts as "new" for 130 days on every other PC,
+    so nobody else writes one meanwhile.)"""
+    from datetime import datetime, timedelta
+
+    start = datetime(2026, 1, 5, 9, 0)
+    days = {"a": 0, "b": 0, "c": 100}
+    a, b, c = make_site("a"), make_site("b"), make_site("c")
+    for site, name in ((a, "a"), (b, "b"), (c, "c")):
+        site.sync.engine._now = lambda n=name: start + timedelta(days=days[n])
+    store = tmp_path / "store"
+    store.mkdir()
+    _person(a, "Ann")
+    a.sync.sync_now(store, passphrase)
+    _person(b, "Bo")
+    b.sync.sync_now(store, passphrase)  # then b is away from day 0 to day 5
+    _person(a, "Abe")
+    a.sync.sync_now(store, passphrase)  # day 0
+    _person(c, "Cy")
+    c.sync.sync_now(store, passphrase)  # the same moment, but c's clock says day 100
+    days.update(a=5, b=5, c=105)
+    back = b.sync.sync_now(store, passphrase)
+    assert back.caught_up == "", "away 5 days, yet told to take the snapshot"
