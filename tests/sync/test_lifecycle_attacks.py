@@ -194,3 +194,50 @@ def test_one_pc_with_its_clock_100_days_ahead_forces_a_colleague_away_5_days_to_
     days.update(a=5, b=5, c=105)
     back = b.sync.sync_now(store, passphrase)
     assert back.caught_up == "", "away 5 days, yet told to take the snapshot"
+
+
+class _Killed(BaseException):
+    """Stands for kill -9 at that point (nothing after it in the process runs)."""
+
+
+def test_a_rotation_killed_after_the_switch_then_an_ordinary_sync_can_never_be_finished(
+    make_site, tmp_path, h, passphrase
+):
+    """DEFECT: the rotation is killed after the store file switched (here: while writing the
+    snapshot; `kill -9` about 2 s into `sync rotate-passphrase` on the CLI does the same). The
+    manager then syncs with the new passphrase, as anyone would: that sync remembers the new
+    settings, so re-running the rotation is refused ("Wrong passphrase") and can never finish.
+    The old bundles, snapshot included (everyone's personal data), stay in the store opening
+    with the old passphrase, and every colleague's sync from then on ends refusing them
+    ("Wrong passphrase, or the file was changed or damaged", exit 1).
+
+    CLI: a, b synced, `a sync snapshot`; `a sync rotate-passphrase --new-passphrase-file N &`,
+    kill -9 at ~2.05 s; `a sync` (new) -> exit 0; `b sync` (new) -> exit 1, refused;
+    `a sync rotate-passphrase ...` again -> "Wrong passphrase", exit 1."""
+    a, b, store = _pair(make_site, tmp_path, passphrase)
+    a.sync.write_snapshot(store, passphrase)
+    life = a.sync.engine.lifecycle
+
+    def killed(*_args: Any, **_kwargs: Any) -> Any:
+        raise _Killed
+
+    life.write_snapshot = killed
+    try:
+        a.sync.rotate_passphrase(store, passphrase, NEW)
+    except _Killed:
+        pass
+    del life.write_snapshot
+    a.sync.sync_now(store, NEW)  # the manager carries on with the new passphrase
+    refused = b.sync.sync_now(store, NEW).imported.refused
+    try:
+        a.sync.rotate_passphrase(store, passphrase, NEW)  # finishing it, as documented
+    except Exception as err:  # noqa: BLE001 - the defect is that it is refused
+        finished = str(err)
+    else:
+        finished = ""
+    old_readable = [
+        p.name
+        for p in sorted((store / "outbox").glob("*/*"))
+        if is_bundle_name(p.name) and _opens_with(p, passphrase, h.KEYS)
+    ]
+    assert (refused, finished, old_readable) == ((), "", [])
