@@ -241,3 +241,23 @@ def test_a_rotation_killed_after_the_switch_then_an_ordinary_sync_can_never_be_f
         if is_bundle_name(p.name) and _opens_with(p, passphrase, h.KEYS)
     ]
     assert (refused, finished, old_readable) == ((), "", [])
+
+
+def test_a_junk_file_named_like_a_bundle_in_a_pcs_folder_makes_it_take_a_new_site_id(
+    make_site, tmp_path, passphrase
+):
+    """DEFECT: anyone who can write to the share (no passphrase needed) drops a 5-byte file
+    named `<uuid>.rdsync` into a PC's own outbox folder; at its next sync that PC decides
+    another copy of its data folder writes under its site id and takes a new one (and again
+    after every such file). The clash check (`store_clash`) counts any file named like a
+    bundle, never proving it is a bundle of this store written under this site id.
+
+    CLI: `echo junk > STORE/outbox/<site of A>/44444444-4444-4444-8444-444444444444.rdsync`;
+    `referral-desk --data-dir A sync` -> `sync status` shows another site id."""
+    a, _b, store = _pair(make_site, tmp_path, passphrase)
+    before = a.site_id
+    (store / "outbox" / before / "44444444-4444-4444-8444-444444444444.rdsync").write_bytes(
+        b"junk\n"
+    )
+    got = a.sync.sync_now(store, passphrase)
+    assert (got.new_site_id, a.site_id) == ("", before)
