@@ -261,3 +261,21 @@ def test_a_junk_file_named_like_a_bundle_in_a_pcs_folder_makes_it_take_a_new_sit
     )
     got = a.sync.sync_now(store, passphrase)
     assert (got.new_site_id, a.site_id) == ("", before)
+
+
+def test_a_folder_in_place_of_a_pcs_receipt_fails_every_sync_of_that_pc(
+    make_site, tmp_path, passphrase
+):
+    """DEFECT (low): anyone who can write to the share replaces a PC's `receipt.rdreceipt`
+    with a folder; every sync of that PC then ends in "The shared store folder is not
+    writable." (exit 1) after exporting and importing, for ever: the atomic rename cannot
+    replace a folder and nothing skips it. One hostile entry blocks a site (issue 11 #8).
+
+    CLI: `rm STORE/outbox/<B>/receipt.rdreceipt; mkdir STORE/outbox/<B>/receipt.rdreceipt`;
+    `referral-desk --data-dir B sync` -> exit 1, every time."""
+    a, b, store = _pair(make_site, tmp_path, passphrase)
+    receipt = store / "outbox" / b.site_id / RECEIPT_NAME
+    receipt.unlink()
+    receipt.mkdir()
+    _person(b, "Bo-later")
+    b.sync.sync_now(store, passphrase)
