@@ -279,3 +279,63 @@ def test_a_folder_in_place_of_a_pcs_receipt_fails_every_sync_of_that_pc(
     receipt.mkdir()
     _person(b, "Bo-later")
     b.sync.sync_now(store, passphrase)
+
+
+def test_two_managers_rotating_at_once_both_succeed_but_one_passphrase_is_dead(
+    make_site, tmp_path, h, passphrase, monkeypatch
+):
+    """DEFECT: two managers change the passphrase at the same time (a to NEW, b to OTHER); b's
+    rotation runs entirely while a's is between its sync and its switch. Both report success,
+    but the store opens only with NEW: b (and whoever b gave OTHER) is then told "The team
+    passphrase has changed" and b's snapshot under OTHER (everyone's personal data) stays in
+    the store for ever (it proves under no settings a later rotation or pruning checks). The
+    switch does not check that the store file is still the one it opened."""
+    from referral_desk.sync import rotation
+    from referral_desk.usecases.roles import RoleService
+
+    a, b = make_site("a"), make_site("b")
+    store = tmp_path / "store"
+    store.mkdir()
+    for site, name in ((a, "Ann"), (b, "Bo")):
+        site.profile.set(name=f"Officer {name}")
+        _person(site, name)
+    for site in (a, b, a):
+        site.sync.sync_now(store, passphrase)
+    RoleService(a.db).grant(b.profile.get().id, "manager")
+    for site in (a, b):
+        site.sync.sync_now(store, passphrase)
+    assert RoleService(b.db).current_role() == "manager"
+    other = "another new team passphrase"
+    real = rotation.write_store_file
+    calls = []
+
+    def switch(store_dir: Path, info: Any) -> None:
+        calls.append(info)
+        if len(calls) == 1:  # a's switch: b's whole rotation happens just before it
+            b.sync.rotate_passphrase(store, passphrase, other)
+        real(store_dir, info)
+
+    monkeypatch.setattr(rotation, "write_store_file", switch)
+    a.sync.rotate_passphrase(store, passphrase, NEW)
+    monkeypatch.setattr(rotation, "write_store_file", real)
+    opens = [p for p in (NEW, other) if _store_opens(store, p, h.KEYS)]
+    assert len(opens) == 1
+    b.sync.sync_now(store, opens[0])  # b learns the passphrase that won and carries on
+    a.sync.sync_now(store, opens[0])
+    lost = opens[0] == NEW and other or NEW
+    stale = [
+        p.name
+        for p in sorted((store / "outbox").glob("*/*"))
+        if is_bundle_name(p.name) and _opens_with(p, lost, h.KEYS)
+    ]
+    assert stale == [], "a snapshot under the losing passphrase stays in the store"
+
+
+def _store_opens(store: Path, passphrase: str, keys: Any) -> bool:
+    from referral_desk.sync.state import StoreError
+
+    try:
+        open_store(store, passphrase, keys, create=False)
+    except StoreError:
+        return False
+    return True
