@@ -6,13 +6,28 @@ the old one.
 1. syncs with the old passphrase, so this PC holds everything the store holds;
 2. writes the store's settings file with a **new salt** and a new check value (same store id),
    the team's manager key sealed again under the new key — from here on only the new
-   passphrase opens the store;
-3. writes a **snapshot** of everything under the new passphrase;
+   passphrase opens the store. The old settings are first remembered as an earlier
+   generation (`generations`). **Compare, then swap**: the file is re-read just before it is
+   replaced, and again after, and must still be the one this rotation opened (then wrote);
+   else another manager changed the passphrase meanwhile and this rotation stops
+   (`RotationRaced`), having written nothing under its new settings;
+3. writes a **snapshot** of everything under the new passphrase, then re-reads the settings
+   file once more: if another manager's switch replaced ours meanwhile, the snapshot (under
+   settings nobody will hold) is removed and this rotation stops (`RotationRaced`);
 4. removes every older bundle and receipt it can prove was written under the old passphrase
    (a file it cannot prove is left alone), then writes its own receipt under the new one.
 
-A kill after step 2 is finished by running the rotation again with the same two passphrases
-(the old settings are still remembered: this PC's memory of the store is refreshed last).
+A shared folder has no atomic compare-and-swap: a switch landing between the last re-read and
+the end can still replace a finished rotation's settings. The files of the rotation that lost
+are then the files of an earlier generation for their writer, which removes them at its next
+sync with the passphrase that won (`generations`).
+
+A kill after step 2 is finished by running the rotation again with the same two passphrases:
+the old passphrase must open settings this PC remembers for the store that are not the
+current ones — its memory of the store (refreshed last), or, once an ordinary sync with the new
+passphrase has noticed the switch, the earlier generation that sync remembered. Run again
+after it finished, it removes whatever still proves under the old settings (a bundle written
+while it ran by a colleague who never syncs again, so never removes it itself).
 
 Other sites, at their next sync with the old passphrase, are told the passphrase has changed
 (`PassphraseChanged`: this PC remembers the store under a salt that the old passphrase opened,

@@ -121,3 +121,24 @@ def test_a_manager_overwritten_while_writing_its_snapshot_removes_it_and_is_told
     for site in (a, b, a):
         site.sync.sync_now(store, OTHER)
     assert h.digest(a.db) == h.digest(b.db)
+
+
+def test_running_a_finished_rotation_again_removes_a_leavers_file_written_during_it(
+    make_site, tmp_path, h, passphrase
+):
+    """A colleague who never syncs again (whoever left) wrote a bundle under the old settings
+    while the rotation ran: its own next sync would remove it, but there is none. The manager
+    runs the same change again: it proves the file under the old passphrase and removes it."""
+    from referral_desk.sync.store_repair import remembered_stores
+
+    a, b, store = _pair(make_site, tmp_path, passphrase)
+    a.sync.rotate_passphrase(store, passphrase, NEW)
+    ((old, _path),) = remembered_stores(b.db)  # b has not synced since: the old settings
+    _person(b, "Leaving")
+    late = b.sync.engine._export_to_store(store, old, passphrase, False)
+    assert late.path is not None and _opening(store, passphrase, h.KEYS) != []
+
+    again = a.sync.rotate_passphrase(store, passphrase, NEW)
+    assert again.resumed and again.snapshot is None and again.removed == 1
+    assert _opening(store, passphrase, h.KEYS) == []
+    assert _opening(store, NEW, h.KEYS) != []  # the rotation's snapshot stays
