@@ -58,6 +58,7 @@ from referral_desk.sync.state import (
     STORE_FILE_LIMIT,
     StoreError,
     StoreInfo,
+    StoreSettingsMissing,
     _check_value,
     _read_store_file,
     check_store_dir,
@@ -158,13 +159,13 @@ def _still(store_dir: Path, expected: StoreInfo) -> None:
     """Refuse (`RotationRaced`) unless the store's settings file is still `expected`. A shared
     folder has no atomic compare-and-swap, so the switch re-reads the file just before
     replacing it and again after: of two managers rotating at once, the one whose settings
-    were replaced learns it before its snapshot is relied on (and removes that snapshot)."""
-    try:
-        found = _read_store_file(Path(store_dir) / STORE_FILE)
-    except StoreError:
-        found = None
+    were replaced learns it before its snapshot is relied on (and removes that snapshot). A
+    file gone, damaged or unreadable meanwhile is refused with its own message."""
+    found = _read_store_file(Path(store_dir) / STORE_FILE)
+    if found is None:
+        raise StoreSettingsMissing()
     want = (expected.store_id, expected.salt, expected.kdf, expected.check, expected.manager)
-    if found is None or tuple(found[k] for k in _FIELDS) != want:
+    if tuple(found[k] for k in _FIELDS) != want:
         raise RotationRaced()
 
 
@@ -258,7 +259,7 @@ def rotate(
         keep.add(snapshot.bundle_id)
         try:
             _still(store_dir, fresh)
-        except RotationRaced:  # lost while writing it: under settings nobody will hold
+        except StoreError:  # lost while writing it: under settings nobody will hold
             with contextlib.suppress(OSError):
                 os.unlink(Path(store_dir) / snapshot.path)
             raise
