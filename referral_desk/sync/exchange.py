@@ -352,6 +352,7 @@ class SyncEngine:
             self._publish_key()
             rejoined = life.notice_rotation(info)
             remember_store(self.db, store_dir, info)
+            life.drop_stale_own(store_dir, info)  # this site's files under earlier settings
             self.finish_interrupted()  # so that the export carries all of it
             joined = life.join(store_dir, info, passphrase)
         exported = self._export_to_store(store_dir, info, passphrase, dry_run)

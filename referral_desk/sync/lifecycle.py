@@ -4,7 +4,9 @@ prune, and leave a receipt. `SyncEngine.sync` calls these steps in order:
 1. `notice_rotation` — the team passphrase was changed since this PC last synced (the store's
    salt is not the one remembered): every bundle this PC knew the store held is gone, so it
    forgets what the store holds and joins again (2), keeping its unsynced changes (they go out
-   in the export that follows, with everything the new snapshot lacks).
+   in the export that follows, with everything the new snapshot lacks). Then, at every sync,
+   `drop_stale_own` removes this site's own files written under an earlier settings
+   generation (`generations`: a sync racing the rotation, a rotation cut short).
 2. `join` — a PC that has never exchanged with this store (a new colleague, or one after a
    rotation) imports the snapshot first, before exporting, then only the bundles the snapshot
    does not cover.
@@ -28,6 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 from referral_desk.store.models import LocalSetting
 from referral_desk.sync.bundle import SUFFIX
+from referral_desk.sync.generations import (
+    earlier_settings,
+    own_bundle_record,
+    remember_earlier,
+    remove_files,
+    stale_own_files,
+)
 from referral_desk.sync.import_results import ImportSummary
 from referral_desk.sync.importer import Source
 from referral_desk.sync.pruning import (
@@ -46,7 +55,6 @@ from referral_desk.sync.receipts import (
     save_metas,
     write_receipt,
 )
-from referral_desk.sync.site_identity import remember_own_bundles
 from referral_desk.sync.snapshot import SnapshotSummary, vector_covers, write_snapshot
 from referral_desk.sync.state import (
     StoreError,
@@ -162,7 +170,10 @@ class StoreLifecycle:
     # -- steps ---------------------------------------------------------------------------
 
     def notice_rotation(self, info: StoreInfo) -> bool:
-        """Step 1 (before this sync's memory of the store is refreshed)."""
+        """Step 1 (before this sync's memory of the store is refreshed). The settings it
+        remembered become an earlier generation (`generations`), and the record of the bundles
+        it wrote is kept: one written under the old settings while the rotation ran is still in
+        its folder until `drop_stale_own` removes it, and is not another writer's."""
         before = [
             i for i, _path in remembered_stores(self.engine.db) if i.store_id == info.store_id
         ]
@@ -173,8 +184,19 @@ class StoreLifecycle:
             state.known, state.knowledge_id = {}, 0
             save_export_state(session, state, exported=False, now=self.engine._now())
             forget_store_metas(session, info.store_id)
-            remember_own_bundles(session, info.store_id, set())
+            remember_earlier(session, before[0])
         return True
+
+    def drop_stale_own(self, store_dir: Path, info: StoreInfo) -> int:
+        """Step 1b: remove this site's own files written under an earlier settings generation
+        of the store (the rule in `generations`); how many went."""
+        db = self.engine.db
+        with db.read() as session:
+            earlier = earlier_settings(session, info.store_id)
+            mine = own_bundle_record(session, info.store_id) - set(
+                own_metas(session, info.store_id)
+            )
+        return remove_files(stale_own_files(store_dir, db.site_id, info, earlier, mine))
 
     def join(self, store_dir: Path, info: StoreInfo, passphrase: str) -> ImportSummary | None:
         """Step 2: the snapshot, imported before anything else, by a joining PC."""

@@ -62,7 +62,6 @@ def _sync_racing_a_rotation(a: Any, b: Any, store: Path, passphrase: str) -> Non
     b.sync.sync_now(store, passphrase)
 
 
-@DEFECT
 def test_a_sync_racing_a_rotation_leaves_files_the_old_passphrase_opens(
     make_site, tmp_path, h, passphrase
 ):
@@ -85,7 +84,6 @@ def test_a_sync_racing_a_rotation_leaves_files_the_old_passphrase_opens(
     assert old_readable == [], "bundles written after the rotation still open with the old one"
 
 
-@DEFECT
 def test_a_sync_racing_a_rotation_later_makes_that_pc_take_a_new_site_id(
     make_site, tmp_path, passphrase
 ):
@@ -212,7 +210,6 @@ class _Killed(BaseException):
     """Stands for kill -9 at that point (nothing after it in the process runs)."""
 
 
-@DEFECT
 def test_a_rotation_killed_after_the_switch_then_an_ordinary_sync_can_never_be_finished(
     make_site, tmp_path, h, passphrase
 ):
@@ -294,7 +291,6 @@ def test_a_folder_in_place_of_a_pcs_receipt_fails_every_sync_of_that_pc(
     b.sync.sync_now(store, passphrase)
 
 
-@DEFECT
 def test_two_managers_rotating_at_once_both_succeed_but_one_passphrase_is_dead(
     make_site, tmp_path, h, passphrase, monkeypatch
 ):
