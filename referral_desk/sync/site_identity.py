@@ -9,8 +9,10 @@ any export or sync this site checks two things:
   recorded with the site id in `local_setting` (never synced). A folder opened on another
   machine no longer matches. A folder from before this check records it and carries on.
 - **the shared store**: the bundle files this site wrote to its own outbox folder are recorded
-  (per store). A file there that this site never wrote means another writer uses this site id
-  (a restored backup, or the original of a copy).
+  (per store). A file there that this site never wrote, and that proves to be a bundle of
+  this store written under this site id, means another writer uses this site id (a restored
+  backup, or the original of a copy); anything else there (junk named like a bundle, a
+  bundle of another store or from before a passphrase rotation) is no writer at all.
 
 Recovery (`take_new_site_id`) keeps every record and the whole change history. Entries the
 store is known to hold under the old id stay as they are (colleagues have them, and they are
