@@ -214,6 +214,8 @@ def _lifecycle_lines(d: dict[str, Any]) -> str:
     pruned = d.get("pruned") or {}
     if pruned.get("removed"):
         out.append(prune_text(pruned))
+    if d.get("receipt"):
+        out.append(d["receipt"])
     return "".join(line + "\n" for line in out)
 
 

@@ -66,6 +66,7 @@ from referral_desk.sync.site_identity import (
     Fingerprint,
     machine_fingerprint,
     own_bundle_files,
+    own_bundle_proof,
     remember_own_bundles,
     settle_site,
 )
@@ -113,6 +114,7 @@ class SyncSummary:
     caught_up: str = ""  # why the team snapshot was imported ("": it was not, or joining)
     snapshot: SnapshotSummary | None = None  # the snapshot this sync wrote (when due)
     pruned: PruneSummary = field(default_factory=PruneSummary)
+    receipt: str = ""  # why this PC's receipt could not be written ("": it was)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +125,7 @@ class SyncSummary:
             "caught_up": self.caught_up,
             "snapshot": self.snapshot.to_dict() if self.snapshot is not None else None,
             "pruned": self.pruned.to_dict(),
+            "receipt": self.receipt,
         }
 
 
@@ -340,7 +343,7 @@ class SyncEngine:
         new_site = ""
         if not dry_run:  # before the store's folders are read: which one is this site's own
             self.finish_interrupted()
-            new_site = self.settle_site(store_dir, info)
+            new_site = self.settle_site(store_dir, info, passphrase)
         site = self.db.site_id
         sources, refused = self._read_store(store_dir, site, passphrase)
         if not info.exists and not dry_run:
@@ -363,7 +366,7 @@ class SyncEngine:
         if dry_run:
             return SyncSummary(site, exported, imported, new_site)
         away, caught = life.catch_up(store_dir, info, passphrase, view)
-        snap, pruned = life.maintain(store_dir, info, passphrase, view)
+        snap, pruned, receipt = life.maintain(store_dir, info, passphrase, view)
         return SyncSummary(
             site,
             exported,
@@ -372,6 +375,7 @@ class SyncEngine:
             REJOINED if rejoined else away,
             snap,
             pruned,
+            receipt,
         )
 
     def open_store(self, store_dir: Path, passphrase: str) -> StoreInfo:
@@ -383,12 +387,21 @@ class SyncEngine:
             explain_refusal(self.db, self.keys, store_dir, passphrase, err)
             raise
 
-    def settle_site(self, store_dir: Path | None = None, info: StoreInfo | None = None) -> str:
+    def settle_site(
+        self,
+        store_dir: Path | None = None,
+        info: StoreInfo | None = None,
+        passphrase: str | None = None,
+    ) -> str:
         """Before anything leaves: take a new site id if this folder was copied to another
-        machine, or another copy writes under this id in the store. Returns why, or ""."""
-        found = None
+        machine, or another copy writes under this id in the store (a file in this site's
+        folder counts only when it proves to be a bundle of this store under this site id,
+        with `passphrase`). Returns why, or ""."""
+        found = proves = None
         if store_dir is not None and info is not None and info.exists:
             found = own_bundle_files(store_dir, self.db.site_id)
+            if passphrase is not None:
+                proves = own_bundle_proof(store_dir, self.db.site_id, info, passphrase, self.keys)
         with self._transaction() as session:
             return settle_site(
                 session,
@@ -396,6 +409,7 @@ class SyncEngine:
                 self._now(),
                 info.store_id if info is not None and info.exists else None,
                 found,
+                proves,
             )
 
     def _publish_key(self) -> None:

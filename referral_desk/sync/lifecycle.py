@@ -50,6 +50,7 @@ from referral_desk.sync.pruning import (
 )
 from referral_desk.sync.receipts import (
     Receipt,
+    ReceiptBlocked,
     forget_store_metas,
     own_metas,
     save_metas,
@@ -152,10 +153,14 @@ class StoreLifecycle:
         return store_dir, info
 
     def snapshot_now(self, store_dir: Path, passphrase: str) -> SnapshotSummary:
-        """A snapshot of everything this PC holds, then its receipt."""
+        """A snapshot of everything this PC holds, then its receipt. Changes not yet sent
+        (this PC's unsynced work, or what it received by hand) first go out in an ordinary
+        bundle: colleagues that hold everything skip snapshots, so a change carried by the
+        snapshot alone would reach them only as "away too long" (`write_snapshot`)."""
         store_dir, info = self.opened(store_dir, passphrase)
         self.engine.finish_interrupted()  # so that it carries all of it
-        self.engine.settle_site(store_dir, info)  # never under a copied folder's site id
+        self.engine.settle_site(store_dir, info, passphrase)  # not under a copied folder's id
+        self.engine._export_to_store(store_dir, info, passphrase, False)
         summary = self.write_snapshot(store_dir, info, passphrase)
         self.write_receipt(store_dir, info, passphrase)
         return summary
@@ -337,9 +342,11 @@ class StoreLifecycle:
 
     def maintain(
         self, store_dir: Path, info: StoreInfo, passphrase: str, view: StoreView | None = None
-    ) -> tuple[SnapshotSummary | None, PruneSummary]:
+    ) -> tuple[SnapshotSummary | None, PruneSummary, str]:
         """Step 5: snapshot when due, prune, then this site's receipt. `view`: the store as
-        listed after this sync's export (reused until this step writes or removes a file)."""
+        listed after this sync's export (reused until this step writes or removes a file).
+        The third item is why the receipt could not be written ("": it was): the sync itself
+        has succeeded by then, so a folder in the receipt's place is told, not raised."""
         snap = None
         view = view or self.view(store_dir, info, passphrase)
         if self.snapshot_due(view, self.engine._now()):
@@ -347,8 +354,11 @@ class StoreLifecycle:
             view = self.view(store_dir, info, passphrase)
         pruned = self.prune(store_dir, info, passphrase, view=view)
         gone = {Path(rel).name[: -len(SUFFIX)] for rel in pruned.removed}
-        self.write_receipt(store_dir, info, passphrase, view=view, gone=gone)
-        return snap, pruned
+        try:
+            self.write_receipt(store_dir, info, passphrase, view=view, gone=gone)
+        except ReceiptBlocked as err:
+            return snap, pruned, str(err)
+        return snap, pruned, ""
 
     def write_receipt(
         self,

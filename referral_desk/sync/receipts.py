@@ -162,17 +162,37 @@ def receipt_path(store_dir: Path, site: str) -> Path:
     return Path(store_dir) / OUTBOX / site / RECEIPT_NAME
 
 
+class ReceiptBlocked(StoreError):
+    """A folder holds the name of this site's receipt. Anyone who can write to the share can
+    put one there; it must not fail every sync of this PC (the export and import are done by
+    then), and it is never removed (it may be someone's). Without a receipt colleagues cannot
+    prune this site's bundles, so the user is told in one line why and what to do."""
+
+    def __init__(self, site: str) -> None:
+        super().__init__(
+            "This PC's receipt could not be written to the shared store: a folder is in its "
+            f"place ({OUTBOX}/{site}/{RECEIPT_NAME}). Remove that folder so the store can be "
+            "pruned again."
+        )
+
+
 def write_receipt(
     store_dir: Path, info: StoreInfo, passphrase: str, keys: KeyCache, receipt: Receipt
 ) -> None:
-    """Replace this site's receipt atomically (the folder is this site's own, never a link)."""
+    """Replace this site's receipt atomically (the folder is this site's own, never a link).
+    A folder in the receipt's place raises `ReceiptBlocked` and is left as it is."""
     folder = Path(store_dir) / OUTBOX / receipt.site_id
     if folder.is_symlink():
         raise StoreError("This PC's folder in the shared store is a link: not written.")
+    target = folder / RECEIPT_NAME
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if target.is_dir() and not target.is_symlink():
+            raise ReceiptBlocked(receipt.site_id)
         data = seal_receipt(info, passphrase, keys, receipt)
-        write_atomically(folder / RECEIPT_NAME, data, mode=SHARED)
+        write_atomically(target, data, mode=SHARED)
+    except IsADirectoryError as err:  # a folder put there meanwhile
+        raise ReceiptBlocked(receipt.site_id) from err
     except OSError as err:
         raise StoreError("The shared store folder is not writable.") from err
 
@@ -242,6 +262,7 @@ __all__ = [
     "SNAPSHOT",
     "BundleMeta",
     "Receipt",
+    "ReceiptBlocked",
     "forget_store_metas",
     "open_receipt",
     "own_metas",

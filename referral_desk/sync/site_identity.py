@@ -9,8 +9,10 @@ any export or sync this site checks two things:
   recorded with the site id in `local_setting` (never synced). A folder opened on another
   machine no longer matches. A folder from before this check records it and carries on.
 - **the shared store**: the bundle files this site wrote to its own outbox folder are recorded
-  (per store). A file there that this site never wrote means another writer uses this site id
-  (a restored backup, or the original of a copy).
+  (per store). A file there that this site never wrote, and that proves to be a bundle of
+  this store written under this site id, means another writer uses this site id (a restored
+  backup, or the original of a copy); anything else there (junk named like a bundle, a
+  bundle of another store or from before a passphrase rotation) is no writer at all.
 
 Recovery (`take_new_site_id`) keeps every record and the whole change history. Entries the
 store is known to hold under the old id stay as they are (colleagues have them, and they are
@@ -40,7 +42,9 @@ from referral_desk.store.models import AuditEntry, LocalSetting, SiteState, put_
 from referral_desk.store.sync_models import SyncKnowledge
 from referral_desk.store.trust import RUN_TABLE, SIGNED_THROUGH_SETTING
 from referral_desk.sync.bundle import SUFFIX, is_bundle_name
-from referral_desk.sync.state import load_export_state, raw_rows
+from referral_desk.sync.keys import KeyCache
+from referral_desk.sync.pruning import StoredBundle, proves_bundle
+from referral_desk.sync.state import StoreInfo, load_export_state, raw_rows
 
 MACHINE_SETTING = "site_machine"
 BUNDLES_SETTING = "site_own_bundles"
@@ -88,6 +92,7 @@ def _machine_id() -> str:
 
 
 Fingerprint = Callable[[], str]
+Proves = Callable[[str], bool]  # is this bundle id in the site's folder its own genuine bundle?
 
 
 def machine_clash(session: Session, fingerprint: str) -> bool:
@@ -114,18 +119,43 @@ def own_bundle_files(store_dir: Path, site: str) -> set[str] | None:
         return None
 
 
-def store_clash(session: Session, store_id: str, found: set[str]) -> bool:
+def own_bundle_proof(
+    store_dir: Path, site: str, info: StoreInfo, passphrase: str, keys: KeyCache
+) -> Proves:
+    """Proves a bundle id in this site's outbox folder is a bundle of this store written under
+    this site id (header and first segment, `pruning.proves_bundle`)."""
+    folder = store_dir / "outbox" / site
+
+    def proves(bundle_id: str) -> bool:
+        bundle = StoredBundle(site, bundle_id, folder / f"{bundle_id}{SUFFIX}", None)
+        return proves_bundle(bundle, info, passphrase, keys)
+
+    return proves
+
+
+def store_clash(
+    session: Session, store_id: str, found: set[str], proves: Proves | None = None
+) -> bool:
     """True when this site's outbox folder holds a bundle this site never wrote. A folder
-    from before this check (no record, but exports made) adopts what is there."""
+    from before this check (no record, but exports made) adopts what is there.
+
+    Only a file that `proves(bundle_id)` is a bundle of this store written under this site id
+    (`pruning.proves_bundle`: its header names the bundle and this site, and it authenticates
+    under the store's key) counts: anyone who can write to the share can drop a file named like
+    a bundle, and that must not cost this PC its site id. Only unknown files are proved."""
     row = session.get(LocalSetting, BUNDLES_SETTING)
     record = row.value if row is not None and isinstance(row.value, dict) else {}
     mine = record.get(store_id)
     if isinstance(mine, list):
-        return bool(found - set(mine))
+        return _any_proved(found - set(mine), proves)
     if load_export_state(session, store_id).exports == 0:
-        return bool(found)
+        return _any_proved(found, proves)
     remember_own_bundles(session, store_id, found)
     return False
+
+
+def _any_proved(unknown: set[str], proves: Proves | None) -> bool:
+    return any(proves is None or proves(bundle_id) for bundle_id in sorted(unknown))
 
 
 def remember_own_bundles(
@@ -150,13 +180,17 @@ def settle_site(
     now: datetime,
     store_id: str | None = None,
     found: set[str] | None = None,
+    proves: Proves | None = None,
 ) -> str:
     """Check this site id is this writer's alone (the machine; the store's own folder, when
-    `found` lists it) and take a new one if not. Returns the line to tell the user, or ""."""
+    `found` lists it; `proves`: see `store_clash`) and take a new one if not. Returns the line
+    to tell the user, or ""."""
     reason = ""
     if machine_clash(session, fingerprint):
         reason = MOVED
-    elif store_id is not None and found is not None and store_clash(session, store_id, found):
+    elif (
+        store_id is not None and found is not None and store_clash(session, store_id, found, proves)
+    ):
         reason = SHARED_ID
     if not reason:
         return ""
@@ -234,9 +268,11 @@ __all__ = [
     "MOVED",
     "SHARED_ID",
     "Fingerprint",
+    "Proves",
     "machine_clash",
     "machine_fingerprint",
     "own_bundle_files",
+    "own_bundle_proof",
     "remember_own_bundles",
     "settle_site",
     "store_clash",

@@ -31,10 +31,7 @@ from referral_desk.sync.state import (
     OUTBOX,
     StoreError,
     StoreInfo,
-    load_export_state,
-    merge_runs,
     outbox,
-    save_export_state,
 )
 
 if TYPE_CHECKING:
@@ -59,8 +56,11 @@ def write_snapshot(
     """Write a snapshot of everything this site holds into its own outbox folder.
 
     The file is streamed from one read snapshot of the database and renamed into place when
-    complete (never seen half-written); then, in one transaction, the store is recorded as
-    holding everything it carries and the bundle's manifest is remembered for the receipt.
+    complete (never seen half-written); then the bundle's manifest is remembered for the
+    receipt. A snapshot never makes the store count as holding an entry: only an ordinary
+    bundle does. Colleagues that hold everything skip snapshots, so an entry carried by a
+    snapshot alone would reach them only by "catching up" from it (told they were away); an
+    entry not yet sent in a bundle (written since the last export) goes in the next one.
     """
     site = engine.db.site_id
     with engine._transaction() as session:  # erasure and signing before anything leaves
@@ -74,18 +74,13 @@ def write_snapshot(
         folder.mkdir(parents=True, exist_ok=True)
         bundle_id = str(uuid.uuid4())
         final = folder / f"{bundle_id}{SUFFIX}"
-        manifest, runs, top = engine._write_bundle(
+        manifest, _runs, _top = engine._write_bundle(
             final, None, passphrase, info.salt, info.kdf, bundle_id, kind=SNAPSHOT
         )
     except OSError as err:
         raise StoreError("The shared store folder is not writable.") from err
     now = engine._now()
     with engine._transaction() as session:
-        state = load_export_state(session, info.store_id)
-        for s, site_runs in runs.runs.items():
-            state.known[s] = merge_runs(state.known.get(s, []), site_runs)
-        state.knowledge_id = max(state.knowledge_id, top)
-        save_export_state(session, state, exported=True, now=now)
         remember_own_bundles(session, info.store_id, present, bundle_id)
         remember_meta(session, info.store_id, BundleMeta.from_manifest(manifest, now.isoformat()))
     return SnapshotSummary(

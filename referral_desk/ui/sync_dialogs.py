@@ -51,7 +51,7 @@ class SyncNowDialog(ExchangeDialog):
 
     def apply_job(self, passphrase: str) -> Outcome:
         summary: SyncSummary = self.services.sync.sync_now(None, passphrase)
-        said = " ".join(t for t in (summary.new_site_id, summary.caught_up) if t)
+        said = " ".join(t for t in (summary.new_site_id, summary.caught_up, summary.receipt) if t)
         return Outcome(summary.exported, summary.imported, said)
 
     def working_text(self, applying: bool) -> str:

@@ -99,3 +99,17 @@ def test_rotate_passphrase_needs_the_new_one(make_site, tmp_path, env_pass, monk
 def test_sync_text_says_first_when_the_snapshot_was_imported() -> None:
     summary = SyncSummary("site", ExportSummary(entries=0), caught_up=AWAY)
     assert sync_cmd._sync_text(summary.to_dict()).splitlines()[0] == AWAY
+
+
+def test_sync_with_a_folder_in_place_of_its_receipt_succeeds_and_says_why(
+    make_site, tmp_path, env_pass
+):
+    _a, b, store = _synced_pair(make_site, tmp_path)
+    receipt = store / "outbox" / b.site_id / "receipt.rdreceipt"
+    receipt.unlink()
+    receipt.mkdir()
+    b.people.add(given_name="Later", family_name="Q", date_of_birth="1970-01-01")
+    data, text = run(b, "--store", str(store))
+    assert data["exported"]["entries"] > 0 and data["receipt"]
+    assert data["receipt"] + "\n" in text and "Later" not in text
+    assert receipt.is_dir()

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from referral_desk.sync.keys import KdfParams, KeyCache
-from referral_desk.sync.receipts import BundleMeta, Receipt, open_receipt, seal_receipt
+from referral_desk.sync.receipts import (
+    RECEIPT_NAME,
+    BundleMeta,
+    Receipt,
+    ReceiptBlocked,
+    open_receipt,
+    seal_receipt,
+    write_receipt,
+)
 from referral_desk.sync.state import StoreInfo
 
 KDF = KdfParams(n=2**14)
@@ -46,3 +56,15 @@ def test_a_bundle_is_covered_by_a_vector_holding_every_seq_it_carries():
     assert not meta.covered_by({SITE: 6, OTHER: 9})
     assert not meta.covered_by({SITE: 9})
     assert BundleMeta(str(uuid.uuid4()), "t", "store", {}).covered_by({})
+
+
+def test_a_folder_in_the_receipts_place_is_told_in_one_line_and_left_alone(tmp_path):
+    blocker = tmp_path / "outbox" / SITE / RECEIPT_NAME
+    blocker.mkdir(parents=True)
+    (blocker / "kept.txt").write_text("someone's")
+    with pytest.raises(ReceiptBlocked) as err:
+        write_receipt(tmp_path, INFO, PASS, KEYS, _receipt())
+    said = str(err.value)
+    assert "\n" not in said and RECEIPT_NAME in said and "folder" in said
+    assert (blocker / "kept.txt").read_text() == "someone's"
+    assert sorted(p.name for p in blocker.parent.iterdir()) == [RECEIPT_NAME]  # no temp left

@@ -251,3 +251,29 @@ def test_any_order_of_writes_and_syncs_after_a_copy_converges_with_nothing_lost(
     finally:
         for site in opened:
             site.close()
+
+
+def test_only_a_genuine_bundle_of_this_site_in_its_folder_is_another_writer(
+    make_site: Any, passphrase: str, tmp_path: Path
+) -> None:
+    """A file in this site's folder counts as another writer only when it proves to be a bundle
+    of this store written under this site id: not junk named like a bundle, not a colleague's
+    genuine bundle copied in (its header names the colleague), not a bundle of another store."""
+    store, other = tmp_path / "store", tmp_path / "other"
+    store.mkdir()
+    other.mkdir()
+    a, b = _on(make_site("a"), "pc-a"), _on(make_site("b"), "pc-b")
+    _add(a, "Ann")
+    _add(b, "Bo")
+    _sync_all([a, b], store, passphrase, rounds=1)
+    mine = store / "outbox" / a.site_id
+    theirs = next((store / "outbox" / b.site_id).glob("*.rdsync"))
+    shutil.copyfile(theirs, mine / theirs.name)
+    a.sync.sync_now(str(other), passphrase)  # a's own bundle, but of another store
+    foreign = next((other / "outbox" / a.site_id).glob("*.rdsync"))
+    shutil.copyfile(foreign, mine / foreign.name)
+    (mine / "44444444-4444-4444-8444-444444444444.rdsync").write_bytes(b"junk\n")
+    before = a.site_id
+    _add(a, "Later")
+    assert a.sync.sync_now(str(store), passphrase).new_site_id == ""
+    assert a.site_id == before
