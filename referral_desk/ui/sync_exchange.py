@@ -404,8 +404,13 @@ class ExchangeDialog(QDialog):
         self.refused_label.setVisible(bool(refused))
         self.refused.setVisible(bool(refused))
 
+    def refusal_text(self, err: BaseException) -> str:
+        """A sync or file exchange refused writes nothing (the import is all-or-nothing), so
+        the refusal says so; work that can stop part-way overrides this."""
+        return nothing_written(error_text(err))
+
     def _show_refusal(self, err: BaseException) -> None:
-        message = nothing_written(error_text(err))
+        message = self.refusal_text(err)
         self._can_retry = is_passphrase_refusal(err)
         if self._can_retry and self._from_keyring:
             message += " (The passphrase remembered on this computer was used.)"

@@ -19,6 +19,7 @@ from referral_desk.ui import sync_exchange
 from referral_desk.ui.sync_exchange import ExchangeDialog
 from referral_desk.ui.sync_settings import open_sync_settings
 from referral_desk.ui.sync_summary import Outcome, plural
+from referral_desk.ui.messages import error_text
 from referral_desk.ui.widgets import run_dialog
 
 if TYPE_CHECKING:
@@ -103,6 +104,12 @@ class ChangePassphraseDialog(_StoreDialog):
 
     def working_text(self, applying: bool) -> str:
         return "Changing the team passphrase and writing the team snapshot…"
+
+    def refusal_text(self, err: BaseException) -> str:
+        """As the engine words it, without the exchanges' "Nothing was written": a change
+        stopped after the switch (an old file that could not be removed, a full disk while
+        writing the snapshot) has written the new settings; the engine says how to finish."""
+        return error_text(err)
 
 
 def write_team_snapshot(services: AppServices, parent: QWidget | None) -> bool:

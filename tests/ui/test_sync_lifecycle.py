@@ -87,3 +87,26 @@ def test_a_manager_changes_the_passphrase_and_a_colleague_is_asked_for_it(
     assert memory_keyring.get_password(SERVICE_NAME, site_b.sync.site_id()) == NEW
     app.sync.sync_now(store, NEW)
     assert [p.display_name for p in app.people.list() if p.id == later.id] == ["Kit Lane"]
+
+
+def test_a_change_stopped_after_the_switch_does_not_say_nothing_was_written(
+    host, qtbot, app, store, gui, prompts, monkeypatch
+) -> None:
+    from referral_desk.sync.state import StoreError
+
+    caseload(app, gui)
+    app.sync.set_store(store)
+    app.sync.sync_now(store, PASSPHRASE)
+    stopped = (
+        "A file written under the old passphrase could not be removed from the shared store: "
+        "run the passphrase change again to finish it."
+    )
+
+    def rotate(*_args: object) -> None:
+        raise StoreError(stopped)  # as `sync.rotation.rotate` words it after the switch
+
+    monkeypatch.setattr(app.sync, "rotate_passphrase", rotate)
+    prompts.answers = [PASSPHRASE]
+    dialog = open_dialog(qtbot, ChangePassphraseDialog(app, NEW, host))
+    wait_state(qtbot, dialog, "refused")
+    assert dialog.message.text() == stopped  # no "Nothing was written." after it
