@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QWidget
 
 from referral_desk.ui import sync_exchange
+from referral_desk.ui.messages import error_text
 from referral_desk.ui.sync_exchange import ExchangeDialog
 from referral_desk.ui.sync_settings import open_sync_settings
 from referral_desk.ui.sync_summary import Outcome, plural
-from referral_desk.ui.messages import error_text
 from referral_desk.ui.widgets import run_dialog
 
 if TYPE_CHECKING:
