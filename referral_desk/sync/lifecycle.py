@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from referral_desk.store.models import LocalSetting
 from referral_desk.sync.bundle import SUFFIX
+from referral_desk.sync.first_seen import first_seen
 from referral_desk.sync.import_results import ImportSummary
 from referral_desk.sync.importer import Source
 from referral_desk.sync.pruning import (
@@ -107,7 +108,8 @@ class StoreLifecycle:
         self.engine = engine
         self.retention_days = retention_days
         self.snapshot_days = snapshot_days
-        self._trusted: set[str] = set()  # snapshots authenticated whole by this process
+        # snapshot id -> (file signature, receipt's meta) when it was authenticated whole
+        self._trusted: dict[str, tuple[tuple[int, ...], object]] = {}
 
     # -- reading -------------------------------------------------------------------------
 
@@ -154,6 +156,10 @@ class StoreLifecycle:
 
     def prune_now(self, store_dir: Path, passphrase: str, *, dry_run: bool) -> PruneSummary:
         store_dir, info = self.opened(store_dir, passphrase)
+        if not dry_run and self._replaces_damaged(
+            self.view(store_dir, info, passphrase), passphrase
+        ):
+            self.write_snapshot(store_dir, info, passphrase)
         summary = self.prune(store_dir, info, passphrase, dry_run=dry_run)
         if not dry_run:
             self.write_receipt(store_dir, info, passphrase)
@@ -257,22 +263,32 @@ class StoreLifecycle:
         newest = view.reference_snapshot()
         cover = newest.meta.vector if newest is not None and newest.meta is not None else {}
         if newest is not None and newest.meta is not None:
-            when = _created(newest.meta.created)
+            when = view.seen.get(newest.bundle_id)  # this PC's clock, never the writer's
             if when is not None and when >= cutoff:
                 return False
         for bundle in view.bundles.values():
             meta = bundle.meta
             if meta is None or meta.is_snapshot or meta.covered_by(cover):
                 continue
-            when = _created(meta.created)
+            when = view.seen.get(bundle.bundle_id)
             if when is not None and when < cutoff:
                 return True
         return False
 
     def write_snapshot(self, store_dir: Path, info: StoreInfo, passphrase: str) -> SnapshotSummary:
-        summary = write_snapshot(self.engine, store_dir, info, passphrase)
-        self._trusted.add(summary.bundle_id)
-        return summary
+        return write_snapshot(self.engine, store_dir, info, passphrase)
+
+    def _ages(self, info: StoreInfo, view: StoreView, *, save: bool) -> StoreView:
+        """Fill `view.seen` (when this PC first saw each bundle, by its own clock: a bundle's
+        age is never the writer's clock compared with ours) and, `save`, remember it."""
+        now = self.engine._now()
+        if save:
+            with self.engine._transaction() as session:
+                view.seen = first_seen(session, info.store_id, view.bundles, now, save=True)
+        else:
+            with self.engine.db.read() as session:
+                view.seen = first_seen(session, info.store_id, view.bundles, now, save=False)
+        return view
 
     def prune(
         self,
@@ -283,7 +299,7 @@ class StoreLifecycle:
         dry_run: bool = False,
         view: StoreView | None = None,
     ) -> PruneSummary:
-        view = view or self.view(store_dir, info, passphrase)
+        view = self._ages(info, view or self.view(store_dir, info, passphrase), save=not dry_run)
         return prune(
             view,
             info,
@@ -305,13 +321,43 @@ class StoreLifecycle:
         return self.retention_days
 
     def _trust(self, bundle: StoredBundle, passphrase: str) -> bool:
-        """The reference snapshot is relied on only once it authenticates whole."""
-        if bundle.site == self.engine.db.site_id or bundle.bundle_id in self._trusted:
+        """The reference snapshot is relied on only once it authenticates whole and its own
+        manifest says what its receipt says (`verify_whole`) — this site's own snapshot too:
+        the file in the store may have been truncated or replaced since this PC wrote it. Kept
+        for this process while the file (inode, size, mtime) and the receipt's claim are the
+        same, so a sync does not read the whole snapshot again."""
+        try:
+            st = bundle.path.stat(follow_symlinks=False)
+        except OSError:
+            return False
+        sign = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if self._trusted.get(bundle.bundle_id) == (sign, bundle.meta):
             return True
+        self._trusted.pop(bundle.bundle_id, None)
         if verify_whole(bundle, passphrase, self.engine.keys):
-            self._trusted.add(bundle.bundle_id)
+            self._trusted[bundle.bundle_id] = (sign, bundle.meta)
             return True
         return False
+
+    def _replaces_damaged(self, view: StoreView, passphrase: str) -> bool:
+        """Does this PC write a snapshot because the reference one does not authenticate (or
+        its receipt overstates it)? Colleagues may already have pruned the bundles it covers
+        on its strength and their export state says the store holds their entries, so nobody
+        would send them again: a PC that holds all the damaged one claims writes a new one,
+        unless a sound snapshot covering it is already there (so this happens once)."""
+        ref = view.reference_snapshot()
+        if ref is None or ref.meta is None or self._trust(ref, passphrase):
+            return False
+        claimed = ref.meta.vector
+        if not vector_covers(self.vector(), claimed):
+            return False
+        return not any(
+            s.bundle_id != ref.bundle_id
+            and s.meta is not None
+            and vector_covers(s.meta.vector, claimed)
+            and self._trust(s, passphrase)
+            for s in view.snapshots()
+        )
 
     def maintain(
         self, store_dir: Path, info: StoreInfo, passphrase: str, view: StoreView | None = None
@@ -319,8 +365,8 @@ class StoreLifecycle:
         """Step 5: snapshot when due, prune, then this site's receipt. `view`: the store as
         listed after this sync's export (reused until this step writes or removes a file)."""
         snap = None
-        view = view or self.view(store_dir, info, passphrase)
-        if self.snapshot_due(view, self.engine._now()):
+        view = self._ages(info, view or self.view(store_dir, info, passphrase), save=True)
+        if self.snapshot_due(view, self.engine._now()) or self._replaces_damaged(view, passphrase):
             snap = self.write_snapshot(store_dir, info, passphrase)
             view = self.view(store_dir, info, passphrase)
         pruned = self.prune(store_dir, info, passphrase, view=view)
@@ -350,13 +396,6 @@ class StoreLifecycle:
             held = version_vector(session)
         receipt = Receipt(site, self.engine._now().isoformat(), held, mine)
         write_receipt(store_dir, info, passphrase, self.engine.keys, receipt)
-
-
-def _created(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=None)
-    except ValueError:
-        return None
 
 
 __all__ = ["AWAY", "REJOINED", "SNAPSHOT_DAYS", "StoreLifecycle", "combine"]

@@ -62,6 +62,9 @@ class StoreView:
 
     bundles: dict[str, StoredBundle] = field(default_factory=dict)
     receipts: dict[str, Receipt | None] = field(default_factory=dict)
+    # bundle id -> when THIS PC first saw it (`first_seen`, its own clock): a bundle's age is
+    # never measured by comparing the writer's clock with this PC's. Unknown: not old.
+    seen: dict[str, datetime] = field(default_factory=dict)
 
     def snapshots(self) -> list[StoredBundle]:
         """Every snapshot, the fullest first (most entries covered, then newest)."""
@@ -137,7 +140,7 @@ def removable(view: StoreView, now: datetime, retention_days: int) -> dict[str, 
         meta = bundle.meta
         if meta is None or bundle.bundle_id == newest.bundle_id or not meta.covered_by(cover):
             continue
-        when = _when(meta)
+        when = view.seen.get(bundle.bundle_id)
         if when is not None and when < cutoff:
             out[bundle.bundle_id] = OLD
         elif everyone and all(r is not None and meta.covered_by(r.held) for r in receipts):
@@ -172,15 +175,35 @@ def proves_bundle(bundle: StoredBundle, info: StoreInfo, passphrase: str, keys: 
 
 
 def verify_whole(bundle: StoredBundle, passphrase: str, keys: KeyCache) -> bool:
-    """Authenticate every byte of a bundle (the snapshot that pruning relies on)."""
+    """Authenticate every byte of a bundle (the snapshot that pruning relies on) **and** check
+    that what its writer's receipt says of it (`bundle.meta`: kind, per-site ranges, a
+    snapshot's vector) is what its own authenticated manifest says. Pruning takes coverage from
+    the receipt; a receipt re-sealed by someone holding the passphrase could otherwise make a
+    small snapshot claim it covers everything, and everything else would be pruned."""
     from referral_desk.sync.bundle import open_bundle
 
+    if bundle.meta is None:
+        return False
     try:
         with open_bundle(bundle.path, passphrase, keys, follow_symlinks=False) as reader:
-            reader.verify()
+            if (reader.header.bundle_id, reader.header.site_id) != (
+                bundle.bundle_id,
+                bundle.site,
+            ):
+                return False
+            for _item in reader.items():
+                pass
+            manifest = reader.manifest
     except BundleError:
         return False
-    return True
+    if manifest is None:
+        return False
+    told = BundleMeta.from_manifest(manifest, bundle.meta.created)
+    return (told.kind, told.covers, told.vector) == (
+        bundle.meta.kind,
+        bundle.meta.covers,
+        bundle.meta.vector,
+    )
 
 
 def _unlink(path: Path) -> None:

@@ -45,6 +45,8 @@ def _view(metas: dict[str, list[BundleMeta | None]], held: dict[str, dict[str, i
         for meta in found:
             bid = meta.bundle_id if meta is not None else str(uuid.uuid4())
             view.bundles[bid] = StoredBundle(site, bid, Path(f"/nowhere/{bid}.rdsync"), meta)
+            if meta is not None:  # this PC saw it when it was written
+                view.seen[bid] = datetime.fromisoformat(meta.created)
     for site, vector in held.items():
         view.receipts[site] = Receipt(site, "", vector, {}) if vector is not None else None
     return view
