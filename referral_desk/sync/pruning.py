@@ -6,11 +6,17 @@ carries is in 1..vector[site] of the snapshot, so a new joiner or a PC away too 
 from the snapshot) **and** either
 
 - it is older than the retention period (90 days by default), so a PC away for less than that
-  still catches up from bundles alone; or
+  still catches up from bundles alone. Its age is measured on this PC's clock only, from when
+  this PC first saw the file (`StoreView.seen`, `first_seen`), never by comparing its writer's
+  clock (`created`) with ours: a PC with its clock 100 days ahead must not prune colleagues'
+  bundles written the same day; or
 - every site with a folder in the store has a receipt that shows it holds everything the bundle
   carries (a folder without a readable receipt blocks this rule: it may still need it).
 
-The reference snapshot is never removed; another snapshot is a bundle like any other. A bundle
+The reference snapshot is never removed; another snapshot is a bundle like any other. Nothing
+is pruned on its strength until it authenticates whole and its own manifest says what its
+writer's receipt says of it (`verify_whole`): the file may be damaged, the receipt forged by
+someone holding the passphrase. A bundle
 whose manifest is not known from its writer's receipt (an older version wrote it, or its
 receipt does not open) is never removed: its coverage cannot be proved.
 
