@@ -125,3 +125,29 @@ def test_a_smaller_snapshot_from_a_pc_not_caught_up_does_not_hide_the_fuller_one
     first = h.digest(a.db)
     assert h.digest(b.db) == first and h.digest(c.db) == first
     assert len(first["person"]) == 4
+
+
+def test_a_snapshot_from_a_pc_with_its_clock_ahead_does_not_stop_colleagues_writing_one(
+    make_site, tmp_path, passphrase
+):
+    """c's clock is 100 days ahead: its snapshot is stamped day 100. Its age is measured on
+    each PC's own clock from when that PC first saw it, so a and b still write a snapshot once
+    it is 30 days old for them (not for 130 days)."""
+    clock = Clock()
+    a, b = (on_clock(make_site(n), clock) for n in "ab")
+    c = make_site("c")
+    c.sync.engine._now = lambda: clock.now() + timedelta(days=100)
+    store = tmp_path / "store"
+    store.mkdir()
+    add_person(c, "Cy")
+    c.sync.sync_now(store, passphrase)
+    c.sync.write_snapshot(store, passphrase)
+    written = []
+    for day in range(0, 46, 3):
+        clock.day = day
+        for site, name in ((a, "Ann"), (b, "Bo")):
+            add_person(site, f"{name}{day}")
+            got = site.sync.sync_now(store, passphrase)
+            if got.snapshot is not None:
+                written.append(day)
+    assert written and written[0] <= 36

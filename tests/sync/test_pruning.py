@@ -93,6 +93,21 @@ def test_the_fullest_snapshot_is_relied_on_not_a_newer_smaller_one():
     assert removable(view, NOW, 90) == {old.bundle_id: OLD}  # neither snapshot goes
 
 
+def test_age_is_when_this_pc_first_saw_a_bundle_never_its_writers_clock():
+    """A writer's clock is not compared with ours: a bundle stamped 100 days ago that this PC
+    first saw today is young; one stamped 100 days in the future that this PC has seen for 100
+    days is old; one this PC has never listed is not old."""
+    snap = _meta(0, {A: (1, 9, 9)}, {A: 9})
+    stamped_old = _meta(100, {A: (1, 3, 3)})
+    stamped_future = _meta(-100, {A: (4, 6, 3)})
+    never_seen = _meta(200, {A: (7, 9, 3)})
+    view = _view({A: [snap, stamped_old, stamped_future, never_seen]}, {A: {A: 9}, B: None})
+    view.seen[stamped_old.bundle_id] = NOW
+    view.seen[stamped_future.bundle_id] = NOW - timedelta(days=100)
+    del view.seen[never_seen.bundle_id]
+    assert removable(view, NOW, 90) == {stamped_future.bundle_id: OLD}
+
+
 # --- files -----------------------------------------------------------------------------------
 
 
