@@ -23,7 +23,9 @@ receipt does not open) is never removed: its coverage cannot be proved.
 Before a file is removed it is **proved to be a bundle of this store**: a regular file (links
 are never followed or removed), named `<uuid>.rdsync` in a real site folder, whose header
 names that bundle id and that site and uses this store's salt and KDF cost, and whose first
-segment authenticates under this store's key (so whoever wrote it had the team passphrase).
+segment authenticates under this store's key (so whoever wrote it had the team passphrase);
+then it is authenticated whole and its own manifest must say what its writer's receipt said
+of it (the rules above took its coverage from the receipt).
 Removing is one `unlink` per file: a kill leaves each file whole or gone, never half-deleted.
 """
 
@@ -253,7 +255,12 @@ def prune(
     unproved = 0
     for bundle_id, why in sorted(found.items()):
         bundle = view.bundles[bundle_id]
-        if not proves_bundle(bundle, info, passphrase, keys):
+        # Its coverage came from its writer's receipt: removed only if its own authenticated
+        # manifest says the same (a re-sealed receipt cannot make pruning take what no
+        # snapshot holds).
+        if not proves_bundle(bundle, info, passphrase, keys) or not verify_whole(
+            bundle, passphrase, keys
+        ):
             unproved += 1
             continue
         try:
