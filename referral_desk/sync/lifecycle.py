@@ -41,6 +41,7 @@ from referral_desk.sync.pruning import (
     verify_whole,
 )
 from referral_desk.sync.receipts import (
+    BundleMeta,
     Receipt,
     forget_store_metas,
     own_metas,
@@ -109,7 +110,7 @@ class StoreLifecycle:
         self.retention_days = retention_days
         self.snapshot_days = snapshot_days
         # snapshot id -> (file signature, receipt's meta) when it was authenticated whole
-        self._trusted: dict[str, tuple[tuple[int, ...], object]] = {}
+        self._trusted: dict[str, tuple[tuple[int, ...], BundleMeta | None]] = {}
 
     # -- reading -------------------------------------------------------------------------
 
