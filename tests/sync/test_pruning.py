@@ -178,6 +178,24 @@ def test_only_files_proved_to_be_this_stores_bundles_are_removed(tmp_path):
     assert not good.exists() and foreign.exists() and snap.exists() and link.is_symlink()
 
 
+def test_a_bundle_its_receipt_understates_is_not_removed(tmp_path):
+    """Its coverage comes from its writer's receipt; a receipt re-sealed by someone holding the
+    passphrase says a bundle carrying seqs 1..30 carries 1..3 only (covered by the snapshot):
+    its own authenticated manifest disagrees, so it stays."""
+    from dataclasses import replace
+
+    store, info = _store(tmp_path)
+    wide = _bundle(store, info, A, range(1, 31))
+    snap = _bundle(store, info, A, range(1, 20))
+    _receipt(store, info, A, [wide, snap], 200, snap)
+    view = read_view(store, info, PASS, KEYS)
+    honest = view.bundles[wide.stem]
+    assert honest.meta is not None and not honest.meta.covered_by({A: 19})
+    view.bundles[wide.stem] = replace(honest, meta=replace(honest.meta, covers={A: (1, 3, 3)}))
+    done = prune(view, info, PASS, KEYS, now=NOW)
+    assert done.removed == () and done.not_proved == 1 and wide.exists()
+
+
 KILLED_CHILD = r"""
 import os, signal, sys
 from datetime import datetime
