@@ -189,13 +189,21 @@ class StoreLifecycle:
             return None
         return self._from_snapshots(store_dir, info, passphrase)
 
-    def _behind(self, view: StoreView, vector: dict[str, int]) -> list[StoredBundle]:
-        """Colleagues' snapshots holding entries this PC lacks, the fullest first."""
+    def _behind(
+        self, view: StoreView, vector: dict[str, int], passphrase: str
+    ) -> list[StoredBundle]:
+        """Colleagues' snapshots holding entries this PC lacks, the fullest first. What one
+        holds is its receipt's claim: only a snapshot whose own manifest says the same
+        (`_trust`) counts, or a receipt overstating it would tell this PC at every sync that it
+        was away (and a damaged one would be tried before a sound one)."""
         own = self.engine.db.site_id
         return [
             s
             for s in view.snapshots()
-            if s.site != own and s.meta is not None and not vector_covers(vector, s.meta.vector)
+            if s.site != own
+            and s.meta is not None
+            and not vector_covers(vector, s.meta.vector)
+            and self._trust(s, passphrase)
         ]
 
     def _from_snapshots(
@@ -208,7 +216,9 @@ class StoreLifecycle:
         while True:
             view = first if first is not None and not done else None
             view = view or self.view(store_dir, info, passphrase)
-            behind = [s for s in self._behind(view, self.vector()) if s.bundle_id not in tried]
+            behind = [
+                s for s in self._behind(view, self.vector(), passphrase) if s.bundle_id not in tried
+            ]
             if not behind:
                 return combine(*done) if done else None
             tried.add(behind[0].bundle_id)
@@ -244,7 +254,7 @@ class StoreLifecycle:
             ):
                 continue
             chosen.append(source)
-        behind = self._behind(view, vector) if dry_run else []
+        behind = self._behind(view, vector, passphrase) if dry_run else []
         if behind:
             chosen.insert(0, Source(behind[0].rel, self._opener(behind[0].path, passphrase)))
         return chosen

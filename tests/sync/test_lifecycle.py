@@ -151,3 +151,34 @@ def test_a_snapshot_from_a_pc_with_its_clock_ahead_does_not_stop_colleagues_writ
             if got.snapshot is not None:
                 written.append(day)
     assert written and written[0] <= 36
+
+
+def test_a_receipt_overstating_a_snapshot_does_not_tell_colleagues_they_were_away(
+    make_site, tmp_path, h, passphrase
+):
+    """A receipt re-sealed (by someone holding the passphrase) to say b's small snapshot covers
+    far more: a's vector never reaches that claim, but the snapshot's own manifest does not
+    say it, so a is not told at every sync that it was away."""
+    from dataclasses import replace
+
+    from referral_desk.sync.receipts import RECEIPT_NAME, Receipt, open_receipt, seal_receipt
+    from referral_desk.sync.state import open_store
+
+    a, b = make_site("a"), make_site("b")
+    store = tmp_path / "store"
+    store.mkdir()
+    for site, name in ((a, "Ann"), (b, "Bo")):
+        add_person(site, name)
+    for site in (a, b, a):
+        site.sync.sync_now(store, passphrase)
+    small = b.sync.write_snapshot(store, passphrase)
+    info = open_store(store, passphrase, h.KEYS, create=False)
+    path = store / "outbox" / b.site_id / RECEIPT_NAME
+    receipt = open_receipt(path.read_bytes(), info, passphrase, h.KEYS, b.site_id)
+    assert receipt is not None
+    huge = {site: 10**9 for site in a.sync.engine.lifecycle.vector()}
+    meta = replace(receipt.bundles[small.bundle_id], vector=huge)
+    forged = Receipt(b.site_id, receipt.written, huge, {**receipt.bundles, small.bundle_id: meta})
+    path.write_bytes(seal_receipt(info, passphrase, h.KEYS, forged))
+    for _ in range(2):
+        assert a.sync.sync_now(store, passphrase).caught_up == ""
