@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from referral_desk.store.models import LocalSetting
 from referral_desk.sync.bundle import SUFFIX
+from referral_desk.sync.first_seen import first_seen
 from referral_desk.sync.generations import (
     earlier_settings,
     own_bundle_record,
@@ -49,6 +50,7 @@ from referral_desk.sync.pruning import (
     verify_whole,
 )
 from referral_desk.sync.receipts import (
+    BundleMeta,
     Receipt,
     ReceiptBlocked,
     forget_store_metas,
@@ -116,7 +118,8 @@ class StoreLifecycle:
         self.engine = engine
         self.retention_days = retention_days
         self.snapshot_days = snapshot_days
-        self._trusted: set[str] = set()  # snapshots authenticated whole by this process
+        # snapshot id -> (file signature, receipt's meta) when it was authenticated whole
+        self._trusted: dict[str, tuple[tuple[int, ...], BundleMeta | None]] = {}
 
     # -- reading -------------------------------------------------------------------------
 
@@ -167,6 +170,10 @@ class StoreLifecycle:
 
     def prune_now(self, store_dir: Path, passphrase: str, *, dry_run: bool) -> PruneSummary:
         store_dir, info = self.opened(store_dir, passphrase)
+        if not dry_run and self._replaces_damaged(
+            self.view(store_dir, info, passphrase), passphrase
+        ):
+            self.write_snapshot(store_dir, info, passphrase)
         summary = self.prune(store_dir, info, passphrase, dry_run=dry_run)
         if not dry_run:
             self.write_receipt(store_dir, info, passphrase)
@@ -209,13 +216,21 @@ class StoreLifecycle:
             return None
         return self._from_snapshots(store_dir, info, passphrase)
 
-    def _behind(self, view: StoreView, vector: dict[str, int]) -> list[StoredBundle]:
-        """Colleagues' snapshots holding entries this PC lacks, the fullest first."""
+    def _behind(
+        self, view: StoreView, vector: dict[str, int], passphrase: str
+    ) -> list[StoredBundle]:
+        """Colleagues' snapshots holding entries this PC lacks, the fullest first. What one
+        holds is its receipt's claim: only a snapshot whose own manifest says the same
+        (`_trust`) counts, or a receipt overstating it would tell this PC at every sync that it
+        was away (and a damaged one would be tried before a sound one)."""
         own = self.engine.db.site_id
         return [
             s
             for s in view.snapshots()
-            if s.site != own and s.meta is not None and not vector_covers(vector, s.meta.vector)
+            if s.site != own
+            and s.meta is not None
+            and not vector_covers(vector, s.meta.vector)
+            and self._trust(s, passphrase)
         ]
 
     def _from_snapshots(
@@ -228,7 +243,9 @@ class StoreLifecycle:
         while True:
             view = first if first is not None and not done else None
             view = view or self.view(store_dir, info, passphrase)
-            behind = [s for s in self._behind(view, self.vector()) if s.bundle_id not in tried]
+            behind = [
+                s for s in self._behind(view, self.vector(), passphrase) if s.bundle_id not in tried
+            ]
             if not behind:
                 return combine(*done) if done else None
             tried.add(behind[0].bundle_id)
@@ -264,7 +281,7 @@ class StoreLifecycle:
             ):
                 continue
             chosen.append(source)
-        behind = self._behind(view, vector) if dry_run else []
+        behind = self._behind(view, vector, passphrase) if dry_run else []
         if behind:
             chosen.insert(0, Source(behind[0].rel, self._opener(behind[0].path, passphrase)))
         return chosen
@@ -284,22 +301,32 @@ class StoreLifecycle:
         newest = view.reference_snapshot()
         cover = newest.meta.vector if newest is not None and newest.meta is not None else {}
         if newest is not None and newest.meta is not None:
-            when = _created(newest.meta.created)
+            when = view.seen.get(newest.bundle_id)  # this PC's clock, never the writer's
             if when is not None and when >= cutoff:
                 return False
         for bundle in view.bundles.values():
             meta = bundle.meta
             if meta is None or meta.is_snapshot or meta.covered_by(cover):
                 continue
-            when = _created(meta.created)
+            when = view.seen.get(bundle.bundle_id)
             if when is not None and when < cutoff:
                 return True
         return False
 
     def write_snapshot(self, store_dir: Path, info: StoreInfo, passphrase: str) -> SnapshotSummary:
-        summary = write_snapshot(self.engine, store_dir, info, passphrase)
-        self._trusted.add(summary.bundle_id)
-        return summary
+        return write_snapshot(self.engine, store_dir, info, passphrase)
+
+    def _ages(self, info: StoreInfo, view: StoreView, *, save: bool) -> StoreView:
+        """Fill `view.seen` (when this PC first saw each bundle, by its own clock: a bundle's
+        age is never the writer's clock compared with ours) and, `save`, remember it."""
+        now = self.engine._now()
+        if save:
+            with self.engine._transaction() as session:
+                view.seen = first_seen(session, info.store_id, view.bundles, now, save=True)
+        else:
+            with self.engine.db.read() as session:
+                view.seen = first_seen(session, info.store_id, view.bundles, now, save=False)
+        return view
 
     def prune(
         self,
@@ -310,7 +337,7 @@ class StoreLifecycle:
         dry_run: bool = False,
         view: StoreView | None = None,
     ) -> PruneSummary:
-        view = view or self.view(store_dir, info, passphrase)
+        view = self._ages(info, view or self.view(store_dir, info, passphrase), save=not dry_run)
         return prune(
             view,
             info,
@@ -332,13 +359,43 @@ class StoreLifecycle:
         return self.retention_days
 
     def _trust(self, bundle: StoredBundle, passphrase: str) -> bool:
-        """The reference snapshot is relied on only once it authenticates whole."""
-        if bundle.site == self.engine.db.site_id or bundle.bundle_id in self._trusted:
+        """The reference snapshot is relied on only once it authenticates whole and its own
+        manifest says what its receipt says (`verify_whole`) — this site's own snapshot too:
+        the file in the store may have been truncated or replaced since this PC wrote it. Kept
+        for this process while the file (inode, size, mtime) and the receipt's claim are the
+        same, so a sync does not read the whole snapshot again."""
+        try:
+            st = bundle.path.stat(follow_symlinks=False)
+        except OSError:
+            return False
+        sign = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if self._trusted.get(bundle.bundle_id) == (sign, bundle.meta):
             return True
+        self._trusted.pop(bundle.bundle_id, None)
         if verify_whole(bundle, passphrase, self.engine.keys):
-            self._trusted.add(bundle.bundle_id)
+            self._trusted[bundle.bundle_id] = (sign, bundle.meta)
             return True
         return False
+
+    def _replaces_damaged(self, view: StoreView, passphrase: str) -> bool:
+        """Does this PC write a snapshot because the reference one does not authenticate (or
+        its receipt overstates it)? Colleagues may already have pruned the bundles it covers
+        on its strength and their export state says the store holds their entries, so nobody
+        would send them again: a PC that holds all the damaged one claims writes a new one,
+        unless a sound snapshot covering it is already there (so this happens once)."""
+        ref = view.reference_snapshot()
+        if ref is None or ref.meta is None or self._trust(ref, passphrase):
+            return False
+        claimed = ref.meta.vector
+        if not vector_covers(self.vector(), claimed):
+            return False
+        return not any(
+            s.bundle_id != ref.bundle_id
+            and s.meta is not None
+            and vector_covers(s.meta.vector, claimed)
+            and self._trust(s, passphrase)
+            for s in view.snapshots()
+        )
 
     def maintain(
         self, store_dir: Path, info: StoreInfo, passphrase: str, view: StoreView | None = None
@@ -348,8 +405,8 @@ class StoreLifecycle:
         The third item is why the receipt could not be written ("": it was): the sync itself
         has succeeded by then, so a folder in the receipt's place is told, not raised."""
         snap = None
-        view = view or self.view(store_dir, info, passphrase)
-        if self.snapshot_due(view, self.engine._now()):
+        view = self._ages(info, view or self.view(store_dir, info, passphrase), save=True)
+        if self.snapshot_due(view, self.engine._now()) or self._replaces_damaged(view, passphrase):
             snap = self.write_snapshot(store_dir, info, passphrase)
             view = self.view(store_dir, info, passphrase)
         pruned = self.prune(store_dir, info, passphrase, view=view)
@@ -382,13 +439,6 @@ class StoreLifecycle:
             held = version_vector(session)
         receipt = Receipt(site, self.engine._now().isoformat(), held, mine)
         write_receipt(store_dir, info, passphrase, self.engine.keys, receipt)
-
-
-def _created(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=None)
-    except ValueError:
-        return None
 
 
 __all__ = ["AWAY", "REJOINED", "SNAPSHOT_DAYS", "StoreLifecycle", "combine"]

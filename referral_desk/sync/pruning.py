@@ -6,18 +6,26 @@ carries is in 1..vector[site] of the snapshot, so a new joiner or a PC away too 
 from the snapshot) **and** either
 
 - it is older than the retention period (90 days by default), so a PC away for less than that
-  still catches up from bundles alone; or
+  still catches up from bundles alone. Its age is measured on this PC's clock only, from when
+  this PC first saw the file (`StoreView.seen`, `first_seen`), never by comparing its writer's
+  clock (`created`) with ours: a PC with its clock 100 days ahead must not prune colleagues'
+  bundles written the same day; or
 - every site with a folder in the store has a receipt that shows it holds everything the bundle
   carries (a folder without a readable receipt blocks this rule: it may still need it).
 
-The reference snapshot is never removed; another snapshot is a bundle like any other. A bundle
+The reference snapshot is never removed; another snapshot is a bundle like any other. Nothing
+is pruned on its strength until it authenticates whole and its own manifest says what its
+writer's receipt says of it (`verify_whole`): the file may be damaged, the receipt forged by
+someone holding the passphrase. A bundle
 whose manifest is not known from its writer's receipt (an older version wrote it, or its
 receipt does not open) is never removed: its coverage cannot be proved.
 
 Before a file is removed it is **proved to be a bundle of this store**: a regular file (links
 are never followed or removed), named `<uuid>.rdsync` in a real site folder, whose header
 names that bundle id and that site and uses this store's salt and KDF cost, and whose first
-segment authenticates under this store's key (so whoever wrote it had the team passphrase).
+segment authenticates under this store's key (so whoever wrote it had the team passphrase);
+then it is authenticated whole and its own manifest must say what its writer's receipt said
+of it (the rules above took its coverage from the receipt).
 Removing is one `unlink` per file: a kill leaves each file whole or gone, never half-deleted.
 """
 
@@ -62,6 +70,9 @@ class StoreView:
 
     bundles: dict[str, StoredBundle] = field(default_factory=dict)
     receipts: dict[str, Receipt | None] = field(default_factory=dict)
+    # bundle id -> when THIS PC first saw it (`first_seen`, its own clock): a bundle's age is
+    # never measured by comparing the writer's clock with this PC's. Unknown: not old.
+    seen: dict[str, datetime] = field(default_factory=dict)
 
     def snapshots(self) -> list[StoredBundle]:
         """Every snapshot, the fullest first (most entries covered, then newest)."""
@@ -137,7 +148,7 @@ def removable(view: StoreView, now: datetime, retention_days: int) -> dict[str, 
         meta = bundle.meta
         if meta is None or bundle.bundle_id == newest.bundle_id or not meta.covered_by(cover):
             continue
-        when = _when(meta)
+        when = view.seen.get(bundle.bundle_id)
         if when is not None and when < cutoff:
             out[bundle.bundle_id] = OLD
         elif everyone and all(r is not None and meta.covered_by(r.held) for r in receipts):
@@ -172,15 +183,35 @@ def proves_bundle(bundle: StoredBundle, info: StoreInfo, passphrase: str, keys: 
 
 
 def verify_whole(bundle: StoredBundle, passphrase: str, keys: KeyCache) -> bool:
-    """Authenticate every byte of a bundle (the snapshot that pruning relies on)."""
+    """Authenticate every byte of a bundle (the snapshot that pruning relies on) **and** check
+    that what its writer's receipt says of it (`bundle.meta`: kind, per-site ranges, a
+    snapshot's vector) is what its own authenticated manifest says. Pruning takes coverage from
+    the receipt; a receipt re-sealed by someone holding the passphrase could otherwise make a
+    small snapshot claim it covers everything, and everything else would be pruned."""
     from referral_desk.sync.bundle import open_bundle
 
+    if bundle.meta is None:
+        return False
     try:
         with open_bundle(bundle.path, passphrase, keys, follow_symlinks=False) as reader:
-            reader.verify()
+            if (reader.header.bundle_id, reader.header.site_id) != (
+                bundle.bundle_id,
+                bundle.site,
+            ):
+                return False
+            for _item in reader.items():
+                pass
+            manifest = reader.manifest
     except BundleError:
         return False
-    return True
+    if manifest is None:
+        return False
+    told = BundleMeta.from_manifest(manifest, bundle.meta.created)
+    return (told.kind, told.covers, told.vector) == (
+        bundle.meta.kind,
+        bundle.meta.covers,
+        bundle.meta.vector,
+    )
 
 
 def _unlink(path: Path) -> None:
@@ -224,7 +255,12 @@ def prune(
     unproved = 0
     for bundle_id, why in sorted(found.items()):
         bundle = view.bundles[bundle_id]
-        if not proves_bundle(bundle, info, passphrase, keys):
+        # Its coverage came from its writer's receipt: removed only if its own authenticated
+        # manifest says the same (a re-sealed receipt cannot make pruning take what no
+        # snapshot holds).
+        if not proves_bundle(bundle, info, passphrase, keys) or not verify_whole(
+            bundle, passphrase, keys
+        ):
             unproved += 1
             continue
         try:

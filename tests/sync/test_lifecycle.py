@@ -125,3 +125,60 @@ def test_a_smaller_snapshot_from_a_pc_not_caught_up_does_not_hide_the_fuller_one
     first = h.digest(a.db)
     assert h.digest(b.db) == first and h.digest(c.db) == first
     assert len(first["person"]) == 4
+
+
+def test_a_snapshot_from_a_pc_with_its_clock_ahead_does_not_stop_colleagues_writing_one(
+    make_site, tmp_path, passphrase
+):
+    """c's clock is 100 days ahead: its snapshot is stamped day 100. Its age is measured on
+    each PC's own clock from when that PC first saw it, so a and b still write a snapshot once
+    it is 30 days old for them (not for 130 days)."""
+    clock = Clock()
+    a, b = (on_clock(make_site(n), clock) for n in "ab")
+    c = make_site("c")
+    c.sync.engine._now = lambda: clock.now() + timedelta(days=100)
+    store = tmp_path / "store"
+    store.mkdir()
+    add_person(c, "Cy")
+    c.sync.sync_now(store, passphrase)
+    c.sync.write_snapshot(store, passphrase)
+    written = []
+    for day in range(0, 46, 3):
+        clock.day = day
+        for site, name in ((a, "Ann"), (b, "Bo")):
+            add_person(site, f"{name}{day}")
+            got = site.sync.sync_now(store, passphrase)
+            if got.snapshot is not None:
+                written.append(day)
+    assert written and written[0] <= 36
+
+
+def test_a_receipt_overstating_a_snapshot_does_not_tell_colleagues_they_were_away(
+    make_site, tmp_path, h, passphrase
+):
+    """A receipt re-sealed (by someone holding the passphrase) to say b's small snapshot covers
+    far more: a's vector never reaches that claim, but the snapshot's own manifest does not
+    say it, so a is not told at every sync that it was away."""
+    from dataclasses import replace
+
+    from referral_desk.sync.receipts import RECEIPT_NAME, Receipt, open_receipt, seal_receipt
+    from referral_desk.sync.state import open_store
+
+    a, b = make_site("a"), make_site("b")
+    store = tmp_path / "store"
+    store.mkdir()
+    for site, name in ((a, "Ann"), (b, "Bo")):
+        add_person(site, name)
+    for site in (a, b, a):
+        site.sync.sync_now(store, passphrase)
+    small = b.sync.write_snapshot(store, passphrase)
+    info = open_store(store, passphrase, h.KEYS, create=False)
+    path = store / "outbox" / b.site_id / RECEIPT_NAME
+    receipt = open_receipt(path.read_bytes(), info, passphrase, h.KEYS, b.site_id)
+    assert receipt is not None
+    huge = {site: 10**9 for site in a.sync.engine.lifecycle.vector()}
+    meta = replace(receipt.bundles[small.bundle_id], vector=huge)
+    forged = Receipt(b.site_id, receipt.written, huge, {**receipt.bundles, small.bundle_id: meta})
+    path.write_bytes(seal_receipt(info, passphrase, h.KEYS, forged))
+    for _ in range(2):
+        assert a.sync.sync_now(store, passphrase).caught_up == ""

@@ -105,7 +105,6 @@ def _people(site: Any) -> set[str]:
         return {p.given_name for p in session.query(Person).all() if p.deleted_at is None}
 
 
-@DEFECT
 def test_pruning_trusts_its_own_damaged_snapshot_and_a_new_joiner_gets_nothing(
     make_site, tmp_path, passphrase
 ):
@@ -132,7 +131,6 @@ def test_pruning_trusts_its_own_damaged_snapshot_and_a_new_joiner_gets_nothing(
     assert {"Ann", "Bo", "Xavier"} <= _people(c)
 
 
-@DEFECT
 def test_a_receipt_overstating_a_snapshot_makes_pruning_delete_what_no_snapshot_holds(
     make_site, tmp_path, h, passphrase
 ):
@@ -173,7 +171,6 @@ def test_a_receipt_overstating_a_snapshot_makes_pruning_delete_what_no_snapshot_
     assert {"Ann", "Bo", "Xavier"} <= _people(c)
 
 
-@DEFECT
 def test_one_pc_with_its_clock_100_days_ahead_forces_a_colleague_away_5_days_to_the_snapshot(
     make_site, tmp_path, passphrase
 ):

@@ -45,6 +45,8 @@ def _view(metas: dict[str, list[BundleMeta | None]], held: dict[str, dict[str, i
         for meta in found:
             bid = meta.bundle_id if meta is not None else str(uuid.uuid4())
             view.bundles[bid] = StoredBundle(site, bid, Path(f"/nowhere/{bid}.rdsync"), meta)
+            if meta is not None:  # this PC saw it when it was written
+                view.seen[bid] = datetime.fromisoformat(meta.created)
     for site, vector in held.items():
         view.receipts[site] = Receipt(site, "", vector, {}) if vector is not None else None
     return view
@@ -89,6 +91,21 @@ def test_the_fullest_snapshot_is_relied_on_not_a_newer_smaller_one():
     view = _view({A: [full, old], B: [small]}, {A: {A: 9}, B: {B: 4}})
     assert view.reference_snapshot().bundle_id == full.bundle_id
     assert removable(view, NOW, 90) == {old.bundle_id: OLD}  # neither snapshot goes
+
+
+def test_age_is_when_this_pc_first_saw_a_bundle_never_its_writers_clock():
+    """A writer's clock is not compared with ours: a bundle stamped 100 days ago that this PC
+    first saw today is young; one stamped 100 days in the future that this PC has seen for 100
+    days is old; one this PC has never listed is not old."""
+    snap = _meta(0, {A: (1, 9, 9)}, {A: 9})
+    stamped_old = _meta(100, {A: (1, 3, 3)})
+    stamped_future = _meta(-100, {A: (4, 6, 3)})
+    never_seen = _meta(200, {A: (7, 9, 3)})
+    view = _view({A: [snap, stamped_old, stamped_future, never_seen]}, {A: {A: 9}, B: None})
+    view.seen[stamped_old.bundle_id] = NOW
+    view.seen[stamped_future.bundle_id] = NOW - timedelta(days=100)
+    del view.seen[never_seen.bundle_id]
+    assert removable(view, NOW, 90) == {stamped_future.bundle_id: OLD}
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -159,6 +176,24 @@ def test_only_files_proved_to_be_this_stores_bundles_are_removed(tmp_path):
     done = prune(view, info, PASS, KEYS, now=NOW)
     assert done.removed == dry.removed and done.bytes_freed > 0
     assert not good.exists() and foreign.exists() and snap.exists() and link.is_symlink()
+
+
+def test_a_bundle_its_receipt_understates_is_not_removed(tmp_path):
+    """Its coverage comes from its writer's receipt; a receipt re-sealed by someone holding the
+    passphrase says a bundle carrying seqs 1..30 carries 1..3 only (covered by the snapshot):
+    its own authenticated manifest disagrees, so it stays."""
+    from dataclasses import replace
+
+    store, info = _store(tmp_path)
+    wide = _bundle(store, info, A, range(1, 31))
+    snap = _bundle(store, info, A, range(1, 20))
+    _receipt(store, info, A, [wide, snap], 200, snap)
+    view = read_view(store, info, PASS, KEYS)
+    honest = view.bundles[wide.stem]
+    assert honest.meta is not None and not honest.meta.covered_by({A: 19})
+    view.bundles[wide.stem] = replace(honest, meta=replace(honest.meta, covers={A: (1, 3, 3)}))
+    done = prune(view, info, PASS, KEYS, now=NOW)
+    assert done.removed == () and done.not_proved == 1 and wide.exists()
 
 
 KILLED_CHILD = r"""
