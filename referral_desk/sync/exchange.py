@@ -186,6 +186,34 @@ class SyncEngine:
             new_site,
         )
 
+    def _write_to_outbox(
+        self,
+        store_dir: Path,
+        site: str,
+        state: ExportState | None,
+        passphrase: str,
+        info: StoreInfo,
+        *,
+        kind: str | None = None,
+    ) -> tuple[Path, str, set[str], tuple[Manifest, Runs, int]]:
+        """A new bundle (or snapshot) in this PC's own folder of the store: the path, its id,
+        the bundle files that were there before (for the site-id clash record) and what
+        `_write_bundle` returns. A linked folder or an unwritable store is one line."""
+        folder = outbox(store_dir, site)
+        present = own_bundle_files(store_dir, site)
+        try:
+            if folder.is_symlink():
+                raise StoreError("This PC's folder in the shared store is a link: not written.")
+            folder.mkdir(parents=True, exist_ok=True)
+            bundle_id = str(uuid.uuid4())
+            final = folder / f"{bundle_id}{SUFFIX}"
+            written = self._write_bundle(
+                final, state, passphrase, info.salt, info.kdf, bundle_id, kind=kind
+            )
+        except OSError as err:
+            raise StoreError("The shared store folder is not writable.") from err
+        return final, bundle_id, present, written
+
     def _write_bundle(
         self,
         path: Path,
@@ -248,19 +276,8 @@ class SyncEngine:
             return ExportSummary(dry_run, None, None, entries, sites)
         with self._transaction() as session:  # short: erasure before anything leaves
             scrub_dead(session, scope)
-        folder = outbox(store_dir, site)
-        present = own_bundle_files(store_dir, site)
-        try:
-            if folder.is_symlink():
-                raise StoreError("This PC's folder in the shared store is a link: not written.")
-            folder.mkdir(parents=True, exist_ok=True)
-            bundle_id = str(uuid.uuid4())
-            final = folder / f"{bundle_id}{SUFFIX}"
-            manifest, runs, top = self._write_bundle(
-                final, state, passphrase, info.salt, info.kdf, bundle_id
-            )
-        except OSError as err:
-            raise StoreError("The shared store folder is not writable.") from err
+        out = self._write_to_outbox(store_dir, site, state, passphrase, info)
+        final, bundle_id, present, (manifest, runs, top) = out
         stamp = self._now().isoformat()
         with self._transaction() as session:
             state = load_export_state(session, info.store_id)

@@ -17,21 +17,17 @@ per origin site as seq ranges): a snapshot covers 1..vector[site] of every site.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from referral_desk.store.trust import sign_own_entries
-from referral_desk.sync.bundle import SUFFIX
 from referral_desk.sync.outgoing import scrub_dead
 from referral_desk.sync.receipts import SNAPSHOT, BundleMeta, remember_meta
-from referral_desk.sync.site_identity import own_bundle_files, remember_own_bundles
+from referral_desk.sync.site_identity import remember_own_bundles
 from referral_desk.sync.state import (
     OUTBOX,
-    StoreError,
     StoreInfo,
-    outbox,
 )
 
 if TYPE_CHECKING:
@@ -66,19 +62,8 @@ def write_snapshot(
     with engine._transaction() as session:  # erasure and signing before anything leaves
         sign_own_entries(session)
         scrub_dead(session, None)
-    folder = outbox(store_dir, site)
-    present = own_bundle_files(store_dir, site)
-    try:
-        if folder.is_symlink():
-            raise StoreError("This PC's folder in the shared store is a link: not written.")
-        folder.mkdir(parents=True, exist_ok=True)
-        bundle_id = str(uuid.uuid4())
-        final = folder / f"{bundle_id}{SUFFIX}"
-        manifest, _runs, _top = engine._write_bundle(
-            final, None, passphrase, info.salt, info.kdf, bundle_id, kind=SNAPSHOT
-        )
-    except OSError as err:
-        raise StoreError("The shared store folder is not writable.") from err
+    out = engine._write_to_outbox(store_dir, site, None, passphrase, info, kind=SNAPSHOT)
+    final, bundle_id, present, (manifest, _runs, _top) = out
     now = engine._now()
     with engine._transaction() as session:
         remember_own_bundles(session, info.store_id, present, bundle_id)
