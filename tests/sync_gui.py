@@ -17,11 +17,10 @@ from typing import Any
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import PasswordDeleteError
 from PySide6.QtWidgets import QTableWidget, QWidget
 from settling import settled
+from unlocking import MemoryKeyring
 from unlocking import connect as connect_db
 from unlocking import open_test_services as open_services
 
@@ -33,28 +32,6 @@ from referral_desk.ui.worker import Worker
 
 PASSPHRASE = "correct horse battery staple"
 WAIT_MS = 30_000
-
-
-class MemoryKeyring(KeyringBackend):
-    """An OS password store that lives in this test only."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.values[(service, username)]
-        except KeyError:
-            raise PasswordDeleteError("not there") from None
 
 
 @pytest.fixture(autouse=True)

@@ -128,7 +128,7 @@ def test_wrong_passphrase_is_refused_and_writes_nothing(
     prompts.answers = [PASSPHRASE]
     dialog.retry_button.click()
     wait_state(qtbot, dialog, "preview")
-    assert memory_keyring.values[(SERVICE_NAME, site)] == PASSPHRASE, "the new one replaces it"
+    assert memory_keyring.items[(SERVICE_NAME, site)] == PASSPHRASE, "the new one replaces it"
     assert table_rows(dialog.counts)["People"] == "1"
     dialog.cancel_button.click()
     assert dialog.state == "cancelled"

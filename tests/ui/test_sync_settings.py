@@ -42,14 +42,14 @@ def test_settings_choose_folder_and_remember_passphrase(
     qtbot.keyClicks(dialog.confirm_edit, PASSPHRASE + "x")
     dialog.save_button.click()
     assert dialog.passphrase_error.text() == "The two passphrases are not the same."
-    assert app.sync.get_store() is None and memory_keyring.values == {}, "nothing saved yet"
+    assert app.sync.get_store() is None and memory_keyring.items == {}, "nothing saved yet"
 
     dialog.confirm_edit.setText(PASSPHRASE)
     dialog.save_button.click()
     saved(qtbot, dialog)
     assert dialog.result() == SyncSettingsDialog.DialogCode.Accepted
     assert app.sync.get_store() == str(store)
-    assert memory_keyring.values == {(SERVICE_NAME, site): PASSPHRASE}
+    assert memory_keyring.items == {(SERVICE_NAME, site): PASSPHRASE}
 
     again = open_dialog(qtbot, SyncSettingsDialog(app, host))
     assert again.store_edit.text() == str(store)
@@ -59,7 +59,7 @@ def test_settings_choose_folder_and_remember_passphrase(
     assert not again.passphrase_edit.isEnabled()
     again.save_button.click()
     saved(qtbot, again)
-    assert memory_keyring.values == {}, "unticking Remember forgets the passphrase"
+    assert memory_keyring.items == {}, "unticking Remember forgets the passphrase"
 
 
 def test_settings_without_a_password_store_asks_each_time(host, qtbot, app, store) -> None:

@@ -5,28 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from custody_case import custody_referral
 
 from referral_desk.domain.errors import ConsentRequired, ValidationError
-from referral_desk.store.models import Organisation, Service
 
 
 @pytest.fixture
 def referred(app):
-    with app.db.write() as s:
-        org = Organisation(name="Hope Trust")
-        svc = Service(name="Hope Mentoring", organisation_id=org.id, response_days=2)
-        s.add_all([org, svc])
-    person = app.people.add(
-        given_name="Zoë",
-        family_name="Ward",
-        date_of_birth="1999-09-09",
-        setting="custody",
-        prison="HMP Leeds",
-        expected_release_date="2026-04-20",
-    )
-    need = app.needs.log(person.id, "mentoring", "Wants a mentor")
-    ref = app.referrals.make(need.id, svc.id, consent=True)
-    return person, ref
+    return custody_referral(app)
 
 
 def test_release_offers_tell_provider_follow_ups(app, referred) -> None:

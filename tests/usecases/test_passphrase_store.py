@@ -6,7 +6,8 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
-from keyring.errors import KeyringLocked, PasswordDeleteError, PasswordSetError
+from keyring.errors import KeyringLocked, PasswordSetError
+from unlocking import MemoryKeyring
 
 from referral_desk.domain.errors import DomainError
 from referral_desk.sync.bundle import DamagedBundle, WrongPassphrase
@@ -22,26 +23,6 @@ from referral_desk.usecases.passphrase_store import (
 
 SITE = "0b6c2f0e-6f0e-4f55-9d55-5d3c9a1b2c3d"
 SECRET = "correct horse battery staple"
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.values[(service, username)]
-        except KeyError:
-            raise PasswordDeleteError("none") from None
 
 
 class LockedKeyring(MemoryKeyring):
@@ -69,7 +50,7 @@ def test_remembers_under_the_service_name_and_site_id() -> None:
     assert store.available()
     assert store.get(SITE) is None
     assert store.set(SITE, SECRET) is True
-    assert backend.values == {(SERVICE_NAME, SITE): SECRET}
+    assert backend.items == {(SERVICE_NAME, SITE): SECRET}
     assert SERVICE_NAME == "Referral Desk"
     assert store.get(SITE) == SECRET
     store.delete(SITE)
@@ -93,7 +74,7 @@ def test_default_backend_is_what_keyring_chose(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(keyring, "get_keyring", lambda: backend)
     assert store.available(), "looked up again on each call"
     store.set(SITE, SECRET)
-    assert backend.values[(SERVICE_NAME, SITE)] == SECRET
+    assert backend.items[(SERVICE_NAME, SITE)] == SECRET
 
 
 def test_a_chainer_counts_only_if_it_holds_a_real_backend(monkeypatch) -> None:

@@ -5,28 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from custody_case import custody_referral
 
-from referral_desk.store.models import FollowUp, Officer, Organisation, Service
+from referral_desk.store.models import FollowUp, Officer
 
 
 @pytest.fixture
 def referred(app):
     at(app, 8, 0)  # the case is set up first thing: every time below is later that day
-    with app.db.write() as s:
-        org = Organisation(name="Hope Trust")
-        svc = Service(name="Hope Mentoring", organisation_id=org.id, response_days=2)
-        s.add_all([org, svc])
-    person = app.people.add(
-        given_name="Zoë",
-        family_name="Ward",
-        date_of_birth="1999-09-09",
-        setting="custody",
-        prison="HMP Leeds",
-        expected_release_date="2026-04-20",
-    )
-    need = app.needs.log(person.id, "mentoring", "Wants a mentor")
-    ref = app.referrals.make(need.id, svc.id, consent=True)
-    return person, ref
+    return custody_referral(app)
 
 
 def at(app, hour: int, minute: int = 0) -> None:
