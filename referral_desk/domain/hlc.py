@@ -93,6 +93,16 @@ class HybridClock:
         counter = last_counter + 1 if wall == last_wall else 0
         return self._advance(wall, counter)
 
+    def tick_run(self, n: int) -> int:
+        """The first of `n` consecutive timestamps for one write of `n` fields: `first + k`
+        for field k (a counter past 65535 carries into the next millisecond, as `tick` would).
+        Consecutive stamps let the change log keep a record write as one row."""
+        first = self.tick()
+        if n > 1:
+            _check(first + n - 1, "last")
+            self._last = first + n - 1
+        return first
+
     def receive(self, remote: int) -> int:
         """Merge a timestamp read from another site; the result is greater than both."""
         _check(remote, "remote")

@@ -3,8 +3,9 @@
 The ORM's unit of work costs tens of microseconds per object and the `before_flush` change-log
 listener adds one ORM object per field, which is far too slow for 20 000 services or 50 000
 referrals. `BulkLoader` writes the same rows with Core `executemany`, and writes the same
-`ChangeEntry` rows the listener would (one per logged column, `changelog.logged_columns`,
-values encoded like `changelog.encode_value`), so bulk-loaded data syncs like any other.
+change entries the listener would (one per logged column, `changelog.logged_columns`,
+values encoded like `changelog.encode_value`, one `change_write` row per record), so
+bulk-loaded data syncs like any other.
 
 Differences from the ORM path, on purpose:
 
@@ -47,10 +48,10 @@ from referral_desk.store.bulk_encoding import (
     fast_processor,
     new_ids,
 )
+from referral_desk.store.changelog_rows import LogNames, record_key
 from referral_desk.store.changelog_sites import hold_runs
 from referral_desk.store.models import (
     AuditEntry,
-    ChangeEntry,
     Service,
     ServiceCategory,
     SiteState,
@@ -103,7 +104,6 @@ class _Plan:
     logged_getters: tuple[Callable[[list[Any]], Any], ...]  # pick each from a row
     columns_sql: str  # "INSERT INTO t (c1, c2, …) VALUES "
     stage: str  # temporary tables the change entries are staged in (see _insert_chunk)
-    stage_fields: str
     unpivot_sql: str
 
 
@@ -144,8 +144,7 @@ def _plan_for(model: type[SyncedBase], conn: Connection) -> _Plan:
         logged_getters=tuple(itemgetter(position[name]) for name in fields),
         columns_sql=f"INSERT INTO {quote(table)} ({columns}) VALUES ",
         stage=f"bulk_stage_{table}",
-        stage_fields=f"bulk_fields_{table}",
-        unpivot_sql=_unpivot_sql(table, f"bulk_stage_{table}", f"bulk_fields_{table}", len(fields)),
+        unpivot_sql=_unpivot_sql(f"bulk_stage_{table}", len(fields)),
     )
 
 
@@ -158,18 +157,17 @@ def _plain_row(width: int) -> Callable[[int], str]:
     return lambda _i: marks
 
 
-def _unpivot_sql(table: str, stage: str, fields: str, width: int) -> str:
-    """Turn staged rows (one per record, one column per logged field) into change entries.
+def _unpivot_sql(stage: str, width: int) -> str:
+    """Turn staged rows (one per record, one column per logged field) into change-log rows:
+    one `change_write` per record (`store.changelog_rows`), its values a JSON array.
 
     Seq and HLC follow record order, then field order, exactly as one-by-one logging would.
     """
-    pick = " ".join(f"WHEN {k} THEN s.v{k}" for k in range(width))
+    values = ", ".join(f"s.v{k}" for k in range(width))
     return (
-        f"INSERT INTO {ChangeEntry.__tablename__}"
-        " (site_id, seq, table_name, record_id, field, value, hlc, tombstone)"
-        f" SELECT ?, ? + s.i * {width} + f.k, ?, s.record_id, f.name, CASE f.k {pick} END,"
-        f" ? + s.i * {width} + f.k, 0"
-        f" FROM temp.{stage} AS s CROSS JOIN temp.{fields} AS f ORDER BY s.i, f.k"
+        "INSERT INTO change_write (site, seq, shape, record, hlc, tomb, vals)"
+        f" SELECT ?, ? + s.i * {width}, ?, s.record_id, ? + s.i * {width}, 0,"
+        f" json_array({values}) FROM temp.{stage} AS s ORDER BY s.i"
     )
 
 
@@ -240,6 +238,7 @@ class BulkLoader:
         self._finished = False
         self._encode = caching_encoder()
         self._staged: set[str] = set()
+        self._names: LogNames | None = None  # interned sites and shapes, this load only
         # A large load touches every page of several indexes; SQLite's default 2 MB page cache
         # would re-read them from the OS again and again. Restored by finish() / on error.
         self._cache_size = self._conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
@@ -323,7 +322,6 @@ class BulkLoader:
         for table in sorted(self._staged):
             plan = next(p for p in self._plans.values() if p.table == table)
             self._conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{plan.stage}")
-            self._conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{plan.stage_fields}")
         self._staged.clear()
         self._restore_cache_size()
         if self._session is not None:
@@ -416,29 +414,23 @@ class BulkLoader:
             values = ", ".join(f"v{k} TEXT" for k in range(width))
             self._conn.exec_driver_sql(
                 f"CREATE TEMP TABLE IF NOT EXISTS {plan.stage}"
-                f" (i INTEGER PRIMARY KEY, record_id TEXT, {values})"
-            )
-            self._conn.exec_driver_sql(
-                f"CREATE TEMP TABLE IF NOT EXISTS {plan.stage_fields}"
-                " (k INTEGER PRIMARY KEY, name TEXT)"
-            )
-            self._conn.exec_driver_sql(f"DELETE FROM temp.{plan.stage_fields}")
-            self._conn.exec_driver_sql(
-                f"INSERT INTO temp.{plan.stage_fields} VALUES (?, ?)",
-                list(enumerate(plan.logged_fields)),
+                f" (i INTEGER PRIMARY KEY, record_id BLOB, {values})"
             )
             self._staged.add(plan.table)
+        names = self._names or LogNames(self._conn)
+        self._names = names
         width = len(plan.logged_fields) + 2
         staged: list[Any] = [None] * (width * len(ids))
         staged[0::width] = range(len(ids))
-        staged[1::width] = ids
+        staged[1::width] = [record_key(r) for r in ids]
         for k, column in enumerate(encoded):
             staged[k + 2 :: width] = column
         self._conn.exec_driver_sql(f"DELETE FROM temp.{plan.stage}")
         head = f"INSERT INTO temp.{plan.stage} VALUES "
         self._execute_rows(head, _plain_row(width), width, staged, [])
         seq, hlc = self._take(len(ids) * len(plan.logged_fields))
-        self._conn.exec_driver_sql(plan.unpivot_sql, (self.site_id, seq, plan.table, hlc))
+        shape = names.shape(plan.table, plan.logged_fields)
+        self._conn.exec_driver_sql(plan.unpivot_sql, (names.site(self.site_id), seq, shape, hlc))
 
     def _encode_column(self, column: list[Any]) -> list[str]:
         """Encode one column's values; a column of one plain type takes a C-level path."""

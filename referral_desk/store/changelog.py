@@ -1,10 +1,12 @@
 """Capture every write to a synced table as change-log entries, in the same transaction.
 
-A `before_flush` listener turns new and modified `SyncedBase` objects into `ChangeEntry` rows
-(one per changed field, stamped with this site's hybrid logical clock and next sequence number)
-and `AuditEntry` rows. Doing it at flush time means no write path — form, CLI, directory import —
-can forget to log. Sync import sets `session.info["applying_sync"]` so that applying other
-sites' entries does not mint new local ones.
+A `before_flush` listener turns new and modified `SyncedBase` objects into change entries (one
+per changed field, stamped with this site's hybrid logical clock and next sequence number; the
+fields of one record write get consecutive seqs and stamps, so they are stored as one
+`change_write` row, `store.changelog_rows`) and `AuditEntry` rows. Doing it at flush time means
+no write path — form, CLI, directory import — can forget to log. Sync import sets
+`session.info["applying_sync"]` so that applying other sites' entries does not mint new local
+ones.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import HybridClock
-from referral_desk.store.changelog_models import ChangeEntry
+from referral_desk.store.changelog_rows import LogNames, insert_entries
 from referral_desk.store.changelog_sites import hold_runs
 from referral_desk.store.models import AuditEntry, SiteState, SyncedBase
 from referral_desk.store.timestamps import timestamp_text
@@ -67,11 +69,12 @@ class _Sequencer:
         self.state = state
         self.clock = HybridClock(last=state.hlc)
 
-    def next(self) -> tuple[int, int]:
+    def take(self, n: int) -> tuple[int, int]:
+        """First (seq, hlc) of `n` consecutive ones: one record write's fields."""
         seq = self.state.next_seq
-        self.state.next_seq = seq + 1
-        hlc = self.clock.tick()
-        self.state.hlc = hlc
+        self.state.next_seq = seq + n
+        hlc = self.clock.tick_run(n)
+        self.state.hlc = self.clock.last
         return seq, hlc
 
     @property
@@ -101,6 +104,7 @@ def _before_flush(session: Session, _ctx: Any, _instances: Iterable[Any] | None)
     first = seqr.state.next_seq
     ctx: WriteContext = session.info.get("write_context") or WriteContext()
     now = utcnow()
+    entries: list[tuple[Any, ...]] = []
     for obj, is_new in touched:
         if is_new:
             if obj.id is None:
@@ -116,20 +120,21 @@ def _before_flush(session: Session, _ctx: Any, _instances: Iterable[Any] | None)
             continue
         tombstone = not is_new and "deleted_at" in fields and obj.deleted_at is not None
         table = type(obj).__tablename__
-        for name in fields:
-            seq, hlc = seqr.next()
-            session.add(
-                ChangeEntry(
-                    site_id=seqr.site_id,
-                    seq=seq,
-                    table_name=table,
-                    record_id=obj.id,
-                    field=name,
-                    value=encode_value(getattr(obj, name)),
-                    hlc=hlc,
-                    tombstone=tombstone and name == "deleted_at",
-                )
+        seq, hlc = seqr.take(len(fields))
+        site = seqr.site_id
+        entries.extend(
+            (
+                site,
+                seq + k,
+                table,
+                obj.id,
+                name,
+                encode_value(getattr(obj, name)),
+                hlc + k,
+                1 if tombstone and name == "deleted_at" else 0,
             )
+            for k, name in enumerate(fields)
+        )
         session.add(
             AuditEntry(
                 at=now,
@@ -142,6 +147,8 @@ def _before_flush(session: Session, _ctx: Any, _instances: Iterable[Any] | None)
                 reason=ctx.reason,
             )
         )
+    if entries:
+        insert_entries(session, entries)
     if seqr.state.next_seq > first:
         hold_runs(session, {seqr.site_id: [[first, seqr.state.next_seq - 1]]})
 
@@ -201,18 +208,7 @@ def log_tombstones(
     entries = []
     audit = []
     for table, rid in records:
-        entries.append(
-            {
-                "site_id": state.site_id,
-                "seq": seq,
-                "table_name": table,
-                "record_id": rid,
-                "field": "deleted_at",
-                "value": value,
-                "hlc": clock.tick(),
-                "tombstone": True,
-            }
-        )
+        entries.append((state.site_id, seq, table, rid, "deleted_at", value, clock.tick(), 1))
         audit.append(
             {
                 "at": when,
@@ -226,7 +222,7 @@ def log_tombstones(
             }
         )
         seq += 1
-    session.execute(ChangeEntry.__table__.insert(), entries)
+    insert_entries(session, entries, LogNames(session))
     session.execute(AuditEntry.__table__.insert(), audit)
     hold_runs(session, {state.site_id: [[state.next_seq, seq - 1]]})
     state.next_seq = seq

@@ -1,23 +1,26 @@
-"""The change log's table, beside the code that writes it (`store.changelog`).
+"""The change log read as per-field entries: the `change_entry` view.
 
-One row per field write, from this site and every other: the unit of sync (DESIGN.md §6). It is
-most of a team database's size, which is why it has a module of its own: the compact log that
-replaces it (docs/change-log.md) changes this table and its readers, not the record models.
+The log is stored one row per record write (`store.changelog_rows`); sync's unit is still the
+field entry, and reports, repairs and tests that ask "which entries does the log hold for this
+record?" read them here, one row per entry, exactly as they were written. Read-only: writes go
+through `store.changelog_rows`. It is mapped on a metadata of its own, so the schema (built by
+the migrations, compared with `Base.metadata`) has no table of this name.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
-
-from referral_desk.store.models import Base
+from sqlalchemy import Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
-class ChangeEntry(Base):
-    """One field write: the unit of sync (DESIGN.md §6). Entries from other sites are kept too."""
+class _View(DeclarativeBase):
+    metadata = MetaData()
+
+
+class ChangeEntry(_View):
+    """One field write as the view gives it (DESIGN.md §6)."""
 
     __tablename__ = "change_entry"
-    __table_args__ = (Index("ix_change_entry_record", "table_name", "record_id", "field"),)
 
     site_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -26,7 +29,7 @@ class ChangeEntry(Base):
     field: Mapped[str] = mapped_column(String(60))
     value: Mapped[str] = mapped_column(Text)  # JSON text
     hlc: Mapped[int] = mapped_column(Integer)
-    tombstone: Mapped[bool] = mapped_column(Boolean, default=False)
+    tombstone: Mapped[int] = mapped_column(Integer)
 
 
 __all__ = ["ChangeEntry"]

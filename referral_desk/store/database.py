@@ -42,7 +42,7 @@ from referral_desk.store.soft_delete import SoftDeleteSession
 DB_FILENAME = "referral-desk.sqlite3"
 # The newest migration in db/versions. Opening an up-to-date database compares against this and
 # never imports Alembic (a third of start-up time); a test keeps it equal to Alembic's head.
-SCHEMA_HEAD = "0013"
+SCHEMA_HEAD = "0014"
 # Copies made before upgrades that are kept: enough to step back a few versions, no more.
 KEEP_BACKUPS = 3
 # How long a checkpoint after an erasure may wait for another window's read to finish.

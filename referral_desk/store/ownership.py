@@ -25,6 +25,7 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referral_desk.store.changelog_rows import entries_of_records
 from referral_desk.store.models import Base
 from referral_desk.store.sync_models import models_version, synced_models
 
@@ -102,16 +103,9 @@ def live_dependents(session: Session, table: str, ids: Iterable[str]) -> dict[st
 def tombstoned(session: Session, table: str, ids: Iterable[str]) -> set[str]:
     """Which of these records the change log holds a tombstone for (deleted rows, and records
     not written yet because they still wait for a parent)."""
-    out: set[str] = set()
-    for chunk in _chunks(sorted(set(ids))):
-        marks = ",".join("?" * len(chunk))
-        rows = session.connection().exec_driver_sql(
-            "SELECT DISTINCT record_id FROM change_entry WHERE table_name = ? AND field = "
-            f"'deleted_at' AND value <> 'null' AND record_id IN ({marks})",
-            (table, *chunk),
-        )
-        out.update(r[0] for r in rows)
-    return out
+    return {
+        e[3] for e in entries_of_records(session, table, ids, ("deleted_at",)) if e[5] != "null"
+    }
 
 
 def owner_refs(session: Session, table: str, ids: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -121,19 +115,13 @@ def owner_refs(session: Session, table: str, ids: Iterable[str]) -> dict[str, di
     if not columns:
         return {}
     best: dict[tuple[str, str], tuple[tuple[int, str, int], str]] = {}
-    fields = ",".join("?" * len(columns))
-    for chunk in _chunks(sorted(set(ids))):
-        marks = ",".join("?" * len(chunk))
-        rows = session.connection().exec_driver_sql(
-            "SELECT record_id, field, value, hlc, site_id, seq FROM change_entry "
-            f"WHERE table_name = ? AND field IN ({fields}) AND record_id IN ({marks})",
-            (table, *columns, *chunk),
-        )
-        for rid, fname, value, hlc, site, seq in rows:
-            key = (hlc, site, seq)
-            old = best.get((rid, fname))
-            if old is None or key > old[0]:
-                best[(rid, fname)] = (key, value)
+    for site, seq, _t, rid, fname, value, hlc, _tomb in entries_of_records(
+        session, table, ids, columns
+    ):
+        key = (hlc, site, seq)
+        old = best.get((rid, fname))
+        if old is None or key > old[0]:
+            best[(rid, fname)] = (key, value)
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for (rid, fname), (_key, value) in best.items():
         try:

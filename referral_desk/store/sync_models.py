@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from referral_desk.store.changelog import utcnow
-from referral_desk.store.changelog_models import ChangeEntry
+from referral_desk.store.changelog_rows import rewrite_values
 from referral_desk.store.changelog_sites import SyncSite  # noqa: F401 - on Base.metadata too
 from referral_desk.store.models import SYNCED_MODELS, Base, SyncedBase
 
@@ -225,23 +225,10 @@ def scrub_erased_entries(session: Session, table_name: str, record_ids: Iterable
     if model is None or not model.__personal__ or not ids:
         return 0
     blanks = {f: json.dumps(blank_value(model, f)) for f in sorted(model.__personal__)}
-    blank_of = case(blanks, value=ChangeEntry.field, else_=ChangeEntry.value)
-    rewritten = 0
+    rewritten = rewrite_values(session, table_name, ids, blanks)
     now = utcnow()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        result = session.execute(
-            update(ChangeEntry)
-            .where(
-                ChangeEntry.table_name == table_name,
-                ChangeEntry.record_id.in_(chunk),
-                ChangeEntry.field.in_(list(blanks)),
-                ChangeEntry.value != blank_of,
-            )
-            .values(value=blank_of)
-            .execution_options(synchronize_session=False)
-        )
-        rewritten += max(result.rowcount or 0, 0)
         conflicts = SyncConflict.__table__
         has_conflicts = session.execute(
             select(conflicts.c.id)

@@ -39,9 +39,9 @@ from sqlalchemy.orm import Session
 from referral_desk.domain.hlc import HybridClock
 from referral_desk.domain.roles import Grant, RoleBook
 from referral_desk.store.changelog import utcnow
+from referral_desk.store.changelog_rows import Entry, LogNames, insert_entries, site_rows
 from referral_desk.store.changelog_sites import hold_runs
 from referral_desk.store.models import (
-    ChangeEntry,
     LocalSetting,
     Officer,
     SiteState,
@@ -230,21 +230,7 @@ def _log_own(session: Session, table: str, record: str, field: str, value: str) 
         raise RuntimeError("site_state row missing: database was not initialised")
     clock = HybridClock(last=state.hlc)
     hlc = clock.tick()
-    session.execute(
-        ChangeEntry.__table__.insert(),
-        [
-            {
-                "site_id": state.site_id,
-                "seq": state.next_seq,
-                "table_name": table,
-                "record_id": record,
-                "field": field,
-                "value": value,
-                "hlc": hlc,
-                "tombstone": False,
-            }
-        ],
-    )
+    insert_entries(session, [(state.site_id, state.next_seq, table, record, field, value, hlc, 0)])
     hold_runs(session, {state.site_id: [[state.next_seq, state.next_seq]]})
     state.next_seq += 1
     state.hlc = hlc
@@ -312,23 +298,13 @@ def sign_own_entries(session: Session) -> int:
     top = state.next_seq - 1
     if top <= through:
         return 0
-    marks = ",".join("?" * len(GUARDED))
     signed = 0
     key = ensure_own_key(session).public_key
     officer = state.officer_id or ""
     site = state.site_id
     after = through
     while True:  # a run at a time (bounded memory), never a cursor open across writes
-        rows = (
-            session.connection()
-            .exec_driver_sql(
-                "SELECT site_id, seq, table_name, record_id, field, value, hlc, tombstone "
-                "FROM change_entry WHERE site_id = ? AND seq > ? AND seq <= ? "
-                f"AND table_name IN ({marks}) ORDER BY seq LIMIT ?",
-                (site, after, top, *GUARDED, RUN),
-            )
-            .all()
-        )
+        rows = _guarded_entries(session, site, after + 1, top)
         if not rows:
             break
         after = rows[-1][1]
@@ -349,6 +325,17 @@ def sign_own_entries(session: Session) -> int:
     new_top = session.get(SiteState, 1).next_seq - 1  # type: ignore[union-attr]
     put_local_setting(session, SIGNED_THROUGH_SETTING, new_top)
     return signed
+
+
+def _guarded_entries(session: Session, site: str, lo: int, hi: int) -> list[Entry]:
+    """Up to RUN of this site's entries of guarded tables with seq in [lo, hi], in seq order."""
+    out: list[Entry] = []
+    for row in site_rows(session, LogNames(session), site, lo, hi):
+        if row[0][2] in GUARDED:
+            out.extend(row)
+            if len(out) >= RUN:
+                return out[:RUN]
+    return out
 
 
 def check_run(site: str, run_id: str, value: object) -> tuple[str, list[tuple[int, str]]] | str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from referral_desk.store.changelog_rows import has_entry, insert_entries
 from referral_desk.store.changelog_sites import HeldSeqs, hold
 from referral_desk.sync.quarantine import ValidEntry
 from referral_desk.sync.state import raw_rows
@@ -62,12 +63,7 @@ def unheld(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any,
     held = HeldSeqs(session)
     out = []
     for row in rows:
-        if (row[0], row[1]) not in held or (
-            row[10]
-            and not raw_rows(
-                session, "SELECT 1 FROM change_entry WHERE site_id = ? AND seq = ?", row[:2]
-            )
-        ):
+        if (row[0], row[1]) not in held or (row[10] and not has_entry(session, row[0], row[1])):
             out.append(row)
     return out
 
@@ -88,12 +84,7 @@ def encodable(e: Any) -> bool:
 def log_entries(session: Session, entries: Sequence[ValidEntry]) -> None:
     """Keep accepted signed statements in the change log, so they travel on."""
     if entries:
-        session.connection().exec_driver_sql(
-            "INSERT OR IGNORE INTO change_entry "
-            "(site_id, seq, table_name, record_id, field, value, hlc, tombstone) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-            [tuple(e[:7]) for e in entries],
-        )
+        insert_entries(session, [(*e[:7], 0) for e in entries])
         hold(session, ((e[0], e[1]) for e in entries))
 
 

@@ -53,6 +53,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import COUNTER_BITS
+from referral_desk.store.changelog_rows import LogNames, entries_of_records, insert_entries
 from referral_desk.store.changelog_sites import hold
 from referral_desk.store.engine import driver  # the local database's DB-API module
 from referral_desk.store.models import Base
@@ -74,7 +75,7 @@ from referral_desk.sync.merge_rules import (
     table_order,
 )
 from referral_desk.sync.quarantine import FieldSpec, ValidEntry, decode_text, table_specs
-from referral_desk.sync.state import Knowledge, raw_rows
+from referral_desk.sync.state import Knowledge
 
 
 class Merger(Conflicts, Consequences):
@@ -117,6 +118,7 @@ class Merger(Conflicts, Consequences):
         them once, at the end, a chunk at a time)."""
         # table -> record -> field -> entries (plain dicts: this loop sees every entry)
         incoming: dict[str, dict[str, dict[str, list[Ent]]]] = {}
+        self.names = LogNames(self.conn)  # sites and shapes, for this transaction only
         limit = (self.now_ms + DAY_MS) << COUNTER_BITS
         future = 0
         newest = 0
@@ -152,11 +154,10 @@ class Merger(Conflicts, Consequences):
                 self._merge_chunk(table, list(chunk), incoming.get(table, {}))
             self._cascade(table)
         if entries:  # after the rows (old entries were read first), before the history reads
-            self.conn.exec_driver_sql(
-                "INSERT OR IGNORE INTO change_entry "
-                "(site_id, seq, table_name, record_id, field, value, hlc, tombstone) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            insert_entries(
+                self.conn,
                 [(e[0], e[1], e[2], e[3], e[4], e[5], e[6], int(e[7])) for e in entries],
+                self.names,
             )
             hold(self.s, ((e[0], e[1]) for e in entries))
         self._cascade_waiting()
@@ -182,15 +183,10 @@ class Merger(Conflicts, Consequences):
 
     def _load_entries(self, table: str, ids: list[str]) -> dict[str, dict[str, list[Ent]]]:
         """Entries already held for these records (the new ones are not inserted yet)."""
-        marks = ",".join("?" * len(ids))
-        rows = raw_rows(
-            self.s,
-            "SELECT record_id, field, value, hlc, site_id, seq FROM change_entry "
-            f"WHERE table_name = ? AND record_id IN ({marks})",
-            (table, *ids),
-        )
         out: dict[str, dict[str, list[Ent]]] = defaultdict(lambda: defaultdict(list))
-        for rid, fname, value, hlc, site, seq in rows:
+        for site, seq, _t, rid, fname, value, hlc, _tomb in entries_of_records(
+            self.conn, table, ids, names=self.names
+        ):
             out[rid][fname].append((fname, value, hlc, site, seq, False, MISSING))
         return out
 

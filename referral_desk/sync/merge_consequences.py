@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from referral_desk.store.changelog import log_tombstones
+from referral_desk.store.changelog_rows import LogNames, entries_of_records
 from referral_desk.store.erasure import erase_rows
 from referral_desk.store.models import SiteState
 from referral_desk.store.ownership import links_from, tombstoned, waiting_dependents
@@ -33,6 +34,7 @@ class Consequences:
 
     s: Session
     conn: Any
+    names: LogNames
     now: datetime
     now_ms: int
     stats: MergeStats
@@ -152,18 +154,20 @@ class Consequences:
     ) -> None:
         marks = ",".join("?" * len(ids))
         rows = self.conn.exec_driver_sql(
-            f"SELECT h.{link}, h.to_status, h.id, "
-            "(SELECT MAX(c.hlc) FROM change_entry c WHERE c.table_name = ? "
-            "AND c.record_id = h.id AND c.field = 'to_status') AS stamp, "
-            "(SELECT c.site_id FROM change_entry c WHERE c.table_name = ? "
-            "AND c.record_id = h.id AND c.field = 'to_status' ORDER BY c.hlc DESC, c.site_id DESC "
-            "LIMIT 1) AS site "
-            f"FROM {history} h WHERE h.{link} IN ({marks})",
-            (history, history, *ids),
+            f"SELECT h.{link}, h.to_status, h.id FROM {history} h WHERE h.{link} IN ({marks})",
+            tuple(ids),
         ).all()
+        # The newest `to_status` entry of each history row: (stamp, site).
+        stamps: dict[str, tuple[int, str]] = {}
+        for site, _seq, _t, hid, _f, _v, hlc, _tomb in entries_of_records(
+            self.conn, history, [r[2] for r in rows], ("to_status",), self.names
+        ):
+            if (hlc, site) > stamps.get(hid, (0, "")):
+                stamps[hid] = (hlc, site)
         latest: dict[str, tuple[int, str, str, str]] = {}
-        for owner, status, hid, stamp, site in rows:
-            key = (stamp or 0, site or "", hid, status)
+        for owner, status, hid in rows:
+            stamp, site = stamps.get(hid, (0, ""))
+            key = (stamp, site, hid, status)
             if owner not in latest or key > latest[owner]:
                 latest[owner] = key
         t = table_of(table)

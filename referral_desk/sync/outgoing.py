@@ -8,20 +8,29 @@ What an export holds — "everything the destination might lack":
 - export to a shared store: every entry the store is not known to hold (`ExportState`), as
   ranges of seq per site.
 
-Entries are read with a cursor in batches (never all at once) and come out in increasing
-(site, seq) order — change-log entries and quarantined ones merged — as format 2 requires.
+Entries are read a site at a time with a cursor in batches (never all at once), expanded from
+the log's write rows (`store.changelog_rows`), and come out in increasing (site, seq) order —
+change-log entries and quarantined ones merged — as format 2 requires.
 Before anything leaves, personal values of deleted records are blanked in the log (erasure),
 so what is read is already scrubbed.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from referral_desk.store.changelog_rows import (
+    LogNames,
+    count_in,
+    site_rows,
+    sites_with_entries,
+    tombstones_in,
+)
 from referral_desk.store.changelog_sites import held_tops
 from referral_desk.store.sync_models import scrub_erased_entries
 from referral_desk.sync.payload import Entry
@@ -30,10 +39,6 @@ from referral_desk.sync.state import ExportState, missing_ranges, raw_rows
 
 BATCH = 5000
 Scope = list[tuple[str, int, int]] | None  # (site, lo, hi) ranges; None: everything
-
-_PLAIN = "SELECT site_id, seq, table_name, record_id, field, value, hlc, tombstone"
-_CHANGES = _PLAIN + ", NULL"
-_QUARANTINED = "SELECT site_id, seq, NULL, NULL, NULL, NULL, NULL, NULL, raw"
 
 
 def export_scope(session: Session, state: ExportState) -> Scope:
@@ -46,22 +51,32 @@ def export_scope(session: Session, state: ExportState) -> Scope:
     return scope
 
 
-def _where(scope: Scope, site: str, lo: int, hi: int) -> tuple[str, tuple[Any, ...]]:
-    return " WHERE site_id = ? AND seq BETWEEN ? AND ?", (site, lo, hi)
+def _parts(session: Session, scope: Scope) -> list[tuple[str, int, int | None]]:
+    """(site, lo, hi) to read, in (site, seq) order: the scope, or every site whole."""
+    if scope is not None:
+        return [(site, lo, hi) for site, lo, hi in scope]
+    sites = {r[0] for r in raw_rows(session, "SELECT DISTINCT site_id FROM sync_quarantine", ())}
+    return [(site, 1, None) for site in sorted(sites | sites_with_entries(session))]
+
+
+def _quarantined(session: Session, site: str, lo: int, hi: int | None) -> list[Any]:
+    return raw_rows(
+        session,
+        "SELECT seq, raw FROM sync_quarantine WHERE site_id = ? AND seq BETWEEN ? AND ? "
+        "ORDER BY seq",
+        (site, lo, (1 << 62) if hi is None else hi),
+    )
 
 
 def count_entries(session: Session, scope: Scope) -> tuple[int, int]:
     """(entries, sites) an export of `scope` would carry: for previews."""
     total = 0
     sites: set[str] = set()
-    parts = [("", ())] if scope is None else [_where(scope, *r) for r in scope]
-    for where, params in parts:
-        for table in ("change_entry", "sync_quarantine"):
-            for site, n in raw_rows(
-                session, f"SELECT site_id, COUNT(*) FROM {table}{where} GROUP BY site_id", params
-            ):
-                total += n
-                sites.add(site)
+    for site, lo, hi in _parts(session, scope):
+        n = count_in(session, site, lo, hi) + len(_quarantined(session, site, lo, hi))
+        if n:
+            total += n
+            sites.add(site)
     return total, len(sites)
 
 
@@ -69,15 +84,13 @@ def scrub_dead(session: Session, scope: Scope) -> None:
     """Erasure before anything leaves: personal values of records deleted (by a tombstone in
     what is exported) are blanked in the log and the quarantine."""
     dead: dict[str, set[str]] = {}
-    sql = (
-        "SELECT DISTINCT table_name, record_id FROM change_entry WHERE field = 'deleted_at' "
-        "AND tombstone != 0 AND value != 'null'"
+    found = (
+        tombstones_in(session)
+        if scope is None
+        else set().union(*(tombstones_in(session, *part) for part in scope))
     )
-    parts = [("", ())] if scope is None else [_where(scope, *r) for r in scope]
-    for where, params in parts:
-        clause = where.replace(" WHERE", " AND") if where else ""
-        for table, rid in raw_rows(session, sql + clause, params):
-            dead.setdefault(table, set()).add(rid)
+    for table, rid in found:
+        dead.setdefault(table, set()).add(rid)
     specs = table_specs()
     for table, ids in dead.items():
         if table in specs:
@@ -87,38 +100,44 @@ def scrub_dead(session: Session, scope: Scope) -> None:
 def entry_batches(
     session: Session, scope: Scope, size: int = BATCH
 ) -> Iterator[Sequence[Entry | tuple[Any, ...]]]:
-    """Every entry in `scope`, in increasing (site, seq) order, `size` at a time (as the
-    database's row tuples when nothing is quarantined: JSON writes them as arrays alike)."""
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        quarantined = cursor.execute("SELECT EXISTS (SELECT 1 FROM sync_quarantine)").fetchone()[0]
-        parts = [("", ())] if scope is None else [_where(scope, *r) for r in scope]
-        last: tuple[str, int] | None = None
-        for where, params in parts:
-            if not quarantined:  # the usual case: rows are the entries as they are
-                cursor.execute(f"{_PLAIN} FROM change_entry{where} ORDER BY 1, 2", params)
-                while rows := cursor.fetchmany(size):
-                    yield rows
-                continue
-            sql = (
-                f"{_CHANGES} FROM change_entry{where} UNION ALL "
-                f"{_QUARANTINED} FROM sync_quarantine{where} ORDER BY 1, 2"
-            )
-            cursor.execute(sql, params + params)
-            while rows := cursor.fetchmany(size):
-                batch: list[Entry] = []
-                for s, q, t, r, f, v, h, b, raw in rows:
-                    if last == (s, q):
-                        continue  # held twice (log and quarantine): once is enough
-                    last = (s, q)
-                    if raw is None:
-                        batch.append([s, q, t, r, f, v, h, 1 if b else 0])
-                    elif (e := _raw_entry(raw, s, q)) is not None:
-                        batch.append(e)
-                if batch:
-                    yield batch
-    finally:
-        cursor.close()
+    """Every entry in `scope`, in increasing (site, seq) order, `size` at a time (log entries
+    as tuples, quarantined ones as they came: JSON writes them as arrays alike)."""
+    names = LogNames(session)
+    quarantined = bool(raw_rows(session, "SELECT EXISTS (SELECT 1 FROM sync_quarantine)", ())[0][0])
+    batch: list[Any] = []
+    for site, lo, hi in _parts(session, scope):
+        logged: Iterator[Any] = (e for row in site_rows(session, names, site, lo, hi) for e in row)
+        if quarantined and (kept := _quarantined(session, site, lo, hi)):
+            logged = _with_quarantined(logged, kept, site)
+        for e in logged:
+            batch.append(e)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def _with_quarantined(logged: Iterator[Any], kept: list[Any], site: str) -> Iterator[Any]:
+    """Log entries and quarantined ones of one site merged in seq order (an entry held in
+    both is given once, from the log)."""
+    last = None
+    for e in heapq.merge(logged, kept, key=_seq_of):
+        if len(e) > 2:
+            last = e[1]
+            yield e
+            continue
+        q, raw = e
+        if q == last:
+            continue
+        last = q
+        if (entry := _raw_entry(raw, site, q)) is not None:
+            yield entry
+
+
+def _seq_of(item: Sequence[Any]) -> int:
+    """An entry's seq, or a quarantined (seq, raw) pair's."""
+    return item[1] if len(item) > 2 else item[0]
 
 
 def _raw_entry(raw: str, site: str, seq: int) -> Entry | None:

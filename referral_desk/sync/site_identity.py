@@ -37,6 +37,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from referral_desk.files import NotRegularFile, read_regular
+from referral_desk.store.changelog_rows import insert_entries, take_above
 from referral_desk.store.changelog_sites import hold_below, hold_runs
 from referral_desk.store.models import AuditEntry, LocalSetting, SiteState, put_local_setting
 from referral_desk.store.sync_models import SyncKnowledge
@@ -205,21 +206,11 @@ def take_new_site_id(session: Session, reason: str, now: datetime) -> str:
     state = _state(session)
     old, new = state.site_id, str(uuid.uuid4())
     cut = _exported_prefix(session, old)
-    rows = raw_rows(
-        session,
-        "SELECT seq, table_name FROM change_entry WHERE site_id = ? AND seq > ? ORDER BY seq",
-        (old, cut),
-    )
-    conn = session.connection()
-    drop = [(old, seq) for seq, table in rows if table == RUN_TABLE]
-    keep = [seq for seq, table in rows if table != RUN_TABLE]
-    if drop:
-        conn.exec_driver_sql("DELETE FROM change_entry WHERE site_id = ? AND seq = ?", drop)
+    # Signature runs are dropped (they name the old id); the rest move, in order.
+    moved = [e for e in take_above(session, old, cut) if e[2] != RUN_TABLE]
+    keep = [(new, i, *e[2:]) for i, e in enumerate(moved, start=1)]
     if keep:
-        conn.exec_driver_sql(
-            "UPDATE change_entry SET site_id = ?, seq = ? WHERE site_id = ? AND seq = ?",
-            [(new, i, old, seq) for i, seq in enumerate(keep, start=1)],
-        )
+        insert_entries(session, keep)
     # The old id keeps what the store holds; the moved entries are held under the new id.
     hold_below(session, old, cut)
     if keep:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from changelog_edit import set_logged_value
 from sqlalchemy import DateTime
 from unlocking import connect as connect_db
 
@@ -107,9 +108,7 @@ def test_an_older_versions_timestamp_text_is_stored_and_relayed_canonical(
     ]:
         if value != "null":
             old = json.dumps(datetime.fromisoformat(json.loads(value)).isoformat())
-            conn.execute(
-                "UPDATE change_entry SET value = ? WHERE site_id = ? AND seq = ?", (old, site, seq)
-            )
+            set_logged_value(conn, site, seq, old)
     conn.commit()
     conn.close()
     assert any("T" in e[3] for e in _log_texts(a.db.path).values())

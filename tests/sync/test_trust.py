@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from changelog_edit import set_logged_value
 from unlocking import connect
 
 from referral_desk.domain.errors import NotPermitted
@@ -129,15 +130,12 @@ def test_an_altered_grant_does_not_verify(make_site, store, passphrase):
     RoleService(manager.db).grant(keeper_id, "directory_keeper")
     # The grant is altered on its way (manager instead of keeper), signature kept.
     conn = connect(manager.db.path)
-    value = conn.execute(
-        "SELECT value FROM change_entry WHERE table_name = ?", (GRANT_TABLE,)
-    ).fetchone()[0]
+    site, seq, value = conn.execute(
+        "SELECT site_id, seq, value FROM change_entry WHERE table_name = ?", (GRANT_TABLE,)
+    ).fetchone()
     grant = json.loads(value)
     grant["role"] = "manager"
-    conn.execute(
-        "UPDATE change_entry SET value = ? WHERE table_name = ?",
-        (json.dumps(grant), GRANT_TABLE),
-    )
+    set_logged_value(conn, site, seq, json.dumps(grant))
     conn.commit()
     conn.close()
     manager.sync.sync_now(store, passphrase)

@@ -1,0 +1,510 @@
+"""The change log as it is stored: one row per record write (docs/change-log.md, step 2).
+
+Sync's unit is still the **field entry** `(site, seq, table, record, field, value, hlc,
+tombstone)`: bundles carry entries, signatures digest them, the merge compares them. What changed
+is how they are kept. A record write made of consecutive entries — one site, one table, one
+record, seqs and clock stamps each one more than the last — is one `change_write` row:
+
+- `site`: the site's small integer in `sync_site` (never a 36-character uuid per entry);
+- `seq`, `hlc`: the first entry's; entry k of the row has `seq + k` and `hlc + k`;
+- `shape`: the write's table and field list, interned in `sync_shape` (a new person always
+  writes the same fields, so a handful of shapes cover nearly every row);
+- `record`: the record id as 16 bytes when it is a canonical uuid (text otherwise);
+- `tomb`: bit k set when entry k is a tombstone;
+- `vals`: the entries' value texts, as a JSON array of strings.
+
+Local writes are made to fit (capture stamps the fields of one record write with consecutive
+clock values); entries received from elsewhere or migrated from the old per-field table are
+grouped whenever they fit and otherwise kept one row per entry, so any entry can be stored and
+every entry reads back exactly as it was written — the digests of signed directory changes
+depend on that. `change_entry` is a read-only view giving the old per-field rows, for reports
+and tests; the code paths that matter for speed read the rows here.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from referral_desk.store.models import Base
+
+# (site, seq, table, record, field, value text, hlc, tombstone 0/1): as bundles carry it.
+Entry = tuple[str, int, str, str, str, str, int, int]
+
+MAX_WIDTH = 60  # entries per row: the tombstone bits must fit a signed 64-bit integer
+_COLS = "site, seq, shape, record, hlc, tomb, vals"
+_INSERT = f"INSERT OR IGNORE INTO change_write ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_CHUNK = 500  # ids per IN (...) list
+
+
+class SyncShape(Base):
+    """A write's table and the fields it wrote, in seq order (a JSON array of names)."""
+
+    __tablename__ = "sync_shape"
+    __table_args__ = (UniqueConstraint("table_name", "fields"),)
+
+    ord: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[str] = mapped_column(Text)
+    width: Mapped[int] = mapped_column(Integer)
+
+
+class ChangeWrite(Base):
+    """One record write: consecutive field entries of one site (see the module docstring)."""
+
+    __tablename__ = "change_write"
+    __table_args__ = (
+        Index("ix_change_write_record", "record", "shape"),
+        {"sqlite_with_rowid": False},
+    )
+
+    site: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shape: Mapped[int] = mapped_column(Integer)
+    record: Mapped[bytes] = mapped_column(LargeBinary)
+    hlc: Mapped[int] = mapped_column(Integer)
+    tomb: Mapped[int] = mapped_column(Integer, default=0)
+    vals: Mapped[str] = mapped_column(Text)
+
+
+def _uuid_text(col: str) -> str:
+    h = f"hex({col})"
+    parts = (
+        f"substr({h}, 1, 8)",
+        f"substr({h}, 9, 4)",
+        f"substr({h}, 13, 4)",
+        f"substr({h}, 17, 4)",
+        f"substr({h}, 21, 12)",
+    )
+    joined = " || '-' || ".join(parts)
+    return f"lower({joined})"
+
+
+# The old per-field rows, read-only (migration 0014 creates it from this text).
+VIEW_SQL = (
+    "CREATE VIEW change_entry AS SELECT s.site_id AS site_id, w.seq + j.key AS seq, "
+    "h.table_name AS table_name, CASE WHEN typeof(w.record) = 'blob' THEN "
+    f"{_uuid_text('w.record')} ELSE w.record END AS record_id, j.value AS field, "
+    "json_extract(w.vals, '$[' || j.key || ']') AS value, w.hlc + j.key AS hlc, "
+    "(w.tomb >> j.key) & 1 AS tombstone "
+    "FROM change_write AS w JOIN sync_shape AS h ON h.ord = w.shape "
+    "JOIN sync_site AS s ON s.ord = w.site, json_each(h.fields) AS j"
+)
+
+
+def record_key(record: str) -> bytes | str:
+    """How a record id is stored: 16 bytes for a canonical (lower-case) uuid, else the text."""
+    if len(record) == 36:
+        try:
+            u = uuid.UUID(record)
+        except ValueError:
+            return record
+        if str(u) == record:
+            return u.bytes
+    return record
+
+
+def record_text(key: bytes | str) -> str:
+    return str(uuid.UUID(bytes=key)) if type(key) is bytes else key  # type: ignore[arg-type]
+
+
+def _conn(target: Session | Any) -> Any:
+    return target.connection() if isinstance(target, Session) else target
+
+
+class LogNames:
+    """The interned sites and shapes, read once for one operation and added to as needed.
+
+    Never kept across transactions: an ord created in a transaction that is rolled back could
+    otherwise be handed out again for another name."""
+
+    def __init__(self, target: Session | Any) -> None:
+        self.conn = _conn(target)
+        self.sites: dict[str, int] = {}
+        self.site_ids: dict[int, str] = {}
+        self.shapes: dict[tuple[str, tuple[str, ...]], int] = {}
+        self.shape_of: dict[int, tuple[str, tuple[str, ...]]] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        """Read every site and shape again (another writer in this transaction, such as
+        `changelog.log_tombstones`, may have added some)."""
+        for o, s in self.conn.exec_driver_sql("SELECT ord, site_id FROM sync_site"):
+            self.sites[s] = o
+            self.site_ids[o] = s
+        for o, t, f in self.conn.exec_driver_sql("SELECT ord, table_name, fields FROM sync_shape"):
+            key = (t, tuple(json.loads(f)))
+            self.shapes[key] = o
+            self.shape_of[o] = key
+
+    def site_of(self, ord_: int) -> str:
+        if ord_ not in self.site_ids:
+            self.reload()
+        return self.site_ids[ord_]
+
+    def known_site(self, site_id: str) -> int | None:
+        """The site's ord, or None when no entry of it was ever stored (never creates one)."""
+        if site_id not in self.sites:
+            self.reload()
+        return self.sites.get(site_id)
+
+    def fields_of(self, ord_: int) -> tuple[str, tuple[str, ...]]:
+        if ord_ not in self.shape_of:
+            self.reload()
+        return self.shape_of[ord_]
+
+    def site(self, site_id: str) -> int:
+        found = self.sites.get(site_id)
+        if found is None:
+            self.conn.exec_driver_sql(
+                "INSERT INTO sync_site (site_id, top) VALUES (?, 0) ON CONFLICT DO NOTHING",
+                (site_id,),
+            )
+            found = self.conn.exec_driver_sql(
+                "SELECT ord FROM sync_site WHERE site_id = ?", (site_id,)
+            ).scalar_one()
+            self.sites[site_id] = found
+            self.site_ids[found] = site_id
+        return found
+
+    def shape(self, table: str, fields: tuple[str, ...]) -> int:
+        key = (table, fields)
+        found = self.shapes.get(key)
+        if found is None:
+            text = json.dumps(list(fields), ensure_ascii=False, separators=(",", ":"))
+            self.conn.exec_driver_sql(
+                "INSERT INTO sync_shape (table_name, fields, width) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (table, text, len(fields)),
+            )
+            found = self.conn.exec_driver_sql(
+                "SELECT ord FROM sync_shape WHERE table_name = ? AND fields = ?", (table, text)
+            ).scalar_one()
+            self.shapes[key] = found
+            self.shape_of[found] = key
+        return found
+
+    def tables(self, names: Iterable[str]) -> list[int]:
+        """Ords of every shape of these tables (read afresh: shapes are few)."""
+        wanted = sorted(set(names))
+        marks = ",".join("?" * len(wanted))
+        found = self.conn.exec_driver_sql(
+            f"SELECT ord, table_name, fields FROM sync_shape WHERE table_name IN ({marks})",
+            tuple(wanted),
+        ).all()
+        for o, t, f in found:
+            if o not in self.shape_of:
+                key = (t, tuple(json.loads(f)))
+                self.shapes[key] = o
+                self.shape_of[o] = key
+        return [r[0] for r in found]
+
+
+def _fits(group: list[Any], e: Sequence[Any]) -> bool:
+    first, last = group[0], group[-1]
+    return (
+        len(group) < MAX_WIDTH
+        and e[0] == first[0]
+        and e[1] == last[1] + 1
+        and e[6] == last[6] + 1
+        and e[2] == first[2]
+        and e[3] == first[3]
+        and all(g[4] != e[4] for g in group)
+    )
+
+
+def _groups(entries: Iterable[Sequence[Any]]) -> Iterator[list[Sequence[Any]]]:
+    group: list[Sequence[Any]] = []
+    for e in entries:
+        if group and _fits(group, e):
+            group.append(e)
+            continue
+        if group:
+            yield group
+        group = [e]
+    if group:
+        yield group
+
+
+def _vals(values: Iterable[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+
+
+def pack(entries: Iterable[Sequence[Any]], names: LogNames) -> list[tuple[Any, ...]]:
+    """`change_write` rows for entries (in the order given; consecutive ones are grouped)."""
+    rows = []
+    for group in _groups(entries):
+        first = group[0]
+        tomb = 0
+        for k, e in enumerate(group):
+            if e[7]:
+                tomb |= 1 << k
+        rows.append(
+            (
+                names.site(first[0]),
+                first[1],
+                names.shape(first[2], tuple(e[4] for e in group)),
+                record_key(first[3]),
+                first[6],
+                tomb,
+                _vals(e[5] for e in group),
+            )
+        )
+    return rows
+
+
+def insert_entries(
+    target: Session | Any, entries: Iterable[Sequence[Any]], names: LogNames | None = None
+) -> None:
+    """Store field entries (an entry whose (site, seq) row exists already is ignored)."""
+    names = names or LogNames(target)
+    rows = pack(sorted(entries, key=lambda e: (e[0], e[1])), names)
+    if rows:
+        names.conn.exec_driver_sql(_INSERT, rows)
+
+
+def expand(row: Sequence[Any], names: LogNames) -> list[Entry]:
+    """The entries of one row read as `(site, seq, shape, record, hlc, tomb, vals)`."""
+    site_ord, seq, shape, record, hlc, tomb, vals = row
+    site = names.site_of(site_ord)
+    table, fields = names.fields_of(shape)
+    rid = record_text(record)
+    values = json.loads(vals)
+    return [
+        (site, seq + k, table, rid, f, values[k], hlc + k, (tomb >> k) & 1)
+        for k, f in enumerate(fields)
+    ]
+
+
+def entries_of_records(
+    target: Session | Any,
+    table: str,
+    record_ids: Iterable[str],
+    fields: Iterable[str] | None = None,
+    names: LogNames | None = None,
+) -> list[Entry]:
+    """Every entry held for these records of `table` (optionally only some fields)."""
+    names = names or LogNames(target)
+    shapes = names.tables([table])
+    wanted = None if fields is None else set(fields)
+    out: list[Entry] = []
+    ids = sorted(set(record_ids))
+    if not shapes or not ids:
+        return out
+    shape_marks = ",".join("?" * len(shapes))
+    for start in range(0, len(ids), _CHUNK):
+        keys = [record_key(r) for r in ids[start : start + _CHUNK]]
+        marks = ",".join("?" * len(keys))
+        for row in names.conn.exec_driver_sql(
+            f"SELECT {_COLS} FROM change_write WHERE record IN ({marks}) "
+            f"AND shape IN ({shape_marks})",
+            (*keys, *shapes),
+        ):
+            for e in expand(row, names):
+                if wanted is None or e[4] in wanted:
+                    out.append(e)
+    return out
+
+
+def _first_seq(conn: Any, site: int, lo: int) -> int:
+    """Where rows that may hold seq `lo` of a site start (a row can begin below it)."""
+    start = conn.exec_driver_sql(
+        "SELECT MAX(seq) FROM change_write WHERE site = ? AND seq <= ?", (site, lo)
+    ).scalar()
+    return lo if start is None else start
+
+
+def site_rows(
+    target: Session | Any, names: LogNames, site: str, lo: int = 1, hi: int | None = None
+) -> Iterator[list[Entry]]:
+    """Entries of `site` with seq in [lo, hi], in seq order, a stored row at a time (clipped
+    to the range). Reads with its own cursor, in batches."""
+    ord_ = names.known_site(site)
+    if ord_ is None:
+        return
+    conn = names.conn
+    top = (1 << 62) if hi is None else hi
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(
+            f"SELECT {_COLS} FROM change_write WHERE site = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+            (ord_, _first_seq(conn, ord_, lo), top),
+        )
+        while rows := cursor.fetchmany(2000):
+            for row in rows:
+                entries = expand(row, names)
+                if entries[0][1] < lo or entries[-1][1] > top:
+                    entries = [e for e in entries if lo <= e[1] <= top]
+                if entries:
+                    yield entries
+    finally:
+        cursor.close()
+
+
+def has_entry(target: Session | Any, site: str, seq: int) -> bool:
+    conn = _conn(target)
+    row = conn.exec_driver_sql(
+        "SELECT w.seq + h.width - 1 FROM change_write AS w JOIN sync_shape AS h ON h.ord = "
+        "w.shape WHERE w.site = (SELECT ord FROM sync_site WHERE site_id = ?) AND w.seq <= ? "
+        "ORDER BY w.seq DESC LIMIT 1",
+        (site, seq),
+    ).first()
+    return row is not None and row[0] >= seq
+
+
+def take_above(target: Session | Any, site: str, cut: int) -> list[Entry]:
+    """Remove and return every entry of `site` with seq above `cut` (a row that spans the cut
+    keeps its part at or below it)."""
+    names = LogNames(target)
+    taken = [e for row in site_rows(target, names, site, cut + 1) for e in row]
+    ord_ = names.known_site(site)
+    if ord_ is None:
+        return taken
+    start = _first_seq(names.conn, ord_, cut + 1)
+    spanning = []
+    if start <= cut:
+        row = names.conn.exec_driver_sql(
+            f"SELECT {_COLS} FROM change_write WHERE site = ? AND seq = ?", (ord_, start)
+        ).first()
+        spanning = [e for e in expand(row, names) if e[1] <= cut] if row is not None else []
+    names.conn.exec_driver_sql(
+        "DELETE FROM change_write WHERE site = ? AND seq >= ?", (ord_, min(start, cut + 1))
+    )
+    if spanning:
+        insert_entries(names.conn, spanning, names)
+    return taken
+
+
+def rewrite_values(
+    target: Session | Any, table: str, record_ids: Iterable[str], new_values: dict[str, str]
+) -> int:
+    """Set the value text of the named fields in every entry of these records (erasure).
+    Returns the number of entry values changed."""
+    names = LogNames(target)
+    shapes = names.tables([table])
+    ids = sorted(set(record_ids))
+    if not shapes or not ids:
+        return 0
+    changed = 0
+    shape_marks = ",".join("?" * len(shapes))
+    for start in range(0, len(ids), _CHUNK):
+        keys = [record_key(r) for r in ids[start : start + _CHUNK]]
+        marks = ",".join("?" * len(keys))
+        updates = []
+        for site, seq, shape, vals in names.conn.exec_driver_sql(
+            f"SELECT site, seq, shape, vals FROM change_write WHERE record IN ({marks}) "
+            f"AND shape IN ({shape_marks})",
+            (*keys, *shapes),
+        ).all():
+            fields = names.fields_of(shape)[1]
+            values = json.loads(vals)
+            n = 0
+            for k, f in enumerate(fields):
+                if f in new_values and values[k] != new_values[f]:
+                    values[k] = new_values[f]
+                    n += 1
+            if n:
+                changed += n
+                updates.append((_vals(values), site, seq))
+        if updates:
+            names.conn.exec_driver_sql(
+                "UPDATE change_write SET vals = ? WHERE site = ? AND seq = ?", updates
+            )
+    return changed
+
+
+def set_value(target: Session | Any, site: str, seq: int, value: str) -> bool:
+    """Replace one entry's value text (repairs of stored text; tests of tampering)."""
+    names = LogNames(target)
+    ord_ = names.known_site(site)
+    if ord_ is None:
+        return False
+    start = _first_seq(names.conn, ord_, seq)
+    row = names.conn.exec_driver_sql(
+        "SELECT shape, vals FROM change_write WHERE site = ? AND seq = ?", (ord_, start)
+    ).first()
+    if row is None or seq - start >= len(names.fields_of(row[0])[1]):
+        return False
+    values = json.loads(row[1])
+    values[seq - start] = value
+    names.conn.exec_driver_sql(
+        "UPDATE change_write SET vals = ? WHERE site = ? AND seq = ?", (_vals(values), ord_, start)
+    )
+    return True
+
+
+def tombstones_in(
+    target: Session | Any, site: str | None = None, lo: int = 1, hi: int | None = None
+) -> set[tuple[str, str]]:
+    """(table, record) of every record a held tombstone deletes (non-null `deleted_at`), of
+    one site's seqs in [lo, hi] or of every site."""
+    names = LogNames(target)
+    top = (1 << 62) if hi is None else hi
+    sql = f"SELECT {_COLS} FROM change_write WHERE tomb != 0"
+    params: tuple[Any, ...] = ()
+    if site is not None:
+        ord_ = names.known_site(site)
+        if ord_ is None:
+            return set()
+        sql += " AND site = ? AND seq BETWEEN ? AND ?"
+        params = (ord_, _first_seq(names.conn, ord_, lo), top)
+    out = set()
+    for row in names.conn.exec_driver_sql(sql, params).all():
+        for e in expand(row, names):
+            if e[7] and e[4] == "deleted_at" and e[5] != "null" and lo <= e[1] <= top:
+                out.add((e[2], e[3]))
+    return out
+
+
+def sites_with_entries(target: Session | Any) -> set[str]:
+    conn = _conn(target)
+    return {
+        r[0]
+        for r in conn.exec_driver_sql(
+            "SELECT site_id FROM sync_site WHERE ord IN (SELECT DISTINCT site FROM change_write)"
+        )
+    }
+
+
+def count_in(target: Session | Any, site: str | None, lo: int = 1, hi: int | None = None) -> int:
+    """Entries held of one site within [lo, hi], or of every site (`site` None)."""
+    conn = _conn(target)
+    top = (1 << 62) if hi is None else hi
+    span = "MIN(w.seq + h.width - 1, ?) - MAX(w.seq, ?) + 1"
+    sql = (
+        f"SELECT COALESCE(SUM({span}), 0) FROM change_write AS w "
+        "JOIN sync_shape AS h ON h.ord = w.shape WHERE w.seq + h.width - 1 >= ? AND w.seq <= ?"
+    )
+    params: tuple[Any, ...] = (top, lo, lo, top)
+    if site is not None:
+        sql += " AND w.site = (SELECT ord FROM sync_site WHERE site_id = ?)"
+        params += (site,)
+    return int(conn.exec_driver_sql(sql, params).scalar() or 0)
+
+
+__all__ = [
+    "VIEW_SQL",
+    "ChangeWrite",
+    "Entry",
+    "LogNames",
+    "SyncShape",
+    "count_in",
+    "entries_of_records",
+    "expand",
+    "has_entry",
+    "insert_entries",
+    "pack",
+    "record_key",
+    "record_text",
+    "rewrite_values",
+    "set_value",
+    "site_rows",
+    "sites_with_entries",
+    "take_above",
+    "tombstones_in",
+]
