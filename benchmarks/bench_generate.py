@@ -94,15 +94,17 @@ def main() -> int:
 
 
 def log_figures(folder: Path) -> str:
-    """Rows of the change log and the bytes of their values (the log's floor: the values)."""
+    """Entries of the change log, the rows that hold them (one per record write) and the
+    bytes of values the log keeps itself (most are read from the records' rows)."""
     conn = bench_connect(folder / DB_FILENAME)
     try:
-        rows, values = conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(LENGTH(value)), 0) FROM change_entry"
+        rows, entries, values = conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(h.width), 0), COALESCE(SUM(LENGTH(w.vals)), 0) "
+            "FROM change_write AS w JOIN sync_shape AS h ON h.ord = w.shape"
         ).fetchone()
     finally:
         conn.close()
-    return f"{rows} entries, {values / 1e6:.0f} MB of values"
+    return f"{entries} entries in {rows} rows, {values / 1e6:.1f} MB of values kept in the log"
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ from __future__ import annotations
 import sqlite3
 
 _SET = (
-    "UPDATE change_write SET vals = json_set(vals, '$[' || (? - seq) || ']', ?) "
+    "UPDATE change_write SET vals = json_set(coalesce(vals, (SELECT '[' || "
+    "substr(replace(hex(zeroblob(width)), '00', ',null'), 2) || ']' FROM sync_shape "
+    "WHERE ord = shape)), '$[' || (? - seq) || ']', ?) "
     "WHERE site = (SELECT ord FROM sync_site WHERE site_id = ?) AND seq <= ? "
     "AND seq + (SELECT width FROM sync_shape WHERE ord = shape) > ?"
 )

@@ -103,7 +103,7 @@ def upgrade() -> None:
         sa.Column("record", sa.LargeBinary(), nullable=False),
         sa.Column("hlc", sa.Integer(), nullable=False),
         sa.Column("tomb", sa.Integer(), nullable=False),
-        sa.Column("vals", sa.Text(), nullable=False),
+        sa.Column("vals", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("site", "seq", name=op.f("pk_change_write")),
         sqlite_with_rowid=False,
     )
@@ -180,8 +180,56 @@ def upgrade() -> None:
     conn.exec_driver_sql(VIEW)
 
 
+def _encode(declared: str, stored: Any) -> str:
+    """A stored column value as the change log's JSON text (what `encode_value` gives for the
+    value the ORM reads back), by the column's declared type."""
+    kind = declared.upper()
+    if stored is None:
+        value: Any = None
+    elif kind == "BOOLEAN":
+        value = bool(stored)
+    elif kind == "JSON":
+        value = json.loads(stored)
+    elif kind == "FLOAT":
+        value = float(stored)
+    else:  # text, integers, and DATE / DATETIME kept in their canonical text
+        value = stored
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _fill_values(conn: sa.Connection) -> None:
+    """Write into the rows every value the log reads from the records (a downgrade returns to
+    a log that keeps each value itself)."""
+    rows = conn.exec_driver_sql(
+        "SELECT w.site, w.seq, h.table_name, h.fields, w.record, w.vals FROM change_write AS w "
+        "JOIN sync_shape AS h ON h.ord = w.shape WHERE w.vals IS NULL OR w.vals LIKE '%null%'"
+    ).all()
+    declared: dict[str, dict[str, str]] = {}
+    for site, seq, table, fields_text, record, vals in rows:
+        fields = json.loads(fields_text)
+        values = json.loads(vals) if vals is not None else [None] * len(fields)
+        if all(v is not None for v in values):
+            continue
+        if table not in declared:
+            info = conn.exec_driver_sql(f'PRAGMA table_info("{table}")').all()
+            declared[table] = {r[1]: r[2] for r in info}
+        rid = str(uuid.UUID(bytes=record)) if isinstance(record, bytes) else record
+        cols = ", ".join(f'"{f}"' for f in fields)
+        found = conn.exec_driver_sql(f'SELECT {cols} FROM "{table}" WHERE id = ?', (rid,)).first()
+        if found is None:
+            raise RuntimeError(f"a change-log value of {table} has no row to read from")
+        for k, f in enumerate(fields):
+            if values[k] is None:
+                values[k] = _encode(declared[table][f], found[k])
+        conn.exec_driver_sql(
+            "UPDATE change_write SET vals = ? WHERE site = ? AND seq = ?",
+            (json.dumps(values, ensure_ascii=False, separators=(",", ":")), site, seq),
+        )
+
+
 def downgrade() -> None:
     conn = op.get_bind()
+    _fill_values(conn)
     conn.exec_driver_sql("DROP VIEW change_entry")
     conn.exec_driver_sql("ALTER TABLE change_write RENAME TO change_write_old")
     op.create_table(

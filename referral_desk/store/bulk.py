@@ -3,9 +3,9 @@
 The ORM's unit of work costs tens of microseconds per object and the `before_flush` change-log
 listener adds one ORM object per field, which is far too slow for 20 000 services or 50 000
 referrals. `BulkLoader` writes the same rows with Core `executemany`, and writes the same
-change entries the listener would (one per logged column, `changelog.logged_columns`,
-values encoded like `changelog.encode_value`, one `change_write` row per record), so
-bulk-loaded data syncs like any other.
+change entries the listener would (one per logged column, `changelog.logged_columns`, as one
+`change_write` row per record whose values are read from the row, `store.changelog_values`),
+so bulk-loaded data syncs like any other.
 
 Differences from the ORM path, on purpose:
 
@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from itertools import chain
-from operator import itemgetter
 from types import TracebackType
 from typing import Any
 
@@ -42,8 +41,6 @@ from sqlalchemy.orm import Session
 from referral_desk.domain.hlc import HybridClock
 from referral_desk.store import changelog, fts
 from referral_desk.store.bulk_encoding import (
-    caching_encoder,
-    encode_column,
     fast_encode,
     fast_processor,
     new_ids,
@@ -101,10 +98,7 @@ class _Plan:
     # (position, bind processor) of columns whose values the driver cannot take as they are
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]
     logged_fields: tuple[str, ...]  # changelog order
-    logged_getters: tuple[Callable[[list[Any]], Any], ...]  # pick each from a row
     columns_sql: str  # "INSERT INTO t (c1, c2, …) VALUES "
-    stage: str  # temporary tables the change entries are staged in (see _insert_chunk)
-    unpivot_sql: str
 
 
 def _plan_for(model: type[SyncedBase], conn: Connection) -> _Plan:
@@ -141,10 +135,7 @@ def _plan_for(model: type[SyncedBase], conn: Connection) -> _Plan:
         bookkeeping=tuple(bookkeeping),
         processors=tuple(processors),
         logged_fields=fields,
-        logged_getters=tuple(itemgetter(position[name]) for name in fields),
         columns_sql=f"INSERT INTO {quote(table)} ({columns}) VALUES ",
-        stage=f"bulk_stage_{table}",
-        unpivot_sql=_unpivot_sql(f"bulk_stage_{table}", len(fields)),
     )
 
 
@@ -155,20 +146,6 @@ def _multi_row(head: str, row: Callable[[int], str], rows: int) -> str:
 def _plain_row(width: int) -> Callable[[int], str]:
     marks = "(" + ", ".join("?" * width) + ")"
     return lambda _i: marks
-
-
-def _unpivot_sql(stage: str, width: int) -> str:
-    """Turn staged rows (one per record, one column per logged field) into change-log rows:
-    one `change_write` per record (`store.changelog_rows`), its values a JSON array.
-
-    Seq and HLC follow record order, then field order, exactly as one-by-one logging would.
-    """
-    values = ", ".join(f"s.v{k}" for k in range(width))
-    return (
-        "INSERT INTO change_write (site, seq, shape, record, hlc, tomb, vals)"
-        f" SELECT ?, ? + s.i * {width}, ?, s.record_id, ? + s.i * {width}, 0,"
-        f" json_array({values}) FROM temp.{stage} AS s ORDER BY s.i"
-    )
 
 
 class BulkLoader:
@@ -236,8 +213,6 @@ class BulkLoader:
         self._fields: dict[str, tuple[str, ...]] = {}
         self._fts_suspended = False
         self._finished = False
-        self._encode = caching_encoder()
-        self._staged: set[str] = set()
         self._names: LogNames | None = None  # interned sites and shapes, this load only
         # A large load touches every page of several indexes; SQLite's default 2 MB page cache
         # would re-read them from the OS again and again. Restored by finish() / on error.
@@ -319,10 +294,6 @@ class BulkLoader:
                 self._fts_touched.clear()
             fts.create_triggers(self._conn)
             self._fts_suspended = False
-        for table in sorted(self._staged):
-            plan = next(p for p in self._plans.values() if p.table == table)
-            self._conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{plan.stage}")
-        self._staged.clear()
         self._restore_cache_size()
         if self._session is not None:
             # The session may hold site_state from before the load; make it re-read.
@@ -388,10 +359,6 @@ class BulkLoader:
                 if values[i] is None:
                     values[i] = factory()
             params.append(values)
-        # Encode for the change log before the bind processors turn values into stored text.
-        encoded_logged = [
-            self._encode_column(list(map(get, params))) for get in plan.logged_getters
-        ]
 
         for i, processor in plan.processors:
             for values in params:
@@ -400,41 +367,26 @@ class BulkLoader:
                     values[i] = processor(value)
         flat = list(chain.from_iterable(params))
         self._execute_rows(plan.columns_sql, _plain_row(len(keys)), len(keys), flat, [])
-        self._log_chunk(plan, ids, encoded_logged)
+        self._log_chunk(plan, ids)
 
-    def _log_chunk(self, plan: _Plan, ids: list[str], encoded: list[list[str]]) -> None:
-        """Write the chunk's change entries: one per record and logged field.
-
-        Binding four values per entry from Python costs more than SQLite's insert itself, so
-        each record goes to a temporary table as one row (its id and encoded values) and one
-        INSERT … SELECT unfolds those rows into entries inside SQLite: about a third faster.
-        """
-        if plan.table not in self._staged:
-            width = len(plan.logged_fields)
-            values = ", ".join(f"v{k} TEXT" for k in range(width))
-            self._conn.exec_driver_sql(
-                f"CREATE TEMP TABLE IF NOT EXISTS {plan.stage}"
-                f" (i INTEGER PRIMARY KEY, record_id BLOB, {values})"
-            )
-            self._staged.add(plan.table)
+    def _log_chunk(self, plan: _Plan, ids: list[str]) -> None:
+        """Log the chunk: one `change_write` row per record, seqs and stamps following record
+        order then field order, exactly as one-by-one logging would. The values are read from
+        the rows just written (`store.changelog_values`), so none is encoded here."""
         names = self._names or LogNames(self._conn)
         self._names = names
-        width = len(plan.logged_fields) + 2
-        staged: list[Any] = [None] * (width * len(ids))
-        staged[0::width] = range(len(ids))
-        staged[1::width] = [record_key(r) for r in ids]
-        for k, column in enumerate(encoded):
-            staged[k + 2 :: width] = column
-        self._conn.exec_driver_sql(f"DELETE FROM temp.{plan.stage}")
-        head = f"INSERT INTO temp.{plan.stage} VALUES "
-        self._execute_rows(head, _plain_row(width), width, staged, [])
-        seq, hlc = self._take(len(ids) * len(plan.logged_fields))
+        width = len(plan.logged_fields)
+        seq, hlc = self._take(len(ids) * width)
+        site = names.site(self.site_id)
         shape = names.shape(plan.table, plan.logged_fields)
-        self._conn.exec_driver_sql(plan.unpivot_sql, (names.site(self.site_id), seq, shape, hlc))
-
-    def _encode_column(self, column: list[Any]) -> list[str]:
-        """Encode one column's values; a column of one plain type takes a C-level path."""
-        return encode_column(column, self._encode)
+        self._conn.exec_driver_sql(
+            "INSERT INTO change_write (site, seq, shape, record, hlc, tomb, vals) "
+            "VALUES (?, ?, ?, ?, ?, 0, NULL)",
+            [
+                (site, seq + i * width, shape, record_key(rid), hlc + i * width)
+                for i, rid in enumerate(ids)
+            ],
+        )
 
     def _execute_rows(
         self,

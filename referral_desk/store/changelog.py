@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from referral_desk.domain.hlc import HybridClock
 from referral_desk.store.changelog_rows import LogNames, insert_entries
 from referral_desk.store.changelog_sites import hold_runs
+from referral_desk.store.changelog_values import materialize
 from referral_desk.store.models import AuditEntry, SiteState, SyncedBase
 from referral_desk.store.timestamps import timestamp_text
 
@@ -105,6 +106,7 @@ def _before_flush(session: Session, _ctx: Any, _instances: Iterable[Any] | None)
     ctx: WriteContext = session.info.get("write_context") or WriteContext()
     now = utcnow()
     entries: list[tuple[Any, ...]] = []
+    changed: dict[str, dict[str, list[str]]] = {}
     for obj, is_new in touched:
         if is_new:
             if obj.id is None:
@@ -122,6 +124,9 @@ def _before_flush(session: Session, _ctx: Any, _instances: Iterable[Any] | None)
         table = type(obj).__tablename__
         seq, hlc = seqr.take(len(fields))
         site = seqr.site_id
+        if not is_new:
+            changed.setdefault(table, {})[obj.id] = fields
+        # Values None: the row will hold them (`store.changelog_values`).
         entries.extend(
             (
                 site,
@@ -129,7 +134,7 @@ def _before_flush(session: Session, _ctx: Any, _instances: Iterable[Any] | None)
                 table,
                 obj.id,
                 name,
-                encode_value(getattr(obj, name)),
+                None,
                 hlc + k,
                 1 if tombstone and name == "deleted_at" else 0,
             )
@@ -147,8 +152,11 @@ def _before_flush(session: Session, _ctx: Any, _instances: Iterable[Any] | None)
                 reason=ctx.reason,
             )
         )
+    conn = session.connection()
+    for table, records in changed.items():  # older entries reading these values keep them
+        materialize(conn, table, records)
     if entries:
-        insert_entries(session, entries)
+        insert_entries(conn, entries)
     if seqr.state.next_seq > first:
         hold_runs(session, {seqr.site_id: [[first, seqr.state.next_seq - 1]]})
 

@@ -34,12 +34,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from referral_desk.store.models import Base
 
 # (site, seq, table, record, field, value text, hlc, tombstone 0/1): as bundles carry it.
-Entry = tuple[str, int, str, str, str, str, int, int]
+Entry = tuple[str, int, str, str, str, Any, int, int]  # value None: read it from the row
 
 MAX_WIDTH = 60  # entries per row: the tombstone bits must fit a signed 64-bit integer
 _COLS = "site, seq, shape, record, hlc, tomb, vals"
 _INSERT = f"INSERT OR IGNORE INTO change_write ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-_CHUNK = 500  # ids per IN (...) list
+CHUNK = 500  # ids per IN (...) list
 
 
 class SyncShape(Base):
@@ -69,7 +69,7 @@ class ChangeWrite(Base):
     record: Mapped[bytes] = mapped_column(LargeBinary)
     hlc: Mapped[int] = mapped_column(Integer)
     tomb: Mapped[int] = mapped_column(Integer, default=0)
-    vals: Mapped[str] = mapped_column(Text)
+    vals: Mapped[str | None] = mapped_column(Text)
 
 
 def _uuid_text(col: str) -> str:
@@ -113,7 +113,7 @@ def record_text(key: bytes | str) -> str:
     return str(uuid.UUID(bytes=key)) if type(key) is bytes else key  # type: ignore[arg-type]
 
 
-def _conn(target: Session | Any) -> Any:
+def connection_of(target: Session | Any) -> Any:
     return target.connection() if isinstance(target, Session) else target
 
 
@@ -124,7 +124,7 @@ class LogNames:
     otherwise be handed out again for another name."""
 
     def __init__(self, target: Session | Any) -> None:
-        self.conn = _conn(target)
+        self.conn = connection_of(target)
         self.sites: dict[str, int] = {}
         self.site_ids: dict[int, str] = {}
         self.shapes: dict[tuple[str, tuple[str, ...]], int] = {}
@@ -231,8 +231,13 @@ def _groups(entries: Iterable[Sequence[Any]]) -> Iterator[list[Sequence[Any]]]:
         yield group
 
 
-def _vals(values: Iterable[str]) -> str:
-    return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+def pack_values(values: Iterable[str | None]) -> str | None:
+    """A write's values as stored: a JSON array of value texts, null where the value is read
+    from the record's row (`store.changelog_values`); SQL NULL when every one is."""
+    vs = list(values)
+    if all(v is None for v in vs):
+        return None
+    return json.dumps(vs, ensure_ascii=False, separators=(",", ":"))
 
 
 def pack(entries: Iterable[Sequence[Any]], names: LogNames) -> list[tuple[Any, ...]]:
@@ -252,7 +257,7 @@ def pack(entries: Iterable[Sequence[Any]], names: LogNames) -> list[tuple[Any, .
                 record_key(first[3]),
                 first[6],
                 tomb,
-                _vals(e[5] for e in group),
+                pack_values(e[5] for e in group),
             )
         )
     return rows
@@ -274,7 +279,7 @@ def expand(row: Sequence[Any], names: LogNames) -> list[Entry]:
     site = names.site_of(site_ord)
     table, fields = names.fields_of(shape)
     rid = record_text(record)
-    values = json.loads(vals)
+    values = json.loads(vals) if vals is not None else [None] * len(fields)
     return [
         (site, seq + k, table, rid, f, values[k], hlc + k, (tomb >> k) & 1)
         for k, f in enumerate(fields)
@@ -297,8 +302,8 @@ def entries_of_records(
     if not shapes or not ids:
         return out
     shape_marks = ",".join("?" * len(shapes))
-    for start in range(0, len(ids), _CHUNK):
-        keys = [record_key(r) for r in ids[start : start + _CHUNK]]
+    for start in range(0, len(ids), CHUNK):
+        keys = [record_key(r) for r in ids[start : start + CHUNK]]
         marks = ",".join("?" * len(keys))
         for row in names.conn.exec_driver_sql(
             f"SELECT {_COLS} FROM change_write WHERE record IN ({marks}) "
@@ -347,7 +352,7 @@ def site_rows(
 
 
 def has_entry(target: Session | Any, site: str, seq: int) -> bool:
-    conn = _conn(target)
+    conn = connection_of(target)
     row = conn.exec_driver_sql(
         "SELECT w.seq + h.width - 1 FROM change_write AS w JOIN sync_shape AS h ON h.ord = "
         "w.shape WHERE w.site = (SELECT ord FROM sync_site WHERE site_id = ?) AND w.seq <= ? "
@@ -392,8 +397,8 @@ def rewrite_values(
         return 0
     changed = 0
     shape_marks = ",".join("?" * len(shapes))
-    for start in range(0, len(ids), _CHUNK):
-        keys = [record_key(r) for r in ids[start : start + _CHUNK]]
+    for start in range(0, len(ids), CHUNK):
+        keys = [record_key(r) for r in ids[start : start + CHUNK]]
         marks = ",".join("?" * len(keys))
         updates = []
         for site, seq, shape, vals in names.conn.exec_driver_sql(
@@ -402,7 +407,7 @@ def rewrite_values(
             (*keys, *shapes),
         ).all():
             fields = names.fields_of(shape)[1]
-            values = json.loads(vals)
+            values = json.loads(vals) if vals is not None else [None] * len(fields)
             n = 0
             for k, f in enumerate(fields):
                 if f in new_values and values[k] != new_values[f]:
@@ -410,7 +415,7 @@ def rewrite_values(
                     n += 1
             if n:
                 changed += n
-                updates.append((_vals(values), site, seq))
+                updates.append((pack_values(values), site, seq))
         if updates:
             names.conn.exec_driver_sql(
                 "UPDATE change_write SET vals = ? WHERE site = ? AND seq = ?", updates
@@ -430,10 +435,12 @@ def set_value(target: Session | Any, site: str, seq: int, value: str) -> bool:
     ).first()
     if row is None or seq - start >= len(names.fields_of(row[0])[1]):
         return False
-    values = json.loads(row[1])
+    width = len(names.fields_of(row[0])[1])
+    values = json.loads(row[1]) if row[1] is not None else [None] * width
     values[seq - start] = value
     names.conn.exec_driver_sql(
-        "UPDATE change_write SET vals = ? WHERE site = ? AND seq = ?", (_vals(values), ord_, start)
+        "UPDATE change_write SET vals = ? WHERE site = ? AND seq = ?",
+        (pack_values(values), ord_, start),
     )
     return True
 
@@ -462,7 +469,7 @@ def tombstones_in(
 
 
 def sites_with_entries(target: Session | Any) -> set[str]:
-    conn = _conn(target)
+    conn = connection_of(target)
     return {
         r[0]
         for r in conn.exec_driver_sql(
@@ -473,7 +480,7 @@ def sites_with_entries(target: Session | Any) -> set[str]:
 
 def count_in(target: Session | Any, site: str | None, lo: int = 1, hi: int | None = None) -> int:
     """Entries held of one site within [lo, hi], or of every site (`site` None)."""
-    conn = _conn(target)
+    conn = connection_of(target)
     top = (1 << 62) if hi is None else hi
     span = "MIN(w.seq + h.width - 1, ?) - MAX(w.seq, ?) + 1"
     sql = (

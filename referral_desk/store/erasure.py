@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_desk.store.changelog import log_tombstones
+from referral_desk.store.changelog_values import materialize
 from referral_desk.store.ownership import owner_links
 from referral_desk.store.sync_models import (
     SyncPending,
@@ -42,6 +43,9 @@ def erase_rows(session: Session, table: str, ids: Iterable[str], when: datetime)
     values: dict[str, Any] = {"deleted_at": when, "updated_at": when}
     values.update({f: blank_value(model, f) for f in model.__personal__})
     ordered = sorted(set(ids))
+    # Entries reading `deleted_at` from these rows keep the value they logged. Personal fields
+    # need no copy: an erased record's entries are blanked too (`scrub_erased_entries`).
+    materialize(session, table, {rid: ("deleted_at",) for rid in ordered})
     for i in range(0, len(ordered), CHUNK):
         session.execute(t.update().where(t.c.id.in_(ordered[i : i + CHUNK])).values(values))
 

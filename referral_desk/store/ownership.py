@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_desk.store.changelog_rows import entries_of_records
+from referral_desk.store.changelog_values import resolve
 from referral_desk.store.models import Base
 from referral_desk.store.sync_models import models_version, synced_models
 
@@ -103,9 +104,8 @@ def live_dependents(session: Session, table: str, ids: Iterable[str]) -> dict[st
 def tombstoned(session: Session, table: str, ids: Iterable[str]) -> set[str]:
     """Which of these records the change log holds a tombstone for (deleted rows, and records
     not written yet because they still wait for a parent)."""
-    return {
-        e[3] for e in entries_of_records(session, table, ids, ("deleted_at",)) if e[5] != "null"
-    }
+    found = resolve(session, entries_of_records(session, table, ids, ("deleted_at",)))
+    return {e[3] for e in found if e[5] != "null"}
 
 
 def owner_refs(session: Session, table: str, ids: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -115,8 +115,8 @@ def owner_refs(session: Session, table: str, ids: Iterable[str]) -> dict[str, di
     if not columns:
         return {}
     best: dict[tuple[str, str], tuple[tuple[int, str, int], str]] = {}
-    for site, seq, _t, rid, fname, value, hlc, _tomb in entries_of_records(
-        session, table, ids, columns
+    for site, seq, _t, rid, fname, value, hlc, _tomb in resolve(
+        session, entries_of_records(session, table, ids, columns)
     ):
         key = (hlc, site, seq)
         old = best.get((rid, fname))

@@ -41,6 +41,7 @@ from referral_desk.domain.roles import Grant, RoleBook
 from referral_desk.store.changelog import utcnow
 from referral_desk.store.changelog_rows import Entry, LogNames, insert_entries, site_rows
 from referral_desk.store.changelog_sites import hold_runs
+from referral_desk.store.changelog_values import resolve
 from referral_desk.store.models import (
     LocalSetting,
     Officer,
@@ -334,8 +335,8 @@ def _guarded_entries(session: Session, site: str, lo: int, hi: int) -> list[Entr
         if row[0][2] in GUARDED:
             out.extend(row)
             if len(out) >= RUN:
-                return out[:RUN]
-    return out
+                break
+    return resolve(session, out[:RUN])  # type: ignore[return-value]
 
 
 def check_run(site: str, run_id: str, value: object) -> tuple[str, list[tuple[int, str]]] | str:

@@ -53,8 +53,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referral_desk.domain.hlc import COUNTER_BITS
+from referral_desk.store.changelog import encode_value
 from referral_desk.store.changelog_rows import LogNames, entries_of_records, insert_entries
 from referral_desk.store.changelog_sites import hold
+from referral_desk.store.changelog_values import materialize, resolve, table_texts
 from referral_desk.store.engine import driver  # the local database's DB-API module
 from referral_desk.store.models import Base
 from referral_desk.store.sync_models import SyncConflict, SyncPending, scrub_erased_entries
@@ -154,11 +156,7 @@ class Merger(Conflicts, Consequences):
                 self._merge_chunk(table, list(chunk), incoming.get(table, {}))
             self._cascade(table)
         if entries:  # after the rows (old entries were read first), before the history reads
-            insert_entries(
-                self.conn,
-                [(e[0], e[1], e[2], e[3], e[4], e[5], e[6], int(e[7])) for e in entries],
-                self.names,
-            )
+            insert_entries(self.conn, self._logged(entries), self.names)
             hold(self.s, ((e[0], e[1]) for e in entries))
         self._cascade_waiting()
         self._log_erased(newest)
@@ -179,14 +177,45 @@ class Merger(Conflicts, Consequences):
             self._insert(Base.metadata.tables["audit_entry"], self._audit)
         return self.stats
 
+    def _logged(self, entries: Sequence[ValidEntry]) -> list[tuple[Any, ...]]:
+        """The incoming entries as the log keeps them: a value the record's row now holds,
+        exactly, is read from there (`store.changelog_values`)."""
+        wants: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for e in entries:
+            if e[2] in self._exists:
+                wants[e[2]][e[3]].add(e[4])
+        texts = table_texts(self.conn, wants)
+        return [
+            (
+                e[0],
+                e[1],
+                e[2],
+                e[3],
+                e[4],
+                None if texts.get((e[2], e[3], e[4])) == e[5] else e[5],
+                e[6],
+                int(e[7]),
+            )
+            for e in entries
+        ]
+
     # -- one batch of records of one table -----------------------------------------------
 
-    def _load_entries(self, table: str, ids: list[str]) -> dict[str, dict[str, list[Ent]]]:
-        """Entries already held for these records (the new ones are not inserted yet)."""
+    def _load_entries(
+        self, table: str, ids: list[str], current: dict[str, dict[str, Any]]
+    ) -> dict[str, dict[str, list[Ent]]]:
+        """Entries already held for these records (the new ones are not inserted yet), their
+        values read from `current` rows where the log keeps none (`store.changelog_values`)."""
         out: dict[str, dict[str, list[Ent]]] = defaultdict(lambda: defaultdict(list))
-        for site, seq, _t, rid, fname, value, hlc, _tomb in entries_of_records(
-            self.conn, table, ids, names=self.names
-        ):
+        held = entries_of_records(self.conn, table, ids, names=self.names)
+        unread = [
+            e for e in held if e[5] is None and (e[3] not in current or e[4] not in current[e[3]])
+        ]
+        if unread:
+            resolve(self.conn, unread)  # raises: a value with no row to read it from
+        for site, seq, _t, rid, fname, value, hlc, _tomb in held:
+            if value is None:
+                value = encode_value(current[rid][fname])
             out[rid][fname].append((fname, value, hlc, site, seq, False, MISSING))
         return out
 
@@ -214,16 +243,16 @@ class Merger(Conflicts, Consequences):
         specs = table_specs()[table]
         t = table_of(table)
         self._load_open_conflicts(table, ids)
-        entries = self._load_entries(table, ids)
+        current = {
+            r["id"]: dict(r) for r in self.s.execute(select(t).where(t.c.id.in_(ids))).mappings()
+        }
+        entries = self._load_entries(table, ids, current)
         for rid in ids:
             new = incoming.get(rid)
             if new:
                 held = entries[rid]
                 for fname, ents in new.items():
                     held[fname].extend(ents)
-        current = {
-            r["id"]: dict(r) for r in self.s.execute(select(t).where(t.c.id.in_(ids))).mappings()
-        }
         self._exists[table].update(current)
         planned: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {}
         for rid in ids:
@@ -278,6 +307,7 @@ class Merger(Conflicts, Consequences):
                 updates[tuple(sorted(params))].append(params)
         try:
             with self.s.begin_nested():
+                self._keep_logged_values(t.name, writes)
                 if inserts:
                     self._insert(t, inserts)
                 for cols, rows in updates.items():
@@ -291,6 +321,13 @@ class Merger(Conflicts, Consequences):
             text_ = str(getattr(err, "orig", err))
             return "duplicate key" if "UNIQUE" in text_ else "refused by the database"
         return None
+
+    def _keep_logged_values(self, table: str, writes: list[Write]) -> None:
+        """Before rows change: entries that read a changing value from its row keep it."""
+        changes = {w.rid: w.fields for w in writes if w.before is not None}
+        if changes:
+            before = {w.rid: w.before for w in writes if w.before is not None}
+            materialize(self.conn, table, changes, lambda rid, f: encode_value(before[rid][f]))
 
     def _insert(self, t: Table, rows: list[dict[str, Any]]) -> None:
         """Bulk insert straight through sqlite3 with SQLAlchemy's own type conversions: the

@@ -32,6 +32,7 @@ from referral_desk.store.changelog_rows import (
     tombstones_in,
 )
 from referral_desk.store.changelog_sites import held_tops
+from referral_desk.store.changelog_values import resolve
 from referral_desk.store.sync_models import scrub_erased_entries
 from referral_desk.sync.payload import Entry
 from referral_desk.sync.quarantine import table_specs
@@ -112,10 +113,10 @@ def entry_batches(
         for e in logged:
             batch.append(e)
             if len(batch) >= size:
-                yield batch
+                yield resolve(session, batch)
                 batch = []
     if batch:
-        yield batch
+        yield resolve(session, batch)
 
 
 def _with_quarantined(logged: Iterator[Any], kept: list[Any], site: str) -> Iterator[Any]:

@@ -8,6 +8,7 @@ import uuid
 from datetime import date, datetime
 
 import pytest
+from logged import logged
 from sqlalchemy import func, select, text
 
 from referral_desk.domain.errors import DatabaseError
@@ -86,18 +87,16 @@ def test_every_logged_field_of_every_row_is_in_the_change_log(search_db: Databas
             (ServiceCategory, cat_ids),
         ):
             table = model.__tablename__
-            entries = session.scalars(
-                select(ChangeEntry).where(
-                    ChangeEntry.table_name == table, ChangeEntry.record_id.in_(ids)
-                )
-            ).all()
-            logged = changelog.logged_columns(model)
+            entries = logged(
+                session, ChangeEntry.table_name == table, ChangeEntry.record_id.in_(ids)
+            )
+            fields = changelog.logged_columns(model)
             assert sorted((e.record_id, e.field) for e in entries) == sorted(
-                (rid, name) for rid in ids for name in logged
+                (rid, name) for rid in ids for name in fields
             )
             by_key = {(e.record_id, e.field): e for e in entries}
             for obj in session.scalars(select(model).where(model.id.in_(ids))):
-                for name in logged:
+                for name in fields:
                     entry = by_key[(obj.id, name)]
                     # The value logged is what the ORM reads back, encoded like the listener does.
                     assert entry.value == changelog.encode_value(getattr(obj, name)), name

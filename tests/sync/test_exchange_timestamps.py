@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from changelog_edit import set_logged_value
+from logged import logged
 from sqlalchemy import DateTime
 from unlocking import connect as connect_db
 
@@ -47,17 +48,17 @@ def _column_texts(path: Path) -> dict[tuple[str, str, str], str]:
     return out
 
 
-def _log_texts(path: Path) -> dict[tuple[str, int], tuple[str, str, str, str]]:
-    """(site, seq) -> (table, record, field, value) for every DateTime field's entry."""
+def _log_texts(db: Any) -> dict[tuple[str, int], tuple[str, str, str, str]]:
+    """(site, seq) -> (table, record, field, value) for every DateTime field's entry, its
+    value as it travels (read from the row where the log keeps none)."""
     fields = {(t, c) for t, cols in _datetime_columns().items() for c in cols}
-    conn = connect_db(path)
-    try:
-        rows = conn.execute(
-            "SELECT site_id, seq, table_name, record_id, field, value FROM change_entry"
-        ).fetchall()
-    finally:
-        conn.close()
-    return {(s, q): (t, r, f, v) for s, q, t, r, f, v in rows if (t, f) in fields}
+    with db.read() as session:
+        rows = logged(session)
+    return {
+        (e.site_id, e.seq): (e.table_name, e.record_id, e.field, e.value)
+        for e in rows
+        if (e.table_name, e.field) in fields
+    }
 
 
 def _make_work(site: Any, h: Any) -> None:
@@ -85,7 +86,7 @@ def test_a_record_synced_has_byte_identical_datetime_text_at_both_sites(
     assert at_a == at_b
     assert ("referral", next(k[1] for k in at_a if k[0] == "referral"), "appointment_at") in at_a
     assert "2026-03-10 14:00:00.000000" in at_a.values()
-    log_a, log_b = _log_texts(a.db.path), _log_texts(b.db.path)
+    log_a, log_b = _log_texts(a.db), _log_texts(b.db)
     assert log_a == log_b
     # ... and the change log holds each value as the very text of its column.
     for table, rid, field, value in log_a.values():
@@ -103,15 +104,13 @@ def test_an_older_versions_timestamp_text_is_stored_and_relayed_canonical(
     a, b, c = make_site("a"), make_site("b"), make_site("c")
     _make_work(a, h)
     conn = connect_db(a.db.path)  # what an older version wrote in its change log
-    for site, seq, _t, _r, _f, value in [
-        (k[0], k[1], *v) for k, v in _log_texts(a.db.path).items()
-    ]:
+    for site, seq, _t, _r, _f, value in [(k[0], k[1], *v) for k, v in _log_texts(a.db).items()]:
         if value != "null":
             old = json.dumps(datetime.fromisoformat(json.loads(value)).isoformat())
             set_logged_value(conn, site, seq, old)
     conn.commit()
     conn.close()
-    assert any("T" in e[3] for e in _log_texts(a.db.path).values())
+    assert any("T" in e[3] for e in _log_texts(a.db).values())
     bundle = tmp_path / "old.rdsync"
     a.sync.export_file(bundle, passphrase)
     b.sync.import_file(bundle, passphrase)
@@ -119,7 +118,7 @@ def test_an_older_versions_timestamp_text_is_stored_and_relayed_canonical(
     b.sync.export_file(relayed, passphrase)
     c.sync.import_file(relayed, passphrase)
     for site in (b, c):
-        texts = [e[3] for e in _log_texts(site.db.path).values() if e[3] != "null"]
+        texts = [e[3] for e in _log_texts(site.db).values() if e[3] != "null"]
         assert texts and all(len(json.loads(t)) == 26 and " " in t for t in texts)
     assert _column_texts(b.db.path) == _column_texts(c.db.path) == _column_texts(a.db.path)
 

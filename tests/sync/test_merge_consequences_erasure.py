@@ -66,7 +66,7 @@ def _tombstones(site: Any, table: str, rid: str) -> list[str]:
     """Sites that logged a tombstone for this record."""
     rows = connect_db(site.db.path).execute(
         "SELECT site_id FROM change_entry WHERE table_name = ? AND record_id = ? "
-        "AND field = 'deleted_at' AND value <> 'null' ORDER BY site_id",
+        "AND field = 'deleted_at' AND tombstone != 0 ORDER BY site_id",
         (table, rid),
     )
     return [r[0] for r in rows]

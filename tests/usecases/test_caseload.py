@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from logged import logged, logged_values
 from sqlalchemy import select
 
 from referral_desk.domain.errors import NotFound, ValidationError
@@ -98,17 +99,11 @@ def test_delete_person_blanks_personal_fields_and_logs_tombstone(app) -> None:
     with app.db.read() as s:
         row = s.get(Person, person.id)
         assert row.given_name == "" and row.crn is None and row.date_of_birth is None
-        tomb = s.scalars(
-            select(ChangeEntry).where(
-                ChangeEntry.record_id == person.id, ChangeEntry.field == "deleted_at"
-            )
-        ).all()
+        tomb = logged(s, ChangeEntry.record_id == person.id, ChangeEntry.field == "deleted_at")
         assert any(t.tombstone for t in tomb)
-        old_values = s.scalars(
-            select(ChangeEntry.value).where(
-                ChangeEntry.record_id == person.id, ChangeEntry.field == "crn"
-            )
-        ).all()
+        old_values = logged_values(
+            s, ChangeEntry.record_id == person.id, ChangeEntry.field == "crn"
+        )
         assert old_values and all("X123456" not in v for v in old_values)  # scrubbed too
 
 
@@ -120,11 +115,7 @@ def test_every_write_is_logged_in_the_same_transaction(app) -> None:
     assert "id" not in fields and "updated_at" not in fields
     app.people.update(person.id, area="West Yorkshire")
     with app.db.read() as s:
-        last = s.scalars(
-            select(ChangeEntry)
-            .where(ChangeEntry.record_id == person.id)
-            .order_by(ChangeEntry.seq.desc())
-        ).first()
+        last = max(logged(s, ChangeEntry.record_id == person.id), key=lambda e: e.seq)
         assert (last.field, last.value) == ("area", '"West Yorkshire"')
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from logged import logged_values
 from sqlalchemy import select
 from unlocking import connect as connect_db
 from unlocking import decrypted_bytes, keyed_engine, open_test_database
@@ -100,7 +101,7 @@ def test_deleting_a_person_erases_everything_that_belongs_to_them(app, service_i
         notes += [n.note for n in s.scalars(select(ReferralStatusChange))]
         assert all(SECRET not in n for n in notes)
         assert all(c.text == "" for c in s.scalars(select(CaseNote)))
-        values = s.scalars(select(ChangeEntry.value)).all()
+        values = logged_values(s)  # as they travel, read from the rows or kept in the log
         assert not [v for v in values if SECRET in v or NAME in v]
 
 
@@ -212,7 +213,7 @@ def test_records_older_versions_left_live_for_a_deleted_person_are_erased_once_o
             )
             mine = s.scalars(tombstone).all()
             assert len(mine) == 1 and mine[0].site_id == db.site_id  # it will travel
-            assert not [v for v in s.scalars(select(ChangeEntry.value)) if SECRET in v]
+            assert not [v for v in logged_values(s) if SECRET in v]
         entries = connect_db(db_path).execute("SELECT count(*) FROM change_entry").fetchone()
     finally:
         db.close()

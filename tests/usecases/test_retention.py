@@ -9,9 +9,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from logged import logged_values
 from role_helpers import join_another_team, leave_the_team, leave_the_team_at
 from sqlalchemy import select
-from unlocking import connect
 
 from referral_desk.app import run
 from referral_desk.domain.errors import NotPermitted, ValidationError
@@ -85,7 +85,7 @@ def test_apply_erases_what_the_dry_run_listed_as_tombstones(app, caseload) -> No
             select(ChangeEntry.record_id).where(ChangeEntry.tombstone.is_(True))
         ).all()
         assert {caseload["old"], caseload["edge"]} <= set(tombstones)
-        values = s.scalars(select(ChangeEntry.value)).all()
+        values = logged_values(s)
         assert not [v for v in values if "Oldest" in v or "Edge's debts" in v]
     assert app.retention.due() == []
     assert app.audit.verify().intact
@@ -101,12 +101,11 @@ def test_apply_refuses_when_the_list_changed_since_the_dry_run(app, caseload) ->
 def test_the_period_is_a_team_setting_that_travels(app) -> None:
     leave_the_team(app.db)
     app.retention.set_years(10)
-    conn = connect(app.db.path)
-    rows = conn.execute(
-        "SELECT value FROM change_entry WHERE table_name = 'team_setting' AND field = 'value'"
-    ).fetchall()
-    conn.close()
-    assert ("10",) in rows
+    with app.db.read() as s:
+        values = logged_values(
+            s, ChangeEntry.table_name == "team_setting", ChangeEntry.field == "value"
+        )
+    assert "10" in values
 
 
 def test_years_after_a_leap_day() -> None:
