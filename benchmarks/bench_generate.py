@@ -34,13 +34,14 @@ from common import (
 
 from referral_desk.demo import generate_demo
 from referral_desk.store.database import DB_FILENAME
+from referral_desk.store.keys import KEY_FILENAME
 from referral_desk.usecases.app_services import open_services
 
 BUDGET_S = 20.0
 BUDGET_MB = 400.0
 BUDGET_RSS_MB = 500.0
 # What a data folder may hold; anything else means it is not ours to delete.
-OURS = {DB_FILENAME, f"{DB_FILENAME}-wal", f"{DB_FILENAME}-shm", "backups"}
+OURS = {DB_FILENAME, f"{DB_FILENAME}-wal", f"{DB_FILENAME}-shm", KEY_FILENAME, "backups"}
 
 
 def recreate(folder: Path) -> None:

@@ -110,6 +110,20 @@ def generate_demo(
         gen = Generator(Dice(seed), today, officer.id, load_context(session, today))
         directory = gen.directory(services)
         caseload = gen.caseload(people, wanted_referrals, directory)
+        summary = DemoSummary(
+            officers=len(caseload.officers),
+            organisations=len(directory.organisations),
+            locations=len(directory.locations),
+            services=len(directory.services),
+            service_categories=len(directory.categories),
+            service_areas=len(directory.areas),
+            people=len(caseload.people),
+            needs=len(caseload.needs),
+            need_status_changes=len(caseload.need_changes),
+            referrals=len(caseload.referrals),
+            referral_status_changes=len(caseload.referral_changes),
+            follow_ups=len(caseload.follow_ups),
+        )
         with BulkLoader(session, reason="demo data") as loader:
             for model, rows in (
                 (Officer, caseload.officers),
@@ -127,20 +141,8 @@ def generate_demo(
             ):
                 if rows:
                     loader.add(model, rows)
-    return DemoSummary(
-        officers=len(caseload.officers),
-        organisations=len(directory.organisations),
-        locations=len(directory.locations),
-        services=len(directory.services),
-        service_categories=len(directory.categories),
-        service_areas=len(directory.areas),
-        people=len(caseload.people),
-        needs=len(caseload.needs),
-        need_status_changes=len(caseload.need_changes),
-        referrals=len(caseload.referrals),
-        referral_status_changes=len(caseload.referral_changes),
-        follow_ups=len(caseload.follow_ups),
-    )
+                    rows.clear()  # loaded: the memory goes back before the next table
+    return summary
 
 
 def load_context(session: Session, today: date) -> Context:

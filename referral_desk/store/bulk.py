@@ -63,7 +63,7 @@ _MAX_PARAMS = 999
 # Inserting these fires the full-text triggers (store.fts) once per row.
 _FTS_TABLES = frozenset({Service.__tablename__, ServiceCategory.__tablename__})
 _BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "site_id"})
-_BULK_CACHE_KB = 512 * 1024
+_BULK_CACHE_KB = 64 * 1024
 
 
 def _default_factory(column: Any) -> Callable[[], Any] | None:

@@ -24,7 +24,6 @@ and tests; the code paths that matter for speed read the rows here.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -98,19 +97,25 @@ VIEW_SQL = (
 
 
 def record_key(record: str) -> bytes | str:
-    """How a record id is stored: 16 bytes for a canonical (lower-case) uuid, else the text."""
-    if len(record) == 36:
-        try:
-            u = uuid.UUID(record)
-        except ValueError:
-            return record
-        if str(u) == record:
-            return u.bytes
+    """How a record id is stored: 16 bytes for a canonical (lower-case) uuid, else the text.
+    (Called for every record a bulk load writes: string slicing, not `uuid.UUID`.)"""
+    if len(record) == 36 and record[8] == record[13] == record[18] == record[23] == "-":
+        digits = record[:8] + record[9:13] + record[14:18] + record[19:23] + record[24:]
+        if digits == digits.lower():
+            try:
+                key = bytes.fromhex(digits)
+            except ValueError:
+                return record
+            if len(key) == 16:  # fromhex skips spaces: a short result was not 32 digits
+                return key
     return record
 
 
 def record_text(key: bytes | str) -> str:
-    return str(uuid.UUID(bytes=key)) if type(key) is bytes else key  # type: ignore[arg-type]
+    if type(key) is bytes:
+        h = key.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return key  # type: ignore[return-value]
 
 
 def connection_of(target: Session | Any) -> Any:
@@ -266,11 +271,44 @@ def pack(entries: Iterable[Sequence[Any]], names: LogNames) -> list[tuple[Any, .
 def insert_entries(
     target: Session | Any, entries: Iterable[Sequence[Any]], names: LogNames | None = None
 ) -> None:
-    """Store field entries (an entry whose (site, seq) row exists already is ignored)."""
+    """Store field entries; an entry whose (site, seq) the log holds already is left out (a
+    row must never hold an entry another row holds, whatever the grouping)."""
     names = names or LogNames(target)
-    rows = pack(sorted(entries, key=lambda e: (e[0], e[1])), names)
+    ordered = sorted(entries, key=lambda e: (e[0], e[1]))
+    fresh: list[Sequence[Any]] = []
+    start = 0
+    while start < len(ordered):
+        site = ordered[start][0]
+        end = start
+        while end < len(ordered) and ordered[end][0] == site:
+            end += 1
+        block = ordered[start:end]
+        held = _held_between(names, site, block[0][1], block[-1][1])
+        last = None
+        for e in block:
+            if e[1] not in held and e[1] != last:
+                fresh.append(e)
+                last = e[1]
+        start = end
+    rows = pack(fresh, names)
     if rows:
         names.conn.exec_driver_sql(_INSERT, rows)
+
+
+def _held_between(names: LogNames, site: str, lo: int, hi: int) -> set[int]:
+    """Seqs of `site` in [lo, hi] the log holds (one range read: an import's new entries
+    usually lie above everything held, and then it finds nothing)."""
+    ord_ = names.known_site(site)
+    if ord_ is None:
+        return set()
+    held: set[int] = set()
+    for seq, width in names.conn.exec_driver_sql(
+        "SELECT w.seq, h.width FROM change_write AS w JOIN sync_shape AS h ON h.ord = w.shape "
+        "WHERE w.site = ? AND w.seq BETWEEN ? AND ?",
+        (ord_, max(lo - MAX_WIDTH + 1, 0), hi),
+    ):
+        held.update(q for q in range(seq, seq + width) if lo <= q <= hi)
+    return held
 
 
 def expand(row: Sequence[Any], names: LogNames) -> list[Entry]:
