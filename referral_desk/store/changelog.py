@@ -11,10 +11,9 @@ ones.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, inspect
@@ -25,7 +24,7 @@ from referral_desk.store.changelog_rows import LogNames, insert_entries
 from referral_desk.store.changelog_sites import hold_runs
 from referral_desk.store.changelog_values import materialize
 from referral_desk.store.models import AuditEntry, SiteState, SyncedBase
-from referral_desk.store.timestamps import timestamp_text
+from referral_desk.store.value_text import encode_value
 
 # Never logged: identity and local bookkeeping.
 _UNLOGGED = frozenset({"id", "updated_at"})
@@ -34,16 +33,6 @@ _UNLOGGED = frozenset({"id", "updated_at"})
 def utcnow() -> datetime:
     """Naive UTC, as stored in every DateTime column."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def encode_value(value: Any) -> str:
-    """JSON text of a column value: dates as `YYYY-MM-DD`, datetimes in the canonical form of
-    `store.timestamps` (the same text as the column holds)."""
-    if isinstance(value, datetime):
-        value = timestamp_text(value)
-    elif isinstance(value, date):
-        value = value.isoformat()
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 @dataclass

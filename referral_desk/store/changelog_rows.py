@@ -210,28 +210,29 @@ class LogNames:
         return [r[0] for r in found]
 
 
-def _fits(group: list[Any], e: Sequence[Any]) -> bool:
-    first, last = group[0], group[-1]
-    return (
-        len(group) < MAX_WIDTH
-        and e[0] == first[0]
-        and e[1] == last[1] + 1
-        and e[6] == last[6] + 1
-        and e[2] == first[2]
-        and e[3] == first[3]
-        and all(g[4] != e[4] for g in group)
-    )
-
-
 def _groups(entries: Iterable[Sequence[Any]]) -> Iterator[list[Sequence[Any]]]:
+    """Runs of entries that can share a row: one site, table and record, seqs and stamps each
+    one more than the last, no field twice, at most MAX_WIDTH."""
     group: list[Sequence[Any]] = []
+    fields: set[str] = set()
     for e in entries:
-        if group and _fits(group, e):
-            group.append(e)
-            continue
         if group:
+            first, last = group[0], group[-1]
+            if (
+                e[1] == last[1] + 1
+                and e[6] == last[6] + 1
+                and e[0] == first[0]
+                and e[3] == first[3]
+                and e[2] == first[2]
+                and e[4] not in fields
+                and len(group) < MAX_WIDTH
+            ):
+                group.append(e)
+                fields.add(e[4])
+                continue
             yield group
         group = [e]
+        fields = {e[4]}
     if group:
         yield group
 
@@ -269,12 +270,23 @@ def pack(entries: Iterable[Sequence[Any]], names: LogNames) -> list[tuple[Any, .
 
 
 def insert_entries(
-    target: Session | Any, entries: Iterable[Sequence[Any]], names: LogNames | None = None
+    target: Session | Any,
+    entries: Iterable[Sequence[Any]],
+    names: LogNames | None = None,
+    *,
+    unheld: bool = False,
 ) -> None:
     """Store field entries; an entry whose (site, seq) the log holds already is left out (a
-    row must never hold an entry another row holds, whatever the grouping)."""
+    row must never hold an entry another row holds, whatever the grouping). `unheld`: the
+    caller has checked that none is held (a sync import's entries are filtered by `sync_site`
+    first), so the log is not read for them."""
     names = names or LogNames(target)
     ordered = sorted(entries, key=lambda e: (e[0], e[1]))
+    if unheld:
+        rows = pack(ordered, names)
+        if rows:
+            names.conn.exec_driver_sql(_INSERT, rows)
+        return
     fresh: list[Sequence[Any]] = []
     start = 0
     while start < len(ordered):

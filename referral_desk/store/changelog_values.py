@@ -30,6 +30,7 @@ from referral_desk.store.changelog_rows import (
     record_key,
 )
 from referral_desk.store.models import Base
+from referral_desk.store.value_text import encode_value
 
 Wants = Mapping[str, Iterable[str]]  # record id -> fields
 
@@ -39,30 +40,29 @@ class LogValueMissing(RuntimeError):
     tables are never deleted). Names the table only: values may be personal data."""
 
 
-def _encode(value: Any) -> str:
-    from referral_desk.store.changelog import encode_value  # changelog imports this module
-
-    return encode_value(value)
-
-
 def row_texts(target: Session | Any, table: str, wants: Wants) -> dict[tuple[str, str], str]:
     """The encoded current value of these fields of these records, from their rows."""
-    conn = connection_of(target)
+    out: dict[tuple[str, str, str], str] = {}
+    _fill(connection_of(target), table, wants, out)
+    return {(rid, f): text for (_t, rid, f), text in out.items()}
+
+
+def _fill(conn: Any, table: str, wants: Wants, out: dict[tuple[str, str, str], str]) -> None:
+    """Put into `out`, keyed (table, record, field), the encoded current values wanted."""
     t: Table = Base.metadata.tables[table]
-    fields = sorted({f for fs in wants.values() for f in fs if f in t.c})
-    out: dict[tuple[str, str], str] = {}
-    ids = sorted(wants)
+    names = set(t.c.keys())
+    fields = sorted({f for fs in wants.values() for f in fs if f in names})
     if not fields:
-        return out
+        return
+    position = {f: k for k, f in enumerate(fields, start=1)}
+    picks = {rid: [(f, position[f]) for f in fs if f in position] for rid, fs in wants.items()}
+    ids = sorted(wants)
+    stmt = select(t.c.id, *(t.c[f] for f in fields))
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        for row in conn.execute(select(t.c.id, *(t.c[f] for f in fields)).where(t.c.id.in_(chunk))):
-            m = row._mapping
-            rid = m["id"]
-            for f in wants[rid]:
-                if f in t.c:
-                    out[(rid, f)] = _encode(m[f])
-    return out
+        for row in conn.execute(stmt.where(t.c.id.in_(ids[start : start + CHUNK]))):
+            rid = row[0]
+            for f, k in picks[rid]:
+                out[(table, rid, f)] = encode_value(row[k])
 
 
 def table_texts(
@@ -70,30 +70,31 @@ def table_texts(
 ) -> dict[tuple[str, str, str], str]:
     """`row_texts` of several tables: (table, record, field) -> encoded current value."""
     out: dict[tuple[str, str, str], str] = {}
+    conn = connection_of(target)
     for table, recs in wants.items():
-        for (rid, f), text in row_texts(target, table, recs).items():
-            out[(table, rid, f)] = text
+        _fill(conn, table, recs, out)
     return out
 
 
 def resolve(target: Session | Any, entries: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    """Entries with every value read from its row filled in."""
+    """Entries with every value read from its row filled in (an export reads a batch of
+    thousands at a time through here: one query per table and chunk of records)."""
     wants: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for e in entries:
         if e[5] is None:
             wants[e[2]][e[3]].add(e[4])
     if not wants:
-        return [tuple(e) for e in entries]
+        return [e if type(e) is tuple else tuple(e) for e in entries]
     texts = table_texts(target, wants)
     out = []
     for e in entries:
-        if e[5] is None:
-            found = texts.get((e[2], e[3], e[4]))
-            if found is None:
-                raise LogValueMissing(f"a change-log value of {e[2]} has no row to read from")
-            out.append((*e[:5], found, *e[6:]))
-        else:
-            out.append(tuple(e))
+        if e[5] is not None:
+            out.append(e if type(e) is tuple else tuple(e))
+            continue
+        found = texts.get((e[2], e[3], e[4]))
+        if found is None:
+            raise LogValueMissing(f"a change-log value of {e[2]} has no row to read from")
+        out.append((e[0], e[1], e[2], e[3], e[4], found, e[6], e[7]))
     return out
 
 

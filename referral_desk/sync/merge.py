@@ -156,7 +156,8 @@ class Merger(Conflicts, Consequences):
                 self._merge_chunk(table, list(chunk), incoming.get(table, {}))
             self._cascade(table)
         if entries:  # after the rows (old entries were read first), before the history reads
-            insert_entries(self.conn, self._logged(entries), self.names)
+            # `unheld`: the import filtered them by `sync_site` (`import_rows.unheld`).
+            insert_entries(self.conn, self._logged(entries), self.names, unheld=True)
             hold(self.s, ((e[0], e[1]) for e in entries))
         self._cascade_waiting()
         self._log_erased(newest)
