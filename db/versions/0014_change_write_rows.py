@@ -13,7 +13,9 @@ exactly as it was (the digests of signed directory changes depend on it). `chang
 then a read-only view of the entries.
 
 Streamed in key order (never the whole log in memory); one transaction with the rest of the
-upgrade, after the copy `Database.open` makes first. Written by hand, with its own grouping
+upgrade, after the copy `Database.open` makes first. Every value is kept as text here; a note
+in `local_setting` has the next open null those the rows hold and vacuum the file
+(`store/changelog_compaction.py`: that needs the app's own value encoding). Written by hand, with its own grouping
 code, so the migration never depends on the code of a later version.
 """
 
@@ -178,6 +180,12 @@ def upgrade() -> None:
     op.create_index("ix_change_write_record", "change_write", ["record", "shape"])
     op.drop_table("change_entry")
     conn.exec_driver_sql(VIEW)
+    # The next open stops keeping the values the rows hold, with the app's own encoding, then
+    # gives the space back (`referral_desk.store.changelog_compaction`).
+    conn.exec_driver_sql(
+        "INSERT OR REPLACE INTO local_setting (key, value) SELECT 'change_log_values_due', "
+        "'true' WHERE EXISTS (SELECT 1 FROM change_write)"
+    )
 
 
 def _encode(declared: str, stored: Any) -> str:
@@ -229,6 +237,7 @@ def _fill_values(conn: sa.Connection) -> None:
 
 def downgrade() -> None:
     conn = op.get_bind()
+    conn.exec_driver_sql("DELETE FROM local_setting WHERE key = 'change_log_values_due'")
     _fill_values(conn)
     conn.exec_driver_sql("DROP VIEW change_entry")
     conn.exec_driver_sql("ALTER TABLE change_write RENAME TO change_write_old")

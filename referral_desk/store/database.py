@@ -22,7 +22,14 @@ if TYPE_CHECKING:
 from sqlalchemy.orm import Session, sessionmaker
 
 from referral_desk.domain.errors import DatabaseBusy, DatabaseError
-from referral_desk.store import changelog, encryption, import_journal, soft_delete, trust  # noqa: F401 (trust: its tables)
+from referral_desk.store import (  # noqa: F401 (trust: its tables)
+    changelog,
+    changelog_compaction,
+    encryption,
+    import_journal,
+    soft_delete,
+    trust,
+)
 from referral_desk.store.backups import backup_before_upgrade
 from referral_desk.store.engine import (
     KeyHolder,
@@ -154,6 +161,7 @@ class Database:
             db = cls(path, engine, keys)
             db.encrypted_from_plaintext = encrypted_backups
             db._ensure_site()
+            db._compact_log()
             # An import interrupted after its commit point is completed now (before or after,
             # never between: DESIGN.md §9). Usually one query that finds nothing.
             import_journal.resume(db, wait=False)
@@ -239,6 +247,39 @@ class Database:
                 session.delete(due)
         if repaired:
             self.checkpoint()
+
+    def _compact_log(self) -> None:
+        """After migration 0014, once: stop keeping the values the rows hold, then vacuum
+        (`store.changelog_compaction`). Short transactions; resumed if interrupted."""
+        with self.read() as session:
+            if not changelog_compaction.compaction_due(session):
+                return
+        after: tuple[int, int] | None = (0, 0)
+        while after is not None:
+            with self.write(reason="change log compaction") as session:
+                after = changelog_compaction.compact_batch(session, after)
+                if after is None:
+                    changelog_compaction.finish(session)
+        self.vacuum()
+
+    def vacuum(self) -> bool:
+        """Rewrite the file without its free pages when they are a large share of it (after
+        the change log shrank). Best effort: another window reading keeps it from running,
+        and nothing is lost by not doing it. Returns whether it ran."""
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            pages = cur.execute("PRAGMA page_count").fetchone()[0] or 0
+            free = cur.execute("PRAGMA freelist_count").fetchone()[0] or 0
+            if not pages or free / pages <= changelog_compaction.VACUUM_SHARE:
+                return False
+            cur.execute("VACUUM")
+            cur.close()
+            return True
+        except driver.Error:
+            return False
+        finally:
+            raw.close()
 
     @property
     def site_id(self) -> str:
