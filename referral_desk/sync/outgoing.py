@@ -107,16 +107,32 @@ def entry_batches(
     quarantined = bool(raw_rows(session, "SELECT EXISTS (SELECT 1 FROM sync_quarantine)", ())[0][0])
     batch: list[Any] = []
     for site, lo, hi in _parts(session, scope):
-        logged: Iterator[Any] = (e for row in site_rows(session, names, site, lo, hi) for e in row)
+        logged: Iterator[Any] = _logged(session, names, site, lo, hi, size)
         if quarantined and (kept := _quarantined(session, site, lo, hi)):
             logged = _with_quarantined(logged, kept, site)
         for e in logged:
             batch.append(e)
             if len(batch) >= size:
-                yield resolve(session, batch)
+                yield batch
                 batch = []
     if batch:
-        yield resolve(session, batch)
+        yield batch
+
+
+def _logged(
+    session: Session, names: LogNames, site: str, lo: int, hi: int | None, size: int
+) -> Iterator[tuple[Any, ...]]:
+    """The log's entries of one site in [lo, hi], values read from the rows where the log
+    keeps none — a batch at a time, and only the log's: a quarantined entry travels exactly
+    as it came, whatever it holds."""
+    buffer: list[Any] = []
+    for row in site_rows(session, names, site, lo, hi):
+        buffer.extend(row)
+        if len(buffer) >= size:
+            yield from resolve(session, buffer)
+            buffer = []
+    if buffer:
+        yield from resolve(session, buffer)
 
 
 def _with_quarantined(logged: Iterator[Any], kept: list[Any], site: str) -> Iterator[Any]:
