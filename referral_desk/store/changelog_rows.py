@@ -18,7 +18,7 @@ clock values); entries received from elsewhere or migrated from the old per-fiel
 grouped whenever they fit and otherwise kept one row per entry, so any entry can be stored and
 every entry reads back exactly as it was written — the digests of signed directory changes
 depend on that. `change_entry` is a read-only view giving the old per-field rows, for reports
-and tests; the code paths that matter for speed read the rows here.
+and tests (migration 0014 defines it); the code paths that matter for speed read the rows here.
 """
 
 from __future__ import annotations
@@ -69,31 +69,6 @@ class ChangeWrite(Base):
     hlc: Mapped[int] = mapped_column(Integer)
     tomb: Mapped[int] = mapped_column(Integer, default=0)
     vals: Mapped[str | None] = mapped_column(Text)
-
-
-def _uuid_text(col: str) -> str:
-    h = f"hex({col})"
-    parts = (
-        f"substr({h}, 1, 8)",
-        f"substr({h}, 9, 4)",
-        f"substr({h}, 13, 4)",
-        f"substr({h}, 17, 4)",
-        f"substr({h}, 21, 12)",
-    )
-    joined = " || '-' || ".join(parts)
-    return f"lower({joined})"
-
-
-# The old per-field rows, read-only (migration 0014 creates it from this text).
-VIEW_SQL = (
-    "CREATE VIEW change_entry AS SELECT s.site_id AS site_id, w.seq + j.key AS seq, "
-    "h.table_name AS table_name, CASE WHEN typeof(w.record) = 'blob' THEN "
-    f"{_uuid_text('w.record')} ELSE w.record END AS record_id, j.value AS field, "
-    "json_extract(w.vals, '$[' || j.key || ']') AS value, w.hlc + j.key AS hlc, "
-    "(w.tomb >> j.key) & 1 AS tombstone "
-    "FROM change_write AS w JOIN sync_shape AS h ON h.ord = w.shape "
-    "JOIN sync_site AS s ON s.ord = w.site, json_each(h.fields) AS j"
-)
 
 
 def record_key(record: str) -> bytes | str:
@@ -545,7 +520,6 @@ def count_in(target: Session | Any, site: str | None, lo: int = 1, hi: int | Non
 
 
 __all__ = [
-    "VIEW_SQL",
     "ChangeWrite",
     "Entry",
     "LogNames",

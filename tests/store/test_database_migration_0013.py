@@ -15,16 +15,8 @@ from typing import Any
 
 import pytest
 from alembic import command
-from child_process import (
-    kill_points,
-    open_test_database_source,
-    replayable,
-    run_python,
-    seed_from_env,
-    statements,
-    was_killed,
-)
-from unlocking import FIXED_KEY, connect, keyed_engine, open_test_database
+from unlocking import connect, keyed_engine, open_test_database
+from upgrade_kills import assert_upgrade_all_or_nothing
 
 from referral_desk.store.database import (
     DB_FILENAME,
@@ -93,11 +85,6 @@ def test_a_previous_version_database_gets_its_held_seqs_from_its_log(tmp_path: P
     assert list((folder / "backups").glob("*.sqlite3"))  # copied before the upgrade
 
 
-CHILD = open_test_database_source(FIXED_KEY) + (
-    "import sys\nfrom pathlib import Path\nopen_database(Path(sys.argv[1])).close()\n"
-)
-
-
 def _projection(folder: Path) -> tuple[Any, ...]:
     """The revision, the log's keys and `sync_site` (None before the migration made it)."""
     con = connect(folder / DB_FILENAME)
@@ -117,28 +104,20 @@ def _projection(folder: Path) -> tuple[Any, ...]:
 def test_a_migration_killed_at_any_point_leaves_the_old_database_then_migrates(
     tmp_path: Path,
 ) -> None:
-    """SIGKILL before a statement or commit drawn from a seed (`tests/child_process.py`;
-    `REFERRAL_DESK_TEST_SEED=N` replays): the database is as the previous version left it or
-    fully migrated, never between; the copy made before the upgrade is kept; the next open
-    migrates."""
+    """SIGKILL before a statement or commit drawn from a seed (`tests/upgrade_kills.py`): the
+    database is as the previous version left it or fully migrated, never between; the copy made
+    before the upgrade is kept; the next open migrates."""
     base = _previous_version_database(tmp_path / "base", more_sites=40)
-    before = _projection(base)
-    reference = shutil.copytree(base, tmp_path / "reference")
-    total = statements(run_python(CHILD, reference, count=True))
-    after = _projection(reference)
+
+    def copy_is_the_old_database(folder: Path) -> None:
+        copies = list((folder / "backups").glob("*.sqlite3"))
+        if copies:
+            assert _projection_of_file(copies[0]) == _projection(base)
+
+    before, after = assert_upgrade_all_or_nothing(
+        tmp_path, base, _projection, check_before=copy_is_the_old_database
+    )
     assert before[0] == "0012" and after[0] == head_revision() and after[1] == before[1]
-    with replayable(seed_from_env()) as rng:
-        for attempt, kill_after in enumerate(kill_points(rng, total, attempts=4)):
-            folder = shutil.copytree(base, tmp_path / f"run{attempt}")
-            done = run_python(CHILD, folder, kill_after=kill_after)
-            assert was_killed(done) or kill_after == total, done.stderr[-2000:]
-            state = _projection(folder)
-            assert state in (before, after), f"killed after {kill_after} of {total} statements"
-            if state == before and list((folder / "backups").glob("*.sqlite3")):
-                copy = next((folder / "backups").glob("*.sqlite3"))
-                assert _projection_of_file(copy) == before  # the copy is the old database
-            open_test_database(folder).close()  # the next open migrates
-            assert _projection(folder) == after
 
 
 def _projection_of_file(path: Path) -> tuple[Any, ...]:

@@ -11,23 +11,14 @@ is not a canonical uuid, more fields than a row takes, another site's entries in
 
 from __future__ import annotations
 
-import shutil
 import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
-from child_process import (
-    kill_points,
-    open_test_database_source,
-    replayable,
-    run_python,
-    seed_from_env,
-    statements,
-    was_killed,
-)
-from unlocking import FIXED_KEY, connect, keyed_engine, open_test_database
+from unlocking import connect, keyed_engine, open_test_database
+from upgrade_kills import assert_upgrade_all_or_nothing
 
 from referral_desk.store.changelog_rows import LogNames, entries_of_records, site_rows
 from referral_desk.store.database import DB_FILENAME, alembic_config, head_revision
@@ -152,11 +143,6 @@ def test_the_migration_can_be_stepped_back(tmp_path: Path) -> None:
     assert kinds["change_entry"] == "table" and "change_write" not in kinds
 
 
-CHILD = open_test_database_source(FIXED_KEY) + (
-    "import sys\nfrom pathlib import Path\nopen_database(Path(sys.argv[1])).close()\n"
-)
-
-
 def _projection(folder: Path) -> tuple[Any, ...]:
     con = connect(folder / DB_FILENAME)
     try:
@@ -171,23 +157,10 @@ def _projection(folder: Path) -> tuple[Any, ...]:
 def test_a_migration_killed_at_any_point_leaves_the_old_database_then_migrates(
     tmp_path: Path,
 ) -> None:
-    """SIGKILL before a statement or commit drawn from a seed (`tests/child_process.py`;
-    `REFERRAL_DESK_TEST_SEED=N` replays): the log is the old table or the new rows with every
-    entry intact, never between; the copy made before the upgrade is kept; the next open
+    """SIGKILL before a statement or commit drawn from a seed (`tests/upgrade_kills.py`): the
+    log is the old table or the new rows with every entry intact, never between; the next open
     migrates."""
     base = _previous_version_database(tmp_path / "base", more=40)
-    before = _projection(base)
-    reference = shutil.copytree(base, tmp_path / "reference")
-    total = statements(run_python(CHILD, reference, count=True))
-    after = _projection(reference)
+    before, after = assert_upgrade_all_or_nothing(tmp_path, base, _projection)
     assert before[:2] == ("0013", "table") and after[:2] == (head_revision(), "view")
     assert after[2] == before[2]
-    with replayable(seed_from_env()) as rng:
-        for attempt, kill_after in enumerate(kill_points(rng, total, attempts=4)):
-            folder = shutil.copytree(base, tmp_path / f"run{attempt}")
-            done = run_python(CHILD, folder, kill_after=kill_after)
-            assert was_killed(done) or kill_after == total, done.stderr[-2000:]
-            state = _projection(folder)
-            assert state in (before, after), f"killed after {kill_after} of {total} statements"
-            open_test_database(folder).close()  # the next open migrates
-            assert _projection(folder) == after
