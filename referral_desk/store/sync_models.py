@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from referral_desk.store.changelog import utcnow
-from referral_desk.store.changelog_rows import rewrite_values
+from referral_desk.store.changelog_edits import rewrite_values
 from referral_desk.store.changelog_sites import SyncSite  # noqa: F401 - on Base.metadata too
 from referral_desk.store.models import SYNCED_MODELS, Base, SyncedBase
 

@@ -24,13 +24,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from referral_desk.store.changelog_rows import (
-    LogNames,
-    count_in,
-    site_rows,
-    sites_with_entries,
-    tombstones_in,
-)
+from referral_desk.store.changelog_edits import count_in, sites_with_entries, tombstones_in
+from referral_desk.store.changelog_rows import LogNames, site_rows
 from referral_desk.store.changelog_sites import held_tops
 from referral_desk.store.changelog_values import resolve
 from referral_desk.store.sync_models import scrub_erased_entries

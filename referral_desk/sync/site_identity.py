@@ -37,7 +37,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from referral_desk.files import NotRegularFile, read_regular
-from referral_desk.store.changelog_rows import insert_entries, take_above
+from referral_desk.store.changelog_edits import take_above
+from referral_desk.store.changelog_rows import insert_entries
 from referral_desk.store.changelog_sites import hold_below, hold_runs
 from referral_desk.store.models import AuditEntry, LocalSetting, SiteState, put_local_setting
 from referral_desk.store.sync_models import SyncKnowledge
